@@ -1,0 +1,27 @@
+/* cli.h - what the command files share: the command table entry and small helpers.
+ * The CLI uses the library only through datavet.h. */
+#ifndef DV_CLI_H
+#define DV_CLI_H
+
+#include "datavet.h"
+
+#include <stdio.h>
+
+typedef struct dv_cli_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} dv_cli_cmd;
+
+int cmd_hash(int argc, char **argv);
+
+/* Help text for a command, from docs/datavet.1.md (generated at build time). */
+const char *cli_help_text(const char *cmd);
+/* Print a command's help to f. */
+void cli_print_help(FILE *f, const char *cmd);
+
+/* Parse a non-negative integer with optional K/M/G suffix (powers of 1000 for
+ * pixel counts when si is set, else 1024). Returns 0 on success. */
+int cli_parse_u64(const char *s, int si, unsigned long long *out);
+
+#endif

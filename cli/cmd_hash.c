@@ -1,0 +1,567 @@
+/* cmd_hash.c - `datavet hash`: digests and PDQ of image files, in input order for any -j.
+ * Files are read into memory, hashed and dropped; nothing derived from pixels is stored. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { FMT_TSV, FMT_CSV, FMT_JSONL };
+
+typedef struct strvec {
+    char **v;
+    size_t n, cap;
+} strvec;
+
+typedef struct job_out {
+    char *line; /* formatted record, owned */
+    char *err;  /* message for stderr, owned, NULL if ok */
+} job_out;
+
+typedef struct hash_ctx {
+    unsigned algos;
+    int dihedral;
+    int format;
+    unsigned long long max_bytes;
+    dv_hasher **hashers; /* one per worker */
+    char **paths;        /* current batch */
+    job_out *outs;
+} hash_ctx;
+
+static int sv_push(strvec *s, const char *str)
+{
+    char *dup;
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        char **nv = realloc(s->v, ncap * sizeof(char *));
+        if (nv == NULL) return -1;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    dup = strdup(str);
+    if (dup == NULL) return -1;
+    s->v[s->n++] = dup;
+    return 0;
+}
+
+static void sv_free(strvec *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Recursive walk in sorted order, so output does not depend on readdir order. */
+static int walk(const char *dir, strvec *out, int depth)
+{
+    DIR *d;
+    struct dirent *e;
+    strvec names = {0};
+    int rc = 0;
+    if (depth > 64) {
+        fprintf(stderr, "datavet hash: %s: directories nested too deep, skipped\n", dir);
+        return 1;
+    }
+    d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "datavet hash: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (sv_push(&names, e->d_name) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    closedir(d);
+    if (names.n > 1) qsort(names.v, names.n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < names.n && rc >= 0; i++) {
+        size_t len = strlen(dir) + strlen(names.v[i]) + 2;
+        char *p = malloc(len);
+        struct stat st;
+        if (p == NULL) {
+            rc = -1;
+            break;
+        }
+        snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names.v[i]);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            int r = walk(p, out, depth + 1);
+            if (r < 0) rc = -1;
+            else if (r > 0) rc = 1;
+        } else if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (sv_push(out, p) != 0) rc = -1;
+        }
+        free(p);
+    }
+    sv_free(&names);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- formatting */
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 256;
+        char *np;
+        while (ncap < b->n + n + 1) ncap *= 2;
+        np = realloc(b->p, ncap);
+        if (np == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* A field in the chosen format: TSV escapes \t \n \r \\; CSV quotes per RFC 4180. */
+static void put_text(sbuf *b, int fmt, const char *s)
+{
+    if (fmt == FMT_TSV) {
+        for (; *s; s++) {
+            switch (*s) {
+            case '\t': sb_puts(b, "\\t"); break;
+            case '\n': sb_puts(b, "\\n"); break;
+            case '\r': sb_puts(b, "\\r"); break;
+            case '\\': sb_puts(b, "\\\\"); break;
+            default: sb_putn(b, s, 1);
+            }
+        }
+    } else if (fmt == FMT_CSV) {
+        if (strpbrk(s, ",\"\r\n") == NULL) {
+            sb_puts(b, s);
+            return;
+        }
+        sb_puts(b, "\"");
+        for (; *s; s++) {
+            if (*s == '"') sb_puts(b, "\"\"");
+            else sb_putn(b, s, 1);
+        }
+        sb_puts(b, "\"");
+    } else {
+        sb_puts(b, "\"");
+        for (; *s; s++) {
+            unsigned char c = (unsigned char)*s;
+            if (c == '"') sb_puts(b, "\\\"");
+            else if (c == '\\') sb_puts(b, "\\\\");
+            else if (c == '\n') sb_puts(b, "\\n");
+            else if (c == '\t') sb_puts(b, "\\t");
+            else if (c == '\r') sb_puts(b, "\\r");
+            else if (c < 0x20) sb_printf(b, "\\u%04x", c);
+            else sb_putn(b, s, 1);
+        }
+        sb_puts(b, "\"");
+    }
+}
+
+static void put_sep(sbuf *b, int fmt) { sb_puts(b, fmt == FMT_TSV ? "\t" : ","); }
+
+static void header(FILE *f, const hash_ctx *c)
+{
+    const char *sep = c->format == FMT_TSV ? "\t" : ",";
+    if (c->format == FMT_JSONL) return;
+    fprintf(f, "path%sstatus%sformat%swidth%sheight", sep, sep, sep, sep);
+    if (c->algos & DV_ALGO_MD5) fprintf(f, "%smd5", sep);
+    if (c->algos & DV_ALGO_SHA1) fprintf(f, "%ssha1", sep);
+    if (c->algos & DV_ALGO_SHA256) fprintf(f, "%ssha256", sep);
+    if (c->algos & DV_ALGO_PDQ) {
+        fprintf(f, "%spdq%squality", sep, sep);
+        if (c->dihedral)
+            for (int d = 1; d < DV_DIH_COUNT; d++)
+                fprintf(f, "%spdq_%s", sep, dv_dihedral_name((dv_dihedral)d));
+    }
+    fprintf(f, "%serror\n", sep);
+}
+
+static void format_record(const hash_ctx *c, const char *path, int rc, const char *err,
+                          const dv_hash_result *r, int read_ok, sbuf *b)
+{
+    char hex[65];
+    const int fmt = c->format;
+    const int ok = rc == DV_OK;
+    if (fmt == FMT_JSONL) {
+        sb_puts(b, "{\"path\":");
+        put_text(b, fmt, path);
+        sb_printf(b, ",\"status\":\"%s\"", ok ? "ok" : "error");
+        if (read_ok) {
+            sb_printf(b, ",\"format\":\"%s\"", dv_image_format_name(r->format));
+            if (r->width) sb_printf(b, ",\"width\":%u,\"height\":%u", r->width, r->height);
+            if (r->digests.have & DV_ALGO_MD5) {
+                dv_hex_encode(r->digests.md5, 16, hex);
+                sb_printf(b, ",\"md5\":\"%s\"", hex);
+            }
+            if (r->digests.have & DV_ALGO_SHA1) {
+                dv_hex_encode(r->digests.sha1, 20, hex);
+                sb_printf(b, ",\"sha1\":\"%s\"", hex);
+            }
+            if (r->digests.have & DV_ALGO_SHA256) {
+                dv_hex_encode(r->digests.sha256, 32, hex);
+                sb_printf(b, ",\"sha256\":\"%s\"", hex);
+            }
+            if (r->has_pdq) {
+                dv_pdq_to_hex(&r->pdq.hash[0], hex);
+                sb_printf(b, ",\"pdq\":\"%s\",\"quality\":%d", hex, r->pdq.quality);
+                if (c->dihedral) {
+                    sb_puts(b, ",\"pdq_dihedral\":{");
+                    for (int d = 1; d < DV_DIH_COUNT; d++) {
+                        dv_pdq_to_hex(&r->pdq.hash[d], hex);
+                        sb_printf(b, "%s\"%s\":\"%s\"", d > 1 ? "," : "",
+                                  dv_dihedral_name((dv_dihedral)d), hex);
+                    }
+                    sb_puts(b, "}");
+                }
+            }
+        }
+        if (!ok) {
+            sb_puts(b, ",\"error\":");
+            put_text(b, fmt, err);
+        }
+        sb_puts(b, "}\n");
+        return;
+    }
+    put_text(b, fmt, path);
+    put_sep(b, fmt);
+    sb_puts(b, ok ? "ok" : "error");
+    put_sep(b, fmt);
+    if (read_ok) sb_puts(b, dv_image_format_name(r->format));
+    put_sep(b, fmt);
+    if (read_ok && r->width) sb_printf(b, "%u", r->width);
+    put_sep(b, fmt);
+    if (read_ok && r->width) sb_printf(b, "%u", r->height);
+    if (c->algos & DV_ALGO_MD5) {
+        put_sep(b, fmt);
+        if (read_ok && (r->digests.have & DV_ALGO_MD5)) {
+            dv_hex_encode(r->digests.md5, 16, hex);
+            sb_puts(b, hex);
+        }
+    }
+    if (c->algos & DV_ALGO_SHA1) {
+        put_sep(b, fmt);
+        if (read_ok && (r->digests.have & DV_ALGO_SHA1)) {
+            dv_hex_encode(r->digests.sha1, 20, hex);
+            sb_puts(b, hex);
+        }
+    }
+    if (c->algos & DV_ALGO_SHA256) {
+        put_sep(b, fmt);
+        if (read_ok && (r->digests.have & DV_ALGO_SHA256)) {
+            dv_hex_encode(r->digests.sha256, 32, hex);
+            sb_puts(b, hex);
+        }
+    }
+    if (c->algos & DV_ALGO_PDQ) {
+        int nd = c->dihedral ? DV_DIH_COUNT : 1;
+        put_sep(b, fmt);
+        if (read_ok && r->has_pdq) {
+            dv_pdq_to_hex(&r->pdq.hash[0], hex);
+            sb_puts(b, hex);
+        }
+        put_sep(b, fmt);
+        if (read_ok && r->has_pdq) sb_printf(b, "%d", r->pdq.quality);
+        for (int d = 1; d < nd; d++) {
+            put_sep(b, fmt);
+            if (read_ok && r->has_pdq) {
+                dv_pdq_to_hex(&r->pdq.hash[d], hex);
+                sb_puts(b, hex);
+            }
+        }
+    }
+    put_sep(b, fmt);
+    if (!ok) put_text(b, fmt, err);
+    sb_puts(b, "\n");
+}
+
+static void hash_job(void *ctxp, size_t job, unsigned worker)
+{
+    hash_ctx *c = ctxp;
+    const char *path = c->paths[job];
+    void *buf = NULL;
+    size_t len = 0;
+    char err[512];
+    dv_hash_result r;
+    int rc, read_ok = 0;
+    sbuf b = {0};
+
+    memset(&r, 0, sizeof(r));
+    err[0] = '\0';
+    rc = dv_read_file(path, c->max_bytes, NULL, &buf, &len, err, sizeof(err));
+    if (rc == DV_OK) {
+        read_ok = 1;
+        rc = dv_hasher_hash(c->hashers[worker], buf, len, &r);
+        if (rc != DV_OK) snprintf(err, sizeof(err), "%s", dv_hasher_errmsg(c->hashers[worker]));
+        /* image bytes are dropped as soon as they are hashed */
+        dv_free_buffer(NULL, buf);
+    }
+    if (rc != DV_OK && err[0] == '\0') snprintf(err, sizeof(err), "%s", dv_strerror(rc));
+    format_record(c, path, rc, err, &r, read_ok, &b);
+    c->outs[job].line = b.oom ? NULL : b.p;
+    if (b.oom) free(b.p);
+    c->outs[job].err = NULL;
+    if (rc != DV_OK) {
+        size_t n = strlen(path) + strlen(err) + 4;
+        char *m = malloc(n);
+        if (m != NULL) {
+            if (strncmp(err, path, strlen(path)) == 0) snprintf(m, n, "%s", err);
+            else snprintf(m, n, "%s: %s", path, err);
+        }
+        c->outs[job].err = m;
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress(size_t done, size_t total, double t0, int final)
+{
+    double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    if (total > 0 && rate > 0 && done < total) {
+        double eta = (double)(total - done) / rate;
+        fprintf(stderr, "\r\033[Khash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
+                total, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\r\033[Khash: %zu files  %.0f files/s  %.1fs", done, rate, el);
+    }
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int parse_algos(const char *s, unsigned *out)
+{
+    char buf[128];
+    char *save = NULL, *tok;
+    unsigned a = 0;
+    if (strlen(s) >= sizeof(buf)) return -1;
+    memcpy(buf, s, strlen(s) + 1);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "pdq") == 0) a |= DV_ALGO_PDQ;
+        else if (strcmp(tok, "md5") == 0) a |= DV_ALGO_MD5;
+        else if (strcmp(tok, "sha1") == 0) a |= DV_ALGO_SHA1;
+        else if (strcmp(tok, "sha256") == 0) a |= DV_ALGO_SHA256;
+        else if (strcmp(tok, "all") == 0) a |= DV_ALGO_ALL;
+        else return -1;
+    }
+    if (a == 0) return -1;
+    *out = a;
+    return 0;
+}
+
+int cmd_hash(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"algo", required_argument, NULL, 'a'},
+        {"dihedral", no_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"max-pixels", required_argument, NULL, 'P'},
+        {"max-bytes", required_argument, NULL, 'B'},
+        {"fast", no_argument, NULL, 'F'},
+        {"pdq-preresize512", no_argument, NULL, 'R'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    hash_ctx c;
+    dv_hasher_opts ho;
+    unsigned long long jobs = 1, v;
+    const char *outpath = NULL;
+    int opt, quiet = 0, force_progress = 0, show_progress, status = 0;
+    strvec paths = {0};
+    FILE *out = stdout;
+    dv_pool *pool = NULL;
+    size_t batch, failed = 0;
+    double t0;
+
+    memset(&c, 0, sizeof(c));
+    memset(&ho, 0, sizeof(ho));
+    c.algos = DV_ALGO_ALL;
+    c.format = FMT_TSV;
+    c.max_bytes = 256ull << 20;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "a:df:j:o:qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'a':
+            if (parse_algos(optarg, &c.algos) != 0) {
+                fprintf(stderr, "datavet hash: bad --algo '%s' (use pdq,md5,sha1,sha256)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'd': c.dihedral = 1; break;
+        case 'f':
+            if (strcmp(optarg, "tsv") == 0) c.format = FMT_TSV;
+            else if (strcmp(optarg, "csv") == 0) c.format = FMT_CSV;
+            else if (strcmp(optarg, "jsonl") == 0) c.format = FMT_JSONL;
+            else {
+                fprintf(stderr, "datavet hash: bad --format '%s' (tsv, csv or jsonl)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'j':
+            if (cli_parse_u64(optarg, 1, &jobs) != 0 || jobs > 1024) {
+                fprintf(stderr, "datavet hash: bad -j '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'o': outpath = optarg; break;
+        case 'P':
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0) {
+                fprintf(stderr, "datavet hash: bad --max-pixels '%s'\n", optarg);
+                return 2;
+            }
+            ho.max_pixels = v;
+            break;
+        case 'B':
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) {
+                fprintf(stderr, "datavet hash: bad --max-bytes '%s'\n", optarg);
+                return 2;
+            }
+            c.max_bytes = v;
+            break;
+        case 'F': ho.fast = 1; break;
+        case 'R': ho.preresize512 = 1; break;
+        case 'q': quiet = 1; break;
+        case 'p': force_progress = 1; break;
+        case 'h': cli_print_help(stdout, "hash"); return 0;
+        default:
+            fprintf(stderr, "Try 'datavet hash --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "datavet hash: no input (give files, directories or - for a list on stdin)\n");
+        fprintf(stderr, "Try 'datavet hash --help'.\n");
+        return 2;
+    }
+    if (c.dihedral && !(c.algos & DV_ALGO_PDQ)) {
+        fprintf(stderr, "datavet hash: --dihedral needs pdq in --algo\n");
+        return 2;
+    }
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        if (strcmp(argv[i], "-") == 0) {
+            char *line = NULL;
+            size_t cap = 0;
+            ssize_t n;
+            while ((n = getline(&line, &cap, stdin)) > 0) {
+                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+                if (n == 0) continue;
+                if (sv_push(&paths, line) != 0) goto oom;
+            }
+            free(line);
+        } else if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            int r = walk(argv[i], &paths, 0);
+            if (r < 0) goto oom;
+            if (r > 0) status = 1;
+        } else {
+            /* files, and paths that do not exist: those become error records */
+            if (sv_push(&paths, argv[i]) != 0) goto oom;
+        }
+    }
+    if (outpath != NULL) {
+        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
+            fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
+            if (fd >= 0) close(fd);
+            sv_free(&paths);
+            return 1;
+        }
+    }
+    ho.algos = c.algos;
+    ho.dihedral = c.dihedral;
+    pool = dv_pool_create((unsigned)jobs, NULL);
+    c.hashers = calloc(jobs ? jobs : 1, sizeof(dv_hasher *));
+    if (pool == NULL || c.hashers == NULL) goto oom;
+    for (unsigned i = 0; i < dv_pool_threads(pool); i++) {
+        c.hashers[i] = dv_hasher_create(&ho);
+        if (c.hashers[i] == NULL) goto oom;
+    }
+    batch = 32 * (size_t)dv_pool_threads(pool);
+    c.outs = calloc(batch, sizeof(job_out));
+    if (c.outs == NULL) goto oom;
+    show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
+    header(out, &c);
+    t0 = now_s();
+    for (size_t start = 0; start < paths.n; start += batch) {
+        size_t n = paths.n - start < batch ? paths.n - start : batch;
+        c.paths = paths.v + start;
+        dv_pool_run(pool, n, hash_job, &c);
+        for (size_t k = 0; k < n; k++) {
+            if (c.outs[k].err != NULL || c.outs[k].line == NULL) {
+                failed++;
+                if (show_progress) fputs("\r\033[K", stderr);
+                fprintf(stderr, "datavet hash: %s\n",
+                        c.outs[k].err ? c.outs[k].err : "out of memory formatting a record");
+            }
+            if (c.outs[k].line) fputs(c.outs[k].line, out);
+            free(c.outs[k].line);
+            free(c.outs[k].err);
+            c.outs[k].line = c.outs[k].err = NULL;
+        }
+        if (show_progress) progress(start + n, paths.n, t0, 0);
+    }
+    if (show_progress) progress(paths.n, paths.n, t0, 1);
+    if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
+        fprintf(stderr, "datavet hash: write failed: %s\n", strerror(errno));
+        status = 1;
+    }
+    if (failed > 0) status = 1;
+    if (!quiet && failed > 0)
+        fprintf(stderr, "datavet hash: %zu of %zu files failed\n", failed, paths.n);
+    for (unsigned i = 0; pool && i < dv_pool_threads(pool); i++) dv_hasher_free(c.hashers[i]);
+    free(c.hashers);
+    free(c.outs);
+    dv_pool_free(pool);
+    sv_free(&paths);
+    return status;
+oom:
+    fprintf(stderr, "datavet hash: out of memory\n");
+    if (c.hashers)
+        for (unsigned i = 0; pool && i < dv_pool_threads(pool); i++) dv_hasher_free(c.hashers[i]);
+    free(c.hashers);
+    free(c.outs);
+    dv_pool_free(pool);
+    sv_free(&paths);
+    return 1;
+}

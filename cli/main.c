@@ -1,0 +1,102 @@
+/* main.c - the datavet command: a git-style table of subcommands.
+ * Results go to stdout, diagnostics to stderr; exit 0 ok, 1 findings or failure, 2 usage. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "help_text.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const dv_cli_cmd commands[] = {
+    {"hash", cmd_hash, "hash image files: PDQ, MD5, SHA-1, SHA-256"},
+    {"help", cmd_help, "show help for datavet or one command"},
+    {"version", cmd_version, "print the version"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const char *cli_help_text(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof(dv_help_texts) / sizeof(dv_help_texts[0]); i++)
+        if (strcmp(dv_help_texts[i].name, cmd) == 0) return dv_help_texts[i].text;
+    return NULL;
+}
+
+void cli_print_help(FILE *f, const char *cmd)
+{
+    const char *t = cli_help_text(cmd);
+    if (t != NULL) fputs(t, f);
+}
+
+int cli_parse_u64(const char *s, int si, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v, mul = 1, base = si ? 1000ull : 1024ull;
+    if (s == NULL || *s == '\0' || *s == '-') return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s) return -1;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': mul = base; end++; break;
+    case 'm': case 'M': mul = base * base; end++; break;
+    case 'g': case 'G': mul = base * base * base; end++; break;
+    default: return -1;
+    }
+    if (*end != '\0') return -1;
+    if (mul != 1 && v > ~0ull / mul) return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: datavet [--version] [--help] <command> [<args>]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "   %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'datavet help <command>' or 'datavet <command> --help' for details.\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("datavet %s (simd: %s)\n", dv_version(), dv_simd_name(dv_simd_best()));
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    if (cli_help_text(argv[1]) == NULL) {
+        fprintf(stderr, "datavet: no help for '%s'\n", argv[1]);
+        return 2;
+    }
+    cli_print_help(stdout, argv[1]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "datavet: '%s' is not a datavet command. See 'datavet --help'.\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,259 @@
+/* datavet.h - the one public header of libdatavet.
+ * Everything not declared here is internal. Comments here are the API reference. */
+#ifndef DATAVET_H
+#define DATAVET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DV_VERSION_MAJOR 0
+#define DV_VERSION_MINOR 1
+#define DV_VERSION_PATCH 0
+#define DV_VERSION_STRING "0.1.0"
+
+/* Library version string, e.g. "0.1.0". */
+const char *dv_version(void);
+
+/* ------------------------------------------------------------------------
+ * Errors. Public functions return int: DV_OK or a negative DV_E* code.
+ * Codes are never renumbered. dv_strerror() gives fixed text; the detail
+ * (file, offset, what was wrong) is on the handle's errmsg function. */
+enum {
+    DV_OK = 0,
+    DV_ENOMEM = -1,   /* out of memory */
+    DV_EINVAL = -2,   /* invalid argument */
+    DV_EIO = -3,      /* read or write failed */
+    DV_EFORMAT = -4,  /* unrecognised or unsupported format */
+    DV_ECORRUPT = -5, /* input is corrupt or truncated */
+    DV_ETOOBIG = -6,  /* input exceeds a configured limit */
+    DV_ETHREAD = -7,  /* thread creation failed */
+    DV_ERANGE = -8    /* value out of range */
+};
+
+/* Fixed text for an error code; never NULL. */
+const char *dv_strerror(int code);
+
+/* ------------------------------------------------------------------------
+ * Allocation. Every _create takes an optional allocator (NULL: malloc/free).
+ * Tests use this to fail the Nth allocation. */
+typedef struct dv_alloc {
+    void *(*malloc_fn)(void *opaque, size_t size);
+    void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
+    void (*free_fn)(void *opaque, void *ptr);
+    void *opaque;
+} dv_alloc;
+
+/* ------------------------------------------------------------------------
+ * SIMD selection. DV_SIMD_AUTO picks the best the CPU has, unless the
+ * environment variable DV_SIMD=scalar|avx2|avx512 forces one (read once). */
+typedef enum dv_simd {
+    DV_SIMD_AUTO = 0,
+    DV_SIMD_SCALAR = 1,
+    DV_SIMD_AVX2 = 2,
+    DV_SIMD_AVX512 = 3
+} dv_simd;
+
+/* The path DV_SIMD_AUTO resolves to on this CPU (never DV_SIMD_AUTO). */
+dv_simd dv_simd_best(void);
+/* Whether this CPU and build can run the given path. */
+int dv_simd_available(dv_simd s);
+/* "scalar", "avx2", "avx512" or "auto". */
+const char *dv_simd_name(dv_simd s);
+
+/* ------------------------------------------------------------------------
+ * Images. Formats are detected from magic bytes, never from file names. */
+typedef enum dv_image_format {
+    DV_FMT_UNKNOWN = 0,
+    DV_FMT_JPEG = 1,
+    DV_FMT_PNG = 2,
+    DV_FMT_WEBP = 3,
+    DV_FMT_GIF = 4
+} dv_image_format;
+
+/* Format from the first bytes of a file (12 are enough). */
+dv_image_format dv_image_sniff(const void *buf, size_t len);
+/* "jpeg", "png", "webp", "gif" or "unknown". */
+const char *dv_image_format_name(dv_image_format fmt);
+
+/* A decoded image: 8-bit grey (channels 1) or interleaved RGB (channels 3).
+ * Alpha is dropped, not composited: colour channels are taken as they are,
+ * as the PDQ reference does. EXIF orientation is ignored, as the reference
+ * does. The pixels belong to the decoder and stay valid until its next
+ * decode or free. */
+typedef struct dv_image {
+    uint32_t width;
+    uint32_t height;
+    uint32_t channels; /* 1 or 3 */
+    size_t stride;     /* bytes from one row to the next */
+    const uint8_t *pixels;
+    dv_image_format format;
+    uint32_t src_width;  /* size in the file header */
+    uint32_t src_height;
+    uint32_t scale_denom; /* 1, or 2/4/8 when a JPEG was decoded scaled (fast mode) */
+} dv_image;
+
+#define DV_DEFAULT_MAX_PIXELS (128ull * 1000ull * 1000ull)
+
+typedef struct dv_decode_opts {
+    /* Refuse images with more pixels than this, checked from the header
+     * before any pixel buffer is allocated. 0: DV_DEFAULT_MAX_PIXELS. */
+    uint64_t max_pixels;
+    /* Fast mode: JPEGs are decoded DCT-scaled (1/2, 1/4, 1/8) to the
+     * smallest size whose shorter side stays >= fast_min_side. Not exact. */
+    int fast;
+    uint32_t fast_min_side; /* 0: 256 */
+    const dv_alloc *alloc;
+} dv_decode_opts;
+
+typedef struct dv_decoder dv_decoder;
+
+/* opts may be NULL for defaults. Returns NULL when out of memory. */
+dv_decoder *dv_decoder_create(const dv_decode_opts *opts);
+/* Decode a whole file held in memory. On failure returns a DV_E* code and
+ * dv_decoder_errmsg() says what and where. */
+int dv_decoder_decode(dv_decoder *dec, const void *buf, size_t len, dv_image *out);
+/* Detail of the last failure ("" if none). */
+const char *dv_decoder_errmsg(const dv_decoder *dec);
+void dv_decoder_free(dv_decoder *dec);
+
+/* ------------------------------------------------------------------------
+ * PDQ perceptual hash (Meta's open algorithm). A hash is 256 bits stored in
+ * the byte order of its hex form: byte 0 is the first two hex digits. */
+#define DV_PDQ_BYTES 32
+#define DV_PDQ_HEX_LEN 64
+typedef struct dv_pdq_hash {
+    uint8_t bytes[DV_PDQ_BYTES];
+} dv_pdq_hash;
+
+/* The eight dihedral variants, in the reference's order. */
+typedef enum dv_dihedral {
+    DV_DIH_ORIGINAL = 0,
+    DV_DIH_ROTATE90 = 1,
+    DV_DIH_ROTATE180 = 2,
+    DV_DIH_ROTATE270 = 3,
+    DV_DIH_FLIPX = 4,
+    DV_DIH_FLIPY = 5,
+    DV_DIH_FLIPPLUS1 = 6,
+    DV_DIH_FLIPMINUS1 = 7,
+    DV_DIH_COUNT = 8
+} dv_dihedral;
+
+/* "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1". */
+const char *dv_dihedral_name(dv_dihedral d);
+
+typedef struct dv_pdq_result {
+    dv_pdq_hash hash[DV_DIH_COUNT]; /* [0] always; the rest with dihedral */
+    int quality;                    /* 0..100; < 50 is not used for matching */
+    int ndihedral;                  /* 1 or 8 */
+} dv_pdq_result;
+
+typedef struct dv_pdq_opts {
+    int dihedral;     /* also compute the 7 other dihedral variants */
+    int preresize512; /* reproduce the reference CLI: sides > 512 are first
+                         resized to exactly 512x512 by nearest neighbour */
+    dv_simd simd;     /* DV_SIMD_AUTO unless testing a path */
+    const dv_alloc *alloc;
+} dv_pdq_opts;
+
+typedef struct dv_pdq_hasher dv_pdq_hasher;
+
+/* The hasher keeps its working buffers between calls; one thread at a time. */
+dv_pdq_hasher *dv_pdq_hasher_create(const dv_pdq_opts *opts);
+/* Hash a decoded image. Images with a side < 5 hash to all zeros, quality 0,
+ * as in the reference. Bit-exact with the reference C++ core. */
+int dv_pdq_hash_image(dv_pdq_hasher *h, const dv_image *img, dv_pdq_result *out);
+void dv_pdq_hasher_free(dv_pdq_hasher *h);
+
+/* 64 lowercase hex digits plus NUL, formatted as the reference formats. */
+void dv_pdq_to_hex(const dv_pdq_hash *h, char out[DV_PDQ_HEX_LEN + 1]);
+/* Parse exactly 64 hex digits (either case). DV_EINVAL on anything else. */
+int dv_pdq_from_hex(const char *hex, size_t len, dv_pdq_hash *out);
+/* Hamming distance, 0..256. */
+int dv_pdq_distance(const dv_pdq_hash *a, const dv_pdq_hash *b);
+
+/* ------------------------------------------------------------------------
+ * Cryptographic digests of raw bytes (OpenSSL libcrypto EVP). */
+enum {
+    DV_ALGO_MD5 = 1u << 0,
+    DV_ALGO_SHA1 = 1u << 1,
+    DV_ALGO_SHA256 = 1u << 2,
+    DV_ALGO_PDQ = 1u << 3,
+    DV_ALGO_ALL = 0xFu
+};
+
+typedef struct dv_digests {
+    unsigned have; /* DV_ALGO_* bits that are filled in */
+    uint8_t md5[16];
+    uint8_t sha1[20];
+    uint8_t sha256[32];
+} dv_digests;
+
+/* Digest buf with every algorithm in algos, in one pass over the bytes. */
+int dv_digests_compute(unsigned algos, const void *buf, size_t len, dv_digests *out);
+/* Lowercase hex of n bytes into out (2n+1 bytes with NUL). */
+void dv_hex_encode(const uint8_t *bytes, size_t n, char *out);
+
+/* ------------------------------------------------------------------------
+ * Item hasher: digests + decode + PDQ of one file held in memory, with the
+ * decoder's and PDQ's buffers reused between items. One thread at a time. */
+typedef struct dv_hasher_opts {
+    unsigned algos;       /* DV_ALGO_* bits; 0 means DV_ALGO_ALL */
+    int dihedral;
+    int preresize512;
+    int fast;             /* JPEG DCT-scaled decode for PDQ; not exact */
+    uint32_t fast_min_side;
+    uint64_t max_pixels;  /* 0: DV_DEFAULT_MAX_PIXELS */
+    dv_simd simd;
+    const dv_alloc *alloc;
+} dv_hasher_opts;
+
+typedef struct dv_hash_result {
+    dv_digests digests;   /* filled even when decoding fails */
+    dv_pdq_result pdq;
+    int has_pdq;
+    dv_image_format format;
+    uint32_t width;       /* size in the file header, 0 if unknown */
+    uint32_t height;
+} dv_hash_result;
+
+typedef struct dv_hasher dv_hasher;
+
+dv_hasher *dv_hasher_create(const dv_hasher_opts *opts);
+/* Returns DV_OK, or an error with dv_hasher_errmsg() set; on a decode error
+ * out->digests are still valid. */
+int dv_hasher_hash(dv_hasher *h, const void *buf, size_t len, dv_hash_result *out);
+const char *dv_hasher_errmsg(const dv_hasher *h);
+void dv_hasher_free(dv_hasher *h);
+
+/* ------------------------------------------------------------------------
+ * Files. */
+
+/* Read a whole regular file into a new buffer (free with dv_free_buffer).
+ * Fails with DV_ETOOBIG above max_bytes. errbuf gets the detail. */
+int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, void **buf_out,
+                 size_t *len_out, char *errbuf, size_t errcap);
+void dv_free_buffer(const dv_alloc *alloc, void *buf);
+
+/* ------------------------------------------------------------------------
+ * Thread pool: a parallel for-loop over job indices. Each job gets its index
+ * and the index of the worker running it (0..nthreads-1), so callers keep
+ * per-worker state and write results into slots indexed by job: output is
+ * then identical whatever the thread count. */
+typedef struct dv_pool dv_pool;
+typedef void (*dv_pool_fn)(void *ctx, size_t job, unsigned worker);
+
+/* nthreads 0 means the number of online CPUs. */
+dv_pool *dv_pool_create(unsigned nthreads, const dv_alloc *alloc);
+unsigned dv_pool_threads(const dv_pool *p);
+/* Run fn for every job in [0, njobs) and return when all are done. */
+int dv_pool_run(dv_pool *p, size_t njobs, dv_pool_fn fn, void *ctx);
+void dv_pool_free(dv_pool *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DATAVET_H */

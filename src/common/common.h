@@ -1,0 +1,39 @@
+/* common.h - internal helpers shared by every module: allocation, errors, cpu features.
+ * Depends on nothing but the C library and the public header. */
+#ifndef DV_COMMON_H
+#define DV_COMMON_H
+
+#include "datavet.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation through the caller's dv_alloc (NULL: the C library). */
+void *dv__malloc(const dv_alloc *a, size_t n);
+void *dv__calloc(const dv_alloc *a, size_t count, size_t size);
+void *dv__realloc(const dv_alloc *a, void *p, size_t n);
+void dv__free(const dv_alloc *a, void *p);
+
+/* Overflow-checked size arithmetic: return 0 on overflow. */
+int dv__mul_ok(size_t a, size_t b, size_t *out);
+
+/* snprintf into a fixed error buffer, always NUL-terminated. */
+void dv__set_err(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* zstd-style propagation helpers. */
+#define DV_RETURN_ERROR_IF(cond, code) \
+    do {                               \
+        if (cond) return (code);       \
+    } while (0)
+#define DV_FORWARD_IF_ERROR(expr)      \
+    do {                               \
+        int dv__rc = (expr);           \
+        if (dv__rc < 0) return dv__rc; \
+    } while (0)
+
+/* CPU features, detected once (atomic). */
+dv_simd dv__simd_resolve(dv_simd requested);
+
+#endif

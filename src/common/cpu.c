@@ -1,0 +1,89 @@
+/* cpu.c - one-time CPU feature detection and the DV_SIMD override.
+ * Detection result lives in an atomic, so concurrent first calls are safe. */
+#include "common.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 0 = not yet detected; otherwise dv_simd + 1 for the best path. */
+static atomic_int g_best;   /* write-once cache, not mutable state */
+static atomic_int g_forced; /* 0 unknown, 1 none, 2+ = forced dv_simd + 2 */
+
+static int detect_hw(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+        return DV_SIMD_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DV_SIMD_AVX2;
+#endif
+    return DV_SIMD_SCALAR;
+}
+
+static int hw_best(void)
+{
+    int v = atomic_load_explicit(&g_best, memory_order_acquire);
+    if (v == 0) {
+        v = detect_hw() + 1;
+        atomic_store_explicit(&g_best, v, memory_order_release);
+    }
+    return v - 1;
+}
+
+static int forced(void)
+{
+    int v = atomic_load_explicit(&g_forced, memory_order_acquire);
+    if (v == 0) {
+        const char *e = getenv("DV_SIMD");
+        v = 1;
+        if (e != NULL) {
+            if (strcmp(e, "scalar") == 0) v = DV_SIMD_SCALAR + 2;
+            else if (strcmp(e, "avx2") == 0) v = DV_SIMD_AVX2 + 2;
+            else if (strcmp(e, "avx512") == 0) v = DV_SIMD_AVX512 + 2;
+        }
+        atomic_store_explicit(&g_forced, v, memory_order_release);
+    }
+    return v == 1 ? -1 : v - 2;
+}
+
+int dv_simd_available(dv_simd s)
+{
+    switch (s) {
+    case DV_SIMD_AUTO:
+    case DV_SIMD_SCALAR: return 1;
+#if defined(DV_HAVE_X86_SIMD)
+    case DV_SIMD_AVX2: return hw_best() >= DV_SIMD_AVX2;
+    case DV_SIMD_AVX512: return hw_best() >= DV_SIMD_AVX512;
+#endif
+    default: return 0;
+    }
+}
+
+dv_simd dv_simd_best(void)
+{
+    int f = forced();
+    if (f >= 0 && dv_simd_available((dv_simd)f)) return (dv_simd)f;
+#if defined(DV_HAVE_X86_SIMD)
+    return (dv_simd)hw_best();
+#else
+    return DV_SIMD_SCALAR;
+#endif
+}
+
+dv_simd dv__simd_resolve(dv_simd requested)
+{
+    if (requested == DV_SIMD_AUTO || !dv_simd_available(requested)) return dv_simd_best();
+    return requested;
+}
+
+const char *dv_simd_name(dv_simd s)
+{
+    switch (s) {
+    case DV_SIMD_SCALAR: return "scalar";
+    case DV_SIMD_AVX2: return "avx2";
+    case DV_SIMD_AVX512: return "avx512";
+    default: return "auto";
+    }
+}

@@ -1,0 +1,82 @@
+/* file.c - reading a whole file into memory with a size ceiling.
+ * Image bytes are only ever read, never written anywhere. */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, void **buf_out,
+                 size_t *len_out, char *errbuf, size_t errcap)
+{
+    struct stat st;
+    int fd;
+    uint8_t *buf;
+    size_t cap, len = 0;
+
+    *buf_out = NULL;
+    *len_out = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        dv__set_err(errbuf, errcap, "%s: cannot open: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        dv__set_err(errbuf, errcap, "%s: not a regular file", path);
+        close(fd);
+        return DV_EIO;
+    }
+    if ((uint64_t)st.st_size > max_bytes) {
+        dv__set_err(errbuf, errcap, "%s: file is %lld bytes, over the limit of %llu", path,
+                    (long long)st.st_size, (unsigned long long)max_bytes);
+        close(fd);
+        return DV_ETOOBIG;
+    }
+    cap = (size_t)st.st_size + 1; /* +1 lets us notice a file that grew */
+    buf = dv__malloc(alloc, cap);
+    if (buf == NULL) {
+        close(fd);
+        dv__set_err(errbuf, errcap, "%s: out of memory", path);
+        return DV_ENOMEM;
+    }
+    for (;;) {
+        ssize_t n;
+        if (len == cap) {
+            size_t ncap = cap * 2;
+            uint8_t *nb;
+            if (ncap > max_bytes + 1) ncap = (size_t)max_bytes + 1;
+            if (ncap <= cap) {
+                dv__set_err(errbuf, errcap, "%s: file grew over the limit of %llu bytes", path,
+                            (unsigned long long)max_bytes);
+                dv__free(alloc, buf);
+                close(fd);
+                return DV_ETOOBIG;
+            }
+            nb = dv__realloc(alloc, buf, ncap);
+            if (nb == NULL) {
+                dv__free(alloc, buf);
+                close(fd);
+                return DV_ENOMEM;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            dv__set_err(errbuf, errcap, "%s: read failed at offset %zu: %s", path, len,
+                        strerror(errno));
+            dv__free(alloc, buf);
+            close(fd);
+            return DV_EIO;
+        }
+        if (n == 0) break;
+        len += (size_t)n;
+    }
+    close(fd);
+    *buf_out = buf;
+    *len_out = len;
+    return DV_OK;
+}
