@@ -3,6 +3,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +87,12 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#if defined(__GLIBC__)
+    /* Decoders allocate and free image-sized buffers for every file; keeping them
+     * in the heap instead of fresh mmaps avoids page-faulting them in each time. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
     if (argc < 2) {
         usage(stderr);
         return 2;

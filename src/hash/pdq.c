@@ -348,3 +348,31 @@ const char *dv_dihedral_name(dv_dihedral d)
                                                    "flipx", "flipy", "flipplus1", "flipminus1"};
     return (unsigned)d < DV_DIH_COUNT ? names[d] : "unknown";
 }
+
+int dv__pdq_downsample_path(dv_pdq_hasher *h, int path, const dv_image *img, float *out)
+{
+    dv__pdq_downsample_fn fn = NULL;
+    int rc;
+    switch (path) {
+    case 0: break;
+    case 1: fn = dv__pdq_downsample_portable; break;
+#if defined(DV_HAVE_X86_SIMD)
+    case 2:
+        if (!dv_simd_available(DV_SIMD_AVX2)) return DV_EINVAL;
+        fn = dv__pdq_downsample_avx2;
+        break;
+    case 3:
+        if (!dv_simd_available(DV_SIMD_AVX512)) return DV_EINVAL;
+        fn = dv__pdq_downsample_avx512;
+        break;
+#endif
+    default: return DV_EINVAL;
+    }
+    if (img->width < MIN_HASHABLE_DIM || img->height < MIN_HASHABLE_DIM) return DV_EINVAL;
+    rc = reserve(h, img->width, img->height);
+    if (rc == DV_OK) {
+        if (fn) fn(img, &h->work, out);
+        else downsample_scalar(img, &h->work, out);
+    }
+    return rc;
+}

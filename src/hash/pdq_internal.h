@@ -33,4 +33,7 @@ void dv__pdq_downsample_avx2(const dv_image *img, dv__pdq_work *w, float *out);
 void dv__pdq_downsample_avx512(const dv_image *img, dv__pdq_work *w, float *out);
 #endif
 
+/* For tests: run one downsampling path (0 scalar twin, 1 portable, 2 avx2, 3 avx512)
+ * on img into out[64*64]. DV_EINVAL if that path is not built or not supported here. */
+int dv__pdq_downsample_path(dv_pdq_hasher *h, int path, const dv_image *img, float *out);
 #endif

@@ -1,0 +1,50 @@
+# Thin wrapper over CMake for the common targets: deps, build, demo, test, asan, fuzz, bench.
+# `make demo` and `make test` install their Debian dependencies themselves (as root).
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SHARED ?= $(abspath ../shared)
+DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwebp-dev \
+           libgif-dev libssl-dev zlib1g-dev libcmocka-dev
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build demo test asan fuzz bench clean
+
+all: build
+
+deps:
+	@if dpkg -s $(DEB_PKGS) >/dev/null 2>&1; then echo "deps: all Debian packages present"; \
+	else $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEB_PKGS); fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DDV_WERROR=ON -DDV_SHARED_DIR=$(SHARED)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	@sh tools/demo.sh $(BUILD)/datavet $(SHARED) $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDV_SANITIZE=ON -DDV_WERROR=ON \
+	      -DDV_BUILD_BENCH=OFF -DDV_SHARED_DIR=$(SHARED)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDV_FUZZ_LIBFUZZER=ON \
+	      -DDV_BUILD_BENCH=OFF -DDV_SHARED_DIR=$(SHARED)
+	cmake --build build-fuzz -j $(JOBS)
+	@echo "fuzzers are in build-fuzz/fuzz/: run e.g. build-fuzz/fuzz/fuzz_jpeg fuzz/corpus/jpeg -max_total_time=60"
+
+bench: build
+	$(BUILD)/bench/hash_bench $(SHARED)/photos/dev
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
