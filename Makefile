@@ -41,7 +41,7 @@ fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDV_FUZZ_LIBFUZZER=ON \
 	      -DDV_BUILD_BENCH=OFF -DDV_SHARED_DIR=$(SHARED)
 	cmake --build build-fuzz -j $(JOBS)
-	@echo "fuzzers are in build-fuzz/fuzz/: run e.g. build-fuzz/fuzz/fuzz_jpeg fuzz/corpus/jpeg -max_total_time=60"
+	@echo "fuzzers are in build-fuzz/fuzz/; see docs/fuzzing.md (fuzz into a scratch copy of fuzz/corpus/<name>)"
 
 bench: build
 	$(BUILD)/bench/hash_bench $(SHARED)/photos/dev

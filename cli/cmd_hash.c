@@ -330,7 +330,13 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
         dv_free_buffer(NULL, buf);
     }
     if (rc != DV_OK && err[0] == '\0') snprintf(err, sizeof(err), "%s", dv_strerror(rc));
-    format_record(c, path, rc, err, &r, read_ok, &b);
+    {
+        /* the record has its own path column: keep the reason only */
+        size_t pl = strlen(path);
+        const char *reason = err;
+        if (strncmp(err, path, pl) == 0 && err[pl] == ':' && err[pl + 1] == ' ') reason = err + pl + 2;
+        format_record(c, path, rc, reason, &r, read_ok, &b);
+    }
     c->outs[job].line = b.oom ? NULL : b.p;
     if (b.oom) free(b.p);
     c->outs[job].err = NULL;
@@ -501,6 +507,10 @@ int cmd_hash(int argc, char **argv)
     }
     if (outpath != NULL) {
         int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0 && fchmod(fd, 0600) != 0) {
+            close(fd);
+            fd = -1;
+        }
         if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
             fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
             if (fd >= 0) close(fd);
@@ -511,7 +521,7 @@ int cmd_hash(int argc, char **argv)
     ho.algos = c.algos;
     ho.dihedral = c.dihedral;
     pool = dv_pool_create((unsigned)jobs, NULL);
-    c.hashers = calloc(jobs ? jobs : 1, sizeof(dv_hasher *));
+    c.hashers = pool ? calloc(dv_pool_threads(pool), sizeof(dv_hasher *)) : NULL;
     if (pool == NULL || c.hashers == NULL) goto oom;
     for (unsigned i = 0; i < dv_pool_threads(pool); i++) {
         c.hashers[i] = dv_hasher_create(&ho);

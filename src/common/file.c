@@ -18,7 +18,8 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
 
     *buf_out = NULL;
     *len_out = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* non-blocking open, so a FIFO or device is refused instead of waited on */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         dv__set_err(errbuf, errcap, "%s: cannot open: %s", path, strerror(errno));
         return DV_EIO;
@@ -27,6 +28,10 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
         dv__set_err(errbuf, errcap, "%s: not a regular file", path);
         close(fd);
         return DV_EIO;
+    }
+    {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     }
     if ((uint64_t)st.st_size > max_bytes) {
         dv__set_err(errbuf, errcap, "%s: file is %lld bytes, over the limit of %llu", path,

@@ -213,8 +213,6 @@ void dv_pdq_hasher_free(dv_pdq_hasher *h)
     if (h == NULL) return;
     dv__free(h->alloc, h->work.buf1);
     dv__free(h->alloc, h->work.buf2);
-    dv__free(h->alloc, h->work.cols);
-    dv__free(h->alloc, h->work.strip);
     dv__free(h->alloc, h->resized);
     dv__free(h->alloc, h);
 }
@@ -228,23 +226,19 @@ static int ensure(const dv_alloc *a, float **p, size_t *cap, size_t n)
     return *p ? DV_OK : DV_ENOMEM;
 }
 
-static int reserve(dv_pdq_hasher *h, size_t W, size_t H)
+/* The scalar twin needs two image-sized float buffers, as the reference; the streaming
+ * kernels need a few rows' worth, carved out of buf1. */
+static int reserve(dv_pdq_hasher *h, size_t W, size_t H, int scalar)
 {
     dv__pdq_work *w = &h->work;
-    size_t hw;
-    if (!dv__mul_ok(W, H, &hw)) return DV_ENOMEM;
-    /* buf1/buf2 are swapped when cap differs, so grow both together */
-    if (hw > w->cap_hw) {
-        size_t cap = 0;
-        DV_FORWARD_IF_ERROR(ensure(h->alloc, &w->buf1, &cap, hw));
-        cap = 0;
-        DV_FORWARD_IF_ERROR(ensure(h->alloc, &w->buf2, &cap, hw));
-        w->cap_hw = hw;
+    size_t need;
+    if (scalar) {
+        if (!dv__mul_ok(W, H, &need)) return DV_ENOMEM;
+        DV_FORWARD_IF_ERROR(ensure(h->alloc, &w->buf1, &w->cap_hw, need));
+        return ensure(h->alloc, &w->buf2, &w->cap_cols, need);
     }
-    DV_FORWARD_IF_ERROR(ensure(h->alloc, &w->cols, &w->cap_cols, H * 64 + W + 64));
-    /* two strips of W x 16 floats plus a W-byte mask, 64-byte aligned by malloc granularity */
-    DV_FORWARD_IF_ERROR(ensure(h->alloc, &w->strip, &w->cap_strip, W * 32 + W / 4 + 64));
-    return DV_OK;
+    need = dv__pdq_kernel_floats(W, H, dv__jarosz_window((int)H, 64));
+    return ensure(h->alloc, &w->buf1, &w->cap_hw, need);
 }
 
 /* Nearest-neighbour resize to exactly 512x512, source = floor(x * W / 512): the reference CLI. */
@@ -283,7 +277,7 @@ int dv_pdq_hash_image(dv_pdq_hasher *h, const dv_image *img_in, dv_pdq_result *o
     if (h->opts.preresize512 && (img.width > 512 || img.height > 512))
         DV_FORWARD_IF_ERROR(preresize(h, img_in, &img));
     if (img.width < MIN_HASHABLE_DIM || img.height < MIN_HASHABLE_DIM) return DV_OK;
-    DV_FORWARD_IF_ERROR(reserve(h, img.width, img.height));
+    DV_FORWARD_IF_ERROR(reserve(h, img.width, img.height, h->downsample == NULL));
     if (img.width == 64 && img.height == 64) {
         /* the reference skips filtering when the input is already 64x64 */
         luma_from_image(&img, a64);
@@ -369,7 +363,7 @@ int dv__pdq_downsample_path(dv_pdq_hasher *h, int path, const dv_image *img, flo
     default: return DV_EINVAL;
     }
     if (img->width < MIN_HASHABLE_DIM || img->height < MIN_HASHABLE_DIM) return DV_EINVAL;
-    rc = reserve(h, img->width, img->height);
+    rc = reserve(h, img->width, img->height, fn == NULL);
     if (rc == DV_OK) {
         if (fn) fn(img, &h->work, out);
         else downsample_scalar(img, &h->work, out);

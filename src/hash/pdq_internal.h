@@ -7,17 +7,25 @@
 
 /* Working memory for one hasher, grown on demand and reused. */
 typedef struct dv__pdq_work {
-    float *buf1; /* H x W */
-    float *buf2; /* H x W */
-    float *cols; /* H x 64: second row pass, sampled columns only */
-    float *strip; /* transposed strip: W x 16 lanes, twice */
-    size_t cap_hw, cap_cols, cap_strip;
+    float *buf1; /* scalar twin: H x W; kernels: dv__pdq_kernel_floats() */
+    float *buf2; /* scalar twin only: H x W */
+    size_t cap_hw, cap_cols;
 } dv__pdq_work;
 
 /* Jarosz window size for shrinking old_dim to new_dim (the reference's rounding). */
 static inline int dv__jarosz_window(int old_dim, int new_dim)
 {
     return (old_dim + 2 * new_dim - 1) / (2 * new_dim);
+}
+
+/* Floats of working memory the streaming kernels need for a W x H image. */
+static inline size_t dv__pdq_kernel_floats(size_t W, size_t H, int wc)
+{
+    size_t ring = 1;
+    while (ring < (size_t)wc + 2 * 16 + 2) ring *= 2;
+    /* strips 2x16W, ring A, ring B 16W, luma 16W, sums and outrow max(W,64) each,
+     * cols 64H+64, mask W/4 */
+    return 32 * W + ring * W + 16 * W + 16 * W + 2 * (W > 64 ? W : 64) + 64 * H + 64 + W / 4 + 64;
 }
 
 /* Centre sample of output cell i (of 64) in a dimension of n, as the reference decimates. */

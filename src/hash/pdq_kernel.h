@@ -1,37 +1,88 @@
-/* pdq_kernel.h - the cache-friendly PDQ downsample, included once per ISA with KLANES/KNAME.
+/* pdq_kernel.h - the streaming PDQ downsample, included once per ISA with KLANES/KNAME.
  * Same float operations in the same order per pixel as the reference, so bit-identical. */
 
 #include <string.h>
 
-typedef float kvf __attribute__((vector_size(KLANES * 4), aligned(4)));
+/* KLANES rows are filtered together, one per vector lane. The horizontal (row) passes
+ * run on strips transposed to [x][lane]; the vertical passes run row by row on
+ * row-major data with one running sum per column. Intermediate rows live in small
+ * ring buffers, so nothing image-sized is written except the decoded pixels. */
 
-/* Strip of KLANES image rows, transposed to [x][lane], luma computed on the way. */
-static void load_luma_strip(const dv_image *img, int r0, kvf *t)
+typedef float kvf __attribute__((vector_size(KLANES * 4), aligned(4)));
+typedef int kvi __attribute__((vector_size(KLANES * 4)));
+
+typedef struct kmasks {
+    kvi lo[8], hi[8]; /* per butterfly stage */
+    int nstages;
+} kmasks;
+
+static void make_masks(kmasks *m)
 {
-    const int W = (int)img->width, H = (int)img->height;
-    for (int k = 0; k < KLANES; k++) {
-        int r = r0 + k < H ? r0 + k : H - 1;
-        const uint8_t *p = img->pixels + (size_t)r * img->stride;
-        float *dst = (float *)t + k;
-        if (img->channels == 3) {
-            for (int x = 0; x < W; x++) {
-                dst[(size_t)x * KLANES] =
-                    0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+    int st = 0;
+    for (int s = 1; s < KLANES; s *= 2, st++) {
+        for (int p = 0; p < KLANES; p++) {
+            int chunk = p / (2 * s), within = p % (2 * s);
+            if (within < s) {
+                m->lo[st][p] = chunk * 2 * s + within;
+                m->hi[st][p] = chunk * 2 * s + s + within;
+            } else {
+                m->lo[st][p] = KLANES + chunk * 2 * s + within - s;
+                m->hi[st][p] = KLANES + chunk * 2 * s + within;
             }
-        } else {
-            for (int x = 0; x < W; x++) dst[(size_t)x * KLANES] = (float)p[x];
+        }
+    }
+    m->nstages = st;
+}
+
+/* In-register transpose of a KLANES x KLANES block held as KLANES row vectors. */
+static inline void transpose(kvf *r, const kmasks *m)
+{
+    int st = 0;
+    for (int s = 1; s < KLANES; s *= 2, st++) {
+        for (int i = 0; i < KLANES; i++) {
+            if (i & s) continue;
+            kvf a = r[i], b = r[i + s];
+            r[i] = __builtin_shuffle(a, b, m->lo[st]);
+            r[i + s] = __builtin_shuffle(a, b, m->hi[st]);
         }
     }
 }
 
-static void load_float_strip(const float *in, int H, int W, int r0, kvf *t)
+static inline kvf loadu(const float *p)
 {
-    for (int k = 0; k < KLANES; k++) {
-        int r = r0 + k < H ? r0 + k : H - 1;
-        const float *p = in + (size_t)r * W;
-        float *dst = (float *)t + k;
-        for (int x = 0; x < W; x++) dst[(size_t)x * KLANES] = p[x];
+    kvf v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline void storeu(float *p, kvf v) { memcpy(p, &v, sizeof(v)); }
+
+/* rows[k] (k < KLANES) are row-major float rows of width W -> strip[x] lanes.
+ * Columns past the last full block are copied one by one. */
+static void rows_to_strip(const float *const *rows, int W, kvf *strip, const kmasks *m)
+{
+    int x = 0;
+    for (; x + KLANES <= W; x += KLANES) {
+        kvf blk[KLANES];
+        for (int k = 0; k < KLANES; k++) blk[k] = loadu(rows[k] + x);
+        transpose(blk, m);
+        for (int j = 0; j < KLANES; j++) strip[x + j] = blk[j];
     }
+    for (; x < W; x++)
+        for (int k = 0; k < KLANES; k++) strip[x][k] = rows[k][x];
+}
+
+static void strip_to_rows(const kvf *strip, int W, float *const *rows, int nrows, const kmasks *m)
+{
+    int x = 0;
+    for (; x + KLANES <= W; x += KLANES) {
+        kvf blk[KLANES];
+        for (int j = 0; j < KLANES; j++) blk[j] = strip[x + j];
+        transpose(blk, m);
+        for (int k = 0; k < nrows; k++) storeu(rows[k] + x, blk[k]);
+    }
+    for (; x < W; x++)
+        for (int k = 0; k < nrows; k++) rows[k][x] = strip[x][k];
 }
 
 /* One 1-D box filter along the strip, every lane a row. When want is non-NULL
@@ -55,11 +106,19 @@ static void box_lanes(const kvf *in, kvf *out, int n, int full, const uint8_t *w
     }
     {
         const float fc = (float)cnt;
-        for (int i = 0; i < p3; i++) {
-            sum += in[ri++];
-            sum -= in[li++];
-            if (!want || want[oi]) out[oi] = sum / fc;
-            oi++;
+        if (want == NULL) {
+            for (int i = 0; i < p3; i++) {
+                sum += in[ri++];
+                sum -= in[li++];
+                out[oi++] = sum / fc;
+            }
+        } else {
+            for (int i = 0; i < p3; i++) {
+                sum += in[ri++];
+                sum -= in[li++];
+                if (want[oi]) out[oi] = sum / fc;
+                oi++;
+            }
         }
     }
     for (int i = 0; i < p4; i++) {
@@ -70,119 +129,204 @@ static void box_lanes(const kvf *in, kvf *out, int n, int full, const uint8_t *w
     }
 }
 
-static void store_strip(const kvf *t, int H, int W, int r0, float *out)
+/* The vertical box filter as a resumable state machine over rows that arrive in order. */
+typedef struct vbox {
+    int n, p1, p2, p3, p4; /* phase lengths */
+    int step;              /* steps done, 0 .. p1+p2+p3+p4 */
+    int ri, li, oi, cnt;
+} vbox;
+
+static void vbox_init(vbox *v, int n, int full)
 {
-    for (int k = 0; k < KLANES && r0 + k < H; k++) {
-        float *dst = out + (size_t)(r0 + k) * W;
-        const float *src = (const float *)t + k;
-        for (int x = 0; x < W; x++) dst[x] = src[(size_t)x * KLANES];
+    int half = (full + 2) / 2;
+    memset(v, 0, sizeof(*v));
+    v->n = n;
+    v->p1 = half - 1;
+    v->p2 = full - half + 1;
+    v->p3 = n - full;
+    v->p4 = half - 1;
+}
+
+/* Runs steps while the rows they add are below avail. row(r) gives input row r;
+ * each output row goes to emit(oi, values) via the out buffer. Returns steps run. */
+#define VBOX_ROW(r) (ring + (size_t)((r) & ring_mask) * (size_t)W)
+static void vbox_run(vbox *v, const float *ring, int ring_mask, int W, int avail, float *sums,
+                     float *outrow, void (*emit)(void *, int, const float *), void *ctx)
+{
+    const int total = v->p1 + v->p2 + v->p3 + v->p4;
+    while (v->step < total) {
+        int s = v->step;
+        if (s < v->p1 + v->p2 + v->p3 && v->ri >= avail) return;
+        if (s < v->p1) {
+            const float *a = VBOX_ROW(v->ri);
+            for (int x = 0; x < W; x++) sums[x] += a[x];
+            v->ri++;
+            v->cnt++;
+        } else if (s < v->p1 + v->p2) {
+            const float *a = VBOX_ROW(v->ri);
+            const float c = (float)(v->cnt + 1);
+            for (int x = 0; x < W; x++) {
+                sums[x] += a[x];
+                outrow[x] = sums[x] / c;
+            }
+            v->ri++;
+            v->cnt++;
+            emit(ctx, v->oi++, outrow);
+        } else if (s < v->p1 + v->p2 + v->p3) {
+            const float *a = VBOX_ROW(v->ri), *b = VBOX_ROW(v->li);
+            const float c = (float)v->cnt;
+            for (int x = 0; x < W; x++) {
+                float t = sums[x] + a[x];
+                t -= b[x];
+                sums[x] = t;
+                outrow[x] = t / c;
+            }
+            v->ri++;
+            v->li++;
+            emit(ctx, v->oi++, outrow);
+        } else {
+            const float *b = VBOX_ROW(v->li);
+            const float c = (float)(v->cnt - 1);
+            for (int x = 0; x < W; x++) {
+                sums[x] -= b[x];
+                outrow[x] = sums[x] / c;
+            }
+            v->li++;
+            v->cnt--;
+            emit(ctx, v->oi++, outrow);
+        }
+        v->step++;
+    }
+}
+#undef VBOX_ROW
+
+typedef struct kstate {
+    const dv_image *img;
+    int H, W, wr, wc;
+    kmasks masks;
+    const uint8_t *want;
+    const int *xs;
+    float *ringb; /* KLANES rows of the first column pass */
+    kvf *sa, *sb; /* strips */
+    float *cols;  /* H x 64 after the second row pass */
+} kstate;
+
+/* A row of the first vertical pass is ready: collect KLANES of them, then run the
+ * second row pass over the strip and keep only the 64 sampled columns. */
+static void emit_b(void *p, int oi, const float *row)
+{
+    kstate *s = p;
+    const int k = oi % KLANES;
+    memcpy(s->ringb + (size_t)k * s->W, row, sizeof(float) * (size_t)s->W);
+    if (k == KLANES - 1 || oi == s->H - 1) {
+        const float *rows[KLANES];
+        const int r0 = oi - k;
+        for (int j = 0; j < KLANES; j++) rows[j] = s->ringb + (size_t)(j <= k ? j : k) * s->W;
+        rows_to_strip(rows, s->W, s->sa, &s->masks);
+        box_lanes(s->sa, s->sb, s->W, s->wr, s->want);
+        for (int j = 0; j <= k; j++) {
+            float *dst = s->cols + (size_t)(r0 + j) * 64;
+            for (int c = 0; c < 64; c++) dst[c] = s->sb[s->xs[c]][j];
+        }
     }
 }
 
-/* Column pass done row by row: one running sum per column, all columns advance
- * together, so memory is read in order. rows_wanted selects which rows are written. */
-static void box_down(const float *in, float *out, float *sums, int H, int W, int full,
-                     const int *rows_out, int nrows_out)
+typedef struct kout {
+    float *out;
+    const int *ys;
+    int next;
+} kout;
+
+static void emit_out(void *p, int oi, const float *row)
 {
-    int half = (full + 2) / 2;
-    int p1 = half - 1, p2 = full - half + 1, p3 = H - full, p4 = half - 1;
-    int li = 0, ri = 0, oi = 0, cnt = 0, next = 0;
-    memset(sums, 0, sizeof(float) * (size_t)W);
-#define ADD_ROW(r)                                                        \
-    do {                                                                  \
-        const float *s_ = in + (size_t)(r) * W;                           \
-        for (int x = 0; x < W; x++) sums[x] += s_[x];                     \
-    } while (0)
-#define SUB_ROW(r)                                                        \
-    do {                                                                  \
-        const float *s_ = in + (size_t)(r) * W;                           \
-        for (int x = 0; x < W; x++) sums[x] -= s_[x];                     \
-    } while (0)
-#define OUT_ROW()                                                         \
-    do {                                                                  \
-        if (rows_out == NULL) {                                           \
-            float *d_ = out + (size_t)oi * W;                             \
-            const float c_ = (float)cnt;                                  \
-            for (int x = 0; x < W; x++) d_[x] = sums[x] / c_;             \
-        } else if (next < nrows_out && rows_out[next] == oi) {            \
-            float *d_ = out + (size_t)next * W;                           \
-            const float c_ = (float)cnt;                                  \
-            for (int x = 0; x < W; x++) d_[x] = sums[x] / c_;             \
-            next++;                                                       \
-            while (next < nrows_out && rows_out[next] == oi) {            \
-                memcpy(out + (size_t)next * W, d_, sizeof(float) * W);    \
-                next++;                                                   \
-            }                                                             \
-        }                                                                 \
-        oi++;                                                             \
-    } while (0)
-    for (int i = 0; i < p1; i++) {
-        ADD_ROW(ri);
-        ri++;
-        cnt++;
+    kout *o = p;
+    while (o->next < 64 && o->ys[o->next] == oi) {
+        memcpy(o->out + (size_t)o->next * 64, row, sizeof(float) * 64);
+        o->next++;
     }
-    for (int i = 0; i < p2; i++) {
-        ADD_ROW(ri);
-        ri++;
-        cnt++;
-        OUT_ROW();
-    }
-    for (int i = 0; i < p3; i++) {
-        /* the reference adds the new sample before subtracting the old one */
-        const float *a = in + (size_t)ri * W, *b = in + (size_t)li * W;
-        for (int x = 0; x < W; x++) {
-            float s = sums[x] + a[x];
-            sums[x] = s - b[x];
-        }
-        ri++;
-        li++;
-        OUT_ROW();
-    }
-    for (int i = 0; i < p4; i++) {
-        SUB_ROW(li);
-        li++;
-        cnt--;
-        OUT_ROW();
-    }
-#undef ADD_ROW
-#undef SUB_ROW
-#undef OUT_ROW
 }
 
 void KNAME(const dv_image *img, dv__pdq_work *w, float *out)
 {
+    kstate s;
     const int H = (int)img->height, W = (int)img->width;
-    const int wr = dv__jarosz_window(W, 64), wc = dv__jarosz_window(H, 64);
-    kvf *sa = (kvf *)w->strip, *sb = sa + W;
     int xs[64], ys[64];
-    uint8_t *want = (uint8_t *)(sb + W); /* W bytes after the two strips */
-    float *sums = w->cols + (size_t)H * 64;
+    int ring_rows = 1, ring_mask;
+    float *ringa, *luma, *sums, *outrow;
+    uint8_t *want;
+    vbox v1;
+    kout ko;
 
+    memset(&s, 0, sizeof(s));
+    s.img = img;
+    s.H = H;
+    s.W = W;
+    s.wr = dv__jarosz_window(W, 64);
+    s.wc = dv__jarosz_window(H, 64);
+    make_masks(&s.masks);
+    while (ring_rows < s.wc + 2 * KLANES + 2) ring_rows *= 2;
+    ring_mask = ring_rows - 1;
+    /* carve the work buffer (sized by dv__pdq_kernel_floats) */
+    s.sa = (kvf *)w->buf1;
+    s.sb = s.sa + W;
+    ringa = (float *)(s.sb + W);
+    s.ringb = ringa + (size_t)ring_rows * W;
+    luma = s.ringb + (size_t)KLANES * W;
+    /* sums and outrow serve both vertical passes: W wide, then 64 wide */
+    sums = luma + (size_t)KLANES * W;
+    outrow = sums + (W > 64 ? W : 64);
+    s.cols = outrow + (W > 64 ? W : 64);
+    want = (uint8_t *)(s.cols + (size_t)H * 64 + 64);
     for (int i = 0; i < 64; i++) {
         xs[i] = dv__decimate_index(i, W);
         ys[i] = dv__decimate_index(i, H);
     }
     memset(want, 0, (size_t)W);
     for (int i = 0; i < 64; i++) want[xs[i]] = 1;
+    s.want = want;
+    s.xs = xs;
 
-    /* pass 1, rows: luma fused in, buf1 gets the result */
+    memset(sums, 0, sizeof(float) * (size_t)W);
+    vbox_init(&v1, H, s.wc);
     for (int r0 = 0; r0 < H; r0 += KLANES) {
-        load_luma_strip(img, r0, sa);
-        box_lanes(sa, sb, W, wr, NULL);
-        store_strip(sb, H, W, r0, w->buf1);
+        const float *rows[KLANES];
+        float *orows[KLANES];
+        const int nr = H - r0 < KLANES ? H - r0 : KLANES;
+        /* luma of the strip's rows, row-major */
+        for (int k = 0; k < nr; k++) {
+            const uint8_t *p = img->pixels + (size_t)(r0 + k) * img->stride;
+            float *dst = luma + (size_t)k * W;
+            if (img->channels == 3) {
+                for (int x = 0; x < W; x++)
+                    dst[x] = 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+            } else {
+                for (int x = 0; x < W; x++) dst[x] = (float)p[x];
+            }
+        }
+        for (int k = 0; k < KLANES; k++) rows[k] = luma + (size_t)(k < nr ? k : nr - 1) * W;
+        /* first row pass */
+        rows_to_strip(rows, W, s.sa, &s.masks);
+        box_lanes(s.sa, s.sb, W, s.wr, NULL);
+        for (int k = 0; k < nr; k++) orows[k] = ringa + (size_t)((r0 + k) & ring_mask) * W;
+        strip_to_rows(s.sb, W, orows, nr, &s.masks);
+        /* first column pass, as far as the rows so far allow; feeds the second row pass */
+        vbox_run(&v1, ringa, ring_mask, W, r0 + nr, sums, outrow, emit_b, &s);
     }
-    /* pass 1, columns: buf1 -> buf2 */
-    box_down(w->buf1, w->buf2, sums, H, W, wc, NULL, 0);
-    /* pass 2, rows: only the 64 sampled columns are ever read again */
-    for (int r0 = 0; r0 < H; r0 += KLANES) {
-        load_float_strip(w->buf2, H, W, r0, sa);
-        box_lanes(sa, sb, W, wr, want);
-        for (int k = 0; k < KLANES && r0 + k < H; k++) {
-            const float *src = (const float *)sb + k;
-            float *dst = w->cols + (size_t)(r0 + k) * 64;
-            for (int c = 0; c < 64; c++) dst[c] = src[(size_t)xs[c] * KLANES];
+    vbox_run(&v1, ringa, ring_mask, W, H, sums, outrow, emit_b, &s);
+
+    /* second column pass over the 64 kept columns; rows written only where sampled */
+    {
+        vbox v2;
+        memset(sums, 0, sizeof(float) * 64);
+        vbox_init(&v2, H, s.wc);
+        ko.out = out;
+        ko.ys = ys;
+        ko.next = 0;
+        /* cols is a plain H x 64 array: a ring as large as the image never wraps */
+        {
+            int big = 1;
+            while (big < H) big *= 2;
+            vbox_run(&v2, s.cols, big - 1, 64, H, sums, outrow, emit_out, &ko);
         }
     }
-    /* pass 2, columns over the 64 kept columns, written only at the 64 sampled rows */
-    box_down(w->cols, out, sums, H, 64, wc, ys, 64);
 }

@@ -9,12 +9,28 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+/* A progressive JPEG may repeat scans without end: each costs a pass over the whole
+ * coefficient buffer. Real encoders write about 10; libjpeg-turbo suggests 500 as a cap. */
+#define MAX_SCANS 500
+
 typedef struct jerr_ctx {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
     dv_decoder *dec;
     int truncated;
+    struct jpeg_progress_mgr progress;
 } jerr_ctx;
+
+static void on_progress(j_common_ptr cinfo)
+{
+    jerr_ctx *e = (jerr_ctx *)cinfo->err;
+    if (!cinfo->is_decompressor) return;
+    if (((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) {
+        dv__set_err(e->dec->err, sizeof(e->dec->err),
+                    "jpeg: more than %d progressive scans: refused as a decoding bomb", MAX_SCANS);
+        longjmp(e->jump, 1);
+    }
+}
 
 static void on_error(j_common_ptr cinfo)
 {
@@ -85,6 +101,8 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
     }
     jpeg_create_decompress(&cinfo);
     created = 1;
+    jerr.progress.progress_monitor = on_progress;
+    cinfo.progress = &jerr.progress;
     if (len > (size_t)(unsigned long)-1) {
         rc = DV_ETOOBIG;
         dv__set_err(d->err, sizeof(d->err), "jpeg: file too large");

@@ -66,6 +66,11 @@ int dv__decode_png(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
     /* Bound what ancillary chunks (zTXt, iCCP) may decompress to. */
     png_set_chunk_malloc_max(png, 8u << 20);
     png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu);
+    /* Text and colour-profile chunks are never used: skip them rather than inflate them. */
+    {
+        static const png_byte skip[] = "zTXt\0iTXt\0tEXt\0iCCP\0sPLT\0";
+        png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skip, 5);
+    }
     png_set_read_fn(png, &src, on_read);
     png_read_info(png, info);
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, NULL, NULL, NULL);
@@ -78,8 +83,9 @@ int dv__decode_png(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
     if (ctype == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16) png_set_strip_16(png);
-    if (ctype & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
-    /* tRNS becomes nothing: transparency is dropped like any alpha. */
+    /* Alpha, and tRNS that palette expansion would turn into alpha, are dropped. */
+    if ((ctype & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS))
+        png_set_strip_alpha(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
     outch = png_get_channels(png, info);

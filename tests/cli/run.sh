@@ -1,2 +1,787 @@
 #!/bin/sh
-echo "cli tests: placeholder"
+# run.sh - golden CLI tests for datavet: exact stdout, stderr and exit status of each command.
+# Usage: sh tests/cli/run.sh BIN SHARED (ctest passes the built datavet and ../shared).
+# Images come from datavet-mksample (next to BIN, in tools/) or from SHARED; without either the
+# tests that need them print a SKIP line. Prints "ok - NAME" / "not ok - NAME" per check.
+
+if [ $# -ne 2 ]; then
+    echo "usage: sh tests/cli/run.sh BIN SHARED" >&2
+    exit 2
+fi
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+SHARED=$2
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+MK=$(dirname "$BIN")/tools/datavet-mksample
+LC_ALL=C
+export LC_ALL
+unset DV_SIMD
+
+[ -x "$BIN" ] || {
+    echo "run.sh: $BIN is not executable" >&2
+    exit 2
+}
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-cli.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+TAB=$(printf '\t')
+
+# ---------------------------------------------------------------- harness
+
+pass=0
+fail=0
+skip=0
+
+# t NAME FUNC: FUNC returns 0 for ok; on failure what it wrote to $T/why is shown.
+t() {
+    name=$1
+    : >"$T/why"
+    if "$2"; then
+        pass=$((pass + 1))
+        echo "ok - $name"
+    else
+        fail=$((fail + 1))
+        echo "not ok - $name"
+        sed 's/^/#   /' "$T/why"
+    fi
+}
+
+skipped() {
+    skip=$((skip + 1))
+    echo "SKIP: $2 ($1)"
+}
+
+# run CMD...: stdout to $T/out, stderr to $T/err, exit status in $rc.
+run() {
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+# runin FILE CMD...: the same with FILE on stdin.
+runin() {
+    f=$1
+    shift
+    "$@" <"$f" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+why() { printf '%s\n' "$@" >>"$T/why"; }
+
+# row FIELD...: the fields joined by tabs, as one TSV line (without its newline).
+row() {
+    printf '%s' "$1"
+    shift
+    for x in "$@"; do printf '\t%s' "$x"; done
+}
+
+is_rc() {
+    [ "$rc" -eq "$1" ] && return 0
+    why "exit status $rc, expected $1; stderr:"
+    head -n 10 "$T/err" >>"$T/why"
+    return 1
+}
+
+# same EXPECTED GOT: byte-identical files, else a unified diff.
+same() {
+    cmp -s "$1" "$2" && return 0
+    why "expected ($1) vs got ($2):"
+    diff -u "$1" "$2" | head -n 40 >>"$T/why"
+    return 1
+}
+
+is_empty() {
+    [ ! -s "$1" ] && return 0
+    why "expected $1 to be empty, got:"
+    head -n 10 "$1" >>"$T/why"
+    return 1
+}
+
+has() {
+    grep -qF -- "$2" "$1" && return 0
+    why "expected $1 to contain: $2" "got:"
+    head -n 10 "$1" >>"$T/why"
+    return 1
+}
+
+has_line() {
+    grep -qxF -- "$2" "$1" && return 0
+    why "expected $1 to have the line: $2" "got:"
+    head -n 10 "$1" >>"$T/why"
+    return 1
+}
+
+# The help text of one command as docs/datavet.1.md has it (the source of --help): the lines
+# after "## datavet CMD" up to the next "## ", backticks removed.
+doc_section() {
+    awk -v cmd="$1" '
+        /^## / { on = ($0 == "## datavet " cmd); next }
+        on { gsub(/`/, ""); print }
+    ' "$SRC/docs/datavet.1.md"
+}
+
+# The heading line, if the help output repeats it, is not part of the text being compared.
+strip_heading() { sed '1{/^## datavet /d;}' "$1"; }
+
+# Field N (a number, or a column name from the header) of the TSV record whose path is P.
+field_of() {
+    awk -F "$TAB" -v p="$1" -v n="$2" '
+        NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) n = i }
+        NR > 1 && $1 == p { print $n }' "$3"
+}
+
+# Hamming distance of two hex PDQ hashes; 999 if either is not 64 hex digits.
+hamming() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (length(a) != 64 || length(b) != 64 || (a b) ~ /[^0-9a-f]/) { print 999; exit }
+        h = "0123456789abcdef"; d = 0
+        for (i = 1; i <= 64; i++) {
+            x = index(h, substr(a, i, 1)) - 1; y = index(h, substr(b, i, 1)) - 1
+            for (k = 0; k < 4; k++) { if (x % 2 != y % 2) d++; x = int(x / 2); y = int(y / 2) }
+        }
+        print d }'
+}
+
+# ---------------------------------------------------------------- commands, help, usage
+
+version=$(sed -n 's/^#define DV_VERSION_STRING "\(.*\)"$/\1/p' "$SRC/include/datavet.h")
+
+c_version() {
+    run "$BIN" --version
+    is_rc 0 && is_empty "$T/err" || return 1
+    grep -qxE "datavet $version \\(simd: (scalar|avx2|avx512)\\)" "$T/out" && return 0
+    why "expected 'datavet $version (simd: scalar|avx2|avx512)', got:"
+    cat "$T/out" >>"$T/why"
+    return 1
+}
+t "--version prints 'datavet $version (simd: ...)'" c_version
+
+c_version_cmd() {
+    "$BIN" --version >"$T/v1" 2>&1
+    run "$BIN" version
+    is_rc 0 && is_empty "$T/err" && same "$T/v1" "$T/out"
+}
+t "version is the same as --version" c_version_cmd
+
+c_version_simd() {
+    export DV_SIMD=scalar
+    run "$BIN" --version
+    unset DV_SIMD
+    is_rc 0 && is_empty "$T/err" && has_line "$T/out" "datavet $version (simd: scalar)"
+}
+t "DV_SIMD=scalar --version reports the scalar path" c_version_simd
+
+cat >"$T/usage" <<'EOF'
+usage: datavet [--version] [--help] <command> [<args>]
+
+commands:
+   hash       hash image files: PDQ, MD5, SHA-1, SHA-256
+   help       show help for datavet or one command
+   version    print the version
+
+'datavet help <command>' or 'datavet <command> --help' for details.
+EOF
+
+c_help() {
+    run "$BIN" help
+    is_rc 0 && is_empty "$T/err" && same "$T/usage" "$T/out"
+}
+t "help lists the commands" c_help
+
+c_help_opt() {
+    run "$BIN" --help
+    is_rc 0 && is_empty "$T/err" && same "$T/usage" "$T/out"
+}
+t "--help is the same as help" c_help_opt
+
+c_noargs() {
+    run "$BIN"
+    is_rc 2 && is_empty "$T/out" && same "$T/usage" "$T/err"
+}
+t "no command: usage on stderr, exit 2" c_noargs
+
+c_help_hash() {
+    doc_section hash >"$T/doc"
+    [ -s "$T/doc" ] || {
+        why "no '## datavet hash' section in docs/datavet.1.md"
+        return 1
+    }
+    run "$BIN" help hash
+    strip_heading "$T/out" >"$T/got"
+    is_rc 0 && is_empty "$T/err" && same "$T/doc" "$T/got"
+}
+t "help hash is the docs/datavet.1.md section" c_help_hash
+
+c_hash_help() {
+    "$BIN" help hash >"$T/h1" 2>&1
+    run "$BIN" hash --help
+    is_rc 0 && is_empty "$T/err" && same "$T/h1" "$T/out" || return 1
+    run "$BIN" hash -h
+    is_rc 0 && same "$T/h1" "$T/out"
+}
+t "hash --help and hash -h print the same text as help hash" c_hash_help
+
+c_help_others() {
+    for c in help version; do
+        doc_section "$c" >"$T/doc"
+        run "$BIN" help "$c"
+        strip_heading "$T/out" >"$T/got"
+        is_rc 0 && is_empty "$T/err" && same "$T/doc" "$T/got" || return 1
+    done
+}
+t "help help and help version are their docs/datavet.1.md sections" c_help_others
+
+c_help_unknown() {
+    run "$BIN" help frobnicate
+    printf "datavet: no help for 'frobnicate'\n" >"$T/exp"
+    is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err"
+}
+t "help on an unknown command: exit 2" c_help_unknown
+
+c_unknown() {
+    run "$BIN" frobnicate x
+    printf "datavet: 'frobnicate' is not a datavet command. See 'datavet --help'.\n" >"$T/exp"
+    is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err"
+}
+t "unknown command: exit 2 and a message on stderr" c_unknown
+
+# bad_opt NAME EXPECTED_STDERR_LINE ARGS...: exit 2, nothing on stdout, the line on stderr.
+bad_opt() {
+    bo_line=$1
+    shift
+    run "$BIN" hash "$@"
+    is_rc 2 && is_empty "$T/out" && has_line "$T/err" "$bo_line"
+}
+
+c_bad_long() {
+    bad_opt "Try 'datavet hash --help'." --frobnicate x && has "$T/err" "frobnicate"
+}
+t "hash --frobnicate: exit 2" c_bad_long
+
+c_bad_format() { bad_opt "datavet hash: bad --format 'xml' (tsv, csv or jsonl)" -f xml x; }
+t "hash -f xml: exit 2" c_bad_format
+
+c_bad_algo() { bad_opt "datavet hash: bad --algo 'md4' (use pdq,md5,sha1,sha256)" -a md4 x; }
+t "hash -a md4: exit 2" c_bad_algo
+
+c_bad_jobs() {
+    bad_opt "datavet hash: bad -j 'many'" -j many x &&
+        bad_opt "datavet hash: bad -j '-3'" -j -3 x
+}
+t "hash -j many / -j -3: exit 2" c_bad_jobs
+
+c_bad_pixels() {
+    bad_opt "datavet hash: bad --max-pixels '0'" --max-pixels 0 x &&
+        bad_opt "datavet hash: bad --max-pixels '12q'" --max-pixels 12q x
+}
+t "hash --max-pixels 0 / 12q: exit 2" c_bad_pixels
+
+c_bad_dihedral() { bad_opt "datavet hash: --dihedral needs pdq in --algo" --dihedral -a md5 x; }
+t "hash --dihedral -a md5: exit 2" c_bad_dihedral
+
+c_missing_arg() { bad_opt "Try 'datavet hash --help'." -f; }
+t "hash -f without its argument: exit 2" c_missing_arg
+
+c_no_input() {
+    bad_opt "datavet hash: no input (give files, directories or - for a list on stdin)"
+}
+t "hash with no arguments: exit 2" c_no_input
+
+# ---------------------------------------------------------------- hashing the generated sample
+
+TSV_HEADER=$(row path status format width height md5 sha1 sha256 pdq quality error)
+S=$T/sample
+
+# sf PATTERN: the one sample file whose name contains PATTERN.
+sf() {
+    for sf_f in "$S"/*"$1"*; do
+        printf '%s\n' "$sf_f"
+        return 0
+    done
+}
+
+if [ -x "$MK" ] && "$MK" "$S" 48 >/dev/null 2>"$T/mkerr"; then
+    have_sample=1
+    # A few small ones in every format, for checks that run many times.
+    set -- "$(sf a-resized)" "$(sf png-rgb-320)" "$(sf webp-lossy-640)" "$(sf gif-320)" \
+        "$(sf png-grey16)" "$(sf jpeg-grey)"
+    SMALL=$*
+else
+    have_sample=0
+    [ -x "$MK" ] && sed 's/^/# /' "$T/mkerr"
+fi
+
+c_mk_repro() {
+    "$MK" "$T/sample2" 12 >/dev/null 2>&1 || {
+        why "$MK $T/sample2 12 failed"
+        return 1
+    }
+    for f in "$T/sample2"/*; do
+        same "$S/${f##*/}" "$f" || return 1
+    done
+    [ "$(ls "$S" | wc -l)" -eq 48 ] || {
+        why "expected 48 files in the sample, got $(ls "$S" | wc -l)"
+        return 1
+    }
+}
+
+c_tsv() {
+    run "$BIN" hash -j 1 "$S"
+    cp "$T/out" "$T/full.tsv"
+    cp "$T/err" "$T/full.err"
+    is_rc 1 || return 1
+    [ "$(head -n 1 "$T/out")" = "$TSV_HEADER" ] || {
+        why "header line differs:" "expected: $TSV_HEADER" "got:      $(head -n 1 "$T/out")"
+        return 1
+    }
+    ls "$S" | sed "s|^|$S/|" >"$T/exp"
+    tail -n +2 "$T/out" | cut -f 1 >"$T/got"
+    same "$T/exp" "$T/got" || return 1
+    awk -F "$TAB" 'NF != 11 { print "line " NR " has " NF " fields"; bad = 1 } END { exit bad }' \
+        "$T/out" >>"$T/why"
+}
+
+c_good_decode() {
+    # Every non-broken sample image must give status ok: the sample covers palette+tRNS PNG,
+    # 16-bit, grey+alpha, interlaced, CMYK, progressive, lossless WebP, animated GIF, ...
+    awk -F "$TAB" 'NR > 1 && $1 !~ /broken/ && $2 != "ok" { print $1 ": " $NF; bad = 1 }
+                   NR > 1 && $1 ~ /broken/ && $2 != "error" { print $1 ": expected an error"; bad = 1 }
+                   END { exit bad }' "$T/full.tsv" >>"$T/why"
+}
+
+c_csv() {
+    run "$BIN" hash -j 1 -f csv "$S"
+    is_rc 1 || return 1
+    # RFC 4180 fields back to TSV; must be the TSV records exactly.
+    awk '{
+        line = $0; n = 0; out = ""
+        while (1) {
+            if (substr(line, 1, 1) == "\"") {
+                f = ""; i = 2
+                while (1) {
+                    c = substr(line, i, 1)
+                    if (c == "") { print "unterminated quote on line " NR > "/dev/stderr"; exit 1 }
+                    if (c == "\"") {
+                        if (substr(line, i + 1, 1) == "\"") { f = f "\""; i += 2; continue }
+                        i++; break
+                    }
+                    f = f c; i++
+                }
+                line = substr(line, i)
+            } else {
+                p = index(line, ","); if (p == 0) p = length(line) + 1
+                f = substr(line, 1, p - 1); line = substr(line, p)
+            }
+            out = out (n++ ? "\t" : "") f
+            if (line == "") break
+            if (substr(line, 1, 1) != ",") {
+                print "junk after a quoted field on line " NR > "/dev/stderr"
+                exit 1
+            }
+            line = substr(line, 2)
+            if (line == "") { out = out "\t"; break }
+        }
+        print out
+    }' "$T/out" >"$T/csv.tsv" 2>>"$T/why" || return 1
+    same "$T/full.tsv" "$T/csv.tsv"
+}
+
+c_jsonl() {
+    run "$BIN" hash -j 1 -f jsonl "$S"
+    is_rc 1 || return 1
+    [ "$(wc -l <"$T/out")" -eq 48 ] || {
+        why "expected 48 lines, got $(wc -l <"$T/out")"
+        return 1
+    }
+    awk '!/^\{"path":/ || !/\}$/ { print "line " NR ": " $0; bad = 1 } END { exit bad }' \
+        "$T/out" >>"$T/why" || return 1
+    if command -v python3 >/dev/null 2>&1; then
+        # Full parse, and the same values as the TSV records.
+        python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    keys = ("path", "status", "format", "width", "height", "md5", "sha1", "sha256", "pdq",
+            "quality", "error")
+    print("\t".join(str(r.get(k, "")) for k in keys))
+' "$T/out" >"$T/json.tsv" 2>>"$T/why" || return 1
+        tail -n +2 "$T/full.tsv" >"$T/exp"
+        same "$T/exp" "$T/json.tsv"
+    fi
+}
+
+c_jobs() {
+    run "$BIN" hash -j 4 "$S"
+    is_rc 1 && same "$T/full.tsv" "$T/out" && same "$T/full.err" "$T/err"
+}
+
+c_simd() {
+    for p in scalar avx2 avx512; do
+        export DV_SIMD=$p
+        if [ "$p" != scalar ] && ! "$BIN" --version | grep -q "simd: $p"; then
+            unset DV_SIMD
+            continue
+        fi
+        run "$BIN" hash -j 2 "$S"
+        unset DV_SIMD
+        is_rc 1 && same "$T/full.tsv" "$T/out" || {
+            why "(with DV_SIMD=$p)"
+            return 1
+        }
+    done
+}
+
+c_output() {
+    run "$BIN" hash -o "$T/o.tsv" "$S"
+    is_rc 1 && is_empty "$T/out" && same "$T/full.tsv" "$T/o.tsv" || return 1
+    perms=$(ls -l "$T/o.tsv" | cut -c 1-10)
+    [ "$perms" = "-rw-------" ] && return 0
+    why "expected mode -rw------- (0600), got $perms"
+    return 1
+}
+
+c_output_bad() {
+    run "$BIN" hash -o "$T/no/such/dir/o.tsv" $SMALL
+    is_rc 1 && has "$T/err" "cannot write $T/no/such/dir/o.tsv"
+}
+
+c_jobs_zero() {
+    # -j 0 must be refused as a usage error or mean "as many as CPUs"; either way it is safe
+    run "$BIN" hash -j 1 $SMALL
+    cp "$T/out" "$T/j1.tsv"
+    run "$BIN" hash -j 0 $SMALL
+    if [ "$rc" -eq 2 ]; then
+        has "$T/err" "-j"
+    else
+        is_rc 0 && is_empty "$T/err" && same "$T/j1.tsv" "$T/out"
+    fi
+}
+
+c_stdin() {
+    # blank lines are skipped and CRLF line ends accepted
+    printf '%s\n' $SMALL | awk 'NR == 2 { print "" } { printf "%s%s\n", $0, (NR == 3 ? "\r" : "") }' \
+        >"$T/list"
+    runin "$T/list" "$BIN" hash -
+    is_rc 0 && is_empty "$T/err" && cp "$T/out" "$T/stdin.tsv" || return 1
+    run "$BIN" hash $SMALL
+    same "$T/out" "$T/stdin.tsv"
+}
+
+c_walk() {
+    d=$T/tree
+    mkdir -p "$d/a" "$d/b" "$d/e/empty" "$d/c/deep/er"
+    cp "$(sf png-rgb-320)" "$d/z.png"
+    cp "$(sf gif-320)" "$d/b/x.gif"
+    cp "$(sf a-resized)" "$d/b-1.jpg"
+    cp "$(sf webp-lossy-640)" "$d/a/2.webp"
+    cp "$(sf jpeg-grey)" "$d/a/10.jpg"
+    cp "$(sf png-grey16)" "$d/C.png"
+    cp "$(sf gif-1x1)" "$d/c/deep/er/y.gif"
+    # strcmp order inside each directory: "b" sorts before "b-1.jpg", upper case first
+    cat >"$T/exp" <<EOF
+$d/C.png
+$d/a/10.jpg
+$d/a/2.webp
+$d/b/x.gif
+$d/b-1.jpg
+$d/c/deep/er/y.gif
+$d/z.png
+EOF
+    for arg in "$d" "$d/"; do
+        run "$BIN" hash -a md5 "$arg"
+        is_rc 0 && is_empty "$T/err" || return 1
+        tail -n +2 "$T/out" | cut -f 1 >"$T/got"
+        same "$T/exp" "$T/got" || return 1
+    done
+}
+
+c_errors() {
+    good1=$(sf a-resized)
+    good2=$(sf gif-320)
+    corrupt=$(sf broken-truncated)
+    text=$(sf broken-not-an-image)
+    missing=$T/does-not-exist.png
+    : >"$T/empty.png"
+    run "$BIN" hash "$good1" "$missing" "$corrupt" "$T/empty.png" "$text" "$good2"
+    is_rc 1 || return 1
+    printf '%s\n' "$good1 ok" "$missing error" "$corrupt error" "$T/empty.png error" \
+        "$text error" "$good2 ok" >"$T/exp"
+    tail -n +2 "$T/out" | cut -f 1,2 | tr '\t' ' ' >"$T/got"
+    same "$T/exp" "$T/got" || return 1
+    # the error column is filled exactly for the failed records
+    awk -F "$TAB" 'NR > 1 && (($2 == "ok") != ($11 == "")) { print "line " NR ": " $0; bad = 1 }
+                   END { exit bad }' "$T/out" >>"$T/why" || return 1
+    for f in "$missing" "$corrupt" "$T/empty.png" "$text"; do
+        grep -q "^datavet hash: $f: ." "$T/err" || {
+            why "no stderr line naming $f; stderr:"
+            cat "$T/err" >>"$T/why"
+            return 1
+        }
+    done
+    has_line "$T/err" "datavet hash: 4 of 6 files failed" || return 1
+    [ "$(wc -l <"$T/err")" -eq 5 ] || {
+        why "expected 5 lines on stderr, got:"
+        cat "$T/err" >>"$T/why"
+        return 1
+    }
+    # digests of a file that could be read are given even when it does not decode
+    [ "$(field_of "$corrupt" 6 "$T/out")" = "$(md5sum <"$corrupt" | cut -c 1-32)" ] || {
+        why "no md5 for the truncated JPEG"
+        return 1
+    }
+}
+
+c_quiet() {
+    run "$BIN" hash -q "$(sf a-resized)" "$(sf broken-truncated)"
+    is_rc 1 || return 1
+    [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^datavet hash: $(sf broken-truncated): " "$T/err" &&
+        return 0
+    why "expected only the error line on stderr, got:"
+    cat "$T/err" >>"$T/why"
+    return 1
+}
+
+c_algo_md5() {
+    run "$BIN" hash --algo md5 $SMALL
+    is_rc 0 && is_empty "$T/err" || return 1
+    [ "$(head -n 1 "$T/out")" = "$(row path status format width height md5 error)" ] || {
+        why "header: $(head -n 1 "$T/out")"
+        return 1
+    }
+    awk -F "$TAB" 'NR > 1 && (NF != 7 || length($6) != 32 || $6 ~ /[^0-9a-f]/) {
+                       print "line " NR ": " $0; bad = 1 }
+                   END { exit bad }' "$T/out" >>"$T/why" || return 1
+    run "$BIN" hash -a sha256,sha1 $SMALL
+    [ "$(head -n 1 "$T/out")" = "$(row path status format width height sha1 sha256 error)" ] || {
+        why "-a sha256,sha1 header: $(head -n 1 "$T/out")"
+        return 1
+    }
+}
+
+# digest_vs TOOL COLUMN: the column equals TOOL's output for every sample file (broken ones too).
+digest_vs() {
+    if ! command -v "$1" >/dev/null 2>&1; then
+        why "$1 not installed"
+        return 1
+    fi
+    (cd "$S" && "$1" -- *) | awk -v dir="$S/" '{ print dir substr($0, index($0, "  ") + 2) "\t" $1 }' \
+        >"$T/exp"
+    tail -n +2 "$T/full.tsv" | cut -f "1,$2" >"$T/got"
+    same "$T/exp" "$T/got"
+}
+c_md5() { digest_vs md5sum 6; }
+c_sha1() { digest_vs sha1sum 7; }
+c_sha256() { digest_vs sha256sum 8; }
+
+DIH="pdq_rot90 pdq_rot180 pdq_rot270 pdq_flipx pdq_flipy pdq_flipplus1 pdq_flipminus1"
+
+c_dihedral() {
+    run "$BIN" hash --dihedral -j 2 "$S"
+    cp "$T/out" "$T/dih.tsv"
+    is_rc 1 || return 1
+    # shellcheck disable=SC2086 # $DIH is a list of column names
+    exp=$(row path status format width height md5 sha1 sha256 pdq quality $DIH error)
+    [ "$(head -n 1 "$T/out")" = "$exp" ] || {
+        why "header differs:" "expected: $exp" "got:      $(head -n 1 "$T/out")"
+        return 1
+    }
+    # the first 10 columns and the error column are the records without --dihedral
+    cut -f 1-10,18 "$T/out" >"$T/got"
+    same "$T/full.tsv" "$T/got" || return 1
+    awk -F "$TAB" 'NR > 1 && $2 == "ok" { for (i = 11; i <= 17; i++)
+                       if (length($i) != 64 || $i ~ /[^0-9a-f]/) {
+                           print "line " NR " column " i ": " $i; bad = 1 } }
+                   END { exit bad }' "$T/out" >>"$T/why"
+}
+
+# A copy turned a quarter clockwise matches the original's pdq_rot270 (PDQ's rot90 is a quarter
+# turn counterclockwise, as in the reference's bridge-2-rotate-90.jpg) and a left-right mirror
+# matches pdq_flipy; both within the PDQ match threshold of 31 bits.
+c_dihedral_match() {
+    for pair in "b-orig b-rot90cw pdq_rot270" "b-orig b-mirrored-lr pdq_flipy" \
+        "c-orig c-rot90cw pdq_rot270" "a-orig a-mirrored-lr pdq_flipy"; do
+        set -- $pair
+        want=$(field_of "$(sf "$1")" "$3" "$T/dih.tsv")
+        got=$(field_of "$(sf "$2")" pdq "$T/dih.tsv")
+        d=$(hamming "$want" "$got")
+        [ "$d" -le 31 ] || {
+            why "$2 is $d bits from $3 of $1 ($want vs $got)"
+            return 1
+        }
+    done
+}
+
+c_max_pixels() {
+    set -- "$(sf a-resized)" "$(sf jpeg-3000x2000)" "$(sf png-rgb16)" "$(sf webp-lossy-640)" \
+        "$(sf gif-320)" "$(sf jpeg-tiny-4x4)" "$(sf gif-1x1)"
+    run "$BIN" hash --max-pixels 1000 "$@"
+    is_rc 1 || return 1
+    for f in "$1" "$2" "$3" "$4" "$5"; do
+        [ "$(field_of "$f" 2 "$T/out")" = error ] &&
+            field_of "$f" 11 "$T/out" | grep -q "over the limit of 1000 (--max-pixels)" &&
+            grep -q "^datavet hash: $f: .*1000" "$T/err" || {
+            why "no --max-pixels error for $f:"
+            grep -F "$f" "$T/out" "$T/err" >>"$T/why"
+            return 1
+        }
+    done
+    [ "$(field_of "$6" 2 "$T/out")" = ok ] && [ "$(field_of "$7" 2 "$T/out")" = ok ] || {
+        why "images under the limit must still hash"
+        cat "$T/out" >>"$T/why"
+        return 1
+    }
+}
+
+c_max_bytes() {
+    big=$(sf jpeg-1920x1080)
+    run "$BIN" hash --max-bytes 1k "$(sf gif-1x1)" "$big"
+    is_rc 1 && [ "$(field_of "$(sf gif-1x1)" 2 "$T/out")" = ok ] &&
+        [ "$(field_of "$big" 2 "$T/out")" = error ] && has "$T/err" "over the limit of 1024"
+}
+
+c_fast() {
+    set -- "$(sf jpeg-3000x2000)" "$(sf jpeg-1920x1080)" "$(sf c-orig)"
+    run "$BIN" hash -a pdq --fast "$@"
+    is_rc 0 && is_empty "$T/err" || return 1
+    for f in "$@"; do
+        a=$(field_of "$f" pdq "$T/out")
+        b=$(field_of "$f" pdq "$T/full.tsv")
+        d=$(hamming "$a" "$b")
+        [ "$d" -le 31 ] || {
+            why "$f: --fast PDQ is $d bits from the exact one"
+            return 1
+        }
+    done
+}
+
+c_names() {
+    d=$T/names
+    mkdir -p "$d"
+    odd="we,ird${TAB}na\\me \"q\".png"
+    cp "$(sf png-rgb-320)" "$d/$odd"
+    m=$(md5sum <"$d/$odd" | cut -c 1-32)
+    run "$BIN" hash -a md5 "$d/$odd"
+    is_rc 0 && has_line "$T/out" "$(row "$d/we,ird\\tna\\\\me \"q\".png" ok png "" "" "$m" "")" ||
+        return 1
+    run "$BIN" hash -a md5 -f csv "$d/$odd"
+    has_line "$T/out" "\"$d/we,ird${TAB}na\\me \"\"q\"\".png\",ok,png,,,$m," || return 1
+    run "$BIN" hash -a md5 -f jsonl "$d/$odd"
+    has "$T/out" "{\"path\":\"$d/we,ird\\tna\\\\me \\\"q\\\".png\",\"status\":\"ok\""
+}
+
+c_clean_stderr() {
+    run "$BIN" hash -j 2 $SMALL
+    is_rc 0 && is_empty "$T/err" && [ "$(wc -l <"$T/out")" -eq 7 ] || {
+        why "expected 6 records, exit 0 and an empty stderr"
+        return 1
+    }
+}
+
+c_progress() {
+    run "$BIN" hash --progress $SMALL
+    is_rc 0 || return 1
+    esc=$(printf '\033')
+    cr=$(printf '\r')
+    # the last update is "hash: 6 files  N files/s  T.Ts" and the line is ended
+    tail -c 1 "$T/err" | od -An -c | grep -q '\\n' &&
+        tr '\r' '\n' <"$T/err" | tail -n 1 |
+        grep -qE "^${esc}\\[Khash: 6 files  [0-9]+ files/s  [0-9]+\\.[0-9]s\$" &&
+        grep -q "$cr" "$T/err" && return 0
+    why "unexpected progress output:"
+    od -c "$T/err" | head -n 10 >>"$T/why"
+    return 1
+}
+
+SAMPLE_TESTS="c_mk_repro:datavet-mksample output is deterministic
+c_tsv:hash (tsv): exact header, one record per file in sorted order, 11 fields
+c_good_decode:hash: every sample image decodes except the 2 broken files
+c_csv:hash -f csv: RFC 4180 records equal the tsv records
+c_jsonl:hash -f jsonl: one JSON object per file, same values as tsv
+c_jobs:hash -j 1 and -j 4: byte-identical stdout and stderr
+c_simd:hash: same records with every available DV_SIMD path
+c_jobs_zero:hash -j 0: a usage error or the same records as -j 1
+c_output:hash -o FILE: same records, FILE has mode 0600, nothing on stdout
+c_output_bad:hash -o into a missing directory: exit 1 with a message
+c_stdin:hash - (paths on stdin) gives the same records as arguments
+c_walk:hash DIR walks recursively in sorted (strcmp) order
+c_errors:hash: missing, truncated, empty and non-image files give error records, stderr lines, exit 1
+c_quiet:hash -q: error lines only, no summary
+c_algo_md5:hash --algo md5 (and sha256,sha1): only those columns
+c_md5:hash: md5 column equals md5sum
+c_sha1:hash: sha1 column equals sha1sum
+c_sha256:hash: sha256 column equals sha256sum
+c_dihedral:hash --dihedral: 7 more pdq_* columns, the rest unchanged
+c_dihedral_match:hash --dihedral: rotated and mirrored copies match the matching variant
+c_max_pixels:hash --max-pixels 1000: larger images fail with a message naming the limit
+c_max_bytes:hash --max-bytes 1k: larger files fail with a message naming the limit
+c_fast:hash --fast: PDQ of big JPEGs within 31 bits of the exact hash
+c_names:hash: odd file names are escaped in tsv, quoted in csv, escaped in jsonl
+c_clean_stderr:hash: a clean run to a non-terminal stderr prints nothing on stderr
+c_progress:hash --progress: progress line on a non-terminal stderr"
+
+# Run each "func:name" line of $1, or print a SKIP line for each with reason $2.
+run_list() {
+    printf '%s\n' "$1" >"$T/list.txt"
+    while IFS=: read -r fn desc; do
+        if [ -n "$2" ]; then skipped "$desc" "$2"; else t "$desc" "$fn" </dev/null; fi
+    done <"$T/list.txt"
+}
+
+if [ "$have_sample" = 1 ]; then
+    run_list "$SAMPLE_TESTS" ""
+elif [ -x "$MK" ]; then
+    run_list "$SAMPLE_TESTS" "datavet-mksample failed"
+else
+    run_list "$SAMPLE_TESTS" "$MK not built"
+fi
+
+# ---------------------------------------------------------------- conformance with ../shared
+
+# pdq_csv EXPECTED_CSV [OPTIONS]: hash,quality,path of each image as datavet gives it.
+pdq_vs() {
+    exp=$1
+    shift
+    cut -d , -f 3 "$exp" | sed "s|^pdq/|$SHARED/pdq/|" >"$T/list"
+    runin "$T/list" "$BIN" hash -a pdq -f csv -j 2 "$@" -
+    is_rc 0 && is_empty "$T/err" || return 1
+    awk -F , -v p="$SHARED/" 'NR > 1 { print $6 "," $7 "," substr($1, length(p) + 1) }' "$T/out" \
+        >"$T/got"
+    same "$exp" "$T/got"
+}
+
+c_pdq_full() { pdq_vs "$SHARED/pdq/expected/cpp-core-fullsize-no-preresize.csv"; }
+c_pdq_preresize() { pdq_vs "$SHARED/pdq/expected/cpp-ref-pdq.csv" --pdq-preresize512; }
+
+c_pdq_dihedral() {
+    exp=$SHARED/pdq/expected/cpp-ref-pdqdih-across.csv
+    cut -d , -f 10 "$exp" | sed "s|^pdq/|$SHARED/pdq/|" >"$T/list"
+    runin "$T/list" "$BIN" hash -a pdq -f csv -j 2 --dihedral --pdq-preresize512 -
+    is_rc 0 && is_empty "$T/err" || return 1
+    awk -F , -v p="$SHARED/" 'NR > 1 { print $6 "," $8 "," $9 "," $10 "," $11 "," $12 "," $13 "," \
+        $14 "," $7 "," substr($1, length(p) + 1) }' "$T/out" >"$T/got"
+    same "$exp" "$T/got"
+}
+
+c_pdq_preresized_png() {
+    man=$SHARED/pdq/preresized/MANIFEST.csv
+    tail -n +2 "$man" | cut -d , -f 1 | sed "s|^|$SHARED/pdq/|" >"$T/list"
+    runin "$T/list" "$BIN" hash -a pdq -f csv -
+    is_rc 0 && is_empty "$T/err" || return 1
+    tail -n +2 "$man" | cut -d , -f 1,6,7 >"$T/exp"
+    awk -F , -v p="$SHARED/pdq/" 'NR > 1 { print substr($1, length(p) + 1) "," $6 "," $7 }' "$T/out" \
+        >"$T/got"
+    same "$T/exp" "$T/got"
+}
+
+SHARED_TESTS="c_pdq_full:PDQ of pdq/data equals cpp-core-fullsize-no-preresize.csv (hash and quality)
+c_pdq_preresize:--pdq-preresize512 equals cpp-ref-pdq.csv (hash and quality)
+c_pdq_dihedral:--dihedral --pdq-preresize512 equals cpp-ref-pdqdih-across.csv
+c_pdq_preresized_png:PDQ of pdq/preresized PNGs equals their cli_ref_hash"
+
+if [ -f "$SHARED/pdq/expected/cpp-core-fullsize-no-preresize.csv" ]; then
+    run_list "$SHARED_TESTS" ""
+else
+    run_list "$SHARED_TESTS" "../shared absent"
+fi
+
+[ "$skip" -gt 0 ] && echo "cli: $skip skipped"
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
