@@ -253,6 +253,141 @@ unsigned dv_pool_threads(const dv_pool *p);
 int dv_pool_run(dv_pool *p, size_t njobs, dv_pool_fn fn, void *ctx);
 void dv_pool_free(dv_pool *p);
 
+
+/* ------------------------------------------------------------------------
+ * Hash types of list entries and of dataset items. */
+typedef enum dv_hash_type {
+    DV_HT_NONE = 0,
+    DV_HT_MD5 = 1,
+    DV_HT_SHA1 = 2,
+    DV_HT_SHA256 = 3,
+    DV_HT_PDQ = 4,
+    DV_HT_URL = 5,        /* a normalised URL, variable length */
+    DV_HT_URL_MD5 = 6,    /* MD5 of the normalised URL */
+    DV_HT_URL_SHA1 = 7,
+    DV_HT_URL_SHA256 = 8
+} dv_hash_type;
+
+/* "md5", "sha1", "sha256", "pdq", "url", "url-md5", "url-sha1", "url-sha256", "none". */
+const char *dv_hash_type_name(dv_hash_type t);
+/* Parse a name as above; DV_EINVAL if unknown. */
+int dv_hash_type_parse(const char *name, dv_hash_type *out);
+/* Key size in bytes (16, 20, 32), 0 for DV_HT_URL (variable) and DV_HT_NONE. */
+size_t dv_hash_type_size(dv_hash_type t);
+
+/* ------------------------------------------------------------------------
+ * URL normalisation: lower-case scheme and host, default port (80 for http,
+ * 443 for https) and fragment removed, percent-encoding normalised (escapes
+ * of unreserved characters decoded, other escapes upper-cased), empty path
+ * becomes "/". Writes at most cap bytes plus NUL; DV_EINVAL for text that is
+ * no absolute URL with a scheme and host, DV_ERANGE if cap is too small. */
+int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t *out_len);
+
+/* ------------------------------------------------------------------------
+ * Hash lists. A list is built from text inputs, written as a compiled .dvl
+ * file (docs/dvl-format.md) and opened with mmap. */
+typedef struct dv_list_meta {
+    const char *name;
+    const char *version;
+    const char *source;
+} dv_list_meta;
+
+typedef struct dv_import_stats {
+    uint64_t lines;      /* lines read */
+    uint64_t entries;    /* entries added (before merging duplicates) */
+    uint64_t bad;        /* malformed lines skipped */
+    uint64_t duplicates; /* merged at write time */
+} dv_import_stats;
+
+typedef struct dv_list_builder dv_list_builder;
+
+/* type: the list's hash type, or DV_HT_NONE to take it from the first entry. */
+dv_list_builder *dv_list_builder_create(dv_hash_type type, const dv_alloc *alloc);
+/* Add one entry. key is binary (16/20/32 bytes) or, for DV_HT_URL, the
+ * normalised URL text. id, label may be NULL. quality: PDQ quality or -1. */
+int dv_list_builder_add(dv_list_builder *b, dv_hash_type type, const void *key, size_t keylen,
+                        const char *id, const char *label, int quality);
+/* Import a text input (format detected: plain hex, ThreatExchange PDQ
+ * "hash,quality", CSV/TSV with a header, JSONL, URL list). name is used in
+ * messages ("file:line: ..."). forced: DV_HT_NONE or the type to assume.
+ * strict: stop at the first bad line (DV_ECORRUPT); else skip and count. */
+int dv_list_builder_import(dv_list_builder *b, const char *name, const void *text, size_t len,
+                           dv_hash_type forced, int strict, dv_import_stats *stats);
+/* Sort, merge duplicates, compute the digest and write the .dvl atomically. */
+int dv_list_builder_write(dv_list_builder *b, const dv_list_meta *meta, const char *path,
+                          dv_import_stats *stats);
+const char *dv_list_builder_errmsg(const dv_list_builder *b);
+void dv_list_builder_free(dv_list_builder *b);
+
+typedef struct dv_list dv_list;
+
+typedef struct dv_list_info {
+    uint32_t format_version;
+    dv_hash_type type;
+    uint64_t count;
+    const char *name;
+    const char *version;
+    const char *source;
+    int64_t created;        /* seconds since the epoch */
+    uint8_t digest[32];     /* SHA-256 of the canonical sorted content */
+} dv_list_info;
+
+typedef struct dv_list_entry {
+    const uint8_t *key;     /* binary key, or URL text (not NUL-terminated) */
+    size_t keylen;
+    const char *id;         /* NUL-terminated, "" if none */
+    const char *label;      /* NUL-terminated, "" if none */
+    int quality;            /* -1 if none */
+} dv_list_entry;
+
+/* Open and validate (header, sizes, offsets) before anything is used. */
+int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap);
+/* Same from a caller-owned buffer (fuzzing, tests). The buffer must outlive the list. */
+int dv_list_open_buffer(const void *buf, size_t len, dv_list **out, char *errbuf, size_t errcap);
+void dv_list_close(dv_list *l);
+void dv_list_get_info(const dv_list *l, dv_list_info *out);
+/* Entry i in canonical (sorted) order. */
+int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out);
+/* Exact lookup: index of the entry with this key, or -1. */
+int64_t dv_list_find(const dv_list *l, const void *key, size_t keylen);
+/* PDQ lists: the codes, count x 32 bytes in canonical order (NULL otherwise). */
+const dv_pdq_hash *dv_list_pdq_codes(const dv_list *l);
+/* Entries in new but not old, and in old but not new (same type required). */
+int dv_list_diff(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
+                 uint64_t *removed);
+
+/* ------------------------------------------------------------------------
+ * PDQ radius matching: every (query, entry) pair within Hamming distance
+ * radius (0..63), exactly once. Built on multi-index hashing, run as a join
+ * of the list's and the query batch's slot buckets. */
+typedef struct dv_pdq_index dv_pdq_index;
+
+typedef struct dv_pdq_match {
+    uint64_t query;   /* index into the query batch */
+    uint64_t entry;   /* index into the indexed codes */
+    int distance;
+    int dihedral;     /* dv_dihedral of the query variant that matched */
+} dv_pdq_match;
+
+/* Called with matches in batches; return non-zero to stop. */
+typedef int (*dv_pdq_match_fn)(void *ctx, const dv_pdq_match *m, size_t n);
+
+/* Index n codes (not copied: they must outlive the index). */
+dv_pdq_index *dv_pdq_index_create(const dv_pdq_hash *codes, size_t n, dv_simd simd,
+                                  const dv_alloc *alloc);
+void dv_pdq_index_free(dv_pdq_index *ix);
+/* Match a batch. queries: nq x nvariants hashes, variant-major per query
+ * (query q variant v at q * nvariants + v; nvariants 1 or 8, variant v
+ * reported as dihedral v). Pairs found through several variants are
+ * reported once, with the smallest distance (lowest variant on ties).
+ * Output is in (query, entry) order. */
+int dv_pdq_index_match(dv_pdq_index *ix, const dv_pdq_hash *queries, size_t nq, int nvariants,
+                       int radius, dv_pdq_match_fn fn, void *ctx);
+/* The same by brute force (reference for tests and benchmarks). */
+int dv_pdq_match_bruteforce(const dv_pdq_hash *codes, size_t n, const dv_pdq_hash *queries,
+                            size_t nq, int nvariants, int radius, dv_simd simd,
+                            dv_pdq_match_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif
