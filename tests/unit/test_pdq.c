@@ -253,6 +253,62 @@ static void test_reg_test_expected_out(void **state)
     assert_int_equal(n, 36); /* 17 plain + 19 detailed lines in the 41 blocks */
 }
 
+/* Hashes other ports published, with the distance to the reference CLI the shared file
+ * computed: our preresize hash must reproduce that distance exactly, and ports that
+ * hash at full size must agree with our default within the match radius. */
+static void test_third_party_published(void **state)
+{
+    char buf[1024], path[1024];
+    FILE *f;
+    int n = 0, nfull = 0, nfull_exact = 0;
+    (void)state;
+    if (tu_shared("pdq/expected/third-party-published-hashes.csv", buf, sizeof(buf)) == NULL)
+        return skip_note("third-party hashes");
+    f = fopen(buf, "r");
+    assert_non_null(f);
+    while (fgets(buf, sizeof(buf), f)) {
+        char *q = buf, *fields[8];
+        int nf = 0;
+        dv_pdq_hash pub, cli;
+        dv_pdq_result r;
+        /* split CSV with an optionally quoted first field */
+        while (nf < 8 && *q) {
+            if (*q == '"') {
+                fields[nf++] = ++q;
+                q = strchr(q, '"');
+                if (q == NULL) break;
+                *q++ = '\0';
+                if (*q == ',') q++;
+            } else {
+                fields[nf++] = q;
+                q += strcspn(q, ",\r\n");
+                if (*q) *q++ = '\0';
+            }
+        }
+        if (nf < 6 || dv_pdq_from_hex(fields[2], strlen(fields[2]), &pub) != DV_OK) continue;
+        if (dv_pdq_from_hex(fields[3], strlen(fields[3]), &cli) != DV_OK) continue; /* image not in repo */
+        snprintf(path, sizeof(path), "%s/pdq/data/%s", DV_SHARED_DIR, fields[1]);
+        assert_int_equal(hash_path(path, 1, 0, DV_SIMD_SCALAR, &r), DV_OK);
+        assert_int_equal(dv_pdq_distance(&r.hash[0], &cli), 0);
+        if (fields[5][0] >= '0' && fields[5][0] <= '9')
+            assert_int_equal(dv_pdq_distance(&pub, &r.hash[0]), (int)strtol(fields[5], NULL, 10));
+        if (strstr(fields[0], "full size") || strstr(fields[0], "full_size")) {
+            int d;
+            assert_int_equal(hash_path(path, 0, 0, DV_SIMD_SCALAR, &r), DV_OK);
+            d = dv_pdq_distance(&pub, &r.hash[0]);
+            assert_true(d <= 31);
+            nfull++;
+            nfull_exact += d == 0;
+        }
+        n++;
+    }
+    fclose(f);
+    printf("third-party: %d published hashes checked; %d full-size ones, %d equal to ours bit for bit\n",
+           n, nfull, nfull_exact);
+    assert_true(n >= 80);
+    assert_int_equal(nfull_exact, nfull);
+}
+
 /* ------------------------------------------------------------ kernels vs scalar twin */
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
@@ -419,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_preresized_pngs),
         cmocka_unit_test(test_dihedral_across),
         cmocka_unit_test(test_reg_test_expected_out),
+        cmocka_unit_test(test_third_party_published),
         cmocka_unit_test(test_kernels_random_sizes),
         cmocka_unit_test(test_kernels_photos),
         cmocka_unit_test(test_tiny_images_hash_to_zero),
