@@ -357,6 +357,36 @@ int dv_list_diff(const dv_list *old_list, const dv_list *new_list, uint64_t *add
                  uint64_t *removed);
 
 /* ------------------------------------------------------------------------
+ * Reading `datavet hash` output (TSV with header, CSV with header, JSONL):
+ * the input of `datavet match`. Columns are found by name; unknown columns
+ * are ignored. */
+typedef struct dv_hash_record {
+    uint64_t line;           /* 1-based line number in the input */
+    const char *path;        /* NUL-terminated; valid until the next call */
+    int ok;                  /* status column was "ok" (or absent) */
+    unsigned have;           /* DV_ALGO_* bits present and well-formed */
+    uint8_t md5[16];
+    uint8_t sha1[20];
+    uint8_t sha256[32];
+    dv_pdq_hash pdq[DV_DIH_COUNT]; /* [0], and the variants when ndihedral == 8 */
+    int ndihedral;           /* 1, or 8 when all seven pdq_<variant> columns are there */
+    int quality;             /* -1 when absent */
+} dv_hash_record;
+
+typedef struct dv_hashfile dv_hashfile;
+
+/* text must outlive the reader. name is used in messages ("name:line: ..."). */
+int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_alloc *alloc,
+                     dv_hashfile **out, char *errbuf, size_t errcap);
+/* 1: a record; 0: end of input; DV_ECORRUPT: a bad line (errmsg says which),
+ * after which the next call goes on with the next line. */
+int dv_hashfile_next(dv_hashfile *hf, dv_hash_record *rec);
+/* Whether the input carries the seven dihedral columns. */
+int dv_hashfile_has_dihedral(const dv_hashfile *hf);
+const char *dv_hashfile_errmsg(const dv_hashfile *hf);
+void dv_hashfile_close(dv_hashfile *hf);
+
+/* ------------------------------------------------------------------------
  * PDQ radius matching: every (query, entry) pair within Hamming distance
  * radius (0..63), exactly once. Built on multi-index hashing, run as a join
  * of the list's and the query batch's slot buckets. */
