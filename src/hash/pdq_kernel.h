@@ -34,7 +34,19 @@ static void make_masks(kmasks *m)
     m->nstages = st;
 }
 
-/* In-register transpose of a KLANES x KLANES block held as KLANES row vectors. */
+/* In-register transpose of a KLANES x KLANES block held as KLANES row vectors.
+ * clang has no two-operand shuffle with a run-time mask: it gets a plain copy,
+ * which only moves data, so results are the same. */
+#if defined(__clang__)
+static inline void transpose(kvf *r, const kmasks *m)
+{
+    float t[KLANES][KLANES];
+    (void)m;
+    memcpy(t, r, sizeof(t));
+    for (int i = 0; i < KLANES; i++)
+        for (int j = 0; j < KLANES; j++) r[i][j] = t[j][i];
+}
+#else
 static inline void transpose(kvf *r, const kmasks *m)
 {
     int st = 0;
@@ -47,6 +59,7 @@ static inline void transpose(kvf *r, const kmasks *m)
         }
     }
 }
+#endif
 
 static inline kvf loadu(const float *p)
 {
