@@ -111,10 +111,19 @@ static double run_pdq(const file *f, size_t n, dv_simd simd)
 }
 
 /* The whole per-image job: digests + decode + PDQ. */
+static double run_all_min(const file *f, size_t n, unsigned algos, int fast, uint32_t min_side,
+                          dv_simd simd, dv_pdq_hash *hashes);
 static double run_all(const file *f, size_t n, unsigned algos, int fast, dv_simd simd,
                       dv_pdq_hash *hashes)
 {
+    return run_all_min(f, n, algos, fast, 0, simd, hashes);
+}
+
+static double run_all_min(const file *f, size_t n, unsigned algos, int fast, uint32_t min_side,
+                          dv_simd simd, dv_pdq_hash *hashes)
+{
     dv_hasher_opts o = {0};
+    o.fast_min_side = min_side;
     dv_hasher *h;
     dv_hash_result r;
     double t0, t;
@@ -166,6 +175,20 @@ static void report(const char *title, const file *f, size_t n)
     printf("%-44s %10.1f %10.3f %8.2fx\n", "--fast: decode + pdq + md5 + sha256", fast, 1e3 / fast, fast / ref);
     printf("--fast PDQ vs exact: mean %.2f bits, max %d bits; 0: %d, 1-4: %d, 5-8: %d, 9-16: %d, >16: %d\n",
            sum / (double)n, maxd, hist[0], hist[1], hist[2], hist[3], hist[4]);
+    if (getenv("DV_BENCH_SWEEP")) {
+        static const uint32_t sides[] = {32, 48, 64, 96, 128, 192, 256, 384};
+        for (size_t k = 0; k < sizeof(sides) / sizeof(sides[0]); k++) {
+            double r = run_all_min(f, n, all, 1, sides[k], best, hf), msum = 0;
+            int mx = 0;
+            for (size_t i = 0; i < n; i++) {
+                int d = dv_pdq_distance(&he[i], &hf[i]);
+                msum += d;
+                if (d > mx) mx = d;
+            }
+            printf("  sweep fast_min_side=%-4u %8.1f images/s %6.2fx  mean %.2f max %d bits\n",
+                   sides[k], r, r / ref, msum / (double)n, mx);
+        }
+    }
     free(he);
     free(hf);
 }

@@ -131,6 +131,13 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
         cinfo.scale_num = 1;
         cinfo.scale_denom = out->scale_denom;
     }
+    if (d->opts.fast && cinfo.jpeg_color_space == JCS_YCbCr) {
+        /* JPEG's Y is PDQ's luma (0.299/0.587/0.114) up to rounding: decoding Y alone
+         * skips the chroma IDCTs, upsampling and colour conversion. */
+        cinfo.out_color_space = JCS_GRAYSCALE;
+        cinfo.dct_method = JDCT_IFAST;
+        cinfo.do_fancy_upsampling = FALSE;
+    }
     jpeg_start_decompress(&cinfo);
     outch = cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
     stride = (size_t)cinfo.output_width * outch;
