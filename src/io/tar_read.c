@@ -1,0 +1,960 @@
+/* tar_read.c - streaming tar reader (ustar, pax x/g, GNU long names, base-256 sizes) and the
+ * webdataset sample iterator over it. Reads from an fd or a buffer; never writes to disk. */
+#include "../common/common.h"
+#include "io_readers.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLOCK 512u
+#define MAX_META_HEADERS 64 /* pax/GNU headers in front of one member */
+
+typedef struct dbuf {
+    uint8_t *p;
+    size_t len, cap;
+} dbuf;
+
+enum { ST_CLOSED, ST_HEADER, ST_DATA, ST_END, ST_FAILED };
+
+/* Offsets into the sample arena, turned into pointers once the sample is complete. */
+typedef struct part_off {
+    size_t path, link, ext, raw;
+    size_t data; /* SIZE_MAX: none */
+    const uint8_t *ext_data; /* data living in the caller's buffer (buffer input) */
+} part_off;
+
+struct dv_tar_reader {
+    const dv_alloc *alloc;
+    uint64_t max_member, max_sample;
+    uint32_t max_meta;
+    int allow_no_eof;
+    char name[256];
+
+    int fd;
+    const uint8_t *buf;
+    size_t buflen;
+    int is_buf, seekable;
+    uint64_t base;     /* fd offset of the archive's first byte (seekable fds) */
+    uint64_t filesize; /* archive bytes from base (seekable fds) */
+    uint64_t pos;      /* archive offset of the next byte to read */
+
+    int state, fail_rc;
+    uint64_t nmembers;
+    dv_tar_member cur;
+    int data_done;
+    const uint8_t *cur_data;
+
+    dbuf raw, path, link, data, meta;
+    /* pax global ('g') values, in force until overridden */
+    dbuf gpath, glink;
+    int gpath_set, glink_set, gsize_set;
+    uint64_t gsize;
+
+    /* webdataset samples */
+    int sample_mode, have_pending;
+    uint64_t nsamples;
+    dbuf arena, parts, offs, bytes;
+
+    char err[512];
+};
+
+/* ---------------------------------------------------------------- small helpers */
+
+static int db_reserve(const dv_alloc *a, dbuf *b, size_t extra)
+{
+    size_t need, cap;
+    uint8_t *p;
+    if (extra > SIZE_MAX - b->len) return DV_ENOMEM;
+    need = b->len + extra;
+    if (need <= b->cap) return DV_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = dv__realloc(a, b->p, cap);
+    if (p == NULL) return DV_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return DV_OK;
+}
+
+static int db_append(const dv_alloc *a, dbuf *b, const void *p, size_t n)
+{
+    DV_FORWARD_IF_ERROR(db_reserve(a, b, n));
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return DV_OK;
+}
+
+/* Set b to the NUL-terminated copy of p[0..n) up to the first NUL. */
+static int db_set_str(const dv_alloc *a, dbuf *b, const void *p, size_t n)
+{
+    const void *nul = memchr(p, 0, n);
+    if (nul) n = (size_t)((const uint8_t *)nul - (const uint8_t *)p);
+    b->len = 0;
+    DV_FORWARD_IF_ERROR(db_reserve(a, b, n + 1));
+    memcpy(b->p, p, n);
+    b->p[n] = 0;
+    b->len = n + 1;
+    return DV_OK;
+}
+
+static void db_free(const dv_alloc *a, dbuf *b)
+{
+    dv__free(a, b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static uint64_t round_block(uint64_t n) { return (n + BLOCK - 1) / BLOCK * BLOCK; }
+
+static int fail(dv_tar_reader *r, int rc)
+{
+    r->state = ST_FAILED;
+    r->fail_rc = rc;
+    return rc;
+}
+
+/* Name of the member being read for messages: its path once known, else its number. */
+static const char *who(const dv_tar_reader *r, char *tmp, size_t cap)
+{
+    if (r->cur.path != NULL && r->cur.path[0] != '\0') {
+        dv__set_err(tmp, cap, "member '%s'", r->cur.path);
+    } else {
+        dv__set_err(tmp, cap, "member #%llu", (unsigned long long)r->nmembers + 1);
+    }
+    return tmp;
+}
+
+/* ---------------------------------------------------------------- input */
+
+/* Read up to n bytes at the current position; *got < n only at end of input. */
+static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
+{
+    size_t done = 0;
+    if (r->is_buf) {
+        size_t left = r->pos < r->buflen ? r->buflen - (size_t)r->pos : 0;
+        done = n < left ? n : left;
+        if (done) memcpy(dst, r->buf + r->pos, done);
+    } else {
+        while (done < n) {
+            ssize_t k;
+            if (r->seekable) {
+                k = pread(r->fd, (uint8_t *)dst + done, n - done,
+                          (off_t)(r->base + r->pos + done));
+            } else {
+                k = read(r->fd, (uint8_t *)dst + done, n - done);
+            }
+            if (k < 0) {
+                if (errno == EINTR) continue;
+                dv__set_err(r->err, sizeof(r->err), "%s: read failed at offset %llu: %s",
+                            r->name, (unsigned long long)(r->pos + done), strerror(errno));
+                return DV_EIO;
+            }
+            if (k == 0) break;
+            done += (size_t)k;
+        }
+    }
+    r->pos += done;
+    *got = done;
+    return DV_OK;
+}
+
+/* Move past n bytes without keeping them; *got < n at end of input. */
+static int src_skip(dv_tar_reader *r, uint64_t n, uint64_t *got)
+{
+    uint64_t left;
+    if (r->is_buf || r->seekable) {
+        uint64_t total = r->is_buf ? r->buflen : r->filesize;
+        left = r->pos < total ? total - r->pos : 0;
+        *got = n < left ? n : left;
+        r->pos += *got;
+        return DV_OK;
+    }
+    *got = 0;
+    while (*got < n) {
+        uint8_t tmp[16384];
+        size_t want = n - *got < sizeof(tmp) ? (size_t)(n - *got) : sizeof(tmp), k;
+        DV_FORWARD_IF_ERROR(src_read(r, tmp, want, &k));
+        *got += k;
+        if (k < want) break;
+    }
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- header fields */
+
+/* Octal (space/NUL terminated, leading spaces) or base-256 (high bit of the first byte). */
+static int parse_num(const uint8_t *f, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    if (f[0] & 0x80) {
+        if (f[0] != 0x80) return -1; /* negative or unsupported */
+        for (i = 1; i < len; i++) {
+            if (v > (UINT64_MAX >> 8)) return -1;
+            v = (v << 8) | f[i];
+        }
+        if (v > (uint64_t)INT64_MAX) return -1;
+        *out = v;
+        return 0;
+    }
+    while (i < len && f[i] == ' ') i++;
+    for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+        if (v > ((uint64_t)INT64_MAX >> 3)) return -1;
+        v = (v << 3) | (uint64_t)(f[i] - '0');
+    }
+    for (; i < len; i++) {
+        if (f[i] != ' ' && f[i] != 0) return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int is_zero_block(const uint8_t *b)
+{
+    for (size_t i = 0; i < BLOCK; i++) {
+        if (b[i]) return 0;
+    }
+    return 1;
+}
+
+static int checksum_ok(const uint8_t *b, uint64_t *stored, long *computed)
+{
+    unsigned long us = 0;
+    long ss = 0;
+    for (size_t i = 0; i < BLOCK; i++) {
+        uint8_t c = (i >= 148 && i < 156) ? (uint8_t)' ' : b[i];
+        us += c;
+        ss += (signed char)c;
+    }
+    *computed = (long)us;
+    if (parse_num(b + 148, 8, stored) != 0) return 0;
+    return *stored == us || (ss >= 0 && *stored == (uint64_t)ss);
+}
+
+/* ---------------------------------------------------------------- pax records */
+
+/* Values are offsets into r->meta, which may move while more headers are read. */
+typedef struct pax_vals {
+    size_t path, link;
+    size_t path_len, link_len;
+    int path_set, link_set, size_set, sparse;
+    uint64_t size;
+} pax_vals;
+
+/* "%d key=value\n" records over the n bytes at r->meta offset body_off. */
+static int parse_pax(dv_tar_reader *r, size_t body_off, size_t n, pax_vals *pv, uint64_t hdr_off)
+{
+    const uint8_t *body = r->meta.p + body_off;
+    size_t i = 0;
+    char tmp[300];
+    while (i < n) {
+        size_t len = 0, j = i, eq;
+        const uint8_t *key, *val;
+        size_t klen, vlen;
+        if (body[i] == 0) break; /* NUL padding after the last record */
+        while (j < n && body[j] >= '0' && body[j] <= '9' && j - i < 12) {
+            len = len * 10 + (size_t)(body[j] - '0');
+            j++;
+        }
+        if (j == i || j >= n || body[j] != ' ' || len < 5 || len > n - i ||
+            body[i + len - 1] != '\n') {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: %s: bad pax record at offset %llu (header at offset %llu)",
+                        r->name, who(r, tmp, sizeof(tmp)),
+                        (unsigned long long)(hdr_off + BLOCK + i), (unsigned long long)hdr_off);
+            return DV_ECORRUPT;
+        }
+        key = body + j + 1;
+        klen = i + len - 1 - (j + 1);
+        val = memchr(key, '=', klen);
+        if (val == NULL || val == key) {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: %s: pax record without key=value at offset %llu", r->name,
+                        who(r, tmp, sizeof(tmp)), (unsigned long long)(hdr_off + BLOCK + i));
+            return DV_ECORRUPT;
+        }
+        eq = (size_t)(val - key);
+        val++;
+        vlen = klen - eq - 1;
+        klen = eq;
+        if (klen == 4 && memcmp(key, "path", 4) == 0) {
+            pv->path = body_off + (size_t)(val - body);
+            pv->path_len = vlen;
+            pv->path_set = 1;
+        } else if (klen == 8 && memcmp(key, "linkpath", 8) == 0) {
+            pv->link = body_off + (size_t)(val - body);
+            pv->link_len = vlen;
+            pv->link_set = 1;
+        } else if (klen == 4 && memcmp(key, "size", 4) == 0) {
+            uint64_t v = 0;
+            size_t k;
+            if (vlen == 0 || vlen > 19) goto bad_size;
+            for (k = 0; k < vlen; k++) {
+                if (val[k] < '0' || val[k] > '9') goto bad_size;
+                v = v * 10 + (uint64_t)(val[k] - '0');
+            }
+            if (v > (uint64_t)INT64_MAX) goto bad_size;
+            pv->size = v;
+            pv->size_set = 1;
+        } else if (klen > 11 && memcmp(key, "GNU.sparse.", 11) == 0) {
+            pv->sparse = 1;
+        }
+        i += len;
+        continue;
+    bad_size:
+        dv__set_err(r->err, sizeof(r->err), "%s: %s: bad pax size '%.*s' at offset %llu",
+                    r->name, who(r, tmp, sizeof(tmp)), (int)(vlen > 40 ? 40 : vlen),
+                    (const char *)val, (unsigned long long)(hdr_off + BLOCK + i));
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- members */
+
+/* Read one whole header block; EOF and short blocks are reported by the caller. */
+static int read_block(dv_tar_reader *r, uint8_t *blk, size_t *got)
+{
+    return src_read(r, blk, BLOCK, got);
+}
+
+/* Body of a pax or GNU long-name header: its size in blocks, kept in r->meta. */
+static int read_meta_body(dv_tar_reader *r, uint64_t size, uint64_t hdr_off, char type,
+                          size_t *body_off)
+{
+    uint64_t padded = round_block(size);
+    size_t got;
+    char tmp[300];
+    if (size > r->max_meta) {
+        dv__set_err(r->err, sizeof(r->err),
+                    "%s: %s: '%c' header at offset %llu has a %llu-byte body, over the %u-byte "
+                    "limit",
+                    r->name, who(r, tmp, sizeof(tmp)), type, (unsigned long long)hdr_off,
+                    (unsigned long long)size, (unsigned)r->max_meta);
+        return DV_ECORRUPT;
+    }
+    /* the body stays in meta until the member is complete; raw gets the blocks too */
+    *body_off = r->meta.len;
+    DV_FORWARD_IF_ERROR(db_reserve(r->alloc, &r->meta, (size_t)padded + 1));
+    DV_FORWARD_IF_ERROR(src_read(r, r->meta.p + r->meta.len, (size_t)padded, &got));
+    if (got < padded) {
+        dv__set_err(r->err, sizeof(r->err),
+                    "%s: %s: archive truncated at offset %llu inside the '%c' header at offset "
+                    "%llu",
+                    r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)r->pos, type,
+                    (unsigned long long)hdr_off);
+        return DV_ECORRUPT;
+    }
+    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->raw, r->meta.p + r->meta.len, (size_t)padded));
+    r->meta.len += (size_t)padded;
+    r->meta.p[*body_off + size] = 0;
+    return DV_OK;
+}
+
+static dv_tar_skip skip_of(char type)
+{
+    switch (type) {
+    case '0': return DV_TAR_SKIP_NONE;
+    case '1': return DV_TAR_SKIP_HARDLINK;
+    case '2': return DV_TAR_SKIP_SYMLINK;
+    case '3':
+    case '4': return DV_TAR_SKIP_DEVICE;
+    case '5':
+    case 'D': return DV_TAR_SKIP_DIR;
+    case '6': return DV_TAR_SKIP_FIFO;
+    case 'S': return DV_TAR_SKIP_SPARSE;
+    default: return DV_TAR_SKIP_OTHER;
+    }
+}
+
+/* As GNU tar 1.34 reads them: hard links and directories store no data blocks, whatever
+ * their size field says; every other type (symlinks, devices, unknown) is followed by size
+ * bytes of data. Writers put 0 there anyway. */
+static int has_no_data(char type) { return type == '1' || type == '5'; }
+
+/* The data and padding of the current member that nobody read. */
+static int skip_rest(dv_tar_reader *r)
+{
+    uint64_t want, got;
+    char tmp[300];
+    if (r->state != ST_DATA) return DV_OK;
+    want = r->cur.end_offset - r->pos;
+    DV_FORWARD_IF_ERROR(src_skip(r, want, &got));
+    if (got < want) {
+        dv__set_err(r->err, sizeof(r->err),
+                    "%s: %s at offset %llu: archive truncated at offset %llu inside its data "
+                    "(%llu bytes declared)",
+                    r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)r->cur.offset,
+                    (unsigned long long)r->pos, (unsigned long long)r->cur.size);
+        return DV_ECORRUPT;
+    }
+    r->state = ST_HEADER;
+    return DV_OK;
+}
+
+static int next_member(dv_tar_reader *r, dv_tar_member *out)
+{
+    uint8_t blk[BLOCK];
+    pax_vals x;
+    size_t lname_off = SIZE_MAX, lname_len = 0, llink_off = SIZE_MAX, llink_len = 0;
+    size_t global_len = 0, got;
+    int nmeta = 0, only_global = 1, rc;
+    uint64_t start, size;
+    char type, tmp[300];
+
+    if (r->state == ST_FAILED) return r->fail_rc;
+    if (r->state == ST_CLOSED) return DV_EINVAL;
+    if (r->state == ST_END) return 0;
+    rc = skip_rest(r);
+    if (rc < 0) return fail(r, rc);
+    memset(&r->cur, 0, sizeof(r->cur));
+    r->cur_data = NULL;
+    r->data_done = 0;
+
+    memset(&x, 0, sizeof(x));
+    r->raw.len = 0;
+    r->meta.len = 0;
+    start = r->pos;
+    for (;;) {
+        uint64_t hdr_off = r->pos, stored, hsize;
+        long computed;
+        size_t body;
+        rc = read_block(r, blk, &got);
+        if (rc < 0) return fail(r, rc);
+        if (got == 0 && nmeta == 0) {
+            if (r->allow_no_eof) {
+                r->state = ST_END;
+                return 0;
+            }
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: archive truncated: it ends at offset %llu, after %llu members, "
+                        "without an end-of-archive block",
+                        r->name, (unsigned long long)hdr_off, (unsigned long long)r->nmembers);
+            return fail(r, DV_ECORRUPT);
+        }
+        if (got < BLOCK) {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: %s: archive truncated at offset %llu inside the header block at "
+                        "offset %llu",
+                        r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)r->pos,
+                        (unsigned long long)hdr_off);
+            return fail(r, DV_ECORRUPT);
+        }
+        if (is_zero_block(blk)) {
+            if (nmeta > 0 && !only_global) {
+                dv__set_err(r->err, sizeof(r->err),
+                            "%s: %s: end-of-archive block at offset %llu right after an extended "
+                            "header",
+                            r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)hdr_off);
+                return fail(r, DV_ECORRUPT);
+            }
+            r->state = ST_END;
+            return 0;
+        }
+        if (!checksum_ok(blk, &stored, &computed)) {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: %s: bad header checksum at offset %llu (stored %llo, computed %lo)",
+                        r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)hdr_off,
+                        (unsigned long long)stored, computed);
+            return fail(r, DV_ECORRUPT);
+        }
+        rc = db_append(r->alloc, &r->raw, blk, BLOCK);
+        if (rc < 0) return fail(r, rc);
+        type = (char)blk[156];
+        if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+            if (++nmeta > MAX_META_HEADERS) {
+                dv__set_err(r->err, sizeof(r->err),
+                            "%s: more than %d extended headers in a row at offset %llu", r->name,
+                            MAX_META_HEADERS, (unsigned long long)hdr_off);
+                return fail(r, DV_ECORRUPT);
+            }
+            if (parse_num(blk + 124, 12, &hsize) != 0) {
+                dv__set_err(r->err, sizeof(r->err),
+                            "%s: %s: bad size field in the '%c' header at offset %llu", r->name,
+                            who(r, tmp, sizeof(tmp)), type, (unsigned long long)hdr_off);
+                return fail(r, DV_ECORRUPT);
+            }
+            rc = read_meta_body(r, hsize, hdr_off, type, &body);
+            if (rc < 0) return fail(r, rc);
+            if (type == 'g') {
+                pax_vals g;
+                if (!only_global) {
+                    dv__set_err(r->err, sizeof(r->err),
+                                "%s: %s: pax global header at offset %llu inside another "
+                                "member's headers",
+                                r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)hdr_off);
+                    return fail(r, DV_ECORRUPT);
+                }
+                memset(&g, 0, sizeof(g));
+                rc = parse_pax(r, body, (size_t)hsize, &g, hdr_off);
+                if (rc < 0) return fail(r, rc);
+                if (g.path_set) {
+                    r->gpath_set = g.path_len > 0;
+                    rc = db_set_str(r->alloc, &r->gpath, r->meta.p + g.path, g.path_len);
+                }
+                if (rc == DV_OK && g.link_set) {
+                    r->glink_set = g.link_len > 0;
+                    rc = db_set_str(r->alloc, &r->glink, r->meta.p + g.link, g.link_len);
+                }
+                if (rc < 0) return fail(r, rc);
+                if (g.size_set) {
+                    r->gsize_set = 1;
+                    r->gsize = g.size;
+                }
+                global_len = r->raw.len;
+                continue;
+            }
+            only_global = 0;
+            if (type == 'x') {
+                rc = parse_pax(r, body, (size_t)hsize, &x, hdr_off);
+                if (rc < 0) return fail(r, rc);
+            } else if (type == 'L') {
+                lname_off = body;
+                lname_len = (size_t)hsize;
+            } else {
+                llink_off = body;
+                llink_len = (size_t)hsize;
+            }
+            continue;
+        }
+        break;
+    }
+
+    /* blk is the member's own header; pax values point into r->meta, which is stable now */
+    if (type == 0 || type == '7') type = '0';
+    r->cur.offset = start;
+    r->cur.type = type;
+    r->cur.global_len = global_len;
+    {
+        uint64_t v;
+        r->cur.mode = parse_num(blk + 100, 8, &v) == 0 ? (uint32_t)(v & 07777) : 0;
+        r->cur.mtime = parse_num(blk + 136, 12, &v) == 0 ? (int64_t)v : 0;
+    }
+    /* path: pax > GNU long name > ustar prefix + name */
+    if (x.path_set && x.path_len > 0) {
+        rc = db_set_str(r->alloc, &r->path, r->meta.p + x.path, x.path_len);
+    } else if (r->gpath_set) {
+        rc = db_set_str(r->alloc, &r->path, r->gpath.p, r->gpath.len);
+    } else if (lname_off != SIZE_MAX) {
+        rc = db_set_str(r->alloc, &r->path, r->meta.p + lname_off, lname_len);
+    } else {
+        uint8_t full[256 + 1 + 100];
+        size_t n = 0;
+        if (memcmp(blk + 257, "ustar\0", 6) == 0 && blk[345] != 0) {
+            const uint8_t *nul = memchr(blk + 345, 0, 155);
+            size_t plen = nul ? (size_t)(nul - (blk + 345)) : 155;
+            memcpy(full, blk + 345, plen);
+            n = plen;
+            full[n++] = '/';
+        }
+        {
+            const uint8_t *nul = memchr(blk, 0, 100);
+            size_t nlen = nul ? (size_t)(nul - blk) : 100;
+            memcpy(full + n, blk, nlen);
+            n += nlen;
+        }
+        rc = db_set_str(r->alloc, &r->path, full, n);
+    }
+    if (rc < 0) return fail(r, rc);
+    if (x.link_set && x.link_len > 0) {
+        rc = db_set_str(r->alloc, &r->link, r->meta.p + x.link, x.link_len);
+    } else if (r->glink_set) {
+        rc = db_set_str(r->alloc, &r->link, r->glink.p, r->glink.len);
+    } else if (llink_off != SIZE_MAX) {
+        rc = db_set_str(r->alloc, &r->link, r->meta.p + llink_off, llink_len);
+    } else {
+        rc = db_set_str(r->alloc, &r->link, blk + 157, 100);
+    }
+    if (rc < 0) return fail(r, rc);
+    r->cur.path = (const char *)r->path.p;
+    r->cur.linkpath = (const char *)r->link.p;
+
+    if (x.size_set) {
+        size = x.size;
+    } else if (r->gsize_set) {
+        size = r->gsize;
+    } else if (parse_num(blk + 124, 12, &size) != 0) {
+        dv__set_err(r->err, sizeof(r->err), "%s: %s: bad size field in the header at offset %llu",
+                    r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)(r->pos - BLOCK));
+        return fail(r, DV_ECORRUPT);
+    }
+
+    /* old GNU sparse: extension blocks follow the header while their last flag is set */
+    if (type == 'S' && blk[482] != 0) {
+        uint8_t ext[BLOCK];
+        int n = 0;
+        do {
+            rc = read_block(r, ext, &got);
+            if (rc < 0) return fail(r, rc);
+            if (got < BLOCK || ++n > 4096) {
+                dv__set_err(r->err, sizeof(r->err),
+                            "%s: %s: sparse map truncated or too long at offset %llu", r->name,
+                            who(r, tmp, sizeof(tmp)), (unsigned long long)r->pos);
+                return fail(r, DV_ECORRUPT);
+            }
+            rc = db_append(r->alloc, &r->raw, ext, BLOCK);
+            if (rc < 0) return fail(r, rc);
+        } while (ext[504] != 0);
+    }
+
+    if (has_no_data(type)) size = 0;
+    r->cur.skip = skip_of(type);
+    if (x.sparse && r->cur.skip == DV_TAR_SKIP_NONE) r->cur.skip = DV_TAR_SKIP_SPARSE;
+    if (r->cur.skip == DV_TAR_SKIP_NONE && size > r->max_member) r->cur.skip = DV_TAR_SKIP_TOOBIG;
+    r->cur.size = size;
+    r->cur.data_offset = r->pos;
+    if (size > (uint64_t)INT64_MAX - r->pos - BLOCK) {
+        dv__set_err(r->err, sizeof(r->err), "%s: %s: size %llu at offset %llu is impossible",
+                    r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)size,
+                    (unsigned long long)start);
+        return fail(r, DV_ECORRUPT);
+    }
+    r->cur.end_offset = r->pos + round_block(size);
+    r->cur.raw = r->raw.p;
+    r->cur.raw_len = r->raw.len;
+    r->state = ST_DATA;
+    r->data_done = 0;
+    r->nmembers++;
+    *out = r->cur;
+    return 1;
+}
+
+/* Data of the current member: into dst (fd input) or a pointer into the buffer. */
+static int load_data(dv_tar_reader *r, uint8_t *dst, const uint8_t **data_out)
+{
+    uint64_t size = r->cur.size;
+    uint64_t pad = r->cur.end_offset - r->cur.data_offset - size, got64;
+    size_t got = 0;
+    char tmp[300];
+    if (r->is_buf) {
+        uint64_t left = r->pos < r->buflen ? r->buflen - r->pos : 0;
+        if (left >= size) {
+            *data_out = r->buf + r->pos;
+            r->pos += size;
+            got = (size_t)size;
+        } else {
+            r->pos += left;
+            got = (size_t)left;
+        }
+    } else {
+        DV_FORWARD_IF_ERROR(src_read(r, dst, (size_t)size, &got));
+        *data_out = dst;
+    }
+    if (got == size) {
+        DV_FORWARD_IF_ERROR(src_skip(r, pad, &got64));
+        if (got64 == pad) {
+            r->state = ST_HEADER;
+            r->data_done = 1;
+            return DV_OK;
+        }
+    }
+    dv__set_err(r->err, sizeof(r->err),
+                "%s: %s at offset %llu: archive truncated at offset %llu inside its data "
+                "(%llu bytes declared)",
+                r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)r->cur.offset,
+                (unsigned long long)r->pos, (unsigned long long)size);
+    return DV_ECORRUPT;
+}
+
+/* ---------------------------------------------------------------- public: members */
+
+const char *dv_tar_skip_name(dv_tar_skip s)
+{
+    switch (s) {
+    case DV_TAR_SKIP_NONE: return "file";
+    case DV_TAR_SKIP_DIR: return "directory";
+    case DV_TAR_SKIP_SYMLINK: return "symlink";
+    case DV_TAR_SKIP_HARDLINK: return "hardlink";
+    case DV_TAR_SKIP_DEVICE: return "device";
+    case DV_TAR_SKIP_FIFO: return "fifo";
+    case DV_TAR_SKIP_SPARSE: return "sparse";
+    case DV_TAR_SKIP_TOOBIG: return "too big";
+    default: return "other";
+    }
+}
+
+dv_tar_reader *dv_tar_reader_create(const dv_tar_opts *opts)
+{
+    const dv_alloc *a = opts ? opts->alloc : NULL;
+    dv_tar_reader *r = dv__calloc(a, 1, sizeof(*r));
+    if (r == NULL) return NULL;
+    r->alloc = a;
+    r->fd = -1;
+    r->max_member = opts && opts->max_member ? opts->max_member : DV_TAR_DEFAULT_MAX_MEMBER;
+    r->max_sample = opts && opts->max_sample ? opts->max_sample : DV_TAR_DEFAULT_MAX_SAMPLE;
+    r->max_meta = opts && opts->max_meta ? opts->max_meta : DV_TAR_DEFAULT_MAX_META;
+    r->allow_no_eof = opts ? opts->allow_no_eof : 0;
+    /* a member must fit in memory (size_t) to be read at all */
+    if (r->max_member > SIZE_MAX / 2) r->max_member = SIZE_MAX / 2;
+    if (r->max_sample > SIZE_MAX / 2) r->max_sample = SIZE_MAX / 2;
+    r->state = ST_CLOSED;
+    return r;
+}
+
+void dv_tar_reader_free(dv_tar_reader *r)
+{
+    if (r == NULL) return;
+    db_free(r->alloc, &r->raw);
+    db_free(r->alloc, &r->path);
+    db_free(r->alloc, &r->link);
+    db_free(r->alloc, &r->data);
+    db_free(r->alloc, &r->meta);
+    db_free(r->alloc, &r->gpath);
+    db_free(r->alloc, &r->glink);
+    db_free(r->alloc, &r->arena);
+    db_free(r->alloc, &r->parts);
+    db_free(r->alloc, &r->offs);
+    db_free(r->alloc, &r->bytes);
+    dv__free(r->alloc, r);
+}
+
+const char *dv_tar_reader_errmsg(const dv_tar_reader *r) { return r ? r->err : ""; }
+
+static void reset(dv_tar_reader *r, const char *name)
+{
+    dv__set_err(r->name, sizeof(r->name), "%s", name ? name : "(tar)");
+    r->err[0] = 0;
+    r->pos = 0;
+    r->state = ST_HEADER;
+    r->fail_rc = 0;
+    r->nmembers = r->nsamples = 0;
+    r->gpath_set = r->glink_set = r->gsize_set = 0;
+    r->sample_mode = r->have_pending = 0;
+    memset(&r->cur, 0, sizeof(r->cur));
+}
+
+int dv_tar_reader_open_fd(dv_tar_reader *r, int fd, const char *name)
+{
+    struct stat st;
+    DV_RETURN_ERROR_IF(r == NULL || fd < 0, DV_EINVAL);
+    reset(r, name);
+    r->fd = fd;
+    r->is_buf = 0;
+    r->buf = NULL;
+    r->seekable = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        off_t here = lseek(fd, 0, SEEK_CUR);
+        if (here >= 0 && (uint64_t)st.st_size >= (uint64_t)here) {
+            r->seekable = 1;
+            r->base = (uint64_t)here;
+            r->filesize = (uint64_t)st.st_size - (uint64_t)here;
+        }
+    }
+    return DV_OK;
+}
+
+int dv_tar_reader_open_buffer(dv_tar_reader *r, const void *buf, size_t len, const char *name)
+{
+    DV_RETURN_ERROR_IF(r == NULL || (buf == NULL && len > 0), DV_EINVAL);
+    reset(r, name);
+    r->fd = -1;
+    r->is_buf = 1;
+    r->buf = buf;
+    r->buflen = len;
+    return DV_OK;
+}
+
+int dv_tar_reader_next(dv_tar_reader *r, dv_tar_member *out)
+{
+    DV_RETURN_ERROR_IF(r == NULL || out == NULL || r->sample_mode, DV_EINVAL);
+    return next_member(r, out);
+}
+
+int dv_tar_reader_read(dv_tar_reader *r, const uint8_t **data_out)
+{
+    int rc;
+    DV_RETURN_ERROR_IF(r == NULL || data_out == NULL || r->sample_mode, DV_EINVAL);
+    if (r->state == ST_FAILED) return r->fail_rc;
+    *data_out = NULL;
+    if (r->data_done) {
+        *data_out = r->cur_data;
+        return DV_OK;
+    }
+    if (r->state != ST_DATA || r->cur.skip != DV_TAR_SKIP_NONE) {
+        dv__set_err(r->err, sizeof(r->err), "%s: no readable member data here", r->name);
+        return DV_EINVAL;
+    }
+    if (!r->is_buf) {
+        r->data.len = 0;
+        rc = db_reserve(r->alloc, &r->data, (size_t)r->cur.size);
+        if (rc < 0) return fail(r, rc);
+    }
+    rc = load_data(r, r->data.p, data_out);
+    if (rc < 0) return fail(r, rc);
+    r->cur_data = *data_out;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- webdataset samples */
+
+/* Length of the key in path: up to the first dot of the basename (not a leading dot). */
+static size_t key_len(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    const char *dot;
+    base = base ? base + 1 : path;
+    dot = base[0] ? strchr(base + 1, '.') : NULL;
+    return dot ? (size_t)(dot - path) : strlen(path);
+}
+
+static int arena_str(dv_tar_reader *r, const char *s, size_t n, size_t *off)
+{
+    *off = r->arena.len;
+    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->arena, s, n));
+    return db_append(r->alloc, &r->arena, "", 1);
+}
+
+static int sample_too_big(dv_tar_reader *r, uint64_t more)
+{
+    if ((uint64_t)r->arena.len + more > r->max_sample) {
+        dv__set_err(r->err, sizeof(r->err),
+                    "%s: sample with member '%s' at offset %llu exceeds the %llu-byte sample "
+                    "limit",
+                    r->name, r->cur.path, (unsigned long long)r->cur.offset,
+                    (unsigned long long)r->max_sample);
+        return DV_ETOOBIG;
+    }
+    return DV_OK;
+}
+
+/* Append the current member (just returned by next_member) to the sample being built. */
+static int add_part(dv_tar_reader *r, const dv_tar_member *m)
+{
+    part_off po;
+    size_t klen = key_len(m->path), plen = strlen(m->path);
+    const char *ext = m->path[klen] == '.' ? m->path + klen + 1 : "";
+    /* stored bytes: regular files always; other types only where a pipe needs them to copy */
+    int want = m->skip == DV_TAR_SKIP_NONE ||
+               (!r->is_buf && !r->seekable && m->skip != DV_TAR_SKIP_TOOBIG && m->size > 0 &&
+                m->size <= r->max_member);
+    memset(&po, 0, sizeof(po));
+    po.data = SIZE_MAX;
+    DV_FORWARD_IF_ERROR(
+        sample_too_big(r, (uint64_t)m->raw_len + 2 * plen + strlen(m->linkpath) + 3));
+    DV_FORWARD_IF_ERROR(arena_str(r, m->path, plen, &po.path));
+    DV_FORWARD_IF_ERROR(arena_str(r, m->linkpath, strlen(m->linkpath), &po.link));
+    DV_FORWARD_IF_ERROR(arena_str(r, ext, strlen(ext), &po.ext));
+    po.raw = r->arena.len;
+    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->arena, m->raw, m->raw_len));
+    if (want) {
+        const uint8_t *d = NULL;
+        if (r->is_buf) {
+            DV_FORWARD_IF_ERROR(load_data(r, NULL, &d));
+            po.ext_data = d;
+        } else {
+            DV_FORWARD_IF_ERROR(sample_too_big(r, m->size));
+            DV_FORWARD_IF_ERROR(db_reserve(r->alloc, &r->arena, (size_t)m->size + 1));
+            po.data = r->arena.len;
+            DV_FORWARD_IF_ERROR(load_data(r, r->arena.p + r->arena.len, &d));
+            r->arena.len += (size_t)m->size;
+        }
+    }
+    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->offs, &po, sizeof(po)));
+    return db_append(r->alloc, &r->parts, m, sizeof(*m));
+}
+
+int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
+{
+    dv_tar_member m;
+    size_t n, klen, i;
+    int rc;
+    part_off *po;
+    dv_wds_part *parts;
+    DV_RETURN_ERROR_IF(r == NULL || out == NULL, DV_EINVAL);
+    if (r->state == ST_FAILED) return r->fail_rc;
+    r->sample_mode = 1;
+    r->arena.len = r->parts.len = r->offs.len = 0;
+    if (r->have_pending) {
+        m = r->cur;
+        r->have_pending = 0;
+    } else {
+        rc = next_member(r, &m);
+        if (rc <= 0) return rc;
+    }
+    klen = key_len(m.path);
+    /* key first, at arena offset 0 */
+    rc = db_append(r->alloc, &r->arena, m.path, klen);
+    if (rc == DV_OK) rc = db_append(r->alloc, &r->arena, "", 1);
+    if (rc == DV_OK) rc = add_part(r, &m);
+    if (rc < 0) return fail(r, rc);
+    out->offset = m.offset;
+    out->end_offset = m.end_offset;
+    for (;;) {
+        rc = next_member(r, &m);
+        if (rc < 0) return rc;
+        if (rc == 0) break;
+        if (key_len(m.path) != klen || memcmp(m.path, r->arena.p, klen) != 0) {
+            r->have_pending = 1;
+            break;
+        }
+        rc = add_part(r, &m);
+        if (rc < 0) return fail(r, rc);
+        out->end_offset = m.end_offset;
+    }
+    /* offsets -> pointers, now that the arena no longer moves */
+    n = r->parts.len / sizeof(dv_tar_member);
+    rc = db_reserve(r->alloc, &r->bytes, n * (sizeof(dv_wds_part) + sizeof(uint8_t *)));
+    if (rc < 0) return fail(r, rc);
+    parts = (dv_wds_part *)(void *)r->bytes.p;
+    po = (part_off *)(void *)r->offs.p;
+    for (i = 0; i < n; i++) {
+        const uint8_t *bytes;
+        const uint8_t **slot = (const uint8_t **)(void *)(r->bytes.p + n * sizeof(dv_wds_part)) + i;
+        memcpy(&parts[i].member, r->parts.p + i * sizeof(dv_tar_member), sizeof(dv_tar_member));
+        parts[i].member.path = (const char *)r->arena.p + po[i].path;
+        parts[i].member.linkpath = (const char *)r->arena.p + po[i].link;
+        parts[i].member.raw = r->arena.p + po[i].raw;
+        parts[i].ext = (const char *)r->arena.p + po[i].ext;
+        bytes = po[i].ext_data ? po[i].ext_data
+                : po[i].data != SIZE_MAX ? r->arena.p + po[i].data
+                                         : NULL;
+        *slot = bytes;
+        parts[i].data = parts[i].member.skip == DV_TAR_SKIP_NONE ? bytes : NULL;
+        /* an empty regular file still has data, of length 0 */
+        if (parts[i].member.skip == DV_TAR_SKIP_NONE && parts[i].data == NULL)
+            parts[i].data = (const uint8_t *)r->arena.p;
+    }
+    out->key = (const char *)r->arena.p;
+    out->index = r->nsamples++;
+    out->nparts = n;
+    out->parts = parts;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- for the writer */
+
+int dv__tar_reader_rereadable(const dv_tar_reader *r) { return r->is_buf || r->seekable; }
+
+const uint8_t *dv__tar_reader_part_bytes(const dv_tar_reader *r, size_t i)
+{
+    size_t n = r->parts.len / sizeof(dv_tar_member);
+    if (i >= n) return NULL;
+    return ((const uint8_t *const *)(const void *)(r->bytes.p + n * sizeof(dv_wds_part)))[i];
+}
+
+int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
+                              int (*sink)(void *ctx, const void *p, size_t n), void *ctx)
+{
+    if (r->is_buf) {
+        DV_RETURN_ERROR_IF(off > r->buflen || len > r->buflen - off, DV_EINVAL);
+        return sink(ctx, r->buf + off, (size_t)len);
+    }
+    DV_RETURN_ERROR_IF(!r->seekable, DV_EINVAL);
+    while (len > 0) {
+        uint8_t tmp[65536];
+        size_t want = len < sizeof(tmp) ? (size_t)len : sizeof(tmp);
+        ssize_t k = pread(r->fd, tmp, want, (off_t)(r->base + off));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            dv__set_err(r->err, sizeof(r->err), "%s: re-read failed at offset %llu: %s", r->name,
+                        (unsigned long long)off, k < 0 ? strerror(errno) : "end of file");
+            return DV_EIO;
+        }
+        DV_FORWARD_IF_ERROR(sink(ctx, tmp, (size_t)k));
+        off += (uint64_t)k;
+        len -= (uint64_t)k;
+    }
+    return DV_OK;
+}

@@ -1,0 +1,164 @@
+/* tar_write.c - writes cleaned webdataset shards: kept members copied byte for byte (header
+ * blocks, data, padding) from the archive a dv_tar_reader is reading, then two zero blocks. */
+#include "../common/common.h"
+#include "io_readers.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BLOCK 512u
+
+struct dv_tar_writer {
+    const dv_alloc *alloc;
+    int fd;
+    int finished;
+    uint64_t written;
+    char name[256];
+    char err[512];
+};
+
+dv_tar_writer *dv_tar_writer_create(const dv_alloc *alloc)
+{
+    dv_tar_writer *w = dv__calloc(alloc, 1, sizeof(*w));
+    if (w == NULL) return NULL;
+    w->alloc = alloc;
+    w->fd = -1;
+    return w;
+}
+
+void dv_tar_writer_free(dv_tar_writer *w)
+{
+    if (w == NULL) return;
+    dv__free(w->alloc, w);
+}
+
+const char *dv_tar_writer_errmsg(const dv_tar_writer *w) { return w ? w->err : ""; }
+
+uint64_t dv_tar_writer_bytes(const dv_tar_writer *w) { return w ? w->written : 0; }
+
+int dv_tar_writer_open_fd(dv_tar_writer *w, int fd, const char *name)
+{
+    DV_RETURN_ERROR_IF(w == NULL || fd < 0, DV_EINVAL);
+    w->fd = fd;
+    w->finished = 0;
+    w->written = 0;
+    w->err[0] = 0;
+    dv__set_err(w->name, sizeof(w->name), "%s", name ? name : "(tar)");
+    return DV_OK;
+}
+
+static int sink(void *ctx, const void *p, size_t n)
+{
+    dv_tar_writer *w = ctx;
+    const uint8_t *b = p;
+    while (n > 0) {
+        ssize_t k = write(w->fd, b, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            dv__set_err(w->err, sizeof(w->err), "%s: write failed at offset %llu: %s", w->name,
+                        (unsigned long long)w->written, k < 0 ? strerror(errno) : "no progress");
+            return DV_EIO;
+        }
+        b += k;
+        n -= (size_t)k;
+        w->written += (uint64_t)k;
+    }
+    return DV_OK;
+}
+
+static int zeros(dv_tar_writer *w, size_t n)
+{
+    static const uint8_t z[BLOCK * 2];
+    while (n > 0) {
+        size_t k = n < sizeof(z) ? n : sizeof(z);
+        DV_FORWARD_IF_ERROR(sink(w, z, k));
+        n -= k;
+    }
+    return DV_OK;
+}
+
+static int ready(dv_tar_writer *w)
+{
+    if (w->fd < 0 || w->finished) {
+        dv__set_err(w->err, sizeof(w->err), "%s: writer is not open", w->name);
+        return DV_EINVAL;
+    }
+    return DV_OK;
+}
+
+/* From a pipe the bytes are gone: rebuild the member from its header blocks and the data
+ * the reader kept (padding is written as zeros). */
+static int copy_kept(dv_tar_writer *w, const dv_tar_member *m, const uint8_t *data)
+{
+    uint64_t padded = m->end_offset - m->data_offset;
+    if (m->size > 0 && data == NULL) {
+        dv__set_err(w->err, sizeof(w->err),
+                    "%s: cannot copy member '%s' (offset %llu): input is a pipe and its data was "
+                    "not kept (%s)",
+                    w->name, m->path, (unsigned long long)m->offset, dv_tar_skip_name(m->skip));
+        return DV_EINVAL;
+    }
+    DV_FORWARD_IF_ERROR(sink(w, m->raw, m->raw_len));
+    if (m->size > 0) DV_FORWARD_IF_ERROR(sink(w, data, (size_t)m->size));
+    return zeros(w, (size_t)(padded - m->size));
+}
+
+static int copy_range(dv_tar_writer *w, dv_tar_reader *r, uint64_t off, uint64_t end)
+{
+    int rc = dv__tar_reader_copy_range(r, off, end - off, sink, w);
+    if (rc < 0 && w->err[0] == 0) {
+        dv__set_err(w->err, sizeof(w->err), "%s: copying input bytes %llu..%llu failed: %s",
+                    w->name, (unsigned long long)off, (unsigned long long)end,
+                    dv_tar_reader_errmsg(r));
+    }
+    return rc;
+}
+
+int dv_tar_writer_copy_member(dv_tar_writer *w, dv_tar_reader *r, const dv_tar_member *m)
+{
+    DV_RETURN_ERROR_IF(w == NULL || r == NULL || m == NULL, DV_EINVAL);
+    DV_FORWARD_IF_ERROR(ready(w));
+    if (dv__tar_reader_rereadable(r)) return copy_range(w, r, m->offset, m->end_offset);
+    {
+        const uint8_t *data = NULL;
+        if (m->size > 0 && m->skip == DV_TAR_SKIP_NONE) {
+            /* reads it now if the caller has not; fails if already consumed */
+            int rc = dv_tar_reader_read(r, &data);
+            if (rc == DV_EINVAL) data = NULL;
+            else if (rc < 0) return rc;
+        }
+        return copy_kept(w, m, data);
+    }
+}
+
+int dv_tar_writer_copy_sample(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s)
+{
+    DV_RETURN_ERROR_IF(w == NULL || r == NULL || s == NULL, DV_EINVAL);
+    DV_FORWARD_IF_ERROR(ready(w));
+    if (dv__tar_reader_rereadable(r)) return copy_range(w, r, s->offset, s->end_offset);
+    for (size_t i = 0; i < s->nparts; i++) {
+        DV_FORWARD_IF_ERROR(copy_kept(w, &s->parts[i].member, dv__tar_reader_part_bytes(r, i)));
+    }
+    return DV_OK;
+}
+
+int dv_tar_writer_drop_sample(dv_tar_writer *w, const dv_wds_sample *s)
+{
+    DV_RETURN_ERROR_IF(w == NULL || s == NULL, DV_EINVAL);
+    DV_FORWARD_IF_ERROR(ready(w));
+    for (size_t i = 0; i < s->nparts; i++) {
+        const dv_tar_member *m = &s->parts[i].member;
+        if (m->global_len > 0) DV_FORWARD_IF_ERROR(sink(w, m->raw, m->global_len));
+    }
+    return DV_OK;
+}
+
+int dv_tar_writer_finish(dv_tar_writer *w)
+{
+    DV_RETURN_ERROR_IF(w == NULL, DV_EINVAL);
+    DV_FORWARD_IF_ERROR(ready(w));
+    DV_FORWARD_IF_ERROR(zeros(w, 2 * BLOCK));
+    w->finished = 1;
+    return DV_OK;
+}

@@ -1,0 +1,874 @@
+/* textlist.c - streaming URL-list reader: CSV (RFC 4180), TSV, JSONL (flat objects), TXT.
+ * Bounded memory (max_record); a bad record is reported as "name:line: reason" and skipped. */
+#include "../common/common.h"
+#include "io_readers.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK 65536u
+#define MAX_EXTRA 16
+#define NSLOT (2 + MAX_EXTRA)
+#define MAX_JSON_DEPTH 64
+#define NEED_MORE 2 /* parse result: the record goes on past the data we have */
+
+typedef struct dbuf {
+    uint8_t *p;
+    size_t len, cap;
+} dbuf;
+
+enum { ST_CLOSED, ST_OPEN, ST_END, ST_FAILED };
+
+struct dv_textlist {
+    const dv_alloc *alloc;
+    dv_textlist_format fmt_opt, fmt;
+    size_t max_record;
+    size_t nextra;
+    dbuf names; /* url, caption, extras: NUL-terminated, in slot order */
+    size_t name_off[NSLOT];
+    int caption_required;
+    char name[256];
+    char err[1024];
+
+    int fd, is_buf, eof;
+    const uint8_t *d; /* the data: the caller's buffer or in.p */
+    size_t dlen, pos;
+    dbuf in;
+
+    int state, fail_rc;
+    uint64_t line, row, bad;
+    int col[NSLOT]; /* CSV/TSV: column of each slot, -1 if absent */
+    int ncols;
+
+    dbuf text;  /* unescaped fields of the current record */
+    dbuf foffs; /* (offset, length) pairs into text */
+    size_t slot_off[NSLOT], slot_len[NSLOT];
+    int slot_set[NSLOT];
+    const char *extra[MAX_EXTRA];
+    size_t extra_len[MAX_EXTRA];
+};
+
+/* ---------------------------------------------------------------- buffers */
+
+static int db_reserve(const dv_alloc *a, dbuf *b, size_t extra)
+{
+    size_t need, cap;
+    uint8_t *p;
+    if (extra > SIZE_MAX - b->len) return DV_ENOMEM;
+    need = b->len + extra;
+    if (need <= b->cap) return DV_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = dv__realloc(a, b->p, cap);
+    if (p == NULL) return DV_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return DV_OK;
+}
+
+static int db_append(const dv_alloc *a, dbuf *b, const void *p, size_t n)
+{
+    DV_FORWARD_IF_ERROR(db_reserve(a, b, n));
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return DV_OK;
+}
+
+static int db_putc(const dv_alloc *a, dbuf *b, uint8_t c) { return db_append(a, b, &c, 1); }
+
+static void db_free(const dv_alloc *a, dbuf *b)
+{
+    dv__free(a, b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---------------------------------------------------------------- handle */
+
+dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
+{
+    const dv_alloc *a = opts ? opts->alloc : NULL;
+    dv_textlist *t;
+    const char *nm[NSLOT];
+    size_t n = 2;
+    if (opts && (opts->nextra > MAX_EXTRA || (opts->nextra > 0 && opts->extra_cols == NULL)))
+        return NULL;
+    t = dv__calloc(a, 1, sizeof(*t));
+    if (t == NULL) return NULL;
+    t->alloc = a;
+    t->fd = -1;
+    t->fmt_opt = opts ? opts->format : DV_TL_AUTO;
+    t->max_record = opts && opts->max_record ? opts->max_record : DV_TEXTLIST_DEFAULT_MAX_RECORD;
+    if (t->max_record > SIZE_MAX / 4) t->max_record = SIZE_MAX / 4;
+    nm[0] = opts && opts->url_col ? opts->url_col : "url";
+    nm[1] = opts && opts->caption_col ? opts->caption_col : "caption";
+    t->caption_required = opts && opts->caption_col != NULL;
+    if (opts) {
+        for (size_t i = 0; i < opts->nextra; i++) {
+            if (opts->extra_cols[i] == NULL) {
+                dv__free(a, t);
+                return NULL;
+            }
+            nm[n++] = opts->extra_cols[i];
+        }
+    }
+    t->nextra = n - 2;
+    for (size_t i = 0; i < n; i++) {
+        t->name_off[i] = t->names.len;
+        if (db_append(a, &t->names, nm[i], strlen(nm[i]) + 1) < 0) {
+            dv_textlist_free(t);
+            return NULL;
+        }
+    }
+    t->state = ST_CLOSED;
+    return t;
+}
+
+void dv_textlist_free(dv_textlist *t)
+{
+    if (t == NULL) return;
+    db_free(t->alloc, &t->names);
+    db_free(t->alloc, &t->in);
+    db_free(t->alloc, &t->text);
+    db_free(t->alloc, &t->foffs);
+    dv__free(t->alloc, t);
+}
+
+const char *dv_textlist_errmsg(const dv_textlist *t) { return t ? t->err : ""; }
+
+uint64_t dv_textlist_bad_rows(const dv_textlist *t) { return t ? t->bad : 0; }
+
+static const char *slot_name(const dv_textlist *t, size_t s)
+{
+    return (const char *)t->names.p + t->name_off[s];
+}
+
+static int fail(dv_textlist *t, int rc)
+{
+    t->state = ST_FAILED;
+    t->fail_rc = rc;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- input */
+
+/* Keep the unconsumed bytes and read more after them; sets eof at end of input. */
+static int fill(dv_textlist *t)
+{
+    size_t cap = t->max_record + CHUNK;
+    ssize_t k;
+    if (t->is_buf || t->eof) return DV_OK;
+    if (t->pos > 0) {
+        memmove(t->in.p, t->in.p + t->pos, t->dlen - t->pos);
+        t->dlen -= t->pos;
+        t->pos = 0;
+    }
+    if (t->in.cap < cap) {
+        t->in.len = t->dlen;
+        DV_FORWARD_IF_ERROR(db_reserve(t->alloc, &t->in, cap - t->in.len));
+    }
+    t->d = t->in.p;
+    if (t->dlen == cap) return DV_OK;
+    do {
+        k = read(t->fd, t->in.p + t->dlen, cap - t->dlen);
+    } while (k < 0 && errno == EINTR);
+    if (k < 0) {
+        dv__set_err(t->err, sizeof(t->err), "%s:%llu: read failed: %s", t->name,
+                    (unsigned long long)t->line, strerror(errno));
+        return DV_EIO;
+    }
+    if (k == 0) t->eof = 1;
+    t->dlen += (size_t)k;
+    return DV_OK;
+}
+
+/* Consume up to pos + n, counting lines. */
+static void consume(dv_textlist *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t->d[t->pos + i] == '\n') t->line++;
+    }
+    t->pos += n;
+}
+
+/* ---------------------------------------------------------------- CSV / TSV */
+
+static int add_field(dv_textlist *t, size_t off)
+{
+    size_t pair[2] = {off, t->text.len - off};
+    DV_FORWARD_IF_ERROR(db_putc(t->alloc, &t->text, 0));
+    return db_append(t->alloc, &t->foffs, pair, sizeof(pair));
+}
+
+/* Parse one record at pos: 1 done (*used bytes), NEED_MORE, or DV_ECORRUPT with err set.
+ * An empty line yields a record of no fields. */
+static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
+{
+    const uint8_t *p = t->d + t->pos;
+    size_t i = 0, n = t->dlen - t->pos;
+    t->text.len = t->foffs.len = 0;
+    if (n == 0 && t->eof) {
+        *used = 0;
+        return 1;
+    }
+    /* an empty line: no fields at all */
+    if (n >= 1 && p[0] == '\n') {
+        *used = 1;
+        return 1;
+    }
+    if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
+        *used = 2;
+        return 1;
+    }
+    if (n < 2 && !t->eof) return NEED_MORE;
+    for (;;) {
+        size_t off = t->text.len;
+        if (i < n && p[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= n) {
+                    if (!t->eof) return NEED_MORE;
+                    dv__set_err(t->err, sizeof(t->err),
+                                "%s:%llu: unterminated quoted field (record runs to end of "
+                                "file)",
+                                t->name, (unsigned long long)t->line);
+                    *used = n;
+                    return DV_ECORRUPT;
+                }
+                if (p[i] == '"') {
+                    if (i + 1 >= n && !t->eof) return NEED_MORE;
+                    if (i + 1 < n && p[i + 1] == '"') {
+                        DV_FORWARD_IF_ERROR(db_putc(t->alloc, &t->text, '"'));
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                DV_FORWARD_IF_ERROR(db_putc(t->alloc, &t->text, p[i]));
+                i++;
+            }
+            if (i < n && p[i] == '\r' && i + 1 >= n && !t->eof) return NEED_MORE;
+            if (i < n && p[i] != delim && p[i] != '\n' &&
+                !(p[i] == '\r' && (i + 1 == n || p[i + 1] == '\n'))) {
+                size_t j = i;
+                while (j < n && p[j] != '\n') j++;
+                if (j == n && !t->eof) return NEED_MORE;
+                dv__set_err(t->err, sizeof(t->err),
+                            "%s:%llu: unexpected character '%c' after a closing quote", t->name,
+                            (unsigned long long)t->line, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
+                *used = j < n ? j + 1 : n;
+                return DV_ECORRUPT;
+            }
+        } else {
+            size_t s = i;
+            while (i < n && p[i] != delim && p[i] != '\n') i++;
+            if (i == n && !t->eof) return NEED_MORE;
+            {
+                size_t e = i;
+                /* CRLF: the CR belongs to the line end */
+                if ((i == n || p[i] == '\n') && e > s && p[e - 1] == '\r') e--;
+                DV_FORWARD_IF_ERROR(db_append(t->alloc, &t->text, p + s, e - s));
+            }
+        }
+        DV_FORWARD_IF_ERROR(add_field(t, off));
+        if (i < n && p[i] == delim) {
+            i++;
+            continue;
+        }
+        if (i < n && p[i] == '\r') i++;
+        if (i < n && p[i] == '\n') i++;
+        *used = i;
+        return 1;
+    }
+}
+
+/* ---------------------------------------------------------------- JSONL */
+
+typedef struct jcur {
+    const uint8_t *p;
+    size_t i, n;
+} jcur;
+
+static void jws(jcur *c)
+{
+    while (c->i < c->n && (c->p[c->i] == ' ' || c->p[c->i] == '\t' || c->p[c->i] == '\r')) c->i++;
+}
+
+static int hex4(const uint8_t *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        uint8_t ch = p[k];
+        v <<= 4;
+        if (ch >= '0' && ch <= '9') v |= (uint32_t)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f') v |= (uint32_t)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F') v |= (uint32_t)(ch - 'A' + 10);
+        else return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A JSON string at c (opening quote included), unescaped and appended to t->text.
+ * The JSON helpers return 0, 1 for a syntax error (*why says what) or DV_ENOMEM. */
+static int jstring(dv_textlist *t, jcur *c, const char **why)
+{
+    if (c->i >= c->n || c->p[c->i] != '"') {
+        *why = "expected a string";
+        return 1;
+    }
+    c->i++;
+    for (;;) {
+        uint8_t ch;
+        if (c->i >= c->n) {
+            *why = "unterminated string";
+            return 1;
+        }
+        ch = c->p[c->i++];
+        if (ch == '"') return 0;
+        if (ch < 0x20) {
+            *why = "control character in a string";
+            return 1;
+        }
+        if (ch != '\\') {
+            if (db_putc(t->alloc, &t->text, ch) < 0) return DV_ENOMEM;
+            continue;
+        }
+        if (c->i >= c->n) {
+            *why = "unterminated string";
+            return 1;
+        }
+        ch = c->p[c->i++];
+        switch (ch) {
+        case '"':
+        case '\\':
+        case '/': break;
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 't': ch = '\t'; break;
+        case 'u': {
+            uint32_t cp, lo;
+            uint8_t u8[4];
+            size_t k;
+            if (c->n - c->i < 4 || hex4(c->p + c->i, &cp) != 0) {
+                *why = "bad \\u escape";
+                return 1;
+            }
+            c->i += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                *why = "lone low surrogate in \\u escape";
+                return 1;
+            }
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (c->n - c->i < 6 || c->p[c->i] != '\\' || c->p[c->i + 1] != 'u' ||
+                    hex4(c->p + c->i + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+                    *why = "high surrogate without a low surrogate";
+                    return 1;
+                }
+                c->i += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            if (cp == 0) {
+                *why = "\\u0000 in a string";
+                return 1;
+            }
+            if (cp < 0x80) {
+                u8[0] = (uint8_t)cp;
+                k = 1;
+            } else if (cp < 0x800) {
+                u8[0] = (uint8_t)(0xC0 | (cp >> 6));
+                u8[1] = (uint8_t)(0x80 | (cp & 0x3F));
+                k = 2;
+            } else if (cp < 0x10000) {
+                u8[0] = (uint8_t)(0xE0 | (cp >> 12));
+                u8[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+                u8[2] = (uint8_t)(0x80 | (cp & 0x3F));
+                k = 3;
+            } else {
+                u8[0] = (uint8_t)(0xF0 | (cp >> 18));
+                u8[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+                u8[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+                u8[3] = (uint8_t)(0x80 | (cp & 0x3F));
+                k = 4;
+            }
+            if (db_append(t->alloc, &t->text, u8, k) < 0) return DV_ENOMEM;
+            continue;
+        }
+        default: *why = "bad escape in a string"; return 1;
+        }
+        if (db_putc(t->alloc, &t->text, ch) < 0) return DV_ENOMEM;
+    }
+}
+
+/* Skip any JSON value (strings are unescaped into text, then dropped). */
+static int jskip(dv_textlist *t, jcur *c, int depth, const char **why)
+{
+    size_t mark = t->text.len;
+    jws(c);
+    if (c->i >= c->n) {
+        *why = "expected a value";
+        return 1;
+    }
+    if (depth > MAX_JSON_DEPTH) {
+        *why = "values nested too deeply";
+        return 1;
+    }
+    if (c->p[c->i] == '"') {
+        int rc = jstring(t, c, why);
+        t->text.len = mark;
+        return rc;
+    }
+    if (c->p[c->i] == '{' || c->p[c->i] == '[') {
+        uint8_t close = c->p[c->i] == '{' ? '}' : ']';
+        int obj = close == '}';
+        c->i++;
+        jws(c);
+        if (c->i < c->n && c->p[c->i] == close) {
+            c->i++;
+            return 0;
+        }
+        for (;;) {
+            int rc;
+            if (obj) {
+                jws(c);
+                rc = jstring(t, c, why);
+                t->text.len = mark;
+                if (rc != 0) return rc;
+                jws(c);
+                if (c->i >= c->n || c->p[c->i] != ':') {
+                    *why = "expected ':'";
+                    return 1;
+                }
+                c->i++;
+            }
+            rc = jskip(t, c, depth + 1, why);
+            if (rc != 0) return rc;
+            jws(c);
+            if (c->i < c->n && c->p[c->i] == ',') {
+                c->i++;
+                continue;
+            }
+            if (c->i < c->n && c->p[c->i] == close) {
+                c->i++;
+                return 0;
+            }
+            *why = obj ? "expected ',' or '}'" : "expected ',' or ']'";
+            return 1;
+        }
+    }
+    /* number, true, false, null: a run of literal characters, checked loosely */
+    {
+        size_t s = c->i;
+        while (c->i < c->n && ((c->p[c->i] >= '0' && c->p[c->i] <= '9') ||
+                               (c->p[c->i] >= 'a' && c->p[c->i] <= 'z') || c->p[c->i] == '-' ||
+                               c->p[c->i] == '+' || c->p[c->i] == '.' || c->p[c->i] == 'E'))
+            c->i++;
+        if (c->i == s) {
+            *why = "unexpected character";
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_literal(const uint8_t *p, size_t n)
+{
+    if ((n == 4 && memcmp(p, "true", 4) == 0) || (n == 5 && memcmp(p, "false", 5) == 0))
+        return 1;
+    /* JSON number */
+    {
+        size_t i = 0;
+        if (i < n && p[i] == '-') i++;
+        if (i >= n || p[i] < '0' || p[i] > '9') return 0;
+        if (p[i] == '0') i++;
+        else while (i < n && p[i] >= '0' && p[i] <= '9') i++;
+        if (i < n && p[i] == '.') {
+            i++;
+            if (i >= n || p[i] < '0' || p[i] > '9') return 0;
+            while (i < n && p[i] >= '0' && p[i] <= '9') i++;
+        }
+        if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+            i++;
+            if (i < n && (p[i] == '+' || p[i] == '-')) i++;
+            if (i >= n || p[i] < '0' || p[i] > '9') return 0;
+            while (i < n && p[i] >= '0' && p[i] <= '9') i++;
+        }
+        return i == n;
+    }
+}
+
+/* One line (without its newline) as a flat object; wanted keys go to their slots. */
+static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char **why)
+{
+    jcur c = {line, 0, n};
+    size_t nslot = 2 + t->nextra;
+    int rc;
+    jws(&c);
+    if (c.i >= c.n || c.p[c.i] != '{') {
+        *why = "line is not a JSON object";
+        return 1;
+    }
+    c.i++;
+    jws(&c);
+    if (c.i < c.n && c.p[c.i] == '}') {
+        c.i++;
+    } else {
+        for (;;) {
+            size_t kmark = t->text.len, klen, s;
+            int hit = -1;
+            jws(&c);
+            rc = jstring(t, &c, why);
+            if (rc != 0) return rc;
+            klen = t->text.len - kmark;
+            for (s = 0; s < nslot; s++) {
+                const char *nm = slot_name(t, s);
+                if (strlen(nm) == klen && memcmp(nm, t->text.p + kmark, klen) == 0) {
+                    hit = (int)s;
+                    break;
+                }
+            }
+            t->text.len = kmark;
+            jws(&c);
+            if (c.i >= c.n || c.p[c.i] != ':') {
+                *why = "expected ':' after a key";
+                return 1;
+            }
+            c.i++;
+            jws(&c);
+            if (hit < 0) {
+                rc = jskip(t, &c, 1, why);
+                if (rc != 0) return rc;
+            } else if (c.i < c.n && c.p[c.i] == '"') {
+                size_t vmark = t->text.len;
+                rc = jstring(t, &c, why);
+                if (rc != 0) return rc;
+                t->slot_off[hit] = vmark;
+                t->slot_len[hit] = t->text.len - vmark;
+                t->slot_set[hit] = 1;
+                if (db_putc(t->alloc, &t->text, 0) < 0) return DV_ENOMEM;
+            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[')) {
+                *why = "a requested column holds a nested value";
+                return 1;
+            } else {
+                size_t s0 = c.i, vmark = t->text.len;
+                rc = jskip(t, &c, 1, why);
+                if (rc != 0) return rc;
+                if (c.i - s0 == 4 && memcmp(c.p + s0, "null", 4) == 0) {
+                    t->slot_set[hit] = 0; /* null: absent */
+                } else {
+                    if (!is_literal(c.p + s0, c.i - s0)) {
+                        *why = "bad literal value";
+                        return 1;
+                    }
+                    if (db_append(t->alloc, &t->text, c.p + s0, c.i - s0) < 0 ||
+                        db_putc(t->alloc, &t->text, 0) < 0)
+                        return DV_ENOMEM;
+                    t->slot_off[hit] = vmark;
+                    t->slot_len[hit] = c.i - s0;
+                    t->slot_set[hit] = 1;
+                }
+            }
+            jws(&c);
+            if (c.i < c.n && c.p[c.i] == ',') {
+                c.i++;
+                continue;
+            }
+            if (c.i < c.n && c.p[c.i] == '}') {
+                c.i++;
+                break;
+            }
+            *why = "expected ',' or '}'";
+            return 1;
+        }
+    }
+    jws(&c);
+    if (c.i != c.n) {
+        *why = "trailing characters after the object";
+        return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- records */
+
+/* Skip an over-long record: to the next newline outside quotes (CSV/TSV track quotes). */
+static int skip_long(dv_textlist *t)
+{
+    int inq = 0, quotes = t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV;
+    for (;;) {
+        size_t i;
+        for (i = t->pos; i < t->dlen; i++) {
+            uint8_t ch = t->d[i];
+            if (quotes && ch == '"') inq = !inq;
+            else if (ch == '\n' && !inq) {
+                consume(t, i + 1 - t->pos);
+                return DV_OK;
+            }
+        }
+        consume(t, t->dlen - t->pos);
+        if (t->eof || t->is_buf) return DV_OK;
+        DV_FORWARD_IF_ERROR(fill(t));
+    }
+}
+
+/* Next record into text/foffs (CSV/TSV) or slots (JSONL/TXT). 1: a record; 0: end;
+ * DV_ECORRUPT / DV_ETOOBIG: a bad record, consumed; other negatives: fatal. */
+static int next_record(dv_textlist *t, int *empty)
+{
+    for (;;) {
+        size_t avail = t->dlen - t->pos, used = 0;
+        uint64_t start_line = t->line;
+        int rc;
+        *empty = 0;
+        if (avail == 0 && !t->eof && !t->is_buf) {
+            DV_FORWARD_IF_ERROR(fill(t));
+            continue;
+        }
+        if (avail == 0) return 0;
+        memset(t->slot_set, 0, sizeof(t->slot_set));
+        if (t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV) {
+            rc = parse_csv(t, t->fmt == DV_TL_CSV ? ',' : '\t', &used);
+            if (rc == DV_ECORRUPT) {
+                consume(t, used);
+                return rc;
+            }
+            if (rc < 0) return rc;
+            *empty = t->foffs.len == 0;
+        } else {
+            const uint8_t *p = t->d + t->pos;
+            const uint8_t *nl = memchr(p, '\n', avail);
+            size_t n;
+            if (nl == NULL && !t->eof && !t->is_buf) {
+                rc = NEED_MORE;
+            } else {
+                const char *why = NULL;
+                n = nl ? (size_t)(nl - p) : avail;
+                used = nl ? n + 1 : n;
+                rc = 1;
+                if (n > t->max_record) {
+                    consume(t, used);
+                    dv__set_err(t->err, sizeof(t->err),
+                                "%s:%llu: record longer than %zu bytes, skipped", t->name,
+                                (unsigned long long)start_line, t->max_record);
+                    return DV_ETOOBIG;
+                }
+                if (n > 0 && p[n - 1] == '\r') n--;
+                t->text.len = 0;
+                if (t->fmt == DV_TL_TXT) {
+                    size_t s = 0;
+                    while (s < n && (p[s] == ' ' || p[s] == '\t')) s++;
+                    while (n > s && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+                    *empty = n == s;
+                    if (db_append(t->alloc, &t->text, p + s, n - s) < 0 ||
+                        db_putc(t->alloc, &t->text, 0) < 0)
+                        return DV_ENOMEM;
+                    t->slot_off[0] = 0;
+                    t->slot_len[0] = n - s;
+                    t->slot_set[0] = 1;
+                } else {
+                    size_t s = 0;
+                    while (s < n && (p[s] == ' ' || p[s] == '\t')) s++;
+                    *empty = s == n;
+                    if (!*empty) {
+                        int jr = parse_jsonl(t, p, n, &why);
+                        if (jr == DV_ENOMEM) return jr;
+                        if (jr != 0) {
+                            consume(t, used);
+                            dv__set_err(t->err, sizeof(t->err), "%s:%llu: %s", t->name,
+                                        (unsigned long long)start_line, why);
+                            return DV_ECORRUPT;
+                        }
+                    }
+                }
+            }
+        }
+        if (rc == NEED_MORE) {
+            if (avail >= t->max_record || t->eof || t->is_buf) {
+                /* cannot complete within the limit: report and resynchronise */
+                DV_FORWARD_IF_ERROR(skip_long(t));
+                dv__set_err(t->err, sizeof(t->err),
+                            "%s:%llu: record longer than %zu bytes, skipped", t->name,
+                            (unsigned long long)start_line, t->max_record);
+                return DV_ETOOBIG;
+            }
+            DV_FORWARD_IF_ERROR(fill(t));
+            continue;
+        }
+        if (used > t->max_record && t->fmt != DV_TL_TXT && t->fmt != DV_TL_JSONL) {
+            consume(t, used);
+            dv__set_err(t->err, sizeof(t->err), "%s:%llu: record longer than %zu bytes, skipped",
+                        t->name, (unsigned long long)start_line, t->max_record);
+            return DV_ETOOBIG;
+        }
+        consume(t, used);
+        return 1;
+    }
+}
+
+static dv_textlist_format format_from_name(const char *name)
+{
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    if (dot == NULL) return DV_TL_CSV;
+    if (strcmp(dot, ".tsv") == 0 || strcmp(dot, ".tab") == 0) return DV_TL_TSV;
+    if (strcmp(dot, ".jsonl") == 0 || strcmp(dot, ".json") == 0 || strcmp(dot, ".ndjson") == 0)
+        return DV_TL_JSONL;
+    if (strcmp(dot, ".txt") == 0) return DV_TL_TXT;
+    return DV_TL_CSV;
+}
+
+static void missing_column(dv_textlist *t, const char *col, uint64_t line)
+{
+    size_t n;
+    dv__set_err(t->err, sizeof(t->err), "%s:%llu: no column '%s' (columns:", t->name,
+                (unsigned long long)line, col);
+    for (int c = 0; c < t->ncols; c++) {
+        const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
+        n = strlen(t->err);
+        if (n + 8 >= sizeof(t->err)) break;
+        dv__set_err(t->err + n, sizeof(t->err) - n, "%s '%s'", c ? "," : "",
+                    (const char *)t->text.p + pr[0]);
+    }
+    n = strlen(t->err);
+    if (n + 2 < sizeof(t->err)) dv__set_err(t->err + n, sizeof(t->err) - n, ")");
+}
+
+static int start(dv_textlist *t, const char *name)
+{
+    int rc, empty;
+    uint64_t hline;
+    dv__set_err(t->name, sizeof(t->name), "%s", name ? name : "(list)");
+    t->err[0] = 0;
+    t->fmt = t->fmt_opt == DV_TL_AUTO ? format_from_name(name) : t->fmt_opt;
+    t->line = 1;
+    t->row = t->bad = 0;
+    t->pos = 0;
+    t->eof = t->is_buf;
+    t->state = ST_OPEN;
+    if (t->fmt == DV_TL_TXT && (t->nextra > 0 || t->caption_required)) {
+        dv__set_err(t->err, sizeof(t->err), "%s: a TXT list has only a URL column", t->name);
+        return fail(t, DV_EINVAL);
+    }
+    if (!t->is_buf) {
+        rc = fill(t);
+        if (rc < 0) return fail(t, rc);
+    }
+    /* UTF-8 byte order mark */
+    if (t->dlen - t->pos >= 3 && memcmp(t->d + t->pos, "\xEF\xBB\xBF", 3) == 0) t->pos += 3;
+    if (t->fmt != DV_TL_CSV && t->fmt != DV_TL_TSV) return DV_OK;
+    /* the header: the first non-empty record */
+    do {
+        hline = t->line;
+        rc = next_record(t, &empty);
+    } while (rc == 1 && empty);
+    if (rc == 0) {
+        dv__set_err(t->err, sizeof(t->err), "%s: empty file, no header row", t->name);
+        return fail(t, DV_EFORMAT);
+    }
+    if (rc < 0) {
+        size_t n = strlen(t->err);
+        if (n + 20 < sizeof(t->err)) dv__set_err(t->err + n, sizeof(t->err) - n, " (header row)");
+        return fail(t, rc == DV_ETOOBIG || rc == DV_ECORRUPT ? DV_EFORMAT : rc);
+    }
+    t->ncols = (int)(t->foffs.len / (2 * sizeof(size_t)));
+    for (size_t s = 0; s < 2 + t->nextra; s++) {
+        t->col[s] = -1;
+        for (int c = 0; c < t->ncols; c++) {
+            const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
+            if (strcmp((const char *)t->text.p + pr[0], slot_name(t, s)) == 0) {
+                t->col[s] = c;
+                break;
+            }
+        }
+        if (t->col[s] < 0 && (s != 1 || t->caption_required)) {
+            missing_column(t, slot_name(t, s), hline);
+            return fail(t, DV_EFORMAT);
+        }
+    }
+    return DV_OK;
+}
+
+int dv_textlist_open_fd(dv_textlist *t, int fd, const char *name)
+{
+    DV_RETURN_ERROR_IF(t == NULL || fd < 0, DV_EINVAL);
+    t->fd = fd;
+    t->is_buf = 0;
+    t->d = t->in.p;
+    t->dlen = 0;
+    return start(t, name);
+}
+
+int dv_textlist_open_buffer(dv_textlist *t, const void *buf, size_t len, const char *name)
+{
+    DV_RETURN_ERROR_IF(t == NULL || (buf == NULL && len > 0), DV_EINVAL);
+    t->fd = -1;
+    t->is_buf = 1;
+    t->d = buf ? buf : (const uint8_t *)"";
+    t->dlen = len;
+    return start(t, name);
+}
+
+int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
+{
+    int rc, empty;
+    uint64_t line;
+    DV_RETURN_ERROR_IF(t == NULL || out == NULL, DV_EINVAL);
+    if (t->state == ST_FAILED) return t->fail_rc;
+    if (t->state == ST_CLOSED) return DV_EINVAL;
+    if (t->state == ST_END) return 0;
+    for (;;) {
+        line = t->line;
+        rc = next_record(t, &empty);
+        if (rc == 0) {
+            t->state = ST_END;
+            return 0;
+        }
+        if (rc == DV_ECORRUPT || rc == DV_ETOOBIG) {
+            t->bad++;
+            return rc;
+        }
+        if (rc < 0) return fail(t, rc);
+        if (!empty) break;
+    }
+    if (t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV) {
+        int nf = (int)(t->foffs.len / (2 * sizeof(size_t)));
+        const size_t *pr = (const size_t *)(const void *)t->foffs.p;
+        if (nf != t->ncols) {
+            dv__set_err(t->err, sizeof(t->err), "%s:%llu: %d fields where the header has %d",
+                        t->name, (unsigned long long)line, nf, t->ncols);
+            t->bad++;
+            return DV_ECORRUPT;
+        }
+        for (size_t s = 0; s < 2 + t->nextra; s++) {
+            if (t->col[s] < 0) continue;
+            t->slot_off[s] = pr[2 * (size_t)t->col[s]];
+            t->slot_len[s] = pr[2 * (size_t)t->col[s] + 1];
+            t->slot_set[s] = 1;
+        }
+    }
+    if (!t->slot_set[0] || t->slot_len[0] == 0) {
+        dv__set_err(t->err, sizeof(t->err), "%s:%llu: empty or missing '%s'", t->name,
+                    (unsigned long long)line, slot_name(t, 0));
+        t->bad++;
+        return DV_ECORRUPT;
+    }
+    memset(out, 0, sizeof(*out));
+    out->row = ++t->row;
+    out->line = line;
+    out->url = (const char *)t->text.p + t->slot_off[0];
+    out->url_len = t->slot_len[0];
+    if (t->slot_set[1]) {
+        out->caption = (const char *)t->text.p + t->slot_off[1];
+        out->caption_len = t->slot_len[1];
+    }
+    for (size_t e = 0; e < t->nextra; e++) {
+        t->extra[e] = t->slot_set[2 + e] ? (const char *)t->text.p + t->slot_off[2 + e] : NULL;
+        t->extra_len[e] = t->slot_set[2 + e] ? t->slot_len[2 + e] : 0;
+    }
+    out->extra = t->extra;
+    out->extra_len = t->extra_len;
+    return 1;
+}

@@ -1,0 +1,930 @@
+/* test_tar.c - tar reader and writer: hand-built ustar/pax/GNU archives, truncation at every
+ * offset, bad checksums, huge sizes, webdataset samples, cleaned shards read back by GNU tar. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "io/io_readers.h"
+
+/* ---------------------------------------------------------------- archive builder */
+
+typedef struct arc {
+    uint8_t *p;
+    size_t len, cap;
+} arc;
+
+static void put(arc *a, const void *p, size_t n)
+{
+    if (a->len + n > a->cap) {
+        a->cap = (a->len + n) * 2 + 4096;
+        a->p = realloc(a->p, a->cap);
+        assert_non_null(a->p);
+    }
+    memcpy(a->p + a->len, p, n);
+    a->len += n;
+}
+
+static void pad(arc *a)
+{
+    static const uint8_t z[512];
+    if (a->len % 512) put(a, z, 512 - a->len % 512);
+}
+
+static void octal(uint8_t *f, size_t len, uint64_t v)
+{
+    /* len-1 digits and a NUL */
+    for (size_t i = len - 1; i-- > 0;) {
+        f[i] = (uint8_t)('0' + (v & 7));
+        v >>= 3;
+    }
+    f[len - 1] = 0;
+}
+
+static void set_checksum(uint8_t *h)
+{
+    unsigned sum = 0;
+    memset(h + 148, ' ', 8);
+    for (int i = 0; i < 512; i++) sum += h[i];
+    octal(h + 148, 7, sum);
+    h[155] = ' ';
+}
+
+/* A ustar header; size_field 0 with size_b256 set writes the size in base-256. */
+static void header(uint8_t *h, const char *name, uint64_t size, char type, const char *prefix,
+                   int b256)
+{
+    memset(h, 0, 512);
+    memcpy(h, name, strlen(name) < 100 ? strlen(name) : 100);
+    octal(h + 100, 8, 0644);
+    octal(h + 108, 8, 1000);
+    octal(h + 116, 8, 1000);
+    if (b256) {
+        h[124] = 0x80;
+        for (int i = 0; i < 8; i++) h[135 - i] = (uint8_t)(size >> (8 * i));
+    } else {
+        octal(h + 124, 12, size);
+    }
+    octal(h + 136, 12, 1700000000);
+    h[156] = (uint8_t)type;
+    memcpy(h + 257, "ustar\0" "00", 8);
+    if (prefix) memcpy(h + 345, prefix, strlen(prefix));
+    set_checksum(h);
+}
+
+static void member(arc *a, const char *name, const void *data, size_t n, char type)
+{
+    uint8_t h[512];
+    header(h, name, n, type, NULL, 0);
+    put(a, h, 512);
+    if (n) put(a, data, n);
+    pad(a);
+}
+
+static void meta(arc *a, char type, const char *name, const void *body, size_t n)
+{
+    uint8_t h[512];
+    header(h, name, n, type, NULL, 0);
+    put(a, h, 512);
+    put(a, body, n);
+    pad(a);
+}
+
+static void pax_record(char *out, size_t cap, const char *kv)
+{
+    /* the length counts itself */
+    size_t n = strlen(kv) + 3, k;
+    for (;;) {
+        k = (size_t)snprintf(out, cap, "%zu %s\n", n, kv);
+        if (k == n) return;
+        n = k;
+    }
+}
+
+/* Bounded append (the house bans strcat). */
+static void append(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(dst), k = strlen(src);
+    assert_true(n + k < cap);
+    memcpy(dst + n, src, k + 1);
+}
+
+static void finish(arc *a)
+{
+    static const uint8_t z[1024];
+    put(a, z, 1024);
+}
+
+static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(i * 31u + seed * 7u + (i >> 8));
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static dv_tar_reader *open_buf(const arc *a, const dv_tar_opts *o)
+{
+    dv_tar_reader *r = dv_tar_reader_create(o);
+    assert_non_null(r);
+    assert_int_equal(dv_tar_reader_open_buffer(r, a->p, a->len, "t.tar"), DV_OK);
+    return r;
+}
+
+static char *tmp_path(char *buf, size_t cap, const char *suffix)
+{
+    snprintf(buf, cap, "/tmp/dv_test_tar_%d_%s", (int)getpid(), suffix);
+    return buf;
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+static int have_tar(void)
+{
+    if (system("tar --version >/dev/null 2>&1") != 0) {
+        printf("[  SKIPPED ] no tar program: system-tar checks skipped\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_ustar_basic(void **state)
+{
+    arc a = {0};
+    uint8_t data[1500], h[512];
+    dv_tar_member m;
+    const uint8_t *d;
+    dv_tar_reader *r;
+    (void)state;
+    fill_pattern(data, sizeof(data), 1);
+    member(&a, "dir/", NULL, 0, '5');
+    member(&a, "dir/a.jpg", data, 1500, '0');
+    member(&a, "dir/empty.txt", NULL, 0, '\0');
+    header(h, "dir/link", 0, '2', NULL, 0);
+    memcpy(h + 157, "a.jpg", 5);
+    set_checksum(h);
+    put(&a, h, 512);
+    /* name split into prefix + name */
+    header(h, "b.png", 10, '0', "some/long/prefix", 0);
+    put(&a, h, 512);
+    put(&a, data, 10);
+    pad(&a);
+    member(&a, "dev", NULL, 0, '3');
+    member(&a, "fifo", NULL, 0, '6');
+    member(&a, "hard", NULL, 0, '1');
+    member(&a, "weird", data, 3, 'Z');
+    finish(&a);
+
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "dir/");
+    assert_int_equal(m.skip, DV_TAR_SKIP_DIR);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_EINVAL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "dir/a.jpg");
+    assert_int_equal(m.skip, DV_TAR_SKIP_NONE);
+    assert_int_equal(m.size, 1500);
+    assert_int_equal(m.offset, 512);
+    assert_int_equal(m.data_offset, 1024);
+    assert_int_equal(m.end_offset, 1024 + 1536);
+    assert_int_equal(m.mode, 0644);
+    assert_int_equal(m.mtime, 1700000000);
+    assert_int_equal(m.raw_len, 512);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, data, 1500);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "dir/empty.txt");
+    assert_int_equal(m.type, '0');
+    assert_int_equal(m.size, 0);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "dir/link");
+    assert_string_equal(m.linkpath, "a.jpg");
+    assert_int_equal(m.skip, DV_TAR_SKIP_SYMLINK);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "some/long/prefix/b.png");
+    /* data not read: skipped over */
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_DEVICE);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_FIFO);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_HARDLINK);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_OTHER);
+    assert_int_equal(m.size, 3);
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    assert_string_equal(dv_tar_skip_name(DV_TAR_SKIP_TOOBIG), "too big");
+    dv_tar_reader_free(r);
+    dv_tar_reader_free(NULL);
+    free(a.p);
+}
+
+static void test_pax_and_gnu(void **state)
+{
+    arc a = {0};
+    char rec[8192], body[16384], longname[300];
+    uint8_t data[700];
+    dv_tar_member m;
+    const uint8_t *d;
+    dv_tar_reader *r;
+    (void)state;
+    fill_pattern(data, sizeof(data), 2);
+    memset(longname, 'n', sizeof(longname));
+    memcpy(longname, "deep/", 5);
+    memcpy(longname + 290, ".jpg", 5); /* 294 chars */
+
+    /* pax path + size: the ustar size field says 0 */
+    body[0] = 0;
+    pax_record(rec, sizeof(rec), "path=pax/\xc3\xa9t\xc3\xa9.jpg");
+    append(body, sizeof(body), rec);
+    pax_record(rec, sizeof(rec), "size=700");
+    append(body, sizeof(body), rec);
+    pax_record(rec, sizeof(rec), "mtime=1700000000.123");
+    append(body, sizeof(body), rec);
+    meta(&a, 'x', "PaxHeaders/x", body, strlen(body));
+    member(&a, "short-name", NULL, 0, '0');
+    put(&a, data, 700);
+    pad(&a);
+
+    /* GNU long name and long link */
+    meta(&a, 'L', "././@LongLink", longname, strlen(longname) + 1);
+    member(&a, "truncated-name", data, 5, '0');
+    meta(&a, 'K', "././@LongLink", longname, strlen(longname) + 1);
+    meta(&a, 'L', "././@LongLink", "ln", 3);
+    member(&a, "x", NULL, 0, '2');
+
+    /* global header: linkpath applies to later members; a path in 'x' still wins */
+    body[0] = 0;
+    pax_record(rec, sizeof(rec), "comment=hello");
+    append(body, sizeof(body), rec);
+    pax_record(rec, sizeof(rec), "linkpath=global-target");
+    append(body, sizeof(body), rec);
+    meta(&a, 'g', "pax_global_header", body, strlen(body));
+    member(&a, "after-global", data, 4, '2');
+    member(&a, "after-global-2", data, 4, '0');
+    finish(&a);
+
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "pax/\xc3\xa9t\xc3\xa9.jpg");
+    assert_int_equal(m.size, 700);
+    assert_int_equal(m.raw_len, 1536);
+    assert_int_equal(m.offset, 0);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, data, 700);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, longname);
+    assert_int_equal(m.size, 5);
+    assert_int_equal(m.raw_len, 512 * 3);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "ln");
+    assert_string_equal(m.linkpath, longname);
+    assert_int_equal(m.skip, DV_TAR_SKIP_SYMLINK);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "after-global");
+    assert_string_equal(m.linkpath, "global-target");
+    assert_int_equal(m.global_len, 1024);
+    assert_int_equal(m.size, 4); /* skipped over as GNU tar does */
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "after-global-2");
+    assert_int_equal(m.global_len, 0);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, data, 4);
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+static void test_bad_pax(void **state)
+{
+    static const char *bodies[] = {"5 a=b\n", "99 path=x\n", "x path=y\n", "12 pathxxx\n\n",
+                                   "13 size=12a4\n", "30 size=99999999999999999999\n"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        arc a = {0};
+        dv_tar_member m;
+        dv_tar_reader *r;
+        meta(&a, 'x', "PaxHeaders/x", bodies[i], strlen(bodies[i]));
+        member(&a, "f", "abc", 3, '0');
+        finish(&a);
+        r = open_buf(&a, NULL);
+        assert_int_equal(dv_tar_reader_next(r, &m), DV_ECORRUPT);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "pax"));
+        assert_int_equal(dv_tar_reader_next(r, &m), DV_ECORRUPT); /* sticky */
+        dv_tar_reader_free(r);
+        free(a.p);
+    }
+}
+
+static void test_base256_and_huge(void **state)
+{
+    arc a = {0};
+    uint8_t h[512], data[1000];
+    dv_tar_member m;
+    const uint8_t *d;
+    dv_tar_reader *r;
+    dv_tar_opts o = {0};
+    (void)state;
+    fill_pattern(data, sizeof(data), 3);
+    header(h, "b256.bin", 1000, '0', NULL, 1);
+    put(&a, h, 512);
+    put(&a, data, 1000);
+    pad(&a);
+    member(&a, "big.bin", data, 1000, '0');
+    member(&a, "after.bin", data, 10, '0');
+    finish(&a);
+
+    o.max_member = 999;
+    r = open_buf(&a, &o);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.size, 1000);
+    assert_int_equal(m.skip, DV_TAR_SKIP_TOOBIG);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_EINVAL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_TOOBIG);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "after.bin");
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, data, 10);
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    dv_tar_reader_free(r);
+    free(a.p);
+
+    /* 2^62 bytes declared (base-256): skipped as too big, then the archive is truncated */
+    memset(&a, 0, sizeof(a));
+    header(h, "huge.bin", 1ull << 62, '0', NULL, 1);
+    put(&a, h, 512);
+    put(&a, data, 1000);
+    finish(&a);
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.size, 1ull << 62);
+    assert_int_equal(m.skip, DV_TAR_SKIP_TOOBIG);
+    assert_int_equal(dv_tar_reader_next(r, &m), DV_ECORRUPT);
+    assert_non_null(strstr(dv_tar_reader_errmsg(r), "huge.bin"));
+    assert_non_null(strstr(dv_tar_reader_errmsg(r), "truncated"));
+    dv_tar_reader_free(r);
+
+    /* negative base-256 and sizes past 2^63 are corrupt */
+    a.len = 0;
+    header(h, "neg.bin", 0, '0', NULL, 1);
+    h[124] = 0xff;
+    set_checksum(h);
+    put(&a, h, 512);
+    finish(&a);
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), DV_ECORRUPT);
+    assert_non_null(strstr(dv_tar_reader_errmsg(r), "size"));
+    dv_tar_reader_free(r);
+    a.len = 0;
+    header(h, "max.bin", 0, '0', NULL, 1);
+    memset(h + 125, 0xff, 11);
+    set_checksum(h);
+    put(&a, h, 512);
+    finish(&a);
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), DV_ECORRUPT);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+static void test_bad_checksum(void **state)
+{
+    arc a = {0};
+    dv_tar_member m;
+    dv_tar_reader *r;
+    (void)state;
+    member(&a, "ok.txt", "hello", 5, '0');
+    member(&a, "bad.txt", "world", 5, '0');
+    finish(&a);
+    a.p[1024 + 10] ^= 0x01; /* inside bad.txt's name */
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(dv_tar_reader_next(r, &m), DV_ECORRUPT);
+    assert_non_null(strstr(dv_tar_reader_errmsg(r), "checksum"));
+    assert_non_null(strstr(dv_tar_reader_errmsg(r), "offset 1024"));
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+/* Archive with a bit of everything, for truncation and sample tests. */
+static void build_wds(arc *a)
+{
+    uint8_t data[3000];
+    char rec[512], name[64];
+    fill_pattern(data, sizeof(data), 4);
+    member(a, "shard/", NULL, 0, '5');
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "shard/%06d.jpg", i);
+        member(a, name, data + i, 1000u + (unsigned)i * 300u, '0');
+        snprintf(name, sizeof(name), "shard/%06d.txt", i);
+        member(a, name, "a caption", 9, '0');
+        if (i == 2) {
+            pax_record(rec, sizeof(rec), "path=shard/000002.seg.png");
+            meta(a, 'x', "PaxHeaders/seg", rec, strlen(rec));
+            member(a, "ignored", data, 77, '0');
+        }
+        snprintf(name, sizeof(name), "shard/%06d.json", i);
+        member(a, name, "{}", 2, '0');
+    }
+    finish(a);
+}
+
+static void test_truncation_everywhere(void **state)
+{
+    arc a = {0};
+    size_t last_end;
+    dv_tar_reader *r;
+    dv_tar_member m;
+    (void)state;
+    build_wds(&a);
+    last_end = a.len - 1024;
+    r = dv_tar_reader_create(NULL);
+    assert_non_null(r);
+    for (size_t cut = 0; cut <= a.len; cut++) {
+        int rc, n = 0;
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, cut, "cut.tar"), DV_OK);
+        while ((rc = dv_tar_reader_next(r, &m)) == 1) {
+            const uint8_t *d;
+            n++;
+            if (m.skip == DV_TAR_SKIP_NONE && (n & 1)) {
+                rc = dv_tar_reader_read(r, &d);
+                if (rc < 0) break;
+            }
+        }
+        if (cut >= last_end + 512) {
+            assert_int_equal(rc, 0);
+        } else {
+            if (rc != DV_ECORRUPT) fail_msg("cut at %zu: rc %d", cut, rc);
+            assert_non_null(strstr(dv_tar_reader_errmsg(r), "truncated"));
+            assert_non_null(strstr(dv_tar_reader_errmsg(r), "cut.tar"));
+            if (cut > 0) assert_non_null(strstr(dv_tar_reader_errmsg(r), "offset"));
+        }
+    }
+    /* the same through samples, at block boundaries */
+    for (size_t cut = 0; cut <= a.len; cut += 512) {
+        dv_wds_sample s;
+        int rc;
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, cut, "cut.tar"), DV_OK);
+        while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        }
+        assert_int_equal(rc, cut >= last_end + 512 ? 0 : DV_ECORRUPT);
+    }
+    /* allow_no_eof accepts a cut at a member boundary, but not inside one */
+    {
+        dv_tar_opts o = {0};
+        dv_tar_reader *r2;
+        o.allow_no_eof = 1;
+        r2 = dv_tar_reader_create(&o);
+        assert_int_equal(dv_tar_reader_open_buffer(r2, a.p, last_end, "x.tar"), DV_OK);
+        while (dv_tar_reader_next(r2, &m) == 1) {
+        }
+        assert_int_equal(dv_tar_reader_next(r2, &m), 0);
+        assert_int_equal(dv_tar_reader_open_buffer(r2, a.p, last_end - 1, "x.tar"), DV_OK);
+        while (dv_tar_reader_next(r2, &m) == 1) {
+        }
+        assert_int_equal(dv_tar_reader_next(r2, &m), DV_ECORRUPT);
+        dv_tar_reader_free(r2);
+    }
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+static void test_random_garbage(void **state)
+{
+    arc a = {0};
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    uint32_t x = 12345;
+    (void)state;
+    build_wds(&a);
+    for (int iter = 0; iter < 3000; iter++) {
+        uint8_t *copy = malloc(a.len);
+        dv_tar_member m;
+        dv_wds_sample s;
+        int rc;
+        memcpy(copy, a.p, a.len);
+        for (int k = 0; k < 1 + iter % 4; k++) {
+            x = x * 1103515245u + 12345u;
+            copy[(x >> 8) % a.len] ^= (uint8_t)(1u << (x & 7));
+        }
+        assert_int_equal(dv_tar_reader_open_buffer(r, copy, a.len, "rnd.tar"), DV_OK);
+        if (iter & 1) {
+            while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+                for (size_t i = 0; i < s.nparts; i++) {
+                    if (s.parts[i].data) assert_true(s.parts[i].member.size <= a.len);
+                }
+            }
+        } else {
+            while ((rc = dv_tar_reader_next(r, &m)) == 1) {
+                const uint8_t *d;
+                if (m.skip == DV_TAR_SKIP_NONE) (void)dv_tar_reader_read(r, &d);
+            }
+        }
+        assert_true(rc == 0 || rc == DV_ECORRUPT);
+        if (rc < 0) assert_true(dv_tar_reader_errmsg(r)[0] != 0);
+        free(copy);
+    }
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+static void check_samples(dv_tar_reader *r, const arc *a)
+{
+    dv_wds_sample s;
+    char key[64];
+    assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+    assert_string_equal(s.key, "shard/");
+    assert_int_equal(s.nparts, 1);
+    assert_int_equal(s.parts[0].member.skip, DV_TAR_SKIP_DIR);
+    assert_null(s.parts[0].data);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        snprintf(key, sizeof(key), "shard/%06d", i);
+        assert_string_equal(s.key, key);
+        assert_int_equal(s.index, (uint64_t)i + 1);
+        assert_int_equal(s.nparts, i == 2 ? 4 : 3);
+        assert_string_equal(s.parts[0].ext, "jpg");
+        assert_int_equal(s.parts[0].member.size, 1000u + (unsigned)i * 300u);
+        assert_memory_equal(s.parts[0].data, a->p + s.parts[0].member.data_offset,
+                            s.parts[0].member.size);
+        assert_string_equal(s.parts[1].ext, "txt");
+        assert_memory_equal(s.parts[1].data, "a caption", 9);
+        if (i == 2) {
+            assert_string_equal(s.parts[2].ext, "seg.png");
+            assert_int_equal(s.parts[2].member.size, 77);
+        }
+        assert_string_equal(s.parts[s.nparts - 1].ext, "json");
+        assert_memory_equal(s.parts[s.nparts - 1].data, "{}", 2);
+        assert_int_equal(s.offset, s.parts[0].member.offset);
+        assert_int_equal(s.end_offset, s.parts[s.nparts - 1].member.end_offset);
+    }
+    assert_int_equal(dv_tar_reader_next_sample(r, &s), 0);
+}
+
+static void test_webdataset(void **state)
+{
+    arc a = {0};
+    dv_tar_reader *r;
+    char path[256], cmd[600];
+    FILE *pipe;
+    int fd;
+    (void)state;
+    build_wds(&a);
+    /* from memory */
+    r = open_buf(&a, NULL);
+    check_samples(r, &a);
+    /* from a seekable file */
+    write_file(tmp_path(path, sizeof(path), "wds.tar"), a.p, a.len);
+    fd = open(path, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, path), DV_OK);
+    check_samples(r, &a);
+    close(fd);
+    /* from a pipe */
+    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+    pipe = popen(cmd, "r");
+    assert_non_null(pipe);
+    assert_int_equal(dv_tar_reader_open_fd(r, fileno(pipe), "pipe"), DV_OK);
+    check_samples(r, &a);
+    pclose(pipe);
+    /* sample size limit */
+    {
+        dv_tar_opts o = {0};
+        dv_tar_reader *r2;
+        dv_wds_sample s;
+        o.max_sample = 1500;
+        r2 = dv_tar_reader_create(&o);
+        fd = open(path, 0);
+        assert_int_equal(dv_tar_reader_open_fd(r2, fd, path), DV_OK);
+        assert_int_equal(dv_tar_reader_next_sample(r2, &s), 1);
+        assert_int_equal(dv_tar_reader_next_sample(r2, &s), DV_ETOOBIG);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r2), "sample"));
+        close(fd);
+        dv_tar_reader_free(r2);
+    }
+    unlink(path);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+/* Drop samples 2 and 4 (keys 000001, 000003); the output is the input minus their bytes. */
+static void clean_shard(dv_tar_reader *r, const char *out_path, const arc *a, arc *expect)
+{
+    dv_tar_writer *w = dv_tar_writer_create(NULL);
+    dv_wds_sample s;
+    FILE *f = fopen(out_path, "wb");
+    int rc;
+    assert_non_null(w);
+    assert_non_null(f);
+    assert_int_equal(dv_tar_writer_open_fd(w, fileno(f), out_path), DV_OK);
+    expect->len = 0;
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        if (s.index == 2 || s.index == 4) {
+            assert_int_equal(dv_tar_writer_drop_sample(w, &s), DV_OK);
+        } else {
+            assert_int_equal(dv_tar_writer_copy_sample(w, r, &s), DV_OK);
+            put(expect, a->p + s.offset, (size_t)(s.end_offset - s.offset));
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(dv_tar_writer_finish(w), DV_OK);
+    assert_int_equal(dv_tar_writer_finish(w), DV_EINVAL);
+    finish(expect);
+    assert_int_equal(dv_tar_writer_bytes(w), expect->len);
+    fclose(f);
+    dv_tar_writer_free(w);
+    dv_tar_writer_free(NULL);
+}
+
+static void test_writer_round_trip(void **state)
+{
+    arc a = {0}, expect = {0};
+    dv_tar_reader *r;
+    char in_path[256], out_path[256], cmd[1200], line[256];
+    uint8_t *got;
+    size_t got_len;
+    FILE *pipe;
+    int fd, n;
+    (void)state;
+    build_wds(&a);
+    tmp_path(in_path, sizeof(in_path), "in.tar");
+    tmp_path(out_path, sizeof(out_path), "out.tar");
+    write_file(in_path, a.p, a.len);
+
+    /* from memory, a file and a pipe: the same bytes */
+    for (int mode = 0; mode < 3; mode++) {
+        r = dv_tar_reader_create(NULL);
+        pipe = NULL;
+        fd = -1;
+        if (mode == 0) {
+            assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "mem"), DV_OK);
+        } else if (mode == 1) {
+            fd = open(in_path, 0);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, in_path), DV_OK);
+        } else {
+            snprintf(cmd, sizeof(cmd), "cat '%s'", in_path);
+            pipe = popen(cmd, "r");
+            assert_int_equal(dv_tar_reader_open_fd(r, fileno(pipe), "pipe"), DV_OK);
+        }
+        clean_shard(r, out_path, &a, &expect);
+        got = NULL;
+        {
+            FILE *f = fopen(out_path, "rb");
+            struct stat st;
+            assert_int_equal(fstat(fileno(f), &st), 0);
+            got_len = (size_t)st.st_size;
+            got = malloc(got_len + 1);
+            assert_int_equal(fread(got, 1, got_len, f), got_len);
+            fclose(f);
+        }
+        assert_int_equal(got_len, expect.len);
+        assert_memory_equal(got, expect.p, got_len);
+        free(got);
+        if (pipe) pclose(pipe);
+        if (fd >= 0) close(fd);
+        dv_tar_reader_free(r);
+    }
+
+    /* the output reads back with our reader and with GNU tar */
+    r = open_buf(&expect, NULL);
+    {
+        dv_wds_sample s;
+        int count = 0;
+        while (dv_tar_reader_next_sample(r, &s) == 1) count++;
+        assert_int_equal(count, 3);
+    }
+    dv_tar_reader_free(r);
+    if (have_tar()) {
+        char dir[256];
+        snprintf(cmd, sizeof(cmd), "tar tf '%s'", out_path);
+        pipe = popen(cmd, "r");
+        assert_non_null(pipe);
+        n = 0;
+        while (fgets(line, sizeof(line), pipe)) {
+            assert_null(strstr(line, "000001"));
+            assert_null(strstr(line, "000003"));
+            n++;
+        }
+        assert_int_equal(pclose(pipe), 0);
+        assert_int_equal(n, 1 + 3 + 4);
+        /* extraction of the synthetic test shard: content identical to the source members */
+        tmp_path(dir, sizeof(dir), "x");
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s'", dir, dir,
+                 out_path, dir);
+        assert_int_equal(system(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "%s/shard/000002.seg.png", dir);
+        got = NULL;
+        {
+            FILE *f = fopen(cmd, "rb");
+            uint8_t buf[100], data[3000];
+            assert_non_null(f);
+            fill_pattern(data, sizeof(data), 4);
+            assert_int_equal(fread(buf, 1, sizeof(buf), f), 77);
+            assert_memory_equal(buf, data, 77);
+            fclose(f);
+        }
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    unlink(in_path);
+    unlink(out_path);
+    free(a.p);
+    free(expect.p);
+}
+
+/* Global pax headers inside a dropped sample are kept, so later members keep their meaning. */
+static void test_writer_keeps_globals(void **state)
+{
+    arc a = {0};
+    char rec[256], path[256];
+    dv_tar_reader *r;
+    dv_tar_writer *w;
+    dv_wds_sample s;
+    FILE *f;
+    uint8_t *got;
+    size_t len;
+    (void)state;
+    member(&a, "k0.jpg", "x", 1, '0');
+    pax_record(rec, sizeof(rec), "comment=kept");
+    meta(&a, 'g', "pax_global_header", rec, strlen(rec));
+    member(&a, "k1.jpg", "y", 1, '0');
+    member(&a, "k2.jpg", "z", 1, '0');
+    finish(&a);
+    r = open_buf(&a, NULL);
+    w = dv_tar_writer_create(NULL);
+    tmp_path(path, sizeof(path), "glob.tar");
+    f = fopen(path, "wb");
+    assert_int_equal(dv_tar_writer_open_fd(w, fileno(f), path), DV_OK);
+    while (dv_tar_reader_next_sample(r, &s) == 1) {
+        if (strcmp(s.key, "k1") == 0) {
+            assert_int_equal(s.parts[0].member.global_len, 1024);
+            assert_int_equal(dv_tar_writer_drop_sample(w, &s), DV_OK);
+        } else {
+            assert_int_equal(dv_tar_writer_copy_sample(w, r, &s), DV_OK);
+        }
+    }
+    assert_int_equal(dv_tar_writer_finish(w), DV_OK);
+    fclose(f);
+    got = (uint8_t *)malloc(a.len);
+    f = fopen(path, "rb");
+    len = fread(got, 1, a.len, f);
+    fclose(f);
+    assert_int_equal(len, a.len - 1024);
+    assert_memory_equal(got, a.p, 1024 + 1024);            /* k0 + the global header */
+    assert_memory_equal(got + 2048, a.p + 3072, len - 2048); /* k2 + end */
+    free(got);
+    unlink(path);
+    dv_tar_writer_free(w);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+/* Real archives from the system tar: pax and GNU formats, long names, long link targets. */
+static void test_system_tar(void **state)
+{
+    static const char *formats[] = {"pax", "gnu", "ustar"};
+    char dir[64], tarp[64], cmd[4096], longdir[128], longfile[512];
+    (void)state;
+    if (!have_tar()) return;
+    tmp_path(dir, sizeof(dir), "src");
+    tmp_path(tarp, sizeof(tarp), "sys.tar");
+    memset(longdir, 'd', 120);
+    longdir[120] = 0;
+    snprintf(longfile, sizeof(longfile), "%s/%s/%0150d.jpg", dir, longdir, 7);
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf '%s' && mkdir -p '%s/%s' && printf 'JPEGDATA' > '%s' && "
+             "printf 'short' > '%s/a.txt' && head -c 5000 /dev/zero | tr '\\0' 'q' > "
+             "'%s/b.bin' && ln -s '%s' '%s/lnk'",
+             dir, dir, longdir, longfile, dir, dir, longfile + strlen(dir) + 1, dir);
+    assert_int_equal(system(cmd), 0);
+    for (size_t f = 0; f < 3; f++) {
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        dv_tar_member m;
+        int rc, seen_long = 0, seen_a = 0, seen_b = 0, seen_lnk = 0;
+        int fd;
+        snprintf(cmd, sizeof(cmd), "tar --format=%s -C '%s' -cf '%s' . 2>/dev/null", formats[f],
+                 dir, tarp);
+        if (system(cmd) != 0) {
+            /* ustar cannot hold the 270-character name */
+            assert_string_equal(formats[f], "ustar");
+            dv_tar_reader_free(r);
+            continue;
+        }
+        fd = open(tarp, 0);
+        assert_int_equal(dv_tar_reader_open_fd(r, fd, tarp), DV_OK);
+        while ((rc = dv_tar_reader_next(r, &m)) == 1) {
+            const uint8_t *d;
+            if (strstr(m.path, "0000000007.jpg") && m.skip == DV_TAR_SKIP_NONE) {
+                assert_true(strlen(m.path) > 250);
+                assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+                assert_memory_equal(d, "JPEGDATA", 8);
+                seen_long = 1;
+            } else if (strcmp(m.path, "./a.txt") == 0) {
+                assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+                assert_memory_equal(d, "short", 5);
+                seen_a = 1;
+            } else if (strcmp(m.path, "./b.bin") == 0) {
+                assert_int_equal(m.size, 5000);
+                assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+                assert_int_equal(d[4999], 'q');
+                seen_b = 1;
+            } else if (strcmp(m.path, "./lnk") == 0) {
+                assert_int_equal(m.skip, DV_TAR_SKIP_SYMLINK);
+                assert_true(strlen(m.linkpath) > 250);
+                seen_lnk = 1;
+            }
+        }
+        if (rc != 0) fail_msg("%s: %s", formats[f], dv_tar_reader_errmsg(r));
+        assert_true(seen_long && seen_a && seen_b && seen_lnk);
+        close(fd);
+        dv_tar_reader_free(r);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, tarp);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---------------------------------------------------------------- allocation failures */
+
+typedef struct fail_ctx {
+    int left;
+} fail_ctx;
+
+static void *f_malloc(void *o, size_t n)
+{
+    fail_ctx *c = o;
+    if (c->left-- == 0) return NULL;
+    return malloc(n);
+}
+static void *f_realloc(void *o, void *p, size_t n)
+{
+    fail_ctx *c = o;
+    if (c->left-- == 0) return NULL;
+    return realloc(p, n);
+}
+static void f_free(void *o, void *p)
+{
+    (void)o;
+    free(p);
+}
+
+static void test_alloc_failures(void **state)
+{
+    arc a = {0};
+    int ok = 0;
+    (void)state;
+    build_wds(&a);
+    for (int nth = 0; nth < 200 && !ok; nth++) {
+        fail_ctx c = {nth};
+        dv_alloc al = {f_malloc, f_realloc, f_free, &c};
+        dv_tar_opts o = {0};
+        dv_tar_reader *r;
+        dv_wds_sample s;
+        int rc;
+        o.alloc = &al;
+        r = dv_tar_reader_create(&o);
+        if (r == NULL) continue;
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "a.tar"), DV_OK);
+        while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        }
+        assert_true(rc == 0 || rc == DV_ENOMEM);
+        ok = rc == 0;
+        dv_tar_reader_free(r);
+    }
+    assert_true(ok);
+    free(a.p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ustar_basic),
+        cmocka_unit_test(test_pax_and_gnu),
+        cmocka_unit_test(test_bad_pax),
+        cmocka_unit_test(test_base256_and_huge),
+        cmocka_unit_test(test_bad_checksum),
+        cmocka_unit_test(test_truncation_everywhere),
+        cmocka_unit_test(test_random_garbage),
+        cmocka_unit_test(test_webdataset),
+        cmocka_unit_test(test_writer_round_trip),
+        cmocka_unit_test(test_writer_keeps_globals),
+        cmocka_unit_test(test_system_tar),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
+}

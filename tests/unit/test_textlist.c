@@ -1,0 +1,274 @@
+/* test_textlist.c - URL lists: CSV quoting (RFC 4180), CRLF, BOM, TSV, JSONL escapes, TXT,
+ * missing columns, bad rows that do not stop the iteration, over-long records, fd streaming. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "io/io_readers.h"
+
+/* Every row as "row:line:url|caption|extra..." lines, bad rows as "ERR line-of-message". */
+static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
+{
+    dv_textlist_row r;
+    int rc;
+    size_t n = 0;
+    out[0] = 0;
+    while ((rc = dv_textlist_next(t, &r)) != 0) {
+        if (rc == DV_ECORRUPT || rc == DV_ETOOBIG) {
+            n += (size_t)snprintf(out + n, cap - n, "ERR %s\n", dv_textlist_errmsg(t));
+            continue;
+        }
+        if (rc < 0) fail_msg("fatal %d: %s", rc, dv_textlist_errmsg(t));
+        assert_int_equal(strlen(r.url), r.url_len);
+        n += (size_t)snprintf(out + n, cap - n, "%llu:%llu:%s|%s", (unsigned long long)r.row,
+                              (unsigned long long)r.line, r.url, r.caption ? r.caption : "(null)");
+        for (size_t e = 0; e < nextra; e++)
+            n += (size_t)snprintf(out + n, cap - n, "|%s", r.extra[e] ? r.extra[e] : "(null)");
+        n += (size_t)snprintf(out + n, cap - n, "\n");
+    }
+}
+
+static void run(const char *name, const char *text, const dv_textlist_opts *o, size_t nextra,
+                const char *expect)
+{
+    static char got[65536];
+    dv_textlist *t = dv_textlist_create(o);
+    assert_non_null(t);
+    if (dv_textlist_open_buffer(t, text, strlen(text), name) != DV_OK)
+        fail_msg("open: %s", dv_textlist_errmsg(t));
+    dump(t, got, sizeof(got), nextra);
+    if (strcmp(got, expect) != 0) fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, expect);
+    dv_textlist_free(t);
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    run("a.csv",
+        "url,caption,other\n"
+        "http://a/1,plain,x\n"
+        "\"http://a/2\",\"with, comma\",y\n"
+        "http://a/3,\"say \"\"hi\"\"\",z\n"
+        "http://a/4,\"two\nlines\",w\n"
+        "http://a/5,,\n"
+        "http://a/6,\"\",\"\"\n"
+        "\n"
+        "http://a/7,un\"quoted\"mid,v\n",
+        NULL, 0,
+        "1:2:http://a/1|plain\n"
+        "2:3:http://a/2|with, comma\n"
+        "3:4:http://a/3|say \"hi\"\n"
+        "4:5:http://a/4|two\nlines\n"
+        "5:7:http://a/5|\n"
+        "6:8:http://a/6|\n"
+        "7:10:http://a/7|un\"quoted\"mid\n");
+}
+
+static void test_crlf_bom(void **state)
+{
+    (void)state;
+    run("b.csv",
+        "\xEF\xBB\xBFurl,caption\r\n"
+        "http://b/1,one\r\n"
+        "\"http://b/2\",\"multi\r\nline\"\r\n"
+        "http://b/3,last",
+        NULL, 0,
+        "1:2:http://b/1|one\n"
+        "2:3:http://b/2|multi\r\nline\n"
+        "3:5:http://b/3|last\n");
+}
+
+static void test_bad_rows_continue(void **state)
+{
+    (void)state;
+    run("c.csv",
+        "url,caption\n"
+        "http://c/1,ok\n"
+        "http://c/2,too,many\n"
+        "http://c/3,\"closed\"junk\n"
+        ",empty url\n"
+        "http://c/4,fine\n"
+        "http://c/5,\"never closed\n",
+        NULL, 0,
+        "1:2:http://c/1|ok\n"
+        "ERR c.csv:3: 3 fields where the header has 2\n"
+        "ERR c.csv:4: unexpected character 'j' after a closing quote\n"
+        "ERR c.csv:5: empty or missing 'url'\n"
+        "2:6:http://c/4|fine\n"
+        "ERR c.csv:7: unterminated quoted field (record runs to end of file)\n");
+}
+
+static void test_columns(void **state)
+{
+    dv_textlist_opts o = {0};
+    const char *extra[] = {"key", "width"};
+    dv_textlist *t;
+    (void)state;
+    /* caption absent by default is fine; named columns and extras */
+    run("d.tsv", "URL\turl\tkey\nX\thttp://d/1\tk1\n", NULL, 0, "1:2:http://d/1|(null)\n");
+    o.url_col = "URL";
+    o.caption_col = "txt";
+    o.extra_cols = extra;
+    o.nextra = 2;
+    run("d.tsv", "URL\ttxt\tkey\twidth\nhttp://d/1\tcap\tk1\t640\n", &o, 2,
+        "1:2:http://d/1|cap|k1|640\n");
+    /* a missing column fails at open and lists what there is */
+    o.caption_col = "caption";
+    t = dv_textlist_create(&o);
+    assert_int_equal(dv_textlist_open_buffer(t, "URL\ttxt\tkey\twidth\n", 19, "d.tsv"),
+                     DV_EFORMAT);
+    assert_string_equal(dv_textlist_errmsg(t),
+                        "d.tsv:1: no column 'caption' (columns: 'URL', 'txt', 'key', 'width')");
+    assert_int_equal(dv_textlist_next(t, &(dv_textlist_row){0}), DV_EFORMAT);
+    dv_textlist_free(t);
+    /* case-sensitive */
+    t = dv_textlist_create(NULL);
+    assert_int_equal(dv_textlist_open_buffer(t, "URL,caption\nx,y\n", 16, "e.csv"), DV_EFORMAT);
+    assert_non_null(strstr(dv_textlist_errmsg(t), "no column 'url'"));
+    dv_textlist_free(t);
+    /* empty file */
+    t = dv_textlist_create(NULL);
+    assert_int_equal(dv_textlist_open_buffer(t, "", 0, "f.csv"), DV_EFORMAT);
+    assert_non_null(strstr(dv_textlist_errmsg(t), "no header"));
+    dv_textlist_free(t);
+    dv_textlist_free(NULL);
+}
+
+static void test_jsonl(void **state)
+{
+    dv_textlist_opts o = {0};
+    const char *extra[] = {"n", "flag"};
+    (void)state;
+    o.extra_cols = extra;
+    o.nextra = 2;
+    run("g.jsonl",
+        "{\"url\": \"http://g/1\", \"caption\": \"caf\\u00e9 \\\"q\\\" \\\\ \\/ \\t\", \"n\": 12, "
+        "\"flag\": true}\n"
+        "{\"caption\": null, \"url\":\"http://g/2\",\"meta\":{\"a\":[1,2,{\"b\":\"}\"}]},"
+        "\"n\":-1.5e3}\r\n"
+        "\n"
+        "{\"url\": \"http://g/3\", \"caption\": \"\\ud83d\\ude00\"}\n"
+        "{\"url\": \"http://g/4\", \"n\": [1]}\n"
+        "{\"url\": \"http://g/5\", \"caption\": \"\\ud83d\"}\n"
+        "{\"url\": \"http://g/6\", \"caption\": \"bad \\x escape\"}\n"
+        "{\"url\": \"http://g/7\"} trailing\n"
+        "[\"not an object\"]\n"
+        "{\"caption\": \"no url\"}\n"
+        "{\"url\": \"http://g/8\", \"n\": 01}\n"
+        "{\"url\": \"http://g/9\", \"caption\": \"tab\there\"}\n"
+        "{\"url\": \"http://g/10\", \"url\": \"http://g/11\"}",
+        &o, 2,
+        "1:1:http://g/1|caf\xc3\xa9 \"q\" \\ / \t|12|true\n"
+        "2:2:http://g/2|(null)|-1.5e3|(null)\n"
+        "3:4:http://g/3|\xf0\x9f\x98\x80|(null)|(null)\n"
+        "ERR g.jsonl:5: a requested column holds a nested value\n"
+        "ERR g.jsonl:6: high surrogate without a low surrogate\n"
+        "ERR g.jsonl:7: bad escape in a string\n"
+        "ERR g.jsonl:8: trailing characters after the object\n"
+        "ERR g.jsonl:9: line is not a JSON object\n"
+        "ERR g.jsonl:10: empty or missing 'url'\n"
+        "ERR g.jsonl:11: bad literal value\n"
+        "ERR g.jsonl:12: control character in a string\n"
+        "4:13:http://g/11|(null)|(null)|(null)\n");
+}
+
+static void test_txt(void **state)
+{
+    dv_textlist_opts o = {0};
+    dv_textlist *t;
+    (void)state;
+    run("h.txt", "\xEF\xBB\xBFhttp://h/1\r\n\n  http://h/2  \nhttp://h/3", NULL, 0,
+        "1:1:http://h/1|(null)\n2:3:http://h/2|(null)\n3:4:http://h/3|(null)\n");
+    o.format = DV_TL_TXT;
+    run("noext", "a\nb\n", &o, 0, "1:1:a|(null)\n2:2:b|(null)\n");
+    o.caption_col = "caption";
+    t = dv_textlist_create(&o);
+    assert_int_equal(dv_textlist_open_buffer(t, "a\n", 2, "x.txt"), DV_EINVAL);
+    dv_textlist_free(t);
+}
+
+static void test_long_records(void **state)
+{
+    dv_textlist_opts o = {0};
+    static char text[8192];
+    size_t n;
+    (void)state;
+    o.max_record = 64;
+    n = (size_t)snprintf(text, sizeof(text), "url,caption\nhttp://i/1,short\nhttp://i/2,\"");
+    memset(text + n, 'q', 200);
+    n += 200;
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "\nstill\"\nhttp://i/3,after\n");
+    run("i.csv", text, &o, 0,
+        "1:2:http://i/1|short\n"
+        "ERR i.csv:3: record longer than 64 bytes, skipped\n"
+        "2:5:http://i/3|after\n");
+    o.format = DV_TL_JSONL;
+    n = (size_t)snprintf(text, sizeof(text), "{\"url\":\"http://j/1\"}\n{\"url\":\"");
+    memset(text + n, 'q', 300);
+    n += 300;
+    snprintf(text + n, sizeof(text) - n, "\"}\n{\"url\":\"http://j/2\"}\n");
+    run("j", text, &o, 0,
+        "1:1:http://j/1|(null)\nERR j:2: record longer than 64 bytes, skipped\n"
+        "2:3:http://j/2|(null)\n");
+}
+
+/* Streaming from a pipe in small reads: the same rows as from memory. */
+static void test_fd_streaming(void **state)
+{
+    static char text[1 << 18], got_mem[1 << 20], got_fd[1 << 20];
+    size_t n = 0;
+    dv_textlist_opts o = {0};
+    dv_textlist *t;
+    char path[128], cmd[256];
+    FILE *f, *p;
+    (void)state;
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "url,caption\n");
+    for (int i = 0; n + 300 < sizeof(text); i++) {
+        n += (size_t)snprintf(text + n, sizeof(text) - n,
+                              i % 7 == 0 ? "http://s/%d,\"multi\r\nline, %d\"\r\n"
+                                         : "http://s/%d,cap %d\n",
+                              i, i);
+    }
+    o.max_record = 100;
+    t = dv_textlist_create(&o);
+    assert_int_equal(dv_textlist_open_buffer(t, text, n, "s.csv"), DV_OK);
+    dump(t, got_mem, sizeof(got_mem), 0);
+    dv_textlist_free(t);
+    snprintf(path, sizeof(path), "/tmp/dv_test_tl_%d.csv", (int)getpid());
+    f = fopen(path, "wb");
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+    p = popen(cmd, "r");
+    t = dv_textlist_create(&o);
+    assert_int_equal(dv_textlist_open_fd(t, fileno(p), "s.csv"), DV_OK);
+    dump(t, got_fd, sizeof(got_fd), 0);
+    assert_int_equal(dv_textlist_bad_rows(t), 0);
+    dv_textlist_free(t);
+    pclose(p);
+    unlink(path);
+    assert_string_equal(got_mem, got_fd);
+    assert_non_null(strstr(got_fd, "multi\r\nline, 700"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_crlf_bom),
+        cmocka_unit_test(test_bad_rows_continue),
+        cmocka_unit_test(test_columns),
+        cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_txt),
+        cmocka_unit_test(test_long_records),
+        cmocka_unit_test(test_fd_streaming),
+    };
+    return cmocka_run_group_tests_name("textlist", tests, NULL, NULL);
+}
