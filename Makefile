@@ -9,7 +9,7 @@ DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwe
            libbrotli-dev python3-numpy
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test asan fuzz bench clean
+.PHONY: all deps build demo test asan fuzz bench clean duckdb
 
 all: build
 
@@ -27,14 +27,24 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	@sh tools/demo.sh $(BUILD)/datavet $(SHARED) $(BUILD)
 
+# DuckDB (npm, test-only peer) reads back the Parquet files datavet writes; the test skips without it
+duckdb:
+	@if command -v npm >/dev/null 2>&1; then (cd tests/duckdb && { [ -d node_modules/@duckdb/node-api ] || \
+	    npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || \
+	    npm install --no-audit --no-fund --loglevel=error; }) \
+	    || echo "warning: npm install failed; the parquet_duckdb test will SKIP"; \
+	else echo "note: npm not found; the parquet_duckdb test will SKIP"; fi
+
 test: deps
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory duckdb
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDV_SANITIZE=ON -DDV_WERROR=ON \
 	      -DDV_BUILD_BENCH=OFF -DDV_SHARED_DIR=$(SHARED)
 	cmake --build build-asan -j $(JOBS)
+	@$(MAKE) --no-print-directory duckdb
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --output-on-failure -j $(JOBS)
 

@@ -418,6 +418,205 @@ int dv_pdq_match_bruteforce(const dv_pdq_hash *codes, size_t n, const dv_pdq_has
                             size_t nq, int nvariants, int radius, dv_simd simd,
                             dv_pdq_match_fn fn, void *ctx);
 
+/* ------------------------------------------------------------------------
+ * Parquet. A reader for flat schemas (docs/parquet.md): required and optional
+ * primitive columns, data pages v1 and v2, PLAIN, dictionary, RLE, DELTA_* and
+ * BYTE_STREAM_SPLIT encodings, UNCOMPRESSED/SNAPPY/GZIP/ZSTD/LZ4/LZ4_RAW/BROTLI.
+ * Nested or repeated columns are listed but cannot be read. Reading is one row
+ * group at a time, only the requested columns, so memory follows the largest
+ * row group, not the file. Every size or count from the file is checked before
+ * anything is allocated. Errors name the file, row group, column and offset
+ * (dv_parquet_reader_errmsg). One thread at a time per handle. */
+
+/* Physical types; the numbers are parquet.thrift's. */
+typedef enum dv_pq_type {
+    DV_PQ_BOOLEAN = 0,
+    DV_PQ_INT32 = 1,
+    DV_PQ_INT64 = 2,
+    DV_PQ_INT96 = 3,
+    DV_PQ_FLOAT = 4,
+    DV_PQ_DOUBLE = 5,
+    DV_PQ_BYTE_ARRAY = 6,
+    DV_PQ_FIXED_LEN_BYTE_ARRAY = 7
+} dv_pq_type;
+
+typedef enum dv_pq_repetition {
+    DV_PQ_REQUIRED = 0,
+    DV_PQ_OPTIONAL = 1,
+    DV_PQ_REPEATED = 2
+} dv_pq_repetition;
+
+/* Compression codecs; the numbers are parquet.thrift's. The writer takes
+ * UNCOMPRESSED, SNAPPY, GZIP and ZSTD. */
+typedef enum dv_pq_codec {
+    DV_PQ_UNCOMPRESSED = 0,
+    DV_PQ_SNAPPY = 1,
+    DV_PQ_GZIP = 2,
+    DV_PQ_LZO = 3,
+    DV_PQ_BROTLI = 4,
+    DV_PQ_LZ4 = 5,
+    DV_PQ_ZSTD = 6,
+    DV_PQ_LZ4_RAW = 7
+} dv_pq_codec;
+
+/* "BOOLEAN", "INT32", ... "FIXED_LEN_BYTE_ARRAY", or "?". */
+const char *dv_pq_type_name(dv_pq_type t);
+
+/* A column as the schema declares it. Strings belong to the reader. */
+typedef struct dv_parquet_column_info {
+    const char *name;        /* dotted path for nested leaves ("a.b.c") */
+    dv_pq_type type;
+    int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY width in bytes, else 0 */
+    dv_pq_repetition repetition; /* of the leaf itself */
+    int nested;              /* 1: inside a group or repeated: listed, never read */
+    int is_string;           /* STRING (logical) or UTF8 (converted) annotation */
+    int32_t converted_type;  /* parquet.thrift ConvertedType, -1 if none */
+    int32_t logical_type;    /* the LogicalType union member id (1 STRING, 5 DECIMAL, ...),
+                                0 if none */
+    int32_t scale, precision; /* DECIMAL */
+} dv_parquet_column_info;
+
+typedef struct dv_parquet_reader_opts {
+    /* Ceiling on the decoded size of one row group's requested columns, and of any
+     * one page, checked before allocating. 0: 1 GiB. */
+    uint64_t max_row_group_bytes;
+    /* Ceiling on the footer (file metadata) size. 0: 64 MiB. */
+    uint64_t max_footer_bytes;
+    int skip_crc; /* don't verify page CRCs (they are verified when present) */
+    const dv_alloc *alloc;
+} dv_parquet_reader_opts;
+
+typedef struct dv_parquet_reader dv_parquet_reader;
+
+/* Open a file: reads and validates the footer and schema only. opts may be
+ * NULL. On failure *out is NULL and errbuf says why. */
+int dv_parquet_reader_open(const char *path, const dv_parquet_reader_opts *opts,
+                           dv_parquet_reader **out, char *errbuf, size_t errcap);
+/* The same over a caller-owned buffer that must outlive the reader. name is
+ * used in messages (NULL: "<buffer>"). */
+int dv_parquet_reader_open_buffer(const void *buf, size_t len, const char *name,
+                                  const dv_parquet_reader_opts *opts, dv_parquet_reader **out,
+                                  char *errbuf, size_t errcap);
+void dv_parquet_reader_free(dv_parquet_reader *r);
+/* Detail of the last failure ("" if none). */
+const char *dv_parquet_reader_errmsg(const dv_parquet_reader *r);
+
+/* Leaf columns in schema order, nested ones included. */
+size_t dv_parquet_reader_num_columns(const dv_parquet_reader *r);
+int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_column_info *out);
+/* Index of the leaf column with this (dotted) name, or -1. */
+int64_t dv_parquet_reader_find_column(const dv_parquet_reader *r, const char *name);
+uint64_t dv_parquet_reader_num_rows(const dv_parquet_reader *r);
+size_t dv_parquet_reader_num_row_groups(const dv_parquet_reader *r);
+uint64_t dv_parquet_reader_row_group_rows(const dv_parquet_reader *r, size_t rg);
+
+/* Column chunk statistics from the footer. min/max are the PLAIN bytes of the
+ * value (raw bytes for byte arrays) and point into the reader; NULL if absent. */
+typedef struct dv_parquet_stats {
+    const uint8_t *min;
+    size_t min_len;
+    const uint8_t *max;
+    size_t max_len;
+    int64_t null_count; /* -1 if absent */
+} dv_parquet_stats;
+int dv_parquet_reader_stats(const dv_parquet_reader *r, size_t rg, size_t col,
+                            dv_parquet_stats *out);
+
+/* One column of one row group, decoded. Row i of a fixed-size type is at
+ * values + i * value_size: BOOLEAN 1 byte (0/1), INT32/FLOAT 4, INT64/DOUBLE 8,
+ * INT96 12, FIXED_LEN_BYTE_ARRAY type_length, host byte order. BYTE_ARRAY row i
+ * is data[offsets[i] .. offsets[i+1]) and values is NULL. validity is NULL for
+ * required columns, else rows bytes, 1 present / 0 null; a null row's slot is
+ * zeroed (empty for byte arrays). Valid until the next read or free. */
+typedef struct dv_parquet_batch {
+    size_t column;           /* leaf column index in the file */
+    dv_pq_type type;
+    size_t value_size;       /* bytes per row in values; 0 for BYTE_ARRAY */
+    uint64_t rows;
+    uint64_t null_count;
+    const void *values;
+    const uint8_t *validity;
+    const uint64_t *offsets; /* rows + 1 entries, BYTE_ARRAY only */
+    const uint8_t *data;
+} dv_parquet_batch;
+
+/* Decode the given columns of row group rg, out[i] for columns[i]. A nested
+ * column or an unsupported feature fails with DV_EFORMAT and a message naming
+ * the column; corrupt data with DV_ECORRUPT; a limit with DV_ETOOBIG. Earlier
+ * batches are invalidated even on failure. */
+int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size_t *columns,
+                                     size_t ncolumns, dv_parquet_batch *out);
+
+/* One value, for moving rows between a reader and a writer. bytes/len carry
+ * BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 (12 bytes) values. */
+typedef struct dv_parquet_value {
+    int is_null;
+    int32_t i32;    /* INT32, and BOOLEAN as 0/1 */
+    int64_t i64;
+    float f32;
+    double f64;
+    const uint8_t *bytes;
+    size_t len;
+} dv_parquet_value;
+
+/* Row row of a batch as a value (bytes point into the batch). */
+int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_value *out);
+
+/* Writer: flat schemas, data pages v1, PLAIN encoding, dictionary encoding for
+ * byte arrays while the dictionary stays small, min/max/null_count statistics. */
+typedef struct dv_parquet_field {
+    const char *name;
+    dv_pq_type type;         /* any but INT96 gets statistics; all are accepted */
+    int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY width (1..2^20) */
+    int optional;
+    int is_string;           /* BYTE_ARRAY holding UTF-8: annotated STRING */
+    int has_converted_type;  /* converted_type below is set */
+    int32_t converted_type;  /* parquet.thrift ConvertedType (DECIMAL, DATE, ...) */
+    int32_t scale, precision; /* DECIMAL */
+    /* Annotation copied verbatim from a file being rewritten: set by
+     * dv_parquet_reader_field, NULL/0 otherwise. */
+    const void *logical_type_raw;
+    size_t logical_type_raw_len;
+} dv_parquet_field;
+
+/* A field describing leaf column col of a reader exactly (name, type,
+ * repetition and annotations), for writing a copy with the same schema.
+ * Strings point into the reader. DV_EFORMAT for a nested column. */
+int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_field *out);
+
+typedef struct dv_parquet_writer_opts {
+    dv_pq_codec codec;          /* DV_PQ_UNCOMPRESSED (0), SNAPPY, GZIP or ZSTD */
+    int level;                  /* codec level, 0: the codec's default */
+    uint64_t row_group_rows;    /* rows per row group, 0: 1,000,000 */
+    size_t page_bytes;          /* target uncompressed page size, 0: 1 MiB */
+    int no_dictionary;          /* never dictionary-encode byte arrays */
+    size_t dictionary_max_bytes; /* fall back to PLAIN above this, 0: 1 MiB */
+    const char *created_by;     /* NULL: "datavet <version>" */
+    const dv_alloc *alloc;
+} dv_parquet_writer_opts;
+
+typedef struct dv_parquet_writer dv_parquet_writer;
+
+/* Create path (truncating it) for the given fields. Names must be non-empty
+ * and distinct. On failure *out is NULL and errbuf says why. */
+int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, size_t nfields,
+                             const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
+                             char *errbuf, size_t errcap);
+/* Append one row: values[i] for field i. A NULL value in a required field is
+ * DV_EINVAL; so is a FIXED_LEN_BYTE_ARRAY of the wrong length. */
+int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *values);
+/* Append rows [first, first + n) of reader batches (one per field, in field
+ * order, same types), skipping rows whose keep byte is 0 (keep may be NULL).
+ * This is how a cleaned copy of a file is written. */
+int dv_parquet_writer_write_batches(dv_parquet_writer *w, const dv_parquet_batch *batches,
+                                    uint64_t first, uint64_t n, const uint8_t *keep);
+/* Flush the last row group, write the footer and close the file. */
+int dv_parquet_writer_close(dv_parquet_writer *w);
+const char *dv_parquet_writer_errmsg(const dv_parquet_writer *w);
+/* Free; a writer not closed removes its unfinished file. NULL is fine. */
+void dv_parquet_writer_free(dv_parquet_writer *w);
+
+
 #ifdef __cplusplus
 }
 #endif

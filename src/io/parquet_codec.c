@@ -1,0 +1,219 @@
+/* parquet_codec.c - page compression codecs over the system libraries: snappy, zlib (gzip),
+ * zstd, lz4 (raw and Hadoop-framed) and brotli; every decompression must give the exact size. */
+#include "parquet_internal.h"
+
+#include <brotli/decode.h>
+#include <lz4.h>
+#include <snappy-c.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+enum {
+    CODEC_UNCOMPRESSED = 0,
+    CODEC_SNAPPY = 1,
+    CODEC_GZIP = 2,
+    CODEC_LZO = 3,
+    CODEC_BROTLI = 4,
+    CODEC_LZ4 = 5,
+    CODEC_ZSTD = 6,
+    CODEC_LZ4_RAW = 7
+};
+
+uint32_t dv__pq_crc32(const uint8_t *p, size_t n)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    while (n > 0) {
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        c = crc32(c, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return (uint32_t)c;
+}
+
+/* gzip, possibly several members back to back (concatenated_gzip_members.parquet) */
+static int gunzip(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen, const char **why)
+{
+    z_stream z;
+    int zr;
+    if (srclen > UINT32_MAX || dstlen > UINT32_MAX) {
+        *why = "gzip page over 4 GiB";
+        return DV_ETOOBIG;
+    }
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 15 + 32) != Z_OK) return DV_ENOMEM;
+    z.next_in = (Bytef *)(uintptr_t)src;
+    z.avail_in = (uInt)srclen;
+    z.next_out = dst;
+    z.avail_out = (uInt)dstlen;
+    for (;;) {
+        zr = inflate(&z, Z_FINISH);
+        if (zr == Z_STREAM_END) {
+            if (z.avail_in == 0 || z.avail_out == 0) break;
+            if (inflateReset(&z) != Z_OK) break;
+            continue;
+        }
+        if (zr == Z_BUF_ERROR && z.avail_out == 0) {
+            /* more input than the page holds: not the size the header promised */
+            inflateEnd(&z);
+            *why = "gzip page larger than its header says";
+            return DV_ECORRUPT;
+        }
+        inflateEnd(&z);
+        *why = zr == Z_MEM_ERROR ? "out of memory in zlib" : "gzip data is corrupt";
+        return zr == Z_MEM_ERROR ? DV_ENOMEM : DV_ECORRUPT;
+    }
+    inflateEnd(&z);
+    if (z.avail_out != 0) {
+        *why = "gzip page smaller than its header says";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Hadoop's LZ4 framing: blocks of [BE32 decompressed size][BE32 compressed size][lz4 block]. */
+static int hadoop_lz4(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen)
+{
+    size_t in = 0, out = 0;
+    while (srclen - in >= 8) {
+        uint32_t dsize = be32(src + in), csize = be32(src + in + 4);
+        int n;
+        in += 8;
+        if (csize > srclen - in || dsize > dstlen - out || csize > INT32_MAX || dsize > INT32_MAX)
+            return 0;
+        n = LZ4_decompress_safe((const char *)src + in, (char *)dst + out, (int)csize, (int)dsize);
+        if (n < 0 || (uint32_t)n != dsize) return 0;
+        in += csize;
+        out += dsize;
+        if (in == srclen) break;
+    }
+    return in == srclen && out == dstlen;
+}
+
+static int raw_lz4(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen)
+{
+    int n;
+    if (srclen > INT32_MAX || dstlen > INT32_MAX) return 0;
+    n = LZ4_decompress_safe((const char *)src, (char *)dst, (int)srclen, (int)dstlen);
+    return n >= 0 && (size_t)n == dstlen;
+}
+
+int dv__pq_decompress(int codec, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                      const char **why)
+{
+    switch (codec) {
+    case CODEC_UNCOMPRESSED:
+        if (srclen != dstlen) {
+            *why = "uncompressed page sizes disagree";
+            return DV_ECORRUPT;
+        }
+        if (srclen) memcpy(dst, src, srclen);
+        return DV_OK;
+    case CODEC_SNAPPY: {
+        size_t n;
+        if (snappy_uncompressed_length((const char *)src, srclen, &n) != SNAPPY_OK || n != dstlen) {
+            *why = "snappy length does not match the page header";
+            return DV_ECORRUPT;
+        }
+        if (snappy_uncompress((const char *)src, srclen, (char *)dst, &n) != SNAPPY_OK ||
+            n != dstlen) {
+            *why = "snappy data is corrupt";
+            return DV_ECORRUPT;
+        }
+        return DV_OK;
+    }
+    case CODEC_GZIP: return gunzip(src, srclen, dst, dstlen, why);
+    case CODEC_BROTLI: {
+        size_t n = dstlen;
+        if (BrotliDecoderDecompress(srclen, src, &n, dst) != BROTLI_DECODER_RESULT_SUCCESS ||
+            n != dstlen) {
+            *why = "brotli data is corrupt or of the wrong size";
+            return DV_ECORRUPT;
+        }
+        return DV_OK;
+    }
+    case CODEC_LZ4:
+        /* as Arrow: Hadoop framing first, then a bare block (older parquet-cpp files) */
+        if (hadoop_lz4(src, srclen, dst, dstlen) || raw_lz4(src, srclen, dst, dstlen)) return DV_OK;
+        *why = "lz4 data is corrupt (neither Hadoop-framed nor a raw block)";
+        return DV_ECORRUPT;
+    case CODEC_LZ4_RAW:
+        if (raw_lz4(src, srclen, dst, dstlen)) return DV_OK;
+        *why = "lz4 raw data is corrupt or of the wrong size";
+        return DV_ECORRUPT;
+    case CODEC_ZSTD: {
+        size_t n = ZSTD_decompress(dst, dstlen, src, srclen);
+        if (ZSTD_isError(n) || n != dstlen) {
+            *why = "zstd data is corrupt or of the wrong size";
+            return DV_ECORRUPT;
+        }
+        return DV_OK;
+    }
+    case CODEC_LZO: *why = "LZO compression is not supported"; return DV_EFORMAT;
+    default: *why = "unknown compression codec"; return DV_EFORMAT;
+    }
+}
+
+int dv__pq_codec_writable(int codec)
+{
+    return codec == CODEC_UNCOMPRESSED || codec == CODEC_SNAPPY || codec == CODEC_GZIP ||
+           codec == CODEC_ZSTD;
+}
+
+size_t dv__pq_compress_bound(int codec, size_t n)
+{
+    switch (codec) {
+    case CODEC_SNAPPY: return snappy_max_compressed_length(n);
+    case CODEC_GZIP: return (size_t)compressBound((uLong)n) + 32; /* gzip header and trailer */
+    case CODEC_ZSTD: return ZSTD_compressBound(n);
+    default: return n;
+    }
+}
+
+int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t *dst, size_t cap,
+                    size_t *outlen)
+{
+    switch (codec) {
+    case CODEC_UNCOMPRESSED:
+        if (cap < n) return DV_ERANGE;
+        if (n) memcpy(dst, src, n);
+        *outlen = n;
+        return DV_OK;
+    case CODEC_SNAPPY: {
+        size_t m = cap;
+        if (snappy_compress((const char *)src, n, (char *)dst, &m) != SNAPPY_OK) return DV_ERANGE;
+        *outlen = m;
+        return DV_OK;
+    }
+    case CODEC_GZIP: {
+        z_stream z;
+        int zr;
+        if (n > UINT32_MAX || cap > UINT32_MAX) return DV_ETOOBIG;
+        memset(&z, 0, sizeof(z));
+        if (deflateInit2(&z, level > 0 ? level : 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+            Z_OK)
+            return DV_ENOMEM;
+        z.next_in = (Bytef *)(uintptr_t)src;
+        z.avail_in = (uInt)n;
+        z.next_out = dst;
+        z.avail_out = (uInt)cap;
+        zr = deflate(&z, Z_FINISH);
+        *outlen = cap - z.avail_out;
+        deflateEnd(&z);
+        return zr == Z_STREAM_END ? DV_OK : DV_ERANGE;
+    }
+    case CODEC_ZSTD: {
+        size_t m = ZSTD_compress(dst, cap, src, n, level > 0 ? level : 3);
+        if (ZSTD_isError(m)) return DV_ERANGE;
+        *outlen = m;
+        return DV_OK;
+    }
+    default: return DV_EINVAL;
+    }
+}

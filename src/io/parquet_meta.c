@@ -1,0 +1,443 @@
+/* parquet_meta.c - decodes the Parquet footer (FileMetaData and what it holds) and page
+ * headers from thrift compact bytes; unknown or mistyped fields are skipped, counts bounded. */
+#include "parquet_internal.h"
+
+#include <string.h>
+
+typedef struct meta_ctx {
+    dv__tc_reader *r;
+    const dv_alloc *alloc;
+} meta_ctx;
+
+#define FIELD_LOOP_BEGIN(r)                                                                        \
+    int16_t last_ = 0, id;                                                                         \
+    uint8_t ft;                                                                                    \
+    DV_FORWARD_IF_ERROR(dv__tc_enter(r));                                                          \
+    for (;;) {                                                                                     \
+        DV_FORWARD_IF_ERROR(dv__tc_field((r), &last_, &id, &ft));                                  \
+        if (ft == DV__TC_STOP) break;
+
+#define FIELD_LOOP_END(r)                                                                          \
+    }                                                                                              \
+    dv__tc_leave(r);
+
+static int is_int(uint8_t ft) { return ft == DV__TC_I32 || ft == DV__TC_I16 || ft == DV__TC_BYTE; }
+
+static int rd_i32(dv__tc_reader *r, uint8_t ft, int32_t *out)
+{
+    if (ft == DV__TC_BYTE) {
+        if (r->p >= r->end) {
+            r->why = "thrift byte truncated";
+            return DV_ECORRUPT;
+        }
+        *out = (int8_t)*r->p++;
+        return DV_OK;
+    }
+    return dv__tc_i32(r, out);
+}
+
+static int rd_bytes(dv__tc_reader *r, dv__pq_bytes *b)
+{
+    DV_FORWARD_IF_ERROR(dv__tc_binary(r, &b->p, &b->len));
+    b->set = 1;
+    return DV_OK;
+}
+
+static int parse_stats(dv__tc_reader *r, dv__pq_stats *s)
+{
+    dv__pq_bytes old_min = {0}, old_max = {0};
+    memset(s, 0, sizeof(*s));
+    s->null_count = -1;
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_BINARY && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &old_max));
+    } else if (ft == DV__TC_BINARY && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &old_min));
+    } else if (ft == DV__TC_I64 && id == 3) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &s->null_count));
+    } else if (ft == DV__TC_BINARY && id == 5) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &s->max_value));
+    } else if (ft == DV__TC_BINARY && id == 6) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &s->min_value));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (!s->min_value.set) s->min_value = old_min;
+    if (!s->max_value.set) s->max_value = old_max;
+    return DV_OK;
+}
+
+/* The LogicalType union: remember which member is set and the struct's bytes verbatim. */
+static int parse_logical(dv__tc_reader *r, dv__pq_schema_elem *e)
+{
+    const uint8_t *start = r->p;
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_STRUCT && e->logical_kind == 0) e->logical_kind = id;
+    DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    FIELD_LOOP_END(r)
+    e->logical.p = start;
+    e->logical.len = (uint32_t)(r->p - start);
+    e->logical.set = 1;
+    return DV_OK;
+}
+
+static int parse_schema_elem(dv__tc_reader *r, dv__pq_schema_elem *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->type = -1;
+    e->repetition = -1;
+    e->num_children = -1;
+    e->converted_type = -1;
+    {
+        FIELD_LOOP_BEGIN(r)
+        if (is_int(ft) && id == 1) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->type));
+        } else if (is_int(ft) && id == 2) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->type_length));
+        } else if (is_int(ft) && id == 3) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->repetition));
+        } else if (ft == DV__TC_BINARY && id == 4) {
+            DV_FORWARD_IF_ERROR(rd_bytes(r, &e->name));
+        } else if (is_int(ft) && id == 5) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->num_children));
+        } else if (is_int(ft) && id == 6) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->converted_type));
+        } else if (is_int(ft) && id == 7) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->scale));
+        } else if (is_int(ft) && id == 8) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->precision));
+        } else if (ft == DV__TC_STRUCT && id == 10) {
+            DV_FORWARD_IF_ERROR(parse_logical(r, e));
+        } else {
+            DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+        }
+        FIELD_LOOP_END(r)
+    }
+    if (!e->name.set) {
+        r->why = "schema element without a name";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+static int parse_column_meta(dv__tc_reader *r, dv__pq_chunk *c)
+{
+    int have = 0;
+    FIELD_LOOP_BEGIN(r)
+    if (is_int(ft) && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &c->type));
+        have |= 1;
+    } else if (ft == DV__TC_LIST && id == 3) {
+        uint8_t et;
+        uint32_t n;
+        DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+        c->path_len = n;
+        for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(dv__tc_skip(r, et));
+    } else if (is_int(ft) && id == 4) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &c->codec));
+        have |= 2;
+    } else if (ft == DV__TC_I64 && id == 5) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->num_values));
+        have |= 4;
+    } else if (ft == DV__TC_I64 && id == 6) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->total_uncompressed_size));
+    } else if (ft == DV__TC_I64 && id == 7) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->total_compressed_size));
+        have |= 8;
+    } else if (ft == DV__TC_I64 && id == 9) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->data_page_offset));
+        have |= 16;
+    } else if (ft == DV__TC_I64 && id == 11) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->dictionary_page_offset));
+    } else if (ft == DV__TC_STRUCT && id == 12) {
+        DV_FORWARD_IF_ERROR(parse_stats(r, &c->stats));
+        c->has_stats = 1;
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 31) {
+        r->why = "column metadata lacks a required field";
+        return DV_ECORRUPT;
+    }
+    c->has_meta = 1;
+    return DV_OK;
+}
+
+static int parse_chunk(dv__tc_reader *r, dv__pq_chunk *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->dictionary_page_offset = -1;
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_BINARY && id == 1) {
+        dv__pq_bytes b;
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &b));
+        c->has_file_path = 1;
+    } else if (ft == DV__TC_STRUCT && id == 3) {
+        DV_FORWARD_IF_ERROR(parse_column_meta(r, c));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    return DV_OK;
+}
+
+static int parse_row_group(meta_ctx *m, dv__pq_row_group *g)
+{
+    dv__tc_reader *r = m->r;
+    int have = 0;
+    memset(g, 0, sizeof(*g));
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_LIST && id == 1 && g->columns == NULL) {
+        uint8_t et;
+        uint32_t n;
+        DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+        if (et != DV__TC_STRUCT) {
+            r->why = "row group columns are not structs";
+            return DV_ECORRUPT;
+        }
+        g->columns = dv__calloc(m->alloc, n ? n : 1, sizeof(*g->columns));
+        if (g->columns == NULL) return DV_ENOMEM;
+        g->ncolumns = n;
+        for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(parse_chunk(r, &g->columns[i]));
+        have |= 1;
+    } else if (ft == DV__TC_I64 && id == 2) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &g->total_byte_size));
+    } else if (ft == DV__TC_I64 && id == 3) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &g->num_rows));
+        have |= 2;
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 3) {
+        r->why = "row group lacks its columns or row count";
+        return DV_ECORRUPT;
+    }
+    if (g->num_rows < 0) {
+        r->why = "row group has a negative row count";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
+{
+    dv__tc_reader *r = m->r;
+    int have = 0;
+    FIELD_LOOP_BEGIN(r)
+    if (is_int(ft) && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &f->version));
+    } else if (ft == DV__TC_LIST && id == 2 && f->schema == NULL) {
+        uint8_t et;
+        uint32_t n;
+        DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+        if (et != DV__TC_STRUCT || n == 0) {
+            r->why = "schema is not a non-empty list of structs";
+            return DV_ECORRUPT;
+        }
+        f->schema = dv__calloc(m->alloc, n, sizeof(*f->schema));
+        if (f->schema == NULL) return DV_ENOMEM;
+        f->nschema = n;
+        for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(parse_schema_elem(r, &f->schema[i]));
+        have |= 1;
+    } else if (ft == DV__TC_I64 && id == 3) {
+        DV_FORWARD_IF_ERROR(dv__tc_i64(r, &f->num_rows));
+        have |= 2;
+    } else if (ft == DV__TC_LIST && id == 4 && f->row_groups == NULL) {
+        uint8_t et;
+        uint32_t n;
+        DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+        if (et != DV__TC_STRUCT && n > 0) {
+            r->why = "row groups are not structs";
+            return DV_ECORRUPT;
+        }
+        f->row_groups = dv__calloc(m->alloc, n ? n : 1, sizeof(*f->row_groups));
+        if (f->row_groups == NULL) return DV_ENOMEM;
+        /* counted as we go, so a failure half way frees what was parsed */
+        for (uint32_t i = 0; i < n; i++) {
+            f->nrow_groups = i + 1;
+            DV_FORWARD_IF_ERROR(parse_row_group(m, &f->row_groups[i]));
+        }
+        have |= 4;
+    } else if (ft == DV__TC_BINARY && id == 6) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &f->created_by));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 7) {
+        r->why = "file metadata lacks its schema, row count or row groups";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+void dv__pq_meta_free(dv__pq_file_meta *m, const dv_alloc *alloc)
+{
+    if (m->row_groups) {
+        for (uint32_t i = 0; i < m->nrow_groups; i++) dv__free(alloc, m->row_groups[i].columns);
+    }
+    dv__free(alloc, m->row_groups);
+    dv__free(alloc, m->schema);
+    memset(m, 0, sizeof(*m));
+}
+
+int dv__pq_parse_footer(const uint8_t *p, size_t len, const dv_alloc *alloc, dv__pq_file_meta *out,
+                        const char **why)
+{
+    dv__tc_reader r;
+    meta_ctx m;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    dv__tc_init(&r, p, len);
+    m.r = &r;
+    m.alloc = alloc;
+    rc = parse_file_meta(&m, out);
+    if (rc != DV_OK) {
+        *why = r.why ? r.why : (rc == DV_ENOMEM ? "out of memory" : "bad file metadata");
+        dv__pq_meta_free(out, alloc);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- page headers */
+
+static int parse_data_page_v1(dv__tc_reader *r, dv__pq_page_header *h)
+{
+    int have = 0;
+    FIELD_LOOP_BEGIN(r)
+    if (is_int(ft) && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->num_values));
+        have |= 1;
+    } else if (is_int(ft) && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->encoding));
+        have |= 2;
+    } else if (is_int(ft) && id == 3) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->def_encoding));
+    } else if (is_int(ft) && id == 4) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->rep_encoding));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 3) {
+        r->why = "data page header lacks its value count or encoding";
+        return DV_ECORRUPT;
+    }
+    h->has_v1 = 1;
+    return DV_OK;
+}
+
+static int parse_data_page_v2(dv__tc_reader *r, dv__pq_page_header *h)
+{
+    int have = 0;
+    FIELD_LOOP_BEGIN(r)
+    if (is_int(ft) && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->num_values));
+        have |= 1;
+    } else if (is_int(ft) && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->num_nulls));
+    } else if (is_int(ft) && id == 3) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->num_rows));
+    } else if (is_int(ft) && id == 4) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->encoding));
+        have |= 2;
+    } else if (is_int(ft) && id == 5) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->def_len));
+        have |= 4;
+    } else if (is_int(ft) && id == 6) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->rep_len));
+        have |= 8;
+    } else if ((ft == DV__TC_TRUE || ft == DV__TC_FALSE) && id == 7) {
+        h->is_compressed = ft == DV__TC_TRUE;
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 15) {
+        r->why = "data page v2 header lacks a required field";
+        return DV_ECORRUPT;
+    }
+    h->has_v2 = 1;
+    return DV_OK;
+}
+
+static int parse_dict_page(dv__tc_reader *r, dv__pq_page_header *h)
+{
+    int have = 0;
+    FIELD_LOOP_BEGIN(r)
+    if (is_int(ft) && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->num_values));
+        have |= 1;
+    } else if (is_int(ft) && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->encoding));
+        have |= 2;
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 3) {
+        r->why = "dictionary page header lacks its value count or encoding";
+        return DV_ECORRUPT;
+    }
+    h->has_dict = 1;
+    return DV_OK;
+}
+
+static int parse_page_header(dv__tc_reader *r, dv__pq_page_header *h)
+{
+    int have = 0;
+    FIELD_LOOP_BEGIN(r)
+    if (is_int(ft) && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->type));
+        have |= 1;
+    } else if (is_int(ft) && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->uncompressed_size));
+        have |= 2;
+    } else if (is_int(ft) && id == 3) {
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &h->compressed_size));
+        have |= 4;
+    } else if (is_int(ft) && id == 4) {
+        int32_t crc;
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &crc));
+        h->crc = (uint32_t)crc;
+        h->has_crc = 1;
+    } else if (ft == DV__TC_STRUCT && id == 5) {
+        DV_FORWARD_IF_ERROR(parse_data_page_v1(r, h));
+    } else if (ft == DV__TC_STRUCT && id == 7) {
+        DV_FORWARD_IF_ERROR(parse_dict_page(r, h));
+    } else if (ft == DV__TC_STRUCT && id == 8) {
+        DV_FORWARD_IF_ERROR(parse_data_page_v2(r, h));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (have != 7) {
+        r->why = "page header lacks its type or sizes";
+        return DV_ECORRUPT;
+    }
+    if (h->uncompressed_size < 0 || h->compressed_size < 0) {
+        r->why = "page header has a negative size";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+int dv__pq_parse_page_header(const uint8_t *p, size_t len, dv__pq_page_header *out, size_t *used,
+                             const char **why)
+{
+    dv__tc_reader r;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    out->is_compressed = 1;
+    dv__tc_init(&r, p, len);
+    rc = parse_page_header(&r, out);
+    if (rc != DV_OK) {
+        *why = r.why ? r.why : "bad page header";
+        return rc;
+    }
+    *used = (size_t)(r.p - p);
+    return DV_OK;
+}

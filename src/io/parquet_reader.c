@@ -1,0 +1,1096 @@
+/* parquet_reader.c - the Parquet reader: footer and schema at open, then one row group of the
+ * requested flat columns at a time, page by page (v1/v2, dictionary, every value encoding). */
+#include "parquet_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the Parquet reader copies PLAIN values as they are: little-endian hosts only"
+#endif
+
+#define DEFAULT_MAX_RG (UINT64_C(1) << 30)
+#define DEFAULT_MAX_FOOTER (UINT64_C(64) << 20)
+#define MAX_SCHEMA_DEPTH 64
+
+typedef struct pq_col {
+    char *name;
+    const dv__pq_schema_elem *elem;
+    int nested;
+    int max_def;
+    int max_rep;
+    int is_string;
+} pq_col;
+
+typedef struct pq_slot {
+    uint8_t *values;
+    size_t values_cap;
+    uint8_t *valid;
+    size_t valid_cap;
+    uint64_t *offsets;
+    size_t offsets_cap;
+    dv__buf data;
+} pq_slot;
+
+typedef struct pq_span {
+    const uint8_t *p;
+    uint32_t len;
+} pq_span;
+
+/* A growable scratch array; sizes are checked against the row group limit first. */
+typedef struct pq_scratch {
+    void *p;
+    size_t cap;
+} pq_scratch;
+
+struct dv_parquet_reader {
+    const dv_alloc *alloc;
+    uint64_t max_bytes;
+    int skip_crc;
+    char name[256];
+    char err[512];
+    const uint8_t *buf; /* whole file (buffer mode) */
+    int fd;             /* file mode, -1 otherwise */
+    uint64_t size;
+    uint8_t *footer_owned;
+    uint64_t footer_start;
+    dv__pq_file_meta meta;
+    size_t ncols;
+    pq_col *cols;
+    pq_slot *slots;
+    size_t nslots;
+    pq_scratch chunk, page, dictpage, dictvals, levels, idx, spans, deltas, dba;
+};
+
+/* What is being decoded, for messages. */
+typedef struct pq_ctx {
+    dv_parquet_reader *r;
+    size_t rg;
+    const pq_col *col;
+    uint64_t offset; /* file offset of the current page header */
+    int32_t codec;
+    /* dictionary of the current chunk */
+    int have_dict;
+    size_t dict_count;
+    const uint8_t *dict_fixed;
+    const pq_span *dict_spans;
+} pq_ctx;
+
+const char *dv_pq_type_name(dv_pq_type t)
+{
+    static const char *const names[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                        "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+    return (unsigned)t < 8 ? names[t] : "?";
+}
+
+static const char *enc_name(int32_t e)
+{
+    switch (e) {
+    case 0: return "PLAIN";
+    case 1: return "GROUP_VAR_INT";
+    case 2: return "PLAIN_DICTIONARY";
+    case 3: return "RLE";
+    case 4: return "BIT_PACKED";
+    case 5: return "DELTA_BINARY_PACKED";
+    case 6: return "DELTA_LENGTH_BYTE_ARRAY";
+    case 7: return "DELTA_BYTE_ARRAY";
+    case 8: return "RLE_DICTIONARY";
+    case 9: return "BYTE_STREAM_SPLIT";
+    default: return "unknown";
+    }
+}
+
+static int fail(pq_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(pq_ctx *c, int code, const char *fmt, ...)
+{
+    char detail[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    dv__set_err(c->r->err, sizeof(c->r->err), "%s: row group %zu, column %s, offset %llu: %s",
+                c->r->name, c->rg, c->col->name, (unsigned long long)c->offset, detail);
+    return code;
+}
+
+static int scratch(dv_parquet_reader *r, pq_scratch *s, size_t need)
+{
+    void *np;
+    if (need <= s->cap) return DV_OK;
+    if (need > r->max_bytes) return DV_ETOOBIG;
+    if (s->cap && need < s->cap * 2 && s->cap * 2 <= r->max_bytes) need = s->cap * 2;
+    np = dv__realloc(r->alloc, s->p, need);
+    if (np == NULL) return DV_ENOMEM;
+    s->p = np;
+    s->cap = need;
+    return DV_OK;
+}
+
+static int grow(dv_parquet_reader *r, void **p, size_t *cap, size_t need)
+{
+    pq_scratch s = {*p, *cap};
+    int rc = scratch(r, &s, need);
+    *p = s.p;
+    *cap = s.cap;
+    return rc;
+}
+
+/* Bytes [off, off + len) of the file: a pointer into the buffer, or read into s. */
+static int file_bytes(dv_parquet_reader *r, pq_scratch *s, uint64_t off, uint64_t len,
+                      const uint8_t **out)
+{
+    size_t got = 0;
+    if (off > r->size || len > r->size - off) return DV_ECORRUPT;
+    if (r->buf != NULL) {
+        *out = r->buf + off;
+        return DV_OK;
+    }
+    DV_FORWARD_IF_ERROR(scratch(r, s, (size_t)len));
+    while (got < len) {
+        ssize_t n = pread(r->fd, (uint8_t *)s->p + got, (size_t)len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return DV_EIO;
+        got += (size_t)n;
+    }
+    *out = s->p;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char *prefix, int def,
+                       int rep, int nested, size_t *nleaves, int fill)
+{
+    const dv__pq_schema_elem *e;
+    char path[1024];
+    int d = def, rp = rep;
+    if (*i >= r->meta.nschema) {
+        dv__set_err(r->err, sizeof(r->err), "%s: schema has fewer elements than it declares",
+                    r->name);
+        return DV_ECORRUPT;
+    }
+    if (depth > MAX_SCHEMA_DEPTH) {
+        dv__set_err(r->err, sizeof(r->err), "%s: schema nested too deep", r->name);
+        return DV_ECORRUPT;
+    }
+    e = &r->meta.schema[(*i)++];
+    snprintf(path, sizeof(path), "%s%s%.*s", prefix, prefix[0] ? "." : "", (int)e->name.len,
+             (const char *)e->name.p);
+    if (e->repetition == DV_PQ_OPTIONAL) d++;
+    if (e->repetition == DV_PQ_REPEATED) {
+        d++;
+        rp++;
+        nested = 1;
+    }
+    if (e->num_children > 0) {
+        for (int32_t k = 0; k < e->num_children; k++)
+            DV_FORWARD_IF_ERROR(walk_schema(r, i, depth + 1, path, d, rp, 1, nleaves, fill));
+        return DV_OK;
+    }
+    if (e->type < 0 || e->type > DV_PQ_FIXED_LEN_BYTE_ARRAY) {
+        dv__set_err(r->err, sizeof(r->err), "%s: column %s has no or an unknown physical type",
+                    r->name, path);
+        return DV_ECORRUPT;
+    }
+    if (e->type == DV_PQ_FIXED_LEN_BYTE_ARRAY &&
+        (e->type_length <= 0 || e->type_length > (1 << 24))) {
+        dv__set_err(r->err, sizeof(r->err), "%s: column %s has a bad FIXED_LEN_BYTE_ARRAY width %d",
+                    r->name, path, (int)e->type_length);
+        return DV_ECORRUPT;
+    }
+    if (fill) {
+        pq_col *c = &r->cols[*nleaves];
+        size_t n = strlen(path) + 1;
+        c->name = dv__malloc(r->alloc, n);
+        if (c->name == NULL) return DV_ENOMEM;
+        memcpy(c->name, path, n);
+        c->elem = e;
+        c->nested = nested;
+        c->max_def = d;
+        c->max_rep = rp;
+        c->is_string = e->logical_kind == 1 || e->converted_type == DV__PQ_CT_UTF8;
+    }
+    (*nleaves)++;
+    return DV_OK;
+}
+
+static int build_columns(dv_parquet_reader *r)
+{
+    const dv__pq_schema_elem *root = &r->meta.schema[0];
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t i = 1;
+        n = 0;
+        for (int32_t k = 0; k < root->num_children; k++)
+            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, 0, &n, pass));
+        if (i != r->meta.nschema) {
+            dv__set_err(r->err, sizeof(r->err), "%s: schema has %u elements but its tree uses %u",
+                        r->name, r->meta.nschema, i);
+            return DV_ECORRUPT;
+        }
+        if (pass == 0) {
+            r->cols = dv__calloc(r->alloc, n ? n : 1, sizeof(*r->cols));
+            if (r->cols == NULL) return DV_ENOMEM;
+            r->ncols = n;
+        }
+    }
+    for (uint32_t g = 0; g < r->meta.nrow_groups; g++) {
+        if (r->meta.row_groups[g].ncolumns != r->ncols) {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: row group %u has %u column chunks, the schema %zu leaves", r->name, g,
+                        r->meta.row_groups[g].ncolumns, r->ncols);
+            return DV_ECORRUPT;
+        }
+    }
+    return DV_OK;
+}
+
+static int open_common(dv_parquet_reader *r, const dv_parquet_reader_opts *opts)
+{
+    uint8_t tail[8];
+    const uint8_t *p;
+    uint64_t flen,
+        max_footer = opts && opts->max_footer_bytes ? opts->max_footer_bytes : DEFAULT_MAX_FOOTER;
+    const char *why = NULL;
+    int rc;
+    pq_scratch tmp = {0};
+
+    if (r->size < 12) {
+        dv__set_err(r->err, sizeof(r->err), "%s: %llu bytes is too short for a Parquet file",
+                    r->name, (unsigned long long)r->size);
+        return DV_EFORMAT;
+    }
+    rc = file_bytes(r, &tmp, r->size - 8, 8, &p);
+    if (rc == DV_OK) memcpy(tail, p, 8);
+    if (rc == DV_OK) rc = file_bytes(r, &tmp, 0, 4, &p);
+    if (rc != DV_OK) {
+        dv__free(r->alloc, tmp.p);
+        dv__set_err(r->err, sizeof(r->err), "%s: cannot read the file ends", r->name);
+        return DV_EIO;
+    }
+    if (memcmp(p, "PAR1", 4) != 0 || memcmp(tail + 4, "PAR1", 4) != 0) {
+        int enc = memcmp(tail + 4, "PARE", 4) == 0;
+        dv__free(r->alloc, tmp.p);
+        dv__set_err(r->err, sizeof(r->err), "%s: %s", r->name,
+                    enc ? "encrypted Parquet footer: not supported"
+                        : "no PAR1 magic at both ends: not a Parquet file");
+        return DV_EFORMAT;
+    }
+    dv__free(r->alloc, tmp.p);
+    flen = (uint64_t)tail[0] | (uint64_t)tail[1] << 8 | (uint64_t)tail[2] << 16 |
+           (uint64_t)tail[3] << 24;
+    if (flen == 0 || flen > r->size - 12) {
+        dv__set_err(r->err, sizeof(r->err), "%s: footer length %llu does not fit a %llu-byte file",
+                    r->name, (unsigned long long)flen, (unsigned long long)r->size);
+        return DV_ECORRUPT;
+    }
+    if (flen > max_footer) {
+        dv__set_err(r->err, sizeof(r->err), "%s: footer of %llu bytes is over the limit of %llu",
+                    r->name, (unsigned long long)flen, (unsigned long long)max_footer);
+        return DV_ETOOBIG;
+    }
+    r->footer_start = r->size - 8 - flen;
+    if (r->buf != NULL) {
+        p = r->buf + r->footer_start;
+    } else {
+        pq_scratch f = {0};
+        uint64_t saved = r->max_bytes;
+        r->max_bytes = flen; /* the footer limit applies here, not the row group limit */
+        rc = file_bytes(r, &f, r->footer_start, flen, &p);
+        r->max_bytes = saved;
+        r->footer_owned = f.p;
+        if (rc != DV_OK) {
+            dv__set_err(r->err, sizeof(r->err), "%s: cannot read the %llu-byte footer", r->name,
+                        (unsigned long long)flen);
+            return rc == DV_ENOMEM ? DV_ENOMEM : DV_EIO;
+        }
+    }
+    rc = dv__pq_parse_footer(p, (size_t)flen, r->alloc, &r->meta, &why);
+    if (rc != DV_OK) {
+        dv__set_err(r->err, sizeof(r->err), "%s: footer at offset %llu: %s", r->name,
+                    (unsigned long long)r->footer_start, why);
+        return rc;
+    }
+    if (r->meta.schema[0].num_children < 0) {
+        dv__set_err(r->err, sizeof(r->err), "%s: schema root is not a group", r->name);
+        return DV_ECORRUPT;
+    }
+    return build_columns(r);
+}
+
+static dv_parquet_reader *reader_new(const char *name, const dv_parquet_reader_opts *opts)
+{
+    const dv_alloc *a = opts ? opts->alloc : NULL;
+    dv_parquet_reader *r = dv__calloc(a, 1, sizeof(*r));
+    if (r == NULL) return NULL;
+    r->alloc = a;
+    r->fd = -1;
+    r->max_bytes = opts && opts->max_row_group_bytes ? opts->max_row_group_bytes : DEFAULT_MAX_RG;
+    if (r->max_bytes > SIZE_MAX / 4) r->max_bytes = SIZE_MAX / 4;
+    r->skip_crc = opts ? opts->skip_crc : 0;
+    snprintf(r->name, sizeof(r->name), "%s", name ? name : "<buffer>");
+    return r;
+}
+
+static int finish_open(dv_parquet_reader *r, int rc, dv_parquet_reader **out, char *errbuf,
+                       size_t errcap)
+{
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s", r->err[0] ? r->err : dv_strerror(rc));
+        dv_parquet_reader_free(r);
+        return rc;
+    }
+    r->err[0] = '\0';
+    *out = r;
+    return DV_OK;
+}
+
+int dv_parquet_reader_open(const char *path, const dv_parquet_reader_opts *opts,
+                           dv_parquet_reader **out, char *errbuf, size_t errcap)
+{
+    dv_parquet_reader *r;
+    struct stat st;
+    if (out == NULL || path == NULL) return DV_EINVAL;
+    *out = NULL;
+    r = reader_new(path, opts);
+    if (r == NULL) {
+        dv__set_err(errbuf, errcap, "%s: out of memory", path);
+        return DV_ENOMEM;
+    }
+    r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (r->fd < 0) {
+        dv__set_err(r->err, sizeof(r->err), "%s: cannot open: %s", path, strerror(errno));
+        return finish_open(r, DV_EIO, out, errbuf, errcap);
+    }
+    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        dv__set_err(r->err, sizeof(r->err), "%s: not a regular file", path);
+        return finish_open(r, DV_EIO, out, errbuf, errcap);
+    }
+    r->size = (uint64_t)st.st_size;
+    return finish_open(r, open_common(r, opts), out, errbuf, errcap);
+}
+
+int dv_parquet_reader_open_buffer(const void *buf, size_t len, const char *name,
+                                  const dv_parquet_reader_opts *opts, dv_parquet_reader **out,
+                                  char *errbuf, size_t errcap)
+{
+    dv_parquet_reader *r;
+    if (out == NULL || (buf == NULL && len)) return DV_EINVAL;
+    *out = NULL;
+    r = reader_new(name, opts);
+    if (r == NULL) {
+        dv__set_err(errbuf, errcap, "out of memory");
+        return DV_ENOMEM;
+    }
+    r->buf = buf ? buf : (const uint8_t *)"";
+    r->size = len;
+    return finish_open(r, open_common(r, opts), out, errbuf, errcap);
+}
+
+void dv_parquet_reader_free(dv_parquet_reader *r)
+{
+    const dv_alloc *a;
+    pq_scratch *all[9];
+    if (r == NULL) return;
+    a = r->alloc;
+    all[0] = &r->chunk;
+    all[1] = &r->page;
+    all[2] = &r->dictpage;
+    all[3] = &r->dictvals;
+    all[4] = &r->levels;
+    all[5] = &r->idx;
+    all[6] = &r->spans;
+    all[7] = &r->deltas;
+    all[8] = &r->dba;
+    for (int i = 0; i < 9; i++) dv__free(a, all[i]->p);
+    for (size_t i = 0; i < r->nslots; i++) {
+        dv__free(a, r->slots[i].values);
+        dv__free(a, r->slots[i].valid);
+        dv__free(a, r->slots[i].offsets);
+        dv__buf_free(&r->slots[i].data);
+    }
+    dv__free(a, r->slots);
+    if (r->cols)
+        for (size_t i = 0; i < r->ncols; i++) dv__free(a, r->cols[i].name);
+    dv__free(a, r->cols);
+    dv__pq_meta_free(&r->meta, a);
+    dv__free(a, r->footer_owned);
+    if (r->fd >= 0) close(r->fd);
+    dv__free(a, r);
+}
+
+const char *dv_parquet_reader_errmsg(const dv_parquet_reader *r) { return r ? r->err : ""; }
+
+size_t dv_parquet_reader_num_columns(const dv_parquet_reader *r) { return r->ncols; }
+
+int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_column_info *out)
+{
+    const pq_col *c;
+    if (col >= r->ncols) return DV_EINVAL;
+    c = &r->cols[col];
+    memset(out, 0, sizeof(*out));
+    out->name = c->name;
+    out->type = (dv_pq_type)c->elem->type;
+    out->type_length = c->elem->type == DV_PQ_FIXED_LEN_BYTE_ARRAY ? c->elem->type_length : 0;
+    out->repetition =
+        c->elem->repetition < 0 ? DV_PQ_REQUIRED : (dv_pq_repetition)c->elem->repetition;
+    out->nested = c->nested;
+    out->is_string = c->is_string;
+    out->converted_type = c->elem->converted_type;
+    out->logical_type = c->elem->logical_kind;
+    out->scale = c->elem->scale;
+    out->precision = c->elem->precision;
+    return DV_OK;
+}
+
+int64_t dv_parquet_reader_find_column(const dv_parquet_reader *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncols; i++)
+        if (strcmp(r->cols[i].name, name) == 0) return (int64_t)i;
+    return -1;
+}
+
+uint64_t dv_parquet_reader_num_rows(const dv_parquet_reader *r)
+{
+    uint64_t n = 0;
+    for (uint32_t g = 0; g < r->meta.nrow_groups; g++)
+        n += (uint64_t)r->meta.row_groups[g].num_rows;
+    return n;
+}
+
+size_t dv_parquet_reader_num_row_groups(const dv_parquet_reader *r) { return r->meta.nrow_groups; }
+
+uint64_t dv_parquet_reader_row_group_rows(const dv_parquet_reader *r, size_t rg)
+{
+    return rg < r->meta.nrow_groups ? (uint64_t)r->meta.row_groups[rg].num_rows : 0;
+}
+
+int dv_parquet_reader_stats(const dv_parquet_reader *r, size_t rg, size_t col,
+                            dv_parquet_stats *out)
+{
+    const dv__pq_chunk *c;
+    memset(out, 0, sizeof(*out));
+    out->null_count = -1;
+    if (rg >= r->meta.nrow_groups || col >= r->ncols) return DV_EINVAL;
+    c = &r->meta.row_groups[rg].columns[col];
+    if (!c->has_stats) return DV_OK;
+    if (c->stats.min_value.set) {
+        out->min = c->stats.min_value.p;
+        out->min_len = c->stats.min_value.len;
+    }
+    if (c->stats.max_value.set) {
+        out->max = c->stats.max_value.p;
+        out->max_len = c->stats.max_value.len;
+    }
+    out->null_count = c->stats.null_count;
+    return DV_OK;
+}
+
+int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_field *out)
+{
+    const pq_col *c;
+    if (col >= r->ncols) return DV_EINVAL;
+    c = &r->cols[col];
+    memset(out, 0, sizeof(*out));
+    if (c->nested) return DV_EFORMAT;
+    out->name = c->name;
+    out->type = (dv_pq_type)c->elem->type;
+    out->type_length = c->elem->type_length;
+    out->optional = c->max_def > 0;
+    out->is_string = c->is_string;
+    out->has_converted_type = c->elem->converted_type >= 0;
+    out->converted_type = c->elem->converted_type;
+    out->scale = c->elem->scale;
+    out->precision = c->elem->precision;
+    if (c->elem->logical.set) {
+        out->logical_type_raw = c->elem->logical.p;
+        out->logical_type_raw_len = c->elem->logical.len;
+    }
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- values */
+
+static size_t type_width(int32_t type, int32_t type_length)
+{
+    switch (type) {
+    case DV_PQ_BOOLEAN: return 1;
+    case DV_PQ_INT32:
+    case DV_PQ_FLOAT: return 4;
+    case DV_PQ_INT64:
+    case DV_PQ_DOUBLE: return 8;
+    case DV_PQ_INT96: return 12;
+    case DV_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)type_length;
+    default: return 0;
+    }
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* PLAIN byte arrays: [len:4][bytes] repeated. */
+static int plain_spans(pq_ctx *c, const uint8_t *p, size_t len, pq_span *sp, size_t k)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < k; i++) {
+        uint32_t n;
+        if (len - pos < 4) return fail(c, DV_ECORRUPT, "byte array %zu of %zu truncated", i, k);
+        n = le32(p + pos);
+        pos += 4;
+        if (n > len - pos)
+            return fail(c, DV_ECORRUPT, "byte array %zu of %zu runs past the page (%u bytes)", i, k,
+                        n);
+        sp[i].p = p + pos;
+        sp[i].len = n;
+        pos += n;
+    }
+    return DV_OK;
+}
+
+static int decode_dictionary(pq_ctx *c, const dv__pq_page_header *h, const uint8_t *p, size_t len)
+{
+    dv_parquet_reader *r = c->r;
+    const dv__pq_schema_elem *e = c->col->elem;
+    size_t n;
+    if (h->num_values < 0) return fail(c, DV_ECORRUPT, "negative dictionary size");
+    n = (size_t)h->num_values;
+    if (h->encoding != DV__PQ_ENC_PLAIN && h->encoding != DV__PQ_ENC_PLAIN_DICTIONARY)
+        return fail(c, DV_EFORMAT, "dictionary page encoding %s: not supported",
+                    enc_name(h->encoding));
+    if (e->type == DV_PQ_BOOLEAN)
+        return fail(c, DV_EFORMAT, "dictionary of BOOLEAN: not supported");
+    if (e->type == DV_PQ_BYTE_ARRAY) {
+        if (n > len / 4)
+            return fail(c, DV_ECORRUPT, "dictionary claims %zu values in %zu bytes", n, len);
+        /* the spans of a dictionary live in dictvals, data pages use spans */
+        if (scratch(r, &r->dictvals, n * sizeof(pq_span) + 1) != DV_OK)
+            return fail(c, DV_ETOOBIG, "dictionary of %zu values over the limit", n);
+        DV_FORWARD_IF_ERROR(plain_spans(c, p, len, r->dictvals.p, n));
+        c->dict_spans = r->dictvals.p;
+    } else {
+        size_t w = type_width(e->type, e->type_length);
+        if (n > len / w)
+            return fail(c, DV_ECORRUPT, "dictionary claims %zu values in %zu bytes", n, len);
+        c->dict_fixed = p;
+    }
+    c->dict_count = n;
+    c->have_dict = 1;
+    return DV_OK;
+}
+
+/* Dense (non-null) values of a page. Fixed-size types land in dense (k * width bytes), byte
+ * arrays in spans. */
+static int decode_values(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, size_t k,
+                         uint8_t *dense, pq_span **spans_out)
+{
+    dv_parquet_reader *r = c->r;
+    const dv__pq_schema_elem *e = c->col->elem;
+    int32_t type = e->type;
+    size_t w = type_width(type, e->type_length);
+    pq_span *sp = NULL;
+    const char *why = "";
+
+    if (type == DV_PQ_BYTE_ARRAY) {
+        if (scratch(r, &r->spans, k * sizeof(pq_span) + 1) != DV_OK)
+            return fail(c, DV_ETOOBIG, "%zu byte arrays over the limit", k);
+        sp = r->spans.p;
+        *spans_out = sp;
+    }
+    switch (enc) {
+    case DV__PQ_ENC_PLAIN:
+        if (type == DV_PQ_BYTE_ARRAY) return plain_spans(c, p, len, sp, k);
+        if (type == DV_PQ_BOOLEAN) {
+            if ((k + 7) / 8 > len) return fail(c, DV_ECORRUPT, "%zu booleans in %zu bytes", k, len);
+            for (size_t i = 0; i < k; i++) dense[i] = (p[i >> 3] >> (i & 7)) & 1;
+            return DV_OK;
+        }
+        if (k > len / w)
+            return fail(c, DV_ECORRUPT, "%zu values of %zu bytes in %zu bytes", k, w, len);
+        memcpy(dense, p, k * w);
+        return DV_OK;
+    case DV__PQ_ENC_PLAIN_DICTIONARY:
+    case DV__PQ_ENC_RLE_DICTIONARY: {
+        dv__rle d;
+        uint32_t *ix;
+        if (!c->have_dict)
+            return fail(c, DV_ECORRUPT, "dictionary-encoded page without a dictionary");
+        if (k == 0) return DV_OK;
+        if (len < 1 || p[0] > 32) return fail(c, DV_ECORRUPT, "bad dictionary index bit width");
+        if (scratch(r, &r->idx, k * sizeof(uint32_t)) != DV_OK)
+            return fail(c, DV_ETOOBIG, "%zu indices over the limit", k);
+        ix = r->idx.p;
+        dv__rle_init(&d, p + 1, len - 1, p[0]);
+        if (dv__rle_get(&d, ix, k) != DV_OK)
+            return fail(c, DV_ECORRUPT, "dictionary indices truncated or corrupt");
+        for (size_t i = 0; i < k; i++) {
+            if (ix[i] >= c->dict_count)
+                return fail(c, DV_ECORRUPT, "dictionary index %u out of %zu", ix[i], c->dict_count);
+            if (sp)
+                sp[i] = c->dict_spans[ix[i]];
+            else
+                memcpy(dense + i * w, c->dict_fixed + (size_t)ix[i] * w, w);
+        }
+        return DV_OK;
+    }
+    case DV__PQ_ENC_RLE: {
+        dv__rle d;
+        uint32_t n, *ix;
+        if (type != DV_PQ_BOOLEAN)
+            return fail(c, DV_EFORMAT, "RLE values of %s: not supported", dv_pq_type_name(type));
+        if (len < 4 || (n = le32(p)) > len - 4)
+            return fail(c, DV_ECORRUPT, "RLE boolean length prefix bad");
+        if (scratch(r, &r->idx, k * sizeof(uint32_t) + 1) != DV_OK)
+            return fail(c, DV_ETOOBIG, "%zu booleans over the limit", k);
+        ix = r->idx.p;
+        dv__rle_init(&d, p + 4, n, 1);
+        if (dv__rle_get(&d, ix, k) != DV_OK) return fail(c, DV_ECORRUPT, "RLE booleans truncated");
+        for (size_t i = 0; i < k; i++) dense[i] = (uint8_t)(ix[i] & 1);
+        return DV_OK;
+    }
+    case DV__PQ_ENC_DELTA_BINARY_PACKED: {
+        uint64_t total, *v;
+        size_t used;
+        if (type != DV_PQ_INT32 && type != DV_PQ_INT64)
+            return fail(c, DV_EFORMAT, "DELTA_BINARY_PACKED %s: not supported",
+                        dv_pq_type_name(type));
+        if (scratch(r, &r->deltas, k * 8 + 8) != DV_OK)
+            return fail(c, DV_ETOOBIG, "%zu values over the limit", k);
+        v = r->deltas.p;
+        if (dv__delta_decode(p, len, v, k, &total, &used, &why) != DV_OK)
+            return fail(c, DV_ECORRUPT, "%s", why);
+        for (size_t i = 0; i < k; i++) {
+            if (type == DV_PQ_INT32) {
+                uint32_t x = (uint32_t)v[i];
+                memcpy(dense + 4 * i, &x, 4);
+            } else {
+                memcpy(dense + 8 * i, &v[i], 8);
+            }
+        }
+        return DV_OK;
+    }
+    case DV__PQ_ENC_DELTA_LENGTH_BYTE_ARRAY: {
+        uint64_t total, *v;
+        size_t used, pos;
+        if (type != DV_PQ_BYTE_ARRAY)
+            return fail(c, DV_EFORMAT, "DELTA_LENGTH_BYTE_ARRAY %s: not supported",
+                        dv_pq_type_name(type));
+        if (dv__delta_count(p, len, &total) != DV_OK || total != k)
+            return fail(c, DV_ECORRUPT, "DELTA_LENGTH_BYTE_ARRAY lengths do not match %zu values",
+                        k);
+        if (scratch(r, &r->deltas, k * 8 + 8) != DV_OK)
+            return fail(c, DV_ETOOBIG, "%zu values over the limit", k);
+        v = r->deltas.p;
+        if (dv__delta_decode(p, len, v, k, &total, &used, &why) != DV_OK)
+            return fail(c, DV_ECORRUPT, "%s", why);
+        pos = used;
+        for (size_t i = 0; i < k; i++) {
+            if (v[i] > len - pos)
+                return fail(c, DV_ECORRUPT, "byte array %zu runs past the page", i);
+            sp[i].p = p + pos;
+            sp[i].len = (uint32_t)v[i];
+            pos += (size_t)v[i];
+        }
+        return DV_OK;
+    }
+    case DV__PQ_ENC_DELTA_BYTE_ARRAY: {
+        uint64_t total, *v, sum = 0;
+        size_t used1, used2, pos;
+        uint8_t *out;
+        const uint8_t *prev = NULL;
+        size_t prev_len = 0, opos = 0;
+        if (type != DV_PQ_BYTE_ARRAY && type != DV_PQ_FIXED_LEN_BYTE_ARRAY)
+            return fail(c, DV_EFORMAT, "DELTA_BYTE_ARRAY %s: not supported", dv_pq_type_name(type));
+        if (dv__delta_count(p, len, &total) != DV_OK || total != k)
+            return fail(c, DV_ECORRUPT, "DELTA_BYTE_ARRAY prefixes do not match %zu values", k);
+        if (scratch(r, &r->deltas, k * 16 + 8) != DV_OK)
+            return fail(c, DV_ETOOBIG, "%zu values over the limit", k);
+        v = r->deltas.p;
+        if (dv__delta_decode(p, len, v, k, &total, &used1, &why) != DV_OK)
+            return fail(c, DV_ECORRUPT, "prefix lengths: %s", why);
+        if (dv__delta_count(p + used1, len - used1, &total) != DV_OK || total != k)
+            return fail(c, DV_ECORRUPT, "DELTA_BYTE_ARRAY suffixes do not match %zu values", k);
+        if (dv__delta_decode(p + used1, len - used1, v + k, k, &total, &used2, &why) != DV_OK)
+            return fail(c, DV_ECORRUPT, "suffix lengths: %s", why);
+        pos = used1 + used2;
+        for (size_t i = 0; i < k; i++) {
+            if (v[i] > UINT32_MAX || v[k + i] > UINT32_MAX)
+                return fail(c, DV_ECORRUPT, "DELTA_BYTE_ARRAY length over 4 GiB");
+            sum += v[i] + v[k + i];
+            if (sum > r->max_bytes)
+                return fail(c, DV_ETOOBIG, "DELTA_BYTE_ARRAY values over the limit");
+        }
+        if (scratch(r, &r->dba, (size_t)sum + 1) != DV_OK)
+            return fail(c, DV_ETOOBIG, "DELTA_BYTE_ARRAY values over the limit");
+        out = r->dba.p;
+        for (size_t i = 0; i < k; i++) {
+            size_t pre = (size_t)v[i], suf = (size_t)v[k + i];
+            if (pre > prev_len)
+                return fail(c, DV_ECORRUPT, "prefix %zu longer than the previous value", i);
+            if (suf > len - pos) return fail(c, DV_ECORRUPT, "suffix %zu runs past the page", i);
+            if (pre) memmove(out + opos, prev, pre);
+            memcpy(out + opos + pre, p + pos, suf);
+            pos += suf;
+            prev = out + opos;
+            prev_len = pre + suf;
+            if (sp) {
+                sp[i].p = prev;
+                sp[i].len = (uint32_t)prev_len;
+            } else {
+                if (prev_len != w)
+                    return fail(c, DV_ECORRUPT, "value %zu is not %zu bytes long", i, w);
+                memcpy(dense + i * w, prev, w);
+            }
+            opos += prev_len;
+        }
+        return DV_OK;
+    }
+    case DV__PQ_ENC_BYTE_STREAM_SPLIT:
+        if (type == DV_PQ_BOOLEAN || type == DV_PQ_BYTE_ARRAY || type == DV_PQ_INT96)
+            return fail(c, DV_EFORMAT, "BYTE_STREAM_SPLIT %s: not supported",
+                        dv_pq_type_name(type));
+        if (k > len / w)
+            return fail(c, DV_ECORRUPT, "%zu values of %zu bytes in %zu bytes", k, w, len);
+        for (size_t b = 0; b < w; b++)
+            for (size_t i = 0; i < k; i++) dense[i * w + b] = p[b * k + i];
+        return DV_OK;
+    default:
+        return fail(c, DV_EFORMAT, "value encoding %s (%d): not supported", enc_name(enc),
+                    (int)enc);
+    }
+}
+
+/* Definition levels of a flat optional column into valid[0..n); returns the non-null count. */
+static int decode_def_levels(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, size_t n,
+                             uint8_t *valid, size_t *k_out)
+{
+    dv_parquet_reader *r = c->r;
+    uint32_t *lv;
+    size_t k = 0;
+    if (scratch(r, &r->levels, n * sizeof(uint32_t) + 1) != DV_OK)
+        return fail(c, DV_ETOOBIG, "%zu levels over the limit", n);
+    lv = r->levels.p;
+    if (enc == DV__PQ_ENC_RLE) {
+        dv__rle d;
+        dv__rle_init(&d, p, len, 1);
+        if (dv__rle_get(&d, lv, n) != DV_OK)
+            return fail(c, DV_ECORRUPT, "definition levels truncated or corrupt");
+    } else if (enc == DV__PQ_ENC_BIT_PACKED) {
+        if ((n + 7) / 8 > len) return fail(c, DV_ECORRUPT, "BIT_PACKED levels truncated");
+        for (size_t i = 0; i < n; i++) lv[i] = (p[i >> 3] >> (7 - (i & 7))) & 1;
+    } else {
+        return fail(c, DV_EFORMAT, "definition level encoding %s: not supported", enc_name(enc));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (lv[i] > 1) return fail(c, DV_ECORRUPT, "definition level %u over the maximum 1", lv[i]);
+        valid[i] = (uint8_t)lv[i];
+        k += lv[i];
+    }
+    *k_out = k;
+    return DV_OK;
+}
+
+/* Body bytes of a page, decompressed when the chunk's codec says so. */
+static int page_bytes(pq_ctx *c, pq_scratch *s, const uint8_t *body, size_t blen, size_t ulen,
+                      int compressed, const uint8_t **out)
+{
+    const char *why = "";
+    int rc;
+    if (!compressed || c->codec == 0) {
+        if (blen != ulen && compressed)
+            return fail(c, DV_ECORRUPT, "uncompressed page of %zu bytes says %zu", blen, ulen);
+        *out = body;
+        return DV_OK;
+    }
+    if (ulen > c->r->max_bytes)
+        return fail(c, DV_ETOOBIG, "page of %zu bytes over the limit", ulen);
+    if (scratch(c->r, s, ulen + 1) != DV_OK) return fail(c, DV_ENOMEM, "out of memory for a page");
+    if (blen == 0 && ulen == 0) {
+        *out = s->p;
+        return DV_OK;
+    }
+    rc = dv__pq_decompress(c->codec, body, blen, s->p, ulen, &why);
+    if (rc != DV_OK) return fail(c, rc, "%s", why);
+    *out = s->p;
+    return DV_OK;
+}
+
+static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot *slot)
+{
+    dv_parquet_reader *r = c->r;
+    const dv__pq_schema_elem *e = c->col->elem;
+    size_t w = type_width(e->type, e->type_length);
+    int optional = c->col->max_def > 0;
+    int is_ba = e->type == DV_PQ_BYTE_ARRAY;
+    uint64_t start, clen, pos = 0, row = 0;
+    const uint8_t *chunk;
+    int rc;
+
+    c->offset = 0;
+    if (!ch->has_meta) return fail(c, DV_EFORMAT, "column chunk without metadata (encrypted?)");
+    if (ch->has_file_path) return fail(c, DV_EFORMAT, "column data in another file: not supported");
+    if (ch->type != e->type)
+        return fail(c, DV_ECORRUPT, "chunk type %d differs from the schema's %s", (int)ch->type,
+                    dv_pq_type_name((dv_pq_type)e->type));
+    c->codec = ch->codec;
+    if (c->codec < 0 || c->codec > 7 || c->codec == DV_PQ_LZO)
+        return fail(c, DV_EFORMAT, "compression codec %d: not supported", (int)c->codec);
+    start = (uint64_t)ch->data_page_offset;
+    if (ch->dictionary_page_offset >= 4 &&
+        (ch->dictionary_page_offset < ch->data_page_offset || ch->data_page_offset < 4))
+        start = (uint64_t)ch->dictionary_page_offset;
+    clen = (uint64_t)ch->total_compressed_size;
+    c->offset = start;
+    if (rows == 0)
+        clen = 0; /* nothing to decode: offsets may well be 0 */
+    else if (start < 4 || ch->total_compressed_size < 0 || start >= r->footer_start ||
+             clen > r->footer_start - start)
+        return fail(c, DV_ECORRUPT, "column chunk of %lld bytes lies outside the data",
+                    (long long)ch->total_compressed_size);
+    if (clen > r->max_bytes)
+        return fail(c, DV_ETOOBIG, "column chunk of %llu bytes over the limit",
+                    (unsigned long long)clen);
+    rc = file_bytes(r, &r->chunk, start, clen, &chunk);
+    if (rc != DV_OK) return fail(c, rc, "cannot read the column chunk");
+
+    /* outputs, sized from the row count before anything is decoded */
+    if (is_ba) {
+        if (rows + 1 > r->max_bytes / 8)
+            return fail(c, DV_ETOOBIG, "%llu rows over the limit", (unsigned long long)rows);
+        if (grow(r, (void **)&slot->offsets, &slot->offsets_cap, (size_t)(rows + 1) * 8) != DV_OK)
+            return fail(c, DV_ENOMEM, "out of memory for %llu offsets", (unsigned long long)rows);
+        slot->offsets[0] = 0;
+        slot->data.len = 0;
+        slot->data.failed = 0;
+        slot->data.max = (size_t)r->max_bytes;
+        slot->data.alloc = r->alloc;
+    } else {
+        if (rows > r->max_bytes / w)
+            return fail(c, DV_ETOOBIG, "%llu rows over the limit", (unsigned long long)rows);
+        if (grow(r, (void **)&slot->values, &slot->values_cap, (size_t)rows * w + 1) != DV_OK)
+            return fail(c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
+    }
+    if (optional && grow(r, (void **)&slot->valid, &slot->valid_cap, (size_t)rows + 1) != DV_OK)
+        return fail(c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
+
+    while (row < rows) {
+        dv__pq_page_header h;
+        size_t hlen, n, k, vlen;
+        const uint8_t *body, *vp;
+        const char *why = "";
+        uint8_t *valid = optional ? slot->valid + row : NULL;
+        uint8_t *dense = is_ba ? NULL : slot->values + row * w;
+        pq_span *sp = NULL;
+        int32_t enc;
+
+        c->offset = start + pos;
+        if (pos >= clen)
+            return fail(c, DV_ECORRUPT, "column chunk ends after %llu of %llu rows",
+                        (unsigned long long)row, (unsigned long long)rows);
+        rc = dv__pq_parse_page_header(chunk + pos, (size_t)(clen - pos), &h, &hlen, &why);
+        if (rc != DV_OK) return fail(c, rc, "page header: %s", why);
+        if ((uint64_t)h.compressed_size > clen - pos - hlen)
+            return fail(c, DV_ECORRUPT, "page of %d bytes runs past the column chunk",
+                        (int)h.compressed_size);
+        body = chunk + pos + hlen;
+        pos += hlen + (uint64_t)h.compressed_size;
+        if (h.has_crc && !r->skip_crc && dv__pq_crc32(body, (size_t)h.compressed_size) != h.crc)
+            return fail(c, DV_ECORRUPT, "page CRC mismatch");
+        if (h.type == DV__PQ_PAGE_DICT) {
+            const uint8_t *dp;
+            if (!h.has_dict) return fail(c, DV_ECORRUPT, "dictionary page without its header");
+            if (c->have_dict)
+                return fail(c, DV_ECORRUPT, "second dictionary page in a column chunk");
+            DV_FORWARD_IF_ERROR(page_bytes(c, &r->dictpage, body, (size_t)h.compressed_size,
+                                           (size_t)h.uncompressed_size, 1, &dp));
+            DV_FORWARD_IF_ERROR(decode_dictionary(c, &h, dp, (size_t)h.uncompressed_size));
+            continue;
+        }
+        if (h.type == DV__PQ_PAGE_DATA) {
+            const uint8_t *pp;
+            size_t plen = (size_t)h.uncompressed_size;
+            if (!h.has_v1) return fail(c, DV_ECORRUPT, "data page without its header");
+            if (h.num_values < 0 || (uint64_t)h.num_values > rows - row)
+                return fail(c, DV_ECORRUPT, "page of %d values overruns the row group's %llu rows",
+                            (int)h.num_values, (unsigned long long)rows);
+            n = (size_t)h.num_values;
+            DV_FORWARD_IF_ERROR(
+                page_bytes(c, &r->page, body, (size_t)h.compressed_size, plen, 1, &pp));
+            enc = h.encoding;
+            k = n;
+            vp = pp;
+            vlen = plen;
+            if (optional) {
+                if (h.def_encoding == DV__PQ_ENC_RLE) {
+                    uint32_t dl;
+                    if (plen < 4 || (dl = le32(pp)) > plen - 4)
+                        return fail(c, DV_ECORRUPT, "definition levels length bad");
+                    DV_FORWARD_IF_ERROR(
+                        decode_def_levels(c, h.def_encoding, pp + 4, dl, n, valid, &k));
+                    vp = pp + 4 + dl;
+                    vlen = plen - 4 - dl;
+                } else {
+                    size_t dl = (n + 7) / 8;
+                    DV_FORWARD_IF_ERROR(
+                        decode_def_levels(c, h.def_encoding, pp, plen, n, valid, &k));
+                    vp = pp + dl;
+                    vlen = plen - dl;
+                }
+            }
+        } else if (h.type == DV__PQ_PAGE_DATA_V2) {
+            size_t lv, blen = (size_t)h.compressed_size;
+            if (!h.has_v2) return fail(c, DV_ECORRUPT, "data page v2 without its header");
+            if (h.num_values < 0 || (uint64_t)h.num_values > rows - row)
+                return fail(c, DV_ECORRUPT, "page of %d values overruns the row group's %llu rows",
+                            (int)h.num_values, (unsigned long long)rows);
+            /* a flat column's repetition levels (bit width 0) are skipped */
+            if (h.rep_len < 0 || h.def_len < 0 || (int64_t)h.def_len + h.rep_len > (int64_t)blen ||
+                (int64_t)h.uncompressed_size < (int64_t)h.def_len + h.rep_len)
+                return fail(c, DV_ECORRUPT, "level lengths %d + %d bad", (int)h.rep_len,
+                            (int)h.def_len);
+            n = (size_t)h.num_values;
+            lv = (size_t)h.def_len + (size_t)h.rep_len;
+            enc = h.encoding;
+            k = n;
+            if (optional) {
+                DV_FORWARD_IF_ERROR(decode_def_levels(c, DV__PQ_ENC_RLE, body + h.rep_len,
+                                                      (size_t)h.def_len, n, valid, &k));
+                if (h.num_nulls >= 0 && (size_t)h.num_nulls != n - k)
+                    return fail(c, DV_ECORRUPT, "page says %d nulls, its levels %zu",
+                                (int)h.num_nulls, n - k);
+            }
+            vlen = (size_t)h.uncompressed_size - lv;
+            DV_FORWARD_IF_ERROR(
+                page_bytes(c, &r->page, body + lv, blen - lv, vlen, h.is_compressed, &vp));
+            if (!h.is_compressed || c->codec == 0) vlen = blen - lv;
+        } else {
+            continue; /* index pages and unknown page types carry no values */
+        }
+        if (n == 0) continue;
+        DV_FORWARD_IF_ERROR(decode_values(c, enc, vp, vlen, k, dense, &sp));
+        if (is_ba) {
+            size_t j = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (!valid || valid[i]) {
+                    if (dv__buf_put(&slot->data, sp[j].p, sp[j].len) != DV_OK)
+                        return fail(c, DV_ETOOBIG, "byte array data over the limit");
+                    j++;
+                }
+                slot->offsets[row + i + 1] = slot->data.len;
+            }
+        } else if (valid && k < n) {
+            /* spread the dense values out to their rows, back to front */
+            size_t j = k;
+            for (size_t i = n; i-- > 0;) {
+                if (valid[i]) {
+                    j--;
+                    if (j != i) memmove(dense + i * w, dense + j * w, w);
+                } else {
+                    memset(dense + i * w, 0, w);
+                }
+            }
+        }
+        row += n;
+    }
+    return DV_OK;
+}
+
+int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size_t *columns,
+                                     size_t ncolumns, dv_parquet_batch *out)
+{
+    const dv__pq_row_group *g;
+    uint64_t rows;
+    if (r == NULL || (ncolumns && (columns == NULL || out == NULL))) return DV_EINVAL;
+    r->err[0] = '\0';
+    if (rg >= r->meta.nrow_groups) {
+        dv__set_err(r->err, sizeof(r->err), "%s: no row group %zu (the file has %u)", r->name, rg,
+                    r->meta.nrow_groups);
+        return DV_EINVAL;
+    }
+    g = &r->meta.row_groups[rg];
+    rows = (uint64_t)g->num_rows;
+    if (ncolumns > r->nslots) {
+        pq_slot *ns = dv__realloc(r->alloc, r->slots, ncolumns * sizeof(*ns));
+        if (ns == NULL) return DV_ENOMEM;
+        memset(ns + r->nslots, 0, (ncolumns - r->nslots) * sizeof(*ns));
+        for (size_t i = r->nslots; i < ncolumns; i++) dv__buf_init(&ns[i].data, r->alloc, 0);
+        r->slots = ns;
+        r->nslots = ncolumns;
+    }
+    for (size_t i = 0; i < ncolumns; i++) {
+        size_t col = columns[i];
+        pq_ctx c;
+        pq_slot *s = &r->slots[i];
+        dv_parquet_batch *b = &out[i];
+        const pq_col *pc;
+        int rc;
+        memset(b, 0, sizeof(*b));
+        if (col >= r->ncols) {
+            dv__set_err(r->err, sizeof(r->err), "%s: no column %zu (the file has %zu)", r->name,
+                        col, r->ncols);
+            return DV_EINVAL;
+        }
+        pc = &r->cols[col];
+        memset(&c, 0, sizeof(c));
+        c.r = r;
+        c.rg = rg;
+        c.col = pc;
+        if (pc->nested) {
+            c.offset = 0;
+            return fail(&c, DV_EFORMAT, "column %s is nested (repeated/group): not supported",
+                        pc->name);
+        }
+        rc = read_chunk(&c, &g->columns[col], rows, s);
+        if (rc != DV_OK) return rc;
+        b->column = col;
+        b->type = (dv_pq_type)pc->elem->type;
+        b->rows = rows;
+        if (b->type == DV_PQ_BYTE_ARRAY) {
+            b->offsets = s->offsets;
+            b->data = s->data.p ? s->data.p : (const uint8_t *)"";
+        } else {
+            b->value_size = type_width(pc->elem->type, pc->elem->type_length);
+            b->values = s->values;
+        }
+        if (pc->max_def > 0) {
+            b->validity = s->valid;
+            for (uint64_t k = 0; k < rows; k++) b->null_count += !s->valid[k];
+        }
+    }
+    return DV_OK;
+}
+
+int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_value *out)
+{
+    const uint8_t *v;
+    memset(out, 0, sizeof(*out));
+    if (row >= b->rows) return DV_EINVAL;
+    if (b->validity && !b->validity[row]) {
+        out->is_null = 1;
+        return DV_OK;
+    }
+    if (b->type == DV_PQ_BYTE_ARRAY) {
+        out->bytes = b->data + b->offsets[row];
+        out->len = (size_t)(b->offsets[row + 1] - b->offsets[row]);
+        return DV_OK;
+    }
+    v = (const uint8_t *)b->values + row * b->value_size;
+    switch (b->type) {
+    case DV_PQ_BOOLEAN: out->i32 = v[0]; break;
+    case DV_PQ_INT32: memcpy(&out->i32, v, 4); break;
+    case DV_PQ_INT64: memcpy(&out->i64, v, 8); break;
+    case DV_PQ_FLOAT: memcpy(&out->f32, v, 4); break;
+    case DV_PQ_DOUBLE: memcpy(&out->f64, v, 8); break;
+    default:
+        out->bytes = v;
+        out->len = b->value_size;
+        break;
+    }
+    return DV_OK;
+}

@@ -1,0 +1,916 @@
+/* parquet_writer.c - the Parquet writer: flat schemas, data pages v1, PLAIN or dictionary
+ * (byte arrays) encoding, RLE definition levels, statistics, row groups of a set row count. */
+#include "parquet_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_RG_ROWS 1000000u
+#define DEFAULT_PAGE_BYTES (1u << 20)
+#define DEFAULT_DICT_BYTES (1u << 20)
+#define MAX_VALUE_BYTES (1u << 30)
+#define BUF_MAX ((size_t)1 << 40)
+
+enum { ORDER_NONE = 0, ORDER_SIGNED, ORDER_UNSIGNED, ORDER_FLOAT, ORDER_BYTES };
+
+typedef struct wcol {
+    dv_parquet_field f;
+    char *name;
+    uint8_t *logical_raw;
+    size_t width; /* fixed-size types; 0 for BYTE_ARRAY */
+    int order;
+    dv__buf vals;  /* non-null values: fixed-size, or byte array bytes back to back */
+    dv__buf lens;  /* BYTE_ARRAY: uint32 length per non-null value */
+    dv__buf valid; /* optional columns: one byte per row */
+    uint64_t nvals;
+} wcol;
+
+/* A written column chunk, kept for the footer. Statistics bytes live in the writer's pool. */
+typedef struct wchunk {
+    int64_t start;
+    int64_t data_page_offset;
+    int64_t dict_page_offset; /* -1 none */
+    int64_t compressed;
+    int64_t uncompressed;
+    int64_t num_values;
+    int64_t null_count;
+    int dict;
+    int has_minmax;
+    size_t min_off, min_len, max_off, max_len;
+} wchunk;
+
+typedef struct wgroup {
+    int64_t num_rows;
+    wchunk *chunks;
+} wgroup;
+
+struct dv_parquet_writer {
+    const dv_alloc *alloc;
+    FILE *f;
+    char *path;
+    char err[512];
+    int codec;
+    int level;
+    uint64_t rg_rows;
+    size_t page_bytes;
+    int no_dict;
+    size_t dict_max;
+    char *created_by;
+    size_t ncols;
+    wcol *cols;
+    uint64_t rows; /* in the current row group */
+    uint64_t total_rows;
+    int64_t offset;
+    wgroup *groups;
+    size_t ngroups, groups_cap;
+    dv__buf statpool;
+    dv__buf page, comp, hdr, tmp;
+    uint32_t *ix;
+    size_t ix_cap;
+    uint32_t *slots;
+    size_t slots_cap;
+    dv_parquet_value *rowvals;
+    int failed; /* sticky */
+    int closed;
+    int created; /* the file is ours: removed if never closed */
+};
+
+static int werr(dv_parquet_writer *w, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int werr(dv_parquet_writer *w, int code, const char *fmt, ...)
+{
+    char detail[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    dv__set_err(w->err, sizeof(w->err), "%s: %s", w->path ? w->path : "parquet writer", detail);
+    if (code != DV_EINVAL) w->failed = code;
+    return code;
+}
+
+static char *dupstr(const dv_alloc *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = dv__malloc(a, n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static size_t fixed_width(const dv_parquet_field *f)
+{
+    switch (f->type) {
+    case DV_PQ_BOOLEAN: return 1;
+    case DV_PQ_INT32:
+    case DV_PQ_FLOAT: return 4;
+    case DV_PQ_INT64:
+    case DV_PQ_DOUBLE: return 8;
+    case DV_PQ_INT96: return 12;
+    case DV_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)f->type_length;
+    default: return 0;
+    }
+}
+
+/* First member id of an encoded LogicalType union, 0 if unreadable. */
+static int logical_kind(const uint8_t *p, size_t n)
+{
+    dv__tc_reader r;
+    int16_t last = 0, id;
+    uint8_t t;
+    if (p == NULL || n == 0) return 0;
+    dv__tc_init(&r, p, n);
+    if (dv__tc_field(&r, &last, &id, &t) != DV_OK || t != DV__TC_STRUCT) return 0;
+    return id;
+}
+
+/* The order min/max statistics follow (parquet.thrift ColumnOrder / TypeDefinedOrder). */
+static int column_order(const wcol *c)
+{
+    int ct = c->f.has_converted_type ? c->f.converted_type : -1;
+    int lk = logical_kind(c->logical_raw, c->f.logical_type_raw_len);
+    switch (c->f.type) {
+    case DV_PQ_BOOLEAN: return ORDER_UNSIGNED;
+    case DV_PQ_INT32:
+    case DV_PQ_INT64:
+        if (ct >= DV__PQ_CT_UINT_8 && ct <= DV__PQ_CT_UINT_64) return ORDER_UNSIGNED;
+        if (lk == 10) return ORDER_NONE; /* INTEGER may be unsigned: not worth decoding */
+        return ORDER_SIGNED;
+    case DV_PQ_FLOAT:
+    case DV_PQ_DOUBLE: return ORDER_FLOAT;
+    case DV_PQ_BYTE_ARRAY:
+    case DV_PQ_FIXED_LEN_BYTE_ARRAY:
+        if (ct == DV__PQ_CT_DECIMAL || ct == DV__PQ_CT_INTERVAL || lk == 5 || lk == 15)
+            return ORDER_NONE;
+        return ORDER_BYTES;
+    default: return ORDER_NONE; /* INT96 */
+    }
+}
+
+static int write_bytes(dv_parquet_writer *w, const void *p, size_t n)
+{
+    if (n && fwrite(p, 1, n, w->f) != n)
+        return werr(w, DV_EIO, "write failed at offset %lld: %s", (long long)w->offset,
+                    strerror(errno));
+    w->offset += (int64_t)n;
+    return DV_OK;
+}
+
+int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, size_t nfields,
+                             const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
+                             char *errbuf, size_t errcap)
+{
+    const dv_alloc *a = opts ? opts->alloc : NULL;
+    dv_parquet_writer *w;
+    int rc = DV_OK;
+
+    if (out == NULL || path == NULL || (nfields && fields == NULL)) return DV_EINVAL;
+    *out = NULL;
+    w = dv__calloc(a, 1, sizeof(*w));
+    if (w == NULL) {
+        dv__set_err(errbuf, errcap, "%s: out of memory", path);
+        return DV_ENOMEM;
+    }
+    w->alloc = a;
+    w->path = dupstr(a, path);
+    w->codec = opts ? (int)opts->codec : 0;
+    w->level = opts ? opts->level : 0;
+    w->rg_rows = opts && opts->row_group_rows ? opts->row_group_rows : DEFAULT_RG_ROWS;
+    w->page_bytes = opts && opts->page_bytes ? opts->page_bytes : DEFAULT_PAGE_BYTES;
+    if (w->page_bytes > (64u << 20)) w->page_bytes = 64u << 20;
+    w->no_dict = opts ? opts->no_dictionary : 0;
+    w->dict_max =
+        opts && opts->dictionary_max_bytes ? opts->dictionary_max_bytes : DEFAULT_DICT_BYTES;
+    if (w->dict_max > (256u << 20)) w->dict_max = 256u << 20;
+    dv__buf_init(&w->statpool, a, BUF_MAX);
+    dv__buf_init(&w->page, a, BUF_MAX);
+    dv__buf_init(&w->comp, a, BUF_MAX);
+    dv__buf_init(&w->hdr, a, BUF_MAX);
+    dv__buf_init(&w->tmp, a, BUF_MAX);
+    if (opts && opts->created_by) {
+        w->created_by = dupstr(a, opts->created_by);
+    } else {
+        char cb[64];
+        snprintf(cb, sizeof(cb), "datavet version %s", dv_version());
+        w->created_by = dupstr(a, cb);
+    }
+    w->cols = dv__calloc(a, nfields ? nfields : 1, sizeof(*w->cols));
+    w->rowvals = dv__calloc(a, nfields ? nfields : 1, sizeof(*w->rowvals));
+    if (w->path == NULL || w->created_by == NULL || w->cols == NULL || w->rowvals == NULL) {
+        rc = werr(w, DV_ENOMEM, "out of memory");
+        goto done;
+    }
+    w->ncols = nfields;
+    if (!dv__pq_codec_writable(w->codec)) {
+        rc = werr(w, DV_EINVAL, "codec %d cannot be written (UNCOMPRESSED, SNAPPY, GZIP, ZSTD can)",
+                  w->codec);
+        goto done;
+    }
+    for (size_t i = 0; i < nfields && rc == DV_OK; i++) {
+        const dv_parquet_field *fd = &fields[i];
+        wcol *c = &w->cols[i];
+        if (fd->name == NULL || fd->name[0] == '\0') {
+            rc = werr(w, DV_EINVAL, "field %zu has no name", i);
+            break;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(fields[j].name, fd->name) == 0)
+                rc = werr(w, DV_EINVAL, "field name %s used twice", fd->name);
+        if (rc != DV_OK) break;
+        if ((unsigned)fd->type > DV_PQ_FIXED_LEN_BYTE_ARRAY ||
+            (fd->type == DV_PQ_FIXED_LEN_BYTE_ARRAY &&
+             (fd->type_length <= 0 || fd->type_length > (1 << 20)))) {
+            rc = werr(w, DV_EINVAL, "field %s: bad type %d or width %d", fd->name, (int)fd->type,
+                      (int)fd->type_length);
+            break;
+        }
+        c->f = *fd;
+        c->name = dupstr(a, fd->name);
+        c->f.name = c->name;
+        if (c->name == NULL) rc = werr(w, DV_ENOMEM, "out of memory");
+        if (rc == DV_OK && fd->logical_type_raw && fd->logical_type_raw_len) {
+            c->logical_raw = dv__malloc(a, fd->logical_type_raw_len);
+            if (c->logical_raw == NULL) {
+                rc = werr(w, DV_ENOMEM, "out of memory");
+                break;
+            }
+            memcpy(c->logical_raw, fd->logical_type_raw, fd->logical_type_raw_len);
+            c->f.logical_type_raw = c->logical_raw;
+        } else {
+            c->f.logical_type_raw = NULL;
+            c->f.logical_type_raw_len = 0;
+        }
+        c->width = fixed_width(&c->f);
+        c->order = column_order(c);
+        dv__buf_init(&c->vals, a, BUF_MAX);
+        dv__buf_init(&c->lens, a, BUF_MAX);
+        dv__buf_init(&c->valid, a, BUF_MAX);
+    }
+    if (rc != DV_OK) goto done;
+    w->f = fopen(path, "wb");
+    if (w->f == NULL) {
+        rc = werr(w, DV_EIO, "cannot create: %s", strerror(errno));
+        goto done;
+    }
+    w->created = 1;
+    rc = write_bytes(w, "PAR1", 4);
+done:
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s", w->err);
+        dv_parquet_writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- appending */
+
+static int append_value(dv_parquet_writer *w, wcol *c, const dv_parquet_value *v)
+{
+    uint8_t one;
+    if (c->f.optional) {
+        one = !v->is_null;
+        if (dv__buf_put(&c->valid, &one, 1) != DV_OK) return werr(w, DV_ENOMEM, "out of memory");
+    }
+    if (v->is_null) return DV_OK;
+    switch (c->f.type) {
+    case DV_PQ_BOOLEAN:
+        one = v->i32 != 0;
+        dv__buf_put(&c->vals, &one, 1);
+        break;
+    case DV_PQ_INT32: dv__buf_put(&c->vals, &v->i32, 4); break;
+    case DV_PQ_INT64: dv__buf_put(&c->vals, &v->i64, 8); break;
+    case DV_PQ_FLOAT: dv__buf_put(&c->vals, &v->f32, 4); break;
+    case DV_PQ_DOUBLE: dv__buf_put(&c->vals, &v->f64, 8); break;
+    case DV_PQ_BYTE_ARRAY: {
+        uint32_t n = (uint32_t)v->len;
+        dv__buf_put(&c->lens, &n, 4);
+        dv__buf_put(&c->vals, v->bytes, v->len);
+        break;
+    }
+    default: dv__buf_put(&c->vals, v->bytes, c->width); break;
+    }
+    if (c->vals.failed || c->lens.failed) return werr(w, DV_ENOMEM, "out of memory");
+    c->nvals++;
+    return DV_OK;
+}
+
+static int check_value(dv_parquet_writer *w, const wcol *c, const dv_parquet_value *v)
+{
+    if (v->is_null) {
+        if (!c->f.optional)
+            return werr(w, DV_EINVAL, "column %s: NULL in a required column", c->name);
+        return DV_OK;
+    }
+    if (c->f.type == DV_PQ_BYTE_ARRAY) {
+        if (v->len > MAX_VALUE_BYTES || (v->len && v->bytes == NULL))
+            return werr(w, DV_EINVAL, "column %s: byte array of %zu bytes", c->name, v->len);
+    } else if (c->f.type == DV_PQ_FIXED_LEN_BYTE_ARRAY || c->f.type == DV_PQ_INT96) {
+        if (v->len != c->width || v->bytes == NULL)
+            return werr(w, DV_EINVAL, "column %s: value of %zu bytes, the column takes %zu",
+                        c->name, v->len, c->width);
+    }
+    return DV_OK;
+}
+
+static int flush_group(dv_parquet_writer *w);
+
+int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *values)
+{
+    if (w == NULL || (values == NULL && w->ncols)) return DV_EINVAL;
+    if (w->failed) return w->failed;
+    if (w->closed) return werr(w, DV_EINVAL, "write after close");
+    /* all checks first, so a bad row leaves the columns aligned */
+    for (size_t i = 0; i < w->ncols; i++)
+        DV_FORWARD_IF_ERROR(check_value(w, &w->cols[i], &values[i]));
+    for (size_t i = 0; i < w->ncols; i++)
+        DV_FORWARD_IF_ERROR(append_value(w, &w->cols[i], &values[i]));
+    w->rows++;
+    w->total_rows++;
+    if (w->rows >= w->rg_rows) return flush_group(w);
+    return DV_OK;
+}
+
+int dv_parquet_writer_write_batches(dv_parquet_writer *w, const dv_parquet_batch *batches,
+                                    uint64_t first, uint64_t n, const uint8_t *keep)
+{
+    if (w == NULL || (batches == NULL && w->ncols)) return DV_EINVAL;
+    for (size_t c = 0; c < w->ncols; c++) {
+        if (batches[c].type != w->cols[c].f.type)
+            return werr(w, DV_EINVAL, "column %s: batch of %s for a %s column", w->cols[c].name,
+                        dv_pq_type_name(batches[c].type), dv_pq_type_name(w->cols[c].f.type));
+        if (first > batches[c].rows || n > batches[c].rows - first)
+            return werr(w, DV_EINVAL, "rows %llu..%llu outside a batch of %llu",
+                        (unsigned long long)first, (unsigned long long)(first + n),
+                        (unsigned long long)batches[c].rows);
+    }
+    for (uint64_t i = first; i < first + n; i++) {
+        if (keep && !keep[i - first]) continue;
+        for (size_t c = 0; c < w->ncols; c++)
+            dv_parquet_batch_value(&batches[c], i, &w->rowvals[c]);
+        DV_FORWARD_IF_ERROR(dv_parquet_writer_write_row(w, w->rowvals));
+    }
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+static int cmp_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c) return c;
+    return an < bn ? -1 : an > bn;
+}
+
+/* -1, 0, 1 comparing fixed-size values a and b in the column's order */
+static int cmp_fixed(const wcol *c, const uint8_t *a, const uint8_t *b)
+{
+    switch (c->f.type) {
+    case DV_PQ_BOOLEAN: return (a[0] > b[0]) - (a[0] < b[0]);
+    case DV_PQ_INT32: {
+        int32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        if (c->order == ORDER_UNSIGNED)
+            return ((uint32_t)x > (uint32_t)y) - ((uint32_t)x < (uint32_t)y);
+        return (x > y) - (x < y);
+    }
+    case DV_PQ_INT64: {
+        int64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (c->order == ORDER_UNSIGNED)
+            return ((uint64_t)x > (uint64_t)y) - ((uint64_t)x < (uint64_t)y);
+        return (x > y) - (x < y);
+    }
+    case DV_PQ_FLOAT: {
+        float x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return (x > y) - (x < y);
+    }
+    case DV_PQ_DOUBLE: {
+        double x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return (x > y) - (x < y);
+    }
+    default: return cmp_bytes(a, c->width, b, c->width);
+    }
+}
+
+static int is_nan(const wcol *c, const uint8_t *p)
+{
+    if (c->f.type == DV_PQ_FLOAT) {
+        float x;
+        memcpy(&x, p, 4);
+        return isnan(x);
+    }
+    if (c->f.type == DV_PQ_DOUBLE) {
+        double x;
+        memcpy(&x, p, 8);
+        return isnan(x);
+    }
+    return 0;
+}
+
+/* Min and max of the chunk into the stat pool (PLAIN bytes; raw bytes for byte arrays). */
+static int chunk_stats(dv_parquet_writer *w, const wcol *c, wchunk *ch)
+{
+    const uint8_t *v = c->vals.p, *mn = NULL, *mx = NULL;
+    size_t mnl = 0, mxl = 0;
+    if (c->order == ORDER_NONE || c->nvals == 0) return DV_OK;
+    if (c->f.type == DV_PQ_BYTE_ARRAY) {
+        const uint32_t *lens = (const uint32_t *)(const void *)c->lens.p;
+        size_t pos = 0;
+        for (uint64_t i = 0; i < c->nvals; i++) {
+            const uint8_t *p = v + pos;
+            if (mn == NULL || cmp_bytes(p, lens[i], mn, mnl) < 0) mn = p, mnl = lens[i];
+            if (mx == NULL || cmp_bytes(p, lens[i], mx, mxl) > 0) mx = p, mxl = lens[i];
+            pos += lens[i];
+        }
+    } else {
+        for (uint64_t i = 0; i < c->nvals; i++) {
+            const uint8_t *p = v + i * c->width;
+            if (is_nan(c, p)) continue;
+            if (mn == NULL || cmp_fixed(c, p, mn) < 0) mn = p;
+            if (mx == NULL || cmp_fixed(c, p, mx) > 0) mx = p;
+        }
+        mnl = mxl = c->width;
+        if (mn == NULL) return DV_OK; /* only NaNs */
+    }
+    ch->min_off = w->statpool.len;
+    ch->min_len = mnl;
+    dv__buf_put(&w->statpool, mn, mnl);
+    ch->max_off = w->statpool.len;
+    ch->max_len = mxl;
+    dv__buf_put(&w->statpool, mx, mxl);
+    if (w->statpool.failed) return werr(w, DV_ENOMEM, "out of memory");
+    /* the spec's rule for zeros: a zero min is written -0, a zero max +0 */
+    if (c->order == ORDER_FLOAT) {
+        uint8_t *pmin = w->statpool.p + ch->min_off, *pmax = w->statpool.p + ch->max_off;
+        if (c->f.type == DV_PQ_FLOAT) {
+            float x;
+            memcpy(&x, pmin, 4);
+            if (x == 0) x = -0.0f, memcpy(pmin, &x, 4);
+            memcpy(&x, pmax, 4);
+            if (x == 0) x = 0.0f, memcpy(pmax, &x, 4);
+        } else {
+            double x;
+            memcpy(&x, pmin, 8);
+            if (x == 0) x = -0.0, memcpy(pmin, &x, 8);
+            memcpy(&x, pmax, 8);
+            if (x == 0) x = 0.0, memcpy(pmax, &x, 8);
+        }
+    }
+    ch->has_minmax = 1;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- pages */
+
+static int grow_u32(dv_parquet_writer *w, uint32_t **p, size_t *cap, size_t n)
+{
+    uint32_t *np;
+    if (n <= *cap) return DV_OK;
+    if (n > SIZE_MAX / 8) return werr(w, DV_ENOMEM, "out of memory");
+    np = dv__realloc(w->alloc, *p, n * sizeof(uint32_t));
+    if (np == NULL) return werr(w, DV_ENOMEM, "out of memory");
+    *p = np;
+    *cap = n;
+    return DV_OK;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Dictionary of the chunk's byte arrays: w->ix gets each value's index, w->tmp the PLAIN
+ * dictionary page. Returns 0 (and no dictionary) once it would pass dict_max bytes. */
+static int build_dict(dv_parquet_writer *w, const wcol *c, size_t *ndict_out)
+{
+    const uint32_t *lens = (const uint32_t *)(const void *)c->lens.p;
+    size_t nslots = 16, ndict = 0, pos = 0;
+    size_t *starts;
+    uint64_t mask;
+    int ok = 1;
+
+    while (nslots < c->nvals * 2) nslots *= 2;
+    if (grow_u32(w, &w->ix, &w->ix_cap, (size_t)c->nvals + 1) != DV_OK) return -1;
+    if (grow_u32(w, &w->slots, &w->slots_cap, nslots) != DV_OK) return -1;
+    starts = dv__malloc(w->alloc, (c->nvals + 1) * sizeof(size_t));
+    if (starts == NULL) return werr(w, DV_ENOMEM, "out of memory"), -1;
+    memset(w->slots, 0xff, nslots * sizeof(uint32_t));
+    mask = nslots - 1;
+    w->tmp.len = 0;
+    /* values' start offsets, and the first occurrence index of each distinct value in slots */
+    for (uint64_t i = 0; i < c->nvals; i++) {
+        starts[i] = pos;
+        pos += lens[i];
+    }
+    for (uint64_t i = 0; i < c->nvals && ok; i++) {
+        const uint8_t *p = c->vals.p + starts[i];
+        uint64_t h = hash_bytes(p, lens[i]) & mask;
+        for (;;) {
+            uint32_t s = w->slots[h];
+            if (s == UINT32_MAX) {
+                uint32_t n = lens[i];
+                if (w->tmp.len + 4 + n > w->dict_max) {
+                    ok = 0;
+                    break;
+                }
+                w->slots[h] = (uint32_t)i;
+                /* the dictionary index of a first occurrence goes in ix[i] */
+                w->ix[i] = (uint32_t)ndict++;
+                dv__buf_put(&w->tmp, &n, 4);
+                dv__buf_put(&w->tmp, p, n);
+                break;
+            }
+            if (lens[s] == lens[i] && memcmp(c->vals.p + starts[s], p, lens[i]) == 0) {
+                w->ix[i] = w->ix[s];
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    dv__free(w->alloc, starts);
+    if (w->tmp.failed) return werr(w, DV_ENOMEM, "out of memory"), -1;
+    /* a dictionary saves nothing when nearly every value is distinct */
+    if (ok && ndict > 0 && ndict * 10 > c->nvals * 9 && c->nvals > 16) ok = 0;
+    *ndict_out = ndict;
+    return ok;
+}
+
+/* Compress w->page and write header + body. Accounts sizes into the chunk. */
+static int emit_page(dv_parquet_writer *w, wchunk *ch, int type, uint32_t nvalues, int enc,
+                     int dict_num_values)
+{
+    size_t ulen = w->page.len, clen, bound = dv__pq_compress_bound(w->codec, ulen);
+    dv__tc_writer t;
+    int rc;
+    if (ulen > INT32_MAX) return werr(w, DV_ETOOBIG, "page of %zu bytes", ulen);
+    w->comp.len = 0;
+    if (dv__buf_reserve(&w->comp, bound) != DV_OK) return werr(w, DV_ENOMEM, "out of memory");
+    rc = dv__pq_compress(w->codec, w->level, w->page.p ? w->page.p : (const uint8_t *)"", ulen,
+                         w->comp.p, bound, &clen);
+    if (rc != DV_OK) return werr(w, rc, "compression failed");
+    if (clen > INT32_MAX) return werr(w, DV_ETOOBIG, "page of %zu bytes", clen);
+    w->hdr.len = 0;
+    dv__tcw_init(&t, &w->hdr);
+    dv__tcw_i32_field(&t, 1, type);
+    dv__tcw_i32_field(&t, 2, (int32_t)ulen);
+    dv__tcw_i32_field(&t, 3, (int32_t)clen);
+    dv__tcw_i32_field(&t, 4, (int32_t)dv__pq_crc32(w->comp.p, clen));
+    if (type == DV__PQ_PAGE_DICT) {
+        dv__tcw_field(&t, 7, DV__TC_STRUCT);
+        dv__tcw_struct_begin(&t);
+        dv__tcw_i32_field(&t, 1, dict_num_values);
+        dv__tcw_i32_field(&t, 2, DV__PQ_ENC_PLAIN);
+        dv__tcw_struct_end(&t);
+    } else {
+        dv__tcw_field(&t, 5, DV__TC_STRUCT);
+        dv__tcw_struct_begin(&t);
+        dv__tcw_i32_field(&t, 1, (int32_t)nvalues);
+        dv__tcw_i32_field(&t, 2, enc);
+        dv__tcw_i32_field(&t, 3, DV__PQ_ENC_RLE);
+        dv__tcw_i32_field(&t, 4, DV__PQ_ENC_RLE);
+        dv__tcw_struct_end(&t);
+    }
+    dv__tcw_struct_end(&t);
+    if (w->hdr.failed) return werr(w, DV_ENOMEM, "out of memory");
+    DV_FORWARD_IF_ERROR(write_bytes(w, w->hdr.p, w->hdr.len));
+    DV_FORWARD_IF_ERROR(write_bytes(w, w->comp.p, clen));
+    ch->compressed += (int64_t)(w->hdr.len + clen);
+    ch->uncompressed += (int64_t)(w->hdr.len + ulen);
+    return DV_OK;
+}
+
+static unsigned bit_width(size_t n)
+{
+    unsigned b = 0;
+    while (n > 0 && ((size_t)1 << b) < n) b++;
+    return b;
+}
+
+/* Values [v0, v1) of rows [r0, r1) as one data page. */
+static int data_page(dv_parquet_writer *w, const wcol *c, wchunk *ch, uint64_t r0, uint64_t r1,
+                     uint64_t v0, uint64_t v1, const size_t *ba_start, int dict, size_t ndict)
+{
+    dv__buf *pg = &w->page;
+    pg->len = 0;
+    if (c->f.optional) {
+        /* definition levels: 4-byte length, then the hybrid encoding at bit width 1 */
+        size_t at;
+        uint32_t len32;
+        uint32_t *lv;
+        if (grow_u32(w, &w->slots, &w->slots_cap, (size_t)(r1 - r0) + 1) != DV_OK) return w->failed;
+        lv = w->slots;
+        for (uint64_t i = r0; i < r1; i++) lv[i - r0] = c->valid.p[i];
+        dv__buf_put(pg, "\0\0\0\0", 4);
+        at = pg->len;
+        dv__rle_encode(pg, lv, (size_t)(r1 - r0), 1);
+        if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
+        len32 = (uint32_t)(pg->len - at);
+        memcpy(pg->p + at - 4, &len32, 4);
+    }
+    if (dict) {
+        uint8_t bw = (uint8_t)bit_width(ndict);
+        dv__buf_put(pg, &bw, 1);
+        dv__rle_encode(pg, w->ix + v0, (size_t)(v1 - v0), bw);
+    } else if (c->f.type == DV_PQ_BOOLEAN) {
+        size_t nb = (size_t)((v1 - v0 + 7) / 8), at = pg->len;
+        if (dv__buf_reserve(pg, nb) == DV_OK) {
+            memset(pg->p + at, 0, nb);
+            for (uint64_t i = v0; i < v1; i++)
+                if (c->vals.p[i]) pg->p[at + (i - v0) / 8] |= (uint8_t)(1u << ((i - v0) & 7));
+            pg->len += nb;
+        }
+    } else if (c->f.type == DV_PQ_BYTE_ARRAY) {
+        const uint32_t *lens = (const uint32_t *)(const void *)c->lens.p;
+        for (uint64_t i = v0; i < v1; i++) {
+            dv__buf_put(pg, &lens[i], 4);
+            dv__buf_put(pg, c->vals.p + ba_start[i], lens[i]);
+        }
+    } else {
+        dv__buf_put(pg, c->vals.p + v0 * c->width, (size_t)(v1 - v0) * c->width);
+    }
+    if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
+    return emit_page(w, ch, DV__PQ_PAGE_DATA, (uint32_t)(r1 - r0),
+                     dict ? DV__PQ_ENC_RLE_DICTIONARY : DV__PQ_ENC_PLAIN, 0);
+}
+
+static int write_chunk(dv_parquet_writer *w, wcol *c, wchunk *ch)
+{
+    uint64_t rows = w->rows, r0 = 0, v0 = 0;
+    size_t *ba_start = NULL, ndict = 0;
+    int dict = 0, rc = DV_OK;
+    const uint32_t *lens = (const uint32_t *)(const void *)c->lens.p;
+
+    memset(ch, 0, sizeof(*ch));
+    if (dv__buf_reserve(&c->vals, 0) || dv__buf_reserve(&c->lens, 0) ||
+        dv__buf_reserve(&c->valid, 0) || dv__buf_reserve(&w->page, 0))
+        return werr(w, DV_ENOMEM, "out of memory");
+    ch->start = w->offset;
+    ch->dict_page_offset = -1;
+    ch->num_values = (int64_t)rows;
+    ch->null_count = (int64_t)(rows - c->nvals);
+    DV_FORWARD_IF_ERROR(chunk_stats(w, c, ch));
+    if (c->f.type == DV_PQ_BYTE_ARRAY) {
+        size_t pos = 0;
+        ba_start = dv__malloc(w->alloc, (c->nvals + 1) * sizeof(size_t));
+        if (ba_start == NULL) return werr(w, DV_ENOMEM, "out of memory");
+        for (uint64_t i = 0; i < c->nvals; i++) {
+            ba_start[i] = pos;
+            pos += lens[i];
+        }
+        if (!w->no_dict && c->nvals > 0) {
+            int ok = build_dict(w, c, &ndict);
+            if (ok < 0) {
+                dv__free(w->alloc, ba_start);
+                return w->failed ? w->failed : DV_ENOMEM;
+            }
+            dict = ok;
+        }
+    }
+    if (dict) {
+        ch->dict = 1;
+        ch->dict_page_offset = w->offset;
+        w->page.len = 0;
+        dv__buf_put(&w->page, w->tmp.p, w->tmp.len);
+        rc = emit_page(w, ch, DV__PQ_PAGE_DICT, 0, 0, (int)ndict);
+    }
+    ch->data_page_offset = w->offset;
+    /* pages of about page_bytes of values each */
+    while (rc == DV_OK && (r0 < rows || (rows == 0 && r0 == 0))) {
+        uint64_t r1 = r0, v1 = v0;
+        size_t bytes = 0;
+        while (r1 < rows && bytes < w->page_bytes) {
+            int present = !c->f.optional || c->valid.p[r1];
+            if (present) {
+                bytes += dict ? 2 : (c->width ? c->width : 4 + lens[v1]);
+                v1++;
+            } else {
+                bytes += 1;
+            }
+            r1++;
+        }
+        rc = data_page(w, c, ch, r0, r1, v0, v1, ba_start, dict, ndict);
+        if (rows == 0) break;
+        r0 = r1;
+        v0 = v1;
+    }
+    dv__free(w->alloc, ba_start);
+    return rc;
+}
+
+static int flush_group(dv_parquet_writer *w)
+{
+    wgroup *g;
+    if (w->rows == 0 && w->ngroups > 0) return DV_OK;
+    if (w->ngroups == w->groups_cap) {
+        size_t cap = w->groups_cap ? w->groups_cap * 2 : 8;
+        wgroup *ng = dv__realloc(w->alloc, w->groups, cap * sizeof(*ng));
+        if (ng == NULL) return werr(w, DV_ENOMEM, "out of memory");
+        w->groups = ng;
+        w->groups_cap = cap;
+    }
+    g = &w->groups[w->ngroups];
+    g->num_rows = (int64_t)w->rows;
+    g->chunks = dv__calloc(w->alloc, w->ncols ? w->ncols : 1, sizeof(*g->chunks));
+    if (g->chunks == NULL) return werr(w, DV_ENOMEM, "out of memory");
+    w->ngroups++;
+    for (size_t i = 0; i < w->ncols; i++) {
+        wcol *c = &w->cols[i];
+        DV_FORWARD_IF_ERROR(write_chunk(w, c, &g->chunks[i]));
+        c->vals.len = c->lens.len = c->valid.len = 0;
+        c->nvals = 0;
+    }
+    w->rows = 0;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- footer */
+
+static void put_schema(dv__tc_writer *t, const wcol *c)
+{
+    dv__tcw_struct_begin(t);
+    dv__tcw_i32_field(t, 1, (int32_t)c->f.type);
+    if (c->f.type == DV_PQ_FIXED_LEN_BYTE_ARRAY) dv__tcw_i32_field(t, 2, c->f.type_length);
+    dv__tcw_i32_field(t, 3, c->f.optional ? DV_PQ_OPTIONAL : DV_PQ_REQUIRED);
+    dv__tcw_binary_field(t, 4, c->name, strlen(c->name));
+    if (c->f.has_converted_type) {
+        dv__tcw_i32_field(t, 6, c->f.converted_type);
+        if (c->f.converted_type == DV__PQ_CT_DECIMAL) {
+            dv__tcw_i32_field(t, 7, c->f.scale);
+            dv__tcw_i32_field(t, 8, c->f.precision);
+        }
+    } else if (c->f.is_string && c->f.type == DV_PQ_BYTE_ARRAY) {
+        dv__tcw_i32_field(t, 6, DV__PQ_CT_UTF8);
+    }
+    if (c->logical_raw) {
+        dv__tcw_field(t, 10, DV__TC_STRUCT);
+        dv__buf_put(t->out, c->logical_raw, c->f.logical_type_raw_len);
+    } else if (c->f.is_string && c->f.type == DV_PQ_BYTE_ARRAY) {
+        dv__tcw_field(t, 10, DV__TC_STRUCT);
+        dv__tcw_struct_begin(t); /* LogicalType */
+        dv__tcw_field(t, 1, DV__TC_STRUCT);
+        dv__tcw_struct_begin(t); /* StringType {} */
+        dv__tcw_struct_end(t);
+        dv__tcw_struct_end(t);
+    }
+    dv__tcw_struct_end(t);
+}
+
+static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, const wchunk *ch)
+{
+    dv__tcw_struct_begin(t); /* ColumnChunk */
+    dv__tcw_i64_field(t, 2, ch->start);
+    dv__tcw_field(t, 3, DV__TC_STRUCT);
+    dv__tcw_struct_begin(t); /* ColumnMetaData */
+    dv__tcw_i32_field(t, 1, (int32_t)c->f.type);
+    dv__tcw_field(t, 2, DV__TC_LIST);
+    if (ch->dict) {
+        dv__tcw_list(t, DV__TC_I32, 3);
+        dv__tcw_zigzag(t, DV__PQ_ENC_PLAIN);
+        dv__tcw_zigzag(t, DV__PQ_ENC_RLE);
+        dv__tcw_zigzag(t, DV__PQ_ENC_RLE_DICTIONARY);
+    } else {
+        dv__tcw_list(t, DV__TC_I32, 2);
+        dv__tcw_zigzag(t, DV__PQ_ENC_PLAIN);
+        dv__tcw_zigzag(t, DV__PQ_ENC_RLE);
+    }
+    dv__tcw_field(t, 3, DV__TC_LIST);
+    dv__tcw_list(t, DV__TC_BINARY, 1);
+    dv__tcw_binary(t, c->name, strlen(c->name));
+    dv__tcw_i32_field(t, 4, w->codec);
+    dv__tcw_i64_field(t, 5, ch->num_values);
+    dv__tcw_i64_field(t, 6, ch->uncompressed);
+    dv__tcw_i64_field(t, 7, ch->compressed);
+    dv__tcw_i64_field(t, 9, ch->data_page_offset);
+    if (ch->dict_page_offset >= 0) dv__tcw_i64_field(t, 11, ch->dict_page_offset);
+    dv__tcw_field(t, 12, DV__TC_STRUCT);
+    dv__tcw_struct_begin(t); /* Statistics */
+    dv__tcw_i64_field(t, 3, ch->null_count);
+    if (ch->has_minmax) {
+        dv__tcw_binary_field(t, 5, w->statpool.p + ch->max_off, ch->max_len);
+        dv__tcw_binary_field(t, 6, w->statpool.p + ch->min_off, ch->min_len);
+    }
+    dv__tcw_struct_end(t);
+    dv__tcw_struct_end(t); /* ColumnMetaData */
+    dv__tcw_struct_end(t); /* ColumnChunk */
+}
+
+static int write_footer(dv_parquet_writer *w)
+{
+    dv__buf *b = &w->hdr;
+    dv__tc_writer t;
+    uint8_t len4[4];
+    b->len = 0;
+    dv__tcw_init(&t, b);
+    dv__tcw_i32_field(&t, 1, 1);
+    dv__tcw_field(&t, 2, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)(w->ncols + 1));
+    dv__tcw_struct_begin(&t);
+    dv__tcw_binary_field(&t, 4, "schema", 6);
+    dv__tcw_i32_field(&t, 5, (int32_t)w->ncols);
+    dv__tcw_struct_end(&t);
+    for (size_t i = 0; i < w->ncols; i++) put_schema(&t, &w->cols[i]);
+    dv__tcw_i64_field(&t, 3, (int64_t)w->total_rows);
+    dv__tcw_field(&t, 4, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)w->ngroups);
+    for (size_t g = 0; g < w->ngroups; g++) {
+        const wgroup *gr = &w->groups[g];
+        int64_t total_u = 0, total_c = 0;
+        for (size_t i = 0; i < w->ncols; i++) {
+            total_u += gr->chunks[i].uncompressed;
+            total_c += gr->chunks[i].compressed;
+        }
+        dv__tcw_struct_begin(&t);
+        dv__tcw_field(&t, 1, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)w->ncols);
+        for (size_t i = 0; i < w->ncols; i++) put_chunk(w, &t, &w->cols[i], &gr->chunks[i]);
+        dv__tcw_i64_field(&t, 2, total_u);
+        dv__tcw_i64_field(&t, 3, gr->num_rows);
+        if (w->ncols) dv__tcw_i64_field(&t, 5, gr->chunks[0].start);
+        dv__tcw_i64_field(&t, 6, total_c);
+        dv__tcw_field(&t, 7, DV__TC_I16);
+        dv__tcw_zigzag(&t, (int64_t)(g < INT16_MAX ? g : INT16_MAX));
+        dv__tcw_struct_end(&t);
+    }
+    dv__tcw_binary_field(&t, 6, w->created_by, strlen(w->created_by));
+    /* TypeDefinedOrder for every column, so readers trust min_value / max_value */
+    dv__tcw_field(&t, 7, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)w->ncols);
+    for (size_t i = 0; i < w->ncols; i++) {
+        dv__tcw_struct_begin(&t);
+        dv__tcw_field(&t, 1, DV__TC_STRUCT);
+        dv__tcw_struct_begin(&t);
+        dv__tcw_struct_end(&t);
+        dv__tcw_struct_end(&t);
+    }
+    dv__tcw_struct_end(&t);
+    if (b->failed || b->len > UINT32_MAX) return werr(w, DV_ENOMEM, "out of memory for the footer");
+    DV_FORWARD_IF_ERROR(write_bytes(w, b->p, b->len));
+    len4[0] = (uint8_t)b->len;
+    len4[1] = (uint8_t)(b->len >> 8);
+    len4[2] = (uint8_t)(b->len >> 16);
+    len4[3] = (uint8_t)(b->len >> 24);
+    DV_FORWARD_IF_ERROR(write_bytes(w, len4, 4));
+    return write_bytes(w, "PAR1", 4);
+}
+
+int dv_parquet_writer_close(dv_parquet_writer *w)
+{
+    int rc;
+    if (w == NULL) return DV_EINVAL;
+    if (w->failed) return w->failed;
+    if (w->closed) return DV_OK;
+    /* a file with no rows still gets one (empty) row group, as other writers do */
+    rc = w->rows > 0 || w->ngroups == 0 ? flush_group(w) : DV_OK;
+    if (rc == DV_OK) rc = write_footer(w);
+    if (rc == DV_OK && fflush(w->f) != 0) rc = werr(w, DV_EIO, "write failed: %s", strerror(errno));
+    if (fclose(w->f) != 0 && rc == DV_OK) rc = werr(w, DV_EIO, "close failed: %s", strerror(errno));
+    w->f = NULL;
+    if (rc != DV_OK) return rc;
+    w->closed = 1;
+    return DV_OK;
+}
+
+const char *dv_parquet_writer_errmsg(const dv_parquet_writer *w) { return w ? w->err : ""; }
+
+void dv_parquet_writer_free(dv_parquet_writer *w)
+{
+    const dv_alloc *a;
+    if (w == NULL) return;
+    a = w->alloc;
+    if (w->f) fclose(w->f);
+    if (!w->closed && w->created) unlink(w->path);
+    for (size_t i = 0; i < w->ncols; i++) {
+        dv__free(a, w->cols[i].name);
+        dv__free(a, w->cols[i].logical_raw);
+        dv__buf_free(&w->cols[i].vals);
+        dv__buf_free(&w->cols[i].lens);
+        dv__buf_free(&w->cols[i].valid);
+    }
+    for (size_t g = 0; g < w->ngroups; g++) dv__free(a, w->groups[g].chunks);
+    dv__free(a, w->groups);
+    dv__free(a, w->cols);
+    dv__free(a, w->rowvals);
+    dv__buf_free(&w->statpool);
+    dv__buf_free(&w->page);
+    dv__buf_free(&w->comp);
+    dv__buf_free(&w->hdr);
+    dv__buf_free(&w->tmp);
+    dv__free(a, w->ix);
+    dv__free(a, w->slots);
+    dv__free(a, w->created_by);
+    dv__free(a, w->path);
+    dv__free(a, w);
+}

@@ -1,0 +1,65 @@
+#!/bin/sh
+# parquet_duckdb.sh - DuckDB, an independent reader, must read every Parquet file datavet writes:
+# fixtures of every type/codec/nullability, and cleaned copies of parquet-testing files.
+# Usage: sh tests/cli/parquet_duckdb.sh PQ_TOOL SHARED. Without node or the npm package: SKIP.
+
+if [ $# -ne 2 ]; then
+    echo "usage: sh tests/cli/parquet_duckdb.sh PQ_TOOL SHARED" >&2
+    exit 2
+fi
+TOOL=$1
+SHARED=$2
+DDB=$(cd "$(dirname "$0")/../duckdb" && pwd)
+
+if ! command -v node >/dev/null 2>&1; then
+    echo "SKIP: node not found; DuckDB cross-check not run"
+    exit 0
+fi
+if [ ! -d "$DDB/node_modules/@duckdb/node-api" ]; then
+    echo "SKIP: @duckdb/node-api not installed (run: cd tests/duckdb && npm ci)"
+    exit 0
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-pq.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+
+pass=0
+fail=0
+check() { # NAME FILE EXPECTED
+    if out=$(node "$DDB/compare.mjs" "$2" "$3" 2>&1); then
+        pass=$((pass + 1))
+        echo "ok - $1: $out"
+    else
+        fail=$((fail + 1))
+        echo "not ok - $1: $(printf '%s' "$out" | head -c 600)"
+    fi
+}
+
+if ! "$TOOL" write "$T"; then
+    echo "not ok - pq_tool write failed"
+    exit 1
+fi
+for f in "$T"/*.parquet; do
+    check "$(basename "$f")" "$f" "${f%.parquet}.jsonl"
+done
+
+PT=$SHARED/parquet-testing
+if [ -d "$PT" ]; then
+    # flat files DuckDB can read too (it has no Hadoop LZ4), rewritten with rows removed
+    for b in alltypes_plain alltypes_dictionary alltypes_plain.snappy int32_decimal \
+        int64_decimal fixed_length_decimal fixed_length_decimal_legacy byte_array_decimal \
+        int96_from_spark delta_byte_array delta_length_byte_array delta_binary_packed \
+        byte_stream_split.zstd binary float16_nonzeros_and_nans nan_in_stats \
+        rle_boolean_encoding dict-page-offset-zero int32_with_null_pages lz4_raw_compressed; do
+        if "$TOOL" copy "$PT/$b.parquet" "$T/copy-$b.parquet"; then
+            check "copy of $b" "$T/copy-$b.parquet" "$PT/$b.parquet"
+        else
+            fail=$((fail + 1))
+            echo "not ok - copy of $b: pq_tool copy failed"
+        fi
+    done
+else
+    echo "SKIP: $PT not found; cleaned-copy checks not run"
+fi
+echo "parquet_duckdb: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,320 @@
+/* pq_tool.c - test helper for the Parquet code: "dump" prints readable columns as JSON lines,
+ * "write" and "copy" make the files tests/cli/parquet_duckdb.sh has DuckDB check. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datavet.h"
+
+static void put_json_string(const uint8_t *p, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            printf("\\u%04x", c);
+        else
+            putchar((int)c);
+    }
+    putchar('"');
+}
+
+static void put_hex(const uint8_t *p, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n; i++) printf("%02x", p[i]);
+    putchar('"');
+}
+
+static void put_double(double d)
+{
+    if (isnan(d))
+        printf("\"NaN\"");
+    else if (isinf(d))
+        printf(d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    else
+        printf("%.17g", d);
+}
+
+static int dump(const char *path)
+{
+    dv_parquet_reader *r;
+    char err[512];
+    size_t ncols, *cols, nread = 0;
+    dv_parquet_batch *b;
+    int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "open: %s (%s)\n", err, dv_strerror(rc));
+        return 1;
+    }
+    ncols = dv_parquet_reader_num_columns(r);
+    cols = calloc(ncols + 1, sizeof(*cols));
+    b = calloc(ncols + 1, sizeof(*b));
+    for (size_t i = 0; i < ncols; i++) {
+        dv_parquet_column_info ci;
+        dv_parquet_reader_column(r, i, &ci);
+        fprintf(stderr, "column %zu %s %s%s rep=%d conv=%d logical=%d%s\n", i, ci.name,
+                dv_pq_type_name(ci.type), ci.is_string ? " STRING" : "", (int)ci.repetition,
+                (int)ci.converted_type, (int)ci.logical_type, ci.nested ? " nested" : "");
+        if (!ci.nested) cols[nread++] = i;
+    }
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        rc = dv_parquet_reader_read_row_group(r, g, cols, nread, b);
+        if (rc != DV_OK) {
+            fprintf(stderr, "read: %s (%s)\n", dv_parquet_reader_errmsg(r), dv_strerror(rc));
+            break;
+        }
+        for (uint64_t row = 0; row < b[0].rows && nread; row++) {
+            putchar('{');
+            for (size_t c = 0; c < nread; c++) {
+                dv_parquet_column_info ci;
+                dv_parquet_value v;
+                dv_parquet_reader_column(r, cols[c], &ci);
+                dv_parquet_batch_value(&b[c], row, &v);
+                printf("%s\"%s\":", c ? "," : "", ci.name);
+                if (v.is_null) {
+                    printf("null");
+                    continue;
+                }
+                switch (ci.type) {
+                case DV_PQ_BOOLEAN: printf(v.i32 ? "true" : "false"); break;
+                case DV_PQ_INT32: printf("%" PRId32, v.i32); break;
+                case DV_PQ_INT64: printf("%" PRId64, v.i64); break;
+                case DV_PQ_FLOAT: put_double(v.f32); break;
+                case DV_PQ_DOUBLE: put_double(v.f64); break;
+                case DV_PQ_BYTE_ARRAY:
+                    if (ci.is_string)
+                        put_json_string(v.bytes, v.len);
+                    else
+                        put_hex(v.bytes, v.len);
+                    break;
+                default: put_hex(v.bytes, v.len); break;
+                }
+            }
+            printf("}\n");
+        }
+    }
+    free(cols);
+    free(b);
+    dv_parquet_reader_free(r);
+    return rc == DV_OK ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- write */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    return x;
+}
+
+enum { NTYPES = 8 };
+static const dv_pq_type kTypes[NTYPES] = {
+    DV_PQ_BOOLEAN, DV_PQ_INT32,      DV_PQ_INT64,      DV_PQ_FLOAT,
+    DV_PQ_DOUBLE,  DV_PQ_BYTE_ARRAY, DV_PQ_BYTE_ARRAY, DV_PQ_FIXED_LEN_BYTE_ARRAY};
+static const char *const kNames[NTYPES] = {"b",   "i32",    "i64",     "f32",
+                                           "f64", "s_dict", "s_plain", "flba"};
+
+static void put_hex_prefixed(FILE *f, const uint8_t *p, size_t n)
+{
+    fputs("\"hex:", f);
+    for (size_t i = 0; i < n; i++) fprintf(f, "%02x", p[i]);
+    fputc('"', f);
+}
+
+/* One file: every type required and optional; expected rows as JSON lines next to it. */
+static int write_one(const char *dir, const char *tag, dv_pq_codec codec, uint64_t rows,
+                     int no_dict, uint64_t seed)
+{
+    dv_parquet_field fields[2 * NTYPES];
+    dv_parquet_value vals[2 * NTYPES];
+    dv_parquet_writer_opts o;
+    dv_parquet_writer *w;
+    char path[1024], jpath[1024], err[512], names[2 * NTYPES][32];
+    uint8_t sbuf[2 * NTYPES][64];
+    FILE *jf;
+    int rc;
+
+    memset(fields, 0, sizeof(fields));
+    for (int i = 0; i < 2 * NTYPES; i++) {
+        int t = i % NTYPES;
+        snprintf(names[i], sizeof(names[i]), "%s_%s", kNames[t], i < NTYPES ? "req" : "opt");
+        fields[i].name = names[i];
+        fields[i].type = kTypes[t];
+        fields[i].optional = i >= NTYPES;
+        fields[i].is_string = kTypes[t] == DV_PQ_BYTE_ARRAY;
+        fields[i].type_length = kTypes[t] == DV_PQ_FIXED_LEN_BYTE_ARRAY ? 6 : 0;
+    }
+    memset(&o, 0, sizeof(o));
+    o.codec = codec;
+    o.row_group_rows = 300;
+    o.page_bytes = 1000;
+    o.no_dictionary = no_dict;
+    snprintf(path, sizeof(path), "%s/%s.parquet", dir, tag);
+    snprintf(jpath, sizeof(jpath), "%s/%s.jsonl", dir, tag);
+    rc = dv_parquet_writer_create(path, fields, 2 * NTYPES, &o, &w, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "create: %s\n", err);
+        return 1;
+    }
+    jf = fopen(jpath, "w");
+    if (jf == NULL) return 1;
+    for (uint64_t r = 0; r < rows && rc == DV_OK; r++) {
+        fputc('{', jf);
+        for (int i = 0; i < 2 * NTYPES; i++) {
+            dv_parquet_value *v = &vals[i];
+            uint64_t x = rng_next(&seed);
+            memset(v, 0, sizeof(*v));
+            fprintf(jf, "%s\"%s\":", i ? "," : "", names[i]);
+            if (i >= NTYPES && x % 5 == 0) {
+                v->is_null = 1;
+                fputs("null", jf);
+                continue;
+            }
+            switch (i % NTYPES) {
+            case 0:
+                v->i32 = (int32_t)(x >> 40) & 1;
+                fputs(v->i32 ? "true" : "false", jf);
+                break;
+            case 1:
+                v->i32 = (int32_t)(uint32_t)(x >> 20);
+                fprintf(jf, "%d", v->i32);
+                break;
+            case 2:
+                v->i64 = (int64_t)x;
+                fprintf(jf, "\"%lld\"", (long long)v->i64);
+                break;
+            case 3:
+                v->f32 = (float)((double)(int32_t)(x >> 32) / 4096.0);
+                fprintf(jf, "%.9g", (double)v->f32);
+                break;
+            case 4:
+                v->f64 = (double)(int64_t)x / 1e6;
+                fprintf(jf, "%.17g", v->f64);
+                break;
+            case 5: /* few distinct values: dictionary-encoded */
+                v->len =
+                    (size_t)snprintf((char *)sbuf[i], sizeof(sbuf[i]), "cat-%u", (unsigned)(x % 7));
+                v->bytes = sbuf[i];
+                fprintf(jf, "\"%s\"", sbuf[i]);
+                break;
+            case 6: /* all distinct, some empty, some non-ASCII */
+                if (x % 11 == 0)
+                    v->len = 0;
+                else
+                    v->len =
+                        (size_t)snprintf((char *)sbuf[i], sizeof(sbuf[i]), "r%llu-\xc3\xa9-%llx",
+                                         (unsigned long long)r, (unsigned long long)(x >> 16));
+                sbuf[i][v->len] = 0;
+                v->bytes = sbuf[i];
+                fprintf(jf, "\"%s\"", sbuf[i]);
+                break;
+            default:
+                for (int k = 0; k < 6; k++) sbuf[i][k] = (uint8_t)(x >> (8 * k));
+                v->bytes = sbuf[i];
+                v->len = 6;
+                put_hex_prefixed(jf, sbuf[i], 6);
+                break;
+            }
+        }
+        fputs("}\n", jf);
+        rc = dv_parquet_writer_write_row(w, vals);
+    }
+    fclose(jf);
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK) fprintf(stderr, "write %s: %s\n", path, dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+    return rc == DV_OK ? 0 : 1;
+}
+
+/* Small files for the fuzz seed corpus (fuzz/corpus/parquet/seed-w-*). */
+static int write_small(const char *dir)
+{
+    int bad = 0;
+    bad |= write_one(dir, "seed-w-uncompressed", DV_PQ_UNCOMPRESSED, 12, 0, 11);
+    bad |= write_one(dir, "seed-w-snappy", DV_PQ_SNAPPY, 12, 0, 12);
+    bad |= write_one(dir, "seed-w-gzip", DV_PQ_GZIP, 12, 0, 13);
+    bad |= write_one(dir, "seed-w-zstd-nodict", DV_PQ_ZSTD, 12, 1, 14);
+    bad |= write_one(dir, "seed-w-empty", DV_PQ_UNCOMPRESSED, 0, 0, 15);
+    return bad;
+}
+
+static int write_all(const char *dir)
+{
+    int bad = 0;
+    bad |= write_one(dir, "uncompressed", DV_PQ_UNCOMPRESSED, 1000, 0, 1);
+    bad |= write_one(dir, "snappy", DV_PQ_SNAPPY, 1000, 0, 2);
+    bad |= write_one(dir, "gzip", DV_PQ_GZIP, 700, 0, 3);
+    bad |= write_one(dir, "zstd", DV_PQ_ZSTD, 1000, 0, 4);
+    bad |= write_one(dir, "zstd_nodict", DV_PQ_ZSTD, 500, 1, 5);
+    bad |= write_one(dir, "empty", DV_PQ_SNAPPY, 0, 0, 6);
+    bad |= write_one(dir, "one_row", DV_PQ_UNCOMPRESSED, 1, 0, 7);
+    return bad;
+}
+
+/* A cleaned copy: same schema, rows whose index % 3 == 1 removed. */
+static int copy_file(const char *in, const char *outp)
+{
+    dv_parquet_reader *r;
+    dv_parquet_writer *w = NULL;
+    dv_parquet_writer_opts o;
+    dv_parquet_field *fields;
+    dv_parquet_batch *b;
+    size_t n, *cols;
+    uint64_t base = 0;
+    char err[512];
+    int rc = dv_parquet_reader_open(in, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    n = dv_parquet_reader_num_columns(r);
+    fields = calloc(n + 1, sizeof(*fields));
+    cols = calloc(n + 1, sizeof(*cols));
+    b = calloc(n + 1, sizeof(*b));
+    for (size_t i = 0; i < n && rc == DV_OK; i++) {
+        cols[i] = i;
+        rc = dv_parquet_reader_field(r, i, &fields[i]);
+    }
+    memset(&o, 0, sizeof(o));
+    o.codec = DV_PQ_SNAPPY;
+    o.row_group_rows = 7;
+    if (rc == DV_OK) rc = dv_parquet_writer_create(outp, fields, n, &o, &w, err, sizeof(err));
+    if (rc != DV_OK) fprintf(stderr, "copy %s: %s (%s)\n", in, err, dv_strerror(rc));
+    for (size_t g = 0; rc == DV_OK && g < dv_parquet_reader_num_row_groups(r); g++) {
+        uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
+        uint8_t *keep = malloc(rows + 1);
+        for (uint64_t i = 0; i < rows; i++) keep[i] = (base + i) % 3 != 1;
+        rc = dv_parquet_reader_read_row_group(r, g, cols, n, b);
+        if (rc != DV_OK) fprintf(stderr, "read: %s\n", dv_parquet_reader_errmsg(r));
+        if (rc == DV_OK) rc = dv_parquet_writer_write_batches(w, b, 0, rows, keep);
+        free(keep);
+        base += rows;
+    }
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK && w) fprintf(stderr, "write: %s\n", dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+    dv_parquet_reader_free(r);
+    free(fields);
+    free(cols);
+    free(b);
+    return rc == DV_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
+    fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT\n");
+    return 2;
+}

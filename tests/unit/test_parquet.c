@@ -1,0 +1,952 @@
+/* test_parquet.c - the Parquet reader against every Apache parquet-testing file (exact values
+ * for the well-known ones, clean refusals for the rest), and writer round trips of every type. */
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "datavet.h"
+#include "testutil.h"
+
+#define PT "parquet-testing/"
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef struct pq_file {
+    dv_parquet_reader *r;
+    size_t ncols;
+    size_t cols[64];
+    dv_parquet_batch b[64];
+} pq_file;
+
+/* Open a parquet-testing file; NULL (skip) without ../shared. */
+static dv_parquet_reader *open_pt(const char *name)
+{
+    char rel[256], path[1024], err[512];
+    dv_parquet_reader *r = NULL;
+    int rc;
+    snprintf(rel, sizeof(rel), PT "%s", name);
+    if (tu_shared(rel, path, sizeof(path)) == NULL) return NULL;
+    rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) fail_msg("%s: %s", name, err);
+    return r;
+}
+
+static size_t col(const dv_parquet_reader *r, const char *name)
+{
+    int64_t i = dv_parquet_reader_find_column(r, name);
+    if (i < 0) fail_msg("no column %s", name);
+    return (size_t)i;
+}
+
+static int32_t i32_at(const dv_parquet_batch *b, uint64_t row)
+{
+    dv_parquet_value v;
+    assert_int_equal(dv_parquet_batch_value(b, row, &v), DV_OK);
+    assert_false(v.is_null);
+    return v.i32;
+}
+
+static int64_t i64_at(const dv_parquet_batch *b, uint64_t row)
+{
+    dv_parquet_value v;
+    assert_int_equal(dv_parquet_batch_value(b, row, &v), DV_OK);
+    assert_false(v.is_null);
+    return v.i64;
+}
+
+static double f64_at(const dv_parquet_batch *b, uint64_t row)
+{
+    dv_parquet_value v;
+    assert_int_equal(dv_parquet_batch_value(b, row, &v), DV_OK);
+    assert_false(v.is_null);
+    return b->type == DV_PQ_FLOAT ? v.f32 : v.f64;
+}
+
+static void assert_str_at(const dv_parquet_batch *b, uint64_t row, const char *want)
+{
+    dv_parquet_value v;
+    assert_int_equal(dv_parquet_batch_value(b, row, &v), DV_OK);
+    assert_false(v.is_null);
+    if (v.len != strlen(want) || memcmp(v.bytes, want, v.len) != 0)
+        fail_msg("row %llu: got '%.*s', want '%s'", (unsigned long long)row, (int)v.len,
+                 (const char *)v.bytes, want);
+}
+
+static int is_null_at(const dv_parquet_batch *b, uint64_t row)
+{
+    dv_parquet_value v;
+    assert_int_equal(dv_parquet_batch_value(b, row, &v), DV_OK);
+    return v.is_null;
+}
+
+/* Read every flat column of every row group; DV_OK or the first error. */
+static int read_all(dv_parquet_reader *r, uint64_t *rows_out, size_t *flat_out, size_t *nested_out)
+{
+    size_t n = dv_parquet_reader_num_columns(r), nflat = 0, nnested = 0;
+    size_t *cols = calloc(n + 1, sizeof(*cols));
+    dv_parquet_batch *b = calloc(n + 1, sizeof(*b));
+    uint64_t rows = 0;
+    int rc = DV_OK;
+    assert_non_null(cols);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) {
+        dv_parquet_column_info ci;
+        assert_int_equal(dv_parquet_reader_column(r, i, &ci), DV_OK);
+        assert_non_null(ci.name);
+        if (ci.nested)
+            nnested++;
+        else
+            cols[nflat++] = i;
+    }
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r) && rc == DV_OK; g++) {
+        rc = dv_parquet_reader_read_row_group(r, g, cols, nflat, b);
+        if (rc == DV_OK) {
+            for (size_t i = 0; i < nflat; i++) {
+                assert_int_equal(b[i].rows, dv_parquet_reader_row_group_rows(r, g));
+                assert_int_equal(b[i].column, cols[i]);
+                if (b[i].type == DV_PQ_BYTE_ARRAY) {
+                    assert_non_null(b[i].offsets);
+                    assert_int_equal(b[i].offsets[0], 0);
+                    for (uint64_t k = 0; k < b[i].rows; k++)
+                        assert_true(b[i].offsets[k] <= b[i].offsets[k + 1]);
+                }
+            }
+            rows += dv_parquet_reader_row_group_rows(r, g);
+        }
+    }
+    if (rows_out) *rows_out = rows;
+    if (flat_out) *flat_out = nflat;
+    if (nested_out) *nested_out = nnested;
+    free(cols);
+    free(b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the whole corpus */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files that must be rejected, and why: corrupt pages, or a malformed dictionary. */
+static const char *const kMustFail[] = {
+    "datapage_v1-corrupt-checksum.parquet",
+    "rle-dict-uncompressed-corrupt-checksum.parquet",
+    "nation.dict-malformed.parquet",
+};
+
+static void test_corpus(void **state)
+{
+    char dir[1024];
+    DIR *d;
+    struct dirent *e;
+    char *names[512];
+    size_t n = 0, ok = 0, refused = 0;
+    (void)state;
+    if (tu_shared(PT, dir, sizeof(dir)) == NULL) {
+        printf("SKIP: ../shared/parquet-testing not found\n");
+        return;
+    }
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL && n < 512) {
+        size_t l = strlen(e->d_name);
+        if (l > 8 && strcmp(e->d_name + l - 8, ".parquet") == 0) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), cmp_str);
+    assert_true(n >= 70);
+    printf("%-48s %-8s %8s %5s %6s  %s\n", "file", "result", "rows", "flat", "nested", "detail");
+    for (size_t i = 0; i < n; i++) {
+        char path[1024], err[512];
+        dv_parquet_reader *r = NULL;
+        uint64_t rows = 0;
+        size_t flat = 0, nested = 0;
+        int must_fail = 0, rc;
+        for (size_t k = 0; k < sizeof(kMustFail) / sizeof(kMustFail[0]); k++)
+            if (strcmp(names[i], kMustFail[k]) == 0) must_fail = 1;
+        snprintf(path, sizeof(path), "%s%s", dir, names[i]);
+        err[0] = '\0';
+        rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+        if (rc == DV_OK) {
+            rc = read_all(r, &rows, &flat, &nested);
+            if (rc != DV_OK) snprintf(err, sizeof(err), "%s", dv_parquet_reader_errmsg(r));
+        }
+        printf("%-48s %-8s %8llu %5zu %6zu  %s\n", names[i], rc == DV_OK ? "ok" : "refused",
+               (unsigned long long)rows, flat, nested, rc == DV_OK ? "" : err);
+        if (rc == DV_OK) {
+            ok++;
+            if (must_fail) fail_msg("%s: read, but must be rejected", names[i]);
+        } else {
+            refused++;
+            assert_true(err[0] != '\0');
+            assert_non_null(strstr(err, names[i]));
+            if (!must_fail) fail_msg("%s: %s", names[i], err);
+        }
+        dv_parquet_reader_free(r);
+        free(names[i]);
+    }
+    printf("parquet-testing: %zu files, %zu read, %zu refused\n", n, ok, refused);
+}
+
+/* ---------------------------------------------------------------- exact values */
+
+static void check_alltypes(const char *file, const int32_t *ids, size_t nrows)
+{
+    dv_parquet_reader *r = open_pt(file);
+    const char *names[] = {
+        "id",        "bool_col",   "tinyint_col",     "smallint_col", "int_col",      "bigint_col",
+        "float_col", "double_col", "date_string_col", "string_col",   "timestamp_col"};
+    size_t cols[11];
+    dv_parquet_batch b[11];
+    dv_parquet_column_info ci;
+    if (r == NULL) return;
+    assert_int_equal(dv_parquet_reader_num_columns(r), 11);
+    assert_int_equal(dv_parquet_reader_num_rows(r), nrows);
+    for (int i = 0; i < 11; i++) cols[i] = col(r, names[i]);
+    assert_int_equal(dv_parquet_reader_column(r, cols[10], &ci), DV_OK);
+    assert_int_equal(ci.type, DV_PQ_INT96);
+    assert_int_equal(ci.repetition, DV_PQ_OPTIONAL);
+    assert_int_equal(dv_parquet_reader_column(r, cols[9], &ci), DV_OK);
+    assert_int_equal(ci.type, DV_PQ_BYTE_ARRAY);
+    for (size_t g = 0, base = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        assert_int_equal(dv_parquet_reader_read_row_group(r, g, cols, 11, b), DV_OK);
+        for (uint64_t k = 0; k < b[0].rows; k++) {
+            int32_t id = ids[base + k], odd = id & 1;
+            char date[32];
+            dv_parquet_value v;
+            int64_t nanos;
+            int32_t julian;
+            /* dates: ids 0,1 -> 01/01/09, 2,3 -> 02/01/09, ... */
+            snprintf(date, sizeof(date), "%02d/01/09", id / 2 + 1);
+            assert_int_equal(i32_at(&b[0], k), id);
+            assert_int_equal(i32_at(&b[1], k), !odd);
+            assert_int_equal(i32_at(&b[2], k), odd);
+            assert_int_equal(i32_at(&b[3], k), odd);
+            assert_int_equal(i32_at(&b[4], k), odd);
+            assert_int_equal(i64_at(&b[5], k), odd * 10);
+            assert_true(f64_at(&b[6], k) == (odd ? 1.1f : 0.0f));
+            assert_true(f64_at(&b[7], k) == (odd ? 10.1 : 0.0));
+            assert_str_at(&b[8], k, date);
+            assert_str_at(&b[9], k, odd ? "1" : "0");
+            /* INT96: nanoseconds of the day, then the Julian day; 2009-0M-01 00:0odd:00 */
+            assert_int_equal(dv_parquet_batch_value(&b[10], k, &v), DV_OK);
+            assert_int_equal(v.len, 12);
+            memcpy(&nanos, v.bytes, 8);
+            memcpy(&julian, v.bytes + 8, 4);
+            assert_int_equal(nanos, odd * 60 * INT64_C(1000000000));
+            assert_int_equal(julian, 2454833 + (id / 2 == 0   ? 0
+                                                : id / 2 == 1 ? 31
+                                                : id / 2 == 2 ? 59
+                                                              : 90));
+        }
+        base += (size_t)b[0].rows;
+    }
+    dv_parquet_reader_free(r);
+}
+
+static void test_alltypes(void **state)
+{
+    static const int32_t plain[] = {4, 5, 6, 7, 2, 3, 0, 1};
+    static const int32_t snappy[] = {6, 7};
+    static const int32_t dict[] = {0, 1};
+    (void)state;
+    check_alltypes("alltypes_plain.parquet", plain, 8);
+    check_alltypes("alltypes_plain.snappy.parquet", snappy, 2);
+    check_alltypes("alltypes_dictionary.parquet", dict, 2);
+}
+
+/* Data page v2 with snappy; column e is a list and is refused by name. */
+static void test_datapage_v2(void **state)
+{
+    dv_parquet_reader *r = open_pt("datapage_v2.snappy.parquet");
+    size_t cols[4], e;
+    dv_parquet_batch b[4];
+    dv_parquet_column_info ci;
+    static const int32_t c_want[] = {2, 3, 4, 5, 2};
+    (void)state;
+    if (r == NULL) return;
+    cols[0] = col(r, "a");
+    cols[1] = col(r, "b");
+    cols[2] = col(r, "c");
+    cols[3] = col(r, "d");
+    assert_int_equal(dv_parquet_reader_column(r, cols[0], &ci), DV_OK);
+    assert_true(ci.is_string);
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 4, b), DV_OK);
+    assert_int_equal(b[0].rows, 5);
+    for (int k = 0; k < 5; k++) {
+        if (k == 3)
+            assert_true(is_null_at(&b[0], 3));
+        else
+            assert_str_at(&b[0], (uint64_t)k, "abc");
+        assert_int_equal(i32_at(&b[1], (uint64_t)k), k + 1);
+        assert_true(f64_at(&b[2], (uint64_t)k) == c_want[k]);
+        assert_int_equal(i32_at(&b[3], (uint64_t)k), k != 3);
+    }
+    assert_int_equal(b[0].null_count, 1);
+    /* the nested column is listed and refused with its name */
+    e = (size_t)dv_parquet_reader_find_column(r, "e.list.element");
+    assert_int_equal(dv_parquet_reader_column(r, e, &ci), DV_OK);
+    assert_true(ci.nested);
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, &e, 1, b), DV_EFORMAT);
+    assert_non_null(strstr(dv_parquet_reader_errmsg(r),
+                           "column e.list.element is nested (repeated/group): not supported"));
+    dv_parquet_reader_free(r);
+}
+
+static void test_nested_refused(void **state)
+{
+    static const char *const files[] = {
+        "nulls.snappy.parquet", "nested_lists.snappy.parquet", "nested_maps.snappy.parquet",
+        "list_columns.parquet", "nested_structs.rust.parquet", "null_list.parquet"};
+    (void)state;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        dv_parquet_reader *r = open_pt(files[f]);
+        size_t nested = 0;
+        if (r == NULL) return;
+        for (size_t i = 0; i < dv_parquet_reader_num_columns(r); i++) {
+            dv_parquet_column_info ci;
+            dv_parquet_batch b;
+            assert_int_equal(dv_parquet_reader_column(r, i, &ci), DV_OK);
+            if (!ci.nested) continue;
+            nested++;
+            assert_int_equal(dv_parquet_reader_read_row_group(r, 0, &i, 1, &b), DV_EFORMAT);
+            assert_non_null(strstr(dv_parquet_reader_errmsg(r), "is nested (repeated/group)"));
+            assert_non_null(strstr(dv_parquet_reader_errmsg(r), ci.name));
+        }
+        assert_true(nested > 0);
+        dv_parquet_reader_free(r);
+    }
+}
+
+static void test_lz4_variants(void **state)
+{
+    /* the same 4 rows: Hadoop-framed LZ4, bare LZ4 block under the LZ4 codec, and LZ4_RAW */
+    static const char *const files[] = {"hadoop_lz4_compressed.parquet",
+                                        "non_hadoop_lz4_compressed.parquet",
+                                        "lz4_raw_compressed.parquet"};
+    static const double v11[] = {42, 7.7, 42.125, 7.7};
+    (void)state;
+    for (size_t f = 0; f < 3; f++) {
+        dv_parquet_reader *r = open_pt(files[f]);
+        size_t cols[3];
+        dv_parquet_batch b[3];
+        if (r == NULL) return;
+        cols[0] = col(r, "c0");
+        cols[1] = col(r, "c1");
+        cols[2] = col(r, "v11");
+        assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 3, b), DV_OK);
+        assert_int_equal(b[0].rows, 4);
+        for (int k = 0; k < 4; k++) {
+            assert_int_equal(i64_at(&b[0], (uint64_t)k), 1593604800 + k / 2);
+            assert_str_at(&b[1], (uint64_t)k, k % 2 ? "def" : "abc");
+            assert_true(f64_at(&b[2], (uint64_t)k) == v11[k]);
+        }
+        dv_parquet_reader_free(r);
+    }
+    {
+        /* larger files: 10000 rows of UUID-like strings */
+        dv_parquet_reader *r = open_pt("hadoop_lz4_compressed_larger.parquet");
+        uint64_t rows;
+        if (r == NULL) return;
+        assert_int_equal(read_all(r, &rows, NULL, NULL), DV_OK);
+        assert_int_equal(rows, 10000);
+        dv_parquet_reader_free(r);
+    }
+}
+
+static void test_delta(void **state)
+{
+    dv_parquet_reader *r;
+    dv_parquet_batch b[2];
+    size_t cols[2];
+    int64_t s32 = 0, sint = 0;
+    (void)state;
+    /* DELTA_BINARY_PACKED, sums checked against DuckDB */
+    r = open_pt("delta_binary_packed.parquet");
+    if (r == NULL) return;
+    cols[0] = col(r, "bitwidth32");
+    cols[1] = col(r, "int_value");
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 2, b), DV_OK);
+    assert_int_equal(b[0].rows, 200);
+    for (uint64_t k = 0; k < 200; k++) {
+        s32 += i64_at(&b[0], k);
+        sint += i32_at(&b[1], k);
+    }
+    assert_int_equal(s32, INT64_C(2808074117521));
+    assert_int_equal(sint, INT64_C(-10114055485));
+    dv_parquet_reader_free(r);
+
+    /* DELTA_LENGTH_BYTE_ARRAY */
+    r = open_pt("delta_length_byte_array.parquet");
+    cols[0] = col(r, "FRUIT");
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 1, b), DV_OK);
+    assert_int_equal(b[0].rows, 1000);
+    assert_str_at(&b[0], 0, "apple_banana_mango0");
+    assert_str_at(&b[0], 1, "apple_banana_mango1");
+    assert_str_at(&b[0], 2, "apple_banana_mango4");
+    dv_parquet_reader_free(r);
+
+    /* DELTA_BYTE_ARRAY, with nulls */
+    r = open_pt("delta_byte_array.parquet");
+    cols[0] = col(r, "c_customer_id");
+    cols[1] = col(r, "c_login");
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 2, b), DV_OK);
+    assert_str_at(&b[0], 0, "AAAAAAAAIODAAAAA");
+    assert_str_at(&b[0], 1, "AAAAAAAAHODAAAAA");
+    assert_true(is_null_at(&b[1], 0));
+    dv_parquet_reader_free(r);
+
+    /* the optional and required variants hold the same non-null values */
+    {
+        dv_parquet_reader *ro = open_pt("delta_encoding_optional_column.parquet");
+        dv_parquet_reader *rr = open_pt("delta_encoding_required_column.parquet");
+        uint64_t n1, n2;
+        assert_int_equal(read_all(ro, &n1, NULL, NULL), DV_OK);
+        assert_int_equal(read_all(rr, &n2, NULL, NULL), DV_OK);
+        assert_int_equal(n1, 100);
+        assert_int_equal(n2, 100);
+        dv_parquet_reader_free(ro);
+        dv_parquet_reader_free(rr);
+    }
+}
+
+/* BYTE_STREAM_SPLIT: each *_byte_stream_split column equals its *_plain twin. */
+static void test_byte_stream_split(void **state)
+{
+    dv_parquet_reader *r;
+    dv_parquet_batch b[2];
+    size_t cols[2], pairs = 0;
+    (void)state;
+    r = open_pt("byte_stream_split.zstd.parquet");
+    if (r == NULL) return;
+    cols[0] = col(r, "f32");
+    cols[1] = col(r, "f64");
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 2, b), DV_OK);
+    assert_true(fabs(f64_at(&b[0], 0) - 1.764052391052246) < 1e-7);
+    assert_true(f64_at(&b[1], 0) == -1.3065268517353166);
+    assert_true(fabs(f64_at(&b[0], 1) - 0.40015721321105957) < 1e-7);
+    assert_true(f64_at(&b[1], 1) == 1.658130679618188);
+    dv_parquet_reader_free(r);
+
+    r = open_pt("byte_stream_split_extended.gzip.parquet");
+    for (size_t i = 0; i < dv_parquet_reader_num_columns(r); i++) {
+        dv_parquet_column_info ci;
+        char twin[128];
+        const char *suffix;
+        int64_t j;
+        dv_parquet_reader_column(r, i, &ci);
+        suffix = strstr(ci.name, "_byte_stream_split");
+        if (suffix == NULL) continue;
+        snprintf(twin, sizeof(twin), "%.*s_plain", (int)(suffix - ci.name), ci.name);
+        j = dv_parquet_reader_find_column(r, twin);
+        assert_true(j >= 0);
+        cols[0] = i;
+        cols[1] = (size_t)j;
+        assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 2, b), DV_OK);
+        assert_int_equal(b[0].rows, b[1].rows);
+        assert_int_equal(b[0].value_size, b[1].value_size);
+        for (uint64_t k = 0; k < b[0].rows; k++) {
+            int n0 = is_null_at(&b[0], k);
+            assert_int_equal(n0, is_null_at(&b[1], k));
+            if (!n0)
+                assert_memory_equal((const uint8_t *)b[0].values + k * b[0].value_size,
+                                    (const uint8_t *)b[1].values + k * b[1].value_size,
+                                    b[0].value_size);
+        }
+        pairs++;
+    }
+    assert_true(pairs >= 5);
+    dv_parquet_reader_free(r);
+}
+
+static void test_nulls_and_checksums(void **state)
+{
+    dv_parquet_reader *r;
+    dv_parquet_batch b;
+    size_t c;
+    int64_t sum = 0;
+    char path[1024], err[512];
+    dv_parquet_reader_opts o;
+    (void)state;
+    r = open_pt("int32_with_null_pages.parquet");
+    if (r == NULL) return;
+    c = col(r, "int32_field");
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, &c, 1, &b), DV_OK);
+    assert_int_equal(b.rows, 1000);
+    assert_int_equal(b.null_count, 275);
+    for (uint64_t k = 0; k < 1000; k++)
+        if (!is_null_at(&b, k)) sum += i32_at(&b, k);
+    assert_int_equal(sum, INT64_C(-12383254597));
+    assert_int_equal(i32_at(&b, 0), -654807448);
+    assert_true(is_null_at(&b, 4));
+    dv_parquet_reader_free(r);
+
+    /* a page with a bad CRC: refused, and read when checks are off */
+    r = open_pt("datapage_v1-corrupt-checksum.parquet");
+    c = 0;
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, &c, 1, &b), DV_ECORRUPT);
+    assert_non_null(
+        strstr(dv_parquet_reader_errmsg(r), "row group 0, column a, offset 4: page CRC mismatch"));
+    dv_parquet_reader_free(r);
+    memset(&o, 0, sizeof(o));
+    o.skip_crc = 1;
+    tu_shared(PT "datapage_v1-corrupt-checksum.parquet", path, sizeof(path));
+    assert_int_equal(dv_parquet_reader_open(path, &o, &r, err, sizeof(err)), DV_OK);
+    assert_int_equal(read_all(r, NULL, NULL, NULL), DV_OK);
+    dv_parquet_reader_free(r);
+}
+
+/* Truncations and bit flips of real files: errors with messages, never crashes. */
+static void test_damaged(void **state)
+{
+    static const char *const files[] = {
+        "alltypes_plain.parquet",       "datapage_v2.snappy.parquet",
+        "delta_byte_array.parquet",     "byte_stream_split.zstd.parquet",
+        "rle_boolean_encoding.parquet", "hadoop_lz4_compressed.parquet",
+        "alltypes_dictionary.parquet"};
+    uint64_t seed = 12345;
+    (void)state;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char rel[256], path[1024], err[512];
+        size_t len;
+        uint8_t *orig, *buf;
+        snprintf(rel, sizeof(rel), PT "%s", files[f]);
+        if (tu_shared(rel, path, sizeof(path)) == NULL) return;
+        orig = tu_read(path, &len);
+        assert_non_null(orig);
+        buf = malloc(len);
+        for (int trial = 0; trial < 400; trial++) {
+            dv_parquet_reader *r = NULL;
+            dv_parquet_reader_opts o;
+            size_t n = len;
+            int rc;
+            memcpy(buf, orig, len);
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            if (trial % 4 == 0) {
+                n = (size_t)(seed >> 33) % len; /* truncated */
+            } else {
+                for (int k = 0; k < 1 + trial % 3; k++) {
+                    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                    buf[(seed >> 33) % len] ^= (uint8_t)(1u << ((seed >> 20) & 7));
+                }
+            }
+            memset(&o, 0, sizeof(o));
+            o.max_row_group_bytes = 64u << 20;
+            o.skip_crc = trial & 1;
+            rc = dv_parquet_reader_open_buffer(buf, n, files[f], &o, &r, err, sizeof(err));
+            if (rc != DV_OK) {
+                assert_true(err[0] != '\0');
+                assert_null(r);
+                continue;
+            }
+            rc = read_all(r, NULL, NULL, NULL);
+            if (rc != DV_OK) assert_true(dv_parquet_reader_errmsg(r)[0] != '\0');
+            dv_parquet_reader_free(r);
+        }
+        free(buf);
+        free(orig);
+    }
+}
+
+static void test_open_errors(void **state)
+{
+    dv_parquet_reader *r = (dv_parquet_reader *)1;
+    char err[512];
+    (void)state;
+    assert_int_equal(dv_parquet_reader_open("/nonexistent/x.parquet", NULL, &r, err, sizeof(err)),
+                     DV_EIO);
+    assert_null(r);
+    assert_non_null(strstr(err, "/nonexistent/x.parquet"));
+    assert_int_equal(dv_parquet_reader_open_buffer("PAR1", 4, "tiny", NULL, &r, err, sizeof(err)),
+                     DV_EFORMAT);
+    assert_int_equal(dv_parquet_reader_open_buffer("PAR1xxxxxxxxxxxxxxxxPAR2", 24, "m", NULL, &r,
+                                                   err, sizeof(err)),
+                     DV_EFORMAT);
+    assert_non_null(strstr(err, "not a Parquet file"));
+    /* footer length larger than the file */
+    assert_int_equal(dv_parquet_reader_open_buffer("PAR1\x01\x02\x03\x04\xff\xff\xff\x00PAR1", 16,
+                                                   "f", NULL, &r, err, sizeof(err)),
+                     DV_ECORRUPT);
+    assert_non_null(strstr(err, "footer length"));
+    dv_parquet_reader_free(NULL);
+    dv_parquet_writer_free(NULL);
+    assert_string_equal(dv_pq_type_name(DV_PQ_FIXED_LEN_BYTE_ARRAY), "FIXED_LEN_BYTE_ARRAY");
+}
+
+/* ---------------------------------------------------------------- writer round trips */
+
+static uint64_t rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+#define RT_TYPES 8
+static const dv_pq_type kRtTypes[RT_TYPES] = {DV_PQ_BOOLEAN,
+                                              DV_PQ_INT32,
+                                              DV_PQ_INT64,
+                                              DV_PQ_FLOAT,
+                                              DV_PQ_DOUBLE,
+                                              DV_PQ_BYTE_ARRAY,
+                                              DV_PQ_FIXED_LEN_BYTE_ARRAY,
+                                              DV_PQ_BYTE_ARRAY};
+
+/* Value of row r in column c (deterministic), into v with bytes in store. */
+static void rt_value(int c, uint64_t row, uint64_t salt, dv_parquet_value *v, uint8_t *store)
+{
+    uint64_t s =
+        (row + 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)(c + 1) * 0xbf58476d1ce4e5b9ull ^ salt;
+    uint64_t x = rng(&s);
+    memset(v, 0, sizeof(*v));
+    if (c >= RT_TYPES && x % 4 == 0) {
+        v->is_null = 1;
+        return;
+    }
+    switch (c % RT_TYPES) {
+    case 0: v->i32 = (int32_t)(x >> 63); break;
+    case 1: v->i32 = (int32_t)(uint32_t)(x >> 17); break;
+    case 2: v->i64 = (int64_t)x; break;
+    case 3: v->f32 = (float)(int32_t)(x >> 32) / 128.0f; break;
+    case 4: v->f64 = (double)(int64_t)x / 3.0; break;
+    case 5: /* low cardinality: dictionary */
+        v->len = (size_t)snprintf((char *)store, 64, "v%u", (unsigned)(x % 13));
+        v->bytes = store;
+        break;
+    case 6:
+        for (int k = 0; k < 5; k++) store[k] = (uint8_t)(x >> (8 * k));
+        v->bytes = store;
+        v->len = 5;
+        break;
+    default: /* high cardinality, varied lengths incl. empty: PLAIN fallback */
+        v->len = (size_t)(x % 40);
+        for (size_t k = 0; k < v->len; k++) store[k] = (uint8_t)(rng(&s) & 0xff);
+        v->bytes = store;
+        break;
+    }
+}
+
+static void rt_fields(dv_parquet_field *f, char names[][16])
+{
+    memset(f, 0, sizeof(dv_parquet_field) * 2 * RT_TYPES);
+    for (int c = 0; c < 2 * RT_TYPES; c++) {
+        snprintf(names[c], 16, "c%d%s", c % RT_TYPES, c >= RT_TYPES ? "_opt" : "");
+        f[c].name = names[c];
+        f[c].type = kRtTypes[c % RT_TYPES];
+        f[c].type_length = f[c].type == DV_PQ_FIXED_LEN_BYTE_ARRAY ? 5 : 0;
+        f[c].optional = c >= RT_TYPES;
+        f[c].is_string = c % RT_TYPES == 5;
+    }
+}
+
+static void same_value(const dv_parquet_value *want, const dv_parquet_value *got, dv_pq_type t)
+{
+    assert_int_equal(want->is_null, got->is_null);
+    if (want->is_null) return;
+    switch (t) {
+    case DV_PQ_BOOLEAN: assert_int_equal(!!want->i32, got->i32); break;
+    case DV_PQ_INT32: assert_int_equal(want->i32, got->i32); break;
+    case DV_PQ_INT64: assert_int_equal(want->i64, got->i64); break;
+    case DV_PQ_FLOAT: assert_memory_equal(&want->f32, &got->f32, 4); break;
+    case DV_PQ_DOUBLE: assert_memory_equal(&want->f64, &got->f64, 8); break;
+    default:
+        assert_int_equal(want->len, got->len);
+        if (want->len) assert_memory_equal(want->bytes, got->bytes, want->len);
+    }
+}
+
+static void round_trip(dv_pq_codec codec, uint64_t nrows, uint64_t rg_rows, int no_dict,
+                       size_t dict_max)
+{
+    dv_parquet_field f[2 * RT_TYPES];
+    char names[2 * RT_TYPES][16], path[256], err[512];
+    dv_parquet_writer_opts o;
+    dv_parquet_writer *w;
+    dv_parquet_reader *r;
+    dv_parquet_value vals[2 * RT_TYPES];
+    uint8_t store[2 * RT_TYPES][64];
+    size_t cols[2 * RT_TYPES];
+    dv_parquet_batch b[2 * RT_TYPES];
+    uint64_t row = 0, salt = (uint64_t)codec * 1000 + nrows;
+
+    rt_fields(f, names);
+    memset(&o, 0, sizeof(o));
+    o.codec = codec;
+    o.row_group_rows = rg_rows;
+    o.page_bytes = 512;
+    o.no_dictionary = no_dict;
+    o.dictionary_max_bytes = dict_max;
+    snprintf(path, sizeof(path), "%s/dv_pq_rt_%d_%d.parquet",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(), (int)codec);
+    assert_int_equal(dv_parquet_writer_create(path, f, 2 * RT_TYPES, &o, &w, err, sizeof(err)),
+                     DV_OK);
+    for (uint64_t k = 0; k < nrows; k++) {
+        for (int c = 0; c < 2 * RT_TYPES; c++) rt_value(c, k, salt, &vals[c], store[c]);
+        assert_int_equal(dv_parquet_writer_write_row(w, vals), DV_OK);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+
+    assert_int_equal(dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_columns(r), 2 * RT_TYPES);
+    assert_int_equal(dv_parquet_reader_num_rows(r), nrows);
+    assert_int_equal(dv_parquet_reader_num_row_groups(r),
+                     nrows ? (nrows + rg_rows - 1) / rg_rows : 1);
+    for (int c = 0; c < 2 * RT_TYPES; c++) {
+        dv_parquet_column_info ci;
+        cols[c] = (size_t)c;
+        assert_int_equal(dv_parquet_reader_column(r, (size_t)c, &ci), DV_OK);
+        assert_string_equal(ci.name, names[c]);
+        assert_int_equal(ci.type, f[c].type);
+        assert_int_equal(ci.repetition, f[c].optional ? DV_PQ_OPTIONAL : DV_PQ_REQUIRED);
+        assert_int_equal(ci.is_string, f[c].is_string);
+    }
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        assert_int_equal(dv_parquet_reader_read_row_group(r, g, cols, 2 * RT_TYPES, b), DV_OK);
+        for (int c = 0; c < 2 * RT_TYPES; c++) {
+            dv_parquet_stats st;
+            uint64_t nulls = 0;
+            assert_int_equal(dv_parquet_reader_stats(r, g, (size_t)c, &st), DV_OK);
+            for (uint64_t k = 0; k < b[c].rows; k++) {
+                dv_parquet_value want, got;
+                rt_value(c, row + k, salt, &want, store[c]);
+                assert_int_equal(dv_parquet_batch_value(&b[c], k, &got), DV_OK);
+                same_value(&want, &got, f[c].type);
+                nulls += want.is_null;
+                /* every value lies within the chunk's min/max */
+                if (!want.is_null && st.min && f[c].type == DV_PQ_INT64) {
+                    int64_t mn, mx;
+                    memcpy(&mn, st.min, 8);
+                    memcpy(&mx, st.max, 8);
+                    assert_true(mn <= got.i64 && got.i64 <= mx);
+                }
+                if (!want.is_null && st.min && f[c].type == DV_PQ_BYTE_ARRAY) {
+                    size_t m = got.len < st.min_len ? got.len : st.min_len;
+                    int cmp = memcmp(st.min, got.bytes, m);
+                    assert_true(cmp < 0 || (cmp == 0 && st.min_len <= got.len));
+                }
+            }
+            assert_int_equal(st.null_count, (int64_t)nulls);
+            assert_int_equal(b[c].null_count, nulls);
+            if (b[c].rows > 0 && nulls < b[c].rows) assert_non_null(st.min);
+        }
+        row += b[0].rows;
+    }
+    assert_int_equal(row, nrows);
+    dv_parquet_reader_free(r);
+    unlink(path);
+}
+
+static void test_round_trip(void **state)
+{
+    static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP, DV_PQ_ZSTD};
+    (void)state;
+    for (size_t i = 0; i < 4; i++) round_trip(codecs[i], 2500, 1000, 0, 0);
+    round_trip(DV_PQ_ZSTD, 3000, 3000, 1, 0);   /* no dictionary */
+    round_trip(DV_PQ_SNAPPY, 2000, 700, 0, 40); /* dictionary falls back to PLAIN */
+    round_trip(DV_PQ_SNAPPY, 0, 10, 0, 0);      /* empty file */
+    round_trip(DV_PQ_UNCOMPRESSED, 1, 10, 0, 0);
+}
+
+static void test_writer_errors(void **state)
+{
+    dv_parquet_field f[2];
+    dv_parquet_writer *w = NULL;
+    dv_parquet_writer_opts o;
+    dv_parquet_value v[2];
+    char err[512], path[256];
+    (void)state;
+    memset(f, 0, sizeof(f));
+    memset(&o, 0, sizeof(o));
+    f[0].name = "a";
+    f[0].type = DV_PQ_INT32;
+    f[1].name = "a";
+    f[1].type = DV_PQ_FIXED_LEN_BYTE_ARRAY;
+    f[1].type_length = 4;
+    f[1].optional = 1;
+    snprintf(path, sizeof(path), "/tmp/dv_pq_err_%d.parquet", (int)getpid());
+    assert_int_equal(dv_parquet_writer_create(path, f, 2, NULL, &w, err, sizeof(err)), DV_EINVAL);
+    assert_non_null(strstr(err, "used twice"));
+    f[1].name = "b";
+    o.codec = DV_PQ_LZO;
+    assert_int_equal(dv_parquet_writer_create(path, f, 2, &o, &w, err, sizeof(err)), DV_EINVAL);
+    o.codec = DV_PQ_SNAPPY;
+    assert_int_equal(
+        dv_parquet_writer_create("/nonexistent/dir/x.parquet", f, 2, &o, &w, err, sizeof(err)),
+        DV_EIO);
+    assert_int_equal(dv_parquet_writer_create(path, f, 2, &o, &w, err, sizeof(err)), DV_OK);
+    memset(v, 0, sizeof(v));
+    v[0].is_null = 1;
+    v[1].is_null = 1;
+    assert_int_equal(dv_parquet_writer_write_row(w, v), DV_EINVAL);
+    assert_non_null(strstr(dv_parquet_writer_errmsg(w), "NULL in a required column"));
+    v[0].is_null = 0;
+    v[1].is_null = 0;
+    v[1].bytes = (const uint8_t *)"abc";
+    v[1].len = 3;
+    assert_int_equal(dv_parquet_writer_write_row(w, v), DV_EINVAL);
+    v[1].len = 4;
+    v[1].bytes = (const uint8_t *)"abcd";
+    assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+    /* never closed: the unfinished file is removed */
+    dv_parquet_writer_free(w);
+    assert_int_not_equal(access(path, F_OK), 0);
+}
+
+/* A cleaned copy: same schema and annotations, every third row dropped. */
+static void test_copy(void **state)
+{
+    dv_parquet_reader *r = open_pt("alltypes_plain.parquet"), *r2;
+    dv_parquet_field f[11];
+    size_t cols[11];
+    dv_parquet_batch b[11], b2[11];
+    dv_parquet_writer *w;
+    uint8_t keep[8];
+    char path[256], err[512];
+    (void)state;
+    if (r == NULL) return;
+    for (size_t i = 0; i < 11; i++) {
+        cols[i] = i;
+        assert_int_equal(dv_parquet_reader_field(r, i, &f[i]), DV_OK);
+    }
+    snprintf(path, sizeof(path), "/tmp/dv_pq_copy_%d.parquet", (int)getpid());
+    assert_int_equal(dv_parquet_writer_create(path, f, 11, NULL, &w, err, sizeof(err)), DV_OK);
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 11, b), DV_OK);
+    for (int k = 0; k < 8; k++) keep[k] = k % 3 != 1;
+    assert_int_equal(dv_parquet_writer_write_batches(w, b, 0, 8, keep), DV_OK);
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    assert_int_equal(dv_parquet_reader_open(path, NULL, &r2, err, sizeof(err)), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_rows(r2), 5);
+    assert_int_equal(dv_parquet_reader_read_row_group(r2, 0, cols, 11, b2), DV_OK);
+    for (size_t c = 0; c < 11; c++) {
+        dv_parquet_column_info a, z;
+        dv_parquet_reader_column(r, c, &a);
+        dv_parquet_reader_column(r2, c, &z);
+        assert_string_equal(a.name, z.name);
+        assert_int_equal(a.type, z.type);
+        assert_int_equal(a.repetition, z.repetition);
+        assert_int_equal(a.converted_type, z.converted_type);
+        assert_int_equal(a.logical_type, z.logical_type);
+        for (uint64_t k = 0, j = 0; k < 8; k++) {
+            dv_parquet_value x, y;
+            if (!keep[k]) continue;
+            dv_parquet_batch_value(&b[c], k, &x);
+            dv_parquet_batch_value(&b2[c], j++, &y);
+            same_value(&x, &y, a.type);
+        }
+    }
+    dv_parquet_reader_free(r2);
+    dv_parquet_reader_free(r);
+    unlink(path);
+}
+
+/* ---------------------------------------------------------------- allocation failures */
+
+typedef struct fail_alloc {
+    int countdown; /* fail when it reaches 0 */
+    int failed;
+} fail_alloc;
+
+static void *fa_malloc(void *o, size_t n)
+{
+    fail_alloc *f = o;
+    if (f->countdown-- == 0) {
+        f->failed = 1;
+        return NULL;
+    }
+    return malloc(n);
+}
+
+static void *fa_realloc(void *o, void *p, size_t n)
+{
+    fail_alloc *f = o;
+    if (f->countdown-- == 0) {
+        f->failed = 1;
+        return NULL;
+    }
+    return realloc(p, n);
+}
+
+static void fa_free(void *o, void *p)
+{
+    (void)o;
+    free(p);
+}
+
+static void test_alloc_failures(void **state)
+{
+    char path[1024], err[512];
+    (void)state;
+    if (tu_shared(PT "alltypes_dictionary.parquet", path, sizeof(path)) == NULL) return;
+    for (int n = 0; n < 400; n++) {
+        fail_alloc fa = {n, 0};
+        dv_alloc a = {fa_malloc, fa_realloc, fa_free, &fa};
+        dv_parquet_reader_opts o;
+        dv_parquet_reader *r = NULL;
+        int rc;
+        memset(&o, 0, sizeof(o));
+        o.alloc = &a;
+        rc = dv_parquet_reader_open(path, &o, &r, err, sizeof(err));
+        if (rc == DV_OK) rc = read_all(r, NULL, NULL, NULL);
+        if (!fa.failed) {
+            assert_int_equal(rc, DV_OK);
+            dv_parquet_reader_free(r);
+            break;
+        }
+        assert_int_not_equal(rc, DV_OK);
+        dv_parquet_reader_free(r);
+    }
+}
+
+static void test_limits(void **state)
+{
+    char path[1024], err[512];
+    dv_parquet_reader_opts o;
+    dv_parquet_reader *r;
+    (void)state;
+    if (tu_shared(PT "alltypes_tiny_pages_plain.parquet", path, sizeof(path)) == NULL) return;
+    memset(&o, 0, sizeof(o));
+    o.max_row_group_bytes = 4096;
+    assert_int_equal(dv_parquet_reader_open(path, &o, &r, err, sizeof(err)), DV_OK);
+    assert_int_equal(read_all(r, NULL, NULL, NULL), DV_ETOOBIG);
+    assert_non_null(strstr(dv_parquet_reader_errmsg(r), "over the limit"));
+    dv_parquet_reader_free(r);
+    o.max_row_group_bytes = 0;
+    o.max_footer_bytes = 100;
+    assert_int_equal(dv_parquet_reader_open(path, &o, &r, err, sizeof(err)), DV_ETOOBIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_alltypes),
+        cmocka_unit_test(test_datapage_v2),
+        cmocka_unit_test(test_nested_refused),
+        cmocka_unit_test(test_lz4_variants),
+        cmocka_unit_test(test_delta),
+        cmocka_unit_test(test_byte_stream_split),
+        cmocka_unit_test(test_nulls_and_checksums),
+        cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_writer_errors),
+        cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_limits),
+    };
+    return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
+}
