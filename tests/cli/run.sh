@@ -174,6 +174,7 @@ usage: datavet [--version] [--help] <command> [<args>]
 
 commands:
    hash       hash image files: PDQ, MD5, SHA-1, SHA-256
+   list       build, describe and compare hash lists (.dvl)
    help       show help for datavet or one command
    version    print the version
 

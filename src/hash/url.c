@@ -1,0 +1,247 @@
+/* url.c - normalisation of absolute URLs (scheme://host...) into the key that URL lists store.
+ * Syntax-based only (RFC 3986 section 6.2.2 case and percent-encoding, plus default ports); no DNS.
+ */
+#include "../common/common.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+static const char hexu[] = "0123456789ABCDEF";
+
+/* Bounded output: counts every byte, stores those that fit with room for the NUL. */
+typedef struct url_out {
+    char *p;
+    size_t cap;
+    size_t n;
+} url_out;
+
+static void put(url_out *w, char c)
+{
+    if (w->p != NULL && w->n + 1 < w->cap) w->p[w->n] = c;
+    w->n++;
+}
+
+static void put_esc(url_out *w, unsigned char c)
+{
+    put(w, '%');
+    put(w, hexu[c >> 4]);
+    put(w, hexu[c & 15]);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+static int is_unreserved(unsigned char c)
+{
+    return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int is_subdelim(unsigned char c) { return c != '\0' && strchr("!$&'()*+,;=", c) != NULL; }
+
+enum { PART_USERINFO, PART_HOST, PART_PATH, PART_QUERY };
+
+/* Whether a raw byte may stay as it is in a part; the others are percent-encoded (or, in the
+ * host, refused when ASCII). */
+static int raw_ok(int part, unsigned char c)
+{
+    if (is_unreserved(c) || is_subdelim(c)) return 1;
+    switch (part) {
+    case PART_USERINFO: return c == ':';
+    case PART_HOST: return 0;
+    case PART_PATH: return c == ':' || c == '@' || c == '/';
+    default: return c == ':' || c == '@' || c == '/' || c == '?';
+    }
+}
+
+/* One part with escapes normalised: escapes of unreserved bytes decoded, other escapes
+ * upper-cased, bytes that may not appear raw encoded. The host is also lower-cased. */
+static int put_part(url_out *w, int part, const char *s, size_t n)
+{
+    const int lower = part == PART_HOST;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi, lo;
+            if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+                return DV_EINVAL;
+            c = (unsigned char)(hi << 4 | lo);
+            if (is_unreserved(c)) put(w, lower ? to_lower((char)c) : (char)c);
+            else put_esc(w, c);
+            i += 2;
+        } else if (raw_ok(part, c)) {
+            put(w, lower ? to_lower((char)c) : (char)c);
+        } else if (part == PART_HOST && c < 0x80) {
+            return DV_EINVAL; /* space, quotes, brackets, ':' ... cannot be in a host name */
+        } else {
+            put_esc(w, c);
+        }
+    }
+    return DV_OK;
+}
+
+/* An IPv6 literal (without brackets) in RFC 5952 form: lower-case hex, no leading zeros,
+ * the longest run of two or more zero groups (the first on a tie) as "::". */
+static int put_ipv6(url_out *w, const char *s, size_t n)
+{
+    char buf[64];
+    unsigned char a[16];
+    unsigned g[8];
+    int best = -1, bestlen = 0;
+
+    if (n == 0 || n >= sizeof(buf)) return DV_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!(hexval(s[i]) >= 0 || s[i] == ':' || s[i] == '.')) return DV_EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (inet_pton(AF_INET6, buf, a) != 1) return DV_EINVAL;
+    for (int i = 0; i < 8; i++) g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && g[j] == 0) j++;
+        if (j - i > bestlen) {
+            best = i;
+            bestlen = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    if (bestlen < 2) best = -1;
+    put(w, '[');
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            put(w, ':');
+            put(w, ':');
+            i += bestlen - 1;
+            continue;
+        }
+        if (i > 0 && i != best + bestlen) put(w, ':');
+        {
+            static const char hexl[] = "0123456789abcdef";
+            int started = 0;
+            for (int sh = 12; sh >= 0; sh -= 4) {
+                unsigned d = (g[i] >> sh) & 15;
+                if (d != 0 || started || sh == 0) {
+                    put(w, hexl[d]);
+                    started = 1;
+                }
+            }
+        }
+    }
+    put(w, ']');
+    return DV_OK;
+}
+
+int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t *out_len)
+{
+    url_out w = {out, cap, 0};
+    size_t i, scheme_end, auth, auth_end, at, host, host_end, port = 0, path, path_end;
+    int has_port = 0, rc;
+    unsigned long portv = 0;
+
+    if (out_len != NULL) *out_len = 0;
+    if (url == NULL || (out == NULL && cap > 0)) return DV_EINVAL;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c < 0x20 || c == 0x7f) return DV_EINVAL;
+    }
+    /* scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" */
+    if (len == 0 || !is_alpha((unsigned char)url[0])) return DV_EINVAL;
+    for (i = 1; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (!(is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.')) break;
+    }
+    scheme_end = i;
+    if (len - scheme_end < 3 || memcmp(url + scheme_end, "://", 3) != 0) return DV_EINVAL;
+    auth = scheme_end + 3;
+    for (auth_end = auth; auth_end < len; auth_end++) {
+        char c = url[auth_end];
+        if (c == '/' || c == '?' || c == '#') break;
+    }
+    /* userinfo ends at the last '@' of the authority */
+    at = auth_end;
+    for (i = auth_end; i > auth; i--) {
+        if (url[i - 1] == '@') {
+            at = i - 1;
+            break;
+        }
+    }
+    host = at == auth_end ? auth : at + 1;
+    if (host < auth_end && url[host] == '[') {
+        const char *rb = memchr(url + host, ']', auth_end - host);
+        if (rb == NULL) return DV_EINVAL;
+        host_end = (size_t)(rb - url) + 1;
+        if (host_end < auth_end) {
+            if (url[host_end] != ':') return DV_EINVAL;
+            has_port = 1;
+            port = host_end + 1;
+        }
+    } else {
+        const char *colon = memchr(url + host, ':', auth_end - host);
+        host_end = colon ? (size_t)(colon - url) : auth_end;
+        if (colon != NULL) {
+            has_port = 1;
+            port = host_end + 1;
+        }
+    }
+    if (host_end == host) return DV_EINVAL;
+    if (has_port) {
+        for (i = port; i < auth_end; i++) {
+            if (!is_digit((unsigned char)url[i])) return DV_EINVAL;
+            portv = portv * 10 + (unsigned long)(url[i] - '0');
+            if (portv > 65535) return DV_EINVAL;
+        }
+        if (port == auth_end) has_port = 0; /* "host:" means the default port */
+    }
+    path = auth_end;
+    for (path_end = path; path_end < len; path_end++)
+        if (url[path_end] == '?' || url[path_end] == '#') break;
+
+    for (i = 0; i < scheme_end; i++) put(&w, to_lower(url[i]));
+    put(&w, ':');
+    put(&w, '/');
+    put(&w, '/');
+    if (at != auth_end && at > auth) { /* an empty userinfo ("http://@h/") is dropped */
+        DV_FORWARD_IF_ERROR(put_part(&w, PART_USERINFO, url + auth, at - auth));
+        put(&w, '@');
+    }
+    if (url[host] == '[') rc = put_ipv6(&w, url + host + 1, host_end - host - 2);
+    else rc = put_part(&w, PART_HOST, url + host, host_end - host);
+    DV_FORWARD_IF_ERROR(rc);
+    if (has_port) {
+        int dflt = (scheme_end == 4 && strncasecmp(url, "http", 4) == 0 && portv == 80) ||
+                   (scheme_end == 5 && strncasecmp(url, "https", 5) == 0 && portv == 443);
+        if (!dflt) {
+            char digits[8];
+            int nd = 0;
+            unsigned long v = portv;
+            do {
+                digits[nd++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v > 0);
+            put(&w, ':');
+            while (nd > 0) put(&w, digits[--nd]);
+        }
+    }
+    if (path_end == path) put(&w, '/');
+    else DV_FORWARD_IF_ERROR(put_part(&w, PART_PATH, url + path, path_end - path));
+    if (path_end < len && url[path_end] == '?') {
+        size_t q = path_end + 1, q_end = q;
+        while (q_end < len && url[q_end] != '#') q_end++;
+        put(&w, '?');
+        DV_FORWARD_IF_ERROR(put_part(&w, PART_QUERY, url + q, q_end - q));
+    }
+    if (out_len != NULL) *out_len = w.n;
+    if (w.n + 1 > cap) return DV_ERANGE;
+    out[w.n] = '\0';
+    return DV_OK;
+}

@@ -1,0 +1,234 @@
+/* list_builder.c - the in-memory list under construction: entries, interned ids and labels,
+ * and the messages an import leaves. Sorting and writing are list_write.c's. */
+#include "list_internal.h"
+
+#include <stdio.h>
+
+dv_list_builder *dv_list_builder_create(dv_hash_type type, const dv_alloc *alloc)
+{
+    dv_list_builder *b;
+    if ((unsigned)type > DV_HT_URL_SHA256) return NULL;
+    b = dv__calloc(alloc, 1, sizeof(*b));
+    if (b == NULL) return NULL;
+    b->alloc = alloc;
+    b->type = type;
+    b->ks = dv_hash_type_size(type);
+    return b;
+}
+
+void dv_list_builder_free(dv_list_builder *b)
+{
+    if (b == NULL) return;
+    dv__free(b->alloc, b->keys);
+    dv__free(b->alloc, b->url_off);
+    dv__free(b->alloc, b->aux);
+    dv__free(b->alloc, b->str);
+    dv__free(b->alloc, b->str_off);
+    dv__free(b->alloc, b->tab);
+    dv__free(b->alloc, b);
+}
+
+const char *dv_list_builder_errmsg(const dv_list_builder *b) { return b ? b->msg : ""; }
+
+void dv__lb_set_msg(dv_list_builder *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->msg, sizeof(b->msg), fmt, ap);
+    va_end(ap);
+    b->nmsg = 0;
+}
+
+/* Appends one line to the message, so an import can leave its first few reasons. */
+void dv__lb_add_msg_line(dv_list_builder *b, const char *fmt, ...)
+{
+    size_t used = strlen(b->msg);
+    va_list ap;
+    if (used + 2 >= sizeof(b->msg)) return;
+    if (used > 0) b->msg[used++] = '\n';
+    va_start(ap, fmt);
+    vsnprintf(b->msg + used, sizeof(b->msg) - used, fmt, ap);
+    va_end(ap);
+    b->nmsg++;
+}
+
+/* Grow *p (elements of size sz) to hold at least need, doubling, never past max. */
+static int grow(const dv_alloc *a, void **p, uint64_t *cap, uint64_t need, size_t sz, uint64_t max)
+{
+    uint64_t ncap;
+    size_t bytes;
+    void *np;
+    if (need <= *cap) return DV_OK;
+    if (need > max) return DV_ETOOBIG;
+    ncap = *cap ? *cap : 1024;
+    while (ncap < need) ncap = ncap > max / 2 ? max : ncap * 2;
+    if (ncap > SIZE_MAX || !dv__mul_ok((size_t)ncap, sz, &bytes)) return DV_ETOOBIG;
+    np = dv__realloc(a, *p, bytes);
+    if (np == NULL) return DV_ENOMEM;
+    *p = np;
+    *cap = ncap;
+    return DV_OK;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static int tab_rehash(dv_list_builder *b, uint32_t ncap)
+{
+    uint32_t *nt = dv__calloc(b->alloc, ncap, sizeof(uint32_t));
+    if (nt == NULL) return DV_ENOMEM;
+    for (uint32_t s = 1; s <= b->nstr; s++) {
+        size_t len;
+        const char *t = dv__lb_str(b, s, &len);
+        uint32_t i = (uint32_t)fnv1a(t, len) & (ncap - 1);
+        while (nt[i] != 0) i = (i + 1) & (ncap - 1);
+        nt[i] = s;
+    }
+    dv__free(b->alloc, b->tab);
+    b->tab = nt;
+    b->tab_cap = ncap;
+    return DV_OK;
+}
+
+/* Same text, same number: repeated labels (categories) are stored once, here and in the file. */
+static int intern(dv_list_builder *b, const char *s, size_t n, uint32_t *out)
+{
+    uint32_t i, mask;
+    uint64_t cap;
+    int rc;
+
+    *out = 0;
+    if (n == 0) return DV_OK;
+    if (b->tab_cap == 0 || (uint64_t)(b->nstr + 1) * 2 > b->tab_cap) {
+        if (b->tab_cap >= (1u << 31)) return DV_ETOOBIG;
+        DV_FORWARD_IF_ERROR(tab_rehash(b, b->tab_cap ? b->tab_cap * 2 : 1024));
+    }
+    mask = b->tab_cap - 1;
+    for (i = (uint32_t)fnv1a(s, n) & mask; b->tab[i] != 0; i = (i + 1) & mask) {
+        size_t len;
+        const char *t = dv__lb_str(b, b->tab[i], &len);
+        if (len == n && memcmp(t, s, n) == 0) {
+            *out = b->tab[i];
+            return DV_OK;
+        }
+    }
+    if (b->str_len + n + 1 > DV__LIST_STR_ARENA_MAX) return DV_ETOOBIG;
+    rc = grow(b->alloc, (void **)&b->str, &b->str_cap, b->str_len + n + 1, 1,
+              DV__LIST_STR_ARENA_MAX);
+    if (rc == DV_OK) {
+        cap = b->str_off_cap;
+        rc = grow(b->alloc, (void **)&b->str_off, &cap, (uint64_t)b->nstr + 3, sizeof(uint64_t),
+                  (1ull << 32) - 1);
+        b->str_off_cap = (uint32_t)cap;
+    }
+    DV_FORWARD_IF_ERROR(rc);
+    if (b->nstr == 0) b->str_off[1] = 0;
+    memcpy(b->str + b->str_len, s, n);
+    b->str[b->str_len + n] = '\0';
+    b->str_len += n + 1;
+    b->nstr++;
+    b->str_off[b->nstr + 1] = b->str_len;
+    b->tab[i] = b->nstr;
+    *out = b->nstr;
+    return DV_OK;
+}
+
+void dv__lb_reserve(dv_list_builder *b, uint64_t total)
+{
+    if (total > DV__LIST_MAX_ENTRIES) total = DV__LIST_MAX_ENTRIES;
+    if (b->type == DV_HT_NONE || total <= b->cap) return;
+    if (grow(b->alloc, (void **)&b->aux, &b->cap, total, sizeof(dv__lb_aux), total) != DV_OK)
+        return;
+    if (b->type == DV_HT_URL)
+        grow(b->alloc, (void **)&b->url_off, &b->url_off_cap, total + 1, sizeof(uint64_t),
+             total + 1);
+    else grow(b->alloc, (void **)&b->keys, &b->keys_cap, total * b->ks, 1, total * b->ks);
+}
+
+int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t keylen,
+               const char *id, size_t idlen, const char *label, size_t labellen, int quality)
+{
+    dv__lb_aux *x;
+    int rc;
+
+    if (b->type == DV_HT_NONE) {
+        b->type = t;
+        b->ks = dv_hash_type_size(t);
+    } else if (t != b->type) {
+        return DV_EFORMAT;
+    }
+    rc = grow(b->alloc, (void **)&b->aux, &b->cap, b->n + 1, sizeof(dv__lb_aux),
+              DV__LIST_MAX_ENTRIES);
+    if (rc == DV_OK && t == DV_HT_URL) {
+        rc = grow(b->alloc, (void **)&b->url_off, &b->url_off_cap, b->n + 2, sizeof(uint64_t),
+                  DV__LIST_MAX_ENTRIES + 1);
+        if (rc == DV_OK)
+            rc = grow(b->alloc, (void **)&b->keys, &b->keys_cap, b->keys_len + keylen, 1,
+                      DV__LIST_URL_ARENA_MAX);
+    } else if (rc == DV_OK) {
+        rc = grow(b->alloc, (void **)&b->keys, &b->keys_cap, (b->n + 1) * b->ks, 1,
+                  DV__LIST_MAX_ENTRIES * 32);
+    }
+    x = rc == DV_OK ? &b->aux[b->n] : NULL;
+    if (x != NULL) rc = intern(b, id, idlen, &x->id);
+    if (x != NULL && rc == DV_OK) rc = intern(b, label, labellen, &x->label);
+    if (rc != DV_OK) {
+        dv__lb_set_msg(b, "%s",
+                       rc == DV_ENOMEM ? "out of memory adding a list entry"
+                                       : "list too big: over 2^31 entries, 64 GiB of "
+                                         "URLs or 4 GiB of ids and labels");
+        return rc;
+    }
+    x->quality = t == DV_HT_PDQ ? quality : -1;
+    if (t == DV_HT_URL) {
+        b->url_off[b->n] = b->keys_len;
+        memcpy(b->keys + b->keys_len, key, keylen);
+        b->keys_len += keylen;
+        b->url_off[b->n + 1] = b->keys_len;
+    } else {
+        memcpy(b->keys + b->n * b->ks, key, b->ks);
+        b->keys_len += b->ks;
+    }
+    b->n++;
+    return DV_OK;
+}
+
+int dv_list_builder_add(dv_list_builder *b, dv_hash_type type, const void *key, size_t keylen,
+                        const char *id, const char *label, int quality)
+{
+    size_t idlen, labellen;
+    if (b == NULL) return DV_EINVAL;
+    if ((unsigned)type > DV_HT_URL_SHA256 || type == DV_HT_NONE || key == NULL) {
+        dv__lb_set_msg(b, "add: bad hash type or no key");
+        return DV_EINVAL;
+    }
+    if (b->type != DV_HT_NONE && type != b->type) {
+        dv__lb_set_msg(b, "add: a %s entry in a %s list (a list has one hash type)",
+                       dv_hash_type_name(type), dv_hash_type_name(b->type));
+        return DV_EINVAL;
+    }
+    if (type == DV_HT_URL ? (keylen == 0 || keylen > DV__LIST_URL_MAX || memchr(key, 0, keylen))
+                          : keylen != dv_hash_type_size(type)) {
+        dv__lb_set_msg(b, "add: a %s key of %zu bytes (expected %zu)", dv_hash_type_name(type),
+                       keylen, dv_hash_type_size(type));
+        return DV_EINVAL;
+    }
+    if (quality < -1 || quality > 100) {
+        dv__lb_set_msg(b, "add: quality %d is not -1 or 0..100", quality);
+        return DV_EINVAL;
+    }
+    idlen = id ? strlen(id) : 0;
+    labellen = label ? strlen(label) : 0;
+    if (idlen > DV__LIST_STR_MAX || labellen > DV__LIST_STR_MAX) {
+        dv__lb_set_msg(b, "add: id or label longer than %u bytes", DV__LIST_STR_MAX);
+        return DV_EINVAL;
+    }
+    return dv__lb_add(b, type, key, keylen, id, idlen, label, labellen, quality);
+}

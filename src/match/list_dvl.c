@@ -1,0 +1,445 @@
+/* list_dvl.c - opening a .dvl list (mmap or caller buffer): every header field, section and
+ * string offset is validated up front, then entries are read in place, searched and diffed. */
+#include "list_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct dv_list {
+    const uint8_t *base;
+    size_t size;
+    void *map; /* non-NULL when dv_list_open mapped the file */
+    size_t maplen;
+    dv_hash_type type;
+    uint32_t format_version;
+    uint64_t count;
+    size_t ks;
+    int64_t created;
+    uint8_t digest[32];
+    const char *meta[3];
+    const uint8_t *keys;
+    const uint8_t *keyoffs; /* URL */
+    const uint8_t *quality; /* NULL when absent */
+    const uint8_t *ids;     /* NULL when absent */
+    const uint8_t *labels;  /* NULL when absent */
+    const char *strings;
+    uint64_t strings_len;
+};
+
+static const char *const sec_names[DV__SEC_COUNT] = {"meta", "keys",   "key offsets", "quality",
+                                                     "ids",  "labels", "strings"};
+
+static int cmp_bytes(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+    if (c != 0) return c;
+    return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+static const uint8_t *key_at(const dv_list *l, uint64_t i, size_t *len)
+{
+    if (l->type == DV_HT_URL) {
+        uint64_t o = dv__le64(l->keyoffs + 8 * i);
+        *len = (size_t)(dv__le64(l->keyoffs + 8 * i + 8) - o);
+        return l->keys + o;
+    }
+    *len = l->ks;
+    return l->keys + i * l->ks;
+}
+
+/* The checks of docs/dvl-format.md "What a reader checks", in that order. */
+static int validate(dv_list *l, char *err, size_t cap)
+{
+    const uint8_t *h = l->base;
+    const uint64_t size = l->size;
+    uint64_t off[DV__SEC_COUNT], len[DV__SEC_COUNT], prev_end = DV__DVL_HEADER_SIZE;
+    uint32_t type, ks, flags, v;
+    int prev = -1;
+
+    if (size < 8 || memcmp(h, DV__DVL_MAGIC, 8) != 0) {
+        dv__set_err(err, cap, "not a datavet list: no \"DVLIST\" magic at offset 0");
+        return DV_EFORMAT;
+    }
+    if (size < DV__DVL_HEADER_SIZE) {
+        dv__set_err(err, cap, "header truncated: the file is %llu bytes, the header needs %u",
+                    (unsigned long long)size, DV__DVL_HEADER_SIZE);
+        return DV_ECORRUPT;
+    }
+    l->format_version = dv__le32(h + DV__H_VERSION);
+    if (l->format_version != DV__DVL_VERSION) {
+        dv__set_err(err, cap,
+                    "format version %u at offset %d is not supported (this build reads %u)",
+                    l->format_version, DV__H_VERSION, DV__DVL_VERSION);
+        return DV_EFORMAT;
+    }
+    type = dv__le32(h + DV__H_TYPE);
+    if (type == DV_HT_NONE || type > DV_HT_URL_SHA256) {
+        dv__set_err(err, cap, "hash type %u at offset %d is unknown", type, DV__H_TYPE);
+        return DV_EFORMAT;
+    }
+    l->type = (dv_hash_type)type;
+    l->ks = dv_hash_type_size(l->type);
+    l->count = dv__le64(h + DV__H_COUNT);
+    ks = dv__le32(h + DV__H_KEYSIZE);
+    if (ks != l->ks) {
+        dv__set_err(err, cap, "key size %u at offset %d does not match hash type %s (%zu)", ks,
+                    DV__H_KEYSIZE, dv_hash_type_name(l->type), l->ks);
+        return DV_ECORRUPT;
+    }
+    flags = dv__le32(h + DV__H_FLAGS);
+    if (flags != 0) {
+        dv__set_err(err, cap, "unknown flags 0x%x at offset %d", flags, DV__H_FLAGS);
+        return DV_EFORMAT;
+    }
+    l->created = (int64_t)dv__le64(h + DV__H_CREATED);
+    memcpy(l->digest, h + DV__H_DIGEST, 32);
+    if ((v = dv__le32(h + DV__H_NSECTIONS)) != DV__SEC_COUNT) {
+        dv__set_err(err, cap, "section count %u at offset %d is not %d", v, DV__H_NSECTIONS,
+                    DV__SEC_COUNT);
+        return DV_ECORRUPT;
+    }
+    if ((v = dv__le32(h + DV__H_HSIZE)) != DV__DVL_HEADER_SIZE) {
+        dv__set_err(err, cap, "header size %u at offset %d is not %u", v, DV__H_HSIZE,
+                    DV__DVL_HEADER_SIZE);
+        return DV_ECORRUPT;
+    }
+    if (l->count > DV__LIST_MAX_ENTRIES) {
+        dv__set_err(err, cap, "entry count %llu at offset %d is over the limit of %llu",
+                    (unsigned long long)l->count, DV__H_COUNT,
+                    (unsigned long long)DV__LIST_MAX_ENTRIES);
+        return DV_ECORRUPT;
+    }
+
+    /* section table: aligned, inside the file, in order, not overlapping */
+    for (int s = 0; s < DV__SEC_COUNT; s++) {
+        const int at = DV__H_SECTIONS + 16 * s;
+        off[s] = dv__le64(h + at);
+        len[s] = dv__le64(h + at + 8);
+        if (len[s] == 0) {
+            if (off[s] != 0) {
+                dv__set_err(err, cap,
+                            "section %s (table entry at offset %d): empty but offset %llu",
+                            sec_names[s], at, (unsigned long long)off[s]);
+                return DV_ECORRUPT;
+            }
+            continue;
+        }
+        if (off[s] % DV__DVL_ALIGN != 0 || off[s] < prev_end || off[s] > size ||
+            len[s] > size - off[s]) {
+            dv__set_err(err, cap,
+                        "section %s (table entry at offset %d): offset %llu length %llu is %s",
+                        sec_names[s], at, (unsigned long long)off[s], (unsigned long long)len[s],
+                        off[s] % DV__DVL_ALIGN != 0 ? "not 64-byte aligned"
+                        : off[s] < prev_end
+                            ? (prev < 0 ? "inside the header" : "overlapping the section before")
+                            : "past the end of the file");
+            return DV_ECORRUPT;
+        }
+        prev_end = off[s] + len[s];
+        prev = s;
+    }
+
+    /* meta: exactly three NUL-terminated strings */
+    {
+        const char *m = (const char *)h + off[DV__SEC_META];
+        uint64_t pos = 0;
+        for (int k = 0; k < 3; k++) {
+            const char *nul = pos < len[DV__SEC_META]
+                                  ? memchr(m + pos, 0, (size_t)(len[DV__SEC_META] - pos))
+                                  : NULL;
+            if (nul == NULL || (uint64_t)(nul - (m + pos)) > DV__LIST_STR_MAX) {
+                dv__set_err(err, cap,
+                            "section meta at offset %llu: string %d is missing, unterminated or "
+                            "over %u bytes",
+                            (unsigned long long)off[DV__SEC_META], k + 1, DV__LIST_STR_MAX);
+                return DV_ECORRUPT;
+            }
+            l->meta[k] = m + pos;
+            pos = (uint64_t)(nul - m) + 1;
+        }
+        if (pos != len[DV__SEC_META]) {
+            dv__set_err(err, cap, "section meta at offset %llu: %llu bytes after the third string",
+                        (unsigned long long)off[DV__SEC_META],
+                        (unsigned long long)(len[DV__SEC_META] - pos));
+            return DV_ECORRUPT;
+        }
+    }
+
+    /* sizes of the per-entry sections (count <= 2^31, so these products cannot overflow) */
+#define EXPECT(sec, cond, what)                                                                    \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            dv__set_err(                                                                           \
+                err, cap, "section %s (table entry at offset %d): length %llu, expected %s",       \
+                sec_names[sec], DV__H_SECTIONS + 16 * (sec), (unsigned long long)len[sec], what);  \
+            return DV_ECORRUPT;                                                                    \
+        }                                                                                          \
+    } while (0)
+    l->keys = h + off[DV__SEC_KEYS];
+    if (l->type == DV_HT_URL) {
+        EXPECT(DV__SEC_KEYOFFS, len[DV__SEC_KEYOFFS] == (l->count + 1) * 8, "(count + 1) x 8");
+        l->keyoffs = h + off[DV__SEC_KEYOFFS];
+    } else {
+        EXPECT(DV__SEC_KEYS, len[DV__SEC_KEYS] == l->count * l->ks, "count x key size");
+        EXPECT(DV__SEC_KEYOFFS, len[DV__SEC_KEYOFFS] == 0, "0 (only URL lists have key offsets)");
+    }
+    EXPECT(DV__SEC_QUALITY,
+           len[DV__SEC_QUALITY] == 0 ||
+               (l->type == DV_HT_PDQ && len[DV__SEC_QUALITY] == l->count * 2),
+           "0, or count x 2 in a PDQ list");
+    EXPECT(DV__SEC_IDS, len[DV__SEC_IDS] == 0 || len[DV__SEC_IDS] == l->count * 4,
+           "0 or count x 4");
+    EXPECT(DV__SEC_LABELS, len[DV__SEC_LABELS] == 0 || len[DV__SEC_LABELS] == l->count * 4,
+           "0 or count x 4");
+    EXPECT(DV__SEC_STRINGS,
+           (len[DV__SEC_IDS] || len[DV__SEC_LABELS]) ? len[DV__SEC_STRINGS] > 0
+                                                     : len[DV__SEC_STRINGS] == 0,
+           "non-zero exactly when there are ids or labels");
+#undef EXPECT
+    l->quality = len[DV__SEC_QUALITY] ? h + off[DV__SEC_QUALITY] : NULL;
+    l->ids = len[DV__SEC_IDS] ? h + off[DV__SEC_IDS] : NULL;
+    l->labels = len[DV__SEC_LABELS] ? h + off[DV__SEC_LABELS] : NULL;
+    l->strings = (const char *)h + off[DV__SEC_STRINGS];
+    l->strings_len = len[DV__SEC_STRINGS];
+
+    /* strings: start with "" and end with a NUL, so every offset inside is a C string */
+    if (l->strings_len > 0 && (l->strings[0] != '\0' || l->strings[l->strings_len - 1] != '\0')) {
+        dv__set_err(err, cap, "section strings at offset %llu: must start and end with a NUL",
+                    (unsigned long long)off[DV__SEC_STRINGS]);
+        return DV_ECORRUPT;
+    }
+    for (int s = DV__SEC_IDS; s <= DV__SEC_LABELS; s++) {
+        const uint8_t *a = s == DV__SEC_IDS ? l->ids : l->labels;
+        for (uint64_t i = 0; a != NULL && i < l->count; i++) {
+            uint32_t o = dv__le32(a + 4 * i);
+            if (o >= l->strings_len) {
+                dv__set_err(err, cap,
+                            "section %s at offset %llu: entry %llu points at %u, past the strings "
+                            "(%llu bytes)",
+                            sec_names[s], (unsigned long long)(off[s] + 4 * i),
+                            (unsigned long long)i, o, (unsigned long long)l->strings_len);
+                return DV_ECORRUPT;
+            }
+        }
+    }
+    for (uint64_t i = 0; l->quality != NULL && i < l->count; i++) {
+        int16_t q = (int16_t)(uint16_t)(l->quality[2 * i] | l->quality[2 * i + 1] << 8);
+        if (q < -1 || q > 100) {
+            dv__set_err(err, cap, "section quality at offset %llu: entry %llu has quality %d",
+                        (unsigned long long)(off[DV__SEC_QUALITY] + 2 * i), (unsigned long long)i,
+                        q);
+            return DV_ECORRUPT;
+        }
+    }
+    if (l->type == DV_HT_URL) {
+        uint64_t prevo = dv__le64(l->keyoffs);
+        if (prevo != 0) {
+            dv__set_err(err, cap, "section key offsets at offset %llu: the first offset is not 0",
+                        (unsigned long long)off[DV__SEC_KEYOFFS]);
+            return DV_ECORRUPT;
+        }
+        for (uint64_t i = 1; i <= l->count; i++) {
+            uint64_t o = dv__le64(l->keyoffs + 8 * i);
+            if (o <= prevo || o - prevo > DV__LIST_URL_MAX || o > len[DV__SEC_KEYS]) {
+                dv__set_err(err, cap,
+                            "section key offsets at offset %llu: entry %llu has offset %llu after "
+                            "%llu (keys must be 1 to %u bytes, within the %llu key bytes)",
+                            (unsigned long long)(off[DV__SEC_KEYOFFS] + 8 * i),
+                            (unsigned long long)i, (unsigned long long)o, (unsigned long long)prevo,
+                            DV__LIST_URL_MAX, (unsigned long long)len[DV__SEC_KEYS]);
+                return DV_ECORRUPT;
+            }
+            prevo = o;
+        }
+        if (prevo != len[DV__SEC_KEYS]) {
+            dv__set_err(err, cap,
+                        "section keys at offset %llu: length %llu, but the key offsets end at %llu",
+                        (unsigned long long)off[DV__SEC_KEYS],
+                        (unsigned long long)len[DV__SEC_KEYS], (unsigned long long)prevo);
+            return DV_ECORRUPT;
+        }
+    }
+    /* keys strictly ascending: binary search and diff rely on it */
+    for (uint64_t i = 1; i < l->count; i++) {
+        size_t la, lb;
+        const uint8_t *a = key_at(l, i - 1, &la), *b = key_at(l, i, &lb);
+        if (cmp_bytes(a, la, b, lb) >= 0) {
+            dv__set_err(err, cap,
+                        "section keys at offset %llu: entry %llu is not above entry %llu (keys "
+                        "must be sorted and unique)",
+                        (unsigned long long)(uint64_t)(b - h), (unsigned long long)i,
+                        (unsigned long long)(i - 1));
+            return DV_ECORRUPT;
+        }
+    }
+    return DV_OK;
+}
+
+static int open_common(const void *buf, size_t len, void *map, dv_list **out, char *err, size_t cap)
+{
+    dv_list *l;
+    int rc;
+    l = dv__calloc(NULL, 1, sizeof(*l));
+    if (l == NULL) {
+        dv__set_err(err, cap, "out of memory");
+        return DV_ENOMEM;
+    }
+    l->base = buf;
+    l->size = len;
+    rc = validate(l, err, cap);
+    if (rc != DV_OK) {
+        dv__free(NULL, l);
+        return rc;
+    }
+    l->map = map;
+    l->maplen = len;
+    *out = l;
+    return DV_OK;
+}
+
+int dv_list_open_buffer(const void *buf, size_t len, dv_list **out, char *errbuf, size_t errcap)
+{
+    if (out == NULL) return DV_EINVAL;
+    *out = NULL;
+    if (buf == NULL && len > 0) {
+        dv__set_err(errbuf, errcap, "no buffer");
+        return DV_EINVAL;
+    }
+    if (errbuf != NULL && errcap > 0) errbuf[0] = '\0';
+    return open_common(buf ? buf : "", len, NULL, out, errbuf, errcap);
+}
+
+int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
+{
+    struct stat st;
+    void *map;
+    int fd, rc;
+    char detail[400];
+
+    if (out == NULL || path == NULL) return DV_EINVAL;
+    *out = NULL;
+    if (errbuf != NULL && errcap > 0) errbuf[0] = '\0';
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        dv__set_err(errbuf, errcap, "%s: cannot open: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        dv__set_err(errbuf, errcap, "%s: not a regular file", path);
+        close(fd);
+        return DV_EIO;
+    }
+    if ((uint64_t)st.st_size < 8) {
+        close(fd);
+        dv__set_err(errbuf, errcap, "%s: not a datavet list: %lld bytes", path,
+                    (long long)st.st_size);
+        return DV_EFORMAT;
+    }
+    if ((uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        dv__set_err(errbuf, errcap, "%s: too big to map", path);
+        return DV_ETOOBIG;
+    }
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        dv__set_err(errbuf, errcap, "%s: mmap failed: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    detail[0] = '\0';
+    rc = open_common(map, (size_t)st.st_size, map, out, detail, sizeof(detail));
+    if (rc != DV_OK) {
+        munmap(map, (size_t)st.st_size);
+        dv__set_err(errbuf, errcap, "%s: %s", path, detail);
+    }
+    return rc;
+}
+
+void dv_list_close(dv_list *l)
+{
+    if (l == NULL) return;
+    if (l->map != NULL) munmap(l->map, l->maplen);
+    dv__free(NULL, l);
+}
+
+void dv_list_get_info(const dv_list *l, dv_list_info *out)
+{
+    if (out == NULL) return;
+    memset(out, 0, sizeof(*out));
+    if (l == NULL) return;
+    out->format_version = l->format_version;
+    out->type = l->type;
+    out->count = l->count;
+    out->name = l->meta[0];
+    out->version = l->meta[1];
+    out->source = l->meta[2];
+    out->created = l->created;
+    memcpy(out->digest, l->digest, 32);
+}
+
+int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out)
+{
+    if (l == NULL || out == NULL) return DV_EINVAL;
+    if (i >= l->count) return DV_ERANGE;
+    out->key = key_at(l, i, &out->keylen);
+    out->id = l->ids ? l->strings + dv__le32(l->ids + 4 * i) : "";
+    out->label = l->labels ? l->strings + dv__le32(l->labels + 4 * i) : "";
+    out->quality =
+        l->quality ? (int16_t)(uint16_t)(l->quality[2 * i] | l->quality[2 * i + 1] << 8) : -1;
+    return DV_OK;
+}
+
+int64_t dv_list_find(const dv_list *l, const void *key, size_t keylen)
+{
+    uint64_t lo = 0, hi;
+    if (l == NULL || key == NULL) return -1;
+    if (l->type != DV_HT_URL && keylen != l->ks) return -1;
+    hi = l->count;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        size_t ml;
+        const uint8_t *mk = key_at(l, mid, &ml);
+        int c = cmp_bytes(mk, ml, key, keylen);
+        if (c == 0) return (int64_t)mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+const dv_pdq_hash *dv_list_pdq_codes(const dv_list *l)
+{
+    if (l == NULL || l->type != DV_HT_PDQ) return NULL;
+    return (const dv_pdq_hash *)(const void *)l->keys;
+}
+
+int dv_list_diff(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
+                 uint64_t *removed)
+{
+    uint64_t i = 0, j = 0, add = 0, rem = 0;
+    if (old_list == NULL || new_list == NULL || old_list->type != new_list->type) return DV_EINVAL;
+    while (i < old_list->count && j < new_list->count) {
+        size_t la, lb;
+        const uint8_t *a = key_at(old_list, i, &la), *b = key_at(new_list, j, &lb);
+        int c = cmp_bytes(a, la, b, lb);
+        if (c == 0) {
+            i++;
+            j++;
+        } else if (c < 0) {
+            rem++;
+            i++;
+        } else {
+            add++;
+            j++;
+        }
+    }
+    rem += old_list->count - i;
+    add += new_list->count - j;
+    if (added) *added = add;
+    if (removed) *removed = rem;
+    return DV_OK;
+}

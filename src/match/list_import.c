@@ -1,0 +1,827 @@
+/* list_import.c - text inputs into a list builder: plain hex, ThreatExchange "hash,quality",
+ * CSV/TSV with a header, JSONL and URL lists (docs/list-formats.md). Never echoes a hash. */
+#include "list_internal.h"
+
+#include <stdio.h>
+
+enum { FMT_LINES, FMT_CSV, FMT_TSV, FMT_JSONL };
+
+/* what a CSV/TSV column or a JSON member means */
+enum { ROLE_NONE, ROLE_KEY, ROLE_QUALITY, ROLE_ID, ROLE_LABEL, ROLE_CATEGORY, ROLE_TYPE, NROLES };
+
+#define MAX_COLUMNS 256u
+#define TYPE_HASH ((dv_hash_type)100) /* a generic "hash" column: type from length */
+
+typedef struct slice {
+    const char *p;
+    size_t n;
+} slice;
+
+typedef struct imp {
+    dv_list_builder *b;
+    const char *name;
+    dv_hash_type forced;
+    int strict;
+    int pdq_hint;        /* 64 hex digits mean PDQ in this input */
+    dv_import_stats st;  /* this call's counts */
+    uint64_t reserve;    /* entries this input may add, reserved after its first entry */
+    uint64_t suppressed; /* bad lines past the ones kept in the message */
+    char *scratch;
+    size_t scap;
+    uint8_t *urlbuf; /* URL_BUF bytes, allocated at the first URL */
+} imp;
+
+/* a normalised URL is at most 3 x its text + 2 (docs/list-formats.md) */
+#define URL_BUF (3 * DV__LIST_URL_MAX + 2)
+
+/* ---------------------------------------------------------------- small helpers */
+
+/* hex digit value + 1, 0 for anything else: one load per digit on the hot path */
+static const uint8_t hexv1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static int hexval(unsigned char c) { return (int)hexv1[c] - 1; }
+
+static slice trim(slice s)
+{
+    while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r')) s.p++, s.n--;
+    while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r')) s.n--;
+    return s;
+}
+
+static int is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* scheme "://" at the start: the value is a URL. Schemes longer than 32 characters are not
+ * taken for one; a hex line has no ':' at all, so it costs one memchr. */
+static int looks_like_url(slice s)
+{
+    const char *colon = s.n >= 4 ? memchr(s.p, ':', s.n < 34 ? s.n : 34) : NULL;
+    size_t i, end;
+    if (colon == NULL || !is_alpha((unsigned char)s.p[0])) return 0;
+    end = (size_t)(colon - s.p);
+    for (i = 1; i < end; i++) {
+        char ch = s.p[i];
+        if (!(is_alpha((unsigned char)ch) || (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' ||
+              ch == '.'))
+            return 0;
+    }
+    return s.n - end >= 3 && memcmp(colon, "://", 3) == 0;
+}
+
+static int is_url_hash(dv_hash_type t)
+{
+    return t == DV_HT_URL_MD5 || t == DV_HT_URL_SHA1 || t == DV_HT_URL_SHA256;
+}
+
+/* Case-insensitive equality of a slice and a lower-case word; '_' matches '-'. */
+static int word_eq(slice s, const char *w)
+{
+    size_t n = strlen(w);
+    if (s.n != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s.p[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c == '_') c = '-';
+        if (c != w[i]) return 0;
+    }
+    return 1;
+}
+
+/* A type name ("md5", "SHA-256", "url_sha1", ...) as a hash type; NONE if it is none. */
+static dv_hash_type type_of_word(slice s)
+{
+    static const struct {
+        const char *w;
+        dv_hash_type t;
+    } names[] = {{"md5", DV_HT_MD5},           {"sha1", DV_HT_SHA1},
+                 {"sha-1", DV_HT_SHA1},        {"sha256", DV_HT_SHA256},
+                 {"sha-256", DV_HT_SHA256},    {"pdq", DV_HT_PDQ},
+                 {"url", DV_HT_URL},           {"url-md5", DV_HT_URL_MD5},
+                 {"url-sha1", DV_HT_URL_SHA1}, {"url-sha256", DV_HT_URL_SHA256}};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (word_eq(s, names[i].w)) return names[i].t;
+    return DV_HT_NONE;
+}
+
+/* A CSV header name or JSON member name: its role, and for key columns the implied type. */
+static int role_of_name(slice s, dv_hash_type *implied)
+{
+    dv_hash_type t;
+    *implied = DV_HT_NONE;
+    s = trim(s);
+    if (word_eq(s, "hash")) {
+        *implied = TYPE_HASH;
+        return ROLE_KEY;
+    }
+    t = type_of_word(s);
+    if (t != DV_HT_NONE) {
+        *implied = t;
+        return ROLE_KEY;
+    }
+    if (word_eq(s, "quality")) return ROLE_QUALITY;
+    if (word_eq(s, "id")) return ROLE_ID;
+    if (word_eq(s, "label")) return ROLE_LABEL;
+    if (word_eq(s, "category")) return ROLE_CATEGORY;
+    if (word_eq(s, "type")) return ROLE_TYPE;
+    return ROLE_NONE;
+}
+
+/* A bad line: fatal (DV_ECORRUPT) when strict, else counted and the reason kept. */
+static int bad(imp *c, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(imp *c, uint64_t line, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    c->st.bad++;
+    if (c->strict) {
+        dv__lb_set_msg(c->b, "%s:%llu: %s", c->name, (unsigned long long)line, why);
+        return DV_ECORRUPT;
+    }
+    if (c->b->nmsg < DV__LIST_MSG_LINES)
+        dv__lb_add_msg_line(c->b, "%s:%llu: %s", c->name, (unsigned long long)line, why);
+    else c->suppressed++;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- one entry */
+
+typedef struct fields {
+    slice key;
+    dv_hash_type implied; /* from the column or member name: a type, TYPE_HASH or NONE */
+    slice type;           /* a "type" column or member, if any */
+    int has_type;
+    slice quality;
+    int has_quality;
+    slice id, label;
+    int te; /* the ThreatExchange "hash,quality" form */
+} fields;
+
+/* 0 if an id or label is fine, 1 if its line was skipped, < 0 if that stops the import */
+static int check_str(imp *c, uint64_t line, slice s, const char *what)
+{
+    if (s.n == 0) return 0;
+    if (s.n > DV__LIST_STR_MAX)
+        return bad(c, line, "%s longer than %u bytes", what, DV__LIST_STR_MAX) < 0 ? DV_ECORRUPT
+                                                                                   : 1;
+    if (memchr(s.p, 0, s.n) != NULL)
+        return bad(c, line, "%s holds a NUL byte", what) < 0 ? DV_ECORRUPT : 1;
+    return 0;
+}
+
+/* Resolve the entry's type, parse its key and add it. Returns DV_OK for added and for
+ * skipped bad lines, a negative code for what stops the import. */
+static int add_entry(imp *c, uint64_t line, fields *f)
+{
+    dv_list_builder *b = c->b;
+    dv_hash_type lt = b->type, implied = f->implied, t;
+    slice v = trim(f->key);
+    int is_url = looks_like_url(v), quality = -1, rc;
+    uint8_t key[32];
+    const uint8_t *kp = key;
+    size_t klen;
+
+    if (v.n == 0) return bad(c, line, "empty hash field");
+    if (f->has_type) {
+        slice ts = trim(f->type);
+        if (ts.n > 0) {
+            dv_hash_type tt = type_of_word(ts);
+            if (tt == DV_HT_NONE) return bad(c, line, "unknown hash type in the type field");
+            if (implied != DV_HT_NONE && implied != TYPE_HASH && implied != tt)
+                return bad(c, line, "type field says %s but the column is %s",
+                           dv_hash_type_name(tt), dv_hash_type_name(implied));
+            implied = tt;
+        }
+    }
+    if (implied == TYPE_HASH) implied = DV_HT_NONE;
+    /* a URL where a URL hash is wanted is hashed */
+    if (implied == DV_HT_URL && is_url_hash(c->forced ? c->forced : lt))
+        implied = c->forced ? c->forced : lt;
+    if (c->forced != DV_HT_NONE) {
+        if (implied != DV_HT_NONE && implied != c->forced)
+            return bad(c, line, "a %s entry, but the import is of %s hashes",
+                       dv_hash_type_name(implied), dv_hash_type_name(c->forced));
+        t = c->forced;
+    } else if (implied != DV_HT_NONE) {
+        t = implied;
+    } else if (is_url) {
+        t = is_url_hash(lt) ? lt : DV_HT_URL;
+    } else {
+        size_t nhex = 0;
+        while (nhex < v.n && hexval((unsigned char)v.p[nhex]) >= 0) nhex++;
+        if (nhex < v.n)
+            return bad(c, line, "not a hex hash or a URL (bad character at position %zu)",
+                       nhex + 1);
+        if (lt != DV_HT_NONE && lt != DV_HT_URL && dv_hash_type_size(lt) * 2 == v.n) t = lt;
+        else if (v.n == 32) t = DV_HT_MD5;
+        else if (v.n == 40) t = DV_HT_SHA1;
+        else if (v.n == 64) t = (c->pdq_hint || f->te) ? DV_HT_PDQ : DV_HT_SHA256;
+        else
+            return bad(c, line,
+                       "%zu hex digits: not an MD5 (32), SHA-1 (40) or SHA-256/PDQ (64) hash", v.n);
+    }
+    if (f->te && t != DV_HT_PDQ)
+        return bad(c, line, "the hash,quality form is for PDQ hashes, this is %s",
+                   dv_hash_type_name(t));
+
+    /* the key */
+    if (t == DV_HT_URL || (is_url_hash(t) && is_url)) {
+        size_t ulen;
+        if (!is_url) return bad(c, line, "not a URL (expected scheme://host...)");
+        if (c->urlbuf == NULL && (c->urlbuf = dv__malloc(b->alloc, URL_BUF)) == NULL) {
+            dv__lb_set_msg(b, "%s:%llu: out of memory", c->name, (unsigned long long)line);
+            return DV_ENOMEM;
+        }
+        rc = dv_url_normalize(v.p, v.n, (char *)c->urlbuf, URL_BUF, &ulen);
+        if (rc == DV_ERANGE || (rc == DV_OK && ulen > DV__LIST_URL_MAX))
+            return bad(c, line, "URL longer than %u bytes", DV__LIST_URL_MAX);
+        if (rc != DV_OK)
+            return bad(c, line, "bad URL (no scheme://host, a bad %%-escape or a bad port)");
+        kp = c->urlbuf;
+        klen = ulen;
+        if (t != DV_HT_URL) {
+            dv_digests d;
+            unsigned algo = t == DV_HT_URL_MD5    ? DV_ALGO_MD5
+                            : t == DV_HT_URL_SHA1 ? DV_ALGO_SHA1
+                                                  : DV_ALGO_SHA256;
+            rc = dv_digests_compute(algo, c->urlbuf, ulen, &d);
+            if (rc != DV_OK) {
+                dv__lb_set_msg(b, "%s:%llu: digest failed", c->name, (unsigned long long)line);
+                return rc;
+            }
+            klen = dv_hash_type_size(t);
+            memcpy(key, t == DV_HT_URL_MD5 ? d.md5 : t == DV_HT_URL_SHA1 ? d.sha1 : d.sha256, klen);
+            kp = key;
+        }
+    } else {
+        klen = dv_hash_type_size(t);
+        if (is_url)
+            return bad(c, line, "a URL, but the list is of %s hashes", dv_hash_type_name(t));
+        if (v.n != 2 * klen) {
+            for (size_t i = 0; i < v.n; i++)
+                if (hexval((unsigned char)v.p[i]) < 0)
+                    return bad(c, line, "bad hex digit at position %zu of the hash", i + 1);
+            return bad(c, line, "%zu hex digits, a %s hash has %zu", v.n, dv_hash_type_name(t),
+                       2 * klen);
+        }
+        {
+            unsigned okall = 1;
+            for (size_t i = 0; i < klen; i++) {
+                unsigned hi = hexv1[(unsigned char)v.p[2 * i]],
+                         lo = hexv1[(unsigned char)v.p[2 * i + 1]];
+                okall &= (hi != 0) & (lo != 0);
+                key[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
+            }
+            if (!okall) {
+                size_t i = 0;
+                while (hexv1[(unsigned char)v.p[i]] != 0) i++;
+                return bad(c, line, "bad hex digit at position %zu of the hash", i + 1);
+            }
+        }
+    }
+    /* quality: PDQ only, an integer 0..100; ignored for other types */
+    if (t == DV_HT_PDQ && f->has_quality) {
+        slice q = trim(f->quality);
+        if (q.n > 0) {
+            int v2 = 0;
+            if (q.n > 3) return bad(c, line, "quality is not an integer from 0 to 100");
+            for (size_t i = 0; i < q.n; i++) {
+                if (q.p[i] < '0' || q.p[i] > '9')
+                    return bad(c, line, "quality is not an integer from 0 to 100");
+                v2 = v2 * 10 + (q.p[i] - '0');
+            }
+            if (v2 > 100) return bad(c, line, "quality is not an integer from 0 to 100");
+            quality = v2;
+        }
+    }
+    f->id = trim(f->id);
+    f->label = trim(f->label);
+    if ((rc = check_str(c, line, f->id, "id")) != 0) return rc < 0 ? rc : DV_OK;
+    if ((rc = check_str(c, line, f->label, "label")) != 0) return rc < 0 ? rc : DV_OK;
+    /* a well-formed entry of another type: the input does not fit this list at all */
+    if (lt != DV_HT_NONE && t != lt) {
+        dv__lb_set_msg(b,
+                       "%s:%llu: a %s hash in a %s list: a list has one hash type (--type picks "
+                       "one and skips the others)",
+                       c->name, (unsigned long long)line, dv_hash_type_name(t),
+                       dv_hash_type_name(lt));
+        return DV_EFORMAT;
+    }
+    rc = dv__lb_add(b, t, kp, klen, f->id.p, f->id.n, f->label.p, f->label.n, quality);
+    if (rc == DV_OK && c->reserve > 0) {
+        /* the type is known now: size the arrays once instead of doubling through them */
+        dv__lb_reserve(b, b->n + c->reserve);
+        c->reserve = 0;
+    }
+    if (rc != DV_OK) {
+        /* dv__lb_add said what; put the place in front */
+        char m[DV__LIST_MSG_CAP];
+        memcpy(m, b->msg, sizeof(m));
+        m[sizeof(m) - 1] = '\0';
+        dv__lb_set_msg(b, "%s:%llu: %s", c->name, (unsigned long long)line, m);
+        return rc;
+    }
+    c->st.entries++;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- line-oriented inputs */
+
+/* Next line of [*pp, end) without its '\n' (a '\r' before it is left to trim()). */
+static slice next_line(const char **pp, const char *end)
+{
+    slice s = {*pp, 0};
+    const char *nl = memchr(*pp, '\n', (size_t)(end - *pp));
+    s.n = (size_t)((nl ? nl : end) - *pp);
+    *pp = nl ? nl + 1 : end;
+    return s;
+}
+
+static int is_skipped(slice t) { return t.n == 0 || t.p[0] == '#'; }
+
+/* "hash" or "hash,quality[,...]" (ThreatExchange) into fields. */
+static void split_te(slice t, fields *f)
+{
+    const char *comma = memchr(t.p, ',', t.n);
+    memset(f, 0, sizeof(*f));
+    f->key = t;
+    if (comma == NULL) return;
+    f->key.n = (size_t)(comma - t.p);
+    f->te = 1;
+    f->has_quality = 1;
+    f->quality.p = comma + 1;
+    f->quality.n = t.n - f->key.n - 1;
+    comma = memchr(f->quality.p, ',', f->quality.n);
+    if (comma != NULL) f->quality.n = (size_t)(comma - f->quality.p);
+}
+
+static int import_lines(imp *c, const char *p, const char *end)
+{
+    uint64_t line = 0;
+    while (p < end) {
+        slice t = trim(next_line(&p, end));
+        fields f;
+        line++;
+        c->st.lines++;
+        if (is_skipped(t)) continue;
+        if (looks_like_url(t)) {
+            memset(&f, 0, sizeof(f));
+            f.key = t;
+        } else {
+            split_te(t, &f);
+        }
+        DV_FORWARD_IF_ERROR(add_entry(c, line, &f));
+    }
+    return DV_OK;
+}
+
+static int import_jsonl(imp *c, const char *p, const char *end)
+{
+    uint64_t line = 0;
+    dv__jmember m[DV__JSON_MAX_MEMBERS];
+    while (p < end) {
+        slice t = trim(next_line(&p, end));
+        fields f;
+        const char *why = NULL;
+        slice label = {NULL, 0}, category = {NULL, 0};
+        int nm, nkeys = 0;
+        line++;
+        c->st.lines++;
+        if (is_skipped(t)) continue;
+        if (t.n > c->scap) {
+            DV_FORWARD_IF_ERROR(bad(c, line, "line longer than %u bytes", DV__LIST_RECORD_MAX));
+            continue;
+        }
+        nm = dv__json_flat(t.p, t.n, c->scratch, m, DV__JSON_MAX_MEMBERS, &why);
+        if (nm < 0) {
+            DV_FORWARD_IF_ERROR(bad(c, line, "bad JSON: %s", why));
+            continue;
+        }
+        memset(&f, 0, sizeof(f));
+        for (int i = 0; i < nm && why == NULL; i++) {
+            slice name = {m[i].key, m[i].keylen}, val = {m[i].val, m[i].vallen};
+            dv_hash_type implied;
+            const int isnull = m[i].kind == DV__J_NULL, isstr = m[i].kind == DV__J_STRING;
+            switch (role_of_name(name, &implied)) {
+            case ROLE_KEY:
+                if (!isstr) why = "the hash is not a string";
+                f.key = val;
+                f.implied = implied;
+                nkeys++;
+                break;
+            case ROLE_TYPE:
+                if (!isstr && !isnull) why = "type is not a string";
+                if (isstr) f.type = val;
+                f.has_type = isstr;
+                break;
+            case ROLE_QUALITY:
+                if (m[i].kind != DV__J_NUMBER && !isnull) why = "quality is not a number";
+                if (!isnull) f.quality = val;
+                f.has_quality = !isnull;
+                break;
+            case ROLE_ID:
+                if (!isstr && !isnull && m[i].kind != DV__J_NUMBER)
+                    why = "id is not a string or a number";
+                if (!isnull) f.id = val;
+                break;
+            case ROLE_LABEL:
+                if (!isstr && !isnull) why = "label is not a string";
+                if (isstr) label = val;
+                break;
+            case ROLE_CATEGORY:
+                if (!isstr && !isnull) why = "category is not a string";
+                if (isstr) category = val;
+                break;
+            default: break;
+            }
+        }
+        /* "label" wins over "category" */
+        f.label = trim(label).n > 0 ? label : category;
+        if (why == NULL && nkeys == 0) why = "no hash member (hash, pdq, md5, sha1, sha256 or url)";
+        if (why == NULL && nkeys > 1) why = "more than one hash member";
+        if (why != NULL) {
+            DV_FORWARD_IF_ERROR(bad(c, line, "%s", why));
+            continue;
+        }
+        DV_FORWARD_IF_ERROR(add_entry(c, line, &f));
+    }
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- CSV and TSV */
+
+typedef struct rec {
+    slice got[NROLES];
+    size_t nfields;
+    const char *why;
+    uint64_t newlines; /* line ends inside and at the end of the record */
+} rec;
+
+/* One CSV (RFC 4180) or TSV record from *pp: fields are decoded into the scratch buffer and
+ * those with a role kept. A record with a syntax error still ends where it should, so the
+ * next one is read from the right place. */
+static void parse_record(imp *c, int fmt, const char **pp, const char *end, const uint8_t *roles,
+                         size_t nroles, rec *r)
+{
+    const char *p = *pp;
+    const char sep = fmt == FMT_CSV ? ',' : '\t';
+    size_t w = 0;
+    int toolong = 0;
+
+    memset(r, 0, sizeof(*r));
+#define EMIT(ch)                                                                                   \
+    do {                                                                                           \
+        if (w < c->scap) c->scratch[w] = (char)(ch);                                               \
+        else toolong = 1;                                                                          \
+        w++;                                                                                       \
+    } while (0)
+    for (;;) {
+        size_t start = w;
+        if (fmt == FMT_CSV && p < end && *p == '"') {
+            p++;
+            for (;;) {
+                char ch;
+                if (p == end) {
+                    if (r->why == NULL) r->why = "unterminated quoted field";
+                    break;
+                }
+                ch = *p++;
+                if (ch == '"') {
+                    if (p < end && *p == '"') {
+                        EMIT('"');
+                        p++;
+                        continue;
+                    }
+                    break;
+                }
+                if (ch == '\n') r->newlines++;
+                EMIT(ch);
+            }
+            if (p < end && *p == '\r' && (p + 1 == end || p[1] == '\n')) p++;
+            if (p < end && *p != sep && *p != '\n') {
+                if (r->why == NULL) r->why = "text after a closing quote";
+                while (p < end && *p != '\n') p++;
+            }
+        } else {
+            while (p < end && *p != sep && *p != '\n') {
+                char ch = *p++;
+                if (fmt == FMT_CSV && ch == '"' && r->why == NULL)
+                    r->why = "quote inside an unquoted field";
+                if (fmt == FMT_TSV && ch == '\\' && p < end && *p != '\n') {
+                    char e = *p;
+                    if (e == 't' || e == 'n' || e == 'r' || e == '\\') {
+                        p++;
+                        ch = e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : '\\';
+                    }
+                }
+                EMIT(ch);
+            }
+            /* the '\r' of a CRLF line end is no part of the last field */
+            if (w > start && (p == end || *p == '\n') && w <= c->scap && c->scratch[w - 1] == '\r')
+                w--;
+        }
+        if (r->nfields < nroles && roles[r->nfields] != ROLE_NONE) {
+            r->got[roles[r->nfields]].p = c->scratch + (start < c->scap ? start : 0);
+            r->got[roles[r->nfields]].n = toolong ? 0 : w - start;
+        }
+        r->nfields++;
+        if (p < end && *p == sep) {
+            p++;
+            continue;
+        }
+        break;
+    }
+#undef EMIT
+    if (p < end && *p == '\n') {
+        p++;
+        r->newlines++;
+    }
+    if (toolong && r->why == NULL) r->why = "record longer than 1 MiB";
+    *pp = p;
+}
+
+/* The header names the columns; pick the key column for the forced or current type. */
+static int read_header(imp *c, int fmt, const char **pp, const char *end, uint64_t *line,
+                       uint8_t *roles, size_t *ncols)
+{
+    const char *p = *pp, *q;
+    dv_hash_type implied[MAX_COLUMNS];
+    size_t n = 0;
+    int key = -1, nkey = 0, seen[NROLES] = {0};
+    const char sep = fmt == FMT_CSV ? ',' : '\t';
+    char list[160] = "";
+    slice hl;
+
+    /* the header is one physical line; quotes around names are dropped */
+    hl = next_line(&p, end);
+    (*line)++;
+    c->st.lines++;
+    hl = trim(hl);
+    q = hl.p;
+    for (;;) {
+        const char *e = memchr(q, sep, (size_t)(hl.p + hl.n - q));
+        slice f = {q, (size_t)((e ? e : hl.p + hl.n) - q)};
+        if (n == MAX_COLUMNS) {
+            dv__lb_set_msg(c->b, "%s:%llu: more than %u columns", c->name,
+                           (unsigned long long)*line, MAX_COLUMNS);
+            return DV_EFORMAT;
+        }
+        f = trim(f);
+        if (f.n >= 2 && f.p[0] == '"' && f.p[f.n - 1] == '"') f.p++, f.n -= 2;
+        roles[n] = (uint8_t)role_of_name(f, &implied[n]);
+        if (roles[n] != ROLE_KEY && roles[n] != ROLE_NONE) {
+            if (seen[roles[n]]) {
+                dv__lb_set_msg(c->b, "%s:%llu: column %.*s appears twice", c->name,
+                               (unsigned long long)*line, (int)(f.n < 32 ? f.n : 32), f.p);
+                return DV_EFORMAT;
+            }
+            seen[roles[n]] = 1;
+        }
+        if (roles[n] == ROLE_KEY) {
+            for (size_t k = 0; k < n; k++) {
+                if (roles[k] == ROLE_KEY && implied[k] == implied[n]) {
+                    dv__lb_set_msg(c->b, "%s:%llu: column %.*s appears twice", c->name,
+                                   (unsigned long long)*line, (int)(f.n < 32 ? f.n : 32), f.p);
+                    return DV_EFORMAT;
+                }
+            }
+            nkey++;
+            if (strlen(list) + f.n + 3 < sizeof(list))
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%.*s",
+                         list[0] ? ", " : "", (int)f.n, f.p);
+        }
+        n++;
+        if (e == NULL) break;
+        q = e + 1;
+    }
+    /* which key column */
+    {
+        dv_hash_type want = c->forced != DV_HT_NONE ? c->forced : c->b->type;
+        for (size_t i = 0; i < n && want != DV_HT_NONE; i++)
+            if (roles[i] == ROLE_KEY && implied[i] == want) key = (int)i;
+        for (size_t i = 0; i < n && key < 0 && is_url_hash(want); i++)
+            if (roles[i] == ROLE_KEY && implied[i] == DV_HT_URL) key = (int)i;
+        for (size_t i = 0; i < n && key < 0 && want != DV_HT_NONE; i++)
+            if (roles[i] == ROLE_KEY && implied[i] == TYPE_HASH) key = (int)i;
+        if (key < 0 && c->forced != DV_HT_NONE) {
+            dv__lb_set_msg(c->b, "%s:%llu: no %s or hash column (the header has: %s)", c->name,
+                           (unsigned long long)*line, dv_hash_type_name(c->forced),
+                           nkey ? list : "no hash column");
+            return DV_EFORMAT;
+        }
+        if (key < 0 && nkey == 0) {
+            dv__lb_set_msg(c->b,
+                           "%s:%llu: the header has no hash column (hash, pdq, md5, sha1, sha256 "
+                           "or url)",
+                           c->name, (unsigned long long)*line);
+            return DV_EFORMAT;
+        }
+        if (key < 0 && nkey > 1) {
+            dv__lb_set_msg(c->b, "%s:%llu: several hash columns (%s): pick one with --type",
+                           c->name, (unsigned long long)*line, list);
+            return DV_EFORMAT;
+        }
+        for (size_t i = 0; i < n && key < 0; i++)
+            if (roles[i] == ROLE_KEY) key = (int)i;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (roles[i] == ROLE_KEY && (int)i != key) roles[i] = ROLE_NONE;
+    c->pdq_hint |= implied[key] == DV_HT_PDQ || (implied[key] == TYPE_HASH && seen[ROLE_QUALITY]);
+    *ncols = n;
+    *pp = p;
+    return (int)implied[key];
+}
+
+static int import_csv(imp *c, int fmt, const char *p, const char *end, uint64_t line)
+{
+    uint8_t roles[MAX_COLUMNS];
+    size_t ncols = 0;
+    int rc = read_header(c, fmt, &p, end, &line, roles, &ncols);
+    dv_hash_type key_type;
+    if (rc < 0) return rc;
+    key_type = (dv_hash_type)rc;
+    while (p < end) {
+        rec r;
+        fields f;
+        uint64_t at = line + 1;
+        /* blank lines between records are skipped */
+        {
+            const char *q = p;
+            slice t = trim(next_line(&q, end));
+            if (t.n == 0) {
+                p = q;
+                line++;
+                c->st.lines++;
+                continue;
+            }
+        }
+        parse_record(c, fmt, &p, end, roles, ncols, &r);
+        line += r.newlines ? r.newlines : 1;
+        c->st.lines += r.newlines ? r.newlines : 1;
+        if (r.why != NULL) {
+            DV_FORWARD_IF_ERROR(bad(c, at, "%s", r.why));
+            continue;
+        }
+        if (r.nfields != ncols) {
+            DV_FORWARD_IF_ERROR(bad(c, at, "%zu fields, the header has %zu", r.nfields, ncols));
+            continue;
+        }
+        memset(&f, 0, sizeof(f));
+        f.key = r.got[ROLE_KEY];
+        f.implied = key_type;
+        f.quality = r.got[ROLE_QUALITY];
+        f.has_quality = f.quality.p != NULL;
+        f.id = r.got[ROLE_ID];
+        f.label = trim(r.got[ROLE_LABEL]).n > 0 ? r.got[ROLE_LABEL] : r.got[ROLE_CATEGORY];
+        f.type = r.got[ROLE_TYPE];
+        f.has_type = f.type.p != NULL;
+        DV_FORWARD_IF_ERROR(add_entry(c, at, &f));
+    }
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- detection */
+
+/* Whether a first line is a CSV/TSV header: it names a known column and holds no value. */
+static int is_header(slice t, char sep)
+{
+    const char *q = t.p;
+    int known = 0;
+    for (;;) {
+        const char *e = memchr(q, sep, (size_t)(t.p + t.n - q));
+        slice f = trim((slice){q, (size_t)((e ? e : t.p + t.n) - q)});
+        dv_hash_type implied;
+        size_t nhex = 0;
+        if (f.n >= 2 && f.p[0] == '"' && f.p[f.n - 1] == '"') f.p++, f.n -= 2;
+        while (nhex < f.n && hexval((unsigned char)f.p[nhex]) >= 0) nhex++;
+        if (looks_like_url(f) || (f.n >= 32 && nhex == f.n)) return 0;
+        if (role_of_name(f, &implied) != ROLE_NONE) known = 1;
+        if (e == NULL) break;
+        q = e + 1;
+    }
+    return known;
+}
+
+static int detect(const char *p, const char *end, uint64_t *skipped_lines, const char **start,
+                  int *te)
+{
+    uint64_t n = 0;
+    *te = 0;
+    while (p < end) {
+        const char *linestart = p;
+        slice t = trim(next_line(&p, end));
+        if (is_skipped(t)) {
+            n++;
+            continue;
+        }
+        *skipped_lines = n;
+        *start = linestart;
+        if (t.p[0] == '{') return FMT_JSONL;
+        if (looks_like_url(t)) return FMT_LINES;
+        if (memchr(t.p, '\t', t.n) != NULL && is_header(t, '\t')) return FMT_TSV;
+        if (is_header(t, ',')) return FMT_CSV;
+        {
+            fields f;
+            split_te(t, &f);
+            *te = f.te && trim(f.key).n == 64;
+        }
+        return FMT_LINES;
+    }
+    *skipped_lines = n;
+    *start = end;
+    return FMT_LINES;
+}
+
+int dv_list_builder_import(dv_list_builder *b, const char *name, const void *text, size_t len,
+                           dv_hash_type forced, int strict, dv_import_stats *stats)
+{
+    const char *p = text, *end, *start;
+    const uint64_t n0 = b ? b->n : 0, keys0 = b ? b->keys_len : 0;
+    const dv_hash_type type0 = b ? b->type : DV_HT_NONE;
+    uint64_t skipped = 0;
+    imp *c;
+    int fmt, te, rc;
+
+    if (b == NULL) return DV_EINVAL;
+    if (name == NULL) name = "<input>";
+    b->msg[0] = '\0';
+    b->nmsg = 0;
+    if (text == NULL && len > 0) {
+        dv__lb_set_msg(b, "%s: no text", name);
+        return DV_EINVAL;
+    }
+    if (text == NULL) p = "";
+    if ((unsigned)forced > DV_HT_URL_SHA256) {
+        dv__lb_set_msg(b, "%s: unknown forced hash type %d", name, (int)forced);
+        return DV_EINVAL;
+    }
+    if (forced != DV_HT_NONE && b->type != DV_HT_NONE && forced != b->type) {
+        dv__lb_set_msg(b, "%s: importing %s hashes into a %s list", name, dv_hash_type_name(forced),
+                       dv_hash_type_name(b->type));
+        return DV_EINVAL;
+    }
+    c = dv__calloc(b->alloc, 1, sizeof(*c));
+    if (c == NULL) {
+        dv__lb_set_msg(b, "%s: out of memory", name);
+        return DV_ENOMEM;
+    }
+    c->b = b;
+    c->name = name;
+    c->forced = forced;
+    c->strict = strict;
+    end = p + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
+    fmt = detect(p, end, &skipped, &start, &te);
+    {
+        /* at most one entry per line, and a hash line has at least 17 bytes */
+        uint64_t nl = 1;
+        for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) nl++;
+        c->reserve = nl < len / 17 + 1 ? nl : len / 17 + 1;
+    }
+    c->pdq_hint = te || (forced == DV_HT_NONE && b->type == DV_HT_PDQ);
+    rc = DV_OK;
+    if (fmt != FMT_LINES) {
+        /* records are decoded into scratch: as long as the longest allowed record */
+        c->scap = len < DV__LIST_RECORD_MAX ? len : DV__LIST_RECORD_MAX;
+        c->scratch = dv__malloc(b->alloc, c->scap + 1);
+        if (c->scratch == NULL) {
+            dv__lb_set_msg(b, "%s: out of memory", name);
+            rc = DV_ENOMEM;
+        }
+    }
+    if (rc == DV_OK) {
+        if (fmt == FMT_CSV || fmt == FMT_TSV) c->st.lines = skipped;
+        switch (fmt) {
+        case FMT_JSONL: rc = import_jsonl(c, p, end); break;
+        case FMT_CSV:
+        case FMT_TSV: rc = import_csv(c, fmt, start, end, skipped); break;
+        default: rc = import_lines(c, p, end); break;
+        }
+    }
+    if (rc == DV_OK && c->suppressed > 0)
+        dv__lb_add_msg_line(b, "%s: %llu more bad lines", name, (unsigned long long)c->suppressed);
+    if (rc != DV_OK) {
+        /* all or nothing: the builder is as it was before this input */
+        b->n = n0;
+        b->keys_len = keys0;
+        if (type0 == DV_HT_NONE) {
+            b->type = DV_HT_NONE;
+            b->ks = 0;
+        }
+        c->st.entries = 0;
+    }
+    if (stats != NULL) {
+        stats->lines += c->st.lines;
+        stats->entries += c->st.entries;
+        stats->bad += c->st.bad;
+    }
+    dv__free(b->alloc, c->scratch);
+    dv__free(b->alloc, c->urlbuf);
+    dv__free(b->alloc, c);
+    return rc;
+}

@@ -1,0 +1,153 @@
+/* list_internal.h - what the hash-list files share: the .dvl layout, limits, the builder's
+ * storage and the small helpers between importer, writer and reader (docs/dvl-format.md). */
+#ifndef DV_LIST_INTERNAL_H
+#define DV_LIST_INTERNAL_H
+
+#include "../common/common.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- .dvl layout (version 1) */
+#define DV__DVL_MAGIC "DVLIST\0\0"
+#define DV__DVL_VERSION 1u
+#define DV__DVL_ALIGN 64u
+#define DV__DVL_HEADER_SIZE 192u
+
+/* header field offsets */
+enum {
+    DV__H_MAGIC = 0,      /* 8 bytes "DVLIST\0\0" */
+    DV__H_VERSION = 8,    /* u32 */
+    DV__H_TYPE = 12,      /* u32 dv_hash_type */
+    DV__H_COUNT = 16,     /* u64 */
+    DV__H_KEYSIZE = 24,   /* u32, 0 for URL */
+    DV__H_FLAGS = 28,     /* u32, 0 in version 1 */
+    DV__H_CREATED = 32,   /* i64 */
+    DV__H_DIGEST = 40,    /* 32 bytes */
+    DV__H_NSECTIONS = 72, /* u32 = DV__SEC_COUNT */
+    DV__H_HSIZE = 76,     /* u32 = DV__DVL_HEADER_SIZE */
+    DV__H_SECTIONS = 80   /* DV__SEC_COUNT x {u64 offset, u64 length} */
+};
+
+enum {
+    DV__SEC_META = 0, /* name\0version\0source\0 */
+    DV__SEC_KEYS,     /* fixed keys packed, or the URL bytes */
+    DV__SEC_KEYOFFS,  /* URL: (count + 1) u64 offsets into KEYS */
+    DV__SEC_QUALITY,  /* PDQ: count i16, -1 = unknown; absent if none is known */
+    DV__SEC_IDS,      /* count u32 offsets into STRINGS, 0 = none; absent if no entry has one */
+    DV__SEC_LABELS,   /* the same for labels */
+    DV__SEC_STRINGS,  /* "\0" then NUL-terminated strings */
+    DV__SEC_COUNT
+};
+
+/* ---------------------------------------------------------------- limits */
+#define DV__LIST_STR_MAX 4096u               /* bytes of an id, a label, a meta string */
+#define DV__LIST_URL_MAX 65536u              /* bytes of a normalised URL key */
+#define DV__LIST_MAX_ENTRIES (1ull << 31)    /* entries in one builder or file */
+#define DV__LIST_URL_ARENA_MAX (1ull << 36)  /* bytes of URL keys in one builder */
+#define DV__LIST_STR_ARENA_MAX 0xFFFFFF00ull /* string bytes: offsets in the file are u32 */
+#define DV__LIST_RECORD_MAX (1u << 20)       /* a CSV/TSV record or a JSON line */
+#define DV__LIST_MSG_LINES 8u                /* bad-line reasons kept per import */
+#define DV__LIST_MSG_CAP 2048u
+
+/* ---------------------------------------------------------------- little-endian access */
+static inline uint32_t dv__le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t dv__le64(const uint8_t *p)
+{
+    return (uint64_t)dv__le32(p) | (uint64_t)dv__le32(p + 4) << 32;
+}
+static inline void dv__put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline void dv__put64(uint8_t *p, uint64_t v)
+{
+    dv__put32(p, (uint32_t)v);
+    dv__put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* ---------------------------------------------------------------- the builder */
+typedef struct dv__lb_aux {
+    uint32_t id;     /* interned string number, 0 = none */
+    uint32_t label;  /* the same */
+    int32_t quality; /* PDQ 0..100, -1 = unknown */
+} dv__lb_aux;
+
+struct dv_list_builder {
+    const dv_alloc *alloc;
+    dv_hash_type type; /* DV_HT_NONE until the first entry */
+    size_t ks;         /* key size, 0 for URL */
+    uint64_t n, cap;   /* entries */
+    uint8_t *keys;     /* fixed: n x ks bytes; URL: the key bytes back to back */
+    uint64_t keys_len, keys_cap;
+    uint64_t *url_off; /* URL: entry i's key starts at url_off[i]; url_off[n] = keys_len */
+    uint64_t url_off_cap;
+    dv__lb_aux *aux;
+    /* interned strings: number s (1..nstr) is str + str_off[s], str_off[nstr + 1] the end */
+    char *str;
+    uint64_t str_len, str_cap;
+    uint64_t *str_off;
+    uint32_t nstr, str_off_cap;
+    uint32_t *tab; /* open addressing over string numbers, 0 = empty */
+    uint32_t tab_cap;
+    /* detail of the last failure, or the bad lines of the last import */
+    char msg[DV__LIST_MSG_CAP];
+    unsigned nmsg;
+};
+
+/* Append one entry; key is binary or normalised URL text. Sets the list's type on the first
+ * entry. DV_EFORMAT (no message) when t is not the list's type; DV_ENOMEM / DV_ETOOBIG with
+ * the message set. Strings are taken as (pointer, length) and must hold no NUL. */
+int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t keylen,
+               const char *id, size_t idlen, const char *label, size_t labellen, int quality);
+/* Make room for total entries (a hint: failure is left to the next add to report). */
+void dv__lb_reserve(dv_list_builder *b, uint64_t total);
+/* Interned string number s as text and length (s != 0). */
+static inline const char *dv__lb_str(const dv_list_builder *b, uint32_t s, size_t *len)
+{
+    *len = (size_t)(b->str_off[s + 1] - b->str_off[s] - 1);
+    return b->str + b->str_off[s];
+}
+void dv__lb_set_msg(dv_list_builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dv__lb_add_msg_line(dv_list_builder *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Serialise the list into a new buffer from b->alloc (free with dv__free(b->alloc, ...)), with
+ * the given creation time; what dv_list_builder_write puts in the file. Tests and fuzz
+ * targets use it to go from text to an opened list without touching the disk. */
+int dv__list_builder_to_buffer(dv_list_builder *b, const dv_list_meta *meta, int64_t created,
+                               uint8_t **buf_out, size_t *len_out, uint64_t *duplicates);
+
+/* ---------------------------------------------------------------- flat JSON objects */
+typedef enum dv__jkind {
+    DV__J_STRING,
+    DV__J_NUMBER,
+    DV__J_TRUE,
+    DV__J_FALSE,
+    DV__J_NULL
+} dv__jkind;
+
+typedef struct dv__jmember {
+    const char *key; /* decoded, in the scratch buffer */
+    size_t keylen;
+    dv__jkind kind;
+    const char *val; /* decoded string, or the number's text; NULL for true/false/null */
+    size_t vallen;
+} dv__jmember;
+
+#define DV__JSON_MAX_MEMBERS 32u
+
+/* Parse one object of scalar members from text[0..len) (surrounding blanks allowed). Strings
+ * are decoded (escapes, \uXXXX with surrogate pairs, UTF-8 checked) into scratch, which needs
+ * len bytes. Returns the member count, or -1 with *why set. Nested values, duplicate keys,
+ * NUL in strings and trailing text are errors. */
+int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
+                  const char **why);
+
+#endif

@@ -1,0 +1,401 @@
+#!/bin/sh
+# list.sh - golden CLI tests for `datavet list build|info|diff`: exact stdout, stderr and exit status.
+# Usage: sh tests/cli/list.sh BIN (ctest passes the built datavet). Inputs are written here, in a
+# temporary directory. Prints "ok - NAME" / "not ok - NAME" per check, then "list: N passed, M failed".
+
+if [ $# -ne 1 ]; then
+    echo "usage: sh tests/cli/list.sh BIN" >&2
+    exit 2
+fi
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+LC_ALL=C
+export LC_ALL
+unset SOURCE_DATE_EPOCH
+
+[ -x "$BIN" ] || {
+    echo "list.sh: $BIN is not executable" >&2
+    exit 2
+}
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-list.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+cd "$T" || exit 2
+
+# ---------------------------------------------------------------- harness
+
+pass=0
+fail=0
+
+t() {
+    name=$1
+    : >"$T/why"
+    if "$2"; then
+        pass=$((pass + 1))
+        echo "ok - $name"
+    else
+        fail=$((fail + 1))
+        echo "not ok - $name"
+        sed 's/^/#   /' "$T/why"
+    fi
+}
+
+run() {
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+runin() {
+    f=$1
+    shift
+    "$@" <"$f" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+why() { printf '%s\n' "$@" >>"$T/why"; }
+
+is_rc() {
+    [ "$rc" -eq "$1" ] && return 0
+    why "exit status $rc, expected $1; stderr:"
+    head -n 10 "$T/err" >>"$T/why"
+    return 1
+}
+
+same() {
+    cmp -s "$1" "$2" && return 0
+    why "expected ($1) vs got ($2):"
+    diff -u "$1" "$2" | head -n 40 >>"$T/why"
+    return 1
+}
+
+is_empty() {
+    [ ! -s "$1" ] && return 0
+    why "expected $1 to be empty, got:"
+    head -n 10 "$1" >>"$T/why"
+    return 1
+}
+
+has_line() {
+    grep -qxF -- "$2" "$1" && return 0
+    why "expected $1 to have the line: $2" "got:"
+    head -n 10 "$1" >>"$T/why"
+    return 1
+}
+
+lacks() {
+    grep -qF -- "$2" "$1" || return 0
+    why "expected $1 not to contain: $2"
+    return 1
+}
+
+doc_section() {
+    awk -v cmd="$1" '
+        /^## / { on = ($0 == "## datavet " cmd); next }
+        on { gsub(/`/, ""); print }
+    ' "$SRC/docs/datavet.1.md"
+}
+
+strip_heading() { sed '1{/^## datavet /d;}' "$1"; }
+
+# ---------------------------------------------------------------- fixtures
+
+MD5_A=d41d8cd98f00b204e9800998ecf8427e
+MD5_B=900150983cd24fb0d6963f7d28e17f72
+MD5_C=f96b697d7cb7938d525a2f31aaf161d0
+SHA1_A=a9993e364706816aba3e25717850c26c9cd0d89d
+PDQ_A=d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22
+PDQ_B=e4cc89d91c623842f8d1f1d9a398e78c9f199a3bf87925f2b7e11e0bf061b064
+# SHA-256 of the sorted entries as docs/dvl-format.md defines it (checked against Python)
+DIGEST_AB=36cdd37cbfa5d21883dba028da4b9e9626c7bcd8d408f08a9c806b0e6a0526e7
+DIGEST_PDQ=789c0f35e46a8f17d451470bd717b74cc34640ca1ae1dfb64f41260d992ad9dd
+
+printf '%s\n%s\n' $MD5_A $MD5_B >two.txt
+printf 'md5,id\r\n%s,\r\n%s,\r\n%s,\r\n' $MD5_B $MD5_A $MD5_B >two.csv
+printf '# list\n%s\n\nnot-a-hash\n%s\n%s\n%s0\n' $MD5_A $MD5_B $MD5_A $MD5_C >bad.txt
+printf '%s,100,a.jpg\n%s,40,b.jpg\n' $PDQ_A $PDQ_B >pdq.txt
+printf '%s\n%s\n' $MD5_A $SHA1_A >mixed.txt
+printf '%s\n%s\n%s\n' $MD5_B $MD5_C ffffffffffffffffffffffffffffffff >new.txt
+printf 'HTTP://Example.COM:80/a b#x\nhttps://example.org\n' >urls.txt
+
+# ---------------------------------------------------------------- usage and help
+
+c_help() {
+    doc_section list >"$T/doc"
+    [ -s "$T/doc" ] || {
+        why "no '## datavet list' section in docs/datavet.1.md"
+        return 1
+    }
+    run "$BIN" help list
+    strip_heading "$T/out" >"$T/got"
+    is_rc 0 && is_empty "$T/err" && same "$T/doc" "$T/got" || return 1
+    for args in "list --help" "list -h" "list build --help" "list info --help" "list diff -h"; do
+        # shellcheck disable=SC2086
+        run "$BIN" $args
+        strip_heading "$T/out" >"$T/got"
+        is_rc 0 && is_empty "$T/err" && same "$T/doc" "$T/got" || return 1
+    done
+}
+t "help list, list --help and list SUB --help print the docs/datavet.1.md section" c_help
+
+c_in_usage() {
+    run "$BIN" --help
+    has_line "$T/out" "   list       build, describe and compare hash lists (.dvl)"
+}
+t "list is in the command table" c_in_usage
+
+c_nosub() {
+    run "$BIN" list
+    printf '%s\n' "datavet list: missing subcommand (build, info or diff)" \
+        "Try 'datavet list --help'." >"$T/exp"
+    is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err" || return 1
+    run "$BIN" list frob
+    printf '%s\n' "datavet list: 'frob' is not a list subcommand (build, info or diff)" \
+        "Try 'datavet list --help'." >"$T/exp"
+    is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err"
+}
+t "list without or with an unknown subcommand: exit 2" c_nosub
+
+# bad_usage EXPECTED_FIRST_LINE ARGS...: exit 2, nothing on stdout, the line then the hint.
+bad_usage() {
+    bu_line=$1
+    shift
+    run "$BIN" list "$@"
+    is_rc 2 && is_empty "$T/out" && has_line "$T/err" "$bu_line" &&
+        has_line "$T/err" "Try 'datavet list --help'." || return 1
+    [ ! -e out.dvl ] || {
+        why "out.dvl was written"
+        return 1
+    }
+}
+
+c_usage() {
+    bad_usage "datavet list build: no output file (-o NAME.dvl)" build two.txt &&
+        bad_usage "datavet list build: no input (give files, or - for stdin)" build -o out.dvl &&
+        bad_usage "datavet list build: - (stdin) given more than once" build -o out.dvl - - &&
+        bad_usage "datavet list info: give one .dvl file" info &&
+        bad_usage "datavet list info: give one .dvl file" info a b &&
+        bad_usage "datavet list diff: give two .dvl files: OLD NEW" diff a &&
+        bad_usage "Try 'datavet list --help'." build --frob -o out.dvl two.txt || return 1
+    run "$BIN" list build --type md4 -o out.dvl two.txt
+    is_rc 2 && has_line "$T/err" "datavet list build: bad --type 'md4' (md5, sha1, sha256, pdq, url, url-md5, url-sha1 or url-sha256)" || return 1
+    run "$BIN" list build --type none -o out.dvl two.txt
+    is_rc 2 || return 1
+    run "$BIN" list build --max-bytes 0 -o out.dvl two.txt
+    is_rc 2 && has_line "$T/err" "datavet list build: bad --max-bytes '0'"
+}
+t "usage errors: exit 2, nothing written" c_usage
+
+# ---------------------------------------------------------------- build and info
+
+c_build() {
+    SOURCE_DATE_EPOCH=0 run "$BIN" list build -o two.dvl --name "Test list" --version 7 \
+        --source hotline two.txt
+    cat >"$T/exp" <<EOF
+datavet list build: two.txt: lines 2, entries 2, bad lines 0
+datavet list build: wrote two.dvl: type md5, entries 2, duplicates merged 0, bad lines skipped 0
+datavet list build: digest $DIGEST_AB
+EOF
+    is_rc 0 && is_empty "$T/out" && same "$T/exp" "$T/err" || return 1
+    mode=$(stat -c %a two.dvl 2>/dev/null || stat -f %Lp two.dvl)
+    [ "$mode" = 600 ] || {
+        why "mode $mode, expected 600"
+        return 1
+    }
+    [ "$(ls -A | grep -c tmp)" -eq 0 ] || {
+        why "a temporary file was left: $(ls -A)"
+        return 1
+    }
+}
+t "build: summary on stderr, nothing on stdout, mode 0600" c_build
+
+c_info() {
+    run "$BIN" list info two.dvl
+    cat >"$T/exp" <<EOF
+format: dvl 1
+type: md5
+entries: 2
+with id: 0
+with label: 0
+name: Test list
+version: 7
+source: hotline
+created: 1970-01-01T00:00:00Z (0)
+digest: $DIGEST_AB
+EOF
+    is_rc 0 && is_empty "$T/err" && same "$T/exp" "$T/out"
+}
+t "info: header fields and digest" c_info
+
+c_reproducible() {
+    # same entries from another format, order and with duplicates: the same bytes
+    SOURCE_DATE_EPOCH=0 run "$BIN" list build -q -o csv.dvl --name "Test list" --version 7 \
+        --source hotline two.csv
+    is_rc 0 && is_empty "$T/err" && same two.dvl csv.dvl || return 1
+    SOURCE_DATE_EPOCH=0 runin two.txt "$BIN" list build -q -o stdin.dvl --name "Test list" \
+        --version 7 --source hotline -
+    is_rc 0 && same two.dvl stdin.dvl
+}
+t "SOURCE_DATE_EPOCH: the same entries give byte-identical files (CSV, stdin)" c_reproducible
+
+c_dups_and_bad() {
+    run "$BIN" list build -o bad.dvl bad.txt
+    cat >"$T/exp" <<EOF
+datavet list build: warning: bad.txt:4: not a hex hash or a URL (bad character at position 1)
+datavet list build: warning: bad.txt:7: 33 hex digits: not an MD5 (32), SHA-1 (40) or SHA-256/PDQ (64) hash
+datavet list build: bad.txt: lines 7, entries 3, bad lines 2
+datavet list build: wrote bad.dvl: type md5, entries 2, duplicates merged 1, bad lines skipped 2
+datavet list build: digest $DIGEST_AB
+EOF
+    is_rc 0 && is_empty "$T/out" && same "$T/exp" "$T/err"
+}
+t "bad lines are skipped with FILE:LINE: reason, duplicates merged" c_dups_and_bad
+
+c_strict() {
+    run "$BIN" list build --strict -o strict.dvl bad.txt
+    cat >"$T/exp" <<EOF
+datavet list build: bad.txt:4: not a hex hash or a URL (bad character at position 1)
+datavet list build: stopped at the first bad line (--strict); nothing written
+EOF
+    is_rc 1 && is_empty "$T/out" && same "$T/exp" "$T/err" || return 1
+    [ ! -e strict.dvl ] || {
+        why "strict.dvl was written"
+        return 1
+    }
+}
+t "--strict: the first bad line fails the build, nothing written" c_strict
+
+c_mixed() {
+    run "$BIN" list build -o mixed.dvl mixed.txt
+    is_rc 1 && has_line "$T/err" "datavet list build: mixed.txt:2: a sha1 hash in a md5 list: a list has one hash type (--type picks one and skips the others)" ||
+        return 1
+    [ ! -e mixed.dvl ] || return 1
+    run "$BIN" list build -q --type sha1 -o mixed.dvl mixed.txt
+    is_rc 0 && is_empty "$T/err" || return 1
+    run "$BIN" list info mixed.dvl
+    has_line "$T/out" "type: sha1" && has_line "$T/out" "entries: 1"
+}
+t "mixed types fail; --type keeps one" c_mixed
+
+c_pdq() {
+    SOURCE_DATE_EPOCH=0 run "$BIN" list build -o pdq.dvl pdq.txt
+    is_rc 0 && has_line "$T/err" "datavet list build: digest $DIGEST_PDQ" || return 1
+    run "$BIN" list info pdq.dvl
+    is_rc 0 && has_line "$T/out" "type: pdq" && has_line "$T/out" "entries: 2"
+}
+t "ThreatExchange PDQ text: a pdq list with its digest" c_pdq
+
+c_urls() {
+    run "$BIN" list build -q -o urls.dvl urls.txt
+    is_rc 0 || return 1
+    run "$BIN" list info urls.dvl
+    is_rc 0 && has_line "$T/out" "type: url" && has_line "$T/out" "entries: 2" || return 1
+    run "$BIN" list build -q --type url-sha256 -o urlh.dvl urls.txt
+    is_rc 0 || return 1
+    run "$BIN" list info urlh.dvl
+    has_line "$T/out" "type: url-sha256" && has_line "$T/out" "entries: 2"
+}
+t "URL lists and URL-hash lists" c_urls
+
+c_never_entries() {
+    # no subcommand prints a key, an id or a URL from the list
+    for f in "$T"/out "$T"/err; do : >"$f"; done
+    : >"$T/all"
+    for args in "info two.dvl" "info pdq.dvl" "info urls.dvl" "diff two.dvl bad.dvl" \
+        "build -o x.dvl bad.txt" "build --strict -o x.dvl bad.txt"; do
+        # shellcheck disable=SC2086
+        "$BIN" list $args >>"$T/all" 2>&1
+    done
+    lacks "$T/all" $MD5_A && lacks "$T/all" $MD5_B && lacks "$T/all" d41d8cd98f &&
+        lacks "$T/all" $PDQ_A && lacks "$T/all" example.com && lacks "$T/all" $MD5_C
+}
+t "lists are never echoed: no key or URL on stdout or stderr" c_never_entries
+
+c_quiet() {
+    run "$BIN" list build -q -o q.dvl bad.txt
+    is_rc 0 && is_empty "$T/out" && is_empty "$T/err"
+}
+t "-q: nothing on stderr" c_quiet
+
+# ---------------------------------------------------------------- diff
+
+c_diff() {
+    run "$BIN" list build -q -o new.dvl new.txt
+    is_rc 0 || return 1
+    run "$BIN" list diff two.dvl new.dvl
+    cat >"$T/exp" <<EOF
+type: md5
+old entries: 2
+new entries: 3
+added: 2
+retracted: 1
+unchanged: 1
+EOF
+    is_rc 0 && is_empty "$T/err" && same "$T/exp" "$T/out" || return 1
+    run "$BIN" list diff two.dvl two.dvl
+    is_rc 0 && has_line "$T/out" "added: 0" && has_line "$T/out" "retracted: 0"
+}
+t "diff: added, retracted and unchanged counts" c_diff
+
+c_diff_types() {
+    run "$BIN" list diff two.dvl pdq.dvl
+    is_rc 1 && is_empty "$T/out" &&
+        has_line "$T/err" "datavet list diff: OLD is a md5 list and NEW a pdq list: nothing to compare"
+}
+t "diff of lists of different types: exit 1" c_diff_types
+
+# ---------------------------------------------------------------- failures
+
+c_corrupt() {
+    head -c 100 two.dvl >cut.dvl
+    run "$BIN" list info cut.dvl
+    is_rc 1 && is_empty "$T/out" &&
+        has_line "$T/err" "datavet list info: cut.dvl: header truncated: the file is 100 bytes, the header needs 192 (corrupt or truncated input)" ||
+        return 1
+    printf 'hello, world\n' >text.dvl
+    run "$BIN" list info text.dvl
+    is_rc 1 && has_line "$T/err" "datavet list info: text.dvl: not a datavet list: no \"DVLIST\" magic at offset 0 (unrecognised or unsupported format)" ||
+        return 1
+    # a key byte changed so the keys are out of order
+    cp two.dvl flip.dvl
+    printf '\377' | dd of=flip.dvl bs=1 seek=256 conv=notrunc 2>/dev/null
+    run "$BIN" list info flip.dvl
+    is_rc 1 && has_line "$T/err" "datavet list info: flip.dvl: section keys at offset 272: entry 1 is not above entry 0 (keys must be sorted and unique) (corrupt or truncated input)" ||
+        return 1
+    run "$BIN" list diff two.dvl missing.dvl
+    is_rc 1 && has_line "$T/err" "datavet list diff: missing.dvl: cannot open: No such file or directory (input/output error)"
+}
+t "corrupt, foreign and missing files: exit 1 with the field and offset" c_corrupt
+
+c_read_fail() {
+    run "$BIN" list build -o x.dvl nonexistent.txt
+    is_rc 1 && has_line "$T/err" "datavet list build: nonexistent.txt: cannot open: No such file or directory" ||
+        return 1
+    run "$BIN" list build --max-bytes 10 -o x.dvl two.txt
+    is_rc 1 && has_line "$T/err" "datavet list build: two.txt: file is 66 bytes, over the limit of 10" ||
+        return 1
+    runin two.txt "$BIN" list build --max-bytes 10 -o x.dvl -
+    is_rc 1 && has_line "$T/err" "datavet list build: <stdin>: input exceeds a configured limit (see --max-bytes)" ||
+        return 1
+    run "$BIN" list build -o "$T/no/such/dir/x.dvl" two.txt
+    is_rc 1 && grep -q "^datavet list build: $T/no/such/dir/x.dvl: cannot create a temporary file next to it: No such file or directory\$" "$T/err" || {
+        why "unexpected stderr:"
+        cat "$T/err" >>"$T/why"
+        return 1
+    }
+}
+t "unreadable input, --max-bytes, unwritable output: exit 1" c_read_fail
+
+c_empty() {
+    : >empty.txt
+    run "$BIN" list build -o e.dvl empty.txt
+    is_rc 1 && has_line "$T/err" "datavet list build: the list is empty and has no hash type: nothing to write" ||
+        return 1
+    run "$BIN" list build -q --type pdq -o e.dvl empty.txt
+    is_rc 0 || return 1
+    run "$BIN" list info e.dvl
+    has_line "$T/out" "entries: 0" && has_line "$T/out" "type: pdq"
+}
+t "an empty input: an error without --type, an empty list with it" c_empty
+
+echo "list: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

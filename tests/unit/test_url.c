@@ -1,0 +1,249 @@
+/* test_url.c - dv_url_normalize: case, default ports, fragments, percent-encoding, userinfo,
+ * IPv6 literals, refusals (no scheme://host, bad escapes, bad ports) and the output bound. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "datavet.h"
+
+static void ok(const char *in, const char *want)
+{
+    char out[512], again[512];
+    size_t n = 12345, n2;
+    int rc = dv_url_normalize(in, strlen(in), out, sizeof(out), &n);
+    if (rc != DV_OK) fprintf(stderr, "normalising '%s' failed: %d\n", in, rc);
+    assert_int_equal(rc, DV_OK);
+    if (strcmp(out, want) != 0) fprintf(stderr, "'%s' -> '%s', want '%s'\n", in, out, want);
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+    /* a normalised URL is its own normal form */
+    assert_int_equal(dv_url_normalize(out, n, again, sizeof(again), &n2), DV_OK);
+    assert_string_equal(again, out);
+}
+
+static void refused(const char *in)
+{
+    char out[512];
+    size_t n = 99;
+    int rc = dv_url_normalize(in, strlen(in), out, sizeof(out), &n);
+    if (rc != DV_EINVAL) fprintf(stderr, "'%s' gave %d, expected DV_EINVAL\n", in, rc);
+    assert_int_equal(rc, DV_EINVAL);
+    assert_int_equal(n, 0);
+}
+
+static void test_case_and_ports(void **state)
+{
+    (void)state;
+    ok("HTTP://Example.COM", "http://example.com/");
+    ok("HTTPS://WWW.Example.Com/Path/CASE", "https://www.example.com/Path/CASE");
+    ok("http://example.com:80/a", "http://example.com/a");
+    ok("http://example.com:0080/a", "http://example.com/a");
+    ok("https://example.com:443/", "https://example.com/");
+    ok("http://example.com:443/", "http://example.com:443/");
+    ok("https://example.com:80", "https://example.com:80/");
+    ok("http://example.com:8080", "http://example.com:8080/");
+    ok("http://example.com:08080/x", "http://example.com:8080/x");
+    ok("http://example.com:/x", "http://example.com/x");
+    ok("http://example.com:0/", "http://example.com:0/");
+    ok("ftp://Files.Example.org:21/pub", "ftp://files.example.org:21/pub");
+    ok("svn+SSH://Host.example/x", "svn+ssh://host.example/x");
+    ok("http://h", "http://h/");
+    ok("http://h?x=1", "http://h/?x=1");
+    ok("http://h.example.", "http://h.example./");
+}
+
+static void test_fragment_and_query(void **state)
+{
+    (void)state;
+    ok("http://example.com/a#frag", "http://example.com/a");
+    ok("http://example.com/?q=1#f", "http://example.com/?q=1");
+    ok("http://example.com#", "http://example.com/");
+    ok("http://example.com/?", "http://example.com/?");
+    ok("http://example.com/a?b?c=/d", "http://example.com/a?b?c=/d");
+    ok("http://example.com/?a=%2b&b=%7E&c=%7e", "http://example.com/?a=%2B&b=~&c=~");
+    ok("http://example.com/?Q=Upper", "http://example.com/?Q=Upper");
+    ok("http://example.com/p#a#b", "http://example.com/p");
+    ok("http://example.com/p#%zz", "http://example.com/p");
+}
+
+static void test_percent(void **state)
+{
+    (void)state;
+    ok("http://example.com/%7euser", "http://example.com/~user");
+    ok("http://example.com/%41%42c", "http://example.com/ABc");
+    ok("http://example.com/a%2fb", "http://example.com/a%2Fb");
+    ok("http://example.com/%2D%2e%5F%7E", "http://example.com/-._~");
+    ok("http://example.com/%3a%40%21", "http://example.com/%3A%40%21");
+    ok("http://example.com/%c3%a9", "http://example.com/%C3%A9");
+    ok("http://example.com/%25", "http://example.com/%25");
+    ok("http://example.com/%2525", "http://example.com/%2525");
+    /* bytes that may not appear raw are encoded */
+    ok("http://example.com/a b", "http://example.com/a%20b");
+    ok("http://example.com/\xc3\xa9t\xc3\xa9", "http://example.com/%C3%A9t%C3%A9");
+    ok("http://example.com/[x]{y}|\"<>^`\\",
+       "http://example.com/%5Bx%5D%7By%7D%7C%22%3C%3E%5E%60%5C");
+    ok("http://example.com/a:b@c!$&'()*+,;=", "http://example.com/a:b@c!$&'()*+,;=");
+    ok("http://example.com/?q=a b", "http://example.com/?q=a%20b");
+    /* host escapes: unreserved decoded, then lower-cased */
+    ok("http://%41%42.example/", "http://ab.example/");
+    ok("http://a%2Cb.example/", "http://a%2Cb.example/");
+    ok("http://b\xc3\xbc"
+       "cher.example/",
+       "http://b%C3%BCcher.example/");
+    refused("http://example.com/%");
+    refused("http://example.com/%4");
+    refused("http://example.com/%zz");
+    refused("http://example.com/%4g");
+    refused("http://example.com/?q=%");
+    refused("http://ex%ample.com/");
+    refused("http://us%er@example.com/");
+}
+
+static void test_userinfo(void **state)
+{
+    (void)state;
+    ok("http://user:Pass@Example.com:8080/x", "http://user:Pass@example.com:8080/x");
+    ok("http://User@EXAMPLE.com", "http://User@example.com/");
+    ok("http://@example.com/", "http://example.com/");
+    ok("http://a@b@example.com/", "http://a%40b@example.com/");
+    ok("http://u%7e:p%3a@h/", "http://u~:p%3A@h/");
+    ok("http://user:@h/", "http://user:@h/");
+    ok("http://u@h:80/", "http://u@h/");
+    refused("http://user@/x");
+    refused("http://user@:80/x");
+}
+
+static void test_ipv6(void **state)
+{
+    (void)state;
+    ok("http://[::1]:8080/", "http://[::1]:8080/");
+    ok("http://[::1]", "http://[::1]/");
+    ok("http://[0:0:0:0:0:0:0:1]/", "http://[::1]/");
+    ok("http://[2001:DB8::A]:80/x", "http://[2001:db8::a]/x");
+    ok("http://[2001:0db8:0000:0000:0000:0000:0000:0001]/", "http://[2001:db8::1]/");
+    ok("http://[2001:db8:0:0:1:0:0:1]/", "http://[2001:db8::1:0:0:1]/");
+    ok("http://[2001:db8:0:1:0:0:0:1]/", "http://[2001:db8:0:1::1]/");
+    ok("http://[2001:db8:1:1:1:1:0:1]/", "http://[2001:db8:1:1:1:1:0:1]/");
+    ok("http://[::]/", "http://[::]/");
+    ok("http://[1::]/", "http://[1::]/");
+    ok("http://[::ffff:1.2.3.4]/", "http://[::ffff:102:304]/");
+    ok("http://u@[::1]:81/", "http://u@[::1]:81/");
+    ok("https://[::1]:443", "https://[::1]/");
+    refused("http://[::1/");
+    refused("http://[::1]x/");
+    refused("http://[zz::1]/");
+    refused("http://[1:2:3:4:5:6:7:8:9]/");
+    refused("http://[]/");
+    refused("http://[fe80::1%25eth0]/");
+    refused("http://[v1.abc]/");
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    refused("");
+    refused("example.com/x");
+    refused("//example.com/");
+    refused("http:/x");
+    refused("http:x");
+    refused("mailto:a@b.example");
+    refused("1http://h/");
+    refused("ht tp://h/");
+    refused("http:///x");
+    refused("http://");
+    refused("file:///etc/passwd");
+    refused("http://:80/");
+    refused("http://h:abc/");
+    refused("http://h:65536/");
+    refused("http://h:99999999999999999999/");
+    refused("http://h:-1/");
+    refused("http://a b/");
+    refused("http://a<b/");
+    refused("http://a[b/");
+    refused("http://h/a\tb");
+    refused("http://h/a\nb");
+    refused(" http://h/");
+    refused("http://h/\x7f");
+    {
+        char out[64];
+        size_t n;
+        /* an embedded NUL is refused like any control byte */
+        assert_int_equal(dv_url_normalize("http://h/\0x", 11, out, sizeof(out), &n), DV_EINVAL);
+        assert_int_equal(dv_url_normalize(NULL, 0, out, sizeof(out), &n), DV_EINVAL);
+        assert_int_equal(dv_url_normalize("http://h/", 9, NULL, 10, &n), DV_EINVAL);
+    }
+}
+
+/* cap counts the NUL; DV_ERANGE reports the length that was needed. */
+static void test_capacity(void **state)
+{
+    const char *in = "HTTP://Example.com/a b";
+    const char *want = "http://example.com/a%20b";
+    char out[64];
+    size_t n = 0;
+    (void)state;
+    memset(out, 'x', sizeof(out));
+    assert_int_equal(dv_url_normalize(in, strlen(in), out, strlen(want) + 1, &n), DV_OK);
+    assert_string_equal(out, want);
+    memset(out, 'x', sizeof(out));
+    assert_int_equal(dv_url_normalize(in, strlen(in), out, strlen(want), &n), DV_ERANGE);
+    assert_int_equal(n, strlen(want));
+    assert_int_equal(out[strlen(want) - 1], 'x'); /* nothing past the capacity */
+    assert_int_equal(dv_url_normalize(in, strlen(in), NULL, 0, &n), DV_ERANGE);
+    assert_int_equal(n, strlen(want));
+    assert_int_equal(dv_url_normalize(in, strlen(in), out, sizeof(out), NULL), DV_OK);
+    /* only the first len bytes are read */
+    assert_int_equal(dv_url_normalize("http://h/abcdef", 11, out, sizeof(out), &n), DV_OK);
+    assert_string_equal(out, "http://h/ab");
+}
+
+/* 3 x len + 2 bytes always suffice (every byte may become %XX; "/" may be added). */
+static void test_bound(void **state)
+{
+    char in[64], out[3 * 64 + 2];
+    size_t n;
+    (void)state;
+    memcpy(in, "http://h", 8);
+    memset(in + 8, 0xff, sizeof(in) - 8);
+    assert_int_equal(dv_url_normalize(in, sizeof(in), out, sizeof(out), &n), DV_OK);
+    assert_true(n + 1 <= 3 * sizeof(in) + 2);
+    assert_int_equal(dv_url_normalize("http://h", 8, out, 3 * 8 + 2, &n), DV_OK);
+    assert_string_equal(out, "http://h/");
+}
+
+static void test_hash_types(void **state)
+{
+    static const char *const names[] = {"none", "md5",     "sha1",     "sha256",    "pdq",
+                                        "url",  "url-md5", "url-sha1", "url-sha256"};
+    static const size_t sizes[] = {0, 16, 20, 32, 32, 0, 16, 20, 32};
+    dv_hash_type t;
+    (void)state;
+    for (int i = 0; i <= DV_HT_URL_SHA256; i++) {
+        assert_string_equal(dv_hash_type_name((dv_hash_type)i), names[i]);
+        assert_int_equal(dv_hash_type_size((dv_hash_type)i), sizes[i]);
+        assert_int_equal(dv_hash_type_parse(names[i], &t), DV_OK);
+        assert_int_equal(t, i);
+    }
+    assert_string_equal(dv_hash_type_name((dv_hash_type)99), "none");
+    assert_int_equal(dv_hash_type_size((dv_hash_type)99), 0);
+    assert_int_equal(dv_hash_type_parse("MD5x", &t), DV_EINVAL);
+    assert_int_equal(dv_hash_type_parse("", &t), DV_EINVAL);
+    assert_int_equal(dv_hash_type_parse(NULL, &t), DV_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_case_and_ports), cmocka_unit_test(test_fragment_and_query),
+        cmocka_unit_test(test_percent),        cmocka_unit_test(test_userinfo),
+        cmocka_unit_test(test_ipv6),           cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_hash_types),
+    };
+    return cmocka_run_group_tests_name("url", tests, NULL, NULL);
+}
