@@ -17,6 +17,7 @@ static int cmd_version(int argc, char **argv);
 static const dv_cli_cmd commands[] = {
     {"hash", cmd_hash, "hash image files: PDQ, MD5, SHA-1, SHA-256"},
     {"list", cmd_list, "build, describe and compare hash lists (.dvl)"},
+    {"match", cmd_match, "match datavet hash output against compiled hash lists"},
     {"help", cmd_help, "show help for datavet or one command"},
     {"version", cmd_version, "print the version"},
 };

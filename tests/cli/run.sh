@@ -175,6 +175,7 @@ usage: datavet [--version] [--help] <command> [<args>]
 commands:
    hash       hash image files: PDQ, MD5, SHA-1, SHA-256
    list       build, describe and compare hash lists (.dvl)
+   match      match datavet hash output against compiled hash lists
    help       show help for datavet or one command
    version    print the version
 

@@ -1,0 +1,417 @@
+/* cmd_match.c - `datavet match`: the output of `datavet hash` against compiled hash lists.
+ * Exact lookups for digest lists, the batched multi-index join for PDQ lists; input order out. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BATCH 1000000u
+
+typedef struct mlist {
+    const char *path;
+    dv_list *list;
+    dv_list_info info;
+    char digest_hex[65];
+    dv_pdq_index *index; /* PDQ lists */
+} mlist;
+
+typedef struct rec {
+    char *path;
+    uint64_t line;
+    unsigned have;
+    uint8_t md5[16], sha1[20], sha256[32];
+    dv_pdq_hash pdq[DV_DIH_COUNT];
+    int ndih;
+    int quality;
+} rec;
+
+typedef struct hit {
+    size_t rec;
+    size_t list;
+    uint64_t entry;
+    int distance;
+    int dihedral; /* -1 for exact */
+} hit;
+
+typedef struct hits {
+    hit *v;
+    size_t n, cap;
+    int oom;
+} hits;
+
+typedef struct pdq_ctx {
+    hits *h;
+    const size_t *qrec; /* query -> record index */
+    size_t list;
+} pdq_ctx;
+
+static void push(hits *h, size_t r, size_t l, uint64_t e, int d, int dih)
+{
+    if (h->n == h->cap) {
+        size_t ncap = h->cap ? h->cap * 2 : 1024;
+        hit *nv = realloc(h->v, ncap * sizeof(hit));
+        if (nv == NULL) {
+            h->oom = 1;
+            return;
+        }
+        h->v = nv;
+        h->cap = ncap;
+    }
+    h->v[h->n++] = (hit){r, l, e, d, dih};
+}
+
+static int on_pdq(void *p, const dv_pdq_match *m, size_t n)
+{
+    pdq_ctx *c = p;
+    for (size_t i = 0; i < n; i++) push(c->h, c->qrec[m[i].query], c->list, m[i].entry, m[i].distance, m[i].dihedral);
+    return c->h->oom;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const hit *x = a, *y = b;
+    if (x->rec != y->rec) return x->rec < y->rec ? -1 : 1;
+    if (x->list != y->list) return x->list < y->list ? -1 : 1;
+    if (x->entry != y->entry) return x->entry < y->entry ? -1 : 1;
+    return 0;
+}
+
+static void put_field(FILE *f, int jsonl, const char *s)
+{
+    if (jsonl) {
+        fputc('"', f);
+        for (; *s; s++) {
+            unsigned char c = (unsigned char)*s;
+            if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+            else if (c < 0x20) fprintf(f, "\\u%04x", c);
+            else fputc(c, f);
+        }
+        fputc('"', f);
+    } else {
+        for (; *s; s++) {
+            if (*s == '\t') fputs("\\t", f);
+            else if (*s == '\n') fputs("\\n", f);
+            else if (*s == '\r') fputs("\\r", f);
+            else if (*s == '\\') fputs("\\\\", f);
+            else fputc(*s, f);
+        }
+    }
+}
+
+static void write_hit(FILE *f, int jsonl, const rec *r, const mlist *l, const hit *h)
+{
+    dv_list_entry e;
+    char hex[65];
+    const char *dih = h->dihedral >= 0 ? dv_dihedral_name((dv_dihedral)h->dihedral) : "";
+    memset(&e, 0, sizeof(e));
+    dv_list_get_entry(l->list, h->entry, &e);
+    switch (l->info.type) {
+    case DV_HT_MD5: dv_hex_encode(r->md5, 16, hex); break;
+    case DV_HT_SHA1: dv_hex_encode(r->sha1, 20, hex); break;
+    case DV_HT_SHA256: dv_hex_encode(r->sha256, 32, hex); break;
+    default: dv_pdq_to_hex(&r->pdq[h->dihedral > 0 ? h->dihedral : 0], hex); break;
+    }
+    if (jsonl) {
+        fputs("{\"path\":", f);
+        put_field(f, 1, r->path);
+        fprintf(f, ",\"line\":%llu,\"list\":", (unsigned long long)r->line);
+        put_field(f, 1, l->info.name ? l->info.name : "");
+        fputs(",\"list_version\":", f);
+        put_field(f, 1, l->info.version ? l->info.version : "");
+        fprintf(f, ",\"list_digest\":\"%s\",\"hash_type\":\"%s\",\"hash\":\"%s\",\"entry_id\":",
+                l->digest_hex, dv_hash_type_name(l->info.type), hex);
+        put_field(f, 1, e.id ? e.id : "");
+        fputs(",\"entry_label\":", f);
+        put_field(f, 1, e.label ? e.label : "");
+        fprintf(f, ",\"distance\":%d", h->distance);
+        if (h->dihedral >= 0) fprintf(f, ",\"dihedral\":\"%s\"", dih);
+        fputs("}\n", f);
+        return;
+    }
+    put_field(f, 0, r->path);
+    fprintf(f, "\t%llu\t", (unsigned long long)r->line);
+    put_field(f, 0, l->info.name ? l->info.name : "");
+    fputc('\t', f);
+    put_field(f, 0, l->info.version ? l->info.version : "");
+    fprintf(f, "\t%s\t%s\t%s\t", l->digest_hex, dv_hash_type_name(l->info.type), hex);
+    put_field(f, 0, e.id ? e.id : "");
+    fputc('\t', f);
+    put_field(f, 0, e.label ? e.label : "");
+    fprintf(f, "\t%d\t%s\n", h->distance, dih);
+}
+
+int cmd_match(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"list", required_argument, NULL, 'l'},
+        {"radius", required_argument, NULL, 'r'},
+        {"dihedral", no_argument, NULL, 'd'},
+        {"min-quality", required_argument, NULL, 'Q'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    mlist *lists = NULL;
+    size_t nlists = 0, nrec = 0, nbad = 0, total_hits = 0, nrecs_total = 0;
+    unsigned long long radius = 31, minq = 50;
+    int dihedral = 0, jsonl = 0, quiet = 0, opt, status = 0, rc;
+    const char *outpath = NULL, *inpath;
+    FILE *out = stdout;
+    void *text = NULL;
+    size_t textlen = 0;
+    char err[512];
+    dv_hashfile *hf = NULL;
+    rec *recs = NULL;
+    dv_pdq_hash *queries = NULL;
+    size_t *qrec = NULL;
+    hits h = {0};
+    int warned_dih = 0;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "l:r:df:o:qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'l': {
+            mlist *nl = realloc(lists, (nlists + 1) * sizeof(mlist));
+            if (nl == NULL) return 2;
+            lists = nl;
+            memset(&lists[nlists], 0, sizeof(mlist));
+            lists[nlists++].path = optarg;
+            break;
+        }
+        case 'r':
+            if (cli_parse_u64(optarg, 1, &radius) != 0 || radius > 63) {
+                fprintf(stderr, "datavet match: bad --radius '%s' (0..63)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'd': dihedral = 1; break;
+        case 'Q':
+            if (cli_parse_u64(optarg, 1, &minq) != 0 || minq > 100) {
+                fprintf(stderr, "datavet match: bad --min-quality '%s' (0..100)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'f':
+            if (strcmp(optarg, "tsv") == 0) jsonl = 0;
+            else if (strcmp(optarg, "jsonl") == 0) jsonl = 1;
+            else {
+                fprintf(stderr, "datavet match: bad --format '%s' (tsv or jsonl)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'o': outpath = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': cli_print_help(stdout, "match"); free(lists); return 0;
+        default: fprintf(stderr, "Try 'datavet match --help'.\n"); free(lists); return 2;
+        }
+    }
+    if (nlists == 0 || optind + 1 != argc) {
+        fprintf(stderr, "datavet match: give at least one --list and exactly one INPUT "
+                        "(datavet hash output, or - for stdin)\n");
+        free(lists);
+        return 2;
+    }
+    inpath = argv[optind];
+    for (size_t i = 0; i < nlists; i++) {
+        rc = dv_list_open(lists[i].path, &lists[i].list, err, sizeof(err));
+        if (rc != DV_OK) {
+            fprintf(stderr, "datavet match: %s\n", err);
+            status = 2;
+            goto done;
+        }
+        dv_list_get_info(lists[i].list, &lists[i].info);
+        dv_hex_encode(lists[i].info.digest, 32, lists[i].digest_hex);
+        if (lists[i].info.type == DV_HT_PDQ) {
+            lists[i].index = dv_pdq_index_create(dv_list_pdq_codes(lists[i].list), lists[i].info.count,
+                                                 DV_SIMD_AUTO, NULL);
+            if (lists[i].index == NULL) {
+                fprintf(stderr, "datavet match: %s: out of memory indexing the list\n", lists[i].path);
+                status = 2;
+                goto done;
+            }
+        } else if (lists[i].info.type != DV_HT_MD5 && lists[i].info.type != DV_HT_SHA1 &&
+                   lists[i].info.type != DV_HT_SHA256 && !quiet) {
+            fprintf(stderr, "datavet match: %s: %s list skipped: hash output carries no URLs "
+                            "(URL lists apply in datavet scan)\n",
+                    lists[i].path, dv_hash_type_name(lists[i].info.type));
+        }
+    }
+    if (strcmp(inpath, "-") == 0) {
+        size_t cap = 1 << 20;
+        text = malloc(cap);
+        while (text != NULL) {
+            size_t n = fread((char *)text + textlen, 1, cap - textlen, stdin);
+            textlen += n;
+            if (n == 0) break;
+            if (textlen == cap) {
+                void *nt = realloc(text, cap * 2);
+                if (nt == NULL) {
+                    free(text);
+                    text = NULL;
+                    break;
+                }
+                text = nt;
+                cap *= 2;
+            }
+        }
+        if (text == NULL) {
+            fprintf(stderr, "datavet match: out of memory reading stdin\n");
+            status = 2;
+            goto done;
+        }
+    } else if (dv_read_file(inpath, 1ull << 36, NULL, &text, &textlen, err, sizeof(err)) != DV_OK) {
+        fprintf(stderr, "datavet match: %s\n", err);
+        status = 2;
+        goto done;
+    }
+    rc = dv_hashfile_open(strcmp(inpath, "-") == 0 ? "stdin" : inpath, text, textlen, NULL, &hf,
+                          err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet match: %s\n", err);
+        status = 2;
+        goto done;
+    }
+    if (outpath != NULL) {
+        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0 && fchmod(fd, 0600) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
+            fprintf(stderr, "datavet match: cannot write %s: %s\n", outpath, strerror(errno));
+            if (fd >= 0) close(fd);
+            out = stdout;
+            status = 2;
+            goto done;
+        }
+    }
+    if (!jsonl)
+        fputs("path\tline\tlist\tlist_version\tlist_digest\thash_type\thash\tentry_id\tentry_label"
+              "\tdistance\tdihedral\n", out);
+    recs = calloc(BATCH, sizeof(rec));
+    queries = malloc((size_t)BATCH * DV_DIH_COUNT * sizeof(dv_pdq_hash));
+    qrec = malloc(BATCH * sizeof(size_t));
+    if (recs == NULL || queries == NULL || qrec == NULL) {
+        fprintf(stderr, "datavet match: out of memory\n");
+        status = 2;
+        goto done;
+    }
+    for (int eof = 0; !eof;) {
+        dv_hash_record r;
+        nrec = 0;
+        while (nrec < BATCH) {
+            rc = dv_hashfile_next(hf, &r);
+            if (rc == 0) {
+                eof = 1;
+                break;
+            }
+            if (rc < 0) {
+                nbad++;
+                fprintf(stderr, "datavet match: %s (skipped)\n", dv_hashfile_errmsg(hf));
+                continue;
+            }
+            recs[nrec].path = strdup(r.path);
+            recs[nrec].line = r.line;
+            recs[nrec].have = r.have;
+            memcpy(recs[nrec].md5, r.md5, 16);
+            memcpy(recs[nrec].sha1, r.sha1, 20);
+            memcpy(recs[nrec].sha256, r.sha256, 32);
+            memcpy(recs[nrec].pdq, r.pdq, sizeof(r.pdq));
+            recs[nrec].ndih = r.ndihedral;
+            recs[nrec].quality = r.quality;
+            if (recs[nrec].path == NULL) {
+                status = 2;
+                goto done;
+            }
+            nrec++;
+        }
+        nrecs_total += nrec;
+        h.n = 0;
+        for (size_t li = 0; li < nlists; li++) {
+            mlist *l = &lists[li];
+            if (l->info.type == DV_HT_PDQ) {
+                size_t nq = 0;
+                const int nv = dihedral ? DV_DIH_COUNT : 1;
+                pdq_ctx pc = {&h, qrec, li};
+                for (size_t i = 0; i < nrec; i++) {
+                    if (!(recs[i].have & DV_ALGO_PDQ)) continue;
+                    if (recs[i].quality >= 0 && (unsigned long long)recs[i].quality < minq) continue;
+                    for (int v = 0; v < nv; v++) {
+                        /* without the variant columns, the original stands in for them */
+                        int src = recs[i].ndih == DV_DIH_COUNT ? v : 0;
+                        queries[nq * (size_t)nv + (size_t)v] = recs[i].pdq[src];
+                    }
+                    if (dihedral && recs[i].ndih != DV_DIH_COUNT && !warned_dih && !quiet) {
+                        fprintf(stderr, "datavet match: input has no dihedral columns: only the "
+                                        "original orientation is matched (hash with --dihedral)\n");
+                        warned_dih = 1;
+                    }
+                    qrec[nq++] = i;
+                }
+                rc = dv_pdq_index_match(l->index, queries, nq, nv, (int)radius, on_pdq, &pc);
+                if (rc != DV_OK || h.oom) {
+                    fprintf(stderr, "datavet match: %s: matching failed: %s\n", l->path,
+                            h.oom ? "out of memory" : dv_strerror(rc));
+                    status = 2;
+                    goto done;
+                }
+            } else {
+                for (size_t i = 0; i < nrec; i++) {
+                    const uint8_t *key = NULL;
+                    size_t klen = 0;
+                    int64_t idx;
+                    if (l->info.type == DV_HT_MD5 && (recs[i].have & DV_ALGO_MD5)) key = recs[i].md5, klen = 16;
+                    if (l->info.type == DV_HT_SHA1 && (recs[i].have & DV_ALGO_SHA1)) key = recs[i].sha1, klen = 20;
+                    if (l->info.type == DV_HT_SHA256 && (recs[i].have & DV_ALGO_SHA256)) key = recs[i].sha256, klen = 32;
+                    if (key == NULL) continue;
+                    idx = dv_list_find(l->list, key, klen);
+                    if (idx >= 0) push(&h, i, li, (uint64_t)idx, 0, -1);
+                }
+            }
+        }
+        if (h.oom) {
+            fprintf(stderr, "datavet match: out of memory\n");
+            status = 2;
+            goto done;
+        }
+        if (h.n > 1) qsort(h.v, h.n, sizeof(hit), cmp_hit);
+        for (size_t i = 0; i < h.n; i++) write_hit(out, jsonl, &recs[h.v[i].rec], &lists[h.v[i].list], &h.v[i]);
+        total_hits += h.n;
+        for (size_t i = 0; i < nrec; i++) {
+            free(recs[i].path);
+            recs[i].path = NULL;
+        }
+    }
+    if (fflush(out) != 0) {
+        fprintf(stderr, "datavet match: write failed: %s\n", strerror(errno));
+        status = 2;
+        goto done;
+    }
+    if (!quiet)
+        fprintf(stderr, "datavet match: %zu records, %zu matches, %zu bad lines skipped, %zu list(s)\n",
+                nrecs_total, total_hits, nbad, nlists);
+    status = total_hits > 0 ? 1 : 0;
+done:
+    if (out != stdout) fclose(out);
+    if (recs)
+        for (size_t i = 0; i < BATCH; i++) free(recs[i].path);
+    free(recs);
+    free(queries);
+    free(qrec);
+    free(h.v);
+    dv_hashfile_close(hf);
+    free(text);
+    for (size_t i = 0; i < nlists; i++) {
+        dv_pdq_index_free(lists[i].index);
+        dv_list_close(lists[i].list);
+    }
+    free(lists);
+    return status;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# match.sh - golden CLI tests for `datavet match`: lists built from hashes of generated images,
+# exact and PDQ (dihedral) matches, formats, exit codes. Usage: sh tests/cli/match.sh BIN
+# (the datavet binary; the sample generator is looked up next to it, as in run.sh).
+
+[ $# -ge 1 ] || { echo "usage: sh tests/cli/match.sh BIN" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+MKSAMPLE=$(dirname "$BIN")/tools/datavet-mksample
+LC_ALL=C
+export LC_ALL
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-match.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why; }
+check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "match: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+
+if [ ! -x "$MKSAMPLE" ]; then
+    echo "SKIP: $MKSAMPLE not built: match tests need generated images"
+    finish
+fi
+"$MKSAMPLE" img 48 >/dev/null 2>&1 || { bad "generate sample"; finish; }
+"$BIN" hash -q --dihedral -o h.tsv img 2>/dev/null
+"$BIN" hash -q --dihedral -f jsonl img >h.jsonl 2>/dev/null
+"$BIN" hash -q -f csv img >h.csv 2>/dev/null
+
+row() { awk -F'\t' -v p="$1" 'NR == 1 || index($1, p) { print }' h.tsv; }
+
+# A PDQ list made from the original of family "a" (ThreatExchange hash,quality form).
+row 001-a-orig | awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "pdq") p = i; if ($i == "quality") q = i }; next } { print $p "," $q }' >pdq.txt
+"$BIN" list build -q -t pdq --name known-pdq --version 7 -o pdq.dvl pdq.txt
+# An MD5 list of two files plus one hash that matches nothing.
+awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "md5") k = i; next } index($1, "002-a-requality") || index($1, "010-b-rot90cw") { print $k }' h.tsv >md5.txt
+echo 0123456789abcdef0123456789abcdef >>md5.txt
+"$BIN" list build -q --name known-md5 --version 1 -o md5.dvl md5.txt
+
+t_md5_exact() {
+    "$BIN" match -q --list md5.dvl h.tsv >out.tsv; rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc, want 1"; return 1; }
+    [ "$(sed 1d out.tsv | wc -l)" -eq 2 ] || { cat out.tsv; return 1; }
+    sed 1d out.tsv | awk -F'\t' '$3 != "known-md5" || $4 != "1" || $6 != "md5" || $10 != 0 { exit 1 }' || { cat out.tsv; return 1; }
+    sed 1d out.tsv | cut -f1 | grep -q 002-a-requality && sed 1d out.tsv | cut -f1 | grep -q 010-b-rot90cw
+}
+check "md5 list: exactly the two listed files match, exit 1" t_md5_exact
+
+t_header() {
+    "$BIN" match -q --list md5.dvl h.tsv | head -1 >hdr
+    printf 'path\tline\tlist\tlist_version\tlist_digest\thash_type\thash\tentry_id\tentry_label\tdistance\tdihedral\n' | cmp - hdr
+}
+check "tsv header" t_header
+
+t_digest() {
+    d=$("$BIN" list info md5.dvl | awk -F': *' '$1 == "digest" { print $2 }')
+    [ -n "$d" ] || return 1
+    "$BIN" match -q --list md5.dvl h.tsv | sed 1d | cut -f5 | sort -u | grep -qx "$d"
+}
+check "matches name the list by its digest" t_digest
+
+t_pdq_family() {
+    "$BIN" match -q --list pdq.dvl h.tsv >p.tsv; rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc"; return 1; }
+    # the original and its re-encodings/resizes match within 31 bits; rotated ones do not
+    for f in 001-a-orig 002-a-requality 003-a-resized 006-a-as-png 007-a-as-webp; do
+        grep -q "$f" p.tsv || { echo "missing $f"; cat p.tsv; return 1; }
+    done
+    ! grep -q 004-a-rot90cw p.tsv || { echo "rotation matched without --dihedral"; return 1; }
+    awk -F'\t' 'NR > 1 && ($10 > 31 || $6 != "pdq") { exit 1 }' p.tsv
+}
+check "pdq list: the family matches within 31 bits, not its rotations" t_pdq_family
+
+t_pdq_dihedral() {
+    "$BIN" match -q --dihedral --list pdq.dvl h.tsv >pd.tsv
+    grep -q 004-a-rot90cw pd.tsv && grep -q 005-a-mirrored-lr pd.tsv || { cat pd.tsv; return 1; }
+    awk -F'\t' 'index($1, "004-a-rot90cw") && $11 == "orig" { exit 1 }' pd.tsv
+}
+check "--dihedral finds the rotated and mirrored copies, naming the variant" t_pdq_dihedral
+
+t_radius0() {
+    "$BIN" match -q --radius 0 --list pdq.dvl h.tsv >r0.tsv
+    awk -F'\t' 'NR > 1 && $10 != 0 { exit 1 }' r0.tsv && grep -q 001-a-orig r0.tsv
+}
+check "--radius 0 keeps exact PDQ matches only" t_radius0
+
+t_formats_agree() {
+    "$BIN" match -q --dihedral --list pdq.dvl --list md5.dvl h.tsv | sed 1d | cut -f1,3,10 >a
+    "$BIN" match -q --dihedral --list pdq.dvl --list md5.dvl h.jsonl | sed 1d | cut -f1,3,10 >b
+    cmp a b
+}
+check "tsv and jsonl inputs give the same matches" t_formats_agree
+
+t_jsonl_out() {
+    "$BIN" match -q -f jsonl --list md5.dvl h.csv >o.jsonl
+    [ "$(wc -l <o.jsonl)" -eq 2 ] && awk '!/^\{"path":".*"distance":0\}$/ { exit 1 }' o.jsonl
+}
+check "jsonl output, csv input" t_jsonl_out
+
+t_stdin() {
+    "$BIN" match -q --list md5.dvl - <h.tsv >s.tsv
+    "$BIN" match -q --list md5.dvl h.tsv | sed 's/\t[0-9]*\t/\t/' >x
+    sed 's/\t[0-9]*\t/\t/' s.tsv | cmp - x
+}
+check "stdin input" t_stdin
+
+t_nomatch() {
+    echo fedcba9876543210fedcba9876543210 >none.txt
+    "$BIN" list build -q -o none.dvl none.txt
+    "$BIN" match -q --list none.dvl h.tsv >n.tsv; rc=$?
+    [ "$rc" -eq 0 ] && [ "$(wc -l <n.tsv)" -eq 1 ]
+}
+check "no match: exit 0, header only" t_nomatch
+
+t_output_mode() {
+    "$BIN" match -q --list md5.dvl -o m.tsv h.tsv; [ "$(stat -c %a m.tsv)" = 600 ]
+}
+check "-o creates a 0600 file" t_output_mode
+
+t_usage() {
+    "$BIN" match h.tsv 2>e; [ $? -eq 2 ] || return 1
+    "$BIN" match --list md5.dvl --radius 64 h.tsv 2>e; [ $? -eq 2 ] || return 1
+    "$BIN" match --list nosuch.dvl h.tsv 2>e; [ $? -eq 2 ] && grep -q nosuch e
+}
+check "usage and unreadable list: exit 2 with a message" t_usage
+
+t_bad_lines() {
+    { head -3 h.tsv; printf 'broken\tline\n'; sed 1,3d h.tsv; } >hb.tsv
+    "$BIN" match --list md5.dvl hb.tsv >/dev/null 2>e; rc=$?
+    [ "$rc" -eq 1 ] && grep -q "hb.tsv:4:" e
+}
+check "a bad input line is named and skipped" t_bad_lines
+
+t_never_lists_other_entries() {
+    ! "$BIN" match -q --list md5.dvl h.tsv | grep -q 0123456789abcdef0123456789abcdef
+}
+check "unmatched list entries never appear in the output" t_never_lists_other_entries
+
+finish
