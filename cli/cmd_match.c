@@ -179,7 +179,10 @@ int cmd_match(int argc, char **argv)
         switch (opt) {
         case 'l': {
             mlist *nl = realloc(lists, (nlists + 1) * sizeof(mlist));
-            if (nl == NULL) return 2;
+            if (nl == NULL) {
+                free(lists);
+                return 2;
+            }
             lists = nl;
             memset(&lists[nlists], 0, sizeof(mlist));
             lists[nlists++].path = optarg;
@@ -188,6 +191,7 @@ int cmd_match(int argc, char **argv)
         case 'r':
             if (cli_parse_u64(optarg, 1, &radius) != 0 || radius > 63) {
                 fprintf(stderr, "datavet match: bad --radius '%s' (0..63)\n", optarg);
+                free(lists);
                 return 2;
             }
             break;
@@ -195,6 +199,7 @@ int cmd_match(int argc, char **argv)
         case 'Q':
             if (cli_parse_u64(optarg, 1, &minq) != 0 || minq > 100) {
                 fprintf(stderr, "datavet match: bad --min-quality '%s' (0..100)\n", optarg);
+                free(lists);
                 return 2;
             }
             break;
@@ -203,6 +208,7 @@ int cmd_match(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0) jsonl = 1;
             else {
                 fprintf(stderr, "datavet match: bad --format '%s' (tsv or jsonl)\n", optarg);
+                free(lists);
                 return 2;
             }
             break;
