@@ -536,7 +536,8 @@ static int join_alloc(mctx *m, size_t rows, size_t range)
         m->lent = dv__malloc(a, range * sizeof(uint32_t));
     }
     if (m->qoff == NULL || m->cur == NULL || m->qsum == NULL || m->vstart == NULL ||
-        m->qrec == NULL || m->lrec == NULL || (range < m->n && (m->loff == NULL || m->lent == NULL)))
+        m->qrec == NULL || m->lrec == NULL ||
+        (range < m->n && (m->loff == NULL || m->lent == NULL)))
         return DV_ENOMEM;
     return DV_OK;
 }

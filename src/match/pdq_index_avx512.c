@@ -73,49 +73,54 @@ size_t dv__pdq_kernel_avx512(const uint32_t *x, size_t ldx, size_t nx, const uin
     }
 }
 
-/* Two rows of y per pass over x: each x load feeds two compares. */
+/* nr rows of y per pass over x (up to R: 4 for k <= 4, else 2, to stay in registers): each x
+ * load feeds nr compares. */
 static inline __attribute__((always_inline)) DV_VPOPCNT size_t
 kernel_vp(const uint32_t *x, size_t ldx, size_t nx, const uint32_t *y, size_t ldy, size_t ys,
           size_t ny, size_t *jpos, const int k, int r, uint32_t *out, size_t cap)
 {
+    enum { RMAX = 4 };
+    const int R = k <= 4 ? 4 : 2;
     const __m512i rv = _mm512_set1_epi32(r);
     const __mmask16 tail = (nx & 15) ? (__mmask16)((1u << (nx & 15)) - 1) : (__mmask16)0xffff;
     size_t n = 0, j = *jpos;
     while (j < ny) {
-        __m512i b0[8], b1[8];
+        __m512i b[RMAX][8];
         if (cap - n < nx) break;
-        /* last row, or room for one row only: row j twice, the second copy ignored */
-        const int two = j + 1 < ny && cap - n >= 2 * nx;
-        const size_t j1 = two ? j + 1 : j;
-        for (int w = 0; w < k; w++) {
-            b0[w] = _mm512_set1_epi32((int)y[(size_t)w * ldy + j * ys]);
-            b1[w] = _mm512_set1_epi32((int)y[(size_t)w * ldy + j1 * ys]);
+        /* rows this pass: as many as remain and fit in out; unused lanes repeat row j */
+        size_t nr = ny - j < (size_t)R ? ny - j : (size_t)R;
+        while (nr > 1 && cap - n < nr * nx) nr--;
+        for (int q = 0; q < R; q++) {
+            const size_t jq = (size_t)q < nr ? j + (size_t)q : j;
+            for (int w = 0; w < k; w++)
+                b[q][w] = _mm512_set1_epi32((int)y[(size_t)w * ldy + jq * ys]);
         }
         for (size_t g = 0; g < nx; g += 16) {
+            __m512i a[RMAX];
             __m512i xv = _mm512_loadu_si512(x + g);
-            __m512i a0 = _mm512_popcnt_epi32(_mm512_xor_si512(xv, b0[0]));
-            __m512i a1 = _mm512_popcnt_epi32(_mm512_xor_si512(xv, b1[0]));
+            for (int q = 0; q < R; q++) a[q] = _mm512_popcnt_epi32(_mm512_xor_si512(xv, b[q][0]));
             for (int w = 1; w < k; w++) {
                 xv = _mm512_loadu_si512(x + (size_t)w * ldx + g);
-                a0 = _mm512_add_epi32(a0, _mm512_popcnt_epi32(_mm512_xor_si512(xv, b0[w])));
-                a1 = _mm512_add_epi32(a1, _mm512_popcnt_epi32(_mm512_xor_si512(xv, b1[w])));
+                for (int q = 0; q < R; q++)
+                    a[q] =
+                        _mm512_add_epi32(a[q], _mm512_popcnt_epi32(_mm512_xor_si512(xv, b[q][w])));
             }
-            const __mmask16 m0 = _mm512_cmple_epu32_mask(a0, rv);
-            const __mmask16 m1 = _mm512_cmple_epu32_mask(a1, rv);
-            if ((m0 | m1) == 0) continue;
+            __mmask16 mk[RMAX], any = 0;
+            for (int q = 0; q < R; q++) {
+                mk[q] = _mm512_cmple_epu32_mask(a[q], rv);
+                any |= mk[q];
+            }
+            if (any == 0) continue;
             const unsigned t = g + 16 > nx ? tail : 0xffffu;
-            unsigned m = m0 & t;
-            while (m != 0) {
-                out[n++] = (uint32_t)(j << 16 | (g + (unsigned)__builtin_ctz(m)));
-                m &= m - 1;
-            }
-            m = two ? (m1 & t) : 0;
-            while (m != 0) {
-                out[n++] = (uint32_t)(j1 << 16 | (g + (unsigned)__builtin_ctz(m)));
-                m &= m - 1;
+            for (size_t q = 0; q < nr; q++) {
+                unsigned m = mk[q] & t;
+                while (m != 0) {
+                    out[n++] = (uint32_t)((j + q) << 16 | (g + (unsigned)__builtin_ctz(m)));
+                    m &= m - 1;
+                }
             }
         }
-        j += two ? 2 : 1;
+        j += nr;
     }
     *jpos = j;
     return n;

@@ -16,6 +16,13 @@
 
 /* Sanitizer builds run 5-10x slower: smaller random lists there (DV_TEST_PDQ_N overrides). */
 #if defined(__SANITIZE_ADDRESS__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+#if defined(TEST_SANITIZED)
 #define DEFAULT_RANDOM_N 20000
 #else
 #define DEFAULT_RANDOM_N 100000
