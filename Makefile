@@ -56,6 +56,7 @@ fuzz: deps
 
 bench: build
 	$(BUILD)/bench/hash_bench $(SHARED)/photos/dev
+	$(BUILD)/bench/match_bench
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
