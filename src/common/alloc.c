@@ -47,3 +47,27 @@ int dv__mul_ok(size_t a, size_t b, size_t *out)
 }
 
 void dv_free_buffer(const dv_alloc *alloc, void *buf) { dv__free(alloc, buf); }
+
+int dv__dbuf_reserve(const dv_alloc *a, dv__dbuf *b, size_t extra)
+{
+    size_t need, cap;
+    uint8_t *p;
+    if (extra > SIZE_MAX - b->len) return DV_ENOMEM;
+    need = b->len + extra;
+    if (need <= b->cap) return DV_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = dv__realloc(a, b->p, cap);
+    if (p == NULL) return DV_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return DV_OK;
+}
+
+int dv__dbuf_append(const dv_alloc *a, dv__dbuf *b, const void *p, size_t n)
+{
+    DV_FORWARD_IF_ERROR(dv__dbuf_reserve(a, b, n));
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return DV_OK;
+}

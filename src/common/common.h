@@ -15,6 +15,15 @@ void *dv__calloc(const dv_alloc *a, size_t count, size_t size);
 void *dv__realloc(const dv_alloc *a, void *p, size_t n);
 void dv__free(const dv_alloc *a, void *p);
 
+/* Growable byte buffer (zero-initialise it; free p with dv__free). Growth doubles;
+ * DV_ENOMEM on overflow or allocation failure. Callers check their own ceilings. */
+typedef struct dv__dbuf {
+    uint8_t *p;
+    size_t len, cap;
+} dv__dbuf;
+int dv__dbuf_reserve(const dv_alloc *a, dv__dbuf *b, size_t extra);
+int dv__dbuf_append(const dv_alloc *a, dv__dbuf *b, const void *p, size_t n);
+
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 int dv__mul_ok(size_t a, size_t b, size_t *out);
 

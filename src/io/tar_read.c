@@ -11,11 +11,6 @@
 #define BLOCK 512u
 #define MAX_META_HEADERS 64 /* pax/GNU headers in front of one member */
 
-typedef struct dbuf {
-    uint8_t *p;
-    size_t len, cap;
-} dbuf;
-
 enum { ST_CLOSED, ST_HEADER, ST_DATA, ST_END, ST_FAILED };
 
 /* Offsets into the sample arena, turned into pointers once the sample is complete. */
@@ -46,60 +41,36 @@ struct dv_tar_reader {
     int data_done;
     const uint8_t *cur_data;
 
-    dbuf raw, path, link, data, meta;
+    dv__dbuf raw, path, link, data, meta;
     /* pax global ('g') values, in force until overridden */
-    dbuf gpath, glink;
+    dv__dbuf gpath, glink;
     int gpath_set, glink_set, gsize_set;
     uint64_t gsize;
 
     /* webdataset samples */
     int sample_mode, have_pending;
     uint64_t nsamples;
-    dbuf arena, parts, offs, bytes;
+    dv__dbuf arena, parts, offs, bytes;
 
     char err[512];
 };
 
 /* ---------------------------------------------------------------- small helpers */
 
-static int db_reserve(const dv_alloc *a, dbuf *b, size_t extra)
-{
-    size_t need, cap;
-    uint8_t *p;
-    if (extra > SIZE_MAX - b->len) return DV_ENOMEM;
-    need = b->len + extra;
-    if (need <= b->cap) return DV_OK;
-    cap = b->cap ? b->cap : 256;
-    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = dv__realloc(a, b->p, cap);
-    if (p == NULL) return DV_ENOMEM;
-    b->p = p;
-    b->cap = cap;
-    return DV_OK;
-}
-
-static int db_append(const dv_alloc *a, dbuf *b, const void *p, size_t n)
-{
-    DV_FORWARD_IF_ERROR(db_reserve(a, b, n));
-    if (n) memcpy(b->p + b->len, p, n);
-    b->len += n;
-    return DV_OK;
-}
-
 /* Set b to the NUL-terminated copy of p[0..n) up to the first NUL. */
-static int db_set_str(const dv_alloc *a, dbuf *b, const void *p, size_t n)
+static int db_set_str(const dv_alloc *a, dv__dbuf *b, const void *p, size_t n)
 {
     const void *nul = memchr(p, 0, n);
     if (nul) n = (size_t)((const uint8_t *)nul - (const uint8_t *)p);
     b->len = 0;
-    DV_FORWARD_IF_ERROR(db_reserve(a, b, n + 1));
+    DV_FORWARD_IF_ERROR(dv__dbuf_reserve(a, b, n + 1));
     memcpy(b->p, p, n);
     b->p[n] = 0;
     b->len = n + 1;
     return DV_OK;
 }
 
-static void db_free(const dv_alloc *a, dbuf *b)
+static void db_free(const dv_alloc *a, dv__dbuf *b)
 {
     dv__free(a, b->p);
     b->p = NULL;
@@ -337,7 +308,7 @@ static int read_meta_body(dv_tar_reader *r, uint64_t size, uint64_t hdr_off, cha
     }
     /* the body stays in meta until the member is complete; raw gets the blocks too */
     *body_off = r->meta.len;
-    DV_FORWARD_IF_ERROR(db_reserve(r->alloc, &r->meta, (size_t)padded + 1));
+    DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->meta, (size_t)padded + 1));
     DV_FORWARD_IF_ERROR(src_read(r, r->meta.p + r->meta.len, (size_t)padded, &got));
     if (got < padded) {
         dv__set_err(r->err, sizeof(r->err),
@@ -347,7 +318,7 @@ static int read_meta_body(dv_tar_reader *r, uint64_t size, uint64_t hdr_off, cha
                     (unsigned long long)hdr_off);
         return DV_ECORRUPT;
     }
-    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->raw, r->meta.p + r->meta.len, (size_t)padded));
+    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->raw, r->meta.p + r->meta.len, (size_t)padded));
     r->meta.len += (size_t)padded;
     r->meta.p[*body_off + size] = 0;
     return DV_OK;
@@ -460,7 +431,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
                         (unsigned long long)stored, computed);
             return fail(r, DV_ECORRUPT);
         }
-        rc = db_append(r->alloc, &r->raw, blk, BLOCK);
+        rc = dv__dbuf_append(r->alloc, &r->raw, blk, BLOCK);
         if (rc < 0) return fail(r, rc);
         type = (char)blk[156];
         if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
@@ -594,7 +565,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
                             who(r, tmp, sizeof(tmp)), (unsigned long long)r->pos);
                 return fail(r, DV_ECORRUPT);
             }
-            rc = db_append(r->alloc, &r->raw, ext, BLOCK);
+            rc = dv__dbuf_append(r->alloc, &r->raw, ext, BLOCK);
             if (rc < 0) return fail(r, rc);
         } while (ext[504] != 0);
     }
@@ -778,7 +749,7 @@ int dv_tar_reader_read(dv_tar_reader *r, const uint8_t **data_out)
     }
     if (!r->is_buf) {
         r->data.len = 0;
-        rc = db_reserve(r->alloc, &r->data, (size_t)r->cur.size);
+        rc = dv__dbuf_reserve(r->alloc, &r->data, (size_t)r->cur.size);
         if (rc < 0) return fail(r, rc);
     }
     rc = load_data(r, r->data.p, data_out);
@@ -802,8 +773,8 @@ static size_t key_len(const char *path)
 static int arena_str(dv_tar_reader *r, const char *s, size_t n, size_t *off)
 {
     *off = r->arena.len;
-    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->arena, s, n));
-    return db_append(r->alloc, &r->arena, "", 1);
+    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->arena, s, n));
+    return dv__dbuf_append(r->alloc, &r->arena, "", 1);
 }
 
 static int sample_too_big(dv_tar_reader *r, uint64_t more)
@@ -837,7 +808,7 @@ static int add_part(dv_tar_reader *r, const dv_tar_member *m)
     DV_FORWARD_IF_ERROR(arena_str(r, m->linkpath, strlen(m->linkpath), &po.link));
     DV_FORWARD_IF_ERROR(arena_str(r, ext, strlen(ext), &po.ext));
     po.raw = r->arena.len;
-    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->arena, m->raw, m->raw_len));
+    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->arena, m->raw, m->raw_len));
     if (want) {
         const uint8_t *d = NULL;
         if (r->is_buf) {
@@ -845,14 +816,14 @@ static int add_part(dv_tar_reader *r, const dv_tar_member *m)
             po.ext_data = d;
         } else {
             DV_FORWARD_IF_ERROR(sample_too_big(r, m->size));
-            DV_FORWARD_IF_ERROR(db_reserve(r->alloc, &r->arena, (size_t)m->size + 1));
+            DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->arena, (size_t)m->size + 1));
             po.data = r->arena.len;
             DV_FORWARD_IF_ERROR(load_data(r, r->arena.p + r->arena.len, &d));
             r->arena.len += (size_t)m->size;
         }
     }
-    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->offs, &po, sizeof(po)));
-    return db_append(r->alloc, &r->parts, m, sizeof(*m));
+    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->offs, &po, sizeof(po)));
+    return dv__dbuf_append(r->alloc, &r->parts, m, sizeof(*m));
 }
 
 int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
@@ -875,8 +846,8 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
     }
     klen = key_len(m.path);
     /* key first, at arena offset 0 */
-    rc = db_append(r->alloc, &r->arena, m.path, klen);
-    if (rc == DV_OK) rc = db_append(r->alloc, &r->arena, "", 1);
+    rc = dv__dbuf_append(r->alloc, &r->arena, m.path, klen);
+    if (rc == DV_OK) rc = dv__dbuf_append(r->alloc, &r->arena, "", 1);
     if (rc == DV_OK) rc = add_part(r, &m);
     if (rc < 0) return fail(r, rc);
     out->offset = m.offset;
@@ -895,7 +866,7 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
     }
     /* offsets -> pointers, now that the arena no longer moves */
     n = r->parts.len / sizeof(dv_tar_member);
-    rc = db_reserve(r->alloc, &r->bytes, n * (sizeof(dv_wds_part) + sizeof(uint8_t *)));
+    rc = dv__dbuf_reserve(r->alloc, &r->bytes, n * (sizeof(dv_wds_part) + sizeof(uint8_t *)));
     if (rc < 0) return fail(r, rc);
     parts = (dv_wds_part *)(void *)r->bytes.p;
     po = (part_off *)(void *)r->offs.p;

@@ -13,11 +13,6 @@
 #define MAX_JSON_DEPTH 64
 #define NEED_MORE 2 /* parse result: the record goes on past the data we have */
 
-typedef struct dbuf {
-    uint8_t *p;
-    size_t len, cap;
-} dbuf;
-
 enum { ST_CLOSED, ST_OPEN, ST_END, ST_FAILED };
 
 struct dv_textlist {
@@ -25,7 +20,7 @@ struct dv_textlist {
     dv_textlist_format fmt_opt, fmt;
     size_t max_record;
     size_t nextra;
-    dbuf names; /* url, caption, extras: NUL-terminated, in slot order */
+    dv__dbuf names; /* url, caption, extras: NUL-terminated, in slot order */
     size_t name_off[NSLOT];
     int caption_required;
     char name[256];
@@ -34,15 +29,15 @@ struct dv_textlist {
     int fd, is_buf, eof;
     const uint8_t *d; /* the data: the caller's buffer or in.p */
     size_t dlen, pos;
-    dbuf in;
+    dv__dbuf in;
 
     int state, fail_rc;
     uint64_t line, row, bad;
     int col[NSLOT]; /* CSV/TSV: column of each slot, -1 if absent */
     int ncols;
 
-    dbuf text;  /* unescaped fields of the current record */
-    dbuf foffs; /* (offset, length) pairs into text */
+    dv__dbuf text;  /* unescaped fields of the current record */
+    dv__dbuf foffs; /* (offset, length) pairs into text */
     size_t slot_off[NSLOT], slot_len[NSLOT];
     int slot_set[NSLOT];
     const char *extra[MAX_EXTRA];
@@ -51,33 +46,9 @@ struct dv_textlist {
 
 /* ---------------------------------------------------------------- buffers */
 
-static int db_reserve(const dv_alloc *a, dbuf *b, size_t extra)
-{
-    size_t need, cap;
-    uint8_t *p;
-    if (extra > SIZE_MAX - b->len) return DV_ENOMEM;
-    need = b->len + extra;
-    if (need <= b->cap) return DV_OK;
-    cap = b->cap ? b->cap : 256;
-    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = dv__realloc(a, b->p, cap);
-    if (p == NULL) return DV_ENOMEM;
-    b->p = p;
-    b->cap = cap;
-    return DV_OK;
-}
+static int db_putc(const dv_alloc *a, dv__dbuf *b, uint8_t c) { return dv__dbuf_append(a, b, &c, 1); }
 
-static int db_append(const dv_alloc *a, dbuf *b, const void *p, size_t n)
-{
-    DV_FORWARD_IF_ERROR(db_reserve(a, b, n));
-    if (n) memcpy(b->p + b->len, p, n);
-    b->len += n;
-    return DV_OK;
-}
-
-static int db_putc(const dv_alloc *a, dbuf *b, uint8_t c) { return db_append(a, b, &c, 1); }
-
-static void db_free(const dv_alloc *a, dbuf *b)
+static void db_free(const dv_alloc *a, dv__dbuf *b)
 {
     dv__free(a, b->p);
     b->p = NULL;
@@ -116,7 +87,7 @@ dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
     t->nextra = n - 2;
     for (size_t i = 0; i < n; i++) {
         t->name_off[i] = t->names.len;
-        if (db_append(a, &t->names, nm[i], strlen(nm[i]) + 1) < 0) {
+        if (dv__dbuf_append(a, &t->names, nm[i], strlen(nm[i]) + 1) < 0) {
             dv_textlist_free(t);
             return NULL;
         }
@@ -166,7 +137,7 @@ static int fill(dv_textlist *t)
     }
     if (t->in.cap < cap) {
         t->in.len = t->dlen;
-        DV_FORWARD_IF_ERROR(db_reserve(t->alloc, &t->in, cap - t->in.len));
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(t->alloc, &t->in, cap - t->in.len));
     }
     t->d = t->in.p;
     if (t->dlen == cap) return DV_OK;
@@ -198,7 +169,7 @@ static int add_field(dv_textlist *t, size_t off)
 {
     size_t pair[2] = {off, t->text.len - off};
     DV_FORWARD_IF_ERROR(db_putc(t->alloc, &t->text, 0));
-    return db_append(t->alloc, &t->foffs, pair, sizeof(pair));
+    return dv__dbuf_append(t->alloc, &t->foffs, pair, sizeof(pair));
 }
 
 /* Parse one record at pos: 1 done (*used bytes), NEED_MORE, or DV_ECORRUPT with err set.
@@ -269,7 +240,7 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
                 size_t e = i;
                 /* CRLF: the CR belongs to the line end */
                 if ((i == n || p[i] == '\n') && e > s && p[e - 1] == '\r') e--;
-                DV_FORWARD_IF_ERROR(db_append(t->alloc, &t->text, p + s, e - s));
+                DV_FORWARD_IF_ERROR(dv__dbuf_append(t->alloc, &t->text, p + s, e - s));
             }
         }
         DV_FORWARD_IF_ERROR(add_field(t, off));
@@ -395,7 +366,7 @@ static int jstring(dv_textlist *t, jcur *c, const char **why)
                 u8[3] = (uint8_t)(0x80 | (cp & 0x3F));
                 k = 4;
             }
-            if (db_append(t->alloc, &t->text, u8, k) < 0) return DV_ENOMEM;
+            if (dv__dbuf_append(t->alloc, &t->text, u8, k) < 0) return DV_ENOMEM;
             continue;
         }
         default: *why = "bad escape in a string"; return 1;
@@ -564,7 +535,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                         *why = "bad literal value";
                         return 1;
                     }
-                    if (db_append(t->alloc, &t->text, c.p + s0, c.i - s0) < 0 ||
+                    if (dv__dbuf_append(t->alloc, &t->text, c.p + s0, c.i - s0) < 0 ||
                         db_putc(t->alloc, &t->text, 0) < 0)
                         return DV_ENOMEM;
                     t->slot_off[hit] = vmark;
@@ -663,7 +634,7 @@ static int next_record(dv_textlist *t, int *empty)
                     while (s < n && (p[s] == ' ' || p[s] == '\t')) s++;
                     while (n > s && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
                     *empty = n == s;
-                    if (db_append(t->alloc, &t->text, p + s, n - s) < 0 ||
+                    if (dv__dbuf_append(t->alloc, &t->text, p + s, n - s) < 0 ||
                         db_putc(t->alloc, &t->text, 0) < 0)
                         return DV_ENOMEM;
                     t->slot_off[0] = 0;
