@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/io/io_readers.h"
+#include "datavet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

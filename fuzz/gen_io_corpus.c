@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../src/io/io_readers.h"
+#include "datavet.h"
 
 typedef struct buf {
     uint8_t p[4096];

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "io/io_readers.h"
+#include "datavet.h"
 
 /* A file image: magic, version, header length, dict padded to 64, then data bytes. */
 static size_t make_npy(uint8_t *out, int major, const char *dict, const void *data, size_t n,

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "io/io_readers.h"
+#include "datavet.h"
 
 /* ---------------------------------------------------------------- archive builder */
 

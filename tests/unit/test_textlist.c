@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "io/io_readers.h"
+#include "datavet.h"
 
 /* Every row as "row:line:url|caption|extra..." lines, bad rows as "ERR line-of-message". */
 static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
