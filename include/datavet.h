@@ -840,6 +840,99 @@ uint64_t dv_textlist_bad_rows(const dv_textlist *t);
 const char *dv_textlist_errmsg(const dv_textlist *t);
 void dv_textlist_free(dv_textlist *t);
 
+/* ------------------------------------------------------------------------
+ * Datasets: layout detection and one item iterator over every layout.
+ * A dataset is cut into shards (one parquet file, tar shard, URL-list file, or a fixed-size
+ * run of an image folder's files), numbered 0..n-1 in sorted path order; scans, resumes and
+ * cluster tasks are all per shard. */
+typedef enum dv_layout {
+    DV_LAYOUT_UNKNOWN = 0,
+    DV_LAYOUT_PARQUET = 1,     /* LAION-style metadata parquet files (+ aligned img_emb/ .npy) */
+    DV_LAYOUT_IMG2DATASET = 2, /* webdataset tar shards each with a same-named .parquet */
+    DV_LAYOUT_WEBDATASET = 3,  /* webdataset tar shards */
+    DV_LAYOUT_IMAGES = 4,      /* a folder of image files (walked recursively) */
+    DV_LAYOUT_URLLIST = 5      /* CSV/TSV/JSONL/TXT URL lists */
+} dv_layout;
+
+/* "parquet", "img2dataset", "webdataset", "images", "url-list" or "unknown". */
+const char *dv_layout_name(dv_layout l);
+
+#define DV_DATASET_DEFAULT_IMAGES_PER_SHARD 10000u
+
+typedef struct dv_dataset_opts {
+    const char *url_col;      /* NULL: url, URL, image_url (any case) */
+    const char *caption_col;  /* NULL: caption, TEXT, text */
+    const char *id_col;       /* NULL: key, uid, SAMPLE_ID, id */
+    uint64_t max_image_bytes; /* bytes of one image (tar member or file); 0: 256 MiB */
+    uint32_t images_per_shard; /* image folders; 0: DV_DATASET_DEFAULT_IMAGES_PER_SHARD */
+    const dv_alloc *alloc;
+} dv_dataset_opts;
+
+typedef struct dv_shard_info {
+    uint64_t index;
+    const char *name;       /* file name without extension ("00003", "metadata_0"), or
+                               "images-000002" for a run of an image folder */
+    const char *path;       /* parquet, tar or list file; the folder for image shards */
+    const char *meta_path;  /* img2dataset: the shard's .parquet; NULL otherwise */
+    const char *emb_path;   /* row-aligned embedding .npy; NULL if none */
+    uint64_t first_file;    /* image folders: the run [first_file, first_file + nfiles) */
+    uint64_t nfiles;        /* of the sorted file list */
+} dv_shard_info;
+
+typedef struct dv_dataset dv_dataset;
+
+/* Recognise the layout of path (a file or a directory) and list its shards. A path that is
+ * none of the layouts fails with DV_EFORMAT and errbuf says what was found. opts may be NULL. */
+int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **out,
+                    char *errbuf, size_t errcap);
+void dv_dataset_free(dv_dataset *ds);
+dv_layout dv_dataset_layout(const dv_dataset *ds);
+uint64_t dv_dataset_num_shards(const dv_dataset *ds);
+/* Strings point into ds. DV_ERANGE past the last shard. */
+int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out);
+/* Problems found while opening (an .npy whose rows do not match its parquet, a parquet with
+ * no URL column...), one per line, "" if none. They do not stop a scan. */
+const char *dv_dataset_problems(const dv_dataset *ds);
+
+/* One item of a shard. Strings are NUL-terminated, NULL when absent; everything is valid
+ * until the next call on the reader. */
+typedef struct dv_item {
+    uint64_t shard;
+    uint64_t row;           /* 0-based: parquet/list row, tar sample (webdataset), file */
+    int64_t sample;         /* tar sample number, -1 if the item has none */
+    const char *id;         /* the id column, webdataset key, relative file path, or
+                               "<shard name>:<row>" */
+    const char *url;
+    const char *caption;
+    const char *status;     /* img2dataset status column ("success", ...) */
+    unsigned have;          /* DV_ALGO_MD5/SHA1/SHA256 bits: hash columns in the metadata */
+    uint8_t md5[16];
+    uint8_t sha1[20];
+    uint8_t sha256[32];
+    int has_punsafe;
+    double punsafe;
+    const uint8_t *image;   /* image bytes from a tar member or file, NULL if none */
+    size_t image_len;
+    const char *image_name; /* tar member path or file path */
+    int64_t emb_row;        /* row in the shard's emb_path, -1 if none */
+    int problem;            /* 0, or DV_E*: the item is known but unusable (image over the
+                               limit, file unreadable, expected member missing) */
+    const char *problem_msg;
+} dv_item;
+
+typedef struct dv_shard_reader dv_shard_reader;
+
+int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader **out,
+                         char *errbuf, size_t errcap);
+/* 1 with an item, 0 at the end. DV_ECORRUPT: a bad record or row group was skipped
+ * (errmsg names file and offset/row group) and the next call goes on after it. Any other
+ * negative code is final for this shard (truncated archive, unreadable file). */
+int dv_shard_reader_next(dv_shard_reader *r, dv_item *out);
+/* Items skipped inside bad row groups or records so far. */
+uint64_t dv_shard_reader_lost(const dv_shard_reader *r);
+const char *dv_shard_reader_errmsg(const dv_shard_reader *r);
+void dv_shard_reader_free(dv_shard_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,1144 @@
+/* dataset.c - layout detection (LAION parquet, img2dataset, webdataset, image folders, URL
+ * lists) and one item iterator over all of them: what `scan` and `inspect` read through. */
+#include "../common/common.h"
+#include "../match/list_internal.h"
+#include "io_readers.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DS_MAX_DEPTH 32
+#define DS_MAX_FILES (1ull << 28)
+#define DS_PROBLEMS_MAX (64u << 10)
+
+typedef struct ds_shard {
+    char *name, *path, *meta_path, *emb_path;
+    uint64_t first_file, nfiles;
+} ds_shard;
+
+struct dv_dataset {
+    const dv_alloc *alloc;
+    dv_dataset_opts opts;
+    dv_layout layout;
+    char *root;
+    ds_shard *shards;
+    uint64_t nshards;
+    char **files; /* image folders: every file, sorted */
+    uint64_t nfiles;
+    dv__dbuf problems;
+};
+
+const char *dv_layout_name(dv_layout l)
+{
+    switch (l) {
+    case DV_LAYOUT_PARQUET: return "parquet";
+    case DV_LAYOUT_IMG2DATASET: return "img2dataset";
+    case DV_LAYOUT_WEBDATASET: return "webdataset";
+    case DV_LAYOUT_IMAGES: return "images";
+    case DV_LAYOUT_URLLIST: return "url-list";
+    default: return "unknown";
+    }
+}
+
+static char *ds_strdup(const dv_alloc *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = dv__malloc(a, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+static char *path_join(const dv_alloc *a, const char *dir, const char *name)
+{
+    size_t n1 = strlen(dir), n2 = strlen(name);
+    char *p = dv__malloc(a, n1 + n2 + 2);
+    if (!p) return NULL;
+    memcpy(p, dir, n1);
+    p[n1] = '/';
+    memcpy(p + n1 + 1, name, n2 + 1);
+    return p;
+}
+
+static void problem(dv_dataset *ds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(dv_dataset *ds, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n >= sizeof line) n = sizeof line - 1;
+    if (ds->problems.len + (size_t)n + 2 > DS_PROBLEMS_MAX) return;
+    if (dv__dbuf_append(ds->alloc, &ds->problems, line, (size_t)n) == DV_OK)
+        dv__dbuf_append(ds->alloc, &ds->problems, "\n", 2), ds->problems.len--;
+}
+
+/* ---------------------------------------------------------------- file classes */
+
+enum { FC_OTHER, FC_PARQUET, FC_TAR, FC_LIST, FC_IMAGE, FC_NPY };
+
+static const char *ext_of(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    const char *dot;
+    base = base ? base + 1 : path;
+    dot = strrchr(base, '.');
+    return dot && dot != base ? dot + 1 : "";
+}
+
+static int classify(const char *path)
+{
+    const char *e = ext_of(path);
+    if (strcasecmp(e, "parquet") == 0) return FC_PARQUET;
+    if (strcasecmp(e, "tar") == 0) return FC_TAR;
+    if (strcasecmp(e, "npy") == 0) return FC_NPY;
+    if (strcasecmp(e, "csv") == 0 || strcasecmp(e, "tsv") == 0 || strcasecmp(e, "jsonl") == 0 ||
+        strcasecmp(e, "txt") == 0)
+        return FC_LIST;
+    if (strcasecmp(e, "jpg") == 0 || strcasecmp(e, "jpeg") == 0 || strcasecmp(e, "png") == 0 ||
+        strcasecmp(e, "webp") == 0 || strcasecmp(e, "gif") == 0 || strcasecmp(e, "jfif") == 0)
+        return FC_IMAGE;
+    return FC_OTHER;
+}
+
+/* ---------------------------------------------------------------- directory walk */
+
+typedef struct strvec {
+    char **v;
+    uint64_t n, cap;
+} strvec;
+
+static int sv_push(const dv_alloc *a, strvec *s, char *p)
+{
+    if (!p) return DV_ENOMEM;
+    if (s->n == s->cap) {
+        uint64_t nc = s->cap ? s->cap * 2 : 64;
+        char **nv;
+        if (nc > DS_MAX_FILES) {
+            dv__free(a, p);
+            return DV_ETOOBIG;
+        }
+        nv = dv__realloc(a, s->v, (size_t)nc * sizeof(char *));
+        if (!nv) {
+            dv__free(a, p);
+            return DV_ENOMEM;
+        }
+        s->v = nv;
+        s->cap = nc;
+    }
+    s->v[s->n++] = p;
+    return DV_OK;
+}
+
+static void sv_free(const dv_alloc *a, strvec *s)
+{
+    for (uint64_t i = 0; i < s->n; i++) dv__free(a, s->v[i]);
+    dv__free(a, s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Regular files under dir (hidden names skipped, symlinked directories not followed). */
+static int walk(const dv_alloc *a, const char *dir, int depth, strvec *out, char *err,
+                size_t cap)
+{
+    DIR *d;
+    struct dirent *e;
+    int rc = DV_OK;
+    if (depth > DS_MAX_DEPTH) return DV_OK;
+    d = opendir(dir);
+    if (!d) {
+        dv__set_err(err, cap, "%s: cannot open directory: %s", dir, strerror(errno));
+        return DV_EIO;
+    }
+    while (rc == DV_OK && (e = readdir(d)) != NULL) {
+        struct stat st;
+        char *p;
+        if (e->d_name[0] == '.') continue;
+        p = path_join(a, dir, e->d_name);
+        if (!p) {
+            rc = DV_ENOMEM;
+            break;
+        }
+        if (lstat(p, &st) != 0) {
+            dv__free(a, p);
+            continue;
+        }
+        if (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            rc = sv_push(a, out, p);
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk(a, p, depth + 1, out, err, cap);
+            dv__free(a, p);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = sv_push(a, out, p);
+        } else {
+            dv__free(a, p);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- shards */
+
+static int add_shard(dv_dataset *ds, const char *path, const char *meta, const char *emb)
+{
+    ds_shard *s;
+    const char *base = strrchr(path, '/');
+    char *name;
+    size_t n;
+    if ((ds->nshards & (ds->nshards - 1)) == 0) {
+        uint64_t nc = ds->nshards ? ds->nshards * 2 : 8;
+        ds_shard *nv = dv__realloc(ds->alloc, ds->shards, (size_t)nc * sizeof(ds_shard));
+        if (!nv) return DV_ENOMEM;
+        ds->shards = nv;
+    }
+    s = &ds->shards[ds->nshards];
+    memset(s, 0, sizeof *s);
+    base = base ? base + 1 : path;
+    name = ds_strdup(ds->alloc, base);
+    if (!name) return DV_ENOMEM;
+    n = strlen(name);
+    if (n > 0) {
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name) *dot = '\0';
+    }
+    s->name = name;
+    s->path = ds_strdup(ds->alloc, path);
+    s->meta_path = meta ? ds_strdup(ds->alloc, meta) : NULL;
+    s->emb_path = emb ? ds_strdup(ds->alloc, emb) : NULL;
+    ds->nshards++;
+    if (!s->path || (meta && !s->meta_path) || (emb && !s->emb_path)) return DV_ENOMEM;
+    return DV_OK;
+}
+
+/* The last run of digits in a file's base name, or -1 (metadata_12.parquet -> 12). */
+static long long file_number(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    const char *e, *end = NULL, *start;
+    long long v = 0;
+    base = base ? base + 1 : path;
+    e = strrchr(base, '.');
+    if (!e) e = base + strlen(base);
+    for (const char *p = e; p > base; p--)
+        if (isdigit((unsigned char)p[-1])) {
+            end = p;
+            break;
+        }
+    if (!end) return -1;
+    start = end;
+    while (start > base && isdigit((unsigned char)start[-1])) start--;
+    if (end - start > 15) return -1;
+    for (const char *p = start; p < end; p++) v = v * 10 + (*p - '0');
+    return v;
+}
+
+/* Same directory and stem with another extension. */
+static int same_stem(const char *a, const char *b)
+{
+    const char *ea = strrchr(a, '.'), *eb = strrchr(b, '.');
+    size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+static const char *find_same_stem(const strvec *v, const char *path)
+{
+    for (uint64_t i = 0; i < v->n; i++)
+        if (same_stem(v->v[i], path)) return v->v[i];
+    return NULL;
+}
+
+static void check_embedding(dv_dataset *ds, ds_shard *s)
+{
+    dv_parquet_reader *pr = NULL;
+    dv_npy *np = NULL;
+    dv_npy_info ni;
+    char err[512];
+    if (!s->emb_path) return;
+    if (dv_parquet_reader_open(s->path, NULL, &pr, err, sizeof err) != DV_OK) return;
+    if (dv_npy_open(s->emb_path, ds->alloc, &np, err, sizeof err) != DV_OK) {
+        problem(ds, "%s: not used as the embeddings of %s: %s", s->emb_path, s->path, err);
+        dv__free(ds->alloc, s->emb_path);
+        s->emb_path = NULL;
+    } else {
+        dv_npy_get_info(np, &ni);
+        if (ni.rows != dv_parquet_reader_num_rows(pr)) {
+            problem(ds, "%s: %llu rows but %s has %llu: embeddings not aligned, not used",
+                    s->emb_path, (unsigned long long)ni.rows, s->path,
+                    (unsigned long long)dv_parquet_reader_num_rows(pr));
+            dv__free(ds->alloc, s->emb_path);
+            s->emb_path = NULL;
+        }
+    }
+    dv_npy_close(np);
+    dv_parquet_reader_free(pr);
+}
+
+static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy)
+{
+    for (uint64_t i = 0; i < pq->n; i++) {
+        long long num = file_number(pq->v[i]);
+        const char *emb = NULL;
+        for (uint64_t j = 0; num >= 0 && j < npy->n; j++) {
+            const char *b = strrchr(npy->v[j], '/');
+            b = b ? b + 1 : npy->v[j];
+            /* img_emb_N.npy aligns with metadata_N.parquet; text_emb files are not images */
+            if (strncmp(b, "text_", 5) == 0) continue;
+            if (file_number(npy->v[j]) == num) {
+                if (emb) {
+                    problem(ds, "%s: several .npy files share its number; using %s", pq->v[i],
+                            emb);
+                    break;
+                }
+                emb = npy->v[j];
+            }
+        }
+        DV_FORWARD_IF_ERROR(add_shard(ds, pq->v[i], NULL, emb));
+        check_embedding(ds, &ds->shards[ds->nshards - 1]);
+    }
+    return DV_OK;
+}
+
+int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **out,
+                    char *errbuf, size_t errcap)
+{
+    const dv_alloc *a = opts ? opts->alloc : NULL;
+    dv_dataset *ds;
+    struct stat st;
+    strvec all = {0}, pq = {0}, tar = {0}, list = {0}, img = {0}, npy = {0};
+    int rc = DV_OK;
+
+    *out = NULL;
+    if (!path) return DV_EINVAL;
+    if (stat(path, &st) != 0) {
+        dv__set_err(errbuf, errcap, "%s: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    ds = dv__calloc(a, 1, sizeof *ds);
+    if (!ds) return DV_ENOMEM;
+    ds->alloc = a;
+    if (opts) ds->opts = *opts;
+    if (ds->opts.max_image_bytes == 0) ds->opts.max_image_bytes = 256ull << 20;
+    if (ds->opts.images_per_shard == 0)
+        ds->opts.images_per_shard = DV_DATASET_DEFAULT_IMAGES_PER_SHARD;
+    ds->root = ds_strdup(a, path);
+    if (!ds->root) {
+        dv__free(a, ds);
+        return DV_ENOMEM;
+    }
+    {
+        size_t n = strlen(ds->root);
+        while (n > 1 && ds->root[n - 1] == '/') ds->root[--n] = '\0';
+    }
+
+    if (S_ISDIR(st.st_mode)) {
+        rc = walk(a, ds->root, 0, &all, errbuf, errcap);
+        if (rc == DV_OK) qsort(all.v, (size_t)all.n, sizeof(char *), cmp_str);
+    } else if (S_ISREG(st.st_mode)) {
+        rc = sv_push(a, &all, ds_strdup(a, ds->root));
+    } else {
+        dv__set_err(errbuf, errcap, "%s: not a file or directory", path);
+        rc = DV_EINVAL;
+    }
+    /* classify, moving the strings into the per-class vectors */
+    for (uint64_t i = 0; rc == DV_OK && i < all.n; i++) {
+        strvec *to = NULL;
+        switch (classify(all.v[i])) {
+        case FC_PARQUET: to = &pq; break;
+        case FC_TAR: to = &tar; break;
+        case FC_LIST: to = &list; break;
+        case FC_IMAGE: to = &img; break;
+        case FC_NPY: to = &npy; break;
+        default:
+            if (S_ISREG(st.st_mode)) to = &img; /* one file given: sniffed when read */
+            break;
+        }
+        if (to) {
+            rc = sv_push(a, to, all.v[i]);
+            all.v[i] = NULL;
+        }
+    }
+    if (rc == DV_OK) {
+        if (tar.n > 0) {
+            uint64_t with = 0;
+            for (uint64_t i = 0; i < tar.n; i++) with += find_same_stem(&pq, tar.v[i]) != NULL;
+            ds->layout = with > 0 ? DV_LAYOUT_IMG2DATASET : DV_LAYOUT_WEBDATASET;
+            for (uint64_t i = 0; rc == DV_OK && i < tar.n; i++) {
+                const char *meta = find_same_stem(&pq, tar.v[i]);
+                if (ds->layout == DV_LAYOUT_IMG2DATASET && !meta)
+                    problem(ds, "%s: no %s.parquet next to it: read without metadata",
+                            tar.v[i], "<stem>");
+                rc = add_shard(ds, tar.v[i], meta, NULL);
+            }
+            if (pq.n > with)
+                problem(ds, "%llu parquet file(s) without a tar shard of the same name ignored",
+                        (unsigned long long)(pq.n - with));
+        } else if (pq.n > 0) {
+            ds->layout = DV_LAYOUT_PARQUET;
+            rc = open_parquet_layout(ds, &pq, &npy);
+        } else if (list.n > 0) {
+            ds->layout = DV_LAYOUT_URLLIST;
+            for (uint64_t i = 0; rc == DV_OK && i < list.n; i++)
+                rc = add_shard(ds, list.v[i], NULL, NULL);
+        } else if (img.n > 0) {
+            uint64_t per = ds->opts.images_per_shard;
+            ds->layout = DV_LAYOUT_IMAGES;
+            ds->files = img.v;
+            ds->nfiles = img.n;
+            img.v = NULL;
+            img.n = img.cap = 0;
+            for (uint64_t f = 0; rc == DV_OK && f < ds->nfiles; f += per) {
+                char nm[64];
+                ds_shard *s;
+                snprintf(nm, sizeof nm, "images-%06llu", (unsigned long long)(f / per));
+                rc = add_shard(ds, ds->root, NULL, NULL);
+                if (rc != DV_OK) break;
+                s = &ds->shards[ds->nshards - 1];
+                dv__free(a, s->name);
+                s->name = ds_strdup(a, nm);
+                if (!s->name) rc = DV_ENOMEM;
+                s->first_file = f;
+                s->nfiles = ds->nfiles - f < per ? ds->nfiles - f : per;
+            }
+        } else {
+            dv__set_err(errbuf, errcap,
+                        "%s: no dataset found (no .parquet, .tar, .csv/.tsv/.jsonl/.txt or image "
+                        "files%s)",
+                        path, npy.n ? "; .npy embeddings alone are read by `neighbors`" : "");
+            rc = DV_EFORMAT;
+        }
+        if (rc == DV_OK && ds->layout != DV_LAYOUT_PARQUET && npy.n > 0)
+            problem(ds, "%llu .npy file(s) not aligned with this layout: ignored",
+                    (unsigned long long)npy.n);
+    }
+    sv_free(a, &all);
+    sv_free(a, &pq);
+    sv_free(a, &tar);
+    sv_free(a, &list);
+    sv_free(a, &img);
+    sv_free(a, &npy);
+    if (rc != DV_OK) {
+        if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "%s: out of memory", path);
+        dv_dataset_free(ds);
+        return rc;
+    }
+    *out = ds;
+    return DV_OK;
+}
+
+void dv_dataset_free(dv_dataset *ds)
+{
+    if (!ds) return;
+    for (uint64_t i = 0; i < ds->nshards; i++) {
+        dv__free(ds->alloc, ds->shards[i].name);
+        dv__free(ds->alloc, ds->shards[i].path);
+        dv__free(ds->alloc, ds->shards[i].meta_path);
+        dv__free(ds->alloc, ds->shards[i].emb_path);
+    }
+    for (uint64_t i = 0; i < ds->nfiles; i++) dv__free(ds->alloc, ds->files[i]);
+    dv__free(ds->alloc, ds->files);
+    dv__free(ds->alloc, ds->shards);
+    dv__free(ds->alloc, ds->problems.p);
+    dv__free(ds->alloc, ds->root);
+    dv__free(ds->alloc, ds);
+}
+
+dv_layout dv_dataset_layout(const dv_dataset *ds) { return ds ? ds->layout : DV_LAYOUT_UNKNOWN; }
+uint64_t dv_dataset_num_shards(const dv_dataset *ds) { return ds ? ds->nshards : 0; }
+const char *dv_dataset_problems(const dv_dataset *ds)
+{
+    return ds && ds->problems.p ? (const char *)ds->problems.p : "";
+}
+
+int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out)
+{
+    const ds_shard *s;
+    if (!ds || !out) return DV_EINVAL;
+    if (i >= ds->nshards) return DV_ERANGE;
+    s = &ds->shards[i];
+    out->index = i;
+    out->name = s->name;
+    out->path = s->path;
+    out->meta_path = s->meta_path;
+    out->emb_path = s->emb_path;
+    out->first_file = s->first_file;
+    out->nfiles = s->nfiles;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- column roles */
+
+enum { COL_URL, COL_CAPTION, COL_ID, COL_MD5, COL_SHA1, COL_SHA256, COL_PUNSAFE, COL_STATUS,
+       NROLES };
+
+static int name_in(const char *name, const char *const *cands)
+{
+    for (; *cands; cands++)
+        if (strcasecmp(name, *cands) == 0) return 1;
+    return 0;
+}
+
+static int role_matches(int role, const char *name, const dv_dataset_opts *o)
+{
+    static const char *const url[] = {"url", "image_url", NULL};
+    static const char *const cap[] = {"caption", "text", NULL};
+    static const char *const id[] = {"key", "uid", "sample_id", "id", NULL};
+    static const char *const md5[] = {"md5", NULL};
+    static const char *const sha1[] = {"sha1", NULL};
+    static const char *const sha256[] = {"sha256", NULL};
+    static const char *const pun[] = {"punsafe", NULL};
+    static const char *const st[] = {"status", NULL};
+    switch (role) {
+    case COL_URL: return o->url_col ? strcmp(name, o->url_col) == 0 : name_in(name, url);
+    case COL_CAPTION:
+        return o->caption_col ? strcmp(name, o->caption_col) == 0 : name_in(name, cap);
+    case COL_ID: return o->id_col ? strcmp(name, o->id_col) == 0 : name_in(name, id);
+    case COL_MD5: return name_in(name, md5);
+    case COL_SHA1: return name_in(name, sha1);
+    case COL_SHA256: return name_in(name, sha256);
+    case COL_PUNSAFE: return name_in(name, pun);
+    case COL_STATUS: return name_in(name, st);
+    default: return 0;
+    }
+}
+
+static int hexdig(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* A digest given as hex text or raw bytes; 0 if it is neither. */
+static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
+{
+    if (len == n) {
+        memcpy(out, v, n);
+        return 1;
+    }
+    if (len != 2 * n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        int h = hexdig(v[2 * i]), l = hexdig(v[2 * i + 1]);
+        if (h < 0 || l < 0) return 0;
+        out[i] = (uint8_t)(h << 4 | l);
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- shard readers */
+
+typedef struct meta_row {
+    char *key, *url, *caption, *status;
+    unsigned have;
+    uint8_t md5[16], sha1[20], sha256[32];
+    int has_punsafe;
+    double punsafe;
+    int seen;
+} meta_row;
+
+struct dv_shard_reader {
+    const dv_dataset *ds;
+    const dv_alloc *alloc;
+    dv_shard_info info;
+    dv_layout layout;
+    char err[1024];
+    uint64_t lost;
+    /* parquet */
+    dv_parquet_reader *pq;
+    int64_t col[NROLES];
+    size_t cols[NROLES], ncols, slot[NROLES];
+    dv_parquet_batch batch[NROLES];
+    size_t rg, nrg;
+    uint64_t rg_row, rg_rows, row_base;
+    /* tar */
+    int fd;
+    dv_tar_reader *tar;
+    int tar_done;
+    /* img2dataset metadata, loaded whole (one shard's rows) */
+    meta_row *meta;
+    uint64_t nmeta, next_unseen;
+    uint64_t *mslots; /* open-addressing table of meta index + 1 by key */
+    uint64_t nslots;
+    /* text lists */
+    dv_textlist *tl;
+    /* image folders */
+    uint64_t file_i;
+    void *filebuf;
+    size_t filelen;
+    /* scratch for the current item */
+    dv__dbuf s_id, s_url, s_cap, s_status;
+    char idbuf[96];
+    dv__dbuf jscratch;
+};
+
+static void set_str(dv_shard_reader *r, dv__dbuf *b, const void *p, size_t n, const char **out)
+{
+    b->len = 0;
+    if (dv__dbuf_reserve(r->alloc, b, n + 1) != DV_OK) {
+        *out = NULL;
+        return;
+    }
+    memcpy(b->p, p, n);
+    b->p[n] = '\0';
+    *out = (const char *)b->p;
+}
+
+static void item_init(const dv_shard_reader *r, dv_item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->shard = r->info.index;
+    it->sample = -1;
+    it->emb_row = -1;
+}
+
+static void default_id(dv_shard_reader *r, dv_item *it)
+{
+    if (it->id) return;
+    snprintf(r->idbuf, sizeof r->idbuf, "%.60s:%llu", r->info.name, (unsigned long long)it->row);
+    it->id = r->idbuf;
+}
+
+static int pq_open(dv_shard_reader *r, const char *path)
+{
+    dv_parquet_reader_opts po = {0};
+    po.alloc = r->alloc;
+    DV_FORWARD_IF_ERROR(dv_parquet_reader_open(path, &po, &r->pq, r->err, sizeof r->err));
+    for (int role = 0; role < NROLES; role++) {
+        r->col[role] = -1;
+        for (size_t c = 0; c < dv_parquet_reader_num_columns(r->pq); c++) {
+            dv_parquet_column_info ci;
+            if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.nested) continue;
+            if (role_matches(role, ci.name, &r->ds->opts)) {
+                r->col[role] = (int64_t)c;
+                break;
+            }
+        }
+        if (r->col[role] >= 0) {
+            r->slot[role] = r->ncols;
+            r->cols[r->ncols++] = (size_t)r->col[role];
+        }
+    }
+    r->nrg = dv_parquet_reader_num_row_groups(r->pq);
+    return DV_OK;
+}
+
+/* Fill the metadata fields of it from row i of the current row group. */
+static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it)
+{
+    dv_parquet_value v;
+    for (int role = 0; role < NROLES; role++) {
+        const dv_parquet_batch *b;
+        if (r->col[role] < 0) continue;
+        b = &r->batch[r->slot[role]];
+        if (dv_parquet_batch_value(b, i, &v) != DV_OK || v.is_null) continue;
+        switch (role) {
+        case COL_URL:
+            if (b->type == DV_PQ_BYTE_ARRAY) set_str(r, &r->s_url, v.bytes, v.len, &it->url);
+            break;
+        case COL_CAPTION:
+            if (b->type == DV_PQ_BYTE_ARRAY) set_str(r, &r->s_cap, v.bytes, v.len, &it->caption);
+            break;
+        case COL_STATUS:
+            if (b->type == DV_PQ_BYTE_ARRAY)
+                set_str(r, &r->s_status, v.bytes, v.len, &it->status);
+            break;
+        case COL_ID:
+            if (b->type == DV_PQ_BYTE_ARRAY || b->type == DV_PQ_FIXED_LEN_BYTE_ARRAY) {
+                set_str(r, &r->s_id, v.bytes, v.len, &it->id);
+            } else if (b->type == DV_PQ_INT64 || b->type == DV_PQ_INT32) {
+                snprintf(r->idbuf, sizeof r->idbuf, "%lld",
+                         (long long)(b->type == DV_PQ_INT64 ? v.i64 : v.i32));
+                it->id = r->idbuf;
+            }
+            break;
+        case COL_MD5:
+            if (v.bytes && parse_digest(v.bytes, v.len, it->md5, 16)) it->have |= DV_ALGO_MD5;
+            break;
+        case COL_SHA1:
+            if (v.bytes && parse_digest(v.bytes, v.len, it->sha1, 20)) it->have |= DV_ALGO_SHA1;
+            break;
+        case COL_SHA256:
+            if (v.bytes && parse_digest(v.bytes, v.len, it->sha256, 32))
+                it->have |= DV_ALGO_SHA256;
+            break;
+        case COL_PUNSAFE:
+            if (b->type == DV_PQ_FLOAT) it->punsafe = v.f32, it->has_punsafe = 1;
+            else if (b->type == DV_PQ_DOUBLE) it->punsafe = v.f64, it->has_punsafe = 1;
+            if (it->has_punsafe && it->punsafe != it->punsafe) it->has_punsafe = 0; /* NaN */
+            break;
+        default: break;
+        }
+    }
+}
+
+/* Next parquet row: 1, 0 at the end, DV_ECORRUPT for a skipped row group. */
+static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
+{
+    while (r->rg_row >= r->rg_rows) {
+        int rc;
+        if (r->rg >= r->nrg) return 0;
+        r->row_base += r->rg_rows;
+        r->rg_row = 0;
+        r->rg_rows = dv_parquet_reader_row_group_rows(r->pq, r->rg);
+        rc = r->ncols ? dv_parquet_reader_read_row_group(r->pq, r->rg, r->cols, r->ncols,
+                                                         r->batch)
+                      : DV_OK;
+        r->rg++;
+        if (rc != DV_OK) {
+            snprintf(r->err, sizeof r->err, "%s", dv_parquet_reader_errmsg(r->pq));
+            r->lost += r->rg_rows;
+            r->rg_row = r->rg_rows;
+            if (rc == DV_ENOMEM) return rc;
+            return DV_ECORRUPT;
+        }
+    }
+    pq_fill(r, r->rg_row, it);
+    *row_out = r->row_base + r->rg_row;
+    r->rg_row++;
+    return 1;
+}
+
+/* ---- img2dataset: the shard's parquet loaded into a key table */
+
+static uint64_t hash_key(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static char *dup_opt(const dv_alloc *a, const char *s, int *oom)
+{
+    char *p;
+    if (!s) return NULL;
+    p = ds_strdup(a, s);
+    if (!p) *oom = 1;
+    return p;
+}
+
+static int meta_load(dv_shard_reader *r)
+{
+    int rc;
+    uint64_t n, row;
+    int oom = 0;
+    dv_item it;
+    DV_FORWARD_IF_ERROR(pq_open(r, r->info.meta_path));
+    n = dv_parquet_reader_num_rows(r->pq);
+    if (n > (1ull << 26)) {
+        snprintf(r->err, sizeof r->err, "%s: %llu rows: too many for one shard",
+                 r->info.meta_path, (unsigned long long)n);
+        return DV_ETOOBIG;
+    }
+    r->meta = dv__calloc(r->alloc, (size_t)n + 1, sizeof(meta_row));
+    r->nslots = 16;
+    while (r->nslots < 2 * n) r->nslots *= 2;
+    r->mslots = dv__calloc(r->alloc, (size_t)r->nslots, sizeof(uint64_t));
+    if (!r->meta || !r->mslots) return DV_ENOMEM;
+    for (;;) {
+        meta_row *m;
+        item_init(r, &it);
+        rc = pq_next(r, &it, &row);
+        if (rc == 0) break;
+        if (rc == DV_ECORRUPT) continue; /* rows lost are counted; tar samples still read */
+        if (rc < 0) return rc;
+        if (r->nmeta >= n) break;
+        m = &r->meta[r->nmeta];
+        m->key = dup_opt(r->alloc, it.id, &oom);
+        m->url = dup_opt(r->alloc, it.url, &oom);
+        m->caption = dup_opt(r->alloc, it.caption, &oom);
+        m->status = dup_opt(r->alloc, it.status, &oom);
+        m->have = it.have;
+        memcpy(m->md5, it.md5, 16);
+        memcpy(m->sha1, it.sha1, 20);
+        memcpy(m->sha256, it.sha256, 32);
+        m->has_punsafe = it.has_punsafe;
+        m->punsafe = it.punsafe;
+        if (oom) return DV_ENOMEM;
+        if (m->key) {
+            uint64_t s = hash_key(m->key) & (r->nslots - 1);
+            while (r->mslots[s]) s = (s + 1) & (r->nslots - 1);
+            r->mslots[s] = r->nmeta + 1;
+        }
+        r->nmeta++;
+    }
+    return DV_OK;
+}
+
+static meta_row *meta_find(dv_shard_reader *r, const char *key, uint64_t *idx)
+{
+    uint64_t s;
+    if (!r->mslots || !key) return NULL;
+    s = hash_key(key) & (r->nslots - 1);
+    while (r->mslots[s]) {
+        meta_row *m = &r->meta[r->mslots[s] - 1];
+        if (m->key && strcmp(m->key, key) == 0) {
+            *idx = r->mslots[s] - 1;
+            return m;
+        }
+        s = (s + 1) & (r->nslots - 1);
+    }
+    return NULL;
+}
+
+static void meta_fill(const meta_row *m, dv_item *it)
+{
+    it->url = m->url;
+    it->caption = m->caption;
+    it->status = m->status;
+    if (m->key) it->id = m->key;
+    it->have = m->have;
+    memcpy(it->md5, m->md5, 16);
+    memcpy(it->sha1, m->sha1, 20);
+    memcpy(it->sha256, m->sha256, 32);
+    it->has_punsafe = m->has_punsafe;
+    it->punsafe = m->punsafe;
+}
+
+/* ---- webdataset samples */
+
+static int is_image_ext(const char *ext)
+{
+    static const char *const e[] = {"jpg", "jpeg", "png", "webp", "gif", "jfif", NULL};
+    return name_in(ext, e);
+}
+
+/* Fields of a sample's .json (img2dataset writes url, caption, key, status, hashes). */
+static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *it)
+{
+    dv__jmember m[DV__JSON_MAX_MEMBERS];
+    const char *why;
+    int nm;
+    if (n > (1u << 20)) return;
+    r->jscratch.len = 0;
+    if (dv__dbuf_reserve(r->alloc, &r->jscratch, n + 1) != DV_OK) return;
+    nm = dv__json_flat((const char *)p, n, (char *)r->jscratch.p, m, DV__JSON_MAX_MEMBERS, &why);
+    for (int i = 0; i < nm; i++) {
+        if (m[i].kind != DV__J_STRING && m[i].kind != DV__J_NUMBER) continue;
+        for (int role = 0; role < NROLES; role++) {
+            if (!role_matches(role, m[i].key, &r->ds->opts)) continue;
+            switch (role) {
+            case COL_URL:
+                if (!it->url) set_str(r, &r->s_url, m[i].val, m[i].vallen, &it->url);
+                break;
+            case COL_CAPTION:
+                if (!it->caption) set_str(r, &r->s_cap, m[i].val, m[i].vallen, &it->caption);
+                break;
+            case COL_STATUS:
+                if (!it->status) set_str(r, &r->s_status, m[i].val, m[i].vallen, &it->status);
+                break;
+            case COL_MD5:
+                if (!(it->have & DV_ALGO_MD5) &&
+                    parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->md5, 16))
+                    it->have |= DV_ALGO_MD5;
+                break;
+            case COL_SHA256:
+                if (!(it->have & DV_ALGO_SHA256) &&
+                    parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->sha256, 32))
+                    it->have |= DV_ALGO_SHA256;
+                break;
+            case COL_PUNSAFE:
+                if (m[i].kind == DV__J_NUMBER && !it->has_punsafe) {
+                    char tmp[64];
+                    size_t l = m[i].vallen < 63 ? m[i].vallen : 63;
+                    memcpy(tmp, m[i].val, l);
+                    tmp[l] = '\0';
+                    it->punsafe = strtod(tmp, NULL);
+                    it->has_punsafe = 1;
+                }
+                break;
+            default: break;
+            }
+        }
+    }
+}
+
+/* 1 with an item made of the next sample, 0 at the end of the archive. */
+static int tar_next(dv_shard_reader *r, dv_item *it)
+{
+    dv_wds_sample s;
+    int rc;
+    const dv_wds_part *img = NULL, *json = NULL, *txt = NULL, *big = NULL;
+    if (r->tar_done) return 0;
+    rc = dv_tar_reader_next_sample(r->tar, &s);
+    if (rc == 0) {
+        r->tar_done = 1;
+        return 0;
+    }
+    if (rc < 0) {
+        snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
+        r->tar_done = 1;
+        return rc;
+    }
+    for (size_t i = 0; i < s.nparts; i++) {
+        const dv_wds_part *p = &s.parts[i];
+        if (is_image_ext(p->ext)) {
+            if (p->member.skip == DV_TAR_SKIP_TOOBIG && !big) big = p;
+            if (p->data && !img) img = p;
+        } else if (strcasecmp(p->ext, "json") == 0 && p->data) {
+            json = p;
+        } else if (strcasecmp(p->ext, "txt") == 0 && p->data) {
+            txt = p;
+        }
+    }
+    if (!img) /* an image under an unusual extension is still found by its bytes */
+        for (size_t i = 0; i < s.nparts; i++)
+            if (s.parts[i].data && s.parts[i].member.size >= 12 &&
+                dv_image_sniff(s.parts[i].data, (size_t)s.parts[i].member.size) !=
+                    DV_FMT_UNKNOWN) {
+                img = &s.parts[i];
+                break;
+            }
+    it->sample = (int64_t)s.index;
+    it->row = s.index;
+    it->id = s.key;
+    {
+        /* the key is the basename part of the sample's path */
+        const char *b = strrchr(s.key, '/');
+        if (b) it->id = b + 1;
+    }
+    if (json) json_fill(r, json->data, (size_t)json->member.size, it);
+    if (txt && !it->caption)
+        set_str(r, &r->s_cap, txt->data, (size_t)txt->member.size, &it->caption);
+    if (img) {
+        it->image = img->data;
+        it->image_len = (size_t)img->member.size;
+        it->image_name = img->member.path;
+    } else if (big) {
+        it->problem = DV_ETOOBIG;
+        it->image_name = big->member.path;
+        snprintf(r->err, sizeof r->err, "%s: member %s is %llu bytes, over the limit",
+                 r->info.path, big->member.path, (unsigned long long)big->member.size);
+        it->problem_msg = r->err;
+    }
+    return 1;
+}
+
+int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader **out,
+                         char *errbuf, size_t errcap)
+{
+    dv_shard_reader *r;
+    int rc = DV_OK;
+    *out = NULL;
+    if (!ds || shard >= ds->nshards) return DV_EINVAL;
+    r = dv__calloc(ds->alloc, 1, sizeof *r);
+    if (!r) return DV_ENOMEM;
+    r->ds = ds;
+    r->alloc = ds->alloc;
+    r->fd = -1;
+    r->layout = ds->layout;
+    dv_dataset_shard(ds, shard, &r->info);
+    switch (ds->layout) {
+    case DV_LAYOUT_PARQUET: rc = pq_open(r, r->info.path); break;
+    case DV_LAYOUT_IMG2DATASET:
+    case DV_LAYOUT_WEBDATASET: {
+        dv_tar_opts to = {0};
+        if (r->info.meta_path) {
+            rc = meta_load(r);
+            if (rc != DV_OK) break;
+        }
+        to.max_member = ds->opts.max_image_bytes;
+        to.alloc = r->alloc;
+        r->tar = dv_tar_reader_create(&to);
+        if (!r->tar) {
+            rc = DV_ENOMEM;
+            break;
+        }
+        r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0) {
+            snprintf(r->err, sizeof r->err, "%s: cannot open: %s", r->info.path,
+                     strerror(errno));
+            rc = DV_EIO;
+            break;
+        }
+        rc = dv_tar_reader_open_fd(r->tar, r->fd, r->info.path);
+        if (rc != DV_OK) snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
+        break;
+    }
+    case DV_LAYOUT_URLLIST: {
+        dv_textlist_opts lo = {0};
+        lo.url_col = ds->opts.url_col;
+        lo.caption_col = ds->opts.caption_col;
+        lo.alloc = r->alloc;
+        r->tl = dv_textlist_create(&lo);
+        if (!r->tl) {
+            rc = DV_ENOMEM;
+            break;
+        }
+        r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0) {
+            snprintf(r->err, sizeof r->err, "%s: cannot open: %s", r->info.path,
+                     strerror(errno));
+            rc = DV_EIO;
+            break;
+        }
+        rc = dv_textlist_open_fd(r->tl, r->fd, r->info.path);
+        if (rc != DV_OK) snprintf(r->err, sizeof r->err, "%s", dv_textlist_errmsg(r->tl));
+        break;
+    }
+    case DV_LAYOUT_IMAGES: r->file_i = 0; break;
+    default: rc = DV_EINVAL; break;
+    }
+    if (rc != DV_OK) {
+        if (rc == DV_ENOMEM && r->err[0] == '\0')
+            snprintf(r->err, sizeof r->err, "%s: out of memory", r->info.path);
+        dv__set_err(errbuf, errcap, "%s", r->err);
+        dv_shard_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return DV_OK;
+}
+
+int dv_shard_reader_next(dv_shard_reader *r, dv_item *it)
+{
+    int rc;
+    if (!r || !it) return DV_EINVAL;
+    item_init(r, it);
+    if (r->filebuf) {
+        /* the previous image's bytes are dropped as soon as the caller moves on */
+        memset(r->filebuf, 0, r->filelen);
+        dv_free_buffer(r->alloc, r->filebuf);
+        r->filebuf = NULL;
+    }
+    switch (r->layout) {
+    case DV_LAYOUT_PARQUET: {
+        uint64_t row;
+        rc = pq_next(r, it, &row);
+        if (rc != 1) return rc;
+        it->row = row;
+        if (r->info.emb_path) it->emb_row = (int64_t)row;
+        default_id(r, it);
+        return 1;
+    }
+    case DV_LAYOUT_WEBDATASET:
+    case DV_LAYOUT_IMG2DATASET:
+        rc = tar_next(r, it);
+        if (rc < 0) return rc;
+        if (rc == 1) {
+            if (r->meta) {
+                uint64_t idx;
+                const char *key = it->id;
+                meta_row *m = meta_find(r, key, &idx);
+                if (m) {
+                    meta_fill(m, it);
+                    m->seen = 1;
+                    it->row = idx;
+                } else {
+                    it->row = r->nmeta + (uint64_t)it->sample; /* not in the metadata */
+                }
+            }
+            default_id(r, it);
+            return 1;
+        }
+        /* after the archive: metadata rows whose sample is not in it (failed downloads) */
+        while (r->meta && r->next_unseen < r->nmeta) {
+            meta_row *m = &r->meta[r->next_unseen];
+            uint64_t idx = r->next_unseen++;
+            if (m->seen) continue;
+            meta_fill(m, it);
+            it->row = idx;
+            if (m->status && strcmp(m->status, "success") == 0) {
+                it->problem = DV_ECORRUPT;
+                snprintf(r->err, sizeof r->err, "%s: row %llu (key %s) has status success but "
+                         "no sample in %s", r->info.meta_path, (unsigned long long)idx,
+                         m->key ? m->key : "?", r->info.path);
+                it->problem_msg = r->err;
+            }
+            default_id(r, it);
+            return 1;
+        }
+        return 0;
+    case DV_LAYOUT_URLLIST: {
+        dv_textlist_row tr;
+        rc = dv_textlist_next(r->tl, &tr);
+        if (rc == DV_ECORRUPT || rc == DV_ETOOBIG) {
+            snprintf(r->err, sizeof r->err, "%s", dv_textlist_errmsg(r->tl));
+            r->lost++;
+            return DV_ECORRUPT;
+        }
+        if (rc != 1) {
+            if (rc < 0) snprintf(r->err, sizeof r->err, "%s", dv_textlist_errmsg(r->tl));
+            return rc;
+        }
+        it->row = tr.row - 1;
+        it->url = tr.url;
+        it->caption = tr.caption;
+        default_id(r, it);
+        return 1;
+    }
+    case DV_LAYOUT_IMAGES: {
+        const char *path;
+        void *buf;
+        size_t len;
+        if (r->file_i >= r->info.nfiles) return 0;
+        path = r->ds->files[r->info.first_file + r->file_i];
+        it->row = r->file_i++;
+        it->image_name = path;
+        it->id = path;
+        {
+            size_t rl = strlen(r->ds->root);
+            if (strncmp(path, r->ds->root, rl) == 0 && path[rl] == '/') it->id = path + rl + 1;
+        }
+        rc = dv_read_file(path, r->ds->opts.max_image_bytes, r->alloc, &buf, &len, r->err,
+                          sizeof r->err);
+        if (rc == DV_ENOMEM) return rc;
+        if (rc != DV_OK) {
+            it->problem = rc;
+            it->problem_msg = r->err;
+            return 1;
+        }
+        r->filebuf = buf;
+        r->filelen = len;
+        it->image = buf;
+        it->image_len = len;
+        return 1;
+    }
+    default: return DV_EINVAL;
+    }
+}
+
+uint64_t dv_shard_reader_lost(const dv_shard_reader *r) { return r ? r->lost : 0; }
+const char *dv_shard_reader_errmsg(const dv_shard_reader *r) { return r ? r->err : ""; }
+
+void dv_shard_reader_free(dv_shard_reader *r)
+{
+    if (!r) return;
+    if (r->filebuf) {
+        memset(r->filebuf, 0, r->filelen);
+        dv_free_buffer(r->alloc, r->filebuf);
+    }
+    dv_parquet_reader_free(r->pq);
+    dv_tar_reader_free(r->tar);
+    dv_textlist_free(r->tl);
+    if (r->fd >= 0) close(r->fd);
+    for (uint64_t i = 0; r->meta && i < r->nmeta; i++) {
+        dv__free(r->alloc, r->meta[i].key);
+        dv__free(r->alloc, r->meta[i].url);
+        dv__free(r->alloc, r->meta[i].caption);
+        dv__free(r->alloc, r->meta[i].status);
+    }
+    dv__free(r->alloc, r->meta);
+    dv__free(r->alloc, r->mslots);
+    dv__free(r->alloc, r->s_id.p);
+    dv__free(r->alloc, r->s_url.p);
+    dv__free(r->alloc, r->s_cap.p);
+    dv__free(r->alloc, r->s_status.p);
+    dv__free(r->alloc, r->jscratch.p);
+    dv__free(r->alloc, r);
+}
