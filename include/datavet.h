@@ -933,6 +933,162 @@ uint64_t dv_shard_reader_lost(const dv_shard_reader *r);
 const char *dv_shard_reader_errmsg(const dv_shard_reader *r);
 void dv_shard_reader_free(dv_shard_reader *r);
 
+/* ------------------------------------------------------------------------
+ * URL fetching (src/net/, docs/fetch.md). One libcurl multi handle, driven by the thread
+ * that calls dv_fetcher_next, runs many transfers: HTTP/1.1 keep-alive, HTTP/2 over TLS,
+ * the multi's DNS and connection caches, http and https only, at most 5 redirects, limits
+ * on time, speed and size. Bodies live in memory only (never on disk) and are zeroed when
+ * released. Every connection's resolved address is checked when its socket is opened
+ * (redirects and DNS answers included), so by default nothing but global unicast
+ * addresses is reachable.
+ *
+ * A program using the fetcher must call dv_net_global_init() (or curl_global_init) once,
+ * before it starts threads; datavet's main() does. */
+
+/* Initialise / release libcurl for the process (curl_global_init / curl_global_cleanup).
+ * DV_EIO if libcurl cannot be initialised. */
+int dv_net_global_init(void);
+void dv_net_global_cleanup(void);
+
+/* Classes of IP addresses, as bits, for dv_fetch_opts.allow_addr. */
+typedef enum dv_addr_class {
+    DV_ADDR_GLOBAL = 0,        /* global unicast: always allowed */
+    DV_ADDR_LOOPBACK = 1u << 0,  /* 127/8, ::1 */
+    DV_ADDR_PRIVATE = 1u << 1,   /* 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7,
+                                    fec0::/10 */
+    DV_ADDR_LINKLOCAL = 1u << 2, /* 169.254/16 (cloud metadata), fe80::/10 */
+    DV_ADDR_MULTICAST = 1u << 3, /* 224/4, ff00::/8 */
+    DV_ADDR_RESERVED = 1u << 4,  /* 0/8, 192.0.0/24, 192.0.2/24, 192.88.99/24, 198.18/15,
+                                    198.51.100/24, 203.0.113/24, 240/4, 255.255.255.255, ::,
+                                    ::/96, 100::/64, 2001::/23, 2001:db8::/32, 3fff::/20,
+                                    64:ff9b:1::/48, 5f00::/16 */
+    DV_ADDR_ALL = 0x1Fu          /* every class: what --allow-private allows */
+} dv_addr_class;
+
+/* Class of one address: family 4 with 4 bytes or 6 with 16 bytes (network order).
+ * IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses are
+ * classed by the IPv4 address they carry. An unknown family is DV_ADDR_RESERVED. */
+dv_addr_class dv_addr_classify(int family, const uint8_t *addr);
+/* "global", "loopback", "private", "link-local", "multicast", "reserved". */
+const char *dv_addr_class_name(dv_addr_class c);
+
+/* The outcome of one URL. Values are never renumbered; names (dv_fetch_status_name) are
+ * what outputs print. */
+typedef enum dv_fetch_status {
+    DV_FETCH_OK = 0,             /* 2xx and the bytes are a JPEG, PNG, WebP or GIF */
+    DV_FETCH_NOT_IMAGE = 1,      /* 2xx but the bytes are no known image (the body is still
+                                    given: digests of it may be on a list) */
+    DV_FETCH_HTTP_404 = 2,       /* 404 Not Found or 410 Gone: the link is dead */
+    DV_FETCH_HTTP_429 = 3,       /* 429 Too Many Requests, after the retries */
+    DV_FETCH_HTTP_4XX = 4,       /* any other 4xx */
+    DV_FETCH_HTTP_5XX = 5,       /* 5xx, after the retries */
+    DV_FETCH_HTTP_OTHER = 6,     /* 1xx or 3xx as the final answer (no Location, 304...) */
+    DV_FETCH_TIMEOUT = 7,        /* connect or total timeout, or below the low-speed limit */
+    DV_FETCH_DNS = 8,            /* the host name does not resolve */
+    DV_FETCH_CONNECT = 9,        /* connection refused or unreachable */
+    DV_FETCH_RESET = 10,         /* connection reset or closed before any response */
+    DV_FETCH_TRUNCATED = 11,     /* the body ended before its Content-Length */
+    DV_FETCH_TOO_BIG = 12,       /* over max_bytes (Content-Length or streamed, decoded) */
+    DV_FETCH_TOO_MANY_REDIRECTS = 13, /* more than max_redirects, or a loop */
+    DV_FETCH_BLOCKED_PRIVATE = 14, /* an address outside allow_addr (see dv_addr_class) */
+    DV_FETCH_BAD_SCHEME = 15,    /* not http/https (also when a redirect leads there) */
+    DV_FETCH_BAD_URL = 16,       /* malformed URL */
+    DV_FETCH_TLS = 17,           /* TLS handshake or certificate failure */
+    DV_FETCH_BAD_RESPONSE = 18,  /* malformed HTTP, bad content encoding, HTTP/2 error */
+    DV_FETCH_OTHER = 19,
+    DV_FETCH_NSTATUS = 20
+} dv_fetch_status;
+
+/* "ok", "not_image", "http_404", "http_429", "http_4xx", "http_5xx", "http_other",
+ * "timeout", "dns", "connect", "reset", "truncated", "too_big", "too_many_redirects",
+ * "blocked_private", "bad_scheme", "bad_url", "tls", "bad_response", "other". */
+const char *dv_fetch_status_name(dv_fetch_status s);
+
+#define DV_FETCH_DEFAULT_MAX_BYTES (32ull << 20)
+
+/* Zero (or a zeroed field) means the default given. */
+typedef struct dv_fetch_opts {
+    uint32_t connections;     /* transfers at once; 64 */
+    uint32_t per_host;        /* transfers at once to one host (host:port of the URL); 4 */
+    uint32_t queue;           /* URLs dv_fetcher_add accepts ahead; 4 x connections */
+    uint32_t max_held;        /* results handed out and not yet released before new
+                                 transfers stop starting; 2 x connections */
+    uint64_t max_bytes;       /* body bytes per URL, after content decoding;
+                                 DV_FETCH_DEFAULT_MAX_BYTES */
+    uint32_t connect_timeout_ms; /* 10000 */
+    uint32_t timeout_ms;      /* whole transfer, redirects included; 30000 */
+    uint32_t low_speed_bytes; /* abort below this many bytes/s ... ; 1000 */
+    uint32_t low_speed_time_s; /* ... for this many seconds; 10 */
+    int retries;              /* extra attempts after a timeout, reset, truncation, 429 or
+                                 5xx (not 501); -1 for none; 0: 2 */
+    uint32_t retry_wait_ms;   /* first backoff; doubles each retry (+-25% jitter); 500 */
+    uint32_t retry_after_max_s; /* a Retry-After above this is not waited for: the URL
+                                   fails at once; 30 */
+    uint32_t max_redirects;   /* at most 5 (larger values are cut to 5); 0: 5 */
+    int no_redirects;         /* do not follow redirects (3xx is then http_other) */
+    unsigned allow_addr;      /* DV_ADDR_* classes that may be connected to besides global
+                                 unicast; 0: none. DV_ADDR_ALL for tests and internal mirrors */
+    const char *user_agent;   /* NULL: "datavet/<version> (image hash scanner)" */
+    const char *const *resolve; /* curl CURLOPT_RESOLVE entries "host:port:addr" (tests,
+                                   pinned mirrors); the guard still checks addr */
+    size_t nresolve;
+    const dv_alloc *alloc;
+} dv_fetch_opts;
+
+/* One finished URL. Everything points into the fetcher and stays valid until
+ * dv_fetcher_release. */
+typedef struct dv_fetch_result {
+    uint64_t tag;             /* as given to dv_fetcher_add */
+    const char *url;          /* as given */
+    const char *final_url;    /* after redirects; the URL itself when there was none */
+    dv_fetch_status status;
+    int http_code;            /* status code of the last response, 0 if none */
+    const char *detail;       /* what went wrong ("" when ok), for humans: may name hosts,
+                                 ports and libcurl's text; never part of a golden output */
+    const char *content_type; /* the Content-Type header as sent ("" if none); informative
+                                 only: the format comes from the bytes */
+    const uint8_t *body;      /* DV_FETCH_OK and DV_FETCH_NOT_IMAGE only, else NULL */
+    size_t len;
+    dv_image_format format;   /* dv_image_sniff of the body */
+    uint64_t bytes;           /* body bytes received in the last attempt (decoded) */
+    uint32_t elapsed_ms;      /* first attempt's start to the end, backoff waits included */
+    uint32_t attempts;        /* 1 + retries made */
+    uint32_t redirects;       /* followed in the last attempt */
+    void *priv_;              /* the fetcher's */
+} dv_fetch_result;
+
+typedef struct dv_fetcher dv_fetcher;
+
+/* A fetcher and its multi handle. opts may be NULL. Returns NULL when out of memory or
+ * when libcurl cannot be set up. */
+dv_fetcher *dv_fetcher_create(const dv_fetch_opts *opts);
+/* How many URLs dv_fetcher_add accepts now (the queue's free room). */
+size_t dv_fetcher_want(const dv_fetcher *f);
+/* Queue a URL (copied). DV_ETOOBIG when the queue is full (see dv_fetcher_want), DV_EINVAL
+ * for a NULL or empty url. A URL that is not http(s) is not refused here: it comes back
+ * from dv_fetcher_next as DV_FETCH_BAD_SCHEME or DV_FETCH_BAD_URL. */
+int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url);
+/* URLs added and not yet handed out by dv_fetcher_next (queued, in transfer, waiting to
+ * be retried, or finished and waiting to be taken). 0 means all were handed out. */
+size_t dv_fetcher_pending(const dv_fetcher *f);
+/* Drive the transfers until one URL is finished, at most timeout_ms (-1: no limit; 0:
+ * do what is ready, never wait). Returns 1 with *out filled, 0 if none finished in time or
+ * nothing is pending, or a negative DV_E* code (libcurl failure; see dv_fetcher_errmsg).
+ * Results come in completion order, not in order added: use tag. No new transfer starts
+ * while max_held results are out and unreleased, so memory stays below about
+ * (connections + max_held) x max_bytes. */
+int dv_fetcher_next(dv_fetcher *f, dv_fetch_result *out, int timeout_ms);
+/* Give a result back: its body is zeroed and freed, its strings freed. Every result must
+ * be released exactly once, the fetcher freed after. May be called from any thread (it
+ * also wakes a dv_fetcher_next waiting for room); every other dv_fetcher function belongs
+ * to one thread at a time. */
+void dv_fetcher_release(dv_fetcher *f, dv_fetch_result *res);
+/* Detail of the last failure of the fetcher itself ("" if none). */
+const char *dv_fetcher_errmsg(const dv_fetcher *f);
+/* Aborts transfers still running; pending URLs are dropped. Results handed out must have
+ * been released. NULL is fine. */
+void dv_fetcher_free(dv_fetcher *f);
+
 #ifdef __cplusplus
 }
 #endif
