@@ -283,7 +283,7 @@ static const char css[] =
     "tbody tr:nth-child(even){background:#fafafa}\n"
     "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     ".mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px;"
-    "word-break:break-all}\n"
+    "overflow-wrap:anywhere}\n"
     "table.findings td{max-width:280px}\n"
     ".tier-match{color:#a32a1e;font-weight:700;white-space:nowrap}\n"
     ".tier-candidate{color:#8a5a00;font-weight:700}\n"
@@ -637,7 +637,9 @@ out:
 static void similarity_chart(FILE *f, const dv__report *r)
 {
     uint64_t v[100] = {0};
-    char labbuf[10][8], tipbuf[100][64], nb[27];
+    static const char *const tens[10] = {"0.0", "0.1", "0.2", "0.3", "0.4",
+                                         "0.5", "0.6", "0.7", "0.8", "0.9"};
+    char tipbuf[100][64], nb[27];
     const char *lab[100] = {NULL}, *tips[100];
     size_t b, e;
     dv__svg_vbars c;
@@ -649,13 +651,10 @@ static void similarity_chart(FILE *f, const dv__report *r)
         if (d < 0 || d > 99) continue;
         v[d] += r->counters[i].value;
     }
-    for (int i = 0; i < 100; i++) {
-        if (i % 10 == 0) {
-            snprintf(labbuf[i / 10], sizeof(labbuf[0]), "0.%d0", i / 10);
-            lab[i] = labbuf[i / 10];
-        }
-        snprintf(tipbuf[i], sizeof(tipbuf[i]), "similarity %d.%02d-%d.%02d: %s", i / 100, i % 100,
-                 (i + 1) / 100, (i + 1) % 100, dv__fmt_u64(nb, v[i]));
+    for (unsigned i = 0; i < 100; i++) {
+        if (i % 10 == 0) lab[i] = tens[i / 10];
+        snprintf(tipbuf[i], sizeof(tipbuf[i]), "similarity %u.%02u-%u.%02u: %s", i / 100,
+                 i % 100, (i + 1) / 100, (i + 1) % 100, dv__fmt_u64(nb, v[i]));
         tips[i] = tipbuf[i];
     }
     fputs("<h3>Neighbor candidates by similarity</h3>\n", f);
@@ -737,6 +736,7 @@ static int is_match(const dv__finding *x) { return strcmp(str(x->tier), "match")
 static void finding_row(FILE *f, size_t num, const dv__finding *x)
 {
     char nb[27], fb[32];
+    const char *sep = "";
     int m = is_match(x);
     fprintf(f, "<tr><td class=\"n\">%s</td>", dv__fmt_u64(nb, num));
     fprintf(f, "<td class=\"%s\">%s</td>", m ? "tier-match" : "tier-candidate",
@@ -778,13 +778,15 @@ static void finding_row(FILE *f, size_t num, const dv__finding *x)
     if (str(x->dihedral)[0] != '\0') {
         fputs("dihedral ", f);
         dv__html_text(f, x->dihedral, CELL_MAX);
+        sep = "<br/>";
     }
     if (str(x->seed)[0] != '\0') {
-        fputs("<br/>seed ", f);
+        fprintf(f, "%sseed ", sep);
         dv__html_text(f, x->seed, CELL_MAX);
+        sep = "<br/>";
     }
     if (str(x->emb_file)[0] != '\0') {
-        fputs("<br/><span class=\"mono\">", f);
+        fprintf(f, "%s<span class=\"mono\">", sep);
         dv__html_text(f, x->emb_file, CELL_MAX);
         if (x->emb_row >= 0) fprintf(f, ":%" PRId64, x->emb_row);
         fputs("</span>", f);

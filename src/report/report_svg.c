@@ -69,8 +69,8 @@ void dv__svg_write_hbars(FILE *f, const dv__svg_hbars *c)
     h = TOP + (unsigned)c->ngroups * gh + AXIS;
     svg_open(f, c->id, c->title, h);
 
-    /* legend */
-    for (size_t s = 0; s < c->nseries; s++) {
+    /* legend, for more than one series */
+    for (size_t s = 0; c->nseries > 1 && s < c->nseries; s++) {
         unsigned x = L + (unsigned)s * 170;
         fprintf(f, "<rect x=\"%u\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", x,
                 c->colors[s]);
@@ -97,8 +97,9 @@ void dv__svg_write_hbars(FILE *f, const dv__svg_hbars *c)
             fputs(", ", f);
             dv__html_text(f, c->series[s], 60);
             fprintf(f, ": %s</title></rect>\n", dv__fmt_u64(nb, v));
-            fprintf(f, "<text x=\"%u\" y=\"%u\">%s</text>\n", L + bw + 4, y + BAR - 2,
-                    dv__fmt_u64(nb, v));
+            if (v > 0)
+                fprintf(f, "<text x=\"%u\" y=\"%u\">%s</text>\n", L + bw + 4, y + BAR - 2,
+                        dv__fmt_u64(nb, v));
         }
     }
     fprintf(f, "<line x1=\"%d\" y1=\"%u\" x2=\"%d\" y2=\"%u\" stroke=\"#333\"/>\n", L, TOP - 4, L,
