@@ -18,6 +18,9 @@ static const dv_cli_cmd commands[] = {
     {"hash", cmd_hash, "hash image files: PDQ, MD5, SHA-1, SHA-256"},
     {"list", cmd_list, "build, describe and compare hash lists (.dvl)"},
     {"match", cmd_match, "match datavet hash output against compiled hash lists"},
+    {"fetch", cmd_fetch, "download URL lists and hash the images in memory"},
+    {"scan", cmd_scan, "scan a dataset against hash lists: matches, report, cleaned copy"},
+    {"merge", cmd_merge, "write a scan's final outputs from its per-shard results"},
     {"help", cmd_help, "show help for datavet or one command"},
     {"version", cmd_version, "print the version"},
 };
@@ -98,6 +101,11 @@ int main(int argc, char **argv)
     if (argc < 2) {
         usage(stderr);
         return 2;
+    }
+    /* libcurl (the fetcher) is initialised once, before any thread starts */
+    if (dv_net_global_init() != DV_OK) {
+        fprintf(stderr, "datavet: cannot initialise libcurl\n");
+        return 1;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(argc - 1, argv + 1);

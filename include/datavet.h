@@ -934,6 +934,64 @@ const char *dv_shard_reader_errmsg(const dv_shard_reader *r);
 void dv_shard_reader_free(dv_shard_reader *r);
 
 /* ------------------------------------------------------------------------
+ * Scans (docs/scan.md): every shard of a dataset through decode + hash + match against
+ * compiled lists, per-shard results written atomically under outdir/shards/ (so a killed
+ * scan resumes where it stopped), then merged into matches.parquet, matches.jsonl,
+ * errors.jsonl, summary.json, report.html and removal.txt. Never writes image bytes. */
+typedef struct dv_scan_progress {
+    uint64_t shards_total;  /* shards selected for this run */
+    uint64_t shards_done;   /* of those, finished (including ones done by earlier runs) */
+    uint64_t shards_skipped; /* done before this run started */
+    uint64_t items;         /* items read in this run */
+    uint64_t findings;      /* findings in this run */
+    uint64_t errors;        /* items skipped with an error in this run */
+} dv_scan_progress;
+
+typedef struct dv_scan_opts {
+    const char *dataset;
+    const char *outdir;
+    const char *const *lists;  /* .dvl paths */
+    size_t nlists;
+    unsigned threads;          /* decode/hash workers; 0: online CPUs */
+    int dihedral;              /* PDQ-match the 8 dihedral variants of each image */
+    int pdq_radius;            /* Hamming distance for a PDQ match; -1: 31 */
+    int fast;                  /* --fast JPEG decoding (not exact) */
+    uint64_t max_pixels;       /* 0: DV_DEFAULT_MAX_PIXELS */
+    uint64_t max_image_bytes;  /* 0: 256 MiB */
+    double flag_punsafe;       /* flag items with punsafe >= this as candidates; < 0: off */
+    const char *flag_terms;    /* file of caption terms (one per line), NULL: off */
+    const char *url_col, *caption_col, *id_col; /* dv_dataset_opts */
+    uint64_t shard_index, shard_count; /* only shards s % count == index (count 0: all) */
+    int has_range;             /* only shards first..last (inclusive) */
+    uint64_t shard_first, shard_last;
+    int no_merge;              /* leave the merge to dv_scan_merge (cluster tasks) */
+    const char *clean_dir;     /* write a cleaned copy of the dataset there (with the merge) */
+    uint32_t decoys;           /* decoys per removed id in removal-public.txt; 0: 1000 */
+    int keep_candidates;       /* --clean and removal.txt drop only match-tier items */
+    /* Called from the scanning thread after each batch and shard; may be NULL. */
+    void (*progress)(void *ctx, const dv_scan_progress *p);
+    void *progress_ctx;
+    const dv_alloc *alloc;
+} dv_scan_opts;
+
+typedef struct dv_scan_result {
+    dv_scan_progress progress; /* totals of this run */
+    int merged;                /* the final outputs were written */
+    uint64_t matches;          /* after the merge: match-tier findings in the whole scan */
+    uint64_t candidates;
+} dv_scan_result;
+
+/* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be
+ * opened, outdir that belongs to a scan with other parameters: DV_EINVAL). Items and shards
+ * that cannot be read are recorded in errors.jsonl and do not fail the scan. */
+int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, size_t errcap);
+/* Write the final outputs of the scan in outdir from its per-shard results (what a scan
+ * does at the end). Fails with DV_EINVAL naming the shards not yet done. clean_dir as in
+ * dv_scan_opts (NULL: none). */
+int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out,
+                  char *errbuf, size_t errcap);
+
+/* ------------------------------------------------------------------------
  * URL fetching (src/net/, docs/fetch.md). One libcurl multi handle, driven by the thread
  * that calls dv_fetcher_next, runs many transfers: HTTP/1.1 keep-alive, HTTP/2 over TLS,
  * the multi's DNS and connection caches, http and https only, at most 5 redirects, limits

@@ -829,9 +829,13 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
     if (dv__dbuf_reserve(r->alloc, &r->jscratch, n + 1) != DV_OK) return;
     nm = dv__json_flat((const char *)p, n, (char *)r->jscratch.p, m, DV__JSON_MAX_MEMBERS, &why);
     for (int i = 0; i < nm; i++) {
+        char key[64];
         if (m[i].kind != DV__J_STRING && m[i].kind != DV__J_NUMBER) continue;
+        if (m[i].keylen >= sizeof key) continue;
+        memcpy(key, m[i].key, m[i].keylen);
+        key[m[i].keylen] = '\0';
         for (int role = 0; role < NROLES; role++) {
-            if (!role_matches(role, m[i].key, &r->ds->opts)) continue;
+            if (!role_matches(role, key, &r->ds->opts)) continue;
             switch (role) {
             case COL_URL:
                 if (!it->url) set_str(r, &r->s_url, m[i].val, m[i].vallen, &it->url);

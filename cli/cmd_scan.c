@@ -1,0 +1,270 @@
+/* cmd_scan.c - `datavet scan` (and `scan --plan`) and `datavet merge`: the end-to-end scan
+ * of a dataset against compiled lists, resumable per shard. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct prog_ctx {
+    int show;
+    double t0;
+    uint64_t items0;
+} prog_ctx;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *ctx, const dv_scan_progress *p)
+{
+    prog_ctx *c = ctx;
+    double el = now_s() - c->t0, rate = el > 0 ? (double)p->items / el : 0;
+    uint64_t todo = p->shards_total - p->shards_skipped;
+    uint64_t done = p->shards_done - p->shards_skipped;
+    if (!c->show) return;
+    fprintf(stderr, "\r\033[Kscan: shard %llu/%llu, %llu items, %.0f items/s, %llu findings, "
+            "%llu errors",
+            (unsigned long long)p->shards_done, (unsigned long long)p->shards_total,
+            (unsigned long long)p->items, rate, (unsigned long long)p->findings,
+            (unsigned long long)p->errors);
+    if (done > 0 && done < todo)
+        fprintf(stderr, ", ETA %.0f s", el / (double)done * (double)(todo - done));
+}
+
+static int parse_range(const char *s, uint64_t *a, uint64_t *b)
+{
+    char *end;
+    unsigned long long x, y;
+    x = strtoull(s, &end, 10);
+    if (end == s) return -1;
+    if (*end == '\0') y = x;
+    else if (*end == '-') {
+        const char *t = end + 1;
+        y = strtoull(t, &end, 10);
+        if (end == t || *end) return -1;
+    } else
+        return -1;
+    if (y < x) return -1;
+    *a = x;
+    *b = y;
+    return 0;
+}
+
+static int plan(const char *dataset, const dv_dataset_opts *dso)
+{
+    dv_dataset *ds;
+    char err[1024];
+    int rc = dv_dataset_open(dataset, dso, &ds, err, sizeof err);
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet scan: %s\n", err);
+        return 2;
+    }
+    for (uint64_t i = 0; i < dv_dataset_num_shards(ds); i++) {
+        dv_shard_info sh;
+        dv_dataset_shard(ds, i, &sh);
+        printf("%llu\t%s\t%s\n", (unsigned long long)i, sh.name, sh.path);
+    }
+    dv_dataset_free(ds);
+    return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"list", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"dihedral", no_argument, NULL, 'd'},
+        {"pdq-radius", required_argument, NULL, 'r'},
+        {"fast", no_argument, NULL, 1},
+        {"max-pixels", required_argument, NULL, 2},
+        {"max-bytes", required_argument, NULL, 3},
+        {"flag-punsafe", required_argument, NULL, 4},
+        {"flag-terms", required_argument, NULL, 5},
+        {"url-col", required_argument, NULL, 6},
+        {"caption-col", required_argument, NULL, 7},
+        {"id-col", required_argument, NULL, 8},
+        {"shard-index", required_argument, NULL, 9},
+        {"shard-count", required_argument, NULL, 10},
+        {"shards", required_argument, NULL, 11},
+        {"no-merge", no_argument, NULL, 12},
+        {"clean", required_argument, NULL, 13},
+        {"decoys", required_argument, NULL, 14},
+        {"keep-candidates", no_argument, NULL, 15},
+        {"plan", no_argument, NULL, 16},
+        {"progress", no_argument, NULL, 17},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    dv_scan_opts o;
+    dv_scan_result res;
+    const char **lists = NULL;
+    size_t nlists = 0;
+    int opt, do_plan = 0, quiet = 0, force_progress = 0, have_idx = 0, have_cnt = 0, rc;
+    unsigned long long v;
+    char err[2048];
+    prog_ctx pc = {0};
+    double t0;
+
+    memset(&o, 0, sizeof o);
+    o.pdq_radius = -1;
+    o.flag_punsafe = -1;
+    lists = calloc((size_t)argc + 1, sizeof(char *));
+    if (!lists) return 2;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "l:o:j:dr:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'l': lists[nlists++] = optarg; break;
+        case 'o': o.outdir = optarg; break;
+        case 'j':
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 1024) goto usage;
+            o.threads = (unsigned)v;
+            break;
+        case 'd': o.dihedral = 1; break;
+        case 'r':
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 63) goto usage;
+            o.pdq_radius = (int)v;
+            break;
+        case 1: o.fast = 1; break;
+        case 2:
+            if (cli_parse_u64(optarg, 1, &v) != 0) goto usage;
+            o.max_pixels = v;
+            break;
+        case 3:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) goto usage;
+            o.max_image_bytes = v;
+            break;
+        case 4: {
+            char *end;
+            o.flag_punsafe = strtod(optarg, &end);
+            if (end == optarg || *end || o.flag_punsafe < 0) goto usage;
+            break;
+        }
+        case 5: o.flag_terms = optarg; break;
+        case 6: o.url_col = optarg; break;
+        case 7: o.caption_col = optarg; break;
+        case 8: o.id_col = optarg; break;
+        case 9:
+            if (cli_parse_u64(optarg, 0, &v) != 0) goto usage;
+            o.shard_index = v;
+            have_idx = 1;
+            break;
+        case 10:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) goto usage;
+            o.shard_count = v;
+            have_cnt = 1;
+            break;
+        case 11:
+            if (parse_range(optarg, &o.shard_first, &o.shard_last) != 0) goto usage;
+            o.has_range = 1;
+            break;
+        case 12: o.no_merge = 1; break;
+        case 13: o.clean_dir = optarg; break;
+        case 14:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 1000000) goto usage;
+            o.decoys = (uint32_t)v;
+            if (v == 0) o.decoys = 0;
+            break;
+        case 15: o.keep_candidates = 1; break;
+        case 16: do_plan = 1; break;
+        case 17: force_progress = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            cli_print_help(stdout, "scan");
+            free(lists);
+            return 0;
+        default: goto usage;
+        }
+    }
+    if (optind + 1 != argc) goto usage;
+    o.dataset = argv[optind];
+    if (do_plan) {
+        dv_dataset_opts dso = {0};
+        dso.url_col = o.url_col;
+        dso.caption_col = o.caption_col;
+        dso.id_col = o.id_col;
+        free(lists);
+        return plan(o.dataset, &dso);
+    }
+    if (!o.outdir || nlists + (o.flag_punsafe >= 0) + (o.flag_terms != NULL) == 0 ||
+        have_idx != have_cnt)
+        goto usage;
+    o.lists = lists;
+    o.nlists = nlists;
+    pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
+    pc.t0 = t0 = now_s();
+    o.progress = on_progress;
+    o.progress_ctx = &pc;
+    rc = dv_scan_run(&o, &res, err, sizeof err);
+    if (pc.show) fputs("\r\033[K", stderr);
+    free(lists);
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet scan: %s\n", err);
+        return 2;
+    }
+    if (!quiet) {
+        fprintf(stderr, "scan: %llu shards (%llu done earlier), %llu items in %.1f s, %llu errors",
+                (unsigned long long)res.progress.shards_total,
+                (unsigned long long)res.progress.shards_skipped,
+                (unsigned long long)res.progress.items, now_s() - t0,
+                (unsigned long long)res.progress.errors);
+        if (res.merged)
+            fprintf(stderr, "; %llu matches, %llu candidates; report: %s/report.html\n",
+                    (unsigned long long)res.matches, (unsigned long long)res.candidates,
+                    o.outdir);
+        else
+            fprintf(stderr, "; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
+    }
+    if (res.merged) return res.matches + res.candidates > 0 ? 1 : 0;
+    return res.progress.findings > 0 ? 1 : 0;
+usage:
+    free(lists);
+    fprintf(stderr, "usage: datavet scan DATASET --list L.dvl [--list ...] -o OUTDIR [options]\n"
+                    "       datavet scan --plan DATASET\n"
+                    "See 'datavet scan --help'.\n");
+    return 2;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"clean", required_argument, NULL, 1},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *clean = NULL;
+    int opt, quiet = 0, rc;
+    char err[2048];
+    dv_scan_result res;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 1: clean = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': cli_print_help(stdout, "merge"); return 0;
+        default: goto usage;
+        }
+    }
+    if (optind + 1 != argc) goto usage;
+    rc = dv_scan_merge(argv[optind], clean, &res, err, sizeof err);
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet merge: %s\n", err);
+        return 2;
+    }
+    if (!quiet)
+        fprintf(stderr, "merge: %llu matches, %llu candidates; report: %s/report.html\n",
+                (unsigned long long)res.matches, (unsigned long long)res.candidates,
+                argv[optind]);
+    return res.matches + res.candidates > 0 ? 1 : 0;
+usage:
+    fprintf(stderr, "usage: datavet merge [--clean DIR] OUTDIR\n");
+    return 2;
+}

@@ -1,0 +1,590 @@
+/* clean.c - `scan --clean`: a copy of the dataset in its own format without the removed
+ * items (parquet rows, tar samples byte for byte, embedding rows in step), and
+ * removal-public.txt, where the removed ids hide among decoys drawn by a keyed PRF. */
+#include "scan_internal.h"
+#include "../io/io_readers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct rset { /* open-addressing set of (shard, row) */
+    uint64_t *k;
+    size_t cap, n;
+} rset;
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t rkey(uint64_t shard, uint64_t row) { return (shard << 40 ^ row) + 1; }
+
+static int rset_add(const dv_alloc *a, rset *s, uint64_t key)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 1024;
+        uint64_t *nk = dv__calloc(a, nc, sizeof(uint64_t));
+        if (!nk) return DV_ENOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            size_t j;
+            if (!s->k[i]) continue;
+            j = mix(s->k[i]) & (nc - 1);
+            while (nk[j]) j = (j + 1) & (nc - 1);
+            nk[j] = s->k[i];
+        }
+        dv__free(a, s->k);
+        s->k = nk;
+        s->cap = nc;
+    }
+    {
+        size_t j = mix(key) & (s->cap - 1);
+        while (s->k[j]) {
+            if (s->k[j] == key) return DV_OK;
+            j = (j + 1) & (s->cap - 1);
+        }
+        s->k[j] = key;
+        s->n++;
+    }
+    return DV_OK;
+}
+
+static int rset_has(const rset *s, uint64_t key)
+{
+    size_t j;
+    if (!s->cap) return 0;
+    j = mix(key) & (s->cap - 1);
+    while (s->k[j]) {
+        if (s->k[j] == key) return 1;
+        j = (j + 1) & (s->cap - 1);
+    }
+    return 0;
+}
+
+/* A public id with its PRF score; removed ids and decoys end up sorted by score. */
+typedef struct scored {
+    uint8_t score[32];
+    char *id;
+} scored;
+
+typedef struct cleaner {
+    const dv_alloc *a;
+    uint8_t prf_key[32], salt[32];
+    rset removed;
+    scored *heap; /* max-heap of the m smallest decoy scores */
+    size_t nheap, mheap;
+    scored *rem;  /* removed ids */
+    size_t nrem, caprem;
+    char *err;
+    size_t cap;
+} cleaner;
+
+static void prf(const cleaner *c, const char *id, uint8_t out[32])
+{
+    unsigned int len = 32;
+    HMAC(EVP_sha256(), c->prf_key, 32, (const unsigned char *)id, strlen(id), out, &len);
+}
+
+static void heap_down(scored *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, big = i;
+        if (l < n && memcmp(h[l].score, h[big].score, 32) > 0) big = l;
+        if (r < n && memcmp(h[r].score, h[big].score, 32) > 0) big = r;
+        if (big == i) return;
+        scored t = h[i];
+        h[i] = h[big];
+        h[big] = t;
+        i = big;
+    }
+}
+
+static int decoy_offer(cleaner *c, const char *id)
+{
+    uint8_t sc[32];
+    char *dup;
+    size_t n;
+    if (c->mheap == 0) return DV_OK;
+    prf(c, id, sc);
+    if (c->nheap == c->mheap && memcmp(sc, c->heap[0].score, 32) >= 0) return DV_OK;
+    n = strlen(id) + 1;
+    dup = dv__malloc(c->a, n);
+    if (!dup) return DV_ENOMEM;
+    memcpy(dup, id, n);
+    if (c->nheap < c->mheap) {
+        size_t i = c->nheap++;
+        memcpy(c->heap[i].score, sc, 32);
+        c->heap[i].id = dup;
+        while (i > 0 && memcmp(c->heap[(i - 1) / 2].score, c->heap[i].score, 32) < 0) {
+            scored t = c->heap[i];
+            c->heap[i] = c->heap[(i - 1) / 2];
+            c->heap[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+    } else {
+        dv__free(c->a, c->heap[0].id);
+        memcpy(c->heap[0].score, sc, 32);
+        c->heap[0].id = dup;
+        heap_down(c->heap, c->nheap, 0);
+    }
+    return DV_OK;
+}
+
+static int removed_add(cleaner *c, const char *id)
+{
+    size_t n = strlen(id) + 1;
+    if (c->nrem == c->caprem) {
+        size_t nc = c->caprem ? c->caprem * 2 : 64;
+        scored *nr = dv__realloc(c->a, c->rem, nc * sizeof(scored));
+        if (!nr) return DV_ENOMEM;
+        c->rem = nr;
+        c->caprem = nc;
+    }
+    c->rem[c->nrem].id = dv__malloc(c->a, n);
+    if (!c->rem[c->nrem].id) return DV_ENOMEM;
+    memcpy(c->rem[c->nrem].id, id, n);
+    prf(c, id, c->rem[c->nrem].score);
+    c->nrem++;
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- inputs */
+
+static int load_key(cleaner *c, const char *outdir)
+{
+    char path[4096];
+    uint8_t k[32];
+    unsigned int len = 32;
+    int fd;
+    snprintf(path, sizeof path, "%s/clean.key", outdir);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, k, 32);
+        close(fd);
+        if (n != 32) {
+            dv__set_err(c->err, c->cap, "%s: not a 32-byte key", path);
+            return DV_ECORRUPT;
+        }
+    } else {
+        FILE *f;
+        char tmp[4200];
+        if (RAND_bytes(k, 32) != 1) {
+            dv__set_err(c->err, c->cap, "no random bytes for the decoy key");
+            return DV_EIO;
+        }
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        f = dv__fopen_private(tmp);
+        if (!f || fwrite(k, 1, 32, f) != 32 || dv__commit_file(f, tmp, path) != DV_OK) {
+            dv__set_err(c->err, c->cap, "%s: cannot write the decoy key", path);
+            return DV_EIO;
+        }
+    }
+    HMAC(EVP_sha256(), k, 32, (const unsigned char *)"datavet decoy prf", 17, c->prf_key, &len);
+    HMAC(EVP_sha256(), k, 32, (const unsigned char *)"datavet commitment salt", 23, c->salt,
+         &len);
+    memset(k, 0, sizeof k);
+    return DV_OK;
+}
+
+static int load_removal(cleaner *c, const char *outdir, uint64_t *count)
+{
+    char path[4096];
+    FILE *f;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t n;
+    int rc = DV_OK, first = 1;
+    snprintf(path, sizeof path, "%s/removal.txt", outdir);
+    f = fopen(path, "r");
+    if (!f) {
+        dv__set_err(c->err, c->cap, "%s: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    *count = 0;
+    while (rc == DV_OK && (n = getline(&line, &lcap, f)) > 0) {
+        char *fl[6];
+        if (line[n - 1] == '\n') line[n - 1] = '\0';
+        if (first) {
+            first = 0;
+            continue;
+        }
+        if (dv__rec_split(line, fl, 6) != 6) continue;
+        rc = rset_add(c->a, &c->removed,
+                      rkey(strtoull(fl[3], NULL, 10), strtoull(fl[4], NULL, 10)));
+        (*count)++;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- writers */
+
+static int out_path(const char *root, const char *clean_dir, const char *path, char *out,
+                    size_t cap)
+{
+    size_t rl = strlen(root);
+    const char *rel;
+    char tmp[4200];
+    if (strncmp(path, root, rl) == 0 && path[rl] == '/') rel = path + rl + 1;
+    else {
+        rel = strrchr(path, '/');
+        rel = rel ? rel + 1 : path;
+    }
+    if ((size_t)snprintf(out, cap, "%s/%s", clean_dir, rel) >= cap) return DV_ERANGE;
+    /* make the parent directories */
+    snprintf(tmp, sizeof tmp, "%s", out);
+    for (char *p = tmp + strlen(clean_dir) + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return DV_EIO;
+        *p = '/';
+    }
+    return DV_OK;
+}
+
+static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t shard,
+                         uint64_t *rows_out)
+{
+    dv_parquet_reader *r = NULL;
+    dv_parquet_writer *w = NULL;
+    dv_parquet_field *fields = NULL;
+    size_t *cols = NULL;
+    dv_parquet_batch *b = NULL;
+    uint8_t *keep = NULL;
+    size_t nc;
+    uint64_t base = 0;
+    int rc;
+    dv_parquet_writer_opts wo = {0};
+    char e[512];
+    *rows_out = 0;
+    rc = dv_parquet_reader_open(in, NULL, &r, c->err, c->cap);
+    if (rc != DV_OK) return rc;
+    nc = dv_parquet_reader_num_columns(r);
+    fields = dv__calloc(c->a, nc + 1, sizeof *fields);
+    cols = dv__calloc(c->a, nc + 1, sizeof *cols);
+    b = dv__calloc(c->a, nc + 1, sizeof *b);
+    if (!fields || !cols || !b) {
+        rc = DV_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        rc = dv_parquet_reader_field(r, i, &fields[i]);
+        if (rc != DV_OK) {
+            dv_parquet_column_info ci;
+            dv_parquet_reader_column(r, i, &ci);
+            dv__set_err(c->err, c->cap, "%s: column %s is nested: cannot write a cleaned copy",
+                        in, ci.name);
+            goto done;
+        }
+        cols[i] = i;
+    }
+    wo.codec = DV_PQ_SNAPPY;
+    rc = dv_parquet_writer_create(out, fields, nc, &wo, &w, e, sizeof e);
+    if (rc != DV_OK) {
+        dv__set_err(c->err, c->cap, "%s", e);
+        goto done;
+    }
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        uint64_t n = dv_parquet_reader_row_group_rows(r, g);
+        uint8_t *nk = dv__realloc(c->a, keep, n ? (size_t)n : 1);
+        if (!nk) {
+            rc = DV_ENOMEM;
+            goto done;
+        }
+        keep = nk;
+        rc = dv_parquet_reader_read_row_group(r, g, cols, nc, b);
+        if (rc != DV_OK) {
+            dv__set_err(c->err, c->cap, "%s", dv_parquet_reader_errmsg(r));
+            goto done;
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            keep[i] = !rset_has(&c->removed, rkey(shard, base + i));
+            *rows_out += keep[i];
+        }
+        rc = dv_parquet_writer_write_batches(w, b, 0, n, keep);
+        if (rc != DV_OK) {
+            dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
+            goto done;
+        }
+        base += n;
+    }
+    rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
+done:
+    dv_parquet_writer_free(w);
+    dv_parquet_reader_free(r);
+    dv__free(c->a, fields);
+    dv__free(c->a, cols);
+    dv__free(c->a, b);
+    dv__free(c->a, keep);
+    return rc;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    while (n > 0) {
+        ssize_t w = write(fd, q, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return DV_EIO;
+        }
+        q += w;
+        n -= (size_t)w;
+    }
+    return DV_OK;
+}
+
+static int clean_npy(cleaner *c, const char *in, const char *out, uint64_t shard,
+                     uint64_t kept_rows)
+{
+    dv_npy *np = NULL;
+    dv_npy_info ni;
+    uint8_t hdr[256];
+    size_t hl;
+    int fd, rc;
+    rc = dv_npy_open(in, c->a, &np, c->err, c->cap);
+    if (rc != DV_OK) return rc;
+    dv_npy_get_info(np, &ni);
+    if (ni.dtype == DV_NPY_F64) {
+        dv__set_err(c->err, c->cap, "%s: float64 embeddings are not rewritten", in);
+        dv_npy_close(np);
+        return DV_EFORMAT;
+    }
+    rc = dv_npy_write_header(hdr, sizeof hdr, ni.dtype, kept_rows, ni.dims, &hl);
+    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (rc != DV_OK || fd < 0) {
+        dv__set_err(c->err, c->cap, "%s: cannot write", out);
+        if (fd >= 0) close(fd);
+        dv_npy_close(np);
+        return DV_EIO;
+    }
+    rc = write_all(fd, hdr, hl);
+    {
+        const uint8_t *d = dv_npy_data(np);
+        size_t rowb = (size_t)ni.dims * ni.itemsize;
+        for (uint64_t i = 0; rc == DV_OK && i < ni.rows; i++)
+            if (!rset_has(&c->removed, rkey(shard, i))) rc = write_all(fd, d + i * rowb, rowb);
+    }
+    if (close(fd) != 0) rc = DV_EIO;
+    if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s: write failed", out);
+    dv_npy_close(np);
+    return rc;
+}
+
+static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t *drop,
+                     uint64_t ndrop)
+{
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    dv_tar_writer *w = dv_tar_writer_create(c->a);
+    int ifd = -1, ofd = -1, rc = DV_OK;
+    dv_wds_sample s;
+    if (!r || !w) {
+        rc = DV_ENOMEM;
+        goto done;
+    }
+    ifd = open(in, O_RDONLY | O_CLOEXEC);
+    ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (ifd < 0 || ofd < 0) {
+        dv__set_err(c->err, c->cap, "%s: cannot open", ifd < 0 ? in : out);
+        rc = DV_EIO;
+        goto done;
+    }
+    rc = dv_tar_reader_open_fd(r, ifd, in);
+    if (rc == DV_OK) rc = dv_tar_writer_open_fd(w, ofd, out);
+    while (rc == DV_OK) {
+        int k = dv_tar_reader_next_sample(r, &s);
+        if (k == 0) break;
+        if (k < 0) {
+            dv__set_err(c->err, c->cap, "%s", dv_tar_reader_errmsg(r));
+            rc = k;
+            break;
+        }
+        if (s.index < ndrop && drop[s.index]) rc = dv_tar_writer_drop_sample(w, &s);
+        else rc = dv_tar_writer_copy_sample(w, r, &s);
+        if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s", dv_tar_writer_errmsg(w));
+    }
+    if (rc == DV_OK) rc = dv_tar_writer_finish(w);
+done:
+    dv_tar_reader_free(r);
+    dv_tar_writer_free(w);
+    if (ifd >= 0) close(ifd);
+    if (ofd >= 0 && close(ofd) != 0 && rc == DV_OK) rc = DV_EIO;
+    return rc;
+}
+
+static int cmp_scored(const void *x, const void *y)
+{
+    const scored *a = x, *b = y;
+    int c = memcmp(a->score, b->score, 32);
+    return c ? c : strcmp(a->id, b->id);
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+    return strcmp(((const scored *)x)->id, ((const scored *)y)->id);
+}
+
+int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
+                      const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
+                      uint64_t *removed_out, uint64_t *decoys_out, char *err, size_t cap)
+{
+    cleaner c;
+    dv_dataset *ds = NULL;
+    uint64_t nremoved = 0;
+    uint8_t *drop = NULL;
+    size_t dropcap = 0;
+    int rc;
+    dv_layout lay;
+
+    memset(&c, 0, sizeof c);
+    c.a = dso ? dso->alloc : NULL;
+    c.err = err;
+    c.cap = cap;
+    commit_hex[0] = '\0';
+    *removed_out = *decoys_out = 0;
+    rc = dv_dataset_open(dataset, dso, &ds, err, cap);
+    if (rc != DV_OK) return rc;
+    lay = dv_dataset_layout(ds);
+    if (lay != DV_LAYOUT_PARQUET && lay != DV_LAYOUT_WEBDATASET && lay != DV_LAYOUT_IMG2DATASET) {
+        dv__set_err(err, cap, "--clean writes parquet and tar datasets; for a %s dataset use "
+                    "removal.txt", dv_layout_name(lay));
+        dv_dataset_free(ds);
+        return DV_EFORMAT;
+    }
+    rc = load_key(&c, outdir);
+    if (rc == DV_OK) rc = load_removal(&c, outdir, &nremoved);
+    if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
+    if (rc == DV_OK && nremoved > 0 && decoys > 0) {
+        uint64_t m = nremoved * (uint64_t)decoys;
+        if (m > (64ull << 20)) m = 64ull << 20;
+        c.mheap = (size_t)m;
+        c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
+        if (!c.heap) rc = DV_ENOMEM;
+    }
+    for (uint64_t i = 0; rc == DV_OK && i < dv_dataset_num_shards(ds); i++) {
+        dv_shard_info sh;
+        dv_shard_reader *r = NULL;
+        dv_item it;
+        uint64_t kept_rows = 0, ndrop = 0, pq_rows = 0;
+        char op[4096];
+        int k;
+        dv_dataset_shard(ds, i, &sh);
+        rc = dv_shard_reader_open(ds, i, &r, err, cap);
+        if (rc != DV_OK) break;
+        while ((k = dv_shard_reader_next(r, &it)) != 0) {
+            int gone;
+            if (k == DV_ECORRUPT) continue;
+            if (k < 0) {
+                dv__set_err(err, cap, "%s", dv_shard_reader_errmsg(r));
+                rc = k;
+                break;
+            }
+            gone = rset_has(&c.removed, rkey(i, it.row));
+            if (gone) rc = removed_add(&c, it.id ? it.id : "");
+            else rc = decoy_offer(&c, it.id ? it.id : "");
+            if (rc != DV_OK) break;
+            kept_rows += !gone;
+            if (it.sample >= 0) {
+                if ((uint64_t)it.sample >= dropcap) {
+                    size_t nc = dropcap ? dropcap : 1024;
+                    uint8_t *nd;
+                    while (nc <= (size_t)it.sample) nc *= 2;
+                    nd = dv__realloc(c.a, drop, nc);
+                    if (!nd) {
+                        rc = DV_ENOMEM;
+                        break;
+                    }
+                    memset(nd + dropcap, 0, nc - dropcap);
+                    drop = nd;
+                    dropcap = nc;
+                }
+                drop[it.sample] = (uint8_t)gone;
+                if ((uint64_t)it.sample + 1 > ndrop) ndrop = (uint64_t)it.sample + 1;
+            }
+        }
+        dv_shard_reader_free(r);
+        if (rc != DV_OK) break;
+        if (lay == DV_LAYOUT_PARQUET) {
+            rc = out_path(dataset, clean_dir, sh.path, op, sizeof op);
+            if (rc == DV_OK) rc = clean_parquet(&c, sh.path, op, i, &pq_rows);
+            if (rc == DV_OK && sh.emb_path) {
+                rc = out_path(dataset, clean_dir, sh.emb_path, op, sizeof op);
+                if (rc == DV_OK) rc = clean_npy(&c, sh.emb_path, op, i, pq_rows);
+            }
+        } else {
+            rc = out_path(dataset, clean_dir, sh.path, op, sizeof op);
+            if (rc == DV_OK) rc = clean_tar(&c, sh.path, op, drop, ndrop);
+            if (rc == DV_OK && sh.meta_path) {
+                rc = out_path(dataset, clean_dir, sh.meta_path, op, sizeof op);
+                if (rc == DV_OK) rc = clean_parquet(&c, sh.meta_path, op, i, &pq_rows);
+            }
+        }
+        if (drop) memset(drop, 0, dropcap);
+    }
+    if (rc == DV_OK) {
+        /* the commitment: SHA-256(salt || sorted removed ids, each followed by \n) */
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        EVP_MD_CTX *x = EVP_MD_CTX_new();
+        qsort(c.rem, c.nrem, sizeof(scored), cmp_id);
+        if (!x || EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1) rc = DV_ENOMEM;
+        else {
+            EVP_DigestUpdate(x, c.salt, 32);
+            for (size_t i = 0; i < c.nrem; i++) {
+                EVP_DigestUpdate(x, c.rem[i].id, strlen(c.rem[i].id));
+                EVP_DigestUpdate(x, "\n", 1);
+            }
+            EVP_DigestFinal_ex(x, md, &mdlen);
+            dv_hex_encode(md, 32, commit_hex);
+        }
+        EVP_MD_CTX_free(x);
+    }
+    if (rc == DV_OK) {
+        /* removal-public.txt: removed ids and decoys together, in PRF order */
+        size_t n = c.nrem + c.nheap;
+        scored *all = dv__calloc(c.a, n + 1, sizeof(scored));
+        char path[4096], tmp[4200];
+        FILE *f;
+        if (!all) rc = DV_ENOMEM;
+        else {
+            memcpy(all, c.rem, c.nrem * sizeof(scored));
+            memcpy(all + c.nrem, c.heap, c.nheap * sizeof(scored));
+            qsort(all, n, sizeof(scored), cmp_scored);
+            snprintf(path, sizeof path, "%s/removal-public.txt", outdir);
+            snprintf(tmp, sizeof tmp, "%s.tmp", path);
+            f = dv__fopen_private(tmp);
+            if (!f) rc = DV_EIO;
+            else {
+                for (size_t i = 0; i < n; i++) {
+                    dv__rec_put(f, all[i].id);
+                    fputc('\n', f);
+                }
+                rc = dv__commit_file(f, tmp, path);
+            }
+            dv__free(c.a, all);
+        }
+        *removed_out = c.nrem;
+        *decoys_out = c.nheap;
+    }
+    for (size_t i = 0; i < c.nrem; i++) dv__free(c.a, c.rem[i].id);
+    for (size_t i = 0; i < c.nheap; i++) dv__free(c.a, c.heap[i].id);
+    dv__free(c.a, c.rem);
+    dv__free(c.a, c.heap);
+    dv__free(c.a, c.removed.k);
+    dv__free(c.a, drop);
+    dv_dataset_free(ds);
+    memset(c.prf_key, 0, 32);
+    return rc;
+}

@@ -1,0 +1,776 @@
+/* merge.c - the scan's final outputs from its per-shard record files: matches.jsonl,
+ * matches.parquet, errors.jsonl, removal.txt, summary.json and report.html. Deterministic:
+ * the same shard results give the same bytes, however the shards were scanned. */
+#include "scan_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REPORT_FINDINGS_MAX 1000u
+
+typedef struct kv {
+    char *k, *v;
+} kv;
+
+typedef struct mctr {
+    char *key;
+    uint64_t value;
+} mctr;
+
+typedef struct merge {
+    const dv_alloc *a;
+    const char *outdir;
+    kv *params;
+    size_t nparams;
+    mctr *ctr;
+    size_t nctr, capctr;
+    dv__finding *keep;    /* the first findings, for the HTML page */
+    char **keep_strs;     /* their fields' storage */
+    size_t nkeep;
+    dv__report_input *inputs;
+    size_t ninputs, capinputs;
+    uint64_t matches, candidates;
+    int oom;
+    int keep_candidates;
+    int cleaned;
+    char commitment[65];
+    uint64_t clean_removed, clean_decoys;
+} merge;
+
+static char *mdup(merge *m, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = dv__malloc(m->a, n);
+    if (!p) {
+        m->oom = 1;
+        return NULL;
+    }
+    memcpy(p, s, n);
+    return p;
+}
+
+static const char *param_get(const merge *m, const char *k)
+{
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].k, k) == 0) return m->params[i].v;
+    return NULL;
+}
+
+static void ctr_add(merge *m, const char *key, uint64_t v)
+{
+    size_t lo = 0, hi = m->nctr;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(m->ctr[mid].key, key);
+        if (c == 0) {
+            m->ctr[mid].value += v;
+            return;
+        }
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (m->nctr == m->capctr) {
+        size_t nc = m->capctr ? m->capctr * 2 : 256;
+        mctr *n = dv__realloc(m->a, m->ctr, nc * sizeof(mctr));
+        if (!n) {
+            m->oom = 1;
+            return;
+        }
+        m->ctr = n;
+        m->capctr = nc;
+    }
+    {
+        char *k = mdup(m, key);
+        if (!k) return;
+        memmove(&m->ctr[lo + 1], &m->ctr[lo], (m->nctr - lo) * sizeof(mctr));
+        m->ctr[lo].key = k;
+        m->ctr[lo].value = v;
+        m->nctr++;
+    }
+}
+
+static uint64_t ctr_get(const merge *m, const char *key)
+{
+    for (size_t i = 0; i < m->nctr; i++)
+        if (strcmp(m->ctr[i].key, key) == 0) return m->ctr[i].value;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- JSON text */
+
+/* A JSON string: quotes, backslashes and control characters escaped; bytes that are not
+ * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
+static void jstr(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    fputc('"', f);
+    while (*p) {
+        unsigned c = *p;
+        size_t len = 0;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc((int)c, f);
+            p++;
+            continue;
+        }
+        if (c < 0x20) {
+            switch (c) {
+            case '\n': fputs("\\n", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\r': fputs("\\r", f); break;
+            default: fprintf(f, "\\u%04x", c); break;
+            }
+            p++;
+            continue;
+        }
+        if (c < 0x80) {
+            fputc((int)c, f);
+            p++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4;
+        {
+            size_t k = 1;
+            while (k < len && (p[k] & 0xC0) == 0x80) k++;
+            if (len && k == len) {
+                /* overlong 3-byte, surrogates and > U+10FFFF forms are not UTF-8 */
+                int bad = (c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
+                          (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90);
+                if (!bad) {
+                    fwrite(p, 1, len, f);
+                    p += len;
+                    continue;
+                }
+            }
+        }
+        fputs("\xEF\xBF\xBD", f);
+        p++;
+    }
+    fputc('"', f);
+}
+
+/* ---------------------------------------------------------------- parquet output */
+
+enum { PQ_ID, PQ_SHARD, PQ_SHARD_INDEX, PQ_ROW, PQ_URL, PQ_HASH_TYPE, PQ_SOURCE, PQ_VALUE,
+       PQ_LIST, PQ_LIST_VERSION, PQ_LIST_DIGEST, PQ_ENTRY_ID, PQ_LABEL, PQ_DISTANCE,
+       PQ_DIHEDRAL, PQ_SCORE, PQ_TIER, PQ_SEED, PQ_EMB_FILE, PQ_EMB_ROW, PQ_NFIELDS };
+
+static const struct {
+    const char *name;
+    dv_pq_type type;
+    int optional;
+} pq_schema[PQ_NFIELDS] = {
+    {"id", DV_PQ_BYTE_ARRAY, 0},          {"shard", DV_PQ_BYTE_ARRAY, 0},
+    {"shard_index", DV_PQ_INT64, 0},      {"row", DV_PQ_INT64, 0},
+    {"url", DV_PQ_BYTE_ARRAY, 1},         {"hash_type", DV_PQ_BYTE_ARRAY, 0},
+    {"source", DV_PQ_BYTE_ARRAY, 0},      {"value", DV_PQ_BYTE_ARRAY, 1},
+    {"list", DV_PQ_BYTE_ARRAY, 1},        {"list_version", DV_PQ_BYTE_ARRAY, 1},
+    {"list_digest", DV_PQ_BYTE_ARRAY, 1}, {"entry_id", DV_PQ_BYTE_ARRAY, 1},
+    {"label", DV_PQ_BYTE_ARRAY, 1},       {"distance", DV_PQ_INT32, 1},
+    {"dihedral", DV_PQ_BYTE_ARRAY, 1},    {"score", DV_PQ_DOUBLE, 1},
+    {"tier", DV_PQ_BYTE_ARRAY, 0},        {"seed", DV_PQ_BYTE_ARRAY, 1},
+    {"emb_file", DV_PQ_BYTE_ARRAY, 1},    {"emb_row", DV_PQ_INT64, 1},
+};
+
+static void sval(dv_parquet_value *v, const char *s, int optional)
+{
+    memset(v, 0, sizeof *v);
+    if (optional && (!s || !*s)) {
+        v->is_null = 1;
+        return;
+    }
+    v->bytes = (const uint8_t *)(s ? s : "");
+    v->len = strlen(s ? s : "");
+}
+
+static int write_pq_row(dv_parquet_writer *w, char **fl)
+{
+    dv_parquet_value v[PQ_NFIELDS];
+    for (int i = 0; i < PQ_NFIELDS; i++) {
+        const char *s = fl[i];
+        switch (pq_schema[i].type) {
+        case DV_PQ_INT64:
+            memset(&v[i], 0, sizeof v[i]);
+            if (pq_schema[i].optional && (!*s || strcmp(s, "-1") == 0)) v[i].is_null = 1;
+            else v[i].i64 = strtoll(s, NULL, 10);
+            break;
+        case DV_PQ_INT32:
+            memset(&v[i], 0, sizeof v[i]);
+            if (!*s || strcmp(s, "-1") == 0) v[i].is_null = 1;
+            else v[i].i32 = (int32_t)strtol(s, NULL, 10);
+            break;
+        case DV_PQ_DOUBLE:
+            memset(&v[i], 0, sizeof v[i]);
+            if (!*s) v[i].is_null = 1;
+            else v[i].f64 = strtod(s, NULL);
+            break;
+        default: sval(&v[i], s, pq_schema[i].optional); break;
+        }
+    }
+    return dv_parquet_writer_write_row(w, v);
+}
+
+static void write_jsonl_finding(FILE *f, char **fl)
+{
+    fputs("{\"id\":", f);
+    jstr(f, fl[PQ_ID]);
+    fputs(",\"shard\":", f);
+    jstr(f, fl[PQ_SHARD]);
+    fprintf(f, ",\"shard_index\":%s,\"row\":%s", fl[PQ_SHARD_INDEX], fl[PQ_ROW]);
+    for (int i = PQ_URL; i < PQ_NFIELDS; i++) {
+        if (i == PQ_SHARD_INDEX || i == PQ_ROW) continue;
+        if (pq_schema[i].optional && (!*fl[i] || ((pq_schema[i].type == DV_PQ_INT64 ||
+                                                   pq_schema[i].type == DV_PQ_INT32) &&
+                                                  strcmp(fl[i], "-1") == 0)))
+            continue;
+        fprintf(f, ",\"%s\":", pq_schema[i].name);
+        if (pq_schema[i].type == DV_PQ_BYTE_ARRAY) jstr(f, fl[i]);
+        else fputs(fl[i], f);
+    }
+    fputs("}\n", f);
+}
+
+static void keep_finding(merge *m, char **fl)
+{
+    dv__finding *x;
+    char **st;
+    if (m->nkeep >= REPORT_FINDINGS_MAX) return;
+    if (!m->keep) {
+        m->keep = dv__calloc(m->a, REPORT_FINDINGS_MAX, sizeof(dv__finding));
+        m->keep_strs = dv__calloc(m->a, (size_t)REPORT_FINDINGS_MAX * PQ_NFIELDS, sizeof(char *));
+        if (!m->keep || !m->keep_strs) {
+            m->oom = 1;
+            return;
+        }
+    }
+    st = &m->keep_strs[m->nkeep * PQ_NFIELDS];
+    for (int i = 0; i < PQ_NFIELDS; i++) {
+        st[i] = mdup(m, fl[i]);
+        if (!st[i]) return;
+    }
+    x = &m->keep[m->nkeep++];
+    x->id = st[PQ_ID];
+    x->shard = st[PQ_SHARD];
+    x->shard_index = strtoll(st[PQ_SHARD_INDEX], NULL, 10);
+    x->row = strtoll(st[PQ_ROW], NULL, 10);
+    x->url = st[PQ_URL];
+    x->hash_type = st[PQ_HASH_TYPE];
+    x->source = st[PQ_SOURCE];
+    x->value = st[PQ_VALUE];
+    x->list = st[PQ_LIST];
+    x->list_version = st[PQ_LIST_VERSION];
+    x->list_digest = st[PQ_LIST_DIGEST];
+    x->entry_id = st[PQ_ENTRY_ID];
+    x->label = st[PQ_LABEL];
+    x->distance = (int)strtol(st[PQ_DISTANCE], NULL, 10);
+    x->dihedral = st[PQ_DIHEDRAL];
+    x->score = *st[PQ_SCORE] ? strtod(st[PQ_SCORE], NULL) : NAN;
+    x->tier = st[PQ_TIER];
+    x->seed = st[PQ_SEED];
+    x->emb_file = st[PQ_EMB_FILE];
+    x->emb_row = strtoll(st[PQ_EMB_ROW], NULL, 10);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static int read_params(merge *m, char *err, size_t cap)
+{
+    char path[4096];
+    void *buf;
+    size_t len;
+    char *p, *end;
+    size_t capp = 0;
+    snprintf(path, sizeof path, "%s/scan.params", m->outdir);
+    if (dv_read_file(path, 1u << 30, m->a, &buf, &len, err, cap) != DV_OK) {
+        dv__set_err(err, cap, "%s: no scan parameters: not a scan output directory", path);
+        return DV_EINVAL;
+    }
+    p = buf;
+    end = p + len;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *f[2];
+        size_t nf;
+        if (!nl) break;
+        *nl = '\0';
+        nf = dv__rec_split(p, f, 2);
+        p = nl + 1;
+        if (nf != 2) continue;
+        if (m->nparams == capp) {
+            size_t nc = capp ? capp * 2 : 64;
+            kv *n = dv__realloc(m->a, m->params, nc * sizeof(kv));
+            if (!n) {
+                m->oom = 1;
+                break;
+            }
+            m->params = n;
+            capp = nc;
+        }
+        m->params[m->nparams].k = mdup(m, f[0]);
+        m->params[m->nparams].v = mdup(m, f[1]);
+        m->nparams++;
+    }
+    dv_free_buffer(m->a, buf);
+    return m->oom ? DV_ENOMEM : DV_OK;
+}
+
+typedef struct outs {
+    FILE *matches, *errors, *removal;
+    dv_parquet_writer *pq;
+    /* removal: the item being aggregated */
+    char last_item[64];
+    int have_last;
+    char *last_id, *last_url, *last_shard, *last_row, *last_si;
+    int last_tier_match;
+} outs;
+
+static void flush_removal(merge *m, outs *o)
+{
+    if (!o->have_last) return;
+    if (o->removal && (o->last_tier_match || !m->keep_candidates)) {
+        dv__rec_put(o->removal, o->last_id);
+        fputc('\t', o->removal);
+        dv__rec_put(o->removal, o->last_url);
+        fputc('\t', o->removal);
+        dv__rec_put(o->removal, o->last_shard);
+        fprintf(o->removal, "\t%s\t%s\t%s\n", o->last_si, o->last_row,
+                o->last_tier_match ? "match" : "candidate");
+        ctr_add(m, "removed", 1);
+    }
+    dv__free(m->a, o->last_id);
+    dv__free(m->a, o->last_url);
+    dv__free(m->a, o->last_shard);
+    dv__free(m->a, o->last_row);
+    dv__free(m->a, o->last_si);
+    o->last_id = o->last_url = o->last_shard = o->last_row = o->last_si = NULL;
+    o->have_last = 0;
+}
+
+static void removal_add(merge *m, outs *o, char **fl)
+{
+    char key[64];
+    int is_match = strcmp(fl[PQ_TIER], "match") == 0;
+    snprintf(key, sizeof key, "%s:%s", fl[PQ_SHARD_INDEX], fl[PQ_ROW]);
+    if (o->have_last && strcmp(key, o->last_item) == 0) {
+        o->last_tier_match |= is_match;
+        return;
+    }
+    flush_removal(m, o);
+    snprintf(o->last_item, sizeof o->last_item, "%s", key);
+    o->have_last = 1;
+    o->last_id = mdup(m, fl[PQ_ID]);
+    o->last_url = mdup(m, fl[PQ_URL]);
+    o->last_shard = mdup(m, fl[PQ_SHARD]);
+    o->last_row = mdup(m, fl[PQ_ROW]);
+    o->last_si = mdup(m, fl[PQ_SHARD_INDEX]);
+    o->last_tier_match = is_match;
+}
+
+static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
+{
+    char path[4096];
+    FILE *f;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t n;
+    int ended = 0, rc = DV_OK;
+    snprintf(path, sizeof path, "%s/shards/%06llu.rec", m->outdir, (unsigned long long)i);
+    f = fopen(path, "r");
+    if (!f) {
+        dv__set_err(err, cap, "%s: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    while ((n = getline(&line, &lcap, f)) > 0) {
+        char *fl[DV__REC_FINDING_FIELDS + 1];
+        size_t nf;
+        if (line[n - 1] == '\n') line[--n] = '\0';
+        if (strcmp(line, "END") == 0) {
+            ended = 1;
+            break;
+        }
+        nf = dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1);
+        if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
+            char **x = fl + 1;
+            write_jsonl_finding(o->matches, x);
+            if (write_pq_row(o->pq, x) != DV_OK) {
+                dv__set_err(err, cap, "matches.parquet: %s", dv_parquet_writer_errmsg(o->pq));
+                rc = DV_EIO;
+                break;
+            }
+            keep_finding(m, x);
+            if (strcmp(x[PQ_TIER], "match") == 0) m->matches++;
+            else m->candidates++;
+            removal_add(m, o, x);
+        } else if (strcmp(fl[0], "E") == 0 && nf == 7) {
+            fprintf(o->errors, "{\"shard_index\":%s,", fl[1]);
+            if (strcmp(fl[2], "-1") != 0) fprintf(o->errors, "\"row\":%s,", fl[2]);
+            if (*fl[3]) fputs("\"id\":", o->errors), jstr(o->errors, fl[3]), fputc(',', o->errors);
+            if (*fl[4]) fputs("\"url\":", o->errors), jstr(o->errors, fl[4]), fputc(',', o->errors);
+            fputs("\"reason\":", o->errors);
+            jstr(o->errors, fl[5]);
+            fputs(",\"message\":", o->errors);
+            jstr(o->errors, fl[6]);
+            fputs("}\n", o->errors);
+        } else if (strcmp(fl[0], "C") == 0 && nf == 3) {
+            ctr_add(m, fl[1], strtoull(fl[2], NULL, 10));
+        } else if (strcmp(fl[0], "I") == 0 && nf == 4) {
+            dv__report_input *in;
+            if (m->ninputs == m->capinputs) {
+                size_t nc = m->capinputs ? m->capinputs * 2 : 64;
+                dv__report_input *ni = dv__realloc(m->a, m->inputs, nc * sizeof *ni);
+                if (!ni) {
+                    m->oom = 1;
+                    break;
+                }
+                m->inputs = ni;
+                m->capinputs = nc;
+            }
+            in = &m->inputs[m->ninputs++];
+            in->path = mdup(m, fl[1]);
+            in->sha256 = mdup(m, fl[2]);
+            in->bytes = strtoull(fl[3], NULL, 10);
+        } else {
+            dv__set_err(err, cap, "%s: unreadable record", path);
+            rc = DV_ECORRUPT;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    if (rc == DV_OK && !ended) {
+        dv__set_err(err, cap, "%s: incomplete (no END record); rescan the shard", path);
+        rc = DV_ECORRUPT;
+    }
+    if (rc == DV_OK && m->oom) rc = DV_ENOMEM;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- summary.json */
+
+static void json_counter_group(FILE *f, const merge *m, const char *prefix, const char *name,
+                               int last)
+{
+    size_t pl = strlen(prefix);
+    int first = 1;
+    fprintf(f, "    \"%s\": {", name);
+    for (size_t i = 0; i < m->nctr; i++) {
+        if (strncmp(m->ctr[i].key, prefix, pl) != 0) continue;
+        fputs(first ? "\n      " : ",\n      ", f);
+        jstr(f, m->ctr[i].key + pl);
+        fprintf(f, ": %llu", (unsigned long long)m->ctr[i].value);
+        first = 0;
+    }
+    fprintf(f, "%s}%s\n", first ? "" : "\n    ", last ? "" : ",");
+}
+
+static void write_summary(FILE *f, const merge *m)
+{
+    static const char *const plain[] = {"items", "items_with_image", "hashed", "low_quality",
+                                        "items_lost", "removed"};
+    int first = 1;
+    fputs("{\n", f);
+    fprintf(f, "  \"datavet_version\": \"%s\",\n", dv_version());
+    fputs("  \"dataset\": ", f);
+    jstr(f, param_get(m, "dataset"));
+    fputs(",\n  \"layout\": ", f);
+    jstr(f, param_get(m, "layout"));
+    fprintf(f, ",\n  \"shards\": %s,\n", param_get(m, "shards") ? param_get(m, "shards") : "0");
+    fputs("  \"lists\": [", f);
+    for (size_t i = 0; i < m->nparams; i++) {
+        if (strcmp(m->params[i].k, "list") != 0) continue;
+        fputs(first ? "\n    {" : ",\n    {", f);
+        first = 0;
+        fputs("\"path\": ", f);
+        jstr(f, m->params[i].v);
+        for (size_t j = i + 1; j < m->nparams && j <= i + 5; j++) {
+            const char *k = m->params[j].k;
+            if (strncmp(k, "list_", 5) != 0) break;
+            fprintf(f, ", \"%s\": ", k + 5);
+            if (strcmp(k, "list_entries") == 0) fputs(m->params[j].v, f);
+            else jstr(f, m->params[j].v);
+        }
+        fputs("}", f);
+    }
+    fprintf(f, "%s],\n", first ? "" : "\n  ");
+    fputs("  \"counts\": {\n", f);
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        fprintf(f, "    \"%s\": %llu,\n", plain[i], (unsigned long long)ctr_get(m, plain[i]));
+    fprintf(f, "    \"match\": %llu,\n    \"candidate\": %llu,\n",
+            (unsigned long long)m->matches, (unsigned long long)m->candidates);
+    json_counter_group(f, m, "list.", "per_list", 0);
+    json_counter_group(f, m, "hash.", "per_hash_type", 0);
+    json_counter_group(f, m, "error.", "errors", 0);
+    json_counter_group(f, m, "pdq_distance.", "pdq_distance", 0);
+    json_counter_group(f, m, "fetch.", "fetch", 0);
+    json_counter_group(f, m, "shard_items.", "items_per_shard", 0);
+    json_counter_group(f, m, "shard_findings.", "findings_per_shard", 1);
+    fputs("  },\n  \"inputs\": [", f);
+    for (size_t i = 0; i < m->ninputs; i++) {
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        jstr(f, m->inputs[i].path);
+        fprintf(f, ", \"sha256\": \"%s\", \"bytes\": %llu}", m->inputs[i].sha256,
+                (unsigned long long)m->inputs[i].bytes);
+    }
+    fprintf(f, "%s],\n", m->ninputs ? "\n  " : "");
+    if (m->cleaned)
+        fprintf(f, "  \"clean\": {\"removed\": %llu, \"decoys\": %llu, \"public_list\": "
+                   "\"removal-public.txt\", \"commitment\": \"%s\", \"scheme\": \"commitment = "
+                   "SHA-256(salt || each removed id + LF, ids sorted bytewise); decoys = the kept "
+                   "ids with the smallest HMAC-SHA-256(prf_key, id); salt and prf_key are "
+                   "HMAC-SHA-256 of clean.key\"},\n",
+                (unsigned long long)m->clean_removed, (unsigned long long)m->clean_decoys,
+                m->commitment);
+    fputs("  \"parameters\": {", f);
+    first = 1;
+    for (size_t i = 0; i < m->nparams; i++) {
+        const char *k = m->params[i].k;
+        if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0) continue;
+        fputs(first ? "\n    " : ",\n    ", f);
+        first = 0;
+        jstr(f, k);
+        fputs(": ", f);
+        jstr(f, m->params[i].v);
+    }
+    fputs("\n  }\n}\n", f);
+}
+
+/* ---------------------------------------------------------------- merge */
+
+static void merge_free(merge *m)
+{
+    for (size_t i = 0; i < m->nparams; i++) {
+        dv__free(m->a, m->params[i].k);
+        dv__free(m->a, m->params[i].v);
+    }
+    dv__free(m->a, m->params);
+    for (size_t i = 0; i < m->nctr; i++) dv__free(m->a, m->ctr[i].key);
+    dv__free(m->a, m->ctr);
+    for (size_t i = 0; m->keep_strs && i < (size_t)REPORT_FINDINGS_MAX * PQ_NFIELDS; i++)
+        dv__free(m->a, m->keep_strs[i]);
+    dv__free(m->a, m->keep_strs);
+    dv__free(m->a, m->keep);
+    for (size_t i = 0; i < m->ninputs; i++) {
+        dv__free(m->a, (void *)m->inputs[i].path);
+        dv__free(m->a, (void *)m->inputs[i].sha256);
+    }
+    dv__free(m->a, m->inputs);
+}
+
+int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out, char *errbuf,
+                  size_t errcap)
+{
+    merge m;
+    outs o;
+    uint64_t nshards;
+    char p[4096], t[4096];
+    int rc = DV_OK;
+    static const char *const names[] = {"matches.jsonl", "errors.jsonl", "removal.txt"};
+    FILE **files[3];
+
+    if (out) memset(out, 0, sizeof *out);
+    if (!outdir || !errbuf) return DV_EINVAL;
+    errbuf[0] = '\0';
+    memset(&m, 0, sizeof m);
+    memset(&o, 0, sizeof o);
+    m.outdir = outdir;
+    rc = read_params(&m, errbuf, errcap);
+    if (rc != DV_OK) goto done;
+    m.keep_candidates = param_get(&m, "keep_candidates") &&
+                        strcmp(param_get(&m, "keep_candidates"), "true") == 0;
+    nshards = strtoull(param_get(&m, "shards") ? param_get(&m, "shards") : "0", NULL, 10);
+    {
+        uint64_t missing = 0;
+        size_t el = 0;
+        for (uint64_t i = 0; i < nshards; i++) {
+            struct stat st;
+            snprintf(p, sizeof p, "%s/shards/%06llu.done", outdir, (unsigned long long)i);
+            if (stat(p, &st) == 0) continue;
+            if (missing == 0) {
+                dv__set_err(errbuf, errcap, "shards not done:");
+                el = strlen(errbuf);
+            }
+            if (missing < 20 && el + 24 < errcap) {
+                snprintf(errbuf + el, errcap - el, " %llu", (unsigned long long)i);
+                el = strlen(errbuf);
+            }
+            missing++;
+        }
+        if (missing) {
+            if (missing > 20 && el + 40 < errcap)
+                snprintf(errbuf + el, errcap - el, " ... (%llu in all)",
+                         (unsigned long long)missing);
+            rc = DV_EINVAL;
+            goto done;
+        }
+    }
+    files[0] = &o.matches, files[1] = &o.errors, files[2] = &o.removal;
+    for (int i = 0; i < 3; i++) {
+        snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
+        *files[i] = dv__fopen_private(t);
+        if (!*files[i]) {
+            dv__set_err(errbuf, errcap, "%s: cannot create: %s", t, strerror(errno));
+            rc = DV_EIO;
+            goto done;
+        }
+    }
+    fputs("id\turl\tshard\tshard_index\trow\ttier\n", o.removal);
+    {
+        dv_parquet_field fields[PQ_NFIELDS];
+        dv_parquet_writer_opts wo = {0};
+        memset(fields, 0, sizeof fields);
+        for (int i = 0; i < PQ_NFIELDS; i++) {
+            fields[i].name = pq_schema[i].name;
+            fields[i].type = pq_schema[i].type;
+            fields[i].optional = pq_schema[i].optional;
+            fields[i].is_string = pq_schema[i].type == DV_PQ_BYTE_ARRAY;
+        }
+        wo.codec = DV_PQ_ZSTD;
+        snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
+        rc = dv_parquet_writer_create(t, fields, PQ_NFIELDS, &wo, &o.pq, errbuf, errcap);
+        if (rc != DV_OK) goto done;
+        (void)chmod(t, 0600);
+    }
+    for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) rc = merge_shard(&m, &o, i, errbuf, errcap);
+    if (rc != DV_OK) goto done;
+    flush_removal(&m, &o);
+    rc = dv_parquet_writer_close(o.pq);
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "matches.parquet: %s", dv_parquet_writer_errmsg(o.pq));
+        goto done;
+    }
+    for (int i = 0; i < 3; i++) {
+        FILE *f = *files[i];
+        *files[i] = NULL;
+        snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
+        snprintf(p, sizeof p, "%s/%s", outdir, names[i]);
+        if (dv__commit_file(f, t, p) != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s: cannot write", p);
+            rc = DV_EIO;
+            goto done;
+        }
+    }
+    snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
+    snprintf(p, sizeof p, "%s/matches.parquet", outdir);
+    if (rename(t, p) != 0) {
+        dv__set_err(errbuf, errcap, "%s: cannot write", p);
+        rc = DV_EIO;
+        goto done;
+    }
+    if (clean_dir) {
+        dv_dataset_opts dso = {0};
+        const char *v;
+        uint32_t decoys = (uint32_t)strtoul(param_get(&m, "decoys") ? param_get(&m, "decoys")
+                                                                    : "1000", NULL, 10);
+        if ((v = param_get(&m, "url_col")) && *v) dso.url_col = v;
+        if ((v = param_get(&m, "caption_col")) && *v) dso.caption_col = v;
+        if ((v = param_get(&m, "id_col")) && *v) dso.id_col = v;
+        if ((v = param_get(&m, "max_image_bytes"))) dso.max_image_bytes = strtoull(v, NULL, 10);
+        rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
+                               m.commitment, &m.clean_removed, &m.clean_decoys, errbuf, errcap);
+        if (rc != DV_OK) goto done;
+        m.cleaned = 1;
+    }
+    /* summary.json */
+    {
+        FILE *f;
+        snprintf(t, sizeof t, "%s/summary.json.tmp", outdir);
+        snprintf(p, sizeof p, "%s/summary.json", outdir);
+        f = dv__fopen_private(t);
+        if (!f) {
+            rc = DV_EIO;
+            goto done;
+        }
+        write_summary(f, &m);
+        rc = dv__commit_file(f, t, p);
+        if (rc != DV_OK) goto done;
+    }
+    /* report.html */
+    {
+        dv__report r;
+        dv__counter *cs = dv__calloc(m.a, m.nctr + 1, sizeof *cs);
+        dv__report_list *ls = dv__calloc(m.a, m.nparams + 1, sizeof *ls);
+        const char **pn = dv__calloc(m.a, m.nparams + 1, sizeof(char *));
+        const char **pv = dv__calloc(m.a, m.nparams + 1, sizeof(char *));
+        FILE *f;
+        memset(&r, 0, sizeof r);
+        if (!cs || !ls || !pn || !pv) {
+            dv__free(m.a, cs), dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
+            rc = DV_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < m.nctr; i++) cs[i].key = m.ctr[i].key, cs[i].value = m.ctr[i].value;
+        for (size_t i = 0; i < m.nparams; i++) {
+            const char *k = m.params[i].k, *v = m.params[i].v;
+            if (strcmp(k, "list") == 0) {
+                ls[r.nlists].path = v;
+                ls[r.nlists].name = ls[r.nlists].version = ls[r.nlists].type = "";
+                ls[r.nlists].digest = "";
+                r.nlists++;
+            } else if (r.nlists > 0 && strncmp(k, "list_", 5) == 0) {
+                dv__report_list *l = &ls[r.nlists - 1];
+                if (strcmp(k, "list_name") == 0) l->name = v;
+                else if (strcmp(k, "list_version") == 0) l->version = v;
+                else if (strcmp(k, "list_type") == 0) l->type = v;
+                else if (strcmp(k, "list_digest") == 0) l->digest = v;
+                else if (strcmp(k, "list_entries") == 0) l->entries = strtoull(v, NULL, 10);
+            } else if (strncmp(k, "shard.", 6) != 0) {
+                pn[r.nparams] = k;
+                pv[r.nparams] = v;
+                r.nparams++;
+            }
+        }
+        r.dataset = param_get(&m, "dataset");
+        r.layout = param_get(&m, "layout");
+        r.version = dv_version();
+        r.nshards = nshards;
+        r.findings = m.keep;
+        r.nfindings = m.nkeep;
+        r.counters = cs;
+        r.ncounters = m.nctr;
+        r.lists = ls;
+        r.inputs = m.inputs;
+        r.ninputs = m.ninputs;
+        r.param_names = pn;
+        r.param_values = pv;
+        snprintf(t, sizeof t, "%s/report.html.tmp", outdir);
+        snprintf(p, sizeof p, "%s/report.html", outdir);
+        f = dv__fopen_private(t);
+        if (!f) rc = DV_EIO;
+        else {
+            rc = dv__report_write_html(f, &r);
+            if (rc == DV_OK) rc = dv__commit_file(f, t, p);
+            else fclose(f), unlink(t);
+        }
+        dv__free(m.a, cs), dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
+        if (rc != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s: cannot write the report", p);
+            goto done;
+        }
+    }
+    if (out) {
+        out->merged = 1;
+        out->matches = m.matches;
+        out->candidates = m.candidates;
+        out->progress.items = ctr_get(&m, "items");
+    }
+done:
+    if (o.pq) dv_parquet_writer_free(o.pq);
+    for (int i = 0; i < 3; i++) {
+        FILE **fp = i == 0 ? &o.matches : i == 1 ? &o.errors : &o.removal;
+        if (*fp) {
+            fclose(*fp);
+            snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
+            unlink(t);
+        }
+    }
+    flush_removal(&m, &o);
+    merge_free(&m);
+    if (rc != DV_OK && errbuf[0] == '\0') dv__set_err(errbuf, errcap, "%s", dv_strerror(rc));
+    return rc;
+}

@@ -1,0 +1,956 @@
+/* scan.c - the scan pipeline: shard reader -> batch of items -> decode/hash workers (pool)
+ * -> matcher (lists, PDQ index, flags) -> per-shard record file, committed atomically with
+ * a done marker so a killed scan resumes without losing or repeating records. */
+#include "scan_internal.h"
+#include "../match/list_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_ITEMS 64u
+#define BATCH_BYTES (64u << 20)
+#define URL_NORM_CAP (3 * DV__LIST_URL_MAX + 2)
+
+typedef struct slist {
+    const char *path;
+    dv_list *list;
+    dv_list_info info;
+    char digest[65];
+    dv_pdq_index *index;
+} slist;
+
+typedef struct slot {
+    dv_item it;
+    dv__dbuf strs;      /* id, url, caption, status, image name, problem message */
+    uint8_t *img;       /* a copy of the image bytes, zeroed after hashing */
+    size_t img_cap;
+    int hash_rc;
+    dv_hash_result hr;
+    char errmsg[512];
+} slot;
+
+typedef struct counter {
+    char *key;
+    uint64_t value;
+} counter;
+
+typedef struct pdq_hit {
+    uint64_t query, entry;
+    int distance, dihedral;
+} pdq_hit;
+
+typedef struct hitvec {
+    pdq_hit *v;
+    size_t n, cap;
+    int oom;
+} hitvec;
+
+typedef struct scan {
+    const dv_scan_opts *o;
+    const dv_alloc *a;
+    dv_dataset *ds;
+    slist *lists;
+    size_t nlists;
+    dv__terms *terms;
+    dv_pool *pool;
+    dv_hasher **hashers;
+    unsigned nthreads;
+    slot slots[BATCH_ITEMS];
+    size_t nslots;
+    int need_image_hash; /* some list is md5/sha1/sha256/pdq */
+    char *urlbuf;
+    /* per shard */
+    FILE *rec;
+    counter *ctr;
+    size_t nctr, capctr;
+    int oom;
+    dv_pdq_hash *queries;
+    uint64_t *query_slot;
+    hitvec *hits; /* per list */
+    dv_scan_progress prog;
+    char *err;
+    size_t errcap;
+} scan;
+
+/* ---------------------------------------------------------------- counters */
+
+static void count(scan *s, const char *key, uint64_t v)
+{
+    size_t lo = 0, hi = s->nctr;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(s->ctr[mid].key, key);
+        if (c == 0) {
+            s->ctr[mid].value += v;
+            return;
+        }
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (s->nctr == s->capctr) {
+        size_t nc = s->capctr ? s->capctr * 2 : 64;
+        counter *n = dv__realloc(s->a, s->ctr, nc * sizeof(counter));
+        if (!n) {
+            s->oom = 1;
+            return;
+        }
+        s->ctr = n;
+        s->capctr = nc;
+    }
+    {
+        size_t kl = strlen(key) + 1;
+        char *k = dv__malloc(s->a, kl);
+        if (!k) {
+            s->oom = 1;
+            return;
+        }
+        memcpy(k, key, kl);
+        memmove(&s->ctr[lo + 1], &s->ctr[lo], (s->nctr - lo) * sizeof(counter));
+        s->ctr[lo].key = k;
+        s->ctr[lo].value = v;
+        s->nctr++;
+    }
+}
+
+static void countf(scan *s, uint64_t v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void countf(scan *s, uint64_t v, const char *fmt, ...)
+{
+    char key[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(key, sizeof key, fmt, ap);
+    va_end(ap);
+    count(s, key, v);
+}
+
+static void counters_reset(scan *s)
+{
+    for (size_t i = 0; i < s->nctr; i++) dv__free(s->a, s->ctr[i].key);
+    s->nctr = 0;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static void put_fields(FILE *f, const char *tag, const char *const *v, size_t n)
+{
+    fputs(tag, f);
+    for (size_t i = 0; i < n; i++) {
+        fputc('\t', f);
+        dv__rec_put(f, v[i] ? v[i] : "");
+    }
+    fputc('\n', f);
+}
+
+static void emit_finding(scan *s, const dv__finding *x)
+{
+    char si[24], row[24], dist[16], score[40], er[24];
+    const char *v[DV__REC_FINDING_FIELDS];
+    snprintf(si, sizeof si, "%lld", (long long)x->shard_index);
+    snprintf(row, sizeof row, "%lld", (long long)x->row);
+    snprintf(dist, sizeof dist, "%d", x->distance);
+    if (isnan(x->score)) score[0] = '\0';
+    else snprintf(score, sizeof score, "%.17g", x->score);
+    snprintf(er, sizeof er, "%lld", (long long)x->emb_row);
+    v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = x->url, v[5] = x->hash_type;
+    v[6] = x->source, v[7] = x->value, v[8] = x->list, v[9] = x->list_version;
+    v[10] = x->list_digest, v[11] = x->entry_id, v[12] = x->label, v[13] = dist;
+    v[14] = x->dihedral, v[15] = score, v[16] = x->tier, v[17] = x->seed, v[18] = x->emb_file;
+    v[19] = er;
+    put_fields(s->rec, "F", v, DV__REC_FINDING_FIELDS);
+    countf(s, 1, "tier.%s", x->tier);
+    countf(s, 1, "list.%s.%s", x->list[0] ? x->list : "(flag)", x->tier);
+    countf(s, 1, "hash.%s.%s", x->hash_type, x->tier);
+    countf(s, 1, "shard_findings.%06lld", (long long)x->shard_index);
+    if (strcmp(x->hash_type, "pdq") == 0) countf(s, 1, "pdq_distance.%02d", x->distance);
+    s->prog.findings++;
+}
+
+static void emit_error(scan *s, const dv_shard_info *sh, int64_t row, const char *id,
+                       const char *url, const char *reason, const char *msg)
+{
+    char si[24], r[24];
+    const char *v[6];
+    snprintf(si, sizeof si, "%llu", (unsigned long long)sh->index);
+    snprintf(r, sizeof r, "%lld", (long long)row);
+    v[0] = si, v[1] = r, v[2] = id, v[3] = url, v[4] = reason, v[5] = msg;
+    put_fields(s->rec, "E", v, 6);
+    countf(s, 1, "error.%s", reason);
+    s->prog.errors++;
+}
+
+static const char *reason_of(int rc)
+{
+    switch (rc) {
+    case DV_ETOOBIG: return "too_big";
+    case DV_EFORMAT: return "unsupported_format";
+    case DV_ECORRUPT: return "corrupt";
+    case DV_EIO: return "io";
+    case DV_ENOMEM: return "out_of_memory";
+    default: return "other";
+    }
+}
+
+/* ---------------------------------------------------------------- batch */
+
+static int slot_str(scan *s, slot *sl, const char *src, const char **dst, size_t *offs, int k)
+{
+    size_t n;
+    if (!src) {
+        offs[k] = (size_t)-1;
+        return DV_OK;
+    }
+    n = strlen(src) + 1;
+    offs[k] = sl->strs.len;
+    return dv__dbuf_append(s->a, &sl->strs, src, n);
+    (void)dst;
+}
+
+/* Copy an item out of the reader's buffers into slot sl. */
+static int slot_fill(scan *s, slot *sl, const dv_item *it)
+{
+    size_t offs[6];
+    const char *src[6] = {it->id, it->url, it->caption, it->status, it->image_name,
+                          it->problem_msg};
+    sl->strs.len = 0;
+    for (int k = 0; k < 6; k++)
+        DV_FORWARD_IF_ERROR(slot_str(s, sl, src[k], NULL, offs, k));
+    sl->it = *it;
+    {
+        const char **dst[6] = {&sl->it.id, &sl->it.url, &sl->it.caption, &sl->it.status,
+                               &sl->it.image_name, &sl->it.problem_msg};
+        for (int k = 0; k < 6; k++)
+            *dst[k] = offs[k] == (size_t)-1 ? NULL : (const char *)sl->strs.p + offs[k];
+    }
+    sl->hash_rc = DV_OK;
+    sl->errmsg[0] = '\0';
+    memset(&sl->hr, 0, sizeof sl->hr);
+    if (it->image && it->image_len > 0 && s->need_image_hash) {
+        if (sl->img_cap < it->image_len) {
+            uint8_t *p = dv__realloc(s->a, sl->img, it->image_len);
+            if (!p) return DV_ENOMEM;
+            sl->img = p;
+            sl->img_cap = it->image_len;
+        }
+        memcpy(sl->img, it->image, it->image_len);
+        sl->it.image = sl->img;
+    } else {
+        sl->it.image = NULL;
+        sl->it.image_len = it->image && !s->need_image_hash ? it->image_len : 0;
+    }
+    return DV_OK;
+}
+
+static void hash_job(void *ctx, size_t job, unsigned worker)
+{
+    scan *s = ctx;
+    slot *sl = &s->slots[job];
+    if (!sl->it.image || sl->it.problem) return;
+    sl->hash_rc = dv_hasher_hash(s->hashers[worker], sl->it.image, sl->it.image_len, &sl->hr);
+    if (sl->hash_rc != DV_OK)
+        snprintf(sl->errmsg, sizeof sl->errmsg, "%s", dv_hasher_errmsg(s->hashers[worker]));
+    /* image bytes live only while they are hashed */
+    memset(sl->img, 0, sl->it.image_len);
+}
+
+static int on_pdq(void *ctx, const dv_pdq_match *m, size_t n)
+{
+    hitvec *h = ctx;
+    if (h->n + n > h->cap) {
+        size_t nc = h->cap ? h->cap : 64;
+        pdq_hit *v;
+        while (nc < h->n + n) nc *= 2;
+        v = realloc(h->v, nc * sizeof(pdq_hit));
+        if (!v) {
+            h->oom = 1;
+            return 1;
+        }
+        h->v = v;
+        h->cap = nc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        h->v[h->n].query = m[i].query;
+        h->v[h->n].entry = m[i].entry;
+        h->v[h->n].distance = m[i].distance;
+        h->v[h->n].dihedral = m[i].dihedral;
+        h->n++;
+    }
+    return 0;
+}
+
+static void base_finding(scan *s, const dv_shard_info *sh, const slot *sl, dv__finding *f)
+{
+    memset(f, 0, sizeof *f);
+    (void)s;
+    f->id = sl->it.id ? sl->it.id : "";
+    f->shard = sh->name;
+    f->shard_index = (int64_t)sh->index;
+    f->row = (int64_t)sl->it.row;
+    f->url = sl->it.url ? sl->it.url : "";
+    f->value = f->list = f->list_version = f->list_digest = f->entry_id = f->label = "";
+    f->dihedral = f->seed = f->emb_file = "";
+    f->distance = -1;
+    f->score = NAN;
+    f->emb_row = sl->it.emb_row;
+    if (sl->it.emb_row >= 0 && sh->emb_path) f->emb_file = sh->emb_path;
+}
+
+static void list_finding(scan *s, const dv_shard_info *sh, const slot *sl, const slist *l,
+                         uint64_t entry, const char *source, const char *value, int distance,
+                         const char *dih)
+{
+    dv__finding f;
+    dv_list_entry e;
+    memset(&e, 0, sizeof e);
+    dv_list_get_entry(l->list, entry, &e);
+    base_finding(s, sh, sl, &f);
+    f.hash_type = dv_hash_type_name(l->info.type);
+    f.source = source;
+    f.value = value;
+    f.list = l->info.name ? l->info.name : "";
+    f.list_version = l->info.version ? l->info.version : "";
+    f.list_digest = l->digest;
+    f.entry_id = e.id ? e.id : "";
+    f.label = e.label ? e.label : "";
+    f.distance = distance;
+    f.dihedral = dih ? dih : "";
+    f.tier = "match";
+    emit_finding(s, &f);
+}
+
+static void exact(scan *s, const dv_shard_info *sh, const slot *sl, const slist *l,
+                  const uint8_t *key, size_t klen, const char *source)
+{
+    char hex[65];
+    int64_t e = dv_list_find(l->list, key, klen);
+    if (e < 0) return;
+    dv_hex_encode(key, klen, hex);
+    list_finding(s, sh, sl, l, (uint64_t)e, source, hex, 0, NULL);
+}
+
+static void match_slot(scan *s, const dv_shard_info *sh, size_t j)
+{
+    slot *sl = &s->slots[j];
+    const dv_item *it = &sl->it;
+    size_t ulen = 0;
+    int url_ok = 0;
+    if (it->url && *it->url)
+        url_ok = dv_url_normalize(it->url, strlen(it->url), s->urlbuf, URL_NORM_CAP, &ulen) ==
+                 DV_OK;
+    for (size_t li = 0; li < s->nlists; li++) {
+        const slist *l = &s->lists[li];
+        const dv_digests *d = &sl->hr.digests;
+        int img = it->image != NULL && sl->hr.digests.have;
+        switch (l->info.type) {
+        case DV_HT_MD5:
+            if (it->have & DV_ALGO_MD5) exact(s, sh, sl, l, it->md5, 16, "metadata");
+            if (img && (d->have & DV_ALGO_MD5) &&
+                !((it->have & DV_ALGO_MD5) && memcmp(it->md5, d->md5, 16) == 0))
+                exact(s, sh, sl, l, d->md5, 16, "image");
+            break;
+        case DV_HT_SHA1:
+            if (it->have & DV_ALGO_SHA1) exact(s, sh, sl, l, it->sha1, 20, "metadata");
+            if (img && (d->have & DV_ALGO_SHA1) &&
+                !((it->have & DV_ALGO_SHA1) && memcmp(it->sha1, d->sha1, 20) == 0))
+                exact(s, sh, sl, l, d->sha1, 20, "image");
+            break;
+        case DV_HT_SHA256:
+            if (it->have & DV_ALGO_SHA256) exact(s, sh, sl, l, it->sha256, 32, "metadata");
+            if (img && (d->have & DV_ALGO_SHA256) &&
+                !((it->have & DV_ALGO_SHA256) && memcmp(it->sha256, d->sha256, 32) == 0))
+                exact(s, sh, sl, l, d->sha256, 32, "image");
+            break;
+        case DV_HT_URL:
+            if (url_ok) {
+                int64_t e = dv_list_find(l->list, s->urlbuf, ulen);
+                if (e >= 0) list_finding(s, sh, sl, l, (uint64_t)e, "url", s->urlbuf, 0, NULL);
+            }
+            break;
+        case DV_HT_URL_MD5:
+        case DV_HT_URL_SHA1:
+        case DV_HT_URL_SHA256:
+            if (url_ok) {
+                dv_digests ud;
+                unsigned algo = l->info.type == DV_HT_URL_MD5    ? DV_ALGO_MD5
+                                : l->info.type == DV_HT_URL_SHA1 ? DV_ALGO_SHA1
+                                                                 : DV_ALGO_SHA256;
+                const uint8_t *k;
+                size_t kl = dv_hash_type_size(l->info.type);
+                int64_t e;
+                if (dv_digests_compute(algo, s->urlbuf, ulen, &ud) != DV_OK) break;
+                k = algo == DV_ALGO_MD5 ? ud.md5 : algo == DV_ALGO_SHA1 ? ud.sha1 : ud.sha256;
+                e = dv_list_find(l->list, k, kl);
+                if (e >= 0) {
+                    char hex[65];
+                    dv_hex_encode(k, kl, hex);
+                    list_finding(s, sh, sl, l, (uint64_t)e, "url", hex, 0, NULL);
+                }
+            }
+            break;
+        case DV_HT_PDQ: {
+            const hitvec *h = &s->hits[li];
+            /* hits are in query order; find this slot's queries */
+            for (size_t k = 0; k < h->n; k++) {
+                const pdq_hit *p = &h->v[k];
+                char hex[65];
+                if (s->query_slot[p->query] != j) continue;
+                dv_pdq_to_hex(&sl->hr.pdq.hash[p->dihedral], hex);
+                list_finding(s, sh, sl, l, p->entry, "image", hex, p->distance,
+                             dv_dihedral_name((dv_dihedral)p->dihedral));
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+    if (s->o->flag_punsafe >= 0 && it->has_punsafe && it->punsafe >= s->o->flag_punsafe) {
+        dv__finding f;
+        char v[40];
+        base_finding(s, sh, sl, &f);
+        snprintf(v, sizeof v, "%.17g", it->punsafe);
+        f.hash_type = "punsafe";
+        f.source = "flag";
+        f.value = v;
+        f.score = it->punsafe;
+        f.tier = "candidate";
+        emit_finding(s, &f);
+    }
+    if (s->terms && it->caption) {
+        const char *term;
+        if (dv__terms_find(s->terms, it->caption, &term) >= 0) {
+            dv__finding f;
+            base_finding(s, sh, sl, &f);
+            f.hash_type = "terms";
+            f.source = "flag";
+            f.value = term;
+            f.tier = "candidate";
+            emit_finding(s, &f);
+        }
+    }
+}
+
+static int run_batch(scan *s, const dv_shard_info *sh)
+{
+    size_t nq = 0;
+    int nv = s->o->dihedral ? 8 : 1;
+    int has_pdq_list = 0;
+    if (s->nslots == 0) return DV_OK;
+    DV_FORWARD_IF_ERROR(dv_pool_run(s->pool, s->nslots, hash_job, s));
+    for (size_t li = 0; li < s->nlists; li++) {
+        s->hits[li].n = 0;
+        if (s->lists[li].info.type == DV_HT_PDQ) has_pdq_list = 1;
+    }
+    for (size_t j = 0; j < s->nslots; j++) {
+        slot *sl = &s->slots[j];
+        if (!sl->it.image || sl->it.problem || sl->hash_rc != DV_OK) continue;
+        count(s, "hashed", 1);
+        if (!sl->hr.has_pdq) continue;
+        if (sl->hr.pdq.quality < 50) {
+            count(s, "low_quality", 1);
+            continue;
+        }
+        if (!has_pdq_list) continue;
+        for (int v = 0; v < nv; v++) s->queries[nq * (size_t)nv + (size_t)v] = sl->hr.pdq.hash[v];
+        s->query_slot[nq++] = j;
+    }
+    for (size_t li = 0; nq > 0 && li < s->nlists; li++) {
+        if (s->lists[li].info.type != DV_HT_PDQ) continue;
+        DV_FORWARD_IF_ERROR(dv_pdq_index_match(s->lists[li].index, s->queries, nq, nv,
+                                               s->o->pdq_radius, on_pdq, &s->hits[li]));
+        if (s->hits[li].oom) return DV_ENOMEM;
+    }
+    for (size_t j = 0; j < s->nslots; j++) {
+        slot *sl = &s->slots[j];
+        if (sl->it.problem) {
+            emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
+                       reason_of(sl->it.problem), sl->it.problem_msg ? sl->it.problem_msg : "");
+        } else if (sl->it.image && sl->hash_rc != DV_OK) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "%s: %s", sl->it.image_name ? sl->it.image_name : "",
+                     sl->errmsg);
+            emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
+                       sl->hash_rc == DV_ETOOBIG ? "too_big" : "decode", msg);
+        }
+        match_slot(s, sh, j);
+    }
+    s->prog.items += s->nslots;
+    s->nslots = 0;
+    if (s->o->progress) s->o->progress(s->o->progress_ctx, &s->prog);
+    return s->oom ? DV_ENOMEM : DV_OK;
+}
+
+/* ---------------------------------------------------------------- shards */
+
+static void shard_path(const char *outdir, uint64_t i, const char *ext, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/shards/%06llu.%s", outdir, (unsigned long long)i, ext);
+}
+
+static int shard_done(const char *outdir, uint64_t i)
+{
+    char p[4096];
+    struct stat st;
+    shard_path(outdir, i, "done", p, sizeof p);
+    return stat(p, &st) == 0;
+}
+
+static void input_record(scan *s, const char *path)
+{
+    char hex[65], sz[24];
+    uint64_t size;
+    const char *v[3];
+    struct stat st;
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    if (dv__sha256_file(path, hex, &size) != DV_OK) return;
+    snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
+    v[0] = path, v[1] = hex, v[2] = sz;
+    put_fields(s->rec, "I", v, 3);
+}
+
+static int scan_shard(scan *s, uint64_t i)
+{
+    dv_shard_info sh;
+    dv_shard_reader *r = NULL;
+    char tmp[4096], fin[4096], done[4096], err[1024];
+    uint64_t batch_bytes = 0, items = 0;
+    int rc;
+    FILE *f;
+
+    dv_dataset_shard(s->ds, i, &sh);
+    shard_path(s->o->outdir, i, "rec.tmp", tmp, sizeof tmp);
+    shard_path(s->o->outdir, i, "rec", fin, sizeof fin);
+    shard_path(s->o->outdir, i, "done", done, sizeof done);
+    s->rec = dv__fopen_private(tmp);
+    if (!s->rec) {
+        dv__set_err(s->err, s->errcap, "%s: cannot create: %s", tmp, strerror(errno));
+        return DV_EIO;
+    }
+    counters_reset(s);
+    rc = dv_shard_reader_open(s->ds, i, &r, err, sizeof err);
+    if (rc == DV_ENOMEM) goto fail;
+    if (rc != DV_OK) {
+        emit_error(s, &sh, -1, "", "", "shard", err);
+        rc = DV_OK;
+    } else {
+        for (;;) {
+            dv_item it;
+            rc = dv_shard_reader_next(r, &it);
+            if (rc == 0) break;
+            if (rc == DV_ENOMEM) goto fail;
+            if (rc == DV_ECORRUPT) {
+                emit_error(s, &sh, -1, "", "", "corrupt", dv_shard_reader_errmsg(r));
+                continue;
+            }
+            if (rc < 0) {
+                emit_error(s, &sh, -1, "", "", "shard", dv_shard_reader_errmsg(r));
+                break;
+            }
+            items++;
+            if (it.image) count(s, "items_with_image", 1);
+            rc = slot_fill(s, &s->slots[s->nslots], &it);
+            if (rc != DV_OK) goto fail;
+            s->nslots++;
+            batch_bytes += it.image_len;
+            if (s->nslots == BATCH_ITEMS || batch_bytes >= BATCH_BYTES) {
+                rc = run_batch(s, &sh);
+                if (rc != DV_OK) goto fail;
+                batch_bytes = 0;
+            }
+        }
+        rc = run_batch(s, &sh);
+        if (rc != DV_OK) goto fail;
+        if (dv_shard_reader_lost(r)) count(s, "items_lost", dv_shard_reader_lost(r));
+    }
+    dv_shard_reader_free(r);
+    r = NULL;
+    count(s, "items", items);
+    countf(s, items, "shard_items.%06llu", (unsigned long long)i);
+    if (sh.nfiles == 0) {
+        input_record(s, sh.path);
+        input_record(s, sh.meta_path);
+        input_record(s, sh.emb_path);
+    }
+    if (s->oom) {
+        rc = DV_ENOMEM;
+        goto fail;
+    }
+    for (size_t k = 0; k < s->nctr; k++) {
+        fputs("C\t", s->rec);
+        dv__rec_put(s->rec, s->ctr[k].key);
+        fprintf(s->rec, "\t%llu\n", (unsigned long long)s->ctr[k].value);
+    }
+    fputs("END\n", s->rec);
+    f = s->rec;
+    s->rec = NULL;
+    rc = dv__commit_file(f, tmp, fin);
+    if (rc != DV_OK) {
+        dv__set_err(s->err, s->errcap, "%s: cannot write the shard's results", fin);
+        return rc;
+    }
+    f = dv__fopen_private(done);
+    if (!f || dv__commit_file(f, done, done) != DV_OK) {
+        dv__set_err(s->err, s->errcap, "%s: cannot write the done marker", done);
+        return DV_EIO;
+    }
+    return DV_OK;
+fail:
+    dv_shard_reader_free(r);
+    if (s->rec) {
+        fclose(s->rec);
+        s->rec = NULL;
+        unlink(tmp);
+    }
+    if (s->err[0] == '\0')
+        dv__set_err(s->err, s->errcap, "shard %llu (%s): %s", (unsigned long long)i, sh.path,
+                    dv_strerror(rc));
+    return rc;
+}
+
+/* ---------------------------------------------------------------- parameters */
+
+static void param(dv__dbuf *b, const dv_alloc *a, const char *k, const char *v)
+{
+    char line[8192];
+    size_t n = 0;
+    const char *src[2] = {k, v ? v : ""};
+    for (int f = 0; f < 2; f++) {
+        for (const char *c = src[f]; *c && n + 4 < sizeof line; c++) {
+            if (*c == '\t' || *c == '\n' || *c == '\\' || *c == '\r') {
+                line[n++] = '\\';
+                line[n++] = *c == '\t' ? 't' : *c == '\n' ? 'n' : *c == '\r' ? 'r' : '\\';
+            } else {
+                line[n++] = *c;
+            }
+        }
+        line[n++] = f == 0 ? '\t' : '\n';
+    }
+    dv__dbuf_append(a, b, line, n);
+}
+
+static void paramu(dv__dbuf *b, const dv_alloc *a, const char *k, unsigned long long v)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%llu", v);
+    param(b, a, k, t);
+}
+
+/* The parameters that decide a scan's results, one "key<TAB>value" per line; every run into
+ * one outdir must have the same (shard selection, threads and progress are not in it). */
+static int build_params(scan *s, dv__dbuf *b)
+{
+    const dv_scan_opts *o = s->o;
+    char t[64];
+    param(b, s->a, "datavet_version", dv_version());
+    param(b, s->a, "dataset", o->dataset);
+    param(b, s->a, "layout", dv_layout_name(dv_dataset_layout(s->ds)));
+    paramu(b, s->a, "shards", dv_dataset_num_shards(s->ds));
+    for (size_t i = 0; i < s->nlists; i++) {
+        const slist *l = &s->lists[i];
+        param(b, s->a, "list", l->path);
+        param(b, s->a, "list_name", l->info.name ? l->info.name : "");
+        param(b, s->a, "list_version", l->info.version ? l->info.version : "");
+        param(b, s->a, "list_type", dv_hash_type_name(l->info.type));
+        param(b, s->a, "list_digest", l->digest);
+        paramu(b, s->a, "list_entries", l->info.count);
+    }
+    param(b, s->a, "dihedral", o->dihedral ? "true" : "false");
+    paramu(b, s->a, "pdq_radius", (unsigned long long)o->pdq_radius);
+    param(b, s->a, "fast", o->fast ? "true" : "false");
+    paramu(b, s->a, "max_pixels", o->max_pixels ? o->max_pixels : DV_DEFAULT_MAX_PIXELS);
+    paramu(b, s->a, "max_image_bytes", o->max_image_bytes ? o->max_image_bytes : 256ull << 20);
+    if (o->flag_punsafe >= 0) snprintf(t, sizeof t, "%.17g", o->flag_punsafe);
+    else snprintf(t, sizeof t, "off");
+    param(b, s->a, "flag_punsafe", t);
+    param(b, s->a, "flag_terms", o->flag_terms ? o->flag_terms : "");
+    if (o->flag_terms) {
+        char hex[65];
+        uint64_t sz;
+        if (dv__sha256_file(o->flag_terms, hex, &sz) == DV_OK) param(b, s->a, "flag_terms_sha256", hex);
+    }
+    param(b, s->a, "url_col", o->url_col ? o->url_col : "");
+    param(b, s->a, "caption_col", o->caption_col ? o->caption_col : "");
+    param(b, s->a, "id_col", o->id_col ? o->id_col : "");
+    param(b, s->a, "keep_candidates", o->keep_candidates ? "true" : "false");
+    paramu(b, s->a, "decoys", o->decoys ? o->decoys : 1000);
+    for (uint64_t i = 0; i < dv_dataset_num_shards(s->ds); i++) {
+        dv_shard_info sh;
+        char k[64];
+        dv_dataset_shard(s->ds, i, &sh);
+        snprintf(k, sizeof k, "shard.%06llu", (unsigned long long)i);
+        param(b, s->a, k, sh.name);
+    }
+    return DV_OK;
+}
+
+static int check_params(scan *s)
+{
+    dv__dbuf b = {0};
+    char path[4096], tmp[4096];
+    void *old = NULL;
+    size_t oldlen = 0;
+    char e2[256];
+    int rc = DV_OK;
+    build_params(s, &b);
+    if (!b.p) return DV_ENOMEM;
+    snprintf(path, sizeof path, "%s/scan.params", s->o->outdir);
+    if (dv_read_file(path, 1u << 30, s->a, &old, &oldlen, e2, sizeof e2) == DV_OK) {
+        if (oldlen != b.len || memcmp(old, b.p, b.len) != 0) {
+            /* name the first line that differs */
+            size_t k = 0, ls = 0;
+            const char *o = old;
+            while (k < oldlen && k < b.len && o[k] == (char)b.p[k]) {
+                if (o[k] == '\n') ls = k + 1;
+                k++;
+            }
+            {
+                const char *nl = memchr(b.p + ls, '\n', b.len - ls);
+                int n = nl ? (int)(nl - (const char *)b.p - (long)ls) : (int)(b.len - ls);
+                if (n > 200) n = 200;
+                dv__set_err(s->err, s->errcap,
+                            "%s holds a scan with other parameters (first difference at: "
+                            "%.*s); use a new output directory",
+                            s->o->outdir, n, (const char *)b.p + ls);
+            }
+            rc = DV_EINVAL;
+        }
+        dv_free_buffer(s->a, old);
+    } else {
+        FILE *f;
+        snprintf(tmp, sizeof tmp, "%s/scan.params.%ld.tmp", s->o->outdir, (long)getpid());
+        f = dv__fopen_private(tmp);
+        if (!f) {
+            rc = DV_EIO;
+        } else {
+            fwrite(b.p, 1, b.len, f);
+            rc = dv__commit_file(f, tmp, path);
+        }
+        if (rc == DV_OK) {
+            /* scan.json: the same for people and for `datavet export` */
+            time_t now = time(NULL);
+            struct tm tmv;
+            char ts[32];
+            gmtime_r(&now, &tmv);
+            strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+            snprintf(tmp, sizeof tmp, "%s/scan.json.%ld.tmp", s->o->outdir, (long)getpid());
+            snprintf(path, sizeof path, "%s/scan.json", s->o->outdir);
+            f = dv__fopen_private(tmp);
+            if (f) {
+                const char *p = (const char *)b.p, *end = p + b.len;
+                fprintf(f, "{\n  \"started\": \"%s\",\n  \"parameters\": [\n", ts);
+                while (p < end) {
+                    const char *nl = memchr(p, '\n', (size_t)(end - p));
+                    const char *tab = memchr(p, '\t', (size_t)(nl - p));
+                    fputs("    [\"", f);
+                    for (const char *c = p; c < nl; c++) {
+                        if (c == tab) {
+                            fputs("\", \"", f);
+                            continue;
+                        }
+                        if (*c == '"') fputs("\\\"", f);
+                        else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
+                        else fputc(*c, f);
+                    }
+                    fputs(nl + 1 < end ? "\"],\n" : "\"]\n", f);
+                    p = nl + 1;
+                }
+                fputs("  ],\n", f);
+                fprintf(f, "  \"dataset\": ");
+                {
+                    const char *c = s->o->dataset;
+                    fputc('"', f);
+                    for (; *c; c++) {
+                        if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
+                        else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
+                        else fputc(*c, f);
+                    }
+                    fputc('"', f);
+                }
+                fprintf(f, ",\n  \"datavet_version\": \"%s\"\n}\n", dv_version());
+                dv__commit_file(f, tmp, path);
+            }
+        }
+        if (rc != DV_OK)
+            dv__set_err(s->err, s->errcap, "%s: cannot write the scan parameters", path);
+    }
+    dv__free(s->a, b.p);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static void scan_free(scan *s)
+{
+    for (size_t i = 0; i < s->nlists; i++) {
+        dv_pdq_index_free(s->lists[i].index);
+        dv_list_close(s->lists[i].list);
+        free(s->hits ? s->hits[i].v : NULL);
+    }
+    dv__free(s->a, s->lists);
+    dv__free(s->a, s->hits);
+    for (unsigned i = 0; s->hashers && i < s->nthreads; i++) dv_hasher_free(s->hashers[i]);
+    dv__free(s->a, s->hashers);
+    dv_pool_free(s->pool);
+    for (size_t i = 0; i < BATCH_ITEMS; i++) {
+        dv__free(s->a, s->slots[i].strs.p);
+        if (s->slots[i].img) memset(s->slots[i].img, 0, s->slots[i].img_cap);
+        dv__free(s->a, s->slots[i].img);
+    }
+    counters_reset(s);
+    dv__free(s->a, s->ctr);
+    dv__free(s->a, s->queries);
+    dv__free(s->a, s->query_slot);
+    dv__free(s->a, s->urlbuf);
+    dv__terms_free(s->terms);
+    dv_dataset_free(s->ds);
+}
+
+static int selected(const dv_scan_opts *o, uint64_t i)
+{
+    if (o->shard_count > 0 && i % o->shard_count != o->shard_index) return 0;
+    if (o->has_range && (i < o->shard_first || i > o->shard_last)) return 0;
+    return 1;
+}
+
+int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, size_t errcap)
+{
+    scan s;
+    dv_scan_opts o;
+    dv_dataset_opts dso = {0};
+    dv_hasher_opts ho = {0};
+    char path[4096];
+    int rc = DV_OK;
+
+    if (out) memset(out, 0, sizeof *out);
+    if (!opts || !opts->dataset || !opts->outdir || !errbuf) return DV_EINVAL;
+    memset(&s, 0, sizeof s);
+    o = *opts;
+    if (o.pdq_radius < 0) o.pdq_radius = 31;
+    if (o.pdq_radius > 63) {
+        dv__set_err(errbuf, errcap, "PDQ radius %d is over 63", o.pdq_radius);
+        return DV_EINVAL;
+    }
+    if (o.shard_count > 0 && o.shard_index >= o.shard_count) {
+        dv__set_err(errbuf, errcap, "shard index %llu is not below the shard count %llu",
+                    (unsigned long long)o.shard_index, (unsigned long long)o.shard_count);
+        return DV_EINVAL;
+    }
+    s.o = &o;
+    s.a = o.alloc;
+    s.err = errbuf;
+    s.errcap = errcap;
+    errbuf[0] = '\0';
+
+    dso.url_col = o.url_col;
+    dso.caption_col = o.caption_col;
+    dso.id_col = o.id_col;
+    dso.max_image_bytes = o.max_image_bytes;
+    dso.alloc = s.a;
+    rc = dv_dataset_open(o.dataset, &dso, &s.ds, errbuf, errcap);
+    if (rc != DV_OK) return rc;
+
+    s.nlists = o.nlists;
+    s.lists = dv__calloc(s.a, o.nlists + 1, sizeof(slist));
+    s.hits = dv__calloc(s.a, o.nlists + 1, sizeof(hitvec));
+    s.urlbuf = dv__malloc(s.a, URL_NORM_CAP);
+    if (!s.lists || !s.hits || !s.urlbuf) {
+        rc = DV_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < o.nlists; i++) {
+        slist *l = &s.lists[i];
+        char e[512];
+        l->path = o.lists[i];
+        rc = dv_list_open(o.lists[i], &l->list, e, sizeof e);
+        if (rc != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s", e);
+            goto done;
+        }
+        dv_list_get_info(l->list, &l->info);
+        dv_hex_encode(l->info.digest, 32, l->digest);
+        if (l->info.type == DV_HT_PDQ) {
+            l->index = dv_pdq_index_create(dv_list_pdq_codes(l->list), (size_t)l->info.count,
+                                           DV_SIMD_AUTO, s.a);
+            if (!l->index && l->info.count > 0) {
+                dv__set_err(errbuf, errcap, "%s: cannot index the list", o.lists[i]);
+                rc = DV_ENOMEM;
+                goto done;
+            }
+        }
+        if (l->info.type == DV_HT_MD5 || l->info.type == DV_HT_SHA1 ||
+            l->info.type == DV_HT_SHA256 || l->info.type == DV_HT_PDQ)
+            s.need_image_hash = 1;
+    }
+    if (o.flag_terms) {
+        rc = dv__terms_load(o.flag_terms, s.a, &s.terms, errbuf, errcap);
+        if (rc != DV_OK) goto done;
+    }
+    rc = dv__mkdir_private(o.outdir, errbuf, errcap);
+    if (rc != DV_OK) goto done;
+    snprintf(path, sizeof path, "%s/shards", o.outdir);
+    rc = dv__mkdir_private(path, errbuf, errcap);
+    if (rc != DV_OK) goto done;
+    rc = check_params(&s);
+    if (rc != DV_OK) goto done;
+
+    s.pool = dv_pool_create(o.threads, s.a);
+    if (!s.pool) {
+        rc = DV_ETHREAD;
+        goto done;
+    }
+    s.nthreads = dv_pool_threads(s.pool);
+    s.hashers = dv__calloc(s.a, s.nthreads, sizeof(dv_hasher *));
+    s.queries = dv__malloc(s.a, BATCH_ITEMS * DV_DIH_COUNT * sizeof(dv_pdq_hash));
+    s.query_slot = dv__malloc(s.a, BATCH_ITEMS * sizeof(uint64_t));
+    if (!s.hashers || !s.queries || !s.query_slot) {
+        rc = DV_ENOMEM;
+        goto done;
+    }
+    ho.algos = DV_ALGO_ALL;
+    ho.dihedral = o.dihedral;
+    ho.fast = o.fast;
+    ho.max_pixels = o.max_pixels;
+    ho.alloc = s.a;
+    for (unsigned i = 0; i < s.nthreads; i++) {
+        s.hashers[i] = dv_hasher_create(&ho);
+        if (!s.hashers[i]) {
+            rc = DV_ENOMEM;
+            goto done;
+        }
+    }
+
+    for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
+        if (!selected(&o, i)) continue;
+        s.prog.shards_total++;
+        if (shard_done(o.outdir, i)) s.prog.shards_skipped++, s.prog.shards_done++;
+    }
+    if (o.progress) o.progress(o.progress_ctx, &s.prog);
+    for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
+        if (!selected(&o, i) || shard_done(o.outdir, i)) continue;
+        rc = scan_shard(&s, i);
+        if (rc != DV_OK) goto done;
+        s.prog.shards_done++;
+        if (o.progress) o.progress(o.progress_ctx, &s.prog);
+    }
+    if (out) out->progress = s.prog;
+    if (!o.no_merge) {
+        dv_scan_result mr;
+        scan_free(&s);
+        memset(&s, 0, sizeof s);
+        rc = dv_scan_merge(o.outdir, o.clean_dir, &mr, errbuf, errcap);
+        if (out && rc == DV_OK) {
+            out->merged = 1;
+            out->matches = mr.matches;
+            out->candidates = mr.candidates;
+        }
+        return rc;
+    }
+done:
+    if (out) out->progress = s.prog;
+    scan_free(&s);
+    if (rc != DV_OK && errbuf[0] == '\0') dv__set_err(errbuf, errcap, "%s", dv_strerror(rc));
+    return rc;
+}

@@ -1,0 +1,51 @@
+/* scan_internal.h - what the scan, its merge and the cleaner share: the per-shard record
+ * file (one escaped, tab-separated record per line) and the scan's parameter file. */
+#ifndef DV_SCAN_INTERNAL_H
+#define DV_SCAN_INTERNAL_H
+
+#include "../common/common.h"
+#include "../report/report.h"
+
+#include <stdio.h>
+
+/* Per-shard record lines (shards/NNNNNN.rec), fields escaped with dv__rec_put:
+ *   F <20 fields of dv__finding in struct order>
+ *   E <shard_index> <row> <id> <url> <reason> <message>
+ *   C <key> <value>
+ *   I <path> <sha256 hex> <bytes>
+ *   END                      (last line: a file without it is incomplete) */
+#define DV__REC_FINDING_FIELDS 20
+#define DV__REC_MAX_LINE (4u << 20)
+
+/* Write s escaped (\\ \t \n \r) to f. */
+void dv__rec_put(FILE *f, const char *s);
+/* Split a line (no newline) in place into at most max fields, unescaping each.
+ * Returns the field count. */
+size_t dv__rec_split(char *line, char **fields, size_t max);
+
+/* Caption terms: whole-word, case-folded (ASCII, Latin-1, Latin Extended-A, Greek,
+ * Cyrillic), multi-word terms allowed. */
+typedef struct dv__terms dv__terms;
+int dv__terms_load(const char *path, const dv_alloc *a, dv__terms **out, char *err, size_t cap);
+/* Index of the first term found in text, or -1; *term_out is its text as loaded. */
+int dv__terms_find(dv__terms *t, const char *text, const char **term_out);
+size_t dv__terms_count(const dv__terms *t);
+void dv__terms_free(dv__terms *t);
+
+/* Ensure dir exists (mode 0700); parents must exist. */
+int dv__mkdir_private(const char *dir, char *err, size_t cap);
+/* Create path (0600, truncated) for writing. */
+FILE *dv__fopen_private(const char *path);
+/* fsync + fclose; rename tmp to path; fsync the directory. */
+int dv__commit_file(FILE *f, const char *tmp, const char *path);
+
+/* --clean (clean.c): the cleaned copy and outdir/removal-public.txt from outdir/removal.txt;
+ * commit_hex gets the salted commitment to the removed ids. */
+int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
+                      const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
+                      uint64_t *removed_out, uint64_t *decoys_out, char *err, size_t cap);
+
+/* SHA-256 of a whole file, as hex; bytes in *size. */
+int dv__sha256_file(const char *path, char hex[65], uint64_t *size);
+
+#endif

@@ -1,0 +1,136 @@
+/* scan_util.c - the scan's small shared pieces: escaped record fields, private files that
+ * are committed atomically (fsync, rename, fsync of the directory), SHA-256 of inputs. */
+#include "scan_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void dv__rec_put(FILE *f, const char *s)
+{
+    if (!s) return;
+    for (; *s; s++) {
+        switch (*s) {
+        case '\\': fputs("\\\\", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        default: fputc(*s, f); break;
+        }
+    }
+}
+
+static void unescape(char *s)
+{
+    char *w = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *w++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s;
+        } else {
+            *w++ = *s;
+        }
+    }
+    *w = '\0';
+}
+
+size_t dv__rec_split(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    while (n < max) {
+        char *t = strchr(p, '\t');
+        fields[n++] = p;
+        if (!t) break;
+        *t = '\0';
+        p = t + 1;
+    }
+    for (size_t i = 0; i < n; i++) unescape(fields[i]);
+    return n;
+}
+
+int dv__mkdir_private(const char *dir, char *err, size_t cap)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) == 0) return DV_OK;
+    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return DV_OK;
+    dv__set_err(err, cap, "%s: cannot create directory: %s", dir, strerror(errno));
+    return DV_EIO;
+}
+
+FILE *dv__fopen_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f;
+    if (fd < 0) return NULL;
+    (void)fchmod(fd, 0600); /* an existing file keeps its mode otherwise */
+    f = fdopen(fd, "w");
+    if (!f) close(fd);
+    return f;
+}
+
+int dv__commit_file(FILE *f, const char *tmp, const char *path)
+{
+    int bad = fflush(f) != 0 || ferror(f);
+    char dir[4096];
+    const char *slash;
+    if (!bad && fsync(fileno(f)) != 0) bad = 1;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        unlink(tmp);
+        return DV_EIO;
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return DV_EIO;
+    }
+    slash = strrchr(path, '/');
+    if (slash && (size_t)(slash - path) < sizeof dir) {
+        int dfd;
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+        dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+    }
+    return DV_OK;
+}
+
+int dv__sha256_file(const char *path, char hex[65], uint64_t *size)
+{
+    static const char hx[] = "0123456789abcdef";
+    unsigned char buf[1 << 16], md[32];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = DV_OK;
+    ssize_t n;
+    *size = 0;
+    hex[0] = '\0';
+    if (fd < 0) return DV_EIO;
+    ctx = EVP_MD_CTX_new();
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        rc = DV_ENOMEM;
+    } else {
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+            EVP_DigestUpdate(ctx, buf, (size_t)n);
+            *size += (uint64_t)n;
+        }
+        if (n < 0) rc = DV_EIO;
+        else if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) rc = DV_EIO;
+    }
+    EVP_MD_CTX_free(ctx);
+    close(fd);
+    if (rc == DV_OK) {
+        for (unsigned i = 0; i < 32; i++) {
+            hex[2 * i] = hx[md[i] >> 4];
+            hex[2 * i + 1] = hx[md[i] & 15];
+        }
+        hex[64] = '\0';
+    }
+    return rc;
+}
