@@ -1,0 +1,177 @@
+#!/bin/sh
+# scan.sh - end-to-end tests of `datavet scan` and `datavet merge` on planted datasets
+# (datavet-mkdataset): exact finding sets in every tier and layout, -j independence, resume
+# after kill -9 at 20 points, --clean (re-scan finds nothing; DuckDB reads it), corrupt
+# shards, no image bytes written anywhere, refused parameter changes, file modes.
+# Usage: sh tests/cli/scan.sh BIN [SHARED_DIR] [DUCKDB_DIR]
+
+[ $# -ge 1 ] || { echo "usage: sh tests/cli/scan.sh BIN [SHARED] [DUCKDB_DIR]" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+SHARED=${2:-}
+DUCK=${3:-}
+MK=$(dirname "$BIN")/tools/datavet-mkdataset
+PY=/usr/bin/python3
+LC_ALL=C
+export LC_ALL
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-scan.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
+check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "scan: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+
+[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
+[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+PHOTOS=
+if [ -n "$SHARED" ] && [ -d "$SHARED/photos/dev" ]; then PHOTOS="--photos $SHARED/photos/dev"
+else echo "note: ../shared/photos absent: synthetic images only"; fi
+
+# shellcheck disable=SC2086
+"$MK" ds $PHOTOS --items 120 --shards 4 >/dev/null || { bad "generate dataset"; finish; }
+"$BIN" list build -q --name known-md5 --version 2026-12 -o md5.dvl ds/lists/md5.txt
+"$BIN" list build -q --name known-pdq --version 2026-12 -o pdq.dvl ds/lists/pdq.txt
+"$BIN" list build -q --name known-url --version 3 -t url -o url.dvl ds/lists/url.txt
+L="-l md5.dvl -l pdq.dvl -l url.dvl --flag-punsafe 0.9 --flag-terms ds/lists/terms.txt --dihedral"
+
+# compare.py LAYOUT OUTDIR: the (id, hash_type) findings equal expected.tsv's for LAYOUT
+cat >compare.py <<'EOF'
+import json, sys
+lay, out = sys.argv[1], sys.argv[2]
+got = set()
+for l in open(out + '/matches.jsonl'):
+    r = json.loads(l)
+    assert r['tier'] == ('match' if r['hash_type'] in ('md5', 'pdq', 'url') else 'candidate'), r
+    got.add((r['id'], r['hash_type']))
+exp = set()
+for l in open('ds/expected.tsv'):
+    f = l.rstrip('\n').split('\t')
+    if f[0] == lay: exp.add((f[1], f[2]))
+if got != exp:
+    print('missing', sorted(exp - got)[:10], 'extra', sorted(got - exp)[:10])
+    sys.exit(1)
+EOF
+
+for lay in laion wds; do
+    "$BIN" scan -q ds/$lay $L -o out-$lay -j 2 >/dev/null 2>err-$lay
+    rc=$?
+    check "$lay: exit 1 with findings" test $rc -eq 1
+    check "$lay: findings equal the planted set" $PY compare.py $lay out-$lay
+done
+# URL list: only URL and caption tiers apply
+"$BIN" scan -q ds/urls.csv -l url.dvl --flag-terms ds/lists/terms.txt -o out-csv >/dev/null 2>&1
+check "url list: url and term findings" $PY -c "
+import json
+got=set((json.loads(l)['id'].split(':')[1], json.loads(l)['hash_type']) for l in open('out-csv/matches.jsonl'))
+exp=set()
+for i in range(120):
+    if i % 11 == 0: exp.add((str(i), 'url'))
+    if i % 17 == 0: exp.add((str(i), 'terms'))
+assert got == exp, (sorted(got ^ exp))"
+
+# summary, modes, report
+check "summary.json is JSON with per-list counts" $PY -c "
+import json; s=json.load(open('out-wds/summary.json'))
+assert s['counts']['items'] == 120, s['counts']
+assert s['counts']['per_list']['known-md5.match'] >= 1
+assert len(s['lists']) == 3 and all(len(l['digest']) == 64 for l in s['lists'])
+assert len(s['inputs']) == 8"
+check "outdir 0700, files 0600" sh -c '
+[ "$(stat -c %a out-wds)" = 700 ] || exit 1
+for f in out-wds/*.* out-wds/shards/*; do [ "$(stat -c %a "$f")" = 600 ] || { echo "$f"; exit 1; }; done'
+check "report.html has no script and names the lists" sh -c '
+! grep -qi "<script" out-wds/report.html && grep -q known-pdq out-wds/report.html'
+check "lists are named by digest, not copied" sh -c '
+! grep -q "$(sed -n 3p ds/lists/md5.txt)" out-laion/summary.json'
+
+# -j independence
+"$BIN" scan -q ds/wds $L -o out-j1 -j 1 >/dev/null 2>&1
+for f in matches.jsonl matches.parquet summary.json report.html removal.txt errors.jsonl; do
+    check "-j 1 and -j 2 give the same $f" cmp out-j1/$f out-wds/$f
+done
+
+# other parameters into the same outdir are refused
+"$BIN" scan -q ds/wds -l md5.dvl -o out-wds >/dev/null 2>why
+check "other parameters into one outdir: exit 2" test $? -eq 2
+
+# resume after kill -9 at 20 points: same bytes as an uninterrupted run
+"$MK" big $PHOTOS --items 240 --shards 24 >/dev/null
+"$BIN" scan -q big/wds $L -o ref -j 1 >/dev/null 2>&1
+i=0
+while [ $i -lt 20 ]; do
+    "$BIN" scan -q big/wds $L -o resumed -j 1 >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.$(( (i * 37) % 9 + 1 ))"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    i=$((i + 1))
+done
+"$BIN" scan -q big/wds $L -o resumed -j 1 >/dev/null 2>&1
+for f in matches.parquet summary.json matches.jsonl removal.txt report.html; do
+    check "kill -9 x20 then resume: same $f" cmp ref/$f resumed/$f
+done
+check "no temporary files left" sh -c '! ls resumed/shards | grep -q tmp'
+
+# merge after --no-merge runs of disjoint shard sets equals one scan
+"$BIN" scan -q big/wds $L -o parts --shard-index 0 --shard-count 2 --no-merge >/dev/null 2>&1
+"$BIN" merge -q parts >/dev/null 2>why
+check "merge with shards missing: exit 2" test $? -eq 2
+"$BIN" scan -q big/wds $L -o parts --shards 1-23 --no-merge >/dev/null 2>&1
+"$BIN" merge -q parts >/dev/null 2>&1
+for f in matches.parquet summary.json report.html; do
+    check "shard subsets + merge: same $f" cmp ref/$f parts/$f
+done
+
+# corrupt shards in the middle are reported and skipped
+cp -r ds/wds bad
+head -c 3000 ds/wds/00001.tar >bad/00001.tar
+printf 'PAR1garbagePAR1' >bad/00002.parquet
+"$BIN" scan -q bad $L -o out-bad >/dev/null 2>&1
+check "corrupt shards: errors name the files" sh -c 'grep -q "00001.tar" out-bad/errors.jsonl && grep -q "00002" out-bad/errors.jsonl'
+check "corrupt shards: the others are scanned" $PY -c "
+import json; ids=set(json.loads(l)['shard'] for l in open('out-bad/matches.jsonl'))
+assert '00000' in ids and '00003' in ids, ids"
+
+# --clean: the cleaned copy has no findings left; DuckDB reads it
+for lay in laion wds; do
+    "$BIN" scan -q ds/$lay $L -o cl-$lay --clean clean-$lay --decoys 3 >/dev/null 2>&1
+    "$BIN" scan -q clean-$lay $L -o re-$lay >/dev/null 2>&1
+    check "$lay --clean: re-scan finds nothing" test $? -eq 0 -a ! -s re-$lay/matches.jsonl
+    check "$lay --clean: removal-public.txt hides removed ids among decoys" sh -c "
+n=\$(tail -n +2 cl-$lay/removal.txt | wc -l); p=\$(wc -l <cl-$lay/removal-public.txt)
+d=\$((n * 3)); [ \$d -gt \$((120 - n)) ] && d=\$((120 - n))
+[ \$n -gt 0 ] && [ \$p -eq \$((n + d)) ]"
+    check "$lay --clean: commitment in summary.json" grep -q '"commitment": "[0-9a-f]\{64\}"' cl-$lay/summary.json
+done
+check "laion --clean: embeddings stay aligned" $PY -c "
+import numpy as np, glob
+for f in sorted(glob.glob('clean-laion/img_emb/*.npy')):
+    a = np.load(f); assert a.dtype == np.float16 and a.shape[1] == 16
+" 
+check "wds --clean: kept samples are byte-identical" sh -c '
+tar -xOf ds/wds/00003.tar 000000093.jpg >a 2>/dev/null; tar -xOf clean-wds/00003.tar 000000093.jpg >b 2>/dev/null; cmp a b'
+if [ -n "$DUCK" ] && [ -d "$DUCK/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; then
+    check "DuckDB reads the cleaned parquet and matches.parquet" sh -c "
+cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev/null && node read_parquet.mjs '$T/out-wds/matches.parquet' >/dev/null"
+else
+    echo "SKIP: DuckDB peer not installed: cleaned parquet not read back"
+fi
+
+# no image byte is ever written: a marker inside every image must appear in no new file
+MARK="DATAVET-MARKER-$$-7f3a9c"
+"$MK" mk $PHOTOS --items 40 --shards 2 --marker "$MARK" >/dev/null
+mkdir -p tmpw
+find "$T" -type f -newer mk/expected.tsv ! -path "$T/mk/*" >/dev/null 2>&1
+touch stamp
+sleep 1
+TMPDIR=$T/tmpw "$BIN" scan -q mk/wds $L -o out-mk -j 2 >/dev/null 2>&1
+check "marker: present in the input" sh -c "grep -rqa '$MARK' mk/wds"
+check "marker: in no file written by the scan (outdir, TMPDIR)" sh -c "
+! grep -rla '$MARK' out-mk tmpw && [ -z \"\$(find tmpw -type f)\" ]"
+check "marker: in no file written anywhere under the test dir" sh -c "
+find . -newer stamp -type f ! -path './mk/*' -exec grep -la '$MARK' {} + | grep -q . && exit 1; exit 0"
+
+finish
