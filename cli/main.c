@@ -21,6 +21,7 @@ static const dv_cli_cmd commands[] = {
     {"fetch", cmd_fetch, "download URL lists and hash the images in memory"},
     {"scan", cmd_scan, "scan a dataset against hash lists: matches, report, cleaned copy"},
     {"merge", cmd_merge, "write a scan's final outputs from its per-shard results"},
+    {"export", cmd_export, "a scan's matches as hotline-report rows (CSV, JSON)"},
     {"help", cmd_help, "show help for datavet or one command"},
     {"version", cmd_version, "print the version"},
 };

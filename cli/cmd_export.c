@@ -1,0 +1,635 @@
+/* cmd_export.c - `datavet export`: a scan's matches.parquet as hotline-report rows (CSV, JSON,
+ * JSONL), one row per item with all of its hash hits. Ids, URLs, hashes only: no image data. */
+#include "cli.h"
+#include "text_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SCAN_JSON_MAX (16u << 20)
+#define ARENA_MAX ((size_t)1 << 31) /* text kept in memory for the export */
+
+/* String columns of matches.parquet, in the order a record stores them. */
+enum {
+    C_ID, C_SHARD, C_URL, C_HASH_TYPE, C_SOURCE, C_VALUE, C_LIST, C_LIST_VERSION, C_LIST_DIGEST,
+    C_ENTRY_ID, C_LABEL, C_DIHEDRAL, C_TIER, C_SEED, C_EMB_FILE, NSTR
+};
+static const char *const str_cols[NSTR] = {
+    "id", "shard", "url", "hash_type", "source", "value", "list", "list_version", "list_digest",
+    "entry_id", "label", "dihedral", "tier", "seed", "emb_file"};
+/* required by the contract: a file without them is not a datavet matches.parquet */
+static const int str_required[NSTR] = {[C_ID] = 1, [C_SHARD] = 1, [C_HASH_TYPE] = 1, [C_TIER] = 1};
+
+enum { N_SHARD_INDEX, N_ROW, N_DISTANCE, N_SCORE, N_EMB_ROW, NNUM };
+static const char *const num_cols[NNUM] = {"shard_index", "row", "distance", "score", "emb_row"};
+static const dv_pq_type num_types[NNUM] = {DV_PQ_INT64, DV_PQ_INT64, DV_PQ_INT32, DV_PQ_DOUBLE,
+                                           DV_PQ_INT64};
+static const int num_required[NNUM] = {1, 1, 0, 0, 0};
+
+typedef struct frec {
+    size_t s[NSTR]; /* offsets into the arena; 0 is "" */
+    int64_t shard_index, row, emb_row;
+    int32_t distance; /* -1 unknown */
+    int has_distance;
+    double score;     /* NaN unknown */
+    size_t ord;       /* file order, for a stable sort */
+    int is_match;
+} frec;
+
+typedef struct export_set {
+    char *arena;
+    size_t alen, acap;
+    frec *v;
+    size_t n, cap;
+    int oom;
+} exp_t;
+
+typedef enum { FMT_CSV, FMT_JSON, FMT_JSONL } fmt_t;
+
+/* Append text made safe for any output: valid UTF-8 (U+FFFD for bad bytes), NUL-free.
+ * For URLs, bytes that cannot stand in a URL (controls, space, DEL, invalid UTF-8) are
+ * percent-encoded instead, so the URL stays one exact, copyable token. */
+static size_t arena_put(exp_t *e, const uint8_t *p, size_t n, int url)
+{
+    size_t off, need;
+    if (n == 0) return 0;
+    if (n > (ARENA_MAX - e->alen) / 3 - 1) {
+        e->oom = 1;
+        return 0;
+    }
+    need = e->alen + n * 3 + 1;
+    if (need > e->acap) {
+        size_t nc = e->acap ? e->acap : 1 << 16;
+        char *na;
+        while (nc < need) nc *= 2;
+        na = realloc(e->arena, nc);
+        if (na == NULL) {
+            e->oom = 1;
+            return 0;
+        }
+        e->arena = na;
+        e->acap = nc;
+    }
+    off = e->alen;
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        size_t k = cli_utf8_next(p + i, n - i, &c);
+        if (c == CLI_UTF8_BAD || c == 0 || (url && (c <= 0x20 || c == 0x7F))) {
+            if (url) {
+                for (size_t b = 0; b < k; b++) {
+                    static const char hx[] = "0123456789ABCDEF";
+                    e->arena[e->alen++] = '%';
+                    e->arena[e->alen++] = hx[p[i + b] >> 4];
+                    e->arena[e->alen++] = hx[p[i + b] & 15];
+                }
+            } else {
+                memcpy(e->arena + e->alen, "\xEF\xBF\xBD", 3);
+                e->alen += 3;
+            }
+        } else {
+            memcpy(e->arena + e->alen, p + i, k);
+            e->alen += k;
+        }
+        i += k;
+    }
+    e->arena[e->alen++] = '\0';
+    return off;
+}
+
+static const char *S(const exp_t *e, const frec *r, int col) { return e->arena + r->s[col]; }
+
+/* ---- reading matches.parquet ---------------------------------------------------------- */
+
+static int load(const char *path, int include_candidates, exp_t *e)
+{
+    dv_parquet_reader *r = NULL;
+    char err[512];
+    int64_t scol[NSTR], ncol[NNUM];
+    size_t cols[NSTR + NNUM], ncols = 0, pos_s[NSTR], pos_n[NNUM];
+    dv_parquet_batch b[NSTR + NNUM];
+    int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet export: %s (%s)\n", err, dv_strerror(rc));
+        return -1;
+    }
+    for (int i = 0; i < NSTR; i++) {
+        dv_parquet_column_info ci;
+        scol[i] = dv_parquet_reader_find_column(r, str_cols[i]);
+        if (scol[i] < 0) {
+            if (str_required[i]) {
+                fprintf(stderr, "datavet export: %s: no column '%s': not a datavet "
+                                "matches.parquet\n", path, str_cols[i]);
+                goto fail;
+            }
+            continue;
+        }
+        dv_parquet_reader_column(r, (size_t)scol[i], &ci);
+        if (ci.type != DV_PQ_BYTE_ARRAY || ci.nested) {
+            fprintf(stderr, "datavet export: %s: column '%s' is %s, want a BYTE_ARRAY string\n",
+                    path, str_cols[i], dv_pq_type_name(ci.type));
+            goto fail;
+        }
+        pos_s[i] = ncols;
+        cols[ncols++] = (size_t)scol[i];
+    }
+    for (int i = 0; i < NNUM; i++) {
+        dv_parquet_column_info ci;
+        ncol[i] = dv_parquet_reader_find_column(r, num_cols[i]);
+        if (ncol[i] < 0) {
+            if (num_required[i]) {
+                fprintf(stderr, "datavet export: %s: no column '%s': not a datavet "
+                                "matches.parquet\n", path, num_cols[i]);
+                goto fail;
+            }
+            continue;
+        }
+        dv_parquet_reader_column(r, (size_t)ncol[i], &ci);
+        if (ci.type != num_types[i] || ci.nested) {
+            fprintf(stderr, "datavet export: %s: column '%s' is %s, want %s\n", path, num_cols[i],
+                    dv_pq_type_name(ci.type), dv_pq_type_name(num_types[i]));
+            goto fail;
+        }
+        pos_n[i] = ncols;
+        cols[ncols++] = (size_t)ncol[i];
+    }
+
+    for (size_t rg = 0; rg < dv_parquet_reader_num_row_groups(r); rg++) {
+        uint64_t rows;
+        rc = dv_parquet_reader_read_row_group(r, rg, cols, ncols, b);
+        if (rc != DV_OK) {
+            fprintf(stderr, "datavet export: %s (%s)\n", dv_parquet_reader_errmsg(r),
+                    dv_strerror(rc));
+            goto fail;
+        }
+        rows = b[0].rows;
+        for (uint64_t row = 0; row < rows; row++) {
+            frec f;
+            dv_parquet_value v;
+            const uint8_t *tier = NULL;
+            size_t tier_len = 0;
+            memset(&f, 0, sizeof(f));
+            if (dv_parquet_batch_value(&b[pos_s[C_TIER]], row, &v) == DV_OK && !v.is_null) {
+                tier = v.bytes;
+                tier_len = v.len;
+            }
+            f.is_match = tier_len == 5 && memcmp(tier, "match", 5) == 0;
+            if (!f.is_match && !include_candidates) continue;
+            for (int i = 0; i < NSTR; i++) {
+                if (scol[i] < 0) continue;
+                if (dv_parquet_batch_value(&b[pos_s[i]], row, &v) != DV_OK || v.is_null) continue;
+                f.s[i] = arena_put(e, v.bytes, v.len, i == C_URL);
+            }
+            f.distance = -1;
+            f.emb_row = -1;
+            f.score = NAN;
+            for (int i = 0; i < NNUM; i++) {
+                if (ncol[i] < 0) continue;
+                if (dv_parquet_batch_value(&b[pos_n[i]], row, &v) != DV_OK || v.is_null) continue;
+                switch (i) {
+                case N_SHARD_INDEX: f.shard_index = v.i64; break;
+                case N_ROW: f.row = v.i64; break;
+                case N_DISTANCE: f.distance = v.i32; f.has_distance = 1; break;
+                case N_SCORE: f.score = v.f64; break;
+                case N_EMB_ROW: f.emb_row = v.i64; break;
+                default: break;
+                }
+            }
+            f.ord = e->n;
+            if (e->n == e->cap) {
+                size_t nc = e->cap ? e->cap * 2 : 1024;
+                frec *nv = nc > SIZE_MAX / sizeof(*nv) ? NULL : realloc(e->v, nc * sizeof(*nv));
+                if (nv == NULL) e->oom = 1;
+                else {
+                    e->v = nv;
+                    e->cap = nc;
+                }
+            }
+            if (e->oom) {
+                fprintf(stderr, "datavet export: %s: too many findings to hold in memory\n", path);
+                goto fail;
+            }
+            e->v[e->n++] = f;
+        }
+    }
+    dv_parquet_reader_free(r);
+    return 0;
+fail:
+    dv_parquet_reader_free(r);
+    return -1;
+}
+
+static int cmp_frec(const void *a, const void *b)
+{
+    const frec *x = a, *y = b;
+    if (x->shard_index != y->shard_index) return x->shard_index < y->shard_index ? -1 : 1;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+typedef struct meta {
+    const char *dataset, *started, *scan_version, *exported;
+} meta;
+
+static void json_str(FILE *o, const char *s)
+{
+    putc('"', o);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", o); break;
+        case '\\': fputs("\\\\", o); break;
+        case '\n': fputs("\\n", o); break;
+        case '\r': fputs("\\r", o); break;
+        case '\t': fputs("\\t", o); break;
+        default:
+            if (*p < 0x20 || *p == 0x7F)
+                fprintf(o, "\\u%04x", *p);
+            else
+                putc(*p, o);
+        }
+    }
+    putc('"', o);
+}
+
+/* RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+static void csv_field(FILE *o, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, o);
+        return;
+    }
+    putc('"', o);
+    for (; *s; s++) {
+        if (*s == '"') putc('"', o);
+        putc(*s, o);
+    }
+    putc('"', o);
+}
+
+/* One value of a ';'-joined CSV list: ';' and '%' inside it are percent-encoded. */
+static int list_part(char **buf, size_t *len, size_t *cap, const char *s, int first)
+{
+    size_t need = *len + strlen(s) * 3 + 2;
+    if (need > *cap) {
+        size_t nc = *cap ? *cap : 256;
+        char *nb;
+        while (nc < need) nc *= 2;
+        nb = realloc(*buf, nc);
+        if (nb == NULL) return -1;
+        *buf = nb;
+        *cap = nc;
+    }
+    if (!first) (*buf)[(*len)++] = ';';
+    for (; *s; s++) {
+        if (*s == ';' || *s == '%') {
+            (*len) += (size_t)snprintf(*buf + *len, 4, "%%%02X", (unsigned char)*s);
+        } else {
+            (*buf)[(*len)++] = *s;
+        }
+    }
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static const char *const hash_cols[4] = {"md5", "sha1", "sha256", "pdq"};
+
+/* The item's own hash of each kind, from the first finding that carries one. */
+static void item_hashes(const exp_t *e, const frec *g, size_t n, const char *h[4])
+{
+    for (int k = 0; k < 4; k++) {
+        h[k] = "";
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(S(e, &g[i], C_HASH_TYPE), hash_cols[k]) == 0 && S(e, &g[i], C_VALUE)[0]) {
+                h[k] = S(e, &g[i], C_VALUE);
+                break;
+            }
+    }
+}
+
+static int group_is_match(const frec *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (g[i].is_match) return 1;
+    return 0;
+}
+
+static const char *const csv_header[] = {
+    "report_tier", "needs_verification", "incident_url", "md5", "sha1", "sha256", "pdq",
+    "match_types", "sources", "lists", "list_versions", "list_digests", "entry_ids",
+    "entry_labels", "distances", "finding_tiers", "item_id", "dataset", "shard", "shard_index",
+    "row", "scan_started", "exported_at", "datavet_version", "file_viewed_by_reporter"};
+
+static void write_csv_header(FILE *o)
+{
+    for (size_t i = 0; i < sizeof(csv_header) / sizeof(csv_header[0]); i++)
+        fprintf(o, "%s%s", i ? "," : "", csv_header[i]);
+    fputs("\r\n", o);
+}
+
+static int write_csv_row(FILE *o, const exp_t *e, const frec *g, size_t n, const meta *m)
+{
+    static const int joined[] = {C_HASH_TYPE, C_SOURCE, C_LIST, C_LIST_VERSION, C_LIST_DIGEST,
+                                 C_ENTRY_ID, C_LABEL};
+    const char *h[4];
+    char *buf = NULL, num[64];
+    size_t len = 0, cap = 0;
+    int match = group_is_match(g, n);
+    item_hashes(e, g, n, h);
+    fprintf(o, "%s,%s,", match ? "match" : "candidate", match ? "false" : "true");
+    csv_field(o, S(e, g, C_URL));
+    for (int k = 0; k < 4; k++) {
+        putc(',', o);
+        csv_field(o, h[k]);
+    }
+    /* n >= 1, so every joined list gets at least one list_part and buf is set */
+    for (size_t j = 0; j < sizeof(joined) / sizeof(joined[0]) + 2; j++) {
+        len = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *v;
+            if (j < sizeof(joined) / sizeof(joined[0])) {
+                v = S(e, &g[i], joined[j]);
+            } else if (j == sizeof(joined) / sizeof(joined[0])) {
+                if (g[i].has_distance)
+                    snprintf(num, sizeof(num), "%" PRId32, g[i].distance);
+                else
+                    num[0] = '\0';
+                v = num;
+            } else {
+                v = g[i].is_match ? "match" : "candidate";
+            }
+            if (list_part(&buf, &len, &cap, v, i == 0) != 0) {
+                free(buf);
+                return -1;
+            }
+        }
+        putc(',', o);
+        csv_field(o, buf);
+    }
+    free(buf);
+    putc(',', o);
+    csv_field(o, S(e, g, C_ID));
+    putc(',', o);
+    csv_field(o, m->dataset);
+    putc(',', o);
+    csv_field(o, S(e, g, C_SHARD));
+    fprintf(o, ",%" PRId64 ",%" PRId64 ",", g->shard_index, g->row);
+    csv_field(o, m->started);
+    putc(',', o);
+    csv_field(o, m->exported);
+    putc(',', o);
+    csv_field(o, m->scan_version);
+    fputs(",false\r\n", o);
+    return 0;
+}
+
+static void json_kv(FILE *o, const char *k, const char *v, int first)
+{
+    fprintf(o, "%s\"%s\":", first ? "" : ",", k);
+    if (v == NULL || v[0] == '\0')
+        fputs("null", o);
+    else
+        json_str(o, v);
+}
+
+static void write_json_row(FILE *o, const exp_t *e, const frec *g, size_t n, const meta *m)
+{
+    const char *h[4];
+    int match = group_is_match(g, n);
+    item_hashes(e, g, n, h);
+    fprintf(o, "{\"report_tier\":\"%s\",\"needs_verification\":%s", match ? "match" : "candidate",
+            match ? "false" : "true");
+    json_kv(o, "incident_url", S(e, g, C_URL), 0);
+    for (int k = 0; k < 4; k++) json_kv(o, hash_cols[k], h[k], 0);
+    fputs(",\"match_types\":[", o);
+    for (size_t i = 0; i < n; i++) {
+        if (i) putc(',', o);
+        json_str(o, S(e, &g[i], C_HASH_TYPE));
+    }
+    fputs("],\"findings\":[", o);
+    for (size_t i = 0; i < n; i++) {
+        const frec *f = &g[i];
+        fprintf(o, "%s{\"hash_type\":", i ? "," : "");
+        json_str(o, S(e, f, C_HASH_TYPE));
+        json_kv(o, "source", S(e, f, C_SOURCE), 0);
+        json_kv(o, "value", S(e, f, C_VALUE), 0);
+        json_kv(o, "list", S(e, f, C_LIST), 0);
+        json_kv(o, "list_version", S(e, f, C_LIST_VERSION), 0);
+        json_kv(o, "list_digest", S(e, f, C_LIST_DIGEST), 0);
+        json_kv(o, "entry_id", S(e, f, C_ENTRY_ID), 0);
+        json_kv(o, "entry_label", S(e, f, C_LABEL), 0);
+        if (f->has_distance)
+            fprintf(o, ",\"distance\":%" PRId32, f->distance);
+        else
+            fputs(",\"distance\":null", o);
+        json_kv(o, "dihedral", S(e, f, C_DIHEDRAL), 0);
+        if (isfinite(f->score))
+            fprintf(o, ",\"score\":%.6g", f->score);
+        else
+            fputs(",\"score\":null", o);
+        json_kv(o, "seed", S(e, f, C_SEED), 0);
+        fprintf(o, ",\"tier\":\"%s\"}", f->is_match ? "match" : "candidate");
+    }
+    fputs("]", o);
+    json_kv(o, "item_id", S(e, g, C_ID), 0);
+    json_kv(o, "dataset", m->dataset, 0);
+    json_kv(o, "shard", S(e, g, C_SHARD), 0);
+    fprintf(o, ",\"shard_index\":%" PRId64 ",\"row\":%" PRId64, g->shard_index, g->row);
+    json_kv(o, "scan_started", m->started, 0);
+    json_kv(o, "exported_at", m->exported, 0);
+    json_kv(o, "datavet_version", m->scan_version, 0);
+    fputs(",\"file_viewed_by_reporter\":false}", o);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static char *scan_field(const char *buf, size_t len, const char *key, const char *path)
+{
+    char *v = NULL;
+    int rc = cli_json_top_string(buf, len, key, &v);
+    if (rc == -1) fprintf(stderr, "datavet export: %s: not a JSON object; '%s' unknown\n", path, key);
+    if (rc == -2) fprintf(stderr, "datavet export: out of memory\n");
+    if (rc == 0) fprintf(stderr, "datavet export: %s: no \"%s\"\n", path, key);
+    return v;
+}
+
+static int now_utc(char out[32])
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t t = time(NULL);
+    struct tm tm;
+    if (sde != NULL && *sde != '\0') {
+        char *end;
+        long long v;
+        errno = 0;
+        v = strtoll(sde, &end, 10);
+        if (errno != 0 || *end != '\0' || v < 0) {
+            fprintf(stderr, "datavet export: SOURCE_DATE_EPOCH is not a number of seconds\n");
+            return -1;
+        }
+        t = (time_t)v;
+    }
+    if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return -1;
+    return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"include-candidates", no_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    fmt_t fmt = FMT_CSV;
+    int have_fmt = 0, cand = 0, quiet = 0, c, ret = 1;
+    const char *outpath = NULL, *dir;
+    char *pq = NULL, *sj = NULL, *dataset = NULL, *started = NULL, *ver = NULL;
+    char exported[32];
+    void *sbuf = NULL;
+    size_t slen = 0, nrows = 0;
+    exp_t e = {0};
+    FILE *o = NULL;
+    struct stat st;
+    meta m;
+    int rc;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "csv") == 0) fmt = FMT_CSV;
+            else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
+            else if (strcmp(optarg, "jsonl") == 0) fmt = FMT_JSONL;
+            else {
+                fprintf(stderr, "datavet export: --format must be csv, json or jsonl\n");
+                return 2;
+            }
+            have_fmt = 1;
+            break;
+        case 'o': outpath = optarg; break;
+        case 'c': cand = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': cli_print_help(stdout, "export"); return 0;
+        default: cli_print_help(stderr, "export"); return 2;
+        }
+    }
+    if (optind != argc - 1 || !have_fmt) {
+        fprintf(stderr, "datavet export: %s\n", !have_fmt ? "--format is required"
+                                                          : "give exactly one OUTDIR");
+        cli_print_help(stderr, "export");
+        return 2;
+    }
+    dir = argv[optind];
+    if (stat(dir, &st) != 0) {
+        fprintf(stderr, "datavet export: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "datavet export: %s: not a directory (want a scan's OUTDIR)\n", dir);
+        return 1;
+    }
+    pq = malloc(strlen(dir) + 32);
+    sj = malloc(strlen(dir) + 32);
+    e.arena = malloc(1 << 16);
+    if (pq == NULL || sj == NULL || e.arena == NULL) goto oom;
+    e.arena[0] = '\0'; /* offset 0: the empty string of every absent value */
+    e.alen = 1;
+    e.acap = 1 << 16;
+    snprintf(pq, strlen(dir) + 32, "%s/matches.parquet", dir);
+    snprintf(sj, strlen(dir) + 32, "%s/scan.json", dir);
+
+    {
+        char err[512];
+        rc = dv_read_file(sj, SCAN_JSON_MAX, NULL, &sbuf, &slen, err, sizeof(err));
+        if (rc != DV_OK) {
+            fprintf(stderr, "datavet export: %s (%s): is %s a scan output directory?\n", err,
+                    dv_strerror(rc), dir);
+            goto out;
+        }
+    }
+    dataset = scan_field(sbuf, slen, "dataset", sj);
+    started = scan_field(sbuf, slen, "started", sj);
+    ver = scan_field(sbuf, slen, "datavet_version", sj);
+    if (now_utc(exported) != 0) goto out;
+
+    if (access(pq, F_OK) != 0) {
+        fprintf(stderr, "datavet export: %s: %s (run datavet merge %s if the scan ran with "
+                        "--no-merge)\n", pq, strerror(errno), dir);
+        goto out;
+    }
+    if (load(pq, cand, &e) != 0) goto out;
+    if (e.oom) goto oom;
+    if (e.n > 0) qsort(e.v, e.n, sizeof(*e.v), cmp_frec);
+
+    if (outpath != NULL) {
+        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0 && fchmod(fd, 0600) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0 || (o = fdopen(fd, "w")) == NULL) {
+            fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+            if (fd >= 0) close(fd);
+            goto out;
+        }
+    } else {
+        o = stdout;
+    }
+
+    m = (meta){dataset ? dataset : "", started ? started : "", ver ? ver : "", exported};
+    if (fmt == FMT_CSV) write_csv_header(o);
+    if (fmt == FMT_JSON) fputs("[", o);
+    for (size_t i = 0; i < e.n;) {
+        size_t j = i + 1;
+        while (j < e.n && e.v[j].shard_index == e.v[i].shard_index && e.v[j].row == e.v[i].row) j++;
+        if (fmt == FMT_CSV) {
+            if (write_csv_row(o, &e, &e.v[i], j - i, &m) != 0) goto oom;
+        } else {
+            if (fmt == FMT_JSON) fputs(nrows ? ",\n" : "\n", o);
+            write_json_row(o, &e, &e.v[i], j - i, &m);
+            if (fmt == FMT_JSONL) putc('\n', o);
+        }
+        nrows++;
+        i = j;
+    }
+    if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
+    if (fflush(o) != 0 || ferror(o)) {
+        fprintf(stderr, "datavet export: %s: write failed: %s\n", outpath ? outpath : "stdout",
+                strerror(errno));
+        goto out;
+    }
+    if (!quiet)
+        fprintf(stderr, "datavet export: %zu %s (%zu findings)%s%s\n", nrows,
+                cand ? "items (matches and candidates)" : "matched items", e.n,
+                outpath ? " written to " : "", outpath ? outpath : "");
+    ret = 0;
+    goto out;
+oom:
+    fprintf(stderr, "datavet export: out of memory\n");
+    ret = 1;
+out:
+    if (o != NULL && o != stdout && fclose(o) != 0 && ret == 0) {
+        fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+        ret = 1;
+    }
+    free(e.arena);
+    free(e.v);
+    free(sbuf);
+    free(dataset);
+    free(started);
+    free(ver);
+    free(pq);
+    free(sj);
+    return ret;
+}

@@ -1,0 +1,258 @@
+/* text_util.c - UTF-8 scanning and a bounded top-level JSON string reader for the CLI.
+ * Fuzzed by fuzz/fuzz_scan_json.c, which compiles this file into its target. */
+#include "text_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t cli_utf8_next(const uint8_t *p, size_t n, uint32_t *cp)
+{
+    uint8_t b = p[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    uint32_t c;
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+        need = 1;
+        c = b & 0x1Fu;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        need = 2;
+        c = b & 0x0Fu;
+        if (b == 0xE0) lo = 0xA0;
+        else if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        need = 3;
+        c = b & 0x07u;
+        if (b == 0xF0) lo = 0x90;
+        else if (b == 0xF4) hi = 0x8F;
+    } else {
+        *cp = CLI_UTF8_BAD;
+        return 1;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= n || p[i] < lo || p[i] > hi) {
+            *cp = CLI_UTF8_BAD;
+            return i;
+        }
+        c = (c << 6) | (p[i] & 0x3Fu);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *cp = c;
+    return need + 1;
+}
+
+typedef struct jp {
+    const uint8_t *p;
+    size_t n, i;
+} jp;
+
+static void ws(jp *j)
+{
+    while (j->i < j->n && (j->p[j->i] == ' ' || j->p[j->i] == '\t' || j->p[j->i] == '\n' ||
+                           j->p[j->i] == '\r'))
+        j->i++;
+}
+
+static size_t put_utf8(uint8_t *o, uint32_t c)
+{
+    if (c < 0x80) {
+        o[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (uint8_t)(0xC0 | (c >> 6));
+        o[1] = (uint8_t)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (uint8_t)(0xE0 | (c >> 12));
+        o[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (uint8_t)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (uint8_t)(0xF0 | (c >> 18));
+    o[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+    o[3] = (uint8_t)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+static int hex4(jp *j, uint32_t *v)
+{
+    *v = 0;
+    if (j->n - j->i < 4) return -1;
+    for (int k = 0; k < 4; k++) {
+        uint8_t c = j->p[j->i++];
+        *v <<= 4;
+        if (c >= '0' && c <= '9') *v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') *v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') *v |= (uint32_t)(c - 'A' + 10);
+        else return -1;
+    }
+    return 0;
+}
+
+/* A string at j->i (the opening quote), decoded into o when o is non-NULL (o holds at least
+ * 3 bytes per input byte + 1: U+FFFD for one bad byte is the worst case). */
+static int scan_string(jp *j, uint8_t *o)
+{
+    size_t on = 0;
+    if (j->i >= j->n || j->p[j->i] != '"') return -1;
+    j->i++;
+    for (;;) {
+        uint32_t c;
+        size_t k;
+        if (j->i >= j->n) goto bad;
+        if (j->p[j->i] == '"') {
+            j->i++;
+            break;
+        }
+        if (j->p[j->i] < 0x20) goto bad;
+        if (j->p[j->i] == '\\') {
+            if (++j->i >= j->n) goto bad;
+            switch (j->p[j->i++]) {
+            case '"': c = '"'; break;
+            case '\\': c = '\\'; break;
+            case '/': c = '/'; break;
+            case 'b': c = 8; break;
+            case 'f': c = 12; break;
+            case 'n': c = 10; break;
+            case 'r': c = 13; break;
+            case 't': c = 9; break;
+            case 'u':
+                if (hex4(j, &c) != 0) goto bad;
+                if (c >= 0xD800 && c <= 0xDBFF) {
+                    uint32_t lo;
+                    size_t save = j->i;
+                    if (j->n - j->i >= 6 && j->p[j->i] == '\\' && j->p[j->i + 1] == 'u') {
+                        j->i += 2;
+                        if (hex4(j, &lo) != 0) goto bad;
+                        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                            c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+                        } else {
+                            c = 0xFFFD;
+                            j->i = save; /* the second escape is decoded on its own */
+                        }
+                    } else {
+                        c = 0xFFFD;
+                    }
+                } else if ((c >= 0xDC00 && c <= 0xDFFF) || c == 0) {
+                    c = 0xFFFD;
+                }
+                break;
+            default: goto bad;
+            }
+            if (o != NULL) on += put_utf8(o + on, c);
+            continue;
+        }
+        k = cli_utf8_next(j->p + j->i, j->n - j->i, &c);
+        if (o != NULL) {
+            if (c == CLI_UTF8_BAD) {
+                on += put_utf8(o + on, 0xFFFD);
+            } else {
+                memcpy(o + on, j->p + j->i, k);
+                on += k;
+            }
+        }
+        j->i += k;
+    }
+    if (o != NULL) o[on] = '\0';
+    return 0;
+bad:
+    return -1;
+}
+
+/* A string at j->i; with out non-NULL, decoded into a malloc'd buffer sized by a first pass. */
+static int string(jp *j, char **out)
+{
+    size_t start = j->i, raw;
+    uint8_t *o;
+    if (scan_string(j, NULL) != 0) return -1;
+    if (out == NULL) return 0;
+    raw = j->i - start;
+    if (raw > (SIZE_MAX - 1) / 3) return -2;
+    o = malloc(raw * 3 + 1);
+    if (o == NULL) return -2;
+    j->i = start;
+    if (scan_string(j, o) != 0) { /* cannot happen: the first pass accepted it */
+        free(o);
+        return -1;
+    }
+    *out = (char *)o;
+    return 0;
+}
+
+/* Skip one value without decoding it. Containers are matched with an explicit stack. */
+static int skip_value(jp *j)
+{
+    char stack[CLI_JSON_MAX_DEPTH];
+    int depth = 0;
+    ws(j);
+    if (j->i >= j->n) return -1;
+    if (j->p[j->i] == '"') return string(j, NULL);
+    if (j->p[j->i] != '{' && j->p[j->i] != '[') {
+        size_t s = j->i;
+        while (j->i < j->n && j->p[j->i] != ',' && j->p[j->i] != '}' && j->p[j->i] != ']' &&
+               j->p[j->i] != ' ' && j->p[j->i] != '\t' && j->p[j->i] != '\n' &&
+               j->p[j->i] != '\r' && j->p[j->i] != '"' && j->p[j->i] != '{' &&
+               j->p[j->i] != '[')
+            j->i++;
+        return j->i > s ? 0 : -1;
+    }
+    while (j->i < j->n) {
+        uint8_t c = j->p[j->i];
+        if (c == '"') {
+            if (string(j, NULL) != 0) return -1;
+            continue;
+        }
+        j->i++;
+        if (c == '{' || c == '[') {
+            if (depth == CLI_JSON_MAX_DEPTH) return -1;
+            stack[depth++] = c == '{' ? '}' : ']';
+        } else if (c == '}' || c == ']') {
+            if (depth == 0 || stack[depth - 1] != (char)c) return -1;
+            if (--depth == 0) return 0;
+        }
+    }
+    return -1;
+}
+
+int cli_json_top_string(const char *buf, size_t len, const char *key, char **out)
+{
+    jp j = {(const uint8_t *)buf, len, 0};
+    *out = NULL;
+    if (buf == NULL || key == NULL) return -1;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) j.i = 3; /* BOM */
+    ws(&j);
+    if (j.i >= j.n || j.p[j.i] != '{') return -1;
+    j.i++;
+    ws(&j);
+    if (j.i < j.n && j.p[j.i] == '}') return 0;
+    for (;;) {
+        char *k = NULL;
+        int rc, match;
+        ws(&j);
+        rc = string(&j, &k);
+        if (rc != 0) return rc;
+        match = strcmp(k, key) == 0;
+        free(k);
+        ws(&j);
+        if (j.i >= j.n || j.p[j.i] != ':') return -1;
+        j.i++;
+        ws(&j);
+        if (match && j.i < j.n && j.p[j.i] == '"') {
+            rc = string(&j, out);
+            return rc == 0 ? 1 : rc;
+        }
+        if (match) return 0; /* present but not a string */
+        if (skip_value(&j) != 0) return -1;
+        ws(&j);
+        if (j.i >= j.n) return -1;
+        if (j.p[j.i] == '}') return 0;
+        if (j.p[j.i] != ',') return -1;
+        j.i++;
+    }
+}

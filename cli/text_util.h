@@ -1,0 +1,24 @@
+/* text_util.h - small text helpers for CLI outputs built from untrusted strings: UTF-8
+ * scanning, and a bounded reader for top-level string members of a JSON object (scan.json). */
+#ifndef DV_CLI_TEXT_UTIL_H
+#define DV_CLI_TEXT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_UTF8_BAD 0xFFFFFFFFu
+
+/* One UTF-8 sequence at p (n > 0 bytes): bytes consumed (>= 1) and its code point in *cp, or
+ * CLI_UTF8_BAD for an ill-formed sequence (overlong, surrogate, over U+10FFFF, truncated),
+ * which then consumes its maximal valid prefix. */
+size_t cli_utf8_next(const uint8_t *p, size_t n, uint32_t *cp);
+
+/* The top-level member `key` of the JSON object in buf[0..len), when it is a string: decoded
+ * (escapes, \u surrogate pairs; lone surrogates, \u0000 and invalid UTF-8 become U+FFFD) into
+ * a malloc'd NUL-terminated *out. The first member with that name wins. Never reads outside
+ * buf; nesting deeper than CLI_JSON_MAX_DEPTH is refused.
+ * Returns 1 found, 0 absent or not a string, -1 malformed, -2 out of memory. */
+#define CLI_JSON_MAX_DEPTH 256
+int cli_json_top_string(const char *buf, size_t len, const char *key, char **out);
+
+#endif

@@ -1,0 +1,236 @@
+#!/bin/sh
+# export.sh - CLI tests for `datavet export`: a matches.parquet written by mkmatches with the
+# scan's schema and a hand-made scan.json; CSV quoting, JSON validity, grouping per item,
+# candidates, file mode, file_viewed_by_reporter, hostile URLs, errors.
+# Usage: sh tests/cli/export.sh BIN MKMATCHES
+
+[ $# -ge 2 ] || { echo "usage: sh tests/cli/export.sh BIN MKMATCHES" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+case $2 in /*) MK=$2 ;; *) MK=$(pwd)/$2 ;; esac
+LC_ALL=C
+export LC_ALL
+SOURCE_DATE_EPOCH=1796292000 # 2026-12-03T10:00:00Z
+export SOURCE_DATE_EPOCH
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-export.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why; }
+check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "export: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+have_py() { [ -x "$PY" ]; }
+
+D1=1111111111111111111111111111111111111111111111111111111111111111
+D2=2222222222222222222222222222222222222222222222222222222222222222
+D3=3333333333333333333333333333333333333333333333333333333333333333
+TAB=$(printf '\t')
+# id shard shard_index row url hash_type source value list list_version list_digest entry_id
+# label distance dihedral score tier seed emb_file emb_row  (out of order on purpose: item a's
+# sha256 hit comes last, so grouping needs the sort)
+tr '|' "$TAB" >f.tsv <<EOF
+a|part-0.parquet|0|3|http://a.example/x,y"z|md5|metadata|0123456789abcdef0123456789abcdef|known-md5|1|$D1|e1|lab,el|0|\\N|\\N|match|\\N|\\N|\\N
+a|part-0.parquet|0|3|http://a.example/x,y"z|pdq|image|f00df00d|known-pdq|7|$D2|e2|two\\nlines|5|flipx|\\N|match|\\N|\\N|\\N
+b|part-1.parquet|1|0|https://b.example/b.jpg|url|url|https://b.example/b.jpg|urls;x%|2|$D3|u9|\\N|0|\\N|\\N|match|\\N|\\N|\\N
+c|part-1.parquet|1|7|https://c.example/c.jpg|punsafe|flag|0.991|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.991|candidate|\\N|\\N|\\N
+d|part-0.parquet|0|1|https://d.example/d.jpg|neighbors|neighbors|\\N|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.875|candidate|a|img_emb/img_emb_0.npy|1
+e|part-2.parquet|2|5|http://e.example/<script>\\xff sp\\x01ace|md5|image|fedcba9876543210fedcba9876543210|known-md5|1|$D1|e3|caf\\xc3\\xa9 \\xfe|0|\\N|\\N|match|\\N|\\N|\\N
+a|part-0.parquet|0|3|http://a.example/x,y"z|sha256|metadata|$D3|known-sha|3|$D3|e4|\\N|0|\\N|\\N|match|\\N|\\N|\\N
+EOF
+mkdir -p out out2 empty noscan badpq nopq
+"$MK" out/matches.parquet <f.tsv || { bad "mkmatches"; finish; }
+"$MK" out2/matches.parquet 2 <f.tsv || { bad "mkmatches (row groups of 2)"; finish; }
+printf '{"params":{"dataset":"wrong","x":[1,{"started":"no"}]},"dataset":"/data/la\\"ion\\u00e9",\n "started":"2026-12-03T09:00:00Z","datavet_version":"0.1.0","shards":[]}\n' >out/scan.json
+cp out/scan.json out2/scan.json
+cp out/scan.json empty/scan.json
+: | "$MK" empty/matches.parquet || { bad "mkmatches (empty)"; finish; }
+cp out/matches.parquet noscan/
+cp out/scan.json badpq/
+cp out/scan.json nopq/
+printf 'PAR1 this is not a parquet file PAR1' >badpq/matches.parquet
+
+# CSV parsed back with python's csv module: rows as dicts.
+pycsv() { "$PY" -c 'import csv, sys, json
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+print(json.dumps(rows))' "$1"; }
+
+t_csv_default() {
+    "$BIN" export -q --format csv -o x.csv out || return 1
+    # 4 records, one with a quoted newline inside a field: 5 LFs, 4 CRLFs
+    [ "$(wc -l <x.csv)" -eq 5 ] || { cat x.csv; return 1; }
+    head -1 x.csv | grep -q "^report_tier,needs_verification,incident_url,md5,sha1,sha256,pdq," || return 1
+    # CRLF on every line, RFC 4180 quoting of the comma/quote URL and the newline label
+    [ "$(tr -cd '\r' <x.csv | wc -c)" -eq 4 ] || return 1
+    grep -q '"http://a.example/x,y""z"' x.csv || return 1
+    grep -q '"lab,el;two' x.csv || return 1
+}
+check "csv: header + one row per matched item, CRLF, RFC 4180 quoting" t_csv_default
+
+t_csv_parse() {
+    have_py || { echo "SKIP: no $PY"; return 0; }
+    pycsv x.csv >rows.json || return 1
+    "$PY" - rows.json <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [r["item_id"] for r in rows] == ["a", "b", "e"], rows
+a = rows[0]
+assert a["incident_url"] == 'http://a.example/x,y"z', a
+assert a["md5"] == "0123456789abcdef0123456789abcdef" and a["pdq"] == "f00df00d"
+assert a["sha256"] == "3" * 64 and a["sha1"] == ""
+assert a["match_types"] == "md5;pdq;sha256", a["match_types"]
+assert a["sources"] == "metadata;image;metadata"
+assert a["lists"] == "known-md5;known-pdq;known-sha"
+assert a["list_versions"] == "1;7;3"
+assert a["list_digests"] == ";".join(["1" * 64, "2" * 64, "3" * 64])
+assert a["entry_labels"] == "lab,el;two\nlines;", repr(a["entry_labels"])
+assert a["distances"] == "0;5;0"
+assert a["finding_tiers"] == "match;match;match"
+assert a["report_tier"] == "match" and a["needs_verification"] == "false"
+assert a["dataset"] == "/data/la\"ion\u00e9", a["dataset"]
+assert a["shard"] == "part-0.parquet" and a["shard_index"] == "0" and a["row"] == "3"
+assert a["scan_started"] == "2026-12-03T09:00:00Z"
+assert a["exported_at"] == "2026-12-03T10:00:00Z", a["exported_at"]
+assert a["datavet_version"] == "0.1.0"
+assert rows[1]["lists"] == "urls%3Bx%25", rows[1]["lists"]
+e = rows[2]
+assert e["incident_url"] == "http://e.example/<script>%FF%20sp%01ace", e["incident_url"]
+assert e["entry_labels"] == "caf\u00e9 \ufffd", repr(e["entry_labels"])
+assert all(r["file_viewed_by_reporter"] == "false" for r in rows)
+EOF
+}
+check "csv: fields parse back (grouping, hashes, lists, timestamps, hostile URL)" t_csv_parse
+
+t_mode() {
+    [ "$(stat -c %a x.csv)" = 600 ] || { stat -c %a x.csv; return 1; }
+    : >pre.csv
+    chmod 644 pre.csv
+    "$BIN" export -q -f csv -o pre.csv out || return 1
+    [ "$(stat -c %a pre.csv)" = 600 ] && cmp -s pre.csv x.csv
+}
+check "output file mode 0600 (also when it existed as 0644)" t_mode
+
+t_json() {
+    have_py || { echo "SKIP: no $PY"; return 0; }
+    "$BIN" export -q --format json out >x.json || return 1
+    "$PY" - x.json <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1], encoding="utf-8"))
+assert isinstance(rows, list) and [r["item_id"] for r in rows] == ["a", "b", "e"], rows
+a = rows[0]
+assert a["match_types"] == ["md5", "pdq", "sha256"]
+assert [f["list"] for f in a["findings"]] == ["known-md5", "known-pdq", "known-sha"]
+assert a["findings"][1]["distance"] == 5 and a["findings"][1]["dihedral"] == "flipx"
+assert a["findings"][1]["entry_label"] == "two\nlines"
+assert a["findings"][0]["list_digest"] == "1" * 64 and a["findings"][0]["list_version"] == "1"
+assert a["sha1"] is None and a["md5"] == "0123456789abcdef0123456789abcdef"
+assert a["dataset"] == '/data/la"ion\u00e9' and a["shard_index"] == 0 and a["row"] == 3
+for r in rows:
+    assert r["file_viewed_by_reporter"] is False
+    assert r["report_tier"] == "match" and r["needs_verification"] is False
+assert rows[2]["incident_url"] == "http://e.example/<script>%FF%20sp%01ace"
+EOF
+}
+check "json: valid array, one object per item, findings listed" t_json
+
+t_jsonl() {
+    have_py || { echo "SKIP: no $PY"; return 0; }
+    "$BIN" export -q --format jsonl --include-candidates out >x.jsonl || return 1
+    [ "$(wc -l <x.jsonl)" -eq 5 ] || return 1
+    "$PY" - x.jsonl <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert [r["item_id"] for r in rows] == ["d", "a", "b", "c", "e"], rows
+tiers = {r["item_id"]: (r["report_tier"], r["needs_verification"]) for r in rows}
+assert tiers["c"] == ("candidate", True) and tiers["d"] == ("candidate", True), tiers
+assert tiers["a"] == ("match", False)
+assert rows[0]["findings"][0]["seed"] == "a" and rows[0]["findings"][0]["score"] == 0.875
+assert rows[3]["findings"][0]["tier"] == "candidate"
+assert all(r["file_viewed_by_reporter"] is False for r in rows)
+EOF
+}
+check "jsonl --include-candidates: candidates marked, every line valid JSON" t_jsonl
+
+t_candidates_default() {
+    "$BIN" export -q -f csv out >y.csv || return 1
+    ! grep -q candidate y.csv || return 1
+    "$BIN" export -q -f csv --include-candidates out >z.csv || return 1
+    [ "$(grep -c '^candidate,true,' z.csv)" -eq 2 ]
+}
+check "candidates excluded by default, included and marked with --include-candidates" t_candidates_default
+
+t_viewed() {
+    for f in x.csv z.csv; do
+        n=$(sed 1d $f | grep -c ',false.$')
+        [ "$n" -eq "$(sed 1d $f | grep -c '^[mc]')" ] || return 1
+    done
+    [ "$(grep -o '"file_viewed_by_reporter":false' x.jsonl | wc -l)" -eq 5 ]
+}
+check "file_viewed_by_reporter=false on every row" t_viewed
+
+t_rowgroups() {
+    "$BIN" export -q -f csv out2 >rg.csv && cmp -s rg.csv y.csv
+}
+check "several row groups give the same export" t_rowgroups
+
+t_deterministic() {
+    "$BIN" export -q -f json out >j1 && "$BIN" export -q -f json out >j2 && cmp -s j1 j2
+}
+check "deterministic with SOURCE_DATE_EPOCH" t_deterministic
+
+t_empty() {
+    "$BIN" export -q -f csv empty >e.csv || return 1
+    [ "$(wc -l <e.csv)" -eq 1 ] || return 1
+    [ "$("$BIN" export -q -f json empty)" = "[]" ]
+}
+check "empty matches.parquet: header only / []" t_empty
+
+t_summary() {
+    "$BIN" export -f csv -o s.csv out 2>err || return 1
+    grep -q "3 matched items (5 findings) written to s.csv" err || { cat err; return 1; }
+}
+check "summary on stderr" t_summary
+
+t_err_missing() {
+    "$BIN" export -f csv nonexistent >o 2>err
+    [ $? -eq 1 ] && grep -q "nonexistent: No such file or directory" err
+}
+check "missing OUTDIR: exit 1, clear message" t_err_missing
+
+t_err_badpq() {
+    "$BIN" export -f csv badpq >o 2>err
+    rc=$?
+    cat err
+    [ $rc -eq 1 ] && grep -q "badpq/matches.parquet" err && [ ! -s o ]
+}
+check "corrupt matches.parquet: exit 1, names the file, writes nothing" t_err_badpq
+
+t_err_noscan() {
+    "$BIN" export -f csv noscan >o 2>err
+    [ $? -eq 1 ] && grep -q "scan.json" err
+}
+check "no scan.json: exit 1" t_err_noscan
+
+t_err_nopq() {
+    "$BIN" export -f csv nopq >o 2>err
+    [ $? -eq 1 ] && grep -q "matches.parquet" err
+}
+check "no matches.parquet: exit 1" t_err_nopq
+
+t_err_usage() {
+    "$BIN" export out >o 2>err; [ $? -eq 2 ] || return 1
+    "$BIN" export -f xml out >o 2>err; [ $? -eq 2 ] || return 1
+    "$BIN" export -f csv >o 2>err; [ $? -eq 2 ] || return 1
+    "$BIN" export -f csv out out2 >o 2>err; [ $? -eq 2 ] || return 1
+    "$BIN" export --help | grep -q "file_viewed_by_reporter"
+}
+check "usage errors exit 2; --help" t_err_usage
+
+t_not_a_dir() {
+    "$BIN" export -f csv out/matches.parquet >o 2>err; [ $? -eq 1 ] && grep -q "not a directory" err
+}
+check "OUTDIR that is a file: exit 1" t_not_a_dir
+
+finish
