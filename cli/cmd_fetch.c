@@ -1,0 +1,877 @@
+/* cmd_fetch.c - `datavet fetch`: download the URLs of URL lists and hash them in memory, one
+ * record per URL in input order (the `datavet hash` columns plus the fetch status columns). */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { FMT_TSV, FMT_CSV, FMT_JSONL };
+
+/* ---------------------------------------------------------------- formatting */
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 256;
+        char *np;
+        while (ncap < b->n + n + 1) ncap *= 2;
+        np = realloc(b->p, ncap);
+        if (np == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* As datavet hash: TSV escapes \t \n \r \\; CSV quotes per RFC 4180; JSON strings. */
+static void put_text(sbuf *b, int fmt, const char *s)
+{
+    if (fmt == FMT_TSV) {
+        for (; *s; s++) {
+            switch (*s) {
+            case '\t': sb_puts(b, "\\t"); break;
+            case '\n': sb_puts(b, "\\n"); break;
+            case '\r': sb_puts(b, "\\r"); break;
+            case '\\': sb_puts(b, "\\\\"); break;
+            default: sb_putn(b, s, 1);
+            }
+        }
+    } else if (fmt == FMT_CSV) {
+        if (strpbrk(s, ",\"\r\n") == NULL) {
+            sb_puts(b, s);
+            return;
+        }
+        sb_puts(b, "\"");
+        for (; *s; s++) {
+            if (*s == '"') sb_puts(b, "\"\"");
+            else sb_putn(b, s, 1);
+        }
+        sb_puts(b, "\"");
+    } else {
+        sb_puts(b, "\"");
+        for (; *s; s++) {
+            unsigned char c = (unsigned char)*s;
+            if (c == '"') sb_puts(b, "\\\"");
+            else if (c == '\\') sb_puts(b, "\\\\");
+            else if (c == '\n') sb_puts(b, "\\n");
+            else if (c == '\t') sb_puts(b, "\\t");
+            else if (c == '\r') sb_puts(b, "\\r");
+            else if (c < 0x20) sb_printf(b, "\\u%04x", c);
+            else sb_putn(b, s, 1);
+        }
+        sb_puts(b, "\"");
+    }
+}
+
+static void put_sep(sbuf *b, int fmt) { sb_puts(b, fmt == FMT_TSV ? "\t" : ","); }
+
+/* ---------------------------------------------------------------- pipeline */
+
+typedef struct slot {
+    char *line;      /* formatted record, owned */
+    char *err;       /* message for stderr, owned, NULL if none */
+    int ready;
+    int failed;      /* the record's status is error */
+} slot;
+
+typedef struct fetch_ctx {
+    unsigned algos;
+    int dihedral;
+    int format;
+    dv_fetcher *f;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work; /* work queued or stop */
+    pthread_cond_t cv_done; /* a slot became ready */
+    dv_fetch_result *wq;    /* ring of results with a body, waiting for a hash worker */
+    size_t wq_head, wq_n;
+    int stop;
+    slot *slots;            /* reorder buffer: record of URL number s lives in s % window */
+    size_t window;
+    dv_hasher **hashers;
+    unsigned nworkers;
+    uint64_t status_count[DV_FETCH_NSTATUS];
+    uint64_t hash_failed;
+} fetch_ctx;
+
+static void header(FILE *f, const fetch_ctx *c)
+{
+    const char *sep = c->format == FMT_TSV ? "\t" : ",";
+    if (c->format == FMT_JSONL) return;
+    fprintf(f, "path%sstatus%sformat%swidth%sheight", sep, sep, sep, sep);
+    if (c->algos & DV_ALGO_MD5) fprintf(f, "%smd5", sep);
+    if (c->algos & DV_ALGO_SHA1) fprintf(f, "%ssha1", sep);
+    if (c->algos & DV_ALGO_SHA256) fprintf(f, "%ssha256", sep);
+    if (c->algos & DV_ALGO_PDQ) {
+        fprintf(f, "%spdq%squality", sep, sep);
+        if (c->dihedral)
+            for (int d = 1; d < DV_DIH_COUNT; d++)
+                fprintf(f, "%spdq_%s", sep, dv_dihedral_name((dv_dihedral)d));
+    }
+    fprintf(f, "%serror%shttp_code%serror_class%sbytes%selapsed_ms%sfinal_url%sattempts\n", sep,
+            sep, sep, sep, sep, sep, sep);
+}
+
+/* r is NULL when nothing was hashed (no body). */
+static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok,
+                          const char *err, const dv_hash_result *r, sbuf *b)
+{
+    char hex[65];
+    const int fmt = c->format;
+    if (fmt == FMT_JSONL) {
+        sb_puts(b, "{\"path\":");
+        put_text(b, fmt, res->url);
+        sb_printf(b, ",\"status\":\"%s\"", ok ? "ok" : "error");
+        if (r != NULL) {
+            sb_printf(b, ",\"format\":\"%s\"", dv_image_format_name(r->format));
+            if (r->width) sb_printf(b, ",\"width\":%u,\"height\":%u", r->width, r->height);
+            if (r->digests.have & DV_ALGO_MD5) {
+                dv_hex_encode(r->digests.md5, 16, hex);
+                sb_printf(b, ",\"md5\":\"%s\"", hex);
+            }
+            if (r->digests.have & DV_ALGO_SHA1) {
+                dv_hex_encode(r->digests.sha1, 20, hex);
+                sb_printf(b, ",\"sha1\":\"%s\"", hex);
+            }
+            if (r->digests.have & DV_ALGO_SHA256) {
+                dv_hex_encode(r->digests.sha256, 32, hex);
+                sb_printf(b, ",\"sha256\":\"%s\"", hex);
+            }
+            if (r->has_pdq) {
+                dv_pdq_to_hex(&r->pdq.hash[0], hex);
+                sb_printf(b, ",\"pdq\":\"%s\",\"quality\":%d", hex, r->pdq.quality);
+                if (c->dihedral) {
+                    sb_puts(b, ",\"pdq_dihedral\":{");
+                    for (int d = 1; d < DV_DIH_COUNT; d++) {
+                        dv_pdq_to_hex(&r->pdq.hash[d], hex);
+                        sb_printf(b, "%s\"%s\":\"%s\"", d > 1 ? "," : "",
+                                  dv_dihedral_name((dv_dihedral)d), hex);
+                    }
+                    sb_puts(b, "}");
+                }
+            }
+        }
+        if (!ok) {
+            sb_puts(b, ",\"error\":");
+            put_text(b, fmt, err);
+        }
+        if (res->http_code) sb_printf(b, ",\"http_code\":%d", res->http_code);
+        sb_printf(b, ",\"error_class\":\"%s\",\"bytes\":%llu,\"elapsed_ms\":%u,\"final_url\":",
+                  dv_fetch_status_name(res->status), (unsigned long long)res->bytes,
+                  res->elapsed_ms);
+        put_text(b, fmt, res->final_url);
+        sb_printf(b, ",\"attempts\":%u}\n", res->attempts);
+        return;
+    }
+    put_text(b, fmt, res->url);
+    put_sep(b, fmt);
+    sb_puts(b, ok ? "ok" : "error");
+    put_sep(b, fmt);
+    if (r) sb_puts(b, dv_image_format_name(r->format));
+    put_sep(b, fmt);
+    if (r && r->width) sb_printf(b, "%u", r->width);
+    put_sep(b, fmt);
+    if (r && r->width) sb_printf(b, "%u", r->height);
+    if (c->algos & DV_ALGO_MD5) {
+        put_sep(b, fmt);
+        if (r && (r->digests.have & DV_ALGO_MD5)) {
+            dv_hex_encode(r->digests.md5, 16, hex);
+            sb_puts(b, hex);
+        }
+    }
+    if (c->algos & DV_ALGO_SHA1) {
+        put_sep(b, fmt);
+        if (r && (r->digests.have & DV_ALGO_SHA1)) {
+            dv_hex_encode(r->digests.sha1, 20, hex);
+            sb_puts(b, hex);
+        }
+    }
+    if (c->algos & DV_ALGO_SHA256) {
+        put_sep(b, fmt);
+        if (r && (r->digests.have & DV_ALGO_SHA256)) {
+            dv_hex_encode(r->digests.sha256, 32, hex);
+            sb_puts(b, hex);
+        }
+    }
+    if (c->algos & DV_ALGO_PDQ) {
+        int nd = c->dihedral ? DV_DIH_COUNT : 1;
+        put_sep(b, fmt);
+        if (r && r->has_pdq) {
+            dv_pdq_to_hex(&r->pdq.hash[0], hex);
+            sb_puts(b, hex);
+        }
+        put_sep(b, fmt);
+        if (r && r->has_pdq) sb_printf(b, "%d", r->pdq.quality);
+        for (int d = 1; d < nd; d++) {
+            put_sep(b, fmt);
+            if (r && r->has_pdq) {
+                dv_pdq_to_hex(&r->pdq.hash[d], hex);
+                sb_puts(b, hex);
+            }
+        }
+    }
+    put_sep(b, fmt);
+    if (!ok) put_text(b, fmt, err);
+    put_sep(b, fmt);
+    if (res->http_code) sb_printf(b, "%d", res->http_code);
+    put_sep(b, fmt);
+    sb_puts(b, dv_fetch_status_name(res->status));
+    put_sep(b, fmt);
+    sb_printf(b, "%llu", (unsigned long long)res->bytes);
+    put_sep(b, fmt);
+    sb_printf(b, "%u", res->elapsed_ms);
+    put_sep(b, fmt);
+    put_text(b, fmt, res->final_url);
+    put_sep(b, fmt);
+    sb_printf(b, "%u\n", res->attempts);
+}
+
+/* Formats one result into its slot (any thread). With a body it is hashed first. */
+static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h)
+{
+    dv_hash_result hr;
+    const dv_hash_result *rp = NULL;
+    char err[512];
+    int ok = res->status == DV_FETCH_OK;
+    sbuf b = {0};
+    slot *s;
+    memset(&hr, 0, sizeof(hr));
+    err[0] = '\0';
+    if (res->body != NULL && h != NULL) {
+        int rc = dv_hasher_hash(h, res->body, res->len, &hr);
+        rp = &hr;
+        if (rc != DV_OK) {
+            snprintf(err, sizeof(err), "%s", dv_hasher_errmsg(h)[0] ? dv_hasher_errmsg(h)
+                                                                    : dv_strerror(rc));
+            ok = 0;
+        }
+    }
+    if (!ok && err[0] == '\0') snprintf(err, sizeof(err), "%s", res->detail);
+    format_record(c, res, ok, err, rp, &b);
+    pthread_mutex_lock(&c->mu);
+    s = &c->slots[res->tag % c->window];
+    s->line = b.oom ? NULL : b.p;
+    if (b.oom) free(b.p);
+    s->failed = !ok;
+    s->err = NULL;
+    if (!ok) {
+        size_t n = strlen(res->url) + strlen(err) + 32;
+        char *m = malloc(n);
+        if (m != NULL)
+            snprintf(m, n, "%s: %s: %s", res->url, dv_fetch_status_name(res->status), err);
+        s->err = m;
+    }
+    c->status_count[res->status < DV_FETCH_NSTATUS ? res->status : DV_FETCH_OTHER]++;
+    if (res->body != NULL && rp != NULL && res->status == DV_FETCH_OK && !ok) c->hash_failed++;
+    s->ready = 1;
+    pthread_cond_signal(&c->cv_done);
+    pthread_mutex_unlock(&c->mu);
+}
+
+typedef struct worker_arg {
+    fetch_ctx *c;
+    unsigned id;
+} worker_arg;
+
+static void *worker(void *p)
+{
+    worker_arg *a = p;
+    fetch_ctx *c = a->c;
+    for (;;) {
+        dv_fetch_result res;
+        pthread_mutex_lock(&c->mu);
+        while (c->wq_n == 0 && !c->stop) pthread_cond_wait(&c->cv_work, &c->mu);
+        if (c->wq_n == 0) {
+            pthread_mutex_unlock(&c->mu);
+            break;
+        }
+        res = c->wq[c->wq_head];
+        c->wq_head = (c->wq_head + 1) % c->window;
+        c->wq_n--;
+        pthread_mutex_unlock(&c->mu);
+        complete(c, &res, c->hashers[a->id]);
+        /* the body is zeroed and freed; the fetcher may start another transfer */
+        dv_fetcher_release(c->f, &res);
+    }
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int parse_algos(const char *s, unsigned *out)
+{
+    char buf[128];
+    char *save = NULL, *tok;
+    unsigned a = 0;
+    if (strlen(s) >= sizeof(buf)) return -1;
+    memcpy(buf, s, strlen(s) + 1);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "pdq") == 0) a |= DV_ALGO_PDQ;
+        else if (strcmp(tok, "md5") == 0) a |= DV_ALGO_MD5;
+        else if (strcmp(tok, "sha1") == 0) a |= DV_ALGO_SHA1;
+        else if (strcmp(tok, "sha256") == 0) a |= DV_ALGO_SHA256;
+        else if (strcmp(tok, "all") == 0) a |= DV_ALGO_ALL;
+        else return -1;
+    }
+    if (a == 0) return -1;
+    *out = a;
+    return 0;
+}
+
+static int parse_addr_classes(const char *s, unsigned *out)
+{
+    char buf[128];
+    char *save = NULL, *tok;
+    unsigned a = 0;
+    if (strlen(s) >= sizeof(buf)) return -1;
+    memcpy(buf, s, strlen(s) + 1);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "loopback") == 0) a |= DV_ADDR_LOOPBACK;
+        else if (strcmp(tok, "private") == 0) a |= DV_ADDR_PRIVATE;
+        else if (strcmp(tok, "link-local") == 0) a |= DV_ADDR_LINKLOCAL;
+        else if (strcmp(tok, "multicast") == 0) a |= DV_ADDR_MULTICAST;
+        else if (strcmp(tok, "reserved") == 0) a |= DV_ADDR_RESERVED;
+        else if (strcmp(tok, "all") == 0) a |= DV_ADDR_ALL;
+        else return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+/* Seconds, fractions allowed ("0.5"), into milliseconds (at least 1). */
+static int parse_secs_ms(const char *s, uint32_t *out)
+{
+    char *end;
+    double v;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 86400.0) return -1;
+    *out = v * 1000.0 < 1.0 ? 1u : (uint32_t)(v * 1000.0);
+    return 0;
+}
+
+static void progress(uint64_t done, double t0, int final)
+{
+    double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    fprintf(stderr, "\r\033[Kfetch: %llu URLs  %.0f URLs/s  %.1fs", (unsigned long long)done,
+            rate, el);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+typedef struct input {
+    char **names;
+    size_t n, i;
+    int fd;
+    dv_textlist *tl;
+} input;
+
+static int usage_err(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "datavet fetch: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'datavet fetch --help'.\n");
+    return 2;
+}
+
+int cmd_fetch(int argc, char **argv)
+{
+    enum {
+        O_CONN = 256, O_PERHOST, O_MAXBYTES, O_TIMEOUT, O_CTIMEOUT, O_LOWSPEED, O_LOWTIME,
+        O_RETRIES, O_RETRYWAIT, O_RETRYMAX, O_UA, O_ALLOWPRIV, O_ALLOWADDR, O_RESOLVE,
+        O_MAXREDIR, O_URLCOL, O_LISTFMT, O_MAXPIX, O_FAST, O_PROGRESS, O_MAXHELD
+    };
+    static const struct option opts[] = {
+        {"connections", required_argument, NULL, O_CONN},
+        {"per-host", required_argument, NULL, O_PERHOST},
+        {"max-bytes", required_argument, NULL, O_MAXBYTES},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
+        {"low-speed", required_argument, NULL, O_LOWSPEED},
+        {"low-speed-time", required_argument, NULL, O_LOWTIME},
+        {"retries", required_argument, NULL, O_RETRIES},
+        {"retry-wait", required_argument, NULL, O_RETRYWAIT},
+        {"retry-after-max", required_argument, NULL, O_RETRYMAX},
+        {"user-agent", required_argument, NULL, O_UA},
+        {"allow-private", no_argument, NULL, O_ALLOWPRIV},
+        {"allow-addr", required_argument, NULL, O_ALLOWADDR},
+        {"resolve", required_argument, NULL, O_RESOLVE},
+        {"max-redirects", required_argument, NULL, O_MAXREDIR},
+        {"max-held", required_argument, NULL, O_MAXHELD},
+        {"url-col", required_argument, NULL, O_URLCOL},
+        {"list-format", required_argument, NULL, O_LISTFMT},
+        {"max-pixels", required_argument, NULL, O_MAXPIX},
+        {"fast", no_argument, NULL, O_FAST},
+        {"algo", required_argument, NULL, 'a'},
+        {"dihedral", no_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, O_PROGRESS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    fetch_ctx c;
+    dv_fetch_opts fo;
+    dv_hasher_opts ho;
+    dv_textlist_opts to;
+    unsigned long long jobs = 1, v;
+    const char *outpath = NULL;
+    const char **resolve = NULL;
+    size_t nresolve = 0;
+    int opt, quiet = 0, force_progress = 0, show_progress, status = 0, list_fmt_set = 0;
+    FILE *out = stdout;
+    pthread_t *threads = NULL;
+    worker_arg *wargs = NULL;
+    unsigned started = 0;
+    uint64_t seq = 0, next_write = 0, bad_rows = 0, failed = 0;
+    int eof = 0, inited = 0, fatal = 0;
+    double t0, tlast = 0;
+    input in;
+
+    memset(&c, 0, sizeof(c));
+    memset(&fo, 0, sizeof(fo));
+    memset(&ho, 0, sizeof(ho));
+    memset(&to, 0, sizeof(to));
+    memset(&in, 0, sizeof(in));
+    in.fd = -1;
+    c.algos = DV_ALGO_ALL;
+    c.format = FMT_TSV;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "a:df:j:o:qh", opts, NULL)) != -1) {
+        uint32_t ms;
+        switch (opt) {
+        case O_CONN:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 4096)
+                return usage_err("bad --connections '%s' (1..4096)", optarg);
+            fo.connections = (uint32_t)v;
+            break;
+        case O_PERHOST:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 4096)
+                return usage_err("bad --per-host '%s' (1..4096)", optarg);
+            fo.per_host = (uint32_t)v;
+            break;
+        case O_MAXHELD:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 65536)
+                return usage_err("bad --max-held '%s'", optarg);
+            fo.max_held = (uint32_t)v;
+            break;
+        case O_MAXBYTES:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > (1ull << 40))
+                return usage_err("bad --max-bytes '%s'", optarg);
+            fo.max_bytes = v;
+            break;
+        case O_TIMEOUT:
+            if (parse_secs_ms(optarg, &ms) != 0) return usage_err("bad --timeout '%s'", optarg);
+            fo.timeout_ms = ms;
+            break;
+        case O_CTIMEOUT:
+            if (parse_secs_ms(optarg, &ms) != 0)
+                return usage_err("bad --connect-timeout '%s'", optarg);
+            fo.connect_timeout_ms = ms;
+            break;
+        case O_LOWSPEED:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > (1ull << 30))
+                return usage_err("bad --low-speed '%s'", optarg);
+            fo.low_speed_bytes = (uint32_t)v;
+            break;
+        case O_LOWTIME:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 3600)
+                return usage_err("bad --low-speed-time '%s' (seconds)", optarg);
+            fo.low_speed_time_s = (uint32_t)v;
+            break;
+        case O_RETRIES:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v > 20)
+                return usage_err("bad --retries '%s' (0..20)", optarg);
+            fo.retries = v == 0 ? -1 : (int)v;
+            break;
+        case O_RETRYWAIT:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 600000)
+                return usage_err("bad --retry-wait '%s' (milliseconds)", optarg);
+            fo.retry_wait_ms = (uint32_t)v;
+            break;
+        case O_RETRYMAX:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 86400)
+                return usage_err("bad --retry-after-max '%s' (seconds)", optarg);
+            fo.retry_after_max_s = (uint32_t)v;
+            break;
+        case O_UA:
+            if (optarg[0] == '\0' || strpbrk(optarg, "\r\n") != NULL)
+                return usage_err("bad --user-agent '%s'", optarg);
+            fo.user_agent = optarg;
+            break;
+        case O_ALLOWPRIV: fo.allow_addr = DV_ADDR_ALL; break;
+        case O_ALLOWADDR: {
+            unsigned a;
+            if (parse_addr_classes(optarg, &a) != 0)
+                return usage_err("bad --allow-addr '%s' (loopback,private,link-local,"
+                                 "multicast,reserved,all)", optarg);
+            fo.allow_addr |= a;
+            break;
+        }
+        case O_RESOLVE: {
+            const char **nr = realloc(resolve, (nresolve + 1) * sizeof(char *));
+            if (nr == NULL) {
+                free(resolve);
+                fprintf(stderr, "datavet fetch: out of memory\n");
+                return 1;
+            }
+            resolve = nr;
+            resolve[nresolve++] = optarg;
+            break;
+        }
+        case O_MAXREDIR:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v > 5)
+                return usage_err("bad --max-redirects '%s' (0..5)", optarg);
+            if (v == 0) fo.no_redirects = 1;
+            else fo.max_redirects = (uint32_t)v;
+            break;
+        case O_URLCOL: to.url_col = optarg; break;
+        case O_LISTFMT:
+            list_fmt_set = 1;
+            if (strcmp(optarg, "csv") == 0) to.format = DV_TL_CSV;
+            else if (strcmp(optarg, "tsv") == 0) to.format = DV_TL_TSV;
+            else if (strcmp(optarg, "jsonl") == 0) to.format = DV_TL_JSONL;
+            else if (strcmp(optarg, "txt") == 0) to.format = DV_TL_TXT;
+            else if (strcmp(optarg, "auto") == 0) to.format = DV_TL_AUTO;
+            else return usage_err("bad --list-format '%s' (csv, tsv, jsonl, txt, auto)", optarg);
+            break;
+        case O_MAXPIX:
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0)
+                return usage_err("bad --max-pixels '%s'", optarg);
+            ho.max_pixels = v;
+            break;
+        case O_FAST: ho.fast = 1; break;
+        case 'a':
+            if (parse_algos(optarg, &c.algos) != 0)
+                return usage_err("bad --algo '%s' (use pdq,md5,sha1,sha256)", optarg);
+            break;
+        case 'd': c.dihedral = 1; break;
+        case 'f':
+            if (strcmp(optarg, "tsv") == 0) c.format = FMT_TSV;
+            else if (strcmp(optarg, "csv") == 0) c.format = FMT_CSV;
+            else if (strcmp(optarg, "jsonl") == 0) c.format = FMT_JSONL;
+            else return usage_err("bad --format '%s' (tsv, csv or jsonl)", optarg);
+            break;
+        case 'j':
+            if (cli_parse_u64(optarg, 1, &jobs) != 0 || jobs == 0 || jobs > 1024)
+                return usage_err("bad -j '%s'", optarg);
+            break;
+        case 'o': outpath = optarg; break;
+        case 'q': quiet = 1; break;
+        case O_PROGRESS: force_progress = 1; break;
+        case 'h': free(resolve); cli_print_help(stdout, "fetch"); return 0;
+        default:
+            free(resolve);
+            fprintf(stderr, "Try 'datavet fetch --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        free(resolve);
+        return usage_err("%s", "no URL list given (files, or - for stdin)");
+    }
+    if (c.dihedral && !(c.algos & DV_ALGO_PDQ)) {
+        free(resolve);
+        return usage_err("%s", "--dihedral needs pdq in --algo");
+    }
+    in.names = argv + optind;
+    in.n = (size_t)(argc - optind);
+    /* every list must be readable before anything is fetched */
+    for (size_t i = 0; i < in.n; i++) {
+        if (strcmp(in.names[i], "-") != 0 && access(in.names[i], R_OK) != 0) {
+            fprintf(stderr, "datavet fetch: %s: %s\n", in.names[i], strerror(errno));
+            free(resolve);
+            return 1;
+        }
+    }
+    if (outpath != NULL) {
+        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0 && fchmod(fd, 0600) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
+            fprintf(stderr, "datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
+            if (fd >= 0) close(fd);
+            free(resolve);
+            return 1;
+        }
+    }
+
+    fo.resolve = resolve;
+    fo.nresolve = nresolve;
+    c.f = dv_fetcher_create(&fo);
+    if (c.f == NULL) {
+        fprintf(stderr, "datavet fetch: cannot set up libcurl\n");
+        status = 1;
+        goto done;
+    }
+    {
+        /* every URL in flight has a slot: the queue, the transfers, the results being hashed */
+        const size_t conn = fo.connections ? fo.connections : 64;
+        const size_t held = fo.max_held ? fo.max_held : 2 * conn;
+        c.window = 4 * conn + conn + held + 2 * conn + 64;
+    }
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv_work, NULL);
+    pthread_cond_init(&c.cv_done, NULL);
+    inited = 1;
+    c.slots = calloc(c.window, sizeof(slot));
+    c.wq = calloc(c.window, sizeof(dv_fetch_result));
+    c.nworkers = (unsigned)jobs;
+    c.hashers = calloc(c.nworkers, sizeof(dv_hasher *));
+    threads = calloc(c.nworkers, sizeof(pthread_t));
+    wargs = calloc(c.nworkers, sizeof(worker_arg));
+    if (c.slots == NULL || c.wq == NULL || c.hashers == NULL || threads == NULL || wargs == NULL)
+        goto oom;
+    ho.algos = c.algos;
+    ho.dihedral = c.dihedral;
+    for (unsigned i = 0; i < c.nworkers; i++) {
+        c.hashers[i] = dv_hasher_create(&ho);
+        if (c.hashers[i] == NULL) goto oom;
+    }
+    for (; started < c.nworkers; started++) {
+        wargs[started].c = &c;
+        wargs[started].id = started;
+        if (pthread_create(&threads[started], NULL, worker, &wargs[started]) != 0) {
+            fprintf(stderr, "datavet fetch: cannot start a thread\n");
+            status = 1;
+            goto done;
+        }
+    }
+    if (!list_fmt_set) to.format = DV_TL_AUTO;
+    show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
+    header(out, &c);
+    t0 = now_s();
+
+    for (;;) {
+        dv_fetch_result res;
+        int r;
+        /* feed the fetcher while the reorder window has room */
+        while (!eof && !fatal && dv_fetcher_want(c.f) > 0 && seq - next_write < c.window) {
+            dv_textlist_row row;
+            if (in.tl == NULL) {
+                const char *name;
+                if (in.i >= in.n) {
+                    eof = 1;
+                    break;
+                }
+                name = in.names[in.i++];
+                if (strcmp(name, "-") == 0) {
+                    in.fd = STDIN_FILENO;
+                    name = "stdin";
+                    if (!list_fmt_set) to.format = DV_TL_TXT;
+                } else {
+                    in.fd = open(name, O_RDONLY | O_CLOEXEC);
+                    if (!list_fmt_set) to.format = DV_TL_AUTO;
+                }
+                if (in.fd < 0) {
+                    fprintf(stderr, "datavet fetch: %s: %s\n", name, strerror(errno));
+                    status = 1;
+                    continue;
+                }
+                in.tl = dv_textlist_create(&to);
+                if (in.tl == NULL) goto oom;
+                if (dv_textlist_open_fd(in.tl, in.fd, name) != DV_OK) {
+                    fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
+                    status = 1;
+                    dv_textlist_free(in.tl);
+                    in.tl = NULL;
+                    if (in.fd != STDIN_FILENO) close(in.fd);
+                    in.fd = -1;
+                    continue;
+                }
+            }
+            r = dv_textlist_next(in.tl, &row);
+            if (r == 1) {
+                if (row.url == NULL || row.url_len == 0) {
+                    bad_rows++;
+                    continue;
+                }
+                if (dv_fetcher_add(c.f, seq, row.url) != DV_OK) goto oom;
+                seq++;
+                continue;
+            }
+            if (r == DV_ECORRUPT || r == DV_ETOOBIG) {
+                if (show_progress) fputs("\r\033[K", stderr);
+                fprintf(stderr, "datavet fetch: %s (row skipped)\n", dv_textlist_errmsg(in.tl));
+                bad_rows++;
+                continue;
+            }
+            if (r < 0) {
+                fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
+                status = 1;
+            }
+            dv_textlist_free(in.tl);
+            in.tl = NULL;
+            if (in.fd != STDIN_FILENO) close(in.fd);
+            in.fd = -1;
+        }
+        /* write every record that is next in input order */
+        pthread_mutex_lock(&c.mu);
+        for (;;) {
+            slot *s = &c.slots[next_write % c.window];
+            if (next_write >= seq || !s->ready) break;
+            pthread_mutex_unlock(&c.mu);
+            if (s->failed) failed++;
+            if (s->err != NULL && !quiet) {
+                if (show_progress) fputs("\r\033[K", stderr);
+                fprintf(stderr, "datavet fetch: %s\n", s->err);
+            }
+            if (s->line) fputs(s->line, out);
+            else fprintf(stderr, "datavet fetch: out of memory formatting a record\n");
+            free(s->line);
+            free(s->err);
+            memset(s, 0, sizeof(*s));
+            next_write++;
+            pthread_mutex_lock(&c.mu);
+        }
+        if ((eof || fatal) && next_write == seq) {
+            pthread_mutex_unlock(&c.mu);
+            break;
+        }
+        pthread_mutex_unlock(&c.mu);
+        if (show_progress && now_s() - tlast > 0.5) {
+            tlast = now_s();
+            progress(next_write, t0, 0);
+        }
+        if (fatal || dv_fetcher_pending(c.f) == 0) {
+            /* nothing left to fetch: wait for the hash workers to fill the next slot */
+            pthread_mutex_lock(&c.mu);
+            if (next_write < seq && !c.slots[next_write % c.window].ready) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 50 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&c.cv_done, &c.mu, &ts);
+            }
+            pthread_mutex_unlock(&c.mu);
+            continue;
+        }
+        r = dv_fetcher_next(c.f, &res, 10);
+        if (r < 0) {
+            fprintf(stderr, "datavet fetch: %s\n", dv_fetcher_errmsg(c.f));
+            status = 1;
+            fatal = 1;
+            /* records of URLs still in flight are lost; the output is cut here */
+            seq = next_write;
+            continue;
+        }
+        if (r == 0) continue;
+        if (res.body != NULL) {
+            pthread_mutex_lock(&c.mu);
+            c.wq[(c.wq_head + c.wq_n) % c.window] = res;
+            c.wq_n++;
+            pthread_cond_signal(&c.cv_work);
+            pthread_mutex_unlock(&c.mu);
+        } else {
+            complete(&c, &res, NULL);
+            dv_fetcher_release(c.f, &res);
+        }
+    }
+    if (show_progress) progress(next_write, t0, 1);
+    if (!quiet) {
+        double el = now_s() - t0;
+        fprintf(stderr, "datavet fetch: %llu URLs in %.1f s (%.0f/s):", (unsigned long long)seq,
+                el, el > 0 ? (double)seq / el : 0.0);
+        for (int k = 0; k < DV_FETCH_NSTATUS; k++)
+            if (c.status_count[k])
+                fprintf(stderr, " %s %llu", dv_fetch_status_name((dv_fetch_status)k),
+                        (unsigned long long)c.status_count[k]);
+        if (c.hash_failed)
+            fprintf(stderr, "; %llu fetched but not decodable", (unsigned long long)c.hash_failed);
+        if (bad_rows) fprintf(stderr, "; %llu list rows skipped", (unsigned long long)bad_rows);
+        fputc('\n', stderr);
+    }
+    if (failed > 0 || bad_rows > 0) status = 1;
+    goto done;
+oom:
+    fprintf(stderr, "datavet fetch: out of memory\n");
+    status = 1;
+done:
+    if (inited) {
+        pthread_mutex_lock(&c.mu);
+        c.stop = 1;
+        pthread_cond_broadcast(&c.cv_work);
+        pthread_mutex_unlock(&c.mu);
+    }
+    for (unsigned i = 0; i < started; i++) pthread_join(threads[i], NULL);
+    /* results a failed run left queued go back before the fetcher goes */
+    while (c.wq != NULL && c.wq_n > 0) {
+        dv_fetcher_release(c.f, &c.wq[c.wq_head]);
+        c.wq_head = (c.wq_head + 1) % c.window;
+        c.wq_n--;
+    }
+    if (in.tl) dv_textlist_free(in.tl);
+    if (in.fd >= 0 && in.fd != STDIN_FILENO) close(in.fd);
+    for (size_t k = 0; c.slots && k < c.window; k++) {
+        free(c.slots[k].line);
+        free(c.slots[k].err);
+    }
+    if (out != stdout) {
+        if (fclose(out) != 0) {
+            fprintf(stderr, "datavet fetch: write failed: %s\n", strerror(errno));
+            status = 1;
+        }
+    } else if (fflush(out) != 0) {
+        fprintf(stderr, "datavet fetch: write failed: %s\n", strerror(errno));
+        status = 1;
+    }
+    for (unsigned i = 0; c.hashers && i < c.nworkers; i++) dv_hasher_free(c.hashers[i]);
+    free(c.hashers);
+    free(threads);
+    free(wargs);
+    free(c.slots);
+    free(c.wq);
+    dv_fetcher_free(c.f);
+    if (inited) {
+        pthread_mutex_destroy(&c.mu);
+        pthread_cond_destroy(&c.cv_work);
+        pthread_cond_destroy(&c.cv_done);
+    }
+    free(resolve);
+    return status;
+}

@@ -1,0 +1,267 @@
+#!/bin/sh
+# fetch.sh - tests of `datavet fetch` against tests/net/server.py on 127.0.0.1 (loopback only):
+# exact status records for misbehaving routes, the SSRF guard both ways, hashes equal to
+# `datavet hash` of the same files, match on fetch output, order for any -j, bounded memory.
+# Usage: sh tests/net/fetch.sh BIN SHARED. Skips (visibly) without /usr/bin/python3.
+
+[ $# -ge 1 ] || { echo "usage: sh tests/net/fetch.sh BIN [SHARED]" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+SHARED=${2:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+MKSAMPLE=$(dirname "$BIN")/tools/datavet-mksample
+PY=/usr/bin/python3
+LC_ALL=C
+export LC_ALL
+unset DV_SIMD http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+TAB=$(printf '\t')
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s "$T/why" ] && sed 's/^/#   /' "$T/why"; }
+check() { name=$1; shift; : >"$T/why"; if "$@" >>"$T/why" 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "fetch: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+
+if [ ! -x "$PY" ]; then
+    echo "SKIP: $PY not found: the fetch tests need python3 for their HTTP server"
+    exit 0
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-fetch.XXXXXX") || exit 2
+SRV=
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+[ -n "$KEEP" ] && trap "kill \$SRV 2>/dev/null" EXIT
+trap 'exit 130' INT TERM
+cd "$T" || exit 2
+
+# ---------------------------------------------------------------- images and server
+mkdir img
+if [ -n "$SHARED" ] && [ -d "$SHARED/photos/dev" ]; then
+    IMGDIR=$SHARED/photos/dev
+    # every JPEG, PNG and GIF, and every 8th WebP: about 140 files of all four formats
+    ls "$IMGDIR" | awk '/\.(jpe?g|png|gif)$/ || (/\.webp$/ && n++ % 8 == 0)' >names.txt
+    J=scratch__Outdoors_boardwalk.jpg
+    SMALL=scratch__Outdoors_boardwalk.jpg
+    echo "using $(wc -l <names.txt) images of $IMGDIR"
+elif [ -x "$MKSAMPLE" ]; then
+    "$MKSAMPLE" img 48 >/dev/null 2>&1 || { echo "not ok - generate sample"; exit 1; }
+    IMGDIR=$T/img
+    ls img | grep -v -e broken -e trunc >names.txt
+    J=$(grep '\.jpg$' names.txt | head -n 1)
+    SMALL=$J
+    echo "SKIP: $SHARED/photos/dev absent: serving $(wc -l <names.txt) generated images instead"
+else
+    echo "SKIP: neither ../shared/photos/dev nor $MKSAMPLE: no images to serve"
+    exit 0
+fi
+"$PY" "$HERE/server.py" "$IMGDIR" port 2>server.err &
+SRV=$!
+i=0
+while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s port ] || { echo "not ok - server did not start"; cat server.err; exit 1; }
+P=$(cat port)
+U=http://127.0.0.1:$P
+
+# col FILE NAME...: the named columns of a TSV file (header included), tab-separated
+col() {
+    f=$1
+    shift
+    awk -F "$TAB" -v want="$*" '
+        NR == 1 { n = split(want, w, " "); for (i = 1; i <= NF; i++) idx[$i] = i }
+        { line = ""; for (k = 1; k <= n; k++) line = line (k > 1 ? "\t" : "") $(idx[w[k]]); print line }' "$f"
+}
+
+FO="--allow-addr loopback --retry-wait 50 --max-bytes 1M"
+
+# ---------------------------------------------------------------- status records
+cat >routes.txt <<EOF
+$U/img/$J
+$U/as-html/$J
+$U/html-as-jpeg
+$U/empty
+$U/status/404
+$U/status/410
+$U/status/500
+$U/status/501
+$U/status/403
+$U/flaky/429/1/k1/$J
+$U/flaky/503/1/k2/$J
+$U/flaky/503/5/k3/$J
+$U/retry-after/100
+$U/redirect/3/$J
+$U/redirect/6/$J
+$U/loop
+$U/to?u=http://10.0.0.1/
+$U/to?u=http://169.254.169.254/latest/meta-data/
+$U/to?u=http://[::ffff:10.1.2.3]/
+$U/to?u=http://[fd00::1]/
+$U/to?u=file:///etc/passwd
+$U/to?u=ftp://127.0.0.1/x
+$U/endless
+$U/cl-long/$J
+$U/cl-short/$J
+$U/gzip/$J
+$U/gzip-bomb
+$U/huge-cl
+$U/reset
+$U/ua/$J
+ftp://example.com/x.jpg
+gopher://example.com/
+not a url
+http://127.0.0.1:1/img/x.jpg
+EOF
+"$BIN" fetch $FO -j 2 routes.txt >routes.tsv 2>routes.err
+rc=$?
+size=$(wc -c <"$IMGDIR/$J" | tr -d ' ')
+half=$((size / 2))
+col routes.tsv path status http_code error_class bytes attempts final_url |
+    sed "s|$U|U|g" | awk -F "$TAB" -v OFS="$TAB" '$4 == "too_big" && $5 > 1048576 { $5 = "over" } { print }' >got.tsv
+cat >want.tsv <<EOF
+path	status	http_code	error_class	bytes	attempts	final_url
+U/img/$J	ok	200	ok	$size	1	U/img/$J
+U/as-html/$J	ok	200	ok	$size	1	U/as-html/$J
+U/html-as-jpeg	error	200	not_image	54	1	U/html-as-jpeg
+U/empty	error	200	not_image	0	1	U/empty
+U/status/404	error	404	http_404	24	1	U/status/404
+U/status/410	error	410	http_404	24	1	U/status/410
+U/status/500	error	500	http_5xx	24	3	U/status/500
+U/status/501	error	501	http_5xx	24	1	U/status/501
+U/status/403	error	403	http_4xx	24	1	U/status/403
+U/flaky/429/1/k1/$J	ok	200	ok	$size	2	U/flaky/429/1/k1/$J
+U/flaky/503/1/k2/$J	ok	200	ok	$size	2	U/flaky/503/1/k2/$J
+U/flaky/503/5/k3/$J	error	503	http_5xx	17	3	U/flaky/503/5/k3/$J
+U/retry-after/100	error	429	http_429	9	1	U/retry-after/100
+U/redirect/3/$J	ok	200	ok	$size	1	U/redirect/0/$J
+U/redirect/6/$J	error	302	too_many_redirects	0	1	U/redirect/1/$J
+U/loop	error	302	too_many_redirects	0	1	U/loop
+U/to?u=http://10.0.0.1/	error	302	blocked_private	0	1	http://10.0.0.1/
+U/to?u=http://169.254.169.254/latest/meta-data/	error	302	blocked_private	0	1	http://169.254.169.254/latest/meta-data/
+U/to?u=http://[::ffff:10.1.2.3]/	error	302	blocked_private	0	1	http://[::ffff:10.1.2.3]/
+U/to?u=http://[fd00::1]/	error	302	blocked_private	0	1	http://[fd00::1]/
+U/to?u=file:///etc/passwd	error	302	bad_scheme	0	1	file:///etc/passwd
+U/to?u=ftp://127.0.0.1/x	error	302	bad_scheme	0	1	ftp://127.0.0.1/x
+U/endless	error	200	too_big	over	1	U/endless
+U/cl-long/$J	error	200	truncated	$size	3	U/cl-long/$J
+U/cl-short/$J	error	200	ok	$half	1	U/cl-short/$J
+U/gzip/$J	ok	200	ok	$size	1	U/gzip/$J
+U/gzip-bomb	error	200	too_big	over	1	U/gzip-bomb
+U/huge-cl	error	200	too_big	0	1	U/huge-cl
+U/reset	error		reset	0	3	U/reset
+U/ua/$J	ok	200	ok	$size	1	U/ua/$J
+ftp://example.com/x.jpg	error		bad_scheme	0	0	ftp://example.com/x.jpg
+gopher://example.com/	error		bad_scheme	0	0	gopher://example.com/
+not a url	error		bad_url	0	0	not a url
+http://127.0.0.1:1/img/x.jpg	error		connect	0	1	http://127.0.0.1:1/img/x.jpg
+EOF
+check "status records of misbehaving routes" diff want.tsv got.tsv
+check "exit status 1 when some URLs failed" [ "$rc" -eq 1 ]
+check "summary on stderr" grep -q "^datavet fetch: 34 URLs in .*: ok 8 not_image 2 http_404 2 http_429 1 http_4xx 1 http_5xx 3 connect 1 reset 1 truncated 1 too_big 3 too_many_redirects 2 blocked_private 4 bad_scheme 4 bad_url 1; 1 fetched but not decodable\$" routes.err
+md5_of() { md5sum "$1" | cut -c1-32; }
+want_md5=$(md5_of "$IMGDIR/$J")
+head -c "$half" "$IMGDIR/$J" >half.bin
+check "gzip body hashes as the file" [ "$(col routes.tsv path md5 | grep "/gzip/" | cut -f2)" = "$want_md5" ]
+check "JPEG served as text/html still hashes" [ "$(col routes.tsv path md5 | grep "/as-html/" | cut -f2)" = "$want_md5" ]
+check "short Content-Length: the bytes received are hashed" [ "$(col routes.tsv path md5 | grep "/cl-short/" | cut -f2)" = "$(md5_of half.bin)" ]
+check "HTML served as image/jpeg: digests but no PDQ" [ "$(col routes.tsv path md5 pdq | grep "/html-as-jpeg" | cut -f2-)" = "$(printf '<!doctype html><html><body>not an image</body></html>\n' | md5sum | cut -c1-32)$TAB" ]
+
+# the slow drip trips the low-speed limit; a total timeout cuts it too
+printf '%s\n' "$U/drip" >drip.txt
+"$BIN" fetch $FO --retries 0 --low-speed 100 --low-speed-time 1 drip.txt >drip.tsv 2>/dev/null
+check "slow drip: low-speed cutoff" [ "$(col drip.tsv error_class attempts | tail -n 1)" = "timeout${TAB}1" ]
+"$BIN" fetch $FO --retries 1 --timeout 0.5 drip.txt >drip2.tsv 2>/dev/null
+check "slow drip: total timeout, retried once" [ "$(col drip2.tsv error_class attempts | tail -n 1)" = "timeout${TAB}2" ]
+printf '%s\n' "$U/ua/$J" >ua.txt
+"$BIN" fetch $FO --user-agent "curl/8" ua.txt >ua.tsv 2>/dev/null
+check "--user-agent is sent" [ "$(col ua.tsv http_code error_class | tail -n 1)" = "403${TAB}http_4xx" ]
+
+# ---------------------------------------------------------------- the SSRF guard
+printf '%s\n' "$U/img/$J" "http://localhost:$P/img/$J" >local.txt
+"$BIN" fetch -q local.txt >noallow.tsv 2>noallow.err
+rc=$?
+check "without --allow-private 127.0.0.1 and localhost are refused" [ "$(col noallow.tsv error_class | tail -n +2 | sort | uniq -c | tr -s ' ')" = " 2 blocked_private" ]
+check "... exit 1" [ "$rc" -eq 1 ]
+check "... and the reason names the address" grep -q "refused to connect to 127.0.0.1: a loopback address" noallow.tsv
+"$BIN" fetch -q --allow-private local.txt >allow.tsv 2>/dev/null
+rc=$?
+check "--allow-private reaches 127.0.0.1 and localhost" [ "$(col allow.tsv error_class | tail -n +2 | sort -u)" = "ok" ]
+check "... exit 0" [ "$rc" -eq 0 ]
+"$BIN" fetch -q --allow-addr private,link-local local.txt >lo.tsv 2>/dev/null
+check "allowing private and link-local does not allow loopback" [ "$(col lo.tsv error_class | tail -n +2 | sort -u)" = "blocked_private" ]
+# the guard looks at the address connected to, not at the URL text
+printf '%s\n' "http://images.example:$P/img/$J" >named.txt
+"$BIN" fetch -q --resolve "images.example:$P:127.0.0.1" named.txt >r1.tsv 2>/dev/null
+check "a name resolving to 127.0.0.1 is refused" [ "$(col r1.tsv error_class | tail -n 1)" = "blocked_private" ]
+"$BIN" fetch -q --allow-addr loopback --resolve "images.example:$P:127.0.0.1" named.txt >r2.tsv 2>/dev/null
+check "... and reached with --allow-addr loopback" [ "$(col r2.tsv error_class | tail -n 1)" = "ok" ]
+"$BIN" fetch -q --allow-addr loopback --resolve "images.example:$P:192.168.7.7" named.txt >r3.tsv 2>/dev/null
+check "a name resolving to 192.168.7.7 is refused with loopback allowed" [ "$(col r3.tsv error_class | tail -n 1)" = "blocked_private" ]
+printf '%s\n' "http://[::ffff:127.0.0.1]:$P/img/$J" "http://0.0.0.0:$P/img/$J" "http://[::1]:$P/img/$J" >mapped.txt
+"$BIN" fetch -q --allow-addr private mapped.txt >m.tsv 2>/dev/null
+check "IPv4-mapped loopback, 0.0.0.0 and ::1 are refused" [ "$(col m.tsv error_class | tail -n +2 | sort -u)" = "blocked_private" ]
+
+# ---------------------------------------------------------------- hashes equal datavet hash
+sed "s|^|$U/img/|" names.txt >imgs.txt
+(cd "$IMGDIR" && "$BIN" hash -q --dihedral $(cat "$T/names.txt")) >disk.tsv 2>/dev/null
+"$BIN" fetch $FO --max-bytes 32M --dihedral -j 3 imgs.txt >net.tsv 2>/dev/null
+ncol=$(head -n 1 disk.tsv | awk -F "$TAB" '{ print NF }')
+cut -f2-"$ncol" disk.tsv >a.tsv
+cut -f2-"$ncol" net.tsv >b.tsv
+check "fetched images hash exactly as datavet hash of the files ($(wc -l <names.txt) images)" diff a.tsv b.tsv
+check "fetch output has the hash columns first, then the status columns" [ "$(head -n 1 net.tsv | cut -f"$((ncol + 1))"-)" = "http_code${TAB}error_class${TAB}bytes${TAB}elapsed_ms${TAB}final_url${TAB}attempts" ]
+"$BIN" fetch $FO --max-bytes 32M --dihedral -j 1 --connections 3 imgs.txt >net1.tsv 2>/dev/null
+cut -f1-"$ncol" net.tsv >c.tsv
+cut -f1-"$ncol" net1.tsv >d.tsv
+check "output order is input order for -j 1 and -j 3" diff c.tsv d.tsv
+"$BIN" fetch $FO --max-bytes 32M -f jsonl "$T/imgs.txt" >net.jsonl 2>/dev/null
+check "JSONL: one object per URL with the status fields" [ "$(grep -c '"error_class":"ok","bytes":[0-9]*,"elapsed_ms":[0-9]*,"final_url":"http[^"]*","attempts":1}$' net.jsonl)" -eq "$(wc -l <names.txt)" ]
+"$BIN" fetch $FO --max-bytes 32M -f csv "$T/imgs.txt" >net.csv 2>/dev/null
+check "CSV: a header and one line per URL" [ "$(wc -l <net.csv)" -eq "$(($(wc -l <names.txt) + 1))" ]
+
+# URL lists in every form the text-list reader reads
+{ echo "key,url,caption"; awk -v u="$U/img/" '{ printf "%d,%s%s,\"a, b\"\n", NR, u, $0 }' names.txt | head -n 5; } >list.csv
+{ printf 'key\timage_url\n'; awk -v u="$U/img/" '{ printf "%d\t%s%s\n", NR, u, $0 }' names.txt | head -n 5; } >list.tsv
+awk -v u="$U/img/" '{ printf "{\"url\": \"%s%s\", \"n\": %d}\n", u, $0, NR }' names.txt | head -n 5 >list.jsonl
+"$BIN" fetch $FO list.csv >l1.tsv 2>/dev/null && "$BIN" fetch $FO --url-col image_url list.tsv >l2.tsv 2>/dev/null &&
+    "$BIN" fetch $FO list.jsonl >l3.tsv 2>/dev/null && head -n 5 imgs.txt | "$BIN" fetch $FO - >l4.tsv 2>/dev/null
+for k in 1 2 3 4; do col l$k.tsv path status md5 pdq error_class >s$k.tsv; done
+check "CSV, TSV (--url-col), JSONL and stdin lists give the same records" sh -c "cmp s1.tsv s2.tsv && cmp s1.tsv s3.tsv && cmp s1.tsv s4.tsv && [ \$(grep -c '	ok	' s1.tsv) -eq 5 ]"
+
+# datavet match reads fetch output: the path column is the URL
+awk -F "$TAB" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "md5") k = i; next } NR <= 3 { print $k }' disk.tsv >md5.txt
+"$BIN" list build -q --name known-md5 --version 1 -o md5.dvl md5.txt 2>/dev/null
+"$BIN" match -q --list md5.dvl net.tsv >match.tsv 2>/dev/null
+rc=$?
+check "datavet match finds the fetched images by URL" sh -c "[ $rc -eq 1 ] && [ \$(tail -n +2 match.tsv | cut -f1 | grep -c '^$U/img/') -eq 2 ]"
+
+# usage errors
+"$BIN" fetch --connections 0 imgs.txt >/dev/null 2>&1
+check "--connections 0 is a usage error" [ $? -eq 2 ]
+"$BIN" fetch >/dev/null 2>&1
+check "no list is a usage error" [ $? -eq 2 ]
+"$BIN" fetch --allow-addr everything imgs.txt >/dev/null 2>&1
+check "a bad --allow-addr is a usage error" [ $? -eq 2 ]
+"$BIN" fetch -q -o out.tsv imgs.txt 2>/dev/null
+check "-o creates the file with mode 0600" [ "$(stat -c %a out.tsv)" = 600 ]
+
+# ---------------------------------------------------------------- memory stays bounded
+if [ -x /usr/bin/time ]; then
+    awk -v u="$U/img/$SMALL" 'BEGIN { for (i = 0; i < 1000; i++) print u "?i=" i }' >k1.txt
+    awk -v u="$U/img/$SMALL" 'BEGIN { for (i = 0; i < 10000; i++) print u "?i=" i }' >k10.txt
+    /usr/bin/time -f %M -o rss1 "$BIN" fetch $FO --connections 16 --per-host 16 -a md5 -o k1.tsv k1.txt 2>/dev/null
+    t0=$(date +%s)
+    /usr/bin/time -f %M -o rss10 "$BIN" fetch $FO --connections 16 --per-host 16 -a md5 -o k10.tsv k10.txt 2>/dev/null
+    t1=$(date +%s)
+    r1=$(tail -n 1 rss1)
+    r10=$(tail -n 1 rss10)
+    echo "# max RSS: 1,000 URLs $r1 KiB, 10,000 URLs $r10 KiB ($((t1 - t0)) s)"
+    check "10,000 URLs fetched, all ok" [ "$(col k10.tsv error_class | tail -n +2 | grep -c '^ok$')" -eq 10000 ]
+    check "max RSS under 64 MiB for 10,000 URLs ($r10 KiB)" [ "$r10" -lt 65536 ]
+    check "max RSS grows by under 4 MiB from 1,000 to 10,000 URLs ($r1 -> $r10 KiB)" [ $((r10 - r1)) -lt 4096 ]
+else
+    echo "SKIP: /usr/bin/time not found: memory bound not measured"
+fi
+
+kill "$SRV" 2>/dev/null
+wait "$SRV" 2>/dev/null
+SRV=
+finish
