@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH_ITEMS 64u
+#define BATCH_ITEMS 256u
 #define BATCH_BYTES (64u << 20)
 #define URL_NORM_CAP (3 * DV__LIST_URL_MAX + 2)
 
