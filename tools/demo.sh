@@ -245,3 +245,45 @@ END {
     }
 }
 ' "$out" || die "summary failed"
+
+# ---------------------------------------------------------------- the scan
+# A planted sample dataset: LAION-style parquet (URLs, md5 column, punsafe) with aligned
+# embeddings, two forms of img2dataset shards whose images are originals, re-encodings,
+# half-size copies and mirror images, lists made from some of the originals.
+mkds=$BUILD/tools/datavet-mkdataset
+[ -x "$mkds" ] || cmake --build "$BUILD" --target datavet-mkdataset >/dev/null ||
+    die "$mkds is missing and could not be built"
+ds=$BUILD/demo/dataset
+rm -rf "$ds" "$BUILD/demo/scan-laion" "$BUILD/demo/scan-wds" "$BUILD/demo/clean-wds"
+if [ -d "$SHARED/photos/dev" ]; then
+    "$mkds" "$ds" --photos "$SHARED/photos/dev" --items 200 --shards 4 || die "$mkds failed"
+else
+    "$mkds" "$ds" --items 200 --shards 4 || die "$mkds failed"
+fi
+"$BIN" list build -q --name demo-known-md5 --version 1 -o "$ds/lists/md5.dvl" "$ds/lists/md5.txt" || die "list build failed"
+"$BIN" list build -q --name demo-known-pdq --version 1 -o "$ds/lists/pdq.dvl" "$ds/lists/pdq.txt" || die "list build failed"
+"$BIN" list build -q --name demo-known-urls --version 1 -t url -o "$ds/lists/url.dvl" "$ds/lists/url.txt" || die "list build failed"
+lists="-l $ds/lists/md5.dvl -l $ds/lists/pdq.dvl -l $ds/lists/url.dvl --flag-punsafe 0.9 --flag-terms $ds/lists/terms.txt --dihedral"
+echo
+echo "== scan 1: LAION-style metadata ($ds/laion): hash columns, URLs, punsafe, caption terms"
+# shellcheck disable=SC2086
+"$BIN" scan "$ds/laion" $lists -o "$BUILD/demo/scan-laion" -j "$jobs"
+[ $? -le 1 ] || die "scan failed"
+echo
+echo "== scan 2: img2dataset shards ($ds/wds): image bytes hashed in memory, PDQ after re-encode/resize/mirror, with --clean"
+# shellcheck disable=SC2086
+"$BIN" scan "$ds/wds" $lists -o "$BUILD/demo/scan-wds" -j "$jobs" --clean "$BUILD/demo/clean-wds" --decoys 3
+[ $? -le 1 ] || die "scan failed"
+for o in scan-laion scan-wds; do
+    awk -v o="$o" '
+        /"match":/ { gsub(/[ ,]/, ""); split($0, a, ":"); m = a[2] }
+        /"candidate":/ { gsub(/[ ,]/, ""); split($0, a, ":"); c = a[2] }
+        END { printf "%s: %s matches, %s candidates (candidates need outside verification)\n", o, m, c }' \
+        "$BUILD/demo/$o/summary.json"
+    echo "  findings by hash type:"
+    sed -n '/"per_hash_type"/,/}/p' "$BUILD/demo/$o/summary.json" | grep -v per_hash_type | grep -v '}' | sed 's/^ */    /'
+done
+echo
+echo "report:         $BUILD/demo/scan-wds/report.html (and $BUILD/demo/scan-laion/report.html)"
+echo "findings:       $BUILD/demo/scan-wds/matches.parquet, matches.jsonl; removal list: removal.txt"
+echo "cleaned copy:   $BUILD/demo/clean-wds (re-scan it: no findings)"
