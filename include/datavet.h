@@ -468,13 +468,27 @@ typedef struct dv_parquet_column_info {
     dv_pq_type type;
     int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY width in bytes, else 0 */
     dv_pq_repetition repetition; /* of the leaf itself */
-    int nested;              /* 1: inside a group or repeated: listed, never read */
+    int nested;              /* 1: repeated somewhere on its path (list, map): listed, never read */
     int is_string;           /* STRING (logical) or UTF8 (converted) annotation */
     int32_t converted_type;  /* parquet.thrift ConvertedType, -1 if none */
     int32_t logical_type;    /* the LogicalType union member id (1 STRING, 5 DECIMAL, ...),
                                 0 if none */
     int32_t scale, precision; /* DECIMAL */
+    int in_group;            /* a leaf of non-repeated groups (structs): read as a flat column
+                                named "a.b", null when any level is null; not copyable by the
+                                writer (dv_parquet_reader_field: DV_EFORMAT) */
+    int max_def;             /* definition level of a present value (0: required all the way) */
+    int32_t time_unit;       /* TIMESTAMP/TIME logical type: 1 millis, 2 micros, 3 nanos; 0 none */
+    int utc_adjusted;        /* TIMESTAMP/TIME isAdjustedToUTC */
 } dv_parquet_column_info;
+
+/* What the footer says about one column chunk. */
+typedef struct dv_parquet_chunk_info {
+    dv_pq_codec codec;
+    int64_t num_values;
+    int64_t compressed_size;   /* total_compressed_size */
+    int64_t uncompressed_size; /* total_uncompressed_size */
+} dv_parquet_chunk_info;
 
 typedef struct dv_parquet_reader_opts {
     /* Ceiling on the decoded size of one row group's requested columns, and of any
@@ -509,6 +523,10 @@ int64_t dv_parquet_reader_find_column(const dv_parquet_reader *r, const char *na
 uint64_t dv_parquet_reader_num_rows(const dv_parquet_reader *r);
 size_t dv_parquet_reader_num_row_groups(const dv_parquet_reader *r);
 uint64_t dv_parquet_reader_row_group_rows(const dv_parquet_reader *r, size_t rg);
+int dv_parquet_reader_chunk(const dv_parquet_reader *r, size_t rg, size_t col,
+                            dv_parquet_chunk_info *out);
+/* The file's created_by string ("" if absent), NUL-terminated, owned by the reader. */
+const char *dv_parquet_reader_created_by(const dv_parquet_reader *r);
 
 /* Column chunk statistics from the footer. min/max are the PLAIN bytes of the
  * value (raw bytes for byte arrays) and point into the reader; NULL if absent. */
@@ -934,64 +952,6 @@ const char *dv_shard_reader_errmsg(const dv_shard_reader *r);
 void dv_shard_reader_free(dv_shard_reader *r);
 
 /* ------------------------------------------------------------------------
- * Scans (docs/scan.md): every shard of a dataset through decode + hash + match against
- * compiled lists, per-shard results written atomically under outdir/shards/ (so a killed
- * scan resumes where it stopped), then merged into matches.parquet, matches.jsonl,
- * errors.jsonl, summary.json, report.html and removal.txt. Never writes image bytes. */
-typedef struct dv_scan_progress {
-    uint64_t shards_total;  /* shards selected for this run */
-    uint64_t shards_done;   /* of those, finished (including ones done by earlier runs) */
-    uint64_t shards_skipped; /* done before this run started */
-    uint64_t items;         /* items read in this run */
-    uint64_t findings;      /* findings in this run */
-    uint64_t errors;        /* items skipped with an error in this run */
-} dv_scan_progress;
-
-typedef struct dv_scan_opts {
-    const char *dataset;
-    const char *outdir;
-    const char *const *lists;  /* .dvl paths */
-    size_t nlists;
-    unsigned threads;          /* decode/hash workers; 0: online CPUs */
-    int dihedral;              /* PDQ-match the 8 dihedral variants of each image */
-    int pdq_radius;            /* Hamming distance for a PDQ match; -1: 31 */
-    int fast;                  /* --fast JPEG decoding (not exact) */
-    uint64_t max_pixels;       /* 0: DV_DEFAULT_MAX_PIXELS */
-    uint64_t max_image_bytes;  /* 0: 256 MiB */
-    double flag_punsafe;       /* flag items with punsafe >= this as candidates; < 0: off */
-    const char *flag_terms;    /* file of caption terms (one per line), NULL: off */
-    const char *url_col, *caption_col, *id_col; /* dv_dataset_opts */
-    uint64_t shard_index, shard_count; /* only shards s % count == index (count 0: all) */
-    int has_range;             /* only shards first..last (inclusive) */
-    uint64_t shard_first, shard_last;
-    int no_merge;              /* leave the merge to dv_scan_merge (cluster tasks) */
-    const char *clean_dir;     /* write a cleaned copy of the dataset there (with the merge) */
-    uint32_t decoys;           /* decoys per removed id in removal-public.txt; 0: 1000 */
-    int keep_candidates;       /* --clean and removal.txt drop only match-tier items */
-    /* Called from the scanning thread after each batch and shard; may be NULL. */
-    void (*progress)(void *ctx, const dv_scan_progress *p);
-    void *progress_ctx;
-    const dv_alloc *alloc;
-} dv_scan_opts;
-
-typedef struct dv_scan_result {
-    dv_scan_progress progress; /* totals of this run */
-    int merged;                /* the final outputs were written */
-    uint64_t matches;          /* after the merge: match-tier findings in the whole scan */
-    uint64_t candidates;
-} dv_scan_result;
-
-/* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be
- * opened, outdir that belongs to a scan with other parameters: DV_EINVAL). Items and shards
- * that cannot be read are recorded in errors.jsonl and do not fail the scan. */
-int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, size_t errcap);
-/* Write the final outputs of the scan in outdir from its per-shard results (what a scan
- * does at the end). Fails with DV_EINVAL naming the shards not yet done. clean_dir as in
- * dv_scan_opts (NULL: none). */
-int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out,
-                  char *errbuf, size_t errcap);
-
-/* ------------------------------------------------------------------------
  * URL fetching (src/net/, docs/fetch.md). One libcurl multi handle, driven by the thread
  * that calls dv_fetcher_next, runs many transfers: HTTP/1.1 keep-alive, HTTP/2 over TLS,
  * the multi's DNS and connection caches, http and https only, at most 5 redirects, limits
@@ -1146,6 +1106,69 @@ const char *dv_fetcher_errmsg(const dv_fetcher *f);
 /* Aborts transfers still running; pending URLs are dropped. Results handed out must have
  * been released. NULL is fine. */
 void dv_fetcher_free(dv_fetcher *f);
+
+/* ------------------------------------------------------------------------
+ * Scans (docs/scan.md): every shard of a dataset through decode + hash + match against
+ * compiled lists, per-shard results written atomically under outdir/shards/ (so a killed
+ * scan resumes where it stopped), then merged into matches.parquet, matches.jsonl,
+ * errors.jsonl, summary.json, report.html and removal.txt. Never writes image bytes. */
+typedef struct dv_scan_progress {
+    uint64_t shards_total;  /* shards selected for this run */
+    uint64_t shards_done;   /* of those, finished (including ones done by earlier runs) */
+    uint64_t shards_skipped; /* done before this run started */
+    uint64_t items;         /* items read in this run */
+    uint64_t findings;      /* findings in this run */
+    uint64_t errors;        /* items skipped with an error in this run */
+} dv_scan_progress;
+
+typedef struct dv_scan_opts {
+    const char *dataset;
+    const char *outdir;
+    const char *const *lists;  /* .dvl paths */
+    size_t nlists;
+    unsigned threads;          /* decode/hash workers; 0: online CPUs */
+    int dihedral;              /* PDQ-match the 8 dihedral variants of each image */
+    int pdq_radius;            /* Hamming distance for a PDQ match; -1: 31 */
+    int fast;                  /* --fast JPEG decoding (not exact) */
+    uint64_t max_pixels;       /* 0: DV_DEFAULT_MAX_PIXELS */
+    uint64_t max_image_bytes;  /* 0: 256 MiB */
+    double flag_punsafe;       /* flag items with punsafe >= this as candidates; < 0: off */
+    const char *flag_terms;    /* file of caption terms (one per line), NULL: off */
+    const char *url_col, *caption_col, *id_col; /* dv_dataset_opts */
+    uint64_t shard_index, shard_count; /* only shards s % count == index (count 0: all) */
+    int has_range;             /* only shards first..last (inclusive) */
+    uint64_t shard_first, shard_last;
+    int no_merge;              /* leave the merge to dv_scan_merge (cluster tasks) */
+    const char *clean_dir;     /* write a cleaned copy of the dataset there (with the merge) */
+    uint32_t decoys;           /* decoys per removed id in removal-public.txt; 0: 1000 */
+    int keep_candidates;       /* --clean and removal.txt drop only match-tier items */
+    /* Fetch the URL of every item that has no image bytes (LAION parquet, URL lists, failed
+     * img2dataset rows), hash the bytes in memory, and record a per-URL status (fetch.jsonl).
+     * fetch_opts may be NULL for the defaults; dv_net_global_init must have been called. */
+    int fetch;
+    const dv_fetch_opts *fetch_opts;
+    /* Called from the scanning thread after each batch and shard; may be NULL. */
+    void (*progress)(void *ctx, const dv_scan_progress *p);
+    void *progress_ctx;
+    const dv_alloc *alloc;
+} dv_scan_opts;
+
+typedef struct dv_scan_result {
+    dv_scan_progress progress; /* totals of this run */
+    int merged;                /* the final outputs were written */
+    uint64_t matches;          /* after the merge: match-tier findings in the whole scan */
+    uint64_t candidates;
+} dv_scan_result;
+
+/* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be
+ * opened, outdir that belongs to a scan with other parameters: DV_EINVAL). Items and shards
+ * that cannot be read are recorded in errors.jsonl and do not fail the scan. */
+int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, size_t errcap);
+/* Write the final outputs of the scan in outdir from its per-shard results (what a scan
+ * does at the end). Fails with DV_EINVAL naming the shards not yet done. clean_dir as in
+ * dv_scan_opts (NULL: none). */
+int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out,
+                  char *errbuf, size_t errcap);
 
 #ifdef __cplusplus
 }

@@ -143,6 +143,10 @@ typedef struct dv__pq_schema_elem {
     int32_t precision;
     dv__pq_bytes logical; /* the encoded LogicalType struct, verbatim */
     int32_t logical_kind; /* the LogicalType union member id, 0 absent */
+    int32_t time_unit;    /* TIMESTAMP/TIME: 1 millis, 2 micros, 3 nanos; 0 absent */
+    int utc_adjusted;     /* TIMESTAMP/TIME isAdjustedToUTC */
+    int32_t int_bits;     /* INTEGER bitWidth, 0 absent */
+    int int_signed;       /* INTEGER isSigned, -1 absent */
 } dv__pq_schema_elem;
 
 typedef struct dv__pq_chunk {

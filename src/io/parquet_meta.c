@@ -68,13 +68,48 @@ static int parse_stats(dv__tc_reader *r, dv__pq_stats *s)
     return DV_OK;
 }
 
+/* TimestampType / TimeType {1: isAdjustedToUTC, 2: unit (union 1 MILLIS, 2 MICROS, 3 NANOS)}
+ * and IntType {1: bitWidth, 2: isSigned}: what a value means, for printing. */
+static int parse_time_unit(dv__tc_reader *r, dv__pq_schema_elem *e)
+{
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_STRUCT && id >= 1 && id <= 3 && e->time_unit == 0) e->time_unit = id;
+    DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    FIELD_LOOP_END(r)
+    return DV_OK;
+}
+
+static int parse_logical_member(dv__tc_reader *r, int16_t kind, dv__pq_schema_elem *e)
+{
+    FIELD_LOOP_BEGIN(r)
+    if ((kind == 7 || kind == 8) && id == 1 && (ft == DV__TC_TRUE || ft == DV__TC_FALSE)) {
+        e->utc_adjusted = ft == DV__TC_TRUE;
+    } else if ((kind == 7 || kind == 8) && id == 2 && ft == DV__TC_STRUCT) {
+        DV_FORWARD_IF_ERROR(parse_time_unit(r, e));
+    } else if (kind == 10 && id == 1 && is_int(ft)) {
+        int32_t bits;
+        DV_FORWARD_IF_ERROR(rd_i32(r, ft, &bits));
+        e->int_bits = bits;
+    } else if (kind == 10 && id == 2 && (ft == DV__TC_TRUE || ft == DV__TC_FALSE)) {
+        e->int_signed = ft == DV__TC_TRUE;
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    return DV_OK;
+}
+
 /* The LogicalType union: remember which member is set and the struct's bytes verbatim. */
 static int parse_logical(dv__tc_reader *r, dv__pq_schema_elem *e)
 {
     const uint8_t *start = r->p;
     FIELD_LOOP_BEGIN(r)
-    if (ft == DV__TC_STRUCT && e->logical_kind == 0) e->logical_kind = id;
-    DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    if (ft == DV__TC_STRUCT && e->logical_kind == 0) {
+        e->logical_kind = id;
+        DV_FORWARD_IF_ERROR(parse_logical_member(r, id, e));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
     FIELD_LOOP_END(r)
     e->logical.p = start;
     e->logical.len = (uint32_t)(r->p - start);
@@ -89,6 +124,7 @@ static int parse_schema_elem(dv__tc_reader *r, dv__pq_schema_elem *e)
     e->repetition = -1;
     e->num_children = -1;
     e->converted_type = -1;
+    e->int_signed = -1;
     {
         FIELD_LOOP_BEGIN(r)
         if (is_int(ft) && id == 1) {

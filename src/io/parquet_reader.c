@@ -20,7 +20,8 @@
 typedef struct pq_col {
     char *name;
     const dv__pq_schema_elem *elem;
-    int nested;
+    int nested;   /* repeated somewhere on its path (list/map): never read */
+    int in_group; /* a leaf of a non-repeated struct: read flat as "a.b" */
     int max_def;
     int max_rep;
     int is_string;
@@ -64,6 +65,7 @@ struct dv_parquet_reader {
     pq_slot *slots;
     size_t nslots;
     pq_scratch chunk, page, dictpage, dictvals, levels, idx, spans, deltas, dba;
+    char *created_by;
 };
 
 /* What is being decoded, for messages. */
@@ -164,7 +166,7 @@ static int file_bytes(dv_parquet_reader *r, pq_scratch *s, uint64_t off, uint64_
 /* ---------------------------------------------------------------- open */
 
 static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char *prefix, int def,
-                       int rep, int nested, size_t *nleaves, int fill)
+                       int rep, size_t *nleaves, int fill)
 {
     const dv__pq_schema_elem *e;
     char path[1024];
@@ -185,11 +187,10 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
     if (e->repetition == DV_PQ_REPEATED) {
         d++;
         rp++;
-        nested = 1;
     }
     if (e->num_children > 0) {
         for (int32_t k = 0; k < e->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, i, depth + 1, path, d, rp, 1, nleaves, fill));
+            DV_FORWARD_IF_ERROR(walk_schema(r, i, depth + 1, path, d, rp, nleaves, fill));
         return DV_OK;
     }
     if (e->type < 0 || e->type > DV_PQ_FIXED_LEN_BYTE_ARRAY) {
@@ -210,7 +211,8 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
         if (c->name == NULL) return DV_ENOMEM;
         memcpy(c->name, path, n);
         c->elem = e;
-        c->nested = nested;
+        c->nested = rp > 0;
+        c->in_group = depth > 1;
         c->max_def = d;
         c->max_rep = rp;
         c->is_string = e->logical_kind == 1 || e->converted_type == DV__PQ_CT_UTF8;
@@ -227,7 +229,7 @@ static int build_columns(dv_parquet_reader *r)
         uint32_t i = 1;
         n = 0;
         for (int32_t k = 0; k < root->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, 0, &n, pass));
+            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, &n, pass));
         if (i != r->meta.nschema) {
             dv__set_err(r->err, sizeof(r->err), "%s: schema has %u elements but its tree uses %u",
                         r->name, r->meta.nschema, i);
@@ -345,6 +347,17 @@ static int finish_open(dv_parquet_reader *r, int rc, dv_parquet_reader **out, ch
         dv_parquet_reader_free(r);
         return rc;
     }
+    if (r->meta.created_by.set) {
+        size_t n = r->meta.created_by.len;
+        r->created_by = dv__malloc(r->alloc, n + 1);
+        if (r->created_by == NULL) {
+            dv__set_err(errbuf, errcap, "%s: out of memory", r->name);
+            dv_parquet_reader_free(r);
+            return DV_ENOMEM;
+        }
+        memcpy(r->created_by, r->meta.created_by.p, n);
+        r->created_by[n] = '\0';
+    }
     r->err[0] = '\0';
     *out = r;
     return DV_OK;
@@ -418,6 +431,7 @@ void dv_parquet_reader_free(dv_parquet_reader *r)
     if (r->cols)
         for (size_t i = 0; i < r->ncols; i++) dv__free(a, r->cols[i].name);
     dv__free(a, r->cols);
+    dv__free(a, r->created_by);
     dv__pq_meta_free(&r->meta, a);
     dv__free(a, r->footer_owned);
     if (r->fd >= 0) close(r->fd);
@@ -440,6 +454,10 @@ int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_
     out->repetition =
         c->elem->repetition < 0 ? DV_PQ_REQUIRED : (dv_pq_repetition)c->elem->repetition;
     out->nested = c->nested;
+    out->in_group = c->in_group;
+    out->max_def = c->max_def;
+    out->time_unit = c->elem->time_unit;
+    out->utc_adjusted = c->elem->utc_adjusted;
     out->is_string = c->is_string;
     out->converted_type = c->elem->converted_type;
     out->logical_type = c->elem->logical_kind;
@@ -470,6 +488,25 @@ uint64_t dv_parquet_reader_row_group_rows(const dv_parquet_reader *r, size_t rg)
     return rg < r->meta.nrow_groups ? (uint64_t)r->meta.row_groups[rg].num_rows : 0;
 }
 
+int dv_parquet_reader_chunk(const dv_parquet_reader *r, size_t rg, size_t col,
+                            dv_parquet_chunk_info *out)
+{
+    const dv__pq_chunk *c;
+    memset(out, 0, sizeof(*out));
+    if (rg >= r->meta.nrow_groups || col >= r->ncols) return DV_EINVAL;
+    c = &r->meta.row_groups[rg].columns[col];
+    out->codec = (dv_pq_codec)c->codec;
+    out->num_values = c->num_values;
+    out->compressed_size = c->total_compressed_size;
+    out->uncompressed_size = c->total_uncompressed_size;
+    return DV_OK;
+}
+
+const char *dv_parquet_reader_created_by(const dv_parquet_reader *r)
+{
+    return r->created_by ? r->created_by : "";
+}
+
 int dv_parquet_reader_stats(const dv_parquet_reader *r, size_t rg, size_t col,
                             dv_parquet_stats *out)
 {
@@ -497,7 +534,7 @@ int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_f
     if (col >= r->ncols) return DV_EINVAL;
     c = &r->cols[col];
     memset(out, 0, sizeof(*out));
-    if (c->nested) return DV_EFORMAT;
+    if (c->nested || c->in_group) return DV_EFORMAT; /* the writer has no groups */
     out->name = c->name;
     out->type = (dv_pq_type)c->elem->type;
     out->type_length = c->elem->type_length;
@@ -766,31 +803,43 @@ static int decode_values(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, s
     }
 }
 
-/* Definition levels of a flat optional column into valid[0..n); returns the non-null count. */
+/* Definition levels of an optional column (flat, or a leaf of structs: max_def > 1, any
+ * level below max_def is a null at some level) into valid[0..n); returns the non-null count. */
 static int decode_def_levels(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, size_t n,
                              uint8_t *valid, size_t *k_out)
 {
     dv_parquet_reader *r = c->r;
-    uint32_t *lv;
+    uint32_t *lv, maxd = (uint32_t)c->col->max_def;
+    unsigned bw = 0;
     size_t k = 0;
+    while ((1u << bw) <= maxd) bw++;
     if (scratch(r, &r->levels, n * sizeof(uint32_t) + 1) != DV_OK)
         return fail(c, DV_ETOOBIG, "%zu levels over the limit", n);
     lv = r->levels.p;
     if (enc == DV__PQ_ENC_RLE) {
         dv__rle d;
-        dv__rle_init(&d, p, len, 1);
+        dv__rle_init(&d, p, len, bw);
         if (dv__rle_get(&d, lv, n) != DV_OK)
             return fail(c, DV_ECORRUPT, "definition levels truncated or corrupt");
     } else if (enc == DV__PQ_ENC_BIT_PACKED) {
-        if ((n + 7) / 8 > len) return fail(c, DV_ECORRUPT, "BIT_PACKED levels truncated");
-        for (size_t i = 0; i < n; i++) lv[i] = (p[i >> 3] >> (7 - (i & 7))) & 1;
+        /* the deprecated BIT_PACKED levels are packed MSB first */
+        if ((n * bw + 7) / 8 > len) return fail(c, DV_ECORRUPT, "BIT_PACKED levels truncated");
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = 0;
+            for (unsigned b = 0; b < bw; b++) {
+                size_t bit = i * bw + b;
+                v = v << 1 | (uint32_t)((p[bit >> 3] >> (7 - (bit & 7))) & 1);
+            }
+            lv[i] = v;
+        }
     } else {
         return fail(c, DV_EFORMAT, "definition level encoding %s: not supported", enc_name(enc));
     }
     for (size_t i = 0; i < n; i++) {
-        if (lv[i] > 1) return fail(c, DV_ECORRUPT, "definition level %u over the maximum 1", lv[i]);
-        valid[i] = (uint8_t)lv[i];
-        k += lv[i];
+        if (lv[i] > maxd)
+            return fail(c, DV_ECORRUPT, "definition level %u over the maximum %u", lv[i], maxd);
+        valid[i] = lv[i] == maxd;
+        k += valid[i];
     }
     *k_out = k;
     return DV_OK;
@@ -936,7 +985,10 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
                     vp = pp + 4 + dl;
                     vlen = plen - 4 - dl;
                 } else {
-                    size_t dl = (n + 7) / 8;
+                    unsigned bw = 0;
+                    size_t dl;
+                    while ((1u << bw) <= (unsigned)c->col->max_def) bw++;
+                    dl = (n * bw + 7) / 8;
                     DV_FORWARD_IF_ERROR(
                         decode_def_levels(c, h.def_encoding, pp, plen, n, valid, &k));
                     vp = pp + dl;
@@ -1043,8 +1095,8 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
         c.col = pc;
         if (pc->nested) {
             c.offset = 0;
-            return fail(&c, DV_EFORMAT, "column %s is nested (repeated/group): not supported",
-                        pc->name);
+            return fail(&c, DV_EFORMAT,
+                        "column %s is repeated (a list or map): not supported", pc->name);
         }
         rc = read_chunk(&c, &g->columns[col], rows, s);
         if (rc != DV_OK) return rc;

@@ -300,15 +300,15 @@ static void test_datapage_v2(void **state)
     assert_true(ci.nested);
     assert_int_equal(dv_parquet_reader_read_row_group(r, 0, &e, 1, b), DV_EFORMAT);
     assert_non_null(strstr(dv_parquet_reader_errmsg(r),
-                           "column e.list.element is nested (repeated/group): not supported"));
+                           "column e.list.element is repeated (a list or map): not supported"));
     dv_parquet_reader_free(r);
 }
 
 static void test_nested_refused(void **state)
 {
     static const char *const files[] = {
-        "nulls.snappy.parquet", "nested_lists.snappy.parquet", "nested_maps.snappy.parquet",
-        "list_columns.parquet", "nested_structs.rust.parquet", "null_list.parquet"};
+        "nested_lists.snappy.parquet", "nested_maps.snappy.parquet", "list_columns.parquet",
+        "null_list.parquet", "nullable.impala.parquet"};
     (void)state;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         dv_parquet_reader *r = open_pt(files[f]);
@@ -321,12 +321,50 @@ static void test_nested_refused(void **state)
             if (!ci.nested) continue;
             nested++;
             assert_int_equal(dv_parquet_reader_read_row_group(r, 0, &i, 1, &b), DV_EFORMAT);
-            assert_non_null(strstr(dv_parquet_reader_errmsg(r), "is nested (repeated/group)"));
+            assert_non_null(strstr(dv_parquet_reader_errmsg(r), "is repeated (a list or map)"));
             assert_non_null(strstr(dv_parquet_reader_errmsg(r), ci.name));
         }
         assert_true(nested > 0);
         dv_parquet_reader_free(r);
     }
+}
+
+/* Leaves of non-repeated structs read as flat "a.b" columns; a null at any level is null. */
+static void test_structs(void **state)
+{
+    dv_parquet_reader *r;
+    dv_parquet_column_info ci;
+    dv_parquet_batch b[2];
+    dv_parquet_field f;
+    size_t cols[2];
+    (void)state;
+    /* nullable.impala: nested_struct.A is 1, then null (A null), then null (inside a present
+     * struct), ...; DuckDB agrees (tests/cli/inspect.sh) */
+    if ((r = open_pt("nullable.impala.parquet")) == NULL) return;
+    cols[0] = (size_t)dv_parquet_reader_find_column(r, "id");
+    cols[1] = (size_t)dv_parquet_reader_find_column(r, "nested_struct.A");
+    assert_int_equal(dv_parquet_reader_column(r, cols[1], &ci), DV_OK);
+    assert_false(ci.nested);
+    assert_true(ci.in_group);
+    assert_int_equal(ci.max_def, 2);
+    assert_int_equal(dv_parquet_reader_field(r, cols[1], &f), DV_EFORMAT);
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 2, b), DV_OK);
+    assert_int_equal(b[1].rows, 7);
+    assert_int_equal(i64_at(&b[0], 0), 1);
+    assert_int_equal(i32_at(&b[1], 0), 1);
+    assert_true(is_null_at(&b[1], 1));
+    assert_true(is_null_at(&b[1], 2));
+    assert_int_equal(b[1].null_count, 5);
+    dv_parquet_reader_free(r);
+    /* nested_structs.rust: structs of required INT64s, every leaf readable */
+    if ((r = open_pt("nested_structs.rust.parquet")) == NULL) return;
+    cols[0] = (size_t)dv_parquet_reader_find_column(r, "roll_num.min");
+    cols[1] = (size_t)dv_parquet_reader_find_column(r, "roll_num.count");
+    assert_int_equal(dv_parquet_reader_read_row_group(r, 0, cols, 2, b), DV_OK);
+    assert_int_equal(i64_at(&b[0], 0), 190406409000602LL);
+    assert_int_equal(i64_at(&b[1], 0), 495);
+    assert_null(b[0].validity);
+    dv_parquet_reader_free(r);
 }
 
 static void test_lz4_variants(void **state)
@@ -936,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_alltypes),
         cmocka_unit_test(test_datapage_v2),
         cmocka_unit_test(test_nested_refused),
+        cmocka_unit_test(test_structs),
         cmocka_unit_test(test_lz4_variants),
         cmocka_unit_test(test_delta),
         cmocka_unit_test(test_byte_stream_split),
