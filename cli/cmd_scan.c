@@ -99,11 +99,20 @@ int cmd_scan(int argc, char **argv)
         {"keep-candidates", no_argument, NULL, 15},
         {"plan", no_argument, NULL, 16},
         {"progress", no_argument, NULL, 17},
+        {"fetch", no_argument, NULL, 18},
+        {"connections", required_argument, NULL, 19},
+        {"per-host", required_argument, NULL, 20},
+        {"fetch-max-bytes", required_argument, NULL, 21},
+        {"timeout", required_argument, NULL, 22},
+        {"retries", required_argument, NULL, 23},
+        {"allow-private", no_argument, NULL, 24},
+        {"user-agent", required_argument, NULL, 25},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     dv_scan_opts o;
+    dv_fetch_opts fo;
     dv_scan_result res;
     const char **lists = NULL;
     size_t nlists = 0;
@@ -114,6 +123,8 @@ int cmd_scan(int argc, char **argv)
     double t0;
 
     memset(&o, 0, sizeof o);
+    memset(&fo, 0, sizeof fo);
+    o.fetch_opts = &fo;
     o.pdq_radius = -1;
     o.flag_punsafe = -1;
     lists = calloc((size_t)argc + 1, sizeof(char *));
@@ -175,6 +186,29 @@ int cmd_scan(int argc, char **argv)
         case 15: o.keep_candidates = 1; break;
         case 16: do_plan = 1; break;
         case 17: force_progress = 1; break;
+        case 18: o.fetch = 1; break;
+        case 19:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > 4096) goto usage;
+            fo.connections = (uint32_t)v;
+            break;
+        case 20:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > 4096) goto usage;
+            fo.per_host = (uint32_t)v;
+            break;
+        case 21:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) goto usage;
+            fo.max_bytes = v;
+            break;
+        case 22:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > 3600) goto usage;
+            fo.timeout_ms = (uint32_t)(v * 1000);
+            break;
+        case 23:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 20) goto usage;
+            fo.retries = v == 0 ? -1 : (int)v;
+            break;
+        case 24: fo.allow_addr = DV_ADDR_ALL; break;
+        case 25: fo.user_agent = optarg; break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, "scan");

@@ -321,7 +321,7 @@ static int read_params(merge *m, char *err, size_t cap)
 }
 
 typedef struct outs {
-    FILE *matches, *errors, *removal;
+    FILE *matches, *errors, *removal, *fetch;
     dv_parquet_writer *pq;
     /* removal: the item being aggregated */
     char last_item[64];
@@ -417,6 +417,22 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
             fputs(",\"message\":", o->errors);
             jstr(o->errors, fl[6]);
             fputs("}\n", o->errors);
+        } else if (strcmp(fl[0], "S") == 0 && nf == 12) {
+            /* per-URL fetch status; elapsed time and detail vary between runs, so they stay
+             * out of summary.json (which only counts statuses) */
+            FILE *g = o->fetch;
+            fprintf(g, "{\"shard_index\":%s,\"row\":%s,\"id\":", fl[1], fl[2]);
+            jstr(g, fl[3]);
+            fputs(",\"url\":", g);
+            jstr(g, fl[4]);
+            fputs(",\"final_url\":", g);
+            jstr(g, fl[5]);
+            fputs(",\"status\":", g);
+            jstr(g, fl[6]);
+            fprintf(g, ",\"http_code\":%s,\"bytes\":%s,\"elapsed_ms\":%s,\"attempts\":%s,"
+                       "\"detail\":", fl[7], fl[8], fl[9], fl[10]);
+            jstr(g, fl[11]);
+            fputs("}\n", g);
         } else if (strcmp(fl[0], "C") == 0 && nf == 3) {
             ctr_add(m, fl[1], strtoull(fl[2], NULL, 10));
         } else if (strcmp(fl[0], "I") == 0 && nf == 4) {
@@ -570,8 +586,9 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     uint64_t nshards;
     char p[4096], t[4096];
     int rc = DV_OK;
-    static const char *const names[] = {"matches.jsonl", "errors.jsonl", "removal.txt"};
-    FILE **files[3];
+    static const char *const names[] = {"matches.jsonl", "errors.jsonl", "removal.txt",
+                                        "fetch.jsonl"};
+    FILE **files[4];
 
     if (out) memset(out, 0, sizeof *out);
     if (!outdir || !errbuf) return DV_EINVAL;
@@ -609,8 +626,8 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
             goto done;
         }
     }
-    files[0] = &o.matches, files[1] = &o.errors, files[2] = &o.removal;
-    for (int i = 0; i < 3; i++) {
+    files[0] = &o.matches, files[1] = &o.errors, files[2] = &o.removal, files[3] = &o.fetch;
+    for (int i = 0; i < 4; i++) {
         snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
         *files[i] = dv__fopen_private(t);
         if (!*files[i]) {
@@ -644,7 +661,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         dv__set_err(errbuf, errcap, "matches.parquet: %s", dv_parquet_writer_errmsg(o.pq));
         goto done;
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         FILE *f = *files[i];
         *files[i] = NULL;
         snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
@@ -761,8 +778,8 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     }
 done:
     if (o.pq) dv_parquet_writer_free(o.pq);
-    for (int i = 0; i < 3; i++) {
-        FILE **fp = i == 0 ? &o.matches : i == 1 ? &o.errors : &o.removal;
+    for (int i = 0; i < 4; i++) {
+        FILE **fp = i == 0 ? &o.matches : i == 1 ? &o.errors : i == 2 ? &o.removal : &o.fetch;
         if (*fp) {
             fclose(*fp);
             snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);

@@ -72,6 +72,7 @@ typedef struct scan {
     dv_pdq_hash *queries;
     uint64_t *query_slot;
     hitvec *hits; /* per list */
+    dv_fetcher *fetcher;
     dv_scan_progress prog;
     char *err;
     size_t errcap;
@@ -433,12 +434,80 @@ static void match_slot(scan *s, const dv_shard_info *sh, size_t j)
     }
 }
 
+static void emit_fetch(scan *s, const dv_shard_info *sh, const slot *sl,
+                       const dv_fetch_result *r)
+{
+    char si[24], row[24], code[16], bytes[24], ms[16], att[16];
+    const char *v[11];
+    snprintf(si, sizeof si, "%llu", (unsigned long long)sh->index);
+    snprintf(row, sizeof row, "%llu", (unsigned long long)sl->it.row);
+    snprintf(code, sizeof code, "%d", r->http_code);
+    snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)r->bytes);
+    snprintf(ms, sizeof ms, "%u", r->elapsed_ms);
+    snprintf(att, sizeof att, "%u", r->attempts);
+    v[0] = si, v[1] = row, v[2] = sl->it.id, v[3] = r->url, v[4] = r->final_url;
+    v[5] = dv_fetch_status_name(r->status), v[6] = code, v[7] = bytes, v[8] = ms, v[9] = att;
+    v[10] = r->detail;
+    put_fields(s->rec, "S", v, 11);
+    countf(s, 1, "fetch.%s", dv_fetch_status_name(r->status));
+}
+
+/* Fetch the URLs of the batch's items that have no image bytes; bodies go into the slots'
+ * image buffers (memory only) and are hashed with the rest of the batch. */
+static int fetch_batch(scan *s, const dv_shard_info *sh)
+{
+    size_t next = 0, out = 0;
+    for (;;) {
+        dv_fetch_result r;
+        int rc;
+        while (next < s->nslots && dv_fetcher_want(s->fetcher) > 0) {
+            slot *sl = &s->slots[next];
+            if (!sl->it.image && !sl->it.problem && sl->it.url && *sl->it.url) {
+                rc = dv_fetcher_add(s->fetcher, next, sl->it.url);
+                if (rc == DV_ENOMEM) return rc;
+                if (rc == DV_OK) out++;
+            }
+            next++;
+        }
+        if (out == 0 && next >= s->nslots) return DV_OK;
+        rc = dv_fetcher_next(s->fetcher, &r, 1000);
+        if (rc < 0) {
+            dv__set_err(s->err, s->errcap, "fetch: %s", dv_fetcher_errmsg(s->fetcher));
+            return rc;
+        }
+        if (rc == 0) continue;
+        out--;
+        {
+            slot *sl = &s->slots[r.tag];
+            emit_fetch(s, sh, sl, &r);
+            if (r.body && r.len > 0) {
+                if (sl->img_cap < r.len) {
+                    uint8_t *p = dv__realloc(s->a, sl->img, r.len);
+                    if (!p) {
+                        dv_fetcher_release(s->fetcher, &r);
+                        return DV_ENOMEM;
+                    }
+                    sl->img = p;
+                    sl->img_cap = r.len;
+                }
+                memcpy(sl->img, r.body, r.len);
+                sl->it.image = sl->img;
+                sl->it.image_len = r.len;
+                sl->it.image_name = NULL;
+                count(s, "items_with_image", 1);
+            }
+        }
+        dv_fetcher_release(s->fetcher, &r);
+    }
+}
+
 static int run_batch(scan *s, const dv_shard_info *sh)
 {
     size_t nq = 0;
     int nv = s->o->dihedral ? 8 : 1;
     int has_pdq_list = 0;
     if (s->nslots == 0) return DV_OK;
+    if (s->fetcher) DV_FORWARD_IF_ERROR(fetch_batch(s, sh));
     DV_FORWARD_IF_ERROR(dv_pool_run(s->pool, s->nslots, hash_job, s));
     for (size_t li = 0; li < s->nlists; li++) {
         s->hits[li].n = 0;
@@ -470,7 +539,8 @@ static int run_batch(scan *s, const dv_shard_info *sh)
                        reason_of(sl->it.problem), sl->it.problem_msg ? sl->it.problem_msg : "");
         } else if (sl->it.image && sl->hash_rc != DV_OK) {
             char msg[700];
-            snprintf(msg, sizeof msg, "%s: %s", sl->it.image_name ? sl->it.image_name : "",
+            snprintf(msg, sizeof msg, "%s: %s",
+                     sl->it.image_name ? sl->it.image_name : sl->it.url ? sl->it.url : "",
                      sl->errmsg);
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
                        sl->hash_rc == DV_ETOOBIG ? "too_big" : "decode", msg);
@@ -675,6 +745,11 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "caption_col", o->caption_col ? o->caption_col : "");
     param(b, s->a, "id_col", o->id_col ? o->id_col : "");
     param(b, s->a, "keep_candidates", o->keep_candidates ? "true" : "false");
+    param(b, s->a, "fetch", o->fetch ? "true" : "false");
+    if (o->fetch)
+        paramu(b, s->a, "fetch_max_bytes", o->fetch_opts && o->fetch_opts->max_bytes
+                                              ? o->fetch_opts->max_bytes
+                                              : DV_FETCH_DEFAULT_MAX_BYTES);
     paramu(b, s->a, "decoys", o->decoys ? o->decoys : 1000);
     for (uint64_t i = 0; i < dv_dataset_num_shards(s->ds); i++) {
         dv_shard_info sh;
@@ -805,6 +880,7 @@ static void scan_free(scan *s)
     dv__free(s->a, s->query_slot);
     dv__free(s->a, s->urlbuf);
     dv__terms_free(s->terms);
+    dv_fetcher_free(s->fetcher);
     dv_dataset_free(s->ds);
 }
 
@@ -883,6 +959,14 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         if (l->info.type == DV_HT_MD5 || l->info.type == DV_HT_SHA1 ||
             l->info.type == DV_HT_SHA256 || l->info.type == DV_HT_PDQ)
             s.need_image_hash = 1;
+    }
+    if (o.fetch) {
+        s.fetcher = dv_fetcher_create(o.fetch_opts);
+        if (!s.fetcher) {
+            dv__set_err(errbuf, errcap, "cannot set up the URL fetcher (libcurl)");
+            rc = DV_ENOMEM;
+            goto done;
+        }
     }
     if (o.flag_terms) {
         rc = dv__terms_load(o.flag_terms, s.a, &s.terms, errbuf, errcap);

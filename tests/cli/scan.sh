@@ -160,6 +160,41 @@ else
     echo "SKIP: DuckDB peer not installed: cleaned parquet not read back"
 fi
 
+# --fetch: the shard images served on 127.0.0.1 give the same image findings as the shards
+mkdir -p srv
+for t in ds/wds/*.tar; do tar -xf "$t" -C srv --wildcards '*.jpg'; done
+printf 'not an image' >srv/page.jpg
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd srv && exec $PY -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+SRV=$!
+i=0
+while ! $PY -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/page.jpg')" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+done
+{ echo url; for f in $(ls srv | grep -v page); do echo "http://127.0.0.1:$PORT/$f"; done
+  echo "http://127.0.0.1:$PORT/missing.jpg"; echo "http://127.0.0.1:$PORT/page.jpg"; } >fetch.csv
+"$BIN" scan -q fetch.csv -l md5.dvl -l pdq.dvl --dihedral --fetch -o out-f0 >/dev/null 2>&1
+check "--fetch without --allow-private: loopback refused" $PY -c "
+import json; st=[json.loads(l)['status'] for l in open('out-f0/fetch.jsonl')]
+assert st and all(s == 'blocked_private' for s in st), set(st)"
+"$BIN" scan -q fetch.csv -l md5.dvl -l pdq.dvl --dihedral --fetch --allow-private -o out-f1 -j 2 >/dev/null 2>&1
+kill $SRV 2>/dev/null
+wait $SRV 2>/dev/null
+check "--fetch: status per URL (ok, http_404, not_image)" $PY -c "
+import json; st={}
+for l in open('out-f1/fetch.jsonl'):
+    r=json.loads(l); st[r['url'].rsplit('/',1)[1]]=(r['status'], r['http_code'])
+assert st.pop('missing.jpg') == ('http_404', 404), st
+assert st.pop('page.jpg')[0] == 'not_image'
+assert all(v == ('ok', 200) for v in st.values()), set(st.values())
+s=json.load(open('out-f1/summary.json'))['counts']['fetch']
+assert s['http_404'] == 1 and s['not_image'] == 1, s"
+check "--fetch: image findings equal the shards' findings" $PY -c "
+import json
+f=set((json.loads(l)['url'].rsplit('/',1)[1][:-4], json.loads(l)['hash_type']) for l in open('out-f1/matches.jsonl'))
+w=set((json.loads(l)['id'], json.loads(l)['hash_type']) for l in open('out-wds/matches.jsonl') if json.loads(l)['hash_type'] in ('md5','pdq'))
+assert f == w, (sorted(f ^ w)[:10])"
+
 # no image byte is ever written: a marker inside every image must appear in no new file
 MARK="DATAVET-MARKER-$$-7f3a9c"
 "$MK" mk $PHOTOS --items 40 --shards 2 --marker "$MARK" >/dev/null
