@@ -27,6 +27,9 @@ size_t dv__rec_split(char *line, char **fields, size_t max);
  * Cyrillic), multi-word terms allowed. */
 typedef struct dv__terms dv__terms;
 int dv__terms_load(const char *path, const dv_alloc *a, dv__terms **out, char *err, size_t cap);
+/* The same from text in memory; name is used in messages. */
+int dv__terms_parse(const char *name, const void *text, size_t len, const dv_alloc *a,
+                    dv__terms **out, char *err, size_t cap);
 /* Index of the first term found in text, or -1; *term_out is its text as loaded. */
 int dv__terms_find(dv__terms *t, const char *text, const char **term_out);
 size_t dv__terms_count(const dv__terms *t);

@@ -144,19 +144,27 @@ static uint64_t hash_word(const char *s)
 int dv__terms_load(const char *path, const dv_alloc *a, dv__terms **out, char *err, size_t cap)
 {
     void *buf;
-    size_t len, cap_terms = 0;
-    dv__terms *t;
-    const char *p, *end;
-    uint64_t line = 0;
+    size_t len;
     int rc;
     *out = NULL;
     rc = dv_read_file(path, 64u << 20, a, &buf, &len, err, cap);
     if (rc != DV_OK) return rc;
+    rc = dv__terms_parse(path, buf, len, a, out, err, cap);
+    dv_free_buffer(a, buf);
+    return rc;
+}
+
+int dv__terms_parse(const char *path, const void *buf, size_t len, const dv_alloc *a,
+                    dv__terms **out, char *err, size_t cap)
+{
+    size_t cap_terms = 0;
+    dv__terms *t;
+    const char *p, *end;
+    uint64_t line = 0;
+    int rc = DV_OK;
+    *out = NULL;
     t = dv__calloc(a, 1, sizeof *t);
-    if (!t) {
-        dv_free_buffer(a, buf);
-        return DV_ENOMEM;
-    }
+    if (!t) return DV_ENOMEM;
     t->alloc = a;
     p = buf;
     end = p + len;
@@ -218,7 +226,6 @@ int dv__terms_load(const char *path, const dv_alloc *a, dv__terms **out, char *e
         tm->first_hash = hash_word(tm->words);
         t->n++;
     }
-    dv_free_buffer(a, buf);
     if (rc == DV_OK) {
         t->nslots = 16;
         while (t->nslots < 2 * t->n) t->nslots *= 2;
