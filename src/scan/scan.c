@@ -137,6 +137,15 @@ static void counters_reset(scan *s)
 
 /* ---------------------------------------------------------------- records */
 
+/* The shortest decimal that reads back as the same double (0.95, not 0.94999999999999996). */
+static void fmt_double(char *out, size_t cap, double v)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, v);
+        if (strtod(out, NULL) == v) return;
+    }
+}
+
 static void put_fields(FILE *f, const char *tag, const char *const *v, size_t n)
 {
     fputs(tag, f);
@@ -155,7 +164,7 @@ static void emit_finding(scan *s, const dv__finding *x)
     snprintf(row, sizeof row, "%lld", (long long)x->row);
     snprintf(dist, sizeof dist, "%d", x->distance);
     if (isnan(x->score)) score[0] = '\0';
-    else snprintf(score, sizeof score, "%.17g", x->score);
+    else fmt_double(score, sizeof score, x->score);
     snprintf(er, sizeof er, "%lld", (long long)x->emb_row);
     v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = x->url, v[5] = x->hash_type;
     v[6] = x->source, v[7] = x->value, v[8] = x->list, v[9] = x->list_version;
@@ -412,7 +421,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, size_t j)
         dv__finding f;
         char v[40];
         base_finding(s, sh, sl, &f);
-        snprintf(v, sizeof v, "%.17g", it->punsafe);
+        fmt_double(v, sizeof v, it->punsafe);
         f.hash_type = "punsafe";
         f.source = "flag";
         f.value = v;
@@ -732,7 +741,7 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "fast", o->fast ? "true" : "false");
     paramu(b, s->a, "max_pixels", o->max_pixels ? o->max_pixels : DV_DEFAULT_MAX_PIXELS);
     paramu(b, s->a, "max_image_bytes", o->max_image_bytes ? o->max_image_bytes : 256ull << 20);
-    if (o->flag_punsafe >= 0) snprintf(t, sizeof t, "%.17g", o->flag_punsafe);
+    if (o->flag_punsafe >= 0) fmt_double(t, sizeof t, o->flag_punsafe);
     else snprintf(t, sizeof t, "off");
     param(b, s->a, "flag_punsafe", t);
     param(b, s->a, "flag_terms", o->flag_terms ? o->flag_terms : "");
