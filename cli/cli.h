@@ -20,6 +20,7 @@ int cmd_fetch(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 /* Help text for a command, from docs/datavet.1.md (generated at build time). */
 const char *cli_help_text(const char *cmd);

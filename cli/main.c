@@ -22,6 +22,7 @@ static const dv_cli_cmd commands[] = {
     {"scan", cmd_scan, "scan a dataset against hash lists: matches, report, cleaned copy"},
     {"merge", cmd_merge, "write a scan's final outputs from its per-shard results"},
     {"export", cmd_export, "a scan's matches as hotline-report rows (CSV, JSON)"},
+    {"inspect", cmd_inspect, "describe a dataset file or directory; --head prints rows"},
     {"help", cmd_help, "show help for datavet or one command"},
     {"version", cmd_version, "print the version"},
 };

@@ -1,0 +1,1456 @@
+/* cmd_inspect.c - `datavet inspect PATH`: what a dataset file or directory is (format, schema,
+ * recognised columns, counts, problems), as text or --json; --head prints rows as DuckDB does. */
+#include "cli.h"
+#include "text_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LISTED_SHARDS 20
+#define MAX_EXTS 32
+#define MAX_IMAGE_BYTES (256ull << 20)
+
+typedef struct opts {
+    int json;
+    unsigned long long head;
+    int has_head;
+    const char *columns;
+    int tsv;
+} opts;
+
+/* ---------------------------------------------------------------- output helpers */
+
+/* A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as
+ * DuckDB (yyjson) escapes them. */
+static void js_strn(FILE *f, const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+    fputc('"', f);
+    while (i < n) {
+        uint32_t cp;
+        size_t k;
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            switch (c) {
+            case '"': fputs("\\\"", f); break;
+            case '\\': fputs("\\\\", f); break;
+            case '\n': fputs("\\n", f); break;
+            case '\r': fputs("\\r", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\b': fputs("\\b", f); break;
+            case '\f': fputs("\\f", f); break;
+            default:
+                if (c < 0x20)
+                    fprintf(f, "\\u%04x", c);
+                else
+                    fputc(c, f);
+            }
+            i++;
+            continue;
+        }
+        k = cli_utf8_next(p + i, n - i, &cp);
+        if (cp == CLI_UTF8_BAD)
+            fputs("\xef\xbf\xbd", f);
+        else
+            fwrite(p + i, 1, k, f);
+        i += k;
+    }
+    fputc('"', f);
+}
+
+static void js_str(FILE *f, const char *s) { js_strn(f, s ? s : "", s ? strlen(s) : 0); }
+
+/* Text for a terminal: control bytes as '?'. */
+static void put_safe(FILE *f, const char *s)
+{
+    for (; s && *s; s++) fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, f);
+}
+
+/* ---------------------------------------------------------------- value formatting (DuckDB) */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        char *np;
+        while (nc < b->len + n + 1) nc *= 2;
+        np = realloc(b->p, nc);
+        if (np == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Shortest decimal digits that read back as v (as a float when is_float): digits without
+ * a point into dig, and the decimal exponent of the first digit. */
+static void shortest_digits(double v, int is_float, char *dig, size_t cap, int *exp10)
+{
+    char tmp[64];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+        if (is_float ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) break;
+    }
+    {
+        char *e = strchr(tmp, 'e');
+        size_t k = 0;
+        *exp10 = e ? (int)strtol(e + 1, NULL, 10) : 0;
+        for (char *q = tmp; q < e && k + 1 < cap; q++)
+            if (*q >= '0' && *q <= '9') dig[k++] = *q;
+        while (k > 1 && dig[k - 1] == '0') k--;
+        dig[k] = '\0';
+    }
+}
+
+/* A float or double as DuckDB prints it: JSON (COPY ... FORMAT JSON) widens FLOAT to double
+ * and writes decimal notation for 1e-6 <= |v| < 1e21, else "1e21" / "1.5e-7"; CSV/TSV (and
+ * CAST AS VARCHAR) keeps FLOAT's own shortest digits and writes decimal for 1e-4 <= |v| <
+ * 1e16, else "1e+16" / "1e-05". Integral decimals get ".0" in both. */
+static void fmt_float(sbuf *b, double v, int is_float, int json)
+{
+    char dig[32], out[400];
+    int e, nd, pos = 0, sci;
+    if (isnan(v)) {
+        sb_puts(b, json ? "NaN" : "nan");
+        return;
+    }
+    if (isinf(v)) {
+        sb_puts(b, v < 0 ? (json ? "-Infinity" : "-inf") : (json ? "Infinity" : "inf"));
+        return;
+    }
+    if (signbit(v)) out[pos++] = '-';
+    if (v == 0) {
+        memcpy(out + pos, "0.0", 4);
+        sb_puts(b, out);
+        return;
+    }
+    shortest_digits(fabs(v), is_float && !json, dig, sizeof(dig), &e);
+    nd = (int)strlen(dig);
+    sci = json ? (e < -6 || e >= 21) : (e < -4 || e >= 16);
+    if (sci) {
+        out[pos++] = dig[0];
+        if (nd > 1) {
+            out[pos++] = '.';
+            memcpy(out + pos, dig + 1, (size_t)nd - 1);
+            pos += nd - 1;
+        }
+        if (json)
+            pos += snprintf(out + pos, sizeof(out) - (size_t)pos, "e%d", e);
+        else
+            pos += snprintf(out + pos, sizeof(out) - (size_t)pos, "e%c%02d", e < 0 ? '-' : '+',
+                            e < 0 ? -e : e);
+    } else if (e < 0) {
+        out[pos++] = '0';
+        out[pos++] = '.';
+        for (int i = 0; i < -e - 1; i++) out[pos++] = '0';
+        memcpy(out + pos, dig, (size_t)nd);
+        pos += nd;
+    } else {
+        for (int i = 0; i <= e; i++) out[pos++] = i < nd ? dig[i] : '0';
+        out[pos++] = '.';
+        if (nd > e + 1) {
+            memcpy(out + pos, dig + e + 1, (size_t)(nd - e - 1));
+            pos += nd - e - 1;
+        } else {
+            out[pos++] = '0';
+        }
+    }
+    out[pos] = '\0';
+    sb_puts(b, out);
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t era, yy;
+    unsigned doe, yoe, doy, mp;
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned)(z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    yy = (int64_t)yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*m <= 2);
+}
+
+static void fmt_date(sbuf *b, int64_t days)
+{
+    int64_t y;
+    unsigned m, d;
+    civil(days, &y, &m, &d);
+    if (y <= 0)
+        sb_printf(b, "%04lld-%02u-%02u (BC)", (long long)(1 - y), m, d);
+    else
+        sb_printf(b, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+/* A timestamp in units of 10^-digits seconds (3, 6 or 9), as DuckDB prints TIMESTAMP,
+ * TIMESTAMP_NS and TIMESTAMPTZ (UTC, "+00"): the fraction without its trailing zeros. */
+static void fmt_timestamp(sbuf *b, int64_t v, int digits, int tz)
+{
+    int64_t per_s = digits == 3 ? 1000 : digits == 6 ? 1000000 : 1000000000;
+    int64_t s = v / per_s, frac = v % per_s, days, sod;
+    char fr[16];
+    int n;
+    if (frac < 0) {
+        frac += per_s;
+        s--;
+    }
+    days = s / 86400;
+    sod = s % 86400;
+    if (sod < 0) {
+        sod += 86400;
+        days--;
+    }
+    fmt_date(b, days);
+    sb_printf(b, " %02d:%02d:%02d", (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+    if (frac) {
+        n = snprintf(fr, sizeof(fr), "%0*lld", digits, (long long)frac);
+        while (n > 0 && fr[n - 1] == '0') fr[--n] = '\0';
+        sb_printf(b, ".%s", fr);
+    }
+    if (tz) sb_puts(b, "+00");
+}
+
+/* An unscaled decimal (two's complement, big-endian bytes or an int) as digits with scale. */
+static void fmt_decimal_i128(sbuf *b, __int128 v, int scale)
+{
+    char d[64];
+    int n = 0, neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
+    do {
+        d[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u && n < 60);
+    while (n <= scale) d[n++] = '0';
+    if (neg) sb_puts(b, "-");
+    for (int i = n - 1; i >= 0; i--) {
+        sb_putn(b, &d[i], 1);
+        if (i == scale && scale > 0) sb_puts(b, ".");
+    }
+}
+
+static int fmt_decimal_bytes(sbuf *b, const uint8_t *p, size_t n, int scale)
+{
+    __int128 v;
+    if (n == 0 || n > 16) return -1;
+    v = (int8_t)p[0];
+    for (size_t i = 1; i < n; i++) v = v * 256 + p[i];
+    fmt_decimal_i128(b, v, scale);
+    return 0;
+}
+
+/* DuckDB's BLOB text: printable ASCII as is, every other byte and the backslash as \xHH. */
+static void fmt_blob(sbuf *b, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            sb_putn(b, (const char *)p + i, 1);
+        else
+            sb_printf(b, "\\x%02X", p[i]);
+    }
+}
+
+enum { K_STRING, K_NUMBER, K_RAWJSON };
+
+/* One value as DuckDB shows it; *kind says whether JSON output quotes it. */
+static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parquet_value *v,
+                      int json, int *kind)
+{
+    int ct = ci->converted_type, lt = ci->logical_type;
+    *kind = K_NUMBER;
+    switch (ci->type) {
+    case DV_PQ_BOOLEAN: sb_puts(b, v->i32 ? "true" : "false"); return;
+    case DV_PQ_INT32:
+        if (ct == 5 || lt == 5) {
+            fmt_decimal_i128(b, v->i32, ci->scale);
+        } else if (ct == 6 || lt == 6) {
+            fmt_date(b, v->i32);
+            *kind = K_STRING;
+        } else if (ct == 11 || ct == 12 || ct == 13) {
+            sb_printf(b, "%u", (unsigned)v->i32);
+        } else {
+            sb_printf(b, "%d", (int)v->i32);
+        }
+        return;
+    case DV_PQ_INT64:
+        if (ct == 5 || lt == 5) {
+            fmt_decimal_i128(b, v->i64, ci->scale);
+        } else if (ct == 9 || ct == 10 || (lt == 8 && ci->time_unit)) {
+            int digits = ct == 9 ? 3 : ct == 10 ? 6 : ci->time_unit * 3;
+            int tz = lt == 8 ? ci->utc_adjusted : 1;
+            if (digits == 3) { /* DuckDB reads millisecond timestamps as microseconds */
+                fmt_timestamp(b, v->i64 * 1000, 6, tz);
+            } else {
+                fmt_timestamp(b, v->i64, digits, tz);
+            }
+            *kind = K_STRING;
+        } else if (ct == 14) {
+            sb_printf(b, "%llu", (unsigned long long)v->i64);
+        } else {
+            sb_printf(b, "%lld", (long long)v->i64);
+        }
+        return;
+    case DV_PQ_INT96: {
+        /* nanoseconds of the day (8 bytes LE) then the Julian day (4 bytes LE) */
+        int64_t ns, jd;
+        uint32_t j;
+        uint64_t u;
+        memcpy(&u, v->bytes, 8);
+        memcpy(&j, v->bytes + 8, 4);
+        ns = (int64_t)u;
+        jd = (int64_t)j - 2440588;
+        fmt_timestamp(b, (jd * 86400000000LL) + ns / 1000, 6, 0);
+        *kind = K_STRING;
+        return;
+    }
+    case DV_PQ_FLOAT: fmt_float(b, v->f32, 1, json); return;
+    case DV_PQ_DOUBLE: fmt_float(b, v->f64, 0, json); return;
+    case DV_PQ_BYTE_ARRAY:
+    case DV_PQ_FIXED_LEN_BYTE_ARRAY:
+        if ((ct == 5 || lt == 5) && fmt_decimal_bytes(b, v->bytes, v->len, ci->scale) == 0) return;
+        *kind = K_STRING;
+        if (lt == 14 && v->len == 16) { /* UUID */
+            for (size_t i = 0; i < 16; i++) {
+                sb_printf(b, "%02x", v->bytes[i]);
+                if (i == 3 || i == 5 || i == 7 || i == 9) sb_puts(b, "-");
+            }
+            return;
+        }
+        if (ci->is_string || ct == 4 || lt == 4 || ct == 19 || lt == 12) {
+            if (ct == 19 || lt == 12) *kind = K_RAWJSON;
+            sb_putn(b, (const char *)v->bytes, v->len);
+            return;
+        }
+        fmt_blob(b, v->bytes, v->len);
+        return;
+    }
+}
+
+/* ---------------------------------------------------------------- recognised columns */
+
+typedef struct role {
+    const char *role;
+    const char *names[4];
+} role;
+
+static const role roles[] = {
+    {"url", {"url", "image_url", NULL}},
+    {"caption", {"caption", "text", NULL}},
+    {"md5", {"md5", NULL}},
+    {"sha1", {"sha1", NULL}},
+    {"sha256", {"sha256", NULL}},
+    {"phash", {"image_phash", "phash", NULL}},
+    {"punsafe", {"punsafe", "nsfw", NULL}},
+    {"pwatermark", {"pwatermark", NULL}},
+    {"similarity", {"similarity", NULL}},
+    {"id", {"key", "uid", "id", "sample_id"}},
+    {"status", {"status", NULL}},
+    {"width", {"width", "original_width", NULL}},
+    {"height", {"height", "original_height", NULL}},
+};
+#define NROLES (sizeof(roles) / sizeof(roles[0]))
+
+static int role_of(const char *name)
+{
+    for (size_t r = 0; r < NROLES; r++)
+        for (size_t k = 0; k < 4 && roles[r].names[k]; k++)
+            if (strcasecmp(name, roles[r].names[k]) == 0) return (int)r;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- parquet */
+
+static const char *codec_name(int c)
+{
+    static const char *const n[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+                                    "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+    return c >= 0 && c < 8 ? n[c] : "?";
+}
+
+static const char *annotation(const dv_parquet_column_info *ci, char *buf, size_t cap)
+{
+    static const char *const lt[] = {"",     "STRING",  "MAP",    "LIST",    "ENUM",
+                                     "DECIMAL", "DATE", "TIME",   "TIMESTAMP", "",
+                                     "INTEGER", "UNKNOWN", "JSON", "BSON",   "UUID",
+                                     "FLOAT16", "VARIANT", "GEOMETRY", "GEOGRAPHY"};
+    static const char *const ct[] = {"UTF8",   "MAP",      "MAP_KEY_VALUE", "LIST",
+                                     "ENUM",   "DECIMAL",  "DATE",          "TIME_MILLIS",
+                                     "TIME_MICROS", "TIMESTAMP_MILLIS", "TIMESTAMP_MICROS",
+                                     "UINT_8", "UINT_16",  "UINT_32",       "UINT_64",
+                                     "INT_8",  "INT_16",   "INT_32",        "INT_64",
+                                     "JSON",   "BSON",     "INTERVAL"};
+    static const char *const units[] = {"", "MILLIS", "MICROS", "NANOS"};
+    const char *name = "";
+    if (ci->logical_type > 0 && ci->logical_type < 19)
+        name = lt[ci->logical_type];
+    else if (ci->converted_type >= 0 && ci->converted_type < 22)
+        name = ct[ci->converted_type];
+    else if (ci->logical_type > 0)
+        name = "UNKNOWN-LOGICAL";
+    if (strcmp(name, "DECIMAL") == 0)
+        snprintf(buf, cap, "DECIMAL(%d,%d)", (int)ci->precision, (int)ci->scale);
+    else if (ci->time_unit > 0 && ci->time_unit < 4)
+        snprintf(buf, cap, "%s(%s%s)", name, units[ci->time_unit],
+                 ci->utc_adjusted ? ",UTC" : "");
+    else
+        snprintf(buf, cap, "%s", name);
+    return buf;
+}
+
+static const char *rep_name(dv_pq_repetition r)
+{
+    return r == DV_PQ_REQUIRED ? "REQUIRED" : r == DV_PQ_OPTIONAL ? "OPTIONAL" : "REPEATED";
+}
+
+typedef struct pq_summary {
+    uint64_t *nulls;   /* per column, counted by decoding */
+    int *read_ok;      /* per column: 1 decoded, 0 not read, -1 failed */
+    char problem[600]; /* first decode failure */
+    uint64_t rg_min, rg_max;
+    unsigned codecs;   /* bit per codec */
+    int64_t csize, usize;
+} pq_summary;
+
+/* Decode every readable column of every row group: nulls per column and the first problem. */
+static void pq_check(dv_parquet_reader *r, pq_summary *s)
+{
+    size_t nc = dv_parquet_reader_num_columns(r), ng = dv_parquet_reader_num_row_groups(r);
+    dv_parquet_batch b;
+    for (size_t c = 0; c < nc; c++) {
+        dv_parquet_column_info ci;
+        dv_parquet_reader_column(r, c, &ci);
+        if (ci.nested) continue;
+        s->read_ok[c] = 1;
+        for (size_t g = 0; g < ng; g++) {
+            int rc = dv_parquet_reader_read_row_group(r, g, &c, 1, &b);
+            if (rc != DV_OK) {
+                s->read_ok[c] = -1;
+                if (!s->problem[0])
+                    snprintf(s->problem, sizeof(s->problem), "%s", dv_parquet_reader_errmsg(r));
+                break;
+            }
+            s->nulls[c] += b.null_count;
+        }
+    }
+    for (size_t g = 0; g < ng; g++) {
+        uint64_t n = dv_parquet_reader_row_group_rows(r, g);
+        if (g == 0 || n < s->rg_min) s->rg_min = n;
+        if (n > s->rg_max) s->rg_max = n;
+        for (size_t c = 0; c < nc; c++) {
+            dv_parquet_chunk_info k;
+            if (dv_parquet_reader_chunk(r, g, c, &k) != DV_OK) continue;
+            if ((unsigned)k.codec < 8) s->codecs |= 1u << k.codec;
+            s->csize += k.compressed_size;
+            s->usize += k.uncompressed_size;
+        }
+    }
+}
+
+static int inspect_parquet(const char *path, const opts *o)
+{
+    dv_parquet_reader *r;
+    char err[600], ann[64];
+    pq_summary s;
+    size_t nc;
+    int rc, first, roles_at[NROLES];
+    rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet inspect: %s\n", err);
+        return 1;
+    }
+    nc = dv_parquet_reader_num_columns(r);
+    memset(&s, 0, sizeof(s));
+    s.nulls = calloc(nc + 1, sizeof(*s.nulls));
+    s.read_ok = calloc(nc + 1, sizeof(*s.read_ok));
+    if (s.nulls == NULL || s.read_ok == NULL) {
+        fprintf(stderr, "datavet inspect: out of memory\n");
+        free(s.nulls);
+        free(s.read_ok);
+        dv_parquet_reader_free(r);
+        return 1;
+    }
+    pq_check(r, &s);
+    for (size_t k = 0; k < NROLES; k++) roles_at[k] = -1;
+    for (size_t c = 0; c < nc; c++) {
+        dv_parquet_column_info ci;
+        int ro;
+        dv_parquet_reader_column(r, c, &ci);
+        ro = ci.nested ? -1 : role_of(ci.name);
+        if (ro >= 0 && roles_at[ro] < 0) roles_at[ro] = (int)c;
+    }
+    if (o->json) {
+        printf("{\"path\":");
+        js_str(stdout, path);
+        printf(",\"kind\":\"parquet\",\"created_by\":");
+        js_str(stdout, dv_parquet_reader_created_by(r));
+        printf(",\"rows\":%llu,\"row_groups\":%zu,\"row_group_rows_min\":%llu,"
+               "\"row_group_rows_max\":%llu,\"compressed_bytes\":%lld,"
+               "\"uncompressed_bytes\":%lld,\"codecs\":[",
+               (unsigned long long)dv_parquet_reader_num_rows(r),
+               dv_parquet_reader_num_row_groups(r), (unsigned long long)s.rg_min,
+               (unsigned long long)s.rg_max, (long long)s.csize, (long long)s.usize);
+        first = 1;
+        for (int k = 0; k < 8; k++)
+            if (s.codecs & (1u << k)) {
+                printf("%s\"%s\"", first ? "" : ",", codec_name(k));
+                first = 0;
+            }
+        printf("],\"columns\":[");
+        for (size_t c = 0; c < nc; c++) {
+            dv_parquet_column_info ci;
+            int ro;
+            dv_parquet_reader_column(r, c, &ci);
+            ro = ci.nested ? -1 : role_of(ci.name);
+            printf("%s{\"index\":%zu,\"name\":", c ? "," : "", c);
+            js_str(stdout, ci.name);
+            printf(",\"type\":\"%s\",\"type_length\":%d,\"repetition\":\"%s\",\"annotation\":",
+                   dv_pq_type_name(ci.type), (int)ci.type_length, rep_name(ci.repetition));
+            js_str(stdout, annotation(&ci, ann, sizeof(ann)));
+            printf(",\"struct_leaf\":%s,\"readable\":%s,\"role\":",
+                   ci.in_group ? "true" : "false", s.read_ok[c] == 1 ? "true" : "false");
+            if (ro >= 0 && roles_at[ro] == (int)c)
+                js_str(stdout, roles[ro].role);
+            else
+                printf("null");
+            if (ci.nested)
+                printf(",\"skipped\":\"repeated (a list or map): not read\"");
+            else
+                printf(",\"nulls\":%llu", (unsigned long long)s.nulls[c]);
+            printf("}");
+        }
+        printf("],\"roles\":{");
+        first = 1;
+        for (size_t k = 0; k < NROLES; k++) {
+            dv_parquet_column_info ci;
+            if (roles_at[k] < 0) continue;
+            dv_parquet_reader_column(r, (size_t)roles_at[k], &ci);
+            printf("%s\"%s\":", first ? "" : ",", roles[k].role);
+            js_str(stdout, ci.name);
+            first = 0;
+        }
+        printf("},\"problems\":[");
+        if (s.problem[0]) js_str(stdout, s.problem);
+        if (roles_at[0] < 0) printf("%s\"no URL column\"", s.problem[0] ? "," : "");
+        printf("]}\n");
+    } else {
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: parquet\ncreated_by: ");
+        put_safe(stdout, dv_parquet_reader_created_by(r));
+        printf("\nrows: %llu\nrow groups: %zu (%llu..%llu rows)\ncodecs:",
+               (unsigned long long)dv_parquet_reader_num_rows(r),
+               dv_parquet_reader_num_row_groups(r), (unsigned long long)s.rg_min,
+               (unsigned long long)s.rg_max);
+        for (int k = 0; k < 8; k++)
+            if (s.codecs & (1u << k)) printf(" %s", codec_name(k));
+        printf("\ncolumn data: %lld bytes compressed, %lld uncompressed\ncolumns: %zu\n",
+               (long long)s.csize, (long long)s.usize, nc);
+        for (size_t c = 0; c < nc; c++) {
+            dv_parquet_column_info ci;
+            int ro;
+            dv_parquet_reader_column(r, c, &ci);
+            ro = ci.nested ? -1 : role_of(ci.name);
+            printf("  %3zu  ", c);
+            put_safe(stdout, ci.name);
+            printf("  %s", dv_pq_type_name(ci.type));
+            if (ci.type == DV_PQ_FIXED_LEN_BYTE_ARRAY) printf("(%d)", (int)ci.type_length);
+            printf(" %s", rep_name(ci.repetition));
+            if (annotation(&ci, ann, sizeof(ann))[0]) printf(" %s", ann);
+            if (ci.in_group) printf(" (struct leaf)");
+            if (ro >= 0 && roles_at[ro] == (int)c) printf("  -> %s", roles[ro].role);
+            if (ci.nested)
+                printf("  skipped: repeated (a list or map), not read");
+            else if (s.read_ok[c] < 0)
+                printf("  unreadable");
+            else
+                printf("  nulls %llu", (unsigned long long)s.nulls[c]);
+            printf("\n");
+        }
+        printf("recognised:");
+        first = 1;
+        for (size_t k = 0; k < NROLES; k++) {
+            dv_parquet_column_info ci;
+            if (roles_at[k] < 0) continue;
+            dv_parquet_reader_column(r, (size_t)roles_at[k], &ci);
+            printf(" %s=", roles[k].role);
+            put_safe(stdout, ci.name);
+            first = 0;
+        }
+        printf("%s\nproblems:", first ? " none" : "");
+        if (!s.problem[0] && roles_at[0] >= 0) printf(" none");
+        if (roles_at[0] < 0) printf(" no URL column;");
+        if (s.problem[0]) {
+            printf(" ");
+            put_safe(stdout, s.problem);
+        }
+        printf("\n");
+    }
+    rc = s.problem[0] ? 1 : 0;
+    free(s.nulls);
+    free(s.read_ok);
+    dv_parquet_reader_free(r);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- --head */
+
+static void tsv_field(const char *s, size_t n, int is_null)
+{
+    int quote = !is_null && n == 0;
+    if (is_null) return;
+    for (size_t i = 0; i < n && !quote; i++)
+        if (s[i] == '\t' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') quote = 1;
+    if (!quote) {
+        fwrite(s, 1, n, stdout);
+        return;
+    }
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') putchar('"');
+        putchar(s[i]);
+    }
+    putchar('"');
+}
+
+static int head_parquet(const char *path, const opts *o)
+{
+    dv_parquet_reader *r;
+    char err[600];
+    size_t nc, *cols = NULL, ncols = 0;
+    dv_parquet_column_info *ci = NULL;
+    dv_parquet_batch *b = NULL;
+    unsigned long long done = 0;
+    sbuf sb = {0};
+    int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)), ret = 0;
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet inspect: %s\n", err);
+        return 1;
+    }
+    nc = dv_parquet_reader_num_columns(r);
+    cols = calloc(nc + 64, sizeof(*cols));
+    ci = calloc(nc + 64, sizeof(*ci));
+    b = calloc(nc + 64, sizeof(*b));
+    if (cols == NULL || ci == NULL || b == NULL) {
+        fprintf(stderr, "datavet inspect: out of memory\n");
+        ret = 1;
+        goto done;
+    }
+    if (o->columns) {
+        const char *p = o->columns;
+        while (*p) {
+            const char *e = strchr(p, ',');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            char name[1024];
+            int64_t k;
+            if (n >= sizeof(name) || ncols >= nc + 64) {
+                fprintf(stderr, "datavet inspect: --columns: name too long or too many\n");
+                ret = 2;
+                goto done;
+            }
+            memcpy(name, p, n);
+            name[n] = '\0';
+            k = dv_parquet_reader_find_column(r, name);
+            if (k < 0) {
+                fprintf(stderr, "datavet inspect: %s: no column '%s'\n", path, name);
+                ret = 2;
+                goto done;
+            }
+            dv_parquet_reader_column(r, (size_t)k, &ci[ncols]);
+            if (ci[ncols].nested) {
+                fprintf(stderr, "datavet inspect: %s: column %s is repeated (a list or map): "
+                        "not supported\n", path, name);
+                ret = 1;
+                goto done;
+            }
+            cols[ncols++] = (size_t)k;
+            p += n;
+            if (*p == ',') p++;
+        }
+    } else {
+        for (size_t c = 0; c < nc; c++) {
+            dv_parquet_reader_column(r, c, &ci[ncols]);
+            if (ci[ncols].nested) {
+                fprintf(stderr, "datavet inspect: %s: column %s skipped: repeated (a list or "
+                        "map): not supported\n", path, ci[ncols].name);
+                continue;
+            }
+            cols[ncols++] = c;
+        }
+    }
+    if (o->tsv) {
+        for (size_t c = 0; c < ncols; c++) {
+            if (c) putchar('\t');
+            tsv_field(ci[c].name, strlen(ci[c].name), 0);
+        }
+        putchar('\n');
+    }
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r) && done < o->head; g++) {
+        rc = dv_parquet_reader_read_row_group(r, g, cols, ncols, b);
+        if (rc != DV_OK) {
+            fprintf(stderr, "datavet inspect: %s\n", dv_parquet_reader_errmsg(r));
+            ret = 1;
+            break;
+        }
+        for (uint64_t row = 0; row < dv_parquet_reader_row_group_rows(r, g) && done < o->head;
+             row++, done++) {
+            if (!o->tsv) putchar('{');
+            for (size_t c = 0; c < ncols; c++) {
+                dv_parquet_value v;
+                int kind = K_STRING;
+                dv_parquet_batch_value(&b[c], row, &v);
+                sb.len = 0;
+                if (!v.is_null) fmt_value(&sb, &ci[c], &v, !o->tsv, &kind);
+                if (sb.oom) {
+                    fprintf(stderr, "datavet inspect: out of memory\n");
+                    ret = 1;
+                    goto done;
+                }
+                if (o->tsv) {
+                    if (c) putchar('\t');
+                    tsv_field(sb.p ? sb.p : "", sb.len, v.is_null);
+                    continue;
+                }
+                if (c) putchar(',');
+                js_str(stdout, ci[c].name);
+                putchar(':');
+                if (v.is_null)
+                    fputs("null", stdout);
+                else if (kind == K_STRING)
+                    js_strn(stdout, sb.p, sb.len);
+                else
+                    fwrite(sb.p, 1, sb.len, stdout);
+            }
+            if (!o->tsv) putchar('}');
+            putchar('\n');
+        }
+    }
+done:
+    free(sb.p);
+    free(cols);
+    free(ci);
+    free(b);
+    dv_parquet_reader_free(r);
+    return ret;
+}
+
+/* ---------------------------------------------------------------- npy */
+
+/* The number at the end of a file's base name ("img_emb_12.npy" -> 12), or -1. */
+static long long trailing_number(const char *name)
+{
+    const char *base = strrchr(name, '/'), *dot, *p;
+    base = base ? base + 1 : name;
+    dot = strchr(base, '.');
+    p = dot ? dot : base + strlen(base);
+    if (p == base || p[-1] < '0' || p[-1] > '9') return -1;
+    while (p > base && p[-1] >= '0' && p[-1] <= '9') p--;
+    return strtoll(p, NULL, 10);
+}
+
+/* A .parquet of the same number next to the .npy or one folder up (LAION's img_emb/ beside
+ * metadata_N.parquet). */
+static int find_sibling_parquet(const char *npy, char *out, size_t cap)
+{
+    long long num = trailing_number(npy);
+    char dir[4096];
+    const char *slash = strrchr(npy, '/');
+    if (num < 0) return 0;
+    if (slash)
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - npy), npy);
+    else
+        snprintf(dir, sizeof(dir), ".");
+    for (int up = 0; up < 2; up++) {
+        DIR *d;
+        struct dirent *de;
+        char base[4200];
+        if (up)
+            snprintf(base, sizeof(base), "%s/..", dir);
+        else
+            snprintf(base, sizeof(base), "%s", dir);
+        d = opendir(base);
+        if (d == NULL) continue;
+        while ((de = readdir(d)) != NULL) {
+            size_t n = strlen(de->d_name);
+            if (n > 8 && strcmp(de->d_name + n - 8, ".parquet") == 0 &&
+                trailing_number(de->d_name) == num) {
+                int w = snprintf(out, cap, "%s/%s", base, de->d_name);
+                closedir(d);
+                return w > 0 && (size_t)w < cap;
+            }
+        }
+        closedir(d);
+    }
+    return 0;
+}
+
+static int inspect_npy(const char *path, const opts *o)
+{
+    dv_npy *n;
+    dv_npy_info in;
+    char err[600], pq[4200];
+    long long pq_rows = -1;
+    int rc = dv_npy_open(path, NULL, &n, err, sizeof(err));
+    static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet inspect: %s\n", err);
+        return 1;
+    }
+    dv_npy_get_info(n, &in);
+    if (find_sibling_parquet(path, pq, sizeof(pq))) {
+        dv_parquet_reader *r;
+        if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) == DV_OK) {
+            pq_rows = (long long)dv_parquet_reader_num_rows(r);
+            dv_parquet_reader_free(r);
+        }
+    }
+    if (o->json) {
+        printf("{\"path\":");
+        js_str(stdout, path);
+        printf(",\"kind\":\"npy\",\"version\":\"%d.%d\",\"dtype\":\"%s\",\"shape\":[%llu,%llu],"
+               "\"data_offset\":%zu",
+               in.major, in.minor, dt[in.dtype], (unsigned long long)in.rows,
+               (unsigned long long)in.dims, in.data_offset);
+        if (pq_rows >= 0) {
+            printf(",\"parquet\":");
+            js_str(stdout, pq);
+            printf(",\"parquet_rows\":%lld,\"aligned\":%s", pq_rows,
+                   (unsigned long long)pq_rows == in.rows ? "true" : "false");
+        }
+        printf("}\n");
+    } else {
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: npy %d.%d\ndtype: %s\nshape: (%llu, %llu)\ndata offset: %zu\n", in.major,
+               in.minor, dt[in.dtype], (unsigned long long)in.rows, (unsigned long long)in.dims,
+               in.data_offset);
+        if (pq_rows >= 0) {
+            printf("parquet: ");
+            put_safe(stdout, pq);
+            printf(" (%lld rows): %s\n", pq_rows,
+                   (unsigned long long)pq_rows == in.rows ? "aligned" : "NOT aligned");
+        }
+    }
+    dv_npy_close(n);
+    return pq_rows >= 0 && (unsigned long long)pq_rows != in.rows;
+}
+
+/* ---------------------------------------------------------------- tar */
+
+static int inspect_tar(const char *path, const opts *o)
+{
+    dv_tar_reader *t = dv_tar_reader_create(NULL);
+    dv_wds_sample s;
+    char exts[MAX_EXTS][32];
+    unsigned long long ext_n[MAX_EXTS], other_ext = 0, samples = 0, members = 0, bytes = 0;
+    unsigned long long skipped[9] = {0};
+    size_t next = 0;
+    char problem[600] = "";
+    int fd, rc;
+    if (t == NULL) {
+        fprintf(stderr, "datavet inspect: out of memory\n");
+        return 1;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
+        dv_tar_reader_free(t);
+        return 1;
+    }
+    rc = dv_tar_reader_open_fd(t, fd, path);
+    while (rc == DV_OK && (rc = dv_tar_reader_next_sample(t, &s)) == 1) {
+        samples++;
+        for (size_t i = 0; i < s.nparts; i++) {
+            const dv_wds_part *p = &s.parts[i];
+            size_t k;
+            members++;
+            bytes += p->member.size;
+            if ((unsigned)p->member.skip < 9) skipped[p->member.skip]++;
+            for (k = 0; k < next; k++)
+                if (strcmp(exts[k], p->ext) == 0) break;
+            if (k == next && next < MAX_EXTS && strlen(p->ext) < sizeof(exts[0])) {
+                snprintf(exts[next], sizeof(exts[0]), "%s", p->ext);
+                ext_n[next++] = 0;
+            }
+            if (k < next)
+                ext_n[k]++;
+            else
+                other_ext++;
+        }
+        rc = DV_OK;
+    }
+    if (rc < 0) snprintf(problem, sizeof(problem), "%s", dv_tar_reader_errmsg(t));
+    if (o->json) {
+        printf("{\"path\":");
+        js_str(stdout, path);
+        printf(",\"kind\":\"tar\",\"members\":%llu,\"samples\":%llu,\"bytes\":%llu,"
+               "\"extensions\":{",
+               members, samples, bytes);
+        for (size_t k = 0; k < next; k++) {
+            if (k) putchar(',');
+            js_str(stdout, exts[k]);
+            printf(":%llu", ext_n[k]);
+        }
+        printf("},\"other_extensions\":%llu,\"skipped\":{", other_ext);
+        for (int k = 1, first = 1; k < 9; k++)
+            if (skipped[k]) {
+                printf("%s\"%s\":%llu", first ? "" : ",", dv_tar_skip_name((dv_tar_skip)k),
+                       skipped[k]);
+                first = 0;
+            }
+        printf("},\"problems\":[");
+        if (problem[0]) js_str(stdout, problem);
+        printf("]}\n");
+    } else {
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: tar (webdataset)\nmembers: %llu\nsamples: %llu\ndata bytes: %llu\n"
+               "extensions:",
+               members, samples, bytes);
+        for (size_t k = 0; k < next; k++) {
+            printf(" ");
+            put_safe(stdout, exts[k][0] ? exts[k] : "(none)");
+            printf("=%llu", ext_n[k]);
+        }
+        if (other_ext) printf(" (others)=%llu", other_ext);
+        printf("\nskipped members:");
+        for (int k = 1; k < 9; k++)
+            if (skipped[k]) printf(" %s=%llu", dv_tar_skip_name((dv_tar_skip)k), skipped[k]);
+        printf("\nproblems: ");
+        put_safe(stdout, problem[0] ? problem : "none");
+        printf("\n");
+    }
+    close(fd);
+    dv_tar_reader_free(t);
+    return problem[0] ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- text lists */
+
+static dv_textlist_format list_format(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot == NULL) return DV_TL_CSV;
+    if (strcasecmp(dot, ".tsv") == 0 || strcasecmp(dot, ".tab") == 0) return DV_TL_TSV;
+    if (strcasecmp(dot, ".jsonl") == 0 || strcasecmp(dot, ".json") == 0 ||
+        strcasecmp(dot, ".ndjson") == 0)
+        return DV_TL_JSONL;
+    if (strcasecmp(dot, ".txt") == 0) return DV_TL_TXT;
+    return DV_TL_CSV;
+}
+
+static int is_list_name(const char *path)
+{
+    static const char *const ext[] = {".csv", ".tsv", ".tab", ".jsonl", ".json", ".ndjson", ".txt"};
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof(ext) / sizeof(ext[0]); i++)
+        if (strcasecmp(dot, ext[i]) == 0) return 1;
+    return 0;
+}
+
+/* The header's column names (CSV/TSV: the first line, quotes removed; JSONL: the first
+ * object's top-level keys), into names separated by NUL, count returned. */
+static size_t list_columns(const char *buf, size_t len, dv_textlist_format f, char *names,
+                           size_t cap)
+{
+    size_t i = 0, o = 0, n = 0;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) i = 3;
+    if (f == DV_TL_CSV || f == DV_TL_TSV) {
+        char d = f == DV_TL_TSV ? '\t' : ',';
+        int q = 0, any = 0;
+        for (; i < len && o + 1 < cap; i++) {
+            char c = buf[i];
+            if (q) {
+                if (c == '"' && i + 1 < len && buf[i + 1] == '"') {
+                    names[o++] = '"';
+                    i++;
+                } else if (c == '"') {
+                    q = 0;
+                } else {
+                    names[o++] = c;
+                }
+                continue;
+            }
+            if (c == '"') {
+                q = 1;
+                any = 1;
+            } else if (c == d || c == '\n' || c == '\r') {
+                names[o++] = '\0';
+                n++;
+                any = 0;
+                if (c != d) break;
+            } else {
+                names[o++] = c;
+                any = 1;
+            }
+        }
+        if (any && o < cap) {
+            names[o++] = '\0';
+            n++;
+        }
+        return n;
+    }
+    if (f == DV_TL_JSONL) {
+        /* top-level keys of the first object: strings right after '{' or ',' at depth 1 */
+        int depth = 0, want_key = 0;
+        for (; i < len && buf[i] != '\n' && o + 1 < cap; i++) {
+            char c = buf[i];
+            if (c == '"') {
+                size_t j = i + 1;
+                while (j < len && buf[j] != '"' && buf[j] != '\n') j += buf[j] == '\\' ? 2 : 1;
+                if (depth == 1 && want_key) {
+                    size_t k = j - i - 1;
+                    if (o + k + 1 >= cap) break;
+                    memcpy(names + o, buf + i + 1, k);
+                    o += k;
+                    names[o++] = '\0';
+                    n++;
+                    want_key = 0;
+                }
+                i = j;
+            } else if (c == '{' || c == '[') {
+                depth++;
+                want_key = depth == 1;
+            } else if (c == '}' || c == ']') {
+                depth--;
+            } else if (c == ',' && depth == 1) {
+                want_key = 1;
+            }
+        }
+    }
+    return n;
+}
+
+static int inspect_list(const char *path, const opts *o)
+{
+    static const char *const fnames[] = {"auto", "csv", "tsv", "jsonl", "txt"};
+    dv_textlist_format f = list_format(path);
+    char head[65536], names[8192];
+    const char *url_col = NULL, *cap_col = NULL;
+    size_t hl = 0, ncols;
+    ssize_t got;
+    dv_textlist_opts to;
+    dv_textlist *t;
+    dv_textlist_row row;
+    unsigned long long rows = 0;
+    char first_bad[600] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+    if (fd < 0) {
+        fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    while (hl < sizeof(head) && (got = read(fd, head + hl, sizeof(head) - hl)) > 0)
+        hl += (size_t)got;
+    ncols = f == DV_TL_TXT ? 0 : list_columns(head, hl, f, names, sizeof(names));
+    {
+        const char *p = names;
+        for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
+            int ro = role_of(p);
+            if (ro == 0 && url_col == NULL) url_col = p;
+            if (ro == 1 && cap_col == NULL) cap_col = p;
+        }
+    }
+    memset(&to, 0, sizeof(to));
+    to.format = f;
+    to.url_col = f == DV_TL_TXT ? NULL : url_col ? url_col : "url";
+    to.caption_col = f == DV_TL_TXT ? NULL : cap_col;
+    t = dv_textlist_create(&to);
+    if (t == NULL || lseek(fd, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "datavet inspect: %s: cannot read\n", path);
+        dv_textlist_free(t);
+        close(fd);
+        return 1;
+    }
+    rc = dv_textlist_open_fd(t, fd, path);
+    if (rc != DV_OK) snprintf(first_bad, sizeof(first_bad), "%s", dv_textlist_errmsg(t));
+    while (rc == DV_OK) {
+        int k = dv_textlist_next(t, &row);
+        if (k == 1) {
+            rows++;
+            continue;
+        }
+        if (k == 0) break;
+        if (!first_bad[0]) snprintf(first_bad, sizeof(first_bad), "%s", dv_textlist_errmsg(t));
+        if (k != DV_ECORRUPT && k != DV_ETOOBIG) break;
+    }
+    if (o->json) {
+        const char *p = names;
+        printf("{\"path\":");
+        js_str(stdout, path);
+        printf(",\"kind\":\"url-list\",\"format\":\"%s\",\"columns\":[", fnames[f]);
+        for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
+            if (k) putchar(',');
+            js_str(stdout, p);
+        }
+        printf("],\"roles\":{");
+        if (url_col || f == DV_TL_TXT) {
+            printf("\"url\":");
+            js_str(stdout, url_col ? url_col : "");
+        }
+        if (cap_col) {
+            printf(",\"caption\":");
+            js_str(stdout, cap_col);
+        }
+        printf("},\"rows\":%llu,\"bad_rows\":%llu,\"problems\":[", rows,
+               (unsigned long long)dv_textlist_bad_rows(t));
+        if (first_bad[0]) js_str(stdout, first_bad);
+        printf("]}\n");
+    } else {
+        const char *p = names;
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: url list (%s)\ncolumns:", fnames[f]);
+        for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
+            printf(" ");
+            put_safe(stdout, p);
+        }
+        printf("\nrecognised:");
+        if (url_col) {
+            printf(" url=");
+            put_safe(stdout, url_col);
+        }
+        if (cap_col) {
+            printf(" caption=");
+            put_safe(stdout, cap_col);
+        }
+        if (f == DV_TL_TXT) printf(" url=(each line)");
+        printf("\nrows: %llu\nbad rows: %llu\nproblems: ", rows,
+               (unsigned long long)dv_textlist_bad_rows(t));
+        put_safe(stdout, first_bad[0] ? first_bad : "none");
+        printf("\n");
+    }
+    rc = first_bad[0] ? 1 : 0;
+    dv_textlist_free(t);
+    close(fd);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- images */
+
+static int inspect_image(const char *path, const opts *o)
+{
+    void *buf = NULL;
+    size_t len = 0;
+    char err[600];
+    dv_image img;
+    dv_decoder *dec;
+    int rc = dv_read_file(path, MAX_IMAGE_BYTES, NULL, &buf, &len, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet inspect: %s\n", err);
+        return 1;
+    }
+    dec = dv_decoder_create(NULL);
+    rc = dec ? dv_decoder_decode(dec, buf, len, &img) : DV_ENOMEM;
+    if (o->json) {
+        printf("{\"path\":");
+        js_str(stdout, path);
+        printf(",\"kind\":\"image\",\"format\":\"%s\",\"bytes\":%zu",
+               dv_image_format_name(dv_image_sniff(buf, len)), len);
+        if (rc == DV_OK)
+            printf(",\"width\":%u,\"height\":%u,\"problems\":[]}\n", img.src_width,
+                   img.src_height);
+        else {
+            printf(",\"problems\":[");
+            js_str(stdout, dec ? dv_decoder_errmsg(dec) : "out of memory");
+            printf("]}\n");
+        }
+    } else {
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: image (%s)\nbytes: %zu\n", dv_image_format_name(dv_image_sniff(buf, len)),
+               len);
+        if (rc == DV_OK)
+            printf("size: %ux%u\nproblems: none\n", img.src_width, img.src_height);
+        else {
+            printf("problems: ");
+            put_safe(stdout, dec ? dv_decoder_errmsg(dec) : "out of memory");
+            printf("\n");
+        }
+    }
+    dv_decoder_free(dec);
+    dv_free_buffer(NULL, buf);
+    return rc == DV_OK ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- directories */
+
+static int npy_rows(const char *path, unsigned long long *rows)
+{
+    dv_npy *n;
+    dv_npy_info in;
+    char err[600];
+    if (dv_npy_open(path, NULL, &n, err, sizeof(err)) != DV_OK) return -1;
+    dv_npy_get_info(n, &in);
+    *rows = in.rows;
+    dv_npy_close(n);
+    return 0;
+}
+
+static int pq_rows(const char *path, unsigned long long *rows)
+{
+    dv_parquet_reader *r;
+    char err[600];
+    if (dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)) != DV_OK) return -1;
+    *rows = dv_parquet_reader_num_rows(r);
+    dv_parquet_reader_free(r);
+    return 0;
+}
+
+static int inspect_dir(const char *path, const opts *o)
+{
+    dv_dataset *ds;
+    char err[1024];
+    uint64_t n, emb = 0, misaligned = 0;
+    const char *probs;
+    int rc = dv_dataset_open(path, NULL, &ds, err, sizeof(err));
+    if (rc != DV_OK) {
+        if (o->json) {
+            printf("{\"path\":");
+            js_str(stdout, path);
+            printf(",\"kind\":\"directory\",\"layout\":\"unknown\",\"problems\":[");
+            js_str(stdout, err);
+            printf("]}\n");
+        } else {
+            printf("path: ");
+            put_safe(stdout, path);
+            printf("\nformat: directory (no dataset layout recognised)\nproblems: ");
+            put_safe(stdout, err);
+            printf("\n");
+        }
+        return 1;
+    }
+    n = dv_dataset_num_shards(ds);
+    probs = dv_dataset_problems(ds);
+    if (o->json) {
+        printf("{\"path\":");
+        js_str(stdout, path);
+        printf(",\"kind\":\"directory\",\"layout\":\"%s\",\"shards\":%llu,\"shard_list\":[",
+               dv_layout_name(dv_dataset_layout(ds)), (unsigned long long)n);
+    } else {
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: directory\nlayout: %s\nshards: %llu\n",
+               dv_layout_name(dv_dataset_layout(ds)), (unsigned long long)n);
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        dv_shard_info si;
+        unsigned long long er = 0, mr = 0;
+        int have_e = 0, have_m = 0;
+        const char *meta;
+        if (dv_dataset_shard(ds, i, &si) != DV_OK) continue;
+        meta = si.meta_path ? si.meta_path
+               : (dv_dataset_layout(ds) == DV_LAYOUT_PARQUET ? si.path : NULL);
+        if (si.emb_path) {
+            emb++;
+            have_e = npy_rows(si.emb_path, &er) == 0;
+            have_m = meta && pq_rows(meta, &mr) == 0;
+            if (!have_e || !have_m || er != mr) misaligned++;
+        }
+        if (i >= MAX_LISTED_SHARDS) continue;
+        if (o->json) {
+            printf("%s{\"index\":%llu,\"name\":", i ? "," : "", (unsigned long long)si.index);
+            js_str(stdout, si.name);
+            printf(",\"path\":");
+            js_str(stdout, si.path);
+            if (si.meta_path) {
+                printf(",\"meta\":");
+                js_str(stdout, si.meta_path);
+            }
+            if (si.emb_path) {
+                printf(",\"embeddings\":");
+                js_str(stdout, si.emb_path);
+                if (have_e) printf(",\"embedding_rows\":%llu", er);
+                if (have_m) printf(",\"metadata_rows\":%llu", mr);
+                printf(",\"aligned\":%s", have_e && have_m && er == mr ? "true" : "false");
+            }
+            printf("}");
+        } else {
+            printf("  %4llu  ", (unsigned long long)si.index);
+            put_safe(stdout, si.path);
+            if (si.meta_path) {
+                printf("  meta ");
+                put_safe(stdout, si.meta_path);
+            }
+            if (si.emb_path) {
+                printf("  emb ");
+                put_safe(stdout, si.emb_path);
+                if (have_e && have_m)
+                    printf(" (%llu rows, metadata %llu: %s)", er, mr,
+                           er == mr ? "aligned" : "NOT aligned");
+                else
+                    printf(" (unreadable)");
+            }
+            printf("\n");
+        }
+    }
+    if (o->json) {
+        printf("],\"embedding_files\":%llu,\"embeddings_misaligned\":%llu,\"problems\":[",
+               (unsigned long long)emb, (unsigned long long)misaligned);
+        for (const char *p = probs; *p;) {
+            const char *e = strchr(p, '\n');
+            size_t k = e ? (size_t)(e - p) : strlen(p);
+            if (p != probs) putchar(',');
+            js_strn(stdout, p, k);
+            p += k;
+            if (*p == '\n') p++;
+        }
+        printf("]}\n");
+    } else {
+        if (n > MAX_LISTED_SHARDS)
+            printf("  ... %llu more\n", (unsigned long long)(n - MAX_LISTED_SHARDS));
+        printf("embedding files: %llu (%llu not aligned)\nproblems:%s", (unsigned long long)emb,
+               (unsigned long long)misaligned, probs[0] ? "\n" : " none\n");
+        for (const char *p = probs; *p;) {
+            const char *e = strchr(p, '\n');
+            size_t k = e ? (size_t)(e - p) : strlen(p);
+            char line[1024];
+            snprintf(line, sizeof(line), "%.*s", (int)(k < 1000 ? k : 1000), p);
+            printf("  ");
+            put_safe(stdout, line);
+            printf("\n");
+            p += k;
+            if (*p == '\n') p++;
+        }
+    }
+    dv_dataset_free(ds);
+    return misaligned ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+enum { KIND_UNKNOWN, KIND_PARQUET, KIND_NPY, KIND_TAR, KIND_IMAGE, KIND_LIST };
+
+static int sniff(const char *path)
+{
+    uint8_t b[512];
+    size_t n = 0;
+    ssize_t got;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    while (n < sizeof(b) && (got = read(fd, b + n, sizeof(b) - n)) > 0) n += (size_t)got;
+    close(fd);
+    if (n >= 4 && memcmp(b, "PAR1", 4) == 0) return KIND_PARQUET;
+    if (n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) return KIND_NPY;
+    if (dv_image_sniff(b, n) != DV_FMT_UNKNOWN) return KIND_IMAGE;
+    if (n == 512 && memcmp(b + 257, "ustar", 5) == 0) return KIND_TAR;
+    if (is_list_name(path)) return KIND_LIST;
+    {
+        const char *dot = strrchr(path, '.');
+        if (dot && strcmp(dot, ".tar") == 0) return KIND_TAR;
+    }
+    return KIND_UNKNOWN;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
+                                       {"head", required_argument, NULL, 'n'},
+                                       {"columns", required_argument, NULL, 'c'},
+                                       {"format", required_argument, NULL, 'f'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    opts o;
+    struct stat st;
+    int c, kind;
+    const char *path;
+    memset(&o, 0, sizeof(o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:c:f:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'J': o.json = 1; break;
+        case 'n':
+            if (cli_parse_u64(optarg, 1, &o.head) != 0) {
+                fprintf(stderr, "datavet inspect: --head: not a number: %s\n", optarg);
+                return 2;
+            }
+            o.has_head = 1;
+            break;
+        case 'c': o.columns = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "tsv") == 0)
+                o.tsv = 1;
+            else if (strcmp(optarg, "jsonl") != 0) {
+                fprintf(stderr, "datavet inspect: --format: jsonl or tsv, not %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': cli_print_help(stdout, "inspect"); return 0;
+        default: cli_print_help(stderr, "inspect"); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "usage: datavet inspect [--json] [--head N [--columns A,B] "
+                        "[--format jsonl|tsv]] PATH\n");
+        return 2;
+    }
+    path = argv[optind];
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (o.has_head) {
+            fprintf(stderr, "datavet inspect: --head takes a Parquet file, not a directory\n");
+            return 2;
+        }
+        return inspect_dir(path, &o);
+    }
+    kind = sniff(path);
+    if (o.has_head) {
+        if (kind != KIND_PARQUET) {
+            fprintf(stderr, "datavet inspect: --head takes a Parquet file\n");
+            return 2;
+        }
+        return head_parquet(path, &o);
+    }
+    switch (kind) {
+    case KIND_PARQUET: return inspect_parquet(path, &o);
+    case KIND_NPY: return inspect_npy(path, &o);
+    case KIND_TAR: return inspect_tar(path, &o);
+    case KIND_IMAGE: return inspect_image(path, &o);
+    case KIND_LIST: return inspect_list(path, &o);
+    default:
+        fprintf(stderr, "datavet inspect: %s: not a Parquet, .npy, tar, image or URL-list file\n",
+                path);
+        return 1;
+    }
+}
