@@ -16,6 +16,7 @@ typedef struct dv_cli_cmd {
 int cmd_hash(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_neighbors(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

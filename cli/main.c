@@ -23,6 +23,7 @@ static const dv_cli_cmd commands[] = {
     {"merge", cmd_merge, "write a scan's final outputs from its per-shard results"},
     {"export", cmd_export, "a scan's matches as hotline-report rows (CSV, JSON)"},
     {"inspect", cmd_inspect, "describe a dataset file or directory; --head prints rows"},
+    {"neighbors", cmd_neighbors, "exact nearest neighbours of seed embeddings (candidates)"},
     {"help", cmd_help, "show help for datavet or one command"},
     {"version", cmd_version, "print the version"},
 };

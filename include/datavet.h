@@ -1170,6 +1170,85 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
 int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out,
                   char *errbuf, size_t errcap);
 
+/* ------------------------------------------------------------------------
+ * Embedding search (docs/knn.md): exact inner-product nearest neighbours of seed vectors
+ * among every row of any number of .npy matrices (float16/float32/float64, same dims),
+ * streamed block by block over a thread pool. Global row ids run across the files in the
+ * order they were added (rows of earlier files + row in file). Scores are the canonical
+ * float32 dot product (16-lane FMA order), identical on every SIMD path, pass and thread
+ * count; the BLAS and int8 passes only choose rows to rescore, with proven error bounds. */
+typedef enum dv_knn_pass {
+    DV_KNN_PASS_AUTO = 0,   /* direct below 32 seeds, int8 from 32 */
+    DV_KNN_PASS_DIRECT = 1, /* canonical SIMD kernel on every (row, seed) pair */
+    DV_KNN_PASS_BLAS = 2,   /* cblas_sgemm per block, survivors rescored */
+    DV_KNN_PASS_INT8 = 3    /* int8 (VNNI / VPMADDUBSW / scalar) per block, survivors rescored */
+} dv_knn_pass;
+
+typedef struct dv_knn_opts {
+    unsigned threads;      /* 0: online CPUs */
+    uint64_t block_rows;   /* rows per block (0: 2048; fewer when seeds are many) */
+    dv_knn_pass pass;
+    dv_simd simd;          /* DV_SIMD_AUTO unless testing a path */
+    uint64_t max_results;  /* ceiling on threshold results (DV_ETOOBIG above); 0: 10^8 */
+    const dv_alloc *alloc;
+} dv_knn_opts;
+
+/* Per seed: the k best rows (k > 0), or every row with similarity >= min_sim (k == 0), or
+ * the k best among those >= min_sim (both). Ties: the lower global row first. NaN scores
+ * never match. */
+typedef struct dv_knn_query {
+    size_t k;
+    int has_min_sim;
+    float min_sim;
+} dv_knn_query;
+
+typedef struct dv_knn_hit {
+    uint32_t seed;       /* index into the seed matrix */
+    uint32_t rank;       /* 0-based within the seed, best first */
+    uint32_t file;       /* index of the file, in dv_knn_add_file order */
+    uint64_t row;        /* global row */
+    uint64_t file_row;   /* row in that file */
+    float similarity;
+} dv_knn_hit;
+
+typedef struct dv_knn_stats {
+    dv_knn_pass pass;        /* the pass the last search used */
+    dv_simd simd;
+    const char *int8_kernel; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni" */
+    uint64_t block_rows;
+    uint64_t pairs;          /* (row, seed) pairs scored by the first pass */
+    uint64_t rescored;       /* pairs rescored in float32 */
+    uint64_t results;
+} dv_knn_stats;
+
+typedef struct dv_knn dv_knn;
+
+/* NULL when out of memory. With OpenBLAS, sets its thread count to 1 (each worker runs its
+ * own sgemm). One thread at a time per handle. */
+dv_knn *dv_knn_create(const dv_knn_opts *opts);
+void dv_knn_free(dv_knn *k);
+/* Map an .npy file (kept open until free). Every file must have the same dims. */
+int dv_knn_add_file(dv_knn *k, const char *path);
+uint64_t dv_knn_rows(const dv_knn *k);
+uint64_t dv_knn_dims(const dv_knn *k);
+size_t dv_knn_num_files(const dv_knn *k);
+/* Path, first global row and row count of file i (any out pointer may be NULL). */
+int dv_knn_file(const dv_knn *k, size_t i, const char **path, uint64_t *first_row,
+                uint64_t *rows);
+/* Global row -> (file, row in file). DV_ERANGE past the end. */
+int dv_knn_locate(const dv_knn *k, uint64_t row, uint32_t *file, uint64_t *file_row);
+/* One row as float32 (dims floats): seeds taken from the dataset itself. */
+int dv_knn_get_row(const dv_knn *k, uint64_t row, float *out);
+/* Search nseeds x dims float32 seeds (row-major). *hits_out (free with dv_knn_hits_free)
+ * holds *nhits_out hits sorted by seed, then rank. */
+int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
+                  const dv_knn_query *query, dv_knn_hit **hits_out, size_t *nhits_out);
+void dv_knn_hits_free(const dv_knn *k, dv_knn_hit *hits);
+void dv_knn_get_stats(const dv_knn *k, dv_knn_stats *out);
+/* "auto", "direct", "blas", "int8". */
+const char *dv_knn_pass_name(dv_knn_pass p);
+const char *dv_knn_errmsg(const dv_knn *k);
+
 #ifdef __cplusplus
 }
 #endif

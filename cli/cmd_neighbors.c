@@ -1,0 +1,752 @@
+/* cmd_neighbors.c - `datavet neighbors`: exact nearest neighbours of seed embeddings among the
+ * rows of .npy files (docs/knn.md), and concept flags; results are candidates, never matches. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct strvec {
+    char **v;
+    size_t n, cap;
+} strvec;
+
+static int sv_push(strvec *s, const char *p, size_t len)
+{
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? 2 * s->cap : 16;
+        char **nv = realloc(s->v, nc * sizeof(*nv));
+        if (nv == NULL) return -1;
+        s->v = nv;
+        s->cap = nc;
+    }
+    s->v[s->n] = malloc(len + 1);
+    if (s->v[s->n] == NULL) return -1;
+    memcpy(s->v[s->n], p, len);
+    s->v[s->n][len] = '\0';
+    s->n++;
+    return 0;
+}
+
+static void sv_free(strvec *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* number N of "img_emb_N.npy", or -1 */
+static long emb_number(const char *name)
+{
+    const char *p = name + 8;
+    char *end;
+    long v;
+    if (strncmp(name, "img_emb_", 8) != 0 || *p < '0' || *p > '9') return -1;
+    errno = 0;
+    v = strtol(p, &end, 10);
+    if (errno != 0 || strcmp(end, ".npy") != 0) return -1;
+    return v;
+}
+
+typedef struct numname {
+    long n;
+    char *name;
+} numname;
+
+static int cmp_num(const void *a, const void *b)
+{
+    const numname *x = a, *y = b;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static int path_join(char *out, size_t cap, const char *a, const char *b)
+{
+    int n = snprintf(out, cap, "%s/%s", a, b);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Add the embedding files of one --embeddings argument; meta gets the aligned parquet ("" if
+ * none). */
+static int collect(const char *arg, strvec *files, strvec *meta)
+{
+    char buf[4096];
+    if (!is_dir(arg)) return sv_push(files, arg, strlen(arg)) || sv_push(meta, "", 0);
+    if (path_join(buf, sizeof(buf), arg, "img_emb") == 0 && is_dir(buf)) {
+        /* LAION layout: DIR/img_emb/img_emb_N.npy with DIR/[metadata/]metadata_N.parquet */
+        char embdir[4096];
+        numname *nn = NULL;
+        size_t n = 0, cap = 0;
+        DIR *d = opendir(buf);
+        struct dirent *de;
+        memcpy(embdir, buf, sizeof(buf));
+        if (d == NULL) return -1;
+        while ((de = readdir(d)) != NULL) {
+            long num = emb_number(de->d_name);
+            if (num < 0) continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                numname *t = realloc(nn, cap * sizeof(*nn));
+                if (t == NULL) break;
+                nn = t;
+            }
+            nn[n].n = num;
+            nn[n++].name = strdup(de->d_name);
+        }
+        closedir(d);
+        if (n > 1) qsort(nn, n, sizeof(*nn), cmp_num);
+        for (size_t i = 0; i < n; i++) {
+            char mp[4096], mn[64];
+            const char *m = "";
+            snprintf(mn, sizeof(mn), "metadata_%ld.parquet", nn[i].n);
+            if (path_join(buf, sizeof(buf), embdir, nn[i].name) == 0) sv_push(files, buf, strlen(buf));
+            if (path_join(mp, sizeof(mp), arg, mn) == 0 && is_file(mp)) m = mp;
+            else {
+                char md[4096];
+                if (path_join(md, sizeof(md), arg, "metadata") == 0 &&
+                    path_join(mp, sizeof(mp), md, mn) == 0 && is_file(mp))
+                    m = mp;
+            }
+            sv_push(meta, m, strlen(m));
+            free(nn[i].name);
+        }
+        free(nn);
+        return 0;
+    }
+    strvec names = {0};
+    DIR *d = opendir(arg);
+    struct dirent *de;
+    if (d == NULL) return -1;
+    while ((de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name);
+        if (l > 4 && strcmp(de->d_name + l - 4, ".npy") == 0) sv_push(&names, de->d_name, l);
+    }
+    closedir(d);
+    if (names.n > 1) qsort(names.v, names.n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < names.n; i++)
+        if (path_join(buf, sizeof(buf), arg, names.v[i]) == 0) {
+            sv_push(files, buf, strlen(buf));
+            sv_push(meta, "", 0);
+        }
+    sv_free(&names);
+    return 0;
+}
+
+static int read_text(const char *path, char **out, size_t *len)
+{
+    char err[256];
+    void *b;
+    if (dv_read_file(path, 1ull << 32, NULL, &b, len, err, sizeof(err)) != DV_OK) {
+        fprintf(stderr, "datavet neighbors: %s\n", err);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+/* "key":<value> in one JSON line: copies a string value (no escapes needed for paths we
+ * compare) or the digits of a number. */
+static int json_field(const char *line, size_t len, const char *key, char *out, size_t cap)
+{
+    char pat[64];
+    int pl = snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *end = line + len;
+    if (pl < 0 || (size_t)pl >= sizeof(pat)) return -1;
+    for (const char *p = line; p + pl <= end; p++) {
+        if (memcmp(p, pat, (size_t)pl) != 0) continue;
+        p += pl;
+        while (p < end && *p == ' ') p++;
+        size_t n = 0;
+        if (p < end && *p == '"') {
+            p++;
+            while (p < end && *p != '"' && n + 1 < cap) {
+                if (*p == '\\' && p + 1 < end) p++;
+                out[n++] = *p++;
+            }
+        } else {
+            while (p < end && (*p == '-' || (*p >= '0' && *p <= '9')) && n + 1 < cap)
+                out[n++] = *p++;
+        }
+        out[n] = '\0';
+        return 0;
+    }
+    return -1;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* global rows of seeds from --seed-ids or --from-scan */
+static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **rows_out,
+                     size_t *n_out)
+{
+    char *text, path[4096];
+    size_t len, n = 0, cap = 0;
+    uint64_t *rows = NULL;
+    const char *src = ids;
+    if (scan != NULL) {
+        if (path_join(path, sizeof(path), scan, "matches.jsonl") != 0) return -1;
+        src = path;
+    }
+    if (read_text(src, &text, &len) != 0) return -1;
+    size_t lineno = 0;
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        uint64_t row = 0;
+        int have = 0;
+        lineno++;
+        if (scan != NULL) {
+            char tier[32], ef[4096], er[32];
+            if (json_field(p, l, "tier", tier, sizeof(tier)) == 0 && strcmp(tier, "match") == 0 &&
+                json_field(p, l, "emb_file", ef, sizeof(ef)) == 0 &&
+                json_field(p, l, "emb_row", er, sizeof(er)) == 0) {
+                unsigned long long r;
+                if (cli_parse_u64(er, 0, &r) == 0)
+                    for (size_t f = 0; f < dv_knn_num_files(k); f++) {
+                        const char *fp;
+                        uint64_t first, frows;
+                        dv_knn_file(k, f, &fp, &first, &frows);
+                        if ((strcmp(fp, ef) == 0 || strcmp(base_name(fp), base_name(ef)) == 0) &&
+                            r < frows) {
+                            row = first + r;
+                            have = 1;
+                            break;
+                        }
+                    }
+                if (!have)
+                    fprintf(stderr, "datavet neighbors: %s:%zu: %s row %s is not in the embeddings\n",
+                            src, lineno, ef, er);
+            }
+        } else {
+            char tmp[128], *t1, *t2;
+            size_t c = l < sizeof(tmp) - 1 ? l : sizeof(tmp) - 1;
+            memcpy(tmp, p, c);
+            tmp[c] = '\0';
+            while (c > 0 && (tmp[c - 1] == '\r' || tmp[c - 1] == ' ')) tmp[--c] = '\0';
+            t1 = tmp;
+            while (*t1 == ' ' || *t1 == '\t') t1++;
+            if (*t1 != '\0' && *t1 != '#') {
+                unsigned long long a, b;
+                t2 = strpbrk(t1, " \t");
+                if (t2 != NULL) {
+                    *t2++ = '\0';
+                    while (*t2 == ' ' || *t2 == '\t') t2++;
+                    uint64_t first, frows;
+                    if (cli_parse_u64(t1, 0, &a) == 0 && cli_parse_u64(t2, 0, &b) == 0 &&
+                        dv_knn_file(k, (size_t)a, NULL, &first, &frows) == DV_OK && b < frows) {
+                        row = first + b;
+                        have = 1;
+                    }
+                } else if (cli_parse_u64(t1, 0, &a) == 0 && a < dv_knn_rows(k)) {
+                    row = a;
+                    have = 1;
+                }
+                if (!have) {
+                    fprintf(stderr, "datavet neighbors: %s:%zu: not a row of the embeddings\n",
+                            src, lineno);
+                    free(text);
+                    free(rows);
+                    return -1;
+                }
+            }
+        }
+        if (have) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                uint64_t *t = realloc(rows, cap * sizeof(*rows));
+                if (t == NULL) break;
+                rows = t;
+            }
+            rows[n++] = row;
+        }
+        p += l + 1;
+    }
+    free(text);
+    *rows_out = rows;
+    *n_out = n;
+    return 0;
+}
+
+static int load_npy(const char *path, size_t dims, float **out, size_t *n)
+{
+    dv_npy *np;
+    dv_npy_info info;
+    char err[512];
+    if (dv_npy_open(path, NULL, &np, err, sizeof(err)) != DV_OK) {
+        fprintf(stderr, "datavet neighbors: %s\n", err);
+        return -1;
+    }
+    dv_npy_get_info(np, &info);
+    if (info.dims != dims || info.rows > (1u << 20)) {
+        fprintf(stderr, "datavet neighbors: %s: %llu x %llu, expected dims %zu and at most 2^20 rows\n",
+                path, (unsigned long long)info.rows, (unsigned long long)info.dims, dims);
+        dv_npy_close(np);
+        return -1;
+    }
+    *out = malloc((size_t)(info.rows ? info.rows : 1) * dims * sizeof(float));
+    if (*out == NULL || dv_npy_read_f32(np, 0, info.rows, *out, DV_SIMD_AUTO) != DV_OK) {
+        dv_npy_close(np);
+        return -1;
+    }
+    *n = (size_t)info.rows;
+    dv_npy_close(np);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- metadata */
+
+typedef struct rowmeta {
+    char *url, *caption, *key;
+} rowmeta;
+
+static int col_ci(dv_parquet_reader *r, const char *const *names, size_t nn)
+{
+    size_t nc = dv_parquet_reader_num_columns(r);
+    for (size_t c = 0; c < nc; c++) {
+        dv_parquet_column_info ci;
+        if (dv_parquet_reader_column(r, c, &ci) != DV_OK || ci.nested ||
+            ci.type != DV_PQ_BYTE_ARRAY)
+            continue;
+        for (size_t i = 0; i < nn; i++)
+            if (strcasecmp(ci.name, names[i]) == 0) return (int)c;
+    }
+    return -1;
+}
+
+/* Fill meta[h] for every hit in file f from its aligned parquet. */
+static void fetch_meta(const char *pq, const dv_knn_hit *hits, size_t nhits, uint32_t f,
+                       rowmeta *meta)
+{
+    static const char *const url_names[] = {"url", "image_url"};
+    static const char *const cap_names[] = {"caption", "text"};
+    static const char *const key_names[] = {"key", "uid", "sample_id", "id"};
+    dv_parquet_reader *r;
+    char err[512];
+    if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) != DV_OK) {
+        fprintf(stderr, "datavet neighbors: %s (urls left out)\n", err);
+        return;
+    }
+    int cols[3] = {col_ci(r, url_names, 2), col_ci(r, cap_names, 2), col_ci(r, key_names, 4)};
+    size_t want[3], nw = 0;
+    int slot[3] = {-1, -1, -1};
+    for (int i = 0; i < 3; i++)
+        if (cols[i] >= 0) {
+            slot[i] = (int)nw;
+            want[nw++] = (size_t)cols[i];
+        }
+    uint64_t first = 0;
+    for (size_t rg = 0; nw > 0 && rg < dv_parquet_reader_num_row_groups(r); rg++) {
+        uint64_t nr = dv_parquet_reader_row_group_rows(r, rg);
+        int need = 0;
+        for (size_t h = 0; h < nhits && !need; h++)
+            need = hits[h].file == f && hits[h].file_row >= first && hits[h].file_row < first + nr;
+        if (need) {
+            dv_parquet_batch b[3];
+            if (dv_parquet_reader_read_row_group(r, rg, want, nw, b) != DV_OK) {
+                fprintf(stderr, "datavet neighbors: %s\n", dv_parquet_reader_errmsg(r));
+            } else {
+                for (size_t h = 0; h < nhits; h++) {
+                    if (hits[h].file != f || hits[h].file_row < first ||
+                        hits[h].file_row >= first + nr)
+                        continue;
+                    char **dst[3] = {&meta[h].url, &meta[h].caption, &meta[h].key};
+                    for (int i = 0; i < 3; i++) {
+                        dv_parquet_value v;
+                        if (slot[i] < 0 || *dst[i] != NULL) continue;
+                        if (dv_parquet_batch_value(&b[slot[i]], hits[h].file_row - first, &v) ==
+                                DV_OK &&
+                            !v.is_null && (*dst[i] = malloc(v.len + 1)) != NULL) {
+                            memcpy(*dst[i], v.bytes, v.len);
+                            (*dst[i])[v.len] = '\0';
+                        }
+                    }
+                }
+            }
+        }
+        first += nr;
+    }
+    dv_parquet_reader_free(r);
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t cap)
+{
+    int fd;
+    FILE *f;
+    if (path_join(path, cap, dir, name) != 0) return NULL;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return NULL;
+    if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "w")) == NULL) {
+        close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+/* seedrow: the global row of each seed when taken from the dataset, else NULL; concept: the
+ * output is concept flags (seed = concept index) */
+static int write_results(const char *outdir, const char *stem, dv_knn *k, const strvec *meta,
+                         const dv_knn_hit *hits, size_t nhits, const uint64_t *seedrow,
+                         int concept)
+{
+    char path[4096], name[64];
+    rowmeta *rm = calloc(nhits ? nhits : 1, sizeof(*rm));
+    FILE *f;
+    int rc = 0;
+    if (rm == NULL) return -1;
+    for (size_t fi = 0; fi < meta->n; fi++)
+        if (meta->v[fi][0] != '\0') {
+            int any = 0;
+            for (size_t h = 0; h < nhits && !any; h++) any = hits[h].file == fi;
+            if (any) fetch_meta(meta->v[fi], hits, nhits, (uint32_t)fi, rm);
+        }
+    snprintf(name, sizeof(name), "%s.jsonl", stem);
+    f = open_out(outdir, name, path, sizeof(path));
+    if (f == NULL) {
+        fprintf(stderr, "datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
+        rc = -1;
+        goto out;
+    }
+    for (size_t h = 0; h < nhits; h++) {
+        const dv_knn_hit *x = &hits[h];
+        const char *fp;
+        dv_knn_file(k, x->file, &fp, NULL, NULL);
+        fprintf(f, "{\"%s\":%u,", concept ? "concept" : "seed", x->seed);
+        if (seedrow) fprintf(f, "\"seed_row\":%llu,", (unsigned long long)seedrow[x->seed]);
+        if (!concept) fprintf(f, "\"rank\":%u,", x->rank);
+        fprintf(f, "\"row\":%llu,\"file_index\":%u,\"emb_file\":", (unsigned long long)x->row,
+                x->file);
+        json_str(f, fp);
+        fprintf(f, ",\"emb_row\":%llu,\"similarity\":%.9g", (unsigned long long)x->file_row,
+                (double)x->similarity);
+        if (rm[h].key) {
+            fputs(",\"id\":", f);
+            json_str(f, rm[h].key);
+        }
+        if (rm[h].url) {
+            fputs(",\"url\":", f);
+            json_str(f, rm[h].url);
+        }
+        if (rm[h].caption) {
+            fputs(",\"caption\":", f);
+            json_str(f, rm[h].caption);
+        }
+        fprintf(f, ",\"source\":\"%s\",\"tier\":\"candidate\"}\n", concept ? "concepts" : "neighbors");
+    }
+    if (fclose(f) != 0) rc = -1;
+
+    /* the same as Parquet */
+    dv_parquet_field fields[] = {
+        {.name = concept ? "concept" : "seed", .type = DV_PQ_INT64},
+        {.name = "seed_row", .type = DV_PQ_INT64, .optional = 1},
+        {.name = "rank", .type = DV_PQ_INT32},
+        {.name = "row", .type = DV_PQ_INT64},
+        {.name = "file_index", .type = DV_PQ_INT32},
+        {.name = "emb_file", .type = DV_PQ_BYTE_ARRAY, .is_string = 1},
+        {.name = "emb_row", .type = DV_PQ_INT64},
+        {.name = "similarity", .type = DV_PQ_FLOAT},
+        {.name = "id", .type = DV_PQ_BYTE_ARRAY, .is_string = 1, .optional = 1},
+        {.name = "url", .type = DV_PQ_BYTE_ARRAY, .is_string = 1, .optional = 1},
+        {.name = "caption", .type = DV_PQ_BYTE_ARRAY, .is_string = 1, .optional = 1},
+        {.name = "tier", .type = DV_PQ_BYTE_ARRAY, .is_string = 1},
+    };
+    dv_parquet_writer *w;
+    dv_parquet_writer_opts po = {.codec = DV_PQ_ZSTD};
+    char err[512];
+    snprintf(name, sizeof(name), "%s.parquet", stem);
+    if (path_join(path, sizeof(path), outdir, name) != 0 ||
+        dv_parquet_writer_create(path, fields, sizeof(fields) / sizeof(fields[0]), &po, &w, err,
+                                 sizeof(err)) != DV_OK) {
+        fprintf(stderr, "datavet neighbors: %s\n", err);
+        rc = -1;
+        goto out;
+    }
+    chmod(path, 0600);
+    for (size_t h = 0; h < nhits && rc == 0; h++) {
+        const dv_knn_hit *x = &hits[h];
+        const char *fp;
+        dv_knn_file(k, x->file, &fp, NULL, NULL);
+        dv_parquet_value v[12];
+        memset(v, 0, sizeof(v));
+        v[0].i64 = x->seed;
+        if (seedrow) v[1].i64 = (int64_t)seedrow[x->seed];
+        else v[1].is_null = 1;
+        v[2].i32 = (int32_t)x->rank;
+        v[3].i64 = (int64_t)x->row;
+        v[4].i32 = (int32_t)x->file;
+        v[5].bytes = (const uint8_t *)fp;
+        v[5].len = strlen(fp);
+        v[6].i64 = (int64_t)x->file_row;
+        v[7].f32 = x->similarity;
+        const char *ms[3] = {rm[h].key, rm[h].url, rm[h].caption};
+        for (int i = 0; i < 3; i++) {
+            v[8 + i].is_null = ms[i] == NULL;
+            v[8 + i].bytes = (const uint8_t *)ms[i];
+            v[8 + i].len = ms[i] ? strlen(ms[i]) : 0;
+        }
+        v[11].bytes = (const uint8_t *)"candidate";
+        v[11].len = 9;
+        if (dv_parquet_writer_write_row(w, v) != DV_OK) rc = -1;
+    }
+    if (rc == 0 && dv_parquet_writer_close(w) != DV_OK) rc = -1;
+    if (rc != 0) fprintf(stderr, "datavet neighbors: %s\n", dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+out:
+    for (size_t h = 0; h < nhits; h++) {
+        free(rm[h].url);
+        free(rm[h].caption);
+        free(rm[h].key);
+    }
+    free(rm);
+    return rc;
+}
+
+static int parse_pass(const char *s, dv_knn_pass *out)
+{
+    if (strcmp(s, "auto") == 0) *out = DV_KNN_PASS_AUTO;
+    else if (strcmp(s, "direct") == 0) *out = DV_KNN_PASS_DIRECT;
+    else if (strcmp(s, "blas") == 0) *out = DV_KNN_PASS_BLAS;
+    else if (strcmp(s, "int8") == 0) *out = DV_KNN_PASS_INT8;
+    else return -1;
+    return 0;
+}
+
+static int parse_float(const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v)) return -1;
+    *out = (float)v;
+    return 0;
+}
+
+int cmd_neighbors(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"embeddings", required_argument, NULL, 'e'}, {"seeds-npy", required_argument, NULL, 's'},
+        {"seed-ids", required_argument, NULL, 'i'},   {"from-scan", required_argument, NULL, 'f'},
+        {"min-sim", required_argument, NULL, 'm'},    {"concepts", required_argument, NULL, 'c'},
+        {"concept-min", required_argument, NULL, 't'}, {"pass", required_argument, NULL, 'p'},
+        {"block-rows", required_argument, NULL, 'b'}, {"keep-self", no_argument, NULL, 'K'},
+        {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    strvec embs = {0}, files = {0}, meta = {0};
+    const char *seeds_npy = NULL, *seed_ids = NULL, *from_scan = NULL, *outdir = NULL;
+    const char *concepts = NULL;
+    unsigned long long kk = 0, jobs = 0, brows = 0;
+    int has_k = 0, has_min = 0, has_cmin = 0, quiet = 0, keep_self = 0, opt, ret = 1;
+    float min_sim = 0, cmin = 0;
+    dv_knn_opts ko = {0};
+    dv_knn *k = NULL;
+    float *seeds = NULL;
+    size_t nseeds = 0;
+    uint64_t *srows = NULL;
+    dv_knn_hit *hits = NULL;
+    size_t nhits = 0;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "e:s:i:f:k:m:j:o:c:t:p:b:Kqh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'e': sv_push(&embs, optarg, strlen(optarg)); break;
+        case 's': seeds_npy = optarg; break;
+        case 'i': seed_ids = optarg; break;
+        case 'f': from_scan = optarg; break;
+        case 'k':
+            if (cli_parse_u64(optarg, 1, &kk) != 0 || kk > (1u << 24)) goto usage;
+            has_k = 1;
+            break;
+        case 'm':
+            if (parse_float(optarg, &min_sim) != 0) goto usage;
+            has_min = 1;
+            break;
+        case 'j':
+            if (cli_parse_u64(optarg, 0, &jobs) != 0 || jobs > 1024) goto usage;
+            break;
+        case 'o': outdir = optarg; break;
+        case 'c': concepts = optarg; break;
+        case 't':
+            if (parse_float(optarg, &cmin) != 0) goto usage;
+            has_cmin = 1;
+            break;
+        case 'p':
+            if (parse_pass(optarg, &ko.pass) != 0) goto usage;
+            break;
+        case 'b':
+            if (cli_parse_u64(optarg, 0, &brows) != 0 || brows == 0) goto usage;
+            break;
+        case 'K': keep_self = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': cli_print_help(stdout, "neighbors"); ret = 0; goto done;
+        default: goto usage;
+        }
+    }
+    for (int i = optind; i < argc; i++) sv_push(&embs, argv[i], strlen(argv[i]));
+    {
+        int nsrc = (seeds_npy != NULL) + (seed_ids != NULL) + (from_scan != NULL);
+        if (embs.n == 0 || outdir == NULL || nsrc > 1 || (nsrc == 0 && concepts == NULL) ||
+            (concepts != NULL && !has_cmin) || (nsrc == 1 && !has_k && !has_min))
+            goto usage;
+    }
+    for (size_t i = 0; i < embs.n; i++)
+        if (collect(embs.v[i], &files, &meta) != 0) {
+            fprintf(stderr, "datavet neighbors: cannot read %s: %s\n", embs.v[i], strerror(errno));
+            goto done;
+        }
+    if (files.n == 0) {
+        fprintf(stderr, "datavet neighbors: no .npy files found\n");
+        goto done;
+    }
+    ko.threads = (unsigned)jobs;
+    ko.block_rows = brows;
+    k = dv_knn_create(&ko);
+    if (k == NULL) goto done;
+    for (size_t i = 0; i < files.n; i++)
+        if (dv_knn_add_file(k, files.v[i]) != DV_OK) {
+            fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
+            goto done;
+        }
+    if (mkdir(outdir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "datavet neighbors: cannot create %s: %s\n", outdir, strerror(errno));
+        goto done;
+    }
+    size_t dims = (size_t)dv_knn_dims(k);
+    dv_knn_query q = {.k = has_k ? (size_t)kk : 0, .has_min_sim = has_min, .min_sim = min_sim};
+    if (seeds_npy != NULL) {
+        if (load_npy(seeds_npy, dims, &seeds, &nseeds) != 0) goto done;
+    } else if (seed_ids != NULL || from_scan != NULL) {
+        if (seed_rows(k, seed_ids, from_scan, &srows, &nseeds) != 0) goto done;
+        seeds = malloc((nseeds ? nseeds : 1) * dims * sizeof(float));
+        if (seeds == NULL) goto done;
+        for (size_t i = 0; i < nseeds; i++)
+            if (dv_knn_get_row(k, srows[i], seeds + i * dims) != DV_OK) goto done;
+        /* a seed from the dataset finds itself; ask for one more and drop it */
+        if (!keep_self && q.k > 0) q.k++;
+    }
+    if (seeds != NULL || srows != NULL) {
+        int rc = dv_knn_search(k, seeds, nseeds, dims, &q, &hits, &nhits);
+        if (rc != DV_OK) {
+            fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
+            goto done;
+        }
+        if (srows != NULL && !keep_self) {
+            size_t o = 0;
+            for (size_t h = 0; h < nhits; h++) {
+                dv_knn_hit x = hits[h];
+                if (x.row == srows[x.seed]) continue;
+                if (o > 0 && hits[o - 1].seed == x.seed) x.rank = hits[o - 1].rank + 1;
+                else x.rank = 0;
+                if (has_k && x.rank >= kk) continue;
+                hits[o++] = x;
+            }
+            nhits = o;
+        }
+        if (write_results(outdir, "neighbors", k, &meta, hits, nhits, srows, 0) != 0) goto done;
+        if (!quiet) {
+            dv_knn_stats st;
+            dv_knn_get_stats(k, &st);
+            fprintf(stderr,
+                    "datavet neighbors: %zu seeds, %llu rows in %zu files: %zu candidates "
+                    "(pass %s, %s, rescored %llu)\n",
+                    nseeds, (unsigned long long)dv_knn_rows(k), files.n, nhits,
+                    dv_knn_pass_name(st.pass), dv_simd_name(st.simd),
+                    (unsigned long long)st.rescored);
+        }
+    }
+    if (concepts != NULL) {
+        float *cv = NULL;
+        size_t nc = 0;
+        dv_knn_hit *ch = NULL;
+        size_t nch = 0, o = 0;
+        dv_knn_query cq = {.k = 0, .has_min_sim = 1, .min_sim = cmin};
+        if (load_npy(concepts, dims, &cv, &nc) != 0) goto done;
+        int rc = dv_knn_search(k, cv, nc, dims, &cq, &ch, &nch);
+        free(cv);
+        if (rc != DV_OK) {
+            fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
+            goto done;
+        }
+        /* one flag per row: the concept that scores highest (lowest index on ties) */
+        dv_knn_hit *best = malloc((nch ? nch : 1) * sizeof(*best));
+        if (best == NULL) {
+            dv_knn_hits_free(k, ch);
+            goto done;
+        }
+        for (size_t h = 0; h < nch; h++) best[h] = ch[h];
+        dv_knn_hits_free(k, ch);
+        /* sort by row, similarity desc, concept */
+        for (size_t gap = nch / 2; gap > 0; gap /= 2) /* shell sort: no qsort ctx needed */
+            for (size_t i = gap; i < nch; i++)
+                for (size_t j = i; j >= gap; j -= gap) {
+                    dv_knn_hit *a = &best[j - gap], *b = &best[j];
+                    int sw = a->row > b->row ||
+                             (a->row == b->row && (a->similarity < b->similarity ||
+                                                   (a->similarity == b->similarity &&
+                                                    a->seed > b->seed)));
+                    if (!sw) break;
+                    dv_knn_hit t = *a;
+                    *a = *b;
+                    *b = t;
+                }
+        for (size_t h = 0; h < nch; h++)
+            if (h == 0 || best[h].row != best[h - 1].row) {
+                best[o] = best[h];
+                best[o++].rank = 0;
+            }
+        rc = write_results(outdir, "concepts", k, &meta, best, o, NULL, 1);
+        if (!quiet) fprintf(stderr, "datavet neighbors: %zu rows flagged by %zu concepts\n", o, nc);
+        free(best);
+        if (rc != 0) goto done;
+    }
+    ret = 0;
+    goto done;
+usage:
+    cli_print_help(stderr, "neighbors");
+    ret = 2;
+done:
+    dv_knn_hits_free(k, hits);
+    dv_knn_free(k);
+    free(seeds);
+    free(srows);
+    sv_free(&embs);
+    sv_free(&files);
+    sv_free(&meta);
+    return ret;
+}

@@ -1,0 +1,640 @@
+/* knn.c - exact inner-product search of seed vectors against every row of .npy files,
+ * streamed block by block over a thread pool; float32 scores are canonical (knn_internal.h)
+ * and the BLAS and int8 passes only pick the rows to rescore, with proven bounds (docs/knn.md). */
+#include "knn_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#define KNN_MAX_FILES (1u << 20)
+#define KNN_MAX_DIMS 65536u
+#define KNN_MAX_SEEDS (1u << 20)
+
+typedef struct knn_file {
+    char *path;
+    dv_npy *npy;
+    uint64_t rows, first, first_block;
+} knn_file;
+
+struct dv_knn {
+    dv_knn_opts opts;
+    const dv_alloc *alloc;
+    knn_file *files;
+    size_t nfiles, capfiles;
+    uint64_t dims, rows;
+    dv_pool *pool;
+    dv_knn_stats stats;
+    char err[512];
+};
+
+dv_knn *dv_knn_create(const dv_knn_opts *opts)
+{
+    dv_knn *k;
+    dv_knn_opts o;
+    memset(&o, 0, sizeof(o));
+    if (opts != NULL) o = *opts;
+    k = dv__calloc(o.alloc, 1, sizeof(*k));
+    if (k == NULL) return NULL;
+    k->opts = o;
+    k->alloc = o.alloc;
+    if (k->opts.block_rows == 0) k->opts.block_rows = 2048;
+    if (k->opts.block_rows > (1u << 20)) k->opts.block_rows = 1u << 20;
+    if (k->opts.max_results == 0) k->opts.max_results = 100000000ull;
+    k->pool = dv_pool_create(o.threads, o.alloc);
+    if (k->pool == NULL) {
+        dv__free(o.alloc, k);
+        return NULL;
+    }
+#if defined(DV_HAVE_OPENBLAS)
+    /* our workers each run one single-threaded sgemm on their own block */
+    openblas_set_num_threads(1);
+#endif
+    return k;
+}
+
+void dv_knn_free(dv_knn *k)
+{
+    if (k == NULL) return;
+    for (size_t i = 0; i < k->nfiles; i++) {
+        dv_npy_close(k->files[i].npy);
+        dv__free(k->alloc, k->files[i].path);
+    }
+    dv__free(k->alloc, k->files);
+    dv_pool_free(k->pool);
+    dv__free(k->alloc, k);
+}
+
+const char *dv_knn_errmsg(const dv_knn *k) { return k ? k->err : ""; }
+uint64_t dv_knn_rows(const dv_knn *k) { return k ? k->rows : 0; }
+uint64_t dv_knn_dims(const dv_knn *k) { return k ? k->dims : 0; }
+size_t dv_knn_num_files(const dv_knn *k) { return k ? k->nfiles : 0; }
+
+int dv_knn_file(const dv_knn *k, size_t i, const char **path, uint64_t *first_row,
+                uint64_t *rows)
+{
+    if (k == NULL || i >= k->nfiles) return DV_ERANGE;
+    if (path) *path = k->files[i].path;
+    if (first_row) *first_row = k->files[i].first;
+    if (rows) *rows = k->files[i].rows;
+    return DV_OK;
+}
+
+int dv_knn_add_file(dv_knn *k, const char *path)
+{
+    dv_npy *n = NULL;
+    dv_npy_info info;
+    size_t len;
+    int rc;
+    if (k == NULL || path == NULL) return DV_EINVAL;
+    if (k->nfiles >= KNN_MAX_FILES) {
+        dv__set_err(k->err, sizeof(k->err), "%s: more than %u files", path, KNN_MAX_FILES);
+        return DV_ETOOBIG;
+    }
+    rc = dv_npy_open(path, k->alloc, &n, k->err, sizeof(k->err));
+    if (rc < 0) return rc;
+    dv_npy_get_info(n, &info);
+    if (info.dims == 0 || info.dims > KNN_MAX_DIMS || (k->nfiles > 0 && info.dims != k->dims)) {
+        dv__set_err(k->err, sizeof(k->err), "%s: %llu dims (expected %llu, at most %u)", path,
+                    (unsigned long long)info.dims, (unsigned long long)k->dims, KNN_MAX_DIMS);
+        dv_npy_close(n);
+        return DV_EFORMAT;
+    }
+    if (k->nfiles == k->capfiles) {
+        size_t nc = k->capfiles ? 2 * k->capfiles : 16;
+        knn_file *nf = dv__realloc(k->alloc, k->files, nc * sizeof(*nf));
+        if (nf == NULL) {
+            dv_npy_close(n);
+            return DV_ENOMEM;
+        }
+        k->files = nf;
+        k->capfiles = nc;
+    }
+    len = strlen(path);
+    knn_file *f = &k->files[k->nfiles];
+    f->path = dv__malloc(k->alloc, len + 1);
+    if (f->path == NULL) {
+        dv_npy_close(n);
+        return DV_ENOMEM;
+    }
+    memcpy(f->path, path, len + 1);
+    f->npy = n;
+    f->rows = info.rows;
+    f->first = k->rows;
+    k->dims = info.dims;
+    k->rows += info.rows;
+    k->nfiles++;
+    return DV_OK;
+}
+
+int dv_knn_locate(const dv_knn *k, uint64_t row, uint32_t *file, uint64_t *file_row)
+{
+    size_t lo = 0, hi;
+    if (k == NULL || row >= k->rows) return DV_ERANGE;
+    hi = k->nfiles;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->files[mid].first <= row) lo = mid;
+        else hi = mid;
+    }
+    /* empty files share a first row with the next one */
+    while (lo + 1 < k->nfiles && k->files[lo].rows == 0) lo++;
+    while (row - k->files[lo].first >= k->files[lo].rows) lo++;
+    if (file) *file = (uint32_t)lo;
+    if (file_row) *file_row = row - k->files[lo].first;
+    return DV_OK;
+}
+
+int dv_knn_get_row(const dv_knn *k, uint64_t row, float *out)
+{
+    uint32_t f;
+    uint64_t r;
+    if (k == NULL || out == NULL) return DV_EINVAL;
+    DV_FORWARD_IF_ERROR(dv_knn_locate(k, row, &f, &r));
+    return dv_npy_read_f32(k->files[f].npy, r, 1, out, k->opts.simd);
+}
+
+void dv_knn_get_stats(const dv_knn *k, dv_knn_stats *out)
+{
+    if (k && out) *out = k->stats;
+}
+
+const char *dv_knn_pass_name(dv_knn_pass p)
+{
+    switch (p) {
+    case DV_KNN_PASS_DIRECT: return "direct";
+    case DV_KNN_PASS_BLAS: return "blas";
+    case DV_KNN_PASS_INT8: return "int8";
+    default: return "auto";
+    }
+}
+
+void dv_knn_hits_free(const dv_knn *k, dv_knn_hit *hits)
+{
+    dv__free(k ? k->alloc : NULL, hits);
+}
+
+/* ---------------------------------------------------------------- search */
+
+typedef struct worker {
+    float *x;        /* block rows as float32, stride dpad */
+    float *sc;       /* block scores (direct, blas) */
+    int32_t *ic;     /* block int8 scores */
+    uint8_t *xu;     /* quantized rows */
+    float *rscale, *rnorm, *rerr;
+    float *tmp;      /* lower bounds for the first-block cut */
+    dv__knn_ent *heap; /* nseeds x k */
+    size_t *hn;
+    dv__knn_ent *hits; /* threshold-only results */
+    size_t nhits, caphits;
+    uint64_t rescored, pairs;
+    int err;
+} worker;
+
+typedef struct search {
+    dv_knn *k;
+    dv__knn_kernels kern;
+    dv_knn_pass pass;
+    size_t nseeds, qpad, dpad, topk;
+    float min_sim;
+    int has_min;
+    const float *y;        /* seeds, stride dpad, qpad rows (zero padded) */
+    float *ynorm;          /* upper bounds of ||y|| */
+    /* int8 */
+    int8_t *sp;
+    int32_t *corr;
+    float *ysc, *yerr, *yhnorm;
+    uint64_t nblocks, block;
+    worker *w;
+    size_t ldo;
+    _Atomic int failed;
+    uint64_t total_hits_cap;
+} search;
+
+static void block_of(const search *s, uint64_t job, size_t *fi, uint64_t *first, uint64_t *count)
+{
+    const dv_knn *k = s->k;
+    size_t lo = 0, hi = k->nfiles;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->files[mid].first_block <= job) lo = mid;
+        else hi = mid;
+    }
+    while (lo + 1 < k->nfiles && k->files[lo + 1].first_block <= job) lo++;
+    *fi = lo;
+    *first = (job - k->files[lo].first_block) * s->block;
+    *count = k->files[lo].rows - *first;
+    if (*count > s->block) *count = s->block;
+}
+
+static int add_hit(search *s, worker *w, uint32_t seed, float sc, uint64_t row)
+{
+    if (w->nhits == w->caphits) {
+        size_t nc = w->caphits ? 2 * w->caphits : 1024;
+        if (nc > s->total_hits_cap) nc = (size_t)s->total_hits_cap;
+        if (nc <= w->nhits) return DV_ETOOBIG;
+        dv__knn_ent *nh = dv__realloc(s->k->alloc, w->hits, nc * sizeof(*nh));
+        if (nh == NULL) return DV_ENOMEM;
+        w->hits = nh;
+        w->caphits = nc;
+    }
+    w->hits[w->nhits].seed = seed;
+    w->hits[w->nhits].score = sc;
+    w->hits[w->nhits].row = row;
+    w->nhits++;
+    return DV_OK;
+}
+
+/* The cut for seed j: a candidate scoring below it cannot be a result. */
+static float cut_of(const search *s, const worker *w, size_t j)
+{
+    float c = s->has_min ? s->min_sim : -INFINITY;
+    if (s->topk > 0 && w->hn[j] == s->topk) {
+        float h = w->heap[j * s->topk].score;
+        if (h > c) c = h;
+    }
+    return c;
+}
+
+/* Admit a canonical score. */
+static int admit(search *s, worker *w, size_t j, float c, uint64_t row)
+{
+    if (!(c == c)) return DV_OK;
+    if (s->has_min && !(c >= s->min_sim)) return DV_OK;
+    if (s->topk > 0) {
+        dv__knn_heap_push(w->heap + j * s->topk, &w->hn[j], s->topk, c, row);
+        return DV_OK;
+    }
+    return add_hit(s, w, (uint32_t)j, c, row);
+}
+
+static int cmp_float_desc(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/* k-th largest of n values (n >= k), NaN taken as -inf. */
+static float kth_largest(float *v, size_t n, size_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != v[i]) v[i] = -INFINITY;
+    /* n is one block: a sort is fine (only while a heap is not yet full) */
+    qsort(v, n, sizeof(float), cmp_float_desc);
+    return v[k - 1];
+}
+
+static void run_block(void *ctx, size_t job, unsigned wi)
+{
+    search *s = ctx;
+    worker *w = &s->w[wi];
+    const dv_knn *k = s->k;
+    size_t fi, n, d = (size_t)k->dims, dp = s->dpad, Q = s->nseeds;
+    uint64_t first, count, base;
+    int rc;
+    if (w->err || s->failed) return;
+    block_of(s, job, &fi, &first, &count);
+    n = (size_t)count;
+    base = k->files[fi].first + first;
+    rc = dv_npy_read_f32(k->files[fi].npy, first, count, w->x, k->opts.simd);
+    if (rc < 0) {
+        w->err = rc;
+        s->failed = 1;
+        return;
+    }
+    if (dp != d) {
+        /* spread to the padded stride, back to front */
+        for (size_t i = n; i-- > 0;) {
+            memmove(w->x + i * dp, w->x + i * d, d * sizeof(float));
+            memset(w->x + i * dp + d, 0, (dp - d) * sizeof(float));
+        }
+    }
+    w->pairs += (uint64_t)n * Q;
+    if (s->pass == DV_KNN_PASS_DIRECT) {
+        s->kern.dot(w->x, n, s->y, Q, dp, w->sc, s->ldo);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < Q; j++) {
+                float c = w->sc[i * s->ldo + j];
+                if (c >= cut_of(s, w, j) && (rc = admit(s, w, j, c, base + i)) < 0) goto fail;
+            }
+        return;
+    }
+    /* approximate pass: a[i][j] with |canonical - a| <= marg_i * mseed_j (docs/knn.md) */
+    float mrow_max = 0.0f;
+    if (s->pass == DV_KNN_PASS_BLAS) {
+        for (size_t i = 0; i < n; i++) {
+            w->rnorm[i] = dv__knn_norm_ub(w->x + i * dp, dp);
+            if (!(w->rnorm[i] <= mrow_max)) mrow_max = w->rnorm[i];
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)Q, (int)dp, 1.0f,
+                    w->x, (int)dp, s->y, (int)dp, 0.0f, w->sc, (int)s->ldo);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dv__knn_quant_row(w->x + i * dp, dp, w->xu + i * dp, &w->rscale[i], &w->rnorm[i],
+                              &w->rerr[i]);
+        s->kern.i8(w->xu, n, s->sp, s->qpad / DV_KNN_SEED_GROUP, s->corr, dp, w->ic, s->ldo);
+    }
+    float nmax = 0.0f, emax = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (!(w->rnorm[i] <= nmax)) nmax = w->rnorm[i];
+        if (s->pass == DV_KNN_PASS_INT8 && !(w->rerr[i] <= emax)) emax = w->rerr[i];
+    }
+    const double gam = 2.0 * (double)(dp + 8) * 0x1p-24;
+    for (size_t j = 0; j < Q; j++) {
+        /* M: a bound, for every row of the block, on |canonical - approx| */
+        double M, ysc = 1.0;
+        if (s->pass == DV_KNN_PASS_BLAS) {
+            /* both are float32 sums of the same products: each within gamma ||x|| ||y|| */
+            M = 2.0 * gam * (double)nmax * (double)s->ynorm[j];
+        } else {
+            ysc = (double)s->ysc[j];
+            M = (double)nmax * ((double)s->yerr[j] + gam * (double)s->ynorm[j]) +
+                (double)emax * (double)s->yhnorm[j] +
+                /* float rounding of C * rscale (checked in float below) */
+                0x1p-20 * (double)nmax * (1.0 + 0x1p-10) * (double)s->yhnorm[j];
+        }
+        M = M * (1.0 + 0x1p-20) + 0x1p-100;
+        float cut = cut_of(s, w, j);
+        if (s->topk > 0 && w->hn[j] < s->topk && n >= s->topk - w->hn[j]) {
+            /* heap not full: the (k - have)-th best lower bound of this block is a cut too */
+            for (size_t i = 0; i < n; i++) {
+                double a = s->pass == DV_KNN_PASS_BLAS
+                               ? (double)w->sc[i * s->ldo + j]
+                               : (double)w->ic[i * s->ldo + j] * (double)w->rscale[i] * ysc;
+                w->tmp[i] = (float)(a - M - fabs(a) * 0x1p-20);
+            }
+            float lb = kth_largest(w->tmp, n, s->topk - w->hn[j]);
+            if (w->hn[j] > 0) {
+                /* the heap's entries and the block's together make k */
+                float hw = w->heap[j * s->topk].score;
+                if (hw < lb) lb = hw;
+            }
+            if (lb > cut) cut = lb;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double a = s->pass == DV_KNN_PASS_BLAS
+                           ? (double)w->sc[i * s->ldo + j]
+                           : (double)w->ic[i * s->ldo + j] * (double)w->rscale[i] * ysc;
+            if (a + M < (double)cut) continue;
+            float c = s->kern.dot1(w->x + i * dp, s->y + j * dp, dp);
+            w->rescored++;
+            if ((rc = admit(s, w, j, c, base + i)) < 0) goto fail;
+            float nc = cut_of(s, w, j);
+            if (nc > cut) cut = nc;
+        }
+    }
+    return;
+fail:
+    w->err = rc;
+    s->failed = 1;
+}
+
+static void free_workers(search *s, unsigned nw)
+{
+    const dv_alloc *a = s->k->alloc;
+    if (s->w == NULL) return;
+    for (unsigned i = 0; i < nw; i++) {
+        worker *w = &s->w[i];
+        dv__free(a, w->x);
+        dv__free(a, w->sc);
+        dv__free(a, w->ic);
+        dv__free(a, w->xu);
+        dv__free(a, w->rscale);
+        dv__free(a, w->rnorm);
+        dv__free(a, w->rerr);
+        dv__free(a, w->tmp);
+        dv__free(a, w->heap);
+        dv__free(a, w->hn);
+        dv__free(a, w->hits);
+    }
+    dv__free(a, s->w);
+}
+
+int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
+                  const dv_knn_query *query, dv_knn_hit **hits_out, size_t *nhits_out)
+{
+    search s;
+    const dv_alloc *a;
+    unsigned nw;
+    int rc = DV_OK;
+    float *y = NULL;
+    dv__knn_ent *all = NULL;
+    size_t nall = 0;
+    if (hits_out) *hits_out = NULL;
+    if (nhits_out) *nhits_out = 0;
+    if (k == NULL || query == NULL || hits_out == NULL || nhits_out == NULL ||
+        (seeds == NULL && nseeds > 0))
+        return DV_EINVAL;
+    a = k->alloc;
+    k->err[0] = '\0';
+    memset(&k->stats, 0, sizeof(k->stats));
+    if (k->nfiles == 0 || dims != k->dims) {
+        dv__set_err(k->err, sizeof(k->err), "seeds have %zu dims, the embeddings %llu%s", dims,
+                    (unsigned long long)k->dims, k->nfiles == 0 ? " (no files added)" : "");
+        return DV_EINVAL;
+    }
+    if (query->k == 0 && !query->has_min_sim) {
+        dv__set_err(k->err, sizeof(k->err), "neither k nor a minimum similarity given");
+        return DV_EINVAL;
+    }
+    if (nseeds > KNN_MAX_SEEDS || query->k > (1u << 24)) {
+        dv__set_err(k->err, sizeof(k->err), "at most %u seeds and k <= 2^24", KNN_MAX_SEEDS);
+        return DV_ETOOBIG;
+    }
+    if (nseeds == 0 || k->rows == 0) return DV_OK;
+    memset(&s, 0, sizeof(s));
+    s.k = k;
+    dv__knn_get_kernels(k->opts.simd, &s.kern);
+    s.nseeds = nseeds;
+    s.topk = query->k;
+    s.has_min = query->has_min_sim != 0;
+    s.min_sim = query->min_sim;
+    s.dpad = (dims + DV_KNN_LANES - 1) / DV_KNN_LANES * DV_KNN_LANES;
+    s.qpad = (nseeds + DV_KNN_SEED_GROUP - 1) / DV_KNN_SEED_GROUP * DV_KNN_SEED_GROUP;
+    s.ldo = s.qpad;
+    s.total_hits_cap = k->opts.max_results;
+    s.pass = k->opts.pass;
+    if (s.pass == DV_KNN_PASS_AUTO) s.pass = nseeds >= 32 ? DV_KNN_PASS_INT8 : DV_KNN_PASS_DIRECT;
+    /* block rows: the score block stays near 16 MiB */
+    s.block = k->opts.block_rows;
+    while (s.block > 64 && (uint64_t)s.block * s.qpad * 4 > (16u << 20)) s.block /= 2;
+    if (s.block < s.topk) s.block = s.topk;
+    nw = dv_pool_threads(k->pool);
+
+    /* seeds: padded copy, norms, int8 packing */
+    y = dv__calloc(a, s.qpad, s.dpad * sizeof(float));
+    s.ynorm = dv__calloc(a, s.qpad, 4 * sizeof(float));
+    if (y == NULL || s.ynorm == NULL) {
+        rc = DV_ENOMEM;
+        goto out;
+    }
+    s.ysc = s.ynorm + s.qpad;
+    s.yerr = s.ysc + s.qpad;
+    s.yhnorm = s.yerr + s.qpad;
+    for (size_t j = 0; j < nseeds; j++) {
+        memcpy(y + j * s.dpad, seeds + j * dims, dims * sizeof(float));
+        s.ynorm[j] = dv__knn_norm_ub(y + j * s.dpad, s.dpad);
+    }
+    s.y = y;
+    if (s.pass == DV_KNN_PASS_INT8) {
+        s.sp = dv__calloc(a, s.qpad, s.dpad);
+        s.corr = dv__calloc(a, s.qpad, sizeof(int32_t));
+        if (s.sp == NULL || s.corr == NULL) {
+            rc = DV_ENOMEM;
+            goto out;
+        }
+        for (size_t j = 0; j < nseeds; j++) {
+            const float *v = y + j * s.dpad;
+            float m = 0.0f;
+            double es = 0.0, hs = 0.0;
+            int32_t sum = 0;
+            for (size_t e = 0; e < s.dpad; e++) {
+                float t = fabsf(v[e]);
+                if (!(t <= m)) m = t;
+            }
+            int ok = isfinite(m) && m >= 0x1p-100f;
+            float sc = ok ? m / (float)DV_KNN_SEED_QMAX : 0.0f;
+            for (size_t e = 0; e < s.dpad; e++) {
+                int q = 0;
+                if (ok) {
+                    float qf = nearbyintf(v[e] / sc);
+                    if (qf > DV_KNN_SEED_QMAX) qf = DV_KNN_SEED_QMAX;
+                    if (qf < -DV_KNN_SEED_QMAX) qf = -DV_KNN_SEED_QMAX;
+                    q = (int)qf;
+                }
+                /* error in double: sc * q is exact there, the difference rounds once */
+                double r = (double)v[e] - (double)sc * (double)q;
+                es += r * r;
+                hs += (double)sc * q * ((double)sc * q);
+                sum += q;
+                size_t g = j / DV_KNN_SEED_GROUP, jj = j % DV_KNN_SEED_GROUP;
+                s.sp[g * s.dpad * DV_KNN_SEED_GROUP + (e / 4) * 64 + jj * 4 + e % 4] = (int8_t)q;
+            }
+            s.corr[j] = 128 * sum;
+            s.ysc[j] = sc;
+            s.yerr[j] = m == m && isfinite(m) ? (float)(sqrt(es) * (1.0 + 0x1p-30) + 0x1p-120)
+                                              : INFINITY;
+            s.yhnorm[j] = (float)(sqrt(hs) * (1.0 + 0x1p-30) + 0x1p-120);
+            if (!isfinite(s.yerr[j])) s.yerr[j] = INFINITY;
+        }
+    }
+    /* blocks */
+    s.nblocks = 0;
+    for (size_t i = 0; i < k->nfiles; i++) {
+        k->files[i].first_block = s.nblocks;
+        s.nblocks += (k->files[i].rows + s.block - 1) / s.block;
+    }
+    /* worker buffers, allocated once per search and reused for every block */
+    s.w = dv__calloc(a, nw, sizeof(worker));
+    if (s.w == NULL) {
+        rc = DV_ENOMEM;
+        goto out;
+    }
+    size_t B = (size_t)s.block;
+    for (unsigned i = 0; i < nw; i++) {
+        worker *w = &s.w[i];
+        size_t dmax = s.dpad > dims ? s.dpad : dims;
+        w->x = dv__malloc(a, B * dmax * sizeof(float));
+        w->hn = dv__calloc(a, s.qpad, sizeof(size_t));
+        w->rnorm = dv__malloc(a, B * sizeof(float));
+        w->tmp = dv__malloc(a, B * sizeof(float));
+        if (w->x == NULL || w->hn == NULL || w->rnorm == NULL || w->tmp == NULL) rc = DV_ENOMEM;
+        if (s.pass == DV_KNN_PASS_INT8) {
+            w->ic = dv__malloc(a, B * s.ldo * sizeof(int32_t));
+            w->xu = dv__malloc(a, B * s.dpad);
+            w->rscale = dv__malloc(a, B * sizeof(float));
+            w->rerr = dv__malloc(a, B * sizeof(float));
+            if (w->ic == NULL || w->xu == NULL || w->rscale == NULL || w->rerr == NULL)
+                rc = DV_ENOMEM;
+        } else {
+            w->sc = dv__malloc(a, B * s.ldo * sizeof(float));
+            if (w->sc == NULL) rc = DV_ENOMEM;
+        }
+        if (s.topk > 0) {
+            size_t cells;
+            if (!dv__mul_ok(nseeds, s.topk, &cells) || cells > (1u << 28)) {
+                dv__set_err(k->err, sizeof(k->err), "nseeds x k too large");
+                rc = DV_ETOOBIG;
+                goto out;
+            }
+            w->heap = dv__malloc(a, cells * sizeof(dv__knn_ent));
+            if (w->heap == NULL) rc = DV_ENOMEM;
+        }
+        if (rc < 0) goto out;
+    }
+    rc = dv_pool_run(k->pool, (size_t)s.nblocks, run_block, &s);
+    if (rc < 0) goto out;
+    for (unsigned i = 0; i < nw; i++) {
+        k->stats.rescored += s.w[i].rescored;
+        k->stats.pairs += s.w[i].pairs;
+        if (s.w[i].err < 0 && rc == DV_OK) rc = s.w[i].err;
+    }
+    if (rc < 0) {
+        if (k->err[0] == '\0')
+            dv__set_err(k->err, sizeof(k->err), "search failed: %s%s", dv_strerror(rc),
+                        rc == DV_ETOOBIG ? " (more results than max_results)" : "");
+        goto out;
+    }
+    /* merge: every worker's heap or hits, sorted (seed, score desc, row asc) */
+    {
+        size_t tot = 0;
+        for (unsigned i = 0; i < nw; i++) {
+            if (s.topk > 0)
+                for (size_t j = 0; j < nseeds; j++) tot += s.w[i].hn[j];
+            else tot += s.w[i].nhits;
+        }
+        all = dv__malloc(a, (tot ? tot : 1) * sizeof(*all));
+        if (all == NULL) {
+            rc = DV_ENOMEM;
+            goto out;
+        }
+        for (unsigned i = 0; i < nw; i++) {
+            worker *w = &s.w[i];
+            if (s.topk > 0) {
+                for (size_t j = 0; j < nseeds; j++)
+                    for (size_t h = 0; h < w->hn[j]; h++) {
+                        all[nall] = w->heap[j * s.topk + h];
+                        all[nall++].seed = (uint32_t)j;
+                    }
+            } else {
+                memcpy(all + nall, w->hits, w->nhits * sizeof(*all));
+                nall += w->nhits;
+            }
+        }
+        dv__knn_sort(all, nall);
+        dv_knn_hit *out = dv__malloc(a, (nall ? nall : 1) * sizeof(*out));
+        if (out == NULL) {
+            rc = DV_ENOMEM;
+            goto out;
+        }
+        size_t no = 0, rank = 0;
+        for (size_t i = 0; i < nall; i++) {
+            if (i == 0 || all[i].seed != all[i - 1].seed) rank = 0;
+            if (s.topk > 0 && rank >= s.topk) continue;
+            dv_knn_hit *h = &out[no++];
+            h->seed = all[i].seed;
+            h->rank = (uint32_t)rank++;
+            h->row = all[i].row;
+            h->similarity = all[i].score;
+            dv_knn_locate(k, h->row, &h->file, &h->file_row);
+        }
+        *hits_out = out;
+        *nhits_out = no;
+        k->stats.results = no;
+    }
+    k->stats.pass = s.pass;
+    k->stats.simd = s.kern.simd;
+    k->stats.int8_kernel = s.kern.i8_name;
+    k->stats.block_rows = s.block;
+out:
+    free_workers(&s, s.w ? nw : 0);
+    dv__free(a, all);
+    dv__free(a, y);
+    dv__free(a, s.ynorm);
+    dv__free(a, s.sp);
+    dv__free(a, s.corr);
+    return rc;
+}

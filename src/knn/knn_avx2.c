@@ -1,0 +1,115 @@
+/* knn_avx2.c - AVX2 + FMA kernels of the embedding search: the canonical float32 dot product
+ * (two 8-lane halves of the 16 canonical lanes) and the int8 pass with VPMADDUBSW. */
+#include "knn_internal.h"
+
+#include <immintrin.h>
+
+static inline float reduce16(__m256 lo, __m256 hi)
+{
+    __m256 v8 = _mm256_add_ps(lo, hi);
+    __m128 v4 = _mm_add_ps(_mm256_castps256_ps128(v8), _mm256_extractf128_ps(v8, 1));
+    __m128 v2 = _mm_add_ps(v4, _mm_movehl_ps(v4, v4));
+    __m128 v1 = _mm_add_ss(v2, _mm_shuffle_ps(v2, v2, 1));
+    return _mm_cvtss_f32(v1);
+}
+
+float dv__knn_dot1_avx2(const float *x, const float *y, size_t dpad)
+{
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (size_t e = 0; e < dpad; e += 16) {
+        lo = _mm256_fmadd_ps(_mm256_loadu_ps(x + e), _mm256_loadu_ps(y + e), lo);
+        hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + e + 8), _mm256_loadu_ps(y + e + 8), hi);
+    }
+    return reduce16(lo, hi);
+}
+
+/* R rows x S seeds at a time; R, S are constants after inlining, so acc stays in registers. */
+static inline __attribute__((always_inline)) void tile(const float *x, size_t R, const float *y,
+                                                       size_t S, size_t dpad, float *out,
+                                                       size_t ldo)
+{
+    __m256 acc[2][3][2];
+    for (size_t r = 0; r < R; r++)
+        for (size_t s = 0; s < S; s++) acc[r][s][0] = acc[r][s][1] = _mm256_setzero_ps();
+    for (size_t e = 0; e < dpad; e += 16) {
+        __m256 xv[2][2];
+        for (size_t r = 0; r < R; r++) {
+            xv[r][0] = _mm256_loadu_ps(x + r * dpad + e);
+            xv[r][1] = _mm256_loadu_ps(x + r * dpad + e + 8);
+        }
+        for (size_t s = 0; s < S; s++) {
+            __m256 y0 = _mm256_loadu_ps(y + s * dpad + e);
+            __m256 y1 = _mm256_loadu_ps(y + s * dpad + e + 8);
+            for (size_t r = 0; r < R; r++) {
+                acc[r][s][0] = _mm256_fmadd_ps(xv[r][0], y0, acc[r][s][0]);
+                acc[r][s][1] = _mm256_fmadd_ps(xv[r][1], y1, acc[r][s][1]);
+            }
+        }
+    }
+    for (size_t r = 0; r < R; r++)
+        for (size_t s = 0; s < S; s++) out[r * ldo + s] = reduce16(acc[r][s][0], acc[r][s][1]);
+}
+
+void dv__knn_dot_avx2(const float *x, size_t nrows, const float *y, size_t nseeds, size_t dpad,
+                      float *out, size_t ldo)
+{
+    size_t i = 0;
+    for (; i + 2 <= nrows; i += 2) {
+        size_t j = 0;
+        for (; j + 3 <= nseeds; j += 3)
+            tile(x + i * dpad, 2, y + j * dpad, 3, dpad, out + i * ldo + j, ldo);
+        for (; j < nseeds; j++) tile(x + i * dpad, 2, y + j * dpad, 1, dpad, out + i * ldo + j, ldo);
+    }
+    for (; i < nrows; i++) {
+        size_t j = 0;
+        for (; j + 3 <= nseeds; j += 3)
+            tile(x + i * dpad, 1, y + j * dpad, 3, dpad, out + i * ldo + j, ldo);
+        for (; j < nseeds; j++) tile(x + i * dpad, 1, y + j * dpad, 1, dpad, out + i * ldo + j, ldo);
+    }
+}
+
+/* R rows x one group of 16 seeds. Each 32-bit lane of a seed vector holds 4 dims of one seed;
+ * the row's 4 bytes are broadcast; VPMADDUBSW (u8 x s8 -> pairs of s16, no saturation at
+ * these ranges) then VPMADDWD by 1 gives the 4-term sums as s32. */
+static inline __attribute__((always_inline)) void i8_tile(const uint8_t *xu, size_t R,
+                                                          const int8_t *s, const int32_t *corr,
+                                                          size_t dpad, int32_t *out, size_t ldo)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[4][2];
+    for (size_t r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    for (size_t kb = 0; kb < dpad / 4; kb++) {
+        __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64));
+        __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 32));
+        for (size_t r = 0; r < R; r++) {
+            int32_t w;
+            __builtin_memcpy(&w, xu + r * dpad + kb * 4, 4);
+            __m256i xb = _mm256_set1_epi32(w);
+            __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(xb, s0), ones);
+            __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(xb, s1), ones);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], p0);
+            acc[r][1] = _mm256_add_epi32(acc[r][1], p1);
+        }
+    }
+    __m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)corr);
+    __m256i c1 = _mm256_loadu_si256((const __m256i *)(const void *)(corr + 8));
+    for (size_t r = 0; r < R; r++) {
+        _mm256_storeu_si256((__m256i *)(void *)(out + r * ldo), _mm256_sub_epi32(acc[r][0], c0));
+        _mm256_storeu_si256((__m256i *)(void *)(out + r * ldo + 8),
+                            _mm256_sub_epi32(acc[r][1], c1));
+    }
+}
+
+void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
+                     const int32_t *corr, size_t dpad, int32_t *out, size_t ldo)
+{
+    for (size_t g = 0; g < ngroups; g++) {
+        const int8_t *s = sp + g * dpad * DV_KNN_SEED_GROUP;
+        const int32_t *c = corr + g * DV_KNN_SEED_GROUP;
+        size_t i = 0;
+        for (; i + 4 <= nrows; i += 4)
+            i8_tile(xu + i * dpad, 4, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+        for (; i < nrows; i++)
+            i8_tile(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+    }
+}
