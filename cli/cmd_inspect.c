@@ -125,7 +125,26 @@ static void shortest_digits(double v, int is_float, char *dig, size_t cap, int *
     char tmp[64];
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-        if (is_float ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v) break;
+        if (!is_float) {
+            if (strtod(tmp, NULL) == v) break;
+        } else if (strtof(tmp, NULL) == (float)v) {
+            /* a float whose shortest digits lie exactly half way to a neighbour (8.9962e8 for
+             * 899619968) is printed by DuckDB with all 9 digits: do the same */
+            double c = strtod(tmp, NULL), f = (float)v;
+            double up = (f + (double)nextafterf((float)v, INFINITY)) / 2;
+            double dn = (f + (double)nextafterf((float)v, -INFINITY)) / 2;
+            /* ... and so is one half way between two shortest candidates (3969793.25) */
+            double step;
+            char alt[64];
+            int ex = (int)strtol(strchr(tmp, 'e') + 1, NULL, 10);
+            step = pow(10, (double)(ex - (prec - 1)));
+            snprintf(alt, sizeof(alt), "%.*e", prec - 1, c + (c < f ? step : -step));
+            if (c == up || c == dn ||
+                (strtof(alt, NULL) == (float)v &&
+                 fabsl((long double)strtod(alt, NULL) - f) == fabsl((long double)c - f)))
+                snprintf(tmp, sizeof(tmp), "%.8e", v);
+            break;
+        }
     }
     {
         char *e = strchr(tmp, 'e');
@@ -147,7 +166,7 @@ static void fmt_float(sbuf *b, double v, int is_float, int json)
     char dig[32], out[400];
     int e, nd, pos = 0, sci;
     if (isnan(v)) {
-        sb_puts(b, json ? "NaN" : "nan");
+        sb_puts(b, json ? "NaN" : signbit(v) ? "-nan" : "nan");
         return;
     }
     if (isinf(v)) {
@@ -279,11 +298,12 @@ static int fmt_decimal_bytes(sbuf *b, const uint8_t *p, size_t n, int scale)
     return 0;
 }
 
-/* DuckDB's BLOB text: printable ASCII as is, every other byte and the backslash as \xHH. */
+/* DuckDB's BLOB text: printable ASCII as is, every other byte and the backslash and quotes
+ * as \xHH. */
 static void fmt_blob(sbuf *b, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '\'' && p[i] != '"')
             sb_putn(b, (const char *)p + i, 1);
         else
             sb_printf(b, "\\x%02X", p[i]);
@@ -291,6 +311,17 @@ static void fmt_blob(sbuf *b, const uint8_t *p, size_t n)
 }
 
 enum { K_STRING, K_NUMBER, K_RAWJSON };
+
+/* DuckDB's JSON writer turns a DECIMAL of precision <= 15 into a double: the decimal text just written at
+ * b->p + from, re-read and printed as a double. */
+static void decimal_as_double(sbuf *b, size_t from, int precision)
+{
+    double d;
+    if (b->oom || precision > 15) return; /* wider ones keep their exact text */
+    d = strtod(b->p + from, NULL);
+    b->len = from;
+    fmt_float(b, d, 0, 1);
+}
 
 /* One value as DuckDB shows it; *kind says whether JSON output quotes it. */
 static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parquet_value *v,
@@ -302,7 +333,9 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
     case DV_PQ_BOOLEAN: sb_puts(b, v->i32 ? "true" : "false"); return;
     case DV_PQ_INT32:
         if (ct == 5 || lt == 5) {
+            size_t from = b->len;
             fmt_decimal_i128(b, v->i32, ci->scale);
+            if (json) decimal_as_double(b, from, ci->precision);
         } else if (ct == 6 || lt == 6) {
             fmt_date(b, v->i32);
             *kind = K_STRING;
@@ -314,10 +347,12 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
         return;
     case DV_PQ_INT64:
         if (ct == 5 || lt == 5) {
+            size_t from = b->len;
             fmt_decimal_i128(b, v->i64, ci->scale);
+            if (json) decimal_as_double(b, from, ci->precision);
         } else if (ct == 9 || ct == 10 || (lt == 8 && ci->time_unit)) {
             int digits = ct == 9 ? 3 : ct == 10 ? 6 : ci->time_unit * 3;
-            int tz = lt == 8 ? ci->utc_adjusted : 1;
+            int tz = lt == 8 ? ci->utc_adjusted : 0; /* DuckDB: legacy ones are naive */
             if (digits == 3) { /* DuckDB reads millisecond timestamps as microseconds */
                 fmt_timestamp(b, v->i64 * 1000, 6, tz);
             } else {
@@ -347,7 +382,13 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
     case DV_PQ_DOUBLE: fmt_float(b, v->f64, 0, json); return;
     case DV_PQ_BYTE_ARRAY:
     case DV_PQ_FIXED_LEN_BYTE_ARRAY:
-        if ((ct == 5 || lt == 5) && fmt_decimal_bytes(b, v->bytes, v->len, ci->scale) == 0) return;
+        if (ct == 5 || lt == 5) {
+            size_t from = b->len;
+            if (fmt_decimal_bytes(b, v->bytes, v->len, ci->scale) == 0) {
+                if (json) decimal_as_double(b, from, ci->precision);
+                return;
+            }
+        }
         *kind = K_STRING;
         if (lt == 14 && v->len == 16) { /* UUID */
             for (size_t i = 0; i < 16; i++) {
@@ -636,10 +677,12 @@ static int inspect_parquet(const char *path, const opts *o)
 
 static void tsv_field(const char *s, size_t n, int is_null)
 {
+    /* DuckDB's CSV writer quotes the empty string, and fields holding the delimiter, a quote,
+     * a line break or its comment character '#' */
     int quote = !is_null && n == 0;
     if (is_null) return;
     for (size_t i = 0; i < n && !quote; i++)
-        if (s[i] == '\t' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') quote = 1;
+        if (s[i] == '\t' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || s[i] == '#') quote = 1;
     if (!quote) {
         fwrite(s, 1, n, stdout);
         return;
@@ -1351,8 +1394,9 @@ static int inspect_dir(const char *path, const opts *o)
             if (*p == '\n') p++;
         }
     }
+    rc = misaligned || probs[0] ? 1 : 0;
     dv_dataset_free(ds);
-    return misaligned ? 1 : 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- dispatch */
