@@ -107,6 +107,8 @@ int cmd_scan(int argc, char **argv)
         {"retries", required_argument, NULL, 23},
         {"allow-private", no_argument, NULL, 24},
         {"user-agent", required_argument, NULL, 25},
+        {"neighbors-min-sim", required_argument, NULL, 26},
+        {"neighbors-k", required_argument, NULL, 27},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -209,6 +211,18 @@ int cmd_scan(int argc, char **argv)
             break;
         case 24: fo.allow_addr = DV_ADDR_ALL; break;
         case 25: fo.user_agent = optarg; break;
+        case 26: {
+            char *end;
+            o.neighbors_min_sim = strtof(optarg, &end);
+            if (end == optarg || *end || o.neighbors_min_sim < -1 || o.neighbors_min_sim > 1)
+                goto usage;
+            o.neighbors = 1;
+            break;
+        }
+        case 27:
+            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 100000) goto usage;
+            o.neighbors_k = v;
+            break;
         case 'q': quiet = 1; break;
         case 'h':
             cli_print_help(stdout, "scan");

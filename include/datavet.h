@@ -1147,6 +1147,13 @@ typedef struct dv_scan_opts {
      * fetch_opts may be NULL for the defaults; dv_net_global_init must have been called. */
     int fetch;
     const dv_fetch_opts *fetch_opts;
+    /* Neighbour expansion at the merge: the embedding rows of match-tier items seed an exact
+     * search over the dataset's embeddings; rows with similarity >= neighbors_min_sim (the
+     * neighbors_k best per seed when > 0) become candidates. Needs embeddings aligned with
+     * the metadata (the parquet layout with img_emb/). */
+    int neighbors;
+    float neighbors_min_sim;
+    uint64_t neighbors_k;
     /* Called from the scanning thread after each batch and shard; may be NULL. */
     void (*progress)(void *ctx, const dv_scan_progress *p);
     void *progress_ctx;

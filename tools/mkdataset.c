@@ -297,6 +297,21 @@ int main(int argc, char **argv)
                                     {"width", DV_PQ_INT64}, {"height", DV_PQ_INT64}};
         int per = (nitems + nshards - 1) / nshards;
         uint32_t rs = 12345;
+        /* unit vectors; item i % 7 == 3 is a near copy (similarity > 0.97) of item i - 3, a
+         * known one, so neighbour expansion has planted candidates to find */
+        float *allemb = calloc((size_t)nitems * 16 + 1, sizeof(float));
+        if (!allemb) die("out of memory");
+        for (int i = 0; i < nitems; i++) {
+            double nrm = 0;
+            float *e = allemb + (size_t)i * 16;
+            for (int d = 0; d < 16; d++) {
+                float g = (float)((int)(ig_rand(&rs) % 2001) - 1000) / 1000.0f;
+                if (i % 7 == 3) g = allemb[(size_t)(i - 3) * 16 + d] + g * 0.05f;
+                e[d] = g;
+                nrm += (double)g * g;
+            }
+            for (int d = 0; d < 16; d++) e[d] /= (float)sqrt(nrm);
+        }
         for (int s = 0; s < nshards; s++) {
             dv_parquet_writer *lw, *iw;
             FILE *tf, *ef;
@@ -335,12 +350,8 @@ int main(int argc, char **argv)
                     snprintf(name, sizeof name, "%s.json", key);
                     tar_member(tf, name, json, strlen(json));
                 }
-                for (int d = 0; d < 16; d++) {
-                    float g = (float)((int)(ig_rand(&rs) % 2001) - 1000) / 1000.0f;
-                    emb[(size_t)(i - a) * 16 + d] = g;
-                    nrm += (double)g * g;
-                }
-                for (int d = 0; d < 16; d++) emb[(size_t)(i - a) * 16 + d] /= (float)sqrt(nrm);
+                (void)nrm;
+                memcpy(emb + (size_t)(i - a) * 16, allemb + (size_t)i * 16, 16 * sizeof(float));
             }
             tar_end(tf);
             fclose(tf);
@@ -356,6 +367,38 @@ int main(int argc, char **argv)
             fclose(ef);
             free(emb);
         }
+        {
+            /* expected neighbour candidates of a laion scan with the md5 and url lists and
+             * --neighbors-min-sim 0.9, by brute force over the float16-rounded vectors:
+             * seeds are the match-tier items (md5 of a known original, or a listed URL) */
+            FILE *g;
+            char *ismatch = calloc((size_t)nitems + 1, 1);
+            snprintf(p, sizeof p, "%s/expected-neighbors.tsv", out);
+            g = fopen(p, "w");
+            if (!g || !ismatch) die("cannot write");
+            for (size_t x = 0; x < (size_t)nitems * 16; x++)
+                allemb[x] = dv_f16_to_f32_scalar(dv_f32_to_f16(allemb[x]));
+            for (int i = 0; i < nitems; i++) {
+                for (int j = 0; j < nitems; j += 7)
+                    if (strcmp(it[j].md5, it[i].md5) == 0) ismatch[i] = 1;
+                if (i % 11 == 0) ismatch[i] = 1;
+            }
+            for (int i = 0; i < nitems; i++) {
+                int found = 0;
+                if (ismatch[i]) continue;
+                for (int j = 0; j < nitems && !found; j++) {
+                    double dot = 0;
+                    if (!ismatch[j]) continue;
+                    for (int d = 0; d < 16; d++)
+                        dot += (double)allemb[(size_t)i * 16 + d] * allemb[(size_t)j * 16 + d];
+                    if (dot >= 0.9) found = 1;
+                }
+                if (found) fprintf(g, "laion\t%09d\tneighbors\n", i);
+            }
+            fclose(g);
+            free(ismatch);
+        }
+        free(allemb);
     }
     /* URL list, lists, terms */
     snprintf(p, sizeof p, "%s/urls.csv", out);

@@ -37,6 +37,9 @@ typedef struct merge {
     int oom;
     int keep_candidates;
     int cleaned;
+    uint64_t *seen;
+    size_t nseen, capseen;
+    uint64_t nb_seeds;
     char commitment[65];
     uint64_t clean_removed, clean_decoys;
 } merge;
@@ -330,10 +333,46 @@ typedef struct outs {
     int last_tier_match;
 } outs;
 
+/* (shard, row) of items already in removal.txt: neighbour candidates come after the
+ * shards' findings and may repeat an item. */
+static int removal_seen(merge *m, const char *si, const char *row)
+{
+    uint64_t key = (strtoull(si, NULL, 10) << 40 ^ strtoull(row, NULL, 10)) + 1, h;
+    size_t j;
+    if (2 * (m->nseen + 1) > m->capseen) {
+        size_t nc = m->capseen ? m->capseen * 2 : 1024;
+        uint64_t *nk = dv__calloc(m->a, nc, sizeof(uint64_t));
+        if (!nk) {
+            m->oom = 1;
+            return 0;
+        }
+        for (size_t i = 0; i < m->capseen; i++) {
+            if (!m->seen[i]) continue;
+            h = m->seen[i] * 0x9E3779B97F4A7C15ull;
+            j = (size_t)(h >> 20) & (nc - 1);
+            while (nk[j]) j = (j + 1) & (nc - 1);
+            nk[j] = m->seen[i];
+        }
+        dv__free(m->a, m->seen);
+        m->seen = nk;
+        m->capseen = nc;
+    }
+    h = key * 0x9E3779B97F4A7C15ull;
+    j = (size_t)(h >> 20) & (m->capseen - 1);
+    while (m->seen[j]) {
+        if (m->seen[j] == key) return 1;
+        j = (j + 1) & (m->capseen - 1);
+    }
+    m->seen[j] = key;
+    m->nseen++;
+    return 0;
+}
+
 static void flush_removal(merge *m, outs *o)
 {
     if (!o->have_last) return;
-    if (o->removal && (o->last_tier_match || !m->keep_candidates)) {
+    if (o->removal && (o->last_tier_match || !m->keep_candidates) &&
+        !removal_seen(m, o->last_si, o->last_row)) {
         dv__rec_put(o->removal, o->last_id);
         fputc('\t', o->removal);
         dv__rec_put(o->removal, o->last_url);
@@ -372,6 +411,20 @@ static void removal_add(merge *m, outs *o, char **fl)
     o->last_tier_match = is_match;
 }
 
+static int add_finding(merge *m, outs *o, char **x, char *err, size_t cap)
+{
+    write_jsonl_finding(o->matches, x);
+    if (write_pq_row(o->pq, x) != DV_OK) {
+        dv__set_err(err, cap, "matches.parquet: %s", dv_parquet_writer_errmsg(o->pq));
+        return DV_EIO;
+    }
+    keep_finding(m, x);
+    if (strcmp(x[PQ_TIER], "match") == 0) m->matches++;
+    else m->candidates++;
+    removal_add(m, o, x);
+    return DV_OK;
+}
+
 static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
 {
     char path[4096];
@@ -396,17 +449,8 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
         }
         nf = dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1);
         if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
-            char **x = fl + 1;
-            write_jsonl_finding(o->matches, x);
-            if (write_pq_row(o->pq, x) != DV_OK) {
-                dv__set_err(err, cap, "matches.parquet: %s", dv_parquet_writer_errmsg(o->pq));
-                rc = DV_EIO;
-                break;
-            }
-            keep_finding(m, x);
-            if (strcmp(x[PQ_TIER], "match") == 0) m->matches++;
-            else m->candidates++;
-            removal_add(m, o, x);
+            rc = add_finding(m, o, fl + 1, err, cap);
+            if (rc != DV_OK) break;
         } else if (strcmp(fl[0], "E") == 0 && nf == 7) {
             fprintf(o->errors, "{\"shard_index\":%s,", fl[1]);
             if (strcmp(fl[2], "-1") != 0) fprintf(o->errors, "\"row\":%s,", fl[2]);
@@ -488,7 +532,7 @@ static void json_counter_group(FILE *f, const merge *m, const char *prefix, cons
 static void write_summary(FILE *f, const merge *m)
 {
     static const char *const plain[] = {"items", "items_with_image", "hashed", "low_quality",
-                                        "items_lost", "removed"};
+                                        "items_lost", "removed", "neighbor_seeds"};
     int first = 1;
     fputs("{\n", f);
     fprintf(f, "  \"datavet_version\": \"%s\",\n", dv_version());
@@ -524,6 +568,7 @@ static void write_summary(FILE *f, const merge *m)
     json_counter_group(f, m, "error.", "errors", 0);
     json_counter_group(f, m, "pdq_distance.", "pdq_distance", 0);
     json_counter_group(f, m, "fetch.", "fetch", 0);
+    json_counter_group(f, m, "similarity.", "neighbor_similarity", 0);
     json_counter_group(f, m, "shard_items.", "items_per_shard", 0);
     json_counter_group(f, m, "shard_findings.", "findings_per_shard", 1);
     fputs("  },\n  \"inputs\": [", f);
@@ -576,6 +621,7 @@ static void merge_free(merge *m)
         dv__free(m->a, (void *)m->inputs[i].sha256);
     }
     dv__free(m->a, m->inputs);
+    dv__free(m->a, m->seen);
 }
 
 int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out, char *errbuf,
@@ -656,6 +702,42 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) rc = merge_shard(&m, &o, i, errbuf, errcap);
     if (rc != DV_OK) goto done;
     flush_removal(&m, &o);
+    if (param_get(&m, "neighbors_min_sim") && strcmp(param_get(&m, "neighbors_min_sim"), "off")) {
+        dv_dataset_opts dso = {0};
+        dv__nbfinding *nbf = NULL;
+        size_t nnb = 0;
+        const char *v;
+        if ((v = param_get(&m, "url_col")) && *v) dso.url_col = v;
+        if ((v = param_get(&m, "caption_col")) && *v) dso.caption_col = v;
+        if ((v = param_get(&m, "id_col")) && *v) dso.id_col = v;
+        rc = dv__neighbors_expand(outdir, param_get(&m, "dataset"), &dso, nshards,
+                                  strtof(param_get(&m, "neighbors_min_sim"), NULL),
+                                  (size_t)strtoull(param_get(&m, "neighbors_k")
+                                                       ? param_get(&m, "neighbors_k") : "0",
+                                                   NULL, 10),
+                                  &nbf, &nnb, &m.nb_seeds, errbuf, errcap);
+        if (rc != DV_OK) goto done;
+        ctr_add(&m, "neighbor_seeds", m.nb_seeds);
+        for (size_t i = 0; i < nnb && rc == DV_OK; i++) {
+            char **x = nbf[i].f;
+            char key[64];
+            double sim = strtod(x[PQ_SCORE], NULL);
+            int b = (int)floor(sim * 100);
+            rc = add_finding(&m, &o, x, errbuf, errcap);
+            ctr_add(&m, "tier.candidate", 1);
+            ctr_add(&m, "list.(neighbors).candidate", 1);
+            ctr_add(&m, "hash.neighbors.candidate", 1);
+            snprintf(key, sizeof key, "shard_findings.%06lld", strtoll(x[PQ_SHARD_INDEX], NULL, 10));
+            ctr_add(&m, key, 1);
+            if (b < 0) b = 0;
+            if (b > 99) b = 99;
+            snprintf(key, sizeof key, "similarity.%02d", b);
+            ctr_add(&m, key, 1);
+        }
+        flush_removal(&m, &o);
+        dv__neighbors_free(nbf, nnb);
+        if (rc != DV_OK) goto done;
+    }
     rc = dv_parquet_writer_close(o.pq);
     if (rc != DV_OK) {
         dv__set_err(errbuf, errcap, "matches.parquet: %s", dv_parquet_writer_errmsg(o.pq));

@@ -755,6 +755,13 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "id_col", o->id_col ? o->id_col : "");
     param(b, s->a, "keep_candidates", o->keep_candidates ? "true" : "false");
     param(b, s->a, "fetch", o->fetch ? "true" : "false");
+    if (o->neighbors) {
+        fmt_double(t, sizeof t, (double)o->neighbors_min_sim);
+        param(b, s->a, "neighbors_min_sim", t);
+        paramu(b, s->a, "neighbors_k", o->neighbors_k);
+    } else {
+        param(b, s->a, "neighbors_min_sim", "off");
+    }
     if (o->fetch)
         paramu(b, s->a, "fetch_max_bytes", o->fetch_opts && o->fetch_opts->max_bytes
                                               ? o->fetch_opts->max_bytes

@@ -48,6 +48,19 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, char *err, size_t cap);
 
+/* Neighbour expansion (neighbors.c): a finding as the 20 record fields (malloc'd strings). */
+typedef struct dv__nbfinding {
+    char *f[DV__REC_FINDING_FIELDS];
+} dv__nbfinding;
+/* Seeds: the embedding rows of the match-tier findings in outdir's shard records. Search
+ * every embedding file of the dataset; rows with similarity >= min_sim (the k best per seed
+ * when k > 0) that are not matches become candidates, one per row (best seed), sorted by
+ * shard and row. */
+int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
+                         uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
+                         size_t *nout, uint64_t *nseeds_out, char *err, size_t cap);
+void dv__neighbors_free(dv__nbfinding *f, size_t n);
+
 /* SHA-256 of a whole file, as hex; bytes in *size. */
 int dv__sha256_file(const char *path, char hex[65], uint64_t *size);
 

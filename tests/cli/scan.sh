@@ -160,6 +160,32 @@ else
     echo "SKIP: DuckDB peer not installed: cleaned parquet not read back"
 fi
 
+# neighbour expansion: match-tier items' embedding rows seed the search; planted near
+# copies (expected-neighbors.tsv, by brute force) come back as candidates
+"$BIN" scan -q ds/laion -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nb >/dev/null 2>&1
+check "neighbors: the planted rows are candidates, seeds named" $PY -c "
+import json
+got=set(); 
+for l in open('out-nb/matches.jsonl'):
+    r=json.loads(l)
+    if r['hash_type'] != 'neighbors': continue
+    assert r['tier'] == 'candidate' and r['seed'] and r['score'] >= 0.9, r
+    got.add(r['id'])
+exp=set(l.split('\t')[1] for l in open('ds/expected-neighbors.tsv'))
+assert got == exp and got, (sorted(got ^ exp))
+s=json.load(open('out-nb/summary.json'))['counts']
+assert s['neighbor_seeds'] > 0 and sum(s['neighbor_similarity'].values()) == len(exp), s"
+"$BIN" scan -q ds/laion -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nb2 --shards 0-1 --no-merge >/dev/null 2>&1
+"$BIN" scan -q ds/laion -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nb2 --shards 2-3 --no-merge >/dev/null 2>&1
+"$BIN" merge -q out-nb2 >/dev/null 2>&1
+check "neighbors: split scan + merge gives the same bytes" sh -c 'cmp out-nb/matches.parquet out-nb2/matches.parquet && cmp out-nb/summary.json out-nb2/summary.json && cmp out-nb/report.html out-nb2/report.html'
+"$BIN" scan -q ds/laion -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 --neighbors-k 1 -o out-nbk >/dev/null 2>&1
+check "neighbors -k 1: no more candidates than seeds" $PY -c "
+import json
+n=sum(1 for l in open('out-nbk/matches.jsonl') if json.loads(l)['hash_type']=='neighbors')
+s=json.load(open('out-nbk/summary.json'))['counts']['neighbor_seeds']
+assert 0 < n <= s, (n, s)"
+
 # --fetch: the shard images served on 127.0.0.1 give the same image findings as the shards
 mkdir -p srv
 for t in ds/wds/*.tar; do tar -xf "$t" -C srv --wildcards '*.jpg'; done
