@@ -186,6 +186,9 @@ typedef struct worker {
     uint8_t *xu;     /* quantized rows */
     float *rscale, *rnorm, *rerr;
     float *tmp;      /* lower bounds for the first-block cut */
+    float *thr;      /* per seed: first-pass threshold */
+    float *cutv;     /* per seed: the cut it was made from */
+    double *marg;    /* per seed: the block's error bound */
     dv__knn_ent *heap; /* nseeds x k */
     size_t *hn;
     dv__knn_ent *hits; /* threshold-only results */
@@ -287,6 +290,22 @@ static float kth_largest(float *v, size_t n, size_t k)
     return v[k - 1];
 }
 
+/* The float threshold on the first-pass value (sgemm score, or C * row scale for int8) below
+ * which a pair cannot reach cut: (cut - M) [/ seed scale], rounded down. */
+static float thr_of(const search *s, size_t j, float cut, double M)
+{
+    double t = (double)cut - M;
+    float f;
+    if (s->pass == DV_KNN_PASS_INT8) {
+        if (!(s->ysc[j] > 0.0f)) return t > 0.0 ? INFINITY : -INFINITY; /* a == 0 */
+        t /= (double)s->ysc[j];
+    }
+    if (t != t) return -INFINITY;
+    f = (float)t;
+    if ((double)f > t) f = nextafterf(f, -INFINITY);
+    return f;
+}
+
 static void run_block(void *ctx, size_t job, unsigned wi)
 {
     search *s = ctx;
@@ -299,7 +318,28 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     block_of(s, job, &fi, &first, &count);
     n = (size_t)count;
     base = k->files[fi].first + first;
-    rc = dv_npy_read_f32(k->files[fi].npy, first, count, w->x, k->opts.simd);
+    {
+        /* float16 straight from the mapping (F16C), when it is 2-byte aligned (numpy pads the
+         * header to 64 bytes); otherwise through the reader */
+        dv_npy_info info;
+        dv_npy_get_info(k->files[fi].npy, &info);
+        const uint8_t *p = (const uint8_t *)dv_npy_data(k->files[fi].npy);
+        rc = DV_OK;
+        if (info.dtype == DV_NPY_F16 && ((uintptr_t)p & 1) == 0 &&
+            __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+            const uint16_t *h = (const uint16_t *)(const void *)p + first * d;
+            if (dp == d) {
+                dv_f16_to_f32(h, w->x, n * d, k->opts.simd);
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    dv_f16_to_f32(h + i * d, w->x + i * dp, d, k->opts.simd);
+                    memset(w->x + i * dp + d, 0, (dp - d) * sizeof(float));
+                }
+            }
+            goto converted;
+        }
+        rc = dv_npy_read_f32(k->files[fi].npy, first, count, w->x, k->opts.simd);
+    }
     if (rc < 0) {
         w->err = rc;
         s->failed = 1;
@@ -312,6 +352,7 @@ static void run_block(void *ctx, size_t job, unsigned wi)
             memset(w->x + i * dp + d, 0, (dp - d) * sizeof(float));
         }
     }
+converted:
     w->pairs += (uint64_t)n * Q;
     if (s->pass == DV_KNN_PASS_DIRECT) {
         s->kern.dot(w->x, n, s->y, Q, dp, w->sc, s->ldo);
@@ -343,26 +384,27 @@ static void run_block(void *ctx, size_t job, unsigned wi)
         if (s->pass == DV_KNN_PASS_INT8 && !(w->rerr[i] <= emax)) emax = w->rerr[i];
     }
     const double gam = 2.0 * (double)(dp + 8) * 0x1p-24;
+    const int i8 = s->pass == DV_KNN_PASS_INT8;
     for (size_t j = 0; j < Q; j++) {
         /* M: a bound, for every row of the block, on |canonical - approx| */
-        double M, ysc = 1.0;
-        if (s->pass == DV_KNN_PASS_BLAS) {
+        double M;
+        if (!i8) {
             /* both are float32 sums of the same products: each within gamma ||x|| ||y|| */
             M = 2.0 * gam * (double)nmax * (double)s->ynorm[j];
         } else {
-            ysc = (double)s->ysc[j];
             M = (double)nmax * ((double)s->yerr[j] + gam * (double)s->ynorm[j]) +
                 (double)emax * (double)s->yhnorm[j] +
-                /* float rounding of C * rscale (checked in float below) */
+                /* float rounding of C * rscale (compared in float below) */
                 0x1p-20 * (double)nmax * (1.0 + 0x1p-10) * (double)s->yhnorm[j];
         }
         M = M * (1.0 + 0x1p-20) + 0x1p-100;
+        w->marg[j] = M;
         float cut = cut_of(s, w, j);
         if (s->topk > 0 && w->hn[j] < s->topk && n >= s->topk - w->hn[j]) {
             /* heap not full: the (k - have)-th best lower bound of this block is a cut too */
+            double ysc = i8 ? (double)s->ysc[j] : 1.0;
             for (size_t i = 0; i < n; i++) {
-                double a = s->pass == DV_KNN_PASS_BLAS
-                               ? (double)w->sc[i * s->ldo + j]
+                double a = !i8 ? (double)w->sc[i * s->ldo + j]
                                : (double)w->ic[i * s->ldo + j] * (double)w->rscale[i] * ysc;
                 w->tmp[i] = (float)(a - M - fabs(a) * 0x1p-20);
             }
@@ -374,16 +416,25 @@ static void run_block(void *ctx, size_t job, unsigned wi)
             }
             if (lb > cut) cut = lb;
         }
-        for (size_t i = 0; i < n; i++) {
-            double a = s->pass == DV_KNN_PASS_BLAS
-                           ? (double)w->sc[i * s->ldo + j]
-                           : (double)w->ic[i * s->ldo + j] * (double)w->rscale[i] * ysc;
-            if (a + M < (double)cut) continue;
+        w->cutv[j] = cut;
+        w->thr[j] = thr_of(s, j, cut, M);
+    }
+    /* row by row over the block's scores: skip every pair below its seed's threshold */
+    for (size_t i = 0; i < n; i++) {
+        const float rs = i8 ? w->rscale[i] : 1.0f;
+        const float *srow = i8 ? NULL : w->sc + i * s->ldo;
+        const int32_t *irow = i8 ? w->ic + i * s->ldo : NULL;
+        for (size_t j = 0; j < Q; j++) {
+            float a = i8 ? (float)irow[j] * rs : srow[j];
+            if (a < w->thr[j]) continue;
             float c = s->kern.dot1(w->x + i * dp, s->y + j * dp, dp);
             w->rescored++;
             if ((rc = admit(s, w, j, c, base + i)) < 0) goto fail;
             float nc = cut_of(s, w, j);
-            if (nc > cut) cut = nc;
+            if (nc > w->cutv[j]) {
+                w->cutv[j] = nc;
+                w->thr[j] = thr_of(s, j, nc, w->marg[j]);
+            }
         }
     }
     return;
@@ -406,6 +457,9 @@ static void free_workers(search *s, unsigned nw)
         dv__free(a, w->rnorm);
         dv__free(a, w->rerr);
         dv__free(a, w->tmp);
+        dv__free(a, w->thr);
+        dv__free(a, w->cutv);
+        dv__free(a, w->marg);
         dv__free(a, w->heap);
         dv__free(a, w->hn);
         dv__free(a, w->hits);
@@ -541,6 +595,11 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
         w->hn = dv__calloc(a, s.qpad, sizeof(size_t));
         w->rnorm = dv__malloc(a, B * sizeof(float));
         w->tmp = dv__malloc(a, B * sizeof(float));
+        w->thr = dv__malloc(a, s.qpad * sizeof(float));
+        w->cutv = dv__malloc(a, s.qpad * sizeof(float));
+        if (w->cutv == NULL) rc = DV_ENOMEM;
+        w->marg = dv__malloc(a, s.qpad * sizeof(double));
+        if (w->thr == NULL || w->marg == NULL) rc = DV_ENOMEM;
         if (w->x == NULL || w->hn == NULL || w->rnorm == NULL || w->tmp == NULL) rc = DV_ENOMEM;
         if (s.pass == DV_KNN_PASS_INT8) {
             w->ic = dv__malloc(a, B * s.ldo * sizeof(int32_t));

@@ -85,13 +85,17 @@ __attribute__((target("avx512vnni"))) void dv__knn_i8_vnni(const uint8_t *xu, si
                                                             const int32_t *corr, size_t dpad,
                                                             int32_t *out, size_t ldo)
 {
-    for (size_t g = 0; g < ngroups; g++) {
-        const int8_t *s = sp + g * dpad * DV_KNN_SEED_GROUP;
-        const int32_t *c = corr + g * DV_KNN_SEED_GROUP;
-        size_t i = 0;
-        for (; i + 8 <= nrows; i += 8)
-            i8_tile(xu + i * dpad, 8, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
-        for (; i < nrows; i++)
-            i8_tile(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+    /* rows in chunks that stay in L1 while every seed group passes over them */
+    for (size_t i0 = 0; i0 < nrows; i0 += 32) {
+        size_t i1 = nrows - i0 < 32 ? nrows : i0 + 32;
+        for (size_t g = 0; g < ngroups; g++) {
+            const int8_t *s = sp + g * dpad * DV_KNN_SEED_GROUP;
+            const int32_t *c = corr + g * DV_KNN_SEED_GROUP;
+            size_t i = i0;
+            for (; i + 8 <= i1; i += 8)
+                i8_tile(xu + i * dpad, 8, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+            for (; i < i1; i++)
+                i8_tile(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+        }
     }
 }
