@@ -1,7 +1,8 @@
 /* readers_bench.c - dataset reader throughput: the URL and TEXT columns of a 1M-row snappy
  * LAION-like Parquet file against DuckDB (node, one thread) in the same run, and webdataset tar
  * shards through dv_tar_reader_next_sample against `cat FILES > /dev/null`.
- * Usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] [-w WORKDIR] [-r REPEATS] */
+ * Usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] [-w WORKDIR] [-r REPEATS] [-k]
+ * (-k keeps the tar shards). */
 #include "datavet.h"
 
 #include <errno.h>
@@ -261,19 +262,20 @@ int main(int argc, char **argv)
     const char *ddb = DV_BENCH_DUCKDB_DIR, *work = "/tmp";
     char dir[600], pq[700], cmd[8192];
     static char paths[64][800];
-    int opt, nshards = 0;
+    int opt, nshards = 0, keep = 0;
     double best = 1e30, t0, ddb_s = 0;
     uint64_t r_rows = 0, r_bytes = 0;
-    while ((opt = getopt(argc, argv, "n:t:d:w:r:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:t:d:w:r:k")) != -1) {
         switch (opt) {
         case 'n': rows = strtoull(optarg, NULL, 10); break;
         case 't': tar_mb = strtoull(optarg, NULL, 10); break;
         case 'd': ddb = optarg; break;
         case 'w': work = optarg; break;
         case 'r': reps = strtoull(optarg, NULL, 10); break;
+        case 'k': keep = 1; break;
         default:
             fprintf(stderr, "usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] "
-                            "[-w WORKDIR] [-r REPEATS]\n");
+                            "[-w WORKDIR] [-r REPEATS] [-k]\n");
             return 2;
         }
     }
@@ -347,8 +349,11 @@ int main(int argc, char **argv)
                (double)bytes / cb / 1e6);
         printf("datavet  %llu samples: %.3f s, %.0f MB/s (%.2fx cat's time)\n",
                (unsigned long long)samples, tb, (double)bytes / tb / 1e6, tb / cb);
-        for (int i = 0; i < nshards; i++) unlink(paths[i]);
+        if (keep)
+            printf("shards kept in %s\n", dir);
+        else
+            for (int i = 0; i < nshards; i++) unlink(paths[i]);
     }
-    rmdir(dir);
+    if (!keep) rmdir(dir);
     return 0;
 }
