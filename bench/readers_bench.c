@@ -2,7 +2,7 @@
  * LAION-like Parquet file against DuckDB (node, one thread) in the same run, and webdataset tar
  * shards through dv_tar_reader_next_sample against `cat FILES > /dev/null`.
  * Usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] [-w WORKDIR] [-r REPEATS] [-k]
- * (-k keeps the tar shards). */
+ * (-k keeps the generated files, -f reads an existing Parquet file instead). */
 #include "datavet.h"
 
 #include <errno.h>
@@ -259,13 +259,13 @@ static int read_shards(char (*paths)[800], int n, uint64_t *samples, uint64_t *b
 int main(int argc, char **argv)
 {
     unsigned long long rows = 1000000, tar_mb = 1024, reps = 3;
-    const char *ddb = DV_BENCH_DUCKDB_DIR, *work = "/tmp";
+    const char *ddb = DV_BENCH_DUCKDB_DIR, *work = "/tmp", *given = NULL;
     char dir[600], pq[700], cmd[8192];
     static char paths[64][800];
     int opt, nshards = 0, keep = 0;
     double best = 1e30, t0, ddb_s = 0;
     uint64_t r_rows = 0, r_bytes = 0;
-    while ((opt = getopt(argc, argv, "n:t:d:w:r:k")) != -1) {
+    while ((opt = getopt(argc, argv, "n:t:d:w:r:kf:")) != -1) {
         switch (opt) {
         case 'n': rows = strtoull(optarg, NULL, 10); break;
         case 't': tar_mb = strtoull(optarg, NULL, 10); break;
@@ -273,9 +273,10 @@ int main(int argc, char **argv)
         case 'w': work = optarg; break;
         case 'r': reps = strtoull(optarg, NULL, 10); break;
         case 'k': keep = 1; break;
+        case 'f': given = optarg; break;
         default:
             fprintf(stderr, "usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] "
-                            "[-w WORKDIR] [-r REPEATS] [-k]\n");
+                            "[-w WORKDIR] [-r REPEATS] [-k] [-f FILE.parquet]\n");
             return 2;
         }
     }
@@ -286,12 +287,18 @@ int main(int argc, char **argv)
     }
     snprintf(pq, sizeof(pq), "%s/laion.parquet", dir);
     t0 = now_s();
-    if (write_laion(pq, rows) != DV_OK) return 1;
+    if (given) /* an existing file with URL and TEXT columns */
+        snprintf(pq, sizeof(pq), "%s", given);
+    else if (write_laion(pq, rows) != DV_OK)
+        return 1;
     {
         struct stat st;
         stat(pq, &st);
-        printf("parquet: %llu rows, snappy, row groups of 100000, %.1f MB (written in %.1f s)\n",
-               rows, (double)st.st_size / 1e6, now_s() - t0);
+        if (given)
+            printf("parquet: %s, %.1f MB\n", pq, (double)st.st_size / 1e6);
+        else
+            printf("parquet: %llu rows, snappy, row groups of 100000, %.1f MB (written in %.1f s)\n",
+                   rows, (double)st.st_size / 1e6, now_s() - t0);
     }
     for (unsigned long long i = 0; i < reps; i++) {
         double s = now_s(), e;
@@ -302,7 +309,7 @@ int main(int argc, char **argv)
     printf("datavet  URL+TEXT: %llu rows, %llu bytes, best of %llu: %.3f s, %.0f rows/s, %.0f MB/s\n",
            (unsigned long long)r_rows, (unsigned long long)r_bytes, reps, best,
            (double)r_rows / best, (double)r_bytes / best / 1e6);
-    snprintf(cmd, sizeof(cmd), "node '%s/readers_bench_duckdb.mjs' '%s' '%s' %llu",
+    snprintf(cmd, sizeof(cmd), "node '%s/readers_bench_duckdb.mjs' '%s' '%s' %llu 2>/dev/null",
              DV_BENCH_DIR, ddb, pq, reps);
     {
         FILE *p = popen(cmd, "r");
@@ -318,7 +325,7 @@ int main(int argc, char **argv)
         }
         if (p) pclose(p);
     }
-    unlink(pq);
+    if (!given && !keep) unlink(pq);
 
     if (tar_mb > 0) {
         uint64_t samples = 0, bytes = 0;

@@ -870,6 +870,46 @@ static int page_bytes(pq_ctx *c, pq_scratch *s, const uint8_t *body, size_t blen
     return DV_OK;
 }
 
+/* PLAIN byte arrays of a page ([len:4][bytes] x k, for the non-null rows among n) appended to
+ * the slot's data with their end offsets from row on. */
+static int plain_ba_into(pq_ctx *c, const uint8_t *p, size_t len, size_t k, size_t n,
+                         const uint8_t *valid, pq_slot *slot, uint64_t row)
+{
+    size_t pos = 0, j = 0;
+    uint8_t *out;
+    uint64_t *offs = slot->offsets + row + 1, olen;
+    /* the values are at most the page's bytes less 4 per length */
+    if (len > c->r->max_bytes || dv__buf_reserve(&slot->data, len) != DV_OK)
+        return fail(c, DV_ETOOBIG, "byte array data over the limit");
+    out = slot->data.p;
+    olen = slot->data.len;
+    for (size_t i = 0; i < n; i++) {
+        if (!valid || valid[i]) {
+            uint32_t m;
+            if (j == k) break;
+            if (len - pos < 4) return fail(c, DV_ECORRUPT, "byte array %zu of %zu truncated", j, k);
+            m = le32(p + pos);
+            pos += 4;
+            if (m > len - pos)
+                return fail(c, DV_ECORRUPT, "byte array %zu of %zu runs past the page (%u bytes)",
+                            j, k, m);
+            if (m + 15 <= len - pos) {
+                /* 16-byte pieces, reading and writing up to 15 bytes past the value: still
+                 * inside the page, and inside the reservation (values + 4 per length) */
+                for (uint32_t q = 0; q < m; q += 16) memcpy(out + olen + q, p + pos + q, 16);
+            } else {
+                memcpy(out + olen, p + pos, m);
+            }
+            olen += m;
+            pos += m;
+            j++;
+        }
+        offs[i] = olen;
+    }
+    slot->data.len = (size_t)olen;
+    return DV_OK;
+}
+
 static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot *slot)
 {
     dv_parquet_reader *r = c->r;
@@ -1025,17 +1065,32 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
             continue; /* index pages and unknown page types carry no values */
         }
         if (n == 0) continue;
+        if (is_ba && enc == DV__PQ_ENC_PLAIN) {
+            /* the hot path of URL and caption columns: lengths and bytes straight into the
+             * batch, no spans; the page's value bytes bound what it adds */
+            DV_FORWARD_IF_ERROR(plain_ba_into(c, vp, vlen, k, n, valid, slot, row));
+            row += n;
+            continue;
+        }
         DV_FORWARD_IF_ERROR(decode_values(c, enc, vp, vlen, k, dense, &sp));
         if (is_ba) {
-            size_t j = 0;
+            size_t j = 0, total = 0;
+            uint8_t *out;
+            uint64_t *offs = slot->offsets + row + 1, len;
+            for (size_t i = 0; i < k; i++) total += sp[i].len;
+            if (total > r->max_bytes || dv__buf_reserve(&slot->data, total) != DV_OK)
+                return fail(c, DV_ETOOBIG, "byte array data over the limit");
+            out = slot->data.p;
+            len = slot->data.len;
             for (size_t i = 0; i < n; i++) {
                 if (!valid || valid[i]) {
-                    if (dv__buf_put(&slot->data, sp[j].p, sp[j].len) != DV_OK)
-                        return fail(c, DV_ETOOBIG, "byte array data over the limit");
+                    memcpy(out + len, sp[j].p, sp[j].len);
+                    len += sp[j].len;
                     j++;
                 }
-                slot->offsets[row + i + 1] = slot->data.len;
+                offs[i] = len;
             }
+            slot->data.len = (size_t)len;
         } else if (valid && k < n) {
             /* spread the dense values out to their rows, back to front */
             size_t j = k;
