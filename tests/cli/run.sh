@@ -176,6 +176,12 @@ commands:
    hash       hash image files: PDQ, MD5, SHA-1, SHA-256
    list       build, describe and compare hash lists (.dvl)
    match      match datavet hash output against compiled hash lists
+   fetch      download URL lists and hash the images in memory
+   scan       scan a dataset against hash lists: matches, report, cleaned copy
+   merge      write a scan's final outputs from its per-shard results
+   export     a scan's matches as hotline-report rows (CSV, JSON)
+   inspect    describe a dataset file or directory; --head prints rows
+   neighbors  exact nearest neighbours of seed embeddings (candidates)
    help       show help for datavet or one command
    version    print the version
 
