@@ -235,4 +235,12 @@ check "marker: in no file written by the scan (outdir, TMPDIR)" sh -c "
 check "marker: in no file written anywhere under the test dir" sh -c "
 find . -newer stamp -type f ! -path './mk/*' -exec grep -la '$MARK' {} + | grep -q . && exit 1; exit 0"
 
+# hotline export of a real scan: one row per matched item, never viewed
+"$BIN" export --format json -o export.json out-wds >/dev/null 2>&1
+check "export: one row per matched item, file_viewed_by_reporter false" $PY -c "
+import json
+rows=json.load(open('export.json'))
+items=set((json.loads(l)['shard_index'], json.loads(l)['row']) for l in open('out-wds/matches.jsonl') if json.loads(l)['tier']=='match')
+assert len(rows) == len(items) and all(r['file_viewed_by_reporter'] is False for r in rows), (len(rows), len(items))"
+
 finish
