@@ -422,7 +422,8 @@ int dv_pdq_match_bruteforce(const dv_pdq_hash *codes, size_t n, const dv_pdq_has
  * Parquet. A reader for flat schemas (docs/parquet.md): required and optional
  * primitive columns, data pages v1 and v2, PLAIN, dictionary, RLE, DELTA_* and
  * BYTE_STREAM_SPLIT encodings, UNCOMPRESSED/SNAPPY/GZIP/ZSTD/LZ4/LZ4_RAW/BROTLI.
- * Nested or repeated columns are listed but cannot be read. Reading is one row
+ * Leaves of non-repeated structs read as flat columns named "a.b"; repeated
+ * columns (lists, maps) are listed but cannot be read. Reading is one row
  * group at a time, only the requested columns, so memory follows the largest
  * row group, not the file. Every size or count from the file is checked before
  * anything is allocated. Errors name the file, row group, column and offset
@@ -515,7 +516,7 @@ void dv_parquet_reader_free(dv_parquet_reader *r);
 /* Detail of the last failure ("" if none). */
 const char *dv_parquet_reader_errmsg(const dv_parquet_reader *r);
 
-/* Leaf columns in schema order, nested ones included. */
+/* Leaf columns in schema order, repeated ones included. */
 size_t dv_parquet_reader_num_columns(const dv_parquet_reader *r);
 int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_column_info *out);
 /* Index of the leaf column with this (dotted) name, or -1. */
@@ -558,7 +559,7 @@ typedef struct dv_parquet_batch {
     const uint8_t *data;
 } dv_parquet_batch;
 
-/* Decode the given columns of row group rg, out[i] for columns[i]. A nested
+/* Decode the given columns of row group rg, out[i] for columns[i]. A repeated
  * column or an unsupported feature fails with DV_EFORMAT and a message naming
  * the column; corrupt data with DV_ECORRUPT; a limit with DV_ETOOBIG. Earlier
  * batches are invalidated even on failure. */
