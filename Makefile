@@ -57,6 +57,7 @@ fuzz: deps
 bench: build
 	$(BUILD)/bench/hash_bench $(SHARED)/photos/dev
 	$(BUILD)/bench/match_bench
+	$(BUILD)/bench/readers_bench
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
