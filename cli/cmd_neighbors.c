@@ -119,13 +119,18 @@ static int collect(const char *arg, strvec *files, strvec *meta)
         for (size_t i = 0; i < n; i++) {
             char mp[4096], mn[64];
             const char *m = "";
-            snprintf(mn, sizeof(mn), "metadata_%ld.parquet", nn[i].n);
             if (path_join(buf, sizeof(buf), embdir, nn[i].name) == 0) sv_push(files, buf, strlen(buf));
-            if (path_join(mp, sizeof(mp), arg, mn) == 0 && is_file(mp)) m = mp;
-            else {
+            /* metadata_<the same digits>.parquet, else metadata_<N>.parquet */
+            for (int form = 0; form < 2 && m[0] == '\0'; form++) {
                 char md[4096];
-                if (path_join(md, sizeof(md), arg, "metadata") == 0 &&
-                    path_join(mp, sizeof(mp), md, mn) == 0 && is_file(mp))
+                if (form == 0)
+                    snprintf(mn, sizeof(mn), "metadata_%.*s.parquet",
+                             (int)(strlen(nn[i].name) - 12), nn[i].name + 8);
+                else
+                    snprintf(mn, sizeof(mn), "metadata_%ld.parquet", nn[i].n);
+                if (path_join(mp, sizeof(mp), arg, mn) == 0 && is_file(mp)) m = mp;
+                else if (path_join(md, sizeof(md), arg, "metadata") == 0 &&
+                         path_join(mp, sizeof(mp), md, mn) == 0 && is_file(mp))
                     m = mp;
             }
             sv_push(meta, m, strlen(m));

@@ -28,6 +28,7 @@ struct dv_knn {
     uint64_t dims, rows;
     dv_pool *pool;
     dv_knn_stats stats;
+    int opts_block_set; /* block_rows given by the caller */
     char err[512];
 };
 
@@ -41,6 +42,7 @@ dv_knn *dv_knn_create(const dv_knn_opts *opts)
     if (k == NULL) return NULL;
     k->opts = o;
     k->alloc = o.alloc;
+    k->opts_block_set = k->opts.block_rows != 0;
     if (k->opts.block_rows == 0) k->opts.block_rows = 2048;
     if (k->opts.block_rows > (1u << 20)) k->opts.block_rows = 1u << 20;
     if (k->opts.max_results == 0) k->opts.max_results = 100000000ull;
@@ -515,6 +517,9 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     /* block rows: the score block stays near 16 MiB */
     s.block = k->opts.block_rows;
     while (s.block > 64 && (uint64_t)s.block * s.qpad * 4 > (16u << 20)) s.block /= 2;
+    /* direct: the converted block should stay in L2 between conversion and scoring */
+    if (s.pass == DV_KNN_PASS_DIRECT && k->opts.block_rows == 2048 && !k->opts_block_set)
+        while (s.block > 64 && s.block * s.dpad * 4 > (512u << 10)) s.block /= 2;
     if (s.block < s.topk) s.block = s.topk;
     nw = dv_pool_threads(k->pool);
 

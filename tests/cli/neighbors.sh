@@ -10,6 +10,39 @@ set +e
 "$DV" neighbors -o "$W/x" >/dev/null 2>&1; rc=$?
 set -e
 [ "$rc" = 2 ] || { echo "FAIL: usage error should exit 2, got $rc"; exit 1; }
+fail() { echo "FAIL: $*"; exit 1; }
+# LAION layout with aligned metadata (datavet-mkdataset): ids, urls and captions of the results
+MK=$(dirname "$DV")/tools/datavet-mkdataset
+if [ -x "$MK" ]; then
+    "$MK" "$W/ds" --items 60 --shards 2 >/dev/null 2>&1 || fail "mkdataset"
+    printf '# file row\n0 3\n1 2\n45\n' >"$W/ids.txt"
+    "$DV" neighbors -q --embeddings "$W/ds/laion" --seed-ids "$W/ids.txt" -k 3 -o "$W/o1" ||
+        fail "neighbors --seed-ids"
+    [ "$(wc -l <"$W/o1/neighbors.jsonl")" = 9 ] || fail "expected 9 results"
+    [ -s "$W/o1/neighbors.parquet" ] || fail "no parquet output"
+    [ "$(stat -c %a "$W/o1/neighbors.jsonl")" = 600 ] || fail "output mode"
+    [ "$(stat -c %a "$W/o1")" = 700 ] || fail "outdir mode"
+    # the row's own id (mkdataset keys are the global item number), a url, never the seed row
+    awk -F'"row":' '{split($2, a, ","); r = a[1]; if ($0 !~ sprintf("\"id\":\"%09d\"", r) ||
+        $0 !~ /"url":"http/ || $0 !~ /"tier":"candidate"/) bad = 1}
+        /"seed_row":3,.*"row":3,/ {bad = 1} END {exit bad}' "$W/o1/neighbors.jsonl" ||
+        fail "metadata of results"
+    # the same seeds through a scan's match records
+    mkdir -p "$W/scan"
+    printf '%s\n' '{"id":"a","tier":"match","emb_file":"img_emb/img_emb_0000.npy","emb_row":3}' \
+        '{"id":"b","tier":"candidate","emb_file":"img_emb/img_emb_0000.npy","emb_row":9}' \
+        '{"id":"c","tier":"match","emb_file":"img_emb/img_emb_0001.npy","emb_row":2}' \
+        '{"id":"d","tier":"match","emb_file":"img_emb/img_emb_0001.npy","emb_row":15}' >"$W/scan/matches.jsonl"
+    "$DV" neighbors -q --embeddings "$W/ds/laion" --from-scan "$W/scan" -k 3 -o "$W/o2" ||
+        fail "neighbors --from-scan"
+    cmp -s "$W/o1/neighbors.jsonl" "$W/o2/neighbors.jsonl" || fail "--from-scan differs from --seed-ids"
+    # concept flags: every row scores 1 against itself
+    "$DV" neighbors -q --embeddings "$W/ds/laion" --seed-ids "$W/ids.txt" --keep-self -k 1 -o "$W/o3" ||
+        fail "keep-self"
+    grep -q '"seed_row":3,"rank":0,"row":3,' "$W/o3/neighbors.jsonl" || fail "keep-self row"
+else
+    echo "SKIP: $MK not built; LAION-layout checks skipped"
+fi
 if ! /usr/bin/python3 -c "import faiss, numpy" 2>/dev/null; then
     echo "SKIP: /usr/bin/python3 cannot import faiss and numpy (apt-get install python3-faiss)"
     exit 0
