@@ -376,7 +376,7 @@ converted:
                     w->x, (int)dp, s->y, (int)dp, 0.0f, w->sc, (int)s->ldo);
     } else {
         for (size_t i = 0; i < n; i++)
-            dv__knn_quant_row(w->x + i * dp, dp, w->xu + i * dp, &w->rscale[i], &w->rnorm[i],
+            s->kern.quant(w->x + i * dp, dp, w->xu + i * dp, &w->rscale[i], &w->rnorm[i],
                               &w->rerr[i]);
         s->kern.i8(w->xu, n, s->sp, s->qpad / DV_KNN_SEED_GROUP, s->corr, dp, w->ic, s->ldo);
     }

@@ -3,6 +3,7 @@
 #include "knn_internal.h"
 
 #include <immintrin.h>
+#include <math.h>
 
 static inline float reduce16(__m256 lo, __m256 hi)
 {
@@ -78,17 +79,22 @@ static inline __attribute__((always_inline)) void i8_tile(const uint8_t *xu, siz
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i acc[4][2];
     for (size_t r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    for (size_t kb = 0; kb < dpad / 4; kb++) {
+    /* two 4-dim steps are added in 16 bits before widening: |pair sum| <= 2 * 255 * 32, so
+     * two of them stay below 2^15 (seeds are quantized to [-32, 32]) */
+    for (size_t kb = 0; kb < dpad / 4; kb += 2) {
         __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64));
         __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 32));
+        __m256i t0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 64));
+        __m256i t1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 96));
         for (size_t r = 0; r < R; r++) {
-            int32_t w;
-            __builtin_memcpy(&w, xu + r * dpad + kb * 4, 4);
-            __m256i xb = _mm256_set1_epi32(w);
-            __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(xb, s0), ones);
-            __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(xb, s1), ones);
-            acc[r][0] = _mm256_add_epi32(acc[r][0], p0);
-            acc[r][1] = _mm256_add_epi32(acc[r][1], p1);
+            int32_t w0, w1;
+            __builtin_memcpy(&w0, xu + r * dpad + kb * 4, 4);
+            __builtin_memcpy(&w1, xu + r * dpad + kb * 4 + 4, 4);
+            __m256i xa = _mm256_set1_epi32(w0), xb = _mm256_set1_epi32(w1);
+            __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(xa, s0), _mm256_maddubs_epi16(xb, t0));
+            __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(xa, s1), _mm256_maddubs_epi16(xb, t1));
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(p0, ones));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(p1, ones));
         }
     }
     __m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)corr);
@@ -116,4 +122,61 @@ void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t n
                 i8_tile(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
         }
     }
+}
+
+static inline float hsum8(__m256 v)
+{
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+
+/* The same quantization as dv__knn_quant_row (same scale, same q); the norm sums are added in
+ * another order, which the bounds allow (they hold for any order). */
+void dv__knn_quant_row_avx2(const float *x, size_t dpad, uint8_t *u, float *scale,
+                            float *norm_ub, float *err_ub)
+{
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 mv = _mm256_setzero_ps(), nv = _mm256_setzero_ps();
+    int nan = 0;
+    for (size_t e = 0; e < dpad; e += 8) {
+        __m256 v = _mm256_loadu_ps(x + e);
+        nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        mv = _mm256_max_ps(mv, _mm256_and_ps(v, absmask));
+        nv = _mm256_fmadd_ps(v, v, nv);
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+    float m = _mm_cvtss_f32(m4);
+    const float slack = 1.0f + (float)(2 * (dpad + 8)) * 0x1p-24f;
+    *norm_ub = sqrtf(hsum8(nv) + (float)dpad * 0x1p-149f + 0x1p-126f) * slack;
+    if (nan || !(m > 0.0f) || !(m <= 3.4e38f) || m < 0x1p-100f) {
+        /* zero, tiny or non-finite rows: the scalar twin's special cases */
+        dv__knn_quant_row(x, dpad, u, scale, norm_ub, err_ub);
+        return;
+    }
+    const float sc = m / (float)DV_KNN_ROW_QMAX, inv = (float)DV_KNN_ROW_QMAX / m;
+    const __m256 vinv = _mm256_set1_ps(inv), vnsc = _mm256_set1_ps(-sc);
+    const __m256 qmax = _mm256_set1_ps((float)DV_KNN_ROW_QMAX);
+    const __m256 qmin = _mm256_set1_ps(-(float)DV_KNN_ROW_QMAX);
+    __m256 ev = _mm256_setzero_ps();
+    for (size_t e = 0; e < dpad; e += 8) {
+        __m256 v = _mm256_loadu_ps(x + e);
+        __m256 q = _mm256_round_ps(_mm256_mul_ps(v, vinv),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        q = _mm256_min_ps(_mm256_max_ps(q, qmin), qmax);
+        __m256 r = _mm256_fmadd_ps(vnsc, q, v);
+        ev = _mm256_fmadd_ps(r, r, ev);
+        __m256i qi = _mm256_add_epi32(_mm256_cvtps_epi32(q), _mm256_set1_epi32(128));
+        /* 8 x int32 in [1, 255] -> 8 bytes */
+        __m128i lo = _mm256_castsi256_si128(qi), hi = _mm256_extracti128_si256(qi, 1);
+        __m128i w16 = _mm_packus_epi32(lo, hi);
+        __m128i b8 = _mm_packus_epi16(w16, w16);
+        _mm_storel_epi64((__m128i *)(void *)(u + e), b8);
+    }
+    *scale = sc;
+    *err_ub = sqrtf(hsum8(ev) + (float)dpad * 0x1p-149f + 0x1p-126f) *
+              (1.0f + (float)(2 * (dpad + 10)) * 0x1p-24f);
 }

@@ -15,10 +15,11 @@
 #define DV_KNN_LANES 16
 /* Seeds are packed for the int8 kernels in groups of 16. */
 #define DV_KNN_SEED_GROUP 16
-/* Rows are quantized to q in [-127, 127], stored as u = q + 128; seeds to [-64, 64], so that
- * the AVX2 VPMADDUBSW pair sums (at most 2 * 255 * 64 = 32640) never saturate. */
+/* Rows are quantized to q in [-127, 127], stored as u = q + 128; seeds to [-32, 32], so that
+ * two AVX2 VPMADDUBSW pair sums added in 16 bits (at most 4 * 255 * 32 = 32640) never
+ * saturate or wrap. */
 #define DV_KNN_ROW_QMAX 127
-#define DV_KNN_SEED_QMAX 64
+#define DV_KNN_SEED_QMAX 32
 
 /* out[i * ldo + j] = dot(x + i * dpad, y + j * dpad) for i < nrows, j < nseeds. */
 typedef void (*dv__knn_dot_fn)(const float *x, size_t nrows, const float *y, size_t nseeds,
@@ -36,6 +37,8 @@ typedef struct dv__knn_kernels {
     dv__knn_dot_fn dot;
     dv__knn_dot1_fn dot1;
     dv__knn_i8_fn i8;
+    void (*quant)(const float *x, size_t dpad, uint8_t *u, float *scale, float *norm_ub,
+                  float *err_ub);
     const char *i8_name; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni" */
 } dv__knn_kernels;
 
@@ -51,6 +54,8 @@ void dv__knn_i8_scalar(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t
 void dv__knn_dot_avx2(const float *x, size_t nrows, const float *y, size_t nseeds, size_t dpad,
                       float *out, size_t ldo);
 float dv__knn_dot1_avx2(const float *x, const float *y, size_t dpad);
+void dv__knn_quant_row_avx2(const float *x, size_t dpad, uint8_t *u, float *scale,
+                            float *norm_ub, float *err_ub);
 void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
                      const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
 void dv__knn_dot_avx512(const float *x, size_t nrows, const float *y, size_t nseeds,

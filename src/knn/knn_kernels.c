@@ -169,6 +169,7 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
     out->dot1 = dv__knn_dot1_scalar;
     out->i8 = dv__knn_i8_scalar;
     out->i8_name = "scalar";
+    out->quant = dv__knn_quant_row;
 #if defined(DV_HAVE_X86_SIMD)
     if (s == DV_SIMD_AVX2 || s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX2;
@@ -176,6 +177,7 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
         out->dot1 = dv__knn_dot1_avx2;
         out->i8 = dv__knn_i8_avx2;
         out->i8_name = "avx2-vpmaddubsw";
+        out->quant = dv__knn_quant_row_avx2;
     }
     if (s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX512;

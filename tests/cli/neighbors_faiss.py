@@ -107,6 +107,25 @@ for d, dtype in ((768, np.float16), (768, np.float32), (100, np.float32)):
         check(all(s >= S for s in tm.values()), "%s seed %d: result below S" % (tag, q))
         extra = set(tm) - set(fr)
         check(all(abs(tm[r] - S) < 1e-5 for r in extra), "%s seed %d: extra rows" % (tag, q))
+    if d == 768 and dtype == np.float16:
+        # concept flags: rows whose best concept (the 8 centres) scores >= S, with that concept
+        cp = os.path.join(work, "concepts.npy")
+        np.save(cp, cent)
+        o = os.path.join(work, "oc")
+        run(emb + ["--concepts", cp, "--concept-min", str(S), "-o", o])
+        got = {}
+        for line in open(o + "/concepts.jsonl"):
+            r = json.loads(line)
+            check(r["tier"] == "candidate", "concept tier")
+            got[r["row"]] = r["concept"]
+        sims = xs @ cent.T
+        best = sims.max(axis=1)
+        want = set(np.nonzero(best >= S + 1e-5)[0].tolist())
+        check(want <= set(got), "concepts: missing rows")
+        check(all(abs(best[r] - S) < 1e-5 for r in set(got) - want), "concepts: extra rows")
+        check(all(int(np.argmax(sims[r])) == c for r, c in got.items() if r in want),
+              "concepts: wrong concept")
+        print("concepts: ok (%d rows)" % len(got))
     nclus = sum(len(thr.get(q, [])) for q in range(8))
     check(nclus >= 8 * 40, "%s: planted clusters not found (%d)" % (tag, nclus))
     print("%s: ok (%d threshold hits)" % (tag, sum(len(v) for v in thr.values())))

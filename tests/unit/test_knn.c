@@ -61,11 +61,11 @@ static void test_i8_kernels(void **st)
     int8_t *sp = malloc(ns * dp);
     int32_t corr[32], ref[9 * 32], got[9 * 32];
     for (size_t i = 0; i < nr * dp; i++) xu[i] = (uint8_t)(1 + (rng_state = rng_state * 6364136223846793005ull + 1) % 255);
-    for (size_t i = 0; i < ns * dp; i++) sp[i] = (int8_t)((int)((rng_state = rng_state * 6364136223846793005ull + 1) >> 33) % 129 - 64);
+    for (size_t i = 0; i < ns * dp; i++) sp[i] = (int8_t)((int)((rng_state = rng_state * 6364136223846793005ull + 1) >> 33) % 65 - 32);
     for (size_t j = 0; j < ns; j++) corr[j] = (int32_t)j * 1000;
-    /* extremes: no saturation at 255 x +-64 */
+    /* extremes: no saturation or wrap at 255 x +-32, same sign in both 16-bit steps */
     memset(xu, 255, dp);
-    for (size_t e = 0; e < dp; e++) sp[(e / 4) * 64 + e % 4] = (e & 1) ? 64 : -64;
+    for (size_t e = 0; e < dp; e++) sp[(e / 4) * 64 + e % 4] = (e & 8) ? 32 : -32;
     dv__knn_i8_scalar(xu, nr, sp, ng, corr, dp, ref, ns);
     /* the scalar twin itself against a plain formula */
     for (size_t i = 0; i < nr; i++)
@@ -98,6 +98,24 @@ static void test_quant_bounds(void **st)
         double n2 = 0, e2 = 0;
         for (size_t e = 0; e < dp; e++) x[e] = frand() * (t % 3 == 0 ? 1e-3f : 1.0f);
         dv__knn_quant_row(x, dp, u, &sc, &nu, &eu);
+        for (size_t p = 0; p < 2; p++) {
+            /* every path quantizes to the same q and scale, with valid bounds */
+            dv__knn_kernels k;
+            uint8_t u2[128];
+            float sc2, nu2, eu2;
+            double e2b = 0;
+            if (!dv_simd_available(paths[p])) continue;
+            dv__knn_get_kernels(paths[p], &k);
+            k.quant(x, dp, u2, &sc2, &nu2, &eu2);
+            assert_memory_equal(u, u2, dp);
+            assert_memory_equal(&sc, &sc2, 4);
+            for (size_t e = 0; e < dp; e++) {
+                double r = (double)x[e] - (double)sc2 * ((int)u2[e] - 128);
+                e2b += r * r;
+            }
+            assert_true(sqrt(e2b) <= eu2);
+            assert_true(fabsf(nu2 - nu) <= 1e-5f * nu);
+        }
         for (size_t e = 0; e < dp; e++) {
             double r = (double)x[e] - (double)sc * ((int)u[e] - 128);
             n2 += (double)x[e] * x[e];
