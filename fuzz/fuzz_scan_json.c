@@ -1,0 +1,36 @@
+/* fuzz_scan_json.c - libFuzzer target for the CLI's bounded reader of scan.json string members
+ * (cli/text_util.c, compiled in): the first byte picks the key, the rest is the document. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli/text_util.c"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const keys[] = {"dataset", "started", "datavet_version", "a", ""};
+    char *out = (char *)1;
+    int rc;
+    if (size < 1) return 0;
+    rc = cli_json_top_string((const char *)data + 1, size - 1, keys[data[0] % 5], &out);
+    if (rc < -2 || rc > 1) abort();
+    if (rc != 1 && out != NULL) abort();
+    if (rc == 1) {
+        size_t n;
+        if (out == NULL) abort();
+        n = strlen(out);
+        if (n > 3 * size) abort();
+        /* the decoded value is valid UTF-8 */
+        for (size_t i = 0; i < n;) {
+            uint32_t c;
+            size_t k = cli_utf8_next((const uint8_t *)out + i, n - i, &c);
+            if (c == CLI_UTF8_BAD) abort();
+            i += k;
+        }
+        free(out);
+    }
+    return 0;
+}
