@@ -354,7 +354,7 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
             int digits = ct == 9 ? 3 : ct == 10 ? 6 : ci->time_unit * 3;
             int tz = lt == 8 ? ci->utc_adjusted : 0; /* DuckDB: legacy ones are naive */
             if (digits == 3) { /* DuckDB reads millisecond timestamps as microseconds */
-                fmt_timestamp(b, v->i64 * 1000, 6, tz);
+                fmt_timestamp(b, (int64_t)((uint64_t)v->i64 * 1000u), 6, tz);
             } else {
                 fmt_timestamp(b, v->i64, digits, tz);
             }
@@ -374,7 +374,8 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
         memcpy(&j, v->bytes + 8, 4);
         ns = (int64_t)u;
         jd = (int64_t)j - 2440588;
-        fmt_timestamp(b, (jd * 86400000000LL) + ns / 1000, 6, 0);
+        /* out-of-range days wrap around in 64 bits, as they do in DuckDB */
+        fmt_timestamp(b, (int64_t)((uint64_t)jd * 86400000000ull + (uint64_t)(ns / 1000)), 6, 0);
         *kind = K_STRING;
         return;
     }
