@@ -1197,7 +1197,7 @@ typedef struct dv_knn_opts {
     uint64_t block_rows;   /* rows per block (0: 2048; fewer when seeds are many) */
     dv_knn_pass pass;
     dv_simd simd;          /* DV_SIMD_AUTO unless testing a path */
-    uint64_t max_results;  /* ceiling on threshold results (DV_ETOOBIG above); 0: 10^8 */
+    uint64_t max_results;  /* threshold results per worker (DV_ETOOBIG above); 0: 10^8 */
     const dv_alloc *alloc;
 } dv_knn_opts;
 
