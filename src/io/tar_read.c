@@ -34,6 +34,10 @@ struct dv_tar_reader {
     uint64_t base;     /* fd offset of the archive's first byte (seekable fds) */
     uint64_t filesize; /* archive bytes from base (seekable fds) */
     uint64_t pos;      /* archive offset of the next byte to read */
+    /* read-ahead window of a seekable fd: archive bytes [ra_off, ra_off + ra_len) */
+    uint8_t *ra;
+    uint64_t ra_off;
+    size_t ra_len;
 
     int state, fail_rc;
     uint64_t nmembers;
@@ -99,6 +103,8 @@ static const char *who(const dv_tar_reader *r, char *tmp, size_t cap)
 
 /* ---------------------------------------------------------------- input */
 
+#define RA_BYTES (64u << 10)
+
 /* Read up to n bytes at the current position; *got < n only at end of input. */
 static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
 {
@@ -110,7 +116,26 @@ static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
     } else {
         while (done < n) {
             ssize_t k;
-            if (r->seekable) {
+            uint64_t at = r->pos + done;
+            if (r->seekable && r->ra_len && at >= r->ra_off && at - r->ra_off < r->ra_len) {
+                size_t avail = (size_t)(r->ra_off + r->ra_len - at);
+                size_t c = n - done < avail ? n - done : avail;
+                memcpy((uint8_t *)dst + done, r->ra + (at - r->ra_off), c);
+                done += c;
+                continue;
+            }
+            if (r->seekable && n - done < RA_BYTES / 2 &&
+                (r->ra != NULL || (r->ra = dv__malloc(r->alloc, RA_BYTES)) != NULL)) {
+                /* headers and small members come from one read of the window: a few
+                 * syscalls per hundred members instead of two per member */
+                k = pread(r->fd, r->ra, RA_BYTES, (off_t)(r->base + at));
+                if (k > 0) {
+                    r->ra_off = at;
+                    r->ra_len = (size_t)k;
+                    continue;
+                }
+                r->ra_len = 0;
+            } else if (r->seekable) {
                 k = pread(r->fd, (uint8_t *)dst + done, n - done,
                           (off_t)(r->base + r->pos + done));
             } else {
@@ -680,6 +705,7 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->parts);
     db_free(r->alloc, &r->offs);
     db_free(r->alloc, &r->bytes);
+    dv__free(r->alloc, r->ra);
     dv__free(r->alloc, r);
 }
 
@@ -690,6 +716,7 @@ static void reset(dv_tar_reader *r, const char *name)
     dv__set_err(r->name, sizeof(r->name), "%s", name ? name : "(tar)");
     r->err[0] = 0;
     r->pos = 0;
+    r->ra_len = 0; /* the window belongs to the previous input */
     r->state = ST_HEADER;
     r->fail_rc = 0;
     r->nmembers = r->nsamples = 0;
