@@ -46,8 +46,8 @@ t0=$(now)
 t1=$(now)
 /usr/bin/time -f "%U %S" -o cpu.scan "$D" scan -q ds/wds -l pdq.dvl -l md5.dvl -o out -j "$J" >/dev/null || true
 t2=$(now)
-ch=$(awk '{ print $1 + $2 }' cpu.hash)
-cs=$(awk '{ print $1 + $2 }' cpu.scan)
+ch=$(tail -n 1 cpu.hash | awk '{ print $1 + $2 }')
+cs=$(tail -n 1 cpu.scan | awk '{ print $1 + $2 }')
 awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v ch="$ch" -v cs="$cs" 'BEGIN {
     h = n / (b - a); s = n / (c - b);
     printf "datavet hash -j: %d images in %.2f s: %.0f images/s (%.2f CPU s)\n", n, b - a, h, ch;

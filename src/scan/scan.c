@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,7 @@ typedef struct slot {
     uint8_t *img;       /* a copy of the image bytes, zeroed after hashing */
     size_t img_cap;
     int hash_rc;
+    int reader_error;   /* not an item: a record or row group the reader skipped */
     dv_hash_result hr;
     char errmsg[512];
 } slot;
@@ -60,8 +62,14 @@ typedef struct scan {
     dv_pool *pool;
     dv_hasher **hashers;
     unsigned nthreads;
-    slot slots[BATCH_ITEMS];
-    size_t nslots;
+    /* two batches: one filled (read, fetched) by the scanning thread while the other is
+     * decoded and hashed by the pool, driven from a second thread */
+    slot slots[2][BATCH_ITEMS];
+    slot *fill, *hashing;
+    size_t nfill, nhashing;
+    uint64_t fill_bytes;
+    pthread_t driver;
+    int inflight, driver_rc;
     int need_image_hash; /* some list is md5/sha1/sha256/pdq */
     char *urlbuf;
     /* per shard */
@@ -237,6 +245,7 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
             *dst[k] = offs[k] == (size_t)-1 ? NULL : (const char *)sl->strs.p + offs[k];
     }
     sl->hash_rc = DV_OK;
+    sl->reader_error = 0;
     sl->errmsg[0] = '\0';
     memset(&sl->hr, 0, sizeof sl->hr);
     if (it->image && it->image_len > 0 && s->need_image_hash) {
@@ -258,7 +267,7 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
 static void hash_job(void *ctx, size_t job, unsigned worker)
 {
     scan *s = ctx;
-    slot *sl = &s->slots[job];
+    slot *sl = &s->hashing[job];
     if (!sl->it.image || sl->it.problem) return;
     sl->hash_rc = dv_hasher_hash(s->hashers[worker], sl->it.image, sl->it.image_len, &sl->hr);
     if (sl->hash_rc != DV_OK)
@@ -342,9 +351,9 @@ static void exact(scan *s, const dv_shard_info *sh, const slot *sl, const slist 
     list_finding(s, sh, sl, l, (uint64_t)e, source, hex, 0, NULL);
 }
 
-static void match_slot(scan *s, const dv_shard_info *sh, size_t j)
+static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
 {
-    slot *sl = &s->slots[j];
+    slot *sl = &b[j];
     const dv_item *it = &sl->it;
     size_t ulen = 0;
     int url_ok = 0;
@@ -469,8 +478,8 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
     for (;;) {
         dv_fetch_result r;
         int rc;
-        while (next < s->nslots && dv_fetcher_want(s->fetcher) > 0) {
-            slot *sl = &s->slots[next];
+        while (next < s->nfill && dv_fetcher_want(s->fetcher) > 0) {
+            slot *sl = &s->fill[next];
             if (!sl->it.image && !sl->it.problem && sl->it.url && *sl->it.url) {
                 rc = dv_fetcher_add(s->fetcher, next, sl->it.url);
                 if (rc == DV_ENOMEM) return rc;
@@ -478,7 +487,7 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
             }
             next++;
         }
-        if (out == 0 && next >= s->nslots) return DV_OK;
+        if (out == 0 && next >= s->nfill) return DV_OK;
         rc = dv_fetcher_next(s->fetcher, &r, 1000);
         if (rc < 0) {
             dv__set_err(s->err, s->errcap, "fetch: %s", dv_fetcher_errmsg(s->fetcher));
@@ -487,7 +496,7 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
         if (rc == 0) continue;
         out--;
         {
-            slot *sl = &s->slots[r.tag];
+            slot *sl = &s->fill[r.tag];
             emit_fetch(s, sh, sl, &r);
             if (r.body && r.len > 0) {
                 if (sl->img_cap < r.len) {
@@ -510,21 +519,19 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
     }
 }
 
-static int run_batch(scan *s, const dv_shard_info *sh)
+/* After hashing: PDQ join of the batch, then matching and records in item order. */
+static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
 {
-    size_t nq = 0;
+    size_t nq = 0, items = 0;
     int nv = s->o->dihedral ? 8 : 1;
     int has_pdq_list = 0;
-    if (s->nslots == 0) return DV_OK;
-    if (s->fetcher) DV_FORWARD_IF_ERROR(fetch_batch(s, sh));
-    DV_FORWARD_IF_ERROR(dv_pool_run(s->pool, s->nslots, hash_job, s));
     for (size_t li = 0; li < s->nlists; li++) {
         s->hits[li].n = 0;
         if (s->lists[li].info.type == DV_HT_PDQ) has_pdq_list = 1;
     }
-    for (size_t j = 0; j < s->nslots; j++) {
-        slot *sl = &s->slots[j];
-        if (!sl->it.image || sl->it.problem || sl->hash_rc != DV_OK) continue;
+    for (size_t j = 0; j < n; j++) {
+        slot *sl = &b[j];
+        if (sl->reader_error || !sl->it.image || sl->it.problem || sl->hash_rc != DV_OK) continue;
         count(s, "hashed", 1);
         if (!sl->hr.has_pdq) continue;
         if (sl->hr.pdq.quality < 50) {
@@ -541,8 +548,14 @@ static int run_batch(scan *s, const dv_shard_info *sh)
                                                s->o->pdq_radius, on_pdq, &s->hits[li]));
         if (s->hits[li].oom) return DV_ENOMEM;
     }
-    for (size_t j = 0; j < s->nslots; j++) {
-        slot *sl = &s->slots[j];
+    for (size_t j = 0; j < n; j++) {
+        slot *sl = &b[j];
+        if (sl->reader_error) {
+            emit_error(s, sh, -1, "", "", sl->it.problem == DV_ECORRUPT ? "corrupt" : "shard",
+                       sl->it.problem_msg ? sl->it.problem_msg : "");
+            continue;
+        }
+        items++;
         if (sl->it.problem) {
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
                        reason_of(sl->it.problem), sl->it.problem_msg ? sl->it.problem_msg : "");
@@ -554,12 +567,68 @@ static int run_batch(scan *s, const dv_shard_info *sh)
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
                        sl->hash_rc == DV_ETOOBIG ? "too_big" : "decode", msg);
         }
-        match_slot(s, sh, j);
+        match_slot(s, sh, b, j);
     }
-    s->prog.items += s->nslots;
-    s->nslots = 0;
+    s->prog.items += items;
     if (s->o->progress) s->o->progress(s->o->progress_ctx, &s->prog);
     return s->oom ? DV_ENOMEM : DV_OK;
+}
+
+static void *drive(void *arg)
+{
+    scan *s = arg;
+    s->driver_rc = dv_pool_run(s->pool, s->nhashing, hash_job, s);
+    return NULL;
+}
+
+/* Wait for the batch being hashed and record it. */
+static int finish_inflight(scan *s, const dv_shard_info *sh)
+{
+    if (!s->inflight) return DV_OK;
+    pthread_join(s->driver, NULL);
+    s->inflight = 0;
+    DV_FORWARD_IF_ERROR(s->driver_rc);
+    return post_batch(s, sh, s->hashing, s->nhashing);
+}
+
+/* The filled batch goes to the pool; the previous one is recorded meanwhile. */
+static int cycle(scan *s, const dv_shard_info *sh)
+{
+    slot *t;
+    if (s->nfill == 0) return DV_OK;
+    /* fetching this batch overlaps with hashing the previous one */
+    if (s->fetcher) DV_FORWARD_IF_ERROR(fetch_batch(s, sh));
+    DV_FORWARD_IF_ERROR(finish_inflight(s, sh));
+    t = s->hashing;
+    s->hashing = s->fill;
+    s->nhashing = s->nfill;
+    s->fill = t;
+    s->nfill = 0;
+    s->fill_bytes = 0;
+    if (pthread_create(&s->driver, NULL, drive, s) != 0) {
+        s->driver_rc = dv_pool_run(s->pool, s->nhashing, hash_job, s);
+        DV_FORWARD_IF_ERROR(s->driver_rc);
+        return post_batch(s, sh, s->hashing, s->nhashing);
+    }
+    s->inflight = 1;
+    return DV_OK;
+}
+
+/* A reader error keeps its place among the items' records. */
+static int push_reader_error(scan *s, const dv_shard_info *sh, int code, const char *msg)
+{
+    slot *sl = &s->fill[s->nfill];
+    dv_item it;
+    memset(&it, 0, sizeof it);
+    it.problem = code;
+    it.problem_msg = msg;
+    it.sample = -1;
+    it.emb_row = -1;
+    DV_FORWARD_IF_ERROR(slot_fill(s, sl, &it));
+    sl->reader_error = 1;
+    s->nfill++;
+    if (s->nfill == BATCH_ITEMS) return cycle(s, sh);
+    return DV_OK;
 }
 
 /* ---------------------------------------------------------------- shards */
@@ -595,7 +664,7 @@ static int scan_shard(scan *s, uint64_t i)
     dv_shard_info sh;
     dv_shard_reader *r = NULL;
     char tmp[4096], fin[4096], done[4096], err[1024];
-    uint64_t batch_bytes = 0, items = 0;
+    uint64_t items = 0;
     int rc;
     FILE *f;
 
@@ -621,26 +690,28 @@ static int scan_shard(scan *s, uint64_t i)
             if (rc == 0) break;
             if (rc == DV_ENOMEM) goto fail;
             if (rc == DV_ECORRUPT) {
-                emit_error(s, &sh, -1, "", "", "corrupt", dv_shard_reader_errmsg(r));
+                rc = push_reader_error(s, &sh, DV_ECORRUPT, dv_shard_reader_errmsg(r));
+                if (rc != DV_OK) goto fail;
                 continue;
             }
             if (rc < 0) {
-                emit_error(s, &sh, -1, "", "", "shard", dv_shard_reader_errmsg(r));
+                rc = push_reader_error(s, &sh, DV_EIO, dv_shard_reader_errmsg(r));
+                if (rc != DV_OK) goto fail;
                 break;
             }
             items++;
             if (it.image) count(s, "items_with_image", 1);
-            rc = slot_fill(s, &s->slots[s->nslots], &it);
+            rc = slot_fill(s, &s->fill[s->nfill], &it);
             if (rc != DV_OK) goto fail;
-            s->nslots++;
-            batch_bytes += it.image_len;
-            if (s->nslots == BATCH_ITEMS || batch_bytes >= BATCH_BYTES) {
-                rc = run_batch(s, &sh);
+            s->nfill++;
+            s->fill_bytes += it.image_len;
+            if (s->nfill == BATCH_ITEMS || s->fill_bytes >= BATCH_BYTES) {
+                rc = cycle(s, &sh);
                 if (rc != DV_OK) goto fail;
-                batch_bytes = 0;
             }
         }
-        rc = run_batch(s, &sh);
+        rc = cycle(s, &sh);
+        if (rc == DV_OK) rc = finish_inflight(s, &sh);
         if (rc != DV_OK) goto fail;
         if (dv_shard_reader_lost(r)) count(s, "items_lost", dv_shard_reader_lost(r));
     }
@@ -677,6 +748,11 @@ static int scan_shard(scan *s, uint64_t i)
     }
     return DV_OK;
 fail:
+    if (s->inflight) {
+        pthread_join(s->driver, NULL);
+        s->inflight = 0;
+    }
+    s->nfill = s->nhashing = 0;
     dv_shard_reader_free(r);
     if (s->rec) {
         fclose(s->rec);
@@ -841,7 +917,7 @@ static int check_params(scan *s)
                             fputs("\", \"", f);
                             continue;
                         }
-                        if (*c == '"') fputs("\\\"", f);
+                        if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
                         else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
                         else fputc(*c, f);
                     }
@@ -885,11 +961,13 @@ static void scan_free(scan *s)
     for (unsigned i = 0; s->hashers && i < s->nthreads; i++) dv_hasher_free(s->hashers[i]);
     dv__free(s->a, s->hashers);
     dv_pool_free(s->pool);
-    for (size_t i = 0; i < BATCH_ITEMS; i++) {
-        dv__free(s->a, s->slots[i].strs.p);
-        if (s->slots[i].img) memset(s->slots[i].img, 0, s->slots[i].img_cap);
-        dv__free(s->a, s->slots[i].img);
-    }
+    for (size_t b = 0; b < 2; b++)
+        for (size_t i = 0; i < BATCH_ITEMS; i++) {
+            slot *sl = &s->slots[b][i];
+            dv__free(s->a, sl->strs.p);
+            if (sl->img) memset(sl->img, 0, sl->img_cap);
+            dv__free(s->a, sl->img);
+        }
     counters_reset(s);
     dv__free(s->a, s->ctr);
     dv__free(s->a, s->queries);
@@ -996,6 +1074,8 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     rc = check_params(&s);
     if (rc != DV_OK) goto done;
 
+    s.fill = s.slots[0];
+    s.hashing = s.slots[1];
     s.pool = dv_pool_create(o.threads, s.a);
     if (!s.pool) {
         rc = DV_ETHREAD;
