@@ -20,6 +20,7 @@ int cmd_neighbors(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 

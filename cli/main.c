@@ -21,6 +21,7 @@ static const dv_cli_cmd commands[] = {
     {"fetch", cmd_fetch, "download URL lists and hash the images in memory"},
     {"scan", cmd_scan, "scan a dataset against hash lists: matches, report, cleaned copy"},
     {"merge", cmd_merge, "write a scan's final outputs from its per-shard results"},
+    {"slurm", cmd_slurm, "run a scan as a Slurm array job: submit, status, wait, resubmit"},
     {"export", cmd_export, "a scan's matches as hotline-report rows (CSV, JSON)"},
     {"inspect", cmd_inspect, "describe a dataset file or directory; --head prints rows"},
     {"neighbors", cmd_neighbors, "exact nearest neighbours of seed embeddings (candidates)"},

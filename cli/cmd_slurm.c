@@ -1,0 +1,1075 @@
+/* cmd_slurm.c - `datavet slurm submit|status|wait|resubmit`: a scan as a Slurm array job of
+ * fixed chunks of shards, per-shard done markers for status, resubmission of the gaps only. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SL_MAX_OUT (64u << 20)  /* squeue/scontrol output we read at most */
+#define SL_MAX_STATE (16u << 20)
+#define SL_MAX_TASKS 10000000ull
+
+/* ---------------------------------------------------------------- small helpers */
+
+typedef struct strv {
+    char **v;
+    size_t n, cap;
+} strv;
+
+static int sv_push(strv *s, const char *x)
+{
+    char *d;
+    if (s->n + 2 > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 16;
+        char **nv = realloc(s->v, nc * sizeof(char *));
+        if (!nv) return -1;
+        s->v = nv;
+        s->cap = nc;
+    }
+    d = strdup(x);
+    if (!d) return -1;
+    s->v[s->n++] = d;
+    s->v[s->n] = NULL;
+    return 0;
+}
+
+static void sv_free(strv *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->n + n + 1) nc *= 2;
+        char *np = realloc(b->p, nc);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+static void sb_u64(sbuf *b, unsigned long long v)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%llu", v);
+    sb_str(b, t);
+}
+
+/* Run argv (PATH lookup, no shell); its stdout into *out when out is not NULL (stderr is
+ * ours). Returns the exit status, 128+signal, or -1 when it could not be run. */
+static int run_cmd(char *const argv[], char **out, size_t *outlen)
+{
+    int fd[2] = {-1, -1}, st;
+    pid_t pid;
+    sbuf b = {0};
+    if (out && pipe(fd) != 0) return -1;
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        if (out) close(fd[0]), close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        if (out) {
+            dup2(fd[1], 1);
+            close(fd[0]);
+            close(fd[1]);
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "datavet slurm: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (out) {
+        char t[65536];
+        ssize_t n;
+        close(fd[1]);
+        while ((n = read(fd[0], t, sizeof t)) != 0) {
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                break;
+            }
+            if (b.n + (size_t)n <= SL_MAX_OUT) sb_add(&b, t, (size_t)n);
+        }
+        close(fd[0]);
+    }
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
+            free(b.p);
+            return -1;
+        }
+    if (out) {
+        if (!b.p) sb_add(&b, "", 0);
+        *out = b.p;
+        if (outlen) *outlen = b.n;
+    }
+    if (WIFEXITED(st)) return WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return -1;
+}
+
+static int mkdir_p0700(const char *d)
+{
+    if (mkdir(d, 0700) == 0 || errno == EEXIST) return 0;
+    fprintf(stderr, "datavet slurm: cannot create %s: %s\n", d, strerror(errno));
+    return -1;
+}
+
+static char *path2(const char *a, const char *b)
+{
+    sbuf s = {0};
+    sb_str(&s, a);
+    sb_str(&s, "/");
+    sb_str(&s, b);
+    if (s.oom) {
+        free(s.p);
+        return NULL;
+    }
+    return s.p;
+}
+
+/* Write text to path atomically (temp + rename), with the given mode. */
+static int write_atomic(const char *path, const char *text, size_t len, mode_t mode)
+{
+    char *tmp = path2(path, "");
+    int fd, rc = -1;
+    if (!tmp) return -1;
+    tmp[strlen(tmp) - 1] = '\0';
+    {
+        sbuf t = {0};
+        sb_str(&t, tmp);
+        sb_str(&t, ".tmp");
+        free(tmp);
+        tmp = t.p;
+        if (!tmp) return -1;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd >= 0) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t n = write(fd, text + off, len - off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            off += (size_t)n;
+        }
+        fchmod(fd, mode);
+        if (off == len && fsync(fd) == 0 && close(fd) == 0) rc = rename(tmp, path);
+        else close(fd);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "datavet slurm: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+static int parse_u64s(const char *s, unsigned long long *v) { return cli_parse_u64(s, 0, v); }
+
+/* ---------------------------------------------------------------- state file */
+
+/* OUTDIR/slurm/state: "key<TAB>value" lines, values escaped (\\ \t \n). */
+typedef struct sl_state {
+    char *cwd, *script, *datavet, *jobsmode;
+    unsigned long long shards, per_task, tasks, max_retries, max_running;
+    strv sbatch; /* stored sbatch options (--array and --parsable are added per submission) */
+    strv scan;   /* DATASET and the scan options */
+    strv jobs;   /* "<jobid> <array spec>" per submission */
+    unsigned *attempts;            /* per task */
+    unsigned long long *last_job;  /* per task: job id of its latest submission, 0 none */
+} sl_state;
+
+static void st_free(sl_state *s)
+{
+    free(s->cwd);
+    free(s->script);
+    free(s->datavet);
+    free(s->jobsmode);
+    sv_free(&s->sbatch);
+    sv_free(&s->scan);
+    sv_free(&s->jobs);
+    free(s->attempts);
+    free(s->last_job);
+    memset(s, 0, sizeof *s);
+}
+
+static void esc(sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\') sb_str(b, "\\\\");
+        else if (*s == '\t') sb_str(b, "\\t");
+        else if (*s == '\n') sb_str(b, "\\n");
+        else sb_add(b, s, 1);
+    }
+}
+
+static void kv(sbuf *b, const char *k, const char *v)
+{
+    sb_str(b, k);
+    sb_str(b, "\t");
+    esc(b, v);
+    sb_str(b, "\n");
+}
+
+static void kvu(sbuf *b, const char *k, unsigned long long v)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%llu", v);
+    kv(b, k, t);
+}
+
+static int st_save(const char *outdir, const sl_state *s)
+{
+    sbuf b = {0};
+    char *p;
+    int rc;
+    sb_str(&b, "# datavet slurm state: rewritten by datavet slurm submit/resubmit\n");
+    kv(&b, "version", "1");
+    kv(&b, "cwd", s->cwd);
+    kv(&b, "script", s->script);
+    kv(&b, "datavet", s->datavet);
+    kv(&b, "jobsmode", s->jobsmode);
+    kvu(&b, "shards", s->shards);
+    kvu(&b, "per_task", s->per_task);
+    kvu(&b, "tasks", s->tasks);
+    kvu(&b, "max_retries", s->max_retries);
+    kvu(&b, "max_running", s->max_running);
+    for (size_t i = 0; i < s->sbatch.n; i++) kv(&b, "sbatch", s->sbatch.v[i]);
+    for (size_t i = 0; i < s->scan.n; i++) kv(&b, "scan", s->scan.v[i]);
+    for (size_t i = 0; i < s->jobs.n; i++) kv(&b, "job", s->jobs.v[i]);
+    for (unsigned long long t = 0; t < s->tasks; t++) {
+        char line[96];
+        snprintf(line, sizeof line, "task\t%llu %u %llu\n", t, s->attempts[t], s->last_job[t]);
+        sb_str(&b, line);
+    }
+    if (b.oom) return -1;
+    p = path2(outdir, "slurm/state");
+    if (!p) return -1;
+    rc = write_atomic(p, b.p, b.n, 0600);
+    free(p);
+    free(b.p);
+    return rc;
+}
+
+static void unesc(char *s)
+{
+    char *w = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *w++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+        } else
+            *w++ = *s;
+    }
+    *w = '\0';
+}
+
+static int st_load(const char *outdir, sl_state *s)
+{
+    char *p = path2(outdir, "slurm/state"), *text = NULL, *line, *next;
+    FILE *f;
+    long len;
+    int bad = 0;
+    memset(s, 0, sizeof *s);
+    if (!p) return -1;
+    f = fopen(p, "rb");
+    if (!f) {
+        fprintf(stderr, "datavet slurm: %s: %s (no 'datavet slurm submit' into this OUTDIR?)\n", p,
+                strerror(errno));
+        free(p);
+        return -1;
+    }
+    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len <= (long)SL_MAX_STATE &&
+        fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)len + 1)) != NULL &&
+        fread(text, 1, (size_t)len, f) == (size_t)len) {
+        text[len] = '\0';
+    } else {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    if (!text) {
+        fprintf(stderr, "datavet slurm: cannot read %s\n", p);
+        free(p);
+        return -1;
+    }
+    for (line = text; line && *line; line = next) {
+        char *tab, *v;
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        if (*line == '#' || *line == '\0') continue;
+        tab = strchr(line, '\t');
+        if (!tab) {
+            bad = 1;
+            break;
+        }
+        *tab = '\0';
+        v = tab + 1;
+        unesc(v);
+        if (strcmp(line, "cwd") == 0) s->cwd = strdup(v);
+        else if (strcmp(line, "script") == 0) s->script = strdup(v);
+        else if (strcmp(line, "datavet") == 0) s->datavet = strdup(v);
+        else if (strcmp(line, "jobsmode") == 0) s->jobsmode = strdup(v);
+        else if (strcmp(line, "shards") == 0) bad |= parse_u64s(v, &s->shards);
+        else if (strcmp(line, "per_task") == 0) bad |= parse_u64s(v, &s->per_task);
+        else if (strcmp(line, "tasks") == 0) {
+            bad |= parse_u64s(v, &s->tasks);
+            if (!bad && s->tasks <= SL_MAX_TASKS) {
+                s->attempts = calloc(s->tasks + 1, sizeof(unsigned));
+                s->last_job = calloc(s->tasks + 1, sizeof(unsigned long long));
+            }
+            if (!s->attempts || !s->last_job) bad = 1;
+        } else if (strcmp(line, "max_retries") == 0) bad |= parse_u64s(v, &s->max_retries);
+        else if (strcmp(line, "max_running") == 0) bad |= parse_u64s(v, &s->max_running);
+        else if (strcmp(line, "sbatch") == 0) bad |= sv_push(&s->sbatch, v);
+        else if (strcmp(line, "scan") == 0) bad |= sv_push(&s->scan, v);
+        else if (strcmp(line, "job") == 0) bad |= sv_push(&s->jobs, v);
+        else if (strcmp(line, "task") == 0) {
+            unsigned long long t, j;
+            unsigned a;
+            if (!s->attempts || sscanf(v, "%llu %u %llu", &t, &a, &j) != 3 || t >= s->tasks) bad = 1;
+            else s->attempts[t] = a, s->last_job[t] = j;
+        }
+        if (bad) break;
+    }
+    free(text);
+    if (bad || !s->cwd || !s->script || !s->datavet || !s->jobsmode || !s->attempts ||
+        s->per_task == 0 || s->scan.n == 0 ||
+        s->tasks != (s->shards + s->per_task - 1) / s->per_task) {
+        fprintf(stderr, "datavet slurm: %s is damaged\n", p);
+        free(p);
+        st_free(s);
+        return -1;
+    }
+    free(p);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- submission */
+
+static const char SCRIPT[] =
+    "#!/bin/sh\n"
+    "# datavet-scan.sbatch - one task of a datavet scan run as a Slurm array job; written by\n"
+    "# 'datavet slurm submit', submitted again unchanged by 'datavet slurm resubmit'. You may\n"
+    "# edit it (e.g. to copy the lists onto node-local disk first, see docs/slurm.md).\n"
+    "#\n"
+    "# Array task t scans the fixed chunk of shards t*K .. min((t+1)*K, S)-1, whatever the\n"
+    "# array's size, so a resubmitted index covers the same shards. The merge is left to\n"
+    "# 'datavet merge OUTDIR' once every shard has its done marker (datavet slurm status).\n"
+    "# Arguments (from sbatch): K S DATAVET JOBS DATASET [scan options...]\n"
+    "# JOBS 'auto': as many scan threads as CPUs Slurm gave the task.\n"
+    "set -u\n"
+    "K=$1 S=$2 DATAVET=$3 JOBS=$4\n"
+    "shift 4\n"
+    "t=${SLURM_ARRAY_TASK_ID:?not run as a Slurm array task}\n"
+    "A=$((t * K))\n"
+    "B=$((A + K - 1))\n"
+    "[ \"$B\" -lt \"$S\" ] || B=$((S - 1))\n"
+    "if [ \"$A\" -ge \"$S\" ]; then\n"
+    "    echo \"datavet-scan: task $t: no shards (S=$S, K=$K)\" >&2\n"
+    "    exit 0\n"
+    "fi\n"
+    "if [ ! -x \"$DATAVET\" ]; then\n"
+    "    echo \"datavet-scan: $DATAVET missing on $(hostname): install datavet there\" >&2\n"
+    "    exit 2\n"
+    "fi\n"
+    "if [ \"$JOBS\" = auto ]; then\n"
+    "    set -- \"$@\" -j \"${SLURM_CPUS_PER_TASK:-${SLURM_CPUS_ON_NODE:-0}}\"\n"
+    "fi\n"
+    "echo \"datavet-scan: job ${SLURM_ARRAY_JOB_ID:-?}_$t: shards $A-$B on $(hostname)\" >&2\n"
+    "\"$DATAVET\" scan \"$@\" --shards \"$A-$B\" --no-merge\n"
+    "rc=$?\n"
+    "# scan exits 1 when it found something: that is success for the task\n"
+    "[ \"$rc\" -eq 1 ] && rc=0\n"
+    "exit \"$rc\"\n";
+
+/* "0-3,7,9-10" from a sorted list of indices (+ "%N" when N > 0). */
+static void array_spec(sbuf *b, const unsigned long long *ix, size_t n, unsigned long long max_run)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && ix[j + 1] == ix[j] + 1) j++;
+        if (i) sb_str(b, ",");
+        sb_u64(b, ix[i]);
+        if (j > i) {
+            sb_str(b, "-");
+            sb_u64(b, ix[j]);
+        }
+        i = j + 1;
+    }
+    if (max_run) {
+        sb_str(b, "%");
+        sb_u64(b, max_run);
+    }
+}
+
+static int shard_done(const char *outdir, unsigned long long i)
+{
+    char name[64];
+    char *p;
+    struct stat sb;
+    int r;
+    snprintf(name, sizeof name, "shards/%06llu.done", i);
+    p = path2(outdir, name);
+    if (!p) return 0;
+    r = stat(p, &sb) == 0;
+    free(p);
+    return r;
+}
+
+static void chunk(const sl_state *s, unsigned long long t, unsigned long long *a,
+                  unsigned long long *b)
+{
+    *a = t * s->per_task;
+    *b = *a + s->per_task - 1;
+    if (*b >= s->shards) *b = s->shards - 1;
+}
+
+static int task_done(const char *outdir, const sl_state *s, unsigned long long t)
+{
+    unsigned long long a, b;
+    chunk(s, t, &a, &b);
+    for (unsigned long long i = a; i <= b; i++)
+        if (!shard_done(outdir, i)) return 0;
+    return 1;
+}
+
+/* sbatch the given task indices; records the job and the attempts. dry: print only. */
+static int do_sbatch(const char *outdir, sl_state *s, const unsigned long long *ix, size_t n,
+                     char **extra, size_t nextra, int dry)
+{
+    strv av = {0};
+    sbuf spec = {0}, job = {0};
+    char tmp[64], *out = NULL;
+    int rc, ok = 0;
+    unsigned long long id = 0;
+
+    sb_str(&spec, "--array=");
+    array_spec(&spec, ix, n, s->max_running);
+    sv_push(&av, "sbatch");
+    sv_push(&av, "--parsable");
+    sv_push(&av, spec.p ? spec.p : "");
+    for (size_t i = 0; i < s->sbatch.n; i++) sv_push(&av, s->sbatch.v[i]);
+    for (size_t i = 0; i < nextra; i++) sv_push(&av, extra[i]);
+    sv_push(&av, s->script);
+    snprintf(tmp, sizeof tmp, "%llu", s->per_task);
+    sv_push(&av, tmp);
+    snprintf(tmp, sizeof tmp, "%llu", s->shards);
+    sv_push(&av, tmp);
+    sv_push(&av, s->datavet);
+    sv_push(&av, s->jobsmode);
+    for (size_t i = 0; i < s->scan.n; i++) sv_push(&av, s->scan.v[i]);
+    if (spec.oom || av.n == 0) {
+        fprintf(stderr, "datavet slurm: out of memory\n");
+        goto done;
+    }
+    if (dry) {
+        for (size_t i = 0; i < av.n; i++) printf("%s%s", i ? " " : "", av.v[i]);
+        printf("\n");
+        ok = 1;
+        goto done;
+    }
+    rc = run_cmd(av.v, &out, NULL);
+    if (rc != 0 || !out) {
+        fprintf(stderr, "datavet slurm: sbatch failed (exit %d)\n", rc);
+        goto done;
+    }
+    {
+        char *end;
+        errno = 0;
+        id = strtoull(out, &end, 10); /* --parsable: "jobid" or "jobid;cluster" */
+        if (errno || end == out || id == 0) {
+            fprintf(stderr, "datavet slurm: unexpected sbatch output '%.100s'\n", out);
+            goto done;
+        }
+    }
+    sb_u64(&job, id);
+    sb_str(&job, " ");
+    sb_str(&job, spec.p + strlen("--array="));
+    if (job.oom || sv_push(&s->jobs, job.p) != 0) goto done;
+    for (size_t i = 0; i < n; i++) {
+        s->attempts[ix[i]]++;
+        s->last_job[ix[i]] = id;
+    }
+    if (st_save(outdir, s) != 0) goto done;
+    printf("%llu\n", id);
+    ok = 1;
+done:
+    sv_free(&av);
+    free(spec.p);
+    free(job.p);
+    free(out);
+    return ok ? 0 : -1;
+}
+
+/* scan options that take a value (as cmd_scan.c's getopt table); the rest are flags */
+static int scan_opt_has_arg(const char *a)
+{
+    static const char *const withv[] = {
+        "-l", "--list", "-o", "--output", "-j", "--jobs", "-r", "--pdq-radius", "--max-pixels",
+        "--max-bytes", "--flag-punsafe", "--flag-terms", "--url-col", "--caption-col", "--id-col",
+        "--decoys", "--connections", "--per-host", "--fetch-max-bytes", "--timeout", "--retries",
+        "--user-agent", "--neighbors-min-sim", "--neighbors-k", NULL};
+    for (size_t i = 0; withv[i]; i++)
+        if (strcmp(a, withv[i]) == 0) return 1;
+    return 0;
+}
+
+static int submit_usage(void)
+{
+    fprintf(stderr, "usage: datavet slurm submit DATASET --list L.dvl [...] -o OUTDIR "
+                    "[--shards-per-task K] [--partition P] [--time T] [--mem M] "
+                    "[--cpus-per-task C] [--max-retries R] [--max-running N] [--job-name N] "
+                    "[--datavet PATH] [--no-check] [--dry-run] [scan options] [-- sbatch args]\n");
+    return 2;
+}
+
+static int cmd_submit(int argc, char **argv)
+{
+    sl_state s;
+    strv extra = {0}, opts = {0};
+    const char *dataset = NULL, *outdir = NULL, *part = NULL, *tlim = NULL, *mem = NULL,
+               *cpus = NULL, *jname = "datavet-scan", *bin = NULL;
+    unsigned long long K = 1, v;
+    int dry = 0, check = 1, jobs_given = 0, status = 2;
+    char self[4096], cwd[4096];
+    char *p = NULL;
+    unsigned long long *ix = NULL;
+    size_t nix = 0;
+    dv_dataset *ds = NULL;
+    char err[1024];
+
+    memset(&s, 0, sizeof s);
+    s.max_retries = 3;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL, *eq;
+        char name[64];
+        if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++) sv_push(&extra, argv[i]);
+            break;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cli_print_help(stdout, "slurm");
+            st_free(&s);
+            sv_free(&extra);
+            sv_free(&opts);
+            return 0;
+        }
+        if (a[0] != '-') {
+            if (dataset) {
+                fprintf(stderr, "datavet slurm submit: more than one DATASET ('%s', '%s')\n",
+                        dataset, a);
+                goto out;
+            }
+            dataset = a;
+            continue;
+        }
+        /* --name=value or --name value */
+        eq = strchr(a, '=');
+        if (a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+        }
+#define TAKE()                                                                                     \
+    do {                                                                                           \
+        if (!val) {                                                                                \
+            if (i + 1 >= argc) {                                                                   \
+                fprintf(stderr, "datavet slurm submit: %s needs a value\n", name);                 \
+                goto out;                                                                          \
+            }                                                                                      \
+            val = argv[++i];                                                                       \
+        }                                                                                          \
+    } while (0)
+        if (strcmp(name, "--shards-per-task") == 0 || strcmp(name, "-k") == 0) {
+            TAKE();
+            if (parse_u64s(val, &K) != 0 || K == 0) {
+                fprintf(stderr, "datavet slurm submit: bad --shards-per-task '%s'\n", val);
+                goto out;
+            }
+        } else if (strcmp(name, "--partition") == 0) { TAKE(); part = val; }
+        else if (strcmp(name, "--time") == 0) { TAKE(); tlim = val; }
+        else if (strcmp(name, "--mem") == 0) { TAKE(); mem = val; }
+        else if (strcmp(name, "--cpus-per-task") == 0) { TAKE(); cpus = val; }
+        else if (strcmp(name, "--job-name") == 0) { TAKE(); jname = val; }
+        else if (strcmp(name, "--datavet") == 0) { TAKE(); bin = val; }
+        else if (strcmp(name, "--max-retries") == 0 || strcmp(name, "--max-running") == 0) {
+            int retries = strcmp(name, "--max-retries") == 0;
+            TAKE();
+            if (parse_u64s(val, &v) != 0 || v > 1000000) {
+                fprintf(stderr, "datavet slurm submit: bad %s '%s'\n", name, val);
+                goto out;
+            }
+            if (retries) s.max_retries = v;
+            else s.max_running = v;
+        } else if (strcmp(name, "--dry-run") == 0) dry = 1;
+        else if (strcmp(name, "--no-check") == 0) check = 0;
+        else if (strcmp(name, "--shards") == 0 || strcmp(name, "--shard-index") == 0 ||
+                 strcmp(name, "--shard-count") == 0 || strcmp(name, "--no-merge") == 0 ||
+                 strcmp(name, "--plan") == 0 || strcmp(name, "--clean") == 0) {
+            fprintf(stderr, "datavet slurm submit: %s is not for a cluster scan (the tasks "
+                            "choose their shards%s)\n", name,
+                    strcmp(name, "--clean") == 0 ? "; give --clean to datavet merge" : "");
+            goto out;
+        } else {
+            /* a scan option: passed on to every task as given */
+            int inl = val != NULL;
+            if (strcmp(name, "-j") == 0 || strcmp(name, "--jobs") == 0) jobs_given = 1;
+            if (scan_opt_has_arg(name) && !val) TAKE();
+            if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) outdir = val;
+            if (val && !inl) sv_push(&opts, a), sv_push(&opts, val);
+            else sv_push(&opts, a);
+        }
+#undef TAKE
+    }
+    if (!dataset || !outdir) {
+        submit_usage();
+        goto out;
+    }
+    if (strchr(outdir, '%')) {
+        fprintf(stderr, "datavet slurm submit: OUTDIR must not contain '%%' (a Slurm file "
+                        "name pattern)\n");
+        goto out;
+    }
+    /* DATASET first, then the scan options in order */
+    sv_push(&s.scan, dataset);
+    for (size_t i = 0; i < opts.n; i++) sv_push(&s.scan, opts.v[i]);
+    if (s.scan.n != opts.n + 1) goto out;
+    if (!getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "datavet slurm submit: getcwd: %s\n", strerror(errno));
+        goto out;
+    }
+    {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0) {
+            fprintf(stderr, "datavet slurm submit: cannot find this datavet (/proc/self/exe)\n");
+            goto out;
+        }
+        self[n] = '\0';
+    }
+    if (bin && bin[0] != '/') {
+        fprintf(stderr, "datavet slurm submit: --datavet needs an absolute path\n");
+        goto out;
+    }
+    /* the shard plan, as 'datavet scan --plan' prints it */
+    if (dv_dataset_open(dataset, NULL, &ds, err, sizeof err) != DV_OK) {
+        fprintf(stderr, "datavet slurm submit: %s\n", err);
+        goto out;
+    }
+    s.shards = dv_dataset_num_shards(ds);
+    dv_dataset_free(ds);
+    if (s.shards == 0) {
+        fprintf(stderr, "datavet slurm submit: %s has no shards\n", dataset);
+        goto out;
+    }
+    s.per_task = K;
+    s.tasks = (s.shards + K - 1) / K;
+    if (s.tasks > SL_MAX_TASKS) goto out;
+    s.attempts = calloc(s.tasks, sizeof(unsigned));
+    s.last_job = calloc(s.tasks, sizeof(unsigned long long));
+    ix = calloc(s.tasks, sizeof(unsigned long long));
+    s.cwd = strdup(cwd);
+    s.datavet = strdup(bin ? bin : self);
+    s.jobsmode = strdup(jobs_given ? "given" : "auto");
+    if (mkdir_p0700(outdir) != 0) goto out;
+    p = path2(outdir, "slurm");
+    if (!p || mkdir_p0700(p) != 0) goto out;
+    free(p);
+    p = path2(outdir, "slurm/logs");
+    if (!p || mkdir_p0700(p) != 0) goto out;
+    free(p);
+    p = path2(outdir, "slurm/state");
+    if (!p) goto out;
+    if (access(p, F_OK) == 0 && !dry) {
+        fprintf(stderr, "datavet slurm submit: %s was submitted before: see 'datavet slurm status "
+                        "%s' and 'datavet slurm resubmit %s'\n", outdir, outdir, outdir);
+        goto out;
+    }
+    free(p);
+    p = path2(outdir, "slurm/datavet-scan.sbatch");
+    if (!s.attempts || !s.last_job || !ix || !s.cwd || !s.datavet || !s.jobsmode || !p) goto out;
+    if (p[0] == '/') s.script = strdup(p);
+    else s.script = path2(cwd, p);
+    if (!s.script || write_atomic(p, SCRIPT, sizeof SCRIPT - 1, 0700) != 0) goto out;
+    {
+        sbuf o = {0};
+        sb_str(&o, "--output=");
+        if (outdir[0] != '/') {
+            sb_str(&o, cwd);
+            sb_str(&o, "/");
+        }
+        sb_str(&o, outdir);
+        sb_str(&o, "/slurm/logs/%A_%a.out");
+        sv_push(&s.sbatch, "--job-name");
+        sv_push(&s.sbatch, jname);
+        sv_push(&s.sbatch, "--chdir");
+        sv_push(&s.sbatch, cwd);
+        sv_push(&s.sbatch, o.p ? o.p : "");
+        free(o.p);
+        if (part) sv_push(&s.sbatch, "--partition"), sv_push(&s.sbatch, part);
+        if (tlim) sv_push(&s.sbatch, "--time"), sv_push(&s.sbatch, tlim);
+        if (mem) sv_push(&s.sbatch, "--mem"), sv_push(&s.sbatch, mem);
+        if (cpus) sv_push(&s.sbatch, "--cpus-per-task"), sv_push(&s.sbatch, cpus);
+        for (size_t i = 0; i < extra.n; i++) sv_push(&s.sbatch, extra.v[i]);
+    }
+    if (check && !dry) {
+        /* one scan of no shard (index S of S+1) checks lists, dataset and parameters here and
+         * writes OUTDIR/scan.params before the tasks race to */
+        strv av = {0};
+        char a1[32], a2[32];
+        int rc;
+        snprintf(a1, sizeof a1, "%llu", s.shards + 1);
+        snprintf(a2, sizeof a2, "%llu", s.shards);
+        sv_push(&av, self);
+        sv_push(&av, "scan");
+        for (size_t i = 0; i < s.scan.n; i++) sv_push(&av, s.scan.v[i]);
+        sv_push(&av, "--shard-count");
+        sv_push(&av, a1);
+        sv_push(&av, "--shard-index");
+        sv_push(&av, a2);
+        sv_push(&av, "--no-merge");
+        sv_push(&av, "-q");
+        rc = av.n ? run_cmd(av.v, NULL, NULL) : -1;
+        sv_free(&av);
+        if (rc != 0) {
+            fprintf(stderr, "datavet slurm submit: the scan parameters do not work here (see "
+                            "above; --no-check skips this check): nothing submitted\n");
+            goto out;
+        }
+    }
+    for (unsigned long long t = 0; t < s.tasks; t++)
+        if (!task_done(outdir, &s, t)) ix[nix++] = t;
+    if (nix == 0) {
+        fprintf(stderr, "datavet slurm submit: every shard is done already: run 'datavet merge "
+                        "%s'\n", outdir);
+        status = st_save(outdir, &s) == 0 ? 0 : 2;
+        goto out;
+    }
+    if (do_sbatch(outdir, &s, ix, nix, NULL, 0, dry) != 0) goto out;
+    fprintf(stderr, "datavet slurm: %llu shards in %llu tasks of %llu (%zu submitted); "
+                    "'datavet slurm status %s'\n",
+            s.shards, s.tasks, s.per_task, nix, outdir);
+    status = 0;
+out:
+    free(p);
+    free(ix);
+    sv_free(&extra);
+    sv_free(&opts);
+    st_free(&s);
+    return status;
+}
+
+/* ---------------------------------------------------------------- status */
+
+enum { T_DONE, T_RUNNING, T_PENDING, T_FAILED, T_MISSING, T_NSTATES };
+static const char *const tnames[] = {"done", "running", "pending", "failed", "missing"};
+
+typedef struct tstat {
+    int state;
+    char why[48]; /* Slurm's end state when it still knows it (scontrol), e.g. CANCELLED */
+} tstat;
+
+/* Value of "Key=" in a one-line scontrol record, copied into buf. */
+static const char *field(const char *line, const char *key, char *buf, size_t cap)
+{
+    size_t kl = strlen(key);
+    for (const char *p = line; (p = strstr(p, key)) != NULL; p += kl) {
+        if (p != line && p[-1] != ' ') continue;
+        p += kl;
+        size_t n = strcspn(p, " \n");
+        if (n >= cap) n = cap - 1;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        return buf;
+    }
+    return NULL;
+}
+
+static int is_ours(const sl_state *s, unsigned long long job, unsigned long long t)
+{
+    return t < s->tasks && s->last_job[t] == job && job != 0;
+}
+
+/* Fills st[] for every task; returns the number of tasks queued (running or pending). */
+static size_t task_states(const char *outdir, const sl_state *s, tstat *st)
+{
+    char *out = NULL, uid[32];
+    size_t queued = 0;
+    for (unsigned long long t = 0; t < s->tasks; t++) {
+        st[t].why[0] = '\0';
+        st[t].state = task_done(outdir, s, t) ? T_DONE : s->attempts[t] ? T_FAILED : T_MISSING;
+    }
+    /* queued tasks: squeue, one line per array element; our own jobs only */
+    snprintf(uid, sizeof uid, "%lu", (unsigned long)getuid());
+    {
+        char *av[] = {"squeue", "-h", "-r", "-u", uid, "-o", "%F %K %T", NULL};
+        int rc = run_cmd(av, &out, NULL);
+        if (rc != 0) {
+            fprintf(stderr, "datavet slurm: squeue failed (exit %d): running tasks are not "
+                            "known\n", rc);
+        } else {
+            for (char *l = out; l && *l;) {
+                char *nl = strchr(l, '\n'), state[32];
+                unsigned long long j, t;
+                if (nl) *nl = '\0';
+                if (sscanf(l, "%llu %llu %31s", &j, &t, state) == 3 && is_ours(s, j, t)) {
+                    int running = strcmp(state, "PENDING") != 0 && strcmp(state, "REQUEUED") != 0;
+                    /* a task that wrote all its markers and is ending counts as done */
+                    if (st[t].state != T_DONE || running == 0) {
+                        st[t].state = running ? T_RUNNING : T_PENDING;
+                        queued++;
+                    } else
+                        queued++;
+                }
+                l = nl ? nl + 1 : NULL;
+            }
+        }
+        free(out);
+        out = NULL;
+    }
+    /* ended tasks: why, while slurmctld still remembers (MinJobAge); no accounting needed */
+    for (size_t k = 0; k < s->jobs.n; k++) {
+        unsigned long long j = strtoull(s->jobs.v[k], NULL, 10);
+        char jid[32];
+        int need = 0;
+        for (unsigned long long t = 0; t < s->tasks && !need; t++)
+            need = st[t].state == T_FAILED && s->last_job[t] == j;
+        if (!need) continue;
+        snprintf(jid, sizeof jid, "%llu", j);
+        char *av[] = {"scontrol", "-o", "show", "job", jid, NULL};
+        int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+        /* "Invalid job id" once it has been purged is expected: keep it off our stderr */
+        if (devnull >= 0) dup2(devnull, 2);
+        int rc = run_cmd(av, &out, NULL);
+        if (saved >= 0) dup2(saved, 2), close(saved);
+        if (devnull >= 0) close(devnull);
+        if (rc == 0 && out) {
+            for (char *l = out; l && *l;) {
+                char *nl = strchr(l, '\n'), b1[48], b2[48], b3[48];
+                if (nl) *nl = '\0';
+                const char *ti = field(l, "ArrayTaskId=", b1, sizeof b1);
+                const char *js = field(l, "JobState=", b2, sizeof b2);
+                const char *ec = field(l, "ExitCode=", b3, sizeof b3);
+                char *end;
+                unsigned long long t = ti ? strtoull(ti, &end, 10) : 0;
+                if (ti && js && *end == '\0' && is_ours(s, j, t) && st[t].state == T_FAILED) {
+                    if (strcmp(js, "FAILED") == 0 && ec)
+                        snprintf(st[t].why, sizeof st[t].why, "FAILED exit %s", ec);
+                    else
+                        snprintf(st[t].why, sizeof st[t].why, "%s", js);
+                }
+                l = nl ? nl + 1 : NULL;
+            }
+        }
+        free(out);
+        out = NULL;
+    }
+    return queued;
+}
+
+static int print_status(const char *outdir, const sl_state *s, const tstat *st, int all)
+{
+    unsigned long long n[T_NSTATES] = {0};
+    for (unsigned long long t = 0; t < s->tasks; t++) {
+        unsigned long long a, b;
+        chunk(s, t, &a, &b);
+        for (unsigned long long i = a; i <= b; i++)
+            n[shard_done(outdir, i) ? T_DONE : st[t].state]++;
+    }
+    printf("%s: %llu shards in %llu tasks of %llu; jobs:", outdir, s->shards, s->tasks, s->per_task);
+    for (size_t k = 0; k < s->jobs.n; k++) printf(" %llu", strtoull(s->jobs.v[k], NULL, 10));
+    printf("\nshards: %llu done, %llu running, %llu pending, %llu failed, %llu missing\n",
+           n[T_DONE], n[T_RUNNING], n[T_PENDING], n[T_FAILED], n[T_MISSING]);
+    for (unsigned long long t = 0; t < s->tasks; t++) {
+        unsigned long long a, b;
+        int first = 1;
+        if (st[t].state == T_DONE && !all) continue;
+        chunk(s, t, &a, &b);
+        printf("task %llu\tshards %llu-%llu\t%s", t, a, b, tnames[st[t].state]);
+        if (st[t].why[0]) printf(" (%s)", st[t].why);
+        printf("\tattempts %u/%llu", s->attempts[t], s->max_retries + 1);
+        if (s->last_job[t]) printf("\tjob %llu_%llu", s->last_job[t], t);
+        if (st[t].state != T_DONE) {
+            printf("\tnot done:");
+            for (unsigned long long i = a; i <= b; i++)
+                if (!shard_done(outdir, i)) printf("%s%llu", first ? " " : ",", i), first = 0;
+        }
+        printf("\n");
+    }
+    if (n[T_DONE] == s->shards) {
+        printf("all shards done: run 'datavet merge %s'\n", outdir);
+        return 0;
+    }
+    return 1;
+}
+
+static int cmd_status(int argc, char **argv, int wait)
+{
+    sl_state s;
+    tstat *st;
+    const char *outdir = NULL;
+    int all = 0, rc;
+    unsigned long long interval = 5, timeout = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--all") == 0) all = 1;
+        else if (wait && strcmp(argv[i], "--interval") == 0 && i + 1 < argc &&
+                 parse_u64s(argv[i + 1], &interval) == 0 && interval > 0)
+            i++;
+        else if (wait && strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
+                 parse_u64s(argv[i + 1], &timeout) == 0)
+            i++;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            cli_print_help(stdout, "slurm");
+            return 0;
+        } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
+        else {
+            fprintf(stderr, "usage: datavet slurm %s OUTDIR [--all]%s\n", wait ? "wait" : "status",
+                    wait ? " [--interval S] [--timeout S]" : "");
+            return 2;
+        }
+    }
+    if (!outdir) {
+        fprintf(stderr, "usage: datavet slurm %s OUTDIR\n", wait ? "wait" : "status");
+        return 2;
+    }
+    if (st_load(outdir, &s) != 0) return 2;
+    st = calloc(s.tasks ? s.tasks : 1, sizeof(tstat));
+    if (!st) {
+        st_free(&s);
+        return 2;
+    }
+    if (wait) {
+        /* poll squeue (sbatch --wait looks only at 2, 10, 42 s...) */
+        time_t t0 = time(NULL);
+        while (task_states(outdir, &s, st) > 0) {
+            if (timeout && (unsigned long long)(time(NULL) - t0) >= timeout) {
+                fprintf(stderr, "datavet slurm wait: tasks still queued after %llu s\n", timeout);
+                rc = print_status(outdir, &s, st, all);
+                free(st);
+                st_free(&s);
+                return 2;
+            }
+            sleep((unsigned)interval);
+        }
+    } else
+        task_states(outdir, &s, st);
+    rc = print_status(outdir, &s, st, all);
+    free(st);
+    st_free(&s);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- resubmit */
+
+static int cmd_resubmit(int argc, char **argv)
+{
+    sl_state s;
+    tstat *st = NULL;
+    const char *outdir = NULL;
+    unsigned long long *ix = NULL, v;
+    size_t nix = 0, exhausted = 0, queued;
+    int dry = 0, rc = 2, i;
+    char **extra = NULL;
+    size_t nextra = 0;
+    int have_retries = 0;
+    unsigned long long retries = 0;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            extra = argv + i + 1;
+            nextra = (size_t)(argc - i - 1);
+            break;
+        } else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
+        else if (strcmp(argv[i], "--max-retries") == 0 && i + 1 < argc &&
+                 parse_u64s(argv[i + 1], &v) == 0 && v <= 1000000)
+            retries = v, have_retries = 1, i++;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            cli_print_help(stdout, "slurm");
+            return 0;
+        } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
+        else {
+            fprintf(stderr, "usage: datavet slurm resubmit OUTDIR [--max-retries R] [--dry-run] "
+                            "[-- sbatch args]\n");
+            return 2;
+        }
+    }
+    if (!outdir) {
+        fprintf(stderr, "usage: datavet slurm resubmit OUTDIR\n");
+        return 2;
+    }
+    if (st_load(outdir, &s) != 0) return 2;
+    if (have_retries) s.max_retries = retries;
+    st = calloc(s.tasks, sizeof(tstat));
+    ix = calloc(s.tasks, sizeof(unsigned long long));
+    if (!st || !ix) goto out;
+    queued = task_states(outdir, &s, st);
+    for (unsigned long long t = 0; t < s.tasks; t++) {
+        if (st[t].state != T_FAILED && st[t].state != T_MISSING) continue;
+        if (s.attempts[t] > s.max_retries) {
+            exhausted++;
+            fprintf(stderr, "datavet slurm resubmit: task %llu failed %u times (--max-retries "
+                            "%llu): not resubmitted; see %s/slurm/logs/%llu_%llu.out\n",
+                    t, s.attempts[t], s.max_retries, outdir, s.last_job[t], t);
+            continue;
+        }
+        ix[nix++] = t;
+    }
+    if (nix == 0) {
+        if (exhausted) rc = 1;
+        else {
+            fprintf(stderr, "datavet slurm resubmit: nothing to resubmit (%zu tasks queued)%s\n",
+                    queued, queued ? "" : ": run 'datavet merge OUTDIR'");
+            rc = 0;
+        }
+        goto out;
+    }
+    if (do_sbatch(outdir, &s, ix, nix, extra, nextra, dry) != 0) goto out;
+    fprintf(stderr, "datavet slurm: resubmitted %zu tasks\n", nix);
+    rc = exhausted ? 1 : 0;
+out:
+    free(st);
+    free(ix);
+    st_free(&s);
+    return rc;
+}
+
+int cmd_slurm(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        cli_print_help(argc < 2 ? stderr : stdout, "slurm");
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "submit") == 0) return cmd_submit(argc - 1, argv + 1);
+    if (strcmp(argv[1], "status") == 0) return cmd_status(argc - 1, argv + 1, 0);
+    if (strcmp(argv[1], "wait") == 0) return cmd_status(argc - 1, argv + 1, 1);
+    if (strcmp(argv[1], "resubmit") == 0) return cmd_resubmit(argc - 1, argv + 1);
+    fprintf(stderr, "datavet slurm: unknown subcommand '%s' (submit, status, wait, resubmit)\n",
+            argv[1]);
+    return 2;
+}
