@@ -9,7 +9,7 @@ DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwe
            libbrotli-dev libcurl4-openssl-dev python3-numpy libopenblas-dev python3-faiss
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test asan fuzz bench clean duckdb
+.PHONY: all deps build demo test test-slurm asan fuzz bench clean duckdb
 
 all: build
 
@@ -39,6 +39,11 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory duckdb
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# datavet slurm on a throw-away single-node Slurm cluster (root; installs slurm and munge
+# itself when missing; skips visibly where the cluster cannot start)
+test-slurm: build
+	bash tests/slurm/slurm_test.sh $(BUILD)/datavet $(SHARED)
 
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDV_SANITIZE=ON -DDV_WERROR=ON \

@@ -169,6 +169,9 @@ start() {
     fi
     install_pkgs || return $?
     getent passwd munge >/dev/null || { say "no munge user"; return 77; }
+    # munged daemonizes onto /dev/null; a broken /dev/null (mode 0600) stops it silently
+    runuser -u munge -- test -w /dev/null ||
+        { say "/dev/null is not writable for munge (mode $(stat -c %a /dev/null))"; return 1; }
     stop_daemons
     rm -rf "$STATE"
     mkdir -p "$STATE/ctld" "$STATE/spool" "$STATE/log" || return 1
