@@ -664,7 +664,7 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
                         all[nall++].seed = (uint32_t)j;
                     }
             } else {
-                memcpy(all + nall, w->hits, w->nhits * sizeof(*all));
+                if (w->nhits) memcpy(all + nall, w->hits, w->nhits * sizeof(*all));
                 nall += w->nhits;
             }
         }
