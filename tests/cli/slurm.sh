@@ -1,0 +1,90 @@
+#!/bin/sh
+# slurm.sh - `datavet slurm` without a cluster: fake sbatch/squeue/scontrol first on PATH record
+# what datavet asks, the generated sbatch script is run by hand as array tasks would run it, and
+# the merge must equal a single-process scan. (tests/slurm/slurm_test.sh uses a real Slurm.)
+# Usage: sh tests/cli/slurm.sh BIN
+[ $# -ge 1 ] || { echo "usage: sh tests/cli/slurm.sh BIN" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+MK=$(dirname "$BIN")/tools/datavet-mkdataset
+LC_ALL=C
+export LC_ALL
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-slurmcli.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
+check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "slurm-cli: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
+
+mkdir fake
+cat >fake/sbatch <<EOF
+#!/bin/sh
+n=\$(cat '$T/fake/n' 2>/dev/null || echo 100); n=\$((n + 1)); echo \$n >'$T/fake/n'
+for a in "\$@"; do printf '%s\n' "\$a"; done >'$T/fake/sbatch.'\$n
+echo "\$n;cluster"
+EOF
+printf '#!/bin/sh\ncat %s/fake/queue 2>/dev/null\n' "$T" >fake/squeue
+printf '#!/bin/sh\necho "slurm_load_jobs error: Invalid job id specified" >&2\nexit 1\n' >fake/scontrol
+chmod +x fake/sbatch fake/squeue fake/scontrol
+PATH=$T/fake:$PATH
+export PATH
+
+"$MK" ds --items 50 --shards 5 >/dev/null || { bad "generate dataset"; finish; }
+"$BIN" list build -q --name known-md5 --version 1 -o md5.dvl ds/lists/md5.txt || { bad "list"; finish; }
+"$BIN" scan -q ds/wds -l md5.dvl --pdq-radius 20 -o single >/dev/null 2>&1
+
+"$BIN" slurm submit ds/wds -l md5.dvl --pdq-radius=20 -o out -k 2 --partition p1 --time 5 \
+    --mem 1G -- --account=acct >submit.out 2>submit.err
+check "submit: exit 0, prints the job id" grep -qx 101 submit.out
+check "submit: scan.params written by the check" test -s out/scan.params
+# one argument per line in fake/sbatch.101
+check "sbatch: --parsable --array=0-2" sh -c "head -2 fake/sbatch.101 | tr '\n' ' ' | grep -qx -- '--parsable --array=0-2 '"
+check "sbatch: partition, time, mem, extra args" sh -c "grep -qx p1 fake/sbatch.101 && grep -qx 5 fake/sbatch.101 && grep -qx 1G fake/sbatch.101 && grep -qx -- --account=acct fake/sbatch.101"
+check "sbatch: log pattern" grep -qx -- "--output=$T/out/slurm/logs/%A_%a.out" fake/sbatch.101
+sed -n '/datavet-scan.sbatch$/,$p' fake/sbatch.101 | tail -n +2 >args
+check "script arguments: K S DATAVET JOBS DATASET options" sh -c "tr '\n' ' ' <args | grep -qx -- '2 5 $BIN auto ds/wds -l md5.dvl --pdq-radius=20 -o out '"
+"$BIN" slurm submit ds/wds -l md5.dvl -o out >/dev/null 2>again.err
+check "submit into a submitted OUTDIR is refused" test $? -eq 2
+"$BIN" slurm submit ds/wds -l md5.dvl -o out2 --shards 0-1 >/dev/null 2>&1
+check "--shards is refused (the tasks choose)" test $? -eq 2
+"$BIN" slurm submit ds/wds -l missing.dvl -o out3 >/dev/null 2>&1
+rc=$?
+check "a missing list fails at submit, nothing submitted" sh -c "test $rc -eq 2 && test ! -e fake/sbatch.102"
+
+# run tasks 0 and 2 as Slurm would (task 1 "dies")
+run_task() { (cd "$T" && SLURM_ARRAY_TASK_ID=$1 SLURM_ARRAY_JOB_ID=101 SLURM_CPUS_ON_NODE=1 \
+    sh out/slurm/datavet-scan.sbatch $(cat args) >"task$1.log" 2>&1); }
+run_task 0
+check "task 0 exits 0 (findings are no failure)" test $? -eq 0
+run_task 2
+check "task 2 (last, 1 shard) scans shard 4" test -e out/shards/000004.done
+check "task 0 scans shards 0-1 only" sh -c "test -e out/shards/000000.done -a -e out/shards/000001.done -a ! -e out/shards/000002.done"
+"$BIN" slurm status out >st1 2>&1
+rc=$?
+check "status: exit 1, task 1 failed" sh -c "test $rc -eq 1 && grep -q 'shards: 3 done, 0 running, 0 pending, 2 failed, 0 missing' st1 && grep -q '^task 1	shards 2-3	failed' st1"
+echo "101 1 RUNNING" >fake/queue
+echo "999 1 RUNNING" >>fake/queue
+"$BIN" slurm status out >st2 2>&1
+check "status: a queued task is running" grep -q '^task 1	shards 2-3	running' st2
+"$BIN" slurm resubmit out >rs1 2>&1
+rc=$?
+check "resubmit leaves a running task alone" sh -c "test $rc -eq 0 && test ! -e fake/sbatch.102"
+: >fake/queue
+"$BIN" slurm resubmit out >rs2 2>rs2.err
+check "resubmit: only index 1, same script and arguments" sh -c "grep -qx 102 rs2 && grep -qx -- --array=1 fake/sbatch.102 && sed -n '/datavet-scan.sbatch\$/,\$p' fake/sbatch.102 | tail -n +2 | cmp - args"
+"$BIN" slurm resubmit out --max-retries 1 >rs3 2>rs3.err
+rc=$?
+check "resubmit: retries are bounded" sh -c "test $rc -eq 1 && grep -q 'failed 2 times' rs3.err && test ! -e fake/sbatch.103"
+run_task 1
+"$BIN" slurm status out >st3 2>&1
+rc=$?
+check "status: exit 0 when all done" sh -c "test $rc -eq 0 && grep -q 'shards: 5 done' st3"
+"$BIN" merge -q out >/dev/null 2>&1
+for f in matches.jsonl matches.parquet removal.txt report.html; do
+    check "merged $f equals the single-process scan" cmp single/$f out/$f
+done
+check "state file is private" sh -c "test \"\$(stat -c %a out/slurm/state)\" = 600"
+finish
