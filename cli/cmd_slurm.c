@@ -842,11 +842,8 @@ static size_t task_states(const char *outdir, const sl_state *s, tstat *st)
                 if (sscanf(l, "%llu %llu %31s", &j, &t, state) == 3 && is_ours(s, j, t)) {
                     int running = strcmp(state, "PENDING") != 0 && strcmp(state, "REQUEUED") != 0;
                     /* a task that wrote all its markers and is ending counts as done */
-                    if (st[t].state != T_DONE || running == 0) {
-                        st[t].state = running ? T_RUNNING : T_PENDING;
-                        queued++;
-                    } else
-                        queued++;
+                    if (st[t].state != T_DONE) st[t].state = running ? T_RUNNING : T_PENDING;
+                    queued++;
                 }
                 l = nl ? nl + 1 : NULL;
             }
