@@ -474,6 +474,14 @@ int main(int argc, char **argv)
     fclose(f);
     printf("datavet-mkdataset: %d items in %d shards under %s (%s images)\n", nitems, nshards,
            out, nfiles ? "photo" : "synthetic");
+    for (int i = 0; i < nitems; i++) {
+        if (it[i].shard != it[i].orig) free(it[i].shard);
+        if (nfiles) dv_free_buffer(NULL, it[i].orig);
+        else free(it[i].orig);
+    }
+    free(it);
+    for (size_t i = 0; i < nfiles; i++) free(files[i]);
+    free(files);
     dv_hasher_free(hs);
     dv_decoder_free(dec);
     return 0;
