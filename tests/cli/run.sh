@@ -179,6 +179,7 @@ commands:
    fetch      download URL lists and hash the images in memory
    scan       scan a dataset against hash lists: matches, report, cleaned copy
    merge      write a scan's final outputs from its per-shard results
+   slurm      run a scan as a Slurm array job: submit, status, wait, resubmit
    export     a scan's matches as hotline-report rows (CSV, JSON)
    inspect    describe a dataset file or directory; --head prints rows
    neighbors  exact nearest neighbours of seed embeddings (candidates)
