@@ -574,7 +574,7 @@ int cmd_export(int argc, char **argv)
 
     if (outpath != NULL) {
         int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd >= 0 && fchmod(fd, 0600) != 0) {
+        if (fd >= 0 && cli_chmod_private(fd) != 0) {
             close(fd);
             fd = -1;
         }

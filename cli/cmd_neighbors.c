@@ -418,7 +418,7 @@ static FILE *open_out(const char *dir, const char *name, char *path, size_t cap)
     if (path_join(path, cap, dir, name) != 0) return NULL;
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return NULL;
-    if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "w")) == NULL) {
+    if (cli_chmod_private(fd) != 0 || (f = fdopen(fd, "w")) == NULL) {
         close(fd);
         return NULL;
     }

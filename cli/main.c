@@ -8,6 +8,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "help_text.h"
 
@@ -41,6 +42,14 @@ void cli_print_help(FILE *f, const char *cmd)
 {
     const char *t = cli_help_text(cmd);
     if (t != NULL) fputs(t, f);
+}
+
+int cli_chmod_private(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    if (!S_ISREG(st.st_mode)) return 0;
+    return fchmod(fd, 0600);
 }
 
 int cli_parse_u64(const char *s, int si, unsigned long long *out)

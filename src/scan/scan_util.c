@@ -66,7 +66,11 @@ FILE *dv__fopen_private(const char *path)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f;
     if (fd < 0) return NULL;
-    (void)fchmod(fd, 0600); /* an existing file keeps its mode otherwise */
+    {
+        /* an existing file keeps its mode otherwise; a device keeps its own */
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) (void)fchmod(fd, 0600);
+    }
     f = fdopen(fd, "w");
     if (!f) close(fd);
     return f;
