@@ -1,6 +1,7 @@
 /* cmd_hash.c - `datavet hash`: digests and PDQ of image files, in input order for any -j.
  * Files are read into memory, hashed and dropped; nothing derived from pixels is stored. */
 #include "cli.h"
+#include "record.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { FMT_TSV, FMT_CSV, FMT_JSONL };
 
 typedef struct strvec {
     char **v;
@@ -111,87 +111,7 @@ static int walk(const char *dir, strvec *out, int depth)
 
 /* ---------------------------------------------------------------- formatting */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
 
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 256;
-        char *np;
-        while (ncap < b->n + n + 1) ncap *= 2;
-        np = realloc(b->p, ncap);
-        if (np == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* A field in the chosen format: TSV escapes \t \n \r \\; CSV quotes per RFC 4180. */
-static void put_text(sbuf *b, int fmt, const char *s)
-{
-    if (fmt == FMT_TSV) {
-        for (; *s; s++) {
-            switch (*s) {
-            case '\t': sb_puts(b, "\\t"); break;
-            case '\n': sb_puts(b, "\\n"); break;
-            case '\r': sb_puts(b, "\\r"); break;
-            case '\\': sb_puts(b, "\\\\"); break;
-            default: sb_putn(b, s, 1);
-            }
-        }
-    } else if (fmt == FMT_CSV) {
-        if (strpbrk(s, ",\"\r\n") == NULL) {
-            sb_puts(b, s);
-            return;
-        }
-        sb_puts(b, "\"");
-        for (; *s; s++) {
-            if (*s == '"') sb_puts(b, "\"\"");
-            else sb_putn(b, s, 1);
-        }
-        sb_puts(b, "\"");
-    } else {
-        sb_puts(b, "\"");
-        for (; *s; s++) {
-            unsigned char c = (unsigned char)*s;
-            if (c == '"') sb_puts(b, "\\\"");
-            else if (c == '\\') sb_puts(b, "\\\\");
-            else if (c == '\n') sb_puts(b, "\\n");
-            else if (c == '\t') sb_puts(b, "\\t");
-            else if (c == '\r') sb_puts(b, "\\r");
-            else if (c < 0x20) sb_printf(b, "\\u%04x", c);
-            else sb_putn(b, s, 1);
-        }
-        sb_puts(b, "\"");
-    }
-}
-
-static void put_sep(sbuf *b, int fmt) { sb_puts(b, fmt == FMT_TSV ? "\t" : ","); }
 
 static void header(FILE *f, const hash_ctx *c)
 {

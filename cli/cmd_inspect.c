@@ -1,6 +1,7 @@
 /* cmd_inspect.c - `datavet inspect PATH`: what a dataset file or directory is (format, schema,
  * recognised columns, counts, problems), as text or --json; --head prints rows as DuckDB does. */
 #include "cli.h"
+#include "record.h"
 #include "text_util.h"
 
 #include <dirent.h>
@@ -77,46 +78,6 @@ static void put_safe(FILE *f, const char *s)
 }
 
 /* ---------------------------------------------------------------- value formatting (DuckDB) */
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        char *np;
-        while (nc < b->len + n + 1) nc *= 2;
-        np = realloc(b->p, nc);
-        if (np == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0) sb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
 
 /* Shortest decimal digits that read back as v (as a float when is_float): digits without
  * a point into dig, and the decimal exponent of the first digit. */
