@@ -933,6 +933,14 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
     return 1;
 }
 
+static int open_input(dv_shard_reader *r)
+{
+    r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC);
+    if (r->fd >= 0) return DV_OK;
+    snprintf(r->err, sizeof r->err, "%s: cannot open: %s", r->info.path, strerror(errno));
+    return DV_EIO;
+}
+
 int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader **out,
                          char *errbuf, size_t errcap)
 {
@@ -963,13 +971,8 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
             rc = DV_ENOMEM;
             break;
         }
-        r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC);
-        if (r->fd < 0) {
-            snprintf(r->err, sizeof r->err, "%s: cannot open: %s", r->info.path,
-                     strerror(errno));
-            rc = DV_EIO;
-            break;
-        }
+        rc = open_input(r);
+        if (rc != DV_OK) break;
         rc = dv_tar_reader_open_fd(r->tar, r->fd, r->info.path);
         if (rc != DV_OK) snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
         break;
@@ -984,13 +987,8 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
             rc = DV_ENOMEM;
             break;
         }
-        r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC);
-        if (r->fd < 0) {
-            snprintf(r->err, sizeof r->err, "%s: cannot open: %s", r->info.path,
-                     strerror(errno));
-            rc = DV_EIO;
-            break;
-        }
+        rc = open_input(r);
+        if (rc != DV_OK) break;
         rc = dv_textlist_open_fd(r->tl, r->fd, r->info.path);
         if (rc != DV_OK) snprintf(r->err, sizeof r->err, "%s", dv_textlist_errmsg(r->tl));
         break;

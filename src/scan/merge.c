@@ -16,18 +16,12 @@ typedef struct kv {
     char *k, *v;
 } kv;
 
-typedef struct mctr {
-    char *key;
-    uint64_t value;
-} mctr;
-
 typedef struct merge {
     const dv_alloc *a;
     const char *outdir;
     kv *params;
     size_t nparams;
-    mctr *ctr;
-    size_t nctr, capctr;
+    dv__ctrs ctr;
     dv__finding *keep;    /* the first findings, for the HTML page */
     char **keep_strs;     /* their fields' storage */
     size_t nkeep;
@@ -65,43 +59,10 @@ static const char *param_get(const merge *m, const char *k)
 
 static void ctr_add(merge *m, const char *key, uint64_t v)
 {
-    size_t lo = 0, hi = m->nctr;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(m->ctr[mid].key, key);
-        if (c == 0) {
-            m->ctr[mid].value += v;
-            return;
-        }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    if (m->nctr == m->capctr) {
-        size_t nc = m->capctr ? m->capctr * 2 : 256;
-        mctr *n = dv__realloc(m->a, m->ctr, nc * sizeof(mctr));
-        if (!n) {
-            m->oom = 1;
-            return;
-        }
-        m->ctr = n;
-        m->capctr = nc;
-    }
-    {
-        char *k = mdup(m, key);
-        if (!k) return;
-        memmove(&m->ctr[lo + 1], &m->ctr[lo], (m->nctr - lo) * sizeof(mctr));
-        m->ctr[lo].key = k;
-        m->ctr[lo].value = v;
-        m->nctr++;
-    }
+    if (dv__ctrs_add(m->a, &m->ctr, key, v) != DV_OK) m->oom = 1;
 }
 
-static uint64_t ctr_get(const merge *m, const char *key)
-{
-    for (size_t i = 0; i < m->nctr; i++)
-        if (strcmp(m->ctr[i].key, key) == 0) return m->ctr[i].value;
-    return 0;
-}
+static uint64_t ctr_get(const merge *m, const char *key) { return dv__ctrs_get(&m->ctr, key); }
 
 /* ---------------------------------------------------------------- JSON text */
 
@@ -519,11 +480,11 @@ static void json_counter_group(FILE *f, const merge *m, const char *prefix, cons
     size_t pl = strlen(prefix);
     int first = 1;
     fprintf(f, "    \"%s\": {", name);
-    for (size_t i = 0; i < m->nctr; i++) {
-        if (strncmp(m->ctr[i].key, prefix, pl) != 0) continue;
+    for (size_t i = 0; i < m->ctr.n; i++) {
+        if (strncmp(m->ctr.v[i].key, prefix, pl) != 0) continue;
         fputs(first ? "\n      " : ",\n      ", f);
-        jstr(f, m->ctr[i].key + pl);
-        fprintf(f, ": %llu", (unsigned long long)m->ctr[i].value);
+        jstr(f, m->ctr.v[i].key + pl);
+        fprintf(f, ": %llu", (unsigned long long)m->ctr.v[i].value);
         first = 0;
     }
     fprintf(f, "%s}%s\n", first ? "" : "\n    ", last ? "" : ",");
@@ -610,8 +571,7 @@ static void merge_free(merge *m)
         dv__free(m->a, m->params[i].v);
     }
     dv__free(m->a, m->params);
-    for (size_t i = 0; i < m->nctr; i++) dv__free(m->a, m->ctr[i].key);
-    dv__free(m->a, m->ctr);
+    dv__ctrs_free(m->a, &m->ctr);
     for (size_t i = 0; m->keep_strs && i < (size_t)REPORT_FINDINGS_MAX * PQ_NFIELDS; i++)
         dv__free(m->a, m->keep_strs[i]);
     dv__free(m->a, m->keep_strs);
@@ -792,18 +752,16 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     /* report.html */
     {
         dv__report r;
-        dv__counter *cs = dv__calloc(m.a, m.nctr + 1, sizeof *cs);
         dv__report_list *ls = dv__calloc(m.a, m.nparams + 1, sizeof *ls);
         const char **pn = dv__calloc(m.a, m.nparams + 1, sizeof(char *));
         const char **pv = dv__calloc(m.a, m.nparams + 1, sizeof(char *));
         FILE *f;
         memset(&r, 0, sizeof r);
-        if (!cs || !ls || !pn || !pv) {
-            dv__free(m.a, cs), dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
+        if (!ls || !pn || !pv) {
+            dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
             rc = DV_ENOMEM;
             goto done;
         }
-        for (size_t i = 0; i < m.nctr; i++) cs[i].key = m.ctr[i].key, cs[i].value = m.ctr[i].value;
         for (size_t i = 0; i < m.nparams; i++) {
             const char *k = m.params[i].k, *v = m.params[i].v;
             if (strcmp(k, "list") == 0) {
@@ -830,8 +788,8 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         r.nshards = nshards;
         r.findings = m.keep;
         r.nfindings = m.nkeep;
-        r.counters = cs;
-        r.ncounters = m.nctr;
+        r.counters = m.ctr.v;
+        r.ncounters = m.ctr.n;
         r.lists = ls;
         r.inputs = m.inputs;
         r.ninputs = m.ninputs;
@@ -846,7 +804,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
             if (rc == DV_OK) rc = dv__commit_file(f, t, p);
             else fclose(f), unlink(t);
         }
-        dv__free(m.a, cs), dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
+        dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
         if (rc != DV_OK) {
             dv__set_err(errbuf, errcap, "%s: cannot write the report", p);
             goto done;

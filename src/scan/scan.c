@@ -36,11 +36,6 @@ typedef struct slot {
     char errmsg[512];
 } slot;
 
-typedef struct counter {
-    char *key;
-    uint64_t value;
-} counter;
-
 typedef struct pdq_hit {
     uint64_t query, entry;
     int distance, dihedral;
@@ -74,8 +69,7 @@ typedef struct scan {
     char *urlbuf;
     /* per shard */
     FILE *rec;
-    counter *ctr;
-    size_t nctr, capctr;
+    dv__ctrs ctr;
     int oom;
     dv_pdq_hash *queries;
     uint64_t *query_slot;
@@ -90,40 +84,7 @@ typedef struct scan {
 
 static void count(scan *s, const char *key, uint64_t v)
 {
-    size_t lo = 0, hi = s->nctr;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(s->ctr[mid].key, key);
-        if (c == 0) {
-            s->ctr[mid].value += v;
-            return;
-        }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    if (s->nctr == s->capctr) {
-        size_t nc = s->capctr ? s->capctr * 2 : 64;
-        counter *n = dv__realloc(s->a, s->ctr, nc * sizeof(counter));
-        if (!n) {
-            s->oom = 1;
-            return;
-        }
-        s->ctr = n;
-        s->capctr = nc;
-    }
-    {
-        size_t kl = strlen(key) + 1;
-        char *k = dv__malloc(s->a, kl);
-        if (!k) {
-            s->oom = 1;
-            return;
-        }
-        memcpy(k, key, kl);
-        memmove(&s->ctr[lo + 1], &s->ctr[lo], (s->nctr - lo) * sizeof(counter));
-        s->ctr[lo].key = k;
-        s->ctr[lo].value = v;
-        s->nctr++;
-    }
+    if (dv__ctrs_add(s->a, &s->ctr, key, v) != DV_OK) s->oom = 1;
 }
 
 static void countf(scan *s, uint64_t v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -137,11 +98,7 @@ static void countf(scan *s, uint64_t v, const char *fmt, ...)
     count(s, key, v);
 }
 
-static void counters_reset(scan *s)
-{
-    for (size_t i = 0; i < s->nctr; i++) dv__free(s->a, s->ctr[i].key);
-    s->nctr = 0;
-}
+static void counters_reset(scan *s) { dv__ctrs_clear(s->a, &s->ctr); }
 
 /* ---------------------------------------------------------------- records */
 
@@ -728,10 +685,10 @@ static int scan_shard(scan *s, uint64_t i)
         rc = DV_ENOMEM;
         goto fail;
     }
-    for (size_t k = 0; k < s->nctr; k++) {
+    for (size_t k = 0; k < s->ctr.n; k++) {
         fputs("C\t", s->rec);
-        dv__rec_put(s->rec, s->ctr[k].key);
-        fprintf(s->rec, "\t%llu\n", (unsigned long long)s->ctr[k].value);
+        dv__rec_put(s->rec, s->ctr.v[k].key);
+        fprintf(s->rec, "\t%llu\n", (unsigned long long)s->ctr.v[k].value);
     }
     fputs("END\n", s->rec);
     f = s->rec;
@@ -968,8 +925,7 @@ static void scan_free(scan *s)
             if (sl->img) memset(sl->img, 0, sl->img_cap);
             dv__free(s->a, sl->img);
         }
-    counters_reset(s);
-    dv__free(s->a, s->ctr);
+    dv__ctrs_free(s->a, &s->ctr);
     dv__free(s->a, s->queries);
     dv__free(s->a, s->query_slot);
     dv__free(s->a, s->urlbuf);

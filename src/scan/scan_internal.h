@@ -35,6 +35,17 @@ int dv__terms_find(dv__terms *t, const char *text, const char **term_out);
 size_t dv__terms_count(const dv__terms *t);
 void dv__terms_free(dv__terms *t);
 
+/* A set of named counters kept sorted by key (strcmp), as the merge and the report want
+ * them; keys are copied. Zero-initialise. */
+typedef struct dv__ctrs {
+    dv__counter *v;
+    size_t n, cap;
+} dv__ctrs;
+int dv__ctrs_add(const dv_alloc *a, dv__ctrs *c, const char *key, uint64_t value);
+uint64_t dv__ctrs_get(const dv__ctrs *c, const char *key);
+void dv__ctrs_clear(const dv_alloc *a, dv__ctrs *c); /* keys freed, storage kept */
+void dv__ctrs_free(const dv_alloc *a, dv__ctrs *c);
+
 /* Ensure dir exists (mode 0700); parents must exist. */
 int dv__mkdir_private(const char *dir, char *err, size_t cap);
 /* Create path (0600, truncated) for writing. */

@@ -138,3 +138,69 @@ int dv__sha256_file(const char *path, char hex[65], uint64_t *size)
     }
     return rc;
 }
+
+/* ---------------------------------------------------------------- counters */
+
+static size_t ctrs_find(const dv__ctrs *c, const char *key, int *found)
+{
+    size_t lo = 0, hi = c->n;
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int k = strcmp(c->v[mid].key, key);
+        if (k == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (k < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int dv__ctrs_add(const dv_alloc *a, dv__ctrs *c, const char *key, uint64_t value)
+{
+    int found;
+    size_t i = ctrs_find(c, key, &found), kl;
+    char *k;
+    if (found) {
+        c->v[i].value += value;
+        return DV_OK;
+    }
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        dv__counter *nv = dv__realloc(a, c->v, nc * sizeof *nv);
+        if (!nv) return DV_ENOMEM;
+        c->v = nv;
+        c->cap = nc;
+    }
+    kl = strlen(key) + 1;
+    k = dv__malloc(a, kl);
+    if (!k) return DV_ENOMEM;
+    memcpy(k, key, kl);
+    memmove(&c->v[i + 1], &c->v[i], (c->n - i) * sizeof *c->v);
+    c->v[i].key = k;
+    c->v[i].value = value;
+    c->n++;
+    return DV_OK;
+}
+
+uint64_t dv__ctrs_get(const dv__ctrs *c, const char *key)
+{
+    int found;
+    size_t i = ctrs_find(c, key, &found);
+    return found ? c->v[i].value : 0;
+}
+
+void dv__ctrs_clear(const dv_alloc *a, dv__ctrs *c)
+{
+    for (size_t i = 0; i < c->n; i++) dv__free(a, (void *)c->v[i].key);
+    c->n = 0;
+}
+
+void dv__ctrs_free(const dv_alloc *a, dv__ctrs *c)
+{
+    dv__ctrs_clear(a, c);
+    dv__free(a, c->v);
+    memset(c, 0, sizeof *c);
+}
