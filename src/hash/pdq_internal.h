@@ -24,8 +24,9 @@ static inline size_t dv__pdq_kernel_floats(size_t W, size_t H, int wc)
     size_t ring = 1;
     while (ring < (size_t)wc + 2 * 16 + 2) ring *= 2;
     /* strips 2x16W, ring A, ring B 16W, luma 16W, sums and outrow max(W,64) each,
-     * cols 64H+64, mask W/4 */
-    return 32 * W + ring * W + 16 * W + 16 * W + 2 * (W > 64 ? W : 64) + 64 * H + 64 + W / 4 + 64;
+     * cols 64H+64, mask W/4, slack, 16 to align the strips on a cache line */
+    return 32 * W + ring * W + 16 * W + 16 * W + 2 * (W > 64 ? W : 64) + 64 * H + 64 + W / 4 + 64 +
+           16;
 }
 
 /* Centre sample of output cell i (of 64) in a dimension of n, as the reference decimates. */
