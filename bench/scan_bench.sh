@@ -8,6 +8,8 @@ B=$(cd "${1:?usage: scan_bench.sh BUILD_DIR [ITEMS] [JOBS] [PHOTOS]}" && pwd)
 N=${2:-20000}
 J=${3:-2}
 PHOTOS=${4:-$(dirname "$0")/../../shared/photos/dev}
+# absolute, before the cd below (a relative path silently fell back to small synthetic images)
+[ -d "$PHOTOS" ] && PHOTOS=$(cd "$PHOTOS" && pwd)
 D=$B/datavet
 MK=$B/tools/datavet-mkdataset
 W=$(mktemp -d "${TMPDIR:-/tmp}/datavet-scanbench.XXXXXX")
@@ -16,7 +18,7 @@ cd "$W"
 now() { date +%s.%N; }
 
 P=
-[ -d "$PHOTOS" ] && P="--photos $PHOTOS"
+if [ -d "$PHOTOS" ]; then P="--photos $PHOTOS"; else echo "scan_bench: no $PHOTOS: synthetic images (not web-size)"; fi
 echo "scan_bench: $N items, -j $J, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) CPUs"
 # shellcheck disable=SC2086
 "$MK" ds $P --items "$N" --shards $(( (N + 9999) / 10000 * 4 )) >/dev/null
