@@ -18,15 +18,19 @@ static inline int dv__jarosz_window(int old_dim, int new_dim)
     return (old_dim + 2 * new_dim - 1) / (2 * new_dim);
 }
 
+/* Rows a streaming kernel filters per block (KLANES x KSTRIPS), at most. */
+#define DV_PDQ_MAXBLOCK 32
+
 /* Floats of working memory the streaming kernels need for a W x H image. */
 static inline size_t dv__pdq_kernel_floats(size_t W, size_t H, int wc)
 {
+    const size_t B = DV_PDQ_MAXBLOCK;
     size_t ring = 1;
-    while (ring < (size_t)wc + 2 * 16 + 2) ring *= 2;
-    /* strips 2x16W, ring A, ring B 16W, luma 16W, sums and outrow max(W,64) each,
+    while (ring < (size_t)wc + 2 * B + 2) ring *= 2;
+    /* strips 2xBW, ring A, ring B BW, luma BW, sums and outrow max(W,64) each,
      * cols 64H+64, mask W/4, slack, 16 to align the strips on a cache line */
-    return 32 * W + ring * W + 16 * W + 16 * W + 2 * (W > 64 ? W : 64) + 64 * H + 64 + W / 4 + 64 +
-           16;
+    return 2 * B * W + ring * W + B * W + B * W + 2 * (W > 64 ? W : 64) + 64 * H + 64 + W / 4 +
+           64 + 16;
 }
 
 /* Centre sample of output cell i (of 64) in a dimension of n, as the reference decimates. */

@@ -1,7 +1,10 @@
-/* pdq_kernel.h - the streaming PDQ downsample, included once per ISA with KLANES/KNAME.
+/* pdq_kernel.h - the streaming PDQ downsample, included once per ISA with KLANES, KSTRIPS, KNAME.
  * Same float operations in the same order per pixel as the reference, so bit-identical. */
 
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 /* KLANES rows are filtered together, one per vector lane. The horizontal (row) passes
  * run on strips transposed to [x][lane]; the vertical passes run row by row on
@@ -37,7 +40,29 @@ static void make_masks(kmasks *m)
 /* In-register transpose of a KLANES x KLANES block held as KLANES row vectors.
  * clang has no two-operand shuffle with a run-time mask: it gets a plain copy,
  * which only moves data, so results are the same. */
-#if defined(__clang__)
+#if KLANES == 8 && defined(__AVX2__)
+/* The 8x8 transpose in 24 in-lane shuffles: unpack pairs, then quads, then swap the
+ * 128-bit halves (GCC's two-operand __builtin_shuffle took three ops per vector per stage). */
+static inline void transpose(kvf *r, const kmasks *m)
+{
+    __m256 t[8], u[8];
+    (void)m;
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps((__m256)r[i], (__m256)r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps((__m256)r[i], (__m256)r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = (kvf)_mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = (kvf)_mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+#elif defined(__clang__)
 static inline void transpose(kvf *r, const kmasks *m)
 {
     float t[KLANES][KLANES];
@@ -71,6 +96,42 @@ static inline kvf loadu(const float *p) { return *(const kvf_mem *)(const void *
 
 static inline void storeu(float *p, kvf v) { *(kvf_mem *)(void *)p = v; }
 
+/* Luma of one RGB row, the reference's float expression ((0.299 R + 0.587 G) + 0.114 B).
+ * The AVX2 form takes 8 pixels as two 16-byte loads (pixels 0-3 and 4-7 at the start of
+ * each 128-bit lane) and zero-extends each channel with one in-lane shuffle; it reads no
+ * byte past the row's own, and the products and sums are the same floats. */
+static void luma_row(const uint8_t *p, float *dst, int W)
+{
+    int x = 0;
+#if defined(__AVX2__)
+    const __m256i sr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1,
+                                        0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+    const __m256i sg = _mm256_setr_epi8(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1,
+                                        1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
+    const __m256i sb = _mm256_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1,
+                                        2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+    const __m256 kr = _mm256_set1_ps(0.299f), kg = _mm256_set1_ps(0.587f),
+                 kb = _mm256_set1_ps(0.114f);
+    for (; x + 10 <= W; x += 8) {
+        __m128i lo, hi;
+        __m256i v, r, g, b;
+        memcpy(&lo, p + 3 * x, 16);
+        memcpy(&hi, p + 3 * x + 12, 16);
+        v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+        r = _mm256_shuffle_epi8(v, sr);
+        g = _mm256_shuffle_epi8(v, sg);
+        b = _mm256_shuffle_epi8(v, sb);
+        {
+            __m256 fr = _mm256_mul_ps(kr, _mm256_cvtepi32_ps(r));
+            __m256 fg = _mm256_mul_ps(kg, _mm256_cvtepi32_ps(g));
+            __m256 fb = _mm256_mul_ps(kb, _mm256_cvtepi32_ps(b));
+            _mm256_storeu_ps(dst + x, _mm256_add_ps(_mm256_add_ps(fr, fg), fb));
+        }
+    }
+#endif
+    for (; x < W; x++) dst[x] = 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+}
+
 /* rows[k] (k < KLANES) are row-major float rows of width W -> strip[x] lanes.
  * Columns past the last full block are copied one by one. */
 static void rows_to_strip(const float *const *rows, int W, kvf *strip, const kmasks *m)
@@ -101,46 +162,63 @@ static void strip_to_rows(const kvf *strip, int W, float *const *rows, const kma
         for (int k = 0; k < KLANES; k++) rows[k][x] = strip[x][k];
 }
 
-/* One 1-D box filter along the strip, every lane a row. When want is non-NULL
- * only positions with want[i] set are written (the running sum is still exact). */
+/* One 1-D box filter along KSTRIPS strips at once (strip s at in + s * n), every lane a
+ * row. The strips' running sums are independent chains: interleaved, their add latency
+ * overlaps. When want is non-NULL only positions with want[i] set are written (the
+ * running sums are still exact). */
 static void box_lanes(const kvf *in, kvf *out, int n, int full, const uint8_t *want)
 {
     int half = (full + 2) / 2;
     int p1 = half - 1, p2 = full - half + 1, p3 = n - full, p4 = half - 1;
     int li = 0, ri = 0, oi = 0, cnt = 0;
-    kvf sum;
-    memset(&sum, 0, sizeof(sum));
+    kvf sum[KSTRIPS];
+    memset(sum, 0, sizeof(sum));
     for (int i = 0; i < p1; i++) {
-        sum += in[ri++];
+        for (int k = 0; k < KSTRIPS; k++) sum[k] += in[k * n + ri];
+        ri++;
         cnt++;
     }
     for (int i = 0; i < p2; i++) {
-        sum += in[ri++];
+        for (int k = 0; k < KSTRIPS; k++) sum[k] += in[k * n + ri];
+        ri++;
         cnt++;
-        if (!want || want[oi]) out[oi] = sum / (float)cnt;
+        if (!want || want[oi])
+            for (int k = 0; k < KSTRIPS; k++) out[k * n + oi] = sum[k] / (float)cnt;
         oi++;
     }
     {
         const float fc = (float)cnt;
         if (want == NULL) {
             for (int i = 0; i < p3; i++) {
-                sum += in[ri++];
-                sum -= in[li++];
-                out[oi++] = sum / fc;
+                for (int k = 0; k < KSTRIPS; k++) {
+                    sum[k] += in[k * n + ri];
+                    sum[k] -= in[k * n + li];
+                    out[k * n + oi] = sum[k] / fc;
+                }
+                ri++;
+                li++;
+                oi++;
             }
         } else {
             for (int i = 0; i < p3; i++) {
-                sum += in[ri++];
-                sum -= in[li++];
-                if (want[oi]) out[oi] = sum / fc;
+                for (int k = 0; k < KSTRIPS; k++) {
+                    sum[k] += in[k * n + ri];
+                    sum[k] -= in[k * n + li];
+                }
+                if (want[oi])
+                    for (int k = 0; k < KSTRIPS; k++) out[k * n + oi] = sum[k] / fc;
+                ri++;
+                li++;
                 oi++;
             }
         }
     }
     for (int i = 0; i < p4; i++) {
-        sum -= in[li++];
+        for (int k = 0; k < KSTRIPS; k++) sum[k] -= in[k * n + li];
+        li++;
         cnt--;
-        if (!want || want[oi]) out[oi] = sum / (float)cnt;
+        if (!want || want[oi])
+            for (int k = 0; k < KSTRIPS; k++) out[k * n + oi] = sum[k] / (float)cnt;
         oi++;
     }
 }
@@ -222,27 +300,35 @@ typedef struct kstate {
     kmasks masks;
     const uint8_t *want;
     const int *xs;
-    float *ringb; /* KLANES rows of the first column pass */
+    float *ringb; /* KBLOCK rows of the first column pass */
     kvf *sa, *sb; /* strips */
     float *cols;  /* H x 64 after the second row pass */
 } kstate;
 
-/* A row of the first vertical pass is ready: collect KLANES of them, then run the
- * second row pass over the strip and keep only the 64 sampled columns. */
+#define KBLOCK (KLANES * KSTRIPS)
+
+/* A row of the first vertical pass is ready: collect KBLOCK of them, then run the
+ * second row pass over the strips and keep only the 64 sampled columns. */
 static void emit_b(void *p, int oi, const float *row)
 {
     kstate *s = p;
-    const int k = oi % KLANES;
+    const int k = oi % KBLOCK;
     memcpy(s->ringb + (size_t)k * s->W, row, sizeof(float) * (size_t)s->W);
-    if (k == KLANES - 1 || oi == s->H - 1) {
-        const float *rows[KLANES];
+    if (k == KBLOCK - 1 || oi == s->H - 1) {
         const int r0 = oi - k;
-        for (int j = 0; j < KLANES; j++) rows[j] = s->ringb + (size_t)(j <= k ? j : k) * s->W;
-        rows_to_strip(rows, s->W, s->sa, &s->masks);
+        for (int t = 0; t < KSTRIPS; t++) {
+            const float *rows[KLANES];
+            for (int j = 0; j < KLANES; j++) {
+                const int q = t * KLANES + j;
+                rows[j] = s->ringb + (size_t)(q <= k ? q : k) * s->W;
+            }
+            rows_to_strip(rows, s->W, s->sa + (size_t)t * s->W, &s->masks);
+        }
         box_lanes(s->sa, s->sb, s->W, s->wr, s->want);
         for (int j = 0; j <= k; j++) {
+            const kvf *sb = s->sb + (size_t)(j / KLANES) * s->W;
             float *dst = s->cols + (size_t)(r0 + j) * 64;
-            for (int c = 0; c < 64; c++) dst[c] = s->sb[s->xs[c]][j];
+            for (int c = 0; c < 64; c++) dst[c] = sb[s->xs[c]][j % KLANES];
         }
     }
 }
@@ -280,17 +366,17 @@ void KNAME(const dv_image *img, dv__pdq_work *w, float *out)
     s.wr = dv__jarosz_window(W, 64);
     s.wc = dv__jarosz_window(H, 64);
     make_masks(&s.masks);
-    while (ring_rows < s.wc + 2 * KLANES + 2) ring_rows *= 2;
+    while (ring_rows < s.wc + 2 * KBLOCK + 2) ring_rows *= 2;
     ring_mask = ring_rows - 1;
     /* carve the work buffer (sized by dv__pdq_kernel_floats) */
     /* strips start on a cache line (malloc gives 16 bytes): no vector access splits a line */
     s.sa = (kvf *)(void *)(w->buf1 + ((64 - ((uintptr_t)w->buf1 & 63)) & 63) / sizeof(float));
-    s.sb = s.sa + W;
-    ringa = (float *)(s.sb + W);
+    s.sb = s.sa + (size_t)KSTRIPS * W;
+    ringa = (float *)(s.sb + (size_t)KSTRIPS * W);
     s.ringb = ringa + (size_t)ring_rows * W;
-    luma = s.ringb + (size_t)KLANES * W;
+    luma = s.ringb + (size_t)KBLOCK * W;
     /* sums and outrow serve both vertical passes: W wide, then 64 wide */
-    sums = luma + (size_t)KLANES * W;
+    sums = luma + (size_t)KBLOCK * W;
     outrow = sums + (W > 64 ? W : 64);
     s.cols = outrow + (W > 64 ? W : 64);
     want = (uint8_t *)(s.cols + (size_t)H * 64 + 64);
@@ -305,29 +391,37 @@ void KNAME(const dv_image *img, dv__pdq_work *w, float *out)
 
     memset(sums, 0, sizeof(float) * (size_t)W);
     vbox_init(&v1, H, s.wc);
-    for (int r0 = 0; r0 < H; r0 += KLANES) {
-        const float *rows[KLANES];
-        float *orows[KLANES];
-        const int nr = H - r0 < KLANES ? H - r0 : KLANES;
-        /* luma of the strip's rows, row-major */
+    for (int r0 = 0; r0 < H; r0 += KBLOCK) {
+        const int nr = H - r0 < KBLOCK ? H - r0 : KBLOCK;
+        /* luma of the block's rows, row-major */
         for (int k = 0; k < nr; k++) {
             const uint8_t *p = img->pixels + (size_t)(r0 + k) * img->stride;
             float *dst = luma + (size_t)k * W;
             if (img->channels == 3) {
-                for (int x = 0; x < W; x++)
-                    dst[x] = 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+                luma_row(p, dst, W);
             } else {
                 for (int x = 0; x < W; x++) dst[x] = (float)p[x];
             }
         }
-        for (int k = 0; k < KLANES; k++) rows[k] = luma + (size_t)(k < nr ? k : nr - 1) * W;
         /* first row pass */
-        rows_to_strip(rows, W, s.sa, &s.masks);
+        for (int t = 0; t < KSTRIPS; t++) {
+            const float *rows[KLANES];
+            for (int j = 0; j < KLANES; j++) {
+                const int q = t * KLANES + j;
+                rows[j] = luma + (size_t)(q < nr ? q : nr - 1) * W;
+            }
+            rows_to_strip(rows, W, s.sa + (size_t)t * W, &s.masks);
+        }
         box_lanes(s.sa, s.sb, W, s.wr, NULL);
-        for (int k = 0; k < KLANES; k++)
-            orows[k] = k < nr ? ringa + (size_t)((r0 + k) & ring_mask) * W
-                              : (float *)(void *)s.sa + (size_t)k * W; /* sa is free now */
-        strip_to_rows(s.sb, W, orows, &s.masks);
+        for (int t = 0; t < KSTRIPS; t++) {
+            float *orows[KLANES];
+            for (int j = 0; j < KLANES; j++) {
+                const int q = t * KLANES + j;
+                orows[j] = q < nr ? ringa + (size_t)((r0 + q) & ring_mask) * W
+                                  : (float *)(void *)s.sa + (size_t)j * W; /* sa is free now */
+            }
+            strip_to_rows(s.sb + (size_t)t * W, W, orows, &s.masks);
+        }
         /* first column pass, as far as the rows so far allow; feeds the second row pass */
         vbox_run(&v1, ringa, ring_mask, W, r0 + nr, sums, outrow, emit_b, &s);
     }

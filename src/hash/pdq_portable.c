@@ -2,5 +2,6 @@
  * Used where no wider instruction set is available. */
 #include "pdq_internal.h"
 #define KLANES 4
+#define KSTRIPS 2
 #define KNAME dv__pdq_downsample_portable
 #include "pdq_kernel.h"
