@@ -241,11 +241,12 @@ static void vbox_init(vbox *v, int n, int full)
     v->p4 = half - 1;
 }
 
-/* Runs steps while the rows they add are below avail. row(r) gives input row r;
- * each output row goes to emit(oi, values) via the out buffer. Returns steps run. */
+/* Runs steps while the rows they add are below avail. Output row oi is written where
+ * dst(ctx, oi) says, then handed to emit(ctx, oi, row). */
 #define VBOX_ROW(r) (ring + (size_t)((r) & ring_mask) * (size_t)W)
 static void vbox_run(vbox *v, const float *ring, int ring_mask, int W, int avail, float *sums,
-                     float *outrow, void (*emit)(void *, int, const float *), void *ctx)
+                     float *(*dst)(void *, int), void (*emit)(void *, int, const float *),
+                     void *ctx)
 {
     const int total = v->p1 + v->p2 + v->p3 + v->p4;
     while (v->step < total) {
@@ -259,6 +260,7 @@ static void vbox_run(vbox *v, const float *ring, int ring_mask, int W, int avail
         } else if (s < v->p1 + v->p2) {
             const float *a = VBOX_ROW(v->ri);
             const float c = (float)(v->cnt + 1);
+            float *outrow = dst(ctx, v->oi);
             for (int x = 0; x < W; x++) {
                 sums[x] += a[x];
                 outrow[x] = sums[x] / c;
@@ -269,6 +271,7 @@ static void vbox_run(vbox *v, const float *ring, int ring_mask, int W, int avail
         } else if (s < v->p1 + v->p2 + v->p3) {
             const float *a = VBOX_ROW(v->ri), *b = VBOX_ROW(v->li);
             const float c = (float)v->cnt;
+            float *outrow = dst(ctx, v->oi);
             for (int x = 0; x < W; x++) {
                 float t = sums[x] + a[x];
                 t -= b[x];
@@ -281,6 +284,7 @@ static void vbox_run(vbox *v, const float *ring, int ring_mask, int W, int avail
         } else {
             const float *b = VBOX_ROW(v->li);
             const float c = (float)(v->cnt - 1);
+            float *outrow = dst(ctx, v->oi);
             for (int x = 0; x < W; x++) {
                 sums[x] -= b[x];
                 outrow[x] = sums[x] / c;
@@ -309,11 +313,17 @@ typedef struct kstate {
 
 /* A row of the first vertical pass is ready: collect KBLOCK of them, then run the
  * second row pass over the strips and keep only the 64 sampled columns. */
+static float *dst_b(void *p, int oi)
+{
+    kstate *s = p;
+    return s->ringb + (size_t)(oi % KBLOCK) * s->W;
+}
+
 static void emit_b(void *p, int oi, const float *row)
 {
     kstate *s = p;
     const int k = oi % KBLOCK;
-    memcpy(s->ringb + (size_t)k * s->W, row, sizeof(float) * (size_t)s->W);
+    (void)row; /* already in place: dst_b */
     if (k == KBLOCK - 1 || oi == s->H - 1) {
         const int r0 = oi - k;
         for (int t = 0; t < KSTRIPS; t++) {
@@ -334,10 +344,16 @@ static void emit_b(void *p, int oi, const float *row)
 }
 
 typedef struct kout {
-    float *out;
+    float *out, *scratch;
     const int *ys;
     int next;
 } kout;
+
+static float *dst_out(void *p, int oi)
+{
+    (void)oi;
+    return ((kout *)p)->scratch;
+}
 
 static void emit_out(void *p, int oi, const float *row)
 {
@@ -423,9 +439,9 @@ void KNAME(const dv_image *img, dv__pdq_work *w, float *out)
             strip_to_rows(s.sb + (size_t)t * W, W, orows, &s.masks);
         }
         /* first column pass, as far as the rows so far allow; feeds the second row pass */
-        vbox_run(&v1, ringa, ring_mask, W, r0 + nr, sums, outrow, emit_b, &s);
+        vbox_run(&v1, ringa, ring_mask, W, r0 + nr, sums, dst_b, emit_b, &s);
     }
-    vbox_run(&v1, ringa, ring_mask, W, H, sums, outrow, emit_b, &s);
+    vbox_run(&v1, ringa, ring_mask, W, H, sums, dst_b, emit_b, &s);
 
     /* second column pass over the 64 kept columns; rows written only where sampled */
     {
@@ -433,13 +449,14 @@ void KNAME(const dv_image *img, dv__pdq_work *w, float *out)
         memset(sums, 0, sizeof(float) * 64);
         vbox_init(&v2, H, s.wc);
         ko.out = out;
+        ko.scratch = outrow;
         ko.ys = ys;
         ko.next = 0;
         /* cols is a plain H x 64 array: a ring as large as the image never wraps */
         {
             int big = 1;
             while (big < H) big *= 2;
-            vbox_run(&v2, s.cols, big - 1, 64, H, sums, outrow, emit_out, &ko);
+            vbox_run(&v2, s.cols, big - 1, 64, H, sums, dst_out, emit_out, &ko);
         }
     }
 }

@@ -15,6 +15,7 @@
 
 #define BATCH_ITEMS 256u
 #define BATCH_BYTES (64u << 20)
+#define NO_IMG ((size_t)-1)
 #define URL_NORM_CAP (3 * DV__LIST_URL_MAX + 2)
 
 typedef struct slist {
@@ -28,8 +29,7 @@ typedef struct slist {
 typedef struct slot {
     dv_item it;
     dv__dbuf strs;      /* id, url, caption, status, image name, problem message */
-    uint8_t *img;       /* a copy of the image bytes, zeroed after hashing */
-    size_t img_cap;
+    size_t img_off;     /* the image bytes' place in the batch's arena, or NO_IMG */
     int hash_rc;
     int reader_error;   /* not an item: a record or row group the reader skipped */
     dv_hash_result hr;
@@ -61,6 +61,10 @@ typedef struct scan {
      * decoded and hashed by the pool, driven from a second thread */
     slot slots[2][BATCH_ITEMS];
     slot *fill, *hashing;
+    /* each batch's image bytes, packed: allocated once and reused, so no batch touches
+     * fresh pages; zeroed item by item after hashing */
+    dv__dbuf arena[2];
+    dv__dbuf *fill_ar, *hash_ar;
     size_t nfill, nhashing;
     uint64_t fill_bytes;
     pthread_t driver;
@@ -185,6 +189,42 @@ static int slot_str(scan *s, slot *sl, const char *src, const char **dst, size_t
     (void)dst;
 }
 
+/* Copy n image bytes into the filling batch's arena for sl. When the arena must grow, the
+ * old block is zeroed before it is freed (it holds this batch's images) and every slot of
+ * the batch is pointed at the new one. */
+static int arena_put(scan *s, slot *sl, const uint8_t *p, size_t n)
+{
+    dv__dbuf *ar = s->fill_ar;
+    if (n > SIZE_MAX - ar->len) return DV_ENOMEM;
+    if (ar->len + n > ar->cap) {
+        size_t cap = ar->cap ? ar->cap : (size_t)1 << 20;
+        uint8_t *np;
+        while (cap < ar->len + n) {
+            if (cap > SIZE_MAX / 2) return DV_ENOMEM;
+            cap *= 2;
+        }
+        np = dv__malloc(s->a, cap);
+        if (np == NULL) return DV_ENOMEM;
+        if (ar->p != NULL) {
+            memcpy(np, ar->p, ar->len);
+            memset(ar->p, 0, ar->len);
+            dv__free(s->a, ar->p);
+        }
+        ar->p = np;
+        ar->cap = cap;
+        for (size_t i = 0; i < BATCH_ITEMS; i++) {
+            slot *o = &s->fill[i];
+            if (o != sl && o->img_off != NO_IMG) o->it.image = np + o->img_off;
+        }
+    }
+    memcpy(ar->p + ar->len, p, n);
+    sl->img_off = ar->len;
+    sl->it.image = ar->p + ar->len;
+    sl->it.image_len = n;
+    ar->len += n;
+    return DV_OK;
+}
+
 /* Copy an item out of the reader's buffers into slot sl. */
 static int slot_fill(scan *s, slot *sl, const dv_item *it)
 {
@@ -205,15 +245,9 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
     sl->reader_error = 0;
     sl->errmsg[0] = '\0';
     memset(&sl->hr, 0, sizeof sl->hr);
+    sl->img_off = NO_IMG;
     if (it->image && it->image_len > 0 && s->need_image_hash) {
-        if (sl->img_cap < it->image_len) {
-            uint8_t *p = dv__realloc(s->a, sl->img, it->image_len);
-            if (!p) return DV_ENOMEM;
-            sl->img = p;
-            sl->img_cap = it->image_len;
-        }
-        memcpy(sl->img, it->image, it->image_len);
-        sl->it.image = sl->img;
+        DV_FORWARD_IF_ERROR(arena_put(s, sl, it->image, it->image_len));
     } else {
         sl->it.image = NULL;
         sl->it.image_len = it->image && !s->need_image_hash ? it->image_len : 0;
@@ -225,12 +259,14 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
 {
     scan *s = ctx;
     slot *sl = &s->hashing[job];
-    if (!sl->it.image || sl->it.problem) return;
-    sl->hash_rc = dv_hasher_hash(s->hashers[worker], sl->it.image, sl->it.image_len, &sl->hr);
-    if (sl->hash_rc != DV_OK)
-        snprintf(sl->errmsg, sizeof sl->errmsg, "%s", dv_hasher_errmsg(s->hashers[worker]));
+    if (!sl->it.image) return;
+    if (!sl->it.problem) {
+        sl->hash_rc = dv_hasher_hash(s->hashers[worker], sl->it.image, sl->it.image_len, &sl->hr);
+        if (sl->hash_rc != DV_OK)
+            snprintf(sl->errmsg, sizeof sl->errmsg, "%s", dv_hasher_errmsg(s->hashers[worker]));
+    }
     /* image bytes live only while they are hashed */
-    memset(sl->img, 0, sl->it.image_len);
+    if (sl->img_off != NO_IMG) memset((uint8_t *)(uintptr_t)sl->it.image, 0, sl->it.image_len);
 }
 
 static int on_pdq(void *ctx, const dv_pdq_match *m, size_t n)
@@ -456,18 +492,11 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
             slot *sl = &s->fill[r.tag];
             emit_fetch(s, sh, sl, &r);
             if (r.body && r.len > 0) {
-                if (sl->img_cap < r.len) {
-                    uint8_t *p = dv__realloc(s->a, sl->img, r.len);
-                    if (!p) {
-                        dv_fetcher_release(s->fetcher, &r);
-                        return DV_ENOMEM;
-                    }
-                    sl->img = p;
-                    sl->img_cap = r.len;
+                rc = arena_put(s, sl, r.body, r.len);
+                if (rc != DV_OK) {
+                    dv_fetcher_release(s->fetcher, &r);
+                    return rc;
                 }
-                memcpy(sl->img, r.body, r.len);
-                sl->it.image = sl->img;
-                sl->it.image_len = r.len;
                 sl->it.image_name = NULL;
                 count(s, "items_with_image", 1);
             }
@@ -561,6 +590,13 @@ static int cycle(scan *s, const dv_shard_info *sh)
     s->nhashing = s->nfill;
     s->fill = t;
     s->nfill = 0;
+    {
+        dv__dbuf *ta = s->hash_ar;
+        s->hash_ar = s->fill_ar;
+        s->fill_ar = ta;
+        s->fill_ar->len = 0; /* its bytes were zeroed as they were hashed */
+        for (size_t i = 0; i < BATCH_ITEMS; i++) s->fill[i].img_off = NO_IMG;
+    }
     s->fill_bytes = 0;
     if (pthread_create(&s->driver, NULL, drive, s) != 0) {
         s->driver_rc = dv_pool_run(s->pool, s->nhashing, hash_job, s);
@@ -922,9 +958,11 @@ static void scan_free(scan *s)
         for (size_t i = 0; i < BATCH_ITEMS; i++) {
             slot *sl = &s->slots[b][i];
             dv__free(s->a, sl->strs.p);
-            if (sl->img) memset(sl->img, 0, sl->img_cap);
-            dv__free(s->a, sl->img);
         }
+    for (size_t b = 0; b < 2; b++) {
+        if (s->arena[b].p) memset(s->arena[b].p, 0, s->arena[b].cap);
+        dv__free(s->a, s->arena[b].p);
+    }
     dv__ctrs_free(s->a, &s->ctr);
     dv__free(s->a, s->queries);
     dv__free(s->a, s->query_slot);
@@ -1032,6 +1070,10 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
 
     s.fill = s.slots[0];
     s.hashing = s.slots[1];
+    s.fill_ar = &s.arena[0];
+    s.hash_ar = &s.arena[1];
+    for (size_t b = 0; b < 2; b++)
+        for (size_t i = 0; i < BATCH_ITEMS; i++) s.slots[b][i].img_off = NO_IMG;
     s.pool = dv_pool_create(o.threads, s.a);
     if (!s.pool) {
         rc = DV_ETHREAD;
