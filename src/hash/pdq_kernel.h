@@ -96,40 +96,55 @@ static inline kvf loadu(const float *p) { return *(const kvf_mem *)(const void *
 
 static inline void storeu(float *p, kvf v) { *(kvf_mem *)(void *)p = v; }
 
-/* Luma of one RGB row, the reference's float expression ((0.299 R + 0.587 G) + 0.114 B).
- * The AVX2 form takes 8 pixels as two 16-byte loads (pixels 0-3 and 4-7 at the start of
- * each 128-bit lane) and zero-extends each channel with one in-lane shuffle; it reads no
- * byte past the row's own, and the products and sums are the same floats. */
+#if defined(__AVX2__)
+/* Luma of 8 RGB pixels at p, the reference's float expression ((0.299 R + 0.587 G) + 0.114 B):
+ * two 16-byte loads put pixels 0-3 and 4-7 at the start of each 128-bit lane, and one in-lane
+ * shuffle per channel zero-extends it. Reads p[0..27]; the products and sums are the same
+ * floats as the scalar expression's. */
+typedef struct lumak {
+    __m256i sr, sg, sb;
+    __m256 kr, kg, kb;
+} lumak;
+
+static inline void lumak_init(lumak *k)
+{
+    k->sr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1, 0, -1, -1,
+                             -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+    k->sg = _mm256_add_epi32(k->sr, _mm256_set1_epi32(1));
+    k->sb = _mm256_add_epi32(k->sr, _mm256_set1_epi32(2));
+    k->kr = _mm256_set1_ps(0.299f);
+    k->kg = _mm256_set1_ps(0.587f);
+    k->kb = _mm256_set1_ps(0.114f);
+}
+
+static inline __m256 luma8(const uint8_t *p, const lumak *k)
+{
+    __m128i lo, hi;
+    __m256i v;
+    memcpy(&lo, p, 16);
+    memcpy(&hi, p + 12, 16);
+    v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    {
+        __m256 fr = _mm256_mul_ps(k->kr, _mm256_cvtepi32_ps(_mm256_shuffle_epi8(v, k->sr)));
+        __m256 fg = _mm256_mul_ps(k->kg, _mm256_cvtepi32_ps(_mm256_shuffle_epi8(v, k->sg)));
+        __m256 fb = _mm256_mul_ps(k->kb, _mm256_cvtepi32_ps(_mm256_shuffle_epi8(v, k->sb)));
+        return _mm256_add_ps(_mm256_add_ps(fr, fg), fb);
+    }
+}
+#endif
+
+static inline float luma1(const uint8_t *p) { return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]; }
+
+/* Luma of one RGB row. */
 static void luma_row(const uint8_t *p, float *dst, int W)
 {
     int x = 0;
 #if defined(__AVX2__)
-    const __m256i sr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1,
-                                        0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
-    const __m256i sg = _mm256_setr_epi8(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1,
-                                        1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1);
-    const __m256i sb = _mm256_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1,
-                                        2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
-    const __m256 kr = _mm256_set1_ps(0.299f), kg = _mm256_set1_ps(0.587f),
-                 kb = _mm256_set1_ps(0.114f);
-    for (; x + 10 <= W; x += 8) {
-        __m128i lo, hi;
-        __m256i v, r, g, b;
-        memcpy(&lo, p + 3 * x, 16);
-        memcpy(&hi, p + 3 * x + 12, 16);
-        v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-        r = _mm256_shuffle_epi8(v, sr);
-        g = _mm256_shuffle_epi8(v, sg);
-        b = _mm256_shuffle_epi8(v, sb);
-        {
-            __m256 fr = _mm256_mul_ps(kr, _mm256_cvtepi32_ps(r));
-            __m256 fg = _mm256_mul_ps(kg, _mm256_cvtepi32_ps(g));
-            __m256 fb = _mm256_mul_ps(kb, _mm256_cvtepi32_ps(b));
-            _mm256_storeu_ps(dst + x, _mm256_add_ps(_mm256_add_ps(fr, fg), fb));
-        }
-    }
+    lumak k;
+    lumak_init(&k);
+    for (; x + 10 <= W; x += 8) _mm256_storeu_ps(dst + x, luma8(p + 3 * x, &k));
 #endif
-    for (; x < W; x++) dst[x] = 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+    for (; x < W; x++) dst[x] = luma1(p + 3 * x);
 }
 
 /* rows[k] (k < KLANES) are row-major float rows of width W -> strip[x] lanes.
@@ -146,6 +161,32 @@ static void rows_to_strip(const float *const *rows, int W, kvf *strip, const kma
     for (; x < W; x++)
         for (int k = 0; k < KLANES; k++) strip[x][k] = rows[k][x];
 }
+
+#if KLANES == 8 && defined(__AVX2__)
+#define KFUSED_LUMA 1
+/* rows_to_strip for RGB rows: the luma of each 8x8 block is made in registers and
+ * transposed into the strip, never stored row-major. */
+static void rgb_rows_to_strip(const uint8_t *const *rows, int W, kvf *strip, const kmasks *m)
+{
+    lumak lk;
+    int x = 0;
+    lumak_init(&lk);
+    for (; x + 10 <= W; x += KLANES) {
+        kvf blk[KLANES];
+        for (int k = 0; k < KLANES; k++) blk[k] = (kvf)luma8(rows[k] + 3 * x, &lk);
+        transpose(blk, m);
+        for (int j = 0; j < KLANES; j++) strip[x + j] = blk[j];
+    }
+    for (; x < W; x++)
+        for (int k = 0; k < KLANES; k++) strip[x][k] = luma1(rows[k] + 3 * x);
+}
+#else
+#define KFUSED_LUMA 0
+static void rgb_rows_to_strip(const uint8_t *const *rows, int W, kvf *strip, const kmasks *m)
+{
+    (void)rows, (void)W, (void)strip, (void)m; /* not reached: KFUSED_LUMA is 0 */
+}
+#endif
 
 /* Always KLANES rows (the caller points unused ones at scratch): with a constant count the
  * transposed block can stay in registers. */
@@ -409,25 +450,36 @@ void KNAME(const dv_image *img, dv__pdq_work *w, float *out)
     vbox_init(&v1, H, s.wc);
     for (int r0 = 0; r0 < H; r0 += KBLOCK) {
         const int nr = H - r0 < KBLOCK ? H - r0 : KBLOCK;
-        /* luma of the block's rows, row-major */
-        for (int k = 0; k < nr; k++) {
-            const uint8_t *p = img->pixels + (size_t)(r0 + k) * img->stride;
-            float *dst = luma + (size_t)k * W;
-            if (img->channels == 3) {
-                luma_row(p, dst, W);
-            } else {
-                for (int x = 0; x < W; x++) dst[x] = (float)p[x];
+        /* luma of the block's rows into the strips for the first row pass */
+        if (img->channels == 3 && KFUSED_LUMA) {
+            for (int t = 0; t < KSTRIPS; t++) {
+                const uint8_t *rows[KLANES];
+                for (int j = 0; j < KLANES; j++) {
+                    const int q = t * KLANES + j;
+                    rows[j] = img->pixels + (size_t)(r0 + (q < nr ? q : nr - 1)) * img->stride;
+                }
+                rgb_rows_to_strip(rows, W, s.sa + (size_t)t * W, &s.masks);
+            }
+        } else {
+            for (int k = 0; k < nr; k++) {
+                const uint8_t *p = img->pixels + (size_t)(r0 + k) * img->stride;
+                float *dst = luma + (size_t)k * W;
+                if (img->channels == 3) {
+                    luma_row(p, dst, W);
+                } else {
+                    for (int x = 0; x < W; x++) dst[x] = (float)p[x];
+                }
+            }
+            for (int t = 0; t < KSTRIPS; t++) {
+                const float *rows[KLANES];
+                for (int j = 0; j < KLANES; j++) {
+                    const int q = t * KLANES + j;
+                    rows[j] = luma + (size_t)(q < nr ? q : nr - 1) * W;
+                }
+                rows_to_strip(rows, W, s.sa + (size_t)t * W, &s.masks);
             }
         }
         /* first row pass */
-        for (int t = 0; t < KSTRIPS; t++) {
-            const float *rows[KLANES];
-            for (int j = 0; j < KLANES; j++) {
-                const int q = t * KLANES + j;
-                rows[j] = luma + (size_t)(q < nr ? q : nr - 1) * W;
-            }
-            rows_to_strip(rows, W, s.sa + (size_t)t * W, &s.masks);
-        }
         box_lanes(s.sa, s.sb, W, s.wr, NULL);
         for (int t = 0; t < KSTRIPS; t++) {
             float *orows[KLANES];
