@@ -3,6 +3,9 @@
 # 10^6-entry PDQ list and a 10^6-entry MD5 list, next to `datavet hash` alone on the same
 # images (extracted to a folder), both with -j JOBS, in one run: the ratio is what counts.
 # Usage: sh bench/scan_bench.sh BUILD_DIR [ITEMS] [JOBS] [PHOTOS_DIR]
+# Over 10,000 items, a 10,000-item dataset is generated and its shards (and the extracted
+# images) are repeated as hard links up to ITEMS: both sides then read the same bytes from
+# the page cache, and the lists and the index are the same size at any ITEMS.
 set -eu
 B=$(cd "${1:?usage: scan_bench.sh BUILD_DIR [ITEMS] [JOBS] [PHOTOS]}" && pwd)
 N=${2:-20000}
@@ -20,8 +23,10 @@ now() { date +%s.%N; }
 P=
 if [ -d "$PHOTOS" ]; then P="--photos $PHOTOS"; else echo "scan_bench: no $PHOTOS: synthetic images (not web-size)"; fi
 echo "scan_bench: $N items, -j $J, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) CPUs"
+N0=$N
+[ "$N0" -gt 10000 ] && N0=10000
 # shellcheck disable=SC2086
-"$MK" ds $P --items "$N" --shards $(( (N + 9999) / 10000 * 4 )) >/dev/null
+"$MK" ds $P --items "$N0" --shards 4 >/dev/null
 # 10^6-entry lists: random entries plus the planted ones
 /usr/bin/python3 - <<'EOF'
 import random
@@ -35,12 +40,27 @@ with open('md51m.txt', 'w') as f:
 EOF
 "$D" list build -q -o pdq.dvl pdq1m.txt
 "$D" list build -q -o md5.dvl md51m.txt
-mkdir img
-for t in ds/wds/*.tar; do tar -xf "$t" -C img --wildcards '*.jpg'; done
+mkdir -p img/r0
+for t in ds/wds/*.tar; do tar -xf "$t" -C img/r0 --wildcards '*.jpg'; done
+R=$(( (N + N0 - 1) / N0 ))
+if [ "$R" -gt 1 ]; then
+    echo "scan_bench: $N0 generated items repeated $R times (hard links)"
+    r=1
+    while [ "$r" -lt "$R" ]; do
+        for s in 0 1 2 3; do
+            for e in tar parquet; do
+                ln "ds/wds/0000$s.$e" "ds/wds/$(printf %05d $(( r * 4 + s ))).$e"
+            done
+        done
+        mkdir "img/r$r"
+        ln img/r0/* "img/r$r/"
+        r=$(( r + 1 ))
+    done
+fi
 # warm the page cache for both sides
-cat ds/wds/*.tar >/dev/null
-cat img/* >/dev/null
-n=$(ls img | wc -l)
+cat ds/wds/0000?.tar >/dev/null
+cat img/r0/* >/dev/null
+n=$(find img -name '*.jpg' | wc -l)
 
 # CPU seconds (user + sys) are printed too: on a shared machine they move less than wall time
 t0=$(now)

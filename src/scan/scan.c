@@ -577,34 +577,48 @@ static int finish_inflight(scan *s, const dv_shard_info *sh)
     return post_batch(s, sh, s->hashing, s->nhashing);
 }
 
-/* The filled batch goes to the pool; the previous one is recorded meanwhile. */
+/* The filled batch goes to the pool; the previous one, hashed by now, is matched and
+ * recorded while the pool works (records stay in batch order). */
 static int cycle(scan *s, const dv_shard_info *sh)
 {
-    slot *t;
+    slot *t, *done = NULL;
+    size_t ndone = 0;
+    int rc = DV_OK;
     if (s->nfill == 0) return DV_OK;
     /* fetching this batch overlaps with hashing the previous one */
     if (s->fetcher) DV_FORWARD_IF_ERROR(fetch_batch(s, sh));
-    DV_FORWARD_IF_ERROR(finish_inflight(s, sh));
+    if (s->inflight) {
+        pthread_join(s->driver, NULL);
+        s->inflight = 0;
+        DV_FORWARD_IF_ERROR(s->driver_rc);
+        done = s->hashing;
+        ndone = s->nhashing;
+    }
     t = s->hashing;
     s->hashing = s->fill;
     s->nhashing = s->nfill;
     s->fill = t;
     s->nfill = 0;
+    s->fill_bytes = 0;
     {
         dv__dbuf *ta = s->hash_ar;
         s->hash_ar = s->fill_ar;
         s->fill_ar = ta;
-        s->fill_ar->len = 0; /* its bytes were zeroed as they were hashed */
-        for (size_t i = 0; i < BATCH_ITEMS; i++) s->fill[i].img_off = NO_IMG;
     }
-    s->fill_bytes = 0;
-    if (pthread_create(&s->driver, NULL, drive, s) != 0) {
+    if (pthread_create(&s->driver, NULL, drive, s) == 0) {
+        s->inflight = 1;
+        if (done) rc = post_batch(s, sh, done, ndone);
+    } else {
         s->driver_rc = dv_pool_run(s->pool, s->nhashing, hash_job, s);
-        DV_FORWARD_IF_ERROR(s->driver_rc);
-        return post_batch(s, sh, s->hashing, s->nhashing);
+        if (done) rc = post_batch(s, sh, done, ndone);
+        if (rc == DV_OK) rc = s->driver_rc;
+        if (rc == DV_OK) rc = post_batch(s, sh, s->hashing, s->nhashing);
     }
-    s->inflight = 1;
-    return DV_OK;
+    /* the recorded batch's slots and arena are refilled next; its bytes were zeroed as
+     * they were hashed */
+    s->fill_ar->len = 0;
+    for (size_t i = 0; i < BATCH_ITEMS; i++) s->fill[i].img_off = NO_IMG;
+    return rc;
 }
 
 /* A reader error keeps its place among the items' records. */
