@@ -44,5 +44,7 @@ void dv__set_err(char *buf, size_t cap, const char *fmt, ...)
 
 /* CPU features, detected once (atomic). */
 dv_simd dv__simd_resolve(dv_simd requested);
+/* PCLMULQDQ and SSE4.1 present (x86 only; 0 elsewhere, and 0 under DV_SIMD=scalar). */
+int dv__cpu_has_pclmul(void);
 
 #endif

@@ -6,23 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 0 = not yet detected; otherwise dv_simd + 1 for the best path. */
+/* 0 = not yet detected; otherwise (dv_simd + 1 for the best path) | HW_PCLMUL. */
 static atomic_int g_best;   /* write-once cache, not mutable state */
 static atomic_int g_forced; /* 0 unknown, 1 none, 2+ = forced dv_simd + 2 */
 
+/* Feature bits above the best dv_simd (which fits in 4 bits) in g_best. */
+#define HW_PCLMUL 0x10
+
 static int detect_hw(void)
 {
+    int v = DV_SIMD_SCALAR;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl"))
-        return DV_SIMD_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DV_SIMD_AVX2;
+        v = DV_SIMD_AVX512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        v = DV_SIMD_AVX2;
+    if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) v |= HW_PCLMUL;
 #endif
-    return DV_SIMD_SCALAR;
+    return v;
 }
 
-static int hw_best(void)
+static int hw_word(void)
 {
     int v = atomic_load_explicit(&g_best, memory_order_acquire);
     if (v == 0) {
@@ -31,6 +37,13 @@ static int hw_best(void)
     }
     return v - 1;
 }
+
+#if defined(DV_HAVE_X86_SIMD)
+static int hw_best(void)
+{
+    return hw_word() & (HW_PCLMUL - 1);
+}
+#endif
 
 static int forced(void)
 {
@@ -86,4 +99,10 @@ const char *dv_simd_name(dv_simd s)
     case DV_SIMD_AVX512: return "avx512";
     default: return "auto";
     }
+}
+
+int dv__cpu_has_pclmul(void)
+{
+    /* HW_PCLMUL is only ever set on x86 (detect_hw) */
+    return (hw_word() & HW_PCLMUL) != 0 && forced() != DV_SIMD_SCALAR;
 }

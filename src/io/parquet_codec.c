@@ -23,6 +23,9 @@ enum {
 uint32_t dv__pq_crc32(const uint8_t *p, size_t n)
 {
     uLong c = crc32(0L, Z_NULL, 0);
+#if defined(DV_HAVE_X86_SIMD)
+    if (dv__cpu_has_pclmul()) return dv__crc32_pclmul((uint32_t)c, p, n);
+#endif
     while (n > 0) {
         uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
         c = crc32(c, p, chunk);

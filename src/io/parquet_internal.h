@@ -219,7 +219,15 @@ int dv__pq_codec_writable(int codec);
 size_t dv__pq_compress_bound(int codec, size_t n);
 int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t *dst, size_t cap,
                     size_t *outlen);
+/* CRC-32 of a page (zlib's crc32 from 0): the PCLMUL path where dv__cpu_has_pclmul(), else zlib. */
 uint32_t dv__pq_crc32(const uint8_t *p, size_t n);
+/* Builds with DV_HAVE_X86_SIMD only (the library and the unit tests; src/io/crc32_pclmul.c,
+ * -mpclmul -msse4.1): zlib's crc32(crc, p, n) by carry-less multiplication, for any n (tails
+ * go through zlib); call only where dv__cpu_has_pclmul(). The folding and Barrett constants,
+ * in the order x^575, x^511, x^191, x^127, x^95, x^63 mod P, mu, P (see crc32_pclmul.c). */
+#define DV__CRC32_PCLMUL_NCONSTS 8
+uint32_t dv__crc32_pclmul(uint32_t crc, const uint8_t *p, size_t n);
+extern const uint64_t dv__crc32_pclmul_consts[DV__CRC32_PCLMUL_NCONSTS];
 
 /* ---------------------------------------------------------------- encodings */
 
