@@ -65,6 +65,9 @@ typedef struct scan {
      * fresh pages; zeroed item by item after hashing */
     dv__dbuf arena[2];
     dv__dbuf *fill_ar, *hash_ar;
+    /* the hashing batch's slots, largest image first: a big image taken last would leave
+     * the other workers idle until it is done */
+    uint16_t order[BATCH_ITEMS];
     size_t nfill, nhashing;
     uint64_t fill_bytes;
     pthread_t driver;
@@ -258,7 +261,7 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
 static void hash_job(void *ctx, size_t job, unsigned worker)
 {
     scan *s = ctx;
-    slot *sl = &s->hashing[job];
+    slot *sl = &s->hashing[s->order[job]];
     if (!sl->it.image) return;
     if (!sl->it.problem) {
         sl->hash_rc = dv_hasher_hash(s->hashers[worker], sl->it.image, sl->it.image_len, &sl->hr);
@@ -577,6 +580,24 @@ static int finish_inflight(scan *s, const dv_shard_info *sh)
     return post_batch(s, sh, s->hashing, s->nhashing);
 }
 
+/* s->order: the hashing batch's slot indexes by image size, largest first (ties by index,
+ * so the order is the same on every run; records are written in slot order anyway). */
+static void order_batch(scan *s)
+{
+    const size_t n = s->nhashing;
+    for (size_t i = 0; i < n; i++) {
+        const size_t len = s->hashing[i].it.image ? s->hashing[i].it.image_len : 0;
+        size_t j = i;
+        while (j > 0) {
+            const slot *p = &s->hashing[s->order[j - 1]];
+            if ((p->it.image ? p->it.image_len : 0) >= len) break;
+            s->order[j] = s->order[j - 1];
+            j--;
+        }
+        s->order[j] = (uint16_t)i;
+    }
+}
+
 /* The filled batch goes to the pool; the previous one, hashed by now, is matched and
  * recorded while the pool works (records stay in batch order). */
 static int cycle(scan *s, const dv_shard_info *sh)
@@ -605,6 +626,7 @@ static int cycle(scan *s, const dv_shard_info *sh)
         s->hash_ar = s->fill_ar;
         s->fill_ar = ta;
     }
+    order_batch(s);
     if (pthread_create(&s->driver, NULL, drive, s) == 0) {
         s->inflight = 1;
         if (done) rc = post_batch(s, sh, done, ndone);
