@@ -2,7 +2,8 @@
  * LAION-like Parquet file against DuckDB (node, one thread) in the same run, and webdataset tar
  * shards through dv_tar_reader_next_sample against `cat FILES > /dev/null`.
  * Usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] [-w WORKDIR] [-r REPEATS] [-k]
- * (-k keeps the generated files, -f reads an existing Parquet file instead). */
+ * (-k keeps the generated files, -f reads an existing Parquet file instead, -n 0 skips the
+ * Parquet part, -t 0 the tar part). */
 #include "datavet.h"
 
 #include <errno.h>
@@ -280,7 +281,8 @@ int main(int argc, char **argv)
         case 'f': given = optarg; break;
         default:
             fprintf(stderr, "usage: readers_bench [-n ROWS] [-t TAR_MB] [-d DUCKDB_DIR] "
-                            "[-w WORKDIR] [-r REPEATS] [-k] [-f FILE.parquet]\n");
+                            "[-w WORKDIR] [-r REPEATS] [-k] [-f FILE.parquet]\n"
+                            "(-n 0: no Parquet part, -t 0: no tar part)\n");
             return 2;
         }
     }
@@ -290,6 +292,7 @@ int main(int argc, char **argv)
         return 1;
     }
     snprintf(pq, sizeof(pq), "%s/laion.parquet", dir);
+    if (rows == 0 && !given) goto tar; /* -n 0: the tar part alone */
     t0 = now_s();
     if (given) /* an existing file with URL and TEXT columns */
         snprintf(pq, sizeof(pq), "%s", given);
@@ -342,6 +345,7 @@ int main(int argc, char **argv)
     }
     if (!given && !keep) unlink(pq);
 
+tar:
     if (tar_mb > 0) {
         uint64_t samples = 0, bytes = 0;
         double tb = 1e30, cb = 1e30;

@@ -11,6 +11,14 @@
 /* ------------------------------------------------------------------------
  * Library-internal (not proposed for datavet.h): what the tar writer needs of a reader. */
 
+/* Bytes of the read-ahead window of a tar reader on a seekable fd (allocated once per reader):
+ * headers and members up to half of it are read through it and members handed out as
+ * pointers into it (a sample's parts are copied out before it is refilled); larger members
+ * are read straight into the sample with one pread. */
+#ifndef DV__TAR_WINDOW
+#define DV__TAR_WINDOW (1u << 20)
+#endif
+
 /* Call sink on the archive bytes [off, off + len) of r's input again (buffer or seekable fd).
  * DV_EINVAL when the input is a pipe. */
 int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,

@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +21,8 @@ typedef struct part_off {
     size_t path, link, ext, raw;
     size_t data; /* SIZE_MAX: none */
     const uint8_t *ext_data; /* data living in the caller's buffer (buffer input) */
+    uint64_t win;   /* archive offset of data still in the read-ahead window; UINT64_MAX: none */
+    size_t win_len; /* its length */
 } part_off;
 
 struct dv_tar_reader {
@@ -34,10 +39,15 @@ struct dv_tar_reader {
     uint64_t base;     /* fd offset of the archive's first byte (seekable fds) */
     uint64_t filesize; /* archive bytes from base (seekable fds) */
     uint64_t pos;      /* archive offset of the next byte to read */
-    /* read-ahead window of a seekable fd: archive bytes [ra_off, ra_off + ra_len) */
-    uint8_t *ra;
+    /* read-ahead window of a seekable fd: archive bytes [ra_off, ra_off + ra_len), in a
+     * DV__TAR_WINDOW buffer allocated once per reader (ra: ra_mem aligned to 64 bytes) */
+    uint8_t *ra, *ra_mem;
     uint64_t ra_off;
     size_t ra_len;
+    /* parts of the sample being built whose data are handed out from the window: copied to
+     * the arena before the window is refilled; live_bytes count in the sample limit */
+    size_t nlive;
+    uint64_t live_bytes;
 
     int state, fail_rc;
     uint64_t nmembers;
@@ -74,12 +84,23 @@ static int db_set_str(const dv_alloc *a, dv__dbuf *b, const void *p, size_t n)
     return DV_OK;
 }
 
+/* dv__dbuf_append with the fits-already case inline: a dozen appends per member. */
+static inline int db_append(const dv_alloc *a, dv__dbuf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n || n == 0) return dv__dbuf_append(a, b, p, n);
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return DV_OK;
+}
+
 static void db_free(const dv_alloc *a, dv__dbuf *b)
 {
     dv__free(a, b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
+
+static const dv_tar_member zero_member;
 
 static uint64_t round_block(uint64_t n) { return (n + BLOCK - 1) / BLOCK * BLOCK; }
 
@@ -103,10 +124,69 @@ static const char *who(const dv_tar_reader *r, char *tmp, size_t cap)
 
 /* ---------------------------------------------------------------- input */
 
-#define RA_BYTES (64u << 10)
+/* Members up to this size are handed out from the window, larger ones are read straight
+ * into their destination with one pread. */
+#define WIN_DIRECT (DV__TAR_WINDOW / 2)
 
-/* Read up to n bytes at the current position; *got < n only at end of input. */
-static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
+static int in_window(const dv_tar_reader *r, uint64_t at, size_t n)
+{
+    return at >= r->ra_off && at - r->ra_off <= r->ra_len && n <= r->ra_len - (at - r->ra_off);
+}
+
+/* Copy the data of the sample's parts still in the window into the arena, before the window
+ * is overwritten (the arena and live bytes together stay what the sample limit counts). */
+static int spill_live(dv_tar_reader *r)
+{
+    size_t n = r->offs.len / sizeof(part_off);
+    for (size_t i = 0; i < n && r->nlive > 0; i++) {
+        part_off *po = (part_off *)(void *)r->offs.p + i;
+        if (po->win == UINT64_MAX) continue;
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->arena, po->win_len + 1));
+        memcpy(r->arena.p + r->arena.len, r->ra + (po->win - r->ra_off), po->win_len);
+        po->data = r->arena.len;
+        r->arena.len += po->win_len;
+        r->live_bytes -= po->win_len;
+        r->nlive--;
+        po->win = UINT64_MAX;
+    }
+    return DV_OK;
+}
+
+/* Fill the window of a seekable fd with archive bytes from at (fewer only at end of file).
+ * 1: done (ra_len 0 at end of file), 0: no window could be allocated, < 0: error. */
+static int ra_fill(dv_tar_reader *r, uint64_t at)
+{
+    size_t len = 0;
+    if (r->ra == NULL) {
+        r->ra_mem = dv__malloc(r->alloc, DV__TAR_WINDOW + 64);
+        if (r->ra_mem == NULL) return 0;
+        r->ra = r->ra_mem + ((64 - ((uintptr_t)r->ra_mem & 63)) & 63);
+    }
+    if (r->nlive > 0) DV_FORWARD_IF_ERROR(spill_live(r));
+    r->ra_len = 0;
+    r->ra_off = at;
+    while (len < DV__TAR_WINDOW) {
+        ssize_t k = pread(r->fd, r->ra + len, DV__TAR_WINDOW - len, (off_t)(r->base + at + len));
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            dv__set_err(r->err, sizeof(r->err), "%s: read failed at offset %llu: %s", r->name,
+                        (unsigned long long)(at + len), strerror(errno));
+            r->ra_len = 0;
+            return DV_EIO;
+        }
+        if (k == 0) break;
+        len += (size_t)k;
+        if (at + len >= r->filesize) break; /* the rest would be one more call returning 0 */
+    }
+    r->ra_len = len;
+    return 1;
+}
+
+/* Read up to n bytes at the current position; *got < n only at end of input. Headers and
+ * small members come from the window, a few syscalls per hundred members. With refill 0
+ * the window is never refilled (the bytes past it are read straight into dst): dst may be
+ * the arena, where refilling would copy the sample's parts still in the window. */
+static int src_read_ex(dv_tar_reader *r, void *dst, size_t n, size_t *got, int refill)
 {
     size_t done = 0;
     if (r->is_buf) {
@@ -124,27 +204,23 @@ static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
                 done += c;
                 continue;
             }
-            if (r->seekable && n - done < RA_BYTES / 2 &&
-                (r->ra != NULL || (r->ra = dv__malloc(r->alloc, RA_BYTES)) != NULL)) {
-                /* headers and small members come from one read of the window: a few
-                 * syscalls per hundred members instead of two per member */
-                k = pread(r->fd, r->ra, RA_BYTES, (off_t)(r->base + at));
-                if (k > 0) {
-                    r->ra_off = at;
-                    r->ra_len = (size_t)k;
+            if (r->seekable && refill && n - done < WIN_DIRECT) {
+                int w = ra_fill(r, at);
+                if (w < 0) return w;
+                if (w > 0) {
+                    if (r->ra_len == 0) break; /* end of file */
                     continue;
                 }
-                r->ra_len = 0;
-            } else if (r->seekable) {
-                k = pread(r->fd, (uint8_t *)dst + done, n - done,
-                          (off_t)(r->base + r->pos + done));
+            }
+            if (r->seekable) {
+                k = pread(r->fd, (uint8_t *)dst + done, n - done, (off_t)(r->base + at));
             } else {
                 k = read(r->fd, (uint8_t *)dst + done, n - done);
             }
             if (k < 0) {
                 if (errno == EINTR) continue;
                 dv__set_err(r->err, sizeof(r->err), "%s: read failed at offset %llu: %s",
-                            r->name, (unsigned long long)(r->pos + done), strerror(errno));
+                            r->name, (unsigned long long)at, strerror(errno));
                 return DV_EIO;
             }
             if (k == 0) break;
@@ -154,6 +230,27 @@ static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
     r->pos += done;
     *got = done;
     return DV_OK;
+}
+
+static int src_read(dv_tar_reader *r, void *dst, size_t n, size_t *got)
+{
+    return src_read_ex(r, dst, n, got, 1);
+}
+
+/* The n bytes at the current position as a pointer into the window of a seekable fd, the
+ * window refilled from there if they are not all in it: 1 with *p set and the position moved
+ * past them, 0 where they do not fit (too large, end of file, no window). */
+static int src_peek(dv_tar_reader *r, size_t n, const uint8_t **p)
+{
+    if (!r->seekable || n == 0 || n > WIN_DIRECT) return 0;
+    if (!in_window(r, r->pos, n)) {
+        int w = ra_fill(r, r->pos);
+        if (w <= 0) return w;
+        if (!in_window(r, r->pos, n)) return 0;
+    }
+    *p = r->ra + (r->pos - r->ra_off);
+    r->pos += n;
+    return 1;
 }
 
 /* Move past n bytes without keeping them; *got < n at end of input. */
@@ -197,7 +294,8 @@ static int parse_num(const uint8_t *f, size_t len, uint64_t *out)
     }
     while (i < len && f[i] == ' ') i++;
     for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
-        if (v > ((uint64_t)INT64_MAX >> 3)) return -1;
+        /* 21 octal digits (63 bits) cannot overflow: header fields have 8 or 12 bytes */
+        if (len > 21 && v > ((uint64_t)INT64_MAX >> 3)) return -1;
         v = (v << 3) | (uint64_t)(f[i] - '0');
     }
     for (; i < len; i++) {
@@ -219,9 +317,27 @@ static int checksum_ok(const uint8_t *b, uint64_t *stored, long *computed)
 {
     unsigned long us = 0;
     long ss = 0;
-    /* two plain sums the compiler vectorises, then the chksum field counted as spaces */
+#if defined(__SSE2__)
+    /* unsigned and signed sums of the block by PSADBW (signed bytes as b ^ 0x80 = b + 128):
+     * the scalar loops below became 64-bit widening code, most of a header's cost */
+    {
+        const __m128i zero = _mm_setzero_si128(), flip = _mm_set1_epi8((char)0x80);
+        __m128i su = zero, sf = zero;
+        for (size_t i = 0; i < BLOCK; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+            su = _mm_add_epi64(su, _mm_sad_epu8(v, zero));
+            sf = _mm_add_epi64(sf, _mm_sad_epu8(_mm_xor_si128(v, flip), zero));
+        }
+        su = _mm_add_epi64(su, _mm_unpackhi_epi64(su, su));
+        sf = _mm_add_epi64(sf, _mm_unpackhi_epi64(sf, sf));
+        us = (unsigned long)_mm_cvtsi128_si32(su);
+        ss = (long)_mm_cvtsi128_si32(sf) - 128L * (long)BLOCK;
+    }
+#else
+    /* two plain sums, then the chksum field counted as spaces */
     for (size_t i = 0; i < BLOCK; i++) us += b[i];
     for (size_t i = 0; i < BLOCK; i++) ss += (signed char)b[i];
+#endif
     for (size_t i = 148; i < 156; i++) {
         us = us - b[i] + ' ';
         ss = ss - (signed char)b[i] + ' ';
@@ -394,7 +510,7 @@ static int skip_rest(dv_tar_reader *r)
 
 static int next_member(dv_tar_reader *r, dv_tar_member *out)
 {
-    uint8_t blk[BLOCK];
+    const uint8_t *blk; /* the header block being parsed, read straight to the end of raw */
     pax_vals x;
     size_t lname_off = SIZE_MAX, lname_len = 0, llink_off = SIZE_MAX, llink_len = 0;
     size_t global_len = 0, got;
@@ -407,7 +523,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
     if (r->state == ST_END) return 0;
     rc = skip_rest(r);
     if (rc < 0) return fail(r, rc);
-    memset(&r->cur, 0, sizeof(r->cur));
+    r->cur = zero_member; /* (memset became a slow rep stos here) */
     r->cur_data = NULL;
     r->data_done = 0;
 
@@ -419,8 +535,10 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
         uint64_t hdr_off = r->pos, stored, hsize;
         long computed;
         size_t body;
-        rc = read_block(r, blk, &got);
+        rc = dv__dbuf_reserve(r->alloc, &r->raw, BLOCK);
+        if (rc == DV_OK) rc = read_block(r, r->raw.p + r->raw.len, &got);
         if (rc < 0) return fail(r, rc);
+        blk = r->raw.p + r->raw.len; /* until raw grows: pax bodies, sparse maps */
         if (got == 0 && nmeta == 0) {
             if (r->allow_no_eof) {
                 r->state = ST_END;
@@ -458,8 +576,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
                         (unsigned long long)stored, computed);
             return fail(r, DV_ECORRUPT);
         }
-        rc = dv__dbuf_append(r->alloc, &r->raw, blk, BLOCK);
-        if (rc < 0) return fail(r, rc);
+        r->raw.len += BLOCK;
         type = (char)blk[156];
         if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
             if (++nmeta > MAX_META_HEADERS) {
@@ -619,13 +736,19 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
     return 1;
 }
 
-/* Data of the current member: into dst (fd input) or a pointer into the buffer. */
-static int load_data(dv_tar_reader *r, uint8_t *dst, const uint8_t **data_out)
+/* Data of the current member: a pointer into the buffer; or, up to WIN_DIRECT bytes from a
+ * seekable fd, into the window, refilled from the member's start if it is not all there
+ * (*win_at: its offset, else UINT64_MAX); or else read to the end of dst (size + extra bytes
+ * reserved there, dst->len left alone), past the window with no refill. */
+static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_t **data_out,
+                     uint64_t *win_at)
 {
     uint64_t size = r->cur.size;
     uint64_t pad = r->cur.end_offset - r->cur.data_offset - size, got64;
     size_t got = 0;
     char tmp[300];
+    int w;
+    *win_at = UINT64_MAX;
     if (r->is_buf) {
         uint64_t left = r->pos < r->buflen ? r->buflen - r->pos : 0;
         if (left >= size) {
@@ -636,9 +759,14 @@ static int load_data(dv_tar_reader *r, uint8_t *dst, const uint8_t **data_out)
             r->pos += left;
             got = (size_t)left;
         }
+    } else if ((w = src_peek(r, (size_t)size, data_out)) != 0) {
+        if (w < 0) return w;
+        *win_at = r->pos - size;
+        got = (size_t)size;
     } else {
-        DV_FORWARD_IF_ERROR(src_read(r, dst, (size_t)size, &got));
-        *data_out = dst;
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, dst, (size_t)size + extra));
+        DV_FORWARD_IF_ERROR(src_read_ex(r, dst->p + dst->len, (size_t)size, &got, 0));
+        *data_out = dst->p != NULL ? dst->p + dst->len : NULL;
     }
     if (got == size) {
         DV_FORWARD_IF_ERROR(src_skip(r, pad, &got64));
@@ -705,7 +833,7 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->parts);
     db_free(r->alloc, &r->offs);
     db_free(r->alloc, &r->bytes);
-    dv__free(r->alloc, r->ra);
+    dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }
 
@@ -717,6 +845,9 @@ static void reset(dv_tar_reader *r, const char *name)
     r->err[0] = 0;
     r->pos = 0;
     r->ra_len = 0; /* the window belongs to the previous input */
+    r->nlive = 0;
+    r->live_bytes = 0;
+    r->offs.len = 0;
     r->state = ST_HEADER;
     r->fail_rc = 0;
     r->nmembers = r->nsamples = 0;
@@ -776,13 +907,12 @@ int dv_tar_reader_read(dv_tar_reader *r, const uint8_t **data_out)
         dv__set_err(r->err, sizeof(r->err), "%s: no readable member data here", r->name);
         return DV_EINVAL;
     }
-    if (!r->is_buf) {
+    {
+        uint64_t win_at;
         r->data.len = 0;
-        rc = dv__dbuf_reserve(r->alloc, &r->data, (size_t)r->cur.size);
+        rc = load_data(r, &r->data, 0, data_out, &win_at);
         if (rc < 0) return fail(r, rc);
     }
-    rc = load_data(r, r->data.p, data_out);
-    if (rc < 0) return fail(r, rc);
     r->cur_data = *data_out;
     return DV_OK;
 }
@@ -802,13 +932,17 @@ static size_t key_len(const char *path)
 static int arena_str(dv_tar_reader *r, const char *s, size_t n, size_t *off)
 {
     *off = r->arena.len;
-    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->arena, s, n));
-    return dv__dbuf_append(r->alloc, &r->arena, "", 1);
+    if (r->arena.cap - r->arena.len <= n)
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->arena, n + 1));
+    memcpy(r->arena.p + r->arena.len, s, n);
+    r->arena.p[r->arena.len + n] = 0;
+    r->arena.len += n + 1;
+    return DV_OK;
 }
 
 static int sample_too_big(dv_tar_reader *r, uint64_t more)
 {
-    if ((uint64_t)r->arena.len + more > r->max_sample) {
+    if ((uint64_t)r->arena.len + r->live_bytes + more > r->max_sample) {
         dv__set_err(r->err, sizeof(r->err),
                     "%s: sample with member '%s' at offset %llu exceeds the %llu-byte sample "
                     "limit",
@@ -831,28 +965,37 @@ static int add_part(dv_tar_reader *r, const dv_tar_member *m)
                 m->size <= r->max_member);
     memset(&po, 0, sizeof(po));
     po.data = SIZE_MAX;
+    po.win = UINT64_MAX;
     DV_FORWARD_IF_ERROR(
         sample_too_big(r, (uint64_t)m->raw_len + 2 * plen + strlen(m->linkpath) + 3));
     DV_FORWARD_IF_ERROR(arena_str(r, m->path, plen, &po.path));
     DV_FORWARD_IF_ERROR(arena_str(r, m->linkpath, strlen(m->linkpath), &po.link));
     DV_FORWARD_IF_ERROR(arena_str(r, ext, strlen(ext), &po.ext));
     po.raw = r->arena.len;
-    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->arena, m->raw, m->raw_len));
+    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->arena, m->raw, m->raw_len));
     if (want) {
         const uint8_t *d = NULL;
+        uint64_t win_at;
         if (r->is_buf) {
-            DV_FORWARD_IF_ERROR(load_data(r, NULL, &d));
+            DV_FORWARD_IF_ERROR(load_data(r, NULL, 0, &d, &win_at));
             po.ext_data = d;
         } else {
             DV_FORWARD_IF_ERROR(sample_too_big(r, m->size));
-            DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->arena, (size_t)m->size + 1));
-            po.data = r->arena.len;
-            DV_FORWARD_IF_ERROR(load_data(r, r->arena.p + r->arena.len, &d));
-            r->arena.len += (size_t)m->size;
+            DV_FORWARD_IF_ERROR(load_data(r, &r->arena, 1, &d, &win_at));
+            if (win_at != UINT64_MAX) {
+                /* zero-copy while the window holds it; spill_live copies it otherwise */
+                po.win = win_at;
+                po.win_len = (size_t)m->size;
+                r->nlive++;
+                r->live_bytes += m->size;
+            } else {
+                po.data = r->arena.len;
+                r->arena.len += (size_t)m->size;
+            }
         }
     }
-    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->offs, &po, sizeof(po)));
-    return dv__dbuf_append(r->alloc, &r->parts, m, sizeof(*m));
+    DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->offs, &po, sizeof(po)));
+    return db_append(r->alloc, &r->parts, m, sizeof(*m));
 }
 
 int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
@@ -866,6 +1009,8 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
     if (r->state == ST_FAILED) return r->fail_rc;
     r->sample_mode = 1;
     r->arena.len = r->parts.len = r->offs.len = 0;
+    r->nlive = 0;
+    r->live_bytes = 0;
     if (r->have_pending) {
         m = r->cur;
         r->have_pending = 0;
@@ -907,9 +1052,10 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
         parts[i].member.linkpath = (const char *)r->arena.p + po[i].link;
         parts[i].member.raw = r->arena.p + po[i].raw;
         parts[i].ext = (const char *)r->arena.p + po[i].ext;
-        bytes = po[i].ext_data ? po[i].ext_data
-                : po[i].data != SIZE_MAX ? r->arena.p + po[i].data
-                                         : NULL;
+        bytes = po[i].ext_data             ? po[i].ext_data
+                : po[i].data != SIZE_MAX   ? r->arena.p + po[i].data
+                : po[i].win != UINT64_MAX ? r->ra + (po[i].win - r->ra_off)
+                                           : NULL;
         *slot = bytes;
         parts[i].data = parts[i].member.skip == DV_TAR_SKIP_NONE ? bytes : NULL;
         /* an empty regular file still has data, of length 0 */

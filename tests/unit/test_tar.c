@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "datavet.h"
+#include "io/io_readers.h" /* DV__TAR_WINDOW, dv__tar_reader_part_bytes */
 
 /* ---------------------------------------------------------------- archive builder */
 
@@ -910,6 +911,252 @@ static void test_alloc_failures(void **state)
     free(a.p);
 }
 
+/* ---------------------------------------------------------------- the read-ahead window */
+
+#define WIN ((size_t)DV__TAR_WINDOW)
+#define DATA_BYTES (2 * WIN + 300000 + 4096) /* members are taken from these bytes */
+
+/* Members at every position against the window of a seekable fd: runs of small members,
+ * members just under, at and over half the window and over the whole window, samples
+ * straddling a window end, pax paths, a directory, a symlink and empty files. */
+static void build_window_shard(arc *a, const uint8_t *data)
+{
+    static const size_t sizes[] = {0,           1,       511,         512,
+                                   513,         WIN / 2 - 1, WIN / 2, WIN / 2 + 1,
+                                   WIN - 512,   WIN,     WIN + 700,   2 * WIN + 3};
+    static const char *const exts[] = {"jpg", "txt", "json", "seg.png"};
+    uint32_t x = 777;
+    char name[200], rec[300], kv[260];
+    for (int i = 0; i < 90; i++) {
+        int nparts = 1 + i % 4;
+        for (int p = 0; p < nparts; p++) {
+            size_t n;
+            x = x * 1103515245u + 12345u;
+            if (i % 5 == 3 && p == 1) n = sizes[(x >> 8) % (sizeof(sizes) / sizeof(sizes[0]))];
+            else n = (x >> 8) % (i % 7 == 0 ? 300000u : 20000u);
+            snprintf(name, sizeof(name), "w/%06d.%s", i, exts[p]);
+            if (i % 11 == 5 && p == 0) {
+                snprintf(kv, sizeof(kv), "path=w/%06d.%s", i, exts[p]);
+                pax_record(rec, sizeof(rec), kv);
+                meta(a, 'x', "PaxHeaders/x", rec, strlen(rec));
+                member(a, "ignored", data + (x & 1023), n, '0');
+            } else {
+                member(a, name, data + (x & 1023), n, '0');
+            }
+        }
+        if (i == 17) {
+            uint8_t h[512];
+            member(a, "w/000017.dir/", NULL, 0, '5');
+            header(h, "w/000017.lnk", 0, '2', NULL, 0);
+            memcpy(h + 157, "target", 6);
+            set_checksum(h);
+            put(a, h, 512);
+        }
+    }
+    finish(a);
+}
+
+/* Every sample of r equals the same sample of ref (a buffer reader over a): members, raw
+ * headers and data, all parts of a sample still valid together when it is returned. */
+static void same_samples(dv_tar_reader *ref, dv_tar_reader *r, const arc *a, const char *what)
+{
+    dv_wds_sample s, t;
+    int rc1, rc2, n = 0;
+    for (;;) {
+        rc1 = dv_tar_reader_next_sample(ref, &s);
+        rc2 = dv_tar_reader_next_sample(r, &t);
+        if (rc1 != rc2) fail_msg("%s: sample %d: rc %d vs %d (%s)", what, n, rc1, rc2,
+                                 dv_tar_reader_errmsg(r));
+        if (rc1 != 1) break;
+        assert_string_equal(s.key, t.key);
+        assert_int_equal(s.index, t.index);
+        assert_int_equal(s.offset, t.offset);
+        assert_int_equal(s.end_offset, t.end_offset);
+        assert_int_equal(s.nparts, t.nparts);
+        for (size_t i = 0; i < s.nparts; i++) {
+            const dv_wds_part *p = &s.parts[i], *q = &t.parts[i];
+            assert_string_equal(p->ext, q->ext);
+            assert_string_equal(p->member.path, q->member.path);
+            assert_string_equal(p->member.linkpath, q->member.linkpath);
+            assert_int_equal(p->member.size, q->member.size);
+            assert_int_equal(p->member.data_offset, q->member.data_offset);
+            assert_int_equal(p->member.skip, q->member.skip);
+            assert_int_equal(p->member.raw_len, q->member.raw_len);
+            assert_memory_equal(p->member.raw, q->member.raw, p->member.raw_len);
+            assert_true((p->data == NULL) == (q->data == NULL));
+            if (q->data != NULL && q->member.size > 0) {
+                if (memcmp(q->data, a->p + q->member.data_offset, (size_t)q->member.size) != 0)
+                    fail_msg("%s: %s: data differs", what, q->member.path);
+                assert_ptr_equal(dv__tar_reader_part_bytes(r, i), q->data);
+            }
+        }
+        n++;
+    }
+    if (rc1 < 0) assert_string_equal(dv_tar_reader_errmsg(ref), dv_tar_reader_errmsg(r));
+}
+
+static void test_window_paths(void **state)
+{
+    arc a = {0}, pre = {0};
+    uint8_t *data = malloc(DATA_BYTES);
+    dv_tar_reader *ref = dv_tar_reader_create(NULL), *r = dv_tar_reader_create(NULL);
+    dv_tar_member m;
+    char path[256], cmd[600];
+    FILE *pipe;
+    int fd, rc, k = 0;
+    (void)state;
+    assert_non_null(data);
+    fill_pattern(data, DATA_BYTES, 9);
+    build_window_shard(&a, data);
+    assert_true(a.len > 6 * WIN);
+    write_file(tmp_path(path, sizeof(path), "win.tar"), a.p, a.len);
+
+    /* samples from a seekable file, from a pipe, from a file with bytes in front */
+    assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "w.tar"), DV_OK);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "w.tar"), DV_OK);
+    same_samples(ref, r, &a, "file");
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+    pipe = popen(cmd, "r");
+    assert_non_null(pipe);
+    assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "w.tar"), DV_OK);
+    assert_int_equal(dv_tar_reader_open_fd(r, fileno(pipe), "w.tar"), DV_OK);
+    same_samples(ref, r, &a, "pipe");
+    pclose(pipe);
+    put(&pre, data, 1234);
+    put(&pre, a.p, a.len);
+    write_file(path, pre.p, pre.len);
+    fd = open(path, O_RDONLY);
+    assert_int_equal(lseek(fd, 1234, SEEK_SET), 1234);
+    assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "w.tar"), DV_OK);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "w.tar"), DV_OK);
+    same_samples(ref, r, &a, "file at 1234");
+
+    /* members one by one, every other one read: data straight from the window or its copy */
+    assert_int_equal(lseek(fd, 1234, SEEK_SET), 1234);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "w.tar"), DV_OK);
+    while ((rc = dv_tar_reader_next(r, &m)) == 1) {
+        const uint8_t *d, *d2;
+        if (m.skip != DV_TAR_SKIP_NONE || (k++ & 1)) continue;
+        assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+        assert_int_equal(dv_tar_reader_read(r, &d2), DV_OK);
+        assert_ptr_equal(d, d2);
+        if (m.size > 0) assert_memory_equal(d, a.p + m.data_offset, (size_t)m.size);
+    }
+    assert_int_equal(rc, 0);
+    close(fd);
+
+    /* cut anywhere (inside members held in the window, past its end, in headers): the same
+     * error, message and offsets as from memory */
+    write_file(path, a.p, a.len);
+    fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    for (size_t cut = a.len, step = 0; cut > 0; step++) {
+        size_t len;
+        uint32_t x = (uint32_t)step * 2654435761u;
+        cut = cut > (x >> 12) % (WIN / 3) + 1 ? cut - (x >> 12) % (WIN / 3) - 1 : 0;
+        len = step % 3 == 0 ? cut / 512 * 512 : cut;
+        assert_int_equal(ftruncate(fd, (off_t)len), 0);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, len, "w.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_open_fd(r, fd, "w.tar"), DV_OK);
+        same_samples(ref, r, &a, "cut");
+    }
+    close(fd);
+
+    /* size fields rewritten (checksums fixed): headers out of step, members running past the
+     * end of the window or of the file; the same from a file as from memory */
+    {
+        size_t hdrs[400], nh = 0;
+        uint32_t x = 4242;
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "w.tar"), DV_OK);
+        while (dv_tar_reader_next(ref, &m) == 1 && nh < 400)
+            hdrs[nh++] = (size_t)m.data_offset - 512;
+        for (int it = 0; it < 40; it++) {
+            arc c = {0};
+            size_t h;
+            put(&c, a.p, a.len);
+            for (int f = 0; f < 1 + it % 3; f++) {
+                x = x * 1103515245u + 12345u;
+                h = hdrs[(x >> 8) % nh];
+                c.p[h + 124 + (x >> 4) % 11] = (uint8_t)('0' + (x >> 20) % 8);
+                set_checksum(c.p + h);
+            }
+            write_file(path, c.p, c.len);
+            fd = open(path, O_RDONLY);
+            assert_true(fd >= 0);
+            assert_int_equal(dv_tar_reader_open_buffer(ref, c.p, c.len, "w.tar"), DV_OK);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, "w.tar"), DV_OK);
+            same_samples(ref, r, &c, "sizes changed");
+            close(fd);
+            free(c.p);
+        }
+    }
+    unlink(path);
+    dv_tar_reader_free(ref);
+    dv_tar_reader_free(r);
+    free(pre.p);
+    free(a.p);
+    free(data);
+}
+
+/* The sample limit counts the parts handed out from the window as it counts copied ones: a
+ * sample whose small parts stay in the window while a large one is read, and one whose first
+ * part is copied out of the window when the next header is past its end. */
+static void test_window_sample_limit(void **state)
+{
+    uint8_t *data = malloc(WIN + 1000);
+    char path[256];
+    static const char *const names[] = {"s/000001.jpg", "s/000001.txt", "s/000001.big"};
+    const size_t sizes[] = {WIN / 4, 100, WIN};
+    const size_t firsts[] = {1000, WIN - 1024 - WIN / 4};
+    (void)state;
+    assert_non_null(data);
+    fill_pattern(data, WIN + 1000, 3);
+    tmp_path(path, sizeof(path), "lim.tar");
+    for (int v = 0; v < 2; v++) {
+        arc a = {0};
+        uint64_t total = strlen("s/000001") + 1;
+        member(&a, "s/000000.jpg", data, firsts[v], '0');
+        for (int i = 0; i < 3; i++) {
+            member(&a, names[i], data + i, sizes[i], '0');
+            total += strlen(names[i]) + 1 + 1 + strlen(strchr(names[i], '.') + 1) + 1 + 512 +
+                     sizes[i];
+        }
+        finish(&a);
+        write_file(path, a.p, a.len);
+        for (int over = 0; over < 2; over++) {
+            dv_tar_opts o = {0};
+            dv_tar_reader *r;
+            dv_wds_sample s;
+            int fd = open(path, O_RDONLY);
+            assert_true(fd >= 0);
+            o.max_sample = total - (uint64_t)over;
+            r = dv_tar_reader_create(&o);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, path), DV_OK);
+            assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+            if (over) {
+                assert_int_equal(dv_tar_reader_next_sample(r, &s), DV_ETOOBIG);
+                assert_non_null(strstr(dv_tar_reader_errmsg(r), "sample limit"));
+                assert_non_null(strstr(dv_tar_reader_errmsg(r), "s/000001.big"));
+            } else {
+                assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+                assert_int_equal(s.nparts, 3);
+                for (size_t i = 0; i < 3; i++)
+                    assert_memory_equal(s.parts[i].data, data + i, sizes[i]);
+                assert_int_equal(dv_tar_reader_next_sample(r, &s), 0);
+            }
+            dv_tar_reader_free(r);
+            close(fd);
+        }
+        free(a.p);
+    }
+    unlink(path);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -925,6 +1172,8 @@ int main(void)
         cmocka_unit_test(test_writer_keeps_globals),
         cmocka_unit_test(test_system_tar),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_window_paths),
+        cmocka_unit_test(test_window_sample_limit),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
