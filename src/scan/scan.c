@@ -16,6 +16,7 @@
 #define BATCH_ITEMS 256u
 #define BATCH_BYTES (64u << 20)
 #define NO_IMG ((size_t)-1)
+_Static_assert(BATCH_ITEMS <= 65536, "scan.order holds slot indexes as uint16_t");
 #define URL_NORM_CAP (3 * DV__LIST_URL_MAX + 2)
 
 typedef struct slist {
@@ -269,7 +270,7 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
             snprintf(sl->errmsg, sizeof sl->errmsg, "%s", dv_hasher_errmsg(s->hashers[worker]));
     }
     /* image bytes live only while they are hashed */
-    if (sl->img_off != NO_IMG) memset((uint8_t *)(uintptr_t)sl->it.image, 0, sl->it.image_len);
+    if (sl->img_off != NO_IMG) memset(s->hash_ar->p + sl->img_off, 0, sl->it.image_len);
 }
 
 static int on_pdq(void *ctx, const dv_pdq_match *m, size_t n)
