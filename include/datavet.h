@@ -107,6 +107,9 @@ typedef struct dv_decode_opts {
     int fast;
     uint32_t fast_min_side; /* 0: 256 */
     const dv_alloc *alloc;
+    /* DV_SIMD_SCALAR decodes progressive JPEGs with libjpeg-turbo's own entropy
+     * decoder instead of datavet's faster one (same pixels; for tests). */
+    dv_simd simd;
 } dv_decode_opts;
 
 typedef struct dv_decoder dv_decoder;

@@ -44,6 +44,7 @@ void dv_decoder_free(dv_decoder *d)
     if (d == NULL) return;
     dv__free(d->alloc, d->pix);
     dv__free(d->alloc, d->aux);
+    dv__free(d->alloc, d->ebuf);
     dv__free(d->alloc, d);
 }
 

@@ -12,6 +12,9 @@ struct dv_decoder {
     size_t pixcap;
     uint8_t *aux; /* scratch rows (CMYK, RGBA, row pointers) */
     size_t auxcap;
+    uint8_t *ebuf; /* progressive JPEG: one entropy-coded segment, unstuffed */
+    size_t ebufcap;
+    size_t ebufused; /* high-water mark, wiped after each image */
     char err[256];
 };
 

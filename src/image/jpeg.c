@@ -1,25 +1,36 @@
 /* jpeg.c - JPEG adapter over libjpeg-turbo: grey, YCbCr/RGB, CMYK and YCCK to grey/RGB.
  * Errors longjmp back here with libjpeg's message; truncated data is an error. */
-#include "image_internal.h"
+#include "jpeg_internal.h"
 
 #include <setjmp.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <jpeglib.h>
 #include <jerror.h>
 
 /* A progressive JPEG may repeat scans without end: each costs a pass over the whole
  * coefficient buffer. Real encoders write about 10; libjpeg-turbo suggests 500 as a cap. */
 #define MAX_SCANS 500
+#define DV__JPEG_RETRY (-1000)
 
 typedef struct jerr_ctx {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
     dv_decoder *dec;
     int truncated;
+    int fastprog; /* our progressive entropy decoder may be in use */
+    int retry;    /* it gave up: decode again with libjpeg's */
     struct jpeg_progress_mgr progress;
 } jerr_ctx;
+
+/* The fast progressive decoder, or anything while it may be in use, met something
+ * unusual: start over with libjpeg's own decoder, whose handling of it is the
+ * reference's. */
+static void bail_to_libjpeg(j_decompress_ptr cinfo)
+{
+    jerr_ctx *e = (jerr_ctx *)cinfo->err;
+    e->retry = 1;
+    longjmp(e->jump, 1);
+}
 
 static void on_progress(j_common_ptr cinfo)
 {
@@ -36,6 +47,10 @@ static void on_error(j_common_ptr cinfo)
 {
     jerr_ctx *e = (jerr_ctx *)cinfo->err;
     char msg[JMSG_LENGTH_MAX];
+    if (e->fastprog) {
+        e->retry = 1;
+        longjmp(e->jump, 1);
+    }
     e->pub.format_message(cinfo, msg);
     dv__set_err(e->dec->err, sizeof(e->dec->err), "jpeg: %s", msg);
     longjmp(e->jump, 1);
@@ -45,6 +60,10 @@ static void on_message(j_common_ptr cinfo, int level)
 {
     jerr_ctx *e = (jerr_ctx *)cinfo->err;
     /* Only warnings (level -1) matter; premature end of data means the file is cut. */
+    if (level < 0 && e->fastprog) {
+        e->retry = 1;
+        longjmp(e->jump, 1);
+    }
     if (level < 0 && e->pub.msg_code == JWRN_JPEG_EOF) e->truncated = 1;
 }
 
@@ -77,7 +96,21 @@ static uint32_t pick_denom(const dv_decoder *d, uint32_t w, uint32_t h)
     return denom;
 }
 
-int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
+static void read_rows(j_decompress_ptr cinfo, jerr_ctx *jerr, uint8_t *pix, size_t stride)
+{
+    while (cinfo->output_scanline < cinfo->output_height && !jerr->truncated) {
+        JSAMPROW rows[8];
+        unsigned n = 0;
+        while (n < 8 && cinfo->output_scanline + n < cinfo->output_height) {
+            rows[n] = pix + (size_t)(cinfo->output_scanline + n) * stride;
+            n++;
+        }
+        jpeg_read_scanlines(cinfo, rows, n);
+    }
+}
+
+static int decode_once(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out,
+                       int fastprog)
 {
     struct jpeg_decompress_struct cinfo;
     jerr_ctx jerr;
@@ -95,8 +128,11 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
     jerr.pub.output_message = on_output;
     jerr.dec = d;
     jerr.truncated = 0;
+    jerr.fastprog = fastprog;
+    jerr.retry = 0;
     if (setjmp(jerr.jump)) {
         if (created) jpeg_destroy_decompress(&cinfo);
+        if (jerr.retry) return DV__JPEG_RETRY;
         return rc != DV_OK ? rc : DV_ECORRUPT;
     }
     jpeg_create_decompress(&cinfo);
@@ -138,7 +174,25 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
         cinfo.dct_method = JDCT_IFAST;
         cinfo.do_fancy_upsampling = FALSE;
     }
+    /* Progressive Huffman: our entropy decoder in buffered-image mode, which reads
+     * every scan before any output, as jpeg_start_decompress does. */
+    if (jerr.fastprog && !(cinfo.progressive_mode && !cinfo.arith_code && !cmyk))
+        jerr.fastprog = 0;
+    if (jerr.fastprog) cinfo.buffered_image = TRUE;
     jpeg_start_decompress(&cinfo);
+    if (jerr.fastprog) {
+        if (dv__jprog_install(&cinfo, d, bail_to_libjpeg) != 0) bail_to_libjpeg(&cinfo);
+        for (;;) {
+            int r = jpeg_consume_input(&cinfo);
+            if (r == JPEG_REACHED_EOI) break;
+            if (r == JPEG_SUSPENDED) bail_to_libjpeg(&cinfo);
+            on_progress((j_common_ptr)&cinfo);
+        }
+        /* an incomplete progression gets libjpeg's block smoothing: leave it to libjpeg */
+        if (!dv__jprog_complete(&cinfo)) bail_to_libjpeg(&cinfo);
+        jerr.fastprog = 0;
+        jpeg_start_output(&cinfo, cinfo.input_scan_number);
+    }
     outch = cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
     stride = (size_t)cinfo.output_width * outch;
     need = stride * cinfo.output_height;
@@ -162,15 +216,7 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
             cmyk_to_rgb(row, dst, cinfo.output_width, inverted);
         }
     } else {
-        while (cinfo.output_scanline < cinfo.output_height && !jerr.truncated) {
-            JSAMPROW rows[8];
-            unsigned n = 0;
-            while (n < 8 && cinfo.output_scanline + n < cinfo.output_height) {
-                rows[n] = pix + (size_t)(cinfo.output_scanline + n) * stride;
-                n++;
-            }
-            jpeg_read_scanlines(&cinfo, rows, n);
-        }
+        read_rows(&cinfo, &jerr, pix, stride);
     }
     if (jerr.truncated) {
         rc = DV_ECORRUPT;
@@ -188,4 +234,17 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
     out->stride = stride;
     out->pixels = pix;
     return DV_OK;
+}
+
+int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
+{
+    int fastprog = dv__simd_resolve(d->opts.simd) != DV_SIMD_SCALAR;
+    int rc = decode_once(d, buf, len, out, fastprog);
+    if (d->ebufused) {
+        /* entropy-coded image data: not kept past the decode */
+        explicit_bzero(d->ebuf, d->ebufused);
+        d->ebufused = 0;
+    }
+    if (rc == DV__JPEG_RETRY) rc = decode_once(d, buf, len, out, 0);
+    return rc;
 }

@@ -1,0 +1,533 @@
+/* jpeg_prog.c - entropy decoding of progressive Huffman JPEG, in place of libjpeg-turbo's.
+ *
+ * libjpeg-turbo 2.1 decodes progressive scans about three times slower per byte than
+ * baseline ones: its bit reader checks every byte for 0xFF and refills a few bits at a
+ * time, and the refinement scans read one bit per call. Here each entropy-coded
+ * segment is first copied out with its stuffed bytes removed, so the bit reader is a
+ * 64-bit big-endian load and a shift. libjpeg still does everything else (markers,
+ * the coefficient buffer, IDCT, upsampling, colour): this object is plugged in through
+ * the method table that libjpeg's own modules use (struct jpeg_entropy_decoder).
+ *
+ * Exactness: the coefficients of a well-formed file are fixed by its bits, so they come
+ * out identical to libjpeg's. For anything else (an invalid code, a scan whose data runs
+ * past its marker, a bad progression, a restart marker out of place) this decoder gives
+ * up through the caller's bail function, and the caller decodes the whole file again
+ * with libjpeg's decoder, so the pixels are libjpeg's in every case. The unit tests
+ * compare the two decoders pixel for pixel (DV_SIMD=scalar selects libjpeg's). */
+#include "jpeg_internal.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <jpegint.h>
+
+#define LUT_BITS 10
+/* A segment is padded with zeros: enough for one MCU read past its end (at most 63
+ * codes of 16 bits plus 15 extra bits each, or 10 DC blocks), which is then refused. */
+#define SEG_PAD 512
+
+typedef struct jp_huff {
+    uint16_t lut[1 << LUT_BITS]; /* (code length << 8) | symbol; 0: longer than LUT_BITS */
+    int32_t maxcode[18];         /* largest code of each length, -1 if none */
+    int32_t valoff[17];          /* symbol index = code + valoff[length] */
+    uint8_t vals[256];
+} jp_huff;
+
+typedef struct jp_dec {
+    struct jpeg_entropy_decoder pub;
+    dv_decoder *d;
+    dv__jprog_bail_fn bail;
+    const uint8_t *seg; /* this segment's entropy bytes, unstuffed, SEG_PAD zeros after */
+    uint64_t seg_bits;  /* its length in bits */
+    uint64_t pos;       /* next bit to read */
+    unsigned eobrun;
+    unsigned restarts_to_go;
+    int last_dc[MAX_COMPS_IN_SCAN];
+    const jp_huff *dc_tbl[MAX_COMPS_IN_SCAN]; /* per component of the scan */
+    const jp_huff *ac_tbl;
+    /* AC scans hold one component and visit its blocks in raster order, the same in
+     * every scan: block n of a scan is block n of the component. For each block a
+     * bitmap of its nonzero coefficients in zigzag order, so a refinement scan finds
+     * the coefficients that take a correction bit without testing all 63. */
+    uint64_t *nz[MAX_COMPONENTS];
+    uint64_t *cur_nz; /* this scan's component */
+    size_t nblocks;   /* of this scan's component */
+    size_t blkno;     /* next block of this scan */
+    jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
+} jp_dec;
+
+/* Zigzag index -> natural index, with 16 extra entries as libjpeg's table has, so a
+ * position past the band (which we refuse anyway) can never index out of the block. */
+static const uint8_t zz_natural[DCTSIZE2 + 16] = {
+    0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33,
+    40, 48, 41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36,
+    29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
+    47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63};
+
+static inline uint64_t peek(const uint8_t *b, uint64_t pos)
+{
+    uint64_t w;
+    memcpy(&w, b + (pos >> 3), 8);
+    return __builtin_bswap64(w) << (pos & 7); /* at least 57 valid bits */
+}
+
+/* n in 1..16 */
+static inline unsigned getbits(const uint8_t *b, uint64_t *pos, int n)
+{
+    unsigned v = (unsigned)(peek(b, *pos) >> (64 - n));
+    *pos += (unsigned)n;
+    return v;
+}
+
+static inline int extend(unsigned x, int s)
+{
+    return x < (1u << (s - 1)) ? (int)(x + ((~0u << s) + 1u)) : (int)x;
+}
+
+/* One Huffman symbol, or -1 for a code that is not in the table. */
+static inline int huff_decode(const jp_huff *h, const uint8_t *b, uint64_t *pos)
+{
+    uint64_t w = peek(b, *pos);
+    unsigned v = h->lut[w >> (64 - LUT_BITS)];
+    if (__builtin_expect(v != 0, 1)) {
+        *pos += v >> 8;
+        return (int)(v & 0xFF);
+    }
+    for (int l = LUT_BITS + 1; l <= 16; l++) {
+        int32_t code = (int32_t)(w >> (64 - l));
+        if (code <= h->maxcode[l]) {
+            *pos += (unsigned)l;
+            return h->vals[(code + h->valoff[l]) & 0xFF];
+        }
+    }
+    return -1;
+}
+
+/* The tables of jpeg_make_d_derived_tbl, with its checks; -1 where it would fail. */
+static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
+{
+    uint8_t size[257];
+    unsigned code[257];
+    int n = 0, p, l;
+    unsigned c;
+
+    if (t == NULL) return -1;
+    for (l = 1; l <= 16; l++) {
+        int cnt = t->bits[l];
+        if (cnt < 0 || n + cnt > 256) return -1;
+        while (cnt--) size[n++] = (uint8_t)l;
+    }
+    size[n] = 0;
+    /* canonical codes; each length's last code + 1 must still fit its width */
+    c = 0;
+    p = 0;
+    l = size[0];
+    while (size[p]) {
+        while (size[p] == l) code[p++] = c++;
+        if (c >= (1u << l)) return -1;
+        c <<= 1;
+        l++;
+    }
+    p = 0;
+    for (l = 1; l <= 16; l++) {
+        if (t->bits[l]) {
+            h->valoff[l] = (int32_t)p - (int32_t)code[p];
+            p += t->bits[l];
+            h->maxcode[l] = (int32_t)code[p - 1];
+        } else {
+            h->maxcode[l] = -1;
+        }
+    }
+    h->maxcode[17] = INT32_MAX;
+    memset(h->lut, 0, sizeof(h->lut));
+    p = 0;
+    for (l = 1; l <= LUT_BITS; l++) {
+        for (int i = 0; i < t->bits[l]; i++, p++) {
+            unsigned first = code[p] << (LUT_BITS - l);
+            unsigned cnt = 1u << (LUT_BITS - l);
+            for (unsigned j = 0; j < cnt; j++)
+                h->lut[first + j] = (uint16_t)((l << 8) | t->huffval[p]);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        h->vals[i] = t->huffval[i];
+        if (is_dc && t->huffval[i] > 15) return -1;
+    }
+    return 0;
+}
+
+/* Copies the entropy-coded segment at the source position into the scratch buffer
+ * without its stuffed zero bytes, and leaves the source at the marker that ends it
+ * (the first 0xFF of any run of fill bytes before it), where libjpeg's marker
+ * reader takes over. */
+static void load_segment(j_decompress_ptr cinfo, jp_dec *e)
+{
+    struct jpeg_source_mgr *src = cinfo->src;
+    const uint8_t *p = src->next_input_byte, *end = p + src->bytes_in_buffer;
+    size_t need = src->bytes_in_buffer + SEG_PAD;
+    uint8_t *out, *o;
+    dv_decoder *d = e->d;
+
+    if (need > d->ebufcap) {
+        dv__free(d->alloc, d->ebuf);
+        d->ebuf = dv__malloc(d->alloc, need);
+        d->ebufcap = d->ebuf ? need : 0;
+        d->ebufused = 0;
+        if (d->ebuf == NULL) e->bail(cinfo);
+    }
+    out = o = d->ebuf;
+    for (;;) {
+        const uint8_t *ff = memchr(p, 0xFF, (size_t)(end - p));
+        const uint8_t *q;
+        if (ff == NULL) {
+            memcpy(o, p, (size_t)(end - p));
+            o += end - p;
+            p = end;
+            break;
+        }
+        memcpy(o, p, (size_t)(ff - p));
+        o += ff - p;
+        q = ff;
+        while (q < end && *q == 0xFF) q++;
+        if (q < end && *q == 0) {
+            *o++ = 0xFF;
+            p = q + 1;
+            continue;
+        }
+        p = ff; /* a marker, or the data ends inside fill bytes */
+        break;
+    }
+    memset(o, 0, SEG_PAD);
+    if ((size_t)(o - out) + SEG_PAD > d->ebufused) d->ebufused = (size_t)(o - out) + SEG_PAD;
+    src->bytes_in_buffer -= (size_t)(p - src->next_input_byte);
+    src->next_input_byte = p;
+    e->seg = out;
+    e->seg_bits = (uint64_t)(o - out) * 8;
+    e->pos = 0;
+}
+
+static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu);
+static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu);
+static boolean dc_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu);
+static boolean ac_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu);
+
+/* Tables and method for the current scan; libjpeg has already read its SOS header. */
+static void setup_scan(j_decompress_ptr cinfo, jp_dec *e)
+{
+    int is_dc = cinfo->Ss == 0;
+    for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
+        const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
+        if (is_dc) {
+            if (cinfo->Ah == 0) {
+                int t = comp->dc_tbl_no;
+                if (t < 0 || t >= NUM_HUFF_TBLS ||
+                    build_huff(&e->tbl[0][t], cinfo->dc_huff_tbl_ptrs[t], 1) != 0)
+                    e->bail(cinfo);
+                e->dc_tbl[ci] = &e->tbl[0][t];
+            }
+        } else {
+            int t = comp->ac_tbl_no;
+            if (t < 0 || t >= NUM_HUFF_TBLS ||
+                build_huff(&e->tbl[1][t], cinfo->ac_huff_tbl_ptrs[t], 0) != 0)
+                e->bail(cinfo);
+            e->ac_tbl = &e->tbl[1][t];
+            if (comp->component_index < 0 || comp->component_index >= cinfo->num_components)
+                e->bail(cinfo);
+            e->cur_nz = e->nz[comp->component_index];
+            e->nblocks = (size_t)comp->width_in_blocks * comp->height_in_blocks;
+        }
+        e->last_dc[ci] = 0;
+    }
+    if (cinfo->Ah == 0) e->pub.decode_mcu = is_dc ? dc_first : ac_first;
+    else e->pub.decode_mcu = is_dc ? dc_refine : ac_refine;
+    e->pub.insufficient_data = FALSE;
+    e->eobrun = 0;
+    e->blkno = 0;
+    e->restarts_to_go = cinfo->restart_interval;
+    load_segment(cinfo, e);
+}
+
+/* start_pass_phuff_decoder's checks and progression bookkeeping; where libjpeg only
+ * warns (a scan out of order), we give the file back to libjpeg. */
+static void start_pass(j_decompress_ptr cinfo)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    int is_dc = cinfo->Ss == 0, bad = 0;
+
+    if (is_dc) {
+        if (cinfo->Se != 0) bad = 1;
+    } else {
+        if (cinfo->Ss > cinfo->Se || cinfo->Se >= DCTSIZE2) bad = 1;
+        if (cinfo->comps_in_scan != 1) bad = 1;
+    }
+    if (cinfo->Ah != 0 && cinfo->Al != cinfo->Ah - 1) bad = 1;
+    if (cinfo->Al > 13) bad = 1;
+    if (bad) e->bail(cinfo);
+    for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
+        int *bits = cinfo->coef_bits[cinfo->cur_comp_info[ci]->component_index];
+        if (!is_dc && bits[0] < 0) e->bail(cinfo);
+        for (int k = cinfo->Ss; k <= cinfo->Se; k++) {
+            int expected = bits[k] < 0 ? 0 : bits[k];
+            if (cinfo->Ah != expected) e->bail(cinfo);
+        }
+    }
+    for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
+        int *bits = cinfo->coef_bits[cinfo->cur_comp_info[ci]->component_index];
+        for (int k = cinfo->Ss; k <= cinfo->Se; k++) bits[k] = cinfo->Al;
+    }
+    setup_scan(cinfo, e);
+}
+
+/* The source sits at the marker that ended the segment: libjpeg reads the RSTn. */
+static void restart(j_decompress_ptr cinfo, jp_dec *e)
+{
+    if (!(*cinfo->marker->read_restart_marker)(cinfo) || cinfo->unread_marker != 0)
+        e->bail(cinfo);
+    for (int ci = 0; ci < cinfo->comps_in_scan; ci++) e->last_dc[ci] = 0;
+    e->eobrun = 0;
+    e->restarts_to_go = cinfo->restart_interval;
+    load_segment(cinfo, e);
+}
+
+#define MCU_BEGIN(cinfo, e)                                                                \
+    do {                                                                                   \
+        if ((cinfo)->restart_interval) {                                                   \
+            if ((e)->restarts_to_go == 0) restart((cinfo), (e));                           \
+            (e)->restarts_to_go--;                                                         \
+        }                                                                                  \
+    } while (0)
+
+/* Reading past the segment means the data was cut by a marker: libjpeg then feeds
+ * zeros, warns and skips the rest of the segment. Not ours to imitate. */
+#define MCU_END(cinfo, e, pos)                                                             \
+    do {                                                                                   \
+        if ((pos) > (e)->seg_bits) (e)->bail(cinfo);                                       \
+        (e)->pos = (pos);                                                                  \
+    } while (0)
+
+static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    const uint8_t *b;
+    uint64_t pos;
+    int al = cinfo->Al;
+
+    MCU_BEGIN(cinfo, e);
+    b = e->seg;
+    pos = e->pos;
+    for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
+        int ci = cinfo->MCU_membership[blk];
+        int s = huff_decode(e->dc_tbl[ci], b, &pos);
+        int last = e->last_dc[ci];
+        if (s < 0) e->bail(cinfo);
+        if (s) s = extend(getbits(b, &pos, s), s);
+        if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
+            e->bail(cinfo);
+        last += s;
+        e->last_dc[ci] = last;
+        mcu[blk][0][0] = (JCOEF)(int)((unsigned)last << al);
+    }
+    MCU_END(cinfo, e, pos);
+    return TRUE;
+}
+
+static boolean dc_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    const uint8_t *b;
+    uint64_t pos;
+    int p1 = 1 << cinfo->Al;
+
+    MCU_BEGIN(cinfo, e);
+    b = e->seg;
+    pos = e->pos;
+    for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++)
+        if (getbits(b, &pos, 1)) mcu[blk][0][0] = (JCOEF)(mcu[blk][0][0] | p1);
+    MCU_END(cinfo, e, pos);
+    return TRUE;
+}
+
+/* The block's nonzero bitmap; the scan may not visit more blocks than it has. */
+static inline uint64_t *next_mask(j_decompress_ptr cinfo, jp_dec *e)
+{
+    if (e->blkno >= e->nblocks) e->bail(cinfo);
+    return &e->cur_nz[e->blkno++];
+}
+
+static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    const jp_huff *h = e->ac_tbl;
+    const uint8_t *b;
+    uint64_t pos, *maskp, mask;
+    int se = cinfo->Se, al = cinfo->Al;
+    JCOEF *blk = mcu[0][0];
+
+    MCU_BEGIN(cinfo, e);
+    maskp = next_mask(cinfo, e);
+    if (e->eobrun > 0) {
+        e->eobrun--;
+        return TRUE;
+    }
+    b = e->seg;
+    pos = e->pos;
+    mask = *maskp;
+    for (int k = cinfo->Ss; k <= se; k++) {
+        int s = huff_decode(h, b, &pos), r;
+        if (s < 0) e->bail(cinfo);
+        r = s >> 4;
+        s &= 15;
+        if (s) {
+            JCOEF v;
+            k += r;
+            if (k > se) e->bail(cinfo);
+            s = extend(getbits(b, &pos, s), s);
+            v = (JCOEF)(int)((unsigned)s << al);
+            blk[zz_natural[k]] = v;
+            mask |= (uint64_t)(v != 0) << k;
+        } else if (r == 15) {
+            k += 15;
+        } else {
+            unsigned run = 1u << r;
+            if (r) run += getbits(b, &pos, r);
+            e->eobrun = run - 1;
+            break;
+        }
+    }
+    *maskp = mask;
+    MCU_END(cinfo, e, pos);
+    return TRUE;
+}
+
+/* Coefficients of zigzag band [lo, hi], as a bitmap. */
+static inline uint64_t band(int lo, int hi)
+{
+    return (~0ull >> (63 - hi)) & (~0ull << lo);
+}
+
+/* One correction bit for each nonzero coefficient in m (lowest zigzag index first):
+ * a 1 adds the refined bit to the magnitude, unless it is already there. */
+static inline void correct(JCOEF *blk, uint64_t m, const uint8_t *b, uint64_t *pos, int p1,
+                           int m1)
+{
+    uint64_t w = peek(b, *pos);
+    unsigned used = 0;
+    while (m) {
+        int k = __builtin_ctzll(m), cv, bit;
+        JCOEF *c = blk + zz_natural[k];
+        if (used == 56) {
+            *pos += used;
+            w = peek(b, *pos);
+            used = 0;
+        }
+        m &= m - 1;
+        cv = *c;
+        bit = (int)(w >> 63) & ((cv & p1) == 0);
+        w <<= 1;
+        used++;
+        *c = (JCOEF)(cv + ((cv >= 0 ? p1 : m1) & -bit)); /* branch-free: bits are noise */
+    }
+    *pos += used;
+}
+
+static boolean ac_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    const jp_huff *h = e->ac_tbl;
+    const uint8_t *b;
+    uint64_t pos, *maskp, mask;
+    int se = cinfo->Se;
+    int p1 = 1 << cinfo->Al;
+    int m1 = (int)(~0u << cinfo->Al);
+    JCOEF *blk = mcu[0][0];
+    int k = cinfo->Ss;
+    unsigned eobrun;
+
+    MCU_BEGIN(cinfo, e);
+    maskp = next_mask(cinfo, e);
+    mask = *maskp;
+    eobrun = e->eobrun;
+    b = e->seg;
+    pos = e->pos;
+    if (eobrun == 0) {
+        while (k <= se) {
+            int s = huff_decode(h, b, &pos), r;
+            uint64_t zeros;
+            if (s < 0) e->bail(cinfo);
+            r = s >> 4;
+            s &= 15;
+            if (s) {
+                if (s != 1) e->bail(cinfo);
+                s = getbits(b, &pos, 1) ? p1 : m1;
+            } else if (r != 15) {
+                eobrun = 1u << r;
+                if (r) eobrun += getbits(b, &pos, r);
+                break;
+            }
+            /* pass r zero coefficients and the nonzero ones among them (which each
+             * take a correction bit); stop on the next zero one */
+            zeros = ~mask & band(k, se);
+            for (int i = 0; i < r && zeros; i++) zeros &= zeros - 1;
+            if (zeros == 0) {
+                /* the band ends first: libjpeg refines the rest and, for a new
+                 * coefficient, writes it past the band; we refuse that */
+                if (s) e->bail(cinfo);
+                correct(blk, mask & band(k, se), b, &pos, p1, m1);
+                k = se + 1;
+                break;
+            } else {
+                int t = __builtin_ctzll(zeros);
+                if (t > k) correct(blk, mask & band(k, t - 1), b, &pos, p1, m1);
+                if (s) {
+                    blk[zz_natural[t]] = (JCOEF)s;
+                    mask |= 1ull << t;
+                }
+                k = t + 1;
+            }
+        }
+    }
+    if (eobrun > 0) {
+        if (k <= se) correct(blk, mask & band(k, se), b, &pos, p1, m1);
+        eobrun--;
+    }
+    e->eobrun = eobrun;
+    *maskp = mask;
+    MCU_END(cinfo, e, pos);
+    return TRUE;
+}
+
+int dv__jprog_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn bail)
+{
+    jp_dec *e;
+    if (!cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8 ||
+        cinfo->num_components > MAX_COMPONENTS ||
+        cinfo->coef_bits == NULL || cinfo->comps_in_scan < 1 ||
+        cinfo->comps_in_scan > MAX_COMPS_IN_SCAN)
+        return -1;
+    e = (*cinfo->mem->alloc_small)((j_common_ptr)cinfo, JPOOL_IMAGE, sizeof(*e));
+    memset(e, 0, sizeof(*e));
+    e->d = d;
+    e->bail = bail;
+    e->pub.start_pass = start_pass;
+    for (int c = 0; c < cinfo->num_components && c < MAX_COMPONENTS; c++) {
+        const jpeg_component_info *comp = &cinfo->comp_info[c];
+        size_t n = (size_t)comp->width_in_blocks * comp->height_in_blocks;
+        if (n == 0 || n > SIZE_MAX / sizeof(uint64_t)) return -1;
+        e->nz[c] = (*cinfo->mem->alloc_large)((j_common_ptr)cinfo, JPOOL_IMAGE,
+                                              n * sizeof(uint64_t));
+        memset(e->nz[c], 0, n * sizeof(uint64_t));
+    }
+    cinfo->entropy = &e->pub;
+    /* libjpeg's own start_pass already did this scan's checks and bookkeeping */
+    setup_scan(cinfo, e);
+    return 0;
+}
+
+int dv__jprog_complete(j_decompress_ptr cinfo)
+{
+    if (cinfo->coef_bits == NULL) return 0;
+    for (int c = 0; c < cinfo->num_components; c++)
+        for (int k = 0; k < DCTSIZE2; k++)
+            if (cinfo->coef_bits[c][k] != 0) return 0;
+    return 1;
+}
