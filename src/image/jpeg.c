@@ -176,11 +176,14 @@ static int decode_once(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *
     }
     /* Progressive Huffman: our entropy decoder in buffered-image mode, which reads
      * every scan before any output, as jpeg_start_decompress does. */
-    if (jerr.fastprog && !(cinfo.progressive_mode && !cinfo.arith_code && !cmyk))
-        jerr.fastprog = 0;
-    if (jerr.fastprog) cinfo.buffered_image = TRUE;
+    if (jerr.fastprog && (cinfo.arith_code || cmyk)) jerr.fastprog = 0;
+    if (jerr.fastprog && cinfo.progressive_mode) cinfo.buffered_image = TRUE;
     jpeg_start_decompress(&cinfo);
-    if (jerr.fastprog) {
+    if (jerr.fastprog && !cinfo.progressive_mode) {
+        /* baseline: ours decodes as the rows are read; a multi-scan file has been
+         * read whole by now, by libjpeg */
+        if (dv__jseq_install(&cinfo, d, bail_to_libjpeg) != 0) jerr.fastprog = 0;
+    } else if (jerr.fastprog) {
         if (dv__jprog_install(&cinfo, d, bail_to_libjpeg) != 0) bail_to_libjpeg(&cinfo);
         for (;;) {
             int r = jpeg_consume_input(&cinfo);

@@ -19,6 +19,10 @@ typedef void (*dv__jprog_bail_fn)(j_decompress_ptr cinfo);
  * Returns 0, or -1 when the image is not one we handle (then nothing was changed). */
 int dv__jprog_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn bail);
 
+/* The same for a single-scan baseline (sequential Huffman) file, after
+ * jpeg_start_decompress in the normal mode; -1 when the file is not one. */
+int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn bail);
+
 /* 1 when every coefficient of every component is known to full precision (the
  * progression is complete), so libjpeg's block smoothing does not apply. */
 int dv__jprog_complete(j_decompress_ptr cinfo);

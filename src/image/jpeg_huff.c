@@ -1,10 +1,13 @@
-/* jpeg_prog.c - entropy decoding of progressive Huffman JPEG, in place of libjpeg-turbo's.
+/* jpeg_huff.c - Huffman entropy decoding of JPEG (baseline and progressive), in place of
+ * libjpeg-turbo's.
  *
  * libjpeg-turbo 2.1 decodes progressive scans about three times slower per byte than
  * baseline ones: its bit reader checks every byte for 0xFF and refills a few bits at a
- * time, and the refinement scans read one bit per call. Here each entropy-coded
- * segment is first copied out with its stuffed bytes removed, so the bit reader is a
- * 64-bit big-endian load and a shift. libjpeg still does everything else (markers,
+ * time, and the refinement scans read one bit per call and test all 63 coefficients of
+ * every block. Here each entropy-coded segment is first copied out with its stuffed
+ * bytes removed, so the bit reader is a 64-bit big-endian load and a shift; refinement
+ * scans keep a bitmap of each block's nonzero coefficients; and baseline AC codes
+ * short enough are decoded with their value bits in one table lookup. libjpeg still does everything else (markers,
  * the coefficient buffer, IDCT, upsampling, colour): this object is plugged in through
  * the method table that libjpeg's own modules use (struct jpeg_entropy_decoder).
  *
@@ -13,7 +16,8 @@
  * past its marker, a bad progression, a restart marker out of place) this decoder gives
  * up through the caller's bail function, and the caller decodes the whole file again
  * with libjpeg's decoder, so the pixels are libjpeg's in every case. The unit tests
- * compare the two decoders pixel for pixel (DV_SIMD=scalar selects libjpeg's). */
+ * compare the two decoders pixel for pixel (DV_SIMD=scalar selects libjpeg's).
+ * Baseline files get the same treatment when they have a single scan. */
 #include "jpeg_internal.h"
 
 #include <limits.h>
@@ -28,6 +32,9 @@
 
 typedef struct jp_huff {
     uint16_t lut[1 << LUT_BITS]; /* (code length << 8) | symbol; 0: longer than LUT_BITS */
+    /* AC tables: codes whose value bits also fit in LUT_BITS, decoded at once:
+     * (value << 16) | (zero run << 8) | bits used; 0: not such a code */
+    int32_t fast[1 << LUT_BITS];
     int32_t maxcode[18];         /* largest code of each length, -1 if none */
     int32_t valoff[17];          /* symbol index = code + valoff[length] */
     uint8_t vals[256];
@@ -39,7 +46,11 @@ typedef struct jp_dec {
     dv__jprog_bail_fn bail;
     const uint8_t *seg; /* this segment's entropy bytes, unstuffed, SEG_PAD zeros after */
     uint64_t seg_bits;  /* its length in bits */
-    uint64_t pos;       /* next bit to read */
+    struct br {
+        const uint8_t *p; /* next byte to load */
+        uint64_t buf;     /* cnt bits, from the top; zeros below */
+        unsigned cnt;
+    } br;
     unsigned eobrun;
     unsigned restarts_to_go;
     int last_dc[MAX_COMPS_IN_SCAN];
@@ -54,6 +65,10 @@ typedef struct jp_dec {
     size_t nblocks;   /* of this scan's component */
     size_t blkno;     /* next block of this scan */
     jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
+    /* baseline: per block of the MCU */
+    const jp_huff *blk_dc[D_MAX_BLOCKS_IN_MCU], *blk_ac[D_MAX_BLOCKS_IN_MCU];
+    uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
+    JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
 } jp_dec;
 
 /* Zigzag index -> natural index, with 16 extra entries as libjpeg's table has, so a
@@ -64,18 +79,31 @@ static const uint8_t zz_natural[DCTSIZE2 + 16] = {
     29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
     47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63};
 
-static inline uint64_t peek(const uint8_t *b, uint64_t pos)
+typedef struct br br;
+
+/* Tops the bit buffer up to 56..63 bits with one unaligned load (the segment is
+ * padded, so the load never leaves the buffer). */
+static inline void br_fill(br *r)
 {
     uint64_t w;
-    memcpy(&w, b + (pos >> 3), 8);
-    return __builtin_bswap64(w) << (pos & 7); /* at least 57 valid bits */
+    memcpy(&w, r->p, 8);
+    r->buf |= __builtin_bswap64(w) >> r->cnt;
+    r->p += (63 - r->cnt) >> 3;
+    r->cnt |= 56;
 }
 
-/* n in 1..16 */
-static inline unsigned getbits(const uint8_t *b, uint64_t *pos, int n)
+/* Bits taken from the segment so far. */
+static inline uint64_t br_used(const br *r, const uint8_t *seg)
 {
-    unsigned v = (unsigned)(peek(b, *pos) >> (64 - n));
-    *pos += (unsigned)n;
+    return (uint64_t)(r->p - seg) * 8 - r->cnt;
+}
+
+/* n in 1..16, with at least n bits in the buffer */
+static inline unsigned br_get(br *r, int n)
+{
+    unsigned v = (unsigned)(r->buf >> (64 - n));
+    r->buf <<= n;
+    r->cnt -= (unsigned)n;
     return v;
 }
 
@@ -84,19 +112,20 @@ static inline int extend(unsigned x, int s)
     return x < (1u << (s - 1)) ? (int)(x + ((~0u << s) + 1u)) : (int)x;
 }
 
-/* One Huffman symbol, or -1 for a code that is not in the table. */
-static inline int huff_decode(const jp_huff *h, const uint8_t *b, uint64_t *pos)
+/* One Huffman symbol, or -1 for a code that is not in the table; needs 16 bits. */
+static inline int huff_decode(const jp_huff *h, br *r)
 {
-    uint64_t w = peek(b, *pos);
-    unsigned v = h->lut[w >> (64 - LUT_BITS)];
+    unsigned v = h->lut[r->buf >> (64 - LUT_BITS)];
     if (__builtin_expect(v != 0, 1)) {
-        *pos += v >> 8;
+        r->buf <<= v >> 8;
+        r->cnt -= v >> 8;
         return (int)(v & 0xFF);
     }
     for (int l = LUT_BITS + 1; l <= 16; l++) {
-        int32_t code = (int32_t)(w >> (64 - l));
+        int32_t code = (int32_t)(r->buf >> (64 - l));
         if (code <= h->maxcode[l]) {
-            *pos += (unsigned)l;
+            r->buf <<= l;
+            r->cnt -= (unsigned)l;
             return h->vals[(code + h->valoff[l]) & 0xFF];
         }
     }
@@ -153,6 +182,18 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
         h->vals[i] = t->huffval[i];
         if (is_dc && t->huffval[i] > 15) return -1;
     }
+    memset(h->fast, 0, sizeof(h->fast));
+    if (!is_dc) {
+        for (unsigned i = 0; i < (1u << LUT_BITS); i++) {
+            unsigned v = h->lut[i], len = v >> 8, r = (v >> 4) & 15, sz = v & 15;
+            if (len == 0 || sz == 0 || len + sz > LUT_BITS) continue;
+            {
+                unsigned x = (i >> (LUT_BITS - len - sz)) & ((1u << sz) - 1);
+                int val = extend(x, (int)sz);
+                h->fast[i] = (int32_t)((uint32_t)val << 16 | r << 8 | (len + sz));
+            }
+        }
+    }
     return 0;
 }
 
@@ -203,7 +244,9 @@ static void load_segment(j_decompress_ptr cinfo, jp_dec *e)
     src->next_input_byte = p;
     e->seg = out;
     e->seg_bits = (uint64_t)(o - out) * 8;
-    e->pos = 0;
+    e->br.p = out;
+    e->br.buf = 0;
+    e->br.cnt = 0;
 }
 
 static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu);
@@ -299,53 +342,60 @@ static void restart(j_decompress_ptr cinfo, jp_dec *e)
 
 /* Reading past the segment means the data was cut by a marker: libjpeg then feeds
  * zeros, warns and skips the rest of the segment. Not ours to imitate. */
-#define MCU_END(cinfo, e, pos)                                                             \
+#define MCU_END(cinfo, e, r)                                                               \
     do {                                                                                   \
-        if ((pos) > (e)->seg_bits) (e)->bail(cinfo);                                       \
-        (e)->pos = (pos);                                                                  \
+        if (br_used(&(r), (e)->seg) > (e)->seg_bits) (e)->bail(cinfo);                     \
+        (e)->br = (r);                                                                     \
     } while (0)
 
 static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
 {
     jp_dec *e = (jp_dec *)cinfo->entropy;
-    const uint8_t *b;
-    uint64_t pos;
+    br r;
     int al = cinfo->Al;
 
     MCU_BEGIN(cinfo, e);
-    b = e->seg;
-    pos = e->pos;
+    r = e->br;
     for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
         int ci = cinfo->MCU_membership[blk];
-        int s = huff_decode(e->dc_tbl[ci], b, &pos);
-        int last = e->last_dc[ci];
+        int s, last = e->last_dc[ci];
+        br_fill(&r);
+        s = huff_decode(e->dc_tbl[ci], &r);
         if (s < 0) e->bail(cinfo);
-        if (s) s = extend(getbits(b, &pos, s), s);
+        if (s) s = extend(br_get(&r, s), s);
         if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
             e->bail(cinfo);
         last += s;
         e->last_dc[ci] = last;
         mcu[blk][0][0] = (JCOEF)(int)((unsigned)last << al);
     }
-    MCU_END(cinfo, e, pos);
+    MCU_END(cinfo, e, r);
     return TRUE;
 }
 
 static boolean dc_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu)
 {
     jp_dec *e = (jp_dec *)cinfo->entropy;
-    const uint8_t *b;
-    uint64_t pos;
+    br r;
     int p1 = 1 << cinfo->Al;
 
     MCU_BEGIN(cinfo, e);
-    b = e->seg;
-    pos = e->pos;
+    r = e->br;
+    br_fill(&r); /* at most 10 blocks */
     for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++)
-        if (getbits(b, &pos, 1)) mcu[blk][0][0] = (JCOEF)(mcu[blk][0][0] | p1);
-    MCU_END(cinfo, e, pos);
+        if (br_get(&r, 1)) mcu[blk][0][0] = (JCOEF)(mcu[blk][0][0] | p1);
+    MCU_END(cinfo, e, r);
     return TRUE;
 }
+
+/* The next blocks of a scan usually follow this one in memory (libjpeg keeps each
+ * block row of the coefficient buffer contiguous); a scan over a buffer larger than
+ * the caches stalls on every block without this. Prefetching never faults. */
+#define PREFETCH_BLOCKS(blk)                                                               \
+    do {                                                                                   \
+        __builtin_prefetch((const char *)(blk) + 4 * sizeof(JBLOCK), 1);                   \
+        __builtin_prefetch((const char *)(blk) + 4 * sizeof(JBLOCK) + 64, 1);              \
+    } while (0)
 
 /* The block's nonzero bitmap; the scan may not visit more blocks than it has. */
 static inline uint64_t *next_mask(j_decompress_ptr cinfo, jp_dec *e)
@@ -358,44 +408,46 @@ static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
 {
     jp_dec *e = (jp_dec *)cinfo->entropy;
     const jp_huff *h = e->ac_tbl;
-    const uint8_t *b;
-    uint64_t pos, *maskp, mask;
+    br r;
+    uint64_t *maskp, mask;
     int se = cinfo->Se, al = cinfo->Al;
     JCOEF *blk = mcu[0][0];
 
     MCU_BEGIN(cinfo, e);
     maskp = next_mask(cinfo, e);
+    PREFETCH_BLOCKS(blk);
     if (e->eobrun > 0) {
         e->eobrun--;
         return TRUE;
     }
-    b = e->seg;
-    pos = e->pos;
+    r = e->br;
     mask = *maskp;
     for (int k = cinfo->Ss; k <= se; k++) {
-        int s = huff_decode(h, b, &pos), r;
+        int s, run;
+        if (r.cnt < 32) br_fill(&r); /* a code and its value bits take at most 31 */
+        s = huff_decode(h, &r);
         if (s < 0) e->bail(cinfo);
-        r = s >> 4;
+        run = s >> 4;
         s &= 15;
         if (s) {
             JCOEF v;
-            k += r;
+            k += run;
             if (k > se) e->bail(cinfo);
-            s = extend(getbits(b, &pos, s), s);
+            s = extend(br_get(&r, s), s);
             v = (JCOEF)(int)((unsigned)s << al);
             blk[zz_natural[k]] = v;
             mask |= (uint64_t)(v != 0) << k;
-        } else if (r == 15) {
+        } else if (run == 15) {
             k += 15;
         } else {
-            unsigned run = 1u << r;
-            if (r) run += getbits(b, &pos, r);
-            e->eobrun = run - 1;
+            unsigned eob = 1u << run;
+            if (run) eob += br_get(&r, run);
+            e->eobrun = eob - 1;
             break;
         }
     }
     *maskp = mask;
-    MCU_END(cinfo, e, pos);
+    MCU_END(cinfo, e, r);
     return TRUE;
 }
 
@@ -407,35 +459,27 @@ static inline uint64_t band(int lo, int hi)
 
 /* One correction bit for each nonzero coefficient in m (lowest zigzag index first):
  * a 1 adds the refined bit to the magnitude, unless it is already there. */
-static inline void correct(JCOEF *blk, uint64_t m, const uint8_t *b, uint64_t *pos, int p1,
-                           int m1)
+static inline void correct(JCOEF *blk, uint64_t m, br *r, int p1, int m1)
 {
-    uint64_t w = peek(b, *pos);
-    unsigned used = 0;
     while (m) {
         int k = __builtin_ctzll(m), cv, bit;
         JCOEF *c = blk + zz_natural[k];
-        if (used == 56) {
-            *pos += used;
-            w = peek(b, *pos);
-            used = 0;
-        }
+        if (r->cnt == 0) br_fill(r);
         m &= m - 1;
         cv = *c;
-        bit = (int)(w >> 63) & ((cv & p1) == 0);
-        w <<= 1;
-        used++;
+        bit = (int)(r->buf >> 63) & ((cv & p1) == 0);
+        r->buf <<= 1;
+        r->cnt--;
         *c = (JCOEF)(cv + ((cv >= 0 ? p1 : m1) & -bit)); /* branch-free: bits are noise */
     }
-    *pos += used;
 }
 
 static boolean ac_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu)
 {
     jp_dec *e = (jp_dec *)cinfo->entropy;
     const jp_huff *h = e->ac_tbl;
-    const uint8_t *b;
-    uint64_t pos, *maskp, mask;
+    br r;
+    uint64_t *maskp, mask;
     int se = cinfo->Se;
     int p1 = 1 << cinfo->Al;
     int m1 = (int)(~0u << cinfo->Al);
@@ -445,39 +489,41 @@ static boolean ac_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu)
 
     MCU_BEGIN(cinfo, e);
     maskp = next_mask(cinfo, e);
+    PREFETCH_BLOCKS(blk);
     mask = *maskp;
     eobrun = e->eobrun;
-    b = e->seg;
-    pos = e->pos;
+    r = e->br;
     if (eobrun == 0) {
         while (k <= se) {
-            int s = huff_decode(h, b, &pos), r;
+            int s, run;
             uint64_t zeros;
+            if (r.cnt < 32) br_fill(&r);
+            s = huff_decode(h, &r);
             if (s < 0) e->bail(cinfo);
-            r = s >> 4;
+            run = s >> 4;
             s &= 15;
             if (s) {
                 if (s != 1) e->bail(cinfo);
-                s = getbits(b, &pos, 1) ? p1 : m1;
-            } else if (r != 15) {
-                eobrun = 1u << r;
-                if (r) eobrun += getbits(b, &pos, r);
+                s = br_get(&r, 1) ? p1 : m1;
+            } else if (run != 15) {
+                eobrun = 1u << run;
+                if (run) eobrun += br_get(&r, run);
                 break;
             }
-            /* pass r zero coefficients and the nonzero ones among them (which each
+            /* pass run zero coefficients and the nonzero ones among them (which each
              * take a correction bit); stop on the next zero one */
             zeros = ~mask & band(k, se);
-            for (int i = 0; i < r && zeros; i++) zeros &= zeros - 1;
+            for (int i = 0; i < run && zeros; i++) zeros &= zeros - 1;
             if (zeros == 0) {
                 /* the band ends first: libjpeg refines the rest and, for a new
                  * coefficient, writes it past the band; we refuse that */
                 if (s) e->bail(cinfo);
-                correct(blk, mask & band(k, se), b, &pos, p1, m1);
+                correct(blk, mask & band(k, se), &r, p1, m1);
                 k = se + 1;
                 break;
             } else {
                 int t = __builtin_ctzll(zeros);
-                if (t > k) correct(blk, mask & band(k, t - 1), b, &pos, p1, m1);
+                if (t > k) correct(blk, mask & band(k, t - 1), &r, p1, m1);
                 if (s) {
                     blk[zz_natural[t]] = (JCOEF)s;
                     mask |= 1ull << t;
@@ -487,12 +533,12 @@ static boolean ac_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu)
         }
     }
     if (eobrun > 0) {
-        if (k <= se) correct(blk, mask & band(k, se), b, &pos, p1, m1);
+        if (k <= se) correct(blk, mask & band(k, se), &r, p1, m1);
         eobrun--;
     }
     e->eobrun = eobrun;
     *maskp = mask;
-    MCU_END(cinfo, e, pos);
+    MCU_END(cinfo, e, r);
     return TRUE;
 }
 
@@ -530,4 +576,110 @@ int dv__jprog_complete(j_decompress_ptr cinfo)
         for (int k = 0; k < DCTSIZE2; k++)
             if (cinfo->coef_bits[c][k] != 0) return 0;
     return 1;
+}
+
+/* ---------------------------------------------------------------- baseline */
+
+static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    br r;
+
+    MCU_BEGIN(cinfo, e);
+    r = e->br;
+    for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
+        JCOEF *c = mcu[blk][0];
+        const jp_huff *ac = e->blk_ac[blk];
+        int s;
+        br_fill(&r);
+        s = huff_decode(e->blk_dc[blk], &r);
+        if (s < 0) e->bail(cinfo);
+        if (s) s = extend(br_get(&r, s), s);
+        if (e->dc_needed[blk]) {
+            int ci = cinfo->MCU_membership[blk], last = e->last_dc[ci];
+            if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
+                e->bail(cinfo);
+            last += s;
+            e->last_dc[ci] = last;
+            c[0] = (JCOEF)last;
+        }
+        /* AC coefficients are decoded either way; stored only when needed (not for a
+         * component left out of the output, nor at 1/8 scale), as libjpeg does */
+        if (!e->ac_needed[blk]) c = e->dummy;
+        for (int k = 1; k < DCTSIZE2; k++) {
+            int32_t f;
+            int run;
+            if (r.cnt < 32) br_fill(&r);
+            f = ac->fast[r.buf >> (64 - LUT_BITS)];
+            if (f != 0) {
+                unsigned n = (unsigned)f & 0xFF;
+                k += (f >> 8) & 15;
+                if (k >= DCTSIZE2) e->bail(cinfo);
+                r.buf <<= n;
+                r.cnt -= n;
+                c[zz_natural[k]] = (JCOEF)(f >> 16);
+                continue;
+            }
+            s = huff_decode(ac, &r);
+            if (s < 0) e->bail(cinfo);
+            run = s >> 4;
+            s &= 15;
+            if (s) {
+                k += run;
+                if (k >= DCTSIZE2) e->bail(cinfo);
+                c[zz_natural[k]] = (JCOEF)extend(br_get(&r, s), s);
+            } else if (run == 15) {
+                k += 15;
+            } else {
+                break;
+            }
+        }
+        /* a block reads at most 2 KB bits: check before the next could leave the pad */
+        if (br_used(&r, e->seg) > e->seg_bits) e->bail(cinfo);
+    }
+    MCU_END(cinfo, e, r);
+    return TRUE;
+}
+
+/* A single-scan file has no second scan to start. */
+static void seq_start_pass(j_decompress_ptr cinfo)
+{
+    ((jp_dec *)cinfo->entropy)->bail(cinfo);
+}
+
+int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn bail)
+{
+    jp_dec *e;
+    if (cinfo->progressive_mode || cinfo->arith_code || cinfo->data_precision != 8 ||
+        cinfo->inputctl == NULL || cinfo->inputctl->has_multiple_scans ||
+        cinfo->comps_in_scan < 1 || cinfo->comps_in_scan > MAX_COMPS_IN_SCAN ||
+        cinfo->blocks_in_MCU < 1 || cinfo->blocks_in_MCU > D_MAX_BLOCKS_IN_MCU ||
+        cinfo->Ss != 0 || cinfo->Se != DCTSIZE2 - 1 || cinfo->Ah != 0 || cinfo->Al != 0)
+        return -1;
+    e = (*cinfo->mem->alloc_small)((j_common_ptr)cinfo, JPOOL_IMAGE, sizeof(*e));
+    memset(e, 0, sizeof(*e));
+    e->d = d;
+    e->bail = bail;
+    e->pub.start_pass = seq_start_pass;
+    e->pub.decode_mcu = seq_mcu;
+    cinfo->entropy = &e->pub;
+    for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
+        const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
+        int dt = comp->dc_tbl_no, at = comp->ac_tbl_no;
+        if (dt < 0 || dt >= NUM_HUFF_TBLS || at < 0 || at >= NUM_HUFF_TBLS ||
+            build_huff(&e->tbl[0][dt], cinfo->dc_huff_tbl_ptrs[dt], 1) != 0 ||
+            build_huff(&e->tbl[1][at], cinfo->ac_huff_tbl_ptrs[at], 0) != 0)
+            bail(cinfo);
+    }
+    for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
+        int ci = cinfo->MCU_membership[blk];
+        const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
+        e->blk_dc[blk] = &e->tbl[0][comp->dc_tbl_no];
+        e->blk_ac[blk] = &e->tbl[1][comp->ac_tbl_no];
+        e->dc_needed[blk] = comp->component_needed ? 1 : 0;
+        e->ac_needed[blk] = comp->component_needed && comp->DCT_scaled_size > 1;
+    }
+    e->restarts_to_go = cinfo->restart_interval;
+    load_segment(cinfo, e);
+    return 0;
 }
