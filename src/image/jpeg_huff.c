@@ -220,12 +220,7 @@ static void load_segment(j_decompress_ptr cinfo, jp_dec *e)
     for (;;) {
         const uint8_t *ff = memchr(p, 0xFF, (size_t)(end - p));
         const uint8_t *q;
-        if (ff == NULL) {
-            memcpy(o, p, (size_t)(end - p));
-            o += end - p;
-            p = end;
-            break;
-        }
+        if (ff == NULL) e->bail(cinfo); /* see below */
         memcpy(o, p, (size_t)(ff - p));
         o += ff - p;
         q = ff;
@@ -235,7 +230,11 @@ static void load_segment(j_decompress_ptr cinfo, jp_dec *e)
             p = q + 1;
             continue;
         }
-        p = ff; /* a marker, or the data ends inside fill bytes */
+        /* Data that ends with no marker is a cut file: libjpeg's bit reader runs
+         * into the end while reading ahead, warns, and the file is refused as
+         * truncated, even if the bits it lacked were never needed. Its call. */
+        if (q == end) e->bail(cinfo);
+        p = ff; /* the marker */
         break;
     }
     memset(o, 0, SEG_PAD);
