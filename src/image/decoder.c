@@ -45,6 +45,7 @@ void dv_decoder_free(dv_decoder *d)
     dv__free(d->alloc, d->pix);
     dv__free(d->alloc, d->aux);
     dv__free(d->alloc, d->ebuf);
+    dv__free(d->alloc, d->jhuff);
     dv__free(d->alloc, d);
 }
 

@@ -15,6 +15,7 @@ struct dv_decoder {
     uint8_t *ebuf; /* progressive JPEG: one entropy-coded segment, unstuffed */
     size_t ebufcap;
     size_t ebufused; /* high-water mark, wiped after each image */
+    void *jhuff;     /* jpeg_huff.c's decoder object, reused */
     char err[256];
 };
 

@@ -243,11 +243,7 @@ int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
 {
     int fastprog = dv__simd_resolve(d->opts.simd) != DV_SIMD_SCALAR;
     int rc = decode_once(d, buf, len, out, fastprog);
-    if (d->ebufused) {
-        /* entropy-coded image data: not kept past the decode */
-        explicit_bzero(d->ebuf, d->ebufused);
-        d->ebufused = 0;
-    }
+    dv__jhuff_wipe(d);
     if (rc == DV__JPEG_RETRY) rc = decode_once(d, buf, len, out, 0);
     return rc;
 }

@@ -64,12 +64,27 @@ typedef struct jp_dec {
     uint64_t *cur_nz; /* this scan's component */
     size_t nblocks;   /* of this scan's component */
     size_t blkno;     /* next block of this scan */
-    jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
     /* baseline: per block of the MCU */
     const jp_huff *blk_dc[D_MAX_BLOCKS_IN_MCU], *blk_ac[D_MAX_BLOCKS_IN_MCU];
     uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
     JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
+    /* last: not cleared between images (rebuilt per scan before use) */
+    jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
 } jp_dec;
+
+/* The decoder object is kept in the dv_decoder between images: its 50 KB of tables
+ * are not allocated and cleared for every file. */
+static jp_dec *get_dec(dv_decoder *d)
+{
+    jp_dec *e = d->jhuff;
+    if (e == NULL) {
+        e = dv__malloc(d->alloc, sizeof(*e));
+        if (e == NULL) return NULL;
+        d->jhuff = e;
+    }
+    memset(e, 0, offsetof(jp_dec, tbl));
+    return e;
+}
 
 /* Zigzag index -> natural index, with 16 extra entries as libjpeg's table has, so a
  * position past the band (which we refuse anyway) can never index out of the block. */
@@ -184,13 +199,19 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
     }
     memset(h->fast, 0, sizeof(h->fast));
     if (!is_dc) {
-        for (unsigned i = 0; i < (1u << LUT_BITS); i++) {
-            unsigned v = h->lut[i], len = v >> 8, r = (v >> 4) & 15, sz = v & 15;
-            if (len == 0 || sz == 0 || len + sz > LUT_BITS) continue;
-            {
-                unsigned x = (i >> (LUT_BITS - len - sz)) & ((1u << sz) - 1);
-                int val = extend(x, (int)sz);
-                h->fast[i] = (int32_t)((uint32_t)val << 16 | r << 8 | (len + sz));
+        /* each short code with its value bits: every value, every trailing pattern */
+        p = 0;
+        for (l = 1; l <= LUT_BITS; l++) {
+            for (int i = 0; i < t->bits[l]; i++, p++) {
+                unsigned sym = t->huffval[p], r = sym >> 4, sz = sym & 15;
+                unsigned tail, used = (unsigned)l + sz;
+                if (sz == 0 || used > LUT_BITS) continue;
+                tail = LUT_BITS - used;
+                for (unsigned x = 0; x < (1u << sz); x++) {
+                    unsigned first = ((code[p] << sz) | x) << tail;
+                    int32_t v = (int32_t)((uint32_t)extend(x, (int)sz) << 16 | r << 8 | used);
+                    for (unsigned j = 0; j < (1u << tail); j++) h->fast[first + j] = v;
+                }
             }
         }
     }
@@ -549,8 +570,8 @@ int dv__jprog_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn b
         cinfo->coef_bits == NULL || cinfo->comps_in_scan < 1 ||
         cinfo->comps_in_scan > MAX_COMPS_IN_SCAN)
         return -1;
-    e = (*cinfo->mem->alloc_small)((j_common_ptr)cinfo, JPOOL_IMAGE, sizeof(*e));
-    memset(e, 0, sizeof(*e));
+    e = get_dec(d);
+    if (e == NULL) return -1;
     e->d = d;
     e->bail = bail;
     e->pub.start_pass = start_pass;
@@ -655,8 +676,8 @@ int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn ba
         cinfo->blocks_in_MCU < 1 || cinfo->blocks_in_MCU > D_MAX_BLOCKS_IN_MCU ||
         cinfo->Ss != 0 || cinfo->Se != DCTSIZE2 - 1 || cinfo->Ah != 0 || cinfo->Al != 0)
         return -1;
-    e = (*cinfo->mem->alloc_small)((j_common_ptr)cinfo, JPOOL_IMAGE, sizeof(*e));
-    memset(e, 0, sizeof(*e));
+    e = get_dec(d);
+    if (e == NULL) return -1;
     e->d = d;
     e->bail = bail;
     e->pub.start_pass = seq_start_pass;
@@ -681,4 +702,13 @@ int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn ba
     e->restarts_to_go = cinfo->restart_interval;
     load_segment(cinfo, e);
     return 0;
+}
+
+void dv__jhuff_wipe(dv_decoder *d)
+{
+    if (d->ebufused) {
+        explicit_bzero(d->ebuf, d->ebufused);
+        d->ebufused = 0;
+    }
+    if (d->jhuff) explicit_bzero(((jp_dec *)d->jhuff)->dummy, sizeof(((jp_dec *)d->jhuff)->dummy));
 }
