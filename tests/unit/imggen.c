@@ -126,6 +126,7 @@ typedef struct jpeg_job {
     ig_buf out;
     uint8_t *row;
     JOCTET chunk[4096];
+    jpeg_scan_info scans[IG_MAX_SCANS];
 } jpeg_job;
 
 static void jpeg_fail(j_common_ptr cinfo) { longjmp(((jpeg_job *)cinfo->client_data)->jump, 1); }
@@ -158,7 +159,53 @@ static void dest_term(j_compress_ptr cinfo)
     buf_put(&j->out, j->chunk, sizeof(j->chunk) - j->dest.free_in_buffer);
 }
 
-uint8_t *ig_jpeg(const uint8_t *px, int w, int h, int variant, int quality, size_t *len)
+/* ig_jpeg's script with scans naming missing components left out; the scan count. */
+static int copy_script(jpeg_job *j, const ig_scan *sc, int n, int comps)
+{
+    int out = 0;
+    for (int i = 0; i < n && out < IG_MAX_SCANS; i++) {
+        jpeg_scan_info *si = &j->scans[out];
+        si->comps_in_scan = 0;
+        for (int c = 0; c < sc[i].ncomps && c < 4; c++)
+            if (sc[i].comp[c] < comps) si->component_index[si->comps_in_scan++] = sc[i].comp[c];
+        if (si->comps_in_scan == 0) continue;
+        si->Ss = sc[i].ss;
+        si->Se = sc[i].se;
+        si->Ah = sc[i].ah;
+        si->Al = sc[i].al;
+        out++;
+    }
+    return out;
+}
+
+/* Settings of ig_jpeg_ex on top of a variant's defaults. */
+static void apply_opts(jpeg_job *j, const ig_jpeg_opts *o, int comps)
+{
+    struct jpeg_compress_struct *ci = &j->cinfo;
+    int any = 0;
+    /* first: jpeg_set_colorspace resets the sampling factors and the scan script */
+    if (o->rgb && comps == 3) jpeg_set_colorspace(ci, JCS_RGB);
+    for (int c = 0; c < comps && c < 4; c++) any |= o->samp[c][0] | o->samp[c][1];
+    if (any) {
+        for (int c = 0; c < comps && c < 4; c++) {
+            ci->comp_info[c].h_samp_factor = o->samp[c][0] ? o->samp[c][0] : 1;
+            ci->comp_info[c].v_samp_factor = o->samp[c][1] ? o->samp[c][1] : 1;
+        }
+    }
+    if (o->scans != NULL && o->nscans > 0) {
+        ci->num_scans = copy_script(j, o->scans, o->nscans, comps);
+        ci->scan_info = j->scans;
+    } else if (o->progressive) {
+        jpeg_simple_progression(ci);
+    }
+    ci->restart_interval = o->restart_interval;
+    ci->restart_in_rows = o->restart_interval ? 0 : o->restart_in_rows;
+    ci->optimize_coding = o->optimize_coding ? TRUE : FALSE;
+    ci->arith_code = o->arith ? TRUE : FALSE;
+}
+
+static uint8_t *jpeg_encode(const uint8_t *px, int w, int h, int variant, int quality,
+                            const ig_jpeg_opts *o, size_t *len)
 {
     /* Everything longjmp must see lives in one heap block, so no local needs volatile. */
     jpeg_job *j;
@@ -212,6 +259,7 @@ uint8_t *ig_jpeg(const uint8_t *px, int w, int h, int variant, int quality, size
     if (variant == IG_JPEG_YCCK) jpeg_set_colorspace(&j->cinfo, JCS_YCCK);
     if (variant == IG_JPEG_PROGRESSIVE || variant == IG_JPEG_GREY_PROGRESSIVE)
         jpeg_simple_progression(&j->cinfo);
+    if (o != NULL) apply_opts(j, o, comps);
     j->row = malloc((size_t)w * (size_t)comps);
     if (j->row == NULL) longjmp(j->jump, 1);
     jpeg_start_compress(&j->cinfo, TRUE);
@@ -226,6 +274,102 @@ uint8_t *ig_jpeg(const uint8_t *px, int w, int h, int variant, int quality, size
     jpeg_finish_compress(&j->cinfo);
     jpeg_destroy_compress(&j->cinfo);
     free(j->row);
+    res = buf_finish(&j->out, len);
+    free(j);
+    return res;
+}
+
+uint8_t *ig_jpeg(const uint8_t *px, int w, int h, int variant, int quality, size_t *len)
+{
+    return jpeg_encode(px, w, h, variant, quality, NULL, len);
+}
+
+uint8_t *ig_jpeg_ex(const uint8_t *px, int w, int h, const ig_jpeg_opts *opts, size_t *len)
+{
+    static const ig_jpeg_opts defaults;
+    const ig_jpeg_opts *o = opts ? opts : &defaults;
+    int variant = o->components == 1   ? IG_JPEG_GREY
+                  : o->components == 4 ? IG_JPEG_CMYK_ADOBE
+                                       : IG_JPEG_RGB;
+    return jpeg_encode(px, w, h, variant, o->quality > 0 ? o->quality : 75, o, len);
+}
+
+/* ig_jpeg_coef after the setjmp: may longjmp out of any libjpeg call. */
+static void coef_body(jpeg_job *j, int w, int h, const ig_jpeg_opts *o, ig_coef_fn fill, void *ctx)
+{
+    jvirt_barray_ptr arrays[4];
+    JDIMENSION wbs[4], hbs[4];
+    int comps = o->components == 1 ? 1 : o->components == 4 ? 4 : 3, max_h = 1, max_v = 1;
+
+    jpeg_create_compress(&j->cinfo);
+    j->cinfo.client_data = j;
+    j->dest.init_destination = dest_init;
+    j->dest.empty_output_buffer = dest_empty;
+    j->dest.term_destination = dest_term;
+    j->cinfo.dest = &j->dest;
+    j->cinfo.image_width = (JDIMENSION)w;
+    j->cinfo.image_height = (JDIMENSION)h;
+    j->cinfo.input_components = comps;
+    j->cinfo.in_color_space = comps == 1 ? JCS_GRAYSCALE : comps == 4 ? JCS_CMYK : JCS_RGB;
+    jpeg_set_defaults(&j->cinfo);
+    jpeg_set_quality(&j->cinfo, o->quality > 0 ? o->quality : 75, TRUE);
+    apply_opts(j, o, comps);
+    for (int c = 0; c < comps; c++) {
+        const jpeg_component_info *ci = &j->cinfo.comp_info[c];
+        if (ci->h_samp_factor > max_h) max_h = ci->h_samp_factor;
+        if (ci->v_samp_factor > max_v) max_v = ci->v_samp_factor;
+    }
+    /* block counts as libjpeg's initial_setup computes them, rounded up to whole MCUs as
+     * jpegtran does, since the coefficient controller reads whole iMCU rows */
+    for (int c = 0; c < comps; c++) {
+        const jpeg_component_info *ci = &j->cinfo.comp_info[c];
+        JDIMENSION hs = (JDIMENSION)ci->h_samp_factor, vs = (JDIMENSION)ci->v_samp_factor;
+        JDIMENSION wb = (JDIMENSION)(((long)w * ci->h_samp_factor + max_h * 8 - 1) / (max_h * 8));
+        JDIMENSION hb = (JDIMENSION)(((long)h * ci->v_samp_factor + max_v * 8 - 1) / (max_v * 8));
+        wbs[c] = (wb + hs - 1) / hs * hs;
+        hbs[c] = (hb + vs - 1) / vs * vs;
+        arrays[c] = (*j->cinfo.mem->request_virt_barray)((j_common_ptr)&j->cinfo, JPOOL_IMAGE, TRUE,
+                                                         wbs[c], hbs[c], vs);
+    }
+    (*j->cinfo.mem->realize_virt_arrays)((j_common_ptr)&j->cinfo);
+    for (int c = 0; c < comps; c++) {
+        for (JDIMENSION by = 0; by < hbs[c]; by++) {
+            JBLOCKARRAY rows = (*j->cinfo.mem->access_virt_barray)((j_common_ptr)&j->cinfo,
+                                                                   arrays[c], by, 1, TRUE);
+            for (JDIMENSION bx = 0; bx < wbs[c]; bx++) {
+                int16_t blk[64];
+                memset(blk, 0, sizeof(blk));
+                fill(ctx, c, (int)bx, (int)by, blk);
+                for (int k = 0; k < 64; k++) rows[0][bx][k] = (JCOEF)blk[k];
+            }
+        }
+    }
+    jpeg_write_coefficients(&j->cinfo, arrays);
+    jpeg_finish_compress(&j->cinfo);
+    jpeg_destroy_compress(&j->cinfo);
+}
+
+uint8_t *ig_jpeg_coef(int w, int h, const ig_jpeg_opts *opts, ig_coef_fn fill, void *ctx,
+                      size_t *len)
+{
+    static const ig_jpeg_opts defaults;
+    jpeg_job *j;
+    uint8_t *res;
+
+    if (w <= 0 || h <= 0 || fill == NULL || len == NULL) return NULL;
+    j = calloc(1, sizeof(*j));
+    if (j == NULL) return NULL;
+    j->cinfo.err = jpeg_std_error(&j->err);
+    j->err.error_exit = jpeg_fail;
+    j->err.emit_message = jpeg_quiet;
+    j->cinfo.client_data = j;
+    if (setjmp(j->jump)) {
+        jpeg_destroy_compress(&j->cinfo);
+        free(j->out.p);
+        free(j);
+        return NULL;
+    }
+    coef_body(j, w, h, opts ? opts : &defaults, fill, ctx);
     res = buf_finish(&j->out, len);
     free(j);
     return res;

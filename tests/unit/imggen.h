@@ -68,12 +68,56 @@ enum ig_gif_map {
     IG_GIF_MAP_BOTH = 2    /* a 2-entry global map {global_bg, white} and the palette local */
 };
 
+/* One scan of a JPEG scan script (libjpeg's jpeg_scan_info): components by index, spectral
+ * band ss..se, successive approximation bits ah (previous) and al (this scan). */
+typedef struct ig_scan {
+    int ncomps;
+    int comp[4];
+    int ss, se, ah, al;
+} ig_scan;
+
+#define IG_MAX_SCANS 64
+
+/* Structure of a JPEG made by ig_jpeg_ex. Zero fields are libjpeg's defaults. */
+typedef struct ig_jpeg_opts {
+    int components;  /* 1 grey, 3 YCbCr from RGB (also 0), 4 CMYK with an Adobe marker */
+    int quality;     /* 0: 75 */
+    int samp[4][2];  /* h, v sampling factor per component; all 0: libjpeg's 2x2, 1x1, 1x1 */
+    int progressive; /* jpeg_simple_progression (ignored when scans is set) */
+    /* A scan script (at most IG_MAX_SCANS): progressive unless it is one full sequential
+     * scan. Scans naming a component >= components are dropped, and components past the
+     * last one are dropped from the rest, so one script serves grey and colour. */
+    const ig_scan *scans;
+    int nscans;
+    unsigned restart_interval; /* in MCUs */
+    int restart_in_rows;       /* in MCU rows (a DRI per scan: MCU rows differ), if interval 0 */
+    int optimize_coding;       /* baseline only: progressive Huffman tables are always optimised */
+    int arith;                 /* arithmetic coding instead of Huffman */
+    int rgb;                   /* 3 components stored as RGB (Adobe marker), not YCbCr */
+} ig_jpeg_opts;
+
 /* Encoders: a new malloc'd buffer (free with free()) holding the whole file, its size in
  * *len; NULL on failure. */
 uint8_t *ig_jpeg(const uint8_t *px, int w, int h, int variant, int quality, size_t *len);
 uint8_t *ig_png(const uint8_t *px, int w, int h, int variant, size_t *len);
 uint8_t *ig_webp(const uint8_t *px, int w, int h, int variant, size_t *len);
 uint8_t *ig_gif(const uint8_t *px, int w, int h, const ig_gif_opts *opts, size_t *len);
+/* A JPEG with the structure of opts (NULL: ig_jpeg's IG_JPEG_RGB at quality 75); NULL when
+ * libjpeg refuses the combination (a bad script, more than 10 blocks in an interleaved MCU). */
+uint8_t *ig_jpeg_ex(const uint8_t *px, int w, int h, const ig_jpeg_opts *opts, size_t *len);
+
+/* Gives block (bx, by) of component comp of a JPEG written from coefficients: 64 quantised
+ * DCT coefficients in natural (row-major, not zigzag) order, zeroed before the call. */
+typedef void (*ig_coef_fn)(void *ctx, int comp, int bx, int by, int16_t block[64]);
+
+/* A JPEG written from quantised coefficients (libjpeg's transcoding path, as jpegtran) with
+ * the structure of opts and the quantisation tables of opts->quality, so a test can put
+ * exact values, runs and bit patterns into the entropy-coded data. fill is called for every
+ * block of each component, padding blocks past the edge included (those are not coded).
+ * libjpeg refuses (NULL) an AC value whose first scan sees more than 10 bits (|v| >> Al >
+ * 1023) or a DC difference of more than 11 bits. */
+uint8_t *ig_jpeg_coef(int w, int h, const ig_jpeg_opts *opts, ig_coef_fn fill, void *ctx,
+                      size_t *len);
 
 /* The same, generating the pixels from a pattern (shapes with the given seed). */
 uint8_t *ig_jpeg_pat(int w, int h, int pattern, int variant, size_t *len);
