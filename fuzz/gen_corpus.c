@@ -187,6 +187,118 @@ static void jpeg_seeds(void)
     seed("jpeg", "bomb-65000x65000", b, &n, 0);
 }
 
+/* Progressive scripts for the seeds below (imggen.c drops scans of missing components). */
+#define SCAN1(c, ss, se, ah, al) {1, {c, 0, 0, 0}, ss, se, ah, al}
+#define DC3(ah, al) {3, {0, 1, 2, 0}, 0, 0, ah, al}
+static const ig_scan k_bands[] = {DC3(0, 0),             SCAN1(0, 1, 2, 0, 0),
+                                  SCAN1(1, 1, 2, 0, 0),  SCAN1(2, 1, 2, 0, 0),
+                                  SCAN1(0, 3, 9, 0, 0),  SCAN1(1, 3, 63, 0, 0),
+                                  SCAN1(2, 3, 63, 0, 0), SCAN1(0, 10, 63, 0, 0)};
+static const ig_scan k_sa3[] = {
+    DC3(0, 3),             SCAN1(0, 1, 63, 0, 3), SCAN1(1, 1, 63, 0, 3), SCAN1(2, 1, 63, 0, 3),
+    DC3(3, 2),             SCAN1(0, 1, 63, 3, 2), DC3(2, 1),             SCAN1(1, 1, 63, 3, 2),
+    DC3(1, 0),             SCAN1(0, 1, 5, 2, 1),  SCAN1(0, 6, 63, 2, 1), SCAN1(0, 1, 63, 1, 0),
+    SCAN1(1, 1, 63, 2, 1), SCAN1(1, 1, 63, 1, 0), SCAN1(2, 1, 63, 3, 2), SCAN1(2, 1, 63, 2, 1),
+    SCAN1(2, 1, 63, 1, 0)};
+static const ig_scan k_dc_single[] = {SCAN1(0, 0, 0, 0, 1),  SCAN1(1, 0, 0, 0, 0),
+                                      SCAN1(2, 0, 0, 0, 0),  SCAN1(0, 0, 0, 1, 0),
+                                      SCAN1(0, 1, 63, 0, 1), SCAN1(1, 1, 63, 0, 0),
+                                      SCAN1(2, 1, 63, 0, 0), SCAN1(0, 1, 63, 1, 0)};
+static const ig_scan k_mixed[] = {
+    {2, {0, 1, 0, 0}, 0, 0, 0, 1}, SCAN1(2, 0, 0, 0, 1),  DC3(1, 0),
+    SCAN1(0, 1, 1, 0, 1),          SCAN1(0, 2, 2, 0, 1),  SCAN1(0, 3, 63, 0, 1),
+    SCAN1(0, 1, 20, 1, 0),         SCAN1(0, 21, 63, 1, 0), SCAN1(1, 1, 9, 0, 2),
+    SCAN1(1, 10, 63, 0, 0),        SCAN1(1, 1, 9, 2, 1),  SCAN1(1, 1, 9, 1, 0),
+    SCAN1(2, 1, 63, 0, 0)};
+static const ig_scan k_incomplete[] = {DC3(0, 0), SCAN1(0, 1, 5, 0, 0), SCAN1(1, 1, 2, 0, 0)};
+#define NSC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Every coefficient +-1..3 with odds 1/3: refinement scans full of new coefficients. */
+static void ones_fill(void *ctx, int comp, int bx, int by, int16_t blk[64])
+{
+    uint32_t *st = ctx;
+    (void)comp;
+    (void)bx;
+    (void)by;
+    blk[0] = (int16_t)((int)(ig_rand(st) % 401) - 200);
+    for (int k = 1; k < 64; k++) {
+        uint32_t r = ig_rand(st);
+        if (r % 3 == 0) blk[k] = (int16_t)((r & 8 ? 1 : -1) * (int)(1 + (r >> 4) % 3));
+    }
+}
+
+/* One progressive (or baseline) seed with a given structure, plus a cut copy when asked. */
+static void structured_seed(const char *name, int w, int h, int pattern, const ig_jpeg_opts *o,
+                            int cut)
+{
+    uint8_t *px = ig_pixels(w, h, pattern, NULL, 13);
+    size_t n = 0;
+    uint8_t *b = px ? ig_jpeg_ex(px, w, h, o, &n) : NULL;
+    free(px);
+    if (b != NULL && cut) {
+        char fname[256];
+        snprintf(fname, sizeof(fname), "trunc-%s-%zu", name, n / 2);
+        write_file("jpeg", fname, b, n / 2);
+    }
+    seed("jpeg", name, b, &n, 0);
+}
+
+/* Progressive seeds with restart intervals and scripts of several bands, successive
+ * approximation, DC scans of one component, and a progression left incomplete; a baseline
+ * one with restarts. They go last and derive no flips, so the other seeds stay the same. */
+static void jpeg_structured_seeds(void)
+{
+    ig_jpeg_opts o;
+    size_t n = 0;
+    uint32_t st = 77;
+    memset(&o, 0, sizeof(o));
+    o.progressive = 1;
+    o.restart_interval = 1;
+    structured_seed("prog-rst1", 32, 24, IG_PAT_GRADIENT, &o, 1);
+    memset(&o, 0, sizeof(o));
+    o.samp[0][0] = 2; /* 4:2:2 */
+    o.samp[0][1] = 1;
+    o.scans = k_bands;
+    o.nscans = NSC(k_bands);
+    o.restart_in_rows = 1;
+    structured_seed("prog-bands-rstrows1", 40, 24, IG_PAT_SHAPES, &o, 1);
+    memset(&o, 0, sizeof(o));
+    o.components = 1;
+    o.scans = k_sa3;
+    o.nscans = NSC(k_sa3);
+    o.restart_interval = 3;
+    o.quality = 90;
+    structured_seed("prog-grey-sa3-rst3", 24, 24, IG_PAT_NOISE, &o, 1);
+    memset(&o, 0, sizeof(o));
+    o.samp[0][0] = o.samp[0][1] = 1; /* 4:4:4 */
+    o.scans = k_dc_single;
+    o.nscans = NSC(k_dc_single);
+    o.restart_interval = 2;
+    structured_seed("prog-dc-single-444-rst2", 24, 16, IG_PAT_SHAPES, &o, 0);
+    memset(&o, 0, sizeof(o));
+    o.samp[0][0] = o.samp[0][1] = 2; /* Y 2x2, Cb 1x2, Cr 1x1 */
+    o.samp[1][0] = 1;
+    o.samp[1][1] = 2;
+    o.scans = k_mixed;
+    o.nscans = NSC(k_mixed);
+    o.quality = 95;
+    structured_seed("prog-mixed-odd-sampling", 24, 24, IG_PAT_GRADIENT, &o, 0);
+    memset(&o, 0, sizeof(o));
+    o.scans = k_incomplete;
+    o.nscans = NSC(k_incomplete);
+    structured_seed("prog-incomplete", 32, 24, IG_PAT_SHAPES, &o, 0);
+    memset(&o, 0, sizeof(o));
+    o.restart_interval = 2;
+    o.optimize_coding = 1;
+    structured_seed("baseline-rst2-optimized", 32, 24, IG_PAT_SHAPES, &o, 0);
+    memset(&o, 0, sizeof(o));
+    o.components = 1;
+    o.scans = k_sa3;
+    o.nscans = NSC(k_sa3);
+    o.restart_interval = 5;
+    seed("jpeg", "prog-coef-ones-sa3", ig_jpeg_coef(24, 24, &o, ones_fill, &st, &n), &n, 0);
+}
+
 static void png_seeds(void)
 {
     size_t n;
@@ -324,6 +436,7 @@ int main(int argc, char **argv)
     }
     make_dir(g_root);
     jpeg_seeds();
+    jpeg_structured_seeds();
     png_seeds();
     webp_seeds();
     gif_seeds();
