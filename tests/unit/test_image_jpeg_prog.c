@@ -249,14 +249,8 @@ static void assert_no_mismatch(const char *test)
 
 /* ------------------------------------------------------------------ scan scripts */
 
-#define SCAN1(c, ss, se, ah, al)                                                                   \
-    {                                                                                              \
-        1, {c, 0, 0, 0}, ss, se, ah, al                                                            \
-    }
-#define DC3(ah, al)                                                                                \
-    {                                                                                              \
-        3, {0, 1, 2, 0}, 0, 0, ah, al                                                              \
-    }
+#define SCAN1(c, ss, se, ah, al) {1, {c, 0, 0, 0}, ss, se, ah, al}
+#define DC3(ah, al) {3, {0, 1, 2, 0}, 0, 0, ah, al}
 #define NSCANS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* spectral selection only, no successive approximation */
@@ -1324,16 +1318,9 @@ static void corrupt_scans(victim *v)
             int ss = h[pss], se = h[pse], ah = h[pa] >> 4, al = h[pa] & 15;
             const int vals_ss[] = {0, 1, 2, se, se + 1, 63, 64};
             const int vals_se[] = {0, ss, ss - 1, 62, 63, 64, se + 1, se - 1};
-            const int vals_a[] = {(ah + 1) << 4 | al,
-                                  (ah - 1) << 4 | al,
-                                  ah << 4 | (al + 1),
-                                  ah << 4 | (al - 1),
-                                  ah << 4 | 13,
-                                  ah << 4 | 14,
-                                  (al + 1) << 4 | al,
-                                  0x10,
-                                  0x00,
-                                  0xdc};
+            const int vals_a[] = {(ah + 1) * 16 + al, (ah - 1) * 16 + al, ah * 16 + al + 1,
+                                  al > 0 ? ah * 16 + al - 1 : -1, ah * 16 + 13, ah * 16 + 14,
+                                  (al + 1) * 16 + al, 0x10, 0x00, 0xdc};
             for (size_t k = 0; k < sizeof(vals_ss) / sizeof(vals_ss[0]); k++) {
                 uint8_t b = (uint8_t)vals_ss[k];
                 if (vals_ss[k] < 0 || vals_ss[k] == ss) continue;
