@@ -73,6 +73,19 @@ enum { FP_UNKNOWN = -2, FP_NOT_TRIED = -1, FP_FELL_BACK = 0, FP_FINISHED = 1 };
 #define MAX_PRINTED 40
 
 static long g_mismatches, g_compared, g_printed;
+
+/* Known mismatch, reported and not yet fixed: in a baseline scan, 0xFF 0xFF 0x00 (fill
+ * bytes before a stuffed zero, which the standard does not allow) is one 0xFF data byte to
+ * datavet's decoder and to libjpeg-turbo's slow path, but libjpeg-turbo 2.1's
+ * decode_mcu_fast() (used with no restart interval and at least 512 bytes a block left in
+ * the buffer) takes it for a marker, decodes zeros past it, gives the MCU to the slow path
+ * again and leaves the coefficients of its own attempt in the block. While set, a pixel
+ * difference on such a file counts as known (printed, not failed); test_baseline_ff_ff_00
+ * shows the case. Set to 0 once jpeg_huff.c gives such files back to libjpeg. */
+#define KNOWN_FF_FF_00 1
+
+static long g_known;
+static int g_known_mode; /* the input being compared has the known pattern */
 static struct timespec g_t0;
 static long g_fp[3]; /* files the fast decoder was not tried on, fell back on, finished */
 
@@ -89,7 +102,7 @@ static void skip_if_no_fast_decoder(void)
 
 static void reset_counts(void)
 {
-    g_mismatches = g_compared = g_printed = 0;
+    g_mismatches = g_compared = g_printed = g_known = 0;
     memset(g_fp, 0, sizeof(g_fp));
     clock_gettime(CLOCK_MONOTONIC, &g_t0);
 }
@@ -119,6 +132,10 @@ static void dump_input(const char *what, const uint8_t *buf, size_t len)
 static void mismatch(const char *what, const uint8_t *buf, size_t len, const char *fmt, ...)
 {
     va_list ap;
+    if (g_known_mode) {
+        if (g_known++ < 3) printf("KNOWN (0xFF 0xFF 0x00 in a baseline scan) %s\n", what);
+        return;
+    }
     g_mismatches++;
     if (g_printed++ >= MAX_PRINTED) return;
     printf("MISMATCH %s (%zu bytes): ", what, len);
@@ -1079,6 +1096,33 @@ static int longest_code(const uint8_t *b, size_t len)
     return longest;
 }
 
+/* Whether a sequential (baseline) file has 0xFF 0xFF.. 0x00 in its entropy-coded data. */
+static int has_ff_ff_00(const uint8_t *b, size_t len)
+{
+    int sequential = 0;
+    size_t i = 2, sos = 0;
+    /* the frame type and the first scan, from the markers before it */
+    while (i + 4 <= len && b[i] == 0xFF && !sos) {
+        int m = b[i + 1];
+        if (m == 0xC0 || m == 0xC1) sequential = 1;
+        if (m == 0xDA) sos = i;
+        if (m == 0xFF) {
+            i++;
+            continue;
+        }
+        i += 2 + ((size_t)b[i + 2] << 8 | b[i + 3]);
+    }
+    if (!sequential || !sos) return 0;
+    for (i = sos; i + 2 < len; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xFF) {
+            size_t j = i + 1;
+            while (j < len && b[j] == 0xFF) j++;
+            if (j < len && b[j] == 0x00) return 1;
+            i = j - 1;
+        }
+    return 0;
+}
+
 /* A new exact-size buffer: b with del bytes at `at` replaced by ins (so ASan sees over-reads). */
 static uint8_t *splice(const uint8_t *b, size_t len, size_t at, size_t del, const void *ins,
                        size_t nins, size_t *out_len)
@@ -1148,12 +1192,14 @@ static void try_variant(victim *v, uint8_t *m, const size_t *lenp, const char *f
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     snprintf(full, sizeof(full), "%s: %s", v->name, what);
+    g_known_mode = KNOWN_FF_FF_00 && has_ff_ff_00(m, len);
     if (compare(full, m, len, v->exact.ours, v->exact.ref, NULL) == DV_OK) v->decoded++;
     /* every fourth also DCT-scaled, Y only: the same coefficients through other output code */
     if (v->variants % 4 == 0) {
         snprintf(full, sizeof(full), "%s: %s (fast min_side 1)", v->name, what);
         compare(full, m, len, v->fast.ours, v->fast.ref, NULL);
     }
+    g_known_mode = 0;
     v->variants++;
     free(m);
 }
@@ -1192,9 +1238,13 @@ static void corrupt_truncate(victim *v)
     try_variant(v, m, &len, "file twice");
 }
 
+/* DV_JPROG_SOAK=n runs the random corruptions n times over with other seeds (by hand, to
+ * look further than the CI budget allows). */
+static unsigned g_round;
+
 static void corrupt_flips(victim *v, int count)
 {
-    uint32_t rng = 0xF11Bu ^ (uint32_t)v->len;
+    uint32_t rng = (0xF11Bu ^ (uint32_t)v->len) + g_round * 0x9E3779B9u;
     for (int it = 0; it < count; it++) {
         char desc[200];
         size_t len, dl = 0;
@@ -1216,7 +1266,8 @@ static void corrupt_flips(victim *v, int count)
                                    m[at], old);
             if (dl >= sizeof(desc)) dl = sizeof(desc) - 1;
         }
-        try_variant(v, m, &len, "flip %d:%s", it, desc);
+        if (g_round) try_variant(v, m, &len, "soak round %u flip %d:%s", g_round, it, desc);
+        else try_variant(v, m, &len, "flip %d:%s", it, desc);
     }
 }
 
@@ -1225,7 +1276,7 @@ static void corrupt_markers(victim *v, int positions)
     static const uint8_t ins[][2] = {{0xFF, 0xD0}, {0xFF, 0xD1}, {0xFF, 0xD3}, {0xFF, 0xD7},
                                      {0xFF, 0xD9}, {0xFF, 0xC4}, {0xFF, 0xDA}, {0xFF, 0xFE},
                                      {0xFF, 0xFF}, {0xFF, 0x00}, {0xFF, 0x01}, {0xFF, 0xE1}};
-    uint32_t rng = 0xABCDu ^ (uint32_t)v->len;
+    uint32_t rng = (0xABCDu ^ (uint32_t)v->len) + g_round * 0x9E3779B9u;
     for (int p = 0; p < positions; p++) {
         size_t at = scan_offset(v, ig_rand(&rng)), len;
         /* not inside an existing FF xx pair */
@@ -1236,6 +1287,18 @@ static void corrupt_markers(victim *v, int positions)
             if (k % 3 == 0)
                 try_variant(v, splice(v->buf, v->len, at, 2, ins[k], 2, &len), &len,
                             "overwrote %zu with %02X %02X", at, ins[k][0], ins[k][1]);
+        }
+    }
+    /* an extra 0xFF before stuffed zeros: 0xFF 0xFF 0x00, not allowed, read as one 0xFF */
+    for (size_t i = 0, n = 0; i < v->nsos && n < 16; i++) {
+        const jseg *s = &v->seg[v->sos[i]];
+        for (size_t j = s->data; j + 1 < s->end && n < 16; j++) {
+            size_t len;
+            if (v->buf[j] != 0xFF || v->buf[j + 1] != 0x00) continue;
+            n++;
+            try_variant(v, splice(v->buf, v->len, j, 0, "\xFF", 1, &len), &len,
+                        "extra FF before the stuffed FF 00 at %zu", j);
+            j++;
         }
     }
     /* fill bytes before each marker that ends scan data (legal), and a COM between scans */
@@ -1484,6 +1547,13 @@ static void corrupt_headers(victim *v)
 
 static void run_victim(victim *v, int flips)
 {
+    const char *soak = getenv("DV_JPROG_SOAK");
+    long rounds = soak ? strtol(soak, NULL, 10) : 0;
+    for (g_round = 1; g_round < (unsigned)rounds; g_round++) {
+        corrupt_flips(v, flips);
+        corrupt_markers(v, 24);
+    }
+    g_round = 0;
     corrupt_truncate(v);
     corrupt_flips(v, flips);
     corrupt_markers(v, 24);
@@ -1532,6 +1602,8 @@ static void test_corrupt(void **state)
         {"N 40x24 grey baseline gradient", 40, 24, 1, 0, "baseline", 75, 0, IG_PAT_GRADIENT, 200},
         {"O 33x20 411 baseline rstrows1 shapes", 33, 20, 3, 4, "baseline", 50, -1, IG_PAT_SHAPES,
          200},
+        /* big enough for libjpeg-turbo's decode_mcu_fast (512 bytes a block still to come) */
+        {"P 64x64 grey baseline noise q90", 64, 64, 1, 0, "baseline", 90, 0, IG_PAT_NOISE, 300},
     };
     static const struct {
         const char *name;
@@ -1568,7 +1640,70 @@ static void test_corrupt(void **state)
         run_victim(&v, files[i].flips);
         victim_close(&v);
     }
+    {
+        /* 4:2:0 baseline with 4 KB after EOI: libjpeg-turbo's decode_mcu_fast runs on every
+         * MCU (it looks at the bytes left in the buffer, whatever they are) */
+        victim v;
+        spec s = victim_spec(48, 32, 3, 2, "baseline", 90, 0, IG_PAT_NOISE);
+        size_t len;
+        uint8_t *b = make_jpeg(&s, &len), *t;
+        assert_non_null(b);
+        t = realloc(b, len + 4096);
+        assert_non_null(t);
+        memset(t + len, 0x5A, 4096);
+        victim_open(&v, "Q 48x32 420 baseline noise q90 + 4 KB after EOI", t, len + 4096);
+        run_victim(&v, 300);
+        victim_close(&v);
+    }
+    if (g_known)
+        printf("corrupt: %ld known differences (0xFF 0xFF 0x00 in a baseline scan)\n", g_known);
     assert_no_mismatch("corrupt");
+}
+
+/* 0xFF 0xFF 0x00 inside a baseline scan: see KNOWN_FF_FF_00. Each stuffed zero of a grey
+ * baseline file gets a second 0xFF in front; libjpeg-turbo's fast path then leaves stray
+ * coefficients in the MCU, datavet's decoder reads the 0xFF as data. */
+static void test_baseline_ff_ff_00(void **state)
+{
+    (void)state;
+    spec s = victim_spec(64, 64, 1, 0, "baseline", 90, 0, IG_PAT_NOISE);
+    size_t len, n = 0, bad = 0, first = 0, sos = 0, nseg;
+    uint8_t *b;
+    jseg seg[MAX_SEGS];
+    duo exact;
+    skip_if_no_fast_decoder();
+    reset_counts();
+    b = make_jpeg(&s, &len);
+    assert_non_null(b);
+    nseg = parse_jpeg(b, len, seg, MAX_SEGS);
+    for (size_t i = 0; i < nseg; i++)
+        if (seg[i].m == 0xDA) sos = i;
+    duo_open(&exact, 0, 0);
+    for (size_t j = seg[sos].data; j + 1 < seg[sos].end; j++) {
+        size_t mlen;
+        uint8_t *m;
+        char what[96];
+        long before = g_mismatches;
+        if (b[j] != 0xFF || b[j + 1] != 0x00) continue;
+        m = splice(b, len, j, 0, "\xFF", 1, &mlen);
+        snprintf(what, sizeof(what), "64x64 grey baseline noise q90: extra FF before FF 00 at %zu",
+                 j);
+        compare(what, m, mlen, exact.ours, exact.ref, NULL);
+        if (g_mismatches > before && bad++ == 0) first = j;
+        free(m);
+        n++;
+    }
+    duo_close(&exact);
+    free(b);
+    assert_true(n > 0);
+    if (bad > 0 && KNOWN_FF_FF_00) {
+        printf("KNOWN MISMATCH (reported): 0xFF 0xFF 0x00 in a baseline scan decodes differently "
+               "in %zu of %zu places (first: an extra 0xFF before the 0xFF 0x00 at byte %zu of "
+               "the %zu-byte file); see KNOWN_FF_FF_00\n",
+               bad, n, first, len);
+        skip();
+    }
+    assert_no_mismatch("baseline FF FF 00");
 }
 
 /* The 500-scan cap (jpeg.c MAX_SCANS) is the same on both paths: a DC scan repeated. */
@@ -1936,6 +2071,7 @@ int main(void)
         cmocka_unit_test(test_long_huffman_codes),
         cmocka_unit_test(test_rgb_colourspace),
         cmocka_unit_test(test_corrupt),
+        cmocka_unit_test(test_baseline_ff_ff_00),
         cmocka_unit_test(test_scan_cap),
         cmocka_unit_test(test_alloc_failure),
         cmocka_unit_test(test_segment_buffer_wiped),
