@@ -247,6 +247,10 @@ static void load_segment(j_decompress_ptr cinfo, jp_dec *e)
         q = ff;
         while (q < end && *q == 0xFF) q++;
         if (q < end && *q == 0) {
+            /* 0xFF 0xFF ... 0x00 is not valid JPEG, and libjpeg-turbo's two bit
+             * readers disagree on it (its fast path takes 0xFF 0xFF for a marker):
+             * whichever it does, it is libjpeg's to do */
+            if (q - ff > 1) e->bail(cinfo);
             *o++ = 0xFF;
             p = q + 1;
             continue;
