@@ -6,7 +6,8 @@
 # URLs cycle over them with distinct query strings. Needs nginx (Debian nginx-light).
 [ $# -ge 2 ] || { echo "usage: sh bench/fetch_bench.sh BIN SHARED [N] [options]" >&2; exit 2; }
 case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-SHARED=$2
+# absolute: the served files are symlinks made in a scratch directory
+SHARED=$(cd "$2" 2>/dev/null && pwd) || { echo "fetch_bench: $2 not found" >&2; exit 2; }
 N=${3:-100000}
 shift 2
 [ $# -gt 0 ] && shift

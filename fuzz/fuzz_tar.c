@@ -1,11 +1,17 @@
 /* fuzz_tar.c - libFuzzer target for the tar reader: members, then webdataset samples, then a
- * cleaned-shard copy into /dev/null. Small limits keep runs fast; broken promises abort. */
+ * cleaned-shard copy into /dev/null, then the samples again through a file descriptor (a
+ * memfd: the read-ahead window and pread paths), which must give what the buffer gave.
+ * Small limits keep runs fast; broken promises abort. */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "datavet.h"
 
@@ -25,6 +31,37 @@ static void check_member(const dv_tar_member *m, size_t size)
     if (m->end_offset < m->data_offset || m->end_offset - m->data_offset < m->size) abort();
     if (m->skip == DV_TAR_SKIP_NONE && m->size > 65536) abort();
     (void)size;
+}
+
+#define MAX_KEYS 4096
+
+/* Sample keys and member sizes of one pass, to compare the buffer and fd readers. */
+typedef struct pass {
+    size_t n;
+    int rc;
+    uint64_t sum; /* of keys' lengths, part sizes and offsets */
+} pass;
+
+static void samples(dv_tar_reader *r, pass *p, size_t size)
+{
+    dv_wds_sample s;
+    int rc;
+    p->n = 0;
+    p->sum = 0;
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        p->n++;
+        p->sum += strlen(s.key) * 31 + s.offset * 7 + s.end_offset;
+        for (size_t i = 0; i < s.nparts; i++) {
+            const dv_wds_part *q = &s.parts[i];
+            check_member(&q->member, size);
+            p->sum += q->member.size * 13 + q->member.offset;
+            if (q->data != NULL && q->member.size > 0)
+                p->sum += (uint64_t)q->data[0] + (uint64_t)q->data[q->member.size - 1] * 3;
+        }
+        if (p->n > MAX_KEYS) break;
+    }
+    p->rc = rc;
+    if (rc < 0) check_err(r, rc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -77,6 +114,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dv_tar_writer_free(w);
         if (out >= 0) close(out);
     }
+#if defined(__linux__)
+    {
+        /* the same bytes from a file descriptor: same samples, same outcome */
+        pass pb, pf;
+        int fd = memfd_create("fuzz.tar", MFD_CLOEXEC);
+        if (fd >= 0 && (size == 0 || write(fd, data, size) == (ssize_t)size) &&
+            lseek(fd, 0, SEEK_SET) == 0) {
+            if (dv_tar_reader_open_buffer(r, data, size, "fuzz.tar") != DV_OK) abort();
+            samples(r, &pb, size);
+            if (dv_tar_reader_open_fd(r, fd, "fuzz.tar") == DV_OK) {
+                samples(r, &pf, size);
+                if (pb.n != pf.n || pb.sum != pf.sum || (pb.rc < 0) != (pf.rc < 0)) abort();
+            }
+        }
+        if (fd >= 0) close(fd);
+    }
+#endif
     dv_tar_reader_free(r);
     return 0;
 }

@@ -44,6 +44,8 @@ void dv__set_err(char *buf, size_t cap, const char *fmt, ...)
 
 /* CPU features, detected once (atomic). */
 dv_simd dv__simd_resolve(dv_simd requested);
+/* 1 when DV_SIMD=scalar is set: the scalar twins everywhere, even portable fast paths. */
+int dv__simd_forced_scalar(void);
 /* PCLMULQDQ and SSE4.1 present (x86 only; 0 elsewhere, and 0 under DV_SIMD=scalar). */
 int dv__cpu_has_pclmul(void);
 

@@ -85,6 +85,8 @@ dv_simd dv_simd_best(void)
 #endif
 }
 
+int dv__simd_forced_scalar(void) { return forced() == DV_SIMD_SCALAR; }
+
 dv_simd dv__simd_resolve(dv_simd requested)
 {
     if (requested == DV_SIMD_AUTO || !dv_simd_available(requested)) return dv_simd_best();

@@ -241,7 +241,9 @@ static int decode_once(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *
 
 int dv__decode_jpeg(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
 {
-    int fastprog = dv__simd_resolve(d->opts.simd) != DV_SIMD_SCALAR;
+    /* datavet's Huffman decoders are portable C: used unless the scalar twin (here,
+     * libjpeg-turbo's own decoders) is asked for, in the options or by DV_SIMD */
+    int fastprog = d->opts.simd != DV_SIMD_SCALAR && !dv__simd_forced_scalar();
     int rc = decode_once(d, buf, len, out, fastprog);
     dv__jhuff_wipe(d);
     if (rc == DV__JPEG_RETRY) rc = decode_once(d, buf, len, out, 0);
