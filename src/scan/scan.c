@@ -54,6 +54,11 @@ typedef struct scan {
     dv_dataset *ds;
     slist *lists;
     size_t nlists;
+    /* PDQ lists are indexed on their own thread while the first batches are read
+     * and hashed; joined before the first match */
+    pthread_t indexer;
+    int indexing;
+    int index_failed; /* index of the list that could not be indexed, + 1 */
     dv__terms *terms;
     dv_pool *pool;
     dv_hasher **hashers;
@@ -510,6 +515,34 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
 }
 
 /* After hashing: PDQ join of the batch, then matching and records in item order. */
+static void *build_indexes(void *arg)
+{
+    scan *s = arg;
+    for (size_t i = 0; i < s->nlists; i++) {
+        slist *l = &s->lists[i];
+        if (l->info.type != DV_HT_PDQ) continue;
+        l->index = dv_pdq_index_create(dv_list_pdq_codes(l->list), (size_t)l->info.count,
+                                       DV_SIMD_AUTO, s->a);
+        if (!l->index && l->info.count > 0 && !s->index_failed) s->index_failed = (int)i + 1;
+    }
+    return NULL;
+}
+
+/* Waits for the PDQ indexes; DV_ENOMEM (with a message) if one could not be built. */
+static int indexes_ready(scan *s)
+{
+    if (s->indexing) {
+        pthread_join(s->indexer, NULL);
+        s->indexing = 0;
+    }
+    if (s->index_failed) {
+        dv__set_err(s->err, s->errcap, "%s: cannot index the list",
+                    s->lists[s->index_failed - 1].path);
+        return DV_ENOMEM;
+    }
+    return DV_OK;
+}
+
 static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
 {
     size_t nq = 0, items = 0;
@@ -532,6 +565,7 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
         for (int v = 0; v < nv; v++) s->queries[nq * (size_t)nv + (size_t)v] = sl->hr.pdq.hash[v];
         s->query_slot[nq++] = j;
     }
+    if (nq > 0) DV_FORWARD_IF_ERROR(indexes_ready(s));
     for (size_t li = 0; nq > 0 && li < s->nlists; li++) {
         if (s->lists[li].info.type != DV_HT_PDQ) continue;
         DV_FORWARD_IF_ERROR(dv_pdq_index_match(s->lists[li].index, s->queries, nq, nv,
@@ -981,6 +1015,7 @@ static int check_params(scan *s)
 
 static void scan_free(scan *s)
 {
+    if (s->indexing) pthread_join(s->indexer, NULL);
     for (size_t i = 0; i < s->nlists; i++) {
         dv_pdq_index_free(s->lists[i].index);
         dv_list_close(s->lists[i].list);
@@ -1024,6 +1059,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     dv_hasher_opts ho = {0};
     char path[4096];
     int rc = DV_OK;
+    size_t npdq = 0;
 
     if (out) memset(out, 0, sizeof *out);
     if (!opts || !opts->dataset || !opts->outdir || !errbuf) return DV_EINVAL;
@@ -1072,18 +1108,19 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         }
         dv_list_get_info(l->list, &l->info);
         dv_hex_encode(l->info.digest, 32, l->digest);
-        if (l->info.type == DV_HT_PDQ) {
-            l->index = dv_pdq_index_create(dv_list_pdq_codes(l->list), (size_t)l->info.count,
-                                           DV_SIMD_AUTO, s.a);
-            if (!l->index && l->info.count > 0) {
-                dv__set_err(errbuf, errcap, "%s: cannot index the list", o.lists[i]);
-                rc = DV_ENOMEM;
-                goto done;
-            }
-        }
+        if (l->info.type == DV_HT_PDQ) npdq++;
         if (l->info.type == DV_HT_MD5 || l->info.type == DV_HT_SHA1 ||
             l->info.type == DV_HT_SHA256 || l->info.type == DV_HT_PDQ)
             s.need_image_hash = 1;
+    }
+    if (npdq > 0) {
+        if (pthread_create(&s.indexer, NULL, build_indexes, &s) == 0) {
+            s.indexing = 1;
+        } else {
+            build_indexes(&s);
+            rc = indexes_ready(&s);
+            if (rc != DV_OK) goto done;
+        }
     }
     if (o.fetch) {
         s.fetcher = dv_fetcher_create(o.fetch_opts);
@@ -1150,6 +1187,9 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         s.prog.shards_done++;
         if (o.progress) o.progress(o.progress_ctx, &s.prog);
     }
+    /* a list that could not be indexed is an error even if nothing needed it */
+    rc = indexes_ready(&s);
+    if (rc != DV_OK) goto done;
     if (out) out->progress = s.prog;
     if (!o.no_merge) {
         dv_scan_result mr;
