@@ -80,6 +80,7 @@ static double run_decode(const file *f, size_t n, int fast, dv_simd simd, double
     dv_image img;
     double t0, t;
     o.fast = fast;
+    o.fast_skip_refine = fast; /* as hash --fast decodes */
     o.simd = simd;
     dec = dv_decoder_create(&o);
     *mp = 0;

@@ -107,9 +107,12 @@ typedef struct dv_decode_opts {
     int fast;
     uint32_t fast_min_side; /* 0: 256 */
     const dv_alloc *alloc;
-    /* DV_SIMD_SCALAR decodes progressive JPEGs with libjpeg-turbo's own entropy
-     * decoder instead of datavet's faster one (same pixels; for tests). */
+    /* DV_SIMD_SCALAR decodes JPEGs with libjpeg-turbo's own Huffman decoders
+     * instead of datavet's faster ones (same pixels; for tests). */
     dv_simd simd;
+    /* With fast: progressive JPEGs skip their last AC refinement scans (the least
+     * significant bit of the AC coefficients). Not exact; what hash --fast uses. */
+    int fast_skip_refine;
 } dv_decode_opts;
 
 typedef struct dv_decoder dv_decoder;

@@ -26,6 +26,7 @@ dv_hasher *dv_hasher_create(const dv_hasher_opts *opts)
     dopts.fast_min_side = h->opts.fast_min_side;
     dopts.alloc = a;
     dopts.simd = h->opts.simd;
+    dopts.fast_skip_refine = h->opts.fast;
     memset(&popts, 0, sizeof(popts));
     popts.dihedral = h->opts.dihedral;
     popts.preresize512 = h->opts.preresize512;

@@ -68,6 +68,7 @@ typedef struct jp_dec {
     const jp_huff *blk_dc[D_MAX_BLOCKS_IN_MCU], *blk_ac[D_MAX_BLOCKS_IN_MCU];
     uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
     JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
+    int skip_refine;       /* hash --fast: last AC refinements are not decoded */
     /* last: not cleared between images (rebuilt per scan before use) */
     jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
 } jp_dec;
@@ -314,6 +315,51 @@ static void setup_scan(j_decompress_ptr cinfo, jp_dec *e)
     load_segment(cinfo, e);
 }
 
+static boolean skip_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
+{
+    (void)cinfo;
+    (void)mcu;
+    return TRUE;
+}
+
+/* A scan of a component the output leaves out (chroma for greyscale output: its
+ * coefficients are never read, so the pixels are libjpeg's), or with
+ * fast_skip_refine the last refinement of AC bands (their least significant bit; not
+ * exact), is passed over undecoded: the source moves to the first marker after its
+ * entropy data that is not a restart marker, and its blocks are left as they are
+ * (the bookkeeping says complete, so there is no smoothing either). */
+static void skip_scan(j_decompress_ptr cinfo, jp_dec *e)
+{
+    struct jpeg_source_mgr *src = cinfo->src;
+    const uint8_t *p = src->next_input_byte, *end = p + src->bytes_in_buffer;
+    const jpeg_component_info *comp = cinfo->cur_comp_info[0];
+    /* libjpeg checks the scan's table before decoding it: a missing or bad one is
+     * its error to report, decoded or not */
+    if (cinfo->Ss == 0 ? cinfo->Ah == 0 && (comp->dc_tbl_no < 0 || comp->dc_tbl_no >= NUM_HUFF_TBLS ||
+                                            build_huff(&e->tbl[0][comp->dc_tbl_no],
+                                                       cinfo->dc_huff_tbl_ptrs[comp->dc_tbl_no], 1) != 0)
+                       : (comp->ac_tbl_no < 0 || comp->ac_tbl_no >= NUM_HUFF_TBLS ||
+                          build_huff(&e->tbl[1][comp->ac_tbl_no],
+                                     cinfo->ac_huff_tbl_ptrs[comp->ac_tbl_no], 0) != 0))
+        e->bail(cinfo);
+    for (;;) {
+        const uint8_t *ff = memchr(p, 0xFF, (size_t)(end - p)), *q;
+        if (ff == NULL) e->bail(cinfo);
+        q = ff;
+        while (q < end && *q == 0xFF) q++;
+        if (q == end) e->bail(cinfo);
+        if (*q == 0 || (*q >= 0xD0 && *q <= 0xD7)) {
+            p = q + 1;
+            continue;
+        }
+        p = ff;
+        break;
+    }
+    src->bytes_in_buffer -= (size_t)(p - src->next_input_byte);
+    src->next_input_byte = p;
+    e->pub.decode_mcu = skip_mcu;
+}
+
 /* start_pass_phuff_decoder's checks and progression bookkeeping; where libjpeg only
  * warns (a scan out of order), we give the file back to libjpeg. */
 static void start_pass(j_decompress_ptr cinfo)
@@ -341,6 +387,12 @@ static void start_pass(j_decompress_ptr cinfo)
     for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
         int *bits = cinfo->coef_bits[cinfo->cur_comp_info[ci]->component_index];
         for (int k = cinfo->Ss; k <= cinfo->Se; k++) bits[k] = cinfo->Al;
+    }
+    if (cinfo->comps_in_scan == 1 &&
+        (!cinfo->cur_comp_info[0]->component_needed ||
+         (e->skip_refine && !is_dc && cinfo->Ah != 0 && cinfo->Al == 0))) {
+        skip_scan(cinfo, e);
+        return;
     }
     setup_scan(cinfo, e);
 }
@@ -578,6 +630,7 @@ int dv__jprog_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn b
     if (e == NULL) return -1;
     e->d = d;
     e->bail = bail;
+    e->skip_refine = d->opts.fast && d->opts.fast_skip_refine;
     e->pub.start_pass = start_pass;
     for (int c = 0; c < cinfo->num_components && c < MAX_COMPONENTS; c++) {
         const jpeg_component_info *comp = &cinfo->comp_info[c];
