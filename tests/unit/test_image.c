@@ -1038,6 +1038,53 @@ static void test_decoder_reuse(void **state)
 
 /* ------------------------------------------------------------------ fast mode */
 
+/* hash --fast on progressive JPEGs: the last AC refinement is skipped. The image keeps its
+ * size and stays close to the full decode; baseline files are untouched by the option; a
+ * file cut inside a skipped scan is still refused as truncated. */
+static void test_fast_skip_refine(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 2; variant++) {
+        const int v = variant ? IG_JPEG_PROGRESSIVE : IG_JPEG_RGB;
+        size_t len;
+        uint8_t *b = ig_jpeg_pat(320, 240, IG_PAT_SHAPES, v, &len);
+        dv_decode_opts o1 = {0}, o2 = {0};
+        dv_decoder *d1, *d2;
+        dv_image a, c;
+        long diff = 0;
+        int maxd = 0;
+        assert_non_null(b);
+        o1.fast = o2.fast = 1;
+        o1.fast_min_side = o2.fast_min_side = 240; /* full size: every AC coefficient counts */
+        o2.fast_skip_refine = 1;
+        d1 = dv_decoder_create(&o1);
+        d2 = dv_decoder_create(&o2);
+        assert_int_equal(dv_decoder_decode(d1, b, len, &a), DV_OK);
+        assert_int_equal(dv_decoder_decode(d2, b, len, &c), DV_OK);
+        assert_int_equal(a.width, c.width);
+        assert_int_equal(a.height, c.height);
+        assert_int_equal(a.channels, c.channels);
+        for (uint32_t y = 0; y < a.height; y++)
+            for (uint32_t x = 0; x < a.width * a.channels; x++) {
+                int d = abs((int)a.pixels[y * a.stride + x] - (int)c.pixels[y * c.stride + x]);
+                diff += d;
+                if (d > maxd) maxd = d;
+            }
+        if (!variant) assert_int_equal(maxd, 0);
+        else {
+            printf("fast_skip_refine: progressive 320x240 grey: mean difference %.3f, max %d\n",
+                   (double)diff / ((double)a.width * a.height), maxd);
+            assert_true(diff > 0); /* the refinement was skipped */
+            assert_true(diff <= (long)a.width * a.height * 2); /* mean <= 2 levels */
+        }
+        /* cut in the middle: the same refusal with and without the option */
+        assert_int_equal(dv_decoder_decode(d1, b, len / 2, &a), dv_decoder_decode(d2, b, len / 2, &c));
+        dv_decoder_free(d1);
+        dv_decoder_free(d2);
+        free(b);
+    }
+}
+
 static void test_fast_mode(void **state)
 {
     (void)state;
@@ -1208,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_header_bombs),
         cmocka_unit_test(test_decoder_reuse),
         cmocka_unit_test(test_fast_mode),
+        cmocka_unit_test(test_fast_skip_refine),
         cmocka_unit_test(test_alloc_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
