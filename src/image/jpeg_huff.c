@@ -219,6 +219,17 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
     return 0;
 }
 
+/* The scan's table t of class is_dc, built; libjpeg's error to report when it is
+ * missing or bad, so the file goes back to libjpeg. */
+static const jp_huff *table(j_decompress_ptr cinfo, jp_dec *e, int is_dc, int t)
+{
+    if (t < 0 || t >= NUM_HUFF_TBLS ||
+        build_huff(&e->tbl[!is_dc][t],
+                   is_dc ? cinfo->dc_huff_tbl_ptrs[t] : cinfo->ac_huff_tbl_ptrs[t], is_dc) != 0)
+        e->bail(cinfo);
+    return &e->tbl[!is_dc][t];
+}
+
 /* Copies the entropy-coded segment at the source position into the scratch buffer
  * without its stuffed zero bytes, and leaves the source at the marker that ends it
  * (the first 0xFF of any run of fill bytes before it), where libjpeg's marker
@@ -286,19 +297,9 @@ static void setup_scan(j_decompress_ptr cinfo, jp_dec *e)
     for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
         const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
         if (is_dc) {
-            if (cinfo->Ah == 0) {
-                int t = comp->dc_tbl_no;
-                if (t < 0 || t >= NUM_HUFF_TBLS ||
-                    build_huff(&e->tbl[0][t], cinfo->dc_huff_tbl_ptrs[t], 1) != 0)
-                    e->bail(cinfo);
-                e->dc_tbl[ci] = &e->tbl[0][t];
-            }
+            if (cinfo->Ah == 0) e->dc_tbl[ci] = table(cinfo, e, 1, comp->dc_tbl_no);
         } else {
-            int t = comp->ac_tbl_no;
-            if (t < 0 || t >= NUM_HUFF_TBLS ||
-                build_huff(&e->tbl[1][t], cinfo->ac_huff_tbl_ptrs[t], 0) != 0)
-                e->bail(cinfo);
-            e->ac_tbl = &e->tbl[1][t];
+            e->ac_tbl = table(cinfo, e, 0, comp->ac_tbl_no);
             if (comp->component_index < 0 || comp->component_index >= cinfo->num_components)
                 e->bail(cinfo);
             e->cur_nz = e->nz[comp->component_index];
@@ -335,13 +336,8 @@ static void skip_scan(j_decompress_ptr cinfo, jp_dec *e)
     const jpeg_component_info *comp = cinfo->cur_comp_info[0];
     /* libjpeg checks the scan's table before decoding it: a missing or bad one is
      * its error to report, decoded or not */
-    if (cinfo->Ss == 0 ? cinfo->Ah == 0 && (comp->dc_tbl_no < 0 || comp->dc_tbl_no >= NUM_HUFF_TBLS ||
-                                            build_huff(&e->tbl[0][comp->dc_tbl_no],
-                                                       cinfo->dc_huff_tbl_ptrs[comp->dc_tbl_no], 1) != 0)
-                       : (comp->ac_tbl_no < 0 || comp->ac_tbl_no >= NUM_HUFF_TBLS ||
-                          build_huff(&e->tbl[1][comp->ac_tbl_no],
-                                     cinfo->ac_huff_tbl_ptrs[comp->ac_tbl_no], 0) != 0))
-        e->bail(cinfo);
+    if (cinfo->Ss != 0) (void)table(cinfo, e, 0, comp->ac_tbl_no);
+    else if (cinfo->Ah == 0) (void)table(cinfo, e, 1, comp->dc_tbl_no);
     for (;;) {
         const uint8_t *ff = memchr(p, 0xFF, (size_t)(end - p)), *q;
         if (ff == NULL) e->bail(cinfo);
@@ -740,19 +736,20 @@ int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn ba
     e->pub.start_pass = seq_start_pass;
     e->pub.decode_mcu = seq_mcu;
     cinfo->entropy = &e->pub;
-    for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
-        const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
-        int dt = comp->dc_tbl_no, at = comp->ac_tbl_no;
-        if (dt < 0 || dt >= NUM_HUFF_TBLS || at < 0 || at >= NUM_HUFF_TBLS ||
-            build_huff(&e->tbl[0][dt], cinfo->dc_huff_tbl_ptrs[dt], 1) != 0 ||
-            build_huff(&e->tbl[1][at], cinfo->ac_huff_tbl_ptrs[at], 0) != 0)
-            bail(cinfo);
+    {
+        const jp_huff *dc[MAX_COMPS_IN_SCAN], *ac[MAX_COMPS_IN_SCAN];
+        for (int ci = 0; ci < cinfo->comps_in_scan; ci++) {
+            dc[ci] = table(cinfo, e, 1, cinfo->cur_comp_info[ci]->dc_tbl_no);
+            ac[ci] = table(cinfo, e, 0, cinfo->cur_comp_info[ci]->ac_tbl_no);
+        }
+        for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
+            e->blk_dc[blk] = dc[cinfo->MCU_membership[blk]];
+            e->blk_ac[blk] = ac[cinfo->MCU_membership[blk]];
+        }
     }
     for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
         int ci = cinfo->MCU_membership[blk];
         const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
-        e->blk_dc[blk] = &e->tbl[0][comp->dc_tbl_no];
-        e->blk_ac[blk] = &e->tbl[1][comp->ac_tbl_no];
         e->dc_needed[blk] = comp->component_needed ? 1 : 0;
         e->ac_needed[blk] = comp->component_needed && comp->DCT_scaled_size > 1;
     }
