@@ -204,6 +204,19 @@ static void apply_opts(jpeg_job *j, const ig_jpeg_opts *o, int comps)
     ci->arith_code = o->arith ? TRUE : FALSE;
 }
 
+
+/* A compressor writing into j's growing buffer, for a w x h image. */
+static void start_compress(jpeg_job *j, int w, int h)
+{
+    jpeg_create_compress(&j->cinfo);
+    j->cinfo.client_data = j;
+    j->dest.init_destination = dest_init;
+    j->dest.empty_output_buffer = dest_empty;
+    j->dest.term_destination = dest_term;
+    j->cinfo.dest = &j->dest;
+    j->cinfo.image_width = (JDIMENSION)w;
+    j->cinfo.image_height = (JDIMENSION)h;
+}
 static uint8_t *jpeg_encode(const uint8_t *px, int w, int h, int variant, int quality,
                             const ig_jpeg_opts *o, size_t *len)
 {
@@ -226,14 +239,7 @@ static uint8_t *jpeg_encode(const uint8_t *px, int w, int h, int variant, int qu
         free(j);
         return NULL;
     }
-    jpeg_create_compress(&j->cinfo);
-    j->cinfo.client_data = j;
-    j->dest.init_destination = dest_init;
-    j->dest.empty_output_buffer = dest_empty;
-    j->dest.term_destination = dest_term;
-    j->cinfo.dest = &j->dest;
-    j->cinfo.image_width = (JDIMENSION)w;
-    j->cinfo.image_height = (JDIMENSION)h;
+    start_compress(j, w, h);
     switch (variant) {
     case IG_JPEG_GREY:
     case IG_JPEG_GREY_PROGRESSIVE:
@@ -301,14 +307,7 @@ static void coef_body(jpeg_job *j, int w, int h, const ig_jpeg_opts *o, ig_coef_
     JDIMENSION wbs[4], hbs[4];
     int comps = o->components == 1 ? 1 : o->components == 4 ? 4 : 3, max_h = 1, max_v = 1;
 
-    jpeg_create_compress(&j->cinfo);
-    j->cinfo.client_data = j;
-    j->dest.init_destination = dest_init;
-    j->dest.empty_output_buffer = dest_empty;
-    j->dest.term_destination = dest_term;
-    j->cinfo.dest = &j->dest;
-    j->cinfo.image_width = (JDIMENSION)w;
-    j->cinfo.image_height = (JDIMENSION)h;
+    start_compress(j, w, h);
     j->cinfo.input_components = comps;
     j->cinfo.in_color_space = comps == 1 ? JCS_GRAYSCALE : comps == 4 ? JCS_CMYK : JCS_RGB;
     jpeg_set_defaults(&j->cinfo);
