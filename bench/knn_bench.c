@@ -152,12 +152,14 @@ int main(int argc, char **argv)
     size_t n = 1000000, d = 768;
     unsigned nt = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    size_t only_q = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "n:j:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:j:q:")) != -1) {
         if (opt == 'n') n = strtoull(optarg, NULL, 10);
         else if (opt == 'j') nt = (unsigned)strtoul(optarg, NULL, 10);
+        else if (opt == 'q') only_q = strtoull(optarg, NULL, 10);
         else {
-            fprintf(stderr, "usage: knn_bench [-n ROWS] [-j THREADS]\n");
+            fprintf(stderr, "usage: knn_bench [-n ROWS] [-j THREADS] [-q 1000|16]\n");
             return 2;
         }
     }
@@ -193,6 +195,7 @@ int main(int argc, char **argv)
     const size_t qs[2] = {1000, 16};
     for (int t = 0; t < 2; t++) {
         size_t q = qs[t], k = 10, nh;
+        if (only_q != 0 && q != only_q) continue;
         float *seeds = malloc(q * d * sizeof(float));
         unit_rows(seeds, q, d);
         int fd = open(sq, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -205,9 +208,11 @@ int main(int argc, char **argv)
         dv_knn_hits_free(NULL, h);
         (void)tw;
         double tf = have_faiss ? faiss_run(emb, sq, k, nt, fo) : -1;
-        dv_knn_pass passes[3] = {DV_KNN_PASS_AUTO, DV_KNN_PASS_BLAS, DV_KNN_PASS_DIRECT};
-        for (int p = 0; p < 3; p++) {
-            if (q == 1000 && passes[p] == DV_KNN_PASS_DIRECT) continue;
+        dv_knn_pass passes[4] = {DV_KNN_PASS_AUTO, DV_KNN_PASS_BLAS, DV_KNN_PASS_DIRECT,
+                                 DV_KNN_PASS_INT8};
+        for (int p = 0; p < 4; p++) {
+            if (q == 1000 && (passes[p] == DV_KNN_PASS_DIRECT || passes[p] == DV_KNN_PASS_INT8))
+                continue;
             double td = run_dv(emb, seeds, q, k, nt, passes[p], &h, &nh, &st);
             size_t bad = have_faiss && tf > 0 ? compare(h, q, k, fo) : (size_t)-1;
             printf("Q=%zu k=%zu pass=%s (%s, int8 kernel %s): datavet %.3f s, rescored %.2e of "
