@@ -1228,7 +1228,7 @@ typedef struct dv_knn_hit {
 typedef struct dv_knn_stats {
     dv_knn_pass pass;        /* the pass the last search used */
     dv_simd simd;
-    const char *int8_kernel; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni" */
+    const char *int8_kernel; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni", "avx512-vnni-f16" */
     uint64_t block_rows;
     uint64_t pairs;          /* (row, seed) pairs scored by the first pass */
     uint64_t rescored;       /* pairs rescored in float32 */

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cblas.h>
 
 #define KNN_MAX_FILES (1u << 20)
@@ -181,11 +184,18 @@ void dv_knn_hits_free(const dv_knn *k, dv_knn_hit *hits)
 
 /* ---------------------------------------------------------------- search */
 
+#define RESCORE_BATCH 256
+
 typedef struct worker {
     float *x;        /* block rows as float32, stride dpad */
     float *sc;       /* block scores (direct, blas) */
     int32_t *ic;     /* block int8 scores */
     uint8_t *xu;     /* quantized rows */
+    uint32_t *cand;  /* int8: rows of the block with a pair to rescore */
+    /* pairs waiting to be rescored: row vector, seed vector, row in block, seed, score */
+    const float *px[RESCORE_BATCH], *py[RESCORE_BATCH];
+    uint32_t prow[RESCORE_BATCH], pseed[RESCORE_BATCH];
+    float pc[RESCORE_BATCH];
     float *rscale, *rnorm, *rerr;
     float *tmp;      /* lower bounds for the first-block cut */
     float *thr;      /* per seed: first-pass threshold */
@@ -213,6 +223,8 @@ typedef struct search {
     int32_t *corr;
     float *ysc, *yerr, *yhnorm;
     uint64_t nblocks, block;
+    int fused;     /* float16 blocks go through kern.f16q */
+    float sqd_ub;  /* >= sqrt(dims) */
     worker *w;
     size_t ldo;
     _Atomic int failed;
@@ -276,20 +288,35 @@ static int admit(search *s, worker *w, size_t j, float c, uint64_t row)
     return add_hit(s, w, (uint32_t)j, c, row);
 }
 
-static int cmp_float_desc(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return x > y ? -1 : x < y ? 1 : 0;
-}
-
-/* k-th largest of n values (n >= k), NaN taken as -inf. */
+/* k-th largest of n values (1 <= k <= n), NaN taken as -inf: quickselect, reordering v */
 static float kth_largest(float *v, size_t n, size_t k)
 {
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k - 1; /* rank, descending */
     for (size_t i = 0; i < n; i++)
         if (v[i] != v[i]) v[i] = -INFINITY;
-    /* n is one block: a sort is fine (only while a heap is not yet full) */
-    qsort(v, n, sizeof(float), cmp_float_desc);
-    return v[k - 1];
+    while (lo < hi) {
+        /* median of three as the pivot, then a three-way partition (ties are common) */
+        float a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi];
+        float piv = a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+        ptrdiff_t lt = lo, i = lo, gt = hi;
+        while (i <= gt) {
+            float t = v[i];
+            if (t > piv) {
+                v[i++] = v[lt];
+                v[lt++] = t;
+            } else if (t < piv) {
+                v[i] = v[gt];
+                v[gt--] = t;
+            } else {
+                i++;
+            }
+        }
+        /* [lo, lt) > piv, [lt, gt] == piv, (gt, hi] < piv */
+        if (want < lt) hi = lt - 1;
+        else if (want > gt) lo = gt + 1;
+        else return piv;
+    }
+    return v[lo];
 }
 
 /* The float threshold on the first-pass value (sgemm score, or C * row scale for int8) below
@@ -308,6 +335,65 @@ static float thr_of(const search *s, size_t j, float cut, double M)
     return f;
 }
 
+/* The rows of file fi as float16 straight from the mapping, or NULL (another dtype, or a
+ * mapping not 2-byte aligned: numpy pads the header to 64 bytes, so that is rare). */
+static const uint16_t *f16_rows(const dv_knn *k, size_t fi)
+{
+    dv_npy_info info;
+    dv_npy_get_info(k->files[fi].npy, &info);
+    const void *p = dv_npy_data(k->files[fi].npy);
+    if (info.dtype != DV_NPY_F16 || ((uintptr_t)p & 1) != 0 ||
+        __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+        return NULL;
+    return (const uint16_t *)p;
+}
+
+/* Map a block's pages in one call before reading them: faulting 1.5 GB of page cache in 4 KiB
+ * pages costs as much as the search itself. Only where the kernel has MADV_POPULATE_READ
+ * (Linux 5.14); elsewhere, and on any error, the pages fault in as they are read. */
+static void populate(const dv_knn *k, size_t fi, uint64_t first, uint64_t count)
+{
+#if defined(MADV_POPULATE_READ)
+    dv_npy_info info;
+    dv_npy_get_info(k->files[fi].npy, &info);
+    size_t es = info.dtype == DV_NPY_F16 ? 2 : info.dtype == DV_NPY_F32 ? 4 : 8;
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)dv_npy_data(k->files[fi].npy) + (uintptr_t)(first * k->dims * es);
+    uintptr_t b = a + (uintptr_t)(count * k->dims * es);
+    a &= ~(pg - 1);
+    (void)madvise((void *)a, b - a, MADV_POPULATE_READ);
+#else
+    (void)k;
+    (void)fi;
+    (void)first;
+    (void)count;
+#endif
+}
+
+/* Canonical scores of the np pairs gathered in w, admitted in order; each seed's cut and
+ * threshold follow its heap. */
+static int rescore(search *s, worker *w, size_t np, uint64_t base)
+{
+    int rc;
+    if (np == 0) return DV_OK;
+    if (s->kern.pairs != NULL) {
+        s->kern.pairs(w->px, w->py, np, s->dpad, w->pc);
+    } else {
+        for (size_t p = 0; p < np; p++) w->pc[p] = s->kern.dot1(w->px[p], w->py[p], s->dpad);
+    }
+    for (size_t p = 0; p < np; p++) {
+        size_t j = w->pseed[p];
+        w->rescored++;
+        if ((rc = admit(s, w, j, w->pc[p], base + w->prow[p])) < 0) return rc;
+        float nc = cut_of(s, w, j);
+        if (nc > w->cutv[j]) {
+            w->cutv[j] = nc;
+            w->thr[j] = thr_of(s, j, nc, w->marg[j]);
+        }
+    }
+    return DV_OK;
+}
+
 static void run_block(void *ctx, size_t job, unsigned wi)
 {
     search *s = ctx;
@@ -320,28 +406,31 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     block_of(s, job, &fi, &first, &count);
     n = (size_t)count;
     base = k->files[fi].first + first;
-    {
-        /* float16 straight from the mapping (F16C), when it is 2-byte aligned (numpy pads the
-         * header to 64 bytes); otherwise through the reader */
-        dv_npy_info info;
-        dv_npy_get_info(k->files[fi].npy, &info);
-        const uint8_t *p = (const uint8_t *)dv_npy_data(k->files[fi].npy);
-        rc = DV_OK;
-        if (info.dtype == DV_NPY_F16 && ((uintptr_t)p & 1) == 0 &&
-            __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
-            const uint16_t *h = (const uint16_t *)(const void *)p + first * d;
-            if (dp == d) {
-                dv_f16_to_f32(h, w->x, n * d, k->opts.simd);
-            } else {
-                for (size_t i = 0; i < n; i++) {
-                    dv_f16_to_f32(h + i * d, w->x + i * dp, d, k->opts.simd);
-                    memset(w->x + i * dp + d, 0, (dp - d) * sizeof(float));
-                }
-            }
-            goto converted;
-        }
-        rc = dv_npy_read_f32(k->files[fi].npy, first, count, w->x, k->opts.simd);
+    const uint16_t *h16 = f16_rows(k, fi);
+    populate(k, fi, first, count);
+    /* float16 rows with the VNNI kernel: quantized straight from the mapping, and a row is
+     * converted to float32 only when it is rescored */
+    const int fused = s->fused && h16 != NULL;
+    if (fused) {
+        h16 += first * d;
+        s->kern.f16q(h16, n, d, s->sp, s->corr, s->sqd_ub, w->ic, w->rscale, w->rnorm,
+                     w->rerr, w->xu);
+        goto converted;
     }
+    if (h16 != NULL) {
+        /* float16 straight from the mapping (F16C) */
+        const uint16_t *h = h16 + first * d;
+        if (dp == d) {
+            dv_f16_to_f32(h, w->x, n * d, k->opts.simd);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                dv_f16_to_f32(h + i * d, w->x + i * dp, d, k->opts.simd);
+                memset(w->x + i * dp + d, 0, (dp - d) * sizeof(float));
+            }
+        }
+        goto converted;
+    }
+    rc = dv_npy_read_f32(k->files[fi].npy, first, count, w->x, k->opts.simd);
     if (rc < 0) {
         w->err = rc;
         s->failed = 1;
@@ -374,7 +463,7 @@ converted:
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)Q, (int)dp, 1.0f,
                     w->x, (int)dp, s->y, (int)dp, 0.0f, w->sc, (int)s->ldo);
-    } else {
+    } else if (!fused) {
         for (size_t i = 0; i < n; i++)
             s->kern.quant(w->x + i * dp, dp, w->xu + i * dp, &w->rscale[i], &w->rnorm[i],
                               &w->rerr[i]);
@@ -421,24 +510,48 @@ converted:
         w->cutv[j] = cut;
         w->thr[j] = thr_of(s, j, cut, M);
     }
-    /* row by row over the block's scores: skip every pair below its seed's threshold */
-    for (size_t i = 0; i < n; i++) {
+    /* row by row over the block's scores: skip every pair below its seed's threshold. The
+     * int8 kernels first list the rows where some seed passes its threshold as it is now;
+     * thresholds only rise, so no other row could pass one later in the block. The pairs
+     * that pass are rescored in batches (their dot products overlap). */
+    size_t nrows = n, np = 0, nslot = 0;
+    const size_t slots = s->block < RESCORE_BATCH ? (size_t)s->block : RESCORE_BATCH;
+    if (i8) nrows = s->kern.i8_rows(w->ic, n, s->ldo, Q, w->rscale, w->thr, w->cand);
+    for (size_t ri = 0; ri < nrows; ri++) {
+        const size_t i = i8 ? w->cand[ri] : ri;
         const float rs = i8 ? w->rscale[i] : 1.0f;
         const float *srow = i8 ? NULL : w->sc + i * s->ldo;
         const int32_t *irow = i8 ? w->ic + i * s->ldo : NULL;
+        const float *xr = fused ? NULL : w->x + i * dp;
+        if (!i8) {
+            int any = 0;
+            for (size_t j = 0; j < Q; j++) any |= !(srow[j] < w->thr[j]);
+            if (!any) continue;
+        }
         for (size_t j = 0; j < Q; j++) {
             float a = i8 ? (float)irow[j] * rs : srow[j];
             if (a < w->thr[j]) continue;
-            float c = s->kern.dot1(w->x + i * dp, s->y + j * dp, dp);
-            w->rescored++;
-            if ((rc = admit(s, w, j, c, base + i)) < 0) goto fail;
-            float nc = cut_of(s, w, j);
-            if (nc > w->cutv[j]) {
-                w->cutv[j] = nc;
-                w->thr[j] = thr_of(s, j, nc, w->marg[j]);
+            if (np == RESCORE_BATCH || (xr == NULL && nslot == slots)) {
+                if ((rc = rescore(s, w, np, base)) < 0) goto fail;
+                np = 0;
+                nslot = 0;
+                if (fused) xr = NULL;
+                if (a < w->thr[j]) continue; /* the batch may have raised it */
             }
+            if (xr == NULL) {
+                /* the row in float32 (exact from float16), converted once for its pairs */
+                float *xs = w->x + nslot++ * dp;
+                dv_f16_to_f32(h16 + i * d, xs, d, k->opts.simd);
+                xr = xs;
+            }
+            w->px[np] = xr;
+            w->py[np] = s->y + j * dp;
+            w->prow[np] = (uint32_t)i;
+            w->pseed[np] = (uint32_t)j;
+            np++;
         }
     }
+    if ((rc = rescore(s, w, np, base)) < 0) goto fail;
     return;
 fail:
     w->err = rc;
@@ -458,6 +571,7 @@ static void free_workers(search *s, unsigned nw)
         dv__free(a, w->rscale);
         dv__free(a, w->rnorm);
         dv__free(a, w->rerr);
+        dv__free(a, w->cand);
         dv__free(a, w->tmp);
         dv__free(a, w->thr);
         dv__free(a, w->cutv);
@@ -513,7 +627,16 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     s.ldo = s.qpad;
     s.total_hits_cap = k->opts.max_results;
     s.pass = k->opts.pass;
-    if (s.pass == DV_KNN_PASS_AUTO) s.pass = nseeds >= 32 ? DV_KNN_PASS_INT8 : DV_KNN_PASS_DIRECT;
+    /* one group of at most 16 seeds over float16 rows: the int8 pass from float16 (VNNI) */
+    int f16q_ok = s.kern.f16q != NULL && s.qpad == DV_KNN_SEED_GROUP &&
+                  dims % DV_KNN_F16Q_DIMS == 0;
+    if (s.pass == DV_KNN_PASS_AUTO) {
+        int all16 = 1;
+        for (size_t i = 0; i < k->nfiles; i++) all16 &= f16_rows(k, i) != NULL;
+        s.pass = nseeds >= 32 || (f16q_ok && all16) ? DV_KNN_PASS_INT8 : DV_KNN_PASS_DIRECT;
+    }
+    s.fused = f16q_ok && s.pass == DV_KNN_PASS_INT8;
+    s.sqd_ub = nextafterf(sqrtf((float)dims), INFINITY);
     /* block rows: the score block stays near 16 MiB */
     s.block = k->opts.block_rows;
     while (s.block > 64 && (uint64_t)s.block * s.qpad * 4 > (16u << 20)) s.block /= 2;
@@ -555,13 +678,14 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
                 if (!(t <= m)) m = t;
             }
             int ok = isfinite(m) && m >= 0x1p-100f;
-            float sc = ok ? m / (float)DV_KNN_SEED_QMAX : 0.0f;
+            const float qmax = (float)s.kern.seed_qmax;
+            float sc = ok ? m / qmax : 0.0f;
             for (size_t e = 0; e < s.dpad; e++) {
                 int q = 0;
                 if (ok) {
                     float qf = nearbyintf(v[e] / sc);
-                    if (qf > DV_KNN_SEED_QMAX) qf = DV_KNN_SEED_QMAX;
-                    if (qf < -DV_KNN_SEED_QMAX) qf = -DV_KNN_SEED_QMAX;
+                    if (qf > qmax) qf = qmax;
+                    if (qf < -qmax) qf = -qmax;
                     q = (int)qf;
                 }
                 /* error in double: sc * q is exact there, the difference rounds once */
@@ -611,7 +735,9 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
             w->xu = dv__malloc(a, B * s.dpad);
             w->rscale = dv__malloc(a, B * sizeof(float));
             w->rerr = dv__malloc(a, B * sizeof(float));
-            if (w->ic == NULL || w->xu == NULL || w->rscale == NULL || w->rerr == NULL)
+            w->cand = dv__malloc(a, B * sizeof(uint32_t));
+            if (w->ic == NULL || w->xu == NULL || w->rscale == NULL || w->rerr == NULL ||
+                w->cand == NULL)
                 rc = DV_ENOMEM;
         } else {
             w->sc = dv__malloc(a, B * s.ldo * sizeof(float));
@@ -691,7 +817,7 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     }
     k->stats.pass = s.pass;
     k->stats.simd = s.kern.simd;
-    k->stats.int8_kernel = s.kern.i8_name;
+    k->stats.int8_kernel = s.fused ? "avx512-vnni-f16" : s.kern.i8_name;
     k->stats.block_rows = s.block;
 out:
     free_workers(&s, s.w ? nw : 0);

@@ -99,3 +99,195 @@ __attribute__((target("avx512vnni"))) void dv__knn_i8_vnni(const uint8_t *xu, si
         }
     }
 }
+
+/* ---------------------------------------------------------------- int8 from float16 */
+
+/* VPDPBUSD through asm: GCC 12 compiles _mm512_dpbusd_epi32 with a register copy of every
+ * accumulator at each step, which halves the kernel's speed. */
+static inline __attribute__((always_inline)) __m512i dpbusd(__m512i acc, __m512i u, __m512i s)
+{
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+    return acc;
+}
+
+#define F16Q_ROWS 8 /* rows per tile */
+/* Rows are read into L2 this far ahead (bytes): the hardware prefetchers alone leave the
+ * kernel waiting on memory at every 4 KiB page. Prefetches never fault, so running past the
+ * end of the rows is harmless. */
+#define F16Q_PREFETCH 16384
+static const float f16q_magic = 0x1.8p23f + 128.0f;
+
+/* k, rscale, rnorm and rerr of a row from its 32 lane maxima of |x| (float16 bits); returns
+ * k << 23, the exponent step of the conversion (0 for a row the pass cannot take) */
+static inline int32_t row_params(__m512i mx, size_t d, float sqd, float *rscale, float *rnorm,
+                                 float *rerr)
+{
+    __m512i m32 = _mm512_max_epu32(_mm512_and_si512(mx, _mm512_set1_epi32(0xffff)),
+                                   _mm512_srli_epi32(mx, 16));
+    uint32_t mh = (uint32_t)_mm512_reduce_max_epu32(m32);
+    __m512 lo = _mm512_cvtph_ps(_mm512_castsi512_si256(mx));
+    __m512 hi = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(mx, 1));
+    float s = reduce16(_mm512_fmadd_ps(hi, hi, _mm512_mul_ps(lo, lo)));
+    int k = dv__knn_f16_row_params(mh, s, d, sqd, rscale, rnorm, rerr);
+    return k < 0 ? 0 : (int32_t)((uint32_t)k << 23);
+}
+
+static inline __m512i absmax32(__m512i mx, const uint16_t *x)
+{
+    return _mm512_max_epu16(mx, _mm512_and_si512(_mm512_loadu_si512((const void *)x),
+                                                 _mm512_set1_epi16(0x7fff)));
+}
+
+/* 16 values to 16 bytes q + 128: x 2^k by adding k to the exponent (exact for the nonzero
+ * values of a float16; a zero becomes 2^(k-127), which rounds to 0 all the same), then the
+ * magic add rounds to nearest even and leaves 128 + q in the low byte */
+static inline __m128i conv16(const uint16_t *x, __m512i vk)
+{
+    __m512 f = _mm512_cvtph_ps(_mm256_loadu_si256((const void *)x));
+    __m512 t = _mm512_add_ps(_mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(f), vk)),
+                             _mm512_set1_ps(f16q_magic));
+    return _mm512_cvtepi32_epi8(_mm512_castps_si512(t));
+}
+
+static void conv_row(const uint16_t *x, size_t d, int32_t k23, uint8_t *q)
+{
+    __m512i vk = _mm512_set1_epi32(k23);
+    for (size_t e = 0; e < d; e += 16) _mm_storeu_si128((void *)(q + e), conv16(x + e, vk));
+}
+
+static int32_t row_setup(const uint16_t *x, size_t d, float sqd, float *rscale, float *rnorm,
+                         float *rerr)
+{
+    __m512i mx = _mm512_setzero_si512();
+    for (size_t e = 0; e < d; e += 32) mx = absmax32(mx, x + e);
+    return row_params(mx, d, sqd, rscale, rnorm, rerr);
+}
+
+/* One tile step, interleaved so that the VNNI units (scoring tile A) and the conversion units
+ * (quantizing tile B, scanning tile C for its scales) work at the same time:
+ * out[r] = qa row r . seeds - corr; qb = tile B quantized with kb; tile C's row parameters. */
+static void f16q_step(const uint8_t *qa, const int8_t *sp, const int32_t *corr, int32_t *out,
+                      const uint16_t *hb, const int32_t *kb, uint8_t *qb, const uint16_t *hc,
+                      size_t d, float sqd, int32_t *kc, float *rscale, float *rnorm, float *rerr)
+{
+    __m512i acc[F16Q_ROWS];
+    const size_t chunks = d / 32;
+#pragma GCC unroll 8
+    for (int r = 0; r < F16Q_ROWS; r++) acc[r] = _mm512_setzero_si512();
+    for (size_t rr = 0; rr < F16Q_ROWS; rr++) {
+        const uint16_t *xb = hb + rr * d, *xc = hc + rr * d;
+        uint8_t *qo = qb + rr * d;
+        __m512i vk = _mm512_set1_epi32(kb[rr]), mx = _mm512_setzero_si512();
+        for (size_t c = 0; c < chunks; c++) {
+            size_t step = rr * chunks + c; /* dims 4 step .. 4 step + 3 of tile A */
+            __m512i sv = _mm512_loadu_si512((const void *)(sp + step * 64));
+            const uint8_t *q = qa + step * 4;
+#pragma GCC unroll 8
+            for (int r = 0; r < F16Q_ROWS; r++) {
+                int32_t w;
+                __builtin_memcpy(&w, q + (size_t)r * d, 4);
+                acc[r] = dpbusd(acc[r], _mm512_set1_epi32(w), sv);
+            }
+            _mm_storeu_si128((void *)(qo + c * 32), conv16(xb + c * 32, vk));
+            _mm_storeu_si128((void *)(qo + c * 32 + 16), conv16(xb + c * 32 + 16, vk));
+            _mm_prefetch((const char *)((uintptr_t)(xc + c * 32) + F16Q_PREFETCH), _MM_HINT_T1);
+            mx = absmax32(mx, xc + c * 32);
+        }
+        kc[rr] = row_params(mx, d, sqd, &rscale[rr], &rnorm[rr], &rerr[rr]);
+    }
+    __m512i cv = _mm512_loadu_si512((const void *)corr);
+#pragma GCC unroll 8
+    for (int r = 0; r < F16Q_ROWS; r++)
+        _mm512_storeu_si512((void *)(out + r * DV_KNN_SEED_GROUP), _mm512_sub_epi32(acc[r], cv));
+}
+
+__attribute__((target("avx512vnni"))) void
+dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
+                  const int32_t *corr, float sqd_ub, int32_t *out, float *rscale, float *rnorm,
+                  float *rerr, uint8_t *scratch)
+{
+    const size_t T = nrows / F16Q_ROWS, tile = F16Q_ROWS * d;
+    uint8_t *qa = scratch, *qb = scratch + tile;
+    int32_t kb[F16Q_ROWS], kc[F16Q_ROWS];
+    float dummy[3][F16Q_ROWS];
+    if (T > 0) {
+        /* prologue: tile 0 scaled and quantized, tile 1 scaled */
+        for (size_t r = 0; r < F16Q_ROWS; r++) {
+            int32_t k23 = row_setup(h + r * d, d, sqd_ub, &rscale[r], &rnorm[r], &rerr[r]);
+            conv_row(h + r * d, d, k23, qa + r * d);
+        }
+        for (size_t r = 0; T > 1 && r < F16Q_ROWS; r++)
+            kb[r] = row_setup(h + tile + r * d, d, sqd_ub, &rscale[F16Q_ROWS + r],
+                              &rnorm[F16Q_ROWS + r], &rerr[F16Q_ROWS + r]);
+        for (size_t t = 0; t < T; t++) {
+            /* past the last tiles, the step converts and scans tile t again for nothing */
+            const uint16_t *hb = h + (t + 1 < T ? t + 1 : t) * tile;
+            const uint16_t *hc = h + (t + 2 < T ? t + 2 : t) * tile;
+            size_t r2 = (t + 2) * F16Q_ROWS;
+            int has2 = t + 2 < T;
+            f16q_step(qa, sp, corr, out + t * F16Q_ROWS * DV_KNN_SEED_GROUP, hb, kb, qb, hc, d,
+                      sqd_ub, kc, has2 ? rscale + r2 : dummy[0], has2 ? rnorm + r2 : dummy[1],
+                      has2 ? rerr + r2 : dummy[2]);
+            uint8_t *tq = qa;
+            qa = qb;
+            qb = tq;
+            __builtin_memcpy(kb, kc, sizeof(kb));
+        }
+    }
+    /* the last rows, one at a time */
+    for (size_t i = T * F16Q_ROWS; i < nrows; i++) {
+        int32_t k23 = row_setup(h + i * d, d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
+        conv_row(h + i * d, d, k23, qa);
+        __m512i a = _mm512_setzero_si512();
+        for (size_t step = 0; step < d / 4; step++) {
+            int32_t w;
+            __builtin_memcpy(&w, qa + step * 4, 4);
+            a = dpbusd(a, _mm512_set1_epi32(w),
+                       _mm512_loadu_si512((const void *)(sp + step * 64)));
+        }
+        _mm512_storeu_si512((void *)(out + i * DV_KNN_SEED_GROUP),
+                            _mm512_sub_epi32(a, _mm512_loadu_si512((const void *)corr)));
+    }
+}
+
+size_t dv__knn_i8_rows_avx512(const int32_t *ic, size_t n, size_t ldo, size_t nseeds,
+                              const float *rscale, const float *thr, uint32_t *rows)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const __m512 rs = _mm512_set1_ps(rscale[i]);
+        __mmask16 any = 0;
+        for (size_t j = 0; j < nseeds; j += 16) {
+            __mmask16 live = nseeds - j >= 16 ? (__mmask16)0xffff
+                                               : (__mmask16)((1u << (nseeds - j)) - 1);
+            __m512 a = _mm512_mul_ps(
+                _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(live, ic + i * ldo + j)), rs);
+            /* not less than (unordered counts: a NaN scale passes) */
+            any |= _mm512_mask_cmp_ps_mask(live, a, _mm512_maskz_loadu_ps(live, thr + j),
+                                           _CMP_NLT_UQ);
+        }
+        rows[m] = (uint32_t)i;
+        m += any != 0;
+    }
+    return m;
+}
+
+void dv__knn_pairs_avx512(const float *const *x, const float *const *y, size_t n, size_t dpad,
+                          float *out)
+{
+    size_t p = 0;
+    for (; p + 8 <= n; p += 8) {
+        __m512 a[8];
+#pragma GCC unroll 8
+        for (int r = 0; r < 8; r++) a[r] = _mm512_setzero_ps();
+        for (size_t e = 0; e < dpad; e += 16) {
+#pragma GCC unroll 8
+            for (int r = 0; r < 8; r++)
+                a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(x[p + r] + e), _mm512_loadu_ps(y[p + r] + e),
+                                       a[r]);
+        }
+#pragma GCC unroll 8
+        for (int r = 0; r < 8; r++) out[p + r] = reduce16(a[r]);
+    }
+    for (; p < n; p++) out[p] = dv__knn_dot1_avx512(x[p], y[p], dpad);
+}

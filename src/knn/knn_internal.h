@@ -5,8 +5,10 @@
 
 #include "../common/common.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Canonical float32 dot product: dims (a multiple of DV_KNN_LANES) split into 16 lanes,
  * element e accumulated into lane e % 16 with a fused multiply-add, in order; the lanes are
@@ -20,6 +22,11 @@
  * saturate or wrap. */
 #define DV_KNN_ROW_QMAX 127
 #define DV_KNN_SEED_QMAX 32
+/* VPDPBUSD adds four u8 x s8 products into int32 exactly, so next to it seeds use the full
+ * [-127, 127]. */
+#define DV_KNN_SEED_QMAX_VNNI 127
+/* The float16 int8 pass (dv__knn_f16q_fn) works on rows of a multiple of 32 dims. */
+#define DV_KNN_F16Q_DIMS 32
 
 /* out[i * ldo + j] = dot(x + i * dpad, y + j * dpad) for i < nrows, j < nseeds. */
 typedef void (*dv__knn_dot_fn)(const float *x, size_t nrows, const float *y, size_t nseeds,
@@ -32,6 +39,29 @@ typedef float (*dv__knn_dot1_fn)(const float *x, const float *y, size_t dpad);
 typedef void (*dv__knn_i8_fn)(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
                               const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
 
+/* The int8 pass straight from float16 rows, for one group of 16 seeds (docs/knn.md, "int8
+ * from float16"). h: nrows rows of d float16 values (d a multiple of 32); sp, corr: the group
+ * as for dv__knn_i8_fn, seeds quantized to [-127, 127]. Row i is scaled by a power of two:
+ * q_e = x_e 2^k rounded to nearest (ties to even), k from the largest |x_e| so that
+ * |q_e| <= 127 (dv__knn_f16_row_params). Out: out[i * 16 + j] = sum_e q_e s_j,e,
+ * rscale[i] = 2^-k, rnorm[i] >= max(||x||, ||2^-k q||), rerr[i] >= ||x - 2^-k q||. A row
+ * it cannot scale gets rscale NaN and rnorm = rerr = 0 (its out values are unspecified): the
+ * caller rescores it against every seed. sqd_ub >= sqrt(d). scratch: 16 d bytes. */
+typedef void (*dv__knn_f16q_fn)(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
+                                const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
+                                float *rnorm, float *rerr, uint8_t *scratch);
+
+/* The rows of an int8 block where some seed j < nseeds may reach its threshold:
+ * !((float)ic[i * ldo + j] * rscale[i] < thr[j]) (a NaN rscale passes). Writes their indexes
+ * to rows (capacity n), in order, and returns how many. */
+typedef size_t (*dv__knn_i8_rows_fn)(const int32_t *ic, size_t n, size_t ldo, size_t nseeds,
+                                     const float *rscale, const float *thr, uint32_t *rows);
+
+/* out[p] = the canonical dot product of x[p] and y[p] (dpad floats each) for p < n, the pairs
+ * scored side by side so that their FMA chains overlap. */
+typedef void (*dv__knn_pairs_fn)(const float *const *x, const float *const *y, size_t n,
+                                 size_t dpad, float *out);
+
 typedef struct dv__knn_kernels {
     dv_simd simd;
     dv__knn_dot_fn dot;
@@ -40,6 +70,10 @@ typedef struct dv__knn_kernels {
     void (*quant)(const float *x, size_t dpad, uint8_t *u, float *scale, float *norm_ub,
                   float *err_ub);
     const char *i8_name; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni" */
+    int seed_qmax;       /* what the i8 kernel takes: 32 (VPMADDUBSW) or 127 */
+    dv__knn_f16q_fn f16q; /* NULL where the CPU has no AVX512-VNNI */
+    dv__knn_i8_rows_fn i8_rows;
+    dv__knn_pairs_fn pairs; /* NULL: one dot1 after another */
 } dv__knn_kernels;
 
 /* Kernels for a path (resolved: AUTO and unavailable paths give the best available). */
@@ -63,7 +97,55 @@ void dv__knn_dot_avx512(const float *x, size_t nrows, const float *y, size_t nse
 float dv__knn_dot1_avx512(const float *x, const float *y, size_t dpad);
 void dv__knn_i8_vnni(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
                      const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
+void dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
+                       const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
+                       float *rnorm, float *rerr, uint8_t *scratch);
 #endif
+void dv__knn_pairs_scalar(const float *const *x, const float *const *y, size_t n, size_t dpad,
+                          float *out);
+#if defined(DV_HAVE_X86_SIMD)
+void dv__knn_pairs_avx512(const float *const *x, const float *const *y, size_t n, size_t dpad,
+                          float *out);
+#endif
+size_t dv__knn_i8_rows_scalar(const int32_t *ic, size_t n, size_t ldo, size_t nseeds,
+                              const float *rscale, const float *thr, uint32_t *rows);
+#if defined(DV_HAVE_X86_SIMD)
+size_t dv__knn_i8_rows_avx512(const int32_t *ic, size_t n, size_t ldo, size_t nseeds,
+                              const float *rscale, const float *thr, uint32_t *rows);
+#endif
+void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
+                         const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
+                         float *rnorm, float *rerr, uint8_t *scratch);
+
+/* Row parameters of the float16 int8 pass. mh: the largest |x_e| as float16 bits; lanesum:
+ * the sum over the 32 lanes l of m_l^2, m_l = max |x_e| over e = l mod 32, in float, as
+ * fmaf(m_(l+16), m_(l+16), m_l * m_l) for l < 16 and then the canonical 16-lane reduction.
+ * With E the exponent field of mh and f its fraction, k = 21 - E - (f >= 1016), so that
+ * max |x| 2^k < 127.5. Returns k, or -1 for a row the pass cannot take (a non-finite or
+ * subnormal largest value, which includes an all-zero row, or k < 0: a value of 127.5 or more). */
+static inline int dv__knn_f16_row_params(uint32_t mh, float lanesum, size_t d, float sqd_ub,
+                                         float *rscale, float *rnorm, float *rerr)
+{
+    int e = (int)(mh >> 10), k = 21 - e - ((mh & 0x3ffu) >= 1016u);
+    if (mh >= 0x7c00u || e == 0 || k < 0) {
+        *rscale = nanf("");
+        *rnorm = 0.0f;
+        *rerr = 0.0f;
+        return -1;
+    }
+    /* |x_e - 2^-k q_e| <= 2^-(k+1); 0 <= k <= 20, so 2^-k and 2^-(k+1) are normal floats and
+     * the products below exact */
+    uint32_t b = (uint32_t)(127 - k) << 23;
+    float p2;
+    memcpy(&p2, &b, 4);
+    *rscale = p2;
+    *rerr = sqd_ub * p2 * 0.5f;
+    /* ||x||^2 <= (d / 32) sum_l m_l^2; lanesum is within 8u of that sum (six roundings a term)
+     * and the product, root and sums below add four more: 2^-20 covers them all. The bound
+     * on ||2^-k q|| is ||x|| + rerr. */
+    *rnorm = (sqrtf((float)(d / 32) * lanesum) + *rerr) * (1.0f + 0x1p-20f);
+    return k;
+}
 
 /* Quantize one row (dpad floats, zero padded) to u8 (q + 128): *scale = max|x| / 127
  * (0 for an all-zero row), and upper bounds on ||x|| and ||x - scale * q|| that hold for the

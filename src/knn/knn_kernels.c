@@ -45,6 +45,59 @@ void dv__knn_i8_scalar(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t
     }
 }
 
+void dv__knn_pairs_scalar(const float *const *x, const float *const *y, size_t n, size_t dpad,
+                          float *out)
+{
+    for (size_t p = 0; p < n; p++) out[p] = dv__knn_dot1_scalar(x[p], y[p], dpad);
+}
+
+size_t dv__knn_i8_rows_scalar(const int32_t *ic, size_t n, size_t ldo, size_t nseeds,
+                              const float *rscale, const float *thr, uint32_t *rows)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int any = 0;
+        for (size_t j = 0; j < nseeds; j++) any |= !((float)ic[i * ldo + j] * rscale[i] < thr[j]);
+        if (any) rows[m++] = (uint32_t)i;
+    }
+    return m;
+}
+
+/* The float16 int8 pass, row by row (the AVX-512 kernel pipelines the same steps). */
+void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
+                         const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
+                         float *rnorm, float *rerr, uint8_t *scratch)
+{
+    uint8_t *u = scratch;
+    for (size_t i = 0; i < nrows; i++) {
+        const uint16_t *x = h + i * d;
+        uint16_t m[32] = {0};
+        uint32_t mh = 0;
+        float t[16];
+        for (size_t e = 0; e < d; e++) {
+            uint16_t a = (uint16_t)(x[e] & 0x7fffu);
+            if (a > m[e % 32]) m[e % 32] = a;
+        }
+        for (int l = 0; l < 32; l++) mh = m[l] > mh ? m[l] : mh;
+        for (int l = 0; l < 16; l++) {
+            float lo = dv_f16_to_f32_scalar(m[l]), hi = dv_f16_to_f32_scalar(m[l + 16]);
+            t[l] = fmaf(hi, hi, lo * lo);
+        }
+        for (int l = 0; l < 8; l++) t[l] = t[l] + t[l + 8];
+        for (int l = 0; l < 4; l++) t[l] = t[l] + t[l + 4];
+        for (int l = 0; l < 2; l++) t[l] = t[l] + t[l + 2];
+        int k = dv__knn_f16_row_params(mh, t[0] + t[1], d, sqd_ub, &rscale[i], &rnorm[i],
+                                       &rerr[i]);
+        if (k < 0) continue;
+        for (size_t e = 0; e < d; e++) {
+            /* exact: a power-of-two scale of a float16 value stays in float range */
+            float q = nearbyintf(ldexpf(dv_f16_to_f32_scalar(x[e]), k));
+            u[e] = (uint8_t)((int)q + 128);
+        }
+        dv__knn_i8_scalar(u, 1, sp, 1, corr, d, out + i * DV_KNN_SEED_GROUP, DV_KNN_SEED_GROUP);
+    }
+}
+
 /* Bounds below: float sums of n terms are within gamma_n = n u / (1 - n u) (u = 2^-24) of
  * the real sums; DV_KNN_SLACK (n + 8) u covers that, the square root and the final product.
  * Squares that underflow lose at most 2^-149 each, covered by the absolute term. */
@@ -170,23 +223,33 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
     out->i8 = dv__knn_i8_scalar;
     out->i8_name = "scalar";
     out->quant = dv__knn_quant_row;
+    out->seed_qmax = DV_KNN_SEED_QMAX_VNNI;
+    out->f16q = NULL;
+    out->i8_rows = dv__knn_i8_rows_scalar;
+    out->pairs = dv__knn_pairs_scalar;
 #if defined(DV_HAVE_X86_SIMD)
     if (s == DV_SIMD_AVX2 || s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX2;
+        out->pairs = NULL;
         out->dot = dv__knn_dot_avx2;
         out->dot1 = dv__knn_dot1_avx2;
         out->i8 = dv__knn_i8_avx2;
         out->i8_name = "avx2-vpmaddubsw";
         out->quant = dv__knn_quant_row_avx2;
+        out->seed_qmax = DV_KNN_SEED_QMAX;
     }
     if (s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX512;
         out->dot = dv__knn_dot_avx512;
         out->dot1 = dv__knn_dot1_avx512;
+        out->i8_rows = dv__knn_i8_rows_avx512;
+        out->pairs = dv__knn_pairs_avx512;
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx512vnni")) {
             out->i8 = dv__knn_i8_vnni;
             out->i8_name = "avx512-vnni";
+            out->seed_qmax = DV_KNN_SEED_QMAX_VNNI;
+            out->f16q = dv__knn_f16q_vnni;
         }
     }
 #else
