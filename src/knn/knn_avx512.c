@@ -115,11 +115,14 @@ static inline __attribute__((always_inline)) __m512i dpbusd(__m512i acc, __m512i
  * kernel waiting on memory at every 4 KiB page. Prefetches never fault, so running past the
  * end of the rows is harmless. */
 #define F16Q_PREFETCH 16384
+/* tile B starts this far past tile A, so that loads from one and stores to the other are not
+ * 4 KiB apart */
+#define F16Q_GAP 1088
 static const float f16q_magic = 0x1.8p23f + 128.0f;
 
-/* k, rscale, rnorm and rerr of a row from its 32 lane maxima of |x| (float16 bits); returns
- * k << 23, the exponent step of the conversion (0 for a row the pass cannot take) */
-static inline int32_t row_params(__m512i mx, size_t d, float sqd, float *rscale, float *rnorm,
+/* rscale, rnorm and rerr of a row from its 32 lane maxima of |x| (float16 bits); returns the
+ * row's inv (0 for a row the pass cannot take) */
+static inline float row_params(__m512i mx, size_t d, float sqd, float *rscale, float *rnorm,
                                  float *rerr)
 {
     __m512i m32 = _mm512_max_epu32(_mm512_and_si512(mx, _mm512_set1_epi32(0xffff)),
@@ -128,8 +131,7 @@ static inline int32_t row_params(__m512i mx, size_t d, float sqd, float *rscale,
     __m512 lo = _mm512_cvtph_ps(_mm512_castsi512_si256(mx));
     __m512 hi = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(mx, 1));
     float s = reduce16(_mm512_fmadd_ps(hi, hi, _mm512_mul_ps(lo, lo)));
-    int k = dv__knn_f16_row_params(mh, s, d, sqd, rscale, rnorm, rerr);
-    return k < 0 ? 0 : (int32_t)((uint32_t)k << 23);
+    return dv__knn_f16_row_params(mh, s, d, sqd, rscale, rnorm, rerr);
 }
 
 static inline __m512i absmax32(__m512i mx, const uint16_t *x)
@@ -138,24 +140,22 @@ static inline __m512i absmax32(__m512i mx, const uint16_t *x)
                                                  _mm512_set1_epi16(0x7fff)));
 }
 
-/* 16 values to 16 bytes q + 128: x 2^k by adding k to the exponent (exact for the nonzero
- * values of a float16; a zero becomes 2^(k-127), which rounds to 0 all the same), then the
- * magic add rounds to nearest even and leaves 128 + q in the low byte */
-static inline __m128i conv16(const uint16_t *x, __m512i vk)
+/* 16 values to 16 bytes q + 128: fma(x, inv, 1.5 2^23 + 128) rounds x inv to the nearest
+ * integer once (ties to even) and leaves 128 + q in the low byte */
+static inline __m128i conv16(const uint16_t *x, __m512 vinv)
 {
     __m512 f = _mm512_cvtph_ps(_mm256_loadu_si256((const void *)x));
-    __m512 t = _mm512_add_ps(_mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(f), vk)),
-                             _mm512_set1_ps(f16q_magic));
+    __m512 t = _mm512_fmadd_ps(f, vinv, _mm512_set1_ps(f16q_magic));
     return _mm512_cvtepi32_epi8(_mm512_castps_si512(t));
 }
 
-static void conv_row(const uint16_t *x, size_t d, int32_t k23, uint8_t *q)
+static void conv_row(const uint16_t *x, size_t d, float inv, uint8_t *q)
 {
-    __m512i vk = _mm512_set1_epi32(k23);
-    for (size_t e = 0; e < d; e += 16) _mm_storeu_si128((void *)(q + e), conv16(x + e, vk));
+    __m512 vinv = _mm512_set1_ps(inv);
+    for (size_t e = 0; e < d; e += 16) _mm_storeu_si128((void *)(q + e), conv16(x + e, vinv));
 }
 
-static int32_t row_setup(const uint16_t *x, size_t d, float sqd, float *rscale, float *rnorm,
+static float row_setup(const uint16_t *x, size_t d, float sqd, float *rscale, float *rnorm,
                          float *rerr)
 {
     __m512i mx = _mm512_setzero_si512();
@@ -165,10 +165,11 @@ static int32_t row_setup(const uint16_t *x, size_t d, float sqd, float *rscale, 
 
 /* One tile step, interleaved so that the VNNI units (scoring tile A) and the conversion units
  * (quantizing tile B, scanning tile C for its scales) work at the same time:
- * out[r] = qa row r . seeds - corr; qb = tile B quantized with kb; tile C's row parameters. */
+ * out[r] = qa row r . seeds - corr; qb = tile B quantized with its rows' inv kb; tile C's row
+ * parameters, and its inv in kc. */
 static void f16q_step(const uint8_t *qa, const int8_t *sp, const int32_t *corr, int32_t *out,
-                      const uint16_t *hb, const int32_t *kb, uint8_t *qb, const uint16_t *hc,
-                      size_t d, float sqd, int32_t *kc, float *rscale, float *rnorm, float *rerr)
+                      const uint16_t *hb, const float *kb, uint8_t *qb, const uint16_t *hc,
+                      size_t d, float sqd, float *kc, float *rscale, float *rnorm, float *rerr)
 {
     __m512i acc[F16Q_ROWS];
     const size_t chunks = d / 32;
@@ -177,7 +178,8 @@ static void f16q_step(const uint8_t *qa, const int8_t *sp, const int32_t *corr, 
     for (size_t rr = 0; rr < F16Q_ROWS; rr++) {
         const uint16_t *xb = hb + rr * d, *xc = hc + rr * d;
         uint8_t *qo = qb + rr * d;
-        __m512i vk = _mm512_set1_epi32(kb[rr]), mx = _mm512_setzero_si512();
+        __m512 vk = _mm512_set1_ps(kb[rr]);
+        __m512i mx = _mm512_setzero_si512();
         for (size_t c = 0; c < chunks; c++) {
             size_t step = rr * chunks + c; /* dims 4 step .. 4 step + 3 of tile A */
             __m512i sv = _mm512_loadu_si512((const void *)(sp + step * 64));
@@ -207,14 +209,14 @@ dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
                   float *rerr, uint8_t *scratch)
 {
     const size_t T = nrows / F16Q_ROWS, tile = F16Q_ROWS * d;
-    uint8_t *qa = scratch, *qb = scratch + tile;
-    int32_t kb[F16Q_ROWS], kc[F16Q_ROWS];
+    uint8_t *qa = scratch, *qb = scratch + tile + F16Q_GAP;
+    float kb[F16Q_ROWS], kc[F16Q_ROWS]; /* the rows' inv */
     float dummy[3][F16Q_ROWS];
     if (T > 0) {
         /* prologue: tile 0 scaled and quantized, tile 1 scaled */
         for (size_t r = 0; r < F16Q_ROWS; r++) {
-            int32_t k23 = row_setup(h + r * d, d, sqd_ub, &rscale[r], &rnorm[r], &rerr[r]);
-            conv_row(h + r * d, d, k23, qa + r * d);
+            float inv = row_setup(h + r * d, d, sqd_ub, &rscale[r], &rnorm[r], &rerr[r]);
+            conv_row(h + r * d, d, inv, qa + r * d);
         }
         for (size_t r = 0; T > 1 && r < F16Q_ROWS; r++)
             kb[r] = row_setup(h + tile + r * d, d, sqd_ub, &rscale[F16Q_ROWS + r],
@@ -236,8 +238,8 @@ dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
     }
     /* the last rows, one at a time */
     for (size_t i = T * F16Q_ROWS; i < nrows; i++) {
-        int32_t k23 = row_setup(h + i * d, d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
-        conv_row(h + i * d, d, k23, qa);
+        float inv = row_setup(h + i * d, d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
+        conv_row(h + i * d, d, inv, qa);
         __m512i a = _mm512_setzero_si512();
         for (size_t step = 0; step < d / 4; step++) {
             int32_t w;

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 /* Canonical float32 dot product: dims (a multiple of DV_KNN_LANES) split into 16 lanes,
  * element e accumulated into lane e % 16 with a fused multiply-add, in order; the lanes are
@@ -41,12 +40,13 @@ typedef void (*dv__knn_i8_fn)(const uint8_t *xu, size_t nrows, const int8_t *sp,
 
 /* The int8 pass straight from float16 rows, for one group of 16 seeds (docs/knn.md, "int8
  * from float16"). h: nrows rows of d float16 values (d a multiple of 32); sp, corr: the group
- * as for dv__knn_i8_fn, seeds quantized to [-127, 127]. Row i is scaled by a power of two:
- * q_e = x_e 2^k rounded to nearest (ties to even), k from the largest |x_e| so that
+ * as for dv__knn_i8_fn, seeds quantized to [-127, 127]. Row i is scaled by inv = 127 / max|x|
+ * (a float): q_e = x_e inv rounded once to the nearest integer (ties to even), so
  * |q_e| <= 127 (dv__knn_f16_row_params). Out: out[i * 16 + j] = sum_e q_e s_j,e,
- * rscale[i] = 2^-k, rnorm[i] >= max(||x||, ||2^-k q||), rerr[i] >= ||x - 2^-k q||. A row
- * it cannot scale gets rscale NaN and rnorm = rerr = 0 (its out values are unspecified): the
- * caller rescores it against every seed. sqd_ub >= sqrt(d). scratch: 16 d bytes. */
+ * rscale[i] = fl(1 / inv), rnorm[i] >= max(||x||, ||q / inv||), rerr[i] >= ||x - q / inv||.
+ * An all-zero or non-finite row gets rscale NaN and rnorm = rerr = 0 (its out values are
+ * unspecified): the caller rescores it against every seed. sqd_ub >= sqrt(d). scratch:
+ * 16 d bytes. */
 typedef void (*dv__knn_f16q_fn)(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
                                 const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
                                 float *rnorm, float *rerr, uint8_t *scratch);
@@ -120,31 +120,27 @@ void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t
 /* Row parameters of the float16 int8 pass. mh: the largest |x_e| as float16 bits; lanesum:
  * the sum over the 32 lanes l of m_l^2, m_l = max |x_e| over e = l mod 32, in float, as
  * fmaf(m_(l+16), m_(l+16), m_l * m_l) for l < 16 and then the canonical 16-lane reduction.
- * With E the exponent field of mh and f its fraction, k = 21 - E - (f >= 1016), so that
- * max |x| 2^k < 127.5. Returns k, or -1 for a row the pass cannot take (a non-finite or
- * subnormal largest value, which includes an all-zero row, or k < 0: a value of 127.5 or more). */
-static inline int dv__knn_f16_row_params(uint32_t mh, float lanesum, size_t d, float sqd_ub,
-                                         float *rscale, float *rnorm, float *rerr)
+ * Returns inv = 127 / max|x| (rounded to float), or 0 for a row the pass cannot take: an
+ * all-zero row or one with an infinity or NaN. */
+static inline float dv__knn_f16_row_params(uint32_t mh, float lanesum, size_t d, float sqd_ub,
+                                           float *rscale, float *rnorm, float *rerr)
 {
-    int e = (int)(mh >> 10), k = 21 - e - ((mh & 0x3ffu) >= 1016u);
-    if (mh >= 0x7c00u || e == 0 || k < 0) {
+    if (mh >= 0x7c00u || mh == 0) {
         *rscale = nanf("");
         *rnorm = 0.0f;
         *rerr = 0.0f;
-        return -1;
+        return 0.0f;
     }
-    /* |x_e - 2^-k q_e| <= 2^-(k+1); 0 <= k <= 20, so 2^-k and 2^-(k+1) are normal floats and
-     * the products below exact */
-    uint32_t b = (uint32_t)(127 - k) << 23;
-    float p2;
-    memcpy(&p2, &b, 4);
-    *rscale = p2;
-    *rerr = sqd_ub * p2 * 0.5f;
+    /* m >= 2^-24, so inv <= 127 2^24 and |x_e inv| <= 127 (1 + 2^-24): it rounds to at most
+     * 127. With s = 1 / inv (a real), |x_e - s q_e| <= s / 2, and rscale >= s (1 - 2^-24). */
+    float inv = 127.0f / dv_f16_to_f32_scalar((uint16_t)mh);
+    *rscale = 1.0f / inv;
+    *rerr = sqd_ub * *rscale * 0.5f * (1.0f + 0x1p-20f);
     /* ||x||^2 <= (d / 32) sum_l m_l^2; lanesum is within 8u of that sum (six roundings a term)
      * and the product, root and sums below add four more: 2^-20 covers them all. The bound
-     * on ||2^-k q|| is ||x|| + rerr. */
+     * on ||q / inv|| is ||x|| + rerr. */
     *rnorm = (sqrtf((float)(d / 32) * lanesum) + *rerr) * (1.0f + 0x1p-20f);
-    return k;
+    return inv;
 }
 
 /* Quantize one row (dpad floats, zero padded) to u8 (q + 128): *scale = max|x| / 127

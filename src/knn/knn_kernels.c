@@ -86,13 +86,13 @@ void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t
         for (int l = 0; l < 8; l++) t[l] = t[l] + t[l + 8];
         for (int l = 0; l < 4; l++) t[l] = t[l] + t[l + 4];
         for (int l = 0; l < 2; l++) t[l] = t[l] + t[l + 2];
-        int k = dv__knn_f16_row_params(mh, t[0] + t[1], d, sqd_ub, &rscale[i], &rnorm[i],
-                                       &rerr[i]);
-        if (k < 0) continue;
+        float inv = dv__knn_f16_row_params(mh, t[0] + t[1], d, sqd_ub, &rscale[i], &rnorm[i],
+                                           &rerr[i]);
+        if (inv == 0.0f) continue;
         for (size_t e = 0; e < d; e++) {
-            /* exact: a power-of-two scale of a float16 value stays in float range */
-            float q = nearbyintf(ldexpf(dv_f16_to_f32_scalar(x[e]), k));
-            u[e] = (uint8_t)((int)q + 128);
+            /* one rounding of x inv to an integer: 1.5 2^23 + x inv, |x inv| <= 127 */
+            float t8 = fmaf(dv_f16_to_f32_scalar(x[e]), inv, 0x1.8p23f);
+            u[e] = (uint8_t)((int)(t8 - 0x1.8p23f) + 128);
         }
         dv__knn_i8_scalar(u, 1, sp, 1, corr, d, out + i * DV_KNN_SEED_GROUP, DV_KNN_SEED_GROUP);
     }
