@@ -61,52 +61,55 @@ for d, dtype in ((768, np.float16), (768, np.float32), (100, np.float32)):
         p = os.path.join(work, "emb_%s_%d.npy" % (tag, i))
         np.save(p, x[a:b].astype(dtype))
         files.append(p)
-    seeds = np.concatenate([cent, unit(rng.standard_normal((32, d)))]).astype(np.float32)
-    sp = os.path.join(work, "seeds_%s.npy" % tag)
-    np.save(sp, seeds)
-    index = faiss.IndexFlatIP(d)
-    index.add(xs)
-    K = 10
-    Dk, Ik = index.search(seeds, K + 1)
-    S = 0.45
-    lims, Dr, Ir = index.range_search(seeds, S)
-    emb = sum((["--embeddings", f] for f in files), [])
-    ref = None
-    for simd in simds:
-        for p in ("direct", "blas", "int8"):
-            for j in ("1", "2"):
-                if simd == "scalar" and p == "direct" and j == "2":
-                    continue
-                o = os.path.join(work, "o_%s_%s_%s_%s" % (tag, simd, p, j))
-                run(emb + ["--seeds-npy", sp, "-k", str(K), "--pass", p, "-j", j, "-o", o],
-                    {"DV_SIMD": simd})
-                run(emb + ["--seeds-npy", sp, "--min-sim", str(S), "--pass", p, "-j", j,
-                           "-o", o + "_t"], {"DV_SIMD": simd})
-                txt = open(o + "/neighbors.jsonl").read() + open(o + "_t/neighbors.jsonl").read()
-                if ref is None:
-                    ref = txt
-                check(txt == ref, "%s: %s %s -j%s differs from the first run" % (tag, simd, p, j))
-    res = load(o + "/neighbors.jsonl")
-    thr = load(o + "_t/neighbors.jsonl")
-    for q in range(len(seeds)):
-        got = res.get(q, [])
-        check(len(got) == K, "%s seed %d: %d results" % (tag, q, len(got)))
-        # same ids as FAISS; where FAISS's float order differs, only rows tied within 1e-5
-        kth = Dk[q][K - 1]
-        fa = set(int(i) for i, s in zip(Ik[q][:K], Dk[q][:K]) if s > kth + 1e-5)
-        mine = set(r for r, s in got)
-        check(fa <= mine, "%s seed %d: top-k ids differ from FAISS" % (tag, q))
-        for r, s in got:
-            check(abs(s - float(xs[r] @ seeds[q])) < 1e-5, "%s seed %d row %d score" % (tag, q, r))
-        # ranks: sorted by similarity desc, row asc
-        check(got == sorted(got, key=lambda t: (-t[1], t[0])), "%s seed %d order" % (tag, q))
-        fr = {int(i): float(s) for i, s in zip(Ir[lims[q]:lims[q + 1]], Dr[lims[q]:lims[q + 1]])}
-        tm = dict(thr.get(q, []))
-        sure = set(r for r, s in fr.items() if s >= S + 1e-5)
-        check(sure <= set(tm), "%s seed %d: threshold set misses FAISS rows" % (tag, q))
-        check(all(s >= S for s in tm.values()), "%s seed %d: result below S" % (tag, q))
-        extra = set(tm) - set(fr)
-        check(all(abs(tm[r] - S) < 1e-5 for r in extra), "%s seed %d: extra rows" % (tag, q))
+    allseeds = np.concatenate([cent, unit(rng.standard_normal((32, d)))]).astype(np.float32)
+    # 40 seeds; over float16 rows also 16 (the float16 int8 pass, where the CPU has VNNI)
+    for nseed in ((40, 16) if dtype == np.float16 else (40,)):
+        seeds = allseeds[:nseed]
+        sp = os.path.join(work, "seeds_%s_%d.npy" % (tag, nseed))
+        np.save(sp, seeds)
+        index = faiss.IndexFlatIP(d)
+        index.add(xs)
+        K = 10
+        Dk, Ik = index.search(seeds, K + 1)
+        S = 0.45
+        lims, Dr, Ir = index.range_search(seeds, S)
+        emb = sum((["--embeddings", f] for f in files), [])
+        ref = None
+        for simd in simds:
+            for p in ("direct", "blas", "int8"):
+                for j in ("1", "2"):
+                    if simd == "scalar" and p == "direct" and j == "2":
+                        continue
+                    o = os.path.join(work, "o_%s_%d_%s_%s_%s" % (tag, nseed, simd, p, j))
+                    run(emb + ["--seeds-npy", sp, "-k", str(K), "--pass", p, "-j", j, "-o", o],
+                        {"DV_SIMD": simd})
+                    run(emb + ["--seeds-npy", sp, "--min-sim", str(S), "--pass", p, "-j", j,
+                               "-o", o + "_t"], {"DV_SIMD": simd})
+                    txt = open(o + "/neighbors.jsonl").read() + open(o + "_t/neighbors.jsonl").read()
+                    if ref is None:
+                        ref = txt
+                    check(txt == ref, "%s: %s %s -j%s differs from the first run" % (tag, simd, p, j))
+        res = load(o + "/neighbors.jsonl")
+        thr = load(o + "_t/neighbors.jsonl")
+        for q in range(len(seeds)):
+            got = res.get(q, [])
+            check(len(got) == K, "%s seed %d: %d results" % (tag, q, len(got)))
+            # same ids as FAISS; where FAISS's float order differs, only rows tied within 1e-5
+            kth = Dk[q][K - 1]
+            fa = set(int(i) for i, s in zip(Ik[q][:K], Dk[q][:K]) if s > kth + 1e-5)
+            mine = set(r for r, s in got)
+            check(fa <= mine, "%s seed %d: top-k ids differ from FAISS" % (tag, q))
+            for r, s in got:
+                check(abs(s - float(xs[r] @ seeds[q])) < 1e-5, "%s seed %d row %d score" % (tag, q, r))
+            # ranks: sorted by similarity desc, row asc
+            check(got == sorted(got, key=lambda t: (-t[1], t[0])), "%s seed %d order" % (tag, q))
+            fr = {int(i): float(s) for i, s in zip(Ir[lims[q]:lims[q + 1]], Dr[lims[q]:lims[q + 1]])}
+            tm = dict(thr.get(q, []))
+            sure = set(r for r, s in fr.items() if s >= S + 1e-5)
+            check(sure <= set(tm), "%s seed %d: threshold set misses FAISS rows" % (tag, q))
+            check(all(s >= S for s in tm.values()), "%s seed %d: result below S" % (tag, q))
+            extra = set(tm) - set(fr)
+            check(all(abs(tm[r] - S) < 1e-5 for r in extra), "%s seed %d: extra rows" % (tag, q))
     if d == 768 and dtype == np.float16:
         # concept flags: rows whose best concept (the 8 centres) scores >= S, with that concept
         cp = os.path.join(work, "concepts.npy")
@@ -130,22 +133,24 @@ for d, dtype in ((768, np.float16), (768, np.float32), (100, np.float32)):
     check(nclus >= 8 * 40, "%s: planted clusters not found (%d)" % (tag, nclus))
     print("%s: ok (%d threshold hits)" % (tag, sum(len(v) for v in thr.values())))
 
-# ties: duplicated rows must come out lowest row first, identically on every path
+# ties: duplicated rows must come out lowest row first, identically on every path (float32,
+# and float16, where one seed takes the float16 int8 pass)
 x = unit(rng.standard_normal((300, 64)))
 x[100] = x[7]
 x[250] = x[7]
-p = os.path.join(work, "tie.npy")
-np.save(p, x)
-np.save(os.path.join(work, "tieq.npy"), x[[7]])
-outs = []
-for simd in simds:
-    for pas in ("direct", "blas", "int8"):
-        o = os.path.join(work, "tie_%s_%s" % (simd, pas))
-        run(["--embeddings", p, "--seeds-npy", os.path.join(work, "tieq.npy"), "-k", "3",
-             "--pass", pas, "-o", o], {"DV_SIMD": simd})
-        outs.append(open(o + "/neighbors.jsonl").read())
-rows = [json.loads(l)["row"] for l in outs[0].splitlines()]
-check(rows == [7, 100, 250], "ties: %s" % rows)
-check(all(t == outs[0] for t in outs), "ties differ between paths")
+for dt in (np.float32, np.float16):
+    p = os.path.join(work, "tie_%s.npy" % np.dtype(dt).name)
+    np.save(p, x.astype(dt))
+    np.save(os.path.join(work, "tieq.npy"), x[[7]].astype(dt).astype(np.float32))
+    outs = []
+    for simd in simds:
+        for pas in ("direct", "blas", "int8", "auto"):
+            o = os.path.join(work, "tie_%s_%s_%s" % (np.dtype(dt).name, simd, pas))
+            run(["--embeddings", p, "--seeds-npy", os.path.join(work, "tieq.npy"), "-k", "3",
+                 "--pass", pas, "-o", o], {"DV_SIMD": simd})
+            outs.append(open(o + "/neighbors.jsonl").read())
+    rows = [json.loads(l)["row"] for l in outs[0].splitlines()]
+    check(rows == [7, 100, 250], "ties: %s" % rows)
+    check(all(t == outs[0] for t in outs), "ties differ between paths")
 print("FAILURES: %d" % fails if fails else "all ok")
 sys.exit(1 if fails else 0)

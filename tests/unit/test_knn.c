@@ -134,6 +134,170 @@ static void test_quant_bounds(void **st)
     assert_false(isfinite(eu));
 }
 
+/* float16 test rows: gaussian-ish values at several magnitudes, and rows the pass must hand
+ * back (zero, NaN, infinity), rows of subnormals, exact rounding ties and the float16 range */
+static void f16_row(uint16_t *h, size_t d, int kind)
+{
+    float mag = kind % 4 == 0 ? 1.0f : kind % 4 == 1 ? 0.05f : kind % 4 == 2 ? 1e-3f : 300.0f;
+    for (size_t e = 0; e < d; e++) h[e] = dv_f32_to_f16(frand() * mag);
+    switch (kind % 11) {
+    case 5: memset(h, 0, d * 2); break;                                /* all zero */
+    case 6: h[d / 2] = 0x7e00; break;                                  /* NaN */
+    case 7: h[1] = 0xfc00; break;                                      /* -inf */
+    case 8: /* subnormals only */
+        for (size_t e = 0; e < d; e++) h[e] = (uint16_t)((e * 37) % 1024 | (e & 1) << 15);
+        break;
+    case 9:
+        /* max 127: x inv hits n + 1/2 for many values (ties to even) */
+        for (size_t e = 0; e < d; e++) h[e] = dv_f32_to_f16((float)((int)(e % 255) - 127) + 0.5f);
+        h[0] = dv_f32_to_f16(127.0f);
+        break;
+    case 10: h[3] = 0x7bff; h[4] = 0xfbff; break; /* +-65504 */
+    default: break;
+    }
+}
+
+static void test_f16q_kernel(void **st)
+{
+    (void)st;
+    const size_t dims[] = {32, 64, 96, 768}, counts[] = {1, 7, 8, 9, 16, 17, 24, 33, 100};
+    for (size_t di = 0; di < 4; di++)
+        for (size_t ci = 0; ci < 9; ci++) {
+            size_t d = dims[di], n = counts[ci];
+            uint16_t *h = malloc(n * d * 2);
+            int8_t *sp = malloc(d * 16);
+            uint8_t *scratch = malloc(16 * d + 8192);
+            int32_t corr[16], *o1 = malloc(n * 64), *o2 = malloc(n * 64);
+            float *r1 = malloc(n * 4 * 6), *r2 = r1 + 3 * n;
+            float sqd = nextafterf(sqrtf((float)d), INFINITY);
+            for (size_t i = 0; i < n; i++) f16_row(h + i * d, d, (int)(i + ci + di));
+            for (int j = 0; j < 16; j++) corr[j] = 0;
+            for (size_t e = 0; e < d * 16; e++) {
+                sp[e] = (int8_t)((int)((rng_state = rng_state * 6364136223846793005ull + 1) >> 33) % 255 - 127);
+                corr[(e % 64) / 4] += 128 * sp[e];
+            }
+            if (ci == 0) {
+                /* the extremes: every product 255 x 127 */
+                memset(sp, 127, d * 16);
+                for (int j = 0; j < 16; j++) corr[j] = 128 * 127 * (int)d;
+            }
+            dv__knn_f16q_scalar(h, n, d, sp, corr, sqd, o1, r1, r1 + n, r1 + 2 * n, scratch);
+            for (size_t i = 0; i < n; i++) {
+                const uint16_t *x = h + i * d;
+                uint32_t mh = 0;
+                int bad = 0;
+                for (size_t e = 0; e < d; e++) {
+                    uint32_t a = x[e] & 0x7fffu;
+                    mh = a > mh ? a : mh;
+                }
+                bad = mh == 0 || mh >= 0x7c00;
+                assert_int_equal(isnan(r1[i]), bad);
+                if (bad) continue;
+                /* the scalar twin against an independent formula: q in double, exact */
+                float inv = 127.0f / dv_f16_to_f32_scalar((uint16_t)mh);
+                double n2 = 0, e2 = 0, h2 = 0;
+                int64_t acc[16] = {0};
+                for (size_t e = 0; e < d; e++) {
+                    double xv = dv_f16_to_f32_scalar(x[e]), q = nearbyint(xv * (double)inv);
+                    assert_true(fabs(q) <= 127.0);
+                    for (int j = 0; j < 16; j++) acc[j] += (int64_t)q * sp[(e / 4) * 64 + j * 4 + e % 4];
+                    n2 += xv * xv;
+                    e2 += (xv - q / (double)inv) * (xv - q / (double)inv);
+                    h2 += (q / (double)inv) * (q / (double)inv);
+                }
+                for (int j = 0; j < 16; j++) assert_int_equal(acc[j], o1[i * 16 + j]);
+                assert_true(sqrt(n2) <= r1[n + i]);
+                assert_true(sqrt(h2) <= r1[n + i]);
+                assert_true(sqrt(e2) <= r1[2 * n + i]);
+                assert_true(fabs(1.0 / (double)inv - r1[i]) <= 0x1p-23 / (double)inv);
+            }
+            dv__knn_kernels k;
+            if (dv_simd_available(DV_SIMD_AVX512)) {
+                dv__knn_get_kernels(DV_SIMD_AVX512, &k);
+                if (k.f16q == NULL && di == 0 && ci == 0)
+                    printf("note: no AVX512-VNNI; the float16 int8 kernel is not tested here\n");
+            } else {
+                k.f16q = NULL;
+            }
+            if (k.f16q != NULL) {
+                memset(r2, 0x55, n * 12);
+                k.f16q(h, n, d, sp, corr, sqd, o2, r2, r2 + n, r2 + 2 * n, scratch);
+                for (size_t i = 0; i < n; i++) {
+                    if (isnan(r1[i])) {
+                        assert_true(isnan(r2[i]));
+                        assert_true(r2[n + i] == 0.0f && r2[2 * n + i] == 0.0f);
+                        continue;
+                    }
+                    assert_memory_equal(o1 + i * 16, o2 + i * 16, 64);
+                    assert_memory_equal(&r1[i], &r2[i], 4);
+                    assert_memory_equal(&r1[n + i], &r2[n + i], 4);
+                    assert_memory_equal(&r1[2 * n + i], &r2[2 * n + i], 4);
+                }
+            }
+            free(h);
+            free(sp);
+            free(scratch);
+            free(o1);
+            free(o2);
+            free(r1);
+        }
+}
+
+static void test_pairs_and_rows(void **st)
+{
+    (void)st;
+    const size_t dp = 80;
+    float *x = malloc(20 * dp * 4), *y = malloc(20 * dp * 4), ref[20], got[20];
+    const float *px[20], *py[20];
+    for (size_t i = 0; i < 20 * dp; i++) x[i] = frand(), y[i] = frand();
+    for (size_t p = 0; p < 20; p++) {
+        px[p] = x + ((p * 7) % 20) * dp;
+        py[p] = y + ((p * 3) % 20) * dp;
+        ref[p] = dv__knn_dot1_scalar(px[p], py[p], dp);
+    }
+    for (size_t n = 0; n <= 20; n++) {
+        dv__knn_pairs_scalar(px, py, n, dp, got);
+        assert_memory_equal(ref, got, n * 4);
+        for (size_t pi = 0; pi < 2; pi++) {
+            dv__knn_kernels k;
+            if (!dv_simd_available(paths[pi])) continue;
+            dv__knn_get_kernels(paths[pi], &k);
+            if (k.pairs == NULL) continue;
+            memset(got, 0, sizeof(got));
+            k.pairs(px, py, n, dp, got);
+            assert_memory_equal(ref, got, n * 4);
+        }
+    }
+    /* candidate rows: the scalar twin against the rule, every path against the twin */
+    int32_t ic[50 * 48];
+    float rs[50], thr[48];
+    uint32_t r1[50], r2[50];
+    for (size_t t = 0; t < 30; t++) {
+        size_t q = 1 + t * 47 / 29, n = 50, ldo = 48;
+        for (size_t i = 0; i < n * ldo; i++) ic[i] = (int32_t)(frand() * 20000);
+        for (size_t i = 0; i < n; i++) rs[i] = i % 13 == 5 ? NAN : 1e-4f * (1.0f + frand());
+        for (size_t j = 0; j < q; j++) thr[j] = 1.0f + 0.9f * frand();
+        if (t == 3) thr[0] = (float)ic[7 * ldo] * rs[7]; /* equal passes */
+        size_t m1 = dv__knn_i8_rows_scalar(ic, n, ldo, q, rs, thr, r1), m = 0;
+        for (size_t i = 0; i < n; i++) {
+            int any = 0;
+            for (size_t j = 0; j < q; j++) any |= isnan(rs[i]) || (float)ic[i * ldo + j] * rs[i] >= thr[j];
+            if (any) assert_int_equal(r1[m++], i);
+        }
+        assert_int_equal(m, m1);
+        for (size_t pi = 0; pi < 2; pi++) {
+            dv__knn_kernels k;
+            if (!dv_simd_available(paths[pi])) continue;
+            dv__knn_get_kernels(paths[pi], &k);
+            size_t m2 = k.i8_rows(ic, n, ldo, q, rs, thr, r2);
+            assert_int_equal(m1, m2);
+            assert_memory_equal(r1, r2, m1 * 4);
+        }
+    }
+    free(x);
+    free(y);
+}
+
 static void test_heap(void **st)
 {
     (void)st;
@@ -215,12 +379,94 @@ static void test_search_api(void **st)
     dv_knn_free(NULL);
 }
 
+/* few seeds over float16 rows of a multiple of 32 dims (the float16 int8 pass where the CPU has
+ * AVX512-VNNI), with zero, NaN and infinite rows, duplicates and a row equal to a seed: every
+ * pass, path, thread count and block size gives the same bytes */
+static void test_search_f16_few_seeds(void **st)
+{
+    (void)st;
+    char path[64], err[256];
+    const size_t rows = 5000, d = 96;
+    float *x = malloc(rows * d * 4), seeds[16 * 96];
+    snprintf(path, sizeof(path), "/tmp/test_knn_f16_%d.npy", (int)getpid());
+    for (size_t i = 0; i < rows * d; i++) x[i] = frand() * (i / d % 7 == 3 ? 40.0f : 0.1f);
+    memset(x + 10 * d, 0, d * 4);
+    x[20 * d + 5] = NAN;
+    x[30 * d + 1] = INFINITY;
+    memcpy(x + 4000 * d, x + 17 * d, d * 4);
+    for (size_t i = 0; i < 16 * d; i++) seeds[i] = frand() * 0.1f;
+    memcpy(seeds, x + 17 * d, d * 4);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
+    fclose(f);
+    const dv_simd simds[] = {DV_SIMD_SCALAR, DV_SIMD_AVX2, DV_SIMD_AVX512};
+    const dv_knn_pass passes[] = {DV_KNN_PASS_DIRECT, DV_KNN_PASS_AUTO, DV_KNN_PASS_INT8,
+                                  DV_KNN_PASS_BLAS};
+    const size_t nq[] = {1, 5, 16};
+    int used_f16 = 0;
+    for (size_t qi = 0; qi < 3; qi++)
+        for (int mode = 0; mode < 2; mode++) {
+            dv_knn_hit *ref = NULL;
+            size_t nref = 0;
+            for (size_t si = 0; si < 3; si++)
+                for (size_t p = 0; p < 4; p++)
+                    for (unsigned t = 1; t <= 2; t++) {
+                        if (!dv_simd_available(simds[si])) continue;
+                        dv_knn_opts o = {.threads = t, .pass = passes[p], .simd = simds[si],
+                                         .block_rows = t == 2 ? 300 : 0};
+                        dv_knn *k = dv_knn_create(&o);
+                        dv_knn_hit *h;
+                        size_t nh;
+                        dv_knn_stats sts;
+                        assert_non_null(k);
+                        assert_int_equal(dv_knn_add_file(k, path), DV_OK);
+                        dv_knn_query q = {.k = mode == 0 ? 7 : 0, .has_min_sim = mode == 1,
+                                          .min_sim = 0.02f};
+                        assert_int_equal(dv_knn_search(k, seeds, nq[qi], d, &q, &h, &nh), DV_OK);
+                        dv_knn_get_stats(k, &sts);
+                        used_f16 |= strcmp(sts.int8_kernel, "avx512-vnni-f16") == 0;
+                        if (mode == 0) {
+                            assert_int_equal(nh, 7 * nq[qi]);
+                            /* seed 0 is row 17 and its copy 4000, in that order */
+                            assert_int_equal(h[0].row, 17);
+                            assert_int_equal(h[1].row, 4000);
+                        }
+                        if (ref == NULL) {
+                            ref = malloc((nh ? nh : 1) * sizeof(*h));
+                            memcpy(ref, h, nh * sizeof(*h));
+                            nref = nh;
+                        } else {
+                            assert_int_equal(nh, nref);
+                            for (size_t i = 0; i < nh; i++) {
+                                assert_int_equal(ref[i].seed, h[i].seed);
+                                assert_int_equal(ref[i].rank, h[i].rank);
+                                assert_int_equal(ref[i].row, h[i].row);
+                                assert_int_equal(ref[i].file, h[i].file);
+                                assert_int_equal(ref[i].file_row, h[i].file_row);
+                                assert_memory_equal(&ref[i].similarity, &h[i].similarity, 4);
+                            }
+                        }
+                        dv_knn_hits_free(k, h);
+                        dv_knn_free(k);
+                    }
+            free(ref);
+        }
+    dv__knn_kernels kk;
+    dv__knn_get_kernels(DV_SIMD_AUTO, &kk);
+    if (kk.f16q != NULL) assert_true(used_f16);
+    else printf("note: no AVX512-VNNI; the float16 int8 pass was not run\n");
+    free(x);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dot_kernels),  cmocka_unit_test(test_i8_kernels),
-        cmocka_unit_test(test_quant_bounds), cmocka_unit_test(test_heap),
-        cmocka_unit_test(test_search_api),
+        cmocka_unit_test(test_quant_bounds), cmocka_unit_test(test_f16q_kernel),
+        cmocka_unit_test(test_pairs_and_rows), cmocka_unit_test(test_heap),
+        cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16_few_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
