@@ -153,13 +153,14 @@ int main(int argc, char **argv)
     unsigned nt = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     size_t only_q = 0;
-    int opt;
-    while ((opt = getopt(argc, argv, "n:j:q:")) != -1) {
+    int opt, rounds = 5;
+    while ((opt = getopt(argc, argv, "n:j:q:r:")) != -1) {
         if (opt == 'n') n = strtoull(optarg, NULL, 10);
         else if (opt == 'j') nt = (unsigned)strtoul(optarg, NULL, 10);
         else if (opt == 'q') only_q = strtoull(optarg, NULL, 10);
+        else if (opt == 'r') rounds = atoi(optarg) < 1 ? 1 : atoi(optarg) > 16 ? 16 : atoi(optarg);
         else {
-            fprintf(stderr, "usage: knn_bench [-n ROWS] [-j THREADS] [-q 1000|16]\n");
+            fprintf(stderr, "usage: knn_bench [-n ROWS] [-j THREADS] [-q 1000|16] [-r ROUNDS]\n");
             return 2;
         }
     }
@@ -225,14 +226,35 @@ int main(int argc, char **argv)
                        tf, tf / td, bad);
             printf("\n");
             if (q == 16) {
-                dv_npy *np;
-                dv_npy_open(emb, NULL, &np, err, sizeof(err));
-                double gbs = read_gbs(dv_npy_data(np), n * d * 2, nt);
-                dv_npy_close(np);
-                double ach = (double)n * d * 2 / td / 1e9;
-                printf("   Q=16: %.2f GB/s achieved vs %.2f GB/s read bandwidth of the mapped "
-                       "buffer (%u threads): %.0f%%\n",
-                       ach, gbs, nt, 100.0 * ach / gbs);
+                /* the machine's bandwidth moves with its neighbours: rounds of (search, read
+                 * of the same mapping), each ratio within its round, and their median */
+                double ratio[16], best = 0;
+                for (int r = 0; r < rounds; r++) {
+                    dv_knn_hit *h2;
+                    size_t nh2;
+                    double tr = r == 0 ? td : run_dv(emb, seeds, q, k, nt, passes[p], &h2, &nh2, &st);
+                    if (r > 0) dv_knn_hits_free(NULL, h2);
+                    dv_npy *np;
+                    dv_npy_open(emb, NULL, &np, err, sizeof(err));
+                    double gbs = read_gbs(dv_npy_data(np), n * d * 2, nt);
+                    dv_npy_close(np);
+                    double ach = (double)n * d * 2 / tr / 1e9;
+                    ratio[r] = ach / gbs;
+                    if (ach > best) best = ach;
+                    printf("   Q=16 round %d: %.2f GB/s achieved vs %.2f GB/s read bandwidth of "
+                           "the mapped buffer (%u threads): %.0f%%\n",
+                           r, ach, gbs, nt, 100.0 * ratio[r]);
+                }
+                for (int a = 1; a < rounds; a++)
+                    for (int b = a; b > 0 && ratio[b] < ratio[b - 1]; b--) {
+                        double x = ratio[b];
+                        ratio[b] = ratio[b - 1];
+                        ratio[b - 1] = x;
+                    }
+                printf("   Q=16 pass=%s: median %.0f%% of the read bandwidth (rounds %.0f%% to "
+                       "%.0f%%)\n",
+                       dv_knn_pass_name(st.pass), 100.0 * ratio[rounds / 2], 100.0 * ratio[0],
+                       100.0 * ratio[rounds - 1]);
             }
             dv_knn_hits_free(NULL, h);
         }
