@@ -117,13 +117,15 @@ void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t
                          const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
                          float *rnorm, float *rerr, uint8_t *scratch);
 
-/* Row parameters of the float16 int8 pass. mh: the largest |x_e| as float16 bits; lanesum:
+/* Row parameters of the float16 int8 pass. mh: the largest |x_e| as float16 bits, m: its
+ * value (the caller converts it, by whatever exact means it has); lanesum:
  * the sum over the 32 lanes l of m_l^2, m_l = max |x_e| over e = l mod 32, in float, as
  * fmaf(m_(l+16), m_(l+16), m_l * m_l) for l < 16 and then the canonical 16-lane reduction.
  * Returns inv = 127 / max|x| (rounded to float), or 0 for a row the pass cannot take: an
  * all-zero row or one with an infinity or NaN. */
-static inline float dv__knn_f16_row_params(uint32_t mh, float lanesum, size_t d, float sqd_ub,
-                                           float *rscale, float *rnorm, float *rerr)
+static inline float dv__knn_f16_row_params(uint32_t mh, float m, float lanesum, size_t d,
+                                           float sqd_ub, float *rscale, float *rnorm,
+                                           float *rerr)
 {
     if (mh >= 0x7c00u || mh == 0) {
         *rscale = nanf("");
@@ -133,7 +135,7 @@ static inline float dv__knn_f16_row_params(uint32_t mh, float lanesum, size_t d,
     }
     /* m >= 2^-24, so inv <= 127 2^24 and |x_e inv| <= 127 (1 + 2^-24): it rounds to at most
      * 127. With s = 1 / inv (a real), |x_e - s q_e| <= s / 2, and rscale >= s (1 - 2^-24). */
-    float inv = 127.0f / dv_f16_to_f32_scalar((uint16_t)mh);
+    float inv = 127.0f / m;
     *rscale = 1.0f / inv;
     *rerr = sqd_ub * *rscale * 0.5f * (1.0f + 0x1p-20f);
     /* ||x||^2 <= (d / 32) sum_l m_l^2; lanesum is within 8u of that sum (six roundings a term)

@@ -86,8 +86,8 @@ void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t
         for (int l = 0; l < 8; l++) t[l] = t[l] + t[l + 8];
         for (int l = 0; l < 4; l++) t[l] = t[l] + t[l + 4];
         for (int l = 0; l < 2; l++) t[l] = t[l] + t[l + 2];
-        float inv = dv__knn_f16_row_params(mh, t[0] + t[1], d, sqd_ub, &rscale[i], &rnorm[i],
-                                           &rerr[i]);
+        float inv = dv__knn_f16_row_params(mh, dv_f16_to_f32_scalar((uint16_t)mh), t[0] + t[1],
+                                           d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
         if (inv == 0.0f) continue;
         for (size_t e = 0; e < d; e++) {
             /* one rounding of x inv to an integer: 1.5 2^23 + x inv, |x inv| <= 127 */
