@@ -732,7 +732,9 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
         if (w->x == NULL || w->hn == NULL || w->rnorm == NULL || w->tmp == NULL) rc = DV_ENOMEM;
         if (s.pass == DV_KNN_PASS_INT8) {
             w->ic = dv__malloc(a, B * s.ldo * sizeof(int32_t));
-            w->xu = dv__malloc(a, B * s.dpad);
+            /* also the float16 kernel's scratch: two 8-row tiles and a gap */
+            size_t xub = B * s.dpad > 16 * s.dpad + 4096 ? B * s.dpad : 16 * s.dpad + 4096;
+            w->xu = dv__malloc(a, xub);
             w->rscale = dv__malloc(a, B * sizeof(float));
             w->rerr = dv__malloc(a, B * sizeof(float));
             w->cand = dv__malloc(a, B * sizeof(uint32_t));

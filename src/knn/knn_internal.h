@@ -46,7 +46,7 @@ typedef void (*dv__knn_i8_fn)(const uint8_t *xu, size_t nrows, const int8_t *sp,
  * rscale[i] = fl(1 / inv), rnorm[i] >= max(||x||, ||q / inv||), rerr[i] >= ||x - q / inv||.
  * An all-zero or non-finite row gets rscale NaN and rnorm = rerr = 0 (its out values are
  * unspecified): the caller rescores it against every seed. sqd_ub >= sqrt(d). scratch:
- * 16 d bytes. */
+ * 16 d + 4096 bytes. */
 typedef void (*dv__knn_f16q_fn)(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
                                 const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
                                 float *rnorm, float *rerr, uint8_t *scratch);
