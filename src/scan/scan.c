@@ -951,7 +951,14 @@ static int check_params(scan *s)
         dv_free_buffer(s->a, old);
     } else {
         FILE *f;
-        snprintf(tmp, sizeof tmp, "%s/scan.params.%ld.tmp", s->o->outdir, (long)getpid());
+        /* host and pid: nodes of a cluster share OUTDIR, and their pids can be equal */
+        char host[64] = "host";
+        if (gethostname(host, sizeof host) != 0) strcpy(host, "host");
+        host[sizeof host - 1] = '\0';
+        for (char *c = host; *c; c++)
+            if (*c == '/') *c = '_';
+        snprintf(tmp, sizeof tmp, "%s/scan.params.%s.%ld.tmp", s->o->outdir, host,
+                 (long)getpid());
         f = dv__fopen_private(tmp);
         if (!f) {
             rc = DV_EIO;
@@ -966,7 +973,8 @@ static int check_params(scan *s)
             char ts[32];
             gmtime_r(&now, &tmv);
             strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-            snprintf(tmp, sizeof tmp, "%s/scan.json.%ld.tmp", s->o->outdir, (long)getpid());
+            snprintf(tmp, sizeof tmp, "%s/scan.json.%s.%ld.tmp", s->o->outdir, host,
+                     (long)getpid());
             snprintf(path, sizeof path, "%s/scan.json", s->o->outdir);
             f = dv__fopen_private(tmp);
             if (f) {

@@ -24,7 +24,13 @@ uint8_t *tu_read(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     uint8_t *buf = NULL;
     long n;
+    struct stat st;
     if (f == NULL) return NULL;
+    /* directories open too (ftell then says LONG_MAX): regular files only */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return NULL;
+    }
     if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
         buf = malloc((size_t)n + 1);
         if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
