@@ -1,0 +1,156 @@
+/* fuzz_dataset.c - libFuzzer target for the dataset layer: layout detection, the shard list
+ * and every item of every shard, for inputs written as the files of a dataset directory.
+ * Byte 0 picks the layout: 0 a webdataset shard (00000.tar); 1 img2dataset (00000.tar and
+ * 00000.parquet); 2 LAION parquet (metadata_0000.parquet, img_emb/img_emb_0000.npy); 3 a URL list
+ * (.txt, .csv, .tsv or .jsonl, by byte 1); 4 an image folder (one file). For two files, bytes
+ * 1-2 give the length of the first. The parsers underneath have targets of their own; this
+ * one exercises how the layer joins them (img2dataset keys, LAION alignment, problems).
+ * Small limits keep runs fast; broken promises abort. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "datavet.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_IMAGE 65536u
+#define MAX_ITEMS 100000u
+
+static char dir[512];
+
+static const char *const names[] = {
+    "00000.tar", "00000.parquet", "metadata_0000.parquet", "img_emb/img_emb_0000.npy",
+    "urls.txt",  "urls.csv",      "urls.tsv",           "urls.jsonl",
+    "a.jpg",
+};
+
+static void put(const char *name, const uint8_t *p, size_t n)
+{
+    char path[640];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (f == NULL) abort();
+    if (n > 0 && fwrite(p, 1, n, f) != n) abort();
+    if (fclose(f) != 0) abort();
+}
+
+static void clear(void)
+{
+    char path[640];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        (void)unlink(path);
+    }
+}
+
+static void check_item(const dv_item *it, uint64_t shard)
+{
+    if (it->shard != shard || it->id == NULL) abort();
+    if (it->image != NULL && it->image_len > MAX_IMAGE) abort();
+    if (it->image == NULL && it->image_len != 0) abort();
+    if (it->problem > 0 || (it->problem != 0 && it->problem_msg == NULL)) abort();
+    if (it->has_punsafe && it->punsafe != it->punsafe) abort();
+    if ((it->have & ~(unsigned)(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256)) != 0) abort();
+    /* strings are NUL-terminated: strlen must not run off */
+    (void)strlen(it->id);
+    if (it->url) (void)strlen(it->url);
+    if (it->caption) (void)strlen(it->caption);
+    if (it->status) (void)strlen(it->status);
+    if (it->image_name) (void)strlen(it->image_name);
+    if (it->image != NULL && it->image_len > 0) {
+        /* both ends of the bytes are readable */
+        volatile uint8_t a = it->image[0], b = it->image[it->image_len - 1];
+        (void)a;
+        (void)b;
+    }
+}
+
+static void cleanup(void)
+{
+    char sub[600];
+    clear();
+    snprintf(sub, sizeof sub, "%s/img_emb", dir);
+    (void)rmdir(sub);
+    (void)rmdir(dir);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    dv_dataset_opts o = {.max_image_bytes = MAX_IMAGE, .images_per_shard = 4};
+    dv_dataset *ds = NULL;
+    char err[512];
+    size_t split;
+    if (dir[0] == '\0') {
+        const char *t = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/fuzz_dataset.XXXXXX", t && t[0] ? t : "/tmp");
+        if (mkdtemp(dir) == NULL) abort();
+        char sub[600];
+        snprintf(sub, sizeof sub, "%s/img_emb", dir);
+        if (mkdir(sub, 0700) != 0) abort();
+        atexit(cleanup);
+    }
+    if (size < 1) return 0;
+    clear();
+    split = size >= 3 ? ((size_t)data[1] | (size_t)data[2] << 8) : 0;
+    if (split > size - (size >= 3 ? 3 : 1)) split = size - (size >= 3 ? 3 : 1);
+    switch (data[0] % 5) {
+    case 0: put(names[0], data + 1, size - 1); break;
+    case 1:
+        if (size < 3) return 0;
+        put(names[0], data + 3, split);
+        put(names[1], data + 3 + split, size - 3 - split);
+        break;
+    case 2:
+        if (size < 3) return 0;
+        put(names[2], data + 3, split);
+        put(names[3], data + 3 + split, size - 3 - split);
+        break;
+    case 3:
+        if (size < 2) return 0;
+        put(names[4 + data[1] % 4], data + 2, size - 2);
+        break;
+    default: put(names[8], data + 1, size - 1); break;
+    }
+    int rc = dv_dataset_open(dir, &o, &ds, err, sizeof err);
+    if (rc != DV_OK) {
+        if (ds != NULL || err[0] == '\0') abort();
+        return 0;
+    }
+    if (dv_dataset_problems(ds) == NULL) abort();
+    for (uint64_t s = 0; s < dv_dataset_num_shards(ds); s++) {
+        dv_shard_info si;
+        dv_shard_reader *r = NULL;
+        dv_item it;
+        uint64_t n = 0;
+        if (dv_dataset_shard(ds, s, &si) != DV_OK || si.index != s || si.name == NULL ||
+            si.path == NULL)
+            abort();
+        if (dv_shard_reader_open(ds, s, &r, err, sizeof err) != DV_OK) {
+            if (r != NULL || err[0] == '\0') abort();
+            continue;
+        }
+        while (n < MAX_ITEMS) {
+            rc = dv_shard_reader_next(r, &it);
+            if (rc == 1) {
+                check_item(&it, s);
+                n++;
+                continue;
+            }
+            if (rc == 0) break;
+            if (dv_shard_reader_errmsg(r)[0] == '\0') abort();
+            if (rc != DV_ECORRUPT) break; /* final for this shard */
+            n++;                          /* a skipped record still counts towards the cap */
+        }
+        dv_shard_reader_free(r);
+    }
+    if (dv_dataset_shard(ds, dv_dataset_num_shards(ds), &(dv_shard_info){0}) != DV_ERANGE)
+        abort();
+    dv_dataset_free(ds);
+    return 0;
+}
