@@ -413,8 +413,8 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     const int fused = s->fused && h16 != NULL;
     if (fused) {
         h16 += first * d;
-        s->kern.f16q(h16, n, d, s->sp, s->corr, s->sqd_ub, w->ic, w->rscale, w->rnorm,
-                     w->rerr, w->xu);
+        s->kern.f16q(h16, n, d, s->sp, s->qpad / DV_KNN_SEED_GROUP, s->corr, s->sqd_ub, w->ic,
+                     s->ldo, w->rscale, w->rnorm, w->rerr, w->xu);
         goto converted;
     }
     if (h16 != NULL) {
@@ -627,9 +627,8 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     s.ldo = s.qpad;
     s.total_hits_cap = k->opts.max_results;
     s.pass = k->opts.pass;
-    /* one group of at most 16 seeds over float16 rows: the int8 pass from float16 (VNNI) */
-    int f16q_ok = s.kern.f16q != NULL && s.qpad == DV_KNN_SEED_GROUP &&
-                  dims % DV_KNN_F16Q_DIMS == 0;
+    /* float16 rows on a CPU with VNNI: the int8 pass from float16, whatever the seeds */
+    int f16q_ok = s.kern.f16q != NULL && dims % DV_KNN_F16Q_DIMS == 0;
     if (s.pass == DV_KNN_PASS_AUTO) {
         int all16 = 1;
         for (size_t i = 0; i < k->nfiles; i++) all16 &= f16_rows(k, i) != NULL;

@@ -169,8 +169,9 @@ static float row_setup(const uint16_t *x, size_t d, float sqd, float *rscale, fl
  * out[r] = qa row r . seeds - corr; qb = tile B quantized with its rows' inv kb; tile C's row
  * parameters, and its inv in kc. */
 static void f16q_step(const uint8_t *qa, const int8_t *sp, const int32_t *corr, int32_t *out,
-                      const uint16_t *hb, const float *kb, uint8_t *qb, const uint16_t *hc,
-                      size_t d, float sqd, float *kc, float *rscale, float *rnorm, float *rerr)
+                      size_t ldo, const uint16_t *hb, const float *kb, uint8_t *qb,
+                      const uint16_t *hc, size_t d, float sqd, float *kc, float *rscale,
+                      float *rnorm, float *rerr)
 {
     __m512i acc[F16Q_ROWS];
     const size_t chunks = d / 32;
@@ -206,13 +207,49 @@ static void f16q_step(const uint8_t *qa, const int8_t *sp, const int32_t *corr, 
     __m512i cv = _mm512_loadu_si512((const void *)corr);
 #pragma GCC unroll 8
     for (int r = 0; r < F16Q_ROWS; r++)
-        _mm512_storeu_si512((void *)(out + r * DV_KNN_SEED_GROUP), _mm512_sub_epi32(acc[r], cv));
+        _mm512_storeu_si512((void *)(out + r * ldo), _mm512_sub_epi32(acc[r], cv));
+}
+
+/* One group of 16 seeds against R quantized rows (q + 128, stride d): out[r * ldo + j] */
+static inline __attribute__((always_inline)) void
+f16q_group(const uint8_t *q, size_t R, const int8_t *sg, const int32_t *cg, size_t d,
+           int32_t *out, size_t ldo)
+{
+    __m512i acc[F16Q_ROWS];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; r++) acc[r] = _mm512_setzero_si512();
+    for (size_t step = 0; step < d / 4; step++) {
+        __m512i sv = _mm512_loadu_si512((const void *)(sg + step * 64));
+#pragma GCC unroll 8
+        for (size_t r = 0; r < R; r++) {
+            int32_t w;
+            __builtin_memcpy(&w, q + r * d + step * 4, 4);
+            acc[r] = dpbusd(acc[r], _mm512_set1_epi32(w), sv);
+        }
+    }
+    __m512i cv = _mm512_loadu_si512((const void *)cg);
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; r++)
+        _mm512_storeu_si512((void *)(out + r * ldo), _mm512_sub_epi32(acc[r], cv));
+}
+
+/* groups 1.. of a quantized tile (group 0 is scored inside f16q_step) */
+static void f16q_more_groups(const uint8_t *qa, size_t R, const int8_t *sp, size_t ngroups,
+                             const int32_t *corr, size_t d, int32_t *out, size_t ldo)
+{
+    for (size_t g = 1; g < ngroups; g++) {
+        const int8_t *sg = sp + g * d * DV_KNN_SEED_GROUP;
+        const int32_t *cg = corr + g * DV_KNN_SEED_GROUP;
+        int32_t *o = out + g * DV_KNN_SEED_GROUP;
+        if (R == F16Q_ROWS) f16q_group(qa, F16Q_ROWS, sg, cg, d, o, ldo); /* R constant */
+        else f16q_group(qa, R, sg, cg, d, o, ldo);
+    }
 }
 
 __attribute__((target("avx512vnni"))) void
 dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
-                  const int32_t *corr, float sqd_ub, int32_t *out, float *rscale, float *rnorm,
-                  float *rerr, uint8_t *scratch)
+                  size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out, size_t ldo,
+                  float *rscale, float *rnorm, float *rerr, uint8_t *scratch)
 {
     const size_t T = nrows / F16Q_ROWS, tile = F16Q_ROWS * d;
     uint8_t *qa = scratch, *qb = scratch + tile + F16Q_GAP;
@@ -233,9 +270,12 @@ dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
             const uint16_t *hc = h + (t + 2 < T ? t + 2 : t) * tile;
             size_t r2 = (t + 2) * F16Q_ROWS;
             int has2 = t + 2 < T;
-            f16q_step(qa, sp, corr, out + t * F16Q_ROWS * DV_KNN_SEED_GROUP, hb, kb, qb, hc, d,
-                      sqd_ub, kc, has2 ? rscale + r2 : dummy[0], has2 ? rnorm + r2 : dummy[1],
+            int32_t *o = out + t * F16Q_ROWS * ldo;
+            f16q_step(qa, sp, corr, o, ldo, hb, kb, qb, hc, d, sqd_ub, kc,
+                      has2 ? rscale + r2 : dummy[0], has2 ? rnorm + r2 : dummy[1],
                       has2 ? rerr + r2 : dummy[2]);
+            /* more seeds: the tile is in L1, its other groups one after another */
+            f16q_more_groups(qa, F16Q_ROWS, sp, ngroups, corr, d, o, ldo);
             uint8_t *tq = qa;
             qa = qb;
             qb = tq;
@@ -246,15 +286,8 @@ dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
     for (size_t i = T * F16Q_ROWS; i < nrows; i++) {
         float inv = row_setup(h + i * d, d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
         conv_row(h + i * d, d, inv, qa);
-        __m512i a = _mm512_setzero_si512();
-        for (size_t step = 0; step < d / 4; step++) {
-            int32_t w;
-            __builtin_memcpy(&w, qa + step * 4, 4);
-            a = dpbusd(a, _mm512_set1_epi32(w),
-                       _mm512_loadu_si512((const void *)(sp + step * 64)));
-        }
-        _mm512_storeu_si512((void *)(out + i * DV_KNN_SEED_GROUP),
-                            _mm512_sub_epi32(a, _mm512_loadu_si512((const void *)corr)));
+        f16q_group(qa, 1, sp, corr, d, out + i * ldo, ldo);
+        f16q_more_groups(qa, 1, sp, ngroups, corr, d, out + i * ldo, ldo);
     }
 }
 

@@ -38,18 +38,19 @@ typedef float (*dv__knn_dot1_fn)(const float *x, const float *y, size_t dpad);
 typedef void (*dv__knn_i8_fn)(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
                               const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
 
-/* The int8 pass straight from float16 rows, for one group of 16 seeds (docs/knn.md, "int8
- * from float16"). h: nrows rows of d float16 values (d a multiple of 32); sp, corr: the group
- * as for dv__knn_i8_fn, seeds quantized to [-127, 127]. Row i is scaled by inv = 127 / max|x|
+/* The int8 pass straight from float16 rows (docs/knn.md, "int8 from float16"). h: nrows
+ * rows of d float16 values (d a multiple of 32); sp, ngroups, corr: the seed groups as for
+ * dv__knn_i8_fn, seeds quantized to [-127, 127]. Row i is scaled by inv = 127 / max|x|
  * (a float): q_e = x_e inv rounded once to the nearest integer (ties to even), so
- * |q_e| <= 127 (dv__knn_f16_row_params). Out: out[i * 16 + j] = sum_e q_e s_j,e,
- * rscale[i] = fl(1 / inv), rnorm[i] >= max(||x||, ||q / inv||), rerr[i] >= ||x - q / inv||.
- * An all-zero or non-finite row gets rscale NaN and rnorm = rerr = 0 (its out values are
- * unspecified): the caller rescores it against every seed. sqd_ub >= sqrt(d). scratch:
- * 16 d + 4096 bytes. */
+ * |q_e| <= 127 (dv__knn_f16_row_params). Out: out[i * ldo + j] = sum_e q_e s_j,e for
+ * j < 16 ngroups, rscale[i] = fl(1 / inv), rnorm[i] >= max(||x||, ||q / inv||),
+ * rerr[i] >= ||x - q / inv||. An all-zero or non-finite row gets rscale NaN and
+ * rnorm = rerr = 0 (its out values are unspecified): the caller rescores it against every
+ * seed. sqd_ub >= sqrt(d). scratch: 16 d + 4096 bytes. */
 typedef void (*dv__knn_f16q_fn)(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
-                                const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
-                                float *rnorm, float *rerr, uint8_t *scratch);
+                                size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,
+                                size_t ldo, float *rscale, float *rnorm, float *rerr,
+                                uint8_t *scratch);
 
 /* The rows of an int8 block where some seed j < nseeds may reach its threshold:
  * !((float)ic[i * ldo + j] * rscale[i] < thr[j]) (a NaN rscale passes). Writes their indexes
@@ -98,8 +99,8 @@ float dv__knn_dot1_avx512(const float *x, const float *y, size_t dpad);
 void dv__knn_i8_vnni(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
                      const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
 void dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
-                       const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
-                       float *rnorm, float *rerr, uint8_t *scratch);
+                       size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,
+                       size_t ldo, float *rscale, float *rnorm, float *rerr, uint8_t *scratch);
 #endif
 void dv__knn_pairs_scalar(const float *const *x, const float *const *y, size_t n, size_t dpad,
                           float *out);
@@ -114,8 +115,8 @@ size_t dv__knn_i8_rows_avx512(const int32_t *ic, size_t n, size_t ldo, size_t ns
                               const float *rscale, const float *thr, uint32_t *rows);
 #endif
 void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
-                         const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
-                         float *rnorm, float *rerr, uint8_t *scratch);
+                         size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,
+                         size_t ldo, float *rscale, float *rnorm, float *rerr, uint8_t *scratch);
 
 /* Row parameters of the float16 int8 pass. mh: the largest |x_e| as float16 bits, m: its
  * value (the caller converts it, by whatever exact means it has); lanesum:

@@ -65,8 +65,8 @@ size_t dv__knn_i8_rows_scalar(const int32_t *ic, size_t n, size_t ldo, size_t ns
 
 /* The float16 int8 pass, row by row (the AVX-512 kernel pipelines the same steps). */
 void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
-                         const int32_t *corr, float sqd_ub, int32_t *out, float *rscale,
-                         float *rnorm, float *rerr, uint8_t *scratch)
+                         size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,
+                         size_t ldo, float *rscale, float *rnorm, float *rerr, uint8_t *scratch)
 {
     uint8_t *u = scratch;
     for (size_t i = 0; i < nrows; i++) {
@@ -94,7 +94,7 @@ void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t
             float t8 = fmaf(dv_f16_to_f32_scalar(x[e]), inv, 0x1.8p23f);
             u[e] = (uint8_t)((int)(t8 - 0x1.8p23f) + 128);
         }
-        dv__knn_i8_scalar(u, 1, sp, 1, corr, d, out + i * DV_KNN_SEED_GROUP, DV_KNN_SEED_GROUP);
+        dv__knn_i8_scalar(u, 1, sp, ngroups, corr, d, out + i * ldo, ldo);
     }
 }
 

@@ -163,25 +163,27 @@ static void test_f16q_kernel(void **st)
     const size_t dims[] = {32, 64, 96, 768}, counts[] = {1, 7, 8, 9, 16, 17, 24, 33, 100};
     for (size_t di = 0; di < 4; di++)
         for (size_t ci = 0; ci < 9; ci++) {
-            size_t d = dims[di], n = counts[ci];
+            /* 1 to 3 groups of 16 seeds; the output rows padded past them */
+            size_t d = dims[di], n = counts[ci], ng = 1 + (di + ci) % 3, ns = 16 * ng;
+            size_t ldo = ns + 16 * (ci % 2);
             uint16_t *h = malloc(n * d * 2);
-            int8_t *sp = malloc(d * 16);
-            uint8_t *scratch = malloc(16 * d + 8192);
-            int32_t corr[16], *o1 = malloc(n * 64), *o2 = malloc(n * 64);
+            int8_t *sp = malloc(d * ns);
+            uint8_t *scratch = malloc(16 * d + 4096);
+            int32_t *corr = calloc(ns, 4), *o1 = malloc(n * ldo * 4), *o2 = malloc(n * ldo * 4);
             float *r1 = malloc(n * 4 * 6), *r2 = r1 + 3 * n;
             float sqd = nextafterf(sqrtf((float)d), INFINITY);
             for (size_t i = 0; i < n; i++) f16_row(h + i * d, d, (int)(i + ci + di));
-            for (int j = 0; j < 16; j++) corr[j] = 0;
-            for (size_t e = 0; e < d * 16; e++) {
+            for (size_t e = 0; e < d * ns; e++) {
                 sp[e] = (int8_t)((int)((rng_state = rng_state * 6364136223846793005ull + 1) >> 33) % 255 - 127);
-                corr[(e % 64) / 4] += 128 * sp[e];
+                corr[(e / (d * 16)) * 16 + (e % 64) / 4] += 128 * sp[e];
             }
             if (ci == 0) {
                 /* the extremes: every product 255 x 127 */
-                memset(sp, 127, d * 16);
-                for (int j = 0; j < 16; j++) corr[j] = 128 * 127 * (int)d;
+                memset(sp, 127, d * ns);
+                for (size_t j = 0; j < ns; j++) corr[j] = 128 * 127 * (int)d;
             }
-            dv__knn_f16q_scalar(h, n, d, sp, corr, sqd, o1, r1, r1 + n, r1 + 2 * n, scratch);
+            dv__knn_f16q_scalar(h, n, d, sp, ng, corr, sqd, o1, ldo, r1, r1 + n, r1 + 2 * n,
+                                scratch);
             for (size_t i = 0; i < n; i++) {
                 const uint16_t *x = h + i * d;
                 uint32_t mh = 0;
@@ -196,16 +198,17 @@ static void test_f16q_kernel(void **st)
                 /* the scalar twin against an independent formula: q in double, exact */
                 float inv = 127.0f / dv_f16_to_f32_scalar((uint16_t)mh);
                 double n2 = 0, e2 = 0, h2 = 0;
-                int64_t acc[16] = {0};
+                int64_t acc[48] = {0};
                 for (size_t e = 0; e < d; e++) {
                     double xv = dv_f16_to_f32_scalar(x[e]), q = nearbyint(xv * (double)inv);
                     assert_true(fabs(q) <= 127.0);
-                    for (int j = 0; j < 16; j++) acc[j] += (int64_t)q * sp[(e / 4) * 64 + j * 4 + e % 4];
+                    for (size_t j = 0; j < ns; j++)
+                        acc[j] += (int64_t)q * sp[(j / 16) * d * 16 + (e / 4) * 64 + (j % 16) * 4 + e % 4];
                     n2 += xv * xv;
                     e2 += (xv - q / (double)inv) * (xv - q / (double)inv);
                     h2 += (q / (double)inv) * (q / (double)inv);
                 }
-                for (int j = 0; j < 16; j++) assert_int_equal(acc[j], o1[i * 16 + j]);
+                for (size_t j = 0; j < ns; j++) assert_int_equal(acc[j], o1[i * ldo + j]);
                 assert_true(sqrt(n2) <= r1[n + i]);
                 assert_true(sqrt(h2) <= r1[n + i]);
                 assert_true(sqrt(e2) <= r1[2 * n + i]);
@@ -221,14 +224,14 @@ static void test_f16q_kernel(void **st)
             }
             if (k.f16q != NULL) {
                 memset(r2, 0x55, n * 12);
-                k.f16q(h, n, d, sp, corr, sqd, o2, r2, r2 + n, r2 + 2 * n, scratch);
+                k.f16q(h, n, d, sp, ng, corr, sqd, o2, ldo, r2, r2 + n, r2 + 2 * n, scratch);
                 for (size_t i = 0; i < n; i++) {
                     if (isnan(r1[i])) {
                         assert_true(isnan(r2[i]));
                         assert_true(r2[n + i] == 0.0f && r2[2 * n + i] == 0.0f);
                         continue;
                     }
-                    assert_memory_equal(o1 + i * 16, o2 + i * 16, 64);
+                    assert_memory_equal(o1 + i * ldo, o2 + i * ldo, ns * 4);
                     assert_memory_equal(&r1[i], &r2[i], 4);
                     assert_memory_equal(&r1[n + i], &r2[n + i], 4);
                     assert_memory_equal(&r1[2 * n + i], &r2[2 * n + i], 4);
@@ -237,6 +240,7 @@ static void test_f16q_kernel(void **st)
             free(h);
             free(sp);
             free(scratch);
+            free(corr);
             free(o1);
             free(o2);
             free(r1);
@@ -379,22 +383,23 @@ static void test_search_api(void **st)
     dv_knn_free(NULL);
 }
 
-/* few seeds over float16 rows of a multiple of 32 dims (the float16 int8 pass where the CPU has
- * AVX512-VNNI), with zero, NaN and infinite rows, duplicates and a row equal to a seed: every
- * pass, path, thread count and block size gives the same bytes */
-static void test_search_f16_few_seeds(void **st)
+/* 1 to 40 seeds over float16 rows of a multiple of 32 dims (the float16 int8 pass where the CPU
+ * has AVX512-VNNI), with zero, NaN and infinite rows, duplicates and a row equal to a seed:
+ * every pass, path, thread count and block size gives the same bytes */
+static void test_search_f16(void **st)
 {
     (void)st;
     char path[64], err[256];
     const size_t rows = 5000, d = 96;
-    float *x = malloc(rows * d * 4), seeds[16 * 96];
+    float *x = malloc(rows * d * 4), seeds[40 * 96];
     snprintf(path, sizeof(path), "/tmp/test_knn_f16_%d.npy", (int)getpid());
     for (size_t i = 0; i < rows * d; i++) x[i] = frand() * (i / d % 7 == 3 ? 40.0f : 0.1f);
     memset(x + 10 * d, 0, d * 4);
     x[20 * d + 5] = NAN;
-    x[30 * d + 1] = INFINITY;
+    /* an infinite value of the sign that makes row 30 score -inf against seed 0 (row 17) */
+    x[30 * d + 1] = x[17 * d + 1] > 0 ? -INFINITY : INFINITY;
     memcpy(x + 4000 * d, x + 17 * d, d * 4);
-    for (size_t i = 0; i < 16 * d; i++) seeds[i] = frand() * 0.1f;
+    for (size_t i = 0; i < 40 * d; i++) seeds[i] = frand() * 0.1f;
     memcpy(seeds, x + 17 * d, d * 4);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -403,9 +408,9 @@ static void test_search_f16_few_seeds(void **st)
     const dv_simd simds[] = {DV_SIMD_SCALAR, DV_SIMD_AVX2, DV_SIMD_AVX512};
     const dv_knn_pass passes[] = {DV_KNN_PASS_DIRECT, DV_KNN_PASS_AUTO, DV_KNN_PASS_INT8,
                                   DV_KNN_PASS_BLAS};
-    const size_t nq[] = {1, 5, 16};
+    const size_t nq[] = {1, 5, 16, 17, 40};
     int used_f16 = 0;
-    for (size_t qi = 0; qi < 3; qi++)
+    for (size_t qi = 0; qi < 5; qi++)
         for (int mode = 0; mode < 2; mode++) {
             dv_knn_hit *ref = NULL;
             size_t nref = 0;
@@ -468,7 +473,7 @@ int main(void)
         cmocka_unit_test(test_dot_kernels),  cmocka_unit_test(test_i8_kernels),
         cmocka_unit_test(test_quant_bounds), cmocka_unit_test(test_f16q_kernel),
         cmocka_unit_test(test_pairs_and_rows), cmocka_unit_test(test_heap),
-        cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16_few_seeds),
+        cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
