@@ -19,6 +19,9 @@ int cmd_match(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+/* 1 when a (e.g. "--list", "-o") is a scan option that takes a value (scan's own getopt
+ * table, so that `datavet slurm submit` passes scan options through without a copy) */
+int cli_scan_opt_has_arg(const char *a);
 int cmd_merge(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -74,45 +74,61 @@ static int plan(const char *dataset, const dv_dataset_opts *dso)
     return 0;
 }
 
+/* scan's options: the table getopt reads, and what `datavet slurm submit` asks of it */
+#define SCAN_SHORTOPTS "l:o:j:dr:qh"
+static const struct option scan_longopts[] = {
+    {"list", required_argument, NULL, 'l'},
+    {"output", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"dihedral", no_argument, NULL, 'd'},
+    {"pdq-radius", required_argument, NULL, 'r'},
+    {"fast", no_argument, NULL, 1},
+    {"max-pixels", required_argument, NULL, 2},
+    {"max-bytes", required_argument, NULL, 3},
+    {"flag-punsafe", required_argument, NULL, 4},
+    {"flag-terms", required_argument, NULL, 5},
+    {"url-col", required_argument, NULL, 6},
+    {"caption-col", required_argument, NULL, 7},
+    {"id-col", required_argument, NULL, 8},
+    {"shard-index", required_argument, NULL, 9},
+    {"shard-count", required_argument, NULL, 10},
+    {"shards", required_argument, NULL, 11},
+    {"no-merge", no_argument, NULL, 12},
+    {"clean", required_argument, NULL, 13},
+    {"decoys", required_argument, NULL, 14},
+    {"keep-candidates", no_argument, NULL, 15},
+    {"plan", no_argument, NULL, 16},
+    {"progress", no_argument, NULL, 17},
+    {"fetch", no_argument, NULL, 18},
+    {"connections", required_argument, NULL, 19},
+    {"per-host", required_argument, NULL, 20},
+    {"fetch-max-bytes", required_argument, NULL, 21},
+    {"timeout", required_argument, NULL, 22},
+    {"retries", required_argument, NULL, 23},
+    {"allow-private", no_argument, NULL, 24},
+    {"user-agent", required_argument, NULL, 25},
+    {"neighbors-min-sim", required_argument, NULL, 26},
+    {"neighbors-k", required_argument, NULL, 27},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_scan_opt_has_arg(const char *a)
+{
+    if (a[0] == '-' && a[1] != '-' && a[1] != '\0' && a[2] == '\0') {
+        const char *c = strchr(SCAN_SHORTOPTS, a[1]);
+        return c != NULL && c[1] == ':';
+    }
+    if (a[0] != '-' || a[1] != '-') return 0;
+    for (size_t i = 0; scan_longopts[i].name; i++)
+        if (strcmp(a + 2, scan_longopts[i].name) == 0)
+            return scan_longopts[i].has_arg == required_argument;
+    return 0;
+}
+
 int cmd_scan(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"list", required_argument, NULL, 'l'},
-        {"output", required_argument, NULL, 'o'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"dihedral", no_argument, NULL, 'd'},
-        {"pdq-radius", required_argument, NULL, 'r'},
-        {"fast", no_argument, NULL, 1},
-        {"max-pixels", required_argument, NULL, 2},
-        {"max-bytes", required_argument, NULL, 3},
-        {"flag-punsafe", required_argument, NULL, 4},
-        {"flag-terms", required_argument, NULL, 5},
-        {"url-col", required_argument, NULL, 6},
-        {"caption-col", required_argument, NULL, 7},
-        {"id-col", required_argument, NULL, 8},
-        {"shard-index", required_argument, NULL, 9},
-        {"shard-count", required_argument, NULL, 10},
-        {"shards", required_argument, NULL, 11},
-        {"no-merge", no_argument, NULL, 12},
-        {"clean", required_argument, NULL, 13},
-        {"decoys", required_argument, NULL, 14},
-        {"keep-candidates", no_argument, NULL, 15},
-        {"plan", no_argument, NULL, 16},
-        {"progress", no_argument, NULL, 17},
-        {"fetch", no_argument, NULL, 18},
-        {"connections", required_argument, NULL, 19},
-        {"per-host", required_argument, NULL, 20},
-        {"fetch-max-bytes", required_argument, NULL, 21},
-        {"timeout", required_argument, NULL, 22},
-        {"retries", required_argument, NULL, 23},
-        {"allow-private", no_argument, NULL, 24},
-        {"user-agent", required_argument, NULL, 25},
-        {"neighbors-min-sim", required_argument, NULL, 26},
-        {"neighbors-k", required_argument, NULL, 27},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     dv_scan_opts o;
     dv_fetch_opts fo;
     dv_scan_result res;
@@ -132,7 +148,7 @@ int cmd_scan(int argc, char **argv)
     lists = calloc((size_t)argc + 1, sizeof(char *));
     if (!lists) return 2;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "l:o:j:dr:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, SCAN_SHORTOPTS, scan_longopts, NULL)) != -1) {
         switch (opt) {
         case 'l': lists[nlists++] = optarg; break;
         case 'o': o.outdir = optarg; break;

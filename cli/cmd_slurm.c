@@ -527,19 +527,6 @@ done:
     return ok ? 0 : -1;
 }
 
-/* scan options that take a value (as cmd_scan.c's getopt table); the rest are flags */
-static int scan_opt_has_arg(const char *a)
-{
-    static const char *const withv[] = {
-        "-l", "--list", "-o", "--output", "-j", "--jobs", "-r", "--pdq-radius", "--max-pixels",
-        "--max-bytes", "--flag-punsafe", "--flag-terms", "--url-col", "--caption-col", "--id-col",
-        "--decoys", "--connections", "--per-host", "--fetch-max-bytes", "--timeout", "--retries",
-        "--user-agent", "--neighbors-min-sim", "--neighbors-k", NULL};
-    for (size_t i = 0; withv[i]; i++)
-        if (strcmp(a, withv[i]) == 0) return 1;
-    return 0;
-}
-
 static int submit_usage(void)
 {
     fprintf(stderr, "usage: datavet slurm submit DATASET --list L.dvl [...] -o OUTDIR "
@@ -642,7 +629,7 @@ static int cmd_submit(int argc, char **argv)
             /* a scan option: passed on to every task as given */
             int inl = val != NULL;
             if (strcmp(name, "-j") == 0 || strcmp(name, "--jobs") == 0) jobs_given = 1;
-            if (scan_opt_has_arg(name) && !val) TAKE();
+            if (cli_scan_opt_has_arg(name) && !val) TAKE();
             if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) outdir = val;
             if (val && !inl) sv_push(&opts, a), sv_push(&opts, val);
             else sv_push(&opts, a);
