@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct strvec {
@@ -563,6 +564,34 @@ static int parse_float(const char *s, float *out)
     return 0;
 }
 
+/* the progress line on a terminal: rows scored, rate, ETA */
+typedef struct nb_progress {
+    const char *what;
+    double t0;
+} nb_progress;
+
+static double nb_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    nb_progress *p = ctx;
+    double el = nb_now() - p->t0, rate = el > 0 ? (double)done / el : 0;
+    if (done < total && rate > 0) {
+        double eta = (double)(total - done) / rate;
+        fprintf(stderr, "\r\033[Kneighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
+                p->what, (unsigned long long)done, (unsigned long long)total, rate,
+                (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\r\033[K");
+    }
+    fflush(stderr);
+}
+
 int cmd_neighbors(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -580,6 +609,7 @@ int cmd_neighbors(int argc, char **argv)
     int has_k = 0, has_min = 0, has_cmin = 0, quiet = 0, keep_self = 0, opt, ret = 1;
     float min_sim = 0, cmin = 0;
     dv_knn_opts ko = {0};
+    nb_progress prog = {"seeds", 0};
     dv_knn *k = NULL;
     float *seeds = NULL;
     size_t nseeds = 0;
@@ -641,6 +671,10 @@ int cmd_neighbors(int argc, char **argv)
     }
     ko.threads = (unsigned)jobs;
     ko.block_rows = brows;
+    if (!quiet && isatty(STDERR_FILENO)) {
+        ko.progress = on_progress;
+        ko.progress_ctx = &prog;
+    }
     k = dv_knn_create(&ko);
     if (k == NULL) goto done;
     for (size_t i = 0; i < files.n; i++)
@@ -666,6 +700,7 @@ int cmd_neighbors(int argc, char **argv)
         if (!keep_self && q.k > 0) q.k++;
     }
     if (seeds != NULL || srows != NULL) {
+        prog.t0 = nb_now();
         int rc = dv_knn_search(k, seeds, nseeds, dims, &q, &hits, &nhits);
         if (rc != DV_OK) {
             fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
@@ -702,6 +737,8 @@ int cmd_neighbors(int argc, char **argv)
         size_t nch = 0, o = 0;
         dv_knn_query cq = {.k = 0, .has_min_sim = 1, .min_sim = cmin};
         if (load_npy(concepts, dims, &cv, &nc) != 0) goto done;
+        prog.what = "concepts";
+        prog.t0 = nb_now();
         int rc = dv_knn_search(k, cv, nc, dims, &cq, &ch, &nch);
         free(cv);
         if (rc != DV_OK) {

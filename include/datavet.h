@@ -1205,6 +1205,11 @@ typedef struct dv_knn_opts {
     dv_simd simd;          /* DV_SIMD_AUTO unless testing a path */
     uint64_t max_results;  /* threshold results per worker (DV_ETOOBIG above); 0: 10^8 */
     const dv_alloc *alloc;
+    /* Progress of a search: called by the worker that has just finished a block, never by
+     * two at once, at most about 10 times a second, and once at the end of a search that
+     * succeeds (rows_done == rows_total). May be NULL. */
+    void (*progress)(void *ctx, uint64_t rows_done, uint64_t rows_total);
+    void *progress_ctx;
 } dv_knn_opts;
 
 /* Per seed: the k best rows (k > 0), or every row with similarity >= min_sim (k == 0), or

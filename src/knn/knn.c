@@ -4,11 +4,13 @@
 #include "knn_internal.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -228,6 +230,10 @@ typedef struct search {
     worker *w;
     size_t ldo;
     _Atomic int failed;
+    /* progress: rows of finished blocks, the last report (ns), one reporter at a time */
+    _Atomic uint64_t rows_done;
+    _Atomic int64_t last_report_ns;
+    _Atomic int reporting;
     uint64_t total_hits_cap;
 } search;
 
@@ -394,6 +400,28 @@ static int rescore(search *s, worker *w, size_t np, uint64_t base)
     return DV_OK;
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* After a block: count its rows, and report when 100 ms have passed since the last report
+ * and no other worker is reporting. */
+static void block_done(search *s, uint64_t rows)
+{
+    const dv_knn *k = s->k;
+    uint64_t done = atomic_fetch_add(&s->rows_done, rows) + rows;
+    if (k->opts.progress == NULL) return;
+    int64_t t = mono_ns();
+    if (t - atomic_load(&s->last_report_ns) < 100000000) return;
+    if (atomic_exchange(&s->reporting, 1)) return;
+    atomic_store(&s->last_report_ns, t);
+    k->opts.progress(k->opts.progress_ctx, done, k->rows);
+    atomic_store(&s->reporting, 0);
+}
+
 static void run_block(void *ctx, size_t job, unsigned wi)
 {
     search *s = ctx;
@@ -452,6 +480,7 @@ converted:
                 float c = w->sc[i * s->ldo + j];
                 if (c >= cut_of(s, w, j) && (rc = admit(s, w, j, c, base + i)) < 0) goto fail;
             }
+        block_done(s, n);
         return;
     }
     /* approximate pass: a[i][j] with |canonical - a| <= marg_i * mseed_j (docs/knn.md) */
@@ -552,6 +581,7 @@ converted:
         }
     }
     if ((rc = rescore(s, w, np, base)) < 0) goto fail;
+    block_done(s, n);
     return;
 fail:
     w->err = rc;
@@ -816,6 +846,7 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
         *nhits_out = no;
         k->stats.results = no;
     }
+    if (k->opts.progress != NULL) k->opts.progress(k->opts.progress_ctx, k->rows, k->rows);
     k->stats.pass = s.pass;
     k->stats.simd = s.kern.simd;
     k->stats.int8_kernel = s.fused ? "avx512-vnni-f16" : s.kern.i8_name;

@@ -41,6 +41,18 @@ if [ -x "$MK" ]; then
     "$DV" neighbors -q --embeddings "$W/ds/laion" --seed-ids "$W/ids.txt" --keep-self -k 1 -o "$W/o3" ||
         fail "keep-self"
     grep -q '"seed_row":3,"rank":0,"row":3,' "$W/o3/neighbors.jsonl" || fail "keep-self row"
+    # a progress line on a terminal (script(1) gives it one), nothing of it when piped
+    "$DV" neighbors --embeddings "$W/ds/laion" --seed-ids "$W/ids.txt" -k 3 -o "$W/o4" 2>"$W/err.txt" ||
+        fail "neighbors, stderr piped"
+    ! grep -q "$(printf '\r')" "$W/err.txt" || fail "progress escapes on a pipe"
+    grep -q "datavet neighbors: 3 seeds" "$W/err.txt" || fail "summary line on a pipe"
+    if command -v script >/dev/null 2>&1; then
+        script -q -c "'$DV' neighbors --embeddings '$W/ds/laion' --seed-ids '$W/ids.txt' -k 3 -o '$W/o5'" \
+            /dev/null >"$W/tty.txt" 2>&1 || fail "neighbors on a terminal"
+        grep -q "neighbors: seeds" "$W/tty.txt" || fail "no progress line on a terminal"
+    else
+        echo "SKIP: script(1) not found; the terminal progress line is not checked"
+    fi
 else
     echo "SKIP: $MK not built; LAION-layout checks skipped"
 fi

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,59 @@ static void test_search_f16(void **st)
     unlink(path);
 }
 
+/* the progress callback: never two at once, rows_done never past the total, the last call
+ * at the end with rows_done == rows_total */
+typedef struct prog_state {
+    _Atomic int inside;
+    uint64_t calls, last, total;
+    int overlap;
+} prog_state;
+
+static void prog_cb(void *ctx, uint64_t done, uint64_t total)
+{
+    prog_state *p = ctx;
+    if (atomic_exchange(&p->inside, 1)) p->overlap = 1;
+    p->calls++;
+    p->last = done;
+    p->total = total;
+    if (done > total) p->overlap = 1;
+    atomic_store(&p->inside, 0);
+}
+
+static void test_search_progress(void **st)
+{
+    (void)st;
+    char path[64], err[256];
+    const size_t rows = 20000, d = 32;
+    float *x = malloc(rows * d * 4), seeds[2 * 32];
+    snprintf(path, sizeof(path), "/tmp/test_knn_prog_%d.npy", (int)getpid());
+    for (size_t i = 0; i < rows * d; i++) x[i] = frand();
+    memcpy(seeds, x, sizeof(seeds));
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
+    fclose(f);
+    for (int pass = 0; pass < 2; pass++) {
+        prog_state ps = {0};
+        dv_knn_opts o = {.threads = 2, .block_rows = 64, .pass = pass ? DV_KNN_PASS_DIRECT : 0,
+                         .progress = prog_cb, .progress_ctx = &ps};
+        dv_knn *k = dv_knn_create(&o);
+        dv_knn_hit *h;
+        size_t nh;
+        assert_int_equal(dv_knn_add_file(k, path), DV_OK);
+        dv_knn_query q = {.k = 3};
+        assert_int_equal(dv_knn_search(k, seeds, 2, d, &q, &h, &nh), DV_OK);
+        assert_true(ps.calls >= 1);
+        assert_false(ps.overlap);
+        assert_int_equal(ps.last, rows);
+        assert_int_equal(ps.total, rows);
+        dv_knn_hits_free(k, h);
+        dv_knn_free(k);
+    }
+    free(x);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_quant_bounds), cmocka_unit_test(test_f16q_kernel),
         cmocka_unit_test(test_pairs_and_rows), cmocka_unit_test(test_heap),
         cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
+        cmocka_unit_test(test_search_progress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
