@@ -822,6 +822,7 @@ done:
         FILE **fp = i == 0 ? &o.matches : i == 1 ? &o.errors : i == 2 ? &o.removal : &o.fetch;
         if (*fp) {
             fclose(*fp);
+            *fp = NULL; /* flush_removal below must not write to it (fuzz_merge found this) */
             snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
             unlink(t);
         }
