@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SHARED ?= $(abspath ../shared)
 DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwebp-dev \
            libgif-dev libssl-dev zlib1g-dev libcmocka-dev libsnappy-dev libzstd-dev liblz4-dev \
-           libbrotli-dev libcurl4-openssl-dev python3-numpy libopenblas-dev python3-faiss
+           libbrotli-dev libcurl4-openssl-dev python3-numpy libopenblas-dev python3-faiss \
+           valgrind
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build demo test test-slurm asan fuzz bench clean duckdb
