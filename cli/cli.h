@@ -30,6 +30,8 @@ int cmd_inspect(int argc, char **argv);
 /* fchmod(fd, 0600) when fd is a regular file; devices and pipes given as an output path
  * (-o /dev/null, -o /dev/stdout) keep their mode. Returns 0 or -1 like fchmod. */
 int cli_chmod_private(int fd);
+/* Monotonic time in seconds (progress lines, rates). */
+double cli_now_s(void);
 
 /* Help text for a command, from docs/datavet.1.md (generated at build time). */
 const char *cli_help_text(const char *cmd);

@@ -249,13 +249,6 @@ static void *worker(void *p)
     return NULL;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int parse_algos(const char *s, unsigned *out)
 {
     char buf[128];
@@ -310,7 +303,7 @@ static int parse_secs_ms(const char *s, uint32_t *out)
 
 static void progress(uint64_t done, double t0, int final)
 {
-    double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
     fprintf(stderr, "\r\033[Kfetch: %llu URLs  %.0f URLs/s  %.1fs", (unsigned long long)done,
             rate, el);
     if (final) fputc('\n', stderr);
@@ -602,7 +595,7 @@ int cmd_fetch(int argc, char **argv)
     if (!list_fmt_set) to.format = DV_TL_AUTO;
     show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
     header(out, &c);
-    t0 = now_s();
+    t0 = cli_now_s();
 
     for (;;) {
         dv_fetch_result res;
@@ -691,8 +684,8 @@ int cmd_fetch(int argc, char **argv)
             break;
         }
         pthread_mutex_unlock(&c.mu);
-        if (show_progress && now_s() - tlast > 0.5) {
-            tlast = now_s();
+        if (show_progress && cli_now_s() - tlast > 0.5) {
+            tlast = cli_now_s();
             progress(next_write, t0, 0);
         }
         if (fatal || dv_fetcher_pending(c.f) == 0) {
@@ -734,7 +727,7 @@ int cmd_fetch(int argc, char **argv)
     }
     if (show_progress) progress(next_write, t0, 1);
     if (!quiet) {
-        double el = now_s() - t0;
+        double el = cli_now_s() - t0;
         fprintf(stderr, "datavet fetch: %llu URLs in %.1f s (%.0f/s):", (unsigned long long)seq,
                 el, el > 0 ? (double)seq / el : 0.0);
         for (int k = 0; k < DV_FETCH_NSTATUS; k++)

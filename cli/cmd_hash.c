@@ -271,16 +271,9 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
     }
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void progress(size_t done, size_t total, double t0, int final)
 {
-    double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
     if (total > 0 && rate > 0 && done < total) {
         double eta = (double)(total - done) / rate;
         fprintf(stderr, "\r\033[Khash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
@@ -452,7 +445,7 @@ int cmd_hash(int argc, char **argv)
     if (c.outs == NULL) goto oom;
     show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
     header(out, &c);
-    t0 = now_s();
+    t0 = cli_now_s();
     for (size_t start = 0; start < paths.n; start += batch) {
         size_t n = paths.n - start < batch ? paths.n - start : batch;
         c.paths = paths.v + start;

@@ -570,17 +570,10 @@ typedef struct nb_progress {
     double t0;
 } nb_progress;
 
-static double nb_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     nb_progress *p = ctx;
-    double el = nb_now() - p->t0, rate = el > 0 ? (double)done / el : 0;
+    double el = cli_now_s() - p->t0, rate = el > 0 ? (double)done / el : 0;
     if (done < total && rate > 0) {
         double eta = (double)(total - done) / rate;
         fprintf(stderr, "\r\033[Kneighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
@@ -700,7 +693,7 @@ int cmd_neighbors(int argc, char **argv)
         if (!keep_self && q.k > 0) q.k++;
     }
     if (seeds != NULL || srows != NULL) {
-        prog.t0 = nb_now();
+        prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, seeds, nseeds, dims, &q, &hits, &nhits);
         if (rc != DV_OK) {
             fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
@@ -738,7 +731,7 @@ int cmd_neighbors(int argc, char **argv)
         dv_knn_query cq = {.k = 0, .has_min_sim = 1, .min_sim = cmin};
         if (load_npy(concepts, dims, &cv, &nc) != 0) goto done;
         prog.what = "concepts";
-        prog.t0 = nb_now();
+        prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, cv, nc, dims, &cq, &ch, &nch);
         free(cv);
         if (rc != DV_OK) {

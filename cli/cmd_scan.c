@@ -14,17 +14,10 @@ typedef struct prog_ctx {
     uint64_t items0;
 } prog_ctx;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void on_progress(void *ctx, const dv_scan_progress *p)
 {
     prog_ctx *c = ctx;
-    double el = now_s() - c->t0, rate = el > 0 ? (double)p->items / el : 0;
+    double el = cli_now_s() - c->t0, rate = el > 0 ? (double)p->items / el : 0;
     uint64_t todo = p->shards_total - p->shards_skipped;
     uint64_t done = p->shards_done - p->shards_skipped;
     if (!c->show) return;
@@ -263,7 +256,7 @@ int cmd_scan(int argc, char **argv)
     o.lists = lists;
     o.nlists = nlists;
     pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
-    pc.t0 = t0 = now_s();
+    pc.t0 = t0 = cli_now_s();
     o.progress = on_progress;
     o.progress_ctx = &pc;
     rc = dv_scan_run(&o, &res, err, sizeof err);
@@ -277,7 +270,7 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "scan: %llu shards (%llu done earlier), %llu items in %.1f s, %llu errors",
                 (unsigned long long)res.progress.shards_total,
                 (unsigned long long)res.progress.shards_skipped,
-                (unsigned long long)res.progress.items, now_s() - t0,
+                (unsigned long long)res.progress.items, cli_now_s() - t0,
                 (unsigned long long)res.progress.errors);
         if (res.merged)
             fprintf(stderr, "; %llu matches, %llu candidates; report: %s/report.html\n",

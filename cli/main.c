@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "help_text.h"
 
@@ -42,6 +43,13 @@ void cli_print_help(FILE *f, const char *cmd)
 {
     const char *t = cli_help_text(cmd);
     if (t != NULL) fputs(t, f);
+}
+
+double cli_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int cli_chmod_private(int fd)

@@ -15,13 +15,12 @@
 #include <unistd.h>
 
 #include "datavet.h"
+#include "scratch_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_IMAGE 65536u
 #define MAX_ITEMS 100000u
-
-static char dir[512];
 
 static const char *const names[] = {
     "00000.tar", "00000.parquet", "metadata_0000.parquet", "img_emb/img_emb_0000.npy",
@@ -29,16 +28,6 @@ static const char *const names[] = {
     "a.jpg",
 };
 
-static void put(const char *name, const uint8_t *p, size_t n)
-{
-    char path[640];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL) abort();
-    if (n > 0 && fwrite(p, 1, n, f) != n) abort();
-    if (fclose(f) != 0) abort();
-}
 
 static void clear(void)
 {
@@ -87,9 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512];
     size_t split;
     if (dir[0] == '\0') {
-        const char *t = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/fuzz_dataset.XXXXXX", t && t[0] ? t : "/tmp");
-        if (mkdtemp(dir) == NULL) abort();
+        scratch_make("fuzz_dataset");
         char sub[600];
         snprintf(sub, sizeof sub, "%s/img_emb", dir);
         if (mkdir(sub, 0700) != 0) abort();

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "datavet.h"
+#include "scratch_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,18 +51,6 @@ static const char params[] =
     "decoys\t1000\n"
     "shard.000000\t00000\n";
 
-static char dir[512];
-
-static void put(const char *name, const void *p, size_t n)
-{
-    char path[640];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    if (f == NULL) abort();
-    if (n > 0 && fwrite(p, 1, n, f) != n) abort();
-    if (fclose(f) != 0) abort();
-}
 
 static void cleanup(void)
 {
@@ -84,10 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dv_scan_result res;
     char err[1024];
     if (dir[0] == '\0') {
-        const char *t = getenv("TMPDIR");
         char sub[600];
-        snprintf(dir, sizeof dir, "%s/fuzz_merge.XXXXXX", t && t[0] ? t : "/tmp");
-        if (mkdtemp(dir) == NULL) abort();
+        scratch_make("fuzz_merge");
         snprintf(sub, sizeof sub, "%s/shards", dir);
         if (mkdir(sub, 0700) != 0) abort();
         put("scan.params", params, sizeof params - 1);

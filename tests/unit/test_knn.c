@@ -325,6 +325,29 @@ static void test_heap(void **st)
     assert_int_equal(h[0].row, 3);
 }
 
+/* The first results seen are kept in *ref; every later set must equal them, field by field
+ * (the struct has padding). */
+static void same_as_first(dv_knn_hit **ref, size_t *nref, const dv_knn_hit *b, size_t n)
+{
+    const dv_knn_hit *a = *ref;
+    if (a == NULL) {
+        *ref = malloc((n ? n : 1) * sizeof(*b));
+        assert_non_null(*ref);
+        memcpy(*ref, b, n * sizeof(*b));
+        *nref = n;
+        return;
+    }
+    assert_int_equal(n, *nref);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(a[i].seed, b[i].seed);
+        assert_int_equal(a[i].rank, b[i].rank);
+        assert_int_equal(a[i].row, b[i].row);
+        assert_int_equal(a[i].file, b[i].file);
+        assert_int_equal(a[i].file_row, b[i].file_row);
+        assert_memory_equal(&a[i].similarity, &b[i].similarity, 4);
+    }
+}
+
 static void test_search_api(void **st)
 {
     (void)st;
@@ -362,19 +385,7 @@ static void test_search_api(void **st)
             assert_int_equal(h[1].file, 1);
             assert_int_equal(h[1].file_row, 17);
             assert_true(h[0].similarity == h[1].similarity);
-            if (ref == NULL) {
-                ref = malloc(nh * sizeof(*h));
-                memcpy(ref, h, nh * sizeof(*h));
-                nref = nh;
-            } else {
-                assert_int_equal(nh, nref);
-                for (size_t i = 0; i < nh; i++) {
-                    assert_int_equal(ref[i].seed, h[i].seed);
-                    assert_int_equal(ref[i].rank, h[i].rank);
-                    assert_int_equal(ref[i].row, h[i].row);
-                    assert_memory_equal(&ref[i].similarity, &h[i].similarity, 4);
-                }
-            }
+            same_as_first(&ref, &nref, h, nh);
             dv_knn_hits_free(k, h);
             dv_knn_free(k);
         }
@@ -440,21 +451,7 @@ static void test_search_f16(void **st)
                             assert_int_equal(h[0].row, 17);
                             assert_int_equal(h[1].row, 4000);
                         }
-                        if (ref == NULL) {
-                            ref = malloc((nh ? nh : 1) * sizeof(*h));
-                            memcpy(ref, h, nh * sizeof(*h));
-                            nref = nh;
-                        } else {
-                            assert_int_equal(nh, nref);
-                            for (size_t i = 0; i < nh; i++) {
-                                assert_int_equal(ref[i].seed, h[i].seed);
-                                assert_int_equal(ref[i].rank, h[i].rank);
-                                assert_int_equal(ref[i].row, h[i].row);
-                                assert_int_equal(ref[i].file, h[i].file);
-                                assert_int_equal(ref[i].file_row, h[i].file_row);
-                                assert_memory_equal(&ref[i].similarity, &h[i].similarity, 4);
-                            }
-                        }
+                        same_as_first(&ref, &nref, h, nh);
                         dv_knn_hits_free(k, h);
                         dv_knn_free(k);
                     }
