@@ -4,6 +4,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 static inline float reduce16(__m256 lo, __m256 hi)
 {
@@ -179,4 +180,57 @@ void dv__knn_quant_row_avx2(const float *x, size_t dpad, uint8_t *u, float *scal
     *scale = sc;
     *err_ub = sqrtf(hsum8(ev) + (float)dpad * 0x1p-149f + 0x1p-126f) *
               (1.0f + (float)(2 * (dpad + 10)) * 0x1p-24f);
+}
+
+/* The float16 rows of the int8 pass quantized straight from the mapping (AVX2 + F16C), the
+ * same bytes and row parameters as dv__knn_f16quant_scalar: for CPUs without VNNI, whose
+ * int8 kernel (VPMADDUBSW) then scores them. */
+__attribute__((target("f16c"))) void dv__knn_f16quant_avx2(const uint16_t *h, size_t nrows,
+                                                            size_t d, float sqd_ub, uint8_t *xu,
+                                                            float *rscale, float *rnorm,
+                                                            float *rerr)
+{
+    const __m256i m7 = _mm256_set1_epi16(0x7fff);
+    const __m256 magic = _mm256_set1_ps(0x1.8p23f + 128.0f);
+    const __m256i mbits = _mm256_set1_epi32(0x4B400000);
+    for (size_t i = 0; i < nrows; i++) {
+        const uint16_t *x = h + i * d;
+        uint8_t *u = xu + i * d;
+        __m256i m0 = _mm256_setzero_si256(), m1 = _mm256_setzero_si256();
+        for (size_t e = 0; e < d; e += 32) {
+            m0 = _mm256_max_epu16(m0, _mm256_and_si256(_mm256_loadu_si256((const void *)(x + e)), m7));
+            m1 = _mm256_max_epu16(m1,
+                                  _mm256_and_si256(_mm256_loadu_si256((const void *)(x + e + 16)), m7));
+        }
+        /* the largest value, and the lane sum in the scalar twin's order */
+        __m256i mm = _mm256_max_epu16(m0, m1);
+        __m128i m8 = _mm_max_epu16(_mm256_castsi256_si128(mm), _mm256_extracti128_si256(mm, 1));
+        m8 = _mm_max_epu16(m8, _mm_srli_si128(m8, 8));
+        m8 = _mm_max_epu16(m8, _mm_srli_si128(m8, 4));
+        m8 = _mm_max_epu16(m8, _mm_srli_si128(m8, 2));
+        uint32_t mh = (uint32_t)_mm_extract_epi16(m8, 0);
+        __m256 lo_a = _mm256_cvtph_ps(_mm256_castsi256_si128(m0));
+        __m256 lo_b = _mm256_cvtph_ps(_mm256_extracti128_si256(m0, 1));
+        __m256 hi_a = _mm256_cvtph_ps(_mm256_castsi256_si128(m1));
+        __m256 hi_b = _mm256_cvtph_ps(_mm256_extracti128_si256(m1, 1));
+        __m256 t_a = _mm256_fmadd_ps(hi_a, hi_a, _mm256_mul_ps(lo_a, lo_a));
+        __m256 t_b = _mm256_fmadd_ps(hi_b, hi_b, _mm256_mul_ps(lo_b, lo_b));
+        float m = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128((int)mh)));
+        float inv = dv__knn_f16_row_params(mh, m, reduce16(t_a, t_b), d, sqd_ub, &rscale[i],
+                                           &rnorm[i], &rerr[i]);
+        if (inv == 0.0f) {
+            memset(u, 128, d);
+            continue;
+        }
+        const __m256 vinv = _mm256_set1_ps(inv);
+        for (size_t e = 0; e < d; e += 8) {
+            __m256 f = _mm256_cvtph_ps(_mm_loadu_si128((const void *)(x + e)));
+            /* one rounding of x inv; the bits less 1.5 2^23 are 128 + q in [1, 255] */
+            __m256i qi = _mm256_sub_epi32(_mm256_castps_si256(_mm256_fmadd_ps(f, vinv, magic)),
+                                          mbits);
+            __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(qi),
+                                           _mm256_extracti128_si256(qi, 1));
+            _mm_storel_epi64((__m128i *)(void *)(u + e), _mm_packus_epi16(w16, w16));
+        }
+    }
 }

@@ -63,6 +63,12 @@ typedef size_t (*dv__knn_i8_rows_fn)(const int32_t *ic, size_t n, size_t ldo, si
 typedef void (*dv__knn_pairs_fn)(const float *const *x, const float *const *y, size_t n,
                                  size_t dpad, float *out);
 
+/* The float16 rows of the int8 pass quantized to u8 (q + 128) as dv__knn_f16q_fn does, with
+ * the same rscale, rnorm and rerr, for an i8 kernel to score (CPUs without VNNI). The bytes
+ * of a row the pass cannot take are 128 (rscale NaN: the caller rescores the row). */
+typedef void (*dv__knn_f16quant_fn)(const uint16_t *h, size_t nrows, size_t d, float sqd_ub,
+                                    uint8_t *xu, float *rscale, float *rnorm, float *rerr);
+
 typedef struct dv__knn_kernels {
     dv_simd simd;
     dv__knn_dot_fn dot;
@@ -73,6 +79,7 @@ typedef struct dv__knn_kernels {
     const char *i8_name; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni" */
     int seed_qmax;       /* what the i8 kernel takes: 32 (VPMADDUBSW) or 127 */
     dv__knn_f16q_fn f16q; /* NULL where the CPU has no AVX512-VNNI */
+    dv__knn_f16quant_fn f16quant; /* with i8, where f16q is NULL (AVX2 + F16C), else NULL */
     dv__knn_i8_rows_fn i8_rows;
     dv__knn_pairs_fn pairs; /* NULL: one dot1 after another */
 } dv__knn_kernels;
@@ -113,6 +120,12 @@ size_t dv__knn_i8_rows_scalar(const int32_t *ic, size_t n, size_t ldo, size_t ns
 #if defined(DV_HAVE_X86_SIMD)
 size_t dv__knn_i8_rows_avx512(const int32_t *ic, size_t n, size_t ldo, size_t nseeds,
                               const float *rscale, const float *thr, uint32_t *rows);
+#endif
+void dv__knn_f16quant_scalar(const uint16_t *h, size_t nrows, size_t d, float sqd_ub,
+                             uint8_t *xu, float *rscale, float *rnorm, float *rerr);
+#if defined(DV_HAVE_X86_SIMD)
+void dv__knn_f16quant_avx2(const uint16_t *h, size_t nrows, size_t d, float sqd_ub, uint8_t *xu,
+                           float *rscale, float *rnorm, float *rerr);
 #endif
 void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
                          size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,

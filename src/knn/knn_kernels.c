@@ -63,14 +63,13 @@ size_t dv__knn_i8_rows_scalar(const int32_t *ic, size_t n, size_t ldo, size_t ns
     return m;
 }
 
-/* The float16 int8 pass, row by row (the AVX-512 kernel pipelines the same steps). */
-void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
-                         size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,
-                         size_t ldo, float *rscale, float *rnorm, float *rerr, uint8_t *scratch)
+/* The float16 rows quantized, row by row (the SIMD versions do the same steps). */
+void dv__knn_f16quant_scalar(const uint16_t *h, size_t nrows, size_t d, float sqd_ub,
+                             uint8_t *xu, float *rscale, float *rnorm, float *rerr)
 {
-    uint8_t *u = scratch;
     for (size_t i = 0; i < nrows; i++) {
         const uint16_t *x = h + i * d;
+        uint8_t *u = xu + i * d;
         uint16_t m[32] = {0};
         uint32_t mh = 0;
         float t[16];
@@ -88,13 +87,28 @@ void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t
         for (int l = 0; l < 2; l++) t[l] = t[l] + t[l + 2];
         float inv = dv__knn_f16_row_params(mh, dv_f16_to_f32_scalar((uint16_t)mh), t[0] + t[1],
                                            d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
-        if (inv == 0.0f) continue;
+        if (inv == 0.0f) {
+            memset(u, 128, d);
+            continue;
+        }
         for (size_t e = 0; e < d; e++) {
             /* one rounding of x inv to an integer: 1.5 2^23 + x inv, |x inv| <= 127 */
             float t8 = fmaf(dv_f16_to_f32_scalar(x[e]), inv, 0x1.8p23f);
             u[e] = (uint8_t)((int)(t8 - 0x1.8p23f) + 128);
         }
-        dv__knn_i8_scalar(u, 1, sp, ngroups, corr, d, out + i * ldo, ldo);
+    }
+}
+
+/* The float16 int8 pass, row by row (the AVX-512 kernel pipelines the same steps). */
+void dv__knn_f16q_scalar(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
+                         size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out,
+                         size_t ldo, float *rscale, float *rnorm, float *rerr, uint8_t *scratch)
+{
+    for (size_t i = 0; i < nrows; i++) {
+        dv__knn_f16quant_scalar(h + i * d, 1, d, sqd_ub, scratch, &rscale[i], &rnorm[i],
+                                &rerr[i]);
+        if (rscale[i] != rscale[i]) continue;
+        dv__knn_i8_scalar(scratch, 1, sp, ngroups, corr, d, out + i * ldo, ldo);
     }
 }
 
@@ -225,6 +239,7 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
     out->quant = dv__knn_quant_row;
     out->seed_qmax = DV_KNN_SEED_QMAX_VNNI;
     out->f16q = NULL;
+    out->f16quant = NULL;
     out->i8_rows = dv__knn_i8_rows_scalar;
     out->pairs = dv__knn_pairs_scalar;
 #if defined(DV_HAVE_X86_SIMD)
@@ -237,6 +252,8 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
         out->i8_name = "avx2-vpmaddubsw";
         out->quant = dv__knn_quant_row_avx2;
         out->seed_qmax = DV_KNN_SEED_QMAX;
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("f16c")) out->f16quant = dv__knn_f16quant_avx2;
     }
     if (s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX512;
@@ -250,6 +267,7 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
             out->i8_name = "avx512-vnni";
             out->seed_qmax = DV_KNN_SEED_QMAX_VNNI;
             out->f16q = dv__knn_f16q_vnni;
+            out->f16quant = NULL;
         }
     }
 #else

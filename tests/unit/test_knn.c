@@ -215,6 +215,30 @@ static void test_f16q_kernel(void **st)
                 assert_true(sqrt(e2) <= r1[2 * n + i]);
                 assert_true(fabs(1.0 / (double)inv - r1[i]) <= 0x1p-23 / (double)inv);
             }
+            /* the quantizer alone (the AVX2 one where the CPU has it) against the twin's */
+            {
+                uint8_t *u1 = malloc(n * d), *u2 = malloc(n * d);
+                float *q1 = malloc(n * 24), *q2 = q1 + 3 * n;
+                dv__knn_kernels ka;
+                dv__knn_f16quant_scalar(h, n, d, sqd, u1, q1, q1 + n, q1 + 2 * n);
+                for (size_t i = 0; i < n; i++) {
+                    assert_memory_equal(&q1[n + i], &r1[n + i], 4);
+                    assert_memory_equal(&q1[2 * n + i], &r1[2 * n + i], 4);
+                }
+                if (dv_simd_available(DV_SIMD_AVX2)) {
+                    dv__knn_get_kernels(DV_SIMD_AVX2, &ka);
+                    if (ka.f16quant != NULL) {
+                        ka.f16quant(h, n, d, sqd, u2, q2, q2 + n, q2 + 2 * n);
+                        assert_memory_equal(u1, u2, n * d);
+                        for (size_t i = 0; i < 3 * n; i++)
+                            assert_true(memcmp(&q1[i], &q2[i], 4) == 0 ||
+                                        (isnan(q1[i]) && isnan(q2[i])));
+                    }
+                }
+                free(u1);
+                free(u2);
+                free(q1);
+            }
             dv__knn_kernels k;
             if (dv_simd_available(DV_SIMD_AVX512)) {
                 dv__knn_get_kernels(DV_SIMD_AVX512, &k);
@@ -421,7 +445,7 @@ static void test_search_f16(void **st)
     const dv_knn_pass passes[] = {DV_KNN_PASS_DIRECT, DV_KNN_PASS_AUTO, DV_KNN_PASS_INT8,
                                   DV_KNN_PASS_BLAS};
     const size_t nq[] = {1, 5, 16, 17, 40};
-    int used_f16 = 0;
+    int used_f16 = 0, used_f16_avx2 = 0;
     for (size_t qi = 0; qi < 5; qi++)
         for (int mode = 0; mode < 2; mode++) {
             dv_knn_hit *ref = NULL;
@@ -445,6 +469,7 @@ static void test_search_f16(void **st)
                         assert_int_equal(dv_knn_search(k, seeds, nq[qi], d, &q, &h, &nh), DV_OK);
                         dv_knn_get_stats(k, &sts);
                         used_f16 |= strcmp(sts.int8_kernel, "avx512-vnni-f16") == 0;
+                        used_f16_avx2 |= strcmp(sts.int8_kernel, "avx2-vpmaddubsw-f16") == 0;
                         if (mode == 0) {
                             assert_int_equal(nh, 7 * nq[qi]);
                             /* seed 0 is row 17 and its copy 4000, in that order */
@@ -460,6 +485,7 @@ static void test_search_f16(void **st)
     dv__knn_kernels kk;
     dv__knn_get_kernels(DV_SIMD_AUTO, &kk);
     if (kk.f16q != NULL) assert_true(used_f16);
+    if (dv_simd_available(DV_SIMD_AVX2)) assert_true(used_f16_avx2);
     else printf("note: no AVX512-VNNI; the float16 int8 pass was not run\n");
     free(x);
     unlink(path);
