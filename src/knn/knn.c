@@ -3,6 +3,7 @@
  * and the BLAS and int8 passes only pick the rows to rescore, with proven bounds (docs/knn.md). */
 #include "knn_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -234,6 +235,10 @@ typedef struct search {
     _Atomic uint64_t rows_done;
     _Atomic int64_t last_report_ns;
     _Atomic int reporting;
+    /* rows that could not be read: the first block's file and row */
+    _Atomic int io_fail;
+    size_t io_file;
+    uint64_t io_row;
     uint64_t total_hits_cap;
 } search;
 
@@ -356,8 +361,11 @@ static const uint16_t *f16_rows(const dv_knn *k, size_t fi)
 
 /* Map a block's pages in one call before reading them: faulting 1.5 GB of page cache in 4 KiB
  * pages costs as much as the search itself. Only where the kernel has MADV_POPULATE_READ
- * (Linux 5.14); elsewhere, and on any error, the pages fault in as they are read. */
-static void populate(const dv_knn *k, size_t fi, uint64_t first, uint64_t count)
+ * (Linux 5.14); elsewhere the pages fault in as they are read. It also finds pages that
+ * cannot be read (the file was cut short after it was opened, or an I/O error), which would
+ * otherwise kill the process with SIGBUS when touched: DV_EIO then, DV_OK for anything else
+ * (the pages fault in as they are read). */
+static int populate(const dv_knn *k, size_t fi, uint64_t first, uint64_t count)
 {
 #if defined(MADV_POPULATE_READ)
     dv_npy_info info;
@@ -367,13 +375,15 @@ static void populate(const dv_knn *k, size_t fi, uint64_t first, uint64_t count)
     uintptr_t a = (uintptr_t)dv_npy_data(k->files[fi].npy) + (uintptr_t)(first * k->dims * es);
     uintptr_t b = a + (uintptr_t)(count * k->dims * es);
     a &= ~(pg - 1);
-    (void)madvise((void *)a, b - a, MADV_POPULATE_READ);
+    if (madvise((void *)a, b - a, MADV_POPULATE_READ) != 0 && (errno == EFAULT || errno == EIO))
+        return DV_EIO;
 #else
     (void)k;
     (void)fi;
     (void)first;
     (void)count;
 #endif
+    return DV_OK;
 }
 
 /* Canonical scores of the np pairs gathered in w, admitted in order; each seed's cut and
@@ -435,7 +445,16 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     n = (size_t)count;
     base = k->files[fi].first + first;
     const uint16_t *h16 = f16_rows(k, fi);
-    populate(k, fi, first, count);
+    if (populate(k, fi, first, count) != DV_OK) {
+        /* the first worker to see it names the file and rows */
+        if (!atomic_exchange(&s->io_fail, 1)) {
+            s->io_file = fi;
+            s->io_row = first;
+        }
+        w->err = DV_EIO;
+        s->failed = 1;
+        return;
+    }
     /* float16 rows with the VNNI kernel: quantized straight from the mapping, and a row is
      * converted to float32 only when it is rescored */
     const int fused = s->fused && h16 != NULL;
@@ -808,7 +827,12 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
         if (s.w[i].err < 0 && rc == DV_OK) rc = s.w[i].err;
     }
     if (rc < 0) {
-        if (k->err[0] == '\0')
+        if (atomic_load(&s.io_fail))
+            dv__set_err(k->err, sizeof(k->err),
+                        "%s: rows from %llu cannot be read (the file is shorter than when it "
+                        "was opened, or an I/O error)",
+                        k->files[s.io_file].path, (unsigned long long)s.io_row);
+        else if (k->err[0] == '\0')
             dv__set_err(k->err, sizeof(k->err), "search failed: %s%s", dv_strerror(rc),
                         rc == DV_ETOOBIG ? " (more results than max_results)" : "");
         goto out;

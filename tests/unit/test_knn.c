@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <fcntl.h>
 
 #include "knn/knn_internal.h"
 
@@ -544,6 +546,55 @@ static void test_search_progress(void **st)
     unlink(path);
 }
 
+/* a file cut short after it was opened: the search fails with DV_EIO naming it, where the
+ * kernel can say so (MADV_POPULATE_READ), instead of dying of SIGBUS */
+static void test_search_truncated_file(void **st)
+{
+    (void)st;
+#if defined(MADV_POPULATE_READ)
+    char path[64], err[256];
+    const size_t rows = 40000, d = 64;
+    float *x = malloc(rows * d * 4), seeds[64];
+    snprintf(path, sizeof(path), "/tmp/test_knn_cut_%d.npy", (int)getpid());
+    for (size_t i = 0; i < rows * d; i++) x[i] = frand();
+    memcpy(seeds, x, sizeof(seeds));
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
+    fclose(f);
+    {
+        /* does this kernel populate mappings? (without it a cut file is SIGBUS, as before) */
+        int fd = open(path, O_RDONLY);
+        void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
+        if (m != MAP_FAILED) munmap(m, 4096);
+        if (fd >= 0) close(fd);
+        if (!ok) {
+            printf("note: no MADV_POPULATE_READ on this kernel; the cut-file case is skipped\n");
+            unlink(path);
+            free(x);
+            return;
+        }
+    }
+    dv_knn_opts o = {.threads = 2, .pass = DV_KNN_PASS_DIRECT};
+    dv_knn *k = dv_knn_create(&o);
+    dv_knn_hit *h = NULL;
+    size_t nh = 0;
+    assert_int_equal(dv_knn_add_file(k, path), DV_OK);
+    assert_int_equal(truncate(path, 128 + 1000 * d * 2), 0); /* 1000 rows left of 40000 */
+    dv_knn_query q = {.k = 3};
+    assert_int_equal(dv_knn_search(k, seeds, 1, d, &q, &h, &nh), DV_EIO);
+    assert_null(h);
+    assert_non_null(strstr(dv_knn_errmsg(k), path));
+    assert_non_null(strstr(dv_knn_errmsg(k), "cannot be read"));
+    dv_knn_free(k);
+    unlink(path);
+    free(x);
+#else
+    printf("note: no MADV_POPULATE_READ in these headers; the cut-file case is skipped\n");
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_pairs_and_rows), cmocka_unit_test(test_heap),
         cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
         cmocka_unit_test(test_search_progress),
+        cmocka_unit_test(test_search_truncated_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
