@@ -61,21 +61,33 @@ void dv__knn_dot_avx512(const float *x, size_t nrows,
     }
 }
 
-static inline __attribute__((always_inline, target("avx512vnni"))) void
+/* VPDPBUSD through asm: GCC 12 compiles _mm512_dpbusd_epi32 with a register copy of every
+ * accumulator at each step, which halves the kernel's speed. */
+static inline __attribute__((always_inline)) __m512i dpbusd(__m512i acc, __m512i u, __m512i s)
+{
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+    return acc;
+}
+
+/* One group of 16 seeds against R (1 or 8) quantized rows: out[r * ldo + j] */
+static inline __attribute__((always_inline)) void
 i8_tile(const uint8_t *xu, size_t R, const int8_t *s, const int32_t *corr, size_t dpad,
         int32_t *out, size_t ldo)
 {
     __m512i acc[8];
+#pragma GCC unroll 8
     for (size_t r = 0; r < R; r++) acc[r] = _mm512_setzero_si512();
     for (size_t kb = 0; kb < dpad / 4; kb++) {
         __m512i sv = _mm512_loadu_si512((const void *)(s + kb * 64));
+#pragma GCC unroll 8
         for (size_t r = 0; r < R; r++) {
             int32_t w;
             __builtin_memcpy(&w, xu + r * dpad + kb * 4, 4);
-            acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(w), sv);
+            acc[r] = dpbusd(acc[r], _mm512_set1_epi32(w), sv);
         }
     }
     __m512i c = _mm512_loadu_si512((const void *)corr);
+#pragma GCC unroll 8
     for (size_t r = 0; r < R; r++)
         _mm512_storeu_si512((void *)(out + r * ldo), _mm512_sub_epi32(acc[r], c));
 }
@@ -101,14 +113,6 @@ __attribute__((target("avx512vnni"))) void dv__knn_i8_vnni(const uint8_t *xu, si
 }
 
 /* ---------------------------------------------------------------- int8 from float16 */
-
-/* VPDPBUSD through asm: GCC 12 compiles _mm512_dpbusd_epi32 with a register copy of every
- * accumulator at each step, which halves the kernel's speed. */
-static inline __attribute__((always_inline)) __m512i dpbusd(__m512i acc, __m512i u, __m512i s)
-{
-    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
-    return acc;
-}
 
 #define F16Q_ROWS 8 /* rows per tile */
 /* Rows are read into L2 this far ahead (bytes): the hardware prefetchers alone leave the
@@ -210,42 +214,6 @@ static void f16q_step(const uint8_t *qa, const int8_t *sp, const int32_t *corr, 
         _mm512_storeu_si512((void *)(out + r * ldo), _mm512_sub_epi32(acc[r], cv));
 }
 
-/* One group of 16 seeds against R quantized rows (q + 128, stride d): out[r * ldo + j] */
-static inline __attribute__((always_inline)) void
-f16q_group(const uint8_t *q, size_t R, const int8_t *sg, const int32_t *cg, size_t d,
-           int32_t *out, size_t ldo)
-{
-    __m512i acc[F16Q_ROWS];
-#pragma GCC unroll 8
-    for (size_t r = 0; r < R; r++) acc[r] = _mm512_setzero_si512();
-    for (size_t step = 0; step < d / 4; step++) {
-        __m512i sv = _mm512_loadu_si512((const void *)(sg + step * 64));
-#pragma GCC unroll 8
-        for (size_t r = 0; r < R; r++) {
-            int32_t w;
-            __builtin_memcpy(&w, q + r * d + step * 4, 4);
-            acc[r] = dpbusd(acc[r], _mm512_set1_epi32(w), sv);
-        }
-    }
-    __m512i cv = _mm512_loadu_si512((const void *)cg);
-#pragma GCC unroll 8
-    for (size_t r = 0; r < R; r++)
-        _mm512_storeu_si512((void *)(out + r * ldo), _mm512_sub_epi32(acc[r], cv));
-}
-
-/* groups 1.. of a quantized tile (group 0 is scored inside f16q_step) */
-static void f16q_more_groups(const uint8_t *qa, size_t R, const int8_t *sp, size_t ngroups,
-                             const int32_t *corr, size_t d, int32_t *out, size_t ldo)
-{
-    for (size_t g = 1; g < ngroups; g++) {
-        const int8_t *sg = sp + g * d * DV_KNN_SEED_GROUP;
-        const int32_t *cg = corr + g * DV_KNN_SEED_GROUP;
-        int32_t *o = out + g * DV_KNN_SEED_GROUP;
-        if (R == F16Q_ROWS) f16q_group(qa, F16Q_ROWS, sg, cg, d, o, ldo); /* R constant */
-        else f16q_group(qa, R, sg, cg, d, o, ldo);
-    }
-}
-
 __attribute__((target("avx512vnni"))) void
 dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
                   size_t ngroups, const int32_t *corr, float sqd_ub, int32_t *out, size_t ldo,
@@ -275,7 +243,9 @@ dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
                       has2 ? rscale + r2 : dummy[0], has2 ? rnorm + r2 : dummy[1],
                       has2 ? rerr + r2 : dummy[2]);
             /* more seeds: the tile is in L1, its other groups one after another */
-            f16q_more_groups(qa, F16Q_ROWS, sp, ngroups, corr, d, o, ldo);
+            if (ngroups > 1)
+                dv__knn_i8_vnni(qa, F16Q_ROWS, sp + d * DV_KNN_SEED_GROUP, ngroups - 1,
+                                corr + DV_KNN_SEED_GROUP, d, o + DV_KNN_SEED_GROUP, ldo);
             uint8_t *tq = qa;
             qa = qb;
             qb = tq;
@@ -286,8 +256,7 @@ dv__knn_f16q_vnni(const uint16_t *h, size_t nrows, size_t d, const int8_t *sp,
     for (size_t i = T * F16Q_ROWS; i < nrows; i++) {
         float inv = row_setup(h + i * d, d, sqd_ub, &rscale[i], &rnorm[i], &rerr[i]);
         conv_row(h + i * d, d, inv, qa);
-        f16q_group(qa, 1, sp, corr, d, out + i * ldo, ldo);
-        f16q_more_groups(qa, 1, sp, ngroups, corr, d, out + i * ldo, ldo);
+        dv__knn_i8_vnni(qa, 1, sp, ngroups, corr, d, out + i * ldo, ldo);
     }
 }
 
