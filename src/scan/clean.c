@@ -211,7 +211,7 @@ static int load_removal(cleaner *c, const char *outdir, uint64_t *count)
         return DV_EIO;
     }
     *count = 0;
-    while (rc == DV_OK && (n = getline(&line, &lcap, f)) > 0) {
+    while (rc == DV_OK && (n = dv__rec_getline(&line, &lcap, f)) > 0) {
         char *fl[6];
         if (line[n - 1] == '\n') line[n - 1] = '\0';
         if (first) {
@@ -225,6 +225,11 @@ static int load_removal(cleaner *c, const char *outdir, uint64_t *count)
     }
     free(line);
     fclose(f);
+    if (rc == DV_OK && n < -1) {
+        dv__set_err(c->err, c->cap, "%s: %s", path,
+                    n == DV_ETOOBIG ? "a line longer than 4 MiB" : "out of memory");
+        rc = (int)n;
+    }
     return rc;
 }
 

@@ -400,7 +400,7 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
         dv__set_err(err, cap, "%s: %s", path, strerror(errno));
         return DV_EIO;
     }
-    while ((n = getline(&line, &lcap, f)) > 0) {
+    while ((n = dv__rec_getline(&line, &lcap, f)) > 0) {
         char *fl[DV__REC_FINDING_FIELDS + 1];
         size_t nf;
         if (line[n - 1] == '\n') line[--n] = '\0';
@@ -464,6 +464,11 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
     }
     free(line);
     fclose(f);
+    if (rc == DV_OK && n < -1) {
+        dv__set_err(err, cap, "%s: %s", path,
+                    n == DV_ETOOBIG ? "a record longer than 4 MiB" : "out of memory");
+        rc = (int)n;
+    }
     if (rc == DV_OK && !ended) {
         dv__set_err(err, cap, "%s: incomplete (no END record); rescan the shard", path);
         rc = DV_ECORRUPT;

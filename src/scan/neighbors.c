@@ -67,7 +67,7 @@ static int read_seeds(const char *outdir, uint64_t nshards, seed **seeds, size_t
             dv__set_err(err, cap, "%s: %s", path, strerror(errno));
             return DV_EIO;
         }
-        while ((n = getline(&line, &lcap, f)) > 0) {
+        while ((n = dv__rec_getline(&line, &lcap, f)) > 0) {
             char *fl[DV__REC_FINDING_FIELDS + 1];
             uint64_t sh, row;
             if (line[n - 1] == '\n') line[n - 1] = '\0';
@@ -110,6 +110,11 @@ static int read_seeds(const char *outdir, uint64_t nshards, seed **seeds, size_t
         }
         free(line);
         fclose(f);
+        if (n < -1) {
+            dv__set_err(err, cap, "%s: %s", path,
+                        n == DV_ETOOBIG ? "a record longer than 4 MiB" : "out of memory");
+            return (int)n;
+        }
     }
     qsort(*matches, *nmatches, 2 * sizeof(uint64_t), cmp_u128);
     return DV_OK;

@@ -7,6 +7,7 @@
 #include "../report/report.h"
 
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Per-shard record lines (shards/NNNNNN.rec), fields escaped with dv__rec_put:
  *   F <20 fields of dv__finding in struct order>
@@ -19,6 +20,10 @@
 
 /* Write s escaped (\\ \t \n \r) to f. */
 void dv__rec_put(FILE *f, const char *s);
+/* getline for record files, bounded: a line of at most DV__REC_MAX_LINE bytes (newline
+ * included) into *line (realloc'd, free() it), its length; -1 at the end of the file;
+ * DV_ETOOBIG for a longer line (nothing more of it is kept). */
+ssize_t dv__rec_getline(char **line, size_t *cap, FILE *f);
 /* Split a line (no newline) in place into at most max fields, unescaping each.
  * Returns the field count. */
 size_t dv__rec_split(char *line, char **fields, size_t max);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,29 @@ void dv__rec_put(FILE *f, const char *s)
         default: fputc(*s, f); break;
         }
     }
+}
+
+ssize_t dv__rec_getline(char **line, size_t *cap, FILE *f)
+{
+    size_t n = 0;
+    int c = EOF;
+    while ((c = getc(f)) != EOF) {
+        if (n + 2 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 256;
+            char *nl;
+            if (n >= DV__REC_MAX_LINE) return DV_ETOOBIG;
+            if (nc > DV__REC_MAX_LINE + 2) nc = DV__REC_MAX_LINE + 2;
+            nl = realloc(*line, nc);
+            if (nl == NULL) return DV_ENOMEM;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n') break;
+    }
+    if (n == 0) return -1;
+    (*line)[n] = '\0';
+    return (ssize_t)n;
 }
 
 static void unescape(char *s)

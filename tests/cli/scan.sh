@@ -124,6 +124,12 @@ check "merge with shards missing: exit 2" test $? -eq 2
 for f in matches.parquet summary.json report.html; do
     check "shard subsets + merge: same $f" cmp ref/$f parts/$f
 done
+# a record line past the 4 MiB cap: refused with the file named, bounded memory
+cp -r parts longrec
+{ head -c 5000000 /dev/zero | tr '\0' a; echo; cat parts/shards/000000.rec; } >longrec/shards/000000.rec
+"$BIN" merge -q longrec >/dev/null 2>longwhy
+check "merge of a record over 4 MiB: exit 2" test $? -eq 2
+check "merge of a record over 4 MiB: says so" grep -q "000000.rec: a record longer than 4 MiB" longwhy
 
 # corrupt shards in the middle are reported and skipped
 cp -r ds/wds bad
