@@ -374,20 +374,27 @@ static void same_as_first(dv_knn_hit **ref, size_t *nref, const dv_knn_hit *b, s
     }
 }
 
+/* rows x d floats written to path as a float16 .npy */
+static void write_f16(const char *path, const float *x, size_t rows, size_t d)
+{
+    char err[256];
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
+    fclose(f);
+}
+
 static void test_search_api(void **st)
 {
     (void)st;
-    char path[64], err[256];
+    char path[64];
     const size_t rows = 3000, d = 40;
     float *x = malloc(rows * d * 4), seeds[3 * 40];
     snprintf(path, sizeof(path), "/tmp/test_knn_%d.npy", (int)getpid());
     for (size_t i = 0; i < rows * d; i++) x[i] = frand();
     memcpy(seeds, x + 17 * d, d * 4);
     for (size_t i = d; i < 3 * d; i++) seeds[i] = frand();
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
-    fclose(f);
+    write_f16(path, x, rows, d);
     dv_knn_hit *ref = NULL;
     size_t nref = 0;
     dv_knn_pass passes[] = {DV_KNN_PASS_DIRECT, DV_KNN_PASS_BLAS, DV_KNN_PASS_INT8};
@@ -427,7 +434,7 @@ static void test_search_api(void **st)
 static void test_search_f16(void **st)
 {
     (void)st;
-    char path[64], err[256];
+    char path[64];
     const size_t rows = 5000, d = 96;
     float *x = malloc(rows * d * 4), seeds[40 * 96];
     snprintf(path, sizeof(path), "/tmp/test_knn_f16_%d.npy", (int)getpid());
@@ -439,10 +446,7 @@ static void test_search_f16(void **st)
     memcpy(x + 4000 * d, x + 17 * d, d * 4);
     for (size_t i = 0; i < 40 * d; i++) seeds[i] = frand() * 0.1f;
     memcpy(seeds, x + 17 * d, d * 4);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
-    fclose(f);
+    write_f16(path, x, rows, d);
     const dv_simd simds[] = {DV_SIMD_SCALAR, DV_SIMD_AVX2, DV_SIMD_AVX512};
     const dv_knn_pass passes[] = {DV_KNN_PASS_DIRECT, DV_KNN_PASS_AUTO, DV_KNN_PASS_INT8,
                                   DV_KNN_PASS_BLAS};
@@ -515,16 +519,13 @@ static void prog_cb(void *ctx, uint64_t done, uint64_t total)
 static void test_search_progress(void **st)
 {
     (void)st;
-    char path[64], err[256];
+    char path[64];
     const size_t rows = 20000, d = 32;
     float *x = malloc(rows * d * 4), seeds[2 * 32];
     snprintf(path, sizeof(path), "/tmp/test_knn_prog_%d.npy", (int)getpid());
     for (size_t i = 0; i < rows * d; i++) x[i] = frand();
     memcpy(seeds, x, sizeof(seeds));
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
-    fclose(f);
+    write_f16(path, x, rows, d);
     for (int pass = 0; pass < 2; pass++) {
         prog_state ps = {0};
         dv_knn_opts o = {.threads = 2, .block_rows = 64, .pass = pass ? DV_KNN_PASS_DIRECT : 0,
@@ -552,16 +553,13 @@ static void test_search_truncated_file(void **st)
 {
     (void)st;
 #if defined(MADV_POPULATE_READ)
-    char path[64], err[256];
+    char path[64];
     const size_t rows = 40000, d = 64;
     float *x = malloc(rows * d * 4), seeds[64];
     snprintf(path, sizeof(path), "/tmp/test_knn_cut_%d.npy", (int)getpid());
     for (size_t i = 0; i < rows * d; i++) x[i] = frand();
     memcpy(seeds, x, sizeof(seeds));
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(dv_npy_write_fd(fileno(f), DV_NPY_F16, x, rows, d, err, sizeof(err)), DV_OK);
-    fclose(f);
+    write_f16(path, x, rows, d);
     {
         /* does this kernel populate mappings? (without it a cut file is SIGBUS, as before) */
         int fd = open(path, O_RDONLY);
