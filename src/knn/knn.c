@@ -689,7 +689,7 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     s.pass = k->opts.pass;
     /* float16 rows: the int8 pass from float16, whatever the seeds (with VNNI the pipelined
      * kernel; with AVX2 and F16C rows quantized straight from the mapping for VPMADDUBSW,
-     * 1.2x the direct pass at 16 and 31 seeds under DV_SIMD=avx2 on Zen 4) */
+     * 1.6-2x the direct pass at 16 and 31 seeds: DV_SIMD=avx2 knn_bench on Zen 4) */
     int f16q_ok = (s.kern.f16q != NULL || s.kern.f16quant != NULL) &&
                   dims % DV_KNN_F16Q_DIMS == 0;
     if (s.pass == DV_KNN_PASS_AUTO) {
