@@ -164,6 +164,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    dv_blas_global_init(); /* as datavet's main() does */
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("knn_bench: N=%zu d=%zu float16, threads=%u, OPENBLAS_CORETYPE=%s, simd=%s\n", n, d,
            nt, ct ? ct : "(unset)", dv_simd_name(dv_simd_best()));

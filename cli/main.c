@@ -123,6 +123,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* OpenBLAS's idle threads stopped: they would spin for 0.1 s on the workers' cores */
+    dv_blas_global_init();
     /* libcurl (the fetcher) is initialised once, before any thread starts */
     if (dv_net_global_init() != DV_OK) {
         fprintf(stderr, "datavet: cannot initialise libcurl\n");

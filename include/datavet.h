@@ -1242,6 +1242,13 @@ typedef struct dv_knn_stats {
 
 typedef struct dv_knn dv_knn;
 
+/* For a program, once at start-up, before it starts threads (datavet's main() does): makes
+ * OpenBLAS run every call on the calling thread and stops its idle server threads. A pthreads
+ * OpenBLAS starts them when it is loaded, and they spin on sched_yield for their first
+ * ~0.1 s, taking a core from datavet's own workers (each of which runs its own sgemm).
+ * Always DV_OK; does nothing without OpenBLAS, or where it has no such threads. */
+int dv_blas_global_init(void);
+
 /* NULL when out of memory. With OpenBLAS, sets its thread count to 1 (each worker runs its
  * own sgemm). One thread at a time per handle. */
 dv_knn *dv_knn_create(const dv_knn_opts *opts);

@@ -1,8 +1,12 @@
 /* knn.c - exact inner-product search of seed vectors against every row of .npy files,
  * streamed block by block over a thread pool; float32 scores are canonical (knn_internal.h)
  * and the BLAS and int8 passes only pick the rows to rescore, with proven bounds (docs/knn.md). */
+#if !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#endif
 #include "knn_internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -62,6 +66,18 @@ dv_knn *dv_knn_create(const dv_knn_opts *opts)
     openblas_set_num_threads(1);
 #endif
     return k;
+}
+
+int dv_blas_global_init(void)
+{
+#if defined(DV_HAVE_OPENBLAS)
+    openblas_set_num_threads(1);
+    /* exported by pthreads builds of OpenBLAS (its fork handler calls it), absent from the
+     * serial ones: looked up, not linked */
+    int (*shutdown)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    if (shutdown != NULL) shutdown();
+#endif
+    return DV_OK;
 }
 
 void dv_knn_free(dv_knn *k)

@@ -14,8 +14,11 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <fcntl.h>
+#include <dirent.h>
 
 #include "knn/knn_internal.h"
+
+#include <cblas.h>
 
 static uint64_t rng_state = 88172645463325252ull;
 static float frand(void)
@@ -27,6 +30,42 @@ static float frand(void)
 }
 
 static const dv_simd paths[] = {DV_SIMD_AVX2, DV_SIMD_AVX512};
+
+/* threads of this process (entries of /proc/self/task); 0 where it cannot be read */
+static int task_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+    if (d == NULL) return 0;
+    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* OpenBLAS's server threads (started when it is loaded, then spinning on sched_yield) are
+ * gone after dv_blas_global_init, and sgemm still works on the calling thread. Runs first:
+ * no pool of another test is alive. */
+static void test_blas_global_init(void **st)
+{
+    (void)st;
+    int before = task_count();
+    if (before == 0) {
+        printf("  skip: /proc/self/task cannot be read\n");
+        return;
+    }
+    assert_int_equal(dv_blas_global_init(), DV_OK);
+    printf("  threads before %d, after %d\n", before, task_count());
+#if defined(DV_HAVE_OPENBLAS)
+    assert_int_equal(task_count(), 1);
+#else
+    printf("  not OpenBLAS: its threads are not checked\n");
+#endif
+    float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, c[4];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c, 2);
+    assert_true(c[0] == 19 && c[1] == 22 && c[2] == 43 && c[3] == 50);
+    assert_int_equal(task_count(), 1);
+}
 
 static void test_dot_kernels(void **st)
 {
@@ -596,7 +635,7 @@ static void test_search_truncated_file(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dot_kernels),  cmocka_unit_test(test_i8_kernels),
+        cmocka_unit_test(test_blas_global_init), cmocka_unit_test(test_dot_kernels),  cmocka_unit_test(test_i8_kernels),
         cmocka_unit_test(test_quant_bounds), cmocka_unit_test(test_f16q_kernel),
         cmocka_unit_test(test_pairs_and_rows), cmocka_unit_test(test_heap),
         cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
