@@ -42,6 +42,28 @@ struct dv_knn {
     char err[512];
 };
 
+/* Our workers each run one single-threaded sgemm on their own block. Only where OpenBLAS is
+ * not at one thread already: setting the count starts its server threads again after
+ * dv_blas_global_init stopped them. */
+static void blas_one_thread(void)
+{
+#if defined(DV_HAVE_OPENBLAS)
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+#endif
+}
+
+int dv_blas_global_init(void)
+{
+    blas_one_thread();
+#if defined(DV_HAVE_OPENBLAS)
+    /* exported by pthreads builds of OpenBLAS (its fork handler calls it), absent from the
+     * serial ones: looked up, not linked */
+    int (*shutdown)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    if (shutdown != NULL) shutdown();
+#endif
+    return DV_OK;
+}
+
 dv_knn *dv_knn_create(const dv_knn_opts *opts)
 {
     dv_knn *k;
@@ -61,23 +83,8 @@ dv_knn *dv_knn_create(const dv_knn_opts *opts)
         dv__free(o.alloc, k);
         return NULL;
     }
-#if defined(DV_HAVE_OPENBLAS)
-    /* our workers each run one single-threaded sgemm on their own block */
-    openblas_set_num_threads(1);
-#endif
+    blas_one_thread();
     return k;
-}
-
-int dv_blas_global_init(void)
-{
-#if defined(DV_HAVE_OPENBLAS)
-    openblas_set_num_threads(1);
-    /* exported by pthreads builds of OpenBLAS (its fork handler calls it), absent from the
-     * serial ones: looked up, not linked */
-    int (*shutdown)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
-    if (shutdown != NULL) shutdown();
-#endif
-    return DV_OK;
 }
 
 void dv_knn_free(dv_knn *k)

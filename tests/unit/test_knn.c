@@ -44,8 +44,9 @@ static int task_count(void)
 }
 
 /* OpenBLAS's server threads (started when it is loaded, then spinning on sched_yield) are
- * gone after dv_blas_global_init, and sgemm still works on the calling thread. Runs first:
- * no pool of another test is alive. */
+ * gone after dv_blas_global_init, stay gone after dv_knn_create (which sets OpenBLAS's
+ * thread count too: setting it can start them again), and sgemm still works on the calling
+ * thread. Runs first: no pool of another test is alive. */
 static void test_blas_global_init(void **st)
 {
     (void)st;
@@ -55,16 +56,27 @@ static void test_blas_global_init(void **st)
         return;
     }
     assert_int_equal(dv_blas_global_init(), DV_OK);
-    printf("  threads before %d, after %d\n", before, task_count());
+    int after = task_count();
+    /* one-thread handles: their pools start no thread */
+    dv_knn_opts o = {.threads = 1};
+    dv_knn *k = dv_knn_create(&o);
+    assert_non_null(k);
+    dv_knn_free(k);
+    k = dv_knn_create(&o);
+    assert_non_null(k);
+    dv_knn_free(k);
+    float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, c[4];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c, 2);
+    assert_true(c[0] == 19 && c[1] == 22 && c[2] == 43 && c[3] == 50);
+    printf("  threads before %d, after dv_blas_global_init %d, after dv_knn_create and sgemm "
+           "%d\n",
+           before, after, task_count());
 #if defined(DV_HAVE_OPENBLAS)
+    assert_int_equal(after, 1);
     assert_int_equal(task_count(), 1);
 #else
     printf("  not OpenBLAS: its threads are not checked\n");
 #endif
-    float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, c[4];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c, 2);
-    assert_true(c[0] == 19 && c[1] == 22 && c[2] == 43 && c[3] == 50);
-    assert_int_equal(task_count(), 1);
 }
 
 static void test_dot_kernels(void **st)
@@ -635,7 +647,8 @@ static void test_search_truncated_file(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blas_global_init), cmocka_unit_test(test_dot_kernels),  cmocka_unit_test(test_i8_kernels),
+        cmocka_unit_test(test_blas_global_init),
+        cmocka_unit_test(test_dot_kernels),  cmocka_unit_test(test_i8_kernels),
         cmocka_unit_test(test_quant_bounds), cmocka_unit_test(test_f16q_kernel),
         cmocka_unit_test(test_pairs_and_rows), cmocka_unit_test(test_heap),
         cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
