@@ -18,19 +18,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
+
 typedef struct file {
     char *name;
     char *path;
     uint8_t *buf;
     size_t len;
 } file;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -85,12 +80,12 @@ static double run_decode(const file *f, size_t n, int fast, dv_simd simd, double
     dec = dv_decoder_create(&o);
     *mp = 0;
     for (size_t i = 0; i < n; i++) dv_decoder_decode(dec, f[i].buf, f[i].len, &img); /* warm */
-    t0 = now_s();
+    t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
         if (dv_decoder_decode(dec, f[i].buf, f[i].len, &img) == DV_OK)
             *mp += (double)img.width * img.height / 1e6;
     }
-    t = now_s() - t0;
+    t = bench_now() - t0;
     dv_decoder_free(dec);
     return (double)n / t;
 }
@@ -111,9 +106,9 @@ static double run_pdq(const file *f, size_t n, dv_simd simd)
         for (size_t i = 0; i < n; i++) {
             double t0;
             if (dv_decoder_decode(dec, f[i].buf, f[i].len, &img) != DV_OK) continue;
-            t0 = now_s();
+            t0 = bench_now();
             dv_pdq_hash_image(h, &img, &r);
-            t += now_s() - t0;
+            t += bench_now() - t0;
         }
     }
     dv_pdq_hasher_free(h);
@@ -143,12 +138,12 @@ static double run_all_min(const file *f, size_t n, unsigned algos, int fast, uin
     o.simd = simd;
     h = dv_hasher_create(&o);
     for (size_t i = 0; i < n; i++) dv_hasher_hash(h, f[i].buf, f[i].len, &r); /* warm */
-    t0 = now_s();
+    t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
         dv_hasher_hash(h, f[i].buf, f[i].len, &r);
         if (hashes) hashes[i] = r.pdq.hash[0];
     }
-    t = now_s() - t0;
+    t = bench_now() - t0;
     dv_hasher_free(h);
     return (double)n / t;
 }
@@ -239,7 +234,7 @@ static double run_cmd(const char *cmd, const file *f, size_t n, cmd_out *out)
         k += l + 1;
     }
     if (pipe(in) != 0 || pipe(op) != 0) exit(1);
-    t0 = now_s();
+    t0 = bench_now();
     pid = fork();
     if (pid < 0) exit(1);
     if (pid == 0) {
@@ -291,7 +286,7 @@ static double run_cmd(const char *cmd, const file *f, size_t n, cmd_out *out)
     waitpid(pid, &st, 0);
     out->status = st;
     free(w);
-    return now_s() - t0;
+    return bench_now() - t0;
 }
 
 /* Parse CMD's "hex,quality,path" lines into got[] (by path); returns the number of files found. */
@@ -335,7 +330,7 @@ static double run_paths(const file *f, size_t n, const dv_hasher_opts *o, dv_pdq
                         int *quals)
 {
     dv_hasher *h = dv_hasher_create(o);
-    double t0 = now_s(), t;
+    double t0 = bench_now(), t;
     for (size_t i = 0; i < n; i++) {
         void *buf;
         size_t len;
@@ -348,7 +343,7 @@ static double run_paths(const file *f, size_t n, const dv_hasher_opts *o, dv_pdq
         }
         dv_free_buffer(NULL, buf);
     }
-    t = now_s() - t0;
+    t = bench_now() - t0;
     dv_hasher_free(h);
     return t;
 }
@@ -358,7 +353,7 @@ static double run_paths_decode(const file *f, size_t n)
 {
     dv_decoder *dec = dv_decoder_create(NULL);
     dv_image img;
-    double t0 = now_s(), t;
+    double t0 = bench_now(), t;
     for (size_t i = 0; i < n; i++) {
         void *buf;
         size_t len;
@@ -367,7 +362,7 @@ static double run_paths_decode(const file *f, size_t n)
         dv_decoder_decode(dec, buf, len, &img);
         dv_free_buffer(NULL, buf);
     }
-    t = now_s() - t0;
+    t = bench_now() - t0;
     dv_decoder_free(dec);
     return t;
 }

@@ -9,14 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_clock.h"
+#include <unistd.h>
 
 static uint64_t rs = 0x9E3779B97F4A7C15ull;
 static float gauss(void)
@@ -70,14 +65,14 @@ static double read_gbs(const void *buf, size_t bytes, unsigned nt)
     rd r[64];
     double best = 0;
     for (int rep = 0; rep < 3; rep++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (unsigned i = 0; i < nt; i++) {
             r[i].p = (const uint64_t *)buf + i * (bytes / 8 / nt);
             r[i].n = bytes / 8 / nt;
             pthread_create(&th[i], NULL, reader, &r[i]);
         }
         for (unsigned i = 0; i < nt; i++) pthread_join(th[i], NULL);
-        double g = (double)bytes / (now() - t0) / 1e9;
+        double g = (double)bytes / (bench_now() - t0) / 1e9;
         if (g > best) best = g;
     }
     return best;
@@ -94,12 +89,12 @@ static double run_dv(const char *path, const float *seeds, size_t q, size_t k, u
         fprintf(stderr, "knn_bench: %s\n", kn ? dv_knn_errmsg(kn) : "no memory");
         exit(1);
     }
-    t0 = now();
+    t0 = bench_now();
     if (dv_knn_search(kn, seeds, q, 768, &qq, hits, nh) != DV_OK) {
         fprintf(stderr, "knn_bench: %s\n", dv_knn_errmsg(kn));
         exit(1);
     }
-    dt = now() - t0;
+    dt = bench_now() - t0;
     dv_knn_get_stats(kn, st);
     dv_knn_free(kn);
     return dt;

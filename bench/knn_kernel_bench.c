@@ -11,14 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_clock.h"
+#include <unistd.h>
 
 static uint64_t rs = 0x2545F4914F6CDD1Dull;
 static double unif(void)
@@ -74,11 +69,11 @@ int main(int argc, char **argv)
     for (int r = 0; r < rounds; r++) {
         double bw = 1e9, bs = 1e9;
         for (int i = 0; i < reps; i++) {
-            double t0 = now();
+            double t0 = bench_now();
             k.f16q(h, n, d, sp, ng, corr, sqd, out, ldo, par, par + n, par + 2 * n, scratch);
-            double t1 = now();
+            double t1 = bench_now();
             k.i8(xu, n, sp, ng, corr, d, out, ldo);
-            double t2 = now();
+            double t2 = bench_now();
             if (t1 - t0 < bw) bw = t1 - t0;
             if (t2 - t1 < bs) bs = t2 - t1;
         }

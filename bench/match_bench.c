@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "bench_clock.h"
 #include <unistd.h>
 
 #include "datavet.h"
@@ -23,26 +25,19 @@ static double cpu_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct stopwatch {
     double cpu, wall;
 } stopwatch;
 
 static stopwatch sw_start(void)
 {
-    stopwatch s = {cpu_now(), wall_now()};
+    stopwatch s = {cpu_now(), bench_now()};
     return s;
 }
 
 static stopwatch sw_since(stopwatch s)
 {
-    stopwatch d = {cpu_now() - s.cpu, wall_now() - s.wall};
+    stopwatch d = {cpu_now() - s.cpu, bench_now() - s.wall};
     return d;
 }
 

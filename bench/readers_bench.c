@@ -13,14 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench_clock.h"
+#include <unistd.h>
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
@@ -293,7 +288,7 @@ int main(int argc, char **argv)
     }
     snprintf(pq, sizeof(pq), "%s/laion.parquet", dir);
     if (rows == 0 && !given) goto tar; /* -n 0: the tar part alone */
-    t0 = now_s();
+    t0 = bench_now();
     if (given) /* an existing file with URL and TEXT columns */
         snprintf(pq, sizeof(pq), "%s", given);
     else if (write_laion(pq, rows) != DV_OK)
@@ -305,14 +300,14 @@ int main(int argc, char **argv)
             printf("parquet: %s, %.1f MB\n", pq, (double)st.st_size / 1e6);
         else
             printf("parquet: %llu rows, snappy, row groups of 100000, %.1f MB (written in %.1f s)\n",
-                   rows, (double)st.st_size / 1e6, now_s() - t0);
+                   rows, (double)st.st_size / 1e6, bench_now() - t0);
     }
     for (int crc = 0; crc < 2; crc++) {
         double b = 1e30;
         for (unsigned long long i = 0; i < reps; i++) {
-            double s = now_s(), e;
+            double s = bench_now(), e;
             if (read_datavet(pq, crc, &r_rows, &r_bytes) != DV_OK) return 1;
-            e = now_s() - s;
+            e = bench_now() - s;
             if (e < b) b = e;
         }
         printf("datavet  URL+TEXT%s: %llu rows, %llu bytes, best of %llu: %.3f s, %.0f rows/s, "
@@ -350,25 +345,25 @@ tar:
         uint64_t samples = 0, bytes = 0;
         double tb = 1e30, cb = 1e30;
         size_t cl;
-        t0 = now_s();
+        t0 = bench_now();
         if (write_shards(dir, tar_mb, paths, &nshards) != 0) {
             fprintf(stderr, "readers_bench: cannot write shards in %s\n", dir);
             return 1;
         }
-        printf("tar: %d shards written in %.1f s\n", nshards, now_s() - t0);
+        printf("tar: %d shards written in %.1f s\n", nshards, bench_now() - t0);
         cl = (size_t)snprintf(cmd, sizeof(cmd), "cat");
         for (int i = 0; i < nshards && cl < sizeof(cmd) - 600; i++)
             cl += (size_t)snprintf(cmd + cl, sizeof(cmd) - cl, " '%s'", paths[i]);
         snprintf(cmd + cl, sizeof(cmd) - cl, " > /dev/null");
         if (system(cmd) != 0) return 1; /* warm the page cache */
         for (unsigned long long i = 0; i < reps; i++) {
-            double s = now_s(), e;
+            double s = bench_now(), e;
             if (system(cmd) != 0) return 1;
-            e = now_s() - s;
+            e = bench_now() - s;
             if (e < cb) cb = e;
-            s = now_s();
+            s = bench_now();
             if (read_shards(paths, nshards, &samples, &bytes) != 0) return 1;
-            e = now_s() - s;
+            e = bench_now() - s;
             if (e < tb) tb = e;
         }
         printf("cat      %llu MB: %.3f s, %.0f MB/s\n", (unsigned long long)(bytes >> 20), cb,
