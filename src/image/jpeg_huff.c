@@ -26,15 +26,19 @@
 #include <jpegint.h>
 
 #define LUT_BITS 10
+/* Bits of the one-lookup tables (fast[]): a code with its value bits, or an end of block */
+#define FAST_BITS 11
+#define FAST_EOB 0x1000
 /* A segment is padded with zeros: enough for one MCU read past its end (at most 63
  * codes of 16 bits plus 15 extra bits each, or 10 DC blocks), which is then refused. */
 #define SEG_PAD 512
 
 typedef struct jp_huff {
     uint16_t lut[1 << LUT_BITS]; /* (code length << 8) | symbol; 0: longer than LUT_BITS */
-    /* AC tables: codes whose value bits also fit in LUT_BITS, decoded at once:
-     * (value << 16) | (zero run << 8) | bits used; 0: not such a code */
-    int32_t fast[1 << LUT_BITS];
+    /* Codes whose value bits also fit in FAST_BITS, decoded at once:
+     * (value << 16) | (zero run << 8) | bits used; for an AC end of block (a zero size
+     * with a run other than 15, as libjpeg takes it) FAST_EOB | bits used; 0: none of these */
+    int32_t fast[1 << FAST_BITS];
     int32_t maxcode[18];         /* largest code of each length, -1 if none */
     int32_t valoff[17];          /* symbol index = code + valoff[length] */
     uint8_t vals[256];
@@ -199,20 +203,28 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
         if (is_dc && t->huffval[i] > 15) return -1;
     }
     memset(h->fast, 0, sizeof(h->fast));
-    if (!is_dc) {
-        /* each short code with its value bits: every value, every trailing pattern */
-        p = 0;
-        for (l = 1; l <= LUT_BITS; l++) {
-            for (int i = 0; i < t->bits[l]; i++, p++) {
-                unsigned sym = t->huffval[p], r = sym >> 4, sz = sym & 15;
-                unsigned tail, used = (unsigned)l + sz;
-                if (sz == 0 || used > LUT_BITS) continue;
-                tail = LUT_BITS - used;
-                for (unsigned x = 0; x < (1u << sz); x++) {
-                    unsigned first = ((code[p] << sz) | x) << tail;
-                    int32_t v = (int32_t)((uint32_t)extend(x, (int)sz) << 16 | r << 8 | used);
-                    for (unsigned j = 0; j < (1u << tail); j++) h->fast[first + j] = v;
+    /* each short code with its value bits: every value, every trailing pattern */
+    p = 0;
+    for (l = 1; l <= FAST_BITS; l++) {
+        for (int i = 0; i < t->bits[l]; i++, p++) {
+            unsigned sym = t->huffval[p], r = sym >> 4, sz = sym & 15;
+            unsigned tail, used = (unsigned)l + sz;
+            if (!is_dc && sz == 0) {
+                /* end of block; a run of 16 zeros is left to the slow path */
+                if (r != 15) {
+                    unsigned first = code[p] << (FAST_BITS - l);
+                    for (unsigned j = 0; j < (1u << (FAST_BITS - l)); j++)
+                        h->fast[first + j] = (int32_t)(FAST_EOB | l);
                 }
+                continue;
+            }
+            if (used > FAST_BITS) continue;
+            tail = FAST_BITS - used;
+            for (unsigned x = 0; x < (1u << sz); x++) {
+                unsigned first = ((code[p] << sz) | x) << tail;
+                int v = sz ? extend(x, (int)sz) : 0;
+                int32_t f = (int32_t)((uint32_t)v << 16 | r << 8 | used);
+                for (unsigned j = 0; j < (1u << tail); j++) h->fast[first + j] = f;
             }
         }
     }
@@ -663,11 +675,20 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
     for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
         JCOEF *c = mcu[blk][0];
         const jp_huff *ac = e->blk_ac[blk];
+        int32_t f;
         int s;
         br_fill(&r);
-        s = huff_decode(e->blk_dc[blk], &r);
-        if (s < 0) e->bail(cinfo);
-        if (s) s = extend(br_get(&r, s), s);
+        f = e->blk_dc[blk]->fast[r.buf >> (64 - FAST_BITS)];
+        if (f != 0) {
+            unsigned n = (unsigned)f & 0xFF;
+            r.buf <<= n;
+            r.cnt -= n;
+            s = f >> 16;
+        } else {
+            s = huff_decode(e->blk_dc[blk], &r);
+            if (s < 0) e->bail(cinfo);
+            if (s) s = extend(br_get(&r, s), s);
+        }
         if (e->dc_needed[blk]) {
             int ci = cinfo->MCU_membership[blk], last = e->last_dc[ci];
             if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
@@ -680,16 +701,16 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
          * component left out of the output, nor at 1/8 scale), as libjpeg does */
         if (!e->ac_needed[blk]) c = e->dummy;
         for (int k = 1; k < DCTSIZE2; k++) {
-            int32_t f;
             int run;
             if (r.cnt < 32) br_fill(&r);
-            f = ac->fast[r.buf >> (64 - LUT_BITS)];
+            f = ac->fast[r.buf >> (64 - FAST_BITS)];
             if (f != 0) {
                 unsigned n = (unsigned)f & 0xFF;
-                k += (f >> 8) & 15;
-                if (k >= DCTSIZE2) e->bail(cinfo);
                 r.buf <<= n;
                 r.cnt -= n;
+                if (f & FAST_EOB) break;
+                k += (f >> 8) & 15;
+                if (k >= DCTSIZE2) e->bail(cinfo);
                 c[zz_natural[k]] = (JCOEF)(f >> 16);
                 continue;
             }
