@@ -508,7 +508,22 @@ static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
     mask = *maskp;
     for (int k = cinfo->Ss; k <= se; k++) {
         int s, run;
+        int32_t f;
         if (r.cnt < 32) br_fill(&r); /* a code and its value bits take at most 31 */
+        f = h->fast[r.buf >> (64 - FAST_BITS)];
+        if (f != 0 && !(f & FAST_EOB)) {
+            /* a code with its value bits (an end-of-band run takes the slow path) */
+            unsigned n = (unsigned)f & 0xFF;
+            JCOEF v;
+            r.buf <<= n;
+            r.cnt -= n;
+            k += (f >> 8) & 15;
+            if (k > se) e->bail(cinfo);
+            v = (JCOEF)(int)((unsigned)(f >> 16) << al);
+            blk[zz_natural[k]] = v;
+            mask |= (uint64_t)(v != 0) << k;
+            continue;
+        }
         s = huff_decode(h, &r);
         if (s < 0) e->bail(cinfo);
         run = s >> 4;
