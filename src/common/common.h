@@ -48,5 +48,7 @@ dv_simd dv__simd_resolve(dv_simd requested);
 int dv__simd_forced_scalar(void);
 /* PCLMULQDQ and SSE4.1 present (x86 only; 0 elsewhere, and 0 under DV_SIMD=scalar). */
 int dv__cpu_has_pclmul(void);
+/* F16C present (x86 only; 0 elsewhere). Says nothing of DV_SIMD: callers check the path. */
+int dv__cpu_has_f16c(void);
 
 #endif

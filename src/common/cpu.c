@@ -6,12 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 /* 0 = not yet detected; otherwise (dv_simd + 1 for the best path) | HW_PCLMUL. */
 static atomic_int g_best;   /* write-once cache, not mutable state */
 static atomic_int g_forced; /* 0 unknown, 1 none, 2+ = forced dv_simd + 2 */
 
 /* Feature bits above the best dv_simd (which fits in 4 bits) in g_best. */
 #define HW_PCLMUL 0x10
+#define HW_F16C 0x20
 
 static int detect_hw(void)
 {
@@ -24,6 +29,12 @@ static int detect_hw(void)
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         v = DV_SIMD_AVX2;
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) v |= HW_PCLMUL;
+    {
+        /* F16C is not in every compiler's __builtin_cpu_supports list (clang 14 refuses
+         * it): CPUID leaf 1, ECX bit 29 */
+        unsigned a, b, c, d;
+        if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29))) v |= HW_F16C;
+    }
 #endif
     return v;
 }
@@ -107,4 +118,10 @@ int dv__cpu_has_pclmul(void)
 {
     /* HW_PCLMUL is only ever set on x86 (detect_hw) */
     return (hw_word() & HW_PCLMUL) != 0 && forced() != DV_SIMD_SCALAR;
+}
+
+int dv__cpu_has_f16c(void)
+{
+    /* HW_F16C is only ever set on x86 (detect_hw) */
+    return (hw_word() & HW_F16C) != 0;
 }

@@ -5,15 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#if defined(DV_HAVE_X86_SIMD)
-#include <cpuid.h>
-#endif
 
 struct dv_npy {
     const dv_alloc *alloc;
@@ -83,19 +79,10 @@ uint16_t dv_f32_to_f16(float f)
     return (uint16_t)(sign | m);
 }
 
-/* F16C is not in every compiler's __builtin_cpu_supports list: ask CPUID (leaf 1, ECX bit
- * 29) once and keep the answer in an atomic, as cpu.c does. */
 static int have_f16c(void)
 {
 #if defined(DV_HAVE_X86_SIMD)
-    static atomic_int cached; /* 0 unknown, 1 no, 2 yes: a write-once cache */
-    int v = atomic_load_explicit(&cached, memory_order_acquire);
-    if (v == 0) {
-        unsigned a, b, c, d;
-        v = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) ? 2 : 1;
-        atomic_store_explicit(&cached, v, memory_order_release);
-    }
-    return v == 2 && dv_simd_available(DV_SIMD_AVX2);
+    return dv__cpu_has_f16c() && dv_simd_available(DV_SIMD_AVX2);
 #else
     return 0;
 #endif

@@ -252,8 +252,7 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
         out->i8_name = "avx2-vpmaddubsw";
         out->quant = dv__knn_quant_row_avx2;
         out->seed_qmax = DV_KNN_SEED_QMAX;
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("f16c")) out->f16quant = dv__knn_f16quant_avx2;
+        if (dv__cpu_has_f16c()) out->f16quant = dv__knn_f16quant_avx2;
     }
     if (s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX512;
