@@ -1246,7 +1246,9 @@ typedef struct dv_knn dv_knn;
  * OpenBLAS run every call on the calling thread and stops its idle server threads. A pthreads
  * OpenBLAS starts them when it is loaded, and they spin on sched_yield for their first
  * ~0.1 s, taking a core from datavet's own workers (each of which runs its own sgemm).
- * Always DV_OK; does nothing without OpenBLAS, or where it has no such threads. */
+ * Always DV_OK; does nothing without OpenBLAS, or where it has no such threads. A program
+ * that later sets OpenBLAS's thread count itself (openblas_set_num_threads, even to 1)
+ * starts those threads again; dv_knn_create never does. */
 int dv_blas_global_init(void);
 
 /* NULL when out of memory. With OpenBLAS, sets its thread count to 1 (each worker runs its
