@@ -8,6 +8,8 @@ DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwe
            libgif-dev libssl-dev zlib1g-dev libcmocka-dev libsnappy-dev libzstd-dev liblz4-dev \
            libbrotli-dev libcurl4-openssl-dev python3-numpy libopenblas-dev python3-faiss \
            valgrind
+# what `make fuzz` adds: clang and its libFuzzer runtime (Debian 12)
+FUZZ_PKGS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build demo test test-slurm asan fuzz bench clean duckdb
@@ -55,6 +57,8 @@ asan: deps
 	    ctest --output-on-failure -j $(JOBS)
 
 fuzz: deps
+	@if dpkg -s $(FUZZ_PKGS) >/dev/null 2>&1; then echo "fuzz: clang and libFuzzer present"; \
+	else $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y $(FUZZ_PKGS); fi
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDV_FUZZ_LIBFUZZER=ON \
 	      -DDV_BUILD_BENCH=OFF -DDV_SHARED_DIR=$(SHARED)
 	cmake --build build-fuzz -j $(JOBS)
