@@ -125,6 +125,31 @@ void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t n
     }
 }
 
+/* out[p] = dot1(x[p], y[p]) for p < n, four pairs side by side so that their FMA chains
+ * overlap (each pair's lanes are added exactly as dv__knn_dot1_avx2 adds them). */
+void dv__knn_pairs_avx2(const float *const *x, const float *const *y, size_t n, size_t dpad,
+                        float *out)
+{
+    size_t p = 0;
+    for (; p + 4 <= n; p += 4) {
+        __m256 lo[4], hi[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) lo[r] = hi[r] = _mm256_setzero_ps();
+        for (size_t e = 0; e < dpad; e += 16) {
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) {
+                lo[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x[p + r] + e),
+                                        _mm256_loadu_ps(y[p + r] + e), lo[r]);
+                hi[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x[p + r] + e + 8),
+                                        _mm256_loadu_ps(y[p + r] + e + 8), hi[r]);
+            }
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) out[p + r] = reduce16(lo[r], hi[r]);
+    }
+    for (; p < n; p++) out[p] = dv__knn_dot1_avx2(x[p], y[p], dpad);
+}
+
 static inline float hsum8(__m256 v)
 {
     __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -193,6 +218,7 @@ __attribute__((target("f16c"))) void dv__knn_f16quant_avx2(const uint16_t *h, si
     const __m256i m7 = _mm256_set1_epi16(0x7fff);
     const __m256 magic = _mm256_set1_ps(0x1.8p23f + 128.0f);
     const __m256i mbits = _mm256_set1_epi32(0x4B400000);
+    const __m256i unlane = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (size_t i = 0; i < nrows; i++) {
         const uint16_t *x = h + i * d;
         uint8_t *u = xu + i * d;
@@ -223,14 +249,20 @@ __attribute__((target("f16c"))) void dv__knn_f16quant_avx2(const uint16_t *h, si
             continue;
         }
         const __m256 vinv = _mm256_set1_ps(inv);
-        for (size_t e = 0; e < d; e += 8) {
-            __m256 f = _mm256_cvtph_ps(_mm_loadu_si128((const void *)(x + e)));
-            /* one rounding of x inv; the bits less 1.5 2^23 are 128 + q in [1, 255] */
-            __m256i qi = _mm256_sub_epi32(_mm256_castps_si256(_mm256_fmadd_ps(f, vinv, magic)),
-                                          mbits);
-            __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(qi),
-                                           _mm256_extracti128_si256(qi, 1));
-            _mm_storel_epi64((__m128i *)(void *)(u + e), _mm_packus_epi16(w16, w16));
+        for (size_t e = 0; e < d; e += 32) {
+            __m256i q[4];
+            for (int k = 0; k < 4; k++) {
+                __m256 f = _mm256_cvtph_ps(_mm_loadu_si128((const void *)(x + e + 8 * k)));
+                /* one rounding of x inv; the bits less 1.5 2^23 are 128 + q in [1, 255] */
+                q[k] = _mm256_sub_epi32(_mm256_castps_si256(_mm256_fmadd_ps(f, vinv, magic)),
+                                        mbits);
+            }
+            /* 32 values to bytes: the packs work within 128-bit lanes, leaving dwords in the
+             * order 0l 1l 2l 3l | 0h 1h 2h 3h (l, h: first, last 4 values of q[k]) */
+            __m256i b = _mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]),
+                                            _mm256_packus_epi32(q[2], q[3]));
+            b = _mm256_permutevar8x32_epi32(b, unlane);
+            _mm256_storeu_si256((__m256i *)(void *)(u + e), b);
         }
     }
 }

@@ -96,6 +96,8 @@ void dv__knn_i8_scalar(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t
 void dv__knn_dot_avx2(const float *x, size_t nrows, const float *y, size_t nseeds, size_t dpad,
                       float *out, size_t ldo);
 float dv__knn_dot1_avx2(const float *x, const float *y, size_t dpad);
+void dv__knn_pairs_avx2(const float *const *x, const float *const *y, size_t n, size_t dpad,
+                        float *out);
 void dv__knn_quant_row_avx2(const float *x, size_t dpad, uint8_t *u, float *scale,
                             float *norm_ub, float *err_ub);
 void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,

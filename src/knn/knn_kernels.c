@@ -245,7 +245,7 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
 #if defined(DV_HAVE_X86_SIMD)
     if (s == DV_SIMD_AVX2 || s == DV_SIMD_AVX512) {
         out->simd = DV_SIMD_AVX2;
-        out->pairs = NULL;
+        out->pairs = dv__knn_pairs_avx2;
         out->dot = dv__knn_dot_avx2;
         out->dot1 = dv__knn_dot1_avx2;
         out->i8 = dv__knn_i8_avx2;
