@@ -701,6 +701,11 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     memset(&s, 0, sizeof(s));
     s.k = k;
     dv__knn_get_kernels(k->opts.simd, &s.kern);
+    if (nseeds <= DV_KNN_FEW_SEEDS) {
+        /* few seeds: the kernel's finer seed range, where it has one */
+        s.kern.i8 = s.kern.i8_few;
+        s.kern.seed_qmax = s.kern.seed_qmax_few;
+    }
     s.nseeds = nseeds;
     s.topk = query->k;
     s.has_min = query->has_min_sim != 0;

@@ -80,22 +80,17 @@ static inline __attribute__((always_inline)) void i8_tile(const uint8_t *xu, siz
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i acc[4][2];
     for (size_t r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    /* two 4-dim steps are added in 16 bits before widening: |pair sum| <= 2 * 255 * 32, so
-     * two of them stay below 2^15 (seeds are quantized to [-32, 32]) */
-    for (size_t kb = 0; kb < dpad / 4; kb += 2) {
+    /* each 4-dim step is widened on its own: |pair sum| <= 2 * 255 * 64 < 2^15 (seeds are
+     * quantized to [-64, 64]) */
+    for (size_t kb = 0; kb < dpad / 4; kb++) {
         __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64));
         __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 32));
-        __m256i t0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 64));
-        __m256i t1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 96));
         for (size_t r = 0; r < R; r++) {
-            int32_t w0, w1;
+            int32_t w0;
             __builtin_memcpy(&w0, xu + r * dpad + kb * 4, 4);
-            __builtin_memcpy(&w1, xu + r * dpad + kb * 4 + 4, 4);
-            __m256i xa = _mm256_set1_epi32(w0), xb = _mm256_set1_epi32(w1);
-            __m256i p0 = _mm256_add_epi16(_mm256_maddubs_epi16(xa, s0), _mm256_maddubs_epi16(xb, t0));
-            __m256i p1 = _mm256_add_epi16(_mm256_maddubs_epi16(xa, s1), _mm256_maddubs_epi16(xb, t1));
-            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(p0, ones));
-            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(p1, ones));
+            __m256i xa = _mm256_set1_epi32(w0);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s0), ones));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s1), ones));
         }
     }
     __m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)corr);
@@ -148,6 +143,54 @@ void dv__knn_pairs_avx2(const float *const *x, const float *const *y, size_t n, 
         for (int r = 0; r < 4; r++) out[p + r] = reduce16(lo[r], hi[r]);
     }
     for (; p < n; p++) out[p] = dv__knn_dot1_avx2(x[p], y[p], dpad);
+}
+
+/* The same for seeds in [-64, 64] (few seeds: twice the seed precision, fewer pairs to
+ * rescore): each 4-dim step is widened on its own, |pair sum| <= 2 * 255 * 64 < 2^15. */
+static inline __attribute__((always_inline)) void i8_tile64(const uint8_t *xu, size_t R,
+                                                            const int8_t *s, const int32_t *corr,
+                                                            size_t dpad, int32_t *out, size_t ldo)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[4][2];
+    for (size_t r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    for (size_t kb = 0; kb < dpad / 4; kb++) {
+        __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64));
+        __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 32));
+        for (size_t r = 0; r < R; r++) {
+            int32_t w0;
+            __builtin_memcpy(&w0, xu + r * dpad + kb * 4, 4);
+            __m256i xa = _mm256_set1_epi32(w0);
+            acc[r][0] = _mm256_add_epi32(acc[r][0],
+                                         _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s0), ones));
+            acc[r][1] = _mm256_add_epi32(acc[r][1],
+                                         _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s1), ones));
+        }
+    }
+    __m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)corr);
+    __m256i c1 = _mm256_loadu_si256((const __m256i *)(const void *)(corr + 8));
+    for (size_t r = 0; r < R; r++) {
+        _mm256_storeu_si256((__m256i *)(void *)(out + r * ldo), _mm256_sub_epi32(acc[r][0], c0));
+        _mm256_storeu_si256((__m256i *)(void *)(out + r * ldo + 8),
+                            _mm256_sub_epi32(acc[r][1], c1));
+    }
+}
+
+void dv__knn_i8_avx2_s64(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
+                         const int32_t *corr, size_t dpad, int32_t *out, size_t ldo)
+{
+    for (size_t i0 = 0; i0 < nrows; i0 += 32) {
+        size_t i1 = nrows - i0 < 32 ? nrows : i0 + 32;
+        for (size_t g = 0; g < ngroups; g++) {
+            const int8_t *s = sp + g * dpad * DV_KNN_SEED_GROUP;
+            const int32_t *c = corr + g * DV_KNN_SEED_GROUP;
+            size_t i = i0;
+            for (; i + 4 <= i1; i += 4)
+                i8_tile64(xu + i * dpad, 4, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+            for (; i < i1; i++)
+                i8_tile64(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+        }
+    }
 }
 
 static inline float hsum8(__m256 v)

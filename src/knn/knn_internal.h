@@ -20,10 +20,14 @@
  * two AVX2 VPMADDUBSW pair sums added in 16 bits (at most 4 * 255 * 32 = 32640) never
  * saturate or wrap. */
 #define DV_KNN_ROW_QMAX 127
-#define DV_KNN_SEED_QMAX 32
+#define DV_KNN_SEED_QMAX 64
 /* VPDPBUSD adds four u8 x s8 products into int32 exactly, so next to it seeds use the full
  * [-127, 127]. */
 #define DV_KNN_SEED_QMAX_VNNI 127
+/* With few seeds (at most DV_KNN_FEW_SEEDS) the AVX2 kernel takes seeds in [-64, 64]: twice
+ * the work per step, far fewer pairs to rescore (docs/knn.md) */
+#define DV_KNN_SEED_QMAX_FEW 64
+#define DV_KNN_FEW_SEEDS 32
 /* The float16 int8 pass (dv__knn_f16q_fn) works on rows of a multiple of 32 dims. */
 #define DV_KNN_F16Q_DIMS 32
 
@@ -78,6 +82,8 @@ typedef struct dv__knn_kernels {
                   float *err_ub);
     const char *i8_name; /* "scalar", "avx2-vpmaddubsw", "avx512-vnni" */
     int seed_qmax;       /* what the i8 kernel takes: 32 (VPMADDUBSW) or 127 */
+    dv__knn_i8_fn i8_few; /* for at most DV_KNN_FEW_SEEDS seeds, with seeds in */
+    int seed_qmax_few;    /* [-seed_qmax_few, seed_qmax_few] (the same as i8 where no better) */
     dv__knn_f16q_fn f16q; /* NULL where the CPU has no AVX512-VNNI */
     dv__knn_f16quant_fn f16quant; /* with i8, where f16q is NULL (AVX2 + F16C), else NULL */
     dv__knn_i8_rows_fn i8_rows;
@@ -100,6 +106,8 @@ void dv__knn_pairs_avx2(const float *const *x, const float *const *y, size_t n, 
                         float *out);
 void dv__knn_quant_row_avx2(const float *x, size_t dpad, uint8_t *u, float *scale,
                             float *norm_ub, float *err_ub);
+void dv__knn_i8_avx2_s64(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
+                         const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
 void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
                      const int32_t *corr, size_t dpad, int32_t *out, size_t ldo);
 void dv__knn_dot_avx512(const float *x, size_t nrows, const float *y, size_t nseeds,

@@ -238,6 +238,8 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
     out->i8_name = "scalar";
     out->quant = dv__knn_quant_row;
     out->seed_qmax = DV_KNN_SEED_QMAX_VNNI;
+    out->i8_few = dv__knn_i8_scalar;
+    out->seed_qmax_few = DV_KNN_SEED_QMAX_VNNI;
     out->f16q = NULL;
     out->f16quant = NULL;
     out->i8_rows = dv__knn_i8_rows_scalar;
@@ -252,6 +254,8 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
         out->i8_name = "avx2-vpmaddubsw";
         out->quant = dv__knn_quant_row_avx2;
         out->seed_qmax = DV_KNN_SEED_QMAX;
+        out->i8_few = dv__knn_i8_avx2_s64;
+        out->seed_qmax_few = DV_KNN_SEED_QMAX_FEW;
         if (dv__cpu_has_f16c()) out->f16quant = dv__knn_f16quant_avx2;
     }
     if (s == DV_SIMD_AVX512) {
@@ -265,6 +269,8 @@ void dv__knn_get_kernels(dv_simd simd, dv__knn_kernels *out)
             out->i8 = dv__knn_i8_vnni;
             out->i8_name = "avx512-vnni";
             out->seed_qmax = DV_KNN_SEED_QMAX_VNNI;
+            out->i8_few = dv__knn_i8_vnni;
+            out->seed_qmax_few = DV_KNN_SEED_QMAX_VNNI;
             out->f16q = dv__knn_f16q_vnni;
             out->f16quant = NULL;
         }

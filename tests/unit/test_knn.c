@@ -114,29 +114,45 @@ static void test_i8_kernels(void **st)
     uint8_t *xu = malloc(nr * dp);
     int8_t *sp = malloc(ns * dp);
     int32_t corr[32], ref[9 * 32], got[9 * 32];
-    for (size_t i = 0; i < nr * dp; i++) xu[i] = (uint8_t)(1 + (rng_state = rng_state * 6364136223846793005ull + 1) % 255);
-    for (size_t i = 0; i < ns * dp; i++) sp[i] = (int8_t)((int)((rng_state = rng_state * 6364136223846793005ull + 1) >> 33) % 65 - 32);
-    for (size_t j = 0; j < ns; j++) corr[j] = (int32_t)j * 1000;
-    /* extremes: no saturation or wrap at 255 x +-32, same sign in both 16-bit steps */
-    memset(xu, 255, dp);
-    for (size_t e = 0; e < dp; e++) sp[(e / 4) * 64 + e % 4] = (e & 8) ? 32 : -32;
-    dv__knn_i8_scalar(xu, nr, sp, ng, corr, dp, ref, ns);
-    /* the scalar twin itself against a plain formula */
-    for (size_t i = 0; i < nr; i++)
-        for (size_t j = 0; j < ns; j++) {
-            int64_t acc = 0;
-            for (size_t e = 0; e < dp; e++)
-                acc += (int64_t)xu[i * dp + e] *
-                       sp[(j / 16) * dp * 16 + (e / 4) * 64 + (j % 16) * 4 + e % 4];
-            assert_int_equal(acc - corr[j], ref[i * ns + j]);
+    /* each seed range a kernel takes: 32 (AVX2), 64 (AVX2, few seeds), 127 (VNNI, scalar) */
+    const int qms[] = {32, 64, 127};
+    int tested[3] = {0};
+    for (int qi = 0; qi < 3; qi++) {
+        const int qm = qms[qi];
+        for (size_t i = 0; i < nr * dp; i++)
+            xu[i] = (uint8_t)(1 + (rng_state = rng_state * 6364136223846793005ull + 1) % 255);
+        for (size_t i = 0; i < ns * dp; i++)
+            sp[i] = (int8_t)((int)((rng_state = rng_state * 6364136223846793005ull + 1) >> 33) %
+                                 (2 * qm + 1) - qm);
+        for (size_t j = 0; j < ns; j++) corr[j] = (int32_t)j * 1000;
+        /* extremes: no saturation or wrap at 255 x +-qm, same sign in both 16-bit steps */
+        memset(xu, 255, dp);
+        for (size_t e = 0; e < dp; e++) sp[(e / 4) * 64 + e % 4] = (int8_t)((e & 8) ? qm : -qm);
+        dv__knn_i8_scalar(xu, nr, sp, ng, corr, dp, ref, ns);
+        /* the scalar twin itself against a plain formula */
+        for (size_t i = 0; i < nr; i++)
+            for (size_t j = 0; j < ns; j++) {
+                int64_t acc = 0;
+                for (size_t e = 0; e < dp; e++)
+                    acc += (int64_t)xu[i * dp + e] *
+                           sp[(j / 16) * dp * 16 + (e / 4) * 64 + (j % 16) * 4 + e % 4];
+                assert_int_equal(acc - corr[j], ref[i * ns + j]);
+            }
+        for (size_t p = 0; p < 2; p++) {
+            dv__knn_kernels k;
+            if (!dv_simd_available(paths[p])) continue;
+            dv__knn_get_kernels(paths[p], &k);
+            /* the kernel for many seeds, and the one for few */
+            for (int v = 0; v < 2; v++) {
+                if ((v == 0 ? k.seed_qmax : k.seed_qmax_few) < qm) continue;
+                memset(got, 0, sizeof(got));
+                (v == 0 ? k.i8 : k.i8_few)(xu, nr, sp, ng, corr, dp, got, ns);
+                assert_memory_equal(ref, got, sizeof(ref));
+                tested[qi] = 1;
+            }
         }
-    for (size_t p = 0; p < 2; p++) {
-        dv__knn_kernels k;
-        if (!dv_simd_available(paths[p])) continue;
-        dv__knn_get_kernels(paths[p], &k);
-        k.i8(xu, nr, sp, ng, corr, dp, got, ns);
-        assert_memory_equal(ref, got, sizeof(ref));
     }
+    if (dv_simd_available(DV_SIMD_AVX2)) assert_true(tested[0] && tested[1]);
     free(xu);
     free(sp);
 }
