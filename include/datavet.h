@@ -163,6 +163,9 @@ typedef struct dv_pdq_opts {
                          resized to exactly 512x512 by nearest neighbour */
     dv_simd simd;     /* DV_SIMD_AUTO unless testing a path */
     const dv_alloc *alloc;
+    int fast;         /* hash --fast: the filter evaluated only at the 64x64 samples
+                         it feeds (sums in another order): close to, not bit-exact
+                         with, the reference */
 } dv_pdq_opts;
 
 typedef struct dv_pdq_hasher dv_pdq_hasher;

@@ -32,6 +32,7 @@ dv_hasher *dv_hasher_create(const dv_hasher_opts *opts)
     popts.preresize512 = h->opts.preresize512;
     popts.simd = h->opts.simd;
     popts.alloc = a;
+    popts.fast = h->opts.fast;
     h->dec = dv_decoder_create(&dopts);
     h->pdq = dv_pdq_hasher_create(&popts);
     if (h->dec == NULL || h->pdq == NULL) {

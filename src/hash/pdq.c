@@ -230,6 +230,78 @@ static int ensure(const dv_alloc *a, float **p, size_t *cap, size_t n)
     return *p ? DV_OK : DV_ENOMEM;
 }
 
+/* ---------------------------------------------------------------- --fast: sparse filter */
+
+/* box1d's window for output o of n values with window size full: [*lo, returned hi]. */
+static int box_window(int n, int full, int o, int *lo)
+{
+    int half = (full + 2) / 2;
+    int a = o - full + half, b = o + half - 1;
+    *lo = a > 0 ? a : 0;
+    return b < n - 1 ? b : n - 1;
+}
+
+/* Weights of input k on output o after two box1d passes (the tent with box1d's edge
+ * windows): w[k - *first] for k in [*first, *first + returned count). */
+static int tent_weights(int n, int full, int o, float *w, int *first)
+{
+    int lo, hi = box_window(n, full, o, &lo), klo, khi, tmp;
+    float inv = 1.0f / (float)(hi - lo + 1);
+    box_window(n, full, lo, &klo);
+    khi = box_window(n, full, hi, &tmp);
+    for (int k = klo; k <= khi; k++) w[k - klo] = 0.0f;
+    for (int m = lo; m <= hi; m++) {
+        int mlo, mhi = box_window(n, full, m, &mlo);
+        float wm = inv / (float)(mhi - mlo + 1);
+        for (int k = mlo; k <= mhi; k++) w[k - klo] += wm;
+    }
+    *first = klo;
+    return khi - klo + 1;
+}
+
+/* The filters of both passes in each direction are linear and separable, so the 64x64
+ * samples are weighted sums of the luma over each sample's tent: only the rows and columns
+ * the decimation reads are filtered (for hash --fast: the sums are added in another order
+ * than the reference's, so the result is close to, not bit-exact with, the exact hash). */
+static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out)
+{
+    const int H = (int)img->height, W = (int)img->width;
+    const int wr = dv__jarosz_window(W, 64), wc = dv__jarosz_window(H, 64);
+    const int taps = 2 * (wr > wc ? wr : wc) + 4;
+    size_t need, rows;
+    float *tmp, *wt;
+    if (!dv__mul_ok(64, (size_t)W, &rows) || rows > SIZE_MAX - (size_t)taps) return DV_ENOMEM;
+    need = rows + (size_t)taps;
+    DV_FORWARD_IF_ERROR(ensure(h->alloc, &h->work.buf1, &h->work.cap_hw, need));
+    tmp = h->work.buf1;
+    wt = tmp + rows;
+    for (int s = 0; s < 64; s++) {
+        int first, n = tent_weights(H, wc, dv__decimate_index(s, H), wt, &first);
+        float *t = tmp + (size_t)s * W;
+        memset(t, 0, (size_t)W * sizeof(float));
+        for (int k = 0; k < n; k++) {
+            const uint8_t *p = img->pixels + (size_t)(first + k) * img->stride;
+            const float wk = wt[k];
+            if (img->channels == 3) {
+                for (int x = 0; x < W; x++)
+                    t[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
+            } else {
+                for (int x = 0; x < W; x++) t[x] += wk * (float)p[x];
+            }
+        }
+    }
+    for (int c = 0; c < 64; c++) {
+        int first, n = tent_weights(W, wr, dv__decimate_index(c, W), wt, &first);
+        for (int s = 0; s < 64; s++) {
+            const float *t = tmp + (size_t)s * W + first;
+            float acc = 0.0f;
+            for (int k = 0; k < n; k++) acc += wt[k] * t[k];
+            out[s * 64 + c] = acc;
+        }
+    }
+    return DV_OK;
+}
+
 /* The scalar twin needs two image-sized float buffers, as the reference; the streaming
  * kernels need a few rows' worth, carved out of buf1. */
 static int reserve(dv_pdq_hasher *h, size_t W, size_t H, int scalar)
@@ -281,10 +353,13 @@ int dv_pdq_hash_image(dv_pdq_hasher *h, const dv_image *img_in, dv_pdq_result *o
     if (h->opts.preresize512 && (img.width > 512 || img.height > 512))
         DV_FORWARD_IF_ERROR(preresize(h, img_in, &img));
     if (img.width < MIN_HASHABLE_DIM || img.height < MIN_HASHABLE_DIM) return DV_OK;
-    DV_FORWARD_IF_ERROR(reserve(h, img.width, img.height, h->downsample == NULL));
+    if (!h->opts.fast)
+        DV_FORWARD_IF_ERROR(reserve(h, img.width, img.height, h->downsample == NULL));
     if (img.width == 64 && img.height == 64) {
         /* the reference skips filtering when the input is already 64x64 */
         luma_from_image(&img, a64);
+    } else if (h->opts.fast) {
+        DV_FORWARD_IF_ERROR(downsample_sparse(h, &img, a64));
     } else if (h->downsample != NULL) {
         h->downsample(&img, &h->work, a64);
     } else {
@@ -364,6 +439,10 @@ int dv__pdq_downsample_path(dv_pdq_hasher *h, int path, const dv_image *img, flo
         fn = dv__pdq_downsample_avx512;
         break;
 #endif
+    case 4:
+        /* hash --fast's sparse filter */
+        if (img->width < MIN_HASHABLE_DIM || img->height < MIN_HASHABLE_DIM) return DV_EINVAL;
+        return downsample_sparse(h, img, out);
     default: return DV_EINVAL;
     }
     if (img->width < MIN_HASHABLE_DIM || img->height < MIN_HASHABLE_DIM) return DV_EINVAL;
