@@ -134,10 +134,28 @@ static void dct64to16(const dv_pdq_hasher *h, const float a[64 * 64], float b[16
     }
 }
 
-static int cmp_float(const void *pa, const void *pb)
+/* The k-th smallest of a[0..n-1] (a is reordered): Hoare partitions around the middle
+ * element, narrowing to the side that holds k. */
+static float kth_smallest(float *a, int n, int k)
 {
-    float a = *(const float *)pa, b = *(const float *)pb;
-    return (a > b) - (a < b);
+    int lo = 0, hi = n - 1;
+    while (hi > lo) {
+        const float pivot = a[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                float t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else break; /* between j and i every value equals the pivot */
+    }
+    return a[k];
 }
 
 /* Bit (i*16+j) is set when b[i][j] exceeds the 128th smallest value (what Torben's
@@ -147,8 +165,7 @@ static void bits_from_dct(const float b[16][16], dv_pdq_hash *out)
     float sorted[256];
     float median;
     memcpy(sorted, b, sizeof(sorted));
-    qsort(sorted, 256, sizeof(float), cmp_float);
-    median = sorted[127];
+    median = kth_smallest(sorted, 256, 127);
     memset(out->bytes, 0, sizeof(out->bytes));
     for (int i = 0; i < 16; i++) {
         for (int j = 0; j < 16; j++) {
