@@ -9,7 +9,9 @@
  * scans keep a bitmap of each block's nonzero coefficients; and baseline AC codes
  * short enough are decoded with their value bits in one table lookup. libjpeg still does everything else (markers,
  * the coefficient buffer, IDCT, upsampling, colour): this object is plugged in through
- * the method table that libjpeg's own modules use (struct jpeg_entropy_decoder).
+ * the method table that libjpeg's own modules use (struct jpeg_entropy_decoder), and a
+ * progressive scan of one component is consumed whole through coef->consume_data, in
+ * place of libjpeg's loop that returns after each iMCU row.
  *
  * Exactness: the coefficients of a well-formed file are fixed by its bits, so they come
  * out identical to libjpeg's. For anything else (an invalid code, a scan whose data runs
@@ -73,6 +75,7 @@ typedef struct jp_dec {
     uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
     JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
     int skip_refine;       /* hash --fast: last AC refinements are not decoded */
+    int (*orig_consume)(j_decompress_ptr cinfo); /* libjpeg's coef->consume_data */
     /* last: not cleared between images (rebuilt per scan before use) */
     jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
 } jp_dec;
@@ -301,6 +304,7 @@ static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu);
 static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu);
 static boolean dc_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu);
 static boolean ac_refine(j_decompress_ptr cinfo, JBLOCKROW *mcu);
+static void use_consumer(j_decompress_ptr cinfo, jp_dec *e);
 
 /* Tables and method for the current scan; libjpeg has already read its SOS header. */
 static void setup_scan(j_decompress_ptr cinfo, jp_dec *e)
@@ -326,6 +330,7 @@ static void setup_scan(j_decompress_ptr cinfo, jp_dec *e)
     e->blkno = 0;
     e->restarts_to_go = cinfo->restart_interval;
     load_segment(cinfo, e);
+    use_consumer(cinfo, e);
 }
 
 static boolean skip_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
@@ -333,6 +338,46 @@ static boolean skip_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
     (void)cinfo;
     (void)mcu;
     return TRUE;
+}
+
+/* A scan of one component, whole, in place of libjpeg's consume_data (which returns after
+ * each iMCU row and sets up every block as an MCU of its own): the same blocks in the same
+ * order, each iMCU row's block rows left to right. Nothing to suspend: the source is in
+ * memory, and whatever goes wrong bails out. A skipped scan's blocks are not visited. */
+static int consume_scan(j_decompress_ptr cinfo)
+{
+    jp_dec *e = (jp_dec *)cinfo->entropy;
+    const jpeg_component_info *comp = cinfo->cur_comp_info[0];
+    const JDIMENSION cols = cinfo->MCUs_per_row, vs = (JDIMENSION)comp->v_samp_factor;
+    boolean (*decode)(j_decompress_ptr, JBLOCKROW *) = e->pub.decode_mcu;
+    if (decode != skip_mcu) {
+        for (JDIMENSION r = cinfo->input_iMCU_row; r < cinfo->total_iMCU_rows; r++) {
+            JBLOCKARRAY buf = (*cinfo->mem->access_virt_barray)(
+                (j_common_ptr)cinfo, cinfo->coef->coef_arrays[comp->component_index], r * vs,
+                vs, TRUE);
+            JDIMENSION rows =
+                r + 1 < cinfo->total_iMCU_rows ? vs : (JDIMENSION)comp->last_row_height;
+            cinfo->master->last_good_iMCU_row = r;
+            for (JDIMENSION y = 0; y < rows; y++) {
+                JBLOCKROW row = buf[y];
+                for (JDIMENSION x = 0; x < cols; x++) {
+                    JBLOCKROW mcu[1];
+                    mcu[0] = row + x;
+                    (void)decode(cinfo, mcu);
+                }
+            }
+        }
+    }
+    cinfo->input_iMCU_row = cinfo->total_iMCU_rows;
+    (*cinfo->inputctl->finish_input_pass)(cinfo);
+    return JPEG_SCAN_COMPLETED;
+}
+
+/* Single-component scans are consumed whole by consume_scan; libjpeg's consume_data takes
+ * the interleaved ones (jdinput.c copies coef->consume_data after entropy->start_pass). */
+static void use_consumer(j_decompress_ptr cinfo, jp_dec *e)
+{
+    cinfo->coef->consume_data = cinfo->comps_in_scan == 1 ? consume_scan : e->orig_consume;
 }
 
 /* A scan of a component the output leaves out (chroma for greyscale output: its
@@ -366,6 +411,7 @@ static void skip_scan(j_decompress_ptr cinfo, jp_dec *e)
     src->bytes_in_buffer -= (size_t)(p - src->next_input_byte);
     src->next_input_byte = p;
     e->pub.decode_mcu = skip_mcu;
+    use_consumer(cinfo, e);
 }
 
 /* start_pass_phuff_decoder's checks and progression bookkeeping; where libjpeg only
@@ -664,8 +710,12 @@ int dv__jprog_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn b
         memset(e->nz[c], 0, n * sizeof(uint64_t));
     }
     cinfo->entropy = &e->pub;
+    e->orig_consume = cinfo->coef->consume_data;
     /* libjpeg's own start_pass already did this scan's checks and bookkeeping */
     setup_scan(cinfo, e);
+    /* and jdinput.c already took libjpeg's consume_data for this first scan */
+    if (cinfo->inputctl->consume_input == e->orig_consume)
+        cinfo->inputctl->consume_input = cinfo->coef->consume_data;
     return 0;
 }
 
