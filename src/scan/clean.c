@@ -482,7 +482,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         dv_shard_info sh;
         dv_shard_reader *r = NULL;
         dv_item it;
-        uint64_t kept_rows = 0, ndrop = 0, pq_rows = 0;
+        uint64_t ndrop = 0, pq_rows = 0;
         char op[4096];
         int k;
         dv_dataset_shard(ds, i, &sh);
@@ -500,7 +500,6 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
             if (gone) rc = removed_add(&c, it.id ? it.id : "");
             else rc = decoy_offer(&c, it.id ? it.id : "");
             if (rc != DV_OK) break;
-            kept_rows += !gone;
             if (it.sample >= 0) {
                 if ((uint64_t)it.sample >= dropcap) {
                     size_t nc = dropcap ? dropcap : 1024;
