@@ -279,40 +279,41 @@ static int tent_weights(int n, int full, int o, float *w, int *first)
 /* The filters of both passes in each direction are linear and separable, so the 64x64
  * samples are weighted sums of the luma over each sample's tent: only the rows and columns
  * the decimation reads are filtered (for hash --fast: the sums are added in another order
- * than the reference's, so the result is close to, not bit-exact with, the exact hash). */
+ * than the reference's, so the result is close to, not bit-exact with, the exact hash).
+ * Memory: one filtered row and the 64 columns' weights, about 2 W floats. */
 static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out)
 {
     const int H = (int)img->height, W = (int)img->width;
     const int wr = dv__jarosz_window(W, 64), wc = dv__jarosz_window(H, 64);
-    const int taps = 2 * (wr > wc ? wr : wc) + 4;
-    size_t need, rows;
-    float *tmp, *wt;
-    if (!dv__mul_ok(64, (size_t)W, &rows) || rows > SIZE_MAX - (size_t)taps) return DV_ENOMEM;
-    need = rows + (size_t)taps;
+    const size_t tr = 2 * (size_t)wr + 4, tc = 2 * (size_t)wc + 4; /* >= the tents' taps */
+    int first_c[64], n_c[64];
+    size_t need;
+    float *wh, *wv, *row;
+    if (!dv__mul_ok(64, tr, &need) || need > SIZE_MAX - (size_t)W - tc) return DV_ENOMEM;
+    need += (size_t)W + tc;
     DV_FORWARD_IF_ERROR(ensure(h->alloc, &h->work.buf1, &h->work.cap_hw, need));
-    tmp = h->work.buf1;
-    wt = tmp + rows;
+    wh = h->work.buf1;
+    wv = wh + 64 * tr;
+    row = wv + tc;
+    for (int c = 0; c < 64; c++)
+        n_c[c] = tent_weights(W, wr, dv__decimate_index(c, W), wh + (size_t)c * tr, &first_c[c]);
     for (int s = 0; s < 64; s++) {
-        int first, n = tent_weights(H, wc, dv__decimate_index(s, H), wt, &first);
-        float *t = tmp + (size_t)s * W;
-        memset(t, 0, (size_t)W * sizeof(float));
+        int first, n = tent_weights(H, wc, dv__decimate_index(s, H), wv, &first);
+        memset(row, 0, (size_t)W * sizeof(float));
         for (int k = 0; k < n; k++) {
             const uint8_t *p = img->pixels + (size_t)(first + k) * img->stride;
-            const float wk = wt[k];
+            const float wk = wv[k];
             if (img->channels == 3) {
                 for (int x = 0; x < W; x++)
-                    t[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
+                    row[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
             } else {
-                for (int x = 0; x < W; x++) t[x] += wk * (float)p[x];
+                for (int x = 0; x < W; x++) row[x] += wk * (float)p[x];
             }
         }
-    }
-    for (int c = 0; c < 64; c++) {
-        int first, n = tent_weights(W, wr, dv__decimate_index(c, W), wt, &first);
-        for (int s = 0; s < 64; s++) {
-            const float *t = tmp + (size_t)s * W + first;
+        for (int c = 0; c < 64; c++) {
+            const float *t = row + first_c[c], *w = wh + (size_t)c * tr;
             float acc = 0.0f;
-            for (int k = 0; k < n; k++) acc += wt[k] * t[k];
+            for (int k = 0; k < n_c[c]; k++) acc += w[k] * t[k];
             out[s * 64 + c] = acc;
         }
     }
