@@ -72,25 +72,43 @@ void dv__knn_dot_avx2(const float *x, size_t nrows, const float *y, size_t nseed
 
 /* R rows x one group of 16 seeds. Each 32-bit lane of a seed vector holds 4 dims of one seed;
  * the row's 4 bytes are broadcast; VPMADDUBSW (u8 x s8 -> pairs of s16, no saturation at
- * these ranges) then VPMADDWD by 1 gives the 4-term sums as s32. */
+ * these ranges) then VPMADDWD by 1 gives the 4-term sums as s32. Seeds in [-32, 32] (fine
+ * 0): two 4-dim steps are added in 16 bits before widening, |pair sum| <= 2 * 255 * 32, so
+ * two of them stay below 2^15. Seeds in [-64, 64] (fine 1): each step is widened on its
+ * own, |pair sum| <= 2 * 255 * 64 < 2^15. */
 static inline __attribute__((always_inline)) void i8_tile(const uint8_t *xu, size_t R,
                                                           const int8_t *s, const int32_t *corr,
-                                                          size_t dpad, int32_t *out, size_t ldo)
+                                                          size_t dpad, int32_t *out, size_t ldo,
+                                                          int fine)
 {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i acc[4][2];
     for (size_t r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    /* each 4-dim step is widened on its own: |pair sum| <= 2 * 255 * 64 < 2^15 (seeds are
-     * quantized to [-64, 64]) */
-    for (size_t kb = 0; kb < dpad / 4; kb++) {
+    for (size_t kb = 0; kb < dpad / 4; kb += 2) {
         __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64));
         __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 32));
+        __m256i t0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 64));
+        __m256i t1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 96));
         for (size_t r = 0; r < R; r++) {
-            int32_t w0;
+            int32_t w0, w1;
             __builtin_memcpy(&w0, xu + r * dpad + kb * 4, 4);
-            __m256i xa = _mm256_set1_epi32(w0);
-            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s0), ones));
-            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s1), ones));
+            __builtin_memcpy(&w1, xu + r * dpad + kb * 4 + 4, 4);
+            __m256i xa = _mm256_set1_epi32(w0), xb = _mm256_set1_epi32(w1);
+            __m256i a0 = _mm256_maddubs_epi16(xa, s0), b0 = _mm256_maddubs_epi16(xb, t0);
+            __m256i a1 = _mm256_maddubs_epi16(xa, s1), b1 = _mm256_maddubs_epi16(xb, t1);
+            if (fine) {
+                acc[r][0] = _mm256_add_epi32(acc[r][0],
+                                             _mm256_add_epi32(_mm256_madd_epi16(a0, ones),
+                                                              _mm256_madd_epi16(b0, ones)));
+                acc[r][1] = _mm256_add_epi32(acc[r][1],
+                                             _mm256_add_epi32(_mm256_madd_epi16(a1, ones),
+                                                              _mm256_madd_epi16(b1, ones)));
+            } else {
+                acc[r][0] = _mm256_add_epi32(acc[r][0],
+                                             _mm256_madd_epi16(_mm256_add_epi16(a0, b0), ones));
+                acc[r][1] = _mm256_add_epi32(acc[r][1],
+                                             _mm256_madd_epi16(_mm256_add_epi16(a1, b1), ones));
+            }
         }
     }
     __m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)corr);
@@ -102,22 +120,36 @@ static inline __attribute__((always_inline)) void i8_tile(const uint8_t *xu, siz
     }
 }
 
-void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
-                     const int32_t *corr, size_t dpad, int32_t *out, size_t ldo)
+/* rows in chunks that stay in L1 while every seed group passes over them */
+static inline __attribute__((always_inline)) void i8_run(const uint8_t *xu, size_t nrows,
+                                                         const int8_t *sp, size_t ngroups,
+                                                         const int32_t *corr, size_t dpad,
+                                                         int32_t *out, size_t ldo, int fine)
 {
-    /* rows in chunks that stay in L1 while every seed group passes over them */
     for (size_t i0 = 0; i0 < nrows; i0 += 32) {
         size_t i1 = nrows - i0 < 32 ? nrows : i0 + 32;
         for (size_t g = 0; g < ngroups; g++) {
             const int8_t *s = sp + g * dpad * DV_KNN_SEED_GROUP;
             const int32_t *c = corr + g * DV_KNN_SEED_GROUP;
+            int32_t *o = out + g * DV_KNN_SEED_GROUP;
             size_t i = i0;
-            for (; i + 4 <= i1; i += 4)
-                i8_tile(xu + i * dpad, 4, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
-            for (; i < i1; i++)
-                i8_tile(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
+            for (; i + 4 <= i1; i += 4) i8_tile(xu + i * dpad, 4, s, c, dpad, o + i * ldo, ldo, fine);
+            for (; i < i1; i++) i8_tile(xu + i * dpad, 1, s, c, dpad, o + i * ldo, ldo, fine);
         }
     }
+}
+
+void dv__knn_i8_avx2(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
+                     const int32_t *corr, size_t dpad, int32_t *out, size_t ldo)
+{
+    i8_run(xu, nrows, sp, ngroups, corr, dpad, out, ldo, 0);
+}
+
+/* seeds in [-64, 64]: the kernel for few seeds (DV_KNN_FEW_SEEDS) */
+void dv__knn_i8_avx2_s64(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
+                         const int32_t *corr, size_t dpad, int32_t *out, size_t ldo)
+{
+    i8_run(xu, nrows, sp, ngroups, corr, dpad, out, ldo, 1);
 }
 
 /* out[p] = dot1(x[p], y[p]) for p < n, four pairs side by side so that their FMA chains
@@ -143,54 +175,6 @@ void dv__knn_pairs_avx2(const float *const *x, const float *const *y, size_t n, 
         for (int r = 0; r < 4; r++) out[p + r] = reduce16(lo[r], hi[r]);
     }
     for (; p < n; p++) out[p] = dv__knn_dot1_avx2(x[p], y[p], dpad);
-}
-
-/* The same for seeds in [-64, 64] (few seeds: twice the seed precision, fewer pairs to
- * rescore): each 4-dim step is widened on its own, |pair sum| <= 2 * 255 * 64 < 2^15. */
-static inline __attribute__((always_inline)) void i8_tile64(const uint8_t *xu, size_t R,
-                                                            const int8_t *s, const int32_t *corr,
-                                                            size_t dpad, int32_t *out, size_t ldo)
-{
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc[4][2];
-    for (size_t r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    for (size_t kb = 0; kb < dpad / 4; kb++) {
-        __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64));
-        __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + kb * 64 + 32));
-        for (size_t r = 0; r < R; r++) {
-            int32_t w0;
-            __builtin_memcpy(&w0, xu + r * dpad + kb * 4, 4);
-            __m256i xa = _mm256_set1_epi32(w0);
-            acc[r][0] = _mm256_add_epi32(acc[r][0],
-                                         _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s0), ones));
-            acc[r][1] = _mm256_add_epi32(acc[r][1],
-                                         _mm256_madd_epi16(_mm256_maddubs_epi16(xa, s1), ones));
-        }
-    }
-    __m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)corr);
-    __m256i c1 = _mm256_loadu_si256((const __m256i *)(const void *)(corr + 8));
-    for (size_t r = 0; r < R; r++) {
-        _mm256_storeu_si256((__m256i *)(void *)(out + r * ldo), _mm256_sub_epi32(acc[r][0], c0));
-        _mm256_storeu_si256((__m256i *)(void *)(out + r * ldo + 8),
-                            _mm256_sub_epi32(acc[r][1], c1));
-    }
-}
-
-void dv__knn_i8_avx2_s64(const uint8_t *xu, size_t nrows, const int8_t *sp, size_t ngroups,
-                         const int32_t *corr, size_t dpad, int32_t *out, size_t ldo)
-{
-    for (size_t i0 = 0; i0 < nrows; i0 += 32) {
-        size_t i1 = nrows - i0 < 32 ? nrows : i0 + 32;
-        for (size_t g = 0; g < ngroups; g++) {
-            const int8_t *s = sp + g * dpad * DV_KNN_SEED_GROUP;
-            const int32_t *c = corr + g * DV_KNN_SEED_GROUP;
-            size_t i = i0;
-            for (; i + 4 <= i1; i += 4)
-                i8_tile64(xu + i * dpad, 4, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
-            for (; i < i1; i++)
-                i8_tile64(xu + i * dpad, 1, s, c, dpad, out + i * ldo + g * DV_KNN_SEED_GROUP, ldo);
-        }
-    }
 }
 
 static inline float hsum8(__m256 v)

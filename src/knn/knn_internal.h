@@ -20,7 +20,7 @@
  * two AVX2 VPMADDUBSW pair sums added in 16 bits (at most 4 * 255 * 32 = 32640) never
  * saturate or wrap. */
 #define DV_KNN_ROW_QMAX 127
-#define DV_KNN_SEED_QMAX 64
+#define DV_KNN_SEED_QMAX 32
 /* VPDPBUSD adds four u8 x s8 products into int32 exactly, so next to it seeds use the full
  * [-127, 127]. */
 #define DV_KNN_SEED_QMAX_VNNI 127

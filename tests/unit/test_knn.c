@@ -142,6 +142,8 @@ static void test_i8_kernels(void **st)
             dv__knn_kernels k;
             if (!dv_simd_available(paths[p])) continue;
             dv__knn_get_kernels(paths[p], &k);
+            /* a separate kernel for few seeds is there for its finer seed range */
+            if (k.i8_few != k.i8) assert_true(k.seed_qmax_few > k.seed_qmax);
             /* the kernel for many seeds, and the one for few */
             for (int v = 0; v < 2; v++) {
                 if ((v == 0 ? k.seed_qmax : k.seed_qmax_few) < qm) continue;
