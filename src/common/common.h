@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Monotonic clock in nanoseconds (for progress reports and timeouts, never for data). */
+uint64_t dv__mono_ns(void);
+
 /* Allocation through the caller's dv_alloc (NULL: the C library). */
 void *dv__malloc(const dv_alloc *a, size_t n);
 void *dv__calloc(const dv_alloc *a, size_t count, size_t size);

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -256,7 +255,7 @@ typedef struct search {
     _Atomic int failed;
     /* progress: rows of finished blocks, the last report (ns), one reporter at a time */
     _Atomic uint64_t rows_done;
-    _Atomic int64_t last_report_ns;
+    _Atomic uint64_t last_report_ns;
     _Atomic int reporting;
     /* rows that could not be read: the first block's file and row */
     _Atomic int io_fail;
@@ -433,13 +432,6 @@ static int rescore(search *s, worker *w, size_t np, uint64_t base)
     return DV_OK;
 }
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* After a block: count its rows, and report when 100 ms have passed since the last report
  * and no other worker is reporting. */
 static void block_done(search *s, uint64_t rows)
@@ -447,7 +439,7 @@ static void block_done(search *s, uint64_t rows)
     const dv_knn *k = s->k;
     uint64_t done = atomic_fetch_add(&s->rows_done, rows) + rows;
     if (k->opts.progress == NULL) return;
-    int64_t t = mono_ns();
+    uint64_t t = dv__mono_ns();
     if (t - atomic_load(&s->last_report_ns) < 100000000) return;
     if (atomic_exchange(&s->reporting, 1)) return;
     atomic_store(&s->last_report_ns, t);

@@ -73,12 +73,7 @@ struct dv_fetcher {
     char errmsg[256];
 };
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+static uint64_t now_ms(void) { return dv__mono_ns() / 1000000u; }
 
 static void jl_push(jlist *l, job *j)
 {
