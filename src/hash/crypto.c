@@ -1,7 +1,10 @@
 /* crypto.c - MD5, SHA-1 and SHA-256 of raw bytes through OpenSSL's EVP interface.
- * All requested digests advance together chunk by chunk: one pass over the bytes. */
+ * All requested digests advance together chunk by chunk: one pass over the bytes.
+ * For many buffers at once, MD5 runs one buffer per vector lane (md5x.c). */
 #include "../common/common.h"
+#include "md5x.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -50,5 +53,59 @@ int dv_digests_compute(unsigned algos, const void *bufp, size_t len, dv_digests 
     }
 done:
     for (int i = 0; i < 3; i++) EVP_MD_CTX_free(ctx[i]);
+    return rc;
+}
+
+typedef struct len_idx {
+    size_t len, idx;
+} len_idx;
+
+static int longer_first(const void *pa, const void *pb)
+{
+    const len_idx *a = pa, *b = pb;
+    if (a->len != b->len) return a->len < b->len ? 1 : -1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+int dv_digests_compute_many(unsigned algos, const void *const *bufs, const size_t *lens,
+                            size_t n, dv_digests *out)
+{
+    unsigned rest = algos;
+    int rc = DV_OK;
+    if (n > 0 && (bufs == NULL || lens == NULL || out == NULL)) return DV_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (bufs[i] == NULL && lens[i] > 0) return DV_EINVAL;
+    /* one message gains nothing from lanes; without SIMD, OpenSSL's MD5 is the faster */
+    if ((algos & DV_ALGO_MD5) && n > 1 && dv_simd_best() != DV_SIMD_SCALAR) {
+        /* longest first, so that short messages fill the lanes the long ones leave idle
+         * (without memory for the order, the given order: the same digests) */
+        len_idx *li = n <= SIZE_MAX / (sizeof(*li) + sizeof(size_t))
+                          ? malloc(n * (sizeof(*li) + sizeof(size_t)))
+                          : NULL;
+        size_t *order = li ? (size_t *)(li + n) : NULL;
+        if (li != NULL) {
+            for (size_t i = 0; i < n; i++) {
+                li[i].len = lens[i];
+                li[i].idx = i;
+            }
+            qsort(li, n, sizeof(*li), longer_first);
+            for (size_t i = 0; i < n; i++) order[i] = li[i].idx;
+        }
+        rest &= ~(unsigned)DV_ALGO_MD5;
+        dv__md5_many((const uint8_t *const *)bufs, lens, n, DV_SIMD_AUTO, order, out[0].md5,
+                     sizeof(dv_digests));
+        free(li);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t md5[16];
+        int r;
+        memcpy(md5, out[i].md5, sizeof(md5));
+        r = dv_digests_compute(rest, bufs[i], lens[i], &out[i]);
+        if (r != DV_OK && rc == DV_OK) rc = r;
+        if (rest != algos) {
+            memcpy(out[i].md5, md5, sizeof(md5));
+            out[i].have |= DV_ALGO_MD5;
+        }
+    }
     return rc;
 }

@@ -54,17 +54,29 @@ const char *dv_hasher_errmsg(const dv_hasher *h) { return h ? h->err : ""; }
 
 int dv_hasher_hash(dv_hasher *h, const void *buf, size_t len, dv_hash_result *out)
 {
+    return dv_hasher_hash_digested(h, buf, len, NULL, out);
+}
+
+int dv_hasher_hash_digested(dv_hasher *h, const void *buf, size_t len, const dv_digests *pre,
+                            dv_hash_result *out)
+{
     int rc;
     dv_image img;
+    unsigned want, have;
     if (h == NULL || out == NULL || (buf == NULL && len > 0)) return DV_EINVAL;
     memset(out, 0, sizeof(*out));
     h->err[0] = '\0';
-    rc = dv_digests_compute(h->opts.algos & (DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256), buf,
-                            len, &out->digests);
+    want = h->opts.algos & (DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256);
+    have = pre ? pre->have & want : 0;
+    rc = dv_digests_compute(want & ~have, buf, len, &out->digests);
     if (rc != DV_OK) {
         dv__set_err(h->err, sizeof(h->err), "digest failed: %s", dv_strerror(rc));
         return rc;
     }
+    if (have & DV_ALGO_MD5) memcpy(out->digests.md5, pre->md5, sizeof(pre->md5));
+    if (have & DV_ALGO_SHA1) memcpy(out->digests.sha1, pre->sha1, sizeof(pre->sha1));
+    if (have & DV_ALGO_SHA256) memcpy(out->digests.sha256, pre->sha256, sizeof(pre->sha256));
+    out->digests.have |= have;
     out->format = dv_image_sniff(buf, len);
     if (!(h->opts.algos & DV_ALGO_PDQ)) return DV_OK;
     rc = dv_decoder_decode(h->dec, buf, len, &img);

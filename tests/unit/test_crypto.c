@@ -1,5 +1,6 @@
 /* test_crypto.c - known-answer tests for MD5, SHA-1 and SHA-256 (RFC 1321, FIPS 180),
- * the one-pass multi-digest, and the item hasher's behaviour on undecodable bytes. */
+ * the one-pass multi-digest, multi-buffer MD5 (every kernel against OpenSSL's), and the
+ * item hasher's behaviour on undecodable bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "datavet.h"
+#include "hash/md5x.h"
 
 static void hex_of(const uint8_t *b, size_t n, char *out) { dv_hex_encode(b, n, out); }
 
@@ -87,6 +89,133 @@ static void test_hasher_on_garbage(void **state)
     dv_hasher_free(NULL);
 }
 
+/* Multi-buffer MD5, every kernel here and the scalar twin, against OpenSSL's MD5 (through
+ * dv_digests_compute): lengths around every block and padding edge, long messages next to
+ * short ones (lanes idle and refilled), unaligned starts, counts below and above the
+ * lanes, and RFC 1321's vectors. */
+static void test_md5_many(void **state)
+{
+    static const char *const rfc[7][2] = {
+        {"", "d41d8cd98f00b204e9800998ecf8427e"},
+        {"a", "0cc175b9c0f1b6a831c399e269772661"},
+        {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+        {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+        {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+         "d174ab98d277d9f5a5611c2c9f419d9f"},
+        {"1234567890123456789012345678901234567890"
+         "1234567890123456789012345678901234567890",
+         "57edf4a22be3c955ac49da2e2107b67a"}};
+    const dv_simd paths[3] = {DV_SIMD_SCALAR, DV_SIMD_AVX2, DV_SIMD_AVX512};
+    const size_t big = 300000, nmax = 70;
+    uint8_t *pool = malloc(big + 64), (*got)[16] = malloc(nmax * 16);
+    const uint8_t *msg[70];
+    size_t len[70];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    (void)state;
+    assert_non_null(pool);
+    assert_non_null(got);
+    for (size_t i = 0; i < big + 64; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        pool[i] = (uint8_t)(x >> 32);
+    }
+    for (int p = 0; p < 3; p++) {
+        int tested = 0;
+        if (!dv_simd_available(paths[p])) {
+            print_message("md5x: no %s here, its kernel is not tested\n", dv_simd_name(paths[p]));
+            continue;
+        }
+        /* RFC 1321 */
+        for (int i = 0; i < 7; i++) {
+            msg[i] = (const uint8_t *)rfc[i][0];
+            len[i] = strlen(rfc[i][0]);
+        }
+        msg[0] = NULL; /* an empty message needs no bytes */
+        dv__md5_many(msg, len, 7, paths[p], NULL, got[0], 16);
+        for (int i = 0; i < 7; i++) {
+            char hex[33];
+            dv_hex_encode(got[i], 16, hex);
+            assert_string_equal(hex, rfc[i][1]);
+        }
+        /* every count up to nmax, lengths 0..200 (each padding case) and some long ones */
+        for (size_t n = 1; n <= nmax; n += (n < 20 ? 1 : 7)) {
+            for (size_t i = 0; i < n; i++) {
+                size_t off = (i * 37 + n) % 61;
+                len[i] = (i * 13 + n * 7) % 201;
+                if (i % 9 == 4) len[i] = big - off - (i % 5);
+                msg[i] = pool + off;
+            }
+            /* natural order, and the reverse */
+            if (n % 2) {
+                dv__md5_many(msg, len, n, paths[p], NULL, got[0], 16);
+            } else {
+                size_t ord[70];
+                for (size_t i = 0; i < n; i++) ord[i] = n - 1 - i;
+                dv__md5_many(msg, len, n, paths[p], ord, got[0], 16);
+            }
+            for (size_t i = 0; i < n; i++) {
+                dv_digests d;
+                assert_int_equal(dv_digests_compute(DV_ALGO_MD5, msg[i], len[i], &d), DV_OK);
+                assert_memory_equal(got[i], d.md5, 16);
+                tested++;
+            }
+        }
+        assert_true(tested > 300);
+    }
+    free(pool);
+    free(got);
+}
+
+/* dv_digests_compute_many and dv_hasher_hash_digested give what one-by-one calls give. */
+static void test_digests_many(void **state)
+{
+    enum { N = 23 };
+    const void *bufs[N];
+    size_t lens[N];
+    dv_digests many[N];
+    uint8_t *data = malloc(N * 1000);
+    dv_hasher *h;
+    (void)state;
+    assert_non_null(data);
+    for (size_t i = 0; i < N * 1000; i++) data[i] = (uint8_t)(i * 7 + (i >> 8));
+    for (size_t i = 0; i < N; i++) {
+        bufs[i] = data + i * 1000;
+        lens[i] = i * 41 % 1000;
+    }
+    assert_int_equal(dv_digests_compute_many(DV_ALGO_ALL, bufs, lens, N, many), DV_OK);
+    for (size_t i = 0; i < N; i++) {
+        dv_digests one;
+        assert_int_equal(dv_digests_compute(DV_ALGO_ALL, bufs[i], lens[i], &one), DV_OK);
+        assert_int_equal(many[i].have, one.have);
+        assert_memory_equal(&many[i], &one, sizeof(one));
+    }
+    assert_int_equal(dv_digests_compute_many(DV_ALGO_MD5, bufs, lens, 0, NULL), DV_OK);
+    bufs[3] = NULL;
+    assert_int_equal(dv_digests_compute_many(DV_ALGO_MD5, bufs, lens, N, many), DV_EINVAL);
+    bufs[3] = data + 3000;
+    /* the hasher takes what it is given, computes the rest */
+    h = dv_hasher_create(NULL);
+    assert_non_null(h);
+    for (size_t i = 0; i < N; i += 5) {
+        dv_hash_result a, b;
+        dv_digests pre = many[i];
+        pre.have = DV_ALGO_MD5;
+        memset(pre.sha1, 0, sizeof(pre.sha1));
+        assert_int_equal(dv_hasher_hash(h, bufs[i], lens[i], &a), DV_EFORMAT);
+        assert_int_equal(dv_hasher_hash_digested(h, bufs[i], lens[i], &pre, &b), DV_EFORMAT);
+        assert_memory_equal(&a.digests, &b.digests, sizeof(a.digests));
+        /* a digest given is used as given: the proof that it was not recomputed */
+        pre.md5[0] ^= 1;
+        assert_int_equal(dv_hasher_hash_digested(h, bufs[i], lens[i], &pre, &b), DV_EFORMAT);
+        assert_int_equal(b.digests.md5[0], a.digests.md5[0] ^ 1);
+        assert_memory_equal(b.digests.sha256, a.digests.sha256, 32);
+    }
+    dv_hasher_free(h);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -94,6 +223,8 @@ int main(void)
         cmocka_unit_test(test_million_a),
         cmocka_unit_test(test_subset),
         cmocka_unit_test(test_hasher_on_garbage),
+        cmocka_unit_test(test_md5_many),
+        cmocka_unit_test(test_digests_many),
     };
     return cmocka_run_group_tests_name("crypto", tests, NULL, NULL);
 }

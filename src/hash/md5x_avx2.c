@@ -1,0 +1,87 @@
+/* md5x_avx2.c - the MD5 block function for 8 messages at once, one per 32-bit lane of a YMM
+ * register (AVX2 has no ternary logic or rotate: each takes two or three instructions).
+ * Compiled with -mavx2; md5x.c calls it only where the CPU has AVX2. */
+#include "md5x.h"
+
+#include <immintrin.h>
+
+#define K dv__md5_k
+
+/* Words 8h .. 8h + 7 of the 8 lanes' blocks into m[8h ..]: an 8x8 transpose. */
+static inline void load_half(const uint8_t *const *p, size_t off, __m256i *m)
+{
+    __m256i r[8], a[8], b[8];
+    for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_si256((const void *)(p[j] + off));
+    for (int j = 0; j < 8; j += 2) {
+        a[j] = _mm256_unpacklo_epi32(r[j], r[j + 1]);
+        a[j + 1] = _mm256_unpackhi_epi32(r[j], r[j + 1]);
+    }
+    for (int g = 0; g < 2; g++) {
+        b[4 * g + 0] = _mm256_unpacklo_epi64(a[4 * g], a[4 * g + 2]);
+        b[4 * g + 1] = _mm256_unpackhi_epi64(a[4 * g], a[4 * g + 2]);
+        b[4 * g + 2] = _mm256_unpacklo_epi64(a[4 * g + 1], a[4 * g + 3]);
+        b[4 * g + 3] = _mm256_unpackhi_epi64(a[4 * g + 1], a[4 * g + 3]);
+    }
+    for (int t = 0; t < 4; t++) {
+        m[t] = _mm256_permute2x128_si256(b[t], b[4 + t], 0x20);
+        m[4 + t] = _mm256_permute2x128_si256(b[t], b[4 + t], 0x31);
+    }
+}
+
+#define ROL(x, s) _mm256_or_si256(_mm256_slli_epi32(x, s), _mm256_srli_epi32(x, 32 - (s)))
+#define FF(b, c, d) _mm256_or_si256(_mm256_and_si256(b, c), _mm256_andnot_si256(b, d))
+#define GG(b, c, d) _mm256_or_si256(_mm256_and_si256(d, b), _mm256_andnot_si256(d, c))
+#define HH(b, c, d) _mm256_xor_si256(_mm256_xor_si256(b, c), d)
+#define II(b, c, d) _mm256_xor_si256(c, _mm256_or_si256(b, _mm256_xor_si256(d, ones)))
+
+#define STEP(f, a, b, c, d, i, g, s)                                                           \
+    do {                                                                                       \
+        __m256i t_ = _mm256_add_epi32(_mm256_add_epi32(a, _mm256_set1_epi32((int)K[i])), m[g]); \
+        t_ = _mm256_add_epi32(t_, f(b, c, d));                                                 \
+        a = _mm256_add_epi32(b, ROL(t_, s));                                                   \
+    } while (0)
+
+#define ROUND4(f, i, g0, g1, g2, g3, s0, s1, s2, s3)                                           \
+    do {                                                                                       \
+        STEP(f, A, B, C, D, i, g0, s0);                                                        \
+        STEP(f, D, A, B, C, i + 1, g1, s1);                                                    \
+        STEP(f, C, D, A, B, i + 2, g2, s2);                                                    \
+        STEP(f, B, C, D, A, i + 3, g3, s3);                                                    \
+    } while (0)
+
+void dv__md5x_blocks_avx2(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p, size_t nb)
+{
+    const __m256i ones = _mm256_set1_epi32(-1);
+    __m256i A = _mm256_loadu_si256((const void *)s[0]), B = _mm256_loadu_si256((const void *)s[1]);
+    __m256i C = _mm256_loadu_si256((const void *)s[2]), D = _mm256_loadu_si256((const void *)s[3]);
+    for (size_t k = 0; k < nb; k++) {
+        __m256i m[16];
+        const __m256i A0 = A, B0 = B, C0 = C, D0 = D;
+        load_half(p, 64 * k, m);
+        load_half(p, 64 * k + 32, m + 8);
+        ROUND4(FF, 0, 0, 1, 2, 3, 7, 12, 17, 22);
+        ROUND4(FF, 4, 4, 5, 6, 7, 7, 12, 17, 22);
+        ROUND4(FF, 8, 8, 9, 10, 11, 7, 12, 17, 22);
+        ROUND4(FF, 12, 12, 13, 14, 15, 7, 12, 17, 22);
+        ROUND4(GG, 16, 1, 6, 11, 0, 5, 9, 14, 20);
+        ROUND4(GG, 20, 5, 10, 15, 4, 5, 9, 14, 20);
+        ROUND4(GG, 24, 9, 14, 3, 8, 5, 9, 14, 20);
+        ROUND4(GG, 28, 13, 2, 7, 12, 5, 9, 14, 20);
+        ROUND4(HH, 32, 5, 8, 11, 14, 4, 11, 16, 23);
+        ROUND4(HH, 36, 1, 4, 7, 10, 4, 11, 16, 23);
+        ROUND4(HH, 40, 13, 0, 3, 6, 4, 11, 16, 23);
+        ROUND4(HH, 44, 9, 12, 15, 2, 4, 11, 16, 23);
+        ROUND4(II, 48, 0, 7, 14, 5, 6, 10, 15, 21);
+        ROUND4(II, 52, 12, 3, 10, 1, 6, 10, 15, 21);
+        ROUND4(II, 56, 8, 15, 6, 13, 6, 10, 15, 21);
+        ROUND4(II, 60, 4, 11, 2, 9, 6, 10, 15, 21);
+        A = _mm256_add_epi32(A, A0);
+        B = _mm256_add_epi32(B, B0);
+        C = _mm256_add_epi32(C, C0);
+        D = _mm256_add_epi32(D, D0);
+    }
+    _mm256_storeu_si256((void *)s[0], A);
+    _mm256_storeu_si256((void *)s[1], B);
+    _mm256_storeu_si256((void *)s[2], C);
+    _mm256_storeu_si256((void *)s[3], D);
+}
