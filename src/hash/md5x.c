@@ -91,6 +91,22 @@ static void lane_start(lane *ln, const uint8_t *m, size_t len, size_t job)
     ln->left = full ? full : ln->tail_blocks;
 }
 
+unsigned dv__md5x_lanes(dv_simd simd)
+{
+    simd = dv__simd_resolve(simd);
+#if defined(DV_HAVE_X86_SIMD)
+    if (simd == DV_SIMD_AVX512) return 16;
+    if (simd == DV_SIMD_AVX2) return 8;
+#endif
+    return 1;
+}
+
+static void emit(uint32_t (*s)[DV_MD5X_LANES], unsigned j, uint8_t *out)
+{
+    for (int w = 0; w < 4; w++)
+        for (int b = 0; b < 4; b++) out[4 * w + b] = (uint8_t)(s[w][j] >> (8 * b));
+}
+
 void dv__md5_many(const uint8_t *const *msg, const size_t *len, size_t n, dv_simd simd,
                   const size_t *order, uint8_t *out, size_t stride)
 {
@@ -98,14 +114,11 @@ void dv__md5_many(const uint8_t *const *msg, const size_t *len, size_t n, dv_sim
     int busy[DV_MD5X_LANES] = {0};
     uint32_t s[4][DV_MD5X_LANES];
     const uint8_t *ptr[DV_MD5X_LANES];
-    unsigned lanes = 1;
+    unsigned lanes;
     size_t next = 0;
 
     simd = dv__simd_resolve(simd);
-#if defined(DV_HAVE_X86_SIMD)
-    if (simd == DV_SIMD_AVX512) lanes = 16;
-    else if (simd == DV_SIMD_AVX2) lanes = 8;
-#endif
+    lanes = dv__md5x_lanes(simd);
     /* the scalar twin runs one lane at a time anyway: give it the widest schedule, so the
      * tests exercise the same refills and idle lanes */
     if (lanes == 1) lanes = DV_MD5X_LANES;
@@ -126,6 +139,26 @@ void dv__md5_many(const uint8_t *const *msg, const size_t *len, size_t n, dv_sim
             }
         }
         if (first < 0) break;
+        if (simd != DV_SIMD_SCALAR && next >= n) {
+            /* one message left in flight (a long one, as they go first): one lane of the
+             * vector kernel is slower than the plain block function */
+            unsigned nbusy = 0;
+            for (unsigned j = 0; j < lanes; j++) nbusy += (unsigned)busy[j];
+            if (nbusy == 1) {
+                lane *l = &ln[first];
+                uint32_t st[4] = {s[0][first], s[1][first], s[2][first], s[3][first]};
+                for (;;) {
+                    for (size_t k = 0; k < l->left; k++) block1(st, l->p + 64 * k);
+                    if (l->in_tail) break;
+                    l->in_tail = 1;
+                    l->p = l->tail;
+                    l->left = l->tail_blocks;
+                }
+                for (int w = 0; w < 4; w++) s[w][first] = st[w];
+                emit(s, (unsigned)first, out + l->job * stride);
+                break;
+            }
+        }
         for (unsigned j = 0; j < lanes; j++) ptr[j] = busy[j] ? ln[j].p : ln[first].p;
 #if defined(DV_HAVE_X86_SIMD)
         if (simd == DV_SIMD_AVX512) dv__md5x_blocks_avx512(s, ptr, nb);
@@ -145,8 +178,7 @@ void dv__md5_many(const uint8_t *const *msg, const size_t *len, size_t n, dv_sim
                 l->left = l->tail_blocks;
                 continue;
             }
-            for (int w = 0; w < 4; w++)
-                for (int b = 0; b < 4; b++) out[l->job * stride + 4 * (size_t)w + (size_t)b] = (uint8_t)(s[w][j] >> (8 * b));
+            emit(s, j, out + l->job * stride);
             busy[j] = 0;
         }
     }

@@ -23,6 +23,10 @@ void dv__md5x_blocks_avx2(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p,
 void dv__md5x_blocks_avx512(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p, size_t nb);
 #endif
 
+/* Messages side by side with simd's kernel (DV_SIMD_AUTO: the best one here): 16, 8, or
+ * 1 for the scalar path (which the tests run on the 16-lane schedule anyway). */
+unsigned dv__md5x_lanes(dv_simd simd);
+
 /* The 16 bytes at out + i * stride = MD5 of msg[i][0 .. len[i]) for i < n, computed with
  * simd's kernel (DV_SIMD_AUTO: the best one here). msg[i] may be NULL when len[i] is 0.
  * order, if not NULL, is a permutation of 0..n-1: the order in which messages take lanes

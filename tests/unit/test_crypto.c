@@ -191,6 +191,30 @@ static void test_digests_many(void **state)
         assert_int_equal(many[i].have, one.have);
         assert_memory_equal(&many[i], &one, sizeof(one));
     }
+    /* one long message among short ones (it goes to OpenSSL alone), and two */
+    for (int twice = 0; twice < 2; twice++) {
+        uint8_t *lng = malloc(200000);
+        assert_non_null(lng);
+        memset(lng, 0x5a, 200000);
+        for (size_t i = 0; i < 10; i++) {
+            bufs[i] = (i == 2 || (twice && i == 7)) ? lng : data + i * 100;
+            lens[i] = (i == 2 || (twice && i == 7)) ? 200000 - i : 100 + i;
+        }
+        assert_int_equal(dv_digests_compute_many(DV_ALGO_MD5 | DV_ALGO_SHA1, bufs, lens, 10, many),
+                         DV_OK);
+        for (size_t i = 0; i < 10; i++) {
+            dv_digests one;
+            assert_int_equal(dv_digests_compute(DV_ALGO_MD5 | DV_ALGO_SHA1, bufs[i], lens[i], &one),
+                             DV_OK);
+            assert_memory_equal(&many[i], &one, sizeof(one));
+        }
+        free(lng);
+    }
+    for (size_t i = 0; i < N; i++) {
+        bufs[i] = data + i * 1000;
+        lens[i] = i * 41 % 1000;
+    }
+    assert_int_equal(dv_digests_compute_many(DV_ALGO_ALL, bufs, lens, N, many), DV_OK);
     assert_int_equal(dv_digests_compute_many(DV_ALGO_MD5, bufs, lens, 0, NULL), DV_OK);
     bufs[3] = NULL;
     assert_int_equal(dv_digests_compute_many(DV_ALGO_MD5, bufs, lens, N, many), DV_EINVAL);
