@@ -74,7 +74,7 @@ typedef struct jp_dec {
     const jp_huff *blk_dc[D_MAX_BLOCKS_IN_MCU], *blk_ac[D_MAX_BLOCKS_IN_MCU];
     uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
     JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
-    int skip_refine;       /* hash --fast: last AC refinements are not decoded */
+    int skip_refine;       /* hash --fast: AC refinement scans are not decoded */
     int (*orig_consume)(j_decompress_ptr cinfo); /* libjpeg's coef->consume_data */
     /* last: not cleared between images (rebuilt per scan before use) */
     jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
@@ -382,8 +382,9 @@ static void use_consumer(j_decompress_ptr cinfo, jp_dec *e)
 
 /* A scan of a component the output leaves out (chroma for greyscale output: its
  * coefficients are never read, so the pixels are libjpeg's), or with
- * fast_skip_refine the last refinement of AC bands (their least significant bit; not
- * exact), is passed over undecoded: the source moves to the first marker after its
+ * fast_skip_refine every refinement of AC bands (the low bits the first scans left out,
+ * and the coefficients that become nonzero only there; not exact), is passed over
+ * undecoded: the source moves to the first marker after its
  * entropy data that is not a restart marker, and its blocks are left as they are
  * (the bookkeeping says complete, so there is no smoothing either). */
 static void skip_scan(j_decompress_ptr cinfo, jp_dec *e)
@@ -444,7 +445,7 @@ static void start_pass(j_decompress_ptr cinfo)
     }
     if (cinfo->comps_in_scan == 1 &&
         (!cinfo->cur_comp_info[0]->component_needed ||
-         (e->skip_refine && !is_dc && cinfo->Ah != 0 && cinfo->Al == 0))) {
+         (e->skip_refine && !is_dc && cinfo->Ah != 0))) {
         skip_scan(cinfo, e);
         return;
     }
