@@ -381,7 +381,9 @@ static void use_consumer(j_decompress_ptr cinfo, jp_dec *e)
 }
 
 /* A scan of a component the output leaves out (chroma for greyscale output: its
- * coefficients are never read, so the pixels are libjpeg's), or with
+ * coefficients are never read, so the pixels are libjpeg's), an AC scan of a component
+ * decoded at 1/8 scale (its 1x1 IDCT reads the DC coefficient alone: libjpeg's pixels
+ * too), or with
  * fast_skip_refine every refinement of AC bands (the low bits the first scans left out,
  * and the coefficients that become nonzero only there; not exact), is passed over
  * undecoded: the source moves to the first marker after its
@@ -445,6 +447,7 @@ static void start_pass(j_decompress_ptr cinfo)
     }
     if (cinfo->comps_in_scan == 1 &&
         (!cinfo->cur_comp_info[0]->component_needed ||
+         (!is_dc && cinfo->cur_comp_info[0]->DCT_scaled_size == 1) ||
          (e->skip_refine && !is_dc && cinfo->Ah != 0))) {
         skip_scan(cinfo, e);
         return;
