@@ -44,6 +44,11 @@ typedef struct jp_huff {
     int32_t maxcode[18];         /* largest code of each length, -1 if none */
     int32_t valoff[17];          /* symbol index = code + valoff[length] */
     uint8_t vals[256];
+    /* What these tables were built from (a DHT's counts and symbols), and as which class
+     * (1 DC, 2 AC; 0 none): most files carry the same few tables, built once */
+    uint8_t src_bits[17];
+    uint8_t built;
+    uint8_t src_vals[256];
 } jp_huff;
 
 typedef struct jp_dec {
@@ -89,6 +94,8 @@ static jp_dec *get_dec(dv_decoder *d)
         e = dv__malloc(d->alloc, sizeof(*e));
         if (e == NULL) return NULL;
         d->jhuff = e;
+        for (int c = 0; c < 2; c++)
+            for (int t = 0; t < NUM_HUFF_TBLS; t++) e->tbl[c][t].built = 0;
     }
     memset(e, 0, offsetof(jp_dec, tbl));
     return e;
@@ -238,11 +245,24 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
  * missing or bad, so the file goes back to libjpeg. */
 static const jp_huff *table(j_decompress_ptr cinfo, jp_dec *e, int is_dc, int t)
 {
-    if (t < 0 || t >= NUM_HUFF_TBLS ||
-        build_huff(&e->tbl[!is_dc][t],
-                   is_dc ? cinfo->dc_huff_tbl_ptrs[t] : cinfo->ac_huff_tbl_ptrs[t], is_dc) != 0)
-        e->bail(cinfo);
-    return &e->tbl[!is_dc][t];
+    const JHUFF_TBL *src;
+    jp_huff *h;
+    int n = 0;
+    if (t < 0 || t >= NUM_HUFF_TBLS) e->bail(cinfo);
+    src = is_dc ? cinfo->dc_huff_tbl_ptrs[t] : cinfo->ac_huff_tbl_ptrs[t];
+    h = &e->tbl[!is_dc][t];
+    if (src != NULL) {
+        for (int l = 1; l <= 16; l++) n += src->bits[l];
+        if (n <= 256 && h->built == (is_dc ? 1 : 2) && memcmp(h->src_bits, src->bits, 17) == 0 &&
+            memcmp(h->src_vals, src->huffval, (size_t)n) == 0)
+            return h; /* built from this very table already */
+    }
+    h->built = 0;
+    if (build_huff(h, src, is_dc) != 0) e->bail(cinfo);
+    memcpy(h->src_bits, src->bits, 17);
+    memcpy(h->src_vals, src->huffval, (size_t)n); /* n <= 256: build_huff checked it */
+    h->built = is_dc ? 1 : 2;
+    return h;
 }
 
 /* Copies the entropy-coded segment at the source position into the scratch buffer
