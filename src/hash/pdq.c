@@ -12,6 +12,7 @@ struct dv_pdq_hasher {
     dv_pdq_opts opts;
     const dv_alloc *alloc;
     dv__pdq_downsample_fn downsample; /* NULL: the scalar twin */
+    dv__pdq_sparse_row_fn sparse_row; /* hash --fast's row sums */
     dv__pdq_work work;
     float dct[16][64];
     float dct_t[64][16];
@@ -214,6 +215,10 @@ dv_pdq_hasher *dv_pdq_hasher_create(const dv_pdq_opts *opts)
             h->dct_t[j][i] = h->dct[i][j];
         }
     }
+    h->sparse_row = dv__pdq_sparse_row_scalar;
+#if defined(DV_HAVE_X86_SIMD)
+    if (dv__simd_resolve(h->opts.simd) >= DV_SIMD_AVX2) h->sparse_row = dv__pdq_sparse_row_avx2;
+#endif
     switch (dv__simd_resolve(h->opts.simd)) {
     case DV_SIMD_SCALAR: h->downsample = NULL; break;
 #if defined(DV_HAVE_X86_SIMD)
@@ -281,7 +286,24 @@ static int tent_weights(int n, int full, int o, float *w, int *first)
  * the decimation reads are filtered (for hash --fast: the sums are added in another order
  * than the reference's, so the result is close to, not bit-exact with, the exact hash).
  * Memory: one filtered row and the 64 columns' weights, about 2 W floats. */
-static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out)
+void dv__pdq_sparse_row_scalar(const uint8_t *const *rows, const float *w, int n, int W,
+                               int channels, float *row)
+{
+    for (int x = 0; x < W; x++) row[x] = 0.0f;
+    for (int k = 0; k < n; k++) {
+        const uint8_t *p = rows[k];
+        const float wk = w[k];
+        if (channels == 3) {
+            for (int x = 0; x < W; x++)
+                row[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
+        } else {
+            for (int x = 0; x < W; x++) row[x] += wk * (float)p[x];
+        }
+    }
+}
+
+static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out,
+                             dv__pdq_sparse_row_fn row_fn)
 {
     const int H = (int)img->height, W = (int)img->width;
     const int wr = dv__jarosz_window(W, 64), wc = dv__jarosz_window(H, 64);
@@ -289,27 +311,22 @@ static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out)
     int first_c[64], n_c[64];
     size_t need;
     float *wh, *wv, *row;
-    if (!dv__mul_ok(64, tr, &need) || need > SIZE_MAX - (size_t)W - tc) return DV_ENOMEM;
-    need += (size_t)W + tc;
+    const uint8_t **rows;
+    /* floats: the 64 columns' weights, one row's, the filtered row (made even, so what
+     * follows is 8-byte aligned: 64 tr and tc are even), and tc row pointers of 2 floats */
+    if (!dv__mul_ok(64, tr, &need) || need > SIZE_MAX - (size_t)W - 4 * tc - 1) return DV_ENOMEM;
+    need += tc + (size_t)W + 1 + 2 * tc;
     DV_FORWARD_IF_ERROR(ensure(h->alloc, &h->work.buf1, &h->work.cap_hw, need));
     wh = h->work.buf1;
     wv = wh + 64 * tr;
     row = wv + tc;
+    rows = (const uint8_t **)(void *)(row + (size_t)W + ((size_t)W & 1));
     for (int c = 0; c < 64; c++)
         n_c[c] = tent_weights(W, wr, dv__decimate_index(c, W), wh + (size_t)c * tr, &first_c[c]);
     for (int s = 0; s < 64; s++) {
         int first, n = tent_weights(H, wc, dv__decimate_index(s, H), wv, &first);
-        memset(row, 0, (size_t)W * sizeof(float));
-        for (int k = 0; k < n; k++) {
-            const uint8_t *p = img->pixels + (size_t)(first + k) * img->stride;
-            const float wk = wv[k];
-            if (img->channels == 3) {
-                for (int x = 0; x < W; x++)
-                    row[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
-            } else {
-                for (int x = 0; x < W; x++) row[x] += wk * (float)p[x];
-            }
-        }
+        for (int k = 0; k < n; k++) rows[k] = img->pixels + (size_t)(first + k) * img->stride;
+        row_fn(rows, wv, n, W, (int)img->channels, row);
         for (int c = 0; c < 64; c++) {
             const float *t = row + first_c[c], *w = wh + (size_t)c * tr;
             float acc = 0.0f;
@@ -377,7 +394,7 @@ int dv_pdq_hash_image(dv_pdq_hasher *h, const dv_image *img_in, dv_pdq_result *o
         /* the reference skips filtering when the input is already 64x64 */
         luma_from_image(&img, a64);
     } else if (h->opts.fast) {
-        DV_FORWARD_IF_ERROR(downsample_sparse(h, &img, a64));
+        DV_FORWARD_IF_ERROR(downsample_sparse(h, &img, a64, h->sparse_row));
     } else if (h->downsample != NULL) {
         h->downsample(&img, &h->work, a64);
     } else {
@@ -458,9 +475,20 @@ int dv__pdq_downsample_path(dv_pdq_hasher *h, int path, const dv_image *img, flo
         break;
 #endif
     case 4:
-        /* hash --fast's sparse filter */
+    case 5: {
+        /* hash --fast's sparse filter, with the scalar or AVX2 row sums */
+        dv__pdq_sparse_row_fn row_fn = dv__pdq_sparse_row_scalar;
+#if defined(DV_HAVE_X86_SIMD)
+        if (path == 5) {
+            if (!dv_simd_available(DV_SIMD_AVX2)) return DV_EINVAL;
+            row_fn = dv__pdq_sparse_row_avx2;
+        }
+#else
+        if (path == 5) return DV_EINVAL;
+#endif
         if (img->width < MIN_HASHABLE_DIM || img->height < MIN_HASHABLE_DIM) return DV_EINVAL;
-        return downsample_sparse(h, img, out);
+        return downsample_sparse(h, img, out, row_fn);
+    }
     default: return DV_EINVAL;
     }
     if (img->width < MIN_HASHABLE_DIM || img->height < MIN_HASHABLE_DIM) return DV_EINVAL;

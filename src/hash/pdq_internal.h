@@ -46,7 +46,21 @@ void dv__pdq_downsample_avx2(const dv_image *img, dv__pdq_work *w, float *out);
 void dv__pdq_downsample_avx512(const dv_image *img, dv__pdq_work *w, float *out);
 #endif
 
-/* For tests: run one downsampling path (0 scalar twin, 1 portable, 2 avx2, 3 avx512)
- * on img into out[64*64]. DV_EINVAL if that path is not built or not supported here. */
+/* hash --fast's sparse filter, one filtered row: row[x] = the sum over k < n, in that
+ * order, of w[k] times the luma of rows[k][x] (0.299 R + 0.587 G + 0.114 B, or the grey
+ * value), each product rounded and then added, as the scalar twin does: the SIMD version
+ * gives the same bits. */
+typedef void (*dv__pdq_sparse_row_fn)(const uint8_t *const *rows, const float *w, int n, int W,
+                                      int channels, float *row);
+void dv__pdq_sparse_row_scalar(const uint8_t *const *rows, const float *w, int n, int W,
+                               int channels, float *row);
+#if defined(DV_HAVE_X86_SIMD)
+void dv__pdq_sparse_row_avx2(const uint8_t *const *rows, const float *w, int n, int W,
+                             int channels, float *row);
+#endif
+
+/* For tests: run one downsampling path (0 scalar twin, 1 portable, 2 avx2, 3 avx512,
+ * 4 hash --fast's sparse filter with the scalar row sums, 5 the same with AVX2's) on img
+ * into out[64*64]. DV_EINVAL if that path is not built or not supported here. */
 int dv__pdq_downsample_path(dv_pdq_hasher *h, int path, const dv_image *img, float *out);
 #endif

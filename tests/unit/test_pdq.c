@@ -337,6 +337,13 @@ static void compare_paths(const dv_image *img, const char *what)
     /* hash --fast's sparse filter (path 4): the same linear filter, its sums added in
      * another order, so equal up to float rounding */
     assert_int_equal(dv__pdq_downsample_path(h, 4, img, got), DV_OK);
+    /* and its AVX2 row sums give the scalar twin's bits */
+    if (dv__pdq_downsample_path(h, 5, img, ref) == DV_OK && memcmp(ref, got, sizeof(ref)) != 0) {
+        fprintf(stderr, "sparse filter: AVX2 row sums differ from scalar on %s (%ux%ux%u)\n",
+                what, img->width, img->height, img->channels);
+        fail();
+    }
+    assert_int_equal(dv__pdq_downsample_path(h, 0, img, ref), DV_OK);
     for (int i = 0; i < 64 * 64; i++) {
         if (fabsf(got[i] - ref[i]) > 1e-3f * (1.0f + fabsf(ref[i]))) {
             fprintf(stderr, "sparse filter: sample %d is %g, scalar %g on %s (%ux%ux%u)\n", i,
