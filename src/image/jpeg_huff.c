@@ -41,6 +41,11 @@ typedef struct jp_huff {
      * (value << 16) | (zero run << 8) | bits used; for an AC end of block (a zero size
      * with a run other than 15, as libjpeg takes it) FAST_EOB | bits used; 0: none of these */
     int32_t fast[1 << FAST_BITS];
+    /* AC symbols passed over without their values: bits 0-7 bits used, 8-15 the positions
+     * they move (zero runs + 1 each, an end of block not counted), bit 16 an end of block
+     * among them; 0: the first symbol is not in fast[] */
+    uint32_t skip[1 << FAST_BITS];
+    int skip_built;
     int32_t maxcode[18];         /* largest code of each length, -1 if none */
     int32_t valoff[17];          /* symbol index = code + valoff[length] */
     uint8_t vals[256];
@@ -213,6 +218,7 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
         if (is_dc && t->huffval[i] > 15) return -1;
     }
     memset(h->fast, 0, sizeof(h->fast));
+    h->skip_built = 0;
     /* each short code with its value bits: every value, every trailing pattern */
     p = 0;
     for (l = 1; l <= FAST_BITS; l++) {
@@ -239,6 +245,30 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
         }
     }
     return 0;
+}
+
+/* skip[] from fast[]: for each window, the symbols it holds whole, up to an end of block */
+static void build_skip(jp_huff *h)
+{
+    for (unsigned i = 0; i < (1u << FAST_BITS); i++) {
+        unsigned used = 0, adv = 0, eob = 0;
+        for (;;) {
+            unsigned idx = (i << used) & ((1u << FAST_BITS) - 1);
+            int32_t f = h->fast[idx];
+            unsigned n;
+            if (f == 0) break;
+            n = (unsigned)f & 0xFF;
+            if (used + n > FAST_BITS) break;
+            used += n;
+            if (f & FAST_EOB) {
+                eob = 1;
+                break;
+            }
+            adv += (((unsigned)f >> 8) & 15) + 1;
+        }
+        h->skip[i] = used ? (eob << 16 | adv << 8 | used) : 0;
+    }
+    h->skip_built = 1;
 }
 
 /* The scan's table t of class is_dc, built; libjpeg's error to report when it is
@@ -788,7 +818,52 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
         }
         /* AC coefficients are decoded either way; stored only when needed (not for a
          * component left out of the output, nor at 1/8 scale), as libjpeg does */
-        if (!e->ac_needed[blk]) c = e->dummy;
+        if (!e->ac_needed[blk]) {
+            /* passed over, several symbols a lookup where the window holds them and they
+             * end inside the block; anything else one at a time */
+            unsigned k = 1;
+            for (;;) {
+                uint32_t sk;
+                unsigned adv;
+                if (r.cnt < 32) br_fill(&r);
+                sk = ac->skip[r.buf >> (64 - FAST_BITS)];
+                adv = (sk >> 8) & 0xFF;
+                if (__builtin_expect(sk != 0 && k + adv + (sk >> 16) <= DCTSIZE2, 1)) {
+                    unsigned n = sk & 0xFF;
+                    r.buf <<= n;
+                    r.cnt -= n;
+                    k += adv;
+                    if ((sk >> 16) || k >= DCTSIZE2) break;
+                    continue;
+                }
+                f = ac->fast[r.buf >> (64 - FAST_BITS)];
+                if (f != 0) {
+                    unsigned n = (unsigned)f & 0xFF;
+                    r.buf <<= n;
+                    r.cnt -= n;
+                    if (f & FAST_EOB) break;
+                    k += ((unsigned)f >> 8 & 15) + 1;
+                    if (k > DCTSIZE2) e->bail(cinfo);
+                    if (k == DCTSIZE2) break;
+                    continue;
+                }
+                s = huff_decode(ac, &r);
+                if (s < 0) e->bail(cinfo);
+                if (s & 15) {
+                    k += (unsigned)(s >> 4) + 1;
+                    if (k > DCTSIZE2) e->bail(cinfo);
+                    (void)br_get(&r, s & 15);
+                    if (k == DCTSIZE2) break;
+                } else if ((s >> 4) == 15) {
+                    k += 16;
+                    if (k >= DCTSIZE2) break;
+                } else {
+                    break;
+                }
+            }
+            if (br_used(&r, e->seg) > e->seg_bits) e->bail(cinfo);
+            continue;
+        }
         for (int k = 1; k < DCTSIZE2; k++) {
             int run;
             if (r.cnt < 32) br_fill(&r);
@@ -862,6 +937,7 @@ int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn ba
         const jpeg_component_info *comp = cinfo->cur_comp_info[ci];
         e->dc_needed[blk] = comp->component_needed ? 1 : 0;
         e->ac_needed[blk] = comp->component_needed && comp->DCT_scaled_size > 1;
+        if (!e->ac_needed[blk] && !e->blk_ac[blk]->skip_built) build_skip((jp_huff *)e->blk_ac[blk]);
     }
     e->restarts_to_go = cinfo->restart_interval;
     load_segment(cinfo, e);
