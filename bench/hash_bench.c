@@ -149,16 +149,16 @@ static double run_all(const file *f, size_t n, unsigned algos, int fast, dv_simd
     return run_all_min(f, n, algos, fast, 0, simd, hashes);
 }
 
-/* As `datavet hash` does it: MD5 of up to GROUP files side by side in vector lanes, then
- * each file's other digests, decode and PDQ. */
+/* As `datavet hash` does it: the digests of up to GROUP files at once (MD5 side by side in
+ * vector lanes), then each file's decode and PDQ. */
 #define GROUP 64
 static void hash_group(dv_hasher *h, unsigned algos, const void *const *bufs, const size_t *lens,
                        size_t n, dv_hash_result *r)
 {
     dv_digests pre[GROUP];
-    int md5 = (algos & DV_ALGO_MD5) != 0;
-    if (md5 && dv_digests_compute_many(DV_ALGO_MD5, bufs, lens, n, pre) != DV_OK) md5 = 0;
-    for (size_t i = 0; i < n; i++) dv_hasher_hash_digested(h, bufs[i], lens[i], md5 ? &pre[i] : NULL, &r[i]);
+    unsigned dg = algos & (DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256);
+    if (dg && dv_digests_compute_many(dg, bufs, lens, n, pre) != DV_OK) dg = 0;
+    for (size_t i = 0; i < n; i++) dv_hasher_hash_digested(h, bufs[i], lens[i], dg ? &pre[i] : NULL, &r[i]);
 }
 
 static double run_all_min(const file *f, size_t n, unsigned algos, int fast, uint32_t min_side,

@@ -229,8 +229,9 @@ static void format_record(const hash_ctx *c, const char *path, int rc, const cha
     sb_puts(b, "\n");
 }
 
-/* Files of one job: read together so that MD5 runs them side by side in vector lanes
- * (dv_digests_compute_many), up to GROUP_FILES files or GROUP_BYTES bytes at a time. */
+/* Files of one job: read together so that their digests run side by side in vector lanes
+ * (dv_digests_compute_many: MD5, and SHA-256 on CPUs without the SHA extensions), up to
+ * GROUP_FILES files or GROUP_BYTES bytes at a time. */
 #define GROUP_FILES 64
 #define GROUP_BYTES (64u << 20)
 
@@ -277,7 +278,7 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
     const void *bufs[GROUP_FILES];
     size_t lens[GROUP_FILES], idx[GROUP_FILES];
     dv_digests pre[GROUP_FILES];
-    const unsigned md5 = c->algos & DV_ALGO_MD5;
+    const unsigned digests = c->algos & (DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256);
 
     if (end > c->npaths) end = c->npaths;
     for (size_t k = first; k < end;) {
@@ -299,13 +300,13 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
             idx[n++] = k;
             bytes += len;
         }
-        if (md5 && dv_digests_compute_many(DV_ALGO_MD5, bufs, lens, n, pre) != DV_OK)
+        if (digests && dv_digests_compute_many(digests, bufs, lens, n, pre) != DV_OK)
             memset(pre, 0, n * sizeof(pre[0])); /* have = 0: the hasher computes them */
         for (size_t i = 0; i < n; i++) {
             char err[512];
             err[0] = '\0';
             finish_file(c, idx[i], worker, DV_OK, err, sizeof(err), bufs[i], lens[i],
-                        md5 ? &pre[i] : NULL);
+                        digests ? &pre[i] : NULL);
             /* image bytes are dropped as soon as they are hashed */
             dv_free_buffer(NULL, (void *)bufs[i]);
         }

@@ -53,5 +53,7 @@ int dv__simd_forced_scalar(void);
 int dv__cpu_has_pclmul(void);
 /* F16C present (x86 only; 0 elsewhere). Says nothing of DV_SIMD: callers check the path. */
 int dv__cpu_has_f16c(void);
+/* The SHA extensions (SHA-NI) present (x86 only; 0 elsewhere): OpenSSL's SHA-256 uses them. */
+int dv__cpu_has_sha_ni(void);
 
 #endif

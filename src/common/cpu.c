@@ -17,6 +17,7 @@ static atomic_int g_forced; /* 0 unknown, 1 none, 2+ = forced dv_simd + 2 */
 /* Feature bits above the best dv_simd (which fits in 4 bits) in g_best. */
 #define HW_PCLMUL 0x10
 #define HW_F16C 0x20
+#define HW_SHA 0x40
 
 static int detect_hw(void)
 {
@@ -34,6 +35,8 @@ static int detect_hw(void)
          * it): CPUID leaf 1, ECX bit 29 */
         unsigned a, b, c, d;
         if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29))) v |= HW_F16C;
+        /* SHA extensions: CPUID leaf 7, subleaf 0, EBX bit 29 */
+        if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29))) v |= HW_SHA;
     }
 #endif
     return v;
@@ -124,4 +127,9 @@ int dv__cpu_has_f16c(void)
 {
     /* HW_F16C is only ever set on x86 (detect_hw) */
     return (hw_word() & HW_F16C) != 0;
+}
+
+int dv__cpu_has_sha_ni(void)
+{
+    return (hw_word() & HW_SHA) != 0;
 }

@@ -1,9 +1,11 @@
 /* crypto.c - MD5, SHA-1 and SHA-256 of raw bytes through OpenSSL's EVP interface.
  * All requested digests advance together chunk by chunk: one pass over the bytes.
- * For many buffers at once, MD5 runs one buffer per vector lane (md5x.c). */
+ * For many buffers at once, MD5 (and SHA-256 on CPUs without the SHA extensions) runs one
+ * buffer per vector lane (mbhash.c). */
 #include "../common/common.h"
-#include "md5x.h"
+#include "mbhash.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,66 +69,101 @@ static int longer_first(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* One algorithm side by side over the n messages, longest first (order; NULL: as given).
+ * The lanes take about max(longest, total / lanes) / v, with v one lane's speed, 1/ratio of
+ * the one-message code's: a message so much longer than the others that it would run on
+ * alone goes to that code (dv_digests_compute), longest first, while that shortens the
+ * estimate. field is where each dv_digests holds this digest. */
+static int many_one(const dv__mb_algo *a, double ratio, unsigned bit, const void *const *bufs,
+                    const size_t *lens, size_t n, const size_t *order, size_t total,
+                    dv_digests *out, size_t field, size_t dlen)
+{
+    const double nl = (double)dv__mb_lanes(DV_SIMD_AUTO);
+    size_t skip = 0;
+    int rc = DV_OK;
+    while (order != NULL && skip + 1 < n) {
+        double l0 = (double)lens[order[skip]], l1 = (double)lens[order[skip + 1]];
+        double tot = (double)total;
+        double keep = ratio * (l0 > tot / nl ? l0 : tot / nl);
+        double peel = l0 + ratio * (l1 > (tot - l0) / nl ? l1 : (tot - l0) / nl);
+        if (peel >= keep) break;
+        total -= lens[order[skip]];
+        skip++;
+    }
+    for (size_t i = 0; i < skip; i++) {
+        dv_digests d;
+        int r = dv_digests_compute(bit, bufs[order[i]], lens[order[i]], &d);
+        if (r != DV_OK) rc = r;
+        memcpy((uint8_t *)&out[order[i]] + field, (const uint8_t *)&d + field, dlen);
+    }
+    dv__mb_many(a, (const uint8_t *const *)bufs, lens, n - skip, DV_SIMD_AUTO,
+                order ? order + skip : NULL, (uint8_t *)&out[0] + field, sizeof(dv_digests));
+    return rc;
+}
+
 int dv_digests_compute_many(unsigned algos, const void *const *bufs, const size_t *lens,
                             size_t n, dv_digests *out)
 {
-    unsigned rest = algos;
+    unsigned lanes_for = 0;
+    /* One message gains nothing from lanes. Without SIMD, OpenSSL is the faster; so it is
+     * for SHA-256 where the CPU has the SHA extensions (16 AVX-512 lanes reach about 1.9x
+     * their speed at best, and less with messages of mixed lengths). */
+    if (n > 1 && dv_simd_best() != DV_SIMD_SCALAR) {
+        lanes_for = algos & DV_ALGO_MD5;
+        if (!dv__cpu_has_sha_ni()) lanes_for |= algos & DV_ALGO_SHA256;
+    }
+    return dv__digests_many_lanes(algos, lanes_for, bufs, lens, n, out);
+}
+
+int dv__digests_many_lanes(unsigned algos, unsigned lanes_for, const void *const *bufs,
+                           const size_t *lens, size_t n, dv_digests *out)
+{
+    unsigned rest;
     int rc = DV_OK;
     if (n > 0 && (bufs == NULL || lens == NULL || out == NULL)) return DV_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (bufs[i] == NULL && lens[i] > 0) return DV_EINVAL;
-    /* one message gains nothing from lanes; without SIMD, OpenSSL's MD5 is the faster */
-    if ((algos & DV_ALGO_MD5) && n > 1 && dv_simd_best() != DV_SIMD_SCALAR) {
+    lanes_for &= algos & (DV_ALGO_MD5 | DV_ALGO_SHA256);
+    rest = algos & ~lanes_for;
+    if (lanes_for) {
         /* longest first, so that short messages fill the lanes the long ones leave idle
          * (without memory for the order, the given order: the same digests) */
         len_idx *li = n <= SIZE_MAX / (sizeof(*li) + sizeof(size_t))
                           ? malloc(n * (sizeof(*li) + sizeof(size_t)))
                           : NULL;
-        size_t *order = li ? (size_t *)(li + n) : NULL, skip = 0;
+        size_t *order = li ? (size_t *)(li + n) : NULL, total = 0;
+        int r;
+        for (size_t i = 0; i < n; i++) total += lens[i];
         if (li != NULL) {
-            size_t lanes = dv__md5x_lanes(DV_SIMD_AUTO), rest_len = 0;
             for (size_t i = 0; i < n; i++) {
                 li[i].len = lens[i];
                 li[i].idx = i;
-                rest_len += lens[i];
             }
             qsort(li, n, sizeof(*li), longer_first);
             for (size_t i = 0; i < n; i++) order[i] = li[i].idx;
-            /* The lanes take about max(longest, total / lanes) / v, with v one lane's speed,
-             * about 2/3 of OpenSSL's single-message MD5: a message so much longer than the
-             * others that it would run on alone goes to OpenSSL, longest first, while that
-             * shortens the estimate (in units of OpenSSL's time per byte). */
-            while (skip + 1 < n) {
-                double l0 = (double)lens[order[skip]], l1 = (double)lens[order[skip + 1]];
-                double tot = (double)rest_len, nl = (double)lanes;
-                double keep = 1.5 * (l0 > tot / nl ? l0 : tot / nl);
-                double peel = l0 + 1.5 * (l1 > (tot - l0) / nl ? l1 : (tot - l0) / nl);
-                if (peel >= keep) break;
-                rest_len -= lens[order[skip]];
-                skip++;
-            }
         }
-        for (size_t i = 0; i < skip; i++) {
-            dv_digests d;
-            int r = dv_digests_compute(DV_ALGO_MD5, bufs[order[i]], lens[order[i]], &d);
-            if (r != DV_OK) rc = r;
-            memcpy(out[order[i]].md5, d.md5, sizeof(d.md5));
-        }
-        rest &= ~(unsigned)DV_ALGO_MD5;
-        dv__md5_many((const uint8_t *const *)bufs, lens, n - skip, DV_SIMD_AUTO,
-                     order ? order + skip : NULL, out[0].md5, sizeof(dv_digests));
+        /* ratios measured on Zen 4: OpenSSL's MD5 770 MB/s against 7.8 GB/s for 16 lanes;
+         * its SHA-256 without the extensions about 450 MB/s against 3.5 GB/s */
+        if ((lanes_for & DV_ALGO_MD5) &&
+            (r = many_one(&dv__mb_md5, 1.5, DV_ALGO_MD5, bufs, lens, n, order, total, out,
+                          offsetof(dv_digests, md5), 16)) != DV_OK)
+            rc = r;
+        if ((lanes_for & DV_ALGO_SHA256) &&
+            (r = many_one(&dv__mb_sha256, 2.0, DV_ALGO_SHA256, bufs, lens, n, order, total, out,
+                          offsetof(dv_digests, sha256), 32)) != DV_OK && rc == DV_OK)
+            rc = r;
         free(li);
     }
     for (size_t i = 0; i < n; i++) {
-        uint8_t md5[16];
+        uint8_t md5[16], sha256[32];
         int r;
         memcpy(md5, out[i].md5, sizeof(md5));
+        memcpy(sha256, out[i].sha256, sizeof(sha256));
         r = dv_digests_compute(rest, bufs[i], lens[i], &out[i]);
         if (r != DV_OK && rc == DV_OK) rc = r;
-        if (rest != algos) {
-            memcpy(out[i].md5, md5, sizeof(md5));
-            out[i].have |= DV_ALGO_MD5;
-        }
+        if (lanes_for & DV_ALGO_MD5) memcpy(out[i].md5, md5, sizeof(md5));
+        if (lanes_for & DV_ALGO_SHA256) memcpy(out[i].sha256, sha256, sizeof(sha256));
+        out[i].have |= lanes_for;
     }
     return rc;
 }

@@ -1,12 +1,6 @@
-/* md5x.c - multi-buffer MD5: the lane scheduler and the scalar twin of the block function.
- *
- * The scheduler keeps up to 16 messages in flight. Each lane reads its message's whole
- * blocks in place, then one or two blocks of a small tail buffer (the last partial block,
- * the 0x80 byte, zeros and the length in bits, RFC 1321 section 3). A run of the kernel
- * covers as many blocks as the shortest region in flight has left; a lane that is idle
- * reads what a busy one reads, so every pointer stays valid, and its result is ignored.
- * As a lane's message ends, the next message takes the lane. */
-#include "md5x.h"
+/* md5x.c - MD5's block function for one message (the scalar twin of the multi-buffer
+ * kernels) and its description for the lane scheduler (mbhash.c). */
+#include "mbhash.h"
 
 #include <string.h>
 
@@ -32,7 +26,7 @@ static inline uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void block1(uint32_t st[4], const uint8_t *blk)
+static void block1(uint32_t *st, const uint8_t *blk)
 {
     uint32_t m[16], a = st[0], b = st[1], c = st[2], d = st[3];
     for (int w = 0; w < 16; w++) m[w] = le32(blk + 4 * w);
@@ -57,129 +51,10 @@ static void block1(uint32_t st[4], const uint8_t *blk)
     st[3] += d;
 }
 
-void dv__md5x_blocks_scalar(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p, size_t nb,
-                            unsigned lanes)
-{
-    for (unsigned j = 0; j < lanes; j++) {
-        uint32_t st[4] = {s[0][j], s[1][j], s[2][j], s[3][j]};
-        for (size_t k = 0; k < nb; k++) block1(st, p[j] + 64 * k);
-        for (int w = 0; w < 4; w++) s[w][j] = st[w];
-    }
-}
-
-typedef struct lane {
-    size_t job;
-    const uint8_t *p; /* next block */
-    size_t left;      /* blocks left in this region */
-    int in_tail;
-    unsigned tail_blocks;
-    uint8_t tail[128];
-} lane;
-
-static void lane_start(lane *ln, const uint8_t *m, size_t len, size_t job)
-{
-    size_t full = len / 64, rem = len % 64;
-    uint64_t bits = (uint64_t)len << 3; /* the length modulo 2^64 bits, as RFC 1321 says */
-    memset(ln->tail, 0, sizeof(ln->tail));
-    if (rem) memcpy(ln->tail, m + full * 64, rem);
-    ln->tail[rem] = 0x80;
-    ln->tail_blocks = rem < 56 ? 1 : 2;
-    for (int i = 0; i < 8; i++) ln->tail[64 * ln->tail_blocks - 8 + i] = (uint8_t)(bits >> (8 * i));
-    ln->job = job;
-    ln->in_tail = full == 0;
-    ln->p = full ? m : ln->tail;
-    ln->left = full ? full : ln->tail_blocks;
-}
-
-unsigned dv__md5x_lanes(dv_simd simd)
-{
-    simd = dv__simd_resolve(simd);
+const dv__mb_algo dv__mb_md5 = {4, IV, 0, block1,
 #if defined(DV_HAVE_X86_SIMD)
-    if (simd == DV_SIMD_AVX512) return 16;
-    if (simd == DV_SIMD_AVX2) return 8;
+                                dv__md5x_blocks_avx2, dv__md5x_blocks_avx512
+#else
+                                NULL, NULL
 #endif
-    return 1;
-}
-
-static void emit(uint32_t (*s)[DV_MD5X_LANES], unsigned j, uint8_t *out)
-{
-    for (int w = 0; w < 4; w++)
-        for (int b = 0; b < 4; b++) out[4 * w + b] = (uint8_t)(s[w][j] >> (8 * b));
-}
-
-void dv__md5_many(const uint8_t *const *msg, const size_t *len, size_t n, dv_simd simd,
-                  const size_t *order, uint8_t *out, size_t stride)
-{
-    lane ln[DV_MD5X_LANES];
-    int busy[DV_MD5X_LANES] = {0};
-    uint32_t s[4][DV_MD5X_LANES];
-    const uint8_t *ptr[DV_MD5X_LANES];
-    unsigned lanes;
-    size_t next = 0;
-
-    simd = dv__simd_resolve(simd);
-    lanes = dv__md5x_lanes(simd);
-    /* the scalar twin runs one lane at a time anyway: give it the widest schedule, so the
-     * tests exercise the same refills and idle lanes */
-    if (lanes == 1) lanes = DV_MD5X_LANES;
-    for (;;) {
-        size_t nb = SIZE_MAX;
-        int first = -1;
-        for (unsigned j = 0; j < lanes; j++) {
-            if (!busy[j] && next < n) {
-                size_t m = order ? order[next] : next;
-                lane_start(&ln[j], msg[m], len[m], m);
-                for (int w = 0; w < 4; w++) s[w][j] = IV[w];
-                busy[j] = 1;
-                next++;
-            }
-            if (busy[j]) {
-                if (first < 0) first = (int)j;
-                if (ln[j].left < nb) nb = ln[j].left;
-            }
-        }
-        if (first < 0) break;
-        if (simd != DV_SIMD_SCALAR && next >= n) {
-            /* one message left in flight (a long one, as they go first): one lane of the
-             * vector kernel is slower than the plain block function */
-            unsigned nbusy = 0;
-            for (unsigned j = 0; j < lanes; j++) nbusy += (unsigned)busy[j];
-            if (nbusy == 1) {
-                lane *l = &ln[first];
-                uint32_t st[4] = {s[0][first], s[1][first], s[2][first], s[3][first]};
-                for (;;) {
-                    for (size_t k = 0; k < l->left; k++) block1(st, l->p + 64 * k);
-                    if (l->in_tail) break;
-                    l->in_tail = 1;
-                    l->p = l->tail;
-                    l->left = l->tail_blocks;
-                }
-                for (int w = 0; w < 4; w++) s[w][first] = st[w];
-                emit(s, (unsigned)first, out + l->job * stride);
-                break;
-            }
-        }
-        for (unsigned j = 0; j < lanes; j++) ptr[j] = busy[j] ? ln[j].p : ln[first].p;
-#if defined(DV_HAVE_X86_SIMD)
-        if (simd == DV_SIMD_AVX512) dv__md5x_blocks_avx512(s, ptr, nb);
-        else if (simd == DV_SIMD_AVX2) dv__md5x_blocks_avx2(s, ptr, nb);
-        else
-#endif
-            dv__md5x_blocks_scalar(s, ptr, nb, lanes);
-        for (unsigned j = 0; j < lanes; j++) {
-            lane *l = &ln[j];
-            if (!busy[j]) continue;
-            l->left -= nb;
-            l->p += 64 * nb;
-            if (l->left > 0) continue;
-            if (!l->in_tail) {
-                l->in_tail = 1;
-                l->p = l->tail;
-                l->left = l->tail_blocks;
-                continue;
-            }
-            emit(s, j, out + l->job * stride);
-            busy[j] = 0;
-        }
-    }
-}
+};

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "datavet.h"
-#include "hash/md5x.h"
+#include "hash/mbhash.h"
 
 static void hex_of(const uint8_t *b, size_t n, char *out) { dv_hex_encode(b, n, out); }
 
@@ -89,10 +89,73 @@ static void test_hasher_on_garbage(void **state)
     dv_hasher_free(NULL);
 }
 
-/* Multi-buffer MD5, every kernel here and the scalar twin, against OpenSSL's MD5 (through
- * dv_digests_compute): lengths around every block and padding edge, long messages next to
- * short ones (lanes idle and refilled), unaligned starts, counts below and above the
- * lanes, and RFC 1321's vectors. */
+/* Multi-buffer MD5 and SHA-256, every kernel here and the scalar twin, against OpenSSL's
+ * (through dv_digests_compute): lengths around every block and padding edge, long messages
+ * next to short ones (lanes idle and refilled, a last one alone), unaligned starts, counts
+ * below and above the lanes, orders given and not, and RFC 1321's and FIPS 180's vectors. */
+static void check_many(const dv__mb_algo *a, unsigned bit, size_t dlen, const char *const (*kat)[2],
+                       int nkat)
+{
+    const dv_simd paths[3] = {DV_SIMD_SCALAR, DV_SIMD_AVX2, DV_SIMD_AVX512};
+    const size_t big = 300000, nmax = 70;
+    uint8_t *pool = malloc(big + 64), (*got)[32] = malloc(nmax * 32);
+    const uint8_t *msg[70];
+    size_t len[70];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    assert_non_null(pool);
+    assert_non_null(got);
+    for (size_t i = 0; i < big + 64; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        pool[i] = (uint8_t)(x >> 32);
+    }
+    for (int p = 0; p < 3; p++) {
+        int tested = 0;
+        if (!dv_simd_available(paths[p])) {
+            print_message("mbhash: no %s here, its kernel is not tested\n", dv_simd_name(paths[p]));
+            continue;
+        }
+        for (int i = 0; i < nkat; i++) {
+            msg[i] = (const uint8_t *)kat[i][0];
+            len[i] = strlen(kat[i][0]);
+        }
+        msg[0] = NULL; /* an empty message needs no bytes */
+        dv__mb_many(a, msg, len, (size_t)nkat, paths[p], NULL, got[0], 32);
+        for (int i = 0; i < nkat; i++) {
+            char hex[65];
+            dv_hex_encode(got[i], dlen, hex);
+            assert_string_equal(hex, kat[i][1]);
+        }
+        /* every count up to nmax, lengths 0..200 (each padding case) and some long ones */
+        for (size_t n = 1; n <= nmax; n += (n < 20 ? 1 : 7)) {
+            for (size_t i = 0; i < n; i++) {
+                size_t off = (i * 37 + n) % 61;
+                len[i] = (i * 13 + n * 7) % 201;
+                if (i % 9 == 4) len[i] = big - off - (i % 5);
+                msg[i] = pool + off;
+            }
+            /* natural order, and the reverse */
+            if (n % 2) {
+                dv__mb_many(a, msg, len, n, paths[p], NULL, got[0], 32);
+            } else {
+                size_t ord[70];
+                for (size_t i = 0; i < n; i++) ord[i] = n - 1 - i;
+                dv__mb_many(a, msg, len, n, paths[p], ord, got[0], 32);
+            }
+            for (size_t i = 0; i < n; i++) {
+                dv_digests d;
+                assert_int_equal(dv_digests_compute(bit, msg[i], len[i], &d), DV_OK);
+                assert_memory_equal(got[i], bit == DV_ALGO_MD5 ? d.md5 : d.sha256, dlen);
+                tested++;
+            }
+        }
+        assert_true(tested > 300);
+    }
+    free(pool);
+    free(got);
+}
+
 static void test_md5_many(void **state)
 {
     static const char *const rfc[7][2] = {
@@ -106,66 +169,19 @@ static void test_md5_many(void **state)
         {"1234567890123456789012345678901234567890"
          "1234567890123456789012345678901234567890",
          "57edf4a22be3c955ac49da2e2107b67a"}};
-    const dv_simd paths[3] = {DV_SIMD_SCALAR, DV_SIMD_AVX2, DV_SIMD_AVX512};
-    const size_t big = 300000, nmax = 70;
-    uint8_t *pool = malloc(big + 64), (*got)[16] = malloc(nmax * 16);
-    const uint8_t *msg[70];
-    size_t len[70];
-    uint64_t x = 0x9E3779B97F4A7C15ull;
     (void)state;
-    assert_non_null(pool);
-    assert_non_null(got);
-    for (size_t i = 0; i < big + 64; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        pool[i] = (uint8_t)(x >> 32);
-    }
-    for (int p = 0; p < 3; p++) {
-        int tested = 0;
-        if (!dv_simd_available(paths[p])) {
-            print_message("md5x: no %s here, its kernel is not tested\n", dv_simd_name(paths[p]));
-            continue;
-        }
-        /* RFC 1321 */
-        for (int i = 0; i < 7; i++) {
-            msg[i] = (const uint8_t *)rfc[i][0];
-            len[i] = strlen(rfc[i][0]);
-        }
-        msg[0] = NULL; /* an empty message needs no bytes */
-        dv__md5_many(msg, len, 7, paths[p], NULL, got[0], 16);
-        for (int i = 0; i < 7; i++) {
-            char hex[33];
-            dv_hex_encode(got[i], 16, hex);
-            assert_string_equal(hex, rfc[i][1]);
-        }
-        /* every count up to nmax, lengths 0..200 (each padding case) and some long ones */
-        for (size_t n = 1; n <= nmax; n += (n < 20 ? 1 : 7)) {
-            for (size_t i = 0; i < n; i++) {
-                size_t off = (i * 37 + n) % 61;
-                len[i] = (i * 13 + n * 7) % 201;
-                if (i % 9 == 4) len[i] = big - off - (i % 5);
-                msg[i] = pool + off;
-            }
-            /* natural order, and the reverse */
-            if (n % 2) {
-                dv__md5_many(msg, len, n, paths[p], NULL, got[0], 16);
-            } else {
-                size_t ord[70];
-                for (size_t i = 0; i < n; i++) ord[i] = n - 1 - i;
-                dv__md5_many(msg, len, n, paths[p], ord, got[0], 16);
-            }
-            for (size_t i = 0; i < n; i++) {
-                dv_digests d;
-                assert_int_equal(dv_digests_compute(DV_ALGO_MD5, msg[i], len[i], &d), DV_OK);
-                assert_memory_equal(got[i], d.md5, 16);
-                tested++;
-            }
-        }
-        assert_true(tested > 300);
-    }
-    free(pool);
-    free(got);
+    check_many(&dv__mb_md5, DV_ALGO_MD5, 16, rfc, 7);
+}
+
+static void test_sha256_many(void **state)
+{
+    static const char *const fips[3][2] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"}};
+    (void)state;
+    check_many(&dv__mb_sha256, DV_ALGO_SHA256, 32, fips, 3);
 }
 
 /* dv_digests_compute_many and dv_hasher_hash_digested give what one-by-one calls give. */
@@ -184,12 +200,19 @@ static void test_digests_many(void **state)
         bufs[i] = data + i * 1000;
         lens[i] = i * 41 % 1000;
     }
-    assert_int_equal(dv_digests_compute_many(DV_ALGO_ALL, bufs, lens, N, many), DV_OK);
-    for (size_t i = 0; i < N; i++) {
-        dv_digests one;
-        assert_int_equal(dv_digests_compute(DV_ALGO_ALL, bufs[i], lens[i], &one), DV_OK);
-        assert_int_equal(many[i].have, one.have);
-        assert_memory_equal(&many[i], &one, sizeof(one));
+    for (int lanes = 0; lanes < 2; lanes++) {
+        /* as the CPU decides, then both lane algorithms whatever it is */
+        if (lanes)
+            assert_int_equal(dv__digests_many_lanes(DV_ALGO_ALL, DV_ALGO_MD5 | DV_ALGO_SHA256,
+                                                    bufs, lens, N, many), DV_OK);
+        else
+            assert_int_equal(dv_digests_compute_many(DV_ALGO_ALL, bufs, lens, N, many), DV_OK);
+        for (size_t i = 0; i < N; i++) {
+            dv_digests one;
+            assert_int_equal(dv_digests_compute(DV_ALGO_ALL, bufs[i], lens[i], &one), DV_OK);
+            assert_int_equal(many[i].have, one.have);
+            assert_memory_equal(&many[i], &one, sizeof(one));
+        }
     }
     /* one long message among short ones (it goes to OpenSSL alone), and two */
     for (int twice = 0; twice < 2; twice++) {
@@ -200,11 +223,13 @@ static void test_digests_many(void **state)
             bufs[i] = (i == 2 || (twice && i == 7)) ? lng : data + i * 100;
             lens[i] = (i == 2 || (twice && i == 7)) ? 200000 - i : 100 + i;
         }
-        assert_int_equal(dv_digests_compute_many(DV_ALGO_MD5 | DV_ALGO_SHA1, bufs, lens, 10, many),
+        assert_int_equal(dv__digests_many_lanes(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256,
+                                                DV_ALGO_MD5 | DV_ALGO_SHA256, bufs, lens, 10, many),
                          DV_OK);
         for (size_t i = 0; i < 10; i++) {
             dv_digests one;
-            assert_int_equal(dv_digests_compute(DV_ALGO_MD5 | DV_ALGO_SHA1, bufs[i], lens[i], &one),
+            assert_int_equal(dv_digests_compute(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256,
+                                                bufs[i], lens[i], &one),
                              DV_OK);
             assert_memory_equal(&many[i], &one, sizeof(one));
         }
@@ -248,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_subset),
         cmocka_unit_test(test_hasher_on_garbage),
         cmocka_unit_test(test_md5_many),
+        cmocka_unit_test(test_sha256_many),
         cmocka_unit_test(test_digests_many),
     };
     return cmocka_run_group_tests_name("crypto", tests, NULL, NULL);

@@ -1,11 +1,11 @@
-/* md5x_avx2.c - the MD5 block function for 8 messages at once, one per 32-bit lane of a YMM
- * register (AVX2 has no ternary logic or rotate: each takes two or three instructions).
- * Compiled with -mavx2; md5x.c calls it only where the CPU has AVX2. */
-#include "md5x.h"
+/* mbhash_avx2.c - the MD5 and SHA-256 block functions for 8 messages at once, one per
+ * 32-bit lane of a YMM register (AVX2 has no ternary logic or rotate: each takes two or
+ * three instructions). Compiled with -mavx2; mbhash.c calls them only where the CPU has
+ * AVX2. */
+#include "mbhash.h"
 
 #include <immintrin.h>
 
-#define K dv__md5_k
 
 /* Words 8h .. 8h + 7 of the 8 lanes' blocks into m[8h ..]: an 8x8 transpose. */
 static inline void load_half(const uint8_t *const *p, size_t off, __m256i *m)
@@ -36,7 +36,7 @@ static inline void load_half(const uint8_t *const *p, size_t off, __m256i *m)
 
 #define STEP(f, a, b, c, d, i, g, s)                                                           \
     do {                                                                                       \
-        __m256i t_ = _mm256_add_epi32(_mm256_add_epi32(a, _mm256_set1_epi32((int)K[i])), m[g]); \
+        __m256i t_ = _mm256_add_epi32(_mm256_add_epi32(a, _mm256_set1_epi32((int)dv__md5_k[i])), m[g]); \
         t_ = _mm256_add_epi32(t_, f(b, c, d));                                                 \
         a = _mm256_add_epi32(b, ROL(t_, s));                                                   \
     } while (0)
@@ -49,7 +49,7 @@ static inline void load_half(const uint8_t *const *p, size_t off, __m256i *m)
         STEP(f, B, C, D, A, i + 3, g3, s3);                                                    \
     } while (0)
 
-void dv__md5x_blocks_avx2(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p, size_t nb)
+void dv__md5x_blocks_avx2(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
 {
     const __m256i ones = _mm256_set1_epi32(-1);
     __m256i A = _mm256_loadu_si256((const void *)s[0]), B = _mm256_loadu_si256((const void *)s[1]);
@@ -84,4 +84,57 @@ void dv__md5x_blocks_avx2(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p,
     _mm256_storeu_si256((void *)s[1], B);
     _mm256_storeu_si256((void *)s[2], C);
     _mm256_storeu_si256((void *)s[3], D);
+}
+
+/* ---------------------------------------------------------------- SHA-256 */
+
+#define ROR(x, n) _mm256_or_si256(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
+#define XOR3(x, y, z) _mm256_xor_si256(_mm256_xor_si256(x, y), z)
+
+void dv__sha256x_blocks_avx2(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
+{
+    const __m256i bswap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
+                                           3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+    __m256i st[8];
+    for (int w = 0; w < 8; w++) st[w] = _mm256_loadu_si256((const void *)s[w]);
+    for (size_t k = 0; k < nb; k++) {
+        __m256i w[16];
+        __m256i a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6],
+                h = st[7];
+        load_half(p, 64 * k, w);
+        load_half(p, 64 * k + 32, w + 8);
+        for (int t = 0; t < 16; t++) w[t] = _mm256_shuffle_epi8(w[t], bswap);
+        for (int t = 0; t < 64; t++) {
+            __m256i wt, t1, t2, ch, maj;
+            if (t < 16) {
+                wt = w[t];
+            } else {
+                __m256i x2 = w[(t - 2) & 15], x15 = w[(t - 15) & 15];
+                __m256i s0 = XOR3(ROR(x15, 7), ROR(x15, 18), _mm256_srli_epi32(x15, 3));
+                __m256i s1 = XOR3(ROR(x2, 17), ROR(x2, 19), _mm256_srli_epi32(x2, 10));
+                wt = _mm256_add_epi32(_mm256_add_epi32(w[t & 15], s0),
+                                      _mm256_add_epi32(w[(t - 7) & 15], s1));
+                w[t & 15] = wt;
+            }
+            ch = _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g));
+            maj = _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(c, _mm256_or_si256(a, b)));
+            t1 = _mm256_add_epi32(
+                _mm256_add_epi32(h, XOR3(ROR(e, 6), ROR(e, 11), ROR(e, 25))),
+                _mm256_add_epi32(ch, _mm256_add_epi32(wt, _mm256_set1_epi32((int)dv__sha256_k[t]))));
+            t2 = _mm256_add_epi32(XOR3(ROR(a, 2), ROR(a, 13), ROR(a, 22)), maj);
+            h = g;
+            g = f;
+            f = e;
+            e = _mm256_add_epi32(d, t1);
+            d = c;
+            c = b;
+            b = a;
+            a = _mm256_add_epi32(t1, t2);
+        }
+        for (int i = 0; i < 8; i++) {
+            const __m256i v[8] = {a, b, c, d, e, f, g, h};
+            st[i] = _mm256_add_epi32(st[i], v[i]);
+        }
+    }
+    for (int w = 0; w < 8; w++) _mm256_storeu_si256((void *)s[w], st[w]);
 }

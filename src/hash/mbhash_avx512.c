@@ -1,11 +1,11 @@
-/* md5x_avx512.c - the MD5 block function for 16 messages at once, one per 32-bit lane of a
- * ZMM register: VPTERNLOGD computes each round function in one instruction and VPROLD the
- * rotation. Compiled with the AVX-512 flags; md5x.c calls it only where the CPU has them. */
-#include "md5x.h"
+/* mbhash_avx512.c - the MD5 and SHA-256 block functions for 16 messages at once, one per
+ * 32-bit lane of a ZMM register: VPTERNLOGD computes each round function (and SHA-256's
+ * three-way XORs) in one instruction, VPROLD/VPRORD the rotations. Compiled with the
+ * AVX-512 flags; mbhash.c calls them only where the CPU has them. */
+#include "mbhash.h"
 
 #include <immintrin.h>
 
-#define K dv__md5_k
 
 /* Word w of the 16 lanes' blocks into m[w]: a 16x16 transpose of 32-bit words. */
 static inline void load_transposed(const uint8_t *const *p, size_t off, __m512i m[16])
@@ -40,7 +40,7 @@ static inline void load_transposed(const uint8_t *const *p, size_t off, __m512i 
  * I = B ^ (A | ~C) (0x39). */
 #define STEP(imm, a, b, c, d, i, g, s)                                                         \
     do {                                                                                       \
-        __m512i t_ = _mm512_add_epi32(_mm512_add_epi32(a, _mm512_set1_epi32((int)K[i])), m[g]); \
+        __m512i t_ = _mm512_add_epi32(_mm512_add_epi32(a, _mm512_set1_epi32((int)dv__md5_k[i])), m[g]); \
         t_ = _mm512_add_epi32(t_, _mm512_ternarylogic_epi32(b, c, d, imm));                    \
         a = _mm512_add_epi32(b, _mm512_rol_epi32(t_, s));                                      \
     } while (0)
@@ -53,7 +53,7 @@ static inline void load_transposed(const uint8_t *const *p, size_t off, __m512i 
         STEP(imm, B, C, D, A, i + 3, g3, s3);                                                  \
     } while (0)
 
-void dv__md5x_blocks_avx512(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *p, size_t nb)
+void dv__md5x_blocks_avx512(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
 {
     __m512i A = _mm512_loadu_si512((const void *)s[0]), B = _mm512_loadu_si512((const void *)s[1]);
     __m512i C = _mm512_loadu_si512((const void *)s[2]), D = _mm512_loadu_si512((const void *)s[3]);
@@ -86,4 +86,61 @@ void dv__md5x_blocks_avx512(uint32_t (*s)[DV_MD5X_LANES], const uint8_t *const *
     _mm512_storeu_si512((void *)s[1], B);
     _mm512_storeu_si512((void *)s[2], C);
     _mm512_storeu_si512((void *)s[3], D);
+}
+
+/* ---------------------------------------------------------------- SHA-256 */
+
+#define ROR(x, n) _mm512_ror_epi32(x, n)
+#define XOR3(x, y, z) _mm512_ternarylogic_epi32(x, y, z, 0x96)
+
+void dv__sha256x_blocks_avx512(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
+{
+    /* each 32-bit word's bytes reversed: the message is big-endian */
+    const __m512i bswap = _mm512_set4_epi32(0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203);
+    __m512i st[8];
+    for (int w = 0; w < 8; w++) st[w] = _mm512_loadu_si512((const void *)s[w]);
+    for (size_t k = 0; k < nb; k++) {
+        __m512i w[16];
+        __m512i a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6],
+                h = st[7];
+        load_transposed(p, 64 * k, w);
+        for (int t = 0; t < 16; t++) w[t] = _mm512_shuffle_epi8(w[t], bswap);
+        for (int t = 0; t < 64; t++) {
+            __m512i wt, t1, t2;
+            if (t < 16) {
+                wt = w[t];
+            } else {
+                /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], in place of W[t-16] */
+                __m512i x2 = w[(t - 2) & 15], x15 = w[(t - 15) & 15];
+                __m512i s0 = XOR3(ROR(x15, 7), ROR(x15, 18), _mm512_srli_epi32(x15, 3));
+                __m512i s1 = XOR3(ROR(x2, 17), ROR(x2, 19), _mm512_srli_epi32(x2, 10));
+                wt = _mm512_add_epi32(_mm512_add_epi32(w[t & 15], s0),
+                                      _mm512_add_epi32(w[(t - 7) & 15], s1));
+                w[t & 15] = wt;
+            }
+            t1 = _mm512_add_epi32(
+                _mm512_add_epi32(h, XOR3(ROR(e, 6), ROR(e, 11), ROR(e, 25))),
+                _mm512_add_epi32(_mm512_ternarylogic_epi32(e, f, g, 0xCA),
+                                 _mm512_add_epi32(wt, _mm512_set1_epi32((int)dv__sha256_k[t]))));
+            t2 = _mm512_add_epi32(XOR3(ROR(a, 2), ROR(a, 13), ROR(a, 22)),
+                                  _mm512_ternarylogic_epi32(a, b, c, 0xE8));
+            h = g;
+            g = f;
+            f = e;
+            e = _mm512_add_epi32(d, t1);
+            d = c;
+            c = b;
+            b = a;
+            a = _mm512_add_epi32(t1, t2);
+        }
+        st[0] = _mm512_add_epi32(st[0], a);
+        st[1] = _mm512_add_epi32(st[1], b);
+        st[2] = _mm512_add_epi32(st[2], c);
+        st[3] = _mm512_add_epi32(st[3], d);
+        st[4] = _mm512_add_epi32(st[4], e);
+        st[5] = _mm512_add_epi32(st[5], f);
+        st[6] = _mm512_add_epi32(st[6], g);
+        st[7] = _mm512_add_epi32(st[7], h);
+    }
+    for (int w = 0; w < 8; w++) _mm512_storeu_si512((void *)s[w], st[w]);
 }
