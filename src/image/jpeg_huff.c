@@ -864,9 +864,16 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
             if (br_used(&r, e->seg) > e->seg_bits) e->bail(cinfo);
             continue;
         }
+        /* The buffer is topped up every other code, a branch taken in a fixed pattern
+         * (a test of the bits left mispredicts on random code lengths): a fill leaves
+         * >= 56 bits, a code from fast[] takes <= 11, the one after it finds >= 45; the
+         * slow path fills before its code (<= 31 bits with the value) and after a value.
+         * The DC code and value left >= 25 (at most 16 + 15 bits), so the first AC
+         * code goes without. */
+        unsigned fill = 1;
         for (int k = 1; k < DCTSIZE2; k++) {
             int run;
-            if (r.cnt < 32) br_fill(&r);
+            if ((fill ^= 1) != 0) br_fill(&r);
             f = ac->fast[r.buf >> (64 - FAST_BITS)];
             if (f != 0) {
                 unsigned n = (unsigned)f & 0xFF;
@@ -878,6 +885,7 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
                 c[zz_natural[k]] = (JCOEF)(f >> 16);
                 continue;
             }
+            if (r.cnt < 32) br_fill(&r);
             s = huff_decode(ac, &r);
             if (s < 0) e->bail(cinfo);
             run = s >> 4;
@@ -886,6 +894,7 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
                 k += run;
                 if (k >= DCTSIZE2) e->bail(cinfo);
                 c[zz_natural[k]] = (JCOEF)extend(br_get(&r, s), s);
+                br_fill(&r);
             } else if (run == 15) {
                 k += 15;
             } else {
