@@ -543,10 +543,20 @@ static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
     for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
         int ci = cinfo->MCU_membership[blk];
         int s, last = e->last_dc[ci];
+        int32_t f;
         br_fill(&r);
-        s = huff_decode(e->dc_tbl[ci], &r);
-        if (s < 0) e->bail(cinfo);
-        if (s) s = extend(br_get(&r, s), s);
+        /* a code with its value bits in one lookup, as in seq_mcu */
+        f = e->dc_tbl[ci]->fast[r.buf >> (64 - FAST_BITS)];
+        if (f != 0) {
+            unsigned n = (unsigned)f & 0xFF;
+            r.buf <<= n;
+            r.cnt -= n;
+            s = f >> 16;
+        } else {
+            s = huff_decode(e->dc_tbl[ci], &r);
+            if (s < 0) e->bail(cinfo);
+            if (s) s = extend(br_get(&r, s), s);
+        }
         if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
             e->bail(cinfo);
         last += s;
