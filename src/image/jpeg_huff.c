@@ -39,7 +39,9 @@ typedef struct jp_huff {
     uint16_t lut[1 << LUT_BITS]; /* (code length << 8) | symbol; 0: longer than LUT_BITS */
     /* Codes whose value bits also fit in FAST_BITS, decoded at once:
      * (value << 16) | (zero run << 8) | bits used; for an AC end of block (a zero size
-     * with a run other than 15, as libjpeg takes it) FAST_EOB | bits used; 0: none of these */
+     * with a run other than 15, as libjpeg takes it) FAST_EOB | (run << 8) | bits used (the
+     * run, in a progressive scan, counts the extra bits of an end-of-band run, not in bits
+     * used); 0: none of these */
     int32_t fast[1 << FAST_BITS];
     /* AC symbols passed over without their values: bits 0-7 bits used, 8-15 the positions
      * they move (zero runs + 1 each, an end of block not counted), bit 16 an end of block
@@ -230,7 +232,7 @@ static int build_huff(jp_huff *h, const JHUFF_TBL *t, int is_dc)
                 if (r != 15) {
                     unsigned first = code[p] << (FAST_BITS - l);
                     for (unsigned j = 0; j < (1u << (FAST_BITS - l)); j++)
-                        h->fast[first + j] = (int32_t)(FAST_EOB | l);
+                        h->fast[first + j] = (int32_t)(FAST_EOB | r << 8 | l);
                 }
                 continue;
             }
@@ -621,8 +623,18 @@ static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
         int32_t f;
         if (r.cnt < 32) br_fill(&r); /* a code and its value bits take at most 31 */
         f = h->fast[r.buf >> (64 - FAST_BITS)];
-        if (f != 0 && !(f & FAST_EOB)) {
-            /* a code with its value bits (an end-of-band run takes the slow path) */
+        if (f & FAST_EOB) {
+            /* an end of band, and of the next 2^run - 1 + (run extra bits) blocks: at most
+             * 11 + 14 bits, and there are >= 32 */
+            unsigned n = (unsigned)f & 0xFF, er = ((unsigned)f >> 8) & 15, eob = 1u << er;
+            r.buf <<= n;
+            r.cnt -= n;
+            if (er) eob += br_get(&r, (int)er);
+            e->eobrun = eob - 1;
+            break;
+        }
+        if (f != 0) {
+            /* a code with its value bits */
             unsigned n = (unsigned)f & 0xFF;
             JCOEF v;
             r.buf <<= n;
