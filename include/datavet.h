@@ -110,9 +110,9 @@ typedef struct dv_decode_opts {
     /* DV_SIMD_SCALAR decodes JPEGs with libjpeg-turbo's own Huffman decoders
      * instead of datavet's faster ones (same pixels; for tests). */
     dv_simd simd;
-    /* With fast: progressive JPEGs skip their AC refinement scans (the low bits of
-     * the AC coefficients that the first scans leave out). Not exact; what hash
-     * --fast uses. */
+    /* With fast: progressive JPEGs skip their refinement scans (the low bits of the
+     * coefficients that the first scans leave out). Not exact; what hash --fast
+     * uses. */
     int fast_skip_refine;
 } dv_decode_opts;
 

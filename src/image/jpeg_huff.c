@@ -86,7 +86,7 @@ typedef struct jp_dec {
     const jp_huff *blk_dc[D_MAX_BLOCKS_IN_MCU], *blk_ac[D_MAX_BLOCKS_IN_MCU];
     uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
     JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
-    int skip_refine;       /* hash --fast: AC refinement scans are not decoded */
+    int skip_refine;       /* hash --fast: refinement scans are not decoded */
     int (*orig_consume)(j_decompress_ptr cinfo); /* libjpeg's coef->consume_data */
     /* last: not cleared between images (rebuilt per scan before use) */
     jp_huff tbl[2][NUM_HUFF_TBLS]; /* [0]: DC, [1]: AC */
@@ -425,19 +425,21 @@ static int consume_scan(j_decompress_ptr cinfo)
     return JPEG_SCAN_COMPLETED;
 }
 
-/* Single-component scans are consumed whole by consume_scan; libjpeg's consume_data takes
- * the interleaved ones (jdinput.c copies coef->consume_data after entropy->start_pass). */
+/* Single-component scans are consumed whole by consume_scan, and so are skipped ones;
+ * libjpeg's consume_data takes the other interleaved ones (jdinput.c copies
+ * coef->consume_data after entropy->start_pass). */
 static void use_consumer(j_decompress_ptr cinfo, jp_dec *e)
 {
-    cinfo->coef->consume_data = cinfo->comps_in_scan == 1 ? consume_scan : e->orig_consume;
+    cinfo->coef->consume_data =
+        cinfo->comps_in_scan == 1 || e->pub.decode_mcu == skip_mcu ? consume_scan : e->orig_consume;
 }
 
 /* A scan of a component the output leaves out (chroma for greyscale output: its
  * coefficients are never read, so the pixels are libjpeg's), an AC scan of a component
  * decoded at 1/8 scale (its 1x1 IDCT reads the DC coefficient alone: libjpeg's pixels
  * too), or with
- * fast_skip_refine every refinement of AC bands (the low bits the first scans left out,
- * and the coefficients that become nonzero only there; not exact), is passed over
+ * fast_skip_refine every refinement scan (the low bits the first scans left out, and the
+ * AC coefficients that become nonzero only there; not exact), is passed over
  * undecoded: the source moves to the first marker after its
  * entropy data that is not a restart marker, and its blocks are left as they are
  * (the bookkeeping says complete, so there is no smoothing either). */
@@ -497,10 +499,11 @@ static void start_pass(j_decompress_ptr cinfo)
         int *bits = cinfo->coef_bits[cinfo->cur_comp_info[ci]->component_index];
         for (int k = cinfo->Ss; k <= cinfo->Se; k++) bits[k] = cinfo->Al;
     }
-    if (cinfo->comps_in_scan == 1 &&
-        (!cinfo->cur_comp_info[0]->component_needed ||
-         (!is_dc && cinfo->cur_comp_info[0]->DCT_scaled_size == 1) ||
-         (e->skip_refine && !is_dc && cinfo->Ah != 0))) {
+    if ((cinfo->comps_in_scan == 1 &&
+         (!cinfo->cur_comp_info[0]->component_needed ||
+          (!is_dc && cinfo->cur_comp_info[0]->DCT_scaled_size == 1) ||
+          (e->skip_refine && !is_dc && cinfo->Ah != 0))) ||
+        (e->skip_refine && is_dc && cinfo->Ah != 0)) {
         skip_scan(cinfo, e);
         return;
     }

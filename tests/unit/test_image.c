@@ -1040,7 +1040,7 @@ static void test_decoder_reuse(void **state)
 
 /* ------------------------------------------------------------------ fast mode */
 
-/* hash --fast on progressive JPEGs: the AC refinements are skipped. The image keeps its
+/* hash --fast on progressive JPEGs: the refinement scans are skipped. The image keeps its
  * size and changes; baseline files are untouched by the option; a file cut inside a
  * skipped scan is refused the same way. How close it stays is judged on real photos,
  * through PDQ, below. */
