@@ -499,9 +499,12 @@ static void start_pass(j_decompress_ptr cinfo)
         int *bits = cinfo->coef_bits[cinfo->cur_comp_info[ci]->component_index];
         for (int k = cinfo->Ss; k <= cinfo->Se; k++) bits[k] = cinfo->Al;
     }
-    if ((cinfo->comps_in_scan == 1 &&
-         (!cinfo->cur_comp_info[0]->component_needed ||
-          (!is_dc && cinfo->cur_comp_info[0]->DCT_scaled_size == 1) ||
+    int needed = 0;
+    for (int ci = 0; ci < cinfo->comps_in_scan; ci++)
+        needed |= cinfo->cur_comp_info[ci]->component_needed;
+    if (!needed ||
+        (cinfo->comps_in_scan == 1 &&
+         ((!is_dc && cinfo->cur_comp_info[0]->DCT_scaled_size == 1) ||
           (e->skip_refine && !is_dc && cinfo->Ah != 0))) ||
         (e->skip_refine && is_dc && cinfo->Ah != 0)) {
         skip_scan(cinfo, e);
