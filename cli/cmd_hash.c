@@ -33,6 +33,7 @@ typedef struct hash_ctx {
     dv_hasher **hashers; /* one per worker */
     char **paths;        /* current batch */
     size_t npaths;
+    size_t group;        /* files a job (hash_job) */
     job_out *outs;
 } hash_ctx;
 
@@ -231,8 +232,9 @@ static void format_record(const hash_ctx *c, const char *path, int rc, const cha
 
 /* Files of one job: read together so that their digests run side by side in vector lanes
  * (dv_digests_compute_many: MD5, and SHA-256 on CPUs without the SHA extensions), up to
- * GROUP_FILES files or GROUP_BYTES bytes at a time. */
-#define GROUP_FILES 64
+ * GROUP_FILES files or GROUP_BYTES bytes at a time (fewer files when a batch would leave
+ * a thread idle). */
+#define GROUP_FILES 128
 #define GROUP_BYTES (64u << 20)
 
 /* The record and message of file k of the batch, from its read status and bytes. */
@@ -274,7 +276,7 @@ static void finish_file(hash_ctx *c, size_t k, unsigned worker, int rc, char *er
 static void hash_job(void *ctxp, size_t job, unsigned worker)
 {
     hash_ctx *c = ctxp;
-    size_t first = job * GROUP_FILES, end = first + GROUP_FILES;
+    size_t first = job * c->group, end = first + c->group;
     const void *bufs[GROUP_FILES];
     size_t lens[GROUP_FILES], idx[GROUP_FILES];
     dv_digests pre[GROUP_FILES];
@@ -492,7 +494,11 @@ int cmd_hash(int argc, char **argv)
         size_t n = paths.n - start < batch ? paths.n - start : batch;
         c.paths = paths.v + start;
         c.npaths = n;
-        dv_pool_run(pool, (n + GROUP_FILES - 1) / GROUP_FILES, hash_job, &c);
+        /* as many files a group as keeps every thread busy, up to GROUP_FILES */
+        c.group = (n + dv_pool_threads(pool) - 1) / dv_pool_threads(pool);
+        if (c.group > GROUP_FILES) c.group = GROUP_FILES;
+        if (c.group == 0) c.group = 1;
+        dv_pool_run(pool, (n + c.group - 1) / c.group, hash_job, &c);
         for (size_t k = 0; k < n; k++) {
             if (c.outs[k].err != NULL || c.outs[k].line == NULL) {
                 failed++;

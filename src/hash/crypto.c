@@ -70,9 +70,10 @@ static int longer_first(const void *pa, const void *pb)
 
 /* One algorithm side by side over the n messages, longest first (order; NULL: as given).
  * The lanes take about max(longest, total / lanes) / v, with v one lane's speed, 1/ratio of
- * the one-message code's: a message so much longer than the others that it would run on
- * alone goes to that code (dv_digests_compute), longest first, while that shortens the
- * estimate. field is where each dv_digests holds this digest. */
+ * the one-message code's: the p longest messages go to that code (dv_digests_compute), p
+ * chosen to minimise the estimate (p longest bytes at its speed, the rest in the lanes),
+ * so that messages much longer than the others do not run on alone. field is where each
+ * dv_digests holds this digest. */
 static int many_one(const dv__mb_algo *a, double ratio, unsigned bit, const void *const *bufs,
                     const size_t *lens, size_t n, const size_t *order, size_t total,
                     dv_digests *out, size_t field, size_t dlen)
@@ -80,14 +81,17 @@ static int many_one(const dv__mb_algo *a, double ratio, unsigned bit, const void
     const double nl = (double)dv__mb_lanes(DV_SIMD_AUTO);
     size_t skip = 0;
     int rc = DV_OK;
-    while (order != NULL && skip + 1 < n) {
-        double l0 = (double)lens[order[skip]], l1 = (double)lens[order[skip + 1]];
-        double tot = (double)total;
-        double keep = ratio * (l0 > tot / nl ? l0 : tot / nl);
-        double peel = l0 + ratio * (l1 > (tot - l0) / nl ? l1 : (tot - l0) / nl);
-        if (peel >= keep) break;
-        total -= lens[order[skip]];
-        skip++;
+    if (order != NULL) {
+        double best = -1.0, peeled = 0.0;
+        for (size_t p = 0; p <= n; p++) {
+            double rest = (double)total - peeled, lp = p < n ? (double)lens[order[p]] : 0.0;
+            double cost = peeled + ratio * (lp > rest / nl ? lp : rest / nl);
+            if (best < 0.0 || cost < best) {
+                best = cost;
+                skip = p;
+            }
+            if (p < n) peeled += lp;
+        }
     }
     for (size_t i = 0; i < skip; i++) {
         dv_digests d;
