@@ -29,10 +29,7 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
         close(fd);
         return DV_EIO;
     }
-    {
-        int fl = fcntl(fd, F_GETFL);
-        if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    }
+    /* O_NONBLOCK stays: it means nothing to a regular file's reads */
     if ((uint64_t)st.st_size > max_bytes) {
         dv__set_err(errbuf, errcap, "%s: file is %lld bytes, over the limit of %llu", path,
                     (long long)st.st_size, (unsigned long long)max_bytes);
@@ -79,6 +76,9 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
         }
         if (n == 0) break;
         len += (size_t)n;
+        /* a short read of a regular file that has all fstat promised is its end: no
+         * further read() to see 0 (one that grew fills the buffer and goes on) */
+        if (len < cap && len >= (size_t)st.st_size) break;
     }
     close(fd);
     *buf_out = buf;

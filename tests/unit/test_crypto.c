@@ -10,6 +10,10 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "datavet.h"
 #include "hash/mbhash.h"
 
@@ -265,6 +269,48 @@ static void test_digests_many(void **state)
     free(data);
 }
 
+/* dv_read_file, what datavet hash reads files with: whole files, empty ones, and the
+ * refusals (missing, not a regular file, a FIFO without blocking, over the limit). */
+static void test_read_file(void **state)
+{
+    char dir[] = "/tmp/dv_read_XXXXXX", path[256], err[512];
+    void *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/a.bin", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 100000; i++) fputc(i * 7 & 255, f);
+    fclose(f);
+    assert_int_equal(dv_read_file(path, 1 << 20, NULL, &buf, &len, err, sizeof(err)), DV_OK);
+    assert_int_equal(len, 100000);
+    for (int i = 0; i < 100000; i++) assert_int_equal(((uint8_t *)buf)[i], i * 7 & 255);
+    dv_free_buffer(NULL, buf);
+    assert_int_equal(dv_read_file(path, 99999, NULL, &buf, &len, err, sizeof(err)), DV_ETOOBIG);
+    assert_null(buf);
+    assert_true(strstr(err, "over the limit") != NULL);
+    unlink(path);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(dv_read_file(path, 1 << 20, NULL, &buf, &len, err, sizeof(err)), DV_OK);
+    assert_int_equal(len, 0);
+    dv_free_buffer(NULL, buf);
+    unlink(path);
+    assert_int_equal(dv_read_file(path, 1 << 20, NULL, &buf, &len, err, sizeof(err)), DV_EIO);
+    assert_true(strstr(err, "cannot open") != NULL);
+    assert_int_equal(dv_read_file(dir, 1 << 20, NULL, &buf, &len, err, sizeof(err)), DV_EIO);
+    assert_true(strstr(err, "not a regular file") != NULL);
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(dv_read_file(path, 1 << 20, NULL, &buf, &len, err, sizeof(err)), DV_EIO);
+    assert_true(strstr(err, "not a regular file") != NULL);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_hasher_on_garbage),
         cmocka_unit_test(test_md5_many),
         cmocka_unit_test(test_sha256_many),
+        cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_digests_many),
     };
     return cmocka_run_group_tests_name("crypto", tests, NULL, NULL);
