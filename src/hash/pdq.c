@@ -13,6 +13,12 @@ struct dv_pdq_hasher {
     const dv_alloc *alloc;
     dv__pdq_downsample_fn downsample; /* NULL: the scalar twin */
     dv__pdq_sparse_row_fn sparse_row; /* hash --fast's row sums */
+    /* hash --fast's tents, kept for the next image of the same size (tent_w 0: none):
+     * the 64 columns' weights (64 tr floats), then the 64 rows' (64 tc) */
+    float *tents;
+    size_t tents_cap;
+    int tent_w, tent_h;
+    int first_c[64], n_c[64], first_r[64], n_r[64];
     dv__pdq_work work;
     float dct[16][64];
     float dct_t[64][16];
@@ -237,6 +243,7 @@ dv_pdq_hasher *dv_pdq_hasher_create(const dv_pdq_opts *opts)
 void dv_pdq_hasher_free(dv_pdq_hasher *h)
 {
     if (h == NULL) return;
+    dv__free(h->alloc, h->tents);
     dv__free(h->alloc, h->work.buf1);
     dv__free(h->alloc, h->work.buf2);
     dv__free(h->alloc, h->resized);
@@ -308,23 +315,34 @@ static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out,
     const int H = (int)img->height, W = (int)img->width;
     const int wr = dv__jarosz_window(W, 64), wc = dv__jarosz_window(H, 64);
     const size_t tr = 2 * (size_t)wr + 4, tc = 2 * (size_t)wc + 4; /* >= the tents' taps */
-    int first_c[64], n_c[64];
-    size_t need;
-    float *wh, *wv, *row;
+    const int *first_c = h->first_c, *n_c = h->n_c;
+    size_t need, ntents;
+    float *wh, *row;
     const uint8_t **rows;
-    /* floats: the 64 columns' weights, one row's, the filtered row (made even, so what
-     * follows is 8-byte aligned: 64 tr and tc are even), and tc row pointers of 2 floats */
-    if (!dv__mul_ok(64, tr, &need) || need > SIZE_MAX - (size_t)W - 4 * tc - 1) return DV_ENOMEM;
-    need += tc + (size_t)W + 1 + 2 * tc;
+    /* floats: the filtered row (made even, so what follows is 8-byte aligned), and tc
+     * row pointers of 2 floats */
+    if (W < 0 || (size_t)W > SIZE_MAX / 2 - 4 * tc - 1) return DV_ENOMEM;
+    need = (size_t)W + 1 + 2 * tc;
     DV_FORWARD_IF_ERROR(ensure(h->alloc, &h->work.buf1, &h->work.cap_hw, need));
-    wh = h->work.buf1;
-    wv = wh + 64 * tr;
-    row = wv + tc;
+    row = h->work.buf1;
     rows = (const uint8_t **)(void *)(row + (size_t)W + ((size_t)W & 1));
-    for (int c = 0; c < 64; c++)
-        n_c[c] = tent_weights(W, wr, dv__decimate_index(c, W), wh + (size_t)c * tr, &first_c[c]);
+    if (!dv__mul_ok(64, tr + tc, &ntents)) return DV_ENOMEM;
+    if (h->tent_w != W || h->tent_h != H) {
+        h->tent_w = 0;
+        DV_FORWARD_IF_ERROR(ensure(h->alloc, &h->tents, &h->tents_cap, ntents));
+        for (int c = 0; c < 64; c++)
+            h->n_c[c] = tent_weights(W, wr, dv__decimate_index(c, W), h->tents + (size_t)c * tr,
+                                     &h->first_c[c]);
+        for (int s = 0; s < 64; s++)
+            h->n_r[s] = tent_weights(H, wc, dv__decimate_index(s, H),
+                                     h->tents + 64 * tr + (size_t)s * tc, &h->first_r[s]);
+        h->tent_w = W;
+        h->tent_h = H;
+    }
+    wh = h->tents;
     for (int s = 0; s < 64; s++) {
-        int first, n = tent_weights(H, wc, dv__decimate_index(s, H), wv, &first);
+        const int first = h->first_r[s], n = h->n_r[s];
+        const float *wv = h->tents + 64 * tr + (size_t)s * tc;
         for (int k = 0; k < n; k++) rows[k] = img->pixels + (size_t)(first + k) * img->stride;
         row_fn(rows, wv, n, W, (int)img->channels, row);
         for (int c = 0; c < 64; c++) {
