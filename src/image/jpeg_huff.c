@@ -540,6 +540,24 @@ static void restart(j_decompress_ptr cinfo, jp_dec *e)
         (e)->br = (r);                                                                     \
     } while (0)
 
+/* A DC difference, from a buffer holding >= 31 bits: its code and value bits in one
+ * lookup of fast[] when they fit, else the code and then the value. */
+static inline int dc_diff(j_decompress_ptr cinfo, jp_dec *e, const jp_huff *h, br *r)
+{
+    int32_t f = h->fast[r->buf >> (64 - FAST_BITS)];
+    int s;
+    if (f != 0) {
+        unsigned n = (unsigned)f & 0xFF;
+        r->buf <<= n;
+        r->cnt -= n;
+        return f >> 16;
+    }
+    s = huff_decode(h, r);
+    if (s < 0) e->bail(cinfo);
+    if (s) s = extend(br_get(r, s), s);
+    return s;
+}
+
 static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
 {
     jp_dec *e = (jp_dec *)cinfo->entropy;
@@ -551,20 +569,8 @@ static boolean dc_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
     for (int blk = 0; blk < cinfo->blocks_in_MCU; blk++) {
         int ci = cinfo->MCU_membership[blk];
         int s, last = e->last_dc[ci];
-        int32_t f;
         br_fill(&r);
-        /* a code with its value bits in one lookup, as in seq_mcu */
-        f = e->dc_tbl[ci]->fast[r.buf >> (64 - FAST_BITS)];
-        if (f != 0) {
-            unsigned n = (unsigned)f & 0xFF;
-            r.buf <<= n;
-            r.cnt -= n;
-            s = f >> 16;
-        } else {
-            s = huff_decode(e->dc_tbl[ci], &r);
-            if (s < 0) e->bail(cinfo);
-            if (s) s = extend(br_get(&r, s), s);
-        }
+        s = dc_diff(cinfo, e, e->dc_tbl[ci], &r);
         if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
             e->bail(cinfo);
         last += s;
@@ -825,17 +831,7 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
         int32_t f;
         int s;
         br_fill(&r);
-        f = e->blk_dc[blk]->fast[r.buf >> (64 - FAST_BITS)];
-        if (f != 0) {
-            unsigned n = (unsigned)f & 0xFF;
-            r.buf <<= n;
-            r.cnt -= n;
-            s = f >> 16;
-        } else {
-            s = huff_decode(e->blk_dc[blk], &r);
-            if (s < 0) e->bail(cinfo);
-            if (s) s = extend(br_get(&r, s), s);
-        }
+        s = dc_diff(cinfo, e, e->blk_dc[blk], &r);
         if (e->dc_needed[blk]) {
             int ci = cinfo->MCU_membership[blk], last = e->last_dc[ci];
             if ((last >= 0 && s > INT_MAX - last) || (last < 0 && s < INT_MIN - last))
