@@ -540,18 +540,23 @@ static void restart(j_decompress_ptr cinfo, jp_dec *e)
         (e)->br = (r);                                                                     \
     } while (0)
 
+/* The fast[] entry at the buffer's top; its bits are taken when it is one (not 0). */
+static inline int32_t fast_take(const jp_huff *h, br *r)
+{
+    int32_t f = h->fast[r->buf >> (64 - FAST_BITS)];
+    unsigned n = (unsigned)f & 0xFF; /* 0 for no entry */
+    r->buf <<= n;
+    r->cnt -= n;
+    return f;
+}
+
 /* A DC difference, from a buffer holding >= 31 bits: its code and value bits in one
  * lookup of fast[] when they fit, else the code and then the value. */
 static inline int dc_diff(j_decompress_ptr cinfo, jp_dec *e, const jp_huff *h, br *r)
 {
-    int32_t f = h->fast[r->buf >> (64 - FAST_BITS)];
+    int32_t f = fast_take(h, r);
     int s;
-    if (f != 0) {
-        unsigned n = (unsigned)f & 0xFF;
-        r->buf <<= n;
-        r->cnt -= n;
-        return f >> 16;
-    }
+    if (f != 0) return f >> 16;
     s = huff_decode(h, r);
     if (s < 0) e->bail(cinfo);
     if (s) s = extend(br_get(r, s), s);
@@ -860,11 +865,8 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
                     if ((sk >> 16) || k >= DCTSIZE2) break;
                     continue;
                 }
-                f = ac->fast[r.buf >> (64 - FAST_BITS)];
+                f = fast_take(ac, &r);
                 if (f != 0) {
-                    unsigned n = (unsigned)f & 0xFF;
-                    r.buf <<= n;
-                    r.cnt -= n;
                     if (f & FAST_EOB) break;
                     k += ((unsigned)f >> 8 & 15) + 1;
                     if (k > DCTSIZE2) e->bail(cinfo);
@@ -898,11 +900,8 @@ static boolean seq_mcu(j_decompress_ptr cinfo, JBLOCKROW *mcu)
         for (int k = 1; k < DCTSIZE2; k++) {
             int run;
             if ((fill ^= 1) != 0) br_fill(&r);
-            f = ac->fast[r.buf >> (64 - FAST_BITS)];
+            f = fast_take(ac, &r);
             if (f != 0) {
-                unsigned n = (unsigned)f & 0xFF;
-                r.buf <<= n;
-                r.cnt -= n;
                 if (f & FAST_EOB) break;
                 k += (f >> 8) & 15;
                 if (k >= DCTSIZE2) e->bail(cinfo);
