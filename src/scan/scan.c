@@ -264,18 +264,45 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
     return DV_OK;
 }
 
+/* A job hashes HASH_GROUP slots of the batch in size order (s->order), so that their
+ * digests run side by side in vector lanes (dv_digests_compute_many) on images of about
+ * one size. */
+#define HASH_GROUP 16u
+
+static size_t hash_jobs(const scan *s) { return (s->nhashing + HASH_GROUP - 1) / HASH_GROUP; }
+
 static void hash_job(void *ctx, size_t job, unsigned worker)
 {
     scan *s = ctx;
-    slot *sl = &s->hashing[s->order[job]];
-    if (!sl->it.image) return;
-    if (!sl->it.problem) {
-        sl->hash_rc = dv_hasher_hash(s->hashers[worker], sl->it.image, sl->it.image_len, &sl->hr);
+    size_t first = job * HASH_GROUP, end = first + HASH_GROUP, n = 0;
+    const void *bufs[HASH_GROUP];
+    size_t lens[HASH_GROUP];
+    slot *sls[HASH_GROUP];
+    dv_digests pre[HASH_GROUP];
+    int have;
+    if (end > s->nhashing) end = s->nhashing;
+    for (size_t k = first; k < end; k++) {
+        slot *sl = &s->hashing[s->order[k]];
+        if (!sl->it.image) continue;
+        if (sl->it.problem) {
+            if (sl->img_off != NO_IMG) memset(s->hash_ar->p + sl->img_off, 0, sl->it.image_len);
+            continue;
+        }
+        bufs[n] = sl->it.image;
+        lens[n] = sl->it.image_len;
+        sls[n++] = sl;
+    }
+    have = n > 0 && dv_digests_compute_many(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256, bufs,
+                                            lens, n, pre) == DV_OK;
+    for (size_t i = 0; i < n; i++) {
+        slot *sl = sls[i];
+        sl->hash_rc = dv_hasher_hash_digested(s->hashers[worker], sl->it.image, sl->it.image_len,
+                                              have ? &pre[i] : NULL, &sl->hr);
         if (sl->hash_rc != DV_OK)
             snprintf(sl->errmsg, sizeof sl->errmsg, "%s", dv_hasher_errmsg(s->hashers[worker]));
+        /* image bytes live only while they are hashed */
+        if (sl->img_off != NO_IMG) memset(s->hash_ar->p + sl->img_off, 0, sl->it.image_len);
     }
-    /* image bytes live only while they are hashed */
-    if (sl->img_off != NO_IMG) memset(s->hash_ar->p + sl->img_off, 0, sl->it.image_len);
 }
 
 static int on_pdq(void *ctx, const dv_pdq_match *m, size_t n)
@@ -601,7 +628,7 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
 static void *drive(void *arg)
 {
     scan *s = arg;
-    s->driver_rc = dv_pool_run(s->pool, s->nhashing, hash_job, s);
+    s->driver_rc = dv_pool_run(s->pool, hash_jobs(s), hash_job, s);
     return NULL;
 }
 
@@ -666,7 +693,7 @@ static int cycle(scan *s, const dv_shard_info *sh)
         s->inflight = 1;
         if (done) rc = post_batch(s, sh, done, ndone);
     } else {
-        s->driver_rc = dv_pool_run(s->pool, s->nhashing, hash_job, s);
+        s->driver_rc = dv_pool_run(s->pool, hash_jobs(s), hash_job, s);
         if (done) rc = post_batch(s, sh, done, ndone);
         if (rc == DV_OK) rc = s->driver_rc;
         if (rc == DV_OK) rc = post_batch(s, sh, s->hashing, s->nhashing);
