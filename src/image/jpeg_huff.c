@@ -402,6 +402,10 @@ static int consume_scan(j_decompress_ptr cinfo)
     const jpeg_component_info *comp = cinfo->cur_comp_info[0];
     const JDIMENSION cols = cinfo->MCUs_per_row, vs = (JDIMENSION)comp->v_samp_factor;
     boolean (*decode)(j_decompress_ptr, JBLOCKROW *) = e->pub.decode_mcu;
+    /* a first AC scan's run of blocks with nothing in the band (an end-of-band run) is
+     * passed over here at once: ac_first would only count each off (with restart
+     * markers it also checks for them, so there it does) */
+    const int runs = decode == ac_first && cinfo->restart_interval == 0;
     if (decode != skip_mcu) {
         for (JDIMENSION r = cinfo->input_iMCU_row; r < cinfo->total_iMCU_rows; r++) {
             JBLOCKARRAY buf = (*cinfo->mem->access_virt_barray)(
@@ -414,6 +418,15 @@ static int consume_scan(j_decompress_ptr cinfo)
                 JBLOCKROW row = buf[y];
                 for (JDIMENSION x = 0; x < cols; x++) {
                     JBLOCKROW mcu[1];
+                    if (runs && e->eobrun > 0) {
+                        JDIMENSION m = cols - x;
+                        if (m > e->eobrun) m = e->eobrun;
+                        if (e->blkno + m > e->nblocks) e->bail(cinfo);
+                        e->blkno += m;
+                        e->eobrun -= m;
+                        x += m - 1;
+                        continue;
+                    }
                     mcu[0] = row + x;
                     (void)decode(cinfo, mcu);
                 }
