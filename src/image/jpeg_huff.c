@@ -85,7 +85,6 @@ typedef struct jp_dec {
     /* baseline: per block of the MCU */
     const jp_huff *blk_dc[D_MAX_BLOCKS_IN_MCU], *blk_ac[D_MAX_BLOCKS_IN_MCU];
     uint8_t dc_needed[D_MAX_BLOCKS_IN_MCU], ac_needed[D_MAX_BLOCKS_IN_MCU];
-    JCOEF dummy[DCTSIZE2]; /* where coefficients nobody needs go */
     int skip_refine;       /* hash --fast: refinement scans are not decoded */
     int (*orig_consume)(j_decompress_ptr cinfo); /* libjpeg's coef->consume_data */
     /* last: not cleared between images (rebuilt per scan before use) */
@@ -652,23 +651,18 @@ static boolean ac_first(j_decompress_ptr cinfo, JBLOCKROW *mcu)
         int s, run;
         int32_t f;
         if (r.cnt < 32) br_fill(&r); /* a code and its value bits take at most 31 */
-        f = h->fast[r.buf >> (64 - FAST_BITS)];
+        f = fast_take(h, &r);
         if (f & FAST_EOB) {
             /* an end of band, and of the next 2^run - 1 + (run extra bits) blocks: at most
              * 11 + 14 bits, and there are >= 32 */
-            unsigned n = (unsigned)f & 0xFF, er = ((unsigned)f >> 8) & 15, eob = 1u << er;
-            r.buf <<= n;
-            r.cnt -= n;
+            unsigned er = ((unsigned)f >> 8) & 15, eob = 1u << er;
             if (er) eob += br_get(&r, (int)er);
             e->eobrun = eob - 1;
             break;
         }
         if (f != 0) {
             /* a code with its value bits */
-            unsigned n = (unsigned)f & 0xFF;
             JCOEF v;
-            r.buf <<= n;
-            r.cnt -= n;
             k += (f >> 8) & 15;
             if (k > se) e->bail(cinfo);
             v = (JCOEF)(int)((unsigned)(f >> 16) << al);
@@ -995,5 +989,4 @@ void dv__jhuff_wipe(dv_decoder *d)
         explicit_bzero(d->ebuf, d->ebufused);
         d->ebufused = 0;
     }
-    if (d->jhuff) explicit_bzero(((jp_dec *)d->jhuff)->dummy, sizeof(((jp_dec *)d->jhuff)->dummy));
 }

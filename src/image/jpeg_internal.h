@@ -23,8 +23,8 @@ int dv__jprog_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn b
  * jpeg_start_decompress in the normal mode; -1 when the file is not one. */
 int dv__jseq_install(j_decompress_ptr cinfo, dv_decoder *d, dv__jprog_bail_fn bail);
 
-/* Wipes what the decoders kept of the last image (entropy-coded bytes, a few
- * coefficients): image data is not kept past its decode. */
+/* Wipes what the decoders kept of the last image (its entropy-coded bytes; coefficients
+ * live in libjpeg's pools, freed with it): image data is not kept past its decode. */
 void dv__jhuff_wipe(dv_decoder *d);
 
 /* 1 when every coefficient of every component is known to full precision (the
