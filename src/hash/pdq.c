@@ -288,27 +288,18 @@ static int tent_weights(int n, int full, int o, float *w, int *first)
     return khi - klo + 1;
 }
 
+void dv__pdq_sparse_row_scalar(const uint8_t *const *rows, const float *w, int n, int W,
+                               int channels, float *row)
+{
+    dv__pdq_sparse_cols(rows, w, n, 0, W, channels, row);
+}
+
 /* The filters of both passes in each direction are linear and separable, so the 64x64
  * samples are weighted sums of the luma over each sample's tent: only the rows and columns
  * the decimation reads are filtered (for hash --fast: the sums are added in another order
  * than the reference's, so the result is close to, not bit-exact with, the exact hash).
- * Memory: one filtered row and the 64 columns' weights, about 2 W floats. */
-void dv__pdq_sparse_row_scalar(const uint8_t *const *rows, const float *w, int n, int W,
-                               int channels, float *row)
-{
-    for (int x = 0; x < W; x++) row[x] = 0.0f;
-    for (int k = 0; k < n; k++) {
-        const uint8_t *p = rows[k];
-        const float wk = w[k];
-        if (channels == 3) {
-            for (int x = 0; x < W; x++)
-                row[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
-        } else {
-            for (int x = 0; x < W; x++) row[x] += wk * (float)p[x];
-        }
-    }
-}
-
+ * Memory: one filtered row and its row pointers, and the 128 tents (about 2 W + 2 H floats),
+ * kept for the next image of the same size. */
 static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out,
                              dv__pdq_sparse_row_fn row_fn)
 {
@@ -321,7 +312,7 @@ static int downsample_sparse(dv_pdq_hasher *h, const dv_image *img, float *out,
     const uint8_t **rows;
     /* floats: the filtered row (made even, so what follows is 8-byte aligned), and tc
      * row pointers of 2 floats */
-    if (W < 0 || (size_t)W > SIZE_MAX / 2 - 4 * tc - 1) return DV_ENOMEM;
+    if ((size_t)W > SIZE_MAX - 1 - 2 * tc) return DV_ENOMEM;
     need = (size_t)W + 1 + 2 * tc;
     DV_FORWARD_IF_ERROR(ensure(h->alloc, &h->work.buf1, &h->work.cap_hw, need));
     row = h->work.buf1;

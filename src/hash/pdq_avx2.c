@@ -23,16 +23,6 @@ void dv__pdq_sparse_row_avx2(const uint8_t *const *rows, const float *w, int n, 
             _mm256_storeu_ps(row + x, acc);
         }
     }
-    /* the rest, and colour (greyscale is what hash --fast decodes JPEGs to), as the scalar
-     * twin sums them */
-    const int x0 = x;
-    for (; x < W; x++) row[x] = 0.0f;
-    for (int k = 0; k < n && x0 < W; k++) {
-        const uint8_t *p = rows[k];
-        const float wk = w[k];
-        for (int i = x0; i < W; i++)
-            row[i] += channels == 3
-                          ? wk * (0.299f * p[3 * i] + 0.587f * p[3 * i + 1] + 0.114f * p[3 * i + 2])
-                          : wk * (float)p[i];
-    }
+    /* the rest, and colour (greyscale is what hash --fast decodes JPEGs to) */
+    dv__pdq_sparse_cols(rows, w, n, x, W, channels, row);
 }

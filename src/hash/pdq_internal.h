@@ -52,6 +52,22 @@ void dv__pdq_downsample_avx512(const dv_image *img, dv__pdq_work *w, float *out)
  * gives the same bits. */
 typedef void (*dv__pdq_sparse_row_fn)(const uint8_t *const *rows, const float *w, int n, int W,
                                       int channels, float *row);
+/* The scalar sums for columns x0 .. W-1 only (the SIMD version's tail). */
+static inline void dv__pdq_sparse_cols(const uint8_t *const *rows, const float *w, int n, int x0,
+                                       int W, int channels, float *row)
+{
+    for (int x = x0; x < W; x++) row[x] = 0.0f;
+    for (int k = 0; k < n; k++) {
+        const uint8_t *p = rows[k];
+        const float wk = w[k];
+        if (channels == 3) {
+            for (int x = x0; x < W; x++)
+                row[x] += wk * (0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2]);
+        } else {
+            for (int x = x0; x < W; x++) row[x] += wk * (float)p[x];
+        }
+    }
+}
 void dv__pdq_sparse_row_scalar(const uint8_t *const *rows, const float *w, int n, int W,
                                int channels, float *row);
 #if defined(DV_HAVE_X86_SIMD)
