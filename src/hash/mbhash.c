@@ -38,6 +38,16 @@ static void lane_start(const dv__mb_algo *a, lane *ln, const uint8_t *m, size_t 
     ln->left = full ? full : ln->tail_blocks;
 }
 
+/* After a region's blocks: on to the tail, or 0 when the message is done. */
+static int lane_next(lane *ln)
+{
+    if (ln->in_tail) return 0;
+    ln->in_tail = 1;
+    ln->p = ln->tail;
+    ln->left = ln->tail_blocks;
+    return 1;
+}
+
 unsigned dv__mb_lanes(dv_simd simd)
 {
     simd = dv__simd_resolve(simd);
@@ -111,13 +121,9 @@ void dv__mb_many(const dv__mb_algo *a, const uint8_t *const *msg, const size_t *
                 lane *l = &ln[first];
                 uint32_t st[8];
                 for (unsigned w = 0; w < a->nwords; w++) st[w] = s[w][first];
-                for (;;) {
+                do {
                     for (size_t k = 0; k < l->left; k++) a->block1(st, l->p + 64 * k);
-                    if (l->in_tail) break;
-                    l->in_tail = 1;
-                    l->p = l->tail;
-                    l->left = l->tail_blocks;
-                }
+                } while (lane_next(l));
                 for (unsigned w = 0; w < a->nwords; w++) s[w][first] = st[w];
                 emit(a, s, (unsigned)first, out + l->job * stride);
                 break;
@@ -131,13 +137,7 @@ void dv__mb_many(const dv__mb_algo *a, const uint8_t *const *msg, const size_t *
             if (!busy[j]) continue;
             l->left -= nb;
             l->p += 64 * nb;
-            if (l->left > 0) continue;
-            if (!l->in_tail) {
-                l->in_tail = 1;
-                l->p = l->tail;
-                l->left = l->tail_blocks;
-                continue;
-            }
+            if (l->left > 0 || lane_next(l)) continue;
             emit(a, s, j, out + l->job * stride);
             busy[j] = 0;
         }
