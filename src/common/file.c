@@ -76,9 +76,10 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
         }
         if (n == 0) break;
         len += (size_t)n;
-        /* a short read of a regular file that has all fstat promised is its end: no
-         * further read() to see 0 (one that grew fills the buffer and goes on) */
-        if (len < cap && len >= (size_t)st.st_size) break;
+        /* a short read that brings exactly what fstat promised is the end: no further
+         * read() to see 0 (a file that grew fills the buffer and goes on; one whose size
+         * fstat does not know, as in /proc, reads on to 0) */
+        if (st.st_size > 0 && len == (size_t)st.st_size && len < cap) break;
     }
     close(fd);
     *buf_out = buf;

@@ -309,6 +309,24 @@ static void test_read_file(void **state)
     assert_true(strstr(err, "not a regular file") != NULL);
     unlink(path);
     rmdir(dir);
+    /* a file whose size fstat does not know (0), read in page-sized pieces: read to its
+     * end, not to the first short read (the last line of smaps is the last mapping's
+     * VmFlags) */
+    if (access("/proc/self/smaps", R_OK) == 0) {
+        const char *txt, *last;
+        assert_int_equal(dv_read_file("/proc/self/smaps", 1 << 26, NULL, &buf, &len, err,
+                                      sizeof(err)),
+                         DV_OK);
+        assert_true(len > 8192);
+        txt = buf;
+        assert_int_equal(txt[len - 1], '\n');
+        last = txt + len - 1;
+        while (last > txt && last[-1] != '\n') last--;
+        assert_int_equal(strncmp(last, "VmFlags:", 8), 0);
+        dv_free_buffer(NULL, buf);
+    } else {
+        print_message("read_file: no /proc/self/smaps here, its check is skipped\n");
+    }
 }
 
 int main(void)
