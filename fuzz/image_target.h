@@ -77,6 +77,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             dv_decoder_free(d2);
         }
+        /* hash --fast's decode, which skips progressive refinement scans (not exact, so
+         * only the API's promises are checked) */
+        if (o.fast) {
+            dv_decode_opts o3 = o;
+            dv_decoder *d3;
+            dv_image im3;
+            o3.fast_skip_refine = 1;
+            d3 = dv_decoder_create(&o3);
+            if (d3 != NULL) {
+                check(d3, dv_decoder_decode(d3, data, size, &im3), &im3, &o3);
+                dv_decoder_free(d3);
+            }
+        }
     }
     if (rc == DV_OK) {
         dv_pdq_hasher *h = dv_pdq_hasher_create(NULL);
