@@ -1089,7 +1089,8 @@ static void test_fast_skip_refine(void **state)
 
 /* The issue's bound for --fast: mean PDQ distance to the exact hash <= 4 bits, on the
  * JPEGs of ../shared/photos/dev (real encoders' files, progressive ones among them), with
- * everything --fast does (DCT scaling, Y only, progressive refinement skipped). */
+ * everything --fast does (DCT scaling, Y only, progressive refinement skipped); and the same
+ * bound, held separately, on its lossy WebPs (luma plane, no loop filter). */
 static void test_fast_pdq_distance_shared(void **state)
 {
     char dir[1024];
@@ -1097,7 +1098,7 @@ static void test_fast_pdq_distance_shared(void **state)
     struct dirent *de;
     dv_hasher_opts oe = {0}, of = {0};
     dv_hasher *he, *hf;
-    long n = 0, sum = 0;
+    long n = 0, sum = 0, nw = 0, sumw = 0;
     (void)state;
     if (tu_shared("photos/dev", dir, sizeof dir) == NULL) skip();
     d = opendir(dir);
@@ -1116,10 +1117,17 @@ static void test_fast_pdq_distance_shared(void **state)
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         b = tu_read(path, &len);
         if (b == NULL) continue;
-        if (dv_image_sniff(b, len) == DV_FMT_JPEG && dv_hasher_hash(he, b, len, &re) == DV_OK &&
+        dv_image_format fmt = dv_image_sniff(b, len);
+        if ((fmt == DV_FMT_JPEG || fmt == DV_FMT_WEBP) && dv_hasher_hash(he, b, len, &re) == DV_OK &&
             dv_hasher_hash(hf, b, len, &rf) == DV_OK && re.pdq.quality >= 50) {
-            sum += dv_pdq_distance(&re.pdq.hash[0], &rf.pdq.hash[0]);
-            n++;
+            int dist = dv_pdq_distance(&re.pdq.hash[0], &rf.pdq.hash[0]);
+            if (fmt == DV_FMT_JPEG) {
+                sum += dist;
+                n++;
+            } else {
+                sumw += dist;
+                nw++;
+            }
         }
         free(b);
     }
@@ -1127,8 +1135,12 @@ static void test_fast_pdq_distance_shared(void **state)
     dv_hasher_free(he);
     dv_hasher_free(hf);
     printf("--fast vs exact PDQ on %ld shared JPEGs: mean %.2f bits\n", n, n ? (double)sum / n : 0.0);
+    printf("--fast vs exact PDQ on %ld shared WebPs: mean %.2f bits\n", nw,
+           nw ? (double)sumw / nw : 0.0);
     assert_true(n > 0);
     assert_true(sum <= 4 * n);
+    assert_true(nw > 0);
+    assert_true(sumw <= 4 * nw);
 }
 
 static void test_fast_mode(void **state)
@@ -1199,6 +1211,65 @@ static void test_fast_mode(void **state)
     }
     free(full.px);
     free(buf);
+    dv_decoder_free(exact);
+}
+
+/* --fast on lossy WebP: the luma plane alone, unfiltered and widened to 0..255, close to the
+ * luma of the exact RGB decode (the loop filter and the chroma clipping are what differ);
+ * lossless WebP is decoded exactly as before. */
+static void test_webp_fast(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{333, 217}, {64, 64}, {1, 1}, {17, 900}};
+    dv_decode_opts of = {0};
+    dv_decoder *exact = mkdec(0), *fast;
+    of.fast = 1;
+    fast = dv_decoder_create(&of);
+    assert_non_null(fast);
+    for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+        const int w = sizes[si][0], h = sizes[si][1];
+        for (int pat = IG_PAT_GRADIENT; pat <= IG_PAT_SHAPES; pat++) {
+            for (int v = IG_WEBP_LOSSY; v <= IG_WEBP_LOSSLESS; v++) {
+                size_t len;
+                uint8_t *buf = ig_webp_pat(w, h, pat, v, &len);
+                img_copy ex;
+                dv_image im;
+                double sum = 0;
+                int maxd = 0;
+                assert_non_null(buf);
+                decode_ok(exact, buf, len, &im);
+                copy_image(&im, &ex);
+                decode_ok(fast, buf, len, &im);
+                assert_int_equal(im.format, DV_FMT_WEBP);
+                assert_int_equal(im.width, w);
+                assert_int_equal(im.height, h);
+                assert_int_equal(im.scale_denom, 1);
+                if (v == IG_WEBP_LOSSLESS) {
+                    assert_int_equal(im.channels, 3);
+                    for (int y = 0; y < h; y++)
+                        assert_memory_equal(im.pixels + (size_t)y * im.stride,
+                                            ex.px + (size_t)y * ex.im.stride, (size_t)w * 3);
+                } else {
+                    assert_int_equal(im.channels, 1);
+                    assert_int_equal(im.stride, w);
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++) {
+                            const uint8_t *f = ex.px + (size_t)y * ex.im.stride + (size_t)x * 3;
+                            int b = (int)(0.299 * f[0] + 0.587 * f[1] + 0.114 * f[2] + 0.5);
+                            int dd = abs((int)im.pixels[(size_t)y * im.stride + x] - b);
+                            sum += dd;
+                            if (dd > maxd) maxd = dd;
+                        }
+                    if (sum / ((double)w * h) > 1.5 || maxd > 24)
+                        fail_msg("webp fast %dx%d pattern %d variant %d: mean %.3f max %d", w, h,
+                                 pat, v, sum / ((double)w * h), maxd);
+                }
+                free(ex.px);
+                free(buf);
+            }
+        }
+    }
+    dv_decoder_free(fast);
     dv_decoder_free(exact);
 }
 
@@ -1301,6 +1372,7 @@ int main(void)
         cmocka_unit_test(test_header_bombs),
         cmocka_unit_test(test_decoder_reuse),
         cmocka_unit_test(test_fast_mode),
+        cmocka_unit_test(test_webp_fast),
         cmocka_unit_test(test_fast_skip_refine),
         cmocka_unit_test(test_fast_pdq_distance_shared),
         cmocka_unit_test(test_alloc_failure),
