@@ -204,9 +204,10 @@ typedef struct dv_digests {
 
 /* Digest buf with every algorithm in algos, in one pass over the bytes. */
 int dv_digests_compute(unsigned algos, const void *buf, size_t len, dv_digests *out);
-/* dv_digests_compute for each of n buffers, out[i] for bufs[i]. With AVX2 or AVX-512, MD5
- * runs 8 or 16 buffers side by side (one per vector lane), several times the throughput of
- * one after another; the digests are the same. Returns the first error, if any. */
+/* dv_digests_compute for each of n buffers, out[i] for bufs[i]. With AVX2 or AVX-512, MD5,
+ * SHA-1 and SHA-256 run 8 or 16 buffers side by side (one per vector lane), several times
+ * the throughput of one after another (a buffer much longer than the others goes to
+ * OpenSSL alone); the digests are the same. Returns the first error, if any. */
 int dv_digests_compute_many(unsigned algos, const void *const *bufs, const size_t *lens,
                             size_t n, dv_digests *out);
 /* Lowercase hex of n bytes into out (2n+1 bytes with NUL). */

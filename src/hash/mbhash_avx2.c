@@ -1,4 +1,4 @@
-/* mbhash_avx2.c - the MD5 and SHA-256 block functions for 8 messages at once, one per
+/* mbhash_avx2.c - the MD5, SHA-1 and SHA-256 block functions for 8 messages at once, one per
  * 32-bit lane of a YMM register (AVX2 has no ternary logic or rotate: each takes two or
  * three instructions). Compiled with -mavx2; mbhash.c calls them only where the CPU has
  * AVX2. */
@@ -90,6 +90,76 @@ void dv__md5x_blocks_avx2(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, s
 
 #define ROR(x, n) _mm256_or_si256(_mm256_srli_epi32(x, n), _mm256_slli_epi32(x, 32 - (n)))
 #define XOR3(x, y, z) _mm256_xor_si256(_mm256_xor_si256(x, y), z)
+
+/* ---------------------------------------------------------------- SHA-1 */
+
+/* W[t] for t >= 16, in place of W[t - 16]: rol(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16], 1) */
+static inline __m256i sha1_w(__m256i *w, int t)
+{
+    __m256i x;
+    if (t < 16) return w[t];
+    x = XOR3(w[(t - 3) & 15], w[(t - 8) & 15], _mm256_xor_si256(w[(t - 14) & 15], w[t & 15]));
+    w[t & 15] = ROL(x, 1);
+    return w[t & 15];
+}
+
+/* Ch = d ^ (b & (c ^ d)), Parity, Maj = (b & c) | (d & (b | c)) */
+#define SHA1_CH(b, c, d) _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d)))
+#define SHA1_PAR(b, c, d) XOR3(b, c, d)
+#define SHA1_MAJ(b, c, d)                                                                      \
+    _mm256_or_si256(_mm256_and_si256(b, c), _mm256_and_si256(d, _mm256_or_si256(b, c)))
+
+/* e += rol(a, 5) + f(b, c, d) + K + W[t]; b = rol(b, 30), the five words renamed */
+#define SHA1_R(f, kv, a, b, c, d, e, t)                                                        \
+    do {                                                                                       \
+        __m256i w_ = _mm256_add_epi32(sha1_w(w, t), kv);                                       \
+        e = _mm256_add_epi32(_mm256_add_epi32(e, ROL(a, 5)), _mm256_add_epi32(f(b, c, d), w_)); \
+        b = ROL(b, 30);                                                                        \
+    } while (0)
+
+#define SHA1_R20(f, q)                                                                         \
+    do {                                                                                       \
+        const __m256i kv_ = _mm256_set1_epi32((int)dv__sha1_k[q]);                             \
+        for (int t = 20 * (q); t < 20 * (q) + 20; t += 5) {                                    \
+            SHA1_R(f, kv_, A, B, C, D, E, t);                                                  \
+            SHA1_R(f, kv_, E, A, B, C, D, t + 1);                                              \
+            SHA1_R(f, kv_, D, E, A, B, C, t + 2);                                              \
+            SHA1_R(f, kv_, C, D, E, A, B, t + 3);                                              \
+            SHA1_R(f, kv_, B, C, D, E, A, t + 4);                                              \
+        }                                                                                      \
+    } while (0)
+
+void dv__sha1x_blocks_avx2(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
+{
+    const __m256i bswap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
+                                           3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+    __m256i A = _mm256_loadu_si256((const void *)s[0]), B = _mm256_loadu_si256((const void *)s[1]);
+    __m256i C = _mm256_loadu_si256((const void *)s[2]), D = _mm256_loadu_si256((const void *)s[3]);
+    __m256i E = _mm256_loadu_si256((const void *)s[4]);
+    for (size_t k = 0; k < nb; k++) {
+        __m256i w[16];
+        const __m256i A0 = A, B0 = B, C0 = C, D0 = D, E0 = E;
+        load_half(p, 64 * k, w);
+        load_half(p, 64 * k + 32, w + 8);
+        for (int t = 0; t < 16; t++) w[t] = _mm256_shuffle_epi8(w[t], bswap);
+        SHA1_R20(SHA1_CH, 0);
+        SHA1_R20(SHA1_PAR, 1);
+        SHA1_R20(SHA1_MAJ, 2);
+        SHA1_R20(SHA1_PAR, 3);
+        A = _mm256_add_epi32(A, A0);
+        B = _mm256_add_epi32(B, B0);
+        C = _mm256_add_epi32(C, C0);
+        D = _mm256_add_epi32(D, D0);
+        E = _mm256_add_epi32(E, E0);
+    }
+    _mm256_storeu_si256((void *)s[0], A);
+    _mm256_storeu_si256((void *)s[1], B);
+    _mm256_storeu_si256((void *)s[2], C);
+    _mm256_storeu_si256((void *)s[3], D);
+    _mm256_storeu_si256((void *)s[4], E);
+}
+
+/* ---------------------------------------------------------------- SHA-256 */
 
 void dv__sha256x_blocks_avx2(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
 {

@@ -1,5 +1,5 @@
-/* mbhash_avx512.c - the MD5 and SHA-256 block functions for 16 messages at once, one per
- * 32-bit lane of a ZMM register: VPTERNLOGD computes each round function (and SHA-256's
+/* mbhash_avx512.c - the MD5, SHA-1 and SHA-256 block functions for 16 messages at once, one
+ * per 32-bit lane of a ZMM register: VPTERNLOGD computes each round function (and the
  * three-way XORs) in one instruction, VPROLD/VPRORD the rotations. Compiled with the
  * AVX-512 flags; mbhash.c calls them only where the CPU has them. */
 #include "mbhash.h"
@@ -88,10 +88,73 @@ void dv__md5x_blocks_avx512(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p,
     _mm512_storeu_si512((void *)s[3], D);
 }
 
+/* ---------------------------------------------------------------- SHA-1 */
+
+#define XOR3(x, y, z) _mm512_ternarylogic_epi32(x, y, z, 0x96)
+
+/* W[t] for t >= 16, in place of W[t - 16]: rol(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16], 1) */
+static inline __m512i sha1_w(__m512i *w, int t)
+{
+    if (t < 16) return w[t];
+    w[t & 15] = _mm512_rol_epi32(
+        XOR3(w[(t - 3) & 15], w[(t - 8) & 15], _mm512_xor_si512(w[(t - 14) & 15], w[t & 15])), 1);
+    return w[t & 15];
+}
+
+/* e += rol(a, 5) + f(b, c, d) + K + W[t]; b = rol(b, 30): the round with the five words
+ * renamed instead of moved. f: Ch = b ? c : d (0xCA), Parity (0x96), Maj (0xE8). */
+#define SHA1_R(imm, kv, a, b, c, d, e, t)                                                      \
+    do {                                                                                       \
+        __m512i w_ = _mm512_add_epi32(sha1_w(w, t), kv);                                       \
+        e = _mm512_add_epi32(_mm512_add_epi32(e, _mm512_rol_epi32(a, 5)),                      \
+                             _mm512_add_epi32(_mm512_ternarylogic_epi32(b, c, d, imm), w_));   \
+        b = _mm512_rol_epi32(b, 30);                                                           \
+    } while (0)
+
+#define SHA1_R20(imm, q)                                                                       \
+    do {                                                                                       \
+        const __m512i kv_ = _mm512_set1_epi32((int)dv__sha1_k[q]);                             \
+        for (int t = 20 * (q); t < 20 * (q) + 20; t += 5) {                                    \
+            SHA1_R(imm, kv_, A, B, C, D, E, t);                                                \
+            SHA1_R(imm, kv_, E, A, B, C, D, t + 1);                                            \
+            SHA1_R(imm, kv_, D, E, A, B, C, t + 2);                                            \
+            SHA1_R(imm, kv_, C, D, E, A, B, t + 3);                                            \
+            SHA1_R(imm, kv_, B, C, D, E, A, t + 4);                                            \
+        }                                                                                      \
+    } while (0)
+
+void dv__sha1x_blocks_avx512(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
+{
+    /* each 32-bit word's bytes reversed: the message is big-endian */
+    const __m512i bswap = _mm512_set4_epi32(0x0c0d0e0f, 0x08090a0b, 0x04050607, 0x00010203);
+    __m512i A = _mm512_loadu_si512((const void *)s[0]), B = _mm512_loadu_si512((const void *)s[1]);
+    __m512i C = _mm512_loadu_si512((const void *)s[2]), D = _mm512_loadu_si512((const void *)s[3]);
+    __m512i E = _mm512_loadu_si512((const void *)s[4]);
+    for (size_t k = 0; k < nb; k++) {
+        __m512i w[16];
+        const __m512i A0 = A, B0 = B, C0 = C, D0 = D, E0 = E;
+        load_transposed(p, 64 * k, w);
+        for (int t = 0; t < 16; t++) w[t] = _mm512_shuffle_epi8(w[t], bswap);
+        SHA1_R20(0xCA, 0);
+        SHA1_R20(0x96, 1);
+        SHA1_R20(0xE8, 2);
+        SHA1_R20(0x96, 3);
+        A = _mm512_add_epi32(A, A0);
+        B = _mm512_add_epi32(B, B0);
+        C = _mm512_add_epi32(C, C0);
+        D = _mm512_add_epi32(D, D0);
+        E = _mm512_add_epi32(E, E0);
+    }
+    _mm512_storeu_si512((void *)s[0], A);
+    _mm512_storeu_si512((void *)s[1], B);
+    _mm512_storeu_si512((void *)s[2], C);
+    _mm512_storeu_si512((void *)s[3], D);
+    _mm512_storeu_si512((void *)s[4], E);
+}
+
 /* ---------------------------------------------------------------- SHA-256 */
 
 #define ROR(x, n) _mm512_ror_epi32(x, n)
-#define XOR3(x, y, z) _mm512_ternarylogic_epi32(x, y, z, 0x96)
 
 void dv__sha256x_blocks_avx512(uint32_t (*s)[DV_MB_LANES], const uint8_t *const *p, size_t nb)
 {

@@ -93,10 +93,11 @@ static void test_hasher_on_garbage(void **state)
     dv_hasher_free(NULL);
 }
 
-/* Multi-buffer MD5 and SHA-256, every kernel here and the scalar twin, against OpenSSL's
+/* Multi-buffer MD5, SHA-1 and SHA-256, every kernel here and the scalar twin, against OpenSSL's
  * (through dv_digests_compute): lengths around every block and padding edge, long messages
  * next to short ones (lanes idle and refilled, a last one alone), unaligned starts, counts
- * below and above the lanes, orders given and not, and RFC 1321's and FIPS 180's vectors. */
+ * below and above the lanes, orders given and not, and RFC 1321's and FIPS 180's vectors
+ * (SHA-1's also from RFC 3174 and the well-known pangram). */
 static void check_many(const dv__mb_algo *a, unsigned bit, size_t dlen, const char *const (*kat)[2],
                        int nkat)
 {
@@ -150,7 +151,11 @@ static void check_many(const dv__mb_algo *a, unsigned bit, size_t dlen, const ch
             for (size_t i = 0; i < n; i++) {
                 dv_digests d;
                 assert_int_equal(dv_digests_compute(bit, msg[i], len[i], &d), DV_OK);
-                assert_memory_equal(got[i], bit == DV_ALGO_MD5 ? d.md5 : d.sha256, dlen);
+                assert_memory_equal(got[i],
+                                    bit == DV_ALGO_MD5    ? d.md5
+                                    : bit == DV_ALGO_SHA1 ? d.sha1
+                                                          : d.sha256,
+                                    dlen);
                 tested++;
             }
         }
@@ -175,6 +180,19 @@ static void test_md5_many(void **state)
          "57edf4a22be3c955ac49da2e2107b67a"}};
     (void)state;
     check_many(&dv__mb_md5, DV_ALGO_MD5, 16, rfc, 7);
+}
+
+static void test_sha1_many(void **state)
+{
+    static const char *const fips[4][2] = {
+        {"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+        {"The quick brown fox jumps over the lazy dog",
+         "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"}};
+    (void)state;
+    check_many(&dv__mb_sha1, DV_ALGO_SHA1, 20, fips, 4);
 }
 
 static void test_sha256_many(void **state)
@@ -207,7 +225,8 @@ static void test_digests_many(void **state)
     for (int lanes = 0; lanes < 2; lanes++) {
         /* as the CPU decides, then both lane algorithms whatever it is */
         if (lanes)
-            assert_int_equal(dv__digests_many_lanes(DV_ALGO_ALL, DV_ALGO_MD5 | DV_ALGO_SHA256,
+            assert_int_equal(dv__digests_many_lanes(DV_ALGO_ALL,
+                                                    DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256,
                                                     bufs, lens, N, many), DV_OK);
         else
             assert_int_equal(dv_digests_compute_many(DV_ALGO_ALL, bufs, lens, N, many), DV_OK);
@@ -228,7 +247,8 @@ static void test_digests_many(void **state)
             lens[i] = (i == 2 || (twice && i == 7)) ? 200000 - i : 100 + i;
         }
         assert_int_equal(dv__digests_many_lanes(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256,
-                                                DV_ALGO_MD5 | DV_ALGO_SHA256, bufs, lens, 10, many),
+                                                DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256, bufs,
+                                                lens, 10, many),
                          DV_OK);
         for (size_t i = 0; i < 10; i++) {
             dv_digests one;
@@ -337,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_subset),
         cmocka_unit_test(test_hasher_on_garbage),
         cmocka_unit_test(test_md5_many),
+        cmocka_unit_test(test_sha1_many),
         cmocka_unit_test(test_sha256_many),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_digests_many),
