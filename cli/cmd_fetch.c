@@ -179,8 +179,9 @@ static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok
     sb_printf(b, "%u\n", res->attempts);
 }
 
-/* Formats one result into its slot (any thread). With a body it is hashed first. */
-static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h)
+/* Formats one result into its slot (any thread). With a body it is hashed first, with the
+ * digests in pre (computed beforehand) where pre is not NULL. */
+static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_digests *pre)
 {
     dv_hash_result hr;
     const dv_hash_result *rp = NULL;
@@ -191,7 +192,7 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h)
     memset(&hr, 0, sizeof(hr));
     err[0] = '\0';
     if (res->body != NULL && h != NULL) {
-        int rc = dv_hasher_hash(h, res->body, res->len, &hr);
+        int rc = dv_hasher_hash_digested(h, res->body, res->len, pre, &hr);
         rp = &hr;
         if (rc != DV_OK) {
             snprintf(err, sizeof(err), "%s", dv_hasher_errmsg(h)[0] ? dv_hasher_errmsg(h)
@@ -226,25 +227,52 @@ typedef struct worker_arg {
     unsigned id;
 } worker_arg;
 
+/* Results a worker takes at once: their digests then run side by side in vector lanes
+ * (dv_digests_compute_many). A worker takes its share of what is queued, never waiting
+ * for more, so a batch forms only when the workers are behind the transfers. */
+#define FETCH_BATCH 16
+
 static void *worker(void *p)
 {
     worker_arg *a = p;
     fetch_ctx *c = a->c;
+    dv_hasher *h = c->hashers[a->id];
+    const unsigned dig = c->algos & (DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256);
     for (;;) {
-        dv_fetch_result res;
+        dv_fetch_result res[FETCH_BATCH];
+        dv_digests pre[FETCH_BATCH];
+        const void *bufs[FETCH_BATCH];
+        size_t lens[FETCH_BATCH], idx[FETCH_BATCH], n = 0, nb = 0, take;
         pthread_mutex_lock(&c->mu);
         while (c->wq_n == 0 && !c->stop) pthread_cond_wait(&c->cv_work, &c->mu);
         if (c->wq_n == 0) {
             pthread_mutex_unlock(&c->mu);
             break;
         }
-        res = c->wq[c->wq_head];
-        c->wq_head = (c->wq_head + 1) % c->window;
-        c->wq_n--;
+        take = (c->wq_n + c->nworkers - 1) / c->nworkers;
+        if (take > FETCH_BATCH) take = FETCH_BATCH;
+        while (n < take) {
+            res[n++] = c->wq[c->wq_head];
+            c->wq_head = (c->wq_head + 1) % c->window;
+            c->wq_n--;
+        }
         pthread_mutex_unlock(&c->mu);
-        complete(c, &res, c->hashers[a->id]);
-        /* the body is zeroed and freed; the fetcher may start another transfer */
-        dv_fetcher_release(c->f, &res);
+        for (size_t i = 0; i < n; i++) {
+            if (res[i].body == NULL || h == NULL) continue;
+            bufs[nb] = res[i].body;
+            lens[nb] = res[i].len;
+            idx[nb++] = i;
+        }
+        /* on failure (memory) each body's digests are computed alone, as without a batch */
+        if (nb > 1 && dig != 0 && dv_digests_compute_many(dig, bufs, lens, nb, pre) != DV_OK)
+            nb = 0;
+        for (size_t i = 0, j = 0; i < n; i++) {
+            const dv_digests *d = NULL;
+            if (nb > 1 && dig != 0 && j < nb && idx[j] == i) d = &pre[j++];
+            complete(c, &res[i], h, d);
+            /* the body is zeroed and freed; the fetcher may start another transfer */
+            dv_fetcher_release(c->f, &res[i]);
+        }
     }
     return NULL;
 }
@@ -721,7 +749,7 @@ int cmd_fetch(int argc, char **argv)
             pthread_cond_signal(&c.cv_work);
             pthread_mutex_unlock(&c.mu);
         } else {
-            complete(&c, &res, NULL);
+            complete(&c, &res, NULL, NULL);
             dv_fetcher_release(c.f, &res);
         }
     }

@@ -231,7 +231,7 @@ static void format_record(const hash_ctx *c, const char *path, int rc, const cha
 }
 
 /* Files of one job: read together so that their digests run side by side in vector lanes
- * (dv_digests_compute_many: MD5 and SHA-256), up to
+ * (dv_digests_compute_many: MD5, SHA-1 and SHA-256), up to
  * GROUP_FILES files or GROUP_BYTES bytes at a time (fewer files when a batch would leave
  * a thread idle). */
 #define GROUP_FILES 128
