@@ -363,6 +363,25 @@ static void webp_seeds(void)
         n = sizeof(anim);
         seed("webp", "animated-header", b, &n, 0);
     }
+    /* one byte past the RIFF data (which libwebp ignores): odd sizes take the fuzz targets'
+     * fast mode, where lossy WebPs decode as luma without the loop filter */
+    {
+        static const struct {
+            const char *name;
+            int w, h, pat, variant;
+        } odd[] = {{"fast-lossy-gradient", 32, 24, IG_PAT_GRADIENT, IG_WEBP_LOSSY},
+                   {"fast-lossy-shapes-odd", 37, 19, IG_PAT_SHAPES, IG_WEBP_LOSSY},
+                   {"fast-lossy-alpha", 32, 24, IG_PAT_SHAPES, IG_WEBP_LOSSY_ALPHA},
+                   {"fast-lossless-gradient", 32, 24, IG_PAT_GRADIENT, IG_WEBP_LOSSLESS}};
+        for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+            uint8_t *t;
+            b = ig_webp_pat(odd[i].w, odd[i].h, odd[i].pat, odd[i].variant, &n);
+            t = b ? realloc(b, n + 1) : NULL;
+            if (t == NULL) exit(1);
+            t[n++] = 0;
+            seed("webp", odd[i].name, t, &n, 0);
+        }
+    }
     /* VP8 frame header claiming 16383x16383, first 30 bytes only */
     b = ig_webp_pat(16, 16, IG_PAT_GRADIENT, IG_WEBP_LOSSY, &n);
     if (b && n > 30) memcpy(b + 26, "\xFF\x3F\xFF\x3F", 4);
