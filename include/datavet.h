@@ -103,7 +103,8 @@ typedef struct dv_decode_opts {
      * before any pixel buffer is allocated. 0: DV_DEFAULT_MAX_PIXELS. */
     uint64_t max_pixels;
     /* Fast mode: JPEGs are decoded DCT-scaled (1/2, 1/4, 1/8) to the
-     * smallest size whose shorter side stays >= fast_min_side. Not exact. */
+     * smallest size whose shorter side stays >= fast_min_side, as luma only;
+     * lossy WebPs as their luma plane without the loop filter. Not exact. */
     int fast;
     uint32_t fast_min_side; /* 0: 256 */
     const dv_alloc *alloc;
@@ -220,7 +221,7 @@ typedef struct dv_hasher_opts {
     unsigned algos;       /* DV_ALGO_* bits; 0 means DV_ALGO_ALL */
     int dihedral;
     int preresize512;
-    int fast;             /* JPEG DCT-scaled decode for PDQ; not exact */
+    int fast;             /* fast decode for PDQ (dv_decode_opts.fast); not exact */
     uint32_t fast_min_side;
     uint64_t max_pixels;  /* 0: DV_DEFAULT_MAX_PIXELS */
     dv_simd simd;
@@ -1151,7 +1152,7 @@ typedef struct dv_scan_opts {
     unsigned threads;          /* decode/hash workers; 0: online CPUs */
     int dihedral;              /* PDQ-match the 8 dihedral variants of each image */
     int pdq_radius;            /* Hamming distance for a PDQ match; -1: 31 */
-    int fast;                  /* --fast JPEG decoding (not exact) */
+    int fast;                  /* --fast JPEG and WebP decoding (not exact) */
     uint64_t max_pixels;       /* 0: DV_DEFAULT_MAX_PIXELS */
     uint64_t max_image_bytes;  /* 0: 256 MiB */
     double flag_punsafe;       /* flag items with punsafe >= this as candidates; < 0: off */
