@@ -41,6 +41,7 @@ duckdb:
 test: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory duckdb
+	@if [ ! -d "$(SHARED)/photos/dev" ]; then echo "NOTE: $(SHARED) is absent: the tests that need its reference data skip them (each prints SKIP: ...; 'cd $(BUILD) && ctest -V' shows them)"; fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # datavet slurm on a throw-away single-node Slurm cluster (root; installs slurm and munge
