@@ -8,8 +8,12 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include "help_text.h"
 
@@ -111,8 +115,39 @@ static int cmd_help(int argc, char **argv)
     return 0;
 }
 
+/* LeakSanitizer stops the process with ptrace from a helper process, which a process that is
+ * not dumpable refuses unless the helper holds CAP_SYS_PTRACE (containers drop it): sanitizer
+ * builds keep the process dumpable, with the core limit still 0. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DV_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DV_SANITIZED 1
+#endif
+#endif
+#ifndef DV_SANITIZED
+#define DV_SANITIZED 0
+#endif
+
+/* No core dumps, ever: a crash (in a decoder on hostile input, say) would otherwise write the
+ * process's memory, image bytes and decoded pixels included, to a core file or to the
+ * system's crash collector. The soft and hard limits go to 0, and the process is marked
+ * not dumpable, which also stops a core_pattern pipe (systemd-coredump, apport) from
+ * receiving one. Done before anything is read. */
+static void no_core_dumps(void)
+{
+    struct rlimit rl;
+    rl.rlim_cur = 0;
+    rl.rlim_max = 0;
+    (void)setrlimit(RLIMIT_CORE, &rl);
+#if defined(__linux__) && !DV_SANITIZED
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    no_core_dumps();
 #if defined(__GLIBC__)
     /* Decoders allocate and free image-sized buffers for every file; keeping them
      * in the heap instead of fresh mmaps avoids page-faulting them in each time. */

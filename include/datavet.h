@@ -1,5 +1,9 @@
 /* datavet.h - the one public header of libdatavet.
- * Everything not declared here is internal. Comments here are the API reference. */
+ * Everything not declared here is internal. Comments here are the API reference.
+ * The library holds image bytes and decoded pixels in memory while it hashes them and never
+ * writes them anywhere; it does not change process-wide settings. A program that hashes
+ * untrusted images should turn core dumps off itself, as datavet's main() does (core limit
+ * 0, prctl(PR_SET_DUMPABLE, 0)), so that a crash cannot write that memory to disk. */
 #ifndef DATAVET_H
 #define DATAVET_H
 

@@ -245,6 +245,48 @@ c_help_unknown() {
 }
 t "help on an unknown command: exit 2" c_help_unknown
 
+# A crash must not write the process's memory (image bytes, decoded pixels) anywhere: datavet
+# sets its core limit to 0 and makes itself not dumpable. Started with an unlimited core limit,
+# blocked reading paths from a FIFO, then killed with SIGSEGV: its limits read 0, and where
+# core_pattern names a plain file no core appears (one does for a process that allows it).
+c_no_core() {
+    d=$T/core
+    mkdir -p "$d" && mkfifo "$d/paths" || {
+        why "cannot make a FIFO"
+        return 1
+    }
+    (
+        cd "$d" || exit 1
+        ulimit -c unlimited 2>/dev/null
+        "$BIN" hash - <paths >out 2>err &
+        pid=$!
+        exec 3>paths
+        i=0
+        while [ "$i" -lt 50 ] && ! grep -q '^Max core file size' "/proc/$pid/limits" 2>/dev/null; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        sleep 0.3
+        grep '^Max core file size' "/proc/$pid/limits" >limits 2>&1
+        kill -SEGV "$pid"
+        wait "$pid" 2>/dev/null
+        exec 3>&-
+    )
+    grep -qE '^Max core file size +0 +0 ' "$d/limits" || {
+        why "core limits of the running datavet are not 0 0:"
+        cat "$d/limits" >>"$T/why"
+        return 1
+    }
+    case $(cat /proc/sys/kernel/core_pattern 2>/dev/null) in
+    "" | "|"* | /*) return 0 ;;
+    esac
+    if ls "$d" | grep -q '^core'; then
+        why "a core file was written: $(ls "$d")"
+        return 1
+    fi
+}
+t "a crashing datavet writes no core file (core limit 0, not dumpable)" c_no_core
+
 c_unknown() {
     run "$BIN" frobnicate x
     printf "datavet: 'frobnicate' is not a datavet command. See 'datavet --help'.\n" >"$T/exp"
