@@ -173,5 +173,29 @@ np.save(sys.argv[1] + "/img_emb_1.npy", np.zeros((2999, 8), dtype="<f4"))' "$T/l
         no "gen_laion.mjs failed"
     fi
 fi
+# --head never prints an image's bytes: blobs and strings that start with an image signature,
+# and data:image URIs, are placeholders; look-alikes ("BM..." text, "GIF is...") are printed.
+PQT=$(dirname "$DV")/tests/pq_tool
+if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
+    for f in jsonl tsv; do
+        "$DV" inspect --head 20 --format $f "$T/img.parquet" >"$T/img.$f" 2>&1
+        w=$(grep -o 'bytes withheld>' "$T/img.$f" | wc -l)
+        leak=$(grep -c -F -e '\xFF\xD8' -e '\x89PNG' -e 'GIF89a' -e 'RIFF' -e 'ftypheic' \
+            -e 'II*' -e 'iVBOR' -e '/9j/' -e '\xFF\x0A' "$T/img.$f")
+        if [ "$w" -eq 11 ] && [ "$leak" -eq 0 ] &&
+            grep -q '<jpeg image, 15 bytes withheld>' "$T/img.$f" &&
+            grep -q '<data URI image, 34 bytes withheld>' "$T/img.$f" &&
+            grep -q 'BM not a bitmap at all' "$T/img.$f" && grep -q 'BMW at night' "$T/img.$f" &&
+            grep -q 'data:text/plain,hello' "$T/img.$f" && grep -q 'GIF is a format' "$T/img.$f" &&
+            grep -q 'abc[\\]*x00[\\]*x01[\\]*xFF' "$T/img.$f"; then
+            ok "--head --format $f withholds image bytes ($w values), prints the look-alikes"
+        else
+            no "--head --format $f: $w withheld (want 11), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
+        fi
+    done
+else
+    no "pq_tool images failed: $(cat "$T/img.err" 2>/dev/null)"
+fi
+
 echo "inspect: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

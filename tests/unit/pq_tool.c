@@ -1,5 +1,6 @@
 /* pq_tool.c - test helper for the Parquet code: "dump" prints readable columns as JSON lines,
- * "write" and "copy" make the files tests/cli/parquet_duckdb.sh has DuckDB check. */
+ * "write" and "copy" make the files tests/cli/parquet_duckdb.sh has DuckDB check, "images"
+ * the file tests/cli/inspect.sh checks --head's withholding of image bytes on. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -260,6 +261,64 @@ static int write_all(const char *dir)
     return bad;
 }
 
+/* Image bytes in a blob column and in a string column, a data: URI, and values that only
+ * look like signatures: what `inspect --head` must withhold and what it must print
+ * (tests/cli/inspect.sh). The images are signatures and headers, not whole images. */
+static int write_images(const char *path)
+{
+    static const char *const names[3] = {"id", "image", "caption"};
+    static const struct {
+        const char *id;
+        const char *blob;
+        size_t blen;
+        const char *caption;
+    } rows[] = {
+        {"jpeg", "\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01", 15, "a photo"},
+        {"png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "\xFF\xD8\xFF\xDB jpeg bytes in a string"},
+        {"webp", "RIFF\x24\0\0\0WEBPVP8 ", 16, "data:image/png;base64,iVBORw0KGgo="},
+        {"gif", "GIF89a\x01\0\x01\0", 10, "DATA:IMAGE/JPEG;base64,/9j/4AAQ"},
+        {"tiff", "II*\0\x08\0\0\0", 8, "BMW at night"},
+        {"heif", "\0\0\0\x18" "ftypheic\0\0\0\0", 16, "data:text/plain,hello"},
+        {"bmp", "BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0\x01\0", 30,
+         "plain"},
+        {"jxl", "\xFF\x0A\xFA\x7F", 4, "GIF is a format"},
+        {"text", "BM not a bitmap at all, long enough", 35, "ftyp"},
+        {"bytes", "abc\0\x01\xFF", 6, ""}};
+    dv_parquet_field fields[3];
+    dv_parquet_value vals[3];
+    dv_parquet_writer_opts o;
+    dv_parquet_writer *w;
+    char err[512];
+    int rc;
+    memset(fields, 0, sizeof(fields));
+    for (int i = 0; i < 3; i++) {
+        fields[i].name = names[i];
+        fields[i].type = DV_PQ_BYTE_ARRAY;
+        fields[i].is_string = i != 1;
+    }
+    memset(&o, 0, sizeof(o));
+    o.codec = DV_PQ_SNAPPY;
+    rc = dv_parquet_writer_create(path, fields, 3, &o, &w, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "create: %s\n", err);
+        return 1;
+    }
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]) && rc == DV_OK; r++) {
+        memset(vals, 0, sizeof(vals));
+        vals[0].bytes = (const uint8_t *)rows[r].id;
+        vals[0].len = strlen(rows[r].id);
+        vals[1].bytes = (const uint8_t *)rows[r].blob;
+        vals[1].len = rows[r].blen;
+        vals[2].bytes = (const uint8_t *)rows[r].caption;
+        vals[2].len = strlen(rows[r].caption);
+        rc = dv_parquet_writer_write_row(w, vals);
+    }
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK) fprintf(stderr, "write %s: %s\n", path, dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+    return rc == DV_OK ? 0 : 1;
+}
+
 /* A cleaned copy: same schema, rows whose index % 3 == 1 removed. */
 static int copy_file(const char *in, const char *outp)
 {
@@ -315,6 +374,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
-    fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT\n");
+    if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
+    fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE\n");
     return 2;
 }
