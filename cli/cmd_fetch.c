@@ -185,7 +185,8 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
 {
     dv_hash_result hr;
     const dv_hash_result *rp = NULL;
-    char err[512];
+    dv_fetch_result shown;
+    char err[512], ru[DV_URL_REDACT_CAP], rf[DV_URL_REDACT_CAP];
     int ok = res->status == DV_FETCH_OK;
     sbuf b = {0};
     slot *s;
@@ -201,7 +202,12 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
         }
     }
     if (!ok && err[0] == '\0') snprintf(err, sizeof(err), "%s", res->detail);
-    format_record(c, res, ok, err, rp, &b);
+    /* a data: URI's content (an image) is never written: the record and the message show it
+     * redacted */
+    shown = *res;
+    shown.url = dv_url_redact(res->url, ru, sizeof ru);
+    shown.final_url = dv_url_redact(res->final_url, rf, sizeof rf);
+    format_record(c, &shown, ok, err, rp, &b);
     pthread_mutex_lock(&c->mu);
     s = &c->slots[res->tag % c->window];
     s->line = b.oom ? NULL : b.p;
@@ -209,10 +215,10 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
     s->failed = !ok;
     s->err = NULL;
     if (!ok) {
-        size_t n = strlen(res->url) + strlen(err) + 32;
+        size_t n = strlen(shown.url) + strlen(err) + 32;
         char *m = malloc(n);
         if (m != NULL)
-            snprintf(m, n, "%s: %s: %s", res->url, dv_fetch_status_name(res->status), err);
+            snprintf(m, n, "%s: %s: %s", shown.url, dv_fetch_status_name(res->status), err);
         s->err = m;
     }
     c->status_count[res->status < DV_FETCH_NSTATUS ? res->status : DV_FETCH_OTHER]++;

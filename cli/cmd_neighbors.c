@@ -389,6 +389,17 @@ static void fetch_meta(const char *pq, const dv_knn_hit *hits, size_t nhits, uin
                             !v.is_null && (*dst[i] = malloc(v.len + 1)) != NULL) {
                             memcpy(*dst[i], v.bytes, v.len);
                             (*dst[i])[v.len] = '\0';
+                            if (i == 0) { /* a data: URI's content never reaches the output */
+                                char red[DV_URL_REDACT_CAP];
+                                const char *u = dv_url_redact(*dst[i], red, sizeof red);
+                                if (u != *dst[i]) {
+                                    size_t ul = strlen(u);
+                                    char *c = malloc(ul + 1);
+                                    if (c != NULL) memcpy(c, u, ul + 1);
+                                    free(*dst[i]);
+                                    *dst[i] = c;
+                                }
+                            }
                         }
                     }
                 }

@@ -309,6 +309,16 @@ size_t dv_hash_type_size(dv_hash_type t);
  * no absolute URL with a scheme and host, DV_ERANGE if cap is too small. */
 int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t *out_len);
 
+/* A data: URI carries its content in the URL itself (an image, say, in a dataset's URL
+ * column), and datavet writes no image anywhere: outputs show such a URL through this.
+ * Returns url itself when it is no data: URI; otherwise out, holding "data:", the URI's
+ * media type and parameters up to the comma (at most 48 bytes of them) and
+ * "<N bytes withheld>" in place of the content, e.g.
+ * "data:image/jpeg;base64,<48213 bytes withheld>" (with cap < DV_URL_REDACT_CAP, the fixed
+ * text "data:<content withheld>"). */
+#define DV_URL_REDACT_CAP 96
+const char *dv_url_redact(const char *url, char *out, size_t cap);
+
 /* ------------------------------------------------------------------------
  * Hash lists. A list is built from text inputs, written as a compiled .dvl
  * file (docs/dvl-format.md) and opened with mmap. */

@@ -4,6 +4,7 @@
 #include "../common/common.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -244,4 +245,20 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
     if (w.n + 1 > cap) return DV_ERANGE;
     out[w.n] = '\0';
     return DV_OK;
+}
+
+const char *dv_url_redact(const char *url, char *out, size_t cap)
+{
+    size_t meta = 0, n;
+    const char *comma;
+    if (url == NULL || strncasecmp(url, "data:", 5) != 0) return url;
+    if (out == NULL || cap < DV_URL_REDACT_CAP) return "data:<content withheld>";
+    comma = strchr(url + 5, ',');
+    n = strlen(url);
+    if (comma != NULL) meta = (size_t)(comma - (url + 5));
+    if (meta > 48) meta = 48;
+    snprintf(out, cap, "data:%.*s%s<%zu bytes withheld>", (int)meta, url + 5,
+             comma != NULL && comma - (url + 5) <= 48 ? "," : "...,",
+             comma != NULL ? n - (size_t)(comma + 1 - url) : n - 5);
+    return out;
 }

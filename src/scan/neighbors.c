@@ -253,7 +253,10 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
                 f[2] = sdup(num);
                 snprintf(num, sizeof num, "%llu", (unsigned long long)it.row);
                 f[3] = sdup(num);
-                f[4] = sdup(it.url);
+                {
+                    char red[DV_URL_REDACT_CAP];
+                    f[4] = sdup(dv_url_redact(it.url, red, sizeof red));
+                }
                 f[5] = sdup("neighbors");
                 f[6] = sdup("neighbors");
                 snprintf(num, sizeof num, "%.9g", (double)nbs[j].sim);

@@ -238,8 +238,10 @@ static int arena_put(scan *s, slot *sl, const uint8_t *p, size_t n)
 static int slot_fill(scan *s, slot *sl, const dv_item *it)
 {
     size_t offs[6];
-    const char *src[6] = {it->id, it->url, it->caption, it->status, it->image_name,
-                          it->problem_msg};
+    char red[DV_URL_REDACT_CAP];
+    /* a data: URI's content (an image) never reaches an output */
+    const char *src[6] = {it->id, dv_url_redact(it->url, red, sizeof red), it->caption,
+                          it->status, it->image_name, it->problem_msg};
     sl->strs.len = 0;
     for (int k = 0; k < 6; k++)
         DV_FORWARD_IF_ERROR(slot_str(s, sl, src[k], NULL, offs, k));

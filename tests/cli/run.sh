@@ -287,6 +287,21 @@ c_no_core() {
 }
 t "a crashing datavet writes no core file (core limit 0, not dumpable)" c_no_core
 
+# A data: URI carries its content (an image) in the URL: fetch shows it redacted in the record
+# and in the message, never the content.
+c_data_uri() {
+    p=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
+    printf 'data:image/png;base64,%s\n' "$p" >"$T/datauri.txt"
+    run "$BIN" fetch -a md5 "$T/datauri.txt"
+    is_rc 1 && has "$T/out" 'data:image/png;base64,<96 bytes withheld>' &&
+        has "$T/err" 'data:image/png;base64,<96 bytes withheld>: bad_url' || return 1
+    if grep -q -F "$p" "$T/out" "$T/err"; then
+        why "the data: URI's content was written"
+        return 1
+    fi
+}
+t "fetch: a data: URI is shown without its content" c_data_uri
+
 c_unknown() {
     run "$BIN" frobnicate x
     printf "datavet: 'frobnicate' is not a datavet command. See 'datavet --help'.\n" >"$T/exp"

@@ -72,6 +72,14 @@ for i in range(120):
     if i % 17 == 0: exp.add((str(i), 'terms'))
 assert got == exp, (sorted(got ^ exp))"
 
+# a data: URI in a URL list: its content (an image) is never written, even fetched (bad_url)
+P=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
+printf 'data:image/png;base64,%s\n' "$P" >datauri.txt
+"$BIN" scan -q --fetch datauri.txt -l url.dvl -o out-datauri >/dev/null 2>err-datauri
+check "data: URI: fetch status shows it redacted, its content is nowhere" sh -c '
+    grep -q "data:image/png;base64,<96 bytes withheld>" out-datauri/fetch.jsonl &&
+    ! grep -r -q -F "$1" out-datauri err-datauri' sh "$P"
+
 # summary, modes, report
 check "summary.json is JSON with per-list counts" $PY -c "
 import json; s=json.load(open('out-wds/summary.json'))

@@ -216,6 +216,35 @@ static void test_bound(void **state)
     assert_string_equal(out, "http://h/");
 }
 
+/* data: URIs are shown without their content; other URLs pass through as the same pointer */
+static void test_redact(void **state)
+{
+    char out[DV_URL_REDACT_CAP], small[8];
+    const char *plain = "https://example.org/a.jpg?data:image/png;base64,AAAA";
+    char longmeta[200];
+    (void)state;
+    assert_ptr_equal(dv_url_redact(plain, out, sizeof out), plain);
+    assert_null(dv_url_redact(NULL, out, sizeof out));
+    assert_string_equal(dv_url_redact("data:image/png;base64,iVBORw0KGgo=", out, sizeof out),
+                        "data:image/png;base64,<12 bytes withheld>");
+    assert_string_equal(dv_url_redact("DATA:image/jpeg,\xff\xd8\xff", out, sizeof out),
+                        "data:image/jpeg,<3 bytes withheld>");
+    assert_string_equal(dv_url_redact("data:,", out, sizeof out), "data:,<0 bytes withheld>");
+    /* no comma: nothing of it is shown */
+    assert_string_equal(dv_url_redact("data:iVBORw0KGgo", out, sizeof out),
+                        "data:...,<11 bytes withheld>");
+    /* a media type longer than 48 bytes is cut */
+    memset(longmeta, 'x', sizeof longmeta);
+    memcpy(longmeta, "data:", 5);
+    longmeta[150] = ',';
+    longmeta[199] = '\0';
+    assert_string_equal(dv_url_redact(longmeta, out, sizeof out),
+                        "data:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...,<48 bytes withheld>");
+    /* too small an output: a fixed text, never the URI */
+    assert_string_equal(dv_url_redact("data:image/png;base64,AAAA", small, sizeof small),
+                        "data:<content withheld>");
+}
+
 static void test_hash_types(void **state)
 {
     static const char *const names[] = {"none", "md5",     "sha1",     "sha256",    "pdq",
@@ -243,7 +272,7 @@ int main(void)
         cmocka_unit_test(test_percent),        cmocka_unit_test(test_userinfo),
         cmocka_unit_test(test_ipv6),           cmocka_unit_test(test_refused),
         cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
-        cmocka_unit_test(test_hash_types),
+        cmocka_unit_test(test_hash_types),     cmocka_unit_test(test_redact),
     };
     return cmocka_run_group_tests_name("url", tests, NULL, NULL);
 }
