@@ -37,6 +37,21 @@ if [ -x "$MK" ]; then
     "$DV" neighbors -q --embeddings "$W/ds/laion" --from-scan "$W/scan" -k 3 -o "$W/o2" ||
         fail "neighbors --from-scan"
     cmp -s "$W/o1/neighbors.jsonl" "$W/o2/neighbors.jsonl" || fail "--from-scan differs from --seed-ids"
+    # a metadata URL that is a data: URI (an image inside the URL) is written redacted
+    PQT=$(dirname "$DV")/tests/pq_tool
+    if [ -x "$PQT" ]; then
+        cp -r "$W/ds/laion" "$W/du"
+        for m in "$W"/du/metadata_*.parquet; do
+            "$PQT" datauri "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool datauri"
+        done
+        "$DV" neighbors -q --embeddings "$W/du" --seed-ids "$W/ids.txt" -k 3 -o "$W/o6" ||
+            fail "neighbors over data: URIs"
+        grep -q '"url":"data:image/png;base64,<96 bytes withheld>"' "$W/o6/neighbors.jsonl" ||
+            fail "data: URI not shown redacted"
+        ! grep -r -q 'iVBORw0KGgo' "$W/o6" || fail "a data: URI's content was written"
+    else
+        echo "SKIP: $PQT not built; the data: URI check is not run"
+    fi
     # concept flags: every row scores 1 against itself
     "$DV" neighbors -q --embeddings "$W/ds/laion" --seed-ids "$W/ids.txt" --keep-self -k 1 -o "$W/o3" ||
         fail "keep-self"
