@@ -1,9 +1,11 @@
 /* fuzz_netparse.c - libFuzzer target for the fetcher's small parsers of server and list input:
- * Retry-After values, the per-host key of a URL, and the address classifier on raw bytes. */
+ * Retry-After values, the per-host key of a URL, the address classifier on raw bytes, and
+ * dv_url_redact (a data: URI's content never in its output). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../src/net/net_internal.h"
 
@@ -24,6 +26,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc > 0 && (strlen(key) >= sizeof(key) || strchr(key, ':') == NULL)) abort();
     rc = dv__url_host_key((const char *)data, size, tiny, sizeof(tiny));
     if (rc > 0 && strlen(tiny) >= sizeof(tiny)) abort();
+    {
+        /* as a NUL-terminated URL: a data: URI comes back bounded, its content left out */
+        char *u = malloc(size + 1), red[DV_URL_REDACT_CAP];
+        const char *o;
+        if (u == NULL) return 0;
+        memcpy(u, data, size);
+        u[size] = '\0';
+        o = dv_url_redact(u, red, sizeof red);
+        if (strncasecmp(u, "data:", 5) != 0) {
+            if (o != u) abort();
+        } else {
+            /* "data:" + at most 48 bytes of u before its first comma + "," or "...," +
+             * "<N bytes withheld>": nothing after u's first comma is copied */
+            const char *lt = strrchr(o, '<');
+            size_t head, keep;
+            if (o == u || strlen(o) >= sizeof red || lt == NULL ||
+                strcmp(lt + 1 + strspn(lt + 1, "0123456789"), " bytes withheld>") != 0)
+                abort();
+            head = (size_t)(lt - o);
+            if (head >= 4 && memcmp(lt - 4, "...,", 4) == 0) keep = head - 4;
+            else if (head >= 1 && lt[-1] == ',') keep = head - 1;
+            else abort();
+            if (keep < 5 || keep > 53 || strncasecmp(o, "data:", 5) != 0 ||
+                memcmp(o + 5, u + 5, keep - 5) != 0 || memchr(u + 5, ',', keep - 5) != NULL)
+                abort();
+        }
+        free(u);
+    }
     if (size >= 16) {
         dv_addr_class c4 = dv_addr_classify(4, data), c6 = dv_addr_classify(6, data);
         if ((c4 & ~DV_ADDR_ALL) || (c6 & ~DV_ADDR_ALL)) abort();

@@ -170,8 +170,12 @@ int dv__url_host_key(const char *url, size_t len, char *out, size_t cap)
     }
     auth_end = i;
     while (auth_end < len && url[auth_end] != '/' && url[auth_end] != '?' &&
-           url[auth_end] != '#' && url[auth_end] != '\\')
+           url[auth_end] != '#' && url[auth_end] != '\\') {
+        /* no authority holds a control byte, a space or a NUL (a key cut at a NUL would
+         * put different hosts under one key) */
+        if ((unsigned char)url[auth_end] <= 0x20 || url[auth_end] == 0x7f) return -1;
         auth_end++;
+    }
     hs = i;
     for (size_t k = i; k < auth_end; k++)
         if (url[k] == '@') hs = k + 1; /* userinfo ends at the last '@' */
