@@ -34,6 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(u, data, size);
         u[size] = '\0';
         o = dv_url_redact(u, red, sizeof red);
+        {
+            const char *t = u;
+            while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n') t++;
+            memmove(u, t, strlen(t) + 1); /* the checks below read the URI from "data:" on */
+        }
         if (strncasecmp(u, "data:", 5) != 0) {
             if (o != u) abort();
         } else {

@@ -250,15 +250,17 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
 const char *dv_url_redact(const char *url, char *out, size_t cap)
 {
     size_t meta = 0, n;
-    const char *comma;
-    if (url == NULL || strncasecmp(url, "data:", 5) != 0) return url;
+    const char *comma, *u = url;
+    if (url == NULL) return url;
+    while (*u == ' ' || *u == '\t' || *u == '\r' || *u == '\n') u++; /* as URL lists trim */
+    if (strncasecmp(u, "data:", 5) != 0) return url;
     if (out == NULL || cap < DV_URL_REDACT_CAP) return "data:<content withheld>";
-    comma = strchr(url + 5, ',');
-    n = strlen(url);
-    if (comma != NULL) meta = (size_t)(comma - (url + 5));
+    comma = strchr(u + 5, ',');
+    n = strlen(u);
+    if (comma != NULL) meta = (size_t)(comma - (u + 5));
     if (meta > 48) meta = 48;
-    snprintf(out, cap, "data:%.*s%s<%zu bytes withheld>", (int)meta, url + 5,
-             comma != NULL && comma - (url + 5) <= 48 ? "," : "...,",
-             comma != NULL ? n - (size_t)(comma + 1 - url) : n - 5);
+    snprintf(out, cap, "data:%.*s%s<%zu bytes withheld>", (int)meta, u + 5,
+             comma != NULL && comma - (u + 5) <= 48 ? "," : "...,",
+             comma != NULL ? n - (size_t)(comma + 1 - u) : n - 5);
     return out;
 }

@@ -230,6 +230,9 @@ static void test_redact(void **state)
     assert_string_equal(dv_url_redact("DATA:image/jpeg,\xff\xd8\xff", out, sizeof out),
                         "data:image/jpeg,<3 bytes withheld>");
     assert_string_equal(dv_url_redact("data:,", out, sizeof out), "data:,<0 bytes withheld>");
+    /* leading blanks, which URL lists trim, do not hide one */
+    assert_string_equal(dv_url_redact(" \tdata:image/gif,GIF89a", out, sizeof out),
+                        "data:image/gif,<6 bytes withheld>");
     /* no comma: nothing of it is shown */
     assert_string_equal(dv_url_redact("data:iVBORw0KGgo", out, sizeof out),
                         "data:...,<11 bytes withheld>");
