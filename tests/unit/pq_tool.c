@@ -268,23 +268,25 @@ static int write_all(const char *dir)
 static int write_images(const char *path)
 {
     static const char *const names[3] = {"id", "image", "caption"};
+#define BLOB(lit) lit, sizeof(lit) - 1
     static const struct {
         const char *id;
         const char *blob;
         size_t blen;
         const char *caption;
     } rows[] = {
-        {"jpeg", "\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01", 15, "a photo"},
-        {"png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "\xFF\xD8\xFF\xDB jpeg bytes in a string"},
-        {"webp", "RIFF\x24\0\0\0WEBPVP8 ", 16, "data:image/png;base64,iVBORw0KGgo="},
-        {"gif", "GIF89a\x01\0\x01\0", 10, "DATA:IMAGE/JPEG;base64,/9j/4AAQ"},
-        {"tiff", "II*\0\x08\0\0\0", 8, "BMW at night"},
-        {"heif", "\0\0\0\x18" "ftypheic\0\0\0\0", 16, "data:text/plain,hello"},
-        {"bmp", "BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0\x01\0", 30,
+        {"jpeg", BLOB("\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01"), "a photo"},
+        {"png", BLOB("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "\xFF\xD8\xFF\xDB jpeg bytes in a string"},
+        {"webp", BLOB("RIFF\x24\0\0\0WEBPVP8 "), "data:image/png;base64,iVBORw0KGgo="},
+        {"gif", BLOB("GIF89a\x01\0\x01\0"), "DATA:IMAGE/JPEG;base64,/9j/4AAQ"},
+        {"tiff", BLOB("II*\0\x08\0\0\0"), "BMW at night"},
+        {"heif", BLOB("\0\0\0\x18" "ftypheic\0\0\0\0"), "data:text/plain,hello"},
+        {"bmp", BLOB("BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0\x01\0"),
          "plain"},
-        {"jxl", "\xFF\x0A\xFA\x7F", 4, "GIF is a format"},
-        {"text", "BM not a bitmap at all, long enough", 35, "ftyp"},
-        {"bytes", "abc\0\x01\xFF", 6, ""}};
+        {"jxl", BLOB("\xFF\x0A\xFA\x7F"), "GIF is a format"},
+        {"text", BLOB("BM not a bitmap at all, long enough"), "ftyp"},
+        {"bytes", BLOB("abc\0\x01\xFF"), ""}};
+#undef BLOB
     dv_parquet_field fields[3];
     dv_parquet_value vals[3];
     dv_parquet_writer_opts o;
