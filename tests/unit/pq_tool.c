@@ -322,9 +322,10 @@ static int write_images(const char *path)
     return rc == DV_OK ? 0 : 1;
 }
 
-/* A copy whose "url" column (any case) holds a data: URI with an image's content on every row
- * (tests/cli/neighbors.sh: outputs show it redacted). */
-static int copy_datauri(const char *in, const char *outp)
+/* A copy of a file, same schema. "copy": rows whose index % 3 == 1 removed (a cleaned copy).
+ * "datauri": every row kept, the "url" column (any case) holding a data: URI with an image's
+ * content (tests/cli/neighbors.sh: outputs show it redacted). */
+static int copy_file(const char *in, const char *outp, int datauri)
 {
     static const char uri[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
                               "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -335,6 +336,7 @@ static int copy_datauri(const char *in, const char *outp)
     dv_parquet_batch *b;
     dv_parquet_value *vals;
     size_t n, *cols, urlc = (size_t)-1;
+    uint64_t base = 0;
     char err[512];
     int rc = dv_parquet_reader_open(in, NULL, &r, err, sizeof(err));
     if (rc != DV_OK) {
@@ -351,70 +353,30 @@ static int copy_datauri(const char *in, const char *outp)
         rc = dv_parquet_reader_field(r, i, &fields[i]);
         if (rc == DV_OK && strcasecmp(fields[i].name, "url") == 0) urlc = i;
     }
-    memset(&o, 0, sizeof(o));
-    o.codec = DV_PQ_SNAPPY;
-    if (rc == DV_OK) rc = dv_parquet_writer_create(outp, fields, n, &o, &w, err, sizeof(err));
-    if (rc != DV_OK) fprintf(stderr, "datauri %s: %s (%s)\n", in, err, dv_strerror(rc));
-    for (size_t g = 0; rc == DV_OK && g < dv_parquet_reader_num_row_groups(r); g++) {
-        uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
-        rc = dv_parquet_reader_read_row_group(r, g, cols, n, b);
-        for (uint64_t i = 0; rc == DV_OK && i < rows; i++) {
-            for (size_t c = 0; c < n && rc == DV_OK; c++) rc = dv_parquet_batch_value(&b[c], i, &vals[c]);
-            if (urlc < n) {
-                vals[urlc].is_null = 0;
-                vals[urlc].bytes = (const uint8_t *)uri;
-                vals[urlc].len = sizeof(uri) - 1;
-            }
-            if (rc == DV_OK) rc = dv_parquet_writer_write_row(w, vals);
-        }
-    }
-    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
-    if (rc != DV_OK && w) fprintf(stderr, "write: %s\n", dv_parquet_writer_errmsg(w));
-    dv_parquet_writer_free(w);
-    dv_parquet_reader_free(r);
-    free(fields);
-    free(cols);
-    free(b);
-    free(vals);
-    return rc == DV_OK && urlc != (size_t)-1 ? 0 : 1;
-}
-
-/* A cleaned copy: same schema, rows whose index % 3 == 1 removed. */
-static int copy_file(const char *in, const char *outp)
-{
-    dv_parquet_reader *r;
-    dv_parquet_writer *w = NULL;
-    dv_parquet_writer_opts o;
-    dv_parquet_field *fields;
-    dv_parquet_batch *b;
-    size_t n, *cols;
-    uint64_t base = 0;
-    char err[512];
-    int rc = dv_parquet_reader_open(in, NULL, &r, err, sizeof(err));
-    if (rc != DV_OK) {
-        fprintf(stderr, "open: %s\n", err);
-        return 1;
-    }
-    n = dv_parquet_reader_num_columns(r);
-    fields = calloc(n + 1, sizeof(*fields));
-    cols = calloc(n + 1, sizeof(*cols));
-    b = calloc(n + 1, sizeof(*b));
-    for (size_t i = 0; i < n && rc == DV_OK; i++) {
-        cols[i] = i;
-        rc = dv_parquet_reader_field(r, i, &fields[i]);
+    if (datauri && urlc == (size_t)-1) {
+        fprintf(stderr, "datauri %s: no url column\n", in);
+        rc = DV_EINVAL;
     }
     memset(&o, 0, sizeof(o));
     o.codec = DV_PQ_SNAPPY;
-    o.row_group_rows = 7;
+    o.row_group_rows = datauri ? 0 : 7;
     if (rc == DV_OK) rc = dv_parquet_writer_create(outp, fields, n, &o, &w, err, sizeof(err));
-    if (rc != DV_OK) fprintf(stderr, "copy %s: %s (%s)\n", in, err, dv_strerror(rc));
+    if (rc != DV_OK && w == NULL) fprintf(stderr, "copy %s: %s (%s)\n", in, err, dv_strerror(rc));
     for (size_t g = 0; rc == DV_OK && g < dv_parquet_reader_num_row_groups(r); g++) {
         uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
         uint8_t *keep = malloc(rows + 1);
-        for (uint64_t i = 0; i < rows; i++) keep[i] = (base + i) % 3 != 1;
-        rc = dv_parquet_reader_read_row_group(r, g, cols, n, b);
+        for (uint64_t i = 0; keep && i < rows; i++) keep[i] = (base + i) % 3 != 1;
+        rc = keep ? dv_parquet_reader_read_row_group(r, g, cols, n, b) : DV_ENOMEM;
         if (rc != DV_OK) fprintf(stderr, "read: %s\n", dv_parquet_reader_errmsg(r));
-        if (rc == DV_OK) rc = dv_parquet_writer_write_batches(w, b, 0, rows, keep);
+        if (rc == DV_OK && !datauri) rc = dv_parquet_writer_write_batches(w, b, 0, rows, keep);
+        for (uint64_t i = 0; datauri && rc == DV_OK && i < rows; i++) {
+            for (size_t c = 0; c < n && rc == DV_OK; c++)
+                rc = dv_parquet_batch_value(&b[c], i, &vals[c]);
+            vals[urlc].is_null = 0;
+            vals[urlc].bytes = (const uint8_t *)uri;
+            vals[urlc].len = sizeof(uri) - 1;
+            if (rc == DV_OK) rc = dv_parquet_writer_write_row(w, vals);
+        }
         free(keep);
         base += rows;
     }
@@ -425,17 +387,18 @@ static int copy_file(const char *in, const char *outp)
     free(fields);
     free(cols);
     free(b);
+    free(vals);
     return rc == DV_OK ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], 0);
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
-    if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_datauri(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_file(argv[2], argv[3], 1);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "datauri IN OUT\n");
     return 2;
