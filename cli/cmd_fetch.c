@@ -248,7 +248,8 @@ static void *worker(void *p)
         dv_fetch_result res[FETCH_BATCH];
         dv_digests pre[FETCH_BATCH];
         const void *bufs[FETCH_BATCH];
-        size_t lens[FETCH_BATCH], idx[FETCH_BATCH], n = 0, nb = 0, take;
+        size_t lens[FETCH_BATCH], n = 0, take;
+        int batched;
         pthread_mutex_lock(&c->mu);
         while (c->wq_n == 0 && !c->stop) pthread_cond_wait(&c->cv_work, &c->mu);
         if (c->wq_n == 0) {
@@ -263,19 +264,15 @@ static void *worker(void *p)
             c->wq_n--;
         }
         pthread_mutex_unlock(&c->mu);
+        /* every queued result has a body (the main thread completes the others itself); on
+         * failure (memory) each body's digests are computed alone, as without a batch */
         for (size_t i = 0; i < n; i++) {
-            if (res[i].body == NULL || h == NULL) continue;
-            bufs[nb] = res[i].body;
-            lens[nb] = res[i].len;
-            idx[nb++] = i;
+            bufs[i] = res[i].body;
+            lens[i] = res[i].len;
         }
-        /* on failure (memory) each body's digests are computed alone, as without a batch */
-        if (nb > 1 && dig != 0 && dv_digests_compute_many(dig, bufs, lens, nb, pre) != DV_OK)
-            nb = 0;
-        for (size_t i = 0, j = 0; i < n; i++) {
-            const dv_digests *d = NULL;
-            if (nb > 1 && dig != 0 && j < nb && idx[j] == i) d = &pre[j++];
-            complete(c, &res[i], h, d);
+        batched = n > 1 && dig != 0 && dv_digests_compute_many(dig, bufs, lens, n, pre) == DV_OK;
+        for (size_t i = 0; i < n; i++) {
+            complete(c, &res[i], h, batched ? &pre[i] : NULL);
             /* the body is zeroed and freed; the fetcher may start another transfer */
             dv_fetcher_release(c->f, &res[i]);
         }
