@@ -1,5 +1,6 @@
 /* text_util.h - small text helpers for CLI outputs built from untrusted strings: UTF-8
- * scanning, and a bounded reader for top-level string members of a JSON object (scan.json). */
+ * scanning, a bounded reader for top-level string members of a JSON object (scan.json), and
+ * the image signature check of inspect --head. */
 #ifndef DV_CLI_TEXT_UTIL_H
 #define DV_CLI_TEXT_UTIL_H
 
@@ -20,5 +21,12 @@ size_t cli_utf8_next(const uint8_t *p, size_t n, uint32_t *cp);
  * Returns 1 found, 0 absent or not a string, -1 malformed, -2 out of memory. */
 #define CLI_JSON_MAX_DEPTH 256
 int cli_json_top_string(const char *buf, size_t len, const char *key, char **out);
+
+/* The image format whose signature starts the value p[0..n) ("jpeg", "tiff", "data URI"...),
+ * or NULL. inspect --head prints no image's bytes (datavet writes no image anywhere), from a
+ * blob or a string column, nor a data:image/ URI: such a value becomes a placeholder. Beyond
+ * the formats datavet decodes: TIFF, HEIF/AVIF, JPEG XL and BMP (its header checked, so text
+ * starting "BM" is not taken for one). Reads nothing past p[n - 1]. */
+const char *cli_image_kind(const uint8_t *p, size_t n);
 
 #endif

@@ -1,5 +1,7 @@
 /* fuzz_scan_json.c - libFuzzer target for the CLI's bounded reader of scan.json string members
- * (cli/text_util.c, compiled in): the first byte picks the key, the rest is the document. */
+ * (cli/text_util.c, compiled in): the first byte picks the key, the rest is the document. The
+ * whole input also goes through cli_image_kind, inspect --head's image signature check, as a
+ * value copied to a buffer of exactly its size (ASan catches a read past it). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +17,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *out = (char *)1;
     int rc;
     if (size < 1) return 0;
+    {
+        uint8_t *v = malloc(size);
+        const char *k;
+        if (v == NULL) return 0;
+        memcpy(v, data, size);
+        k = cli_image_kind(v, size);
+        /* a name, and only for inputs that can hold a signature */
+        if (k != NULL && (k[0] == '\0' || size < 2)) abort();
+        free(v);
+    }
     rc = cli_json_top_string((const char *)data + 1, size - 1, keys[data[0] % 5], &out);
     if (rc < -2 || rc > 1) abort();
     if (rc != 1 && out != NULL) abort();
