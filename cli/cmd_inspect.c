@@ -380,7 +380,7 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
 
 typedef struct role {
     const char *role;
-    const char *names[4];
+    const char *names[10];
 } role;
 
 static const role roles[] = {
@@ -397,15 +397,27 @@ static const role roles[] = {
     {"status", {"status", NULL}},
     {"width", {"width", "original_width", NULL}},
     {"height", {"height", "original_height", NULL}},
+    /* as datavet scan takes it (src/io/dataset.c): binary, not string */
+    {"image", {"image.bytes", "image", "img.bytes", "img", "jpg", "jpeg", "png", "webp",
+               "image_bytes", NULL}},
 };
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
 
-static int role_of(const char *name)
+#define ROLE_IMAGE (NROLES - 1)
+
+static int role_of_name(const char *name)
 {
     for (size_t r = 0; r < NROLES; r++)
-        for (size_t k = 0; k < 4 && roles[r].names[k]; k++)
+        for (size_t k = 0; k < 10 && roles[r].names[k]; k++)
             if (strcasecmp(name, roles[r].names[k]) == 0) return (int)r;
     return -1;
+}
+
+static int role_of(const dv_parquet_column_info *ci)
+{
+    int r = ci->nested ? -1 : role_of_name(ci->name);
+    if (r == (int)ROLE_IMAGE && (ci->type != DV_PQ_BYTE_ARRAY || ci->is_string)) return -1;
+    return r;
 }
 
 /* ---------------------------------------------------------------- parquet */
@@ -525,7 +537,7 @@ static int inspect_parquet(const char *path, const opts *o)
         dv_parquet_column_info ci;
         int ro;
         dv_parquet_reader_column(r, c, &ci);
-        ro = ci.nested ? -1 : role_of(ci.name);
+        ro = role_of(&ci);
         if (ro >= 0 && roles_at[ro] < 0) roles_at[ro] = (int)c;
     }
     if (o->json) {
@@ -550,7 +562,7 @@ static int inspect_parquet(const char *path, const opts *o)
             dv_parquet_column_info ci;
             int ro;
             dv_parquet_reader_column(r, c, &ci);
-            ro = ci.nested ? -1 : role_of(ci.name);
+            ro = role_of(&ci);
             printf("%s{\"index\":%zu,\"name\":", c ? "," : "", c);
             js_str(stdout, ci.name);
             printf(",\"type\":\"%s\",\"type_length\":%d,\"repetition\":\"%s\",\"annotation\":",
@@ -580,7 +592,8 @@ static int inspect_parquet(const char *path, const opts *o)
         }
         printf("},\"problems\":[");
         if (s.problem[0]) js_str(stdout, s.problem);
-        if (roles_at[0] < 0) printf("%s\"no URL column\"", s.problem[0] ? "," : "");
+        if (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0)
+            printf("%s\"no URL or image column\"", s.problem[0] ? "," : "");
         printf("]}\n");
     } else {
         printf("path: ");
@@ -599,7 +612,7 @@ static int inspect_parquet(const char *path, const opts *o)
             dv_parquet_column_info ci;
             int ro;
             dv_parquet_reader_column(r, c, &ci);
-            ro = ci.nested ? -1 : role_of(ci.name);
+            ro = role_of(&ci);
             printf("  %3zu  ", c);
             put_safe(stdout, ci.name);
             printf("  %s", dv_pq_type_name(ci.type));
@@ -627,8 +640,8 @@ static int inspect_parquet(const char *path, const opts *o)
             first = 0;
         }
         printf("%s\nproblems:", first ? " none" : "");
-        if (!s.problem[0] && roles_at[0] >= 0) printf(" none");
-        if (roles_at[0] < 0) printf(" no URL column;");
+        if (!s.problem[0] && (roles_at[0] >= 0 || roles_at[ROLE_IMAGE] >= 0)) printf(" none");
+        if (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0) printf(" no URL or image column;");
         if (s.problem[0]) {
             printf(" ");
             put_safe(stdout, s.problem);
@@ -1096,7 +1109,7 @@ static int inspect_list(const char *path, const opts *o)
     {
         const char *p = names;
         for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
-            int ro = role_of(p);
+            int ro = role_of_name(p);
             if (ro == 0 && url_col == NULL) url_col = p;
             if (ro == 1 && cap_col == NULL) cap_col = p;
         }

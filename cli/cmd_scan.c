@@ -102,6 +102,7 @@ static const struct option scan_longopts[] = {
     {"user-agent", required_argument, NULL, 25},
     {"neighbors-min-sim", required_argument, NULL, 26},
     {"neighbors-k", required_argument, NULL, 27},
+    {"image-col", required_argument, NULL, 28},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -173,6 +174,7 @@ int cmd_scan(int argc, char **argv)
         case 6: o.url_col = optarg; break;
         case 7: o.caption_col = optarg; break;
         case 8: o.id_col = optarg; break;
+        case 28: o.image_col = optarg; break;
         case 9:
             if (cli_parse_u64(optarg, 0, &v) != 0) goto usage;
             o.shard_index = v;
@@ -247,6 +249,7 @@ int cmd_scan(int argc, char **argv)
         dso.url_col = o.url_col;
         dso.caption_col = o.caption_col;
         dso.id_col = o.id_col;
+        dso.image_col = o.image_col;
         free(lists);
         return plan(o.dataset, &dso);
     }

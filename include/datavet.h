@@ -82,6 +82,10 @@ typedef enum dv_image_format {
 dv_image_format dv_image_sniff(const void *buf, size_t len);
 /* "jpeg", "png", "webp", "gif" or "unknown". */
 const char *dv_image_format_name(dv_image_format fmt);
+/* The image format a buffer's signature names, those datavet cannot decode included:
+ * "jpeg", "png", "webp", "gif", "tiff", "heif" (HEIF/AVIF brands), "jxl", "bmp" (with a
+ * plausible header), or NULL. */
+const char *dv_image_kind(const void *buf, size_t len);
 
 /* A decoded image: 8-bit grey (channels 1) or interleaved RGB (channels 3).
  * Alpha is dropped, not composited: colour channels are taken as they are,
@@ -534,6 +538,9 @@ typedef struct dv_parquet_reader_opts {
     /* Ceiling on the footer (file metadata) size. 0: 64 MiB. */
     uint64_t max_footer_bytes;
     int skip_crc; /* don't verify page CRCs (they are verified when present) */
+    /* Zero every buffer that held file, page or value bytes before it is freed or grown
+     * (for readers of columns that hold images, whose bytes must not outlive their use) */
+    int wipe;
     const dv_alloc *alloc;
 } dv_parquet_reader_opts;
 
@@ -549,6 +556,9 @@ int dv_parquet_reader_open_buffer(const void *buf, size_t len, const char *name,
                                   const dv_parquet_reader_opts *opts, dv_parquet_reader **out,
                                   char *errbuf, size_t errcap);
 void dv_parquet_reader_free(dv_parquet_reader *r);
+/* Zero the reader's buffers now (file bytes, pages, decoded values): every batch it returned
+ * is then zeros. Its capacity is kept for the next row group. */
+void dv_parquet_reader_wipe(dv_parquet_reader *r);
 /* Detail of the last failure ("" if none). */
 const char *dv_parquet_reader_errmsg(const dv_parquet_reader *r);
 
@@ -918,7 +928,13 @@ typedef struct dv_dataset_opts {
     const char *url_col;      /* NULL: url, URL, image_url (any case) */
     const char *caption_col;  /* NULL: caption, TEXT, text */
     const char *id_col;       /* NULL: key, uid, SAMPLE_ID, id */
-    uint64_t max_image_bytes; /* bytes of one image (tar member or file); 0: 256 MiB */
+    /* Parquet column holding the image bytes (a dotted leaf such as "image.bytes"). NULL: the
+     * first non-string BYTE_ARRAY leaf named image.bytes, image, img.bytes, img, jpg, jpeg,
+     * png, webp or image_bytes (any case), whose values are taken as images only where they
+     * start with an image signature; a named column: every value is taken */
+    const char *image_col;
+    uint64_t max_image_bytes; /* bytes of one image (tar member, file or parquet value);
+                                 0: 256 MiB */
     uint32_t images_per_shard; /* image folders; 0: DV_DATASET_DEFAULT_IMAGES_PER_SHARD */
     const dv_alloc *alloc;
 } dv_dataset_opts;
@@ -966,9 +982,10 @@ typedef struct dv_item {
     uint8_t sha256[32];
     int has_punsafe;
     double punsafe;
-    const uint8_t *image;   /* image bytes from a tar member or file, NULL if none */
+    const uint8_t *image;   /* image bytes from a tar member, file or parquet image column,
+                               NULL if none */
     size_t image_len;
-    const char *image_name; /* tar member path or file path */
+    const char *image_name; /* tar member path, file path or parquet image column name */
     int64_t emb_row;        /* row in the shard's emb_path, -1 if none */
     int problem;            /* 0, or DV_E*: the item is known but unusable (image over the
                                limit, file unreadable, expected member missing) */
@@ -1171,7 +1188,7 @@ typedef struct dv_scan_opts {
     uint64_t max_image_bytes;  /* 0: 256 MiB */
     double flag_punsafe;       /* flag items with punsafe >= this as candidates; < 0: off */
     const char *flag_terms;    /* file of caption terms (one per line), NULL: off */
-    const char *url_col, *caption_col, *id_col; /* dv_dataset_opts */
+    const char *url_col, *caption_col, *id_col, *image_col; /* dv_dataset_opts */
     uint64_t shard_index, shard_count; /* only shards s % count == index (count 0: all) */
     int has_range;             /* only shards first..last (inclusive) */
     uint64_t shard_first, shard_last;

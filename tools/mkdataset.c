@@ -7,6 +7,9 @@
  * OUT/laion/metadata_NNNN.parquet  key, URL, TEXT, WIDTH, HEIGHT, punsafe, md5 (+ img_emb/)
  * OUT/wds/NNNNN.tar + .parquet     img2dataset-style shards: the images as originals,
  *                                  re-encoded, resized to half, or mirrored
+ * OUT/hf/train-NNNNN.parquet        id, image (the webdataset shard's image bytes, in a binary
+ *                                  column as Hugging Face datasets hold them; null where the
+ *                                  item failed to download), caption
  * OUT/urls.csv                     url,caption
  * OUT/lists/{md5,pdq,url}.txt, terms.txt   the "known" lists and caption terms
  * OUT/expected.tsv                 the findings a scan must report: layout, id, hash_type
@@ -114,6 +117,7 @@ static void tar_end(FILE *f)
 typedef struct pqcol {
     const char *name;
     dv_pq_type type;
+    int binary; /* a BYTE_ARRAY without the STRING annotation */
 } pqcol;
 
 static dv_parquet_writer *pq_open(const char *path, const pqcol *c, size_t n)
@@ -127,7 +131,7 @@ static dv_parquet_writer *pq_open(const char *path, const pqcol *c, size_t n)
         f[i].name = c[i].name;
         f[i].type = c[i].type;
         f[i].optional = 1;
-        f[i].is_string = c[i].type == DV_PQ_BYTE_ARRAY;
+        f[i].is_string = c[i].type == DV_PQ_BYTE_ARRAY && !c[i].binary;
     }
     o.codec = DV_PQ_SNAPPY;
     o.row_group_rows = 100; /* img2dataset writes row groups this small */
@@ -285,16 +289,19 @@ int main(int argc, char **argv)
     snprintf(p, sizeof p, "%s/laion", out), mkdirs(p);
     snprintf(p, sizeof p, "%s/laion/img_emb", out), mkdirs(p);
     snprintf(p, sizeof p, "%s/wds", out), mkdirs(p);
+    snprintf(p, sizeof p, "%s/hf", out), mkdirs(p);
     snprintf(p, sizeof p, "%s/lists", out), mkdirs(p);
 
     {
-        static const pqcol laion[] = {{"key", DV_PQ_BYTE_ARRAY}, {"URL", DV_PQ_BYTE_ARRAY},
-                                      {"TEXT", DV_PQ_BYTE_ARRAY}, {"WIDTH", DV_PQ_INT64},
-                                      {"HEIGHT", DV_PQ_INT64},  {"punsafe", DV_PQ_DOUBLE},
-                                      {"md5", DV_PQ_BYTE_ARRAY}};
-        static const pqcol i2d[] = {{"key", DV_PQ_BYTE_ARRAY}, {"url", DV_PQ_BYTE_ARRAY},
-                                    {"caption", DV_PQ_BYTE_ARRAY}, {"status", DV_PQ_BYTE_ARRAY},
-                                    {"width", DV_PQ_INT64}, {"height", DV_PQ_INT64}};
+        static const pqcol laion[] = {{"key", DV_PQ_BYTE_ARRAY, 0}, {"URL", DV_PQ_BYTE_ARRAY, 0},
+                                      {"TEXT", DV_PQ_BYTE_ARRAY, 0}, {"WIDTH", DV_PQ_INT64, 0},
+                                      {"HEIGHT", DV_PQ_INT64, 0},  {"punsafe", DV_PQ_DOUBLE, 0},
+                                      {"md5", DV_PQ_BYTE_ARRAY, 0}};
+        static const pqcol i2d[] = {{"key", DV_PQ_BYTE_ARRAY, 0}, {"url", DV_PQ_BYTE_ARRAY, 0},
+                                    {"caption", DV_PQ_BYTE_ARRAY, 0}, {"status", DV_PQ_BYTE_ARRAY, 0},
+                                    {"width", DV_PQ_INT64, 0}, {"height", DV_PQ_INT64, 0}};
+        static const pqcol hf[] = {{"id", DV_PQ_BYTE_ARRAY, 0}, {"image", DV_PQ_BYTE_ARRAY, 1},
+                                   {"caption", DV_PQ_BYTE_ARRAY, 0}};
         int per = (nitems + nshards - 1) / nshards;
         uint32_t rs = 12345;
         /* unit vectors; item i % 7 == 3 is a near copy (similarity > 0.97) of item i - 3, a
@@ -313,7 +320,7 @@ int main(int argc, char **argv)
             for (int d = 0; d < 16; d++) e[d] /= (float)sqrt(nrm);
         }
         for (int s = 0; s < nshards; s++) {
-            dv_parquet_writer *lw, *iw;
+            dv_parquet_writer *lw, *iw, *hw;
             FILE *tf, *ef;
             int a = s * per, b = a + per < nitems ? a + per : nitems;
             float *emb;
@@ -322,6 +329,8 @@ int main(int argc, char **argv)
             lw = pq_open(p, laion, 7);
             snprintf(p, sizeof p, "%s/wds/%05d.parquet", out, s);
             iw = pq_open(p, i2d, 6);
+            snprintf(p, sizeof p, "%s/hf/train-%05d.parquet", out, s);
+            hw = pq_open(p, hf, 3);
             snprintf(p, sizeof p, "%s/wds/%05d.tar", out, s);
             tf = fopen(p, "wb");
             if (!tf) die("cannot write a tar");
@@ -339,6 +348,15 @@ int main(int argc, char **argv)
                 v[3] = vs(i % 9 == 4 ? "failed_to_download" : "success");
                 v[4] = vi(it[i].w), v[5] = vi(it[i].h);
                 if (dv_parquet_writer_write_row(iw, v) != DV_OK) die("parquet write");
+                v[0] = vs(key), v[2] = vs(cap);
+                memset(&v[1], 0, sizeof v[1]);
+                if (i % 9 == 4) {
+                    v[1].is_null = 1;
+                } else {
+                    v[1].bytes = it[i].shard;
+                    v[1].len = it[i].shard_len;
+                }
+                if (dv_parquet_writer_write_row(hw, v) != DV_OK) die("parquet write");
                 if (i % 9 != 4) {
                     snprintf(json, sizeof json,
                              "{\"key\": \"%s\", \"url\": \"%s\", \"caption\": \"%s\", \"status\": \"success\"}",
@@ -355,8 +373,10 @@ int main(int argc, char **argv)
             }
             tar_end(tf);
             fclose(tf);
-            if (dv_parquet_writer_close(lw) != DV_OK || dv_parquet_writer_close(iw) != DV_OK)
+            if (dv_parquet_writer_close(lw) != DV_OK || dv_parquet_writer_close(iw) != DV_OK ||
+                dv_parquet_writer_close(hw) != DV_OK)
                 die("parquet close");
+            dv_parquet_writer_free(hw);
             dv_parquet_writer_free(lw);
             dv_parquet_writer_free(iw);
             snprintf(p, sizeof p, "%s/laion/img_emb/img_emb_%04d.npy", out, s);
@@ -445,7 +465,8 @@ int main(int argc, char **argv)
             }
         if (i % 11 == 0) fprintf(f, "laion\t%s\turl\nwds\t%s\turl\n", key, key);
         if (i % 13 == 0) fprintf(f, "laion\t%s\tpunsafe\n", key);
-        if (i % 17 == 0) fprintf(f, "laion\t%s\tterms\nwds\t%s\tterms\n", key, key);
+        if (i % 17 == 0)
+            fprintf(f, "laion\t%s\tterms\nwds\t%s\tterms\nhf\t%s\tterms\n", key, key, key);
         if (i % 9 == 4) continue; /* not in the shards */
         if (!marker) {
             /* shard bytes: md5 of the bytes, PDQ of the decoded image (dihedral) */
@@ -455,7 +476,7 @@ int main(int argc, char **argv)
             dv_hex_encode(d.md5, 16, hex);
             for (int j = 0; j < nitems; j += 7)
                 if (strcmp(it[j].md5, hex) == 0) {
-                    fprintf(f, "wds\t%s\tmd5\n", key);
+                    fprintf(f, "wds\t%s\tmd5\nhf\t%s\tmd5\n", key, key);
                     break;
                 }
         }
@@ -467,7 +488,8 @@ int main(int argc, char **argv)
                     int dd = dv_pdq_distance(&it[i].pdq_shard.hash[v], &it[j].pdq_orig.hash[0]);
                     if (dd < best) best = dd;
                 }
-                if (best <= 31) fprintf(f, "wds\t%s\tpdq\t%09d\n", key, j);
+                if (best <= 31)
+                    fprintf(f, "wds\t%s\tpdq\t%09d\nhf\t%s\tpdq\t%09d\n", key, j, key, j);
             }
         }
     }

@@ -27,6 +27,33 @@ const char *dv_image_format_name(dv_image_format fmt)
     }
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+const char *dv_image_kind(const void *bufp, size_t n)
+{
+    static const char *const brands[] = {"avif", "avis", "heic", "heix", "hevc", "hevx",
+                                         "heim", "heis", "mif1", "msf1", NULL};
+    const uint8_t *p = bufp;
+    dv_image_format f = dv_image_sniff(p, n);
+    if (f != DV_FMT_UNKNOWN) return dv_image_format_name(f);
+    if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0)) return "tiff";
+    if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0)
+        for (int i = 0; brands[i]; i++)
+            if (memcmp(p + 8, brands[i], 4) == 0) return "heif";
+    if ((n >= 2 && p[0] == 0xFF && p[1] == 0x0A) ||
+        (n >= 12 && memcmp(p, "\0\0\0\x0cJXL \r\n\x87\n", 12) == 0))
+        return "jxl";
+    if (n >= 26 && p[0] == 'B' && p[1] == 'M' && le32(p + 6) == 0 && le32(p + 2) >= 26) {
+        uint32_t dib = le32(p + 14);
+        if (dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 108 || dib == 124)
+            return "bmp";
+    }
+    return NULL;
+}
+
 dv_decoder *dv_decoder_create(const dv_decode_opts *opts)
 {
     const dv_alloc *a = opts ? opts->alloc : NULL;

@@ -484,7 +484,7 @@ int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out)
 /* ---------------------------------------------------------------- column roles */
 
 enum { COL_URL, COL_CAPTION, COL_ID, COL_MD5, COL_SHA1, COL_SHA256, COL_PUNSAFE, COL_STATUS,
-       NROLES };
+       COL_IMAGE, NROLES };
 
 static int name_in(const char *name, const char *const *cands)
 {
@@ -503,6 +503,8 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     static const char *const sha256[] = {"sha256", NULL};
     static const char *const pun[] = {"punsafe", NULL};
     static const char *const st[] = {"status", NULL};
+    static const char *const img[] = {"image.bytes", "image", "img.bytes", "img", "jpg",
+                                      "jpeg", "png", "webp", "image_bytes", NULL};
     switch (role) {
     case COL_URL: return o->url_col ? strcmp(name, o->url_col) == 0 : name_in(name, url);
     case COL_CAPTION:
@@ -513,6 +515,7 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     case COL_SHA256: return name_in(name, sha256);
     case COL_PUNSAFE: return name_in(name, pun);
     case COL_STATUS: return name_in(name, st);
+    case COL_IMAGE: return o->image_col ? strcmp(name, o->image_col) == 0 : name_in(name, img);
     default: return 0;
     }
 }
@@ -564,6 +567,7 @@ struct dv_shard_reader {
     int64_t col[NROLES];
     size_t cols[NROLES], ncols, slot[NROLES];
     dv_parquet_batch batch[NROLES];
+    char image_name[128]; /* the image column's name */
     size_t rg, nrg;
     uint64_t rg_row, rg_rows, row_base;
     /* tar */
@@ -618,12 +622,18 @@ static int pq_open(dv_shard_reader *r, const char *path)
 {
     dv_parquet_reader_opts po = {0};
     po.alloc = r->alloc;
+    po.wipe = 1; /* an image column's bytes must not outlive their row group */
     DV_FORWARD_IF_ERROR(dv_parquet_reader_open(path, &po, &r->pq, r->err, sizeof r->err));
     for (int role = 0; role < NROLES; role++) {
         r->col[role] = -1;
         for (size_t c = 0; c < dv_parquet_reader_num_columns(r->pq); c++) {
             dv_parquet_column_info ci;
             if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.nested) continue;
+            /* images: BYTE_ARRAY, and by default not a string (an "image" string column
+             * holds a path or a URL) */
+            if (role == COL_IMAGE && (ci.type != DV_PQ_BYTE_ARRAY ||
+                                      (ci.is_string && r->ds->opts.image_col == NULL)))
+                continue;
             if (role_matches(role, ci.name, &r->ds->opts)) {
                 r->col[role] = (int64_t)c;
                 break;
@@ -632,6 +642,11 @@ static int pq_open(dv_shard_reader *r, const char *path)
         if (r->col[role] >= 0) {
             r->slot[role] = r->ncols;
             r->cols[r->ncols++] = (size_t)r->col[role];
+            if (role == COL_IMAGE) {
+                dv_parquet_column_info ci;
+                if (dv_parquet_reader_column(r->pq, (size_t)r->col[role], &ci) == DV_OK)
+                    snprintf(r->image_name, sizeof r->image_name, "%s", ci.name);
+            }
         }
     }
     r->nrg = dv_parquet_reader_num_row_groups(r->pq);
@@ -677,6 +692,23 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it)
             if (v.bytes && parse_digest(v.bytes, v.len, it->sha256, 32))
                 it->have |= DV_ALGO_SHA256;
             break;
+        case COL_IMAGE:
+            /* a default-named column's values count only where they look like images */
+            if (v.len == 0 || (r->ds->opts.image_col == NULL && !dv_image_kind(v.bytes, v.len)))
+                break;
+            it->image_name = r->image_name;
+            if (v.len > r->ds->opts.max_image_bytes) {
+                it->problem = DV_ETOOBIG;
+                snprintf(r->err, sizeof r->err,
+                         "%s: row %llu: column %s: image of %zu bytes, over the limit of %llu",
+                         r->info.path, (unsigned long long)(r->row_base + i), r->image_name,
+                         v.len, (unsigned long long)r->ds->opts.max_image_bytes);
+                it->problem_msg = r->err;
+                break;
+            }
+            it->image = v.bytes;
+            it->image_len = v.len;
+            break;
         case COL_PUNSAFE:
             if (b->type == DV_PQ_FLOAT) it->punsafe = v.f32, it->has_punsafe = 1;
             else if (b->type == DV_PQ_DOUBLE) it->punsafe = v.f64, it->has_punsafe = 1;
@@ -692,6 +724,8 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
 {
     while (r->rg_row >= r->rg_rows) {
         int rc;
+        /* the caller is done with the row group's items: its images go */
+        if (r->col[COL_IMAGE] >= 0) dv_parquet_reader_wipe(r->pq);
         if (r->rg >= r->nrg) return 0;
         r->row_base += r->rg_rows;
         r->rg_row = 0;

@@ -65,12 +65,15 @@ typedef struct dv__buf {
     size_t max;
     const dv_alloc *alloc;
     int failed; /* sticky: DV_ENOMEM or DV_ETOOBIG once any append failed */
+    int wipe;   /* zero the bytes before a block is freed or moved by growth */
 } dv__buf;
 
 void dv__buf_init(dv__buf *b, const dv_alloc *alloc, size_t max);
 int dv__buf_reserve(dv__buf *b, size_t extra);
 int dv__buf_put(dv__buf *b, const void *p, size_t n);
 void dv__buf_free(dv__buf *b);
+/* dv__realloc that, with wipe set, zeroes the old block (cap bytes) before freeing it */
+void *dv__realloc_wipe(const dv_alloc *a, void *p, size_t cap, size_t n, int wipe);
 
 /* Thrift compact writer over a dv__buf. Field ids are tracked per struct level. */
 typedef struct dv__tc_writer {

@@ -52,6 +52,7 @@ struct dv_parquet_reader {
     const dv_alloc *alloc;
     uint64_t max_bytes;
     int skip_crc;
+    int wipe; /* dv_parquet_reader_opts.wipe */
     char name[256];
     char err[512];
     const uint8_t *buf; /* whole file (buffer mode) */
@@ -126,7 +127,7 @@ static int scratch(dv_parquet_reader *r, pq_scratch *s, size_t need)
     if (need <= s->cap) return DV_OK;
     if (need > r->max_bytes) return DV_ETOOBIG;
     if (s->cap && need < s->cap * 2 && s->cap * 2 <= r->max_bytes) need = s->cap * 2;
-    np = dv__realloc(r->alloc, s->p, need);
+    np = dv__realloc_wipe(r->alloc, s->p, s->cap, need, r->wipe);
     if (np == NULL) return DV_ENOMEM;
     s->p = np;
     s->cap = need;
@@ -335,6 +336,7 @@ static dv_parquet_reader *reader_new(const char *name, const dv_parquet_reader_o
     r->max_bytes = opts && opts->max_row_group_bytes ? opts->max_row_group_bytes : DEFAULT_MAX_RG;
     if (r->max_bytes > SIZE_MAX / 4) r->max_bytes = SIZE_MAX / 4;
     r->skip_crc = opts ? opts->skip_crc : 0;
+    r->wipe = opts ? opts->wipe : 0;
     snprintf(r->name, sizeof(r->name), "%s", name ? name : "<buffer>");
     return r;
 }
@@ -405,12 +407,9 @@ int dv_parquet_reader_open_buffer(const void *buf, size_t len, const char *name,
     return finish_open(r, open_common(r, opts), out, errbuf, errcap);
 }
 
-void dv_parquet_reader_free(dv_parquet_reader *r)
+/* The scratch arrays, for freeing and wiping */
+static void scratches(dv_parquet_reader *r, pq_scratch *all[9])
 {
-    const dv_alloc *a;
-    pq_scratch *all[9];
-    if (r == NULL) return;
-    a = r->alloc;
     all[0] = &r->chunk;
     all[1] = &r->page;
     all[2] = &r->dictpage;
@@ -420,6 +419,32 @@ void dv_parquet_reader_free(dv_parquet_reader *r)
     all[6] = &r->spans;
     all[7] = &r->deltas;
     all[8] = &r->dba;
+}
+
+void dv_parquet_reader_wipe(dv_parquet_reader *r)
+{
+    pq_scratch *all[9];
+    if (r == NULL) return;
+    scratches(r, all);
+    for (int i = 0; i < 9; i++)
+        if (all[i]->p) memset(all[i]->p, 0, all[i]->cap);
+    for (size_t i = 0; i < r->nslots; i++) {
+        pq_slot *s = &r->slots[i];
+        if (s->values) memset(s->values, 0, s->values_cap);
+        if (s->valid) memset(s->valid, 0, s->valid_cap);
+        if (s->offsets) memset(s->offsets, 0, s->offsets_cap);
+        if (s->data.p) memset(s->data.p, 0, s->data.cap);
+    }
+}
+
+void dv_parquet_reader_free(dv_parquet_reader *r)
+{
+    const dv_alloc *a;
+    pq_scratch *all[9];
+    if (r == NULL) return;
+    a = r->alloc;
+    if (r->wipe) dv_parquet_reader_wipe(r);
+    scratches(r, all);
     for (int i = 0; i < 9; i++) dv__free(a, all[i]->p);
     for (size_t i = 0; i < r->nslots; i++) {
         dv__free(a, r->slots[i].values);
@@ -433,6 +458,8 @@ void dv_parquet_reader_free(dv_parquet_reader *r)
     dv__free(a, r->cols);
     dv__free(a, r->created_by);
     dv__pq_meta_free(&r->meta, a);
+    /* the footer's statistics can hold whole values (min and max of an image column) */
+    if (r->wipe && r->footer_owned) memset(r->footer_owned, 0, (size_t)(r->size - 8 - r->footer_start));
     dv__free(a, r->footer_owned);
     if (r->fd >= 0) close(r->fd);
     dv__free(a, r);
@@ -1126,7 +1153,10 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
         pq_slot *ns = dv__realloc(r->alloc, r->slots, ncolumns * sizeof(*ns));
         if (ns == NULL) return DV_ENOMEM;
         memset(ns + r->nslots, 0, (ncolumns - r->nslots) * sizeof(*ns));
-        for (size_t i = r->nslots; i < ncolumns; i++) dv__buf_init(&ns[i].data, r->alloc, 0);
+        for (size_t i = r->nslots; i < ncolumns; i++) {
+            dv__buf_init(&ns[i].data, r->alloc, 0);
+            ns[i].data.wipe = r->wipe;
+        }
         r->slots = ns;
         r->nslots = ncolumns;
     }

@@ -29,7 +29,7 @@ int dv__buf_reserve(dv__buf *b, size_t extra)
     ncap = b->cap ? b->cap : 256;
     while (ncap < need) ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
     if (ncap > b->max) ncap = b->max;
-    np = dv__realloc(b->alloc, b->p, ncap);
+    np = dv__realloc_wipe(b->alloc, b->p, b->cap, ncap, b->wipe);
     if (np == NULL) {
         b->failed = DV_ENOMEM;
         return DV_ENOMEM;
@@ -47,8 +47,21 @@ int dv__buf_put(dv__buf *b, const void *p, size_t n)
     return DV_OK;
 }
 
+void *dv__realloc_wipe(const dv_alloc *a, void *p, size_t cap, size_t n, int wipe)
+{
+    uint8_t *np;
+    if (!wipe || p == NULL) return dv__realloc(a, p, n);
+    np = dv__malloc(a, n);
+    if (np == NULL) return NULL;
+    memcpy(np, p, cap < n ? cap : n);
+    memset(p, 0, cap);
+    dv__free(a, p);
+    return np;
+}
+
 void dv__buf_free(dv__buf *b)
 {
+    if (b->wipe && b->p) memset(b->p, 0, b->cap);
     dv__free(b->alloc, b->p);
     b->p = NULL;
     b->len = b->cap = 0;

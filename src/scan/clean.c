@@ -271,9 +271,12 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     uint64_t base = 0;
     int rc;
     dv_parquet_writer_opts wo = {0};
+    dv_parquet_reader_opts ro = {0};
     char e[512];
     *rows_out = 0;
-    rc = dv_parquet_reader_open(in, NULL, &r, c->err, c->cap);
+    ro.wipe = 1; /* the removed rows' images, if the file holds images, go with the buffers */
+    ro.alloc = c->a;
+    rc = dv_parquet_reader_open(in, &ro, &r, c->err, c->cap);
     if (rc != DV_OK) return rc;
     nc = dv_parquet_reader_num_columns(r);
     fields = dv__calloc(c->a, nc + 1, sizeof *fields);

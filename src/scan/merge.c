@@ -675,6 +675,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         if ((v = param_get(&m, "url_col")) && *v) dso.url_col = v;
         if ((v = param_get(&m, "caption_col")) && *v) dso.caption_col = v;
         if ((v = param_get(&m, "id_col")) && *v) dso.id_col = v;
+        if ((v = param_get(&m, "image_col")) && *v) dso.image_col = v;
         rc = dv__neighbors_expand(outdir, param_get(&m, "dataset"), &dso, nshards,
                                   strtof(param_get(&m, "neighbors_min_sim"), NULL),
                                   (size_t)strtoull(param_get(&m, "neighbors_k")
@@ -734,6 +735,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         if ((v = param_get(&m, "url_col")) && *v) dso.url_col = v;
         if ((v = param_get(&m, "caption_col")) && *v) dso.caption_col = v;
         if ((v = param_get(&m, "id_col")) && *v) dso.id_col = v;
+        if ((v = param_get(&m, "image_col")) && *v) dso.image_col = v;
         if ((v = param_get(&m, "max_image_bytes"))) dso.max_image_bytes = strtoull(v, NULL, 10);
         rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
                                m.commitment, &m.clean_removed, &m.clean_decoys, errbuf, errcap);

@@ -922,6 +922,7 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "url_col", o->url_col ? o->url_col : "");
     param(b, s->a, "caption_col", o->caption_col ? o->caption_col : "");
     param(b, s->a, "id_col", o->id_col ? o->id_col : "");
+    param(b, s->a, "image_col", o->image_col ? o->image_col : "");
     param(b, s->a, "keep_candidates", o->keep_candidates ? "true" : "false");
     param(b, s->a, "fetch", o->fetch ? "true" : "false");
     if (o->neighbors) {
@@ -1121,6 +1122,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     dso.url_col = o.url_col;
     dso.caption_col = o.caption_col;
     dso.id_col = o.id_col;
+    dso.image_col = o.image_col;
     dso.max_image_bytes = o.max_image_bytes;
     dso.alloc = s.a;
     rc = dv_dataset_open(o.dataset, &dso, &s.ds, errbuf, errcap);

@@ -55,12 +55,25 @@ if got != exp:
     sys.exit(1)
 EOF
 
-for lay in laion wds; do
+for lay in laion wds hf; do
     "$BIN" scan -q ds/$lay $L -o out-$lay -j 2 >/dev/null 2>err-$lay
     rc=$?
     check "$lay: exit 1 with findings" test $rc -eq 1
     check "$lay: findings equal the planted set" $PY compare.py $lay out-$lay
 done
+# parquet image column: over --max-bytes is an error naming file, row and column; a column
+# named with --image-col is taken whole (a string column: every value a decode error)
+"$BIN" scan -q ds/hf -l md5.dvl -o out-hftb --max-bytes 100 >/dev/null 2>&1
+check "hf: images over --max-bytes are too_big errors" $PY -c "
+import json; c=json.load(open('out-hftb/summary.json'))['counts']
+assert c['errors'] == {'too_big': 107} and c['hashed'] == 0, c
+e=json.loads(open('out-hftb/errors.jsonl').readline())
+assert 'train-00000.parquet: row 0: column image: image of' in e['message'], e"
+"$BIN" scan -q ds/hf -l md5.dvl -o out-hfcol --image-col caption >/dev/null 2>&1
+check "hf: --image-col takes every value of the named column" $PY -c "
+import json; c=json.load(open('out-hfcol/summary.json'))['counts']
+assert c['items_with_image'] == 120 and c['errors'] == {'decode': 120}, c"
+
 # URL list: only URL and caption tiers apply
 "$BIN" scan -q ds/urls.csv -l url.dvl --flag-terms ds/lists/terms.txt -o out-csv >/dev/null 2>&1
 check "url list: url and term findings" $PY -c "
@@ -150,7 +163,7 @@ import json; ids=set(json.loads(l)['shard'] for l in open('out-bad/matches.jsonl
 assert '00000' in ids and '00003' in ids, ids"
 
 # --clean: the cleaned copy has no findings left; DuckDB reads it
-for lay in laion wds; do
+for lay in laion wds hf; do
     "$BIN" scan -q ds/$lay $L -o cl-$lay --clean clean-$lay --decoys 3 >/dev/null 2>&1
     "$BIN" scan -q clean-$lay $L -o re-$lay >/dev/null 2>&1
     check "$lay --clean: re-scan finds nothing" test $? -eq 0 -a ! -s re-$lay/matches.jsonl
@@ -174,8 +187,17 @@ n=$((n + 1)); done; echo "$n members compared"; [ "$n" -gt 0 ]'
 if [ -n "$DUCK" ] && [ -d "$DUCK/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; then
     check "DuckDB reads the cleaned parquet and matches.parquet" sh -c "
 cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev/null && node read_parquet.mjs '$T/out-wds/matches.parquet' >/dev/null"
+    # images in a Hugging Face struct column (image.bytes), written by DuckDB: the same
+    # findings as the flat column
+    mkdir hfs && for f in ds/hf/*.parquet; do
+        (cd "$DUCK" && node gen_hf.mjs "$T/$f" "$T/hfs/$(basename "$f")") || break; done
+    "$BIN" scan -q hfs $L -o out-hfs -j 2 >/dev/null 2>err-hfs
+    check "hf struct image.bytes (DuckDB): findings equal the planted set" $PY compare.py hf out-hfs
+    check "hf struct image.bytes: every present image hashed" $PY -c "
+import json; c=json.load(open('out-hfs/summary.json'))['counts']
+assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c"
 else
-    echo "SKIP: DuckDB peer not installed: cleaned parquet not read back"
+    echo "SKIP: DuckDB peer not installed: cleaned parquet not read back, no struct image column"
 fi
 
 # neighbour expansion: match-tier items' embedding rows seed the search; planted near
@@ -247,9 +269,12 @@ find "$T" -type f -newer mk/expected.tsv ! -path "$T/mk/*" >/dev/null 2>&1
 touch stamp
 sleep 1
 TMPDIR=$T/tmpw "$BIN" scan -q mk/wds $L -o out-mk -j 2 >/dev/null 2>&1
+TMPDIR=$T/tmpw "$BIN" scan -q mk/hf $L -o out-mkhf -j 2 >/dev/null 2>&1
 check "marker: present in the input" sh -c "grep -rqa '$MARK' mk/wds"
+check "marker: the parquet image column was hashed" $PY -c "
+import json; c=json.load(open('out-mkhf/summary.json'))['counts']; assert c['hashed'] > 30, c"
 check "marker: in no file written by the scan (outdir, TMPDIR)" sh -c "
-! grep -rla '$MARK' out-mk tmpw && [ -z \"\$(find tmpw -type f)\" ]"
+! grep -rla '$MARK' out-mk out-mkhf tmpw && [ -z \"\$(find tmpw -type f)\" ]"
 check "marker: in no file written anywhere under the test dir" sh -c "
 find . -newer stamp -type f ! -path './mk/*' -exec grep -la '$MARK' {} + | grep -q . && exit 1; exit 0"
 

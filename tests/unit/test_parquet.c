@@ -1,6 +1,7 @@
 /* test_parquet.c - the Parquet reader against every Apache parquet-testing file (exact values
  * for the well-known ones, clean refusals for the rest), and writer round trips of every type. */
 #include <dirent.h>
+#include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -949,6 +950,105 @@ static void test_alloc_failures(void **state)
     }
 }
 
+/* An allocator that looks at every block it frees for a run of the test's image byte */
+typedef struct watch_alloc {
+    int leaked; /* blocks freed holding 64 bytes of 0xAB in a row */
+} watch_alloc;
+
+static int has_run(const uint8_t *p, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        run = p[i] == 0xAB ? run + 1 : 0;
+        if (run >= 64) return 1;
+    }
+    return 0;
+}
+
+static void *wa_malloc(void *o, size_t n)
+{
+    (void)o;
+    return malloc(n);
+}
+
+static void *wa_realloc(void *o, void *p, size_t n)
+{
+    watch_alloc *w = o;
+    /* a realloc may move the block and free the old one: look before */
+    if (p && has_run(p, malloc_usable_size(p))) w->leaked += n < malloc_usable_size(p);
+    return realloc(p, n);
+}
+
+static void wa_free(void *o, void *p)
+{
+    watch_alloc *w = o;
+    if (p && has_run(p, malloc_usable_size(p))) w->leaked++;
+    free(p);
+}
+
+/* dv_parquet_reader_opts.wipe: no buffer that held a value's bytes is freed or grown with
+ * them in it, and dv_parquet_reader_wipe zeroes the returned batch; without wipe, the
+ * allocator does see them (the check can fail). */
+static void test_wipe(void **state)
+{
+    char path[1024], err[512];
+    static uint8_t img[5000];
+    (void)state;
+    memset(img, 0xAB, sizeof img);
+    for (int codec = 0; codec < 2; codec++) {
+        dv_parquet_field f[2];
+        dv_parquet_writer_opts wo;
+        dv_parquet_writer *w;
+        memset(f, 0, sizeof f);
+        f[0].name = "id", f[0].type = DV_PQ_INT64;
+        f[1].name = "image", f[1].type = DV_PQ_BYTE_ARRAY, f[1].optional = 1;
+        memset(&wo, 0, sizeof wo);
+        wo.codec = codec ? DV_PQ_SNAPPY : DV_PQ_UNCOMPRESSED;
+        wo.row_group_rows = 3;
+        wo.no_dictionary = 1;
+        snprintf(path, sizeof(path), "%s/dv_pq_wipe_%d_%d.parquet",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(), codec);
+        assert_int_equal(dv_parquet_writer_create(path, f, 2, &wo, &w, err, sizeof(err)), DV_OK);
+        for (int k = 0; k < 7; k++) {
+            dv_parquet_value v[2];
+            memset(v, 0, sizeof v);
+            v[0].i64 = k;
+            v[1].bytes = img;
+            v[1].len = 1000 + 500 * (size_t)k; /* growing values: buffers grow */
+            assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+        }
+        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+        dv_parquet_writer_free(w);
+        for (int wipe = 0; wipe < 2; wipe++) {
+            watch_alloc wa = {0};
+            dv_alloc a = {wa_malloc, wa_realloc, wa_free, &wa};
+            dv_parquet_reader_opts o;
+            dv_parquet_reader *r;
+            dv_parquet_batch b;
+            const size_t col = 1;
+            memset(&o, 0, sizeof o);
+            o.alloc = &a;
+            o.wipe = wipe;
+            assert_int_equal(dv_parquet_reader_open(path, &o, &r, err, sizeof(err)), DV_OK);
+            for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+                assert_int_equal(dv_parquet_reader_read_row_group(r, g, &col, 1, &b), DV_OK);
+                assert_true(b.rows > 0 && b.offsets[b.rows] > 1000);
+                assert_true(has_run(b.data, (size_t)b.offsets[b.rows]));
+                if (wipe) {
+                    dv_parquet_reader_wipe(r);
+                    for (uint64_t i = 0; i < b.offsets[b.rows]; i++) assert_int_equal(b.data[i], 0);
+                }
+            }
+            dv_parquet_reader_free(r);
+            if (wipe)
+                assert_int_equal(wa.leaked, 0);
+            else
+                assert_true(wa.leaked > 0);
+        }
+        unlink(path);
+    }
+}
+
 static void test_limits(void **state)
 {
     char path[1024], err[512];
@@ -986,6 +1086,7 @@ int main(void)
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_wipe),
     };
     return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
 }
