@@ -1,6 +1,7 @@
 /* fuzz_netparse.c - libFuzzer target for the fetcher's small parsers of server and list input:
- * Retry-After values, the per-host key of a URL, the address classifier on raw bytes, and
- * dv_url_redact (a data: URI's content never in its output). */
+ * Retry-After values, the per-host key of a URL, the address classifier on raw bytes,
+ * dv_url_redact (a data: URI's content never in its output) and dv_data_uri_decode (its
+ * output within the documented bound, and the same bytes with a smaller buffer). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,6 +59,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
         free(u);
+    }
+    {
+        /* the raw bytes as a data: URI (NULs inside included): 3 (len / 4) + 3 is enough */
+        size_t cap = 3 * (size / 4) + 3, got = 0, got2 = 0, mo = 0, ml = 0;
+        uint8_t *out = malloc(cap), *out2 = malloc(cap);
+        if (out == NULL || out2 == NULL) abort();
+        rc = dv_data_uri_decode((const char *)data, size, out, cap, &got, &mo, &ml);
+        if (rc != DV_OK && rc != DV_EINVAL && rc != DV_ECORRUPT) abort();
+        if (rc == DV_OK) {
+            if (got > cap || mo < 5 || mo + ml > size) abort();
+            if (got > 0) {
+                /* one byte short: DV_ETOOBIG with the same first bytes */
+                if (dv_data_uri_decode((const char *)data, size, out2, got - 1, &got2, NULL,
+                                       NULL) != DV_ETOOBIG ||
+                    memcmp(out, out2, got - 1) != 0)
+                    abort();
+            }
+        }
+        free(out);
+        free(out2);
     }
     if (size >= 16) {
         dv_addr_class c4 = dv_addr_classify(4, data), c6 = dv_addr_classify(6, data);

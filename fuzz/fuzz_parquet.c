@@ -1,5 +1,6 @@
 /* fuzz_parquet.c - libFuzzer target for the Parquet reader (footer thrift, pages, codecs,
- * encodings): opens a buffer, reads every flat column of every row group; broken promises abort. */
+ * encodings): opens a buffer, reads every flat column of every row group; broken promises abort.
+ * Half the inputs are read with opts.wipe, whose dv_parquet_reader_wipe must zero the values. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dv_parquet_reader *r = NULL;
     size_t ncols, nflat = 0, *cols;
     dv_parquet_batch *b;
+    uint64_t *lens;
     char err[256];
     volatile uint8_t sink = 0; /* makes every byte handed out actually read */
     int rc;
@@ -27,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&o, 0, sizeof(o));
     o.max_row_group_bytes = 64u << 20; /* claims of huge row groups are refused, not decoded */
     o.skip_crc = (int)(size & 1);      /* odd sizes get past CRCs into the decoders */
+    o.wipe = (int)(size >> 1 & 1);     /* half the inputs: buffers zeroed on growth and free */
     err[0] = '\0';
     rc = dv_parquet_reader_open_buffer(data, size, "fuzz", &o, &r, err, sizeof(err));
     if (rc != DV_OK) {
@@ -36,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ncols = dv_parquet_reader_num_columns(r);
     cols = calloc(ncols + 1, sizeof(*cols));
     b = calloc(ncols + 1, sizeof(*b));
-    if (cols == NULL || b == NULL) abort();
+    lens = calloc(ncols + 1, sizeof(*lens));
+    if (cols == NULL || b == NULL || lens == NULL) abort();
     for (size_t i = 0; i < ncols; i++) {
         dv_parquet_column_info ci;
         if (dv_parquet_reader_column(r, i, &ci) != DV_OK || ci.name == NULL) abort();
@@ -60,9 +64,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (nulls != b[i].null_count) abort();
             if (b[i].type == DV_PQ_BYTE_ARRAY && b[i].offsets[0] != 0) abort();
         }
+        if (o.wipe) {
+            /* byte array values are copies (never the caller's buffer): all zero now (the
+             * offsets too, so their lengths are taken first) */
+            for (size_t i = 0; i < nflat; i++)
+                lens[i] = b[i].type == DV_PQ_BYTE_ARRAY ? b[i].offsets[b[i].rows] : 0;
+            dv_parquet_reader_wipe(r);
+            for (size_t i = 0; i < nflat; i++)
+                for (uint64_t k = 0; k < lens[i]; k++)
+                    if (b[i].data[k] != 0) abort();
+        }
     }
     free(cols);
     free(b);
+    free(lens);
     dv_parquet_reader_free(r);
     (void)sink;
     return 0;

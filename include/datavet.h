@@ -323,6 +323,17 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
 #define DV_URL_REDACT_CAP 96
 const char *dv_url_redact(const char *url, char *out, size_t cap);
 
+/* The content of a base64 data: URI, "data:[<media type>][;<param>]*;base64,<data>"
+ * (RFC 2397; leading whitespace as URL lists trim it, scheme and ";base64" in any case,
+ * whitespace inside the data skipped, padding optional, the URL-safe "-_" accepted), the
+ * first len bytes of url. Writes the bytes to out (at most cap: 3 (len / 4) + 3 is always
+ * enough), their count to *outlen, and the media type's offset and length in url to *mt_off
+ * and *mt_len (any of the three may be NULL). DV_EINVAL: not a base64 data: URI (plain,
+ * percent-encoded data: URIs are not decoded); DV_ECORRUPT: bad base64; DV_ETOOBIG: more
+ * than cap bytes (out then holds the first cap). */
+int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+                       size_t *mt_off, size_t *mt_len);
+
 /* ------------------------------------------------------------------------
  * Hash lists. A list is built from text inputs, written as a compiled .dvl
  * file (docs/dvl-format.md) and opened with mmap. */
@@ -982,10 +993,11 @@ typedef struct dv_item {
     uint8_t sha256[32];
     int has_punsafe;
     double punsafe;
-    const uint8_t *image;   /* image bytes from a tar member, file or parquet image column,
-                               NULL if none */
+    const uint8_t *image;   /* image bytes from a tar member, file, parquet image column or
+                               base64 data: URI in the URL (decoded), NULL if none */
     size_t image_len;
-    const char *image_name; /* tar member path, file path or parquet image column name */
+    const char *image_name; /* tar member path, file path, parquet image column name or
+                               "data: URI" */
     int64_t emb_row;        /* row in the shard's emb_path, -1 if none */
     int problem;            /* 0, or DV_E*: the item is known but unusable (image over the
                                limit, file unreadable, expected member missing) */
@@ -1047,7 +1059,8 @@ const char *dv_addr_class_name(dv_addr_class c);
 /* The outcome of one URL. Values are never renumbered; names (dv_fetch_status_name) are
  * what outputs print. */
 typedef enum dv_fetch_status {
-    DV_FETCH_OK = 0,             /* 2xx and the bytes are a JPEG, PNG, WebP or GIF */
+    DV_FETCH_OK = 0,             /* 2xx (or a decoded base64 data: URI) and the bytes are a
+                                    JPEG, PNG, WebP or GIF */
     DV_FETCH_NOT_IMAGE = 1,      /* 2xx but the bytes are no known image (the body is still
                                     given: digests of it may be on a list) */
     DV_FETCH_HTTP_404 = 2,       /* 404 Not Found or 410 Gone: the link is dead */

@@ -264,3 +264,60 @@ const char *dv_url_redact(const char *url, char *out, size_t cap)
              comma != NULL ? n - (size_t)(comma + 1 - u) : n - 5);
     return out;
 }
+
+/* base64 digit value (standard and URL-safe alphabets), -1 for anything else */
+static int b64v(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+                       size_t *mt_off, size_t *mt_len)
+{
+    size_t i = 0, comma, semi, n = 0, pad = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    if (outlen) *outlen = 0;
+    if (url == NULL) return DV_EINVAL;
+    while (i < len && (url[i] == ' ' || url[i] == '\t' || url[i] == '\r' || url[i] == '\n'))
+        i++;
+    if (len - i < 5 || strncasecmp(url + i, "data:", 5) != 0) return DV_EINVAL;
+    i += 5;
+    for (comma = i; comma < len && url[comma] != ','; comma++)
+        if (url[comma] == '\0') return DV_EINVAL;
+    if (comma == len) return DV_EINVAL;
+    /* the last parameter before the comma is ";base64" */
+    if (comma - i < 7 || strncasecmp(url + comma - 7, ";base64", 7) != 0) return DV_EINVAL;
+    for (semi = i; semi < comma && url[semi] != ';'; semi++) {
+    }
+    if (mt_off) *mt_off = i;
+    if (mt_len) *mt_len = semi - i;
+    for (size_t k = comma + 1; k < len; k++) {
+        unsigned char c = (unsigned char)url[k];
+        int v;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        v = b64v(c);
+        if (v < 0 || pad > 0) return DV_ECORRUPT; /* a stray byte, or data after padding */
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= cap) return DV_ETOOBIG;
+            out[n++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    /* 6 bits left over (one digit in a group) is never valid base64; more than 2 '=' neither */
+    if (bits >= 6 || pad > 2) return DV_ECORRUPT;
+    if (outlen) *outlen = n;
+    return DV_OK;
+}

@@ -587,6 +587,9 @@ struct dv_shard_reader {
     size_t filelen;
     /* scratch for the current item */
     dv__dbuf s_id, s_url, s_cap, s_status;
+    /* the decoded content of a data: URI (an image), zeroed as the caller moves on */
+    uint8_t *duri;
+    size_t duri_cap, duri_len;
     char idbuf[96];
     dv__dbuf jscratch;
 };
@@ -1041,10 +1044,71 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
     return DV_OK;
 }
 
+/* An item whose URL is a base64 data: URI carries its image in the URL: decode it into
+ * r->duri as the item's image bytes. Content that is neither named image/ by the URI nor
+ * signed as an image is left alone (the item has no image); bad base64 or content over the
+ * limit make the item's problem. */
+static void data_uri_image(dv_shard_reader *r, dv_item *it)
+{
+    size_t len, cap, got = 0, mo = 0, ml = 0, lim = r->ds->opts.max_image_bytes;
+    int rc;
+    if (it->image || it->problem || !it->url) return;
+    len = strlen(it->url);
+    rc = dv_data_uri_decode(it->url, len, NULL, 0, NULL, NULL, NULL);
+    if (rc == DV_EINVAL) return; /* no base64 data: URI */
+    cap = 3 * (len / 4) + 3;
+    if (cap > lim) cap = lim;
+    if (cap > r->duri_cap) {
+        if (r->duri) memset(r->duri, 0, r->duri_cap);
+        dv__free(r->alloc, r->duri);
+        r->duri_cap = 0;
+        r->duri = dv__malloc(r->alloc, cap);
+        if (!r->duri) {
+            it->problem = DV_ENOMEM;
+            snprintf(r->err, sizeof r->err, "%s: row %llu: no memory for a data: URI's content",
+                     r->info.path, (unsigned long long)it->row);
+            it->problem_msg = r->err;
+            return;
+        }
+        r->duri_cap = cap;
+    }
+    rc = dv_data_uri_decode(it->url, len, r->duri, cap, &got, &mo, &ml);
+    r->duri_len = got;
+    if (rc != DV_OK) {
+        it->problem = rc == DV_ETOOBIG ? DV_ETOOBIG : DV_ECORRUPT;
+        snprintf(r->err, sizeof r->err, "%s: row %llu: data: URI: %s", r->info.path,
+                 (unsigned long long)it->row,
+                 rc == DV_ETOOBIG ? "content over the image size limit" : "bad base64");
+        it->problem_msg = r->err;
+        it->image_name = "data: URI";
+        return;
+    }
+    if (got == 0 ||
+        (!dv_image_kind(r->duri, got) && !(ml >= 6 && strncasecmp(it->url + mo, "image/", 6) == 0)))
+        return;
+    it->image = r->duri;
+    it->image_len = got;
+    it->image_name = "data: URI";
+}
+
+static int next_item(dv_shard_reader *r, dv_item *it);
+
 int dv_shard_reader_next(dv_shard_reader *r, dv_item *it)
 {
     int rc;
     if (!r || !it) return DV_EINVAL;
+    if (r->duri_len) {
+        memset(r->duri, 0, r->duri_len);
+        r->duri_len = 0;
+    }
+    rc = next_item(r, it);
+    if (rc == 1) data_uri_image(r, it);
+    return rc;
+}
+
+static int next_item(dv_shard_reader *r, dv_item *it)
+{
+    int rc;
     item_init(r, it);
     if (r->filebuf) {
         /* the previous image's bytes are dropped as soon as the caller moves on */
@@ -1155,6 +1219,10 @@ const char *dv_shard_reader_errmsg(const dv_shard_reader *r) { return r ? r->err
 void dv_shard_reader_free(dv_shard_reader *r)
 {
     if (!r) return;
+    if (r->duri) memset(r->duri, 0, r->duri_cap);
+    dv__free(r->alloc, r->duri);
+    /* a data: URI is an image in base64 */
+    if (r->s_url.p) memset(r->s_url.p, 0, r->s_url.cap);
     if (r->filebuf) {
         memset(r->filebuf, 0, r->filelen);
         dv_free_buffer(r->alloc, r->filebuf);

@@ -423,6 +423,46 @@ static void finish_now(dv_fetcher *f, job *j, dv_fetch_status st, const char *wh
     jl_push(&f->done, j);
 }
 
+/* A base64 data: URI holds its content: decoded here, with no transfer, into the job's body
+ * (bounded by max_bytes) and finished as a fetch of those bytes would be. Returns 0 when url
+ * is no such URI. */
+static int data_uri_job(dv_fetcher *f, job *j, const char *url)
+{
+    size_t len = strlen(url), cap, got = 0, mo = 0, ml = 0;
+    int rc = dv_data_uri_decode(url, len, NULL, 0, NULL, NULL, NULL);
+    char mt[128];
+    if (rc == DV_EINVAL) return 0;
+    cap = 3 * (len / 4) + 3;
+    if ((uint64_t)cap > f->max_bytes) cap = (size_t)f->max_bytes;
+    j->body = dv__malloc(f->alloc, cap ? cap : 1);
+    if (j->body == NULL) {
+        finish_now(f, j, DV_FETCH_OTHER, "no memory for a data: URI's content");
+        return 1;
+    }
+    j->cap = cap;
+    rc = dv_data_uri_decode(url, len, j->body, cap, &got, &mo, &ml);
+    j->len = got;
+    if (rc != DV_OK) {
+        body_drop(f, j);
+        finish_now(f, j, rc == DV_ETOOBIG ? DV_FETCH_TOO_BIG : DV_FETCH_BAD_URL,
+                   rc == DV_ETOOBIG ? "data: URI content over max_bytes"
+                                    : "data: URI with bad base64");
+        return 1;
+    }
+    j->bytes = got;
+    j->format = dv_image_sniff(j->body, got);
+    snprintf(mt, sizeof mt, "%.*s", (int)(ml < sizeof mt ? ml : sizeof mt - 1), url + mo);
+    j->ctype = dupstr(f->alloc, mt);
+    if (j->ctype == NULL) {
+        body_drop(f, j);
+        finish_now(f, j, DV_FETCH_OTHER, "out of memory");
+        return 1;
+    }
+    finish_now(f, j, j->format != DV_FMT_UNKNOWN ? DV_FETCH_OK : DV_FETCH_NOT_IMAGE,
+               "data: URI, decoded without a transfer");
+    return 1;
+}
+
 int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
 {
     job *j;
@@ -442,6 +482,7 @@ int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
         dv__free(f->alloc, j);
         return DV_ENOMEM;
     }
+    if (data_uri_job(f, j, url)) return DV_OK;
     scheme = dv__url_host_key(url, strlen(url), key, sizeof(key));
     if (scheme == 0) {
         finish_now(f, j, strstr(url, "://") ? DV_FETCH_BAD_SCHEME : DV_FETCH_BAD_URL,

@@ -287,20 +287,24 @@ c_no_core() {
 }
 t "a crashing datavet writes no core file (core limit 0, not dumpable)" c_no_core
 
-# A data: URI carries its content (an image) in the URL: fetch shows it redacted in the record
-# and in the message, never the content.
+# A data: URI carries its content (an image) in the URL: fetch decodes it without a transfer
+# and hashes it (the MD5 of the decoded bytes, as base64 -d gives them); bad base64 is
+# bad_url; records and messages show the URI redacted, never the content.
 c_data_uri() {
     p=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
-    printf 'data:image/png;base64,%s\n' "$p" >"$T/datauri.txt"
+    printf 'data:image/png;base64,%s\nDATA:image/png;BASE64,%s\ndata:image/png;base64,%s\n' \
+        "$p" "$(printf %s "$p" | tr '+/' '-_')" 'iVBOR*w0K' >"$T/datauri.txt"
+    md5=$(printf %s "$p" | base64 -d | md5sum | cut -c1-32)
     run "$BIN" fetch -a md5 "$T/datauri.txt"
-    is_rc 1 && has "$T/out" 'data:image/png;base64,<96 bytes withheld>' &&
-        has "$T/err" 'data:image/png;base64,<96 bytes withheld>: bad_url' || return 1
+    is_rc 1 && has "$T/out" "data:image/png;base64,<96 bytes withheld>	ok	png			$md5" &&
+        has "$T/out" "data:image/png;BASE64,<96 bytes withheld>	ok	png			$md5" &&
+        has "$T/err" 'data:image/png;base64,<9 bytes withheld>: bad_url' || return 1
     if grep -q -F "$p" "$T/out" "$T/err"; then
         why "the data: URI's content was written"
         return 1
     fi
 }
-t "fetch: a data: URI is shown without its content" c_data_uri
+t "fetch: a data: URI is decoded, hashed and shown without its content" c_data_uri
 
 c_unknown() {
     run "$BIN" frobnicate x

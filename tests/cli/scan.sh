@@ -85,13 +85,25 @@ for i in range(120):
     if i % 17 == 0: exp.add((str(i), 'terms'))
 assert got == exp, (sorted(got ^ exp))"
 
-# a data: URI in a URL list: its content (an image) is never written, even fetched (bad_url)
-P=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
-printf 'data:image/png;base64,%s\n' "$P" >datauri.txt
-"$BIN" scan -q --fetch datauri.txt -l url.dvl -o out-datauri >/dev/null 2>err-datauri
-check "data: URI: fetch status shows it redacted, its content is nowhere" sh -c '
-    grep -q "data:image/png;base64,<96 bytes withheld>" out-datauri/fetch.jsonl &&
-    ! grep -r -q -F "$1" out-datauri err-datauri' sh "$P"
+# a data: URI in a URL list carries an image: it is decoded (no --fetch needed) and hashed
+# like image bytes; bad base64 is a corrupt item; its content is never written. Row 0: the
+# known item 0's image (md5 and pdq), row 1: bad base64, row 2: a text data: URI (no image).
+tar -xOf ds/wds/00000.tar 000000000.jpg >known0.jpg
+P=$(base64 -w0 known0.jpg)
+printf 'data:image/jpeg;base64,%s\ndata:image/jpeg;base64,*bad*\ndata:text/plain;base64,aGVsbG8=\n' \
+    "$P" >datauri.txt
+"$BIN" scan -q --fetch datauri.txt -l md5.dvl -l pdq.dvl -o out-datauri >/dev/null 2>err-datauri
+check "data: URI: the image inside is hashed and matched, bad base64 is an error" $PY -c "
+import json
+got = sorted((json.loads(l)['id'], json.loads(l)['hash_type'], json.loads(l)['source'])
+             for l in open('out-datauri/matches.jsonl'))
+assert got == [('datauri:0', 'md5', 'image'), ('datauri:0', 'pdq', 'image')], got
+c = json.load(open('out-datauri/summary.json'))['counts']
+assert c['items'] == 3 and c['hashed'] == 1 and c['errors'] == {'corrupt': 1}, c
+e = [json.loads(l) for l in open('out-datauri/errors.jsonl')]
+assert len(e) == 1 and e[0]['row'] == 1 and 'bad base64' in e[0]['message'], e"
+check "data: URI: its content is nowhere in the outputs" sh -c '
+    ! grep -r -q -F "$(printf %s "$1" | cut -c1-64)" out-datauri err-datauri' sh "$P"
 
 # summary, modes, report
 check "summary.json is JSON with per-list counts" $PY -c "

@@ -248,6 +248,58 @@ static void test_redact(void **state)
                         "data:<content withheld>");
 }
 
+/* dv_data_uri_decode: RFC 4648's base64 vectors inside data: URIs, and every refusal */
+static void test_data_uri(void **state)
+{
+    static const char *const vec[][2] = {
+        {"", ""},         {"Zg==", "f"},         {"Zm8=", "fo"},         {"Zm9v", "foo"},
+        {"Zm9vYg==", "foob"}, {"Zm9vYmE=", "fooba"}, {"Zm9vYmFy", "foobar"}, {"Zg", "f"},
+        {"Zm8", "fo"},    {"Zm9v\r\nYmFy", "foobar"}, {" Z m 9 v ", "foo"}};
+    uint8_t out[64];
+    size_t n, mo, ml;
+    char u[128];
+    (void)state;
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        snprintf(u, sizeof u, "data:image/png;base64,%s", vec[i][0]);
+        assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, &mo, &ml), DV_OK);
+        assert_int_equal(n, strlen(vec[i][1]));
+        assert_memory_equal(out, vec[i][1], n);
+        assert_int_equal(mo, 5);
+        assert_int_equal(ml, 9);
+    }
+    /* case, leading whitespace, no media type, parameters, the URL-safe alphabet */
+    strcpy(u, "  \tDATA:;charset=x;BASE64,-_8=");
+    assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, &mo, &ml), DV_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0], 0xfb);
+    assert_int_equal(out[1], 0xff);
+    assert_int_equal(ml, 0);
+    strcpy(u, "data:image/png;base64,+/8=");
+    assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, NULL, NULL), DV_OK);
+    assert_true(n == 2 && out[0] == 0xfb && out[1] == 0xff);
+    /* not base64 data: URIs */
+    static const char *const no[] = {"http://a/b", "data:image/png,abc", "data:image/png;base64",
+                                     "dat", "data:;base64x,QQ==", "xdata:;base64,QQ=="};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        assert_int_equal(dv_data_uri_decode(no[i], strlen(no[i]), out, sizeof out, &n, NULL, NULL),
+                         DV_EINVAL);
+    /* bad base64: a stray byte, data after padding, one digit left over, too much padding */
+    static const char *const bad[] = {"data:;base64,Zm9v*", "data:;base64,Zg==Zg",
+                                      "data:;base64,Zm9vY", "data:;base64,Zg==="};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(dv_data_uri_decode(bad[i], strlen(bad[i]), out, sizeof out, &n, NULL, NULL),
+                         DV_ECORRUPT);
+    /* a NUL before the comma is no URI; the length bounds the read */
+    assert_int_equal(dv_data_uri_decode("data:a\0;base64,QQ==", 18, out, sizeof out, &n, NULL, NULL),
+                     DV_EINVAL);
+    strcpy(u, "data:;base64,Zm9vYmFy");
+    assert_int_equal(dv_data_uri_decode(u, strlen(u) - 4, out, sizeof out, &n, NULL, NULL), DV_OK);
+    assert_int_equal(n, 3);
+    /* over the buffer */
+    assert_int_equal(dv_data_uri_decode(u, strlen(u), out, 5, &n, NULL, NULL), DV_ETOOBIG);
+    assert_int_equal(dv_data_uri_decode(u, strlen(u), out, 6, &n, NULL, NULL), DV_OK);
+}
+
 static void test_hash_types(void **state)
 {
     static const char *const names[] = {"none", "md5",     "sha1",     "sha256",    "pdq",
@@ -276,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_ipv6),           cmocka_unit_test(test_refused),
         cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
         cmocka_unit_test(test_hash_types),     cmocka_unit_test(test_redact),
+        cmocka_unit_test(test_data_uri),
     };
     return cmocka_run_group_tests_name("url", tests, NULL, NULL);
 }
