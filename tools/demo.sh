@@ -254,7 +254,8 @@ mkds=$BUILD/tools/datavet-mkdataset
 [ -x "$mkds" ] || cmake --build "$BUILD" --target datavet-mkdataset >/dev/null ||
     die "$mkds is missing and could not be built"
 ds=$BUILD/demo/dataset
-rm -rf "$ds" "$BUILD/demo/scan-laion" "$BUILD/demo/scan-wds" "$BUILD/demo/clean-wds"
+rm -rf "$ds" "$BUILD/demo/scan-laion" "$BUILD/demo/scan-wds" "$BUILD/demo/clean-wds" \
+    "$BUILD/demo/scan-hf"
 if [ -d "$SHARED/photos/dev" ]; then
     "$mkds" "$ds" --photos "$SHARED/photos/dev" --items 200 --shards 4 || die "$mkds failed"
 else
@@ -274,7 +275,12 @@ echo "== scan 2: img2dataset shards ($ds/wds): image bytes hashed in memory, PDQ
 # shellcheck disable=SC2086
 "$BIN" scan "$ds/wds" $lists -o "$BUILD/demo/scan-wds" -j "$jobs" --clean "$BUILD/demo/clean-wds" --decoys 3
 [ $? -le 1 ] || die "scan failed"
-for o in scan-laion scan-wds; do
+echo
+echo "== scan 3: Hugging Face-style parquet ($ds/hf): the images in a binary 'image' column, hashed in memory"
+# shellcheck disable=SC2086
+"$BIN" scan "$ds/hf" $lists -o "$BUILD/demo/scan-hf" -j "$jobs"
+[ $? -le 1 ] || die "scan failed"
+for o in scan-laion scan-wds scan-hf; do
     awk -v o="$o" '
         /"match":/ { gsub(/[ ,]/, ""); split($0, a, ":"); m = a[2] }
         /"candidate":/ { gsub(/[ ,]/, ""); split($0, a, ":"); c = a[2] }
@@ -284,6 +290,6 @@ for o in scan-laion scan-wds; do
     sed -n '/"per_hash_type"/,/}/p' "$BUILD/demo/$o/summary.json" | grep -v per_hash_type | grep -v '}' | sed 's/^ */    /'
 done
 echo
-echo "report:         $BUILD/demo/scan-wds/report.html (and $BUILD/demo/scan-laion/report.html)"
+echo "report:         $BUILD/demo/scan-wds/report.html (and scan-laion/, scan-hf/ beside it)"
 echo "findings:       $BUILD/demo/scan-wds/matches.parquet, matches.jsonl; removal list: removal.txt"
 echo "cleaned copy:   $BUILD/demo/clean-wds (re-scan it: no findings)"
