@@ -325,8 +325,9 @@ const char *dv_url_redact(const char *url, char *out, size_t cap);
 
 /* The content of a base64 data: URI, "data:[<media type>][;<param>]*;base64,<data>"
  * (RFC 2397; leading whitespace as URL lists trim it, scheme and ";base64" in any case,
- * whitespace inside the data skipped, padding optional, the URL-safe "-_" accepted), the
- * first len bytes of url. Writes the bytes to out (at most cap: 3 (len / 4) + 3 is always
+ * percent-escapes in the data decoded first (it is URL-encoded: %2B, %2F, %3D), whitespace
+ * inside it skipped, padding optional but complete when present (RFC 4648), the URL-safe
+ * "-_" accepted), the first len bytes of url. Writes the bytes to out (at most cap: 3 (len / 4) + 3 is always
  * enough), their count to *outlen, and the media type's offset and length in url to *mt_off
  * and *mt_len (any of the three may be NULL). DV_EINVAL: not a base64 data: URI (plain,
  * percent-encoded data: URIs are not decoded); DV_ECORRUPT: bad base64; DV_ETOOBIG: more
@@ -527,8 +528,9 @@ typedef struct dv_parquet_column_info {
                                 0 if none */
     int32_t scale, precision; /* DECIMAL */
     int in_group;            /* a leaf of non-repeated groups (structs): read as a flat column
-                                named "a.b", null when any level is null; not copyable by the
-                                writer (dv_parquet_reader_field: DV_EFORMAT) */
+                                named "a.b", null when any level is null (the batch's
+                                def_levels tell which); dv_parquet_reader_field gives its groups
+                                so that the writer can copy it */
     int max_def;             /* definition level of a present value (0: required all the way) */
     int32_t time_unit;       /* TIMESTAMP/TIME logical type: 1 millis, 2 micros, 3 nanos; 0 none */
     int utc_adjusted;        /* TIMESTAMP/TIME isAdjustedToUTC */
@@ -614,6 +616,9 @@ typedef struct dv_parquet_batch {
     const uint8_t *validity;
     const uint64_t *offsets; /* rows + 1 entries, BYTE_ARRAY only */
     const uint8_t *data;
+    /* struct leaves with more than one optional level (max_def > 1): each row's definition
+     * level, the number of optional levels present (a value: max_def); NULL otherwise */
+    const uint8_t *def_levels;
 } dv_parquet_batch;
 
 /* Decode the given columns of row group rg, out[i] for columns[i]. A repeated
@@ -627,6 +632,8 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
  * BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 (12 bytes) values. */
 typedef struct dv_parquet_value {
     int is_null;
+    int def_level;  /* a null of a struct leaf: its definition level (0 .. max_def - 1, the
+                       optional levels present); 0 for any other value */
     int32_t i32;    /* INT32, and BOOLEAN as 0/1 */
     int64_t i64;
     float f32;
@@ -638,8 +645,16 @@ typedef struct dv_parquet_value {
 /* Row row of a batch as a value (bytes point into the batch). */
 int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_value *out);
 
-/* Writer: flat schemas, data pages v1, PLAIN encoding, dictionary encoding for
- * byte arrays while the dictionary stays small, min/max/null_count statistics. */
+/* Writer: flat columns and leaves of non-repeated groups (structs), data pages v1, PLAIN
+ * encoding, dictionary encoding for byte arrays while the dictionary stays small,
+ * min/max/null_count statistics. */
+
+/* A struct enclosing a field: its name and whether it may be null. */
+typedef struct dv_parquet_group {
+    const char *name;
+    int optional;
+} dv_parquet_group;
+
 typedef struct dv_parquet_field {
     const char *name;
     dv_pq_type type;         /* any but INT96 gets statistics; all are accepted */
@@ -653,11 +668,17 @@ typedef struct dv_parquet_field {
      * dv_parquet_reader_field, NULL/0 otherwise. */
     const void *logical_type_raw;
     size_t logical_type_raw_len;
+    /* The structs the field is a leaf of, outermost first (none: a top-level column); name
+     * is then the leaf's own name. Fields of one struct must be consecutive. Set by
+     * dv_parquet_reader_field (the reader owns the strings). */
+    const dv_parquet_group *groups;
+    size_t ngroups;
 } dv_parquet_field;
 
 /* A field describing leaf column col of a reader exactly (name, type,
- * repetition and annotations), for writing a copy with the same schema.
- * Strings point into the reader. DV_EFORMAT for a nested column. */
+ * repetition, annotations, and the structs it is a leaf of), for writing a copy with the
+ * same schema. Strings point into the reader. DV_EFORMAT for a repeated (list, map)
+ * column. */
 int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_field *out);
 
 typedef struct dv_parquet_writer_opts {
@@ -674,12 +695,14 @@ typedef struct dv_parquet_writer_opts {
 typedef struct dv_parquet_writer dv_parquet_writer;
 
 /* Create path (truncating it) for the given fields. Names must be non-empty
- * and distinct. On failure *out is NULL and errbuf says why. */
+ * and distinct within a struct; a struct's fields consecutive, and the struct's
+ * optional flag the same in each. On failure *out is NULL and errbuf says why. */
 int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, size_t nfields,
                              const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
                              char *errbuf, size_t errcap);
-/* Append one row: values[i] for field i. A NULL value in a required field is
- * DV_EINVAL; so is a FIXED_LEN_BYTE_ARRAY of the wrong length. */
+/* Append one row: values[i] for field i. A NULL value in a field with no optional level
+ * (itself or a struct around it) is DV_EINVAL, and so is a null's def_level at or over
+ * the field's number of optional levels, or a FIXED_LEN_BYTE_ARRAY of the wrong length. */
 int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *values);
 /* Append rows [first, first + n) of reader batches (one per field, in field
  * order, same types), skipping rows whose keep byte is 0 (keep may be NULL).
@@ -1061,8 +1084,9 @@ const char *dv_addr_class_name(dv_addr_class c);
 typedef enum dv_fetch_status {
     DV_FETCH_OK = 0,             /* 2xx (or a decoded base64 data: URI) and the bytes are a
                                     JPEG, PNG, WebP or GIF */
-    DV_FETCH_NOT_IMAGE = 1,      /* 2xx but the bytes are no known image (the body is still
-                                    given: digests of it may be on a list) */
+    DV_FETCH_NOT_IMAGE = 1,      /* 2xx (or a decoded data: URI) but the bytes are no known
+                                    image (the body is still given: digests of it may be on
+                                    a list) */
     DV_FETCH_HTTP_404 = 2,       /* 404 Not Found or 410 Gone: the link is dead */
     DV_FETCH_HTTP_429 = 3,       /* 429 Too Many Requests, after the retries */
     DV_FETCH_HTTP_4XX = 4,       /* any other 4xx */
@@ -1128,8 +1152,9 @@ typedef struct dv_fetch_result {
     const char *final_url;    /* after redirects; the URL itself when there was none */
     dv_fetch_status status;
     int http_code;            /* status code of the last response, 0 if none */
-    const char *detail;       /* what went wrong ("" when ok), for humans: may name hosts,
-                                 ports and libcurl's text; never part of a golden output */
+    const char *detail;       /* what went wrong ("" when ok; a decoded data: URI says so),
+                                 for humans: may name hosts, ports and libcurl's text; never
+                                 part of a golden output */
     const char *content_type; /* the Content-Type header as sent ("" if none); informative
                                  only: the format comes from the bytes */
     const uint8_t *body;      /* DV_FETCH_OK and DV_FETCH_NOT_IMAGE only, else NULL */
@@ -1151,7 +1176,9 @@ dv_fetcher *dv_fetcher_create(const dv_fetch_opts *opts);
 size_t dv_fetcher_want(const dv_fetcher *f);
 /* Queue a URL (copied). DV_ETOOBIG when the queue is full (see dv_fetcher_want), DV_EINVAL
  * for a NULL or empty url. A URL that is not http(s) is not refused here: it comes back
- * from dv_fetcher_next as DV_FETCH_BAD_SCHEME or DV_FETCH_BAD_URL. */
+ * from dv_fetcher_next as DV_FETCH_BAD_SCHEME or DV_FETCH_BAD_URL, except a base64 data:
+ * URI, whose content is decoded without a transfer (when the bound on bodies held allows)
+ * and comes back as a fetch of those bytes would (bad base64: DV_FETCH_BAD_URL). */
 int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url);
 /* URLs added and not yet handed out by dv_fetcher_next (queued, in transfer, waiting to
  * be retried, or finished and waiting to be taken). 0 means all were handed out. */

@@ -279,7 +279,7 @@ static int b64v(unsigned char c)
 int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, size_t *outlen,
                        size_t *mt_off, size_t *mt_len)
 {
-    size_t i = 0, comma, semi, n = 0, pad = 0;
+    size_t i = 0, comma, semi, n = 0, pad = 0, ndig = 0;
     uint32_t acc = 0;
     int bits = 0;
     if (outlen) *outlen = 0;
@@ -300,6 +300,14 @@ int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, si
     for (size_t k = comma + 1; k < len; k++) {
         unsigned char c = (unsigned char)url[k];
         int v;
+        if (c == '%') {
+            /* RFC 2397's data is URL-encoded: %2B, %2F, %3D stand for + / = */
+            int hi = k + 2 < len ? hexval((unsigned char)url[k + 1]) : -1;
+            int lo = k + 2 < len ? hexval((unsigned char)url[k + 2]) : -1;
+            if (hi < 0 || lo < 0) return DV_ECORRUPT;
+            c = (unsigned char)(hi << 4 | lo);
+            k += 2;
+        }
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
         if (c == '=') {
             pad++;
@@ -307,6 +315,7 @@ int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, si
         }
         v = b64v(c);
         if (v < 0 || pad > 0) return DV_ECORRUPT; /* a stray byte, or data after padding */
+        ndig++;
         acc = acc << 6 | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
@@ -316,8 +325,9 @@ int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, si
             acc &= (1u << bits) - 1;
         }
     }
-    /* 6 bits left over (one digit in a group) is never valid base64; more than 2 '=' neither */
-    if (bits >= 6 || pad > 2) return DV_ECORRUPT;
+    /* one digit in the last group is never valid base64; padding, when present, completes
+     * the last group (2 digits and "==", or 3 and "=") */
+    if (ndig % 4 == 1 || (pad > 0 && ndig % 4 + pad != 4)) return DV_ECORRUPT;
     if (outlen) *outlen = n;
     return DV_OK;
 }

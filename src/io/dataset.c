@@ -269,8 +269,11 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
     dv_npy *np = NULL;
     dv_npy_info ni;
     char err[512];
+    dv_parquet_reader_opts po = {0};
     if (!s->emb_path) return;
-    if (dv_parquet_reader_open(s->path, NULL, &pr, err, sizeof err) != DV_OK) return;
+    po.wipe = 1; /* its footer's statistics can hold whole values of an image column */
+    po.alloc = ds->alloc;
+    if (dv_parquet_reader_open(s->path, &po, &pr, err, sizeof err) != DV_OK) return;
     if (dv_npy_open(s->emb_path, ds->alloc, &np, err, sizeof err) != DV_OK) {
         problem(ds, "%s: not used as the embeddings of %s: %s", s->emb_path, s->path, err);
         dv__free(ds->alloc, s->emb_path);
@@ -1073,7 +1076,8 @@ static void data_uri_image(dv_shard_reader *r, dv_item *it)
         r->duri_cap = cap;
     }
     rc = dv_data_uri_decode(it->url, len, r->duri, cap, &got, &mo, &ml);
-    r->duri_len = got;
+    /* zeroed at the next call; on failure, the bytes decoded so far as well */
+    r->duri_len = rc == DV_OK ? got : cap;
     if (rc != DV_OK) {
         it->problem = rc == DV_ETOOBIG ? DV_ETOOBIG : DV_ECORRUPT;
         snprintf(r->err, sizeof r->err, "%s: row %llu: data: URI: %s", r->info.path,

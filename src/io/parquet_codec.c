@@ -5,9 +5,45 @@
 #include <brotli/decode.h>
 #include <lz4.h>
 #include <snappy-c.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDCtx_advanced: a context with our allocator */
 #include <zstd.h>
+
+/* The decoders' own state (zstd's literals buffer, brotli's ring buffer, zlib's window) can
+ * hold decoded bytes, which may be an image's: they get memory that is zeroed when the
+ * library frees it. A 16-byte header keeps the size and the alignment. */
+static void *wipe_alloc(void *opaque, size_t n)
+{
+    uint8_t *p;
+    (void)opaque;
+    if (n > SIZE_MAX - 16) return NULL;
+    p = malloc(n + 16);
+    if (p == NULL) return NULL;
+    memcpy(p, &n, sizeof n);
+    return p + 16;
+}
+
+static void wipe_free(void *opaque, void *q)
+{
+    size_t n;
+    uint8_t *p;
+    (void)opaque;
+    if (q == NULL) return;
+    p = (uint8_t *)q - 16;
+    memcpy(&n, p, sizeof n);
+    explicit_bzero(q, n);
+    free(p);
+}
+
+static voidpf z_wipe_alloc(voidpf opaque, uInt items, uInt size)
+{
+    if (size && items > SIZE_MAX / size) return Z_NULL;
+    return wipe_alloc(opaque, (size_t)items * size);
+}
+
+static void z_wipe_free(voidpf opaque, voidpf q) { wipe_free(opaque, q); }
 
 enum {
     CODEC_UNCOMPRESSED = 0,
@@ -45,6 +81,8 @@ static int gunzip(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen
         return DV_ETOOBIG;
     }
     memset(&z, 0, sizeof(z));
+    z.zalloc = z_wipe_alloc;
+    z.zfree = z_wipe_free;
     if (inflateInit2(&z, 15 + 32) != Z_OK) return DV_ENOMEM;
     z.next_in = (Bytef *)(uintptr_t)src;
     z.avail_in = (uInt)srclen;
@@ -133,9 +171,15 @@ int dv__pq_decompress(int codec, const uint8_t *src, size_t srclen, uint8_t *dst
     }
     case CODEC_GZIP: return gunzip(src, srclen, dst, dstlen, why);
     case CODEC_BROTLI: {
-        size_t n = dstlen;
-        if (BrotliDecoderDecompress(srclen, src, &n, dst) != BROTLI_DECODER_RESULT_SUCCESS ||
-            n != dstlen) {
+        BrotliDecoderState *st = BrotliDecoderCreateInstance(wipe_alloc, wipe_free, NULL);
+        size_t in = srclen, out = dstlen, total = 0;
+        const uint8_t *ip = src;
+        uint8_t *op = dst;
+        BrotliDecoderResult br;
+        if (st == NULL) return DV_ENOMEM;
+        br = BrotliDecoderDecompressStream(st, &in, &ip, &out, &op, &total);
+        BrotliDecoderDestroyInstance(st);
+        if (br != BROTLI_DECODER_RESULT_SUCCESS || total != dstlen) {
             *why = "brotli data is corrupt or of the wrong size";
             return DV_ECORRUPT;
         }
@@ -151,7 +195,12 @@ int dv__pq_decompress(int codec, const uint8_t *src, size_t srclen, uint8_t *dst
         *why = "lz4 raw data is corrupt or of the wrong size";
         return DV_ECORRUPT;
     case CODEC_ZSTD: {
-        size_t n = ZSTD_decompress(dst, dstlen, src, srclen);
+        const ZSTD_customMem mem = {wipe_alloc, wipe_free, NULL};
+        ZSTD_DCtx *dc = ZSTD_createDCtx_advanced(mem);
+        size_t n;
+        if (dc == NULL) return DV_ENOMEM;
+        n = ZSTD_decompressDCtx(dc, dst, dstlen, src, srclen);
+        ZSTD_freeDCtx(dc);
         if (ZSTD_isError(n) || n != dstlen) {
             *why = "zstd data is corrupt or of the wrong size";
             return DV_ECORRUPT;

@@ -25,6 +25,11 @@ typedef struct pq_col {
     int max_def;
     int max_rep;
     int is_string;
+    /* in_group: the structs around the leaf, outermost first, and the leaf's own name (one
+     * allocation, names behind the array) */
+    dv_parquet_group *groups;
+    size_t ngroups;
+    const char *leaf;
 } pq_col;
 
 typedef struct pq_slot {
@@ -34,6 +39,8 @@ typedef struct pq_slot {
     size_t valid_cap;
     uint64_t *offsets;
     size_t offsets_cap;
+    uint8_t *defs; /* max_def > 1: each row's definition level */
+    size_t defs_cap;
     dv__buf data;
 } pq_slot;
 
@@ -166,8 +173,32 @@ static int file_bytes(dv_parquet_reader *r, pq_scratch *s, uint64_t off, uint64_
 
 /* ---------------------------------------------------------------- open */
 
+/* The groups of a struct leaf (anc[0 .. depth - 2]) and its own name, in one block. */
+static int leaf_groups(dv_parquet_reader *r, pq_col *c, const dv__pq_schema_elem *const *anc,
+                       int depth, const dv__pq_schema_elem *e)
+{
+    size_t ng = (size_t)(depth - 1), bytes = ng * sizeof(dv_parquet_group) + e->name.len + 1;
+    char *s;
+    for (size_t k = 0; k < ng; k++) bytes += anc[k]->name.len + 1;
+    c->groups = dv__malloc(r->alloc, bytes);
+    if (c->groups == NULL) return DV_ENOMEM;
+    c->ngroups = ng;
+    s = (char *)(c->groups + ng);
+    for (size_t k = 0; k < ng; k++) {
+        memcpy(s, anc[k]->name.p, anc[k]->name.len);
+        s[anc[k]->name.len] = '\0';
+        c->groups[k].name = s;
+        c->groups[k].optional = anc[k]->repetition == DV_PQ_OPTIONAL;
+        s += anc[k]->name.len + 1;
+    }
+    memcpy(s, e->name.p, e->name.len);
+    s[e->name.len] = '\0';
+    c->leaf = s;
+    return DV_OK;
+}
+
 static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char *prefix, int def,
-                       int rep, size_t *nleaves, int fill)
+                       int rep, size_t *nleaves, int fill, const dv__pq_schema_elem **anc)
 {
     const dv__pq_schema_elem *e;
     char path[1024];
@@ -190,8 +221,9 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
         rp++;
     }
     if (e->num_children > 0) {
+        anc[depth - 1] = e;
         for (int32_t k = 0; k < e->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, i, depth + 1, path, d, rp, nleaves, fill));
+            DV_FORWARD_IF_ERROR(walk_schema(r, i, depth + 1, path, d, rp, nleaves, fill, anc));
         return DV_OK;
     }
     if (e->type < 0 || e->type > DV_PQ_FIXED_LEN_BYTE_ARRAY) {
@@ -217,6 +249,7 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
         c->max_def = d;
         c->max_rep = rp;
         c->is_string = e->logical_kind == 1 || e->converted_type == DV__PQ_CT_UTF8;
+        if (c->in_group && !c->nested) DV_FORWARD_IF_ERROR(leaf_groups(r, c, anc, depth, e));
     }
     (*nleaves)++;
     return DV_OK;
@@ -226,11 +259,12 @@ static int build_columns(dv_parquet_reader *r)
 {
     const dv__pq_schema_elem *root = &r->meta.schema[0];
     size_t n = 0;
+    const dv__pq_schema_elem *anc[MAX_SCHEMA_DEPTH + 1];
     for (int pass = 0; pass < 2; pass++) {
         uint32_t i = 1;
         n = 0;
         for (int32_t k = 0; k < root->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, &n, pass));
+            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, &n, pass, anc));
         if (i != r->meta.nschema) {
             dv__set_err(r->err, sizeof(r->err), "%s: schema has %u elements but its tree uses %u",
                         r->name, r->meta.nschema, i);
@@ -433,6 +467,7 @@ void dv_parquet_reader_wipe(dv_parquet_reader *r)
         if (s->values) memset(s->values, 0, s->values_cap);
         if (s->valid) memset(s->valid, 0, s->valid_cap);
         if (s->offsets) memset(s->offsets, 0, s->offsets_cap);
+        if (s->defs) memset(s->defs, 0, s->defs_cap);
         if (s->data.p) memset(s->data.p, 0, s->data.cap);
     }
 }
@@ -450,11 +485,15 @@ void dv_parquet_reader_free(dv_parquet_reader *r)
         dv__free(a, r->slots[i].values);
         dv__free(a, r->slots[i].valid);
         dv__free(a, r->slots[i].offsets);
+        dv__free(a, r->slots[i].defs);
         dv__buf_free(&r->slots[i].data);
     }
     dv__free(a, r->slots);
     if (r->cols)
-        for (size_t i = 0; i < r->ncols; i++) dv__free(a, r->cols[i].name);
+        for (size_t i = 0; i < r->ncols; i++) {
+            dv__free(a, r->cols[i].name);
+            dv__free(a, r->cols[i].groups);
+        }
     dv__free(a, r->cols);
     dv__free(a, r->created_by);
     dv__pq_meta_free(&r->meta, a);
@@ -561,11 +600,13 @@ int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_f
     if (col >= r->ncols) return DV_EINVAL;
     c = &r->cols[col];
     memset(out, 0, sizeof(*out));
-    if (c->nested || c->in_group) return DV_EFORMAT; /* the writer has no groups */
-    out->name = c->name;
+    if (c->nested) return DV_EFORMAT; /* the writer has no lists or maps */
+    out->name = c->in_group ? c->leaf : c->name;
+    out->groups = c->groups;
+    out->ngroups = c->ngroups;
     out->type = (dv_pq_type)c->elem->type;
     out->type_length = c->elem->type_length;
-    out->optional = c->max_def > 0;
+    out->optional = c->elem->repetition == DV_PQ_OPTIONAL;
     out->is_string = c->is_string;
     out->has_converted_type = c->elem->converted_type >= 0;
     out->converted_type = c->elem->converted_type;
@@ -833,7 +874,7 @@ static int decode_values(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, s
 /* Definition levels of an optional column (flat, or a leaf of structs: max_def > 1, any
  * level below max_def is a null at some level) into valid[0..n); returns the non-null count. */
 static int decode_def_levels(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, size_t n,
-                             uint8_t *valid, size_t *k_out)
+                             uint8_t *valid, uint8_t *defs, size_t *k_out)
 {
     dv_parquet_reader *r = c->r;
     uint32_t *lv, maxd = (uint32_t)c->col->max_def;
@@ -868,6 +909,8 @@ static int decode_def_levels(pq_ctx *c, int32_t enc, const uint8_t *p, size_t le
         valid[i] = lv[i] == maxd;
         k += valid[i];
     }
+    if (defs)
+        for (size_t i = 0; i < n; i++) defs[i] = (uint8_t)lv[i]; /* maxd <= 64 */
     *k_out = k;
     return DV_OK;
 }
@@ -994,6 +1037,9 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
     }
     if (optional && grow(r, (void **)&slot->valid, &slot->valid_cap, (size_t)rows + 1) != DV_OK)
         return fail(c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
+    if (c->col->max_def > 1 &&
+        grow(r, (void **)&slot->defs, &slot->defs_cap, (size_t)rows + 1) != DV_OK)
+        return fail(c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
 
     while (row < rows) {
         dv__pq_page_header h;
@@ -1001,6 +1047,7 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
         const uint8_t *body, *vp;
         const char *why = "";
         uint8_t *valid = optional ? slot->valid + row : NULL;
+        uint8_t *defs = c->col->max_def > 1 ? slot->defs + row : NULL;
         uint8_t *dense = is_ba ? NULL : slot->values + row * w;
         pq_span *sp = NULL;
         int32_t enc;
@@ -1048,7 +1095,7 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
                     if (plen < 4 || (dl = le32(pp)) > plen - 4)
                         return fail(c, DV_ECORRUPT, "definition levels length bad");
                     DV_FORWARD_IF_ERROR(
-                        decode_def_levels(c, h.def_encoding, pp + 4, dl, n, valid, &k));
+                        decode_def_levels(c, h.def_encoding, pp + 4, dl, n, valid, defs, &k));
                     vp = pp + 4 + dl;
                     vlen = plen - 4 - dl;
                 } else {
@@ -1057,7 +1104,7 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
                     while ((1u << bw) <= (unsigned)c->col->max_def) bw++;
                     dl = (n * bw + 7) / 8;
                     DV_FORWARD_IF_ERROR(
-                        decode_def_levels(c, h.def_encoding, pp, plen, n, valid, &k));
+                        decode_def_levels(c, h.def_encoding, pp, plen, n, valid, defs, &k));
                     vp = pp + dl;
                     vlen = plen - dl;
                 }
@@ -1079,7 +1126,7 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
             k = n;
             if (optional) {
                 DV_FORWARD_IF_ERROR(decode_def_levels(c, DV__PQ_ENC_RLE, body + h.rep_len,
-                                                      (size_t)h.def_len, n, valid, &k));
+                                                      (size_t)h.def_len, n, valid, defs, &k));
                 if (h.num_nulls >= 0 && (size_t)h.num_nulls != n - k)
                     return fail(c, DV_ECORRUPT, "page says %d nulls, its levels %zu",
                                 (int)h.num_nulls, n - k);
@@ -1195,6 +1242,7 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
             b->value_size = type_width(pc->elem->type, pc->elem->type_length);
             b->values = s->values;
         }
+        if (pc->max_def > 1) b->def_levels = s->defs;
         if (pc->max_def > 0) {
             b->validity = s->valid;
             for (uint64_t k = 0; k < rows; k++) b->null_count += !s->valid[k];
@@ -1210,6 +1258,7 @@ int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_v
     if (row >= b->rows) return DV_EINVAL;
     if (b->validity && !b->validity[row]) {
         out->is_null = 1;
+        if (b->def_levels) out->def_level = b->def_levels[row];
         return DV_OK;
     }
     if (b->type == DV_PQ_BYTE_ARRAY) {

@@ -24,8 +24,11 @@ typedef struct wcol {
     int order;
     dv__buf vals;  /* non-null values: fixed-size, or byte array bytes back to back */
     dv__buf lens;  /* BYTE_ARRAY: uint32 length per non-null value */
-    dv__buf valid; /* optional columns: one byte per row */
+    dv__buf valid; /* max_def > 0: each row's definition level (a value: max_def) */
     uint64_t nvals;
+    int max_def;   /* optional levels: the field's and its structs' */
+    dv_parquet_group *groups; /* copies, names behind the array */
+    size_t ngroups;
 } wcol;
 
 /* A written column chunk, kept for the footer. Statistics bytes live in the writer's pool. */
@@ -159,6 +162,46 @@ static int write_bytes(dv_parquet_writer *w, const void *p, size_t n)
     return DV_OK;
 }
 
+/* Whether fields a and b share their first n path names (groups, then the leaf's name). */
+static int same_path(const dv_parquet_field *a, const dv_parquet_field *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        const char *x = k < a->ngroups ? a->groups[k].name : k == a->ngroups ? a->name : NULL;
+        const char *y = k < b->ngroups ? b->groups[k].name : k == b->ngroups ? b->name : NULL;
+        if (x == NULL || y == NULL || strcmp(x, y) != 0) return 0;
+    }
+    return 1;
+}
+
+/* Field i's structs: named, at most 32 deep, each the same (optional flag) as in an earlier
+ * field that shares it, and not reopened: a struct's fields are consecutive. */
+static int check_groups(dv_parquet_writer *w, const dv_parquet_field *fields, size_t i)
+{
+    const dv_parquet_field *fd = &fields[i];
+    if (fd->ngroups > 32 || (fd->ngroups && fd->groups == NULL))
+        return werr(w, DV_EINVAL, "field %s: %zu groups", fd->name, fd->ngroups);
+    for (size_t k = 0; k < fd->ngroups; k++) {
+        if (fd->groups[k].name == NULL || fd->groups[k].name[0] == '\0')
+            return werr(w, DV_EINVAL, "field %s: a group without a name", fd->name);
+        if (i > 0) {
+            const dv_parquet_field *p = &fields[i - 1];
+            /* shared with the field before (same path so far): the same struct */
+            if (k < p->ngroups && same_path(p, fd, k + 1)) {
+                if ((p->groups[k].optional != 0) != (fd->groups[k].optional != 0))
+                    return werr(w, DV_EINVAL, "field %s: group %s both optional and required",
+                                fd->name, fd->groups[k].name);
+                continue;
+            }
+            /* a new struct here: none of the earlier fields may have had this path */
+            for (size_t j = 0; j + 1 < i; j++)
+                if (k < fields[j].ngroups && same_path(&fields[j], fd, k + 1))
+                    return werr(w, DV_EINVAL, "field %s: the fields of group %s are not consecutive",
+                                fd->name, fd->groups[k].name);
+        }
+    }
+    return DV_OK;
+}
+
 int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, size_t nfields,
                              const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
                              char *errbuf, size_t errcap)
@@ -217,8 +260,9 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
             break;
         }
         for (size_t j = 0; j < i; j++)
-            if (strcmp(fields[j].name, fd->name) == 0)
+            if (same_path(&fields[j], fd, fields[j].ngroups + 1) && fields[j].ngroups == fd->ngroups)
                 rc = werr(w, DV_EINVAL, "field name %s used twice", fd->name);
+        if (rc == DV_OK) rc = check_groups(w, fields, i);
         if (rc != DV_OK) break;
         if ((unsigned)fd->type > DV_PQ_FIXED_LEN_BYTE_ARRAY ||
             (fd->type == DV_PQ_FIXED_LEN_BYTE_ARRAY &&
@@ -231,6 +275,28 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         c->name = dupstr(a, fd->name);
         c->f.name = c->name;
         if (c->name == NULL) rc = werr(w, DV_ENOMEM, "out of memory");
+        c->max_def = fd->optional != 0;
+        if (rc == DV_OK && fd->ngroups) {
+            size_t bytes = fd->ngroups * sizeof(dv_parquet_group);
+            char *s;
+            for (size_t k = 0; k < fd->ngroups; k++) bytes += strlen(fd->groups[k].name) + 1;
+            c->groups = dv__malloc(a, bytes);
+            if (c->groups == NULL) {
+                rc = werr(w, DV_ENOMEM, "out of memory");
+                break;
+            }
+            c->ngroups = fd->ngroups;
+            s = (char *)(c->groups + fd->ngroups);
+            for (size_t k = 0; k < fd->ngroups; k++) {
+                size_t n = strlen(fd->groups[k].name) + 1;
+                memcpy(s, fd->groups[k].name, n);
+                c->groups[k].name = s;
+                c->groups[k].optional = fd->groups[k].optional != 0;
+                c->max_def += c->groups[k].optional;
+                s += n;
+            }
+        }
+        c->f.groups = c->groups;
         if (rc == DV_OK && fd->logical_type_raw && fd->logical_type_raw_len) {
             c->logical_raw = dv__malloc(a, fd->logical_type_raw_len);
             if (c->logical_raw == NULL) {
@@ -272,8 +338,8 @@ done:
 static int append_value(dv_parquet_writer *w, wcol *c, const dv_parquet_value *v)
 {
     uint8_t one;
-    if (c->f.optional) {
-        one = !v->is_null;
+    if (c->max_def > 0) {
+        one = v->is_null ? (uint8_t)v->def_level : (uint8_t)c->max_def;
         if (dv__buf_put(&c->valid, &one, 1) != DV_OK) return werr(w, DV_ENOMEM, "out of memory");
     }
     if (v->is_null) return DV_OK;
@@ -302,8 +368,11 @@ static int append_value(dv_parquet_writer *w, wcol *c, const dv_parquet_value *v
 static int check_value(dv_parquet_writer *w, const wcol *c, const dv_parquet_value *v)
 {
     if (v->is_null) {
-        if (!c->f.optional)
+        if (c->max_def == 0)
             return werr(w, DV_EINVAL, "column %s: NULL in a required column", c->name);
+        if (v->def_level < 0 || v->def_level >= c->max_def)
+            return werr(w, DV_EINVAL, "column %s: NULL at definition level %d of %d", c->name,
+                        v->def_level, c->max_def);
         return DV_OK;
     }
     if (c->f.type == DV_PQ_BYTE_ARRAY) {
@@ -605,8 +674,9 @@ static int data_page(dv_parquet_writer *w, const wcol *c, wchunk *ch, uint64_t r
 {
     dv__buf *pg = &w->page;
     pg->len = 0;
-    if (c->f.optional) {
-        /* definition levels: 4-byte length, then the hybrid encoding at bit width 1 */
+    if (c->max_def > 0) {
+        /* definition levels: 4-byte length, then the hybrid encoding (bit width 1 for a
+         * flat optional column) */
         size_t at;
         uint32_t len32;
         uint32_t *lv;
@@ -615,7 +685,7 @@ static int data_page(dv_parquet_writer *w, const wcol *c, wchunk *ch, uint64_t r
         for (uint64_t i = r0; i < r1; i++) lv[i - r0] = c->valid.p[i];
         dv__buf_put(pg, "\0\0\0\0", 4);
         at = pg->len;
-        dv__rle_encode(pg, lv, (size_t)(r1 - r0), 1);
+        dv__rle_encode(pg, lv, (size_t)(r1 - r0), bit_width((size_t)c->max_def + 1));
         if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
         len32 = (uint32_t)(pg->len - at);
         memcpy(pg->p + at - 4, &len32, 4);
@@ -692,7 +762,7 @@ static int write_chunk(dv_parquet_writer *w, wcol *c, wchunk *ch)
         uint64_t r1 = r0, v1 = v0;
         size_t bytes = 0;
         while (r1 < rows && bytes < w->page_bytes) {
-            int present = !c->f.optional || c->valid.p[r1];
+            int present = c->max_def == 0 || c->valid.p[r1] == c->max_def;
             if (present) {
                 bytes += dict ? 2 : (c->width ? c->width : 4 + lens[v1]);
                 v1++;
@@ -768,6 +838,55 @@ static void put_schema(dv__tc_writer *t, const wcol *c)
     dv__tcw_struct_end(t);
 }
 
+/* Whether columns a and b share their first n structs. */
+static int same_groups(const wcol *a, const wcol *b, size_t n)
+{
+    if (a->ngroups < n || b->ngroups < n) return 0;
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(a->groups[k].name, b->groups[k].name) != 0) return 0;
+    return 1;
+}
+
+/* The node at depth d (0: the root, else the struct groups[d - 1] of column i0) and its
+ * columns from i0 on: with emit, writes its children's schema elements (a struct's before
+ * its own children, depth first); returns how many direct children it has. */
+static int32_t schema_children(const dv_parquet_writer *w, dv__tc_writer *t, size_t i0, size_t d,
+                               int emit)
+{
+    int32_t n = 0;
+    size_t i = i0;
+    while (i < w->ncols && (d == 0 || same_groups(&w->cols[i], &w->cols[i0], d))) {
+        const wcol *c = &w->cols[i];
+        if (c->ngroups == d) {
+            if (emit) put_schema(t, c);
+            i++;
+        } else {
+            size_t j = i + 1;
+            while (j < w->ncols && same_groups(&w->cols[j], c, d + 1)) j++;
+            if (emit) {
+                dv__tcw_struct_begin(t);
+                dv__tcw_i32_field(t, 3, c->groups[d].optional ? DV_PQ_OPTIONAL : DV_PQ_REQUIRED);
+                dv__tcw_binary_field(t, 4, c->groups[d].name, strlen(c->groups[d].name));
+                dv__tcw_i32_field(t, 5, schema_children(w, t, i, d + 1, 0));
+                dv__tcw_struct_end(t);
+                (void)schema_children(w, t, i, d + 1, 1);
+            }
+            i = j;
+        }
+        n++;
+    }
+    return n;
+}
+
+static size_t schema_elements(const dv_parquet_writer *w)
+{
+    size_t n = w->ncols;
+    for (size_t i = 0; i < w->ncols; i++)
+        for (size_t k = 0; k < w->cols[i].ngroups; k++)
+            n += i == 0 || !same_groups(&w->cols[i - 1], &w->cols[i], k + 1); /* a new struct */
+    return n;
+}
+
 static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, const wchunk *ch)
 {
     dv__tcw_struct_begin(t); /* ColumnChunk */
@@ -787,7 +906,9 @@ static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, con
         dv__tcw_zigzag(t, DV__PQ_ENC_RLE);
     }
     dv__tcw_field(t, 3, DV__TC_LIST);
-    dv__tcw_list(t, DV__TC_BINARY, 1);
+    dv__tcw_list(t, DV__TC_BINARY, (uint32_t)c->ngroups + 1);
+    for (size_t k = 0; k < c->ngroups; k++)
+        dv__tcw_binary(t, c->groups[k].name, strlen(c->groups[k].name));
     dv__tcw_binary(t, c->name, strlen(c->name));
     dv__tcw_i32_field(t, 4, w->codec);
     dv__tcw_i64_field(t, 5, ch->num_values);
@@ -816,12 +937,12 @@ static int write_footer(dv_parquet_writer *w)
     dv__tcw_init(&t, b);
     dv__tcw_i32_field(&t, 1, 1);
     dv__tcw_field(&t, 2, DV__TC_LIST);
-    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)(w->ncols + 1));
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)(schema_elements(w) + 1));
     dv__tcw_struct_begin(&t);
     dv__tcw_binary_field(&t, 4, "schema", 6);
-    dv__tcw_i32_field(&t, 5, (int32_t)w->ncols);
+    dv__tcw_i32_field(&t, 5, schema_children(w, &t, 0, 0, 0));
     dv__tcw_struct_end(&t);
-    for (size_t i = 0; i < w->ncols; i++) put_schema(&t, &w->cols[i]);
+    (void)schema_children(w, &t, 0, 0, 1);
     dv__tcw_i64_field(&t, 3, (int64_t)w->total_rows);
     dv__tcw_field(&t, 4, DV__TC_LIST);
     dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)w->ngroups);
@@ -895,6 +1016,7 @@ void dv_parquet_writer_free(dv_parquet_writer *w)
     for (size_t i = 0; i < w->ncols; i++) {
         dv__free(a, w->cols[i].name);
         dv__free(a, w->cols[i].logical_raw);
+        dv__free(a, w->cols[i].groups);
         dv__buf_free(&w->cols[i].vals);
         dv__buf_free(&w->cols[i].lens);
         dv__buf_free(&w->cols[i].valid);

@@ -40,6 +40,7 @@ typedef struct job {
     int too_big;    /* over max_bytes in this attempt */
     int discard;    /* non-2xx: body read and dropped */
     int checked;    /* first body bytes seen in this attempt */
+    int data_uri;   /* a base64 data: URI: decoded when the held bound allows, no transfer */
     dv_image_format format;
     char err[CURL_ERROR_SIZE];
     char detail[256];
@@ -53,6 +54,7 @@ typedef struct jlist {
 struct dv_fetcher {
     const dv_alloc *alloc;
     uint32_t connections, per_host, queue_cap, max_held, max_redirects;
+    size_t nduri; /* data: URI jobs in the queue */
     uint64_t max_bytes;
     uint32_t connect_timeout_ms, timeout_ms, low_speed_bytes, low_speed_time_s;
     uint32_t retries, retry_wait_ms, retry_after_max_s;
@@ -423,31 +425,32 @@ static void finish_now(dv_fetcher *f, job *j, dv_fetch_status st, const char *wh
     jl_push(&f->done, j);
 }
 
-/* A base64 data: URI holds its content: decoded here, with no transfer, into the job's body
- * (bounded by max_bytes) and finished as a fetch of those bytes would be. Returns 0 when url
- * is no such URI. */
-static int data_uri_job(dv_fetcher *f, job *j, const char *url)
+/* A base64 data: URI holds its content: decoded, with no transfer, into the job's body
+ * (bounded by max_bytes) and finished as a fetch of those bytes would be. It waits in the
+ * queue like any URL and is decoded by start_ready when the bound on bodies held allows. */
+static void data_uri_job(dv_fetcher *f, job *j)
 {
+    const char *url = j->url;
     size_t len = strlen(url), cap, got = 0, mo = 0, ml = 0;
-    int rc = dv_data_uri_decode(url, len, NULL, 0, NULL, NULL, NULL);
+    int rc;
     char mt[128];
-    if (rc == DV_EINVAL) return 0;
     cap = 3 * (len / 4) + 3;
     if ((uint64_t)cap > f->max_bytes) cap = (size_t)f->max_bytes;
     j->body = dv__malloc(f->alloc, cap ? cap : 1);
     if (j->body == NULL) {
         finish_now(f, j, DV_FETCH_OTHER, "no memory for a data: URI's content");
-        return 1;
+        return;
     }
     j->cap = cap;
     rc = dv_data_uri_decode(url, len, j->body, cap, &got, &mo, &ml);
-    j->len = got;
+    /* on failure the bytes decoded so far are in body too: all of it is zeroed */
+    j->len = rc == DV_OK ? got : cap;
     if (rc != DV_OK) {
         body_drop(f, j);
         finish_now(f, j, rc == DV_ETOOBIG ? DV_FETCH_TOO_BIG : DV_FETCH_BAD_URL,
                    rc == DV_ETOOBIG ? "data: URI content over max_bytes"
                                     : "data: URI with bad base64");
-        return 1;
+        return;
     }
     j->bytes = got;
     j->format = dv_image_sniff(j->body, got);
@@ -456,11 +459,10 @@ static int data_uri_job(dv_fetcher *f, job *j, const char *url)
     if (j->ctype == NULL) {
         body_drop(f, j);
         finish_now(f, j, DV_FETCH_OTHER, "out of memory");
-        return 1;
+        return;
     }
     finish_now(f, j, j->format != DV_FMT_UNKNOWN ? DV_FETCH_OK : DV_FETCH_NOT_IMAGE,
                "data: URI, decoded without a transfer");
-    return 1;
 }
 
 int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
@@ -482,7 +484,14 @@ int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
         dv__free(f->alloc, j);
         return DV_ENOMEM;
     }
-    if (data_uri_job(f, j, url)) return DV_OK;
+    if (dv_data_uri_decode(url, strlen(url), NULL, 0, NULL, NULL, NULL) != DV_EINVAL) {
+        j->data_uri = 1;
+        j->hosthash = 0;
+        j->state = J_QUEUED;
+        jl_push(&f->queue, j);
+        f->nduri++;
+        return DV_OK;
+    }
     scheme = dv__url_host_key(url, strlen(url), key, sizeof(key));
     if (scheme == 0) {
         finish_now(f, j, strstr(url, "://") ? DV_FETCH_BAD_SCHEME : DV_FETCH_BAD_URL,
@@ -556,6 +565,15 @@ static int start_ready(dv_fetcher *f)
 {
     const size_t held = held_now(f);
     const uint64_t t = now_ms();
+    /* data: URIs take no connection: decoded as soon as the bound on bodies allows */
+    for (job *c = f->queue.head, *nx; f->nduri > 0 && c != NULL && held + f->done.n < f->max_held;
+         c = nx) {
+        nx = c->next;
+        if (!c->data_uri) continue;
+        jl_unlink(&f->queue, c);
+        f->nduri--;
+        data_uri_job(f, c);
+    }
     while (f->nactive < f->connections && held + f->done.n < f->max_held) {
         job *j = NULL;
         for (job *c = f->delayed.head; c != NULL && c->t_due <= t; c = c->next)
@@ -567,7 +585,7 @@ static int start_ready(dv_fetcher *f)
         /* waiting retries hold no connection but do hold a place: bound them */
         if (j == NULL && f->delayed.n < f->connections)
             for (job *c = f->queue.head; c != NULL; c = c->next)
-                if (host_active(f, c->hosthash) < f->per_host) {
+                if (!c->data_uri && host_active(f, c->hosthash) < f->per_host) {
                     j = c;
                     jl_unlink(&f->queue, j);
                     break;
@@ -788,6 +806,7 @@ int dv_fetcher_next(dv_fetcher *f, dv_fetch_result *out, int timeout_ms)
             return 1;
         }
         DV_FORWARD_IF_ERROR(start_ready(f));
+        if (f->done.n > 0) continue; /* data: URIs decoded just now */
         if (f->nactive == 0 && f->queue.n == 0 && f->delayed.n == 0) return 0;
         mc = curl_multi_perform(f->multi, &running);
         if (mc != CURLM_OK) {

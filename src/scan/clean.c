@@ -291,8 +291,8 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
         if (rc != DV_OK) {
             dv_parquet_column_info ci;
             dv_parquet_reader_column(r, i, &ci);
-            dv__set_err(c->err, c->cap, "%s: column %s is nested: cannot write a cleaned copy",
-                        in, ci.name);
+            dv__set_err(c->err, c->cap,
+                        "%s: column %s is a list or map: cannot write a cleaned copy", in, ci.name);
             goto done;
         }
         cols[i] = i;

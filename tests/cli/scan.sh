@@ -208,6 +208,21 @@ cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev
     check "hf struct image.bytes: every present image hashed" $PY -c "
 import json; c=json.load(open('out-hfs/summary.json'))['counts']
 assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c"
+    # --clean keeps the struct (image {bytes, path}); DuckDB reads the copy: the kept rows
+    "$BIN" scan -q hfs $L -o cl-hfs --clean clean-hfs --decoys 3 >/dev/null 2>&1
+    "$BIN" scan -q clean-hfs $L -o re-hfs >/dev/null 2>&1
+    check "hf struct --clean: re-scan finds nothing" test $? -eq 0 -a ! -s re-hfs/matches.jsonl
+    check "hf struct --clean: DuckDB reads the image struct of every kept row" sh -c "
+cd '$DUCK' && node read_parquet.mjs '$T/clean-hfs/train-00000.parquet' >'$T/hfs-clean.jsonl' &&
+node read_parquet.mjs '$T/hfs/train-00000.parquet' >'$T/hfs-orig.jsonl'" &&
+    $PY -c "
+import json
+rm = set(l.split()[0] for l in open('cl-hfs/removal.txt') if not l.startswith('#'))
+orig = [json.loads(l) for l in open('hfs-orig.jsonl')]
+kept = [r for r in orig if r['id'] not in rm]
+clean = [json.loads(l) for l in open('hfs-clean.jsonl')]
+assert len(kept) < len(orig) and clean == kept, (len(orig), len(kept), len(clean))
+assert any(r['image'] is None for r in clean) and any(r['image'] for r in clean)"
 else
     echo "SKIP: DuckDB peer not installed: cleaned parquet not read back, no struct image column"
 fi

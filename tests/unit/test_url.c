@@ -277,6 +277,10 @@ static void test_data_uri(void **state)
     strcpy(u, "data:image/png;base64,+/8=");
     assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, NULL, NULL), DV_OK);
     assert_true(n == 2 && out[0] == 0xfb && out[1] == 0xff);
+    /* the data part URL-encoded (RFC 2397): %2B %2F %3D */
+    strcpy(u, "data:image/png;base64,%2B%2f8%3D");
+    assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, NULL, NULL), DV_OK);
+    assert_true(n == 2 && out[0] == 0xfb && out[1] == 0xff);
     /* not base64 data: URIs */
     static const char *const no[] = {"http://a/b", "data:image/png,abc", "data:image/png;base64",
                                      "dat", "data:;base64x,QQ==", "xdata:;base64,QQ=="};
@@ -285,7 +289,10 @@ static void test_data_uri(void **state)
                          DV_EINVAL);
     /* bad base64: a stray byte, data after padding, one digit left over, too much padding */
     static const char *const bad[] = {"data:;base64,Zm9v*", "data:;base64,Zg==Zg",
-                                      "data:;base64,Zm9vY", "data:;base64,Zg==="};
+                                      "data:;base64,Zm9vY", "data:;base64,Zg===",
+                                      "data:;base64,Zm9v=", "data:;base64,Zg=",
+                                      "data:;base64,==",    "data:;base64,Zm8==",
+                                      "data:;base64,Zg%3",  "data:;base64,Zg%zz=="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(dv_data_uri_decode(bad[i], strlen(bad[i]), out, sizeof out, &n, NULL, NULL),
                          DV_ECORRUPT);
