@@ -1,14 +1,105 @@
 /* fuzz_parquet.c - libFuzzer target for the Parquet reader (footer thrift, pages, codecs,
  * encodings): opens a buffer, reads every flat column of every row group; broken promises abort.
- * Half the inputs are read with opts.wipe, whose dv_parquet_reader_wipe must zero the values. */
+ * Half the inputs are read with opts.wipe, whose dv_parquet_reader_wipe must zero the values;
+ * the others are copied as --clean copies files (dv_parquet_reader_field, the writer, struct
+ * groups and definition levels included), and the copy must read back value for value. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "datavet.h"
+#include "scratch_dir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void cleanup(void)
+{
+    char path[640];
+    snprintf(path, sizeof path, "%s/copy.parquet", dir);
+    (void)unlink(path);
+    (void)rmdir(dir);
+}
+
+static int same_value(const dv_parquet_value *a, const dv_parquet_value *b, dv_pq_type t)
+{
+    if (a->is_null || b->is_null) return a->is_null == b->is_null && a->def_level == b->def_level;
+    switch (t) {
+    case DV_PQ_BOOLEAN: return (a->i32 != 0) == (b->i32 != 0);
+    case DV_PQ_INT32: return a->i32 == b->i32;
+    case DV_PQ_INT64: return a->i64 == b->i64;
+    case DV_PQ_FLOAT: return memcmp(&a->f32, &b->f32, 4) == 0;
+    case DV_PQ_DOUBLE: return memcmp(&a->f64, &b->f64, 8) == 0;
+    default: return a->len == b->len && (a->len == 0 || memcmp(a->bytes, b->bytes, a->len) == 0);
+    }
+}
+
+/* The readable row groups of r written by the writer, then read back: the same values, nulls
+ * at the same definition levels. Files the writer cannot take (repeated columns, schemas it
+ * refuses) are skipped; a writer that refuses the reader's own batches aborts. */
+static void copy_check(dv_parquet_reader *r, size_t ncols, const size_t *cols,
+                       dv_parquet_batch *b)
+{
+    dv_parquet_field *f = calloc(ncols + 1, sizeof *f);
+    dv_parquet_batch *b2 = calloc(ncols + 1, sizeof *b2);
+    uint8_t *ok = calloc(dv_parquet_reader_num_row_groups(r) + 1, 1);
+    dv_parquet_writer_opts wo;
+    dv_parquet_writer *w = NULL;
+    dv_parquet_reader *r2 = NULL;
+    char path[640], err[512];
+    uint64_t written = 0, g2 = 0, row2 = 0, rows2 = 0;
+    int rc;
+    if (f == NULL || b2 == NULL || ok == NULL) abort();
+    for (size_t i = 0; i < ncols; i++)
+        if (dv_parquet_reader_field(r, i, &f[i]) != DV_OK) goto out;
+    memset(&wo, 0, sizeof wo);
+    wo.row_group_rows = 5;
+    wo.page_bytes = 256;
+    snprintf(path, sizeof path, "%s/copy.parquet", dir);
+    if (dv_parquet_writer_create(path, f, ncols, &wo, &w, err, sizeof err) != DV_OK) {
+        if (err[0] == '\0' || w != NULL) abort();
+        goto out;
+    }
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        if (dv_parquet_reader_read_row_group(r, g, cols, ncols, b) != DV_OK) continue;
+        rc = dv_parquet_writer_write_batches(w, b, 0, b[0].rows, NULL);
+        if (rc == DV_ENOMEM) goto out;
+        if (rc != DV_OK) abort();
+        ok[g] = 1;
+        written += b[0].rows;
+    }
+    if (dv_parquet_writer_close(w) != DV_OK) abort();
+    if (dv_parquet_reader_open(path, NULL, &r2, err, sizeof err) != DV_OK) abort();
+    if (dv_parquet_reader_num_rows(r2) != written || dv_parquet_reader_num_columns(r2) != ncols)
+        abort();
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        if (!ok[g]) continue;
+        if (dv_parquet_reader_read_row_group(r, g, cols, ncols, b) != DV_OK) abort();
+        for (uint64_t k = 0; k < b[0].rows; k++) {
+            if (row2 == rows2) {
+                if (dv_parquet_reader_read_row_group(r2, g2, cols, ncols, b2) != DV_OK) abort();
+                rows2 = b2[0].rows;
+                row2 = 0;
+                g2++;
+            }
+            for (size_t c = 0; c < ncols; c++) {
+                dv_parquet_value v1, v2;
+                if (dv_parquet_batch_value(&b[c], k, &v1) != DV_OK ||
+                    dv_parquet_batch_value(&b2[c], row2, &v2) != DV_OK ||
+                    !same_value(&v1, &v2, b[c].type))
+                    abort();
+            }
+            row2++;
+        }
+    }
+out:
+    dv_parquet_reader_free(r2);
+    dv_parquet_writer_free(w);
+    free(f);
+    free(b2);
+    free(ok);
+}
 
 static int is_error_code(int rc)
 {
@@ -26,6 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     volatile uint8_t sink = 0; /* makes every byte handed out actually read */
     int rc;
 
+    if (dir[0] == '\0') {
+        scratch_make("fuzz_parquet");
+        atexit(cleanup);
+    }
     memset(&o, 0, sizeof(o));
     o.max_row_group_bytes = 64u << 20; /* claims of huge row groups are refused, not decoded */
     o.skip_crc = (int)(size & 1);      /* odd sizes get past CRCs into the decoders */
@@ -75,6 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     if (b[i].data[k] != 0) abort();
         }
     }
+    /* every column flat or in structs (none repeated): a copy, when wipe did not zero them */
+    if (!o.wipe && nflat == ncols && ncols > 0) copy_check(r, ncols, cols, b);
     free(cols);
     free(b);
     free(lens);

@@ -9,7 +9,7 @@
 static char dir[512];
 
 /* Make dir as TMPDIR/<tag>.XXXXXX (aborts on failure). */
-static void scratch_make(const char *tag)
+static inline void scratch_make(const char *tag)
 {
     const char *t = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/%s.XXXXXX", t && t[0] ? t : "/tmp", tag);
@@ -17,7 +17,7 @@ static void scratch_make(const char *tag)
 }
 
 /* Write n bytes to dir/name (aborts on failure). */
-static void put(const char *name, const void *p, size_t n)
+static inline void put(const char *name, const void *p, size_t n)
 {
     char path[640];
     FILE *f;
