@@ -269,6 +269,16 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "datavet scan: %s\n", err);
         return 2;
     }
+    /* what the scan could not use is said even with -q: it changes what "no findings" means */
+    for (const char *p = res.dataset_problems; *p;) {
+        const char *e = strchr(p, '\n');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+        fputs("datavet scan: warning: ", stderr);
+        for (int k = 0; k < n; k++) /* names from the dataset: no control bytes to the tty */
+            fputc((unsigned char)p[k] < 0x20 || p[k] == 0x7f ? '?' : p[k], stderr);
+        fputc('\n', stderr);
+        p += n + (e != NULL);
+    }
     if (!quiet) {
         fprintf(stderr, "scan: %llu shards (%llu done earlier), %llu items in %.1f s, %llu errors",
                 (unsigned long long)res.progress.shards_total,

@@ -1259,6 +1259,9 @@ typedef struct dv_scan_result {
     int merged;                /* the final outputs were written */
     uint64_t matches;          /* after the merge: match-tier findings in the whole scan */
     uint64_t candidates;
+    /* dv_dataset_problems of the dataset (also summary.json "dataset_problems"): what it has
+     * that the scan cannot use, such as images in list columns; "" if nothing (truncated) */
+    char dataset_problems[2048];
 } dv_scan_result;
 
 /* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be

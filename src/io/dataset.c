@@ -292,8 +292,45 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
     dv_parquet_reader_free(pr);
 }
 
+/* Whether s contains w, ASCII case-insensitively. */
+static int has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (strncasecmp(s, w, n) == 0) return 1;
+    return 0;
+}
+
+/* Images in a list column (several a row, as interleaved image-text datasets hold them) are
+ * not read: datavet reads no repeated column. Say so, from the first file's schema, rather
+ * than scan as if the dataset had no images. */
+static void check_image_lists(dv_dataset *ds, const char *path)
+{
+    dv_parquet_reader_opts po = {0};
+    dv_parquet_reader *pr = NULL;
+    char err[512];
+    po.wipe = 1;
+    po.alloc = ds->alloc;
+    if (dv_parquet_reader_open(path, &po, &pr, err, sizeof err) != DV_OK) return;
+    for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
+        dv_parquet_column_info ci;
+        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || !ci.nested ||
+            ci.type != DV_PQ_BYTE_ARRAY || ci.is_string)
+            continue;
+        if (has_word(ci.name, "image") || has_word(ci.name, "img") ||
+            has_word(ci.name, "jpg") || has_word(ci.name, "png") ||
+            (strlen(ci.name) > 6 && strcasecmp(ci.name + strlen(ci.name) - 6, ".bytes") == 0)) {
+            problem(ds, "%s: column %s holds binary values in a list (images, by its name): "
+                        "datavet reads no list columns, so they are NOT scanned",
+                    path, ci.name);
+        }
+    }
+    dv_parquet_reader_free(pr);
+}
+
 static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy)
 {
+    if (pq->n > 0) check_image_lists(ds, pq->v[0]);
     for (uint64_t i = 0; i < pq->n; i++) {
         long long num = file_number(pq->v[i]);
         const char *emb = NULL;

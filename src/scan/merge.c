@@ -507,6 +507,23 @@ static void write_summary(FILE *f, const merge *m)
     fputs(",\n  \"layout\": ", f);
     jstr(f, param_get(m, "layout"));
     fprintf(f, ",\n  \"shards\": %s,\n", param_get(m, "shards") ? param_get(m, "shards") : "0");
+    /* what the dataset layer could not use, one line each (images in list columns are not
+     * scanned: the summary says so) */
+    fputs("  \"dataset_problems\": [", f);
+    {
+        const char *p = param_get(m, "dataset_problems");
+        int n = 0;
+        while (p && *p) {
+            const char *e = strchr(p, '\n');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            char line[1100];
+            snprintf(line, sizeof line, "%.*s", (int)(len < 1099 ? len : 1099), p);
+            fputs(n++ ? ",\n    " : "\n    ", f);
+            jstr(f, line);
+            p = e ? e + 1 : p + len;
+        }
+        fputs(n ? "\n  ],\n" : "],\n", f);
+    }
     fputs("  \"lists\": [", f);
     for (size_t i = 0; i < m->nparams; i++) {
         if (strcmp(m->params[i].k, "list") != 0) continue;
@@ -557,7 +574,9 @@ static void write_summary(FILE *f, const merge *m)
     first = 1;
     for (size_t i = 0; i < m->nparams; i++) {
         const char *k = m->params[i].k;
-        if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0) continue;
+        if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0 ||
+            strcmp(k, "dataset_problems") == 0)
+            continue;
         fputs(first ? "\n    " : ",\n    ", f);
         first = 0;
         jstr(f, k);

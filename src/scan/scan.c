@@ -895,6 +895,8 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "datavet_version", dv_version());
     param(b, s->a, "dataset", o->dataset);
     param(b, s->a, "layout", dv_layout_name(dv_dataset_layout(s->ds)));
+    /* what the dataset layer could not use (misaligned embeddings, images in list columns) */
+    param(b, s->a, "dataset_problems", dv_dataset_problems(s->ds));
     paramu(b, s->a, "shards", dv_dataset_num_shards(s->ds));
     for (size_t i = 0; i < s->nlists; i++) {
         const slist *l = &s->lists[i];
@@ -1127,6 +1129,9 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     dso.alloc = s.a;
     rc = dv_dataset_open(o.dataset, &dso, &s.ds, errbuf, errcap);
     if (rc != DV_OK) return rc;
+    if (out)
+        snprintf(out->dataset_problems, sizeof out->dataset_problems, "%s",
+                 dv_dataset_problems(s.ds));
 
     s.nlists = o.nlists;
     s.lists = dv__calloc(s.a, o.nlists + 1, sizeof(slist));

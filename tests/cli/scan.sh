@@ -208,6 +208,16 @@ cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev
     check "hf struct image.bytes: every present image hashed" $PY -c "
 import json; c=json.load(open('out-hfs/summary.json'))['counts']
 assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c"
+    # images in a list column are not read: the scan says so (stderr, summary.json)
+    mkdir hfl && (cd "$DUCK" && node gen_hf.mjs "$T/ds/hf/train-00000.parquet" "$T/hfl/train-00000.parquet" list)
+    "$BIN" scan -q hfl $L -o out-hfl >/dev/null 2>err-hfl
+    check "hf list of images: the scan warns that they are not scanned" sh -c "
+grep -q 'warning: .*column images.list.element.bytes holds binary values in a list.*NOT scanned' err-hfl &&
+grep -q 'images.list.element.bytes' out-hfl/summary.json" &&
+    $PY -c "
+import json; s=json.load(open('out-hfl/summary.json'))
+assert len(s['dataset_problems']) == 1 and 'NOT scanned' in s['dataset_problems'][0], s['dataset_problems']
+assert s['counts']['items_with_image'] == 0 and 'dataset_problems' not in s['parameters']"
     # --clean keeps the struct (image {bytes, path}); DuckDB reads the copy: the kept rows
     "$BIN" scan -q hfs $L -o cl-hfs --clean clean-hfs --decoys 3 >/dev/null 2>&1
     "$BIN" scan -q clean-hfs $L -o re-hfs >/dev/null 2>&1
