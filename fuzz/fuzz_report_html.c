@@ -80,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     qsort(c, 8, sizeof(c[0]), cmp_counter);
     l = (dv__report_list){s[16], s[17], s[18], s[19], s[20], size};
-    r = (dv__report){s[21], s[22], s[23], size % 1000, fi, 2, c, 8, &l, 1, NULL, 0, NULL, NULL, 0};
+    r = (dv__report){s[21], s[22], s[23], size % 1000, fi, 2, c, 8, &l, 1, NULL, 0, NULL, NULL, 0,
+                     s[1]};
     f = open_memstream(&out, &olen);
     if (f != NULL) {
         int rc = dv__report_write_html(f, &r);
@@ -91,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (count(out, olen, "<tr>") != count(out, olen, "</tr>")) abort();
             if (count(out, olen, "<svg") != count(out, olen, "</svg>")) abort();
             if (count(out, olen, "<td") != count(out, olen, "</td>")) abort();
+            if (count(out, olen, "<li>") != count(out, olen, "</li>")) abort();
         }
         free(out);
     }

@@ -87,6 +87,9 @@ typedef struct dv__report {
     const char *const *param_names;
     const char *const *param_values;
     size_t nparams;
+    /* what the dataset has that the scan could not use, one per line ("" or NULL: nothing);
+     * shown as a warning at the top */
+    const char *problems;
 } dv__report;
 
 /* One self-contained HTML page (no scripts, no network): summary tables; inline SVG charts

@@ -289,6 +289,7 @@ static const char css[] =
     ".tier-candidate{color:#8a5a00;font-weight:700}\n"
     ".note{background:#fff8e1;border:1px solid #e6c65c;padding:8px 12px;margin:12px 0}\n"
     ".muted{color:#666}\n"
+    ".warn{background:#fdecea;border-color:#d9534f}\n"
     ".kpis{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}\n"
     ".kpi{border:1px solid #ccc;border-radius:6px;padding:8px 14px;min-width:130px}\n"
     ".kpi b{display:block;font-size:22px}\n"
@@ -350,6 +351,19 @@ static void summary(FILE *f, const dv__report *r)
     fprintf(f, "<div class=\"kpi\"><b>%s</b>items skipped (errors)</div>\n", dv__fmt_u64(nb, nerr));
     fputs("</div>\n", f);
 
+    if (r->problems && r->problems[0]) {
+        /* not scanned, not used: it changes what "no findings" means, so it comes first */
+        fputs("<div class=\"note warn\"><b>Not everything in the dataset was scanned:</b><ul>\n", f);
+        for (const char *p = r->problems; *p;) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            fputs("<li>", f);
+            dv__html_textn(f, p, n, 1000);
+            fputs("</li>\n", f);
+            p += n + (e != NULL);
+        }
+        fputs("</ul></div>\n", f);
+    }
     fputs("<p class=\"note\">This page holds item ids, URLs, hashes and scores only: no image "
           "data. URLs are printed as text, not links: do not open them, they may lead to abusive "
           "material. A <b>match</b> is an exact or PDQ hash hit on a list; a <b>candidate (needs "

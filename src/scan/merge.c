@@ -802,7 +802,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
                 else if (strcmp(k, "list_type") == 0) l->type = v;
                 else if (strcmp(k, "list_digest") == 0) l->digest = v;
                 else if (strcmp(k, "list_entries") == 0) l->entries = strtoull(v, NULL, 10);
-            } else if (strncmp(k, "shard.", 6) != 0) {
+            } else if (strncmp(k, "shard.", 6) != 0 && strcmp(k, "dataset_problems") != 0) {
                 pn[r.nparams] = k;
                 pv[r.nparams] = v;
                 r.nparams++;
@@ -821,6 +821,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         r.ninputs = m.ninputs;
         r.param_names = pn;
         r.param_values = pv;
+        r.problems = param_get(&m, "dataset_problems");
         snprintf(t, sizeof t, "%s/report.html.tmp", outdir);
         snprintf(p, sizeof p, "%s/report.html", outdir);
         f = dv__fopen_private(t);

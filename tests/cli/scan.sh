@@ -213,7 +213,9 @@ assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c
     "$BIN" scan -q hfl $L -o out-hfl >/dev/null 2>err-hfl
     check "hf list of images: the scan warns that they are not scanned" sh -c "
 grep -q 'warning: .*column images.list.element.bytes holds binary values in a list.*NOT scanned' err-hfl &&
-grep -q 'images.list.element.bytes' out-hfl/summary.json" &&
+grep -q 'images.list.element.bytes' out-hfl/summary.json &&
+grep -q 'Not everything in the dataset was scanned:</b><ul>' out-hfl/report.html &&
+! grep -q 'Not everything in the dataset' out-hf/report.html" &&
     $PY -c "
 import json; s=json.load(open('out-hfl/summary.json'))
 assert len(s['dataset_problems']) == 1 and 'NOT scanned' in s['dataset_problems'][0], s['dataset_problems']

@@ -216,7 +216,8 @@ static dv__report sample(void)
 {
     dv__report r = {"data/\"laion\"<x>", "parquet", "0.1.0", 3, sample_findings, 4,
                     sample_counters, sizeof(sample_counters) / sizeof(sample_counters[0]),
-                    sample_lists, 2, sample_inputs, 2, pnames, pvalues, 3};
+                    sample_lists, 2, sample_inputs, 2, pnames, pvalues, 3,
+                    "a.parquet: column images.list.element.bytes <b> NOT scanned\nsecond"};
     return r;
 }
 
@@ -369,6 +370,11 @@ static void t_sample(void **state)
     assert_non_null(strstr(html, "id=\"chart-similarity\""));
     assert_non_null(strstr(html, "<title>distance 32+: 1</title>"));  /* 40 lands in 32+ */
     assert_non_null(strstr(html, "<title>shard 1: 25 items</title>"));
+    /* dataset problems: a warning at the top, one item a line, as text */
+    assert_non_null(strstr(html, "<div class=\"note warn\"><b>Not everything in the dataset was "
+                                 "scanned:</b><ul>\n<li>a.parquet: column "
+                                 "images.list.element.bytes &lt;b&gt; NOT scanned</li>\n"
+                                 "<li>second</li>\n</ul></div>"));
     /* hostile strings are text */
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "<b>\""));
