@@ -649,6 +649,7 @@ int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_v
  * encoding, dictionary encoding for byte arrays while the dictionary stays small,
  * min/max/null_count statistics. */
 
+#define DV_PARQUET_MAX_GROUPS 32
 /* A struct enclosing a field: its name and whether it may be null. */
 typedef struct dv_parquet_group {
     const char *name;
@@ -668,9 +669,9 @@ typedef struct dv_parquet_field {
      * dv_parquet_reader_field, NULL/0 otherwise. */
     const void *logical_type_raw;
     size_t logical_type_raw_len;
-    /* The structs the field is a leaf of, outermost first (none: a top-level column); name
-     * is then the leaf's own name. Fields of one struct must be consecutive. Set by
-     * dv_parquet_reader_field (the reader owns the strings). */
+    /* The structs the field is a leaf of, outermost first (none: a top-level column; at
+     * most DV_PARQUET_MAX_GROUPS); name is then the leaf's own name. Fields of one struct
+     * must be consecutive. Set by dv_parquet_reader_field (the reader owns the strings). */
     const dv_parquet_group *groups;
     size_t ngroups;
 } dv_parquet_field;
@@ -694,15 +695,17 @@ typedef struct dv_parquet_writer_opts {
 
 typedef struct dv_parquet_writer dv_parquet_writer;
 
-/* Create path (truncating it) for the given fields. Names must be non-empty
- * and distinct within a struct; a struct's fields consecutive, and the struct's
- * optional flag the same in each. On failure *out is NULL and errbuf says why. */
+/* Create path (truncating it) for the given fields. Names must be non-empty and
+ * distinct within a struct (a field and a struct may not share one); a struct's fields
+ * consecutive, and the struct's optional flag the same in each. On failure *out is NULL
+ * and errbuf says why. */
 int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, size_t nfields,
                              const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
                              char *errbuf, size_t errcap);
 /* Append one row: values[i] for field i. A NULL value in a field with no optional level
  * (itself or a struct around it) is DV_EINVAL, and so is a null's def_level at or over
- * the field's number of optional levels, or a FIXED_LEN_BYTE_ARRAY of the wrong length. */
+ * the field's number of optional levels, fields of one struct that disagree on whether it
+ * (or a struct around it) is null, or a FIXED_LEN_BYTE_ARRAY of the wrong length. */
 int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *values);
 /* Append rows [first, first + n) of reader batches (one per field, in field
  * order, same types), skipping rows whose keep byte is 0 (keep may be NULL).

@@ -327,7 +327,7 @@ int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, si
     }
     /* one digit in the last group is never valid base64; padding, when present, completes
      * the last group (2 digits and "==", or 3 and "=") */
-    if (ndig % 4 == 1 || (pad > 0 && ndig % 4 + pad != 4)) return DV_ECORRUPT;
+    if (ndig % 4 == 1 || pad > 2 || (pad > 0 && ndig % 4 + pad != 4)) return DV_ECORRUPT;
     if (outlen) *outlen = n;
     return DV_OK;
 }

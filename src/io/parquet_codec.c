@@ -179,7 +179,7 @@ int dv__pq_decompress(int codec, const uint8_t *src, size_t srclen, uint8_t *dst
         if (st == NULL) return DV_ENOMEM;
         br = BrotliDecoderDecompressStream(st, &in, &ip, &out, &op, &total);
         BrotliDecoderDestroyInstance(st);
-        if (br != BROTLI_DECODER_RESULT_SUCCESS || total != dstlen) {
+        if (br != BROTLI_DECODER_RESULT_SUCCESS || total != dstlen || in != 0) {
             *why = "brotli data is corrupt or of the wrong size";
             return DV_ECORRUPT;
         }

@@ -27,6 +27,7 @@ typedef struct wcol {
     dv__buf valid; /* max_def > 0: each row's definition level (a value: max_def) */
     uint64_t nvals;
     int max_def;   /* optional levels: the field's and its structs' */
+    int shared_opt; /* optional structs shared with the column before (their levels agree) */
     dv_parquet_group *groups; /* copies, names behind the array */
     size_t ngroups;
 } wcol;
@@ -178,7 +179,7 @@ static int same_path(const dv_parquet_field *a, const dv_parquet_field *b, size_
 static int check_groups(dv_parquet_writer *w, const dv_parquet_field *fields, size_t i)
 {
     const dv_parquet_field *fd = &fields[i];
-    if (fd->ngroups > 32 || (fd->ngroups && fd->groups == NULL))
+    if (fd->ngroups > DV_PARQUET_MAX_GROUPS || (fd->ngroups && fd->groups == NULL))
         return werr(w, DV_EINVAL, "field %s: %zu groups", fd->name, fd->ngroups);
     for (size_t k = 0; k < fd->ngroups; k++) {
         if (fd->groups[k].name == NULL || fd->groups[k].name[0] == '\0')
@@ -259,10 +260,14 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
             rc = werr(w, DV_EINVAL, "field %zu has no name", i);
             break;
         }
-        for (size_t j = 0; j < i; j++)
-            if (same_path(&fields[j], fd, fields[j].ngroups + 1) && fields[j].ngroups == fd->ngroups)
-                rc = werr(w, DV_EINVAL, "field name %s used twice", fd->name);
-        if (rc == DV_OK) rc = check_groups(w, fields, i);
+        rc = check_groups(w, fields, i);
+        /* a path equal to another's, or a prefix of it (a leaf and a struct of one name) */
+        for (size_t j = 0; j < i && rc == DV_OK; j++) {
+            size_t nj = fields[j].ngroups + 1, ni = fd->ngroups + 1;
+            if (same_path(&fields[j], fd, nj < ni ? nj : ni))
+                rc = werr(w, DV_EINVAL, "field name %s used twice (or for a field and a struct)",
+                          fd->name);
+        }
         if (rc != DV_OK) break;
         if ((unsigned)fd->type > DV_PQ_FIXED_LEN_BYTE_ARRAY ||
             (fd->type == DV_PQ_FIXED_LEN_BYTE_ARRAY &&
@@ -297,6 +302,11 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
             }
         }
         c->f.groups = c->groups;
+        if (i > 0)
+            for (size_t k = 0; k < fd->ngroups && k < fields[i - 1].ngroups &&
+                               same_path(&fields[i - 1], fd, k + 1);
+                 k++)
+                c->shared_opt += fd->groups[k].optional != 0;
         if (rc == DV_OK && fd->logical_type_raw && fd->logical_type_raw_len) {
             c->logical_raw = dv__malloc(a, fd->logical_type_raw_len);
             if (c->logical_raw == NULL) {
@@ -394,8 +404,20 @@ int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *va
     if (w->failed) return w->failed;
     if (w->closed) return werr(w, DV_EINVAL, "write after close");
     /* all checks first, so a bad row leaves the columns aligned */
-    for (size_t i = 0; i < w->ncols; i++)
-        DV_FORWARD_IF_ERROR(check_value(w, &w->cols[i], &values[i]));
+    for (size_t i = 0; i < w->ncols; i++) {
+        const wcol *c = &w->cols[i];
+        DV_FORWARD_IF_ERROR(check_value(w, c, &values[i]));
+        if (c->shared_opt > 0) {
+            /* leaves of one struct agree on which of its levels are present */
+            int L = c->shared_opt;
+            int d0 = values[i - 1].is_null ? values[i - 1].def_level : w->cols[i - 1].max_def;
+            int d1 = values[i].is_null ? values[i].def_level : c->max_def;
+            if ((d0 < L ? d0 : L) != (d1 < L ? d1 : L))
+                return werr(w, DV_EINVAL,
+                            "column %s: a struct null in one of its fields and present in another",
+                            c->name);
+        }
+    }
     for (size_t i = 0; i < w->ncols; i++)
         DV_FORWARD_IF_ERROR(append_value(w, &w->cols[i], &values[i]));
     w->rows++;

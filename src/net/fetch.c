@@ -565,15 +565,6 @@ static int start_ready(dv_fetcher *f)
 {
     const size_t held = held_now(f);
     const uint64_t t = now_ms();
-    /* data: URIs take no connection: decoded as soon as the bound on bodies allows */
-    for (job *c = f->queue.head, *nx; f->nduri > 0 && c != NULL && held + f->done.n < f->max_held;
-         c = nx) {
-        nx = c->next;
-        if (!c->data_uri) continue;
-        jl_unlink(&f->queue, c);
-        f->nduri--;
-        data_uri_job(f, c);
-    }
     while (f->nactive < f->connections && held + f->done.n < f->max_held) {
         job *j = NULL;
         for (job *c = f->delayed.head; c != NULL && c->t_due <= t; c = c->next)
@@ -592,6 +583,16 @@ static int start_ready(dv_fetcher *f)
                 }
         if (j == NULL) break;
         DV_FORWARD_IF_ERROR(start(f, j));
+    }
+    /* then data: URIs, which take no connection: decoded while the bound on bodies allows
+     * (after the transfers, so that a run of them does not keep connections idle) */
+    for (job *c = f->queue.head, *nx; f->nduri > 0 && c != NULL && held + f->done.n < f->max_held;
+         c = nx) {
+        nx = c->next;
+        if (!c->data_uri) continue;
+        jl_unlink(&f->queue, c);
+        f->nduri--;
+        data_uri_job(f, c);
     }
     return DV_OK;
 }

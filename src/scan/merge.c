@@ -28,6 +28,7 @@ typedef struct merge {
     dv__report_input *inputs;
     size_t ninputs, capinputs;
     uint64_t matches, candidates;
+    char *problems; /* dataset_problems.txt, NULL if absent */
     int oom;
     int keep_candidates;
     int cleaned;
@@ -511,7 +512,7 @@ static void write_summary(FILE *f, const merge *m)
      * scanned: the summary says so) */
     fputs("  \"dataset_problems\": [", f);
     {
-        const char *p = param_get(m, "dataset_problems");
+        const char *p = m->problems;
         int n = 0;
         while (p && *p) {
             const char *e = strchr(p, '\n');
@@ -574,9 +575,7 @@ static void write_summary(FILE *f, const merge *m)
     first = 1;
     for (size_t i = 0; i < m->nparams; i++) {
         const char *k = m->params[i].k;
-        if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0 ||
-            strcmp(k, "dataset_problems") == 0)
-            continue;
+        if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0) continue;
         fputs(first ? "\n    " : ",\n    ", f);
         first = 0;
         jstr(f, k);
@@ -590,6 +589,7 @@ static void write_summary(FILE *f, const merge *m)
 
 static void merge_free(merge *m)
 {
+    dv__free(m->a, m->problems);
     for (size_t i = 0; i < m->nparams; i++) {
         dv__free(m->a, m->params[i].k);
         dv__free(m->a, m->params[i].v);
@@ -628,6 +628,21 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     m.outdir = outdir;
     rc = read_params(&m, errbuf, errcap);
     if (rc != DV_OK) goto done;
+    {
+        /* what the scan could not use (written by dv_scan_run; absent in older outdirs) */
+        char path[4096], e2[128];
+        void *buf = NULL;
+        size_t len = 0;
+        snprintf(path, sizeof path, "%s/dataset_problems.txt", outdir);
+        if (dv_read_file(path, 1u << 20, m.a, &buf, &len, e2, sizeof e2) == DV_OK) {
+            m.problems = dv__malloc(m.a, len + 1);
+            if (m.problems) {
+                memcpy(m.problems, buf, len);
+                m.problems[len] = '\0';
+            }
+            dv_free_buffer(m.a, buf);
+        }
+    }
     m.keep_candidates = param_get(&m, "keep_candidates") &&
                         strcmp(param_get(&m, "keep_candidates"), "true") == 0;
     nshards = strtoull(param_get(&m, "shards") ? param_get(&m, "shards") : "0", NULL, 10);
@@ -802,7 +817,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
                 else if (strcmp(k, "list_type") == 0) l->type = v;
                 else if (strcmp(k, "list_digest") == 0) l->digest = v;
                 else if (strcmp(k, "list_entries") == 0) l->entries = strtoull(v, NULL, 10);
-            } else if (strncmp(k, "shard.", 6) != 0 && strcmp(k, "dataset_problems") != 0) {
+            } else if (strncmp(k, "shard.", 6) != 0) {
                 pn[r.nparams] = k;
                 pv[r.nparams] = v;
                 r.nparams++;
@@ -821,7 +836,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         r.ninputs = m.ninputs;
         r.param_names = pn;
         r.param_values = pv;
-        r.problems = param_get(&m, "dataset_problems");
+        r.problems = m.problems;
         snprintf(t, sizeof t, "%s/report.html.tmp", outdir);
         snprintf(p, sizeof p, "%s/report.html", outdir);
         f = dv__fopen_private(t);

@@ -895,8 +895,6 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "datavet_version", dv_version());
     param(b, s->a, "dataset", o->dataset);
     param(b, s->a, "layout", dv_layout_name(dv_dataset_layout(s->ds)));
-    /* what the dataset layer could not use (misaligned embeddings, images in list columns) */
-    param(b, s->a, "dataset_problems", dv_dataset_problems(s->ds));
     paramu(b, s->a, "shards", dv_dataset_num_shards(s->ds));
     for (size_t i = 0; i < s->nlists; i++) {
         const slist *l = &s->lists[i];
@@ -947,6 +945,27 @@ static int build_params(scan *s, dv__dbuf *b)
         param(b, s->a, k, sh.name);
     }
     return DV_OK;
+}
+
+/* OUTDIR/dataset_problems.txt: what the dataset layer could not use (embeddings not aligned,
+ * images in list columns), one per line, for the merge's summary.json and report.html. Not a
+ * parameter: its text can name a passing error, and every run rewrites it. */
+static int write_problems(scan *s)
+{
+    char tmp[4096], path[4096], host[64] = "host";
+    const char *p = dv_dataset_problems(s->ds);
+    FILE *f;
+    if (gethostname(host, sizeof host) != 0) strcpy(host, "host");
+    host[sizeof host - 1] = '\0';
+    for (char *c = host; *c; c++)
+        if (*c == '/') *c = '_';
+    snprintf(tmp, sizeof tmp, "%s/dataset_problems.txt.%s.%ld.tmp", s->o->outdir, host,
+             (long)getpid());
+    snprintf(path, sizeof path, "%s/dataset_problems.txt", s->o->outdir);
+    f = dv__fopen_private(tmp);
+    if (!f) return DV_EIO;
+    fputs(p ? p : "", f);
+    return dv__commit_file(f, tmp, path);
 }
 
 static int check_params(scan *s)
@@ -1184,6 +1203,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     rc = dv__mkdir_private(path, errbuf, errcap);
     if (rc != DV_OK) goto done;
     rc = check_params(&s);
+    if (rc == DV_OK) rc = write_problems(&s);
     if (rc != DV_OK) goto done;
 
     s.fill = s.slots[0];

@@ -854,6 +854,42 @@ static void test_writer_errors(void **state)
     /* never closed: the unfinished file is removed */
     dv_parquet_writer_free(w);
     assert_int_not_equal(access(path, F_OK), 0);
+
+    /* structs: groups missing, a field and a struct of one name, a struct reopened, one
+     * optional and required, its fields disagreeing on whether it is null */
+    {
+        const dv_parquet_group ga = {"a", 1}, gb = {"b", 1}, gar = {"a", 0};
+        dv_parquet_field g[3];
+        memset(g, 0, sizeof g);
+        g[0].name = "x", g[0].type = DV_PQ_INT32, g[0].optional = 1;
+        g[1].name = "y", g[1].type = DV_PQ_INT32, g[1].optional = 1;
+        g[2].name = "z", g[2].type = DV_PQ_INT32, g[2].optional = 1;
+        g[1].ngroups = 1; /* groups NULL */
+        assert_int_equal(dv_parquet_writer_create(path, g, 2, NULL, &w, err, sizeof err), DV_EINVAL);
+        assert_null(w);
+        g[0].name = "a", g[1].groups = &ga; /* top-level a, then a{y} */
+        assert_int_equal(dv_parquet_writer_create(path, g, 2, NULL, &w, err, sizeof err), DV_EINVAL);
+        assert_non_null(strstr(err, "field and a struct"));
+        g[0].name = "x", g[0].groups = &ga, g[0].ngroups = 1;
+        g[1].groups = &gb, g[2].groups = &ga, g[2].ngroups = 1; /* a{x}, b{y}, a{z} */
+        assert_int_equal(dv_parquet_writer_create(path, g, 3, NULL, &w, err, sizeof err), DV_EINVAL);
+        assert_non_null(strstr(err, "not consecutive"));
+        g[1].groups = &gar; /* a{x} optional, a{y} required */
+        assert_int_equal(dv_parquet_writer_create(path, g, 2, NULL, &w, err, sizeof err), DV_EINVAL);
+        assert_non_null(strstr(err, "both optional and required"));
+        g[1].groups = &ga; /* a{x, y} */
+        assert_int_equal(dv_parquet_writer_create(path, g, 2, NULL, &w, err, sizeof err), DV_OK);
+        memset(v, 0, sizeof v);
+        v[0].is_null = 1; /* a null (level 0) in x, present in y */
+        v[1].i32 = 5;
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_EINVAL);
+        assert_non_null(strstr(dv_parquet_writer_errmsg(w), "struct null in one of its fields"));
+        v[0].def_level = 1; /* x null inside a present a: fine */
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+        v[0].def_level = 2; /* over x's levels */
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_EINVAL);
+        dv_parquet_writer_free(w);
+    }
 }
 
 /* A cleaned copy: same schema and annotations, every third row dropped. */

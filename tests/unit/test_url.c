@@ -292,7 +292,8 @@ static void test_data_uri(void **state)
                                       "data:;base64,Zm9vY", "data:;base64,Zg===",
                                       "data:;base64,Zm9v=", "data:;base64,Zg=",
                                       "data:;base64,==",    "data:;base64,Zm8==",
-                                      "data:;base64,Zg%3",  "data:;base64,Zg%zz=="};
+                                      "data:;base64,Zg%3",  "data:;base64,Zg%zz==",
+                                      "data:;base64,====",  "data:;base64,QUJD===="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(dv_data_uri_decode(bad[i], strlen(bad[i]), out, sizeof out, &n, NULL, NULL),
                          DV_ECORRUPT);
