@@ -405,6 +405,15 @@ static const role roles[] = {
 
 #define ROLE_IMAGE (NROLES - 1)
 
+/* Whether s contains w, ASCII case-insensitively. */
+static int has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (strncasecmp(s, w, n) == 0) return 1;
+    return 0;
+}
+
 static int role_of_name(const char *name)
 {
     for (size_t r = 0; r < NROLES; r++)
@@ -514,7 +523,7 @@ static int inspect_parquet(const char *path, const opts *o)
     char err[600], ann[64];
     pq_summary s;
     size_t nc;
-    int rc, first, roles_at[NROLES];
+    int rc, first, roles_at[NROLES], list_img = -1;
     rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
@@ -539,6 +548,13 @@ static int inspect_parquet(const char *path, const opts *o)
         dv_parquet_reader_column(r, c, &ci);
         ro = role_of(&ci);
         if (ro >= 0 && roles_at[ro] < 0) roles_at[ro] = (int)c;
+        /* binary leaves in a list with an image-like name: what scan cannot read (as
+         * src/io/dataset.c check_image_lists) */
+        if (list_img < 0 && ci.nested && ci.type == DV_PQ_BYTE_ARRAY && !ci.is_string &&
+            (has_word(ci.name, "image") || has_word(ci.name, "img") || has_word(ci.name, "jpg") ||
+             has_word(ci.name, "png") ||
+             (strlen(ci.name) > 6 && strcasecmp(ci.name + strlen(ci.name) - 6, ".bytes") == 0)))
+            list_img = (int)c;
     }
     if (o->json) {
         printf("{\"path\":");
@@ -594,6 +610,15 @@ static int inspect_parquet(const char *path, const opts *o)
         if (s.problem[0]) js_str(stdout, s.problem);
         if (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0)
             printf("%s\"no URL or image column\"", s.problem[0] ? "," : "");
+        if (list_img >= 0) {
+            char t[700];
+            dv_parquet_column_info ci;
+            dv_parquet_reader_column(r, (size_t)list_img, &ci);
+            snprintf(t, sizeof t, "images in a list column (%s): datavet scan does not read them",
+                     ci.name);
+            printf("%s", s.problem[0] || (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0) ? "," : "");
+            js_str(stdout, t);
+        }
         printf("]}\n");
     } else {
         printf("path: ");
@@ -640,8 +665,16 @@ static int inspect_parquet(const char *path, const opts *o)
             first = 0;
         }
         printf("%s\nproblems:", first ? " none" : "");
-        if (!s.problem[0] && (roles_at[0] >= 0 || roles_at[ROLE_IMAGE] >= 0)) printf(" none");
+        if (!s.problem[0] && (roles_at[0] >= 0 || roles_at[ROLE_IMAGE] >= 0) && list_img < 0)
+            printf(" none");
         if (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0) printf(" no URL or image column;");
+        if (list_img >= 0) {
+            dv_parquet_column_info ci;
+            dv_parquet_reader_column(r, (size_t)list_img, &ci);
+            printf(" images in a list column (");
+            put_safe(stdout, ci.name);
+            printf("): datavet scan does not read them;");
+        }
         if (s.problem[0]) {
             printf(" ");
             put_safe(stdout, s.problem);

@@ -215,6 +215,7 @@ assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c
 grep -q 'warning: .*column images.list.element.bytes holds binary values in a list.*NOT scanned' err-hfl &&
 grep -q 'images.list.element.bytes' out-hfl/summary.json &&
 grep -q 'Not everything in the dataset was scanned:</b><ul>' out-hfl/report.html &&
+'$BIN' inspect hfl/train-00000.parquet | grep -q 'images in a list column (images.list.element.bytes)' &&
 ! grep -q 'Not everything in the dataset' out-hf/report.html" &&
     $PY -c "
 import json; s=json.load(open('out-hfl/summary.json'))
