@@ -523,7 +523,7 @@ static int inspect_parquet(const char *path, const opts *o)
     char err[600], ann[64];
     pq_summary s;
     size_t nc;
-    int rc, first, roles_at[NROLES], list_img = -1;
+    int rc, first, roles_at[NROLES], list_img = -1, list_role = -1;
     rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
@@ -548,14 +548,17 @@ static int inspect_parquet(const char *path, const opts *o)
         dv_parquet_reader_column(r, c, &ci);
         ro = role_of(&ci);
         if (ro >= 0 && roles_at[ro] < 0) roles_at[ro] = (int)c;
-        /* binary leaves in a list with an image-like name: what scan cannot read (as
-         * src/io/dataset.c check_image_lists) */
-        if (list_img < 0 && ci.nested && ci.type == DV_PQ_BYTE_ARRAY && !ci.is_string &&
+        /* binary leaves in lists with an image-like name (as src/io/dataset.c takes them):
+         * one level deep, scan reads them as images; deeper, it cannot */
+        if (ci.nested && ci.type == DV_PQ_BYTE_ARRAY && !ci.is_string &&
             (has_word(ci.name, "image") || has_word(ci.name, "img") || has_word(ci.name, "jpg") ||
              has_word(ci.name, "png") ||
-             (strlen(ci.name) > 6 && strcasecmp(ci.name + strlen(ci.name) - 6, ".bytes") == 0)))
-            list_img = (int)c;
+             (strlen(ci.name) > 6 && strcasecmp(ci.name + strlen(ci.name) - 6, ".bytes") == 0))) {
+            if (ci.max_rep == 1 && list_role < 0) list_role = (int)c;
+            if (ci.max_rep > 1 && list_img < 0) list_img = (int)c;
+        }
     }
+    if (roles_at[ROLE_IMAGE] < 0) roles_at[ROLE_IMAGE] = list_role; /* images in a list */
     if (o->json) {
         printf("{\"path\":");
         js_str(stdout, path);
@@ -614,8 +617,8 @@ static int inspect_parquet(const char *path, const opts *o)
             char t[700];
             dv_parquet_column_info ci;
             dv_parquet_reader_column(r, (size_t)list_img, &ci);
-            snprintf(t, sizeof t, "images in a list column (%s): datavet scan does not read them",
-                     ci.name);
+            snprintf(t, sizeof t,
+                     "images in lists of lists (%s): datavet scan does not read them", ci.name);
             printf("%s", s.problem[0] || (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0) ? "," : "");
             js_str(stdout, t);
         }
@@ -671,7 +674,7 @@ static int inspect_parquet(const char *path, const opts *o)
         if (list_img >= 0) {
             dv_parquet_column_info ci;
             dv_parquet_reader_column(r, (size_t)list_img, &ci);
-            printf(" images in a list column (");
+            printf(" images in lists of lists (");
             put_safe(stdout, ci.name);
             printf("): datavet scan does not read them;");
         }

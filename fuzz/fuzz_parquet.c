@@ -143,6 +143,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (dv_parquet_reader_column(r, i, &ci) != DV_OK || ci.name == NULL) abort();
         if (!ci.nested) cols[nflat++] = i;
     }
+    /* list columns one level deep: entries split into the row group's rows, in order */
+    for (size_t i = 0; i < ncols; i++) {
+        dv_parquet_column_info ci;
+        if (dv_parquet_reader_column(r, i, &ci) != DV_OK || ci.max_rep != 1) continue;
+        for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+            dv_parquet_batch lb;
+            const uint64_t *rs;
+            uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
+            rc = dv_parquet_reader_read_list(r, g, i, &lb, &rs);
+            if (rc != DV_OK) {
+                if (!is_error_code(rc) || dv_parquet_reader_errmsg(r)[0] == '\0') abort();
+                continue;
+            }
+            if (rs[0] != 0 || rs[rows] != lb.rows) abort();
+            for (uint64_t k = 0; k < rows; k++)
+                if (rs[k + 1] <= rs[k]) abort(); /* every row has at least one entry */
+            for (uint64_t e = 0; e < lb.rows; e++) {
+                dv_parquet_value v;
+                if (dv_parquet_batch_value(&lb, e, &v) != DV_OK) abort();
+                if (!v.is_null && v.len) sink ^= v.bytes[0] ^ v.bytes[v.len - 1];
+            }
+        }
+    }
     for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
         rc = dv_parquet_reader_read_row_group(r, g, cols, nflat, b);
         if (rc != DV_OK) {

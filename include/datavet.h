@@ -534,6 +534,8 @@ typedef struct dv_parquet_column_info {
     int max_def;             /* definition level of a present value (0: required all the way) */
     int32_t time_unit;       /* TIMESTAMP/TIME logical type: 1 millis, 2 micros, 3 nanos; 0 none */
     int utc_adjusted;        /* TIMESTAMP/TIME isAdjustedToUTC */
+    int max_rep;             /* repeated levels on its path: 1 for a list column
+                                (dv_parquet_reader_read_list), more for lists of lists */
 } dv_parquet_column_info;
 
 /* What the footer says about one column chunk. */
@@ -627,6 +629,15 @@ typedef struct dv_parquet_batch {
  * batches are invalidated even on failure. */
 int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size_t *columns,
                                      size_t ncolumns, dv_parquet_batch *out);
+
+/* A list column of row group rg (one repeated level: list<x>, list<struct{...x...}>; what
+ * interleaved image-text datasets hold their images in): out is a batch over the column's
+ * entries (each a list element, or an empty or null list: null then, its def_levels saying
+ * which), and row i's entries are [row_start[i], row_start[i + 1]). Valid until the next
+ * call of this function (independent of dv_parquet_reader_read_row_group's batches).
+ * DV_EFORMAT for a column that is not repeated or is nested deeper. */
+int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
+                                dv_parquet_batch *out, const uint64_t **row_start);
 
 /* One value, for moving rows between a reader and a writer. bytes/len carry
  * BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 (12 bytes) values. */

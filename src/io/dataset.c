@@ -301,9 +301,16 @@ static int has_word(const char *s, const char *w)
     return 0;
 }
 
-/* Images in a list column (several a row, as interleaved image-text datasets hold them) are
- * not read: datavet reads no repeated column. Say so, from the first file's schema, rather
- * than scan as if the dataset had no images. */
+/* A list leaf that by its name holds images ("images.list.element.bytes", "img.list.item") */
+static int image_like_name(const char *name)
+{
+    size_t n = strlen(name);
+    return has_word(name, "image") || has_word(name, "img") || has_word(name, "jpg") ||
+           has_word(name, "png") || (n > 6 && strcasecmp(name + n - 6, ".bytes") == 0);
+}
+
+/* Images in lists of lists are not read (lists one level deep are). Say so, from the first
+ * file's schema, rather than scan as if the dataset had no images. */
 static void check_image_lists(dv_dataset *ds, const char *path)
 {
     dv_parquet_reader_opts po = {0};
@@ -314,14 +321,13 @@ static void check_image_lists(dv_dataset *ds, const char *path)
     if (dv_parquet_reader_open(path, &po, &pr, err, sizeof err) != DV_OK) return;
     for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
         dv_parquet_column_info ci;
-        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || !ci.nested ||
+        /* lists of one level are read (dv_parquet_reader_read_list); deeper ones are not */
+        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || ci.max_rep < 2 ||
             ci.type != DV_PQ_BYTE_ARRAY || ci.is_string)
             continue;
-        if (has_word(ci.name, "image") || has_word(ci.name, "img") ||
-            has_word(ci.name, "jpg") || has_word(ci.name, "png") ||
-            (strlen(ci.name) > 6 && strcasecmp(ci.name + strlen(ci.name) - 6, ".bytes") == 0)) {
-            problem(ds, "%s: column %s holds binary values in a list (images, by its name): "
-                        "datavet reads no list columns, so they are NOT scanned",
+        if (image_like_name(ci.name)) {
+            problem(ds, "%s: column %s holds binary values in lists of lists (images, by its "
+                        "name): datavet reads lists one level deep, so they are NOT scanned",
                     path, ci.name);
         }
     }
@@ -608,6 +614,12 @@ struct dv_shard_reader {
     size_t cols[NROLES], ncols, slot[NROLES];
     dv_parquet_batch batch[NROLES];
     char image_name[128]; /* the image column's name */
+    /* images in a list column (several a row): read with dv_parquet_reader_read_list */
+    int64_t img_list;     /* its column, -1 if none */
+    dv_parquet_batch lbatch;
+    const uint64_t *lrs;  /* row i's entries: [lrs[i], lrs[i + 1]) */
+    int lpend;            /* more images of row lrow to give, from entry le */
+    uint64_t lrow, le;
     size_t rg, nrg;
     uint64_t rg_row, rg_rows, row_base;
     /* tar */
@@ -692,8 +704,58 @@ static int pq_open(dv_shard_reader *r, const char *path)
             }
         }
     }
+    r->img_list = -1;
+    for (size_t c = 0; r->col[COL_IMAGE] < 0 && r->img_list < 0 &&
+                       c < dv_parquet_reader_num_columns(r->pq);
+         c++) {
+        dv_parquet_column_info ci;
+        if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.max_rep != 1 ||
+            ci.type != DV_PQ_BYTE_ARRAY)
+            continue;
+        if (r->ds->opts.image_col ? strcmp(ci.name, r->ds->opts.image_col) == 0
+                                  : !ci.is_string && image_like_name(ci.name)) {
+            r->img_list = (int64_t)c;
+            snprintf(r->image_name, sizeof r->image_name, "%s", ci.name);
+        }
+    }
     r->nrg = dv_parquet_reader_num_row_groups(r->pq);
     return DV_OK;
+}
+
+/* Whether an image column's value counts as an image: a default-named column's only where it
+ * looks like one. */
+static int is_image_value(const dv_shard_reader *r, const dv_parquet_value *v)
+{
+    return !v->is_null && v->len > 0 &&
+           (r->ds->opts.image_col != NULL || dv_image_kind(v->bytes, v->len) != NULL);
+}
+
+/* Value v of row i (of the current row group) as the item's image, or its problem. */
+static void take_image(dv_shard_reader *r, dv_item *it, const dv_parquet_value *v, uint64_t i)
+{
+    if (!is_image_value(r, v)) return;
+    it->image_name = r->image_name;
+    if (v->len > r->ds->opts.max_image_bytes) {
+        it->problem = DV_ETOOBIG;
+        snprintf(r->err, sizeof r->err,
+                 "%s: row %llu: column %s: image of %zu bytes, over the limit of %llu",
+                 r->info.path, (unsigned long long)(r->row_base + i), r->image_name, v->len,
+                 (unsigned long long)r->ds->opts.max_image_bytes);
+        it->problem_msg = r->err;
+        return;
+    }
+    it->image = v->bytes;
+    it->image_len = v->len;
+}
+
+/* The next entry from e on (below end) of the list column that is an image, or end. */
+static uint64_t next_list_image(const dv_shard_reader *r, uint64_t e, uint64_t end)
+{
+    for (; e < end; e++) {
+        dv_parquet_value v;
+        if (dv_parquet_batch_value(&r->lbatch, e, &v) == DV_OK && is_image_value(r, &v)) break;
+    }
+    return e;
 }
 
 /* Fill the metadata fields of it from row i of the current row group. */
@@ -735,23 +797,7 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it)
             if (v.bytes && parse_digest(v.bytes, v.len, it->sha256, 32))
                 it->have |= DV_ALGO_SHA256;
             break;
-        case COL_IMAGE:
-            /* a default-named column's values count only where they look like images */
-            if (v.len == 0 || (r->ds->opts.image_col == NULL && !dv_image_kind(v.bytes, v.len)))
-                break;
-            it->image_name = r->image_name;
-            if (v.len > r->ds->opts.max_image_bytes) {
-                it->problem = DV_ETOOBIG;
-                snprintf(r->err, sizeof r->err,
-                         "%s: row %llu: column %s: image of %zu bytes, over the limit of %llu",
-                         r->info.path, (unsigned long long)(r->row_base + i), r->image_name,
-                         v.len, (unsigned long long)r->ds->opts.max_image_bytes);
-                it->problem_msg = r->err;
-                break;
-            }
-            it->image = v.bytes;
-            it->image_len = v.len;
-            break;
+        case COL_IMAGE: take_image(r, it, &v, i); break;
         case COL_PUNSAFE:
             if (b->type == DV_PQ_FLOAT) it->punsafe = v.f32, it->has_punsafe = 1;
             else if (b->type == DV_PQ_DOUBLE) it->punsafe = v.f64, it->has_punsafe = 1;
@@ -765,10 +811,27 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it)
 /* Next parquet row: 1, 0 at the end, DV_ECORRUPT for a skipped row group. */
 static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
 {
+    if (r->lpend) {
+        /* the row's next image: an item of its own, with the row's id only (its metadata
+         * went with the first, so nothing is matched twice) */
+        uint64_t i = r->lrow, end = r->lrs[i + 1];
+        dv_parquet_value v;
+        const char *id;
+        pq_fill(r, i, it);
+        id = it->id;
+        item_init(r, it);
+        it->id = id;
+        dv_parquet_batch_value(&r->lbatch, r->le, &v);
+        take_image(r, it, &v, i);
+        r->le = next_list_image(r, r->le + 1, end);
+        r->lpend = r->le < end;
+        *row_out = r->row_base + i;
+        return 1;
+    }
     while (r->rg_row >= r->rg_rows) {
         int rc;
         /* the caller is done with the row group's items: its images go */
-        if (r->col[COL_IMAGE] >= 0) dv_parquet_reader_wipe(r->pq);
+        if (r->col[COL_IMAGE] >= 0 || r->img_list >= 0) dv_parquet_reader_wipe(r->pq);
         if (r->rg >= r->nrg) return 0;
         r->row_base += r->rg_rows;
         r->rg_row = 0;
@@ -776,6 +839,9 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         rc = r->ncols ? dv_parquet_reader_read_row_group(r->pq, r->rg, r->cols, r->ncols,
                                                          r->batch)
                       : DV_OK;
+        if (rc == DV_OK && r->img_list >= 0)
+            rc = dv_parquet_reader_read_list(r->pq, r->rg, (size_t)r->img_list, &r->lbatch,
+                                             &r->lrs);
         r->rg++;
         if (rc != DV_OK) {
             snprintf(r->err, sizeof r->err, "%s", dv_parquet_reader_errmsg(r->pq));
@@ -786,6 +852,18 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         }
     }
     pq_fill(r, r->rg_row, it);
+    if (r->img_list >= 0) {
+        /* the row's first image goes with its metadata; the others follow as items */
+        uint64_t i = r->rg_row, end = r->lrs[i + 1], e = next_list_image(r, r->lrs[i], end);
+        if (e < end) {
+            dv_parquet_value v;
+            dv_parquet_batch_value(&r->lbatch, e, &v);
+            take_image(r, it, &v, i);
+            r->le = next_list_image(r, e + 1, end);
+            r->lpend = r->le < end;
+            r->lrow = i;
+        }
+    }
     *row_out = r->row_base + r->rg_row;
     r->rg_row++;
     return 1;

@@ -41,6 +41,10 @@ typedef struct pq_slot {
     size_t offsets_cap;
     uint8_t *defs; /* max_def > 1: each row's definition level */
     size_t defs_cap;
+    uint8_t *reps; /* lists (dv_parquet_reader_read_list): each entry's repetition level */
+    size_t reps_cap;
+    uint64_t *rstart; /* lists: the first entry of each row, rows + 1 */
+    size_t rstart_cap;
     dv__buf data;
 } pq_slot;
 
@@ -73,6 +77,8 @@ struct dv_parquet_reader {
     pq_slot *slots;
     size_t nslots;
     pq_scratch chunk, page, dictpage, dictvals, levels, idx, spans, deltas, dba;
+    pq_slot lslot; /* dv_parquet_reader_read_list's, apart from the row group batches */
+    int lslot_init;
     char *created_by;
 };
 
@@ -462,12 +468,14 @@ void dv_parquet_reader_wipe(dv_parquet_reader *r)
     scratches(r, all);
     for (int i = 0; i < 9; i++)
         if (all[i]->p) memset(all[i]->p, 0, all[i]->cap);
-    for (size_t i = 0; i < r->nslots; i++) {
-        pq_slot *s = &r->slots[i];
+    for (size_t i = 0; i <= r->nslots; i++) {
+        pq_slot *s = i < r->nslots ? &r->slots[i] : &r->lslot;
         if (s->values) memset(s->values, 0, s->values_cap);
         if (s->valid) memset(s->valid, 0, s->valid_cap);
         if (s->offsets) memset(s->offsets, 0, s->offsets_cap);
         if (s->defs) memset(s->defs, 0, s->defs_cap);
+        if (s->reps) memset(s->reps, 0, s->reps_cap);
+        if (s->rstart) memset(s->rstart, 0, s->rstart_cap);
         if (s->data.p) memset(s->data.p, 0, s->data.cap);
     }
 }
@@ -481,12 +489,15 @@ void dv_parquet_reader_free(dv_parquet_reader *r)
     if (r->wipe) dv_parquet_reader_wipe(r);
     scratches(r, all);
     for (int i = 0; i < 9; i++) dv__free(a, all[i]->p);
-    for (size_t i = 0; i < r->nslots; i++) {
-        dv__free(a, r->slots[i].values);
-        dv__free(a, r->slots[i].valid);
-        dv__free(a, r->slots[i].offsets);
-        dv__free(a, r->slots[i].defs);
-        dv__buf_free(&r->slots[i].data);
+    for (size_t i = 0; i <= r->nslots; i++) {
+        pq_slot *s = i < r->nslots ? &r->slots[i] : &r->lslot;
+        dv__free(a, s->values);
+        dv__free(a, s->valid);
+        dv__free(a, s->offsets);
+        dv__free(a, s->defs);
+        dv__free(a, s->reps);
+        dv__free(a, s->rstart);
+        if (s->data.alloc || s->data.p) dv__buf_free(&s->data);
     }
     dv__free(a, r->slots);
     if (r->cols)
@@ -522,6 +533,7 @@ int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_
     out->nested = c->nested;
     out->in_group = c->in_group;
     out->max_def = c->max_def;
+    out->max_rep = c->max_rep;
     out->time_unit = c->elem->time_unit;
     out->utc_adjusted = c->elem->utc_adjusted;
     out->is_string = c->is_string;
@@ -871,6 +883,28 @@ static int decode_values(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, s
     }
 }
 
+/* Repetition levels of a list column (RLE/bit-packed hybrid) into reps[0..n). */
+static int decode_rep_levels(pq_ctx *c, const uint8_t *p, size_t len, size_t n, uint8_t *reps)
+{
+    dv_parquet_reader *r = c->r;
+    uint32_t *lv, maxr = (uint32_t)c->col->max_rep;
+    unsigned bw = 0;
+    dv__rle d;
+    while ((1u << bw) <= maxr) bw++;
+    if (scratch(r, &r->levels, n * sizeof(uint32_t) + 1) != DV_OK)
+        return fail(c, DV_ETOOBIG, "%zu levels over the limit", n);
+    lv = r->levels.p;
+    dv__rle_init(&d, p, len, bw);
+    if (dv__rle_get(&d, lv, n) != DV_OK)
+        return fail(c, DV_ECORRUPT, "repetition levels truncated or corrupt");
+    for (size_t i = 0; i < n; i++) {
+        if (lv[i] > maxr)
+            return fail(c, DV_ECORRUPT, "repetition level %u over the maximum %u", lv[i], maxr);
+        reps[i] = (uint8_t)lv[i];
+    }
+    return DV_OK;
+}
+
 /* Definition levels of an optional column (flat, or a leaf of structs: max_def > 1, any
  * level below max_def is a null at some level) into valid[0..n); returns the non-null count. */
 static int decode_def_levels(pq_ctx *c, int32_t enc, const uint8_t *p, size_t len, size_t n,
@@ -1040,6 +1074,9 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
     if (c->col->max_def > 1 &&
         grow(r, (void **)&slot->defs, &slot->defs_cap, (size_t)rows + 1) != DV_OK)
         return fail(c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
+    if (c->col->max_rep > 0 &&
+        grow(r, (void **)&slot->reps, &slot->reps_cap, (size_t)rows + 1) != DV_OK)
+        return fail(c, DV_ENOMEM, "out of memory for %llu entries", (unsigned long long)rows);
 
     while (row < rows) {
         dv__pq_page_header h;
@@ -1048,6 +1085,7 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
         const char *why = "";
         uint8_t *valid = optional ? slot->valid + row : NULL;
         uint8_t *defs = c->col->max_def > 1 ? slot->defs + row : NULL;
+        uint8_t *reps = c->col->max_rep > 0 ? slot->reps + row : NULL;
         uint8_t *dense = is_ba ? NULL : slot->values + row * w;
         pq_span *sp = NULL;
         int32_t enc;
@@ -1087,6 +1125,18 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
                 page_bytes(c, &r->page, body, (size_t)h.compressed_size, plen, 1, &pp));
             enc = h.encoding;
             k = n;
+            if (reps) {
+                /* repetition levels first: 4-byte length, then the hybrid encoding */
+                uint32_t rl;
+                if (h.rep_encoding != DV__PQ_ENC_RLE)
+                    return fail(c, DV_EFORMAT, "repetition level encoding %s: not supported",
+                                enc_name(h.rep_encoding));
+                if (plen < 4 || (rl = le32(pp)) > plen - 4)
+                    return fail(c, DV_ECORRUPT, "repetition levels length bad");
+                DV_FORWARD_IF_ERROR(decode_rep_levels(c, pp + 4, rl, n, reps));
+                pp += 4 + rl;
+                plen -= 4 + (size_t)rl;
+            }
             vp = pp;
             vlen = plen;
             if (optional) {
@@ -1124,6 +1174,7 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
             lv = (size_t)h.def_len + (size_t)h.rep_len;
             enc = h.encoding;
             k = n;
+            if (reps) DV_FORWARD_IF_ERROR(decode_rep_levels(c, body, (size_t)h.rep_len, n, reps));
             if (optional) {
                 DV_FORWARD_IF_ERROR(decode_def_levels(c, DV__PQ_ENC_RLE, body + h.rep_len,
                                                       (size_t)h.def_len, n, valid, defs, &k));
@@ -1248,6 +1299,86 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
             for (uint64_t k = 0; k < rows; k++) b->null_count += !s->valid[k];
         }
     }
+    return DV_OK;
+}
+
+int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
+                                dv_parquet_batch *out, const uint64_t **row_start)
+{
+    const dv__pq_row_group *g;
+    const dv__pq_chunk *ch;
+    const pq_col *pc;
+    pq_slot *s = &r->lslot;
+    pq_ctx c;
+    uint64_t rows, entries, row = 0;
+    int rc;
+    if (r == NULL || out == NULL || row_start == NULL) return DV_EINVAL;
+    memset(out, 0, sizeof *out);
+    *row_start = NULL;
+    r->err[0] = '\0';
+    if (rg >= r->meta.nrow_groups || col >= r->ncols) {
+        dv__set_err(r->err, sizeof(r->err), "%s: no row group %zu or column %zu", r->name, rg,
+                    col);
+        return DV_EINVAL;
+    }
+    g = &r->meta.row_groups[rg];
+    ch = &g->columns[col];
+    pc = &r->cols[col];
+    memset(&c, 0, sizeof(c));
+    c.r = r;
+    c.rg = rg;
+    c.col = pc;
+    if (pc->max_rep != 1)
+        return fail(&c, DV_EFORMAT, "column %s is %s: read as a list only with one repeated level",
+                    pc->name, pc->max_rep ? "nested deeper" : "not repeated");
+    if (!r->lslot_init) {
+        dv__buf_init(&s->data, r->alloc, 0);
+        s->data.wipe = r->wipe;
+        r->lslot_init = 1;
+    }
+    rows = (uint64_t)g->num_rows;
+    /* the chunk's values are its level entries: one a list element, or an empty or null list */
+    if (!ch->has_meta || ch->num_values < 0 || (uint64_t)ch->num_values > r->max_bytes)
+        return fail(&c, DV_ECORRUPT, "column chunk of %lld entries", (long long)ch->num_values);
+    entries = (uint64_t)ch->num_values;
+    if (entries < rows)
+        return fail(&c, DV_ECORRUPT, "%llu entries for %llu rows", (unsigned long long)entries,
+                    (unsigned long long)rows);
+    rc = read_chunk(&c, ch, entries, s);
+    if (rc != DV_OK) return rc;
+    if (grow(r, (void **)&s->rstart, &s->rstart_cap, (size_t)(rows + 1) * 8) != DV_OK)
+        return fail(&c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
+    /* a row starts at each entry of repetition level 0 */
+    for (uint64_t e = 0; e < entries; e++) {
+        if (s->reps[e] != 0) {
+            if (e == 0) return fail(&c, DV_ECORRUPT, "the first entry continues a list");
+            continue;
+        }
+        if (row == rows)
+            return fail(&c, DV_ECORRUPT, "more lists than the row group's %llu rows",
+                        (unsigned long long)rows);
+        s->rstart[row++] = e;
+    }
+    if (row != rows)
+        return fail(&c, DV_ECORRUPT, "%llu lists for %llu rows", (unsigned long long)row,
+                    (unsigned long long)rows);
+    s->rstart[rows] = entries;
+    out->column = col;
+    out->type = (dv_pq_type)pc->elem->type;
+    out->rows = entries;
+    if (out->type == DV_PQ_BYTE_ARRAY) {
+        out->offsets = s->offsets;
+        out->data = s->data.p ? s->data.p : (const uint8_t *)"";
+    } else {
+        out->value_size = type_width(pc->elem->type, pc->elem->type_length);
+        out->values = s->values;
+    }
+    if (pc->max_def > 1) out->def_levels = s->defs;
+    if (pc->max_def > 0) {
+        out->validity = s->valid;
+        for (uint64_t k = 0; k < entries; k++) out->null_count += !s->valid[k];
+    }
+    *row_start = s->rstart;
     return DV_OK;
 }
 

@@ -208,17 +208,29 @@ cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev
     check "hf struct image.bytes: every present image hashed" $PY -c "
 import json; c=json.load(open('out-hfs/summary.json'))['counts']
 assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c"
-    # images in a list column are not read: the scan says so (stderr, summary.json)
-    mkdir hfl && (cd "$DUCK" && node gen_hf.mjs "$T/ds/hf/train-00000.parquet" "$T/hfl/train-00000.parquet" list)
-    "$BIN" scan -q hfl $L -o out-hfl >/dev/null 2>err-hfl
-    check "hf list of images: the scan warns that they are not scanned" sh -c "
-grep -q 'warning: .*column images.list.element.bytes holds binary values in a list.*NOT scanned' err-hfl &&
-grep -q 'images.list.element.bytes' out-hfl/summary.json &&
-grep -q 'Not everything in the dataset was scanned:</b><ul>' out-hfl/report.html &&
-'$BIN' inspect hfl/train-00000.parquet | grep -q 'images in a list column (images.list.element.bytes)' &&
-! grep -q 'Not everything in the dataset' out-hf/report.html" &&
+    # images in a list column ([NULL, image, image] a row): every image an item (the first
+    # with the row's metadata), the same findings; lists of lists are not read, and the scan
+    # says so (stderr, summary.json, report.html, inspect)
+    mkdir hfl hfll && for f in ds/hf/*.parquet; do
+        (cd "$DUCK" && node gen_hf.mjs "$T/$f" "$T/hfl/$(basename "$f")" list &&
+            node gen_hf.mjs "$T/$f" "$T/hfll/$(basename "$f")" listlist) || break; done
+    "$BIN" scan -q hfl $L -o out-hfl -j 2 >/dev/null 2>err-hfl
+    check "hf list of images: findings equal the planted set" $PY compare.py hf out-hfl
+    check "hf list of images: one item an image, metadata once, removal once an id" $PY -c "
+import json; c=json.load(open('out-hfl/summary.json'))['counts']
+assert c['items'] == 120 + 107 and c['hashed'] == c['items_with_image'] == 2 * 107, c
+assert c['per_hash_type']['terms.candidate'] == json.load(open('out-hf/summary.json'))['counts']['per_hash_type']['terms.candidate'], c
+ids = [l.split()[0] for l in open('out-hfl/removal.txt')][1:]
+assert len(ids) == len(set(ids)), 'an id twice in removal.txt'"
+    "$BIN" scan -q hfll $L -o out-hfll >/dev/null 2>err-hfll
+    check "hf lists of lists: the scan warns that they are not scanned" sh -c "
+grep -q 'warning: .*column images.list.element.list.element.bytes holds binary values in lists of lists.*NOT scanned' err-hfll &&
+grep -q 'Not everything in the dataset was scanned:</b><ul>' out-hfll/report.html &&
+'$BIN' inspect hfll/train-00000.parquet | grep -q 'images in lists of lists (images.list.element.list.element.bytes)' &&
+'$BIN' inspect hfl/train-00000.parquet | grep -q '^recognised: .*image=images.list.element.bytes' &&
+! grep -q 'Not everything in the dataset' out-hfl/report.html" &&
     $PY -c "
-import json; s=json.load(open('out-hfl/summary.json'))
+import json; s=json.load(open('out-hfll/summary.json'))
 assert len(s['dataset_problems']) == 1 and 'NOT scanned' in s['dataset_problems'][0], s['dataset_problems']
 assert s['counts']['items_with_image'] == 0 and 'dataset_problems' not in s['parameters']"
     # --clean keeps the struct (image {bytes, path}); DuckDB reads the copy: the kept rows

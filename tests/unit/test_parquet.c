@@ -1104,6 +1104,51 @@ static void test_wipe(void **state)
     }
 }
 
+/* Lists one level deep (dv_parquet_reader_read_list): list_columns.parquet as DuckDB shows
+ * it, int64_list [[1, 2, 3], [NULL, 1], [4]] and utf8_list [[abc, efg, hij], NULL,
+ * [efg, NULL, hij, xyz]]; deeper lists and flat columns refused. */
+static void test_lists(void **state)
+{
+    dv_parquet_reader *r;
+    dv_parquet_batch b;
+    dv_parquet_column_info ci;
+    dv_parquet_value v;
+    const uint64_t *rs;
+    int64_t c;
+    (void)state;
+    if ((r = open_pt("list_columns.parquet")) == NULL) return;
+    c = dv_parquet_reader_find_column(r, "int64_list.list.item");
+    assert_true(c >= 0);
+    assert_int_equal(dv_parquet_reader_column(r, (size_t)c, &ci), DV_OK);
+    assert_int_equal(ci.max_rep, 1);
+    assert_int_equal(dv_parquet_reader_read_list(r, 0, (size_t)c, &b, &rs), DV_OK);
+    assert_int_equal(b.rows, 6);
+    assert_true(rs[0] == 0 && rs[1] == 3 && rs[2] == 5 && rs[3] == 6);
+    assert_int_equal(b.null_count, 1);
+    assert_int_equal(dv_parquet_batch_value(&b, 3, &v), DV_OK);
+    assert_true(v.is_null && v.def_level == ci.max_def - 1); /* a null element */
+    assert_int_equal(i64_at(&b, 4), 1);
+    assert_int_equal(i64_at(&b, 5), 4);
+    c = dv_parquet_reader_find_column(r, "utf8_list.list.item");
+    assert_int_equal(dv_parquet_reader_read_list(r, 0, (size_t)c, &b, &rs), DV_OK);
+    assert_true(rs[0] == 0 && rs[1] == 3 && rs[2] == 4 && rs[3] == 8);
+    assert_int_equal(dv_parquet_batch_value(&b, 3, &v), DV_OK);
+    assert_true(v.is_null && v.def_level == 0); /* the list itself null */
+    assert_int_equal(dv_parquet_batch_value(&b, 7, &v), DV_OK);
+    assert_true(!v.is_null && v.len == 3 && memcmp(v.bytes, "xyz", 3) == 0);
+    dv_parquet_reader_free(r);
+    /* lists of lists, and flat columns: refused, by name */
+    if ((r = open_pt("nested_lists.snappy.parquet")) == NULL) return;
+    for (size_t k = 0; k < dv_parquet_reader_num_columns(r); k++) {
+        assert_int_equal(dv_parquet_reader_column(r, k, &ci), DV_OK);
+        if (ci.max_rep == 1) continue;
+        assert_int_equal(dv_parquet_reader_read_list(r, 0, k, &b, &rs), DV_EFORMAT);
+        assert_non_null(strstr(dv_parquet_reader_errmsg(r),
+                               ci.max_rep ? "nested deeper" : "not repeated"));
+    }
+    dv_parquet_reader_free(r);
+}
+
 static void test_limits(void **state)
 {
     char path[1024], err[512];
@@ -1142,6 +1187,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_wipe),
+        cmocka_unit_test(test_lists),
     };
     return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
 }
