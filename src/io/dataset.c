@@ -309,30 +309,7 @@ static int image_like_name(const char *name)
            has_word(name, "png") || (n > 6 && strcasecmp(name + n - 6, ".bytes") == 0);
 }
 
-/* Images in lists of lists are not read (lists one level deep are). Say so, from the first
- * file's schema, rather than scan as if the dataset had no images. */
-static void check_image_lists(dv_dataset *ds, const char *path)
-{
-    dv_parquet_reader_opts po = {0};
-    dv_parquet_reader *pr = NULL;
-    char err[512];
-    po.wipe = 1;
-    po.alloc = ds->alloc;
-    if (dv_parquet_reader_open(path, &po, &pr, err, sizeof err) != DV_OK) return;
-    for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
-        dv_parquet_column_info ci;
-        /* lists of one level are read (dv_parquet_reader_read_list); deeper ones are not */
-        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || ci.max_rep < 2 ||
-            ci.type != DV_PQ_BYTE_ARRAY || ci.is_string)
-            continue;
-        if (image_like_name(ci.name)) {
-            problem(ds, "%s: column %s holds binary values in lists of lists (images, by its "
-                        "name): datavet reads lists one level deep, so they are NOT scanned",
-                    path, ci.name);
-        }
-    }
-    dv_parquet_reader_free(pr);
-}
+static void check_image_lists(dv_dataset *ds, const char *path);
 
 static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy)
 {
@@ -566,6 +543,52 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     }
 }
 
+/* Images in lists of lists are not read (lists one level deep are). Say so, from the first
+ * file's schema, rather than scan as if the dataset had no images. */
+static void check_image_lists(dv_dataset *ds, const char *path)
+{
+    dv_parquet_reader_opts po = {0};
+    dv_parquet_reader *pr = NULL;
+    char err[512];
+    po.wipe = 1;
+    po.alloc = ds->alloc;
+    if (dv_parquet_reader_open(path, &po, &pr, err, sizeof err) != DV_OK) return;
+    /* the column the shard reader takes (pq_open): a flat one, else the first list */
+    int flat = 0;
+    int64_t chosen = -1;
+    for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
+        dv_parquet_column_info ci;
+        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || ci.type != DV_PQ_BYTE_ARRAY) continue;
+        if (!ci.nested && (ds->opts.image_col ? strcmp(ci.name, ds->opts.image_col) == 0
+                                              : !ci.is_string && role_matches(COL_IMAGE, ci.name,
+                                                                              &ds->opts)))
+            flat = 1;
+        if (chosen < 0 && ci.max_rep == 1 &&
+            (ds->opts.image_col ? strcmp(ci.name, ds->opts.image_col) == 0
+                                : !ci.is_string && image_like_name(ci.name)))
+            chosen = (int64_t)c;
+    }
+    if (flat) chosen = -1;
+    for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
+        dv_parquet_column_info ci;
+        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || !ci.nested ||
+            ci.type != DV_PQ_BYTE_ARRAY || ci.is_string || (int64_t)c == chosen ||
+            !image_like_name(ci.name))
+            continue;
+        if (ci.max_rep > 1)
+            problem(ds, "%s: column %s holds binary values in lists of lists (images, by its "
+                        "name): datavet reads lists one level deep, so they are NOT scanned",
+                    path, ci.name);
+        else
+            problem(ds, "%s: column %s holds binary values in a list (images, by its name) "
+                        "besides the image column the scan reads: they are NOT scanned "
+                        "(--image-col picks the column)",
+                    path, ci.name);
+    }
+    dv_parquet_reader_free(pr);
+}
+
+
 static int hexdig(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -620,6 +643,7 @@ struct dv_shard_reader {
     const uint64_t *lrs;  /* row i's entries: [lrs[i], lrs[i + 1]) */
     int lpend;            /* more images of row lrow to give, from entry le */
     uint64_t lrow, le;
+    char lerr[600];       /* why the current row group's list could not be read */
     size_t rg, nrg;
     uint64_t rg_row, rg_rows, row_base;
     /* tar */
@@ -839,9 +863,18 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         rc = r->ncols ? dv_parquet_reader_read_row_group(r->pq, r->rg, r->cols, r->ncols,
                                                          r->batch)
                       : DV_OK;
-        if (rc == DV_OK && r->img_list >= 0)
-            rc = dv_parquet_reader_read_list(r->pq, r->rg, (size_t)r->img_list, &r->lbatch,
-                                             &r->lrs);
+        r->lrs = NULL;
+        if (rc == DV_OK && r->img_list >= 0) {
+            /* a list that cannot be read costs the row group its images, not its metadata:
+             * each row is scanned and reports the reason */
+            int lrc = dv_parquet_reader_read_list(r->pq, r->rg, (size_t)r->img_list, &r->lbatch,
+                                                  &r->lrs);
+            if (lrc == DV_ENOMEM) rc = lrc;
+            if (lrc != DV_OK) {
+                r->lrs = NULL;
+                snprintf(r->lerr, sizeof r->lerr, "%s", dv_parquet_reader_errmsg(r->pq));
+            }
+        }
         r->rg++;
         if (rc != DV_OK) {
             snprintf(r->err, sizeof r->err, "%s", dv_parquet_reader_errmsg(r->pq));
@@ -852,7 +885,10 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         }
     }
     pq_fill(r, r->rg_row, it);
-    if (r->img_list >= 0) {
+    if (r->img_list >= 0 && r->lrs == NULL) {
+        it->problem = DV_ECORRUPT;
+        it->problem_msg = r->lerr;
+    } else if (r->img_list >= 0) {
         /* the row's first image goes with its metadata; the others follow as items */
         uint64_t i = r->rg_row, end = r->lrs[i + 1], e = next_list_image(r, r->lrs[i], end);
         if (e < end) {

@@ -1137,6 +1137,22 @@ static void test_lists(void **state)
     assert_int_equal(dv_parquet_batch_value(&b, 7, &v), DV_OK);
     assert_true(!v.is_null && v.len == 3 && memcmp(v.bytes, "xyz", 3) == 0);
     dv_parquet_reader_free(r);
+    /* data page v2 (repetition levels at the start of the body): e is [[1, 2, 3], NULL, NULL,
+     * [1, 2, 3], [1, 2]] */
+    if ((r = open_pt("datapage_v2.snappy.parquet")) == NULL) return;
+    c = dv_parquet_reader_find_column(r, "e.list.element");
+    assert_true(c >= 0);
+    assert_int_equal(dv_parquet_reader_read_list(r, 0, (size_t)c, &b, &rs), DV_OK);
+    assert_int_equal(b.rows, 10);
+    {
+        static const uint64_t want[] = {0, 3, 4, 5, 8, 10};
+        static const int32_t vals[] = {1, 2, 3, 0, 0, 1, 2, 3, 1, 2};
+        for (int k = 0; k < 6; k++) assert_int_equal(rs[k], want[k]);
+        for (int k = 0; k < 10; k++)
+            if (k != 3 && k != 4) assert_int_equal(i32_at(&b, (uint64_t)k), vals[k]);
+        assert_true(is_null_at(&b, 3) && is_null_at(&b, 4));
+    }
+    dv_parquet_reader_free(r);
     /* lists of lists, and flat columns: refused, by name */
     if ((r = open_pt("nested_lists.snappy.parquet")) == NULL) return;
     for (size_t k = 0; k < dv_parquet_reader_num_columns(r); k++) {
