@@ -397,22 +397,12 @@ static const role roles[] = {
     {"status", {"status", NULL}},
     {"width", {"width", "original_width", NULL}},
     {"height", {"height", "original_height", NULL}},
-    /* as datavet scan takes it (src/io/dataset.c): binary, not string */
-    {"image", {"image.bytes", "image", "img.bytes", "img", "jpg", "jpeg", "png", "webp",
-               "image_bytes", NULL}},
+    /* found by dv_image_column_pick, as datavet scan finds it */
+    {"image", {NULL}},
 };
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
 
 #define ROLE_IMAGE (NROLES - 1)
-
-/* Whether s contains w, ASCII case-insensitively. */
-static int has_word(const char *s, const char *w)
-{
-    size_t n = strlen(w);
-    for (; *s; s++)
-        if (strncasecmp(s, w, n) == 0) return 1;
-    return 0;
-}
 
 static int role_of_name(const char *name)
 {
@@ -424,9 +414,7 @@ static int role_of_name(const char *name)
 
 static int role_of(const dv_parquet_column_info *ci)
 {
-    int r = ci->nested ? -1 : role_of_name(ci->name);
-    if (r == (int)ROLE_IMAGE && (ci->type != DV_PQ_BYTE_ARRAY || ci->is_string)) return -1;
-    return r;
+    return ci->nested ? -1 : role_of_name(ci->name);
 }
 
 /* ---------------------------------------------------------------- parquet */
@@ -523,7 +511,7 @@ static int inspect_parquet(const char *path, const opts *o)
     char err[600], ann[64];
     pq_summary s;
     size_t nc;
-    int rc, first, roles_at[NROLES], list_img = -1, list_role = -1;
+    int rc, first, roles_at[NROLES], list_img = -1;
     rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
@@ -548,17 +536,10 @@ static int inspect_parquet(const char *path, const opts *o)
         dv_parquet_reader_column(r, c, &ci);
         ro = role_of(&ci);
         if (ro >= 0 && roles_at[ro] < 0) roles_at[ro] = (int)c;
-        /* binary leaves in lists with an image-like name (as src/io/dataset.c takes them):
-         * one level deep, scan reads them as images; deeper, it cannot */
-        if (ci.nested && ci.type == DV_PQ_BYTE_ARRAY && !ci.is_string &&
-            (has_word(ci.name, "image") || has_word(ci.name, "img") || has_word(ci.name, "jpg") ||
-             has_word(ci.name, "png") ||
-             (strlen(ci.name) > 6 && strcasecmp(ci.name + strlen(ci.name) - 6, ".bytes") == 0))) {
-            if (ci.max_rep == 1 && list_role < 0) list_role = (int)c;
-            if (ci.max_rep > 1 && list_img < 0) list_img = (int)c;
-        }
+        /* images in lists of lists: what scan cannot read */
+        if (list_img < 0 && dv_image_column_kind(&ci, NULL) == DV_IMGCOL_DEEP) list_img = (int)c;
     }
-    if (roles_at[ROLE_IMAGE] < 0) roles_at[ROLE_IMAGE] = list_role; /* images in a list */
+    roles_at[ROLE_IMAGE] = (int)dv_image_column_pick(r, NULL, NULL);
     if (o->json) {
         printf("{\"path\":");
         js_str(stdout, path);
@@ -581,7 +562,7 @@ static int inspect_parquet(const char *path, const opts *o)
             dv_parquet_column_info ci;
             int ro;
             dv_parquet_reader_column(r, c, &ci);
-            ro = role_of(&ci);
+            ro = roles_at[ROLE_IMAGE] == (int)c ? (int)ROLE_IMAGE : role_of(&ci);
             printf("%s{\"index\":%zu,\"name\":", c ? "," : "", c);
             js_str(stdout, ci.name);
             printf(",\"type\":\"%s\",\"type_length\":%d,\"repetition\":\"%s\",\"annotation\":",
@@ -640,7 +621,7 @@ static int inspect_parquet(const char *path, const opts *o)
             dv_parquet_column_info ci;
             int ro;
             dv_parquet_reader_column(r, c, &ci);
-            ro = role_of(&ci);
+            ro = roles_at[ROLE_IMAGE] == (int)c ? (int)ROLE_IMAGE : role_of(&ci);
             printf("  %3zu  ", c);
             put_safe(stdout, ci.name);
             printf("  %s", dv_pq_type_name(ci.type));
@@ -650,7 +631,7 @@ static int inspect_parquet(const char *path, const opts *o)
             if (ci.in_group) printf(" (struct leaf)");
             if (ro >= 0 && roles_at[ro] == (int)c) printf("  -> %s", roles[ro].role);
             if (ci.nested)
-                printf("  skipped: repeated (a list or map), not read");
+                printf("  skipped: repeated (a list or map), not read by inspect");
             else if (s.read_ok[c] < 0)
                 printf("  unreadable");
             else

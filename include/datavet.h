@@ -1000,6 +1000,23 @@ typedef struct dv_shard_info {
 
 typedef struct dv_dataset dv_dataset;
 
+/* How datavet scan takes a Parquet column as images (docs/scan.md). DV_IMGCOL_FLAT: a
+ * BYTE_ARRAY column (or struct leaf) without a STRING annotation named image.bytes, image,
+ * img.bytes, img, jpg, jpeg, png, webp or image_bytes (any case); DV_IMGCOL_LIST: a binary
+ * leaf of a list one level deep whose name holds image, img, jpg or png or ends in .bytes;
+ * DV_IMGCOL_DEEP: the same in lists of lists (not read). With image_col (--image-col), the
+ * column of that name whatever its annotation. */
+typedef enum dv_image_column {
+    DV_IMGCOL_NONE = 0,
+    DV_IMGCOL_FLAT = 1,
+    DV_IMGCOL_LIST = 2,
+    DV_IMGCOL_DEEP = 3
+} dv_image_column;
+dv_image_column dv_image_column_kind(const dv_parquet_column_info *ci, const char *image_col);
+/* The column a dataset reader takes its images from: the first DV_IMGCOL_FLAT one, else the
+ * first DV_IMGCOL_LIST one (*is_list set, when not NULL); -1 if none. */
+int64_t dv_image_column_pick(const dv_parquet_reader *r, const char *image_col, int *is_list);
+
 /* Recognise the layout of path (a file or a directory) and list its shards. A path that is
  * none of the layouts fails with DV_EFORMAT and errbuf says what was found. opts may be NULL. */
 int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **out,

@@ -526,8 +526,6 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     static const char *const sha256[] = {"sha256", NULL};
     static const char *const pun[] = {"punsafe", NULL};
     static const char *const st[] = {"status", NULL};
-    static const char *const img[] = {"image.bytes", "image", "img.bytes", "img", "jpg",
-                                      "jpeg", "png", "webp", "image_bytes", NULL};
     switch (role) {
     case COL_URL: return o->url_col ? strcmp(name, o->url_col) == 0 : name_in(name, url);
     case COL_CAPTION:
@@ -538,9 +536,37 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     case COL_SHA256: return name_in(name, sha256);
     case COL_PUNSAFE: return name_in(name, pun);
     case COL_STATUS: return name_in(name, st);
-    case COL_IMAGE: return o->image_col ? strcmp(name, o->image_col) == 0 : name_in(name, img);
     default: return 0;
     }
+}
+
+dv_image_column dv_image_column_kind(const dv_parquet_column_info *ci, const char *image_col)
+{
+    static const char *const flat[] = {"image.bytes", "image", "img.bytes", "img", "jpg",
+                                       "jpeg", "png", "webp", "image_bytes", NULL};
+    if (ci == NULL || ci->type != DV_PQ_BYTE_ARRAY) return DV_IMGCOL_NONE;
+    if (image_col ? strcmp(ci->name, image_col) != 0 : ci->is_string) return DV_IMGCOL_NONE;
+    if (!ci->nested) return image_col || name_in(ci->name, flat) ? DV_IMGCOL_FLAT : DV_IMGCOL_NONE;
+    if (!image_col && !image_like_name(ci->name)) return DV_IMGCOL_NONE;
+    return ci->max_rep == 1 ? DV_IMGCOL_LIST : DV_IMGCOL_DEEP;
+}
+
+int64_t dv_image_column_pick(const dv_parquet_reader *r, const char *image_col, int *is_list)
+{
+    int64_t list = -1;
+    for (size_t c = 0; c < dv_parquet_reader_num_columns(r); c++) {
+        dv_parquet_column_info ci;
+        dv_image_column k;
+        if (dv_parquet_reader_column(r, c, &ci) != DV_OK) continue;
+        k = dv_image_column_kind(&ci, image_col);
+        if (k == DV_IMGCOL_FLAT) {
+            if (is_list) *is_list = 0;
+            return (int64_t)c;
+        }
+        if (k == DV_IMGCOL_LIST && list < 0) list = (int64_t)c;
+    }
+    if (is_list) *is_list = list >= 0;
+    return list;
 }
 
 /* Images in lists of lists are not read (lists one level deep are). Say so, from the first
@@ -553,29 +579,15 @@ static void check_image_lists(dv_dataset *ds, const char *path)
     po.wipe = 1;
     po.alloc = ds->alloc;
     if (dv_parquet_reader_open(path, &po, &pr, err, sizeof err) != DV_OK) return;
-    /* the column the shard reader takes (pq_open): a flat one, else the first list */
-    int flat = 0;
-    int64_t chosen = -1;
+    /* the column the shard reader takes (pq_open), and the list columns it leaves */
+    int64_t chosen = dv_image_column_pick(pr, ds->opts.image_col, NULL);
     for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
         dv_parquet_column_info ci;
-        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || ci.type != DV_PQ_BYTE_ARRAY) continue;
-        if (!ci.nested && (ds->opts.image_col ? strcmp(ci.name, ds->opts.image_col) == 0
-                                              : !ci.is_string && role_matches(COL_IMAGE, ci.name,
-                                                                              &ds->opts)))
-            flat = 1;
-        if (chosen < 0 && ci.max_rep == 1 &&
-            (ds->opts.image_col ? strcmp(ci.name, ds->opts.image_col) == 0
-                                : !ci.is_string && image_like_name(ci.name)))
-            chosen = (int64_t)c;
-    }
-    if (flat) chosen = -1;
-    for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
-        dv_parquet_column_info ci;
-        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || !ci.nested ||
-            ci.type != DV_PQ_BYTE_ARRAY || ci.is_string || (int64_t)c == chosen ||
-            !image_like_name(ci.name))
-            continue;
-        if (ci.max_rep > 1)
+        dv_image_column k;
+        if (dv_parquet_reader_column(pr, c, &ci) != DV_OK || (int64_t)c == chosen) continue;
+        k = dv_image_column_kind(&ci, ds->opts.image_col);
+        if (k != DV_IMGCOL_LIST && k != DV_IMGCOL_DEEP) continue;
+        if (k == DV_IMGCOL_DEEP)
             problem(ds, "%s: column %s holds binary values in lists of lists (images, by its "
                         "name): datavet reads lists one level deep, so they are NOT scanned",
                     path, ci.name);
@@ -703,16 +715,13 @@ static int pq_open(dv_shard_reader *r, const char *path)
     po.alloc = r->alloc;
     po.wipe = 1; /* an image column's bytes must not outlive their row group */
     DV_FORWARD_IF_ERROR(dv_parquet_reader_open(path, &po, &r->pq, r->err, sizeof r->err));
+    int is_list = 0;
+    int64_t img;
     for (int role = 0; role < NROLES; role++) {
         r->col[role] = -1;
-        for (size_t c = 0; c < dv_parquet_reader_num_columns(r->pq); c++) {
+        for (size_t c = 0; role != COL_IMAGE && c < dv_parquet_reader_num_columns(r->pq); c++) {
             dv_parquet_column_info ci;
             if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.nested) continue;
-            /* images: BYTE_ARRAY, and by default not a string (an "image" string column
-             * holds a path or a URL) */
-            if (role == COL_IMAGE && (ci.type != DV_PQ_BYTE_ARRAY ||
-                                      (ci.is_string && r->ds->opts.image_col == NULL)))
-                continue;
             if (role_matches(role, ci.name, &r->ds->opts)) {
                 r->col[role] = (int64_t)c;
                 break;
@@ -721,26 +730,20 @@ static int pq_open(dv_shard_reader *r, const char *path)
         if (r->col[role] >= 0) {
             r->slot[role] = r->ncols;
             r->cols[r->ncols++] = (size_t)r->col[role];
-            if (role == COL_IMAGE) {
-                dv_parquet_column_info ci;
-                if (dv_parquet_reader_column(r->pq, (size_t)r->col[role], &ci) == DV_OK)
-                    snprintf(r->image_name, sizeof r->image_name, "%s", ci.name);
-            }
         }
     }
-    r->img_list = -1;
-    for (size_t c = 0; r->col[COL_IMAGE] < 0 && r->img_list < 0 &&
-                       c < dv_parquet_reader_num_columns(r->pq);
-         c++) {
+    /* the image column: a flat one (read with the row group), else a list (read apart) */
+    img = dv_image_column_pick(r->pq, r->ds->opts.image_col, &is_list);
+    r->img_list = is_list ? img : -1;
+    if (img >= 0 && !is_list) {
+        r->col[COL_IMAGE] = img;
+        r->slot[COL_IMAGE] = r->ncols;
+        r->cols[r->ncols++] = (size_t)img;
+    }
+    if (img >= 0) {
         dv_parquet_column_info ci;
-        if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.max_rep != 1 ||
-            ci.type != DV_PQ_BYTE_ARRAY)
-            continue;
-        if (r->ds->opts.image_col ? strcmp(ci.name, r->ds->opts.image_col) == 0
-                                  : !ci.is_string && image_like_name(ci.name)) {
-            r->img_list = (int64_t)c;
+        if (dv_parquet_reader_column(r->pq, (size_t)img, &ci) == DV_OK)
             snprintf(r->image_name, sizeof r->image_name, "%s", ci.name);
-        }
     }
     r->nrg = dv_parquet_reader_num_row_groups(r->pq);
     return DV_OK;
@@ -782,13 +785,13 @@ static uint64_t next_list_image(const dv_shard_reader *r, uint64_t e, uint64_t e
     return e;
 }
 
-/* Fill the metadata fields of it from row i of the current row group. */
-static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it)
+/* Fill the metadata fields of it from row i of the current row group (id_only: the id). */
+static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int id_only)
 {
     dv_parquet_value v;
     for (int role = 0; role < NROLES; role++) {
         const dv_parquet_batch *b;
-        if (r->col[role] < 0) continue;
+        if (r->col[role] < 0 || (id_only && role != COL_ID)) continue;
         b = &r->batch[r->slot[role]];
         if (dv_parquet_batch_value(b, i, &v) != DV_OK || v.is_null) continue;
         switch (role) {
@@ -840,11 +843,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
          * went with the first, so nothing is matched twice) */
         uint64_t i = r->lrow, end = r->lrs[i + 1];
         dv_parquet_value v;
-        const char *id;
-        pq_fill(r, i, it);
-        id = it->id;
-        item_init(r, it);
-        it->id = id;
+        pq_fill(r, i, it, 1);
         dv_parquet_batch_value(&r->lbatch, r->le, &v);
         take_image(r, it, &v, i);
         r->le = next_list_image(r, r->le + 1, end);
@@ -884,7 +883,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
             return DV_ECORRUPT;
         }
     }
-    pq_fill(r, r->rg_row, it);
+    pq_fill(r, r->rg_row, it, 0);
     if (r->img_list >= 0 && r->lrs == NULL) {
         it->problem = DV_ECORRUPT;
         it->problem_msg = r->lerr;

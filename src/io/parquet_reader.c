@@ -1233,6 +1233,27 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
     return DV_OK;
 }
 
+/* The batch over n decoded rows (or list entries) of column col in slot s. */
+static void fill_batch(const pq_col *pc, size_t col, const pq_slot *s, uint64_t n,
+                       dv_parquet_batch *b)
+{
+    b->column = col;
+    b->type = (dv_pq_type)pc->elem->type;
+    b->rows = n;
+    if (b->type == DV_PQ_BYTE_ARRAY) {
+        b->offsets = s->offsets;
+        b->data = s->data.p ? s->data.p : (const uint8_t *)"";
+    } else {
+        b->value_size = type_width(pc->elem->type, pc->elem->type_length);
+        b->values = s->values;
+    }
+    if (pc->max_def > 1) b->def_levels = s->defs;
+    if (pc->max_def > 0) {
+        b->validity = s->valid;
+        for (uint64_t k = 0; k < n; k++) b->null_count += !s->valid[k];
+    }
+}
+
 int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size_t *columns,
                                      size_t ncolumns, dv_parquet_batch *out)
 {
@@ -1283,21 +1304,7 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
         }
         rc = read_chunk(&c, &g->columns[col], rows, s);
         if (rc != DV_OK) return rc;
-        b->column = col;
-        b->type = (dv_pq_type)pc->elem->type;
-        b->rows = rows;
-        if (b->type == DV_PQ_BYTE_ARRAY) {
-            b->offsets = s->offsets;
-            b->data = s->data.p ? s->data.p : (const uint8_t *)"";
-        } else {
-            b->value_size = type_width(pc->elem->type, pc->elem->type_length);
-            b->values = s->values;
-        }
-        if (pc->max_def > 1) b->def_levels = s->defs;
-        if (pc->max_def > 0) {
-            b->validity = s->valid;
-            for (uint64_t k = 0; k < rows; k++) b->null_count += !s->valid[k];
-        }
+        fill_batch(pc, col, s, rows, b);
     }
     return DV_OK;
 }
@@ -1363,21 +1370,7 @@ int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
         return fail(&c, DV_ECORRUPT, "%llu lists for %llu rows", (unsigned long long)row,
                     (unsigned long long)rows);
     s->rstart[rows] = entries;
-    out->column = col;
-    out->type = (dv_pq_type)pc->elem->type;
-    out->rows = entries;
-    if (out->type == DV_PQ_BYTE_ARRAY) {
-        out->offsets = s->offsets;
-        out->data = s->data.p ? s->data.p : (const uint8_t *)"";
-    } else {
-        out->value_size = type_width(pc->elem->type, pc->elem->type_length);
-        out->values = s->values;
-    }
-    if (pc->max_def > 1) out->def_levels = s->defs;
-    if (pc->max_def > 0) {
-        out->validity = s->valid;
-        for (uint64_t k = 0; k < entries; k++) out->null_count += !s->valid[k];
-    }
+    fill_batch(pc, col, s, entries, out);
     *row_start = s->rstart;
     return DV_OK;
 }

@@ -950,15 +950,22 @@ static int build_params(scan *s, dv__dbuf *b)
 /* OUTDIR/dataset_problems.txt: what the dataset layer could not use (embeddings not aligned,
  * images in list columns), one per line, for the merge's summary.json and report.html. Not a
  * parameter: its text can name a passing error, and every run rewrites it. */
-static int write_problems(scan *s)
+/* The host name as a file name part: nodes of a cluster share OUTDIR, and their pids can be
+ * equal, so temporary files carry both. */
+static void host_part(char *host, size_t cap)
 {
-    char tmp[4096], path[4096], host[64] = "host";
-    const char *p = dv_dataset_problems(s->ds);
-    FILE *f;
-    if (gethostname(host, sizeof host) != 0) strcpy(host, "host");
-    host[sizeof host - 1] = '\0';
+    if (gethostname(host, cap) != 0) snprintf(host, cap, "host");
+    host[cap - 1] = '\0';
     for (char *c = host; *c; c++)
         if (*c == '/') *c = '_';
+}
+
+static int write_problems(scan *s)
+{
+    char tmp[4096], path[4096], host[64];
+    const char *p = dv_dataset_problems(s->ds);
+    FILE *f;
+    host_part(host, sizeof host);
     snprintf(tmp, sizeof tmp, "%s/dataset_problems.txt.%s.%ld.tmp", s->o->outdir, host,
              (long)getpid());
     snprintf(path, sizeof path, "%s/dataset_problems.txt", s->o->outdir);
@@ -1002,12 +1009,8 @@ static int check_params(scan *s)
         dv_free_buffer(s->a, old);
     } else {
         FILE *f;
-        /* host and pid: nodes of a cluster share OUTDIR, and their pids can be equal */
-        char host[64] = "host";
-        if (gethostname(host, sizeof host) != 0) strcpy(host, "host");
-        host[sizeof host - 1] = '\0';
-        for (char *c = host; *c; c++)
-            if (*c == '/') *c = '_';
+        char host[64];
+        host_part(host, sizeof host);
         snprintf(tmp, sizeof tmp, "%s/scan.params.%s.%ld.tmp", s->o->outdir, host,
                  (long)getpid());
         f = dv__fopen_private(tmp);

@@ -43,6 +43,15 @@ for f in "$T"/*.parquet; do
     check "$(basename "$f")" "$f" "${f%.parquet}.jsonl"
 done
 
+copy_check() { # NAME ORIGINAL: pq_tool copy, then DuckDB compares copy and original
+    if "$TOOL" copy "$2" "$T/copy-$(basename "$2")"; then
+        check "$1" "$T/copy-$(basename "$2")" "$2"
+    else
+        fail=$((fail + 1))
+        echo "not ok - $1: pq_tool copy failed"
+    fi
+}
+
 PT=$SHARED/parquet-testing
 if [ -d "$PT" ]; then
     # flat files DuckDB can read too (it has no Hadoop LZ4), rewritten with rows removed
@@ -51,33 +60,20 @@ if [ -d "$PT" ]; then
         int96_from_spark delta_byte_array delta_length_byte_array delta_binary_packed \
         byte_stream_split.zstd binary float16_nonzeros_and_nans nan_in_stats \
         rle_boolean_encoding dict-page-offset-zero int32_with_null_pages lz4_raw_compressed; do
-        if "$TOOL" copy "$PT/$b.parquet" "$T/copy-$b.parquet"; then
-            check "copy of $b" "$T/copy-$b.parquet" "$PT/$b.parquet"
-        else
-            fail=$((fail + 1))
-            echo "not ok - copy of $b: pq_tool copy failed"
-        fi
+        copy_check "copy of $b" "$PT/$b.parquet"
     done
     # structs: required ones (parquet-testing), and optional ones with nulls at every level
     # (DuckDB writes them) copied with their groups and definition levels
-    for b in nested_structs.rust; do
-        if "$TOOL" copy "$PT/$b.parquet" "$T/copy-$b.parquet"; then
-            check "copy of $b" "$T/copy-$b.parquet" "$PT/$b.parquet"
-        else
-            fail=$((fail + 1))
-            echo "not ok - copy of $b: pq_tool copy failed"
-        fi
-    done
+    copy_check "copy of nested_structs.rust" "$PT/nested_structs.rust.parquet"
 else
     echo "SKIP: $PT not found; cleaned-copy checks not run"
 fi
-if node "$DDB/gen_structs.mjs" "$T/structs.parquet" && "$TOOL" copy "$T/structs.parquet" \
-    "$T/copy-structs.parquet"; then
-    check "copy of DuckDB's structs (image {bytes, path}, nulls at every level)" \
-        "$T/copy-structs.parquet" "$T/structs.parquet"
+if node "$DDB/gen_structs.mjs" "$T/structs.parquet"; then
+    copy_check "copy of DuckDB's structs (image {bytes, path}, nulls at every level)" \
+        "$T/structs.parquet"
 else
     fail=$((fail + 1))
-    echo "not ok - copy of structs: generation or pq_tool copy failed"
+    echo "not ok - DuckDB could not write the structs file"
 fi
 echo "parquet_duckdb: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
