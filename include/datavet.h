@@ -989,7 +989,8 @@ typedef struct dv_dataset_opts {
 
 typedef struct dv_shard_info {
     uint64_t index;
-    const char *name;       /* file name without extension ("00003", "metadata_0"), or
+    const char *name;       /* path below the folder common to all shards, without
+                               extension ("00003", "metadata_0", "train/0000"), or
                                "images-000002" for a run of an image folder */
     const char *path;       /* parquet, tar or list file; the folder for image shards */
     const char *meta_path;  /* img2dataset: the shard's .parquet; NULL otherwise */

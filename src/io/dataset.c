@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define DS_MAX_DEPTH 32
+#define DS_MAX_NAME 1024 /* of a shard name in an id made from it */
 #define DS_MAX_FILES (1ull << 28)
 #define DS_PROBLEMS_MAX (64u << 10)
 
@@ -195,12 +196,54 @@ static int walk(const dv_alloc *a, const char *dir, int depth, strvec *out, char
 
 /* ---------------------------------------------------------------- shards */
 
+/* A copy of a file's path with its extension removed ("train/0000.parquet" -> "train/0000"). */
+static char *shard_name(const dv_alloc *a, const char *rel)
+{
+    char *name = ds_strdup(a, rel), *dot, *slash;
+    if (!name) return NULL;
+    dot = strrchr(name, '.');
+    slash = strrchr(name, '/');
+    if (dot && dot != name && (!slash || dot > slash + 1)) *dot = '\0';
+    return name;
+}
+
+/* Shards are named by their paths below the deepest folder that holds them all, so that
+ * shards in one folder keep their file names ("metadata_0") and train/0000.parquet and
+ * test/0000.parquet (Hugging Face's converted layout) stay apart. */
+static int name_shards(dv_dataset *ds)
+{
+    size_t common;
+    const char *p0;
+    if (ds->nshards < 2 || ds->layout == DV_LAYOUT_IMAGES) return DV_OK;
+    p0 = ds->shards[0].path;
+    common = (size_t)(strrchr(p0, '/') ? strrchr(p0, '/') - p0 : 0);
+    for (uint64_t i = 1; i < ds->nshards && common > 0; i++) {
+        const char *p = ds->shards[i].path;
+        size_t k = 0;
+        while (k < common && p[k] == p0[k]) k++;
+        if (k < common || p[k] != '/')
+            while (k > 0 && p0[--k] != '/') {
+            }
+        common = k;
+    }
+    for (uint64_t i = 0; i < ds->nshards; i++) {
+        ds_shard *s = &ds->shards[i];
+        const char *rel = s->path + (common > 0 ? common + 1 : 0);
+        char *name;
+        if (common == 0 && strrchr(s->path, '/')) continue; /* no folder in common: keep */
+        name = shard_name(ds->alloc, rel);
+        if (!name) return DV_ENOMEM;
+        dv__free(ds->alloc, s->name);
+        s->name = name;
+    }
+    return DV_OK;
+}
+
 static int add_shard(dv_dataset *ds, const char *path, const char *meta, const char *emb)
 {
     ds_shard *s;
     const char *base = strrchr(path, '/');
     char *name;
-    size_t n;
     if ((ds->nshards & (ds->nshards - 1)) == 0) {
         uint64_t nc = ds->nshards ? ds->nshards * 2 : 8;
         ds_shard *nv = dv__realloc(ds->alloc, ds->shards, (size_t)nc * sizeof(ds_shard));
@@ -210,13 +253,8 @@ static int add_shard(dv_dataset *ds, const char *path, const char *meta, const c
     s = &ds->shards[ds->nshards];
     memset(s, 0, sizeof *s);
     base = base ? base + 1 : path;
-    name = ds_strdup(ds->alloc, base);
+    name = shard_name(ds->alloc, base);
     if (!name) return DV_ENOMEM;
-    n = strlen(name);
-    if (n > 0) {
-        char *dot = strrchr(name, '.');
-        if (dot && dot != name) *dot = '\0';
-    }
     s->name = name;
     s->path = ds_strdup(ds->alloc, path);
     s->meta_path = meta ? ds_strdup(ds->alloc, meta) : NULL;
@@ -445,6 +483,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                         path, npy.n ? "; .npy embeddings alone are read by `neighbors`" : "");
             rc = DV_EFORMAT;
         }
+        if (rc == DV_OK) rc = name_shards(ds);
         if (rc == DV_OK && ds->layout != DV_LAYOUT_PARQUET && npy.n > 0)
             problem(ds, "%llu .npy file(s) not aligned with this layout: ignored",
                     (unsigned long long)npy.n);
@@ -678,7 +717,7 @@ struct dv_shard_reader {
     /* the decoded content of a data: URI (an image), zeroed as the caller moves on */
     uint8_t *duri;
     size_t duri_cap, duri_len;
-    char idbuf[96];
+    char idbuf[DS_MAX_NAME + 32];
     dv__dbuf jscratch;
 };
 
@@ -705,7 +744,7 @@ static void item_init(const dv_shard_reader *r, dv_item *it)
 static void default_id(dv_shard_reader *r, dv_item *it)
 {
     if (it->id) return;
-    snprintf(r->idbuf, sizeof r->idbuf, "%.60s:%llu", r->info.name, (unsigned long long)it->row);
+    snprintf(r->idbuf, sizeof r->idbuf, "%.1024s:%llu", r->info.name, (unsigned long long)it->row);
     it->id = r->idbuf;
 }
 

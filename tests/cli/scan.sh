@@ -74,6 +74,31 @@ check "hf: --image-col takes every value of the named column" $PY -c "
 import json; c=json.load(open('out-hfcol/summary.json'))['counts']
 assert c['items_with_image'] == 120 and c['errors'] == {'decode': 120}, c"
 
+# Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):
+# shards are named by their path below the folder common to all, so same-named files in
+# different folders stay apart, in names and in the ids made from them without an id column
+mkdir -p hfconv/default/train hfconv/default/test pfx/x pfx/xy
+cp ds/hf/train-00000.parquet hfconv/default/train/0000.parquet
+cp ds/hf/train-00001.parquet hfconv/default/test/0000.parquet
+"$BIN" scan --plan hfconv >plan-hfconv 2>&1
+"$BIN" scan -q hfconv -l md5.dvl -l pdq.dvl -o out-hfconv --id-col none >/dev/null 2>&1
+check "hf converted layout: shards named by their paths, ids unique" $PY -c "
+import json
+plan = [l.split('\t')[1] for l in open('plan-hfconv').read().splitlines()]
+assert plan == ['test/0000', 'train/0000'], plan
+m = [json.loads(l) for l in open('out-hfconv/matches.jsonl')]
+assert len(m) > 0 and set(x['shard'] for x in m) == {'test/0000', 'train/0000'}, m
+for x in m: assert x['id'] == '%s:%d' % (x['shard'], x['row']), x
+ids = [l.split('\t')[0] for l in open('out-hfconv/removal.txt')][1:]
+assert len(ids) == len(set(ids)) and len(ids) == len(set((x['shard'], x['row']) for x in m)), ids"
+cp ds/hf/train-00000.parquet pfx/x/a.parquet
+cp ds/hf/train-00001.parquet pfx/xy/a.parquet
+"$BIN" scan --plan pfx >plan-pfx 2>&1
+"$BIN" scan --plan ds/laion >plan-laion 2>&1
+check "shard names: one folder keeps file names; x/ and xy/ are different folders" sh -c "
+cut -f2 plan-laion | grep -qx metadata_0000 && ! cut -f2 plan-laion | grep -q / &&
+cut -f2 plan-pfx | sort | tr '\n' ' ' | grep -qx 'x/a xy/a '"
+
 # URL list: only URL and caption tiers apply
 "$BIN" scan -q ds/urls.csv -l url.dvl --flag-terms ds/lists/terms.txt -o out-csv >/dev/null 2>&1
 check "url list: url and term findings" $PY -c "
