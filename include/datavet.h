@@ -635,7 +635,8 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
  * entries (each a list element, or an empty or null list: null then, its def_levels saying
  * which), and row i's entries are [row_start[i], row_start[i + 1]). Valid until the next
  * call of this function (independent of dv_parquet_reader_read_row_group's batches).
- * DV_EFORMAT for a column that is not repeated or is nested deeper. */
+ * The entries are counted from the data page headers (the chunk's num_values is only a
+ * hint). DV_EFORMAT for a column that is not repeated or is nested deeper. */
 int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
                                 dv_parquet_batch *out, const uint64_t **row_start);
 

@@ -94,6 +94,9 @@ typedef struct pq_ctx {
     size_t dict_count;
     const uint8_t *dict_fixed;
     const pq_span *dict_spans;
+    /* lists: read_chunk counts the entries from the data page headers into entries */
+    int count_entries;
+    uint64_t entries;
 } pq_ctx;
 
 const char *dv_pq_type_name(dv_pq_type t)
@@ -1051,6 +1054,31 @@ static int read_chunk(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot 
                     (unsigned long long)clen);
     rc = file_bytes(r, &r->chunk, start, clen, &chunk);
     if (rc != DV_OK) return fail(c, rc, "cannot read the column chunk");
+    if (c->count_entries) {
+        /* A list's entries are what its data pages hold, whatever the chunk's num_values says
+         * (some writers put the count of non-null values there). Headers that do not parse
+         * leave the hint; the decoding below then says what is wrong. */
+        uint64_t n = 0, p = 0;
+        while (p < clen) {
+            dv__pq_page_header h;
+            size_t hlen;
+            const char *why = "";
+            if (dv__pq_parse_page_header(chunk + p, (size_t)(clen - p), &h, &hlen, &why) != DV_OK ||
+                h.compressed_size < 0 || (uint64_t)h.compressed_size > clen - p - hlen ||
+                h.num_values < 0) {
+                n = rows;
+                break;
+            }
+            if (h.type == DV__PQ_PAGE_DATA || h.type == DV__PQ_PAGE_DATA_V2)
+                n += (uint64_t)h.num_values;
+            if (n > r->max_bytes)
+                return fail(c, DV_ETOOBIG, "list of %llu entries over the limit",
+                            (unsigned long long)n);
+            p += hlen + (uint64_t)h.compressed_size;
+        }
+        rows = n;
+        c->entries = n;
+    }
 
     /* outputs, sized from the row count before anything is decoded */
     if (is_ba) {
@@ -1344,15 +1372,18 @@ int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
         r->lslot_init = 1;
     }
     rows = (uint64_t)g->num_rows;
-    /* the chunk's values are its level entries: one a list element, or an empty or null list */
-    if (!ch->has_meta || ch->num_values < 0 || (uint64_t)ch->num_values > r->max_bytes)
+    /* the chunk's values are its level entries: one a list element, or an empty or null list;
+     * their number is counted from the page headers, num_values is only the hint */
+    if (!ch->has_meta || ch->num_values < 0)
         return fail(&c, DV_ECORRUPT, "column chunk of %lld entries", (long long)ch->num_values);
-    entries = (uint64_t)ch->num_values;
+    entries = (uint64_t)ch->num_values < rows ? rows : (uint64_t)ch->num_values;
+    c.count_entries = 1;
+    rc = read_chunk(&c, ch, entries, s);
+    if (rc != DV_OK) return rc;
+    entries = c.entries;
     if (entries < rows)
         return fail(&c, DV_ECORRUPT, "%llu entries for %llu rows", (unsigned long long)entries,
                     (unsigned long long)rows);
-    rc = read_chunk(&c, ch, entries, s);
-    if (rc != DV_OK) return rc;
     if (grow(r, (void **)&s->rstart, &s->rstart_cap, (size_t)(rows + 1) * 8) != DV_OK)
         return fail(&c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
     /* a row starts at each entry of repetition level 0 */

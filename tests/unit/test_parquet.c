@@ -1137,6 +1137,36 @@ static void test_lists(void **state)
     assert_int_equal(dv_parquet_batch_value(&b, 7, &v), DV_OK);
     assert_true(!v.is_null && v.len == 3 && memcmp(v.bytes, "xyz", 3) == 0);
     dv_parquet_reader_free(r);
+    /* The entries are counted from the page headers: the same file with the footer's
+     * num_values of int64_list (6, zigzag 0x0c, after the codec field 0x15 0x02 and the
+     * field header 0x16) set to 5, its count of non-null values, and then to 9, reads the
+     * same. The chunk's metadata is written twice (after the data and in the footer); the
+     * footer's is the last. */
+    {
+        char path[1024], err[512];
+        size_t n, at = 0;
+        uint8_t *buf;
+        static const uint8_t pat[] = {0x15, 0x02, 0x16, 0x0c};
+        assert_non_null(tu_shared(PT "list_columns.parquet", path, sizeof(path)));
+        assert_non_null(buf = tu_read(path, &n));
+        for (size_t i = 0; i + sizeof pat <= n; i++)
+            if (memcmp(buf + i, pat, sizeof pat) == 0) at = i + 3;
+        assert_true(n > 12 && at > n - 8 - (buf[n - 8] | (size_t)buf[n - 7] << 8 |
+                                           (size_t)buf[n - 6] << 16 | (size_t)buf[n - 5] << 24));
+        for (int t = 0; t < 2; t++) {
+            buf[at] = t == 0 ? 0x0a : 0x12;
+            assert_int_equal(dv_parquet_reader_open_buffer(buf, n, "patched", NULL, &r, err,
+                                                           sizeof(err)),
+                             DV_OK);
+            c = dv_parquet_reader_find_column(r, "int64_list.list.item");
+            assert_int_equal(dv_parquet_reader_read_list(r, 0, (size_t)c, &b, &rs), DV_OK);
+            assert_int_equal(b.rows, 6);
+            assert_true(rs[0] == 0 && rs[1] == 3 && rs[2] == 5 && rs[3] == 6);
+            assert_int_equal(i64_at(&b, 5), 4);
+            dv_parquet_reader_free(r);
+        }
+        free(buf);
+    }
     /* data page v2 (repetition levels at the start of the body): e is [[1, 2, 3], NULL, NULL,
      * [1, 2, 3], [1, 2]] */
     if ((r = open_pt("datapage_v2.snappy.parquet")) == NULL) return;
