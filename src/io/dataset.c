@@ -694,6 +694,7 @@ struct dv_shard_reader {
     const uint64_t *lrs;  /* row i's entries: [lrs[i], lrs[i + 1]) */
     int lpend;            /* more images of row lrow to give, from entry le */
     uint64_t lrow, le;
+    unsigned lidx;        /* list_index of the last of them given */
     char lerr[600];       /* why the current row group's list could not be read */
     size_t rg, nrg;
     uint64_t rg_row, rg_rows, row_base;
@@ -825,12 +826,13 @@ static uint64_t next_list_image(const dv_shard_reader *r, uint64_t e, uint64_t e
 }
 
 /* Fill the metadata fields of it from row i of the current row group (id_only: the id). */
-static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int id_only)
+/* Row i's columns into it; with later, its id and URL only (a later image of the row). */
+static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
 {
     dv_parquet_value v;
     for (int role = 0; role < NROLES; role++) {
         const dv_parquet_batch *b;
-        if (r->col[role] < 0 || (id_only && role != COL_ID)) continue;
+        if (r->col[role] < 0 || (later && role != COL_ID && role != COL_URL)) continue;
         b = &r->batch[r->slot[role]];
         if (dv_parquet_batch_value(b, i, &v) != DV_OK || v.is_null) continue;
         switch (role) {
@@ -878,11 +880,12 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int id_only)
 static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
 {
     if (r->lpend) {
-        /* the row's next image: an item of its own, with the row's id only (its metadata
-         * went with the first, so nothing is matched twice) */
+        /* the row's next image: an item of its own, with the row's id and URL for the
+         * record (its metadata went with the first, so nothing is matched twice) */
         uint64_t i = r->lrow, end = r->lrs[i + 1];
         dv_parquet_value v;
         pq_fill(r, i, it, 1);
+        it->list_index = ++r->lidx;
         dv_parquet_batch_value(&r->lbatch, r->le, &v);
         take_image(r, it, &v, i);
         r->le = next_list_image(r, r->le + 1, end);
@@ -936,6 +939,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
             r->le = next_list_image(r, e + 1, end);
             r->lpend = r->le < end;
             r->lrow = i;
+            r->lidx = 0;
         }
     }
     *row_out = r->row_base + r->rg_row;
@@ -1244,7 +1248,7 @@ static void data_uri_image(dv_shard_reader *r, dv_item *it)
 {
     size_t len, cap, got = 0, mo = 0, ml = 0, lim = r->ds->opts.max_image_bytes;
     int rc;
-    if (it->image || it->problem || !it->url) return;
+    if (it->image || it->problem || !it->url || it->list_index) return;
     len = strlen(it->url);
     rc = dv_data_uri_decode(it->url, len, NULL, 0, NULL, NULL, NULL);
     if (rc == DV_EINVAL) return; /* no base64 data: URI */

@@ -388,7 +388,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
     const dv_item *it = &sl->it;
     size_t ulen = 0;
     int url_ok = 0;
-    if (it->url && *it->url)
+    if (it->url && *it->url && it->list_index == 0) /* a row's URL is matched once */
         url_ok = dv_url_normalize(it->url, strlen(it->url), s->urlbuf, URL_NORM_CAP, &ulen) ==
                  DV_OK;
     for (size_t li = 0; li < s->nlists; li++) {
@@ -511,7 +511,8 @@ static int fetch_batch(scan *s, const dv_shard_info *sh)
         int rc;
         while (next < s->nfill && dv_fetcher_want(s->fetcher) > 0) {
             slot *sl = &s->fill[next];
-            if (!sl->it.image && !sl->it.problem && sl->it.url && *sl->it.url) {
+            if (!sl->it.image && !sl->it.problem && sl->it.url && *sl->it.url &&
+                sl->it.list_index == 0) {
                 rc = dv_fetcher_add(s->fetcher, next, sl->it.url);
                 if (rc == DV_ENOMEM) return rc;
                 if (rc == DV_OK) out++;

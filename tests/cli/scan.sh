@@ -263,6 +263,29 @@ import json; c=json.load(open('out-hfl/summary.json'))['counts']
 assert c['per_hash_type']['terms.candidate'] == json.load(open('out-hf/summary.json'))['counts']['per_hash_type']['terms.candidate'], c
 ids = [l.split()[0] for l in open('out-hfl/removal.txt')][1:]
 assert len(ids) == len(set(ids)), 'an id twice in removal.txt'"
+    # with a url column: the row's URL is matched once (with its first image) and every
+    # image's record carries it, so a row found by a later image alone has its URL in
+    # removal.txt
+    mkdir hflu && for f in ds/hf/*.parquet; do
+        (cd "$DUCK" && node gen_hf.mjs "$T/$f" "$T/hflu/$(basename "$f")" listurl) || break; done
+    $PY -c "
+for l in list(open('out-hfl/removal.txt'))[1:]: print('https://example.test/' + l.split()[0])
+" >urlu.txt
+    "$BIN" list build -q -t url -o urlu.dvl urlu.txt
+    "$BIN" scan -q hflu $L -l urlu.dvl -o out-hflu -j 2 >/dev/null 2>err-hflu
+    check "hf list of images: a row's URL matched once, every image's record carries it" $PY -c "
+import json
+m = [json.loads(l) for l in open('out-hflu/matches.jsonl')]
+want = set(l.split()[0] for l in list(open('out-hfl/removal.txt'))[1:])
+urls = [x['id'] for x in m if x['hash_type'] == 'url']
+assert len(want) > 10 and sorted(urls) == sorted(want), (len(urls), len(want))
+old = [json.loads(l) for l in open('out-hfl/matches.jsonl')]
+img = lambda v: sorted((x['id'], x['hash_type'], x['value']) for x in v if x['source'] == 'image')
+assert img(m) == img(old) and len(img(m)) > 0
+for x in m: assert x['url'] == 'https://example.test/' + x['id'], x
+rm = list(open('out-hflu/removal.txt'))[1:]
+assert len(rm) == len(want)
+for l in rm: f = l.split('\t'); assert f[1] == 'https://example.test/' + f[0], l"
     "$BIN" scan -q hfl $L -o out-hflc --clean clean-hfl >/dev/null 2>err-hflc
     check "hf list of images: --clean refused before the scan, naming the column" sh -c "
 test \$? -ne 0 || true; grep -q 'column images.list.element.bytes is a list or map' err-hflc &&
