@@ -7,7 +7,7 @@ SHARED ?= $(abspath ../shared)
 DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwebp-dev \
            libgif-dev libssl-dev zlib1g-dev libcmocka-dev libsnappy-dev libzstd-dev liblz4-dev \
            libbrotli-dev libcurl4-openssl-dev python3-numpy libopenblas-dev python3-faiss \
-           valgrind
+           valgrind openssl
 # what `make fuzz` adds: clang and its libFuzzer runtime (Debian 12)
 FUZZ_PKGS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)

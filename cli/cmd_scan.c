@@ -103,6 +103,7 @@ static const struct option scan_longopts[] = {
     {"neighbors-min-sim", required_argument, NULL, 26},
     {"neighbors-k", required_argument, NULL, 27},
     {"image-col", required_argument, NULL, 28},
+    {"sign", required_argument, NULL, 29},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -127,6 +128,7 @@ int cmd_scan(int argc, char **argv)
     dv_fetch_opts fo;
     dv_scan_result res;
     const char **lists = NULL;
+    const char *sign_key = NULL;
     size_t nlists = 0;
     int opt, do_plan = 0, quiet = 0, force_progress = 0, have_idx = 0, have_cnt = 0, rc;
     unsigned long long v;
@@ -175,6 +177,7 @@ int cmd_scan(int argc, char **argv)
         case 7: o.caption_col = optarg; break;
         case 8: o.id_col = optarg; break;
         case 28: o.image_col = optarg; break;
+        case 29: sign_key = optarg; break;
         case 9:
             if (cli_parse_u64(optarg, 0, &v) != 0) goto usage;
             o.shard_index = v;
@@ -256,6 +259,21 @@ int cmd_scan(int argc, char **argv)
     if (!o.outdir || nlists + (o.flag_punsafe >= 0) + (o.flag_terms != NULL) == 0 ||
         have_idx != have_cnt)
         goto usage;
+    if (sign_key) {
+        /* a key that cannot sign is found before the scan, not after it */
+        char id[65];
+        if (o.no_merge) {
+            fprintf(stderr, "datavet scan: --sign signs the merged outputs: give it to "
+                            "datavet merge\n");
+            free(lists);
+            return 2;
+        }
+        if (dv_sign_key_check(sign_key, id, err, sizeof err) != DV_OK) {
+            fprintf(stderr, "datavet scan: %s\n", err);
+            free(lists);
+            return 2;
+        }
+    }
     o.lists = lists;
     o.nlists = nlists;
     pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
@@ -279,6 +297,10 @@ int cmd_scan(int argc, char **argv)
         fputc('\n', stderr);
         p += n + (e != NULL);
     }
+    if (sign_key && res.merged && dv_scan_sign(o.outdir, sign_key, err, sizeof err) != DV_OK) {
+        fprintf(stderr, "datavet scan: the outputs are written but not signed: %s\n", err);
+        return 2;
+    }
     if (!quiet) {
         fprintf(stderr, "scan: %llu shards (%llu done earlier), %llu items in %.1f s, %llu errors",
                 (unsigned long long)res.progress.shards_total,
@@ -286,9 +308,9 @@ int cmd_scan(int argc, char **argv)
                 (unsigned long long)res.progress.items, cli_now_s() - t0,
                 (unsigned long long)res.progress.errors);
         if (res.merged)
-            fprintf(stderr, "; %llu matches, %llu candidates; report: %s/report.html\n",
+            fprintf(stderr, "; %llu matches, %llu candidates; report: %s/report.html%s\n",
                     (unsigned long long)res.matches, (unsigned long long)res.candidates,
-                    o.outdir);
+                    o.outdir, sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
         else
             fprintf(stderr, "; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
     }
@@ -306,11 +328,12 @@ int cmd_merge(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"clean", required_argument, NULL, 1},
+        {"sign", required_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *clean = NULL;
+    const char *clean = NULL, *sign_key = NULL;
     int opt, quiet = 0, rc;
     char err[2048];
     dv_scan_result res;
@@ -318,23 +341,32 @@ int cmd_merge(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 1: clean = optarg; break;
+        case 2: sign_key = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "merge"); return 0;
         default: goto usage;
         }
     }
     if (optind + 1 != argc) goto usage;
+    if (sign_key && dv_sign_key_check(sign_key, NULL, err, sizeof err) != DV_OK) {
+        fprintf(stderr, "datavet merge: %s\n", err);
+        return 2;
+    }
     rc = dv_scan_merge(argv[optind], clean, &res, err, sizeof err);
     if (rc != DV_OK) {
         fprintf(stderr, "datavet merge: %s\n", err);
         return 2;
     }
+    if (sign_key && dv_scan_sign(argv[optind], sign_key, err, sizeof err) != DV_OK) {
+        fprintf(stderr, "datavet merge: the outputs are written but not signed: %s\n", err);
+        return 2;
+    }
     if (!quiet)
-        fprintf(stderr, "merge: %llu matches, %llu candidates; report: %s/report.html\n",
+        fprintf(stderr, "merge: %llu matches, %llu candidates; report: %s/report.html%s\n",
                 (unsigned long long)res.matches, (unsigned long long)res.candidates,
-                argv[optind]);
+                argv[optind], sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
-    fprintf(stderr, "usage: datavet merge [--clean DIR] OUTDIR\n");
+    fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] OUTDIR\n");
     return 2;
 }

@@ -620,10 +620,13 @@ static int cmd_submit(int argc, char **argv)
         else if (strcmp(name, "--no-check") == 0) check = 0;
         else if (strcmp(name, "--shards") == 0 || strcmp(name, "--shard-index") == 0 ||
                  strcmp(name, "--shard-count") == 0 || strcmp(name, "--no-merge") == 0 ||
-                 strcmp(name, "--plan") == 0 || strcmp(name, "--clean") == 0) {
+                 strcmp(name, "--plan") == 0 || strcmp(name, "--clean") == 0 ||
+                 strcmp(name, "--sign") == 0) {
             fprintf(stderr, "datavet slurm submit: %s is not for a cluster scan (the tasks "
                             "choose their shards%s)\n", name,
-                    strcmp(name, "--clean") == 0 ? "; give --clean to datavet merge" : "");
+                    strcmp(name, "--clean") == 0   ? "; give --clean to datavet merge"
+                    : strcmp(name, "--sign") == 0 ? "; give --sign to datavet merge"
+                                                   : "");
             goto out;
         } else {
             /* a scan option: passed on to every task as given */

@@ -1311,6 +1311,45 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
                   char *errbuf, size_t errcap);
 
 /* ------------------------------------------------------------------------
+ * Signed scan manifests (docs/signing.md): Ed25519 over a manifest of every file of a scan's
+ * outdir (name, bytes, SHA-256) and of the lists it was checked against (digest, version).
+ * Deterministic: the same outputs and key give the same bytes. */
+
+/* A new Ed25519 key pair: key_path (PKCS#8 PEM, created with mode 0600) and pub_path (SPKI
+ * PEM). Existing files are not replaced (DV_EINVAL). id_hex (65 bytes, may be NULL) gets the
+ * key id: the SHA-256 of the raw 32-byte public key, in hex. */
+int dv_sign_keygen(const char *key_path, const char *pub_path, char id_hex[65], char *errbuf,
+                   size_t errcap);
+/* Whether key_path holds an unencrypted Ed25519 private key (PEM) that can sign; id_hex as
+ * above. For checking a key before a long scan. */
+int dv_sign_key_check(const char *key_path, char id_hex[65], char *errbuf, size_t errcap);
+/* Write outdir/manifest.jsonl and outdir/manifest.sig (mode 0600) for the files now in outdir
+ * (shards/ included), signed with the private key at key_path. */
+int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t errcap);
+
+typedef struct dv_verify_result {
+    int signature_ok;       /* manifest.sig is a valid signature of manifest.jsonl */
+    int key_trusted;        /* ... by the key given (pub_path), not only the one it names */
+    char key_id[65];        /* of the key that signed */
+    uint64_t files_ok;      /* listed files with the recorded size and SHA-256 */
+    uint64_t files_changed; /* listed files whose size or SHA-256 differ */
+    uint64_t files_missing; /* listed files not there */
+    uint64_t files_extra;   /* regular files in outdir not listed */
+    uint64_t lists;         /* lists the manifest names */
+} dv_verify_result;
+
+/* Each problem found, one line each ("matches.jsonl: SHA-256 differs"), and each list the
+ * manifest names ("list: md5 v3 digest ... entries 9"), as verification proceeds. */
+typedef void (*dv_verify_cb)(void *ud, int is_problem, const char *line);
+
+/* Check outdir against its manifest. pub_path: the signer's public key (PEM) the signature
+ * must be from; NULL accepts the key manifest.sig names (integrity only: anyone can sign).
+ * DV_OK when everything holds, DV_ECORRUPT when anything does not (out says what),
+ * DV_EFORMAT for a manifest that cannot be read, other codes for I/O and bad keys. */
+int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, void *ud,
+                   dv_verify_result *out, char *errbuf, size_t errcap);
+
+/* ------------------------------------------------------------------------
  * Embedding search (docs/knn.md): exact inner-product nearest neighbours of seed vectors
  * among every row of any number of .npy matrices (float16/float32/float64, same dims),
  * streamed block by block over a thread pool. Global row ids run across the files in the

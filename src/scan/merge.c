@@ -67,9 +67,10 @@ static uint64_t ctr_get(const merge *m, const char *key) { return dv__ctrs_get(&
 
 /* ---------------------------------------------------------------- JSON text */
 
+
 /* A JSON string: quotes, backslashes and control characters escaped; bytes that are not
  * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
-static void jstr(FILE *f, const char *s)
+void dv__jstr(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     fputc('"', f);
@@ -184,9 +185,9 @@ static int write_pq_row(dv_parquet_writer *w, char **fl)
 static void write_jsonl_finding(FILE *f, char **fl)
 {
     fputs("{\"id\":", f);
-    jstr(f, fl[PQ_ID]);
+    dv__jstr(f, fl[PQ_ID]);
     fputs(",\"shard\":", f);
-    jstr(f, fl[PQ_SHARD]);
+    dv__jstr(f, fl[PQ_SHARD]);
     fprintf(f, ",\"shard_index\":%s,\"row\":%s", fl[PQ_SHARD_INDEX], fl[PQ_ROW]);
     for (int i = PQ_URL; i < PQ_NFIELDS; i++) {
         if (i == PQ_SHARD_INDEX || i == PQ_ROW) continue;
@@ -195,7 +196,7 @@ static void write_jsonl_finding(FILE *f, char **fl)
                                                   strcmp(fl[i], "-1") == 0)))
             continue;
         fprintf(f, ",\"%s\":", pq_schema[i].name);
-        if (pq_schema[i].type == DV_PQ_BYTE_ARRAY) jstr(f, fl[i]);
+        if (pq_schema[i].type == DV_PQ_BYTE_ARRAY) dv__jstr(f, fl[i]);
         else fputs(fl[i], f);
     }
     fputs("}\n", f);
@@ -416,28 +417,28 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
         } else if (strcmp(fl[0], "E") == 0 && nf == 7) {
             fprintf(o->errors, "{\"shard_index\":%s,", fl[1]);
             if (strcmp(fl[2], "-1") != 0) fprintf(o->errors, "\"row\":%s,", fl[2]);
-            if (*fl[3]) fputs("\"id\":", o->errors), jstr(o->errors, fl[3]), fputc(',', o->errors);
-            if (*fl[4]) fputs("\"url\":", o->errors), jstr(o->errors, fl[4]), fputc(',', o->errors);
+            if (*fl[3]) fputs("\"id\":", o->errors), dv__jstr(o->errors, fl[3]), fputc(',', o->errors);
+            if (*fl[4]) fputs("\"url\":", o->errors), dv__jstr(o->errors, fl[4]), fputc(',', o->errors);
             fputs("\"reason\":", o->errors);
-            jstr(o->errors, fl[5]);
+            dv__jstr(o->errors, fl[5]);
             fputs(",\"message\":", o->errors);
-            jstr(o->errors, fl[6]);
+            dv__jstr(o->errors, fl[6]);
             fputs("}\n", o->errors);
         } else if (strcmp(fl[0], "S") == 0 && nf == 12) {
             /* per-URL fetch status; elapsed time and detail vary between runs, so they stay
              * out of summary.json (which only counts statuses) */
             FILE *g = o->fetch;
             fprintf(g, "{\"shard_index\":%s,\"row\":%s,\"id\":", fl[1], fl[2]);
-            jstr(g, fl[3]);
+            dv__jstr(g, fl[3]);
             fputs(",\"url\":", g);
-            jstr(g, fl[4]);
+            dv__jstr(g, fl[4]);
             fputs(",\"final_url\":", g);
-            jstr(g, fl[5]);
+            dv__jstr(g, fl[5]);
             fputs(",\"status\":", g);
-            jstr(g, fl[6]);
+            dv__jstr(g, fl[6]);
             fprintf(g, ",\"http_code\":%s,\"bytes\":%s,\"elapsed_ms\":%s,\"attempts\":%s,"
                        "\"detail\":", fl[7], fl[8], fl[9], fl[10]);
-            jstr(g, fl[11]);
+            dv__jstr(g, fl[11]);
             fputs("}\n", g);
         } else if (strcmp(fl[0], "C") == 0 && nf == 3) {
             ctr_add(m, fl[1], strtoull(fl[2], NULL, 10));
@@ -489,7 +490,7 @@ static void json_counter_group(FILE *f, const merge *m, const char *prefix, cons
     for (size_t i = 0; i < m->ctr.n; i++) {
         if (strncmp(m->ctr.v[i].key, prefix, pl) != 0) continue;
         fputs(first ? "\n      " : ",\n      ", f);
-        jstr(f, m->ctr.v[i].key + pl);
+        dv__jstr(f, m->ctr.v[i].key + pl);
         fprintf(f, ": %llu", (unsigned long long)m->ctr.v[i].value);
         first = 0;
     }
@@ -504,9 +505,9 @@ static void write_summary(FILE *f, const merge *m)
     fputs("{\n", f);
     fprintf(f, "  \"datavet_version\": \"%s\",\n", dv_version());
     fputs("  \"dataset\": ", f);
-    jstr(f, param_get(m, "dataset"));
+    dv__jstr(f, param_get(m, "dataset"));
     fputs(",\n  \"layout\": ", f);
-    jstr(f, param_get(m, "layout"));
+    dv__jstr(f, param_get(m, "layout"));
     fprintf(f, ",\n  \"shards\": %s,\n", param_get(m, "shards") ? param_get(m, "shards") : "0");
     /* what the dataset layer could not use, one line each (images in list columns are not
      * scanned: the summary says so) */
@@ -520,7 +521,7 @@ static void write_summary(FILE *f, const merge *m)
             char line[1100];
             snprintf(line, sizeof line, "%.*s", (int)(len < 1099 ? len : 1099), p);
             fputs(n++ ? ",\n    " : "\n    ", f);
-            jstr(f, line);
+            dv__jstr(f, line);
             p = e ? e + 1 : p + len;
         }
         fputs(n ? "\n  ],\n" : "],\n", f);
@@ -531,13 +532,13 @@ static void write_summary(FILE *f, const merge *m)
         fputs(first ? "\n    {" : ",\n    {", f);
         first = 0;
         fputs("\"path\": ", f);
-        jstr(f, m->params[i].v);
+        dv__jstr(f, m->params[i].v);
         for (size_t j = i + 1; j < m->nparams && j <= i + 5; j++) {
             const char *k = m->params[j].k;
             if (strncmp(k, "list_", 5) != 0) break;
             fprintf(f, ", \"%s\": ", k + 5);
             if (strcmp(k, "list_entries") == 0) fputs(m->params[j].v, f);
-            else jstr(f, m->params[j].v);
+            else dv__jstr(f, m->params[j].v);
         }
         fputs("}", f);
     }
@@ -558,7 +559,7 @@ static void write_summary(FILE *f, const merge *m)
     fputs("  },\n  \"inputs\": [", f);
     for (size_t i = 0; i < m->ninputs; i++) {
         fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        jstr(f, m->inputs[i].path);
+        dv__jstr(f, m->inputs[i].path);
         fprintf(f, ", \"sha256\": \"%s\", \"bytes\": %llu}", m->inputs[i].sha256,
                 (unsigned long long)m->inputs[i].bytes);
     }
@@ -578,9 +579,9 @@ static void write_summary(FILE *f, const merge *m)
         if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0) continue;
         fputs(first ? "\n    " : ",\n    ", f);
         first = 0;
-        jstr(f, k);
+        dv__jstr(f, k);
         fputs(": ", f);
-        jstr(f, m->params[i].v);
+        dv__jstr(f, m->params[i].v);
     }
     fputs("\n  }\n}\n", f);
 }

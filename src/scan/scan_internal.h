@@ -77,6 +77,10 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
                          size_t *nout, uint64_t *nseeds_out, char *err, size_t cap);
 void dv__neighbors_free(dv__nbfinding *f, size_t n);
 
+/* A JSON string: quotes, backslashes and control characters escaped, bytes that are not
+ * UTF-8 replaced by U+FFFD (merge.c). */
+void dv__jstr(FILE *f, const char *s);
+
 /* SHA-256 of a whole file, as hex; bytes in *size. */
 int dv__sha256_file(const char *path, char hex[65], uint64_t *size);
 

@@ -1,0 +1,117 @@
+/* cmd_sign.c - datavet keygen and datavet verify: Ed25519 keys for signing scans, and the
+ * check of a signed scan's outdir (docs/signing.md). */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_keygen(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *key = NULL;
+    char *pub, id[65], err[1024];
+    int opt, quiet = 0, rc;
+    size_t n;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'o': key = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': cli_print_help(stdout, "keygen"); return 0;
+        default: goto usage;
+        }
+    }
+    if (!key || optind != argc) goto usage;
+    n = strlen(key);
+    pub = malloc(n + 5);
+    if (!pub) return 2;
+    memcpy(pub, key, n);
+    memcpy(pub + n, ".pub", 5);
+    rc = dv_sign_keygen(key, pub, id, err, sizeof err);
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet keygen: %s\n", err);
+        free(pub);
+        return 2;
+    }
+    if (!quiet)
+        fprintf(stderr, "datavet keygen: private key %s (mode 0600, keep it secret), public key %s\n",
+                key, pub);
+    printf("%s\n", id);
+    free(pub);
+    return 0;
+usage:
+    fprintf(stderr, "usage: datavet keygen -o KEY\n");
+    return 2;
+}
+
+typedef struct vstate {
+    int quiet;
+} vstate;
+
+static void on_line(void *ud, int is_problem, const char *line)
+{
+    const vstate *v = ud;
+    if (is_problem) {
+        fputs("datavet verify: ", stderr);
+        for (const char *p = line; *p; p++) /* names from the manifest: no control bytes */
+            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+        fputc('\n', stderr);
+    } else if (!v->quiet) {
+        for (const char *p = line; *p; p++)
+            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stdout);
+        fputc('\n', stdout);
+    }
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"pubkey", required_argument, NULL, 'k'},
+        {"any-key", no_argument, NULL, 1},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *pub = NULL;
+    int opt, any = 0, rc;
+    vstate vs = {0};
+    dv_verify_result r;
+    char err[1024];
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "k:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'k': pub = optarg; break;
+        case 1: any = 1; break;
+        case 'q': vs.quiet = 1; break;
+        case 'h': cli_print_help(stdout, "verify"); return 0;
+        default: goto usage;
+        }
+    }
+    if (optind + 1 != argc || (pub != NULL) == any) goto usage;
+    rc = dv_scan_verify(argv[optind], pub, on_line, &vs, &r, err, sizeof err);
+    if (rc != DV_OK && rc != DV_ECORRUPT) {
+        fprintf(stderr, "datavet verify: %s\n", err);
+        return 2;
+    }
+    if (!vs.quiet || rc != DV_OK)
+        printf("%s: %s; key %s%s; %llu files ok, %llu changed, %llu missing, %llu not listed; "
+               "%llu lists\n",
+               argv[optind], rc == DV_OK ? "verified" : "NOT VERIFIED", r.key_id,
+               !r.signature_ok  ? " (signature invalid)"
+               : pub == NULL    ? " (not checked against a trusted key: --any-key)"
+               : r.key_trusted  ? " (the key given)"
+                                : " (NOT the key given)",
+               (unsigned long long)r.files_ok, (unsigned long long)r.files_changed,
+               (unsigned long long)r.files_missing, (unsigned long long)r.files_extra,
+               (unsigned long long)r.lists);
+    return rc == DV_OK ? 0 : 1;
+usage:
+    fprintf(stderr, "usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key)\n");
+    return 2;
+}

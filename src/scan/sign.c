@@ -1,0 +1,777 @@
+/* sign.c - signed manifests of a scan's outdir (docs/signing.md).
+ *
+ * manifest.jsonl: one flat JSON object a line; the first names the manifest format, the key
+ * and the scan (dataset, layout, shards, SHA-256 of scan.params), then one line per list the
+ * scan was checked against (from scan.params), then one per file of outdir in byte order of
+ * the names (name, bytes, SHA-256). manifest.sig: one flat object with the Ed25519 signature
+ * of manifest.jsonl's bytes and the public key. Both are deterministic. Verification checks
+ * the signature (against a trusted public key when one is given), every listed file, and
+ * that outdir holds nothing unlisted. */
+#include "scan_internal.h"
+#include "../common/common.h"
+#include "../match/list_internal.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MANIFEST "manifest.jsonl"
+#define SIGFILE "manifest.sig"
+#define FORMAT "datavet-scan-manifest/1"
+#define MAX_MANIFEST (256u << 20) /* bytes of manifest.jsonl read back */
+#define MAX_SIGFILE 4096u
+#define MAX_DEPTH 8
+#define MAX_FILES (1u << 24)
+#define PATH_CAP 4096
+
+static const char hx[] = "0123456789abcdef";
+
+static int ed_sign(EVP_PKEY *k, const void *msg, size_t len, uint8_t sig[64]);
+
+static void to_hex(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[b[i] >> 4];
+        out[2 * i + 1] = hx[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int from_hex(const char *s, size_t len, uint8_t *out, size_t n)
+{
+    if (len != 2 * n) return -1;
+    for (size_t i = 0; i < 2 * n; i++) {
+        char c = s[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0) return -1;
+        if (i & 1) out[i / 2] = (uint8_t)(out[i / 2] << 4 | v);
+        else out[i / 2] = (uint8_t)v;
+    }
+    return 0;
+}
+
+/* The key id: SHA-256 of the raw public key, hex. */
+static void key_id(const uint8_t pub[32], char id[65])
+{
+    uint8_t md[32];
+    unsigned int n = 0;
+    EVP_Digest(pub, 32, md, &n, EVP_sha256(), NULL);
+    to_hex(md, 32, id);
+}
+
+/* PEM pass phrases are not asked for: a library never prompts. */
+static int no_pass(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf, (void)size, (void)rwflag, (void)u;
+    return -1;
+}
+
+static EVP_PKEY *read_key(const char *path, int private_key, char *err, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    EVP_PKEY *k;
+    if (!f) {
+        dv__set_err(err, cap, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    k = private_key ? PEM_read_PrivateKey(f, NULL, no_pass, NULL)
+                    : PEM_read_PUBKEY(f, NULL, no_pass, NULL);
+    fclose(f);
+    if (!k) {
+        dv__set_err(err, cap, "%s: not a%s PEM %s key", path, private_key ? "n unencrypted" : "",
+                    private_key ? "private" : "public");
+        return NULL;
+    }
+    if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+        dv__set_err(err, cap, "%s: not an Ed25519 key", path);
+        EVP_PKEY_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+static int raw_public(EVP_PKEY *k, uint8_t pub[32])
+{
+    size_t n = 32;
+    return EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32 ? 0 : -1;
+}
+
+int dv_sign_keygen(const char *key_path, const char *pub_path, char id_hex[65], char *errbuf,
+                   size_t errcap)
+{
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *ctx;
+    uint8_t pub[32];
+    FILE *f = NULL;
+    int fd, rc = DV_EIO;
+    if (!key_path || !pub_path) return DV_EINVAL;
+    ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &k) != 1 ||
+        raw_public(k, pub) != 0) {
+        EVP_PKEY_CTX_free(ctx);
+        EVP_PKEY_free(k);
+        dv__set_err(errbuf, errcap, "cannot make an Ed25519 key");
+        return DV_ENOMEM;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        dv__set_err(errbuf, errcap, "%s: %s", key_path,
+                    errno == EEXIST ? "exists: not replaced" : strerror(errno));
+        rc = errno == EEXIST ? DV_EINVAL : DV_EIO;
+        goto out;
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        goto fail_key;
+    }
+    if (PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) != 1 || fflush(f) != 0 ||
+        fsync(fileno(f)) != 0) {
+        fclose(f);
+        goto fail_key;
+    }
+    if (fclose(f) != 0) goto fail_key;
+    fd = open(pub_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        dv__set_err(errbuf, errcap, "%s: %s", pub_path,
+                    errno == EEXIST ? "exists: not replaced" : strerror(errno));
+        rc = errno == EEXIST ? DV_EINVAL : DV_EIO;
+        unlink(key_path);
+        goto out;
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        goto fail_pub;
+    }
+    if (PEM_write_PUBKEY(f, k) != 1) {
+        fclose(f);
+        goto fail_pub;
+    }
+    if (fclose(f) != 0) goto fail_pub;
+    if (id_hex) key_id(pub, id_hex);
+    rc = DV_OK;
+    goto out;
+fail_pub:
+    unlink(pub_path);
+    dv__set_err(errbuf, errcap, "%s: cannot write", pub_path);
+    unlink(key_path);
+    goto out;
+fail_key:
+    unlink(key_path);
+    dv__set_err(errbuf, errcap, "%s: cannot write", key_path);
+out:
+    EVP_PKEY_free(k);
+    return rc;
+}
+
+int dv_sign_key_check(const char *key_path, char id_hex[65], char *errbuf, size_t errcap)
+{
+    EVP_PKEY *k;
+    uint8_t pub[32], sig[64];
+    int ok;
+    if (!key_path) return DV_EINVAL;
+    if (!(k = read_key(key_path, 1, errbuf, errcap))) return DV_EINVAL;
+    ok = raw_public(k, pub) == 0 && ed_sign(k, "datavet", 7, sig) == 0;
+    EVP_PKEY_free(k);
+    if (!ok) {
+        dv__set_err(errbuf, errcap, "%s: cannot sign with it", key_path);
+        return DV_EINVAL;
+    }
+    if (id_hex) key_id(pub, id_hex);
+    return DV_OK;
+}
+
+/* ---------------------------------------------------------------- the files of outdir */
+
+typedef struct names {
+    char **v;
+    size_t n, cap;
+} names;
+
+static void names_free(names *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int names_push(names *s, const char *name)
+{
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 64;
+        char **nv;
+        if (nc > MAX_FILES) return DV_ETOOBIG;
+        nv = realloc(s->v, nc * sizeof *nv);
+        if (!nv) return DV_ENOMEM;
+        s->v = nv;
+        s->cap = nc;
+    }
+    if (!(s->v[s->n] = strdup(name))) return DV_ENOMEM;
+    s->n++;
+    return DV_OK;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What a manifest does not cover: itself, and files being written. */
+static int skipped(const char *rel)
+{
+    size_t n = strlen(rel);
+    return strcmp(rel, MANIFEST) == 0 || strcmp(rel, SIGFILE) == 0 ||
+           strcmp(rel, MANIFEST ".tmp") == 0 || strcmp(rel, SIGFILE ".tmp") == 0 ||
+           (n > 4 && strcmp(rel + n - 4, ".tmp") == 0);
+}
+
+/* Entries below outdir (relative names): regular files into files, anything else (links,
+ * devices, folders deeper than MAX_DEPTH) into other. */
+static int walk(const char *outdir, const char *rel, int depth, names *files, names *other)
+{
+    char dir[PATH_CAP], p[PATH_CAP], r[PATH_CAP];
+    DIR *d;
+    struct dirent *e;
+    int rc = DV_OK;
+    if ((size_t)snprintf(dir, sizeof dir, "%s%s%s", outdir, *rel ? "/" : "", rel) >= sizeof dir)
+        return DV_ETOOBIG;
+    if (!(d = opendir(dir))) return DV_EIO;
+    while (rc == DV_OK && (e = readdir(d)) != NULL) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if ((size_t)snprintf(r, sizeof r, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+                sizeof r ||
+            (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p) {
+            rc = DV_ETOOBIG;
+            break;
+        }
+        if (lstat(p, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) rc = walk(outdir, r, depth + 1, files, other);
+        else if (S_ISREG(st.st_mode)) rc = skipped(r) ? DV_OK : names_push(files, r);
+        else rc = names_push(other, r);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- signing */
+
+/* Lines "key\tvalue" of outdir/scan.params, in order. */
+typedef struct params {
+    char *text;
+    char **key, **val;
+    size_t n;
+} params;
+
+static void params_free(params *p)
+{
+    free(p->text);
+    free(p->key);
+    free(p->val);
+    memset(p, 0, sizeof *p);
+}
+
+static int read_all(const char *path, size_t max, char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char *b;
+    size_t got = 0;
+    *out = NULL;
+    *len = 0;
+    if (fd < 0) return errno == ENOENT ? DV_EINVAL : DV_EIO;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return DV_EIO;
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return DV_ETOOBIG;
+    }
+    b = malloc((size_t)st.st_size + 1);
+    if (!b) {
+        close(fd);
+        return DV_ENOMEM;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    b[got] = '\0';
+    *out = b;
+    *len = got;
+    return DV_OK;
+}
+
+static int read_params(const char *outdir, params *p, char *err, size_t cap)
+{
+    char path[PATH_CAP];
+    size_t len, lines = 0;
+    int rc;
+    memset(p, 0, sizeof *p);
+    snprintf(path, sizeof path, "%s/scan.params", outdir);
+    rc = read_all(path, 16u << 20, &p->text, &len);
+    if (rc != DV_OK) {
+        dv__set_err(err, cap, "%s: %s", path,
+                    rc == DV_EINVAL ? "missing: not the outdir of a scan" : "cannot read");
+        return rc;
+    }
+    for (size_t i = 0; i < len; i++) lines += p->text[i] == '\n';
+    p->key = calloc(lines + 1, sizeof(char *));
+    p->val = calloc(lines + 1, sizeof(char *));
+    if (!p->key || !p->val) return DV_ENOMEM;
+    for (char *s = p->text; *s;) {
+        char *nl = strchr(s, '\n'), *tab;
+        if (nl) *nl = '\0';
+        if ((tab = strchr(s, '\t')) != NULL) {
+            *tab = '\0';
+            p->key[p->n] = s;
+            p->val[p->n++] = tab + 1;
+        }
+        if (!nl) break;
+        s = nl + 1;
+    }
+    return DV_OK;
+}
+
+static const char *param(const params *p, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->key[i], key) == 0) return p->val[i];
+    return "";
+}
+
+static void kv(FILE *f, const char *key, const char *val, int first)
+{
+    fputs(first ? "{" : ",", f);
+    dv__jstr(f, key);
+    fputc(':', f);
+    dv__jstr(f, val);
+}
+
+static int write_manifest(FILE *f, const char *outdir, const params *pp, const names *files,
+                          const uint8_t pub[32], char *err, size_t cap)
+{
+    char hex[65], id[65], path[PATH_CAP];
+    uint64_t size;
+    key_id(pub, id);
+    to_hex(pub, 32, hex);
+    snprintf(path, sizeof path, "%s/scan.params", outdir);
+    kv(f, "manifest", FORMAT, 1);
+    kv(f, "datavet_version", dv_version(), 0);
+    kv(f, "key_type", "ed25519", 0);
+    kv(f, "key_id", id, 0);
+    kv(f, "public_key", hex, 0);
+    kv(f, "dataset", param(pp, "dataset"), 0);
+    kv(f, "layout", param(pp, "layout"), 0);
+    kv(f, "shards", param(pp, "shards"), 0);
+    if (dv__sha256_file(path, hex, &size) != DV_OK) {
+        dv__set_err(err, cap, "%s: cannot read", path);
+        return DV_EIO;
+    }
+    kv(f, "scan_params_sha256", hex, 0);
+    fputs("}\n", f);
+    /* the lists, in the order of the scan's parameters */
+    for (size_t i = 0; i < pp->n; i++) {
+        static const char *const fields[] = {"list_name", "list_version", "list_type",
+                                             "list_digest", "list_entries"};
+        if (strcmp(pp->key[i], "list") != 0) continue;
+        kv(f, "list", pp->val[i], 1);
+        for (size_t k = 0; k < 5; k++) {
+            const char *v = "";
+            for (size_t j = i + 1; j < pp->n && strcmp(pp->key[j], "list") != 0; j++)
+                if (strcmp(pp->key[j], fields[k]) == 0) {
+                    v = pp->val[j];
+                    break;
+                }
+            kv(f, fields[k] + 5, v, 0);
+        }
+        fputs("}\n", f);
+    }
+    for (size_t i = 0; i < files->n; i++) {
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, files->v[i]) >= sizeof path ||
+            dv__sha256_file(path, hex, &size) != DV_OK) {
+            dv__set_err(err, cap, "%s/%s: cannot read", outdir, files->v[i]);
+            return DV_EIO;
+        }
+        kv(f, "file", files->v[i], 1);
+        fprintf(f, ",\"bytes\":%llu", (unsigned long long)size);
+        fputs(",\"sha256\":", f);
+        dv__jstr(f, hex);
+        fputs("}\n", f);
+    }
+    return ferror(f) ? DV_EIO : DV_OK;
+}
+
+static int ed_sign(EVP_PKEY *k, const void *msg, size_t len, uint8_t sig[64])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t n = 64;
+    int ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1 &&
+             EVP_DigestSign(ctx, sig, &n, msg, len) == 1 && n == 64;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+static int ed_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64])
+{
+    EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = k && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
+             EVP_DigestVerify(ctx, sig, 64, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(k);
+    return ok;
+}
+
+int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t errcap)
+{
+    EVP_PKEY *k;
+    params pp;
+    names files = {0}, other = {0};
+    uint8_t pub[32], sig[64];
+    char t[PATH_CAP], p[PATH_CAP], *text = NULL, hex[129], id[65];
+    size_t len;
+    FILE *f;
+    int rc;
+    if (!outdir || !key_path) return DV_EINVAL;
+    if (!(k = read_key(key_path, 1, errbuf, errcap))) return DV_EINVAL;
+    if (raw_public(k, pub) != 0) {
+        EVP_PKEY_free(k);
+        dv__set_err(errbuf, errcap, "%s: no public key in it", key_path);
+        return DV_EINVAL;
+    }
+    rc = read_params(outdir, &pp, errbuf, errcap);
+    if (rc == DV_OK) {
+        rc = walk(outdir, "", 0, &files, &other);
+        if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: cannot list its files", outdir);
+    }
+    if (rc == DV_OK) qsort(files.v, files.n, sizeof *files.v, cmp_name);
+    if (rc == DV_OK && other.n > 0) {
+        dv__set_err(errbuf, errcap, "%s/%s: not a regular file: not signed", outdir, other.v[0]);
+        rc = DV_EINVAL;
+    }
+    snprintf(t, sizeof t, "%s/%s.tmp", outdir, MANIFEST);
+    snprintf(p, sizeof p, "%s/%s", outdir, MANIFEST);
+    if (rc == DV_OK) {
+        if (!(f = dv__fopen_private(t))) {
+            dv__set_err(errbuf, errcap, "%s: cannot write", t);
+            rc = DV_EIO;
+        } else {
+            rc = write_manifest(f, outdir, &pp, &files, pub, errbuf, errcap);
+            if (rc != DV_OK) {
+                fclose(f);
+                unlink(t);
+            } else if ((rc = dv__commit_file(f, t, p)) != DV_OK) {
+                dv__set_err(errbuf, errcap, "%s: cannot write", p);
+            }
+        }
+    }
+    /* sign the bytes as written */
+    if (rc == DV_OK && (rc = read_all(p, MAX_MANIFEST, &text, &len)) != DV_OK)
+        dv__set_err(errbuf, errcap, "%s: cannot read back", p);
+    if (rc == DV_OK && ed_sign(k, text, len, sig) != 0) {
+        dv__set_err(errbuf, errcap, "%s: cannot sign with it", key_path);
+        rc = DV_EINVAL;
+    }
+    if (rc == DV_OK) {
+        snprintf(t, sizeof t, "%s/%s.tmp", outdir, SIGFILE);
+        snprintf(p, sizeof p, "%s/%s", outdir, SIGFILE);
+        if (!(f = dv__fopen_private(t))) {
+            dv__set_err(errbuf, errcap, "%s: cannot write", t);
+            rc = DV_EIO;
+        } else {
+            key_id(pub, id);
+            kv(f, "key_type", "ed25519", 1);
+            kv(f, "key_id", id, 0);
+            to_hex(pub, 32, hex);
+            kv(f, "public_key", hex, 0);
+            to_hex(sig, 64, hex);
+            kv(f, "signature", hex, 0);
+            fputs("}\n", f);
+            if ((rc = dv__commit_file(f, t, p)) != DV_OK)
+                dv__set_err(errbuf, errcap, "%s: cannot write", p);
+        }
+    }
+    free(text);
+    names_free(&files);
+    names_free(&other);
+    params_free(&pp);
+    EVP_PKEY_free(k);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- verification */
+
+typedef struct vctx {
+    dv_verify_cb cb;
+    void *ud;
+    dv_verify_result *out;
+    int bad; /* anything besides the counted files */
+} vctx;
+
+static void say(vctx *v, int problem, const char *fmt, ...)
+{
+    char line[PATH_CAP + 256];
+    va_list ap;
+    if (problem) v->bad = 1;
+    if (!v->cb) return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    v->cb(v->ud, problem, line);
+}
+
+/* A member's string value, or NULL. */
+static const dv__jmember *member(const dv__jmember *m, int n, const char *key)
+{
+    for (int i = 0; i < n; i++)
+        if (m[i].keylen == strlen(key) && memcmp(m[i].key, key, m[i].keylen) == 0) return &m[i];
+    return NULL;
+}
+
+/* A string member copied NUL-terminated into buf (cap bytes), or NULL when absent, not a
+ * string, holding NUL or longer than cap - 1. */
+static const char *str_member(const dv__jmember *m, int n, const char *key, char *buf,
+                              size_t cap)
+{
+    const dv__jmember *e = member(m, n, key);
+    if (!e || e->kind != DV__J_STRING || e->vallen >= cap || memchr(e->val, '\0', e->vallen))
+        return NULL;
+    memcpy(buf, e->val, e->vallen);
+    buf[e->vallen] = '\0';
+    return buf;
+}
+
+/* A file name a manifest may list: relative, no "." or ".." parts, no empty parts, printable. */
+static int safe_name(const char *s, size_t n)
+{
+    size_t start = 0;
+    if (n == 0 || n >= PATH_CAP / 2 || s[0] == '/') return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)) return 0;
+        if (i == n || s[i] == '/') {
+            size_t l = i - start;
+            if (l == 0 || (l == 1 && s[start] == '.') ||
+                (l == 2 && s[start] == '.' && s[start + 1] == '.'))
+                return 0;
+            start = i + 1;
+        }
+    }
+    return 1;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 19) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Check the manifest's lines; listed gets the file names. */
+static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
+                       const uint8_t pub[32], names *listed)
+{
+    dv__jmember m[DV__JSON_MAX_MEMBERS];
+    char *scratch = malloc(len + 1);
+    size_t pos = 0, lineno = 0;
+    int rc = DV_OK;
+    if (!scratch) return DV_ENOMEM;
+    while (rc == DV_OK && pos < len) {
+        char *nl = memchr(text + pos, '\n', len - pos), path[PATH_CAP], hex[65];
+        char a[PATH_CAP / 2], b[80], c[32], ty[32], nm[256], ver[256], dg[80], en[32];
+        size_t ll = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        const char *why = "";
+        int n;
+        lineno++;
+        n = dv__json_flat(text + pos, ll, scratch, m, DV__JSON_MAX_MEMBERS, &why);
+        pos += ll + 1;
+        if (n < 0) {
+            say(v, 1, "%s: line %zu: %s", MANIFEST, lineno, why);
+            continue;
+        }
+        if (lineno == 1) {
+            uint8_t hpub[32];
+            if (!str_member(m, n, "manifest", a, sizeof a) || strcmp(a, FORMAT) != 0) {
+                say(v, 1, "%s: line 1: not a %s manifest", MANIFEST, FORMAT);
+                rc = DV_EFORMAT;
+            } else if (!str_member(m, n, "public_key", b, sizeof b) ||
+                       from_hex(b, strlen(b), hpub, 32) != 0 || memcmp(hpub, pub, 32) != 0) {
+                say(v, 1, "%s: line 1: names another public key than %s", MANIFEST, SIGFILE);
+            }
+            continue;
+        }
+        if (str_member(m, n, "list", a, sizeof a)) {
+            v->out->lists++;
+            say(v, 0, "list %s: type %s, name '%s', version '%s', entries %s, digest %s", a,
+                str_member(m, n, "type", ty, sizeof ty) ? ty : "?",
+                str_member(m, n, "name", nm, sizeof nm) ? nm : "",
+                str_member(m, n, "version", ver, sizeof ver) ? ver : "",
+                str_member(m, n, "entries", en, sizeof en) ? en : "?",
+                str_member(m, n, "digest", dg, sizeof dg) ? dg : "?");
+            continue;
+        }
+        {
+            const dv__jmember *e = member(m, n, "bytes");
+            uint64_t want, got;
+            uint8_t dig[32];
+            struct stat st;
+            if (!str_member(m, n, "file", a, sizeof a) || !safe_name(a, strlen(a)) ||
+                !str_member(m, n, "sha256", b, sizeof b) || from_hex(b, strlen(b), dig, 32) != 0 ||
+                !e || e->kind != DV__J_NUMBER || e->vallen >= sizeof c) {
+                say(v, 1, "%s: line %zu: not a file, list or header line", MANIFEST, lineno);
+                continue;
+            }
+            memcpy(c, e->val, e->vallen);
+            c[e->vallen] = '\0';
+            if (parse_u64(c, strlen(c), &want) != 0) {
+                say(v, 1, "%s: line %zu: bad byte count", MANIFEST, lineno);
+                continue;
+            }
+            if ((rc = names_push(listed, a)) != DV_OK) break;
+            snprintf(path, sizeof path, "%s/%s", outdir, a);
+            if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+                v->out->files_missing++;
+                say(v, 1, "%s: missing", a);
+            } else if (dv__sha256_file(path, hex, &got) != DV_OK) {
+                v->out->files_missing++;
+                say(v, 1, "%s: cannot read", a);
+            } else if (got != want) {
+                v->out->files_changed++;
+                say(v, 1, "%s: %llu bytes, the manifest says %llu", a, (unsigned long long)got,
+                    (unsigned long long)want);
+            } else if (strcmp(hex, b) != 0) {
+                v->out->files_changed++;
+                say(v, 1, "%s: SHA-256 differs from the manifest's", a);
+            } else {
+                v->out->files_ok++;
+            }
+        }
+    }
+    if (rc == DV_OK && lineno == 0) {
+        say(v, 1, "%s: empty", MANIFEST);
+        rc = DV_EFORMAT;
+    }
+    free(scratch);
+    return rc;
+}
+
+int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, void *ud,
+                   dv_verify_result *out, char *errbuf, size_t errcap)
+{
+    vctx v;
+    char path[PATH_CAP], *sigtext = NULL, *text = NULL, *scratch = NULL;
+    size_t siglen = 0, len = 0;
+    dv__jmember m[DV__JSON_MAX_MEMBERS];
+    uint8_t pub[32], sig[64], trusted[32];
+    names listed = {0}, files = {0}, other = {0};
+    const char *why = "";
+    char buf[160];
+    int n, rc;
+    if (!outdir || !out) return DV_EINVAL;
+    memset(out, 0, sizeof *out);
+    memset(&v, 0, sizeof v);
+    v.cb = cb;
+    v.ud = ud;
+    v.out = out;
+    if (pub_path) {
+        EVP_PKEY *k = read_key(pub_path, 0, errbuf, errcap);
+        int ok = k && raw_public(k, trusted) == 0;
+        EVP_PKEY_free(k);
+        if (!ok) return DV_EINVAL;
+    }
+    snprintf(path, sizeof path, "%s/%s", outdir, SIGFILE);
+    rc = read_all(path, MAX_SIGFILE, &sigtext, &siglen);
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s: %s", path,
+                    rc == DV_EINVAL ? "missing: the scan was not signed" : "cannot read");
+        return rc == DV_EINVAL ? DV_EFORMAT : rc;
+    }
+    scratch = malloc(siglen + 1);
+    if (!scratch) {
+        free(sigtext);
+        return DV_ENOMEM;
+    }
+    n = dv__json_flat(sigtext, siglen, scratch, m, DV__JSON_MAX_MEMBERS, &why);
+    if (n < 0 || !str_member(m, n, "key_type", buf, sizeof buf) || strcmp(buf, "ed25519") != 0 ||
+        !str_member(m, n, "public_key", buf, sizeof buf) || from_hex(buf, strlen(buf), pub, 32) ||
+        !str_member(m, n, "signature", buf, sizeof buf) || from_hex(buf, strlen(buf), sig, 64)) {
+        dv__set_err(errbuf, errcap, "%s: not an Ed25519 signature line%s%s", path,
+                    n < 0 ? ": " : "", n < 0 ? why : "");
+        rc = DV_EFORMAT;
+        goto out;
+    }
+    key_id(pub, out->key_id);
+    snprintf(path, sizeof path, "%s/%s", outdir, MANIFEST);
+    rc = read_all(path, MAX_MANIFEST, &text, &len);
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s: %s", path, rc == DV_EINVAL ? "missing" : "cannot read");
+        if (rc == DV_EINVAL) rc = DV_EFORMAT;
+        goto out;
+    }
+    out->signature_ok = ed_verify(pub, text, len, sig);
+    if (!out->signature_ok)
+        say(&v, 1, "%s: the signature does not match %s: it was changed after signing",
+            SIGFILE, MANIFEST);
+    if (pub_path) {
+        out->key_trusted = memcmp(pub, trusted, 32) == 0;
+        if (!out->key_trusted) {
+            char tid[65];
+            key_id(trusted, tid);
+            say(&v, 1, "%s: signed by key %s, not by the key given (%s)", SIGFILE, out->key_id,
+                tid);
+        }
+    }
+    rc = check_lines(&v, outdir, text, len, pub, &listed);
+    if (rc != DV_OK) {
+        if (rc == DV_EFORMAT) dv__set_err(errbuf, errcap, "%s: not a scan manifest", path);
+        goto out;
+    }
+    /* nothing unlisted: a file added after signing is noticed too */
+    qsort(listed.v, listed.n, sizeof *listed.v, cmp_name);
+    for (size_t i = 1; i < listed.n; i++)
+        if (strcmp(listed.v[i - 1], listed.v[i]) == 0)
+            say(&v, 1, "%s: %s listed twice", MANIFEST, listed.v[i]);
+    rc = walk(outdir, "", 0, &files, &other);
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s: cannot list its files", outdir);
+        goto out;
+    }
+    for (size_t i = 0; i < files.n; i++)
+        if (!listed.n || !bsearch(&files.v[i], listed.v, listed.n, sizeof *listed.v, cmp_name)) {
+            out->files_extra++;
+            say(&v, 1, "%s: not in the manifest (added after signing)", files.v[i]);
+        }
+    for (size_t i = 0; i < other.n; i++)
+        if (!listed.n || !bsearch(&other.v[i], listed.v, listed.n, sizeof *listed.v, cmp_name)) {
+            out->files_extra++;
+            say(&v, 1, "%s: not a regular file, not in the manifest", other.v[i]);
+        }
+    rc = v.bad || !out->signature_ok || (pub_path && !out->key_trusted) ? DV_ECORRUPT : DV_OK;
+    if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: does not verify", outdir);
+out:
+    free(scratch);
+    free(sigtext);
+    free(text);
+    names_free(&listed);
+    names_free(&files);
+    names_free(&other);
+    return rc;
+}

@@ -1,0 +1,205 @@
+#!/bin/sh
+# sign.sh - signed scans: datavet keygen, scan --sign, merge --sign, verify. The signature and
+# the file digests are checked with openssl and sha256sum as well as with datavet verify;
+# every kind of tampering (a changed, removed or added file, an edited manifest, another
+# key, hostile names in a manifest) must fail verification, naming what.
+# Usage: sh tests/cli/sign.sh BIN
+
+[ $# -ge 1 ] || { echo "usage: sh tests/cli/sign.sh BIN" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+MK=$(dirname "$BIN")/tools/datavet-mkdataset
+PY=/usr/bin/python3
+LC_ALL=C
+export LC_ALL
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-sign.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
+check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "sign: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+
+[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
+[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+SSL=$(command -v openssl)
+[ -n "$SSL" ] || echo "note: openssl absent: the independent signature checks are skipped"
+
+"$MK" ds --items 40 --shards 2 >/dev/null || { bad "generate dataset"; finish; }
+"$BIN" list build -q --name known-md5 --version 2026-12 -o md5.dvl ds/lists/md5.txt
+"$BIN" list build -q --name known-pdq --version 7 -o pdq.dvl ds/lists/pdq.txt
+L="-l md5.dvl -l pdq.dvl"
+
+# ---- keygen
+"$BIN" keygen -q -o k >kid 2>err-k
+check "keygen: a private key 0600, a public key, the key id printed" sh -c '
+[ "$(stat -c %a k)" = 600 ] && grep -q "BEGIN PRIVATE KEY" k && grep -q "BEGIN PUBLIC KEY" k.pub &&
+grep -Eqx "[0-9a-f]{64}" kid'
+if [ -n "$SSL" ]; then
+    check "keygen: openssl reads an Ed25519 key; the id is the SHA-256 of the raw public key" sh -c '
+openssl pkey -in k -noout -text | grep -q ED25519 &&
+[ "$(openssl pkey -pubin -in k.pub -outform DER | tail -c 32 | sha256sum | cut -d" " -f1)" = "$(cat kid)" ]'
+fi
+cp k k.orig
+"$BIN" keygen -q -o k >/dev/null 2>err-k2
+rc=$?
+check "keygen: an existing key is not replaced" sh -c "[ $rc -eq 2 ] && grep -q 'exists: not replaced' err-k2 && cmp k k.orig"
+"$BIN" keygen -q -o other >/dev/null 2>&1
+
+# ---- scan --sign
+# shellcheck disable=SC2086
+"$BIN" scan -q ds/laion $L -o out --sign k >/dev/null 2>err-scan
+rc=$?
+check "scan --sign: findings (exit 1), manifest.jsonl and manifest.sig written 0600" sh -c "
+[ $rc -eq 1 ] && [ \"\$(stat -c %a out/manifest.jsonl)\" = 600 ] && [ \"\$(stat -c %a out/manifest.sig)\" = 600 ]"
+"$BIN" verify out --pubkey k.pub >v-out 2>v-err
+rc=$?
+check "verify: exit 0, verified by the key given, the two lists named" sh -c "
+[ $rc -eq 0 ] && [ ! -s v-err ] && grep -q '^out: verified; key $(cat kid) (the key given); [0-9]* files ok, 0 changed, 0 missing, 0 not listed; 2 lists' v-out &&
+grep -q \"^list md5.dvl: type md5, name 'known-md5', version '2026-12', entries [0-9]*, digest \" v-out &&
+grep -q \"^list pdq.dvl: type pdq, name 'known-pdq', version '7'\" v-out"
+check "manifest: every file of the outdir once, with sha256sum's digest and its size" $PY -c "
+import json, os, hashlib, subprocess
+lines = [json.loads(l) for l in open('out/manifest.jsonl')]
+h = lines[0]
+assert h['manifest'] == 'datavet-scan-manifest/1' and h['key_id'] == open('kid').read().strip(), h
+assert h['dataset'] == 'ds/laion' and h['layout'] == 'parquet', h
+files = {l['file']: l for l in lines if 'file' in l}
+disk = set()
+for d, _, fs in os.walk('out'):
+    for f in fs:
+        disk.add(os.path.relpath(os.path.join(d, f), 'out'))
+disk -= {'manifest.jsonl', 'manifest.sig'}
+assert set(files) == disk and len(disk) > 8, (sorted(files), sorted(disk))
+assert list(files) == sorted(files, key=lambda s: s.encode())
+for n, l in files.items():
+    out = subprocess.run(['sha256sum', 'out/' + n], capture_output=True, text=True).stdout.split()[0]
+    assert l['sha256'] == out and l['bytes'] == os.path.getsize('out/' + n), n
+for l in lines:
+    if 'list' in l:
+        info = subprocess.run(['$BIN', 'list', 'info', l['list']], capture_output=True, text=True).stdout
+        assert l['digest'] in info, (l, info)
+assert h['scan_params_sha256'] == hashlib.sha256(open('out/scan.params', 'rb').read()).hexdigest()
+"
+if [ -n "$SSL" ]; then
+    $PY -c "
+import json; open('sig.bin', 'wb').write(bytes.fromhex(json.load(open('out/manifest.sig'))['signature']))"
+    check "openssl verifies manifest.sig over manifest.jsonl with the public key" sh -c '
+openssl pkeyutl -verify -pubin -inkey k.pub -rawin -in out/manifest.jsonl -sigfile sig.bin | grep -q "Signature Verified Successfully"'
+fi
+cp out/manifest.jsonl m1 && cp out/manifest.sig s1
+"$BIN" merge -q out --sign k >/dev/null 2>&1
+check "merge --sign again: the same outputs give byte-identical manifest and signature" sh -c '
+cmp m1 out/manifest.jsonl && cmp s1 out/manifest.sig'
+
+# ---- tampering: each copy of out changed one way
+tamper() { rm -rf "$1" && cp -r out "$1"; }
+tamper t1 && printf 'x' | dd of=t1/matches.parquet bs=1 seek=100 conv=notrunc 2>/dev/null
+"$BIN" verify t1 --pubkey k.pub >v1 2>e1
+rc=$?
+check "a changed byte in matches.parquet: exit 1, named" sh -c "
+[ $rc -eq 1 ] && grep -qx 'datavet verify: matches.parquet: SHA-256 differs from the manifest.s' e1 &&
+grep -q 'NOT VERIFIED.* 1 changed, 0 missing, 0 not listed' v1"
+tamper t2 && rm t2/removal.txt && echo extra >t2/shards/000000.extra && echo 1 >>t2/summary.json
+"$BIN" verify t2 --pubkey k.pub >v2 2>e2
+rc=$?
+check "a removed, an added and a grown file: exit 1, each named" sh -c "
+[ $rc -eq 1 ] && grep -qx 'datavet verify: removal.txt: missing' e2 &&
+grep -qx 'datavet verify: shards/000000.extra: not in the manifest (added after signing)' e2 &&
+grep -q '^datavet verify: summary.json: [0-9]* bytes, the manifest says [0-9]*' e2"
+tamper t3 && grep -v '"removal.txt"' out/manifest.jsonl >t3/manifest.jsonl && rm t3/removal.txt
+"$BIN" verify t3 --pubkey k.pub >v3 2>e3
+rc=$?
+check "a file dropped from the manifest with it: the signature fails" sh -c "
+[ $rc -eq 1 ] && grep -q 'manifest.sig: the signature does not match manifest.jsonl' e3"
+"$BIN" verify out --pubkey other.pub >v4 2>e4
+rc=$?
+check "another key's public key: exit 1, both key ids named" sh -c "
+[ $rc -eq 1 ] && grep -q 'signed by key $(cat kid), not by the key given' e4 && grep -q '(NOT the key given)' v4"
+if [ -n "$SSL" ]; then
+    # resign DIR KEY: the manifest updated to the files now in DIR and to KEY, signed by
+    # openssl, as someone who changed DIR and holds KEY could
+    resign() {
+        $PY - "$1" "$2" <<'EOF2'
+import json, sys, hashlib, os, subprocess
+d, key = sys.argv[1], sys.argv[2]
+pub = subprocess.run(['openssl', 'pkey', '-in', key, '-pubout', '-outform', 'DER'],
+                     capture_output=True, check=True).stdout[-32:]
+kid = hashlib.sha256(pub).hexdigest()
+out = []
+for l in open(d + '/manifest.jsonl'):
+    j = json.loads(l)
+    if 'manifest' in j: j['public_key'], j['key_id'] = pub.hex(), kid
+    if 'file' in j and os.path.isfile(d + '/' + j['file']):
+        b = open(d + '/' + j['file'], 'rb').read()
+        j['bytes'], j['sha256'] = len(b), hashlib.sha256(b).hexdigest()
+    out.append(json.dumps(j, separators=(',', ':')))
+open(d + '/manifest.jsonl', 'w').write('\n'.join(out) + '\n')
+sig = subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', key, '-rawin', '-in',
+                      d + '/manifest.jsonl'], capture_output=True, check=True).stdout
+open(d + '/manifest.sig', 'w').write(json.dumps({'key_type': 'ed25519', 'key_id': kid,
+    'public_key': pub.hex(), 'signature': sig.hex()}, separators=(',', ':')) + '\n')
+EOF2
+    }
+    # an attacker changes removal.txt and re-signs with their own key: only --any-key accepts
+    tamper t5 && echo forged >>t5/removal.txt && resign t5 other
+    "$BIN" verify t5 --pubkey k.pub >/dev/null 2>e5
+    rc5=$?
+    "$BIN" verify t5 --any-key >v5b 2>e5b
+    rc5b=$?
+    check "re-signed with another key: --pubkey fails; --any-key says no trusted key was checked" sh -c "
+[ $rc5 -eq 1 ] && grep -q 'not by the key given' e5 && ! grep -q removal.txt e5 && [ $rc5b -eq 0 ] &&
+grep -q 'not checked against a trusted key: --any-key' v5b"
+    # the same re-signing with the right key verifies: resign itself is sound
+    tamper t5k && resign t5k k
+    check "resign with the right key of an unchanged outdir verifies" "$BIN" verify -q t5k --pubkey k.pub
+    # hostile names in a manifest signed by the right key: refused, nothing outside read
+    tamper t6
+    echo secret >secret
+    D6=$(sha256sum secret | cut -d' ' -f1)
+    printf '{"file":"../secret","bytes":7,"sha256":"%s"}\n{"file":"/etc/hostname","bytes":1,"sha256":"%s"}\n{"file":"a//b","bytes":1,"sha256":"%s"}\n' \
+        "$D6" "$D6" "$D6" >>t6/manifest.jsonl
+    resign t6 k
+    "$BIN" verify t6 --pubkey k.pub >v6 2>e6
+    rc=$?
+    check "names outside the outdir in a validly signed manifest: each line refused" sh -c "
+[ $rc -eq 1 ] && [ \$(grep -c 'not a file, list or header line' e6) -eq 3 ] && ! grep -q 'signature does not' e6"
+fi
+
+# ---- errors
+"$BIN" scan -q ds/laion -l md5.dvl -o out-plain >/dev/null 2>&1
+"$BIN" verify out-plain --pubkey k.pub >/dev/null 2>e7
+rc=$?
+check "verify of an unsigned outdir: exit 2, says so" sh -c "[ $rc -eq 2 ] && grep -q 'manifest.sig: missing: the scan was not signed' e7"
+"$BIN" verify out >/dev/null 2>e8
+rc=$?
+check "verify needs --pubkey or --any-key" test $rc -eq 2
+"$BIN" scan -q ds/laion -l md5.dvl -o out-nokey --sign nokey >/dev/null 2>e9
+rc=$?
+check "scan --sign with no key: exit 2 before scanning" sh -c "
+[ $rc -eq 2 ] && grep -q 'nokey: No such file' e9 && [ ! -e out-nokey/shards ]"
+"$BIN" scan -q ds/laion -l md5.dvl -o out-nm --no-merge --sign k >/dev/null 2>e10
+rc=$?
+check "scan --no-merge --sign: refused (sign at the merge)" sh -c "[ $rc -eq 2 ] && grep -q 'give it to datavet merge' e10"
+"$BIN" scan -q ds/laion $L -o out-split --no-merge >/dev/null 2>&1
+"$BIN" merge -q out-split --sign k >/dev/null 2>&1
+"$BIN" verify -q out-split --pubkey k.pub >v11 2>e11
+rc=$?
+check "scan --no-merge, then merge --sign: verifies" sh -c "[ $rc -eq 0 ] && [ ! -s v11 ] && [ ! -s e11 ]"
+if [ -n "$SSL" ]; then
+    openssl genpkey -algorithm ed25519 -aes256 -pass pass:secret -out kenc 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out kec 2>/dev/null
+    "$BIN" scan -q ds/laion -l md5.dvl -o out-enc --sign kenc </dev/null >/dev/null 2>e12
+    rc12=$?
+    "$BIN" scan -q ds/laion -l md5.dvl -o out-ec --sign kec >/dev/null 2>e13
+    rc13=$?
+    check "an encrypted key (no prompt) and a P-256 key: refused, named" sh -c "
+[ $rc12 -eq 2 ] && grep -q 'kenc: not an unencrypted PEM private key' e12 &&
+[ $rc13 -eq 2 ] && grep -q 'kec: not an Ed25519 key' e13"
+fi
+"$BIN" slurm submit ds/laion -l md5.dvl -o out-slurm --sign k >/dev/null 2>e14
+rc=$?
+check "slurm submit --sign: refused, pointing to merge" sh -c "[ $rc -eq 2 ] && grep -q 'give --sign to datavet merge' e14"
+finish
