@@ -458,7 +458,7 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
         rc = walk(outdir, "", 0, &files, &other);
         if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: cannot list its files", outdir);
     }
-    if (rc == DV_OK) qsort(files.v, files.n, sizeof *files.v, cmp_name);
+    if (rc == DV_OK && files.n > 1) qsort(files.v, files.n, sizeof *files.v, cmp_name);
     if (rc == DV_OK && other.n > 0) {
         dv__set_err(errbuf, errcap, "%s/%s: not a regular file: not signed", outdir, other.v[0]);
         rc = DV_EINVAL;
@@ -745,7 +745,7 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
         goto out;
     }
     /* nothing unlisted: a file added after signing is noticed too */
-    qsort(listed.v, listed.n, sizeof *listed.v, cmp_name);
+    if (listed.n > 1) qsort(listed.v, listed.n, sizeof *listed.v, cmp_name);
     for (size_t i = 1; i < listed.n; i++)
         if (strcmp(listed.v[i - 1], listed.v[i]) == 0)
             say(&v, 1, "%s: %s listed twice", MANIFEST, listed.v[i]);
