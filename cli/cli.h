@@ -28,6 +28,7 @@ int cmd_export(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
 
 /* fchmod(fd, 0600) when fd is a regular file; devices and pipes given as an output path
  * (-o /dev/null, -o /dev/stdout) keep their mode. Returns 0 or -1 like fchmod. */

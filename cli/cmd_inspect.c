@@ -30,46 +30,6 @@ typedef struct opts {
 
 /* ---------------------------------------------------------------- output helpers */
 
-/* A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as
- * DuckDB (yyjson) escapes them. */
-static void js_strn(FILE *f, const char *s, size_t n)
-{
-    const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
-    fputc('"', f);
-    while (i < n) {
-        uint32_t cp;
-        size_t k;
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            switch (c) {
-            case '"': fputs("\\\"", f); break;
-            case '\\': fputs("\\\\", f); break;
-            case '\n': fputs("\\n", f); break;
-            case '\r': fputs("\\r", f); break;
-            case '\t': fputs("\\t", f); break;
-            case '\b': fputs("\\b", f); break;
-            case '\f': fputs("\\f", f); break;
-            default:
-                if (c < 0x20)
-                    fprintf(f, "\\u%04x", c);
-                else
-                    fputc(c, f);
-            }
-            i++;
-            continue;
-        }
-        k = cli_utf8_next(p + i, n - i, &cp);
-        if (cp == CLI_UTF8_BAD)
-            fputs("\xef\xbf\xbd", f);
-        else
-            fwrite(p + i, 1, k, f);
-        i += k;
-    }
-    fputc('"', f);
-}
-
-static void js_str(FILE *f, const char *s) { js_strn(f, s ? s : "", s ? strlen(s) : 0); }
 
 /* Text for a terminal: control bytes as '?'. */
 static void put_safe(FILE *f, const char *s)
@@ -542,9 +502,9 @@ static int inspect_parquet(const char *path, const opts *o)
     roles_at[ROLE_IMAGE] = (int)dv_image_column_pick(r, NULL, NULL);
     if (o->json) {
         printf("{\"path\":");
-        js_str(stdout, path);
+        cli_json_str(stdout, path);
         printf(",\"kind\":\"parquet\",\"created_by\":");
-        js_str(stdout, dv_parquet_reader_created_by(r));
+        cli_json_str(stdout, dv_parquet_reader_created_by(r));
         printf(",\"rows\":%llu,\"row_groups\":%zu,\"row_group_rows_min\":%llu,"
                "\"row_group_rows_max\":%llu,\"compressed_bytes\":%lld,"
                "\"uncompressed_bytes\":%lld,\"codecs\":[",
@@ -564,14 +524,14 @@ static int inspect_parquet(const char *path, const opts *o)
             dv_parquet_reader_column(r, c, &ci);
             ro = roles_at[ROLE_IMAGE] == (int)c ? (int)ROLE_IMAGE : role_of(&ci);
             printf("%s{\"index\":%zu,\"name\":", c ? "," : "", c);
-            js_str(stdout, ci.name);
+            cli_json_str(stdout, ci.name);
             printf(",\"type\":\"%s\",\"type_length\":%d,\"repetition\":\"%s\",\"annotation\":",
                    dv_pq_type_name(ci.type), (int)ci.type_length, rep_name(ci.repetition));
-            js_str(stdout, annotation(&ci, ann, sizeof(ann)));
+            cli_json_str(stdout, annotation(&ci, ann, sizeof(ann)));
             printf(",\"struct_leaf\":%s,\"readable\":%s,\"role\":",
                    ci.in_group ? "true" : "false", s.read_ok[c] == 1 ? "true" : "false");
             if (ro >= 0 && roles_at[ro] == (int)c)
-                js_str(stdout, roles[ro].role);
+                cli_json_str(stdout, roles[ro].role);
             else
                 printf("null");
             if (ci.nested)
@@ -587,11 +547,11 @@ static int inspect_parquet(const char *path, const opts *o)
             if (roles_at[k] < 0) continue;
             dv_parquet_reader_column(r, (size_t)roles_at[k], &ci);
             printf("%s\"%s\":", first ? "" : ",", roles[k].role);
-            js_str(stdout, ci.name);
+            cli_json_str(stdout, ci.name);
             first = 0;
         }
         printf("},\"problems\":[");
-        if (s.problem[0]) js_str(stdout, s.problem);
+        if (s.problem[0]) cli_json_str(stdout, s.problem);
         if (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0)
             printf("%s\"no URL or image column\"", s.problem[0] ? "," : "");
         if (list_img >= 0) {
@@ -601,7 +561,7 @@ static int inspect_parquet(const char *path, const opts *o)
             snprintf(t, sizeof t,
                      "images in lists of lists (%s): datavet scan does not read them", ci.name);
             printf("%s", s.problem[0] || (roles_at[0] < 0 && roles_at[ROLE_IMAGE] < 0) ? "," : "");
-            js_str(stdout, t);
+            cli_json_str(stdout, t);
         }
         printf("]}\n");
     } else {
@@ -793,12 +753,12 @@ static int head_parquet(const char *path, const opts *o)
                     continue;
                 }
                 if (c) putchar(',');
-                js_str(stdout, ci[c].name);
+                cli_json_str(stdout, ci[c].name);
                 putchar(':');
                 if (v.is_null)
                     fputs("null", stdout);
                 else if (kind == K_STRING)
-                    js_strn(stdout, sb.p, sb.len);
+                    cli_json_strn(stdout, sb.p, sb.len);
                 else
                     fwrite(sb.p, 1, sb.len, stdout);
             }
@@ -887,14 +847,14 @@ static int inspect_npy(const char *path, const opts *o)
     }
     if (o->json) {
         printf("{\"path\":");
-        js_str(stdout, path);
+        cli_json_str(stdout, path);
         printf(",\"kind\":\"npy\",\"version\":\"%d.%d\",\"dtype\":\"%s\",\"shape\":[%llu,%llu],"
                "\"data_offset\":%zu",
                in.major, in.minor, dt[in.dtype], (unsigned long long)in.rows,
                (unsigned long long)in.dims, in.data_offset);
         if (pq_rows >= 0) {
             printf(",\"parquet\":");
-            js_str(stdout, pq);
+            cli_json_str(stdout, pq);
             printf(",\"parquet_rows\":%lld,\"aligned\":%s", pq_rows,
                    (unsigned long long)pq_rows == in.rows ? "true" : "false");
         }
@@ -963,13 +923,13 @@ static int inspect_tar(const char *path, const opts *o)
     if (rc < 0) snprintf(problem, sizeof(problem), "%s", dv_tar_reader_errmsg(t));
     if (o->json) {
         printf("{\"path\":");
-        js_str(stdout, path);
+        cli_json_str(stdout, path);
         printf(",\"kind\":\"tar\",\"members\":%llu,\"samples\":%llu,\"bytes\":%llu,"
                "\"extensions\":{",
                members, samples, bytes);
         for (size_t k = 0; k < next; k++) {
             if (k) putchar(',');
-            js_str(stdout, exts[k]);
+            cli_json_str(stdout, exts[k]);
             printf(":%llu", ext_n[k]);
         }
         printf("},\"other_extensions\":%llu,\"skipped\":{", other_ext);
@@ -980,7 +940,7 @@ static int inspect_tar(const char *path, const opts *o)
                 first = 0;
             }
         printf("},\"problems\":[");
-        if (problem[0]) js_str(stdout, problem);
+        if (problem[0]) cli_json_str(stdout, problem);
         printf("]}\n");
     } else {
         printf("path: ");
@@ -1157,24 +1117,24 @@ static int inspect_list(const char *path, const opts *o)
     if (o->json) {
         const char *p = names;
         printf("{\"path\":");
-        js_str(stdout, path);
+        cli_json_str(stdout, path);
         printf(",\"kind\":\"url-list\",\"format\":\"%s\",\"columns\":[", fnames[f]);
         for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
             if (k) putchar(',');
-            js_str(stdout, p);
+            cli_json_str(stdout, p);
         }
         printf("],\"roles\":{");
         if (url_col || f == DV_TL_TXT) {
             printf("\"url\":");
-            js_str(stdout, url_col ? url_col : "");
+            cli_json_str(stdout, url_col ? url_col : "");
         }
         if (cap_col) {
             printf(",\"caption\":");
-            js_str(stdout, cap_col);
+            cli_json_str(stdout, cap_col);
         }
         printf("},\"rows\":%llu,\"bad_rows\":%llu,\"problems\":[", rows,
                (unsigned long long)dv_textlist_bad_rows(t));
-        if (first_bad[0]) js_str(stdout, first_bad);
+        if (first_bad[0]) cli_json_str(stdout, first_bad);
         printf("]}\n");
     } else {
         const char *p = names;
@@ -1224,7 +1184,7 @@ static int inspect_image(const char *path, const opts *o)
     rc = dec ? dv_decoder_decode(dec, buf, len, &img) : DV_ENOMEM;
     if (o->json) {
         printf("{\"path\":");
-        js_str(stdout, path);
+        cli_json_str(stdout, path);
         printf(",\"kind\":\"image\",\"format\":\"%s\",\"bytes\":%zu",
                dv_image_format_name(dv_image_sniff(buf, len)), len);
         if (rc == DV_OK)
@@ -1232,7 +1192,7 @@ static int inspect_image(const char *path, const opts *o)
                    img.src_height);
         else {
             printf(",\"problems\":[");
-            js_str(stdout, dec ? dv_decoder_errmsg(dec) : "out of memory");
+            cli_json_str(stdout, dec ? dv_decoder_errmsg(dec) : "out of memory");
             printf("]}\n");
         }
     } else {
@@ -1287,9 +1247,9 @@ static int inspect_dir(const char *path, const opts *o)
     if (rc != DV_OK) {
         if (o->json) {
             printf("{\"path\":");
-            js_str(stdout, path);
+            cli_json_str(stdout, path);
             printf(",\"kind\":\"directory\",\"layout\":\"unknown\",\"problems\":[");
-            js_str(stdout, err);
+            cli_json_str(stdout, err);
             printf("]}\n");
         } else {
             printf("path: ");
@@ -1304,7 +1264,7 @@ static int inspect_dir(const char *path, const opts *o)
     probs = dv_dataset_problems(ds);
     if (o->json) {
         printf("{\"path\":");
-        js_str(stdout, path);
+        cli_json_str(stdout, path);
         printf(",\"kind\":\"directory\",\"layout\":\"%s\",\"shards\":%llu,\"shard_list\":[",
                dv_layout_name(dv_dataset_layout(ds)), (unsigned long long)n);
     } else {
@@ -1330,16 +1290,16 @@ static int inspect_dir(const char *path, const opts *o)
         if (i >= MAX_LISTED_SHARDS) continue;
         if (o->json) {
             printf("%s{\"index\":%llu,\"name\":", i ? "," : "", (unsigned long long)si.index);
-            js_str(stdout, si.name);
+            cli_json_str(stdout, si.name);
             printf(",\"path\":");
-            js_str(stdout, si.path);
+            cli_json_str(stdout, si.path);
             if (si.meta_path) {
                 printf(",\"meta\":");
-                js_str(stdout, si.meta_path);
+                cli_json_str(stdout, si.meta_path);
             }
             if (si.emb_path) {
                 printf(",\"embeddings\":");
-                js_str(stdout, si.emb_path);
+                cli_json_str(stdout, si.emb_path);
                 if (have_e) printf(",\"embedding_rows\":%llu", er);
                 if (have_m) printf(",\"metadata_rows\":%llu", mr);
                 printf(",\"aligned\":%s", have_e && have_m && er == mr ? "true" : "false");
@@ -1371,7 +1331,7 @@ static int inspect_dir(const char *path, const opts *o)
             const char *e = strchr(p, '\n');
             size_t k = e ? (size_t)(e - p) : strlen(p);
             if (p != probs) putchar(',');
-            js_strn(stdout, p, k);
+            cli_json_strn(stdout, p, k);
             p += k;
             if (*p == '\n') p++;
         }

@@ -31,6 +31,7 @@ static const dv_cli_cmd commands[] = {
     {"export", cmd_export, "a scan's matches as hotline-report rows (CSV, JSON)"},
     {"inspect", cmd_inspect, "describe a dataset file or directory; --head prints rows"},
     {"neighbors", cmd_neighbors, "exact nearest neighbours of seed embeddings (candidates)"},
+    {"inventory", cmd_inventory, "find copies of known datasets and models on a machine"},
     {"keygen", cmd_keygen, "make an Ed25519 key pair for signing scans"},
     {"verify", cmd_verify, "check a signed scan's outputs against its manifest"},
     {"help", cmd_help, "show help for datavet or one command"},

@@ -268,3 +268,46 @@ const char *cli_image_kind(const uint8_t *p, size_t n)
     if (n >= 11 && strncasecmp((const char *)p, "data:image/", 11) == 0) return "data URI";
     return NULL;
 }
+
+/* ---------------------------------------------------------------- JSON strings */
+
+/* (text_util.h) A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as
+ * DuckDB (yyjson) escapes them. */
+void cli_json_strn(FILE *f, const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+    fputc('"', f);
+    while (i < n) {
+        uint32_t cp;
+        size_t k;
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            switch (c) {
+            case '"': fputs("\\\"", f); break;
+            case '\\': fputs("\\\\", f); break;
+            case '\n': fputs("\\n", f); break;
+            case '\r': fputs("\\r", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\b': fputs("\\b", f); break;
+            case '\f': fputs("\\f", f); break;
+            default:
+                if (c < 0x20)
+                    fprintf(f, "\\u%04x", c);
+                else
+                    fputc(c, f);
+            }
+            i++;
+            continue;
+        }
+        k = cli_utf8_next(p + i, n - i, &cp);
+        if (cp == CLI_UTF8_BAD)
+            fputs("\xef\xbf\xbd", f);
+        else
+            fwrite(p + i, 1, k, f);
+        i += k;
+    }
+    fputc('"', f);
+}
+
+void cli_json_str(FILE *f, const char *s) { cli_json_strn(f, s ? s : "", s ? strlen(s) : 0); }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CLI_UTF8_BAD 0xFFFFFFFFu
 
@@ -28,5 +29,10 @@ int cli_json_top_string(const char *buf, size_t len, const char *key, char **out
  * the formats datavet decodes: TIFF, HEIF/AVIF, JPEG XL and BMP (its header checked, so text
  * starting "BM" is not taken for one). Reads nothing past p[n - 1]. */
 const char *cli_image_kind(const uint8_t *p, size_t n);
+
+/* A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as
+ * DuckDB (yyjson) escapes them. cli_json_str(f, NULL) writes "". */
+void cli_json_strn(FILE *f, const char *s, size_t n);
+void cli_json_str(FILE *f, const char *s);
 
 #endif

@@ -1350,6 +1350,75 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
                    dv_verify_result *out, char *errbuf, size_t errcap);
 
 /* ------------------------------------------------------------------------
+ * Inventory (docs/inventory.md): the copies of known datasets and models on a machine. Every
+ * model, dataset, embedding and card file under the paths (by name; all regular files with
+ * all_files) is hashed (SHA-256, and MD5/SHA-1 where a list of that type is given) and looked
+ * up in the lists; cards (README.md, model_index.json, dataset_info.json, *.yaml) are also
+ * searched for dataset names (whole words, case-folded) as signs of derived models. */
+typedef enum dv_inv_kind {
+    DV_INV_MODEL = 1,      /* .safetensors .ckpt .pt .pth .gguf .onnx .h5; .bin .msgpack .pkl
+                              of 1 MiB or more */
+    DV_INV_DATASET = 2,    /* .parquet .arrow .tar .tfrecord .zst */
+    DV_INV_EMBEDDINGS = 3, /* .npy .npz */
+    DV_INV_CARD = 4,       /* README.md, model_index.json, dataset_info(s).json, *.yaml/.yml */
+    DV_INV_OTHER = 5       /* any other regular file (all_files) */
+} dv_inv_kind;
+const char *dv_inv_kind_name(dv_inv_kind k); /* "model", "dataset", ... */
+
+typedef struct dv_inventory_opts {
+    const char *const *paths; /* files or folders, walked without following links */
+    size_t npaths;
+    const char *const *lists; /* .dvl files of type md5, sha1 or sha256 */
+    size_t nlists;
+    const char *names_path;   /* dataset names, one a line (# comments): searched in cards */
+    unsigned threads;         /* hashing threads; 0: online CPUs */
+    int all_files;            /* hash every regular file, whatever its name */
+    int one_file_system;      /* stay on the file system of each path */
+    const dv_alloc *alloc;
+    /* called from the calling thread about every 0.2 s while hashing */
+    void (*progress)(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done,
+                     uint64_t bytes);
+    void *progress_ctx;
+} dv_inventory_opts;
+
+typedef struct dv_inventory_hit {
+    const char *list;         /* the path given */
+    const char *list_name, *list_version;
+    const char *list_type;    /* "md5", "sha1" or "sha256" */
+    char list_digest[65];
+    const char *entry_id, *label;
+} dv_inventory_hit;
+
+typedef struct dv_inventory_record {
+    const char *path;
+    dv_inv_kind kind;
+    const char *detail;       /* "safetensors", "parquet: 1000 rows, url, image", ... */
+    uint64_t bytes;
+    char sha256[65], sha1[41], md5[33]; /* "" when not computed */
+    const dv_inventory_hit *hits; /* matches in the lists */
+    size_t nhits;
+    const char *name_found;   /* cards: a dataset name of names_path found in it, else NULL */
+    const char *error;        /* the file could not be read: why (no digests), else NULL */
+} dv_inventory_record;
+
+typedef struct dv_inventory_result {
+    uint64_t files;          /* records given */
+    uint64_t bytes;          /* hashed */
+    uint64_t matches;        /* files whose digest is in a list */
+    uint64_t candidates;     /* cards naming a dataset of names_path */
+    uint64_t errors;         /* files that could not be read */
+    uint64_t skipped;        /* entries not examined: other names, links, devices, other
+                                file systems */
+} dv_inventory_result;
+
+/* Walk, hash, look up; then cb for every examined file in byte order of the paths (a nonzero
+ * return stops). Unreadable files are records with error set, not failures; a path that does
+ * not exist, a list that cannot be opened or is of another type: DV_EINVAL naming it. */
+int dv_inventory_run(const dv_inventory_opts *o,
+                     int (*cb)(void *ud, const dv_inventory_record *r), void *ud,
+                     dv_inventory_result *out, char *errbuf, size_t errcap);
+
+/* ------------------------------------------------------------------------
  * Embedding search (docs/knn.md): exact inner-product nearest neighbours of seed vectors
  * among every row of any number of .npy matrices (float16/float32/float64, same dims),
  * streamed block by block over a thread pool. Global row ids run across the files in the

@@ -183,6 +183,7 @@ commands:
    export     a scan's matches as hotline-report rows (CSV, JSON)
    inspect    describe a dataset file or directory; --head prints rows
    neighbors  exact nearest neighbours of seed embeddings (candidates)
+   inventory  find copies of known datasets and models on a machine
    keygen     make an Ed25519 key pair for signing scans
    verify     check a signed scan's outputs against its manifest
    help       show help for datavet or one command

@@ -1,0 +1,168 @@
+/* cmd_inventory.c - datavet inventory: find the copies of known datasets and models on a
+ * machine (docs/inventory.md). One JSON line a file examined. */
+#include "cli.h"
+#include "text_util.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct ictx {
+    FILE *out;
+    int show;
+    double t0;
+} ictx;
+
+static void on_progress(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done,
+                        uint64_t bytes)
+{
+    const ictx *c = ctx;
+    double el = cli_now_s() - c->t0, rate = el > 0 ? (double)bytes_done / el : 0;
+    if (!c->show) return;
+    fprintf(stderr, "\r\033[Kinventory: %llu/%llu files, %.1f/%.1f GB, %.0f MB/s",
+            (unsigned long long)files_done, (unsigned long long)files, (double)bytes_done / 1e9,
+            (double)bytes / 1e9, rate / 1e6);
+    if (rate > 0 && bytes > bytes_done)
+        fprintf(stderr, ", ETA %.0f s", (double)(bytes - bytes_done) / rate);
+}
+
+static int on_record(void *ud, const dv_inventory_record *r)
+{
+    FILE *f = ((ictx *)ud)->out;
+    fputs("{\"path\":", f);
+    cli_json_str(f, r->path);
+    fputs(",\"kind\":", f);
+    cli_json_str(f, dv_inv_kind_name(r->kind));
+    fputs(",\"detail\":", f);
+    cli_json_str(f, r->detail);
+    fprintf(f, ",\"bytes\":%llu", (unsigned long long)r->bytes);
+    if (r->error) {
+        fputs(",\"error\":", f);
+        cli_json_str(f, r->error);
+    }
+    if (r->sha256[0]) fprintf(f, ",\"sha256\":\"%s\"", r->sha256);
+    if (r->sha1[0]) fprintf(f, ",\"sha1\":\"%s\"", r->sha1);
+    if (r->md5[0]) fprintf(f, ",\"md5\":\"%s\"", r->md5);
+    if (r->nhits || r->name_found)
+        fprintf(f, ",\"tier\":\"%s\"", r->nhits ? "match" : "candidate");
+    if (r->nhits) {
+        fputs(",\"matches\":[", f);
+        for (size_t i = 0; i < r->nhits; i++) {
+            const dv_inventory_hit *h = &r->hits[i];
+            fputs(i ? ",{\"list\":" : "{\"list\":", f);
+            cli_json_str(f, h->list);
+            fputs(",\"list_name\":", f);
+            cli_json_str(f, h->list_name);
+            fputs(",\"list_version\":", f);
+            cli_json_str(f, h->list_version);
+            fprintf(f, ",\"list_type\":\"%s\",\"list_digest\":\"%s\",\"entry_id\":", h->list_type,
+                    h->list_digest);
+            cli_json_str(f, h->entry_id);
+            fputs(",\"label\":", f);
+            cli_json_str(f, h->label);
+            fputc('}', f);
+        }
+        fputc(']', f);
+    }
+    if (r->name_found) {
+        fputs(",\"names\":", f);
+        cli_json_str(f, r->name_found);
+    }
+    fputs("}\n", f);
+    return ferror(f) ? 1 : 0;
+}
+
+int cmd_inventory(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"list", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"names", required_argument, NULL, 1},
+        {"all", no_argument, NULL, 'a'},
+        {"one-file-system", no_argument, NULL, 'x'},
+        {"progress", no_argument, NULL, 2},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    dv_inventory_opts o;
+    dv_inventory_result res;
+    const char **lists = NULL;
+    const char *outpath = NULL;
+    size_t nlists = 0;
+    int opt, quiet = 0, force_progress = 0, rc;
+    unsigned long long v;
+    char err[2048];
+    ictx c = {stdout, 0, 0};
+    memset(&o, 0, sizeof o);
+    optind = 1;
+    lists = calloc((size_t)argc + 1, sizeof *lists);
+    if (!lists) return 2;
+    while ((opt = getopt_long(argc, argv, "l:o:j:axqh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'l': lists[nlists++] = optarg; break;
+        case 'o': outpath = optarg; break;
+        case 'j':
+            if (cli_parse_u64(optarg, 1, &v) != 0 || v > 1024) goto usage;
+            o.threads = (unsigned)v;
+            break;
+        case 1: o.names_path = optarg; break;
+        case 'a': o.all_files = 1; break;
+        case 'x': o.one_file_system = 1; break;
+        case 2: force_progress = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            free(lists);
+            cli_print_help(stdout, "inventory");
+            return 0;
+        default: goto usage;
+        }
+    }
+    if (optind >= argc) goto usage;
+    o.paths = (const char *const *)argv + optind;
+    o.npaths = (size_t)(argc - optind);
+    o.lists = lists;
+    o.nlists = nlists;
+    if (outpath && strcmp(outpath, "-") != 0) {
+        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || cli_chmod_private(fd) != 0 || !(c.out = fdopen(fd, "w"))) {
+            perror(outpath);
+            if (fd >= 0) close(fd);
+            free(lists);
+            return 2;
+        }
+    }
+    c.show = !quiet && (force_progress || isatty(STDERR_FILENO));
+    c.t0 = cli_now_s();
+    o.progress = on_progress;
+    o.progress_ctx = &c;
+    rc = dv_inventory_run(&o, on_record, &c, &res, err, sizeof err);
+    if (c.show) fputs("\r\033[K", stderr);
+    free(lists);
+    if (fflush(c.out) != 0 || ferror(c.out)) {
+        fprintf(stderr, "datavet inventory: %s: cannot write\n", outpath ? outpath : "stdout");
+        rc = DV_EIO;
+    }
+    if (c.out != stdout) fclose(c.out);
+    if (rc != DV_OK) {
+        if (rc != DV_EIO) fprintf(stderr, "datavet inventory: %s\n", err);
+        return 2;
+    }
+    if (!quiet)
+        fprintf(stderr,
+                "inventory: %llu files (%.2f GB hashed) in %.1f s: %llu matches, %llu "
+                "candidates (cards naming a listed dataset), %llu unreadable; %llu entries "
+                "passed over\n",
+                (unsigned long long)res.files, (double)res.bytes / 1e9, cli_now_s() - c.t0,
+                (unsigned long long)res.matches, (unsigned long long)res.candidates,
+                (unsigned long long)res.errors, (unsigned long long)res.skipped);
+    return res.matches + res.candidates > 0 ? 1 : 0;
+usage:
+    free(lists);
+    fprintf(stderr, "usage: datavet inventory PATH... [-l LIST.dvl ...] [--names FILE] "
+                    "[-o OUT.jsonl] [options]\n");
+    return 2;
+}

@@ -1,0 +1,456 @@
+/* inventory.c - the copies of known datasets and models on a machine (docs/inventory.md).
+ *
+ * Walk the paths (links not followed, optionally one file system), keep the files whose names
+ * say model, dataset, embeddings or card (or every regular file), hash them on a thread pool
+ * (streamed, 1 MiB a read, the buffer zeroed after each file as a file can hold images),
+ * describe parquet and npy files from their headers, look every digest up in the lists and
+ * search the cards for dataset names. Records go out in byte order of the paths. */
+#include "scan_internal.h"
+#include "../common/common.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INV_MAX_DEPTH 64
+#define INV_MAX_FILES (1u << 26)
+#define INV_READ (1u << 20)
+#define INV_CARD_MAX (1u << 20) /* bytes of a card searched for names */
+#define INV_BIG (1u << 20)      /* .bin .msgpack .pkl below this are not taken as models */
+#define INV_DETAIL 160
+
+typedef struct ifile {
+    char *path;
+    uint64_t size;
+    dv_inv_kind kind;
+    /* filled by the hashing job */
+    dv_digests d;
+    char detail[INV_DETAIL];
+    char *error;
+    const char *name_found; /* cards: a term of the worker's names (all equal) */
+} ifile;
+
+typedef struct ilist {
+    const char *path;
+    dv_list *l;
+    dv_list_info info;
+    char digest[65];
+} ilist;
+
+typedef struct inv {
+    const dv_inventory_opts *o;
+    const dv_alloc *a;
+    ifile *f;
+    size_t n, cap;
+    uint64_t skipped;
+    unsigned algos;
+    uint8_t **bufs;     /* one read buffer a worker */
+    char **cards;       /* one card buffer a worker (INV_CARD_MAX + 1) */
+    dv__terms **names;  /* one copy a worker (the search keeps scratch), or NULL */
+    unsigned nnames;
+    /* progress */
+    pthread_mutex_t mu;
+    uint64_t done_files, done_bytes, total_bytes, last_ns;
+} inv;
+
+const char *dv_inv_kind_name(dv_inv_kind k)
+{
+    switch (k) {
+    case DV_INV_MODEL: return "model";
+    case DV_INV_DATASET: return "dataset";
+    case DV_INV_EMBEDDINGS: return "embeddings";
+    case DV_INV_CARD: return "card";
+    case DV_INV_OTHER: return "other";
+    }
+    return "unknown";
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* What a file is, by its name (and size for names that are also used for small files). */
+static dv_inv_kind classify(const char *base, uint64_t size)
+{
+    static const char *const model[] = {".safetensors", ".ckpt", ".pt", ".pth", ".gguf",
+                                        ".onnx", ".h5"};
+    static const char *const big[] = {".bin", ".msgpack", ".pkl"};
+    static const char *const data[] = {".parquet", ".arrow", ".tar", ".tfrecord", ".zst"};
+    for (size_t i = 0; i < sizeof model / sizeof *model; i++)
+        if (ends_with(base, model[i])) return DV_INV_MODEL;
+    for (size_t i = 0; i < sizeof big / sizeof *big; i++)
+        if (ends_with(base, big[i]) && size >= INV_BIG) return DV_INV_MODEL;
+    for (size_t i = 0; i < sizeof data / sizeof *data; i++)
+        if (ends_with(base, data[i])) return DV_INV_DATASET;
+    if (ends_with(base, ".npy") || ends_with(base, ".npz")) return DV_INV_EMBEDDINGS;
+    if (strcasecmp(base, "README.md") == 0 || strcasecmp(base, "model_index.json") == 0 ||
+        strcasecmp(base, "dataset_info.json") == 0 || strcasecmp(base, "dataset_infos.json") == 0 ||
+        ends_with(base, ".yaml") || ends_with(base, ".yml"))
+        return DV_INV_CARD;
+    return 0;
+}
+
+static char *sdup(const dv_alloc *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = dv__malloc(a, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+/* force: a file named on its own, examined whatever its name */
+static int add_file(inv *v, const char *path, const struct stat *st, int force)
+{
+    const char *base = strrchr(path, '/');
+    dv_inv_kind k = classify(base ? base + 1 : path, (uint64_t)st->st_size);
+    ifile *f;
+    if (!k && !v->o->all_files && !force) {
+        v->skipped++;
+        return DV_OK;
+    }
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 256;
+        ifile *nf;
+        if (nc > INV_MAX_FILES) return DV_ETOOBIG;
+        nf = dv__realloc(v->a, v->f, nc * sizeof *nf);
+        if (!nf) return DV_ENOMEM;
+        v->f = nf;
+        v->cap = nc;
+    }
+    f = &v->f[v->n];
+    memset(f, 0, sizeof *f);
+    if (!(f->path = sdup(v->a, path))) return DV_ENOMEM;
+    f->size = (uint64_t)st->st_size;
+    f->kind = k ? k : DV_INV_OTHER;
+    v->n++;
+    return DV_OK;
+}
+
+static int walk(inv *v, const char *dir, dev_t dev, int depth)
+{
+    DIR *d;
+    struct dirent *e;
+    char *p = NULL;
+    size_t cap = 0, dl = strlen(dir);
+    int rc = DV_OK;
+    if (depth > INV_MAX_DEPTH || !(d = opendir(dir))) {
+        v->skipped++; /* unreadable folders are passed over, like find does */
+        return DV_OK;
+    }
+    while (rc == DV_OK && (e = readdir(d)) != NULL) {
+        struct stat st;
+        size_t need = dl + strlen(e->d_name) + 2;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (need > cap) {
+            char *np = dv__realloc(v->a, p, need);
+            if (!np) {
+                rc = DV_ENOMEM;
+                break;
+            }
+            p = np;
+            cap = need;
+        }
+        snprintf(p, cap, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
+        if (lstat(p, &st) != 0) {
+            v->skipped++;
+            continue;
+        }
+        if (v->o->one_file_system && st.st_dev != dev) {
+            v->skipped++;
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk(v, p, dev, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = add_file(v, p, &st, 0);
+        } else {
+            v->skipped++; /* links, devices, sockets, FIFOs */
+        }
+    }
+    closedir(d);
+    dv__free(v->a, p);
+    return rc;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+    return strcmp(((const ifile *)a)->path, ((const ifile *)b)->path);
+}
+
+/* ---------------------------------------------------------------- per file */
+
+static void describe(ifile *f)
+{
+    char err[256];
+    if (f->kind == DV_INV_EMBEDDINGS && ends_with(f->path, ".npy")) {
+        dv_npy *np = NULL;
+        dv_npy_info ni;
+        static const char *const dt[] = {"?", "float16", "float32", "float64"};
+        if (dv_npy_open(f->path, NULL, &np, err, sizeof err) == DV_OK) {
+            dv_npy_get_info(np, &ni);
+            snprintf(f->detail, sizeof f->detail, "npy %s %llux%llu",
+                     (unsigned)ni.dtype < 4 ? dt[ni.dtype] : "?", (unsigned long long)ni.rows,
+                     (unsigned long long)ni.dims);
+            dv_npy_close(np);
+        } else {
+            snprintf(f->detail, sizeof f->detail, "npy (not a float matrix datavet reads)");
+        }
+        return;
+    }
+    if (ends_with(f->path, ".parquet")) {
+        dv_parquet_reader *r = NULL;
+        dv_parquet_reader_opts po = {0};
+        po.wipe = 1; /* footer statistics can hold whole values of an image column */
+        if (dv_parquet_reader_open(f->path, &po, &r, err, sizeof err) == DV_OK) {
+            static const char *const url[] = {"url", "URL", "image_url"};
+            int has_url = 0, is_list = 0;
+            for (size_t i = 0; i < 3; i++) has_url |= dv_parquet_reader_find_column(r, url[i]) >= 0;
+            snprintf(f->detail, sizeof f->detail, "parquet: %llu rows, %zu columns%s%s",
+                     (unsigned long long)dv_parquet_reader_num_rows(r),
+                     dv_parquet_reader_num_columns(r), has_url ? ", urls" : "",
+                     dv_image_column_pick(r, NULL, &is_list) >= 0 ? ", images" : "");
+            dv_parquet_reader_free(r);
+        } else {
+            snprintf(f->detail, sizeof f->detail, "parquet (unreadable: not described)");
+        }
+        return;
+    }
+    {
+        const char *base = strrchr(f->path, '/'), *dot;
+        base = base ? base + 1 : f->path;
+        dot = strrchr(base, '.');
+        snprintf(f->detail, sizeof f->detail, "%s",
+                 f->kind == DV_INV_CARD || !dot ? base : dot + 1);
+    }
+}
+
+static void hash_job(void *ctx, size_t job, unsigned worker)
+{
+    inv *v = ctx;
+    ifile *f = &v->f[job];
+    uint8_t *buf = v->bufs[worker];
+    EVP_MD_CTX *c[3] = {NULL, NULL, NULL};
+    const EVP_MD *md[3] = {EVP_sha256(), EVP_sha1(), EVP_md5()};
+    unsigned want[3] = {DV_ALGO_SHA256, DV_ALGO_SHA1, DV_ALGO_MD5};
+    size_t card_len = 0;
+    char *card;
+    uint64_t got = 0;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), ok = 1;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        f->error = sdup(v->a, fd < 0 ? strerror(errno) : "not a regular file any more");
+        if (fd >= 0) close(fd);
+        goto progress;
+    }
+    card = f->kind == DV_INV_CARD && v->names ? v->cards[worker] : NULL;
+    for (int i = 0; i < 3 && ok; i++)
+        if (v->algos & want[i]) ok = (c[i] = EVP_MD_CTX_new()) && EVP_DigestInit_ex(c[i], md[i], NULL) == 1;
+    while (ok) {
+        ssize_t n = read(fd, buf, INV_READ);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            f->error = sdup(v->a, strerror(errno));
+            ok = 0;
+            break;
+        }
+        if (n == 0) break;
+        for (int i = 0; i < 3; i++)
+            if (c[i]) EVP_DigestUpdate(c[i], buf, (size_t)n);
+        if (card && card_len < INV_CARD_MAX) {
+            size_t k = (size_t)n < INV_CARD_MAX - card_len ? (size_t)n : INV_CARD_MAX - card_len;
+            memcpy(card + card_len, buf, k);
+            card_len += k;
+        }
+        got += (uint64_t)n;
+        pthread_mutex_lock(&v->mu);
+        v->done_bytes += (uint64_t)n;
+        pthread_mutex_unlock(&v->mu);
+    }
+    close(fd);
+    memset(buf, 0, INV_READ); /* the file may have held images */
+    if (ok) {
+        unsigned int len;
+        uint8_t *out[3] = {f->d.sha256, f->d.sha1, f->d.md5};
+        for (int i = 0; i < 3; i++)
+            if (c[i] && EVP_DigestFinal_ex(c[i], out[i], &len) == 1) f->d.have |= want[i];
+        f->size = got;
+        if (card) {
+            /* a NUL inside ends the text searched: cards are text */
+            card[card_len] = '\0';
+            if (dv__terms_find(v->names[worker], card, &f->name_found) < 0) f->name_found = NULL;
+        }
+        describe(f);
+    } else if (!f->error) {
+        f->error = sdup(v->a, "out of memory");
+    }
+    for (int i = 0; i < 3; i++) EVP_MD_CTX_free(c[i]);
+progress:
+    pthread_mutex_lock(&v->mu);
+    v->done_files++;
+    if (v->o->progress) {
+        uint64_t now = dv__mono_ns();
+        if (now - v->last_ns >= 200000000u || v->done_files == v->n) {
+            v->last_ns = now;
+            v->o->progress(v->o->progress_ctx, v->done_files, v->n, v->done_bytes,
+                           v->total_bytes);
+        }
+    }
+    pthread_mutex_unlock(&v->mu);
+}
+
+/* ---------------------------------------------------------------- run */
+
+int dv_inventory_run(const dv_inventory_opts *o,
+                     int (*cb)(void *ud, const dv_inventory_record *r), void *ud,
+                     dv_inventory_result *out, char *errbuf, size_t errcap)
+{
+    inv v;
+    ilist *ls = NULL;
+    dv__terms *names = NULL;
+    dv_pool *pool = NULL;
+    dv_inventory_hit *hits = NULL;
+    int rc = DV_OK;
+    if (!o || !cb || !out || (o->npaths && !o->paths) || (o->nlists && !o->lists))
+        return DV_EINVAL;
+    memset(out, 0, sizeof *out);
+    memset(&v, 0, sizeof v);
+    v.o = o;
+    v.a = o->alloc;
+    v.algos = DV_ALGO_SHA256;
+    if (o->nlists) {
+        ls = dv__calloc(v.a, o->nlists, sizeof *ls);
+        hits = dv__calloc(v.a, o->nlists, sizeof *hits);
+        if (!ls || !hits) rc = DV_ENOMEM;
+    }
+    for (size_t i = 0; rc == DV_OK && i < o->nlists; i++) {
+        ls[i].path = o->lists[i];
+        rc = dv_list_open(o->lists[i], &ls[i].l, errbuf, errcap);
+        if (rc != DV_OK) break;
+        dv_list_get_info(ls[i].l, &ls[i].info);
+        dv_hex_encode(ls[i].info.digest, 32, ls[i].digest);
+        if (ls[i].info.type == DV_HT_MD5) v.algos |= DV_ALGO_MD5;
+        else if (ls[i].info.type == DV_HT_SHA1) v.algos |= DV_ALGO_SHA1;
+        else if (ls[i].info.type != DV_HT_SHA256) {
+            dv__set_err(errbuf, errcap,
+                        "%s: a %s list: inventory looks up file digests (md5, sha1, sha256)",
+                        o->lists[i], dv_hash_type_name(ls[i].info.type));
+            rc = DV_EINVAL;
+        }
+    }
+    if (rc == DV_OK && o->names_path)
+        rc = dv__terms_load(o->names_path, v.a, &names, errbuf, errcap);
+    for (size_t i = 0; rc == DV_OK && i < o->npaths; i++) {
+        struct stat st;
+        if (lstat(o->paths[i], &st) != 0) {
+            dv__set_err(errbuf, errcap, "%s: %s", o->paths[i], strerror(errno));
+            rc = DV_EINVAL;
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk(&v, o->paths[i], st.st_dev, 0);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = add_file(&v, o->paths[i], &st, 1);
+        } else {
+            v.skipped++;
+        }
+    }
+    if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "out of memory");
+    if (rc == DV_ETOOBIG) dv__set_err(errbuf, errcap, "over %u files", INV_MAX_FILES);
+    if (rc == DV_OK && v.n > 1) qsort(v.f, v.n, sizeof *v.f, cmp_file);
+    for (size_t i = 0; i < v.n; i++) v.total_bytes += v.f[i].size;
+    if (rc == DV_OK && v.n > 0) {
+        unsigned nt;
+        pool = dv_pool_create(o->threads, v.a);
+        if (!pool) rc = DV_ENOMEM;
+        nt = pool ? dv_pool_threads(pool) : 0;
+        if (rc == DV_OK && (!(v.bufs = dv__calloc(v.a, nt, sizeof *v.bufs)) ||
+                            !(v.cards = dv__calloc(v.a, nt, sizeof *v.cards))))
+            rc = DV_ENOMEM;
+        if (rc == DV_OK && names && !(v.names = dv__calloc(v.a, nt, sizeof *v.names)))
+            rc = DV_ENOMEM;
+        v.nnames = v.names ? nt : 0;
+        for (unsigned t = 0; rc == DV_OK && t < nt; t++) {
+            if (!(v.bufs[t] = dv__malloc(v.a, INV_READ))) rc = DV_ENOMEM;
+            if (v.names) {
+                if (rc == DV_OK && !(v.cards[t] = dv__malloc(v.a, INV_CARD_MAX + 1)))
+                    rc = DV_ENOMEM;
+                if (rc == DV_OK)
+                    rc = t == 0 ? (v.names[0] = names, DV_OK)
+                                : dv__terms_load(o->names_path, v.a, &v.names[t], errbuf, errcap);
+            }
+        }
+        if (rc == DV_OK) {
+            pthread_mutex_init(&v.mu, NULL);
+            rc = dv_pool_run(pool, v.n, hash_job, &v);
+            pthread_mutex_destroy(&v.mu);
+        }
+        for (unsigned t = 0; v.bufs && t < nt; t++) dv__free(v.a, v.bufs[t]);
+        for (unsigned t = 0; v.cards && t < nt; t++) dv__free(v.a, v.cards[t]);
+        dv__free(v.a, v.bufs);
+        dv__free(v.a, v.cards);
+        dv_pool_free(pool);
+        if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "out of memory");
+        else if (rc != DV_OK && rc != DV_EIO) dv__set_err(errbuf, errcap, "cannot start the hashing threads");
+    }
+    out->skipped = v.skipped;
+    for (size_t i = 0; rc == DV_OK && i < v.n; i++) {
+        ifile *f = &v.f[i];
+        dv_inventory_record r;
+        memset(&r, 0, sizeof r);
+        r.path = f->path;
+        r.kind = f->kind;
+        r.detail = f->detail;
+        r.bytes = f->size;
+        r.error = f->error;
+        r.hits = hits;
+        if (!f->error) {
+            if (f->d.have & DV_ALGO_SHA256) dv_hex_encode(f->d.sha256, 32, r.sha256);
+            if (f->d.have & DV_ALGO_SHA1) dv_hex_encode(f->d.sha1, 20, r.sha1);
+            if (f->d.have & DV_ALGO_MD5) dv_hex_encode(f->d.md5, 16, r.md5);
+            for (size_t k = 0; k < o->nlists; k++) {
+                const ilist *l = &ls[k];
+                const uint8_t *key = l->info.type == DV_HT_MD5    ? f->d.md5
+                                     : l->info.type == DV_HT_SHA1 ? f->d.sha1
+                                                                  : f->d.sha256;
+                int64_t e = dv_list_find(l->l, key, dv_hash_type_size(l->info.type));
+                dv_list_entry en;
+                dv_inventory_hit *h;
+                if (e < 0 || dv_list_get_entry(l->l, (uint64_t)e, &en) != DV_OK) continue;
+                h = &hits[r.nhits++];
+                memset(h, 0, sizeof *h);
+                h->list = l->path;
+                h->list_name = l->info.name ? l->info.name : "";
+                h->list_version = l->info.version ? l->info.version : "";
+                h->list_type = dv_hash_type_name(l->info.type);
+                memcpy(h->list_digest, l->digest, 65);
+                h->entry_id = en.id;
+                h->label = en.label;
+            }
+            r.name_found = f->name_found;
+        }
+        out->files++;
+        out->bytes += f->error ? 0 : f->size;
+        out->matches += r.nhits > 0;
+        out->candidates += r.name_found != NULL;
+        out->errors += f->error != NULL;
+        if (cb(ud, &r) != 0) break;
+    }
+    for (size_t i = 0; i < v.n; i++) {
+        dv__free(v.a, v.f[i].path);
+        dv__free(v.a, v.f[i].error);
+    }
+    dv__free(v.a, v.f);
+    for (size_t i = 0; ls && i < o->nlists; i++) dv_list_close(ls[i].l);
+    dv__free(v.a, ls);
+    dv__free(v.a, hits);
+    if (v.names) { /* [0] is names */
+        for (unsigned t = 1; t < v.nnames; t++) dv__terms_free(v.names[t]);
+        dv__free(v.a, v.names);
+    }
+    dv__terms_free(names);
+    return rc;
+}

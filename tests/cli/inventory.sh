@@ -1,0 +1,119 @@
+#!/bin/sh
+# inventory.sh - datavet inventory on a made-up server tree: a model and a metadata parquet
+# whose SHA-256 are in a list, a renamed copy of the model (found with --all only), a model
+# card naming a dataset (a candidate), dataset files described from their headers, links and
+# a FIFO passed over; digests checked against sha256sum/md5sum; the same output for -j 1 and
+# -j 2; errors.
+# Usage: sh tests/cli/inventory.sh BIN
+
+[ $# -ge 1 ] || { echo "usage: sh tests/cli/inventory.sh BIN" >&2; exit 2; }
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+MK=$(dirname "$BIN")/tools/datavet-mkdataset
+PY=/usr/bin/python3
+LC_ALL=C
+export LC_ALL
+T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-inventory.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
+check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "inventory: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+
+[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
+[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+
+"$MK" ds --items 30 --shards 2 >/dev/null || { bad "generate dataset"; finish; }
+mkdir -p srv/models/sd srv/models/lora srv/.cache/hub/blobs srv/data
+head -c 3000000 /dev/urandom >srv/models/sd/model.safetensors
+printf -- '---\nlicense: openrail\ndatasets:\n- laion/LAION2B-en\n---\n# A model\n' >srv/models/sd/README.md
+printf -- 'base_model: sd\ntrain_data_dir: /data/pets\n' >srv/models/lora/config.yaml
+cp srv/models/sd/model.safetensors srv/.cache/hub/blobs/9f2a0c
+head -c 2000 /dev/urandom >srv/models/small.bin
+head -c 2000000 /dev/urandom >srv/models/big.bin
+cp -r ds/laion ds/wds srv/data/
+echo notes >srv/notes.txt
+ln -s /etc srv/etclink
+ln -s ../models/sd/model.safetensors srv/data/link.safetensors
+mkfifo srv/data/fifo.parquet
+printf '# datasets whose derived models we look for\nlaion/laion2B-en\nLAION-5B\n' >names.txt
+S_MODEL=$(sha256sum srv/models/sd/model.safetensors | cut -d' ' -f1)
+S_META=$(sha256sum srv/data/laion/metadata_0000.parquet | cut -d' ' -f1)
+printf 'sha256,id,label\n%s,m1,sd-v1-5 (trained on LAION-5B)\n%s,d1,laion metadata part 0\n' \
+    "$S_MODEL" "$S_META" >known.csv
+"$BIN" list build -q --name known-artifacts --version 2026-12 -t sha256 -o known.dvl known.csv
+printf 'md5\n%s\n' "$(md5sum srv/models/big.bin | cut -d' ' -f1)" >md5.csv
+"$BIN" list build -q --name known-md5 -t md5 -o md5.dvl md5.csv
+
+"$BIN" inventory srv -l known.dvl -l md5.dvl --names names.txt -o inv.jsonl -j 2 2>err
+rc=$?
+check "findings: exit 1; the output file is 0600; the summary counts them" sh -c "
+[ $rc -eq 1 ] && [ \"\$(stat -c %a inv.jsonl)\" = 600 ] &&
+grep -q '^inventory: 12 files (.* GB hashed) in .* s: 3 matches, 1 candidates (cards naming a listed dataset), 0 unreadable; 6 entries passed over' err"
+check "what is examined, described, matched and passed over" $PY -c "
+import json
+r = {x['path']: x for x in map(json.loads, open('inv.jsonl'))}
+want = {'srv/data/laion/img_emb/img_emb_0000.npy', 'srv/data/laion/img_emb/img_emb_0001.npy',
+        'srv/data/laion/metadata_0000.parquet', 'srv/data/laion/metadata_0001.parquet',
+        'srv/data/wds/00000.parquet', 'srv/data/wds/00000.tar', 'srv/data/wds/00001.parquet',
+        'srv/data/wds/00001.tar', 'srv/models/sd/README.md', 'srv/models/sd/model.safetensors',
+        'srv/models/lora/config.yaml', 'srv/models/big.bin'}
+got = set(r)
+# small.bin (under 1 MiB), notes.txt, links, the FIFO and the renamed blob: passed over
+assert got == want, sorted(got ^ want)
+assert list(r) == sorted(r, key=lambda s: s.encode())
+m = r['srv/models/sd/model.safetensors']
+assert m['kind'] == 'model' and m['detail'] == 'safetensors' and m['tier'] == 'match', m
+h = m['matches'][0]
+assert (h['label'], h['entry_id'], h['list_name'], h['list_version'], h['list_type']) == \
+    ('sd-v1-5 (trained on LAION-5B)', 'm1', 'known-artifacts', '2026-12', 'sha256'), h
+assert r['srv/data/laion/metadata_0000.parquet']['matches'][0]['label'] == 'laion metadata part 0'
+assert r['srv/data/laion/metadata_0000.parquet']['detail'] == 'parquet: 15 rows, 7 columns, urls'
+assert r['srv/models/big.bin']['matches'][0]['list_type'] == 'md5'
+assert r['srv/data/laion/img_emb/img_emb_0000.npy']['detail'] == 'npy float16 15x16'
+assert r['srv/data/wds/00000.tar']['kind'] == 'dataset'
+c = r['srv/models/sd/README.md']
+assert c['kind'] == 'card' and c['tier'] == 'candidate' and c['names'] == 'laion/laion2B-en', c
+assert 'tier' not in r['srv/models/lora/config.yaml']
+assert sum(1 for x in r.values() if 'tier' in x) == 4
+"
+check "digests equal sha256sum and md5sum; sizes equal the files'" $PY -c "
+import json, os, subprocess
+for x in map(json.loads, open('inv.jsonl')):
+    s = subprocess.run(['sha256sum', x['path']], capture_output=True, text=True).stdout.split()[0]
+    m = subprocess.run(['md5sum', x['path']], capture_output=True, text=True).stdout.split()[0]
+    assert x['sha256'] == s and x['md5'] == m and 'sha1' not in x, x
+    assert x['bytes'] == os.path.getsize(x['path'])
+"
+"$BIN" inventory srv -l known.dvl -l md5.dvl --names names.txt -q -j 1 >inv1.jsonl 2>err1
+check "-j 1 gives the same lines as -j 2; -q says nothing" sh -c "cmp inv.jsonl inv1.jsonl && [ ! -s err1 ]"
+"$BIN" inventory srv -l known.dvl -a -q >all.jsonl
+check "--all: the renamed copy of the model is found too" $PY -c "
+import json
+r = {x['path']: x for x in map(json.loads, open('all.jsonl'))}
+b = r['srv/.cache/hub/blobs/9f2a0c']
+assert b['kind'] == 'other' and b['matches'][0]['label'].startswith('sd-v1-5'), b
+assert 'srv/notes.txt' in r and 'srv/etclink' not in r and 'srv/data/fifo.parquet' not in r
+assert 'srv/data/link.safetensors' not in r
+"
+"$BIN" inventory srv/.cache/hub/blobs/9f2a0c -l known.dvl -q >one.jsonl
+rc=$?
+check "a file named as a PATH is examined whatever its name" sh -c "
+[ $rc -eq 1 ] && grep -q '\"kind\":\"other\".*\"tier\":\"match\"' one.jsonl"
+"$BIN" inventory srv/models/lora -q >none.jsonl
+rc=$?
+check "nothing found: exit 0, the card still listed" sh -c "[ $rc -eq 0 ] && [ \$(wc -l <none.jsonl) -eq 1 ]"
+"$BIN" list build -q -t pdq -o pdq.dvl ds/lists/pdq.txt
+"$BIN" inventory srv -l pdq.dvl >/dev/null 2>e2
+rc=$?
+check "a PDQ list: refused, named" sh -c "[ $rc -eq 2 ] && grep -q 'pdq.dvl: a pdq list: inventory looks up file digests' e2"
+"$BIN" inventory srv/nothing-here >/dev/null 2>e3
+rc=$?
+check "a PATH that does not exist: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'srv/nothing-here: No such file' e3"
+"$BIN" inventory >/dev/null 2>&1
+rc=$?
+check "no PATH: usage, exit 2" test $rc -eq 2
+finish
