@@ -7,7 +7,7 @@
 enum { FMT_LINES, FMT_CSV, FMT_TSV, FMT_JSONL };
 
 /* what a CSV/TSV column or a JSON member means */
-enum { ROLE_NONE, ROLE_KEY, ROLE_QUALITY, ROLE_ID, ROLE_LABEL, ROLE_CATEGORY, ROLE_TYPE, NROLES };
+enum { ROLE_NONE, ROLE_KEY, ROLE_QUALITY, ROLE_ID, ROLE_LABEL, ROLE_CATEGORY, ROLE_TYPE, ROLE_PATH, NROLES };
 
 #define MAX_COLUMNS 256u
 #define TYPE_HASH ((dv_hash_type)100) /* a generic "hash" column: type from length */
@@ -126,6 +126,8 @@ static int role_of_name(slice s, dv_hash_type *implied)
     if (word_eq(s, "label")) return ROLE_LABEL;
     if (word_eq(s, "category")) return ROLE_CATEGORY;
     if (word_eq(s, "type")) return ROLE_TYPE;
+    /* datavet hash output: the file a hash was made from labels the entry */
+    if (word_eq(s, "path")) return ROLE_PATH;
     return ROLE_NONE;
 }
 
@@ -388,7 +390,7 @@ static int import_jsonl(imp *c, const char *p, const char *end)
         slice t = trim(next_line(&p, end));
         fields f;
         const char *why = NULL;
-        slice label = {NULL, 0}, category = {NULL, 0};
+        slice label = {NULL, 0}, category = {NULL, 0}, path = {NULL, 0};
         int nm, nkeys = 0;
         line++;
         c->st.lines++;
@@ -437,11 +439,15 @@ static int import_jsonl(imp *c, const char *p, const char *end)
                 if (!isstr && !isnull) why = "category is not a string";
                 if (isstr) category = val;
                 break;
+            case ROLE_PATH:
+                if (!isstr && !isnull) why = "path is not a string";
+                if (isstr) path = val;
+                break;
             default: break;
             }
         }
-        /* "label" wins over "category" */
-        f.label = trim(label).n > 0 ? label : category;
+        /* "label" wins over "category", which wins over "path" */
+        f.label = trim(label).n > 0 ? label : trim(category).n > 0 ? category : path;
         if (why == NULL && nkeys == 0) why = "no hash member (hash, pdq, md5, sha1, sha256 or url)";
         if (why == NULL && nkeys > 1) why = "more than one hash member";
         if (why != NULL) {
@@ -677,7 +683,9 @@ static int import_csv(imp *c, int fmt, const char *p, const char *end, uint64_t 
         f.quality = r.got[ROLE_QUALITY];
         f.has_quality = f.quality.p != NULL;
         f.id = r.got[ROLE_ID];
-        f.label = trim(r.got[ROLE_LABEL]).n > 0 ? r.got[ROLE_LABEL] : r.got[ROLE_CATEGORY];
+        f.label = trim(r.got[ROLE_LABEL]).n > 0      ? r.got[ROLE_LABEL]
+                  : trim(r.got[ROLE_CATEGORY]).n > 0 ? r.got[ROLE_CATEGORY]
+                                                     : r.got[ROLE_PATH];
         f.type = r.got[ROLE_TYPE];
         f.has_type = f.type.p != NULL;
         DV_FORWARD_IF_ERROR(add_entry(c, at, &f));

@@ -456,6 +456,23 @@ static void test_tsv(void **state)
     assert_int_equal(x.rc, DV_ECORRUPT);
     assert_string_equal(msg(&x), "in.txt:2: 1 fields, the header has 2");
     built_free(&x);
+    /* datavet hash output: the path labels an entry without label or category */
+    build(&x, DV_HT_NONE,
+          "path\tstatus\tmd5\tcategory\n"
+          "samples/a.png\tok\t" MD5_A "\t\n"
+          "samples/b.png\tok\t" MD5_B "\tC\n",
+          DV_HT_NONE, 1);
+    assert_int_equal(x.rc, DV_OK);
+    entry_of(&x, MD5_A, &e);
+    assert_string_equal(e.label, "samples/a.png");
+    entry_of(&x, MD5_B, &e);
+    assert_string_equal(e.label, "C");
+    built_free(&x);
+    build(&x, DV_HT_NONE, "{\"md5\":\"" MD5_A "\",\"path\":\"s/a.png\"}\n", DV_HT_NONE, 1);
+    assert_int_equal(x.rc, DV_OK);
+    entry_of(&x, MD5_A, &e);
+    assert_string_equal(e.label, "s/a.png");
+    built_free(&x);
 }
 
 /* ---------------------------------------------------------------- JSONL */
