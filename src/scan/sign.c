@@ -225,18 +225,62 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* What a manifest does not cover: itself, and files being written. */
+/* What a manifest does not cover: itself (and its files being written, at the top). */
 static int skipped(const char *rel)
 {
-    size_t n = strlen(rel);
     return strcmp(rel, MANIFEST) == 0 || strcmp(rel, SIGFILE) == 0 ||
-           strcmp(rel, MANIFEST ".tmp") == 0 || strcmp(rel, SIGFILE ".tmp") == 0 ||
-           (n > 4 && strcmp(rel + n - 4, ".tmp") == 0);
+           strcmp(rel, MANIFEST ".tmp") == 0 || strcmp(rel, SIGFILE ".tmp") == 0;
 }
 
-/* Entries below outdir (relative names): regular files into files, anything else (links,
- * devices, folders deeper than MAX_DEPTH) into other. */
-static int walk(const char *outdir, const char *rel, int depth, names *files, names *other)
+/* A name a manifest can carry and verification accept: relative, no "." or ".." parts, no
+ * empty parts, no control bytes, valid UTF-8 (JSON would change other bytes). */
+static int safe_name(const char *s, size_t n)
+{
+    size_t start = 0;
+    if (n == 0 || n >= PATH_CAP / 2 || s[0] == '/') return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)) return 0;
+        if (i == n || s[i] == '/') {
+            size_t l = i - start;
+            if (l == 0 || (l == 1 && s[start] == '.') ||
+                (l == 2 && s[start] == '.' && s[start + 1] == '.'))
+                return 0;
+            start = i + 1;
+        }
+    }
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (len == 0 || i + len > n) return 0;
+        for (size_t k = 1; k < len; k++)
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80) return 0;
+        if (len == 3 && ((c == 0xE0 && (unsigned char)s[i + 1] < 0xA0) ||
+                         (c == 0xED && (unsigned char)s[i + 1] >= 0xA0)))
+            return 0; /* overlong, surrogate */
+        if (len == 4 && ((c == 0xF0 && (unsigned char)s[i + 1] < 0x90) ||
+                         (c == 0xF4 && (unsigned char)s[i + 1] >= 0x90)))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* What is below outdir (relative names, links not followed): regular files, folders, and
+ * anything else (links, devices, FIFOs, folders deeper than MAX_DEPTH, entries that cannot
+ * be examined). */
+typedef struct tree {
+    names files, dirs, other;
+} tree;
+
+static void tree_free(tree *t)
+{
+    names_free(&t->files);
+    names_free(&t->dirs);
+    names_free(&t->other);
+}
+
+static int walk(const char *outdir, const char *rel, int depth, tree *t)
 {
     char dir[PATH_CAP], p[PATH_CAP], r[PATH_CAP];
     DIR *d;
@@ -244,7 +288,7 @@ static int walk(const char *outdir, const char *rel, int depth, names *files, na
     int rc = DV_OK;
     if ((size_t)snprintf(dir, sizeof dir, "%s%s%s", outdir, *rel ? "/" : "", rel) >= sizeof dir)
         return DV_ETOOBIG;
-    if (!(d = opendir(dir))) return DV_EIO;
+    if (!(d = opendir(dir))) return *rel ? names_push(&t->other, rel) : DV_EIO;
     while (rc == DV_OK && (e = readdir(d)) != NULL) {
         struct stat st;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
@@ -254,13 +298,66 @@ static int walk(const char *outdir, const char *rel, int depth, names *files, na
             rc = DV_ETOOBIG;
             break;
         }
-        if (lstat(p, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) rc = walk(outdir, r, depth + 1, files, other);
-        else if (S_ISREG(st.st_mode)) rc = skipped(r) ? DV_OK : names_push(files, r);
-        else rc = names_push(other, r);
+        if (lstat(p, &st) != 0) rc = names_push(&t->other, r);
+        else if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
+            rc = names_push(&t->dirs, r);
+            if (rc == DV_OK) rc = walk(outdir, r, depth + 1, t);
+        } else if (S_ISREG(st.st_mode)) rc = skipped(r) ? DV_OK : names_push(&t->files, r);
+        else rc = names_push(&t->other, r);
     }
     closedir(d);
     return rc;
+}
+
+/* SHA-256 of outdir/name, a regular file reached without links, of want bytes. 1 equal,
+ * 0 different (why says how), -1 unreadable. */
+static int file_matches(const char *outdir, const char *name, uint64_t want, const char *hex,
+                        const char **why, uint64_t *got_size)
+{
+    char path[PATH_CAP], got[65];
+    uint8_t buf[1 << 16], md[32];
+    unsigned int mdlen = 0;
+    struct stat st;
+    EVP_MD_CTX *c;
+    uint64_t size = 0;
+    int fd, ok = 1;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, name) >= sizeof path) return -1;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    *got_size = (uint64_t)st.st_size;
+    if ((uint64_t)st.st_size != want) {
+        close(fd);
+        *why = "size";
+        return 0;
+    }
+    if (!(c = EVP_MD_CTX_new()) || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) ok = 0;
+    while (ok) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) ok = 0;
+        if (n <= 0) break;
+        EVP_DigestUpdate(c, buf, (size_t)n);
+        size += (uint64_t)n;
+    }
+    close(fd);
+    if (ok) ok = EVP_DigestFinal_ex(c, md, &mdlen) == 1;
+    EVP_MD_CTX_free(c);
+    if (!ok) return -1;
+    if (size != want) {
+        *got_size = size;
+        *why = "size";
+        return 0;
+    }
+    to_hex(md, 32, got);
+    if (strcmp(got, hex) != 0) {
+        *why = "sha256";
+        return 0;
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------- signing */
@@ -282,7 +379,7 @@ static void params_free(params *p)
 
 static int read_all(const char *path, size_t max, char **out, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* FIFOs do not block */
     struct stat st;
     char *b;
     size_t got = 0;
@@ -361,9 +458,10 @@ static void kv(FILE *f, const char *key, const char *val, int first)
     dv__jstr(f, val);
 }
 
-static int write_manifest(FILE *f, const char *outdir, const params *pp, const names *files,
+static int write_manifest(FILE *f, const char *outdir, const params *pp, const tree *tr,
                           const uint8_t pub[32], char *err, size_t cap)
 {
+    const names *files = &tr->files;
     char hex[65], id[65], path[PATH_CAP];
     uint64_t size;
     key_id(pub, id);
@@ -398,6 +496,10 @@ static int write_manifest(FILE *f, const char *outdir, const params *pp, const n
                 }
             kv(f, fields[k] + 5, v, 0);
         }
+        fputs("}\n", f);
+    }
+    for (size_t i = 0; i < tr->dirs.n; i++) {
+        kv(f, "dir", tr->dirs.v[i], 1);
         fputs("}\n", f);
     }
     for (size_t i = 0; i < files->n; i++) {
@@ -440,13 +542,14 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
 {
     EVP_PKEY *k;
     params pp;
-    names files = {0}, other = {0};
+    tree tr;
     uint8_t pub[32], sig[64];
     char t[PATH_CAP], p[PATH_CAP], *text = NULL, hex[129], id[65];
     size_t len;
     FILE *f;
     int rc;
     if (!outdir || !key_path) return DV_EINVAL;
+    memset(&tr, 0, sizeof tr);
     if (!(k = read_key(key_path, 1, errbuf, errcap))) return DV_EINVAL;
     if (raw_public(k, pub) != 0) {
         EVP_PKEY_free(k);
@@ -455,13 +558,25 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
     }
     rc = read_params(outdir, &pp, errbuf, errcap);
     if (rc == DV_OK) {
-        rc = walk(outdir, "", 0, &files, &other);
+        rc = walk(outdir, "", 0, &tr);
         if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: cannot list its files", outdir);
     }
-    if (rc == DV_OK && files.n > 1) qsort(files.v, files.n, sizeof *files.v, cmp_name);
-    if (rc == DV_OK && other.n > 0) {
-        dv__set_err(errbuf, errcap, "%s/%s: not a regular file: not signed", outdir, other.v[0]);
+    if (rc == DV_OK && tr.files.n > 1) qsort(tr.files.v, tr.files.n, sizeof(char *), cmp_name);
+    if (rc == DV_OK && tr.dirs.n > 1) qsort(tr.dirs.v, tr.dirs.n, sizeof(char *), cmp_name);
+    if (rc == DV_OK && tr.other.n > 0) {
+        dv__set_err(errbuf, errcap, "%s/%s: not a regular file or folder: not signed", outdir,
+                    tr.other.v[0]);
         rc = DV_EINVAL;
+    }
+    for (int pass = 0; rc == DV_OK && pass < 2; pass++) {
+        const names *nm = pass ? &tr.files : &tr.dirs;
+        for (size_t i = 0; rc == DV_OK && i < nm->n; i++)
+            if (!safe_name(nm->v[i], strlen(nm->v[i]))) {
+                dv__set_err(errbuf, errcap,
+                            "%s: a name with control bytes or not UTF-8 in it: not signed",
+                            outdir);
+                rc = DV_EINVAL;
+            }
     }
     snprintf(t, sizeof t, "%s/%s.tmp", outdir, MANIFEST);
     snprintf(p, sizeof p, "%s/%s", outdir, MANIFEST);
@@ -470,7 +585,7 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
             dv__set_err(errbuf, errcap, "%s: cannot write", t);
             rc = DV_EIO;
         } else {
-            rc = write_manifest(f, outdir, &pp, &files, pub, errbuf, errcap);
+            rc = write_manifest(f, outdir, &pp, &tr, pub, errbuf, errcap);
             if (rc != DV_OK) {
                 fclose(f);
                 unlink(t);
@@ -506,8 +621,7 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
         }
     }
     free(text);
-    names_free(&files);
-    names_free(&other);
+    tree_free(&tr);
     params_free(&pp);
     EVP_PKEY_free(k);
     return rc;
@@ -555,24 +669,6 @@ static const char *str_member(const dv__jmember *m, int n, const char *key, char
     return buf;
 }
 
-/* A file name a manifest may list: relative, no "." or ".." parts, no empty parts, printable. */
-static int safe_name(const char *s, size_t n)
-{
-    size_t start = 0;
-    if (n == 0 || n >= PATH_CAP / 2 || s[0] == '/') return 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)) return 0;
-        if (i == n || s[i] == '/') {
-            size_t l = i - start;
-            if (l == 0 || (l == 1 && s[start] == '.') ||
-                (l == 2 && s[start] == '.' && s[start + 1] == '.'))
-                return 0;
-            start = i + 1;
-        }
-    }
-    return 1;
-}
-
 static int parse_u64(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
@@ -586,8 +682,17 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 }
 
 /* Check the manifest's lines; listed gets the file names. */
+static int has(const names *sorted, const char *name)
+{
+    return sorted->n > 0 &&
+           bsearch(&name, sorted->v, sorted->n, sizeof(char *), cmp_name) != NULL;
+}
+
+/* Check the manifest's lines against what the walk found (tr, sorted): a listed file is
+ * opened only when the walk found it as a regular file inside outdir (no links on the
+ * way). listed and ldirs get the names listed. */
 static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
-                       const uint8_t pub[32], names *listed)
+                       const uint8_t pub[32], const tree *tr, names *listed, names *ldirs)
 {
     dv__jmember m[DV__JSON_MAX_MEMBERS];
     char *scratch = malloc(len + 1);
@@ -595,7 +700,7 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
     int rc = DV_OK;
     if (!scratch) return DV_ENOMEM;
     while (rc == DV_OK && pos < len) {
-        char *nl = memchr(text + pos, '\n', len - pos), path[PATH_CAP], hex[65];
+        char *nl = memchr(text + pos, '\n', len - pos);
         char a[PATH_CAP / 2], b[80], c[32], ty[32], nm[256], ver[256], dg[80], en[32];
         size_t ll = nl ? (size_t)(nl - (text + pos)) : len - pos;
         const char *why = "";
@@ -628,11 +733,20 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
                 str_member(m, n, "digest", dg, sizeof dg) ? dg : "?");
             continue;
         }
+        if (str_member(m, n, "dir", a, sizeof a) && n == 1 && safe_name(a, strlen(a))) {
+            if ((rc = names_push(ldirs, a)) != DV_OK) break;
+            if (!has(&tr->dirs, a)) {
+                v->out->files_missing++;
+                say(v, 1, "%s/: folder missing", a);
+            }
+            continue;
+        }
         {
             const dv__jmember *e = member(m, n, "bytes");
-            uint64_t want, got;
+            uint64_t want, got = 0;
             uint8_t dig[32];
-            struct stat st;
+            const char *what = "";
+            int same;
             if (!str_member(m, n, "file", a, sizeof a) || !safe_name(a, strlen(a)) ||
                 !str_member(m, n, "sha256", b, sizeof b) || from_hex(b, strlen(b), dig, 32) != 0 ||
                 !e || e->kind != DV__J_NUMBER || e->vallen >= sizeof c) {
@@ -646,18 +760,18 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
                 continue;
             }
             if ((rc = names_push(listed, a)) != DV_OK) break;
-            snprintf(path, sizeof path, "%s/%s", outdir, a);
-            if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            if (!has(&tr->files, a)) {
                 v->out->files_missing++;
-                say(v, 1, "%s: missing", a);
-            } else if (dv__sha256_file(path, hex, &got) != DV_OK) {
+                say(v, 1, "%s: missing%s", a,
+                    has(&tr->other, a) ? " (not a regular file there)" : "");
+            } else if ((same = file_matches(outdir, a, want, b, &what, &got)) < 0) {
                 v->out->files_missing++;
                 say(v, 1, "%s: cannot read", a);
-            } else if (got != want) {
+            } else if (!same && strcmp(what, "size") == 0) {
                 v->out->files_changed++;
                 say(v, 1, "%s: %llu bytes, the manifest says %llu", a, (unsigned long long)got,
                     (unsigned long long)want);
-            } else if (strcmp(hex, b) != 0) {
+            } else if (!same) {
                 v->out->files_changed++;
                 say(v, 1, "%s: SHA-256 differs from the manifest's", a);
             } else {
@@ -681,13 +795,15 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     size_t siglen = 0, len = 0;
     dv__jmember m[DV__JSON_MAX_MEMBERS];
     uint8_t pub[32], sig[64], trusted[32];
-    names listed = {0}, files = {0}, other = {0};
+    names listed = {0}, ldirs = {0};
+    tree tr;
     const char *why = "";
     char buf[160];
     int n, rc;
     if (!outdir || !out) return DV_EINVAL;
     memset(out, 0, sizeof *out);
     memset(&v, 0, sizeof v);
+    memset(&tr, 0, sizeof tr);
     v.cb = cb;
     v.ud = ud;
     v.out = out;
@@ -707,6 +823,7 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     scratch = malloc(siglen + 1);
     if (!scratch) {
         free(sigtext);
+        dv__set_err(errbuf, errcap, "out of memory");
         return DV_ENOMEM;
     }
     n = dv__json_flat(sigtext, siglen, scratch, m, DV__JSON_MAX_MEMBERS, &why);
@@ -739,31 +856,42 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
                 tid);
         }
     }
-    rc = check_lines(&v, outdir, text, len, pub, &listed);
+    /* what is there, links not followed: only what is found inside is opened */
+    rc = walk(outdir, "", 0, &tr);
     if (rc != DV_OK) {
-        if (rc == DV_EFORMAT) dv__set_err(errbuf, errcap, "%s: not a scan manifest", path);
+        dv__set_err(errbuf, errcap, "%s: %s", outdir,
+                    rc == DV_ENOMEM ? "out of memory" : "cannot list its files");
         goto out;
     }
-    /* nothing unlisted: a file added after signing is noticed too */
-    if (listed.n > 1) qsort(listed.v, listed.n, sizeof *listed.v, cmp_name);
+    if (tr.files.n > 1) qsort(tr.files.v, tr.files.n, sizeof(char *), cmp_name);
+    if (tr.dirs.n > 1) qsort(tr.dirs.v, tr.dirs.n, sizeof(char *), cmp_name);
+    if (tr.other.n > 1) qsort(tr.other.v, tr.other.n, sizeof(char *), cmp_name);
+    rc = check_lines(&v, outdir, text, len, pub, &tr, &listed, &ldirs);
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s: %s", path,
+                    rc == DV_EFORMAT ? "not a scan manifest" : "out of memory");
+        goto out;
+    }
+    /* nothing unlisted: a file or folder added after signing is noticed too */
+    if (listed.n > 1) qsort(listed.v, listed.n, sizeof(char *), cmp_name);
+    if (ldirs.n > 1) qsort(ldirs.v, ldirs.n, sizeof(char *), cmp_name);
     for (size_t i = 1; i < listed.n; i++)
         if (strcmp(listed.v[i - 1], listed.v[i]) == 0)
             say(&v, 1, "%s: %s listed twice", MANIFEST, listed.v[i]);
-    rc = walk(outdir, "", 0, &files, &other);
-    if (rc != DV_OK) {
-        dv__set_err(errbuf, errcap, "%s: cannot list its files", outdir);
-        goto out;
+    for (size_t i = 0; i < tr.files.n; i++)
+        if (!has(&listed, tr.files.v[i])) {
+            out->files_extra++;
+            say(&v, 1, "%s: not in the manifest (added after signing)", tr.files.v[i]);
+        }
+    for (size_t i = 0; i < tr.dirs.n; i++)
+        if (!has(&ldirs, tr.dirs.v[i])) {
+            out->files_extra++;
+            say(&v, 1, "%s/: folder not in the manifest (added after signing)", tr.dirs.v[i]);
+        }
+    for (size_t i = 0; i < tr.other.n; i++) {
+        out->files_extra++;
+        say(&v, 1, "%s: not a regular file or folder, or cannot be examined", tr.other.v[i]);
     }
-    for (size_t i = 0; i < files.n; i++)
-        if (!listed.n || !bsearch(&files.v[i], listed.v, listed.n, sizeof *listed.v, cmp_name)) {
-            out->files_extra++;
-            say(&v, 1, "%s: not in the manifest (added after signing)", files.v[i]);
-        }
-    for (size_t i = 0; i < other.n; i++)
-        if (!listed.n || !bsearch(&other.v[i], listed.v, listed.n, sizeof *listed.v, cmp_name)) {
-            out->files_extra++;
-            say(&v, 1, "%s: not a regular file, not in the manifest", other.v[i]);
-        }
     rc = v.bad || !out->signature_ok || (pub_path && !out->key_trusted) ? DV_ECORRUPT : DV_OK;
     if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: does not verify", outdir);
 out:
@@ -771,7 +899,7 @@ out:
     free(sigtext);
     free(text);
     names_free(&listed);
-    names_free(&files);
-    names_free(&other);
+    names_free(&ldirs);
+    tree_free(&tr);
     return rc;
 }

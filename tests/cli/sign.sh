@@ -168,6 +168,42 @@ grep -q 'not checked against a trusted key: --any-key' v5b"
 [ $rc -eq 1 ] && [ \$(grep -c 'not a file, list or header line' e6) -eq 3 ] && ! grep -q 'signature does not' e6"
 fi
 
+# what the walk finds decides what is opened: a FIFO in place of manifest.sig or a listed
+# file does not block; a listed name behind a link is never opened; a .tmp file, an empty
+# folder and a link added are all noticed
+tamper t7 && rm t7/manifest.sig && mkfifo t7/manifest.sig
+timeout 20 "$BIN" verify t7 --pubkey k.pub >/dev/null 2>e7a
+rc=$?
+check "a FIFO as manifest.sig: an error at once, no hang" sh -c "[ $rc -eq 2 ] && grep -q 'manifest.sig: cannot read' e7a"
+tamper t8 && rm t8/removal.txt && mkfifo t8/removal.txt
+timeout 20 "$BIN" verify t8 --pubkey k.pub >/dev/null 2>e8a
+rc=$?
+check "a FIFO in place of a listed file: missing, no hang" sh -c "
+[ $rc -eq 1 ] && grep -q 'removal.txt: missing (not a regular file there)' e8a"
+tamper t9 && touch t9/matches.jsonl.tmp t9/shards/x.tmp && mkdir t9/empty && ln -s / t9/root
+"$BIN" verify t9 --pubkey k.pub >/dev/null 2>e9a
+rc=$?
+check "a .tmp file, an empty folder and a link added: each named" sh -c "
+[ $rc -eq 1 ] && grep -q 'matches.jsonl.tmp: not in the manifest' e9a &&
+grep -q 'shards/x.tmp: not in the manifest' e9a && grep -q 'empty/: folder not in the manifest' e9a &&
+grep -q 'root: not a regular file or folder' e9a"
+if [ -n "$SSL" ]; then
+    # a validly signed line naming a file behind a link: reported missing, never opened
+    # (a FIFO there would block an open)
+    tamper t10 && mkdir outside && mkfifo outside/pipe && ln -s ../outside t10/via
+    printf '{"file":"via/pipe","bytes":0,"sha256":"%s"}\n' "$(printf '' | sha256sum | cut -d' ' -f1)" >>t10/manifest.jsonl
+    resign t10 k
+    timeout 20 "$BIN" verify t10 --pubkey k.pub >/dev/null 2>e10a
+    rc=$?
+    check "a listed file behind a link: missing, not opened" sh -c "
+[ $rc -eq 1 ] && grep -q 'via/pipe: missing' e10a && ! grep -q 'signature does not' e10a"
+fi
+tamper t11 && rm t11/manifest.* && printf x >"t11/shards/bad$(printf '\377')name"
+"$BIN" merge -q t11 --sign k >/dev/null 2>e11a
+rc=$?
+check "signing refuses a name verify could not read back" sh -c "
+[ $rc -eq 2 ] && grep -q 'not UTF-8 in it: not signed' e11a && [ ! -e t11/manifest.sig ]"
+
 # ---- errors
 "$BIN" scan -q ds/laion -l md5.dvl -o out-plain >/dev/null 2>&1
 "$BIN" verify out-plain --pubkey k.pub >/dev/null 2>e7
