@@ -139,16 +139,21 @@ int cmd_inventory(int argc, char **argv)
     c.t0 = cli_now_s();
     o.progress = on_progress;
     o.progress_ctx = &c;
+    err[0] = '\0';
     rc = dv_inventory_run(&o, on_record, &c, &res, err, sizeof err);
     if (c.show) fputs("\r\033[K", stderr);
     free(lists);
     if (fflush(c.out) != 0 || ferror(c.out)) {
-        fprintf(stderr, "datavet inventory: %s: cannot write\n", outpath ? outpath : "stdout");
+        /* the records could not be written (a full disk, a closed pipe) */
+        snprintf(err, sizeof err, "%s: cannot write", outpath ? outpath : "stdout");
         rc = DV_EIO;
     }
-    if (c.out != stdout) fclose(c.out);
+    if (c.out != stdout && fclose(c.out) != 0 && rc == DV_OK) {
+        snprintf(err, sizeof err, "%s: cannot write", outpath);
+        rc = DV_EIO;
+    }
     if (rc != DV_OK) {
-        if (rc != DV_EIO) fprintf(stderr, "datavet inventory: %s\n", err);
+        fprintf(stderr, "datavet inventory: %s\n", err[0] ? err : "failed");
         return 2;
     }
     if (!quiet)

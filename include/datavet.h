@@ -1375,7 +1375,7 @@ typedef struct dv_inventory_opts {
     int all_files;            /* hash every regular file, whatever its name */
     int one_file_system;      /* stay on the file system of each path */
     const dv_alloc *alloc;
-    /* called from the calling thread about every 0.2 s while hashing */
+    /* called from a hashing thread (one at a time) as files are done, at most every 0.2 s */
     void (*progress)(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done,
                      uint64_t bytes);
     void *progress_ctx;
@@ -1392,7 +1392,7 @@ typedef struct dv_inventory_hit {
 typedef struct dv_inventory_record {
     const char *path;
     dv_inv_kind kind;
-    const char *detail;       /* "safetensors", "parquet: 1000 rows, url, image", ... */
+    const char *detail;       /* "safetensors", "parquet: 1000 rows, 7 columns, urls", ... */
     uint64_t bytes;
     char sha256[65], sha1[41], md5[33]; /* "" when not computed */
     const dv_inventory_hit *hits; /* matches in the lists */

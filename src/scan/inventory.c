@@ -30,9 +30,10 @@ typedef struct ifile {
     uint64_t size;
     dv_inv_kind kind;
     /* filled by the hashing job */
+    int via_link;           /* a link (by its name a model, dataset...) to a regular file */
     dv_digests d;
     char detail[INV_DETAIL];
-    char *error;
+    int err;                /* 0, an errno, or -1: no longer a regular file, -2: no memory */
     const char *name_found; /* cards: a term of the worker's names (all equal) */
 } ifile;
 
@@ -106,8 +107,8 @@ static char *sdup(const dv_alloc *a, const char *s)
     return p;
 }
 
-/* force: a file named on its own, examined whatever its name */
-static int add_file(inv *v, const char *path, const struct stat *st, int force)
+/* force: a file named on its own, examined whatever its name; link: path is a link to it */
+static int add_file(inv *v, const char *path, const struct stat *st, int force, int link)
 {
     const char *base = strrchr(path, '/');
     dv_inv_kind k = classify(base ? base + 1 : path, (uint64_t)st->st_size);
@@ -130,6 +131,7 @@ static int add_file(inv *v, const char *path, const struct stat *st, int force)
     if (!(f->path = sdup(v->a, path))) return DV_ENOMEM;
     f->size = (uint64_t)st->st_size;
     f->kind = k ? k : DV_INV_OTHER;
+    f->via_link = link;
     v->n++;
     return DV_OK;
 }
@@ -168,9 +170,13 @@ static int walk(inv *v, const char *dir, dev_t dev, int depth)
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(v, p, dev, depth + 1);
         } else if (S_ISREG(st.st_mode)) {
-            rc = add_file(v, p, &st, 0);
+            rc = add_file(v, p, &st, 0, 0);
+        } else if (S_ISLNK(st.st_mode) && classify(e->d_name, 0) && stat(p, &st) == 0 &&
+                   S_ISREG(st.st_mode) && classify(e->d_name, (uint64_t)st.st_size)) {
+            /* a link named as a model or dataset (Hugging Face snapshots link to blobs) */
+            rc = add_file(v, p, &st, 0, 1);
         } else {
-            v->skipped++; /* links, devices, sockets, FIFOs */
+            v->skipped++; /* other links, devices, sockets, FIFOs */
         }
     }
     closedir(d);
@@ -225,8 +231,8 @@ static void describe(ifile *f)
         const char *base = strrchr(f->path, '/'), *dot;
         base = base ? base + 1 : f->path;
         dot = strrchr(base, '.');
-        snprintf(f->detail, sizeof f->detail, "%s",
-                 f->kind == DV_INV_CARD || !dot ? base : dot + 1);
+        snprintf(f->detail, sizeof f->detail, "%s%s",
+                 f->kind == DV_INV_CARD || !dot ? base : dot + 1, f->via_link ? " (link)" : "");
     }
 }
 
@@ -241,10 +247,12 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     size_t card_len = 0;
     char *card;
     uint64_t got = 0;
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), ok = 1;
+    size_t used = 0;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW)),
+        ok = 1;
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        f->error = sdup(v->a, fd < 0 ? strerror(errno) : "not a regular file any more");
+        f->err = fd < 0 ? errno : -1;
         if (fd >= 0) close(fd);
         goto progress;
     }
@@ -255,11 +263,12 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
         ssize_t n = read(fd, buf, INV_READ);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            f->error = sdup(v->a, strerror(errno));
+            f->err = errno;
             ok = 0;
             break;
         }
         if (n == 0) break;
+        if ((size_t)n > used) used = (size_t)n;
         for (int i = 0; i < 3; i++)
             if (c[i]) EVP_DigestUpdate(c[i], buf, (size_t)n);
         if (card && card_len < INV_CARD_MAX) {
@@ -273,7 +282,7 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
         pthread_mutex_unlock(&v->mu);
     }
     close(fd);
-    memset(buf, 0, INV_READ); /* the file may have held images */
+    memset(buf, 0, used); /* the file may have held images */
     if (ok) {
         unsigned int len;
         uint8_t *out[3] = {f->d.sha256, f->d.sha1, f->d.md5};
@@ -286,8 +295,8 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
             if (dv__terms_find(v->names[worker], card, &f->name_found) < 0) f->name_found = NULL;
         }
         describe(f);
-    } else if (!f->error) {
-        f->error = sdup(v->a, "out of memory");
+    } else if (!f->err) {
+        f->err = -2;
     }
     for (int i = 0; i < 3; i++) EVP_MD_CTX_free(c[i]);
 progress:
@@ -315,6 +324,8 @@ int dv_inventory_run(const dv_inventory_opts *o,
     dv__terms *names = NULL;
     dv_pool *pool = NULL;
     dv_inventory_hit *hits = NULL;
+    void *names_text = NULL;
+    size_t names_len = 0;
     int rc = DV_OK;
     if (!o || !cb || !out || (o->npaths && !o->paths) || (o->nlists && !o->lists))
         return DV_EINVAL;
@@ -343,24 +354,40 @@ int dv_inventory_run(const dv_inventory_opts *o,
             rc = DV_EINVAL;
         }
     }
-    if (rc == DV_OK && o->names_path)
-        rc = dv__terms_load(o->names_path, v.a, &names, errbuf, errcap);
+    if (rc == DV_OK && o->names_path) {
+        /* read once; each worker parses its own copy (the search keeps scratch) */
+        rc = dv_read_file(o->names_path, 64u << 20, v.a, &names_text, &names_len, errbuf, errcap);
+        if (rc == DV_OK)
+            rc = dv__terms_parse(o->names_path, names_text, names_len, v.a, &names, errbuf, errcap);
+    }
     for (size_t i = 0; rc == DV_OK && i < o->npaths; i++) {
-        struct stat st;
-        if (lstat(o->paths[i], &st) != 0) {
-            dv__set_err(errbuf, errcap, "%s: %s", o->paths[i], strerror(errno));
+        struct stat st, lst;
+        /* a link given as a PATH is followed, as find -H does */
+        if (stat(o->paths[i], &st) != 0 || lstat(o->paths[i], &lst) != 0) {
+            char e[128];
+            dv__set_err(errbuf, errcap, "%s: %s", o->paths[i],
+                        strerror_r(errno, e, sizeof e) == 0 ? e : "cannot be examined");
             rc = DV_EINVAL;
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(&v, o->paths[i], st.st_dev, 0);
         } else if (S_ISREG(st.st_mode)) {
-            rc = add_file(&v, o->paths[i], &st, 1);
+            rc = add_file(&v, o->paths[i], &st, 1, S_ISLNK(lst.st_mode));
         } else {
             v.skipped++;
         }
     }
     if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "out of memory");
     if (rc == DV_ETOOBIG) dv__set_err(errbuf, errcap, "over %u files", INV_MAX_FILES);
-    if (rc == DV_OK && v.n > 1) qsort(v.f, v.n, sizeof *v.f, cmp_file);
+    if (rc == DV_OK && v.n > 1) {
+        size_t k = 1;
+        qsort(v.f, v.n, sizeof *v.f, cmp_file);
+        /* overlapping PATHs (/data /data/x) find files twice: once each */
+        for (size_t i = 1; i < v.n; i++) {
+            if (strcmp(v.f[i].path, v.f[k - 1].path) == 0) dv__free(v.a, v.f[i].path);
+            else v.f[k++] = v.f[i];
+        }
+        v.n = k;
+    }
     for (size_t i = 0; i < v.n; i++) v.total_bytes += v.f[i].size;
     if (rc == DV_OK && v.n > 0) {
         unsigned nt;
@@ -380,7 +407,8 @@ int dv_inventory_run(const dv_inventory_opts *o,
                     rc = DV_ENOMEM;
                 if (rc == DV_OK)
                     rc = t == 0 ? (v.names[0] = names, DV_OK)
-                                : dv__terms_load(o->names_path, v.a, &v.names[t], errbuf, errcap);
+                                : dv__terms_parse(o->names_path, names_text, names_len, v.a,
+                                                  &v.names[t], errbuf, errcap);
             }
         }
         if (rc == DV_OK) {
@@ -400,14 +428,20 @@ int dv_inventory_run(const dv_inventory_opts *o,
     for (size_t i = 0; rc == DV_OK && i < v.n; i++) {
         ifile *f = &v.f[i];
         dv_inventory_record r;
+        char errtext[128];
         memset(&r, 0, sizeof r);
         r.path = f->path;
         r.kind = f->kind;
         r.detail = f->detail;
         r.bytes = f->size;
-        r.error = f->error;
         r.hits = hits;
-        if (!f->error) {
+        if (f->err) {
+            if (f->err == -1) snprintf(errtext, sizeof errtext, "no longer a regular file");
+            else if (f->err == -2) snprintf(errtext, sizeof errtext, "out of memory");
+            else if (strerror_r(f->err, errtext, sizeof errtext) != 0)
+                snprintf(errtext, sizeof errtext, "error %d", f->err);
+            r.error = errtext;
+        } else {
             if (f->d.have & DV_ALGO_SHA256) dv_hex_encode(f->d.sha256, 32, r.sha256);
             if (f->d.have & DV_ALGO_SHA1) dv_hex_encode(f->d.sha1, 20, r.sha1);
             if (f->d.have & DV_ALGO_MD5) dv_hex_encode(f->d.md5, 16, r.md5);
@@ -416,7 +450,12 @@ int dv_inventory_run(const dv_inventory_opts *o,
                 const uint8_t *key = l->info.type == DV_HT_MD5    ? f->d.md5
                                      : l->info.type == DV_HT_SHA1 ? f->d.sha1
                                                                   : f->d.sha256;
-                int64_t e = dv_list_find(l->l, key, dv_hash_type_size(l->info.type));
+                unsigned need = l->info.type == DV_HT_MD5    ? DV_ALGO_MD5
+                                : l->info.type == DV_HT_SHA1 ? DV_ALGO_SHA1
+                                                             : DV_ALGO_SHA256;
+                int64_t e = (f->d.have & need)
+                                ? dv_list_find(l->l, key, dv_hash_type_size(l->info.type))
+                                : -1;
                 dv_list_entry en;
                 dv_inventory_hit *h;
                 if (e < 0 || dv_list_get_entry(l->l, (uint64_t)e, &en) != DV_OK) continue;
@@ -433,16 +472,13 @@ int dv_inventory_run(const dv_inventory_opts *o,
             r.name_found = f->name_found;
         }
         out->files++;
-        out->bytes += f->error ? 0 : f->size;
+        out->bytes += f->err ? 0 : f->size;
         out->matches += r.nhits > 0;
         out->candidates += r.name_found != NULL;
-        out->errors += f->error != NULL;
+        out->errors += f->err != 0;
         if (cb(ud, &r) != 0) break;
     }
-    for (size_t i = 0; i < v.n; i++) {
-        dv__free(v.a, v.f[i].path);
-        dv__free(v.a, v.f[i].error);
-    }
+    for (size_t i = 0; i < v.n; i++) dv__free(v.a, v.f[i].path);
     dv__free(v.a, v.f);
     for (size_t i = 0; ls && i < o->nlists; i++) dv_list_close(ls[i].l);
     dv__free(v.a, ls);
@@ -452,5 +488,6 @@ int dv_inventory_run(const dv_inventory_opts *o,
         dv__free(v.a, v.names);
     }
     dv__terms_free(names);
+    dv_free_buffer(v.a, names_text);
     return rc;
 }

@@ -1,9 +1,9 @@
 #!/bin/sh
 # inventory.sh - datavet inventory on a made-up server tree: a model and a metadata parquet
 # whose SHA-256 are in a list, a renamed copy of the model (found with --all only), a model
-# card naming a dataset (a candidate), dataset files described from their headers, links and
-# a FIFO passed over; digests checked against sha256sum/md5sum; the same output for -j 1 and
-# -j 2; errors.
+# card naming a dataset (a candidate), dataset files described from their headers, links
+# named as models followed (a Hugging Face cache), other links and a FIFO passed over;
+# digests checked against sha256sum/md5sum; the same output for -j 1 and -j 2; errors.
 # Usage: sh tests/cli/inventory.sh BIN
 
 [ $# -ge 1 ] || { echo "usage: sh tests/cli/inventory.sh BIN" >&2; exit 2; }
@@ -52,7 +52,7 @@ printf 'md5\n%s\n' "$(md5sum srv/models/big.bin | cut -d' ' -f1)" >md5.csv
 rc=$?
 check "findings: exit 1; the output file is 0600; the summary counts them" sh -c "
 [ $rc -eq 1 ] && [ \"\$(stat -c %a inv.jsonl)\" = 600 ] &&
-grep -q '^inventory: 12 files (.* GB hashed) in .* s: 3 matches, 1 candidates (cards naming a listed dataset), 0 unreadable; 6 entries passed over' err"
+grep -q '^inventory: 13 files (.* GB hashed) in .* s: 4 matches, 1 candidates (cards naming a listed dataset), 0 unreadable; 5 entries passed over' err"
 check "what is examined, described, matched and passed over" $PY -c "
 import json
 r = {x['path']: x for x in map(json.loads, open('inv.jsonl'))}
@@ -60,9 +60,10 @@ want = {'srv/data/laion/img_emb/img_emb_0000.npy', 'srv/data/laion/img_emb/img_e
         'srv/data/laion/metadata_0000.parquet', 'srv/data/laion/metadata_0001.parquet',
         'srv/data/wds/00000.parquet', 'srv/data/wds/00000.tar', 'srv/data/wds/00001.parquet',
         'srv/data/wds/00001.tar', 'srv/models/sd/README.md', 'srv/models/sd/model.safetensors',
-        'srv/models/lora/config.yaml', 'srv/models/big.bin'}
+        'srv/models/lora/config.yaml', 'srv/models/big.bin', 'srv/data/link.safetensors'}
 got = set(r)
-# small.bin (under 1 MiB), notes.txt, links, the FIFO and the renamed blob: passed over
+# small.bin (under 1 MiB), notes.txt, the link to a folder, the FIFO and the renamed blob:
+# passed over; a link named as a model is examined
 assert got == want, sorted(got ^ want)
 assert list(r) == sorted(r, key=lambda s: s.encode())
 m = r['srv/models/sd/model.safetensors']
@@ -78,7 +79,8 @@ assert r['srv/data/wds/00000.tar']['kind'] == 'dataset'
 c = r['srv/models/sd/README.md']
 assert c['kind'] == 'card' and c['tier'] == 'candidate' and c['names'] == 'laion/laion2B-en', c
 assert 'tier' not in r['srv/models/lora/config.yaml']
-assert sum(1 for x in r.values() if 'tier' in x) == 4
+assert sum(1 for x in r.values() if 'tier' in x) == 5
+assert r['srv/data/link.safetensors']['detail'] == 'safetensors (link)'
 "
 check "digests equal sha256sum and md5sum; sizes equal the files'" $PY -c "
 import json, os, subprocess
@@ -97,7 +99,6 @@ r = {x['path']: x for x in map(json.loads, open('all.jsonl'))}
 b = r['srv/.cache/hub/blobs/9f2a0c']
 assert b['kind'] == 'other' and b['matches'][0]['label'].startswith('sd-v1-5'), b
 assert 'srv/notes.txt' in r and 'srv/etclink' not in r and 'srv/data/fifo.parquet' not in r
-assert 'srv/data/link.safetensors' not in r
 "
 "$BIN" inventory srv/.cache/hub/blobs/9f2a0c -l known.dvl -q >one.jsonl
 rc=$?
@@ -106,6 +107,25 @@ check "a file named as a PATH is examined whatever its name" sh -c "
 "$BIN" inventory srv/models/lora -q >none.jsonl
 rc=$?
 check "nothing found: exit 0, the card still listed" sh -c "[ $rc -eq 0 ] && [ \$(wc -l <none.jsonl) -eq 1 ]"
+# a Hugging Face cache: snapshot files are links to content-named blobs; a link named as a
+# model is followed (and only such a link); a link given as a PATH is followed; PATHs that
+# overlap give each file once
+mkdir -p hf/models--x--sd/blobs hf/models--x--sd/snapshots/abc
+cp srv/models/sd/model.safetensors hf/models--x--sd/blobs/72575e63
+ln -s ../../blobs/72575e63 hf/models--x--sd/snapshots/abc/model.safetensors
+ln -s ../../blobs/72575e63 hf/models--x--sd/snapshots/abc/notes
+ln -s hf hflink
+"$BIN" inventory hflink hflink/models--x--sd -l known.dvl -q >hf.jsonl
+rc=$?
+check "links: a snapshot link named as a model is examined, a PATH link followed, overlaps once" $PY -c "
+import json
+r = [json.loads(l) for l in open('hf.jsonl')]
+assert [x['path'] for x in r] == ['hflink/models--x--sd/snapshots/abc/model.safetensors'], r
+assert r[0]['detail'] == 'safetensors (link)' and r[0]['matches'][0]['entry_id'] == 'm1', r
+assert $rc == 1"
+"$BIN" inventory srv -l nothing.dvl >/dev/null 2>e4
+rc=$?
+check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"
 "$BIN" list build -q -t pdq -o pdq.dvl ds/lists/pdq.txt
 "$BIN" inventory srv -l pdq.dvl >/dev/null 2>e2
 rc=$?
