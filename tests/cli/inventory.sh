@@ -6,25 +6,9 @@
 # digests checked against sha256sum/md5sum; the same output for -j 1 and -j 2; errors.
 # Usage: sh tests/cli/inventory.sh BIN
 
-[ $# -ge 1 ] || { echo "usage: sh tests/cli/inventory.sh BIN" >&2; exit 2; }
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-MK=$(dirname "$BIN")/tools/datavet-mkdataset
-PY=/usr/bin/python3
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-inventory.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 2
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
-check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
-finish() { echo "inventory: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-
-[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
-[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+TEST=inventory
+# shellcheck source=tests/cli/common.sh
+. "$(dirname "$0")/common.sh"
 
 "$MK" ds --items 30 --shards 2 >/dev/null || { bad "generate dataset"; finish; }
 mkdir -p srv/models/sd srv/models/lora srv/.cache/hub/blobs srv/data

@@ -7,25 +7,9 @@
 # the training item it came from, labelled with the sample's path.
 # Usage: sh tests/cli/samples.sh BIN
 
-[ $# -ge 1 ] || { echo "usage: sh tests/cli/samples.sh BIN" >&2; exit 2; }
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-MK=$(dirname "$BIN")/tools/datavet-mkdataset
-PY=/usr/bin/python3
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-samples.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 2
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
-check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
-finish() { echo "samples: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-
-[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
-[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+TEST=samples
+# shellcheck source=tests/cli/common.sh
+. "$(dirname "$0")/common.sh"
 
 "$MK" ds --items 40 --shards 2 >/dev/null || { bad "generate dataset"; finish; }
 "$BIN" list build -q --name known-md5 --version 1 -o md5.dvl ds/lists/md5.txt

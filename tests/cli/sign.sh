@@ -5,25 +5,9 @@
 # key, hostile names in a manifest) must fail verification, naming what.
 # Usage: sh tests/cli/sign.sh BIN
 
-[ $# -ge 1 ] || { echo "usage: sh tests/cli/sign.sh BIN" >&2; exit 2; }
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-MK=$(dirname "$BIN")/tools/datavet-mkdataset
-PY=/usr/bin/python3
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-sign.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 2
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
-check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
-finish() { echo "sign: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-
-[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
-[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+TEST=sign
+# shellcheck source=tests/cli/common.sh
+. "$(dirname "$0")/common.sh"
 SSL=$(command -v openssl)
 [ -n "$SSL" ] || echo "note: openssl absent: the independent signature checks are skipped"
 
