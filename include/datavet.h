@@ -1375,7 +1375,8 @@ typedef struct dv_inventory_opts {
     int all_files;            /* hash every regular file, whatever its name */
     int one_file_system;      /* stay on the file system of each path */
     const dv_alloc *alloc;
-    /* called from a hashing thread (one at a time) as files are done, at most every 0.2 s */
+    /* called from a hashing thread (one at a time) as bytes are read, at most every 0.2 s,
+     * and once when the last file is done */
     void (*progress)(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done,
                      uint64_t bytes);
     void *progress_ctx;

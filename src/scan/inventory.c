@@ -236,6 +236,17 @@ static void describe(ifile *f)
     }
 }
 
+/* The progress callback, at most every 0.2 s (or now, with last), under v->mu. */
+static void report(inv *v, int last)
+{
+    uint64_t now;
+    if (!v->o->progress) return;
+    now = dv__mono_ns();
+    if (!last && now - v->last_ns < 200000000u) return;
+    v->last_ns = now;
+    v->o->progress(v->o->progress_ctx, v->done_files, v->n, v->done_bytes, v->total_bytes);
+}
+
 static void hash_job(void *ctx, size_t job, unsigned worker)
 {
     inv *v = ctx;
@@ -279,6 +290,7 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
         got += (uint64_t)n;
         pthread_mutex_lock(&v->mu);
         v->done_bytes += (uint64_t)n;
+        report(v, 0); /* a big file moves the line too */
         pthread_mutex_unlock(&v->mu);
     }
     close(fd);
@@ -302,14 +314,7 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
 progress:
     pthread_mutex_lock(&v->mu);
     v->done_files++;
-    if (v->o->progress) {
-        uint64_t now = dv__mono_ns();
-        if (now - v->last_ns >= 200000000u || v->done_files == v->n) {
-            v->last_ns = now;
-            v->o->progress(v->o->progress_ctx, v->done_files, v->n, v->done_bytes,
-                           v->total_bytes);
-        }
-    }
+    report(v, v->done_files == v->n);
     pthread_mutex_unlock(&v->mu);
 }
 
