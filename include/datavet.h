@@ -1333,8 +1333,9 @@ typedef struct dv_verify_result {
     char key_id[65];        /* of the key that signed */
     uint64_t files_ok;      /* listed files with the recorded size and SHA-256 */
     uint64_t files_changed; /* listed files whose size or SHA-256 differ */
-    uint64_t files_missing; /* listed files not there */
-    uint64_t files_extra;   /* regular files in outdir not listed */
+    uint64_t files_missing; /* listed files and folders not there (or not readable) */
+    uint64_t files_extra;   /* what outdir holds that is not listed: files, folders, links,
+                               FIFOs, devices, entries that cannot be examined */
     uint64_t lists;         /* lists the manifest names */
 } dv_verify_result;
 
@@ -1366,7 +1367,8 @@ typedef enum dv_inv_kind {
 const char *dv_inv_kind_name(dv_inv_kind k); /* "model", "dataset", ... */
 
 typedef struct dv_inventory_opts {
-    const char *const *paths; /* files or folders, walked without following links */
+    const char *const *paths; /* files or folders, walked without following links except
+                                 links given here and links named as examined files */
     size_t npaths;
     const char *const *lists; /* .dvl files of type md5, sha1 or sha256 */
     size_t nlists;

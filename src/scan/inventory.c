@@ -171,8 +171,10 @@ static int walk(inv *v, const char *dir, dev_t dev, int depth)
             rc = walk(v, p, dev, depth + 1);
         } else if (S_ISREG(st.st_mode)) {
             rc = add_file(v, p, &st, 0, 0);
-        } else if (S_ISLNK(st.st_mode) && classify(e->d_name, 0) && stat(p, &st) == 0 &&
-                   S_ISREG(st.st_mode) && classify(e->d_name, (uint64_t)st.st_size)) {
+        } else if (S_ISLNK(st.st_mode) && classify(e->d_name, UINT64_MAX) &&
+                   stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+                   (!v->o->one_file_system || st.st_dev == dev) &&
+                   classify(e->d_name, (uint64_t)st.st_size)) {
             /* a link named as a model or dataset (Hugging Face snapshots link to blobs) */
             rc = add_file(v, p, &st, 0, 1);
         } else {
@@ -330,6 +332,7 @@ int dv_inventory_run(const dv_inventory_opts *o,
     dv_pool *pool = NULL;
     dv_inventory_hit *hits = NULL;
     void *names_text = NULL;
+    char **real = NULL; /* realpath of each PATH */
     size_t names_len = 0;
     int rc = DV_OK;
     if (!o || !cb || !out || (o->npaths && !o->paths) || (o->nlists && !o->lists))
@@ -365,9 +368,36 @@ int dv_inventory_run(const dv_inventory_opts *o,
         if (rc == DV_OK)
             rc = dv__terms_parse(o->names_path, names_text, names_len, v.a, &names, errbuf, errcap);
     }
+    /* PATHs that are, or lie inside, another PATH (hf ./hf hf/snapshots) are walked once,
+     * as part of it: compared by their real paths */
+    if (rc == DV_OK && o->npaths && !(real = dv__calloc(v.a, o->npaths, sizeof *real)))
+        rc = DV_ENOMEM;
+    for (size_t i = 0; rc == DV_OK && i < o->npaths; i++) {
+        char e[128];
+        if (!(real[i] = realpath(o->paths[i], NULL))) {
+            dv__set_err(errbuf, errcap, "%s: %s", o->paths[i],
+                        strerror_r(errno, e, sizeof e) == 0 ? e : "cannot be examined");
+            rc = DV_EINVAL;
+        }
+    }
     for (size_t i = 0; rc == DV_OK && i < o->npaths; i++) {
         struct stat st, lst;
+        int covered = 0;
+        for (size_t j = 0; j < o->npaths && !covered; j++) {
+            size_t n = strlen(real[j]);
+            if (j == i) continue;
+            if (strcmp(real[i], real[j]) == 0) covered = j < i;
+            else covered = strncmp(real[i], real[j], n) == 0 &&
+                           (real[i][n] == '/' || (n == 1 && real[j][0] == '/'));
+        }
         /* a link given as a PATH is followed, as find -H does */
+        if (covered && stat(o->paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
+            lstat(o->paths[i], &lst) == 0 && !S_ISLNK(lst.st_mode) && !o->all_files) {
+            /* a file inside another PATH: the walk takes it only by its name */
+            const char *b = strrchr(real[i], '/');
+            covered = classify(b ? b + 1 : real[i], (uint64_t)st.st_size) != 0;
+        }
+        if (covered) continue;
         if (stat(o->paths[i], &st) != 0 || lstat(o->paths[i], &lst) != 0) {
             char e[128];
             dv__set_err(errbuf, errcap, "%s: %s", o->paths[i],
@@ -494,5 +524,7 @@ int dv_inventory_run(const dv_inventory_opts *o,
     }
     dv__terms_free(names);
     dv_free_buffer(v.a, names_text);
+    for (size_t i = 0; real && i < o->npaths; i++) free(real[i]);
+    dv__free(v.a, real);
     return rc;
 }

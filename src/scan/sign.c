@@ -204,8 +204,11 @@ static void names_free(names *s)
     memset(s, 0, sizeof *s);
 }
 
-static int names_push(names *s, const char *name)
+/* A name; with st, the file's identity (device, inode) is kept after its NUL, so that
+ * what is opened later can be checked to be what the walk saw. */
+static int names_push_id(names *s, const char *name, const struct stat *st)
 {
+    size_t n = strlen(name) + 1;
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 64;
         char **nv;
@@ -215,9 +218,22 @@ static int names_push(names *s, const char *name)
         s->v = nv;
         s->cap = nc;
     }
-    if (!(s->v[s->n] = strdup(name))) return DV_ENOMEM;
+    if (!(s->v[s->n] = malloc(n + 2 * sizeof(uint64_t)))) return DV_ENOMEM;
+    memcpy(s->v[s->n], name, n);
+    {
+        uint64_t id[2] = {st ? (uint64_t)st->st_dev : 0, st ? (uint64_t)st->st_ino : 0};
+        memcpy(s->v[s->n] + n, id, sizeof id);
+    }
     s->n++;
     return DV_OK;
+}
+
+static int names_push(names *s, const char *name) { return names_push_id(s, name, NULL); }
+
+/* The identity names_push_id kept after entry's name. */
+static void entry_id(const char *entry, uint64_t id[2])
+{
+    memcpy(id, entry + strlen(entry) + 1, 2 * sizeof(uint64_t));
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -225,11 +241,20 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* What a manifest does not cover: itself (and its files being written, at the top). */
-static int skipped(const char *rel)
+/* The entry of a sorted name list, or NULL. */
+static char *const *find(const names *sorted, const char *name)
+{
+    return sorted->n > 0 ? bsearch(&name, sorted->v, sorted->n, sizeof(char *), cmp_name)
+                         : NULL;
+}
+
+static int has(const names *sorted, const char *name) { return find(sorted, name) != NULL; }
+
+/* What a manifest does not cover: itself, and (signing) its files being written. */
+static int skipped(const char *rel, int signing)
 {
     return strcmp(rel, MANIFEST) == 0 || strcmp(rel, SIGFILE) == 0 ||
-           strcmp(rel, MANIFEST ".tmp") == 0 || strcmp(rel, SIGFILE ".tmp") == 0;
+           (signing && (strcmp(rel, MANIFEST ".tmp") == 0 || strcmp(rel, SIGFILE ".tmp") == 0));
 }
 
 /* A name a manifest can carry and verification accept: relative, no "." or ".." parts, no
@@ -271,6 +296,8 @@ static int safe_name(const char *s, size_t n)
  * be examined). */
 typedef struct tree {
     names files, dirs, other;
+    names deep; /* folders past MAX_DEPTH, not walked */
+    int signing;
 } tree;
 
 static void tree_free(tree *t)
@@ -278,6 +305,7 @@ static void tree_free(tree *t)
     names_free(&t->files);
     names_free(&t->dirs);
     names_free(&t->other);
+    names_free(&t->deep);
 }
 
 static int walk(const char *outdir, const char *rel, int depth, tree *t)
@@ -302,37 +330,44 @@ static int walk(const char *outdir, const char *rel, int depth, tree *t)
         else if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
             rc = names_push(&t->dirs, r);
             if (rc == DV_OK) rc = walk(outdir, r, depth + 1, t);
-        } else if (S_ISREG(st.st_mode)) rc = skipped(r) ? DV_OK : names_push(&t->files, r);
+        } else if (S_ISDIR(st.st_mode)) rc = names_push(&t->deep, r);
+        else if (S_ISREG(st.st_mode))
+            rc = skipped(r, t->signing) ? DV_OK : names_push_id(&t->files, r, &st);
         else rc = names_push(&t->other, r);
     }
     closedir(d);
     return rc;
 }
 
-/* SHA-256 of outdir/name, a regular file reached without links, of want bytes. 1 equal,
- * 0 different (why says how), -1 unreadable. */
-static int file_matches(const char *outdir, const char *name, uint64_t want, const char *hex,
-                        const char **why, uint64_t *got_size)
+/* SHA-256 (hex) and size of the walked file entry (tree.files), opened without following a
+ * link or blocking, and only if it is still the file the walk saw (device and inode: a
+ * folder on the way swapped for a link would lead elsewhere). With want != UINT64_MAX a
+ * size that differs is reported without reading. 0, or -1 unreadable, -2 not the file the
+ * walk saw, 1 size differs. */
+static int hash_entry(const char *outdir, const char *entry, uint64_t want, char hex[65],
+                      uint64_t *size)
 {
-    char path[PATH_CAP], got[65];
+    char path[PATH_CAP];
     uint8_t buf[1 << 16], md[32];
     unsigned int mdlen = 0;
+    uint64_t id[2];
     struct stat st;
     EVP_MD_CTX *c;
-    uint64_t size = 0;
     int fd, ok = 1;
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, name) >= sizeof path) return -1;
+    *size = 0;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, entry) >= sizeof path) return -1;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    entry_id(entry, id);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_dev != id[0] ||
+        (uint64_t)st.st_ino != id[1]) {
         close(fd);
-        return -1;
+        return -2;
     }
-    *got_size = (uint64_t)st.st_size;
-    if ((uint64_t)st.st_size != want) {
+    if (want != UINT64_MAX && (uint64_t)st.st_size != want) {
+        *size = (uint64_t)st.st_size;
         close(fd);
-        *why = "size";
-        return 0;
+        return 1;
     }
     if (!(c = EVP_MD_CTX_new()) || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) ok = 0;
     while (ok) {
@@ -341,23 +376,14 @@ static int file_matches(const char *outdir, const char *name, uint64_t want, con
         if (n < 0) ok = 0;
         if (n <= 0) break;
         EVP_DigestUpdate(c, buf, (size_t)n);
-        size += (uint64_t)n;
+        *size += (uint64_t)n;
     }
     close(fd);
     if (ok) ok = EVP_DigestFinal_ex(c, md, &mdlen) == 1;
     EVP_MD_CTX_free(c);
     if (!ok) return -1;
-    if (size != want) {
-        *got_size = size;
-        *why = "size";
-        return 0;
-    }
-    to_hex(md, 32, got);
-    if (strcmp(got, hex) != 0) {
-        *why = "sha256";
-        return 0;
-    }
-    return 1;
+    to_hex(md, 32, hex);
+    return want != UINT64_MAX && *size != want ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- signing */
@@ -475,9 +501,12 @@ static int write_manifest(FILE *f, const char *outdir, const params *pp, const t
     kv(f, "dataset", param(pp, "dataset"), 0);
     kv(f, "layout", param(pp, "layout"), 0);
     kv(f, "shards", param(pp, "shards"), 0);
-    if (dv__sha256_file(path, hex, &size) != DV_OK) {
-        dv__set_err(err, cap, "%s: cannot read", path);
-        return DV_EIO;
+    {
+        char *const *e = find(files, "scan.params");
+        if (!e || hash_entry(outdir, *e, UINT64_MAX, hex, &size) != 0) {
+            dv__set_err(err, cap, "%s: cannot read", path);
+            return DV_EIO;
+        }
     }
     kv(f, "scan_params_sha256", hex, 0);
     fputs("}\n", f);
@@ -503,9 +532,9 @@ static int write_manifest(FILE *f, const char *outdir, const params *pp, const t
         fputs("}\n", f);
     }
     for (size_t i = 0; i < files->n; i++) {
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, files->v[i]) >= sizeof path ||
-            dv__sha256_file(path, hex, &size) != DV_OK) {
-            dv__set_err(err, cap, "%s/%s: cannot read", outdir, files->v[i]);
+        if (hash_entry(outdir, files->v[i], UINT64_MAX, hex, &size) != 0) {
+            dv__set_err(err, cap, "%s/%s: cannot read, or changed while signing", outdir,
+                        files->v[i]);
             return DV_EIO;
         }
         kv(f, "file", files->v[i], 1);
@@ -557,9 +586,15 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
         return DV_EINVAL;
     }
     rc = read_params(outdir, &pp, errbuf, errcap);
+    tr.signing = 1;
     if (rc == DV_OK) {
         rc = walk(outdir, "", 0, &tr);
         if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: cannot list its files", outdir);
+    }
+    if (rc == DV_OK && tr.deep.n > 0) {
+        dv__set_err(errbuf, errcap, "%s/%s: folders nested over %d deep: not signed", outdir,
+                    tr.deep.v[0], MAX_DEPTH);
+        rc = DV_EINVAL;
     }
     if (rc == DV_OK && tr.files.n > 1) qsort(tr.files.v, tr.files.n, sizeof(char *), cmp_name);
     if (rc == DV_OK && tr.dirs.n > 1) qsort(tr.dirs.v, tr.dirs.n, sizeof(char *), cmp_name);
@@ -682,11 +717,6 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 }
 
 /* Check the manifest's lines; listed gets the file names. */
-static int has(const names *sorted, const char *name)
-{
-    return sorted->n > 0 &&
-           bsearch(&name, sorted->v, sorted->n, sizeof(char *), cmp_name) != NULL;
-}
 
 /* Check the manifest's lines against what the walk found (tr, sorted): a listed file is
  * opened only when the walk found it as a regular file inside outdir (no links on the
@@ -745,11 +775,12 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
             const dv__jmember *e = member(m, n, "bytes");
             uint64_t want, got = 0;
             uint8_t dig[32];
-            const char *what = "";
+            char hex[65];
+            char *const *found;
             int same;
             if (!str_member(m, n, "file", a, sizeof a) || !safe_name(a, strlen(a)) ||
                 !str_member(m, n, "sha256", b, sizeof b) || from_hex(b, strlen(b), dig, 32) != 0 ||
-                !e || e->kind != DV__J_NUMBER || e->vallen >= sizeof c) {
+                !e || e->kind != DV__J_NUMBER || e->vallen >= sizeof c || n != 3) {
                 say(v, 1, "%s: line %zu: not a file, list or header line", MANIFEST, lineno);
                 continue;
             }
@@ -760,18 +791,20 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
                 continue;
             }
             if ((rc = names_push(listed, a)) != DV_OK) break;
-            if (!has(&tr->files, a)) {
+            found = find(&tr->files, a);
+            if (!found) {
                 v->out->files_missing++;
                 say(v, 1, "%s: missing%s", a,
                     has(&tr->other, a) ? " (not a regular file there)" : "");
-            } else if ((same = file_matches(outdir, a, want, b, &what, &got)) < 0) {
+            } else if ((same = hash_entry(outdir, *found, want, hex, &got)) < 0) {
                 v->out->files_missing++;
-                say(v, 1, "%s: cannot read", a);
-            } else if (!same && strcmp(what, "size") == 0) {
+                say(v, 1, "%s: %s", a,
+                    same == -2 ? "changed while being verified" : "cannot read");
+            } else if (same == 1) {
                 v->out->files_changed++;
                 say(v, 1, "%s: %llu bytes, the manifest says %llu", a, (unsigned long long)got,
                     (unsigned long long)want);
-            } else if (!same) {
+            } else if (strcmp(hex, b) != 0) {
                 v->out->files_changed++;
                 say(v, 1, "%s: SHA-256 differs from the manifest's", a);
             } else {
@@ -878,6 +911,9 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     for (size_t i = 1; i < listed.n; i++)
         if (strcmp(listed.v[i - 1], listed.v[i]) == 0)
             say(&v, 1, "%s: %s listed twice", MANIFEST, listed.v[i]);
+    for (size_t i = 1; i < ldirs.n; i++)
+        if (strcmp(ldirs.v[i - 1], ldirs.v[i]) == 0)
+            say(&v, 1, "%s: %s/ listed twice", MANIFEST, ldirs.v[i]);
     for (size_t i = 0; i < tr.files.n; i++)
         if (!has(&listed, tr.files.v[i])) {
             out->files_extra++;
@@ -891,6 +927,10 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     for (size_t i = 0; i < tr.other.n; i++) {
         out->files_extra++;
         say(&v, 1, "%s: not a regular file or folder, or cannot be examined", tr.other.v[i]);
+    }
+    for (size_t i = 0; i < tr.deep.n; i++) {
+        out->files_extra++;
+        say(&v, 1, "%s/: folders nested over %d deep: not examined", tr.deep.v[i], MAX_DEPTH);
     }
     rc = v.bad || !out->signature_ok || (pub_path && !out->key_trusted) ? DV_ECORRUPT : DV_OK;
     if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: does not verify", outdir);

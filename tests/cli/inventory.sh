@@ -96,17 +96,31 @@ check "nothing found: exit 0, the card still listed" sh -c "[ $rc -eq 0 ] && [ \
 # overlap give each file once
 mkdir -p hf/models--x--sd/blobs hf/models--x--sd/snapshots/abc
 cp srv/models/sd/model.safetensors hf/models--x--sd/blobs/72575e63
+head -c 2000000 /dev/urandom >hf/models--x--sd/blobs/0b1c
 ln -s ../../blobs/72575e63 hf/models--x--sd/snapshots/abc/model.safetensors
+ln -s ../../blobs/0b1c hf/models--x--sd/snapshots/abc/pytorch_model.bin
 ln -s ../../blobs/72575e63 hf/models--x--sd/snapshots/abc/notes
 ln -s hf hflink
-"$BIN" inventory hflink hflink/models--x--sd -l known.dvl -q >hf.jsonl
+"$BIN" inventory hflink ./hflink/ hflink//models--x--sd hf -l known.dvl -q >hf.jsonl
 rc=$?
-check "links: a snapshot link named as a model is examined, a PATH link followed, overlaps once" $PY -c "
+check "links: snapshot links named as models examined, a PATH link followed, overlaps once" $PY -c "
 import json
 r = [json.loads(l) for l in open('hf.jsonl')]
-assert [x['path'] for x in r] == ['hflink/models--x--sd/snapshots/abc/model.safetensors'], r
+assert [x['path'] for x in r] == ['hflink/models--x--sd/snapshots/abc/model.safetensors',
+                                  'hflink/models--x--sd/snapshots/abc/pytorch_model.bin'], r
 assert r[0]['detail'] == 'safetensors (link)' and r[0]['matches'][0]['entry_id'] == 'm1', r
+assert r[1]['detail'] == 'bin (link)' and 'matches' not in r[1], r
 assert $rc == 1"
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
+    S=$(mktemp -d /dev/shm/datavet-inv.XXXXXX)
+    head -c 100 /dev/urandom >"$S/w.safetensors"
+    mkdir xfs && ln -s "$S/w.safetensors" xfs/w.safetensors
+    "$BIN" inventory -q xfs >x1.jsonl
+    "$BIN" inventory -q -x xfs >x2.jsonl
+    rm -rf "$S"
+    check "-x: a link to another file system is not followed" sh -c "
+[ \$(wc -l <x1.jsonl) -eq 1 ] && [ ! -s x2.jsonl ]"
+fi
 "$BIN" inventory srv -l nothing.dvl >/dev/null 2>e4
 rc=$?
 check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"

@@ -182,6 +182,21 @@ if [ -n "$SSL" ]; then
     check "a listed file behind a link: missing, not opened" sh -c "
 [ $rc -eq 1 ] && grep -q 'via/pipe: missing' e10a && ! grep -q 'signature does not' e10a"
 fi
+tamper t12 && echo x >t12/manifest.sig.tmp
+"$BIN" verify t12 --pubkey k.pub >/dev/null 2>e12a
+rc=$?
+check "a manifest.sig.tmp added: not verified" sh -c "[ $rc -eq 1 ] && grep -q 'manifest.sig.tmp: not in the manifest' e12a"
+if [ -n "$SSL" ]; then
+    tamper t13 && echo '{"dir":"shards"}' >>t13/manifest.jsonl && resign t13 k
+    "$BIN" verify t13 --pubkey k.pub >/dev/null 2>e13a
+    rc=$?
+    check "a folder listed twice: not verified" sh -c "[ $rc -eq 1 ] && grep -q 'shards/ listed twice' e13a"
+fi
+tamper t14 && rm t14/manifest.* && mkdir -p t14/a/b/c/d/e/f/g/h/i/j && echo x >t14/a/b/c/d/e/f/g/h/i/j/f
+"$BIN" merge -q t14 --sign k >/dev/null 2>e14a
+rc=$?
+check "folders nested too deep: signing refuses, naming them" sh -c "
+[ $rc -eq 2 ] && grep -q 'folders nested over 8 deep: not signed' e14a"
 tamper t11 && rm t11/manifest.* && printf x >"t11/shards/bad$(printf '\377')name"
 "$BIN" merge -q t11 --sign k >/dev/null 2>e11a
 rc=$?
