@@ -1354,8 +1354,9 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
  * Inventory (docs/inventory.md): the copies of known datasets and models on a machine. Every
  * model, dataset, embedding and card file under the paths (by name; all regular files with
  * all_files) is hashed (SHA-256, and MD5/SHA-1 where a list of that type is given) and looked
- * up in the lists; cards (README.md, model_index.json, dataset_info.json, *.yaml) are also
- * searched for dataset names (whole words, case-folded) as signs of derived models. */
+ * up in the lists; cards (README.md, model_index.json, dataset_info.json, *.yaml) and the JSON
+ * headers of .safetensors files are also searched for dataset names (whole words,
+ * case-folded) as signs of derived models. */
 typedef enum dv_inv_kind {
     DV_INV_MODEL = 1,      /* .safetensors .ckpt .pt .pth .gguf .onnx .h5; .bin .msgpack .pkl
                               of 1 MiB or more */
@@ -1400,7 +1401,8 @@ typedef struct dv_inventory_record {
     char sha256[65], sha1[41], md5[33]; /* "" when not computed */
     const dv_inventory_hit *hits; /* matches in the lists */
     size_t nhits;
-    const char *name_found;   /* cards: a dataset name of names_path found in it, else NULL */
+    const char *name_found;   /* cards, safetensors headers: a dataset name of names_path
+                                 found in it, else NULL */
     const char *error;        /* the file could not be read: why (no digests), else NULL */
 } dv_inventory_record;
 

@@ -259,6 +259,7 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     unsigned want[3] = {DV_ALGO_SHA256, DV_ALGO_SHA1, DV_ALGO_MD5};
     size_t card_len = 0;
     char *card;
+    int st_header;
     uint64_t got = 0;
     size_t used = 0;
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW)),
@@ -269,7 +270,10 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
         if (fd >= 0) close(fd);
         goto progress;
     }
-    card = f->kind == DV_INV_CARD && v->names ? v->cards[worker] : NULL;
+    /* cards, and the JSON header of a safetensors file (its __metadata__ can name the
+     * training data: kohya's LoRA trainer records ss_dataset_dirs, ss_tag_frequency...) */
+    st_header = f->kind == DV_INV_MODEL && ends_with(f->path, ".safetensors");
+    card = (f->kind == DV_INV_CARD || st_header) && v->names ? v->cards[worker] : NULL;
     for (int i = 0; i < 3 && ok; i++)
         if (v->algos & want[i]) ok = (c[i] = EVP_MD_CTX_new()) && EVP_DigestInit_ex(c[i], md[i], NULL) == 1;
     while (ok) {
@@ -305,8 +309,19 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
         f->size = got;
         if (card) {
             /* a NUL inside ends the text searched: cards are text */
+            const char *text = card;
             card[card_len] = '\0';
-            if (dv__terms_find(v->names[worker], card, &f->name_found) < 0) f->name_found = NULL;
+            if (st_header) {
+                /* 8 bytes of little-endian header length, then the JSON header */
+                uint64_t hl = 0;
+                for (int i = 7; i >= 0 && card_len >= 8; i--) hl = hl << 8 | (uint8_t)card[i];
+                if (card_len < 8) text = "";
+                else {
+                    if (hl < card_len - 8) card[8 + hl] = '\0';
+                    text = card + 8;
+                }
+            }
+            if (dv__terms_find(v->names[worker], text, &f->name_found) < 0) f->name_found = NULL;
         }
         describe(f);
     } else if (!f->err) {

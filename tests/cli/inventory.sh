@@ -124,6 +124,25 @@ fi
 "$BIN" inventory srv -l nothing.dvl >/dev/null 2>e4
 rc=$?
 check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"
+# safetensors metadata: a LoRA whose header names a listed dataset is a candidate; the
+# same words in the tensor bytes after the header are not looked at
+$PY - <<'EOF2'
+import json, struct
+def st(path, meta, data):
+    h = json.dumps({'__metadata__': meta, 'w': {'dtype': 'U8', 'shape': [len(data)],
+                    'data_offsets': [0, len(data)]}}).encode()
+    open(path, 'wb').write(struct.pack('<Q', len(h)) + h + data)
+st('lora-a.safetensors', {'ss_dataset_dirs': json.dumps({'/data/LAION-5B-subset': {'n_repeats': 1}})}, b'\0' * 64)
+st('lora-b.safetensors', {'ss_dataset_dirs': json.dumps({'/data/pets': {'n_repeats': 1}})}, b' LAION-5B ' * 8)
+EOF2
+"$BIN" inventory -q lora-a.safetensors lora-b.safetensors --names names.txt >st.jsonl
+rc=$?
+check "safetensors: a header naming a listed dataset is a candidate, tensor bytes are not read for names" $PY -c "
+import json
+r = {x['path']: x for x in map(json.loads, open('st.jsonl'))}
+assert r['lora-a.safetensors'].get('names') == 'LAION-5B' and r['lora-a.safetensors']['tier'] == 'candidate', r
+assert 'names' not in r['lora-b.safetensors'] and 'tier' not in r['lora-b.safetensors'], r
+assert $rc == 1"
 "$BIN" list build -q -t pdq -o pdq.dvl ds/lists/pdq.txt
 "$BIN" inventory srv -l pdq.dvl >/dev/null 2>e2
 rc=$?
