@@ -255,7 +255,7 @@ mkds=$BUILD/tools/datavet-mkdataset
     die "$mkds is missing and could not be built"
 ds=$BUILD/demo/dataset
 rm -rf "$ds" "$BUILD/demo/scan-laion" "$BUILD/demo/scan-wds" "$BUILD/demo/clean-wds" \
-    "$BUILD/demo/scan-hf"
+    "$BUILD/demo/scan-hf" "$BUILD/demo/demo.key" "$BUILD/demo/demo.key.pub"
 if [ -d "$SHARED/photos/dev" ]; then
     "$mkds" "$ds" --photos "$SHARED/photos/dev" --items 200 --shards 4 || die "$mkds failed"
 else
@@ -271,10 +271,13 @@ echo "== scan 1: LAION-style metadata ($ds/laion): hash columns, URLs, punsafe, 
 "$BIN" scan "$ds/laion" $lists -o "$BUILD/demo/scan-laion" -j "$jobs"
 [ $? -le 1 ] || die "scan failed"
 echo
-echo "== scan 2: img2dataset shards ($ds/wds): image bytes hashed in memory, PDQ after re-encode/resize/mirror, with --clean"
+echo "== scan 2: img2dataset shards ($ds/wds): image bytes hashed in memory, PDQ after re-encode/resize/mirror, with --clean, signed"
+"$BIN" keygen -q -o "$BUILD/demo/demo.key" >/dev/null || die "keygen failed"
 # shellcheck disable=SC2086
-"$BIN" scan "$ds/wds" $lists -o "$BUILD/demo/scan-wds" -j "$jobs" --clean "$BUILD/demo/clean-wds" --decoys 3
+"$BIN" scan "$ds/wds" $lists -o "$BUILD/demo/scan-wds" -j "$jobs" --clean "$BUILD/demo/clean-wds" --decoys 3 \
+    --sign "$BUILD/demo/demo.key"
 [ $? -le 1 ] || die "scan failed"
+"$BIN" verify -q "$BUILD/demo/scan-wds" --pubkey "$BUILD/demo/demo.key.pub" || die "verify failed"
 echo
 echo "== scan 3: Hugging Face-style parquet ($ds/hf): the images in a binary 'image' column, hashed in memory"
 # shellcheck disable=SC2086
@@ -293,3 +296,5 @@ echo
 echo "report:         $BUILD/demo/scan-wds/report.html (and scan-laion/, scan-hf/ beside it)"
 echo "findings:       $BUILD/demo/scan-wds/matches.parquet, matches.jsonl; removal list: removal.txt"
 echo "cleaned copy:   $BUILD/demo/clean-wds (re-scan it: no findings)"
+echo "signed:         $BUILD/demo/scan-wds/manifest.jsonl, manifest.sig: verified with demo.key.pub"
+echo "                ('datavet verify $BUILD/demo/scan-wds --pubkey $BUILD/demo/demo.key.pub')"
