@@ -13,6 +13,9 @@
 uint64_t dv__mono_ns(void);
 
 /* Allocation through the caller's dv_alloc (NULL: the C library). */
+/* n bytes from exactly 2n hex digits s[0..len) (either case): 0, or -1. */
+int dv__hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+
 void *dv__malloc(const dv_alloc *a, size_t n);
 void *dv__calloc(const dv_alloc *a, size_t count, size_t size);
 void *dv__realloc(const dv_alloc *a, void *p, size_t n);

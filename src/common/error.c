@@ -40,3 +40,21 @@ void dv_hex_encode(const uint8_t *bytes, size_t n, char *out)
     }
     out[2 * n] = '\0';
 }
+
+int dv__hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
+{
+    if (len != 2 * n) return -1;
+    for (size_t i = 0; i < n; i++) {
+        int v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = s[2 * i + k];
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= c - '0';
+            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+            else return -1;
+        }
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}

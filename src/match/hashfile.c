@@ -308,24 +308,6 @@ static int json_line(dv_hashfile *hf, const char *p, const char *end, long *qual
 
 /* ------------------------------------------------------------ common */
 
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-    if (strlen(s) != 2 * n) return -1;
-    for (size_t i = 0; i < n; i++) {
-        int v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = s[2 * i + k];
-            v <<= 4;
-            if (c >= '0' && c <= '9') v |= c - '0';
-            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-            else return -1;
-        }
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_alloc *alloc,
                      dv_hashfile **out, char *errbuf, size_t errcap)
 {
@@ -453,7 +435,7 @@ int dv_hashfile_next(dv_hashfile *hf, dv_hash_record *rec)
         for (int i = 0; i < 3; i++) {
             const char *f = hf->field[C_MD5 + i];
             if (f == NULL || f[0] == '\0') continue;
-            if (unhex(f, dst[i], n[i]) != 0) return bad(hf, line, "malformed md5/sha1/sha256 hex");
+            if (dv__hex_decode(f, strlen(f), dst[i], n[i]) != 0) return bad(hf, line, "malformed md5/sha1/sha256 hex");
             rec->have |= bits[i];
         }
     }

@@ -12,15 +12,10 @@
 
 #define REPORT_FINDINGS_MAX 1000u
 
-typedef struct kv {
-    char *k, *v;
-} kv;
-
 typedef struct merge {
     const dv_alloc *a;
     const char *outdir;
-    kv *params;
-    size_t nparams;
+    dv__params params; /* scan.params */
     dv__ctrs ctr;
     dv__finding *keep;    /* the first findings, for the HTML page */
     char **keep_strs;     /* their fields' storage */
@@ -53,9 +48,7 @@ static char *mdup(merge *m, const char *s)
 
 static const char *param_get(const merge *m, const char *k)
 {
-    for (size_t i = 0; i < m->nparams; i++)
-        if (strcmp(m->params[i].k, k) == 0) return m->params[i].v;
-    return NULL;
+    return dv__params_get(&m->params, k);
 }
 
 static void ctr_add(merge *m, const char *key, uint64_t v)
@@ -244,47 +237,6 @@ static void keep_finding(merge *m, char **fl)
 }
 
 /* ---------------------------------------------------------------- reading */
-
-static int read_params(merge *m, char *err, size_t cap)
-{
-    char path[4096];
-    void *buf;
-    size_t len;
-    char *p, *end;
-    size_t capp = 0;
-    snprintf(path, sizeof path, "%s/scan.params", m->outdir);
-    if (dv_read_file(path, 1u << 30, m->a, &buf, &len, err, cap) != DV_OK) {
-        dv__set_err(err, cap, "%s: no scan parameters: not a scan output directory", path);
-        return DV_EINVAL;
-    }
-    p = buf;
-    end = p + len;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *f[2];
-        size_t nf;
-        if (!nl) break;
-        *nl = '\0';
-        nf = dv__rec_split(p, f, 2);
-        p = nl + 1;
-        if (nf != 2) continue;
-        if (m->nparams == capp) {
-            size_t nc = capp ? capp * 2 : 64;
-            kv *n = dv__realloc(m->a, m->params, nc * sizeof(kv));
-            if (!n) {
-                m->oom = 1;
-                break;
-            }
-            m->params = n;
-            capp = nc;
-        }
-        m->params[m->nparams].k = mdup(m, f[0]);
-        m->params[m->nparams].v = mdup(m, f[1]);
-        m->nparams++;
-    }
-    dv_free_buffer(m->a, buf);
-    return m->oom ? DV_ENOMEM : DV_OK;
-}
 
 typedef struct outs {
     FILE *matches, *errors, *removal, *fetch;
@@ -527,18 +479,18 @@ static void write_summary(FILE *f, const merge *m)
         fputs(n ? "\n  ],\n" : "],\n", f);
     }
     fputs("  \"lists\": [", f);
-    for (size_t i = 0; i < m->nparams; i++) {
-        if (strcmp(m->params[i].k, "list") != 0) continue;
+    for (size_t i = 0; i < m->params.n; i++) {
+        if (strcmp(m->params.v[i].k, "list") != 0) continue;
         fputs(first ? "\n    {" : ",\n    {", f);
         first = 0;
         fputs("\"path\": ", f);
-        dv__jstr(f, m->params[i].v);
-        for (size_t j = i + 1; j < m->nparams && j <= i + 5; j++) {
-            const char *k = m->params[j].k;
+        dv__jstr(f, m->params.v[i].v);
+        for (size_t j = i + 1; j < m->params.n && j <= i + 5; j++) {
+            const char *k = m->params.v[j].k;
             if (strncmp(k, "list_", 5) != 0) break;
             fprintf(f, ", \"%s\": ", k + 5);
-            if (strcmp(k, "list_entries") == 0) fputs(m->params[j].v, f);
-            else dv__jstr(f, m->params[j].v);
+            if (strcmp(k, "list_entries") == 0) fputs(m->params.v[j].v, f);
+            else dv__jstr(f, m->params.v[j].v);
         }
         fputs("}", f);
     }
@@ -574,14 +526,14 @@ static void write_summary(FILE *f, const merge *m)
                 m->commitment);
     fputs("  \"parameters\": {", f);
     first = 1;
-    for (size_t i = 0; i < m->nparams; i++) {
-        const char *k = m->params[i].k;
+    for (size_t i = 0; i < m->params.n; i++) {
+        const char *k = m->params.v[i].k;
         if (strncmp(k, "list", 4) == 0 || strncmp(k, "shard.", 6) == 0) continue;
         fputs(first ? "\n    " : ",\n    ", f);
         first = 0;
         dv__jstr(f, k);
         fputs(": ", f);
-        dv__jstr(f, m->params[i].v);
+        dv__jstr(f, m->params.v[i].v);
     }
     fputs("\n  }\n}\n", f);
 }
@@ -591,11 +543,7 @@ static void write_summary(FILE *f, const merge *m)
 static void merge_free(merge *m)
 {
     dv__free(m->a, m->problems);
-    for (size_t i = 0; i < m->nparams; i++) {
-        dv__free(m->a, m->params[i].k);
-        dv__free(m->a, m->params[i].v);
-    }
-    dv__free(m->a, m->params);
+    dv__params_free(m->a, &m->params);
     dv__ctrs_free(m->a, &m->ctr);
     for (size_t i = 0; m->keep_strs && i < (size_t)REPORT_FINDINGS_MAX * PQ_NFIELDS; i++)
         dv__free(m->a, m->keep_strs[i]);
@@ -627,7 +575,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     memset(&m, 0, sizeof m);
     memset(&o, 0, sizeof o);
     m.outdir = outdir;
-    rc = read_params(&m, errbuf, errcap);
+    rc = dv__params_load(outdir, m.a, &m.params, errbuf, errcap);
     if (rc != DV_OK) goto done;
     {
         /* what the scan could not use (written by dv_scan_run; absent in older outdirs) */
@@ -794,9 +742,9 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     /* report.html */
     {
         dv__report r;
-        dv__report_list *ls = dv__calloc(m.a, m.nparams + 1, sizeof *ls);
-        const char **pn = dv__calloc(m.a, m.nparams + 1, sizeof(char *));
-        const char **pv = dv__calloc(m.a, m.nparams + 1, sizeof(char *));
+        dv__report_list *ls = dv__calloc(m.a, m.params.n + 1, sizeof *ls);
+        const char **pn = dv__calloc(m.a, m.params.n + 1, sizeof(char *));
+        const char **pv = dv__calloc(m.a, m.params.n + 1, sizeof(char *));
         FILE *f;
         memset(&r, 0, sizeof r);
         if (!ls || !pn || !pv) {
@@ -804,8 +752,8 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
             rc = DV_ENOMEM;
             goto done;
         }
-        for (size_t i = 0; i < m.nparams; i++) {
-            const char *k = m.params[i].k, *v = m.params[i].v;
+        for (size_t i = 0; i < m.params.n; i++) {
+            const char *k = m.params.v[i].k, *v = m.params.v[i].v;
             if (strcmp(k, "list") == 0) {
                 ls[r.nlists].path = v;
                 ls[r.nlists].name = ls[r.nlists].version = ls[r.nlists].type = "";

@@ -77,11 +77,27 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
                          size_t *nout, uint64_t *nseeds_out, char *err, size_t cap);
 void dv__neighbors_free(dv__nbfinding *f, size_t n);
 
+/* outdir/scan.params: "key\tvalue" records (dv__rec_split, so unescaped), in file order. */
+typedef struct dv__param {
+    char *k, *v;
+} dv__param;
+typedef struct dv__params {
+    dv__param *v;
+    size_t n;
+} dv__params;
+/* DV_EINVAL with "not a scan output directory" when the file is missing or unreadable. */
+int dv__params_load(const char *outdir, const dv_alloc *a, dv__params *out, char *err,
+                    size_t cap);
+const char *dv__params_get(const dv__params *p, const char *key); /* NULL if absent */
+void dv__params_free(const dv_alloc *a, dv__params *p);
+
 /* A JSON string: quotes, backslashes and control characters escaped, bytes that are not
  * UTF-8 replaced by U+FFFD (merge.c). */
 void dv__jstr(FILE *f, const char *s);
 
 /* SHA-256 of a whole file, as hex; bytes in *size. */
 int dv__sha256_file(const char *path, char hex[65], uint64_t *size);
+/* The same from an open file, read to its end. */
+int dv__sha256_fd(int fd, char hex[65], uint64_t *size);
 
 #endif

@@ -129,22 +129,22 @@ int dv__commit_file(FILE *f, const char *tmp, const char *path)
     return DV_OK;
 }
 
-int dv__sha256_file(const char *path, char hex[65], uint64_t *size)
+int dv__sha256_fd(int fd, char hex[65], uint64_t *size)
 {
-    static const char hx[] = "0123456789abcdef";
     unsigned char buf[1 << 16], md[32];
     unsigned int mdlen = 0;
     EVP_MD_CTX *ctx;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = DV_OK;
-    ssize_t n;
+    int rc = DV_OK;
+    ssize_t n = 0;
     *size = 0;
     hex[0] = '\0';
-    if (fd < 0) return DV_EIO;
     ctx = EVP_MD_CTX_new();
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
         rc = DV_ENOMEM;
     } else {
-        while ((n = read(fd, buf, sizeof buf)) > 0) {
+        while ((n = read(fd, buf, sizeof buf)) != 0) {
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) break;
             EVP_DigestUpdate(ctx, buf, (size_t)n);
             *size += (uint64_t)n;
         }
@@ -152,14 +152,18 @@ int dv__sha256_file(const char *path, char hex[65], uint64_t *size)
         else if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) rc = DV_EIO;
     }
     EVP_MD_CTX_free(ctx);
+    if (rc == DV_OK) dv_hex_encode(md, 32, hex);
+    return rc;
+}
+
+int dv__sha256_file(const char *path, char hex[65], uint64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+    *size = 0;
+    hex[0] = '\0';
+    if (fd < 0) return DV_EIO;
+    rc = dv__sha256_fd(fd, hex, size);
     close(fd);
-    if (rc == DV_OK) {
-        for (unsigned i = 0; i < 32; i++) {
-            hex[2 * i] = hx[md[i] >> 4];
-            hex[2 * i + 1] = hx[md[i] & 15];
-        }
-        hex[64] = '\0';
-    }
     return rc;
 }
 
@@ -227,4 +231,72 @@ void dv__ctrs_free(const dv_alloc *a, dv__ctrs *c)
     dv__ctrs_clear(a, c);
     dv__free(a, c->v);
     memset(c, 0, sizeof *c);
+}
+
+/* ---------------------------------------------------------------- scan.params */
+
+int dv__params_load(const char *outdir, const dv_alloc *a, dv__params *out, char *err,
+                    size_t cap)
+{
+    char path[4096];
+    void *buf;
+    size_t len, capp = 0;
+    char *p, *end;
+    int rc = DV_OK;
+    memset(out, 0, sizeof *out);
+    snprintf(path, sizeof path, "%s/scan.params", outdir);
+    if (dv_read_file(path, 1u << 30, a, &buf, &len, err, cap) != DV_OK) {
+        dv__set_err(err, cap, "%s: no scan parameters: not a scan output directory", path);
+        return DV_EINVAL;
+    }
+    p = buf;
+    end = p + len;
+    while (rc == DV_OK && p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p)), *f[2];
+        size_t nf;
+        if (!nl) break;
+        *nl = '\0';
+        nf = dv__rec_split(p, f, 2);
+        p = nl + 1;
+        if (nf != 2) continue;
+        if (out->n == capp) {
+            size_t nc = capp ? capp * 2 : 64;
+            dv__param *n = dv__realloc(a, out->v, nc * sizeof *n);
+            if (!n) {
+                rc = DV_ENOMEM;
+                break;
+            }
+            out->v = n;
+            capp = nc;
+        }
+        out->v[out->n].k = dv__malloc(a, strlen(f[0]) + 1);
+        out->v[out->n].v = dv__malloc(a, strlen(f[1]) + 1);
+        if (out->v[out->n].k) strcpy(out->v[out->n].k, f[0]);
+        if (out->v[out->n].v) strcpy(out->v[out->n].v, f[1]);
+        if (!out->v[out->n].k || !out->v[out->n].v) rc = DV_ENOMEM;
+        out->n++;
+    }
+    dv_free_buffer(a, buf);
+    if (rc != DV_OK) {
+        dv__set_err(err, cap, "%s: out of memory", path);
+        dv__params_free(a, out);
+    }
+    return rc;
+}
+
+const char *dv__params_get(const dv__params *p, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->v[i].k, key) == 0) return p->v[i].v;
+    return NULL;
+}
+
+void dv__params_free(const dv_alloc *a, dv__params *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        dv__free(a, p->v[i].k);
+        dv__free(a, p->v[i].v);
+    }
+    dv__free(a, p->v);
+    memset(p, 0, sizeof *p);
 }

@@ -31,31 +31,7 @@
 #define MAX_FILES (1u << 24)
 #define PATH_CAP 4096
 
-static const char hx[] = "0123456789abcdef";
-
 static int ed_sign(EVP_PKEY *k, const void *msg, size_t len, uint8_t sig[64]);
-
-static void to_hex(const uint8_t *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[b[i] >> 4];
-        out[2 * i + 1] = hx[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int from_hex(const char *s, size_t len, uint8_t *out, size_t n)
-{
-    if (len != 2 * n) return -1;
-    for (size_t i = 0; i < 2 * n; i++) {
-        char c = s[i];
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0) return -1;
-        if (i & 1) out[i / 2] = (uint8_t)(out[i / 2] << 4 | v);
-        else out[i / 2] = (uint8_t)v;
-    }
-    return 0;
-}
 
 /* The key id: SHA-256 of the raw public key, hex. */
 static void key_id(const uint8_t pub[32], char id[65])
@@ -63,7 +39,7 @@ static void key_id(const uint8_t pub[32], char id[65])
     uint8_t md[32];
     unsigned int n = 0;
     EVP_Digest(pub, 32, md, &n, EVP_sha256(), NULL);
-    to_hex(md, 32, id);
+    dv_hex_encode(md, 32, id);
 }
 
 /* PEM pass phrases are not asked for: a library never prompts. */
@@ -348,12 +324,9 @@ static int hash_entry(const char *outdir, const char *entry, uint64_t want, char
                       uint64_t *size)
 {
     char path[PATH_CAP];
-    uint8_t buf[1 << 16], md[32];
-    unsigned int mdlen = 0;
     uint64_t id[2];
     struct stat st;
-    EVP_MD_CTX *c;
-    int fd, ok = 1;
+    int fd, rc;
     *size = 0;
     if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, entry) >= sizeof path) return -1;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -369,111 +342,19 @@ static int hash_entry(const char *outdir, const char *entry, uint64_t want, char
         close(fd);
         return 1;
     }
-    if (!(c = EVP_MD_CTX_new()) || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) ok = 0;
-    while (ok) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) ok = 0;
-        if (n <= 0) break;
-        EVP_DigestUpdate(c, buf, (size_t)n);
-        *size += (uint64_t)n;
-    }
+    rc = dv__sha256_fd(fd, hex, size);
     close(fd);
-    if (ok) ok = EVP_DigestFinal_ex(c, md, &mdlen) == 1;
-    EVP_MD_CTX_free(c);
-    if (!ok) return -1;
-    to_hex(md, 32, hex);
+    if (rc != DV_OK) return -1;
     return want != UINT64_MAX && *size != want ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- signing */
 
-/* Lines "key\tvalue" of outdir/scan.params, in order. */
-typedef struct params {
-    char *text;
-    char **key, **val;
-    size_t n;
-} params;
-
-static void params_free(params *p)
+/* A parameter of the scan, "" if absent. */
+static const char *param(const dv__params *p, const char *key)
 {
-    free(p->text);
-    free(p->key);
-    free(p->val);
-    memset(p, 0, sizeof *p);
-}
-
-static int read_all(const char *path, size_t max, char **out, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* FIFOs do not block */
-    struct stat st;
-    char *b;
-    size_t got = 0;
-    *out = NULL;
-    *len = 0;
-    if (fd < 0) return errno == ENOENT ? DV_EINVAL : DV_EIO;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return DV_EIO;
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return DV_ETOOBIG;
-    }
-    b = malloc((size_t)st.st_size + 1);
-    if (!b) {
-        close(fd);
-        return DV_ENOMEM;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    close(fd);
-    b[got] = '\0';
-    *out = b;
-    *len = got;
-    return DV_OK;
-}
-
-static int read_params(const char *outdir, params *p, char *err, size_t cap)
-{
-    char path[PATH_CAP];
-    size_t len, lines = 0;
-    int rc;
-    memset(p, 0, sizeof *p);
-    snprintf(path, sizeof path, "%s/scan.params", outdir);
-    rc = read_all(path, 16u << 20, &p->text, &len);
-    if (rc != DV_OK) {
-        dv__set_err(err, cap, "%s: %s", path,
-                    rc == DV_EINVAL ? "missing: not the outdir of a scan" : "cannot read");
-        return rc;
-    }
-    for (size_t i = 0; i < len; i++) lines += p->text[i] == '\n';
-    p->key = calloc(lines + 1, sizeof(char *));
-    p->val = calloc(lines + 1, sizeof(char *));
-    if (!p->key || !p->val) return DV_ENOMEM;
-    for (char *s = p->text; *s;) {
-        char *nl = strchr(s, '\n'), *tab;
-        if (nl) *nl = '\0';
-        if ((tab = strchr(s, '\t')) != NULL) {
-            *tab = '\0';
-            p->key[p->n] = s;
-            p->val[p->n++] = tab + 1;
-        }
-        if (!nl) break;
-        s = nl + 1;
-    }
-    return DV_OK;
-}
-
-static const char *param(const params *p, const char *key)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->key[i], key) == 0) return p->val[i];
-    return "";
+    const char *v = dv__params_get(p, key);
+    return v ? v : "";
 }
 
 static void kv(FILE *f, const char *key, const char *val, int first)
@@ -484,14 +365,14 @@ static void kv(FILE *f, const char *key, const char *val, int first)
     dv__jstr(f, val);
 }
 
-static int write_manifest(FILE *f, const char *outdir, const params *pp, const tree *tr,
+static int write_manifest(FILE *f, const char *outdir, const dv__params *pp, const tree *tr,
                           const uint8_t pub[32], char *err, size_t cap)
 {
     const names *files = &tr->files;
     char hex[65], id[65], path[PATH_CAP];
     uint64_t size;
     key_id(pub, id);
-    to_hex(pub, 32, hex);
+    dv_hex_encode(pub, 32, hex);
     snprintf(path, sizeof path, "%s/scan.params", outdir);
     kv(f, "manifest", FORMAT, 1);
     kv(f, "datavet_version", dv_version(), 0);
@@ -514,13 +395,13 @@ static int write_manifest(FILE *f, const char *outdir, const params *pp, const t
     for (size_t i = 0; i < pp->n; i++) {
         static const char *const fields[] = {"list_name", "list_version", "list_type",
                                              "list_digest", "list_entries"};
-        if (strcmp(pp->key[i], "list") != 0) continue;
-        kv(f, "list", pp->val[i], 1);
+        if (strcmp(pp->v[i].k, "list") != 0) continue;
+        kv(f, "list", pp->v[i].v, 1);
         for (size_t k = 0; k < 5; k++) {
             const char *v = "";
-            for (size_t j = i + 1; j < pp->n && strcmp(pp->key[j], "list") != 0; j++)
-                if (strcmp(pp->key[j], fields[k]) == 0) {
-                    v = pp->val[j];
+            for (size_t j = i + 1; j < pp->n && strcmp(pp->v[j].k, "list") != 0; j++)
+                if (strcmp(pp->v[j].k, fields[k]) == 0) {
+                    v = pp->v[j].v;
                     break;
                 }
             kv(f, fields[k] + 5, v, 0);
@@ -567,13 +448,37 @@ static int ed_verify(const uint8_t pub[32], const void *msg, size_t len, const u
     return ok;
 }
 
+/* outdir/name, a regular file of at most max bytes (a link or FIFO there is refused), into
+ * *buf (dv_free_buffer). DV_EFORMAT when it is missing or not a regular file. */
+static int read_own(const char *outdir, const char *name, uint64_t max, void **buf, size_t *len,
+                    char *err, size_t cap)
+{
+    char path[PATH_CAP];
+    struct stat st;
+    int r, missing;
+    *buf = NULL;
+    *len = 0;
+    snprintf(path, sizeof path, "%s/%s", outdir, name);
+    r = lstat(path, &st);
+    missing = r != 0 && errno == ENOENT;
+    if (r != 0 || !S_ISREG(st.st_mode)) {
+        dv__set_err(err, cap, "%s: %s", path,
+                    !missing                   ? "not a regular file"
+                    : strcmp(name, SIGFILE) == 0 ? "missing: the scan was not signed"
+                                                 : "missing");
+        return DV_EFORMAT;
+    }
+    return dv_read_file(path, max, NULL, buf, len, err, cap);
+}
+
 int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t errcap)
 {
     EVP_PKEY *k;
-    params pp;
+    dv__params pp = {0};
     tree tr;
     uint8_t pub[32], sig[64];
-    char t[PATH_CAP], p[PATH_CAP], *text = NULL, hex[129], id[65];
+    char t[PATH_CAP], p[PATH_CAP], hex[129], id[65];
+    void *text = NULL;
     size_t len;
     FILE *f;
     int rc;
@@ -585,7 +490,7 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
         dv__set_err(errbuf, errcap, "%s: no public key in it", key_path);
         return DV_EINVAL;
     }
-    rc = read_params(outdir, &pp, errbuf, errcap);
+    rc = dv__params_load(outdir, NULL, &pp, errbuf, errcap);
     tr.signing = 1;
     if (rc == DV_OK) {
         rc = walk(outdir, "", 0, &tr);
@@ -630,8 +535,7 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
         }
     }
     /* sign the bytes as written */
-    if (rc == DV_OK && (rc = read_all(p, MAX_MANIFEST, &text, &len)) != DV_OK)
-        dv__set_err(errbuf, errcap, "%s: cannot read back", p);
+    if (rc == DV_OK) rc = dv_read_file(p, MAX_MANIFEST, NULL, &text, &len, errbuf, errcap);
     if (rc == DV_OK && ed_sign(k, text, len, sig) != 0) {
         dv__set_err(errbuf, errcap, "%s: cannot sign with it", key_path);
         rc = DV_EINVAL;
@@ -646,18 +550,18 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
             key_id(pub, id);
             kv(f, "key_type", "ed25519", 1);
             kv(f, "key_id", id, 0);
-            to_hex(pub, 32, hex);
+            dv_hex_encode(pub, 32, hex);
             kv(f, "public_key", hex, 0);
-            to_hex(sig, 64, hex);
+            dv_hex_encode(sig, 64, hex);
             kv(f, "signature", hex, 0);
             fputs("}\n", f);
             if ((rc = dv__commit_file(f, t, p)) != DV_OK)
                 dv__set_err(errbuf, errcap, "%s: cannot write", p);
         }
     }
-    free(text);
+    dv_free_buffer(NULL, text);
     tree_free(&tr);
-    params_free(&pp);
+    dv__params_free(NULL, &pp);
     EVP_PKEY_free(k);
     return rc;
 }
@@ -748,7 +652,7 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
                 say(v, 1, "%s: line 1: not a %s manifest", MANIFEST, FORMAT);
                 rc = DV_EFORMAT;
             } else if (!str_member(m, n, "public_key", b, sizeof b) ||
-                       from_hex(b, strlen(b), hpub, 32) != 0 || memcmp(hpub, pub, 32) != 0) {
+                       dv__hex_decode(b, strlen(b), hpub, 32) != 0 || memcmp(hpub, pub, 32) != 0) {
                 say(v, 1, "%s: line 1: names another public key than %s", MANIFEST, SIGFILE);
             }
             continue;
@@ -779,7 +683,7 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
             char *const *found;
             int same;
             if (!str_member(m, n, "file", a, sizeof a) || !safe_name(a, strlen(a)) ||
-                !str_member(m, n, "sha256", b, sizeof b) || from_hex(b, strlen(b), dig, 32) != 0 ||
+                !str_member(m, n, "sha256", b, sizeof b) || dv__hex_decode(b, strlen(b), dig, 32) != 0 ||
                 !e || e->kind != DV__J_NUMBER || e->vallen >= sizeof c || n != 3) {
                 say(v, 1, "%s: line %zu: not a file, list or header line", MANIFEST, lineno);
                 continue;
@@ -824,7 +728,8 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
                    dv_verify_result *out, char *errbuf, size_t errcap)
 {
     vctx v;
-    char path[PATH_CAP], *sigtext = NULL, *text = NULL, *scratch = NULL;
+    char path[PATH_CAP], *scratch = NULL;
+    void *sigtext = NULL, *text = NULL;
     size_t siglen = 0, len = 0;
     dv__jmember m[DV__JSON_MAX_MEMBERS];
     uint8_t pub[32], sig[64], trusted[32];
@@ -847,22 +752,18 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
         if (!ok) return DV_EINVAL;
     }
     snprintf(path, sizeof path, "%s/%s", outdir, SIGFILE);
-    rc = read_all(path, MAX_SIGFILE, &sigtext, &siglen);
-    if (rc != DV_OK) {
-        dv__set_err(errbuf, errcap, "%s: %s", path,
-                    rc == DV_EINVAL ? "missing: the scan was not signed" : "cannot read");
-        return rc == DV_EINVAL ? DV_EFORMAT : rc;
-    }
+    rc = read_own(outdir, SIGFILE, MAX_SIGFILE, &sigtext, &siglen, errbuf, errcap);
+    if (rc != DV_OK) return rc;
     scratch = malloc(siglen + 1);
     if (!scratch) {
-        free(sigtext);
+        dv_free_buffer(NULL, sigtext);
         dv__set_err(errbuf, errcap, "out of memory");
         return DV_ENOMEM;
     }
     n = dv__json_flat(sigtext, siglen, scratch, m, DV__JSON_MAX_MEMBERS, &why);
     if (n < 0 || !str_member(m, n, "key_type", buf, sizeof buf) || strcmp(buf, "ed25519") != 0 ||
-        !str_member(m, n, "public_key", buf, sizeof buf) || from_hex(buf, strlen(buf), pub, 32) ||
-        !str_member(m, n, "signature", buf, sizeof buf) || from_hex(buf, strlen(buf), sig, 64)) {
+        !str_member(m, n, "public_key", buf, sizeof buf) || dv__hex_decode(buf, strlen(buf), pub, 32) ||
+        !str_member(m, n, "signature", buf, sizeof buf) || dv__hex_decode(buf, strlen(buf), sig, 64)) {
         dv__set_err(errbuf, errcap, "%s: not an Ed25519 signature line%s%s", path,
                     n < 0 ? ": " : "", n < 0 ? why : "");
         rc = DV_EFORMAT;
@@ -870,12 +771,8 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     }
     key_id(pub, out->key_id);
     snprintf(path, sizeof path, "%s/%s", outdir, MANIFEST);
-    rc = read_all(path, MAX_MANIFEST, &text, &len);
-    if (rc != DV_OK) {
-        dv__set_err(errbuf, errcap, "%s: %s", path, rc == DV_EINVAL ? "missing" : "cannot read");
-        if (rc == DV_EINVAL) rc = DV_EFORMAT;
-        goto out;
-    }
+    rc = read_own(outdir, MANIFEST, MAX_MANIFEST, &text, &len, errbuf, errcap);
+    if (rc != DV_OK) goto out;
     out->signature_ok = ed_verify(pub, text, len, sig);
     if (!out->signature_ok)
         say(&v, 1, "%s: the signature does not match %s: it was changed after signing",
@@ -936,8 +833,8 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     if (rc != DV_OK) dv__set_err(errbuf, errcap, "%s: does not verify", outdir);
 out:
     free(scratch);
-    free(sigtext);
-    free(text);
+    dv_free_buffer(NULL, sigtext);
+    dv_free_buffer(NULL, text);
     names_free(&listed);
     names_free(&ldirs);
     tree_free(&tr);
