@@ -34,7 +34,7 @@ typedef struct opts {
 /* Text for a terminal: control bytes as '?'. */
 static void put_safe(FILE *f, const char *s)
 {
-    for (; s && *s; s++) fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, f);
+    if (s) cli_put_safe(f, s, strlen(s));
 }
 
 /* ---------------------------------------------------------------- value formatting (DuckDB) */

@@ -1,6 +1,7 @@
 /* cmd_scan.c - `datavet scan` (and `scan --plan`) and `datavet merge`: the end-to-end scan
  * of a dataset against compiled lists, resumable per shard. */
 #include "cli.h"
+#include "text_util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -292,8 +293,7 @@ int cmd_scan(int argc, char **argv)
         const char *e = strchr(p, '\n');
         int n = e ? (int)(e - p) : (int)strlen(p);
         fputs("datavet scan: warning: ", stderr);
-        for (int k = 0; k < n; k++) /* names from the dataset: no control bytes to the tty */
-            fputc((unsigned char)p[k] < 0x20 || p[k] == 0x7f ? '?' : p[k], stderr);
+        cli_put_safe(stderr, p, (size_t)n); /* names from the dataset: no control bytes */
         fputc('\n', stderr);
         p += n + (e != NULL);
     }

@@ -1,6 +1,7 @@
 /* cmd_sign.c - datavet keygen and datavet verify: Ed25519 keys for signing scans, and the
  * check of a signed scan's outdir (docs/signing.md). */
 #include "cli.h"
+#include "text_util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -57,14 +58,13 @@ typedef struct vstate {
 static void on_line(void *ud, int is_problem, const char *line)
 {
     const vstate *v = ud;
+    /* names from the manifest: no control bytes to the terminal */
     if (is_problem) {
         fputs("datavet verify: ", stderr);
-        for (const char *p = line; *p; p++) /* names from the manifest: no control bytes */
-            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+        cli_put_safe(stderr, line, strlen(line));
         fputc('\n', stderr);
     } else if (!v->quiet) {
-        for (const char *p = line; *p; p++)
-            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stdout);
+        cli_put_safe(stdout, line, strlen(line));
         fputc('\n', stdout);
     }
 }

@@ -311,3 +311,9 @@ void cli_json_strn(FILE *f, const char *s, size_t n)
 }
 
 void cli_json_str(FILE *f, const char *s) { cli_json_strn(f, s ? s : "", s ? strlen(s) : 0); }
+
+void cli_put_safe(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], f);
+}

@@ -35,4 +35,7 @@ const char *cli_image_kind(const uint8_t *p, size_t n);
 void cli_json_strn(FILE *f, const char *s, size_t n);
 void cli_json_str(FILE *f, const char *s);
 
+/* n bytes of s (strings from datasets, manifests) for a terminal: control bytes as '?'. */
+void cli_put_safe(FILE *f, const char *s, size_t n);
+
 #endif
