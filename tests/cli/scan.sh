@@ -5,27 +5,11 @@
 # shards, no image bytes written anywhere, refused parameter changes, file modes.
 # Usage: sh tests/cli/scan.sh BIN [SHARED_DIR] [DUCKDB_DIR]
 
-[ $# -ge 1 ] || { echo "usage: sh tests/cli/scan.sh BIN [SHARED] [DUCKDB_DIR]" >&2; exit 2; }
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
 SHARED=${2:-}
 DUCK=${3:-}
-MK=$(dirname "$BIN")/tools/datavet-mkdataset
-PY=/usr/bin/python3
-LC_ALL=C
-export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-scan.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 2
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; [ -s why ] && sed 's/^/#   /' why | head -20; }
-check() { name=$1; shift; : >why; if "$@" >>why 2>&1; then ok "$name"; else bad "$name"; fi; }
-finish() { echo "scan: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
-
-[ -x "$MK" ] || { echo "SKIP: $MK not built"; finish; }
-[ -x "$PY" ] || { echo "SKIP: $PY missing (the checks parse JSON with it)"; finish; }
+TEST=scan
+# shellcheck source=tests/cli/common.sh
+. "$(dirname "$0")/common.sh"
 PHOTOS=
 if [ -n "$SHARED" ] && [ -d "$SHARED/photos/dev" ]; then PHOTOS="--photos $SHARED/photos/dev"
 else echo "note: ../shared/photos absent: synthetic images only"; fi
