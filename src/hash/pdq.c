@@ -428,23 +428,10 @@ void dv_pdq_to_hex(const dv_pdq_hash *h, char out[DV_PDQ_HEX_LEN + 1])
     dv_hex_encode(h->bytes, DV_PDQ_BYTES, out);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 int dv_pdq_from_hex(const char *hex, size_t len, dv_pdq_hash *out)
 {
     if (hex == NULL || out == NULL || len != DV_PDQ_HEX_LEN) return DV_EINVAL;
-    for (size_t i = 0; i < DV_PDQ_BYTES; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return DV_EINVAL;
-        out->bytes[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return DV_OK;
+    return dv__hex_decode(hex, len, out->bytes, DV_PDQ_BYTES) == 0 ? DV_OK : DV_EINVAL;
 }
 
 int dv_pdq_distance(const dv_pdq_hash *a, const dv_pdq_hash *b)

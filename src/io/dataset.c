@@ -640,14 +640,6 @@ static void check_image_lists(dv_dataset *ds, const char *path)
 }
 
 
-static int hexdig(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* A digest given as hex text or raw bytes; 0 if it is neither. */
 static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
 {
@@ -655,13 +647,7 @@ static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
         memcpy(out, v, n);
         return 1;
     }
-    if (len != 2 * n) return 0;
-    for (size_t i = 0; i < n; i++) {
-        int h = hexdig(v[2 * i]), l = hexdig(v[2 * i + 1]);
-        if (h < 0 || l < 0) return 0;
-        out[i] = (uint8_t)(h << 4 | l);
-    }
-    return 1;
+    return dv__hex_decode((const char *)v, len, out, n) == 0;
 }
 
 /* ---------------------------------------------------------------- shard readers */
@@ -1168,7 +1154,7 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
 
 static int open_input(dv_shard_reader *r)
 {
-    r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC);
+    r->fd = open(r->info.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (r->fd >= 0) return DV_OK;
     snprintf(r->err, sizeof r->err, "%s: cannot open: %s", r->info.path, strerror(errno));
     return DV_EIO;

@@ -323,7 +323,7 @@ int dv_npy_open(const char *path, const dv_alloc *alloc, dv_npy **out, char *err
     char sub[400];
     DV_RETURN_ERROR_IF(path == NULL || out == NULL, DV_EINVAL);
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         dv__set_err(errbuf, errcap, "%s: %s", path, strerror(errno));
         return DV_EIO;
