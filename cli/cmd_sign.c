@@ -74,20 +74,23 @@ int cmd_verify(int argc, char **argv)
     static const struct option longopts[] = {
         {"pubkey", required_argument, NULL, 'k'},
         {"any-key", no_argument, NULL, 1},
+        {"clean", required_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *pub = NULL;
-    int opt, any = 0, rc;
+    const char *pub = NULL, *clean = NULL;
+    int opt, any = 0, rc, crc = DV_OK;
     vstate vs = {0};
     dv_verify_result r;
+    dv_clean_verify_result cr;
     char err[1024];
     optind = 1;
     while ((opt = getopt_long(argc, argv, "k:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'k': pub = optarg; break;
         case 1: any = 1; break;
+        case 2: clean = optarg; break;
         case 'q': vs.quiet = 1; break;
         case 'h': cli_print_help(stdout, "verify"); return 0;
         default: goto usage;
@@ -110,8 +113,24 @@ int cmd_verify(int argc, char **argv)
                (unsigned long long)r.files_ok, (unsigned long long)r.files_changed,
                (unsigned long long)r.files_missing, (unsigned long long)r.files_extra,
                (unsigned long long)r.lists);
-    return rc == DV_OK ? 0 : 1;
+    if (clean) {
+        /* the cleaned copy against clean.sha256, which the manifest just covered */
+        crc = dv_clean_verify(argv[optind], clean, on_line, &vs, &cr, err, sizeof err);
+        if (crc != DV_OK && crc != DV_ECORRUPT) {
+            fprintf(stderr, "datavet verify: %s\n", err);
+            return 2;
+        }
+        if (!vs.quiet || crc != DV_OK || rc != DV_OK)
+            printf("%s: cleaned copy %s; %llu files ok, %llu changed, %llu missing, %llu bad "
+                   "lines in clean.sha256%s\n",
+                   clean, crc == DV_OK && rc == DV_OK ? "verified" : "NOT VERIFIED",
+                   (unsigned long long)cr.files_ok, (unsigned long long)cr.files_changed,
+                   (unsigned long long)cr.files_missing, (unsigned long long)cr.lines_bad,
+                   rc != DV_OK ? " (and OUTDIR, whose manifest covers clean.sha256, is not)"
+                               : "");
+    }
+    return rc == DV_OK && crc == DV_OK ? 0 : 1;
 usage:
-    fprintf(stderr, "usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key)\n");
+    fprintf(stderr, "usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key) [--clean DIR]\n");
     return 2;
 }

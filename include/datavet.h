@@ -1350,6 +1350,23 @@ typedef void (*dv_verify_cb)(void *ud, int is_problem, const char *line);
 int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, void *ud,
                    dv_verify_result *out, char *errbuf, size_t errcap);
 
+/* A cleaned copy (scan --clean DIR) against the clean.sha256 that the scan wrote into
+ * outdir (verify outdir first: its manifest covers clean.sha256). Each file clean.sha256
+ * names is read from below clean_dir (no absolute names, no '..'; the last component not
+ * followed if a link) and its SHA-256 compared; files of clean_dir that clean.sha256 does
+ * not name are not looked at. cb gets each problem. DV_OK when every file matches,
+ * DV_ECORRUPT when any does not or a line cannot be read (out says what), DV_EFORMAT when
+ * outdir holds no clean.sha256. */
+typedef struct dv_clean_verify_result {
+    uint64_t files_ok;      /* files with the listed SHA-256 */
+    uint64_t files_changed; /* files whose SHA-256 differs */
+    uint64_t files_missing; /* files not there, not regular files or not readable */
+    uint64_t lines_bad;     /* lines of clean.sha256 that are not a checksum line */
+} dv_clean_verify_result;
+
+int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
+                    dv_clean_verify_result *out, char *errbuf, size_t errcap);
+
 /* ------------------------------------------------------------------------
  * Inventory (docs/inventory.md): the copies of known datasets and models on a machine. Every
  * model, dataset, embedding and card file under the paths (by name; all regular files with

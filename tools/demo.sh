@@ -277,7 +277,8 @@ echo "== scan 2: img2dataset shards ($ds/wds): image bytes hashed in memory, PDQ
 "$BIN" scan "$ds/wds" $lists -o "$BUILD/demo/scan-wds" -j "$jobs" --clean "$BUILD/demo/clean-wds" --decoys 3 \
     --sign "$BUILD/demo/demo.key"
 [ $? -le 1 ] || die "scan failed"
-"$BIN" verify -q "$BUILD/demo/scan-wds" --pubkey "$BUILD/demo/demo.key.pub" || die "verify failed"
+"$BIN" verify -q "$BUILD/demo/scan-wds" --pubkey "$BUILD/demo/demo.key.pub" \
+    --clean "$BUILD/demo/clean-wds" || die "verify failed"
 echo
 echo "== scan 3: Hugging Face-style parquet ($ds/hf): the images in a binary 'image' column, hashed in memory"
 # shellcheck disable=SC2086
@@ -296,5 +297,6 @@ echo
 echo "report:         $BUILD/demo/scan-wds/report.html (and scan-laion/, scan-hf/ beside it)"
 echo "findings:       $BUILD/demo/scan-wds/matches.parquet, matches.jsonl; removal list: removal.txt"
 echo "cleaned copy:   $BUILD/demo/clean-wds (re-scan it: no findings)"
-echo "signed:         $BUILD/demo/scan-wds/manifest.jsonl, manifest.sig: verified with demo.key.pub"
-echo "                ('datavet verify $BUILD/demo/scan-wds --pubkey $BUILD/demo/demo.key.pub')"
+echo "signed:         $BUILD/demo/scan-wds/manifest.jsonl, manifest.sig: verified with demo.key.pub,"
+echo "                and the cleaned copy against clean.sha256"
+echo "                ('datavet verify $BUILD/demo/scan-wds --pubkey $BUILD/demo/demo.key.pub --clean $BUILD/demo/clean-wds')"

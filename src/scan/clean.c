@@ -1,10 +1,14 @@
 /* clean.c - `scan --clean`: a copy of the dataset in its own format without the removed
- * items (parquet rows, tar samples byte for byte, embedding rows in step), and
- * removal-public.txt, where the removed ids hide among decoys drawn by a keyed PRF. */
+ * items (parquet rows, tar samples byte for byte, embedding rows in step), clean.sha256
+ * (the copy's checksums, in sha256sum's format) and removal-public.txt, where the removed
+ * ids hide among decoys drawn by a keyed PRF. dv_clean_verify checks a copy against its
+ * clean.sha256. */
 #include "scan_internal.h"
 #include "../io/io_readers.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -77,8 +81,17 @@ typedef struct scored {
     char *id;
 } scored;
 
+/* A file of the cleaned copy: its name below the copy's folder and its SHA-256. */
+typedef struct csum {
+    char *rel;
+    char hex[65];
+} csum;
+
 typedef struct cleaner {
     const dv_alloc *a;
+    csum *sums;
+    size_t nsums, capsums;
+    uint64_t sum_bytes;
     uint8_t prf_key[32], salt[32];
     rset removed;
     scored *heap; /* max-heap of the m smallest decoy scores */
@@ -258,6 +271,52 @@ static int out_path(const char *root, const char *clean_dir, const char *path, c
     return DV_OK;
 }
 
+/* Checksum a file of the copy just written (read back while the page cache holds it). */
+static int sum_add(cleaner *c, const char *clean_dir, const char *path)
+{
+    uint64_t size;
+    csum *e;
+    size_t rl;
+    if (c->nsums == c->capsums) {
+        size_t nc = c->capsums ? 2 * c->capsums : 64;
+        csum *ns = dv__realloc(c->a, c->sums, nc * sizeof *ns);
+        if (!ns) return DV_ENOMEM;
+        c->sums = ns;
+        c->capsums = nc;
+    }
+    e = &c->sums[c->nsums];
+    if (dv__sha256_file(path, e->hex, &size) != DV_OK) {
+        dv__set_err(c->err, c->cap, "%s: cannot read back to checksum it", path);
+        return DV_EIO;
+    }
+    rl = strlen(path) - strlen(clean_dir) - 1;
+    if ((e->rel = dv__malloc(c->a, rl + 1)) == NULL) return DV_ENOMEM;
+    memcpy(e->rel, path + strlen(clean_dir) + 1, rl + 1);
+    c->nsums++;
+    c->sum_bytes += size;
+    return DV_OK;
+}
+
+static int cmp_sum(const void *x, const void *y)
+{
+    return strcmp(((const csum *)x)->rel, ((const csum *)y)->rel);
+}
+
+/* sha256sum's format: a name holding a backslash or a line feed gets a leading backslash
+ * and both escaped. */
+static void put_sum(FILE *f, const csum *e)
+{
+    int esc = strpbrk(e->rel, "\\\n") != NULL;
+    if (esc) fputc('\\', f);
+    fprintf(f, "%s  ", e->hex);
+    for (const char *p = e->rel; *p; p++) {
+        if (esc && *p == '\\') fputs("\\\\", f);
+        else if (esc && *p == '\n') fputs("\\n", f);
+        else fputc(*p, f);
+    }
+    fputc('\n', f);
+}
+
 static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t shard,
                          uint64_t *rows_out)
 {
@@ -402,7 +461,7 @@ static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t 
         rc = DV_ENOMEM;
         goto done;
     }
-    ifd = open(in, O_RDONLY | O_CLOEXEC);
+    ifd = open(in, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (ifd < 0 || ofd < 0) {
         dv__set_err(c->err, c->cap, "%s: cannot open", ifd < 0 ? in : out);
@@ -446,7 +505,8 @@ static int cmp_id(const void *x, const void *y)
 
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
-                      uint64_t *removed_out, uint64_t *decoys_out, char *err, size_t cap)
+                      uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
+                      uint64_t *bytes_out, char *err, size_t cap)
 {
     cleaner c;
     dv_dataset *ds = NULL;
@@ -461,7 +521,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     c.err = err;
     c.cap = cap;
     commit_hex[0] = '\0';
-    *removed_out = *decoys_out = 0;
+    *removed_out = *decoys_out = *files_out = *bytes_out = 0;
     rc = dv_dataset_open(dataset, dso, &ds, err, cap);
     if (rc != DV_OK) return rc;
     lay = dv_dataset_layout(ds);
@@ -526,16 +586,20 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         if (lay == DV_LAYOUT_PARQUET) {
             rc = out_path(dataset, clean_dir, sh.path, op, sizeof op);
             if (rc == DV_OK) rc = clean_parquet(&c, sh.path, op, i, &pq_rows);
+            if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
             if (rc == DV_OK && sh.emb_path) {
                 rc = out_path(dataset, clean_dir, sh.emb_path, op, sizeof op);
                 if (rc == DV_OK) rc = clean_npy(&c, sh.emb_path, op, i, pq_rows);
+                if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
             }
         } else {
             rc = out_path(dataset, clean_dir, sh.path, op, sizeof op);
             if (rc == DV_OK) rc = clean_tar(&c, sh.path, op, drop, ndrop);
+            if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
             if (rc == DV_OK && sh.meta_path) {
                 rc = out_path(dataset, clean_dir, sh.meta_path, op, sizeof op);
                 if (rc == DV_OK) rc = clean_parquet(&c, sh.meta_path, op, i, &pq_rows);
+                if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
             }
         }
         if (drop) memset(drop, 0, dropcap);
@@ -585,6 +649,26 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         *removed_out = c.nrem;
         *decoys_out = c.nheap;
     }
+    if (rc == DV_OK) {
+        /* clean.sha256: the copy's checksums, for `sha256sum -c` in the copy's folder and
+         * for `datavet verify --clean` */
+        char path[4096], tmp[4200];
+        FILE *f;
+        qsort(c.sums, c.nsums, sizeof *c.sums, cmp_sum);
+        snprintf(path, sizeof path, "%s/clean.sha256", outdir);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        f = dv__fopen_private(tmp);
+        if (!f) rc = DV_EIO;
+        else {
+            for (size_t i = 0; i < c.nsums; i++) put_sum(f, &c.sums[i]);
+            rc = dv__commit_file(f, tmp, path);
+        }
+        if (rc != DV_OK) dv__set_err(err, cap, "%s: cannot write", path);
+        *files_out = c.nsums;
+        *bytes_out = c.sum_bytes;
+    }
+    for (size_t i = 0; i < c.nsums; i++) dv__free(c.a, c.sums[i].rel);
+    dv__free(c.a, c.sums);
     for (size_t i = 0; i < c.nrem; i++) dv__free(c.a, c.rem[i].id);
     for (size_t i = 0; i < c.nheap; i++) dv__free(c.a, c.heap[i].id);
     dv__free(c.a, c.rem);
@@ -594,4 +678,120 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     dv_dataset_free(ds);
     memset(c.prf_key, 0, 32);
     return rc;
+}
+
+/* ---------------------------------------------------------------- dv_clean_verify */
+
+#define CLEAN_SUMS_MAX (256ull << 20)
+
+static void vsay(dv_verify_cb cb, void *ud, const char *fmt, ...)
+{
+    char line[4600];
+    va_list ap;
+    if (!cb) return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cb(ud, 1, line);
+}
+
+/* One line of sha256sum's format ("HEX  NAME" or "HEX *NAME", a leading backslash when the
+ * name is escaped) into dig and name; 0 when it is not one, or the name is absolute, holds
+ * a NUL or an empty, '.' or '..' component. */
+static int parse_sum(const char *s, size_t n, uint8_t dig[32], char *name, size_t cap)
+{
+    int esc = n > 0 && s[0] == '\\';
+    size_t o = 0, start = 0;
+    if (esc) s++, n--;
+    if (n < 67 || dv__hex_decode(s, 64, dig, 32) != 0 || s[64] != ' ' ||
+        (s[65] != ' ' && s[65] != '*'))
+        return 0;
+    for (size_t i = 66; i < n; i++) {
+        char ch = s[i];
+        if (ch == '\0' || o + 1 >= cap) return 0;
+        if (esc && ch == '\\') {
+            if (i + 1 >= n || (s[i + 1] != '\\' && s[i + 1] != 'n')) return 0;
+            ch = s[++i] == 'n' ? '\n' : '\\';
+        }
+        name[o++] = ch;
+    }
+    name[o] = '\0';
+    if (o == 0 || name[0] == '/') return 0;
+    for (size_t i = 0; i <= o; i++) {
+        if (i < o && name[i] != '/') continue;
+        if (i == start || (i - start == 1 && name[start] == '.') ||
+            (i - start == 2 && name[start] == '.' && name[start + 1] == '.'))
+            return 0;
+        start = i + 1;
+    }
+    return 1;
+}
+
+int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
+                    dv_clean_verify_result *out, char *errbuf, size_t errcap)
+{
+    char path[4096], name[4096], hex[65];
+    void *buf = NULL;
+    size_t len = 0, pos = 0, lineno = 0;
+    struct stat st;
+    int rc;
+    if (!outdir || !clean_dir || !out) return DV_EINVAL;
+    memset(out, 0, sizeof *out);
+    if ((size_t)snprintf(path, sizeof path, "%s/clean.sha256", outdir) >= sizeof path)
+        return DV_ERANGE;
+    if ((rc = lstat(path, &st)) != 0 || !S_ISREG(st.st_mode)) {
+        dv__set_err(errbuf, errcap, "%s: %s", path,
+                    rc != 0 && errno == ENOENT ? "missing: the scan wrote no cleaned copy (--clean)"
+                                               : "not a regular file");
+        return DV_EFORMAT;
+    }
+    rc = dv_read_file(path, CLEAN_SUMS_MAX, NULL, &buf, &len, errbuf, errcap);
+    if (rc != DV_OK) return rc;
+    while (pos < len) {
+        const char *text = (const char *)buf + pos, *nl = memchr(text, '\n', len - pos);
+        size_t ll = nl ? (size_t)(nl - text) : len - pos;
+        uint8_t want[32], got[32];
+        uint64_t size;
+        int fd;
+        pos += ll + 1;
+        lineno++;
+        if (!parse_sum(text, ll, want, name, sizeof name)) {
+            out->lines_bad++;
+            vsay(cb, ud, "clean.sha256: line %zu: not a checksum line (\"HEX  NAME\", a "
+                         "relative name without '..')", lineno);
+            continue;
+        }
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", clean_dir, name) >= sizeof path) {
+            out->lines_bad++;
+            vsay(cb, ud, "clean.sha256: line %zu: name too long", lineno);
+            continue;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            int e = fd < 0 ? errno : 0;
+            out->files_missing++;
+            vsay(cb, ud, "%s: %s", name,
+                 e == ENOENT ? "missing" : e == 0 || e == ELOOP ? "not a regular file"
+                                                                : "cannot open");
+            if (fd >= 0) close(fd);
+            continue;
+        }
+        rc = dv__sha256_fd(fd, hex, &size);
+        close(fd);
+        if (rc != DV_OK) {
+            out->files_missing++;
+            vsay(cb, ud, "%s: cannot read", name);
+            rc = DV_OK;
+            continue;
+        }
+        dv__hex_decode(hex, 64, got, 32);
+        if (memcmp(got, want, 32) != 0) {
+            out->files_changed++;
+            vsay(cb, ud, "%s: SHA-256 differs from clean.sha256", name);
+        } else {
+            out->files_ok++;
+        }
+    }
+    dv_free_buffer(NULL, buf);
+    return out->files_changed || out->files_missing || out->lines_bad ? DV_ECORRUPT : DV_OK;
 }

@@ -31,7 +31,7 @@ typedef struct merge {
     size_t nseen, capseen;
     uint64_t nb_seeds;
     char commitment[65];
-    uint64_t clean_removed, clean_decoys;
+    uint64_t clean_removed, clean_decoys, clean_files, clean_bytes;
 } merge;
 
 static char *mdup(merge *m, const char *s)
@@ -517,12 +517,14 @@ static void write_summary(FILE *f, const merge *m)
     }
     fprintf(f, "%s],\n", m->ninputs ? "\n  " : "");
     if (m->cleaned)
-        fprintf(f, "  \"clean\": {\"removed\": %llu, \"decoys\": %llu, \"public_list\": "
+        fprintf(f, "  \"clean\": {\"removed\": %llu, \"decoys\": %llu, \"files\": %llu, "
+                   "\"bytes\": %llu, \"checksums\": \"clean.sha256\", \"public_list\": "
                    "\"removal-public.txt\", \"commitment\": \"%s\", \"scheme\": \"commitment = "
                    "SHA-256(salt || each removed id + LF, ids sorted bytewise); decoys = the kept "
                    "ids with the smallest HMAC-SHA-256(prf_key, id); salt and prf_key are "
                    "HMAC-SHA-256 of clean.key\"},\n",
                 (unsigned long long)m->clean_removed, (unsigned long long)m->clean_decoys,
+                (unsigned long long)m->clean_files, (unsigned long long)m->clean_bytes,
                 m->commitment);
     fputs("  \"parameters\": {", f);
     first = 1;
@@ -721,7 +723,8 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         if ((v = param_get(&m, "image_col")) && *v) dso.image_col = v;
         if ((v = param_get(&m, "max_image_bytes"))) dso.max_image_bytes = strtoull(v, NULL, 10);
         rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
-                               m.commitment, &m.clean_removed, &m.clean_decoys, errbuf, errcap);
+                               m.commitment, &m.clean_removed, &m.clean_decoys, &m.clean_files,
+                               &m.clean_bytes, errbuf, errcap);
         if (rc != DV_OK) goto done;
         m.cleaned = 1;
     }

@@ -62,7 +62,8 @@ int dv__commit_file(FILE *f, const char *tmp, const char *path);
  * commit_hex gets the salted commitment to the removed ids. */
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
-                      uint64_t *removed_out, uint64_t *decoys_out, char *err, size_t cap);
+                      uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
+                      uint64_t *bytes_out, char *err, size_t cap);
 
 /* Neighbour expansion (neighbors.c): a finding as the 20 record fields (malloc'd strings). */
 typedef struct dv__nbfinding {

@@ -152,16 +152,24 @@ int dv__sha256_fd(int fd, char hex[65], uint64_t *size)
         else if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) rc = DV_EIO;
     }
     EVP_MD_CTX_free(ctx);
+    explicit_bzero(buf, sizeof buf); /* the file may hold images (a cleaned copy's shard) */
     if (rc == DV_OK) dv_hex_encode(md, 32, hex);
     return rc;
 }
 
 int dv__sha256_file(const char *path, char hex[65], uint64_t *size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
     *size = 0;
     hex[0] = '\0';
     if (fd < 0) return DV_EIO;
+    {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            return DV_EIO;
+        }
+    }
     rc = dv__sha256_fd(fd, hex, size);
     close(fd);
     return rc;

@@ -193,6 +193,9 @@ n=\$(tail -n +2 cl-$lay/removal.txt | wc -l); p=\$(wc -l <cl-$lay/removal-public
 d=\$((n * 3)); [ \$d -gt \$((120 - n)) ] && d=\$((120 - n))
 [ \$n -gt 0 ] && [ \$p -eq \$((n + d)) ]"
     check "$lay --clean: commitment in summary.json" grep -q '"commitment": "[0-9a-f]\{64\}"' cl-$lay/summary.json
+    check "$lay --clean: clean.sha256 names every file of the copy; sha256sum -c agrees" sh -c "
+[ \"\$(cut -c67- cl-$lay/clean.sha256)\" = \"\$(cd clean-$lay && find . -type f | sed 's|^./||' | LC_ALL=C sort)\" ] &&
+cd clean-$lay && sha256sum -c --quiet ../cl-$lay/clean.sha256"
 done
 check "laion --clean: embeddings stay aligned" $PY -c "
 import numpy as np, glob

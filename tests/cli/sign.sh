@@ -203,6 +203,64 @@ rc=$?
 check "signing refuses a name verify could not read back" sh -c "
 [ $rc -eq 2 ] && grep -q 'not UTF-8 in it: not signed' e11a && [ ! -e t11/manifest.sig ]"
 
+# ---- the cleaned copy: clean.sha256 in OUTDIR, signed with it; verify --clean checks DIR
+# shellcheck disable=SC2086
+"$BIN" scan -q ds/wds $L -o out-c --clean cl --decoys 2 --sign k >/dev/null 2>&1
+"$BIN" verify out-c --pubkey k.pub --clean cl >vc 2>ec
+rc=$?
+check "scan --clean --sign: clean.sha256 (0600) names every file of the copy; verify --clean: exit 0" sh -c "
+[ $rc -eq 0 ] && [ ! -s ec ] && [ \"\$(stat -c %a out-c/clean.sha256)\" = 600 ] &&
+grep -q '\"file\":\"clean.sha256\"' out-c/manifest.jsonl &&
+[ \"\$(cut -c67- out-c/clean.sha256)\" = \"\$(cd cl && find . -type f | sed 's|^./||' | LC_ALL=C sort)\" ] &&
+n=\$(wc -l <out-c/clean.sha256) && [ \$n -ge 4 ] &&
+grep -q \"^cl: cleaned copy verified; \$n files ok, 0 changed, 0 missing, 0 bad lines\" vc"
+check "clean.sha256 is what sha256sum -c checks in the copy's folder" sh -c '
+cd cl && sha256sum -c --quiet ../out-c/clean.sha256'
+check "summary.json counts the copy's files and bytes" $PY -c "
+import json, os
+c = json.load(open('out-c/summary.json'))['clean']
+fs = [os.path.join(d, f) for d, _, n in os.walk('cl') for f in n]
+assert c['checksums'] == 'clean.sha256' and c['files'] == len(fs), c
+assert c['bytes'] == sum(os.path.getsize(f) for f in fs), c"
+rm -rf cl2 && cp -r cl cl2
+f1=$(sed -n 1p out-c/clean.sha256 | cut -c67-)
+f2=$(sed -n 2p out-c/clean.sha256 | cut -c67-)
+printf 'x' | dd of="cl2/$f1" bs=1 seek=600 conv=notrunc 2>/dev/null
+rm "cl2/$f2" && mkfifo "cl2/$f2"
+echo extra >cl2/extra.txt
+timeout 20 "$BIN" verify out-c --pubkey k.pub --clean cl2 >vc2 2>ec2
+rc=$?
+check "verify --clean: a changed file and a FIFO in place of another named, exit 1, no hang" sh -c "
+[ $rc -eq 1 ] && grep -qx 'datavet verify: $f1: SHA-256 differs from clean.sha256' ec2 &&
+grep -qx 'datavet verify: $f2: not a regular file' ec2 && ! grep -q extra.txt ec2 &&
+grep -q '^cl2: cleaned copy NOT VERIFIED; [0-9]* files ok, 1 changed, 1 missing' vc2 &&
+grep -q '^out-c: verified' vc2"
+"$BIN" verify out --pubkey k.pub --clean cl >/dev/null 2>ec3
+rc=$?
+check "verify --clean of a scan without --clean: exit 2, says so" sh -c "
+[ $rc -eq 2 ] && grep -q 'clean.sha256: missing: the scan wrote no cleaned copy' ec3"
+rm -rf t15 && cp -r out-c t15 && echo changed >>t15/clean.sha256
+"$BIN" verify t15 --pubkey k.pub --clean cl >vc4 2>ec4
+rc=$?
+check "an edited clean.sha256: OUTDIR not verified, and the copy not either" sh -c "
+[ $rc -eq 1 ] && grep -q 'clean.sha256: [0-9]* bytes, the manifest says' ec4 &&
+grep -q 'clean.sha256: line [0-9]*: not a checksum line' ec4 && grep -q 'cleaned copy NOT VERIFIED' vc4"
+if [ -n "$SSL" ]; then
+    # hostile names in a clean.sha256 signed with the right key: refused, nothing outside read
+    rm -rf t16 && cp -r out-c t16 && mkdir -p outside && mkfifo outside/pipe2 && ln -s ../outside cl/via
+    {
+        printf '%s  ../secret\n%s  /etc/hostname\n%s  a//b\n' "$D6" "$D6" "$D6"
+        printf '\\%s  a\\qb\n%s  via\n' "$D6" "$D6"
+    } >>t16/clean.sha256
+    resign t16 k
+    timeout 20 "$BIN" verify t16 --pubkey k.pub --clean cl >vc5 2>ec5
+    rc=$?
+    check "hostile names in a validly signed clean.sha256: each refused, a link not followed" sh -c "
+[ $rc -eq 1 ] && [ \$(grep -c 'not a checksum line' ec5) -eq 4 ] && grep -qx 'datavet verify: via: not a regular file' ec5 &&
+grep -q '^t16: verified' vc5"
+    rm cl/via
+fi
+
 # ---- errors
 "$BIN" scan -q ds/laion -l md5.dvl -o out-plain >/dev/null 2>&1
 "$BIN" verify out-plain --pubkey k.pub >/dev/null 2>e7
