@@ -123,6 +123,31 @@ int cli_scan_opt_has_arg(const char *a)
     return 0;
 }
 
+/* Each line of text as a warning on stderr (names from the dataset: no control bytes). */
+static void warn_lines(const char *cmd, const char *text)
+{
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+        if (n > 0) {
+            fprintf(stderr, "datavet %s: warning: ", cmd);
+            cli_put_safe(stderr, p, (size_t)n);
+            fputc('\n', stderr);
+        }
+        p += n + (e != NULL);
+    }
+}
+
+/* A scan with parts of shards not read ends with 2, findings or not, as grep does. */
+static int incomplete(const char *cmd, const dv_scan_result *res)
+{
+    fprintf(stderr, "datavet %s: the scan is incomplete: %llu read error(s) (errors.jsonl); the "
+                    "outputs hold what was read (%llu matches, %llu candidates)\n",
+            cmd, (unsigned long long)res->read_errors, (unsigned long long)res->matches,
+            (unsigned long long)res->candidates);
+    return 2;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     dv_scan_opts o;
@@ -288,15 +313,10 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "datavet scan: %s\n", err);
         return 2;
     }
-    /* what the scan could not use is said even with -q: it changes what "no findings" means */
-    for (const char *p = res.dataset_problems; *p;) {
-        const char *e = strchr(p, '\n');
-        int n = e ? (int)(e - p) : (int)strlen(p);
-        fputs("datavet scan: warning: ", stderr);
-        cli_put_safe(stderr, p, (size_t)n); /* names from the dataset: no control bytes */
-        fputc('\n', stderr);
-        p += n + (e != NULL);
-    }
+    /* what the scan could not use or checked nothing of is said even with -q: it changes
+     * what "no findings" means */
+    warn_lines("scan", res.dataset_problems);
+    warn_lines("scan", res.coverage);
     if (sign_key && res.merged && dv_scan_sign(o.outdir, sign_key, err, sizeof err) != DV_OK) {
         fprintf(stderr, "datavet scan: the outputs are written but not signed: %s\n", err);
         return 2;
@@ -314,6 +334,7 @@ int cmd_scan(int argc, char **argv)
         else
             fprintf(stderr, "; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
     }
+    if (res.merged && res.read_errors > 0) return incomplete("scan", &res);
     if (res.merged) return res.matches + res.candidates > 0 ? 1 : 0;
     return res.progress.findings > 0 ? 1 : 0;
 usage:
@@ -361,10 +382,12 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "datavet merge: the outputs are written but not signed: %s\n", err);
         return 2;
     }
+    warn_lines("merge", res.coverage);
     if (!quiet)
         fprintf(stderr, "merge: %llu matches, %llu candidates; report: %s/report.html%s\n",
                 (unsigned long long)res.matches, (unsigned long long)res.candidates,
                 argv[optind], sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
+    if (res.read_errors > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
     fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] OUTDIR\n");

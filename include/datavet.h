@@ -1298,6 +1298,11 @@ typedef struct dv_scan_result {
     /* dv_dataset_problems of the dataset (also summary.json "dataset_problems"): what it has
      * that the scan cannot use, such as images in list columns; "" if nothing (truncated) */
     char dataset_problems[2048];
+    /* after the merge: what the scan as a whole checked nothing of (a list no item could be
+     * looked up in, a flag with no column) or could not read, one line each (also in
+     * summary.json "dataset_problems" and report.html); "" if nothing (truncated) */
+    char coverage[2048];
+    uint64_t read_errors; /* after the merge: shards or parts of shards not read (incomplete) */
 } dv_scan_result;
 
 /* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be

@@ -301,6 +301,112 @@ static const char *find_same_stem(const strvec *v, const char *path)
     return NULL;
 }
 
+/* Remove from v (freeing them) the files drop[i] marks; the count removed. */
+static uint64_t sv_filter(const dv_alloc *a, strvec *v, const uint8_t *drop)
+{
+    uint64_t o = 0, n = v->n;
+    for (uint64_t i = 0; i < n; i++) {
+        if (drop[i]) dv__free(a, v->v[i]);
+        else v->v[o++] = v->v[i];
+    }
+    v->n = o;
+    return n - o;
+}
+
+/* Drop the .txt files of list that have an image's stem (captions); img is sorted. */
+static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img)
+{
+    uint8_t *drop;
+    uint64_t n;
+    if (list->n == 0) return 0;
+    drop = dv__calloc(a, (size_t)list->n, 1);
+    if (!drop) return 0;
+    for (uint64_t i = 0; i < list->n; i++) {
+        const char *p = list->v[i], *e = strrchr(p, '.');
+        size_t stem = (size_t)(e - p);
+        uint64_t lo = 0, hi = img->n;
+        if (strcasecmp(e + 1, "txt") != 0) continue;
+        /* the first image path not below p's stem followed by '.' */
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            int c = strncmp(img->v[mid], p, stem + 1);
+            if (c < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        for (uint64_t j = lo; j < img->n && strncmp(img->v[j], p, stem + 1) == 0; j++)
+            if (same_stem(img->v[j], p)) {
+                drop[i] = 1;
+                break;
+            }
+    }
+    n = sv_filter(a, list, drop);
+    dv__free(a, drop);
+    return n;
+}
+
+/* Whether s contains w, ASCII case-insensitively. */
+static int has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (strncasecmp(s, w, n) == 0) return 1;
+    return 0;
+}
+
+/* Whether a .txt/.csv/.tsv/.jsonl file reads as a URL list: its first line names a url
+ * column or holds a URL (a README or a file of prompts does not). */
+static int url_list_like(const char *path)
+{
+    char b[4097];
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return 1; /* unreadable: left to the list reader to report */
+    n = read(fd, b, sizeof b - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    b[n] = '\0';
+    for (ssize_t i = 0; i < n; i++)
+        if (b[i] == '\n' || b[i] == '\0') {
+            b[i] = '\0';
+            break;
+        }
+    return has_word(b, "url") || has_word(b, "http://") || has_word(b, "https://") ||
+           has_word(b, "data:image/") || has_word(b, "link");
+}
+
+/* Drop the list files that do not read as URL lists (url_list_like). */
+static uint64_t drop_non_lists(const dv_alloc *a, strvec *list)
+{
+    uint8_t *drop;
+    uint64_t n;
+    if (list->n == 0) return 0;
+    drop = dv__calloc(a, (size_t)list->n, 1);
+    if (!drop) return 0;
+    for (uint64_t i = 0; i < list->n; i++) drop[i] = !url_list_like(list->v[i]);
+    n = sv_filter(a, list, drop);
+    dv__free(a, drop);
+    return n;
+}
+
+/* Drop metadata.csv, metadata.jsonl and metadata.parquet (ImageFolder's metadata). */
+static uint64_t drop_metadata(const dv_alloc *a, strvec *v)
+{
+    uint8_t *drop;
+    uint64_t n;
+    if (v->n == 0) return 0;
+    drop = dv__calloc(a, (size_t)v->n, 1);
+    if (!drop) return 0;
+    for (uint64_t i = 0; i < v->n; i++) {
+        const char *b = strrchr(v->v[i], '/');
+        b = b ? b + 1 : v->v[i];
+        drop[i] = strcmp(b, "metadata.csv") == 0 || strcmp(b, "metadata.jsonl") == 0 ||
+                  strcmp(b, "metadata.parquet") == 0;
+    }
+    n = sv_filter(a, v, drop);
+    dv__free(a, drop);
+    return n;
+}
+
 static void check_embedding(dv_dataset *ds, ds_shard *s)
 {
     dv_parquet_reader *pr = NULL;
@@ -328,15 +434,6 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
     }
     dv_npy_close(np);
     dv_parquet_reader_free(pr);
-}
-
-/* Whether s contains w, ASCII case-insensitively. */
-static int has_word(const char *s, const char *w)
-{
-    size_t n = strlen(w);
-    for (; *s; s++)
-        if (strncasecmp(s, w, n) == 0) return 1;
-    return 0;
 }
 
 /* A list leaf that by its name holds images ("images.list.element.bytes", "img.list.item") */
@@ -382,7 +479,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     dv_dataset *ds;
     struct stat st;
     strvec all = {0}, pq = {0}, tar = {0}, list = {0}, img = {0}, npy = {0};
-    int rc = DV_OK;
+    int rc = DV_OK, images_win = 0;
 
     *out = NULL;
     if (!path) return DV_EINVAL;
@@ -434,6 +531,33 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
             all.v[i] = NULL;
         }
     }
+    /* Files beside images that are not datasets of their own: a .txt with an image's stem
+     * is its caption (kohya's LoRA folders, img2dataset's files format),
+     * metadata.csv/.jsonl/.parquet is Hugging Face ImageFolder's metadata, and a text file
+     * that does not read as a URL list is a README or prompts. A folder with more images
+     * than parquet and URL-list files left is an image folder: its images are scanned, and
+     * whatever else is not is named as a problem. */
+    if (rc == DV_OK && img.n > 0 && S_ISDIR(st.st_mode)) {
+        uint64_t side = drop_sidecars(a, &list, &img) + drop_metadata(a, &list) +
+                        drop_metadata(a, &pq);
+        uint64_t text = drop_non_lists(a, &list);
+        images_win = tar.n == 0 && img.n > pq.n + list.n;
+        if (side > 0)
+            problem(ds, "%llu caption (.txt beside an image) or metadata.csv/.jsonl/.parquet "
+                        "file(s) beside the images: not read", (unsigned long long)side);
+        if (text > 0)
+            problem(ds, "%llu text file(s) that are not URL lists beside the images: not read",
+                    (unsigned long long)text);
+        if (images_win && pq.n + list.n > 0)
+            problem(ds, "%llu parquet and %llu URL-list file(s) beside %llu images: NOT "
+                        "scanned, the folder is scanned as images (scan such a file on its own)",
+                    (unsigned long long)pq.n, (unsigned long long)list.n,
+                    (unsigned long long)img.n);
+        if (!images_win)
+            problem(ds, "%llu image file(s) beside the %s files: NOT scanned (scan the images "
+                        "on their own, as a folder of their own)",
+                    (unsigned long long)img.n, tar.n ? "tar" : pq.n ? "parquet" : "URL-list");
+    }
     if (rc == DV_OK) {
         if (tar.n > 0) {
             uint64_t with = 0;
@@ -449,10 +573,10 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
             if (pq.n > with)
                 problem(ds, "%llu parquet file(s) without a tar shard of the same name ignored",
                         (unsigned long long)(pq.n - with));
-        } else if (pq.n > 0) {
+        } else if (pq.n > 0 && !images_win) {
             ds->layout = DV_LAYOUT_PARQUET;
             rc = open_parquet_layout(ds, &pq, &npy);
-        } else if (list.n > 0) {
+        } else if (list.n > 0 && !images_win) {
             ds->layout = DV_LAYOUT_URLLIST;
             for (uint64_t i = 0; rc == DV_OK && i < list.n; i++)
                 rc = add_shard(ds, list.v[i], NULL, NULL);

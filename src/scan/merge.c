@@ -449,10 +449,56 @@ static void json_counter_group(FILE *f, const merge *m, const char *prefix, cons
     fprintf(f, "%s}%s\n", first ? "" : "\n    ", last ? "" : ",");
 }
 
+/* What the scan as a whole checked nothing of, or could not read, one line each: a list
+ * that no item could be looked up in, a flag with no column to read, parts of shards that
+ * could not be read. Appended to the dataset's problems (summary.json, report.html). */
+static int coverage(merge *m, dv__dbuf *b)
+{
+    uint64_t items = ctr_get(m, "items"), unread = ctr_get(m, "read_errors");
+    const char *path = "", *v;
+    size_t li = 0;
+    char line[1200];
+    int rc = DV_OK;
+#define SAY(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(line, sizeof line, __VA_ARGS__);                                                  \
+        if (rc == DV_OK) rc = dv__dbuf_append(m->a, b, line, strlen(line));                        \
+    } while (0)
+    for (size_t i = 0; i < m->params.n && items > 0; i++) {
+        const char *k = m->params.v[i].k, *t = m->params.v[i].v;
+        char key[40];
+        if (strcmp(k, "list") == 0) path = t;
+        if (strcmp(k, "list_type") != 0) continue;
+        snprintf(key, sizeof key, "checked.%zu", li++);
+        if (ctr_get(m, key) > 0) continue;
+        if (strcmp(t, "pdq") == 0)
+            SAY("list %s (pdq) checked no item: no item had an image with a PDQ hash of quality "
+                "50 or more (a dataset of metadata and URLs needs --fetch)\n", path);
+        else if (strncmp(t, "url", 3) == 0)
+            SAY("list %s (%s) checked no item: no item had a URL (--url-col names the column)\n",
+                path, t);
+        else
+            SAY("list %s (%s) checked no item: no item had image bytes or a %s column (a "
+                "dataset of metadata and URLs without it needs --fetch)\n", path, t, t);
+    }
+    if (items > 0 && (v = param_get(m, "flag_punsafe")) && strcmp(v, "off") != 0 &&
+        ctr_get(m, "items_with_punsafe") == 0)
+        SAY("--flag-punsafe: no item had a numeric punsafe column: nothing was flagged\n");
+    if (items > 0 && (v = param_get(m, "flag_terms")) && *v && ctr_get(m, "items_with_caption") == 0)
+        SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
+            "flagged\n");
+    if (unread > 0)
+        SAY("%llu read error(s) (errors.jsonl, row -1): shards or parts of shards were not read, "
+            "so the scan is INCOMPLETE\n", (unsigned long long)unread);
+#undef SAY
+    return rc;
+}
+
 static void write_summary(FILE *f, const merge *m)
 {
     static const char *const plain[] = {"items", "items_with_image", "hashed", "low_quality",
-                                        "items_lost", "removed", "neighbor_seeds"};
+                                        "items_lost", "read_errors", "removed",
+                                        "neighbor_seeds"};
     int first = 1;
     fputs("{\n", f);
     fprintf(f, "  \"datavet_version\": \"%s\",\n", dv_version());
@@ -503,6 +549,21 @@ static void write_summary(FILE *f, const merge *m)
     json_counter_group(f, m, "list.", "per_list", 0);
     json_counter_group(f, m, "hash.", "per_hash_type", 0);
     json_counter_group(f, m, "error.", "errors", 0);
+    {
+        /* items looked up in each list (checked.<list index>), by the list's path */
+        size_t li = 0;
+        int n = 0;
+        fputs("    \"checked_per_list\": {", f);
+        for (size_t i = 0; i < m->params.n; i++) {
+            char key[40];
+            if (strcmp(m->params.v[i].k, "list") != 0) continue;
+            snprintf(key, sizeof key, "checked.%zu", li++);
+            fputs(n++ ? ",\n      " : "\n      ", f);
+            dv__jstr(f, m->params.v[i].v);
+            fprintf(f, ": %llu", (unsigned long long)ctr_get(m, key));
+        }
+        fprintf(f, "%s},\n", n ? "\n    " : "");
+    }
     json_counter_group(f, m, "pdq_distance.", "pdq_distance", 0);
     json_counter_group(f, m, "fetch.", "fetch", 0);
     json_counter_group(f, m, "similarity.", "neighbor_similarity", 0);
@@ -687,6 +748,27 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         }
         flush_removal(&m, &o);
         dv__neighbors_free(nbf, nnb);
+        if (rc != DV_OK) goto done;
+    }
+    {
+        /* what the scan checked nothing of joins the dataset's problems */
+        dv__dbuf cb = {0};
+        rc = coverage(&m, &cb);
+        if (rc == DV_OK && cb.len > 0) {
+            size_t pl = m.problems ? strlen(m.problems) : 0;
+            char *np = dv__malloc(m.a, pl + cb.len + 1);
+            if (!np) rc = DV_ENOMEM;
+            else {
+                if (pl) memcpy(np, m.problems, pl);
+                memcpy(np + pl, cb.p, cb.len);
+                np[pl + cb.len] = '\0';
+                dv__free(m.a, m.problems);
+                m.problems = np;
+                if (out) snprintf(out->coverage, sizeof out->coverage, "%.*s", (int)cb.len, (const char *)cb.p);
+            }
+        }
+        dv__free(m.a, cb.p);
+        if (out) out->read_errors = ctr_get(&m, "read_errors");
         if (rc != DV_OK) goto done;
     }
     rc = dv_parquet_writer_close(o.pq);

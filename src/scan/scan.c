@@ -25,6 +25,7 @@ typedef struct slist {
     dv_list_info info;
     char digest[65];
     dv_pdq_index *index;
+    uint64_t checked; /* items of the current shard looked up in the list */
 } slist;
 
 typedef struct slot {
@@ -382,6 +383,11 @@ static void exact(scan *s, const dv_shard_info *sh, const slot *sl, const slist 
     list_finding(s, sh, sl, l, (uint64_t)e, source, hex, 0, NULL);
 }
 
+static int is_url_hash_type(dv_hash_type t)
+{
+    return t == DV_HT_URL_MD5 || t == DV_HT_URL_SHA1 || t == DV_HT_URL_SHA256;
+}
+
 static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
 {
     slot *sl = &b[j];
@@ -395,6 +401,22 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
         const slist *l = &s->lists[li];
         const dv_digests *d = &sl->hr.digests;
         int img = it->image != NULL && sl->hr.digests.have;
+        unsigned want = l->info.type == DV_HT_MD5    ? DV_ALGO_MD5
+                        : l->info.type == DV_HT_SHA1 ? DV_ALGO_SHA1
+                                                     : DV_ALGO_SHA256;
+        /* what each list was asked about: a list that checked no item is said at the merge */
+        switch (l->info.type) {
+        case DV_HT_MD5:
+        case DV_HT_SHA1:
+        case DV_HT_SHA256:
+            s->lists[li].checked += (it->have & want) || (img && (d->have & want));
+            break;
+        case DV_HT_PDQ:
+            s->lists[li].checked += img && !it->problem && sl->hash_rc == DV_OK &&
+                                    sl->hr.has_pdq && sl->hr.pdq.quality >= 50;
+            break;
+        default: s->lists[li].checked += url_ok; break;
+        }
         switch (l->info.type) {
         case DV_HT_MD5:
             if (it->have & DV_ALGO_MD5) exact(s, sh, sl, l, it->md5, 16, "metadata");
@@ -456,6 +478,18 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
         }
         default: break;
         }
+    }
+    if (s->o->flag_punsafe >= 0 && it->has_punsafe) count(s, "items_with_punsafe", 1);
+    if (s->terms && it->caption && *it->caption) count(s, "items_with_caption", 1);
+    if (it->url && *it->url && it->list_index == 0 && !url_ok) {
+        /* a URL the URL lists cannot be asked about is not silently passed over */
+        for (size_t li = 0; li < s->nlists; li++)
+            if (s->lists[li].info.type == DV_HT_URL || is_url_hash_type(s->lists[li].info.type)) {
+                emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_url",
+                           "not a URL the URL lists can be checked against (no scheme://host, "
+                           "a bad %-escape or port, or a URL over 64 KiB)");
+                break;
+            }
     }
     if (s->o->flag_punsafe >= 0 && it->has_punsafe && it->punsafe >= s->o->flag_punsafe) {
         dv__finding f;
@@ -607,6 +641,7 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
         if (sl->reader_error) {
             emit_error(s, sh, -1, "", "", sl->it.problem == DV_ECORRUPT ? "corrupt" : "shard",
                        sl->it.problem_msg ? sl->it.problem_msg : "");
+            count(s, "read_errors", 1); /* part of a shard not read: the scan is incomplete */
             continue;
         }
         items++;
@@ -776,6 +811,7 @@ static int scan_shard(scan *s, uint64_t i)
     if (rc == DV_ENOMEM) goto fail;
     if (rc != DV_OK) {
         emit_error(s, &sh, -1, "", "", "shard", err);
+        count(s, "read_errors", 1);
         rc = DV_OK;
     } else {
         for (;;) {
@@ -813,6 +849,10 @@ static int scan_shard(scan *s, uint64_t i)
     r = NULL;
     count(s, "items", items);
     countf(s, items, "shard_items.%06llu", (unsigned long long)i);
+    for (size_t li = 0; li < s->nlists; li++) {
+        if (s->lists[li].checked) countf(s, s->lists[li].checked, "checked.%zu", li);
+        s->lists[li].checked = 0;
+    }
     if (sh.nfiles == 0) {
         input_record(s, sh.path);
         input_record(s, sh.meta_path);
@@ -1290,6 +1330,8 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             out->merged = 1;
             out->matches = mr.matches;
             out->candidates = mr.candidates;
+            out->read_errors = mr.read_errors;
+            memcpy(out->coverage, mr.coverage, sizeof out->coverage);
         }
         return rc;
     }

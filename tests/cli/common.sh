@@ -13,7 +13,7 @@ PY=/usr/bin/python3
 LC_ALL=C
 export LC_ALL
 T=$(mktemp -d "${TMPDIR:-/tmp}/datavet-$TEST.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+[ -n "${DV_KEEP_TMP:-}" ] || trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 2
 
 pass=0

@@ -114,6 +114,44 @@ assert len(e) == 1 and e[0]['row'] == 1 and 'bad base64' in e[0]['message'], e"
 check "data: URI: its content is nowhere in the outputs" sh -c '
     ! grep -r -q -F "$(printf %s "$1" | cut -c1-64)" out-datauri err-datauri' sh "$P"
 
+# image folders beside captions (kohya's LoRA layout), ImageFolder metadata or a README: the
+# images are scanned and what is not read is named; a URL list with an image beside it stays
+# a URL list and names the image
+mkdir lora meta meta/train samp ul
+for i in 1 2 3; do cp known0.jpg lora/img$i.jpg; echo "a photo of a cat" >lora/img$i.txt; done
+cp known0.jpg meta/train/0001.jpg && printf 'file_name,text\ntrain/0001.jpg,x\n' >meta/metadata.csv
+cp known0.jpg samp/a.jpg && cp known0.jpg samp/b.jpg && echo hi >samp/README.txt
+cp ds/urls.csv ul/ && cp known0.jpg ul/logo.jpg
+for d in lora meta samp ul; do
+    "$BIN" scan -q $d -l md5.dvl -l url.dvl -o out-$d >/dev/null 2>err-$d
+    echo $? >rc-$d
+done
+check "lora folder: 3 images matched; the captions said not read" sh -c "
+[ \$(cat rc-lora) -eq 1 ] && [ \$(wc -l <out-lora/matches.jsonl) -eq 3 ] &&
+grep -q '3 caption (.txt beside an image) or metadata.csv/.jsonl/.parquet file(s) beside the images: not read' err-lora"
+check "ImageFolder: the image matched, metadata.csv not read as a URL list" sh -c "
+[ \$(cat rc-meta) -eq 1 ] && [ \$(wc -l <out-meta/matches.jsonl) -eq 1 ] && grep -q '1 caption .* not read' err-meta"
+check "samples with a README: the images matched, the README named" sh -c "
+[ \$(cat rc-samp) -eq 1 ] && [ \$(wc -l <out-samp/matches.jsonl) -eq 2 ] &&
+grep -q '1 text file(s) that are not URL lists beside the images: not read' err-samp"
+check "a URL list with a logo beside it: the list is scanned, the image named NOT scanned" sh -c "
+grep -q '\"layout\": \"url-list\"' out-ul/summary.json && grep -q '\"hash_type\":\"url\"' out-ul/matches.jsonl &&
+grep -q '1 image file(s) beside the URL-list files: NOT scanned' err-ul"
+# what checked nothing is said: a PDQ list on metadata alone, --flag-punsafe with no column;
+# a row that is no URL is an error when URL lists are given
+"$BIN" scan -q ds/laion -l pdq.dvl -o out-cov >/dev/null 2>err-cov
+"$BIN" scan -q ds/wds -l md5.dvl --flag-punsafe 0.5 -o out-cov2 >/dev/null 2>err-cov2
+printf 'url\nnot a url\nhttps://example.test/x.jpg\n' >badurl.csv
+"$BIN" scan -q badurl.csv -l url.dvl -o out-badurl >/dev/null 2>&1
+check "a list or flag that checked nothing is a warning, in summary.json too" sh -c "
+grep -q 'warning: list pdq.dvl (pdq) checked no item: no item had an image' err-cov &&
+grep -q '\"pdq.dvl\": 0' out-cov/summary.json &&
+grep -q 'warning: --flag-punsafe: no item had a numeric punsafe column' err-cov2 &&
+grep -q 'nothing was flagged' out-cov2/summary.json && ! grep -q 'md5.dvl.*checked no item' err-cov2"
+check "a row that is not a URL: a bad_url error naming it" sh -c "
+grep -q '\"row\":0,.*\"url\":\"not a url\",\"reason\":\"bad_url\"' out-badurl/errors.jsonl &&
+[ \$(wc -l <out-badurl/errors.jsonl) -eq 1 ]"
+
 # summary, modes, report
 check "summary.json is JSON with per-list counts" $PY -c "
 import json; s=json.load(open('out-wds/summary.json'))
@@ -177,8 +215,12 @@ check "merge of a record over 4 MiB: says so" grep -q "000000.rec: a record long
 cp -r ds/wds bad
 head -c 3000 ds/wds/00001.tar >bad/00001.tar
 printf 'PAR1garbagePAR1' >bad/00002.parquet
-"$BIN" scan -q bad $L -o out-bad >/dev/null 2>&1
+"$BIN" scan -q bad $L -o out-bad >/dev/null 2>err-bad
+rc=$?
 check "corrupt shards: errors name the files" sh -c 'grep -q "00001.tar" out-bad/errors.jsonl && grep -q "00002" out-bad/errors.jsonl'
+check "corrupt shards: exit 2 with findings written, the scan said incomplete" sh -c "
+[ $rc -eq 2 ] && grep -q 'the scan is incomplete: [0-9]* read error' err-bad && [ -s out-bad/matches.jsonl ] &&
+grep -q '\"read_errors\": [1-9]' out-bad/summary.json && grep -q 'INCOMPLETE' out-bad/report.html"
 check "corrupt shards: the others are scanned" $PY -c "
 import json; ids=set(json.loads(l)['shard'] for l in open('out-bad/matches.jsonl'))
 assert '00000' in ids and '00003' in ids, ids"
@@ -283,10 +325,12 @@ grep -q 'warning: .*column images.list.element.list.element.bytes holds binary v
 grep -q 'Not everything in the dataset was scanned:</b><ul>' out-hfll/report.html &&
 '$BIN' inspect hfll/train-00000.parquet | grep -q 'images in lists of lists (images.list.element.list.element.bytes)' &&
 '$BIN' inspect hfl/train-00000.parquet | grep -q '^recognised: .*image=images.list.element.bytes' &&
-! grep -q 'Not everything in the dataset' out-hfl/report.html" &&
+! grep -q 'NOT scanned' out-hfl/report.html" &&
     $PY -c "
 import json; s=json.load(open('out-hfll/summary.json'))
-assert len(s['dataset_problems']) == 1 and 'NOT scanned' in s['dataset_problems'][0], s['dataset_problems']
+p = s['dataset_problems']
+assert 'NOT scanned' in p[0] and len(p) > 1, p
+assert all('checked no item' in x or 'nothing was flagged' in x for x in p[1:]), p
 assert s['counts']['items_with_image'] == 0 and 'dataset_problems' not in s['parameters']"
     # --clean keeps the struct (image {bytes, path}); DuckDB reads the copy: the kept rows
     "$BIN" scan -q hfs $L -o cl-hfs --clean clean-hfs --decoys 3 >/dev/null 2>&1
