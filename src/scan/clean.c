@@ -6,6 +6,7 @@
 #include "scan_internal.h"
 #include "../io/io_readers.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -92,6 +93,8 @@ typedef struct cleaner {
     csum *sums;
     size_t nsums, capsums;
     uint64_t sum_bytes;
+    dv__dbuf left; /* "--clean: shard X left out of the cleaned copy: why" lines */
+    uint64_t nleft;
     uint8_t prf_key[32], salt[32];
     rset removed;
     scored *heap; /* max-heap of the m smallest decoy scores */
@@ -503,10 +506,86 @@ static int cmp_id(const void *x, const void *y)
     return strcmp(((const scored *)x)->id, ((const scored *)y)->id);
 }
 
+int dv__clean_check(const char *outdir, const char *clean_dir, const char *dataset, char *err,
+                    size_t cap)
+{
+    char *rc_ = dv__real_or_parent(clean_dir), *rd = realpath(dataset, NULL),
+         *ro = dv__real_or_parent(outdir);
+    int rc = DV_OK;
+    DIR *d;
+    if (!rc_ || !rd || !ro) {
+        dv__set_err(err, cap, "--clean %s: cannot resolve the path: %s", clean_dir,
+                    strerror(errno));
+        rc = DV_EINVAL;
+    } else if (dv__path_within(rc_, rd) || dv__path_within(rd, rc_)) {
+        dv__set_err(err, cap, "--clean %s: the cleaned copy cannot be the dataset (%s), inside it "
+                    "or around it: give a folder of its own", clean_dir, dataset);
+        rc = DV_EINVAL;
+    } else if (dv__path_within(rc_, ro) || dv__path_within(ro, rc_)) {
+        dv__set_err(err, cap, "--clean %s: the cleaned copy cannot be OUTDIR (%s), inside it or "
+                    "around it", clean_dir, outdir);
+        rc = DV_EINVAL;
+    } else if ((d = opendir(clean_dir)) != NULL) {
+        /* a folder with files in it only if it is this scan's own copy (clean.dir) */
+        struct dirent *e;
+        int empty = 1;
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = 0;
+        closedir(d);
+        if (!empty) {
+            char path[4096];
+            void *buf = NULL;
+            size_t len = 0;
+            char e2[64];
+            int mine = 0;
+            snprintf(path, sizeof path, "%s/clean.dir", outdir);
+            if (dv_read_file(path, 8192, NULL, &buf, &len, e2, sizeof e2) == DV_OK) {
+                mine = len == strlen(rc_) + 1 && memcmp(buf, rc_, len - 1) == 0 &&
+                       ((char *)buf)[len - 1] == '\n';
+                dv_free_buffer(NULL, buf);
+            }
+            if (!mine) {
+                dv__set_err(err, cap, "--clean %s: the folder is not empty and this scan did not "
+                            "write it: the cleaned copy goes into a new or empty folder",
+                            clean_dir);
+                rc = DV_EINVAL;
+            }
+        }
+    }
+    free(rc_);
+    free(rd);
+    free(ro);
+    return rc;
+}
+
+/* OUTDIR/clean.dir: the real path of the copy's folder, so that a rerun may write it again. */
+static int note_clean_dir(const char *outdir, const char *clean_dir, char *err, size_t cap)
+{
+    char path[4096], tmp[4200], *r = realpath(clean_dir, NULL);
+    FILE *f;
+    int rc;
+    if (!r) {
+        dv__set_err(err, cap, "%s: %s", clean_dir, strerror(errno));
+        return DV_EIO;
+    }
+    snprintf(path, sizeof path, "%s/clean.dir", outdir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = dv__fopen_private(tmp);
+    if (!f) rc = DV_EIO;
+    else {
+        fprintf(f, "%s\n", r);
+        rc = dv__commit_file(f, tmp, path);
+    }
+    if (rc != DV_OK) dv__set_err(err, cap, "%s: cannot write", path);
+    free(r);
+    return rc;
+}
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
-                      uint64_t *bytes_out, char *err, size_t cap)
+                      uint64_t *bytes_out, uint64_t *left_out, char **left_text, char *err,
+                      size_t cap)
 {
     cleaner c;
     dv_dataset *ds = NULL;
@@ -521,19 +600,22 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     c.err = err;
     c.cap = cap;
     commit_hex[0] = '\0';
-    *removed_out = *decoys_out = *files_out = *bytes_out = 0;
+    *removed_out = *decoys_out = *files_out = *bytes_out = *left_out = 0;
+    *left_text = NULL;
     rc = dv_dataset_open(dataset, dso, &ds, err, cap);
     if (rc != DV_OK) return rc;
     lay = dv_dataset_layout(ds);
     if (lay != DV_LAYOUT_PARQUET && lay != DV_LAYOUT_WEBDATASET && lay != DV_LAYOUT_IMG2DATASET) {
-        dv__set_err(err, cap, "--clean writes parquet and tar datasets; for a %s dataset use "
-                    "removal.txt", dv_layout_name(lay));
+        dv__set_err(err, cap, "--clean writes parquet and tar datasets; for this '%s' dataset "
+                    "use removal.txt", dv_layout_name(lay));
         dv_dataset_free(ds);
         return DV_EFORMAT;
     }
-    rc = load_key(&c, outdir);
+    rc = dv__clean_check(outdir, clean_dir, dataset, err, cap);
+    if (rc == DV_OK) rc = load_key(&c, outdir);
     if (rc == DV_OK) rc = load_removal(&c, outdir, &nremoved);
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
+    if (rc == DV_OK) rc = note_clean_dir(outdir, clean_dir, err, cap);
     if (rc == DV_OK && nremoved > 0 && decoys > 0) {
         uint64_t m = nremoved * (uint64_t)decoys;
         if (m > (64ull << 20)) m = 64ull << 20;
@@ -545,18 +627,23 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         dv_shard_info sh;
         dv_shard_reader *r = NULL;
         dv_item it;
-        uint64_t ndrop = 0, pq_rows = 0;
-        char op[4096];
-        int k;
+        uint64_t ndrop = 0, pq_rows = 0, bytes0 = c.sum_bytes;
+        size_t sums0 = c.nsums, nwritten = 0;
+        char op[4096], written[2][4096], why[1024] = "";
+        int k, lost = 0;
         dv_dataset_shard(ds, i, &sh);
-        rc = dv_shard_reader_open(ds, i, &r, err, cap);
-        if (rc != DV_OK) break;
-        while ((k = dv_shard_reader_next(r, &it)) != 0) {
+        rc = dv_shard_reader_open(ds, i, &r, why, sizeof why);
+        if (rc == DV_ENOMEM) break;
+        if (rc != DV_OK) lost = 1, rc = DV_OK;
+        while (!lost && (k = dv_shard_reader_next(r, &it)) != 0) {
             int gone;
-            if (k == DV_ECORRUPT) continue;
-            if (k < 0) {
-                dv__set_err(err, cap, "%s", dv_shard_reader_errmsg(r));
+            if (k == DV_ENOMEM) {
                 rc = k;
+                break;
+            }
+            if (k < 0) { /* part of the shard unread: its removals cannot be trusted */
+                snprintf(why, sizeof why, "%s", dv_shard_reader_errmsg(r));
+                lost = 1;
                 break;
             }
             gone = rset_has(&c.removed, rkey(i, it.row));
@@ -583,24 +670,35 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         }
         dv_shard_reader_free(r);
         if (rc != DV_OK) break;
-        if (lay == DV_LAYOUT_PARQUET) {
-            rc = out_path(dataset, clean_dir, sh.path, op, sizeof op);
-            if (rc == DV_OK) rc = clean_parquet(&c, sh.path, op, i, &pq_rows);
-            if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
-            if (rc == DV_OK && sh.emb_path) {
-                rc = out_path(dataset, clean_dir, sh.emb_path, op, sizeof op);
-                if (rc == DV_OK) rc = clean_npy(&c, sh.emb_path, op, i, pq_rows);
-                if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
+        /* the shard's files: a file that cannot be read (corrupt, truncated, a format the
+         * writer cannot hold) leaves the whole shard out of the copy; a failed write stops */
+        for (int f = 0; !lost && rc == DV_OK && f < 2; f++) {
+            const char *in = f == 0 ? sh.path : lay == DV_LAYOUT_PARQUET ? sh.emb_path : sh.meta_path;
+            if (!in) continue;
+            rc = out_path(dataset, clean_dir, in, op, sizeof op);
+            if (rc != DV_OK) break;
+            memcpy(written[nwritten++], op, sizeof op);
+            if (lay == DV_LAYOUT_PARQUET)
+                rc = f == 0 ? clean_parquet(&c, in, op, i, &pq_rows)
+                            : clean_npy(&c, in, op, i, pq_rows);
+            else
+                rc = f == 0 ? clean_tar(&c, in, op, drop, ndrop) : clean_parquet(&c, in, op, i, &pq_rows);
+            if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
+                snprintf(why, sizeof why, "%s", err);
+                lost = 1;
+                rc = DV_OK;
             }
-        } else {
-            rc = out_path(dataset, clean_dir, sh.path, op, sizeof op);
-            if (rc == DV_OK) rc = clean_tar(&c, sh.path, op, drop, ndrop);
-            if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
-            if (rc == DV_OK && sh.meta_path) {
-                rc = out_path(dataset, clean_dir, sh.meta_path, op, sizeof op);
-                if (rc == DV_OK) rc = clean_parquet(&c, sh.meta_path, op, i, &pq_rows);
-                if (rc == DV_OK) rc = sum_add(&c, clean_dir, op);
-            }
+            if (rc == DV_OK && !lost) rc = sum_add(&c, clean_dir, op);
+        }
+        if (lost && rc == DV_OK) {
+            char line[1400];
+            for (size_t w = 0; w < nwritten; w++) (void)unlink(written[w]);
+            while (c.nsums > sums0) dv__free(c.a, c.sums[--c.nsums].rel);
+            c.sum_bytes = bytes0;
+            snprintf(line, sizeof line, "--clean: shard %s left out of the cleaned copy: %s\n",
+                     sh.name, why);
+            rc = dv__dbuf_append(c.a, &c.left, line, strlen(line));
+            c.nleft++;
         }
         if (drop) memset(drop, 0, dropcap);
     }
@@ -666,7 +764,13 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         if (rc != DV_OK) dv__set_err(err, cap, "%s: cannot write", path);
         *files_out = c.nsums;
         *bytes_out = c.sum_bytes;
+        *left_out = c.nleft;
+        if (c.left.len > 0 && dv__dbuf_append(c.a, &c.left, "", 1) == DV_OK) {
+            *left_text = (char *)c.left.p; /* the caller frees it */
+            c.left.p = NULL;
+        }
     }
+    dv__free(c.a, c.left.p);
     for (size_t i = 0; i < c.nsums; i++) dv__free(c.a, c.sums[i].rel);
     dv__free(c.a, c.sums);
     for (size_t i = 0; i < c.nrem; i++) dv__free(c.a, c.rem[i].id);

@@ -3,6 +3,7 @@
  * the same shard results give the same bytes, however the shards were scanned. */
 #include "scan_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ typedef struct merge {
     size_t nseen, capseen;
     uint64_t nb_seeds;
     char commitment[65];
-    uint64_t clean_removed, clean_decoys, clean_files, clean_bytes;
+    uint64_t clean_removed, clean_decoys, clean_files, clean_bytes, clean_left;
 } merge;
 
 static char *mdup(merge *m, const char *s)
@@ -578,14 +579,15 @@ static void write_summary(FILE *f, const merge *m)
     }
     fprintf(f, "%s],\n", m->ninputs ? "\n  " : "");
     if (m->cleaned)
-        fprintf(f, "  \"clean\": {\"removed\": %llu, \"decoys\": %llu, \"files\": %llu, "
+        fprintf(f, "  \"clean\": {\"removed\": %llu, \"decoys\": %llu, \"shards_left_out\": "
+                   "%llu, \"files\": %llu, "
                    "\"bytes\": %llu, \"checksums\": \"clean.sha256\", \"public_list\": "
                    "\"removal-public.txt\", \"commitment\": \"%s\", \"scheme\": \"commitment = "
                    "SHA-256(salt || each removed id + LF, ids sorted bytewise); decoys = the kept "
                    "ids with the smallest HMAC-SHA-256(prf_key, id); salt and prf_key are "
                    "HMAC-SHA-256 of clean.key\"},\n",
                 (unsigned long long)m->clean_removed, (unsigned long long)m->clean_decoys,
-                (unsigned long long)m->clean_files, (unsigned long long)m->clean_bytes,
+                (unsigned long long)m->clean_left, (unsigned long long)m->clean_files, (unsigned long long)m->clean_bytes,
                 m->commitment);
     fputs("  \"parameters\": {", f);
     first = 1;
@@ -620,6 +622,23 @@ static void merge_free(merge *m)
     dv__free(m->a, m->seen);
 }
 
+/* Files ending in .tmp left in dir by runs killed while writing them (none runs now: the
+ * merge holds the lock), so that a signature never covers them. */
+static void remove_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4096];
+    if (!d) return;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0 &&
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path)
+            (void)unlink(path);
+    }
+    closedir(d);
+}
+
 int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out, char *errbuf,
                   size_t errcap)
 {
@@ -627,7 +646,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     outs o;
     uint64_t nshards;
     char p[4096], t[4096];
-    int rc = DV_OK;
+    int rc = DV_OK, lockfd = -1;
     static const char *const names[] = {"matches.jsonl", "errors.jsonl", "removal.txt",
                                         "fetch.jsonl"};
     FILE **files[4];
@@ -640,6 +659,22 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     m.outdir = outdir;
     rc = dv__params_load(outdir, m.a, &m.params, errbuf, errcap);
     if (rc != DV_OK) goto done;
+    {
+        /* no scan or other merge into outdir meanwhile (OUTDIR/lock) */
+        long pid;
+        rc = dv__lock_open(outdir, &lockfd, errbuf, errcap);
+        if (rc == DV_OK && dv__lock_range(lockfd, 1, 0, 0, &pid) != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s: another datavet process (pid %ld) is scanning or "
+                        "merging into it: wait for it, then merge", outdir, pid);
+            rc = DV_EINVAL;
+        }
+        if (rc != DV_OK) goto done;
+        if (lockfd >= 0) { /* else another run may be writing them */
+            remove_stale_tmp(outdir);
+            snprintf(p, sizeof p, "%s/shards", outdir);
+            remove_stale_tmp(p);
+        }
+    }
     {
         /* what the scan could not use (written by dv_scan_run; absent in older outdirs) */
         char path[4096], e2[128];
@@ -796,6 +831,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     }
     if (clean_dir) {
         dv_dataset_opts dso = {0};
+        char *left = NULL;
         const char *v;
         uint32_t decoys = (uint32_t)strtoul(param_get(&m, "decoys") ? param_get(&m, "decoys")
                                                                     : "1000", NULL, 10);
@@ -806,7 +842,24 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         if ((v = param_get(&m, "max_image_bytes"))) dso.max_image_bytes = strtoull(v, NULL, 10);
         rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
                                m.commitment, &m.clean_removed, &m.clean_decoys, &m.clean_files,
-                               &m.clean_bytes, errbuf, errcap);
+                               &m.clean_bytes, &m.clean_left, &left, errbuf, errcap);
+        if (rc == DV_OK && left) {
+            /* shards left out of the copy join the problems */
+            size_t pl = m.problems ? strlen(m.problems) : 0, ll = strlen(left);
+            char *np = dv__malloc(m.a, pl + ll + 1);
+            if (!np) rc = DV_ENOMEM;
+            else {
+                if (pl) memcpy(np, m.problems, pl);
+                memcpy(np + pl, left, ll + 1);
+                dv__free(m.a, m.problems);
+                m.problems = np;
+                if (out) {
+                    size_t cl = strlen(out->coverage);
+                    snprintf(out->coverage + cl, sizeof out->coverage - cl, "%s", left);
+                }
+            }
+        }
+        dv__free(m.a, left);
         if (rc != DV_OK) goto done;
         m.cleaned = 1;
     }
@@ -905,6 +958,7 @@ done:
     }
     flush_removal(&m, &o);
     merge_free(&m);
+    if (lockfd >= 0) close(lockfd);
     if (rc != DV_OK && errbuf[0] == '\0') dv__set_err(errbuf, errcap, "%s", dv_strerror(rc));
     return rc;
 }

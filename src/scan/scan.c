@@ -60,6 +60,7 @@ typedef struct scan {
     pthread_t indexer;
     int indexing;
     int index_failed; /* index of the list that could not be indexed, + 1 */
+    int lockfd;       /* OUTDIR/lock (lock_shards), -1 if none */
     dv__terms *terms;
     dv_pool *pool;
     dv_hasher **hashers;
@@ -1016,100 +1017,114 @@ static int write_problems(scan *s)
     return dv__commit_file(f, tmp, path);
 }
 
+/* scan.json (the same for people and for `datavet export`), if it is not there yet: a run
+ * killed between scan.params and scan.json writes it on the resume. */
+static void write_scan_json(scan *s, const dv__dbuf *b)
+{
+    char path[4096], tmp[4096], host[64];
+    struct stat st;
+    time_t now = time(NULL);
+    struct tm tmv;
+    char ts[32];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/scan.json", s->o->outdir);
+    if (stat(path, &st) == 0) return;
+    host_part(host, sizeof host);
+    gmtime_r(&now, &tmv);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    snprintf(tmp, sizeof tmp, "%s/scan.json.%s.%ld.tmp", s->o->outdir, host, (long)getpid());
+    f = dv__fopen_private(tmp);
+    if (f) {
+        const char *p = (const char *)b->p, *end = p + b->len;
+        fprintf(f, "{\n  \"started\": \"%s\",\n  \"parameters\": [\n", ts);
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *tab = memchr(p, '\t', (size_t)(nl - p));
+            fputs("    [\"", f);
+            for (const char *c = p; c < nl; c++) {
+                if (c == tab) {
+                    fputs("\", \"", f);
+                    continue;
+                }
+                if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
+                else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
+                else fputc(*c, f);
+            }
+            fputs(nl + 1 < end ? "\"],\n" : "\"]\n", f);
+            p = nl + 1;
+        }
+        fputs("  ],\n", f);
+        fprintf(f, "  \"dataset\": ");
+        {
+            const char *c = s->o->dataset;
+            fputc('"', f);
+            for (; *c; c++) {
+                if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
+                else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
+                else fputc(*c, f);
+            }
+            fputc('"', f);
+        }
+        fprintf(f, ",\n  \"datavet_version\": \"%s\"\n}\n", dv_version());
+        dv__commit_new_file(f, tmp, path);
+    }
+}
+
+/* scan.params: created by the first run (atomically: of two first runs at once, one creates
+ * it and the other compares against it), compared by every later one. */
 static int check_params(scan *s)
 {
     dv__dbuf b = {0};
     char path[4096], tmp[4096];
-    void *old = NULL;
-    size_t oldlen = 0;
     char e2[256];
     int rc = DV_OK;
     build_params(s, &b);
     if (!b.p) return DV_ENOMEM;
     snprintf(path, sizeof path, "%s/scan.params", s->o->outdir);
-    if (dv_read_file(path, 1u << 30, s->a, &old, &oldlen, e2, sizeof e2) == DV_OK) {
-        if (oldlen != b.len || memcmp(old, b.p, b.len) != 0) {
-            /* name the first line that differs */
-            size_t k = 0, ls = 0;
-            const char *o = old;
-            while (k < oldlen && k < b.len && o[k] == (char)b.p[k]) {
-                if (o[k] == '\n') ls = k + 1;
-                k++;
-            }
-            {
-                const char *nl = memchr(b.p + ls, '\n', b.len - ls);
-                int n = nl ? (int)(nl - (const char *)b.p - (long)ls) : (int)(b.len - ls);
-                if (n > 200) n = 200;
-                dv__set_err(s->err, s->errcap,
-                            "%s holds a scan with other parameters (first difference at: "
-                            "%.*s); use a new output directory",
-                            s->o->outdir, n, (const char *)b.p + ls);
-            }
-            rc = DV_EINVAL;
-        }
-        dv_free_buffer(s->a, old);
-    } else {
+    for (int attempt = 0; attempt < 3; attempt++) {
+        void *old = NULL;
+        size_t oldlen = 0;
         FILE *f;
         char host[64];
+        if (dv_read_file(path, 1u << 30, s->a, &old, &oldlen, e2, sizeof e2) == DV_OK) {
+            if (oldlen != b.len || memcmp(old, b.p, b.len) != 0) {
+                /* name the first line that differs */
+                size_t k = 0, ls = 0;
+                const char *o = old;
+                while (k < oldlen && k < b.len && o[k] == (char)b.p[k]) {
+                    if (o[k] == '\n') ls = k + 1;
+                    k++;
+                }
+                {
+                    const char *nl = memchr(b.p + ls, '\n', b.len - ls);
+                    int n = nl ? (int)(nl - (const char *)b.p - (long)ls) : (int)(b.len - ls);
+                    if (n > 200) n = 200;
+                    dv__set_err(s->err, s->errcap,
+                                "%s holds a scan with other parameters (first difference at: "
+                                "%.*s); use a new output directory",
+                                s->o->outdir, n, (const char *)b.p + ls);
+                }
+                rc = DV_EINVAL;
+            }
+            dv_free_buffer(s->a, old);
+            break;
+        }
         host_part(host, sizeof host);
         snprintf(tmp, sizeof tmp, "%s/scan.params.%s.%ld.tmp", s->o->outdir, host,
                  (long)getpid());
         f = dv__fopen_private(tmp);
-        if (!f) {
-            rc = DV_EIO;
-        } else {
-            fwrite(b.p, 1, b.len, f);
-            rc = dv__commit_file(f, tmp, path);
-        }
-        if (rc == DV_OK) {
-            /* scan.json: the same for people and for `datavet export` */
-            time_t now = time(NULL);
-            struct tm tmv;
-            char ts[32];
-            gmtime_r(&now, &tmv);
-            strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-            snprintf(tmp, sizeof tmp, "%s/scan.json.%s.%ld.tmp", s->o->outdir, host,
-                     (long)getpid());
-            snprintf(path, sizeof path, "%s/scan.json", s->o->outdir);
-            f = dv__fopen_private(tmp);
-            if (f) {
-                const char *p = (const char *)b.p, *end = p + b.len;
-                fprintf(f, "{\n  \"started\": \"%s\",\n  \"parameters\": [\n", ts);
-                while (p < end) {
-                    const char *nl = memchr(p, '\n', (size_t)(end - p));
-                    const char *tab = memchr(p, '\t', (size_t)(nl - p));
-                    fputs("    [\"", f);
-                    for (const char *c = p; c < nl; c++) {
-                        if (c == tab) {
-                            fputs("\", \"", f);
-                            continue;
-                        }
-                        if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
-                        else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
-                        else fputc(*c, f);
-                    }
-                    fputs(nl + 1 < end ? "\"],\n" : "\"]\n", f);
-                    p = nl + 1;
-                }
-                fputs("  ],\n", f);
-                fprintf(f, "  \"dataset\": ");
-                {
-                    const char *c = s->o->dataset;
-                    fputc('"', f);
-                    for (; *c; c++) {
-                        if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
-                        else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
-                        else fputc(*c, f);
-                    }
-                    fputc('"', f);
-                }
-                fprintf(f, ",\n  \"datavet_version\": \"%s\"\n}\n", dv_version());
-                dv__commit_file(f, tmp, path);
-            }
+        if (f) fwrite(b.p, 1, b.len, f);
+        rc = f ? dv__commit_new_file(f, tmp, path) : DV_EIO;
+        if (rc == 1) { /* another run made it first: compare against it */
+            rc = DV_OK;
+            continue;
         }
         if (rc != DV_OK)
-            dv__set_err(s->err, s->errcap, "%s: cannot write the scan parameters", path);
+            dv__set_err(s->err, s->errcap, "%s: cannot write the scan parameters: %s", path,
+                        strerror(errno));
+        break;
     }
+    if (rc == DV_OK) write_scan_json(s, &b);
     dv__free(s->a, b.p);
     return rc;
 }
@@ -1118,6 +1133,8 @@ static int check_params(scan *s)
 
 static void scan_free(scan *s)
 {
+    if (s->lockfd >= 0) close(s->lockfd); /* releases the shard locks */
+    s->lockfd = -1;
     if (s->indexing) pthread_join(s->indexer, NULL);
     for (size_t i = 0; i < s->nlists; i++) {
         dv_pdq_index_free(s->lists[i].index);
@@ -1154,6 +1171,134 @@ static int selected(const dv_scan_opts *o, uint64_t i)
     return 1;
 }
 
+/* Lock OUTDIR/lock for this run: a read lock on byte 0 (no merge meanwhile) and a write lock
+ * on byte 1 + i of each shard i it will scan, runs of them as one range; another run that
+ * holds one of them is named, and this run refused. */
+static int lock_shards(scan *s)
+{
+    const dv_scan_opts *o = s->o;
+    uint64_t n = dv_dataset_num_shards(s->ds), a = 0;
+    long pid;
+    int rc = dv__lock_open(o->outdir, &s->lockfd, s->err, s->errcap), in = 0;
+    if (rc != DV_OK || s->lockfd < 0) return rc;
+    if (dv__lock_range(s->lockfd, 0, 0, 1, &pid) != DV_OK) {
+        dv__set_err(s->err, s->errcap, "%s is being merged by another datavet process (pid "
+                    "%ld): wait for it, then run again", o->outdir, pid);
+        return DV_EINVAL;
+    }
+    for (uint64_t i = 0; i <= n; i++) {
+        int want = i < n && selected(o, i) && !shard_done(o->outdir, i);
+        if (want && !in) a = i, in = 1;
+        if (!want && in) {
+            in = 0;
+            if (dv__lock_range(s->lockfd, 1, 1 + a, i - a, &pid) != DV_OK) {
+                dv__set_err(s->err, s->errcap,
+                            "%s: shards %llu-%llu: another datavet process (pid %ld) is "
+                            "scanning some of them: runs into one outdir must take disjoint "
+                            "shards (--shards, --shard-index)",
+                            o->outdir, (unsigned long long)a, (unsigned long long)(i - 1), pid);
+                return DV_EINVAL;
+            }
+        }
+    }
+    return DV_OK;
+}
+
+/* Options that would make the scan check nothing or harm something, refused before it
+ * starts: OUTDIR inside the dataset (its outputs would be read as the dataset on a rerun),
+ * a --clean folder that is the dataset, OUTDIR or not empty, or a layout --clean cannot
+ * write; --neighbors-min-sim without embeddings; a named column the first parquet file
+ * lacks; a shard range past the last shard. */
+static int check_options(scan *s)
+{
+    const dv_scan_opts *o = s->o;
+    dv_layout lay = dv_dataset_layout(s->ds);
+    uint64_t n = dv_dataset_num_shards(s->ds);
+    struct stat st;
+    if (stat(o->dataset, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char *rd = realpath(o->dataset, NULL), *ro = dv__real_or_parent(o->outdir);
+        int inside = rd && ro && dv__path_within(ro, rd);
+        free(rd);
+        free(ro);
+        if (inside) {
+            dv__set_err(s->err, s->errcap, "-o %s is inside the dataset %s: its outputs would be "
+                        "read as part of the dataset; put OUTDIR elsewhere", o->outdir,
+                        o->dataset);
+            return DV_EINVAL;
+        }
+    }
+    if (o->clean_dir) {
+        int rc;
+        if (o->no_merge) {
+            dv__set_err(s->err, s->errcap, "--clean writes the copy at the merge: give it to "
+                        "datavet merge, not to a --no-merge scan");
+            return DV_EINVAL;
+        }
+        if (lay != DV_LAYOUT_PARQUET && lay != DV_LAYOUT_WEBDATASET &&
+            lay != DV_LAYOUT_IMG2DATASET) {
+            dv__set_err(s->err, s->errcap, "--clean writes parquet and tar datasets; for this "
+                        "'%s' dataset use removal.txt", dv_layout_name(lay));
+            return DV_EINVAL;
+        }
+        rc = dv__clean_check(o->outdir, o->clean_dir, o->dataset, s->err, s->errcap);
+        if (rc != DV_OK) return rc;
+    }
+    if (o->has_range && o->shard_first >= n) {
+        dv__set_err(s->err, s->errcap, "--shards %llu-%llu: the dataset has %llu shard(s) "
+                    "(datavet scan --plan lists them)", (unsigned long long)o->shard_first,
+                    (unsigned long long)o->shard_last, (unsigned long long)n);
+        return DV_EINVAL;
+    }
+    if (o->neighbors) {
+        uint64_t emb = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            dv_shard_info si;
+            if (dv_dataset_shard(s->ds, i, &si) == DV_OK && si.emb_path) emb++;
+        }
+        if (emb == 0) {
+            dv__set_err(s->err, s->errcap, "--neighbors-min-sim: the dataset has no embeddings "
+                        "aligned with it (LAION's img_emb/img_emb_N.npy beside metadata_N.parquet)"
+                        ": there is nothing to search");
+            return DV_EINVAL;
+        }
+    }
+    if ((o->url_col || o->caption_col || o->id_col || o->image_col) && n > 0 &&
+        (lay == DV_LAYOUT_PARQUET || lay == DV_LAYOUT_IMG2DATASET)) {
+        /* a named column must be there: a typo would otherwise scan nothing of it */
+        dv_shard_info si;
+        dv_parquet_reader *pr = NULL;
+        dv_parquet_reader_opts po = {0};
+        const char *file, *names[4] = {o->url_col, o->caption_col, o->id_col, o->image_col};
+        static const char *const opt[4] = {"--url-col", "--caption-col", "--id-col",
+                                           "--image-col"};
+        char e2[256];
+        int rc = DV_OK;
+        po.wipe = 1;
+        dv_dataset_shard(s->ds, 0, &si);
+        file = lay == DV_LAYOUT_PARQUET ? si.path : si.meta_path;
+        if (file && dv_parquet_reader_open(file, &po, &pr, e2, sizeof e2) == DV_OK) {
+            for (int k = 0; k < 4 && rc == DV_OK; k++) {
+                int found = 0;
+                if (!names[k] || (k == 3 && lay != DV_LAYOUT_PARQUET)) continue;
+                for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
+                    dv_parquet_column_info ci;
+                    if (dv_parquet_reader_column(pr, c, &ci) != DV_OK) continue;
+                    /* a leaf ("image.bytes") or its top-level name ("url") */
+                    if (strcmp(ci.name, names[k]) == 0) found = 1;
+                }
+                if (!found) {
+                    dv__set_err(s->err, s->errcap, "%s %s: %s has no such column (datavet "
+                                "inspect %s lists them)", opt[k], names[k], file, file);
+                    rc = DV_EINVAL;
+                }
+            }
+            dv_parquet_reader_free(pr);
+        }
+        if (rc != DV_OK) return rc;
+    }
+    return DV_OK;
+}
+
 int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, size_t errcap)
 {
     scan s;
@@ -1167,6 +1312,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     if (out) memset(out, 0, sizeof *out);
     if (!opts || !opts->dataset || !opts->outdir || !errbuf) return DV_EINVAL;
     memset(&s, 0, sizeof s);
+    s.lockfd = -1;
     o = *opts;
     if (o.pdq_radius < 0) o.pdq_radius = 31;
     if (o.pdq_radius > 63) {
@@ -1195,6 +1341,8 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     if (out)
         snprintf(out->dataset_problems, sizeof out->dataset_problems, "%s",
                  dv_dataset_problems(s.ds));
+    rc = check_options(&s);
+    if (rc != DV_OK) goto done;
     if (o.clean_dir && dv_dataset_layout(s.ds) == DV_LAYOUT_PARQUET &&
         dv_dataset_num_shards(s.ds) > 0) {
         /* the cleaned copy cannot hold a list or map column: say so now, not after the scan */
@@ -1270,6 +1418,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     if (rc != DV_OK) goto done;
     rc = check_params(&s);
     if (rc == DV_OK) rc = write_problems(&s);
+    if (rc == DV_OK) rc = lock_shards(&s);
     if (rc != DV_OK) goto done;
 
     s.fill = s.slots[0];
@@ -1325,6 +1474,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         dv_scan_result mr;
         scan_free(&s);
         memset(&s, 0, sizeof s);
+        s.lockfd = -1;
         rc = dv_scan_merge(o.outdir, o.clean_dir, &mr, errbuf, errcap);
         if (out && rc == DV_OK) {
             out->merged = 1;

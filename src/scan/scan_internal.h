@@ -57,13 +57,35 @@ int dv__mkdir_private(const char *dir, char *err, size_t cap);
 FILE *dv__fopen_private(const char *path);
 /* fsync + fclose; rename tmp to path; fsync the directory. */
 int dv__commit_file(FILE *f, const char *tmp, const char *path);
+/* As dv__commit_file, but path is created only if it does not exist (link, not rename):
+ * DV_OK when this call created it, 1 when it was there already (tmp is removed either way). */
+int dv__commit_new_file(FILE *f, const char *tmp, const char *path);
+
+/* OUTDIR/lock: fcntl record locks that keep runs into one outdir apart. A scan holds a
+ * read lock on byte 0 and a write lock on byte 1 + i of each shard i it scans; a merge holds
+ * a write lock on the whole file. dv__lock_open gives the descriptor (-1 where the file
+ * system has no record locks: runs are then not kept apart); dv__lock_range takes a lock
+ * without waiting: DV_OK, or DV_EINVAL with *holder the pid holding a conflicting one
+ * (0 if unknown). Closing the descriptor releases every lock of the process on the file. */
+int dv__lock_open(const char *outdir, int *fd, char *err, size_t cap);
+int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder);
 
 /* --clean (clean.c): the cleaned copy and outdir/removal-public.txt from outdir/removal.txt;
  * commit_hex gets the salted commitment to the removed ids. */
+/* The real path of p, or of its folder joined with its last name where p does not exist
+ * yet (free() it); whether real path a is real path b or below it. */
+char *dv__real_or_parent(const char *p);
+int dv__path_within(const char *a, const char *b);
+
+/* Whether clean_dir can take the cleaned copy: not the dataset, OUTDIR, inside or around
+ * either, and new, empty or this scan's own copy (OUTDIR/clean.dir). */
+int dv__clean_check(const char *outdir, const char *clean_dir, const char *dataset, char *err,
+                    size_t cap);
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
-                      uint64_t *bytes_out, char *err, size_t cap);
+                      uint64_t *bytes_out, uint64_t *left_out, char **left_text, char *err,
+                      size_t cap);
 
 /* Neighbour expansion (neighbors.c): a finding as the 20 record fields (malloc'd strings). */
 typedef struct dv__nbfinding {

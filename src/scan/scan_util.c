@@ -129,6 +129,119 @@ int dv__commit_file(FILE *f, const char *tmp, const char *path)
     return DV_OK;
 }
 
+/* The real path of p, or of its folder joined with its last name where p does not exist
+ * yet; NULL if neither resolves. Free with free(). */
+char *dv__real_or_parent(const char *p)
+{
+    char *r = realpath(p, NULL), *dir, *base, *out;
+    const char *slash;
+    size_t n;
+    if (r || errno != ENOENT) return r;
+    slash = strrchr(p, '/');
+    while (slash && slash[1] == '\0' && slash > p) { /* "a/b/": no name after the slash */
+        const char *q = slash - 1;
+        while (q > p && *q != '/') q--;
+        slash = *q == '/' ? q : NULL;
+    }
+    n = slash ? (size_t)(slash - p) : 0;
+    dir = malloc(n + 2);
+    if (!dir) return NULL;
+    if (slash) memcpy(dir, p, n ? n : 1), dir[n ? n : 1] = '\0';
+    else strcpy(dir, ".");
+    base = (char *)(slash ? slash + 1 : p);
+    r = realpath(dir, NULL);
+    free(dir);
+    if (!r) return NULL;
+    n = strlen(base);
+    while (n > 0 && base[n - 1] == '/') n--;
+    out = malloc(strlen(r) + n + 2);
+    if (out) sprintf(out, "%s/%.*s", strcmp(r, "/") == 0 ? "" : r, (int)n, base);
+    free(r);
+    return out;
+}
+
+/* Whether a is b or below it (real paths). */
+int dv__path_within(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
+int dv__commit_new_file(FILE *f, const char *tmp, const char *path)
+{
+    int bad = fflush(f) != 0 || ferror(f), e;
+    if (!bad && fsync(fileno(f)) != 0) bad = 1;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        unlink(tmp);
+        return DV_EIO;
+    }
+    if (link(tmp, path) == 0) {
+        unlink(tmp);
+        return DV_OK;
+    }
+    e = errno;
+    if (e == EEXIST) {
+        unlink(tmp);
+        return 1;
+    }
+    if (e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EXDEV || e == EMLINK) {
+        /* a file system without hard links: the rename may replace a file made meanwhile */
+        if (access(path, F_OK) == 0) {
+            unlink(tmp);
+            return 1;
+        }
+        if (rename(tmp, path) == 0) return DV_OK;
+    }
+    unlink(tmp);
+    return DV_EIO;
+}
+
+int dv__lock_open(const char *outdir, int *fd, char *err, size_t cap)
+{
+    char path[4096];
+    struct flock fl;
+    *fd = -1;
+    if ((size_t)snprintf(path, sizeof path, "%s/lock", outdir) >= sizeof path) return DV_ERANGE;
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0) {
+        dv__set_err(err, cap, "%s: cannot open: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    /* a file system without record locks (some network mounts): go on without them */
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_RDLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 1;
+    if (fcntl(*fd, F_GETLK, &fl) != 0 && (errno == ENOLCK || errno == ENOSYS ||
+                                          errno == EOPNOTSUPP || errno == EINVAL)) {
+        close(*fd);
+        *fd = -1;
+    }
+    return DV_OK;
+}
+
+int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder)
+{
+    struct flock fl;
+    *holder = 0;
+    if (fd < 0) return DV_OK;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = write ? F_WRLCK : F_RDLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)start;
+    fl.l_len = (off_t)len;
+    if (fcntl(fd, F_SETLK, &fl) == 0) return DV_OK;
+    if (errno != EACCES && errno != EAGAIN) return DV_OK; /* no locks here: not kept apart */
+    fl.l_type = write ? F_WRLCK : F_RDLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)start;
+    fl.l_len = (off_t)len;
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) *holder = (long)fl.l_pid;
+    return DV_EINVAL;
+}
+
 int dv__sha256_fd(int fd, char hex[65], uint64_t *size)
 {
     unsigned char buf[1 << 16], md[32];

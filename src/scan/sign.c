@@ -226,10 +226,13 @@ static char *const *find(const names *sorted, const char *name)
 
 static int has(const names *sorted, const char *name) { return find(sorted, name) != NULL; }
 
-/* What a manifest does not cover: itself, and (signing) its files being written. */
+/* What a manifest does not cover: itself, and (signing) its files being written; the run
+ * lock; and clean.key, the secret behind removal-public.txt's decoys, so that OUTDIR can be
+ * handed on without it and still verify. */
 static int skipped(const char *rel, int signing)
 {
     return strcmp(rel, MANIFEST) == 0 || strcmp(rel, SIGFILE) == 0 ||
+           strcmp(rel, "lock") == 0 || strcmp(rel, "clean.key") == 0 ||
            (signing && (strcmp(rel, MANIFEST ".tmp") == 0 || strcmp(rel, SIGFILE ".tmp") == 0));
 }
 

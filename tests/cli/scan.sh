@@ -177,6 +177,28 @@ done
 "$BIN" scan -q ds/wds -l md5.dvl -o out-wds >/dev/null 2>why
 check "other parameters into one outdir: exit 2" test $? -eq 2
 
+# runs into one outdir are kept apart by OUTDIR/lock (fcntl record locks, which python's
+# lockf takes too): a shard another process scans, or a merge under way, refuses a run
+"$BIN" scan -q ds/wds -l md5.dvl -o out-lk --no-merge --shards 0-0 >/dev/null 2>&1
+check "a shard locked by another process refuses the scan; a merge under way refuses both" $PY -c "
+import fcntl, os, subprocess
+fd = os.open('out-lk/lock', os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 3)   # byte 3: shard 2
+run = lambda *a: subprocess.run(['$BIN'] + list(a), capture_output=True, text=True)
+r = run('scan', '-q', 'ds/wds', '-l', 'md5.dvl', '-o', 'out-lk')
+assert r.returncode == 2 and 'shards 1-3: another datavet process (pid %d) is scanning' % os.getpid() in r.stderr, r
+r = run('scan', '-q', 'ds/wds', '-l', 'md5.dvl', '-o', 'out-lk', '--shards', '1-1', '--no-merge')
+assert r.returncode in (0, 1), r
+fcntl.lockf(fd, fcntl.LOCK_UN, 1, 3)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)   # the whole file: a merge
+for a in (('merge', '-q', 'out-lk'), ('scan', '-q', 'ds/wds', '-l', 'md5.dvl', '-o', 'out-lk')):
+    r = run(*a)
+    assert r.returncode == 2 and 'another datavet process (pid %d)' % os.getpid() in r.stderr, r
+assert not os.path.exists('out-lk/matches.jsonl')
+"
+"$BIN" scan -q ds/wds -l md5.dvl -o out-lk >/dev/null 2>&1
+check "once the other process is gone, the scan completes" sh -c "[ $? -eq 1 ] && [ -s out-lk/matches.jsonl ]"
+
 # resume after kill -9 at 20 points: same bytes as an uninterrupted run
 "$MK" big $PHOTOS --items 240 --shards 24 >/dev/null
 "$BIN" scan -q big/wds $L -o ref -j 1 >/dev/null 2>&1
