@@ -206,6 +206,44 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+typedef struct rowpos {
+    uint64_t row;
+    size_t pos;
+} rowpos;
+
+static int rowpos_cmp(const void *a, const void *b)
+{
+    const rowpos *x = a, *y = b;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Keep the first of each row, in order. A scan writes one match record per finding, so an
+ * item matched by two lists (MD5 and URL) appears twice; it is one seed, as in the scan's own
+ * neighbour stage (neighbor_seeds). */
+static int unique_rows(uint64_t *rows, size_t *n)
+{
+    size_t m = *n, o = 0;
+    if (m < 2) return 0;
+    rowpos *rp = malloc(m * sizeof(*rp));
+    unsigned char *drop = calloc(m, 1);
+    if (rp == NULL || drop == NULL) {
+        free(rp);
+        free(drop);
+        return -1;
+    }
+    for (size_t i = 0; i < m; i++) rp[i] = (rowpos){rows[i], i};
+    qsort(rp, m, sizeof(*rp), rowpos_cmp);
+    for (size_t i = 1; i < m; i++)
+        if (rp[i].row == rp[i - 1].row) drop[rp[i].pos] = 1;
+    for (size_t i = 0; i < m; i++)
+        if (!drop[i]) rows[o++] = rows[i];
+    *n = o;
+    free(rp);
+    free(drop);
+    return 0;
+}
+
 /* global rows of seeds from --seed-ids or --from-scan */
 static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **rows_out,
                      size_t *n_out)
@@ -285,7 +323,12 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
             if (n == cap) {
                 cap = cap ? 2 * cap : 64;
                 uint64_t *t = realloc(rows, cap * sizeof(*rows));
-                if (t == NULL) break;
+                if (t == NULL) {
+                    fprintf(stderr, "datavet neighbors: out of memory\n");
+                    free(text);
+                    free(rows);
+                    return -1;
+                }
                 rows = t;
             }
             rows[n++] = row;
@@ -293,6 +336,11 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
         p += l + 1;
     }
     free(text);
+    if (scan != NULL && unique_rows(rows, &n) != 0) {
+        fprintf(stderr, "datavet neighbors: out of memory\n");
+        free(rows);
+        return -1;
+    }
     *rows_out = rows;
     *n_out = n;
     return 0;

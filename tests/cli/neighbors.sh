@@ -28,14 +28,21 @@ if [ -x "$MK" ]; then
         $0 !~ /"url":"http/ || $0 !~ /"tier":"candidate"/) bad = 1}
         /"seed_row":3,.*"row":3,/ {bad = 1} END {exit bad}' "$W/o1/neighbors.jsonl" ||
         fail "metadata of results"
-    # the same seeds through a scan's match records
+    # the same seeds through a scan's match records; an item matched by two lists (MD5 and URL)
+    # has a record per finding but is one seed, whatever path form names its file
     mkdir -p "$W/scan"
-    printf '%s\n' '{"id":"a","tier":"match","emb_file":"img_emb/img_emb_0000.npy","emb_row":3}' \
+    printf '%s\n' '{"id":"a","tier":"match","list":"md5","emb_file":"img_emb/img_emb_0000.npy","emb_row":3}' \
         '{"id":"b","tier":"candidate","emb_file":"img_emb/img_emb_0000.npy","emb_row":9}' \
         '{"id":"c","tier":"match","emb_file":"img_emb/img_emb_0001.npy","emb_row":2}' \
-        '{"id":"d","tier":"match","emb_file":"img_emb/img_emb_0001.npy","emb_row":15}' >"$W/scan/matches.jsonl"
-    "$DV" neighbors -q --embeddings "$W/ds/laion" --from-scan "$W/scan" -k 3 -o "$W/o2" ||
+        '{"id":"a","tier":"match","list":"url","emb_file":"img_emb/img_emb_0000.npy","emb_row":3}' \
+        '{"id":"d","tier":"match","emb_file":"img_emb/img_emb_0001.npy","emb_row":15}' \
+        '{"id":"c","tier":"match","list":"url","emb_file":"'"$W"'/ds/laion/img_emb/img_emb_0001.npy","emb_row":2}' \
+        >"$W/scan/matches.jsonl"
+    "$DV" neighbors --embeddings "$W/ds/laion" --from-scan "$W/scan" -k 3 -o "$W/o2" 2>"$W/err2.txt" ||
         fail "neighbors --from-scan"
+    grep -q "datavet neighbors: 3 seeds" "$W/err2.txt" || fail "--from-scan: a seed per finding, not per item"
+    [ "$(sed 's/"rank":[0-9]*,//' "$W/o2/neighbors.jsonl" | sort | uniq -d | wc -l)" = 0 ] ||
+        fail "--from-scan: duplicate (seed_row, row) records"
     cmp -s "$W/o1/neighbors.jsonl" "$W/o2/neighbors.jsonl" || fail "--from-scan differs from --seed-ids"
     # a metadata URL that is a data: URI (an image inside the URL) is written redacted
     PQT=$(dirname "$DV")/tests/pq_tool
