@@ -261,12 +261,68 @@ int cli_json_top_string(const char *buf, size_t len, const char *key, char **out
     }
 }
 
+static int is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* A base64 digit of the standard (+/) or the URL-safe (-_) alphabet, or -1. */
+static int b64_digit(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+/* The image whose signature the base64 text p[0..n) starts with: the digits up to the first
+ * other character (line breaks skipped, as MIME wraps base64) decoded into 48 bytes, enough for
+ * every signature dv_image_kind tests. A bare JPEG XL codestream (FF 0A) is not taken: two bytes
+ * are "/wo" in base64, the start of many a path and word. */
+static const char *b64_image_kind(const uint8_t *p, size_t n)
+{
+    static const char *const names[][2] = {
+        {"jpeg", "base64 jpeg"}, {"png", "base64 png"},   {"webp", "base64 webp"},
+        {"gif", "base64 gif"},   {"tiff", "base64 tiff"}, {"heif", "base64 heif"},
+        {"jxl", "base64 jxl"},   {"bmp", "base64 bmp"}};
+    uint8_t buf[48];
+    size_t nb = 0;
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    const char *k;
+    for (size_t i = 0; i < n && nb < sizeof(buf); i++) {
+        int d = b64_digit(p[i]);
+        if (d < 0) {
+            if (p[i] == '\n' || p[i] == '\r') continue;
+            break;
+        }
+        acc = (acc << 6 | (uint32_t)d) & 0xFFFu;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[nb++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (nb >= 2 && buf[0] == 0xFF && buf[1] == 0x0A) return NULL;
+    k = dv_image_kind(buf, nb);
+    if (k != NULL)
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strcmp(k, names[i][0]) == 0) return names[i][1];
+    return NULL;
+}
+
 const char *cli_image_kind(const uint8_t *p, size_t n)
 {
     const char *k = dv_image_kind(p, n);
     if (k) return k;
+    while (n > 0 && is_space(*p)) {
+        p++;
+        n--;
+    }
     if (n >= 11 && strncasecmp((const char *)p, "data:image/", 11) == 0) return "data URI";
-    return NULL;
+    return b64_image_kind(p, n);
 }
 
 /* ---------------------------------------------------------------- JSON strings */

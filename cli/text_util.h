@@ -27,7 +27,10 @@ int cli_json_top_string(const char *buf, size_t len, const char *key, char **out
  * or NULL. inspect --head prints no image's bytes (datavet writes no image anywhere), from a
  * blob or a string column, nor a data:image/ URI: such a value becomes a placeholder. Beyond
  * the formats datavet decodes: TIFF, HEIF/AVIF, JPEG XL and BMP (its header checked, so text
- * starting "BM" is not taken for one). Reads nothing past p[n - 1]. */
+ * starting "BM" is not taken for one). Text that is base64 (standard or URL-safe alphabet,
+ * after any leading whitespace) of such a signature is "base64 jpeg" and so on, but for a bare
+ * JPEG XL codestream, whose two bytes are "/wo" in base64; a data:image/ URI may follow
+ * whitespace too. Reads nothing past p[n - 1]. */
 const char *cli_image_kind(const uint8_t *p, size_t n);
 
 /* A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as

@@ -174,23 +174,33 @@ np.save(sys.argv[1] + "/img_emb_1.npy", np.zeros((2999, 8), dtype="<f4"))' "$T/l
     fi
 fi
 # --head never prints an image's bytes: blobs and strings that start with an image signature,
-# and data:image URIs, are placeholders; look-alikes ("BM..." text, "GIF is...") are printed.
+# base64 text of one (standard or URL-safe, after whitespace, wrapped) and data:image URIs are
+# placeholders; look-alikes ("BM..." text, "GIF is...", a path that is "/wo" = FF 0A in
+# base64, base64 of text) are printed.
 PQT=$(dirname "$DV")/tests/pq_tool
 if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
     for f in jsonl tsv; do
         "$DV" inspect --head 20 --format $f "$T/img.parquet" >"$T/img.$f" 2>&1
         w=$(grep -o 'bytes withheld>' "$T/img.$f" | wc -l)
         leak=$(grep -c -F -e '\xFF\xD8' -e '\x89PNG' -e 'GIF89a' -e 'RIFF' -e 'ftypheic' \
-            -e 'II*' -e 'iVBOR' -e '/9j/' -e '\xFF\x0A' "$T/img.$f")
-        if [ "$w" -eq 11 ] && [ "$leak" -eq 0 ] &&
+            -e 'II*' -e 'iVBOR' -e '/9j/' -e '\xFF\x0A' -e '_9j_' -e 'UklGR' -e 'R0lGODlh' \
+            "$T/img.$f")
+        if [ "$w" -eq 17 ] && [ "$leak" -eq 0 ] &&
             grep -q '<jpeg image, 13 bytes withheld>' "$T/img.$f" &&
             grep -q '<data URI image, 34 bytes withheld>' "$T/img.$f" &&
+            grep -q '<base64 jpeg image, 20 bytes withheld>' "$T/img.$f" &&
+            grep -q '<base64 png image, 27 bytes withheld>' "$T/img.$f" &&
+            grep -q '<base64 jpeg image, 18 bytes withheld>' "$T/img.$f" &&
+            grep -q '<base64 webp image, 22 bytes withheld>' "$T/img.$f" &&
+            grep -q '<base64 gif image, 16 bytes withheld>' "$T/img.$f" &&
+            grep -q '/work/shared/photos' "$T/img.$f" && grep -q 'R0lGOD is how' "$T/img.$f" &&
+            grep -q 'QmFzZTY0IHRleHQ=' "$T/img.$f" &&
             grep -q 'BM not a bitmap at all' "$T/img.$f" && grep -q 'BMW at night' "$T/img.$f" &&
             grep -q 'data:text/plain,hello' "$T/img.$f" && grep -q 'GIF is a format' "$T/img.$f" &&
             grep -q 'abc[\\]*x00[\\]*x01[\\]*xFF' "$T/img.$f"; then
             ok "--head --format $f withholds image bytes ($w values), prints the look-alikes"
         else
-            no "--head --format $f: $w withheld (want 11), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
+            no "--head --format $f: $w withheld (want 17), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
         fi
     done
 else

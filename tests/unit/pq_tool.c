@@ -262,46 +262,52 @@ static int write_all(const char *dir)
     return bad;
 }
 
-/* Image bytes in a blob column and in a string column, a data: URI, and values that only
- * look like signatures: what `inspect --head` must withhold and what it must print
- * (tests/cli/inspect.sh). The images are signatures and headers, not whole images. */
+/* Image bytes in a blob column and in a string column, a data: URI, base64 text of images
+ * (image_base64), and values that only look like signatures: what `inspect --head` must
+ * withhold and what it must print (tests/cli/inspect.sh). The images are signatures and
+ * headers, not whole images. */
 static int write_images(const char *path)
 {
-    static const char *const names[3] = {"id", "image", "caption"};
+    static const char *const names[4] = {"id", "image", "caption", "image_base64"};
 #define BLOB(lit) lit, sizeof(lit) - 1
     static const struct {
         const char *id;
         const char *blob;
         size_t blen;
         const char *caption;
+        const char *b64; /* base64 of images (standard, URL-safe, after whitespace), look-alikes */
     } rows[] = {
-        {"jpeg", BLOB("\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01"), "a photo"},
-        {"png", BLOB("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "\xFF\xD8\xFF\xDB jpeg bytes in a string"},
-        {"webp", BLOB("RIFF\x24\0\0\0WEBPVP8 "), "data:image/png;base64,iVBORw0KGgo="},
-        {"gif", BLOB("GIF89a\x01\0\x01\0"), "DATA:IMAGE/JPEG;base64,/9j/4AAQ"},
-        {"tiff", BLOB("II*\0\x08\0\0\0"), "BMW at night"},
-        {"heif", BLOB("\0\0\0\x18" "ftypheic\0\0\0\0"), "data:text/plain,hello"},
+        {"jpeg", BLOB("\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01"), "a photo", "/9j/4AAQSkZJRgABAQ=="},
+        {"png", BLOB("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "\xFF\xD8\xFF\xDB jpeg bytes in a string",
+         " \n\tiVBORw0KGgoAAAANSUhEUg=="},
+        {"webp", BLOB("RIFF\x24\0\0\0WEBPVP8 "), "data:image/png;base64,iVBORw0KGgo=",
+         "UklGRiQAAABXRUJQVlA4IA"},
+        {"gif", BLOB("GIF89a\x01\0\x01\0"), "DATA:IMAGE/JPEG;base64,/9j/4AAQ",
+         "R0lGODlh\r\nAQABAA"},
+        {"tiff", BLOB("II*\0\x08\0\0\0"), "BMW at night", "_9j_4AAQSkZJRgABAQ"},
+        {"heif", BLOB("\0\0\0\x18" "ftypheic\0\0\0\0"), "data:text/plain,hello",
+         "/work/shared/photos"},
         {"bmp", BLOB("BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0\x01\0"),
-         "plain"},
-        {"jxl", BLOB("\xFF\x0A\xFA\x7F"), "GIF is a format"},
-        {"text", BLOB("BM not a bitmap at all, long enough"), "ftyp"},
-        {"bytes", BLOB("abc\0\x01\xFF"), ""}};
+         "plain", "R0lGOD is how GIF starts in base64"},
+        {"jxl", BLOB("\xFF\x0A\xFA\x7F"), "GIF is a format", "  data:image/gif;base64,R0lGODlh"},
+        {"text", BLOB("BM not a bitmap at all, long enough"), "ftyp", "QmFzZTY0IHRleHQ="},
+        {"bytes", BLOB("abc\0\x01\xFF"), "", ""}};
 #undef BLOB
-    dv_parquet_field fields[3];
-    dv_parquet_value vals[3];
+    dv_parquet_field fields[4];
+    dv_parquet_value vals[4];
     dv_parquet_writer_opts o;
     dv_parquet_writer *w;
     char err[512];
     int rc;
     memset(fields, 0, sizeof(fields));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         fields[i].name = names[i];
         fields[i].type = DV_PQ_BYTE_ARRAY;
         fields[i].is_string = i != 1;
     }
     memset(&o, 0, sizeof(o));
     o.codec = DV_PQ_SNAPPY;
-    rc = dv_parquet_writer_create(path, fields, 3, &o, &w, err, sizeof(err));
+    rc = dv_parquet_writer_create(path, fields, 4, &o, &w, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "create: %s\n", err);
         return 1;
@@ -314,6 +320,8 @@ static int write_images(const char *path)
         vals[1].len = rows[r].blen;
         vals[2].bytes = (const uint8_t *)rows[r].caption;
         vals[2].len = strlen(rows[r].caption);
+        vals[3].bytes = (const uint8_t *)rows[r].b64;
+        vals[3].len = strlen(rows[r].b64);
         rc = dv_parquet_writer_write_row(w, vals);
     }
     if (rc == DV_OK) rc = dv_parquet_writer_close(w);
