@@ -1277,15 +1277,17 @@ static int inspect_dir(const char *path, const opts *o)
         dv_shard_info si;
         unsigned long long er = 0, mr = 0;
         int have_e = 0, have_m = 0;
-        const char *meta;
+        const char *meta, *ep;
         if (dv_dataset_shard(ds, i, &si) != DV_OK) continue;
         meta = si.meta_path ? si.meta_path
                : (dv_dataset_layout(ds) == DV_LAYOUT_PARQUET ? si.path : NULL);
-        if (si.emb_path) {
+        /* a file the dataset refused (rows not aligned, unreadable) is listed and counted too */
+        ep = si.emb_path ? si.emb_path : si.emb_unused;
+        if (ep) {
             emb++;
-            have_e = npy_rows(si.emb_path, &er) == 0;
+            have_e = npy_rows(ep, &er) == 0;
             have_m = meta && pq_rows(meta, &mr) == 0;
-            if (!have_e || !have_m || er != mr) misaligned++;
+            if (si.emb_unused || !have_e || !have_m || er != mr) misaligned++;
         }
         if (i >= MAX_LISTED_SHARDS) continue;
         if (o->json) {
@@ -1297,12 +1299,13 @@ static int inspect_dir(const char *path, const opts *o)
                 printf(",\"meta\":");
                 cli_json_str(stdout, si.meta_path);
             }
-            if (si.emb_path) {
+            if (ep) {
                 printf(",\"embeddings\":");
-                cli_json_str(stdout, si.emb_path);
+                cli_json_str(stdout, ep);
                 if (have_e) printf(",\"embedding_rows\":%llu", er);
                 if (have_m) printf(",\"metadata_rows\":%llu", mr);
-                printf(",\"aligned\":%s", have_e && have_m && er == mr ? "true" : "false");
+                printf(",\"aligned\":%s",
+                       !si.emb_unused && have_e && have_m && er == mr ? "true" : "false");
             }
             printf("}");
         } else {
@@ -1312,12 +1315,12 @@ static int inspect_dir(const char *path, const opts *o)
                 printf("  meta ");
                 put_safe(stdout, si.meta_path);
             }
-            if (si.emb_path) {
+            if (ep) {
                 printf("  emb ");
-                put_safe(stdout, si.emb_path);
+                put_safe(stdout, ep);
                 if (have_e && have_m)
                     printf(" (%llu rows, metadata %llu: %s)", er, mr,
-                           er == mr ? "aligned" : "NOT aligned");
+                           !si.emb_unused && er == mr ? "aligned" : "NOT aligned");
                 else
                     printf(" (unreadable)");
             }

@@ -118,6 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (dv_dataset_shard(ds, s, &si) != DV_OK || si.index != s || si.name == NULL ||
             si.path == NULL)
             abort();
+        /* an embedding file is used or refused (with a problem), never both */
+        if (si.emb_path != NULL && si.emb_unused != NULL) abort();
+        if (si.emb_unused != NULL && dv_dataset_problems(ds)[0] == '\0') abort();
         if (dv_shard_reader_open(ds, s, &r, err, sizeof err) != DV_OK) {
             if (r != NULL || err[0] == '\0') abort();
             continue;

@@ -998,6 +998,8 @@ typedef struct dv_shard_info {
     const char *emb_path;   /* row-aligned embedding .npy; NULL if none */
     uint64_t first_file;    /* image folders: the run [first_file, first_file + nfiles) */
     uint64_t nfiles;        /* of the sorted file list */
+    const char *emb_unused; /* the shard's embedding .npy when it is not used (rows not aligned
+                               or unreadable: see dv_dataset_problems); NULL otherwise */
 } dv_shard_info;
 
 typedef struct dv_dataset dv_dataset;

@@ -22,6 +22,7 @@
 
 typedef struct ds_shard {
     char *name, *path, *meta_path, *emb_path;
+    char *emb_unused; /* emb_path when check_embedding refused it */
     uint64_t first_file, nfiles;
 } ds_shard;
 
@@ -420,7 +421,7 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
     if (dv_parquet_reader_open(s->path, &po, &pr, err, sizeof err) != DV_OK) return;
     if (dv_npy_open(s->emb_path, ds->alloc, &np, err, sizeof err) != DV_OK) {
         problem(ds, "%s: not used as the embeddings of %s: %s", s->emb_path, s->path, err);
-        dv__free(ds->alloc, s->emb_path);
+        s->emb_unused = s->emb_path;
         s->emb_path = NULL;
     } else {
         dv_npy_get_info(np, &ni);
@@ -428,7 +429,7 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
             problem(ds, "%s: %llu rows but %s has %llu: embeddings not aligned, not used",
                     s->emb_path, (unsigned long long)ni.rows, s->path,
                     (unsigned long long)dv_parquet_reader_num_rows(pr));
-            dv__free(ds->alloc, s->emb_path);
+            s->emb_unused = s->emb_path;
             s->emb_path = NULL;
         }
     }
@@ -635,6 +636,7 @@ void dv_dataset_free(dv_dataset *ds)
         dv__free(ds->alloc, ds->shards[i].path);
         dv__free(ds->alloc, ds->shards[i].meta_path);
         dv__free(ds->alloc, ds->shards[i].emb_path);
+        dv__free(ds->alloc, ds->shards[i].emb_unused);
     }
     for (uint64_t i = 0; i < ds->nfiles; i++) dv__free(ds->alloc, ds->files[i]);
     dv__free(ds->alloc, ds->files);
@@ -664,6 +666,7 @@ int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out)
     out->emb_path = s->emb_path;
     out->first_file = s->first_file;
     out->nfiles = s->nfiles;
+    out->emb_unused = s->emb_unused;
     return DV_OK;
 }
 

@@ -161,7 +161,7 @@ np.save(sys.argv[1] + "/img_emb_1.npy", np.zeros((2999, 8), dtype="<f4"))' "$T/l
             expect "npy shape" 0 "shape: (3000, 8)" "$DV" inspect "$T/laion/img_emb/img_emb_0.npy"
             expect "npy misaligned" 1 "NOT aligned" "$DV" inspect "$T/laion/img_emb/img_emb_1.npy"
             expect "laion dir" 1 "layout: parquet" "$DV" inspect "$T/laion"
-            expect "laion dir emb" 1 "embedding files: 1 (0 not aligned)" "$DV" inspect "$T/laion"
+            expect "laion dir emb" 1 "embedding files: 2 (1 not aligned)" "$DV" inspect "$T/laion"
             expect "laion dir problem" 1 "img_emb_1.npy: 2999 rows but .*metadata_1.parquet has 3000" \
                 "$DV" inspect "$T/laion"
             "$DV" inspect --json "$T/laion" >"$T/d.json"
@@ -173,6 +173,34 @@ np.save(sys.argv[1] + "/img_emb_1.npy", np.zeros((2999, 8), dtype="<f4"))' "$T/l
         no "gen_laion.mjs failed"
     fi
 fi
+# a LAION directory (datavet-mkdataset) with one embedding file of the wrong row count and one
+# that is not an .npy: both listed, counted and reported, in text and --json
+MK=$(dirname "$DV")/tools/datavet-mkdataset
+if [ -x "$MK" ] && [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; then
+    if ASAN_OPTIONS=detect_leaks=0 "$MK" "$T/mk" --items 40 --shards 4 >/dev/null 2>&1; then
+        L=$T/mk/laion
+        "$PY" -c 'import numpy as np, sys
+np.save(sys.argv[1], np.zeros((7, 16), dtype="<f2"))' "$L/img_emb/img_emb_0001.npy"
+        printf 'not an npy file\n' >"$L/img_emb/img_emb_0003.npy"
+        expect "misaligned emb count" 1 "embedding files: 4 (2 not aligned)" "$DV" inspect "$L"
+        expect "misaligned emb listed" 1 "img_emb_0001.npy (7 rows, metadata 10: NOT aligned)" \
+            "$DV" inspect "$L"
+        expect "unreadable emb listed" 1 "img_emb_0003.npy (unreadable)" "$DV" inspect "$L"
+        expect "misaligned emb problem" 1 "img_emb_0001.npy: 7 rows but .*metadata_0001.parquet has 10" \
+            "$DV" inspect "$L"
+        "$DV" inspect --json "$L" >"$T/mk.json"
+        json_ok "misaligned --json" "$T/mk.json"
+        if grep -q '"embedding_rows":7,"metadata_rows":10,"aligned":false' "$T/mk.json" &&
+            grep -q '"embedding_files":4,"embeddings_misaligned":2,' "$T/mk.json"; then
+            ok "misaligned --json counts"
+        else no "misaligned --json counts: $(head -c 1500 "$T/mk.json")"; fi
+    else
+        no "datavet-mkdataset failed"
+    fi
+else
+    echo "SKIP: $MK not built or numpy not importable by $PY; misaligned embedding counts not checked"
+fi
+
 # --head never prints an image's bytes: blobs and strings that start with an image signature,
 # base64 text of one (standard or URL-safe, after whitespace, wrapped) and data:image URIs are
 # placeholders; look-alikes ("BM..." text, "GIF is...", a path that is "/wo" = FF 0A in
