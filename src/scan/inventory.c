@@ -193,7 +193,7 @@ static int cmp_file(const void *a, const void *b)
 
 /* ---------------------------------------------------------------- per file */
 
-static void describe(ifile *f)
+static void describe_body(ifile *f)
 {
     char err[256];
     if (f->kind == DV_INV_EMBEDDINGS && ends_with(f->path, ".npy")) {
@@ -233,8 +233,18 @@ static void describe(ifile *f)
         const char *base = strrchr(f->path, '/'), *dot;
         base = base ? base + 1 : f->path;
         dot = strrchr(base, '.');
-        snprintf(f->detail, sizeof f->detail, "%s%s",
-                 f->kind == DV_INV_CARD || !dot ? base : dot + 1, f->via_link ? " (link)" : "");
+        snprintf(f->detail, sizeof f->detail, "%s",
+                 f->kind == DV_INV_CARD || !dot ? base : dot + 1);
+    }
+}
+
+/* The detail, and " (link)" for a file reached through a link, whatever its kind. */
+static void describe(ifile *f)
+{
+    describe_body(f);
+    if (f->via_link) {
+        size_t n = strlen(f->detail);
+        snprintf(f->detail + n, sizeof f->detail - n, " (link)");
     }
 }
 

@@ -121,6 +121,19 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
     check "-x: a link to another file system is not followed" sh -c "
 [ \$(wc -l <x1.jsonl) -eq 1 ] && [ ! -s x2.jsonl ]"
 fi
+# a dataset file or embeddings reached through a link are described from their headers and
+# say (link) too, whether the walk found the link or it was a PATH
+mkdir lnk
+ln -s ../srv/data/laion/metadata_0000.parquet lnk/meta.parquet
+ln -s ../srv/data/laion/img_emb/img_emb_0000.npy lnk/emb.npy
+ln -s srv/data/laion/img_emb/img_emb_0001.npy emb1.npy
+"$BIN" inventory -q lnk emb1.npy >lnk.jsonl
+check "links to a parquet and an npy: described, with (link)" $PY -c "
+import json
+r = {x['path']: x['detail'] for x in map(json.loads, open('lnk.jsonl'))}
+assert r == {'emb1.npy': 'npy float16 15x16 (link)', 'lnk/emb.npy': 'npy float16 15x16 (link)',
+             'lnk/meta.parquet': 'parquet: 15 rows, 7 columns, urls (link)'}, r
+"
 "$BIN" inventory srv -l nothing.dvl >/dev/null 2>e4
 rc=$?
 check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"
