@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct ictx {
@@ -133,6 +134,15 @@ int cmd_inventory(int argc, char **argv)
             if (fd >= 0) close(fd);
             free(lists);
             return 2;
+        }
+    }
+    {
+        /* the output (a file or stdout sent to one) may lie inside a PATH: never an input */
+        struct stat st;
+        if (fstat(fileno(c.out), &st) == 0 && S_ISREG(st.st_mode)) {
+            o.skip_file = 1;
+            o.skip_dev = (uint64_t)st.st_dev;
+            o.skip_ino = (uint64_t)st.st_ino;
         }
     }
     c.show = !quiet && (force_progress || isatty(STDERR_FILENO));

@@ -1407,6 +1407,10 @@ typedef struct dv_inventory_opts {
     void (*progress)(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done,
                      uint64_t bytes);
     void *progress_ctx;
+    /* skip_file: the file whose st_dev and st_ino these are is passed over (counted in
+     * skipped), under any name or link: the output being written inside a walked path */
+    int skip_file;
+    uint64_t skip_dev, skip_ino;
 } dv_inventory_opts;
 
 typedef struct dv_inventory_hit {

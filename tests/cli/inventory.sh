@@ -134,6 +134,26 @@ r = {x['path']: x['detail'] for x in map(json.loads, open('lnk.jsonl'))}
 assert r == {'emb1.npy': 'npy float16 15x16 (link)', 'lnk/emb.npy': 'npy float16 15x16 (link)',
              'lnk/meta.parquet': 'parquet: 15 rows, 7 columns, urls (link)'}, r
 "
+# the output written inside a walked PATH is not an input, by -o or as stdout, nor through a
+# link named as a model
+mkdir -p own/sub
+echo a >own/a.txt
+ln -s ../inv.jsonl own/sub/inv.safetensors
+"$BIN" inventory -q -a own -o own/inv.jsonl 2>own.err
+rc=$?
+"$BIN" inventory -a own/sub own >own/inv2.jsonl 2>own2.err
+check "-o FILE inside a PATH: not listed; stdout to a file inside a PATH: not listed" $PY -c "
+import json
+r = [x['path'] for x in map(json.loads, open('own/inv.jsonl'))]
+assert r == ['own/a.txt'], r
+r = [x['path'] for x in map(json.loads, open('own/inv2.jsonl'))]
+assert r == ['own/a.txt', 'own/inv.jsonl', 'own/sub/inv.safetensors'], r
+assert $rc == 0
+assert ' 3 files ' in open('own2.err').read(), open('own2.err').read()
+"
+"$BIN" inventory own/sub -o own/inv.jsonl 2>own3.err
+check "the output through a link named as a model: passed over" sh -c "
+[ ! -s own/inv.jsonl ] && grep -q ' 0 files .* 1 entries passed over' own3.err"
 "$BIN" inventory srv -l nothing.dvl >/dev/null 2>e4
 rc=$?
 check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"
