@@ -1030,6 +1030,9 @@ dv_layout dv_dataset_layout(const dv_dataset *ds);
 uint64_t dv_dataset_num_shards(const dv_dataset *ds);
 /* Strings point into ds. DV_ERANGE past the last shard. */
 int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out);
+/* The i-th file of an image folder's sorted file list (a shard holds the run
+ * [first_file, first_file + nfiles)); NULL out of range or for other layouts. */
+const char *dv_dataset_file(const dv_dataset *ds, uint64_t i);
 /* Problems found while opening (an .npy whose rows do not match its parquet, a parquet with
  * no URL column...), one per line, "" if none. They do not stop a scan. */
 const char *dv_dataset_problems(const dv_dataset *ds);

@@ -363,8 +363,10 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     rc = dv_parquet_writer_create(out, fields, nc, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {
         dv__set_err(c->err, c->cap, "%s", e);
+        rc = DV_EIO; /* the output, not the input: the clean stops */
         goto done;
     }
+    (void)chmod(out, 0600); /* like the tar and npy files: it holds the kept images */
     for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
         uint64_t n = dv_parquet_reader_row_group_rows(r, g);
         uint8_t *nk = dv__realloc(c->a, keep, n ? (size_t)n : 1);
@@ -434,6 +436,7 @@ static int clean_npy(cleaner *c, const char *in, const char *out, uint64_t shard
     }
     rc = dv_npy_write_header(hdr, sizeof hdr, ni.dtype, kept_rows, ni.dims, &hl);
     fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) (void)fchmod(fd, 0600); /* a file of an earlier run keeps its mode else */
     if (rc != DV_OK || fd < 0) {
         dv__set_err(c->err, c->cap, "%s: cannot write", out);
         if (fd >= 0) close(fd);
@@ -466,6 +469,7 @@ static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t 
     }
     ifd = open(in, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (ofd >= 0) (void)fchmod(ofd, 0600);
     if (ifd < 0 || ofd < 0) {
         dv__set_err(c->err, c->cap, "%s: cannot open", ifd < 0 ? in : out);
         rc = DV_EIO;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,6 +769,61 @@ static void shard_path(const char *outdir, uint64_t i, const char *ext, char *ou
     snprintf(out, cap, "%s/shards/%06llu.%s", outdir, (unsigned long long)i, ext);
 }
 
+/* What a shard's files were when it was scanned: the SHA-256 of "path TAB size TAB mtime"
+ * of each, with their count; written into its done marker and compared on a resume, so
+ * that results of files changed since are not taken as current. */
+static void shard_identity(const dv_dataset *ds, uint64_t i, char out[100])
+{
+    dv_shard_info sh;
+    const char *one[3];
+    uint64_t n;
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    char hex[65];
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    out[0] = '\0';
+    if (!x || dv_dataset_shard(ds, i, &sh) != DV_OK || EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(x);
+        return;
+    }
+    one[0] = sh.path, one[1] = sh.meta_path, one[2] = sh.emb_path;
+    n = sh.nfiles ? sh.nfiles : 3;
+    for (uint64_t k = 0; k < n; k++) {
+        const char *p = sh.nfiles ? dv_dataset_file(ds, sh.first_file + k) : one[k];
+        struct stat st;
+        char line[96];
+        if (!p) continue;
+        EVP_DigestUpdate(x, p, strlen(p));
+        if (stat(p, &st) != 0) snprintf(line, sizeof line, "\t-\n");
+        else
+            snprintf(line, sizeof line, "\t%llu\t%lld.%09ld\n", (unsigned long long)st.st_size,
+                     (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+        EVP_DigestUpdate(x, line, strlen(line));
+    }
+    EVP_DigestFinal_ex(x, md, &mdlen);
+    EVP_MD_CTX_free(x);
+    dv_hex_encode(md, 32, hex);
+    snprintf(out, 100, "files %llu sha256 %s\n", (unsigned long long)n, hex);
+}
+
+/* A done shard whose files are no longer what was scanned (its marker says what they were;
+ * an empty marker, from an older datavet, says nothing). */
+static int shard_changed(const dv_dataset *ds, const char *outdir, uint64_t i)
+{
+    char p[4096], now[100], e[64];
+    void *buf = NULL;
+    size_t len = 0;
+    int changed = 0;
+    shard_path(outdir, i, "done", p, sizeof p);
+    if (dv_read_file(p, 4096, NULL, &buf, &len, e, sizeof e) != DV_OK) return 0;
+    if (len > 0) {
+        shard_identity(ds, i, now);
+        changed = len != strlen(now) || memcmp(buf, now, len) != 0;
+    }
+    dv_free_buffer(NULL, buf);
+    return changed;
+}
+
 static int shard_done(const char *outdir, uint64_t i)
 {
     char p[4096];
@@ -797,8 +853,10 @@ static int scan_shard(scan *s, uint64_t i)
     uint64_t items = 0;
     int rc;
     FILE *f;
+    char ident[100];
 
     dv_dataset_shard(s->ds, i, &sh);
+    shard_identity(s->ds, i, ident); /* before reading: a change while it is read shows */
     shard_path(s->o->outdir, i, "rec.tmp", tmp, sizeof tmp);
     shard_path(s->o->outdir, i, "rec", fin, sizeof fin);
     shard_path(s->o->outdir, i, "done", done, sizeof done);
@@ -876,9 +934,12 @@ static int scan_shard(scan *s, uint64_t i)
         dv__set_err(s->err, s->errcap, "%s: cannot write the shard's results", fin);
         return rc;
     }
-    f = dv__fopen_private(done);
-    if (!f || dv__commit_file(f, done, done) != DV_OK) {
-        dv__set_err(s->err, s->errcap, "%s: cannot write the done marker", done);
+    shard_path(s->o->outdir, i, "done.tmp", tmp, sizeof tmp);
+    f = dv__fopen_private(tmp);
+    if (f) fputs(ident, f);
+    if (!f || dv__commit_file(f, tmp, done) != DV_OK) {
+        dv__set_err(s->err, s->errcap, "%s: cannot write the done marker: %s", done,
+                    strerror(errno));
         return DV_EIO;
     }
     return DV_OK;
@@ -974,10 +1035,27 @@ static int build_params(scan *s, dv__dbuf *b)
     } else {
         param(b, s->a, "neighbors_min_sim", "off");
     }
-    if (o->fetch)
-        paramu(b, s->a, "fetch_max_bytes", o->fetch_opts && o->fetch_opts->max_bytes
-                                              ? o->fetch_opts->max_bytes
-                                              : DV_FETCH_DEFAULT_MAX_BYTES);
+    if (o->fetch) {
+        /* the fetch policy decides what is fetched, so a resume must keep it; how many
+         * transfers run at once (connections, per_host) does not, and may change */
+        const dv_fetch_opts *f = o->fetch_opts;
+        dv_fetch_opts z;
+        memset(&z, 0, sizeof z);
+        if (!f) f = &z;
+        paramu(b, s->a, "fetch_max_bytes", f->max_bytes ? f->max_bytes : DV_FETCH_DEFAULT_MAX_BYTES);
+        paramu(b, s->a, "fetch_allow_addr", f->allow_addr);
+        paramu(b, s->a, "fetch_connect_timeout_ms", f->connect_timeout_ms);
+        paramu(b, s->a, "fetch_timeout_ms", f->timeout_ms);
+        paramu(b, s->a, "fetch_low_speed_bytes", f->low_speed_bytes);
+        paramu(b, s->a, "fetch_low_speed_time_s", f->low_speed_time_s);
+        snprintf(t, sizeof t, "%d", f->retries);
+        param(b, s->a, "fetch_retries", t);
+        paramu(b, s->a, "fetch_retry_wait_ms", f->retry_wait_ms);
+        paramu(b, s->a, "fetch_retry_after_max_s", f->retry_after_max_s);
+        paramu(b, s->a, "fetch_redirects", f->no_redirects ? 0 : f->max_redirects ? f->max_redirects : 5);
+        param(b, s->a, "fetch_user_agent", f->user_agent ? f->user_agent : "");
+        for (size_t i = 0; i < f->nresolve; i++) param(b, s->a, "fetch_resolve", f->resolve[i]);
+    }
     paramu(b, s->a, "decoys", o->decoys ? o->decoys : 1000);
     for (uint64_t i = 0; i < dv_dataset_num_shards(s->ds); i++) {
         dv_shard_info sh;
@@ -1207,8 +1285,8 @@ static int lock_shards(scan *s)
 /* Options that would make the scan check nothing or harm something, refused before it
  * starts: OUTDIR inside the dataset (its outputs would be read as the dataset on a rerun),
  * a --clean folder that is the dataset, OUTDIR or not empty, or a layout --clean cannot
- * write; --neighbors-min-sim without embeddings; a named column the first parquet file
- * lacks; a shard range past the last shard. */
+ * write; --neighbors-min-sim without embeddings; a named url, caption or image column the
+ * first parquet file lacks; a shard range past the last shard. */
 static int check_options(scan *s)
 {
     const dv_scan_opts *o = s->o;
@@ -1262,13 +1340,15 @@ static int check_options(scan *s)
             return DV_EINVAL;
         }
     }
-    if ((o->url_col || o->caption_col || o->id_col || o->image_col) && n > 0 &&
+    if ((o->url_col || o->caption_col || o->image_col) && n > 0 &&
         (lay == DV_LAYOUT_PARQUET || lay == DV_LAYOUT_IMG2DATASET)) {
         /* a named column must be there: a typo would otherwise scan nothing of it */
         dv_shard_info si;
         dv_parquet_reader *pr = NULL;
         dv_parquet_reader_opts po = {0};
-        const char *file, *names[4] = {o->url_col, o->caption_col, o->id_col, o->image_col};
+        /* (an --id-col that is not there gives ids made of shard and row: nothing goes
+         * unchecked, so it is taken) */
+        const char *file, *names[4] = {o->url_col, o->caption_col, NULL, o->image_col};
         static const char *const opt[4] = {"--url-col", "--caption-col", "--id-col",
                                            "--image-col"};
         char e2[256];
@@ -1454,9 +1534,21 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     }
 
     for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
+        dv_shard_info si;
         if (!selected(&o, i)) continue;
         s.prog.shards_total++;
-        if (shard_done(o.outdir, i)) s.prog.shards_skipped++, s.prog.shards_done++;
+        if (!shard_done(o.outdir, i)) continue;
+        if (shard_changed(s.ds, o.outdir, i)) {
+            dv_dataset_shard(s.ds, i, &si);
+            dv__set_err(errbuf, errcap, "shard %llu (%s): its files changed (size or modification "
+                        "time) after it was scanned into %s: its results would be stale. Scan "
+                        "into a new OUTDIR, or delete %s/shards/%06llu.* to scan it again",
+                        (unsigned long long)i, si.path, o.outdir, o.outdir,
+                        (unsigned long long)i);
+            rc = DV_EINVAL;
+            goto done;
+        }
+        s.prog.shards_skipped++, s.prog.shards_done++;
     }
     if (o.progress) o.progress(o.progress_ctx, &s.prog);
     for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {

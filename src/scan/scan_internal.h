@@ -72,8 +72,9 @@ int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder
 
 /* --clean (clean.c): the cleaned copy and outdir/removal-public.txt from outdir/removal.txt;
  * commit_hex gets the salted commitment to the removed ids. */
-/* The real path of p, or of its folder joined with its last name where p does not exist
- * yet (free() it); whether real path a is real path b or below it. */
+/* The real path of p, or where p does not exist yet (nor its folders, maybe) the real path
+ * of its nearest existing folder joined with the rest (free() it); whether real path a is
+ * real path b or below it. */
 char *dv__real_or_parent(const char *p);
 int dv__path_within(const char *a, const char *b);
 

@@ -133,30 +133,30 @@ int dv__commit_file(FILE *f, const char *tmp, const char *path)
  * yet; NULL if neither resolves. Free with free(). */
 char *dv__real_or_parent(const char *p)
 {
-    char *r = realpath(p, NULL), *dir, *base, *out;
-    const char *slash;
+    char *r = realpath(p, NULL), *buf, *cut, *base, *out = NULL;
+    const char *rest;
     size_t n;
     if (r || errno != ENOENT) return r;
-    slash = strrchr(p, '/');
-    while (slash && slash[1] == '\0' && slash > p) { /* "a/b/": no name after the slash */
-        const char *q = slash - 1;
-        while (q > p && *q != '/') q--;
-        slash = *q == '/' ? q : NULL;
+    n = strlen(p);
+    if (n == 0 || (buf = malloc(n + 1)) == NULL) return NULL;
+    memcpy(buf, p, n + 1);
+    while (n > 1 && buf[n - 1] == '/') buf[--n] = '\0';
+    cut = strrchr(buf, '/');
+    if (!cut) {
+        base = realpath(".", NULL);
+        rest = buf;
+    } else if (cut == buf) {
+        base = realpath("/", NULL);
+        rest = buf + 1;
+    } else {
+        *cut = '\0';
+        base = dv__real_or_parent(buf); /* its folders need not exist either */
+        rest = cut + 1;
     }
-    n = slash ? (size_t)(slash - p) : 0;
-    dir = malloc(n + 2);
-    if (!dir) return NULL;
-    if (slash) memcpy(dir, p, n ? n : 1), dir[n ? n : 1] = '\0';
-    else strcpy(dir, ".");
-    base = (char *)(slash ? slash + 1 : p);
-    r = realpath(dir, NULL);
-    free(dir);
-    if (!r) return NULL;
-    n = strlen(base);
-    while (n > 0 && base[n - 1] == '/') n--;
-    out = malloc(strlen(r) + n + 2);
-    if (out) sprintf(out, "%s/%.*s", strcmp(r, "/") == 0 ? "" : r, (int)n, base);
-    free(r);
+    if (base && (out = malloc(strlen(base) + strlen(rest) + 2)) != NULL)
+        sprintf(out, "%s/%s", strcmp(base, "/") == 0 ? "" : base, rest);
+    free(base);
+    free(buf);
     return out;
 }
 

@@ -199,6 +199,53 @@ assert not os.path.exists('out-lk/matches.jsonl')
 "$BIN" scan -q ds/wds -l md5.dvl -o out-lk >/dev/null 2>&1
 check "once the other process is gone, the scan completes" sh -c "[ $? -eq 1 ] && [ -s out-lk/matches.jsonl ]"
 
+# a done shard whose files changed since is not taken as scanned: refused, naming it;
+# deleting its records scans it again
+cp -r ds/wds chg
+"$BIN" scan -q chg -l md5.dvl -o out-chg >/dev/null 2>&1
+cp ds/wds/00001.tar chg/00000.tar
+"$BIN" scan -q chg -l md5.dvl -o out-chg >/dev/null 2>err-chg
+rc=$?
+check "a shard replaced after it was scanned: the rerun is refused, naming it" sh -c "
+[ $rc -eq 2 ] && grep -q 'shard 0 (chg/00000.tar): its files changed' err-chg"
+rm out-chg/shards/000000.*
+"$BIN" scan -q chg -l md5.dvl -o out-chg >/dev/null 2>&1
+check "its records deleted, the rerun scans it again" sh -c "
+[ \$(grep -c '\"shard\":\"00000\"' out-chg/matches.jsonl) -eq \$(grep -c '\"shard\":\"00001\"' out-chg/matches.jsonl) ]"
+# the fetch policy is a parameter: data: URIs need no network, so no URL is fetched here
+printf 'url\ndata:image/jpeg;base64,%s\n' "$(base64 -w0 known0.jpg)" >fp.csv
+"$BIN" scan -q --fetch fp.csv -l md5.dvl -o out-fp --no-merge >/dev/null 2>&1
+"$BIN" scan -q --fetch --allow-private fp.csv -l md5.dvl -o out-fp >/dev/null 2>err-fp
+check "a resume with another fetch policy is refused" sh -c "
+[ $? -eq 2 ] && grep -q 'first difference at: fetch_allow_addr' err-fp"
+
+# --clean into the dataset, OUTDIR or a folder this scan did not write: refused before the
+# scan; into its own folder again: written again
+cp -r ds/wds cds && mkdir other && echo precious >other/00000.tar
+"$BIN" scan -q cds -l md5.dvl -o out-cds --clean cds >/dev/null 2>err-cds1
+rc1=$?
+"$BIN" scan -q cds -l md5.dvl -o out-cds2 --clean other >/dev/null 2>err-cds2
+rc2=$?
+"$BIN" scan -q cds -l md5.dvl -o out-cds3 --clean out-cds3/c >/dev/null 2>err-cds3
+rc3=$?
+check "--clean: the dataset, a folder not its own, one inside OUTDIR: refused, nothing harmed" sh -c "
+[ $rc1 -eq 2 ] && grep -q 'cannot be the dataset' err-cds1 && cmp cds/00000.tar ds/wds/00000.tar &&
+[ $rc2 -eq 2 ] && grep -q 'not empty and this scan did not write it' err-cds2 && grep -qx precious other/00000.tar &&
+[ $rc3 -eq 2 ] && grep -q 'cannot be OUTDIR' err-cds3 && [ ! -e out-cds/shards/000000.done ]"
+"$BIN" scan -q cds -l md5.dvl -o out-cds4 --clean cl4 >/dev/null 2>&1
+"$BIN" merge -q out-cds4 --clean cl4 >/dev/null 2>err-cds4
+check "--clean: the scan's own folder is written again by a rerun of the merge" sh -c "
+[ $? -eq 1 ] && [ ! -s err-cds4 ] && cd cl4 && sha256sum -c --quiet ../out-cds4/clean.sha256"
+check "--clean: every file of the copy is 0600" sh -c '[ -z "$(find cl4 -type f ! -perm 600)" ]'
+# a shard that cannot be read whole is left out of the copy, named; the rest is written
+cp -r ds/wds cbad && head -c 3000 ds/wds/00001.tar >cbad/00001.tar
+"$BIN" scan -q cbad -l md5.dvl -o out-cbad --clean cl-bad >/dev/null 2>err-cbad
+rc=$?
+check "--clean with a truncated shard: it is left out and named, the others written, exit 2" sh -c "
+[ $rc -eq 2 ] && grep -q 'shard 00001 left out of the cleaned copy: cbad/00001.tar' err-cbad &&
+[ ! -e cl-bad/00001.tar ] && [ -s cl-bad/00000.tar ] && ! grep -q 00001 out-cbad/clean.sha256 &&
+grep -q '\"shards_left_out\": 1' out-cbad/summary.json"
+
 # resume after kill -9 at 20 points: same bytes as an uninterrupted run
 "$MK" big $PHOTOS --items 240 --shards 24 >/dev/null
 "$BIN" scan -q big/wds $L -o ref -j 1 >/dev/null 2>&1

@@ -55,7 +55,7 @@ disk = set()
 for d, _, fs in os.walk('out'):
     for f in fs:
         disk.add(os.path.relpath(os.path.join(d, f), 'out'))
-disk -= {'manifest.jsonl', 'manifest.sig'}
+disk -= {'manifest.jsonl', 'manifest.sig', 'lock'}
 assert set(files) == disk and len(disk) > 8, (sorted(files), sorted(disk))
 assert list(files) == sorted(files, key=lambda s: s.encode())
 for n, l in files.items():
@@ -214,6 +214,9 @@ grep -q '\"file\":\"clean.sha256\"' out-c/manifest.jsonl &&
 [ \"\$(cut -c67- out-c/clean.sha256)\" = \"\$(cd cl && find . -type f | sed 's|^./||' | LC_ALL=C sort)\" ] &&
 n=\$(wc -l <out-c/clean.sha256) && [ \$n -ge 4 ] &&
 grep -q \"^cl: cleaned copy verified; \$n files ok, 0 changed, 0 missing, 0 bad lines\" vc"
+rm -rf t17 && cp -r out-c t17 && rm t17/clean.key t17/lock
+check "OUTDIR handed on without its secret clean.key (and lock) still verifies" sh -c "
+grep -q 'clean.key' out-c/manifest.jsonl && exit 1; '$BIN' verify -q t17 --pubkey k.pub"
 check "clean.sha256 is what sha256sum -c checks in the copy's folder" sh -c '
 cd cl && sha256sum -c --quiet ../out-c/clean.sha256'
 check "summary.json counts the copy's files and bytes" $PY -c "
