@@ -819,6 +819,7 @@ struct dv_shard_reader {
     int fd;
     dv_tar_reader *tar;
     int tar_done;
+    char pending[1000]; /* a reader-level error the next call reports (metadata unread) */
     /* img2dataset metadata, loaded whole (one shard's rows) */
     meta_row *meta;
     uint64_t nmeta, next_unseen;
@@ -1312,7 +1313,15 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
         dv_tar_opts to = {0};
         if (r->info.meta_path) {
             rc = meta_load(r);
-            if (rc != DV_OK) break;
+            if (rc == DV_ENOMEM) break;
+            if (rc != DV_OK) {
+                /* metadata that cannot be read costs its rows, not the tar's images: the
+                 * first next() reports it, then the tar is read without metadata */
+                snprintf(r->pending, sizeof r->pending, "%.900s (the tar is read without it)",
+                         r->err);
+                r->err[0] = '\0';
+                rc = DV_OK;
+            }
         }
         to.max_member = ds->opts.max_image_bytes;
         to.alloc = r->alloc;
@@ -1442,6 +1451,11 @@ static int next_item(dv_shard_reader *r, dv_item *it)
     }
     case DV_LAYOUT_WEBDATASET:
     case DV_LAYOUT_IMG2DATASET:
+        if (r->pending[0]) {
+            snprintf(r->err, sizeof r->err, "%s", r->pending);
+            r->pending[0] = '\0';
+            return DV_ECORRUPT;
+        }
         rc = tar_next(r, it);
         if (rc < 0) return rc;
         if (rc == 1) {

@@ -245,10 +245,18 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
     /* a data: URI's content (an image) never reaches an output */
     const char *src[6] = {it->id, dv_url_redact(it->url, red, sizeof red), it->caption,
                           it->status, it->image_name, it->problem_msg};
+    /* an image of 0 bytes is an error, not an item without an image */
+    int empty = it->image && it->image_len == 0 && !it->problem;
+    char msg[600];
+    if (empty) {
+        snprintf(msg, sizeof msg, "%s: an image of 0 bytes", it->image_name ? it->image_name : "image");
+        src[5] = msg;
+    }
     sl->strs.len = 0;
     for (int k = 0; k < 6; k++)
         DV_FORWARD_IF_ERROR(slot_str(s, sl, src[k], NULL, offs, k));
     sl->it = *it;
+    if (empty) sl->it.problem = DV_ECORRUPT;
     {
         const char **dst[6] = {&sl->it.id, &sl->it.url, &sl->it.caption, &sl->it.status,
                                &sl->it.image_name, &sl->it.problem_msg};

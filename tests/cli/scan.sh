@@ -122,6 +122,7 @@ for i in 1 2 3; do cp known0.jpg lora/img$i.jpg; echo "a photo of a cat" >lora/i
 cp known0.jpg meta/train/0001.jpg && printf 'file_name,text\ntrain/0001.jpg,x\n' >meta/metadata.csv
 cp known0.jpg samp/a.jpg && cp known0.jpg samp/b.jpg && echo hi >samp/README.txt
 cp ds/urls.csv ul/ && cp known0.jpg ul/logo.jpg
+: >samp/empty.jpg
 for d in lora meta samp ul; do
     "$BIN" scan -q $d -l md5.dvl -l url.dvl -o out-$d >/dev/null 2>err-$d
     echo $? >rc-$d
@@ -131,8 +132,9 @@ check "lora folder: 3 images matched; the captions said not read" sh -c "
 grep -q '3 caption (.txt beside an image) or metadata.csv/.jsonl/.parquet file(s) beside the images: not read' err-lora"
 check "ImageFolder: the image matched, metadata.csv not read as a URL list" sh -c "
 [ \$(cat rc-meta) -eq 1 ] && [ \$(wc -l <out-meta/matches.jsonl) -eq 1 ] && grep -q '1 caption .* not read' err-meta"
-check "samples with a README: the images matched, the README named" sh -c "
+check "samples with a README: the images matched, the README named, an empty image an error" sh -c "
 [ \$(cat rc-samp) -eq 1 ] && [ \$(wc -l <out-samp/matches.jsonl) -eq 2 ] &&
+grep -q 'samp/empty.jpg: an image of 0 bytes' out-samp/errors.jsonl &&
 grep -q '1 text file(s) that are not URL lists beside the images: not read' err-samp"
 check "a URL list with a logo beside it: the list is scanned, the image named NOT scanned" sh -c "
 grep -q '\"layout\": \"url-list\"' out-ul/summary.json && grep -q '\"hash_type\":\"url\"' out-ul/matches.jsonl &&
@@ -290,9 +292,11 @@ check "corrupt shards: errors name the files" sh -c 'grep -q "00001.tar" out-bad
 check "corrupt shards: exit 2 with findings written, the scan said incomplete" sh -c "
 [ $rc -eq 2 ] && grep -q 'the scan is incomplete: [0-9]* read error' err-bad && [ -s out-bad/matches.jsonl ] &&
 grep -q '\"read_errors\": [1-9]' out-bad/summary.json && grep -q 'INCOMPLETE' out-bad/report.html"
-check "corrupt shards: the others are scanned" $PY -c "
+check "corrupt shards: the others are scanned, and the tar of a corrupt metadata parquet" $PY -c "
 import json; ids=set(json.loads(l)['shard'] for l in open('out-bad/matches.jsonl'))
-assert '00000' in ids and '00003' in ids, ids"
+assert '00000' in ids and '00003' in ids and '00002' in ids, ids
+e=[json.loads(l) for l in open('out-bad/errors.jsonl')]
+assert any('00002.parquet' in x['message'] and 'the tar is read without it' in x['message'] for x in e), e"
 
 # --clean: the cleaned copy has no findings left; DuckDB reads it
 for lay in laion wds hf; do
