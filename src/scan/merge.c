@@ -829,6 +829,21 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         rc = DV_EIO;
         goto done;
     }
+    if (!clean_dir) {
+        /* what an earlier --clean merge wrote describes a copy this merge does not write,
+         * and its summary no longer speaks of: removed, said (clean.key, the secret, stays) */
+        static const char *const stale[] = {"removal-public.txt", "clean.sha256", "clean.dir"};
+        int any = 0;
+        for (int i = 0; i < 3; i++) {
+            snprintf(p, sizeof p, "%s/%s", outdir, stale[i]);
+            any |= unlink(p) == 0;
+        }
+        if (any && out)
+            snprintf(out->coverage + strlen(out->coverage),
+                     sizeof out->coverage - strlen(out->coverage),
+                     "removal-public.txt and clean.sha256 of an earlier --clean were removed: "
+                     "this merge wrote no cleaned copy (merge --clean DIR writes it again)\n");
+    }
     if (clean_dir) {
         dv_dataset_opts dso = {0};
         char *left = NULL;

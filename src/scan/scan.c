@@ -659,8 +659,12 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
                        reason_of(sl->it.problem), sl->it.problem_msg ? sl->it.problem_msg : "");
         } else if (sl->it.image && sl->hash_rc != DV_OK) {
-            char msg[700];
-            snprintf(msg, sizeof msg, "%s: %s",
+            char msg[1200];
+            dv_layout lay = dv_dataset_layout(s->ds);
+            /* a tar member is named with its tar */
+            snprintf(msg, sizeof msg, "%s%s%s: %s",
+                     lay == DV_LAYOUT_WEBDATASET || lay == DV_LAYOUT_IMG2DATASET ? sh->path : "",
+                     lay == DV_LAYOUT_WEBDATASET || lay == DV_LAYOUT_IMG2DATASET ? ": " : "",
                      sl->it.image_name ? sl->it.image_name : sl->it.url ? sl->it.url : "",
                      sl->errmsg);
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
@@ -939,7 +943,8 @@ static int scan_shard(scan *s, uint64_t i)
     s->rec = NULL;
     rc = dv__commit_file(f, tmp, fin);
     if (rc != DV_OK) {
-        dv__set_err(s->err, s->errcap, "%s: cannot write the shard's results", fin);
+        dv__set_err(s->err, s->errcap, "%s: cannot write the shard's results: %s", fin,
+                    strerror(errno));
         return rc;
     }
     shard_path(s->o->outdir, i, "done.tmp", tmp, sizeof tmp);
@@ -1098,9 +1103,12 @@ static int write_problems(scan *s)
              (long)getpid());
     snprintf(path, sizeof path, "%s/dataset_problems.txt", s->o->outdir);
     f = dv__fopen_private(tmp);
-    if (!f) return DV_EIO;
-    fputs(p ? p : "", f);
-    return dv__commit_file(f, tmp, path);
+    if (f) fputs(p ? p : "", f);
+    if (!f || dv__commit_file(f, tmp, path) != DV_OK) {
+        dv__set_err(s->err, s->errcap, "%s: cannot write: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    return DV_OK;
 }
 
 /* scan.json (the same for people and for `datavet export`), if it is not there yet: a run

@@ -239,6 +239,10 @@ check "--clean: the dataset, a folder not its own, one inside OUTDIR: refused, n
 check "--clean: the scan's own folder is written again by a rerun of the merge" sh -c "
 [ $? -eq 1 ] && [ ! -s err-cds4 ] && cd cl4 && sha256sum -c --quiet ../out-cds4/clean.sha256"
 check "--clean: every file of the copy is 0600" sh -c '[ -z "$(find cl4 -type f ! -perm 600)" ]'
+"$BIN" merge -q out-cds4 >/dev/null 2>err-cds5
+check "a merge without --clean removes the earlier copy's removal-public.txt and clean.sha256, saying so" sh -c "
+[ ! -e out-cds4/removal-public.txt ] && [ ! -e out-cds4/clean.sha256 ] && [ -e out-cds4/clean.key ] &&
+grep -q 'of an earlier --clean were removed' err-cds5 && ! grep -q '\"clean\"' out-cds4/summary.json"
 # a shard that cannot be read whole is left out of the copy, named; the rest is written
 cp -r ds/wds cbad && head -c 3000 ds/wds/00001.tar >cbad/00001.tar
 "$BIN" scan -q cbad -l md5.dvl -o out-cbad --clean cl-bad >/dev/null 2>err-cbad
