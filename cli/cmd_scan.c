@@ -328,9 +328,12 @@ int cmd_scan(int argc, char **argv)
                 (unsigned long long)res.progress.items, cli_now_s() - t0,
                 (unsigned long long)res.progress.errors);
         if (res.merged)
-            fprintf(stderr, "; %llu matches, %llu candidates; report: %s/report.html%s\n",
-                    (unsigned long long)res.matches, (unsigned long long)res.candidates,
-                    o.outdir, sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
+            fprintf(stderr, "; findings: %llu match%s, %llu candidate%s (%llu item%s in removal.txt); "
+                            "report: %s/report.html%s\n",
+                    (unsigned long long)res.matches, res.matches == 1 ? "" : "es",
+                    (unsigned long long)res.candidates, res.candidates == 1 ? "" : "s",
+                    (unsigned long long)res.removed, res.removed == 1 ? "" : "s", o.outdir,
+                    sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
         else
             fprintf(stderr, "; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
     }
@@ -384,9 +387,12 @@ int cmd_merge(int argc, char **argv)
     }
     warn_lines("merge", res.coverage);
     if (!quiet)
-        fprintf(stderr, "merge: %llu matches, %llu candidates; report: %s/report.html%s\n",
-                (unsigned long long)res.matches, (unsigned long long)res.candidates,
-                argv[optind], sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
+        fprintf(stderr, "merge: findings: %llu match%s, %llu candidate%s (%llu item%s in "
+                        "removal.txt); report: %s/report.html%s\n",
+                (unsigned long long)res.matches, res.matches == 1 ? "" : "es",
+                (unsigned long long)res.candidates, res.candidates == 1 ? "" : "s",
+                (unsigned long long)res.removed, res.removed == 1 ? "" : "s", argv[optind],
+                sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
     if (res.read_errors > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:

@@ -1308,6 +1308,7 @@ typedef struct dv_scan_result {
      * summary.json "dataset_problems" and report.html); "" if nothing (truncated) */
     char coverage[2048];
     uint64_t read_errors; /* after the merge: shards or parts of shards not read (incomplete) */
+    uint64_t removed;     /* after the merge: items in removal.txt (findings count per list) */
 } dv_scan_result;
 
 /* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be

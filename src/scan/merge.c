@@ -804,6 +804,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         }
         dv__free(m.a, cb.p);
         if (out) out->read_errors = ctr_get(&m, "read_errors");
+        if (out) out->removed = ctr_get(&m, "removed");
         if (rc != DV_OK) goto done;
     }
     rc = dv_parquet_writer_close(o.pq);
@@ -816,8 +817,15 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         *files[i] = NULL;
         snprintf(t, sizeof t, "%s/%s.tmp", outdir, names[i]);
         snprintf(p, sizeof p, "%s/%s", outdir, names[i]);
+        if (i == 3 && !(param_get(&m, "fetch") && strcmp(param_get(&m, "fetch"), "true") == 0)) {
+            /* fetch.jsonl only with --fetch */
+            fclose(f);
+            unlink(t);
+            unlink(p);
+            continue;
+        }
         if (dv__commit_file(f, t, p) != DV_OK) {
-            dv__set_err(errbuf, errcap, "%s: cannot write", p);
+            dv__set_err(errbuf, errcap, "%s: cannot write: %s", p, strerror(errno));
             rc = DV_EIO;
             goto done;
         }

@@ -1589,6 +1589,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             out->matches = mr.matches;
             out->candidates = mr.candidates;
             out->read_errors = mr.read_errors;
+            out->removed = mr.removed;
             memcpy(out->coverage, mr.coverage, sizeof out->coverage);
         }
         return rc;
