@@ -694,7 +694,7 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     static const char *const md5[] = {"md5", NULL};
     static const char *const sha1[] = {"sha1", NULL};
     static const char *const sha256[] = {"sha256", NULL};
-    static const char *const pun[] = {"punsafe", NULL};
+    static const char *const pun[] = {"punsafe", "nsfw", NULL};
     static const char *const st[] = {"status", NULL};
     switch (role) {
     case COL_URL: return o->url_col ? strcmp(name, o->url_col) == 0 : name_in(name, url);
@@ -880,9 +880,13 @@ static int pq_open(dv_shard_reader *r, const char *path)
         for (size_t c = 0; role != COL_IMAGE && c < dv_parquet_reader_num_columns(r->pq); c++) {
             dv_parquet_column_info ci;
             if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.nested) continue;
+            /* an unsafe score is a number: LAION-400M's NSFW column is a tag ("UNLIKELY") */
+            if (role == COL_PUNSAFE && ci.type != DV_PQ_FLOAT && ci.type != DV_PQ_DOUBLE) continue;
             if (role_matches(role, ci.name, &r->ds->opts)) {
+                /* punsafe before nsfw, wherever they stand */
+                if (r->col[role] >= 0 && strcasecmp(ci.name, "punsafe") != 0) continue;
                 r->col[role] = (int64_t)c;
-                break;
+                if (role != COL_PUNSAFE || strcasecmp(ci.name, "punsafe") == 0) break;
             }
         }
         if (r->col[role] >= 0) {
