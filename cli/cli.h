@@ -45,4 +45,26 @@ void cli_print_help(FILE *f, const char *cmd);
  * pixel counts when si is set, else 1024). Returns 0 on success. */
 int cli_parse_u64(const char *s, int si, unsigned long long *out);
 
+/* Bad option values name the option: "datavet CMD: OPT ARG: WHAT" on stderr (e.g. "datavet
+ * scan: --pdq-radius 64: not an integer from 0 to 63"). cli_bad_opt prints it and returns 2,
+ * the exit status of a usage error. */
+int cli_bad_opt(const char *cmd, const char *opt, const char *arg, const char *what);
+/* sfx of cli_opt_uint: CLI_DIGITS takes digits only; CLI_SFX_1000 and CLI_SFX_1024 also a K, M
+ * or G suffix (powers of 1000 or 1024), which the message then names. */
+enum { CLI_DIGITS = 0, CLI_SFX_1000 = 1, CLI_SFX_1024 = 2 };
+/* An integer option value from lo to hi (hi ULLONG_MAX: no upper bound) into *out: 0, or the
+ * message of cli_bad_opt and -1. */
+int cli_opt_uint(const char *cmd, const char *opt, const char *arg, int sfx,
+                 unsigned long long lo, unsigned long long hi, unsigned long long *out);
+/* A finite number from lo to hi (either may be +-HUGE_VAL: no bound) into *out: 0, or the
+ * message of cli_bad_opt and -1. */
+int cli_opt_num(const char *cmd, const char *opt, const char *arg, double lo, double hi,
+                double *out);
+
+/* "1 match" and "2 matches": the word for n of a thing. */
+static inline const char *cli_plural(unsigned long long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 #endif

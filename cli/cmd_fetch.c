@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -320,15 +321,12 @@ static int parse_addr_classes(const char *s, unsigned *out)
     return 0;
 }
 
-/* Seconds, fractions allowed ("0.5"), into milliseconds (at least 1). */
-static int parse_secs_ms(const char *s, uint32_t *out)
+/* Seconds, fractions allowed ("0.5"), from 1 ms to a day, into milliseconds. */
+static int parse_secs_ms(const char *opt, const char *s, uint32_t *out)
 {
-    char *end;
     double v;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > 86400.0) return -1;
-    *out = v * 1000.0 < 1.0 ? 1u : (uint32_t)(v * 1000.0);
+    if (cli_opt_num("fetch", opt, s, 0.001, 86400.0, &v) != 0) return -1;
+    *out = (uint32_t)(v * 1000.0 + 0.5);
     return 0;
 }
 
@@ -353,6 +351,13 @@ static int usage_err(const char *fmt, const char *arg)
     fprintf(stderr, "datavet fetch: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'datavet fetch --help'.\n");
+    return 2;
+}
+
+/* after cli_opt_uint or cli_opt_num said what is wrong with an option value */
+static int bad_opt(const char **resolve)
+{
+    free(resolve);
     return 2;
 }
 
@@ -421,61 +426,52 @@ int cmd_fetch(int argc, char **argv)
     c.algos = DV_ALGO_ALL;
     c.format = FMT_TSV;
     optind = 1;
+#define OPT_UINT(name, sfx, lo, hi) (cli_opt_uint("fetch", name, optarg, sfx, lo, hi, &v) != 0)
     while ((opt = getopt_long(argc, argv, "a:df:j:o:qh", opts, NULL)) != -1) {
         uint32_t ms;
         switch (opt) {
         case O_CONN:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 4096)
-                return usage_err("bad --connections '%s' (1..4096)", optarg);
+            if (OPT_UINT("--connections", CLI_DIGITS, 1, 4096)) return bad_opt(resolve);
             fo.connections = (uint32_t)v;
             break;
         case O_PERHOST:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 4096)
-                return usage_err("bad --per-host '%s' (1..4096)", optarg);
+            if (OPT_UINT("--per-host", CLI_DIGITS, 1, 4096)) return bad_opt(resolve);
             fo.per_host = (uint32_t)v;
             break;
         case O_MAXHELD:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 65536)
-                return usage_err("bad --max-held '%s'", optarg);
+            if (OPT_UINT("--max-held", CLI_DIGITS, 1, 65536)) return bad_opt(resolve);
             fo.max_held = (uint32_t)v;
             break;
         case O_MAXBYTES:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > (1ull << 40))
-                return usage_err("bad --max-bytes '%s'", optarg);
+            if (OPT_UINT("--max-bytes", CLI_SFX_1024, 1, 1ull << 40)) return bad_opt(resolve);
             fo.max_bytes = v;
             break;
         case O_TIMEOUT:
-            if (parse_secs_ms(optarg, &ms) != 0) return usage_err("bad --timeout '%s'", optarg);
+            if (parse_secs_ms("--timeout", optarg, &ms) != 0) return bad_opt(resolve);
             fo.timeout_ms = ms;
             break;
         case O_CTIMEOUT:
-            if (parse_secs_ms(optarg, &ms) != 0)
-                return usage_err("bad --connect-timeout '%s'", optarg);
+            if (parse_secs_ms("--connect-timeout", optarg, &ms) != 0) return bad_opt(resolve);
             fo.connect_timeout_ms = ms;
             break;
         case O_LOWSPEED:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > (1ull << 30))
-                return usage_err("bad --low-speed '%s'", optarg);
+            if (OPT_UINT("--low-speed", CLI_DIGITS, 1, 1ull << 30)) return bad_opt(resolve);
             fo.low_speed_bytes = (uint32_t)v;
             break;
         case O_LOWTIME:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 3600)
-                return usage_err("bad --low-speed-time '%s' (seconds)", optarg);
+            if (OPT_UINT("--low-speed-time", CLI_DIGITS, 1, 3600)) return bad_opt(resolve);
             fo.low_speed_time_s = (uint32_t)v;
             break;
         case O_RETRIES:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v > 20)
-                return usage_err("bad --retries '%s' (0..20)", optarg);
+            if (OPT_UINT("--retries", CLI_DIGITS, 0, 20)) return bad_opt(resolve);
             fo.retries = v == 0 ? -1 : (int)v;
             break;
         case O_RETRYWAIT:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 600000)
-                return usage_err("bad --retry-wait '%s' (milliseconds)", optarg);
+            if (OPT_UINT("--retry-wait", CLI_DIGITS, 1, 600000)) return bad_opt(resolve);
             fo.retry_wait_ms = (uint32_t)v;
             break;
         case O_RETRYMAX:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0 || v > 86400)
-                return usage_err("bad --retry-after-max '%s' (seconds)", optarg);
+            if (OPT_UINT("--retry-after-max", CLI_DIGITS, 1, 86400)) return bad_opt(resolve);
             fo.retry_after_max_s = (uint32_t)v;
             break;
         case O_UA:
@@ -504,8 +500,7 @@ int cmd_fetch(int argc, char **argv)
             break;
         }
         case O_MAXREDIR:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v > 5)
-                return usage_err("bad --max-redirects '%s' (0..5)", optarg);
+            if (OPT_UINT("--max-redirects", CLI_DIGITS, 0, 5)) return bad_opt(resolve);
             if (v == 0) fo.no_redirects = 1;
             else fo.max_redirects = (uint32_t)v;
             break;
@@ -520,8 +515,7 @@ int cmd_fetch(int argc, char **argv)
             else return usage_err("bad --list-format '%s' (csv, tsv, jsonl, txt, auto)", optarg);
             break;
         case O_MAXPIX:
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0)
-                return usage_err("bad --max-pixels '%s'", optarg);
+            if (OPT_UINT("--max-pixels", CLI_SFX_1000, 1, ULLONG_MAX)) return bad_opt(resolve);
             ho.max_pixels = v;
             break;
         case O_FAST: ho.fast = 1; break;
@@ -537,8 +531,8 @@ int cmd_fetch(int argc, char **argv)
             else return usage_err("bad --format '%s' (tsv, csv or jsonl)", optarg);
             break;
         case 'j':
-            if (cli_parse_u64(optarg, 1, &jobs) != 0 || jobs == 0 || jobs > 1024)
-                return usage_err("bad -j '%s'", optarg);
+            if (cli_opt_uint("fetch", "--jobs", optarg, CLI_DIGITS, 1, 1024, &jobs) != 0)
+                return bad_opt(resolve);
             break;
         case 'o': outpath = optarg; break;
         case 'q': quiet = 1; break;
@@ -550,6 +544,7 @@ int cmd_fetch(int argc, char **argv)
             return 2;
         }
     }
+#undef OPT_UINT
     if (optind >= argc) {
         free(resolve);
         return usage_err("%s", "no URL list given (files, or - for stdin)");

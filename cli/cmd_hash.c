@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,24 +403,17 @@ int cmd_hash(int argc, char **argv)
             }
             break;
         case 'j':
-            if (cli_parse_u64(optarg, 1, &jobs) != 0 || jobs > 1024) {
-                fprintf(stderr, "datavet hash: bad -j '%s'\n", optarg);
-                return 2;
-            }
+            if (cli_opt_uint("hash", "--jobs", optarg, CLI_DIGITS, 0, 1024, &jobs) != 0) return 2;
             break;
         case 'o': outpath = optarg; break;
         case 'P':
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v == 0) {
-                fprintf(stderr, "datavet hash: bad --max-pixels '%s'\n", optarg);
+            if (cli_opt_uint("hash", "--max-pixels", optarg, CLI_SFX_1000, 1, ULLONG_MAX, &v) != 0)
                 return 2;
-            }
             ho.max_pixels = v;
             break;
         case 'B':
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) {
-                fprintf(stderr, "datavet hash: bad --max-bytes '%s'\n", optarg);
+            if (cli_opt_uint("hash", "--max-bytes", optarg, CLI_SFX_1024, 1, ULLONG_MAX, &v) != 0)
                 return 2;
-            }
             c.max_bytes = v;
             break;
         case 'F': ho.fast = 1; break;

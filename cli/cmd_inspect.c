@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1404,10 +1405,9 @@ int cmd_inspect(int argc, char **argv)
         switch (c) {
         case 'J': o.json = 1; break;
         case 'n':
-            if (cli_parse_u64(optarg, 1, &o.head) != 0) {
-                fprintf(stderr, "datavet inspect: --head: not a number: %s\n", optarg);
+            if (cli_opt_uint("inspect", "--head", optarg, CLI_SFX_1000, 0, ULLONG_MAX,
+                             &o.head) != 0)
                 return 2;
-            }
             o.has_head = 1;
             break;
         case 'c': o.columns = optarg; break;

@@ -107,7 +107,10 @@ int cmd_inventory(int argc, char **argv)
         case 'l': lists[nlists++] = optarg; break;
         case 'o': outpath = optarg; break;
         case 'j':
-            if (cli_parse_u64(optarg, 1, &v) != 0 || v > 1024) goto usage;
+            if (cli_opt_uint("inventory", "--jobs", optarg, CLI_DIGITS, 0, 1024, &v) != 0) {
+                free(lists);
+                return 2;
+            }
             o.threads = (unsigned)v;
             break;
         case 1: o.names_path = optarg; break;

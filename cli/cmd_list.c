@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -131,10 +132,9 @@ static int list_build(int argc, char **argv)
             break;
         case 's': strict = 1; break;
         case 'B':
-            if (cli_parse_u64(optarg, 0, &max) != 0 || max == 0) {
-                fprintf(stderr, "datavet list build: bad --max-bytes '%s'\n", optarg);
+            if (cli_opt_uint("list build", "--max-bytes", optarg, CLI_SFX_1024, 1, ULLONG_MAX,
+                             &max) != 0)
                 return 2;
-            }
             break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "list"); return 0;

@@ -189,16 +189,14 @@ int cmd_match(int argc, char **argv)
             break;
         }
         case 'r':
-            if (cli_parse_u64(optarg, 1, &radius) != 0 || radius > 63) {
-                fprintf(stderr, "datavet match: bad --radius '%s' (0..63)\n", optarg);
+            if (cli_opt_uint("match", "--radius", optarg, CLI_DIGITS, 0, 63, &radius) != 0) {
                 free(lists);
                 return 2;
             }
             break;
         case 'd': dihedral = 1; break;
         case 'Q':
-            if (cli_parse_u64(optarg, 1, &minq) != 0 || minq > 100) {
-                fprintf(stderr, "datavet match: bad --min-quality '%s' (0..100)\n", optarg);
+            if (cli_opt_uint("match", "--min-quality", optarg, CLI_DIGITS, 0, 100, &minq) != 0) {
                 free(lists);
                 return 2;
             }

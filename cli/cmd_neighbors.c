@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,12 +614,10 @@ static int parse_pass(const char *s, dv_knn_pass *out)
     return 0;
 }
 
-static int parse_float(const char *s, float *out)
+static int parse_float(const char *opt, const char *s, float *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !isfinite(v)) return -1;
+    double v;
+    if (cli_opt_num("neighbors", opt, s, -HUGE_VAL, HUGE_VAL, &v) != 0) return -1;
     *out = (float)v;
     return 0;
 }
@@ -677,27 +676,33 @@ int cmd_neighbors(int argc, char **argv)
         case 'i': seed_ids = optarg; break;
         case 'f': from_scan = optarg; break;
         case 'k':
-            if (cli_parse_u64(optarg, 1, &kk) != 0 || kk > (1u << 24)) goto usage;
+            if (cli_opt_uint("neighbors", "-k", optarg, CLI_DIGITS, 1, 1u << 24, &kk) != 0)
+                goto bad;
             has_k = 1;
             break;
         case 'm':
-            if (parse_float(optarg, &min_sim) != 0) goto usage;
+            if (parse_float("--min-sim", optarg, &min_sim) != 0) goto bad;
             has_min = 1;
             break;
         case 'j':
-            if (cli_parse_u64(optarg, 0, &jobs) != 0 || jobs > 1024) goto usage;
+            if (cli_opt_uint("neighbors", "-j", optarg, CLI_DIGITS, 0, 1024, &jobs) != 0) goto bad;
             break;
         case 'o': outdir = optarg; break;
         case 'c': concepts = optarg; break;
         case 't':
-            if (parse_float(optarg, &cmin) != 0) goto usage;
+            if (parse_float("--concept-min", optarg, &cmin) != 0) goto bad;
             has_cmin = 1;
             break;
         case 'p':
-            if (parse_pass(optarg, &ko.pass) != 0) goto usage;
+            if (parse_pass(optarg, &ko.pass) != 0) {
+                cli_bad_opt("neighbors", "--pass", optarg, "not auto, direct, blas or int8");
+                goto bad;
+            }
             break;
         case 'b':
-            if (cli_parse_u64(optarg, 0, &brows) != 0 || brows == 0) goto usage;
+            if (cli_opt_uint("neighbors", "--block-rows", optarg, CLI_DIGITS, 1, ULLONG_MAX,
+                             &brows) != 0)
+                goto bad;
             break;
         case 'K': keep_self = 1; break;
         case 'q': quiet = 1; break;
@@ -833,6 +838,7 @@ int cmd_neighbors(int argc, char **argv)
     goto done;
 usage:
     cli_print_help(stderr, "neighbors");
+bad:
     ret = 2;
 done:
     dv_knn_hits_free(k, hits);

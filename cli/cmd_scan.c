@@ -3,7 +3,10 @@
 #include "cli.h"
 #include "text_util.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,13 +38,17 @@ static int parse_range(const char *s, uint64_t *a, uint64_t *b)
 {
     char *end;
     unsigned long long x, y;
+    /* strtoull would take "-1", " 1" and "+1" */
+    if (*s < '0' || *s > '9') return -1;
+    errno = 0;
     x = strtoull(s, &end, 10);
-    if (end == s) return -1;
+    if (end == s || errno != 0) return -1;
     if (*end == '\0') y = x;
     else if (*end == '-') {
         const char *t = end + 1;
+        if (*t < '0' || *t > '9') return -1;
         y = strtoull(t, &end, 10);
-        if (end == t || *end) return -1;
+        if (end == t || *end || errno != 0) return -1;
     } else
         return -1;
     if (y < x) return -1;
@@ -170,34 +177,38 @@ int cmd_scan(int argc, char **argv)
     lists = calloc((size_t)argc + 1, sizeof(char *));
     if (!lists) return 2;
     optind = 1;
+#define OPT_UINT(name, sfx, lo, hi) (cli_opt_uint("scan", name, optarg, sfx, lo, hi, &v) != 0)
+#define BAD()                                                                                      \
+    do {                                                                                           \
+        free(lists);                                                                               \
+        return 2;                                                                                  \
+    } while (0)
     while ((opt = getopt_long(argc, argv, SCAN_SHORTOPTS, scan_longopts, NULL)) != -1) {
         switch (opt) {
         case 'l': lists[nlists++] = optarg; break;
         case 'o': o.outdir = optarg; break;
         case 'j':
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 1024) goto usage;
+            if (OPT_UINT("--jobs", CLI_DIGITS, 0, 1024)) BAD();
             o.threads = (unsigned)v;
             break;
         case 'd': o.dihedral = 1; break;
         case 'r':
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 63) goto usage;
+            if (OPT_UINT("--pdq-radius", CLI_DIGITS, 0, 63)) BAD();
             o.pdq_radius = (int)v;
             break;
         case 1: o.fast = 1; break;
         case 2:
-            if (cli_parse_u64(optarg, 1, &v) != 0) goto usage;
+            if (OPT_UINT("--max-pixels", CLI_SFX_1000, 1, ULLONG_MAX)) BAD();
             o.max_pixels = v;
             break;
         case 3:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) goto usage;
+            if (OPT_UINT("--max-bytes", CLI_SFX_1024, 1, ULLONG_MAX)) BAD();
             o.max_image_bytes = v;
             break;
-        case 4: {
-            char *end;
-            o.flag_punsafe = strtod(optarg, &end);
-            if (end == optarg || *end || o.flag_punsafe < 0) goto usage;
+        case 4:
+            if (cli_opt_num("scan", "--flag-punsafe", optarg, 0, HUGE_VAL, &o.flag_punsafe) != 0)
+                BAD();
             break;
-        }
         case 5: o.flag_terms = optarg; break;
         case 6: o.url_col = optarg; break;
         case 7: o.caption_col = optarg; break;
@@ -205,62 +216,65 @@ int cmd_scan(int argc, char **argv)
         case 28: o.image_col = optarg; break;
         case 29: sign_key = optarg; break;
         case 9:
-            if (cli_parse_u64(optarg, 0, &v) != 0) goto usage;
+            if (OPT_UINT("--shard-index", CLI_DIGITS, 0, ULLONG_MAX)) BAD();
             o.shard_index = v;
             have_idx = 1;
             break;
         case 10:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) goto usage;
+            if (OPT_UINT("--shard-count", CLI_DIGITS, 1, ULLONG_MAX)) BAD();
             o.shard_count = v;
             have_cnt = 1;
             break;
         case 11:
-            if (parse_range(optarg, &o.shard_first, &o.shard_last) != 0) goto usage;
+            if (parse_range(optarg, &o.shard_first, &o.shard_last) != 0) {
+                cli_bad_opt("scan", "--shards", optarg,
+                            "not a shard A or a range A-B of shards with A <= B");
+                BAD();
+            }
             o.has_range = 1;
             break;
         case 12: o.no_merge = 1; break;
         case 13: o.clean_dir = optarg; break;
         case 14:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 1000000) goto usage;
+            /* 1 and up: the library reads 0 as the default, 1000 */
+            if (OPT_UINT("--decoys", CLI_DIGITS, 1, 1000000)) BAD();
             o.decoys = (uint32_t)v;
-            if (v == 0) o.decoys = 0;
             break;
         case 15: o.keep_candidates = 1; break;
         case 16: do_plan = 1; break;
         case 17: force_progress = 1; break;
         case 18: o.fetch = 1; break;
         case 19:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > 4096) goto usage;
+            if (OPT_UINT("--connections", CLI_DIGITS, 1, 4096)) BAD();
             fo.connections = (uint32_t)v;
             break;
         case 20:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > 4096) goto usage;
+            if (OPT_UINT("--per-host", CLI_DIGITS, 1, 4096)) BAD();
             fo.per_host = (uint32_t)v;
             break;
         case 21:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0) goto usage;
+            if (OPT_UINT("--fetch-max-bytes", CLI_SFX_1024, 1, ULLONG_MAX)) BAD();
             fo.max_bytes = v;
             break;
         case 22:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v == 0 || v > 3600) goto usage;
+            if (OPT_UINT("--timeout", CLI_DIGITS, 1, 3600)) BAD();
             fo.timeout_ms = (uint32_t)(v * 1000);
             break;
         case 23:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 20) goto usage;
+            if (OPT_UINT("--retries", CLI_DIGITS, 0, 20)) BAD();
             fo.retries = v == 0 ? -1 : (int)v;
             break;
         case 24: fo.allow_addr = DV_ADDR_ALL; break;
         case 25: fo.user_agent = optarg; break;
         case 26: {
-            char *end;
-            o.neighbors_min_sim = strtof(optarg, &end);
-            if (end == optarg || *end || o.neighbors_min_sim < -1 || o.neighbors_min_sim > 1)
-                goto usage;
+            double d;
+            if (cli_opt_num("scan", "--neighbors-min-sim", optarg, -1, 1, &d) != 0) BAD();
+            o.neighbors_min_sim = (float)d;
             o.neighbors = 1;
             break;
         }
         case 27:
-            if (cli_parse_u64(optarg, 0, &v) != 0 || v > 100000) goto usage;
+            if (OPT_UINT("--neighbors-k", CLI_DIGITS, 0, 100000)) BAD();
             o.neighbors_k = v;
             break;
         case 'q': quiet = 1; break;
@@ -271,6 +285,8 @@ int cmd_scan(int argc, char **argv)
         default: goto usage;
         }
     }
+#undef OPT_UINT
+#undef BAD
     if (optind + 1 != argc) goto usage;
     o.dataset = argv[optind];
     if (do_plan) {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -597,10 +598,10 @@ static int cmd_submit(int argc, char **argv)
     } while (0)
         if (strcmp(name, "--shards-per-task") == 0 || strcmp(name, "-k") == 0) {
             TAKE();
-            if (parse_u64s(val, &K) != 0 || K == 0) {
-                fprintf(stderr, "datavet slurm submit: bad --shards-per-task '%s'\n", val);
+            /* capped so that shards + K - 1 cannot wrap */
+            if (cli_opt_uint("slurm submit", "--shards-per-task", val, CLI_DIGITS, 1, 1000000000,
+                             &K) != 0)
                 goto out;
-            }
         } else if (strcmp(name, "--partition") == 0) { TAKE(); part = val; }
         else if (strcmp(name, "--time") == 0) { TAKE(); tlim = val; }
         else if (strcmp(name, "--mem") == 0) { TAKE(); mem = val; }
@@ -610,10 +611,7 @@ static int cmd_submit(int argc, char **argv)
         else if (strcmp(name, "--max-retries") == 0 || strcmp(name, "--max-running") == 0) {
             int retries = strcmp(name, "--max-retries") == 0;
             TAKE();
-            if (parse_u64s(val, &v) != 0 || v > 1000000) {
-                fprintf(stderr, "datavet slurm submit: bad %s '%s'\n", name, val);
-                goto out;
-            }
+            if (cli_opt_uint("slurm submit", name, val, CLI_DIGITS, 0, 1000000, &v) != 0) goto out;
             if (retries) s.max_retries = v;
             else s.max_running = v;
         } else if (strcmp(name, "--dry-run") == 0) dry = 1;
@@ -926,13 +924,15 @@ static int cmd_status(int argc, char **argv, int wait)
     unsigned long long interval = 5, timeout = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--all") == 0) all = 1;
-        else if (wait && strcmp(argv[i], "--interval") == 0 && i + 1 < argc &&
-                 parse_u64s(argv[i + 1], &interval) == 0 && interval > 0)
-            i++;
-        else if (wait && strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
-                 parse_u64s(argv[i + 1], &timeout) == 0)
-            i++;
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        else if (wait && strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
+            if (cli_opt_uint("slurm wait", "--interval", argv[++i], CLI_DIGITS, 1, 86400,
+                             &interval) != 0)
+                return 2;
+        } else if (wait && strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+            if (cli_opt_uint("slurm wait", "--timeout", argv[++i], CLI_DIGITS, 0, ULLONG_MAX,
+                             &timeout) != 0)
+                return 2;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             cli_print_help(stdout, "slurm");
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
@@ -993,10 +993,12 @@ static int cmd_resubmit(int argc, char **argv)
             nextra = (size_t)(argc - i - 1);
             break;
         } else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
-        else if (strcmp(argv[i], "--max-retries") == 0 && i + 1 < argc &&
-                 parse_u64s(argv[i + 1], &v) == 0 && v <= 1000000)
-            retries = v, have_retries = 1, i++;
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        else if (strcmp(argv[i], "--max-retries") == 0 && i + 1 < argc) {
+            if (cli_opt_uint("slurm resubmit", "--max-retries", argv[++i], CLI_DIGITS, 0, 1000000,
+                             &v) != 0)
+                return 2;
+            retries = v, have_retries = 1;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             cli_print_help(stdout, "slurm");
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];

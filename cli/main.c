@@ -3,9 +3,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -85,6 +87,56 @@ int cli_parse_u64(const char *s, int si, unsigned long long *out)
     if (*end != '\0') return -1;
     if (mul != 1 && v > ~0ull / mul) return -1;
     *out = v * mul;
+    return 0;
+}
+
+int cli_bad_opt(const char *cmd, const char *opt, const char *arg, const char *what)
+{
+    fprintf(stderr, "datavet %s: %s %s: %s\n", cmd, opt, arg, what);
+    return 2;
+}
+
+int cli_opt_uint(const char *cmd, const char *opt, const char *arg, int sfx,
+                 unsigned long long lo, unsigned long long hi, unsigned long long *out)
+{
+    unsigned long long v;
+    const char *p = arg;
+    char what[160];
+    int n;
+    if (sfx == CLI_DIGITS)
+        while (*p >= '0' && *p <= '9') p++;
+    if ((sfx == CLI_DIGITS && *p != '\0') ||
+        cli_parse_u64(arg, sfx == CLI_SFX_1000, &v) != 0 || v < lo || v > hi) {
+        if (hi == ULLONG_MAX)
+            n = snprintf(what, sizeof what, "not an integer of %llu or more", lo);
+        else
+            n = snprintf(what, sizeof what, "not an integer from %llu to %llu", lo, hi);
+        if (sfx != CLI_DIGITS && n > 0 && (size_t)n < sizeof what)
+            snprintf(what + n, sizeof what - (size_t)n, " (K, M, G: %ss)",
+                     sfx == CLI_SFX_1000 ? "1000" : "1024");
+        cli_bad_opt(cmd, opt, arg, what);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_opt_num(const char *cmd, const char *opt, const char *arg, double lo, double hi,
+                double *out)
+{
+    char *end, what[160];
+    double v;
+    errno = 0;
+    v = strtod(arg, &end);
+    if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) || v < lo || v > hi) {
+        if (isinf(lo) && isinf(hi)) snprintf(what, sizeof what, "not a number");
+        else if (isinf(hi)) snprintf(what, sizeof what, "not a number of %g or more", lo);
+        else if (isinf(lo)) snprintf(what, sizeof what, "not a number of %g or less", hi);
+        else snprintf(what, sizeof what, "not a number from %g to %g", lo, hi);
+        cli_bad_opt(cmd, opt, arg, what);
+        return -1;
+    }
+    *out = v;
     return 0;
 }
 

@@ -181,7 +181,7 @@ c_usage() {
     run "$BIN" list build --type none -o out.dvl two.txt
     is_rc 2 || return 1
     run "$BIN" list build --max-bytes 0 -o out.dvl two.txt
-    is_rc 2 && has_line "$T/err" "datavet list build: bad --max-bytes '0'"
+    is_rc 2 && has_line "$T/err" "datavet list build: --max-bytes 0: not an integer of 1 or more (K, M, G: 1024s)"
 }
 t "usage errors: exit 2, nothing written" c_usage
 

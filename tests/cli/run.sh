@@ -336,16 +336,21 @@ c_bad_algo() { bad_opt "datavet hash: bad --algo 'md4' (use pdq,md5,sha1,sha256)
 t "hash -a md4: exit 2" c_bad_algo
 
 c_bad_jobs() {
-    bad_opt "datavet hash: bad -j 'many'" -j many x &&
-        bad_opt "datavet hash: bad -j '-3'" -j -3 x
+    bad_opt "datavet hash: --jobs many: not an integer from 0 to 1024" -j many x &&
+        bad_opt "datavet hash: --jobs -3: not an integer from 0 to 1024" -j -3 x &&
+        bad_opt "datavet hash: --jobs 1025: not an integer from 0 to 1024" --jobs 1025 x
 }
-t "hash -j many / -j -3: exit 2" c_bad_jobs
+t "hash -j many / -j -3 / --jobs 1025: exit 2, the option and its range named" c_bad_jobs
 
 c_bad_pixels() {
-    bad_opt "datavet hash: bad --max-pixels '0'" --max-pixels 0 x &&
-        bad_opt "datavet hash: bad --max-pixels '12q'" --max-pixels 12q x
+    bad_opt "datavet hash: --max-pixels 0: not an integer of 1 or more (K, M, G: 1000s)" \
+        --max-pixels 0 x &&
+        bad_opt "datavet hash: --max-pixels 12q: not an integer of 1 or more (K, M, G: 1000s)" \
+            --max-pixels 12q x &&
+        bad_opt "datavet hash: --max-bytes 0: not an integer of 1 or more (K, M, G: 1024s)" \
+            --max-bytes 0 x
 }
-t "hash --max-pixels 0 / 12q: exit 2" c_bad_pixels
+t "hash --max-pixels 0 / 12q, --max-bytes 0: exit 2, the option named" c_bad_pixels
 
 c_bad_dihedral() { bad_opt "datavet hash: --dihedral needs pdq in --algo" --dihedral -a md5 x; }
 t "hash --dihedral -a md5: exit 2" c_bad_dihedral

@@ -21,6 +21,36 @@ else echo "note: ../shared/photos absent: synthetic images only"; fi
 "$BIN" list build -q --name known-url --version 3 -t url -o url.dvl ds/lists/url.txt
 L="-l md5.dvl -l pdq.dvl -l url.dvl --flag-punsafe 0.9 --flag-terms ds/lists/terms.txt --dihedral"
 
+# a bad option value: exit 2, one line naming the option, its value and what it takes; nothing
+# written
+bad_value() {
+    want=$1
+    shift
+    "$BIN" scan ds/wds -l md5.dvl -o out-badopt "$@" >o 2>e
+    rc=$?
+    [ $rc -eq 2 ] && [ ! -s o ] && [ ! -e out-badopt ] && [ "$(cat e)" = "datavet scan: $want" ] ||
+        { echo "exit $rc; stderr:"; cat e; return 1; }
+}
+t_bad_values() {
+    bad_value "--shards 2-1: not a shard A or a range A-B of shards with A <= B" --shards 2-1 &&
+        bad_value "--shards -1: not a shard A or a range A-B of shards with A <= B" --shards -1 &&
+        bad_value "--pdq-radius 64: not an integer from 0 to 63" --pdq-radius 64 &&
+        bad_value "--pdq-radius x: not an integer from 0 to 63" -r x &&
+        bad_value "--flag-punsafe abc: not a number of 0 or more" --flag-punsafe abc &&
+        bad_value "--flag-punsafe nan: not a number of 0 or more" --flag-punsafe nan &&
+        bad_value "--jobs 2000: not an integer from 0 to 1024" -j 2000 &&
+        bad_value "--decoys 0: not an integer from 1 to 1000000" --decoys 0 &&
+        bad_value "--max-pixels 0: not an integer of 1 or more (K, M, G: 1000s)" --max-pixels 0 &&
+        bad_value "--max-bytes 1X: not an integer of 1 or more (K, M, G: 1024s)" --max-bytes 1X &&
+        bad_value "--shard-count 0: not an integer of 1 or more" --shard-count 0 &&
+        bad_value "--neighbors-min-sim 2: not a number from -1 to 1" --neighbors-min-sim 2 &&
+        bad_value "--neighbors-k -1: not an integer from 0 to 100000" --neighbors-k -1 &&
+        bad_value "--connections 0: not an integer from 1 to 4096" --connections 0 &&
+        bad_value "--timeout 0: not an integer from 1 to 3600" --timeout 0 &&
+        bad_value "--retries 21: not an integer from 0 to 20" --retries 21
+}
+check "bad option values: exit 2, the option, its value and its range named" t_bad_values
+
 # compare.py LAYOUT OUTDIR: the (id, hash_type) findings equal expected.tsv's for LAYOUT
 cat >compare.py <<'EOF'
 import json, sys
