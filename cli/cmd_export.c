@@ -492,7 +492,7 @@ int cmd_export(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     fmt_t fmt = FMT_CSV;
-    int have_fmt = 0, cand = 0, quiet = 0, c, ret = 1;
+    int have_fmt = 0, cand = 0, quiet = 0, c, ret = 2;
     const char *outpath = NULL, *dir;
     char *pq = NULL, *sj = NULL, *dataset = NULL, *started = NULL, *ver = NULL;
     char exported[32];
@@ -533,11 +533,11 @@ int cmd_export(int argc, char **argv)
     dir = argv[optind];
     if (stat(dir, &st) != 0) {
         fprintf(stderr, "datavet export: %s: %s\n", dir, strerror(errno));
-        return 1;
+        return 2;
     }
     if (!S_ISDIR(st.st_mode)) {
         fprintf(stderr, "datavet export: %s: not a directory (want a scan's OUTDIR)\n", dir);
-        return 1;
+        return 2;
     }
     pq = malloc(strlen(dir) + 32);
     sj = malloc(strlen(dir) + 32);
@@ -553,8 +553,7 @@ int cmd_export(int argc, char **argv)
         char err[512];
         rc = dv_read_file(sj, SCAN_JSON_MAX, NULL, &sbuf, &slen, err, sizeof(err));
         if (rc != DV_OK) {
-            fprintf(stderr, "datavet export: %s (%s): is %s a scan output directory?\n", err,
-                    dv_strerror(rc), dir);
+            fprintf(stderr, "datavet export: %s: is %s a scan output directory?\n", err, dir);
             goto out;
         }
     }
@@ -617,11 +616,11 @@ int cmd_export(int argc, char **argv)
     goto out;
 oom:
     fprintf(stderr, "datavet export: out of memory\n");
-    ret = 1;
+    ret = 2;
 out:
     if (o != NULL && o != stdout && fclose(o) != 0 && ret == 0) {
         fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
-        ret = 1;
+        ret = 2;
     }
     free(e.arena);
     free(e.v);

@@ -493,7 +493,7 @@ int cmd_fetch(int argc, char **argv)
             if (nr == NULL) {
                 free(resolve);
                 fprintf(stderr, "datavet fetch: out of memory\n");
-                return 1;
+                return 2;
             }
             resolve = nr;
             resolve[nresolve++] = optarg;
@@ -560,7 +560,7 @@ int cmd_fetch(int argc, char **argv)
         if (strcmp(in.names[i], "-") != 0 && access(in.names[i], R_OK) != 0) {
             fprintf(stderr, "datavet fetch: %s: %s\n", in.names[i], strerror(errno));
             free(resolve);
-            return 1;
+            return 2;
         }
     }
     if (outpath != NULL) {
@@ -573,7 +573,7 @@ int cmd_fetch(int argc, char **argv)
             fprintf(stderr, "datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
             if (fd >= 0) close(fd);
             free(resolve);
-            return 1;
+            return 2;
         }
     }
 
@@ -582,7 +582,7 @@ int cmd_fetch(int argc, char **argv)
     c.f = dv_fetcher_create(&fo);
     if (c.f == NULL) {
         fprintf(stderr, "datavet fetch: cannot set up libcurl\n");
-        status = 1;
+        status = 2;
         goto done;
     }
     {
@@ -614,7 +614,7 @@ int cmd_fetch(int argc, char **argv)
         wargs[started].id = started;
         if (pthread_create(&threads[started], NULL, worker, &wargs[started]) != 0) {
             fprintf(stderr, "datavet fetch: cannot start a thread\n");
-            status = 1;
+            status = 2;
             goto done;
         }
     }
@@ -646,14 +646,14 @@ int cmd_fetch(int argc, char **argv)
                 }
                 if (in.fd < 0) {
                     fprintf(stderr, "datavet fetch: %s: %s\n", name, strerror(errno));
-                    status = 1;
+                    status = 2;
                     continue;
                 }
                 in.tl = dv_textlist_create(&to);
                 if (in.tl == NULL) goto oom;
                 if (dv_textlist_open_fd(in.tl, in.fd, name) != DV_OK) {
                     fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
-                    status = 1;
+                    status = 2;
                     dv_textlist_free(in.tl);
                     in.tl = NULL;
                     if (in.fd != STDIN_FILENO) close(in.fd);
@@ -679,7 +679,7 @@ int cmd_fetch(int argc, char **argv)
             }
             if (r < 0) {
                 fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
-                status = 1;
+                status = 2;
             }
             dv_textlist_free(in.tl);
             in.tl = NULL;
@@ -733,7 +733,7 @@ int cmd_fetch(int argc, char **argv)
         r = dv_fetcher_next(c.f, &res, 10);
         if (r < 0) {
             fprintf(stderr, "datavet fetch: %s\n", dv_fetcher_errmsg(c.f));
-            status = 1;
+            status = 2;
             fatal = 1;
             /* records of URLs still in flight are lost; the output is cut here */
             seq = next_write;
@@ -769,7 +769,7 @@ int cmd_fetch(int argc, char **argv)
     goto done;
 oom:
     fprintf(stderr, "datavet fetch: out of memory\n");
-    status = 1;
+    status = 2;
 done:
     if (inited) {
         pthread_mutex_lock(&c.mu);
@@ -793,11 +793,11 @@ done:
     if (out != stdout) {
         if (fclose(out) != 0) {
             fprintf(stderr, "datavet fetch: write failed: %s\n", strerror(errno));
-            status = 1;
+            status = 2;
         }
     } else if (fflush(out) != 0) {
         fprintf(stderr, "datavet fetch: write failed: %s\n", strerror(errno));
-        status = 1;
+        status = 2;
     }
     for (unsigned i = 0; c.hashers && i < c.nworkers; i++) dv_hasher_free(c.hashers[i]);
     free(c.hashers);

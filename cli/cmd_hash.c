@@ -466,7 +466,7 @@ int cmd_hash(int argc, char **argv)
             fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
             if (fd >= 0) close(fd);
             sv_free(&paths);
-            return 1;
+            return 2;
         }
     }
     ho.algos = c.algos;
@@ -508,13 +508,14 @@ int cmd_hash(int argc, char **argv)
         if (show_progress) progress(start + n, paths.n, t0, 0);
     }
     if (show_progress) progress(paths.n, paths.n, t0, 1);
+    if (failed > 0) status = 1;
     if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
         fprintf(stderr, "datavet hash: write failed: %s\n", strerror(errno));
-        status = 1;
+        status = 2;
     }
-    if (failed > 0) status = 1;
     if (!quiet && failed > 0)
-        fprintf(stderr, "datavet hash: %zu of %zu files failed\n", failed, paths.n);
+        fprintf(stderr, "datavet hash: %zu of %zu %s failed\n", failed, paths.n,
+                cli_plural(paths.n, "file", "files"));
     for (unsigned i = 0; pool && i < dv_pool_threads(pool); i++) dv_hasher_free(c.hashers[i]);
     free(c.hashers);
     free(c.outs);
@@ -529,5 +530,5 @@ oom:
     free(c.outs);
     dv_pool_free(pool);
     sv_free(&paths);
-    return 1;
+    return 2;
 }

@@ -466,6 +466,14 @@ static void pq_check(dv_parquet_reader *r, pq_summary *s)
     }
 }
 
+/* The exit status when a file could not be opened: 1 for what is wrong with the file (the
+ * problem found: corrupt, unsupported, over a limit), 2 for a failure to look (cannot read it,
+ * out of memory). */
+static int open_status(int rc)
+{
+    return rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG || rc == DV_ERANGE ? 1 : 2;
+}
+
 static int inspect_parquet(const char *path, const opts *o)
 {
     dv_parquet_reader *r;
@@ -476,7 +484,7 @@ static int inspect_parquet(const char *path, const opts *o)
     rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
-        return 1;
+        return open_status(rc);
     }
     nc = dv_parquet_reader_num_columns(r);
     memset(&s, 0, sizeof(s));
@@ -487,7 +495,7 @@ static int inspect_parquet(const char *path, const opts *o)
         free(s.nulls);
         free(s.read_ok);
         dv_parquet_reader_free(r);
-        return 1;
+        return 2;
     }
     pq_check(r, &s);
     for (size_t k = 0; k < NROLES; k++) roles_at[k] = -1;
@@ -667,7 +675,7 @@ static int head_parquet(const char *path, const opts *o)
     int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)), ret = 0;
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
-        return 1;
+        return open_status(rc);
     }
     nc = dv_parquet_reader_num_columns(r);
     cols = calloc(nc + 64, sizeof(*cols));
@@ -675,7 +683,7 @@ static int head_parquet(const char *path, const opts *o)
     b = calloc(nc + 64, sizeof(*b));
     if (cols == NULL || ci == NULL || b == NULL) {
         fprintf(stderr, "datavet inspect: out of memory\n");
-        ret = 1;
+        ret = 2;
         goto done;
     }
     if (o->columns) {
@@ -702,7 +710,7 @@ static int head_parquet(const char *path, const opts *o)
             if (ci[ncols].nested) {
                 fprintf(stderr, "datavet inspect: %s: column %s is repeated (a list or map): "
                         "not supported\n", path, name);
-                ret = 1;
+                ret = 2;
                 goto done;
             }
             cols[ncols++] = (size_t)k;
@@ -745,7 +753,7 @@ static int head_parquet(const char *path, const opts *o)
                 if (!v.is_null) fmt_value(&sb, &ci[c], &v, !o->tsv, &kind);
                 if (sb.oom) {
                     fprintf(stderr, "datavet inspect: out of memory\n");
-                    ret = 1;
+                    ret = 2;
                     goto done;
                 }
                 if (o->tsv) {
@@ -836,7 +844,7 @@ static int inspect_npy(const char *path, const opts *o)
     static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
-        return 1;
+        return open_status(rc);
     }
     dv_npy_get_info(n, &in);
     if (find_sibling_parquet(path, pq, sizeof(pq))) {
@@ -891,13 +899,13 @@ static int inspect_tar(const char *path, const opts *o)
     int fd, rc;
     if (t == NULL) {
         fprintf(stderr, "datavet inspect: out of memory\n");
-        return 1;
+        return 2;
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
         dv_tar_reader_free(t);
-        return 1;
+        return 2;
     }
     rc = dv_tar_reader_open_fd(t, fd, path);
     while (rc == DV_OK && (rc = dv_tar_reader_next_sample(t, &s)) == 1) {
@@ -1079,7 +1087,7 @@ static int inspect_list(const char *path, const opts *o)
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
     if (fd < 0) {
         fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
-        return 1;
+        return 2;
     }
     while (hl < sizeof(head) && (got = read(fd, head + hl, sizeof(head) - hl)) > 0)
         hl += (size_t)got;
@@ -1101,7 +1109,7 @@ static int inspect_list(const char *path, const opts *o)
         fprintf(stderr, "datavet inspect: %s: cannot read\n", path);
         dv_textlist_free(t);
         close(fd);
-        return 1;
+        return 2;
     }
     rc = dv_textlist_open_fd(t, fd, path);
     if (rc != DV_OK) snprintf(first_bad, sizeof(first_bad), "%s", dv_textlist_errmsg(t));
@@ -1179,7 +1187,7 @@ static int inspect_image(const char *path, const opts *o)
     int rc = dv_read_file(path, MAX_IMAGE_BYTES, NULL, &buf, &len, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
-        return 1;
+        return open_status(rc);
     }
     dec = dv_decoder_create(NULL);
     rc = dec ? dv_decoder_decode(dec, buf, len, &img) : DV_ENOMEM;
@@ -1259,7 +1267,7 @@ static int inspect_dir(const char *path, const opts *o)
             put_safe(stdout, err);
             printf("\n");
         }
-        return 1;
+        return open_status(rc);
     }
     n = dv_dataset_num_shards(ds);
     probs = dv_dataset_problems(ds);
@@ -1387,7 +1395,7 @@ static int sniff(const char *path)
     return KIND_UNKNOWN;
 }
 
-int cmd_inspect(int argc, char **argv)
+static int inspect_main(int argc, char **argv)
 {
     static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
                                        {"head", required_argument, NULL, 'n'},
@@ -1431,7 +1439,7 @@ int cmd_inspect(int argc, char **argv)
     path = argv[optind];
     if (stat(path, &st) != 0) {
         fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
-        return 1;
+        return 2;
     }
     if (S_ISDIR(st.st_mode)) {
         if (o.has_head) {
@@ -1457,6 +1465,16 @@ int cmd_inspect(int argc, char **argv)
     default:
         fprintf(stderr, "datavet inspect: %s: not a Parquet, .npy, tar, image or URL-list file\n",
                 path);
-        return 1;
+        return 2;
     }
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    int rc = inspect_main(argc, argv);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "datavet inspect: write failed: %s\n", strerror(errno));
+        return 2;
+    }
+    return rc;
 }

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "text_util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -133,7 +134,7 @@ int cmd_inventory(int argc, char **argv)
     if (outpath && strcmp(outpath, "-") != 0) {
         int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0 || cli_chmod_private(fd) != 0 || !(c.out = fdopen(fd, "w"))) {
-            perror(outpath);
+            fprintf(stderr, "datavet inventory: cannot write %s: %s\n", outpath, strerror(errno));
             if (fd >= 0) close(fd);
             free(lists);
             return 2;

@@ -149,7 +149,7 @@ static int list_build(int argc, char **argv)
     b = dv_list_builder_create(type, NULL);
     if (b == NULL) {
         fprintf(stderr, "datavet list build: out of memory\n");
-        return 1;
+        return 2;
     }
     memset(&st, 0, sizeof(st));
     for (int i = optind; i < argc; i++) {
@@ -168,7 +168,7 @@ static int list_build(int argc, char **argv)
                          rc == DV_ETOOBIG ? " (see --max-bytes)" : "");
             fprintf(stderr, "datavet list build: %s\n", err);
             dv_list_builder_free(b);
-            return 1;
+            return 2;
         }
         memset(&one, 0, sizeof(one));
         rc = dv_list_builder_import(b, name, buf, len, type, strict, &one);
@@ -179,7 +179,7 @@ static int list_build(int argc, char **argv)
                 fprintf(stderr, "datavet list build: stopped at the first bad line (--strict); "
                                 "nothing written\n");
             dv_list_builder_free(b);
-            return 1;
+            return 2;
         }
         if (!quiet) {
             print_lines("datavet list build: warning: ", dv_list_builder_errmsg(b));
@@ -197,14 +197,14 @@ static int list_build(int argc, char **argv)
     if (rc != DV_OK) {
         print_lines("datavet list build: ", dv_list_builder_errmsg(b));
         dv_list_builder_free(b);
-        return 1;
+        return 2;
     }
     dv_list_builder_free(b);
     /* read back what was written: proves it opens, and gives the digest */
     rc = dv_list_open(out, &l, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "datavet list build: the written list does not open: %s\n", err);
-        return 1;
+        return 2;
     }
     dv_list_get_info(l, &info);
     if (!quiet) {
@@ -226,9 +226,10 @@ static int open_or_say(const char *sub, const char *path, dv_list **l)
     char err[512];
     int rc = dv_list_open(path, l, err, sizeof(err));
     if (rc != DV_OK) {
+        /* err names the file and the reason; dv_strerror(rc) would only repeat it vaguely */
         fprintf(stderr, "datavet list %s: ", sub);
         put_safe(stderr, err);
-        fprintf(stderr, " (%s)\n", dv_strerror(rc));
+        fputc('\n', stderr);
     }
     return rc;
 }
@@ -253,7 +254,7 @@ static int list_info(int argc, char **argv)
         return usage_error("info", NULL);
     }
     if (argc - optind != 1) return usage_error("info", "give one .dvl file");
-    if (open_or_say("info", argv[optind], &l) != DV_OK) return 1;
+    if (open_or_say("info", argv[optind], &l) != DV_OK) return 2;
     dv_list_get_info(l, &in);
     for (uint64_t i = 0; i < in.count; i++) {
         dv_list_entry e;
@@ -282,7 +283,7 @@ static int list_info(int argc, char **argv)
     dv_list_close(l);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "datavet list info: write failed: %s\n", strerror(errno));
-        return 1;
+        return 2;
     }
     return 0;
 }
@@ -304,10 +305,10 @@ static int list_diff(int argc, char **argv)
         return usage_error("diff", NULL);
     }
     if (argc - optind != 2) return usage_error("diff", "give two .dvl files: OLD NEW");
-    if (open_or_say("diff", argv[optind], &a) != DV_OK) return 1;
+    if (open_or_say("diff", argv[optind], &a) != DV_OK) return 2;
     if (open_or_say("diff", argv[optind + 1], &b) != DV_OK) {
         dv_list_close(a);
-        return 1;
+        return 2;
     }
     dv_list_get_info(a, &ia);
     dv_list_get_info(b, &ib);
@@ -317,7 +318,7 @@ static int list_diff(int argc, char **argv)
                 dv_hash_type_name(ia.type), dv_hash_type_name(ib.type));
         dv_list_close(a);
         dv_list_close(b);
-        return 1;
+        return 2;
     }
     printf("type: %s\n", dv_hash_type_name(ia.type));
     printf("old entries: %llu\n", (unsigned long long)ia.count);

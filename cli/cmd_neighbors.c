@@ -657,7 +657,7 @@ int cmd_neighbors(int argc, char **argv)
     const char *seeds_npy = NULL, *seed_ids = NULL, *from_scan = NULL, *outdir = NULL;
     const char *concepts = NULL;
     unsigned long long kk = 0, jobs = 0, brows = 0;
-    int has_k = 0, has_min = 0, has_cmin = 0, quiet = 0, keep_self = 0, opt, ret = 1;
+    int has_k = 0, has_min = 0, has_cmin = 0, quiet = 0, keep_self = 0, opt, ret = 2;
     float min_sim = 0, cmin = 0;
     dv_knn_opts ko = {0};
     nb_progress prog = {"seeds", 0};

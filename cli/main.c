@@ -1,5 +1,6 @@
 /* main.c - the datavet command: a git-style table of subcommands.
- * Results go to stdout, diagnostics to stderr; exit 0 ok, 1 findings or failure, 2 usage. */
+ * Results go to stdout, diagnostics to stderr; exit 0 ok, 1 findings (where a command has
+ * them), 2 usage error or failure. */
 #include "cli.h"
 
 #include <errno.h>
@@ -218,7 +219,7 @@ int main(int argc, char **argv)
     /* libcurl (the fetcher) is initialised once, before any thread starts */
     if (dv_net_global_init() != DV_OK) {
         fprintf(stderr, "datavet: cannot initialise libcurl\n");
-        return 1;
+        return 2;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(argc - 1, argv + 1);

@@ -195,29 +195,30 @@ check "summary on stderr" t_summary
 
 t_err_missing() {
     "$BIN" export -f csv nonexistent >o 2>err
-    [ $? -eq 1 ] && grep -q "nonexistent: No such file or directory" err
+    [ $? -eq 2 ] && grep -q "nonexistent: No such file or directory" err
 }
-check "missing OUTDIR: exit 1, clear message" t_err_missing
+check "missing OUTDIR: exit 2, clear message" t_err_missing
 
 t_err_badpq() {
     "$BIN" export -f csv badpq >o 2>err
     rc=$?
     cat err
-    [ $rc -eq 1 ] && grep -q "badpq/matches.parquet" err && [ ! -s o ]
+    [ $rc -eq 2 ] && grep -q "badpq/matches.parquet" err && [ ! -s o ]
 }
-check "corrupt matches.parquet: exit 1, names the file, writes nothing" t_err_badpq
+check "corrupt matches.parquet: exit 2, names the file, writes nothing" t_err_badpq
 
 t_err_noscan() {
     "$BIN" export -f csv noscan >o 2>err
-    [ $? -eq 1 ] && grep -q "scan.json" err
+    [ $? -eq 2 ] && grep -q "scan.json: cannot open: No such file or directory: is noscan a scan output directory?" err &&
+        ! grep -q "(input/output error)" err
 }
-check "no scan.json: exit 1" t_err_noscan
+check "no scan.json: exit 2, the reason said once" t_err_noscan
 
 t_err_nopq() {
     "$BIN" export -f csv nopq >o 2>err
-    [ $? -eq 1 ] && grep -q "matches.parquet" err
+    [ $? -eq 2 ] && grep -q "matches.parquet" err
 }
-check "no matches.parquet: exit 1" t_err_nopq
+check "no matches.parquet: exit 2" t_err_nopq
 
 t_err_usage() {
     "$BIN" export out >o 2>err; [ $? -eq 2 ] || return 1
@@ -229,8 +230,8 @@ t_err_usage() {
 check "usage errors exit 2; --help" t_err_usage
 
 t_not_a_dir() {
-    "$BIN" export -f csv out/matches.parquet >o 2>err; [ $? -eq 1 ] && grep -q "not a directory" err
+    "$BIN" export -f csv out/matches.parquet >o 2>err; [ $? -eq 2 ] && grep -q "not a directory" err
 }
-check "OUTDIR that is a file: exit 1" t_not_a_dir
+check "OUTDIR that is a file: exit 2" t_not_a_dir
 
 finish

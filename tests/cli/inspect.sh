@@ -50,9 +50,15 @@ json_ok() { # NAME FILE: the file is one valid JSON document
 # usage and errors
 expect "no argument" 2 "usage" "$DV" inspect
 expect "bad format" 2 "jsonl or tsv" "$DV" inspect --head 1 --format xml "$T"
-expect "missing path" 1 "No such file" "$DV" inspect "$T/nope"
+# a failure to look is 2; 1 is kept for problems found in what was looked at
+expect "missing path" 2 "No such file" "$DV" inspect "$T/nope"
 printf 'not a dataset\n' >"$T/x.bin"
-expect "unknown kind" 1 "not a Parquet" "$DV" inspect "$T/x.bin"
+expect "unknown kind" 2 "not a Parquet" "$DV" inspect "$T/x.bin"
+expect "bad --head" 2 "^datavet inspect: --head x: not an integer of 0 or more" \
+    "$DV" inspect --head x "$T/x.bin"
+mkdir -p "$T/nolayout"
+expect "directory without a dataset layout" 1 "no dataset layout recognised" \
+    "$DV" inspect "$T/nolayout"
 expect "help" 0 "datavet inspect" "$DV" inspect --help
 
 # URL lists
@@ -103,7 +109,7 @@ if [ -d "$PT" ]; then
         "$DV" inspect "$PT/nullable.impala.parquet"
     expect "repeated skipped" 0 "int_array.list.element  INT32 OPTIONAL.*skipped: repeated" \
         "$DV" inspect "$PT/nullable.impala.parquet"
-    expect "repeated in --columns" 1 "is repeated (a list or map): not supported" \
+    expect "repeated in --columns" 2 "is repeated (a list or map): not supported" \
         "$DV" inspect --head 2 --columns int_array.list.element "$PT/nullable.impala.parquet"
     expect "unknown column" 2 "no column 'zz'" "$DV" inspect --head 2 --columns zz \
         "$PT/alltypes_plain.parquet"

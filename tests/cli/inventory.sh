@@ -186,4 +186,12 @@ check "a PATH that does not exist: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -
 "$BIN" inventory >/dev/null 2>&1
 rc=$?
 check "no PATH: usage, exit 2" test $rc -eq 2
+"$BIN" inventory -j many srv >o5 2>e5
+rc=$?
+check "a bad -j: exit 2, the option and its range named" sh -c "[ $rc -eq 2 ] && [ ! -s o5 ] &&
+[ \"\$(cat e5)\" = 'datavet inventory: --jobs many: not an integer from 0 to 1024' ]"
+"$BIN" inventory -o no/such/dir/x.jsonl srv >/dev/null 2>e6
+rc=$?
+check "an output that cannot be written: exit 2, named" sh -c "[ $rc -eq 2 ] &&
+grep -q '^datavet inventory: cannot write no/such/dir/x.jsonl: No such file' e6"
 finish

@@ -121,9 +121,14 @@ check "-o creates a 0600 file" t_output_mode
 t_usage() {
     "$BIN" match h.tsv 2>e; [ $? -eq 2 ] || return 1
     "$BIN" match --list md5.dvl --radius 64 h.tsv 2>e; [ $? -eq 2 ] || return 1
-    "$BIN" match --list nosuch.dvl h.tsv 2>e; [ $? -eq 2 ] && grep -q nosuch e
+    [ "$(cat e)" = "datavet match: --radius 64: not an integer from 0 to 63" ] || { cat e; return 1; }
+    "$BIN" match --list md5.dvl --min-quality high h.tsv 2>e; [ $? -eq 2 ] || return 1
+    [ "$(cat e)" = "datavet match: --min-quality high: not an integer from 0 to 100" ] || { cat e; return 1; }
+    "$BIN" match --list nosuch.dvl h.tsv 2>e; [ $? -eq 2 ] && grep -q nosuch e || return 1
+    "$BIN" match --list md5.dvl nosuch.tsv 2>e; [ $? -eq 2 ] && grep -q nosuch.tsv e || return 1
+    "$BIN" match --list md5.dvl -o no/such/dir/m.tsv h.tsv 2>e; [ $? -eq 2 ] && grep -q "cannot write no/such/dir/m.tsv" e
 }
-check "usage and unreadable list: exit 2 with a message" t_usage
+check "usage, unreadable list or input, unwritable output: exit 2 with a message" t_usage
 
 t_bad_lines() {
     { head -3 h.tsv; printf 'broken\tline\n'; sed 1,3d h.tsv; } >hb.tsv

@@ -11,6 +11,26 @@ set +e
 set -e
 [ "$rc" = 2 ] || { echo "FAIL: usage error should exit 2, got $rc"; exit 1; }
 fail() { echo "FAIL: $*"; exit 1; }
+# a failure is 2, as a usage error (no finding status: every result is a candidate)
+set +e
+"$DV" neighbors -q --embeddings "$W/none" --seed-ids /dev/null -k 1 -o "$W/x" 2>"$W/e0.txt"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "embeddings that do not exist should exit 2, got $rc"
+grep -q "^datavet neighbors: .*none: No such file" "$W/e0.txt" || fail "the missing path is not named"
+# a bad option value names the option and what it takes
+for a in "-k 0|-k 0: not an integer from 1 to 16777216" \
+    "-j many|-j many: not an integer from 0 to 1024" \
+    "--min-sim x|--min-sim x: not a number" \
+    "--block-rows 0|--block-rows 0: not an integer of 1 or more" \
+    "--pass fast|--pass fast: not auto, direct, blas or int8"; do
+    set +e
+    # shellcheck disable=SC2086 # the option and its value, split on purpose
+    "$DV" neighbors --embeddings "$W/none" --seed-ids /dev/null ${a%%|*} -o "$W/x" 2>"$W/e1.txt"
+    rc=$?
+    set -e
+    [ "$rc" = 2 ] && [ "$(cat "$W/e1.txt")" = "datavet neighbors: ${a#*|}" ] ||
+        fail "${a%%|*}: exit $rc, stderr: $(cat "$W/e1.txt")"
+done
 # LAION layout with aligned metadata (datavet-mkdataset): ids, urls and captions of the results
 MK=$(dirname "$DV")/tools/datavet-mkdataset
 if [ -x "$MK" ]; then

@@ -309,6 +309,68 @@ c_data_uri() {
 }
 t "fetch: a data: URI is decoded, hashed and shown without its content" c_data_uri
 
+# ---------------------------------------------------------------- exit statuses, all commands
+
+# same_err LINE: stderr is exactly LINE
+same_err() {
+    printf '%s\n' "$1" >"$T/want_err"
+    same "$T/want_err" "$T/err"
+}
+
+# Every command: 0 done, 1 found something (where it has such a notion), 2 a usage error or a
+# failure: an input that cannot be read, an output that cannot be written.
+c_failure_is_2() {
+    n=$T/nope
+    for cmd in "list info $n.dvl" "list diff $n.dvl $n.dvl" "export -f csv $n" \
+        "neighbors --embeddings $n --seed-ids /dev/null -k 1 -o $T/nb-out" "inspect $n" \
+        "fetch $n.txt" "match --list $n.dvl $n.tsv" "inventory $n" "merge $n" \
+        "verify $n --any-key" "slurm status $n" "hash -o $T/no/such/dir/h.tsv $n" \
+        "fetch -o $T/no/such/dir/f.tsv /dev/null"; do
+        # shellcheck disable=SC2086 # the command line, split on purpose
+        run "$BIN" $cmd
+        [ "$rc" -eq 2 ] && [ -s "$T/err" ] && continue
+        why "datavet $cmd: exit $rc, want 2 and a message; stderr:"
+        head -n 5 "$T/err" >>"$T/why"
+        return 1
+    done
+    run "$BIN" list info "$n.dvl"
+    same_err "datavet list info: $n.dvl: cannot open: No such file or directory" || return 1
+    run "$BIN" fetch "$n.txt"
+    same_err "datavet fetch: $n.txt: No such file or directory"
+}
+t "a failure exits 2 in every command, with one message" c_failure_is_2
+
+# bad_value WANT CMD...: exit 2, nothing on stdout, and stderr is the one line WANT
+bad_value() {
+    bv_want=$1
+    shift
+    run "$BIN" "$@"
+    is_rc 2 && is_empty "$T/out" && same_err "$bv_want"
+}
+
+c_bad_values() {
+    bad_value "datavet fetch: --timeout 0: not a number from 0.001 to 86400" fetch --timeout 0 x &&
+        bad_value "datavet fetch: --connect-timeout 1s: not a number from 0.001 to 86400" \
+            fetch --connect-timeout 1s x &&
+        bad_value "datavet fetch: --retries 21: not an integer from 0 to 20" fetch --retries 21 x &&
+        bad_value "datavet fetch: --jobs 0: not an integer from 1 to 1024" fetch -j 0 x &&
+        bad_value "datavet fetch: --max-bytes 0: not an integer from 1 to 1099511627776 (K, M, G: 1024s)" \
+            fetch --max-bytes 0 x &&
+        bad_value "datavet fetch: --max-redirects 6: not an integer from 0 to 5" \
+            fetch --max-redirects 6 x &&
+        bad_value "datavet inspect: --head x: not an integer of 0 or more (K, M, G: 1000s)" \
+            inspect --head x x &&
+        bad_value "datavet slurm submit: --shards-per-task 0: not an integer from 1 to 1000000000" \
+            slurm submit ds -o o -k 0 &&
+        bad_value "datavet slurm submit: --max-running x: not an integer from 0 to 1000000" \
+            slurm submit ds -o o --max-running x &&
+        bad_value "datavet slurm wait: --interval 0: not an integer from 1 to 86400" \
+            slurm wait o --interval 0 &&
+        bad_value "datavet slurm resubmit: --max-retries -1: not an integer from 0 to 1000000" \
+            slurm resubmit o --max-retries -1
+}
+t "a bad option value names the option, its value and its range: exit 2" c_bad_values
+
 c_unknown() {
     run "$BIN" frobnicate x
     printf "datavet: 'frobnicate' is not a datavet command. See 'datavet --help'.\n" >"$T/exp"
@@ -523,7 +585,7 @@ c_output() {
 
 c_output_bad() {
     run "$BIN" hash -o "$T/no/such/dir/o.tsv" $SMALL
-    is_rc 1 && has "$T/err" "cannot write $T/no/such/dir/o.tsv"
+    is_rc 2 && has "$T/err" "cannot write $T/no/such/dir/o.tsv"
 }
 
 c_jobs_zero() {
@@ -782,7 +844,7 @@ c_jobs:hash -j 1 and -j 4: byte-identical stdout and stderr
 c_simd:hash: same records with every available DV_SIMD path
 c_jobs_zero:hash -j 0: a usage error or the same records as -j 1
 c_output:hash -o FILE: same records, FILE has mode 0600, nothing on stdout
-c_output_bad:hash -o into a missing directory: exit 1 with a message
+c_output_bad:hash -o into a missing directory: exit 2 (a failure) with a message
 c_stdin:hash - (paths on stdin) gives the same records as arguments
 c_walk:hash DIR walks recursively in sorted (strcmp) order
 c_errors:hash: missing, truncated, empty and non-image files give error records, stderr lines, exit 1
