@@ -609,9 +609,11 @@ int cmd_export(int argc, char **argv)
         goto out;
     }
     if (!quiet)
-        fprintf(stderr, "datavet export: %zu %s (%zu findings)%s%s\n", nrows,
-                cand ? "items (matches and candidates)" : "matched items", e.n,
-                outpath ? " written to " : "", outpath ? outpath : "");
+        fprintf(stderr, "datavet export: %zu %s%s%s (%zu %s)%s%s\n", nrows,
+                cand ? "" : "matched ", cli_plural(nrows, "item", "items"),
+                cand ? " with matches or candidates" : "", e.n,
+                cli_plural(e.n, "finding", "findings"), outpath ? " written to " : "",
+                outpath ? outpath : "");
     ret = 0;
     goto out;
 oom:

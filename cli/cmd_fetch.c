@@ -333,8 +333,8 @@ static int parse_secs_ms(const char *opt, const char *s, uint32_t *out)
 static void progress(uint64_t done, double t0, int final)
 {
     double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
-    fprintf(stderr, "\r\033[Kfetch: %llu URLs  %.0f URLs/s  %.1fs", (unsigned long long)done,
-            rate, el);
+    fprintf(stderr, "\r\033[Kfetch: %llu %s  %.0f URLs/s  %.1fs", (unsigned long long)done,
+            cli_plural(done, "URL", "URLs"), rate, el);
     if (final) fputc('\n', stderr);
     fflush(stderr);
 }
@@ -754,18 +754,23 @@ int cmd_fetch(int argc, char **argv)
     if (show_progress) progress(next_write, t0, 1);
     if (!quiet) {
         double el = cli_now_s() - t0;
-        fprintf(stderr, "datavet fetch: %llu URLs in %.1f s (%.0f/s):", (unsigned long long)seq,
-                el, el > 0 ? (double)seq / el : 0.0);
+        const char *sep = ":";
+        fprintf(stderr, "datavet fetch: %llu %s in %.1f s (%.0f/s)", (unsigned long long)seq,
+                cli_plural(seq, "URL", "URLs"), el, el > 0 ? (double)seq / el : 0.0);
         for (int k = 0; k < DV_FETCH_NSTATUS; k++)
-            if (c.status_count[k])
-                fprintf(stderr, " %s %llu", dv_fetch_status_name((dv_fetch_status)k),
+            if (c.status_count[k]) {
+                fprintf(stderr, "%s %s %llu", sep, dv_fetch_status_name((dv_fetch_status)k),
                         (unsigned long long)c.status_count[k]);
+                sep = "";
+            }
         if (c.hash_failed)
             fprintf(stderr, "; %llu fetched but not decodable", (unsigned long long)c.hash_failed);
-        if (bad_rows) fprintf(stderr, "; %llu list rows skipped", (unsigned long long)bad_rows);
+        if (bad_rows)
+            fprintf(stderr, "; %llu list %s skipped", (unsigned long long)bad_rows,
+                    cli_plural(bad_rows, "row", "rows"));
         fputc('\n', stderr);
     }
-    if (failed > 0 || bad_rows > 0) status = 1;
+    if (status == 0 && (failed > 0 || bad_rows > 0)) status = 1;
     goto done;
 oom:
     fprintf(stderr, "datavet fetch: out of memory\n");

@@ -172,12 +172,14 @@ int cmd_inventory(int argc, char **argv)
     }
     if (!quiet)
         fprintf(stderr,
-                "inventory: %llu files (%.2f GB hashed) in %.1f s: %llu matches, %llu "
-                "candidates (cards naming a listed dataset), %llu unreadable; %llu entries "
-                "passed over\n",
-                (unsigned long long)res.files, (double)res.bytes / 1e9, cli_now_s() - c.t0,
-                (unsigned long long)res.matches, (unsigned long long)res.candidates,
-                (unsigned long long)res.errors, (unsigned long long)res.skipped);
+                "inventory: %llu %s (%.2f GB hashed) in %.1f s: %llu %s, %llu %s (cards naming "
+                "a listed dataset), %llu unreadable; %llu %s passed over\n",
+                (unsigned long long)res.files, cli_plural(res.files, "file", "files"),
+                (double)res.bytes / 1e9, cli_now_s() - c.t0, (unsigned long long)res.matches,
+                cli_plural(res.matches, "match", "matches"), (unsigned long long)res.candidates,
+                cli_plural(res.candidates, "candidate", "candidates"),
+                (unsigned long long)res.errors, (unsigned long long)res.skipped,
+                cli_plural(res.skipped, "entry", "entries"));
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
     free(lists);

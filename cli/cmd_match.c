@@ -398,9 +398,30 @@ int cmd_match(int argc, char **argv)
         status = 2;
         goto done;
     }
-    if (!quiet)
-        fprintf(stderr, "datavet match: %zu records, %zu matches, %zu bad lines skipped, %zu list(s)\n",
-                nrecs_total, total_hits, nbad, nlists);
+    if (out != stdout) {
+        int r = fclose(out);
+        out = stdout;
+        if (r != 0) {
+            fprintf(stderr, "datavet match: cannot write %s: %s\n", outpath, strerror(errno));
+            status = 2;
+            goto done;
+        }
+    }
+    if (!quiet) {
+        /* the lists that took part: URL lists were skipped (and said so above) */
+        size_t nused = 0;
+        for (size_t i = 0; i < nlists; i++)
+            nused += lists[i].info.type == DV_HT_PDQ || lists[i].info.type == DV_HT_MD5 ||
+                     lists[i].info.type == DV_HT_SHA1 || lists[i].info.type == DV_HT_SHA256;
+        fprintf(stderr, "datavet match: %zu %s, %zu %s, %zu bad %s skipped, %zu %s", nrecs_total,
+                cli_plural(nrecs_total, "record", "records"), total_hits,
+                cli_plural(total_hits, "match", "matches"), nbad,
+                cli_plural(nbad, "line", "lines"), nused, cli_plural(nused, "list", "lists"));
+        if (nused < nlists)
+            fprintf(stderr, " (%zu URL %s skipped)", nlists - nused,
+                    cli_plural(nlists - nused, "list", "lists"));
+        fputc('\n', stderr);
+    }
     status = total_hits > 0 ? 1 : 0;
 done:
     if (out != stdout) fclose(out);

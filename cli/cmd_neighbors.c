@@ -779,10 +779,13 @@ int cmd_neighbors(int argc, char **argv)
         if (!quiet) {
             dv_knn_stats st;
             dv_knn_get_stats(k, &st);
+            const unsigned long long rows = dv_knn_rows(k);
             fprintf(stderr,
-                    "datavet neighbors: %zu seeds, %llu rows in %zu files: %zu candidates "
+                    "datavet neighbors: %zu %s, %llu %s in %zu %s: %zu %s "
                     "(pass %s, %s, rescored %llu)\n",
-                    nseeds, (unsigned long long)dv_knn_rows(k), files.n, nhits,
+                    nseeds, cli_plural(nseeds, "seed", "seeds"), rows,
+                    cli_plural(rows, "row", "rows"), files.n, cli_plural(files.n, "file", "files"),
+                    nhits, cli_plural(nhits, "candidate", "candidates"),
                     dv_knn_pass_name(st.pass), dv_simd_name(st.simd),
                     (unsigned long long)st.rescored);
         }
@@ -830,7 +833,9 @@ int cmd_neighbors(int argc, char **argv)
                 best[o++].rank = 0;
             }
         rc = write_results(outdir, "concepts", k, &meta, best, o, NULL, 1);
-        if (!quiet) fprintf(stderr, "datavet neighbors: %zu rows flagged by %zu concepts\n", o, nc);
+        if (!quiet)
+            fprintf(stderr, "datavet neighbors: %zu %s flagged by %zu %s\n", o,
+                    cli_plural(o, "row", "rows"), nc, cli_plural(nc, "concept", "concepts"));
         free(best);
         if (rc != 0) goto done;
     }

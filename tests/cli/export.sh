@@ -190,6 +190,9 @@ check "empty matches.parquet: header only / []" t_empty
 t_summary() {
     "$BIN" export -f csv -o s.csv out 2>err || return 1
     grep -q "3 matched items (5 findings) written to s.csv" err || { cat err; return 1; }
+    "$BIN" export -f csv --include-candidates out 2>err >/dev/null || return 1
+    [ "$(cat err)" = "datavet export: 5 items with matches or candidates (7 findings)" ] ||
+        { cat err; return 1; }
 }
 check "summary on stderr" t_summary
 

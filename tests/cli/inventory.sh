@@ -36,7 +36,7 @@ printf 'md5\n%s\n' "$(md5sum srv/models/big.bin | cut -d' ' -f1)" >md5.csv
 rc=$?
 check "findings: exit 1; the output file is 0600; the summary counts them" sh -c "
 [ $rc -eq 1 ] && [ \"\$(stat -c %a inv.jsonl)\" = 600 ] &&
-grep -q '^inventory: 13 files (.* GB hashed) in .* s: 4 matches, 1 candidates (cards naming a listed dataset), 0 unreadable; 5 entries passed over' err"
+grep -q '^inventory: 13 files (.* GB hashed) in .* s: 4 matches, 1 candidate (cards naming a listed dataset), 0 unreadable; 5 entries passed over' err"
 check "what is examined, described, matched and passed over" $PY -c "
 import json
 r = {x['path']: x for x in map(json.loads, open('inv.jsonl'))}
@@ -153,7 +153,7 @@ assert ' 3 files ' in open('own2.err').read(), open('own2.err').read()
 "
 "$BIN" inventory own/sub -o own/inv.jsonl 2>own3.err
 check "the output through a link named as a model: passed over" sh -c "
-[ ! -s own/inv.jsonl ] && grep -q ' 0 files .* 1 entries passed over' own3.err"
+[ ! -s own/inv.jsonl ] && grep -q ' 0 files .* 1 entry passed over' own3.err"
 "$BIN" inventory srv -l nothing.dvl >/dev/null 2>e4
 rc=$?
 check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"
@@ -194,4 +194,7 @@ check "a bad -j: exit 2, the option and its range named" sh -c "[ $rc -eq 2 ] &&
 rc=$?
 check "an output that cannot be written: exit 2, named" sh -c "[ $rc -eq 2 ] &&
 grep -q '^datavet inventory: cannot write no/such/dir/x.jsonl: No such file' e6"
+mkdir -p one && printf 'x\n' >one/one.safetensors
+"$BIN" inventory one >/dev/null 2>e7
+check "the summary counts one file as 1 file" grep -q '^inventory: 1 file (' e7
 finish

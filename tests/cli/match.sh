@@ -130,6 +130,20 @@ t_usage() {
 }
 check "usage, unreadable list or input, unwritable output: exit 2 with a message" t_usage
 
+t_summary() {
+    printf 'https://example.com/a.jpg\n' >u.txt
+    "$BIN" list build -q -o url.dvl u.txt
+    { head -1 h.tsv; grep 002-a-requality h.tsv; } >one.tsv
+    "$BIN" match --list md5.dvl --list url.dvl one.tsv >/dev/null 2>e; rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc, want 1"; return 1; }
+    grep -q "url.dvl: url list skipped" e &&
+        [ "$(tail -n 1 e)" = "datavet match: 1 record, 1 match, 0 bad lines skipped, 1 list (1 URL list skipped)" ] ||
+        { cat e; return 1; }
+    "$BIN" match --list md5.dvl --list pdq.dvl h.tsv >/dev/null 2>e
+    tail -n 1 e | grep -q "^datavet match: [0-9]* records, [0-9]* matches, 0 bad lines skipped, 2 lists\$" || { cat e; return 1; }
+}
+check "summary: counts agree in number; a skipped URL list is not counted as used" t_summary
+
 t_bad_lines() {
     { head -3 h.tsv; printf 'broken\tline\n'; sed 1,3d h.tsv; } >hb.tsv
     "$BIN" match --list md5.dvl hb.tsv >/dev/null 2>e; rc=$?

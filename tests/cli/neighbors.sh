@@ -88,6 +88,11 @@ if [ -x "$MK" ]; then
         fail "neighbors, stderr piped"
     ! grep -q "$(printf '\r')" "$W/err.txt" || fail "progress escapes on a pipe"
     grep -q "datavet neighbors: 3 seeds" "$W/err.txt" || fail "summary line on a pipe"
+    printf '0 3\n' >"$W/one.txt"
+    "$DV" neighbors --embeddings "$W/ds/laion" --seed-ids "$W/one.txt" -k 1 -o "$W/o7" 2>"$W/err7.txt" ||
+        fail "neighbors, one seed"
+    grep -q "^datavet neighbors: 1 seed, 60 rows in 2 files: 1 candidate (" "$W/err7.txt" ||
+        fail "summary of one seed and one candidate: $(cat "$W/err7.txt")"
     if command -v script >/dev/null 2>&1; then
         script -q -c "'$DV' neighbors --embeddings '$W/ds/laion' --seed-ids '$W/ids.txt' -k 3 -o '$W/o5'" \
             /dev/null >"$W/tty.txt" 2>&1 || fail "neighbors on a terminal"

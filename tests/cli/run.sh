@@ -371,6 +371,30 @@ c_bad_values() {
 }
 t "a bad option value names the option, its value and its range: exit 2" c_bad_values
 
+# summaries agree in number with their counts; no stray colon after an empty fetch
+c_summaries() {
+    run "$BIN" hash "$T/nope.png"
+    is_rc 1 && has_line "$T/err" "datavet hash: 1 of 1 file failed" || return 1
+    : >"$T/empty.txt"
+    run "$BIN" fetch "$T/empty.txt"
+    is_rc 0 || return 1
+    grep -qxE 'datavet fetch: 0 URLs in [0-9.]+ s \([0-9]+/s\)' "$T/err" || {
+        why "fetch of no URL: unexpected summary:"
+        cat "$T/err" >>"$T/why"
+        return 1
+    }
+    p=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
+    printf 'data:image/png;base64,%s\n' "$p" >"$T/one.txt"
+    run "$BIN" fetch -a md5 "$T/one.txt"
+    is_rc 0 || return 1
+    grep -qxE 'datavet fetch: 1 URL in [0-9.]+ s \([0-9]+/s\): ok 1' "$T/err" || {
+        why "fetch of one URL: unexpected summary:"
+        cat "$T/err" >>"$T/why"
+        return 1
+    }
+}
+t "summaries: 1 file, 1 URL, 0 URLs; no stray colon" c_summaries
+
 c_unknown() {
     run "$BIN" frobnicate x
     printf "datavet: 'frobnicate' is not a datavet command. See 'datavet --help'.\n" >"$T/exp"
