@@ -105,6 +105,7 @@ static int list_build(int argc, char **argv)
     };
     const char *out = NULL;
     dv_list_meta meta = {NULL, NULL, NULL};
+    char default_name[256];
     dv_hash_type type = DV_HT_NONE;
     dv_import_stats st;
     unsigned long long max = DEFAULT_MAX_BYTES;
@@ -142,6 +143,19 @@ static int list_build(int argc, char **argv)
         }
     }
     if (out == NULL) return usage_error("build", "no output file (-o NAME.dvl)");
+    if (meta.name == NULL) {
+        /* a list is named in every report: without --name, by its file ("known.dvl" ->
+         * "known") */
+        const char *base = strrchr(out, '/');
+        size_t n;
+        base = base ? base + 1 : out;
+        n = strlen(base);
+        if (n > 4 && strcmp(base + n - 4, ".dvl") == 0) n -= 4;
+        if (n >= sizeof default_name) n = sizeof default_name - 1;
+        memcpy(default_name, base, n);
+        default_name[n] = '\0';
+        meta.name = default_name;
+    }
     if (optind >= argc) return usage_error("build", "no input (give files, or - for stdin)");
     for (int i = optind; i < argc; i++) nstdin += strcmp(argv[i], "-") == 0;
     if (nstdin > 1) return usage_error("build", "- (stdin) given more than once");
