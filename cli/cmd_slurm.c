@@ -727,12 +727,22 @@ static int cmd_submit(int argc, char **argv)
         if (cpus) sv_push(&s.sbatch, "--cpus-per-task"), sv_push(&s.sbatch, cpus);
         for (size_t i = 0; i < extra.n; i++) sv_push(&s.sbatch, extra.v[i]);
     }
-    if (check && !dry) {
+    if (check) {
         /* one scan of no shard (index S of S+1) checks lists, dataset and parameters here and
-         * writes OUTDIR/scan.params before the tasks race to */
+         * writes OUTDIR/scan.params before the tasks race to; a dry run checks the same into
+         * a scratch folder (the last -o wins), removed after */
         strv av = {0};
-        char a1[32], a2[32];
+        char a1[32], a2[32], scratch[64] = "";
         int rc;
+        if (dry) {
+            const char *t = getenv("TMPDIR");
+            snprintf(scratch, sizeof scratch, "%s/datavet-check.XXXXXX",
+                     t && *t && strlen(t) < 30 ? t : "/tmp");
+            if (!mkdtemp(scratch)) {
+                fprintf(stderr, "datavet slurm submit: %s: %s\n", scratch, strerror(errno));
+                goto out;
+            }
+        }
         snprintf(a1, sizeof a1, "%llu", s.shards + 1);
         snprintf(a2, sizeof a2, "%llu", s.shards);
         sv_push(&av, self);
@@ -744,8 +754,19 @@ static int cmd_submit(int argc, char **argv)
         sv_push(&av, a2);
         sv_push(&av, "--no-merge");
         sv_push(&av, "-q");
+        if (dry) sv_push(&av, "-o"), sv_push(&av, scratch);
         rc = av.n ? run_cmd(av.v, NULL, NULL) : -1;
         sv_free(&av);
+        if (dry) {
+            static const char *const made[] = {"shards", "scan.params", "scan.json",
+                                               "dataset_problems.txt", "lock"};
+            char f[128];
+            for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+                snprintf(f, sizeof f, "%s/%s", scratch, made[i]);
+                if (unlink(f) != 0) (void)rmdir(f);
+            }
+            (void)rmdir(scratch);
+        }
         if (rc != 0) {
             fprintf(stderr, "datavet slurm submit: the scan parameters do not work here (see "
                             "above; --no-check skips this check): nothing submitted\n");
@@ -761,9 +782,14 @@ static int cmd_submit(int argc, char **argv)
         goto out;
     }
     if (do_sbatch(outdir, &s, ix, nix, NULL, 0, dry) != 0) goto out;
-    fprintf(stderr, "datavet slurm: %llu shards in %llu tasks of %llu (%zu submitted); "
-                    "'datavet slurm status %s'\n",
-            s.shards, s.tasks, s.per_task, nix, outdir);
+    if (dry)
+        fprintf(stderr, "datavet slurm: %llu shards in %llu tasks of %llu (%zu would be "
+                        "submitted: --dry-run printed the sbatch command)\n",
+                s.shards, s.tasks, s.per_task, nix);
+    else
+        fprintf(stderr, "datavet slurm: %llu shards in %llu tasks of %llu (%zu submitted); "
+                        "'datavet slurm status %s'\n",
+                s.shards, s.tasks, s.per_task, nix, outdir);
     status = 0;
 out:
     free(p);

@@ -2,8 +2,10 @@
  * and every item of every shard, for inputs written as the files of a dataset directory.
  * Byte 0 picks the layout: 0 a webdataset shard (00000.tar); 1 img2dataset (00000.tar and
  * 00000.parquet); 2 LAION parquet (metadata_0000.parquet, img_emb/img_emb_0000.npy); 3 a URL list
- * (.txt, .csv, .tsv or .jsonl, by byte 1); 4 an image folder (one file). For two files, bytes
- * 1-2 give the length of the first. The parsers underneath have targets of their own; this
+ * (.txt, .csv, .tsv or .jsonl, by byte 1); 4 an image folder (one file); 5 an image beside
+ * its caption (a.txt) and a text file (urls.txt) that is a URL list or not, as the input
+ * says (the sniffing and setting aside of files beside images). For two files, bytes 1-2
+ * give the length of the first. The parsers underneath have targets of their own; this
  * one exercises how the layer joins them (img2dataset keys, LAION alignment, problems).
  * Small limits keep runs fast; broken promises abort. */
 #include <stddef.h>
@@ -25,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const names[] = {
     "00000.tar", "00000.parquet", "metadata_0000.parquet", "img_emb/img_emb_0000.npy",
     "urls.txt",  "urls.csv",      "urls.tsv",           "urls.jsonl",
-    "a.jpg",
+    "a.jpg",     "a.txt",
 };
 
 
@@ -86,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clear();
     split = size >= 3 ? ((size_t)data[1] | (size_t)data[2] << 8) : 0;
     if (split > size - (size >= 3 ? 3 : 1)) split = size - (size >= 3 ? 3 : 1);
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0: put(names[0], data + 1, size - 1); break;
     case 1:
         if (size < 3) return 0;
@@ -102,7 +104,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size < 2) return 0;
         put(names[4 + data[1] % 4], data + 2, size - 2);
         break;
-    default: put(names[8], data + 1, size - 1); break;
+    case 4: put(names[8], data + 1, size - 1); break;
+    default:
+        if (size < 3) return 0;
+        put(names[8], data + 3, split);
+        put(names[9], "a caption\n", 10);
+        put(names[4], data + 3 + split, size - 3 - split);
+        break;
     }
     int rc = dv_dataset_open(dir, &o, &ds, err, sizeof err);
     if (rc != DV_OK) {

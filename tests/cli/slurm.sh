@@ -40,6 +40,14 @@ export PATH
     --mem 1G -- --account=acct >submit.out 2>submit.err
 check "submit: exit 0, prints the job id" grep -qx 101 submit.out
 check "submit: scan.params written by the check" test -s out/scan.params
+"$BIN" slurm submit ds/wds -l md5.dvl -o dry -k 2 --dry-run >dry.out 2>dry.err
+rc=$?
+"$BIN" slurm submit ds/wds -l nolist.dvl -o dry2 --dry-run >dry2.out 2>dry2.err
+rc2=$?
+check "submit --dry-run: prints sbatch, submits nothing, checks the lists, writes no scan.params" sh -c "
+[ $rc -eq 0 ] && grep -q '^sbatch --parsable --array=0-2 ' dry.out && grep -q '(3 would be submitted: --dry-run' dry.err &&
+[ ! -e dry/scan.params ] && [ ! -e fake/sbatch.102 ] &&
+[ $rc2 -eq 2 ] && grep -q 'nolist.dvl: cannot open' dry2.err && grep -q 'nothing submitted' dry2.err"
 # one argument per line in fake/sbatch.101
 check "sbatch: --parsable --array=0-2" sh -c "head -2 fake/sbatch.101 | tr '\n' ' ' | grep -qx -- '--parsable --array=0-2 '"
 check "sbatch: partition, time, mem, extra args" sh -c "grep -qx p1 fake/sbatch.101 && grep -qx 5 fake/sbatch.101 && grep -qx 1G fake/sbatch.101 && grep -qx -- --account=acct fake/sbatch.101"
