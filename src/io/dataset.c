@@ -155,13 +155,17 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Regular files under dir (hidden names skipped, symlinked directories not followed). */
-static int walk(const dv_alloc *a, const char *dir, int depth, strvec *out, char *err,
-                size_t cap)
+/* hidden[0] counts the hidden names passed over, hidden[1] the folders too deep to walk. */
+static int walk(const dv_alloc *a, const char *dir, int depth, strvec *out, uint64_t *hidden,
+                char *err, size_t cap)
 {
     DIR *d;
     struct dirent *e;
     int rc = DV_OK;
-    if (depth > DS_MAX_DEPTH) return DV_OK;
+    if (depth > DS_MAX_DEPTH) {
+        hidden[1]++;
+        return DV_OK;
+    }
     d = opendir(dir);
     if (!d) {
         dv__set_err(err, cap, "%s: cannot open directory: %s", dir, strerror(errno));
@@ -170,7 +174,11 @@ static int walk(const dv_alloc *a, const char *dir, int depth, strvec *out, char
     while (rc == DV_OK && (e = readdir(d)) != NULL) {
         struct stat st;
         char *p;
-        if (e->d_name[0] == '.') continue;
+        if (e->d_name[0] == '.') {
+            /* named as a problem: a hidden image is not scanned */
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) hidden[0]++;
+            continue;
+        }
         p = path_join(a, dir, e->d_name);
         if (!p) {
             rc = DV_ENOMEM;
@@ -183,7 +191,7 @@ static int walk(const dv_alloc *a, const char *dir, int depth, strvec *out, char
         if (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
             rc = sv_push(a, out, p);
         } else if (S_ISDIR(st.st_mode)) {
-            rc = walk(a, p, depth + 1, out, err, cap);
+            rc = walk(a, p, depth + 1, out, hidden, err, cap);
             dv__free(a, p);
         } else if (S_ISREG(st.st_mode)) {
             rc = sv_push(a, out, p);
@@ -481,6 +489,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     struct stat st;
     strvec all = {0}, pq = {0}, tar = {0}, list = {0}, img = {0}, npy = {0};
     int rc = DV_OK, images_win = 0;
+    uint64_t hidden[2] = {0, 0};
 
     *out = NULL;
     if (!path) return DV_EINVAL;
@@ -506,7 +515,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     }
 
     if (S_ISDIR(st.st_mode)) {
-        rc = walk(a, ds->root, 0, &all, errbuf, errcap);
+        rc = walk(a, ds->root, 0, &all, hidden, errbuf, errcap);
         if (rc == DV_OK) qsort(all.v, (size_t)all.n, sizeof(char *), cmp_str);
     } else if (S_ISREG(st.st_mode)) {
         rc = sv_push(a, &all, ds_strdup(a, ds->root));
@@ -609,6 +618,12 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
             rc = DV_EFORMAT;
         }
         if (rc == DV_OK) rc = name_shards(ds);
+        if (rc == DV_OK && hidden[0] > 0)
+            problem(ds, "%llu hidden file(s) or folder(s) (names starting with '.'): not scanned",
+                    (unsigned long long)hidden[0]);
+        if (rc == DV_OK && hidden[1] > 0)
+            problem(ds, "%llu folder(s) nested deeper than %d: not scanned",
+                    (unsigned long long)hidden[1], DS_MAX_DEPTH);
         if (rc == DV_OK && ds->layout != DV_LAYOUT_PARQUET && npy.n > 0)
             problem(ds, "%llu .npy file(s) not aligned with this layout: ignored",
                     (unsigned long long)npy.n);

@@ -151,6 +151,7 @@ mkdir lora meta meta/train samp ul
 for i in 1 2 3; do cp known0.jpg lora/img$i.jpg; echo "a photo of a cat" >lora/img$i.txt; done
 cp known0.jpg meta/train/0001.jpg && printf 'file_name,text\ntrain/0001.jpg,x\n' >meta/metadata.csv
 cp known0.jpg samp/a.jpg && cp known0.jpg samp/b.jpg && echo hi >samp/README.txt
+cp known0.jpg samp/.hidden.jpg
 cp ds/urls.csv ul/ && cp known0.jpg ul/logo.jpg
 : >samp/empty.jpg
 for d in lora meta samp ul; do
@@ -165,6 +166,7 @@ check "ImageFolder: the image matched, metadata.csv not read as a URL list" sh -
 check "samples with a README: the images matched, the README named, an empty image an error" sh -c "
 [ \$(cat rc-samp) -eq 1 ] && [ \$(wc -l <out-samp/matches.jsonl) -eq 2 ] &&
 grep -q 'samp/empty.jpg: an image of 0 bytes' out-samp/errors.jsonl &&
+grep -q \"1 hidden file(s) or folder(s) (names starting with '.'): not scanned\" err-samp &&
 grep -q '1 text file(s) that are not URL lists beside the images: not read' err-samp"
 check "a URL list with a logo beside it: the list is scanned, the image named NOT scanned" sh -c "
 grep -q '\"layout\": \"url-list\"' out-ul/summary.json && grep -q '\"hash_type\":\"url\"' out-ul/matches.jsonl &&
