@@ -148,9 +148,13 @@ static void warn_lines(const char *cmd, const char *text)
 /* A scan with parts of shards not read ends with 2, findings or not, as grep does. */
 static int incomplete(const char *cmd, const dv_scan_result *res)
 {
-    fprintf(stderr, "datavet %s: the scan is incomplete: %llu read error(s) (errors.jsonl); the "
-                    "outputs hold what was read (%llu matches, %llu candidates)\n",
-            cmd, (unsigned long long)res->read_errors, (unsigned long long)res->matches,
+    char left[96] = "";
+    if (res->clean_left)
+        snprintf(left, sizeof left, ", %llu shard(s) left out of the cleaned copy",
+                 (unsigned long long)res->clean_left);
+    fprintf(stderr, "datavet %s: the scan is incomplete: %llu read error(s) (errors.jsonl)%s; "
+                    "the outputs hold what was read (%llu matches, %llu candidates)\n",
+            cmd, (unsigned long long)res->read_errors, left, (unsigned long long)res->matches,
             (unsigned long long)res->candidates);
     return 2;
 }
@@ -353,7 +357,7 @@ int cmd_scan(int argc, char **argv)
         else
             fprintf(stderr, "; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
     }
-    if (res.merged && res.read_errors > 0) return incomplete("scan", &res);
+    if (res.merged && (res.read_errors > 0 || res.clean_left > 0)) return incomplete("scan", &res);
     if (res.merged) return res.matches + res.candidates > 0 ? 1 : 0;
     return res.progress.findings > 0 ? 1 : 0;
 usage:
@@ -409,7 +413,7 @@ int cmd_merge(int argc, char **argv)
                 (unsigned long long)res.candidates, res.candidates == 1 ? "" : "s",
                 (unsigned long long)res.removed, res.removed == 1 ? "" : "s", argv[optind],
                 sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
-    if (res.read_errors > 0) return incomplete("merge", &res);
+    if (res.read_errors > 0 || res.clean_left > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
     fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] OUTDIR\n");

@@ -84,7 +84,7 @@ int cmd_verify(int argc, char **argv)
     vstate vs = {0};
     dv_verify_result r;
     dv_clean_verify_result cr;
-    char err[1024];
+    char err[1024] = "";
     optind = 1;
     while ((opt = getopt_long(argc, argv, "k:qh", longopts, NULL)) != -1) {
         switch (opt) {
@@ -115,17 +115,19 @@ int cmd_verify(int argc, char **argv)
                (unsigned long long)r.lists);
     if (clean) {
         /* the cleaned copy against clean.sha256, which the manifest just covered */
+        err[0] = '\0';
         crc = dv_clean_verify(argv[optind], clean, on_line, &vs, &cr, err, sizeof err);
         if (crc != DV_OK && crc != DV_ECORRUPT) {
-            fprintf(stderr, "datavet verify: %s\n", err);
+            fprintf(stderr, "datavet verify: %s\n", err[0] ? err : dv_strerror(crc));
             return 2;
         }
         if (!vs.quiet || crc != DV_OK || rc != DV_OK)
-            printf("%s: cleaned copy %s; %llu files ok, %llu changed, %llu missing, %llu bad "
-                   "lines in clean.sha256%s\n",
+            printf("%s: cleaned copy %s; %llu files ok, %llu changed, %llu missing, %llu not "
+                   "listed, %llu bad lines in clean.sha256%s\n",
                    clean, crc == DV_OK && rc == DV_OK ? "verified" : "NOT VERIFIED",
                    (unsigned long long)cr.files_ok, (unsigned long long)cr.files_changed,
-                   (unsigned long long)cr.files_missing, (unsigned long long)cr.lines_bad,
+                   (unsigned long long)cr.files_missing, (unsigned long long)cr.files_extra,
+                   (unsigned long long)cr.lines_bad,
                    rc != DV_OK ? " (and OUTDIR, whose manifest covers clean.sha256, is not)"
                                : "");
     }

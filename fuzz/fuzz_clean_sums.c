@@ -1,7 +1,8 @@
 /* fuzz_clean_sums.c - libFuzzer target for datavet verify --clean's reading of clean.sha256
  * (dv_clean_verify): the input is OUTDIR/clean.sha256; the scratch copy's folder c/ holds
  * a.tar ("a\n"), "b\c" ("" ) and sub/x ("x"), the files a line can name, and a link c/l to
- * a.tar, which must never count as a file. The verdict must agree with the counts: DV_OK
+ * a.tar, which must never count as a file (and, unless a line names it, is a file not
+ * listed). The verdict must agree with the counts: DV_OK
  * with a problem reported or counted aborts, as does DV_ECORRUPT with none. corpus/clean_sums
  * holds clean.sha256 files for that folder (right, escaped, wrong digests, hostile names). */
 #include <stddef.h>
@@ -48,9 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     put("clean.sha256", data, size);
     err[0] = '\0';
     rc = dv_clean_verify(dir, cdir, on_line, &problems, &r, err, sizeof err);
-    if (rc == DV_OK && (problems || r.files_changed || r.files_missing || r.lines_bad)) abort();
+    if (rc == DV_OK &&
+        (problems || r.files_changed || r.files_missing || r.lines_bad || r.files_extra))
+        abort();
     if (rc == DV_ECORRUPT && (!problems || problems != r.files_changed + r.files_missing +
-                                                          r.lines_bad))
+                                                          r.lines_bad + r.files_extra))
         abort();
     if (rc != DV_OK && rc != DV_ECORRUPT) abort(); /* the file is always there */
     return 0;

@@ -1309,6 +1309,8 @@ typedef struct dv_scan_result {
     char coverage[2048];
     uint64_t read_errors; /* after the merge: shards or parts of shards not read (incomplete) */
     uint64_t removed;     /* after the merge: items in removal.txt (findings count per list) */
+    uint64_t clean_left;  /* after a merge with a cleaned copy: shards left out of it
+                             (unreadable), which also makes the scan incomplete */
 } dv_scan_result;
 
 /* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be
@@ -1364,8 +1366,8 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
 /* A cleaned copy (scan --clean DIR) against the clean.sha256 that the scan wrote into
  * outdir (verify outdir first: its manifest covers clean.sha256). Each file clean.sha256
  * names is read from below clean_dir (no absolute names, no '..'; the last component not
- * followed if a link) and its SHA-256 compared; files of clean_dir that clean.sha256 does
- * not name are not looked at. cb gets each problem. DV_OK when every file matches,
+ * followed if a link) and its SHA-256 compared; anything else below clean_dir (the copy
+ * goes into a new or empty folder) is a problem too. cb gets each problem. DV_OK when every file matches,
  * DV_ECORRUPT when any does not or a line cannot be read (out says what), DV_EFORMAT when
  * outdir holds no clean.sha256. */
 typedef struct dv_clean_verify_result {
@@ -1373,6 +1375,7 @@ typedef struct dv_clean_verify_result {
     uint64_t files_changed; /* files whose SHA-256 differs */
     uint64_t files_missing; /* files not there, not regular files or not readable */
     uint64_t lines_bad;     /* lines of clean.sha256 that are not a checksum line */
+    uint64_t files_extra;   /* what clean_dir holds that clean.sha256 does not name */
 } dv_clean_verify_result;
 
 int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,

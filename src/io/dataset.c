@@ -323,13 +323,16 @@ static uint64_t sv_filter(const dv_alloc *a, strvec *v, const uint8_t *drop)
 }
 
 /* Drop the .txt files of list that have an image's stem (captions); img is sorted. */
-static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img)
+static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img, int *oom)
 {
     uint8_t *drop;
     uint64_t n;
     if (list->n == 0) return 0;
     drop = dv__calloc(a, (size_t)list->n, 1);
-    if (!drop) return 0;
+    if (!drop) {
+        *oom = 1;
+        return 0;
+    }
     for (uint64_t i = 0; i < list->n; i++) {
         const char *p = list->v[i], *e = strrchr(p, '.');
         size_t stem = (size_t)(e - p);
@@ -384,13 +387,16 @@ static int url_list_like(const char *path)
 }
 
 /* Drop the list files that do not read as URL lists (url_list_like). */
-static uint64_t drop_non_lists(const dv_alloc *a, strvec *list)
+static uint64_t drop_non_lists(const dv_alloc *a, strvec *list, int *oom)
 {
     uint8_t *drop;
     uint64_t n;
     if (list->n == 0) return 0;
     drop = dv__calloc(a, (size_t)list->n, 1);
-    if (!drop) return 0;
+    if (!drop) {
+        *oom = 1;
+        return 0;
+    }
     for (uint64_t i = 0; i < list->n; i++) drop[i] = !url_list_like(list->v[i]);
     n = sv_filter(a, list, drop);
     dv__free(a, drop);
@@ -398,13 +404,16 @@ static uint64_t drop_non_lists(const dv_alloc *a, strvec *list)
 }
 
 /* Drop metadata.csv, metadata.jsonl and metadata.parquet (ImageFolder's metadata). */
-static uint64_t drop_metadata(const dv_alloc *a, strvec *v)
+static uint64_t drop_metadata(const dv_alloc *a, strvec *v, int *oom)
 {
     uint8_t *drop;
     uint64_t n;
     if (v->n == 0) return 0;
     drop = dv__calloc(a, (size_t)v->n, 1);
-    if (!drop) return 0;
+    if (!drop) {
+        *oom = 1;
+        return 0;
+    }
     for (uint64_t i = 0; i < v->n; i++) {
         const char *b = strrchr(v->v[i], '/');
         b = b ? b + 1 : v->v[i];
@@ -516,7 +525,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
 
     if (S_ISDIR(st.st_mode)) {
         rc = walk(a, ds->root, 0, &all, hidden, errbuf, errcap);
-        if (rc == DV_OK) qsort(all.v, (size_t)all.n, sizeof(char *), cmp_str);
+        if (rc == DV_OK && all.n > 1) qsort(all.v, (size_t)all.n, sizeof(char *), cmp_str);
     } else if (S_ISREG(st.st_mode)) {
         rc = sv_push(a, &all, ds_strdup(a, ds->root));
     } else {
@@ -544,25 +553,23 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     /* Files beside images that are not datasets of their own: a .txt with an image's stem
      * is its caption (kohya's LoRA folders, img2dataset's files format),
      * metadata.csv/.jsonl/.parquet is Hugging Face ImageFolder's metadata, and a text file
-     * that does not read as a URL list is a README or prompts. A folder with more images
-     * than parquet and URL-list files left is an image folder: its images are scanned, and
-     * whatever else is not is named as a problem. */
+     * that does not read as a URL list is a README or prompts. Those set aside, a folder
+     * with images and nothing else is an image folder; where tar, parquet or URL-list files
+     * remain, they are the dataset (a repository's asset images are not) and the images are
+     * named as not scanned. */
     if (rc == DV_OK && img.n > 0 && S_ISDIR(st.st_mode)) {
-        uint64_t side = drop_sidecars(a, &list, &img) + drop_metadata(a, &list) +
-                        drop_metadata(a, &pq);
-        uint64_t text = drop_non_lists(a, &list);
-        images_win = tar.n == 0 && img.n > pq.n + list.n;
+        int oom = 0;
+        uint64_t side = drop_sidecars(a, &list, &img, &oom) + drop_metadata(a, &list, &oom) +
+                        drop_metadata(a, &pq, &oom);
+        uint64_t text = drop_non_lists(a, &list, &oom);
+        if (oom) rc = DV_ENOMEM;
+        images_win = tar.n == 0 && pq.n == 0 && list.n == 0;
         if (side > 0)
             problem(ds, "%llu caption (.txt beside an image) or metadata.csv/.jsonl/.parquet "
                         "file(s) beside the images: not read", (unsigned long long)side);
         if (text > 0)
             problem(ds, "%llu text file(s) that are not URL lists beside the images: not read",
                     (unsigned long long)text);
-        if (images_win && pq.n + list.n > 0)
-            problem(ds, "%llu parquet and %llu URL-list file(s) beside %llu images: NOT "
-                        "scanned, the folder is scanned as images (scan such a file on its own)",
-                    (unsigned long long)pq.n, (unsigned long long)list.n,
-                    (unsigned long long)img.n);
         if (!images_win)
             problem(ds, "%llu image file(s) beside the %s files: NOT scanned (scan the images "
                         "on their own, as a folder of their own)",
@@ -1227,7 +1234,9 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
                     it->have |= DV_ALGO_SHA256;
                 break;
             case COL_PUNSAFE:
-                if (m[i].kind == DV__J_NUMBER && !it->has_punsafe) {
+                /* punsafe wins over nsfw, in any order */
+                if (m[i].kind == DV__J_NUMBER &&
+                    (!it->has_punsafe || strcasecmp(key, "punsafe") == 0)) {
                     char tmp[64];
                     size_t l = m[i].vallen < 63 ? m[i].vallen : 63;
                     memcpy(tmp, m[i].val, l);

@@ -636,6 +636,15 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         char op[4096], written[2][4096], why[1024] = "";
         int k, lost = 0;
         dv_dataset_shard(ds, i, &sh);
+        if (dv__shard_changed(ds, outdir, i)) {
+            /* removal.txt names rows of the files as scanned: other files, other rows */
+            dv__set_err(err, cap, "--clean: shard %llu (%s): its files changed after it was "
+                        "scanned: the cleaned copy would drop the wrong rows; scan it again "
+                        "(delete %s/shards/%06llu.*) before cleaning", (unsigned long long)i,
+                        sh.path, outdir, (unsigned long long)i);
+            rc = DV_EINVAL;
+            break;
+        }
         rc = dv_shard_reader_open(ds, i, &r, why, sizeof why);
         if (rc == DV_ENOMEM) break;
         if (rc != DV_OK) lost = 1, rc = DV_OK;
@@ -835,6 +844,55 @@ static int parse_sum(const char *s, size_t n, uint8_t dig[32], char *name, size_
     return 1;
 }
 
+/* The names clean.sha256 lists, sorted, for the walk that looks for files it does not. */
+typedef struct namelist {
+    char **v;
+    size_t n, cap;
+} namelist;
+
+static int cmp_pstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Everything below dir/rel that is not in listed: a problem each (links and other
+ * non-files too, and folders past the depth limit); links are not followed. */
+static int walk_extra(const char *dir, const char *rel, int depth, const namelist *listed,
+                      dv_verify_cb cb, void *ud, dv_clean_verify_result *out)
+{
+    char path[4096], sub[4096];
+    DIR *d;
+    struct dirent *e;
+    int rc = DV_OK;
+    snprintf(path, sizeof path, "%s%s%s", dir, rel[0] ? "/" : "", rel);
+    if (depth > 32) {
+        out->files_extra++;
+        vsay(cb, ud, "%s/: folders nested too deep to check", rel);
+        return DV_OK;
+    }
+    if ((d = opendir(path)) == NULL) return DV_OK;
+    while (rc == DV_OK && (e = readdir(d)) != NULL) {
+        struct stat st;
+        char *key = sub;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
+            sizeof sub)
+            continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, sub) >= sizeof path ||
+            lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            rc = walk_extra(dir, sub, depth + 1, listed, cb, ud, out);
+        } else if (!bsearch(&key, listed->v, listed->n, sizeof(char *), cmp_pstr)) {
+            out->files_extra++;
+            vsay(cb, ud, "%s: not in clean.sha256 (added to the copy after the scan)%s", sub,
+                 S_ISREG(st.st_mode) ? "" : "; not a regular file");
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
 int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
                     dv_clean_verify_result *out, char *errbuf, size_t errcap)
 {
@@ -843,10 +901,13 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
     size_t len = 0, pos = 0, lineno = 0;
     struct stat st;
     int rc;
+    namelist listed = {0};
     if (!outdir || !clean_dir || !out) return DV_EINVAL;
     memset(out, 0, sizeof *out);
-    if ((size_t)snprintf(path, sizeof path, "%s/clean.sha256", outdir) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/clean.sha256", outdir) >= sizeof path) {
+        dv__set_err(errbuf, errcap, "%s: path too long", outdir);
         return DV_ERANGE;
+    }
     if ((rc = lstat(path, &st)) != 0 || !S_ISREG(st.st_mode)) {
         dv__set_err(errbuf, errcap, "%s: %s", path,
                     rc != 0 && errno == ENOENT ? "missing: the scan wrote no cleaned copy (--clean)"
@@ -874,6 +935,21 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
             vsay(cb, ud, "clean.sha256: line %zu: name too long", lineno);
             continue;
         }
+        if (listed.n == listed.cap) {
+            size_t nc = listed.cap ? 2 * listed.cap : 64;
+            char **nv = realloc(listed.v, nc * sizeof *nv);
+            if (!nv) {
+                rc = DV_ENOMEM;
+                break;
+            }
+            listed.v = nv;
+            listed.cap = nc;
+        }
+        if ((listed.v[listed.n] = strdup(name)) == NULL) {
+            rc = DV_ENOMEM;
+            break;
+        }
+        listed.n++;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
         if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             int e = fd < 0 ? errno : 0;
@@ -901,5 +977,18 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
         }
     }
     dv_free_buffer(NULL, buf);
-    return out->files_changed || out->files_missing || out->lines_bad ? DV_ECORRUPT : DV_OK;
+    if (rc == DV_OK) {
+        /* and nothing added: the copy was written into a new or empty folder */
+        if (listed.n > 1) qsort(listed.v, listed.n, sizeof(char *), cmp_pstr);
+        rc = walk_extra(clean_dir, "", 0, &listed, cb, ud, out);
+    }
+    for (size_t i = 0; i < listed.n; i++) free(listed.v[i]);
+    free(listed.v);
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "out of memory");
+        return rc;
+    }
+    return out->files_changed || out->files_missing || out->lines_bad || out->files_extra
+               ? DV_ECORRUPT
+               : DV_OK;
 }

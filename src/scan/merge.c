@@ -664,8 +664,10 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         long pid;
         rc = dv__lock_open(outdir, &lockfd, errbuf, errcap);
         if (rc == DV_OK && dv__lock_range(lockfd, 1, 0, 0, &pid) != DV_OK) {
-            dv__set_err(errbuf, errcap, "%s: another datavet process (pid %ld) is scanning or "
-                        "merging into it: wait for it, then merge", outdir, pid);
+            char who[48];
+            dv__lock_who(pid, who, sizeof who);
+            dv__set_err(errbuf, errcap, "%s: another datavet run%s is scanning or merging into "
+                        "it: wait for it, then merge", outdir, who);
             rc = DV_EINVAL;
         }
         if (rc != DV_OK) goto done;
@@ -840,9 +842,10 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     if (!clean_dir) {
         /* what an earlier --clean merge wrote describes a copy this merge does not write,
          * and its summary no longer speaks of: removed, said (clean.key, the secret, stays) */
-        static const char *const stale[] = {"removal-public.txt", "clean.sha256", "clean.dir"};
+        static const char *const stale[] = {"removal-public.txt", "clean.sha256"};
         int any = 0;
-        for (int i = 0; i < 3; i++) {
+        /* (clean.dir stays: it says which folder this scan may write its copy into again) */
+        for (int i = 0; i < 2; i++) {
             snprintf(p, sizeof p, "%s/%s", outdir, stale[i]);
             any |= unlink(p) == 0;
         }
@@ -885,6 +888,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         dv__free(m.a, left);
         if (rc != DV_OK) goto done;
         m.cleaned = 1;
+        if (out) out->clean_left = m.clean_left;
     }
     /* summary.json */
     {

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -491,7 +492,8 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
     }
     if (s->o->flag_punsafe >= 0 && it->has_punsafe) count(s, "items_with_punsafe", 1);
     if (s->terms && it->caption && *it->caption) count(s, "items_with_caption", 1);
-    if (it->url && *it->url && it->list_index == 0 && !url_ok) {
+    if (it->url && *it->url && it->list_index == 0 && !url_ok &&
+        strncasecmp(it->url, "data:", 5) != 0) { /* a data: URI carries its image inline */
         /* a URL the URL lists cannot be asked about is not silently passed over */
         for (size_t li = 0; li < s->nlists; li++)
             if (s->lists[li].info.type == DV_HT_URL || is_url_hash_type(s->lists[li].info.type)) {
@@ -820,7 +822,7 @@ static void shard_identity(const dv_dataset *ds, uint64_t i, char out[100])
 
 /* A done shard whose files are no longer what was scanned (its marker says what they were;
  * an empty marker, from an older datavet, says nothing). */
-static int shard_changed(const dv_dataset *ds, const char *outdir, uint64_t i)
+int dv__shard_changed(const dv_dataset *ds, const char *outdir, uint64_t i)
 {
     char p[4096], now[100], e[64];
     void *buf = NULL;
@@ -1180,7 +1182,15 @@ static int check_params(scan *s)
         size_t oldlen = 0;
         FILE *f;
         char host[64];
-        if (dv_read_file(path, 1u << 30, s->a, &old, &oldlen, e2, sizeof e2) == DV_OK) {
+        struct stat pst;
+        if (dv_read_file(path, 1u << 30, s->a, &old, &oldlen, e2, sizeof e2) != DV_OK &&
+            lstat(path, &pst) == 0) {
+            /* there, but unreadable: never taken as absent */
+            dv__set_err(s->err, s->errcap, "%s: cannot read the scan parameters: %s", path, e2);
+            rc = DV_EINVAL;
+            break;
+        }
+        if (old) {
             if (oldlen != b.len || memcmp(old, b.p, b.len) != 0) {
                 /* name the first line that differs */
                 size_t k = 0, ls = 0;
@@ -1211,6 +1221,10 @@ static int check_params(scan *s)
         rc = f ? dv__commit_new_file(f, tmp, path) : DV_EIO;
         if (rc == 1) { /* another run made it first: compare against it */
             rc = DV_OK;
+            if (attempt == 2) {
+                dv__set_err(s->err, s->errcap, "%s: cannot be read nor created", path);
+                rc = DV_EIO;
+            }
             continue;
         }
         if (rc != DV_OK)
@@ -1275,9 +1289,11 @@ static int lock_shards(scan *s)
     long pid;
     int rc = dv__lock_open(o->outdir, &s->lockfd, s->err, s->errcap), in = 0;
     if (rc != DV_OK || s->lockfd < 0) return rc;
+    char who[48];
     if (dv__lock_range(s->lockfd, 0, 0, 1, &pid) != DV_OK) {
-        dv__set_err(s->err, s->errcap, "%s is being merged by another datavet process (pid "
-                    "%ld): wait for it, then run again", o->outdir, pid);
+        dv__lock_who(pid, who, sizeof who);
+        dv__set_err(s->err, s->errcap, "%s is being merged by another datavet run%s: wait for "
+                    "it, then run again", o->outdir, who);
         return DV_EINVAL;
     }
     for (uint64_t i = 0; i <= n; i++) {
@@ -1286,11 +1302,12 @@ static int lock_shards(scan *s)
         if (!want && in) {
             in = 0;
             if (dv__lock_range(s->lockfd, 1, 1 + a, i - a, &pid) != DV_OK) {
+                dv__lock_who(pid, who, sizeof who);
                 dv__set_err(s->err, s->errcap,
-                            "%s: shards %llu-%llu: another datavet process (pid %ld) is "
-                            "scanning some of them: runs into one outdir must take disjoint "
-                            "shards (--shards, --shard-index)",
-                            o->outdir, (unsigned long long)a, (unsigned long long)(i - 1), pid);
+                            "%s: shards %llu-%llu: another datavet run%s is scanning some of "
+                            "them: runs into one outdir must take disjoint shards (--shards, "
+                            "--shard-index)",
+                            o->outdir, (unsigned long long)a, (unsigned long long)(i - 1), who);
                 return DV_EINVAL;
             }
         }
@@ -1512,9 +1529,9 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     snprintf(path, sizeof path, "%s/shards", o.outdir);
     rc = dv__mkdir_private(path, errbuf, errcap);
     if (rc != DV_OK) goto done;
-    rc = check_params(&s);
+    rc = lock_shards(&s); /* first: a merge under way must not see this run's files */
+    if (rc == DV_OK) rc = check_params(&s);
     if (rc == DV_OK) rc = write_problems(&s);
-    if (rc == DV_OK) rc = lock_shards(&s);
     if (rc != DV_OK) goto done;
 
     s.fill = s.slots[0];
@@ -1554,7 +1571,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         if (!selected(&o, i)) continue;
         s.prog.shards_total++;
         if (!shard_done(o.outdir, i)) continue;
-        if (shard_changed(s.ds, o.outdir, i)) {
+        if (dv__shard_changed(s.ds, o.outdir, i)) {
             dv_dataset_shard(s.ds, i, &si);
             dv__set_err(errbuf, errcap, "shard %llu (%s): its files changed (size or modification "
                         "time) after it was scanned into %s: its results would be stale. Scan "
@@ -1590,6 +1607,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             out->candidates = mr.candidates;
             out->read_errors = mr.read_errors;
             out->removed = mr.removed;
+            out->clean_left = mr.clean_left;
             memcpy(out->coverage, mr.coverage, sizeof out->coverage);
         }
         return rc;

@@ -69,6 +69,8 @@ int dv__commit_new_file(FILE *f, const char *tmp, const char *path);
  * (0 if unknown). Closing the descriptor releases every lock of the process on the file. */
 int dv__lock_open(const char *outdir, int *fd, char *err, size_t cap);
 int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder);
+/* " (pid N)" for a holder's pid, "" when it is not known (another run's descriptor lock). */
+void dv__lock_who(long pid, char *out, size_t cap);
 
 /* --clean (clean.c): the cleaned copy and outdir/removal-public.txt from outdir/removal.txt;
  * commit_hex gets the salted commitment to the removed ids. */
@@ -77,6 +79,10 @@ int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder
  * real path b or below it. */
 char *dv__real_or_parent(const char *p);
 int dv__path_within(const char *a, const char *b);
+
+/* Whether done shard i's files changed (size or mtime) since it was scanned into outdir: its
+ * done marker records them (an empty marker, from an older datavet, says nothing: 0). */
+int dv__shard_changed(const dv_dataset *ds, const char *outdir, uint64_t i);
 
 /* Whether clean_dir can take the cleaned copy: not the dataset, OUTDIR, inside or around
  * either, and new, empty or this scan's own copy (OUTDIR/clean.dir). */

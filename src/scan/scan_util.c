@@ -153,8 +153,14 @@ char *dv__real_or_parent(const char *p)
         base = dv__real_or_parent(buf); /* its folders need not exist either */
         rest = cut + 1;
     }
-    if (base && (out = malloc(strlen(base) + strlen(rest) + 2)) != NULL)
-        sprintf(out, "%s/%s", strcmp(base, "/") == 0 ? "" : base, rest);
+    /* a "." or ".." (or "a//b") that does not exist yet cannot be resolved: refused */
+    if (base && rest[0] && strcmp(rest, ".") != 0 && strcmp(rest, "..") != 0) {
+        size_t cap = strlen(base) + strlen(rest) + 2;
+        if ((out = malloc(cap)) != NULL)
+            snprintf(out, cap, "%s/%s", strcmp(base, "/") == 0 ? "" : base, rest);
+    } else if (base) {
+        errno = EINVAL;
+    }
     free(base);
     free(buf);
     return out;
@@ -197,6 +203,28 @@ int dv__commit_new_file(FILE *f, const char *tmp, const char *path)
     return DV_EIO;
 }
 
+/* Open file description locks (Linux 3.15): owned by the descriptor, not the process, so two
+ * runs in one process are kept apart and closing another descriptor of the file keeps them.
+ * Elsewhere, or where the kernel refuses them, classic record locks. */
+#if defined(__linux__) && !defined(F_OFD_SETLK)
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#endif
+
+static int lock_cmd(int fd, int set, struct flock *fl)
+{
+#ifdef F_OFD_SETLK
+    struct flock f2 = *fl;
+    f2.l_pid = 0;
+    if (fcntl(fd, set ? F_OFD_SETLK : F_OFD_GETLK, &f2) == 0) {
+        *fl = f2;
+        return 0;
+    }
+    if (errno != EINVAL) return -1;
+#endif
+    return fcntl(fd, set ? F_SETLK : F_GETLK, fl);
+}
+
 int dv__lock_open(const char *outdir, int *fd, char *err, size_t cap)
 {
     char path[4096];
@@ -214,12 +242,18 @@ int dv__lock_open(const char *outdir, int *fd, char *err, size_t cap)
     fl.l_whence = SEEK_SET;
     fl.l_start = 0;
     fl.l_len = 1;
-    if (fcntl(*fd, F_GETLK, &fl) != 0 && (errno == ENOLCK || errno == ENOSYS ||
-                                          errno == EOPNOTSUPP || errno == EINVAL)) {
+    if (lock_cmd(*fd, 0, &fl) != 0 && (errno == ENOLCK || errno == ENOSYS ||
+                                        errno == EOPNOTSUPP || errno == EINVAL)) {
         close(*fd);
         *fd = -1;
     }
     return DV_OK;
+}
+
+void dv__lock_who(long pid, char *out, size_t cap)
+{
+    if (pid > 0) snprintf(out, cap, " (pid %ld)", pid);
+    else if (cap) out[0] = '\0';
 }
 
 int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder)
@@ -232,13 +266,14 @@ int dv__lock_range(int fd, int write, uint64_t start, uint64_t len, long *holder
     fl.l_whence = SEEK_SET;
     fl.l_start = (off_t)start;
     fl.l_len = (off_t)len;
-    if (fcntl(fd, F_SETLK, &fl) == 0) return DV_OK;
+    if (lock_cmd(fd, 1, &fl) == 0) return DV_OK;
     if (errno != EACCES && errno != EAGAIN) return DV_OK; /* no locks here: not kept apart */
     fl.l_type = write ? F_WRLCK : F_RDLCK;
     fl.l_whence = SEEK_SET;
     fl.l_start = (off_t)start;
     fl.l_len = (off_t)len;
-    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) *holder = (long)fl.l_pid;
+    /* the holder's pid: known for a classic lock, -1 for another descriptor's (0: unknown) */
+    if (lock_cmd(fd, 0, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0) *holder = (long)fl.l_pid;
     return DV_EINVAL;
 }
 

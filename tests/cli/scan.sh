@@ -220,14 +220,14 @@ fd = os.open('out-lk/lock', os.O_RDWR)
 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 3)   # byte 3: shard 2
 run = lambda *a: subprocess.run(['$BIN'] + list(a), capture_output=True, text=True)
 r = run('scan', '-q', 'ds/wds', '-l', 'md5.dvl', '-o', 'out-lk')
-assert r.returncode == 2 and 'shards 1-3: another datavet process (pid %d) is scanning' % os.getpid() in r.stderr, r
+assert r.returncode == 2 and 'shards 1-3: another datavet run (pid %d) is scanning' % os.getpid() in r.stderr, r
 r = run('scan', '-q', 'ds/wds', '-l', 'md5.dvl', '-o', 'out-lk', '--shards', '1-1', '--no-merge')
 assert r.returncode in (0, 1), r
 fcntl.lockf(fd, fcntl.LOCK_UN, 1, 3)
 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)   # the whole file: a merge
 for a in (('merge', '-q', 'out-lk'), ('scan', '-q', 'ds/wds', '-l', 'md5.dvl', '-o', 'out-lk')):
     r = run(*a)
-    assert r.returncode == 2 and 'another datavet process (pid %d)' % os.getpid() in r.stderr, r
+    assert r.returncode == 2 and 'another datavet run (pid %d)' % os.getpid() in r.stderr, r
 assert not os.path.exists('out-lk/matches.jsonl')
 "
 "$BIN" scan -q ds/wds -l md5.dvl -o out-lk >/dev/null 2>&1
@@ -275,6 +275,23 @@ check "--clean: every file of the copy is 0600" sh -c '[ -z "$(find cl4 -type f 
 check "a merge without --clean removes the earlier copy's removal-public.txt and clean.sha256, saying so" sh -c "
 [ ! -e out-cds4/removal-public.txt ] && [ ! -e out-cds4/clean.sha256 ] && [ -e out-cds4/clean.key ] &&
 grep -q 'of an earlier --clean were removed' err-cds5 && ! grep -q '\"clean\"' out-cds4/summary.json"
+"$BIN" merge -q out-cds4 --clean cl4 >/dev/null 2>err-cds6
+check "... and merge --clean writes the copy again into its own folder" sh -c "
+[ $? -eq 1 ] && [ -s out-cds4/clean.sha256 ] && cd cl4 && sha256sum -c --quiet ../out-cds4/clean.sha256"
+# a shard's files swapped after the scan: merge --clean refuses (removal.txt names rows of
+# the files as scanned)
+cp -r ds/wds swp && "$BIN" scan -q swp -l md5.dvl -o out-swp >/dev/null 2>&1
+for e in tar parquet; do mv swp/00000.$e t.$e; mv swp/00001.$e swp/00000.$e; mv t.$e swp/00001.$e; done
+"$BIN" merge -q out-swp --clean cl-swp >/dev/null 2>err-swp
+check "merge --clean after the shards' files changed: refused, naming the shard" sh -c "
+[ $? -eq 2 ] && grep -q 'shard 0 (swp/00000.tar): its files changed after it was scanned' err-swp"
+# a parquet dataset with a few images beside it (a repository's assets): the parquet files
+# are the dataset, the images named as not scanned
+mkdir -p pqa/assets && cp ds/laion/*.parquet pqa/ && for i in 1 2 3 4 5 6 7 8 9; do cp known0.jpg pqa/assets/$i.jpg; done
+"$BIN" scan -q pqa -l md5.dvl -o out-pqa >/dev/null 2>err-pqa
+check "parquet files with more images beside them: the parquet is scanned, the images named" sh -c "
+[ $? -eq 1 ] && grep -q '\"layout\": \"parquet\"' out-pqa/summary.json &&
+grep -q '9 image file(s) beside the parquet files: NOT scanned' err-pqa"
 # a shard that cannot be read whole is left out of the copy, named; the rest is written
 cp -r ds/wds cbad && head -c 3000 ds/wds/00001.tar >cbad/00001.tar
 "$BIN" scan -q cbad -l md5.dvl -o out-cbad --clean cl-bad >/dev/null 2>err-cbad
