@@ -883,7 +883,8 @@ static int walk_extra(const char *dir, const char *rel, int depth, const namelis
             continue;
         if (S_ISDIR(st.st_mode)) {
             rc = walk_extra(dir, sub, depth + 1, listed, cb, ud, out);
-        } else if (!bsearch(&key, listed->v, listed->n, sizeof(char *), cmp_pstr)) {
+        } else if (listed->n == 0 ||
+                   !bsearch(&key, listed->v, listed->n, sizeof(char *), cmp_pstr)) {
             out->files_extra++;
             vsay(cb, ud, "%s: not in clean.sha256 (added to the copy after the scan)%s", sub,
                  S_ISREG(st.st_mode) ? "" : "; not a regular file");
