@@ -266,6 +266,8 @@ fi
 "$BIN" list build -q --name demo-known-urls --version 1 -t url -o "$ds/lists/url.dvl" "$ds/lists/url.txt" || die "list build failed"
 lists="-l $ds/lists/md5.dvl -l $ds/lists/pdq.dvl -l $ds/lists/url.dvl --flag-punsafe 0.9 --flag-terms $ds/lists/terms.txt --dihedral"
 echo
+echo "(each scan gets every list and flag; its warnings name what it could not check, such as"
+echo " a PDQ list on metadata without images, or --flag-punsafe without a punsafe column)"
 echo "== scan 1: LAION-style metadata ($ds/laion): hash columns, URLs, punsafe, caption terms"
 # shellcheck disable=SC2086
 "$BIN" scan "$ds/laion" $lists -o "$BUILD/demo/scan-laion" -j "$jobs"
