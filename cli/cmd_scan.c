@@ -152,10 +152,11 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
     if (res->clean_left)
         snprintf(left, sizeof left, ", %llu shard(s) left out of the cleaned copy",
                  (unsigned long long)res->clean_left);
-    fprintf(stderr, "datavet %s: the scan is incomplete: %llu read error(s) (errors.jsonl)%s; "
-                    "the outputs hold what was read (%llu matches, %llu candidates)\n",
-            cmd, (unsigned long long)res->read_errors, left, (unsigned long long)res->matches,
-            (unsigned long long)res->candidates);
+    fprintf(stderr, "datavet %s: the scan is incomplete: %llu read error%s (errors.jsonl)%s; "
+                    "the outputs hold what was read (%llu match%s, %llu candidate%s)\n",
+            cmd, (unsigned long long)res->read_errors, res->read_errors == 1 ? "" : "s", left,
+            (unsigned long long)res->matches, res->matches == 1 ? "" : "es",
+            (unsigned long long)res->candidates, res->candidates == 1 ? "" : "s");
     return 2;
 }
 
@@ -337,16 +338,23 @@ int cmd_scan(int argc, char **argv)
      * what "no findings" means */
     warn_lines("scan", res.dataset_problems);
     warn_lines("scan", res.coverage);
+    if (res.signature_removed && !sign_key)
+        fprintf(stderr, "datavet scan: warning: manifest.jsonl and manifest.sig of an earlier "
+                        "--sign were removed: the outputs were written again (--sign KEY signs "
+                        "them again)\n");
     if (sign_key && res.merged && dv_scan_sign(o.outdir, sign_key, err, sizeof err) != DV_OK) {
         fprintf(stderr, "datavet scan: the outputs are written but not signed: %s\n", err);
         return 2;
     }
     if (!quiet) {
-        fprintf(stderr, "scan: %llu shards (%llu done earlier), %llu items in %.1f s, %llu errors",
+        fprintf(stderr, "scan: %llu shard%s (%llu done earlier), %llu item%s in %.1f s, %llu "
+                        "error%s (this run)",
                 (unsigned long long)res.progress.shards_total,
+                res.progress.shards_total == 1 ? "" : "s",
                 (unsigned long long)res.progress.shards_skipped,
-                (unsigned long long)res.progress.items, cli_now_s() - t0,
-                (unsigned long long)res.progress.errors);
+                (unsigned long long)res.progress.items, res.progress.items == 1 ? "" : "s",
+                cli_now_s() - t0, (unsigned long long)res.progress.errors,
+                res.progress.errors == 1 ? "" : "s");
         if (res.merged)
             fprintf(stderr, "; findings: %llu match%s, %llu candidate%s (%llu item%s in removal.txt); "
                             "report: %s/report.html%s\n",
@@ -406,6 +414,10 @@ int cmd_merge(int argc, char **argv)
         return 2;
     }
     warn_lines("merge", res.coverage);
+    if (res.signature_removed && !sign_key)
+        fprintf(stderr, "datavet merge: warning: manifest.jsonl and manifest.sig of an earlier "
+                        "--sign were removed: the outputs were written again (--sign KEY signs "
+                        "them again)\n");
     if (!quiet)
         fprintf(stderr, "merge: findings: %llu match%s, %llu candidate%s (%llu item%s in "
                         "removal.txt); report: %s/report.html%s\n",

@@ -1311,6 +1311,8 @@ typedef struct dv_scan_result {
     uint64_t removed;     /* after the merge: items in removal.txt (findings count per list) */
     uint64_t clean_left;  /* after a merge with a cleaned copy: shards left out of it
                              (unreadable), which also makes the scan incomplete */
+    int signature_removed; /* the merge removed manifest.jsonl/.sig of an earlier --sign (the
+                              outputs were written again; dv_scan_sign signs them anew) */
 } dv_scan_result;
 
 /* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be

@@ -107,8 +107,12 @@ static int classify(const char *path)
     if (strcasecmp(e, "csv") == 0 || strcasecmp(e, "tsv") == 0 || strcasecmp(e, "jsonl") == 0 ||
         strcasecmp(e, "txt") == 0)
         return FC_LIST;
+    /* the formats datavet decodes, and those it recognises and reports as undecodable */
     if (strcasecmp(e, "jpg") == 0 || strcasecmp(e, "jpeg") == 0 || strcasecmp(e, "png") == 0 ||
-        strcasecmp(e, "webp") == 0 || strcasecmp(e, "gif") == 0 || strcasecmp(e, "jfif") == 0)
+        strcasecmp(e, "webp") == 0 || strcasecmp(e, "gif") == 0 || strcasecmp(e, "jfif") == 0 ||
+        strcasecmp(e, "tif") == 0 || strcasecmp(e, "tiff") == 0 || strcasecmp(e, "bmp") == 0 ||
+        strcasecmp(e, "heic") == 0 || strcasecmp(e, "heif") == 0 || strcasecmp(e, "avif") == 0 ||
+        strcasecmp(e, "jxl") == 0)
         return FC_IMAGE;
     return FC_OTHER;
 }
@@ -323,7 +327,8 @@ static uint64_t sv_filter(const dv_alloc *a, strvec *v, const uint8_t *drop)
 }
 
 /* Drop the .txt files of list that have an image's stem (captions); img is sorted. */
-static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img, int *oom)
+static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img, int any_ext,
+                              int *oom)
 {
     uint8_t *drop;
     uint64_t n;
@@ -337,7 +342,8 @@ static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img
         const char *p = list->v[i], *e = strrchr(p, '.');
         size_t stem = (size_t)(e - p);
         uint64_t lo = 0, hi = img->n;
-        if (strcasecmp(e + 1, "txt") != 0) continue;
+        if (!e || (!any_ext && strcasecmp(e + 1, "txt") != 0)) continue;
+        if (strrchr(p, '/') > e) continue; /* a dot in a folder's name, not an extension */
         /* the first image path not below p's stem followed by '.' */
         while (lo < hi) {
             uint64_t mid = lo + (hi - lo) / 2;
@@ -369,7 +375,8 @@ static int has_word(const char *s, const char *w)
  * column or holds a URL (a README or a file of prompts does not). */
 static int url_list_like(const char *path)
 {
-    char b[4097];
+    char b[4097], *p;
+    const char *e = ext_of(path);
     ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return 1; /* unreadable: left to the list reader to report */
@@ -378,12 +385,37 @@ static int url_list_like(const char *path)
     if (n <= 0) return 0;
     b[n] = '\0';
     for (ssize_t i = 0; i < n; i++)
-        if (b[i] == '\n' || b[i] == '\0') {
+        if (b[i] == '\n' || b[i] == '\r' || b[i] == '\0') {
             b[i] = '\0';
             break;
         }
-    return has_word(b, "url") || has_word(b, "http://") || has_word(b, "https://") ||
-           has_word(b, "data:image/") || has_word(b, "link");
+    p = b;
+    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+        p += 3; /* a UTF-8 byte order mark */
+    while (*p == ' ' || *p == '\t') p++;
+    if (strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0 ||
+        strncasecmp(p, "data:image/", 11) == 0)
+        return 1; /* a list of URLs (or a table whose first field is one) */
+    if (strcasecmp(e, "jsonl") == 0)
+        return has_word(p, "\"url\"") || has_word(p, "\"image_url\"");
+    if (strcasecmp(e, "csv") == 0 || strcasecmp(e, "tsv") == 0) {
+        /* a header with a url column */
+        char *f = p, *end;
+        for (;;) {
+            size_t l;
+            end = f + strcspn(f, ",\t");
+            while (f < end && (*f == ' ' || *f == '"')) f++;
+            l = (size_t)(end - f);
+            while (l > 0 && (f[l - 1] == ' ' || f[l - 1] == '"')) l--;
+            if ((l == 3 && strncasecmp(f, "url", 3) == 0) ||
+                (l == 9 && strncasecmp(f, "image_url", 9) == 0) ||
+                (l == 4 && strncasecmp(f, "link", 4) == 0))
+                return 1;
+            if (*end == '\0') break;
+            f = end + 1;
+        }
+    }
+    return 0;
 }
 
 /* Drop the list files that do not read as URL lists (url_list_like). */
@@ -399,6 +431,35 @@ static uint64_t drop_non_lists(const dv_alloc *a, strvec *list, int *oom)
     }
     for (uint64_t i = 0; i < list->n; i++) drop[i] = !url_list_like(list->v[i]);
     n = sv_filter(a, list, drop);
+    dv__free(a, drop);
+    return n;
+}
+
+/* Drop the parquet files of img2dataset's files format: X.parquet beside a folder X/ of
+ * images (img sorted). */
+static uint64_t drop_i2d_meta(const dv_alloc *a, strvec *pq, const strvec *img, int *oom)
+{
+    uint8_t *drop;
+    uint64_t n;
+    if (pq->n == 0) return 0;
+    drop = dv__calloc(a, (size_t)pq->n, 1);
+    if (!drop) {
+        *oom = 1;
+        return 0;
+    }
+    for (uint64_t i = 0; i < pq->n; i++) {
+        const char *p = pq->v[i];
+        size_t stem = strlen(p) - 8; /* ".parquet" */
+        uint64_t lo = 0, hi = img->n;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            int c = strncmp(img->v[mid], p, stem);
+            if (c < 0 || (c == 0 && img->v[mid][stem] < '/')) lo = mid + 1;
+            else hi = mid;
+        }
+        drop[i] = lo < img->n && strncmp(img->v[lo], p, stem) == 0 && img->v[lo][stem] == '/';
+    }
+    n = sv_filter(a, pq, drop);
     dv__free(a, drop);
     return n;
 }
@@ -496,7 +557,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     const dv_alloc *a = opts ? opts->alloc : NULL;
     dv_dataset *ds;
     struct stat st;
-    strvec all = {0}, pq = {0}, tar = {0}, list = {0}, img = {0}, npy = {0};
+    strvec all = {0}, pq = {0}, tar = {0}, list = {0}, img = {0}, npy = {0}, oth = {0};
     int rc = DV_OK, images_win = 0;
     uint64_t hidden[2] = {0, 0};
 
@@ -543,6 +604,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
         case FC_NPY: to = &npy; break;
         default:
             if (S_ISREG(st.st_mode)) to = &img; /* one file given: sniffed when read */
+            else to = &oth;                       /* named if the folder is of images */
             break;
         }
         if (to) {
@@ -559,17 +621,28 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
      * named as not scanned. */
     if (rc == DV_OK && img.n > 0 && S_ISDIR(st.st_mode)) {
         int oom = 0;
-        uint64_t side = drop_sidecars(a, &list, &img, &oom) + drop_metadata(a, &list, &oom) +
-                        drop_metadata(a, &pq, &oom);
+        uint64_t side = drop_sidecars(a, &list, &img, 0, &oom) + drop_metadata(a, &list, &oom) +
+                        drop_metadata(a, &pq, &oom) + drop_sidecars(a, &oth, &img, 1, &oom);
+        uint64_t i2d = drop_i2d_meta(a, &pq, &img, &oom);
         uint64_t text = drop_non_lists(a, &list, &oom);
         if (oom) rc = DV_ENOMEM;
         images_win = tar.n == 0 && pq.n == 0 && list.n == 0;
         if (side > 0)
-            problem(ds, "%llu caption (.txt beside an image) or metadata.csv/.jsonl/.parquet "
-                        "file(s) beside the images: not read", (unsigned long long)side);
+            problem(ds, "%llu caption or metadata file(s) beside the images (a file with an "
+                        "image's name, such as its .txt caption; metadata.csv/.jsonl/.parquet): "
+                        "not read", (unsigned long long)side);
+        if (i2d > 0)
+            problem(ds, "%llu parquet file(s) beside a folder of images of the same name "
+                        "(img2dataset's files format): its metadata, not read (URLs and hash "
+                        "columns not checked: scan the parquet files on their own)",
+                    (unsigned long long)i2d);
         if (text > 0)
             problem(ds, "%llu text file(s) that are not URL lists beside the images: not read",
                     (unsigned long long)text);
+        if (images_win && oth.n > 0)
+            problem(ds, "%llu other file(s) beside the images (not an image, parquet, tar or list "
+                        "by its name, e.g. %s): NOT scanned", (unsigned long long)oth.n,
+                    oth.v[0]);
         if (!images_win)
             problem(ds, "%llu image file(s) beside the %s files: NOT scanned (scan the images "
                         "on their own, as a folder of their own)",
@@ -641,6 +714,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     sv_free(a, &list);
     sv_free(a, &img);
     sv_free(a, &npy);
+    sv_free(a, &oth);
     if (rc != DV_OK) {
         if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "%s: out of memory", path);
         dv_dataset_free(ds);

@@ -585,6 +585,36 @@ static int note_clean_dir(const char *outdir, const char *clean_dir, char *err, 
     return rc;
 }
 
+/* The folder (dv__clean_check) and the shards: removal.txt names rows of the files as
+ * scanned, so a shard whose files changed since would lose other rows. */
+static int clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
+                          const dv_dataset *ds, char *err, size_t cap)
+{
+    int rc = dv__clean_check(outdir, clean_dir, dataset, err, cap);
+    for (uint64_t i = 0; rc == DV_OK && i < dv_dataset_num_shards(ds); i++) {
+        dv_shard_info sh;
+        if (!dv__shard_changed(ds, outdir, i)) continue;
+        dv_dataset_shard(ds, i, &sh);
+        dv__set_err(err, cap, "--clean: shard %llu (%s): its files changed after it was "
+                    "scanned: the cleaned copy would drop the wrong rows; scan it again "
+                    "(delete %s/shards/%06llu.*) before cleaning", (unsigned long long)i,
+                    sh.path, outdir, (unsigned long long)i);
+        rc = DV_EINVAL;
+    }
+    return rc;
+}
+
+int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
+                       const dv_dataset_opts *dso, char *err, size_t cap)
+{
+    dv_dataset *ds = NULL;
+    int rc = dv_dataset_open(dataset, dso, &ds, err, cap);
+    if (rc != DV_OK) return rc;
+    rc = clean_precheck(outdir, clean_dir, dataset, ds, err, cap);
+    dv_dataset_free(ds);
+    return rc;
+}
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
@@ -615,7 +645,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         dv_dataset_free(ds);
         return DV_EFORMAT;
     }
-    rc = dv__clean_check(outdir, clean_dir, dataset, err, cap);
+    rc = clean_precheck(outdir, clean_dir, dataset, ds, err, cap);
     if (rc == DV_OK) rc = load_key(&c, outdir);
     if (rc == DV_OK) rc = load_removal(&c, outdir, &nremoved);
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
@@ -636,15 +666,6 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         char op[4096], written[2][4096], why[1024] = "";
         int k, lost = 0;
         dv_dataset_shard(ds, i, &sh);
-        if (dv__shard_changed(ds, outdir, i)) {
-            /* removal.txt names rows of the files as scanned: other files, other rows */
-            dv__set_err(err, cap, "--clean: shard %llu (%s): its files changed after it was "
-                        "scanned: the cleaned copy would drop the wrong rows; scan it again "
-                        "(delete %s/shards/%06llu.*) before cleaning", (unsigned long long)i,
-                        sh.path, outdir, (unsigned long long)i);
-            rc = DV_EINVAL;
-            break;
-        }
         rc = dv_shard_reader_open(ds, i, &r, why, sizeof why);
         if (rc == DV_ENOMEM) break;
         if (rc != DV_OK) lost = 1, rc = DV_OK;

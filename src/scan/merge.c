@@ -33,6 +33,7 @@ typedef struct merge {
     uint64_t nb_seeds;
     char commitment[65];
     uint64_t clean_removed, clean_decoys, clean_files, clean_bytes, clean_left;
+    int unsigned_now; /* an earlier signature was removed */
 } merge;
 
 static char *mdup(merge *m, const char *s)
@@ -489,8 +490,8 @@ static int coverage(merge *m, dv__dbuf *b)
         SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
             "flagged\n");
     if (unread > 0)
-        SAY("%llu read error(s) (errors.jsonl, row -1): shards or parts of shards were not read, "
-            "so the scan is INCOMPLETE\n", (unsigned long long)unread);
+        SAY("%llu read error(s) (errors.jsonl records without a row): shards or parts of "
+            "shards were not read, so the scan is INCOMPLETE\n", (unsigned long long)unread);
 #undef SAY
     return rc;
 }
@@ -622,6 +623,18 @@ static void merge_free(merge *m)
     dv__free(m->a, m->seen);
 }
 
+/* The dataset options the scan ran with (scan.params), to open its dataset again. */
+static void params_dso(const merge *m, dv_dataset_opts *dso)
+{
+    const char *v;
+    memset(dso, 0, sizeof *dso);
+    if ((v = param_get(m, "url_col")) && *v) dso->url_col = v;
+    if ((v = param_get(m, "caption_col")) && *v) dso->caption_col = v;
+    if ((v = param_get(m, "id_col")) && *v) dso->id_col = v;
+    if ((v = param_get(m, "image_col")) && *v) dso->image_col = v;
+    if ((v = param_get(m, "max_image_bytes"))) dso->max_image_bytes = strtoull(v, NULL, 10);
+}
+
 /* Files ending in .tmp left in dir by runs killed while writing them (none runs now: the
  * merge holds the lock), so that a signature never covers them. */
 static void remove_stale_tmp(const char *dir)
@@ -671,6 +684,24 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
             rc = DV_EINVAL;
         }
         if (rc != DV_OK) goto done;
+        if (clean_dir) {
+            /* a --clean that would be refused is refused before anything is written */
+            dv_dataset_opts dso;
+            params_dso(&m, &dso);
+            rc = dv__clean_precheck(outdir, clean_dir, param_get(&m, "dataset"), &dso, errbuf,
+                                    errcap);
+            if (rc != DV_OK) goto done;
+        }
+        {
+            /* the outputs are about to change: a signature of the old ones would no longer
+             * verify (the caller signs again with --sign) */
+            int had = 0;
+            snprintf(p, sizeof p, "%s/manifest.sig", outdir);
+            had |= unlink(p) == 0;
+            snprintf(p, sizeof p, "%s/manifest.jsonl", outdir);
+            had |= unlink(p) == 0;
+            m.unsigned_now = had;
+        }
         if (lockfd >= 0) { /* else another run may be writing them */
             remove_stale_tmp(outdir);
             snprintf(p, sizeof p, "%s/shards", outdir);
@@ -751,14 +782,11 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
     if (rc != DV_OK) goto done;
     flush_removal(&m, &o);
     if (param_get(&m, "neighbors_min_sim") && strcmp(param_get(&m, "neighbors_min_sim"), "off")) {
-        dv_dataset_opts dso = {0};
+        dv_dataset_opts dso;
         dv__nbfinding *nbf = NULL;
         size_t nnb = 0;
-        const char *v;
-        if ((v = param_get(&m, "url_col")) && *v) dso.url_col = v;
-        if ((v = param_get(&m, "caption_col")) && *v) dso.caption_col = v;
-        if ((v = param_get(&m, "id_col")) && *v) dso.id_col = v;
-        if ((v = param_get(&m, "image_col")) && *v) dso.image_col = v;
+        params_dso(&m, &dso);
+        dso.max_image_bytes = 0; /* (as before: the neighbours read no images) */
         rc = dv__neighbors_expand(outdir, param_get(&m, "dataset"), &dso, nshards,
                                   strtof(param_get(&m, "neighbors_min_sim"), NULL),
                                   (size_t)strtoull(param_get(&m, "neighbors_k")
@@ -856,16 +884,11 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
                      "this merge wrote no cleaned copy (merge --clean DIR writes it again)\n");
     }
     if (clean_dir) {
-        dv_dataset_opts dso = {0};
+        dv_dataset_opts dso;
         char *left = NULL;
-        const char *v;
         uint32_t decoys = (uint32_t)strtoul(param_get(&m, "decoys") ? param_get(&m, "decoys")
                                                                     : "1000", NULL, 10);
-        if ((v = param_get(&m, "url_col")) && *v) dso.url_col = v;
-        if ((v = param_get(&m, "caption_col")) && *v) dso.caption_col = v;
-        if ((v = param_get(&m, "id_col")) && *v) dso.id_col = v;
-        if ((v = param_get(&m, "image_col")) && *v) dso.image_col = v;
-        if ((v = param_get(&m, "max_image_bytes"))) dso.max_image_bytes = strtoull(v, NULL, 10);
+        params_dso(&m, &dso);
         rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
                                m.commitment, &m.clean_removed, &m.clean_decoys, &m.clean_files,
                                &m.clean_bytes, &m.clean_left, &left, errbuf, errcap);
@@ -967,6 +990,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         }
     }
     if (out) {
+        out->signature_removed = m.unsigned_now;
         out->merged = 1;
         out->matches = m.matches;
         out->candidates = m.candidates;

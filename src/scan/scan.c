@@ -653,7 +653,11 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
         if (sl->reader_error) {
             emit_error(s, sh, -1, "", "", sl->it.problem == DV_ECORRUPT ? "corrupt" : "shard",
                        sl->it.problem_msg ? sl->it.problem_msg : "");
-            count(s, "read_errors", 1); /* part of a shard not read: the scan is incomplete */
+            /* part of a shard not read: the scan is incomplete; but a URL list's bad row
+             * (no URL, fields that do not match the header) is one row, named, and the
+             * list goes on */
+            if (!(sl->it.problem == DV_ECORRUPT && dv_dataset_layout(s->ds) == DV_LAYOUT_URLLIST))
+                count(s, "read_errors", 1);
             continue;
         }
         items++;
@@ -1608,6 +1612,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             out->read_errors = mr.read_errors;
             out->removed = mr.removed;
             out->clean_left = mr.clean_left;
+            out->signature_removed = mr.signature_removed;
             memcpy(out->coverage, mr.coverage, sizeof out->coverage);
         }
         return rc;

@@ -88,6 +88,9 @@ int dv__shard_changed(const dv_dataset *ds, const char *outdir, uint64_t i);
  * either, and new, empty or this scan's own copy (OUTDIR/clean.dir). */
 int dv__clean_check(const char *outdir, const char *clean_dir, const char *dataset, char *err,
                     size_t cap);
+/* Before anything is written: dv__clean_check, and no shard changed since its scan. */
+int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
+                       const dv_dataset_opts *dso, char *err, size_t cap);
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,

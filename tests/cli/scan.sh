@@ -149,20 +149,30 @@ check "data: URI: its content is nowhere in the outputs" sh -c '
 # a URL list and names the image
 mkdir lora meta meta/train samp ul
 for i in 1 2 3; do cp known0.jpg lora/img$i.jpg; echo "a photo of a cat" >lora/img$i.txt; done
+echo "Made from https://example.test/dataset" >lora/README.txt
+mkdir -p i2f/00000 && cp ds/wds/00000.parquet i2f/00000.parquet && echo '{}' >i2f/00000_stats.json
+for i in 0 1; do cp known0.jpg i2f/00000/00000000$i.jpg; echo '{}' >i2f/00000/00000000$i.json; done
 cp known0.jpg meta/train/0001.jpg && printf 'file_name,text\ntrain/0001.jpg,x\n' >meta/metadata.csv
 cp known0.jpg samp/a.jpg && cp known0.jpg samp/b.jpg && echo hi >samp/README.txt
 cp known0.jpg samp/.hidden.jpg
 cp ds/urls.csv ul/ && cp known0.jpg ul/logo.jpg
 : >samp/empty.jpg
-for d in lora meta samp ul; do
+for d in lora meta samp ul i2f; do
     "$BIN" scan -q $d -l md5.dvl -l url.dvl -o out-$d >/dev/null 2>err-$d
     echo $? >rc-$d
 done
 check "lora folder: 3 images matched; the captions said not read" sh -c "
 [ \$(cat rc-lora) -eq 1 ] && [ \$(wc -l <out-lora/matches.jsonl) -eq 3 ] &&
-grep -q '3 caption (.txt beside an image) or metadata.csv/.jsonl/.parquet file(s) beside the images: not read' err-lora"
+grep -q '3 caption or metadata file(s) beside the images (a file with an image.s name' err-lora"
+check "lora folder: a README with a URL in it is not a URL list" sh -c "
+grep -q '1 text file(s) that are not URL lists beside the images' err-lora"
+check "img2dataset files format: the images scanned, the parquet and stats named" sh -c "
+[ \$(cat rc-i2f) -eq 1 ] && [ \$(wc -l <out-i2f/matches.jsonl) -eq 2 ] &&
+grep -q \"1 parquet file(s) beside a folder of images of the same name (img2dataset's files format)\" err-i2f &&
+grep -q '1 other file(s) beside the images (.*i2f/00000_stats.json): NOT scanned' err-i2f &&
+grep -q '2 caption or metadata file(s)' err-i2f"
 check "ImageFolder: the image matched, metadata.csv not read as a URL list" sh -c "
-[ \$(cat rc-meta) -eq 1 ] && [ \$(wc -l <out-meta/matches.jsonl) -eq 1 ] && grep -q '1 caption .* not read' err-meta"
+[ \$(cat rc-meta) -eq 1 ] && [ \$(wc -l <out-meta/matches.jsonl) -eq 1 ] && grep -q '1 caption or metadata file(s) beside the images' err-meta"
 check "samples with a README: the images matched, the README named, an empty image an error" sh -c "
 [ \$(cat rc-samp) -eq 1 ] && [ \$(wc -l <out-samp/matches.jsonl) -eq 2 ] &&
 grep -q 'samp/empty.jpg: an image of 0 bytes' out-samp/errors.jsonl &&
@@ -182,6 +192,10 @@ grep -q 'warning: list pdq.dvl (pdq) checked no item: no item had an image' err-
 grep -q '\"pdq.dvl\": 0' out-cov/summary.json &&
 grep -q 'warning: --flag-punsafe: no item had a numeric punsafe column' err-cov2 &&
 grep -q 'nothing was flagged' out-cov2/summary.json && ! grep -q 'md5.dvl.*checked no item' err-cov2"
+printf 'url,caption\nhttps://example.test/x.jpg,a\n,no url\n' >emptyurl.csv
+"$BIN" scan -q emptyurl.csv -l url.dvl -o out-eu >/dev/null 2>err-eu
+check "a URL list's row without a URL: an error naming the line, not an incomplete scan" sh -c "
+[ $? -eq 0 ] && grep -q 'emptyurl.csv:3: empty or missing' out-eu/errors.jsonl && ! grep -q incomplete err-eu"
 check "a row that is not a URL: a bad_url error naming it" sh -c "
 grep -q '\"row\":0,.*\"url\":\"not a url\",\"reason\":\"bad_url\"' out-badurl/errors.jsonl &&
 [ \$(wc -l <out-badurl/errors.jsonl) -eq 1 ]"
@@ -283,8 +297,9 @@ check "... and merge --clean writes the copy again into its own folder" sh -c "
 cp -r ds/wds swp && "$BIN" scan -q swp -l md5.dvl -o out-swp >/dev/null 2>&1
 for e in tar parquet; do mv swp/00000.$e t.$e; mv swp/00001.$e swp/00000.$e; mv t.$e swp/00001.$e; done
 "$BIN" merge -q out-swp --clean cl-swp >/dev/null 2>err-swp
-check "merge --clean after the shards' files changed: refused, naming the shard" sh -c "
-[ $? -eq 2 ] && grep -q 'shard 0 (swp/00000.tar): its files changed after it was scanned' err-swp"
+check "merge --clean after the shards' files changed: refused, naming the shard, nothing written" sh -c "
+[ $? -eq 2 ] && grep -q 'shard 0 (swp/00000.tar): its files changed after it was scanned' err-swp &&
+[ ! -e cl-swp ] && [ ! -e out-swp/clean.dir ]"
 # a parquet dataset with a few images beside it (a repository's assets): the parquet files
 # are the dataset, the images named as not scanned
 mkdir -p pqa/assets && cp ds/laion/*.parquet pqa/ && for i in 1 2 3 4 5 6 7 8 9; do cp known0.jpg pqa/assets/$i.jpg; done

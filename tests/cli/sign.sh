@@ -265,6 +265,10 @@ grep -q '^t16: verified' vc5"
     rm cl/via
 fi
 
+rm -rf t18 && cp -r out t18 && "$BIN" merge -q t18 >/dev/null 2>e18
+check "a merge without --sign of a signed outdir removes the stale signature, saying so" sh -c "
+[ ! -e t18/manifest.sig ] && [ ! -e t18/manifest.jsonl ] && grep -q 'manifest.sig of an earlier --sign were removed' e18"
+
 # ---- errors
 "$BIN" scan -q ds/laion -l md5.dvl -o out-plain >/dev/null 2>&1
 "$BIN" verify out-plain --pubkey k.pub >/dev/null 2>e7
