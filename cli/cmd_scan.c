@@ -211,7 +211,8 @@ int cmd_scan(int argc, char **argv)
             o.max_image_bytes = v;
             break;
         case 4:
-            if (cli_opt_num("scan", "--flag-punsafe", optarg, 0, HUGE_VAL, &o.flag_punsafe) != 0)
+            /* an unsafe score is a probability: above 1 would flag nothing */
+            if (cli_opt_num("scan", "--flag-punsafe", optarg, 0, 1, &o.flag_punsafe) != 0)
                 BAD();
             break;
         case 5: o.flag_terms = optarg; break;
@@ -303,9 +304,22 @@ int cmd_scan(int argc, char **argv)
         free(lists);
         return plan(o.dataset, &dso);
     }
-    if (!o.outdir || nlists + (o.flag_punsafe >= 0) + (o.flag_terms != NULL) == 0 ||
-        have_idx != have_cnt)
-        goto usage;
+    if (have_idx != have_cnt) {
+        fprintf(stderr, "datavet scan: --shard-index and --shard-count go together\n");
+        free(lists);
+        return 2;
+    }
+    if (!o.outdir) {
+        fprintf(stderr, "datavet scan: no output folder (-o OUTDIR)\n");
+        free(lists);
+        return 2;
+    }
+    if (nlists + (o.flag_punsafe >= 0) + (o.flag_terms != NULL) == 0) {
+        fprintf(stderr, "datavet scan: nothing to check: give a list (-l L.dvl) or a flag "
+                        "(--flag-punsafe, --flag-terms)\n");
+        free(lists);
+        return 2;
+    }
     if (sign_key) {
         /* a key that cannot sign is found before the scan, not after it */
         char id[65];

@@ -936,6 +936,11 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
                                                : "not a regular file");
         return DV_EFORMAT;
     }
+    if ((rc = stat(clean_dir, &st)) != 0 || !S_ISDIR(st.st_mode)) {
+        dv__set_err(errbuf, errcap, "%s: %s", clean_dir,
+                    rc != 0 ? "no such folder" : "not a folder");
+        return DV_EINVAL;
+    }
     rc = dv_read_file(path, CLEAN_SUMS_MAX, NULL, &buf, &len, errbuf, errcap);
     if (rc != DV_OK) return rc;
     while (pos < len) {

@@ -36,8 +36,8 @@ t_bad_values() {
         bad_value "--shards -1: not a shard A or a range A-B of shards with A <= B" --shards -1 &&
         bad_value "--pdq-radius 64: not an integer from 0 to 63" --pdq-radius 64 &&
         bad_value "--pdq-radius x: not an integer from 0 to 63" -r x &&
-        bad_value "--flag-punsafe abc: not a number of 0 or more" --flag-punsafe abc &&
-        bad_value "--flag-punsafe nan: not a number of 0 or more" --flag-punsafe nan &&
+        bad_value "--flag-punsafe abc: not a number from 0 to 1" --flag-punsafe abc &&
+        bad_value "--flag-punsafe nan: not a number from 0 to 1" --flag-punsafe nan &&
         bad_value "--jobs 2000: not an integer from 0 to 1024" -j 2000 &&
         bad_value "--decoys 0: not an integer from 1 to 1000000" --decoys 0 &&
         bad_value "--max-pixels 0: not an integer of 1 or more (K, M, G: 1000s)" --max-pixels 0 &&
