@@ -247,6 +247,19 @@ int cmd_match(int argc, char **argv)
                     lists[i].path, dv_hash_type_name(lists[i].info.type));
         }
     }
+    {
+        /* only URL lists: nothing would be checked, and exit 0 would say "no match" */
+        size_t usable = 0;
+        for (size_t i = 0; i < nlists; i++)
+            usable += lists[i].info.type == DV_HT_MD5 || lists[i].info.type == DV_HT_SHA1 ||
+                      lists[i].info.type == DV_HT_SHA256 || lists[i].info.type == DV_HT_PDQ;
+        if (usable == 0) {
+            fprintf(stderr, "datavet match: no list applies to hash output (URL lists apply in "
+                            "datavet scan): nothing checked\n");
+            status = 2;
+            goto done;
+        }
+    }
     if (strcmp(inpath, "-") == 0) {
         size_t cap = 1 << 20;
         text = malloc(cap);

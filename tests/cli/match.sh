@@ -141,6 +141,8 @@ t_summary() {
         { cat e; return 1; }
     "$BIN" match --list md5.dvl --list pdq.dvl h.tsv >/dev/null 2>e
     tail -n 1 e | grep -q "^datavet match: [0-9]* records, [0-9]* matches, 0 bad lines skipped, 2 lists\$" || { cat e; return 1; }
+    "$BIN" match --list url.dvl one.tsv >/dev/null 2>e; rc=$?
+    [ "$rc" -eq 2 ] && grep -q "no list applies to hash output" e || { echo "url only: exit $rc"; cat e; return 1; }
 }
 check "summary: counts agree in number; a skipped URL list is not counted as used" t_summary
 
