@@ -863,6 +863,9 @@ static void check_image_lists(dv_dataset *ds, const char *path)
                         "(--image-col picks the column)",
                     path, ci.name);
     }
+    if (ds->opts.id_col && dv_parquet_reader_find_column(pr, ds->opts.id_col) < 0)
+        problem(ds, "%s: no column '%s' (--id-col): ids are made of the shard's name and the "
+                    "row", path, ds->opts.id_col);
     dv_parquet_reader_free(pr);
 }
 
