@@ -1033,6 +1033,8 @@ int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out);
 /* The i-th file of an image folder's sorted file list (a shard holds the run
  * [first_file, first_file + nfiles)); NULL out of range or for other layouts. */
 const char *dv_dataset_file(const dv_dataset *ds, uint64_t i);
+/* The dataset's path as opened (trailing slashes removed); the shards' paths start with it. */
+const char *dv_dataset_root(const dv_dataset *ds);
 /* Problems found while opening (an .npy whose rows do not match its parquet, a parquet with
  * no URL column...), one per line, "" if none. They do not stop a scan. */
 const char *dv_dataset_problems(const dv_dataset *ds);

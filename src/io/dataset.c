@@ -744,6 +744,8 @@ void dv_dataset_free(dv_dataset *ds)
 
 dv_layout dv_dataset_layout(const dv_dataset *ds) { return ds ? ds->layout : DV_LAYOUT_UNKNOWN; }
 uint64_t dv_dataset_num_shards(const dv_dataset *ds) { return ds ? ds->nshards : 0; }
+const char *dv_dataset_root(const dv_dataset *ds) { return ds ? ds->root : NULL; }
+
 const char *dv_dataset_file(const dv_dataset *ds, uint64_t i)
 {
     return ds && i < ds->nfiles ? ds->files[i] : NULL;

@@ -787,8 +787,8 @@ static void shard_path(const char *outdir, uint64_t i, const char *ext, char *ou
     snprintf(out, cap, "%s/shards/%06llu.%s", outdir, (unsigned long long)i, ext);
 }
 
-/* What a shard's files were when it was scanned: the SHA-256 of "path TAB size TAB mtime"
- * of each, with their count; written into its done marker and compared on a resume, so
+/* What a shard's files were when it was scanned: the SHA-256 of "name TAB size TAB mtime"
+ * of each (the name below the dataset's folder), with their count; written into its done marker and compared on a resume, so
  * that results of files changed since are not taken as current. */
 static void shard_identity(const dv_dataset *ds, uint64_t i, char out[100])
 {
@@ -810,8 +810,13 @@ static void shard_identity(const dv_dataset *ds, uint64_t i, char out[100])
         const char *p = sh.nfiles ? dv_dataset_file(ds, sh.first_file + k) : one[k];
         struct stat st;
         char line[96];
+        const char *root = dv_dataset_root(ds), *name = p;
+        size_t rl = root ? strlen(root) : 0;
         if (!p) continue;
-        EVP_DigestUpdate(x, p, strlen(p));
+        /* the name below the dataset's folder: the same files spelled from elsewhere
+         * (absolute, relative) are the same shard */
+        if (rl && strncmp(p, root, rl) == 0 && p[rl] == '/') name = p + rl + 1;
+        EVP_DigestUpdate(x, name, strlen(name));
         if (stat(p, &st) != 0) snprintf(line, sizeof line, "\t-\n");
         else
             snprintf(line, sizeof line, "\t%llu\t%lld.%09ld\n", (unsigned long long)st.st_size,
