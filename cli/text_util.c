@@ -266,45 +266,29 @@ static int is_space(uint8_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* A base64 digit of the standard (+/) or the URL-safe (-_) alphabet, or -1. */
-static int b64_digit(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
-/* The image whose signature the base64 text p[0..n) starts with: the digits up to the first
- * other character (line breaks skipped, as MIME wraps base64) decoded into 48 bytes, enough for
- * every signature dv_image_kind tests. A bare JPEG XL codestream (FF 0A) is not taken: two bytes
- * are "/wo" in base64, the start of many a path and word. */
+/* The image whose signature the base64 text p[0..n) starts with: its first 64 digits (up to
+ * the first other character; line breaks skipped, as MIME wraps base64), decoded by the
+ * library's data: URI decoder into 48 bytes, enough for every signature dv_image_kind tests.
+ * A bare JPEG XL codestream (FF 0A) is not taken: two bytes are "/wo" in base64, the start of
+ * many a path and word. */
 static const char *b64_image_kind(const uint8_t *p, size_t n)
 {
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
     static const char *const names[][2] = {
         {"jpeg", "base64 jpeg"}, {"png", "base64 png"},   {"webp", "base64 webp"},
         {"gif", "base64 gif"},   {"tiff", "base64 tiff"}, {"heif", "base64 heif"},
         {"jxl", "base64 jxl"},   {"bmp", "base64 bmp"}};
+    char uri[13 + 64 + 1] = "data:;base64,";
     uint8_t buf[48];
-    size_t nb = 0;
-    uint32_t acc = 0;
-    unsigned bits = 0;
+    size_t nd = 0, nb = 0;
     const char *k;
-    for (size_t i = 0; i < n && nb < sizeof(buf); i++) {
-        int d = b64_digit(p[i]);
-        if (d < 0) {
-            if (p[i] == '\n' || p[i] == '\r') continue;
-            break;
-        }
-        acc = (acc << 6 | (uint32_t)d) & 0xFFFu;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[nb++] = (uint8_t)(acc >> bits);
-        }
+    for (size_t i = 0; i < n && nd < 64; i++) {
+        if (p[i] != 0 && strchr(digits, p[i])) uri[13 + nd++] = (char)p[i];
+        else if (p[i] != '\n' && p[i] != '\r') break;
     }
+    nd -= nd % 4; /* whole groups: a partial one could be a word's letters */
+    if (nd == 0 || dv_data_uri_decode(uri, 13 + nd, buf, sizeof buf, &nb, NULL, NULL) != DV_OK)
+        return NULL;
     if (nb >= 2 && buf[0] == 0xFF && buf[1] == 0x0A) return NULL;
     k = dv_image_kind(buf, nb);
     if (k != NULL)

@@ -3,8 +3,8 @@
  * Byte 0 picks the layout: 0 a webdataset shard (00000.tar); 1 img2dataset (00000.tar and
  * 00000.parquet); 2 LAION parquet (metadata_0000.parquet, img_emb/img_emb_0000.npy); 3 a URL list
  * (.txt, .csv, .tsv or .jsonl, by byte 1); 4 an image folder (one file); 5 an image beside
- * its caption (a.txt) and a text file (urls.txt) that is a URL list or not, as the input
- * says (the sniffing and setting aside of files beside images). For two files, bytes 1-2
+ * its caption (a.txt) and a text file (urls.txt, .csv, .tsv or .jsonl, by byte 0 / 6) that
+ * is a URL list or not, as the input says (the sniffing and setting aside of files beside images). For two files, bytes 1-2
  * give the length of the first. The parsers underneath have targets of their own; this
  * one exercises how the layer joins them (img2dataset keys, LAION alignment, problems).
  * Small limits keep runs fast; broken promises abort. */
@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size < 3) return 0;
         put(names[8], data + 3, split);
         put(names[9], "a caption\n", 10);
-        put(names[4], data + 3 + split, size - 3 - split);
+        put(names[4 + (data[0] / 6) % 4], data + 3 + split, size - 3 - split);
         break;
     }
     int rc = dv_dataset_open(dir, &o, &ds, err, sizeof err);

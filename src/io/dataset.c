@@ -314,52 +314,48 @@ static const char *find_same_stem(const strvec *v, const char *path)
     return NULL;
 }
 
-/* Remove from v (freeing them) the files drop[i] marks; the count removed. */
-static uint64_t sv_filter(const dv_alloc *a, strvec *v, const uint8_t *drop)
+/* Remove from v (freeing them) the files drop() says go; the count removed. */
+static uint64_t sv_drop_if(const dv_alloc *a, strvec *v, int (*drop)(const char *, const strvec *),
+                           const strvec *img)
 {
     uint64_t o = 0, n = v->n;
     for (uint64_t i = 0; i < n; i++) {
-        if (drop[i]) dv__free(a, v->v[i]);
+        if (drop(v->v[i], img)) dv__free(a, v->v[i]);
         else v->v[o++] = v->v[i];
     }
     v->n = o;
     return n - o;
 }
 
-/* Drop the .txt files of list that have an image's stem (captions); img is sorted. */
-static uint64_t drop_sidecars(const dv_alloc *a, strvec *list, const strvec *img, int any_ext,
-                              int *oom)
+/* The first path of the sorted img whose first k bytes are not below p's. */
+static uint64_t lower_bound(const strvec *img, const char *p, size_t k)
 {
-    uint8_t *drop;
-    uint64_t n;
-    if (list->n == 0) return 0;
-    drop = dv__calloc(a, (size_t)list->n, 1);
-    if (!drop) {
-        *oom = 1;
-        return 0;
+    uint64_t lo = 0, hi = img->n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (strncmp(img->v[mid], p, k) < 0) lo = mid + 1;
+        else hi = mid;
     }
-    for (uint64_t i = 0; i < list->n; i++) {
-        const char *p = list->v[i], *e = strrchr(p, '.');
-        size_t stem = (size_t)(e - p);
-        uint64_t lo = 0, hi = img->n;
-        if (!e || (!any_ext && strcasecmp(e + 1, "txt") != 0)) continue;
-        if (strrchr(p, '/') > e) continue; /* a dot in a folder's name, not an extension */
-        /* the first image path not below p's stem followed by '.' */
-        while (lo < hi) {
-            uint64_t mid = lo + (hi - lo) / 2;
-            int c = strncmp(img->v[mid], p, stem + 1);
-            if (c < 0) lo = mid + 1;
-            else hi = mid;
-        }
-        for (uint64_t j = lo; j < img->n && strncmp(img->v[j], p, stem + 1) == 0; j++)
-            if (same_stem(img->v[j], p)) {
-                drop[i] = 1;
-                break;
-            }
-    }
-    n = sv_filter(a, list, drop);
-    dv__free(a, drop);
-    return n;
+    return lo;
+}
+
+/* Whether p has an image's name with another extension (its caption or metadata). */
+static int is_sidecar(const char *p, const strvec *img)
+{
+    const char *e = strrchr(p, '.');
+    size_t stem;
+    if (!e || strrchr(p, '/') > e) return 0; /* a dot in a folder's name, not an extension */
+    stem = (size_t)(e - p) + 1;               /* "dir/img1." */
+    for (uint64_t j = lower_bound(img, p, stem); j < img->n && strncmp(img->v[j], p, stem) == 0;
+         j++)
+        if (same_stem(img->v[j], p)) return 1;
+    return 0;
+}
+
+/* The same, for a .txt only (a list file that is an image's caption). */
+static int is_caption(const char *p, const strvec *img)
+{
+    return strcasecmp(ext_of(p), "txt") == 0 && is_sidecar(p, img);
 }
 
 /* Whether s contains w, ASCII case-insensitively. */
@@ -418,72 +414,31 @@ static int url_list_like(const char *path)
     return 0;
 }
 
-/* Drop the list files that do not read as URL lists (url_list_like). */
-static uint64_t drop_non_lists(const dv_alloc *a, strvec *list, int *oom)
+/* A list file that does not read as a URL list (url_list_like). */
+static int not_url_list(const char *p, const strvec *img)
 {
-    uint8_t *drop;
-    uint64_t n;
-    if (list->n == 0) return 0;
-    drop = dv__calloc(a, (size_t)list->n, 1);
-    if (!drop) {
-        *oom = 1;
-        return 0;
-    }
-    for (uint64_t i = 0; i < list->n; i++) drop[i] = !url_list_like(list->v[i]);
-    n = sv_filter(a, list, drop);
-    dv__free(a, drop);
-    return n;
+    (void)img;
+    return !url_list_like(p);
 }
 
-/* Drop the parquet files of img2dataset's files format: X.parquet beside a folder X/ of
- * images (img sorted). */
-static uint64_t drop_i2d_meta(const dv_alloc *a, strvec *pq, const strvec *img, int *oom)
+/* X.parquet beside a folder X/ of images (img2dataset's files format: its metadata). */
+static int is_i2d_meta(const char *p, const strvec *img)
 {
-    uint8_t *drop;
-    uint64_t n;
-    if (pq->n == 0) return 0;
-    drop = dv__calloc(a, (size_t)pq->n, 1);
-    if (!drop) {
-        *oom = 1;
-        return 0;
-    }
-    for (uint64_t i = 0; i < pq->n; i++) {
-        const char *p = pq->v[i];
-        size_t stem = strlen(p) - 8; /* ".parquet" */
-        uint64_t lo = 0, hi = img->n;
-        while (lo < hi) {
-            uint64_t mid = lo + (hi - lo) / 2;
-            int c = strncmp(img->v[mid], p, stem);
-            if (c < 0 || (c == 0 && img->v[mid][stem] < '/')) lo = mid + 1;
-            else hi = mid;
-        }
-        drop[i] = lo < img->n && strncmp(img->v[lo], p, stem) == 0 && img->v[lo][stem] == '/';
-    }
-    n = sv_filter(a, pq, drop);
-    dv__free(a, drop);
-    return n;
+    size_t stem = strlen(p) - 8; /* ".parquet" */
+    for (uint64_t j = lower_bound(img, p, stem); j < img->n && strncmp(img->v[j], p, stem) == 0;
+         j++)
+        if (img->v[j][stem] >= '/') return img->v[j][stem] == '/'; /* sorted: "X-", "X.", "X/" */
+    return 0;
 }
 
-/* Drop metadata.csv, metadata.jsonl and metadata.parquet (ImageFolder's metadata). */
-static uint64_t drop_metadata(const dv_alloc *a, strvec *v, int *oom)
+/* metadata.csv, metadata.jsonl or metadata.parquet (ImageFolder's metadata). */
+static int is_metadata(const char *p, const strvec *img)
 {
-    uint8_t *drop;
-    uint64_t n;
-    if (v->n == 0) return 0;
-    drop = dv__calloc(a, (size_t)v->n, 1);
-    if (!drop) {
-        *oom = 1;
-        return 0;
-    }
-    for (uint64_t i = 0; i < v->n; i++) {
-        const char *b = strrchr(v->v[i], '/');
-        b = b ? b + 1 : v->v[i];
-        drop[i] = strcmp(b, "metadata.csv") == 0 || strcmp(b, "metadata.jsonl") == 0 ||
-                  strcmp(b, "metadata.parquet") == 0;
-    }
-    n = sv_filter(a, v, drop);
-    dv__free(a, drop);
-    return n;
+    const char *b = strrchr(p, '/');
+    (void)img;
+    b = b ? b + 1 : p;
+    return strcmp(b, "metadata.csv") == 0 || strcmp(b, "metadata.jsonl") == 0 ||
+           strcmp(b, "metadata.parquet") == 0;
 }
 
 static void check_embedding(dv_dataset *ds, ds_shard *s)
@@ -620,12 +575,11 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
      * remain, they are the dataset (a repository's asset images are not) and the images are
      * named as not scanned. */
     if (rc == DV_OK && img.n > 0 && S_ISDIR(st.st_mode)) {
-        int oom = 0;
-        uint64_t side = drop_sidecars(a, &list, &img, 0, &oom) + drop_metadata(a, &list, &oom) +
-                        drop_metadata(a, &pq, &oom) + drop_sidecars(a, &oth, &img, 1, &oom);
-        uint64_t i2d = drop_i2d_meta(a, &pq, &img, &oom);
-        uint64_t text = drop_non_lists(a, &list, &oom);
-        if (oom) rc = DV_ENOMEM;
+        uint64_t side = sv_drop_if(a, &list, is_caption, &img) +
+                        sv_drop_if(a, &list, is_metadata, &img) +
+                        sv_drop_if(a, &pq, is_metadata, &img) + sv_drop_if(a, &oth, is_sidecar, &img);
+        uint64_t i2d = sv_drop_if(a, &pq, is_i2d_meta, &img);
+        uint64_t text = sv_drop_if(a, &list, not_url_list, &img);
         images_win = tar.n == 0 && pq.n == 0 && list.n == 0;
         if (side > 0)
             problem(ds, "%llu caption or metadata file(s) beside the images (a file with an "

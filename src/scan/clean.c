@@ -587,10 +587,12 @@ static int note_clean_dir(const char *outdir, const char *clean_dir, char *err, 
 
 /* The folder (dv__clean_check) and the shards: removal.txt names rows of the files as
  * scanned, so a shard whose files changed since would lose other rows. */
-static int clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
-                          const dv_dataset *ds, char *err, size_t cap)
+int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
+                       const dv_dataset_opts *dso, char *err, size_t cap)
 {
+    dv_dataset *ds = NULL;
     int rc = dv__clean_check(outdir, clean_dir, dataset, err, cap);
+    if (rc == DV_OK) rc = dv_dataset_open(dataset, dso, &ds, err, cap);
     for (uint64_t i = 0; rc == DV_OK && i < dv_dataset_num_shards(ds); i++) {
         dv_shard_info sh;
         if (!dv__shard_changed(ds, outdir, i)) continue;
@@ -601,16 +603,6 @@ static int clean_precheck(const char *outdir, const char *clean_dir, const char 
                     sh.path, outdir, (unsigned long long)i);
         rc = DV_EINVAL;
     }
-    return rc;
-}
-
-int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
-                       const dv_dataset_opts *dso, char *err, size_t cap)
-{
-    dv_dataset *ds = NULL;
-    int rc = dv_dataset_open(dataset, dso, &ds, err, cap);
-    if (rc != DV_OK) return rc;
-    rc = clean_precheck(outdir, clean_dir, dataset, ds, err, cap);
     dv_dataset_free(ds);
     return rc;
 }
@@ -645,8 +637,9 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         dv_dataset_free(ds);
         return DV_EFORMAT;
     }
-    rc = clean_precheck(outdir, clean_dir, dataset, ds, err, cap);
-    if (rc == DV_OK) rc = load_key(&c, outdir);
+    /* (the folder and the shards were checked by dv__clean_precheck, which the merge runs
+     * before it writes anything) */
+    rc = load_key(&c, outdir);
     if (rc == DV_OK) rc = load_removal(&c, outdir, &nremoved);
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
     if (rc == DV_OK) rc = note_clean_dir(outdir, clean_dir, err, cap);

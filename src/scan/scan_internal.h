@@ -91,6 +91,7 @@ int dv__clean_check(const char *outdir, const char *clean_dir, const char *datas
 /* Before anything is written: dv__clean_check, and no shard changed since its scan. */
 int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
                        const dv_dataset_opts *dso, char *err, size_t cap);
+/* Write the cleaned copy; the caller ran dv__clean_precheck first. */
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
