@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "record.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -354,6 +355,37 @@ static int usage_err(const char *fmt, const char *arg)
     return 2;
 }
 
+/* A --resolve entry as curl takes it: [+]HOST:PORT:ADDR[,ADDR...] or -HOST:PORT, each
+ * ADDR an IPv4 or IPv6 address (the latter may be bracketed). curl would only fail each
+ * transfer with a bad one, so it is checked before anything is fetched. */
+static int resolve_ok(const char *s)
+{
+    const char *host = s + (*s == '+' || *s == '-'), *c = strchr(host, ':'), *a;
+    unsigned long port = 0;
+    if (c == NULL || c == host) return 0;
+    for (a = c + 1; *a >= '0' && *a <= '9' && a - c <= 6; a++) port = port * 10 + (unsigned)(*a - '0');
+    if (a == c + 1 || port == 0 || port > 65535) return 0;
+    if (*s == '-') return *a == '\0';
+    if (*a++ != ':' || *a == '\0') return 0;
+    while (*a) {
+        char addr[64];
+        unsigned char bin[16];
+        size_t n = strcspn(a, ",");
+        const char *p = a;
+        if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+            p++;
+            n -= 2;
+        }
+        if (n == 0 || n >= sizeof(addr)) return 0;
+        memcpy(addr, p, n);
+        addr[n] = '\0';
+        if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1) return 0;
+        a += strcspn(a, ",");
+        if (*a == ',' && *++a == '\0') return 0;
+    }
+    return 1;
+}
+
 /* after cli_opt_uint or cli_opt_num said what is wrong with an option value */
 static int bad_opt(const char **resolve)
 {
@@ -489,7 +521,13 @@ int cmd_fetch(int argc, char **argv)
             break;
         }
         case O_RESOLVE: {
-            const char **nr = realloc(resolve, (nresolve + 1) * sizeof(char *));
+            const char **nr;
+            if (!resolve_ok(optarg)) {
+                free(resolve);
+                return usage_err("bad --resolve '%s' (HOST:PORT:ADDRESS[,ADDRESS...], as curl "
+                                 "takes it)", optarg);
+            }
+            nr = realloc(resolve, (nresolve + 1) * sizeof(char *));
             if (nr == NULL) {
                 free(resolve);
                 fprintf(stderr, "datavet fetch: out of memory\n");

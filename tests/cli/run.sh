@@ -371,6 +371,27 @@ c_bad_values() {
 }
 t "a bad option value names the option, its value and its range: exit 2" c_bad_values
 
+# a --resolve entry curl would only fail transfer by transfer with is refused before any
+bad_resolve() {
+    run "$BIN" fetch --resolve "$1" /dev/null
+    is_rc 2 && is_empty "$T/out" && {
+        printf "datavet fetch: bad --resolve '%s' (HOST:PORT:ADDRESS[,ADDRESS...], as curl takes it)\n" "$1" >"$T/want_err"
+        head -n 1 "$T/err" >"$T/err1" && same "$T/want_err" "$T/err1"
+    }
+}
+c_bad_resolve() {
+    for r in bad host:80 host:0:127.0.0.1 host:65536:127.0.0.1 host:80: host:80:1.2.3.4, \
+        host:80:example.org :80:127.0.0.1 host:x:127.0.0.1 -host:80:127.0.0.1; do
+        bad_resolve "$r" || return 1
+    done
+    for r in host:80:127.0.0.1 +host:443:[::1],10.0.0.1 host:8080:::1 -host:80; do
+        : >"$T/none.txt"
+        run "$BIN" fetch -q --resolve "$r" "$T/none.txt"
+        is_rc 0 || return 1
+    done
+}
+t "fetch: a malformed --resolve is refused before anything is fetched" c_bad_resolve
+
 # summaries agree in number with their counts; no stray colon after an empty fetch
 c_summaries() {
     run "$BIN" hash "$T/nope.png"
