@@ -1228,16 +1228,20 @@ static int is_image_ext(const char *ext)
     return name_in(ext, e);
 }
 
-/* Fields of a sample's .json (img2dataset writes url, caption, key, status, hashes). */
+/* Fields of a sample's .json (img2dataset writes url, caption, key, status, hashes). Read
+ * leniently: a nested member (DataComp's face_bboxes), many members or a caption with a
+ * stray byte must not cost the sample its URL and hash columns. */
+#define WDS_JSON_MEMBERS 256
 static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *it)
 {
-    dv__jmember m[DV__JSON_MAX_MEMBERS];
+    dv__jmember m[WDS_JSON_MEMBERS];
     const char *why;
     int nm;
     if (n > (1u << 20)) return;
     r->jscratch.len = 0;
     if (dv__dbuf_reserve(r->alloc, &r->jscratch, n + 1) != DV_OK) return;
-    nm = dv__json_flat((const char *)p, n, (char *)r->jscratch.p, m, DV__JSON_MAX_MEMBERS, &why);
+    nm = dv__json_members((const char *)p, n, (char *)r->jscratch.p, m, WDS_JSON_MEMBERS,
+                          DV__JSON_LENIENT, &why);
     for (int i = 0; i < nm; i++) {
         char key[64];
         if (m[i].kind != DV__J_STRING && m[i].kind != DV__J_NUMBER) continue;

@@ -149,5 +149,14 @@ typedef struct dv__jmember {
  * NUL in strings and trailing text are errors. */
 int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
                   const char **why);
+/* dv__json_flat with flags. DV__JSON_LENIENT, for metadata files a dataset ships (a
+ * webdataset sample's .json), where one odd member must not cost the others: nested objects
+ * and arrays are skipped (up to DV__JSON_MAX_DEPTH deep), members past maxm are dropped,
+ * duplicate names are kept (the first wins for a caller that takes the first), and string
+ * bytes that are not UTF-8, or raw control bytes, are kept as they are. */
+#define DV__JSON_LENIENT 1u
+#define DV__JSON_MAX_DEPTH 256
+int dv__json_members(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
+                     unsigned flags, const char **why);
 
 #endif

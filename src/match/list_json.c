@@ -6,6 +6,7 @@ typedef struct jp {
     const char *p, *end;
     char *out; /* scratch write position */
     const char *why;
+    int lenient; /* DV__JSON_LENIENT: raw bytes in strings kept as they are */
 } jp;
 
 static void skip_ws(jp *j)
@@ -87,7 +88,7 @@ static int parse_string(jp *j, const char **s, size_t *n)
             j->p++;
             break;
         }
-        if (c < 0x20) {
+        if (c < 0x20 && !j->lenient) {
             j->why = "control character in a string";
             return -1;
         }
@@ -141,6 +142,7 @@ static int parse_string(jp *j, const char **s, size_t *n)
         }
         {
             size_t l = utf8_len((const unsigned char *)j->p, (size_t)(j->end - j->p));
+            if (l == 0 && j->lenient) l = 1; /* kept; every writer makes output text valid */
             if (l == 0) {
                 j->why = "invalid UTF-8 in a string";
                 return -1;
@@ -203,10 +205,49 @@ static int literal(jp *j, const char *word)
     return 0;
 }
 
+/* Skip the object or array at j->p: brackets balanced outside strings, strings ended at an
+ * unescaped quote; nothing inside is checked or kept. */
+static int skip_nested(jp *j)
+{
+    char stack[DV__JSON_MAX_DEPTH];
+    size_t depth = 0;
+    do {
+        char c = *j->p++;
+        if (c == '"') {
+            while (j->p < j->end && *j->p != '"') j->p += *j->p == '\\' ? 2 : 1;
+            if (j->p >= j->end) break;
+            j->p++;
+        } else if (c == '{' || c == '[') {
+            if (depth == sizeof stack) {
+                j->why = "values nested too deeply";
+                return -1;
+            }
+            stack[depth++] = c == '{' ? '}' : ']';
+        } else if (c == '}' || c == ']') {
+            if (stack[--depth] != c) {
+                j->why = "mismatched brackets";
+                return -1;
+            }
+        }
+    } while (depth > 0 && j->p < j->end);
+    if (depth > 0) {
+        j->why = "unterminated object or array";
+        return -1;
+    }
+    return 0;
+}
+
 int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
                   const char **why)
 {
-    jp j = {text, text + len, scratch, NULL};
+    return dv__json_members(text, len, scratch, m, maxm, 0, why);
+}
+
+int dv__json_members(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
+                     unsigned flags, const char **why)
+{
+    jp j = {text, text + len, scratch, NULL, (flags & DV__JSON_LENIENT) != 0};
+    dv__jmember spare; /* lenient: a member past maxm is parsed into it and dropped */
     size_t nm = 0;
 
     skip_ws(&j);
@@ -221,17 +262,18 @@ int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, s
     } else {
         for (;;) {
             dv__jmember *x;
-            if (nm == maxm) {
+            char *mark = j.out;
+            if (nm == maxm && !j.lenient) {
                 *why = "too many members";
                 return -1;
             }
-            x = &m[nm];
+            x = nm == maxm ? &spare : &m[nm];
             if (j.p >= j.end || *j.p != '"') {
                 *why = "expected a member name";
                 return -1;
             }
             if (parse_string(&j, &x->key, &x->keylen) != 0) goto fail;
-            for (size_t k = 0; k < nm; k++) {
+            for (size_t k = 0; k < nm && !j.lenient; k++) {
                 if (m[k].keylen == x->keylen && memcmp(m[k].key, x->key, x->keylen) == 0) {
                     *why = "duplicate member name";
                     return -1;
@@ -268,12 +310,22 @@ int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, s
                 if (literal(&j, "null") != 0) goto fail;
                 break;
             case '{':
-            case '[': *why = "nested objects and arrays are not supported"; return -1;
+            case '[':
+                if (!j.lenient) {
+                    *why = "nested objects and arrays are not supported";
+                    return -1;
+                }
+                if (skip_nested(&j) != 0) goto fail;
+                x = &spare; /* not a member the caller can use */
+                break;
             default:
                 x->kind = DV__J_NUMBER;
                 if (parse_number(&j, &x->val, &x->vallen) != 0) goto fail;
             }
-            nm++;
+            if (x == &spare)
+                j.out = mark; /* its decoded name and value are dropped */
+            else
+                nm++;
             skip_ws(&j);
             if (j.p < j.end && *j.p == ',') {
                 j.p++;

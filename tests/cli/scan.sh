@@ -124,6 +124,32 @@ for i in range(120):
     if i % 17 == 0: exp.add((str(i), 'terms'))
 assert got == exp, (sorted(got ^ exp))"
 
+# a webdataset sample's .json is read for what it holds even when other members are odd: a
+# nested member (DataComp's face_bboxes), a caption with a byte that is not UTF-8, 40 members
+# with the URL and md5 last; each sample's URL and metadata md5 are still matched
+mkdir wj
+$PY - <<'EOF' || bad "make the webdataset with odd .json members"
+import io, tarfile
+urls = [l.strip() for l in open('ds/lists/url.txt') if l.strip() and not l.startswith('#')]
+md5 = [l.split()[0] for l in open('ds/lists/md5.txt') if l.strip() and not l.startswith('#')]
+t = tarfile.open('wj/00000.tar', 'w', format=tarfile.PAX_FORMAT)
+def add(name, b):
+    ti = tarfile.TarInfo(name); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+add('a.txt', b'x')
+add('a.json', ('{"face_bboxes": [[0.1, 0.2], {"k": "]}"}], "url": "%s"}' % urls[0]).encode())
+add('b.txt', b'x')
+add('b.json', b'{"caption": "caf\xe9 \x01", "url": "' + urls[1].encode() + b'"}')
+add('c.txt', b'x')
+add('c.json', ('{' + ''.join('"m%d": %d, ' % (i, i) for i in range(40)) +
+               '"url": "%s", "md5": "%s"}' % (urls[2], md5[0])).encode())
+t.close()
+EOF
+"$BIN" scan -q wj -l url.dvl -l md5.dvl -o out-wj >/dev/null 2>&1
+check "webdataset .json with nested members, bad UTF-8, 40 members: URL and md5 still matched" $PY -c "
+import json
+got = sorted((json.loads(l)['id'], json.loads(l)['hash_type']) for l in open('out-wj/matches.jsonl'))
+assert got == [('a', 'url'), ('b', 'url'), ('c', 'md5'), ('c', 'url')], got"
+
 # a data: URI in a URL list carries an image: it is decoded (no --fetch needed) and hashed
 # like image bytes; bad base64 is a corrupt item; its content is never written. Row 0: the
 # known item 0's image (md5 and pdq), row 1: bad base64, row 2: a text data: URI (no image).
