@@ -393,9 +393,11 @@ static int col_ci(dv_parquet_reader *r, const char *const *names, size_t nn)
     return -1;
 }
 
-/* Fill meta[h] for every hit in file f from its aligned parquet. */
-static void fetch_meta(const char *pq, const dv_knn_hit *hits, size_t nhits, uint32_t f,
-                       rowmeta *meta)
+/* Fill meta[h] for every hit in file f (emb_path, of emb_rows rows) from its aligned parquet.
+ * A parquet with another number of rows is not aligned (the scan does not use such a file
+ * either): its ids and urls would name other rows, so none are given. */
+static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
+                       const dv_knn_hit *hits, size_t nhits, uint32_t f, rowmeta *meta)
 {
     static const char *const url_names[] = {"url", "image_url"};
     static const char *const cap_names[] = {"caption", "text"};
@@ -404,6 +406,14 @@ static void fetch_meta(const char *pq, const dv_knn_hit *hits, size_t nhits, uin
     char err[512];
     if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) != DV_OK) {
         fprintf(stderr, "datavet neighbors: %s (urls left out)\n", err);
+        return;
+    }
+    if (dv_parquet_reader_num_rows(r) != emb_rows) {
+        fprintf(stderr, "datavet neighbors: warning: %s: %llu rows but %s has %llu: embeddings "
+                        "not aligned, its results carry no id, url or caption\n", emb_path,
+                (unsigned long long)emb_rows, pq,
+                (unsigned long long)dv_parquet_reader_num_rows(r));
+        dv_parquet_reader_free(r);
         return;
     }
     int cols[3] = {col_ci(r, url_names, 2), col_ci(r, cap_names, 2), col_ci(r, key_names, 4)};
@@ -501,7 +511,10 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         if (meta->v[fi][0] != '\0') {
             int any = 0;
             for (size_t h = 0; h < nhits && !any; h++) any = hits[h].file == fi;
-            if (any) fetch_meta(meta->v[fi], hits, nhits, (uint32_t)fi, rm);
+            const char *ep = "";
+            uint64_t first = 0, frows = 0;
+            if (any && dv_knn_file(k, fi, &ep, &first, &frows) == DV_OK)
+                fetch_meta(meta->v[fi], ep, frows, hits, nhits, (uint32_t)fi, rm);
         }
     snprintf(name, sizeof(name), "%s.jsonl", stem);
     f = open_out(outdir, name, path, sizeof(path));

@@ -48,6 +48,17 @@ if [ -x "$MK" ]; then
         $0 !~ /"url":"http/ || $0 !~ /"tier":"candidate"/) bad = 1}
         /"seed_row":3,.*"row":3,/ {bad = 1} END {exit bad}' "$W/o1/neighbors.jsonl" ||
         fail "metadata of results"
+    # a metadata file whose row count differs from its embeddings' is not aligned: the results
+    # in that file carry no id/url (they would name other rows), and a warning says so
+    ASAN_OPTIONS=detect_leaks=0 "$MK" "$W/ds80" --items 80 --shards 2 >/dev/null 2>&1 || fail "mkdataset 80"
+    cp -r "$W/ds/laion" "$W/mis"
+    cp "$W/ds80/laion/metadata_0001.parquet" "$W/mis/metadata_0001.parquet"
+    "$DV" neighbors -q --embeddings "$W/mis" --seed-ids "$W/ids.txt" -k 3 -o "$W/o8" 2>"$W/err8.txt" ||
+        fail "neighbors over misaligned metadata"
+    grep -q "img_emb_0001.npy: 30 rows but .*metadata_0001.parquet has 40: embeddings not aligned" \
+        "$W/err8.txt" || fail "misaligned metadata not named: $(cat "$W/err8.txt")"
+    ! grep -q '"file_index":1,.*"id":' "$W/o8/neighbors.jsonl" || fail "misaligned metadata used for ids"
+    grep -q '"file_index":0,.*"id":' "$W/o8/neighbors.jsonl" || fail "aligned metadata not used"
     # the same seeds through a scan's match records; an item matched by two lists (MD5 and URL)
     # has a record per finding but is one seed, whatever path form names its file
     mkdir -p "$W/scan"
