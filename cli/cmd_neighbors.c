@@ -635,6 +635,37 @@ static int parse_float(const char *opt, const char *s, float *out)
     return 0;
 }
 
+/* A seed that cannot find anything says so, rather than leaving an empty or meaningless
+ * result to be read as "nothing near it": NaN or infinite values score NaN against every row
+ * (never a result), and a zero vector scores 0 against every row. what: "seed" or "concept";
+ * rows: the seeds' global rows when taken from the dataset, else NULL. */
+static void warn_bad_seeds(const float *v, size_t n, size_t dims, const char *what,
+                           const uint64_t *rows)
+{
+    size_t nonfinite = 0, zero = 0;
+    for (size_t i = 0; i < n; i++) {
+        int fin = 1, nz = 0;
+        for (size_t d = 0; d < dims; d++) {
+            fin &= isfinite(v[i * dims + d]) != 0;
+            nz |= v[i * dims + d] != 0.0f;
+        }
+        if (fin && nz) continue;
+        if (!fin) nonfinite++;
+        else zero++;
+        if (nonfinite + zero <= 8) {
+            fprintf(stderr, "datavet neighbors: warning: %s %zu", what, i);
+            if (rows != NULL) fprintf(stderr, " (row %llu)", (unsigned long long)rows[i]);
+            fprintf(stderr, "%s\n",
+                    !fin ? " has NaN or infinite values: its scores are NaN, which never match"
+                         : " is all zeros: every row scores 0 against it");
+        }
+    }
+    if (nonfinite + zero > 8)
+        fprintf(stderr, "datavet neighbors: warning: %zu %ss in all with NaN, infinite or only "
+                        "zero values\n", nonfinite + zero, what);
+    if (n == 0) fprintf(stderr, "datavet neighbors: warning: no %ss: nothing searched\n", what);
+}
+
 /* the progress line on a terminal: rows scored, rate, ETA */
 typedef struct nb_progress {
     const char *what;
@@ -769,6 +800,7 @@ int cmd_neighbors(int argc, char **argv)
         /* a seed from the dataset finds itself; ask for one more and drop it */
         if (!keep_self && q.k > 0) q.k++;
     }
+    if (seeds != NULL) warn_bad_seeds(seeds, nseeds, dims, "seed", srows);
     if (seeds != NULL || srows != NULL) {
         prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, seeds, nseeds, dims, &q, &hits, &nhits);
@@ -810,6 +842,7 @@ int cmd_neighbors(int argc, char **argv)
         size_t nch = 0, o = 0;
         dv_knn_query cq = {.k = 0, .has_min_sim = 1, .min_sim = cmin};
         if (load_npy(concepts, dims, &cv, &nc) != 0) goto done;
+        warn_bad_seeds(cv, nc, dims, "concept", NULL);
         prog.what = "concepts";
         prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, cv, nc, dims, &cq, &ch, &nch);

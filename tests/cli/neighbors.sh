@@ -59,6 +59,15 @@ if [ -x "$MK" ]; then
         "$W/err8.txt" || fail "misaligned metadata not named: $(cat "$W/err8.txt")"
     ! grep -q '"file_index":1,.*"id":' "$W/o8/neighbors.jsonl" || fail "misaligned metadata used for ids"
     grep -q '"file_index":0,.*"id":' "$W/o8/neighbors.jsonl" || fail "aligned metadata not used"
+    # seeds that can find nothing (NaN) or score 0 against every row (all zeros) are named in a
+    # warning, even with -q, instead of an empty or meaningless result passing for "nothing near"
+    H="{'descr': '<f4', 'fortran_order': False, 'shape': (2, 16), }"
+    { printf '\223NUMPY\001\000\166\000%-117s\n' "$H"
+      printf '\000\000\300\177%.0s' $(seq 16); printf '\000\000\000\000%.0s' $(seq 16); } >"$W/bad.npy"
+    "$DV" neighbors -q --embeddings "$W/ds/laion" --seeds-npy "$W/bad.npy" -k 2 -o "$W/o9" 2>"$W/err9.txt" ||
+        fail "neighbors with a NaN and a zero seed: $(cat "$W/err9.txt")"
+    grep -q "warning: seed 0 has NaN or infinite values" "$W/err9.txt" &&
+        grep -q "warning: seed 1 is all zeros" "$W/err9.txt" || fail "bad seeds not named: $(cat "$W/err9.txt")"
     # the same seeds through a scan's match records; an item matched by two lists (MD5 and URL)
     # has a record per finding but is one seed, whatever path form names its file
     mkdir -p "$W/scan"
