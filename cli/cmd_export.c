@@ -481,6 +481,37 @@ static int now_utc(char out[32])
     return 0;
 }
 
+/* An incomplete scan (shards or parts of shards not read: summary.json's counts.read_errors)
+ * exports what was read; the recipient must be told that items may be missing. Said even
+ * with -q. A scan without summary.json (none written yet) says nothing here. */
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+static void warn_incomplete(const char *dir)
+{
+    char path[4096], err[512];
+    void *buf = NULL;
+    size_t len = 0, clen = 0, rlen = 0;
+    const char *counts = NULL, *re = NULL;
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (access(path, F_OK) != 0 ||
+        dv_read_file(path, SCAN_JSON_MAX, NULL, &buf, &len, err, sizeof(err)) != DV_OK)
+        return;
+    if (cli_json_top_raw(buf, len, "counts", &counts, &clen) == 1 &&
+        cli_json_top_raw(counts, clen, "read_errors", &re, &rlen) == 1 && rlen > 0 &&
+        rlen < 21 && all_digits(re, rlen) && !(rlen == 1 && re[0] == '0')) {
+        fprintf(stderr, "datavet export: warning: the scan is INCOMPLETE: %.*s read error%s "
+                        "(%s, errors.jsonl): shards or parts of shards were not read, and "
+                        "their items are not in this export\n",
+                (int)rlen, re, rlen == 1 && re[0] == '1' ? "" : "s", path);
+    }
+    free(buf);
+}
+
 int cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -568,6 +599,7 @@ int cmd_export(int argc, char **argv)
         goto out;
     }
     if (load(pq, cand, &e) != 0) goto out;
+    warn_incomplete(dir);
     if (e.oom) goto oom;
     if (e.n > 0) qsort(e.v, e.n, sizeof(*e.v), cmp_frec);
 

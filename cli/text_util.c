@@ -224,6 +224,47 @@ static int skip_value(jp *j)
     return -1;
 }
 
+int cli_json_top_raw(const char *buf, size_t len, const char *key, const char **val,
+                     size_t *vlen)
+{
+    jp j = {(const uint8_t *)buf, len, 0};
+    *val = NULL;
+    *vlen = 0;
+    if (buf == NULL || key == NULL) return -1;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) j.i = 3; /* BOM */
+    ws(&j);
+    if (j.i >= j.n || j.p[j.i] != '{') return -1;
+    j.i++;
+    ws(&j);
+    if (j.i < j.n && j.p[j.i] == '}') return 0;
+    for (;;) {
+        char *k = NULL;
+        int rc, match;
+        size_t start;
+        ws(&j);
+        rc = string(&j, &k);
+        if (rc != 0) return rc;
+        match = strcmp(k, key) == 0;
+        free(k);
+        ws(&j);
+        if (j.i >= j.n || j.p[j.i] != ':') return -1;
+        j.i++;
+        ws(&j);
+        start = j.i;
+        if (skip_value(&j) != 0) return -1;
+        if (match) {
+            *val = buf + start;
+            *vlen = j.i - start;
+            return 1;
+        }
+        ws(&j);
+        if (j.i >= j.n) return -1;
+        if (j.p[j.i] == '}') return 0;
+        if (j.p[j.i] != ',') return -1;
+        j.i++;
+    }
+}
+
 int cli_json_top_string(const char *buf, size_t len, const char *key, char **out)
 {
     jp j = {(const uint8_t *)buf, len, 0};

@@ -22,6 +22,11 @@ size_t cli_utf8_next(const uint8_t *p, size_t n, uint32_t *cp);
  * Returns 1 found, 0 absent or not a string, -1 malformed, -2 out of memory. */
 #define CLI_JSON_MAX_DEPTH 256
 int cli_json_top_string(const char *buf, size_t len, const char *key, char **out);
+/* The text of the top-level member `key`'s value, whatever its type, in place: *val points
+ * into buf, *vlen bytes (an object's text can be searched again with these functions).
+ * Returns 1 found, 0 absent, -1 malformed, -2 out of memory. */
+int cli_json_top_raw(const char *buf, size_t len, const char *key, const char **val,
+                     size_t *vlen);
 
 /* The image format whose signature starts the value p[0..n) ("jpeg", "tiff", "data URI"...),
  * or NULL. inspect --head prints no image's bytes (datavet writes no image anywhere), from a

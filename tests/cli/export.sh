@@ -112,6 +112,20 @@ t_mode() {
 }
 check "output file mode 0600 (also when it existed as 0644)" t_mode
 
+t_incomplete() {
+    # a scan that could not read all of its shards: what was read is exported, and a warning
+    # (also with -q) says that items may be missing; a complete scan's summary says nothing
+    mkdir -p inc
+    cp out/matches.parquet out/scan.json inc/
+    printf '{\n  "counts": {\n    "items": 80,\n    "per_list": {"read_errors": 9},\n    "read_errors": 2\n  }\n}\n' >inc/summary.json
+    "$BIN" export -q -f csv -o inc.csv inc 2>err || return 1
+    cmp -s inc.csv x.csv || return 1
+    grep -q "warning: the scan is INCOMPLETE: 2 read errors (inc/summary.json" err || { cat err; return 1; }
+    printf '{"counts": {"read_errors": 0, "items": 1}}\n' >inc/summary.json
+    "$BIN" export -q -f csv -o inc.csv inc 2>err && [ ! -s err ]
+}
+check "incomplete scan (summary.json read_errors): exported with a warning" t_incomplete
+
 t_json() {
     have_py || { echo "SKIP: no $PY"; return 0; }
     "$BIN" export -q --format json out >x.json || return 1
