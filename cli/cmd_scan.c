@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -158,6 +159,16 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
             (unsigned long long)res->matches, res->matches == 1 ? "" : "es",
             (unsigned long long)res->candidates, res->candidates == 1 ? "" : "s");
     return 2;
+}
+
+/* A private key that others can read is as good as theirs: signing still works (datavet
+ * keygen writes 0600; a key copied or made by other tools may not be), but it is said. */
+static void warn_key_mode(const char *cmd, const char *key)
+{
+    struct stat st;
+    if (stat(key, &st) == 0 && (st.st_mode & 077) != 0)
+        fprintf(stderr, "datavet %s: warning: %s: private key readable by others (mode %04o): "
+                        "chmod 600 it\n", cmd, key, (unsigned)(st.st_mode & 07777));
 }
 
 int cmd_scan(int argc, char **argv)
@@ -334,6 +345,7 @@ int cmd_scan(int argc, char **argv)
             free(lists);
             return 2;
         }
+        warn_key_mode("scan", sign_key);
     }
     o.lists = lists;
     o.nlists = nlists;
@@ -418,6 +430,7 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "datavet merge: %s\n", err);
         return 2;
     }
+    if (sign_key) warn_key_mode("merge", sign_key);
     rc = dv_scan_merge(argv[optind], clean, &res, err, sizeof err);
     if (rc != DV_OK) {
         fprintf(stderr, "datavet merge: %s\n", err);

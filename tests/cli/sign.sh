@@ -73,6 +73,13 @@ import json; open('sig.bin', 'wb').write(bytes.fromhex(json.load(open('out/manif
     check "openssl verifies manifest.sig over manifest.jsonl with the public key" sh -c '
 openssl pkeyutl -verify -pubin -inkey k.pub -rawin -in out/manifest.jsonl -sigfile sig.bin | grep -q "Signature Verified Successfully"'
 fi
+cp k k644 && chmod 644 k644
+"$BIN" merge -q out --sign k644 >/dev/null 2>err-k644
+rc=$?
+check "merge --sign with a private key others can read: signs, and a warning says so" sh -c "
+[ $rc -eq 1 ] && grep -q 'warning: k644: private key readable by others (mode 0644)' err-k644 &&
+! grep -q 'readable by others' err-scan"
+"$BIN" merge -q out --sign k >/dev/null 2>&1
 cp out/manifest.jsonl m1 && cp out/manifest.sig s1
 "$BIN" merge -q out --sign k >/dev/null 2>&1
 check "merge --sign again: the same outputs give byte-identical manifest and signature" sh -c '
