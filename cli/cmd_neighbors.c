@@ -297,23 +297,33 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
             while (*t1 == ' ' || *t1 == '\t') t1++;
             if (*t1 != '\0' && *t1 != '#') {
                 unsigned long long a, b;
+                int parsed;
                 t2 = strpbrk(t1, " \t");
                 if (t2 != NULL) {
                     *t2++ = '\0';
                     while (*t2 == ' ' || *t2 == '\t') t2++;
                     uint64_t first, frows;
-                    if (cli_parse_u64(t1, 0, &a) == 0 && cli_parse_u64(t2, 0, &b) == 0 &&
-                        dv_knn_file(k, (size_t)a, NULL, &first, &frows) == DV_OK && b < frows) {
+                    parsed = cli_parse_u64(t1, 0, &a) == 0 && cli_parse_u64(t2, 0, &b) == 0;
+                    if (parsed && dv_knn_file(k, (size_t)a, NULL, &first, &frows) == DV_OK &&
+                        b < frows) {
                         row = first + b;
                         have = 1;
                     }
-                } else if (cli_parse_u64(t1, 0, &a) == 0 && a < dv_knn_rows(k)) {
-                    row = a;
-                    have = 1;
+                } else {
+                    parsed = cli_parse_u64(t1, 0, &a) == 0;
+                    if (parsed && a < dv_knn_rows(k)) {
+                        row = a;
+                        have = 1;
+                    }
                 }
                 if (!have) {
-                    fprintf(stderr, "datavet neighbors: %s:%zu: not a row of the embeddings\n",
-                            src, lineno);
+                    if (!parsed)
+                        fprintf(stderr, "datavet neighbors: %s:%zu: not \"FILE_INDEX ROW\" or a "
+                                        "row number (decimal)\n", src, lineno);
+                    else
+                        fprintf(stderr, "datavet neighbors: %s:%zu: not a row of the embeddings "
+                                        "(%zu files, %llu rows)\n", src, lineno, dv_knn_num_files(k),
+                                (unsigned long long)dv_knn_rows(k));
                     free(text);
                     free(rows);
                     return -1;
