@@ -207,6 +207,15 @@ static int list_build(int argc, char **argv)
         st.entries += one.entries;
         st.bad += one.bad;
     }
+    if (st.entries == 0 && st.bad > 0) {
+        /* a list that can match nothing, made of nothing but bad lines, is a mistake (a wrong
+         * --type or format), not a list: it would scan clean */
+        fprintf(stderr, "datavet list build: no entries, %llu bad line%s (is --type or the "
+                        "format wrong?); nothing written\n",
+                (unsigned long long)st.bad, st.bad == 1 ? "" : "s");
+        dv_list_builder_free(b);
+        return 2;
+    }
     rc = dv_list_builder_write(b, &meta, out, &st);
     if (rc != DV_OK) {
         print_lines("datavet list build: ", dv_list_builder_errmsg(b));

@@ -483,6 +483,12 @@ static int coverage(merge *m, dv__dbuf *b)
             SAY("list %s (%s) checked no item: no item had image bytes or a %s column (a "
                 "dataset of metadata and URLs without it needs --fetch)\n", path, t, t);
     }
+    for (size_t i = 0; i < m->params.n; i++) {
+        const char *k = m->params.v[i].k, *t = m->params.v[i].v;
+        if (strcmp(k, "list") == 0) path = t;
+        if (strcmp(k, "list_entries") == 0 && strcmp(t, "0") == 0)
+            SAY("list %s holds no entries: it can match nothing\n", path);
+    }
     if (items > 0 && (v = param_get(m, "flag_punsafe")) && strcmp(v, "off") != 0 &&
         ctr_get(m, "items_with_punsafe") == 0)
         SAY("--flag-punsafe: no item had a numeric punsafe column: nothing was flagged\n");

@@ -270,6 +270,23 @@ EOF
 }
 t "--strict: the first bad line fails the build, nothing written" c_strict
 
+# nothing but bad lines (a wrong --type, most likely) is not a list; an empty input still is
+c_all_bad() {
+    printf 'abc x\n0123456789abcdef0123456789abcdef0123456789\n' >allbad.txt
+    run "$BIN" list build -q -t md5 -o allbad.dvl allbad.txt
+    is_rc 2 && is_empty "$T/out" &&
+        has_line "$T/err" "datavet list build: no entries, 2 bad lines (is --type or the format wrong?); nothing written" ||
+        return 1
+    [ ! -e allbad.dvl ] || {
+        why "allbad.dvl was written"
+        return 1
+    }
+    : >none.txt
+    run "$BIN" list build -q -t md5 -o none.dvl none.txt
+    is_rc 0 && [ -s none.dvl ]
+}
+t "a build of nothing but bad lines fails, nothing written; an empty input makes an empty list" c_all_bad
+
 c_mixed() {
     run "$BIN" list build -o mixed.dvl mixed.txt
     is_rc 2 && has_line "$T/err" "datavet list build: mixed.txt:2: a sha1 hash in a md5 list: a list has one hash type (--type picks one and skips the others)" ||

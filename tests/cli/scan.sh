@@ -218,6 +218,13 @@ grep -q 'warning: list pdq.dvl (pdq) checked no item: no item had an image' err-
 grep -q '\"pdq.dvl\": 0' out-cov/summary.json &&
 grep -q 'warning: --flag-punsafe: no item had a numeric punsafe column' err-cov2 &&
 grep -q 'nothing was flagged' out-cov2/summary.json && ! grep -q 'md5.dvl.*checked no item' err-cov2"
+: >empty-in.txt
+"$BIN" list build -q -t md5 -o empty.dvl empty-in.txt
+"$BIN" scan -q ds/wds -l empty.dvl -l md5.dvl -o out-empty >/dev/null 2>err-empty
+check "a list with no entries is a warning, in summary.json too" sh -c "
+grep -q 'warning: list empty.dvl holds no entries: it can match nothing' err-empty &&
+grep -q 'list empty.dvl holds no entries' out-empty/summary.json &&
+! grep -q 'md5.dvl holds no entries' err-empty"
 printf 'url,caption\nhttps://example.test/x.jpg,a\n,no url\n' >emptyurl.csv
 "$BIN" scan -q emptyurl.csv -l url.dvl -o out-eu >/dev/null 2>err-eu
 check "a URL list's row without a URL: an error naming the line, not an incomplete scan" sh -c "
