@@ -53,20 +53,47 @@ usage:
 
 typedef struct vstate {
     int quiet;
+    char *held; /* the manifest's list lines: shown only once the manifest is verified */
+    size_t nheld;
+    int oom;
 } vstate;
 
 static void on_line(void *ud, int is_problem, const char *line)
 {
-    const vstate *v = ud;
+    vstate *v = ud;
     /* names from the manifest: no control bytes to the terminal */
     if (is_problem) {
         fputs("datavet verify: ", stderr);
         cli_put_safe(stderr, line, strlen(line));
         fputc('\n', stderr);
     } else if (!v->quiet) {
-        cli_put_safe(stdout, line, strlen(line));
-        fputc('\n', stdout);
+        size_t n = strlen(line);
+        char *t = v->oom ? NULL : realloc(v->held, v->nheld + n + 1);
+        if (t == NULL) {
+            v->oom = 1;
+            return;
+        }
+        memcpy(t + v->nheld, line, n);
+        t[v->nheld + n] = '\n';
+        v->held = t;
+        v->nheld += n + 1;
     }
+}
+
+/* The held lines, each made safe for a terminal, once what they say is verified. */
+static void show_held(vstate *v)
+{
+    size_t i = 0;
+    while (i < v->nheld) {
+        const char *e = memchr(v->held + i, '\n', v->nheld - i);
+        size_t n = (size_t)(e - (v->held + i));
+        cli_put_safe(stdout, v->held + i, n);
+        fputc('\n', stdout);
+        i += n + 1;
+    }
+    free(v->held);
+    v->held = NULL;
+    v->nheld = 0;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -99,9 +126,14 @@ int cmd_verify(int argc, char **argv)
     if (optind + 1 != argc || (pub != NULL) == any) goto usage;
     rc = dv_scan_verify(argv[optind], pub, on_line, &vs, &r, err, sizeof err);
     if (rc != DV_OK && rc != DV_ECORRUPT) {
+        free(vs.held);
         fprintf(stderr, "datavet verify: %s\n", err);
         return 2;
     }
+    if (rc == DV_OK) show_held(&vs);
+    free(vs.held); /* a manifest that does not verify: its list lines are not shown */
+    vs.held = NULL;
+    vs.nheld = 0;
     if (!vs.quiet || rc != DV_OK)
         printf("%s: %s; key %s%s; %llu files ok, %llu changed, %llu missing, %llu not listed; "
                "%llu lists\n",

@@ -105,6 +105,13 @@ tamper t3 && grep -v '"removal.txt"' out/manifest.jsonl >t3/manifest.jsonl && rm
 rc=$?
 check "a file dropped from the manifest with it: the signature fails" sh -c "
 [ $rc -eq 1 ] && grep -q 'manifest.sig: the signature does not match manifest.jsonl' e3"
+tamper t3b && sed 's/"version":"[^"]*"/"version":"forged"/' out/manifest.jsonl >t3b/manifest.jsonl
+"$BIN" verify t3b --pubkey k.pub >v3b 2>e3b
+rc=$?
+"$BIN" verify out --pubkey k.pub >v3c 2>/dev/null
+check "the list lines of a manifest that does not verify are not shown (those of one that does are)" sh -c "
+[ $rc -eq 1 ] && grep -q 'forged' t3b/manifest.jsonl && ! grep -q '^list ' v3b &&
+grep -q 'NOT VERIFIED' v3b && grep -q '^list ' v3c && ! grep -q forged v3c"
 "$BIN" verify out --pubkey other.pub >v4 2>e4
 rc=$?
 check "another key's public key: exit 1, both key ids named" sh -c "
