@@ -525,7 +525,7 @@ int cmd_export(int argc, char **argv)
     fmt_t fmt = FMT_CSV;
     int have_fmt = 0, cand = 0, quiet = 0, c, ret = 2;
     const char *outpath = NULL, *dir;
-    char *pq = NULL, *sj = NULL, *dataset = NULL, *started = NULL, *ver = NULL;
+    char *pq = NULL, *sj = NULL, *dataset = NULL, *started = NULL, *ver = NULL, *tmp = NULL;
     char exported[32];
     void *sbuf = NULL;
     size_t slen = 0, nrows = 0;
@@ -604,7 +604,31 @@ int cmd_export(int argc, char **argv)
     if (e.n > 0) qsort(e.v, e.n, sizeof(*e.v), cmp_frec);
 
     if (outpath != NULL) {
-        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* a regular file (or none yet) is written beside and renamed over at the end, so a
+         * failure midway leaves it as it was; a device or FIFO (-o /dev/stdout) is written
+         * in place; a link is refused, as O_NOFOLLOW would */
+        struct stat ost;
+        int fd;
+        if (lstat(outpath, &ost) == 0 && S_ISLNK(ost.st_mode)) {
+            fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(ELOOP));
+            goto out;
+        }
+        if (lstat(outpath, &ost) != 0 || S_ISREG(ost.st_mode)) {
+            size_t n = strlen(outpath);
+            tmp = malloc(n + sizeof ".tmp.XXXXXX");
+            if (tmp == NULL) goto oom;
+            memcpy(tmp, outpath, n);
+            memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+            fd = mkstemp(tmp);
+            if (fd < 0) {
+                fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+                free(tmp);
+                tmp = NULL;
+                goto out;
+            }
+        } else {
+            fd = open(outpath, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+        }
         if (fd >= 0 && cli_chmod_private(fd) != 0) {
             close(fd);
             fd = -1;
@@ -635,7 +659,7 @@ int cmd_export(int argc, char **argv)
         i = j;
     }
     if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
-    if (fflush(o) != 0 || ferror(o)) {
+    if (fflush(o) != 0 || ferror(o) || (tmp != NULL && fsync(fileno(o)) != 0)) {
         fprintf(stderr, "datavet export: %s: write failed: %s\n", outpath ? outpath : "stdout",
                 strerror(errno));
         goto out;
@@ -655,6 +679,14 @@ out:
     if (o != NULL && o != stdout && fclose(o) != 0 && ret == 0) {
         fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
         ret = 2;
+    }
+    if (tmp != NULL) {
+        if (ret == 0 && rename(tmp, outpath) != 0) {
+            fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+            ret = 2;
+        }
+        if (ret != 0) unlink(tmp);
+        free(tmp);
     }
     free(e.arena);
     free(e.v);

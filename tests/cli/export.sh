@@ -112,6 +112,23 @@ t_mode() {
 }
 check "output file mode 0600 (also when it existed as 0644)" t_mode
 
+t_replace() {
+    # an existing file is replaced whole (a new file renamed over it), nothing left beside;
+    # a link is refused and left alone; a device is written in place
+    echo old >rep.csv
+    ln -s rep.csv link.csv
+    before=$(stat -c %i rep.csv)
+    "$BIN" export -q -f csv -o rep.csv out || return 1
+    cmp -s rep.csv x.csv && [ "$(stat -c %i rep.csv)" != "$before" ] || return 1
+    ! ls rep.csv.tmp.* >/dev/null 2>&1 || { ls rep.csv.tmp.*; return 1; }
+    ! "$BIN" export -q -f csv -o link.csv out 2>err || return 1
+    grep -q 'link.csv: Too many levels of symbolic links' err && [ -L link.csv ] || return 1
+    rm -f fifo.csv && mkfifo fifo.csv || return 1
+    cat fifo.csv >dev.csv &
+    "$BIN" export -q -f csv -o fifo.csv out && wait && cmp -s dev.csv x.csv && [ -p fifo.csv ]
+}
+check "-o: a file is replaced whole, a link refused, a FIFO written in place" t_replace
+
 t_incomplete() {
     # a scan that could not read all of its shards: what was read is exported, and a warning
     # (also with -q) says that items may be missing; a complete scan's summary says nothing
