@@ -431,8 +431,15 @@ static void write_json_row(FILE *o, const exp_t *e, const frec *g, size_t n, con
         else
             fputs(",\"distance\":null", o);
         json_kv(o, "dihedral", S(e, f, C_DIHEDRAL), 0);
-        if (isfinite(f->score))
-            fprintf(o, ",\"score\":%.6g", f->score);
+        if (isfinite(f->score)) {
+            /* the shortest text that reads back as the same double, as matches.jsonl has */
+            char sc[32];
+            for (int prec = 1; prec <= 17; prec++) {
+                snprintf(sc, sizeof sc, "%.*g", prec, f->score);
+                if (strtod(sc, NULL) == f->score) break;
+            }
+            fprintf(o, ",\"score\":%s", sc);
+        }
         else
             fputs(",\"score\":null", o);
         json_kv(o, "seed", S(e, f, C_SEED), 0);

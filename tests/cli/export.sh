@@ -35,7 +35,7 @@ tr '|' "$TAB" >f.tsv <<EOF
 a|part-0.parquet|0|3|http://a.example/x,y"z|md5|metadata|0123456789abcdef0123456789abcdef|known-md5|1|$D1|e1|lab,el|0|\\N|\\N|match|\\N|\\N|\\N
 a|part-0.parquet|0|3|http://a.example/x,y"z|pdq|image|f00df00d|known-pdq|7|$D2|e2|two\\nlines|5|flipx|\\N|match|\\N|\\N|\\N
 b|part-1.parquet|1|0|https://b.example/b.jpg|url|url|https://b.example/b.jpg|urls;x%|2|$D3|u9|\\N|0|\\N|\\N|match|\\N|\\N|\\N
-c|part-1.parquet|1|7|https://c.example/c.jpg|punsafe|flag|0.991|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.991|candidate|\\N|\\N|\\N
+c|part-1.parquet|1|7|https://c.example/c.jpg|punsafe|flag|0.991|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.99123456789|candidate|\\N|\\N|\\N
 d|part-0.parquet|0|1|https://d.example/d.jpg|neighbors|neighbors|\\N|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.875|candidate|a|img_emb/img_emb_0.npy|1
 e|part-2.parquet|2|5|http://e.example/<script>\\xff sp\\x01ace|md5|image|fedcba9876543210fedcba9876543210|known-md5|1|$D1|e3|caf\\xc3\\xa9 \\xfe|0|\\N|\\N|match|\\N|\\N|\\N
 a|part-0.parquet|0|3|http://a.example/x,y"z|sha256|metadata|$D3|known-sha|3|$D3|e4|\\N|0|\\N|\\N|match|\\N|\\N|\\N
@@ -179,6 +179,7 @@ assert tiers["c"] == ("candidate", True) and tiers["d"] == ("candidate", True), 
 assert tiers["a"] == ("match", False)
 assert rows[0]["findings"][0]["seed"] == "a" and rows[0]["findings"][0]["score"] == 0.875
 assert rows[3]["findings"][0]["tier"] == "candidate"
+assert rows[3]["findings"][0]["score"] == 0.99123456789, rows[3]  # every digit kept
 assert all(r["file_viewed_by_reporter"] is False for r in rows)
 EOF
 }
