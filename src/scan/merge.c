@@ -31,6 +31,7 @@ typedef struct merge {
     uint64_t *seen;
     size_t nseen, capseen;
     uint64_t nb_seeds;
+    uint64_t nb_bad_seeds; /* seeds whose embedding row is NaN, infinite or zero */
     char commitment[65];
     uint64_t clean_removed, clean_decoys, clean_files, clean_bytes, clean_left;
     int unsigned_now; /* an earlier signature was removed */
@@ -495,6 +496,10 @@ static int coverage(merge *m, dv__dbuf *b)
     if (items > 0 && (v = param_get(m, "flag_terms")) && *v && ctr_get(m, "items_with_caption") == 0)
         SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
             "flagged\n");
+    if (m->nb_bad_seeds > 0)
+        SAY("%llu neighbour seed(s) left out: their embedding rows hold NaN, infinite or only "
+            "zero values, so they have no neighbours to find\n",
+            (unsigned long long)m->nb_bad_seeds);
     if (unread > 0)
         SAY("%llu read error(s) (errors.jsonl records without a row): shards or parts of "
             "shards were not read, so the scan is INCOMPLETE\n", (unsigned long long)unread);
@@ -798,7 +803,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
                                   (size_t)strtoull(param_get(&m, "neighbors_k")
                                                        ? param_get(&m, "neighbors_k") : "0",
                                                    NULL, 10),
-                                  &nbf, &nnb, &m.nb_seeds, errbuf, errcap);
+                                  &nbf, &nnb, &m.nb_seeds, &m.nb_bad_seeds, errbuf, errcap);
         if (rc != DV_OK) goto done;
         ctr_add(&m, "neighbor_seeds", m.nb_seeds);
         for (size_t i = 0; i < nnb && rc == DV_OK; i++) {

@@ -122,7 +122,8 @@ static int read_seeds(const char *outdir, uint64_t nshards, seed **seeds, size_t
 
 int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
                          uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
-                         size_t *nout, uint64_t *nseeds_out, char *err, size_t cap)
+                         size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out, char *err,
+                         size_t cap)
 {
     seed *seeds = NULL;
     size_t nseeds = 0, nmatches = 0, nn = 0;
@@ -141,6 +142,7 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
     *out = NULL;
     *nout = 0;
     *nseeds_out = 0;
+    *nbad_out = 0;
     rc = read_seeds(outdir, nshards, &seeds, &nseeds, &matches, &nmatches, err, cap);
     if (rc != DV_OK || nseeds == 0) goto done;
     rc = dv_dataset_open(dataset, dso, &ds, err, cap);
@@ -174,17 +176,39 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
             rc = DV_ENOMEM;
             goto done;
         }
+        /* seeds[i] is moved to seeds[used] or dropped (its id freed); either way seeds[i]
+         * no longer owns an id, so an early exit frees each id once */
         for (size_t i = 0; i < nseeds; i++) {
             uint64_t first, rows;
-            if (seeds[i].shard >= dv_dataset_num_shards(ds) || shard_file[seeds[i].shard] == UINT64_MAX)
-                continue;
-            dv_knn_file(kn, (size_t)shard_file[seeds[i].shard], NULL, &first, &rows);
-            if (seeds[i].row >= rows) continue;
-            rc = dv_knn_get_row(kn, first + seeds[i].row, sv + used * dims);
-            if (rc != DV_OK) goto done;
-            seeds[used++] = seeds[i];
+            int keep = 0;
+            if (seeds[i].shard < dv_dataset_num_shards(ds) &&
+                shard_file[seeds[i].shard] != UINT64_MAX) {
+                dv_knn_file(kn, (size_t)shard_file[seeds[i].shard], NULL, &first, &rows);
+                if (seeds[i].row < rows) {
+                    const float *v = sv + used * dims;
+                    int finite = 1, nonzero = 0;
+                    rc = dv_knn_get_row(kn, first + seeds[i].row, sv + used * dims);
+                    if (rc != DV_OK) goto done;
+                    /* NaN or infinite values score NaN against every row, a zero vector 0:
+                     * such a seed finds nothing (or, below a cut-off of 0, everything); it
+                     * is counted and left out */
+                    for (size_t d = 0; d < dims; d++) {
+                        finite &= isfinite(v[d]) != 0;
+                        nonzero |= v[d] != 0.0f;
+                    }
+                    keep = finite && nonzero;
+                    if (!keep) (*nbad_out)++;
+                }
+            }
+            if (keep) {
+                seed t = seeds[i];
+                seeds[i].id = NULL;
+                seeds[used++] = t;
+            } else {
+                free(seeds[i].id);
+                seeds[i].id = NULL;
+            }
         }
-        for (size_t i = used; i < nseeds; i++) free(seeds[i].id);
         nseeds = used;
         *nseeds_out = used;
         if (used == 0) goto done;

@@ -105,10 +105,12 @@ typedef struct dv__nbfinding {
 /* Seeds: the embedding rows of the match-tier findings in outdir's shard records. Search
  * every embedding file of the dataset; rows with similarity >= min_sim (the k best per seed
  * when k > 0) that are not matches become candidates, one per row (best seed), sorted by
- * shard and row. */
+ * shard and row. *nseeds_out: the seeds searched; *nbad_out: seeds left out because their
+ * embedding row holds NaN, infinite or only zero values. */
 int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
                          uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
-                         size_t *nout, uint64_t *nseeds_out, char *err, size_t cap);
+                         size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out, char *err,
+                         size_t cap);
 void dv__neighbors_free(dv__nbfinding *f, size_t n);
 
 /* outdir/scan.params: "key\tvalue" records (dv__rec_split, so unescaped), in file order. */

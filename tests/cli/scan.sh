@@ -551,6 +551,31 @@ n=sum(1 for l in open('out-nbk/matches.jsonl') if json.loads(l)['hash_type']=='n
 s=json.load(open('out-nbk/summary.json'))['counts']['neighbor_seeds']
 assert 0 < n <= s, (n, s)"
 
+# a seed whose embedding row is NaN or zero finds nothing: left out, and said
+rm -rf ds-nan && cp -r ds/laion ds-nan
+$PY -c "
+import json, numpy as np
+seeds = []
+for l in open('out-nb/matches.jsonl'):
+    r = json.loads(l)
+    if r['tier'] == 'match' and r.get('emb_file') and (r['emb_file'], r['emb_row']) not in seeds:
+        seeds.append((r['emb_file'], r['emb_row']))
+assert len(seeds) >= 3, seeds
+for (f, row), val in zip(seeds[:2], (np.nan, 0.0)):
+    p = 'ds-nan/img_emb/' + f.split('/')[-1]
+    a = np.load(p)
+    a[row] = val
+    np.save(p, a)
+"
+"$BIN" scan -q ds-nan -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nbnan >/dev/null 2>err-nbnan
+check "neighbors: seeds with NaN or zero embeddings are left out and said to be" $PY -c "
+import json
+s = json.load(open('out-nbnan/summary.json'))
+s0 = json.load(open('out-nb/summary.json'))
+assert s['counts']['neighbor_seeds'] == s0['counts']['neighbor_seeds'] - 2, (s['counts'], s0['counts'])
+assert any('2 neighbour seed(s) left out' in p for p in s['dataset_problems']), s['dataset_problems']
+assert '2 neighbour seed(s) left out' in open('err-nbnan').read()"
+
 # --fetch: the shard images served on 127.0.0.1 give the same image findings as the shards
 mkdir -p srv
 for t in ds/wds/*.tar; do tar -xf "$t" -C srv --wildcards '*.jpg'; done
