@@ -3,10 +3,12 @@
  * Walk the paths (links not followed, optionally one file system), keep the files whose names
  * say model, dataset, embeddings or card (or every regular file), hash them on a thread pool
  * (streamed, 1 MiB a read, the buffer zeroed after each file as a file can hold images),
- * describe parquet and npy files from their headers, look every digest up in the lists and
- * search the cards for dataset names. Records go out in byte order of the paths. */
+ * describe parquet, npy and gguf files from their headers, look every digest up in the lists
+ * and search the cards (and the metadata of safetensors and gguf models) for dataset names.
+ * Records go out in byte order of the paths. */
 #include "scan_internal.h"
 #include "../common/common.h"
+#include "../io/gguf.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +55,7 @@ typedef struct inv {
     unsigned algos;
     uint8_t **bufs;     /* one read buffer a worker */
     char **cards;       /* one card buffer a worker (INV_CARD_MAX + 1) */
+    char **texts;       /* one gguf metadata text a worker (INV_CARD_MAX + 1), made when needed */
     dv__terms **names;  /* one copy a worker (the search keeps scratch), or NULL */
     unsigned nnames;
     /* progress */
@@ -198,9 +201,34 @@ static int cmp_file(const void *a, const void *b)
 
 /* ---------------------------------------------------------------- per file */
 
-static void describe_body(ifile *f)
+static int is_gguf(const ifile *f)
+{
+    return f->kind == DV_INV_MODEL && ends_with(f->path, ".gguf");
+}
+
+/* head: the first bytes of a gguf file (DV__GGUF_HEAD or all of a shorter one) */
+static void describe_gguf(ifile *f, const uint8_t *head, size_t head_len)
+{
+    dv__gguf_info gi;
+    int rc = dv__gguf_read(head, head_len, NULL, 0, &gi);
+    if (rc == DV_OK)
+        snprintf(f->detail, sizeof f->detail, "gguf v%u%s, %llu tensor%s, %llu key%s",
+                 (unsigned)gi.version, gi.big_endian ? " big-endian" : "",
+                 (unsigned long long)gi.tensors, gi.tensors == 1 ? "" : "s",
+                 (unsigned long long)gi.keys, gi.keys == 1 ? "" : "s");
+    else if (rc == DV_EFORMAT && head_len >= 8 && memcmp(head, "GGUF", 4) == 0)
+        snprintf(f->detail, sizeof f->detail, "gguf (version %u: not read)", (unsigned)gi.version);
+    else
+        snprintf(f->detail, sizeof f->detail, "gguf (not a GGUF header)");
+}
+
+static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
 {
     char err[256];
+    if (is_gguf(f)) {
+        describe_gguf(f, head, head_len);
+        return;
+    }
     if (f->kind == DV_INV_EMBEDDINGS && ends_with(f->path, ".npy")) {
         dv_npy *np = NULL;
         dv_npy_info ni;
@@ -244,9 +272,9 @@ static void describe_body(ifile *f)
 }
 
 /* The detail, and " (link)" for a file reached through a link, whatever its kind. */
-static void describe(ifile *f)
+static void describe(ifile *f, const uint8_t *head, size_t head_len)
 {
-    describe_body(f);
+    describe_body(f, head, head_len);
     if (f->via_link) {
         size_t n = strlen(f->detail);
         snprintf(f->detail + n, sizeof f->detail - n, " (link)");
@@ -272,9 +300,10 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     EVP_MD_CTX *c[3] = {NULL, NULL, NULL};
     const EVP_MD *md[3] = {EVP_sha256(), EVP_sha1(), EVP_md5()};
     unsigned want[3] = {DV_ALGO_SHA256, DV_ALGO_SHA1, DV_ALGO_MD5};
-    size_t card_len = 0;
+    size_t card_len = 0, head_len = 0;
     char *card;
-    int st_header;
+    int st_header, gguf;
+    uint8_t head[DV__GGUF_HEAD]; /* a gguf file's header, for its detail */
     uint64_t got = 0;
     size_t used = 0;
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW)),
@@ -288,7 +317,9 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     /* cards, and the JSON header of a safetensors file (its __metadata__ can name the
      * training data: kohya's LoRA trainer records ss_dataset_dirs, ss_tag_frequency...) */
     st_header = f->kind == DV_INV_MODEL && ends_with(f->path, ".safetensors");
-    card = (f->kind == DV_INV_CARD || st_header) && v->names ? v->cards[worker] : NULL;
+    /* and the metadata of a gguf file (general.datasets, general.dataset.N.name, ...) */
+    gguf = is_gguf(f);
+    card = (f->kind == DV_INV_CARD || st_header || gguf) && v->names ? v->cards[worker] : NULL;
     for (int i = 0; i < 3 && ok; i++)
         if (v->algos & want[i]) ok = (c[i] = EVP_MD_CTX_new()) && EVP_DigestInit_ex(c[i], md[i], NULL) == 1;
     while (ok) {
@@ -307,6 +338,11 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
             size_t k = (size_t)n < INV_CARD_MAX - card_len ? (size_t)n : INV_CARD_MAX - card_len;
             memcpy(card + card_len, buf, k);
             card_len += k;
+        }
+        if (gguf && head_len < sizeof head) {
+            size_t k = (size_t)n < sizeof head - head_len ? (size_t)n : sizeof head - head_len;
+            memcpy(head + head_len, buf, k);
+            head_len += k;
         }
         got += (uint64_t)n;
         pthread_mutex_lock(&v->mu);
@@ -335,10 +371,22 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
                     if (hl < card_len - 8) card[8 + hl] = '\0';
                     text = card + 8;
                 }
+            } else if (gguf) {
+                /* its string values as "key: value" lines (not the tokenizer's); the metadata
+                 * past the bytes kept is not searched */
+                dv__gguf_info gi;
+                char **t = &v->texts[worker];
+                if (!*t) *t = dv__malloc(v->a, INV_CARD_MAX + 1);
+                if (!*t) ok = 0;
+                else if (dv__gguf_read(card, card_len, *t, INV_CARD_MAX + 1, &gi) == DV_OK)
+                    text = *t;
+                else text = "";
             }
-            if (dv__terms_find(v->names[worker], text, &f->name_found) < 0) f->name_found = NULL;
+            if (!ok) f->err = -2;
+            else if (dv__terms_find(v->names[worker], text, &f->name_found) < 0)
+                f->name_found = NULL;
         }
-        describe(f);
+        if (ok) describe(f, head, head_len);
     } else if (!f->err) {
         f->err = -2;
     }
@@ -460,7 +508,8 @@ int dv_inventory_run(const dv_inventory_opts *o,
         if (!pool) rc = DV_ENOMEM;
         nt = pool ? dv_pool_threads(pool) : 0;
         if (rc == DV_OK && (!(v.bufs = dv__calloc(v.a, nt, sizeof *v.bufs)) ||
-                            !(v.cards = dv__calloc(v.a, nt, sizeof *v.cards))))
+                            !(v.cards = dv__calloc(v.a, nt, sizeof *v.cards)) ||
+                            !(v.texts = dv__calloc(v.a, nt, sizeof *v.texts))))
             rc = DV_ENOMEM;
         if (rc == DV_OK && names && !(v.names = dv__calloc(v.a, nt, sizeof *v.names)))
             rc = DV_ENOMEM;
@@ -483,8 +532,10 @@ int dv_inventory_run(const dv_inventory_opts *o,
         }
         for (unsigned t = 0; v.bufs && t < nt; t++) dv__free(v.a, v.bufs[t]);
         for (unsigned t = 0; v.cards && t < nt; t++) dv__free(v.a, v.cards[t]);
+        for (unsigned t = 0; v.texts && t < nt; t++) dv__free(v.a, v.texts[t]);
         dv__free(v.a, v.bufs);
         dv__free(v.a, v.cards);
+        dv__free(v.a, v.texts);
         dv_pool_free(pool);
         if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "out of memory");
         else if (rc != DV_OK && rc != DV_EIO) dv__set_err(errbuf, errcap, "cannot start the hashing threads");

@@ -3,6 +3,7 @@
 # whose SHA-256 are in a list, a renamed copy of the model (found with --all only), a model
 # card naming a dataset (a candidate), dataset files described from their headers, links
 # named as models followed (a Hugging Face cache), other links and a FIFO passed over;
+# safetensors headers and gguf metadata (written with printf) searched for names;
 # digests checked against sha256sum/md5sum; the same output for -j 1 and -j 2; errors.
 # Usage: sh tests/cli/inventory.sh BIN
 
@@ -175,6 +176,49 @@ import json
 r = {x['path']: x for x in map(json.loads, open('st.jsonl'))}
 assert r['lora-a.safetensors'].get('names') == 'LAION-5B' and r['lora-a.safetensors']['tier'] == 'candidate', r
 assert 'names' not in r['lora-b.safetensors'] and 'tier' not in r['lora-b.safetensors'], r
+assert $rc == 1"
+# gguf metadata, written with printf: string values and string arrays naming a listed dataset
+# make a candidate, in either byte order; the same names in the tokenizer's vocabulary and
+# chat template, or in the bytes after the metadata, do not; the detail is from the header
+num() { # VALUE BYTES, in the byte order $BE says
+    _v=$1 _i=0 _o=''
+    while [ $_i -lt "$2" ]; do
+        _b="\\$(printf %03o $((_v & 255)))"
+        if [ "$BE" = 1 ]; then _o="$_b$_o"; else _o="$_o$_b"; fi
+        _v=$((_v >> 8)) _i=$((_i + 1))
+    done
+    printf "$_o"
+}
+gs() { num ${#1} 8; printf %s "$1"; }
+BE=0
+{ printf GGUF; num 3 4; num 1 8; num 3 8
+  gs general.architecture; num 8 4; gs llama
+  gs general.datasets; num 9 4; num 8 4; num 2 8; gs coco; gs laion/laion2B-en
+  gs llama.context_length; num 4 4; num 2048 4; } >named.gguf
+{ printf GGUF; num 3 4; num 291 8; num 4 8
+  gs general.architecture; num 8 4; gs flux
+  gs tokenizer.ggml.tokens; num 9 4; num 8 4; num 3 8; gs '<s>'; gs LAION-5B; gs laion/laion2B-en
+  gs tokenizer.chat_template; num 8 4; gs '{{ LAION-5B }}'
+  gs general.name; num 8 4; gs 'pets'; printf ' LAION-5B laion/laion2B-en '; } >vocab.gguf
+BE=1
+{ printf GGUF; num 3 4; num 2 8; num 2 8
+  gs general.dataset.count; num 4 4; num 1 4
+  gs general.dataset.0.name; num 8 4; gs LAION-5B; } >be.gguf
+BE=0
+"$BIN" inventory -q named.gguf vocab.gguf be.gguf --names names.txt >gg.jsonl
+rc=$?
+"$BIN" inventory -q named.gguf vocab.gguf be.gguf >gg0.jsonl
+check "gguf: metadata naming a listed dataset is a candidate, the tokenizer's words are not" $PY -c "
+import json
+r = {x['path']: x for x in map(json.loads, open('gg.jsonl'))}
+n, v, b = r['named.gguf'], r['vocab.gguf'], r['be.gguf']
+assert n['tier'] == 'candidate' and n['names'] == 'laion/laion2B-en', n
+assert n['detail'] == 'gguf v3, 1 tensor, 3 keys', n
+assert b['tier'] == 'candidate' and b['names'] == 'LAION-5B', b
+assert b['detail'] == 'gguf v3 big-endian, 2 tensors, 2 keys', b
+assert 'names' not in v and 'tier' not in v and v['detail'] == 'gguf v3, 291 tensors, 4 keys', v
+r0 = {x['path']: x for x in map(json.loads, open('gg0.jsonl'))}
+assert all(r0[p]['detail'] == r[p]['detail'] and 'tier' not in r0[p] for p in r), r0
 assert $rc == 1"
 "$BIN" list build -q -t pdq -o pdq.dvl ds/lists/pdq.txt
 "$BIN" inventory srv -l pdq.dvl >/dev/null 2>e2
