@@ -1,5 +1,6 @@
-/* gen_io_corpus.c - writes the seed corpora of fuzz_tar, fuzz_npy and fuzz_textlist: small
- * valid inputs of each variant plus truncated and bit-flipped copies. Run by hand, not by ctest. */
+/* gen_io_corpus.c - writes the seed corpora of fuzz_tar, fuzz_npy, fuzz_textlist and fuzz_gguf:
+ * small valid inputs of each variant plus truncated and bit-flipped copies (and, for gguf,
+ * headers claiming huge lengths and counts). Run by hand, not by ctest. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,161 @@ static int gen_textlist(const char *root)
     return rc;
 }
 
+/* ---------------------------------------------------------------- gguf */
+
+typedef struct gw {
+    buf b;
+    int be, v1; /* big-endian; version 1 (32-bit lengths and counts) */
+} gw;
+
+static void gnum(gw *g, uint64_t v, size_t n)
+{
+    uint8_t x[8];
+    for (size_t i = 0; i < n; i++) x[g->be ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+    put(&g->b, x, n);
+}
+
+static void glen(gw *g, uint64_t v)
+{
+    gnum(g, v, g->v1 ? 4 : 8);
+}
+
+static void gstr(gw *g, const char *s)
+{
+    glen(g, strlen(s));
+    put(&g->b, s, strlen(s));
+}
+
+static void gstart(gw *g, uint32_t version, int be, uint64_t tensors, uint64_t keys)
+{
+    memset(g, 0, sizeof(*g));
+    g->be = be;
+    g->v1 = version == 1;
+    put(&g->b, "GGUF", 4);
+    gnum(g, version, 4);
+    glen(g, tensors);
+    glen(g, keys);
+}
+
+static void gkey(gw *g, const char *k, uint32_t type)
+{
+    gstr(g, k);
+    gnum(g, type, 4);
+}
+
+/* an array's element type and count: the elements follow */
+static void garr(gw *g, uint32_t elem, uint64_t n)
+{
+    gnum(g, elem, 4);
+    glen(g, n);
+}
+
+/* general.* strings and a string array, numbers of every type, a tokenizer, a tensor info */
+static void gguf_model(gw *g, uint32_t version, int be)
+{
+    static const uint8_t sizes[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    gstart(g, version, be, 1, 18);
+    gkey(g, "general.architecture", 8);
+    gstr(g, "llama");
+    gkey(g, "general.name", 8);
+    gstr(g, "Tiny Llama");
+    gkey(g, "general.datasets", 9);
+    garr(g, 8, 2);
+    gstr(g, "laion/laion2B-en");
+    gstr(g, "coco");
+    gkey(g, "general.dataset.count", 4);
+    gnum(g, 1, 4);
+    gkey(g, "general.dataset.0.name", 8);
+    gstr(g, "LAION-5B");
+    gkey(g, "general.base_model.0.name", 8);
+    gstr(g, "Llama 3");
+    for (uint32_t t = 0; t <= 12; t++) {
+        char k[16];
+        if (!sizes[t]) continue;
+        snprintf(k, sizeof(k), "x.t%u", (unsigned)t);
+        gkey(g, k, t);
+        gnum(g, 0x8040201008040201u, sizes[t]);
+    }
+    gkey(g, "tokenizer.ggml.tokens", 9);
+    garr(g, 8, 3);
+    gstr(g, "<s>");
+    gstr(g, "</s>");
+    gstr(g, "laion");
+    gstr(g, "token_embd.weight"); /* the tensor info */
+    gnum(g, 1, 4);
+    glen(g, 8);
+    gnum(g, 0, 4);
+    gnum(g, 0, 8);
+}
+
+static int gen_gguf(const char *root)
+{
+    gw g;
+    int rc = 0;
+    gguf_model(&g, 3, 0);
+    rc |= emit(root, "gguf", "v3", &g.b, 24);
+    gguf_model(&g, 3, 1);
+    rc |= emit(root, "gguf", "v3-be", &g.b, 24);
+    gguf_model(&g, 2, 0);
+    rc |= emit(root, "gguf", "v2", &g.b, 24);
+    gguf_model(&g, 1, 0);
+    rc |= emit(root, "gguf", "v1", &g.b, 16);
+    /* [["a", "b"], [], [[1, 2]]] and strings nested four deep */
+    gstart(&g, 3, 0, 0, 2);
+    gkey(&g, "x.nested", 9);
+    garr(&g, 9, 3);
+    garr(&g, 8, 2);
+    gstr(&g, "a");
+    gstr(&g, "b");
+    garr(&g, 8, 0);
+    garr(&g, 9, 1);
+    garr(&g, 4, 2);
+    gnum(&g, 1, 4);
+    gnum(&g, 2, 4);
+    gkey(&g, "x.deep", 9);
+    for (int i = 0; i < 3; i++) garr(&g, 9, 1);
+    garr(&g, 8, 1);
+    gstr(&g, "bottom");
+    rc |= emit(root, "gguf", "nested", &g.b, 24);
+    /* past the nesting limit */
+    gstart(&g, 3, 0, 0, 1);
+    gkey(&g, "x.deep", 9);
+    for (int i = 0; i < 40; i++) garr(&g, 9, 1);
+    garr(&g, 8, 1);
+    gstr(&g, "bottom");
+    rc |= save(root, "gguf", "seed-too-deep", g.b.p, g.b.len);
+    /* huge counts and lengths with a few bytes behind them */
+    gstart(&g, 3, 0, UINT64_MAX, UINT64_MAX);
+    gkey(&g, "general.name", 8);
+    gstr(&g, "x");
+    rc |= save(root, "gguf", "bomb-keys", g.b.p, g.b.len);
+    gstart(&g, 3, 0, 0, 2);
+    gkey(&g, "general.tags", 9);
+    garr(&g, 8, (uint64_t)1 << 63);
+    gstr(&g, "one");
+    gstr(&g, "two");
+    rc |= save(root, "gguf", "bomb-string-array", g.b.p, g.b.len);
+    gstart(&g, 3, 0, 0, 1);
+    gkey(&g, "x.a", 9);
+    garr(&g, 12, UINT64_MAX);
+    gnum(&g, 0, 8);
+    rc |= save(root, "gguf", "bomb-f64-array", g.b.p, g.b.len);
+    gstart(&g, 3, 0, 0, 1);
+    gkey(&g, "x.a", 9);
+    garr(&g, 9, UINT64_MAX);
+    for (int i = 0; i < 8; i++) garr(&g, 0, 0);
+    rc |= save(root, "gguf", "bomb-array-array", g.b.p, g.b.len);
+    gstart(&g, 3, 0, 0, 1);
+    gkey(&g, "general.description", 8);
+    glen(&g, (uint64_t)1 << 63);
+    put(&g.b, "LAION", 5);
+    rc |= save(root, "gguf", "bomb-string", g.b.p, g.b.len);
+    gstart(&g, 3, 1, 0, 1);
+    glen(&g, UINT64_MAX);
+    rc |= save(root, "gguf", "bomb-key-be", g.b.p, g.b.len);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -221,7 +377,7 @@ int main(int argc, char **argv)
         return 2;
     }
     mkdir(argv[1], 0755);
-    if (gen_tar(argv[1]) | gen_npy(argv[1]) | gen_textlist(argv[1])) return 1;
-    printf("wrote seeds for tar, npy, textlist under %s\n", argv[1]);
+    if (gen_tar(argv[1]) | gen_npy(argv[1]) | gen_textlist(argv[1]) | gen_gguf(argv[1])) return 1;
+    printf("wrote seeds for tar, npy, textlist, gguf under %s\n", argv[1]);
     return 0;
 }
