@@ -1389,9 +1389,10 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
  * Inventory (docs/inventory.md): the copies of known datasets and models on a machine. Every
  * model, dataset, embedding and card file under the paths (by name; all regular files with
  * all_files) is hashed (SHA-256, and MD5/SHA-1 where a list of that type is given) and looked
- * up in the lists; cards (README.md, model_index.json, dataset_info.json, *.yaml) and the JSON
- * headers of .safetensors files are also searched for dataset names (whole words,
- * case-folded) as signs of derived models. */
+ * up in the lists; cards (README.md, model_index.json, dataset_info.json, *.yaml), the JSON
+ * headers of .safetensors files and the metadata of .gguf files (its string values, the
+ * tokenizer.* keys left out) are also searched for dataset names (whole words, case-folded)
+ * as signs of derived models. */
 typedef enum dv_inv_kind {
     DV_INV_MODEL = 1,      /* .safetensors .ckpt .pt .pth .gguf .onnx .h5; .bin .msgpack .pkl
                               of 1 MiB or more */
@@ -1408,7 +1409,8 @@ typedef struct dv_inventory_opts {
     size_t npaths;
     const char *const *lists; /* .dvl files of type md5, sha1 or sha256 */
     size_t nlists;
-    const char *names_path;   /* dataset names, one a line (# comments): searched in cards */
+    const char *names_path;   /* dataset names, one a line (# comments): searched in cards,
+                                 safetensors headers and gguf metadata */
     unsigned threads;         /* hashing threads; 0: online CPUs */
     int all_files;            /* hash every regular file, whatever its name */
     int one_file_system;      /* stay on the file system of each path */
@@ -1435,13 +1437,14 @@ typedef struct dv_inventory_hit {
 typedef struct dv_inventory_record {
     const char *path;
     dv_inv_kind kind;
-    const char *detail;       /* "safetensors", "parquet: 1000 rows, 7 columns, urls", ... */
+    const char *detail;       /* "safetensors", "parquet: 1000 rows, 7 columns, urls",
+                                 "gguf v3, 291 tensors, 24 keys", ... */
     uint64_t bytes;
     char sha256[65], sha1[41], md5[33]; /* "" when not computed */
     const dv_inventory_hit *hits; /* matches in the lists */
     size_t nhits;
-    const char *name_found;   /* cards, safetensors headers: a dataset name of names_path
-                                 found in it, else NULL */
+    const char *name_found;   /* cards, safetensors headers, gguf metadata: a dataset name
+                                 of names_path found in it, else NULL */
     const char *error;        /* the file could not be read: why (no digests), else NULL */
 } dv_inventory_record;
 
@@ -1449,7 +1452,7 @@ typedef struct dv_inventory_result {
     uint64_t files;          /* records given */
     uint64_t bytes;          /* hashed */
     uint64_t matches;        /* files whose digest is in a list */
-    uint64_t candidates;     /* cards naming a dataset of names_path */
+    uint64_t candidates;     /* cards and models naming a dataset of names_path */
     uint64_t errors;         /* files that could not be read */
     uint64_t skipped;        /* entries not examined: other names, links, devices, other
                                 file systems */
