@@ -172,8 +172,8 @@ int cmd_inventory(int argc, char **argv)
     }
     if (!quiet)
         fprintf(stderr,
-                "inventory: %llu %s (%.2f GB hashed) in %.1f s: %llu %s, %llu %s (cards naming "
-                "a listed dataset), %llu unreadable; %llu %s passed over\n",
+                "inventory: %llu %s (%.2f GB hashed) in %.1f s: %llu %s, %llu %s (cards or "
+                "models naming a listed dataset), %llu unreadable; %llu %s passed over\n",
                 (unsigned long long)res.files, cli_plural(res.files, "file", "files"),
                 (double)res.bytes / 1e9, cli_now_s() - c.t0, (unsigned long long)res.matches,
                 cli_plural(res.matches, "match", "matches"), (unsigned long long)res.candidates,

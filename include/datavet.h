@@ -1395,7 +1395,7 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
  * as signs of derived models. */
 typedef enum dv_inv_kind {
     DV_INV_MODEL = 1,      /* .safetensors .ckpt .pt .pth .gguf .onnx .h5; .bin .msgpack .pkl
-                              of 1 MiB or more */
+                              and Ollama's sha256-<hex> blobs of 1 MiB or more */
     DV_INV_DATASET = 2,    /* .parquet .arrow .tar .tfrecord .zst */
     DV_INV_EMBEDDINGS = 3, /* .npy .npz */
     DV_INV_CARD = 4,       /* README.md, model_index.json, dataset_info(s).json, *.yaml/.yml */

@@ -81,6 +81,16 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* Ollama's model store names each blob by its digest, with no extension:
+ * ~/.ollama/models/blobs/sha256-<64 hex> (sha256:<hex> in early versions). */
+static int is_ollama_blob(const char *base)
+{
+    if (strncmp(base, "sha256-", 7) != 0 && strncmp(base, "sha256:", 7) != 0) return 0;
+    for (size_t i = 7; i < 7 + 64; i++)
+        if (!((base[i] >= '0' && base[i] <= '9') || (base[i] >= 'a' && base[i] <= 'f'))) return 0;
+    return base[7 + 64] == '\0';
+}
+
 /* What a file is, by its name (and size for names that are also used for small files). */
 static dv_inv_kind classify(const char *base, uint64_t size)
 {
@@ -92,6 +102,7 @@ static dv_inv_kind classify(const char *base, uint64_t size)
         if (ends_with(base, model[i])) return DV_INV_MODEL;
     for (size_t i = 0; i < sizeof big / sizeof *big; i++)
         if (ends_with(base, big[i]) && size >= INV_BIG) return DV_INV_MODEL;
+    if (is_ollama_blob(base) && size >= INV_BIG) return DV_INV_MODEL; /* the weights (GGUF) */
     for (size_t i = 0; i < sizeof data / sizeof *data; i++)
         if (ends_with(base, data[i])) return DV_INV_DATASET;
     if (ends_with(base, ".npy") || ends_with(base, ".npz")) return DV_INV_EMBEDDINGS;
@@ -203,7 +214,9 @@ static int cmp_file(const void *a, const void *b)
 
 static int is_gguf(const ifile *f)
 {
-    return f->kind == DV_INV_MODEL && ends_with(f->path, ".gguf");
+    const char *base = strrchr(f->path, '/');
+    return f->kind == DV_INV_MODEL &&
+           (ends_with(f->path, ".gguf") || is_ollama_blob(base ? base + 1 : f->path));
 }
 
 /* head: the first bytes of a gguf file (DV__GGUF_HEAD or all of a shorter one) */
@@ -218,6 +231,8 @@ static void describe_gguf(ifile *f, const uint8_t *head, size_t head_len)
                  (unsigned long long)gi.keys, gi.keys == 1 ? "" : "s");
     else if (rc == DV_EFORMAT && head_len >= 8 && memcmp(head, "GGUF", 4) == 0)
         snprintf(f->detail, sizeof f->detail, "gguf (version %u: not read)", (unsigned)gi.version);
+    else if (!ends_with(f->path, ".gguf"))
+        snprintf(f->detail, sizeof f->detail, "ollama blob (not GGUF)");
     else
         snprintf(f->detail, sizeof f->detail, "gguf (not a GGUF header)");
 }

@@ -37,7 +37,7 @@ printf 'md5\n%s\n' "$(md5sum srv/models/big.bin | cut -d' ' -f1)" >md5.csv
 rc=$?
 check "findings: exit 1; the output file is 0600; the summary counts them" sh -c "
 [ $rc -eq 1 ] && [ \"\$(stat -c %a inv.jsonl)\" = 600 ] &&
-grep -q '^inventory: 13 files (.* GB hashed) in .* s: 4 matches, 1 candidate (cards naming a listed dataset), 0 unreadable; 5 entries passed over' err"
+grep -q '^inventory: 13 files (.* GB hashed) in .* s: 4 matches, 1 candidate (cards or models naming a listed dataset), 0 unreadable; 5 entries passed over' err"
 check "what is examined, described, matched and passed over" $PY -c "
 import json
 r = {x['path']: x for x in map(json.loads, open('inv.jsonl'))}
@@ -220,6 +220,21 @@ assert 'names' not in v and 'tier' not in v and v['detail'] == 'gguf v3, 291 ten
 r0 = {x['path']: x for x in map(json.loads, open('gg0.jsonl'))}
 assert all(r0[p]['detail'] == r[p]['detail'] and 'tier' not in r0[p] for p in r), r0
 assert $rc == 1"
+# Ollama's store: blobs named by digest, no extension; a GGUF one of 1 MiB or more is a
+# model whose metadata is searched; a small blob (license, template) is passed over
+H=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+mkdir -p ollama/models/blobs
+{ cat named.gguf; head -c 1048576 /dev/zero; } >ollama/models/blobs/sha256-$H
+head -c 1048576 /dev/zero >ollama/models/blobs/sha256-${H%?}0
+printf 'MIT License' >ollama/models/blobs/sha256-${H%?}1
+"$BIN" inventory -q ollama --names names.txt >ol.jsonl
+check "ollama blobs: a GGUF one is a model whose metadata is searched, small ones passed over" $PY -c "
+import json
+r = {x['path'].split('/')[-1][-1]: x for x in map(json.loads, open('ol.jsonl'))}
+assert sorted(r) == ['0', 'f'], r
+assert r['f']['kind'] == 'model' and r['f']['tier'] == 'candidate', r['f']
+assert r['f']['detail'] == 'gguf v3, 1 tensor, 3 keys', r['f']
+assert r['0']['detail'] == 'ollama blob (not GGUF)' and 'tier' not in r['0'], r['0']"
 "$BIN" list build -q -t pdq -o pdq.dvl ds/lists/pdq.txt
 "$BIN" inventory srv -l pdq.dvl >/dev/null 2>e2
 rc=$?
