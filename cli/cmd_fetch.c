@@ -363,7 +363,8 @@ static int resolve_ok(const char *s)
     const char *host = s + (*s == '+' || *s == '-'), *c = strchr(host, ':'), *a;
     unsigned long port = 0;
     if (c == NULL || c == host) return 0;
-    for (a = c + 1; *a >= '0' && *a <= '9' && a - c <= 6; a++) port = port * 10 + (unsigned)(*a - '0');
+    for (a = c + 1; *a >= '0' && *a <= '9' && a - c <= 6; a++)
+        port = port * 10 + (unsigned)(*a - '0');
     if (a == c + 1 || port == 0 || port > 65535) return 0;
     if (*s == '-') return *a == '\0';
     if (*a++ != ':' || *a == '\0') return 0;

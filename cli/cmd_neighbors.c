@@ -322,8 +322,8 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
                                         "row number (decimal)\n", src, lineno);
                     else
                         fprintf(stderr, "datavet neighbors: %s:%zu: not a row of the embeddings "
-                                        "(%zu files, %llu rows)\n", src, lineno, dv_knn_num_files(k),
-                                (unsigned long long)dv_knn_rows(k));
+                                        "(%zu files, %llu rows)\n",
+                                src, lineno, dv_knn_num_files(k), (unsigned long long)dv_knn_rows(k));
                     free(text);
                     free(rows);
                     return -1;

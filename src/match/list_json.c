@@ -214,7 +214,8 @@ static int skip_nested(jp *j)
     do {
         char c = *j->p++;
         if (c == '"') {
-            while (j->p < j->end && *j->p != '"') j->p += *j->p == '\\' && j->end - j->p > 1 ? 2 : 1;
+            while (j->p < j->end && *j->p != '"')
+                j->p += *j->p == '\\' && j->end - j->p > 1 ? 2 : 1;
             if (j->p >= j->end) break;
             j->p++;
         } else if (c == '{' || c == '[') {
