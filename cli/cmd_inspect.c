@@ -1077,6 +1077,8 @@ static int inspect_list(const char *path, const opts *o)
     dv_textlist_format f = list_format(path);
     char head[65536], names[8192];
     const char *url_col = NULL, *cap_col = NULL;
+    char field_name[2][32];
+    int url_field = -1, cap_field = -1;
     size_t hl = 0, ncols;
     ssize_t got;
     dv_textlist_opts to;
@@ -1102,8 +1104,10 @@ static int inspect_list(const char *path, const opts *o)
     }
     memset(&to, 0, sizeof(to));
     to.format = f;
-    to.url_col = f == DV_TL_TXT ? NULL : url_col ? url_col : "url";
-    to.caption_col = f == DV_TL_TXT ? NULL : cap_col;
+    /* the columns as datavet scan takes them (url or image_url, caption or text, any case;
+     * a CSV/TSV without a header): the reader's defaults */
+    to.url_col = NULL;
+    to.caption_col = NULL;
     t = dv_textlist_create(&to);
     if (t == NULL || lseek(fd, 0, SEEK_SET) != 0) {
         fprintf(stderr, "datavet inspect: %s: cannot read\n", path);
@@ -1113,6 +1117,14 @@ static int inspect_list(const char *path, const opts *o)
     }
     rc = dv_textlist_open_fd(t, fd, path);
     if (rc != DV_OK) snprintf(first_bad, sizeof(first_bad), "%s", dv_textlist_errmsg(t));
+    if (rc == DV_OK && dv_textlist_headerless(t, &url_field, &cap_field)) {
+        /* no header: the first line is data; name the fields by number */
+        snprintf(field_name[0], sizeof field_name[0], "(field %d)", url_field + 1);
+        snprintf(field_name[1], sizeof field_name[1], "(field %d)", cap_field + 1);
+        url_col = field_name[0];
+        cap_col = cap_field >= 0 ? field_name[1] : NULL;
+        ncols = 0;
+    }
     while (rc == DV_OK) {
         int k = dv_textlist_next(t, &row);
         if (k == 1) {
@@ -1132,7 +1144,8 @@ static int inspect_list(const char *path, const opts *o)
             if (k) putchar(',');
             cli_json_str(stdout, p);
         }
-        printf("],\"roles\":{");
+        printf("],\"header\":%s,\"roles\":{",
+               f == DV_TL_TXT || url_field >= 0 ? "false" : "true");
         if (url_col || f == DV_TL_TXT) {
             printf("\"url\":");
             cli_json_str(stdout, url_col ? url_col : "");
@@ -1150,6 +1163,7 @@ static int inspect_list(const char *path, const opts *o)
         printf("path: ");
         put_safe(stdout, path);
         printf("\nformat: url list (%s)\ncolumns:", fnames[f]);
+        if (url_field >= 0) printf(" (no header row: the first line is data)");
         for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
             printf(" ");
             put_safe(stdout, p);

@@ -918,8 +918,11 @@ typedef enum dv_textlist_format {
 
 typedef struct dv_textlist_opts {
     dv_textlist_format format;
-    const char *url_col;     /* NULL: "url" (CSV/TSV/JSONL; case-sensitive) */
-    const char *caption_col; /* NULL: "caption", optional; a name given here must exist */
+    const char *url_col;     /* NULL: the column named url, else image_url, any case
+                                (docs/readers.md), or the URL of a CSV/TSV without a header
+                                row; a name given here matches exactly */
+    const char *caption_col; /* NULL: caption or text, any case, optional; a name given here
+                                must exist and matches exactly */
     const char *const *extra_cols; /* more columns to return; must exist in CSV/TSV */
     size_t nextra;           /* at most 16 */
     size_t max_record;       /* 0: DV_TEXTLIST_DEFAULT_MAX_RECORD bytes per record */
@@ -951,6 +954,10 @@ int dv_textlist_open_buffer(dv_textlist *t, const void *buf, size_t len, const c
  * Any other negative code is final. */
 int dv_textlist_next(dv_textlist *t, dv_textlist_row *out);
 uint64_t dv_textlist_bad_rows(const dv_textlist *t);
+/* 1 when a CSV/TSV list has no header row (its first record holds a URL and no column is
+ * named url or image_url: CC3M, CC12M), with the 0-based fields of the URL and the caption
+ * (-1: none); 0 otherwise. */
+int dv_textlist_headerless(const dv_textlist *t, int *url_field, int *caption_field);
 const char *dv_textlist_errmsg(const dv_textlist *t);
 void dv_textlist_free(dv_textlist *t);
 

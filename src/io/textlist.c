@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define CHUNK 65536u
@@ -23,6 +24,11 @@ struct dv_textlist {
     dv__dbuf names; /* url, caption, extras: NUL-terminated, in slot order */
     size_t name_off[NSLOT];
     int caption_required;
+    int defaults;      /* bit s: slot s (url, caption) was not named: any of def_names, any case */
+    int headerless;    /* CSV/TSV whose first record is data (a URL in it, no url column) */
+    int pending;       /* that first record is still to be returned */
+    uint64_t pending_line;
+    int slot_rank[2];  /* JSONL: the rank in def_names of the key that set a default slot */
     char name[256];
     char err[1024];
 
@@ -75,6 +81,7 @@ dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
     nm[0] = opts && opts->url_col ? opts->url_col : "url";
     nm[1] = opts && opts->caption_col ? opts->caption_col : "caption";
     t->caption_required = opts && opts->caption_col != NULL;
+    t->defaults = (opts && opts->url_col ? 0 : 1) | (opts && opts->caption_col ? 0 : 2);
     if (opts) {
         for (size_t i = 0; i < opts->nextra; i++) {
             if (opts->extra_cols[i] == NULL) {
@@ -113,6 +120,35 @@ uint64_t dv_textlist_bad_rows(const dv_textlist *t) { return t ? t->bad : 0; }
 static const char *slot_name(const dv_textlist *t, size_t s)
 {
     return (const char *)t->names.p + t->name_off[s];
+}
+
+/* The names an unnamed url or caption slot takes, any case, as the dataset layer takes
+ * Parquet columns (LAION's URL and TEXT, WIT's image_url, DataComp's text). */
+static const char *const def_names[2][3] = {{"url", "image_url", NULL}, {"caption", "text", NULL}};
+
+/* Whether a column or key name fills slot s: its rank (lower is preferred: url before
+ * image_url, then the exact spelling before another case; 0 for a named slot's exact name),
+ * or -1. */
+static int slot_rank_of(const dv_textlist *t, size_t s, const uint8_t *name, size_t len)
+{
+    if (s < 2 && (t->defaults & (1 << s))) {
+        for (int k = 0; def_names[s][k]; k++)
+            if (strlen(def_names[s][k]) == len &&
+                strncasecmp(def_names[s][k], (const char *)name, len) == 0)
+                return 2 * k + (memcmp(def_names[s][k], name, len) != 0);
+        return -1;
+    }
+    {
+        const char *nm = slot_name(t, s);
+        return strlen(nm) == len && memcmp(nm, name, len) == 0 ? 0 : -1;
+    }
+}
+
+int dv_textlist_headerless(const dv_textlist *t, int *url_field, int *caption_field)
+{
+    if (url_field) *url_field = t && t->headerless ? t->col[0] : -1;
+    if (caption_field) *caption_field = t && t->headerless ? t->col[1] : -1;
+    return t ? t->headerless : 0;
 }
 
 static int fail(dv_textlist *t, int rc)
@@ -496,11 +532,15 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
             if (rc != 0) return rc;
             klen = t->text.len - kmark;
             for (s = 0; s < nslot; s++) {
-                const char *nm = slot_name(t, s);
-                if (strlen(nm) == klen && memcmp(nm, t->text.p + kmark, klen) == 0) {
+                int rk = slot_rank_of(t, s, t->text.p + kmark, klen);
+                /* of a default slot's names the first wins (url over image_url), whatever
+                 * their order; the same key twice: the last */
+                if (rk >= 0 && (s >= 2 || !t->slot_set[s] || rk <= t->slot_rank[s])) {
                     hit = (int)s;
+                    if (s < 2) t->slot_rank[s] = rk;
                     break;
                 }
+                if (rk >= 0) break;
             }
             t->text.len = kmark;
             jws(&c);
@@ -716,6 +756,7 @@ static int start(dv_textlist *t, const char *name)
     t->fmt = t->fmt_opt == DV_TL_AUTO ? format_from_name(name) : t->fmt_opt;
     t->line = 1;
     t->row = t->bad = 0;
+    t->headerless = t->pending = 0;
     t->pos = 0;
     t->eof = t->is_buf;
     t->state = ST_OPEN;
@@ -746,16 +787,36 @@ static int start(dv_textlist *t, const char *name)
     }
     t->ncols = (int)(t->foffs.len / (2 * sizeof(size_t)));
     for (size_t s = 0; s < 2 + t->nextra; s++) {
+        int best = -1;
         t->col[s] = -1;
         for (int c = 0; c < t->ncols; c++) {
             const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
-            if (strcmp((const char *)t->text.p + pr[0], slot_name(t, s)) == 0) {
+            int rk = slot_rank_of(t, s, t->text.p + pr[0], pr[1]);
+            if (rk >= 0 && (best < 0 || rk < best)) { /* of equal ranks, the first column */
                 t->col[s] = c;
-                break;
+                best = rk;
+            }
+        }
+        if (s == 0 && t->col[0] < 0 && (t->defaults & 1) && t->nextra == 0 &&
+            !t->caption_required) {
+            /* no url column, but a URL in the first record: a list without a header
+             * (CC3M, CC12M: url TAB caption); its only other field, if any, the caption */
+            for (int c = 0; c < t->ncols && t->col[0] < 0; c++) {
+                const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
+                const char *v = (const char *)t->text.p + pr[0];
+                if (strncasecmp(v, "http://", 7) == 0 || strncasecmp(v, "https://", 8) == 0)
+                    t->col[0] = c;
+            }
+            if (t->col[0] >= 0) {
+                t->headerless = t->pending = 1;
+                t->pending_line = hline;
+                t->col[1] = t->ncols == 2 ? 1 - t->col[0] : -1;
+                return DV_OK;
             }
         }
         if (t->col[s] < 0 && (s != 1 || t->caption_required)) {
-            missing_column(t, slot_name(t, s), hline);
+            missing_column(t, s == 0 && (t->defaults & 1) ? "url' or 'image_url" : slot_name(t, s),
+                           hline);
             return fail(t, DV_EFORMAT);
         }
     }
@@ -791,6 +852,11 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
     if (t->state == ST_CLOSED) return DV_EINVAL;
     if (t->state == ST_END) return 0;
     for (;;) {
+        if (t->pending) { /* the first record of a list without a header, read by start() */
+            t->pending = 0;
+            line = t->pending_line;
+            break;
+        }
         line = t->line;
         rc = next_record(t, &empty);
         if (rc == 0) {

@@ -229,6 +229,21 @@ printf 'url,caption\nhttps://example.test/x.jpg,a\n,no url\n' >emptyurl.csv
 "$BIN" scan -q emptyurl.csv -l url.dvl -o out-eu >/dev/null 2>err-eu
 check "a URL list's row without a URL: an error naming the line, not an incomplete scan" sh -c "
 [ $? -eq 0 ] && grep -q 'emptyurl.csv:3: empty or missing' out-eu/errors.jsonl && ! grep -q incomplete err-eu"
+# URL lists as datasets ship them: LAION's URL,TEXT; WIT's image_url beside page_url; CC12M's
+# TSV without a header (url TAB caption); a caption term found through TEXT
+u=$(head -1 ds/lists/url.txt)
+mkdir -p shipped
+printf 'URL,TEXT\n%s,a photo\nhttps://example.test/n.jpg,%s\n' "$u" "$(grep -v "^#" ds/lists/terms.txt | head -1)" >shipped/laion.csv
+printf 'language\tpage_url\timage_url\tpage_title\nen\thttps://example.test/wiki\t%s\tP\n' "$u" >shipped/wit.tsv
+printf '%s\tcaption one\nhttps://example.test/y.jpg\tcaption two\n' "$u" >shipped/cc12m.tsv
+"$BIN" scan -q shipped -l url.dvl --flag-terms ds/lists/terms.txt -o out-shipped >/dev/null 2>err-shipped
+echo $? >rc-shipped
+check "URL lists as shipped (URL/TEXT, image_url, no header row): every planted URL found" sh -c "
+[ \$(cat rc-shipped) -eq 1 ] && [ ! -s out-shipped/errors.jsonl ] &&
+[ \$(grep -c '\"hash_type\":\"url\"' out-shipped/matches.jsonl) -eq 3 ] &&
+grep -q '\"id\":\"cc12m:0\".*\"hash_type\":\"url\"' out-shipped/matches.jsonl &&
+grep -q '\"id\":\"laion:1\".*\"hash_type\":\"terms\"' out-shipped/matches.jsonl &&
+\"$BIN\" inspect shipped/cc12m.tsv | grep -q '^recognised: url=(field 1) caption=(field 2)'"
 check "a row that is not a URL: a bad_url error naming it" sh -c "
 grep -q '\"row\":0,.*\"url\":\"not a url\",\"reason\":\"bad_url\"' out-badurl/errors.jsonl &&
 [ \$(wc -l <out-badurl/errors.jsonl) -eq 1 ]"

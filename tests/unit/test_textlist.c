@@ -128,10 +128,16 @@ static void test_columns(void **state)
                         "d.tsv:1: no column 'caption' (columns: 'URL', 'txt', 'key', 'width')");
     assert_int_equal(dv_textlist_next(t, &(dv_textlist_row){0}), DV_EFORMAT);
     dv_textlist_free(t);
-    /* case-sensitive */
-    t = dv_textlist_create(NULL);
+    /* a named column is case-sensitive; the default ones are not */
+    o = (dv_textlist_opts){0};
+    o.url_col = "url";
+    t = dv_textlist_create(&o);
     assert_int_equal(dv_textlist_open_buffer(t, "URL,caption\nx,y\n", 16, "e.csv"), DV_EFORMAT);
     assert_non_null(strstr(dv_textlist_errmsg(t), "no column 'url'"));
+    dv_textlist_free(t);
+    t = dv_textlist_create(NULL);
+    assert_int_equal(dv_textlist_open_buffer(t, "key,width\nx,y\n", 14, "e.csv"), DV_EFORMAT);
+    assert_non_null(strstr(dv_textlist_errmsg(t), "no column 'url' or 'image_url'"));
     dv_textlist_free(t);
     /* empty file */
     t = dv_textlist_create(NULL);
@@ -139,6 +145,40 @@ static void test_columns(void **state)
     assert_non_null(strstr(dv_textlist_errmsg(t), "no header"));
     dv_textlist_free(t);
     dv_textlist_free(NULL);
+}
+
+/* Lists as datasets ship them: LAION's URL/TEXT, WIT's image_url, CC12M's TSV without a
+ * header (url TAB caption), CC3M's (caption TAB url). */
+static void test_default_columns(void **state)
+{
+    dv_textlist *t;
+    int uf, cf;
+    (void)state;
+    run("laion.csv", "URL,TEXT\nhttp://l/1,a cat\n", NULL, 0, "1:2:http://l/1|a cat\n");
+    run("wit.tsv", "language\tpage_url\timage_url\tcaption_reference_description\n"
+        "en\thttp://w/page\thttp://w/img.jpg\tref\n", NULL, 0, "1:2:http://w/img.jpg|(null)\n");
+    /* url before image_url, the exact spelling before another case, wherever they stand */
+    run("both.csv", "image_url,URL,url,text,caption\nhttp://a,http://b,http://c,t,c\n", NULL, 0,
+        "1:2:http://c|c\n");
+    run("both.jsonl",
+        "{\"image_url\":\"http://a\",\"URL\":\"http://b\",\"TEXT\":\"t\"}\n"
+        "{\"url\":\"http://c\",\"image_url\":\"http://d\",\"text\":\"t\",\"caption\":\"c\"}\n",
+        NULL, 0, "1:1:http://b|t\n2:2:http://c|c\n");
+    run("cc12m.tsv", "https://c/0.jpg\tfirst\nhttps://c/1.jpg\tsecond\n", NULL, 0,
+        "1:1:https://c/0.jpg|first\n2:2:https://c/1.jpg|second\n");
+    run("cc3m.tsv", "\nfirst caption\thttp://c/0.jpg\nsecond\thttp://c/1.jpg\n", NULL, 0,
+        "1:2:http://c/0.jpg|first caption\n2:3:http://c/1.jpg|second\n");
+    run("urls.csv", "http://c/0.jpg,x,y\nhttp://c/1.jpg,x,y\n", NULL, 0,
+        "1:1:http://c/0.jpg|(null)\n2:2:http://c/1.jpg|(null)\n");
+    t = dv_textlist_create(NULL);
+    assert_int_equal(dv_textlist_open_buffer(t, "http://c/0\tc\n", 13, "h.tsv"), DV_OK);
+    assert_int_equal(dv_textlist_headerless(t, &uf, &cf), 1);
+    assert_int_equal(uf, 0);
+    assert_int_equal(cf, 1);
+    assert_int_equal(dv_textlist_open_buffer(t, "url\nhttp://c/0\n", 15, "h.tsv"), DV_OK);
+    assert_int_equal(dv_textlist_headerless(t, &uf, &cf), 0);
+    assert_int_equal(uf, -1);
+    dv_textlist_free(t);
 }
 
 static void test_jsonl(void **state)
@@ -265,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_crlf_bom),
         cmocka_unit_test(test_bad_rows_continue),
         cmocka_unit_test(test_columns),
+        cmocka_unit_test(test_default_columns),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_txt),
         cmocka_unit_test(test_long_records),
