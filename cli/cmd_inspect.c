@@ -375,7 +375,13 @@ static int role_of_name(const char *name)
 
 static int role_of(const dv_parquet_column_info *ci)
 {
-    return ci->nested ? -1 : role_of_name(ci->name);
+    int ro = ci->nested ? -1 : role_of_name(ci->name);
+    /* as datavet scan takes it: an unsafe score is a FLOAT or DOUBLE (LAION's NSFW column
+     * is a tag, "UNLIKELY"), and punsafe wins over nsfw wherever they stand */
+    if (ro >= 0 && strcmp(roles[ro].role, "punsafe") == 0 && ci->type != DV_PQ_FLOAT &&
+        ci->type != DV_PQ_DOUBLE)
+        return -1;
+    return ro;
 }
 
 /* ---------------------------------------------------------------- parquet */
@@ -504,7 +510,9 @@ static int inspect_parquet(const char *path, const opts *o)
         int ro;
         dv_parquet_reader_column(r, c, &ci);
         ro = role_of(&ci);
-        if (ro >= 0 && roles_at[ro] < 0) roles_at[ro] = (int)c;
+        if (ro >= 0 && (roles_at[ro] < 0 || (strcmp(roles[ro].role, "punsafe") == 0 &&
+                                             strcasecmp(ci.name, "punsafe") == 0)))
+            roles_at[ro] = (int)c;
         /* images in lists of lists: what scan cannot read */
         if (list_img < 0 && dv_image_column_kind(&ci, NULL) == DV_IMGCOL_DEEP) list_img = (int)c;
     }

@@ -151,6 +151,15 @@ if [ "$HAVE_NODE" -eq 1 ]; then
         expect "laion roles" 0 \
             "recognised: url=URL caption=TEXT md5=md5 punsafe=punsafe pwatermark=pwatermark similarity=similarity id=key width=WIDTH height=HEIGHT" \
             "$DV" inspect "$T/laion-snappy.parquet"
+        # LAION-400M: NSFW is a text tag ("UNLIKELY"), punsafe the score: inspect names the
+        # column datavet scan takes, as scan takes it
+        node "$DDB/run_sql.mjs" "COPY (SELECT 'http://e.test/' || i AS url, 'c' AS caption,
+            'UNLIKELY' AS NSFW, 0.5::DOUBLE AS punsafe FROM range(3) t(i))
+            TO '$T/laion400m.parquet' (FORMAT PARQUET)" >/dev/null
+        expect "laion-400m: the score, not the NSFW tag" 0 \
+            "recognised: url=url caption=caption punsafe=punsafe\$" "$DV" inspect "$T/laion400m.parquet"
+        expect "laion-400m: the NSFW tag has no role" 0 "NSFW  BYTE_ARRAY OPTIONAL UTF8  nulls 0" \
+            "$DV" inspect "$T/laion400m.parquet"
         expect "laion codecs" 0 "codecs: ZSTD" "$DV" inspect "$T/laion-zstd-v2.parquet"
         expect "laion row groups" 0 "row groups: 2 (952..2048 rows)" "$DV" inspect "$T/laion-gzip.parquet"
         expect "laion nulls" 0 "URL  BYTE_ARRAY OPTIONAL UTF8  -> url  nulls 177" \
