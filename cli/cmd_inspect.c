@@ -1338,6 +1338,10 @@ static int inspect_dir(const char *path, const opts *o)
                 printf(",\"aligned\":%s",
                        !si.emb_unused && have_e && have_m && er == mr ? "true" : "false");
             }
+            if (si.text_emb_path) {
+                printf(",\"text_embeddings\":");
+                cli_json_str(stdout, si.text_emb_path);
+            }
             printf("}");
         } else {
             printf("  %4llu  ", (unsigned long long)si.index);
@@ -1354,6 +1358,10 @@ static int inspect_dir(const char *path, const opts *o)
                            !si.emb_unused && er == mr ? "aligned" : "NOT aligned");
                 else
                     printf(" (unreadable)");
+            }
+            if (si.text_emb_path) {
+                printf("  text ");
+                put_safe(stdout, si.text_emb_path);
             }
             printf("\n");
         }

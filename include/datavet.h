@@ -1007,6 +1007,8 @@ typedef struct dv_shard_info {
     uint64_t nfiles;        /* of the sorted file list */
     const char *emb_unused; /* the shard's embedding .npy when it is not used (rows not aligned
                                or unreadable: see dv_dataset_problems); NULL otherwise */
+    const char *text_emb_path; /* LAION's text_emb/text_emb_N.npy, rows aligned with the
+                               shard's: not searched, but kept in step by --clean; NULL if none */
 } dv_shard_info;
 
 typedef struct dv_dataset dv_dataset;

@@ -23,6 +23,7 @@
 typedef struct ds_shard {
     char *name, *path, *meta_path, *emb_path;
     char *emb_unused; /* emb_path when check_embedding refused it */
+    char *text_emb;   /* text_emb_N.npy aligned with the shard's rows (kept in step by --clean) */
     uint64_t first_file, nfiles;
 } ds_shard;
 
@@ -480,17 +481,52 @@ static int image_like_name(const char *name)
 
 static void check_image_lists(dv_dataset *ds, const char *path);
 
+/* LAION's text_emb/text_emb_N.npy: not searched (they are not images), but rows of the shard,
+ * so --clean keeps them in step; one whose rows differ is named and left out. */
+static int check_text_embedding(dv_dataset *ds, ds_shard *s, const char *path)
+{
+    dv_parquet_reader *pr = NULL;
+    dv_npy *np = NULL;
+    dv_npy_info ni;
+    char err[512];
+    dv_parquet_reader_opts po = {0};
+    po.wipe = 1;
+    po.alloc = ds->alloc;
+    if (dv_parquet_reader_open(s->path, &po, &pr, err, sizeof err) != DV_OK) return DV_OK;
+    if (dv_npy_open(path, ds->alloc, &np, err, sizeof err) != DV_OK) {
+        problem(ds, "%s: not read as the text embeddings of %s (not in a --clean copy): %s",
+                path, s->path, err);
+    } else {
+        dv_npy_get_info(np, &ni);
+        if (ni.rows != dv_parquet_reader_num_rows(pr))
+            problem(ds, "%s: %llu rows but %s has %llu: text embeddings not aligned (not in a "
+                        "--clean copy)", path, (unsigned long long)ni.rows, s->path,
+                    (unsigned long long)dv_parquet_reader_num_rows(pr));
+        else if (!(s->text_emb = ds_strdup(ds->alloc, path))) {
+            dv_npy_close(np);
+            dv_parquet_reader_free(pr);
+            return DV_ENOMEM;
+        }
+    }
+    dv_npy_close(np);
+    dv_parquet_reader_free(pr);
+    return DV_OK;
+}
+
 static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy)
 {
     if (pq->n > 0) check_image_lists(ds, pq->v[0]);
     for (uint64_t i = 0; i < pq->n; i++) {
         long long num = file_number(pq->v[i]);
-        const char *emb = NULL;
+        const char *emb = NULL, *text = NULL;
         for (uint64_t j = 0; num >= 0 && j < npy->n; j++) {
             const char *b = strrchr(npy->v[j], '/');
             b = b ? b + 1 : npy->v[j];
             /* img_emb_N.npy aligns with metadata_N.parquet; text_emb files are not images */
-            if (strncmp(b, "text_", 5) == 0) continue;
+            if (strncmp(b, "text_", 5) == 0) {
+                if (!text && file_number(npy->v[j]) == num) text = npy->v[j];
+                continue;
+            }
             if (file_number(npy->v[j]) == num) {
                 if (emb) {
                     problem(ds, "%s: several .npy files share its number; using %s", pq->v[i],
@@ -502,6 +538,7 @@ static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *n
         }
         DV_FORWARD_IF_ERROR(add_shard(ds, pq->v[i], NULL, emb));
         check_embedding(ds, &ds->shards[ds->nshards - 1]);
+        if (text) DV_FORWARD_IF_ERROR(check_text_embedding(ds, &ds->shards[ds->nshards - 1], text));
     }
     return DV_OK;
 }
@@ -618,8 +655,17 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                 problem(ds, "%llu parquet file(s) without a tar shard of the same name ignored",
                         (unsigned long long)(pq.n - with));
         } else if (pq.n > 0 && !images_win) {
+            uint64_t npz = 0;
+            const char *npz1 = NULL;
             ds->layout = DV_LAYOUT_PARQUET;
             rc = open_parquet_layout(ds, &pq, &npy);
+            for (uint64_t i = 0; i < oth.n; i++)
+                if (strcasecmp(ext_of(oth.v[i]), "npz") == 0 && npz++ == 0) npz1 = oth.v[i];
+            if (rc == DV_OK && npz > 0)
+                problem(ds, "%llu .npz file(s) (e.g. %s; DataComp ships its CLIP embeddings so): "
+                            "NOT read: datavet reads embeddings from .npy files only, so "
+                            "--neighbors-min-sim does not search them and a --clean copy does not "
+                            "hold them", (unsigned long long)npz, npz1);
         } else if (list.n > 0 && !images_win) {
             ds->layout = DV_LAYOUT_URLLIST;
             for (uint64_t i = 0; rc == DV_OK && i < list.n; i++)
@@ -687,6 +733,7 @@ void dv_dataset_free(dv_dataset *ds)
         dv__free(ds->alloc, ds->shards[i].meta_path);
         dv__free(ds->alloc, ds->shards[i].emb_path);
         dv__free(ds->alloc, ds->shards[i].emb_unused);
+        dv__free(ds->alloc, ds->shards[i].text_emb);
     }
     for (uint64_t i = 0; i < ds->nfiles; i++) dv__free(ds->alloc, ds->files[i]);
     dv__free(ds->alloc, ds->files);
@@ -723,6 +770,7 @@ int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out)
     out->first_file = s->first_file;
     out->nfiles = s->nfiles;
     out->emb_unused = s->emb_unused;
+    out->text_emb_path = s->text_emb;
     return DV_OK;
 }
 

@@ -656,7 +656,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         dv_item it;
         uint64_t ndrop = 0, pq_rows = 0, bytes0 = c.sum_bytes;
         size_t sums0 = c.nsums, nwritten = 0;
-        char op[4096], written[2][4096], why[1024] = "";
+        char op[4096], written[3][4096], why[1024] = "";
         int k, lost = 0;
         dv_dataset_shard(ds, i, &sh);
         rc = dv_shard_reader_open(ds, i, &r, why, sizeof why);
@@ -699,8 +699,12 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         if (rc != DV_OK) break;
         /* the shard's files: a file that cannot be read (corrupt, truncated, a format the
          * writer cannot hold) leaves the whole shard out of the copy; a failed write stops */
-        for (int f = 0; !lost && rc == DV_OK && f < 2; f++) {
-            const char *in = f == 0 ? sh.path : lay == DV_LAYOUT_PARQUET ? sh.emb_path : sh.meta_path;
+        for (int f = 0; !lost && rc == DV_OK && f < 3; f++) {
+            /* parquet: the metadata, its image embeddings, its text embeddings (LAION's
+             * text_emb/), rows in step; img2dataset: the tar, its parquet */
+            const char *in = f == 0 ? sh.path
+                             : lay == DV_LAYOUT_PARQUET ? (f == 1 ? sh.emb_path : sh.text_emb_path)
+                             : f == 1 ? sh.meta_path : NULL;
             if (!in) continue;
             rc = out_path(dataset, clean_dir, in, op, sizeof op);
             if (rc != DV_OK) break;

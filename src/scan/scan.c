@@ -793,7 +793,7 @@ static void shard_path(const char *outdir, uint64_t i, const char *ext, char *ou
 static void shard_identity(const dv_dataset *ds, uint64_t i, char out[100])
 {
     dv_shard_info sh;
-    const char *one[3];
+    const char *one[4];
     uint64_t n;
     unsigned char md[32];
     unsigned int mdlen = 0;
@@ -804,9 +804,11 @@ static void shard_identity(const dv_dataset *ds, uint64_t i, char out[100])
         EVP_MD_CTX_free(x);
         return;
     }
-    one[0] = sh.path, one[1] = sh.meta_path, one[2] = sh.emb_path;
+    one[0] = sh.path, one[1] = sh.meta_path, one[2] = sh.emb_path, one[3] = sh.text_emb_path;
     n = sh.nfiles ? sh.nfiles : 3;
-    for (uint64_t k = 0; k < n; k++) {
+    /* (text embeddings, which --clean rewrites, count when there are some, and leave the
+     * count, and so the markers of shards without them, as they were) */
+    for (uint64_t k = 0; k < n + (!sh.nfiles && sh.text_emb_path); k++) {
         const char *p = sh.nfiles ? dv_dataset_file(ds, sh.first_file + k) : one[k];
         struct stat st;
         char line[96];
@@ -939,6 +941,7 @@ static int scan_shard(scan *s, uint64_t i)
         input_record(s, sh.path);
         input_record(s, sh.meta_path);
         input_record(s, sh.emb_path);
+        input_record(s, sh.text_emb_path);
     }
     if (s->oom) {
         rc = DV_ENOMEM;

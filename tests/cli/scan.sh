@@ -433,6 +433,22 @@ import numpy as np, glob
 for f in sorted(glob.glob('clean-laion/img_emb/*.npy')):
     a = np.load(f); assert a.dtype == np.float16 and a.shape[1] == 16
 " 
+# LAION ships text_emb/text_emb_N.npy beside img_emb/: --clean keeps them in step (here copies
+# of the image embeddings, so each cleaned pair is byte-identical); DataComp's .npz embeddings
+# are not read, and the scan says so
+rm -rf lt && cp -r ds/laion lt && mkdir -p lt/text_emb
+for f in lt/img_emb/*.npy; do cp "$f" "lt/text_emb/$(basename "$f" | sed 's/^img_/text_/')"; done
+printf 'PK' >lt/0000.npz
+"$BIN" scan -q lt $L -o cl-lt --clean clean-lt >/dev/null 2>err-lt
+echo $? >rc-lt
+check "laion --clean: text_emb rows kept in step with the metadata's; an .npz named NOT read" sh -c "
+[ \$(cat rc-lt) -eq 1 ] && [ -s cl-lt/removal.txt ] && n=0 &&
+for f in clean-lt/img_emb/*.npy; do
+  t=clean-lt/text_emb/\$(basename \$f | sed 's/^img_/text_/'); cmp \$f \$t || exit 1
+  grep -q \" text_emb/\$(basename \$t)\$\" cl-lt/clean.sha256 || exit 1; n=\$((n + 1))
+done && [ \$n -gt 0 ] && [ \$(cat clean-lt/text_emb/*.npy | wc -c) -lt \$(cat lt/text_emb/*.npy | wc -c) ] &&
+grep -q 'text_emb/text_emb_' cl-lt/summary.json &&
+grep -q '1 .npz file(s) (e.g. lt/0000.npz; DataComp ships its CLIP embeddings so): NOT read' err-lt"
 # every member the cleaned shard keeps (which ones depends on the planted set, synthetic or
 # from ../shared/photos) equals the original's bytes
 check "wds --clean: kept samples are byte-identical" sh -c '
