@@ -704,6 +704,19 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
         if (rc == DV_OK && hidden[1] > 0)
             problem(ds, "%llu folder(s) nested deeper than %d: not scanned",
                     (unsigned long long)hidden[1], DS_MAX_DEPTH);
+        if (rc == DV_OK && list.n > 0 && ds->layout != DV_LAYOUT_URLLIST &&
+            ds->layout != DV_LAYOUT_IMAGES) {
+            /* URL lists beside tar or parquet files: those are the dataset; say the lists
+             * were not read (text files that are no URL list, a README, are not named) */
+            uint64_t nl = 0;
+            const char *l1 = NULL;
+            for (uint64_t i = 0; i < list.n; i++)
+                if (url_list_like(list.v[i]) && nl++ == 0) l1 = list.v[i];
+            if (nl > 0)
+                problem(ds, "%llu URL-list file(s) beside the %s files (e.g. %s): NOT scanned "
+                            "(scan them on their own)", (unsigned long long)nl,
+                        tar.n ? "tar" : "parquet", l1);
+        }
         if (rc == DV_OK && ds->layout != DV_LAYOUT_PARQUET && npy.n > 0)
             problem(ds, "%llu .npy file(s) not aligned with this layout: ignored",
                     (unsigned long long)npy.n);

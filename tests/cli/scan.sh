@@ -207,6 +207,15 @@ grep -q '1 text file(s) that are not URL lists beside the images: not read' err-
 check "a URL list with a logo beside it: the list is scanned, the image named NOT scanned" sh -c "
 grep -q '\"layout\": \"url-list\"' out-ul/summary.json && grep -q '\"hash_type\":\"url\"' out-ul/matches.jsonl &&
 grep -q '1 image file(s) beside the URL-list files: NOT scanned' err-ul"
+# a URL list beside tar or parquet shards is not read: named, not passed over (a README is not)
+mkdir -p mixw mixp && cp ds/wds/00000.tar ds/urls.csv mixw/ && cp ds/laion/metadata_0000.parquet ds/urls.csv mixp/
+echo 'see https://example.test/ for more' >mixw/README.txt
+"$BIN" scan -q mixw -l md5.dvl -o out-mixw >/dev/null 2>err-mixw
+"$BIN" scan -q mixp -l md5.dvl -o out-mixp >/dev/null 2>err-mixp
+check "a URL list beside tar or parquet shards: named NOT scanned" sh -c "
+grep -q '1 URL-list file(s) beside the tar files (e.g. mixw/urls.csv): NOT scanned' err-mixw &&
+grep -q '1 URL-list file(s) beside the parquet files (e.g. mixp/urls.csv): NOT scanned' err-mixp &&
+grep -q 'URL-list file(s) beside the tar files' out-mixw/summary.json"
 # what checked nothing is said: a PDQ list on metadata alone, --flag-punsafe with no column;
 # a row that is no URL is an error when URL lists are given
 "$BIN" scan -q ds/laion -l pdq.dvl -o out-cov >/dev/null 2>err-cov
