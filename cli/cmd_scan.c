@@ -113,6 +113,7 @@ static const struct option scan_longopts[] = {
     {"neighbors-k", required_argument, NULL, 27},
     {"image-col", required_argument, NULL, 28},
     {"sign", required_argument, NULL, 29},
+    {"punsafe-col", required_argument, NULL, 30},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -231,6 +232,7 @@ int cmd_scan(int argc, char **argv)
         case 7: o.caption_col = optarg; break;
         case 8: o.id_col = optarg; break;
         case 28: o.image_col = optarg; break;
+        case 30: o.punsafe_col = optarg; break;
         case 29: sign_key = optarg; break;
         case 9:
             if (OPT_UINT("--shard-index", CLI_DIGITS, 0, ULLONG_MAX)) BAD();
@@ -312,6 +314,7 @@ int cmd_scan(int argc, char **argv)
         dso.caption_col = o.caption_col;
         dso.id_col = o.id_col;
         dso.image_col = o.image_col;
+        dso.punsafe_col = o.punsafe_col;
         free(lists);
         return plan(o.dataset, &dso);
     }

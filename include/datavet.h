@@ -984,6 +984,9 @@ typedef struct dv_dataset_opts {
     const char *url_col;      /* NULL: url, URL, image_url (any case) */
     const char *caption_col;  /* NULL: caption, TEXT, text */
     const char *id_col;       /* NULL: key, uid, SAMPLE_ID, id */
+    /* the unsafe score (a FLOAT or DOUBLE column, or a JSON number in a webdataset .json),
+     * such as COYO's nsfw_score_opennsfw2. NULL: punsafe, else nsfw (any case) */
+    const char *punsafe_col;
     /* Parquet column holding the image bytes (a dotted leaf such as "image.bytes"). NULL: the
      * first non-string BYTE_ARRAY leaf named image.bytes, image, img.bytes, img, jpg, jpeg,
      * png, webp or image_bytes (any case), whose values are taken as images only where they
@@ -1281,6 +1284,7 @@ typedef struct dv_scan_opts {
     double flag_punsafe;       /* flag items with punsafe >= this as candidates; < 0: off */
     const char *flag_terms;    /* file of caption terms (one per line), NULL: off */
     const char *url_col, *caption_col, *id_col, *image_col; /* dv_dataset_opts */
+    const char *punsafe_col;   /* dv_dataset_opts.punsafe_col */
     uint64_t shard_index, shard_count; /* only shards s % count == index (count 0: all) */
     int has_range;             /* only shards first..last (inclusive) */
     uint64_t shard_first, shard_last;

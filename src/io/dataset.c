@@ -817,7 +817,7 @@ static int role_matches(int role, const char *name, const dv_dataset_opts *o)
     case COL_MD5: return name_in(name, md5);
     case COL_SHA1: return name_in(name, sha1);
     case COL_SHA256: return name_in(name, sha256);
-    case COL_PUNSAFE: return name_in(name, pun);
+    case COL_PUNSAFE: return o->punsafe_col ? strcmp(name, o->punsafe_col) == 0 : name_in(name, pun);
     case COL_STATUS: return name_in(name, st);
     default: return 0;
     }

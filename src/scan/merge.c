@@ -492,7 +492,8 @@ static int coverage(merge *m, dv__dbuf *b)
     }
     if (items > 0 && (v = param_get(m, "flag_punsafe")) && strcmp(v, "off") != 0 &&
         ctr_get(m, "items_with_punsafe") == 0)
-        SAY("--flag-punsafe: no item had a numeric punsafe column: nothing was flagged\n");
+        SAY("--flag-punsafe: no item had a numeric punsafe column (--punsafe-col names another, "
+            "such as COYO's nsfw_score_opennsfw2): nothing was flagged\n");
     if (items > 0 && (v = param_get(m, "flag_terms")) && *v && ctr_get(m, "items_with_caption") == 0)
         SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
             "flagged\n");
@@ -643,6 +644,7 @@ static void params_dso(const merge *m, dv_dataset_opts *dso)
     if ((v = param_get(m, "caption_col")) && *v) dso->caption_col = v;
     if ((v = param_get(m, "id_col")) && *v) dso->id_col = v;
     if ((v = param_get(m, "image_col")) && *v) dso->image_col = v;
+    if ((v = param_get(m, "punsafe_col")) && *v) dso->punsafe_col = v;
     if ((v = param_get(m, "max_image_bytes"))) dso->max_image_bytes = strtoull(v, NULL, 10);
 }
 

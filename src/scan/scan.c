@@ -1053,6 +1053,8 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "caption_col", o->caption_col ? o->caption_col : "");
     param(b, s->a, "id_col", o->id_col ? o->id_col : "");
     param(b, s->a, "image_col", o->image_col ? o->image_col : "");
+    /* (only when named: the parameters of scans without it stay as they were) */
+    if (o->punsafe_col) param(b, s->a, "punsafe_col", o->punsafe_col);
     param(b, s->a, "keep_candidates", o->keep_candidates ? "true" : "false");
     param(b, s->a, "fetch", o->fetch ? "true" : "false");
     if (o->neighbors) {
@@ -1212,13 +1214,18 @@ static int check_params(scan *s)
                     k++;
                 }
                 {
+                    /* this run's line and the earlier run's: a parameter only one of them
+                     * has (a named column, the fetch policy) shows on one side only */
                     const char *nl = memchr(b.p + ls, '\n', b.len - ls);
+                    const char *onl = ls < oldlen ? memchr(o + ls, '\n', oldlen - ls) : NULL;
                     int n = nl ? (int)(nl - (const char *)b.p - (long)ls) : (int)(b.len - ls);
+                    int on = ls >= oldlen ? 0 : onl ? (int)(onl - o - (long)ls) : (int)(oldlen - ls);
                     if (n > 200) n = 200;
+                    if (on > 200) on = 200;
                     dv__set_err(s->err, s->errcap,
                                 "%s holds a scan with other parameters (first difference at: "
-                                "%.*s); use a new output directory",
-                                s->o->outdir, n, (const char *)b.p + ls);
+                                "%.*s; the earlier scan has: %.*s); use a new output directory",
+                                s->o->outdir, n, (const char *)b.p + ls, on, o + ls);
                 }
                 rc = DV_EINVAL;
             }
@@ -1385,7 +1392,7 @@ static int check_options(scan *s)
             return DV_EINVAL;
         }
     }
-    if ((o->url_col || o->caption_col || o->image_col) && n > 0 &&
+    if ((o->url_col || o->caption_col || o->image_col || o->punsafe_col) && n > 0 &&
         (lay == DV_LAYOUT_PARQUET || lay == DV_LAYOUT_IMG2DATASET)) {
         /* a named column must be there: a typo would otherwise scan nothing of it */
         dv_shard_info si;
@@ -1393,27 +1400,33 @@ static int check_options(scan *s)
         dv_parquet_reader_opts po = {0};
         /* (an --id-col that is not there gives ids made of shard and row: nothing goes
          * unchecked, so it is taken) */
-        const char *file, *names[4] = {o->url_col, o->caption_col, NULL, o->image_col};
-        static const char *const opt[4] = {"--url-col", "--caption-col", "--id-col",
-                                           "--image-col"};
+        const char *file, *names[5] = {o->url_col, o->caption_col, NULL, o->image_col,
+                                       o->punsafe_col};
+        static const char *const opt[5] = {"--url-col", "--caption-col", "--id-col",
+                                           "--image-col", "--punsafe-col"};
         char e2[256];
         int rc = DV_OK;
         po.wipe = 1;
         dv_dataset_shard(s->ds, 0, &si);
         file = lay == DV_LAYOUT_PARQUET ? si.path : si.meta_path;
         if (file && dv_parquet_reader_open(file, &po, &pr, e2, sizeof e2) == DV_OK) {
-            for (int k = 0; k < 4 && rc == DV_OK; k++) {
+            for (int k = 0; k < 5 && rc == DV_OK; k++) {
                 int found = 0;
                 if (!names[k] || (k == 3 && lay != DV_LAYOUT_PARQUET)) continue;
                 for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
                     dv_parquet_column_info ci;
                     if (dv_parquet_reader_column(pr, c, &ci) != DV_OK) continue;
                     /* a leaf ("image.bytes") or its top-level name ("url") */
-                    if (strcmp(ci.name, names[k]) == 0) found = 1;
+                    if (strcmp(ci.name, names[k]) != 0) continue;
+                    /* a score is a number: another type would flag nothing */
+                    found = k != 4 || (!ci.nested && (ci.type == DV_PQ_FLOAT ||
+                                                      ci.type == DV_PQ_DOUBLE)) ? 1 : -1;
                 }
-                if (!found) {
-                    dv__set_err(s->err, s->errcap, "%s %s: %s has no such column (datavet "
-                                "inspect %s lists them)", opt[k], names[k], file, file);
+                if (found <= 0) {
+                    dv__set_err(s->err, s->errcap, found < 0 ? "%s %s: %s has it, but not as a "
+                                "FLOAT or DOUBLE column (datavet inspect %s lists them)" :
+                                "%s %s: %s has no such column (datavet inspect %s lists them)",
+                                opt[k], names[k], file, file);
                     rc = DV_EINVAL;
                 }
             }
@@ -1459,6 +1472,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     dso.caption_col = o.caption_col;
     dso.id_col = o.id_col;
     dso.image_col = o.image_col;
+    dso.punsafe_col = o.punsafe_col;
     dso.max_image_bytes = o.max_image_bytes;
     dso.alloc = s.a;
     rc = dv_dataset_open(o.dataset, &dso, &s.ds, errbuf, errcap);

@@ -465,6 +465,22 @@ n=0; for m in $(tar -tf clean-wds/00003.tar); do
 tar -xOf ds/wds/00003.tar "$m" >a && tar -xOf clean-wds/00003.tar "$m" >b && cmp a b || exit 1
 n=$((n + 1)); done; echo "$n members compared"; [ "$n" -gt 0 ]'
 if [ -n "$DUCK" ] && [ -d "$DUCK/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; then
+    # COYO's unsafe scores: nsfw_score_opennsfw2 and nsfw_score_gantman, no punsafe column
+    mkdir -p coyo
+    (cd "$DUCK" && node run_sql.mjs "COPY (SELECT i::BIGINT AS id, 'https://coyo.test/' || i AS url,
+        'text' AS text, CASE WHEN i % 7 = 3 THEN 0.95 ELSE 0.01 END::DOUBLE AS nsfw_score_opennsfw2,
+        0.5::DOUBLE AS nsfw_score_gantman FROM range(50) t(i)) TO '$T/coyo/part-00000.parquet'
+        (FORMAT PARQUET)" >/dev/null)
+    "$BIN" scan -q coyo -l url.dvl --flag-punsafe 0.9 -o out-coyo0 >/dev/null 2>err-coyo0
+    "$BIN" scan -q coyo -l url.dvl --flag-punsafe 0.9 --punsafe-col nsfw_score_opennsfw2 \
+        -o out-coyo >/dev/null 2>err-coyo
+    echo $? >rc-coyo
+    "$BIN" scan -q coyo -l url.dvl --flag-punsafe 0.9 --punsafe-col text -o out-coyo2 >/dev/null 2>err-coyo2
+    echo $? >rc-coyo2
+    check "COYO: --punsafe-col nsfw_score_opennsfw2 flags its scores; without it the warning names the option" sh -c "
+grep -q 'no item had a numeric punsafe column (--punsafe-col names another' err-coyo0 &&
+[ \$(cat rc-coyo) -eq 1 ] && [ \$(grep -c '\"hash_type\":\"punsafe\"' out-coyo/matches.jsonl) -eq 7 ] &&
+[ \$(cat rc-coyo2) -eq 2 ] && grep -q -- '--punsafe-col text: coyo/part-00000.parquet has it, but not as a FLOAT or DOUBLE column' err-coyo2"
     check "DuckDB reads the cleaned parquet and matches.parquet" sh -c "
 cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev/null && node read_parquet.mjs '$T/out-wds/matches.parquet' >/dev/null"
     # images in a Hugging Face struct column (image.bytes), written by DuckDB: the same
