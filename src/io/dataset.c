@@ -99,6 +99,31 @@ static const char *ext_of(const char *path)
     return dot && dot != base ? dot + 1 : "";
 }
 
+/* A compressed dataset file (WIT's .tsv.gz, a .tar.gz or .tgz shard, a .jsonl.zst): datavet
+ * reads none, so they are named rather than passed over. */
+static int compressed_shard(const char *path)
+{
+    static const char *const z[] = {"gz", "bz2", "xz", "zst", "lz4", NULL};
+    static const char *const inner[] = {"tar", "csv", "tsv", "jsonl", "json", "txt", "parquet",
+                                        "npy", NULL};
+    const char *e = ext_of(path), *base = strrchr(path, '/');
+    size_t bl;
+    char stem[256];
+    int zipped = 0;
+    if (strcasecmp(e, "tgz") == 0) return 1;
+    for (int k = 0; z[k]; k++) zipped |= strcasecmp(e, z[k]) == 0;
+    if (!zipped) return 0;
+    base = base ? base + 1 : path;
+    bl = strlen(base) - strlen(e) - 1;
+    if (bl == 0 || bl >= sizeof stem) return 0;
+    memcpy(stem, base, bl);
+    stem[bl] = '\0';
+    e = ext_of(stem);
+    for (int k = 0; inner[k]; k++)
+        if (strcasecmp(e, inner[k]) == 0) return 1;
+    return 0;
+}
+
 static int classify(const char *path)
 {
     const char *e = ext_of(path);
@@ -579,6 +604,11 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     if (S_ISDIR(st.st_mode)) {
         rc = walk(a, ds->root, 0, &all, hidden, errbuf, errcap);
         if (rc == DV_OK && all.n > 1) qsort(all.v, (size_t)all.n, sizeof(char *), cmp_str);
+    } else if (S_ISREG(st.st_mode) && compressed_shard(ds->root)) {
+        /* not an image to sniff: a dataset file datavet cannot read as it is */
+        dv__set_err(errbuf, errcap, "%s: a compressed file: datavet reads uncompressed .tar, "
+                    ".parquet and URL-list files (decompress it first)", path);
+        rc = DV_EFORMAT;
     } else if (S_ISREG(st.st_mode)) {
         rc = sv_push(a, &all, ds_strdup(a, ds->root));
     } else {
@@ -691,10 +721,14 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                 s->nfiles = ds->nfiles - f < per ? ds->nfiles - f : per;
             }
         } else {
+            uint64_t nz = 0;
+            for (uint64_t i = 0; i < oth.n; i++) nz += compressed_shard(oth.v[i]);
             dv__set_err(errbuf, errcap,
                         "%s: no dataset found (no .parquet, .tar, .csv/.tsv/.jsonl/.txt or image "
-                        "files%s)",
-                        path, npy.n ? "; .npy embeddings alone are read by `neighbors`" : "");
+                        "files%s%s)",
+                        path, npy.n ? "; .npy embeddings alone are read by `neighbors`" : "",
+                        nz ? "; compressed files such as .tsv.gz or .tar.gz are not read: "
+                             "decompress them first" : "");
             rc = DV_EFORMAT;
         }
         if (rc == DV_OK) rc = name_shards(ds);
@@ -704,6 +738,17 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
         if (rc == DV_OK && hidden[1] > 0)
             problem(ds, "%llu folder(s) nested deeper than %d: not scanned",
                     (unsigned long long)hidden[1], DS_MAX_DEPTH);
+        if (rc == DV_OK && !images_win) {
+            /* (in an image folder they are among the other files named NOT scanned) */
+            uint64_t nz = 0;
+            const char *z1 = NULL;
+            for (uint64_t i = 0; i < oth.n; i++)
+                if (compressed_shard(oth.v[i]) && nz++ == 0) z1 = oth.v[i];
+            if (nz > 0)
+                problem(ds, "%llu compressed file(s) (e.g. %s): NOT scanned: datavet reads "
+                            "uncompressed .tar, .parquet and URL-list files (decompress them "
+                            "first)", (unsigned long long)nz, z1);
+        }
         if (rc == DV_OK && list.n > 0 && ds->layout != DV_LAYOUT_URLLIST &&
             ds->layout != DV_LAYOUT_IMAGES) {
             /* URL lists beside tar or parquet files: those are the dataset; say the lists

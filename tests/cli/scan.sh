@@ -216,6 +216,17 @@ check "a URL list beside tar or parquet shards: named NOT scanned" sh -c "
 grep -q '1 URL-list file(s) beside the tar files (e.g. mixw/urls.csv): NOT scanned' err-mixw &&
 grep -q '1 URL-list file(s) beside the parquet files (e.g. mixp/urls.csv): NOT scanned' err-mixp &&
 grep -q 'URL-list file(s) beside the tar files' out-mixw/summary.json"
+# compressed shards (WIT ships .tsv.gz): named, never read as something else
+mkdir -p gzl gzo && cp ds/urls.csv gzl/ && gzip -c ds/urls.csv >gzl/more.csv.gz && cp gzl/more.csv.gz gzo/
+"$BIN" scan -q gzl -l url.dvl -o out-gzl >/dev/null 2>err-gzl
+"$BIN" scan -q gzo -l url.dvl -o out-gzo >/dev/null 2>err-gzo
+echo $? >rc-gzo
+"$BIN" scan -q gzo/more.csv.gz -l url.dvl -o out-gz1 >/dev/null 2>err-gz1
+echo $? >rc-gz1
+check "compressed list files: named NOT scanned beside others, refused alone (exit 2)" sh -c "
+grep -q '1 compressed file(s) (e.g. gzl/more.csv.gz): NOT scanned' err-gzl &&
+[ \$(cat rc-gzo) -eq 2 ] && grep -q 'compressed files such as .tsv.gz or .tar.gz are not read' err-gzo &&
+[ \$(cat rc-gz1) -eq 2 ] && grep -q 'gzo/more.csv.gz: a compressed file' err-gz1 && [ ! -e out-gz1 ]"
 # what checked nothing is said: a PDQ list on metadata alone, --flag-punsafe with no column;
 # a row that is no URL is an error when URL lists are given
 "$BIN" scan -q ds/laion -l pdq.dvl -o out-cov >/dev/null 2>err-cov
