@@ -136,7 +136,7 @@ int cmd_verify(int argc, char **argv)
     vs.nheld = 0;
     if (!vs.quiet || rc != DV_OK)
         printf("%s: %s; key %s%s; %llu files ok, %llu changed, %llu missing, %llu not listed; "
-               "%llu lists\n",
+               "%llu %s\n",
                argv[optind], rc == DV_OK ? "verified" : "NOT VERIFIED", r.key_id,
                !r.signature_ok  ? " (signature invalid)"
                : pub == NULL    ? " (not checked against a trusted key: --any-key)"
@@ -144,7 +144,7 @@ int cmd_verify(int argc, char **argv)
                                 : " (NOT the key given)",
                (unsigned long long)r.files_ok, (unsigned long long)r.files_changed,
                (unsigned long long)r.files_missing, (unsigned long long)r.files_extra,
-               (unsigned long long)r.lists);
+               (unsigned long long)r.lists, cli_plural(r.lists, "list", "lists"));
     if (clean) {
         /* the cleaned copy against clean.sha256, which the manifest just covered */
         err[0] = '\0';

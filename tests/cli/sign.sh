@@ -228,6 +228,10 @@ grep -q '\"file\":\"clean.sha256\"' out-c/manifest.jsonl &&
 [ \"\$(cut -c67- out-c/clean.sha256)\" = \"\$(cd cl && find . -type f | sed 's|^./||' | LC_ALL=C sort)\" ] &&
 n=\$(wc -l <out-c/clean.sha256) && [ \$n -ge 4 ] &&
 grep -q \"^cl: cleaned copy verified; \$n files ok, 0 changed, 0 missing, 0 not listed, 0 bad lines\" vc"
+# one list: said in the singular
+"$BIN" scan -q ds/wds -l md5.dvl -o out-1l --sign k >/dev/null 2>&1
+check "verify of a scan with one list: '1 list'" sh -c "
+\"$BIN\" verify out-1l --pubkey k.pub | grep -q 'not listed; 1 list\$'"
 rm -rf t17 && cp -r out-c t17 && rm t17/clean.key t17/lock
 check "OUTDIR handed on without its secret clean.key (and lock) still verifies" sh -c "
 grep -q 'clean.key' out-c/manifest.jsonl && exit 1; '$BIN' verify -q t17 --pubkey k.pub"
