@@ -310,6 +310,15 @@ static long long file_number(const char *path)
     const char *e, *end = NULL, *start;
     long long v = 0;
     base = base ? base + 1 : path;
+    if (strncmp(base, "part-", 5) == 0 && isdigit((unsigned char)base[5])) {
+        /* Spark's part-00001-<uuid>-c000.snappy.parquet: the part number, not the c000
+         * every part ends in */
+        start = end = base + 5;
+        while (isdigit((unsigned char)*end)) end++;
+        if (end - start > 15) return -1;
+        for (const char *p = start; p < end; p++) v = v * 10 + (*p - '0');
+        return v;
+    }
     e = strrchr(base, '.');
     if (!e) e = base + strlen(base);
     for (const char *p = e; p > base; p--)
@@ -538,10 +547,36 @@ static int check_text_embedding(dv_dataset *ds, ds_shard *s, const char *path)
     return DV_OK;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether num is the number of more than one file (nums sorted). */
+static int shared_number(const long long *nums, uint64_t n, long long num)
+{
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (nums[mid] < num) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo + 1 < n && nums[lo] == num && nums[lo + 1] == num;
+}
+
 static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy)
 {
+    long long *nums = NULL;
+    int rc = DV_OK;
     if (pq->n > 0) check_image_lists(ds, pq->v[0]);
-    for (uint64_t i = 0; i < pq->n; i++) {
+    if (npy->n > 0 && pq->n > 1) {
+        nums = dv__malloc(ds->alloc, (size_t)pq->n * sizeof *nums);
+        if (!nums) return DV_ENOMEM;
+        for (uint64_t i = 0; i < pq->n; i++) nums[i] = file_number(pq->v[i]);
+        qsort(nums, (size_t)pq->n, sizeof *nums, cmp_ll);
+    }
+    for (uint64_t i = 0; rc == DV_OK && i < pq->n; i++) {
         long long num = file_number(pq->v[i]);
         const char *emb = NULL, *text = NULL;
         for (uint64_t j = 0; num >= 0 && j < npy->n; j++) {
@@ -561,11 +596,22 @@ static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *n
                 emb = npy->v[j];
             }
         }
-        DV_FORWARD_IF_ERROR(add_shard(ds, pq->v[i], NULL, emb));
+        if ((emb || text) && nums && shared_number(nums, pq->n, num)) {
+            /* two metadata files of one number (copies in two folders, names whose last
+             * digits are not a part number): the rows of neither can be trusted to be the
+             * embeddings' rows, so neither takes them */
+            problem(ds, "%s: another metadata file has its number (%lld): %s%s%s not used "
+                        "(embeddings not aligned; not in a --clean copy)", pq->v[i], num,
+                    emb ? emb : "", emb && text ? " and " : "", text ? text : "");
+            emb = text = NULL;
+        }
+        rc = add_shard(ds, pq->v[i], NULL, emb);
+        if (rc != DV_OK) break;
         check_embedding(ds, &ds->shards[ds->nshards - 1]);
-        if (text) DV_FORWARD_IF_ERROR(check_text_embedding(ds, &ds->shards[ds->nshards - 1], text));
+        if (text) rc = check_text_embedding(ds, &ds->shards[ds->nshards - 1], text);
     }
-    return DV_OK;
+    dv__free(ds->alloc, nums);
+    return rc;
 }
 
 int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **out,

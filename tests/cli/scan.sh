@@ -469,6 +469,27 @@ for f in clean-lt/img_emb/*.npy; do
 done && [ \$n -gt 0 ] && [ \$(cat clean-lt/text_emb/*.npy | wc -c) -lt \$(cat lt/text_emb/*.npy | wc -c) ] &&
 grep -q 'text_emb/text_emb_' cl-lt/summary.json &&
 grep -q '1 .npz file(s) (e.g. lt/0000.npz; DataComp ships its CLIP embeddings so): NOT read' err-lt"
+# Spark's part-0000N-<uuid>-c000.snappy.parquet names (every part ends in c000): each part takes
+# the embeddings of its part number; two metadata files of one number take none (a --clean
+# copy would otherwise write one .npy twice, and neighbours would read another file's rows)
+rm -rf spark amb && mkdir -p spark amb/a amb/b && cp -r ds/laion/img_emb spark/ && cp -r ds/laion/img_emb amb/
+for f in ds/laion/metadata_*.parquet; do
+    n=$(basename "$f" .parquet | sed 's/^metadata_//')
+    cp "$f" "spark/part-0$n-5b54c5d5-bbcf-484d-a2ce-0d6f73df1a36-c000.snappy.parquet"
+done
+cp ds/laion/metadata_0001.parquet amb/a/ && cp ds/laion/metadata_0001.parquet amb/b/
+"$BIN" inspect --json spark >insp-spark
+"$BIN" inspect --json amb >insp-amb
+check "embeddings by file number: Spark part names, and one number for two metadata files" $PY -c "
+import json
+s = json.load(open('insp-spark'))
+e = [x.get('embeddings', '') for x in s['shard_list']]
+assert len(e) >= 2 and len(set(e)) == len(e) and all(x.endswith('_%04d.npy' % i) for i, x in enumerate(e)), e
+assert s['embeddings_misaligned'] == 0 and not s['problems'], s
+a = json.load(open('insp-amb'))
+assert all('embeddings' not in x for x in a['shard_list']), a
+assert sum('another metadata file has its number (1)' in p for p in a['problems']) == 2, a['problems']
+"
 # every member the cleaned shard keeps (which ones depends on the planted set, synthetic or
 # from ../shared/photos) equals the original's bytes
 check "wds --clean: kept samples are byte-identical" sh -c '
