@@ -794,11 +794,14 @@ done:
 
 /* ---------------------------------------------------------------- npy */
 
-/* The number at the end of a file's base name ("img_emb_12.npy" -> 12), or -1. */
+/* The number at the end of a file's base name ("img_emb_12.npy" -> 12), or -1; Spark's
+ * part-00012-<uuid>-c000.snappy.parquet: its part number, as datavet scan takes it. */
 static long long trailing_number(const char *name)
 {
     const char *base = strrchr(name, '/'), *dot, *p;
     base = base ? base + 1 : name;
+    if (strncmp(base, "part-", 5) == 0 && base[5] >= '0' && base[5] <= '9')
+        return strtoll(base + 5, NULL, 10);
     dot = strchr(base, '.');
     p = dot ? dot : base + strlen(base);
     if (p == base || p[-1] < '0' || p[-1] > '9') return -1;
@@ -806,8 +809,8 @@ static long long trailing_number(const char *name)
     return strtoll(p, NULL, 10);
 }
 
-/* A .parquet of the same number next to the .npy or one folder up (LAION's img_emb/ beside
- * metadata_N.parquet). */
+/* A .parquet of the same number next to the .npy, one folder up (LAION's img_emb/ beside
+ * metadata_N.parquet) or in metadata/ beside its folder (LAION-5B's img_emb/, metadata/). */
 static int find_sibling_parquet(const char *npy, char *out, size_t cap)
 {
     long long num = trailing_number(npy);
@@ -818,11 +821,13 @@ static int find_sibling_parquet(const char *npy, char *out, size_t cap)
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - npy), npy);
     else
         snprintf(dir, sizeof(dir), ".");
-    for (int up = 0; up < 2; up++) {
+    for (int up = 0; up < 3; up++) {
         DIR *d;
         struct dirent *de;
         char base[4200];
-        if (up)
+        if (up == 2)
+            snprintf(base, sizeof(base), "%s/../metadata", dir);
+        else if (up)
             snprintf(base, sizeof(base), "%s/..", dir);
         else
             snprintf(base, sizeof(base), "%s", dir);

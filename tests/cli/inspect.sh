@@ -181,6 +181,17 @@ np.save(sys.argv[1] + "/img_emb_1.npy", np.zeros((2999, 8), dtype="<f4"))' "$T/l
                 "$DV" inspect "$T/laion"
             "$DV" inspect --json "$T/laion" >"$T/d.json"
             json_ok "directory --json" "$T/d.json"
+            # LAION-5B's metadata/ beside img_emb/; Spark part names (every part ends in c000)
+            mkdir -p "$T/l5/metadata" "$T/l5/img_emb" "$T/sp/img_emb"
+            cp "$T/laion-snappy.parquet" "$T/l5/metadata/metadata_0000.parquet"
+            cp "$T/laion/img_emb/img_emb_0.npy" "$T/l5/img_emb/img_emb_0000.npy"
+            cp "$T/laion-snappy.parquet" "$T/sp/part-00000-5b54c5d5-c000.snappy.parquet"
+            cp "$T/laion-gzip.parquet" "$T/sp/part-00001-5b54c5d5-c000.snappy.parquet"
+            cp "$T/laion/img_emb/img_emb_0.npy" "$T/sp/img_emb/img_emb_1.npy"
+            expect "npy beside metadata/" 0 "metadata/metadata_0000.parquet (3000 rows): aligned" \
+                "$DV" inspect "$T/l5/img_emb/img_emb_0000.npy"
+            expect "npy of a Spark part" 0 "part-00001-5b54c5d5-c000.snappy.parquet (3000 rows): aligned" \
+                "$DV" inspect "$T/sp/img_emb/img_emb_1.npy"
         else
             echo "SKIP: numpy not importable by $PY; .npy checks not run"
         fi
