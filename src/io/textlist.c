@@ -526,7 +526,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     } else {
         for (;;) {
             size_t kmark = t->text.len, klen, s;
-            int hit = -1;
+            int hit = -1, keep = -1; /* >= 0: a null here leaves the value of that rank */
             jws(&c);
             rc = jstring(t, &c, why);
             if (rc != 0) return rc;
@@ -537,6 +537,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                  * their order; the same key twice: the last */
                 if (rk >= 0 && (s >= 2 || !t->slot_set[s] || rk <= t->slot_rank[s])) {
                     hit = (int)s;
+                    if (s < 2 && t->slot_set[s] && rk != t->slot_rank[s]) keep = t->slot_rank[s];
                     if (s < 2) t->slot_rank[s] = rk;
                     break;
                 }
@@ -569,7 +570,8 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
                 if (c.i - s0 == 4 && memcmp(c.p + s0, "null", 4) == 0) {
-                    t->slot_set[hit] = 0; /* null: absent */
+                    if (keep < 0) t->slot_set[hit] = 0; /* null: absent */
+                    else t->slot_rank[hit] = keep;
                 } else {
                     if (!is_literal(c.p + s0, c.i - s0)) {
                         *why = "bad literal value";

@@ -164,6 +164,9 @@ static void test_default_columns(void **state)
         "{\"image_url\":\"http://a\",\"URL\":\"http://b\",\"TEXT\":\"t\"}\n"
         "{\"url\":\"http://c\",\"image_url\":\"http://d\",\"text\":\"t\",\"caption\":\"c\"}\n",
         NULL, 0, "1:1:http://b|t\n2:2:http://c|c\n");
+    /* a null under the preferred name leaves the other name's value */
+    run("null.jsonl", "{\"image_url\":\"http://a\",\"url\":null}\n{\"url\":null,\"image_url\":\"http://b\"}\n",
+        NULL, 0, "1:1:http://a|(null)\n2:2:http://b|(null)\n");
     run("cc12m.tsv", "https://c/0.jpg\tfirst\nhttps://c/1.jpg\tsecond\n", NULL, 0,
         "1:1:https://c/0.jpg|first\n2:2:https://c/1.jpg|second\n");
     run("cc3m.tsv", "\nfirst caption\thttp://c/0.jpg\nsecond\thttp://c/1.jpg\n", NULL, 0,
