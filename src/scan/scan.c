@@ -1412,17 +1412,31 @@ static int check_options(scan *s)
         if (file && dv_parquet_reader_open(file, &po, &pr, e2, sizeof e2) == DV_OK) {
             for (int k = 0; k < 5 && rc == DV_OK; k++) {
                 int found = 0;
+                char leaf[160] = ""; /* a leaf below the name given: "image" -> "image.bytes" */
                 if (!names[k] || (k == 3 && lay != DV_LAYOUT_PARQUET)) continue;
                 for (size_t c = 0; c < dv_parquet_reader_num_columns(pr); c++) {
                     dv_parquet_column_info ci;
+                    size_t nl = strlen(names[k]), cl;
                     if (dv_parquet_reader_column(pr, c, &ci) != DV_OK) continue;
+                    cl = strlen(ci.name);
+                    /* the first such leaf; for an image column, one ending .bytes first */
+                    if (strncmp(ci.name, names[k], nl) == 0 && ci.name[nl] == '.' &&
+                        cl < sizeof leaf &&
+                        (!leaf[0] ||
+                         (k == 3 && cl >= 6 && strcmp(ci.name + cl - 6, ".bytes") == 0)))
+                        snprintf(leaf, sizeof leaf, "%s", ci.name);
                     /* a leaf ("image.bytes") or its top-level name ("url") */
                     if (strcmp(ci.name, names[k]) != 0) continue;
                     /* a score is a number: another type would flag nothing */
                     found = k != 4 || (!ci.nested && (ci.type == DV_PQ_FLOAT ||
                                                       ci.type == DV_PQ_DOUBLE)) ? 1 : -1;
                 }
-                if (found <= 0) {
+                if (found == 0 && leaf[0]) {
+                    dv__set_err(s->err, s->errcap, "%s %s: %s has no such column, but has %s "
+                                "below it: name that leaf (datavet inspect %s lists them)",
+                                opt[k], names[k], file, leaf, file);
+                    rc = DV_EINVAL;
+                } else if (found <= 0) {
                     dv__set_err(s->err, s->errcap, found < 0 ? "%s %s: %s has it, but not as a "
                                 "FLOAT or DOUBLE column (datavet inspect %s lists them)" :
                                 "%s %s: %s has no such column (datavet inspect %s lists them)",

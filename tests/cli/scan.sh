@@ -88,6 +88,7 @@ check "hf: --image-col takes every value of the named column" $PY -c "
 import json; c=json.load(open('out-hfcol/summary.json'))['counts']
 assert c['items_with_image'] == 120 and c['errors'] == {'decode': 120}, c"
 
+
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):
 # shards are named by their path below the folder common to all, so same-named files in
 # different folders stay apart, in names and in the ids made from them without an id column
@@ -524,6 +525,9 @@ cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev
     check "hf struct image.bytes: every present image hashed" $PY -c "
 import json; c=json.load(open('out-hfs/summary.json'))['counts']
 assert c['items'] == 120 and c['hashed'] == c['items_with_image'] == 120 - 13, c"
+    "$BIN" scan -q hfs -l md5.dvl -o out-hfimg --image-col image >/dev/null 2>err-hfimg
+    check "hf struct: --image-col naming the struct points to its image.bytes leaf" sh -c "
+grep -q -- '--image-col image: .*00000.parquet has no such column, but has image.bytes below it: name that leaf' err-hfimg && [ ! -e out-hfimg/summary.json ]"
     # images in a list column ([NULL, image, previous row's image] a row): every image an item
     # (the first with the row's metadata); findings: the row's own, and the previous row's
     # image findings; lists of lists are not read, and the scan says so (stderr,
