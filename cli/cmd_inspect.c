@@ -1277,7 +1277,9 @@ static int inspect_dir(const char *path, const opts *o)
 {
     dv_dataset *ds;
     char err[1024];
-    uint64_t n, emb = 0, misaligned = 0;
+    uint64_t n, emb = 0, misaligned = 0, empty_tars = 0;
+    /* 0-byte tar shards: the scan reads them as truncated */
+    char empty1[512] = "", extra[768] = "";
     const char *probs;
     int rc = dv_dataset_open(path, NULL, &ds, err, sizeof(err));
     if (rc != DV_OK) {
@@ -1315,6 +1317,13 @@ static int inspect_dir(const char *path, const opts *o)
         int have_e = 0, have_m = 0;
         const char *meta, *ep;
         if (dv_dataset_shard(ds, i, &si) != DV_OK) continue;
+        {
+            struct stat ts;
+            size_t pl = strlen(si.path);
+            if (pl > 4 && strcmp(si.path + pl - 4, ".tar") == 0 && stat(si.path, &ts) == 0 &&
+                S_ISREG(ts.st_mode) && ts.st_size == 0 && empty_tars++ == 0)
+                snprintf(empty1, sizeof empty1, "%s", si.path);
+        }
         meta = si.meta_path ? si.meta_path
                : (dv_dataset_layout(ds) == DV_LAYOUT_PARQUET ? si.path : NULL);
         /* a file the dataset refused (rows not aligned, unreadable) is listed and counted too */
@@ -1371,13 +1380,18 @@ static int inspect_dir(const char *path, const opts *o)
             printf("\n");
         }
     }
+    if (empty_tars > 0)
+        snprintf(extra, sizeof extra, "%llu empty (0-byte) tar shard(s), e.g. %s: the scan reads "
+                 "each as a truncated archive (a read error: the scan is incomplete)",
+                 (unsigned long long)empty_tars, empty1);
     if (o->json) {
         printf("],\"embedding_files\":%llu,\"embeddings_misaligned\":%llu,\"problems\":[",
                (unsigned long long)emb, (unsigned long long)misaligned);
+        if (extra[0]) cli_json_str(stdout, extra);
         for (const char *p = probs; *p;) {
             const char *e = strchr(p, '\n');
             size_t k = e ? (size_t)(e - p) : strlen(p);
-            if (p != probs) putchar(',');
+            if (p != probs || extra[0]) putchar(',');
             cli_json_strn(stdout, p, k);
             p += k;
             if (*p == '\n') p++;
@@ -1387,7 +1401,12 @@ static int inspect_dir(const char *path, const opts *o)
         if (n > MAX_LISTED_SHARDS)
             printf("  ... %llu more\n", (unsigned long long)(n - MAX_LISTED_SHARDS));
         printf("embedding files: %llu (%llu not aligned)\nproblems:%s", (unsigned long long)emb,
-               (unsigned long long)misaligned, probs[0] ? "\n" : " none\n");
+               (unsigned long long)misaligned, probs[0] || extra[0] ? "\n" : " none\n");
+        if (extra[0]) {
+            printf("  ");
+            put_safe(stdout, extra);
+            printf("\n");
+        }
         for (const char *p = probs; *p;) {
             const char *e = strchr(p, '\n');
             size_t k = e ? (size_t)(e - p) : strlen(p);
@@ -1400,7 +1419,7 @@ static int inspect_dir(const char *path, const opts *o)
             if (*p == '\n') p++;
         }
     }
-    rc = misaligned || probs[0] ? 1 : 0;
+    rc = misaligned || probs[0] || extra[0] ? 1 : 0;
     dv_dataset_free(ds);
     return rc;
 }

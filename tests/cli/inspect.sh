@@ -60,6 +60,12 @@ mkdir -p "$T/nolayout"
 expect "directory without a dataset layout" 1 "no dataset layout recognised" \
     "$DV" inspect "$T/nolayout"
 expect "help" 0 "datavet inspect" "$DV" inspect --help
+# a 0-byte tar shard (a failed download) is named, as the scan would fail to read it
+mkdir -p "$T/emptytar"
+printf 'x' >"$T/a.txt"
+(cd "$T" && tar cf emptytar/00000.tar a.txt) && : >"$T/emptytar/00001.tar"
+expect "0-byte tar shard" 1 "1 empty (0-byte) tar shard(s), e.g. .*00001.tar: the scan reads" \
+    "$DV" inspect "$T/emptytar"
 
 # URL lists
 printf 'URL\tTEXT\tkey\nhttp://a/1.jpg\thello\t1\nhttp://a/2.jpg\t"bad\t3\n' >"$T/l.tsv"
