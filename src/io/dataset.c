@@ -442,6 +442,11 @@ static int url_list_like(const char *path)
                 (l == 9 && strncasecmp(f, "image_url", 9) == 0) ||
                 (l == 4 && strncasecmp(f, "link", 4) == 0))
                 return 1;
+            /* no header, a URL in another field (CC3M: caption TAB url), as the list
+             * reader takes such a file */
+            if ((l >= 7 && strncasecmp(f, "http://", 7) == 0) ||
+                (l >= 8 && strncasecmp(f, "https://", 8) == 0))
+                return 1;
             if (*end == '\0') break;
             f = end + 1;
         }

@@ -208,6 +208,13 @@ grep -q '1 text file(s) that are not URL lists beside the images: not read' err-
 check "a URL list with a logo beside it: the list is scanned, the image named NOT scanned" sh -c "
 grep -q '\"layout\": \"url-list\"' out-ul/summary.json && grep -q '\"hash_type\":\"url\"' out-ul/matches.jsonl &&
 grep -q '1 image file(s) beside the URL-list files: NOT scanned' err-ul"
+# CC3M's headerless caption TAB url list beside an image is the URL list too
+mkdir -p cc3 && cp known0.jpg cc3/logo.jpg
+tail -n +2 ds/urls.csv | sed 's/^\([^,]*\),.*/a caption\t\1/' >cc3/Train_GCC-training.tsv
+"$BIN" scan -q cc3 -l url.dvl -o out-cc3 >/dev/null 2>err-cc3
+check "CC3M caption<TAB>url list beside an image: read as the URL list, the image named" sh -c "
+grep -q '\"layout\": \"url-list\"' out-cc3/summary.json && grep -q '\"hash_type\":\"url\"' out-cc3/matches.jsonl &&
+grep -q '1 image file(s) beside the URL-list files: NOT scanned' err-cc3"
 # a URL list beside tar or parquet shards is not read: named, not passed over (a README is not)
 mkdir -p mixw mixp && cp ds/wds/00000.tar ds/urls.csv mixw/ && cp ds/laion/metadata_0000.parquet ds/urls.csv mixp/
 echo 'see https://example.test/ for more' >mixw/README.txt
