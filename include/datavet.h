@@ -1080,6 +1080,9 @@ typedef struct dv_item {
     int problem;            /* 0, or DV_E*: the item is known but unusable (image over the
                                limit, file unreadable, expected member missing) */
     const char *problem_msg;
+    int meta_unread;        /* 1: the item's own metadata file (a webdataset sample's .json)
+                               could not be read (not a JSON object, over 1 MiB): its url,
+                               caption and hash columns are absent; the image is still there */
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

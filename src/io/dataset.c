@@ -1394,11 +1394,15 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
     dv__jmember m[WDS_JSON_MEMBERS];
     const char *why;
     int nm;
+    /* what cannot be read at all (not a JSON object, over 1 MiB) is said on the item: its
+     * url, caption and hash columns are then absent, not merely empty */
+    it->meta_unread = 1;
     if (n > (1u << 20)) return;
     r->jscratch.len = 0;
     if (dv__dbuf_reserve(r->alloc, &r->jscratch, n + 1) != DV_OK) return;
     nm = dv__json_members((const char *)p, n, (char *)r->jscratch.p, m, WDS_JSON_MEMBERS,
                           DV__JSON_LENIENT, &why);
+    if (nm >= 0) it->meta_unread = 0;
     for (int i = 0; i < nm; i++) {
         char key[64];
         if (m[i].kind != DV__J_STRING && m[i].kind != DV__J_NUMBER) continue;

@@ -497,6 +497,10 @@ static int coverage(merge *m, dv__dbuf *b)
     if (items > 0 && (v = param_get(m, "flag_terms")) && *v && ctr_get(m, "items_with_caption") == 0)
         SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
             "flagged\n");
+    if (ctr_get(m, "meta_unread") > 0)
+        SAY("%llu sample .json file(s) could not be read (not a JSON object, or over 1 MiB): "
+            "those samples' url, caption and hash columns were not checked (their images "
+            "were)\n", (unsigned long long)ctr_get(m, "meta_unread"));
     if (m->nb_bad_seeds > 0)
         SAY("%llu neighbour seed(s) left out: their embedding rows hold NaN, infinite or only "
             "zero values, so they have no neighbours to find\n",

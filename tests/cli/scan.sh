@@ -143,13 +143,18 @@ add('b.json', b'{"caption": "caf\xe9 \x01", "url": "' + urls[1].encode() + b'"}'
 add('c.txt', b'x')
 add('c.json', ('{' + ''.join('"m%d": %d, ' % (i, i) for i in range(40)) +
                '"url": "%s", "md5": "%s"}' % (urls[2], md5[0])).encode())
+add('d.txt', b'x')
+add('d.json', ('{"url": "%s"' % urls[3]).encode())  # cut short: not read at all
 t.close()
 EOF
-"$BIN" scan -q wj -l url.dvl -l md5.dvl -o out-wj >/dev/null 2>&1
+"$BIN" scan -q wj -l url.dvl -l md5.dvl -o out-wj >/dev/null 2>err-wj
 check "webdataset .json with nested members, bad UTF-8, 40 members: URL and md5 still matched" $PY -c "
 import json
 got = sorted((json.loads(l)['id'], json.loads(l)['hash_type']) for l in open('out-wj/matches.jsonl'))
 assert got == [('a', 'url'), ('b', 'url'), ('c', 'md5'), ('c', 'url')], got"
+check "webdataset .json that cannot be read at all: counted and said, not passed over" sh -c "
+grep -q 'warning: 1 sample .json file(s) could not be read' err-wj &&
+grep -q '1 sample .json file(s) could not be read' out-wj/summary.json"
 
 # a data: URI in a URL list carries an image: it is decoded (no --fetch needed) and hashed
 # like image bytes; bad base64 is a corrupt item; its content is never written. Row 0: the
