@@ -748,6 +748,20 @@ static int cycle(scan *s, const dv_shard_info *sh)
         s->fill_ar = ta;
     }
     order_batch(s);
+    {
+        /* a batch with no image to hash (metadata, URLs) is matched and recorded here: a
+         * thread and a pool round for nothing cost more than the batch (1M LAION rows: 3,900
+         * thread starts, half the wall time) */
+        int any = 0;
+        for (size_t i = 0; i < s->nhashing && !any; i++) any = s->hashing[i].it.image != NULL;
+        if (!any) {
+            if (done) rc = post_batch(s, sh, done, ndone);
+            if (rc == DV_OK) rc = post_batch(s, sh, s->hashing, s->nhashing);
+            s->fill_ar->len = 0;
+            for (size_t i = 0; i < BATCH_ITEMS; i++) s->fill[i].img_off = NO_IMG;
+            return rc;
+        }
+    }
     if (pthread_create(&s->driver, NULL, drive, s) == 0) {
         s->inflight = 1;
         if (done) rc = post_batch(s, sh, done, ndone);
