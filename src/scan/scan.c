@@ -95,7 +95,23 @@ typedef struct scan {
     dv_scan_progress prog;
     char *err;
     size_t errcap;
+    /* shard workers (run_workers): a worker owns its batches, pool, hashers, terms and
+     * list counters, and shares the dataset, the lists and the run's progress */
+    struct wrun *run;
+    int clone;
+    char errspace[1024];
 } scan;
+
+/* The shards of a run taken by several workers, one shard each at a time. */
+typedef struct wrun {
+    pthread_mutex_t mu;
+    scan *main;
+    const uint64_t *todo;
+    size_t ntodo, next;
+    int rc, stop;
+} wrun;
+
+static void report_progress(scan *s);
 
 /* ---------------------------------------------------------------- counters */
 
@@ -680,8 +696,24 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
         match_slot(s, sh, b, j);
     }
     s->prog.items += items;
-    if (s->o->progress) s->o->progress(s->o->progress_ctx, &s->prog);
+    report_progress(s);
     return s->oom ? DV_ENOMEM : DV_OK;
+}
+
+/* A worker's counts join the run's before the caller hears of them. */
+static void report_progress(scan *s)
+{
+    dv_scan_progress *p = &s->prog;
+    if (s->run) {
+        pthread_mutex_lock(&s->run->mu);
+        p = &s->run->main->prog;
+        p->items += s->prog.items;
+        p->findings += s->prog.findings;
+        p->errors += s->prog.errors;
+        s->prog.items = s->prog.findings = s->prog.errors = 0;
+    }
+    if (s->o->progress) s->o->progress(s->o->progress_ctx, p);
+    if (s->run) pthread_mutex_unlock(&s->run->mu);
 }
 
 static void *drive(void *arg)
@@ -1279,8 +1311,10 @@ static void scan_free(scan *s)
     s->lockfd = -1;
     if (s->indexing) pthread_join(s->indexer, NULL);
     for (size_t i = 0; i < s->nlists; i++) {
-        dv_pdq_index_free(s->lists[i].index);
-        dv_list_close(s->lists[i].list);
+        if (!s->clone) { /* a worker's lists are the run's */
+            dv_pdq_index_free(s->lists[i].index);
+            dv_list_close(s->lists[i].list);
+        }
         free(s->hits ? s->hits[i].v : NULL);
     }
     dv__free(s->a, s->lists);
@@ -1303,7 +1337,142 @@ static void scan_free(scan *s)
     dv__free(s->a, s->urlbuf);
     dv__terms_free(s->terms);
     dv_fetcher_free(s->fetcher);
-    dv_dataset_free(s->ds);
+    if (!s->clone) dv_dataset_free(s->ds);
+}
+
+/* ---------------------------------------------------------------- shard workers */
+
+/* Per-run resources of a scan: batches' pool and hashers, PDQ query buffers. */
+static int scan_setup_hashing(scan *s, unsigned threads, const dv_hasher_opts *ho)
+{
+    s->fill = s->slots[0];
+    s->hashing = s->slots[1];
+    s->fill_ar = &s->arena[0];
+    s->hash_ar = &s->arena[1];
+    for (size_t b = 0; b < 2; b++)
+        for (size_t i = 0; i < BATCH_ITEMS; i++) s->slots[b][i].img_off = NO_IMG;
+    s->pool = dv_pool_create(threads, s->a);
+    if (!s->pool) return DV_ETHREAD;
+    s->nthreads = dv_pool_threads(s->pool);
+    s->hashers = dv__calloc(s->a, s->nthreads, sizeof(dv_hasher *));
+    s->queries = dv__malloc(s->a, BATCH_ITEMS * DV_DIH_COUNT * sizeof(dv_pdq_hash));
+    s->query_slot = dv__malloc(s->a, BATCH_ITEMS * sizeof(uint64_t));
+    if (!s->hashers || !s->queries || !s->query_slot) return DV_ENOMEM;
+    for (unsigned i = 0; i < s->nthreads; i++) {
+        s->hashers[i] = dv_hasher_create(ho);
+        if (!s->hashers[i]) return DV_ENOMEM;
+    }
+    return DV_OK;
+}
+
+/* A worker over the run's dataset and lists, with its own batches, pool, counters and terms
+ * (their search keeps scratch space). Freed with scan_free (and dv__free). */
+static int worker_make(const scan *m, unsigned threads, const dv_hasher_opts *ho, scan **out)
+{
+    scan *w = dv__calloc(m->a, 1, sizeof *w);
+    int rc;
+    *out = w;
+    if (!w) return DV_ENOMEM;
+    w->clone = 1;
+    w->lockfd = -1;
+    w->o = m->o;
+    w->a = m->a;
+    w->ds = m->ds;
+    w->need_image_hash = m->need_image_hash;
+    w->err = w->errspace;
+    w->errcap = sizeof w->errspace;
+    w->nlists = m->nlists;
+    w->lists = dv__calloc(w->a, m->nlists + 1, sizeof(slist));
+    w->hits = dv__calloc(w->a, m->nlists + 1, sizeof(hitvec));
+    w->urlbuf = dv__malloc(w->a, URL_NORM_CAP);
+    if (!w->lists || !w->hits || !w->urlbuf) return DV_ENOMEM;
+    for (size_t i = 0; i < m->nlists; i++) {
+        w->lists[i] = m->lists[i];
+        w->lists[i].checked = 0;
+    }
+    if (m->o->flag_terms) {
+        rc = dv__terms_load(m->o->flag_terms, w->a, &w->terms, w->err, w->errcap);
+        if (rc != DV_OK) return rc;
+    }
+    return scan_setup_hashing(w, threads, ho);
+}
+
+static void *worker_main(void *arg)
+{
+    scan *w = arg;
+    wrun *r = w->run;
+    for (;;) {
+        uint64_t i;
+        int rc;
+        pthread_mutex_lock(&r->mu);
+        if (r->stop || r->next == r->ntodo) {
+            pthread_mutex_unlock(&r->mu);
+            break;
+        }
+        i = r->todo[r->next++];
+        pthread_mutex_unlock(&r->mu);
+        rc = scan_shard(w, i);
+        report_progress(w); /* a shard's errors outside its batches */
+        pthread_mutex_lock(&r->mu);
+        if (rc != DV_OK && !r->stop) {
+            r->stop = 1;
+            r->rc = rc;
+            dv__set_err(r->main->err, r->main->errcap, "%s", w->err[0] ? w->err : dv_strerror(rc));
+        } else if (rc == DV_OK) {
+            r->main->prog.shards_done++;
+            if (w->o->progress) w->o->progress(w->o->progress_ctx, &r->main->prog);
+        }
+        pthread_mutex_unlock(&r->mu);
+    }
+    return NULL;
+}
+
+/* Scan the shards of todo with nw workers sharing threads pool threads: for scans whose work
+ * is reading and matching rows (metadata, URLs), which one scanning thread cannot spread
+ * over the machine. Each shard is scanned by one worker, so its records are the same as with
+ * one. */
+static int run_workers(scan *m, const uint64_t *todo, size_t ntodo, unsigned nw,
+                       unsigned threads, const dv_hasher_opts *ho)
+{
+    wrun r;
+    scan **w = dv__calloc(m->a, nw, sizeof *w);
+    pthread_t *t = dv__calloc(m->a, nw, sizeof *t);
+    unsigned started = 0, per = threads / nw ? threads / nw : 1;
+    int rc = DV_OK, inited = 0;
+    if (!w || !t) {
+        dv__free(m->a, w);
+        dv__free(m->a, t);
+        return DV_ENOMEM;
+    }
+    memset(&r, 0, sizeof r);
+    r.main = m;
+    r.todo = todo;
+    r.ntodo = ntodo;
+    if (pthread_mutex_init(&r.mu, NULL) != 0) rc = DV_ETHREAD;
+    else inited = 1;
+    for (unsigned k = 0; k < nw && rc == DV_OK; k++) {
+        rc = worker_make(m, per, ho, &w[k]);
+        if (rc != DV_OK && w[k] && w[k]->err[0]) dv__set_err(m->err, m->errcap, "%s", w[k]->err);
+        if (rc == DV_OK) w[k]->run = &r;
+    }
+    for (unsigned k = 0; k < nw && rc == DV_OK; k++) {
+        if (pthread_create(&t[k], NULL, worker_main, w[k]) != 0) {
+            if (started == 0) rc = DV_ETHREAD;
+            break;
+        }
+        started++;
+    }
+    for (unsigned k = 0; k < started; k++) pthread_join(t[k], NULL);
+    if (rc == DV_OK) rc = r.rc;
+    for (unsigned k = 0; k < nw; k++)
+        if (w[k]) {
+            scan_free(w[k]);
+            dv__free(m->a, w[k]);
+        }
+    if (inited) pthread_mutex_destroy(&r.mu);
+    dv__free(m->a, w);
+    dv__free(m->a, t);
+    return rc;
 }
 
 static int selected(const dv_scan_opts *o, uint64_t i)
@@ -1589,37 +1758,13 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     if (rc == DV_OK) rc = write_problems(&s);
     if (rc != DV_OK) goto done;
 
-    s.fill = s.slots[0];
-    s.hashing = s.slots[1];
-    s.fill_ar = &s.arena[0];
-    s.hash_ar = &s.arena[1];
-    for (size_t b = 0; b < 2; b++)
-        for (size_t i = 0; i < BATCH_ITEMS; i++) s.slots[b][i].img_off = NO_IMG;
-    s.pool = dv_pool_create(o.threads, s.a);
-    if (!s.pool) {
-        rc = DV_ETHREAD;
-        goto done;
-    }
-    s.nthreads = dv_pool_threads(s.pool);
-    s.hashers = dv__calloc(s.a, s.nthreads, sizeof(dv_hasher *));
-    s.queries = dv__malloc(s.a, BATCH_ITEMS * DV_DIH_COUNT * sizeof(dv_pdq_hash));
-    s.query_slot = dv__malloc(s.a, BATCH_ITEMS * sizeof(uint64_t));
-    if (!s.hashers || !s.queries || !s.query_slot) {
-        rc = DV_ENOMEM;
-        goto done;
-    }
     ho.algos = DV_ALGO_ALL;
     ho.dihedral = o.dihedral;
     ho.fast = o.fast;
     ho.max_pixels = o.max_pixels;
     ho.alloc = s.a;
-    for (unsigned i = 0; i < s.nthreads; i++) {
-        s.hashers[i] = dv_hasher_create(&ho);
-        if (!s.hashers[i]) {
-            rc = DV_ENOMEM;
-            goto done;
-        }
-    }
+    rc = scan_setup_hashing(&s, o.threads, &ho);
+    if (rc != DV_OK) goto done;
 
     for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
         dv_shard_info si;
@@ -1639,12 +1784,38 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         s.prog.shards_skipped++, s.prog.shards_done++;
     }
     if (o.progress) o.progress(o.progress_ctx, &s.prog);
-    for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
-        if (!selected(&o, i) || shard_done(o.outdir, i)) continue;
-        rc = scan_shard(&s, i);
-        if (rc != DV_OK) goto done;
-        s.prog.shards_done++;
-        if (o.progress) o.progress(o.progress_ctx, &s.prog);
+    {
+        /* Several shards and no PDQ list or fetching (whose index and fetcher are one
+         * each): a worker per pool thread, up to 16, each scanning whole shards, so that
+         * reading and matching rows use the machine too, not only hashing images */
+        uint64_t *todo = NULL;
+        size_t ntodo = 0;
+        unsigned nw = s.nthreads < 16 ? s.nthreads : 16;
+        if (nw > 1 && npdq == 0 && !o.fetch) {
+            todo = dv__malloc(s.a, (size_t)(s.prog.shards_total - s.prog.shards_done + 1) *
+                                       sizeof *todo);
+            if (!todo) {
+                rc = DV_ENOMEM;
+                goto done;
+            }
+            for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++)
+                if (selected(&o, i) && !shard_done(o.outdir, i)) todo[ntodo++] = i;
+        }
+        if (ntodo > 1) {
+            rc = run_workers(&s, todo, ntodo, nw < ntodo ? nw : (unsigned)ntodo, s.nthreads,
+                             &ho);
+            dv__free(s.a, todo);
+            if (rc != DV_OK) goto done;
+        } else {
+            dv__free(s.a, todo);
+            for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
+                if (!selected(&o, i) || shard_done(o.outdir, i)) continue;
+                rc = scan_shard(&s, i);
+                if (rc != DV_OK) goto done;
+                s.prog.shards_done++;
+                if (o.progress) o.progress(o.progress_ctx, &s.prog);
+            }
+        }
     }
     /* a list that could not be indexed is an error even if nothing needed it */
     rc = indexes_ready(&s);
