@@ -1785,13 +1785,14 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     }
     if (o.progress) o.progress(o.progress_ctx, &s.prog);
     {
-        /* Several shards and no PDQ list or fetching (whose index and fetcher are one
-         * each): a worker per pool thread, up to 16, each scanning whole shards, so that
-         * reading and matching rows use the machine too, not only hashing images */
+        /* Several shards and no fetching (one fetcher a run): a worker per pool thread, up
+         * to 16, each scanning whole shards, so that reading and matching rows use the
+         * machine too, not only hashing images. The PDQ index is shared (matching only
+         * reads it), so it is waited for first. */
         uint64_t *todo = NULL;
         size_t ntodo = 0;
         unsigned nw = s.nthreads < 16 ? s.nthreads : 16;
-        if (nw > 1 && npdq == 0 && !o.fetch) {
+        if (nw > 1 && !o.fetch) {
             todo = dv__malloc(s.a, (size_t)(s.prog.shards_total - s.prog.shards_done + 1) *
                                        sizeof *todo);
             if (!todo) {
@@ -1801,11 +1802,15 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++)
                 if (selected(&o, i) && !shard_done(o.outdir, i)) todo[ntodo++] = i;
         }
-        if (ntodo > 1) {
+        if (ntodo > 1) rc = indexes_ready(&s);
+        if (ntodo > 1 && rc == DV_OK) {
             rc = run_workers(&s, todo, ntodo, nw < ntodo ? nw : (unsigned)ntodo, s.nthreads,
                              &ho);
             dv__free(s.a, todo);
             if (rc != DV_OK) goto done;
+        } else if (rc != DV_OK) {
+            dv__free(s.a, todo);
+            goto done;
         } else {
             dv__free(s.a, todo);
             for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {

@@ -301,15 +301,16 @@ check "lists are named by digest, not copied" sh -c '
 for f in matches.jsonl matches.parquet summary.json report.html removal.txt errors.jsonl; do
     check "-j 1 and -j 2 give the same $f" cmp out-j1/$f out-wds/$f
 done
-# without a PDQ list, several shards are scanned side by side (a worker a shard): the same
-# bytes as one at a time, for images (wds) and metadata alone (laion)
+# several shards are scanned side by side (a worker a shard): the same bytes as one at a
+# time, for images (wds) and metadata alone (laion), without a PDQ list (and with one: the
+# -j 1 / -j 2 comparison above)
 for lay in wds laion; do
     "$BIN" scan -q ds/$lay -l md5.dvl -l url.dvl --flag-terms ds/lists/terms.txt \
         --flag-punsafe 0.5 -o out-w1-$lay -j 1 >/dev/null 2>&1
     "$BIN" scan -q ds/$lay -l md5.dvl -l url.dvl --flag-terms ds/lists/terms.txt \
         --flag-punsafe 0.5 -o out-w3-$lay -j 3 >/dev/null 2>&1
     for f in matches.jsonl matches.parquet summary.json report.html removal.txt errors.jsonl; do
-        check "$lay without PDQ lists: -j 1 and -j 3 (shard workers) give the same $f" \
+        check "$lay, no PDQ list: -j 1 and -j 3 (shard workers) give the same $f" \
             cmp out-w1-$lay/$f out-w3-$lay/$f
     done
 done
