@@ -83,6 +83,7 @@ typedef struct scan {
     pthread_t driver;
     int inflight, driver_rc;
     int need_image_hash; /* some list is md5/sha1/sha256/pdq */
+    int need_url;        /* some list is url or a URL hash: URLs are normalised */
     char *urlbuf;
     /* per shard */
     FILE *rec;
@@ -421,7 +422,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
     const dv_item *it = &sl->it;
     size_t ulen = 0;
     int url_ok = 0;
-    if (it->url && *it->url && it->list_index == 0) /* a row's URL is matched once */
+    if (s->need_url && it->url && *it->url && it->list_index == 0) /* matched once a row */
         url_ok = dv_url_normalize(it->url, strlen(it->url), s->urlbuf, URL_NORM_CAP, &ulen) ==
                  DV_OK;
     for (size_t li = 0; li < s->nlists; li++) {
@@ -1379,6 +1380,7 @@ static int worker_make(const scan *m, unsigned threads, const dv_hasher_opts *ho
     w->a = m->a;
     w->ds = m->ds;
     w->need_image_hash = m->need_image_hash;
+    w->need_url = m->need_url;
     w->err = w->errspace;
     w->errcap = sizeof w->errspace;
     w->nlists = m->nlists;
@@ -1726,6 +1728,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         if (l->info.type == DV_HT_MD5 || l->info.type == DV_HT_SHA1 ||
             l->info.type == DV_HT_SHA256 || l->info.type == DV_HT_PDQ)
             s.need_image_hash = 1;
+        if (l->info.type == DV_HT_URL || is_url_hash_type(l->info.type)) s.need_url = 1;
     }
     if (npdq > 0) {
         if (pthread_create(&s.indexer, NULL, build_indexes, &s) == 0) {
