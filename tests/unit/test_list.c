@@ -1291,6 +1291,81 @@ static void test_alloc_failures(void **state)
 
 /* ---------------------------------------------------------------- a bigger list */
 
+/* dv_list_find on fixed-size keys interpolates on their first 8 bytes: lists whose keys are
+ * not spread evenly (a list is input) must still find every key and nothing else. Shapes:
+ * 0 random, 1 one shared 8-byte prefix, 2 two tight clusters at both ends, 3 geometric
+ * (each prefix twice the last), 4 random but every 50th key's prefix 0. */
+static void test_find_shapes(void **state)
+{
+    static const size_t sizes[] = {1, 2, 8, 9, 10, 17, 1000, 5000};
+    static const dv_hash_type types[] = {DV_HT_MD5, DV_HT_SHA256};
+    (void)state;
+    for (size_t ti = 0; ti < 2; ti++)
+        for (int shape = 0; shape < 5; shape++)
+            for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+                const size_t n = sizes[si], ks = dv_hash_type_size(types[ti]);
+                dv_list_builder *b = dv_list_builder_create(DV_HT_NONE, NULL);
+                uint64_t s = 1000 + (uint64_t)shape * 31 + si;
+                uint8_t *buf, k[32];
+                size_t len;
+                dv_list *l;
+                dv_list_info in;
+                char err[256];
+                assert_non_null(b);
+                for (size_t i = 0; i < n; i++) {
+                    rand_key(&s, k, ks);
+                    if (shape == 1) memset(k, 0x5A, 8);
+                    if (shape == 2) memset(k, i % 2 ? 0xFF : 0x00, 7);
+                    if (shape == 3) {
+                        uint64_t v = (uint64_t)1 << (i % 64);
+                        for (int j = 0; j < 8; j++) k[j] = (uint8_t)(v >> (56 - 8 * j));
+                    }
+                    if (shape == 4 && i % 50 == 0) memset(k, 0, 8);
+                    assert_int_equal(dv_list_builder_add(b, types[ti], k, ks, NULL, NULL, -1),
+                                     DV_OK);
+                }
+                assert_int_equal(dv__list_builder_to_buffer(b, &(dv_list_meta){"n", "v", "s"}, 1,
+                                                            &buf, &len, NULL),
+                                 DV_OK);
+                assert_int_equal(dv_list_open_buffer(buf, len, &l, err, sizeof(err)), DV_OK);
+                dv_list_get_info(l, &in);
+                for (uint64_t i = 0; i < in.count; i++) {
+                    dv_list_entry e;
+                    uint8_t x[32];
+                    assert_int_equal(dv_list_get_entry(l, i, &e), DV_OK);
+                    assert_int_equal(dv_list_find(l, e.key, e.keylen), (int64_t)i);
+                    /* the key with its last byte moved: absent unless it is the next or the
+                     * previous entry */
+                    for (int d = -1; d <= 1; d += 2) {
+                        dv_list_entry o;
+                        int64_t want = -1;
+                        memcpy(x, e.key, ks);
+                        x[ks - 1] = (uint8_t)(x[ks - 1] + d);
+                        if ((d > 0 && x[ks - 1] == 0) || (d < 0 && x[ks - 1] == 0xFF)) continue;
+                        if (i + 1 < in.count && d > 0 &&
+                            dv_list_get_entry(l, i + 1, &o) == DV_OK && memcmp(o.key, x, ks) == 0)
+                            want = (int64_t)i + 1;
+                        if (i > 0 && d < 0 && dv_list_get_entry(l, i - 1, &o) == DV_OK &&
+                            memcmp(o.key, x, ks) == 0)
+                            want = (int64_t)i - 1;
+                        assert_int_equal(dv_list_find(l, x, ks), want);
+                    }
+                }
+                memset(k, 0x00, sizeof k);
+                if (dv_list_find(l, k, ks) >= 0) {
+                    dv_list_entry e;
+                    assert_int_equal(dv_list_get_entry(l, 0, &e), DV_OK);
+                    assert_memory_equal(e.key, k, ks);
+                }
+                memset(k, 0xFF, sizeof k);
+                assert_true(dv_list_find(l, k, ks) < 0 ||
+                            dv_list_find(l, k, ks) == (int64_t)in.count - 1);
+                dv_list_close(l);
+                free(buf);
+                dv_list_builder_free(b);
+            }
+}
+
 static void test_many(void **state)
 {
     const size_t n = 200000;
@@ -1344,6 +1419,7 @@ int main(void)
         cmocka_unit_test(test_bitflips),
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_find_shapes),
         cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests_name("list", tests, NULL, NULL);
