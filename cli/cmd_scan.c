@@ -58,13 +58,22 @@ static int parse_range(const char *s, uint64_t *a, uint64_t *b)
     return 0;
 }
 
+/* An error of the library: it can name columns and files of the dataset (a parquet schema's
+ * names, an earlier scan.params line), so no control bytes go to the terminal. */
+static void put_error(const char *cmd, const char *err)
+{
+    fprintf(stderr, "datavet %s: ", cmd);
+    cli_put_safe(stderr, err, strlen(err));
+    fputc('\n', stderr);
+}
+
 static int plan(const char *dataset, const dv_dataset_opts *dso)
 {
     dv_dataset *ds;
     char err[1024];
     int rc = dv_dataset_open(dataset, dso, &ds, err, sizeof err);
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet scan: %s\n", err);
+        put_error("scan", err);
         return 2;
     }
     for (uint64_t i = 0; i < dv_dataset_num_shards(ds); i++) {
@@ -360,7 +369,7 @@ int cmd_scan(int argc, char **argv)
     if (pc.show) fputs("\r\033[K", stderr);
     free(lists);
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet scan: %s\n", err);
+        put_error("scan", err);
         return 2;
     }
     /* what the scan could not use or checked nothing of is said even with -q: it changes
@@ -436,7 +445,7 @@ int cmd_merge(int argc, char **argv)
     if (sign_key) warn_key_mode("merge", sign_key);
     rc = dv_scan_merge(argv[optind], clean, &res, err, sizeof err);
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet merge: %s\n", err);
+        put_error("merge", err);
         return 2;
     }
     if (sign_key && dv_scan_sign(argv[optind], sign_key, err, sizeof err) != DV_OK) {
