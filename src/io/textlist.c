@@ -527,6 +527,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
         for (;;) {
             size_t kmark = t->text.len, klen, s;
             int hit = -1, keep = -1; /* >= 0: a null here leaves the value of that rank */
+            int prev = 0;            /* the default slot's rank before this key */
             jws(&c);
             rc = jstring(t, &c, why);
             if (rc != 0) return rc;
@@ -538,7 +539,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 if (rk >= 0 && (s >= 2 || !t->slot_set[s] || rk <= t->slot_rank[s])) {
                     hit = (int)s;
                     if (s < 2 && t->slot_set[s] && rk != t->slot_rank[s]) keep = t->slot_rank[s];
-                    if (s < 2) t->slot_rank[s] = rk;
+                    if (s < 2) prev = t->slot_rank[s], t->slot_rank[s] = rk;
                     break;
                 }
                 if (rk >= 0) break;
@@ -562,6 +563,14 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 t->slot_len[hit] = t->text.len - vmark;
                 t->slot_set[hit] = 1;
                 if (db_putc(t->alloc, &t->text, 0) < 0) return DV_ENOMEM;
+            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && hit < 2 &&
+                       (t->defaults & (1 << hit))) {
+                /* an object or array under a default name (a "text" of several languages, an
+                 * "image_url" list beside "url") is not that column: passed over, as before
+                 * those names were looked for, rather than costing the row its URL */
+                t->slot_rank[hit] = prev;
+                rc = jskip(t, &c, 1, why);
+                if (rc != 0) return rc;
             } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[')) {
                 *why = "a requested column holds a nested value";
                 return 1;

@@ -167,6 +167,12 @@ static void test_default_columns(void **state)
     /* a null under the preferred name leaves the other name's value */
     run("null.jsonl", "{\"image_url\":\"http://a\",\"url\":null}\n{\"url\":null,\"image_url\":\"http://b\"}\n",
         NULL, 0, "1:1:http://a|(null)\n2:2:http://b|(null)\n");
+    /* an object or array under a default name is not that column: the row keeps its URL */
+    run("nested.jsonl",
+        "{\"text\":{\"en\":\"a\",\"de\":\"b\"},\"url\":\"http://a\"}\n"
+        "{\"image_url\":[\"http://x\"],\"url\":\"http://b\",\"caption\":\"c\"}\n"
+        "{\"image_url\":\"http://d\",\"url\":{\"u\":1},\"caption\":[\"c\"],\"text\":\"t\"}\n",
+        NULL, 0, "1:1:http://a|(null)\n2:2:http://b|c\n3:3:http://d|t\n");
     run("cc12m.tsv", "https://c/0.jpg\tfirst\nhttps://c/1.jpg\tsecond\n", NULL, 0,
         "1:1:https://c/0.jpg|first\n2:2:https://c/1.jpg|second\n");
     run("cc3m.tsv", "\nfirst caption\thttp://c/0.jpg\nsecond\thttp://c/1.jpg\n", NULL, 0,
