@@ -1108,11 +1108,20 @@ static int inspect_list(const char *path, const opts *o)
         hl += (size_t)got;
     ncols = f == DV_TL_TXT ? 0 : list_columns(head, hl, f, names, sizeof(names));
     {
+        /* as the list reader takes them: url before image_url, caption before text, the
+         * exact spelling before another case, then the first column */
         const char *p = names;
+        int best[2] = {-1, -1};
         for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
             int ro = role_of_name(p);
-            if (ro == 0 && url_col == NULL) url_col = p;
-            if (ro == 1 && cap_col == NULL) cap_col = p;
+            for (int n = 0; ro >= 0 && ro < 2 && roles[ro].names[n]; n++) {
+                int rk = 2 * n + (strcmp(p, roles[ro].names[n]) != 0);
+                if (strcasecmp(p, roles[ro].names[n]) != 0 || (best[ro] >= 0 && rk >= best[ro]))
+                    continue;
+                best[ro] = rk;
+                if (ro == 0) url_col = p;
+                else cap_col = p;
+            }
         }
     }
     memset(&to, 0, sizeof(to));

@@ -71,6 +71,10 @@ expect "0-byte tar shard" 1 "1 empty (0-byte) tar shard(s), e.g. .*00001.tar: th
 printf 'URL\tTEXT\tkey\nhttp://a/1.jpg\thello\t1\nhttp://a/2.jpg\t"bad\t3\n' >"$T/l.tsv"
 expect "tsv list" 1 "recognised: url=URL caption=TEXT" "$DV" inspect "$T/l.tsv"
 expect "tsv list bad rows" 1 "bad rows: 1" "$DV" inspect "$T/l.tsv"
+# the columns the reader takes: url before image_url, caption before text, exact case first
+printf 'image_url,TEXT,URL,url,caption\nhttp://a/1,t,http://a/2,http://a/3,c\n' >"$T/rank.csv"
+expect "list roles as the reader takes them" 0 "recognised: url=url caption=caption\$" \
+    "$DV" inspect "$T/rank.csv"
 printf '{"url":"http://a/1","caption":"x","n":{"a":1}}\n{"url":"http://a/2"}\n' >"$T/l.jsonl"
 "$DV" inspect --json "$T/l.jsonl" >"$T/l.json"
 json_ok "jsonl list" "$T/l.json"
