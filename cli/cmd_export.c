@@ -612,7 +612,7 @@ int cmd_export(int argc, char **argv)
 
     if (outpath != NULL) {
         /* a regular file (or none yet) is written beside and renamed over at the end, so a
-         * failure midway leaves it as it was; a device or FIFO (-o /dev/stdout) is written
+         * failure midway leaves it as it was; a device or FIFO (-o /dev/null) is written
          * in place; a link is refused, as O_NOFOLLOW would */
         struct stat ost;
         int fd;
@@ -671,12 +671,6 @@ int cmd_export(int argc, char **argv)
                 strerror(errno));
         goto out;
     }
-    if (!quiet)
-        fprintf(stderr, "datavet export: %zu %s%s%s (%zu %s)%s%s\n", nrows,
-                cand ? "" : "matched ", cli_plural(nrows, "item", "items"),
-                cand ? " with matches or candidates" : "", e.n,
-                cli_plural(e.n, "finding", "findings"), outpath ? " written to " : "",
-                outpath ? outpath : "");
     ret = 0;
     goto out;
 oom:
@@ -695,6 +689,12 @@ out:
         if (ret != 0) unlink(tmp);
         free(tmp);
     }
+    if (ret == 0 && !quiet) /* once the file is in place */
+        fprintf(stderr, "datavet export: %zu %s%s%s (%zu %s)%s%s\n", nrows,
+                cand ? "" : "matched ", cli_plural(nrows, "item", "items"),
+                cand ? " with matches or candidates" : "", e.n,
+                cli_plural(e.n, "finding", "findings"), outpath ? " written to " : "",
+                outpath ? outpath : "");
     free(e.arena);
     free(e.v);
     free(sbuf);

@@ -1329,7 +1329,7 @@ static int inspect_dir(const char *path, const opts *o)
         {
             struct stat ts;
             size_t pl = strlen(si.path);
-            if (pl > 4 && strcmp(si.path + pl - 4, ".tar") == 0 && stat(si.path, &ts) == 0 &&
+            if (pl > 4 && strcasecmp(si.path + pl - 4, ".tar") == 0 && stat(si.path, &ts) == 0 &&
                 S_ISREG(ts.st_mode) && ts.st_size == 0 && empty_tars++ == 0)
                 snprintf(empty1, sizeof empty1, "%s", si.path);
         }

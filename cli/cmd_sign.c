@@ -130,6 +130,8 @@ int cmd_verify(int argc, char **argv)
         fprintf(stderr, "datavet verify: %s\n", err);
         return 2;
     }
+    if (rc == DV_OK && vs.oom)
+        fprintf(stderr, "datavet verify: out of memory: the lists checked are not all shown\n");
     if (rc == DV_OK) show_held(&vs);
     free(vs.held); /* a manifest that does not verify: its list lines are not shown */
     vs.held = NULL;
