@@ -896,6 +896,65 @@ int dv_npy_write_fd(int fd, dv_npy_dtype dtype, const float *data, uint64_t rows
 int dv_npy_write_header(void *out, size_t cap, dv_npy_dtype dtype, uint64_t rows, uint64_t dims,
                         size_t *len_out);
 
+/* ------------------------------------------------------------------------
+ * .npz archives (numpy savez / savez_compressed; DataComp ships its CLIP embeddings so): a
+ * ZIP of NAME.npy members, stored (method 0) or deflated (method 8), ZIP64 records and extra
+ * fields read. The end record is looked for in the last 64 KiB + 22 bytes only; every count,
+ * size and offset is checked against the archive's size before use, members may not overlap
+ * each other or the central directory, and anything else (encryption, other methods, a
+ * split archive) is refused with the file, the member and the offset named (docs/readers.md).
+ * A member opens as a dv_npy like an .npy file. Memory: a stored member is used in place in
+ * a read-only map of the archive, unless its data does not start at a multiple of its item
+ * size, when it is copied into one heap buffer of the member's size; a deflated member is
+ * inflated into one heap buffer of the member's size (header + rows * dims * itemsize, which
+ * must equal the ZIP's uncompressed size and be at most DV_NPZ_MAX_INFLATE) and its CRC-32
+ * checked. Stored members' CRC-32 is not checked (that would read the whole file at open). */
+#define DV_NPZ_MAX_MEMBERS 4096u            /* entries of the central directory */
+#define DV_NPZ_MAX_NAME 1024u               /* bytes of a member name */
+#define DV_NPZ_MAX_INFLATE (16ull << 30)    /* bytes of one inflated (or copied) member */
+
+typedef struct dv_npz_member {
+    const char *name;   /* the array's key: the member name without ".npy" */
+    int method;         /* 0 stored, 8 deflate (others are listed, not opened) */
+    uint64_t offset;    /* of its local header in the archive */
+    uint64_t csize;     /* bytes in the archive */
+    uint64_t usize;     /* bytes of the .npy image */
+    int usable;         /* a 2-D float matrix dv_npz_open opens; then info is set (its
+                           data_offset counts from the start of the member's .npy image) */
+    dv_npy_info info;
+    char problem[200];  /* why not usable, "" when usable */
+} dv_npz_member;
+
+/* The members of an .npz in archive order, with dtype and shape read from each header (a
+ * deflated member's header alone is inflated). *out is one allocation for
+ * dv_npz_list_free. A member that is not an array datavet reads is listed with its problem;
+ * an archive whose structure is bad fails (DV_EFORMAT, DV_ECORRUPT or DV_ETOOBIG). */
+int dv_npz_list(const char *path, const dv_alloc *alloc, dv_npz_member **out, size_t *n_out,
+                char *errbuf, size_t errcap);
+/* Same over a caller's buffer. */
+int dv_npz_list_buffer(const void *buf, size_t len, const dv_alloc *alloc, dv_npz_member **out,
+                       size_t *n_out, char *errbuf, size_t errcap);
+void dv_npz_list_free(const dv_alloc *alloc, dv_npz_member *members);
+/* Which member key names among n: key is an array's key ("l14_img") or its member name
+ * ("l14_img.npy"); key NULL names the only member of an archive of one. DV_EINVAL with
+ * errbuf listing the members when key is NULL and there are several, or names none. */
+int dv_npz_pick(const dv_npz_member *m, size_t n, const char *key, size_t *index_out,
+                char *errbuf, size_t errcap);
+/* Open member key (as dv_npz_pick) of an .npz as an embedding matrix; errbuf gets
+ * "file: member 'k' at offset N: what" on failure. */
+int dv_npz_open(const char *path, const char *key, const dv_alloc *alloc, dv_npy **out,
+                char *errbuf, size_t errcap);
+/* Same over a caller-owned buffer that must outlive the handle (a stored, aligned member is
+ * used in place). */
+int dv_npz_open_buffer(const void *buf, size_t len, const char *key, const dv_alloc *alloc,
+                       dv_npy **out, char *errbuf, size_t errcap);
+/* An .npy file, or member npz_key of an .npz (told by the file's first bytes, not its
+ * name): what every embedding input of datavet goes through. */
+int dv_npy_open_any(const char *path, const char *npz_key, const dv_alloc *alloc, dv_npy **out,
+                    char *errbuf, size_t errcap);
+/* 1 when the file starts as a ZIP archive does (an .npz), 0 otherwise (unreadable too). */
+int dv_npz_is_zip(const char *path);
+
 /* IEEE binary16 <-> binary32. f16 -> f32 is exact (subnormals, infinities; a NaN keeps its
  * sign and payload and comes back quiet, as F16C does). f32 -> f16 rounds to nearest even. */
 float dv_f16_to_f32_scalar(uint16_t h);

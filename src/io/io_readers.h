@@ -25,6 +25,11 @@ int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
                               int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
 /* F16C conversion (npy_avx2.c); only called where the CPU has AVX2 and F16C. */
 void dv__f16_to_f32_f16c(const uint16_t *in, float *out, size_t n);
+/* A dv_npy over the .npy image [base, base + len), which lies in map (munmap'd at close) or
+ * heap (freed at close) or neither (the caller's buffer). Takes ownership of map and heap
+ * even when it fails. */
+int dv__npy_adopt(const dv_alloc *alloc, void *map, size_t maplen, void *heap,
+                  const uint8_t *base, size_t len, dv_npy **out, char *errbuf, size_t errcap);
 /* Whether dv__tar_reader_copy_range works on r's input. */
 int dv__tar_reader_rereadable(const dv_tar_reader *r);
 /* The stored bytes of part i of the sample last returned (any type), NULL if not loaded. */

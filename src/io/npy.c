@@ -15,6 +15,7 @@ struct dv_npy {
     const dv_alloc *alloc;
     void *map; /* NULL for a caller's buffer */
     size_t maplen;
+    void *heap; /* an inflated or copied .npz member, NULL otherwise */
     const uint8_t *base;
     dv_npy_info info;
 };
@@ -360,10 +361,37 @@ int dv_npy_open(const char *path, const dv_alloc *alloc, dv_npy **out, char *err
     return DV_OK;
 }
 
+int dv__npy_adopt(const dv_alloc *alloc, void *map, size_t maplen, void *heap,
+                  const uint8_t *base, size_t len, dv_npy **out, char *errbuf, size_t errcap)
+{
+    dv_npy *n;
+    int rc;
+    *out = NULL;
+    n = dv__calloc(alloc, 1, sizeof(*n));
+    if (n == NULL) {
+        if (map != NULL) munmap(map, maplen);
+        dv__free(alloc, heap);
+        return DV_ENOMEM;
+    }
+    n->alloc = alloc;
+    n->map = map;
+    n->maplen = maplen;
+    n->heap = heap;
+    n->base = base;
+    rc = finish_open(n, len, errbuf, errcap);
+    if (rc < 0) {
+        dv_npy_close(n);
+        return rc;
+    }
+    *out = n;
+    return DV_OK;
+}
+
 void dv_npy_close(dv_npy *n)
 {
     if (n == NULL) return;
     if (n->map != NULL) munmap(n->map, n->maplen);
+    dv__free(n->alloc, n->heap);
     dv__free(n->alloc, n);
 }
 
