@@ -27,6 +27,7 @@ typedef struct opts {
     int has_head;
     const char *columns;
     int tsv;
+    const char *npz_key; /* --npz-key: the array of an .npz that is the embeddings */
 } opts;
 
 /* ---------------------------------------------------------------- output helpers */
@@ -898,6 +899,113 @@ static int inspect_npy(const char *path, const opts *o)
     return pq_rows >= 0 && (unsigned long long)pq_rows != in.rows;
 }
 
+/* X.parquet beside X.npz (DataComp's shard pairs). */
+static int same_stem_parquet(const char *npz, char *out, size_t cap)
+{
+    size_t l = strlen(npz);
+    if (l < 4 || l - 4 + 9 > cap) return 0;
+    memcpy(out, npz, l - 4);
+    memcpy(out + l - 4, ".parquet", 9);
+    return access(out, R_OK) == 0;
+}
+
+static int inspect_npz(const char *path, const opts *o)
+{
+    dv_npz_member *m;
+    size_t n, pick = SIZE_MAX;
+    char err[600], pq[4200];
+    long long pq_rows = -1;
+    int rc = dv_npz_list(path, NULL, &m, &n, err, sizeof(err)), ret = 0;
+    static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet inspect: %s\n", err);
+        return open_status(rc);
+    }
+    if (o->npz_key != NULL) {
+        if (dv_npz_pick(m, n, o->npz_key, &pick, err, sizeof(err)) != DV_OK) {
+            fprintf(stderr, "datavet inspect: %s: %s\n", path, err);
+            pick = SIZE_MAX;
+            ret = 1;
+        } else if (!m[pick].usable) {
+            ret = 1;
+        }
+    }
+    if (same_stem_parquet(path, pq, sizeof(pq))) {
+        dv_parquet_reader *r;
+        if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) == DV_OK) {
+            pq_rows = (long long)dv_parquet_reader_num_rows(r);
+            dv_parquet_reader_free(r);
+        }
+    }
+    if (o->json) {
+        printf("{\"path\":");
+        cli_json_str(stdout, path);
+        printf(",\"kind\":\"npz\",\"arrays\":[");
+        for (size_t i = 0; i < n; i++) {
+            printf("%s{\"name\":", i ? "," : "");
+            cli_json_str(stdout, m[i].name);
+            printf(",\"method\":%d,\"offset\":%llu,\"compressed_bytes\":%llu,\"bytes\":%llu",
+                   m[i].method, (unsigned long long)m[i].offset, (unsigned long long)m[i].csize,
+                   (unsigned long long)m[i].usize);
+            if (m[i].usable) {
+                printf(",\"dtype\":\"%s\",\"shape\":[%llu,%llu]", dt[m[i].info.dtype],
+                       (unsigned long long)m[i].info.rows, (unsigned long long)m[i].info.dims);
+            } else {
+                printf(",\"problem\":");
+                cli_json_str(stdout, m[i].problem);
+            }
+            printf("}");
+        }
+        printf("]");
+        if (pick != SIZE_MAX) {
+            printf(",\"key\":");
+            cli_json_str(stdout, m[pick].name);
+        }
+        if (pq_rows >= 0) {
+            printf(",\"parquet\":");
+            cli_json_str(stdout, pq);
+            printf(",\"parquet_rows\":%lld", pq_rows);
+            if (pick != SIZE_MAX)
+                printf(",\"aligned\":%s", m[pick].usable &&
+                       (unsigned long long)pq_rows == m[pick].info.rows ? "true" : "false");
+        }
+        printf("}\n");
+    } else {
+        printf("path: ");
+        put_safe(stdout, path);
+        printf("\nformat: npz (ZIP of .npy arrays)\narrays: %zu\n", n);
+        for (size_t i = 0; i < n; i++) {
+            printf("  ");
+            put_safe(stdout, m[i].name);
+            if (m[i].usable)
+                printf("  %s (%llu, %llu)", dt[m[i].info.dtype],
+                       (unsigned long long)m[i].info.rows, (unsigned long long)m[i].info.dims);
+            printf("  %s, %llu bytes at offset %llu", m[i].method == 0 ? "stored"
+                                                      : m[i].method == 8 ? "deflate" : "other",
+                   (unsigned long long)m[i].csize, (unsigned long long)m[i].offset);
+            if (!m[i].usable) {
+                printf("  (not read: ");
+                put_safe(stdout, m[i].problem);
+                printf(")");
+            }
+            if (pq_rows >= 0 && m[i].usable)
+                printf("  %s", (unsigned long long)pq_rows == m[i].info.rows ? "rows aligned"
+                                                                             : "rows NOT aligned");
+            printf("\n");
+        }
+        if (pq_rows >= 0) {
+            printf("parquet: ");
+            put_safe(stdout, pq);
+            printf(" (%lld rows)\n", pq_rows);
+        }
+    }
+    if (pick != SIZE_MAX && pq_rows >= 0 &&
+        (!m[pick].usable || (unsigned long long)pq_rows != m[pick].info.rows))
+        ret = 1;
+    dv_npz_list_free(NULL, m);
+    return ret;
+}
+
 /* ---------------------------------------------------------------- tar */
 
 static int inspect_tar(const char *path, const opts *o)
@@ -1260,11 +1368,23 @@ static int inspect_image(const char *path, const opts *o)
 
 /* ---------------------------------------------------------------- directories */
 
-static int npy_rows(const char *path, unsigned long long *rows)
+static int npy_rows(const char *path, const char *key, unsigned long long *rows)
 {
     dv_npy *n;
     dv_npy_info in;
     char err[600];
+    if (dv_npz_is_zip(path)) {
+        /* the headers only: a deflated array is not inflated to count its rows */
+        dv_npz_member *m;
+        size_t cnt, i;
+        int ok = dv_npz_list(path, NULL, &m, &cnt, err, sizeof(err)) == DV_OK;
+        if (ok) {
+            ok = dv_npz_pick(m, cnt, key, &i, err, sizeof(err)) == DV_OK && m[i].usable;
+            if (ok) *rows = m[i].info.rows;
+            dv_npz_list_free(NULL, m);
+        }
+        return ok ? 0 : -1;
+    }
     if (dv_npy_open(path, NULL, &n, err, sizeof(err)) != DV_OK) return -1;
     dv_npy_get_info(n, &in);
     *rows = in.rows;
@@ -1290,7 +1410,10 @@ static int inspect_dir(const char *path, const opts *o)
     /* 0-byte tar shards: the scan reads them as truncated */
     char empty1[512] = "", extra[768] = "";
     const char *probs;
-    int rc = dv_dataset_open(path, NULL, &ds, err, sizeof(err));
+    dv_dataset_opts dso = {0};
+    int rc;
+    dso.npz_key = o->npz_key;
+    rc = dv_dataset_open(path, &dso, &ds, err, sizeof(err));
     if (rc != DV_OK) {
         if (o->json) {
             printf("{\"path\":");
@@ -1339,7 +1462,7 @@ static int inspect_dir(const char *path, const opts *o)
         ep = si.emb_path ? si.emb_path : si.emb_unused;
         if (ep) {
             emb++;
-            have_e = npy_rows(ep, &er) == 0;
+            have_e = npy_rows(ep, si.emb_key ? si.emb_key : o->npz_key, &er) == 0;
             have_m = meta && pq_rows(meta, &mr) == 0;
             if (si.emb_unused || !have_e || !have_m || er != mr) misaligned++;
         }
@@ -1356,6 +1479,10 @@ static int inspect_dir(const char *path, const opts *o)
             if (ep) {
                 printf(",\"embeddings\":");
                 cli_json_str(stdout, ep);
+                if (si.emb_key) {
+                    printf(",\"embedding_key\":");
+                    cli_json_str(stdout, si.emb_key);
+                }
                 if (have_e) printf(",\"embedding_rows\":%llu", er);
                 if (have_m) printf(",\"metadata_rows\":%llu", mr);
                 printf(",\"aligned\":%s",
@@ -1376,6 +1503,10 @@ static int inspect_dir(const char *path, const opts *o)
             if (ep) {
                 printf("  emb ");
                 put_safe(stdout, ep);
+                if (si.emb_key) {
+                    printf(" array ");
+                    put_safe(stdout, si.emb_key);
+                }
                 if (have_e && have_m)
                     printf(" (%llu rows, metadata %llu: %s)", er, mr,
                            !si.emb_unused && er == mr ? "aligned" : "NOT aligned");
@@ -1435,7 +1566,7 @@ static int inspect_dir(const char *path, const opts *o)
 
 /* ---------------------------------------------------------------- dispatch */
 
-enum { KIND_UNKNOWN, KIND_PARQUET, KIND_NPY, KIND_TAR, KIND_IMAGE, KIND_LIST };
+enum { KIND_UNKNOWN, KIND_PARQUET, KIND_NPY, KIND_TAR, KIND_IMAGE, KIND_LIST, KIND_NPZ };
 
 static int sniff(const char *path)
 {
@@ -1448,6 +1579,7 @@ static int sniff(const char *path)
     close(fd);
     if (n >= 4 && memcmp(b, "PAR1", 4) == 0) return KIND_PARQUET;
     if (n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) return KIND_NPY;
+    if (n >= 4 && (memcmp(b, "PK\3\4", 4) == 0 || memcmp(b, "PK\5\6", 4) == 0)) return KIND_NPZ;
     if (dv_image_sniff(b, n) != DV_FMT_UNKNOWN) return KIND_IMAGE;
     if (n == 512 && memcmp(b + 257, "ustar", 5) == 0) return KIND_TAR;
     if (is_list_name(path)) return KIND_LIST;
@@ -1465,6 +1597,7 @@ static int inspect_main(int argc, char **argv)
                                        {"columns", required_argument, NULL, 'c'},
                                        {"format", required_argument, NULL, 'f'},
                                        {"help", no_argument, NULL, 'h'},
+                                       {"npz-key", required_argument, NULL, 'Z'},
                                        {NULL, 0, NULL, 0}};
     opts o;
     struct stat st;
@@ -1482,6 +1615,7 @@ static int inspect_main(int argc, char **argv)
             o.has_head = 1;
             break;
         case 'c': o.columns = optarg; break;
+        case 'Z': o.npz_key = optarg; break;
         case 'f':
             if (strcmp(optarg, "tsv") == 0)
                 o.tsv = 1;
@@ -1522,11 +1656,12 @@ static int inspect_main(int argc, char **argv)
     switch (kind) {
     case KIND_PARQUET: return inspect_parquet(path, &o);
     case KIND_NPY: return inspect_npy(path, &o);
+    case KIND_NPZ: return inspect_npz(path, &o);
     case KIND_TAR: return inspect_tar(path, &o);
     case KIND_IMAGE: return inspect_image(path, &o);
     case KIND_LIST: return inspect_list(path, &o);
     default:
-        fprintf(stderr, "datavet inspect: %s: not a Parquet, .npy, tar, image or URL-list file\n",
+        fprintf(stderr, "datavet inspect: %s: not a Parquet, .npy, .npz, tar, image or URL-list file\n",
                 path);
         return 2;
     }

@@ -94,7 +94,17 @@ static int is_file(const char *p)
 static int collect(const char *arg, strvec *files, strvec *meta)
 {
     char buf[4096];
-    if (!is_dir(arg)) return sv_push(files, arg, strlen(arg)) || sv_push(meta, "", 0);
+    if (!is_dir(arg)) {
+        /* DataComp: X.npz with its metadata X.parquet beside it */
+        size_t l = strlen(arg);
+        const char *m = "";
+        if (l > 4 && strcmp(arg + l - 4, ".npz") == 0 && l - 4 + 9 <= sizeof(buf)) {
+            memcpy(buf, arg, l - 4);
+            memcpy(buf + l - 4, ".parquet", 9);
+            if (is_file(buf)) m = buf;
+        }
+        return sv_push(files, arg, l) || sv_push(meta, m, strlen(m));
+    }
     if (path_join(buf, sizeof(buf), arg, "img_emb") == 0 && is_dir(buf)) {
         /* LAION layout: DIR/img_emb/img_emb_N.npy with DIR/[metadata/]metadata_N.parquet */
         char embdir[4096];
@@ -147,14 +157,25 @@ static int collect(const char *arg, strvec *files, strvec *meta)
     if (d == NULL) return -1;
     while ((de = readdir(d)) != NULL) {
         size_t l = strlen(de->d_name);
-        if (l > 4 && strcmp(de->d_name + l - 4, ".npy") == 0) sv_push(&names, de->d_name, l);
+        if (l > 4 && (strcmp(de->d_name + l - 4, ".npy") == 0 ||
+                      strcmp(de->d_name + l - 4, ".npz") == 0))
+            sv_push(&names, de->d_name, l);
     }
     closedir(d);
     if (names.n > 1) qsort(names.v, names.n, sizeof(char *), cmp_str);
     for (size_t i = 0; i < names.n; i++)
         if (path_join(buf, sizeof(buf), arg, names.v[i]) == 0) {
-            sv_push(files, buf, strlen(buf));
-            sv_push(meta, "", 0);
+            /* DataComp: X.npz with its metadata X.parquet beside it */
+            size_t l = strlen(buf);
+            char mp[4096];
+            const char *m = "";
+            if (strcmp(buf + l - 4, ".npz") == 0 && l - 4 + 9 <= sizeof(mp)) {
+                memcpy(mp, buf, l - 4);
+                memcpy(mp + l - 4, ".parquet", 9);
+                if (is_file(mp)) m = mp;
+            }
+            sv_push(files, buf, l);
+            sv_push(meta, m, strlen(m));
         }
     sv_free(&names);
     return 0;
@@ -357,12 +378,12 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
     return 0;
 }
 
-static int load_npy(const char *path, size_t dims, float **out, size_t *n)
+static int load_npy(const char *path, const char *key, size_t dims, float **out, size_t *n)
 {
     dv_npy *np;
     dv_npy_info info;
     char err[512];
-    if (dv_npy_open(path, NULL, &np, err, sizeof(err)) != DV_OK) {
+    if (dv_npy_open_any(path, key, NULL, &np, err, sizeof(err)) != DV_OK) {
         fprintf(stderr, "datavet neighbors: %s\n", err);
         return -1;
     }
@@ -706,7 +727,7 @@ int cmd_neighbors(int argc, char **argv)
         {"concept-min", required_argument, NULL, 't'}, {"pass", required_argument, NULL, 'p'},
         {"block-rows", required_argument, NULL, 'b'}, {"keep-self", no_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"npz-key", required_argument, NULL, 'Z'},    {NULL, 0, NULL, 0}};
     strvec embs = {0}, files = {0}, meta = {0};
     const char *seeds_npy = NULL, *seed_ids = NULL, *from_scan = NULL, *outdir = NULL;
     const char *concepts = NULL;
@@ -759,6 +780,7 @@ int cmd_neighbors(int argc, char **argv)
                 goto bad;
             break;
         case 'K': keep_self = 1; break;
+        case 'Z': ko.npz_key = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "neighbors"); ret = 0; goto done;
         default: goto usage;
@@ -777,7 +799,7 @@ int cmd_neighbors(int argc, char **argv)
             goto done;
         }
     if (files.n == 0) {
-        fprintf(stderr, "datavet neighbors: no .npy files found\n");
+        fprintf(stderr, "datavet neighbors: no .npy or .npz files found\n");
         goto done;
     }
     ko.threads = (unsigned)jobs;
@@ -800,7 +822,7 @@ int cmd_neighbors(int argc, char **argv)
     size_t dims = (size_t)dv_knn_dims(k);
     dv_knn_query q = {.k = has_k ? (size_t)kk : 0, .has_min_sim = has_min, .min_sim = min_sim};
     if (seeds_npy != NULL) {
-        if (load_npy(seeds_npy, dims, &seeds, &nseeds) != 0) goto done;
+        if (load_npy(seeds_npy, ko.npz_key, dims, &seeds, &nseeds) != 0) goto done;
     } else if (seed_ids != NULL || from_scan != NULL) {
         if (seed_rows(k, seed_ids, from_scan, &srows, &nseeds) != 0) goto done;
         seeds = malloc((nseeds ? nseeds : 1) * dims * sizeof(float));
@@ -851,7 +873,7 @@ int cmd_neighbors(int argc, char **argv)
         dv_knn_hit *ch = NULL;
         size_t nch = 0, o = 0;
         dv_knn_query cq = {.k = 0, .has_min_sim = 1, .min_sim = cmin};
-        if (load_npy(concepts, dims, &cv, &nc) != 0) goto done;
+        if (load_npy(concepts, ko.npz_key, dims, &cv, &nc) != 0) goto done;
         warn_bad_seeds(cv, nc, dims, "concept", NULL);
         prog.what = "concepts";
         prog.t0 = cli_now_s();

@@ -123,6 +123,7 @@ static const struct option scan_longopts[] = {
     {"image-col", required_argument, NULL, 28},
     {"sign", required_argument, NULL, 29},
     {"punsafe-col", required_argument, NULL, 30},
+    {"npz-key", required_argument, NULL, 31},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -242,6 +243,7 @@ int cmd_scan(int argc, char **argv)
         case 8: o.id_col = optarg; break;
         case 28: o.image_col = optarg; break;
         case 30: o.punsafe_col = optarg; break;
+        case 31: o.npz_key = optarg; break;
         case 29: sign_key = optarg; break;
         case 9:
             if (OPT_UINT("--shard-index", CLI_DIGITS, 0, ULLONG_MAX)) BAD();
@@ -324,6 +326,7 @@ int cmd_scan(int argc, char **argv)
         dso.id_col = o.id_col;
         dso.image_col = o.image_col;
         dso.punsafe_col = o.punsafe_col;
+        dso.npz_key = o.npz_key;
         free(lists);
         return plan(o.dataset, &dso);
     }

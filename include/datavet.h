@@ -1055,6 +1055,10 @@ typedef struct dv_dataset_opts {
                                  0: 256 MiB */
     uint32_t images_per_shard; /* image folders; 0: DV_DATASET_DEFAULT_IMAGES_PER_SHARD */
     const dv_alloc *alloc;
+    /* The array of X.npz (DataComp: beside X.parquet) that holds the image embeddings, such
+     * as "l14_img" (dv_npz_pick). NULL: an .npz of one array gives it; one of several is
+     * not used, and dataset_problems names its arrays */
+    const char *npz_key;
 } dv_dataset_opts;
 
 typedef struct dv_shard_info {
@@ -1064,13 +1068,15 @@ typedef struct dv_shard_info {
                                "images-000002" for a run of an image folder */
     const char *path;       /* parquet, tar or list file; the folder for image shards */
     const char *meta_path;  /* img2dataset: the shard's .parquet; NULL otherwise */
-    const char *emb_path;   /* row-aligned embedding .npy; NULL if none */
+    const char *emb_path;   /* row-aligned embedding .npy or .npz; NULL if none */
     uint64_t first_file;    /* image folders: the run [first_file, first_file + nfiles) */
     uint64_t nfiles;        /* of the sorted file list */
     const char *emb_unused; /* the shard's embedding .npy when it is not used (rows not aligned
                                or unreadable: see dv_dataset_problems); NULL otherwise */
     const char *text_emb_path; /* LAION's text_emb/text_emb_N.npy, rows aligned with the
                                shard's: not searched, but kept in step by --clean; NULL if none */
+    const char *emb_key;    /* the array of an .npz emb_path (DataComp's X.npz beside
+                               X.parquet) that is used; NULL for an .npy */
 } dv_shard_info;
 
 typedef struct dv_dataset dv_dataset;
@@ -1366,6 +1372,7 @@ typedef struct dv_scan_opts {
     int neighbors;
     float neighbors_min_sim;
     uint64_t neighbors_k;
+    const char *npz_key;       /* dv_dataset_opts.npz_key */
     /* Called from the scanning thread after each batch and shard; may be NULL. */
     void (*progress)(void *ctx, const dv_scan_progress *p);
     void *progress_ctx;
@@ -1542,7 +1549,8 @@ int dv_inventory_run(const dv_inventory_opts *o,
 
 /* ------------------------------------------------------------------------
  * Embedding search (docs/knn.md): exact inner-product nearest neighbours of seed vectors
- * among every row of any number of .npy matrices (float16/float32/float64, same dims),
+ * among every row of any number of .npy matrices or .npz arrays (float16/float32/float64,
+ * same dims),
  * streamed block by block over a thread pool. Global row ids run across the files in the
  * order they were added (rows of earlier files + row in file). Scores are the canonical
  * float32 dot product (16-lane FMA order), identical on every SIMD path, pass and thread
@@ -1566,6 +1574,8 @@ typedef struct dv_knn_opts {
      * succeeds (rows_done == rows_total). May be NULL. */
     void (*progress)(void *ctx, uint64_t rows_done, uint64_t rows_total);
     void *progress_ctx;
+    /* The array dv_knn_add_file takes from an .npz (dv_npz_pick: NULL takes the only one) */
+    const char *npz_key;
 } dv_knn_opts;
 
 /* Per seed: the k best rows (k > 0), or every row with similarity >= min_sim (k == 0), or
@@ -1611,7 +1621,8 @@ int dv_blas_global_init(void);
  * own sgemm). One thread at a time per handle. */
 dv_knn *dv_knn_create(const dv_knn_opts *opts);
 void dv_knn_free(dv_knn *k);
-/* Map an .npy file (kept open until free). Every file must have the same dims. */
+/* Map an .npy file, or open the opts.npz_key array of an .npz (dv_npy_open_any), kept open
+ * until free. Every file must have the same dims. */
 int dv_knn_add_file(dv_knn *k, const char *path);
 uint64_t dv_knn_rows(const dv_knn *k);
 uint64_t dv_knn_dims(const dv_knn *k);

@@ -24,6 +24,7 @@ typedef struct ds_shard {
     char *name, *path, *meta_path, *emb_path;
     char *emb_unused; /* emb_path when check_embedding refused it */
     char *text_emb;   /* text_emb_N.npy aligned with the shard's rows (kept in step by --clean) */
+    char *emb_key;    /* the array used when emb_path is an .npz */
     uint64_t first_file, nfiles;
 } ds_shard;
 
@@ -481,6 +482,29 @@ static int is_metadata(const char *p, const strvec *img)
            strcmp(b, "metadata.parquet") == 0;
 }
 
+/* The rows of the array of an .npz that opts.npz_key names (its only one without a key);
+ * why says why none is used. Only the headers are read (a deflated one inflated no further). */
+static int npz_rows(dv_dataset *ds, const char *path, uint64_t *rows, char **key, char *why,
+                    size_t cap)
+{
+    dv_npz_member *m = NULL;
+    size_t n = 0, i = 0;
+    int rc = dv_npz_list(path, ds->alloc, &m, &n, why, cap);
+    if (rc == DV_OK) rc = dv_npz_pick(m, n, ds->opts.npz_key, &i, why, cap);
+    if (rc == DV_OK && !m[i].usable) {
+        dv__set_err(why, cap, "array '%s' at offset %llu: %s", m[i].name,
+                    (unsigned long long)m[i].offset, m[i].problem);
+        rc = DV_EFORMAT;
+    }
+    if (rc == DV_OK) {
+        *rows = m[i].info.rows;
+        *key = ds_strdup(ds->alloc, m[i].name);
+        if (!*key) rc = DV_ENOMEM;
+    }
+    dv_npz_list_free(ds->alloc, m);
+    return rc;
+}
+
 static void check_embedding(dv_dataset *ds, ds_shard *s)
 {
     dv_parquet_reader *pr = NULL;
@@ -488,23 +512,39 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
     dv_npy_info ni;
     char err[512];
     dv_parquet_reader_opts po = {0};
+    int is_npz;
+    uint64_t rows = 0;
     if (!s->emb_path) return;
+    is_npz = dv_npz_is_zip(s->emb_path);
     po.wipe = 1; /* its footer's statistics can hold whole values of an image column */
     po.alloc = ds->alloc;
     if (dv_parquet_reader_open(s->path, &po, &pr, err, sizeof err) != DV_OK) return;
-    if (dv_npy_open(s->emb_path, ds->alloc, &np, err, sizeof err) != DV_OK) {
-        problem(ds, "%s: not used as the embeddings of %s: %s", s->emb_path, s->path, err);
+    if (is_npz ? npz_rows(ds, s->emb_path, &rows, &s->emb_key, err, sizeof err) != DV_OK
+               : dv_npy_open(s->emb_path, ds->alloc, &np, err, sizeof err) != DV_OK) {
+        if (is_npz)
+            problem(ds, "%s: NOT read as the embeddings of %s (--neighbors-min-sim does not "
+                        "search it; not in a --clean copy): %s", s->emb_path, s->path, err);
+        else
+            problem(ds, "%s: not used as the embeddings of %s: %s", s->emb_path, s->path, err);
         s->emb_unused = s->emb_path;
         s->emb_path = NULL;
     } else {
-        dv_npy_get_info(np, &ni);
-        if (ni.rows != dv_parquet_reader_num_rows(pr)) {
-            problem(ds, "%s: %llu rows but %s has %llu: embeddings not aligned, not used",
-                    s->emb_path, (unsigned long long)ni.rows, s->path,
+        if (!is_npz) {
+            dv_npy_get_info(np, &ni);
+            rows = ni.rows;
+        }
+        if (rows != dv_parquet_reader_num_rows(pr)) {
+            problem(ds, "%s%s%s: %llu rows but %s has %llu: embeddings not aligned, not used",
+                    s->emb_path, is_npz ? " array " : "", is_npz ? s->emb_key : "",
+                    (unsigned long long)rows, s->path,
                     (unsigned long long)dv_parquet_reader_num_rows(pr));
             s->emb_unused = s->emb_path;
             s->emb_path = NULL;
         }
+    }
+    if (!s->emb_path) {
+        dv__free(ds->alloc, s->emb_key);
+        s->emb_key = NULL;
     }
     dv_npy_close(np);
     dv_parquet_reader_free(pr);
@@ -570,7 +610,8 @@ static int shared_number(const long long *nums, uint64_t n, long long num)
     return lo + 1 < n && nums[lo] == num && nums[lo + 1] == num;
 }
 
-static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy)
+static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy,
+                               const strvec *npz)
 {
     long long *nums = NULL;
     int rc = DV_OK;
@@ -610,6 +651,8 @@ static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *n
                     emb ? emb : "", emb && text ? " and " : "", text ? text : "");
             emb = text = NULL;
         }
+        /* DataComp: X.npz beside X.parquet (its arrays, such as l14_img, rows aligned) */
+        if (!emb) emb = find_same_stem(npz, pq->v[i]);
         rc = add_shard(ds, pq->v[i], NULL, emb);
         if (rc != DV_OK) break;
         check_embedding(ds, &ds->shards[ds->nshards - 1]);
@@ -736,17 +779,29 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                 problem(ds, "%llu parquet file(s) without a tar shard of the same name ignored",
                         (unsigned long long)(pq.n - with));
         } else if (pq.n > 0 && !images_win) {
-            uint64_t npz = 0;
-            const char *npz1 = NULL;
+            strvec npz = {0}; /* (borrowed from oth) */
+            uint64_t lone = 0;
+            const char *lone1 = NULL;
             ds->layout = DV_LAYOUT_PARQUET;
-            rc = open_parquet_layout(ds, &pq, &npy);
-            for (uint64_t i = 0; i < oth.n; i++)
-                if (strcasecmp(ext_of(oth.v[i]), "npz") == 0 && npz++ == 0) npz1 = oth.v[i];
-            if (rc == DV_OK && npz > 0)
-                problem(ds, "%llu .npz file(s) (e.g. %s; DataComp ships its CLIP embeddings so): "
-                            "NOT read: datavet reads embeddings from .npy files only, so "
+            for (uint64_t i = 0; rc == DV_OK && i < oth.n; i++)
+                if (strcasecmp(ext_of(oth.v[i]), "npz") == 0) {
+                    if (npz.n == npz.cap) {
+                        char **nv = dv__realloc(a, npz.v, (size_t)(npz.cap ? 2 * npz.cap : 16) *
+                                                              sizeof(char *));
+                        if (!nv) rc = DV_ENOMEM;
+                        else npz.v = nv, npz.cap = npz.cap ? 2 * npz.cap : 16;
+                    }
+                    if (rc == DV_OK) npz.v[npz.n++] = oth.v[i];
+                }
+            if (rc == DV_OK) rc = open_parquet_layout(ds, &pq, &npy, &npz);
+            for (uint64_t i = 0; rc == DV_OK && i < npz.n; i++)
+                if (!find_same_stem(&pq, npz.v[i]) && lone++ == 0) lone1 = npz.v[i];
+            if (rc == DV_OK && lone > 0)
+                problem(ds, "%llu .npz file(s) without a .parquet of the same name beside them "
+                            "(e.g. %s; DataComp pairs X.npz with X.parquet): NOT read, so "
                             "--neighbors-min-sim does not search them and a --clean copy does not "
-                            "hold them", (unsigned long long)npz, npz1);
+                            "hold them", (unsigned long long)lone, lone1);
+            dv__free(a, npz.v);
         } else if (list.n > 0 && !images_win) {
             ds->layout = DV_LAYOUT_URLLIST;
             for (uint64_t i = 0; rc == DV_OK && i < list.n; i++)
@@ -843,6 +898,7 @@ void dv_dataset_free(dv_dataset *ds)
         dv__free(ds->alloc, ds->shards[i].emb_path);
         dv__free(ds->alloc, ds->shards[i].emb_unused);
         dv__free(ds->alloc, ds->shards[i].text_emb);
+        dv__free(ds->alloc, ds->shards[i].emb_key);
     }
     for (uint64_t i = 0; i < ds->nfiles; i++) dv__free(ds->alloc, ds->files[i]);
     dv__free(ds->alloc, ds->files);
@@ -880,6 +936,7 @@ int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out)
     out->nfiles = s->nfiles;
     out->emb_unused = s->emb_unused;
     out->text_emb_path = s->text_emb;
+    out->emb_key = s->emb_key;
     return DV_OK;
 }
 

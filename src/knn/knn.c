@@ -1,4 +1,4 @@
-/* knn.c - exact inner-product search of seed vectors against every row of .npy files,
+/* knn.c - exact inner-product search of seed vectors against every row of .npy/.npz files,
  * streamed block by block over a thread pool; float32 scores are canonical (knn_internal.h)
  * and the BLAS and int8 passes only pick the rows to rescore, with proven bounds (docs/knn.md). */
 #if !defined(_GNU_SOURCE)
@@ -124,7 +124,7 @@ int dv_knn_add_file(dv_knn *k, const char *path)
         dv__set_err(k->err, sizeof(k->err), "%s: more than %u files", path, KNN_MAX_FILES);
         return DV_ETOOBIG;
     }
-    rc = dv_npy_open(path, k->alloc, &n, k->err, sizeof(k->err));
+    rc = dv_npy_open_any(path, k->opts.npz_key, k->alloc, &n, k->err, sizeof(k->err));
     if (rc < 0) return rc;
     dv_npy_get_info(n, &info);
     if (info.dims == 0 || info.dims > KNN_MAX_DIMS || (k->nfiles > 0 && info.dims != k->dims)) {

@@ -649,6 +649,7 @@ static void params_dso(const merge *m, dv_dataset_opts *dso)
     if ((v = param_get(m, "id_col")) && *v) dso->id_col = v;
     if ((v = param_get(m, "image_col")) && *v) dso->image_col = v;
     if ((v = param_get(m, "punsafe_col")) && *v) dso->punsafe_col = v;
+    if ((v = param_get(m, "npz_key")) && *v) dso->npz_key = v;
     if ((v = param_get(m, "max_image_bytes"))) dso->max_image_bytes = strtoull(v, NULL, 10);
 }
 

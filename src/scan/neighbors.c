@@ -147,6 +147,7 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
     if (rc != DV_OK || nseeds == 0) goto done;
     rc = dv_dataset_open(dataset, dso, &ds, err, cap);
     if (rc != DV_OK) goto done;
+    ko.npz_key = dso ? dso->npz_key : NULL;
     kn = dv_knn_create(&ko);
     file_shard = calloc(dv_dataset_num_shards(ds) + 1, sizeof(uint64_t));
     shard_file = calloc(dv_dataset_num_shards(ds) + 1, sizeof(uint64_t));

@@ -1103,6 +1103,7 @@ static int build_params(scan *s, dv__dbuf *b)
     param(b, s->a, "image_col", o->image_col ? o->image_col : "");
     /* (only when named: the parameters of scans without it stay as they were) */
     if (o->punsafe_col) param(b, s->a, "punsafe_col", o->punsafe_col);
+    if (o->npz_key) param(b, s->a, "npz_key", o->npz_key);
     param(b, s->a, "keep_candidates", o->keep_candidates ? "true" : "false");
     param(b, s->a, "fetch", o->fetch ? "true" : "false");
     if (o->neighbors) {
@@ -1572,9 +1573,29 @@ static int check_options(scan *s)
             if (dv_dataset_shard(s->ds, i, &si) == DV_OK && si.emb_path) emb++;
         }
         if (emb == 0) {
+            /* an .npz that was not used: say why here (its arrays, with no key to choose) */
+            for (uint64_t i = 0; i < n; i++) {
+                dv_shard_info si;
+                dv_npz_member *m = NULL;
+                size_t nm = 0, pick;
+                char why[512];
+                if (dv_dataset_shard(s->ds, i, &si) != DV_OK || !si.emb_unused ||
+                    !dv_npz_is_zip(si.emb_unused))
+                    continue;
+                if (dv_npz_list(si.emb_unused, s->a, &m, &nm, why, sizeof why) == DV_OK &&
+                    dv_npz_pick(m, nm, o->npz_key, &pick, why, sizeof why) == DV_OK)
+                    snprintf(why, sizeof why, "rows not aligned, or array '%s' unreadable",
+                             m[pick].name);
+                dv_npz_list_free(s->a, m);
+                dv__set_err(s->err, s->errcap, "--neighbors-min-sim: the dataset's .npz "
+                            "embeddings are not used (%s: %s): there is nothing to search",
+                            si.emb_unused, why);
+                return DV_EINVAL;
+            }
             dv__set_err(s->err, s->errcap, "--neighbors-min-sim: the dataset has no embeddings "
-                        "aligned with it (LAION's img_emb/img_emb_N.npy beside metadata_N.parquet)"
-                        ": there is nothing to search");
+                        "aligned with it (LAION's img_emb/img_emb_N.npy beside metadata_N.parquet, "
+                        "DataComp's X.npz beside X.parquet with --npz-key; dataset problems say "
+                        "why any were not used): there is nothing to search");
             return DV_EINVAL;
         }
     }
@@ -1674,6 +1695,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     dso.image_col = o.image_col;
     dso.punsafe_col = o.punsafe_col;
     dso.max_image_bytes = o.max_image_bytes;
+    dso.npz_key = o.npz_key;
     dso.alloc = s.a;
     rc = dv_dataset_open(o.dataset, &dso, &s.ds, errbuf, errcap);
     if (rc != DV_OK) return rc;
@@ -1682,6 +1704,24 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
                  dv_dataset_problems(s.ds));
     rc = check_options(&s);
     if (rc != DV_OK) goto done;
+    if (o.clean_dir) {
+        /* a cleaned copy would need the .npz written again without the removed rows (every
+         * array of it, in step): not done, so say so now rather than leave them behind */
+        for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds) && rc == DV_OK; i++) {
+            dv_shard_info si;
+            const char *e;
+            if (dv_dataset_shard(s.ds, i, &si) != DV_OK) continue;
+            e = si.emb_path ? si.emb_path : si.emb_unused;
+            if (e && dv_npz_is_zip(e)) {
+                dv__set_err(errbuf, errcap,
+                            "--clean: %s: the embeddings of %s are an .npz (DataComp's layout), "
+                            "which a cleaned copy cannot hold yet (scan without --clean; "
+                            "removal.txt lists the items)", e, si.path);
+                rc = DV_EINVAL;
+            }
+        }
+        if (rc != DV_OK) goto done;
+    }
     if (o.clean_dir && dv_dataset_layout(s.ds) == DV_LAYOUT_PARQUET &&
         dv_dataset_num_shards(s.ds) > 0) {
         /* the cleaned copy cannot hold a list or map column: say so now, not after the scan */
