@@ -492,8 +492,8 @@ for f in sorted(glob.glob('clean-laion/img_emb/*.npy')):
     a = np.load(f); assert a.dtype == np.float16 and a.shape[1] == 16
 " 
 # LAION ships text_emb/text_emb_N.npy beside img_emb/: --clean keeps them in step (here copies
-# of the image embeddings, so each cleaned pair is byte-identical); DataComp's .npz embeddings
-# are not read, and the scan says so
+# of the image embeddings, so each cleaned pair is byte-identical); an .npz that pairs with no
+# parquet (DataComp's X.npz beside X.parquet: tests/cli/npz.sh) is not read, and the scan says so
 rm -rf lt && cp -r ds/laion lt && mkdir -p lt/text_emb
 for f in lt/img_emb/*.npy; do cp "$f" "lt/text_emb/$(basename "$f" | sed 's/^img_/text_/')"; done
 printf 'PK' >lt/0000.npz
@@ -506,7 +506,7 @@ for f in clean-lt/img_emb/*.npy; do
   grep -q \" text_emb/\$(basename \$t)\$\" cl-lt/clean.sha256 || exit 1; n=\$((n + 1))
 done && [ \$n -gt 0 ] && [ \$(cat clean-lt/text_emb/*.npy | wc -c) -lt \$(cat lt/text_emb/*.npy | wc -c) ] &&
 grep -q 'text_emb/text_emb_' cl-lt/summary.json &&
-grep -q '1 .npz file(s) (e.g. lt/0000.npz; DataComp ships its CLIP embeddings so): NOT read' err-lt"
+grep -q '1 .npz file(s) without a .parquet of the same name beside them (e.g. lt/0000.npz; DataComp pairs X.npz with X.parquet): NOT read' err-lt"
 # Spark's part-0000N-<uuid>-c000.snappy.parquet names (every part ends in c000): each part takes
 # the embeddings of its part number; two metadata files of one number take none (a --clean
 # copy would otherwise write one .npy twice, and neighbours would read another file's rows)
