@@ -1,11 +1,13 @@
-/* gen_io_corpus.c - writes the seed corpora of fuzz_tar, fuzz_npy, fuzz_textlist and fuzz_gguf:
- * small valid inputs of each variant plus truncated and bit-flipped copies (and, for gguf,
- * headers claiming huge lengths and counts). Run by hand, not by ctest. */
+/* gen_io_corpus.c - writes the seed corpora of fuzz_tar, fuzz_npy, fuzz_npz, fuzz_textlist and
+ * fuzz_gguf: small valid inputs of each variant plus truncated and bit-flipped copies (and, for
+ * gguf and npz, headers claiming huge lengths, counts and offsets). Run by hand, not by ctest. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <zlib.h>
 
 #include "datavet.h"
 
@@ -180,6 +182,161 @@ static int gen_npy(const char *root)
         b.len = pre + hl;
         for (size_t i = 0; i < seeds[s].bytes; i++) b.p[b.len++] = (uint8_t)(i * 37u + 0x3c);
         rc |= emit(root, "npy", seeds[s].name, &b, 8);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- npz */
+
+static void le(buf *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)(v >> (8 * i));
+        put(b, &c, 1);
+    }
+}
+
+static void w32at(buf *b, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4 && at + (size_t)i < b->len; i++) b->p[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+/* An .npy image of rows x dims (f2 or f4) with varied values. */
+static size_t npy_image(uint8_t *out, size_t cap, dv_npy_dtype dt, uint64_t rows, uint64_t dims)
+{
+    size_t hl, n = (size_t)(rows * dims) * (dt == DV_NPY_F32 ? 4 : 2);
+    if (dv_npy_write_header(out, cap, dt, rows, dims, &hl) != DV_OK || hl + n > cap) return 0;
+    for (size_t i = 0; i < n; i++) out[hl + i] = (uint8_t)(i * 29u + 0x3c);
+    return hl + n;
+}
+
+/* A ZIP of the given .npy images as numpy writes them: method 0 or 8; z64: ZIP64 extra fields
+ * in local and central headers and a ZIP64 end record. cen[i]: central entry offsets. */
+static void zip_of(buf *b, const char *const *names, const uint8_t *const *img, const size_t *len,
+                   size_t n, int method, int z64, size_t *cen, size_t *eocd)
+{
+    size_t lho[4], cs[4], cd_off;
+    uint32_t crc[4];
+    uint8_t tmp[2048];
+    memset(b, 0, sizeof(*b));
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *d = img[i];
+        size_t dl = len[i], nl = strlen(names[i]);
+        crc[i] = (uint32_t)crc32(0L, img[i], (uInt)len[i]);
+        if (method == 8) {
+            uLongf out = sizeof(tmp);
+            z_stream zs;
+            memset(&zs, 0, sizeof(zs));
+            deflateInit2(&zs, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+            zs.next_in = (Bytef *)(uintptr_t)img[i];
+            zs.avail_in = (uInt)len[i];
+            zs.next_out = tmp;
+            zs.avail_out = (uInt)out;
+            deflate(&zs, Z_FINISH);
+            dl = out - zs.avail_out;
+            deflateEnd(&zs);
+            d = tmp;
+        }
+        cs[i] = dl;
+        lho[i] = b->len;
+        le(b, 0x04034b50u, 4), le(b, 45, 2), le(b, 0, 2), le(b, (uint64_t)method, 2);
+        le(b, 0, 4), le(b, crc[i], 4);
+        le(b, z64 ? 0xffffffffu : dl, 4), le(b, z64 ? 0xffffffffu : len[i], 4);
+        le(b, nl, 2), le(b, z64 ? 20 : 0, 2);
+        put(b, names[i], nl);
+        if (z64) le(b, 1, 2), le(b, 16, 2), le(b, len[i], 8), le(b, dl, 8);
+        put(b, d, dl);
+    }
+    cd_off = b->len;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(names[i]);
+        cen[i] = b->len;
+        le(b, 0x02014b50u, 4), le(b, 45, 2), le(b, 45, 2), le(b, 0, 2), le(b, (uint64_t)method, 2);
+        le(b, 0, 4), le(b, crc[i], 4);
+        le(b, z64 ? 0xffffffffu : cs[i], 4), le(b, z64 ? 0xffffffffu : len[i], 4);
+        le(b, nl, 2), le(b, z64 ? 28 : 0, 2), le(b, 0, 2), le(b, 0, 2), le(b, 0, 2), le(b, 0, 4);
+        le(b, z64 ? 0xffffffffu : lho[i], 4);
+        put(b, names[i], nl);
+        if (z64) le(b, 1, 2), le(b, 24, 2), le(b, len[i], 8), le(b, cs[i], 8), le(b, lho[i], 8);
+    }
+    {
+        size_t cd_len = b->len - cd_off, zo = b->len;
+        if (z64) {
+            le(b, 0x06064b50u, 4), le(b, 44, 8), le(b, 45, 2), le(b, 45, 2), le(b, 0, 4), le(b, 0, 4);
+            le(b, n, 8), le(b, n, 8), le(b, cd_len, 8), le(b, cd_off, 8);
+            le(b, 0x07064b50u, 4), le(b, 0, 4), le(b, zo, 8), le(b, 1, 4);
+        }
+        *eocd = b->len;
+        le(b, 0x06054b50u, 4), le(b, 0, 4);
+        le(b, z64 ? 0xffff : n, 2), le(b, z64 ? 0xffff : n, 2);
+        le(b, z64 ? 0xffffffffu : cd_len, 4), le(b, z64 ? 0xffffffffu : cd_off, 4), le(b, 0, 2);
+    }
+}
+
+static int gen_npz(const char *root)
+{
+    static uint8_t a[1024], c[1024];
+    const char *names[2] = {"b32_img.npy", "l14_img.npy"};
+    const uint8_t *img[2] = {a, c};
+    size_t len[2], cen[2], eocd;
+    int rc = 0;
+    buf b;
+    len[0] = npy_image(a, sizeof(a), DV_NPY_F16, 6, 8);
+    len[1] = npy_image(c, sizeof(c), DV_NPY_F32, 6, 12);
+    for (int z64 = 0; z64 < 2; z64++)
+        for (int method = 0; method <= 8; method += 8) {
+            char nm[64];
+            zip_of(&b, names, img, len, 2, method, z64, cen, &eocd);
+            snprintf(nm, sizeof(nm), "%s%s", method ? "deflate" : "stored", z64 ? "-zip64" : "");
+            rc |= emit(root, "npz", nm, &b, 0);
+            zip_of(&b, names + 1, img + 1, len + 1, 1, method, z64, cen, &eocd);
+            snprintf(nm, sizeof(nm), "one-%s%s", method ? "deflate" : "stored", z64 ? "-zip64" : "");
+            rc |= save(root, "npz", nm, b.p, b.len);
+        }
+    /* hostile sizes and offsets (each one change to a valid archive) */
+    zip_of(&b, names, img, len, 2, 0, 0, cen, &eocd);
+    {
+        buf h = b;
+        w32at(&h, cen[1] + 20, 0xfffffff0u);
+        rc |= save(root, "npz", "huge-csize", h.p, h.len);
+        h = b;
+        w32at(&h, cen[0] + 42, (uint32_t)h.len);
+        rc |= save(root, "npz", "bad-offset", h.p, h.len);
+        h = b;
+        w32at(&h, cen[1] + 42, 0);
+        memcpy(h.p + cen[1] + 46, names[0], strlen(names[0]));
+        w32at(&h, cen[1] + 20, (uint32_t)len[0]);
+        w32at(&h, cen[1] + 24, (uint32_t)len[0]);
+        rc |= save(root, "npz", "overlap", h.p, h.len);
+        h = b;
+        h.p[cen[0] + 10] = 12;
+        rc |= save(root, "npz", "method-12", h.p, h.len);
+        h = b;
+        h.p[eocd + 10] = 0xff;
+        rc |= save(root, "npz", "huge-count", h.p, h.len);
+    }
+    zip_of(&b, names, img, len, 2, 8, 0, cen, &eocd);
+    {
+        buf h = b;
+        w32at(&h, cen[1] + 24, 0x7ffffff0u);
+        rc |= save(root, "npz", "deflate-huge-usize", h.p, h.len);
+        h = b;
+        h.p[cen[1] + 16] ^= 1;
+        rc |= save(root, "npz", "deflate-bad-crc", h.p, h.len);
+    }
+    zip_of(&b, names, img, len, 2, 0, 1, cen, &eocd);
+    {
+        buf h = b;
+        size_t zo = eocd - 20 - 56;
+        w32at(&h, zo + 36, 1);
+        w32at(&h, zo + 28, 1);
+        rc |= save(root, "npz", "zip64-huge-count", h.p, h.len);
+        h = b;
+        w32at(&h, zo + 52, 1);
+        rc |= save(root, "npz", "zip64-cd-beyond", h.p, h.len);
+        h = b;
+        w32at(&h, cen[1] + 46 + 11 + 4 + 8 + 4, 256);
+        rc |= save(root, "npz", "zip64-huge-csize", h.p, h.len);
     }
     return rc;
 }
@@ -377,7 +534,9 @@ int main(int argc, char **argv)
         return 2;
     }
     mkdir(argv[1], 0755);
-    if (gen_tar(argv[1]) | gen_npy(argv[1]) | gen_textlist(argv[1]) | gen_gguf(argv[1])) return 1;
-    printf("wrote seeds for tar, npy, textlist, gguf under %s\n", argv[1]);
+    if (gen_tar(argv[1]) | gen_npy(argv[1]) | gen_npz(argv[1]) | gen_textlist(argv[1]) |
+        gen_gguf(argv[1]))
+        return 1;
+    printf("wrote seeds for tar, npy, npz, textlist, gguf under %s\n", argv[1]);
     return 0;
 }

@@ -1,0 +1,87 @@
+/* fuzz_npz.c - libFuzzer target for the .npz (ZIP) reader over a buffer: listing, member choice
+ * and opening every member; a success must be a matrix whose every row converts. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datavet.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_open_rc(int rc, const dv_npy *n, const char *err)
+{
+    if (rc == DV_OK) return;
+    if (n != NULL || err[0] == '\0') abort();
+    if (rc != DV_EFORMAT && rc != DV_ECORRUPT && rc != DV_ETOOBIG && rc != DV_ENOMEM &&
+        rc != DV_EINVAL)
+        abort();
+}
+
+static void read_all(dv_npy *n, const dv_npz_member *m)
+{
+    dv_npy_info info;
+    float one[1];
+    dv_npy_get_info(n, &info);
+    if (m != NULL && (info.rows != m->info.rows || info.dims != m->info.dims ||
+                      info.dtype != m->info.dtype))
+        abort();
+    if (info.dims > 0 && info.dims <= 4096) {
+        static float row[4096];
+        for (uint64_t i = 0; i < info.rows && i < 64; i++)
+            if (dv_npy_read_f32(n, i, 1, row, (i & 1) ? DV_SIMD_SCALAR : DV_SIMD_AUTO) != DV_OK)
+                abort();
+    }
+    if (dv_npy_read_f32(n, info.rows, 1, one, DV_SIMD_AUTO) != DV_ERANGE) abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[512];
+    dv_npz_member *m = NULL;
+    dv_npy *n = NULL;
+    size_t cnt = 7, idx;
+    int rc;
+    err[0] = '\0';
+    rc = dv_npz_list_buffer(data, size, NULL, &m, &cnt, err, sizeof(err));
+    if (rc != DV_OK) {
+        if (m != NULL || cnt != 0 || err[0] == '\0') abort();
+        if (rc != DV_EFORMAT && rc != DV_ECORRUPT && rc != DV_ETOOBIG && rc != DV_ENOMEM) abort();
+        /* opening fails the same way */
+        if (dv_npz_open_buffer(data, size, NULL, NULL, &n, err, sizeof(err)) == DV_OK) abort();
+        if (n != NULL) abort();
+        return 0;
+    }
+    if (cnt > DV_NPZ_MAX_MEMBERS) abort();
+    for (size_t i = 0; i < cnt && i < 16; i++) {
+        const dv_npz_member *e = &m[i];
+        if (e->name == NULL || (e->usable && e->problem[0] != '\0') ||
+            (!e->usable && e->problem[0] == '\0') || e->offset >= size || e->csize > size)
+            abort();
+        err[0] = '\0';
+        rc = dv_npz_open_buffer(data, size, e->name, NULL, &n, err, sizeof(err));
+        check_open_rc(rc, n, err);
+        /* a usable member opens unless it fails its CRC or inflate, or a name is shared */
+        if (rc == DV_OK) {
+            if (dv_npz_pick(m, cnt, e->name, &idx, err, sizeof(err)) != DV_OK) abort();
+            read_all(n, &m[idx]);
+            dv_npy_close(n);
+            n = NULL;
+        } else if (e->usable && e->method == 0 && rc != DV_ENOMEM &&
+                   dv_npz_pick(m, cnt, e->name, &idx, err, sizeof(err)) == DV_OK && idx == i) {
+            abort(); /* a stored, usable member has nothing left to fail on */
+        }
+    }
+    err[0] = '\0';
+    rc = dv_npz_open_buffer(data, size, NULL, NULL, &n, err, sizeof(err));
+    check_open_rc(rc, n, err);
+    if (rc == DV_OK) {
+        if (cnt != 1) abort();
+        read_all(n, NULL);
+        dv_npy_close(n);
+    } else if (cnt > 1 && rc != DV_EINVAL) {
+        abort();
+    }
+    dv_npz_list_free(NULL, m);
+    return 0;
+}
