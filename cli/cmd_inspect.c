@@ -1629,7 +1629,7 @@ static int inspect_main(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: datavet inspect [--json] [--head N [--columns A,B] "
+        fprintf(stderr, "usage: datavet inspect [--json] [--npz-key NAME] [--head N [--columns A,B] "
                         "[--format jsonl|tsv]] PATH\n");
         return 2;
     }

@@ -1027,7 +1027,8 @@ void dv_textlist_free(dv_textlist *t);
  * cluster tasks are all per shard. */
 typedef enum dv_layout {
     DV_LAYOUT_UNKNOWN = 0,
-    DV_LAYOUT_PARQUET = 1,     /* LAION-style metadata parquet files (+ aligned img_emb/ .npy) */
+    DV_LAYOUT_PARQUET = 1,     /* metadata parquet files (+ LAION's aligned img_emb/ .npy, or
+                                  DataComp's X.npz beside X.parquet) */
     DV_LAYOUT_IMG2DATASET = 2, /* webdataset tar shards each with a same-named .parquet */
     DV_LAYOUT_WEBDATASET = 3,  /* webdataset tar shards */
     DV_LAYOUT_IMAGES = 4,      /* a folder of image files (walked recursively) */
