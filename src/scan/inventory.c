@@ -259,6 +259,31 @@ static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
         }
         return;
     }
+    if (f->kind == DV_INV_EMBEDDINGS && ends_with(f->path, ".npz")) {
+        /* its arrays from their headers (a deflated one is not inflated past its header) */
+        static const char *const dt[] = {"?", "float16", "float32", "float64"};
+        dv_npz_member *m = NULL;
+        size_t n = 0, len;
+        if (dv_npz_list(f->path, NULL, &m, &n, err, sizeof err) != DV_OK) {
+            snprintf(f->detail, sizeof f->detail, "npz (not a ZIP of arrays datavet reads)");
+            return;
+        }
+        len = (size_t)snprintf(f->detail, sizeof f->detail, "npz");
+        for (size_t i = 0; i < n && len < sizeof f->detail; i++) {
+            int k = m[i].usable
+                        ? snprintf(f->detail + len, sizeof f->detail - len, "%s %s %s %llux%llu",
+                                   i ? "," : "", m[i].name,
+                                   (unsigned)m[i].info.dtype < 4 ? dt[m[i].info.dtype] : "?",
+                                   (unsigned long long)m[i].info.rows,
+                                   (unsigned long long)m[i].info.dims)
+                        : snprintf(f->detail + len, sizeof f->detail - len, "%s %s (not read)",
+                                   i ? "," : "", m[i].name);
+            if (k < 0) break;
+            len += (size_t)k;
+        }
+        dv_npz_list_free(NULL, m);
+        return;
+    }
     if (ends_with(f->path, ".parquet")) {
         dv_parquet_reader *r = NULL;
         dv_parquet_reader_opts po = {0};

@@ -111,6 +111,9 @@ check "datacomp: an .npz array of other rows than its parquet is not aligned" sh
 grep -q 'dcm/0002.npz (29 rows, metadata 30: NOT aligned)' insp-dcm &&
 grep -q 'dcm/0002.npz array l14_img: 29 rows but dcm/0002.parquet has 30' insp-dcm"
 
+"$BIN" inventory dc/0000.npz >inv0 2>&1
+check "inventory: an .npz's arrays in its detail" grep -q '"detail":"npz b32_img float16 30x8, l14_img float16 30x16"' inv0
+
 # --------------------------------------------------------------- inspect
 "$BIN" inspect dc/0000.npz >insp0 2>&1
 "$BIN" inspect --json --npz-key l14_img dc/0001.npz >insp1 2>&1
