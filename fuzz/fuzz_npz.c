@@ -27,7 +27,7 @@ static void read_all(dv_npy *n, const dv_npz_member *m)
                       info.dtype != m->info.dtype))
         abort();
     if (info.dims > 0 && info.dims <= 4096) {
-        static float row[4096];
+        float row[4096];
         for (uint64_t i = 0; i < info.rows && i < 64; i++)
             if (dv_npy_read_f32(n, i, 1, row, (i & 1) ? DV_SIMD_SCALAR : DV_SIMD_AUTO) != DV_OK)
                 abort();
