@@ -129,6 +129,13 @@ static const char *const def_names[2][3] = {{"url", "image_url", NULL}, {"captio
 /* Whether a column or key name fills slot s: its rank (lower is preferred: url before
  * image_url, then the exact spelling before another case; 0 for a named slot's exact name),
  * or -1. */
+/* The text buffer at off: "" while nothing has been kept (its pointer is still NULL, and
+ * NULL + 0 is not a pointer C allows). */
+static const uint8_t *text_at(const dv_textlist *t, size_t off)
+{
+    return t->text.p ? t->text.p + off : (const uint8_t *)"";
+}
+
 static int slot_rank_of(const dv_textlist *t, size_t s, const uint8_t *name, size_t len)
 {
     if (s < 2 && (t->defaults & (1 << s))) {
@@ -533,7 +540,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
             if (rc != 0) return rc;
             klen = t->text.len - kmark;
             for (s = 0; s < nslot; s++) {
-                int rk = slot_rank_of(t, s, t->text.p + kmark, klen);
+                int rk = slot_rank_of(t, s, text_at(t, kmark), klen);
                 /* of a default slot's names the first wins (url over image_url), whatever
                  * their order; the same key twice: the last */
                 if (rk >= 0 && (s >= 2 || !t->slot_set[s] || rk <= t->slot_rank[s])) {
@@ -752,7 +759,7 @@ static void missing_column(dv_textlist *t, const char *col, uint64_t line)
         n = strlen(t->err);
         if (n + 8 >= sizeof(t->err)) break;
         dv__set_err(t->err + n, sizeof(t->err) - n, "%s '%s'", c ? "," : "",
-                    (const char *)t->text.p + pr[0]);
+                    (const char *)text_at(t, pr[0]));
     }
     n = strlen(t->err);
     if (n + 2 < sizeof(t->err)) dv__set_err(t->err + n, sizeof(t->err) - n, ")");
@@ -802,7 +809,7 @@ static int start(dv_textlist *t, const char *name)
         t->col[s] = -1;
         for (int c = 0; c < t->ncols; c++) {
             const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
-            int rk = slot_rank_of(t, s, t->text.p + pr[0], pr[1]);
+            int rk = slot_rank_of(t, s, text_at(t, pr[0]), pr[1]);
             if (rk >= 0 && (best < 0 || rk < best)) { /* of equal ranks, the first column */
                 t->col[s] = c;
                 best = rk;
@@ -814,7 +821,7 @@ static int start(dv_textlist *t, const char *name)
              * (CC3M, CC12M: url TAB caption); its only other field, if any, the caption */
             for (int c = 0; c < t->ncols && t->col[0] < 0; c++) {
                 const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
-                const char *v = (const char *)t->text.p + pr[0];
+                const char *v = (const char *)text_at(t, pr[0]);
                 if (strncasecmp(v, "http://", 7) == 0 || strncasecmp(v, "https://", 8) == 0)
                     t->col[0] = c;
             }
@@ -906,14 +913,14 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
     memset(out, 0, sizeof(*out));
     out->row = ++t->row;
     out->line = line;
-    out->url = (const char *)t->text.p + t->slot_off[0];
+    out->url = (const char *)text_at(t, t->slot_off[0]);
     out->url_len = t->slot_len[0];
     if (t->slot_set[1]) {
-        out->caption = (const char *)t->text.p + t->slot_off[1];
+        out->caption = (const char *)text_at(t, t->slot_off[1]);
         out->caption_len = t->slot_len[1];
     }
     for (size_t e = 0; e < t->nextra; e++) {
-        t->extra[e] = t->slot_set[2 + e] ? (const char *)t->text.p + t->slot_off[2 + e] : NULL;
+        t->extra[e] = t->slot_set[2 + e] ? (const char *)text_at(t, t->slot_off[2 + e]) : NULL;
         t->extra_len[e] = t->slot_set[2 + e] ? t->slot_len[2 + e] : 0;
     }
     out->extra = t->extra;
