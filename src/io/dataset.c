@@ -592,73 +592,121 @@ static int check_text_embedding(dv_dataset *ds, ds_shard *s, const char *path)
     return DV_OK;
 }
 
-static int cmp_ll(const void *a, const void *b)
+/* The length of path's folder part ("a/b/c.npy" -> 3, "c.npy" -> 0). */
+static size_t dir_len(const char *path, size_t n)
 {
-    long long x = *(const long long *)a, y = *(const long long *)b;
+    while (n > 0 && path[n - 1] != '/') n--;
+    return n > 0 ? n - 1 : 0;
+}
+
+/* How near the embeddings file e sits to a metadata file m: 1 in m's folder, 2 in a folder
+ * inside it (metadata_N.parquet + img_emb/), 3 in a folder beside m's (metadata/ +
+ * img_emb/, as each of LAION-5B's subsets ships them), 0 elsewhere. */
+static int emb_near(const char *m, const char *e)
+{
+    size_t md = dir_len(m, strlen(m)), ed = dir_len(e, strlen(e)), mp = dir_len(m, md),
+           ep = dir_len(e, ed);
+    if (ed == md && strncmp(m, e, md) == 0) return 1;
+    if (ep == md && strncmp(m, e, md) == 0 && (md == 0 || e[md] == '/')) return 2;
+    if (ep == mp && strncmp(m, e, mp) == 0 && (mp == 0 || (m[mp] == '/' && e[ep] == '/')))
+        return 3;
+    return 0;
+}
+
+/* The .npy of m's number (image or text embeddings, text_: 1 or 0). Of several, the one
+ * nearest m (emb_near) when only one is that near; else the first, and *several is set. */
+static const char *pick_npy(const strvec *npy, const char *m, long long num, int text,
+                            int *several)
+{
+    const char *first = NULL, *best = NULL;
+    int nfound = 0, nbest = 0, rank = 4;
+    *several = 0;
+    if (num < 0) return NULL;
+    for (uint64_t j = 0; j < npy->n; j++) {
+        const char *b = strrchr(npy->v[j], '/');
+        int r;
+        b = b ? b + 1 : npy->v[j];
+        /* img_emb_N.npy aligns with metadata_N.parquet; text_emb files are not images */
+        if ((strncmp(b, "text_", 5) == 0) != text || file_number(npy->v[j]) != num) continue;
+        if (nfound++ == 0) first = npy->v[j];
+        r = emb_near(m, npy->v[j]);
+        if (r == 0 || r > rank) continue;
+        if (r < rank) rank = r, nbest = 0, best = npy->v[j];
+        nbest++;
+    }
+    if (nbest == 1) return best;
+    *several = nfound > 1;
+    return first;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const char *const *)a, y = (uintptr_t) * (const char *const *)b;
     return (x > y) - (x < y);
 }
 
-/* Whether num is the number of more than one file (nums sorted). */
-static int shared_number(const long long *nums, uint64_t n, long long num)
+/* Whether p is taken more than once in v (n sorted pointers). */
+static int taken_twice(const char *const *v, uint64_t n, const char *p)
 {
     uint64_t lo = 0, hi = n;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (nums[mid] < num) lo = mid + 1;
+        if ((uintptr_t)v[mid] < (uintptr_t)p) lo = mid + 1;
         else hi = mid;
     }
-    return lo + 1 < n && nums[lo] == num && nums[lo + 1] == num;
+    return lo + 1 < n && v[lo] == p && v[lo + 1] == p;
 }
 
 static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *npy,
                                const strvec *npz)
 {
-    long long *nums = NULL;
+    const char **emb = NULL, **text = NULL, **taken = NULL;
+    uint64_t ntaken = 0;
     int rc = DV_OK;
     if (pq->n > 0) check_image_lists(ds, pq->v[0]);
-    if (npy->n > 0 && pq->n > 1) {
-        nums = dv__malloc(ds->alloc, (size_t)pq->n * sizeof *nums);
-        if (!nums) return DV_ENOMEM;
-        for (uint64_t i = 0; i < pq->n; i++) nums[i] = file_number(pq->v[i]);
-        qsort(nums, (size_t)pq->n, sizeof *nums, cmp_ll);
+    if (npy->n > 0 && pq->n > 0) {
+        emb = dv__calloc(ds->alloc, (size_t)pq->n, sizeof *emb);
+        text = dv__calloc(ds->alloc, (size_t)pq->n, sizeof *text);
+        taken = dv__calloc(ds->alloc, (size_t)pq->n * 2, sizeof *taken);
+        if (!emb || !text || !taken) {
+            rc = DV_ENOMEM;
+            goto out;
+        }
+        for (uint64_t i = 0; i < pq->n; i++) {
+            long long num = file_number(pq->v[i]);
+            int several;
+            emb[i] = pick_npy(npy, pq->v[i], num, 0, &several);
+            if (several)
+                problem(ds, "%s: several .npy files share its number; using %s", pq->v[i],
+                        emb[i]);
+            text[i] = pick_npy(npy, pq->v[i], num, 1, &several);
+            if (emb[i]) taken[ntaken++] = emb[i];
+            if (text[i]) taken[ntaken++] = text[i];
+        }
+        if (ntaken > 1) qsort(taken, (size_t)ntaken, sizeof *taken, cmp_ptr);
     }
     for (uint64_t i = 0; rc == DV_OK && i < pq->n; i++) {
-        long long num = file_number(pq->v[i]);
-        const char *emb = NULL, *text = NULL;
-        for (uint64_t j = 0; num >= 0 && j < npy->n; j++) {
-            const char *b = strrchr(npy->v[j], '/');
-            b = b ? b + 1 : npy->v[j];
-            /* img_emb_N.npy aligns with metadata_N.parquet; text_emb files are not images */
-            if (strncmp(b, "text_", 5) == 0) {
-                if (!text && file_number(npy->v[j]) == num) text = npy->v[j];
-                continue;
-            }
-            if (file_number(npy->v[j]) == num) {
-                if (emb) {
-                    problem(ds, "%s: several .npy files share its number; using %s", pq->v[i],
-                            emb);
-                    break;
-                }
-                emb = npy->v[j];
-            }
-        }
-        if ((emb || text) && nums && shared_number(nums, pq->n, num)) {
-            /* two metadata files of one number (copies in two folders, names whose last
-             * digits are not a part number): the rows of neither can be trusted to be the
-             * embeddings' rows, so neither takes them */
+        const char *e = emb ? emb[i] : NULL, *t = text ? text[i] : NULL;
+        if ((e && taken_twice(taken, ntaken, e)) || (t && taken_twice(taken, ntaken, t))) {
+            /* two metadata files of one number take the same embeddings (copies in two
+             * folders, names whose last digits are not a part number): the rows of neither
+             * can be trusted to be the embeddings' rows, so neither takes them */
             problem(ds, "%s: another metadata file has its number (%lld): %s%s%s not used "
-                        "(embeddings not aligned; not in a --clean copy)", pq->v[i], num,
-                    emb ? emb : "", emb && text ? " and " : "", text ? text : "");
-            emb = text = NULL;
+                        "(embeddings not aligned; not in a --clean copy)", pq->v[i],
+                    file_number(pq->v[i]), e ? e : "", e && t ? " and " : "", t ? t : "");
+            e = t = NULL;
         }
         /* DataComp: X.npz beside X.parquet (its arrays, such as l14_img, rows aligned) */
-        if (!emb) emb = find_same_stem(npz, pq->v[i]);
-        rc = add_shard(ds, pq->v[i], NULL, emb);
+        if (!e) e = find_same_stem(npz, pq->v[i]);
+        rc = add_shard(ds, pq->v[i], NULL, e);
         if (rc != DV_OK) break;
         check_embedding(ds, &ds->shards[ds->nshards - 1]);
-        if (text) rc = check_text_embedding(ds, &ds->shards[ds->nshards - 1], text);
+        if (t) rc = check_text_embedding(ds, &ds->shards[ds->nshards - 1], t);
     }
-    dv__free(ds->alloc, nums);
+out:
+    dv__free(ds->alloc, emb);
+    dv__free(ds->alloc, text);
+    dv__free(ds->alloc, taken);
     return rc;
 }
 

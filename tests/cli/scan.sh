@@ -528,6 +528,21 @@ a = json.load(open('insp-amb'))
 assert all('embeddings' not in x for x in a['shard_list']), a
 assert sum('another metadata file has its number (1)' in p for p in a['problems']) == 2, a['problems']
 "
+# two subsets scanned together (LAION-5B's laion2B-en and laion2B-multi: the same file
+# numbers, each with its own metadata/ and img_emb/): each metadata file takes its own
+rm -rf subs && mkdir -p subs/en/metadata subs/multi
+cp ds/laion/metadata_*.parquet subs/en/metadata/ && cp -r ds/laion/img_emb subs/en/
+cp ds/laion/metadata_*.parquet subs/multi/ && cp -r ds/laion/img_emb subs/multi/
+"$BIN" inspect --json subs >insp-subs
+check "two subsets with the same file numbers: each metadata file takes its own subset's embeddings" $PY -c "
+import json
+s = json.load(open('insp-subs'))
+sl = s['shard_list']
+assert len(sl) == 8 and s['embeddings_misaligned'] == 0 and not s['problems'], s
+for x in sl:
+    sub = x['path'].split('/')[1]
+    assert x['embeddings'].split('/')[1] == sub and x['aligned'], x
+"
 # every member the cleaned shard keeps (which ones depends on the planted set, synthetic or
 # from ../shared/photos) equals the original's bytes
 check "wds --clean: kept samples are byte-identical" sh -c '
