@@ -343,13 +343,6 @@ static int same_stem(const char *a, const char *b)
     return la == lb && memcmp(a, b, la) == 0;
 }
 
-static const char *find_same_stem(const strvec *v, const char *path)
-{
-    for (uint64_t i = 0; i < v->n; i++)
-        if (same_stem(v->v[i], path)) return v->v[i];
-    return NULL;
-}
-
 /* Remove from v (freeing them) the files drop() says go; the count removed. */
 static uint64_t sv_drop_if(const dv_alloc *a, strvec *v, int (*drop)(const char *, const strvec *),
                            const strvec *img)
@@ -373,6 +366,24 @@ static uint64_t lower_bound(const strvec *img, const char *p, size_t k)
         else hi = mid;
     }
     return lo;
+}
+
+/* The file of v (sorted) with path's name but another extension: a binary search for
+ * "stem." (so 10^6 shards pair in n log n, not n^2), then the few names sharing it. */
+static const char *find_same_stem(const strvec *v, const char *path)
+{
+    const char *e = strrchr(path, '.');
+    size_t stem;
+    if (!e || strrchr(path, '/') > e) {
+        for (uint64_t i = 0; i < v->n; i++)
+            if (same_stem(v->v[i], path)) return v->v[i];
+        return NULL;
+    }
+    stem = (size_t)(e - path) + 1;
+    for (uint64_t j = lower_bound(v, path, stem); j < v->n && strncmp(v->v[j], path, stem) == 0;
+         j++)
+        if (same_stem(v->v[j], path)) return v->v[j];
+    return NULL;
 }
 
 /* Whether p has an image's name with another extension (its caption or metadata). */
@@ -615,19 +626,41 @@ static int emb_near(const char *m, const char *e)
 
 /* The .npy of m's number (image or text embeddings, text_: 1 or 0). Of several, the one
  * nearest m (emb_near) when only one is that near; else the first, and *several is set. */
-static const char *pick_npy(const strvec *npy, const char *m, long long num, int text,
-                            int *several)
+typedef struct numidx {
+    long long num;
+    uint64_t j; /* index in the .npy list */
+} numidx;
+
+static int cmp_numidx(const void *a, const void *b)
+{
+    const numidx *x = a, *y = b;
+    if (x->num != y->num) return x->num < y->num ? -1 : 1;
+    return (x->j > y->j) - (x->j < y->j);
+}
+
+/* by: the .npy files' numbers, sorted (so a metadata file's candidates are found by binary
+ * search, and 10^6 shards pair in n log n) */
+static const char *pick_npy(const strvec *npy, const numidx *by, const char *m, long long num,
+                            int text, int *several)
 {
     const char *first = NULL, *best = NULL;
     int nfound = 0, nbest = 0, rank = 4;
+    uint64_t lo = 0, hi = npy->n;
     *several = 0;
     if (num < 0) return NULL;
-    for (uint64_t j = 0; j < npy->n; j++) {
-        const char *b = strrchr(npy->v[j], '/');
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (by[mid].num < num) lo = mid + 1;
+        else hi = mid;
+    }
+    for (uint64_t k = lo; k < npy->n && by[k].num == num; k++) {
+        const uint64_t j = by[k].j;
+        const char *b;
         int r;
+        b = strrchr(npy->v[j], '/');
         b = b ? b + 1 : npy->v[j];
         /* img_emb_N.npy aligns with metadata_N.parquet; text_emb files are not images */
-        if ((strncmp(b, "text_", 5) == 0) != text || file_number(npy->v[j]) != num) continue;
+        if ((strncmp(b, "text_", 5) == 0) != text) continue;
         if (nfound++ == 0) first = npy->v[j];
         r = emb_near(m, npy->v[j]);
         if (r == 0 || r > rank) continue;
@@ -661,6 +694,7 @@ static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *n
                                const strvec *npz)
 {
     const char **emb = NULL, **text = NULL, **taken = NULL;
+    numidx *npy_num = NULL;
     uint64_t ntaken = 0;
     int rc = DV_OK;
     if (pq->n > 0) check_image_lists(ds, pq->v[0]);
@@ -668,18 +702,24 @@ static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *n
         emb = dv__calloc(ds->alloc, (size_t)pq->n, sizeof *emb);
         text = dv__calloc(ds->alloc, (size_t)pq->n, sizeof *text);
         taken = dv__calloc(ds->alloc, (size_t)pq->n * 2, sizeof *taken);
-        if (!emb || !text || !taken) {
+        npy_num = dv__malloc(ds->alloc, (size_t)npy->n * sizeof *npy_num);
+        if (!emb || !text || !taken || !npy_num) {
             rc = DV_ENOMEM;
             goto out;
         }
+        for (uint64_t j = 0; j < npy->n; j++) {
+            npy_num[j].num = file_number(npy->v[j]);
+            npy_num[j].j = j;
+        }
+        qsort(npy_num, (size_t)npy->n, sizeof *npy_num, cmp_numidx);
         for (uint64_t i = 0; i < pq->n; i++) {
             long long num = file_number(pq->v[i]);
             int several;
-            emb[i] = pick_npy(npy, pq->v[i], num, 0, &several);
+            emb[i] = pick_npy(npy, npy_num, pq->v[i], num, 0, &several);
             if (several)
                 problem(ds, "%s: several .npy files share its number; using %s", pq->v[i],
                         emb[i]);
-            text[i] = pick_npy(npy, pq->v[i], num, 1, &several);
+            text[i] = pick_npy(npy, npy_num, pq->v[i], num, 1, &several);
             if (emb[i]) taken[ntaken++] = emb[i];
             if (text[i]) taken[ntaken++] = text[i];
         }
@@ -707,6 +747,7 @@ out:
     dv__free(ds->alloc, emb);
     dv__free(ds->alloc, text);
     dv__free(ds->alloc, taken);
+    dv__free(ds->alloc, npy_num);
     return rc;
 }
 
