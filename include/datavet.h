@@ -1374,7 +1374,10 @@ typedef struct dv_scan_opts {
     float neighbors_min_sim;
     uint64_t neighbors_k;
     const char *npz_key;       /* dv_dataset_opts.npz_key */
-    /* Called from the scanning thread after each batch and shard; may be NULL. */
+    /* Called after each batch and shard; may be NULL. With several shards scanned side by
+     * side (threads > 1, no fetch) it is called from the shard workers' threads, one call
+     * at a time (under the run's lock, so a slow callback holds the workers back), never
+     * from two threads at once; the calling thread waits in dv_scan_run meanwhile. */
     void (*progress)(void *ctx, const dv_scan_progress *p);
     void *progress_ctx;
     const dv_alloc *alloc;
