@@ -43,7 +43,9 @@ const char *dv_strerror(int code);
 
 /* ------------------------------------------------------------------------
  * Allocation. Every _create takes an optional allocator (NULL: malloc/free).
- * Tests use this to fail the Nth allocation. */
+ * Tests use this to fail the Nth allocation. Functions that run threads (dv_scan_run's
+ * hashing pool and shard workers, dv_knn_search, dv_inventory_run) call it from several
+ * threads at once: it must be thread-safe there. */
 typedef struct dv_alloc {
     void *(*malloc_fn)(void *opaque, size_t size);
     void *(*realloc_fn)(void *opaque, void *ptr, size_t size);

@@ -619,7 +619,8 @@ static int emb_near(const char *m, const char *e)
            ep = dir_len(e, ed);
     if (ed == md && strncmp(m, e, md) == 0) return 1;
     if (ep == md && strncmp(m, e, md) == 0 && (md == 0 || e[md] == '/')) return 2;
-    if (ep == mp && strncmp(m, e, mp) == 0 && (mp == 0 || (m[mp] == '/' && e[ep] == '/')))
+    if (ed > mp && ep == mp && strncmp(m, e, mp) == 0 &&
+        (mp == 0 || (m[mp] == '/' && e[ep] == '/')))
         return 3;
     return 0;
 }

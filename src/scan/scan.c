@@ -1440,7 +1440,7 @@ static int run_workers(scan *m, const uint64_t *todo, size_t ntodo, unsigned nw,
     wrun r;
     scan **w = dv__calloc(m->a, nw, sizeof *w);
     pthread_t *t = dv__calloc(m->a, nw, sizeof *t);
-    unsigned started = 0, per = threads / nw ? threads / nw : 1;
+    unsigned started = 0, per = threads / nw, extra = threads % nw;
     int rc = DV_OK, inited = 0;
     if (!w || !t) {
         dv__free(m->a, w);
@@ -1454,7 +1454,9 @@ static int run_workers(scan *m, const uint64_t *todo, size_t ntodo, unsigned nw,
     if (pthread_mutex_init(&r.mu, NULL) != 0) rc = DV_ETHREAD;
     else inited = 1;
     for (unsigned k = 0; k < nw && rc == DV_OK; k++) {
-        rc = worker_make(m, per, ho, &w[k]);
+        /* the pool threads shared out, the first workers taking the remainder */
+        unsigned nt = per + (k < extra ? 1u : 0u);
+        rc = worker_make(m, nt ? nt : 1, ho, &w[k]);
         if (rc != DV_OK && w[k] && w[k]->err[0]) dv__set_err(m->err, m->errcap, "%s", w[k]->err);
         if (rc == DV_OK) w[k]->run = &r;
     }
