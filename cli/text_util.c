@@ -267,39 +267,17 @@ int cli_json_top_raw(const char *buf, size_t len, const char *key, const char **
 
 int cli_json_top_string(const char *buf, size_t len, const char *key, char **out)
 {
-    jp j = {(const uint8_t *)buf, len, 0};
+    const char *v;
+    size_t vlen;
+    int rc = cli_json_top_raw(buf, len, key, &v, &vlen);
     *out = NULL;
-    if (buf == NULL || key == NULL) return -1;
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) j.i = 3; /* BOM */
-    ws(&j);
-    if (j.i >= j.n || j.p[j.i] != '{') return -1;
-    j.i++;
-    ws(&j);
-    if (j.i < j.n && j.p[j.i] == '}') return 0;
-    for (;;) {
-        char *k = NULL;
-        int rc, match;
-        ws(&j);
-        rc = string(&j, &k);
-        if (rc != 0) return rc;
-        match = strcmp(k, key) == 0;
-        free(k);
-        ws(&j);
-        if (j.i >= j.n || j.p[j.i] != ':') return -1;
-        j.i++;
-        ws(&j);
-        if (match && j.i < j.n && j.p[j.i] == '"') {
-            rc = string(&j, out);
-            return rc == 0 ? 1 : rc;
-        }
-        if (match) return 0; /* present but not a string */
-        if (skip_value(&j) != 0) return -1;
-        ws(&j);
-        if (j.i >= j.n) return -1;
-        if (j.p[j.i] == '}') return 0;
-        if (j.p[j.i] != ',') return -1;
-        j.i++;
+    if (rc != 1) return rc;
+    if (vlen == 0 || v[0] != '"') return 0; /* present but not a string */
+    {
+        jp j = {(const uint8_t *)v, vlen, 0};
+        rc = string(&j, out);
     }
+    return rc == 0 ? 1 : rc;
 }
 
 static int is_space(uint8_t c)
