@@ -848,12 +848,23 @@ static int find_sibling_parquet(const char *npy, char *out, size_t cap)
     return 0;
 }
 
+static int pq_rows(const char *path, unsigned long long *rows)
+{
+    dv_parquet_reader *r;
+    char err[600];
+    if (dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)) != DV_OK) return -1;
+    *rows = dv_parquet_reader_num_rows(r);
+    dv_parquet_reader_free(r);
+    return 0;
+}
+
 static int inspect_npy(const char *path, const opts *o)
 {
     dv_npy *n;
     dv_npy_info in;
     char err[600], pq[4200];
-    long long pq_rows = -1;
+    long long prows = -1;
+    unsigned long long mr;
     int rc = dv_npy_open(path, NULL, &n, err, sizeof(err));
     static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
     if (rc != DV_OK) {
@@ -861,13 +872,7 @@ static int inspect_npy(const char *path, const opts *o)
         return open_status(rc);
     }
     dv_npy_get_info(n, &in);
-    if (find_sibling_parquet(path, pq, sizeof(pq))) {
-        dv_parquet_reader *r;
-        if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) == DV_OK) {
-            pq_rows = (long long)dv_parquet_reader_num_rows(r);
-            dv_parquet_reader_free(r);
-        }
-    }
+    if (find_sibling_parquet(path, pq, sizeof(pq)) && pq_rows(pq, &mr) == 0) prows = (long long)mr;
     if (o->json) {
         printf("{\"path\":");
         cli_json_str(stdout, path);
@@ -875,11 +880,11 @@ static int inspect_npy(const char *path, const opts *o)
                "\"data_offset\":%zu",
                in.major, in.minor, dt[in.dtype], (unsigned long long)in.rows,
                (unsigned long long)in.dims, in.data_offset);
-        if (pq_rows >= 0) {
+        if (prows >= 0) {
             printf(",\"parquet\":");
             cli_json_str(stdout, pq);
-            printf(",\"parquet_rows\":%lld,\"aligned\":%s", pq_rows,
-                   (unsigned long long)pq_rows == in.rows ? "true" : "false");
+            printf(",\"parquet_rows\":%lld,\"aligned\":%s", prows,
+                   (unsigned long long)prows == in.rows ? "true" : "false");
         }
         printf("}\n");
     } else {
@@ -888,15 +893,15 @@ static int inspect_npy(const char *path, const opts *o)
         printf("\nformat: npy %d.%d\ndtype: %s\nshape: (%llu, %llu)\ndata offset: %zu\n", in.major,
                in.minor, dt[in.dtype], (unsigned long long)in.rows, (unsigned long long)in.dims,
                in.data_offset);
-        if (pq_rows >= 0) {
+        if (prows >= 0) {
             printf("parquet: ");
             put_safe(stdout, pq);
-            printf(" (%lld rows): %s\n", pq_rows,
-                   (unsigned long long)pq_rows == in.rows ? "aligned" : "NOT aligned");
+            printf(" (%lld rows): %s\n", prows,
+                   (unsigned long long)prows == in.rows ? "aligned" : "NOT aligned");
         }
     }
     dv_npy_close(n);
-    return pq_rows >= 0 && (unsigned long long)pq_rows != in.rows;
+    return prows >= 0 && (unsigned long long)prows != in.rows;
 }
 
 /* X.parquet beside X.npz (DataComp's shard pairs). */
@@ -914,7 +919,8 @@ static int inspect_npz(const char *path, const opts *o)
     dv_npz_member *m;
     size_t n, pick = SIZE_MAX;
     char err[600], pq[4200];
-    long long pq_rows = -1;
+    long long prows = -1;
+    unsigned long long mr;
     int rc = dv_npz_list(path, NULL, &m, &n, err, sizeof(err)), ret = 0;
     static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
     if (rc != DV_OK) {
@@ -930,13 +936,7 @@ static int inspect_npz(const char *path, const opts *o)
             ret = 1;
         }
     }
-    if (same_stem_parquet(path, pq, sizeof(pq))) {
-        dv_parquet_reader *r;
-        if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) == DV_OK) {
-            pq_rows = (long long)dv_parquet_reader_num_rows(r);
-            dv_parquet_reader_free(r);
-        }
-    }
+    if (same_stem_parquet(path, pq, sizeof(pq)) && pq_rows(pq, &mr) == 0) prows = (long long)mr;
     if (o->json) {
         printf("{\"path\":");
         cli_json_str(stdout, path);
@@ -961,13 +961,13 @@ static int inspect_npz(const char *path, const opts *o)
             printf(",\"key\":");
             cli_json_str(stdout, m[pick].name);
         }
-        if (pq_rows >= 0) {
+        if (prows >= 0) {
             printf(",\"parquet\":");
             cli_json_str(stdout, pq);
-            printf(",\"parquet_rows\":%lld", pq_rows);
+            printf(",\"parquet_rows\":%lld", prows);
             if (pick != SIZE_MAX)
                 printf(",\"aligned\":%s", m[pick].usable &&
-                       (unsigned long long)pq_rows == m[pick].info.rows ? "true" : "false");
+                       (unsigned long long)prows == m[pick].info.rows ? "true" : "false");
         }
         printf("}\n");
     } else {
@@ -988,19 +988,19 @@ static int inspect_npz(const char *path, const opts *o)
                 put_safe(stdout, m[i].problem);
                 printf(")");
             }
-            if (pq_rows >= 0 && m[i].usable)
-                printf("  %s", (unsigned long long)pq_rows == m[i].info.rows ? "rows aligned"
+            if (prows >= 0 && m[i].usable)
+                printf("  %s", (unsigned long long)prows == m[i].info.rows ? "rows aligned"
                                                                              : "rows NOT aligned");
             printf("\n");
         }
-        if (pq_rows >= 0) {
+        if (prows >= 0) {
             printf("parquet: ");
             put_safe(stdout, pq);
-            printf(" (%lld rows)\n", pq_rows);
+            printf(" (%lld rows)\n", prows);
         }
     }
-    if (pick != SIZE_MAX && pq_rows >= 0 &&
-        (!m[pick].usable || (unsigned long long)pq_rows != m[pick].info.rows))
+    if (pick != SIZE_MAX && prows >= 0 &&
+        (!m[pick].usable || (unsigned long long)prows != m[pick].info.rows))
         ret = 1;
     dv_npz_list_free(NULL, m);
     return ret;
@@ -1389,16 +1389,6 @@ static int npy_rows(const char *path, const char *key, unsigned long long *rows)
     dv_npy_get_info(n, &in);
     *rows = in.rows;
     dv_npy_close(n);
-    return 0;
-}
-
-static int pq_rows(const char *path, unsigned long long *rows)
-{
-    dv_parquet_reader *r;
-    char err[600];
-    if (dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)) != DV_OK) return -1;
-    *rows = dv_parquet_reader_num_rows(r);
-    dv_parquet_reader_free(r);
     return 0;
 }
 

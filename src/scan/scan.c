@@ -1344,6 +1344,16 @@ static void scan_free(scan *s)
 
 /* ---------------------------------------------------------------- shard workers */
 
+/* A scan's per-list state (its copy of each list's slot, hits) and URL buffer. */
+static int scan_alloc_lists(scan *s, size_t nlists)
+{
+    s->nlists = nlists;
+    s->lists = dv__calloc(s->a, nlists + 1, sizeof(slist));
+    s->hits = dv__calloc(s->a, nlists + 1, sizeof(hitvec));
+    s->urlbuf = dv__malloc(s->a, URL_NORM_CAP);
+    return s->lists && s->hits && s->urlbuf ? DV_OK : DV_ENOMEM;
+}
+
 /* Per-run resources of a scan: batches' pool and hashers, PDQ query buffers. */
 static int scan_setup_hashing(scan *s, unsigned threads, const dv_hasher_opts *ho)
 {
@@ -1384,11 +1394,7 @@ static int worker_make(const scan *m, unsigned threads, const dv_hasher_opts *ho
     w->need_url = m->need_url;
     w->err = w->errspace;
     w->errcap = sizeof w->errspace;
-    w->nlists = m->nlists;
-    w->lists = dv__calloc(w->a, m->nlists + 1, sizeof(slist));
-    w->hits = dv__calloc(w->a, m->nlists + 1, sizeof(hitvec));
-    w->urlbuf = dv__malloc(w->a, URL_NORM_CAP);
-    if (!w->lists || !w->hits || !w->urlbuf) return DV_ENOMEM;
+    if (scan_alloc_lists(w, m->nlists) != DV_OK) return DV_ENOMEM;
     for (size_t i = 0; i < m->nlists; i++) {
         w->lists[i] = m->lists[i];
         w->lists[i].checked = 0;
@@ -1747,14 +1753,8 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         if (rc != DV_OK) goto done;
     }
 
-    s.nlists = o.nlists;
-    s.lists = dv__calloc(s.a, o.nlists + 1, sizeof(slist));
-    s.hits = dv__calloc(s.a, o.nlists + 1, sizeof(hitvec));
-    s.urlbuf = dv__malloc(s.a, URL_NORM_CAP);
-    if (!s.lists || !s.hits || !s.urlbuf) {
-        rc = DV_ENOMEM;
-        goto done;
-    }
+    rc = scan_alloc_lists(&s, o.nlists);
+    if (rc != DV_OK) goto done;
     for (size_t i = 0; i < o.nlists; i++) {
         slist *l = &s.lists[i];
         char e[512];
