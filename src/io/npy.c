@@ -298,21 +298,8 @@ static int finish_open(dv_npy *n, size_t len, char *errbuf, size_t errcap)
 int dv_npy_open_buffer(const void *buf, size_t len, const dv_alloc *alloc, dv_npy **out,
                        char *errbuf, size_t errcap)
 {
-    dv_npy *n;
-    int rc;
     DV_RETURN_ERROR_IF(out == NULL || (buf == NULL && len > 0), DV_EINVAL);
-    *out = NULL;
-    n = dv__calloc(alloc, 1, sizeof(*n));
-    if (n == NULL) return DV_ENOMEM;
-    n->alloc = alloc;
-    n->base = buf;
-    rc = finish_open(n, len, errbuf, errcap);
-    if (rc < 0) {
-        dv_npy_close(n);
-        return rc;
-    }
-    *out = n;
-    return DV_OK;
+    return dv__npy_adopt(alloc, NULL, 0, NULL, buf, len, out, errbuf, errcap);
 }
 
 int dv_npy_open(const char *path, const dv_alloc *alloc, dv_npy **out, char *errbuf,
