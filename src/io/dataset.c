@@ -343,6 +343,16 @@ static int same_stem(const char *a, const char *b)
     return la == lb && memcmp(a, b, la) == 0;
 }
 
+/* How many files of v pred() holds for; *first: the first of them (NULL if none). */
+static uint64_t sv_count_if(const strvec *v, int (*pred)(const char *), const char **first)
+{
+    uint64_t n = 0;
+    *first = NULL;
+    for (uint64_t i = 0; i < v->n; i++)
+        if (pred(v->v[i]) && n++ == 0) *first = v->v[i];
+    return n;
+}
+
 /* Remove from v (freeing them) the files drop() says go; the count removed. */
 static uint64_t sv_drop_if(const dv_alloc *a, strvec *v, int (*drop)(const char *, const strvec *),
                            const strvec *img)
@@ -917,8 +927,8 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                 s->nfiles = ds->nfiles - f < per ? ds->nfiles - f : per;
             }
         } else {
-            uint64_t nz = 0;
-            for (uint64_t i = 0; i < oth.n; i++) nz += compressed_shard(oth.v[i]);
+            const char *z1;
+            uint64_t nz = sv_count_if(&oth, compressed_shard, &z1);
             dv__set_err(errbuf, errcap,
                         "%s: no dataset found (no .parquet, .tar, .csv/.tsv/.jsonl/.txt or image "
                         "files%s%s)",
@@ -936,10 +946,8 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                     (unsigned long long)hidden[1], DS_MAX_DEPTH);
         if (rc == DV_OK && !images_win) {
             /* (in an image folder they are among the other files named NOT scanned) */
-            uint64_t nz = 0;
-            const char *z1 = NULL;
-            for (uint64_t i = 0; i < oth.n; i++)
-                if (compressed_shard(oth.v[i]) && nz++ == 0) z1 = oth.v[i];
+            const char *z1;
+            uint64_t nz = sv_count_if(&oth, compressed_shard, &z1);
             if (nz > 0)
                 problem(ds, "%llu compressed file(s) (e.g. %s): NOT scanned: datavet reads "
                             "uncompressed .tar, .parquet and URL-list files (decompress them "
@@ -949,10 +957,8 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
             ds->layout != DV_LAYOUT_IMAGES) {
             /* URL lists beside tar or parquet files: those are the dataset; say the lists
              * were not read (text files that are no URL list, a README, are not named) */
-            uint64_t nl = 0;
-            const char *l1 = NULL;
-            for (uint64_t i = 0; i < list.n; i++)
-                if (url_list_like(list.v[i]) && nl++ == 0) l1 = list.v[i];
+            const char *l1;
+            uint64_t nl = sv_count_if(&list, url_list_like, &l1);
             if (nl > 0)
                 problem(ds, "%llu URL-list file(s) beside the %s files (e.g. %s): NOT scanned "
                             "(scan them on their own)", (unsigned long long)nl,
