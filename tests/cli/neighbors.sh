@@ -114,19 +114,18 @@ if [ -x "$MK" ]; then
     grep -q "^datavet neighbors: 1 seed, 60 rows in 2 files: 1 candidate (" "$W/err7.txt" ||
         fail "summary of one seed and one candidate: $(cat "$W/err7.txt")"
     # a seed line that is not a number is told apart from a row past the end
-    for l in 0x10 1e3 "0 1 2" "x 3"; do
-        printf '%s\n' "$l" >"$W/bad.txt"
+    bad_seed() { # LINE MESSAGE-REGEX
+        printf '%s\n' "$1" >"$W/bad.txt"
         ! "$DV" neighbors -q --embeddings "$W/ds/laion" --seed-ids "$W/bad.txt" -k 1 -o "$W/o9" \
-            2>"$W/err9.txt" || fail "seed line '$l' accepted"
-        grep -q '^datavet neighbors: .*bad.txt:1: not "FILE_INDEX ROW" or a row number (decimal)$' \
-            "$W/err9.txt" || fail "seed line '$l': $(cat "$W/err9.txt")"
+            2>"$W/err9.txt" || fail "seed line '$1' accepted"
+        grep -q "^datavet neighbors: .*bad.txt:1: $2\$" "$W/err9.txt" ||
+            fail "seed line '$1': $(cat "$W/err9.txt")"
+    }
+    for l in 0x10 1e3 "0 1 2" "x 3"; do
+        bad_seed "$l" 'not "FILE_INDEX ROW" or a row number (decimal)'
     done
     for l in 60 "2 0" "0 999"; do
-        printf '%s\n' "$l" >"$W/bad.txt"
-        ! "$DV" neighbors -q --embeddings "$W/ds/laion" --seed-ids "$W/bad.txt" -k 1 -o "$W/o9" \
-            2>"$W/err9.txt" || fail "seed line '$l' accepted"
-        grep -q '^datavet neighbors: .*bad.txt:1: not a row of the embeddings (2 files, 60 rows)$' \
-            "$W/err9.txt" || fail "seed line '$l': $(cat "$W/err9.txt")"
+        bad_seed "$l" 'not a row of the embeddings (2 files, 60 rows)'
     done
     if command -v script >/dev/null 2>&1; then
         script -q -c "'$DV' neighbors --embeddings '$W/ds/laion' --seed-ids '$W/ids.txt' -k 3 -o '$W/o5'" \
