@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "datavet.h"
+#include "testutil.h"
 
 /* A file image: magic, version, header length, dict padded to 64, then data bytes. */
 static size_t make_npy(uint8_t *out, int major, const char *dict, const void *data, size_t n,
@@ -296,15 +297,6 @@ static void test_writer_round_trip(void **state)
     }
 }
 
-static int have_numpy(void)
-{
-    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
-        printf("[  SKIPPED ] /usr/bin/python3 with numpy not found: numpy cross-checks skipped\n");
-        return 0;
-    }
-    return 1;
-}
-
 static void test_numpy_cross(void **state)
 {
     char a[128], b[128], c[128], cmd[1024], err[256];
@@ -313,7 +305,7 @@ static void test_numpy_cross(void **state)
     float out[7 * 3];
     int fd;
     (void)state;
-    if (!have_numpy()) return;
+    if (!tu_have_numpy()) return;
     tmpname(a, sizeof(a), "np16.npy");
     tmpname(b, sizeof(b), "np32.npy");
     tmpname(c, sizeof(c), "np64.npy");

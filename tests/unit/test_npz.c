@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "datavet.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- a small ZIP writer */
 
@@ -478,20 +479,11 @@ static void test_hostile(void **state)
 #undef RESET
 }
 
-static int have_numpy(void)
-{
-    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
-        printf("[  SKIPPED ] /usr/bin/python3 with numpy not found: numpy cross-checks skipped\n");
-        return 0;
-    }
-    return 1;
-}
-
 static void test_numpy_cross(void **state)
 {
     char dir[64], cmd[1024], err[512], p[128];
     (void)state;
-    if (!have_numpy()) return;
+    if (!tu_have_numpy()) return;
     snprintf(dir, sizeof(dir), "/tmp/dv_test_npz_%d", (int)getpid());
     snprintf(cmd, sizeof(cmd),
              "mkdir -p %s && /usr/bin/python3 -c \"import numpy as np\n"

@@ -42,3 +42,12 @@ uint8_t *tu_read(const char *path, size_t *len)
     fclose(f);
     return buf;
 }
+
+int tu_have_numpy(void)
+{
+    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+        printf("[  SKIPPED ] /usr/bin/python3 with numpy not found: numpy cross-checks skipped\n");
+        return 0;
+    }
+    return 1;
+}

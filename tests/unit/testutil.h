@@ -11,5 +11,8 @@ const char *tu_shared(const char *rel, char *buf, size_t cap);
 int tu_have_shared(void);
 /* Whole file into a malloc'd buffer; NULL on failure. */
 uint8_t *tu_read(const char *path, size_t *len);
+/* Whether /usr/bin/python3 imports numpy (Debian's, for cross-checks); prints a skip notice
+ * when not. */
+int tu_have_numpy(void);
 
 #endif
