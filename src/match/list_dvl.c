@@ -393,56 +393,11 @@ int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out)
     return DV_OK;
 }
 
-static uint64_t be64_at(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
-
-/* Fixed-size keys of 8 bytes or more (digests, spread evenly by the hash function): a few
- * interpolation probes on the first 8 bytes, then halving, each probe comparing those 8
- * bytes as one number before the rest. A list of clustered keys (a list is input) only
- * loses the interpolation's gain: after 4 probes it halves, so a lookup never takes more
- * than 4 + log2(count) probes. */
-static int64_t find_fixed(const dv_list *l, const uint8_t *key)
-{
-    const size_t ks = l->ks;
-    const uint64_t kv = be64_at(key);
-    uint64_t lo = 0, hi = l->count, lov = 0, hiv = UINT64_MAX;
-    for (int step = 0; lo < hi; step++) {
-        uint64_t mid, mv;
-        const uint8_t *mk;
-        int c;
-        if (step < 4 && hiv > lov && hi - lo > 8) {
-            /* every key in [lo, hi) starts with 8 bytes in [lov, hiv], and so does this one */
-            double f = (double)(kv - lov) / (double)(hiv - lov);
-            mid = lo + (uint64_t)(f * (double)(hi - 1 - lo));
-            if (mid >= hi) mid = hi - 1;
-        } else {
-            mid = lo + (hi - lo) / 2;
-        }
-        mk = l->keys + mid * ks;
-        mv = be64_at(mk);
-        c = mv < kv ? -1 : mv > kv ? 1 : memcmp(mk + 8, key + 8, ks - 8);
-        if (c == 0) return (int64_t)mid;
-        if (c < 0) {
-            lo = mid + 1;
-            lov = mv;
-        } else {
-            hi = mid;
-            hiv = mv;
-        }
-    }
-    return -1;
-}
-
 int64_t dv_list_find(const dv_list *l, const void *key, size_t keylen)
 {
     uint64_t lo = 0, hi;
     if (l == NULL || key == NULL) return -1;
     if (l->type != DV_HT_URL && keylen != l->ks) return -1;
-    if (l->type != DV_HT_URL && l->ks >= 8) return find_fixed(l, key);
     hi = l->count;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;

@@ -1291,8 +1291,8 @@ static void test_alloc_failures(void **state)
 
 /* ---------------------------------------------------------------- a bigger list */
 
-/* dv_list_find on fixed-size keys interpolates on their first 8 bytes: lists whose keys are
- * not spread evenly (a list is input) must still find every key and nothing else. Shapes:
+/* dv_list_find on lists whose keys are not spread evenly (a list is input) finds every key
+ * and nothing else, and the neighbours of each key only when listed. Shapes:
  * 0 random, 1 one shared 8-byte prefix, 2 two tight clusters at both ends, 3 geometric
  * (each prefix twice the last), 4 random but every 50th key's prefix 0. */
 static void test_find_shapes(void **state)
