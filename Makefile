@@ -20,10 +20,12 @@ deps:
 	@if dpkg -s $(DEB_PKGS) >/dev/null 2>&1; then echo "deps: all Debian packages present"; \
 	else $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEB_PKGS); fi
 
-$(BUILD)/CMakeCache.txt:
+# keyed on the generated Makefile, not CMakeCache.txt: a configure that failed (a missing
+# package) leaves the cache behind but no Makefile, and the next `make` configures again
+$(BUILD)/Makefile:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DDV_WERROR=ON -DDV_SHARED_DIR=$(SHARED)
 
-build: $(BUILD)/CMakeCache.txt
+build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: deps
