@@ -1062,7 +1062,17 @@ typedef struct dv_dataset_opts {
      * as "l14_img" (dv_npz_pick). NULL: an .npz of one array gives it; one of several is
      * not used, and dataset_problems names its arrays */
     const char *npz_key;
+    /* Metadata the caller will not use (DV_SKIP_*): a parquet shard does not read those
+     * columns (for a metadata scan, the caption column is most of the bytes), and items leave
+     * those fields unset; other layouts may still set them. 0: read everything */
+    unsigned skip;
 } dv_dataset_opts;
+
+#define DV_SKIP_CAPTION 1u /* dv_item.caption */
+#define DV_SKIP_MD5 2u     /* dv_item.md5 (a metadata digest column; image bytes are still given) */
+#define DV_SKIP_SHA1 4u
+#define DV_SKIP_SHA256 8u
+#define DV_SKIP_PUNSAFE 16u /* dv_item.punsafe / has_punsafe */
 
 typedef struct dv_shard_info {
     uint64_t index;

@@ -40,6 +40,11 @@ struct dv_dataset {
     dv__dbuf problems;
 };
 
+void dv__dataset_skip(dv_dataset *ds, unsigned skip)
+{
+    if (ds) ds->opts.skip |= skip;
+}
+
 const char *dv_layout_name(dv_layout l)
 {
     switch (l) {
@@ -1225,11 +1230,37 @@ static void item_init(const dv_shard_reader *r, dv_item *it)
     it->emb_row = -1;
 }
 
+/* "NAME:ROW" (the name cut at DS_MAX_NAME bytes), written without printf: a metadata scan
+ * makes one for every row */
 static void default_id(dv_shard_reader *r, dv_item *it)
 {
+    char digits[20];
+    size_t nl, nd = 0;
+    uint64_t v = it->row;
     if (it->id) return;
-    snprintf(r->idbuf, sizeof r->idbuf, "%.1024s:%llu", r->info.name, (unsigned long long)it->row);
+    nl = strnlen(r->info.name, DS_MAX_NAME);
+    memcpy(r->idbuf, r->info.name, nl);
+    r->idbuf[nl++] = ':';
+    do {
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (nd) r->idbuf[nl++] = digits[--nd];
+    r->idbuf[nl] = '\0';
     it->id = r->idbuf;
+}
+
+/* Whether the caller said it will not use role's values (dv_dataset_opts.skip). */
+static int role_skipped(int role, unsigned skip)
+{
+    switch (role) {
+    case COL_CAPTION: return (skip & DV_SKIP_CAPTION) != 0;
+    case COL_MD5: return (skip & DV_SKIP_MD5) != 0;
+    case COL_SHA1: return (skip & DV_SKIP_SHA1) != 0;
+    case COL_SHA256: return (skip & DV_SKIP_SHA256) != 0;
+    case COL_PUNSAFE: return (skip & DV_SKIP_PUNSAFE) != 0;
+    default: return 0;
+    }
 }
 
 static int pq_open(dv_shard_reader *r, const char *path)
@@ -1242,6 +1273,7 @@ static int pq_open(dv_shard_reader *r, const char *path)
     int64_t img;
     for (int role = 0; role < NROLES; role++) {
         r->col[role] = -1;
+        if (role_skipped(role, r->ds->opts.skip)) continue;
         for (size_t c = 0; role != COL_IMAGE && c < dv_parquet_reader_num_columns(r->pq); c++) {
             dv_parquet_column_info ci;
             if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.nested) continue;

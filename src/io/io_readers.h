@@ -23,6 +23,9 @@
  * DV_EINVAL when the input is a pipe. */
 int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
                               int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
+/* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
+ * unread (the scan knows which digests it needs only once its lists are open). */
+void dv__dataset_skip(dv_dataset *ds, unsigned skip);
 /* F16C conversion (npy_avx2.c); only called where the CPU has AVX2 and F16C. */
 void dv__f16_to_f32_f16c(const uint16_t *in, float *out, size_t n);
 /* A dv_npy over the .npy image [base, base + len), which lies in map (munmap'd at close) or

@@ -2,6 +2,7 @@
  * -> matcher (lists, PDQ index, flags) -> per-shard record file, committed atomically with
  * a done marker so a killed scan resumes without losing or repeating records. */
 #include "scan_internal.h"
+#include "../io/io_readers.h"
 #include "../match/list_internal.h"
 
 #include <errno.h>
@@ -1675,6 +1676,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     char path[4096];
     int rc = DV_OK;
     size_t npdq = 0;
+    unsigned skip = DV_SKIP_CAPTION | DV_SKIP_MD5 | DV_SKIP_SHA1 | DV_SKIP_SHA256 | DV_SKIP_PUNSAFE;
 
     if (out) memset(out, 0, sizeof *out);
     if (!opts || !opts->dataset || !opts->outdir || !errbuf) return DV_EINVAL;
@@ -1771,7 +1773,15 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             l->info.type == DV_HT_SHA256 || l->info.type == DV_HT_PDQ)
             s.need_image_hash = 1;
         if (l->info.type == DV_HT_URL || is_url_hash_type(l->info.type)) s.need_url = 1;
+        if (l->info.type == DV_HT_MD5) skip &= ~DV_SKIP_MD5;
+        if (l->info.type == DV_HT_SHA1) skip &= ~DV_SKIP_SHA1;
+        if (l->info.type == DV_HT_SHA256) skip &= ~DV_SKIP_SHA256;
     }
+    /* metadata nothing will look at is not read: no caption without --flag-terms, no digest
+     * column without a list of its type, no unsafe score without --flag-punsafe */
+    if (o.flag_terms) skip &= ~DV_SKIP_CAPTION;
+    if (o.flag_punsafe >= 0) skip &= ~DV_SKIP_PUNSAFE;
+    dv__dataset_skip(s.ds, skip);
     if (npdq > 0) {
         if (pthread_create(&s.indexer, NULL, build_indexes, &s) == 0) {
             s.indexing = 1;
