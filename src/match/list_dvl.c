@@ -28,7 +28,46 @@ struct dv_list {
     const uint8_t *labels;  /* NULL when absent */
     const char *strings;
     uint64_t strings_len;
+    /* dv_list_find's hash index, built at open (NULL: binary search): slot = tag << 32 |
+     * (entry + 1), 0 empty, linear probing; hmask + 1 slots, at least twice the entries */
+    uint64_t *hidx;
+    uint64_t hmask;
 };
+
+/* Lists of LIST_INDEX_MIN to DV__LIST_INDEX_MAX entries get the hash index (its slots take
+ * 16 to 32 bytes an entry: 256 MiB at most); longer lists are binary searched. */
+#define LIST_INDEX_MIN 1024u
+#define DV__LIST_INDEX_MAX (1u << 24)
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* A 64-bit hash of a key's bytes (any length): 8 bytes a step, multiply and rotate, then a
+ * finalizer that spreads every bit over the high half (the tag) and the low (the slot) */
+static uint64_t key_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        h = (h ^ rd64(p + i)) * 0x87C37B91114253D5ull;
+        h = (h << 31) | (h >> 33);
+    }
+    if (i < n) {
+        uint64_t t = 0;
+        memcpy(&t, p + i, n - i);
+        h = (h ^ t) * 0x87C37B91114253D5ull;
+    }
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
 
 static const char *const sec_names[DV__SEC_COUNT] = {"meta", "keys",   "key offsets", "quality",
                                                      "ids",  "labels", "strings"};
@@ -279,6 +318,34 @@ static int validate(dv_list *l, char *err, size_t cap)
     return DV_OK;
 }
 
+/* The hash index of a list of LIST_INDEX_MIN .. DV__LIST_INDEX_MAX entries; without memory
+ * for it, lookups stay binary searches (same answers). */
+static void build_index(dv_list *l)
+{
+    uint64_t slots = 2;
+    if (l->count < LIST_INDEX_MIN || l->count > DV__LIST_INDEX_MAX) return;
+    while (slots < 2 * l->count) slots <<= 1;
+    {
+        /* anonymous memory, in huge pages where the kernel gives them: each lookup lands on a
+         * random slot, and with 4 KiB pages that is a TLB miss too */
+        void *p = mmap(NULL, (size_t)slots * sizeof *l->hidx, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return;
+#ifdef MADV_HUGEPAGE
+        (void)madvise(p, (size_t)slots * sizeof *l->hidx, MADV_HUGEPAGE);
+#endif
+        l->hidx = p;
+    }
+    l->hmask = slots - 1;
+    for (uint64_t e = 0; e < l->count; e++) {
+        size_t kl;
+        const uint8_t *k = key_at(l, e, &kl);
+        uint64_t h = key_hash(k, kl), i = h & l->hmask;
+        while (l->hidx[i] != 0) i = (i + 1) & l->hmask;
+        l->hidx[i] = (h >> 32) << 32 | (e + 1);
+    }
+}
+
 static int open_common(const void *buf, size_t len, void *map, dv_list **out, char *err, size_t cap)
 {
     dv_list *l;
@@ -297,6 +364,7 @@ static int open_common(const void *buf, size_t len, void *map, dv_list **out, ch
     }
     l->map = map;
     l->maplen = len;
+    build_index(l);
     *out = l;
     return DV_OK;
 }
@@ -359,10 +427,19 @@ int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
     return rc;
 }
 
+void dv__list_drop_index(dv_list *l)
+{
+    if (l == NULL || l->hidx == NULL) return;
+    munmap(l->hidx, (size_t)(l->hmask + 1) * sizeof *l->hidx);
+    l->hidx = NULL;
+    l->hmask = 0;
+}
+
 void dv_list_close(dv_list *l)
 {
     if (l == NULL) return;
     if (l->map != NULL) munmap(l->map, l->maplen);
+    dv__list_drop_index(l);
     dv__free(NULL, l);
 }
 
@@ -398,6 +475,19 @@ int64_t dv_list_find(const dv_list *l, const void *key, size_t keylen)
     uint64_t lo = 0, hi;
     if (l == NULL || key == NULL) return -1;
     if (l->type != DV_HT_URL && keylen != l->ks) return -1;
+    if (l->hidx) {
+        /* one probe, mostly: a key that is absent costs one cache miss, not log2(count) */
+        uint64_t h = key_hash(key, keylen), i = h & l->hmask, tag = h >> 32;
+        for (uint64_t s; (s = l->hidx[i]) != 0; i = (i + 1) & l->hmask) {
+            if (s >> 32 == tag) {
+                size_t ml;
+                uint64_t e = (uint32_t)s - 1;
+                const uint8_t *mk = key_at(l, e, &ml);
+                if (ml == keylen && memcmp(mk, key, keylen) == 0) return (int64_t)e;
+            }
+        }
+        return -1;
+    }
     hi = l->count;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;

@@ -121,6 +121,10 @@ void dv__lb_add_msg_line(dv_list_builder *b, const char *fmt, ...)
 /* Serialise the list into a new buffer from b->alloc (free with dv__free(b->alloc, ...)), with
  * the given creation time; what dv_list_builder_write puts in the file. Tests and fuzz
  * targets use it to go from text to an opened list without touching the disk. */
+/* Drop l's hash index (built by dv_list_open for lists of 1024 entries or more): lookups are
+ * then binary searches, as for a short list. For tests and bench/list_bench, which compare the
+ * two. Not while other threads look up in l. */
+void dv__list_drop_index(dv_list *l);
 int dv__list_builder_to_buffer(dv_list_builder *b, const dv_list_meta *meta, int64_t created,
                                uint8_t **buf_out, size_t *len_out, uint64_t *duplicates);
 

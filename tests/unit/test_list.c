@@ -1295,6 +1295,67 @@ static void test_alloc_failures(void **state)
  * and nothing else, and the neighbours of each key only when listed. Shapes:
  * 0 random, 1 one shared 8-byte prefix, 2 two tight clusters at both ends, 3 geometric
  * (each prefix twice the last), 4 random but every 50th key's prefix 0. */
+/* URL lists below and above the size that gets the hash index: every entry found at its
+ * index, and near misses (a prefix, one byte more, the last byte moved, another case) not */
+static void test_find_urls(void **state)
+{
+    static const size_t sizes[] = {3, 1000, 1023, 1024, 3000};
+    (void)state;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        dv_list_builder *b = dv_list_builder_create(DV_HT_NONE, NULL);
+        uint64_t s = 77 + si;
+        uint8_t *buf;
+        size_t len;
+        dv_list *l, *bs;
+        dv_list_info in;
+        char err[256], u[128];
+        assert_non_null(b);
+        for (size_t i = 0; i < sizes[si]; i++) {
+            size_t n;
+            rand_key(&s, (uint8_t *)u, 8);
+            n = (size_t)snprintf(u, sizeof u, "https://h%zu.example.com/p/%zu/%02x.jpg", i % 7,
+                                 i, (unsigned)(uint8_t)u[0]);
+            assert_int_equal(dv_list_builder_add(b, DV_HT_URL, u, n, NULL, NULL, -1), DV_OK);
+        }
+        assert_int_equal(dv__list_builder_to_buffer(b, &(dv_list_meta){"u", "v", "s"}, 1, &buf,
+                                                    &len, NULL),
+                         DV_OK);
+        assert_int_equal(dv_list_open_buffer(buf, len, &l, err, sizeof(err)), DV_OK);
+        assert_int_equal(dv_list_open_buffer(buf, len, &bs, err, sizeof(err)), DV_OK);
+        dv__list_drop_index(bs); /* the binary search, to compare with */
+        dv_list_get_info(l, &in);
+        assert_int_equal(in.count, sizes[si]);
+        for (uint64_t i = 0; i < in.count; i++) {
+            dv_list_entry e;
+            char x[160];
+            assert_int_equal(dv_list_get_entry(l, i, &e), DV_OK);
+            assert_int_equal(dv_list_find(l, e.key, e.keylen), (int64_t)i);
+            assert_int_equal(dv_list_find(bs, e.key, e.keylen), (int64_t)i);
+            memcpy(x, e.key, e.keylen);
+            assert_int_equal(dv_list_find(l, x, e.keylen - 1), -1);
+            x[e.keylen] = 'x';
+            assert_int_equal(dv_list_find(l, x, e.keylen + 1), -1);
+            x[e.keylen - 5] = (char)(x[e.keylen - 5] + 1); /* a hex digit of the name moved */
+            assert_int_equal(dv_list_find(l, x, e.keylen), dv_list_find(bs, x, e.keylen));
+            if (dv_list_find(l, x, e.keylen) >= 0) {
+                dv_list_entry o;
+                assert_int_equal(dv_list_get_entry(l, (uint64_t)dv_list_find(l, x, e.keylen), &o),
+                                 DV_OK);
+                assert_int_equal(o.keylen, e.keylen);
+                assert_memory_equal(o.key, x, e.keylen);
+            }
+            memcpy(x, e.key, e.keylen);
+            x[0] = 'H';
+            assert_int_equal(dv_list_find(l, x, e.keylen), -1);
+        }
+        assert_int_equal(dv_list_find(l, "", 0), -1);
+        dv_list_close(l);
+        dv_list_close(bs);
+        free(buf);
+        dv_list_builder_free(b);
+    }
+}
+
 static void test_find_shapes(void **state)
 {
     static const size_t sizes[] = {1, 2, 8, 9, 10, 17, 1000, 5000};
@@ -1420,6 +1481,7 @@ int main(void)
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_find_shapes),
+        cmocka_unit_test(test_find_urls),
         cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests_name("list", tests, NULL, NULL);
