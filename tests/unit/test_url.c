@@ -216,6 +216,55 @@ static void test_bound(void **state)
     assert_string_equal(out, "http://h/");
 }
 
+/* The rule of which bytes stay raw, as RFC 3986 words it (url.c keeps it as bitmaps) */
+static int raw_rule(int part, unsigned c)
+{
+    int unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '.' || c == '_' || c == '~';
+    int subdelim = c != 0 && c < 128 && strchr("!$&'()*+,;=", (int)c) != NULL;
+    if (unreserved || subdelim) return 1;
+    switch (part) {
+    case 0: return c == ':';
+    case 1: return 0;
+    case 2: return c == ':' || c == '@' || c == '/';
+    default: return c == ':' || c == '@' || c == '/' || c == '?';
+    }
+}
+
+/* Every byte in every part (userinfo, host, path, query), the parser's own delimiters of
+ * that part and '%' left out: raw, lower-cased in the host, %XX, or (ASCII in a host)
+ * refused, and a run of raw bytes copied whole */
+static void test_every_byte(void **state)
+{
+    static const char *const pre[4] = {"http://", "http://h", "http://h/", "http://h/?"};
+    static const char *const post[4] = {"@h/", "h/", "", ""};
+    static const char *const delim[4] = {"/?#@%", ":/?#@[%", "?#%", "#%"};
+    (void)state;
+    for (int part = 0; part < 4; part++)
+        for (unsigned c = 0x20; c < 256; c++) {
+            char in[64], want[96], mid[16], out[96];
+            size_t n;
+            int rc;
+            unsigned lc = part == 1 && c >= 'A' && c <= 'Z' ? c + 32 : c;
+            if (c == 0x7f || (c < 128 && strchr(delim[part], (int)c))) continue;
+            if (raw_rule(part, c)) snprintf(mid, sizeof mid, "%c%c", lc, lc);
+            else snprintf(mid, sizeof mid, "%%%02X%%%02X", c, c);
+            snprintf(in, sizeof in, "%s%c%c%s", pre[part], c, c, post[part]);
+            snprintf(want, sizeof want, "%s%s%s", pre[part], mid, post[part]);
+            rc = dv_url_normalize(in, strlen(in), out, sizeof out, &n);
+            if (part == 1 && c < 128 && !raw_rule(part, c)) {
+                if (rc != DV_EINVAL) fprintf(stderr, "byte 0x%02x in a host: %d\n", c, rc);
+                assert_int_equal(rc, DV_EINVAL);
+                continue;
+            }
+            if (rc != DV_OK || strcmp(out, want) != 0)
+                fprintf(stderr, "part %d byte 0x%02x: '%s' -> %d '%s', want '%s'\n", part, c, in,
+                        rc, rc == DV_OK ? out : "", want);
+            assert_int_equal(rc, DV_OK);
+            assert_string_equal(out, want);
+        }
+}
+
 /* data: URIs are shown without their content; other URLs pass through as the same pointer */
 static void test_redact(void **state)
 {
@@ -336,7 +385,7 @@ int main(void)
         cmocka_unit_test(test_ipv6),           cmocka_unit_test(test_refused),
         cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
         cmocka_unit_test(test_hash_types),     cmocka_unit_test(test_redact),
-        cmocka_unit_test(test_data_uri),
+        cmocka_unit_test(test_data_uri),       cmocka_unit_test(test_every_byte),
     };
     return cmocka_run_group_tests_name("url", tests, NULL, NULL);
 }
