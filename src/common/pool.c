@@ -66,14 +66,19 @@ static void *worker_main(void *argp)
     return NULL;
 }
 
+unsigned dv__pool_threads_for(unsigned n)
+{
+    if (n == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (unsigned)c : 1;
+    }
+    return n > 1024 ? 1024 : n;
+}
+
 dv_pool *dv_pool_create(unsigned nthreads, const dv_alloc *alloc)
 {
     dv_pool *p;
-    if (nthreads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        nthreads = n > 0 ? (unsigned)n : 1;
-    }
-    if (nthreads > 1024) nthreads = 1024;
+    nthreads = dv__pool_threads_for(nthreads);
     p = dv__calloc(alloc, 1, sizeof(*p));
     if (p == NULL) return NULL;
     p->alloc = alloc;

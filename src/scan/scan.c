@@ -1818,8 +1818,6 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     ho.fast = o.fast;
     ho.max_pixels = o.max_pixels;
     ho.alloc = s.a;
-    rc = scan_setup_hashing(&s, o.threads, &ho);
-    if (rc != DV_OK) goto done;
 
     for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
         dv_shard_info si;
@@ -1846,7 +1844,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
          * reads it), so it is waited for first. */
         uint64_t *todo = NULL;
         size_t ntodo = 0;
-        unsigned nw = s.nthreads < 16 ? s.nthreads : 16;
+        unsigned threads = dv__pool_threads_for(o.threads), nw = threads < 16 ? threads : 16;
         if (nw > 1 && !o.fetch) {
             todo = dv__malloc(s.a, (size_t)(s.prog.shards_total - s.prog.shards_done + 1) *
                                        sizeof *todo);
@@ -1859,8 +1857,8 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         }
         if (ntodo > 1) rc = indexes_ready(&s);
         if (ntodo > 1 && rc == DV_OK) {
-            rc = run_workers(&s, todo, ntodo, nw < ntodo ? nw : (unsigned)ntodo, s.nthreads,
-                             &ho);
+            /* the workers hash with pools of their own: this thread starts none */
+            rc = run_workers(&s, todo, ntodo, nw < ntodo ? nw : (unsigned)ntodo, threads, &ho);
             dv__free(s.a, todo);
             if (rc != DV_OK) goto done;
         } else if (rc != DV_OK) {
@@ -1868,6 +1866,8 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             goto done;
         } else {
             dv__free(s.a, todo);
+            rc = scan_setup_hashing(&s, o.threads, &ho);
+            if (rc != DV_OK) goto done;
             for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
                 if (!selected(&o, i) || shard_done(o.outdir, i)) continue;
                 rc = scan_shard(&s, i);

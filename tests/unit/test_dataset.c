@@ -1,5 +1,7 @@
 /* test_dataset.c - the dataset reader over a parquet shard: the metadata roles found by column
- * name, and dv_dataset_opts.skip leaving out exactly the columns it names. */
+ * name, and dv_dataset_opts.skip leaving out exactly the columns it names; and the threads a
+ * scan of several shards runs (its shard workers, no idle pool beside them). */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -15,8 +18,8 @@
 
 #define ROWS 5
 
-/* DIR/part-0.parquet with url, caption, md5 (hex), punsafe columns */
-static void write_shard(const char *dir)
+/* DIR/NAME with url, caption, md5 (hex), punsafe columns */
+static void write_shard(const char *dir, const char *name)
 {
     static const char *const names[4] = {"url", "caption", "md5", "punsafe"};
     dv_parquet_field f[4];
@@ -29,7 +32,7 @@ static void write_shard(const char *dir)
         f[c].is_string = c < 3;
         f[c].optional = 1;
     }
-    snprintf(path, sizeof path, "%s/part-0.parquet", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     assert_int_equal(dv_parquet_writer_create(path, f, 4, NULL, &w, err, sizeof err), DV_OK);
     for (int r = 0; r < ROWS; r++) {
         dv_parquet_value v[4];
@@ -94,7 +97,7 @@ static void test_skip(void **state)
     char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[512];
     (void)state;
     assert_non_null(mkdtemp(dir));
-    write_shard(dir);
+    write_shard(dir, "part-0.parquet");
     read_with(dir, 0);
     read_with(dir, DV_SKIP_CAPTION);
     read_with(dir, DV_SKIP_MD5 | DV_SKIP_PUNSAFE);
@@ -104,10 +107,70 @@ static void test_skip(void **state)
     rmdir(dir);
 }
 
+/* Threads of this process now (Linux /proc), 0 where that cannot be read */
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+    if (!d) return 0;
+    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void most_threads(void *ctx, const dv_scan_progress *p)
+{
+    int *most = ctx, n = threads_now();
+    (void)p;
+    if (n > *most) *most = n;
+}
+
+/* 4 shards at -j 4: 4 shard workers (a pool of one thread each) beside the calling thread,
+ * and no pool of the run's own idling beside them (it had 3 more threads) */
+static void test_worker_threads(void **state)
+{
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", data[600], out[600], err[512], path[700];
+    dv_scan_opts o;
+    dv_scan_result res;
+    int most = 0, before = threads_now(); /* this thread, and any a library started */
+    (void)state;
+    if (before == 0) {
+        printf("SKIP: /proc/self/task cannot be read: thread count not checked\n");
+        return;
+    }
+    assert_non_null(mkdtemp(dir));
+    snprintf(data, sizeof data, "%s/data", dir);
+    assert_int_equal(mkdir(data, 0700), 0);
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "part-%d.parquet", i);
+        write_shard(data, name);
+    }
+    snprintf(out, sizeof out, "%s/out", dir);
+    memset(&o, 0, sizeof o);
+    o.dataset = data;
+    o.outdir = out;
+    o.threads = 4;
+    o.flag_punsafe = 0.5;
+    o.pdq_radius = -1;
+    o.no_merge = 1;
+    o.progress = most_threads;
+    o.progress_ctx = &most;
+    if (dv_scan_run(&o, &res, err, sizeof err) != DV_OK) fail_msg("scan: %s", err);
+    assert_int_equal(res.progress.items, 4 * ROWS);
+    if (most - before != 4)
+        fprintf(stderr, "threads during the scan: %d more, want 4\n", most - before);
+    assert_int_equal(most - before, 4);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skip),
+        cmocka_unit_test(test_worker_threads),
     };
     return cmocka_run_group_tests_name("dataset", tests, NULL, NULL);
 }
