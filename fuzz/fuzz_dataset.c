@@ -45,6 +45,7 @@ static void check_item(const dv_item *it, uint64_t shard)
     if (it->shard != shard || it->id == NULL) abort();
     if (it->image != NULL && it->image_len > MAX_IMAGE) abort();
     if (it->image == NULL && it->image_len != 0) abort();
+    if (it->image_path_only && it->image != NULL) abort(); /* a path and no bytes: no image */
     if (it->problem > 0 || (it->problem != 0 && it->problem_msg == NULL)) abort();
     if (it->has_punsafe && it->punsafe != it->punsafe) abort();
     if ((it->have & ~(unsigned)(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256)) != 0) abort();

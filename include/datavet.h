@@ -1161,6 +1161,9 @@ typedef struct dv_item {
     int meta_unread;        /* 1: the item's own metadata file (a webdataset sample's .json)
                                could not be read (not a JSON object, over 1 MiB): its url,
                                caption and hash columns are absent; the image is still there */
+    int image_path_only;    /* 1: a parquet image struct ({bytes, path}, Hugging Face's Image
+                               feature) whose bytes are null or empty and whose path is set:
+                               the image is kept outside the file, and the item has none */
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

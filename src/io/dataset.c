@@ -1043,8 +1043,10 @@ int dv_dataset_shard(const dv_dataset *ds, uint64_t i, dv_shard_info *out)
 
 /* ---------------------------------------------------------------- column roles */
 
+/* COL_IMGPATH: the path beside a struct's image bytes (Hugging Face's image {bytes, path}),
+ * read to tell a row whose image is kept outside the file; after COL_IMAGE (pq_fill) */
 enum { COL_URL, COL_CAPTION, COL_ID, COL_MD5, COL_SHA1, COL_SHA256, COL_PUNSAFE, COL_STATUS,
-       COL_IMAGE, NROLES };
+       COL_IMAGE, COL_IMGPATH, NROLES };
 
 static int name_in(const char *name, const char *const *cands)
 {
@@ -1274,7 +1276,7 @@ static int pq_open(dv_shard_reader *r, const char *path)
     for (int role = 0; role < NROLES; role++) {
         r->col[role] = -1;
         if (role_skipped(role, r->ds->opts.skip)) continue;
-        for (size_t c = 0; role != COL_IMAGE && c < dv_parquet_reader_num_columns(r->pq); c++) {
+        for (size_t c = 0; role < COL_IMAGE && c < dv_parquet_reader_num_columns(r->pq); c++) {
             dv_parquet_column_info ci;
             if (dv_parquet_reader_column(r->pq, c, &ci) != DV_OK || ci.nested) continue;
             /* an unsafe score is a number: LAION-400M's NSFW column is a tag ("UNLIKELY") */
@@ -1303,6 +1305,24 @@ static int pq_open(dv_shard_reader *r, const char *path)
         dv_parquet_column_info ci;
         if (dv_parquet_reader_column(r->pq, (size_t)img, &ci) == DV_OK)
             snprintf(r->image_name, sizeof r->image_name, "%s", ci.name);
+    }
+    if (img >= 0 && !is_list) {
+        /* X.bytes with a string X.path beside it: a row with the path and no bytes names an
+         * image kept outside the file, which the scan cannot hash: counted, not passed over */
+        size_t n = strlen(r->image_name);
+        char pname[sizeof r->image_name];
+        int64_t pc;
+        dv_parquet_column_info ci;
+        if (n > 6 && strcmp(r->image_name + n - 6, ".bytes") == 0) {
+            snprintf(pname, sizeof pname, "%.*s.path", (int)(n - 6), r->image_name);
+            pc = dv_parquet_reader_find_column(r->pq, pname);
+            if (pc >= 0 && dv_parquet_reader_column(r->pq, (size_t)pc, &ci) == DV_OK &&
+                !ci.nested && ci.type == DV_PQ_BYTE_ARRAY) {
+                r->col[COL_IMGPATH] = pc;
+                r->slot[COL_IMGPATH] = r->ncols;
+                r->cols[r->ncols++] = (size_t)pc;
+            }
+        }
     }
     r->nrg = dv_parquet_reader_num_row_groups(r->pq);
     return DV_OK;
@@ -1385,6 +1405,14 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
                 it->have |= DV_ALGO_SHA256;
             break;
         case COL_IMAGE: take_image(r, it, &v, i); break;
+        case COL_IMGPATH: {
+            dv_parquet_value iv;
+            if (v.len > 0 &&
+                (dv_parquet_batch_value(&r->batch[r->slot[COL_IMAGE]], i, &iv) != DV_OK ||
+                 iv.is_null || iv.len == 0))
+                it->image_path_only = 1;
+            break;
+        }
         case COL_PUNSAFE:
             if (b->type == DV_PQ_FLOAT) it->punsafe = v.f32, it->has_punsafe = 1;
             else if (b->type == DV_PQ_DOUBLE) it->punsafe = v.f64, it->has_punsafe = 1;

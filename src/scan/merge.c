@@ -458,6 +458,7 @@ static void json_counter_group(FILE *f, const merge *m, const char *prefix, cons
 static int coverage(merge *m, dv__dbuf *b)
 {
     uint64_t items = ctr_get(m, "items"), unread = ctr_get(m, "read_errors");
+    uint64_t by_path = ctr_get(m, "image_path_only");
     const char *path = "", *v;
     size_t li = 0;
     char line[1200];
@@ -474,12 +475,19 @@ static int coverage(merge *m, dv__dbuf *b)
         if (strcmp(k, "list_type") != 0) continue;
         snprintf(key, sizeof key, "checked.%zu", li++);
         if (ctr_get(m, key) > 0) continue;
+        /* images named by path only are not fetched by --fetch (URLs only): the line
+         * below on them says what to do instead */
         if (strcmp(t, "pdq") == 0)
             SAY("list %s (pdq) checked no item: no item had an image with a PDQ hash of quality "
-                "50 or more (a dataset of metadata and URLs needs --fetch)\n", path);
+                "50 or more (%s)\n", path,
+                by_path ? "the images are named by path only: see below"
+                        : "a dataset of metadata and URLs needs --fetch");
         else if (strncmp(t, "url", 3) == 0)
             SAY("list %s (%s) checked no item: no item had a URL (--url-col names the column)\n",
                 path, t);
+        else if (by_path)
+            SAY("list %s (%s) checked no item: no item had image bytes or a %s column (the "
+                "images are named by path only: see below)\n", path, t, t);
         else
             SAY("list %s (%s) checked no item: no item had image bytes or a %s column (a "
                 "dataset of metadata and URLs without it needs --fetch)\n", path, t, t);
@@ -497,6 +505,14 @@ static int coverage(merge *m, dv__dbuf *b)
     if (items > 0 && (v = param_get(m, "flag_terms")) && *v && ctr_get(m, "items_with_caption") == 0)
         SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
             "flagged\n");
+    if (by_path > 0)
+        SAY("%llu row(s) name their image by path only (an image struct such as Hugging Face's "
+            "image {bytes, path} with a path and no bytes; counts.image_path_only): datavet "
+            "hashes the image bytes a dataset holds (parquet column, tar member, image file) "
+            "or fetches from URLs, not files named by a path, so these images were NOT "
+            "checked; scan the folder that holds those files on its own (datavet scan "
+            "IMAGE_DIR: a folder of images is a dataset, its items named by file path)\n",
+            (unsigned long long)by_path);
     if (ctr_get(m, "meta_unread") > 0)
         SAY("%llu sample .json file(s) could not be read (not a JSON object, or over 1 MiB): "
             "those samples' url, caption and hash columns were not checked (their images "
@@ -516,7 +532,7 @@ static void write_summary(FILE *f, const merge *m)
 {
     static const char *const plain[] = {"items", "items_with_image", "hashed", "low_quality",
                                         "items_lost", "read_errors", "removed",
-                                        "neighbor_seeds"};
+                                        "neighbor_seeds", "image_path_only"};
     int first = 1;
     fputs("{\n", f);
     fprintf(f, "  \"datavet_version\": \"%s\",\n", dv_version());

@@ -510,6 +510,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
     }
     if (s->o->flag_punsafe >= 0 && it->has_punsafe) count(s, "items_with_punsafe", 1);
     if (it->meta_unread) count(s, "meta_unread", 1);
+    if (it->image_path_only) count(s, "image_path_only", 1);
     if (s->terms && it->caption && *it->caption) count(s, "items_with_caption", 1);
     if (it->url && *it->url && it->list_index == 0 && !url_ok &&
         strncasecmp(it->url, "data:", 5) != 0) { /* a data: URI carries its image inline */

@@ -87,6 +87,40 @@ assert 'train-00000.parquet: row 0: column image: image of' in e['message'], e"
 check "hf: --image-col takes every value of the named column" $PY -c "
 import json; c=json.load(open('out-hfcol/summary.json'))['counts']
 assert c['items_with_image'] == 120 and c['errors'] == {'decode': 120}, c"
+# Hugging Face image structs that name their image by path only (bytes null, path set: images
+# kept outside the parquet): nothing to hash, and the scan says so: counted
+# (counts.image_path_only) and a warning that says what to do instead (scan the image folder
+# on its own, which finds them), not '--fetch' (which fetches URLs, not paths)
+PQT=$(dirname "$BIN")/tests/pq_tool
+mkdir hfp hfp1 hfpx hfpimg && tar -xf ds/wds/00000.tar -C hfpx &&
+    cp hfpx/000000001.jpg hfpx/000000002.jpg hfpimg/ &&
+    "$PQT" hfimg hfp/train-00000.parquet hfpx/000000000.jpg path:hfpimg/000000001.jpg \
+        path:hfpimg/000000002.jpg - nopath path: &&
+    "$PQT" hfimg hfp1/train-00000.parquet path:hfpimg/000000001.jpg path:hfpimg/000000002.jpg ||
+    bad "pq_tool hfimg"
+md5sum hfpx/000000000.jpg hfpimg/000000002.jpg | cut -c1-32 >hfp-md5.txt
+"$BIN" list build -q -t md5 -o hfp-md5.dvl hfp-md5.txt
+"$BIN" scan -q hfp -l hfp-md5.dvl -o out-hfp >/dev/null 2>err-hfp
+echo $? >rc-hfp
+"$BIN" scan -q hfp1 -l hfp-md5.dvl -l pdq.dvl -o out-hfp1 >/dev/null 2>err-hfp1
+echo $? >rc-hfp1
+"$BIN" scan -q hfpimg -l hfp-md5.dvl -o out-hfpimg >/dev/null 2>&1
+echo $? >rc-hfpimg
+check "hf image struct, path and no bytes: counted, said, and what to do instead works" sh -c "
+[ \$(cat rc-hfp) -eq 1 ] && [ \$(cat rc-hfp1) -eq 0 ] && [ \$(cat rc-hfpimg) -eq 1 ] &&
+grep -q '^datavet scan: warning: 2 row(s) name their image by path only .*NOT checked.*datavet scan IMAGE_DIR' err-hfp &&
+! grep -q 'checked no item' err-hfp && ! grep -q -- '--fetch' err-hfp1 &&
+grep -q 'list hfp-md5.dvl (md5) checked no item: .*named by path only: see below' err-hfp1 &&
+grep -q 'list pdq.dvl (pdq) checked no item: .*named by path only: see below' err-hfp1 &&
+grep -q '\"id\":\"000000002.jpg\"' out-hfpimg/matches.jsonl" &&
+    $PY -c "
+import json
+c = json.load(open('out-hfp/summary.json'))['counts']
+assert c['items'] == 6 and c['hashed'] == 1 and c['image_path_only'] == 2 and c['match'] == 1, c
+s = json.load(open('out-hfp1/summary.json'))
+assert s['counts']['image_path_only'] == 2 and s['counts']['hashed'] == 0, s['counts']
+assert any('name their image by path only' in p for p in s['dataset_problems']), s
+assert json.load(open('out-laion/summary.json'))['counts']['image_path_only'] == 0"
 
 
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):

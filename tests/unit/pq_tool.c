@@ -1,6 +1,7 @@
 /* pq_tool.c - test helper for the Parquet code: "dump" prints readable columns as JSON lines,
  * "write" and "copy" make the files tests/cli/parquet_duckdb.sh has DuckDB check, "images"
- * the file tests/cli/inspect.sh checks --head's withholding of image bytes on. */
+ * the file tests/cli/inspect.sh checks --head's withholding of image bytes on, "hfimg" the
+ * Hugging Face image-struct files tests/cli/scan.sh scans. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -399,8 +400,80 @@ static int copy_file(const char *in, const char *outp, int datauri)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* A Hugging Face-style file: id, url, image {bytes, path}, 4 rows a row group, uncompressed
+ * and without dictionaries (so that a test finds an image's bytes in the file to damage).
+ * Row i (id "rI", url "https://example.test/rI") from spec[i]: "-" a null image, "path:NAME"
+ * a path and null bytes, "nopath" null bytes and a null path, else a file whose bytes are
+ * the image (path: its name). */
+static int write_hfimg(const char *path, char **spec, int n)
+{
+    static const dv_parquet_group img = {"image", 1};
+    dv_parquet_field fields[4];
+    dv_parquet_value vals[4];
+    dv_parquet_writer_opts o;
+    dv_parquet_writer *w;
+    char err[512], id[32], url[64];
+    int rc;
+    memset(fields, 0, sizeof(fields));
+    fields[0].name = "id";
+    fields[1].name = "url";
+    fields[2].name = "bytes";
+    fields[3].name = "path";
+    for (int i = 0; i < 4; i++) {
+        fields[i].type = DV_PQ_BYTE_ARRAY;
+        fields[i].is_string = i != 2;
+        fields[i].optional = i >= 2;
+        if (i >= 2) fields[i].groups = &img, fields[i].ngroups = 1;
+    }
+    memset(&o, 0, sizeof(o));
+    o.row_group_rows = 4;
+    o.no_dictionary = 1;
+    rc = dv_parquet_writer_create(path, fields, 4, &o, &w, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "create: %s\n", err);
+        return 1;
+    }
+    for (int r = 0; r < n && rc == DV_OK; r++) {
+        const char *sp = spec[r];
+        uint8_t *buf = NULL;
+        memset(vals, 0, sizeof(vals));
+        snprintf(id, sizeof(id), "r%d", r);
+        snprintf(url, sizeof(url), "https://example.test/r%d", r);
+        vals[0].bytes = (const uint8_t *)id, vals[0].len = strlen(id);
+        vals[1].bytes = (const uint8_t *)url, vals[1].len = strlen(url);
+        if (strcmp(sp, "-") == 0) {
+            vals[2].is_null = vals[3].is_null = 1; /* def_level 0: the struct is null */
+        } else if (strncmp(sp, "path:", 5) == 0 || strcmp(sp, "nopath") == 0) {
+            vals[2].is_null = 1, vals[2].def_level = 1;
+            if (sp[0] == 'n') vals[3].is_null = 1, vals[3].def_level = 1;
+            else vals[3].bytes = (const uint8_t *)sp + 5, vals[3].len = strlen(sp + 5);
+        } else {
+            FILE *f = fopen(sp, "rb");
+            long len = -1;
+            const char *base = strrchr(sp, '/');
+            if (f && fseek(f, 0, SEEK_END) == 0) len = ftell(f);
+            if (len >= 0 && fseek(f, 0, SEEK_SET) == 0) buf = malloc((size_t)len + 1);
+            if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+                fprintf(stderr, "hfimg: cannot read %s\n", sp);
+                rc = DV_EIO;
+            }
+            if (f) fclose(f);
+            vals[2].bytes = buf, vals[2].len = len > 0 ? (size_t)len : 0;
+            base = base ? base + 1 : sp;
+            vals[3].bytes = (const uint8_t *)base, vals[3].len = strlen(base);
+        }
+        if (rc == DV_OK) rc = dv_parquet_writer_write_row(w, vals);
+        free(buf);
+    }
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK) fprintf(stderr, "write %s: %s\n", path, dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+    return rc == DV_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && strcmp(argv[1], "hfimg") == 0) return write_hfimg(argv[2], argv + 3, argc - 3);
     if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], 0);
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
@@ -408,6 +481,6 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
     if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_file(argv[2], argv[3], 1);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT\n");
+                    "datauri IN OUT | hfimg OUT ROW...\n");
     return 2;
 }
