@@ -172,6 +172,26 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
     return 2;
 }
 
+/* A --no-merge run whose shards could not all be read whole: the same verdict as a merged
+ * scan's (exit 2), naming them, since no errors.jsonl exists yet. The files written are
+ * those of any run; the merge says it again for the whole scan. */
+static int incomplete_unmerged(const char *outdir, const dv_scan_result *res)
+{
+    const char *p = res->unread;
+    fprintf(stderr, "datavet scan: the scan is incomplete: %llu read error%s in the shards this "
+                    "run scanned (their records hold what was read; 'datavet merge %s' writes "
+                    "them to errors.jsonl):\n",
+            (unsigned long long)res->progress.read_errors,
+            res->progress.read_errors == 1 ? "" : "s", outdir);
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+        fprintf(stderr, "  %.*s\n", n, p);
+        p += n + (e != NULL);
+    }
+    return 2;
+}
+
 /* A private key that others can read is as good as theirs: signing still works (datavet
  * keygen writes 0600; a key copied or made by other tools may not be), but it is said. */
 static void warn_key_mode(const char *cmd, const char *key)
@@ -408,6 +428,7 @@ int cmd_scan(int argc, char **argv)
     }
     if (res.merged && (res.read_errors > 0 || res.clean_left > 0)) return incomplete("scan", &res);
     if (res.merged) return res.matches + res.candidates > 0 ? 1 : 0;
+    if (res.progress.read_errors > 0) return incomplete_unmerged(o.outdir, &res);
     return res.progress.findings > 0 ? 1 : 0;
 usage:
     free(lists);

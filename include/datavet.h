@@ -1352,6 +1352,8 @@ typedef struct dv_scan_progress {
     uint64_t items;         /* items read in this run */
     uint64_t findings;      /* findings in this run */
     uint64_t errors;        /* items skipped with an error in this run */
+    uint64_t read_errors;   /* shards or parts of shards not read in this run (the scan is
+                               incomplete; dv_scan_result.unread names them) */
 } dv_scan_progress;
 
 typedef struct dv_scan_opts {
@@ -1416,6 +1418,10 @@ typedef struct dv_scan_result {
                              (unreadable), which also makes the scan incomplete */
     int signature_removed; /* the merge removed manifest.jsonl/.sig of an earlier --sign (the
                               outputs were written again; dv_scan_sign signs them anew) */
+    /* the shards this run scanned that could not be read whole (progress.read_errors), one
+     * line each: "shard I (PATH): N read error(s), the first: MESSAGE"; "" if none
+     * (truncated). With no_merge, what says the scan is incomplete before any merge. */
+    char unread[2048];
 } dv_scan_result;
 
 /* Scan; errbuf gets the reason of a failure (bad options, list or dataset that cannot be

@@ -102,6 +102,12 @@ typedef struct scan {
     struct wrun *run;
     int clone;
     char errspace[1024];
+    /* read errors of the shard being scanned: their count and the first one's message */
+    uint64_t shard_unread;
+    char unread_first[600];
+    /* the run's shards with read errors (dv_scan_result.unread); the main scan's is used */
+    char unread[2048];
+    size_t unread_len;
 } scan;
 
 /* The shards of a run taken by several workers, one shard each at a time. */
@@ -134,6 +140,66 @@ static void countf(scan *s, uint64_t v, const char *fmt, ...)
 }
 
 static void counters_reset(scan *s) { dv__ctrs_clear(s->a, &s->ctr); }
+
+/* Part of a shard (or all of it) not read: counted, for the record and for this run, which
+ * is then incomplete; the first message of a shard is kept for dv_scan_result.unread. */
+static void read_error(scan *s, const char *msg)
+{
+    count(s, "read_errors", 1);
+    s->prog.read_errors++;
+    if (s->shard_unread++ == 0)
+        snprintf(s->unread_first, sizeof s->unread_first, "%.*s",
+                 (int)sizeof s->unread_first - 1, msg);
+}
+
+static int cmp_shard_line(const void *a, const void *b)
+{
+    unsigned long long x = strtoull(*(const char *const *)a + 6, NULL, 10);
+    unsigned long long y = strtoull(*(const char *const *)b + 6, NULL, 10);
+    return x < y ? -1 : x > y;
+}
+
+/* The run's lines of shards with read errors in shard order (workers finish in any order),
+ * so that what a run says does not depend on -j. */
+static void unread_sorted(const scan *s, char *out, size_t cap)
+{
+    char buf[sizeof s->unread], *lines[sizeof s->unread / 8];
+    size_t n = 0, len = 0;
+    memcpy(buf, s->unread, sizeof buf);
+    buf[sizeof buf - 1] = '\0';
+    for (char *p = buf; *p && n < sizeof lines / sizeof lines[0];) {
+        char *e = strchr(p, '\n');
+        lines[n++] = p;
+        if (!e) break;
+        *e = '\0';
+        p = e + 1;
+    }
+    qsort(lines, n, sizeof lines[0], cmp_shard_line);
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < cap; i++) {
+        int k = snprintf(out + len, cap - len, "%s\n", lines[i]);
+        if (k < 0) break;
+        len += (size_t)k;
+    }
+}
+
+/* After shard i: its read errors, if any, as one line of the run's list. */
+static void note_unread(scan *s, const dv_shard_info *sh)
+{
+    scan *m = s->run ? s->run->main : s;
+    if (s->shard_unread == 0) return;
+    if (s->run) pthread_mutex_lock(&s->run->mu);
+    if (m->unread_len < sizeof m->unread - 1) {
+        int n = snprintf(m->unread + m->unread_len, sizeof m->unread - m->unread_len,
+                         "shard %llu (%s): %llu read error%s, the first: %s\n",
+                         (unsigned long long)sh->index, sh->path ? sh->path : "",
+                         (unsigned long long)s->shard_unread, s->shard_unread == 1 ? "" : "s",
+                         s->unread_first);
+        if (n > 0) m->unread_len += (size_t)n;
+        if (m->unread_len >= sizeof m->unread) m->unread_len = sizeof m->unread - 1;
+    }
+    if (s->run) pthread_mutex_unlock(&s->run->mu);
+}
 
 /* ---------------------------------------------------------------- records */
 
@@ -677,7 +743,7 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
              * (no URL, fields that do not match the header) is one row, named, and the
              * list goes on */
             if (!(sl->it.problem == DV_ECORRUPT && dv_dataset_layout(s->ds) == DV_LAYOUT_URLLIST))
-                count(s, "read_errors", 1);
+                read_error(s, sl->it.problem_msg ? sl->it.problem_msg : "");
             continue;
         }
         items++;
@@ -713,7 +779,8 @@ static void report_progress(scan *s)
         p->items += s->prog.items;
         p->findings += s->prog.findings;
         p->errors += s->prog.errors;
-        s->prog.items = s->prog.findings = s->prog.errors = 0;
+        p->read_errors += s->prog.read_errors;
+        s->prog.items = s->prog.findings = s->prog.errors = s->prog.read_errors = 0;
     }
     if (s->o->progress) s->o->progress(s->o->progress_ctx, p);
     if (s->run) pthread_mutex_unlock(&s->run->mu);
@@ -941,11 +1008,12 @@ static int scan_shard(scan *s, uint64_t i)
         return DV_EIO;
     }
     counters_reset(s);
+    s->shard_unread = 0;
     rc = dv_shard_reader_open(s->ds, i, &r, err, sizeof err);
     if (rc == DV_ENOMEM) goto fail;
     if (rc != DV_OK) {
         emit_error(s, &sh, -1, "", "", "shard", err);
-        count(s, "read_errors", 1);
+        read_error(s, err);
         rc = DV_OK;
     } else {
         for (;;) {
@@ -1019,6 +1087,7 @@ static int scan_shard(scan *s, uint64_t i)
                     strerror(errno));
         return DV_EIO;
     }
+    note_unread(s, &sh);
     return DV_OK;
 fail:
     if (s->inflight) {
@@ -1882,6 +1951,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     rc = indexes_ready(&s);
     if (rc != DV_OK) goto done;
     if (out) out->progress = s.prog;
+    if (out) unread_sorted(&s, out->unread, sizeof out->unread);
     if (!o.no_merge) {
         dv_scan_result mr;
         scan_free(&s);

@@ -505,6 +505,23 @@ import json; ids=set(json.loads(l)['shard'] for l in open('out-bad/matches.jsonl
 assert '00000' in ids and '00003' in ids and '00002' in ids, ids
 e=[json.loads(l) for l in open('out-bad/errors.jsonl')]
 assert any('00002.parquet' in x['message'] and 'the tar is read without it' in x['message'] for x in e), e"
+# --no-merge (cluster tasks): a run whose shards could not all be read exits 2 as well, naming
+# them in shard order whatever -j; a run of a good shard alone exits 1; the files it writes
+# are unchanged: the merge gives the outputs of the merged scan, and says it is incomplete
+"$BIN" scan -q bad $L -o out-badnm --no-merge -j 2 >/dev/null 2>err-badnm
+echo $? >rc-badnm
+"$BIN" scan -q bad $L -o out-badnm0 --no-merge --shards 0-0 >/dev/null 2>err-badnm0
+echo $? >rc-badnm0
+"$BIN" merge -q out-badnm >/dev/null 2>err-badnmm
+echo $? >rc-badnmm
+check "corrupt shards, --no-merge: exit 2 naming them; a good shard alone 1; the merge as the scan" sh -c "
+[ \$(cat rc-badnm) -eq 2 ] && [ \$(cat rc-badnm0) -eq 1 ] && [ \$(cat rc-badnmm) -eq 2 ] &&
+grep -q '^datavet scan: the scan is incomplete: 2 read errors in the shards this run scanned' err-badnm &&
+grep -A1 '^  shard 1 (bad/00001.tar): 1 read error, the first: .*truncated' err-badnm |
+    grep -q '^  shard 2 (bad/00002.tar): 1 read error, the first: bad/00002.parquet' &&
+! grep -q incomplete err-badnm0 && grep -q 'the scan is incomplete' err-badnmm &&
+for f in matches.parquet matches.jsonl errors.jsonl summary.json removal.txt report.html; do
+    cmp out-bad/\$f out-badnm/\$f || exit 1; done"
 
 # --clean: the cleaned copy has no findings left; DuckDB reads it
 for lay in laion wds hf; do
