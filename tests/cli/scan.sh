@@ -112,8 +112,8 @@ grep -q '^datavet scan: warning: 2 row(s) name their image by path only .*NOT ch
 ! grep -q 'checked no item' err-hfp && ! grep -q -- '--fetch' err-hfp1 &&
 grep -q 'list hfp-md5.dvl (md5) checked no item: .*named by path only: see below' err-hfp1 &&
 grep -q 'list pdq.dvl (pdq) checked no item: .*named by path only: see below' err-hfp1 &&
-grep -q '\"id\":\"000000002.jpg\"' out-hfpimg/matches.jsonl" &&
-    $PY -c "
+grep -q '\"id\":\"000000002.jpg\"' out-hfpimg/matches.jsonl"
+check "hf image struct, path and no bytes: summary.json counts.image_path_only, the problem" $PY -c "
 import json
 c = json.load(open('out-hfp/summary.json'))['counts']
 assert c['items'] == 6 and c['hashed'] == 1 and c['image_path_only'] == 2 and c['match'] == 1, c
