@@ -1185,6 +1185,8 @@ struct dv_shard_reader {
     uint64_t lrow, le;
     unsigned lidx;        /* list_index of the last of them given */
     char lerr[600];       /* why the current row group's list could not be read */
+    int img_unread;       /* the current row group's flat image column could not be read:
+                             its rows are given without images (reported once) */
     size_t rg, nrg;
     uint64_t rg_row, rg_rows, row_base;
     /* tar */
@@ -1296,11 +1298,6 @@ static int pq_open(dv_shard_reader *r, const char *path)
     /* the image column: a flat one (read with the row group), else a list (read apart) */
     img = dv_image_column_pick(r->pq, r->ds->opts.image_col, &is_list);
     r->img_list = is_list ? img : -1;
-    if (img >= 0 && !is_list) {
-        r->col[COL_IMAGE] = img;
-        r->slot[COL_IMAGE] = r->ncols;
-        r->cols[r->ncols++] = (size_t)img;
-    }
     if (img >= 0) {
         dv_parquet_column_info ci;
         if (dv_parquet_reader_column(r->pq, (size_t)img, &ci) == DV_OK)
@@ -1323,6 +1320,10 @@ static int pq_open(dv_shard_reader *r, const char *path)
                 r->cols[r->ncols++] = (size_t)pc;
             }
         }
+        /* last, so that the other columns can be read without it (pq_next) */
+        r->col[COL_IMAGE] = img;
+        r->slot[COL_IMAGE] = r->ncols;
+        r->cols[r->ncols++] = (size_t)img;
     }
     r->nrg = dv_parquet_reader_num_row_groups(r->pq);
     return DV_OK;
@@ -1372,6 +1373,7 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
     for (int role = 0; role < NROLES; role++) {
         const dv_parquet_batch *b;
         if (r->col[role] < 0 || (later && role != COL_ID && role != COL_URL)) continue;
+        if (r->img_unread && (role == COL_IMAGE || role == COL_IMGPATH)) continue;
         b = &r->batch[r->slot[role]];
         if (dv_parquet_batch_value(b, i, &v) != DV_OK || v.is_null) continue;
         switch (role) {
@@ -1451,6 +1453,26 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         rc = r->ncols ? dv_parquet_reader_read_row_group(r->pq, r->rg, r->cols, r->ncols,
                                                          r->batch)
                       : DV_OK;
+        r->img_unread = 0;
+        if (rc != DV_OK && rc != DV_ENOMEM && r->col[COL_IMAGE] >= 0 && r->ncols > 1) {
+            /* a damaged (or too big) image column costs the row group its images, not its
+             * metadata: read again without it (the last column), and if that works, scan
+             * the rows for the rest and report the images not read, once */
+            char why[600];
+            snprintf(why, sizeof why, "%s", dv_parquet_reader_errmsg(r->pq));
+            rc = dv_parquet_reader_read_row_group(r->pq, r->rg, r->cols, r->ncols - 1, r->batch);
+            if (rc == DV_OK) {
+                r->img_unread = 1;
+                snprintf(r->err, sizeof r->err,
+                         "%.599s (image column %.127s of row group %zu, rows %llu-%llu: their "
+                         "images are NOT checked; their other columns are)",
+                         why, r->image_name, r->rg, (unsigned long long)r->row_base,
+                         (unsigned long long)(r->row_base + r->rg_rows - 1));
+                r->rg++;
+                if (r->rg_rows > 0) return DV_ECORRUPT;
+                continue;
+            }
+        }
         r->lrs = NULL;
         if (rc == DV_OK && r->img_list >= 0) {
             /* a list that cannot be read costs the row group its images, not its metadata:

@@ -123,6 +123,38 @@ assert any('name their image by path only' in p for p in s['dataset_problems']),
 assert json.load(open('out-laion/summary.json'))['counts']['image_path_only'] == 0"
 
 
+# a damaged image column chunk (row group 1 of 3, a page CRC mismatch) costs that row group its
+# images only: its rows are still scanned for their URL and other columns, and the image
+# column's failure is a read error naming file, row group, column and rows (incomplete: exit 2)
+mkdir hfd && "$PQT" hfimg hfd/train-00000.parquet hfpx/000000000.jpg path:p/1.jpg - \
+    hfpx/000000003.jpg hfpx/000000008.jpg hfpx/000000005.jpg nopath hfpx/000000006.jpg \
+    hfpx/000000007.jpg && $PY -c "
+d = bytearray(open('hfd/train-00000.parquet', 'rb').read())
+img = open('hfpx/000000005.jpg', 'rb').read()
+i = d.find(img[len(img) // 2:len(img) // 2 + 64])  # its data page, before the footer's stats
+assert i > 0
+d[i + 10] ^= 0xff
+open('hfd/train-00000.parquet', 'wb').write(bytes(d))" || bad "make the damaged parquet"
+md5sum hfpx/000000000.jpg hfpx/000000005.jpg hfpx/000000007.jpg | cut -c1-32 >hfd-md5.txt
+printf 'https://example.test/r5\nhttps://example.test/r1\n' >hfd-url.txt
+"$BIN" list build -q -t md5 -o hfd-md5.dvl hfd-md5.txt
+"$BIN" list build -q -t url -o hfd-url.dvl hfd-url.txt
+"$BIN" scan -q hfd -l hfd-md5.dvl -l hfd-url.dvl -o out-hfd >/dev/null 2>err-hfd
+echo $? >rc-hfd
+check "a damaged image column: its row group's metadata still checked, a read error names it" sh -c "
+[ \$(cat rc-hfd) -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-hfd"
+check "a damaged image column: findings, counts and the error record" $PY -c "
+import json
+m = sorted((x['id'], x['hash_type']) for x in map(json.loads, open('out-hfd/matches.jsonl')))
+assert m == [('r0', 'md5'), ('r1', 'url'), ('r5', 'url'), ('r8', 'md5')], m
+c = json.load(open('out-hfd/summary.json'))['counts']
+assert c['items'] == 9 and c['items_lost'] == 0 and c['read_errors'] == 1 and c['hashed'] == 3, c
+e = [json.loads(l) for l in open('out-hfd/errors.jsonl')]
+assert len(e) == 1 and e[0]['reason'] == 'corrupt' and 'row' not in e[0], e
+assert e[0]['message'].startswith('hfd/train-00000.parquet: row group 1, column image.bytes'), e
+assert 'image column image.bytes of row group 1, rows 4-7: their images are NOT checked' in e[0]['message'], e"
+
+
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):
 # shards are named by their path below the folder common to all, so same-named files in
 # different folders stay apart, in names and in the ids made from them without an id column
