@@ -732,6 +732,26 @@ const char *dv_parquet_writer_errmsg(const dv_parquet_writer *w);
 /* Free; a writer not closed removes its unfinished file. NULL is fine. */
 void dv_parquet_writer_free(dv_parquet_writer *w);
 
+/* A writer for a copy of the file src reads, whatever its nesting: the schema is src's tree
+ * element for element (structs, lists, maps and lists of lists; names, repetition, converted
+ * and logical annotations, field ids), and rows go in only through
+ * dv_parquet_writer_copy_row_group (write_row and write_batches refuse). Each column chunk
+ * carries the source's repetition and definition levels of the kept rows; statistics as
+ * above, but no null_count for a repeated column (its entries below the maximum definition
+ * level are empty and null lists as much as null values). src must outlive the writer. This
+ * is how a cleaned copy of a file is written. */
+int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src,
+                                  const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
+                                  char *errbuf, size_t errcap);
+/* Append the rows of row group rg of r (the reader the writer was made from) whose keep byte
+ * is nonzero (keep: one byte per row of the row group; NULL keeps all). A row of a repeated
+ * column is its whole run of entries, from one of repetition level 0 to the next. Every
+ * column is read (and its levels checked) before anything is appended, so a read failure
+ * (DV_ECORRUPT, DV_EFORMAT, DV_ETOOBIG, DV_EIO, with the reader's message also on the writer)
+ * leaves the copy as it was; r's earlier batches are invalidated. */
+int dv_parquet_writer_copy_row_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg,
+                                     const uint8_t *keep);
+
 
 /* ------------------------------------------------------------------------
  * Dataset readers: tar/webdataset, .npy, URL lists. */

@@ -150,6 +150,8 @@ typedef struct dv__pq_schema_elem {
     int utc_adjusted;     /* TIMESTAMP/TIME isAdjustedToUTC */
     int32_t int_bits;     /* INTEGER bitWidth, 0 absent */
     int int_signed;       /* INTEGER isSigned, -1 absent */
+    int32_t field_id;
+    int has_field_id;
 } dv__pq_schema_elem;
 
 typedef struct dv__pq_chunk {
@@ -211,6 +213,30 @@ typedef struct dv__pq_page_header {
 /* Parse a PageHeader at p; *used gets its encoded length. */
 int dv__pq_parse_page_header(const uint8_t *p, size_t len, dv__pq_page_header *out, size_t *used,
                              const char **why);
+
+/* ---------------------------------------------------------------- copies (reader to writer) */
+
+/* One leaf column of a row group with its levels, whatever its nesting (what
+ * dv_parquet_writer_copy_row_group copies). The batch is over the column's level entries (its
+ * rows when it is not repeated); an entry of definition level max_def holds a value, any other
+ * is a null, an empty or null list, or a null struct (its slot zeroed). */
+typedef struct dv__pq_column_data {
+    dv_parquet_batch batch;
+    const uint8_t *defs;       /* each entry's definition level; NULL when max_def is 0 */
+    const uint8_t *reps;       /* each entry's repetition level; NULL when max_rep is 0 */
+    const uint64_t *row_start; /* max_rep > 0: row i is entries [row_start[i], row_start[i + 1]) */
+    int max_def, max_rep;
+} dv__pq_column_data;
+
+/* Leaf col of row group rg into slot `slot` of the reader (the slots of
+ * dv_parquet_reader_read_row_group's batches: reading that slot again invalidates out). The
+ * levels are checked: entries split at repetition level 0 into exactly the row group's rows,
+ * and an entry that continues a list at level k has that list present (definition level at
+ * least that of the k-th repeated field), as has the entry before it. */
+int dv__pq_read_column(dv_parquet_reader *r, size_t rg, size_t col, size_t slot,
+                       dv__pq_column_data *out);
+/* The reader's file metadata, for a writer that copies its schema tree. */
+const dv__pq_file_meta *dv__pq_reader_meta(const dv_parquet_reader *r);
 
 /* ---------------------------------------------------------------- codecs */
 

@@ -143,6 +143,9 @@ static int parse_schema_elem(dv__tc_reader *r, dv__pq_schema_elem *e)
             DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->scale));
         } else if (is_int(ft) && id == 8) {
             DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->precision));
+        } else if (is_int(ft) && id == 9) {
+            DV_FORWARD_IF_ERROR(rd_i32(r, ft, &e->field_id));
+            e->has_field_id = 1;
         } else if (ft == DV__TC_STRUCT && id == 10) {
             DV_FORWARD_IF_ERROR(parse_logical(r, e));
         } else {

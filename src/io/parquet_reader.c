@@ -25,6 +25,9 @@ typedef struct pq_col {
     int max_def;
     int max_rep;
     int is_string;
+    /* nested: rep_def[k] is the definition level of the k-th repeated field on its path (an
+     * entry continuing a list at level k has at least that level) */
+    uint8_t rep_def[MAX_SCHEMA_DEPTH + 2];
     /* in_group: the structs around the leaf, outermost first, and the leaf's own name (one
      * allocation, names behind the array) */
     dv_parquet_group *groups;
@@ -207,7 +210,8 @@ static int leaf_groups(dv_parquet_reader *r, pq_col *c, const dv__pq_schema_elem
 }
 
 static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char *prefix, int def,
-                       int rep, size_t *nleaves, int fill, const dv__pq_schema_elem **anc)
+                       int rep, size_t *nleaves, int fill, const dv__pq_schema_elem **anc,
+                       uint8_t *repd)
 {
     const dv__pq_schema_elem *e;
     char path[1024];
@@ -228,11 +232,13 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
     if (e->repetition == DV_PQ_REPEATED) {
         d++;
         rp++;
+        repd[rp] = (uint8_t)d; /* depth <= 64 bounds both */
     }
     if (e->num_children > 0) {
         anc[depth - 1] = e;
         for (int32_t k = 0; k < e->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, i, depth + 1, path, d, rp, nleaves, fill, anc));
+            DV_FORWARD_IF_ERROR(
+                walk_schema(r, i, depth + 1, path, d, rp, nleaves, fill, anc, repd));
         return DV_OK;
     }
     if (e->type < 0 || e->type > DV_PQ_FIXED_LEN_BYTE_ARRAY) {
@@ -258,6 +264,7 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
         c->max_def = d;
         c->max_rep = rp;
         c->is_string = e->logical_kind == 1 || e->converted_type == DV__PQ_CT_UTF8;
+        memcpy(c->rep_def, repd, (size_t)rp + 1);
         if (c->in_group && !c->nested) DV_FORWARD_IF_ERROR(leaf_groups(r, c, anc, depth, e));
     }
     (*nleaves)++;
@@ -269,11 +276,12 @@ static int build_columns(dv_parquet_reader *r)
     const dv__pq_schema_elem *root = &r->meta.schema[0];
     size_t n = 0;
     const dv__pq_schema_elem *anc[MAX_SCHEMA_DEPTH + 1];
+    uint8_t repd[MAX_SCHEMA_DEPTH + 2] = {0};
     for (int pass = 0; pass < 2; pass++) {
         uint32_t i = 1;
         n = 0;
         for (int32_t k = 0; k < root->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, &n, pass, anc));
+            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, &n, pass, anc, repd));
         if (i != r->meta.nschema) {
             dv__set_err(r->err, sizeof(r->err), "%s: schema has %u elements but its tree uses %u",
                         r->name, r->meta.nschema, i);
@@ -1282,6 +1290,71 @@ static void fill_batch(const pq_col *pc, size_t col, const pq_slot *s, uint64_t 
     }
 }
 
+static int ensure_slots(dv_parquet_reader *r, size_t n)
+{
+    pq_slot *ns;
+    if (n <= r->nslots) return DV_OK;
+    ns = dv__realloc(r->alloc, r->slots, n * sizeof(*ns));
+    if (ns == NULL) return DV_ENOMEM;
+    memset(ns + r->nslots, 0, (n - r->nslots) * sizeof(*ns));
+    for (size_t i = r->nslots; i < n; i++) {
+        dv__buf_init(&ns[i].data, r->alloc, 0);
+        ns[i].data.wipe = r->wipe;
+    }
+    r->slots = ns;
+    r->nslots = n;
+    return DV_OK;
+}
+
+/* The level entries of a repeated column into slot s (their number counted from the page
+ * headers: the chunk's num_values is only a hint), split into the row group's rows at each
+ * entry of repetition level 0 (s->rstart, rows + 1). An entry continuing the list of level k
+ * must have that list present and non-empty, and so must the entry before it: levels that say
+ * otherwise describe no rows, and a copy would carry them on. */
+static int read_repeated(pq_ctx *c, const dv__pq_chunk *ch, uint64_t rows, pq_slot *s,
+                         uint64_t *entries_out)
+{
+    dv_parquet_reader *r = c->r;
+    const pq_col *pc = c->col;
+    uint64_t entries, row = 0;
+    if (!ch->has_meta || ch->num_values < 0)
+        return fail(c, DV_ECORRUPT, "column chunk of %lld entries", (long long)ch->num_values);
+    entries = (uint64_t)ch->num_values < rows ? rows : (uint64_t)ch->num_values;
+    c->count_entries = 1;
+    DV_FORWARD_IF_ERROR(read_chunk(c, ch, entries, s));
+    entries = c->entries;
+    if (entries < rows)
+        return fail(c, DV_ECORRUPT, "%llu entries for %llu rows", (unsigned long long)entries,
+                    (unsigned long long)rows);
+    if (grow(r, (void **)&s->rstart, &s->rstart_cap, (size_t)(rows + 1) * 8) != DV_OK)
+        return fail(c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
+    for (uint64_t e = 0; e < entries; e++) {
+        unsigned k = s->reps[e];
+        if (k != 0) {
+            unsigned need = pc->rep_def[k];
+            unsigned d0 = pc->max_def > 1 ? s->defs[e - (e > 0)] : s->valid[e - (e > 0)];
+            unsigned d1 = pc->max_def > 1 ? s->defs[e] : s->valid[e];
+            if (e == 0) return fail(c, DV_ECORRUPT, "the first entry continues a list");
+            if (d0 < need || d1 < need)
+                return fail(c, DV_ECORRUPT,
+                            "entry %llu continues a list of level %u that is null or empty "
+                            "(definition levels %u and %u, at least %u)",
+                            (unsigned long long)e, k, d0, d1, need);
+            continue;
+        }
+        if (row == rows)
+            return fail(c, DV_ECORRUPT, "more lists than the row group's %llu rows",
+                        (unsigned long long)rows);
+        s->rstart[row++] = e;
+    }
+    if (row != rows)
+        return fail(c, DV_ECORRUPT, "%llu lists for %llu rows", (unsigned long long)row,
+                    (unsigned long long)rows);
+    s->rstart[rows] = entries;
+    *entries_out = entries;
+    return DV_OK;
+}
+
 int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size_t *columns,
                                      size_t ncolumns, dv_parquet_batch *out)
 {
@@ -1296,17 +1369,7 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
     }
     g = &r->meta.row_groups[rg];
     rows = (uint64_t)g->num_rows;
-    if (ncolumns > r->nslots) {
-        pq_slot *ns = dv__realloc(r->alloc, r->slots, ncolumns * sizeof(*ns));
-        if (ns == NULL) return DV_ENOMEM;
-        memset(ns + r->nslots, 0, (ncolumns - r->nslots) * sizeof(*ns));
-        for (size_t i = r->nslots; i < ncolumns; i++) {
-            dv__buf_init(&ns[i].data, r->alloc, 0);
-            ns[i].data.wipe = r->wipe;
-        }
-        r->slots = ns;
-        r->nslots = ncolumns;
-    }
+    DV_FORWARD_IF_ERROR(ensure_slots(r, ncolumns));
     for (size_t i = 0; i < ncolumns; i++) {
         size_t col = columns[i];
         pq_ctx c;
@@ -1341,12 +1404,10 @@ int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
                                 dv_parquet_batch *out, const uint64_t **row_start)
 {
     const dv__pq_row_group *g;
-    const dv__pq_chunk *ch;
     const pq_col *pc;
     pq_slot *s = &r->lslot;
     pq_ctx c;
-    uint64_t rows, entries, row = 0;
-    int rc;
+    uint64_t entries = 0;
     if (r == NULL || out == NULL || row_start == NULL) return DV_EINVAL;
     memset(out, 0, sizeof *out);
     *row_start = NULL;
@@ -1357,7 +1418,6 @@ int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
         return DV_EINVAL;
     }
     g = &r->meta.row_groups[rg];
-    ch = &g->columns[col];
     pc = &r->cols[col];
     memset(&c, 0, sizeof(c));
     c.r = r;
@@ -1371,40 +1431,52 @@ int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
         s->data.wipe = r->wipe;
         r->lslot_init = 1;
     }
-    rows = (uint64_t)g->num_rows;
-    /* the chunk's values are its level entries: one a list element, or an empty or null list;
-     * their number is counted from the page headers, num_values is only the hint */
-    if (!ch->has_meta || ch->num_values < 0)
-        return fail(&c, DV_ECORRUPT, "column chunk of %lld entries", (long long)ch->num_values);
-    entries = (uint64_t)ch->num_values < rows ? rows : (uint64_t)ch->num_values;
-    c.count_entries = 1;
-    rc = read_chunk(&c, ch, entries, s);
-    if (rc != DV_OK) return rc;
-    entries = c.entries;
-    if (entries < rows)
-        return fail(&c, DV_ECORRUPT, "%llu entries for %llu rows", (unsigned long long)entries,
-                    (unsigned long long)rows);
-    if (grow(r, (void **)&s->rstart, &s->rstart_cap, (size_t)(rows + 1) * 8) != DV_OK)
-        return fail(&c, DV_ENOMEM, "out of memory for %llu rows", (unsigned long long)rows);
-    /* a row starts at each entry of repetition level 0 */
-    for (uint64_t e = 0; e < entries; e++) {
-        if (s->reps[e] != 0) {
-            if (e == 0) return fail(&c, DV_ECORRUPT, "the first entry continues a list");
-            continue;
-        }
-        if (row == rows)
-            return fail(&c, DV_ECORRUPT, "more lists than the row group's %llu rows",
-                        (unsigned long long)rows);
-        s->rstart[row++] = e;
-    }
-    if (row != rows)
-        return fail(&c, DV_ECORRUPT, "%llu lists for %llu rows", (unsigned long long)row,
-                    (unsigned long long)rows);
-    s->rstart[rows] = entries;
+    /* the chunk's values are its level entries: one a list element, or an empty or null list */
+    DV_FORWARD_IF_ERROR(read_repeated(&c, &g->columns[col], (uint64_t)g->num_rows, s, &entries));
     fill_batch(pc, col, s, entries, out);
     *row_start = s->rstart;
     return DV_OK;
 }
+
+int dv__pq_read_column(dv_parquet_reader *r, size_t rg, size_t col, size_t slot,
+                       dv__pq_column_data *out)
+{
+    const dv__pq_row_group *g;
+    const pq_col *pc;
+    pq_slot *s;
+    pq_ctx c;
+    uint64_t rows, entries;
+    memset(out, 0, sizeof *out);
+    r->err[0] = '\0';
+    if (rg >= r->meta.nrow_groups || col >= r->ncols) {
+        dv__set_err(r->err, sizeof(r->err), "%s: no row group %zu or column %zu", r->name, rg,
+                    col);
+        return DV_EINVAL;
+    }
+    DV_FORWARD_IF_ERROR(ensure_slots(r, slot + 1));
+    g = &r->meta.row_groups[rg];
+    pc = &r->cols[col];
+    s = &r->slots[slot];
+    memset(&c, 0, sizeof(c));
+    c.r = r;
+    c.rg = rg;
+    c.col = pc;
+    rows = entries = (uint64_t)g->num_rows;
+    if (pc->max_rep == 0) {
+        DV_FORWARD_IF_ERROR(read_chunk(&c, &g->columns[col], rows, s));
+    } else {
+        DV_FORWARD_IF_ERROR(read_repeated(&c, &g->columns[col], rows, s, &entries));
+        out->reps = s->reps;
+        out->row_start = s->rstart;
+    }
+    fill_batch(pc, col, s, entries, &out->batch);
+    out->defs = pc->max_def > 1 ? s->defs : pc->max_def == 1 ? s->valid : NULL;
+    out->max_def = pc->max_def;
+    out->max_rep = pc->max_rep;
+    return DV_OK;
+}
+
+const dv__pq_file_meta *dv__pq_reader_meta(const dv_parquet_reader *r) { return &r->meta; }
 
 int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_value *out)
 {

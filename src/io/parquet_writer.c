@@ -1,5 +1,6 @@
-/* parquet_writer.c - the Parquet writer: flat schemas, data pages v1, PLAIN or dictionary
- * (byte arrays) encoding, RLE definition levels, statistics, row groups of a set row count. */
+/* parquet_writer.c - the Parquet writer: flat and struct schemas (and copies of any schema, lists
+ * and maps included), data pages v1, PLAIN or dictionary (byte arrays) encoding, RLE levels,
+ * statistics, row groups of a set row count. */
 #include "parquet_internal.h"
 
 #include <errno.h>
@@ -24,9 +25,13 @@ typedef struct wcol {
     int order;
     dv__buf vals;  /* non-null values: fixed-size, or byte array bytes back to back */
     dv__buf lens;  /* BYTE_ARRAY: uint32 length per non-null value */
-    dv__buf valid; /* max_def > 0: each row's definition level (a value: max_def) */
+    dv__buf valid; /* max_def > 0: each entry's definition level (a value: max_def) */
+    dv__buf reps;  /* max_rep > 0 (copies): each entry's repetition level */
     uint64_t nvals;
+    uint64_t nent; /* level entries in the row group: its rows unless the column is repeated */
     int max_def;   /* optional levels: the field's and its structs' */
+    int max_rep;   /* copies: repeated levels on the column's path */
+    uint32_t leaf; /* copies: the column's schema element */
     int shared_opt; /* optional structs shared with the column before (their levels agree) */
     dv_parquet_group *groups; /* copies, names behind the array */
     size_t ngroups;
@@ -40,7 +45,7 @@ typedef struct wchunk {
     int64_t compressed;
     int64_t uncompressed;
     int64_t num_values;
-    int64_t null_count;
+    int64_t null_count; /* -1: not written (a repeated column) */
     int dict;
     int has_minmax;
     size_t min_off, min_len, max_off, max_len;
@@ -77,6 +82,14 @@ struct dv_parquet_writer {
     uint32_t *slots;
     size_t slots_cap;
     dv_parquet_value *rowvals;
+    /* copies (dv_parquet_writer_create_copy): the source's schema elements, names and
+     * annotations in schema_bytes, each element's parent, a column buffer per leaf */
+    int copy;
+    dv__pq_schema_elem *schema;
+    uint32_t nschema;
+    uint8_t *schema_bytes;
+    uint32_t *parent;
+    dv__pq_column_data *cdata;
     int failed; /* sticky */
     int closed;
     int created; /* the file is ours: removed if never closed */
@@ -132,10 +145,10 @@ static int logical_kind(const uint8_t *p, size_t n)
 }
 
 /* The order min/max statistics follow (parquet.thrift ColumnOrder / TypeDefinedOrder). */
-static int column_order(const wcol *c)
+static int column_order_raw(const wcol *c, const uint8_t *logical_raw)
 {
     int ct = c->f.has_converted_type ? c->f.converted_type : -1;
-    int lk = logical_kind(c->logical_raw, c->f.logical_type_raw_len);
+    int lk = logical_kind(logical_raw, c->f.logical_type_raw_len);
     switch (c->f.type) {
     case DV_PQ_BOOLEAN: return ORDER_UNSIGNED;
     case DV_PQ_INT32:
@@ -153,6 +166,8 @@ static int column_order(const wcol *c)
     default: return ORDER_NONE; /* INT96 */
     }
 }
+
+static int flush_group(dv_parquet_writer *w);
 
 static int write_bytes(dv_parquet_writer *w, const void *p, size_t n)
 {
@@ -320,7 +335,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
             c->f.logical_type_raw_len = 0;
         }
         c->width = fixed_width(&c->f);
-        c->order = column_order(c);
+        c->order = column_order_raw(c, c->logical_raw);
         dv__buf_init(&c->vals, a, BUF_MAX);
         dv__buf_init(&c->lens, a, BUF_MAX);
         dv__buf_init(&c->valid, a, BUF_MAX);
@@ -343,11 +358,198 @@ done:
     return DV_OK;
 }
 
+/* ---------------------------------------------------------------- copies */
+
+/* The parent of each copied element and each leaf's element, in the order of the reader's
+ * columns (the reader walked and checked this tree at open: counts, depth, leaf types). */
+static int copy_tree(dv_parquet_writer *w, uint32_t *i, uint32_t parent, size_t *leaf, int depth)
+{
+    uint32_t me;
+    if (*i >= w->nschema || depth > 70) return werr(w, DV_EINVAL, "source schema tree is bad");
+    me = (*i)++;
+    w->parent[me] = parent;
+    if (w->schema[me].num_children > 0) {
+        for (int32_t k = 0; k < w->schema[me].num_children; k++)
+            DV_FORWARD_IF_ERROR(copy_tree(w, i, me, leaf, depth + 1));
+        return DV_OK;
+    }
+    if (*leaf >= w->ncols) return werr(w, DV_EINVAL, "source schema has more leaves than columns");
+    w->cols[(*leaf)++].leaf = me;
+    return DV_OK;
+}
+
+int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src,
+                                  const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
+                                  char *errbuf, size_t errcap)
+{
+    const dv__pq_file_meta *m;
+    dv_parquet_writer *w = NULL;
+    size_t nc, bytes = 0, leaf = 0;
+    uint32_t at = 1;
+    uint8_t *p;
+    int rc;
+    if (out == NULL || path == NULL || src == NULL) return DV_EINVAL;
+    *out = NULL;
+    m = dv__pq_reader_meta(src);
+    nc = dv_parquet_reader_num_columns(src);
+    rc = dv_parquet_writer_create(path, NULL, 0, opts, &w, errbuf, errcap);
+    if (rc != DV_OK) return rc;
+    w->copy = 1;
+    dv__free(w->alloc, w->cols);
+    w->cols = dv__calloc(w->alloc, nc ? nc : 1, sizeof(*w->cols));
+    w->cdata = dv__calloc(w->alloc, nc ? nc : 1, sizeof(*w->cdata));
+    w->schema = dv__calloc(w->alloc, m->nschema ? m->nschema : 1, sizeof(*w->schema));
+    w->parent = dv__calloc(w->alloc, m->nschema ? m->nschema : 1, sizeof(*w->parent));
+    for (uint32_t i = 0; i < m->nschema; i++)
+        bytes += m->schema[i].name.len + (m->schema[i].logical.set ? m->schema[i].logical.len : 0);
+    w->schema_bytes = dv__malloc(w->alloc, bytes + 1);
+    if (!w->cols || !w->cdata || !w->schema || !w->parent || !w->schema_bytes) {
+        rc = werr(w, DV_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* the elements, their names and LogicalType bytes in the writer's own block */
+    p = w->schema_bytes;
+    w->nschema = m->nschema;
+    for (uint32_t i = 0; i < m->nschema; i++) {
+        dv__pq_schema_elem *e = &w->schema[i];
+        *e = m->schema[i];
+        memcpy(p, m->schema[i].name.p, e->name.len);
+        e->name.p = p;
+        p += e->name.len;
+        if (e->logical.set) {
+            memcpy(p, m->schema[i].logical.p, e->logical.len);
+            e->logical.p = p;
+            p += e->logical.len;
+        }
+    }
+    w->ncols = nc;
+    for (size_t i = 0; i < nc; i++) {
+        wcol *c = &w->cols[i];
+        dv__buf_init(&c->vals, w->alloc, BUF_MAX);
+        dv__buf_init(&c->lens, w->alloc, BUF_MAX);
+        dv__buf_init(&c->valid, w->alloc, BUF_MAX);
+        dv__buf_init(&c->reps, w->alloc, BUF_MAX);
+    }
+    if (m->nschema == 0 || w->schema[0].num_children < 0) {
+        rc = werr(w, DV_EINVAL, "source schema has no root group");
+        goto done;
+    }
+    w->parent[0] = 0;
+    for (int32_t k = 0; k < w->schema[0].num_children && rc == DV_OK; k++)
+        rc = copy_tree(w, &at, 0, &leaf, 1);
+    if (rc == DV_OK && (leaf != nc || at != w->nschema))
+        rc = werr(w, DV_EINVAL, "source schema tree does not match its columns");
+    for (size_t i = 0; i < nc && rc == DV_OK; i++) {
+        wcol *c = &w->cols[i];
+        const dv__pq_schema_elem *e = &w->schema[c->leaf];
+        dv_parquet_column_info ci;
+        dv_parquet_reader_column(src, i, &ci);
+        c->name = dupstr(w->alloc, ci.name);
+        if (c->name == NULL) {
+            rc = werr(w, DV_ENOMEM, "out of memory");
+            break;
+        }
+        c->f.name = c->name;
+        c->f.type = (dv_pq_type)e->type;
+        c->f.type_length = e->type == DV_PQ_FIXED_LEN_BYTE_ARRAY ? e->type_length : 0;
+        c->f.optional = e->repetition == DV_PQ_OPTIONAL;
+        c->f.is_string = ci.is_string;
+        c->f.has_converted_type = e->converted_type >= 0;
+        c->f.converted_type = e->converted_type;
+        /* the LogicalType stays in the schema block; column_order only looks at it */
+        c->f.logical_type_raw = e->logical.set ? e->logical.p : NULL;
+        c->f.logical_type_raw_len = e->logical.set ? e->logical.len : 0;
+        c->max_def = ci.max_def;
+        c->max_rep = ci.max_rep;
+        c->width = fixed_width(&c->f);
+        c->order = column_order_raw(c, c->f.logical_type_raw);
+    }
+done:
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s", w->err);
+        dv_parquet_writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return DV_OK;
+}
+
+/* One entry's value of a source batch onto column c (present entries only). */
+static void push_value(wcol *c, const dv_parquet_batch *b, uint64_t e)
+{
+    if (b->type == DV_PQ_BYTE_ARRAY) {
+        uint32_t n = (uint32_t)(b->offsets[e + 1] - b->offsets[e]);
+        dv__buf_put(&c->lens, &n, 4);
+        dv__buf_put(&c->vals, b->data + b->offsets[e], n);
+    } else {
+        dv__buf_put(&c->vals, (const uint8_t *)b->values + e * b->value_size, b->value_size);
+    }
+    c->nvals++;
+}
+
+/* Rows [i0, i1) of source column cd whose keep byte is set, each as its run of entries. */
+static int copy_rows(dv_parquet_writer *w, wcol *c, const dv__pq_column_data *cd, uint64_t i0,
+                     uint64_t i1, const uint8_t *keep)
+{
+    for (uint64_t i = i0; i < i1; i++) {
+        uint64_t e0 = cd->row_start ? cd->row_start[i] : i;
+        uint64_t e1 = cd->row_start ? cd->row_start[i + 1] : i + 1;
+        if (keep && !keep[i]) continue;
+        if (c->max_rep > 0) dv__buf_put(&c->reps, cd->reps + e0, (size_t)(e1 - e0));
+        if (c->max_def > 0) dv__buf_put(&c->valid, cd->defs + e0, (size_t)(e1 - e0));
+        for (uint64_t e = e0; e < e1; e++)
+            if (c->max_def == 0 || cd->defs[e] == c->max_def) push_value(c, &cd->batch, e);
+        c->nent += e1 - e0;
+    }
+    if (c->vals.failed || c->lens.failed || c->valid.failed || c->reps.failed)
+        return werr(w, DV_ENOMEM, "column %s: out of memory", c->name);
+    return DV_OK;
+}
+
+int dv_parquet_writer_copy_row_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg,
+                                     const uint8_t *keep)
+{
+    uint64_t rows, i0 = 0;
+    if (w == NULL || r == NULL) return DV_EINVAL;
+    if (w->failed) return w->failed;
+    if (w->closed) return werr(w, DV_EINVAL, "write after close");
+    if (!w->copy)
+        return werr(w, DV_EINVAL, "copy_row_group takes a writer of dv_parquet_writer_create_copy");
+    if (dv_parquet_reader_num_columns(r) != w->ncols || rg >= dv_parquet_reader_num_row_groups(r))
+        return werr(w, DV_EINVAL, "no row group %zu of a file of this schema", rg);
+    rows = dv_parquet_reader_row_group_rows(r, rg);
+    /* every column read (and its levels checked) before any is appended: a file that fails
+     * leaves the copy as it was */
+    for (size_t i = 0; i < w->ncols; i++) {
+        dv__pq_column_data *cd = &w->cdata[i];
+        int rc = dv__pq_read_column(r, rg, i, i, cd);
+        if (rc != DV_OK) {
+            dv__set_err(w->err, sizeof(w->err), "%s", dv_parquet_reader_errmsg(r));
+            return rc;
+        }
+        if (cd->batch.type != w->cols[i].f.type || cd->max_def != w->cols[i].max_def ||
+            cd->max_rep != w->cols[i].max_rep)
+            return werr(w, DV_EINVAL, "column %s: a reader of another schema", w->cols[i].name);
+    }
+    while (i0 < rows) {
+        uint64_t room = w->rg_rows - w->rows, kept = 0, i1 = i0;
+        for (; i1 < rows && kept < room; i1++) kept += keep == NULL || keep[i1] != 0;
+        for (size_t i = 0; i < w->ncols; i++)
+            DV_FORWARD_IF_ERROR(copy_rows(w, &w->cols[i], &w->cdata[i], i0, i1, keep));
+        w->rows += kept;
+        w->total_rows += kept;
+        if (w->rows >= w->rg_rows) DV_FORWARD_IF_ERROR(flush_group(w));
+        i0 = i1;
+    }
+    return DV_OK;
+}
+
 /* ---------------------------------------------------------------- appending */
 
 static int append_value(dv_parquet_writer *w, wcol *c, const dv_parquet_value *v)
 {
     uint8_t one;
+    c->nent++;
     if (c->max_def > 0) {
         one = v->is_null ? (uint8_t)v->def_level : (uint8_t)c->max_def;
         if (dv__buf_put(&c->valid, &one, 1) != DV_OK) return werr(w, DV_ENOMEM, "out of memory");
@@ -396,13 +598,13 @@ static int check_value(dv_parquet_writer *w, const wcol *c, const dv_parquet_val
     return DV_OK;
 }
 
-static int flush_group(dv_parquet_writer *w);
-
 int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *values)
 {
     if (w == NULL || (values == NULL && w->ncols)) return DV_EINVAL;
     if (w->failed) return w->failed;
     if (w->closed) return werr(w, DV_EINVAL, "write after close");
+    if (w->copy)
+        return werr(w, DV_EINVAL, "a copy takes its rows from dv_parquet_writer_copy_row_group");
     /* all checks first, so a bad row leaves the columns aligned */
     for (size_t i = 0; i < w->ncols; i++) {
         const wcol *c = &w->cols[i];
@@ -430,6 +632,8 @@ int dv_parquet_writer_write_batches(dv_parquet_writer *w, const dv_parquet_batch
                                     uint64_t first, uint64_t n, const uint8_t *keep)
 {
     if (w == NULL || (batches == NULL && w->ncols)) return DV_EINVAL;
+    if (w->copy)
+        return werr(w, DV_EINVAL, "a copy takes its rows from dv_parquet_writer_copy_row_group");
     for (size_t c = 0; c < w->ncols; c++) {
         if (batches[c].type != w->cols[c].f.type)
             return werr(w, DV_EINVAL, "column %s: batch of %s for a %s column", w->cols[c].name,
@@ -690,12 +894,27 @@ static unsigned bit_width(size_t n)
     return b;
 }
 
-/* Values [v0, v1) of rows [r0, r1) as one data page. */
+/* Values [v0, v1) of level entries (rows unless repeated) [r0, r1) as one data page. */
 static int data_page(dv_parquet_writer *w, const wcol *c, wchunk *ch, uint64_t r0, uint64_t r1,
                      uint64_t v0, uint64_t v1, const size_t *ba_start, int dict, size_t ndict)
 {
     dv__buf *pg = &w->page;
     pg->len = 0;
+    if (c->max_rep > 0) {
+        /* repetition levels first, the same way */
+        size_t at;
+        uint32_t len32;
+        uint32_t *lv;
+        if (grow_u32(w, &w->slots, &w->slots_cap, (size_t)(r1 - r0) + 1) != DV_OK) return w->failed;
+        lv = w->slots;
+        for (uint64_t i = r0; i < r1; i++) lv[i - r0] = c->reps.p[i];
+        dv__buf_put(pg, "\0\0\0\0", 4);
+        at = pg->len;
+        dv__rle_encode(pg, lv, (size_t)(r1 - r0), bit_width((size_t)c->max_rep + 1));
+        if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
+        len32 = (uint32_t)(pg->len - at);
+        memcpy(pg->p + at - 4, &len32, 4);
+    }
     if (c->max_def > 0) {
         /* definition levels: 4-byte length, then the hybrid encoding (bit width 1 for a
          * flat optional column) */
@@ -740,19 +959,22 @@ static int data_page(dv_parquet_writer *w, const wcol *c, wchunk *ch, uint64_t r
 
 static int write_chunk(dv_parquet_writer *w, wcol *c, wchunk *ch)
 {
-    uint64_t rows = w->rows, r0 = 0, v0 = 0;
+    uint64_t rows = c->nent, r0 = 0, v0 = 0;
     size_t *ba_start = NULL, ndict = 0;
     int dict = 0, rc = DV_OK;
     const uint32_t *lens = (const uint32_t *)(const void *)c->lens.p;
 
     memset(ch, 0, sizeof(*ch));
     if (dv__buf_reserve(&c->vals, 0) || dv__buf_reserve(&c->lens, 0) ||
-        dv__buf_reserve(&c->valid, 0) || dv__buf_reserve(&w->page, 0))
+        dv__buf_reserve(&c->valid, 0) || dv__buf_reserve(&c->reps, 0) ||
+        dv__buf_reserve(&w->page, 0))
         return werr(w, DV_ENOMEM, "out of memory");
     ch->start = w->offset;
     ch->dict_page_offset = -1;
     ch->num_values = (int64_t)rows;
-    ch->null_count = (int64_t)(rows - c->nvals);
+    /* a repeated column's entries below max_def are empty and null lists as well as null
+     * values: what readers would count as nulls differs, so none is written */
+    ch->null_count = c->max_rep > 0 ? -1 : (int64_t)(rows - c->nvals);
     DV_FORWARD_IF_ERROR(chunk_stats(w, c, ch));
     if (c->f.type == DV_PQ_BYTE_ARRAY) {
         size_t pos = 0;
@@ -779,11 +1001,11 @@ static int write_chunk(dv_parquet_writer *w, wcol *c, wchunk *ch)
         rc = emit_page(w, ch, DV__PQ_PAGE_DICT, 0, 0, (int)ndict);
     }
     ch->data_page_offset = w->offset;
-    /* pages of about page_bytes of values each */
+    /* pages of about page_bytes of values each; a repeated column's pages end with a row */
     while (rc == DV_OK && (r0 < rows || (rows == 0 && r0 == 0))) {
         uint64_t r1 = r0, v1 = v0;
         size_t bytes = 0;
-        while (r1 < rows && bytes < w->page_bytes) {
+        while (r1 < rows && (bytes < w->page_bytes || (c->max_rep > 0 && c->reps.p[r1] != 0))) {
             int present = c->max_def == 0 || c->valid.p[r1] == c->max_def;
             if (present) {
                 bytes += dict ? 2 : (c->width ? c->width : 4 + lens[v1]);
@@ -821,8 +1043,8 @@ static int flush_group(dv_parquet_writer *w)
     for (size_t i = 0; i < w->ncols; i++) {
         wcol *c = &w->cols[i];
         DV_FORWARD_IF_ERROR(write_chunk(w, c, &g->chunks[i]));
-        c->vals.len = c->lens.len = c->valid.len = 0;
-        c->nvals = 0;
+        c->vals.len = c->lens.len = c->valid.len = c->reps.len = 0;
+        c->nvals = c->nent = 0;
     }
     w->rows = 0;
     return DV_OK;
@@ -928,10 +1150,19 @@ static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, con
         dv__tcw_zigzag(t, DV__PQ_ENC_RLE);
     }
     dv__tcw_field(t, 3, DV__TC_LIST);
-    dv__tcw_list(t, DV__TC_BINARY, (uint32_t)c->ngroups + 1);
-    for (size_t k = 0; k < c->ngroups; k++)
-        dv__tcw_binary(t, c->groups[k].name, strlen(c->groups[k].name));
-    dv__tcw_binary(t, c->name, strlen(c->name));
+    if (w->copy) {
+        /* the names from the leaf's parent chain, root left out (the tree is at most 64 deep,
+         * as the reader checked) */
+        uint32_t path[72], n = 0;
+        for (uint32_t e = c->leaf; e != 0 && n < 72; e = w->parent[e]) path[n++] = e;
+        dv__tcw_list(t, DV__TC_BINARY, n);
+        while (n-- > 0) dv__tcw_binary(t, w->schema[path[n]].name.p, w->schema[path[n]].name.len);
+    } else {
+        dv__tcw_list(t, DV__TC_BINARY, (uint32_t)c->ngroups + 1);
+        for (size_t k = 0; k < c->ngroups; k++)
+            dv__tcw_binary(t, c->groups[k].name, strlen(c->groups[k].name));
+        dv__tcw_binary(t, c->name, strlen(c->name));
+    }
     dv__tcw_i32_field(t, 4, w->codec);
     dv__tcw_i64_field(t, 5, ch->num_values);
     dv__tcw_i64_field(t, 6, ch->uncompressed);
@@ -940,7 +1171,7 @@ static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, con
     if (ch->dict_page_offset >= 0) dv__tcw_i64_field(t, 11, ch->dict_page_offset);
     dv__tcw_field(t, 12, DV__TC_STRUCT);
     dv__tcw_struct_begin(t); /* Statistics */
-    dv__tcw_i64_field(t, 3, ch->null_count);
+    if (ch->null_count >= 0) dv__tcw_i64_field(t, 3, ch->null_count);
     if (ch->has_minmax) {
         dv__tcw_binary_field(t, 5, w->statpool.p + ch->max_off, ch->max_len);
         dv__tcw_binary_field(t, 6, w->statpool.p + ch->min_off, ch->min_len);
@@ -948,6 +1179,32 @@ static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, con
     dv__tcw_struct_end(t);
     dv__tcw_struct_end(t); /* ColumnMetaData */
     dv__tcw_struct_end(t); /* ColumnChunk */
+}
+
+/* A schema element of a copy as the source had it (what datavet reads of it: type, width,
+ * repetition, name, children, converted type with a DECIMAL's scale and precision, field id,
+ * LogicalType verbatim). */
+static void put_elem(dv__tc_writer *t, const dv__pq_schema_elem *e)
+{
+    dv__tcw_struct_begin(t);
+    if (e->type >= 0) dv__tcw_i32_field(t, 1, e->type);
+    if (e->type == DV_PQ_FIXED_LEN_BYTE_ARRAY) dv__tcw_i32_field(t, 2, e->type_length);
+    if (e->repetition >= 0) dv__tcw_i32_field(t, 3, e->repetition);
+    dv__tcw_binary_field(t, 4, e->name.p, e->name.len);
+    if (e->num_children >= 0) dv__tcw_i32_field(t, 5, e->num_children);
+    if (e->converted_type >= 0) {
+        dv__tcw_i32_field(t, 6, e->converted_type);
+        if (e->converted_type == DV__PQ_CT_DECIMAL) {
+            dv__tcw_i32_field(t, 7, e->scale);
+            dv__tcw_i32_field(t, 8, e->precision);
+        }
+    }
+    if (e->has_field_id) dv__tcw_i32_field(t, 9, e->field_id);
+    if (e->logical.set) {
+        dv__tcw_field(t, 10, DV__TC_STRUCT);
+        dv__buf_put(t->out, e->logical.p, e->logical.len);
+    }
+    dv__tcw_struct_end(t);
 }
 
 static int write_footer(dv_parquet_writer *w)
@@ -959,12 +1216,17 @@ static int write_footer(dv_parquet_writer *w)
     dv__tcw_init(&t, b);
     dv__tcw_i32_field(&t, 1, 1);
     dv__tcw_field(&t, 2, DV__TC_LIST);
-    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)(schema_elements(w) + 1));
-    dv__tcw_struct_begin(&t);
-    dv__tcw_binary_field(&t, 4, "schema", 6);
-    dv__tcw_i32_field(&t, 5, schema_children(w, &t, 0, 0, 0));
-    dv__tcw_struct_end(&t);
-    (void)schema_children(w, &t, 0, 0, 1);
+    if (w->copy) {
+        dv__tcw_list(&t, DV__TC_STRUCT, w->nschema);
+        for (uint32_t i = 0; i < w->nschema; i++) put_elem(&t, &w->schema[i]);
+    } else {
+        dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)(schema_elements(w) + 1));
+        dv__tcw_struct_begin(&t);
+        dv__tcw_binary_field(&t, 4, "schema", 6);
+        dv__tcw_i32_field(&t, 5, schema_children(w, &t, 0, 0, 0));
+        dv__tcw_struct_end(&t);
+        (void)schema_children(w, &t, 0, 0, 1);
+    }
     dv__tcw_i64_field(&t, 3, (int64_t)w->total_rows);
     dv__tcw_field(&t, 4, DV__TC_LIST);
     dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)w->ngroups);
@@ -1042,7 +1304,12 @@ void dv_parquet_writer_free(dv_parquet_writer *w)
         dv__buf_free(&w->cols[i].vals);
         dv__buf_free(&w->cols[i].lens);
         dv__buf_free(&w->cols[i].valid);
+        dv__buf_free(&w->cols[i].reps);
     }
+    dv__free(a, w->schema);
+    dv__free(a, w->schema_bytes);
+    dv__free(a, w->parent);
+    dv__free(a, w->cdata);
     for (size_t g = 0; g < w->ngroups; g++) dv__free(a, w->groups[g].chunks);
     dv__free(a, w->groups);
     dv__free(a, w->cols);

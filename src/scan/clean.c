@@ -325,11 +325,7 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
 {
     dv_parquet_reader *r = NULL;
     dv_parquet_writer *w = NULL;
-    dv_parquet_field *fields = NULL;
-    size_t *cols = NULL;
-    dv_parquet_batch *b = NULL;
     uint8_t *keep = NULL;
-    size_t nc;
     uint64_t base = 0;
     int rc;
     dv_parquet_writer_opts wo = {0};
@@ -340,30 +336,12 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     ro.alloc = c->a;
     rc = dv_parquet_reader_open(in, &ro, &r, c->err, c->cap);
     if (rc != DV_OK) return rc;
-    nc = dv_parquet_reader_num_columns(r);
-    fields = dv__calloc(c->a, nc + 1, sizeof *fields);
-    cols = dv__calloc(c->a, nc + 1, sizeof *cols);
-    b = dv__calloc(c->a, nc + 1, sizeof *b);
-    if (!fields || !cols || !b) {
-        rc = DV_ENOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < nc; i++) {
-        rc = dv_parquet_reader_field(r, i, &fields[i]);
-        if (rc != DV_OK) {
-            dv_parquet_column_info ci;
-            dv_parquet_reader_column(r, i, &ci);
-            dv__set_err(c->err, c->cap,
-                        "%s: column %s is a list or map: cannot write a cleaned copy", in, ci.name);
-            goto done;
-        }
-        cols[i] = i;
-    }
+    /* the copy has the source's schema tree, lists and maps included */
     wo.codec = DV_PQ_SNAPPY;
-    rc = dv_parquet_writer_create(out, fields, nc, &wo, &w, e, sizeof e);
+    rc = dv_parquet_writer_create_copy(out, r, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {
         dv__set_err(c->err, c->cap, "%s", e);
-        rc = DV_EIO; /* the output, not the input: the clean stops */
+        rc = rc == DV_ENOMEM ? rc : DV_EIO; /* the output, not the input: the clean stops */
         goto done;
     }
     (void)chmod(out, 0600); /* like the tar and npy files: it holds the kept images */
@@ -375,20 +353,18 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
             goto done;
         }
         keep = nk;
-        rc = dv_parquet_reader_read_row_group(r, g, cols, nc, b);
+        for (uint64_t i = 0; i < n; i++) keep[i] = !rset_has(&c->removed, rkey(shard, base + i));
+        rc = dv_parquet_writer_copy_row_group(w, r, g, keep);
         if (rc != DV_OK) {
-            dv__set_err(c->err, c->cap, "%s", dv_parquet_reader_errmsg(r));
+            /* a read failure leaves the shard out (its message is the reader's); anything
+             * else is the output's and stops the clean */
+            if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG)
+                dv__set_err(c->err, c->cap, "%s", dv_parquet_writer_errmsg(w));
+            else
+                dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
             goto done;
         }
-        for (uint64_t i = 0; i < n; i++) {
-            keep[i] = !rset_has(&c->removed, rkey(shard, base + i));
-            *rows_out += keep[i];
-        }
-        rc = dv_parquet_writer_write_batches(w, b, 0, n, keep);
-        if (rc != DV_OK) {
-            dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
-            goto done;
-        }
+        for (uint64_t i = 0; i < n; i++) *rows_out += keep[i];
         base += n;
     }
     rc = dv_parquet_writer_close(w);
@@ -396,9 +372,6 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
 done:
     dv_parquet_writer_free(w);
     dv_parquet_reader_free(r);
-    dv__free(c->a, fields);
-    dv__free(c->a, cols);
-    dv__free(c->a, b);
     dv__free(c->a, keep);
     return rc;
 }

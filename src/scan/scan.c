@@ -1802,29 +1802,6 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         }
         if (rc != DV_OK) goto done;
     }
-    if (o.clean_dir && dv_dataset_layout(s.ds) == DV_LAYOUT_PARQUET &&
-        dv_dataset_num_shards(s.ds) > 0) {
-        /* the cleaned copy cannot hold a list or map column: say so now, not after the scan */
-        dv_shard_info si;
-        dv_parquet_reader *pr = NULL;
-        char e2[256];
-        if (dv_dataset_shard(s.ds, 0, &si) == DV_OK &&
-            dv_parquet_reader_open(si.path, NULL, &pr, e2, sizeof e2) == DV_OK) {
-            for (size_t c = 0; c < dv_parquet_reader_num_columns(pr) && rc == DV_OK; c++) {
-                dv_parquet_column_info ci;
-                if (dv_parquet_reader_column(pr, c, &ci) == DV_OK && ci.nested) {
-                    dv__set_err(errbuf, errcap,
-                                "--clean: %s: column %s is a list or map, which a cleaned copy "
-                                "cannot hold (scan without --clean; removal.txt lists the items)",
-                                si.path, ci.name);
-                    rc = DV_EINVAL;
-                }
-            }
-            dv_parquet_reader_free(pr);
-        }
-        if (rc != DV_OK) goto done;
-    }
-
     rc = scan_alloc_lists(&s, o.nlists);
     if (rc != DV_OK) goto done;
     for (size_t i = 0; i < o.nlists; i++) {

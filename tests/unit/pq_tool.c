@@ -331,8 +331,9 @@ static int write_images(const char *path)
     return rc == DV_OK ? 0 : 1;
 }
 
-/* A copy of a file, same schema. "copy": rows whose index % 3 == 1 removed (a cleaned copy).
- * "datauri": every row kept, the "url" column (any case) holding a data: URI with an image's
+/* A copy of a file, same schema. "copy": rows whose index % 3 == 1 removed, as --clean writes
+ * it (dv_parquet_writer_create_copy: any nesting, lists and maps included). "datauri": every
+ * row kept, the "url" column (any case) holding a data: URI with an image's
  * content (tests/cli/neighbors.sh: outputs show it redacted). */
 static int copy_file(const char *in, const char *outp, int datauri)
 {
@@ -357,7 +358,7 @@ static int copy_file(const char *in, const char *outp, int datauri)
     cols = calloc(n + 1, sizeof(*cols));
     b = calloc(n + 1, sizeof(*b));
     vals = calloc(n + 1, sizeof(*vals));
-    for (size_t i = 0; i < n && rc == DV_OK; i++) {
+    for (size_t i = 0; i < n && rc == DV_OK && datauri; i++) {
         cols[i] = i;
         rc = dv_parquet_reader_field(r, i, &fields[i]);
         if (rc == DV_OK && strcasecmp(fields[i].name, "url") == 0) urlc = i;
@@ -369,15 +370,23 @@ static int copy_file(const char *in, const char *outp, int datauri)
     memset(&o, 0, sizeof(o));
     o.codec = DV_PQ_SNAPPY;
     o.row_group_rows = datauri ? 0 : 7;
-    if (rc == DV_OK) rc = dv_parquet_writer_create(outp, fields, n, &o, &w, err, sizeof(err));
+    if (rc == DV_OK && datauri)
+        rc = dv_parquet_writer_create(outp, fields, n, &o, &w, err, sizeof(err));
+    else if (rc == DV_OK)
+        rc = dv_parquet_writer_create_copy(outp, r, &o, &w, err, sizeof(err));
     if (rc != DV_OK && w == NULL) fprintf(stderr, "copy %s: %s (%s)\n", in, err, dv_strerror(rc));
     for (size_t g = 0; rc == DV_OK && g < dv_parquet_reader_num_row_groups(r); g++) {
         uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
         uint8_t *keep = malloc(rows + 1);
         for (uint64_t i = 0; keep && i < rows; i++) keep[i] = (base + i) % 3 != 1;
+        if (!datauri) {
+            rc = keep ? dv_parquet_writer_copy_row_group(w, r, g, keep) : DV_ENOMEM;
+            free(keep);
+            base += rows;
+            continue;
+        }
         rc = keep ? dv_parquet_reader_read_row_group(r, g, cols, n, b) : DV_ENOMEM;
         if (rc != DV_OK) fprintf(stderr, "read: %s\n", dv_parquet_reader_errmsg(r));
-        if (rc == DV_OK && !datauri) rc = dv_parquet_writer_write_batches(w, b, 0, rows, keep);
         for (uint64_t i = 0; datauri && rc == DV_OK && i < rows; i++) {
             for (size_t c = 0; c < n && rc == DV_OK; c++)
                 rc = dv_parquet_batch_value(&b[c], i, &vals[c]);
