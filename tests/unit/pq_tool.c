@@ -1,7 +1,8 @@
 /* pq_tool.c - test helper for the Parquet code: "dump" prints readable columns as JSON lines,
- * "write" and "copy" make the files tests/cli/parquet_duckdb.sh has DuckDB check, "images"
- * the file tests/cli/inspect.sh checks --head's withholding of image bytes on, "hfimg" the
- * Hugging Face image-struct files tests/cli/scan.sh scans. */
+ * "write", "copy" and "shapes" (lists, maps, lists of lists: pq_gen.h) make the files
+ * tests/cli/parquet_duckdb.sh has DuckDB check, "images" the file tests/cli/inspect.sh checks
+ * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
+ * tests/cli/scan.sh scans. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <strings.h>
 
 #include "datavet.h"
+#include "pq_gen.h"
 
 static void put_json_string(const uint8_t *p, size_t n)
 {
@@ -489,7 +491,8 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
     if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_file(argv[2], argv[3], 1);
+    if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT | hfimg OUT ROW...\n");
+                    "datauri IN OUT | hfimg OUT ROW... | shapes FILE\n");
     return 2;
 }

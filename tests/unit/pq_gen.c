@@ -1,0 +1,263 @@
+/* pq_gen.c - test helper: Parquet files written straight from levels (see pq_gen.h), with the
+ * thrift and RLE encoders of src/io but none of the writer's code. */
+#include "pq_gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datavet.h"
+#include "io/parquet_internal.h"
+
+typedef struct leaf {
+    size_t elem;
+    int max_def, max_rep;
+    size_t path[64];
+    size_t npath;
+} leaf;
+
+/* Depth first over the tree: each leaf's element, levels and path (root left out). */
+static int walk(const pqg_node *s, size_t ns, size_t *i, size_t *stack, size_t depth, int def,
+                int rep, leaf *out, size_t *nl, size_t cap)
+{
+    size_t me = (*i)++;
+    if (me >= ns || depth >= 64) return -1;
+    if (s[me].repetition == DV_PQ_OPTIONAL) def++;
+    if (s[me].repetition == DV_PQ_REPEATED) def++, rep++;
+    stack[depth] = me;
+    if (s[me].type < 0) {
+        for (int k = 0; k < s[me].nchildren; k++)
+            if (walk(s, ns, i, stack, depth + 1, def, rep, out, nl, cap) != 0) return -1;
+        return 0;
+    }
+    if (*nl >= cap) return -1;
+    out[*nl].elem = me;
+    out[*nl].max_def = def;
+    out[*nl].max_rep = rep;
+    memcpy(out[*nl].path, stack, (depth + 1) * sizeof(size_t));
+    out[*nl].npath = depth + 1;
+    (*nl)++;
+    return 0;
+}
+
+static unsigned width_for(int max)
+{
+    unsigned b = 0;
+    while ((1u << b) <= (unsigned)max) b++;
+    return b;
+}
+
+static void levels(dv__buf *pg, const uint8_t *lv, size_t n, int max)
+{
+    uint32_t *v = calloc(n + 1, sizeof *v);
+    size_t at;
+    uint32_t len;
+    for (size_t i = 0; i < n; i++) v[i] = lv[i];
+    dv__buf_put(pg, "\0\0\0\0", 4);
+    at = pg->len;
+    dv__rle_encode(pg, v, n, width_for(max));
+    len = (uint32_t)(pg->len - at);
+    memcpy(pg->p + at - 4, &len, 4);
+    free(v);
+}
+
+int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
+              size_t ncols, uint64_t rows)
+{
+    leaf lv[64];
+    size_t nl = 0, i = 1, stack[64];
+    int64_t offs[64], sizes[64];
+    dv__buf file, pg, hdr;
+    dv__tc_writer t;
+    FILE *f;
+    int ok;
+    for (int k = 0; k < schema[0].nchildren; k++)
+        if (walk(schema, nschema, &i, stack, 0, 0, 0, lv, &nl, 64) != 0) return -1;
+    if (nl != ncols || i != nschema) return -1;
+    dv__buf_init(&file, NULL, (size_t)1 << 30);
+    dv__buf_init(&pg, NULL, (size_t)1 << 30);
+    dv__buf_init(&hdr, NULL, (size_t)1 << 30);
+    dv__buf_put(&file, "PAR1", 4);
+    for (size_t c = 0; c < ncols; c++) {
+        const pqg_column *col = &cols[c];
+        const pqg_node *e = &schema[lv[c].elem];
+        size_t nv = 0;
+        pg.len = 0;
+        if (lv[c].max_rep > 0) levels(&pg, col->rep, col->n, lv[c].max_rep);
+        if (lv[c].max_def > 0) levels(&pg, col->def, col->n, lv[c].max_def);
+        for (size_t k = 0; k < col->n; k++) nv += col->def == NULL || col->def[k] == lv[c].max_def;
+        if (e->type == DV_PQ_BYTE_ARRAY) {
+            const char *const *sv = col->values;
+            for (size_t k = 0; k < nv; k++) {
+                uint32_t n = (uint32_t)strlen(sv[k]);
+                dv__buf_put(&pg, &n, 4);
+                dv__buf_put(&pg, sv[k], n);
+            }
+        } else if (e->type == DV_PQ_BOOLEAN) {
+            const uint8_t *bv = col->values;
+            uint8_t byte = 0;
+            for (size_t k = 0; k < nv; k++) {
+                byte |= (uint8_t)((bv[k] & 1) << (k & 7));
+                if ((k & 7) == 7 || k + 1 == nv) dv__buf_put(&pg, &byte, 1), byte = 0;
+            }
+        } else {
+            size_t w = e->type == DV_PQ_INT32 || e->type == DV_PQ_FLOAT ? 4
+                       : e->type == DV_PQ_INT96                          ? 12
+                                                                         : 8;
+            dv__buf_put(&pg, col->values, nv * w);
+        }
+        hdr.len = 0;
+        dv__tcw_init(&t, &hdr);
+        dv__tcw_i32_field(&t, 1, DV__PQ_PAGE_DATA);
+        dv__tcw_i32_field(&t, 2, (int32_t)pg.len);
+        dv__tcw_i32_field(&t, 3, (int32_t)pg.len);
+        dv__tcw_field(&t, 5, DV__TC_STRUCT);
+        dv__tcw_struct_begin(&t);
+        dv__tcw_i32_field(&t, 1, (int32_t)col->n);
+        dv__tcw_i32_field(&t, 2, DV__PQ_ENC_PLAIN);
+        dv__tcw_i32_field(&t, 3, DV__PQ_ENC_RLE);
+        dv__tcw_i32_field(&t, 4, DV__PQ_ENC_RLE);
+        dv__tcw_struct_end(&t);
+        dv__tcw_struct_end(&t);
+        offs[c] = (int64_t)file.len;
+        sizes[c] = (int64_t)(hdr.len + pg.len);
+        dv__buf_put(&file, hdr.p, hdr.len);
+        dv__buf_put(&file, pg.p ? pg.p : (const uint8_t *)"", pg.len);
+    }
+    /* FileMetaData */
+    hdr.len = 0;
+    dv__tcw_init(&t, &hdr);
+    dv__tcw_i32_field(&t, 1, 1);
+    dv__tcw_field(&t, 2, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)nschema);
+    for (size_t k = 0; k < nschema; k++) {
+        const pqg_node *e = &schema[k];
+        dv__tcw_struct_begin(&t);
+        if (e->type >= 0) dv__tcw_i32_field(&t, 1, e->type);
+        if (k > 0) dv__tcw_i32_field(&t, 3, e->repetition);
+        dv__tcw_binary_field(&t, 4, e->name, strlen(e->name));
+        if (e->type < 0) dv__tcw_i32_field(&t, 5, e->nchildren);
+        if (e->converted >= 0) dv__tcw_i32_field(&t, 6, e->converted);
+        if (e->field_id) dv__tcw_i32_field(&t, 9, e->field_id);
+        if (e->logical) {
+            dv__tcw_field(&t, 10, DV__TC_STRUCT);
+            dv__tcw_struct_begin(&t);
+            dv__tcw_field(&t, (int16_t)e->logical, DV__TC_STRUCT);
+            dv__tcw_struct_begin(&t);
+            dv__tcw_struct_end(&t);
+            dv__tcw_struct_end(&t);
+        }
+        dv__tcw_struct_end(&t);
+    }
+    dv__tcw_i64_field(&t, 3, (int64_t)rows);
+    dv__tcw_field(&t, 4, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, 1);
+    dv__tcw_struct_begin(&t);
+    dv__tcw_field(&t, 1, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)ncols);
+    for (size_t c = 0; c < ncols; c++) {
+        dv__tcw_struct_begin(&t);
+        dv__tcw_i64_field(&t, 2, offs[c]);
+        dv__tcw_field(&t, 3, DV__TC_STRUCT);
+        dv__tcw_struct_begin(&t);
+        dv__tcw_i32_field(&t, 1, schema[lv[c].elem].type);
+        dv__tcw_field(&t, 2, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_I32, 2);
+        dv__tcw_zigzag(&t, DV__PQ_ENC_PLAIN);
+        dv__tcw_zigzag(&t, DV__PQ_ENC_RLE);
+        dv__tcw_field(&t, 3, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_BINARY, (uint32_t)lv[c].npath);
+        for (size_t k = 0; k < lv[c].npath; k++)
+            dv__tcw_binary(&t, schema[lv[c].path[k]].name, strlen(schema[lv[c].path[k]].name));
+        dv__tcw_i32_field(&t, 4, 0);
+        dv__tcw_i64_field(&t, 5, (int64_t)cols[c].n);
+        dv__tcw_i64_field(&t, 6, sizes[c]);
+        dv__tcw_i64_field(&t, 7, sizes[c]);
+        dv__tcw_i64_field(&t, 9, offs[c]);
+        dv__tcw_struct_end(&t);
+        dv__tcw_struct_end(&t);
+    }
+    dv__tcw_i64_field(&t, 2, (int64_t)(file.len - 4));
+    dv__tcw_i64_field(&t, 3, (int64_t)rows);
+    dv__tcw_struct_end(&t);
+    dv__tcw_struct_end(&t);
+    {
+        uint32_t flen = (uint32_t)hdr.len;
+        dv__buf_put(&file, hdr.p, hdr.len);
+        dv__buf_put(&file, &flen, 4);
+        dv__buf_put(&file, "PAR1", 4);
+    }
+    ok = !file.failed && !pg.failed && !hdr.failed;
+    f = ok ? fopen(path, "wb") : NULL;
+    ok = f != NULL && fwrite(file.p, 1, file.len, f) == file.len;
+    if (f && fclose(f) != 0) ok = 0;
+    dv__buf_free(&file);
+    dv__buf_free(&pg);
+    dv__buf_free(&hdr);
+    return ok ? 0 : -1;
+}
+
+/* The shapes of real datasets, six rows (see pq_gen.h). */
+int pqg_write_shapes(const char *path)
+{
+    static const pqg_node s[] = {
+        {"schema", -1, 0, 8, -1, 0, 0},
+        {"id", DV_PQ_INT64, DV_PQ_REQUIRED, 0, -1, 0, 1},
+        {"url", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 2},
+        {"a", -1, DV_PQ_OPTIONAL, 1, 3, 3, 3}, /* list<int32> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_INT32, DV_PQ_OPTIONAL, 0, -1, 0, 4},
+        {"b", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0}, /* list<string> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"face_bboxes", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0}, /* list<list<double>> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_DOUBLE, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+        {"d", -1, DV_PQ_OPTIONAL, 1, 1, 2, 0}, /* map<string, string> */
+        {"key_value", -1, DV_PQ_REPEATED, 2, -1, 0, 0},
+        {"key", DV_PQ_BYTE_ARRAY, DV_PQ_REQUIRED, 0, 0, 1, 0},
+        {"value", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"e", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0}, /* list<struct{a int32, b string}> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_OPTIONAL, 2, -1, 0, 0},
+        {"a", DV_PQ_INT32, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+        {"b", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"flag", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0}, /* list<bool>, required elements */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BOOLEAN, DV_PQ_REQUIRED, 0, -1, 0, 0},
+    };
+    static const int64_t id[] = {0, 1, 2, 3, 4, 5};
+    static const char *const url[] = {"https://example.test/0", "https://example.test/1",
+                                      "https://example.test/3", "https://example.test/4",
+                                      "https://example.test/5"};
+    static const uint8_t url_d[] = {1, 1, 0, 1, 1, 1};
+    static const uint8_t ab_r[] = {0, 1, 1, 0, 0, 0, 0, 0, 1};
+    static const uint8_t a_d[] = {3, 3, 3, 1, 0, 2, 3, 3, 3};
+    static const int32_t a_v[] = {1, 2, 3, 7, 8, 9};
+    static const uint8_t b_d[] = {3, 2, 3, 0, 1, 2, 3, 3, 3};
+    static const char *const b_v[] = {"x", "yz", "w", "", "long string here"};
+    static const uint8_t c_r[] = {0, 2, 2, 2, 1, 2, 2, 2, 0, 0, 0, 1, 1, 0, 2, 2, 2, 0};
+    static const uint8_t c_d[] = {5, 5, 5, 5, 5, 5, 5, 5, 1, 0, 3, 2, 5, 5, 5, 5, 5, 4};
+    static const double c_v[] = {0.1, 0.2, 0.3, 0.4, 1, 2, 3, 4, 5.5, 1, 1, 1, 1};
+    static const uint8_t d_r[] = {0, 1, 0, 0, 0, 0, 0};
+    static const uint8_t dk_d[] = {2, 2, 1, 0, 2, 2, 2};
+    static const char *const dk_v[] = {"k1", "k2", "k", "a", "z"};
+    static const uint8_t dv_d[] = {3, 2, 1, 0, 3, 3, 2};
+    static const char *const dv_v[] = {"v1", "v", "b"};
+    static const uint8_t ea_d[] = {4, 2, 3, 1, 0, 3, 4, 2, 2};
+    static const int32_t ea_v[] = {1, 4};
+    static const uint8_t eb_d[] = {4, 2, 4, 1, 0, 3, 4, 2, 2};
+    static const char *const eb_v[] = {"p", "q", "r"};
+    static const uint8_t f_r[] = {0, 1, 0, 0, 0, 0, 0, 1, 1};
+    static const uint8_t f_d[] = {2, 2, 1, 0, 2, 1, 2, 2, 2};
+    static const uint8_t f_v[] = {1, 0, 1, 0, 1, 1};
+    const pqg_column c[] = {
+        {6, NULL, NULL, id},       {6, NULL, url_d, url},    {9, ab_r, a_d, a_v},
+        {9, ab_r, b_d, b_v},       {18, c_r, c_d, c_v},      {7, d_r, dk_d, dk_v},
+        {7, d_r, dv_d, dv_v},      {9, ab_r, ea_d, ea_v},    {9, ab_r, eb_d, eb_v},
+        {9, f_r, f_d, f_v},
+    };
+    return pqg_write(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 6);
+}

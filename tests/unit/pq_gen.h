@@ -1,0 +1,50 @@
+/* pq_gen.h - test helper: writes small Parquet files of any nesting straight from repetition and
+ * definition levels (one row group, one uncompressed data page v1 per column), apart from the
+ * library's writer, as sources for the tests of cleaned copies of lists and maps. */
+#ifndef PQ_GEN_H
+#define PQ_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A schema element, in the order of the file's schema list (element 0 is the root). */
+typedef struct pqg_node {
+    const char *name;
+    int type;       /* dv_pq_type of a leaf, -1 for a group */
+    int repetition; /* DV_PQ_REQUIRED, OPTIONAL or REPEATED (ignored for the root) */
+    int nchildren;  /* of a group */
+    int converted;  /* ConvertedType, -1 none (UTF8 0, MAP 1, MAP_KEY_VALUE 2, LIST 3) */
+    int logical;    /* LogicalType member with an empty struct (1 STRING, 2 MAP, 3 LIST), 0 none */
+    int field_id;   /* 0 none */
+} pqg_node;
+
+/* A leaf column's level entries and present values (entries of the column's maximum
+ * definition level, in order): packed fixed-size values, or const char *const * for
+ * BYTE_ARRAY. rep is NULL for a column that is not repeated, def for one required all the way. */
+typedef struct pqg_column {
+    size_t n;
+    const uint8_t *rep;
+    const uint8_t *def;
+    const void *values;
+} pqg_column;
+
+/* Write path: schema[0 .. nschema) and one row group of `rows` rows. 0 on success. */
+int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
+              size_t ncols, uint64_t rows);
+
+/* Six rows in the shapes of real datasets: id INT64, url (a null in row 2), a list<int32>, b
+ * list<string>, face_bboxes list<list<double>> (DataComp's), d map<string, string>, e
+ * list<struct{a int32, b string}>, flag list<boolean> (required elements); empty and null lists,
+ * null elements and nulls inside structs; field ids on id, url, a and a's element:
+ *   0: url .../0, a [1,2,3], b ["x",null,"yz"], face_bboxes [[.1,.2,.3,.4],[1,2,3,4]],
+ *      d {k1:v1, k2:null}, e [{1,"p"}, null, {null,"q"}], flag [true,false]
+ *   1: url .../1, a [], b null, face_bboxes [], d {}, e [], flag []
+ *   2: url null, a null, b [], face_bboxes null, d null, e null, flag null
+ *   3: url .../3, a [null], b [null], face_bboxes [[], null, [5.5]], d {k:v}, e [{null,null}],
+ *      flag [true]
+ *   4: url .../4, a [7], b ["w"], face_bboxes [[1,1,1,1]], d {a:b}, e [{4,"r"}], flag []
+ *   5: url .../5, a [8,9], b ["","long string here"], face_bboxes [[null]], d {z:null},
+ *      e [null, null], flag [false,true,true] */
+int pqg_write_shapes(const char *path);
+
+#endif
