@@ -1,8 +1,10 @@
 /* fuzz_parquet.c - libFuzzer target for the Parquet reader (footer thrift, pages, codecs,
  * encodings): opens a buffer, reads every flat column of every row group; broken promises abort.
  * Half the inputs are read with opts.wipe, whose dv_parquet_reader_wipe must zero the values;
- * the others are copied as --clean copies files (dv_parquet_reader_field, the writer, struct
- * groups and definition levels included), and the copy must read back value for value. */
+ * the others are copied with dv_parquet_reader_field and the writer (struct groups and
+ * definition levels included), and as --clean copies files (dv_parquet_writer_create_copy:
+ * any schema, lists and maps included, rows removed), and the copies must read back value for
+ * value. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -108,6 +110,90 @@ static int is_error_code(int rc)
     return rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG || rc == DV_ENOMEM;
 }
 
+/* A cleaned copy of any schema (dv_parquet_writer_create_copy, as --clean writes it; lists
+ * and maps included), rows i % 3 == 1 removed: a row group that does not read leaves the copy
+ * as it was; the copy reads back with the kept rows, and each list column one level deep with
+ * the kept rows' entries, value for value. */
+static void copy_any_check(dv_parquet_reader *r)
+{
+    size_t ng = dv_parquet_reader_num_row_groups(r), nc = dv_parquet_reader_num_columns(r);
+    uint8_t *ok = calloc(ng + 1, 1);
+    dv_parquet_writer_opts wo;
+    dv_parquet_writer *w = NULL;
+    dv_parquet_reader *r2 = NULL;
+    char path[640], err[512];
+    uint64_t kept = 0, base = 0;
+    if (ok == NULL) abort();
+    memset(&wo, 0, sizeof wo);
+    wo.row_group_rows = 5;
+    wo.page_bytes = 256;
+    snprintf(path, sizeof path, "%s/copy.parquet", dir);
+    if (dv_parquet_writer_create_copy(path, r, &wo, &w, err, sizeof err) != DV_OK) {
+        if (err[0] == '\0' || w != NULL) abort();
+        goto out;
+    }
+    for (size_t g = 0; g < ng; g++) {
+        uint64_t rows = dv_parquet_reader_row_group_rows(r, g), k = 0;
+        uint8_t *keep = malloc(rows + 1);
+        int rc;
+        if (keep == NULL) goto out; /* a row count too big to hold */
+        for (uint64_t i = 0; i < rows; i++) k += keep[i] = (base + i) % 3 != 1;
+        rc = dv_parquet_writer_copy_row_group(w, r, g, keep);
+        free(keep);
+        base += rows;
+        if (rc == DV_ENOMEM) goto out;
+        if (rc != DV_OK) {
+            if (!is_error_code(rc) || dv_parquet_writer_errmsg(w)[0] == '\0') abort();
+            continue; /* the input's fault: nothing appended */
+        }
+        ok[g] = 1;
+        kept += k;
+    }
+    if (dv_parquet_writer_close(w) != DV_OK) abort();
+    if (dv_parquet_reader_open(path, NULL, &r2, err, sizeof err) != DV_OK) abort();
+    if (dv_parquet_reader_num_rows(r2) != kept || dv_parquet_reader_num_columns(r2) != nc) abort();
+    for (size_t c = 0; c < nc; c++) {
+        dv_parquet_column_info ci;
+        dv_parquet_batch lb, lb2;
+        const uint64_t *rs, *rs2;
+        uint64_t e2 = 0, n2 = 0;
+        size_t g2 = 0;
+        if (dv_parquet_reader_column(r, c, &ci) != DV_OK || ci.max_rep != 1) continue;
+        base = 0;
+        for (size_t g = 0; g < ng; g++) {
+            uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
+            if (!ok[g]) {
+                base += rows;
+                continue;
+            }
+            if (dv_parquet_reader_read_list(r, g, c, &lb, &rs) != DV_OK) abort();
+            for (uint64_t i = 0; i < rows; i++) {
+                if ((base + i) % 3 == 1) continue;
+                for (uint64_t e = rs[i]; e < rs[i + 1]; e++) {
+                    dv_parquet_value v1, v2;
+                    while (e2 == n2) {
+                        if (g2 >= dv_parquet_reader_num_row_groups(r2) ||
+                            dv_parquet_reader_read_list(r2, g2++, c, &lb2, &rs2) != DV_OK)
+                            abort();
+                        e2 = 0;
+                        n2 = lb2.rows;
+                    }
+                    if (dv_parquet_batch_value(&lb, e, &v1) != DV_OK ||
+                        dv_parquet_batch_value(&lb2, e2++, &v2) != DV_OK ||
+                        !same_value(&v1, &v2, lb.type))
+                        abort();
+                }
+            }
+            base += rows;
+        }
+        if (e2 != n2) abort();
+    }
+out:
+    dv_parquet_reader_free(r2);
+    dv_parquet_writer_free(w);
+    free(ok);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dv_parquet_reader_opts o;
@@ -197,6 +283,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* every column flat or in structs (none repeated): a copy, when wipe did not zero them */
     if (!o.wipe && nflat == ncols && ncols > 0) copy_check(r, ncols, cols, b);
+    if (!o.wipe) copy_any_check(r);
     free(cols);
     free(b);
     free(lens);

@@ -477,7 +477,9 @@ int dv_pdq_match_bruteforce(const dv_pdq_hash *codes, size_t n, const dv_pdq_has
  * primitive columns, data pages v1 and v2, PLAIN, dictionary, RLE, DELTA_* and
  * BYTE_STREAM_SPLIT encodings, UNCOMPRESSED/SNAPPY/GZIP/ZSTD/LZ4/LZ4_RAW/BROTLI.
  * Leaves of non-repeated structs read as flat columns named "a.b"; repeated
- * columns (lists, maps) are listed but cannot be read. Reading is one row
+ * columns (lists, maps) are listed, read as lists when one level deep
+ * (dv_parquet_reader_read_list), and copied whole, at any depth, by
+ * dv_parquet_writer_create_copy (a cleaned copy). Reading is one row
  * group at a time, only the requested columns, so memory follows the largest
  * row group, not the file. Every size or count from the file is checked before
  * anything is allocated. Errors name the file, row group, column and offset
@@ -523,7 +525,9 @@ typedef struct dv_parquet_column_info {
     dv_pq_type type;
     int32_t type_length;     /* FIXED_LEN_BYTE_ARRAY width in bytes, else 0 */
     dv_pq_repetition repetition; /* of the leaf itself */
-    int nested;              /* 1: repeated somewhere on its path (list, map): listed, never read */
+    int nested;              /* 1: repeated somewhere on its path (list, map): not read by
+                                dv_parquet_reader_read_row_group (read_list reads one level
+                                deep; dv_parquet_writer_create_copy copies any) */
     int is_string;           /* STRING (logical) or UTF8 (converted) annotation */
     int32_t converted_type;  /* parquet.thrift ConvertedType, -1 if none */
     int32_t logical_type;    /* the LogicalType union member id (1 STRING, 5 DECIMAL, ...),
@@ -661,7 +665,8 @@ int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_v
 
 /* Writer: flat columns and leaves of non-repeated groups (structs), data pages v1, PLAIN
  * encoding, dictionary encoding for byte arrays while the dictionary stays small,
- * min/max/null_count statistics. */
+ * min/max/null_count statistics; and copies of a file of any schema, lists and maps
+ * included (dv_parquet_writer_create_copy, below). */
 
 #define DV_PARQUET_MAX_GROUPS 32
 /* A struct enclosing a field: its name and whether it may be null. */
@@ -693,7 +698,7 @@ typedef struct dv_parquet_field {
 /* A field describing leaf column col of a reader exactly (name, type,
  * repetition, annotations, and the structs it is a leaf of), for writing a copy with the
  * same schema. Strings point into the reader. DV_EFORMAT for a repeated (list, map)
- * column. */
+ * column: dv_parquet_writer_create_copy copies files with such columns. */
 int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_field *out);
 
 typedef struct dv_parquet_writer_opts {

@@ -716,10 +716,14 @@ for x in m: assert x['url'] == 'https://example.test/' + x['id'], x
 rm = list(open('out-hflu/removal.txt'))[1:]
 assert len(rm) == len(want)
 for l in rm: f = l.split('\t'); assert f[1] == 'https://example.test/' + f[0], l"
-    "$BIN" scan -q hfl $L -o out-hflc --clean clean-hfl >/dev/null 2>err-hflc
-    check "hf list of images: --clean refused before the scan, naming the column" sh -c "
-test \$? -ne 0 || true; grep -q 'column images.list.element.bytes is a list or map' err-hflc &&
-[ ! -e out-hflc/shards/000000.done ] && [ ! -d clean-hfl ]"
+    # --clean copies the list column (lists of image structs) with the removed rows gone
+    "$BIN" scan -q hfl $L -o out-hflc --clean clean-hfl --decoys 3 >/dev/null 2>err-hflc
+    "$BIN" scan -q clean-hfl $L -o re-hfl >/dev/null 2>&1
+    rs=$?
+    check "hf list of images --clean: a copy of every file, a re-scan finds nothing" sh -c "
+test $rs -eq 0 && [ ! -s re-hfl/matches.jsonl ] && [ -s out-hfl/matches.jsonl ] &&
+[ \$(ls clean-hfl/*.parquet | wc -l) -eq \$(ls hfl/*.parquet | wc -l) ] &&
+! grep -q 'list or map' err-hflc"
     "$BIN" scan -q hfll $L -o out-hfll >/dev/null 2>err-hfll
     check "hf lists of lists: the scan warns that they are not scanned" sh -c "
 grep -q 'warning: .*column images.list.element.list.element.bytes holds binary values in lists of lists.*NOT scanned' err-hfll &&

@@ -1,4 +1,5 @@
 /* pq_tool.c - test helper for the Parquet code: "dump" prints readable columns as JSON lines,
+ * "rows" every column of each row as its levels and values (lists and maps included),
  * "write", "copy" and "shapes" (lists, maps, lists of lists: pq_gen.h) make the files
  * tests/cli/parquet_duckdb.sh has DuckDB check, "images" the file tests/cli/inspect.sh checks
  * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
@@ -11,6 +12,7 @@
 #include <strings.h>
 
 #include "datavet.h"
+#include "io/parquet_internal.h"
 #include "pq_gen.h"
 
 static void put_json_string(const uint8_t *p, size_t n)
@@ -482,6 +484,61 @@ static int write_hfimg(const char *path, char **spec, int n)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* "rows": one line per row, every column (any nesting) as its level entries
+ * rep/def[:value], so that a cleaned copy's lines can be compared with the original's. */
+static int print_rows(const char *path)
+{
+    dv_parquet_reader *r;
+    char err[512];
+    size_t n;
+    dv__pq_column_data *cd;
+    int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    n = dv_parquet_reader_num_columns(r);
+    cd = calloc(n + 1, sizeof(*cd));
+    for (size_t g = 0; rc == DV_OK && g < dv_parquet_reader_num_row_groups(r); g++) {
+        uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
+        for (size_t c = 0; c < n && rc == DV_OK; c++) rc = dv__pq_read_column(r, g, c, c, &cd[c]);
+        if (rc != DV_OK) {
+            fprintf(stderr, "read: %s\n", dv_parquet_reader_errmsg(r));
+            break;
+        }
+        for (uint64_t i = 0; i < rows; i++) {
+            for (size_t c = 0; c < n; c++) {
+                dv_parquet_column_info ci;
+                uint64_t e0 = cd[c].row_start ? cd[c].row_start[i] : i;
+                uint64_t e1 = cd[c].row_start ? cd[c].row_start[i + 1] : i + 1;
+                dv_parquet_reader_column(r, c, &ci);
+                printf("%s%s=[", c ? " " : "", ci.name);
+                for (uint64_t e = e0; e < e1; e++) {
+                    int d = cd[c].defs ? cd[c].defs[e] : 0;
+                    dv_parquet_value v;
+                    printf("%s%d/%d", e > e0 ? "," : "", cd[c].reps ? cd[c].reps[e] : 0, d);
+                    if (d != cd[c].max_def) continue;
+                    dv_parquet_batch_value(&cd[c].batch, e, &v);
+                    putchar(':');
+                    switch (cd[c].batch.type) {
+                    case DV_PQ_BOOLEAN:
+                    case DV_PQ_INT32: printf("%d", (int)v.i32); break;
+                    case DV_PQ_INT64: printf("%" PRId64, v.i64); break;
+                    case DV_PQ_FLOAT: printf("%.9g", (double)v.f32); break;
+                    case DV_PQ_DOUBLE: printf("%.17g", v.f64); break;
+                    default: put_json_string(v.bytes, v.len); break;
+                    }
+                }
+                putchar(']');
+            }
+            putchar('\n');
+        }
+    }
+    free(cd);
+    dv_parquet_reader_free(r);
+    return rc == DV_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "hfimg") == 0) return write_hfimg(argv[2], argv + 3, argc - 3);
@@ -492,7 +549,8 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
     if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_file(argv[2], argv[3], 1);
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
+    if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT | hfimg OUT ROW... | shapes FILE\n");
+                    "datauri IN OUT | hfimg OUT ROW... | shapes FILE | rows FILE\n");
     return 2;
 }
