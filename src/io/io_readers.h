@@ -38,4 +38,36 @@ int dv__tar_reader_rereadable(const dv_tar_reader *r);
 /* The stored bytes of part i of the sample last returned (any type), NULL if not loaded. */
 const uint8_t *dv__tar_reader_part_bytes(const dv_tar_reader *r, size_t i);
 
+/* ------------------------------------------------------------------------
+ * The .npz rewriter of `scan --clean` (npz.c; docs/readers.md): every member of an archive
+ * written again, in its order and under its name, without the rows drop() names. Each must
+ * be an .npy of a simple dtype (not an object or structured one), in C order (or 1-D), whose
+ * first dimension is `rows`; anything else refuses the whole archive (DV_EFORMAT, the member
+ * named) before a byte is written. Members are written stored (method 0), their data at a
+ * multiple of 64 bytes (a padding extra field), their .npy header rewritten with the new first
+ * dimension (same dtype and order), CRC-32 each; ZIP64 records where a size or an offset needs
+ * them. The source's CRC-32s are checked (stored members too). */
+typedef struct dv__npz_clean_opts {
+    uint64_t rows;                        /* every array's first dimension (the parquet's) */
+    int (*drop)(void *ctx, uint64_t row); /* nonzero: row goes from every array */
+    void *ctx;
+    uint64_t base;   /* where the archive starts in fd (tests: a hole before it, to reach ZIP64
+                        offsets without writing 4 GiB); 0 otherwise */
+    int force_zip64; /* tests: ZIP64 records and extra fields whatever the sizes */
+} dv__npz_clean_opts;
+
+/* Whether the archive could be rewritten so (headers only; nothing inflated past them). */
+int dv__npz_clean_check(const char *path, uint64_t rows, const dv_alloc *alloc, char *errbuf,
+                        size_t errcap);
+int dv__npz_clean_check_buffer(const void *buf, size_t len, uint64_t rows, const dv_alloc *alloc,
+                               char *errbuf, size_t errcap);
+/* The rewritten archive of buf[0..len) into fd from offset o->base on (pwrite). DV_EIO when
+ * writing fails; *bytes_out: the archive's bytes. */
+int dv__npz_clean_fd(const void *buf, size_t len, int fd, const dv__npz_clean_opts *o,
+                     const dv_alloc *alloc, uint64_t *bytes_out, char *errbuf, size_t errcap);
+/* in rewritten into out, through out.tmp (mode 0600) renamed over out when whole. errbuf
+ * names the input for a member that cannot be rewritten, the output for DV_EIO. */
+int dv__npz_clean_file(const char *in, const char *out, const dv__npz_clean_opts *o,
+                       const dv_alloc *alloc, char *errbuf, size_t errcap);
+
 #endif /* DV_IO_READERS_H */

@@ -3,6 +3,7 @@
 #include "../common/common.h"
 #include "io_readers.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -709,4 +710,696 @@ int dv_npy_open_any(const char *path, const char *npz_key, const dv_alloc *alloc
     DV_RETURN_ERROR_IF(path == NULL || out == NULL, DV_EINVAL);
     if (dv_npz_is_zip(path)) return dv_npz_open(path, npz_key, alloc, out, errbuf, errcap);
     return dv_npy_open(path, alloc, out, errbuf, errcap);
+}
+
+/* ---------------------------------------------------------------- rewriting (scan --clean) */
+
+/* An .npy header of any dtype and shape, for the rewriter (dv_npy_parse_header takes 2-D
+ * float matrices only). Strict, as numpy is: the three keys once each, a tuple of ints. */
+#define NPY_ANY_MAXDIM 64
+typedef struct npyhead {
+    size_t hlen;    /* magic + length + dict: bytes before the data */
+    char descr[40]; /* a simple type string ("<f2", "|u1", "<U16", "<M8[ns]") */
+    size_t itemsize;
+    int fortran, ndim;
+    uint64_t shape[NPY_ANY_MAXDIM];
+} npyhead;
+
+typedef struct pcur {
+    const uint8_t *p, *e;
+} pcur;
+
+static void pws(pcur *c)
+{
+    while (c->p < c->e && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static int plit(pcur *c, const char *s)
+{
+    size_t n = strlen(s);
+    pws(c);
+    if ((size_t)(c->e - c->p) < n || memcmp(c->p, s, n) != 0) return 0;
+    c->p += n;
+    return 1;
+}
+
+/* A quoted string without escapes: [*s, *s + *n). */
+static int pstr(pcur *c, const uint8_t **s, size_t *n)
+{
+    uint8_t q;
+    const uint8_t *end;
+    pws(c);
+    if (c->p >= c->e || (*c->p != '\'' && *c->p != '"')) return 0;
+    q = *c->p;
+    end = memchr(c->p + 1, q, (size_t)(c->e - c->p - 1));
+    if (end == NULL || memchr(c->p + 1, '\\', (size_t)(end - c->p - 1)) != NULL) return 0;
+    *s = c->p + 1;
+    *n = (size_t)(end - c->p - 1);
+    c->p = end + 1;
+    return 1;
+}
+
+/* The item size a simple numpy type string gives; 0 with why when it is not one. */
+static size_t typestr_size(const uint8_t *s, size_t n, char *why, size_t cap)
+{
+    size_t i = 0, d = 0, nd = 0;
+    uint8_t kind;
+    if (n > 0 && memchr("<>|=", s[0], 4) != NULL) i++;
+    if (i >= n) goto bad;
+    kind = s[i++];
+    if (kind == 'O') {
+        dv__set_err(why, cap, "an object array (pickled Python objects): not rewritten");
+        return 0;
+    }
+    if (memchr("biufcSUVmMa", kind, 11) == NULL) goto bad;
+    for (; i < n && s[i] >= '0' && s[i] <= '9' && nd < 9; i++, nd++) d = d * 10 + (s[i] - '0');
+    if (nd == 0) goto bad;
+    if ((kind == 'm' || kind == 'M') && i < n && s[i] == '[') {
+        for (i++; i < n && s[i] != ']'; i++)
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                  (s[i] >= '0' && s[i] <= '9')))
+                goto bad;
+        if (i++ >= n) goto bad;
+    }
+    if (i != n || d == 0) goto bad;
+    return kind == 'U' ? 4 * d : d;
+bad:
+    dv__set_err(why, cap, "dtype '%.*s' is not a simple numpy type (a structured or unknown "
+                          "dtype: not rewritten)", (int)(n > 32 ? 32 : n), (const char *)s);
+    return 0;
+}
+
+/* Parse the header at p[0..len) (len: at least the header, or all there is). */
+static int npy_head_any(const uint8_t *p, size_t len, npyhead *h, char *why, size_t cap)
+{
+    size_t pre, hl;
+    pcur c;
+    int have[3] = {0, 0, 0};
+    memset(h, 0, sizeof(*h));
+    if (len < 10 || memcmp(p, "\x93NUMPY", 6) != 0) {
+        dv__set_err(why, cap, "not an .npy image (no \\x93NUMPY magic)");
+        return DV_EFORMAT;
+    }
+    if (p[6] < 1 || p[6] > 3 || p[7] != 0) {
+        dv__set_err(why, cap, ".npy format version %u.%u (1.0, 2.0 and 3.0 are read)", p[6], p[7]);
+        return DV_EFORMAT;
+    }
+    pre = p[6] == 1 ? 10 : 12;
+    if (len < pre) goto trunc;
+    hl = p[6] == 1 ? rd16(p + 8) : rd32(p + 8);
+    if (hl > DV_NPY_MAX_HEADER) {
+        dv__set_err(why, cap, ".npy header of %zu bytes, over the limit of %u", hl,
+                    DV_NPY_MAX_HEADER);
+        return DV_ETOOBIG;
+    }
+    if (hl > len - pre) goto trunc;
+    h->hlen = pre + hl;
+    c.p = p + pre;
+    c.e = p + pre + hl;
+    if (!plit(&c, "{")) goto bad;
+    for (;;) {
+        const uint8_t *k, *v;
+        size_t kn, vn;
+        if (plit(&c, "}")) break;
+        if (!pstr(&c, &k, &kn) || !plit(&c, ":")) goto bad;
+        if (kn == 5 && memcmp(k, "descr", 5) == 0 && !have[0]++) {
+            pws(&c);
+            if (c.p < c.e && *c.p == '[') {
+                dv__set_err(why, cap, "a structured dtype (a list of fields): not rewritten");
+                return DV_EFORMAT;
+            }
+            if (!pstr(&c, &v, &vn)) goto bad;
+            h->itemsize = typestr_size(v, vn, why, cap);
+            if (h->itemsize != 0 && vn >= sizeof(h->descr)) {
+                dv__set_err(why, cap, "dtype of %zu characters: not rewritten", vn);
+                return DV_EFORMAT;
+            }
+            memcpy(h->descr, v, vn);
+            if (h->itemsize == 0) return DV_EFORMAT;
+        } else if (kn == 13 && memcmp(k, "fortran_order", 13) == 0 && !have[1]++) {
+            if (plit(&c, "True")) h->fortran = 1;
+            else if (!plit(&c, "False")) goto bad;
+        } else if (kn == 5 && memcmp(k, "shape", 5) == 0 && !have[2]++) {
+            int comma = 1;
+            if (!plit(&c, "(")) goto bad;
+            while (!plit(&c, ")")) {
+                uint64_t d = 0;
+                int nd = 0;
+                if (!comma || h->ndim == NPY_ANY_MAXDIM) goto bad;
+                pws(&c);
+                for (; c.p < c.e && *c.p >= '0' && *c.p <= '9'; c.p++, nd++) {
+                    if (d > (UINT64_MAX >> 1) / 10) goto bad;
+                    d = d * 10 + (uint64_t)(*c.p - '0');
+                }
+                if (nd == 0) goto bad;
+                if (c.p < c.e && *c.p == 'L') c.p++; /* Python 2's long */
+                h->shape[h->ndim++] = d;
+                comma = plit(&c, ",");
+            }
+            if (h->ndim == 1 && comma == 0) goto bad; /* (3) is not a tuple */
+        } else {
+            goto bad;
+        }
+        if (!plit(&c, ",")) {
+            if (plit(&c, "}")) break;
+            goto bad;
+        }
+    }
+    pws(&c);
+    if (c.p != c.e || !have[0] || !have[1] || !have[2]) goto bad;
+    return DV_OK;
+trunc:
+    dv__set_err(why, cap, ".npy header truncated");
+    return DV_ECORRUPT;
+bad:
+    dv__set_err(why, cap, ".npy header dict is not {'descr': ..., 'fortran_order': ..., "
+                          "'shape': (...)} as numpy writes it");
+    return DV_EFORMAT;
+}
+
+/* How member z's rows are rewritten: its header h, the bytes of one row. */
+typedef struct rowplan {
+    npyhead h;
+    size_t rowbytes;
+} rowplan;
+
+/* Whether member z can be rewritten without rows: an .npy of a simple dtype in C order whose
+ * first dimension is rows and whose size is its header's. Reads (inflates) the header only. */
+static int member_plan(const uint8_t *b, const zent *z, uint64_t rows, const dv_alloc *a,
+                       rowplan *pl, char *why, size_t cap)
+{
+    size_t cells = 1, rowcells = 1, bytes, got;
+    int rc;
+    if (member_problem(z, why, cap) != 0) return DV_EFORMAT;
+    if (z->method == 0) {
+        rc = npy_head_any(b + z->data, (size_t)z->csize, &pl->h, why, cap);
+    } else {
+        /* the header's length is in its first 12 bytes: inflate those, then the header */
+        uint8_t head[12], *hb;
+        size_t need;
+        rc = inflate_raw(b + z->data, z->csize, head,
+                         z->usize < sizeof(head) ? (size_t)z->usize : sizeof(head), 0, &got, why,
+                         cap);
+        if (rc < 0) return rc;
+        need = got;
+        if (got == sizeof(head) && memcmp(head, "\x93NUMPY", 6) == 0) {
+            size_t hl = head[6] == 1 ? (size_t)rd16(head + 8) : (size_t)rd32(head + 8);
+            if (hl > DV_NPY_MAX_HEADER) hl = DV_NPY_MAX_HEADER + 1; /* the parser says why */
+            need = (head[6] == 1 ? 10 : 12) + hl;
+            if (need > z->usize) need = (size_t)z->usize;
+        }
+        hb = dv__malloc(a, need ? need : 1);
+        if (hb == NULL) return DV_ENOMEM;
+        rc = inflate_raw(b + z->data, z->csize, hb, need, 0, &got, why, cap);
+        if (rc == DV_OK) rc = npy_head_any(hb, got, &pl->h, why, cap);
+        dv__free(a, hb);
+    }
+    if (rc < 0) return rc;
+    for (int i = 0; i < pl->h.ndim; i++) {
+        if (pl->h.shape[i] > SIZE_MAX || !dv__mul_ok(cells, (size_t)pl->h.shape[i], &cells))
+            goto big;
+        if (i > 0 && !dv__mul_ok(rowcells, (size_t)pl->h.shape[i], &rowcells)) goto big;
+    }
+    if (!dv__mul_ok(cells, pl->h.itemsize, &bytes) || bytes > SIZE_MAX - pl->h.hlen) goto big;
+    if (pl->h.hlen + bytes != z->usize) {
+        dv__set_err(why, cap, "its .npy header says %zu bytes, but its uncompressed size is %llu",
+                    pl->h.hlen + bytes, ULL(z->usize));
+        return DV_ECORRUPT;
+    }
+    if (pl->h.ndim == 0 || pl->h.shape[0] != rows) {
+        char sh[64] = "()";
+        if (pl->h.ndim > 0)
+            snprintf(sh, sizeof(sh), "(%llu%s)", ULL(pl->h.shape[0]),
+                     pl->h.ndim > 1 ? ", ..." : ",");
+        dv__set_err(why, cap, "shape %s: its first dimension is not the %llu rows of the "
+                              "parquet, so its rows cannot be kept in step", sh, ULL(rows));
+        return DV_EFORMAT;
+    }
+    if (pl->h.fortran && pl->h.ndim > 1 && rowcells > 1) {
+        dv__set_err(why, cap, "Fortran order: its rows are not contiguous (not rewritten)");
+        return DV_EFORMAT;
+    }
+    pl->rowbytes = rowcells * pl->h.itemsize;
+    return DV_OK;
+big:
+    dv__set_err(why, cap, "shape too large");
+    return DV_ETOOBIG;
+}
+
+/* The header of the rewritten member: h with `kept` rows, padded (spaces, '\n') to a multiple
+ * of 64 bytes; format 1.0 (its dict is always short). Returns its length. */
+static size_t npy_head_write(const npyhead *h, uint64_t kept, uint8_t *o, size_t cap)
+{
+    char dict[2048];
+    size_t k, total;
+    int w = snprintf(dict, sizeof(dict), "{'descr': '%s', 'fortran_order': %s, 'shape': (%llu%s",
+                     h->descr, h->fortran ? "True" : "False", ULL(kept),
+                     h->ndim == 1 ? "," : "");
+    k = (size_t)w;
+    for (int i = 1; i < h->ndim; i++)
+        k += (size_t)snprintf(dict + k, sizeof(dict) - k, ", %llu", ULL(h->shape[i]));
+    k += (size_t)snprintf(dict + k, sizeof(dict) - k, "), }");
+    total = (10 + k + 1 + 63) / 64 * 64;
+    assert(k < sizeof(dict) && total <= cap && total - 10 <= 0xffff);
+    memcpy(o, "\x93NUMPY\x01\x00", 8);
+    o[8] = (uint8_t)((total - 10) & 0xff);
+    o[9] = (uint8_t)((total - 10) >> 8);
+    memcpy(o + 10, dict, k);
+    memset(o + 10 + k, ' ', total - 10 - k - 1);
+    o[total - 1] = '\n';
+    return total;
+}
+
+/* Buffered positional writes to fd, from offset base on. */
+#define WBUF_CAP (1u << 20)
+typedef struct wout {
+    int fd;
+    uint64_t off; /* file offset of buf[0] */
+    uint8_t *buf;
+    size_t len;
+    int failed;   /* errno of a failed write, or -1 */
+} wout;
+
+static int wflush(wout *w)
+{
+    size_t done = 0;
+    while (!w->failed && done < w->len) {
+        ssize_t k = pwrite(w->fd, w->buf + done, w->len - done, (off_t)(w->off + done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) w->failed = k < 0 ? errno : -1;
+        else done += (size_t)k;
+    }
+    w->off += w->len;
+    w->len = 0;
+    return w->failed ? DV_EIO : DV_OK;
+}
+
+static int wput(wout *w, const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    while (n > 0) {
+        size_t k = WBUF_CAP - w->len < n ? WBUF_CAP - w->len : n;
+        memcpy(w->buf + w->len, q, k);
+        w->len += k;
+        q += k;
+        n -= k;
+        if (w->len == WBUF_CAP) DV_FORWARD_IF_ERROR(wflush(w));
+    }
+    return w->failed ? DV_EIO : DV_OK;
+}
+
+static uint64_t wpos(const wout *w) { return w->off + w->len; }
+
+static void wr16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, v & 0xffff);
+    wr16(p + 2, v >> 16);
+}
+static void wr64(uint8_t *p, uint64_t v)
+{
+    wr32(p, (uint32_t)v);
+    wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t crc_more(uint32_t crc, const uint8_t *p, size_t n)
+{
+    uLong c = crc;
+    while (n > 0) {
+        uInt k = (uInt)(n < ZCHUNK ? n : ZCHUNK);
+        c = crc32(c, p, k);
+        p += k;
+        n -= k;
+    }
+    return (uint32_t)c;
+}
+
+#define ZIP_DOS_DATE 0x0021u /* 1980-01-01, 00:00: the same bytes for the same input */
+#define ZIP_MAX32 0xffffffffu
+#define ZIP_ALIGN 64u        /* member data start: the .npy data, at a multiple of 64 too */
+#define ZIP_PAD_ID 0xd935u   /* the extra field that pads a local header (zipalign's id) */
+
+/* A member written: what its central entry needs. */
+typedef struct wmem {
+    const uint8_t *name;
+    size_t name_len;
+    uint16_t flags;
+    uint32_t crc;
+    uint64_t size, lho;
+} wmem;
+
+/* Local header of a stored member at offset lho (crc patched later): the ZIP64 extra field
+ * (both sizes) when size needs it or z64, then padding so that the data starts at a multiple
+ * of ZIP_ALIGN. Returns its length in out (at least 30 + name + 20 + 4 + 64 + 3 bytes). */
+static size_t zip_local(uint8_t *out, const wmem *m, int z64, uint64_t lho)
+{
+    size_t n = LOC_LEN + m->name_len, pad;
+    int big = z64 || m->size >= ZIP_MAX32;
+    wr32(out, SIG_LOCAL);
+    wr16(out + 4, big ? 45 : 20);
+    wr16(out + 6, m->flags);
+    wr16(out + 8, 0);
+    wr16(out + 10, 0);
+    wr16(out + 12, ZIP_DOS_DATE);
+    wr32(out + 14, m->crc);
+    wr32(out + 18, big ? ZIP_MAX32 : (uint32_t)m->size);
+    wr32(out + 22, big ? ZIP_MAX32 : (uint32_t)m->size);
+    wr16(out + 26, (uint32_t)m->name_len);
+    memcpy(out + LOC_LEN, m->name, m->name_len);
+    if (big) {
+        wr16(out + n, 1);
+        wr16(out + n + 2, 16);
+        wr64(out + n + 4, m->size);
+        wr64(out + n + 12, m->size);
+        n += 20;
+    }
+    pad = (ZIP_ALIGN - (size_t)((lho + n) % ZIP_ALIGN)) % ZIP_ALIGN;
+    if (pad > 0 && pad < 4) pad += ZIP_ALIGN;
+    if (pad > 0) {
+        wr16(out + n, ZIP_PAD_ID);
+        wr16(out + n + 2, (uint32_t)(pad - 4));
+        memset(out + n + 4, 0, pad - 4);
+        n += pad;
+    }
+    wr16(out + 28, (uint32_t)(n - LOC_LEN - m->name_len));
+    return n;
+}
+
+/* Central directory entry of m: ZIP64 extra values for each field that needs them (or all
+ * three when z64), in the order the format fixes. out: at least 46 + name + 28 bytes. */
+static size_t zip_central(uint8_t *out, const wmem *m, int z64)
+{
+    size_t n = CEN_LEN + m->name_len, x = 0;
+    int bs = z64 || m->size >= ZIP_MAX32, bo = z64 || m->lho >= ZIP_MAX32;
+    uint8_t ext[28];
+    if (bs) wr64(ext + 4 + x, m->size), x += 8, wr64(ext + 4 + x, m->size), x += 8;
+    if (bo) wr64(ext + 4 + x, m->lho), x += 8;
+    wr32(out, SIG_CENTRAL);
+    wr16(out + 4, (3u << 8) | 45u); /* made by: Unix, 4.5 */
+    wr16(out + 6, bs || bo ? 45 : 20);
+    wr16(out + 8, m->flags);
+    wr16(out + 10, 0);
+    wr16(out + 12, 0);
+    wr16(out + 14, ZIP_DOS_DATE);
+    wr32(out + 16, m->crc);
+    wr32(out + 20, bs ? ZIP_MAX32 : (uint32_t)m->size);
+    wr32(out + 24, bs ? ZIP_MAX32 : (uint32_t)m->size);
+    wr16(out + 28, (uint32_t)m->name_len);
+    wr16(out + 30, x ? (uint32_t)(x + 4) : 0);
+    wr16(out + 32, 0);
+    wr16(out + 34, 0);
+    wr16(out + 36, 0);
+    wr32(out + 38, 0100600u << 16); /* a regular file, rw------- */
+    wr32(out + 42, bo ? ZIP_MAX32 : (uint32_t)m->lho);
+    memcpy(out + CEN_LEN, m->name, m->name_len);
+    if (x) {
+        wr16(ext, 1);
+        wr16(ext + 2, (uint32_t)x);
+        memcpy(out + n, ext, x + 4);
+        n += x + 4;
+    }
+    return n;
+}
+
+/* The end records after a directory of n entries at cd_off (cd_size bytes): the ZIP64 end
+ * record and its locator when a value needs them (or z64), then the end record. out: at
+ * least 56 + 20 + 22 bytes. */
+static size_t zip_end(uint8_t *out, uint64_t n, uint64_t cd_off, uint64_t cd_size, int z64)
+{
+    size_t k = 0;
+    int big = z64 || n >= 0xffff || cd_off >= ZIP_MAX32 || cd_size >= ZIP_MAX32;
+    if (big) {
+        uint64_t zo = cd_off + cd_size;
+        wr32(out, SIG_Z64_EOCD);
+        wr64(out + 4, Z64_EOCD_LEN - 12);
+        wr16(out + 12, (3u << 8) | 45u);
+        wr16(out + 14, 45);
+        wr32(out + 16, 0);
+        wr32(out + 20, 0);
+        wr64(out + 24, n);
+        wr64(out + 32, n);
+        wr64(out + 40, cd_size);
+        wr64(out + 48, cd_off);
+        wr32(out + 56, SIG_Z64_LOC);
+        wr32(out + 60, 0);
+        wr64(out + 64, zo);
+        wr32(out + 72, 1);
+        k = Z64_EOCD_LEN + Z64_LOC_LEN;
+    }
+    wr32(out + k, SIG_EOCD);
+    wr16(out + k + 4, 0);
+    wr16(out + k + 6, 0);
+    wr16(out + k + 8, n >= 0xffff || big ? 0xffff : (uint32_t)n);
+    wr16(out + k + 10, n >= 0xffff || big ? 0xffff : (uint32_t)n);
+    wr32(out + k + 12, cd_size >= ZIP_MAX32 || big ? ZIP_MAX32 : (uint32_t)cd_size);
+    wr32(out + k + 16, cd_off >= ZIP_MAX32 || big ? ZIP_MAX32 : (uint32_t)cd_off);
+    wr16(out + k + 20, 0);
+    return k + EOCD_LEN;
+}
+
+/* The .npy image of member z: in place in b (stored) or inflated into *heap; its CRC-32
+ * checked against the directory's either way (the whole member is read anyway). */
+static int member_image(const uint8_t *b, const zent *z, const dv_alloc *a, const uint8_t **img,
+                        uint8_t **heap, char *why, size_t cap)
+{
+    size_t got, usize = (size_t)z->usize;
+    uint32_t crc;
+    int rc;
+    *heap = NULL;
+    if (z->method == 0) {
+        *img = b + z->data;
+    } else {
+        if (z->usize > DV_NPZ_MAX_INFLATE) {
+            dv__set_err(why, cap, "%llu bytes to inflate: over the limit of %llu", ULL(z->usize),
+                        ULL(DV_NPZ_MAX_INFLATE));
+            return DV_ETOOBIG;
+        }
+        *heap = dv__malloc(a, usize ? usize : 1);
+        if (*heap == NULL) return DV_ENOMEM;
+        rc = inflate_raw(b + z->data, z->csize, *heap, usize, 1, &got, why, cap);
+        if (rc < 0) {
+            dv__free(a, *heap);
+            *heap = NULL;
+            return rc;
+        }
+        *img = *heap;
+    }
+    crc = crc_more(0, *img, usize);
+    if (crc != z->crc) {
+        dv__set_err(why, cap, "CRC-32 %08x of its data, %08x in the directory", (unsigned)crc,
+                    (unsigned)z->crc);
+        dv__free(a, *heap);
+        *heap = NULL;
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+/* Write member z of b again from w's position, without the rows o->drop names. */
+static int rewrite_member(const uint8_t *b, const zent *z, const dv__npz_clean_opts *o,
+                          uint64_t kept, const dv_alloc *a, wout *w, wmem *m, char *why,
+                          size_t cap)
+{
+    rowplan pl;
+    uint8_t hdr[2200], loc[LOC_LEN + DV_NPZ_MAX_NAME + 20 + 4 + ZIP_ALIGN + 4], crcb[4];
+    uint8_t *heap = NULL;
+    const uint8_t *img, *data;
+    size_t hl, ll;
+    uint64_t run = 0, written = 0;
+    int rc;
+    DV_FORWARD_IF_ERROR(member_plan(b, z, o->rows, a, &pl, why, cap));
+    DV_FORWARD_IF_ERROR(member_image(b, z, a, &img, &heap, why, cap));
+    data = img + pl.h.hlen;
+    hl = npy_head_write(&pl.h, kept, hdr, sizeof(hdr));
+    m->name = z->name;
+    m->name_len = z->name_len;
+    m->flags = z->flags & 0x800u; /* the name's encoding (UTF-8) */
+    m->crc = 0;
+    m->size = hl + kept * pl.rowbytes; /* (no overflow: at most the source's size) */
+    m->lho = wpos(w);
+    ll = zip_local(loc, m, o->force_zip64, m->lho);
+    rc = wput(w, loc, ll);
+    if (rc == DV_OK) rc = wput(w, hdr, hl);
+    m->crc = crc_more(0, hdr, hl);
+    /* runs of kept rows, each copied in one go */
+    for (uint64_t r = 0; rc == DV_OK && r <= o->rows; r++) {
+        if (r < o->rows && !o->drop(o->ctx, r)) {
+            run++;
+            continue;
+        }
+        if (run > 0) {
+            const uint8_t *s = data + (size_t)(r - run) * pl.rowbytes;
+            size_t n = (size_t)run * pl.rowbytes;
+            m->crc = crc_more(m->crc, s, n);
+            rc = wput(w, s, n);
+            written += run;
+            run = 0;
+        }
+    }
+    dv__free(a, heap);
+    if (rc != DV_OK) return rc;
+    assert(written == kept);
+    if (written != kept) return DV_EINVAL;
+    /* the CRC-32 into the local header, now that it is known */
+    DV_FORWARD_IF_ERROR(wflush(w));
+    wr32(crcb, m->crc);
+    for (;;) {
+        ssize_t k = pwrite(w->fd, crcb, 4, (off_t)(m->lho + 14));
+        if (k == 4) break;
+        if (k < 0 && errno == EINTR) continue;
+        w->failed = k < 0 ? errno : -1;
+        return DV_EIO;
+    }
+    return DV_OK;
+}
+
+static void member_err(const zent *z, int rc, const char *why, char *errbuf, size_t errcap)
+{
+    if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "out of memory");
+    else dv__set_err(errbuf, errcap, "member '%.*s' at offset %llu: %s", MNAME(z), ULL(z->lho),
+                     why);
+}
+
+int dv__npz_clean_check_buffer(const void *buf, size_t len, uint64_t rows, const dv_alloc *a,
+                               char *errbuf, size_t errcap)
+{
+    zent *e = NULL;
+    size_t n = 0;
+    rowplan pl;
+    char why[300];
+    int rc;
+    DV_RETURN_ERROR_IF(buf == NULL && len > 0, DV_EINVAL);
+    DV_FORWARD_IF_ERROR(zip_read(buf, len, a, &e, &n, errbuf, errcap));
+    for (size_t i = 0; i < n; i++) {
+        rc = member_plan(buf, &e[i], rows, a, &pl, why, sizeof(why));
+        if (rc < 0) {
+            member_err(&e[i], rc, why, errbuf, errcap);
+            dv__free(a, e);
+            return rc;
+        }
+    }
+    dv__free(a, e);
+    return DV_OK;
+}
+
+int dv__npz_clean_fd(const void *buf, size_t len, int fd, const dv__npz_clean_opts *o,
+                     const dv_alloc *a, uint64_t *bytes_out, char *errbuf, size_t errcap)
+{
+    zent *e = NULL;
+    wmem *m = NULL;
+    wout w;
+    size_t n = 0;
+    uint64_t kept = 0, cd_off;
+    char why[300];
+    int rc;
+    DV_RETURN_ERROR_IF(o == NULL || o->drop == NULL || (buf == NULL && len > 0), DV_EINVAL);
+    if (bytes_out) *bytes_out = 0;
+    DV_FORWARD_IF_ERROR(zip_read(buf, len, a, &e, &n, errbuf, errcap));
+    memset(&w, 0, sizeof(w));
+    w.fd = fd;
+    w.off = o->base;
+    w.buf = dv__malloc(a, WBUF_CAP);
+    m = dv__calloc(a, n ? n : 1, sizeof(*m));
+    if (w.buf == NULL || m == NULL) {
+        rc = DV_ENOMEM;
+        goto done;
+    }
+    for (uint64_t r = 0; r < o->rows; r++) kept += !o->drop(o->ctx, r);
+    rc = DV_OK;
+    /* every member is checked before one byte is written */
+    for (size_t i = 0; i < n; i++) {
+        rowplan pl;
+        rc = member_plan(buf, &e[i], o->rows, a, &pl, why, sizeof(why));
+        if (rc < 0) {
+            member_err(&e[i], rc, why, errbuf, errcap);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = rewrite_member(buf, &e[i], o, kept, a, &w, &m[i], why, sizeof(why));
+        if (rc == DV_EIO) break;
+        if (rc < 0) {
+            member_err(&e[i], rc, why, errbuf, errcap);
+            goto done;
+        }
+    }
+    cd_off = wpos(&w);
+    if (rc == DV_OK) {
+        uint8_t cen[CEN_LEN + DV_NPZ_MAX_NAME + 28], end[Z64_EOCD_LEN + Z64_LOC_LEN + EOCD_LEN];
+        size_t k;
+        for (size_t i = 0; rc == DV_OK && i < n; i++) {
+            k = zip_central(cen, &m[i], o->force_zip64);
+            rc = wput(&w, cen, k);
+        }
+        k = zip_end(end, n, cd_off, wpos(&w) - cd_off, o->force_zip64);
+        if (rc == DV_OK) rc = wput(&w, end, k);
+        if (rc == DV_OK) rc = wflush(&w);
+    }
+    if (rc != DV_OK) {
+        dv__set_err(errbuf, errcap, "write failed: %s",
+                    w.failed > 0 ? strerror(w.failed) : "short write");
+        goto done;
+    }
+    if (bytes_out) *bytes_out = wpos(&w) - o->base;
+done:
+    dv__free(a, w.buf);
+    dv__free(a, m);
+    dv__free(a, e);
+    return rc;
+}
+
+int dv__npz_clean_check(const char *path, uint64_t rows, const dv_alloc *a, char *errbuf,
+                        size_t errcap)
+{
+    void *map;
+    size_t len;
+    char sub[500];
+    int rc;
+    DV_RETURN_ERROR_IF(path == NULL, DV_EINVAL);
+    DV_FORWARD_IF_ERROR(map_file(path, &map, &len, errbuf, errcap));
+    rc = dv__npz_clean_check_buffer(map, len, rows, a, sub, sizeof(sub));
+    munmap(map, len);
+    if (rc < 0) dv__set_err(errbuf, errcap, "%s: %s", path, sub);
+    return rc;
+}
+
+int dv__npz_clean_file(const char *in, const char *out, const dv__npz_clean_opts *o,
+                       const dv_alloc *a, char *errbuf, size_t errcap)
+{
+    void *map;
+    size_t len;
+    char sub[500], tmp[4200];
+    int fd, rc;
+    DV_RETURN_ERROR_IF(in == NULL || out == NULL || o == NULL, DV_EINVAL);
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= sizeof(tmp))
+        ZERR(DV_ERANGE, "%s: path too long", out);
+    DV_FORWARD_IF_ERROR(map_file(in, &map, &len, errbuf, errcap));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        munmap(map, len);
+        ZERR(DV_EIO, "%s: %s", tmp, strerror(errno));
+    }
+    (void)fchmod(fd, 0600); /* a file of an earlier run keeps its mode else */
+    sub[0] = '\0';
+    rc = dv__npz_clean_fd(map, len, fd, o, a, NULL, sub, sizeof(sub));
+    munmap(map, len);
+    if (close(fd) != 0 && rc == DV_OK) {
+        rc = DV_EIO;
+        dv__set_err(sub, sizeof(sub), "write failed: %s", strerror(errno));
+    }
+    if (rc == DV_OK && rename(tmp, out) != 0) {
+        rc = DV_EIO;
+        dv__set_err(sub, sizeof(sub), "rename from %s failed: %s", tmp, strerror(errno));
+    }
+    if (rc != DV_OK) {
+        (void)unlink(tmp);
+        /* a failed write names the output; a member that cannot be rewritten, the input */
+        dv__set_err(errbuf, errcap, "%s: %s", rc == DV_EIO ? out : in, sub);
+    }
+    return rc;
 }
