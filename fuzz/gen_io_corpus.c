@@ -324,6 +324,51 @@ static int gen_npz(const char *root)
         h.p[cen[1] + 16] ^= 1;
         rc |= save(root, "npz", "deflate-bad-crc", h.p, h.len);
     }
+    /* for the rewriter of scan --clean: b32_img (6 rows) and a second array it keeps in step
+     * (1-D, 3-D, strings, a 2.0 header) or refuses (other rows, 0-d, object, structured,
+     * Fortran order, a bad dict) */
+    {
+        static const struct {
+            const char *name, *dict;
+            size_t len;
+            int v2;
+        } odd[] = {
+            {"rewrite-1d-int", "{'descr': '<i8', 'fortran_order': False, 'shape': (6,), }", 48, 0},
+            {"rewrite-3d", "{'descr': '>f4', 'fortran_order': False, 'shape': (6, 2, 3), }", 144, 0},
+            {"rewrite-str", "{'descr': '<U3', 'fortran_order': False, 'shape': (6,), }", 72, 0},
+            {"rewrite-bool-v2", "{'descr': '|b1', 'fortran_order': False, 'shape': (6,), }", 6, 1},
+            {"rewrite-datetime", "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (6,), }",
+             48, 0},
+            {"rewrite-other-rows", "{'descr': '<f4', 'fortran_order': False, 'shape': (5, 2), }",
+             40, 0},
+            {"rewrite-0d", "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 8, 0},
+            {"rewrite-object", "{'descr': '|O', 'fortran_order': False, 'shape': (6,), }", 20, 0},
+            {"rewrite-structured",
+             "{'descr': [('a', '<f4'), ('b', '|u1')], 'fortran_order': False, 'shape': (6,), }", 30,
+             0},
+            {"rewrite-fortran", "{'descr': '<f4', 'fortran_order': True, 'shape': (6, 2), }", 48, 0},
+            {"rewrite-bad-dict", "{'descr': '<f4', 'shape': (6,), 'shape': (6,), }", 24, 0},
+        };
+        static uint8_t x[512];
+        for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+            const char *nm2[2] = {names[0], "extra.npy"};
+            const uint8_t *im2[2] = {a, x};
+            size_t l2[2], dl = strlen(odd[k].dict), pre = odd[k].v2 ? 12 : 10;
+            size_t total = (pre + dl + 1 + 63) / 64 * 64;
+            memcpy(x, odd[k].v2 ? "\x93NUMPY\x02\x00" : "\x93NUMPY\x01\x00", 8);
+            x[8] = (uint8_t)((total - pre) & 0xff);
+            x[9] = (uint8_t)((total - pre) >> 8);
+            x[10] = x[11] = 0;
+            memcpy(x + pre, odd[k].dict, dl);
+            memset(x + pre + dl, ' ', total - pre - dl - 1);
+            x[total - 1] = '\n';
+            for (size_t i = 0; i < odd[k].len; i++) x[total + i] = (uint8_t)(i * 37u + 1);
+            l2[0] = len[0];
+            l2[1] = total + odd[k].len;
+            zip_of(&b, nm2, im2, l2, 2, k & 1 ? 8 : 0, 0, cen, &eocd);
+            rc |= save(root, "npz", odd[k].name, b.p, b.len);
+        }
+    }
     zip_of(&b, names, img, len, 2, 0, 1, cen, &eocd);
     {
         buf h = b;

@@ -549,7 +549,7 @@ static void check_embedding(dv_dataset *ds, ds_shard *s)
                : dv_npy_open(s->emb_path, ds->alloc, &np, err, sizeof err) != DV_OK) {
         if (is_npz)
             problem(ds, "%s: NOT read as the embeddings of %s (--neighbors-min-sim does not "
-                        "search it; not in a --clean copy): %s", s->emb_path, s->path, err);
+                        "search it): %s", s->emb_path, s->path, err);
         else
             problem(ds, "%s: not used as the embeddings of %s: %s", s->emb_path, s->path, err);
         s->emb_unused = s->emb_path;

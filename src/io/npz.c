@@ -932,8 +932,8 @@ static int member_plan(const uint8_t *b, const zent *z, uint64_t rows, const dv_
         if (pl->h.ndim > 0)
             snprintf(sh, sizeof(sh), "(%llu%s)", ULL(pl->h.shape[0]),
                      pl->h.ndim > 1 ? ", ..." : ",");
-        dv__set_err(why, cap, "shape %s: its first dimension is not the %llu rows of the "
-                              "parquet, so its rows cannot be kept in step", sh, ULL(rows));
+        dv__set_err(why, cap, "shape %s: its first dimension is not the %llu rows to keep in "
+                              "step", sh, ULL(rows));
         return DV_EFORMAT;
     }
     if (pl->h.fortran && pl->h.ndim > 1 && rowcells > 1) {

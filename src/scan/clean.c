@@ -97,6 +97,7 @@ typedef struct cleaner {
     uint64_t nleft;
     uint8_t prf_key[32], salt[32];
     rset removed;
+    uint64_t pq_total; /* rows of the parquet file clean_parquet read last */
     scored *heap; /* max-heap of the m smallest decoy scores */
     size_t nheap, mheap;
     scored *rem;  /* removed ids */
@@ -367,6 +368,7 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
         for (uint64_t i = 0; i < n; i++) *rows_out += keep[i];
         base += n;
     }
+    c->pq_total = base;
     rc = dv_parquet_writer_close(w);
     if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
 done:
@@ -427,6 +429,29 @@ static int clean_npy(cleaner *c, const char *in, const char *out, uint64_t shard
     if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s: write failed", out);
     dv_npy_close(np);
     return rc;
+}
+
+typedef struct dropctx {
+    const rset *removed;
+    uint64_t shard;
+} dropctx;
+
+static int drop_row(void *ctx, uint64_t row)
+{
+    const dropctx *d = ctx;
+    return rset_has(d->removed, rkey(d->shard, row));
+}
+
+/* DataComp's X.npz: every array without the removed rows, in step with X.parquet's rows. */
+static int clean_npz(cleaner *c, const char *in, const char *out, uint64_t shard)
+{
+    dropctx d = {&c->removed, shard};
+    dv__npz_clean_opts o;
+    memset(&o, 0, sizeof o);
+    o.rows = c->pq_total;
+    o.drop = drop_row;
+    o.ctx = &d;
+    return dv__npz_clean_file(in, out, &o, c->a, c->err, c->cap);
 }
 
 static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t *drop,
@@ -558,6 +583,38 @@ static int note_clean_dir(const char *outdir, const char *clean_dir, char *err, 
     return rc;
 }
 
+int dv__clean_npz_shards(dv_dataset *ds, const dv_alloc *a, char *err, size_t cap)
+{
+    if (dv_dataset_layout(ds) != DV_LAYOUT_PARQUET) return DV_OK;
+    for (uint64_t i = 0; i < dv_dataset_num_shards(ds); i++) {
+        dv_shard_info sh;
+        dv_parquet_reader *pr = NULL;
+        dv_parquet_reader_opts po = {0};
+        const char *e;
+        char why[700], pe[64];
+        uint64_t rows;
+        int rc;
+        if (dv_dataset_shard(ds, i, &sh) != DV_OK) continue;
+        e = sh.emb_path ? sh.emb_path : sh.emb_unused;
+        if (!e || !dv_npz_is_zip(e)) continue;
+        po.wipe = 1;
+        po.alloc = a;
+        /* (a parquet that cannot be opened: the scan names it, the copy leaves it out) */
+        if (dv_parquet_reader_open(sh.path, &po, &pr, pe, sizeof pe) != DV_OK) continue;
+        rows = dv_parquet_reader_num_rows(pr);
+        dv_parquet_reader_free(pr);
+        rc = dv__npz_clean_check(e, rows, a, why, sizeof why);
+        if (rc == DV_ENOMEM) return rc;
+        if (rc != DV_OK) {
+            dv__set_err(err, cap, "--clean: the .npz beside %s (%llu rows) cannot be written "
+                        "again in step with it: %s (scan without --clean; removal.txt lists the "
+                        "items)", sh.path, (unsigned long long)rows, why);
+            return DV_EINVAL;
+        }
+    }
+    return DV_OK;
+}
+
 /* The folder (dv__clean_check) and the shards: removal.txt names rows of the files as
  * scanned, so a shard whose files changed since would lose other rows. */
 int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
@@ -576,6 +633,7 @@ int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *da
                     sh.path, outdir, (unsigned long long)i);
         rc = DV_EINVAL;
     }
+    if (rc == DV_OK) rc = dv__clean_npz_shards(ds, dso ? dso->alloc : NULL, err, cap);
     dv_dataset_free(ds);
     return rc;
 }
@@ -678,13 +736,19 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
             const char *in = f == 0 ? sh.path
                              : lay == DV_LAYOUT_PARQUET ? (f == 1 ? sh.emb_path : sh.text_emb_path)
                              : f == 1 ? sh.meta_path : NULL;
+            /* DataComp's X.npz goes in step with X.parquet whether or not its embeddings were
+             * used (an .npz of several arrays and no --npz-key is not) */
+            if (f == 1 && lay == DV_LAYOUT_PARQUET && !in && sh.emb_unused &&
+                dv_npz_is_zip(sh.emb_unused))
+                in = sh.emb_unused;
             if (!in) continue;
             rc = out_path(dataset, clean_dir, in, op, sizeof op);
             if (rc != DV_OK) break;
             memcpy(written[nwritten++], op, sizeof op);
             if (lay == DV_LAYOUT_PARQUET)
-                rc = f == 0 ? clean_parquet(&c, in, op, i, &pq_rows)
-                            : clean_npy(&c, in, op, i, pq_rows);
+                rc = f == 0                  ? clean_parquet(&c, in, op, i, &pq_rows)
+                     : dv_npz_is_zip(in) ? clean_npz(&c, in, op, i)
+                                         : clean_npy(&c, in, op, i, pq_rows);
             else
                 rc = f == 0 ? clean_tar(&c, in, op, drop, ndrop) : clean_parquet(&c, in, op, i, &pq_rows);
             if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {

@@ -1785,21 +1785,10 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     rc = check_options(&s);
     if (rc != DV_OK) goto done;
     if (o.clean_dir) {
-        /* a cleaned copy would need the .npz written again without the removed rows (every
-         * array of it, in step): not done, so say so now rather than leave them behind */
-        for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds) && rc == DV_OK; i++) {
-            dv_shard_info si;
-            const char *e;
-            if (dv_dataset_shard(s.ds, i, &si) != DV_OK) continue;
-            e = si.emb_path ? si.emb_path : si.emb_unused;
-            if (e && dv_npz_is_zip(e)) {
-                dv__set_err(errbuf, errcap,
-                            "--clean: %s: the embeddings of %s are an .npz (DataComp's layout), "
-                            "which a cleaned copy cannot hold yet (scan without --clean; "
-                            "removal.txt lists the items)", e, si.path);
-                rc = DV_EINVAL;
-            }
-        }
+        /* DataComp's X.npz is written again without the removed rows, every array in step
+         * with X.parquet: one that cannot be (an array of other rows, an object array) is
+         * refused now, not after the scan */
+        rc = dv__clean_npz_shards(s.ds, s.a, errbuf, errcap);
         if (rc != DV_OK) goto done;
     }
     rc = scan_alloc_lists(&s, o.nlists);

@@ -88,7 +88,11 @@ int dv__shard_changed(const dv_dataset *ds, const char *outdir, uint64_t i);
  * either, and new, empty or this scan's own copy (OUTDIR/clean.dir). */
 int dv__clean_check(const char *outdir, const char *clean_dir, const char *dataset, char *err,
                     size_t cap);
-/* Before anything is written: dv__clean_check, and no shard changed since its scan. */
+/* Every shard's X.npz (DataComp; its embeddings used or not) can be written again in step
+ * with its parquet's rows (dv__npz_clean_check); DV_EINVAL naming the first that cannot. */
+int dv__clean_npz_shards(dv_dataset *ds, const dv_alloc *a, char *err, size_t cap);
+/* Before anything is written: dv__clean_check, no shard changed since its scan, and
+ * dv__clean_npz_shards. */
 int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
                        const dv_dataset_opts *dso, char *err, size_t cap);
 /* Write the cleaned copy; the caller ran dv__clean_precheck first. */

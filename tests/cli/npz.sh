@@ -2,7 +2,8 @@
 # npz.sh - .npz embeddings (numpy savez / savez_compressed, as DataComp ships them): neighbors
 # over .npz gives the bytes it gives over the same arrays as .npy; a DataComp-like dataset
 # (X.parquet + X.npz) scanned with --neighbors-min-sim --npz-key finds the planted neighbours;
-# the missing-key errors list the arrays; inspect lists them; --clean is refused.
+# the missing-key errors list the arrays; inspect lists them; --clean writes each X.npz again
+# without the removed rows, in step with X.parquet.
 # Usage: sh tests/cli/npz.sh BIN
 
 TEST=npz
@@ -96,11 +97,67 @@ grep -q 'dc/0000.npz: 2 arrays (b32_img, l14_img) and no key to choose one' err-
 "$BIN" scan -q dc -l md5.dvl -o out-dc3 >/dev/null 2>err-dc3
 check "datacomp: without neighbours, the unused .npz are named NOT read with their arrays" sh -c "
 grep -q 'dc/0001.npz: NOT read as the embeddings of dc/0001.parquet .*2 arrays (b32_img, l14_img)' err-dc3"
-"$BIN" scan -q dc -l md5.dvl --npz-key l14_img --clean clean-dc -o out-dc4 >/dev/null 2>err-dc4
+# --clean: X.npz written again beside X.parquet, every array without the removed rows (the
+# parquet's md5 column matches the list), in step with the cleaned parquet; with --npz-key and
+# without (an .npz of several arrays and no key is not searched, but is cleaned all the same);
+# signed, and checked by sha256sum -c and datavet verify --clean
+"$BIN" keygen -q -o k >/dev/null 2>&1
+"$BIN" scan -q dc -l md5.dvl --npz-key l14_img --clean clean-dc -o out-dc4 --sign k >/dev/null 2>err-dc4
 echo $? >rc-dc4
-check "datacomp: --clean refused before the scan" sh -c "
-[ \$(cat rc-dc4) -eq 2 ] && [ ! -e clean-dc ] && [ ! -e out-dc4/matches.jsonl ] &&
-grep -q 'embeddings of dc/0000.parquet are an .npz' err-dc4"
+"$BIN" scan -q dc -l md5.dvl --clean clean-dc5 -o out-dc5 >/dev/null 2>err-dc5
+echo $? >rc-dc5
+for d in dc dc/clean-dc dc/clean-dc5; do
+    for f in "${d#dc/}"/*.parquet; do
+        "$BIN" inspect --head 1000 "$f" >"$f.rows" 2>&1 || echo "inspect $f failed" >>err-dc4
+    done
+done
+check "datacomp --clean: each X.npz without the removed rows, in step with X.parquet" $PY -c "
+import json, glob, os, numpy as np, zipfile
+for n in ('4', '5'):
+    assert open('rc-dc' + n).read().strip() == '1', open('err-dc' + n).read()
+    out, cl = 'out-dc' + n, 'clean-dc' + ('' if n == '4' else '5')
+    rem = {}
+    for l in list(open(out + '/removal.txt'))[1:]:
+        f = l.rstrip('\\n').split('\\t')
+        rem.setdefault(f[2], set()).add(int(f[4]))
+    assert rem, 'nothing removed'
+    names = sorted(os.path.basename(p)[:-8] for p in glob.glob('dc/*.parquet'))
+    assert sorted(os.listdir(cl)) == sorted(x + e for x in names for e in ('.npz', '.parquet', '.parquet.rows'))
+    for x in names:
+        ids = [json.loads(l)['key'] for l in open('dc/%s.parquet.rows' % x)]
+        kept = [json.loads(l)['key'] for l in open('%s/%s.parquet.rows' % (cl, x))]
+        gone = sorted(rem.get(x, ()))
+        assert kept == [k for r, k in enumerate(ids) if r not in gone], x
+        s, c = np.load('dc/%s.npz' % x), np.load('%s/%s.npz' % (cl, x))
+        assert list(c.keys()) == ['b32_img', 'l14_img'], list(c.keys())
+        for k in c.keys():
+            e = np.delete(s[k], gone, axis=0)
+            assert c[k].shape == (len(kept),) + s[k].shape[1:] and c[k].dtype == s[k].dtype
+            assert (c[k] == e).all(), (x, k)
+        assert zipfile.ZipFile('%s/%s.npz' % (cl, x)).testzip() is None
+        assert oct(os.stat('%s/%s.npz' % (cl, x)).st_mode & 0o777) == '0o600'
+"
+rm -f clean-dc/*.rows clean-dc5/*.rows dc/*.rows
+check "datacomp --clean: clean.sha256 names the .npz files; sha256sum -c and verify --clean agree" sh -c "
+[ \$(grep -c '\\.npz\$' out-dc4/clean.sha256) -eq 4 ] &&
+(cd clean-dc && sha256sum -c --quiet ../out-dc4/clean.sha256) &&
+\"$BIN\" verify out-dc4 --pubkey k.pub --clean clean-dc >/dev/null"
+check "datacomp --clean: the same copy with or without --npz-key" sh -c "
+for f in clean-dc/*; do cmp \$f clean-dc5/\$(basename \$f) || exit 1; done"
+"$BIN" scan -q clean-dc -l md5.dvl --npz-key l14_img -o out-re >/dev/null 2>err-re
+echo $? >rc-re
+check "datacomp --clean: a scan of the copy finds nothing and reads its .npz aligned" sh -c "
+[ \$(cat rc-re) -eq 0 ] && [ ! -s out-re/matches.jsonl ] && ! grep -q npz out-re/dataset_problems.txt"
+# an .npz with an array of other rows, or an object array: --clean refused before the scan
+cp -r dc dcx
+"$PY" -c "
+import numpy as np
+z = np.load('dcx/0001.npz'); np.savez('dcx/0001.npz', b32_img=z['b32_img'], l14_img=z['l14_img'], mean=z['l14_img'].mean(axis=0))"
+"$BIN" scan -q dcx -l md5.dvl --npz-key l14_img --clean clean-dcx -o out-dcx >/dev/null 2>err-dcx
+echo $? >rc-dcx
+check "datacomp --clean: an array of other rows: refused before the scan, naming it" sh -c "
+[ \$(cat rc-dcx) -eq 2 ] && [ ! -e clean-dcx ] && [ ! -e out-dcx/matches.jsonl ] &&
+grep -q \"the .npz beside dcx/0001.parquet (30 rows) cannot be written again in step with it: dcx/0001.npz: member 'mean.npy' at offset [0-9]*: shape (16,): its first dimension is not the 30 rows to keep in step\" err-dcx"
 # rows that differ from the parquet's: not aligned, not used
 cp -r dc dcm
 "$PY" -c "
