@@ -1309,7 +1309,6 @@ int dv__npz_clean_fd(const void *buf, size_t len, int fd, const dv__npz_clean_op
         rc = DV_ENOMEM;
         goto done;
     }
-    for (uint64_t r = 0; r < o->rows; r++) kept += !o->drop(o->ctx, r);
     rc = DV_OK;
     /* every member is checked before one byte is written */
     for (size_t i = 0; i < n; i++) {
@@ -1320,6 +1319,8 @@ int dv__npz_clean_fd(const void *buf, size_t len, int fd, const dv__npz_clean_op
             goto done;
         }
     }
+    /* (rows is the first dimension of every member; without members it is not looked at) */
+    for (uint64_t r = 0; n > 0 && r < o->rows; r++) kept += !o->drop(o->ctx, r);
     for (size_t i = 0; i < n; i++) {
         rc = rewrite_member(buf, &e[i], o, kept, a, &w, &m[i], why, sizeof(why));
         if (rc == DV_EIO) break;
