@@ -4,9 +4,14 @@
 # (X.parquet + X.npz) scanned with --neighbors-min-sim --npz-key finds the planted neighbours;
 # the missing-key errors list the arrays; inspect lists them; --clean writes each X.npz again
 # without the removed rows, in step with X.parquet.
-# Usage: sh tests/cli/npz.sh BIN
+# One shard's parquet has DataComp's own columns (uid, url, text, md5, face_bboxes
+# list<list<double>>: pq_tool datacomp), so --clean writes a list-of-lists column and an .npz
+# in step.
+# Usage: sh tests/cli/npz.sh BIN [PQ_TOOL]
 
 TEST=npz
+PQT=${2:-}
+case $PQT in /* | "") ;; *) PQT=$(pwd)/$PQT ;; esac
 # shellcheck source=tests/cli/common.sh
 . "$(dirname "$0")/common.sh"
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
@@ -59,8 +64,13 @@ check "neighbors: a key no array has: the arrays named" grep -q "no array 'l14' 
 mkdir dc
 for f in ds/laion/metadata_*.parquet; do
     n=$(basename "$f" .parquet | sed 's/^metadata_//')
-    cp "$f" "dc/$n.parquet"
+    if [ "$n" = 0002 ] && [ -x "$PQT" ]; then
+        "$PQT" datacomp "$f" "dc/$n.parquet" || bad "pq_tool datacomp $f"
+    else
+        cp "$f" "dc/$n.parquet"
+    fi
 done
+[ -x "$PQT" ] || echo "SKIP: pq_tool not given: no shard with DataComp's face_bboxes column"
 # l14_img: mkdataset's embeddings (with its planted near copies); b32_img: other rows, other
 # dims; shards alternate savez and savez_compressed
 "$PY" -c "
@@ -108,7 +118,7 @@ echo $? >rc-dc4
 echo $? >rc-dc5
 for d in dc dc/clean-dc dc/clean-dc5; do
     for f in "${d#dc/}"/*.parquet; do
-        "$BIN" inspect --head 1000 "$f" >"$f.rows" 2>&1 || echo "inspect $f failed" >>err-dc4
+        "$BIN" inspect --head 1000 "$f" >"$f.rows" 2>>err-inspect || echo "inspect $f failed" >>err-dc4
     done
 done
 check "datacomp --clean: each X.npz without the removed rows, in step with X.parquet" $PY -c "
@@ -124,8 +134,10 @@ for n in ('4', '5'):
     names = sorted(os.path.basename(p)[:-8] for p in glob.glob('dc/*.parquet'))
     assert sorted(os.listdir(cl)) == sorted(x + e for x in names for e in ('.npz', '.parquet', '.parquet.rows'))
     for x in names:
-        ids = [json.loads(l)['key'] for l in open('dc/%s.parquet.rows' % x)]
-        kept = [json.loads(l)['key'] for l in open('%s/%s.parquet.rows' % (cl, x))]
+        key = lambda l: json.loads(l).get('key', json.loads(l).get('uid'))
+        ids = [key(l) for l in open('dc/%s.parquet.rows' % x)]
+        kept = [key(l) for l in open('%s/%s.parquet.rows' % (cl, x))]
+        assert None not in ids and None not in kept, x
         gone = sorted(rem.get(x, ()))
         assert kept == [k for r, k in enumerate(ids) if r not in gone], x
         s, c = np.load('dc/%s.npz' % x), np.load('%s/%s.npz' % (cl, x))
@@ -138,6 +150,18 @@ for n in ('4', '5'):
         assert oct(os.stat('%s/%s.npz' % (cl, x)).st_mode & 0o777) == '0o600'
 "
 rm -f clean-dc/*.rows clean-dc5/*.rows dc/*.rows
+if [ -x "$PQT" ]; then
+    "$PQT" rows dc/0002.parquet >dc-rows.txt && "$PQT" rows clean-dc/0002.parquet >dc-rows-clean.txt
+    check "datacomp --clean: face_bboxes (list<list<double>>) of the kept rows as they were" $PY -c "
+src = open('dc-rows.txt').read().splitlines()
+cp = open('dc-rows-clean.txt').read().splitlines()
+gone = sorted(int(l.split('\t')[4]) for l in list(open('out-dc4/removal.txt'))[1:]
+              if l.split('\t')[2] == '0002')
+assert gone, 'no row of the DataComp shard removed'
+assert len(src) == 30 and any('face_bboxes' in l and '2/4' in l for l in src), src[:4]
+assert cp == [l for r, l in enumerate(src) if r not in gone], (gone, len(cp))
+"
+fi
 check "datacomp --clean: clean.sha256 names the .npz files; sha256sum -c and verify --clean agree" sh -c "
 [ \$(grep -c '\\.npz\$' out-dc4/clean.sha256) -eq 4 ] &&
 (cd clean-dc && sha256sum -c --quiet ../out-dc4/clean.sha256) &&

@@ -539,8 +539,96 @@ static int print_rows(const char *path)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* "datacomp": DataComp's metadata shape from a LAION-like file IN (key, URL, TEXT, md5
+ * strings): uid, url, text, md5 and face_bboxes list<list<double>> (row i: i % 4 == 0 [],
+ * 1 one box, 2 null, 3 two boxes, the second [x, null]), written by pq_gen from levels. */
+static int write_datacomp(const char *in, const char *out)
+{
+    static const char *const names[4] = {"key", "URL", "TEXT", "md5"};
+    static const pqg_node sch[] = {
+        {"schema", -1, 0, 5, -1, 0, 0},
+        {"uid", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"url", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"text", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"md5", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"face_bboxes", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_DOUBLE, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+    };
+    dv_parquet_reader *r;
+    char err[512], **str[4] = {NULL, NULL, NULL, NULL};
+    uint8_t *def[4], *br, *bd;
+    double *bv;
+    size_t cols[4], nb = 0, nv = 0;
+    uint64_t rows, row = 0;
+    int rc = dv_parquet_reader_open(in, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    rows = dv_parquet_reader_num_rows(r);
+    for (int c = 0; c < 4; c++) {
+        int64_t k = dv_parquet_reader_find_column(r, names[c]);
+        if (k < 0) {
+            fprintf(stderr, "datacomp %s: no column %s\n", in, names[c]);
+            dv_parquet_reader_free(r);
+            return 1;
+        }
+        cols[c] = (size_t)k;
+        str[c] = calloc(rows + 1, sizeof(char *));
+        def[c] = calloc(rows + 1, 1);
+    }
+    br = calloc(6 * rows + 1, 1), bd = calloc(6 * rows + 1, 1), bv = calloc(6 * rows + 1, 8);
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r) && rc == DV_OK; g++) {
+        dv_parquet_batch b[4];
+        rc = dv_parquet_reader_read_row_group(r, g, cols, 4, b);
+        for (uint64_t i = 0; rc == DV_OK && i < b[0].rows; i++, row++)
+            for (int c = 0; c < 4; c++) {
+                dv_parquet_value v;
+                if (dv_parquet_batch_value(&b[c], i, &v) != DV_OK || v.is_null) continue;
+                str[c][row] = strndup((const char *)v.bytes, v.len);
+                def[c][row] = 1;
+            }
+    }
+    for (uint64_t i = 0; i < rows; i++) {
+        /* (rep, def) entries; def 5: a value, 4: a null box coordinate, 1: an empty list */
+        static const uint8_t shape[4][7][2] = {
+            {{0, 1}},
+            {{0, 5}, {2, 5}, {2, 5}, {2, 5}},
+            {{0, 0}},
+            {{0, 5}, {2, 5}, {2, 5}, {2, 5}, {1, 5}, {2, 4}},
+        };
+        static const int len[4] = {1, 4, 1, 6};
+        for (int e = 0; e < len[i % 4]; e++) {
+            br[nb] = shape[i % 4][e][0], bd[nb] = shape[i % 4][e][1];
+            if (bd[nb++] == 5) bv[nv] = 0.125 * (double)(nv % 8) + (double)i, nv++;
+        }
+    }
+    if (rc == DV_OK) {
+        const pqg_column c[5] = {{rows, NULL, def[0], str[0]},
+                                 {rows, NULL, def[1], str[1]},
+                                 {rows, NULL, def[2], str[2]},
+                                 {rows, NULL, def[3], str[3]},
+                                 {nb, br, bd, bv}};
+        rc = pqg_write(out, sch, sizeof sch / sizeof *sch, c, 5, rows) == 0 ? DV_OK : DV_EIO;
+    } else {
+        fprintf(stderr, "read %s: %s\n", in, dv_parquet_reader_errmsg(r));
+    }
+    for (int c = 0; c < 4; c++) {
+        for (uint64_t i = 0; i < rows; i++) free(str[c][i]);
+        free(str[c]);
+        free(def[c]);
+    }
+    free(br), free(bd), free(bv);
+    dv_parquet_reader_free(r);
+    return rc == DV_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "datacomp") == 0) return write_datacomp(argv[2], argv[3]);
     if (argc >= 4 && strcmp(argv[1], "hfimg") == 0) return write_hfimg(argv[2], argv + 3, argc - 3);
     if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], 0);
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
@@ -551,6 +639,6 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT | hfimg OUT ROW... | shapes FILE | rows FILE\n");
+                    "datauri IN OUT | hfimg OUT ROW... | shapes FILE | rows FILE | datacomp IN OUT\n");
     return 2;
 }
