@@ -337,12 +337,23 @@ static void build_index(dv_list *l)
         l->hidx = p;
     }
     l->hmask = slots - 1;
-    for (uint64_t e = 0; e < l->count; e++) {
-        size_t kl;
-        const uint8_t *k = key_at(l, e, &kl);
-        uint64_t h = key_hash(k, kl), i = h & l->hmask;
-        while (l->hidx[i] != 0) i = (i + 1) & l->hmask;
-        l->hidx[i] = (h >> 32) << 32 | (e + 1);
+    {
+        /* hashes computed 16 entries ahead of their insert, their slots prefetched: the
+         * inserts land on random slots */
+        uint64_t ring[16];
+        for (uint64_t e = 0; e < l->count + 16; e++) {
+            if (e >= 16) {
+                uint64_t h = ring[e % 16], i = h & l->hmask;
+                while (l->hidx[i] != 0) i = (i + 1) & l->hmask;
+                l->hidx[i] = (h >> 32) << 32 | (e - 16 + 1);
+            }
+            if (e < l->count) {
+                size_t kl;
+                const uint8_t *k = key_at(l, e, &kl);
+                ring[e % 16] = key_hash(k, kl);
+                __builtin_prefetch(&l->hidx[ring[e % 16] & l->hmask], 1);
+            }
+        }
     }
 }
 
@@ -425,6 +436,11 @@ int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
         dv__set_err(errbuf, errcap, "%s: %s", path, detail);
     }
     return rc;
+}
+
+void dv__list_prefetch(const dv_list *l, const void *key, size_t keylen)
+{
+    if (l && l->hidx && key) __builtin_prefetch(&l->hidx[key_hash(key, keylen) & l->hmask]);
 }
 
 void dv__list_drop_index(dv_list *l)

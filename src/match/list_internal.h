@@ -125,6 +125,9 @@ void dv__lb_add_msg_line(dv_list_builder *b, const char *fmt, ...)
  * then binary searches, as for a short list. For tests and bench/list_bench, which compare the
  * two. Not while other threads look up in l. */
 void dv__list_drop_index(dv_list *l);
+/* Start loading the hash-index slot a lookup of key will probe first (nothing for a list
+ * without the index): a scan calls it a few items before dv_list_find. */
+void dv__list_prefetch(const dv_list *l, const void *key, size_t keylen);
 int dv__list_builder_to_buffer(dv_list_builder *b, const dv_list_meta *meta, int64_t created,
                                uint8_t **buf_out, size_t *len_out, uint64_t *duplicates);
 

@@ -21,6 +21,8 @@
 #define NO_IMG ((size_t)-1)
 _Static_assert(BATCH_ITEMS <= 65536, "scan.order holds slot indexes as uint16_t");
 #define URL_NORM_CAP (3 * DV__LIST_URL_MAX + 2)
+/* items ahead whose list lookups are prefetched (prefetch_slot) */
+#define PREFETCH_ITEMS 8
 
 typedef struct slist {
     const char *path;
@@ -85,7 +87,13 @@ typedef struct scan {
     int inflight, driver_rc;
     int need_image_hash; /* some list is md5/sha1/sha256/pdq */
     int need_url;        /* some list is url or a URL hash: URLs are normalised */
-    char *urlbuf;
+    /* the batch's URLs normalised before it is matched (nurl_of), so that each list lookup
+     * can be prefetched a few items ahead of its use */
+    dv__dbuf nurls;
+    struct {
+        size_t off, len;
+        int ok;
+    } nurl[BATCH_ITEMS];
     /* per shard */
     FILE *rec;
     dv__ctrs ctr;
@@ -483,15 +491,60 @@ static int is_url_hash_type(dv_hash_type t)
     return t == DV_HT_URL_MD5 || t == DV_HT_URL_SHA1 || t == DV_HT_URL_SHA256;
 }
 
+/* Every item's URL normalised (once a row: the first item of a row's images), into s->nurls
+ * with s->nurl[j] saying where; only when a URL list asks. */
+static int normalise_urls(scan *s, const slot *b, size_t n)
+{
+    s->nurls.len = 0;
+    for (size_t j = 0; j < n; j++) {
+        const dv_item *it = &b[j].it;
+        size_t ulen = 0;
+        s->nurl[j].off = 0, s->nurl[j].len = 0, s->nurl[j].ok = 0;
+        if (!s->need_url || b[j].reader_error || !it->url || !*it->url || it->list_index != 0)
+            continue;
+        if (dv__dbuf_reserve(s->a, &s->nurls, URL_NORM_CAP) != DV_OK) return DV_ENOMEM;
+        if (dv_url_normalize(it->url, strlen(it->url), (char *)s->nurls.p + s->nurls.len,
+                             URL_NORM_CAP, &ulen) != DV_OK)
+            continue;
+        s->nurl[j].off = s->nurls.len, s->nurl[j].len = ulen, s->nurl[j].ok = 1;
+        s->nurls.len += ulen + 1;
+    }
+    return DV_OK;
+}
+
+/* Start loading what item j's lookups will touch (its digests' and URL's slots in the lists'
+ * hash indexes): absent keys, most of a scan's, then cost no wait for memory. */
+static void prefetch_slot(const scan *s, const slot *b, size_t j)
+{
+    const dv_item *it = &b[j].it;
+    if (b[j].reader_error) return;
+    for (size_t li = 0; li < s->nlists; li++) {
+        const dv_list *l = s->lists[li].list;
+        switch (s->lists[li].info.type) {
+        case DV_HT_MD5:
+            if (it->have & DV_ALGO_MD5) dv__list_prefetch(l, it->md5, 16);
+            break;
+        case DV_HT_SHA1:
+            if (it->have & DV_ALGO_SHA1) dv__list_prefetch(l, it->sha1, 20);
+            break;
+        case DV_HT_SHA256:
+            if (it->have & DV_ALGO_SHA256) dv__list_prefetch(l, it->sha256, 32);
+            break;
+        case DV_HT_URL:
+            if (s->nurl[j].ok) dv__list_prefetch(l, s->nurls.p + s->nurl[j].off, s->nurl[j].len);
+            break;
+        default: break;
+        }
+    }
+}
+
 static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
 {
     slot *sl = &b[j];
     const dv_item *it = &sl->it;
-    size_t ulen = 0;
-    int url_ok = 0;
-    if (s->need_url && it->url && *it->url && it->list_index == 0) /* matched once a row */
-        url_ok = dv_url_normalize(it->url, strlen(it->url), s->urlbuf, URL_NORM_CAP, &ulen) ==
-                 DV_OK;
+    size_t ulen = s->nurl[j].len;
+    int url_ok = s->nurl[j].ok;
+    const char *nurl = (const char *)s->nurls.p + s->nurl[j].off;
     for (size_t li = 0; li < s->nlists; li++) {
         const slist *l = &s->lists[li];
         const dv_digests *d = &sl->hr.digests;
@@ -533,8 +586,8 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
             break;
         case DV_HT_URL:
             if (url_ok) {
-                int64_t e = dv_list_find(l->list, s->urlbuf, ulen);
-                if (e >= 0) list_finding(s, sh, sl, l, (uint64_t)e, "url", s->urlbuf, 0, NULL);
+                int64_t e = dv_list_find(l->list, nurl, ulen);
+                if (e >= 0) list_finding(s, sh, sl, l, (uint64_t)e, "url", nurl, 0, NULL);
             }
             break;
         case DV_HT_URL_MD5:
@@ -548,7 +601,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
                 const uint8_t *k;
                 size_t kl = dv_hash_type_size(l->info.type);
                 int64_t e;
-                if (dv_digests_compute(algo, s->urlbuf, ulen, &ud) != DV_OK) break;
+                if (dv_digests_compute(algo, nurl, ulen, &ud) != DV_OK) break;
                 k = algo == DV_ALGO_MD5 ? ud.md5 : algo == DV_ALGO_SHA1 ? ud.sha1 : ud.sha256;
                 e = dv_list_find(l->list, k, kl);
                 if (e >= 0) {
@@ -734,8 +787,11 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
                                                s->o->pdq_radius, on_pdq, &s->hits[li]));
         if (s->hits[li].oom) return DV_ENOMEM;
     }
+    DV_FORWARD_IF_ERROR(normalise_urls(s, b, n));
+    for (size_t j = 0; j < n && j < PREFETCH_ITEMS; j++) prefetch_slot(s, b, j);
     for (size_t j = 0; j < n; j++) {
         slot *sl = &b[j];
+        if (j + PREFETCH_ITEMS < n) prefetch_slot(s, b, j + PREFETCH_ITEMS);
         if (sl->reader_error) {
             emit_error(s, sh, -1, "", "", sl->it.problem == DV_ECORRUPT ? "corrupt" : "shard",
                        sl->it.problem_msg ? sl->it.problem_msg : "");
@@ -1407,7 +1463,7 @@ static void scan_free(scan *s)
     dv__ctrs_free(s->a, &s->ctr);
     dv__free(s->a, s->queries);
     dv__free(s->a, s->query_slot);
-    dv__free(s->a, s->urlbuf);
+    dv__free(s->a, s->nurls.p);
     dv__terms_free(s->terms);
     dv_fetcher_free(s->fetcher);
     if (!s->clone) dv_dataset_free(s->ds);
@@ -1421,8 +1477,7 @@ static int scan_alloc_lists(scan *s, size_t nlists)
     s->nlists = nlists;
     s->lists = dv__calloc(s->a, nlists + 1, sizeof(slist));
     s->hits = dv__calloc(s->a, nlists + 1, sizeof(hitvec));
-    s->urlbuf = dv__malloc(s->a, URL_NORM_CAP);
-    return s->lists && s->hits && s->urlbuf ? DV_OK : DV_ENOMEM;
+    return s->lists && s->hits ? DV_OK : DV_ENOMEM;
 }
 
 /* Per-run resources of a scan: batches' pool and hashers, PDQ query buffers. */
