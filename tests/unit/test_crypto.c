@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "datavet.h"
+#include "common/common.h"
 #include "hash/mbhash.h"
 
 static void hex_of(const uint8_t *b, size_t n, char *out) { dv_hex_encode(b, n, out); }
@@ -349,10 +350,46 @@ static void test_read_file(void **state)
     }
 }
 
+/* dv__hex_decode on every pair of bytes: both hex digits (either case) give their value, any
+ * other byte fails; and a bad digit anywhere in a long digest fails it */
+static void test_hex_decode(void **state)
+{
+    char h[64];
+    uint8_t b[32];
+    (void)state;
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned c = 0; c < 256; c++) {
+            char in[2] = {(char)a, (char)c};
+            uint8_t v = 0;
+            static const char digits[] = "0123456789abcdefABCDEF";
+            int ok = a && c && strchr(digits, (int)a) && strchr(digits, (int)c);
+            int rc = dv__hex_decode(in, 2, &v, 1);
+            assert_int_equal(rc, ok ? 0 : -1);
+            if (ok) {
+                char want[3];
+                unsigned x;
+                memcpy(want, in, 2);
+                want[2] = '\0';
+                assert_int_equal(sscanf(want, "%2x", &x), 1);
+                assert_int_equal(v, x);
+            }
+        }
+    memset(h, 'f', sizeof h);
+    assert_int_equal(dv__hex_decode(h, 64, b, 32), 0);
+    assert_int_equal(b[31], 0xff);
+    for (size_t i = 0; i < 64; i++) {
+        h[i] = 'g';
+        assert_int_equal(dv__hex_decode(h, 64, b, 32), -1);
+        h[i] = 'F';
+    }
+    assert_int_equal(dv__hex_decode(h, 63, b, 32), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kat),
+        cmocka_unit_test(test_hex_decode),
         cmocka_unit_test(test_million_a),
         cmocka_unit_test(test_subset),
         cmocka_unit_test(test_hasher_on_garbage),
