@@ -68,6 +68,8 @@ static void test_fragment_and_query(void **state)
     ok("http://example.com/?a=%2b&b=%7E&c=%7e", "http://example.com/?a=%2B&b=~&c=~");
     ok("http://example.com/?Q=Upper", "http://example.com/?Q=Upper");
     ok("http://example.com/p#a#b", "http://example.com/p");
+    ok("http://example.com/p#f?x=1", "http://example.com/p"); /* a "?" in the fragment */
+    ok("http://example.com#f?x", "http://example.com/");
     ok("http://example.com/p#%zz", "http://example.com/p");
 }
 
