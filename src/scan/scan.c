@@ -87,7 +87,7 @@ typedef struct scan {
     int inflight, driver_rc;
     int need_image_hash; /* some list is md5/sha1/sha256/pdq */
     int need_url;        /* some list is url or a URL hash: URLs are normalised */
-    /* the batch's URLs normalised before it is matched (nurl_of), so that each list lookup
+    /* the batch's URLs normalised before it is matched (normalise_urls), so that each lookup
      * can be prefetched a few items ahead of its use */
     dv__dbuf nurls;
     struct {
@@ -544,7 +544,8 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
     const dv_item *it = &sl->it;
     size_t ulen = s->nurl[j].len;
     int url_ok = s->nurl[j].ok;
-    const char *nurl = (const char *)s->nurls.p + s->nurl[j].off;
+    /* (no pointer arithmetic on the buffer while it is NULL: nothing was normalised) */
+    const char *nurl = url_ok ? (const char *)s->nurls.p + s->nurl[j].off : "";
     for (size_t li = 0; li < s->nlists; li++) {
         const slist *l = &s->lists[li];
         const dv_digests *d = &sl->hr.digests;
