@@ -894,43 +894,36 @@ static unsigned bit_width(size_t n)
     return b;
 }
 
+/* Levels [r0, r1) of lv (at most maxlevel) onto pg: a 4-byte length, then the RLE/bit-packed
+ * hybrid. */
+static int put_levels(dv_parquet_writer *w, dv__buf *pg, const uint8_t *lv8, uint64_t r0,
+                      uint64_t r1, int maxlevel)
+{
+    size_t at;
+    uint32_t len32;
+    if (grow_u32(w, &w->slots, &w->slots_cap, (size_t)(r1 - r0) + 1) != DV_OK) return w->failed;
+    for (uint64_t i = r0; i < r1; i++) w->slots[i - r0] = lv8[i];
+    dv__buf_put(pg, "\0\0\0\0", 4);
+    at = pg->len;
+    dv__rle_encode(pg, w->slots, (size_t)(r1 - r0), bit_width((size_t)maxlevel + 1));
+    if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
+    len32 = (uint32_t)(pg->len - at);
+    memcpy(pg->p + at - 4, &len32, 4);
+    return DV_OK;
+}
+
 /* Values [v0, v1) of level entries (rows unless repeated) [r0, r1) as one data page. */
 static int data_page(dv_parquet_writer *w, const wcol *c, wchunk *ch, uint64_t r0, uint64_t r1,
                      uint64_t v0, uint64_t v1, const size_t *ba_start, int dict, size_t ndict)
 {
     dv__buf *pg = &w->page;
     pg->len = 0;
-    if (c->max_rep > 0) {
-        /* repetition levels first, the same way */
-        size_t at;
-        uint32_t len32;
-        uint32_t *lv;
-        if (grow_u32(w, &w->slots, &w->slots_cap, (size_t)(r1 - r0) + 1) != DV_OK) return w->failed;
-        lv = w->slots;
-        for (uint64_t i = r0; i < r1; i++) lv[i - r0] = c->reps.p[i];
-        dv__buf_put(pg, "\0\0\0\0", 4);
-        at = pg->len;
-        dv__rle_encode(pg, lv, (size_t)(r1 - r0), bit_width((size_t)c->max_rep + 1));
-        if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
-        len32 = (uint32_t)(pg->len - at);
-        memcpy(pg->p + at - 4, &len32, 4);
-    }
-    if (c->max_def > 0) {
-        /* definition levels: 4-byte length, then the hybrid encoding (bit width 1 for a
-         * flat optional column) */
-        size_t at;
-        uint32_t len32;
-        uint32_t *lv;
-        if (grow_u32(w, &w->slots, &w->slots_cap, (size_t)(r1 - r0) + 1) != DV_OK) return w->failed;
-        lv = w->slots;
-        for (uint64_t i = r0; i < r1; i++) lv[i - r0] = c->valid.p[i];
-        dv__buf_put(pg, "\0\0\0\0", 4);
-        at = pg->len;
-        dv__rle_encode(pg, lv, (size_t)(r1 - r0), bit_width((size_t)c->max_def + 1));
-        if (pg->failed) return werr(w, DV_ENOMEM, "out of memory");
-        len32 = (uint32_t)(pg->len - at);
-        memcpy(pg->p + at - 4, &len32, 4);
-    }
+    /* repetition levels first, then definition levels (bit width 1 for a flat optional
+     * column), each as a 4-byte length and the hybrid encoding */
+    if (c->max_rep > 0 && put_levels(w, pg, c->reps.p, r0, r1, c->max_rep) != DV_OK)
+        return w->failed;
+    if (c->max_def > 0 && put_levels(w, pg, c->valid.p, r0, r1, c->max_def) != DV_OK)
+        return w->failed;
     if (dict) {
         uint8_t bw = (uint8_t)bit_width(ndict);
         dv__buf_put(pg, &bw, 1);
