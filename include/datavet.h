@@ -1196,8 +1196,10 @@ typedef struct dv_shard_reader dv_shard_reader;
 int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader **out,
                          char *errbuf, size_t errcap);
 /* 1 with an item, 0 at the end. DV_ECORRUPT: a bad record or row group was skipped
- * (errmsg names file and offset/row group) and the next call goes on after it. Any other
- * negative code is final for this shard (truncated archive, unreadable file). */
+ * (errmsg names file and offset/row group) and the next call goes on after it, or a parquet
+ * row group's image column (flat or a list) could not be read: errmsg names it and its rows,
+ * and the next calls give those rows without images. Any other negative code is final for
+ * this shard (truncated archive, unreadable file). */
 int dv_shard_reader_next(dv_shard_reader *r, dv_item *out);
 /* Items skipped inside bad row groups or records so far. */
 uint64_t dv_shard_reader_lost(const dv_shard_reader *r);

@@ -1184,7 +1184,6 @@ struct dv_shard_reader {
     int lpend;            /* more images of row lrow to give, from entry le */
     uint64_t lrow, le;
     unsigned lidx;        /* list_index of the last of them given */
-    char lerr[600];       /* why the current row group's list could not be read */
     int img_unread;       /* the current row group's flat image column could not be read:
                              its rows are given without images (reported once) */
     size_t rg, nrg;
@@ -1475,14 +1474,24 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         }
         r->lrs = NULL;
         if (rc == DV_OK && r->img_list >= 0) {
-            /* a list that cannot be read costs the row group its images, not its metadata:
-             * each row is scanned and reports the reason */
+            /* a list that cannot be read costs the row group its images, not its metadata,
+             * as a flat column does (above): its rows are given without images, and the
+             * images not read are one read error for the row group */
             int lrc = dv_parquet_reader_read_list(r->pq, r->rg, (size_t)r->img_list, &r->lbatch,
                                                   &r->lrs);
-            if (lrc == DV_ENOMEM) rc = lrc;
-            if (lrc != DV_OK) {
+            if (lrc == DV_ENOMEM) {
+                rc = lrc;
+            } else if (lrc != DV_OK) {
                 r->lrs = NULL;
-                snprintf(r->lerr, sizeof r->lerr, "%s", dv_parquet_reader_errmsg(r->pq));
+                snprintf(r->err, sizeof r->err,
+                         "%.599s (image list column %.127s of row group %zu, rows %llu-%llu: "
+                         "their images are NOT checked; their other columns are)",
+                         dv_parquet_reader_errmsg(r->pq), r->image_name, r->rg,
+                         (unsigned long long)r->row_base,
+                         (unsigned long long)(r->row_base + r->rg_rows - 1));
+                r->rg++;
+                if (r->rg_rows > 0) return DV_ECORRUPT;
+                continue;
             }
         }
         r->rg++;
@@ -1495,10 +1504,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         }
     }
     pq_fill(r, r->rg_row, it, 0);
-    if (r->img_list >= 0 && r->lrs == NULL) {
-        it->problem = DV_ECORRUPT;
-        it->problem_msg = r->lerr;
-    } else if (r->img_list >= 0) {
+    if (r->img_list >= 0 && r->lrs != NULL) {
         /* the row's first image goes with its metadata; the others follow as items */
         uint64_t i = r->rg_row, end = r->lrs[i + 1], e = next_list_image(r, r->lrs[i], end);
         if (e < end) {

@@ -153,6 +153,40 @@ e = [json.loads(l) for l in open('out-hfd/errors.jsonl')]
 assert len(e) == 1 and e[0]['reason'] == 'corrupt' and 'row' not in e[0], e
 assert e[0]['message'].startswith('hfd/train-00000.parquet: row group 1, column image.bytes'), e
 assert 'image column image.bytes of row group 1, rows 4-7: their images are NOT checked' in e[0]['message'], e"
+# the same for a list of images (an interleaved dataset's column, pq_tool hflist: row group 1
+# of 3, a value's length running past its page): one read error for the row group, not one
+# per row, naming file, row group, column and rows; its rows' URLs still checked (exit 2)
+mkdir hld && "$PQT" hflist hld/train-00000.parquet hfpx/000000000.jpg,hfpx/000000001.jpg - \
+    hfpx/000000002.jpg hfpx/000000003.jpg hfpx/000000005.jpg,hfpx/000000006.jpg \
+    hfpx/000000007.jpg - hfpx/000000001.jpg hfpx/000000008.jpg && $PY -c "
+import struct
+d = bytearray(open('hld/train-00000.parquet', 'rb').read())
+img = open('hfpx/000000005.jpg', 'rb').read()
+i = d.find(img)  # row 4's first image, after its 4-byte length
+assert i > 4 and struct.unpack('<I', d[i - 4:i])[0] == len(img)
+d[i - 4:i] = struct.pack('<I', 0x7ffffff0)
+open('hld/train-00000.parquet', 'wb').write(bytes(d))" || bad "make the parquet with a damaged list"
+md5sum hfpx/000000000.jpg hfpx/000000006.jpg hfpx/000000008.jpg | cut -c1-32 >hld-md5.txt
+"$BIN" list build -q -t md5 -o hld-md5.dvl hld-md5.txt
+"$BIN" scan -q hld -l hld-md5.dvl -l hfd-url.dvl -o out-hld >/dev/null 2>err-hld
+echo $? >rc-hld
+check "a damaged image list: its row group's metadata still checked, a read error names it" sh -c "
+[ \$(cat rc-hld) -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-hld"
+check "a damaged image list: findings, counts and one error record for the row group" $PY -c "
+import json
+m = sorted((x['id'], x['hash_type']) for x in map(json.loads, open('out-hld/matches.jsonl')))
+assert m == [('r0', 'md5'), ('r1', 'url'), ('r5', 'url'), ('r8', 'md5')], m
+c = json.load(open('out-hld/summary.json'))['counts']
+assert c['items'] == 10 and c['items_lost'] == 0 and c['read_errors'] == 1 and c['hashed'] == 5, c
+e = [json.loads(l) for l in open('out-hld/errors.jsonl')]
+assert len(e) == 1 and e[0]['reason'] == 'corrupt' and 'row' not in e[0], e
+assert e[0]['message'].startswith('hld/train-00000.parquet: row group 1, column images.list.element.bytes'), e
+assert 'image list column images.list.element.bytes of row group 1, rows 4-7: their images are NOT checked' in e[0]['message'], e"
+"$BIN" scan -q hld -l hld-md5.dvl -l hfd-url.dvl -o out-hldc --clean clean-hld >/dev/null 2>err-hldc
+echo $? >rc-hldc
+check "a damaged image list, --clean: the shard left out of the copy and named (exit 2)" sh -c "
+[ \$(cat rc-hldc) -eq 2 ] && [ ! -e clean-hld/train-00000.parquet ] &&
+grep -q 'shard train-00000 left out of the cleaned copy: hld/train-00000.parquet: row group 1' err-hldc"
 
 
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):

@@ -64,22 +64,30 @@ static void levels(dv__buf *pg, const uint8_t *lv, size_t n, int max)
 int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
               size_t ncols, uint64_t rows)
 {
+    return pqg_write_groups(path, schema, nschema, cols, ncols, 1, &rows);
+}
+
+int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
+                     const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows)
+{
     leaf lv[64];
     size_t nl = 0, i = 1, stack[64];
-    int64_t offs[64], sizes[64];
+    int64_t offs[8][64], sizes[8][64];
+    uint64_t total = 0;
     dv__buf file, pg, hdr;
     dv__tc_writer t;
     FILE *f;
     int ok;
     for (int k = 0; k < schema[0].nchildren; k++)
         if (walk(schema, nschema, &i, stack, 0, 0, 0, lv, &nl, 64) != 0) return -1;
-    if (nl != ncols || i != nschema) return -1;
+    if (nl != ncols || i != nschema || ngroups < 1 || ngroups > 8) return -1;
     dv__buf_init(&file, NULL, (size_t)1 << 30);
     dv__buf_init(&pg, NULL, (size_t)1 << 30);
     dv__buf_init(&hdr, NULL, (size_t)1 << 30);
     dv__buf_put(&file, "PAR1", 4);
-    for (size_t c = 0; c < ncols; c++) {
-        const pqg_column *col = &cols[c];
+    for (size_t gc = 0; gc < ngroups * ncols; gc++) {
+        size_t g = gc / ncols, c = gc % ncols;
+        const pqg_column *col = &cols[gc];
         const pqg_node *e = &schema[lv[c].elem];
         size_t nv = 0;
         pg.len = 0;
@@ -89,7 +97,7 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
         if (e->type == DV_PQ_BYTE_ARRAY) {
             const char *const *sv = col->values;
             for (size_t k = 0; k < nv; k++) {
-                uint32_t n = (uint32_t)strlen(sv[k]);
+                uint32_t n = (uint32_t)(col->lens ? col->lens[k] : strlen(sv[k]));
                 dv__buf_put(&pg, &n, 4);
                 dv__buf_put(&pg, sv[k], n);
             }
@@ -119,8 +127,8 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
         dv__tcw_i32_field(&t, 4, DV__PQ_ENC_RLE);
         dv__tcw_struct_end(&t);
         dv__tcw_struct_end(&t);
-        offs[c] = (int64_t)file.len;
-        sizes[c] = (int64_t)(hdr.len + pg.len);
+        offs[g][c] = (int64_t)file.len;
+        sizes[g][c] = (int64_t)(hdr.len + pg.len);
         dv__buf_put(&file, hdr.p, hdr.len);
         dv__buf_put(&file, pg.p ? pg.p : (const uint8_t *)"", pg.len);
     }
@@ -149,37 +157,44 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
         }
         dv__tcw_struct_end(&t);
     }
-    dv__tcw_i64_field(&t, 3, (int64_t)rows);
+    for (size_t g = 0; g < ngroups; g++) total += rows[g];
+    dv__tcw_i64_field(&t, 3, (int64_t)total);
     dv__tcw_field(&t, 4, DV__TC_LIST);
-    dv__tcw_list(&t, DV__TC_STRUCT, 1);
-    dv__tcw_struct_begin(&t);
-    dv__tcw_field(&t, 1, DV__TC_LIST);
-    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)ncols);
-    for (size_t c = 0; c < ncols; c++) {
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)ngroups);
+    for (size_t g = 0; g < ngroups; g++) {
+        int64_t bytes = 0;
         dv__tcw_struct_begin(&t);
-        dv__tcw_i64_field(&t, 2, offs[c]);
-        dv__tcw_field(&t, 3, DV__TC_STRUCT);
-        dv__tcw_struct_begin(&t);
-        dv__tcw_i32_field(&t, 1, schema[lv[c].elem].type);
-        dv__tcw_field(&t, 2, DV__TC_LIST);
-        dv__tcw_list(&t, DV__TC_I32, 2);
-        dv__tcw_zigzag(&t, DV__PQ_ENC_PLAIN);
-        dv__tcw_zigzag(&t, DV__PQ_ENC_RLE);
-        dv__tcw_field(&t, 3, DV__TC_LIST);
-        dv__tcw_list(&t, DV__TC_BINARY, (uint32_t)lv[c].npath);
-        for (size_t k = 0; k < lv[c].npath; k++)
-            dv__tcw_binary(&t, schema[lv[c].path[k]].name, strlen(schema[lv[c].path[k]].name));
-        dv__tcw_i32_field(&t, 4, 0);
-        dv__tcw_i64_field(&t, 5, (int64_t)cols[c].n);
-        dv__tcw_i64_field(&t, 6, sizes[c]);
-        dv__tcw_i64_field(&t, 7, sizes[c]);
-        dv__tcw_i64_field(&t, 9, offs[c]);
-        dv__tcw_struct_end(&t);
+        dv__tcw_field(&t, 1, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)ncols);
+        for (size_t c = 0; c < ncols; c++) {
+            bytes += sizes[g][c];
+            dv__tcw_struct_begin(&t);
+            dv__tcw_i64_field(&t, 2, offs[g][c]);
+            dv__tcw_field(&t, 3, DV__TC_STRUCT);
+            dv__tcw_struct_begin(&t);
+            dv__tcw_i32_field(&t, 1, schema[lv[c].elem].type);
+            dv__tcw_field(&t, 2, DV__TC_LIST);
+            dv__tcw_list(&t, DV__TC_I32, 2);
+            dv__tcw_zigzag(&t, DV__PQ_ENC_PLAIN);
+            dv__tcw_zigzag(&t, DV__PQ_ENC_RLE);
+            dv__tcw_field(&t, 3, DV__TC_LIST);
+            dv__tcw_list(&t, DV__TC_BINARY, (uint32_t)lv[c].npath);
+            for (size_t k = 0; k < lv[c].npath; k++) {
+                const char *nm = schema[lv[c].path[k]].name;
+                dv__tcw_binary(&t, nm, strlen(nm));
+            }
+            dv__tcw_i32_field(&t, 4, 0);
+            dv__tcw_i64_field(&t, 5, (int64_t)cols[g * ncols + c].n);
+            dv__tcw_i64_field(&t, 6, sizes[g][c]);
+            dv__tcw_i64_field(&t, 7, sizes[g][c]);
+            dv__tcw_i64_field(&t, 9, offs[g][c]);
+            dv__tcw_struct_end(&t);
+            dv__tcw_struct_end(&t);
+        }
+        dv__tcw_i64_field(&t, 2, bytes);
+        dv__tcw_i64_field(&t, 3, (int64_t)rows[g]);
         dv__tcw_struct_end(&t);
     }
-    dv__tcw_i64_field(&t, 2, (int64_t)(file.len - 4));
-    dv__tcw_i64_field(&t, 3, (int64_t)rows);
-    dv__tcw_struct_end(&t);
     dv__tcw_struct_end(&t);
     {
         uint32_t flen = (uint32_t)hdr.len;
@@ -254,10 +269,11 @@ int pqg_write_shapes(const char *path)
     static const uint8_t f_d[] = {2, 2, 1, 0, 2, 1, 2, 2, 2};
     static const uint8_t f_v[] = {1, 0, 1, 0, 1, 1};
     const pqg_column c[] = {
-        {6, NULL, NULL, id},       {6, NULL, url_d, url},    {9, ab_r, a_d, a_v},
-        {9, ab_r, b_d, b_v},       {18, c_r, c_d, c_v},      {7, d_r, dk_d, dk_v},
-        {7, d_r, dv_d, dv_v},      {9, ab_r, ea_d, ea_v},    {9, ab_r, eb_d, eb_v},
-        {9, f_r, f_d, f_v},
+        {6, NULL, NULL, id, NULL},      {6, NULL, url_d, url, NULL},
+        {9, ab_r, a_d, a_v, NULL},      {9, ab_r, b_d, b_v, NULL},
+        {18, c_r, c_d, c_v, NULL},      {7, d_r, dk_d, dk_v, NULL},
+        {7, d_r, dv_d, dv_v, NULL},     {9, ab_r, ea_d, ea_v, NULL},
+        {9, ab_r, eb_d, eb_v, NULL},    {9, f_r, f_d, f_v, NULL},
     };
     return pqg_write(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 6);
 }

@@ -20,17 +20,23 @@ typedef struct pqg_node {
 
 /* A leaf column's level entries and present values (entries of the column's maximum
  * definition level, in order): packed fixed-size values, or const char *const * for
- * BYTE_ARRAY. rep is NULL for a column that is not repeated, def for one required all the way. */
+ * BYTE_ARRAY, of lens[k] bytes each (binary values) or, lens NULL, strings. rep is NULL for a
+ * column that is not repeated, def for one required all the way. */
 typedef struct pqg_column {
     size_t n;
     const uint8_t *rep;
     const uint8_t *def;
     const void *values;
+    const size_t *lens;
 } pqg_column;
 
 /* Write path: schema[0 .. nschema) and one row group of `rows` rows. 0 on success. */
 int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
               size_t ncols, uint64_t rows);
+/* The same with ngroups (1 to 8) row groups: cols holds ngroups * ncols columns, row group by
+ * row group, and rows[g] is row group g's row count. */
+int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
+                     const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows);
 
 /* Six rows in the shapes of real datasets: id INT64, url (a null in row 2), a list<int32>, b
  * list<string>, face_bboxes list<list<double>> (DataComp's), d map<string, string>, e

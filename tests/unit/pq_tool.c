@@ -3,7 +3,7 @@
  * "write", "copy" and "shapes" (lists, maps, lists of lists: pq_gen.h) make the files
  * tests/cli/parquet_duckdb.sh has DuckDB check, "images" the file tests/cli/inspect.sh checks
  * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
- * tests/cli/scan.sh scans. */
+ * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -484,6 +484,103 @@ static int write_hfimg(const char *path, char **spec, int n)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* A whole file, or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    char *buf = NULL;
+    if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (f) fclose(f);
+    *len = buf ? (size_t)n : 0;
+    return buf;
+}
+
+/* "hflist": an interleaved dataset's rows, images in a list of Hugging Face image structs
+ * (id, url, images: list<struct{bytes, path}>), written by pq_gen in row groups of 4 rows;
+ * a row is its image files joined by commas, "-" an empty list. */
+static int write_hflist(const char *path, char **spec, int n)
+{
+    static const pqg_node sch[] = {
+        {"schema", -1, 0, 3, -1, 0, 0},
+        {"id", DV_PQ_BYTE_ARRAY, DV_PQ_REQUIRED, 0, 0, 1, 0},
+        {"url", DV_PQ_BYTE_ARRAY, DV_PQ_REQUIRED, 0, 0, 1, 0},
+        {"images", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_OPTIONAL, 2, -1, 0, 0},
+        {"bytes", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+        {"path", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+    };
+    enum { GROUP = 4, MAXG = 8, MAXE = 64 };
+    static char ids[MAXG * GROUP][16], urls[MAXG * GROUP][48];
+    static const char *idv[MAXG][GROUP], *urlv[MAXG][GROUP];
+    static const char *bytes[MAXG][MAXE], *names[MAXG][MAXE];
+    static char *bufs[MAXG * MAXE], *specs[MAXG * GROUP];
+    static uint8_t rep[MAXG][MAXE], def[MAXG][MAXE];
+    static size_t lens[MAXG][MAXE];
+    pqg_column c[MAXG * 4];
+    uint64_t rows[MAXG] = {0};
+    size_t ng = ((size_t)n + GROUP - 1) / GROUP, nbuf = 0;
+    int rc = 0;
+    if (n < 1 || (size_t)n > MAXG * GROUP) {
+        fprintf(stderr, "hflist: 1 to %d rows\n", MAXG * GROUP);
+        return 2;
+    }
+    memset(c, 0, sizeof c);
+    for (size_t g = 0; g < ng && rc == 0; g++) {
+        size_t ne = 0, nv = 0;
+        rows[g] = 0;
+        for (size_t r = g * GROUP; r < (size_t)n && r < (g + 1) * GROUP && rc == 0; r++) {
+            snprintf(ids[r], sizeof ids[r], "r%zu", r);
+            snprintf(urls[r], sizeof urls[r], "https://example.test/r%zu", r);
+            idv[g][rows[g]] = ids[r], urlv[g][rows[g]] = urls[r];
+            rows[g]++;
+            if (strcmp(spec[r], "-") == 0) { /* an empty list: one entry, def 1 */
+                rep[g][ne] = 0, def[g][ne++] = 1;
+                continue;
+            }
+            specs[r] = strdup(spec[r]);
+            for (char *tok = specs[r], *end; tok && rc == 0; tok = end ? end + 1 : NULL) {
+                const char *base;
+                end = strchr(tok, ',');
+                if (end) *end = '\0';
+                base = strrchr(tok, '/');
+                if (ne >= MAXE) {
+                    fprintf(stderr, "hflist: over %d images in a row group\n", MAXE);
+                    rc = 2;
+                    break;
+                }
+                bufs[nbuf] = slurp(tok, &lens[g][nv]);
+                if (!bufs[nbuf]) {
+                    fprintf(stderr, "hflist: cannot read %s\n", tok);
+                    rc = 1;
+                    break;
+                }
+                bytes[g][nv] = bufs[nbuf++];
+                names[g][nv++] = base ? base + 1 : tok;
+                rep[g][ne] = tok == specs[r] ? 0 : 1; /* 0 starts the row's list */
+                def[g][ne++] = 4;
+            }
+        }
+        c[g * 4 + 0] = (pqg_column){rows[g], NULL, NULL, idv[g], NULL};
+        c[g * 4 + 1] = (pqg_column){rows[g], NULL, NULL, urlv[g], NULL};
+        c[g * 4 + 2] = (pqg_column){ne, rep[g], def[g], bytes[g], lens[g]};
+        c[g * 4 + 3] = (pqg_column){ne, rep[g], def[g], names[g], NULL};
+    }
+    if (rc == 0 && pqg_write_groups(path, sch, sizeof sch / sizeof *sch, c, 4, ng, rows) != 0) {
+        fprintf(stderr, "hflist: cannot write %s\n", path);
+        rc = 1;
+    }
+    for (size_t i = 0; i < nbuf; i++) free(bufs[i]);
+    for (int r = 0; r < n; r++) free(specs[r]);
+    return rc;
+}
+
 /* "rows": one line per row, every column (any nesting) as its level entries
  * rep/def[:value], so that a cleaned copy's lines can be compared with the original's. */
 static int print_rows(const char *path)
@@ -607,11 +704,11 @@ static int write_datacomp(const char *in, const char *out)
         }
     }
     if (rc == DV_OK) {
-        const pqg_column c[5] = {{rows, NULL, def[0], str[0]},
-                                 {rows, NULL, def[1], str[1]},
-                                 {rows, NULL, def[2], str[2]},
-                                 {rows, NULL, def[3], str[3]},
-                                 {nb, br, bd, bv}};
+        const pqg_column c[5] = {{rows, NULL, def[0], str[0], NULL},
+                                 {rows, NULL, def[1], str[1], NULL},
+                                 {rows, NULL, def[2], str[2], NULL},
+                                 {rows, NULL, def[3], str[3], NULL},
+                                 {nb, br, bd, bv, NULL}};
         rc = pqg_write(out, sch, sizeof sch / sizeof *sch, c, 5, rows) == 0 ? DV_OK : DV_EIO;
     } else {
         fprintf(stderr, "read %s: %s\n", in, dv_parquet_reader_errmsg(r));
@@ -630,6 +727,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "datacomp") == 0) return write_datacomp(argv[2], argv[3]);
     if (argc >= 4 && strcmp(argv[1], "hfimg") == 0) return write_hfimg(argv[2], argv + 3, argc - 3);
+    if (argc >= 4 && strcmp(argv[1], "hflist") == 0)
+        return write_hflist(argv[2], argv + 3, argc - 3);
     if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], 0);
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
@@ -639,6 +738,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT | hfimg OUT ROW... | shapes FILE | rows FILE | datacomp IN OUT\n");
+                    "datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | rows FILE | "
+                    "datacomp IN OUT\n");
     return 2;
 }

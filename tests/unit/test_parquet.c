@@ -1482,7 +1482,7 @@ static void test_copy_bad_levels(void **state)
     };
     static const uint8_t rep[] = {0, 1}, def[] = {0, 3};
     static const int32_t val[] = {5};
-    const pqg_column col = {2, rep, def, val};
+    const pqg_column col = {2, rep, def, val, NULL};
     char src[512], cp[512], err[512];
     dv_parquet_reader *r = NULL;
     dv_parquet_writer *w = NULL;
