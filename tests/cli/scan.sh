@@ -764,8 +764,8 @@ grep -q 'warning: .*column images.list.element.list.element.bytes holds binary v
 grep -q 'Not everything in the dataset was scanned:</b><ul>' out-hfll/report.html &&
 '$BIN' inspect hfll/train-00000.parquet | grep -q 'images in lists of lists (images.list.element.list.element.bytes)' &&
 '$BIN' inspect hfl/train-00000.parquet | grep -q '^recognised: .*image=images.list.element.bytes' &&
-! grep -q 'NOT scanned' out-hfl/report.html" &&
-    $PY -c "
+! grep -q 'NOT scanned' out-hfl/report.html"
+    check "hf lists of lists: summary.json names them first among the problems, no image read" $PY -c "
 import json; s=json.load(open('out-hfll/summary.json'))
 p = s['dataset_problems']
 assert 'NOT scanned' in p[0] and len(p) > 1, p
@@ -777,8 +777,8 @@ assert s['counts']['items_with_image'] == 0 and 'dataset_problems' not in s['par
     check "hf struct --clean: re-scan finds nothing" test $? -eq 0 -a ! -s re-hfs/matches.jsonl
     check "hf struct --clean: DuckDB reads the image struct of every kept row" sh -c "
 cd '$DUCK' && node read_parquet.mjs '$T/clean-hfs/train-00000.parquet' >'$T/hfs-clean.jsonl' &&
-node read_parquet.mjs '$T/hfs/train-00000.parquet' >'$T/hfs-orig.jsonl'" &&
-    $PY -c "
+node read_parquet.mjs '$T/hfs/train-00000.parquet' >'$T/hfs-orig.jsonl'"
+    check "hf struct --clean: DuckDB's rows of the copy are the original's kept rows, structs and nulls" $PY -c "
 import json
 rm = set(l.split()[0] for l in open('cl-hfs/removal.txt') if not l.startswith('#'))
 orig = [json.loads(l) for l in open('hfs-orig.jsonl')]
@@ -831,7 +831,7 @@ for (f, row), val in zip(seeds[:2], (np.nan, 0.0)):
     a = np.load(p)
     a[row] = val
     np.save(p, a)
-"
+" || bad "make the dataset with a NaN and a zero seed embedding"
 "$BIN" scan -q ds-nan -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nbnan >/dev/null 2>err-nbnan
 check "neighbors: seeds with NaN or zero embeddings are left out and said to be" $PY -c "
 import json
