@@ -334,7 +334,8 @@ static int gen_npz(const char *root)
             int v2;
         } odd[] = {
             {"rewrite-1d-int", "{'descr': '<i8', 'fortran_order': False, 'shape': (6,), }", 48, 0},
-            {"rewrite-3d", "{'descr': '>f4', 'fortran_order': False, 'shape': (6, 2, 3), }", 144, 0},
+            {"rewrite-3d", "{'descr': '>f4', 'fortran_order': False, 'shape': (6, 2, 3), }", 144,
+             0},
             {"rewrite-str", "{'descr': '<U3', 'fortran_order': False, 'shape': (6,), }", 72, 0},
             {"rewrite-bool-v2", "{'descr': '|b1', 'fortran_order': False, 'shape': (6,), }", 6, 1},
             {"rewrite-datetime", "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (6,), }",
@@ -346,7 +347,8 @@ static int gen_npz(const char *root)
             {"rewrite-structured",
              "{'descr': [('a', '<f4'), ('b', '|u1')], 'fortran_order': False, 'shape': (6,), }", 30,
              0},
-            {"rewrite-fortran", "{'descr': '<f4', 'fortran_order': True, 'shape': (6, 2), }", 48, 0},
+            {"rewrite-fortran", "{'descr': '<f4', 'fortran_order': True, 'shape': (6, 2), }", 48,
+             0},
             {"rewrite-bad-dict", "{'descr': '<f4', 'shape': (6,), 'shape': (6,), }", 24, 0},
         };
         static uint8_t x[512];

@@ -738,7 +738,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | rows FILE | "
-                    "datacomp IN OUT\n");
+                    "datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | "
+                    "rows FILE | datacomp IN OUT\n");
     return 2;
 }
