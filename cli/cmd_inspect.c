@@ -481,6 +481,31 @@ static int open_status(int rc)
     return rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG || rc == DV_ERANGE ? 1 : 2;
 }
 
+/* The footer's key_value_metadata: keys and value sizes only (ARROW:schema and the like run
+ * to megabytes). */
+static void put_kv(const dv_parquet_reader *r, int json)
+{
+    size_t n = dv_parquet_reader_num_kv(r);
+    if (json) printf(",\"metadata\":[");
+    else printf("\nmetadata: %zu key%s", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        dv_parquet_kv kv;
+        dv_parquet_reader_kv(r, i, &kv);
+        if (json) {
+            printf("%s{\"key\":", i ? "," : "");
+            cli_json_strn(stdout, kv.key, kv.key_len);
+            if (kv.value) printf(",\"value_bytes\":%zu}", kv.value_len);
+            else printf(",\"value_bytes\":null}");
+        } else {
+            printf("%s", i ? ", " : ": ");
+            cli_put_safe(stdout, kv.key, kv.key_len);
+            if (kv.value) printf(" (%zu bytes)", kv.value_len);
+            else printf(" (no value)");
+        }
+    }
+    if (json) printf("]");
+}
+
 static int inspect_parquet(const char *path, const opts *o)
 {
     dv_parquet_reader *r;
@@ -523,6 +548,7 @@ static int inspect_parquet(const char *path, const opts *o)
         cli_json_str(stdout, path);
         printf(",\"kind\":\"parquet\",\"created_by\":");
         cli_json_str(stdout, dv_parquet_reader_created_by(r));
+        put_kv(r, 1);
         printf(",\"rows\":%llu,\"row_groups\":%zu,\"row_group_rows_min\":%llu,"
                "\"row_group_rows_max\":%llu,\"compressed_bytes\":%lld,"
                "\"uncompressed_bytes\":%lld,\"codecs\":[",
@@ -587,6 +613,7 @@ static int inspect_parquet(const char *path, const opts *o)
         put_safe(stdout, path);
         printf("\nformat: parquet\ncreated_by: ");
         put_safe(stdout, dv_parquet_reader_created_by(r));
+        put_kv(r, 0);
         printf("\nrows: %llu\nrow groups: %zu (%llu..%llu rows)\ncodecs:",
                (unsigned long long)dv_parquet_reader_num_rows(r),
                dv_parquet_reader_num_row_groups(r), (unsigned long long)s.rg_min,

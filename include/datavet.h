@@ -595,6 +595,22 @@ int dv_parquet_reader_chunk(const dv_parquet_reader *r, size_t rg, size_t col,
                             dv_parquet_chunk_info *out);
 /* The file's created_by string ("" if absent), NUL-terminated, owned by the reader. */
 const char *dv_parquet_reader_created_by(const dv_parquet_reader *r);
+/* One entry of the footer's key_value_metadata (FileMetaData field 5), where writers keep what
+ * the Parquet schema cannot say: Arrow's ARROW:schema, pandas', Hugging Face's huggingface
+ * (features such as Image()), Spark's, GeoParquet's geo. Bytes as stored (UTF-8 by convention,
+ * not NUL-terminated), pointing into the reader; value is NULL for an entry without one (an
+ * empty value is non-NULL with value_len 0). */
+typedef struct dv_parquet_kv {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} dv_parquet_kv;
+/* Entries in file order, duplicates kept. A file of more than 4096 entries or 32 MiB of keys
+ * and values is refused at open (DV_ETOOBIG); an entry without a key is DV_ECORRUPT. */
+size_t dv_parquet_reader_num_kv(const dv_parquet_reader *r);
+/* Entry i; DV_EINVAL (and *out zeroed) past the last. */
+int dv_parquet_reader_kv(const dv_parquet_reader *r, size_t i, dv_parquet_kv *out);
 
 /* Column chunk statistics from the footer. min/max are the PLAIN bytes of the
  * value (raw bytes for byte arrays) and point into the reader; NULL if absent. */

@@ -176,6 +176,17 @@ typedef struct dv__pq_row_group {
     dv__pq_chunk *columns;
 } dv__pq_row_group;
 
+/* A KeyValue of the footer's key_value_metadata; value.set is 0 for an entry without one. */
+typedef struct dv__pq_kv {
+    dv__pq_bytes key;
+    dv__pq_bytes value;
+} dv__pq_kv;
+
+/* Bounds on the footer's key_value_metadata (a file past them is DV_ETOOBIG): Arrow, pandas and
+ * Hugging Face write a few entries of up to a few MiB for very wide tables. */
+#define DV__PQ_MAX_KV 4096
+#define DV__PQ_MAX_KV_BYTES ((uint64_t)32 << 20)
+
 typedef struct dv__pq_file_meta {
     int32_t version;
     int64_t num_rows;
@@ -184,12 +195,15 @@ typedef struct dv__pq_file_meta {
     uint32_t nrow_groups;
     dv__pq_row_group *row_groups;
     dv__pq_bytes created_by;
+    uint32_t nkv; /* key_value_metadata (field 5), in file order */
+    dv__pq_kv *kv;
 } dv__pq_file_meta;
 
 /* Parse FileMetaData from the footer bytes. Arrays come from alloc; free with
- * dv__pq_meta_free. why gets a short reason on failure. */
+ * dv__pq_meta_free. On failure why gets a short reason and *at (if not NULL) the offset into
+ * the footer where the parse stopped. */
 int dv__pq_parse_footer(const uint8_t *p, size_t len, const dv_alloc *alloc, dv__pq_file_meta *out,
-                        const char **why);
+                        const char **why, size_t *at);
 void dv__pq_meta_free(dv__pq_file_meta *m, const dv_alloc *alloc);
 
 typedef struct dv__pq_page_header {

@@ -261,6 +261,56 @@ static int parse_row_group(meta_ctx *m, dv__pq_row_group *g)
     return DV_OK;
 }
 
+/* KeyValue {1: required string key, 2: optional string value}; as in thrift's generated
+ * readers, a field of another wire type is skipped, so a mistyped value is no value. */
+static int parse_kv(dv__tc_reader *r, dv__pq_kv *kv)
+{
+    memset(kv, 0, sizeof(*kv));
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_BINARY && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &kv->key));
+    } else if (ft == DV__TC_BINARY && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &kv->value));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (!kv->key.set) {
+        r->why = "key_value_metadata entry without a key";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+static int parse_kv_list(meta_ctx *m, dv__pq_file_meta *f)
+{
+    dv__tc_reader *r = m->r;
+    uint64_t bytes = 0;
+    uint8_t et;
+    uint32_t n;
+    DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+    if (et != DV__TC_STRUCT && n > 0) {
+        r->why = "key_value_metadata is not a list of structs";
+        return DV_ECORRUPT;
+    }
+    if (n > DV__PQ_MAX_KV) {
+        r->why = "key_value_metadata has more than 4096 entries";
+        return DV_ETOOBIG;
+    }
+    f->kv = dv__calloc(m->alloc, n ? n : 1, sizeof(*f->kv));
+    if (f->kv == NULL) return DV_ENOMEM;
+    f->nkv = n;
+    for (uint32_t i = 0; i < n; i++) {
+        DV_FORWARD_IF_ERROR(parse_kv(r, &f->kv[i]));
+        bytes += (uint64_t)f->kv[i].key.len + f->kv[i].value.len;
+        if (bytes > DV__PQ_MAX_KV_BYTES) {
+            r->why = "key_value_metadata holds more than 32 MiB";
+            return DV_ETOOBIG;
+        }
+    }
+    return DV_OK;
+}
+
 static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
 {
     dv__tc_reader *r = m->r;
@@ -300,6 +350,8 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
             DV_FORWARD_IF_ERROR(parse_row_group(m, &f->row_groups[i]));
         }
         have |= 4;
+    } else if (ft == DV__TC_LIST && id == 5 && f->kv == NULL) {
+        DV_FORWARD_IF_ERROR(parse_kv_list(m, f));
     } else if (ft == DV__TC_BINARY && id == 6) {
         DV_FORWARD_IF_ERROR(rd_bytes(r, &f->created_by));
     } else {
@@ -320,11 +372,12 @@ void dv__pq_meta_free(dv__pq_file_meta *m, const dv_alloc *alloc)
     }
     dv__free(alloc, m->row_groups);
     dv__free(alloc, m->schema);
+    dv__free(alloc, m->kv);
     memset(m, 0, sizeof(*m));
 }
 
 int dv__pq_parse_footer(const uint8_t *p, size_t len, const dv_alloc *alloc, dv__pq_file_meta *out,
-                        const char **why)
+                        const char **why, size_t *at)
 {
     dv__tc_reader r;
     meta_ctx m;
@@ -336,6 +389,7 @@ int dv__pq_parse_footer(const uint8_t *p, size_t len, const dv_alloc *alloc, dv_
     rc = parse_file_meta(&m, out);
     if (rc != DV_OK) {
         *why = r.why ? r.why : (rc == DV_ENOMEM ? "out of memory" : "bad file metadata");
+        if (at) *at = (size_t)(r.p - p);
         dv__pq_meta_free(out, alloc);
     }
     return rc;

@@ -311,6 +311,7 @@ static int open_common(dv_parquet_reader *r, const dv_parquet_reader_opts *opts)
     uint64_t flen,
         max_footer = opts && opts->max_footer_bytes ? opts->max_footer_bytes : DEFAULT_MAX_FOOTER;
     const char *why = NULL;
+    size_t at = 0;
     int rc;
     pq_scratch tmp = {0};
 
@@ -364,10 +365,11 @@ static int open_common(dv_parquet_reader *r, const dv_parquet_reader_opts *opts)
             return rc == DV_ENOMEM ? DV_ENOMEM : DV_EIO;
         }
     }
-    rc = dv__pq_parse_footer(p, (size_t)flen, r->alloc, &r->meta, &why);
+    rc = dv__pq_parse_footer(p, (size_t)flen, r->alloc, &r->meta, &why, &at);
     if (rc != DV_OK) {
-        dv__set_err(r->err, sizeof(r->err), "%s: footer at offset %llu: %s", r->name,
-                    (unsigned long long)r->footer_start, why);
+        dv__set_err(r->err, sizeof(r->err), "%s: footer at offset %llu: %s (offset %llu)", r->name,
+                    (unsigned long long)r->footer_start, why,
+                    (unsigned long long)(r->footer_start + at));
         return rc;
     }
     if (r->meta.schema[0].num_children < 0) {
@@ -594,6 +596,23 @@ int dv_parquet_reader_chunk(const dv_parquet_reader *r, size_t rg, size_t col,
 const char *dv_parquet_reader_created_by(const dv_parquet_reader *r)
 {
     return r->created_by ? r->created_by : "";
+}
+
+size_t dv_parquet_reader_num_kv(const dv_parquet_reader *r) { return r->meta.nkv; }
+
+int dv_parquet_reader_kv(const dv_parquet_reader *r, size_t i, dv_parquet_kv *out)
+{
+    const dv__pq_kv *kv;
+    memset(out, 0, sizeof(*out));
+    if (i >= r->meta.nkv) return DV_EINVAL;
+    kv = &r->meta.kv[i];
+    out->key = (const char *)kv->key.p;
+    out->key_len = kv->key.len;
+    if (kv->value.set) {
+        out->value = (const char *)kv->value.p;
+        out->value_len = kv->value.len;
+    }
+    return DV_OK;
 }
 
 int dv_parquet_reader_stats(const dv_parquet_reader *r, size_t rg, size_t col,

@@ -90,6 +90,10 @@ struct dv_parquet_writer {
     uint8_t *schema_bytes;
     uint32_t *parent;
     dv__pq_column_data *cdata;
+    /* the source's key_value_metadata, written back verbatim (bytes in kv_bytes) */
+    dv__pq_kv *kv;
+    uint32_t nkv;
+    uint8_t *kv_bytes;
     int failed; /* sticky */
     int closed;
     int created; /* the file is ours: removed if never closed */
@@ -378,6 +382,35 @@ static int copy_tree(dv_parquet_writer *w, uint32_t *i, uint32_t parent, size_t 
     return DV_OK;
 }
 
+/* The source's key_value_metadata (Arrow's schema, pandas', Hugging Face's features): nothing
+ * in the common writers' entries counts rows or points into the file, so each goes back as it
+ * was, in order (the reader bounded them: DV__PQ_MAX_KV entries, DV__PQ_MAX_KV_BYTES). */
+static int copy_kv(dv_parquet_writer *w, const dv__pq_file_meta *m)
+{
+    size_t bytes = 0;
+    uint8_t *p;
+    if (m->nkv == 0) return DV_OK;
+    for (uint32_t i = 0; i < m->nkv; i++) bytes += (size_t)m->kv[i].key.len + m->kv[i].value.len;
+    w->kv = dv__calloc(w->alloc, m->nkv, sizeof(*w->kv));
+    w->kv_bytes = dv__malloc(w->alloc, bytes + 1);
+    if (w->kv == NULL || w->kv_bytes == NULL) return werr(w, DV_ENOMEM, "out of memory");
+    p = w->kv_bytes;
+    for (uint32_t i = 0; i < m->nkv; i++) {
+        dv__pq_kv *kv = &w->kv[i];
+        *kv = m->kv[i];
+        if (kv->key.len) memcpy(p, kv->key.p, kv->key.len);
+        kv->key.p = p;
+        p += kv->key.len;
+        if (kv->value.set) {
+            if (kv->value.len) memcpy(p, kv->value.p, kv->value.len);
+            kv->value.p = p;
+            p += kv->value.len;
+        }
+    }
+    w->nkv = m->nkv;
+    return DV_OK;
+}
+
 int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src,
                                   const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
                                   char *errbuf, size_t errcap)
@@ -422,6 +455,8 @@ int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src
             p += e->logical.len;
         }
     }
+    rc = copy_kv(w, m);
+    if (rc != DV_OK) goto done;
     w->ncols = nc;
     for (size_t i = 0; i < nc; i++) {
         wcol *c = &w->cols[i];
@@ -1242,6 +1277,17 @@ static int write_footer(dv_parquet_writer *w)
         dv__tcw_zigzag(&t, (int64_t)(g < INT16_MAX ? g : INT16_MAX));
         dv__tcw_struct_end(&t);
     }
+    if (w->nkv > 0) {
+        dv__tcw_field(&t, 5, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_STRUCT, w->nkv);
+        for (uint32_t i = 0; i < w->nkv; i++) {
+            dv__tcw_struct_begin(&t); /* KeyValue */
+            dv__tcw_binary_field(&t, 1, w->kv[i].key.p, w->kv[i].key.len);
+            if (w->kv[i].value.set)
+                dv__tcw_binary_field(&t, 2, w->kv[i].value.p, w->kv[i].value.len);
+            dv__tcw_struct_end(&t);
+        }
+    }
     dv__tcw_binary_field(&t, 6, w->created_by, strlen(w->created_by));
     /* TypeDefinedOrder for every column, so readers trust min_value / max_value */
     dv__tcw_field(&t, 7, DV__TC_LIST);
@@ -1303,6 +1349,8 @@ void dv_parquet_writer_free(dv_parquet_writer *w)
     dv__free(a, w->schema_bytes);
     dv__free(a, w->parent);
     dv__free(a, w->cdata);
+    dv__free(a, w->kv);
+    dv__free(a, w->kv_bytes);
     for (size_t g = 0; g < w->ngroups; g++) dv__free(a, w->groups[g].chunks);
     dv__free(a, w->groups);
     dv__free(a, w->cols);

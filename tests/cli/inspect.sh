@@ -124,6 +124,14 @@ if [ -d "$PT" ]; then
     expect "unknown column" 2 "no column 'zz'" "$DV" inspect --head 2 --columns zz \
         "$PT/alltypes_plain.parquet"
     expect "corrupt parquet" 1 "page CRC mismatch" "$DV" inspect "$PT/datapage_v1-corrupt-checksum.parquet"
+    expect "parquet key_value_metadata" 0 \
+        "^metadata: 2 keys: pandas (572 bytes), ARROW:schema (1208 bytes)\$" \
+        "$DV" inspect "$PT/list_columns.parquet"
+    expect "parquet no key_value_metadata" 0 "^metadata: 0 keys\$" \
+        "$DV" inspect "$PT/alltypes_plain.parquet"
+    expect "parquet key_value_metadata --json" 0 \
+        '"metadata":\[{"key":"pandas","value_bytes":572},{"key":"ARROW:schema","value_bytes":1208}\]' \
+        "$DV" inspect --json "$PT/list_columns.parquet"
     "$DV" inspect --json "$PT/nullable.impala.parquet" >"$T/n.json"
     json_ok "parquet --json" "$T/n.json"
     if [ "$HAVE_NODE" -eq 1 ]; then

@@ -67,8 +67,25 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
     return pqg_write_groups(path, schema, nschema, cols, ncols, 1, &rows);
 }
 
+static int write_file(const char *path, const pqg_node *schema, size_t nschema,
+                      const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows,
+                      const pqg_kv *kv, size_t nkv);
+
+int pqg_write_kv(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
+                 size_t ncols, uint64_t rows, const pqg_kv *kv, size_t nkv)
+{
+    return write_file(path, schema, nschema, cols, ncols, 1, &rows, kv, nkv);
+}
+
 int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
                      const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows)
+{
+    return write_file(path, schema, nschema, cols, ncols, ngroups, rows, NULL, 0);
+}
+
+static int write_file(const char *path, const pqg_node *schema, size_t nschema,
+                      const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows,
+                      const pqg_kv *kv, size_t nkv)
 {
     leaf lv[64];
     size_t nl = 0, i = 1, stack[64];
@@ -195,6 +212,16 @@ int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
         dv__tcw_i64_field(&t, 3, (int64_t)rows[g]);
         dv__tcw_struct_end(&t);
     }
+    if (nkv > 0) {
+        dv__tcw_field(&t, 5, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)nkv);
+        for (size_t k = 0; k < nkv; k++) {
+            dv__tcw_struct_begin(&t);
+            dv__tcw_binary_field(&t, 1, kv[k].key, strlen(kv[k].key));
+            if (kv[k].value) dv__tcw_binary_field(&t, 2, kv[k].value, kv[k].value_len);
+            dv__tcw_struct_end(&t);
+        }
+    }
     dv__tcw_struct_end(&t);
     {
         uint32_t flen = (uint32_t)hdr.len;
@@ -213,7 +240,9 @@ int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
 }
 
 /* The shapes of real datasets, six rows (see pq_gen.h). */
-int pqg_write_shapes(const char *path)
+int pqg_write_shapes(const char *path) { return pqg_write_shapes_kv(path, NULL, 0); }
+
+int pqg_write_shapes_kv(const char *path, const pqg_kv *kv, size_t nkv)
 {
     static const pqg_node s[] = {
         {"schema", -1, 0, 8, -1, 0, 0},
@@ -275,5 +304,5 @@ int pqg_write_shapes(const char *path)
         {7, d_r, dv_d, dv_v, NULL},     {9, ab_r, ea_d, ea_v, NULL},
         {9, ab_r, eb_d, eb_v, NULL},    {9, f_r, f_d, f_v, NULL},
     };
-    return pqg_write(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 6);
+    return pqg_write_kv(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 6, kv, nkv);
 }

@@ -38,6 +38,21 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
 int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
                      const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows);
 
+/* A footer key_value_metadata entry: value NULL for one without a value; value_len bytes of
+ * value (which may hold NULs). */
+typedef struct pqg_kv {
+    const char *key;
+    const char *value;
+    size_t value_len;
+} pqg_kv;
+
+/* pqg_write with the footer's key_value_metadata: kv[0 .. nkv) in order. */
+int pqg_write_kv(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
+                 size_t ncols, uint64_t rows, const pqg_kv *kv, size_t nkv);
+
+/* pqg_write_shapes' six rows with the given key_value_metadata. */
+int pqg_write_shapes_kv(const char *path, const pqg_kv *kv, size_t nkv);
+
 /* Six rows in the shapes of real datasets: id INT64, url (a null in row 2), a list<int32>, b
  * list<string>, face_bboxes list<list<double>> (DataComp's), d map<string, string>, e
  * list<struct{a int32, b string}>, flag list<boolean> (required elements); empty and null lists,

@@ -1506,6 +1506,183 @@ static void test_copy_bad_levels(void **state)
     unlink(cp);
 }
 
+/* The footer key_value_metadata of a and b: the same entries in the same order, a missing
+ * value missing in both. */
+static void same_kv(const dv_parquet_reader *a, const dv_parquet_reader *b)
+{
+    assert_int_equal(dv_parquet_reader_num_kv(a), dv_parquet_reader_num_kv(b));
+    for (size_t i = 0; i < dv_parquet_reader_num_kv(a); i++) {
+        dv_parquet_kv x, y;
+        assert_int_equal(dv_parquet_reader_kv(a, i, &x), DV_OK);
+        assert_int_equal(dv_parquet_reader_kv(b, i, &y), DV_OK);
+        assert_int_equal(x.key_len, y.key_len);
+        assert_memory_equal(x.key, y.key, x.key_len);
+        assert_int_equal(x.value == NULL, y.value == NULL);
+        assert_int_equal(x.value_len, y.value_len);
+        if (x.value_len) assert_memory_equal(x.value, y.value, x.value_len);
+    }
+}
+
+/* Overwrite the first occurrence of pat (n bytes) in the file at path with rep. */
+static void patch_file(const char *path, const void *pat, const void *rep, size_t n)
+{
+    FILE *f = fopen(path, "r+b");
+    static uint8_t buf[1 << 16];
+    size_t len;
+    assert_non_null(f);
+    len = fread(buf, 1, sizeof buf, f);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, pat, n) == 0) {
+            assert_int_equal(fseek(f, (long)i, SEEK_SET), 0);
+            assert_int_equal(fwrite(rep, 1, n, f), n);
+            assert_int_equal(fclose(f), 0);
+            return;
+        }
+    fclose(f);
+    fail_msg("%s: pattern not found", path);
+}
+
+/* A cleaned copy keeps the footer's key_value_metadata verbatim: Hugging Face's features (an
+ * Image() column), Arrow's schema (binary, NULs inside), pandas', an empty value, an entry
+ * without a value and a repeated key, in order; the source from pq_gen, apart from the writer.
+ * Malformed or oversized metadata is refused at open, naming the offset. */
+static void test_copy_kv(void **state)
+{
+    static const char arrow[] = "/////\0\0\0\x10\0\0\0\0\0\x0a\0\x0c\0\x06\0\x05\0";
+    static const char hf[] = "{\"info\": {\"features\": {\"image\": {\"_type\": \"Image\"}, "
+                             "\"label\": {\"names\": [\"a\", \"b\"], \"_type\": \"ClassLabel\"}}}}";
+    static const char pandas[] = "{\"index_columns\": [{\"kind\": \"range\", \"name\": null, "
+                                 "\"start\": 0, \"stop\": 6, \"step\": 1}], \"creator\": {}}";
+    const pqg_kv kv[] = {
+        {"huggingface", hf, sizeof hf - 1}, {"ARROW:schema", arrow, sizeof arrow - 1},
+        {"pandas", pandas, sizeof pandas - 1}, {"empty", "", 0}, {"novalue", NULL, 0},
+        {"dup", "1", 1}, {"dup", "2", 1},
+    };
+    const size_t nkv = sizeof kv / sizeof kv[0];
+    char src[512], cp[512], err[512];
+    dv_parquet_reader *r = NULL, *r2 = NULL;
+    dv_parquet_writer_opts o;
+    dv_parquet_kv e;
+    (void)state;
+    tmp_path(src, sizeof src, "kvsrc");
+    tmp_path(cp, sizeof cp, "kvcopy");
+    assert_int_equal(pqg_write_shapes_kv(src, kv, nkv), 0);
+    assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_kv(r), nkv);
+    for (size_t i = 0; i < nkv; i++) {
+        assert_int_equal(dv_parquet_reader_kv(r, i, &e), DV_OK);
+        assert_int_equal(e.key_len, strlen(kv[i].key));
+        assert_memory_equal(e.key, kv[i].key, e.key_len);
+        assert_int_equal(e.value == NULL, kv[i].value == NULL);
+        assert_int_equal(e.value_len, kv[i].value_len);
+        if (e.value_len) assert_memory_equal(e.value, kv[i].value, e.value_len);
+    }
+    assert_int_equal(dv_parquet_reader_kv(r, nkv, &e), DV_EINVAL);
+    assert_null(e.key);
+
+    memset(&o, 0, sizeof o);
+    o.row_group_rows = 2;
+    o.codec = DV_PQ_SNAPPY;
+    copy_with(r, cp, keep_shapes, &o);
+    check_copy(r, cp, keep_shapes);
+    assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+    same_kv(r, r2);
+    dv_parquet_reader_free(r2);
+    dv_parquet_reader_free(r);
+
+    /* a file without any: none in the copy either */
+    assert_int_equal(pqg_write_shapes(src), 0);
+    assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_kv(r), 0);
+    copy_with(r, cp, keep_shapes, NULL);
+    assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_kv(r2), 0);
+    dv_parquet_reader_free(r2);
+    dv_parquet_reader_free(r);
+
+    /* an entry whose key field has another id: no key, corrupt, with the offset named */
+    assert_int_equal(pqg_write_shapes_kv(src, kv, nkv), 0);
+    patch_file(src, "\x18\x07novalue", "\x38\x07novalue", 9);
+    assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ECORRUPT);
+    assert_null(r);
+    assert_non_null(strstr(err, "key_value_metadata entry without a key (offset "));
+    assert_non_null(strstr(err, ": footer at offset "));
+
+    /* bounded: entries, then bytes */
+    {
+        static pqg_kv many[DV__PQ_MAX_KV + 1];
+        char *big = malloc((size_t)DV__PQ_MAX_KV_BYTES + 1);
+        assert_non_null(big);
+        for (size_t i = 0; i <= DV__PQ_MAX_KV; i++) many[i] = (pqg_kv){"k", "v", 1};
+        assert_int_equal(pqg_write_shapes_kv(src, many, DV__PQ_MAX_KV), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+        dv_parquet_reader_free(r);
+        assert_int_equal(pqg_write_shapes_kv(src, many, DV__PQ_MAX_KV + 1), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ETOOBIG);
+        assert_non_null(strstr(err, "more than 4096 entries"));
+        memset(big, 'x', (size_t)DV__PQ_MAX_KV_BYTES + 1);
+        many[0] = (pqg_kv){"k", big, (size_t)DV__PQ_MAX_KV_BYTES - 1};
+        assert_int_equal(pqg_write_shapes_kv(src, many, 1), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+        dv_parquet_reader_free(r);
+        many[0].value_len = (size_t)DV__PQ_MAX_KV_BYTES;
+        assert_int_equal(pqg_write_shapes_kv(src, many, 1), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ETOOBIG);
+        assert_non_null(strstr(err, "more than 32 MiB"));
+        free(big);
+    }
+    unlink(src);
+    unlink(cp);
+}
+
+/* Every parquet-testing file whose footer has key_value_metadata (Arrow's ARROW:schema, pandas,
+ * Spark's row metadata, parquet-mr's avro and proto schemas, Dremio's...; the must-fail files
+ * and large_string_map's 1 GiB value left out) cleaned as scan --clean does: the copy's metadata is the source's, entry for entry,
+ * and its rows the kept ones. */
+static void test_copy_kv_pt(void **state)
+{
+    char dir[1024], cp[512];
+    DIR *d;
+    struct dirent *e;
+    size_t copied = 0;
+    dv_parquet_writer_opts o;
+    (void)state;
+    if (tu_shared(PT, dir, sizeof(dir)) == NULL) {
+        printf("SKIP: ../shared/parquet-testing not found\n");
+        return;
+    }
+    memset(&o, 0, sizeof o);
+    o.codec = DV_PQ_SNAPPY;
+    tmp_path(cp, sizeof cp, "kvpt");
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[1400], err[512];
+        dv_parquet_reader *r = NULL, *r2 = NULL;
+        size_t l = strlen(e->d_name);
+        int skip = l <= 8 || strcmp(e->d_name + l - 8, ".parquet") != 0;
+        for (size_t k = 0; k < sizeof(kMustFail) / sizeof(kMustFail[0]) && !skip; k++)
+            skip = strcmp(e->d_name, kMustFail[k]) == 0;
+        /* its one value is 1 GiB, past the reader's default row group limit */
+        if (skip || strcmp(e->d_name, "large_string_map.brotli.parquet") == 0) continue;
+        snprintf(path, sizeof(path), "%s%s", dir, e->d_name);
+        if (dv_parquet_reader_open(path, NULL, &r, err, sizeof err) != DV_OK) fail_msg("%s", err);
+        if (dv_parquet_reader_num_kv(r) > 0) {
+            copy_with(r, cp, keep_third, &o);
+            check_copy(r, cp, keep_third);
+            if (dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err) != DV_OK) fail_msg("%s", err);
+            same_kv(r, r2);
+            dv_parquet_reader_free(r2);
+            copied++;
+        }
+        dv_parquet_reader_free(r);
+    }
+    closedir(d);
+    printf("parquet-testing: %zu files with key_value_metadata copied\n", copied);
+    assert_true(copied >= 30);
+    unlink(cp);
+}
+
 /* Apache's nested files cleaned (every third row from the second removed, row groups of 2):
  * the same schema, and the kept rows entry for entry; DuckDB reads them in parquet_duckdb. */
 static void test_copy_nested_pt(void **state)
@@ -1557,6 +1734,8 @@ int main(void)
         cmocka_unit_test(test_copy_nested),
         cmocka_unit_test(test_copy_bad_levels),
         cmocka_unit_test(test_copy_nested_pt),
+        cmocka_unit_test(test_copy_kv),
+        cmocka_unit_test(test_copy_kv_pt),
     };
     return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
 }
