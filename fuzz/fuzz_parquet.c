@@ -4,7 +4,7 @@
  * the others are copied with dv_parquet_reader_field and the writer (struct groups and
  * definition levels included), and as --clean copies files (dv_parquet_writer_create_copy:
  * any schema, lists and maps included, rows removed), and the copies must read back value for
- * value. */
+ * value, with the source's footer key_value_metadata. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -152,6 +152,17 @@ static void copy_any_check(dv_parquet_reader *r)
     if (dv_parquet_writer_close(w) != DV_OK) abort();
     if (dv_parquet_reader_open(path, NULL, &r2, err, sizeof err) != DV_OK) abort();
     if (dv_parquet_reader_num_rows(r2) != kept || dv_parquet_reader_num_columns(r2) != nc) abort();
+    /* the footer's key_value_metadata comes back as it was, entry for entry */
+    if (dv_parquet_reader_num_kv(r2) != dv_parquet_reader_num_kv(r)) abort();
+    for (size_t i = 0; i < dv_parquet_reader_num_kv(r); i++) {
+        dv_parquet_kv a, b;
+        if (dv_parquet_reader_kv(r, i, &a) != DV_OK || dv_parquet_reader_kv(r2, i, &b) != DV_OK)
+            abort();
+        if (a.key_len != b.key_len || memcmp(a.key, b.key, a.key_len) != 0 ||
+            (a.value == NULL) != (b.value == NULL) || a.value_len != b.value_len ||
+            (a.value_len && memcmp(a.value, b.value, a.value_len) != 0))
+            abort();
+    }
     for (size_t c = 0; c < nc; c++) {
         dv_parquet_column_info ci;
         dv_parquet_batch lb, lb2;
@@ -228,6 +239,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dv_parquet_column_info ci;
         if (dv_parquet_reader_column(r, i, &ci) != DV_OK || ci.name == NULL) abort();
         if (!ci.nested) cols[nflat++] = i;
+    }
+    /* the footer's key_value_metadata: every entry readable, its bytes inside the input */
+    for (size_t i = 0; i < dv_parquet_reader_num_kv(r); i++) {
+        dv_parquet_kv kv;
+        if (dv_parquet_reader_kv(r, i, &kv) != DV_OK || kv.key == NULL) abort();
+        if ((const uint8_t *)kv.key < data || (const uint8_t *)kv.key + kv.key_len > data + size)
+            abort();
+        if (kv.key_len) sink ^= (uint8_t)kv.key[kv.key_len - 1];
+        if (kv.value_len) sink ^= (uint8_t)kv.value[0] ^ (uint8_t)kv.value[kv.value_len - 1];
     }
     /* list columns one level deep: entries split into the row group's rows, in order */
     for (size_t i = 0; i < ncols; i++) {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # parquet_duckdb.sh - DuckDB, an independent reader, must read every Parquet file datavet writes:
-# fixtures of every type/codec/nullability, and cleaned copies of parquet-testing files.
+# fixtures of every type/codec/nullability, and cleaned copies of parquet-testing files (their
+# footer key_value_metadata, ARROW:schema and the like, the same as the original's).
 # Usage: sh tests/cli/parquet_duckdb.sh PQ_TOOL SHARED. Without node or the npm package: SKIP.
 
 if [ $# -ne 2 ]; then
@@ -43,9 +44,27 @@ for f in "$T"/*.parquet; do
     check "$(basename "$f")" "$f" "${f%.parquet}.jsonl"
 done
 
+kv_sql() { # FILE: its footer key_value_metadata as DuckDB reads it, in order
+    echo "SELECT key, value FROM parquet_kv_metadata('$1')"
+}
+kv_check() { # NAME ORIGINAL COPY: the copy's key_value_metadata is the original's, as DuckDB sees it
+    if ! a=$(node "$DDB/run_sql.mjs" "$(kv_sql "$2")" 2>&1) ||
+        ! b=$(node "$DDB/run_sql.mjs" "$(kv_sql "$3")" 2>&1); then
+        fail=$((fail + 1))
+        echo "not ok - $1: key_value_metadata: DuckDB failed: $(printf '%s %s' "$a" "$b" | head -c 400)"
+    elif [ "$a" != "$b" ]; then
+        fail=$((fail + 1))
+        echo "not ok - $1: key_value_metadata differs: $(printf '%s' "$a" | head -c 200) / $(printf '%s' "$b" | head -c 200)"
+    elif [ -n "$a" ]; then
+        pass=$((pass + 1))
+        echo "ok - $1: key_value_metadata kept ($(printf '%s\n' "$a" | wc -l) entries)"
+    fi
+}
+
 copy_check() { # NAME ORIGINAL: pq_tool copy, then DuckDB compares copy and original
     if "$TOOL" copy "$2" "$T/copy-$(basename "$2")"; then
         check "$1" "$T/copy-$(basename "$2")" "$2"
+        kv_check "$1" "$2" "$T/copy-$(basename "$2")"
     else
         fail=$((fail + 1))
         echo "not ok - $1: pq_tool copy failed"
@@ -90,6 +109,20 @@ if "$TOOL" shapes "$T/shapes.parquet"; then
 else
     fail=$((fail + 1))
     echo "not ok - pq_tool shapes failed"
+fi
+# the same with a footer key_value_metadata (an empty value, none, a repeated key)
+if "$TOOL" shapes-kv "$T/shapes-kv.parquet"; then
+    copy_check "copy of pq_gen's shapes with key_value_metadata" "$T/shapes-kv.parquet"
+    if [ "$(node "$DDB/run_sql.mjs" "SELECT count(*) AS n FROM parquet_kv_metadata('$T/copy-shapes-kv.parquet')")" = '{"n":"6"}' ]; then
+        pass=$((pass + 1))
+        echo "ok - copy of pq_gen's shapes with key_value_metadata: 6 entries"
+    else
+        fail=$((fail + 1))
+        echo "not ok - copy of pq_gen's shapes with key_value_metadata: not 6 entries"
+    fi
+else
+    fail=$((fail + 1))
+    echo "not ok - pq_tool shapes-kv failed"
 fi
 if node "$DDB/gen_nested.mjs" "$T/nested.parquet"; then
     copy_check "copy of DuckDB's lists, maps, lists of lists and lists of structs" \

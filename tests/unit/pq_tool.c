@@ -1,6 +1,7 @@
 /* pq_tool.c - test helper for the Parquet code: "dump" prints readable columns as JSON lines,
  * "rows" every column of each row as its levels and values (lists and maps included),
- * "write", "copy" and "shapes" (lists, maps, lists of lists: pq_gen.h) make the files
+ * "write", "copy", "shapes" (lists, maps, lists of lists: pq_gen.h) and "shapes-kv" (the same
+ * with footer key_value_metadata) make the files
  * tests/cli/parquet_duckdb.sh has DuckDB check, "images" the file tests/cli/inspect.sh checks
  * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
  * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images). */
@@ -723,6 +724,22 @@ static int write_datacomp(const char *in, const char *out)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* pq_gen's shapes with a footer key_value_metadata as dataset writers leave it (Hugging Face's
+ * features, a bit of Arrow's schema) and the odd cases: an empty value, none, a repeated key. */
+static int write_shapes_kv(const char *path)
+{
+    static const char hf[] = "{\"info\": {\"features\": {\"id\": {\"dtype\": \"int64\", "
+                             "\"_type\": \"Value\"}}}}";
+    static const char arrow[] = "/////7gAAAAQAAAAAAAKAAwABgAFAAgACgAAAAABBAAMAAAA";
+    static const pqg_kv kv[] = {{"huggingface", hf, sizeof hf - 1},
+                                {"ARROW:schema", arrow, sizeof arrow - 1},
+                                {"empty", "", 0},
+                                {"novalue", NULL, 0},
+                                {"dup", "1", 1},
+                                {"dup", "2\0x", 3}};
+    return pqg_write_shapes_kv(path, kv, sizeof kv / sizeof kv[0]) != 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "datacomp") == 0) return write_datacomp(argv[2], argv[3]);
@@ -736,9 +753,10 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
     if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_file(argv[2], argv[3], 1);
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
+    if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | "
-                    "rows FILE | datacomp IN OUT\n");
+                    "shapes-kv FILE | rows FILE | datacomp IN OUT\n");
     return 2;
 }
