@@ -4,9 +4,11 @@
 #include "parquet_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_RG_ROWS 1000000u
@@ -345,10 +347,22 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         dv__buf_init(&c->valid, a, BUF_MAX);
     }
     if (rc != DV_OK) goto done;
-    w->f = fopen(path, "wb");
-    if (w->f == NULL) {
-        rc = werr(w, DV_EIO, "cannot create: %s", strerror(errno));
-        goto done;
+    {
+        /* 0600 from the start, and for a file of an earlier run too: a copy holds the kept
+         * images, and anyone who opened it while it was 0644 could read what follows */
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        w->created = fd >= 0;
+        if (fd >= 0 && fchmod(fd, 0600) != 0) {
+            rc = werr(w, DV_EIO, "cannot make it 0600: %s", strerror(errno));
+            close(fd);
+            goto done;
+        }
+        w->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (w->f == NULL) {
+            rc = werr(w, DV_EIO, "cannot create: %s", strerror(errno));
+            if (fd >= 0) close(fd);
+            goto done;
+        }
     }
     w->created = 1;
     rc = write_bytes(w, "PAR1", 4);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1683,6 +1684,37 @@ static void test_copy_kv_pt(void **state)
     unlink(cp);
 }
 
+/* Every file the writer makes is 0600 from its creation (a copy holds the kept images: one that
+ * was 0644 until closed could be opened, and read later, by anyone), whatever the umask, and a
+ * file of an earlier run that was 0644 is 0600 once truncated. */
+static void test_writer_mode(void **state)
+{
+    char path[512], err[512];
+    dv_parquet_field f = {"x", DV_PQ_INT32, 0, 0, 0, 0, 0, 0, 0, NULL, 0, NULL, 0};
+    dv_parquet_writer *w = NULL;
+    struct stat st;
+    mode_t old = umask(0);
+    FILE *fp;
+    (void)state;
+    tmp_path(path, sizeof path, "mode");
+    unlink(path);
+    assert_int_equal(dv_parquet_writer_create(path, &f, 1, NULL, &w, err, sizeof err), DV_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(dv_parquet_writer_create(path, &f, 1, NULL, &w, err, sizeof err), DV_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    dv_parquet_writer_free(w); /* never closed: removed */
+    assert_int_not_equal(stat(path, &st), 0);
+    umask(old);
+}
+
 /* Apache's nested files cleaned (every third row from the second removed, row groups of 2):
  * the same schema, and the kept rows entry for entry; DuckDB reads them in parquet_duckdb. */
 static void test_copy_nested_pt(void **state)
@@ -1736,6 +1768,7 @@ int main(void)
         cmocka_unit_test(test_copy_nested_pt),
         cmocka_unit_test(test_copy_kv),
         cmocka_unit_test(test_copy_kv_pt),
+        cmocka_unit_test(test_writer_mode),
     };
     return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
 }
