@@ -726,6 +726,13 @@ typedef struct dv_parquet_writer_opts {
     size_t dictionary_max_bytes; /* fall back to PLAIN above this, 0: 1 MiB */
     const char *created_by;     /* NULL: "datavet <version>" */
     const dv_alloc *alloc;
+    /* For files that hold images (a cleaned copy): every buffer that held values (columns,
+     * pages, compressed pages, the dictionary, statistics, stdio's buffer, the gzip and zstd
+     * compressors' state) is zeroed before it is freed or grown, the column buffers once each
+     * row group is written; and a copy zeroes its source reader's buffers
+     * (dv_parquet_reader_wipe) after each dv_parquet_writer_copy_row_group, so the removed
+     * rows' images do not wait for the next row group. */
+    int wipe;
 } dv_parquet_writer_opts;
 
 typedef struct dv_parquet_writer dv_parquet_writer;

@@ -229,7 +229,7 @@ size_t dv__pq_compress_bound(int codec, size_t n)
 }
 
 int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t *dst, size_t cap,
-                    size_t *outlen)
+                    size_t *outlen, int wipe)
 {
     switch (codec) {
     case CODEC_UNCOMPRESSED:
@@ -248,6 +248,10 @@ int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t 
         int zr;
         if (n > UINT32_MAX || cap > UINT32_MAX) return DV_ETOOBIG;
         memset(&z, 0, sizeof(z));
+        if (wipe) {
+            z.zalloc = z_wipe_alloc;
+            z.zfree = z_wipe_free;
+        }
         if (deflateInit2(&z, level > 0 ? level : 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
             Z_OK)
             return DV_ENOMEM;
@@ -261,7 +265,13 @@ int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t 
         return zr == Z_STREAM_END ? DV_OK : DV_ERANGE;
     }
     case CODEC_ZSTD: {
-        size_t m = ZSTD_compress(dst, cap, src, n, level > 0 ? level : 3);
+        const ZSTD_customMem mem = {wipe_alloc, wipe_free, NULL};
+        ZSTD_CCtx *cx = wipe ? ZSTD_createCCtx_advanced(mem) : NULL;
+        size_t m;
+        if (wipe && cx == NULL) return DV_ENOMEM;
+        m = cx ? ZSTD_compressCCtx(cx, dst, cap, src, n, level > 0 ? level : 3)
+               : ZSTD_compress(dst, cap, src, n, level > 0 ? level : 3);
+        ZSTD_freeCCtx(cx);
         if (ZSTD_isError(m)) return DV_ERANGE;
         *outlen = m;
         return DV_OK;

@@ -260,8 +260,10 @@ int dv__pq_decompress(int codec, const uint8_t *src, size_t srclen, uint8_t *dst
 /* Whether the writer can produce this codec. */
 int dv__pq_codec_writable(int codec);
 size_t dv__pq_compress_bound(int codec, size_t n);
+/* wipe: the compressor's own state (zlib's window, zstd's context) from an allocator that
+ * zeroes what it frees */
 int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t *dst, size_t cap,
-                    size_t *outlen);
+                    size_t *outlen, int wipe);
 /* CRC-32 of a page (zlib's crc32 from 0): the PCLMUL path where dv__cpu_has_pclmul(), else zlib. */
 uint32_t dv__pq_crc32(const uint8_t *p, size_t n);
 /* Builds with DV_HAVE_X86_SIMD only (the library and the unit tests; src/io/crc32_pclmul.c,

@@ -16,6 +16,7 @@
 #define DEFAULT_DICT_BYTES (1u << 20)
 #define MAX_VALUE_BYTES (1u << 30)
 #define BUF_MAX ((size_t)1 << 40)
+#define IOBUF_BYTES ((size_t)1 << 16)
 
 enum { ORDER_NONE = 0, ORDER_SIGNED, ORDER_UNSIGNED, ORDER_FLOAT, ORDER_BYTES };
 
@@ -96,6 +97,8 @@ struct dv_parquet_writer {
     dv__pq_kv *kv;
     uint32_t nkv;
     uint8_t *kv_bytes;
+    int wipe;        /* dv_parquet_writer_opts.wipe */
+    uint8_t *iobuf;  /* with wipe: stdio's buffer, ours so it is zeroed after fclose */
     int failed; /* sticky */
     int closed;
     int created; /* the file is ours: removed if never closed */
@@ -175,6 +178,18 @@ static int column_order_raw(const wcol *c, const uint8_t *logical_raw)
 
 static int flush_group(dv_parquet_writer *w);
 
+static void wbuf_init(const dv_parquet_writer *w, dv__buf *b)
+{
+    dv__buf_init(b, w->alloc, BUF_MAX);
+    b->wipe = w->wipe;
+}
+
+/* With wipe: the bytes of b in use zeroed (its capacity kept). */
+static void wbuf_zero(const dv_parquet_writer *w, dv__buf *b)
+{
+    if (w->wipe && b->p) memset(b->p, 0, b->cap);
+}
+
 static int write_bytes(dv_parquet_writer *w, const void *p, size_t n)
 {
     if (n && fwrite(p, 1, n, w->f) != n)
@@ -250,11 +265,12 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
     w->dict_max =
         opts && opts->dictionary_max_bytes ? opts->dictionary_max_bytes : DEFAULT_DICT_BYTES;
     if (w->dict_max > (256u << 20)) w->dict_max = 256u << 20;
-    dv__buf_init(&w->statpool, a, BUF_MAX);
-    dv__buf_init(&w->page, a, BUF_MAX);
-    dv__buf_init(&w->comp, a, BUF_MAX);
-    dv__buf_init(&w->hdr, a, BUF_MAX);
-    dv__buf_init(&w->tmp, a, BUF_MAX);
+    w->wipe = opts ? opts->wipe : 0;
+    wbuf_init(w, &w->statpool);
+    wbuf_init(w, &w->page);
+    wbuf_init(w, &w->comp);
+    wbuf_init(w, &w->hdr);
+    wbuf_init(w, &w->tmp);
     if (opts && opts->created_by) {
         w->created_by = dupstr(a, opts->created_by);
     } else {
@@ -342,9 +358,9 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         }
         c->width = fixed_width(&c->f);
         c->order = column_order_raw(c, c->logical_raw);
-        dv__buf_init(&c->vals, a, BUF_MAX);
-        dv__buf_init(&c->lens, a, BUF_MAX);
-        dv__buf_init(&c->valid, a, BUF_MAX);
+        wbuf_init(w, &c->vals);
+        wbuf_init(w, &c->lens);
+        wbuf_init(w, &c->valid);
     }
     if (rc != DV_OK) goto done;
     {
@@ -362,6 +378,14 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
             rc = werr(w, DV_EIO, "cannot create: %s", strerror(errno));
             if (fd >= 0) close(fd);
             goto done;
+        }
+        if (w->wipe) {
+            w->iobuf = dv__malloc(a, IOBUF_BYTES);
+            if (w->iobuf == NULL) {
+                rc = werr(w, DV_ENOMEM, "out of memory");
+                goto done;
+            }
+            setvbuf(w->f, (char *)w->iobuf, _IOFBF, IOBUF_BYTES);
         }
     }
     w->created = 1;
@@ -474,10 +498,10 @@ int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src
     w->ncols = nc;
     for (size_t i = 0; i < nc; i++) {
         wcol *c = &w->cols[i];
-        dv__buf_init(&c->vals, w->alloc, BUF_MAX);
-        dv__buf_init(&c->lens, w->alloc, BUF_MAX);
-        dv__buf_init(&c->valid, w->alloc, BUF_MAX);
-        dv__buf_init(&c->reps, w->alloc, BUF_MAX);
+        wbuf_init(w, &c->vals);
+        wbuf_init(w, &c->lens);
+        wbuf_init(w, &c->valid);
+        wbuf_init(w, &c->reps);
     }
     if (m->nschema == 0 || w->schema[0].num_children < 0) {
         rc = werr(w, DV_EINVAL, "source schema has no root group");
@@ -555,8 +579,19 @@ static int copy_rows(dv_parquet_writer *w, wcol *c, const dv__pq_column_data *cd
     return DV_OK;
 }
 
+static int copy_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg, const uint8_t *keep);
+
 int dv_parquet_writer_copy_row_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg,
                                      const uint8_t *keep)
+{
+    int rc = copy_group(w, r, rg, keep);
+    /* the removed rows' values (and the kept ones, now in the column buffers) are not left in
+     * the reader until its next row group */
+    if (w && r && w->wipe) dv_parquet_reader_wipe(r);
+    return rc;
+}
+
+static int copy_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg, const uint8_t *keep)
 {
     uint64_t rows, i0 = 0;
     if (w == NULL || r == NULL) return DV_EINVAL;
@@ -903,7 +938,7 @@ static int emit_page(dv_parquet_writer *w, wchunk *ch, int type, uint32_t nvalue
     w->comp.len = 0;
     if (dv__buf_reserve(&w->comp, bound) != DV_OK) return werr(w, DV_ENOMEM, "out of memory");
     rc = dv__pq_compress(w->codec, w->level, w->page.p ? w->page.p : (const uint8_t *)"", ulen,
-                         w->comp.p, bound, &clen);
+                         w->comp.p, bound, &clen, w->wipe);
     if (rc != DV_OK) return werr(w, rc, "compression failed");
     if (clen > INT32_MAX) return werr(w, DV_ETOOBIG, "page of %zu bytes", clen);
     w->hdr.len = 0;
@@ -1085,9 +1120,14 @@ static int flush_group(dv_parquet_writer *w)
     for (size_t i = 0; i < w->ncols; i++) {
         wcol *c = &w->cols[i];
         DV_FORWARD_IF_ERROR(write_chunk(w, c, &g->chunks[i]));
+        /* written: with wipe, its values (kept images) are not held to the next row group */
+        wbuf_zero(w, &c->vals);
         c->vals.len = c->lens.len = c->valid.len = c->reps.len = 0;
         c->nvals = c->nent = 0;
     }
+    wbuf_zero(w, &w->page);
+    wbuf_zero(w, &w->comp);
+    wbuf_zero(w, &w->tmp);
     w->rows = 0;
     return DV_OK;
 }
@@ -1336,6 +1376,7 @@ int dv_parquet_writer_close(dv_parquet_writer *w)
     if (rc == DV_OK && fflush(w->f) != 0) rc = werr(w, DV_EIO, "write failed: %s", strerror(errno));
     if (fclose(w->f) != 0 && rc == DV_OK) rc = werr(w, DV_EIO, "close failed: %s", strerror(errno));
     w->f = NULL;
+    if (w->iobuf) memset(w->iobuf, 0, IOBUF_BYTES);
     if (rc != DV_OK) return rc;
     w->closed = 1;
     return DV_OK;
@@ -1349,6 +1390,10 @@ void dv_parquet_writer_free(dv_parquet_writer *w)
     if (w == NULL) return;
     a = w->alloc;
     if (w->f) fclose(w->f);
+    if (w->iobuf) {
+        memset(w->iobuf, 0, IOBUF_BYTES);
+        dv__free(a, w->iobuf);
+    }
     if (!w->closed && w->created) unlink(w->path);
     for (size_t i = 0; i < w->ncols; i++) {
         dv__free(a, w->cols[i].name);

@@ -339,6 +339,9 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     if (rc != DV_OK) return rc;
     /* the copy has the source's schema tree, lists and maps included */
     wo.codec = DV_PQ_SNAPPY;
+    wo.wipe = 1; /* the kept images leave the writer's buffers zeroed, the reader's go each row
+                    group (the removed ones with them) */
+    wo.alloc = c->a;
     rc = dv_parquet_writer_create_copy(out, r, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {
         dv__set_err(c->err, c->cap, "%s", e);

@@ -1715,6 +1715,91 @@ static void test_writer_mode(void **state)
     umask(old);
 }
 
+static int keep_odd_out(uint64_t i) { return i % 2 == 0; }
+
+/* dv_parquet_writer_opts.wipe on a cleaned copy of a file of images: no block the writer or the
+ * reader frees or grows holds an image's bytes (columns, pages, compressed pages, dictionary,
+ * statistics, footer, stdio's buffer), for every codec; each copy_row_group leaves the reader's
+ * buffers zeroed (the removed images do not wait for the next row group); without wipe the
+ * allocator does see them (the check can fail). */
+static void test_copy_wipe(void **state)
+{
+    static uint8_t img[40000];
+    static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP,
+                                         DV_PQ_ZSTD};
+    char src[512], cp[512], err[512];
+    (void)state;
+    memset(img, 0xAB, sizeof img);
+    tmp_path(src, sizeof src, "wsrc");
+    tmp_path(cp, sizeof cp, "wcopy");
+    {
+        dv_parquet_field f[2];
+        dv_parquet_writer_opts wo;
+        dv_parquet_writer *w;
+        memset(f, 0, sizeof f);
+        f[0].name = "id", f[0].type = DV_PQ_INT64;
+        f[1].name = "image", f[1].type = DV_PQ_BYTE_ARRAY, f[1].optional = 1;
+        memset(&wo, 0, sizeof wo);
+        wo.row_group_rows = 3;
+        wo.no_dictionary = 1;
+        assert_int_equal(dv_parquet_writer_create(src, f, 2, &wo, &w, err, sizeof err), DV_OK);
+        for (int k = 0; k < 7; k++) {
+            dv_parquet_value v[2];
+            memset(v, 0, sizeof v);
+            v[0].i64 = k;
+            v[1].bytes = img;
+            v[1].len = k < 3 ? 200 + 100 * (size_t)k : 20000 + 2000 * (size_t)k;
+            assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+        }
+        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+        dv_parquet_writer_free(w);
+    }
+    for (int codec = 0; codec < 4; codec++)
+        for (int wipe = 0; wipe < 2; wipe++) {
+            watch_alloc wa = {0};
+            dv_alloc a = {wa_malloc, wa_realloc, wa_free, &wa};
+            dv_parquet_reader_opts ro;
+            dv_parquet_writer_opts wo;
+            dv_parquet_reader *r;
+            dv_parquet_writer *w;
+            uint64_t base = 0;
+            memset(&ro, 0, sizeof ro);
+            ro.alloc = &a;
+            ro.wipe = 1;
+            memset(&wo, 0, sizeof wo);
+            wo.alloc = &a;
+            wo.wipe = wipe;
+            wo.codec = codecs[codec];
+            wo.row_group_rows = 2;
+            wo.dictionary_max_bytes = 1 << 20; /* dictionary tried first: w->tmp holds images */
+            assert_int_equal(dv_parquet_reader_open(src, &ro, &r, err, sizeof err), DV_OK);
+            assert_int_equal(dv_parquet_writer_create_copy(cp, r, &wo, &w, err, sizeof err), DV_OK);
+            for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+                uint64_t rows = dv_parquet_reader_row_group_rows(r, g), len;
+                uint8_t keep[8];
+                dv__pq_column_data cd;
+                for (uint64_t i = 0; i < rows; i++) keep[i] = (uint8_t)keep_odd_out(base + i);
+                /* the slot copy_row_group reads the image column into, at the size it will
+                 * have: the same buffer after it */
+                assert_int_equal(dv__pq_read_column(r, g, 1, 1, &cd), DV_OK);
+                len = cd.batch.offsets[cd.batch.rows];
+                assert_true(has_run(cd.batch.data, (size_t)len));
+                assert_int_equal(dv_parquet_writer_copy_row_group(w, r, g, keep), DV_OK);
+                if (wipe)
+                    for (uint64_t i = 0; i < len; i++) assert_int_equal(cd.batch.data[i], 0);
+                base += rows;
+            }
+            assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+            dv_parquet_writer_free(w);
+            if (wipe) assert_int_equal(wa.leaked, 0);
+            check_copy(r, cp, keep_odd_out);
+            dv_parquet_reader_free(r);
+            if (!wipe) assert_true(wa.leaked > 0);
+        }
+    unlink(src);
+    unlink(cp);
+}
+
 /* Apache's nested files cleaned (every third row from the second removed, row groups of 2):
  * the same schema, and the kept rows entry for entry; DuckDB reads them in parquet_duckdb. */
 static void test_copy_nested_pt(void **state)
@@ -1769,6 +1854,7 @@ int main(void)
         cmocka_unit_test(test_copy_kv),
         cmocka_unit_test(test_copy_kv_pt),
         cmocka_unit_test(test_writer_mode),
+        cmocka_unit_test(test_copy_wipe),
     };
     return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
 }
