@@ -721,6 +721,10 @@ typedef struct dv_parquet_writer_opts {
     dv_pq_codec codec;          /* DV_PQ_UNCOMPRESSED (0), SNAPPY, GZIP or ZSTD */
     int level;                  /* codec level, 0: the codec's default */
     uint64_t row_group_rows;    /* rows per row group, 0: 1,000,000 */
+    /* a row group is also cut once the values, levels and lengths it holds in memory pass this
+     * (checked after each row, and after each source row group of a copy, so memory stays under
+     * it plus one such row group), 0: 256 MiB */
+    uint64_t row_group_bytes;
     size_t page_bytes;          /* target uncompressed page size, 0: 1 MiB */
     int no_dictionary;          /* never dictionary-encode byte arrays */
     size_t dictionary_max_bytes; /* fall back to PLAIN above this, 0: 1 MiB */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define DEFAULT_RG_ROWS 1000000u
+#define DEFAULT_RG_BYTES ((uint64_t)256 << 20)
 #define DEFAULT_PAGE_BYTES (1u << 20)
 #define DEFAULT_DICT_BYTES (1u << 20)
 #define MAX_VALUE_BYTES (1u << 30)
@@ -67,6 +68,7 @@ struct dv_parquet_writer {
     int codec;
     int level;
     uint64_t rg_rows;
+    uint64_t rg_bytes; /* cut a row group once its buffers hold this much */
     size_t page_bytes;
     int no_dict;
     size_t dict_max;
@@ -178,6 +180,16 @@ static int column_order_raw(const wcol *c, const uint8_t *logical_raw)
 
 static int flush_group(dv_parquet_writer *w);
 
+/* Bytes the current row group holds in the column buffers. */
+static uint64_t buffered(const dv_parquet_writer *w)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < w->ncols; i++)
+        n += w->cols[i].vals.len + w->cols[i].lens.len + w->cols[i].valid.len +
+             w->cols[i].reps.len;
+    return n;
+}
+
 static void wbuf_init(const dv_parquet_writer *w, dv__buf *b)
 {
     dv__buf_init(b, w->alloc, BUF_MAX);
@@ -259,6 +271,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
     w->codec = opts ? (int)opts->codec : 0;
     w->level = opts ? opts->level : 0;
     w->rg_rows = opts && opts->row_group_rows ? opts->row_group_rows : DEFAULT_RG_ROWS;
+    w->rg_bytes = opts && opts->row_group_bytes ? opts->row_group_bytes : DEFAULT_RG_BYTES;
     w->page_bytes = opts && opts->page_bytes ? opts->page_bytes : DEFAULT_PAGE_BYTES;
     if (w->page_bytes > (64u << 20)) w->page_bytes = 64u << 20;
     w->no_dict = opts ? opts->no_dictionary : 0;
@@ -622,7 +635,10 @@ static int copy_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg, con
             DV_FORWARD_IF_ERROR(copy_rows(w, &w->cols[i], &w->cdata[i], i0, i1, keep));
         w->rows += kept;
         w->total_rows += kept;
-        if (w->rows >= w->rg_rows) DV_FORWARD_IF_ERROR(flush_group(w));
+        /* a source row group is bounded by its reader; the copy's by rows and by bytes, or a
+         * file of many small row groups of long lists would pile up in memory */
+        if (w->rows >= w->rg_rows || (w->rows > 0 && buffered(w) >= w->rg_bytes))
+            DV_FORWARD_IF_ERROR(flush_group(w));
         i0 = i1;
     }
     return DV_OK;
@@ -708,7 +724,7 @@ int dv_parquet_writer_write_row(dv_parquet_writer *w, const dv_parquet_value *va
         DV_FORWARD_IF_ERROR(append_value(w, &w->cols[i], &values[i]));
     w->rows++;
     w->total_rows++;
-    if (w->rows >= w->rg_rows) return flush_group(w);
+    if (w->rows >= w->rg_rows || buffered(w) >= w->rg_bytes) return flush_group(w);
     return DV_OK;
 }
 

@@ -1447,6 +1447,29 @@ static void test_copy_nested(void **state)
     assert_int_equal(st.null_count, 1);
     dv_parquet_reader_free(r2);
 
+    /* a copy of that copy (three row groups of 2 rows) cut by bytes as well as by rows: each
+     * source row group's kept rows in a row group of their own */
+    {
+        dv_parquet_reader *r3 = NULL;
+        char cp2[512];
+        tmp_path(cp2, sizeof cp2, "copy2");
+        o.row_group_rows = 2;
+        o.page_bytes = 0;
+        copy_with(r, cp2, NULL, &o);
+        assert_int_equal(dv_parquet_reader_open(cp2, NULL, &r3, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_reader_num_row_groups(r3), 3);
+        memset(&o, 0, sizeof o);
+        o.row_group_bytes = 1;
+        copy_with(r3, cp, keep_shapes, &o);
+        check_copy(r3, cp, keep_shapes);
+        assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_reader_num_row_groups(r2), 3);
+        assert_int_equal(dv_parquet_reader_row_group_rows(r2, 1), 2);
+        dv_parquet_reader_free(r2);
+        dv_parquet_reader_free(r3);
+        unlink(cp2);
+    }
+
     /* every row kept, and none */
     copy_with(r, cp, NULL, NULL);
     check_copy(r, cp, NULL);
