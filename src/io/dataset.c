@@ -3,6 +3,7 @@
 #include "../common/common.h"
 #include "../match/list_internal.h"
 #include "io_readers.h"
+#include "parquet_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1425,6 +1426,23 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
 }
 
 /* Next parquet row: 1, 0 at the end, DV_ECORRUPT for a skipped row group. */
+/* A row group none of whose columns the scan reads (none it knows, or only an image list): its
+ * row count is only what the footer claims, and a file claiming 2^45 rows would have the
+ * reader give that many items. So one column is read all the same, which holds the row group
+ * to the rows its data has (and to the reader's size limits); a file of no columns has no
+ * rows to give. */
+static int pq_witness(dv_shard_reader *r)
+{
+    dv__pq_column_data cd;
+    if (r->rg_rows == 0) return DV_OK;
+    if (dv_parquet_reader_num_columns(r->pq) == 0) {
+        snprintf(r->err, sizeof r->err, "%s: row group %zu claims %llu rows but the file has no "
+                 "columns", r->info.path, r->rg, (unsigned long long)r->rg_rows);
+        return DV_ECORRUPT;
+    }
+    return dv__pq_read_column(r->pq, r->rg, 0, 0, &cd);
+}
+
 static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
 {
     if (r->lpend) {
@@ -1451,7 +1469,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         r->rg_rows = dv_parquet_reader_row_group_rows(r->pq, r->rg);
         rc = r->ncols ? dv_parquet_reader_read_row_group(r->pq, r->rg, r->cols, r->ncols,
                                                          r->batch)
-                      : DV_OK;
+                      : pq_witness(r);
         r->img_unread = 0;
         if (rc != DV_OK && rc != DV_ENOMEM && r->col[COL_IMAGE] >= 0 && r->ncols > 1) {
             /* a damaged (or too big) image column costs the row group its images, not its
@@ -1496,7 +1514,8 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         }
         r->rg++;
         if (rc != DV_OK) {
-            snprintf(r->err, sizeof r->err, "%s", dv_parquet_reader_errmsg(r->pq));
+            if (dv_parquet_reader_num_columns(r->pq) > 0) /* else pq_witness said why */
+                snprintf(r->err, sizeof r->err, "%s", dv_parquet_reader_errmsg(r->pq));
             r->lost += r->rg_rows;
             r->rg_row = r->rg_rows;
             if (rc == DV_ENOMEM) return rc;

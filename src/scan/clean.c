@@ -19,6 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* rows of one parquet row group a copy takes: the reader decodes at most 1 GiB of a row
+ * group, at least a byte a row */
+#define CLEAN_MAX_RG_ROWS (1ull << 30)
+
 typedef struct rset { /* open-addressing set of (shard, row) */
     uint64_t *k;
     size_t cap, n;
@@ -351,7 +355,18 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     (void)chmod(out, 0600); /* like the tar and npy files: it holds the kept images */
     for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
         uint64_t n = dv_parquet_reader_row_group_rows(r, g);
-        uint8_t *nk = dv__realloc(c->a, keep, n ? (size_t)n : 1);
+        uint8_t *nk;
+        if (n > CLEAN_MAX_RG_ROWS) {
+            /* the footer's claim, before any data is read: a row group of more rows than
+             * the reader could decode (a byte a row, within its 1 GiB) is not copied, and
+             * its keep flags are not allocated */
+            dv__set_err(c->err, c->cap, "%s: row group %zu claims %llu rows, over the %llu a "
+                        "copy reads", in, g, (unsigned long long)n,
+                        (unsigned long long)CLEAN_MAX_RG_ROWS);
+            rc = DV_ETOOBIG;
+            goto done;
+        }
+        nk = dv__realloc(c->a, keep, n ? (size_t)n : 1);
         if (!nk) {
             rc = DV_ENOMEM;
             goto done;
