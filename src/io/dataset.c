@@ -1428,19 +1428,27 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
 /* Next parquet row: 1, 0 at the end, DV_ECORRUPT for a skipped row group. */
 /* A row group none of whose columns the scan reads (none it knows, or only an image list): its
  * row count is only what the footer claims, and a file claiming 2^45 rows would have the
- * reader give that many items. So one column is read all the same, which holds the row group
+ * reader give that many items. So its smallest column is read all the same, which holds it
  * to the rows its data has (and to the reader's size limits); a file of no columns has no
  * rows to give. */
 static int pq_witness(dv_shard_reader *r)
 {
     dv__pq_column_data cd;
+    size_t n = dv_parquet_reader_num_columns(r->pq), best = 0;
+    int64_t least = -1;
     if (r->rg_rows == 0) return DV_OK;
-    if (dv_parquet_reader_num_columns(r->pq) == 0) {
+    if (n == 0) {
         snprintf(r->err, sizeof r->err, "%s: row group %zu claims %llu rows but the file has no "
                  "columns", r->info.path, r->rg, (unsigned long long)r->rg_rows);
         return DV_ECORRUPT;
     }
-    return dv__pq_read_column(r->pq, r->rg, 0, 0, &cd);
+    for (size_t c = 0; c < n; c++) { /* the column of fewest bytes, not an image column */
+        dv_parquet_chunk_info ci;
+        if (dv_parquet_reader_chunk(r->pq, r->rg, c, &ci) == DV_OK &&
+            (least < 0 || ci.compressed_size < least))
+            least = ci.compressed_size, best = c;
+    }
+    return dv__pq_read_column(r->pq, r->rg, best, 0, &cd);
 }
 
 static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
