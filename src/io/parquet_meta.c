@@ -7,7 +7,27 @@
 typedef struct meta_ctx {
     dv__tc_reader *r;
     const dv_alloc *alloc;
+    uint64_t budget; /* bytes the decoded footer may still take (meta_calloc) */
 } meta_ctx;
+
+/* The decoded footer's arrays are sized by counts the footer gives: each is at most the bytes
+ * left (an element takes one or more), but a decoded element is many times its encoding, so
+ * they draw on one budget too: 16 times the footer's bytes, and 1 MiB (a footer of 64 MiB,
+ * the reader's default limit, may then decode into 1 GiB at most). */
+#define META_BUDGET(len) (16 * (uint64_t)(len) + ((uint64_t)1 << 20))
+
+static const char TOO_BIG[] = "the footer's counts would decode into more than 16 times its bytes";
+
+static void *meta_calloc(meta_ctx *m, uint32_t n, size_t size, const char *what)
+{
+    uint64_t want = (uint64_t)(n ? n : 1) * size;
+    if (want > m->budget) {
+        m->r->why = what;
+        return NULL;
+    }
+    m->budget -= want;
+    return dv__calloc(m->alloc, n ? n : 1, size);
+}
 
 #define FIELD_LOOP_BEGIN(r)                                                                        \
     int16_t last_ = 0, id;                                                                         \
@@ -236,8 +256,8 @@ static int parse_row_group(meta_ctx *m, dv__pq_row_group *g)
             r->why = "row group columns are not structs";
             return DV_ECORRUPT;
         }
-        g->columns = dv__calloc(m->alloc, n ? n : 1, sizeof(*g->columns));
-        if (g->columns == NULL) return DV_ENOMEM;
+        g->columns = meta_calloc(m, n, sizeof(*g->columns), TOO_BIG);
+        if (g->columns == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
         g->ncolumns = n;
         for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(parse_chunk(r, &g->columns[i]));
         have |= 1;
@@ -297,8 +317,8 @@ static int parse_kv_list(meta_ctx *m, dv__pq_file_meta *f)
         r->why = "key_value_metadata has more than 4096 entries";
         return DV_ETOOBIG;
     }
-    f->kv = dv__calloc(m->alloc, n ? n : 1, sizeof(*f->kv));
-    if (f->kv == NULL) return DV_ENOMEM;
+    f->kv = meta_calloc(m, n, sizeof(*f->kv), TOO_BIG);
+    if (f->kv == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
     f->nkv = n;
     for (uint32_t i = 0; i < n; i++) {
         DV_FORWARD_IF_ERROR(parse_kv(r, &f->kv[i]));
@@ -326,8 +346,8 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
             r->why = "schema is not a non-empty list of structs";
             return DV_ECORRUPT;
         }
-        f->schema = dv__calloc(m->alloc, n, sizeof(*f->schema));
-        if (f->schema == NULL) return DV_ENOMEM;
+        f->schema = meta_calloc(m, n, sizeof(*f->schema), TOO_BIG);
+        if (f->schema == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
         f->nschema = n;
         for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(parse_schema_elem(r, &f->schema[i]));
         have |= 1;
@@ -342,8 +362,8 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
             r->why = "row groups are not structs";
             return DV_ECORRUPT;
         }
-        f->row_groups = dv__calloc(m->alloc, n ? n : 1, sizeof(*f->row_groups));
-        if (f->row_groups == NULL) return DV_ENOMEM;
+        f->row_groups = meta_calloc(m, n, sizeof(*f->row_groups), TOO_BIG);
+        if (f->row_groups == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
         /* counted as we go, so a failure half way frees what was parsed */
         for (uint32_t i = 0; i < n; i++) {
             f->nrow_groups = i + 1;
@@ -386,6 +406,7 @@ int dv__pq_parse_footer(const uint8_t *p, size_t len, const dv_alloc *alloc, dv_
     dv__tc_init(&r, p, len);
     m.r = &r;
     m.alloc = alloc;
+    m.budget = META_BUDGET(len);
     rc = parse_file_meta(&m, out);
     if (rc != DV_OK) {
         *why = r.why ? r.why : (rc == DV_ENOMEM ? "out of memory" : "bad file metadata");

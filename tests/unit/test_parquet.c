@@ -638,6 +638,33 @@ static void test_open_errors(void **state)
     assert_string_equal(dv_pq_type_name(DV_PQ_FIXED_LEN_BYTE_ARRAY), "FIXED_LEN_BYTE_ARRAY");
 }
 
+/* A footer whose schema list claims 100,000 elements over 100,000 bytes: each is a byte or
+ * more, but decoded each is ~100: refused as too big before the array is allocated (it was
+ * allocated, ~10 MB, and the first empty element failed it) */
+static void test_footer_budget(void **state)
+{
+    const size_t n = 100000, flen = 5 + n;
+    uint8_t *f = calloc(1, flen + 12);
+    dv_parquet_reader *r = NULL;
+    char err[512];
+    (void)state;
+    assert_non_null(f);
+    memcpy(f, "PAR1", 4);
+    f[4] = 0x29; /* field 2 (schema), a list */
+    f[5] = 0xfc; /* of structs, the count a varint */
+    f[6] = (uint8_t)(0x80 | (n & 0x7f)), f[7] = (uint8_t)(0x80 | ((n >> 7) & 0x7f));
+    f[8] = (uint8_t)(n >> 14);
+    /* the elements: n bytes of zeros (empty structs) */
+    f[4 + flen] = (uint8_t)flen, f[5 + flen] = (uint8_t)(flen >> 8);
+    f[6 + flen] = (uint8_t)(flen >> 16), f[7 + flen] = 0;
+    memcpy(f + 8 + flen, "PAR1", 4);
+    assert_int_equal(dv_parquet_reader_open_buffer(f, flen + 12, "b", NULL, &r, err, sizeof err),
+                     DV_ETOOBIG);
+    assert_null(r);
+    assert_non_null(strstr(err, "more than 16 times its bytes"));
+    free(f);
+}
+
 /* ---------------------------------------------------------------- writer round trips */
 
 static uint64_t rng(uint64_t *s)
@@ -1864,6 +1891,7 @@ int main(void)
         cmocka_unit_test(test_nulls_and_checksums),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_footer_budget),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_writer_errors),
         cmocka_unit_test(test_copy),
