@@ -518,7 +518,7 @@ static int write_hflist(const char *path, char **spec, int n)
         {"path", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
     };
     enum { GROUP = 4, MAXG = 8, MAXE = 64 };
-    static char ids[MAXG * GROUP][16], urls[MAXG * GROUP][48];
+    static char ids[MAXG * GROUP][24], urls[MAXG * GROUP][48];
     static const char *idv[MAXG][GROUP], *urlv[MAXG][GROUP];
     static const char *bytes[MAXG][MAXE], *names[MAXG][MAXE];
     static char *bufs[MAXG * MAXE], *specs[MAXG * GROUP];
