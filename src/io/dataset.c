@@ -728,7 +728,7 @@ static int open_parquet_layout(dv_dataset *ds, const strvec *pq, const strvec *n
             npy_num[j].num = file_number(npy->v[j]);
             npy_num[j].j = j;
         }
-        qsort(npy_num, (size_t)npy->n, sizeof *npy_num, cmp_numidx);
+        if (npy->n > 1) qsort(npy_num, (size_t)npy->n, sizeof *npy_num, cmp_numidx);
         for (uint64_t i = 0; i < pq->n; i++) {
             long long num = file_number(pq->v[i]);
             int several;

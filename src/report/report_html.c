@@ -263,7 +263,7 @@ static int collect(const dv__report *r, const char *prefix, int tiered, group **
         }
         g[j].v[t] += r->counters[i].value;
     }
-    qsort(g, ng, sizeof(*g), cmp_group);
+    if (ng > 1) qsort(g, ng, sizeof(*g), cmp_group);
     *out = g;
     *n = ng;
     return DV_OK;

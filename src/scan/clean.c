@@ -793,7 +793,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         unsigned char md[32];
         unsigned int mdlen = 0;
         EVP_MD_CTX *x = EVP_MD_CTX_new();
-        qsort(c.rem, c.nrem, sizeof(scored), cmp_id);
+        if (c.nrem > 1) qsort(c.rem, c.nrem, sizeof(scored), cmp_id);
         if (!x || EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1) rc = DV_ENOMEM;
         else {
             EVP_DigestUpdate(x, c.salt, 32);
@@ -816,7 +816,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         else {
             memcpy(all, c.rem, c.nrem * sizeof(scored));
             memcpy(all + c.nrem, c.heap, c.nheap * sizeof(scored));
-            qsort(all, n, sizeof(scored), cmp_scored);
+            if (n > 1) qsort(all, n, sizeof(scored), cmp_scored);
             snprintf(path, sizeof path, "%s/removal-public.txt", outdir);
             snprintf(tmp, sizeof tmp, "%s.tmp", path);
             f = dv__fopen_private(tmp);
@@ -838,7 +838,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
          * for `datavet verify --clean` */
         char path[4096], tmp[4200];
         FILE *f;
-        qsort(c.sums, c.nsums, sizeof *c.sums, cmp_sum);
+        if (c.nsums > 1) qsort(c.sums, c.nsums, sizeof *c.sums, cmp_sum);
         snprintf(path, sizeof path, "%s/clean.sha256", outdir);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         f = dv__fopen_private(tmp);

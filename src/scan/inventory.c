@@ -533,7 +533,7 @@ int dv_inventory_run(const dv_inventory_opts *o,
     if (rc == DV_ETOOBIG) dv__set_err(errbuf, errcap, "over %u files", INV_MAX_FILES);
     if (rc == DV_OK && v.n > 1) {
         size_t k = 1;
-        qsort(v.f, v.n, sizeof *v.f, cmp_file);
+        if (v.n > 1) qsort(v.f, v.n, sizeof *v.f, cmp_file);
         /* overlapping PATHs (/data /data/x) find files twice: once each */
         for (size_t i = 1; i < v.n; i++) {
             if (strcmp(v.f[i].path, v.f[k - 1].path) == 0) dv__free(v.a, v.f[i].path);

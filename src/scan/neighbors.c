@@ -116,7 +116,7 @@ static int read_seeds(const char *outdir, uint64_t nshards, seed **seeds, size_t
             return (int)n;
         }
     }
-    qsort(*matches, *nmatches, 2 * sizeof(uint64_t), cmp_u128);
+    if (*nmatches > 1) qsort(*matches, *nmatches, 2 * sizeof(uint64_t), cmp_u128);
     return DV_OK;
 }
 
@@ -240,7 +240,7 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
         nbs[nn].seed = hits[i].seed;
         nn++;
     }
-    qsort(nbs, nn, sizeof(nb), cmp_nb);
+    if (nn > 1) qsort(nbs, nn, sizeof(nb), cmp_nb);
     {
         /* one candidate per row: the seed with the highest similarity */
         size_t w = 0;

@@ -182,7 +182,7 @@ static void unread_sorted(const scan *s, char *out, size_t cap)
         *e = '\0';
         p = e + 1;
     }
-    qsort(lines, n, sizeof lines[0], cmp_shard_line);
+    if (n > 1) qsort(lines, n, sizeof lines[0], cmp_shard_line);
     out[0] = '\0';
     for (size_t i = 0; i < n && len < cap; i++) {
         int k = snprintf(out + len, cap - len, "%s\n", lines[i]);
