@@ -814,8 +814,8 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         FILE *f;
         if (!all) rc = DV_ENOMEM;
         else {
-            memcpy(all, c.rem, c.nrem * sizeof(scored));
-            memcpy(all + c.nrem, c.heap, c.nheap * sizeof(scored));
+            if (c.nrem) memcpy(all, c.rem, c.nrem * sizeof(scored));
+            if (c.nheap) memcpy(all + c.nrem, c.heap, c.nheap * sizeof(scored));
             if (n > 1) qsort(all, n, sizeof(scored), cmp_scored);
             snprintf(path, sizeof path, "%s/removal-public.txt", outdir);
             snprintf(tmp, sizeof tmp, "%s.tmp", path);
