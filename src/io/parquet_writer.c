@@ -813,6 +813,8 @@ static int is_nan(const wcol *c, const uint8_t *p)
     return 0;
 }
 
+#define STATS_MAX_BYTES 4096
+
 /* Min and max of the chunk into the stat pool (PLAIN bytes; raw bytes for byte arrays). */
 static int chunk_stats(dv_parquet_writer *w, const wcol *c, wchunk *ch)
 {
@@ -838,6 +840,9 @@ static int chunk_stats(dv_parquet_writer *w, const wcol *c, wchunk *ch)
         mnl = mxl = c->width;
         if (mn == NULL) return DV_OK; /* only NaNs */
     }
+    /* a min or max over 4 KiB (an image column's values) is left out, as Arrow does: the
+     * footer would hold two whole values a row group */
+    if (mnl > STATS_MAX_BYTES || mxl > STATS_MAX_BYTES) return DV_OK;
     ch->min_off = w->statpool.len;
     ch->min_len = mnl;
     dv__buf_put(&w->statpool, mn, mnl);

@@ -1402,6 +1402,51 @@ static void tmp_path(char *buf, size_t cap, const char *tag)
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(), tag);
 }
 
+/* Byte-array statistics: a row group whose min or max is over 4 KiB (an image column) has
+ * none, one of short values keeps both; null counts stay */
+static void test_stats_long_values(void **state)
+{
+    dv_parquet_field f;
+    dv_parquet_writer_opts o;
+    dv_parquet_writer *w;
+    dv_parquet_reader *r;
+    dv_parquet_stats st;
+    char path[600], err[512];
+    static uint8_t big[5000];
+    (void)state;
+    tmp_path(path, sizeof path, "stats");
+    memset(&f, 0, sizeof f);
+    f.name = "image";
+    f.type = DV_PQ_BYTE_ARRAY;
+    f.optional = 1;
+    memset(&o, 0, sizeof o);
+    o.row_group_rows = 2;
+    memset(big, 'z', sizeof big);
+    assert_int_equal(dv_parquet_writer_create(path, &f, 1, &o, &w, err, sizeof err), DV_OK);
+    for (int i = 0; i < 4; i++) {
+        dv_parquet_value v;
+        memset(&v, 0, sizeof v);
+        v.bytes = i < 2 ? (const uint8_t *)"ab" + i : big;
+        v.len = i < 2 ? 1 : sizeof big - (size_t)i;
+        if (i == 3) v.is_null = 1;
+        assert_int_equal(dv_parquet_writer_write_row(w, &v), DV_OK);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    assert_int_equal(dv_parquet_reader_open(path, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_stats(r, 0, 0, &st), DV_OK);
+    assert_non_null(st.min);
+    assert_int_equal(st.min_len, 1);
+    assert_memory_equal(st.min, "a", 1);
+    assert_memory_equal(st.max, "b", 1);
+    assert_int_equal(dv_parquet_reader_stats(r, 1, 0, &st), DV_OK);
+    assert_null(st.min);
+    assert_null(st.max);
+    assert_int_equal(st.null_count, 1);
+    dv_parquet_reader_free(r);
+    unlink(path);
+}
+
 /* A cleaned copy of lists, maps and lists of lists (pq_gen's six rows, written from levels
  * apart from the writer) with rows 1 and 4 removed: the same schema tree, and every column the
  * kept rows' entries, checked generically and by hand for list<string> and DataComp's
@@ -1892,6 +1937,7 @@ int main(void)
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_footer_budget),
+        cmocka_unit_test(test_stats_long_values),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_writer_errors),
         cmocka_unit_test(test_copy),
