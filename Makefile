@@ -71,6 +71,7 @@ bench: build
 	$(BUILD)/bench/hash_bench $(SHARED)/photos/dev
 	$(BUILD)/bench/match_bench
 	$(BUILD)/bench/readers_bench
+	$(BUILD)/bench/list_bench
 	$(BUILD)/bench/fetch_bench $(SHARED)
 
 clean:
