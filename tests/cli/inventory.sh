@@ -160,7 +160,7 @@ rc=$?
 check "a list that cannot be opened: exit 2, named" sh -c "[ $rc -eq 2 ] && grep -q 'nothing.dvl: cannot open' e4"
 # safetensors metadata: a LoRA whose header names a listed dataset is a candidate; the
 # same words in the tensor bytes after the header are not looked at
-$PY - <<'EOF2'
+$PY - <<'EOF2' || bad "write the safetensors files"
 import json, struct
 def st(path, meta, data):
     h = json.dumps({'__metadata__': meta, 'w': {'dtype': 'U8', 'shape': [len(data)],

@@ -31,7 +31,7 @@ for i in range(3):
     np.savez_compressed('nn/c/e%d.npz' % i, other=a[:, :3], emb=a)
 np.savez('nn/seeds.npz', emb=rng.standard_normal((2, 24)).astype('<f4'))
 np.save('nn/seeds.npy', np.load('nn/seeds.npz')['emb'])
-"
+" || bad "generate the .npz files"
 printf '0 3\n1 2\n2 7\n' >ids.txt
 for d in npy s c; do
     "$BIN" neighbors -q --embeddings nn/$d --npz-key emb --seed-ids ids.txt -k 4 -o o-$d 2>err-$d
@@ -80,7 +80,7 @@ for i, f in enumerate(sorted(glob.glob('ds/laion/img_emb/img_emb_*.npy'))):
     b = np.random.default_rng(i).standard_normal((a.shape[0], 8)).astype('<f2')
     n = f.split('_')[-1][:-4]
     (np.savez if i % 2 else np.savez_compressed)('dc/%s.npz' % n, b32_img=b, l14_img=a)
-"
+" || bad "generate the DataComp-like .npz files"
 "$BIN" scan -q dc -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 --npz-key l14_img -o out-dc \
     >/dev/null 2>err-dc
 echo $? >rc-dc
@@ -176,7 +176,7 @@ check "datacomp --clean: a scan of the copy finds nothing and reads its .npz ali
 cp -r dc dcx
 "$PY" -c "
 import numpy as np
-z = np.load('dcx/0001.npz'); np.savez('dcx/0001.npz', b32_img=z['b32_img'], l14_img=z['l14_img'], mean=z['l14_img'].mean(axis=0))"
+z = np.load('dcx/0001.npz'); np.savez('dcx/0001.npz', b32_img=z['b32_img'], l14_img=z['l14_img'], mean=z['l14_img'].mean(axis=0))" || bad "add a mean array"
 "$BIN" scan -q dcx -l md5.dvl --npz-key l14_img --clean clean-dcx -o out-dcx >/dev/null 2>err-dcx
 echo $? >rc-dcx
 check "datacomp --clean: an array of other rows: refused before the scan, naming it" sh -c "
@@ -186,7 +186,7 @@ grep -q \"the .npz beside dcx/0001.parquet (30 rows) cannot be written again in 
 cp -r dc dcm
 "$PY" -c "
 import numpy as np
-z = np.load('dcm/0002.npz'); np.savez('dcm/0002.npz', b32_img=z['b32_img'][:-1], l14_img=z['l14_img'][:-1])"
+z = np.load('dcm/0002.npz'); np.savez('dcm/0002.npz', b32_img=z['b32_img'][:-1], l14_img=z['l14_img'][:-1])" || bad "drop a row of an npz"
 "$BIN" inspect --npz-key l14_img dcm >insp-dcm 2>&1
 check "datacomp: an .npz array of other rows than its parquet is not aligned" sh -c "
 grep -q 'dcm/0002.npz (29 rows, metadata 30: NOT aligned)' insp-dcm &&
