@@ -1,7 +1,7 @@
 /* url.c - normalisation of absolute URLs (scheme://host...) into the key that URL lists store.
  * Syntax-based only (RFC 3986 section 6.2.2 case and percent-encoding, plus default ports); no DNS.
  */
-#include "../common/common.h"
+#include "url_internal.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -49,7 +49,12 @@ static int is_unreserved(unsigned char c)
 }
 
 
-enum { PART_USERINFO, PART_HOST, PART_PATH, PART_QUERY };
+enum {
+    PART_USERINFO = DV__URL_USERINFO,
+    PART_HOST = DV__URL_HOST,
+    PART_PATH = DV__URL_PATH,
+    PART_QUERY = DV__URL_QUERY
+};
 
 /* Whether a raw byte may stay as it is in a part; the others are percent-encoded (or, in the
  * host, refused when ASCII). A raw byte is an unreserved one, a sub-delim (!$&'()*+,;=), and
@@ -68,6 +73,25 @@ static int raw_ok(int part, unsigned char c)
     return c < 128 && (raw_map[part][c >> 6] >> (c & 63) & 1) != 0;
 }
 
+size_t dv__url_raw_run_scalar(const char *s, size_t n, int part)
+{
+    size_t i = 0;
+    while (i < n && raw_ok(part, (unsigned char)s[i])) i++;
+    return i;
+}
+
+/* The run of raw bytes from s on: 32 at a time with AVX2 (avx2 set), the rest one by one */
+static size_t raw_run(const char *s, size_t n, int part, int avx2)
+{
+    size_t i = 0;
+#if defined(DV_HAVE_X86_SIMD)
+    if (avx2) i = dv__url_raw_run_avx2(s, n, part);
+#else
+    (void)avx2;
+#endif
+    return i + dv__url_raw_run_scalar(s + i, n - i, part);
+}
+
 /* n bytes as they are (put for each, at once) */
 static void put_run(url_out *w, const char *s, size_t n)
 {
@@ -80,15 +104,14 @@ static void put_run(url_out *w, const char *s, size_t n)
 
 /* One part with escapes normalised: escapes of unreserved bytes decoded, other escapes
  * upper-cased, bytes that may not appear raw encoded. The host is also lower-cased. */
-static int put_part(url_out *w, int part, const char *s, size_t n)
+static int put_part(url_out *w, int part, const char *s, size_t n, int avx2)
 {
     const int lower = part == PART_HOST;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!lower && raw_ok(part, c)) {
             /* the run of bytes that stay as they are */
-            size_t j = i + 1;
-            while (j < n && raw_ok(part, (unsigned char)s[j])) j++;
+            size_t j = i + 1 + raw_run(s + i + 1, n - i - 1, part, avx2);
             put_run(w, s + i, j - i);
             i = j - 1;
             continue;
@@ -167,7 +190,7 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
 {
     url_out w = {out, cap, 0};
     size_t i, scheme_end, auth, auth_end, at, host, host_end, port = 0, path, path_end;
-    int has_port = 0, rc;
+    int has_port = 0, rc, avx2 = dv__simd_resolve(DV_SIMD_AUTO) >= DV_SIMD_AVX2;
     unsigned long portv = 0;
 
     if (out_len != NULL) *out_len = 0;
@@ -242,11 +265,11 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
     put(&w, '/');
     put(&w, '/');
     if (at != auth_end && at > auth) { /* an empty userinfo ("http://@h/") is dropped */
-        DV_FORWARD_IF_ERROR(put_part(&w, PART_USERINFO, url + auth, at - auth));
+        DV_FORWARD_IF_ERROR(put_part(&w, PART_USERINFO, url + auth, at - auth, avx2));
         put(&w, '@');
     }
     if (url[host] == '[') rc = put_ipv6(&w, url + host + 1, host_end - host - 2);
-    else rc = put_part(&w, PART_HOST, url + host, host_end - host);
+    else rc = put_part(&w, PART_HOST, url + host, host_end - host, 0);
     DV_FORWARD_IF_ERROR(rc);
     if (has_port) {
         int dflt = (scheme_end == 4 && strncasecmp(url, "http", 4) == 0 && portv == 80) ||
@@ -264,12 +287,12 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
         }
     }
     if (path_end == path) put(&w, '/');
-    else DV_FORWARD_IF_ERROR(put_part(&w, PART_PATH, url + path, path_end - path));
+    else DV_FORWARD_IF_ERROR(put_part(&w, PART_PATH, url + path, path_end - path, avx2));
     if (path_end < len && url[path_end] == '?') {
         size_t q = path_end + 1, q_end = q;
         while (q_end < len && url[q_end] != '#') q_end++;
         put(&w, '?');
-        DV_FORWARD_IF_ERROR(put_part(&w, PART_QUERY, url + q, q_end - q));
+        DV_FORWARD_IF_ERROR(put_part(&w, PART_QUERY, url + q, q_end - q, avx2));
     }
     if (out_len != NULL) *out_len = w.n;
     if (w.n + 1 > cap) return DV_ERANGE;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "datavet.h"
+#include "hash/url_internal.h"
 
 static void ok(const char *in, const char *want)
 {
@@ -267,6 +268,50 @@ static void test_every_byte(void **state)
         }
 }
 
+/* The AVX2 run of raw bytes against its scalar twin: every byte value at every place of a
+ * 96-byte run of raw bytes, and random strings, in every part */
+static void test_raw_run_avx2(void **state)
+{
+    (void)state;
+#if defined(DV_HAVE_X86_SIMD)
+    char buf[160];
+    uint64_t seed = 12345;
+    if (dv_simd_best() < DV_SIMD_AVX2) {
+        printf("SKIP: no AVX2: the AVX2 URL run not compared\n");
+        return;
+    }
+    for (int part = 0; part < 4; part++) {
+        for (unsigned c = 0; c < 256; c++)
+            for (size_t at = 0; at < 96; at++) {
+                size_t k, sc;
+                memset(buf, 'a', 96);
+                buf[at] = (char)c;
+                sc = dv__url_raw_run_scalar(buf, 96, part);
+                k = dv__url_raw_run_avx2(buf, 96, part);
+                assert_true(k <= sc);
+                assert_int_equal(k + dv__url_raw_run_scalar(buf + k, 96 - k, part), sc);
+                assert_true(k == sc || k % 32 == 0);
+            }
+        for (int t = 0; t < 20000; t++) {
+            size_t n, k, sc;
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            n = (size_t)(seed >> 33) % 150;
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                /* mostly letters and '/', now and then anything */
+                buf[i] = (seed >> 60) ? "abcXYZ019/-._~"[(seed >> 40) % 14] : (char)(seed >> 32);
+            }
+            sc = dv__url_raw_run_scalar(buf, n, part);
+            k = dv__url_raw_run_avx2(buf, n, part);
+            assert_true(k <= sc);
+            assert_int_equal(k + dv__url_raw_run_scalar(buf + k, n - k, part), sc);
+        }
+    }
+#else
+    printf("SKIP: not an x86 build: no AVX2 URL run\n");
+#endif
+}
+
 /* data: URIs are shown without their content; other URLs pass through as the same pointer */
 static void test_redact(void **state)
 {
@@ -388,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
         cmocka_unit_test(test_hash_types),     cmocka_unit_test(test_redact),
         cmocka_unit_test(test_data_uri),       cmocka_unit_test(test_every_byte),
+        cmocka_unit_test(test_raw_run_avx2),
     };
     return cmocka_run_group_tests_name("url", tests, NULL, NULL);
 }
