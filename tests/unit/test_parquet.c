@@ -1068,6 +1068,35 @@ static void wa_free(void *o, void *p)
  * them in it, and dv_parquet_reader_wipe zeroes the returned batch; without wipe, the
  * allocator does see them (the check can fail). The decoders' own state (zstd, brotli,
  * zlib) is allocated by parquet_codec.c's wipe_alloc, out of this allocator's sight. */
+/* PATH: id INT64 and image BYTE_ARRAY, 7 rows in row groups of 3, values of img (40000 bytes):
+ * small ones in the first row group, big ones after, so that buffers grow while they hold the
+ * first group's values */
+static void write_image_file(const char *path, dv_pq_codec codec, const uint8_t *img)
+{
+    dv_parquet_field f[2];
+    dv_parquet_writer_opts wo;
+    dv_parquet_writer *w;
+    char err[512];
+    memset(f, 0, sizeof f);
+    f[0].name = "id", f[0].type = DV_PQ_INT64;
+    f[1].name = "image", f[1].type = DV_PQ_BYTE_ARRAY, f[1].optional = 1;
+    memset(&wo, 0, sizeof wo);
+    wo.codec = codec;
+    wo.row_group_rows = 3;
+    wo.no_dictionary = 1;
+    assert_int_equal(dv_parquet_writer_create(path, f, 2, &wo, &w, err, sizeof(err)), DV_OK);
+    for (int k = 0; k < 7; k++) {
+        dv_parquet_value v[2];
+        memset(v, 0, sizeof v);
+        v[0].i64 = k;
+        v[1].bytes = img;
+        v[1].len = k < 3 ? 200 + 100 * (size_t)k : 20000 + 2000 * (size_t)k;
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+}
+
 static void test_wipe(void **state)
 {
     char path[1024], err[512];
@@ -1077,31 +1106,9 @@ static void test_wipe(void **state)
     static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP,
                                          DV_PQ_ZSTD};
     for (int codec = 0; codec < 4; codec++) {
-        dv_parquet_field f[2];
-        dv_parquet_writer_opts wo;
-        dv_parquet_writer *w;
-        memset(f, 0, sizeof f);
-        f[0].name = "id", f[0].type = DV_PQ_INT64;
-        f[1].name = "image", f[1].type = DV_PQ_BYTE_ARRAY, f[1].optional = 1;
-        memset(&wo, 0, sizeof wo);
-        wo.codec = codecs[codec];
-        wo.row_group_rows = 3;
-        wo.no_dictionary = 1;
         snprintf(path, sizeof(path), "%s/dv_pq_wipe_%d_%d.parquet",
                  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(), codec);
-        assert_int_equal(dv_parquet_writer_create(path, f, 2, &wo, &w, err, sizeof(err)), DV_OK);
-        for (int k = 0; k < 7; k++) {
-            dv_parquet_value v[2];
-            memset(v, 0, sizeof v);
-            v[0].i64 = k;
-            v[1].bytes = img;
-            /* small values in the first row group, big ones after: the buffers grow while
-             * they hold the first group's values */
-            v[1].len = k < 3 ? 200 + 100 * (size_t)k : 20000 + 2000 * (size_t)k;
-            assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
-        }
-        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
-        dv_parquet_writer_free(w);
+        write_image_file(path, codecs[codec], img);
         /* 0: no wipe; 1: wipe, and dv_parquet_reader_wipe after each row group; 2: wipe
          * alone (growth and free must zero what they leave) */
         for (int wipe = 0; wipe < 3; wipe++) {
@@ -1827,28 +1834,7 @@ static void test_copy_wipe(void **state)
     memset(img, 0xAB, sizeof img);
     tmp_path(src, sizeof src, "wsrc");
     tmp_path(cp, sizeof cp, "wcopy");
-    {
-        dv_parquet_field f[2];
-        dv_parquet_writer_opts wo;
-        dv_parquet_writer *w;
-        memset(f, 0, sizeof f);
-        f[0].name = "id", f[0].type = DV_PQ_INT64;
-        f[1].name = "image", f[1].type = DV_PQ_BYTE_ARRAY, f[1].optional = 1;
-        memset(&wo, 0, sizeof wo);
-        wo.row_group_rows = 3;
-        wo.no_dictionary = 1;
-        assert_int_equal(dv_parquet_writer_create(src, f, 2, &wo, &w, err, sizeof err), DV_OK);
-        for (int k = 0; k < 7; k++) {
-            dv_parquet_value v[2];
-            memset(v, 0, sizeof v);
-            v[0].i64 = k;
-            v[1].bytes = img;
-            v[1].len = k < 3 ? 200 + 100 * (size_t)k : 20000 + 2000 * (size_t)k;
-            assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
-        }
-        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
-        dv_parquet_writer_free(w);
-    }
+    write_image_file(src, DV_PQ_UNCOMPRESSED, img);
     for (int codec = 0; codec < 4; codec++)
         for (int wipe = 0; wipe < 2; wipe++) {
             watch_alloc wa = {0};
