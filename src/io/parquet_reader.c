@@ -1419,6 +1419,14 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
     return DV_OK;
 }
 
+/* rg and col exist in r, else DV_EINVAL naming them */
+static int check_rg_col(dv_parquet_reader *r, size_t rg, size_t col)
+{
+    if (rg < r->meta.nrow_groups && col < r->ncols) return DV_OK;
+    dv__set_err(r->err, sizeof(r->err), "%s: no row group %zu or column %zu", r->name, rg, col);
+    return DV_EINVAL;
+}
+
 int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
                                 dv_parquet_batch *out, const uint64_t **row_start)
 {
@@ -1431,11 +1439,7 @@ int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
     memset(out, 0, sizeof *out);
     *row_start = NULL;
     r->err[0] = '\0';
-    if (rg >= r->meta.nrow_groups || col >= r->ncols) {
-        dv__set_err(r->err, sizeof(r->err), "%s: no row group %zu or column %zu", r->name, rg,
-                    col);
-        return DV_EINVAL;
-    }
+    DV_FORWARD_IF_ERROR(check_rg_col(r, rg, col));
     g = &r->meta.row_groups[rg];
     pc = &r->cols[col];
     memset(&c, 0, sizeof(c));
@@ -1467,11 +1471,7 @@ int dv__pq_read_column(dv_parquet_reader *r, size_t rg, size_t col, size_t slot,
     uint64_t rows, entries;
     memset(out, 0, sizeof *out);
     r->err[0] = '\0';
-    if (rg >= r->meta.nrow_groups || col >= r->ncols) {
-        dv__set_err(r->err, sizeof(r->err), "%s: no row group %zu or column %zu", r->name, rg,
-                    col);
-        return DV_EINVAL;
-    }
+    DV_FORWARD_IF_ERROR(check_rg_col(r, rg, col));
     DV_FORWARD_IF_ERROR(ensure_slots(r, slot + 1));
     g = &r->meta.row_groups[rg];
     pc = &r->cols[col];
