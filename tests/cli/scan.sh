@@ -141,18 +141,24 @@ printf 'https://example.test/r5\nhttps://example.test/r1\n' >hfd-url.txt
 "$BIN" list build -q -t url -o hfd-url.dvl hfd-url.txt
 "$BIN" scan -q hfd -l hfd-md5.dvl -l hfd-url.dvl -o out-hfd >/dev/null 2>err-hfd
 echo $? >rc-hfd
-check "a damaged image column: its row group's metadata still checked, a read error names it" sh -c "
-[ \$(cat rc-hfd) -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-hfd"
-check "a damaged image column: findings, counts and the error record" $PY -c "
+# damaged_checks WHAT DIR ITEMS HASHED COLUMN LABEL: a scan of DIR (out-DIR, err-DIR, rc-DIR)
+# whose row group 1 (rows 4-7) lost its images: exit 2 and incomplete, the URL and MD5
+# findings of the other rows, the counts, and one error record without a row naming it
+damaged_checks() {
+    check "$1: its row group's metadata still checked, a read error names it" sh -c "
+[ \$(cat rc-$2) -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-$2"
+    check "$1: findings, counts and one error record for the row group" $PY -c "
 import json
-m = sorted((x['id'], x['hash_type']) for x in map(json.loads, open('out-hfd/matches.jsonl')))
+m = sorted((x['id'], x['hash_type']) for x in map(json.loads, open('out-$2/matches.jsonl')))
 assert m == [('r0', 'md5'), ('r1', 'url'), ('r5', 'url'), ('r8', 'md5')], m
-c = json.load(open('out-hfd/summary.json'))['counts']
-assert c['items'] == 9 and c['items_lost'] == 0 and c['read_errors'] == 1 and c['hashed'] == 3, c
-e = [json.loads(l) for l in open('out-hfd/errors.jsonl')]
+c = json.load(open('out-$2/summary.json'))['counts']
+assert c['items'] == $3 and c['items_lost'] == 0 and c['read_errors'] == 1 and c['hashed'] == $4, c
+e = [json.loads(l) for l in open('out-$2/errors.jsonl')]
 assert len(e) == 1 and e[0]['reason'] == 'corrupt' and 'row' not in e[0], e
-assert e[0]['message'].startswith('hfd/train-00000.parquet: row group 1, column image.bytes'), e
-assert 'image column image.bytes of row group 1, rows 4-7: their images are NOT checked' in e[0]['message'], e"
+assert e[0]['message'].startswith('$2/train-00000.parquet: row group 1, column $5'), e
+assert '$6 $5 of row group 1, rows 4-7: their images are NOT checked' in e[0]['message'], e"
+}
+damaged_checks "a damaged image column" hfd 9 3 image.bytes "image column"
 # the same for a list of images (an interleaved dataset's column, pq_tool hflist: row group 1
 # of 3, a value's length running past its page): one read error for the row group, not one
 # per row, naming file, row group, column and rows; its rows' URLs still checked (exit 2)
@@ -170,18 +176,7 @@ md5sum hfpx/000000000.jpg hfpx/000000006.jpg hfpx/000000008.jpg | cut -c1-32 >hl
 "$BIN" list build -q -t md5 -o hld-md5.dvl hld-md5.txt
 "$BIN" scan -q hld -l hld-md5.dvl -l hfd-url.dvl -o out-hld >/dev/null 2>err-hld
 echo $? >rc-hld
-check "a damaged image list: its row group's metadata still checked, a read error names it" sh -c "
-[ \$(cat rc-hld) -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-hld"
-check "a damaged image list: findings, counts and one error record for the row group" $PY -c "
-import json
-m = sorted((x['id'], x['hash_type']) for x in map(json.loads, open('out-hld/matches.jsonl')))
-assert m == [('r0', 'md5'), ('r1', 'url'), ('r5', 'url'), ('r8', 'md5')], m
-c = json.load(open('out-hld/summary.json'))['counts']
-assert c['items'] == 10 and c['items_lost'] == 0 and c['read_errors'] == 1 and c['hashed'] == 5, c
-e = [json.loads(l) for l in open('out-hld/errors.jsonl')]
-assert len(e) == 1 and e[0]['reason'] == 'corrupt' and 'row' not in e[0], e
-assert e[0]['message'].startswith('hld/train-00000.parquet: row group 1, column images.list.element.bytes'), e
-assert 'image list column images.list.element.bytes of row group 1, rows 4-7: their images are NOT checked' in e[0]['message'], e"
+damaged_checks "a damaged image list" hld 10 5 images.list.element.bytes "image list column"
 "$BIN" scan -q hld -l hld-md5.dvl -l hfd-url.dvl -o out-hldc --clean clean-hld >/dev/null 2>err-hldc
 echo $? >rc-hldc
 check "a damaged image list, --clean: the shard left out of the copy and named (exit 2)" sh -c "
