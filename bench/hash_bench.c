@@ -254,7 +254,7 @@ static void report(const char *title, const file *f, size_t n)
 /* ---- Same-run comparison with the reference C++ PDQ (--reference CMD) ----
  * CMD runs through /bin/sh with the files' paths on stdin, one a line, and prints one
  * "hash,quality,path" line per file, as the reference CLI does with -i. The reference is not
- * part of datavet: README.md says how to build it from upstream. */
+ * part of datavet: docs/performance.md says how to build it from upstream. */
 
 typedef struct cmd_out {
     char *text;
@@ -659,7 +659,7 @@ int main(int argc, char **argv)
         report_reference(refcmd, pre512, rounds, web, nweb);
     else
         printf("\nreference: skipped (no --reference CMD given); the ratios above are against\n"
-               "datavet's scalar twin, not the reference C++; README.md, Performance, says how\n"
+               "datavet's scalar twin, not the reference C++; docs/performance.md says how\n"
                "to build the reference and run the same-run comparison\n");
     for (size_t i = 0; i < n; i++) {
         free(f[i].name);

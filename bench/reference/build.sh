@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds refdriver, the reference C++ PDQ as a benchmark peer for
-# `hash_bench --reference "refdriver -i"` (README.md, Performance). Nothing of the
+# `hash_bench --reference "refdriver -i"` (docs/performance.md, "Image hashing"). Nothing of the
 # reference is in this repository: give the root of a checkout of
 # facebook/ThreatExchange (the folder that holds pdq/cpp) and an output path.
 #   apt-get install -y g++ cimg-dev libjpeg-dev libpng-dev
