@@ -15,9 +15,27 @@
 
 typedef struct prog_ctx {
     int show;
-    double t0;
-    uint64_t items0;
+    double t0;     /* start of the run */
+    double tstage; /* start of the merge's current stage */
+    double tlast;  /* when the line was last drawn */
+    int stage;     /* the merge's stage last told */
 } prog_ctx;
+
+/* At most 10 lines a second: the library calls after every batch (a metadata scan makes
+ * thousands a second), and a terminal, over ssh say, is not to be flooded. */
+static int prog_due(prog_ctx *c, int force)
+{
+    double now = cli_now_s();
+    if (!force && now - c->tlast < 0.1) return 0;
+    c->tlast = now;
+    return 1;
+}
+
+static void put_eta(double s)
+{
+    if (s >= 0 && s < 1e8)
+        fprintf(stderr, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60, (int)s % 60);
+}
 
 static void on_progress(void *ctx, const dv_scan_progress *p)
 {
@@ -25,14 +43,49 @@ static void on_progress(void *ctx, const dv_scan_progress *p)
     double el = cli_now_s() - c->t0, rate = el > 0 ? (double)p->items / el : 0;
     uint64_t todo = p->shards_total - p->shards_skipped;
     uint64_t done = p->shards_done - p->shards_skipped;
-    if (!c->show) return;
-    fprintf(stderr, "\r\033[Kscan: shard %llu/%llu, %llu items, %.0f items/s, %llu findings, "
+    if (!c->show || !prog_due(c, p->shards_done == p->shards_total)) return;
+    fprintf(stderr, "\r\033[Kscan: %llu/%llu shards done, %llu items, %.0f items/s, %llu findings, "
             "%llu errors",
             (unsigned long long)p->shards_done, (unsigned long long)p->shards_total,
             (unsigned long long)p->items, rate, (unsigned long long)p->findings,
             (unsigned long long)p->errors);
-    if (done > 0 && done < todo)
-        fprintf(stderr, ", ETA %.0f s", el / (double)done * (double)(todo - done));
+    if (done > 0 && done < todo) put_eta(el / (double)done * (double)(todo - done));
+}
+
+/* The merge's stages: the shards' records, the neighbour search, the cleaned copy. */
+static void on_merge_progress(void *ctx, const dv_merge_progress *p)
+{
+    prog_ctx *c = ctx;
+    double now = cli_now_s(), el;
+    if (!c->show) return;
+    if (p->stage != c->stage) c->stage = p->stage, c->tstage = now, c->tlast = 0;
+    if (!prog_due(c, p->done == p->total)) return;
+    el = now - c->tstage;
+    switch (p->stage) {
+    case DV_MERGE_RECORDS:
+        fprintf(stderr, "\r\033[Kmerge: records, %llu/%llu shards",
+                (unsigned long long)p->done, (unsigned long long)p->total);
+        if (p->done > 0 && p->done < p->total && el > 1)
+            put_eta(el / (double)p->done * (double)(p->total - p->done));
+        break;
+    case DV_MERGE_NEIGHBORS:
+        fprintf(stderr, "\r\033[Kmerge: neighbour search, %llu/%llu rows, %.0f rows/s",
+                (unsigned long long)p->done, (unsigned long long)p->total,
+                el > 0 ? (double)p->done / el : 0.0);
+        if (p->done > 0 && p->done < p->total)
+            put_eta(el / (double)p->done * (double)(p->total - p->done));
+        break;
+    case DV_MERGE_CLEAN:
+        fprintf(stderr, "\r\033[Kmerge: cleaned copy, %llu/%llu shards, %.1f/%.1f GB, %.0f MB/s",
+                (unsigned long long)p->done, (unsigned long long)p->total,
+                (double)p->bytes_done / 1e9, (double)p->bytes_total / 1e9,
+                el > 0 ? (double)p->bytes_done / el / 1e6 : 0.0);
+        if (p->bytes_done > 0 && p->bytes_done < p->bytes_total)
+            put_eta(el / (double)p->bytes_done * (double)(p->bytes_total - p->bytes_done));
+        break;
+    default: return;
+    }
+    fflush(stderr);
 }
 
 static int parse_range(const char *s, uint64_t *a, uint64_t *b)
@@ -387,6 +440,7 @@ int cmd_scan(int argc, char **argv)
     pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
     pc.t0 = t0 = cli_now_s();
     o.progress = on_progress;
+    o.merge_progress = on_merge_progress;
     o.progress_ctx = &pc;
     rc = dv_scan_run(&o, &res, err, sizeof err);
     if (pc.show) fputs("\r\033[K", stderr);
@@ -444,19 +498,23 @@ int cmd_merge(int argc, char **argv)
         {"clean", required_argument, NULL, 1},
         {"sign", required_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 3},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *clean = NULL, *sign_key = NULL;
-    int opt, quiet = 0, rc;
+    int opt, quiet = 0, force_progress = 0, rc;
     char err[2048];
     dv_scan_result res;
+    dv_merge_opts mo = {0};
+    prog_ctx pc;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 1: clean = optarg; break;
         case 2: sign_key = optarg; break;
         case 'q': quiet = 1; break;
+        case 3: force_progress = 1; break;
         case 'h': cli_print_help(stdout, "merge"); return 0;
         default: goto usage;
         }
@@ -467,7 +525,14 @@ int cmd_merge(int argc, char **argv)
         return 2;
     }
     if (sign_key) warn_key_mode("merge", sign_key);
-    rc = dv_scan_merge(argv[optind], clean, &res, err, sizeof err);
+    memset(&pc, 0, sizeof pc);
+    pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
+    pc.t0 = cli_now_s();
+    mo.clean_dir = clean;
+    mo.progress = on_merge_progress;
+    mo.progress_ctx = &pc;
+    rc = dv_merge_run(argv[optind], &mo, &res, err, sizeof err);
+    if (pc.show) fputs("\r\033[K", stderr);
     if (rc != DV_OK) {
         put_error("merge", err);
         return 2;
@@ -491,6 +556,6 @@ int cmd_merge(int argc, char **argv)
     if (res.read_errors > 0 || res.clean_left > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
-    fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] OUTDIR\n");
+    fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] [-q] [--progress] OUTDIR\n");
     return 2;
 }

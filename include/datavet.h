@@ -1410,6 +1410,18 @@ typedef struct dv_scan_progress {
                                incomplete; dv_scan_result.unread names them) */
 } dv_scan_progress;
 
+/* What a merge is doing (dv_merge_progress.stage): the stages a merge goes through in
+ * order; NEIGHBORS and CLEAN only when the scan asked for them. */
+#define DV_MERGE_RECORDS 1   /* reading the shards' records: done/total shards */
+#define DV_MERGE_NEIGHBORS 2 /* the neighbour search: done/total embedding rows scored */
+#define DV_MERGE_CLEAN 3     /* the cleaned copy: done/total shards, bytes_done/bytes_total of
+                                the dataset's files read and written again */
+typedef struct dv_merge_progress {
+    int stage;
+    uint64_t done, total;
+    uint64_t bytes_done, bytes_total; /* DV_MERGE_CLEAN only; 0 otherwise */
+} dv_merge_progress;
+
 typedef struct dv_scan_opts {
     const char *dataset;
     const char *outdir;
@@ -1452,6 +1464,9 @@ typedef struct dv_scan_opts {
     void (*progress)(void *ctx, const dv_scan_progress *p);
     void *progress_ctx;
     const dv_alloc *alloc;
+    /* Called by the merge at the end of the run (with progress_ctx), as dv_merge_opts
+     * says; may be NULL. */
+    void (*merge_progress)(void *ctx, const dv_merge_progress *p);
 } dv_scan_opts;
 
 typedef struct dv_scan_result {
@@ -1487,6 +1502,18 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
  * dv_scan_opts (NULL: none). */
 int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out,
                   char *errbuf, size_t errcap);
+/* The same with progress: clean_dir as above; progress (may be NULL) is called from the
+ * calling thread (the neighbour search's: from one of its workers at a time) at each
+ * shard of the records and of the cleaned copy, about 10 times a second during the
+ * neighbour search, and once at the end of each stage (done == total). A merge over many
+ * shards calls it often: a caller that prints should limit its own rate. */
+typedef struct dv_merge_opts {
+    const char *clean_dir;
+    void (*progress)(void *ctx, const dv_merge_progress *p);
+    void *progress_ctx;
+} dv_merge_opts;
+int dv_merge_run(const char *outdir, const dv_merge_opts *opts, dv_scan_result *out,
+                 char *errbuf, size_t errcap);
 
 /* ------------------------------------------------------------------------
  * Signed scan manifests (docs/signing.md): Ed25519 over a manifest of every file of a scan's

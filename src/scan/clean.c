@@ -656,11 +656,36 @@ int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *da
     return rc;
 }
 
+/* File f (0-2) of shard sh that the copy is written from, as the loop below takes them
+ * (NULL: none). */
+static const char *shard_file(const dv_shard_info *sh, dv_layout lay, int f)
+{
+    /* parquet: the metadata, its image embeddings, its text embeddings (LAION's text_emb/),
+     * rows in step; img2dataset: the tar, its parquet */
+    const char *in = f == 0                    ? sh->path
+                     : lay == DV_LAYOUT_PARQUET ? (f == 1 ? sh->emb_path : sh->text_emb_path)
+                     : f == 1                   ? sh->meta_path
+                                                : NULL;
+    /* DataComp's X.npz goes in step with X.parquet whether or not its embeddings were used
+     * (an .npz of several arrays and no --npz-key is not) */
+    if (f == 1 && lay == DV_LAYOUT_PARQUET && !in && sh->emb_unused &&
+        dv_npz_is_zip(sh->emb_unused))
+        in = sh->emb_unused;
+    return in;
+}
+
+static uint64_t shard_file_bytes(const dv_shard_info *sh, dv_layout lay, int f)
+{
+    const char *in = shard_file(sh, lay, f);
+    struct stat st;
+    return in && stat(in, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
-                      uint64_t *bytes_out, uint64_t *left_out, char **left_text, char *err,
-                      size_t cap)
+                      uint64_t *bytes_out, uint64_t *left_out, char **left_text,
+                      dv__mprog *prog, char *err, size_t cap)
 {
     cleaner c;
     dv_dataset *ds = NULL;
@@ -699,11 +724,22 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
         if (!c.heap) rc = DV_ENOMEM;
     }
+    if (rc == DV_OK && prog && prog->fn) {
+        /* the progress counts the bytes of the files a shard's copy is written from */
+        uint64_t total = 0;
+        for (uint64_t i = 0; i < dv_dataset_num_shards(ds); i++) {
+            dv_shard_info sh;
+            dv_dataset_shard(ds, i, &sh);
+            for (int f = 0; f < 3; f++) total += shard_file_bytes(&sh, lay, f);
+        }
+        dv__mprog_stage(prog, DV_MERGE_CLEAN, dv_dataset_num_shards(ds), total);
+    }
     for (uint64_t i = 0; rc == DV_OK && i < dv_dataset_num_shards(ds); i++) {
         dv_shard_info sh;
         dv_shard_reader *r = NULL;
         dv_item it;
         uint64_t ndrop = 0, pq_rows = 0, bytes0 = c.sum_bytes;
+        uint64_t bytes_before = prog ? prog->p.bytes_done : 0;
         size_t sums0 = c.nsums, nwritten = 0;
         char op[4096], written[3][4096], why[1024] = "";
         int k, lost = 0;
@@ -749,16 +785,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         /* the shard's files: a file that cannot be read (corrupt, truncated, a format the
          * writer cannot hold) leaves the whole shard out of the copy; a failed write stops */
         for (int f = 0; !lost && rc == DV_OK && f < 3; f++) {
-            /* parquet: the metadata, its image embeddings, its text embeddings (LAION's
-             * text_emb/), rows in step; img2dataset: the tar, its parquet */
-            const char *in = f == 0 ? sh.path
-                             : lay == DV_LAYOUT_PARQUET ? (f == 1 ? sh.emb_path : sh.text_emb_path)
-                             : f == 1 ? sh.meta_path : NULL;
-            /* DataComp's X.npz goes in step with X.parquet whether or not its embeddings were
-             * used (an .npz of several arrays and no --npz-key is not) */
-            if (f == 1 && lay == DV_LAYOUT_PARQUET && !in && sh.emb_unused &&
-                dv_npz_is_zip(sh.emb_unused))
-                in = sh.emb_unused;
+            const char *in = shard_file(&sh, lay, f);
             if (!in) continue;
             rc = out_path(dataset, clean_dir, in, op, sizeof op);
             if (rc != DV_OK) break;
@@ -775,6 +802,10 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
                 rc = DV_OK;
             }
             if (rc == DV_OK && !lost) rc = sum_add(&c, clean_dir, op);
+            if (prog && prog->fn && rc == DV_OK && !lost) {
+                prog->p.bytes_done += shard_file_bytes(&sh, lay, f);
+                dv__mprog_emit(prog);
+            }
         }
         if (lost && rc == DV_OK) {
             char line[1400];
@@ -787,6 +818,14 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
             c.nleft++;
         }
         if (drop) memset(drop, 0, dropcap);
+        if (prog && prog->fn && rc == DV_OK) {
+            /* (a shard left out counts as done, with its bytes) */
+            uint64_t b = 0;
+            for (int f = 0; f < 3; f++) b += shard_file_bytes(&sh, lay, f);
+            prog->p.done = i + 1;
+            prog->p.bytes_done = bytes_before + b;
+            dv__mprog_emit(prog);
+        }
     }
     if (rc == DV_OK) {
         /* the commitment: SHA-256(salt || sorted removed ids, each followed by \n) */

@@ -686,9 +686,34 @@ static void remove_stale_tmp(const char *dir)
     closedir(d);
 }
 
+void dv__mprog_stage(dv__mprog *m, int stage, uint64_t total, uint64_t bytes_total)
+{
+    if (!m) return;
+    memset(&m->p, 0, sizeof m->p);
+    m->p.stage = stage;
+    m->p.total = total;
+    m->p.bytes_total = bytes_total;
+    dv__mprog_emit(m);
+}
+
+void dv__mprog_emit(dv__mprog *m)
+{
+    if (m && m->fn) m->fn(m->ctx, &m->p);
+}
+
 int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out, char *errbuf,
                   size_t errcap)
 {
+    dv_merge_opts o = {0};
+    o.clean_dir = clean_dir;
+    return dv_merge_run(outdir, &o, out, errbuf, errcap);
+}
+
+int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *out,
+                 char *errbuf, size_t errcap)
+{
+    const char *clean_dir = mo ? mo->clean_dir : NULL;
+    dv__mprog prog = {mo ? mo->progress : NULL, mo ? mo->progress_ctx : NULL, {0}};
     merge m;
     outs o;
     uint64_t nshards;
@@ -812,7 +837,12 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         if (rc != DV_OK) goto done;
         (void)chmod(t, 0600);
     }
-    for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) rc = merge_shard(&m, &o, i, errbuf, errcap);
+    dv__mprog_stage(&prog, DV_MERGE_RECORDS, nshards, 0);
+    for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) {
+        rc = merge_shard(&m, &o, i, errbuf, errcap);
+        prog.p.done = i + 1;
+        if (rc == DV_OK) dv__mprog_emit(&prog);
+    }
     if (rc != DV_OK) goto done;
     flush_removal(&m, &o);
     if (param_get(&m, "neighbors_min_sim") && strcmp(param_get(&m, "neighbors_min_sim"), "off")) {
@@ -826,7 +856,8 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
                                   (size_t)strtoull(param_get(&m, "neighbors_k")
                                                        ? param_get(&m, "neighbors_k") : "0",
                                                    NULL, 10),
-                                  &nbf, &nnb, &m.nb_seeds, &m.nb_bad_seeds, errbuf, errcap);
+                                  &nbf, &nnb, &m.nb_seeds, &m.nb_bad_seeds, &prog, errbuf,
+                                  errcap);
         if (rc != DV_OK) goto done;
         ctr_add(&m, "neighbor_seeds", m.nb_seeds);
         for (size_t i = 0; i < nnb && rc == DV_OK; i++) {
@@ -925,7 +956,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
         params_dso(&m, &dso);
         rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
                                m.commitment, &m.clean_removed, &m.clean_decoys, &m.clean_files,
-                               &m.clean_bytes, &m.clean_left, &left, errbuf, errcap);
+                               &m.clean_bytes, &m.clean_left, &left, &prog, errbuf, errcap);
         if (rc == DV_OK && left) {
             /* shards left out of the copy join the problems */
             size_t pl = m.problems ? strlen(m.problems) : 0, ll = strlen(left);

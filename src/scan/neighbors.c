@@ -120,10 +120,19 @@ static int read_seeds(const char *outdir, uint64_t nshards, seed **seeds, size_t
     return DV_OK;
 }
 
+/* the search's progress (one worker at a time) as the merge's */
+static void on_knn_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    dv__mprog *m = ctx;
+    m->p.done = done;
+    m->p.total = total;
+    dv__mprog_emit(m);
+}
+
 int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
                          uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
-                         size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out, char *err,
-                         size_t cap)
+                         size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out,
+                         dv__mprog *prog, char *err, size_t cap)
 {
     seed *seeds = NULL;
     size_t nseeds = 0, nmatches = 0, nn = 0;
@@ -148,6 +157,10 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
     rc = dv_dataset_open(dataset, dso, &ds, err, cap);
     if (rc != DV_OK) goto done;
     ko.npz_key = dso ? dso->npz_key : NULL;
+    if (prog && prog->fn) {
+        ko.progress = on_knn_progress;
+        ko.progress_ctx = prog;
+    }
     kn = dv_knn_create(&ko);
     file_shard = calloc(dv_dataset_num_shards(ds) + 1, sizeof(uint64_t));
     shard_file = calloc(dv_dataset_num_shards(ds) + 1, sizeof(uint64_t));
@@ -217,6 +230,7 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
         q.k = k ? k + 1 : 0; /* each seed finds itself first */
         q.has_min_sim = 1;
         q.min_sim = min_sim;
+        dv__mprog_stage(prog, DV_MERGE_NEIGHBORS, dv_knn_rows(kn), 0);
         rc = dv_knn_search(kn, sv, used, dims, &q, &hits, &nhits);
         if (rc != DV_OK) {
             dv__set_err(err, cap, "neighbors: %s", dv_knn_errmsg(kn));

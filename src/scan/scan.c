@@ -1979,7 +1979,11 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         scan_free(&s);
         memset(&s, 0, sizeof s);
         s.lockfd = -1;
-        rc = dv_scan_merge(o.outdir, o.clean_dir, &mr, errbuf, errcap);
+        dv_merge_opts mo = {0};
+        mo.clean_dir = o.clean_dir;
+        mo.progress = o.merge_progress;
+        mo.progress_ctx = o.progress_ctx;
+        rc = dv_merge_run(o.outdir, &mo, &mr, errbuf, errcap);
         if (out && rc == DV_OK) {
             out->merged = 1;
             out->matches = mr.matches;

@@ -96,11 +96,21 @@ int dv__clean_npz_shards(dv_dataset *ds, const dv_alloc *a, char *err, size_t ca
 int dv__clean_precheck(const char *outdir, const char *clean_dir, const char *dataset,
                        const dv_dataset_opts *dso, char *err, size_t cap);
 /* Write the cleaned copy; the caller ran dv__clean_precheck first. */
+/* A merge's progress: the caller's callback and what it is told (dv_merge_opts). */
+typedef struct dv__mprog {
+    void (*fn)(void *ctx, const dv_merge_progress *p);
+    void *ctx;
+    dv_merge_progress p;
+} dv__mprog;
+/* Enter stage (done = bytes = 0, the totals given) and tell the caller. */
+void dv__mprog_stage(dv__mprog *m, int stage, uint64_t total, uint64_t bytes_total);
+void dv__mprog_emit(dv__mprog *m);
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
                       uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
-                      uint64_t *bytes_out, uint64_t *left_out, char **left_text, char *err,
-                      size_t cap);
+                      uint64_t *bytes_out, uint64_t *left_out, char **left_text,
+                      dv__mprog *prog, char *err, size_t cap);
 
 /* Neighbour expansion (neighbors.c): a finding as the 20 record fields (malloc'd strings). */
 typedef struct dv__nbfinding {
@@ -113,8 +123,8 @@ typedef struct dv__nbfinding {
  * embedding row holds NaN, infinite or only zero values. */
 int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
                          uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
-                         size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out, char *err,
-                         size_t cap);
+                         size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out,
+                         dv__mprog *prog, char *err, size_t cap);
 void dv__neighbors_free(dv__nbfinding *f, size_t n);
 
 /* outdir/scan.params: "key\tvalue" records (dv__rec_split, so unescaped), in file order. */

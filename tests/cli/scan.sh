@@ -871,6 +871,30 @@ f=set((json.loads(l)['url'].rsplit('/',1)[1][:-4], json.loads(l)['hash_type']) f
 w=set((json.loads(l)['id'], json.loads(l)['hash_type']) for l in open('out-wds/matches.jsonl') if json.loads(l)['hash_type'] in ('md5','pdq'))
 assert f == w, (sorted(f ^ w)[:10])"
 
+# the progress line (--progress, stderr a pipe): at most 10 lines a second however many
+# batches the library reports (a 300,000-row URL list is over 1,000 batches), then the
+# merge's stages, the cleaned copy's with its shards and bytes
+mkdir -p progds
+awk 'BEGIN { for (i = 0; i < 300000; i++) printf "https://p%d.example/%d.jpg\n", i % 977, i }' \
+    >progds/urls.txt
+check "progress: at most 10 lines a second, then the merge's records" $PY -c "
+import subprocess, time
+t = time.monotonic()
+r = subprocess.run(['$BIN', 'scan', 'progds', '-l', 'url.dvl', '-o', 'out-prog', '--progress'],
+                   capture_output=True)
+el = time.monotonic() - t
+n = r.stderr.count(b'\r')
+assert r.returncode in (0, 1), (r.returncode, r.stderr[-500:])
+assert b'300000 items' in r.stderr and b'merge: records, 1/1 shards' in r.stderr, r.stderr[-500:]
+assert n <= 10 * el + 12, (n, el)"
+check "progress: merge --clean shows the cleaned copy's shards and bytes" sh -c "
+'$BIN' scan ds/wds -l md5.dvl -o out-progc --clean progc --progress 2>e >/dev/null
+[ \$? -le 1 ] && grep -q 'merge: cleaned copy, 4/4 shards, [0-9.]*/[0-9.]* GB' e &&
+    '$BIN' merge out-progc --clean progc --progress 2>e2 >/dev/null
+[ \$? -le 1 ] && grep -q 'merge: records, 4/4 shards' e2 && grep -q 'merge: cleaned copy, 4/4' e2 &&
+    '$BIN' merge -q out-progc --clean progc 2>e3 >/dev/null
+[ \$? -le 1 ] && [ ! -s e3 ]"
+
 # no image byte is ever written: a marker inside every image must appear in no new file
 MARK="DATAVET-MARKER-$$-7f3a9c"
 "$MK" mk $PHOTOS --items 40 --shards 2 --marker "$MARK" >/dev/null
