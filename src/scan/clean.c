@@ -702,7 +702,15 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     commit_hex[0] = '\0';
     *removed_out = *decoys_out = *files_out = *bytes_out = *left_out = 0;
     *left_text = NULL;
-    rc = dv_dataset_open(dataset, dso, &ds, err, cap);
+    {
+        /* the pass over each shard needs rows, samples and ids only: captions, digest
+         * columns and scores are not read (a LAION parquet's captions are most of its bytes) */
+        dv_dataset_opts o2;
+        if (dso) o2 = *dso;
+        else memset(&o2, 0, sizeof o2);
+        o2.skip |= DV_SKIP_CAPTION | DV_SKIP_MD5 | DV_SKIP_SHA1 | DV_SKIP_SHA256 | DV_SKIP_PUNSAFE;
+        rc = dv_dataset_open(dataset, &o2, &ds, err, cap);
+    }
     if (rc != DV_OK) return rc;
     lay = dv_dataset_layout(ds);
     if (lay != DV_LAYOUT_PARQUET && lay != DV_LAYOUT_WEBDATASET && lay != DV_LAYOUT_IMG2DATASET) {
