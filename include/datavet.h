@@ -737,6 +737,16 @@ typedef struct dv_parquet_writer_opts {
      * (dv_parquet_reader_wipe) after each dv_parquet_writer_copy_row_group, so the removed
      * rows' images do not wait for the next row group. */
     int wipe;
+    /* Copies (dv_parquet_writer_copy_row_group): a row group whose every row is kept is
+     * written as the source file holds it, column chunk by column chunk, byte for byte
+     * (its pages, codec, encodings and page statistics; its ColumnMetaData the source's with
+     * the page offsets moved, the deprecated min/max, the bloom filter and the page index
+     * left out, min_value/max_value kept when the source's column orders are
+     * TypeDefinedOrder and neither is over 4 KiB). Nothing of it is decompressed or
+     * decoded, so nothing of it is checked but the page headers (they must fill each chunk
+     * exactly and hold its num_values; a chunk that does not, or that is encrypted, makes
+     * the row group be decoded and encoded again as without this flag). */
+    int raw_groups;
 } dv_parquet_writer_opts;
 
 typedef struct dv_parquet_writer dv_parquet_writer;

@@ -167,6 +167,11 @@ typedef struct dv__pq_chunk {
     uint32_t path_len;
     dv__pq_stats stats;
     int has_stats;
+    int crypto; /* crypto_metadata or encrypted_column_metadata present */
+    /* the ColumnMetaData struct's bytes as the footer has them (its fields and STOP), for
+     * copies that write a chunk's bytes as they are (dv__pq_raw_chunk) */
+    const uint8_t *meta_raw;
+    uint32_t meta_raw_len;
 } dv__pq_chunk;
 
 typedef struct dv__pq_row_group {
@@ -197,6 +202,10 @@ typedef struct dv__pq_file_meta {
     dv__pq_bytes created_by;
     uint32_t nkv; /* key_value_metadata (field 5), in file order */
     dv__pq_kv *kv;
+    /* column_orders (field 7): entries, and whether every one is TypeDefinedOrder (the
+     * order min_value / max_value are written in) */
+    uint32_t norders;
+    int orders_typedef;
 } dv__pq_file_meta;
 
 /* Parse FileMetaData from the footer bytes. Arrays come from alloc; free with
@@ -247,6 +256,22 @@ typedef struct dv__pq_column_data {
  * levels are checked: entries split at repetition level 0 into exactly the row group's rows,
  * and an entry that continues a list at level k has that list present (definition level at
  * least that of the k-th repeated field), as has the entry before it. */
+/* A column chunk as the file holds it, for a copy that writes it unchanged: its bytes (valid
+ * until r reads again), where they start in the file, and its ColumnMetaData as the footer
+ * has it. DV_EFORMAT when it cannot be copied so: encrypted, in another file, a codec the
+ * reader does not take, or pages (headers walked, nothing decompressed) that do not fill
+ * the chunk exactly or hold other than its num_values. */
+typedef struct dv__pq_raw {
+    const uint8_t *bytes;
+    uint64_t len;
+    uint64_t start;
+    int64_t uncompressed;
+    const uint8_t *meta; /* the ColumnMetaData struct's fields and STOP */
+    size_t meta_len;
+    int orders_typedef; /* the file's column_orders are TypeDefinedOrder for every column */
+} dv__pq_raw;
+int dv__pq_raw_chunk(dv_parquet_reader *r, size_t rg, size_t col, dv__pq_raw *out);
+
 int dv__pq_read_column(dv_parquet_reader *r, size_t rg, size_t col, size_t slot,
                        dv__pq_column_data *out);
 /* The reader's file metadata, for a writer that copies its schema tree. */

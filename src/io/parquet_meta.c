@@ -234,7 +234,13 @@ static int parse_chunk(dv__tc_reader *r, dv__pq_chunk *c)
         DV_FORWARD_IF_ERROR(rd_bytes(r, &b));
         c->has_file_path = 1;
     } else if (ft == DV__TC_STRUCT && id == 3) {
+        const uint8_t *m0 = r->p;
         DV_FORWARD_IF_ERROR(parse_column_meta(r, c));
+        c->meta_raw = m0;
+        c->meta_raw_len = (uint32_t)(r->p - m0);
+    } else if ((ft == DV__TC_STRUCT || ft == DV__TC_BINARY) && (id == 8 || id == 9)) {
+        c->crypto = 1;
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
     } else {
         DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
     }
@@ -331,6 +337,35 @@ static int parse_kv_list(meta_ctx *m, dv__pq_file_meta *f)
     return DV_OK;
 }
 
+/* A ColumnOrder (a union: 1 TYPE_ORDER, TypeDefinedOrder, an empty struct): 1 if it is
+ * TypeDefinedOrder. */
+static int parse_order(dv__tc_reader *r, int *typedef_order)
+{
+    *typedef_order = 0;
+    FIELD_LOOP_BEGIN(r)
+    *typedef_order |= id == 1 && ft == DV__TC_STRUCT;
+    DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    FIELD_LOOP_END(r)
+    return DV_OK;
+}
+
+/* column_orders: how many, and whether all are TypeDefinedOrder */
+static int parse_orders(dv__tc_reader *r, dv__pq_file_meta *f)
+{
+    uint8_t et;
+    uint32_t n;
+    DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+    f->norders = n;
+    f->orders_typedef = et == DV__TC_STRUCT;
+    for (uint32_t i = 0; i < n; i++) {
+        int t = 0;
+        if (et == DV__TC_STRUCT) DV_FORWARD_IF_ERROR(parse_order(r, &t));
+        else DV_FORWARD_IF_ERROR(dv__tc_skip(r, et));
+        f->orders_typedef &= t;
+    }
+    return DV_OK;
+}
+
 static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
 {
     dv__tc_reader *r = m->r;
@@ -374,6 +409,8 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
         DV_FORWARD_IF_ERROR(parse_kv_list(m, f));
     } else if (ft == DV__TC_BINARY && id == 6) {
         DV_FORWARD_IF_ERROR(rd_bytes(r, &f->created_by));
+    } else if (ft == DV__TC_LIST && id == 7) {
+        DV_FORWARD_IF_ERROR(parse_orders(r, f));
     } else {
         DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
     }

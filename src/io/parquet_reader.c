@@ -1497,6 +1497,64 @@ int dv__pq_read_column(dv_parquet_reader *r, size_t rg, size_t col, size_t slot,
 
 const dv__pq_file_meta *dv__pq_reader_meta(const dv_parquet_reader *r) { return &r->meta; }
 
+int dv__pq_raw_chunk(dv_parquet_reader *r, size_t rg, size_t col, dv__pq_raw *out)
+{
+    const dv__pq_chunk *ch;
+    const dv__pq_schema_elem *e;
+    uint64_t start, clen, p = 0, values = 0;
+    const uint8_t *b;
+    memset(out, 0, sizeof *out);
+    r->err[0] = '\0';
+    DV_FORWARD_IF_ERROR(check_rg_col(r, rg, col));
+    ch = &r->meta.row_groups[rg].columns[col];
+    e = r->cols[col].elem;
+    /* what read_chunk would read, and nothing it would refuse */
+    if (!ch->has_meta || ch->has_file_path || ch->crypto || !ch->meta_raw || ch->type != e->type ||
+        ch->codec < 0 || ch->codec > 7 || ch->codec == DV_PQ_LZO || ch->num_values < 0 ||
+        r->meta.row_groups[rg].num_rows <= 0)
+        return DV_EFORMAT;
+    start = (uint64_t)ch->data_page_offset;
+    if (ch->dictionary_page_offset >= 4 &&
+        (ch->dictionary_page_offset < ch->data_page_offset || ch->data_page_offset < 4))
+        start = (uint64_t)ch->dictionary_page_offset;
+    clen = (uint64_t)ch->total_compressed_size;
+    if (start < 4 || ch->total_compressed_size <= 0 || start >= r->footer_start ||
+        clen > r->footer_start - start || clen > r->max_bytes)
+        return DV_EFORMAT;
+    if (file_bytes(r, &r->chunk, start, clen, &b) != DV_OK) return DV_EFORMAT;
+    /* whole pages, back to back, filling the chunk exactly, their values the chunk's: a
+     * writer whose sizes say otherwise (readers that walk the pages past the chunk's end
+     * would read the copy's next bytes) is copied by decoding instead */
+    while (p < clen) {
+        dv__pq_page_header h;
+        size_t hlen;
+        const char *why = "";
+        if (dv__pq_parse_page_header(b + p, (size_t)(clen - p), &h, &hlen, &why) != DV_OK ||
+            h.compressed_size < 0 || (uint64_t)h.compressed_size > clen - p - hlen)
+            return DV_EFORMAT;
+        if (h.type == DV__PQ_PAGE_DATA || h.type == DV__PQ_PAGE_DATA_V2) {
+            if (h.num_values < 0) return DV_EFORMAT;
+            values += (uint64_t)h.num_values;
+        } else if (h.type == DV__PQ_PAGE_DICT) {
+            /* first, whether dictionary_page_offset names it or (as some writers leave it)
+             * data_page_offset points at it: the offsets move with it either way */
+            if (p != 0) return DV_EFORMAT;
+        } else if (h.type != DV__PQ_PAGE_INDEX) {
+            return DV_EFORMAT;
+        }
+        p += hlen + (uint64_t)h.compressed_size;
+    }
+    if (values != (uint64_t)ch->num_values) return DV_EFORMAT;
+    out->bytes = b;
+    out->len = clen;
+    out->start = start;
+    out->uncompressed = ch->total_uncompressed_size;
+    out->meta = ch->meta_raw;
+    out->meta_len = ch->meta_raw_len;
+    out->orders_typedef = r->meta.orders_typedef && r->meta.norders == r->ncols;
+    return DV_OK;
+}
+
 int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_value *out)
 {
     const uint8_t *v;

@@ -53,6 +53,12 @@ typedef struct wchunk {
     int dict;
     int has_minmax;
     size_t min_off, min_len, max_off, max_len;
+    /* a chunk copied as the source file held it (copy_group_raw): its ColumnMetaData's
+     * bytes in statpool, where the chunk started in the source, whether its min/max stay */
+    int raw;
+    size_t meta_off, meta_len;
+    int64_t src_start;
+    int raw_minmax;
 } wchunk;
 
 typedef struct wgroup {
@@ -100,6 +106,7 @@ struct dv_parquet_writer {
     uint32_t nkv;
     uint8_t *kv_bytes;
     int wipe;        /* dv_parquet_writer_opts.wipe */
+    int raw_groups;  /* dv_parquet_writer_opts.raw_groups */
     uint8_t *iobuf;  /* with wipe: stdio's buffer, ours so it is zeroed after fclose */
     int failed; /* sticky */
     int closed;
@@ -279,6 +286,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         opts && opts->dictionary_max_bytes ? opts->dictionary_max_bytes : DEFAULT_DICT_BYTES;
     if (w->dict_max > (256u << 20)) w->dict_max = 256u << 20;
     w->wipe = opts ? opts->wipe : 0;
+    w->raw_groups = opts ? opts->raw_groups : 0;
     wbuf_init(w, &w->statpool);
     wbuf_init(w, &w->page);
     wbuf_init(w, &w->comp);
@@ -593,11 +601,85 @@ static int copy_rows(dv_parquet_writer *w, wcol *c, const dv__pq_column_data *cd
 }
 
 static int copy_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg, const uint8_t *keep);
+static int raw_minmax_fits_meta(const uint8_t *p, size_t n);
+
+/* Row group rg of r, every row kept, as the file holds it: each column chunk's bytes
+ * unchanged (pages, codec, encodings and page statistics of the source), its metadata the
+ * source's with the offsets moved (put_raw_meta). DV_EFORMAT, the copy as it was, when a
+ * chunk cannot be copied so (dv__pq_raw_chunk): the caller decodes the row group instead. */
+static int copy_group_raw(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg)
+{
+    wchunk *ch;
+    wgroup *g;
+    int64_t off0;
+    size_t pool0 = w->statpool.len;
+    int rc = DV_OK;
+    if (w->rows > 0) DV_FORWARD_IF_ERROR(flush_group(w));
+    off0 = w->offset;
+    ch = dv__calloc(w->alloc, w->ncols ? w->ncols : 1, sizeof *ch);
+    if (ch == NULL) return werr(w, DV_ENOMEM, "out of memory");
+    for (size_t i = 0; i < w->ncols && rc == DV_OK; i++) {
+        dv__pq_raw raw;
+        rc = dv__pq_raw_chunk(r, rg, i, &raw);
+        if (rc != DV_OK) break;
+        ch[i].raw = 1;
+        ch[i].start = w->offset;
+        ch[i].src_start = (int64_t)raw.start;
+        ch[i].compressed = (int64_t)raw.len;
+        ch[i].uncompressed = raw.uncompressed;
+        ch[i].meta_off = w->statpool.len;
+        ch[i].meta_len = raw.meta_len;
+        ch[i].raw_minmax = raw.orders_typedef && raw_minmax_fits_meta(raw.meta, raw.meta_len);
+        if (dv__buf_put(&w->statpool, raw.meta, raw.meta_len) != DV_OK) {
+            rc = werr(w, DV_ENOMEM, "out of memory");
+            break;
+        }
+        rc = write_bytes(w, raw.bytes, (size_t)raw.len);
+        if (w->wipe) dv_parquet_reader_wipe(r);
+    }
+    if (rc == DV_EFORMAT) {
+        /* back to where the row group began: nothing of it stays */
+        if (fflush(w->f) != 0 || ftruncate(fileno(w->f), (off_t)off0) != 0 ||
+            fseeko(w->f, (off_t)off0, SEEK_SET) != 0)
+            rc = werr(w, DV_EIO, "cannot go back to offset %lld: %s", (long long)off0,
+                      strerror(errno));
+        w->offset = off0;
+        w->statpool.len = pool0;
+    }
+    if (rc != DV_OK) {
+        dv__free(w->alloc, ch);
+        return rc;
+    }
+    if (w->ngroups == w->groups_cap) {
+        size_t cap = w->groups_cap ? w->groups_cap * 2 : 8;
+        wgroup *ng = dv__realloc(w->alloc, w->groups, cap * sizeof(*ng));
+        if (ng == NULL) {
+            dv__free(w->alloc, ch);
+            return werr(w, DV_ENOMEM, "out of memory");
+        }
+        w->groups = ng;
+        w->groups_cap = cap;
+    }
+    g = &w->groups[w->ngroups++];
+    g->num_rows = (int64_t)dv_parquet_reader_row_group_rows(r, rg);
+    g->chunks = ch;
+    w->total_rows += (uint64_t)g->num_rows;
+    return DV_OK;
+}
 
 int dv_parquet_writer_copy_row_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg,
                                      const uint8_t *keep)
 {
-    int rc = copy_group(w, r, rg, keep);
+    int rc = DV_EFORMAT;
+    if (w && r && w->copy && w->raw_groups && !w->failed && !w->closed &&
+        rg < dv_parquet_reader_num_row_groups(r) &&
+        dv_parquet_reader_num_columns(r) == w->ncols && w->ncols > 0) {
+        uint64_t n = dv_parquet_reader_row_group_rows(r, rg), i = 0;
+        if (keep)
+            while (i < n && keep[i]) i++;
+        if (n > 0 && (keep == NULL || i == n)) rc = copy_group_raw(w, r, rg);
+    }
+    if (rc == DV_EFORMAT) rc = copy_group(w, r, rg, keep);
     /* the removed rows' values (and the kept ones, now in the column buffers) are not left in
      * the reader until its next row group */
     if (w && r && w->wipe) dv_parquet_reader_wipe(r);
@@ -1234,11 +1316,115 @@ static size_t schema_elements(const dv_parquet_writer *w)
     return n;
 }
 
+/* A source's Statistics (its fields and STOP) into t: null and distinct counts, and
+ * min_value / max_value (with their exactness flags) when minmax is set; the deprecated
+ * min / max, whose order depends on the writer that made them (created_by, which a copy
+ * does not keep), never. */
+static void put_raw_stats(dv__tc_writer *t, const uint8_t *p, size_t n, int minmax)
+{
+    dv__tc_reader r;
+    int16_t last = 0, id;
+    uint8_t ft;
+    dv__tc_init(&r, p, n);
+    if (dv__tc_enter(&r) != DV_OK) return;
+    dv__tcw_struct_begin(t);
+    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
+        const uint8_t *v = r.p;
+        if (dv__tc_skip(&r, ft) != DV_OK) break;
+        if (id == 1 || id == 2 || (!minmax && id >= 5 && id <= 8)) continue;
+        dv__tcw_field(t, id, ft);
+        dv__buf_put(t->out, v, (size_t)(r.p - v));
+    }
+    dv__tcw_struct_end(t);
+}
+
+/* Whether the min_value and max_value of a source's Statistics can stay: both at most
+ * STATS_MAX_BYTES. */
+static int raw_minmax_fits(const uint8_t *p, size_t n)
+{
+    dv__tc_reader r;
+    int16_t last = 0, id;
+    uint8_t ft;
+    dv__tc_init(&r, p, n);
+    if (dv__tc_enter(&r) != DV_OK) return 0;
+    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
+        if (ft == DV__TC_BINARY && (id == 5 || id == 6)) {
+            const uint8_t *b;
+            uint32_t len;
+            if (dv__tc_binary(&r, &b, &len) != DV_OK || len > STATS_MAX_BYTES) return 0;
+        } else if (dv__tc_skip(&r, ft) != DV_OK) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A source's ColumnMetaData (fields and STOP, as the footer had them) into t, for a chunk
+ * now at src_start + shift: the first data page's offset and the dictionary page's moved,
+ * what points elsewhere in the source (an index page, a bloom filter) left out, the
+ * statistics as put_raw_stats writes them; every other field as it was. The footer it
+ * came from was parsed whole when the source was opened. */
+static void put_raw_meta(dv__tc_writer *t, const uint8_t *p, size_t n, int64_t src_start,
+                         int64_t shift, int minmax)
+{
+    dv__tc_reader r;
+    int16_t last = 0, id;
+    uint8_t ft;
+    dv__tc_init(&r, p, n);
+    if (dv__tc_enter(&r) != DV_OK) return;
+    dv__tcw_struct_begin(t);
+    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
+        const uint8_t *v = r.p;
+        if (ft == DV__TC_I64 && (id == 9 || id == 11)) {
+            int64_t x;
+            if (dv__tc_i64(&r, &x) != DV_OK) break;
+            /* a dictionary offset that is not the chunk's start (0, as some writers put for
+             * none) points at no dictionary page of the copy */
+            if (id == 9 || x == src_start) dv__tcw_i64_field(t, id, x + shift);
+            continue;
+        }
+        if (dv__tc_skip(&r, ft) != DV_OK) break;
+        if (id == 10 || id == 14 || id == 15) continue;
+        if (ft == DV__TC_STRUCT && id == 12) {
+            dv__tcw_field(t, id, ft);
+            put_raw_stats(t, v, (size_t)(r.p - v), minmax);
+            continue;
+        }
+        dv__tcw_field(t, id, ft);
+        dv__buf_put(t->out, v, (size_t)(r.p - v));
+    }
+    dv__tcw_struct_end(t);
+}
+
+/* raw_minmax_fits on the Statistics of a source's ColumnMetaData (1 without statistics) */
+static int raw_minmax_fits_meta(const uint8_t *p, size_t n)
+{
+    dv__tc_reader r;
+    int16_t last = 0, id;
+    uint8_t ft;
+    dv__tc_init(&r, p, n);
+    if (dv__tc_enter(&r) != DV_OK) return 0;
+    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
+        const uint8_t *v = r.p;
+        if (dv__tc_skip(&r, ft) != DV_OK) return 0;
+        if (ft == DV__TC_STRUCT && id == 12) return raw_minmax_fits(v, (size_t)(r.p - v));
+    }
+    return 1;
+}
+
 static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, const wchunk *ch)
 {
     dv__tcw_struct_begin(t); /* ColumnChunk */
     dv__tcw_i64_field(t, 2, ch->start);
     dv__tcw_field(t, 3, DV__TC_STRUCT);
+    if (ch->raw) {
+        /* (the page index of the source, which ColumnChunk's offsets point at, is not
+         * copied) */
+        put_raw_meta(t, w->statpool.p + ch->meta_off, ch->meta_len, ch->src_start,
+                     ch->start - ch->src_start, ch->raw_minmax);
+        dv__tcw_struct_end(t);
+        return;
+    }
     dv__tcw_struct_begin(t); /* ColumnMetaData */
     dv__tcw_i32_field(t, 1, (int32_t)c->f.type);
     dv__tcw_field(t, 2, DV__TC_LIST);

@@ -345,6 +345,7 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     wo.codec = DV_PQ_SNAPPY;
     wo.wipe = 1; /* the kept images leave the writer's buffers zeroed, the reader's go each row
                     group (the removed ones with them) */
+    wo.raw_groups = 1; /* a row group nothing is removed from is copied as its bytes */
     wo.alloc = c->a;
     rc = dv_parquet_writer_create_copy(out, r, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {

@@ -340,6 +340,45 @@ static int write_images(const char *path)
  * it (dv_parquet_writer_create_copy: any nesting, lists and maps included). "datauri": every
  * row kept, the "url" column (any case) holding a data: URI with an image's
  * content (tests/cli/neighbors.sh: outputs show it redacted). */
+/* A cleaned copy with raw_groups: rows i % 3 == 1 of the first row group removed (it is
+ * encoded again) when there are several, every other row group kept whole (its chunks copied
+ * as bytes). Prints the rows below which rows were removed, for compare.mjs. */
+static int copy_raw(const char *in, const char *outp)
+{
+    dv_parquet_reader *r;
+    dv_parquet_writer *w = NULL;
+    dv_parquet_writer_opts o;
+    char err[512];
+    int rc = dv_parquet_reader_open(in, NULL, &r, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    memset(&o, 0, sizeof(o));
+    o.codec = DV_PQ_SNAPPY;
+    o.raw_groups = 1;
+    rc = dv_parquet_writer_create_copy(outp, r, &o, &w, err, sizeof(err));
+    if (rc != DV_OK) fprintf(stderr, "copy %s: %s\n", in, err);
+    for (size_t g = 0; rc == DV_OK && g < dv_parquet_reader_num_row_groups(r); g++) {
+        uint64_t rows = dv_parquet_reader_row_group_rows(r, g);
+        uint8_t *keep = malloc(rows + 1);
+        /* (a file of one row group: kept whole, all of it copied as bytes) */
+        for (uint64_t i = 0; keep && i < rows; i++)
+            keep[i] = g > 0 || dv_parquet_reader_num_row_groups(r) == 1 || i % 3 != 1;
+        rc = keep ? dv_parquet_writer_copy_row_group(w, r, g, keep) : DV_ENOMEM;
+        free(keep);
+    }
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK && w) fprintf(stderr, "write: %s\n", dv_parquet_writer_errmsg(w));
+    if (rc == DV_OK)
+        printf("%llu\n", (unsigned long long)(dv_parquet_reader_num_row_groups(r) > 1
+                                                    ? dv_parquet_reader_row_group_rows(r, 0)
+                                                    : 0));
+    dv_parquet_writer_free(w);
+    dv_parquet_reader_free(r);
+    return rc == DV_OK ? 0 : 1;
+}
+
 static int copy_file(const char *in, const char *outp, int datauri)
 {
     static const char uri[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
@@ -747,6 +786,7 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "hflist") == 0)
         return write_hflist(argv[2], argv + 3, argc - 3);
     if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], 0);
+    if (argc == 4 && strcmp(argv[1], "copy-raw") == 0) return copy_raw(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
@@ -756,7 +796,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | "
+                    "copy-raw IN OUT | datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | "
                     "shapes-kv FILE | rows FILE | datacomp IN OUT\n");
     return 2;
 }

@@ -1786,6 +1786,219 @@ static void test_copy_kv_pt(void **state)
     unlink(cp);
 }
 
+static int keep_first_out(uint64_t i) { return i != 0; }
+
+/* Whether a copy of src decodes (every row group; some files use what the copy path refuses) */
+static int copy_reads(dv_parquet_reader *src)
+{
+    dv_parquet_writer *w = NULL;
+    char path[512], err[512];
+    int ok = 1;
+    tmp_path(path, sizeof path, "probe");
+    if (dv_parquet_writer_create_copy(path, src, NULL, &w, err, sizeof err) != DV_OK) return 0;
+    for (size_t g = 0; ok && g < dv_parquet_reader_num_row_groups(src); g++)
+        ok = dv_parquet_writer_copy_row_group(w, src, g, NULL) == DV_OK;
+    dv_parquet_writer_free(w);
+    unlink(path);
+    return ok;
+}
+
+/* With raw_groups: how many column chunks of row groups [g0, ngroups) of src are in the copy
+ * (row groups from g0c on) byte for byte, with the source's statistics (min/max only where
+ * the source's column orders allow); fails on a chunk that src could give as bytes and the
+ * copy does not hold as they were. */
+static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp, size_t g0c)
+{
+    dv_parquet_reader *r2 = NULL;
+    char err[512];
+    size_t same = 0;
+    if (dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err) != DV_OK) fail_msg("%s", err);
+    assert_int_equal(dv_parquet_reader_num_row_groups(r2) - g0c,
+                     dv_parquet_reader_num_row_groups(src) - g0);
+    for (size_t g = g0; g < dv_parquet_reader_num_row_groups(src); g++) {
+        size_t gc = g - g0 + g0c;
+        int whole = 1;
+        assert_int_equal(dv_parquet_reader_row_group_rows(r2, gc),
+                         dv_parquet_reader_row_group_rows(src, g));
+        /* a row group is copied as bytes only when every chunk of it can be */
+        for (size_t c = 0; c < dv_parquet_reader_num_columns(src) && whole; c++) {
+            dv__pq_raw a;
+            whole = dv__pq_raw_chunk(src, g, c, &a) == DV_OK;
+        }
+        for (size_t c = 0; c < dv_parquet_reader_num_columns(src) && whole; c++) {
+            dv__pq_raw a, b;
+            uint8_t *keep;
+            dv_parquet_stats sa, sb;
+            assert_int_equal(dv__pq_raw_chunk(src, g, c, &a), DV_OK);
+            keep = malloc(a.len + 1);
+            assert_non_null(keep);
+            memcpy(keep, a.bytes, a.len);
+            assert_int_equal(dv__pq_raw_chunk(r2, gc, c, &b), DV_OK);
+            assert_int_equal(b.len, a.len);
+            assert_memory_equal(b.bytes, keep, a.len);
+            free(keep);
+            assert_int_equal(dv_parquet_reader_stats(src, g, c, &sa), DV_OK);
+            assert_int_equal(dv_parquet_reader_stats(r2, gc, c, &sb), DV_OK);
+            assert_true(sb.null_count == sa.null_count);
+            if (sb.min) {
+                /* min/max only from the source's min_value/max_value */
+                assert_non_null(sa.min);
+                assert_int_equal(sb.min_len, sa.min_len);
+                assert_memory_equal(sb.min, sa.min, sa.min_len);
+                assert_int_equal(sb.max_len, sa.max_len);
+                assert_memory_equal(sb.max, sa.max, sa.max_len);
+            }
+            same++;
+        }
+    }
+    dv_parquet_reader_free(r2);
+    return same;
+}
+
+/* raw_groups: row groups nothing is removed from are written as their bytes (a source in
+ * three row groups of 2 rows: the first loses a row and is encoded again, the other two are
+ * the source's chunks, with their statistics); a row group whose levels are corrupt is copied
+ * as it is when all its rows are kept, and refused as before when a row goes. */
+static void test_copy_raw(void **state)
+{
+    char src[512], src3[512], cp[512], err[512];
+    dv_parquet_reader *r = NULL, *r3 = NULL;
+    dv_parquet_writer_opts o;
+    (void)state;
+    tmp_path(src, sizeof src, "rawsrc");
+    tmp_path(src3, sizeof src3, "rawsrc3");
+    tmp_path(cp, sizeof cp, "rawcopy");
+    assert_int_equal(pqg_write_shapes(src), 0);
+    assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+    memset(&o, 0, sizeof o);
+    o.row_group_rows = 2;
+    copy_with(r, src3, NULL, &o);
+    assert_int_equal(dv_parquet_reader_open(src3, NULL, &r3, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_row_groups(r3), 3);
+    memset(&o, 0, sizeof o);
+    o.raw_groups = 1;
+    o.wipe = 1;
+    copy_with(r3, cp, keep_first_out, &o);
+    check_copy(r3, cp, keep_first_out);
+    assert_int_equal(raw_chunks_same(r3, 1, cp, 1), 2 * dv_parquet_reader_num_columns(r3));
+    /* every row kept: the whole file's chunks */
+    copy_with(r3, cp, NULL, &o);
+    check_copy(r3, cp, NULL);
+    assert_int_equal(raw_chunks_same(r3, 0, cp, 0), 3 * dv_parquet_reader_num_columns(r3));
+    /* without the flag: encoded again (one row group of up to 1,000,000 rows) */
+    o.raw_groups = 0;
+    copy_with(r3, cp, NULL, &o);
+    check_copy(r3, cp, NULL);
+    {
+        dv_parquet_reader *r2 = NULL;
+        assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_reader_num_row_groups(r2), 1);
+        dv_parquet_reader_free(r2);
+    }
+    dv_parquet_reader_free(r3);
+    dv_parquet_reader_free(r);
+
+    {
+        static const pqg_node s[] = {
+            {"schema", -1, 0, 1, -1, 0, 0},
+            {"a", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+            {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+            {"element", DV_PQ_INT32, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+        };
+        static const uint8_t rep[] = {0, 1}, def[] = {0, 3};
+        static const int32_t val[] = {5};
+        const pqg_column col = {2, rep, def, val, NULL};
+        dv_parquet_writer *w = NULL;
+        uint8_t none = 0;
+        assert_int_equal(pqg_write(src, s, 4, &col, 1, 1), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+        o.raw_groups = 1;
+        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, NULL), DV_OK);
+        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+        dv_parquet_writer_free(w);
+        assert_int_equal(raw_chunks_same(r, 0, cp, 0), 1);
+        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, &none), DV_ECORRUPT);
+        dv_parquet_writer_free(w);
+        dv_parquet_reader_free(r);
+    }
+    unlink(src);
+    unlink(src3);
+    unlink(cp);
+}
+
+/* raw_groups over every parquet-testing file that reads (codecs, dictionaries, data page v2,
+ * page indexes, bloom filters, nested columns): with every row kept each chunk the reader can
+ * give as bytes is in the copy as it was and the rows are the source's; without the first row,
+ * the first row group is encoded again and the others stay bytes. A file with a corrupt page
+ * checksum is copied as it is: its copy fails the check as the source does. */
+static void test_copy_raw_pt(void **state)
+{
+    char dir[1024], cp[512], path[1400], err[512];
+    DIR *d;
+    struct dirent *e;
+    size_t files = 0, chunks = 0;
+    dv_parquet_writer_opts o;
+    dv_parquet_reader *r = NULL, *r2 = NULL;
+    (void)state;
+    if (tu_shared(PT, dir, sizeof(dir)) == NULL) {
+        printf("SKIP: ../shared/parquet-testing not found\n");
+        return;
+    }
+    memset(&o, 0, sizeof o);
+    o.codec = DV_PQ_SNAPPY;
+    o.raw_groups = 1;
+    tmp_path(cp, sizeof cp, "rawpt");
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        int skip = l <= 8 || strcmp(e->d_name + l - 8, ".parquet") != 0;
+        for (size_t k = 0; k < sizeof(kMustFail) / sizeof(kMustFail[0]) && !skip; k++)
+            skip = strcmp(e->d_name, kMustFail[k]) == 0;
+        if (skip || strcmp(e->d_name, "large_string_map.brotli.parquet") == 0) continue;
+        snprintf(path, sizeof(path), "%s%s", dir, e->d_name);
+        if (dv_parquet_reader_open(path, NULL, &r, err, sizeof err) != DV_OK) continue;
+        if (dv_parquet_reader_num_rows(r) == 0 || !copy_reads(r)) {
+            dv_parquet_reader_free(r);
+            continue;
+        }
+        copy_with(r, cp, NULL, &o);
+        check_copy(r, cp, NULL);
+        chunks += raw_chunks_same(r, 0, cp, 0);
+        if (dv_parquet_reader_row_group_rows(r, 0) > 1) {
+            copy_with(r, cp, keep_first_out, &o);
+            check_copy(r, cp, keep_first_out);
+            (void)raw_chunks_same(r, 1, cp, 1);
+        }
+        dv_parquet_reader_free(r);
+        files++;
+    }
+    closedir(d);
+    printf("parquet-testing: %zu files copied with raw row groups, %zu chunks as bytes\n", files,
+           chunks);
+    assert_true(files >= 40);
+    assert_true(chunks >= 200);
+
+    snprintf(path, sizeof(path), "%sdatapage_v1-corrupt-checksum.parquet", dir);
+    assert_int_equal(dv_parquet_reader_open(path, NULL, &r, err, sizeof err), DV_OK);
+    copy_with(r, cp, NULL, &o);
+    assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+    {
+        int bad_src = 0, bad_cp = 0;
+        dv__pq_column_data cd;
+        for (size_t c = 0; c < dv_parquet_reader_num_columns(r); c++) {
+            bad_src |= dv__pq_read_column(r, 0, c, 0, &cd) == DV_ECORRUPT;
+            bad_cp |= dv__pq_read_column(r2, 0, c, 0, &cd) == DV_ECORRUPT;
+        }
+        assert_true(bad_src && bad_cp);
+    }
+    dv_parquet_reader_free(r2);
+    dv_parquet_reader_free(r);
+    unlink(cp);
+}
+
 /* Every file the writer makes is 0600 from its creation (a copy holds the kept images: one that
  * was 0644 until closed could be opened, and read later, by anyone), whatever the umask, and a
  * file of an earlier run that was 0644 is 0600 once truncated. */
@@ -1936,6 +2149,8 @@ int main(void)
         cmocka_unit_test(test_copy_nested_pt),
         cmocka_unit_test(test_copy_kv),
         cmocka_unit_test(test_copy_kv_pt),
+        cmocka_unit_test(test_copy_raw),
+        cmocka_unit_test(test_copy_raw_pt),
         cmocka_unit_test(test_writer_mode),
         cmocka_unit_test(test_copy_wipe),
     };
