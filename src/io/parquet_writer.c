@@ -634,8 +634,9 @@ static int copy_group_raw(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg)
             rc = werr(w, DV_ENOMEM, "out of memory");
             break;
         }
+        /* (each chunk is read into the reader's one chunk buffer over the one before; with
+         * wipe, dv_parquet_writer_copy_row_group zeroes it after the row group) */
         rc = write_bytes(w, raw.bytes, (size_t)raw.len);
-        if (w->wipe) dv_parquet_reader_wipe(r);
     }
     if (rc == DV_EFORMAT) {
         /* back to where the row group began: nothing of it stays */

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -108,12 +109,43 @@ typedef struct cleaner {
     size_t nrem, caprem;
     char *err;
     size_t cap;
+    /* HMAC-SHA-256 keyed with prf_key once (prf_open), set up again for each id with the
+     * same key: OpenSSL's one-call HMAC() fetches the digest and builds its contexts each
+     * time (2.4 us an id against 0.4, a throwaway harness; every kept id is scored) */
+    EVP_MAC *mac;
+    EVP_MAC_CTX *mctx;
 } cleaner;
+
+static void prf_open(cleaner *c)
+{
+    OSSL_PARAM p[2];
+    p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    p[1] = OSSL_PARAM_construct_end();
+    c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    c->mctx = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
+    if (c->mctx && EVP_MAC_init(c->mctx, c->prf_key, 32, p) != 1) {
+        EVP_MAC_CTX_free(c->mctx);
+        c->mctx = NULL;
+    }
+}
+
+static void prf_close(cleaner *c)
+{
+    EVP_MAC_CTX_free(c->mctx); /* (it cleanses its key) */
+    EVP_MAC_free(c->mac);
+    c->mctx = NULL;
+    c->mac = NULL;
+}
 
 static void prf(const cleaner *c, const char *id, uint8_t out[32])
 {
-    unsigned int len = 32;
-    HMAC(EVP_sha256(), c->prf_key, 32, (const unsigned char *)id, strlen(id), out, &len);
+    size_t n = strlen(id), len = 0;
+    unsigned int ulen = 32;
+    if (c->mctx && EVP_MAC_init(c->mctx, NULL, 0, NULL) == 1 &&
+        EVP_MAC_update(c->mctx, (const unsigned char *)id, n) == 1 &&
+        EVP_MAC_final(c->mctx, out, &len, 32) == 1 && len == 32)
+        return;
+    HMAC(EVP_sha256(), c->prf_key, 32, (const unsigned char *)id, n, out, &ulen);
 }
 
 static void heap_down(scored *h, size_t n, size_t i)
@@ -214,6 +246,7 @@ static int load_key(cleaner *c, const char *outdir)
     HMAC(EVP_sha256(), k, 32, (const unsigned char *)"datavet commitment salt", 23, c->salt,
          &len);
     memset(k, 0, sizeof k);
+    prf_open(c);
     return DV_OK;
 }
 
@@ -914,6 +947,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     dv__free(c.a, c.removed.k);
     dv__free(c.a, drop);
     dv_dataset_free(ds);
+    prf_close(&c);
     memset(c.prf_key, 0, 32);
     return rc;
 }

@@ -594,6 +594,22 @@ n=\$(tail -n +2 cl-$lay/removal.txt | wc -l); p=\$(wc -l <cl-$lay/removal-public
 d=\$((n * 3)); [ \$d -gt \$((120 - n)) ] && d=\$((120 - n))
 [ \$n -gt 0 ] && [ \$p -eq \$((n + d)) ]"
     check "$lay --clean: commitment in summary.json" grep -q '"commitment": "[0-9a-f]\{64\}"' cl-$lay/summary.json
+    # what an auditor given clean.key recomputes (docs/scan.md): the commitment over the
+    # removed ids, and removal-public.txt in HMAC-SHA-256 order, the removed ids in it (here
+    # every kept id is a decoy: 3 a removed id pass the 120 items)
+    check "$lay --clean: an auditor with clean.key recomputes the commitment and the decoy draw" $PY -c "
+import hashlib, hmac, re
+k = open('cl-$lay/clean.key', 'rb').read()
+pk = hmac.new(k, b'datavet decoy prf', hashlib.sha256).digest()
+salt = hmac.new(k, b'datavet commitment salt', hashlib.sha256).digest()
+rem = [l.split('\t')[0] for l in open('cl-$lay/removal.txt').read().splitlines()[1:]]
+want = hashlib.sha256(salt + b''.join(i.encode() + b'\n' for i in sorted(set(rem)))).hexdigest()
+got = re.search(r'\"commitment\": \"([0-9a-f]{64})\"', open('cl-$lay/summary.json').read()).group(1)
+assert got == want, (got, want)
+pub = open('cl-$lay/removal-public.txt').read().splitlines()
+sc = [hmac.new(pk, i.encode(), hashlib.sha256).digest() for i in pub]
+assert sc == sorted(sc) and set(rem) <= set(pub) and len(set(pub)) == len(pub), 'not in PRF order'
+"
     check "$lay --clean: clean.sha256 names every file of the copy; sha256sum -c agrees" sh -c "
 [ \"\$(cut -c67- cl-$lay/clean.sha256)\" = \"\$(cd clean-$lay && find . -type f | sed 's|^./||' | LC_ALL=C sort)\" ] &&
 cd clean-$lay && sha256sum -c --quiet ../cl-$lay/clean.sha256"
