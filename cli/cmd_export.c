@@ -54,9 +54,10 @@ typedef struct export_set {
 
 typedef enum { FMT_CSV, FMT_JSON, FMT_JSONL } fmt_t;
 
-/* Append text made safe for any output: valid UTF-8 (U+FFFD for bad bytes), NUL-free.
- * For URLs, bytes that cannot stand in a URL (controls, space, DEL, invalid UTF-8) are
- * percent-encoded instead, so the URL stays one exact, copyable token. */
+/* Append text as every output of datavet writes it (dv_text_utf8): valid UTF-8 and NUL-free,
+ * URLs by DV_TEXT_URL (bytes that cannot stand in a URL percent-encoded, so the URL stays one
+ * exact, copyable token, as in matches.jsonl), other text by DV_TEXT_PLAIN (U+FFFD). A
+ * matches.parquet of this datavet holds such text already, which this leaves as it is. */
 static size_t arena_put(exp_t *e, const uint8_t *p, size_t n, int url)
 {
     size_t off, need;
@@ -65,7 +66,7 @@ static size_t arena_put(exp_t *e, const uint8_t *p, size_t n, int url)
         e->oom = 1;
         return 0;
     }
-    need = e->alen + n * 3 + 1;
+    need = e->alen + DV_TEXT_BOUND(n);
     if (need > e->acap) {
         size_t nc = e->acap ? e->acap : 1 << 16;
         char *na;
@@ -79,28 +80,8 @@ static size_t arena_put(exp_t *e, const uint8_t *p, size_t n, int url)
         e->acap = nc;
     }
     off = e->alen;
-    for (size_t i = 0; i < n;) {
-        uint32_t c;
-        size_t k = cli_utf8_next(p + i, n - i, &c);
-        if (c == CLI_UTF8_BAD || c == 0 || (url && (c <= 0x20 || c == 0x7F))) {
-            if (url) {
-                for (size_t b = 0; b < k; b++) {
-                    static const char hx[] = "0123456789ABCDEF";
-                    e->arena[e->alen++] = '%';
-                    e->arena[e->alen++] = hx[p[i + b] >> 4];
-                    e->arena[e->alen++] = hx[p[i + b] & 15];
-                }
-            } else {
-                memcpy(e->arena + e->alen, "\xEF\xBF\xBD", 3);
-                e->alen += 3;
-            }
-        } else {
-            memcpy(e->arena + e->alen, p + i, k);
-            e->alen += k;
-        }
-        i += k;
-    }
-    e->arena[e->alen++] = '\0';
+    e->alen += dv_text_utf8(url ? DV_TEXT_URL : DV_TEXT_PLAIN, (const char *)p, n,
+                            e->arena + off, DV_TEXT_BOUND(n)) + 1;
     return off;
 }
 

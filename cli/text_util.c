@@ -1,4 +1,4 @@
-/* text_util.c - UTF-8 scanning, a bounded top-level JSON string reader and an image
+/* text_util.c - JSON strings, a bounded top-level JSON string reader and an image
  * signature check for the CLI. Fuzzed by fuzz/fuzz_scan_json.c, which compiles this file into
  * its target. */
 #include "text_util.h"
@@ -8,45 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-size_t cli_utf8_next(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    uint8_t b = p[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    uint32_t c;
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-        need = 1;
-        c = b & 0x1Fu;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        need = 2;
-        c = b & 0x0Fu;
-        if (b == 0xE0) lo = 0xA0;
-        else if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        need = 3;
-        c = b & 0x07u;
-        if (b == 0xF0) lo = 0x90;
-        else if (b == 0xF4) hi = 0x8F;
-    } else {
-        *cp = CLI_UTF8_BAD;
-        return 1;
-    }
-    for (size_t i = 1; i <= need; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) {
-            *cp = CLI_UTF8_BAD;
-            return i;
-        }
-        c = (c << 6) | (p[i] & 0x3Fu);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = c;
-    return need + 1;
-}
 
 typedef struct jp {
     const uint8_t *p;
@@ -152,9 +113,9 @@ static int scan_string(jp *j, uint8_t *o)
             if (o != NULL) on += put_utf8(o + on, c);
             continue;
         }
-        k = cli_utf8_next(j->p + j->i, j->n - j->i, &c);
+        k = dv_utf8_next(j->p + j->i, j->n - j->i, &c);
         if (o != NULL) {
-            if (c == CLI_UTF8_BAD) {
+            if (c == DV_UTF8_BAD) {
                 on += put_utf8(o + on, 0xFFFD);
             } else {
                 memcpy(o + on, j->p + j->i, k);
@@ -359,8 +320,8 @@ void cli_json_strn(FILE *f, const char *s, size_t n)
             i++;
             continue;
         }
-        k = cli_utf8_next(p + i, n - i, &cp);
-        if (cp == CLI_UTF8_BAD)
+        k = dv_utf8_next(p + i, n - i, &cp);
+        if (cp == DV_UTF8_BAD)
             fputs("\xef\xbf\xbd", f);
         else
             fwrite(p + i, 1, k, f);

@@ -1,5 +1,5 @@
-/* text_util.h - small text helpers for CLI outputs built from untrusted strings: UTF-8
- * scanning, a bounded reader for top-level string members of a JSON object (scan.json), and
+/* text_util.h - small text helpers for CLI outputs built from untrusted strings: JSON
+ * strings, a bounded reader for top-level string members of a JSON object (scan.json), and
  * the image signature check of inspect --head. */
 #ifndef DV_CLI_TEXT_UTIL_H
 #define DV_CLI_TEXT_UTIL_H
@@ -7,13 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#define CLI_UTF8_BAD 0xFFFFFFFFu
-
-/* One UTF-8 sequence at p (n > 0 bytes): bytes consumed (>= 1) and its code point in *cp, or
- * CLI_UTF8_BAD for an ill-formed sequence (overlong, surrogate, over U+10FFFF, truncated),
- * which then consumes its maximal valid prefix. */
-size_t cli_utf8_next(const uint8_t *p, size_t n, uint32_t *cp);
 
 /* The top-level member `key` of the JSON object in buf[0..len), when it is a string: decoded
  * (escapes, \u surrogate pairs; lone surrogates, \u0000 and invalid UTF-8 become U+FFFD) into
@@ -38,8 +31,9 @@ int cli_json_top_raw(const char *buf, size_t len, const char *key, const char **
  * whitespace too. Reads nothing past p[n - 1]. */
 const char *cli_image_kind(const uint8_t *p, size_t n);
 
-/* A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as
- * DuckDB (yyjson) escapes them. cli_json_str(f, NULL) writes "". */
+/* A JSON string: text as dv_text_utf8 writes DV_TEXT_PLAIN (valid UTF-8 kept as it is,
+ * ill-formed sequences as U+FFFD), controls (NUL too) escaped as DuckDB (yyjson) escapes them.
+ * cli_json_str(f, NULL) writes "". */
 void cli_json_strn(FILE *f, const char *s, size_t n);
 void cli_json_str(FILE *f, const char *s);
 

@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the decoded value is valid UTF-8 */
         for (size_t i = 0; i < n;) {
             uint32_t c;
-            size_t k = cli_utf8_next((const uint8_t *)out + i, n - i, &c);
-            if (c == CLI_UTF8_BAD) abort();
+            size_t k = dv_utf8_next((const uint8_t *)out + i, n - i, &c);
+            if (c == DV_UTF8_BAD) abort();
             i += k;
         }
         free(out);

@@ -338,6 +338,42 @@ int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, si
                        size_t *mt_off, size_t *mt_len);
 
 /* ------------------------------------------------------------------------
+ * Text in outputs. Strings read from datasets and lists (URLs, ids, captions, labels, file
+ * names) hold whatever bytes their source held, UTF-8 or not. Every output that must be
+ * UTF-8 (JSON, HTML, Parquet STRING columns, exports) writes them through dv_text_utf8, so
+ * that one string reads the same in each of them (docs/scan.md, "Text in outputs"). */
+
+/* One UTF-8 sequence at p (n > 0 bytes): the bytes it takes (1 to 4) and its code point in
+ * *cp, or DV_UTF8_BAD for an ill-formed sequence (a stray continuation byte, an overlong
+ * form, a surrogate, past U+10FFFF, cut short), which then takes its maximal subpart: the
+ * bytes that could still have begun a sequence, at least one (Unicode's "substitution of
+ * maximal subparts", as WHATWG decoders and Python's errors="replace" count them). */
+#define DV_UTF8_BAD 0xFFFFFFFFu
+size_t dv_utf8_next(const void *p, size_t n, uint32_t *cp);
+
+typedef enum dv_text_kind {
+    /* an id, caption, label, file name, message: each ill-formed sequence (dv_utf8_next)
+     * and each NUL becomes U+FFFD; all else is kept */
+    DV_TEXT_PLAIN = 0,
+    /* a URL: the bytes of each ill-formed sequence, of C0 controls, space, DEL, C1
+     * controls, bidirectional controls and noncharacters become %XX (upper-case hex); all
+     * else is kept. dv_url_normalize percent-encodes those bytes the same way, so a URL it
+     * takes normalises to the same key once written so (the same URL to a browser too): one
+     * token that can be copied and compared exactly and never reads as another URL. A '%'
+     * found in the URL stays as it is. A data: URI, which outputs show redacted
+     * (dv_url_redact), is text: DV_TEXT_PLAIN. */
+    DV_TEXT_URL = 1
+} dv_text_kind;
+
+/* len bytes of s (NULs included) as kind says, into out: at most cap bytes with the NUL,
+ * whole characters and escapes only; DV_TEXT_BOUND(len) bytes always suffice. Returns the
+ * length of the whole result without its NUL (larger than cap - 1: cut), as snprintf does.
+ * Valid UTF-8 comes out as it went in (for DV_TEXT_URL, when it holds none of the bytes
+ * named above), so applying it twice changes nothing. */
+#define DV_TEXT_BOUND(len) (3 * (size_t)(len) + 1)
+size_t dv_text_utf8(dv_text_kind kind, const char *s, size_t len, char *out, size_t cap);
+
+/* ------------------------------------------------------------------------
  * Hash lists. A list is built from text inputs, written as a compiled .dvl
  * file (docs/dvl-format.md) and opened with mmap. */
 typedef struct dv_list_meta {

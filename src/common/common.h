@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Monotonic clock in nanoseconds (for progress reports and timeouts, never for data). */
 uint64_t dv__mono_ns(void);
@@ -29,6 +30,24 @@ typedef struct dv__dbuf {
 } dv__dbuf;
 int dv__dbuf_reserve(const dv_alloc *a, dv__dbuf *b, size_t extra);
 int dv__dbuf_append(const dv_alloc *a, dv__dbuf *b, const void *p, size_t n);
+
+/* Text in outputs (text.c; dv_text_utf8 in datavet.h). A code point shown as it is in
+ * report.html and kept raw in a URL: not DV_UTF8_BAD, no control but tab and newline, no C1
+ * control, bidirectional control (a hostile URL could read as another) or noncharacter. */
+int dv__text_shown(uint32_t c);
+/* The first unit of s[0..n) (n > 0; one character, or one ill-formed sequence) as an output
+ * of kind writes it: returns the bytes it takes; *out, *olen: s itself when it is kept, else
+ * rep holding U+FFFD or its %XX escapes. */
+#define DV__TEXT_UNIT_MAX 12
+size_t dv__text_unit(dv_text_kind kind, const char *s, size_t n, char rep[DV__TEXT_UNIT_MAX],
+                     const char **out, size_t *olen);
+/* 1 when dv_text_utf8 would give s[0..len) back unchanged. */
+int dv__text_clean(dv_text_kind kind, const char *s, size_t len);
+/* s as kind says, to f. */
+void dv__text_fputs(FILE *f, dv_text_kind kind, const char *s);
+/* A JSON string of s[0..n) as kind says: quote, backslash and controls escaped (\n \t \r,
+ * others \u00XX). */
+void dv__json_strn(FILE *f, dv_text_kind kind, const char *s, size_t n);
 
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 int dv__mul_ok(size_t a, size_t b, size_t *out);

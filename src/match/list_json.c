@@ -49,26 +49,13 @@ static void put_utf8(jp *j, unsigned cp)
     }
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (overlong forms,
- * surrogates and code points past U+10FFFF are invalid). */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (dv_utf8_next:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid). */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0], cp;
-    size_t len;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
+    uint32_t cp;
+    size_t k = dv_utf8_next(s, n, &cp);
+    return cp == DV_UTF8_BAD ? 0 : k;
 }
 
 /* A string at j->p (on the opening quote), decoded to j->out. Decoding never grows the

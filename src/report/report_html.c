@@ -14,69 +14,12 @@
 #define MAX_GROUPS 40      /* bars in a per-list / per-reason chart */
 #define MAX_SHARD_BARS 200 /* shards are binned above this */
 #define CELL_MAX 400       /* bytes of one hostile string shown in a cell */
-#define BAD 0xFFFFFFFFu
 
 #define COLOR_MATCH "#c0392b"
 #define COLOR_CAND "#e69f00"
 #define COLOR_NEUTRAL "#4a6fa5"
 
 /* ---- text ---------------------------------------------------------------------------- */
-
-/* One UTF-8 sequence at p (n > 0 bytes left): its code point, or BAD for an ill-formed
- * sequence, which then consumes its maximal valid prefix (at least one byte). */
-static size_t utf8_next(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    uint8_t b = p[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    uint32_t c;
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-        need = 1;
-        c = b & 0x1Fu;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        need = 2;
-        c = b & 0x0Fu;
-        if (b == 0xE0) lo = 0xA0;      /* overlong */
-        else if (b == 0xED) hi = 0x9F; /* surrogates */
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        need = 3;
-        c = b & 0x07u;
-        if (b == 0xF0) lo = 0x90;      /* overlong */
-        else if (b == 0xF4) hi = 0x8F; /* over U+10FFFF */
-    } else {
-        *cp = BAD;
-        return 1;
-    }
-    for (size_t i = 1; i <= need; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) {
-            *cp = BAD;
-            return i;
-        }
-        c = (c << 6) | (p[i] & 0x3Fu);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = c;
-    return need + 1;
-}
-
-/* Characters shown as they are. Controls and noncharacters are not valid XML text; bidi
- * controls could make a hostile URL read as a different one. */
-static int shown(uint32_t c)
-{
-    if (c == BAD) return 0;
-    if (c < 0x20) return c == '\t' || c == '\n';
-    if (c >= 0x7F && c <= 0x9F) return 0;
-    if (c == 0x061C || c == 0x200E || c == 0x200F) return 0;
-    if (c >= 0x202A && c <= 0x202E) return 0;
-    if (c >= 0x2066 && c <= 0x2069) return 0;
-    if (c >= 0xFDD0 && c <= 0xFDEF) return 0;
-    if ((c & 0xFFFEu) == 0xFFFEu) return 0;
-    return 1;
-}
 
 void dv__html_textn(FILE *f, const char *s, size_t len, size_t max)
 {
@@ -85,12 +28,12 @@ void dv__html_textn(FILE *f, const char *s, size_t len, size_t max)
     if (s == NULL) return;
     while (i < len) {
         uint32_t c;
-        size_t k = utf8_next(p + i, len - i, &c);
+        size_t k = dv_utf8_next(p + i, len - i, &c);
         if (max > 0 && i + k > max) {
             fputs("\xE2\x80\xA6", f); /* … */
             return;
         }
-        if (!shown(c)) {
+        if (!dv__text_shown(c)) {
             fputs("\xEF\xBF\xBD", f);
         } else {
             switch (c) {

@@ -253,19 +253,9 @@ static int safe_name(const char *s, size_t n)
         }
     }
     for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (len == 0 || i + len > n) return 0;
-        for (size_t k = 1; k < len; k++)
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80) return 0;
-        if (len == 3 && ((c == 0xE0 && (unsigned char)s[i + 1] < 0xA0) ||
-                         (c == 0xED && (unsigned char)s[i + 1] >= 0xA0)))
-            return 0; /* overlong, surrogate */
-        if (len == 4 && ((c == 0xF0 && (unsigned char)s[i + 1] < 0x90) ||
-                         (c == 0xF4 && (unsigned char)s[i + 1] >= 0x90)))
-            return 0;
-        i += len;
+        uint32_t c;
+        i += dv_utf8_next(s + i, n - i, &c);
+        if (c == DV_UTF8_BAD) return 0;
     }
     return 1;
 }

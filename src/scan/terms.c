@@ -25,31 +25,16 @@ struct dv__terms {
     size_t scratch_cap;
 };
 
-/* Decode one UTF-8 code point (invalid bytes become U+FFFD, one byte consumed). */
+/* One code point (dv_utf8_next; an ill-formed sequence is U+FFFD, which separates words). */
 static uint32_t utf8_next(const unsigned char **p, const unsigned char *end)
 {
-    const unsigned char *s = *p;
-    uint32_t c = s[0];
-    size_t len = 1;
-    if (c >= 0xC2 && c <= 0xDF && end - s >= 2 && (s[1] & 0xC0) == 0x80) {
-        c = (c & 0x1F) << 6 | (s[1] & 0x3F);
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF && end - s >= 3 && (s[1] & 0xC0) == 0x80 &&
-               (s[2] & 0xC0) == 0x80) {
-        c = (c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-        len = 3;
-        if (c < 0x800) c = 0xFFFD;
-    } else if (c >= 0xF0 && c <= 0xF4 && end - s >= 4 && (s[1] & 0xC0) == 0x80 &&
-               (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
-        c = (c & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
-            (s[3] & 0x3F);
-        len = 4;
-        if (c < 0x10000 || c > 0x10FFFF) c = 0xFFFD;
-    } else if (c >= 0x80) {
-        c = 0xFFFD;
+    uint32_t c = **p;
+    if (c < 0x80) { /* most of a caption: no call */
+        (*p)++;
+        return c;
     }
-    *p = s + len;
-    return c;
+    *p += dv_utf8_next(*p, (size_t)(end - *p), &c);
+    return c == DV_UTF8_BAD ? 0xFFFD : c;
 }
 
 static uint32_t fold(uint32_t c)

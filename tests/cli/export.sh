@@ -37,7 +37,7 @@ a|part-0.parquet|0|3|http://a.example/x,y"z|pdq|image|f00df00d|known-pdq|7|$D2|e
 b|part-1.parquet|1|0|https://b.example/b.jpg|url|url|https://b.example/b.jpg|urls;x%|2|$D3|u9|\\N|0|\\N|\\N|match|\\N|\\N|\\N
 c|part-1.parquet|1|7|https://c.example/c.jpg|punsafe|flag|0.991|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.99123456789|candidate|\\N|\\N|\\N
 d|part-0.parquet|0|1|https://d.example/d.jpg|neighbors|neighbors|\\N|\\N|\\N|\\N|\\N|\\N|\\N|\\N|0.875|candidate|a|img_emb/img_emb_0.npy|1
-e|part-2.parquet|2|5|http://e.example/<script>\\xff sp\\x01ace|md5|image|fedcba9876543210fedcba9876543210|known-md5|1|$D1|e3|caf\\xc3\\xa9 \\xfe|0|\\N|\\N|match|\\N|\\N|\\N
+e|part-2.parquet|2|5|http://e.example/<script>\\xff sp\\x01ace\\xe2\\x80\\xaegpj.\\xc2\\x85|md5|image|fedcba9876543210fedcba9876543210|known-md5|1|$D1|e3|caf\\xc3\\xa9 \\xfe|0|\\N|\\N|match|\\N|\\N|\\N
 a|part-0.parquet|0|3|http://a.example/x,y"z|sha256|metadata|$D3|known-sha|3|$D3|e4|\\N|0|\\N|\\N|match|\\N|\\N|\\N
 EOF
 mkdir -p out out2 empty noscan badpq nopq
@@ -96,7 +96,7 @@ assert a["exported_at"] == "2026-12-03T10:00:00Z", a["exported_at"]
 assert a["datavet_version"] == "0.1.0"
 assert rows[1]["lists"] == "urls%3Bx%25", rows[1]["lists"]
 e = rows[2]
-assert e["incident_url"] == "http://e.example/<script>%FF%20sp%01ace", e["incident_url"]
+assert e["incident_url"] == "http://e.example/<script>%FF%20sp%01ace%E2%80%AEgpj.%C2%85", e["incident_url"]
 assert e["entry_labels"] == "caf\u00e9 \ufffd", repr(e["entry_labels"])
 assert all(r["file_viewed_by_reporter"] == "false" for r in rows)
 EOF
@@ -161,7 +161,7 @@ assert a["dataset"] == '/data/la"ion\u00e9' and a["shard_index"] == 0 and a["row
 for r in rows:
     assert r["file_viewed_by_reporter"] is False
     assert r["report_tier"] == "match" and r["needs_verification"] is False
-assert rows[2]["incident_url"] == "http://e.example/<script>%FF%20sp%01ace"
+assert rows[2]["incident_url"] == "http://e.example/<script>%FF%20sp%01ace%E2%80%AEgpj.%C2%85"
 EOF
 }
 check "json: valid array, one object per item, findings listed" t_json
