@@ -3,7 +3,9 @@
  * matches.jsonl/.parquet, errors.jsonl, fetch.jsonl, summary.json, report.html and
  * removal.txt. The input is the record file of shard 0 of a one-shard scan whose parameters
  * are fixed here (written by datavet itself, not fuzzed); the outputs go to a scratch
- * directory. The merge must fail with a message or succeed; broken promises abort. */
+ * directory. The merge must fail with a message or succeed, and what it writes as UTF-8 (the
+ * JSON files, report.html, matches.parquet's STRING columns) must be UTF-8, whatever bytes
+ * the records hold; broken promises abort. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +70,49 @@ static void cleanup(void)
     (void)rmdir(dir);
 }
 
+static void must_be_utf8(const void *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        i += dv_utf8_next((const uint8_t *)p + i, n - i, &c);
+        if (c == DV_UTF8_BAD) abort();
+    }
+}
+
+/* the outputs that must be UTF-8, after a merge that succeeded */
+static void check_text(void)
+{
+    static const char *const names[] = {"matches.jsonl", "errors.jsonl", "summary.json",
+                                        "report.html"};
+    char path[640], err[256];
+    dv_parquet_reader *r;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *buf;
+        size_t len;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (dv_read_file(path, 1u << 30, NULL, &buf, &len, err, sizeof err) != DV_OK) abort();
+        must_be_utf8(buf, len);
+        dv_free_buffer(NULL, buf);
+    }
+    snprintf(path, sizeof path, "%s/matches.parquet", dir);
+    if (dv_parquet_reader_open(path, NULL, &r, err, sizeof err) != DV_OK) abort();
+    for (size_t rg = 0; rg < dv_parquet_reader_num_row_groups(r); rg++) {
+        for (size_t c = 0; c < dv_parquet_reader_num_columns(r); c++) {
+            dv_parquet_column_info ci;
+            dv_parquet_batch b;
+            if (dv_parquet_reader_column(r, c, &ci) != DV_OK) abort();
+            if (ci.type != DV_PQ_BYTE_ARRAY) continue;
+            if (dv_parquet_reader_read_row_group(r, rg, &c, 1, &b) != DV_OK) abort();
+            for (uint64_t row = 0; row < b.rows; row++) {
+                dv_parquet_value v;
+                if (dv_parquet_batch_value(&b, row, &v) != DV_OK) abort();
+                if (!v.is_null) must_be_utf8(v.bytes, v.len);
+            }
+        }
+    }
+    dv_parquet_reader_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dv_scan_result res;
@@ -85,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = dv_scan_merge(dir, NULL, &res, err, sizeof err);
     if (rc == DV_OK) {
         if (!res.merged) abort();
+        check_text();
     } else if (rc > 0 || err[0] == '\0') {
         abort();
     }

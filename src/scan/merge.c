@@ -35,6 +35,7 @@ typedef struct merge {
     char commitment[65];
     uint64_t clean_removed, clean_decoys, clean_files, clean_bytes, clean_left;
     int unsigned_now; /* an earlier signature was removed */
+    dv__dbuf text;    /* a finding's text fields as the outputs write them */
 } merge;
 
 static char *mdup(merge *m, const char *s)
@@ -64,57 +65,16 @@ static uint64_t ctr_get(const merge *m, const char *key) { return dv__ctrs_get(&
 /* ---------------------------------------------------------------- JSON text */
 
 
-/* A JSON string: quotes, backslashes and control characters escaped; bytes that are not
- * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
+/* JSON strings as every output writes them (dv__json_strn): URLs by DV_TEXT_URL, all other
+ * text by DV_TEXT_PLAIN, so the output is valid JSON whatever bytes the dataset held. */
 void dv__jstr(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    fputc('"', f);
-    while (*p) {
-        unsigned c = *p;
-        size_t len = 0;
-        if (c == '"' || c == '\\') {
-            fputc('\\', f);
-            fputc((int)c, f);
-            p++;
-            continue;
-        }
-        if (c < 0x20) {
-            switch (c) {
-            case '\n': fputs("\\n", f); break;
-            case '\t': fputs("\\t", f); break;
-            case '\r': fputs("\\r", f); break;
-            default: fprintf(f, "\\u%04x", c); break;
-            }
-            p++;
-            continue;
-        }
-        if (c < 0x80) {
-            fputc((int)c, f);
-            p++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) len = 3;
-        else if (c >= 0xF0 && c <= 0xF4) len = 4;
-        {
-            size_t k = 1;
-            while (k < len && (p[k] & 0xC0) == 0x80) k++;
-            if (len && k == len) {
-                /* overlong 3-byte, surrogates and > U+10FFFF forms are not UTF-8 */
-                int bad = (c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
-                          (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90);
-                if (!bad) {
-                    fwrite(p, 1, len, f);
-                    p += len;
-                    continue;
-                }
-            }
-        }
-        fputs("\xEF\xBF\xBD", f);
-        p++;
-    }
-    fputc('"', f);
+    dv__json_strn(f, DV_TEXT_PLAIN, s ? s : "", s ? strlen(s) : 0);
+}
+
+void dv__jstr_url(FILE *f, const char *s)
+{
+    dv__json_strn(f, DV_TEXT_URL, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* ---------------------------------------------------------------- parquet output */
@@ -192,7 +152,8 @@ static void write_jsonl_finding(FILE *f, char **fl)
                                                   strcmp(fl[i], "-1") == 0)))
             continue;
         fprintf(f, ",\"%s\":", pq_schema[i].name);
-        if (pq_schema[i].type == DV_PQ_BYTE_ARRAY) dv__jstr(f, fl[i]);
+        if (i == PQ_URL) dv__jstr_url(f, fl[i]);
+        else if (pq_schema[i].type == DV_PQ_BYTE_ARRAY) dv__jstr(f, fl[i]);
         else fputs(fl[i], f);
     }
     fputs("}\n", f);
@@ -329,14 +290,45 @@ static void removal_add(merge *m, outs *o, char **fl)
     o->last_tier_match = is_match;
 }
 
+/* The text fields of finding x as matches.jsonl, matches.parquet and report.html all write
+ * them, into out: the URL by DV_TEXT_URL, the others by DV_TEXT_PLAIN (fields that are clean
+ * already are x's own), so that the Parquet file's STRING columns hold valid UTF-8 and agree
+ * with the JSONL beside them. removal.txt keeps x's bytes as they are. */
+static int text_fields(merge *m, char **x, char **out)
+{
+    size_t need = 0, at;
+    uint32_t dirty = 0; /* fields to write anew, a bit each */
+    for (int i = 0; i < PQ_NFIELDS; i++) {
+        dv_text_kind kind = i == PQ_URL ? DV_TEXT_URL : DV_TEXT_PLAIN;
+        size_t n = strlen(x[i]);
+        out[i] = x[i];
+        if (pq_schema[i].type != DV_PQ_BYTE_ARRAY || dv__text_clean(kind, x[i], n)) continue;
+        need += dv_text_utf8(kind, x[i], n, NULL, 0) + 1;
+        dirty |= 1u << i;
+    }
+    m->text.len = 0;
+    if (dirty == 0) return DV_OK;
+    if (dv__dbuf_reserve(m->a, &m->text, need) != DV_OK) return DV_ENOMEM;
+    for (int i = 0; i < PQ_NFIELDS; i++) {
+        if (!(dirty >> i & 1)) continue;
+        at = m->text.len;
+        out[i] = (char *)m->text.p + at;
+        m->text.len += dv_text_utf8(i == PQ_URL ? DV_TEXT_URL : DV_TEXT_PLAIN, x[i],
+                                    strlen(x[i]), out[i], need - at) + 1;
+    }
+    return DV_OK;
+}
+
 static int add_finding(merge *m, outs *o, char **x, char *err, size_t cap)
 {
-    write_jsonl_finding(o->matches, x);
-    if (write_pq_row(o->pq, x) != DV_OK) {
+    char *t[PQ_NFIELDS];
+    if (text_fields(m, x, t) != DV_OK) return DV_ENOMEM;
+    write_jsonl_finding(o->matches, t);
+    if (write_pq_row(o->pq, t) != DV_OK) {
         dv__set_err(err, cap, "matches.parquet: %s", dv_parquet_writer_errmsg(o->pq));
         return DV_EIO;
     }
-    keep_finding(m, x);
+    keep_finding(m, t);
     if (strcmp(x[PQ_TIER], "match") == 0) m->matches++;
     else m->candidates++;
     removal_add(m, o, x);
@@ -373,7 +365,8 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
             fprintf(o->errors, "{\"shard_index\":%s,", fl[1]);
             if (strcmp(fl[2], "-1") != 0) fprintf(o->errors, "\"row\":%s,", fl[2]);
             if (*fl[3]) fputs("\"id\":", o->errors), dv__jstr(o->errors, fl[3]), fputc(',', o->errors);
-            if (*fl[4]) fputs("\"url\":", o->errors), dv__jstr(o->errors, fl[4]), fputc(',', o->errors);
+            if (*fl[4])
+                fputs("\"url\":", o->errors), dv__jstr_url(o->errors, fl[4]), fputc(',', o->errors);
             fputs("\"reason\":", o->errors);
             dv__jstr(o->errors, fl[5]);
             fputs(",\"message\":", o->errors);
@@ -386,9 +379,9 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
             fprintf(g, "{\"shard_index\":%s,\"row\":%s,\"id\":", fl[1], fl[2]);
             dv__jstr(g, fl[3]);
             fputs(",\"url\":", g);
-            dv__jstr(g, fl[4]);
+            dv__jstr_url(g, fl[4]);
             fputs(",\"final_url\":", g);
-            dv__jstr(g, fl[5]);
+            dv__jstr_url(g, fl[5]);
             fputs(",\"status\":", g);
             dv__jstr(g, fl[6]);
             fprintf(g, ",\"http_code\":%s,\"bytes\":%s,\"elapsed_ms\":%s,\"attempts\":%s,"
@@ -653,6 +646,7 @@ static void merge_free(merge *m)
     }
     dv__free(m->a, m->inputs);
     dv__free(m->a, m->seen);
+    dv__free(m->a, m->text.p);
 }
 
 /* The dataset options the scan ran with (scan.params), to open its dataset again. */

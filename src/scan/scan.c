@@ -1296,7 +1296,8 @@ static int write_problems(scan *s)
              (long)getpid());
     snprintf(path, sizeof path, "%s/dataset_problems.txt", s->o->outdir);
     f = dv__fopen_private(tmp);
-    if (f) fputs(p ? p : "", f);
+    if (f) /* messages, valid UTF-8 as every text output but the removal lists */
+        dv__text_fputs(f, DV_TEXT_PLAIN, p ? p : "");
     if (!f || dv__commit_file(f, tmp, path) != DV_OK) {
         dv__set_err(s->err, s->errcap, "%s: cannot write: %s", path, strerror(errno));
         return DV_EIO;
@@ -1327,31 +1328,20 @@ static void write_scan_json(scan *s, const dv__dbuf *b)
         while (p < end) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *tab = memchr(p, '\t', (size_t)(nl - p));
-            fputs("    [\"", f);
-            for (const char *c = p; c < nl; c++) {
-                if (c == tab) {
-                    fputs("\", \"", f);
-                    continue;
-                }
-                if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
-                else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
-                else fputc(*c, f);
+            /* (valid UTF-8, as every JSON output: a path or list name need not be) */
+            fputs("    [", f);
+            if (tab) {
+                dv__json_strn(f, DV_TEXT_PLAIN, p, (size_t)(tab - p));
+                fputs(", ", f);
+                p = tab + 1;
             }
-            fputs(nl + 1 < end ? "\"],\n" : "\"]\n", f);
+            dv__json_strn(f, DV_TEXT_PLAIN, p, (size_t)(nl - p));
+            fputs(nl + 1 < end ? "],\n" : "]\n", f);
             p = nl + 1;
         }
         fputs("  ],\n", f);
         fprintf(f, "  \"dataset\": ");
-        {
-            const char *c = s->o->dataset;
-            fputc('"', f);
-            for (; *c; c++) {
-                if (*c == '"' || *c == '\\') fputc('\\', f), fputc(*c, f);
-                else if ((unsigned char)*c < 0x20) fprintf(f, "\\u%04x", *c);
-                else fputc(*c, f);
-            }
-            fputc('"', f);
-        }
+        dv__jstr(f, s->o->dataset);
         fprintf(f, ",\n  \"datavet_version\": \"%s\"\n}\n", dv_version());
         dv__commit_new_file(f, tmp, path);
     }

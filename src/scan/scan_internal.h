@@ -141,9 +141,10 @@ int dv__params_load(const char *outdir, const dv_alloc *a, dv__params *out, char
 const char *dv__params_get(const dv__params *p, const char *key); /* NULL if absent */
 void dv__params_free(const dv_alloc *a, dv__params *p);
 
-/* A JSON string: quotes, backslashes and control characters escaped, bytes that are not
- * UTF-8 replaced by U+FFFD (merge.c). */
+/* A JSON string of s (NULL: ""), quotes, backslashes and controls escaped (merge.c): text by
+ * DV_TEXT_PLAIN (ill-formed UTF-8 becomes U+FFFD), a URL by DV_TEXT_URL (percent-encoded). */
 void dv__jstr(FILE *f, const char *s);
+void dv__jstr_url(FILE *f, const char *s);
 
 /* SHA-256 of a whole file, as hex; bytes in *size. */
 int dv__sha256_file(const char *path, char hex[65], uint64_t *size);

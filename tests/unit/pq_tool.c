@@ -336,10 +336,6 @@ static int write_images(const char *path)
     return rc == DV_OK ? 0 : 1;
 }
 
-/* A copy of a file, same schema. "copy": rows whose index % 3 == 1 removed, as --clean writes
- * it (dv_parquet_writer_create_copy: any nesting, lists and maps included). "datauri": every
- * row kept, the "url" column (any case) holding a data: URI with an image's
- * content (tests/cli/neighbors.sh: outputs show it redacted). */
 /* A cleaned copy with raw_groups: rows i % 3 == 1 of the first row group removed (it is
  * encoded again) when there are several, every other row group kept whole (its chunks copied
  * as bytes). Prints the rows below which rows were removed, for compare.mjs. */
@@ -379,7 +375,15 @@ static int copy_raw(const char *in, const char *outp)
     return rc == DV_OK ? 0 : 1;
 }
 
-static int copy_file(const char *in, const char *outp, int datauri)
+/* A copy of a file, same schema. "copy": rows whose index % 3 == 1 removed, as --clean writes
+ * it (dv_parquet_writer_create_copy: any nesting, lists and maps included). "datauri": every
+ * row kept, the "url" column (any case) holding a data: URI with an image's
+ * content (tests/cli/neighbors.sh: outputs show it redacted). "badutf8": every row kept, bytes
+ * that are not UTF-8 added to the STRING columns, as some datasets hold them: the url gets
+ * "?q=" 0xFF " x", the caption or text " " 0xFE, the key (id) 0xFD (tests/cli/scan.sh: what
+ * the outputs write of them). */
+enum { COPY_ROWS, COPY_DATAURI, COPY_BADUTF8 };
+static int copy_file(const char *in, const char *outp, int mode)
 {
     static const char uri[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
                               "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -389,7 +393,9 @@ static int copy_file(const char *in, const char *outp, int datauri)
     dv_parquet_field *fields;
     dv_parquet_batch *b;
     dv_parquet_value *vals;
-    size_t n, *cols, urlc = (size_t)-1;
+    size_t n, *cols, urlc = (size_t)-1, capc = (size_t)-1, keyc = (size_t)-1;
+    const int datauri = mode != COPY_ROWS;
+    char *bad[3] = {NULL, NULL, NULL};
     uint64_t base = 0;
     char err[512];
     int rc = dv_parquet_reader_open(in, NULL, &r, err, sizeof(err));
@@ -406,9 +412,13 @@ static int copy_file(const char *in, const char *outp, int datauri)
         cols[i] = i;
         rc = dv_parquet_reader_field(r, i, &fields[i]);
         if (rc == DV_OK && strcasecmp(fields[i].name, "url") == 0) urlc = i;
+        if (rc == DV_OK && (strcasecmp(fields[i].name, "caption") == 0 ||
+                            strcasecmp(fields[i].name, "text") == 0))
+            capc = i;
+        if (rc == DV_OK && strcasecmp(fields[i].name, "key") == 0) keyc = i;
     }
     if (datauri && urlc == (size_t)-1) {
-        fprintf(stderr, "datauri %s: no url column\n", in);
+        fprintf(stderr, "%s: no url column\n", in);
         rc = DV_EINVAL;
     }
     memset(&o, 0, sizeof(o));
@@ -434,9 +444,29 @@ static int copy_file(const char *in, const char *outp, int datauri)
         for (uint64_t i = 0; datauri && rc == DV_OK && i < rows; i++) {
             for (size_t c = 0; c < n && rc == DV_OK; c++)
                 rc = dv_parquet_batch_value(&b[c], i, &vals[c]);
-            vals[urlc].is_null = 0;
-            vals[urlc].bytes = (const uint8_t *)uri;
-            vals[urlc].len = sizeof(uri) - 1;
+            if (mode == COPY_DATAURI) {
+                vals[urlc].is_null = 0;
+                vals[urlc].bytes = (const uint8_t *)uri;
+                vals[urlc].len = sizeof(uri) - 1;
+            } else {
+                static const char *const add[3] = {"?q=\xff x", " \xfe", "\xfd"};
+                const size_t at[3] = {urlc, capc, keyc};
+                for (int k = 0; k < 3 && rc == DV_OK; k++) {
+                    dv_parquet_value *v = at[k] == (size_t)-1 ? NULL : &vals[at[k]];
+                    char *nb;
+                    if (v == NULL || v->is_null) continue;
+                    nb = realloc(bad[k], v->len + strlen(add[k]) + 1);
+                    if (nb == NULL) {
+                        rc = DV_ENOMEM;
+                        break;
+                    }
+                    bad[k] = nb;
+                    memcpy(nb, v->bytes, v->len);
+                    memcpy(nb + v->len, add[k], strlen(add[k]));
+                    v->bytes = (const uint8_t *)nb;
+                    v->len += strlen(add[k]);
+                }
+            }
             if (rc == DV_OK) rc = dv_parquet_writer_write_row(w, vals);
         }
         free(keep);
@@ -450,6 +480,7 @@ static int copy_file(const char *in, const char *outp, int datauri)
     free(cols);
     free(b);
     free(vals);
+    for (int k = 0; k < 3; k++) free(bad[k]);
     return rc == DV_OK ? 0 : 1;
 }
 
@@ -785,18 +816,21 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "hfimg") == 0) return write_hfimg(argv[2], argv + 3, argc - 3);
     if (argc >= 4 && strcmp(argv[1], "hflist") == 0)
         return write_hflist(argv[2], argv + 3, argc - 3);
-    if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], 0);
+    if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy_file(argv[2], argv[3], COPY_ROWS);
     if (argc == 4 && strcmp(argv[1], "copy-raw") == 0) return copy_raw(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
-    if (argc == 4 && strcmp(argv[1], "datauri") == 0) return copy_file(argv[2], argv[3], 1);
+    if (argc == 4 && strcmp(argv[1], "datauri") == 0)
+        return copy_file(argv[2], argv[3], COPY_DATAURI);
+    if (argc == 4 && strcmp(argv[1], "badutf8") == 0)
+        return copy_file(argv[2], argv[3], COPY_BADUTF8);
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "copy-raw IN OUT | datauri IN OUT | hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | "
-                    "shapes-kv FILE | rows FILE | datacomp IN OUT\n");
+                    "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | hfimg OUT ROW... | "
+                    "hflist OUT ROW... | shapes FILE | shapes-kv FILE | rows FILE | datacomp IN OUT\n");
     return 2;
 }
