@@ -75,7 +75,7 @@ static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok
     const int fmt = c->format;
     if (fmt == FMT_JSONL) {
         sb_puts(b, "{\"path\":");
-        put_text(b, fmt, res->url);
+        put_url(b, fmt, res->url);
         sb_printf(b, ",\"status\":\"%s\"", ok ? "ok" : "error");
         if (r != NULL) {
             sb_printf(b, ",\"format\":\"%s\"", dv_image_format_name(r->format));
@@ -114,11 +114,11 @@ static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok
         sb_printf(b, ",\"error_class\":\"%s\",\"bytes\":%llu,\"elapsed_ms\":%u,\"final_url\":",
                   dv_fetch_status_name(res->status), (unsigned long long)res->bytes,
                   res->elapsed_ms);
-        put_text(b, fmt, res->final_url);
+        put_url(b, fmt, res->final_url);
         sb_printf(b, ",\"attempts\":%u}\n", res->attempts);
         return;
     }
-    put_text(b, fmt, res->url);
+    put_url(b, fmt, res->url);
     put_sep(b, fmt);
     sb_puts(b, ok ? "ok" : "error");
     put_sep(b, fmt);
@@ -176,7 +176,7 @@ static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok
     put_sep(b, fmt);
     sb_printf(b, "%u", res->elapsed_ms);
     put_sep(b, fmt);
-    put_text(b, fmt, res->final_url);
+    put_url(b, fmt, res->final_url);
     put_sep(b, fmt);
     sb_printf(b, "%u\n", res->attempts);
 }

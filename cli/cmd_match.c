@@ -1,6 +1,7 @@
 /* cmd_match.c - `datavet match`: the output of `datavet hash` against compiled hash lists.
  * Exact lookups for digest lists, the batched multi-index join for PDQ lists; input order out. */
 #include "cli.h"
+#include "text_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,14 +85,7 @@ static int cmp_hit(const void *a, const void *b)
 static void put_field(FILE *f, int jsonl, const char *s)
 {
     if (jsonl) {
-        fputc('"', f);
-        for (; *s; s++) {
-            unsigned char c = (unsigned char)*s;
-            if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-            else if (c < 0x20) fprintf(f, "\\u%04x", c);
-            else fputc(c, f);
-        }
-        fputc('"', f);
+        cli_json_str(f, s); /* valid UTF-8: an ill-formed sequence as U+FFFD */
     } else {
         for (; *s; s++) {
             if (*s == '\t') fputs("\\t", f);

@@ -1,6 +1,7 @@
 /* cmd_neighbors.c - `datavet neighbors`: exact nearest neighbours of seed embeddings among the
  * rows of .npy files (docs/knn.md), and concept flags; results are candidates, never matches. */
 #include "cli.h"
+#include "text_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -406,9 +407,21 @@ static int load_npy(const char *path, const char *key, size_t dims, float **out,
 
 /* ---------------------------------------------------------------- metadata */
 
+/* A result's metadata, as the outputs write it (out_text). */
 typedef struct rowmeta {
     char *url, *caption, *key;
 } rowmeta;
+
+/* s[0..n) as every output of datavet writes such text (dv_text_utf8: URLs percent-encoded,
+ * other text with U+FFFD), malloc'd; NULL when out of memory. neighbors.jsonl and
+ * neighbors.parquet (STRING columns: valid UTF-8 only) then agree. */
+static char *out_text(dv_text_kind kind, const char *s, size_t n)
+{
+    size_t need = dv_text_utf8(kind, s, n, NULL, 0) + 1;
+    char *t = malloc(need);
+    if (t != NULL) dv_text_utf8(kind, s, n, t, need);
+    return t;
+}
 
 static int col_ci(dv_parquet_reader *r, const char *const *names, size_t nn)
 {
@@ -490,6 +503,13 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
                                     *dst[i] = c;
                                 }
                             }
+                            /* as the JSONL and the Parquet file both write it */
+                            if (*dst[i] != NULL) {
+                                char *c = out_text(i == 0 ? DV_TEXT_URL : DV_TEXT_PLAIN,
+                                                   *dst[i], strlen(*dst[i]));
+                                free(*dst[i]);
+                                *dst[i] = c;
+                            }
                         }
                     }
                 }
@@ -501,17 +521,6 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
 }
 
 /* ---------------------------------------------------------------- output */
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
 
 static FILE *open_out(const char *dir, const char *name, char *path, size_t cap)
 {
@@ -563,20 +572,20 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         if (!concept) fprintf(f, "\"rank\":%u,", x->rank);
         fprintf(f, "\"row\":%llu,\"file_index\":%u,\"emb_file\":", (unsigned long long)x->row,
                 x->file);
-        json_str(f, fp);
+        cli_json_str(f, fp);
         fprintf(f, ",\"emb_row\":%llu,\"similarity\":%.9g", (unsigned long long)x->file_row,
                 (double)x->similarity);
         if (rm[h].key) {
             fputs(",\"id\":", f);
-            json_str(f, rm[h].key);
+            cli_json_str(f, rm[h].key);
         }
         if (rm[h].url) {
             fputs(",\"url\":", f);
-            json_str(f, rm[h].url);
+            cli_json_str(f, rm[h].url);
         }
         if (rm[h].caption) {
             fputs(",\"caption\":", f);
-            json_str(f, rm[h].caption);
+            cli_json_str(f, rm[h].caption);
         }
         fprintf(f, ",\"source\":\"%s\",\"tier\":\"candidate\"}\n", concept ? "concepts" : "neighbors");
     }
@@ -612,6 +621,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     for (size_t h = 0; h < nhits && rc == 0; h++) {
         const dv_knn_hit *x = &hits[h];
         const char *fp;
+        char *fpt;
         dv_knn_file(k, x->file, &fp, NULL, NULL);
         dv_parquet_value v[12];
         memset(v, 0, sizeof(v));
@@ -621,8 +631,13 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         v[2].i32 = (int32_t)x->rank;
         v[3].i64 = (int64_t)x->row;
         v[4].i32 = (int32_t)x->file;
-        v[5].bytes = (const uint8_t *)fp;
-        v[5].len = strlen(fp);
+        fpt = out_text(DV_TEXT_PLAIN, fp, strlen(fp));
+        if (fpt == NULL) {
+            rc = -1;
+            break;
+        }
+        v[5].bytes = (const uint8_t *)fpt;
+        v[5].len = strlen(fpt);
         v[6].i64 = (int64_t)x->file_row;
         v[7].f32 = x->similarity;
         const char *ms[3] = {rm[h].key, rm[h].url, rm[h].caption};
@@ -634,6 +649,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         v[11].bytes = (const uint8_t *)"candidate";
         v[11].len = 9;
         if (dv_parquet_writer_write_row(w, v) != DV_OK) rc = -1;
+        free(fpt);
     }
     if (rc == 0 && dv_parquet_writer_close(w) != DV_OK) rc = -1;
     if (rc != 0) fprintf(stderr, "datavet neighbors: %s\n", dv_parquet_writer_errmsg(w));

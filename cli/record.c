@@ -2,7 +2,10 @@
  * commands that print hash records (hash, fetch) and by inspect. */
 #include "record.h"
 
+#include "datavet.h"
+
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,19 +68,50 @@ void put_text(sbuf *b, int fmt, const char *s)
         }
         sb_puts(b, "\"");
     } else {
+        /* JSON is UTF-8: an ill-formed sequence is U+FFFD (dv_utf8_next), as in every JSON
+         * output of datavet */
+        size_t n = strlen(s);
         sb_puts(b, "\"");
-        for (; *s; s++) {
-            unsigned char c = (unsigned char)*s;
+        for (size_t i = 0; i < n;) {
+            unsigned char c = (unsigned char)s[i];
+            uint32_t cp;
+            size_t k;
+            if (c >= 0x80) {
+                k = dv_utf8_next(s + i, n - i, &cp);
+                if (cp == DV_UTF8_BAD) sb_puts(b, "\xEF\xBF\xBD");
+                else sb_putn(b, s + i, k);
+                i += k;
+                continue;
+            }
             if (c == '"') sb_puts(b, "\\\"");
             else if (c == '\\') sb_puts(b, "\\\\");
             else if (c == '\n') sb_puts(b, "\\n");
             else if (c == '\t') sb_puts(b, "\\t");
             else if (c == '\r') sb_puts(b, "\\r");
             else if (c < 0x20) sb_printf(b, "\\u%04x", c);
-            else sb_putn(b, s, 1);
+            else sb_putn(b, s + i, 1);
+            i++;
         }
         sb_puts(b, "\"");
     }
+}
+
+void put_url(sbuf *b, int fmt, const char *s)
+{
+    char buf[1024], *t = buf;
+    size_t n = strlen(s), need;
+    if (fmt != FMT_JSONL) {
+        put_text(b, fmt, s);
+        return;
+    }
+    need = dv_text_utf8(DV_TEXT_URL, s, n, NULL, 0) + 1;
+    if (need > sizeof buf && (t = malloc(need)) == NULL) {
+        b->oom = 1;
+        return;
+    }
+    dv_text_utf8(DV_TEXT_URL, s, n, t, need);
+    put_text(b, fmt, t);
+    if (t != buf) free(t);
 }
 
 void put_sep(sbuf *b, int fmt) { sb_puts(b, fmt == FMT_TSV ? "\t" : ","); }

@@ -256,4 +256,13 @@ grep -q '^datavet inventory: cannot write no/such/dir/x.jsonl: No such file' e6"
 mkdir -p one && printf 'x\n' >one/one.safetensors
 "$BIN" inventory one >/dev/null 2>e7
 check "the summary counts one file as 1 file" grep -q '^inventory: 1 file (' e7
+# a file name that is not UTF-8 (Latin-1's 0xE9): the JSON line is valid UTF-8, the byte a
+# U+FFFD, as in every JSON output of datavet
+mkdir -p srv8/models && cp srv/models/sd/model.safetensors "srv8/models/mod$(printf '\351')le.safetensors"
+"$BIN" inventory srv8 -l known.dvl -o inv8.jsonl 2>/dev/null
+check "a file name that is not UTF-8: valid UTF-8 JSON, U+FFFD for the byte" $PY -c "
+import json
+r = [json.loads(l) for l in open('inv8.jsonl', 'rb').read().decode('utf-8').splitlines()]
+assert [(x['path'], x.get('tier')) for x in r] == [('srv8/models/mod\ufffdle.safetensors', 'match')], r"
+
 finish

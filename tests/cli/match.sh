@@ -98,6 +98,25 @@ t_jsonl_out() {
 }
 check "jsonl output, csv input" t_jsonl_out
 
+# a hash record whose path is not UTF-8 (byte 0xFF) and a list label that is not either: the
+# tsv output keeps the path's bytes, the jsonl output is valid UTF-8 (U+FFFD)
+t_not_utf8() {
+    awk -F'\t' 'NR == 1 || index($1, "002-a-requality") { if (NR > 1) $1 = $1 "\377"; print }' \
+        OFS='\t' h.tsv >h8.tsv
+    awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "md5") k = i; next }
+        index($1, "002-a-requality") { print "md5,label"; print $k ",l\376x" }' h.tsv >md5l.csv
+    "$BIN" list build -q -o md5l.dvl md5l.csv &&
+        "$BIN" match -q --list md5l.dvl h8.tsv >o8.tsv
+    [ $? -eq 1 ] && grep -q "requality[^$(printf '\t')]*$(printf '\377')$(printf '\t')" o8.tsv &&
+        "$BIN" match -q -f jsonl --list md5l.dvl h8.tsv >o8.jsonl
+    [ $? -eq 1 ] && /usr/bin/python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1], "rb").read().decode("utf-8").splitlines()]
+assert len(r) == 1 and r[0]["path"].endswith("\ufffd") and r[0]["entry_label"] == "l\ufffdx", r
+' o8.jsonl
+}
+check "a path and a label that are not UTF-8: kept in tsv, U+FFFD in jsonl" t_not_utf8
+
 t_stdin() {
     "$BIN" match -q --list md5.dvl - <h.tsv >s.tsv
     "$BIN" match -q --list md5.dvl h.tsv | sed 's/\t[0-9]*\t/\t/' >x

@@ -96,6 +96,38 @@ if [ -x "$MK" ]; then
         grep -q '"url":"data:image/png;base64,<96 bytes withheld>"' "$W/o6/neighbors.jsonl" ||
             fail "data: URI not shown redacted"
         ! grep -r -q 'iVBORw0KGgo' "$W/o6" || fail "a data: URI's content was written"
+        # metadata holding bytes that are not UTF-8 (url + "?q=" 0xFF " x", caption + " " 0xFE,
+        # key + 0xFD): neighbors.jsonl is valid UTF-8, the URL percent-encoded as every output
+        # writes URLs, other text with U+FFFD; neighbors.parquet holds the same text (its STRING
+        # columns valid UTF-8: DuckDB refuses others)
+        cp -r "$W/ds/laion" "$W/u8"
+        for m in "$W"/u8/metadata_*.parquet; do
+            "$PQT" badutf8 "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool badutf8"
+        done
+        "$DV" neighbors -q --embeddings "$W/u8" --seed-ids "$W/ids.txt" -k 3 -o "$W/o10" ||
+            fail "neighbors over metadata that is not UTF-8"
+        /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], "rb").read().decode("utf-8").splitlines()]
+assert len(rows) == 9, len(rows)
+for r in rows:
+    assert r["url"].endswith("?q=%FF%20x") and r["id"].endswith("\ufffd"), r
+    assert r["caption"].endswith(" \ufffd"), r
+' "$W/o10/neighbors.jsonl" || fail "neighbors.jsonl: text that is not UTF-8"
+        DDB=$HERE/../duckdb
+        if command -v node >/dev/null 2>&1 && [ -d "$DDB/node_modules/@duckdb/node-api" ]; then
+            node "$DDB/run_sql.mjs" "SELECT id, url, caption FROM read_parquet('$W/o10/neighbors.parquet')" \
+                >"$W/u8pq.jsonl" 2>&1 || fail "DuckDB cannot read neighbors.parquet: $(cat "$W/u8pq.jsonl")"
+            /usr/bin/python3 -c '
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+b = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert [(r["id"], r["url"], r["caption"]) for r in a] == \
+    [(r["id"], r["url"], r["caption"]) for r in b], (a[:1], b[:1])
+' "$W/o10/neighbors.jsonl" "$W/u8pq.jsonl" || fail "neighbors.parquet and neighbors.jsonl differ"
+        else
+            echo "SKIP: DuckDB (tests/duckdb) not installed: neighbors.parquet is not read back"
+        fi
     else
         echo "SKIP: $PQT not built; the data: URI check is not run"
     fi

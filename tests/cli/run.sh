@@ -857,6 +857,20 @@ c_names() {
     has "$T/out" "{\"path\":\"$d/we,ird\\tna\\\\me \\\"q\\\".png\",\"status\":\"ok\""
 }
 
+# a file name that is not UTF-8 (byte 0xFF, as Latin-1 names are): kept byte for byte in tsv
+# (it names the file), U+FFFD in jsonl (JSON is UTF-8, as every JSON output of datavet)
+c_names_utf8() {
+    d=$T/names8
+    mkdir -p "$d"
+    odd=$(printf 'caf\351.png')
+    cp "$(sf png-rgb-320)" "$d/$odd"
+    m=$(md5sum <"$d/$odd" | cut -c 1-32)
+    run "$BIN" hash -a md5 "$d/$odd"
+    is_rc 0 && has_line "$T/out" "$(row "$d/$odd" ok png "" "" "$m" "")" || return 1
+    run "$BIN" hash -a md5 -f jsonl "$d/$odd"
+    has "$T/out" "{\"path\":\"$d/caf$(printf '\357\277\275').png\",\"status\":\"ok\""
+}
+
 c_clean_stderr() {
     run "$BIN" hash -j 2 $SMALL
     is_rc 0 && is_empty "$T/err" && [ "$(wc -l <"$T/out")" -eq 7 ] || {
@@ -904,6 +918,7 @@ c_max_pixels:hash --max-pixels 1000: larger images fail with a message naming th
 c_max_bytes:hash --max-bytes 1k: larger files fail with a message naming the limit
 c_fast:hash --fast: PDQ of big JPEGs within 31 bits of the exact hash
 c_names:hash: odd file names are escaped in tsv, quoted in csv, escaped in jsonl
+c_names_utf8:hash: a file name that is not UTF-8 is kept in tsv, has U+FFFD in jsonl
 c_clean_stderr:hash: a clean run to a non-terminal stderr prints nothing on stderr
 c_progress:hash --progress: progress line on a non-terminal stderr"
 

@@ -214,6 +214,13 @@ cut -f1-"$ncol" net1.tsv >d.tsv
 check "output order is input order for -j 1 and -j 3" diff c.tsv d.tsv
 "$BIN" fetch $FO --max-bytes 32M -f jsonl "$T/imgs.txt" >net.jsonl 2>/dev/null
 check "JSONL: one object per URL with the status fields" [ "$(grep -c '"error_class":"ok","bytes":[0-9]*,"elapsed_ms":[0-9]*,"final_url":"http[^"]*","attempts":1}$' net.jsonl)" -eq "$(wc -l <names.txt)" ]
+# a URL holding bytes that cannot stand in one (0xFF, a space): JSONL writes it percent-encoded,
+# as every JSON output of datavet writes URLs; TSV keeps the bytes (the URL as listed)
+printf '%s/img/a\377b c.jpg\n' "$U" >u8.txt
+"$BIN" fetch $FO -f jsonl u8.txt >u8.jsonl 2>/dev/null
+"$BIN" fetch $FO u8.txt >u8.tsv 2>/dev/null
+check "JSONL: a URL that is not UTF-8 is percent-encoded (%FF, %20), TSV keeps its bytes" sh -c "
+grep -q '^{\"path\":\"$U/img/a%FFb%20c.jpg\",' u8.jsonl && tail -n 1 u8.tsv | grep -q \"^\$(cat u8.txt)\$(printf '\t')\""
 "$BIN" fetch $FO --max-bytes 32M -f csv "$T/imgs.txt" >net.csv 2>/dev/null
 check "CSV: a header and one line per URL" [ "$(wc -l <net.csv)" -eq "$(($(wc -l <names.txt) + 1))" ]
 
