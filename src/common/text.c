@@ -154,7 +154,16 @@ void dv__json_strn(FILE *f, dv_text_kind kind, const char *s, size_t n)
     for (size_t i = 0; i < n;) {
         char rep[DV__TEXT_UNIT_MAX];
         const char *u;
-        size_t ul;
+        size_t ul, j = i;
+        /* a run of printable ASCII but the quote and backslash stands as it is, in every kind */
+        while (j < n && (uint8_t)s[j] > 0x20 && (uint8_t)s[j] < 0x7F && s[j] != '"' &&
+               s[j] != '\\')
+            j++;
+        if (j > i) {
+            fwrite(s + i, 1, j - i, f);
+            i = j;
+            continue;
+        }
         i += dv__text_unit(kind, s + i, n - i, rep, &u, &ul);
         if (ul == 1) {
             unsigned c = (uint8_t)u[0];

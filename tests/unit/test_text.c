@@ -147,6 +147,32 @@ static void test_capacity(void **state)
     assert_string_equal(out, "");
 }
 
+static void json_is(dv_text_kind kind, const char *in, size_t n, const char *want)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    dv__json_strn(f, kind, in, n);
+    fclose(f);
+    if (strcmp(buf, want) != 0) fprintf(stderr, "json: '%s', want '%s'\n", buf, want);
+    assert_string_equal(buf, want);
+    free(buf);
+}
+
+/* JSON strings as the scan's outputs write them: escapes, then the kind's rule */
+static void test_json(void **state)
+{
+    (void)state;
+    json_is(DV_TEXT_PLAIN, "a\"b\\c\nd\te\rf\x01g\x7Fh", 15,
+            "\"a\\\"b\\\\c\\nd\\te\\rf\\u0001g\x7Fh\"");
+    json_is(DV_TEXT_PLAIN, "caf\xC3\xA9 \xFE\xE2\x82", 9, "\"caf\xC3\xA9 " FFFD FFFD "\"");
+    json_is(DV_TEXT_URL, "http://x.test/a\"\xFF b\\", 20, "\"http://x.test/a\\\"%FF%20b\\\\\"");
+    json_is(DV_TEXT_URL, "data:text/plain,<5 bytes withheld>", 34,
+            "\"data:text/plain,<5 bytes withheld>\"");
+    json_is(DV_TEXT_PLAIN, "", 0, "\"\"");
+}
+
 static uint32_t rnd(uint64_t *s)
 {
     *s = *s * 6364136223846793005ull + 1442695040888963407ull;
@@ -261,7 +287,7 @@ int main(void)
         cmocka_unit_test(test_maximal_subparts), cmocka_unit_test(test_every_short_string),
         cmocka_unit_test(test_url),              cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_random),           cmocka_unit_test(test_same_url),
-        cmocka_unit_test(test_python),
+        cmocka_unit_test(test_python),           cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
