@@ -25,6 +25,7 @@ typedef struct job {
     CURL *easy;
     uint64_t tag;
     char *url;
+    char *wire; /* the URL as it is requested (wire_url), NULL when that is url itself */
     char *final_url;
     char *ctype;
     uint64_t hosthash;
@@ -132,6 +133,7 @@ static void job_clear(dv_fetcher *f, job *j)
 {
     body_drop(f, j);
     dv__free(f->alloc, j->url);
+    dv__free(f->alloc, j->wire);
     dv__free(f->alloc, j->final_url);
     dv__free(f->alloc, j->ctype);
     memset(j, 0, sizeof(*j));
@@ -465,8 +467,58 @@ static void data_uri_job(dv_fetcher *f, job *j)
                "data: URI, decoded without a transfer");
 }
 
+/* The URL as a browser requests it (the WHATWG URL standard's basic parser): leading and
+ * trailing C0 controls and spaces stripped, tabs and line breaks removed, and after the
+ * host, bytes a request line cannot carry percent-encoded: C0 controls, space, '"', '<',
+ * '>', '`', DEL and every byte from 0x80 (UTF-8 or not). libcurl refuses a URL with a
+ * space or a control byte, and would send the others raw; datasets hold such URLs
+ * (LAION: file names with spaces). The host is left to libcurl (IDN). NULL, with *same
+ * set, when nothing changes; NULL without it on no memory. */
+static char *wire_url(const dv_alloc *a, const char *url, int *same)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)url, *e = p + strlen(url), *auth;
+    size_t n = 0, host_end;
+    char *out, *o;
+    int change = 0;
+    *same = 0;
+    while (p < e && *p <= 0x20) p++, change = 1;
+    while (e > p && e[-1] <= 0x20) e--, change = 1;
+    auth = (const unsigned char *)strstr((const char *)p, "://");
+    auth = auth && auth < e ? auth + 3 : p;
+    host_end = (size_t)(auth - p);
+    while (p + host_end < e && !strchr("/?#", p[host_end])) host_end++;
+    for (const unsigned char *q = p; q < e; q++) {
+        int drop = *q == '\t' || *q == '\n' || *q == '\r';
+        int enc = !drop && q >= p + host_end &&
+                  (*q <= 0x20 || *q >= 0x7f || *q == '"' || *q == '<' || *q == '>' || *q == '`');
+        change |= drop | enc;
+        n += drop ? 0 : enc ? 3 : 1;
+    }
+    if (!change) {
+        *same = 1;
+        return NULL;
+    }
+    out = o = dv__malloc(a, n + 1);
+    if (out == NULL) return NULL;
+    for (const unsigned char *q = p; q < e; q++) {
+        if (*q == '\t' || *q == '\n' || *q == '\r') continue;
+        if (q >= p + host_end &&
+            (*q <= 0x20 || *q >= 0x7f || *q == '"' || *q == '<' || *q == '>' || *q == '`')) {
+            *o++ = '%';
+            *o++ = hex[*q >> 4];
+            *o++ = hex[*q & 15];
+        } else {
+            *o++ = (char)*q;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
 {
+    int same;
     job *j;
     char key[HOSTKEY_MAX];
     int scheme;
@@ -492,6 +544,13 @@ int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
         f->nduri++;
         return DV_OK;
     }
+    j->wire = wire_url(f->alloc, url, &same);
+    if (j->wire == NULL && !same) {
+        job_clear(f, j);
+        dv__free(f->alloc, j);
+        return DV_ENOMEM;
+    }
+    if (j->wire) url = j->wire;
     scheme = dv__url_host_key(url, strlen(url), key, sizeof(key));
     if (scheme == 0) {
         finish_now(f, j, strstr(url, "://") ? DV_FETCH_BAD_SCHEME : DV_FETCH_BAD_URL,
@@ -532,7 +591,7 @@ static int start(dv_fetcher *f, job *j)
     j->blocked = j->too_big = j->discard = j->checked = 0;
     j->bytes = 0;
     j->http_code = 0;
-    if (curl_easy_setopt(e, CURLOPT_URL, j->url) != CURLE_OK ||
+    if (curl_easy_setopt(e, CURLOPT_URL, j->wire ? j->wire : j->url) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)j) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)j) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)j) != CURLE_OK ||

@@ -157,6 +157,26 @@ check "status records of misbehaving routes" diff want.tsv got.tsv
 check "exit status 1 when some URLs failed" [ "$rc" -eq 1 ]
 check "summary on stderr" grep -q "^datavet fetch: 34 URLs in .*: ok 8 not_image 2 http_404 2 http_429 1 http_4xx 1 http_5xx 3 connect 1 reset 1 truncated 1 too_big 3 too_many_redirects 2 blocked_private 4 bad_scheme 4 bad_url 1; 1 fetched but not decodable\$" routes.err
 md5_of() { md5sum "$1" | cut -c1-32; }
+
+# URLs a browser requests after percent-encoding (a space, UTF-8, '<', '"', a raw 0xFF,
+# spaces around): fetched as a browser would (the route answers 400 to raw
+# bytes), each record's final_url the URL requested
+{
+    printf 'url\n'
+    printf '%s\n' "$U/wire/my photo/$J" "$U/wire/caf$(printf '\303\251') <1>/$J" \
+        "$U/wire/a\"b\`c/$J" "$U/wire/raw$(printf '\377')byte/$J" "  $U/wire/around/$J  "
+} >wire.tsv
+"$BIN" fetch $FO -j 2 wire.tsv >wire.out 2>wire.err
+col wire.out status http_code final_url | sed "s|$U|U|g" >wire.got
+cat >wire.want <<EOF
+status	http_code	final_url
+ok	200	U/wire/my%20photo/$J
+ok	200	U/wire/caf%C3%A9%20%3C1%3E/$J
+ok	200	U/wire/a%22b%60c/$J
+ok	200	U/wire/raw%FFbyte/$J
+ok	200	U/wire/around/$J
+EOF
+check "URLs with spaces, UTF-8 and raw bytes fetched percent-encoded, as browsers do" diff wire.want wire.got
 want_md5=$(md5_of "$IMGDIR/$J")
 head -c "$half" "$IMGDIR/$J" >half.bin
 check "gzip body hashes as the file" [ "$(col routes.tsv path md5 | grep "/gzip/" | cut -f2)" = "$want_md5" ]

@@ -177,6 +177,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        if r == "wire" and len(p) >= 2:
+            # /wire/ANYTHING/FILE: FILE if the request line's path is printable ASCII (a
+            # client that percent-encodes what a browser does), 400 otherwise
+            if any(c <= " " or c >= "\x7f" for c in self.path):
+                return self.send(400, b"raw bytes in the path", "text/plain")
+            return self.file(urllib.parse.unquote(p[-1]))
         if r == "ua" and len(p) == 2:
             if self.headers.get("User-Agent", "").startswith("datavet/"):
                 return self.file(p[1])
