@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cmd_keygen(int argc, char **argv)
 {
@@ -53,6 +54,9 @@ usage:
 
 typedef struct vstate {
     int quiet;
+    int show;           /* the progress line of --clean (a terminal, or --progress) */
+    int drawn;          /* it is on the screen */
+    double t0, tlast;
     char *held; /* the manifest's list lines: shown only once the manifest is verified */
     size_t nheld;
     int oom;
@@ -63,6 +67,7 @@ static void on_line(void *ud, int is_problem, const char *line)
     vstate *v = ud;
     /* names from the manifest: no control bytes to the terminal */
     if (is_problem) {
+        if (v->drawn) fputs("\r\033[K", stderr), v->drawn = 0;
         fputs("datavet verify: ", stderr);
         cli_put_safe(stderr, line, strlen(line));
         fputc('\n', stderr);
@@ -78,6 +83,25 @@ static void on_line(void *ud, int is_problem, const char *line)
         v->held = t;
         v->nheld += n + 1;
     }
+}
+
+/* The cleaned copy's files read so far, at most 10 lines a second: it is read whole. */
+static void on_progress(void *ctx, uint64_t done, uint64_t files, uint64_t bytes)
+{
+    vstate *v = ctx;
+    double now = cli_now_s(), el = now - v->t0;
+    if (!v->show || (done < files && now - v->tlast < 0.1)) return;
+    v->tlast = now;
+    fprintf(stderr, "\r\033[Kverify: cleaned copy, %llu/%llu files, %.1f GB, %.0f MB/s",
+            (unsigned long long)done, (unsigned long long)files, (double)bytes / 1e9,
+            el > 0 ? (double)bytes / el / 1e6 : 0.0);
+    if (done > 0 && done < files) {
+        double eta = el / (double)done * (double)(files - done);
+        fprintf(stderr, ", ETA %02d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60,
+                (int)eta % 60);
+    }
+    fflush(stderr);
+    v->drawn = 1;
 }
 
 /* The held lines, each made safe for a terminal, once what they say is verified. */
@@ -103,11 +127,12 @@ int cmd_verify(int argc, char **argv)
         {"any-key", no_argument, NULL, 1},
         {"clean", required_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 3},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *pub = NULL, *clean = NULL;
-    int opt, any = 0, rc, crc = DV_OK;
+    int opt, any = 0, rc, crc = DV_OK, force_progress = 0;
     vstate vs = {0};
     dv_verify_result r;
     dv_clean_verify_result cr;
@@ -119,6 +144,7 @@ int cmd_verify(int argc, char **argv)
         case 1: any = 1; break;
         case 2: clean = optarg; break;
         case 'q': vs.quiet = 1; break;
+        case 3: force_progress = 1; break;
         case 'h': cli_print_help(stdout, "verify"); return 0;
         default: goto usage;
         }
@@ -150,7 +176,11 @@ int cmd_verify(int argc, char **argv)
     if (clean) {
         /* the cleaned copy against clean.sha256, which the manifest just covered */
         err[0] = '\0';
-        crc = dv_clean_verify(argv[optind], clean, on_line, &vs, &cr, err, sizeof err);
+        dv_clean_verify_opts co = {on_line, &vs, on_progress, &vs};
+        vs.show = !vs.quiet && (force_progress || isatty(STDERR_FILENO));
+        vs.t0 = cli_now_s();
+        crc = dv_clean_verify_run(argv[optind], clean, &co, &cr, err, sizeof err);
+        if (vs.drawn) fputs("\r\033[K", stderr), vs.drawn = 0;
         if (crc != DV_OK && crc != DV_ECORRUPT) {
             fprintf(stderr, "datavet verify: %s\n", err[0] ? err : dv_strerror(crc));
             return 2;
@@ -167,6 +197,7 @@ int cmd_verify(int argc, char **argv)
     }
     return rc == DV_OK && crc == DV_OK ? 0 : 1;
 usage:
-    fprintf(stderr, "usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key) [--clean DIR]\n");
+    fprintf(stderr, "usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key) [--clean DIR] "
+                    "[-q] [--progress]\n");
     return 2;
 }

@@ -1618,6 +1618,18 @@ typedef struct dv_clean_verify_result {
 
 int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
                     dv_clean_verify_result *out, char *errbuf, size_t errcap);
+/* The same with progress (a copy of a large dataset is read whole): progress (may be NULL)
+ * is called from the calling thread before the first file and after each file listed, with
+ * the files of clean.sha256 done and in all and the bytes read so far. */
+typedef struct dv_clean_verify_opts {
+    dv_verify_cb cb;
+    void *ud;
+    void (*progress)(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done);
+    void *progress_ctx;
+} dv_clean_verify_opts;
+int dv_clean_verify_run(const char *outdir, const char *clean_dir,
+                        const dv_clean_verify_opts *opts, dv_clean_verify_result *out,
+                        char *errbuf, size_t errcap);
 
 /* ------------------------------------------------------------------------
  * Inventory (docs/inventory.md): the copies of known datasets and models on a machine. Every

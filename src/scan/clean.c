@@ -1059,12 +1059,23 @@ static int walk_extra(const char *dir, const char *rel, int depth, const namelis
 int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
                     dv_clean_verify_result *out, char *errbuf, size_t errcap)
 {
+    dv_clean_verify_opts o = {cb, ud, NULL, NULL};
+    return dv_clean_verify_run(outdir, clean_dir, &o, out, errbuf, errcap);
+}
+
+int dv_clean_verify_run(const char *outdir, const char *clean_dir,
+                        const dv_clean_verify_opts *opts, dv_clean_verify_result *out,
+                        char *errbuf, size_t errcap)
+{
     char path[4096], name[4096], hex[65];
     void *buf = NULL;
     size_t len = 0, pos = 0, lineno = 0;
     struct stat st;
     int rc;
     namelist listed = {0};
+    dv_verify_cb cb = opts ? opts->cb : NULL;
+    void *ud = opts ? opts->ud : NULL;
+    uint64_t files = 0, done = 0, bytes = 0;
     if (!outdir || !clean_dir || !out) return DV_EINVAL;
     memset(out, 0, sizeof *out);
     if ((size_t)snprintf(path, sizeof path, "%s/clean.sha256", outdir) >= sizeof path) {
@@ -1084,6 +1095,11 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
     }
     rc = dv_read_file(path, CLEAN_SUMS_MAX, NULL, &buf, &len, errbuf, errcap);
     if (rc != DV_OK) return rc;
+    if (opts && opts->progress) {
+        for (size_t i = 0; i < len; i++) files += ((const char *)buf)[i] == '\n';
+        files += len > 0 && ((const char *)buf)[len - 1] != '\n';
+        opts->progress(opts->progress_ctx, 0, files, 0);
+    }
     while (pos < len) {
         const char *text = (const char *)buf + pos, *nl = memchr(text, '\n', len - pos);
         size_t ll = nl ? (size_t)(nl - text) : len - pos;
@@ -1092,6 +1108,8 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
         int fd;
         pos += ll + 1;
         lineno++;
+        if (opts && opts->progress && lineno > 1)
+            opts->progress(opts->progress_ctx, ++done, files, bytes);
         if (!parse_sum(text, ll, want, name, sizeof name)) {
             out->lines_bad++;
             vsay(cb, ud, "clean.sha256: line %zu: not a checksum line (\"HEX  NAME\", a "
@@ -1130,6 +1148,7 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
         }
         rc = dv__sha256_fd(fd, hex, &size);
         close(fd);
+        if (rc == DV_OK) bytes += size;
         if (rc != DV_OK) {
             out->files_missing++;
             vsay(cb, ud, "%s: cannot read", name);
@@ -1145,6 +1164,8 @@ int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, 
         }
     }
     dv_free_buffer(NULL, buf);
+    if (opts && opts->progress && rc == DV_OK && lineno > 0)
+        opts->progress(opts->progress_ctx, ++done, files, bytes);
     if (rc == DV_OK) {
         /* and nothing added: the copy was written into a new or empty folder */
         if (listed.n > 1) qsort(listed.v, listed.n, sizeof(char *), cmp_pstr);

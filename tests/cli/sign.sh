@@ -235,6 +235,12 @@ check "verify of a scan with one list: '1 list'" sh -c "
 rm -rf t17 && cp -r out-c t17 && rm t17/clean.key t17/lock
 check "OUTDIR handed on without its secret clean.key (and lock) still verifies" sh -c "
 grep -q 'clean.key' out-c/manifest.jsonl && exit 1; '$BIN' verify -q t17 --pubkey k.pub"
+"$BIN" verify out-c --pubkey k.pub --clean cl --progress >vp 2>ep
+rc=$?
+check "verify --clean --progress: the copy's files counted to the last, exit 0" sh -c "
+n=\$(wc -l <out-c/clean.sha256) && [ $rc -eq 0 ] &&
+tr '\\r' '\\n' <ep | grep -q \"^.\\[Kverify: cleaned copy, \$n/\$n files, [0-9.]* GB\" &&
+\"$BIN\" verify -q out-c --pubkey k.pub --clean cl --progress 2>eq && [ ! -s eq ]"
 check "clean.sha256 is what sha256sum -c checks in the copy's folder" sh -c '
 cd cl && sha256sum -c --quiet ../out-c/clean.sha256'
 check "summary.json counts the copy's files and bytes" $PY -c "
