@@ -514,8 +514,9 @@ int dv_pdq_match_bruteforce(const dv_pdq_hash *codes, size_t n, const dv_pdq_has
  * BYTE_STREAM_SPLIT encodings, UNCOMPRESSED/SNAPPY/GZIP/ZSTD/LZ4/LZ4_RAW/BROTLI.
  * Leaves of non-repeated structs read as flat columns named "a.b"; repeated
  * columns (lists, maps) are listed, read as lists when one level deep
- * (dv_parquet_reader_read_list), and copied whole, at any depth, by
- * dv_parquet_writer_create_copy (a cleaned copy). Reading is one row
+ * (dv_parquet_reader_read_list), read with their levels at any depth
+ * (dv_parquet_reader_read_levels, with the schema tree of dv_parquet_reader_node),
+ * and copied whole by dv_parquet_writer_create_copy (a cleaned copy). Reading is one row
  * group at a time, only the requested columns, so memory follows the largest
  * row group, not the file. Every size or count from the file is checked before
  * anything is allocated. Errors name the file, row group, column and offset
@@ -563,7 +564,8 @@ typedef struct dv_parquet_column_info {
     dv_pq_repetition repetition; /* of the leaf itself */
     int nested;              /* 1: repeated somewhere on its path (list, map): not read by
                                 dv_parquet_reader_read_row_group (read_list reads one level
-                                deep; dv_parquet_writer_create_copy copies any) */
+                                deep, read_levels any; dv_parquet_writer_create_copy copies
+                                any) */
     int is_string;           /* STRING (logical) or UTF8 (converted) annotation */
     int32_t converted_type;  /* parquet.thrift ConvertedType, -1 if none */
     int32_t logical_type;    /* the LogicalType union member id (1 STRING, 5 DECIMAL, ...),
@@ -622,6 +624,29 @@ const char *dv_parquet_reader_errmsg(const dv_parquet_reader *r);
 /* Leaf columns in schema order, repeated ones included. */
 size_t dv_parquet_reader_num_columns(const dv_parquet_reader *r);
 int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_column_info *out);
+/* A node of the schema tree: the file's SchemaElements in their order (depth first), node 0 the
+ * root, a group's children right after it (the first at its index + 1, each next one after the
+ * whole subtree of the one before). With dv_parquet_reader_read_levels, what a caller needs to
+ * assemble nested values: a node is present in an entry of a leaf below it whose definition
+ * level is at least the node's def_level, and a repeated node's next instance begins at an
+ * entry of repetition level rep_level. */
+typedef struct dv_parquet_node {
+    const char *name;            /* NUL-terminated, owned by the reader */
+    dv_pq_repetition repetition; /* REQUIRED where the file leaves it out (the root) */
+    size_t num_children;         /* 0: a leaf, column first_column */
+    size_t parent;               /* the root's is 0 */
+    int32_t converted_type;      /* parquet.thrift ConvertedType, -1 if none (1 MAP,
+                                    2 MAP_KEY_VALUE, 3 LIST) */
+    int32_t logical_type;        /* LogicalType union member id, 0 if none (2 MAP, 3 LIST) */
+    int def_level;               /* optional and repeated nodes from the root down to this one,
+                                    itself included (the root's: 0) */
+    int rep_level;               /* repeated nodes likewise */
+    size_t first_column;         /* the leaf columns under it, consecutive: */
+    size_t num_columns;          /* [first_column, first_column + num_columns) */
+} dv_parquet_node;
+size_t dv_parquet_reader_num_nodes(const dv_parquet_reader *r);
+/* Node i; DV_EINVAL (and *out zeroed) past the last. */
+int dv_parquet_reader_node(const dv_parquet_reader *r, size_t i, dv_parquet_node *out);
 /* Index of the leaf column with this (dotted) name, or -1. */
 int64_t dv_parquet_reader_find_column(const dv_parquet_reader *r, const char *name);
 uint64_t dv_parquet_reader_num_rows(const dv_parquet_reader *r);
@@ -697,6 +722,31 @@ int dv_parquet_reader_read_row_group(dv_parquet_reader *r, size_t rg, const size
  * hint). DV_EFORMAT for a column that is not repeated or is nested deeper. */
 int dv_parquet_reader_read_list(dv_parquet_reader *r, size_t rg, size_t col,
                                 dv_parquet_batch *out, const uint64_t **row_start);
+
+/* A leaf column of a row group with its repetition and definition levels, whatever its nesting:
+ * what lists, maps, lists of lists and lists of structs are assembled from (the Dremel
+ * encoding; docs/parquet.md). batch is over the column's level entries (its rows when max_rep is
+ * 0): dv_parquet_batch_value(&batch, e) is entry e, a value when def_levels[e] == max_def, else
+ * a null, an empty or null list or a null struct somewhere above the leaf (its slot zeroed;
+ * batch.null_count counts these entries). */
+typedef struct dv_parquet_levels {
+    dv_parquet_batch batch;
+    const uint8_t *def_levels; /* each entry's definition level; NULL when max_def is 0 */
+    const uint8_t *rep_levels; /* each entry's repetition level; NULL when max_rep is 0 */
+    const uint64_t *row_start; /* max_rep > 0: row i is entries [row_start[i], row_start[i + 1])
+                                  (rows + 1 values); NULL otherwise, entry i being row i */
+    int max_def, max_rep;
+} dv_parquet_levels;
+
+/* Decode the given leaf columns of row group rg with their levels, out[i] for columns[i]: any
+ * column, flat, struct leaf or repeated at any depth. The levels are checked: the entries split
+ * at repetition level 0 into exactly the row group's rows, and an entry that continues a list
+ * has that list present and non-empty (DV_ECORRUPT otherwise). The batches share
+ * dv_parquet_reader_read_row_group's: valid until the next call of either, invalidated even on
+ * failure. Columns of one field are not checked against each other (that a map's keys and
+ * values agree, say): an assembler must check them as it goes. */
+int dv_parquet_reader_read_levels(dv_parquet_reader *r, size_t rg, const size_t *columns,
+                                  size_t ncolumns, dv_parquet_levels *out);
 
 /* One value, for moving rows between a reader and a writer. bytes/len carry
  * BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 (12 bytes) values. */

@@ -240,16 +240,8 @@ int dv__pq_parse_page_header(const uint8_t *p, size_t len, dv__pq_page_header *o
 /* ---------------------------------------------------------------- copies (reader to writer) */
 
 /* One leaf column of a row group with its levels, whatever its nesting (what
- * dv_parquet_writer_copy_row_group copies). The batch is over the column's level entries (its
- * rows when it is not repeated); an entry of definition level max_def holds a value, any other
- * is a null, an empty or null list, or a null struct (its slot zeroed). */
-typedef struct dv__pq_column_data {
-    dv_parquet_batch batch;
-    const uint8_t *defs;       /* each entry's definition level; NULL when max_def is 0 */
-    const uint8_t *reps;       /* each entry's repetition level; NULL when max_rep is 0 */
-    const uint64_t *row_start; /* max_rep > 0: row i is entries [row_start[i], row_start[i + 1]) */
-    int max_def, max_rep;
-} dv__pq_column_data;
+ * dv_parquet_writer_copy_row_group copies): the public dv_parquet_levels. */
+typedef dv_parquet_levels dv__pq_column_data;
 
 /* Leaf col of row group rg into slot `slot` of the reader (the slots of
  * dv_parquet_reader_read_row_group's batches: reading that slot again invalidates out). The

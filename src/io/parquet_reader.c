@@ -56,6 +56,14 @@ typedef struct pq_span {
     uint32_t len;
 } pq_span;
 
+/* A schema element's place in the tree (dv_parquet_reader_node), by element index. */
+typedef struct pq_node {
+    const char *name; /* into the reader's node_names block */
+    uint32_t parent;
+    int def, rep; /* levels of the node itself: optional and repeated nodes down to it */
+    size_t first_col, ncols;
+} pq_node;
+
 /* A growable scratch array; sizes are checked against the row group limit first. */
 typedef struct pq_scratch {
     void *p;
@@ -77,6 +85,8 @@ struct dv_parquet_reader {
     dv__pq_file_meta meta;
     size_t ncols;
     pq_col *cols;
+    pq_node *nodes; /* meta.nschema, the schema tree's levels and leaf ranges */
+    char *node_names;
     pq_slot *slots;
     size_t nslots;
     pq_scratch chunk, page, dictpage, dictvals, levels, idx, spans, deltas, dba;
@@ -209,13 +219,15 @@ static int leaf_groups(dv_parquet_reader *r, pq_col *c, const dv__pq_schema_elem
     return DV_OK;
 }
 
-static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char *prefix, int def,
-                       int rep, size_t *nleaves, int fill, const dv__pq_schema_elem **anc,
-                       uint8_t *repd)
+static int walk_schema(dv_parquet_reader *r, uint32_t *i, uint32_t parent, int depth,
+                       const char *prefix, int def, int rep, size_t *nleaves, int fill,
+                       const dv__pq_schema_elem **anc, uint8_t *repd)
 {
     const dv__pq_schema_elem *e;
     char path[1024];
     int d = def, rp = rep;
+    uint32_t at = *i;
+    size_t first = *nleaves;
     if (*i >= r->meta.nschema) {
         dv__set_err(r->err, sizeof(r->err), "%s: schema has fewer elements than it declares",
                     r->name);
@@ -234,11 +246,18 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
         rp++;
         repd[rp] = (uint8_t)d; /* depth <= 64 bounds both */
     }
+    if (fill) {
+        r->nodes[at].parent = parent;
+        r->nodes[at].def = d;
+        r->nodes[at].rep = rp;
+        r->nodes[at].first_col = first;
+    }
     if (e->num_children > 0) {
         anc[depth - 1] = e;
         for (int32_t k = 0; k < e->num_children; k++)
             DV_FORWARD_IF_ERROR(
-                walk_schema(r, i, depth + 1, path, d, rp, nleaves, fill, anc, repd));
+                walk_schema(r, i, at, depth + 1, path, d, rp, nleaves, fill, anc, repd));
+        if (fill) r->nodes[at].ncols = *nleaves - first;
         return DV_OK;
     }
     if (e->type < 0 || e->type > DV_PQ_FIXED_LEN_BYTE_ARRAY) {
@@ -266,8 +285,28 @@ static int walk_schema(dv_parquet_reader *r, uint32_t *i, int depth, const char 
         c->is_string = e->logical_kind == 1 || e->converted_type == DV__PQ_CT_UTF8;
         memcpy(c->rep_def, repd, (size_t)rp + 1);
         if (c->in_group && !c->nested) DV_FORWARD_IF_ERROR(leaf_groups(r, c, anc, depth, e));
+        r->nodes[at].ncols = 1;
     }
     (*nleaves)++;
+    return DV_OK;
+}
+
+/* The nodes' names, NUL-terminated, in one block. */
+static int node_names(dv_parquet_reader *r)
+{
+    size_t bytes = 0;
+    char *s;
+    for (uint32_t k = 0; k < r->meta.nschema; k++) bytes += r->meta.schema[k].name.len + 1;
+    r->nodes = dv__calloc(r->alloc, r->meta.nschema, sizeof(*r->nodes));
+    r->node_names = s = dv__malloc(r->alloc, bytes);
+    if (r->nodes == NULL || s == NULL) return DV_ENOMEM;
+    for (uint32_t k = 0; k < r->meta.nschema; k++) {
+        const dv__pq_bytes *n = &r->meta.schema[k].name;
+        if (n->len) memcpy(s, n->p, n->len);
+        s[n->len] = '\0';
+        r->nodes[k].name = s;
+        s += n->len + 1;
+    }
     return DV_OK;
 }
 
@@ -277,11 +316,12 @@ static int build_columns(dv_parquet_reader *r)
     size_t n = 0;
     const dv__pq_schema_elem *anc[MAX_SCHEMA_DEPTH + 1];
     uint8_t repd[MAX_SCHEMA_DEPTH + 2] = {0};
+    DV_FORWARD_IF_ERROR(node_names(r));
     for (int pass = 0; pass < 2; pass++) {
         uint32_t i = 1;
         n = 0;
         for (int32_t k = 0; k < root->num_children; k++)
-            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 1, "", 0, 0, &n, pass, anc, repd));
+            DV_FORWARD_IF_ERROR(walk_schema(r, &i, 0, 1, "", 0, 0, &n, pass, anc, repd));
         if (i != r->meta.nschema) {
             dv__set_err(r->err, sizeof(r->err), "%s: schema has %u elements but its tree uses %u",
                         r->name, r->meta.nschema, i);
@@ -293,6 +333,7 @@ static int build_columns(dv_parquet_reader *r)
             r->ncols = n;
         }
     }
+    r->nodes[0].ncols = n;
     for (uint32_t g = 0; g < r->meta.nrow_groups; g++) {
         if (r->meta.row_groups[g].ncolumns != r->ncols) {
             dv__set_err(r->err, sizeof(r->err),
@@ -519,6 +560,8 @@ void dv_parquet_reader_free(dv_parquet_reader *r)
             dv__free(a, r->cols[i].groups);
         }
     dv__free(a, r->cols);
+    dv__free(a, r->nodes);
+    dv__free(a, r->node_names);
     dv__free(a, r->created_by);
     dv__pq_meta_free(&r->meta, a);
     /* the footer's statistics can hold whole values (min and max of an image column) */
@@ -554,6 +597,31 @@ int dv_parquet_reader_column(const dv_parquet_reader *r, size_t col, dv_parquet_
     out->logical_type = c->elem->logical_kind;
     out->scale = c->elem->scale;
     out->precision = c->elem->precision;
+    return DV_OK;
+}
+
+size_t dv_parquet_reader_num_nodes(const dv_parquet_reader *r) { return r->meta.nschema; }
+
+int dv_parquet_reader_node(const dv_parquet_reader *r, size_t i, dv_parquet_node *out)
+{
+    const dv__pq_schema_elem *e;
+    const pq_node *n;
+    memset(out, 0, sizeof(*out));
+    if (i >= r->meta.nschema) return DV_EINVAL;
+    e = &r->meta.schema[i];
+    n = &r->nodes[i];
+    out->name = n->name;
+    out->repetition = e->repetition == DV_PQ_OPTIONAL   ? DV_PQ_OPTIONAL
+                      : e->repetition == DV_PQ_REPEATED ? DV_PQ_REPEATED
+                                                        : DV_PQ_REQUIRED;
+    out->num_children = e->num_children > 0 ? (size_t)e->num_children : 0;
+    out->parent = n->parent;
+    out->converted_type = e->converted_type;
+    out->logical_type = e->logical_kind;
+    out->def_level = n->def;
+    out->rep_level = n->rep;
+    out->first_column = n->first_col;
+    out->num_columns = n->ncols;
     return DV_OK;
 }
 
@@ -1485,13 +1553,22 @@ int dv__pq_read_column(dv_parquet_reader *r, size_t rg, size_t col, size_t slot,
         DV_FORWARD_IF_ERROR(read_chunk(&c, &g->columns[col], rows, s));
     } else {
         DV_FORWARD_IF_ERROR(read_repeated(&c, &g->columns[col], rows, s, &entries));
-        out->reps = s->reps;
+        out->rep_levels = s->reps;
         out->row_start = s->rstart;
     }
     fill_batch(pc, col, s, entries, &out->batch);
-    out->defs = pc->max_def > 1 ? s->defs : pc->max_def == 1 ? s->valid : NULL;
+    out->def_levels = pc->max_def > 1 ? s->defs : pc->max_def == 1 ? s->valid : NULL;
     out->max_def = pc->max_def;
     out->max_rep = pc->max_rep;
+    return DV_OK;
+}
+
+int dv_parquet_reader_read_levels(dv_parquet_reader *r, size_t rg, const size_t *columns,
+                                  size_t ncolumns, dv_parquet_levels *out)
+{
+    if (r == NULL || (ncolumns && (columns == NULL || out == NULL))) return DV_EINVAL;
+    for (size_t i = 0; i < ncolumns; i++)
+        DV_FORWARD_IF_ERROR(dv__pq_read_column(r, rg, columns[i], i, &out[i]));
     return DV_OK;
 }
 

@@ -589,10 +589,10 @@ static int copy_rows(dv_parquet_writer *w, wcol *c, const dv__pq_column_data *cd
         uint64_t e0 = cd->row_start ? cd->row_start[i] : i;
         uint64_t e1 = cd->row_start ? cd->row_start[i + 1] : i + 1;
         if (keep && !keep[i]) continue;
-        if (c->max_rep > 0) dv__buf_put(&c->reps, cd->reps + e0, (size_t)(e1 - e0));
-        if (c->max_def > 0) dv__buf_put(&c->valid, cd->defs + e0, (size_t)(e1 - e0));
+        if (c->max_rep > 0) dv__buf_put(&c->reps, cd->rep_levels + e0, (size_t)(e1 - e0));
+        if (c->max_def > 0) dv__buf_put(&c->valid, cd->def_levels + e0, (size_t)(e1 - e0));
         for (uint64_t e = e0; e < e1; e++)
-            if (c->max_def == 0 || cd->defs[e] == c->max_def) push_value(c, &cd->batch, e);
+            if (c->max_def == 0 || cd->def_levels[e] == c->max_def) push_value(c, &cd->batch, e);
         c->nent += e1 - e0;
     }
     if (c->vals.failed || c->lens.failed || c->valid.failed || c->reps.failed)

@@ -306,3 +306,59 @@ int pqg_write_shapes_kv(const char *path, const pqg_kv *kv, size_t nkv)
     };
     return pqg_write_kv(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 6, kv, nkv);
 }
+
+/* Nesting at every level, for the assembly of nested values (see pq_gen.h). */
+int pqg_write_deep(const char *path)
+{
+    static const pqg_node s[] = {
+        {"schema", -1, 0, 6, -1, 0, 0},
+        {"r", DV_PQ_INT32, DV_PQ_REPEATED, 0, -1, 0, 0},      /* a list without annotation */
+        {"s", -1, DV_PQ_REQUIRED, 1, -1, 0, 0},               /* structs around a list */
+        {"t", -1, DV_PQ_OPTIONAL, 1, -1, 0, 0},
+        {"l", -1, DV_PQ_REQUIRED, 1, 3, 0, 0},                /* list<struct{x, y list}> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_REQUIRED, 2, -1, 0, 0},
+        {"x", DV_PQ_INT64, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"y", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {"m", -1, DV_PQ_OPTIONAL, 1, 1, 2, 0},                /* map<int32, list<int32>> */
+        {"key_value", -1, DV_PQ_REPEATED, 2, 2, 0, 0},
+        {"key", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"value", -1, DV_PQ_OPTIONAL, 1, 3, 0, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"old", -1, DV_PQ_REQUIRED, 1, 3, 0, 0},              /* two-level list: "array" */
+        {"array", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"x", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"t2", -1, DV_PQ_OPTIONAL, 1, 3, 0, 0},               /* two-level list: "<name>_tuple" */
+        {"t2_tuple", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"s", DV_PQ_BYTE_ARRAY, DV_PQ_REQUIRED, 0, 0, 0, 0},
+        {"bin", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},              /* list<binary> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+    };
+    static const uint8_t r_r[] = {0, 1, 0, 0, 0}, r_d[] = {1, 1, 0, 1, 1};
+    static const int32_t r_v[] = {1, 2, 3, 4};
+    static const uint8_t x_r[] = {0, 1, 0, 0, 0, 1}, x_d[] = {2, 2, 0, 1, 2, 2};
+    static const int64_t x_v[] = {10, 11, 12, 13};
+    static const uint8_t y_r[] = {0, 2, 1, 0, 0, 0, 1, 2}, y_d[] = {5, 4, 2, 0, 1, 3, 5, 5};
+    static const char *const y_v[] = {"a\"b\\", "tab\there", "nl\n"};
+    static const uint8_t k_r[] = {0, 1, 1, 0, 0, 0}, k_d[] = {2, 2, 2, 0, 1, 2};
+    static const int32_t k_v[] = {1, 2, 3, -4};
+    static const uint8_t v_r[] = {0, 2, 1, 1, 0, 0, 0}, v_d[] = {4, 4, 2, 3, 0, 1, 4};
+    static const int32_t v_v[] = {5, 6, 7};
+    static const uint8_t o_r[] = {0, 1, 0, 0, 0}, o_d[] = {1, 1, 0, 1, 1};
+    static const int32_t o_v[] = {7, 8, 9, 1};
+    static const uint8_t t_r[] = {0, 0, 0, 0, 1}, t_d[] = {2, 0, 1, 2, 2};
+    static const char *const t_v[] = {"p", "q", "r"};
+    static const uint8_t b_r[] = {0, 1, 0, 0, 0}, b_d[] = {3, 2, 0, 1, 3};
+    static const char *const b_v[] = {"\0a\\\xff", ""};
+    static const size_t b_l[] = {4, 0};
+    const pqg_column c[] = {
+        {5, r_r, r_d, r_v, NULL}, {6, x_r, x_d, x_v, NULL}, {8, y_r, y_d, y_v, NULL},
+        {6, k_r, k_d, k_v, NULL}, {7, v_r, v_d, v_v, NULL}, {5, o_r, o_d, o_v, NULL},
+        {5, t_r, t_d, t_v, NULL}, {5, b_r, b_d, b_v, b_l},
+    };
+    return pqg_write(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 4);
+}

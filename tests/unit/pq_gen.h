@@ -68,4 +68,17 @@ int pqg_write_shapes_kv(const char *path, const pqg_kv *kv, size_t nkv);
  *      e [null, null], flag [false,true,true] */
 int pqg_write_shapes(const char *path);
 
+/* Four rows of nesting at every level, required and optional: r a repeated int32 (a list
+ * without annotation); s.t.l a list<struct{x int64, y list<string>}> inside a required struct s
+ * and an optional one t; m a map<int32, list<int32>>; old and t2 two-level lists of old writers
+ * (a repeated group named "array", one named "t2_tuple": lists of structs of one field); bin a
+ * list<binary>. As JSON (DuckDB's view, t2.s a string):
+ *   0: r [1,2], s.t.l [{x:10, y:["a\"b\\", null]}, {x:11, y:null}], m {1:[5,6], 2:null, 3:[]},
+ *      old [{x:7},{x:8}], t2 [{s:"p"}], bin ["\0a\\\xff", null]
+ *   1: r [], s.t null, m null, old [], t2 null, bin null
+ *   2: r [3], s.t.l [], m {}, old [{x:9}], t2 [], bin []
+ *   3: r [4], s.t.l [{x:12, y:[]}, {x:13, y:["tab\there", "nl\n"]}], m {-4:[7]}, old [{x:1}],
+ *      t2 [{s:"q"},{s:"r"}], bin [""] */
+int pqg_write_deep(const char *path);
+
 #endif

@@ -682,9 +682,10 @@ static int print_rows(const char *path)
                 dv_parquet_reader_column(r, c, &ci);
                 printf("%s%s=[", c ? " " : "", ci.name);
                 for (uint64_t e = e0; e < e1; e++) {
-                    int d = cd[c].defs ? cd[c].defs[e] : 0;
+                    int d = cd[c].def_levels ? cd[c].def_levels[e] : 0;
                     dv_parquet_value v;
-                    printf("%s%d/%d", e > e0 ? "," : "", cd[c].reps ? cd[c].reps[e] : 0, d);
+                    printf("%s%d/%d", e > e0 ? "," : "",
+                           cd[c].rep_levels ? cd[c].rep_levels[e] : 0, d);
                     if (d != cd[c].max_def) continue;
                     dv_parquet_batch_value(&cd[c].batch, e, &v);
                     putchar(':');

@@ -1308,15 +1308,15 @@ static uint64_t lv_collect(dv_parquet_reader *r, size_t col, int (*keep)(uint64_
             if (keep && !keep(base + i)) continue;
             kept++;
             for (uint64_t e = e0; e < e1; e++) {
-                uint8_t d = cd.defs ? cd.defs[e] : 0;
+                uint8_t d = cd.def_levels ? cd.def_levels[e] : 0;
                 const dv_parquet_batch *b = &cd.batch;
                 if (d != cd.max_def)
-                    lv_push(out, cd.reps ? cd.reps[e] : 0, d, NULL, 0, 0);
+                    lv_push(out, cd.rep_levels ? cd.rep_levels[e] : 0, d, NULL, 0, 0);
                 else if (b->type == DV_PQ_BYTE_ARRAY)
-                    lv_push(out, cd.reps ? cd.reps[e] : 0, d, b->data + b->offsets[e],
+                    lv_push(out, cd.rep_levels ? cd.rep_levels[e] : 0, d, b->data + b->offsets[e],
                             (size_t)(b->offsets[e + 1] - b->offsets[e]), 1);
                 else
-                    lv_push(out, cd.reps ? cd.reps[e] : 0, d,
+                    lv_push(out, cd.rep_levels ? cd.rep_levels[e] : 0, d,
                             (const uint8_t *)b->values + e * b->value_size, b->value_size, 0);
             }
         }
@@ -1571,6 +1571,126 @@ static void test_copy_nested(void **state)
     dv_parquet_reader_free(r);
     unlink(src);
     unlink(cp);
+}
+
+/* The schema tree and every leaf with its levels (dv_parquet_reader_node, _read_levels), on
+ * pq_gen's deep file, whose levels the test knows (pq_gen.h): nodes' levels and leaf ranges as
+ * worked out by hand from the schema, each column's entries as pq_gen wrote them, rows split
+ * by row_start; flat columns row by row with no repetition levels. */
+static void test_nodes_levels(void **state)
+{
+    /* index, name, repetition, children, parent, converted, logical, def, rep, first, ncols */
+    static const struct {
+        size_t i;
+        const char *name;
+        dv_pq_repetition rep;
+        size_t nch, parent;
+        int32_t ct, lt;
+        int def_level, rep_level;
+        size_t first, ncols;
+    } want[] = {
+        {0, "schema", DV_PQ_REQUIRED, 6, 0, -1, 0, 0, 0, 0, 8},
+        {1, "r", DV_PQ_REPEATED, 0, 0, -1, 0, 1, 1, 0, 1},
+        {2, "s", DV_PQ_REQUIRED, 1, 0, -1, 0, 0, 0, 1, 2},
+        {3, "t", DV_PQ_OPTIONAL, 1, 2, -1, 0, 1, 0, 1, 2},
+        {4, "l", DV_PQ_REQUIRED, 1, 3, 3, 0, 1, 0, 1, 2},
+        {5, "list", DV_PQ_REPEATED, 1, 4, -1, 0, 2, 1, 1, 2},
+        {7, "x", DV_PQ_REQUIRED, 0, 6, -1, 0, 2, 1, 1, 1},
+        {8, "y", DV_PQ_OPTIONAL, 1, 6, 3, 3, 3, 1, 2, 1},
+        {9, "list", DV_PQ_REPEATED, 1, 8, -1, 0, 4, 2, 2, 1},
+        {10, "element", DV_PQ_OPTIONAL, 0, 9, 0, 1, 5, 2, 2, 1},
+        {11, "m", DV_PQ_OPTIONAL, 1, 0, 1, 2, 1, 0, 3, 2},
+        {12, "key_value", DV_PQ_REPEATED, 2, 11, 2, 0, 2, 1, 3, 2},
+        {14, "value", DV_PQ_OPTIONAL, 1, 12, 3, 0, 3, 1, 4, 1},
+        {16, "element", DV_PQ_REQUIRED, 0, 15, -1, 0, 4, 2, 4, 1},
+        {17, "old", DV_PQ_REQUIRED, 1, 0, 3, 0, 0, 0, 5, 1},
+        {18, "array", DV_PQ_REPEATED, 1, 17, -1, 0, 1, 1, 5, 1},
+        {25, "element", DV_PQ_OPTIONAL, 0, 24, -1, 0, 3, 1, 7, 1},
+    };
+    /* s.t.l.list.element.y.list.element: row 0 [{y:["a\"b\\", null]}, {y:null}], row 1 t null,
+     * row 2 l empty, row 3 [{y:[]}, {y:["tab\there", "nl\n"]}] */
+    static const uint8_t y_rep[] = {0, 2, 1, 0, 0, 0, 1, 2}, y_def[] = {5, 4, 2, 0, 1, 3, 5, 5};
+    static const uint64_t y_rows[] = {0, 3, 4, 5, 8};
+    static const uint8_t r_rep[] = {0, 1, 0, 0, 0}, r_def[] = {1, 1, 0, 1, 1};
+    static const int32_t r_val[] = {1, 2, 3, 4};
+    char path[512], err[512];
+    dv_parquet_reader *r = NULL;
+    dv_parquet_node nd;
+    dv_parquet_levels lv[8];
+    dv_parquet_value v;
+    size_t cols[8];
+    (void)state;
+    tmp_path(path, sizeof path, "deep");
+    assert_int_equal(pqg_write_deep(path), 0);
+    assert_int_equal(dv_parquet_reader_open(path, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_nodes(r), 26);
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        assert_int_equal(dv_parquet_reader_node(r, want[k].i, &nd), DV_OK);
+        assert_string_equal(nd.name, want[k].name);
+        assert_int_equal(nd.repetition, want[k].rep);
+        assert_int_equal(nd.num_children, want[k].nch);
+        assert_int_equal(nd.parent, want[k].parent);
+        assert_int_equal(nd.converted_type, want[k].ct);
+        assert_int_equal(nd.logical_type, want[k].lt);
+        assert_int_equal(nd.def_level, want[k].def_level);
+        assert_int_equal(nd.rep_level, want[k].rep_level);
+        assert_int_equal(nd.first_column, want[k].first);
+        assert_int_equal(nd.num_columns, want[k].ncols);
+    }
+    assert_int_equal(dv_parquet_reader_node(r, 26, &nd), DV_EINVAL);
+    assert_null(nd.name);
+
+    for (size_t c = 0; c < 8; c++) cols[c] = 7 - c; /* any order, any column */
+    assert_int_equal(dv_parquet_reader_read_levels(r, 0, cols, 8, lv), DV_OK);
+    /* column 2 is lv[5]: the levels and values pq_gen wrote */
+    assert_int_equal(lv[5].batch.column, 2);
+    assert_int_equal(lv[5].max_def, 5);
+    assert_int_equal(lv[5].max_rep, 2);
+    assert_int_equal(lv[5].batch.rows, sizeof y_rep);
+    assert_memory_equal(lv[5].rep_levels, y_rep, sizeof y_rep);
+    assert_memory_equal(lv[5].def_levels, y_def, sizeof y_def);
+    assert_memory_equal(lv[5].row_start, y_rows, sizeof y_rows);
+    assert_int_equal(lv[5].batch.null_count, 5);
+    assert_int_equal(dv_parquet_batch_value(&lv[5].batch, 0, &v), DV_OK);
+    assert_int_equal(v.len, 4);
+    assert_memory_equal(v.bytes, "a\"b\\", 4);
+    assert_int_equal(dv_parquet_batch_value(&lv[5].batch, 7, &v), DV_OK);
+    assert_int_equal(v.len, 3);
+    assert_memory_equal(v.bytes, "nl\n", 3);
+    assert_int_equal(dv_parquet_batch_value(&lv[5].batch, 1, &v), DV_OK);
+    assert_true(v.is_null);
+    /* column 0 (r, a repeated int32: max_def 1, its definition levels are the validity) */
+    assert_int_equal(lv[7].batch.column, 0);
+    assert_int_equal(lv[7].max_def, 1);
+    assert_memory_equal(lv[7].rep_levels, r_rep, sizeof r_rep);
+    assert_memory_equal(lv[7].def_levels, r_def, sizeof r_def);
+    for (size_t e = 0, k = 0; e < sizeof r_def; e++) {
+        assert_int_equal(dv_parquet_batch_value(&lv[7].batch, e, &v), DV_OK);
+        assert_int_equal(v.is_null, r_def[e] == 0);
+        if (!v.is_null) assert_int_equal(v.i32, r_val[k++]);
+    }
+    assert_int_equal(dv_parquet_reader_read_levels(r, 1, cols, 8, lv), DV_EINVAL);
+    cols[0] = 8;
+    assert_int_equal(dv_parquet_reader_read_levels(r, 0, cols, 1, lv), DV_EINVAL);
+    assert_int_equal(dv_parquet_reader_read_levels(r, 0, NULL, 0, NULL), DV_OK);
+    dv_parquet_reader_free(r);
+
+    /* flat columns: entries are rows; a required one has no levels at all */
+    assert_int_equal(pqg_write_shapes(path), 0);
+    assert_int_equal(dv_parquet_reader_open(path, NULL, &r, err, sizeof err), DV_OK);
+    cols[0] = 0, cols[1] = 1;
+    assert_int_equal(dv_parquet_reader_read_levels(r, 0, cols, 2, lv), DV_OK);
+    assert_int_equal(lv[0].batch.rows, 6);
+    assert_null(lv[0].def_levels);
+    assert_null(lv[0].rep_levels);
+    assert_null(lv[0].row_start);
+    assert_int_equal(lv[1].batch.rows, 6);
+    assert_int_equal(lv[1].max_def, 1);
+    assert_memory_equal(lv[1].def_levels, "\1\1\0\1\1\1", 6);
+    assert_null(lv[1].row_start);
+    assert_int_equal(lv[1].batch.null_count, 1);
+    dv_parquet_reader_free(r);
+    unlink(path);
 }
 
 /* Levels that describe no rows (an entry continuing a list the entry before says is null) are
@@ -2145,6 +2265,7 @@ int main(void)
         cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_copy_nested),
+        cmocka_unit_test(test_nodes_levels),
         cmocka_unit_test(test_copy_bad_levels),
         cmocka_unit_test(test_copy_nested_pt),
         cmocka_unit_test(test_copy_kv),
