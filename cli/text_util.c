@@ -292,43 +292,53 @@ const char *cli_image_kind(const uint8_t *p, size_t n)
 /* ---------------------------------------------------------------- JSON strings */
 
 /* (text_util.h) A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as
- * DuckDB (yyjson) escapes them. */
-void cli_json_strn(FILE *f, const char *s, size_t n)
+ * DuckDB (yyjson) escapes them. Runs of bytes kept as they are go out in one put. */
+void cli_json_escape(void (*put)(void *ctx, const char *s, size_t n), void *ctx, const char *s,
+                     size_t n)
 {
     const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
-    fputc('"', f);
+    size_t i = 0, run = 0;
+    put(ctx, "\"", 1);
     while (i < n) {
         uint32_t cp;
         size_t k;
         uint8_t c = p[i];
+        const char *esc = NULL;
+        char u[8];
         if (c < 0x80) {
             switch (c) {
-            case '"': fputs("\\\"", f); break;
-            case '\\': fputs("\\\\", f); break;
-            case '\n': fputs("\\n", f); break;
-            case '\r': fputs("\\r", f); break;
-            case '\t': fputs("\\t", f); break;
-            case '\b': fputs("\\b", f); break;
-            case '\f': fputs("\\f", f); break;
+            case '"': esc = "\\\""; break;
+            case '\\': esc = "\\\\"; break;
+            case '\n': esc = "\\n"; break;
+            case '\r': esc = "\\r"; break;
+            case '\t': esc = "\\t"; break;
+            case '\b': esc = "\\b"; break;
+            case '\f': esc = "\\f"; break;
             default:
-                if (c < 0x20)
-                    fprintf(f, "\\u%04x", c);
-                else
-                    fputc(c, f);
+                if (c < 0x20) {
+                    snprintf(u, sizeof u, "\\u%04x", c);
+                    esc = u;
+                }
             }
-            i++;
-            continue;
+            k = 1;
+        } else {
+            k = dv_utf8_next(p + i, n - i, &cp);
+            if (cp == DV_UTF8_BAD) esc = "\xef\xbf\xbd";
         }
-        k = dv_utf8_next(p + i, n - i, &cp);
-        if (cp == DV_UTF8_BAD)
-            fputs("\xef\xbf\xbd", f);
-        else
-            fwrite(p + i, 1, k, f);
+        if (esc != NULL) {
+            if (i > run) put(ctx, s + run, i - run);
+            put(ctx, esc, strlen(esc));
+            run = i + k;
+        }
         i += k;
     }
-    fputc('"', f);
+    if (i > run) put(ctx, s + run, i - run);
+    put(ctx, "\"", 1);
 }
+
+static void put_file(void *ctx, const char *s, size_t n) { fwrite(s, 1, n, (FILE *)ctx); }
+
+void cli_json_strn(FILE *f, const char *s, size_t n) { cli_json_escape(put_file, f, s, n); }
 
 void cli_json_str(FILE *f, const char *s) { cli_json_strn(f, s ? s : "", s ? strlen(s) : 0); }
 

@@ -35,6 +35,9 @@ const char *cli_image_kind(const uint8_t *p, size_t n);
  * ill-formed sequences as U+FFFD), controls (NUL too) escaped as DuckDB (yyjson) escapes them.
  * cli_json_str(f, NULL) writes "". */
 void cli_json_strn(FILE *f, const char *s, size_t n);
+/* The same into any sink: put(ctx, bytes, n) for each piece. */
+void cli_json_escape(void (*put)(void *ctx, const char *s, size_t n), void *ctx, const char *s,
+                     size_t n);
 void cli_json_str(FILE *f, const char *s);
 
 /* n bytes of s (strings from datasets, manifests) for a terminal: control bytes as '?'. */
