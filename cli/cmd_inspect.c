@@ -679,143 +679,486 @@ static int inspect_parquet(const char *path, const opts *o)
 
 /* ---------------------------------------------------------------- --head */
 
-static void tsv_field(const char *s, size_t n, int is_null)
+static void tsv_field(sbuf *b, const char *s, size_t n, int is_null)
 {
     /* DuckDB's CSV writer quotes the empty string, and fields holding the delimiter, a quote,
      * a line break or its comment character '#' */
     int quote = !is_null && n == 0;
+    size_t run = 0;
     if (is_null) return;
     for (size_t i = 0; i < n && !quote; i++)
         if (s[i] == '\t' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || s[i] == '#') quote = 1;
     if (!quote) {
-        fwrite(s, 1, n, stdout);
+        sb_putn(b, s, n);
         return;
     }
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') putchar('"');
-        putchar(s[i]);
+    sb_puts(b, "\"");
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '"') {
+            sb_putn(b, s + run, i + 1 - run); /* the quote, then itself again */
+            run = i;
+        }
+    sb_putn(b, s + run, n - run);
+    sb_puts(b, "\"");
+}
+
+/* A nested value (list, map, a struct around them) is cut with "..." after this many elements,
+ * or once its text passes HEAD_MAX_CELL_BYTES: a row with a huge list prints a bounded line. */
+#define HEAD_MAX_ELEMS 1000
+#define HEAD_MAX_CELL_BYTES ((size_t)1 << 20)
+
+/* One column of --head: a flat leaf, or the node of a nested one (a list, a map, a repeated
+ * field), shown whole as one value; structs around either are flattened into the name, a.b. */
+typedef struct hcol {
+    char *name;
+    size_t node;
+    int nested;
+    size_t col0, ncols; /* its leaf columns */
+    size_t lv0;         /* where they are in the --head's levels */
+} hcol;
+
+/* Assembles one row of a nested column from its leaves' levels, as JSON text into b. The levels
+ * of each leaf were checked by the reader; this checks the leaves against each other (every
+ * entry consumed where the schema says, of the repetition level it must have), so a file whose
+ * map keys and values disagree is an error, not a wrong value or a read out of bounds. */
+typedef struct nest {
+    const dv_parquet_node *nodes;
+    const size_t *next; /* the node after each one's subtree */
+    const dv_parquet_column_info *ci;
+    const dv_parquet_levels *lv; /* lv[k] for leaf column col0 + k */
+    size_t col0;
+    uint64_t *pos, *end;
+    sbuf *b, tmp;
+    size_t cell0;
+    unsigned left; /* elements before the cut */
+    int cut;
+    char why[300];
+} nest;
+
+static int is_list_node(const dv_parquet_node *n)
+{
+    return n->converted_type == 3 || n->logical_type == 3;
+}
+
+static int is_map_node(const dv_parquet_node *n)
+{
+    return n->converted_type == 1 || n->converted_type == 2 || n->logical_type == 2;
+}
+
+static int nest_bad(nest *n, size_t col, const char *what)
+{
+    snprintf(n->why, sizeof n->why, "column %s: %s", n->ci[col].name, what);
+    return -1;
+}
+
+/* The levels at the cursor of leaf column col, which must hold an entry of repetition level
+ * rep (the entry a value of its row at this place starts with). */
+static int nest_peek(nest *n, size_t col, int rep, int *def)
+{
+    const dv_parquet_levels *l = &n->lv[col - n->col0];
+    uint64_t e = n->pos[col - n->col0];
+    if (e >= n->end[col - n->col0])
+        return nest_bad(n, col, "fewer level entries than its sibling columns say");
+    if ((l->rep_levels ? l->rep_levels[e] : 0) != rep)
+        return nest_bad(n, col, "repetition levels disagree with its sibling columns'");
+    *def = l->def_levels ? l->def_levels[e] : 0;
+    return 0;
+}
+
+static void put_sb(void *ctx, const char *s, size_t len) { sb_putn(ctx, s, len); }
+
+static int nest_value(nest *n, size_t i, int rep);
+
+/* Node i absent here (null, or a list or map with no element): one entry in each of its leaves,
+ * of repetition level rep and definition level the node's minus one. */
+static int nest_absent(nest *n, size_t i, int rep)
+{
+    const dv_parquet_node *nd = &n->nodes[i];
+    for (size_t c = nd->first_column; c < nd->first_column + nd->num_columns; c++) {
+        int d;
+        if (nest_peek(n, c, rep, &d) != 0) return -1;
+        if (d != nd->def_level - 1)
+            return nest_bad(n, c, "definition levels disagree with its sibling columns'");
+        n->pos[c - n->col0]++;
     }
-    putchar('"');
+    return 0;
+}
+
+/* A present leaf value at the cursor of column col. */
+static int nest_leaf(nest *n, size_t col, int rep)
+{
+    const dv_parquet_levels *l = &n->lv[col - n->col0];
+    dv_parquet_value v;
+    int d, kind = K_STRING;
+    if (nest_peek(n, col, rep, &d) != 0) return -1;
+    if (d != l->max_def)
+        return nest_bad(n, col, "definition levels disagree with its sibling columns'");
+    dv_parquet_batch_value(&l->batch, n->pos[col - n->col0]++, &v);
+    n->tmp.len = 0;
+    fmt_value(&n->tmp, &n->ci[col], &v, 1, &kind);
+    if (kind == K_STRING)
+        cli_json_escape(put_sb, n->b, n->tmp.p ? n->tmp.p : "", n->tmp.len);
+    else
+        sb_putn(n->b, n->tmp.p ? n->tmp.p : "", n->tmp.len);
+    return 0;
+}
+
+/* The element of list node g whose repeated child is r (parquet's LogicalTypes.md rules for
+ * the two-level lists of old writers): r itself when it is a primitive, a group of several
+ * fields, or a group of one named "array" or "<g>_tuple"; else r's one field. */
+static size_t list_element(const nest *n, size_t g, size_t r)
+{
+    const dv_parquet_node *rn = &n->nodes[r];
+    size_t gl = strlen(n->nodes[g].name);
+    if (rn->num_children != 1) return r;
+    if (strcmp(rn->name, "array") == 0) return r;
+    if (strncmp(rn->name, n->nodes[g].name, gl) == 0 && strcmp(rn->name + gl, "_tuple") == 0)
+        return r;
+    return r + 1;
+}
+
+/* The definition level at the cursor of node i's first leaf (which decides for all of them). */
+static int nest_first_def(nest *n, size_t i, int rep, int *def)
+{
+    return nest_peek(n, n->nodes[i].first_column, rep, def);
+}
+
+static int nest_body(nest *n, size_t i, int rep);
+
+/* The instances of repeated node r: a list of elem (r itself, rendered as one element, or its
+ * child), or with is_map the entries of a map, r's first field the key, its second the value. */
+static int nest_repeated(nest *n, size_t r, size_t elem, int is_map, int rep)
+{
+    const dv_parquet_node *rn = &n->nodes[r];
+    size_t lead = rn->first_column;
+    int d;
+    if (nest_first_def(n, r, rep, &d) != 0) return -1;
+    if (d < rn->def_level) {
+        if (nest_absent(n, r, rep) != 0) return -1;
+        sb_puts(n->b, is_map ? "{}" : "[]");
+        return 0;
+    }
+    sb_puts(n->b, is_map ? "{" : "[");
+    for (int k = 0;; k++) {
+        if (k) sb_puts(n->b, ",");
+        if (n->left == 0 || n->b->len - n->cell0 > HEAD_MAX_CELL_BYTES) {
+            sb_puts(n->b, "...");
+            n->cut = 1;
+            break;
+        }
+        n->left--;
+        if (is_map) {
+            size_t key = r + 1, from = n->b->len;
+            if (nest_value(n, key, rep) != 0) return -1;
+            if (n->cut || n->b->oom) break;
+            /* a JSON object's key is a string: a number (or anything else) becomes its text,
+             * quoted; a null key (which the format forbids) stays null */
+            if (n->b->p[from] != '"' && strcmp(n->b->p + from, "null") != 0) {
+                size_t len = n->b->len - from;
+                n->tmp.len = 0;
+                sb_putn(&n->tmp, n->b->p + from, len);
+                n->b->len = from;
+                cli_json_escape(put_sb, n->b, n->tmp.p ? n->tmp.p : "", len);
+            }
+            sb_puts(n->b, ":");
+            if (nest_value(n, n->next[key], rep) != 0) return -1;
+        } else if (elem == r) {
+            if (nest_body(n, r, rep) != 0) return -1;
+        } else {
+            if (nest_value(n, elem, rep) != 0) return -1;
+        }
+        if (n->cut) break;
+        rep = rn->rep_level;
+        if (n->pos[lead - n->col0] >= n->end[lead - n->col0] ||
+            (n->lv[lead - n->col0].rep_levels[n->pos[lead - n->col0]] != rep))
+            break;
+    }
+    sb_puts(n->b, is_map ? "}" : "]");
+    return 0;
+}
+
+/* Node i, present here, whatever its own repetition: a value, a list, a map or a struct. */
+static int nest_body(nest *n, size_t i, int rep)
+{
+    const dv_parquet_node *nd = &n->nodes[i];
+    size_t r = i + 1;
+    if (nd->num_children == 0) return nest_leaf(n, nd->first_column, rep);
+    if (nd->num_children == 1 && n->nodes[r].repetition == DV_PQ_REPEATED) {
+        const dv_parquet_node *rn = &n->nodes[r];
+        if (is_list_node(nd)) return nest_repeated(n, r, list_element(n, i, r), 0, rep);
+        /* a map without values (the format allows it) is the list of its keys, as Arrow has it */
+        if (is_map_node(nd) && rn->num_children == 2) return nest_repeated(n, r, 0, 1, rep);
+        if (is_map_node(nd) && rn->num_children == 1) return nest_repeated(n, r, r + 1, 0, rep);
+    }
+    sb_puts(n->b, "{");
+    for (size_t c = i + 1, k = 0; k < nd->num_children; k++, c = n->next[c]) {
+        if (k) sb_puts(n->b, ",");
+        cli_json_escape(put_sb, n->b, n->nodes[c].name, strlen(n->nodes[c].name));
+        sb_puts(n->b, ":");
+        if (nest_value(n, c, rep) != 0) return -1;
+        if (n->cut) break;
+    }
+    sb_puts(n->b, "}");
+    return 0;
+}
+
+/* Node i where a value of it goes: null when it is optional and absent, a list of its
+ * instances when it is repeated, else its body. */
+static int nest_value(nest *n, size_t i, int rep)
+{
+    const dv_parquet_node *nd = &n->nodes[i];
+    int d;
+    if (nd->repetition == DV_PQ_REPEATED) return nest_repeated(n, i, i, 0, rep);
+    if (nd->repetition == DV_PQ_OPTIONAL) {
+        if (nest_first_def(n, i, rep, &d) != 0) return -1;
+        if (d < nd->def_level) {
+            if (nest_absent(n, i, rep) != 0) return -1;
+            sb_puts(n->b, "null");
+            return 0;
+        }
+    }
+    return nest_body(n, i, rep);
+}
+
+/* Row `row` of nested column h into n->b; -1 with n->why set when its levels disagree. */
+static int nest_row(nest *n, const hcol *h, uint64_t row)
+{
+    int d, pd = n->nodes[n->nodes[h->node].parent].def_level;
+    for (size_t k = 0; k < h->ncols; k++) {
+        const dv_parquet_levels *l = &n->lv[k];
+        n->pos[k] = l->row_start ? l->row_start[row] : row;
+        n->end[k] = l->row_start ? l->row_start[row + 1] : row + 1;
+    }
+    n->cell0 = n->b->len;
+    n->left = HEAD_MAX_ELEMS;
+    n->cut = 0;
+    /* a struct the column's name goes through is null: so is the column, as for flat leaves */
+    if (nest_first_def(n, h->node, 0, &d) != 0) return -1;
+    if (d < pd) {
+        for (size_t k = 0; k < h->ncols; k++) {
+            if (nest_peek(n, h->col0 + k, 0, &d) != 0) return -1;
+            if (d >= pd)
+                return nest_bad(n, h->col0 + k, "definition levels disagree with its sibling "
+                                "columns'");
+            n->pos[k]++;
+        }
+        sb_puts(n->b, "null");
+    } else if (nest_value(n, h->node, 0) != 0) {
+        return -1;
+    }
+    if (n->cut) return 0;
+    for (size_t k = 0; k < h->ncols; k++)
+        if (n->pos[k] != n->end[k])
+            return nest_bad(n, h->col0 + k, "more level entries than its sibling columns say");
+    return 0;
+}
+
+/* The --head columns under node i (path: its dotted name): flat leaves, and nested columns at
+ * the first list, map or repeated node; plain structs are gone through. */
+static int head_cols(const dv_parquet_node *nodes, const size_t *next, size_t i, const char *prefix,
+                     hcol *out, size_t *n)
+{
+    const dv_parquet_node *nd = &nodes[i];
+    size_t len = strlen(prefix) + strlen(nd->name) + 2;
+    char *path = malloc(len);
+    if (path == NULL) return -1;
+    snprintf(path, len, "%s%s%s", prefix, prefix[0] ? "." : "", nd->name);
+    if (nd->num_children == 0 || nd->repetition == DV_PQ_REPEATED || is_list_node(nd) ||
+        is_map_node(nd)) {
+        hcol *h = &out[(*n)++];
+        h->name = path;
+        h->node = i;
+        h->nested = !(nd->num_children == 0 && nd->repetition != DV_PQ_REPEATED);
+        h->col0 = nd->first_column;
+        h->ncols = nd->num_columns;
+        return 0;
+    }
+    for (size_t c = i + 1, k = 0; k < nd->num_children; k++, c = next[c])
+        if (head_cols(nodes, next, c, path, out, n) != 0) {
+            free(path);
+            return -1;
+        }
+    free(path);
+    return 0;
 }
 
 static int head_parquet(const char *path, const opts *o)
 {
     dv_parquet_reader *r;
     char err[600];
-    size_t nc, *cols = NULL, ncols = 0;
+    size_t nc, nn, nall = 0, nh = 0, nsel = 0, *sel = NULL, *lcols = NULL, *next = NULL;
     dv_parquet_column_info *ci = NULL;
-    dv_parquet_batch *b = NULL;
-    unsigned long long done = 0;
-    sbuf sb = {0};
+    dv_parquet_node *nodes = NULL;
+    dv_parquet_levels *lv = NULL;
+    hcol *all = NULL;
+    uint64_t *pos = NULL;
+    unsigned long long done = 0, cut = 0;
+    sbuf sb = {0}, row = {0};
+    nest ns;
     int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)), ret = 0;
+    memset(&ns, 0, sizeof ns);
     if (rc != DV_OK) {
         fprintf(stderr, "datavet inspect: %s\n", err);
         return open_status(rc);
     }
     nc = dv_parquet_reader_num_columns(r);
-    cols = calloc(nc + 64, sizeof(*cols));
-    ci = calloc(nc + 64, sizeof(*ci));
-    b = calloc(nc + 64, sizeof(*b));
-    if (cols == NULL || ci == NULL || b == NULL) {
-        fprintf(stderr, "datavet inspect: out of memory\n");
-        ret = 2;
-        goto done;
+    nn = dv_parquet_reader_num_nodes(r);
+    ci = calloc(nc + 1, sizeof(*ci));
+    nodes = calloc(nn, sizeof(*nodes));
+    next = calloc(nn, sizeof(*next));
+    all = calloc(nc + 1, sizeof(*all));
+    sel = calloc(nc + 64, sizeof(*sel));
+    pos = calloc(2 * nc + 2, sizeof(*pos));
+    if (ci == NULL || nodes == NULL || next == NULL || all == NULL || sel == NULL || pos == NULL)
+        goto oom;
+    for (size_t c = 0; c < nc; c++) dv_parquet_reader_column(r, c, &ci[c]);
+    for (size_t i = 0; i < nn; i++) dv_parquet_reader_node(r, i, &nodes[i]);
+    /* each node's subtree ends where its last child's does (children come after their parent) */
+    for (size_t i = nn; i-- > 0;) {
+        size_t c = i + 1;
+        for (size_t k = 0; k < nodes[i].num_children && c < nn; k++) c = next[c];
+        next[i] = c;
     }
+    for (size_t c = 1, k = 0; k < nodes[0].num_children; k++, c = next[c])
+        if (head_cols(nodes, next, c, "", all, &nall) != 0) goto oom;
     if (o->columns) {
         const char *p = o->columns;
         while (*p) {
             const char *e = strchr(p, ',');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
+            size_t n = e ? (size_t)(e - p) : strlen(p), h;
             char name[1024];
             int64_t k;
-            if (n >= sizeof(name) || ncols >= nc + 64) {
+            if (n >= sizeof(name) || nsel >= nc + 64) {
                 fprintf(stderr, "datavet inspect: --columns: name too long or too many\n");
                 ret = 2;
                 goto done;
             }
             memcpy(name, p, n);
             name[n] = '\0';
-            k = dv_parquet_reader_find_column(r, name);
-            if (k < 0) {
-                fprintf(stderr, "datavet inspect: %s: no column '%s'\n", path, name);
+            for (h = 0; h < nall && strcmp(all[h].name, name) != 0; h++) {}
+            if (h == nall) {
+                k = dv_parquet_reader_find_column(r, name);
+                for (h = 0; k >= 0 && h < nall; h++)
+                    if ((size_t)k >= all[h].col0 && (size_t)k < all[h].col0 + all[h].ncols) break;
+                if (k >= 0 && h < nall)
+                    fprintf(stderr, "datavet inspect: %s: column %s is inside %s (a list or map): "
+                            "name %s\n", path, name, all[h].name, all[h].name);
+                else
+                    fprintf(stderr, "datavet inspect: %s: no column '%s'\n", path, name);
                 ret = 2;
                 goto done;
             }
-            dv_parquet_reader_column(r, (size_t)k, &ci[ncols]);
-            if (ci[ncols].nested) {
-                fprintf(stderr, "datavet inspect: %s: column %s is repeated (a list or map): "
-                        "not supported\n", path, name);
-                ret = 2;
-                goto done;
-            }
-            cols[ncols++] = (size_t)k;
+            sel[nsel++] = h;
             p += n;
             if (*p == ',') p++;
         }
     } else {
-        for (size_t c = 0; c < nc; c++) {
-            dv_parquet_reader_column(r, c, &ci[ncols]);
-            if (ci[ncols].nested) {
-                fprintf(stderr, "datavet inspect: %s: column %s skipped: repeated (a list or "
-                        "map): not supported\n", path, ci[ncols].name);
-                continue;
-            }
-            cols[ncols++] = c;
-        }
+        for (size_t h = 0; h < nall; h++) sel[nsel++] = h;
+    }
+    /* the leaves of every column asked for, once each time it is asked for */
+    for (size_t s = 0; s < nsel; s++) nh += all[sel[s]].ncols;
+    lcols = calloc(nh + 1, sizeof(*lcols));
+    lv = calloc(nh + 1, sizeof(*lv));
+    if (lcols == NULL || lv == NULL) goto oom;
+    for (size_t s = 0, n = 0; s < nsel; s++) {
+        hcol *h = &all[sel[s]];
+        h->lv0 = n;
+        for (size_t k = 0; k < h->ncols; k++) lcols[n++] = h->col0 + k;
     }
     if (o->tsv) {
-        for (size_t c = 0; c < ncols; c++) {
-            if (c) putchar('\t');
-            tsv_field(ci[c].name, strlen(ci[c].name), 0);
+        for (size_t s = 0; s < nsel; s++) {
+            if (s) sb_puts(&row, "\t");
+            tsv_field(&row, all[sel[s]].name, strlen(all[sel[s]].name), 0);
         }
-        putchar('\n');
+        sb_puts(&row, "\n");
+        if (row.oom) goto oom;
+        fwrite(row.p, 1, row.len, stdout);
     }
+    ns.nodes = nodes;
+    ns.next = next;
+    ns.ci = ci;
+    ns.b = &sb;
     for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r) && done < o->head; g++) {
-        rc = dv_parquet_reader_read_row_group(r, g, cols, ncols, b);
+        rc = dv_parquet_reader_read_levels(r, g, lcols, nh, lv);
         if (rc != DV_OK) {
             fprintf(stderr, "datavet inspect: %s\n", dv_parquet_reader_errmsg(r));
             ret = 1;
             break;
         }
-        for (uint64_t row = 0; row < dv_parquet_reader_row_group_rows(r, g) && done < o->head;
-             row++, done++) {
-            if (!o->tsv) putchar('{');
-            for (size_t c = 0; c < ncols; c++) {
-                dv_parquet_value v;
-                int kind = K_STRING;
-                dv_parquet_batch_value(&b[c], row, &v);
+        for (uint64_t rw = 0; rw < dv_parquet_reader_row_group_rows(r, g) && done < o->head;
+             rw++, done++) {
+            /* a row goes out whole: a failure in it leaves no half line */
+            row.len = 0;
+            if (!o->tsv) sb_puts(&row, "{");
+            for (size_t s = 0; s < nsel; s++) {
+                const hcol *h = &all[sel[s]];
+                int kind = K_STRING, is_null;
                 sb.len = 0;
-                if (!v.is_null) fmt_value(&sb, &ci[c], &v, !o->tsv, &kind);
-                if (sb.oom) {
-                    fprintf(stderr, "datavet inspect: out of memory\n");
-                    ret = 2;
-                    goto done;
+                if (h->nested) {
+                    ns.lv = &lv[h->lv0];
+                    ns.col0 = h->col0;
+                    ns.pos = pos;
+                    ns.end = pos + nc + 1;
+                    if (nest_row(&ns, h, rw) != 0) {
+                        if (sb.oom || ns.tmp.oom) goto oom;
+                        fflush(stdout);
+                        fprintf(stderr, "datavet inspect: %s: row group %zu, row %llu: %s\n",
+                                path, g, (unsigned long long)rw, ns.why);
+                        ret = 1;
+                        goto done;
+                    }
+                    cut += ns.cut;
+                    kind = K_RAWJSON;
+                    is_null = sb.len == 4 && memcmp(sb.p, "null", 4) == 0;
+                } else {
+                    dv_parquet_value v;
+                    dv_parquet_batch_value(&lv[h->lv0].batch, rw, &v);
+                    is_null = v.is_null;
+                    if (!v.is_null) fmt_value(&sb, &ci[h->col0], &v, !o->tsv, &kind);
                 }
+                if (sb.oom || ns.tmp.oom) goto oom;
                 if (o->tsv) {
-                    if (c) putchar('\t');
-                    tsv_field(sb.p ? sb.p : "", sb.len, v.is_null);
+                    if (s) sb_puts(&row, "\t");
+                    tsv_field(&row, sb.p ? sb.p : "", sb.len, is_null);
                     continue;
                 }
-                if (c) putchar(',');
-                cli_json_str(stdout, ci[c].name);
-                putchar(':');
-                if (v.is_null)
-                    fputs("null", stdout);
+                if (s) sb_puts(&row, ",");
+                cli_json_escape(put_sb, &row, h->name, strlen(h->name));
+                sb_puts(&row, ":");
+                if (is_null)
+                    sb_puts(&row, "null");
                 else if (kind == K_STRING)
-                    cli_json_strn(stdout, sb.p, sb.len);
+                    cli_json_escape(put_sb, &row, sb.p ? sb.p : "", sb.len);
                 else
-                    fwrite(sb.p, 1, sb.len, stdout);
+                    sb_putn(&row, sb.p ? sb.p : "", sb.len);
             }
-            if (!o->tsv) putchar('}');
-            putchar('\n');
+            sb_puts(&row, o->tsv ? "\n" : "}\n");
+            if (row.oom) goto oom;
+            fwrite(row.p, 1, row.len, stdout);
         }
     }
+    if (cut) {
+        fflush(stdout);
+        fprintf(stderr, "datavet inspect: %llu value%s cut after %d elements (or 1 MiB of text), "
+                "shown by ...\n", cut, cut == 1 ? "" : "s", HEAD_MAX_ELEMS);
+    }
+    goto done;
+oom:
+    fprintf(stderr, "datavet inspect: out of memory\n");
+    ret = 2;
 done:
     free(sb.p);
-    free(cols);
+    free(row.p);
+    free(ns.tmp.p);
+    for (size_t h = 0; h < nall; h++) free(all[h].name);
+    free(all);
+    free(sel);
+    free(lcols);
+    free(lv);
+    free(pos);
     free(ci);
-    free(b);
+    free(nodes);
+    free(next);
     dv_parquet_reader_free(r);
     return ret;
 }

@@ -1,23 +1,39 @@
 // head_compare.mjs - `datavet inspect --head` against DuckDB: the same rows of the same columns
 // through DuckDB's COPY ... (FORMAT JSON) and (FORMAT CSV, DELIMITER '\t', HEADER) must be
-// byte-identical to datavet's jsonl and tsv output. Columns whose DuckDB conversion datavet does
-// not reproduce (docs/datavet.1.md: TIME, INTERVAL, FLOAT16) are left out, and named.
-// Usage: node head_compare.mjs DATAVET FILE.parquet N TMPDIR. Prints "ok ..." or the first
-// difference; exit 0/1.
+// byte-identical to datavet's jsonl and tsv output; a nested column (list, map) in tsv is
+// DuckDB's to_json of it. Columns whose DuckDB conversion datavet does not reproduce
+// (docs/datavet.1.md: TIME, INTERVAL, FLOAT16), and nested ones holding such leaves, are left
+// out, and named.
+// Usage: node head_compare.mjs DATAVET FILE.parquet N TMPDIR [LEAVE,OUT]: the named columns left
+// out too (where datavet and DuckDB differ by design). Prints "ok ..." or the first difference;
+// exit 0/1.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [dv, file, nstr, tmp] = process.argv.slice(2);
+const [dv, file, nstr, tmp, out] = process.argv.slice(2);
+const leaveOut = out ? out.split(',') : [];
 if (!dv || !file || !nstr || !tmp) {
-  console.error('usage: node head_compare.mjs DATAVET FILE.parquet N TMPDIR');
+  console.error('usage: node head_compare.mjs DATAVET FILE.parquet N TMPDIR [LEAVE,OUT]');
   process.exit(2);
 }
 const n = Number(nstr);
 const info = JSON.parse(execFileSync(dv, ['inspect', '--json', file], { encoding: 'utf8' }));
 const skip = /^(TIME\(|TIME$|INTERVAL|FLOAT16|GEOMETRY|GEOGRAPHY)/;
-const cols = info.columns.filter((c) => c.readable && !skip.test(c.annotation));
-const left = info.columns.filter((c) => !c.readable || skip.test(c.annotation)).map((c) => c.name);
+// --head's columns (its tsv header): flat leaves, and nested ones (lists, maps: a list's or
+// map's dotted name, shown whole as JSON) made of the leaves under that name
+const heads = execFileSync(dv, ['inspect', '--head', '0', '--format', 'tsv', file],
+  { encoding: 'utf8' }).replace(/\n$/, '').split('\t').filter((h) => h !== '');
+const all = heads.map((h) => {
+  const leaves = info.columns.filter((c) => c.name === h || c.name.startsWith(h + '.'));
+  const flat = leaves.length === 1 && leaves[0].name === h && leaves[0].repetition !== 'REPEATED';
+  if (leaveOut.includes(h)) return { name: h, ok: false };
+  if (flat) return { ...leaves[0], ok: leaves[0].readable && !skip.test(leaves[0].annotation) };
+  const ok = leaves.length > 0 && !leaves.some((c) => skip.test(c.annotation));
+  return { name: h, nested: true, ok };
+});
+const cols = all.filter((c) => c.ok);
+const left = all.filter((c) => !c.ok).map((c) => c.name);
 if (cols.length === 0) {
   console.log(`ok (no comparable columns; left out: ${left.join(',')})`);
   process.exit(0);
@@ -28,11 +44,15 @@ const con = await inst.connect();
 // DuckDB's CSV writer prints a FLOAT with Grisu3 and, where that gives up (about one value
 // in a thousand), with more digits than the shortest; datavet always prints the shortest
 // digits. So FLOAT columns in tsv are compared as float32 values, everything else byte by byte.
-const floats = cols.filter((c) => c.type === 'FLOAT' && !c.annotation);
+const floats = cols.filter((c) => !c.nested && c.type === 'FLOAT' && !c.annotation);
 const exact = cols.filter((c) => !floats.includes(c));
 async function lines(kind, list, fmt) {
   const names = list.map((c) => c.name).join(',');
-  const s = list.map((c) => c.name.split('.').map(q).join('.') + ' AS ' + q(c.name)).join(', ');
+  // a nested column's tsv field is its JSON text, as DuckDB's to_json gives it
+  const s = list.map((c) => {
+    const e = c.name.split('.').map(q).join('.');
+    return (c.nested && fmt === 'tsv' ? `to_json(${e})` : e) + ' AS ' + q(c.name);
+  }).join(', ');
   const sub = `(SELECT ${s} FROM read_parquet('${file.replace(/'/g, "''")}') LIMIT ${n})`;
   const opt = fmt === 'jsonl' ? '(FORMAT JSON)' : "(FORMAT CSV, DELIMITER '\t', HEADER)";
   await con.run(`COPY ${sub} TO '${tmp}/ddb.out' ${opt}`);

@@ -4,7 +4,8 @@
  * with footer key_value_metadata) make the files
  * tests/cli/parquet_duckdb.sh has DuckDB check, "images" the file tests/cli/inspect.sh checks
  * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
- * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images). */
+ * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images), "heads" the
+ * nested files inspect --head is checked on. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -795,6 +796,125 @@ static int write_datacomp(const char *in, const char *out)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* Files for inspect --head's nested values (tests/cli/inspect.sh), written from levels:
+ * deep.parquet (pqg_write_deep); odd.parquet: a map without values (the list of its keys) and
+ * images in lists (withheld); long.parquet: lists past the 1000 elements and 1 MiB a value
+ * --head prints; bad-*.parquet: a map whose key and value columns are each valid but disagree
+ * (fewer values than keys, more, a value present where the key says the map is empty, a value
+ * continuing where the key starts a new entry). */
+static int write_heads(const char *dir)
+{
+    static const pqg_node odd[] = {
+        {"schema", -1, 0, 2, -1, 0, 0},
+        {"keys", -1, DV_PQ_OPTIONAL, 1, 1, 2, 0},
+        {"key_value", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"key", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"imgs", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+    };
+    static const uint8_t k_r[] = {0, 1, 0, 0}, k_d[] = {2, 2, 1, 0};
+    static const int32_t k_v[] = {4, 5};
+    static const uint8_t i_r[] = {0, 1, 1, 1, 0, 0}, i_d[] = {3, 3, 2, 3, 1, 0};
+    static const char *const i_v[] = {"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01", "plain",
+                                      "data:image/png;base64,iVBORw0KGgo="};
+    static const size_t i_l[] = {13, 5, 34};
+    static const pqg_node lng[] = {
+        {"schema", -1, 0, 3, -1, 0, 0},
+        {"v", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"ll", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_REQUIRED, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"big", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_REQUIRED, 0, 0, 1, 0},
+    };
+    /* the map<int32, int32> of bad-*: keys (0,2) (1,2) in each, values as named */
+    static const pqg_node bad[] = {
+        {"schema", -1, 0, 1, -1, 0, 0},
+        {"m", -1, DV_PQ_OPTIONAL, 1, 1, 2, 0},
+        {"key_value", -1, DV_PQ_REPEATED, 2, -1, 0, 0},
+        {"key", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"value", DV_PQ_INT32, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+    };
+    static const uint8_t bk_r[] = {0, 1}, bk_d[] = {2, 2};
+    static const int32_t bk_v[] = {1, 2}, bv_v[] = {10, 20, 30};
+    static const struct {
+        const char *name;
+        size_t n;
+        uint8_t r[3], d[3];
+    } bads[] = {{"bad-fewer", 1, {0}, {3}},
+                {"bad-more", 3, {0, 1, 1}, {3, 3, 3}},
+                {"bad-def", 1, {0}, {1}}};
+    /* bad-rep: a list<list<struct{x, y}>> whose x says [[x, x], [x]] and y [[y], [y, y]] */
+    static const pqg_node badrep[] = {
+        {"schema", -1, 0, 1, -1, 0, 0},
+        {"ll", -1, DV_PQ_REQUIRED, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_REQUIRED, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_REQUIRED, 2, -1, 0, 0},
+        {"x", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"y", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+    };
+    static const uint8_t bx_r[] = {0, 2, 1}, by_r[] = {0, 1, 2}, bxy_d[] = {2, 2, 2};
+    char path[1024];
+    int rc = 0;
+    uint8_t *lr, *ld, *llr, *lld;
+    int32_t *lv, *llv;
+    const char **bs;
+    char *big;
+    size_t nll = 0;
+
+    snprintf(path, sizeof path, "%s/deep.parquet", dir);
+    rc |= pqg_write_deep(path);
+    {
+        const pqg_column c[] = {{4, k_r, k_d, k_v, NULL}, {6, i_r, i_d, i_v, i_l}};
+        snprintf(path, sizeof path, "%s/odd.parquet", dir);
+        rc |= pqg_write(path, odd, sizeof odd / sizeof *odd, c, 2, 3);
+    }
+    /* row 0: v 0..4999, ll three lists of 0..599, big five strings of 300,000 'a' (1.5 MB);
+     * row 1: v [1], ll [[1]], big ["b"] */
+    lr = calloc(5001, 1), ld = calloc(5001, 1), lv = calloc(5001, sizeof *lv);
+    llr = calloc(1801, 1), lld = calloc(1801, 1), llv = calloc(1801, sizeof *llv);
+    bs = calloc(6, sizeof *bs), big = malloc(300001);
+    if (!lr || !ld || !lv || !llr || !lld || !llv || !bs || !big) return 1;
+    for (int i = 0; i < 5000; i++) lr[i] = i > 0, ld[i] = 2, lv[i] = i;
+    lr[5000] = 0, ld[5000] = 2, lv[5000] = 1;
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < 600; i++, nll++)
+            llr[nll] = i > 0 ? 2 : l > 0, lld[nll] = 3, llv[nll] = i;
+    llr[nll] = 0, lld[nll] = 3, llv[nll++] = 1;
+    memset(big, 'a', 300000);
+    big[300000] = '\0';
+    for (int i = 0; i < 5; i++) bs[i] = big;
+    bs[5] = "b";
+    {
+        static const uint8_t br[] = {0, 1, 1, 1, 1, 0}, bd[] = {2, 2, 2, 2, 2, 2};
+        const pqg_column c[] = {{5001, lr, ld, lv, NULL}, {nll, llr, lld, llv, NULL},
+                                {6, br, bd, bs, NULL}};
+        snprintf(path, sizeof path, "%s/long.parquet", dir);
+        rc |= pqg_write(path, lng, sizeof lng / sizeof *lng, c, 3, 2);
+    }
+    free(lr), free(ld), free(lv), free(llr), free(lld), free(llv), free(bs), free(big);
+    for (size_t b = 0; b < sizeof bads / sizeof *bads; b++) {
+        const pqg_column c[] = {{2, bk_r, bk_d, bk_v, NULL},
+                                {bads[b].n, bads[b].r, bads[b].d, bv_v, NULL}};
+        snprintf(path, sizeof path, "%s/%s.parquet", dir, bads[b].name);
+        rc |= pqg_write(path, bad, sizeof bad / sizeof *bad, c, 2, 1);
+    }
+    {
+        const pqg_column c[] = {{3, bx_r, bxy_d, bv_v, NULL}, {3, by_r, bxy_d, bv_v, NULL}};
+        snprintf(path, sizeof path, "%s/bad-rep.parquet", dir);
+        rc |= pqg_write(path, badrep, sizeof badrep / sizeof *badrep, c, 2, 1);
+    }
+    return rc != 0;
+}
+
 /* pq_gen's shapes with a footer key_value_metadata as dataset writers leave it (Hugging Face's
  * features, a bit of Arrow's schema) and the odd cases: an empty value, none, a repeated key. */
 static int write_shapes_kv(const char *path)
@@ -830,8 +950,10 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "heads") == 0) return write_heads(argv[2]);
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | hfimg OUT ROW... | "
-                    "hflist OUT ROW... | shapes FILE | shapes-kv FILE | rows FILE | datacomp IN OUT\n");
+                    "hflist OUT ROW... | shapes FILE | shapes-kv FILE | rows FILE | datacomp IN OUT | "
+                    "heads DIR\n");
     return 2;
 }
