@@ -588,6 +588,8 @@ typedef struct dv_parquet_chunk_info {
     int64_t num_values;
     int64_t compressed_size;   /* total_compressed_size */
     int64_t uncompressed_size; /* total_uncompressed_size */
+    size_t num_kv;             /* entries of its own key_value_metadata
+                                  (dv_parquet_reader_chunk_kv) */
 } dv_parquet_chunk_info;
 
 typedef struct dv_parquet_reader_opts {
@@ -672,6 +674,13 @@ typedef struct dv_parquet_kv {
 size_t dv_parquet_reader_num_kv(const dv_parquet_reader *r);
 /* Entry i; DV_EINVAL (and *out zeroed) past the last. */
 int dv_parquet_reader_kv(const dv_parquet_reader *r, size_t i, dv_parquet_kv *out);
+/* Entry i of column chunk (rg, col)'s own key_value_metadata (ColumnMetaData field 8), as for
+ * the footer's: in file order, duplicates kept, value NULL for an entry without one; their
+ * number is dv_parquet_chunk_info.num_kv. DV_EINVAL (and *out zeroed) past the last. A chunk of
+ * more than 4096 entries or 32 MiB, or column chunks of more than 32 MiB together, are refused
+ * at open (DV_ETOOBIG); an entry without a key is DV_ECORRUPT. */
+int dv_parquet_reader_chunk_kv(const dv_parquet_reader *r, size_t rg, size_t col, size_t i,
+                               dv_parquet_kv *out);
 
 /* Column chunk statistics from the footer. min/max are the PLAIN bytes of the
  * value (raw bytes for byte arrays) and point into the reader; NULL if absent. */
@@ -862,12 +871,15 @@ void dv_parquet_writer_free(dv_parquet_writer *w);
 
 /* A writer for a copy of the file src reads, whatever its nesting: the schema is src's tree
  * element for element (structs, lists, maps and lists of lists; names, repetition, converted
- * and logical annotations, field ids), and rows go in only through
- * dv_parquet_writer_copy_row_group (write_row and write_batches refuse). Each column chunk
- * carries the source's repetition and definition levels of the kept rows; statistics as
- * above, but no null_count for a repeated column (its entries below the maximum definition
- * level are empty and null lists as much as null values). src must outlive the writer. This
- * is how a cleaned copy of a file is written. */
+ * and logical annotations, field ids), the footer's key_value_metadata src's, and rows go in
+ * only through dv_parquet_writer_copy_row_group (write_row and write_batches refuse). Each
+ * column chunk carries the source's repetition and definition levels of the kept rows, and the
+ * source chunk's own key_value_metadata, verbatim (a row group of the copy holds rows of source
+ * row groups whose chunks' entries are the same, cut between others; DV_ETOOBIG where row
+ * groups split would repeat them past 32 MiB together); statistics as above, but no
+ * null_count for a repeated column (its entries below the maximum definition level are empty
+ * and null lists as much as null values). src must outlive the writer. This is how a cleaned
+ * copy of a file is written. */
 int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src,
                                   const dv_parquet_writer_opts *opts, dv_parquet_writer **out,
                                   char *errbuf, size_t errcap);

@@ -154,6 +154,13 @@ typedef struct dv__pq_schema_elem {
     int has_field_id;
 } dv__pq_schema_elem;
 
+/* A KeyValue of key_value_metadata (the footer's, a column chunk's); value.set is 0 for an
+ * entry without one. */
+typedef struct dv__pq_kv {
+    dv__pq_bytes key;
+    dv__pq_bytes value;
+} dv__pq_kv;
+
 typedef struct dv__pq_chunk {
     int has_meta;
     int has_file_path;
@@ -172,6 +179,8 @@ typedef struct dv__pq_chunk {
      * copies that write a chunk's bytes as they are (dv__pq_raw_chunk) */
     const uint8_t *meta_raw;
     uint32_t meta_raw_len;
+    uint32_t nkv; /* ColumnMetaData.key_value_metadata (field 8), in file order */
+    dv__pq_kv *kv;
 } dv__pq_chunk;
 
 typedef struct dv__pq_row_group {
@@ -181,14 +190,9 @@ typedef struct dv__pq_row_group {
     dv__pq_chunk *columns;
 } dv__pq_row_group;
 
-/* A KeyValue of the footer's key_value_metadata; value.set is 0 for an entry without one. */
-typedef struct dv__pq_kv {
-    dv__pq_bytes key;
-    dv__pq_bytes value;
-} dv__pq_kv;
-
-/* Bounds on the footer's key_value_metadata (a file past them is DV_ETOOBIG): Arrow, pandas and
- * Hugging Face write a few entries of up to a few MiB for very wide tables. */
+/* Bounds on key_value_metadata (a file past them is DV_ETOOBIG): Arrow, pandas and Hugging Face
+ * write a few entries of up to a few MiB in the footer's for very wide tables. The same bounds
+ * hold for each column chunk's entries, and for the bytes of all column chunks' together. */
 #define DV__PQ_MAX_KV 4096
 #define DV__PQ_MAX_KV_BYTES ((uint64_t)32 << 20)
 

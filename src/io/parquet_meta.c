@@ -7,7 +7,8 @@
 typedef struct meta_ctx {
     dv__tc_reader *r;
     const dv_alloc *alloc;
-    uint64_t budget; /* bytes the decoded footer may still take (meta_calloc) */
+    uint64_t budget;    /* bytes the decoded footer may still take (meta_calloc) */
+    uint64_t chunk_kv;  /* key and value bytes of the column chunks' key_value_metadata so far */
 } meta_ctx;
 
 /* The decoded footer's arrays are sized by counts the footer gives: each is at most the bytes
@@ -180,8 +181,70 @@ static int parse_schema_elem(dv__tc_reader *r, dv__pq_schema_elem *e)
     return DV_OK;
 }
 
-static int parse_column_meta(dv__tc_reader *r, dv__pq_chunk *c)
+/* KeyValue {1: required string key, 2: optional string value}; as in thrift's generated
+ * readers, a field of another wire type is skipped, so a mistyped value is no value. */
+static int parse_kv(dv__tc_reader *r, dv__pq_kv *kv, int chunk)
 {
+    memset(kv, 0, sizeof(*kv));
+    FIELD_LOOP_BEGIN(r)
+    if (ft == DV__TC_BINARY && id == 1) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &kv->key));
+    } else if (ft == DV__TC_BINARY && id == 2) {
+        DV_FORWARD_IF_ERROR(rd_bytes(r, &kv->value));
+    } else {
+        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
+    }
+    FIELD_LOOP_END(r)
+    if (!kv->key.set) {
+        r->why = chunk ? "column chunk key_value_metadata entry without a key"
+                       : "key_value_metadata entry without a key";
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
+/* A list<KeyValue>: the footer's (chunk 0) or a column chunk's, whose bytes also count towards
+ * all column chunks' together (m->chunk_kv). The entries point into the footer. */
+static int parse_kv_list(meta_ctx *m, int chunk, dv__pq_kv **out, uint32_t *nout)
+{
+    dv__tc_reader *r = m->r;
+    uint64_t bytes = 0;
+    uint8_t et;
+    uint32_t n;
+    DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
+    if (et != DV__TC_STRUCT && n > 0) {
+        r->why = chunk ? "column chunk key_value_metadata is not a list of structs"
+                       : "key_value_metadata is not a list of structs";
+        return DV_ECORRUPT;
+    }
+    if (n > DV__PQ_MAX_KV) {
+        r->why = chunk ? "column chunk key_value_metadata has more than 4096 entries"
+                       : "key_value_metadata has more than 4096 entries";
+        return DV_ETOOBIG;
+    }
+    *out = meta_calloc(m, n, sizeof(**out), TOO_BIG);
+    if (*out == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
+    *nout = n;
+    for (uint32_t i = 0; i < n; i++) {
+        DV_FORWARD_IF_ERROR(parse_kv(r, &(*out)[i], chunk));
+        bytes += (uint64_t)(*out)[i].key.len + (*out)[i].value.len;
+        if (chunk) m->chunk_kv += (uint64_t)(*out)[i].key.len + (*out)[i].value.len;
+        if (bytes > DV__PQ_MAX_KV_BYTES) {
+            r->why = chunk ? "column chunk key_value_metadata holds more than 32 MiB"
+                           : "key_value_metadata holds more than 32 MiB";
+            return DV_ETOOBIG;
+        }
+        if (m->chunk_kv > DV__PQ_MAX_KV_BYTES) {
+            r->why = "the column chunks' key_value_metadata holds more than 32 MiB together";
+            return DV_ETOOBIG;
+        }
+    }
+    return DV_OK;
+}
+
+static int parse_column_meta(meta_ctx *m, dv__pq_chunk *c)
+{
+    dv__tc_reader *r = m->r;
     int have = 0;
     FIELD_LOOP_BEGIN(r)
     if (is_int(ft) && id == 1) {
@@ -204,6 +267,8 @@ static int parse_column_meta(dv__tc_reader *r, dv__pq_chunk *c)
     } else if (ft == DV__TC_I64 && id == 7) {
         DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->total_compressed_size));
         have |= 8;
+    } else if (ft == DV__TC_LIST && id == 8 && c->kv == NULL) {
+        DV_FORWARD_IF_ERROR(parse_kv_list(m, 1, &c->kv, &c->nkv));
     } else if (ft == DV__TC_I64 && id == 9) {
         DV_FORWARD_IF_ERROR(dv__tc_i64(r, &c->data_page_offset));
         have |= 16;
@@ -224,8 +289,9 @@ static int parse_column_meta(dv__tc_reader *r, dv__pq_chunk *c)
     return DV_OK;
 }
 
-static int parse_chunk(dv__tc_reader *r, dv__pq_chunk *c)
+static int parse_chunk(meta_ctx *m, dv__pq_chunk *c)
 {
+    dv__tc_reader *r = m->r;
     memset(c, 0, sizeof(*c));
     c->dictionary_page_offset = -1;
     FIELD_LOOP_BEGIN(r)
@@ -235,7 +301,7 @@ static int parse_chunk(dv__tc_reader *r, dv__pq_chunk *c)
         c->has_file_path = 1;
     } else if (ft == DV__TC_STRUCT && id == 3) {
         const uint8_t *m0 = r->p;
-        DV_FORWARD_IF_ERROR(parse_column_meta(r, c));
+        DV_FORWARD_IF_ERROR(parse_column_meta(m, c));
         c->meta_raw = m0;
         c->meta_raw_len = (uint32_t)(r->p - m0);
     } else if ((ft == DV__TC_STRUCT || ft == DV__TC_BINARY) && (id == 8 || id == 9)) {
@@ -265,7 +331,7 @@ static int parse_row_group(meta_ctx *m, dv__pq_row_group *g)
         g->columns = meta_calloc(m, n, sizeof(*g->columns), TOO_BIG);
         if (g->columns == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
         g->ncolumns = n;
-        for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(parse_chunk(r, &g->columns[i]));
+        for (uint32_t i = 0; i < n; i++) DV_FORWARD_IF_ERROR(parse_chunk(m, &g->columns[i]));
         have |= 1;
     } else if (ft == DV__TC_I64 && id == 2) {
         DV_FORWARD_IF_ERROR(dv__tc_i64(r, &g->total_byte_size));
@@ -283,56 +349,6 @@ static int parse_row_group(meta_ctx *m, dv__pq_row_group *g)
     if (g->num_rows < 0) {
         r->why = "row group has a negative row count";
         return DV_ECORRUPT;
-    }
-    return DV_OK;
-}
-
-/* KeyValue {1: required string key, 2: optional string value}; as in thrift's generated
- * readers, a field of another wire type is skipped, so a mistyped value is no value. */
-static int parse_kv(dv__tc_reader *r, dv__pq_kv *kv)
-{
-    memset(kv, 0, sizeof(*kv));
-    FIELD_LOOP_BEGIN(r)
-    if (ft == DV__TC_BINARY && id == 1) {
-        DV_FORWARD_IF_ERROR(rd_bytes(r, &kv->key));
-    } else if (ft == DV__TC_BINARY && id == 2) {
-        DV_FORWARD_IF_ERROR(rd_bytes(r, &kv->value));
-    } else {
-        DV_FORWARD_IF_ERROR(dv__tc_skip(r, ft));
-    }
-    FIELD_LOOP_END(r)
-    if (!kv->key.set) {
-        r->why = "key_value_metadata entry without a key";
-        return DV_ECORRUPT;
-    }
-    return DV_OK;
-}
-
-static int parse_kv_list(meta_ctx *m, dv__pq_file_meta *f)
-{
-    dv__tc_reader *r = m->r;
-    uint64_t bytes = 0;
-    uint8_t et;
-    uint32_t n;
-    DV_FORWARD_IF_ERROR(dv__tc_list(r, &et, &n));
-    if (et != DV__TC_STRUCT && n > 0) {
-        r->why = "key_value_metadata is not a list of structs";
-        return DV_ECORRUPT;
-    }
-    if (n > DV__PQ_MAX_KV) {
-        r->why = "key_value_metadata has more than 4096 entries";
-        return DV_ETOOBIG;
-    }
-    f->kv = meta_calloc(m, n, sizeof(*f->kv), TOO_BIG);
-    if (f->kv == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
-    f->nkv = n;
-    for (uint32_t i = 0; i < n; i++) {
-        DV_FORWARD_IF_ERROR(parse_kv(r, &f->kv[i]));
-        bytes += (uint64_t)f->kv[i].key.len + f->kv[i].value.len;
-        if (bytes > DV__PQ_MAX_KV_BYTES) {
-            r->why = "key_value_metadata holds more than 32 MiB";
-            return DV_ETOOBIG;
-        }
     }
     return DV_OK;
 }
@@ -406,7 +422,7 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
         }
         have |= 4;
     } else if (ft == DV__TC_LIST && id == 5 && f->kv == NULL) {
-        DV_FORWARD_IF_ERROR(parse_kv_list(m, f));
+        DV_FORWARD_IF_ERROR(parse_kv_list(m, 0, &f->kv, &f->nkv));
     } else if (ft == DV__TC_BINARY && id == 6) {
         DV_FORWARD_IF_ERROR(rd_bytes(r, &f->created_by));
     } else if (ft == DV__TC_LIST && id == 7) {
@@ -425,7 +441,12 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
 void dv__pq_meta_free(dv__pq_file_meta *m, const dv_alloc *alloc)
 {
     if (m->row_groups) {
-        for (uint32_t i = 0; i < m->nrow_groups; i++) dv__free(alloc, m->row_groups[i].columns);
+        for (uint32_t i = 0; i < m->nrow_groups; i++) {
+            const dv__pq_row_group *g = &m->row_groups[i];
+            if (g->columns)
+                for (uint32_t c = 0; c < g->ncolumns; c++) dv__free(alloc, g->columns[c].kv);
+            dv__free(alloc, g->columns);
+        }
     }
     dv__free(alloc, m->row_groups);
     dv__free(alloc, m->schema);
@@ -444,6 +465,7 @@ int dv__pq_parse_footer(const uint8_t *p, size_t len, const dv_alloc *alloc, dv_
     m.r = &r;
     m.alloc = alloc;
     m.budget = META_BUDGET(len);
+    m.chunk_kv = 0;
     rc = parse_file_meta(&m, out);
     if (rc != DV_OK) {
         *why = r.why ? r.why : (rc == DV_ENOMEM ? "out of memory" : "bad file metadata");

@@ -658,6 +658,7 @@ int dv_parquet_reader_chunk(const dv_parquet_reader *r, size_t rg, size_t col,
     out->num_values = c->num_values;
     out->compressed_size = c->total_compressed_size;
     out->uncompressed_size = c->total_uncompressed_size;
+    out->num_kv = c->nkv;
     return DV_OK;
 }
 
@@ -668,12 +669,8 @@ const char *dv_parquet_reader_created_by(const dv_parquet_reader *r)
 
 size_t dv_parquet_reader_num_kv(const dv_parquet_reader *r) { return r->meta.nkv; }
 
-int dv_parquet_reader_kv(const dv_parquet_reader *r, size_t i, dv_parquet_kv *out)
+static int kv_out(const dv__pq_kv *kv, dv_parquet_kv *out)
 {
-    const dv__pq_kv *kv;
-    memset(out, 0, sizeof(*out));
-    if (i >= r->meta.nkv) return DV_EINVAL;
-    kv = &r->meta.kv[i];
     out->key = (const char *)kv->key.p;
     out->key_len = kv->key.len;
     if (kv->value.set) {
@@ -681,6 +678,24 @@ int dv_parquet_reader_kv(const dv_parquet_reader *r, size_t i, dv_parquet_kv *ou
         out->value_len = kv->value.len;
     }
     return DV_OK;
+}
+
+int dv_parquet_reader_kv(const dv_parquet_reader *r, size_t i, dv_parquet_kv *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (i >= r->meta.nkv) return DV_EINVAL;
+    return kv_out(&r->meta.kv[i], out);
+}
+
+int dv_parquet_reader_chunk_kv(const dv_parquet_reader *r, size_t rg, size_t col, size_t i,
+                               dv_parquet_kv *out)
+{
+    const dv__pq_chunk *c;
+    memset(out, 0, sizeof(*out));
+    if (rg >= r->meta.nrow_groups || col >= r->ncols) return DV_EINVAL;
+    c = &r->meta.row_groups[rg].columns[col];
+    if (i >= c->nkv) return DV_EINVAL;
+    return kv_out(&c->kv[i], out);
 }
 
 int dv_parquet_reader_stats(const dv_parquet_reader *r, size_t rg, size_t col,

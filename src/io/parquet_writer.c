@@ -18,6 +18,9 @@
 #define MAX_VALUE_BYTES (1u << 30)
 #define BUF_MAX ((size_t)1 << 40)
 #define IOBUF_BYTES ((size_t)1 << 16)
+/* column chunks' key_value_metadata a copy keeps (encoded): the reader's 32 MiB of keys and
+ * values together, and room for the encoding */
+#define KVPOOL_MAX ((size_t)64 << 20)
 
 enum { ORDER_NONE = 0, ORDER_SIGNED, ORDER_UNSIGNED, ORDER_FLOAT, ORDER_BYTES };
 
@@ -39,6 +42,9 @@ typedef struct wcol {
     int shared_opt; /* optional structs shared with the column before (their levels agree) */
     dv_parquet_group *groups; /* copies, names behind the array */
     size_t ngroups;
+    /* copies: the open row group's own key_value_metadata, encoded in the writer's kvpool */
+    size_t kv_off, kv_len;
+    uint64_t kv_bytes; /* its keys' and values' bytes */
 } wcol;
 
 /* A written column chunk, kept for the footer. Statistics bytes live in the writer's pool. */
@@ -59,6 +65,7 @@ typedef struct wchunk {
     size_t meta_off, meta_len;
     int64_t src_start;
     int raw_minmax;
+    size_t kv_off, kv_len; /* its key_value_metadata (a thrift list) in kvpool; 0: none */
 } wchunk;
 
 typedef struct wgroup {
@@ -105,6 +112,12 @@ struct dv_parquet_writer {
     dv__pq_kv *kv;
     uint32_t nkv;
     uint8_t *kv_bytes;
+    /* and its column chunks' own: each source row group's, thrift-encoded, in kvpool as its
+     * rows come in (kvtmp, kvtmp_off: ncols + 1 offsets, to compare with the open row
+     * group's); chunk_kv, the keys' and values' bytes the written chunks carry */
+    dv__buf kvpool, kvtmp;
+    size_t *kvtmp_off;
+    uint64_t chunk_kv;
     int wipe;        /* dv_parquet_writer_opts.wipe */
     int raw_groups;  /* dv_parquet_writer_opts.raw_groups */
     uint8_t *iobuf;  /* with wipe: stdio's buffer, ours so it is zeroed after fclose */
@@ -288,6 +301,8 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
     w->wipe = opts ? opts->wipe : 0;
     w->raw_groups = opts ? opts->raw_groups : 0;
     wbuf_init(w, &w->statpool);
+    dv__buf_init(&w->kvpool, a, KVPOOL_MAX);
+    dv__buf_init(&w->kvtmp, a, KVPOOL_MAX);
     wbuf_init(w, &w->page);
     wbuf_init(w, &w->comp);
     wbuf_init(w, &w->hdr);
@@ -490,12 +505,13 @@ int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src
     dv__free(w->alloc, w->cols);
     w->cols = dv__calloc(w->alloc, nc ? nc : 1, sizeof(*w->cols));
     w->cdata = dv__calloc(w->alloc, nc ? nc : 1, sizeof(*w->cdata));
+    w->kvtmp_off = dv__calloc(w->alloc, nc + 1, sizeof(*w->kvtmp_off));
     w->schema = dv__calloc(w->alloc, m->nschema ? m->nschema : 1, sizeof(*w->schema));
     w->parent = dv__calloc(w->alloc, m->nschema ? m->nschema : 1, sizeof(*w->parent));
     for (uint32_t i = 0; i < m->nschema; i++)
         bytes += m->schema[i].name.len + (m->schema[i].logical.set ? m->schema[i].logical.len : 0);
     w->schema_bytes = dv__malloc(w->alloc, bytes + 1);
-    if (!w->cols || !w->cdata || !w->schema || !w->parent || !w->schema_bytes) {
+    if (!w->cols || !w->cdata || !w->kvtmp_off || !w->schema || !w->parent || !w->schema_bytes) {
         rc = werr(w, DV_ENOMEM, "out of memory");
         goto done;
     }
@@ -668,6 +684,59 @@ static int copy_group_raw(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg)
     return DV_OK;
 }
 
+/* The column chunks' own key_value_metadata of source row group rg, for the rows it brings: a
+ * row group of the copy holds rows of source row groups whose chunks' entries are the same
+ * (the one open is cut first when they differ), and its chunks carry those entries verbatim. */
+static int take_chunk_kv(dv_parquet_writer *w, const dv_parquet_reader *r, size_t rg)
+{
+    const dv__pq_row_group *g = &dv__pq_reader_meta(r)->row_groups[rg];
+    size_t base;
+    int same = 1;
+    w->kvtmp.len = 0;
+    for (size_t i = 0; i < w->ncols; i++) {
+        const dv__pq_chunk *ch = &g->columns[i];
+        dv__tc_writer t;
+        w->kvtmp_off[i] = w->kvtmp.len;
+        if (ch->nkv == 0) continue;
+        dv__tcw_init(&t, &w->kvtmp);
+        dv__tcw_list(&t, DV__TC_STRUCT, ch->nkv);
+        for (uint32_t k = 0; k < ch->nkv; k++) {
+            dv__tcw_struct_begin(&t); /* KeyValue */
+            dv__tcw_binary_field(&t, 1, ch->kv[k].key.p, ch->kv[k].key.len);
+            if (ch->kv[k].value.set)
+                dv__tcw_binary_field(&t, 2, ch->kv[k].value.p, ch->kv[k].value.len);
+            dv__tcw_struct_end(&t);
+        }
+    }
+    w->kvtmp_off[w->ncols] = w->kvtmp.len;
+    if (w->kvtmp.failed)
+        return werr(w, w->kvtmp.failed == DV_ENOMEM ? DV_ENOMEM : DV_ETOOBIG,
+                    "row group %zu: its column chunks' key_value_metadata is over 64 MiB encoded",
+                    rg);
+    for (size_t i = 0; i < w->ncols && same; i++) {
+        size_t n = w->kvtmp_off[i + 1] - w->kvtmp_off[i];
+        same = n == w->cols[i].kv_len &&
+               (n == 0 || memcmp(w->kvpool.p + w->cols[i].kv_off, w->kvtmp.p + w->kvtmp_off[i],
+                                 n) == 0);
+    }
+    if (same) return DV_OK;
+    if (w->rows > 0) DV_FORWARD_IF_ERROR(flush_group(w));
+    base = w->kvpool.len;
+    if (w->kvtmp.len > 0 && dv__buf_put(&w->kvpool, w->kvtmp.p, w->kvtmp.len) != DV_OK)
+        return werr(w, w->kvpool.failed == DV_ENOMEM ? DV_ENOMEM : DV_ETOOBIG,
+                    "the column chunks' key_value_metadata to keep is over 64 MiB encoded");
+    for (size_t i = 0; i < w->ncols; i++) {
+        const dv__pq_chunk *ch = &g->columns[i];
+        wcol *c = &w->cols[i];
+        c->kv_off = base + w->kvtmp_off[i];
+        c->kv_len = w->kvtmp_off[i + 1] - w->kvtmp_off[i];
+        c->kv_bytes = 0;
+        for (uint32_t k = 0; k < ch->nkv; k++)
+            c->kv_bytes += (uint64_t)ch->kv[k].key.len + ch->kv[k].value.len;
+    }
+    return DV_OK;
+}
+
 int dv_parquet_writer_copy_row_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg,
                                      const uint8_t *keep)
 {
@@ -710,6 +779,13 @@ static int copy_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg, con
         if (cd->batch.type != w->cols[i].f.type || cd->max_def != w->cols[i].max_def ||
             cd->max_rep != w->cols[i].max_rep)
             return werr(w, DV_EINVAL, "column %s: a reader of another schema", w->cols[i].name);
+    }
+    {
+        /* a row group that brings no rows leaves its entries out, unless nothing else will
+         * (a copy of no rows still has a row group, as the source) */
+        uint64_t kept = 0;
+        for (uint64_t i = 0; i < rows && kept == 0; i++) kept += keep == NULL || keep[i] != 0;
+        if (kept > 0 || w->rows == 0) DV_FORWARD_IF_ERROR(take_chunk_kv(w, r, rg));
     }
     while (i0 < rows) {
         uint64_t room = w->rg_rows - w->rows, kept = 0, i1 = i0;
@@ -1224,6 +1300,13 @@ static int flush_group(dv_parquet_writer *w)
     for (size_t i = 0; i < w->ncols; i++) {
         wcol *c = &w->cols[i];
         DV_FORWARD_IF_ERROR(write_chunk(w, c, &g->chunks[i]));
+        g->chunks[i].kv_off = c->kv_off;
+        g->chunks[i].kv_len = c->kv_len;
+        /* what a reader takes (a copy splitting a source row group repeats its entries) */
+        w->chunk_kv += c->kv_len ? c->kv_bytes : 0;
+        if (w->chunk_kv > DV__PQ_MAX_KV_BYTES)
+            return werr(w, DV_ETOOBIG, "the column chunks' key_value_metadata of the copy would "
+                        "pass 32 MiB, more than readers take");
         /* written: with wipe, its values (kept images) are not held to the next row group */
         wbuf_zero(w, &c->vals);
         c->vals.len = c->lens.len = c->valid.len = c->reps.len = 0;
@@ -1457,6 +1540,11 @@ static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, con
     dv__tcw_i64_field(t, 5, ch->num_values);
     dv__tcw_i64_field(t, 6, ch->uncompressed);
     dv__tcw_i64_field(t, 7, ch->compressed);
+    if (ch->kv_len > 0) {
+        /* the list as encoded (take_chunk_kv): it stands on its own, field ids inside restart */
+        dv__tcw_field(t, 8, DV__TC_LIST);
+        dv__buf_put(t->out, w->kvpool.p + ch->kv_off, ch->kv_len);
+    }
     dv__tcw_i64_field(t, 9, ch->data_page_offset);
     if (ch->dict_page_offset >= 0) dv__tcw_i64_field(t, 11, ch->dict_page_offset);
     dv__tcw_field(t, 12, DV__TC_STRUCT);
@@ -1618,6 +1706,9 @@ void dv_parquet_writer_free(dv_parquet_writer *w)
     dv__free(a, w->cdata);
     dv__free(a, w->kv);
     dv__free(a, w->kv_bytes);
+    dv__free(a, w->kvtmp_off);
+    dv__buf_free(&w->kvpool);
+    dv__buf_free(&w->kvtmp);
     for (size_t g = 0; g < w->ngroups; g++) dv__free(a, w->groups[g].chunks);
     dv__free(a, w->groups);
     dv__free(a, w->cols);

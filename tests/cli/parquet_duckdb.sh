@@ -1,7 +1,8 @@
 #!/bin/sh
 # parquet_duckdb.sh - DuckDB, an independent reader, must read every Parquet file datavet writes:
 # fixtures of every type/codec/nullability, and cleaned copies of parquet-testing files (their
-# footer key_value_metadata, ARROW:schema and the like, the same as the original's).
+# footer key_value_metadata, ARROW:schema and the like, the same as the original's, and the
+# column chunks' own).
 # Usage: sh tests/cli/parquet_duckdb.sh PQ_TOOL SHARED. Without node or the npm package: SKIP.
 
 if [ $# -ne 2 ]; then
@@ -153,6 +154,42 @@ if "$TOOL" shapes-kv "$T/shapes-kv.parquet"; then
 else
     fail=$((fail + 1))
     echo "not ok - pq_tool shapes-kv failed"
+fi
+# column chunks' own key_value_metadata (ColumnMetaData's), as DuckDB reads it (parquet_metadata;
+# a MAP there, so no repeated key, and an entry without a value shows as ""): parquet-testing's
+# file (no rows: the copy's one row group has the source's), and pq_gen's three row groups, of
+# which the copy (pq_tool copy: rows 1 and 4 removed) holds row groups 0 and 1 (the same
+# entries) in its first and 2 (others) in its second
+ckv_sql() { # FILE [CASE] [WHERE]: each chunk's entries, by row group (renumbered by CASE) and column
+    echo "SELECT (${2:-row_group_id})::BIGINT AS g, column_id AS c, key_value_metadata AS kv
+          FROM parquet_metadata('$1') $3 ORDER BY 1, 2"
+}
+ckv_check() { # NAME ORIGINAL COPY [CASE] [WHERE]
+    if ! a=$(node "$DDB/run_sql.mjs" "$(ckv_sql "$2" "$4" "$5")" 2>&1) ||
+        ! b=$(node "$DDB/run_sql.mjs" "$(ckv_sql "$3")" 2>&1); then
+        fail=$((fail + 1))
+        echo "not ok - $1: chunk key_value_metadata: DuckDB failed: $(printf '%s %s' "$a" "$b" | head -c 400)"
+    elif [ "$a" != "$b" ] || ! printf '%s' "$a" | grep -q '"key"'; then
+        fail=$((fail + 1))
+        echo "not ok - $1: chunk key_value_metadata differs: $(printf '%s' "$a" | head -c 300) / $(printf '%s' "$b" | head -c 300)"
+    else
+        pass=$((pass + 1))
+        echo "ok - $1: column chunks' key_value_metadata kept ($(printf '%s\n' "$a" | grep -o '"key"' | wc -l) entries)"
+    fi
+}
+if [ -d "$PT" ]; then
+    copy_check "copy of column_chunk_key_value_metadata" "$PT/column_chunk_key_value_metadata.parquet"
+    ckv_check "copy of column_chunk_key_value_metadata" "$PT/column_chunk_key_value_metadata.parquet" \
+        "$T/copy-column_chunk_key_value_metadata.parquet"
+fi
+if "$TOOL" chunk-kv "$T/chunk-kv.parquet"; then
+    copy_check "copy of pq_gen's row groups with column chunk key_value_metadata" "$T/chunk-kv.parquet"
+    ckv_check "copy of pq_gen's row groups with column chunk key_value_metadata" "$T/chunk-kv.parquet" \
+        "$T/copy-chunk-kv.parquet" "CASE row_group_id WHEN 2 THEN 1 ELSE 0 END" \
+        "WHERE row_group_id <> 1"
+else
+    fail=$((fail + 1))
+    echo "not ok - pq_tool chunk-kv failed"
 fi
 if node "$DDB/gen_nested.mjs" "$T/nested.parquet"; then
     copy_check "copy of DuckDB's lists, maps, lists of lists and lists of structs" \

@@ -69,23 +69,43 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
 
 static int write_file(const char *path, const pqg_node *schema, size_t nschema,
                       const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows,
-                      const pqg_kv *kv, size_t nkv);
+                      const pqg_kv *kv, size_t nkv, const pqg_chunk_kv *ckv);
 
 int pqg_write_kv(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,
                  size_t ncols, uint64_t rows, const pqg_kv *kv, size_t nkv)
 {
-    return write_file(path, schema, nschema, cols, ncols, 1, &rows, kv, nkv);
+    return write_file(path, schema, nschema, cols, ncols, 1, &rows, kv, nkv, NULL);
 }
 
 int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
                      const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows)
 {
-    return write_file(path, schema, nschema, cols, ncols, ngroups, rows, NULL, 0);
+    return write_file(path, schema, nschema, cols, ncols, ngroups, rows, NULL, 0, NULL);
+}
+
+int pqg_write_groups_kv(const char *path, const pqg_node *schema, size_t nschema,
+                        const pqg_column *cols, size_t ncols, size_t ngroups,
+                        const uint64_t *rows, const pqg_chunk_kv *chunk_kv)
+{
+    return write_file(path, schema, nschema, cols, ncols, ngroups, rows, NULL, 0, chunk_kv);
+}
+
+/* A list<KeyValue> field (FileMetaData 5, ColumnMetaData 8). */
+static void kv_field(dv__tc_writer *t, int16_t id, const pqg_kv *kv, size_t nkv)
+{
+    dv__tcw_field(t, id, DV__TC_LIST);
+    dv__tcw_list(t, DV__TC_STRUCT, (uint32_t)nkv);
+    for (size_t k = 0; k < nkv; k++) {
+        dv__tcw_struct_begin(t);
+        if (kv[k].key) dv__tcw_binary_field(t, 1, kv[k].key, strlen(kv[k].key));
+        if (kv[k].value) dv__tcw_binary_field(t, 2, kv[k].value, kv[k].value_len);
+        dv__tcw_struct_end(t);
+    }
 }
 
 static int write_file(const char *path, const pqg_node *schema, size_t nschema,
                       const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows,
-                      const pqg_kv *kv, size_t nkv)
+                      const pqg_kv *kv, size_t nkv, const pqg_chunk_kv *ckv)
 {
     leaf lv[64];
     size_t nl = 0, i = 1, stack[64];
@@ -204,6 +224,8 @@ static int write_file(const char *path, const pqg_node *schema, size_t nschema,
             dv__tcw_i64_field(&t, 5, (int64_t)cols[g * ncols + c].n);
             dv__tcw_i64_field(&t, 6, sizes[g][c]);
             dv__tcw_i64_field(&t, 7, sizes[g][c]);
+            if (ckv && ckv[g * ncols + c].n > 0)
+                kv_field(&t, 8, ckv[g * ncols + c].kv, ckv[g * ncols + c].n);
             dv__tcw_i64_field(&t, 9, offs[g][c]);
             dv__tcw_struct_end(&t);
             dv__tcw_struct_end(&t);
@@ -212,16 +234,7 @@ static int write_file(const char *path, const pqg_node *schema, size_t nschema,
         dv__tcw_i64_field(&t, 3, (int64_t)rows[g]);
         dv__tcw_struct_end(&t);
     }
-    if (nkv > 0) {
-        dv__tcw_field(&t, 5, DV__TC_LIST);
-        dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)nkv);
-        for (size_t k = 0; k < nkv; k++) {
-            dv__tcw_struct_begin(&t);
-            dv__tcw_binary_field(&t, 1, kv[k].key, strlen(kv[k].key));
-            if (kv[k].value) dv__tcw_binary_field(&t, 2, kv[k].value, kv[k].value_len);
-            dv__tcw_struct_end(&t);
-        }
-    }
+    if (nkv > 0) kv_field(&t, 5, kv, nkv);
     dv__tcw_struct_end(&t);
     {
         uint32_t flen = (uint32_t)hdr.len;
@@ -361,4 +374,32 @@ int pqg_write_deep(const char *path)
         {5, t_r, t_d, t_v, NULL}, {5, b_r, b_d, b_v, b_l},
     };
     return pqg_write(path, s, sizeof s / sizeof s[0], c, sizeof c / sizeof c[0], 4);
+}
+
+/* Three row groups whose column chunks carry their own key_value_metadata (see pq_gen.h). */
+int pqg_write_chunk_kv(const char *path)
+{
+    static const pqg_node s[] = {
+        {"schema", -1, 0, 2, -1, 0, 0},
+        {"id", DV_PQ_INT64, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        {"tags", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+    };
+    static const pqg_kv a_id[] = {
+        {"origin", "pq_gen", 6}, {"novalue", NULL, 0}, {"rows", "0-3", 3}, {"z", "last", 4}};
+    static const pqg_kv a_tags[] = {{"tags.note", "lists of tags", 13}, {"empty", "", 0}};
+    static const pqg_kv b_id[] = {{"origin", "pq_gen rg2", 10}};
+    static const int64_t id0[] = {0, 1}, id1[] = {2, 3}, id2[] = {4, 5};
+    static const uint8_t t0_r[] = {0, 0}, t0_d[] = {3, 1}, t1_r[] = {0, 0, 1}, t1_d[] = {0, 3, 3},
+                         t2_r[] = {0, 0}, t2_d[] = {2, 3};
+    static const char *const t0_v[] = {"a"}, *const t1_v[] = {"b", "c"}, *const t2_v[] = {"d"};
+    static const uint64_t rows[] = {2, 2, 2};
+    const pqg_column c[] = {
+        {2, NULL, NULL, id0, NULL}, {2, t0_r, t0_d, t0_v, NULL},
+        {2, NULL, NULL, id1, NULL}, {3, t1_r, t1_d, t1_v, NULL},
+        {2, NULL, NULL, id2, NULL}, {2, t2_r, t2_d, t2_v, NULL},
+    };
+    const pqg_chunk_kv k[] = {{a_id, 4}, {a_tags, 2}, {a_id, 4}, {a_tags, 2}, {b_id, 1}, {NULL, 0}};
+    return pqg_write_groups_kv(path, s, sizeof s / sizeof s[0], c, 2, 3, rows, k);
 }

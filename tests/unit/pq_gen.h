@@ -38,13 +38,31 @@ int pqg_write(const char *path, const pqg_node *schema, size_t nschema, const pq
 int pqg_write_groups(const char *path, const pqg_node *schema, size_t nschema,
                      const pqg_column *cols, size_t ncols, size_t ngroups, const uint64_t *rows);
 
-/* A footer key_value_metadata entry: value NULL for one without a value; value_len bytes of
- * value (which may hold NULs). */
+/* A key_value_metadata entry: value NULL for one without a value; value_len bytes of value
+ * (which may hold NULs); key NULL (only to test readers) for one without a key. */
 typedef struct pqg_kv {
     const char *key;
     const char *value;
     size_t value_len;
 } pqg_kv;
+
+/* Column chunks' own key_value_metadata (ColumnMetaData field 8): kv[0 .. n) in order, none
+ * when n is 0. */
+typedef struct pqg_chunk_kv {
+    const pqg_kv *kv;
+    size_t n;
+} pqg_chunk_kv;
+
+/* pqg_write_groups with chunk_kv[g * ncols + c] for column c of row group g. */
+int pqg_write_groups_kv(const char *path, const pqg_node *schema, size_t nschema,
+                        const pqg_column *cols, size_t ncols, size_t ngroups,
+                        const uint64_t *rows, const pqg_chunk_kv *chunk_kv);
+
+/* Three row groups of two rows, id INT64 0..5 and tags list<string> (["a"], [], null, ["b", "c"],
+ * [null], ["d"]), whose column chunks carry key_value_metadata of their own: row groups 0 and 1
+ * the same, id {origin: "pq_gen", novalue (no value), rows: "0-3", z: "last"} and tags
+ * {tags.note: "lists of tags", empty: ""}; row group 2 id {origin: "pq_gen rg2"}, tags none. */
+int pqg_write_chunk_kv(const char *path);
 
 /* pqg_write with the footer's key_value_metadata: kv[0 .. nkv) in order. */
 int pqg_write_kv(const char *path, const pqg_node *schema, size_t nschema, const pqg_column *cols,

@@ -5,7 +5,8 @@
  * tests/cli/parquet_duckdb.sh has DuckDB check, "images" the file tests/cli/inspect.sh checks
  * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
  * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images), "heads" the
- * nested files inspect --head is checked on. */
+ * nested files inspect --head is checked on, "chunk-kv" row groups whose column chunks have
+ * key_value_metadata of their own (pq_gen.h). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -951,9 +952,10 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     if (argc == 3 && strcmp(argv[1], "heads") == 0) return write_heads(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "chunk-kv") == 0) return pqg_write_chunk_kv(argv[2]) != 0;
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | hfimg OUT ROW... | "
                     "hflist OUT ROW... | shapes FILE | shapes-kv FILE | rows FILE | datacomp IN OUT | "
-                    "heads DIR\n");
+                    "heads DIR | chunk-kv FILE\n");
     return 2;
 }

@@ -1858,6 +1858,294 @@ static void test_copy_kv(void **state)
     unlink(cp);
 }
 
+/* Column chunk (rg, col) of a and (rg2, col) of b carry the same key_value_metadata. */
+static void same_chunk_kv(dv_parquet_reader *a, size_t rg, dv_parquet_reader *b, size_t rg2,
+                          size_t col)
+{
+    dv_parquet_chunk_info ia, ib;
+    assert_int_equal(dv_parquet_reader_chunk(a, rg, col, &ia), DV_OK);
+    assert_int_equal(dv_parquet_reader_chunk(b, rg2, col, &ib), DV_OK);
+    assert_int_equal(ia.num_kv, ib.num_kv);
+    for (size_t i = 0; i < ia.num_kv; i++) {
+        dv_parquet_kv x, y;
+        assert_int_equal(dv_parquet_reader_chunk_kv(a, rg, col, i, &x), DV_OK);
+        assert_int_equal(dv_parquet_reader_chunk_kv(b, rg2, col, i, &y), DV_OK);
+        assert_int_equal(x.key_len, y.key_len);
+        assert_memory_equal(x.key, y.key, x.key_len);
+        assert_int_equal(x.value == NULL, y.value == NULL);
+        assert_int_equal(x.value_len, y.value_len);
+        if (x.value_len) assert_memory_equal(x.value, y.value, x.value_len);
+    }
+}
+
+/* A copy of src keeping rows whose keep byte (over the whole file) is 1, in row groups of at
+ * most rg_rows rows; its row groups' rows must be want_rows[0 .. ngroups) and each one's
+ * chunks carry the entries of source row group from[g]. */
+static void chunk_kv_copy(const char *src, const char *cp, const uint8_t *keep, uint64_t rg_rows,
+                          size_t ngroups, const uint64_t *want_rows, const size_t *from)
+{
+    dv_parquet_reader *r = NULL, *r2 = NULL;
+    dv_parquet_writer *w = NULL;
+    dv_parquet_writer_opts o;
+    char err[512];
+    uint64_t base = 0;
+    memset(&o, 0, sizeof o);
+    o.row_group_rows = rg_rows;
+    assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+    for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, g, keep + base), DV_OK);
+        base += dv_parquet_reader_row_group_rows(r, g);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+    assert_int_equal(dv_parquet_reader_num_row_groups(r2), ngroups);
+    for (size_t g = 0; g < ngroups; g++) {
+        assert_int_equal(dv_parquet_reader_row_group_rows(r2, g), want_rows[g]);
+        for (size_t c = 0; c < dv_parquet_reader_num_columns(r); c++)
+            same_chunk_kv(r, from[g], r2, g, c);
+    }
+    dv_parquet_reader_free(r2);
+    dv_parquet_reader_free(r);
+}
+
+/* A column chunk's own key_value_metadata (ColumnMetaData field 8), read entry for entry and
+ * copied onto the chunks of the rows it came with: pq_gen's chunk-kv file (pq_gen.h) and
+ * parquet-testing's column_chunk_key_value_metadata; row groups of other entries never merged,
+ * split ones each carrying them; its limits, at read and at write. */
+static int keep_first_out(uint64_t i);
+static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp, size_t g0c);
+
+static void test_copy_chunk_kv(void **state)
+{
+    static const char *const keys[] = {"origin", "novalue", "rows", "z"};
+    static const char *const vals[] = {"pq_gen", NULL, "0-3", "last"};
+    static const uint8_t keep_pq_tool[] = {1, 0, 1, 1, 0, 1}; /* pq_tool copy: every third */
+    static const uint8_t keep_no_rg1[] = {1, 1, 0, 0, 1, 1};
+    static const uint8_t keep_all[] = {1, 1, 1, 1, 1, 1}, keep_none[6] = {0};
+    char src[512], cp[512], err[512];
+    dv_parquet_reader *r = NULL;
+    dv_parquet_chunk_info ci;
+    dv_parquet_kv e;
+    (void)state;
+    tmp_path(src, sizeof src, "ckvsrc");
+    tmp_path(cp, sizeof cp, "ckvcopy");
+    assert_int_equal(pqg_write_chunk_kv(src), 0);
+    assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+    /* as pq_gen wrote them: in order, an entry without a value told from an empty one */
+    for (size_t g = 0; g < 2; g++) {
+        assert_int_equal(dv_parquet_reader_chunk(r, g, 0, &ci), DV_OK);
+        assert_int_equal(ci.num_kv, 4);
+        for (size_t i = 0; i < 4; i++) {
+            assert_int_equal(dv_parquet_reader_chunk_kv(r, g, 0, i, &e), DV_OK);
+            assert_int_equal(e.key_len, strlen(keys[i]));
+            assert_memory_equal(e.key, keys[i], e.key_len);
+            assert_int_equal(e.value == NULL, vals[i] == NULL);
+            if (vals[i]) assert_int_equal(e.value_len, strlen(vals[i]));
+            if (vals[i]) assert_memory_equal(e.value, vals[i], e.value_len);
+        }
+        assert_int_equal(dv_parquet_reader_chunk_kv(r, g, 1, 1, &e), DV_OK);
+        assert_int_equal(e.key_len, 5);
+        assert_non_null(e.value);
+        assert_int_equal(e.value_len, 0);
+    }
+    assert_int_equal(dv_parquet_reader_chunk(r, 2, 0, &ci), DV_OK);
+    assert_int_equal(ci.num_kv, 1);
+    assert_int_equal(dv_parquet_reader_chunk(r, 2, 1, &ci), DV_OK);
+    assert_int_equal(ci.num_kv, 0);
+    assert_int_equal(dv_parquet_reader_chunk_kv(r, 2, 1, 0, &e), DV_EINVAL);
+    assert_null(e.key);
+    assert_int_equal(dv_parquet_reader_chunk_kv(r, 3, 0, 0, &e), DV_EINVAL);
+    assert_int_equal(dv_parquet_reader_chunk_kv(r, 0, 2, 0, &e), DV_EINVAL);
+    {
+        /* raw_groups: the row groups nothing is removed from keep their chunks' entries as
+         * bytes (raw_chunks_same compares them), the first (a row removed) as below */
+        dv_parquet_writer_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.raw_groups = 1;
+        copy_with(r, cp, keep_first_out, &ro);
+        check_copy(r, cp, keep_first_out);
+        assert_int_equal(raw_chunks_same(r, 1, cp, 1), 2 * dv_parquet_reader_num_columns(r));
+    }
+    /* the footer's own list is another thing: none here */
+    assert_int_equal(dv_parquet_reader_num_kv(r), 0);
+    dv_parquet_reader_free(r);
+
+    /* rows 1 and 4 removed, row groups of up to 1,000,000: source row groups 0 and 1 (the same
+     * entries) in one, 2 (others) in its own */
+    {
+        static const uint64_t rows[] = {3, 1};
+        static const size_t from[] = {0, 2};
+        chunk_kv_copy(src, cp, keep_pq_tool, 0, 2, rows, from);
+    }
+    /* row group 1 all removed: its entries nowhere, 0 and 2 apart */
+    {
+        static const uint64_t rows[] = {2, 2};
+        static const size_t from[] = {0, 2};
+        chunk_kv_copy(src, cp, keep_no_rg1, 0, 2, rows, from);
+    }
+    /* row groups of 1 row: each source row group's entries on both its halves */
+    {
+        static const uint64_t rows[] = {1, 1, 1, 1, 1, 1};
+        static const size_t from[] = {0, 0, 1, 1, 2, 2};
+        chunk_kv_copy(src, cp, keep_all, 1, 6, rows, from);
+    }
+    /* row groups of 3 rows: 0 and 1 together; 2 not in with the row of 1 left over */
+    {
+        static const uint64_t rows[] = {3, 1, 2};
+        static const size_t from[] = {0, 1, 2};
+        chunk_kv_copy(src, cp, keep_all, 3, 3, rows, from);
+    }
+    /* nothing kept: the one empty row group has the last source row group's entries */
+    {
+        static const uint64_t rows[] = {0};
+        static const size_t from[] = {2};
+        chunk_kv_copy(src, cp, keep_none, 0, 1, rows, from);
+    }
+
+    /* entries that differ in one column only; bytes of every value (NUL, 0xFF) and a repeated
+     * key kept */
+    {
+        static const pqg_node s[] = {
+            {"schema", -1, 0, 2, -1, 0, 0},
+            {"a", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+            {"b", DV_PQ_INT32, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+        };
+        static const int32_t v[] = {1, 2};
+        static const uint8_t d[] = {1, 1};
+        static const pqg_kv x[] = {{"bin", "\0\xff\0", 3}, {"dup", "1", 1}, {"dup", "2", 1}},
+                            y[] = {{"bin", "\0\xff\1", 3}};
+        static const uint64_t rows[] = {2, 2}, want[] = {2, 2};
+        static const size_t from[] = {0, 1};
+        const pqg_column c[] = {{2, NULL, NULL, v, NULL}, {2, NULL, d, v, NULL},
+                                {2, NULL, NULL, v, NULL}, {2, NULL, d, v, NULL}};
+        const pqg_chunk_kv k[] = {{x, 3}, {x, 3}, {x, 3}, {y, 1}, {x, 3}, {x, 3}};
+        assert_int_equal(pqg_write_groups_kv(src, s, 3, c, 2, 2, rows, k), 0);
+        chunk_kv_copy(src, cp, keep_all, 0, 2, want, from);
+        /* x, y, x with the y row group all removed: nothing of y, the x ones in one */
+        {
+            static const uint64_t rows3[] = {2, 2, 2}, want1[] = {4};
+            static const size_t from0[] = {0};
+            const pqg_column c3[] = {c[0], c[1], c[2], c[3], c[0], c[1]};
+            assert_int_equal(pqg_write_groups_kv(src, s, 3, c3, 2, 3, rows3, k), 0);
+            chunk_kv_copy(src, cp, keep_no_rg1, 0, 1, want1, from0);
+        }
+    }
+
+    /* parquet-testing's file (no rows): the copy's one row group as the source's */
+    {
+        dv_parquet_reader *pt = open_pt("column_chunk_key_value_metadata.parquet");
+        if (pt != NULL) {
+            dv_parquet_reader *r2 = NULL;
+            assert_int_equal(dv_parquet_reader_chunk(pt, 0, 0, &ci), DV_OK);
+            assert_int_equal(ci.num_kv, 2);
+            assert_int_equal(dv_parquet_reader_chunk_kv(pt, 0, 0, 0, &e), DV_OK);
+            assert_int_equal(e.key_len, 3);
+            assert_memory_equal(e.key, "foo", 3);
+            assert_int_equal(e.value_len, 3);
+            assert_memory_equal(e.value, "bar", 3);
+            assert_int_equal(dv_parquet_reader_chunk_kv(pt, 0, 0, 1, &e), DV_OK);
+            assert_int_equal(e.key_len, 21);
+            assert_null(e.value);
+            assert_int_equal(dv_parquet_reader_chunk(pt, 0, 1, &ci), DV_OK);
+            assert_int_equal(ci.num_kv, 0);
+            copy_with(pt, cp, NULL, NULL);
+            assert_int_equal(dv_parquet_reader_open(cp, NULL, &r2, err, sizeof err), DV_OK);
+            assert_int_equal(dv_parquet_reader_num_row_groups(r2), 1);
+            same_chunk_kv(pt, 0, r2, 0, 0);
+            same_chunk_kv(pt, 0, r2, 0, 1);
+            dv_parquet_reader_free(r2);
+            dv_parquet_reader_free(pt);
+        }
+    }
+
+    /* bounded as the footer's: 4096 entries a chunk, 32 MiB a chunk and all chunks together;
+     * an entry without a key is corrupt */
+    {
+        static const pqg_node s[] = {
+            {"schema", -1, 0, 1, -1, 0, 0},
+            {"a", DV_PQ_INT32, DV_PQ_REQUIRED, 0, -1, 0, 0},
+        };
+        static const int32_t v[] = {1, 2, 3};
+        static pqg_kv many[DV__PQ_MAX_KV + 1];
+        const size_t part = (size_t)11 << 20;
+        char *big = malloc((size_t)DV__PQ_MAX_KV_BYTES + 1);
+        const pqg_column c[] = {{1, NULL, NULL, v, NULL}, {1, NULL, NULL, v + 1, NULL},
+                                {1, NULL, NULL, v + 2, NULL}};
+        static const uint64_t rows[] = {1, 1, 1};
+        pqg_kv one[1];
+        pqg_chunk_kv k[3];
+        assert_non_null(big);
+        memset(big, 'x', (size_t)DV__PQ_MAX_KV_BYTES + 1);
+        for (size_t i = 0; i <= DV__PQ_MAX_KV; i++) many[i] = (pqg_kv){"k", "v", 1};
+        k[0] = (pqg_chunk_kv){many, DV__PQ_MAX_KV};
+        assert_int_equal(pqg_write_groups_kv(src, s, 2, c, 1, 1, rows, k), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+        dv_parquet_reader_free(r);
+        k[0].n = DV__PQ_MAX_KV + 1;
+        assert_int_equal(pqg_write_groups_kv(src, s, 2, c, 1, 1, rows, k), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ETOOBIG);
+        assert_non_null(strstr(err, "column chunk key_value_metadata has more than 4096 entries"));
+        one[0] = (pqg_kv){"k", big, (size_t)DV__PQ_MAX_KV_BYTES};
+        k[0] = (pqg_chunk_kv){one, 1};
+        assert_int_equal(pqg_write_groups_kv(src, s, 2, c, 1, 1, rows, k), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ETOOBIG);
+        assert_non_null(strstr(err, "column chunk key_value_metadata holds more than 32 MiB"));
+        /* 11 MiB a chunk: two row groups read, three (33 MiB together) not */
+        one[0].value_len = part;
+        k[0] = k[1] = k[2] = (pqg_chunk_kv){one, 1};
+        assert_int_equal(pqg_write_groups_kv(src, s, 2, c, 1, 2, rows, k), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+        dv_parquet_reader_free(r);
+        assert_int_equal(pqg_write_groups_kv(src, s, 2, c, 1, 3, rows, k), 0);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ETOOBIG);
+        assert_non_null(strstr(err, "key_value_metadata holds more than 32 MiB together"));
+        /* a copy that would split one row group of 11 MiB of entries into three: refused, as
+         * no reader would take it (rather than a file datavet itself cannot open) */
+        {
+            static const pqg_column c3[] = {{3, NULL, NULL, v, NULL}};
+            static const uint64_t rows3[] = {3};
+            dv_parquet_writer *w = NULL;
+            dv_parquet_writer_opts o;
+            int rc;
+            assert_int_equal(pqg_write_groups_kv(src, s, 2, c3, 1, 1, rows3, k), 0);
+            assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+            memset(&o, 0, sizeof o);
+            o.row_group_rows = 1;
+            assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+            rc = dv_parquet_writer_copy_row_group(w, r, 0, NULL);
+            if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+            assert_int_equal(rc, DV_ETOOBIG);
+            assert_non_null(strstr(dv_parquet_writer_errmsg(w), "would pass 32 MiB"));
+            dv_parquet_writer_free(w);
+            /* two row groups of it are fine */
+            o.row_group_rows = 2;
+            assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+            assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, NULL), DV_OK);
+            assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+            dv_parquet_writer_free(w);
+            dv_parquet_reader_free(r);
+            assert_int_equal(dv_parquet_reader_open(cp, NULL, &r, err, sizeof err), DV_OK);
+            assert_int_equal(dv_parquet_reader_num_row_groups(r), 2);
+            assert_int_equal(dv_parquet_reader_chunk(r, 1, 0, &ci), DV_OK);
+            assert_int_equal(ci.num_kv, 1);
+            dv_parquet_reader_free(r);
+        }
+        /* an entry whose key has another field id: no key */
+        one[0] = (pqg_kv){"nokey", "v", 1};
+        k[0] = (pqg_chunk_kv){one, 1};
+        assert_int_equal(pqg_write_groups_kv(src, s, 2, c, 1, 1, rows, k), 0);
+        patch_file(src, "\x18\x05nokey", "\x38\x05nokey", 7);
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_ECORRUPT);
+        assert_null(r);
+        assert_non_null(strstr(err, "column chunk key_value_metadata entry without a key"));
+        free(big);
+    }
+    unlink(src);
+    unlink(cp);
+}
+
 /* Every parquet-testing file whose footer has key_value_metadata (Arrow's ARROW:schema, pandas,
  * Spark's row metadata, parquet-mr's avro and proto schemas, Dremio's...; the must-fail files
  * and large_string_map's 1 GiB value left out) cleaned as scan --clean does: the copy's metadata is the source's, entry for entry,
@@ -1957,6 +2245,23 @@ static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp,
             assert_int_equal(b.len, a.len);
             assert_memory_equal(b.bytes, keep, a.len);
             free(keep);
+            {
+                /* the chunk's own key_value_metadata, entry for entry */
+                dv_parquet_chunk_info ia, ib;
+                assert_int_equal(dv_parquet_reader_chunk(src, g, c, &ia), DV_OK);
+                assert_int_equal(dv_parquet_reader_chunk(r2, gc, c, &ib), DV_OK);
+                assert_int_equal(ib.num_kv, ia.num_kv);
+                for (size_t i = 0; i < ia.num_kv; i++) {
+                    dv_parquet_kv x, y;
+                    assert_int_equal(dv_parquet_reader_chunk_kv(src, g, c, i, &x), DV_OK);
+                    assert_int_equal(dv_parquet_reader_chunk_kv(r2, gc, c, i, &y), DV_OK);
+                    assert_int_equal(x.key_len, y.key_len);
+                    assert_memory_equal(x.key, y.key, x.key_len);
+                    assert_int_equal(x.value == NULL, y.value == NULL);
+                    assert_int_equal(x.value_len, y.value_len);
+                    if (x.value_len) assert_memory_equal(x.value, y.value, x.value_len);
+                }
+            }
             assert_int_equal(dv_parquet_reader_stats(src, g, c, &sa), DV_OK);
             assert_int_equal(dv_parquet_reader_stats(r2, gc, c, &sb), DV_OK);
             assert_true(sb.null_count == sa.null_count);
@@ -2272,6 +2577,7 @@ int main(void)
         cmocka_unit_test(test_copy_kv_pt),
         cmocka_unit_test(test_copy_raw),
         cmocka_unit_test(test_copy_raw_pt),
+        cmocka_unit_test(test_copy_chunk_kv),
         cmocka_unit_test(test_writer_mode),
         cmocka_unit_test(test_copy_wipe),
     };
