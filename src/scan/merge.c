@@ -335,6 +335,51 @@ static int add_finding(merge *m, outs *o, char **x, char *err, size_t cap)
     return DV_OK;
 }
 
+/* An integer as the scan writes them (an optional '-', 1 to 20 digits). */
+static int is_int_text(const char *s)
+{
+    size_t n = 0;
+    if (*s == '-') s++;
+    while (s[n] >= '0' && s[n] <= '9') n++;
+    return n > 0 && n <= 20 && s[n] == '\0';
+}
+
+/* A finite number as the scan writes a score ("%.9g" or the like). */
+static int is_num_text(const char *s)
+{
+    char *end;
+    double v;
+    if (*s == '\0' || s[strspn(s, "0123456789+-.eE")] != '\0') return 0;
+    v = strtod(s, &end);
+    return *end == '\0' && isfinite(v);
+}
+
+/* The fields of an F, E, S or I record that go into the outputs as they are (numbers, a
+ * digest) are what the scan writes there: a record damaged on disk is unreadable, not a
+ * line of invalid JSON. */
+static int fields_ok(char **fl, size_t nf)
+{
+    static const int e_num[] = {1, 2}, s_num[] = {1, 2, 7, 8, 9, 10};
+    if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
+        char **x = fl + 1;
+        return is_int_text(x[PQ_SHARD_INDEX]) && is_int_text(x[PQ_ROW]) &&
+               (!*x[PQ_DISTANCE] || is_int_text(x[PQ_DISTANCE])) &&
+               (!*x[PQ_EMB_ROW] || is_int_text(x[PQ_EMB_ROW])) &&
+               (!*x[PQ_SCORE] || is_num_text(x[PQ_SCORE]));
+    }
+    if (strcmp(fl[0], "E") == 0 && nf == 7) {
+        for (size_t k = 0; k < 2; k++)
+            if (!is_int_text(fl[e_num[k]])) return 0;
+    } else if (strcmp(fl[0], "S") == 0 && nf == 12) {
+        for (size_t k = 0; k < 6; k++)
+            if (!is_int_text(fl[s_num[k]]) && !(s_num[k] == 7 && fl[7][0] == '\0')) return 0;
+    } else if (strcmp(fl[0], "I") == 0 && nf == 4) {
+        size_t n = strspn(fl[2], "0123456789abcdef");
+        if (n != 64 || fl[2][64] != '\0' || !is_int_text(fl[3]) || fl[3][0] == '-') return 0;
+    }
+    return 1;
+}
+
 static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
 {
     char path[4096];
@@ -358,7 +403,11 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
             break;
         }
         nf = dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1);
-        if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
+        if (!fields_ok(fl, nf)) {
+            dv__set_err(err, cap, "%s: unreadable record", path);
+            rc = DV_ECORRUPT;
+            break;
+        } else if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
             rc = add_finding(m, o, fl + 1, err, cap);
             if (rc != DV_OK) break;
         } else if (strcmp(fl[0], "E") == 0 && nf == 7) {

@@ -237,7 +237,7 @@ static void emit_finding(scan *s, const dv__finding *x)
     snprintf(si, sizeof si, "%lld", (long long)x->shard_index);
     snprintf(row, sizeof row, "%lld", (long long)x->row);
     snprintf(dist, sizeof dist, "%d", x->distance);
-    if (isnan(x->score)) score[0] = '\0';
+    if (!isfinite(x->score)) score[0] = '\0'; /* (no JSON number: a punsafe of inf says so in value) */
     else fmt_double(score, sizeof score, x->score);
     snprintf(er, sizeof er, "%lld", (long long)x->emb_row);
     v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = x->url, v[5] = x->hash_type;

@@ -695,6 +695,21 @@ if [ -n "$DUCK" ] && [ -d "$DUCK/node_modules/@duckdb/node-api" ] && command -v 
 grep -q 'no item had a numeric punsafe column (--punsafe-col names another' err-coyo0 &&
 [ \$(cat rc-coyo) -eq 1 ] && [ \$(grep -c '\"hash_type\":\"punsafe\"' out-coyo/matches.jsonl) -eq 7 ] &&
 [ \$(cat rc-coyo2) -eq 2 ] && grep -q -- '--punsafe-col text: coyo/part-00000.parquet has it, but not as a FLOAT or DOUBLE column' err-coyo2"
+    # scores that are not numbers: a punsafe of inf is flagged (its value says inf) with no
+    # score, -inf and NaN are not; matches.jsonl stays JSON and DuckDB reads matches.parquet
+    mkdir -p infs
+    (cd "$DUCK" && node run_sql.mjs "COPY (SELECT i::BIGINT AS key, 'https://inf.test/' || i AS url,
+        (['inf', '-inf', 'nan', '0.95', '0.1'])[1 + i % 5]::DOUBLE AS punsafe FROM range(10) t(i))
+        TO '$T/infs/part-00000.parquet' (FORMAT PARQUET)" >/dev/null)
+    "$BIN" scan -q infs -l url.dvl --flag-punsafe 0.9 -o out-infs >/dev/null 2>err-infs
+    echo $? >rc-infs
+    check "punsafe inf flagged without a score, -inf and NaN not; the outputs read as JSON and in DuckDB" sh -c "
+[ \$(cat rc-infs) -eq 1 ] && $PY -c \"
+import json
+rows = [json.loads(l) for l in open('out-infs/matches.jsonl')]
+got = sorted((r['row'], r['value'], r.get('score')) for r in rows)
+assert got == [(0, 'inf', None), (3, '0.95', 0.95), (5, 'inf', None), (8, '0.95', 0.95)], got
+\" && cd '$DUCK' && node read_parquet.mjs '$T/out-infs/matches.parquet' >/dev/null"
     check "DuckDB reads the cleaned parquet and matches.parquet" sh -c "
 cd '$DUCK' && node read_parquet.mjs '$T/clean-laion/metadata_0000.parquet' >/dev/null && node read_parquet.mjs '$T/out-wds/matches.parquet' >/dev/null"
     # images in a Hugging Face struct column (image.bytes), written by DuckDB: the same
