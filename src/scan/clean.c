@@ -808,8 +808,12 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
                 break;
             }
             gone = rset_has(&c.removed, rkey(i, it.row));
-            if (gone) rc = removed_add(&c, it.id ? it.id : "");
-            else rc = decoy_offer(&c, it.id ? it.id : "");
+            /* a row (or tar sample) of several images is several items: its id is counted
+             * with its first, so that no id stands out in removal-public.txt by coming twice */
+            if (it.list_index == 0) {
+                const char *id = it.id ? it.id : "";
+                rc = gone ? removed_add(&c, id) : decoy_offer(&c, id);
+            }
             if (rc != DV_OK) break;
             if (it.sample >= 0) {
                 if ((uint64_t)it.sample >= dropcap) {

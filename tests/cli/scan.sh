@@ -182,6 +182,19 @@ echo $? >rc-hldc
 check "a damaged image list, --clean: the shard left out of the copy and named (exit 2)" sh -c "
 [ \$(cat rc-hldc) -eq 2 ] && [ ! -e clean-hld/train-00000.parquet ] &&
 grep -q 'shard train-00000 left out of the cleaned copy: hld/train-00000.parquet: row group 1' err-hldc"
+# --clean of rows of several images: a removed row is one removed id however many of its
+# images match, and a kept one one decoy candidate; removal-public.txt mixes the removed ids
+# with decoys, so an id there twice would single it out as removed
+mkdir hlc && "$PQT" hflist hlc/train-00000.parquet \
+    hfpx/000000000.jpg,hfpx/000000006.jpg,hfpx/000000008.jpg hfpx/000000002.jpg,hfpx/000000003.jpg \
+    hfpx/000000007.jpg || bad "pq_tool hflist (hlc)"
+"$BIN" scan -q hlc -l hld-md5.dvl -o out-hlc --clean clean-hlc --decoys 2 >/dev/null 2>&1
+check "a list of images --clean: a removed row's id once in removal-public.txt, counted once" $PY -c "
+import json
+ids = open('out-hlc/removal-public.txt').read().split()
+assert sorted(ids) == ['r0', 'r1', 'r2'], ids
+s = json.load(open('out-hlc/summary.json'))
+assert s['counts']['removed'] == 1 and s['clean']['removed'] == 1 and s['clean']['decoys'] == 2, s"
 
 
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):
