@@ -1313,8 +1313,9 @@ typedef struct dv_item {
                                "data: URI" */
     int64_t emb_row;        /* row in the shard's emb_path, -1 if none */
     unsigned list_index;    /* 0, or k for the row's image after its first k of a parquet
-                               image list: id and url are the row's, for the record; the
-                               row's metadata (URL included) is matched with its first item */
+                               image list or a webdataset sample of several images: id and
+                               url are the row's, for the record; the row's metadata (URL
+                               included) is matched with its first item */
     int problem;            /* 0, or DV_E*: the item is known but unusable (image over the
                                limit, file unreadable, expected member missing) */
     const char *problem_msg;

@@ -1193,6 +1193,11 @@ struct dv_shard_reader {
     int fd;
     dv_tar_reader *tar;
     int tar_done;
+    /* the sample being given, one item an image part: its next image part (nparts: none
+     * left) and that item's list_index */
+    dv_wds_sample wds;
+    size_t wds_next;
+    unsigned wds_idx;
     char pending[1000]; /* a reader-level error the next call reports (metadata unread) */
     /* img2dataset metadata, loaded whole (one shard's rows) */
     meta_row *meta;
@@ -1647,10 +1652,29 @@ static void meta_fill(const meta_row *m, dv_item *it)
 
 /* ---- webdataset samples */
 
+/* By the extension's last part: 000.seg.png and 000.PNG are images too. */
 static int is_image_ext(const char *ext)
 {
     static const char *const e[] = {"jpg", "jpeg", "png", "webp", "gif", "jfif", NULL};
-    return name_in(ext, e);
+    const char *dot = strrchr(ext, '.');
+    return name_in(dot ? dot + 1 : ext, e);
+}
+
+/* A part of a sample that is an image: one with an image extension (readable, or too big to
+ * be read, which is then the item's problem), or any readable part whose bytes start as an
+ * image does (an image under an unusual extension). */
+static int is_image_part(const dv_wds_part *p)
+{
+    if (is_image_ext(p->ext)) return p->data != NULL || p->member.skip == DV_TAR_SKIP_TOOBIG;
+    return p->data != NULL && p->member.size >= 12 &&
+           dv_image_sniff(p->data, (size_t)p->member.size) != DV_FMT_UNKNOWN;
+}
+
+/* The first image part of the current sample from part i on, nparts if none. */
+static size_t next_image_part(const dv_shard_reader *r, size_t i)
+{
+    while (i < r->wds.nparts && !is_image_part(&r->wds.parts[i])) i++;
+    return i;
 }
 
 /* Fields of a sample's .json (img2dataset writes url, caption, key, status, hashes). Read
@@ -1717,62 +1741,73 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
     }
 }
 
-/* 1 with an item made of the next sample, 0 at the end of the archive. */
+/* The metadata of a sample (or row) goes with its first item only: a later image of it keeps
+ * the id and URL, for the record, and nothing is matched or flagged twice. */
+static void later_item(dv_item *it)
+{
+    it->caption = NULL;
+    it->status = NULL;
+    it->have = 0;
+    it->has_punsafe = 0;
+    it->meta_unread = 0;
+}
+
+/* 1 with an item, 0 at the end of the archive. Every image part of a sample is an item of its
+ * own (list_index 0, 1, ...: a sample of 000.jpg and 000.png is two images to check); a sample
+ * without one is one item without an image. */
 static int tar_next(dv_shard_reader *r, dv_item *it)
 {
-    dv_wds_sample s;
-    int rc;
-    const dv_wds_part *img = NULL, *json = NULL, *txt = NULL, *big = NULL;
+    const dv_wds_sample *s = &r->wds;
+    const dv_wds_part *img = NULL, *json = NULL, *txt = NULL;
     if (r->tar_done) return 0;
-    rc = dv_tar_reader_next_sample(r->tar, &s);
-    if (rc == 0) {
-        r->tar_done = 1;
-        return 0;
-    }
-    if (rc < 0) {
-        snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
-        r->tar_done = 1;
-        return rc;
-    }
-    for (size_t i = 0; i < s.nparts; i++) {
-        const dv_wds_part *p = &s.parts[i];
-        if (is_image_ext(p->ext)) {
-            if (p->member.skip == DV_TAR_SKIP_TOOBIG && !big) big = p;
-            if (p->data && !img) img = p;
-        } else if (strcasecmp(p->ext, "json") == 0 && p->data) {
-            json = p;
-        } else if (strcasecmp(p->ext, "txt") == 0 && p->data) {
-            txt = p;
+    if (r->wds_idx == 0) {
+        int rc = dv_tar_reader_next_sample(r->tar, &r->wds);
+        if (rc == 0) {
+            r->tar_done = 1;
+            return 0;
         }
+        if (rc < 0) {
+            snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
+            r->tar_done = 1;
+            return rc;
+        }
+        r->wds_idx = 0;
+        r->wds_next = next_image_part(r, 0);
     }
-    if (!img) /* an image under an unusual extension is still found by its bytes */
-        for (size_t i = 0; i < s.nparts; i++)
-            if (s.parts[i].data && s.parts[i].member.size >= 12 &&
-                dv_image_sniff(s.parts[i].data, (size_t)s.parts[i].member.size) !=
-                    DV_FMT_UNKNOWN) {
-                img = &s.parts[i];
-                break;
-            }
-    it->sample = (int64_t)s.index;
-    it->row = s.index;
-    it->id = s.key;
+    for (size_t i = 0; i < s->nparts; i++) {
+        const dv_wds_part *p = &s->parts[i];
+        if (!p->data) continue;
+        if (strcasecmp(p->ext, "json") == 0) json = p;
+        else if (strcasecmp(p->ext, "txt") == 0) txt = p;
+    }
+    if (r->wds_next < s->nparts) {
+        img = &s->parts[r->wds_next];
+        r->wds_next = next_image_part(r, r->wds_next + 1);
+    }
+    it->list_index = r->wds_idx;
+    /* 0 again once the sample is given whole: the next call reads the next sample */
+    r->wds_idx = r->wds_next < s->nparts ? r->wds_idx + 1 : 0;
+    it->sample = (int64_t)s->index;
+    it->row = s->index;
+    it->id = s->key;
     {
         /* the key is the basename part of the sample's path */
-        const char *b = strrchr(s.key, '/');
+        const char *b = strrchr(s->key, '/');
         if (b) it->id = b + 1;
     }
     if (json) json_fill(r, json->data, (size_t)json->member.size, it);
     if (txt && !it->caption)
         set_str(r, &r->s_cap, txt->data, (size_t)txt->member.size, &it->caption);
-    if (img) {
+    if (it->list_index) later_item(it);
+    if (img && img->data) {
         it->image = img->data;
         it->image_len = (size_t)img->member.size;
         it->image_name = img->member.path;
-    } else if (big) {
+    } else if (img) {
         it->problem = DV_ETOOBIG;
-        it->image_name = big->member.path;
+        it->image_name = img->member.path;
         snprintf(r->err, sizeof r->err, "%s: member %s is %llu bytes, over the limit",
-                 r->info.path, big->member.path, (unsigned long long)big->member.size);
+                 r->info.path, img->member.path, (unsigned long long)img->member.size);
         it->problem_msg = r->err;
     }
     return 1;
@@ -1959,6 +1994,7 @@ static int next_item(dv_shard_reader *r, dv_item *it)
                 meta_row *m = meta_find(r, key, &idx);
                 if (m) {
                     meta_fill(m, it);
+                    if (it->list_index) later_item(it);
                     m->seen = 1;
                     it->row = idx;
                 } else {

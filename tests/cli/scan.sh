@@ -195,6 +195,35 @@ ids = open('out-hlc/removal-public.txt').read().split()
 assert sorted(ids) == ['r0', 'r1', 'r2'], ids
 s = json.load(open('out-hlc/summary.json'))
 assert s['counts']['removed'] == 1 and s['clean']['removed'] == 1 and s['clean']['decoys'] == 2, s"
+# a webdataset sample of several images (000.jpg and 000.png, 000.seg.png, an image under
+# another extension): every image is checked, each an item of the sample's row, not only its
+# first; --clean drops the sample, whichever of its images matched
+mkdir wm
+$PY - <<'EOF' || bad "make the webdataset with several images a sample"
+import io, tarfile
+t = tarfile.open('wm/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+def add(name, src):
+    b = open('hfpx/%s.jpg' % src, 'rb').read() if src[0] == '0' else src.encode()
+    ti = tarfile.TarInfo(name); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+add('a.json', '{"url": "https://example.test/a"}'); add('a.jpg', '000000002'); add('a.png', '000000000')
+add('b.jpg', '000000003'); add('b.JPG', '000000001'); add('b.seg.png', '000000006')
+add('c.jpg', '000000007'); add('c.dat', '000000008'); add('d.jpg', '000000005')
+t.close()
+EOF
+"$BIN" scan -q wm -l hld-md5.dvl -o out-wm --clean clean-wm --decoys 1 >/dev/null 2>err-wm
+"$BIN" scan -q clean-wm -l hld-md5.dvl -o re-wm >/dev/null 2>&1
+echo $? >rc-rewm
+check "webdataset, several images a sample: each checked, the sample dropped from the copy" $PY -c "
+import json, tarfile
+m = [json.loads(l) for l in open('out-wm/matches.jsonl')]
+got = sorted((x['id'], x['row'], x['hash_type']) for x in m)
+assert got == [('a', 0, 'md5'), ('b', 1, 'md5'), ('c', 2, 'md5')], got
+assert [x['url'] for x in m if x['id'] == 'a'] == ['https://example.test/a'], m
+c = json.load(open('out-wm/summary.json'))['counts']
+assert c['items'] == 8 and c['hashed'] == 8 and c['removed'] == 3, c
+assert [l.split()[0] for l in open('out-wm/removal.txt')][1:] == ['a', 'b', 'c']
+assert tarfile.open('clean-wm/00000.tar').getnames() == ['d.jpg']
+assert open('rc-rewm').read().strip() == '0' and open('re-wm/matches.jsonl').read() == ''"
 
 
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):

@@ -257,6 +257,119 @@ static void test_claimed_rows_clean(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* Append a ustar member NAME holding data[0..n) to f. */
+static void tar_put(FILE *f, const char *name, const void *data, size_t n)
+{
+    unsigned char h[512];
+    unsigned sum = 0;
+    static const unsigned char zero[512];
+    memset(h, 0, sizeof h);
+    memcpy(h, name, strlen(name));
+    memcpy(h + 100, "0000644", 7);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)n);
+    memset(h + 148, ' ', 8);
+    h[156] = '0';
+    memcpy(h + 257, "ustar\0" "00", 8);
+    for (int i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    assert_int_equal(fwrite(h, 1, 512, f), 512);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fwrite(zero, 1, (512 - n % 512) % 512, f), (512 - n % 512) % 512);
+}
+
+/* A webdataset sample of several images is an item per image, in archive order: by extension
+ * (any case, the last part of 000.seg.png), or by its bytes under another extension; the
+ * sample's .json and .txt go with its first item, the id and URL with every one; an image over
+ * the size limit is an item with that problem; a sample without an image is one item. */
+static void test_wds_images(void **state)
+{
+    static const char png[16] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    static const char json[] = "{\"url\": \"https://a.test/k0\", \"md5\": "
+                               "\"00112233445566778899aabbccddeeff\", \"punsafe\": 0.5}";
+    static const struct {
+        const char *name, *data;
+    } mem[] = {
+        {"k0.json", json}, {"k0.jpg", "A-image"}, {"k0.txt", "a caption"}, {"k0.PNG", "B-image"},
+        {"k0.seg.png", "C-image"}, {"k0.dat", NULL}, {"k0.cls", "7"},
+        {"k1.cls", "3"},
+        {"k2.JPG", "E-image"}, {"k2.jpg", "F-image"}, {"k2.png", NULL /* big */},
+    };
+    static const struct {
+        const char *id, *image; /* image NULL: none; "big": over the limit */
+        int sample;
+        unsigned list_index;
+    } want[] = {
+        {"k0", "A-image", 0, 0}, {"k0", "B-image", 0, 1}, {"k0", "C-image", 0, 2},
+        {"k0", "png", 0, 3},     {"k1", NULL, 1, 0},      {"k2", "E-image", 2, 0},
+        {"k2", "F-image", 2, 1}, {"k2", "big", 2, 2},
+    };
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512], big[3000];
+    size_t n = 0;
+    dv_dataset_opts o;
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    int rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    memset(big, 'x', sizeof big);
+    for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++) {
+        if (strcmp(mem[i].name, "k0.dat") == 0) tar_put(f, mem[i].name, png, sizeof png);
+        else if (mem[i].data) tar_put(f, mem[i].name, mem[i].data, strlen(mem[i].data));
+        else tar_put(f, mem[i].name, big, sizeof big);
+    }
+    {
+        static const unsigned char eoa[1024];
+        assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    }
+    assert_int_equal(fclose(f), 0);
+    memset(&o, 0, sizeof o);
+    o.max_image_bytes = 2000;
+    assert_int_equal(dv_dataset_open(dir, &o, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_WEBDATASET);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_true(n < sizeof want / sizeof want[0]);
+        assert_string_equal(it.id, want[n].id);
+        assert_int_equal(it.sample, want[n].sample);
+        assert_int_equal(it.row, (uint64_t)want[n].sample);
+        assert_int_equal(it.list_index, want[n].list_index);
+        if (want[n].image == NULL) {
+            assert_null(it.image);
+            assert_int_equal(it.problem, 0);
+        } else if (strcmp(want[n].image, "big") == 0) {
+            assert_null(it.image);
+            assert_int_equal(it.problem, DV_ETOOBIG);
+            assert_string_equal(it.image_name, "k2.png");
+        } else if (strcmp(want[n].image, "png") == 0) {
+            assert_int_equal(it.image_len, sizeof png);
+            assert_memory_equal(it.image, png, sizeof png);
+            assert_string_equal(it.image_name, "k0.dat");
+        } else {
+            assert_int_equal(it.image_len, strlen(want[n].image));
+            assert_memory_equal(it.image, want[n].image, it.image_len);
+        }
+        if (want[n].sample == 0) {
+            /* the URL for every record; what is matched or flagged, once */
+            assert_non_null(it.url);
+            assert_string_equal(it.url, "https://a.test/k0");
+            assert_int_equal(it.have != 0, it.list_index == 0);
+            assert_int_equal(it.has_punsafe, it.list_index == 0);
+            assert_int_equal(it.caption != NULL, it.list_index == 0);
+        }
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_worker_threads),
         cmocka_unit_test(test_claimed_rows),
         cmocka_unit_test(test_claimed_rows_clean),
+        cmocka_unit_test(test_wds_images),
     };
     return cmocka_run_group_tests_name("dataset", tests, NULL, NULL);
 }
