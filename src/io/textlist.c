@@ -716,7 +716,10 @@ static int next_record(dv_textlist *t, int *empty)
             }
         }
         if (rc == NEED_MORE) {
-            if (avail >= t->max_record || t->eof || t->is_buf) {
+            /* the record is at least avail bytes (a JSONL/TXT line at least avail besides its
+             * newline): one of exactly max_record is still whole, and the buffer holds
+             * max_record + CHUNK, so a pipe that gave just that much is read again */
+            if (avail > t->max_record || t->eof || t->is_buf) {
                 /* cannot complete within the limit: report and resynchronise */
                 DV_FORWARD_IF_ERROR(skip_long(t));
                 dv__set_err(t->err, sizeof(t->err),

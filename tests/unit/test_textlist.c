@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -307,6 +309,73 @@ static void test_fd_streaming(void **state)
     assert_non_null(strstr(got_fd, "multi\r\nline, 700"));
 }
 
+/* Rows of text read from a pipe fed first its first `split` bytes, then, once the reader has
+ * taken those, the rest: a pipe gives a reader what is there. */
+static void dump_split_pipe(const char *name, const char *text, size_t split,
+                            const dv_textlist_opts *o, char *out, size_t cap)
+{
+    int fds[2], status;
+    pid_t pid;
+    dv_textlist *t;
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int queued = 1;
+        close(fds[0]);
+        if (write(fds[1], text, split) != (ssize_t)split) _exit(1);
+        while (queued > 0 && ioctl(fds[1], FIONREAD, &queued) == 0) usleep(1000);
+        if (write(fds[1], text + split, strlen(text) - split) < 0) _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    t = dv_textlist_create(o);
+    assert_non_null(t);
+    if (dv_textlist_open_fd(t, fds[0], name) != DV_OK) fail_msg("open: %s", dv_textlist_errmsg(t));
+    dump(t, out, cap, 0);
+    dv_textlist_free(t);
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A record of exactly max_record bytes is whole, however the pipe cuts it: a JSONL or TXT
+ * line of max_record bytes whose newline has not come yet, a CSV record ending in a quote
+ * whose end of file has not (it was "longer than 64 bytes" from a pipe, read from memory). */
+static void test_pipe_exact_limit(void **state)
+{
+    /* each record (after a header of `before` bytes): head, x up to 64 bytes, close */
+    static const struct {
+        dv_textlist_format fmt;
+        const char *name, *head, *close, *after;
+        size_t before;
+    } c[] = {
+        {DV_TL_JSONL, "l.jsonl", "{\"url\": \"http://l/", "\"}", "\n{\"url\": \"http://l/2\"}\n", 0},
+        {DV_TL_TXT, "l.txt", "http://t/", "", "\nhttp://t/2\n", 0},
+        {DV_TL_CSV, "l.csv", "url\n\"http://c/", "\"", "", 4},
+    };
+    (void)state;
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+        static char text[512], mem[4096], piped[4096];
+        dv_textlist_opts o = {0};
+        dv_textlist *t;
+        size_t n = strlen(c[k].head), pad = c[k].before + 64 - n - strlen(c[k].close);
+        memcpy(text, c[k].head, n);
+        memset(text + n, 'x', pad);
+        snprintf(text + n + pad, sizeof text - n - pad, "%s%s", c[k].close, c[k].after);
+        o.format = c[k].fmt;
+        o.max_record = 64;
+        t = dv_textlist_create(&o);
+        assert_int_equal(dv_textlist_open_buffer(t, text, strlen(text), c[k].name), DV_OK);
+        dump(t, mem, sizeof mem, 0);
+        dv_textlist_free(t);
+        assert_null(strstr(mem, "ERR"));
+        dump_split_pipe(c[k].name, text, c[k].before + 64, &o, piped, sizeof piped);
+        if (strcmp(mem, piped) != 0)
+            fail_msg("%s:\n--- from a pipe\n%s--- from memory\n%s", c[k].name, piped, mem);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_txt),
         cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_fd_streaming),
+        cmocka_unit_test(test_pipe_exact_limit),
     };
     return cmocka_run_group_tests_name("textlist", tests, NULL, NULL);
 }
