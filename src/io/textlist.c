@@ -28,7 +28,10 @@ struct dv_textlist {
     int headerless;    /* CSV/TSV whose first record is data (a URL in it, no url column) */
     int pending;       /* that first record is still to be returned */
     uint64_t pending_line;
-    int slot_rank[2];  /* JSONL: the rank in def_names of the key that set a default slot */
+    /* JSONL, a default slot's names (url, URL, image_url, IMAGE_URL...): the last value each
+     * rank had in the record (offset and length in text), or none (null, not there) */
+    size_t rank_off[2][4], rank_len[2][4];
+    int rank_set[2][4];
     char name[256];
     char err[1024];
 
@@ -527,30 +530,24 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
         return 1;
     }
     c.i++;
+    memset(t->rank_set, 0, sizeof(t->rank_set));
     jws(&c);
     if (c.i < c.n && c.p[c.i] == '}') {
         c.i++;
     } else {
         for (;;) {
-            size_t kmark = t->text.len, klen, s;
-            int hit = -1, keep = -1; /* >= 0: a null here leaves the value of that rank */
-            int prev = 0;            /* the default slot's rank before this key */
+            size_t kmark = t->text.len, klen, s, voff = 0, vlen = 0;
+            int hit = -1, rank = 0, dflt, null = 0;
             jws(&c);
             rc = jstring(t, &c, why);
             if (rc != 0) return rc;
             klen = t->text.len - kmark;
-            for (s = 0; s < nslot; s++) {
+            /* a key fills the first slot whose name it is */
+            for (s = 0; s < nslot && hit < 0; s++) {
                 int rk = slot_rank_of(t, s, text_at(t, kmark), klen);
-                /* of a default slot's names the first wins (url over image_url), whatever
-                 * their order; the same key twice: the last */
-                if (rk >= 0 && (s >= 2 || !t->slot_set[s] || rk <= t->slot_rank[s])) {
-                    hit = (int)s;
-                    if (s < 2 && t->slot_set[s] && rk != t->slot_rank[s]) keep = t->slot_rank[s];
-                    if (s < 2) prev = t->slot_rank[s], t->slot_rank[s] = rk;
-                    break;
-                }
-                if (rk >= 0) break;
+                if (rk >= 0) hit = (int)s, rank = rk;
             }
+            dflt = hit >= 0 && hit < 2 && (t->defaults & (1 << hit));
             t->text.len = kmark;
             jws(&c);
             if (c.i >= c.n || c.p[c.i] != ':') {
@@ -562,45 +559,51 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
             if (hit < 0) {
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
+                goto next;
             } else if (c.i < c.n && c.p[c.i] == '"') {
-                size_t vmark = t->text.len;
+                voff = t->text.len;
                 rc = jstring(t, &c, why);
                 if (rc != 0) return rc;
-                t->slot_off[hit] = vmark;
-                t->slot_len[hit] = t->text.len - vmark;
-                t->slot_set[hit] = 1;
+                vlen = t->text.len - voff;
                 if (db_putc(t->alloc, &t->text, 0) < 0) return DV_ENOMEM;
-            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && hit < 2 &&
-                       (t->defaults & (1 << hit))) {
+            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && dflt) {
                 /* an object or array under a default name (a "text" of several languages, an
                  * "image_url" list beside "url") is not that column: passed over, as before
                  * those names were looked for, rather than costing the row its URL */
-                t->slot_rank[hit] = prev;
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
+                goto next;
             } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[')) {
                 *why = "a requested column holds a nested value";
                 return 1;
             } else {
-                size_t s0 = c.i, vmark = t->text.len;
+                size_t s0 = c.i;
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
-                if (c.i - s0 == 4 && memcmp(c.p + s0, "null", 4) == 0) {
-                    if (keep < 0) t->slot_set[hit] = 0; /* null: absent */
-                    else t->slot_rank[hit] = keep;
-                } else {
+                null = c.i - s0 == 4 && memcmp(c.p + s0, "null", 4) == 0;
+                if (!null) {
                     if (!is_literal(c.p + s0, c.i - s0)) {
                         *why = "bad literal value";
                         return 1;
                     }
-                    if (dv__dbuf_append(t->alloc, &t->text, c.p + s0, c.i - s0) < 0 ||
+                    voff = t->text.len;
+                    vlen = c.i - s0;
+                    if (dv__dbuf_append(t->alloc, &t->text, c.p + s0, vlen) < 0 ||
                         db_putc(t->alloc, &t->text, 0) < 0)
                         return DV_ENOMEM;
-                    t->slot_off[hit] = vmark;
-                    t->slot_len[hit] = c.i - s0;
-                    t->slot_set[hit] = 1;
                 }
             }
+            /* the same key twice: the last; null: absent */
+            if (dflt) {
+                t->rank_off[hit][rank] = voff;
+                t->rank_len[hit][rank] = vlen;
+                t->rank_set[hit][rank] = !null;
+            } else {
+                t->slot_off[hit] = voff;
+                t->slot_len[hit] = vlen;
+                t->slot_set[hit] = !null;
+            }
+        next:
             jws(&c);
             if (c.i < c.n && c.p[c.i] == ',') {
                 c.i++;
@@ -618,6 +621,18 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     if (c.i != c.n) {
         *why = "trailing characters after the object";
         return 1;
+    }
+    /* of a default slot's names, the first there (url before image_url, the exact spelling
+     * before another case), whatever their order */
+    for (size_t d = 0; d < 2; d++) {
+        if (!(t->defaults & (1 << d))) continue;
+        for (int rk = 0; rk < 4; rk++) {
+            if (!t->rank_set[d][rk]) continue;
+            t->slot_off[d] = t->rank_off[d][rk];
+            t->slot_len[d] = t->rank_len[d][rk];
+            t->slot_set[d] = 1;
+            break;
+        }
     }
     return 0;
 }

@@ -169,6 +169,16 @@ static void test_default_columns(void **state)
     /* a null under the preferred name leaves the other name's value */
     run("null.jsonl", "{\"image_url\":\"http://a\",\"url\":null}\n{\"url\":null,\"image_url\":\"http://b\"}\n",
         NULL, 0, "1:1:http://a|(null)\n2:2:http://b|(null)\n");
+    /* ... also when that name came twice (the last, null, wins for it), in any order */
+    run("null2.jsonl",
+        "{\"url\":\"http://a\",\"Url\":\"http://b\",\"url\":null}\n"
+        "{\"URL\":\"http://c\",\"url\":\"http://d\",\"url\":null}\n"
+        "{\"IMAGE_URL\":\"http://e\",\"image_url\":\"http://f\",\"image_url\":null}\n"
+        "{\"url\":\"http://g\",\"TEXT\":false,\"caption\":\"c\",\"caption\":null}\n"
+        "{\"url\":\"http://h\",\"url\":null,\"url\":\"http://i\"}\n",
+        NULL, 0,
+        "1:1:http://b|(null)\n2:2:http://c|(null)\n3:3:http://e|(null)\n4:4:http://g|false\n"
+        "5:5:http://i|(null)\n");
     /* an object or array under a default name is not that column: the row keeps its URL */
     run("nested.jsonl",
         "{\"text\":{\"en\":\"a\",\"de\":\"b\"},\"url\":\"http://a\"}\n"
