@@ -800,7 +800,8 @@ static int start(dv_textlist *t, const char *name)
         dv__set_err(t->err, sizeof(t->err), "%s: a TXT list has only a URL column", t->name);
         return fail(t, DV_EINVAL);
     }
-    if (!t->is_buf) {
+    /* (a pipe may give fewer bytes than the mark has) */
+    while (!t->is_buf && !t->eof && t->dlen - t->pos < 3) {
         rc = fill(t);
         if (rc < 0) return fail(t, rc);
     }

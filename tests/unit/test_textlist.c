@@ -386,6 +386,26 @@ static void test_pipe_exact_limit(void **state)
     }
 }
 
+/* A byte order mark is skipped when a pipe gives it a byte or two at a time (the header was
+ * "\xef\xbb\xbfurl": no url column). */
+static void test_pipe_bom(void **state)
+{
+    static const char *const text[2] = {"\xef\xbb\xbfurl,caption\nhttp://b/1,c\n",
+                                        "\xef\xbb\xbfhttp://b/2\n"};
+    static const char *const name[2] = {"b.csv", "b.txt"}, *const want[2] = {
+        "1:2:http://b/1|c\n", "1:1:http://b/2|(null)\n"};
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        for (size_t split = 1; split <= 3; split++) {
+            static char got[4096];
+            dump_split_pipe(name[k], text[k], split, NULL, got, sizeof got);
+            if (strcmp(got, want[k]) != 0)
+                fail_msg("%s, %zu bytes first:\n--- got\n%s--- want\n%s", name[k], split, got,
+                         want[k]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_fd_streaming),
         cmocka_unit_test(test_pipe_exact_limit),
+        cmocka_unit_test(test_pipe_bom),
     };
     return cmocka_run_group_tests_name("textlist", tests, NULL, NULL);
 }
