@@ -224,8 +224,13 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
 {
     const uint8_t *p = t->d + t->pos;
     size_t i = 0, n = t->dlen - t->pos;
+    /* no more than max_record + 1 bytes are looked at, however many are in memory: a record
+     * is then read the same from a buffer, a file or a pipe that gives a few bytes at a time
+     * (one running past them is too long, whatever is wrong with it further on) */
+    int eof = t->eof && n <= t->max_record + 1;
+    if (n > t->max_record + 1) n = t->max_record + 1;
     t->text.len = t->foffs.len = 0;
-    if (n == 0 && t->eof) {
+    if (n == 0 && eof) {
         *used = 0;
         return 1;
     }
@@ -238,14 +243,14 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
         *used = 2;
         return 1;
     }
-    if (n < 2 && !t->eof) return NEED_MORE;
+    if (n < 2 && !eof) return NEED_MORE;
     for (;;) {
         size_t off = t->text.len;
         if (i < n && p[i] == '"') {
             i++;
             for (;;) {
                 if (i >= n) {
-                    if (!t->eof) return NEED_MORE;
+                    if (!eof) return NEED_MORE;
                     dv__set_err(t->err, sizeof(t->err),
                                 "%s:%llu: unterminated quoted field (record runs to end of "
                                 "file)",
@@ -254,7 +259,7 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
                     return DV_ECORRUPT;
                 }
                 if (p[i] == '"') {
-                    if (i + 1 >= n && !t->eof) return NEED_MORE;
+                    if (i + 1 >= n && !eof) return NEED_MORE;
                     if (i + 1 < n && p[i + 1] == '"') {
                         DV_FORWARD_IF_ERROR(db_putc(t->alloc, &t->text, '"'));
                         i += 2;
@@ -266,12 +271,12 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
                 DV_FORWARD_IF_ERROR(db_putc(t->alloc, &t->text, p[i]));
                 i++;
             }
-            if (i < n && p[i] == '\r' && i + 1 >= n && !t->eof) return NEED_MORE;
+            if (i < n && p[i] == '\r' && i + 1 >= n && !eof) return NEED_MORE;
             if (i < n && p[i] != delim && p[i] != '\n' &&
                 !(p[i] == '\r' && (i + 1 == n || p[i + 1] == '\n'))) {
                 size_t j = i;
                 while (j < n && p[j] != '\n') j++;
-                if (j == n && !t->eof) return NEED_MORE;
+                if (j == n && !eof) return NEED_MORE;
                 dv__set_err(t->err, sizeof(t->err),
                             "%s:%llu: unexpected character '%c' after a closing quote", t->name,
                             (unsigned long long)t->line, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
@@ -281,7 +286,7 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
         } else {
             size_t s = i;
             while (i < n && p[i] != delim && p[i] != '\n') i++;
-            if (i == n && !t->eof) return NEED_MORE;
+            if (i == n && !eof) return NEED_MORE;
             {
                 size_t e = i;
                 /* CRLF: the CR belongs to the line end */
@@ -639,19 +644,30 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
 
 /* ---------------------------------------------------------------- records */
 
-/* Skip an over-long record: to the next newline outside quotes (CSV/TSV track quotes). */
+/* Skip an over-long record: to its end, the next newline (CSV/TSV: outside a quoted field, as
+ * parse_csv reads one: a quote opens a field only at its start, "" inside is a quote, and text
+ * after a closing quote runs, quotes and all, to the newline). */
 static int skip_long(dv_textlist *t)
 {
-    int inq = 0, quotes = t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV;
+    enum { F_START, F_PLAIN, F_QUOTED, F_QUOTE, F_BAD } st = F_START;
+    int csv = t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV;
+    uint8_t delim = t->fmt == DV_TL_CSV ? ',' : '\t';
     for (;;) {
         size_t i;
         for (i = t->pos; i < t->dlen; i++) {
             uint8_t ch = t->d[i];
-            if (quotes && ch == '"') inq = !inq;
-            else if (ch == '\n' && !inq) {
+            if (csv && st == F_QUOTED) {
+                if (ch == '"') st = F_QUOTE;
+                continue;
+            }
+            if (ch == '\n') {
                 consume(t, i + 1 - t->pos);
                 return DV_OK;
             }
+            if (!csv || st == F_BAD) continue;
+            if (ch == delim) st = F_START;
+            else if (ch == '"' && (st == F_START || st == F_QUOTE)) st = F_QUOTED;
+            else st = st == F_QUOTE ? F_BAD : F_PLAIN;
         }
         consume(t, t->dlen - t->pos);
         if (t->eof || t->is_buf) return DV_OK;
@@ -732,9 +748,10 @@ static int next_record(dv_textlist *t, int *empty)
         }
         if (rc == NEED_MORE) {
             /* the record is at least avail bytes (a JSONL/TXT line at least avail besides its
-             * newline): one of exactly max_record is still whole, and the buffer holds
+             * newline): one of exactly max_record is still whole, and parse_csv looks at
+             * max_record + 1 bytes and whether the input ends there; the buffer holds
              * max_record + CHUNK, so a pipe that gave just that much is read again */
-            if (avail > t->max_record || t->eof || t->is_buf) {
+            if (avail > t->max_record + 1 || t->eof || t->is_buf) {
                 /* cannot complete within the limit: report and resynchronise */
                 DV_FORWARD_IF_ERROR(skip_long(t));
                 dv__set_err(t->err, sizeof(t->err),

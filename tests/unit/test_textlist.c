@@ -406,6 +406,50 @@ static void test_pipe_bom(void **state)
     }
 }
 
+/* A CSV record over max_record is read the same from memory and from a pipe, wherever the
+ * pipe cuts it, and skipped to its end as the parser reads records: a quote opens a field
+ * only at its start (an inch mark in a caption does not), and text after a closing quote runs
+ * to the newline. The pipe had the record "longer than 64 bytes" where memory had it "bad
+ * after a closing quote", and skipping it toggled on every quote, swallowing the rows after. */
+static void test_long_csv_any_input(void **state)
+{
+    /* the record: head, 100 q, tail */
+    static const struct {
+        const char *head, *tail, *want;
+    } c[] = {
+        /* text after a closing quote, then one more quote */
+        {"http://a/1,\"x\"y", "\"", "1:3:http://a/2|c\n2:4:http://a/3|d\n"},
+        /* a quote inside an unquoted field */
+        {"http://a/1,a 12\" screen", "", "1:3:http://a/2|c\n2:4:http://a/3|d\n"},
+        /* a quoted field, doubled quotes, a comma and a newline in it */
+        {"http://a/1,\"quoted \"\"q\"\" ,\n", "\"", "1:4:http://a/2|c\n2:5:http://a/3|d\n"},
+    };
+    (void)state;
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+        static char text[1024], want[512], mem[4096], piped[4096];
+        dv_textlist_opts o = {0};
+        dv_textlist *t;
+        size_t n = (size_t)snprintf(text, sizeof text, "url,caption\n%s", c[k].head);
+        memset(text + n, 'q', 100);
+        snprintf(text + n + 100, sizeof text - n - 100, "%s\nhttp://a/2,c\nhttp://a/3,d\n",
+                 c[k].tail);
+        snprintf(want, sizeof want, "ERR l.csv:2: record longer than 64 bytes, skipped\n%s",
+                 c[k].want);
+        o.max_record = 64;
+        t = dv_textlist_create(&o);
+        assert_int_equal(dv_textlist_open_buffer(t, text, strlen(text), "l.csv"), DV_OK);
+        dump(t, mem, sizeof mem, 0);
+        dv_textlist_free(t);
+        if (strcmp(mem, want) != 0) fail_msg("%zu, from memory:\n%s--- want\n%s", k, mem, want);
+        for (size_t split = 14; split < strlen(text); split += 17) {
+            dump_split_pipe("l.csv", text, split, &o, piped, sizeof piped);
+            if (strcmp(piped, want) != 0)
+                fail_msg("%zu, a pipe giving %zu bytes first:\n%s--- want\n%s", k, split, piped,
+                         want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_fd_streaming),
         cmocka_unit_test(test_pipe_exact_limit),
         cmocka_unit_test(test_pipe_bom),
+        cmocka_unit_test(test_long_csv_any_input),
     };
     return cmocka_run_group_tests_name("textlist", tests, NULL, NULL);
 }
