@@ -353,7 +353,7 @@ static int checksum_ok(const uint8_t *b, uint64_t *stored, long *computed)
 typedef struct pax_vals {
     size_t path, link;
     size_t path_len, link_len;
-    int path_set, link_set, size_set, sparse;
+    int path_set, link_set, size_set, size_clear, sparse;
     uint64_t size;
 } pax_vals;
 
@@ -404,7 +404,13 @@ static int parse_pax(dv_tar_reader *r, size_t body_off, size_t n, pax_vals *pv, 
         } else if (klen == 4 && memcmp(key, "size", 4) == 0) {
             uint64_t v = 0;
             size_t k;
-            if (vlen == 0 || vlen > 19) goto bad_size;
+            if (vlen == 0) { /* an empty value clears the key */
+                pv->size_set = 0;
+                pv->size_clear = 1;
+                i += len;
+                continue;
+            }
+            if (vlen > 19) goto bad_size;
             for (k = 0; k < vlen; k++) {
                 if (val[k] < '0' || val[k] > '9') goto bad_size;
                 v = v * 10 + (uint64_t)(val[k] - '0');
@@ -412,6 +418,7 @@ static int parse_pax(dv_tar_reader *r, size_t body_off, size_t n, pax_vals *pv, 
             if (v > (uint64_t)INT64_MAX) goto bad_size;
             pv->size = v;
             pv->size_set = 1;
+            pv->size_clear = 0;
         } else if (klen > 11 && memcmp(key, "GNU.sparse.", 11) == 0) {
             pv->sparse = 1;
         }
@@ -614,6 +621,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
                     rc = db_set_str(r->alloc, &r->glink, r->meta.p + g.link, g.link_len);
                 }
                 if (rc < 0) return fail(r, rc);
+                if (g.size_clear) r->gsize_set = 0;
                 if (g.size_set) {
                     r->gsize_set = 1;
                     r->gsize = g.size;

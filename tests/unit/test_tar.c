@@ -312,6 +312,56 @@ static void test_pax_and_gnu(void **state)
     free(a.p);
 }
 
+/* An empty pax value clears its key (docs/readers.md): "size=" in an 'x' header leaves the
+ * member its header's size, in a 'g' header ends the global size (both were "bad pax size"). */
+static void test_pax_empty_size(void **state)
+{
+    static const char *const want[4][2] = {{"a.jpg", "abc"}, {"b.jpg", "de"}, {"c.jpg", "fg"},
+                                           {"d.jpg", "hijk"}};
+    arc a = {0};
+    char rec[64];
+    dv_tar_member m;
+    const uint8_t *d;
+    dv_tar_reader *r;
+    (void)state;
+    pax_record(rec, sizeof(rec), "size=");
+    meta(&a, 'x', "PaxHeaders/x", rec, strlen(rec));
+    member(&a, "a.jpg", "abc", 3, '0');
+    pax_record(rec, sizeof(rec), "size=2");
+    meta(&a, 'g', "pax_global_header", rec, strlen(rec));
+    {
+        uint8_t h[512];
+        header(h, "b.jpg", 0, '0', NULL, 0); /* 2 bytes by the global size */
+        put(&a, h, 512);
+        put(&a, "de", 2);
+        pad(&a);
+    }
+    pax_record(rec, sizeof(rec), "size=");
+    meta(&a, 'x', "PaxHeaders/x", rec, strlen(rec));
+    {
+        uint8_t h[512];
+        header(h, "c.jpg", 0, '0', NULL, 0); /* still the global's 2 */
+        put(&a, h, 512);
+        put(&a, "fg", 2);
+        pad(&a);
+    }
+    meta(&a, 'g', "pax_global_header", rec, strlen(rec));
+    member(&a, "d.jpg", "hijk", 4, '0');
+    finish(&a);
+    r = open_buf(&a, NULL);
+    for (int i = 0; i < 4; i++) {
+        int rc = dv_tar_reader_next(r, &m);
+        if (rc != 1) fail_msg("member %d: %d %s", i, rc, dv_tar_reader_errmsg(r));
+        assert_string_equal(m.path, want[i][0]);
+        assert_int_equal(m.size, strlen(want[i][1]));
+        assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+        assert_memory_equal(d, want[i][1], m.size);
+    }
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
 static void test_bad_pax(void **state)
 {
     static const char *bodies[] = {"5 a=b\n", "99 path=x\n", "x path=y\n", "12 pathxxx\n\n",
@@ -1162,6 +1212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ustar_basic),
         cmocka_unit_test(test_pax_and_gnu),
+        cmocka_unit_test(test_pax_empty_size),
         cmocka_unit_test(test_bad_pax),
         cmocka_unit_test(test_base256_and_huge),
         cmocka_unit_test(test_bad_checksum),
