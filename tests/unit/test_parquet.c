@@ -2245,23 +2245,7 @@ static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp,
             assert_int_equal(b.len, a.len);
             assert_memory_equal(b.bytes, keep, a.len);
             free(keep);
-            {
-                /* the chunk's own key_value_metadata, entry for entry */
-                dv_parquet_chunk_info ia, ib;
-                assert_int_equal(dv_parquet_reader_chunk(src, g, c, &ia), DV_OK);
-                assert_int_equal(dv_parquet_reader_chunk(r2, gc, c, &ib), DV_OK);
-                assert_int_equal(ib.num_kv, ia.num_kv);
-                for (size_t i = 0; i < ia.num_kv; i++) {
-                    dv_parquet_kv x, y;
-                    assert_int_equal(dv_parquet_reader_chunk_kv(src, g, c, i, &x), DV_OK);
-                    assert_int_equal(dv_parquet_reader_chunk_kv(r2, gc, c, i, &y), DV_OK);
-                    assert_int_equal(x.key_len, y.key_len);
-                    assert_memory_equal(x.key, y.key, x.key_len);
-                    assert_int_equal(x.value == NULL, y.value == NULL);
-                    assert_int_equal(x.value_len, y.value_len);
-                    if (x.value_len) assert_memory_equal(x.value, y.value, x.value_len);
-                }
-            }
+            same_chunk_kv(src, g, r2, gc, c); /* the chunk's own key_value_metadata */
             assert_int_equal(dv_parquet_reader_stats(src, g, c, &sa), DV_OK);
             assert_int_equal(dv_parquet_reader_stats(r2, gc, c, &sb), DV_OK);
             assert_true(sb.null_count == sa.null_count);
