@@ -633,10 +633,10 @@ static int inspect_parquet(const char *path, const opts *o)
             if (ci.type == DV_PQ_FIXED_LEN_BYTE_ARRAY) printf("(%d)", (int)ci.type_length);
             printf(" %s", rep_name(ci.repetition));
             if (annotation(&ci, ann, sizeof(ann))[0]) printf(" %s", ann);
-            if (ci.in_group) printf(" (struct leaf)");
+            if (ci.in_group && !ci.nested) printf(" (struct leaf)");
             if (ro >= 0 && roles_at[ro] == (int)c) printf("  -> %s", roles[ro].role);
             if (ci.nested)
-                printf("  skipped: repeated (a list or map), not read by inspect");
+                printf("  in a list or map: no null count (--head shows it whole)");
             else if (s.read_ok[c] < 0)
                 printf("  unreadable");
             else
