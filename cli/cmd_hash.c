@@ -316,9 +316,12 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
     }
 }
 
-static void progress(size_t done, size_t total, double t0, int final)
+/* The progress line, at most 10 times a second (*tlast: when it was last drawn). */
+static void progress(size_t done, size_t total, double t0, double *tlast, int final)
 {
-    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    double now = cli_now_s(), el = now - t0, rate = el > 0 ? (double)done / el : 0;
+    if (!final && now - *tlast < 0.1) return;
+    *tlast = now;
     if (total > 0 && rate > 0 && done < total) {
         double eta = (double)(total - done) / rate;
         fprintf(stderr, "\r\033[Khash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
@@ -376,7 +379,7 @@ int cmd_hash(int argc, char **argv)
     FILE *out = stdout;
     dv_pool *pool = NULL;
     size_t batch, failed = 0;
-    double t0;
+    double t0, tlast;
 
     memset(&c, 0, sizeof(c));
     memset(&ho, 0, sizeof(ho));
@@ -484,6 +487,7 @@ int cmd_hash(int argc, char **argv)
     show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
     header(out, &c);
     t0 = cli_now_s();
+    tlast = 0;
     for (size_t start = 0; start < paths.n; start += batch) {
         size_t n = paths.n - start < batch ? paths.n - start : batch;
         c.paths = paths.v + start;
@@ -505,9 +509,9 @@ int cmd_hash(int argc, char **argv)
             free(c.outs[k].err);
             c.outs[k].line = c.outs[k].err = NULL;
         }
-        if (show_progress) progress(start + n, paths.n, t0, 0);
+        if (show_progress) progress(start + n, paths.n, t0, &tlast, 0);
     }
-    if (show_progress) progress(paths.n, paths.n, t0, 1);
+    if (show_progress) progress(paths.n, paths.n, t0, &tlast, 1);
     if (failed > 0) status = 1;
     if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
         fprintf(stderr, "datavet hash: write failed: %s\n", strerror(errno));

@@ -871,6 +871,22 @@ c_names_utf8() {
     has "$T/out" "{\"path\":\"$d/caf$(printf '\357\277\275').png\",\"status\":\"ok\""
 }
 
+# many small files (batches of 2 x 128 a thread; 119 lines in 0.25 s before): at most 10
+# progress lines a second
+c_progress_rate() {
+    d=$T/many
+    mkdir -p "$d" && (cd "$d" && seq 1 30000 | xargs touch) || return 1
+    /usr/bin/python3 -c "
+import subprocess, time
+t = time.monotonic()
+r = subprocess.run(['$BIN', 'hash', '-a', 'md5', '--progress', '-o', '/dev/null', '$d'],
+                   capture_output=True)
+assert r.returncode == 0, r.returncode
+el = time.monotonic() - t
+n = r.stderr.count(b'\\r')
+assert n <= 10 * el + 3, (n, el)"
+}
+
 c_clean_stderr() {
     run "$BIN" hash -j 2 $SMALL
     is_rc 0 && is_empty "$T/err" && [ "$(wc -l <"$T/out")" -eq 7 ] || {
@@ -920,7 +936,8 @@ c_fast:hash --fast: PDQ of big JPEGs within 31 bits of the exact hash
 c_names:hash: odd file names are escaped in tsv, quoted in csv, escaped in jsonl
 c_names_utf8:hash: a file name that is not UTF-8 is kept in tsv, has U+FFFD in jsonl
 c_clean_stderr:hash: a clean run to a non-terminal stderr prints nothing on stderr
-c_progress:hash --progress: progress line on a non-terminal stderr"
+c_progress:hash --progress: progress line on a non-terminal stderr
+c_progress_rate:hash --progress: at most 10 lines a second over 30,000 files"
 
 # Run each "func:name" line of $1, or print a SKIP line for each with reason $2.
 run_list() {
