@@ -772,9 +772,11 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
         *win_at = r->pos - size;
         got = (size_t)size;
     } else {
-        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, dst, (size_t)size + extra));
+        /* a byte at least: an empty member's data is a pointer too (dst->p may be NULL
+         * until then, and NULL + 0 is not a pointer C allows) */
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, dst, (size_t)size + (extra ? extra : 1)));
         DV_FORWARD_IF_ERROR(src_read_ex(r, dst->p + dst->len, (size_t)size, &got, 0));
-        *data_out = dst->p != NULL ? dst->p + dst->len : NULL;
+        *data_out = dst->p + dst->len;
     }
     if (got == size) {
         DV_FORWARD_IF_ERROR(src_skip(r, pad, &got64));

@@ -362,6 +362,40 @@ static void test_pax_empty_size(void **state)
     free(a.p);
 }
 
+/* An empty member read from a file descriptor has data, a pointer of length 0, as from a
+ * buffer: it was NULL + 0 (undefined behaviour, UBSan's "applying zero offset to null
+ * pointer") while the reader had read no data yet, and NULL. */
+static void test_empty_member_fd(void **state)
+{
+    arc a = {0};
+    char path[512];
+    dv_tar_member m;
+    const uint8_t *d;
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    int fd;
+    (void)state;
+    member(&a, "empty.jpg", NULL, 0, '0');
+    member(&a, "x.jpg", "abc", 3, '0');
+    finish(&a);
+    write_file(tmp_path(path, sizeof(path), "empty.tar"), a.p, a.len);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "empty.tar"), DV_OK);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.size, 0);
+    d = NULL;
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_non_null(d);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, "abc", 3);
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    dv_tar_reader_free(r);
+    close(fd);
+    unlink(path);
+    free(a.p);
+}
+
 static void test_bad_pax(void **state)
 {
     static const char *bodies[] = {"5 a=b\n", "99 path=x\n", "x path=y\n", "12 pathxxx\n\n",
@@ -1213,6 +1247,7 @@ int main(void)
         cmocka_unit_test(test_ustar_basic),
         cmocka_unit_test(test_pax_and_gnu),
         cmocka_unit_test(test_pax_empty_size),
+        cmocka_unit_test(test_empty_member_fd),
         cmocka_unit_test(test_bad_pax),
         cmocka_unit_test(test_base256_and_huge),
         cmocka_unit_test(test_bad_checksum),
