@@ -360,7 +360,8 @@ static void test_pipe_exact_limit(void **state)
         const char *name, *head, *close, *after;
         size_t before;
     } c[] = {
-        {DV_TL_JSONL, "l.jsonl", "{\"url\": \"http://l/", "\"}", "\n{\"url\": \"http://l/2\"}\n", 0},
+        {DV_TL_JSONL, "l.jsonl", "{\"url\": \"http://l/", "\"}", "\n{\"url\": \"http://l/2\"}\n",
+         0},
         {DV_TL_TXT, "l.txt", "http://t/", "", "\nhttp://t/2\n", 0},
         {DV_TL_CSV, "l.csv", "url\n\"http://c/", "\"", "", 4},
     };
