@@ -1,6 +1,7 @@
 /* fuzz_netparse.c - libFuzzer target for the fetcher's small parsers of server and list input:
  * Retry-After values, the per-host key of a URL, the address classifier on raw bytes,
- * dv_url_redact (a data: URI's content never in its output) and dv_data_uri_decode (its
+ * dv_url_redact (a data: URI's content never in its output), dv__url_wire (what a request
+ * line can carry) and dv_data_uri_decode (its
  * output within the documented bound, and the same bytes with a smaller buffer). */
 #include <stddef.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../src/common/common.h"
 #include "../src/net/net_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +36,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (u == NULL) return 0;
         memcpy(u, data, size);
         u[size] = '\0';
+        {
+            /* the URL as requested: nothing a request line cannot carry after the host, no
+             * tab or line break anywhere, nothing blank around, at most 3 bytes a byte */
+            int same = 0;
+            char *w = dv__url_wire(NULL, u, &same);
+            const char *wp = w ? w : u, *auth;
+            size_t wl = strlen(wp), he;
+            if (w == NULL && !same) abort();
+            if (w != NULL && (same || wl > 3 * strlen(u))) abort();
+            if (strpbrk(wp, "\t\n\r") != NULL ||
+                (wl > 0 && ((unsigned char)wp[0] <= 0x20 || (unsigned char)wp[wl - 1] <= 0x20)))
+                abort();
+            auth = strstr(wp, "://");
+            he = auth ? (size_t)(auth - wp) + 3 : 0;
+            he += strcspn(wp + he, "/?#");
+            for (size_t i = he; i < wl; i++) {
+                unsigned char c = (unsigned char)wp[i];
+                if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '`') abort();
+            }
+            dv__free(NULL, w);
+        }
         o = dv_url_redact(u, red, sizeof red);
         {
             const char *t = u;

@@ -474,45 +474,56 @@ static void data_uri_job(dv_fetcher *f, job *j)
  * space or a control byte, and would send the others raw; datasets hold such URLs
  * (LAION: file names with spaces). The host is left to libcurl (IDN). NULL, with *same
  * set, when nothing changes; NULL without it on no memory. */
-static char *wire_url(const dv_alloc *a, const char *url, int *same)
+char *dv__url_wire(const dv_alloc *a, const char *url, int *same)
 {
     static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *p = (const unsigned char *)url, *e = p + strlen(url), *auth;
-    size_t n = 0, host_end;
-    char *out, *o;
+    const unsigned char *p = (const unsigned char *)url, *e = p + strlen(url);
+    size_t n = 0, m = 0, host_end;
+    unsigned char *t;
+    char *out, *o, *auth;
     int change = 0;
     *same = 0;
     while (p < e && *p <= 0x20) p++, change = 1;
     while (e > p && e[-1] <= 0x20) e--, change = 1;
-    auth = (const unsigned char *)strstr((const char *)p, "://");
-    auth = auth && auth < e ? auth + 3 : p;
-    host_end = (size_t)(auth - p);
-    while (p + host_end < e && !strchr("/?#", p[host_end])) host_end++;
-    for (const unsigned char *q = p; q < e; q++) {
-        int drop = *q == '\t' || *q == '\n' || *q == '\r';
-        int enc = !drop && q >= p + host_end &&
-                  (*q <= 0x20 || *q >= 0x7f || *q == '"' || *q == '<' || *q == '>' || *q == '`');
-        change |= drop | enc;
-        n += drop ? 0 : enc ? 3 : 1;
+    /* first without tabs and line breaks (the host is found in what is left, as a browser
+     * finds it) */
+    t = dv__malloc(a, (size_t)(e - p) + 1);
+    if (t == NULL) return NULL;
+    for (const unsigned char *q = p; q < e; q++)
+        if (*q == '\t' || *q == '\n' || *q == '\r') change = 1;
+        else t[m++] = *q;
+    t[m] = '\0';
+    auth = strstr((char *)t, "://");
+    host_end = auth ? (size_t)(auth - (char *)t) + 3 : 0;
+    host_end += strcspn((char *)t + host_end, "/?#");
+    for (size_t i = 0; i < m; i++) {
+        int enc = i >= host_end && (t[i] <= 0x20 || t[i] >= 0x7f || t[i] == '"' || t[i] == '<' ||
+                                    t[i] == '>' || t[i] == '`');
+        change |= enc;
+        n += enc ? 3 : 1;
     }
     if (!change) {
+        dv__free(a, t);
         *same = 1;
         return NULL;
     }
     out = o = dv__malloc(a, n + 1);
-    if (out == NULL) return NULL;
-    for (const unsigned char *q = p; q < e; q++) {
-        if (*q == '\t' || *q == '\n' || *q == '\r') continue;
-        if (q >= p + host_end &&
-            (*q <= 0x20 || *q >= 0x7f || *q == '"' || *q == '<' || *q == '>' || *q == '`')) {
+    if (out == NULL) {
+        dv__free(a, t);
+        return NULL;
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (i >= host_end && (t[i] <= 0x20 || t[i] >= 0x7f || t[i] == '"' || t[i] == '<' ||
+                              t[i] == '>' || t[i] == '`')) {
             *o++ = '%';
-            *o++ = hex[*q >> 4];
-            *o++ = hex[*q & 15];
+            *o++ = hex[t[i] >> 4];
+            *o++ = hex[t[i] & 15];
         } else {
-            *o++ = (char)*q;
+            *o++ = (char)t[i];
         }
     }
     *o = '\0';
+    dv__free(a, t);
     return out;
 }
 
@@ -544,7 +555,7 @@ int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
         f->nduri++;
         return DV_OK;
     }
-    j->wire = wire_url(f->alloc, url, &same);
+    j->wire = dv__url_wire(f->alloc, url, &same);
     if (j->wire == NULL && !same) {
         job_clear(f, j);
         dv__free(f->alloc, j);

@@ -20,4 +20,10 @@ int dv__retry_after_parse(const char *s, size_t len, time_t now, uint32_t *secs_
  * there is no host or it does not fit. */
 int dv__url_host_key(const char *url, size_t len, char *out, size_t cap);
 
+/* The URL as it is requested (docs/fetch.md, "URLs as a browser requests them"): leading and
+ * trailing C0 controls and spaces stripped, tabs and line breaks removed, and after the host
+ * C0 controls, space, '"', '<', '>', '`', DEL and bytes from 0x80 written %XX. A new string
+ * (dv__free with a), or NULL: with *same set when it would equal url, else out of memory. */
+char *dv__url_wire(const dv_alloc *a, const char *url, int *same);
+
 #endif
