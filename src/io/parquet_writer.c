@@ -60,7 +60,8 @@ typedef struct wchunk {
     int has_minmax;
     size_t min_off, min_len, max_off, max_len;
     /* a chunk copied as the source file held it (copy_group_raw): its ColumnMetaData's
-     * bytes in statpool, where the chunk started in the source, whether its min/max stay */
+     * bytes in statpool, where the chunk started in the source, whether the source's column
+     * orders let its min/max stay */
     int raw;
     size_t meta_off, meta_len;
     int64_t src_start;
@@ -617,7 +618,6 @@ static int copy_rows(dv_parquet_writer *w, wcol *c, const dv__pq_column_data *cd
 }
 
 static int copy_group(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg, const uint8_t *keep);
-static int raw_minmax_fits_meta(const uint8_t *p, size_t n);
 
 /* Row group rg of r, every row kept, as the file holds it: each column chunk's bytes
  * unchanged (pages, codec, encodings and page statistics of the source), its metadata the
@@ -645,7 +645,7 @@ static int copy_group_raw(dv_parquet_writer *w, dv_parquet_reader *r, size_t rg)
         ch[i].uncompressed = raw.uncompressed;
         ch[i].meta_off = w->statpool.len;
         ch[i].meta_len = raw.meta_len;
-        ch[i].raw_minmax = raw.orders_typedef && raw_minmax_fits_meta(raw.meta, raw.meta_len);
+        ch[i].raw_minmax = raw.orders_typedef; /* (and each at most 4 KiB: put_raw_stats) */
         if (dv__buf_put(&w->statpool, raw.meta, raw.meta_len) != DV_OK) {
             rc = werr(w, DV_ENOMEM, "out of memory");
             break;
@@ -1400,28 +1400,6 @@ static size_t schema_elements(const dv_parquet_writer *w)
     return n;
 }
 
-/* A source's Statistics (its fields and STOP) into t: null and distinct counts, and
- * min_value / max_value (with their exactness flags) when minmax is set; the deprecated
- * min / max, whose order depends on the writer that made them (created_by, which a copy
- * does not keep), never. */
-static void put_raw_stats(dv__tc_writer *t, const uint8_t *p, size_t n, int minmax)
-{
-    dv__tc_reader r;
-    int16_t last = 0, id;
-    uint8_t ft;
-    dv__tc_init(&r, p, n);
-    if (dv__tc_enter(&r) != DV_OK) return;
-    dv__tcw_struct_begin(t);
-    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
-        const uint8_t *v = r.p;
-        if (dv__tc_skip(&r, ft) != DV_OK) break;
-        if (id == 1 || id == 2 || (!minmax && id >= 5 && id <= 8)) continue;
-        dv__tcw_field(t, id, ft);
-        dv__buf_put(t->out, v, (size_t)(r.p - v));
-    }
-    dv__tcw_struct_end(t);
-}
-
 /* Whether the min_value and max_value of a source's Statistics can stay: both at most
  * STATS_MAX_BYTES. */
 static int raw_minmax_fits(const uint8_t *p, size_t n)
@@ -1442,6 +1420,30 @@ static int raw_minmax_fits(const uint8_t *p, size_t n)
     }
     return 1;
 }
+
+/* A source's Statistics (its fields and STOP) into t: null and distinct counts, and
+ * min_value / max_value (with their exactness flags) when minmax is set and both fit
+ * (raw_minmax_fits); the deprecated min / max, whose order depends on the writer that made
+ * them (created_by, which a copy does not keep), never. */
+static void put_raw_stats(dv__tc_writer *t, const uint8_t *p, size_t n, int minmax)
+{
+    dv__tc_reader r;
+    int16_t last = 0, id;
+    uint8_t ft;
+    minmax = minmax && raw_minmax_fits(p, n);
+    dv__tc_init(&r, p, n);
+    if (dv__tc_enter(&r) != DV_OK) return;
+    dv__tcw_struct_begin(t);
+    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
+        const uint8_t *v = r.p;
+        if (dv__tc_skip(&r, ft) != DV_OK) break;
+        if (id == 1 || id == 2 || (!minmax && id >= 5 && id <= 8)) continue;
+        dv__tcw_field(t, id, ft);
+        dv__buf_put(t->out, v, (size_t)(r.p - v));
+    }
+    dv__tcw_struct_end(t);
+}
+
 
 /* A source's ColumnMetaData (fields and STOP, as the footer had them) into t, for a chunk
  * now at src_start + shift: the first data page's offset and the dictionary page's moved,
@@ -1478,22 +1480,6 @@ static void put_raw_meta(dv__tc_writer *t, const uint8_t *p, size_t n, int64_t s
         dv__buf_put(t->out, v, (size_t)(r.p - v));
     }
     dv__tcw_struct_end(t);
-}
-
-/* raw_minmax_fits on the Statistics of a source's ColumnMetaData (1 without statistics) */
-static int raw_minmax_fits_meta(const uint8_t *p, size_t n)
-{
-    dv__tc_reader r;
-    int16_t last = 0, id;
-    uint8_t ft;
-    dv__tc_init(&r, p, n);
-    if (dv__tc_enter(&r) != DV_OK) return 0;
-    while (dv__tc_field(&r, &last, &id, &ft) == DV_OK && ft != DV__TC_STOP) {
-        const uint8_t *v = r.p;
-        if (dv__tc_skip(&r, ft) != DV_OK) return 0;
-        if (ft == DV__TC_STRUCT && id == 12) return raw_minmax_fits(v, (size_t)(r.p - v));
-    }
-    return 1;
 }
 
 static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, const wchunk *ch)

@@ -1693,8 +1693,13 @@ static void test_nodes_levels(void **state)
     unlink(path);
 }
 
+static int keep_first_out(uint64_t i);
+static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp, size_t g0c);
+
 /* Levels that describe no rows (an entry continuing a list the entry before says is null) are
- * corruption: the copy refuses the row group and stays as it was, read_list refuses too. */
+ * corruption: the copy refuses the row group and stays as it was, read_list refuses too. With
+ * raw_groups the row group, all its rows kept, is copied as its bytes, not decoded (its
+ * corruption with it); a row removed from it is refused as without. */
 static void test_copy_bad_levels(void **state)
 {
     static const pqg_node s[] = {
@@ -1724,6 +1729,20 @@ static void test_copy_bad_levels(void **state)
     assert_int_equal(dv_parquet_writer_close(w), DV_OK); /* nothing appended */
     dv_parquet_writer_free(w);
     assert_int_equal(dv_parquet_reader_read_list(r, 0, 0, &b, &rs), DV_ECORRUPT);
+    {
+        dv_parquet_writer_opts o;
+        uint8_t none = 0;
+        memset(&o, 0, sizeof o);
+        o.raw_groups = 1;
+        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, NULL), DV_OK);
+        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+        dv_parquet_writer_free(w);
+        assert_int_equal(raw_chunks_same(r, 0, cp, 0), 1);
+        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, &none), DV_ECORRUPT);
+        dv_parquet_writer_free(w);
+    }
     dv_parquet_reader_free(r);
     unlink(src);
     unlink(cp);
@@ -1914,9 +1933,6 @@ static void chunk_kv_copy(const char *src, const char *cp, const uint8_t *keep, 
  * copied onto the chunks of the rows it came with: pq_gen's chunk-kv file (pq_gen.h) and
  * parquet-testing's column_chunk_key_value_metadata; row groups of other entries never merged,
  * split ones each carrying them; its limits, at read and at write. */
-static int keep_first_out(uint64_t i);
-static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp, size_t g0c);
-
 static void test_copy_chunk_kv(void **state)
 {
     static const char *const keys[] = {"origin", "novalue", "rows", "z"};
@@ -2148,8 +2164,8 @@ static void test_copy_chunk_kv(void **state)
 
 /* Every parquet-testing file whose footer has key_value_metadata (Arrow's ARROW:schema, pandas,
  * Spark's row metadata, parquet-mr's avro and proto schemas, Dremio's...; the must-fail files
- * and large_string_map's 1 GiB value left out) cleaned as scan --clean does: the copy's metadata is the source's, entry for entry,
- * and its rows the kept ones. */
+ * and large_string_map's 1 GiB value left out) cleaned as scan --clean does: the copy's
+ * metadata is the source's, entry for entry, and its rows the kept ones. */
 static void test_copy_kv_pt(void **state)
 {
     char dir[1024], cp[512];
@@ -2266,8 +2282,7 @@ static size_t raw_chunks_same(dv_parquet_reader *src, size_t g0, const char *cp,
 
 /* raw_groups: row groups nothing is removed from are written as their bytes (a source in
  * three row groups of 2 rows: the first loses a row and is encoded again, the other two are
- * the source's chunks, with their statistics); a row group whose levels are corrupt is copied
- * as it is when all its rows are kept, and refused as before when a row goes. */
+ * the source's chunks, with their statistics); test_copy_bad_levels: corrupt levels. */
 static void test_copy_raw(void **state)
 {
     char src[512], src3[512], cp[512], err[512];
@@ -2307,31 +2322,6 @@ static void test_copy_raw(void **state)
     dv_parquet_reader_free(r3);
     dv_parquet_reader_free(r);
 
-    {
-        static const pqg_node s[] = {
-            {"schema", -1, 0, 1, -1, 0, 0},
-            {"a", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
-            {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
-            {"element", DV_PQ_INT32, DV_PQ_OPTIONAL, 0, -1, 0, 0},
-        };
-        static const uint8_t rep[] = {0, 1}, def[] = {0, 3};
-        static const int32_t val[] = {5};
-        const pqg_column col = {2, rep, def, val, NULL};
-        dv_parquet_writer *w = NULL;
-        uint8_t none = 0;
-        assert_int_equal(pqg_write(src, s, 4, &col, 1, 1), 0);
-        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
-        o.raw_groups = 1;
-        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
-        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, NULL), DV_OK);
-        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
-        dv_parquet_writer_free(w);
-        assert_int_equal(raw_chunks_same(r, 0, cp, 0), 1);
-        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &o, &w, err, sizeof err), DV_OK);
-        assert_int_equal(dv_parquet_writer_copy_row_group(w, r, 0, &none), DV_ECORRUPT);
-        dv_parquet_writer_free(w);
-        dv_parquet_reader_free(r);
-    }
     unlink(src);
     unlink(src3);
     unlink(cp);
