@@ -499,19 +499,25 @@ int cmd_merge(int argc, char **argv)
         {"sign", required_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, 3},
+        {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *clean = NULL, *sign_key = NULL;
     int opt, quiet = 0, force_progress = 0, rc;
+    unsigned long long jobs = 0;
     char err[2048];
     dv_scan_result res;
     dv_merge_opts mo = {0};
     prog_ctx pc;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "qj:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 1: clean = optarg; break;
+        case 'j':
+            if (cli_opt_uint("merge", "--jobs", optarg, CLI_DIGITS, 0, 1024, &jobs) != 0)
+                return 2;
+            break;
         case 2: sign_key = optarg; break;
         case 'q': quiet = 1; break;
         case 3: force_progress = 1; break;
@@ -529,6 +535,7 @@ int cmd_merge(int argc, char **argv)
     pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
     pc.t0 = cli_now_s();
     mo.clean_dir = clean;
+    mo.threads = (unsigned)jobs;
     mo.progress = on_merge_progress;
     mo.progress_ctx = &pc;
     rc = dv_merge_run(argv[optind], &mo, &res, err, sizeof err);
@@ -556,6 +563,7 @@ int cmd_merge(int argc, char **argv)
     if (res.read_errors > 0 || res.clean_left > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
-    fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] [-q] [--progress] OUTDIR\n");
+    fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] [-j N] [-q] [--progress] "
+                    "OUTDIR\n");
     return 2;
 }

@@ -1612,14 +1612,17 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
 int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out,
                   char *errbuf, size_t errcap);
 /* The same with progress: clean_dir as above; progress (may be NULL) is called from the
- * calling thread (the neighbour search's: from one of its workers at a time) at each
- * shard of the records and of the cleaned copy, about 10 times a second during the
- * neighbour search, and once at the end of each stage (done == total). A merge over many
- * shards calls it often: a caller that prints should limit its own rate. */
+ * calling thread at each shard of the records, from one of the workers at a time during
+ * the neighbour search (about 10 times a second) and the cleaned copy (at each file of a
+ * shard), and once at the end of each stage (done == total). A merge over many shards
+ * calls it often: a caller that prints should limit its own rate. threads: workers of the
+ * neighbour search and of the cleaned copy (a shard each; 0: online CPUs); the outputs
+ * are the same whatever the count. */
 typedef struct dv_merge_opts {
     const char *clean_dir;
     void (*progress)(void *ctx, const dv_merge_progress *p);
     void *progress_ctx;
+    unsigned threads;
 } dv_merge_opts;
 int dv_merge_run(const char *outdir, const dv_merge_opts *opts, dv_scan_result *out,
                  char *errbuf, size_t errcap);

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,54 +99,81 @@ typedef struct cleaner {
     csum *sums;
     size_t nsums, capsums;
     uint64_t sum_bytes;
-    dv__dbuf left; /* "--clean: shard X left out of the cleaned copy: why" lines */
+    char **left; /* per shard: "--clean: shard X left out of the cleaned copy: why\n" or NULL */
     uint64_t nleft;
     uint8_t prf_key[32], salt[32];
     rset removed;
-    uint64_t pq_total; /* rows of the parquet file clean_parquet read last */
     scored *heap; /* max-heap of the m smallest decoy scores */
     size_t nheap, mheap;
     scored *rem;  /* removed ids */
     size_t nrem, caprem;
     char *err;
     size_t cap;
-    /* HMAC-SHA-256 keyed with prf_key once (prf_open), set up again for each id with the
-     * same key: OpenSSL's one-call HMAC() fetches the digest and builds its contexts each
-     * time (2.4 us an id against 0.4, a throwaway harness; every kept id is scored) */
+    /* HMAC-SHA-256 keyed with prf_key: each worker keeps a context of its own (prf_ctx),
+     * set up again for each id with the same key: OpenSSL's one-call HMAC() fetches the
+     * digest and builds its contexts each time (2.4 us an id against 0.4, a throwaway
+     * harness; every kept id is scored) */
     EVP_MAC *mac;
-    EVP_MAC_CTX *mctx;
+    /* the shard workers: what they share is changed under mu; the first failure (lowest
+     * shard) stops the others from starting shards */
+    pthread_mutex_t mu;
+    int stop, fail_rc;
+    uint64_t fail_shard;
+    dv_dataset *ds;
+    dv_layout lay;
+    const char *dataset, *clean_dir;
+    dv__mprog *prog;
+    uint64_t shards_done;
+    struct cwork *work;
 } cleaner;
+
+/* A shard worker's own state. */
+typedef struct cwork {
+    cleaner *c;
+    EVP_MAC_CTX *mctx;
+    uint64_t pq_total; /* rows of the parquet file clean_parquet read last */
+    uint8_t *drop;     /* tar samples of the shard to drop */
+    size_t dropcap;
+    /* at least the decoy heap's largest score once the heap is full: a score at or above it
+     * is refused without taking the lock (the heap's largest only goes down) */
+    uint8_t thr[32];
+    int thr_set;
+    char err[1024];
+} cwork;
 
 static void prf_open(cleaner *c)
 {
+    c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static EVP_MAC_CTX *prf_ctx(const cleaner *c)
+{
     OSSL_PARAM p[2];
+    EVP_MAC_CTX *x = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
     p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
     p[1] = OSSL_PARAM_construct_end();
-    c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    c->mctx = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
-    if (c->mctx && EVP_MAC_init(c->mctx, c->prf_key, 32, p) != 1) {
-        EVP_MAC_CTX_free(c->mctx);
-        c->mctx = NULL;
+    if (x && EVP_MAC_init(x, c->prf_key, 32, p) != 1) {
+        EVP_MAC_CTX_free(x);
+        x = NULL;
     }
+    return x;
 }
 
 static void prf_close(cleaner *c)
 {
-    EVP_MAC_CTX_free(c->mctx); /* (it cleanses its key) */
     EVP_MAC_free(c->mac);
-    c->mctx = NULL;
     c->mac = NULL;
 }
 
-static void prf(const cleaner *c, const char *id, uint8_t out[32])
+static void prf(const cwork *w, const char *id, uint8_t out[32])
 {
     size_t n = strlen(id), len = 0;
     unsigned int ulen = 32;
-    if (c->mctx && EVP_MAC_init(c->mctx, NULL, 0, NULL) == 1 &&
-        EVP_MAC_update(c->mctx, (const unsigned char *)id, n) == 1 &&
-        EVP_MAC_final(c->mctx, out, &len, 32) == 1 && len == 32)
+    if (w->mctx && EVP_MAC_init(w->mctx, NULL, 0, NULL) == 1 &&
+        EVP_MAC_update(w->mctx, (const unsigned char *)id, n) == 1 &&
+        EVP_MAC_final(w->mctx, out, &len, 32) == 1 && len == 32)
         return;
-    HMAC(EVP_sha256(), c->prf_key, 32, (const unsigned char *)id, n, out, &ulen);
+    HMAC(EVP_sha256(), w->c->prf_key, 32, (const unsigned char *)id, n, out, &ulen);
 }
 
 static void heap_down(scored *h, size_t n, size_t i)
@@ -162,18 +190,20 @@ static void heap_down(scored *h, size_t n, size_t i)
     }
 }
 
-static int decoy_offer(cleaner *c, const char *id)
+static int decoy_offer(cwork *w, const char *id)
 {
+    cleaner *c = w->c;
     uint8_t sc[32];
-    char *dup;
+    char *dup = NULL, *old = NULL;
     size_t n;
     if (c->mheap == 0) return DV_OK;
-    prf(c, id, sc);
-    if (c->nheap == c->mheap && memcmp(sc, c->heap[0].score, 32) >= 0) return DV_OK;
+    prf(w, id, sc);
+    if (w->thr_set && memcmp(sc, w->thr, 32) >= 0) return DV_OK;
     n = strlen(id) + 1;
     dup = dv__malloc(c->a, n);
     if (!dup) return DV_ENOMEM;
     memcpy(dup, id, n);
+    pthread_mutex_lock(&c->mu);
     if (c->nheap < c->mheap) {
         size_t i = c->nheap++;
         memcpy(c->heap[i].score, sc, 32);
@@ -184,31 +214,52 @@ static int decoy_offer(cleaner *c, const char *id)
             c->heap[(i - 1) / 2] = t;
             i = (i - 1) / 2;
         }
-    } else {
-        dv__free(c->a, c->heap[0].id);
+    } else if (memcmp(sc, c->heap[0].score, 32) < 0) {
+        old = c->heap[0].id;
         memcpy(c->heap[0].score, sc, 32);
         c->heap[0].id = dup;
         heap_down(c->heap, c->nheap, 0);
+    } else {
+        old = dup;
     }
+    if (c->nheap == c->mheap) {
+        memcpy(w->thr, c->heap[0].score, 32);
+        w->thr_set = 1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    dv__free(c->a, old);
     return DV_OK;
 }
 
-static int removed_add(cleaner *c, const char *id)
+static int removed_add(cwork *w, const char *id)
 {
+    cleaner *c = w->c;
     size_t n = strlen(id) + 1;
+    uint8_t sc[32];
+    char *dup = dv__malloc(c->a, n);
+    int rc = DV_OK;
+    if (!dup) return DV_ENOMEM;
+    memcpy(dup, id, n);
+    prf(w, id, sc);
+    pthread_mutex_lock(&c->mu);
     if (c->nrem == c->caprem) {
         size_t nc = c->caprem ? c->caprem * 2 : 64;
         scored *nr = dv__realloc(c->a, c->rem, nc * sizeof(scored));
-        if (!nr) return DV_ENOMEM;
-        c->rem = nr;
-        c->caprem = nc;
+        if (!nr) rc = DV_ENOMEM;
+        else {
+            c->rem = nr;
+            c->caprem = nc;
+        }
     }
-    c->rem[c->nrem].id = dv__malloc(c->a, n);
-    if (!c->rem[c->nrem].id) return DV_ENOMEM;
-    memcpy(c->rem[c->nrem].id, id, n);
-    prf(c, id, c->rem[c->nrem].score);
-    c->nrem++;
-    return DV_OK;
+    if (rc == DV_OK) {
+        c->rem[c->nrem].id = dup;
+        memcpy(c->rem[c->nrem].score, sc, 32);
+        c->nrem++;
+        dup = NULL;
+    }
+    pthread_mutex_unlock(&c->mu);
+    dv__free(c->a, dup);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- inputs */
@@ -313,28 +364,33 @@ static int out_path(const char *root, const char *clean_dir, const char *path, c
 }
 
 /* Checksum a file of the copy just written (read back while the page cache holds it). */
-static int sum_add(cleaner *c, const char *clean_dir, const char *path)
+static int sum_file(cwork *w, const char *path, csum *e, uint64_t *size)
 {
-    uint64_t size;
-    csum *e;
+    const char *clean_dir = w->c->clean_dir;
     size_t rl;
-    if (c->nsums == c->capsums) {
+    if (dv__sha256_file(path, e->hex, size) != DV_OK) {
+        dv__set_err(w->err, sizeof w->err, "%s: cannot read back to checksum it", path);
+        return DV_EIO;
+    }
+    rl = strlen(path) - strlen(clean_dir) - 1;
+    if ((e->rel = dv__malloc(w->c->a, rl + 1)) == NULL) return DV_ENOMEM;
+    memcpy(e->rel, path + strlen(clean_dir) + 1, rl + 1);
+    return DV_OK;
+}
+
+/* A shard's checksums join the copy's (under the lock). */
+static int sums_add(cleaner *c, csum *e, size_t n, uint64_t bytes)
+{
+    if (c->nsums + n > c->capsums) {
         size_t nc = c->capsums ? 2 * c->capsums : 64;
         csum *ns = dv__realloc(c->a, c->sums, nc * sizeof *ns);
         if (!ns) return DV_ENOMEM;
         c->sums = ns;
         c->capsums = nc;
     }
-    e = &c->sums[c->nsums];
-    if (dv__sha256_file(path, e->hex, &size) != DV_OK) {
-        dv__set_err(c->err, c->cap, "%s: cannot read back to checksum it", path);
-        return DV_EIO;
-    }
-    rl = strlen(path) - strlen(clean_dir) - 1;
-    if ((e->rel = dv__malloc(c->a, rl + 1)) == NULL) return DV_ENOMEM;
-    memcpy(e->rel, path + strlen(clean_dir) + 1, rl + 1);
-    c->nsums++;
-    c->sum_bytes += size;
+    memcpy(c->sums + c->nsums, e, n * sizeof *e);
+    c->nsums += n;
+    c->sum_bytes += bytes;
     return DV_OK;
 }
 
@@ -358,9 +414,10 @@ static void put_sum(FILE *f, const csum *e)
     fputc('\n', f);
 }
 
-static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t shard,
+static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t shard,
                          uint64_t *rows_out)
 {
+    cleaner *c = wk->c;
     dv_parquet_reader *r = NULL;
     dv_parquet_writer *w = NULL;
     uint8_t *keep = NULL;
@@ -372,7 +429,7 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     *rows_out = 0;
     ro.wipe = 1; /* the removed rows' images, if the file holds images, go with the buffers */
     ro.alloc = c->a;
-    rc = dv_parquet_reader_open(in, &ro, &r, c->err, c->cap);
+    rc = dv_parquet_reader_open(in, &ro, &r, wk->err, sizeof wk->err);
     if (rc != DV_OK) return rc;
     /* the copy has the source's schema tree, lists and maps included */
     wo.codec = DV_PQ_SNAPPY;
@@ -382,7 +439,7 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
     wo.alloc = c->a;
     rc = dv_parquet_writer_create_copy(out, r, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {
-        dv__set_err(c->err, c->cap, "%s", e);
+        dv__set_err(wk->err, sizeof wk->err, "%s", e);
         rc = rc == DV_ENOMEM ? rc : DV_EIO; /* the output, not the input: the clean stops */
         goto done;
     }
@@ -394,7 +451,7 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
             /* the footer's claim, before any data is read: a row group of more rows than
              * the reader could decode (a byte a row, within its 1 GiB) is not copied, and
              * its keep flags are not allocated */
-            dv__set_err(c->err, c->cap, "%s: row group %zu claims %llu rows, over the %llu a "
+            dv__set_err(wk->err, sizeof wk->err, "%s: row group %zu claims %llu rows, over the %llu a "
                         "copy reads", in, g, (unsigned long long)n,
                         (unsigned long long)CLEAN_MAX_RG_ROWS);
             rc = DV_ETOOBIG;
@@ -412,17 +469,17 @@ static int clean_parquet(cleaner *c, const char *in, const char *out, uint64_t s
             /* a read failure leaves the shard out (its message is the reader's); anything
              * else is the output's and stops the clean */
             if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG)
-                dv__set_err(c->err, c->cap, "%s", dv_parquet_writer_errmsg(w));
+                dv__set_err(wk->err, sizeof wk->err, "%s", dv_parquet_writer_errmsg(w));
             else
-                dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
+                dv__set_err(wk->err, sizeof wk->err, "%s: %s", out, dv_parquet_writer_errmsg(w));
             goto done;
         }
         for (uint64_t i = 0; i < n; i++) *rows_out += keep[i];
         base += n;
     }
-    c->pq_total = base;
+    wk->pq_total = base;
     rc = dv_parquet_writer_close(w);
-    if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s: %s", out, dv_parquet_writer_errmsg(w));
+    if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s: %s", out, dv_parquet_writer_errmsg(w));
 done:
     dv_parquet_writer_free(w);
     dv_parquet_reader_free(r);
@@ -445,19 +502,20 @@ static int write_all(int fd, const void *p, size_t n)
     return DV_OK;
 }
 
-static int clean_npy(cleaner *c, const char *in, const char *out, uint64_t shard,
+static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
                      uint64_t kept_rows)
 {
+    cleaner *c = w->c;
     dv_npy *np = NULL;
     dv_npy_info ni;
     uint8_t hdr[256];
     size_t hl;
     int fd, rc;
-    rc = dv_npy_open(in, c->a, &np, c->err, c->cap);
+    rc = dv_npy_open(in, c->a, &np, w->err, sizeof w->err);
     if (rc != DV_OK) return rc;
     dv_npy_get_info(np, &ni);
     if (ni.dtype == DV_NPY_F64) {
-        dv__set_err(c->err, c->cap, "%s: float64 embeddings are not rewritten", in);
+        dv__set_err(w->err, sizeof w->err, "%s: float64 embeddings are not rewritten", in);
         dv_npy_close(np);
         return DV_EFORMAT;
     }
@@ -465,7 +523,7 @@ static int clean_npy(cleaner *c, const char *in, const char *out, uint64_t shard
     fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) (void)fchmod(fd, 0600); /* a file of an earlier run keeps its mode else */
     if (rc != DV_OK || fd < 0) {
-        dv__set_err(c->err, c->cap, "%s: cannot write", out);
+        dv__set_err(w->err, sizeof w->err, "%s: cannot write", out);
         if (fd >= 0) close(fd);
         dv_npy_close(np);
         return DV_EIO;
@@ -485,7 +543,7 @@ static int clean_npy(cleaner *c, const char *in, const char *out, uint64_t shard
         }
     }
     if (close(fd) != 0) rc = DV_EIO;
-    if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s: write failed", out);
+    if (rc != DV_OK) dv__set_err(w->err, sizeof w->err, "%s: write failed", out);
     dv_npy_close(np);
     return rc;
 }
@@ -502,20 +560,22 @@ static int drop_row(void *ctx, uint64_t row)
 }
 
 /* DataComp's X.npz: every array without the removed rows, in step with X.parquet's rows. */
-static int clean_npz(cleaner *c, const char *in, const char *out, uint64_t shard)
+static int clean_npz(cwork *w, const char *in, const char *out, uint64_t shard)
 {
+    cleaner *c = w->c;
     dropctx d = {&c->removed, shard};
     dv__npz_clean_opts o;
     memset(&o, 0, sizeof o);
-    o.rows = c->pq_total;
+    o.rows = w->pq_total;
     o.drop = drop_row;
     o.ctx = &d;
-    return dv__npz_clean_file(in, out, &o, c->a, c->err, c->cap);
+    return dv__npz_clean_file(in, out, &o, c->a, w->err, sizeof w->err);
 }
 
-static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t *drop,
+static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *drop,
                      uint64_t ndrop)
 {
+    cleaner *c = wk->c;
     dv_tar_reader *r = dv_tar_reader_create(NULL);
     dv_tar_writer *w = dv_tar_writer_create(c->a);
     int ifd = -1, ofd = -1, rc = DV_OK;
@@ -528,7 +588,7 @@ static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t 
     ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (ofd >= 0) (void)fchmod(ofd, 0600);
     if (ifd < 0 || ofd < 0) {
-        dv__set_err(c->err, c->cap, "%s: cannot open", ifd < 0 ? in : out);
+        dv__set_err(wk->err, sizeof wk->err, "%s: cannot open", ifd < 0 ? in : out);
         rc = DV_EIO;
         goto done;
     }
@@ -538,13 +598,13 @@ static int clean_tar(cleaner *c, const char *in, const char *out, const uint8_t 
         int k = dv_tar_reader_next_sample(r, &s);
         if (k == 0) break;
         if (k < 0) {
-            dv__set_err(c->err, c->cap, "%s", dv_tar_reader_errmsg(r));
+            dv__set_err(wk->err, sizeof wk->err, "%s", dv_tar_reader_errmsg(r));
             rc = k;
             break;
         }
         if (s.index < ndrop && drop[s.index]) rc = dv_tar_writer_drop_sample(w, &s);
         else rc = dv_tar_writer_copy_sample(w, r, &s);
-        if (rc != DV_OK) dv__set_err(c->err, c->cap, "%s", dv_tar_writer_errmsg(w));
+        if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s", dv_tar_writer_errmsg(w));
     }
     if (rc == DV_OK) rc = dv_tar_writer_finish(w);
 done:
@@ -722,17 +782,171 @@ static uint64_t shard_file_bytes(const dv_shard_info *sh, dv_layout lay, int f)
     return in && stat(in, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 }
 
+/* Progress: bytes of a shard's files done (under the lock). */
+static void prog_bytes(cleaner *c, uint64_t bytes, int shard_done)
+{
+    if (!c->prog || !c->prog->fn) return;
+    pthread_mutex_lock(&c->mu);
+    c->prog->p.bytes_done += bytes;
+    if (shard_done) c->prog->p.done = ++c->shards_done;
+    dv__mprog_emit(c->prog);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Shard i: its rows or samples and ids (the pass that finds which tar samples go and scores
+ * the ids), then its files written again. DV_OK also when the shard is left out of the copy
+ * (its line in c->left[i]); another code stops the clean, the message in w->err. */
+static int clean_shard(cwork *w, uint64_t i)
+{
+    cleaner *c = w->c;
+    dv_shard_info sh;
+    dv_shard_reader *r = NULL;
+    dv_item it;
+    uint64_t ndrop = 0, pq_rows = 0, sbytes = 0, fbytes = 0;
+    size_t nwritten = 0, nsum = 0;
+    csum sums[3];
+    char op[4096], written[3][4096], why[1024] = "";
+    int k, lost = 0, rc = DV_OK;
+    w->pq_total = 0;
+    dv_dataset_shard(c->ds, i, &sh);
+    for (int f = 0; f < 3; f++) fbytes += shard_file_bytes(&sh, c->lay, f);
+    rc = dv_shard_reader_open(c->ds, i, &r, why, sizeof why);
+    if (rc == DV_ENOMEM) return rc;
+    if (rc != DV_OK) lost = 1, rc = DV_OK;
+    while (!lost && (k = dv_shard_reader_next(r, &it)) != 0) {
+        int gone;
+        if (k == DV_ENOMEM) {
+            rc = k;
+            break;
+        }
+        if (k < 0) { /* part of the shard unread: its removals cannot be trusted */
+            snprintf(why, sizeof why, "%s", dv_shard_reader_errmsg(r));
+            lost = 1;
+            break;
+        }
+        gone = rset_has(&c->removed, rkey(i, it.row));
+        /* a row (or tar sample) of several images is several items: its id is counted
+         * with its first, so that no id stands out in removal-public.txt by coming twice */
+        if (it.list_index == 0) {
+            const char *id = it.id ? it.id : "";
+            rc = gone ? removed_add(w, id) : decoy_offer(w, id);
+        }
+        if (rc != DV_OK) break;
+        if (it.sample >= 0) {
+            if ((uint64_t)it.sample >= w->dropcap) {
+                size_t nc = w->dropcap ? w->dropcap : 1024;
+                uint8_t *nd;
+                while (nc <= (size_t)it.sample) nc *= 2;
+                nd = dv__realloc(c->a, w->drop, nc);
+                if (!nd) {
+                    rc = DV_ENOMEM;
+                    break;
+                }
+                memset(nd + w->dropcap, 0, nc - w->dropcap);
+                w->drop = nd;
+                w->dropcap = nc;
+            }
+            w->drop[it.sample] = (uint8_t)gone;
+            if ((uint64_t)it.sample + 1 > ndrop) ndrop = (uint64_t)it.sample + 1;
+        }
+    }
+    dv_shard_reader_free(r);
+    /* the shard's files: a file that cannot be read (corrupt, truncated, a format the
+     * writer cannot hold) leaves the whole shard out of the copy; a failed write stops */
+    for (int f = 0; !lost && rc == DV_OK && f < 3; f++) {
+        const char *in = shard_file(&sh, c->lay, f);
+        uint64_t size = 0;
+        if (!in) continue;
+        rc = out_path(c->dataset, c->clean_dir, in, op, sizeof op);
+        if (rc != DV_OK) {
+            dv__set_err(w->err, sizeof w->err, "%s/%s: cannot make its folder", c->clean_dir,
+                        in);
+            break;
+        }
+        memcpy(written[nwritten++], op, sizeof op);
+        if (c->lay == DV_LAYOUT_PARQUET)
+            rc = f == 0                  ? clean_parquet(w, in, op, i, &pq_rows)
+                 : dv_npz_is_zip(in) ? clean_npz(w, in, op, i)
+                                     : clean_npy(w, in, op, i, pq_rows);
+        else
+            rc = f == 0 ? clean_tar(w, in, op, w->drop, ndrop)
+                        : clean_parquet(w, in, op, i, &pq_rows);
+        if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
+            snprintf(why, sizeof why, "%s", w->err);
+            lost = 1;
+            rc = DV_OK;
+        }
+        if (rc == DV_OK && !lost) {
+            rc = sum_file(w, op, &sums[nsum], &size);
+            if (rc == DV_OK) nsum++, sbytes += size;
+        }
+        if (rc == DV_OK && !lost) {
+            uint64_t b = shard_file_bytes(&sh, c->lay, f);
+            prog_bytes(c, b, 0);
+            fbytes -= b;
+        }
+    }
+    if (w->drop) memset(w->drop, 0, w->dropcap);
+    if (lost && rc == DV_OK) {
+        char line[1400];
+        size_t ll;
+        for (size_t f = 0; f < nwritten; f++) (void)unlink(written[f]);
+        ll = (size_t)snprintf(line, sizeof line,
+                              "--clean: shard %s left out of the cleaned copy: %s\n", sh.name,
+                              why);
+        if (ll >= sizeof line) ll = sizeof line - 1;
+        if ((c->left[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
+        else memcpy(c->left[i], line, ll + 1);
+        while (nsum > 0) dv__free(c->a, sums[--nsum].rel);
+    }
+    if (rc == DV_OK && nsum > 0) {
+        pthread_mutex_lock(&c->mu);
+        rc = sums_add(c, sums, nsum, sbytes);
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (rc != DV_OK)
+        while (nsum > 0) dv__free(c->a, sums[--nsum].rel);
+    /* (a shard left out counts as done, with its bytes) */
+    if (rc == DV_OK) prog_bytes(c, fbytes, 1);
+    return rc;
+}
+
+static void clean_job(void *ctx, size_t job, unsigned worker)
+{
+    cleaner *c = ctx;
+    cwork *w = &c->work[worker];
+    int rc, stop;
+    pthread_mutex_lock(&c->mu);
+    stop = c->stop;
+    pthread_mutex_unlock(&c->mu);
+    if (stop) return;
+    w->err[0] = '\0';
+    rc = clean_shard(w, job);
+    if (rc == DV_OK) return;
+    pthread_mutex_lock(&c->mu);
+    /* the failure of the lowest shard is the one told, as a run on one thread would */
+    if (!c->stop || job < c->fail_shard) {
+        c->fail_rc = rc;
+        c->fail_shard = job;
+        if (w->err[0]) dv__set_err(c->err, c->cap, "%s", w->err);
+        else dv__set_err(c->err, c->cap, "%s", dv_strerror(rc));
+    }
+    c->stop = 1;
+    pthread_mutex_unlock(&c->mu);
+}
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
-                      const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
-                      uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
-                      uint64_t *bytes_out, uint64_t *left_out, char **left_text,
-                      dv__mprog *prog, char *err, size_t cap)
+                      const dv_dataset_opts *dso, uint32_t decoys, unsigned threads,
+                      char commit_hex[65], uint64_t *removed_out, uint64_t *decoys_out,
+                      uint64_t *files_out, uint64_t *bytes_out, uint64_t *left_out,
+                      char **left_text, dv__mprog *prog, char *err, size_t cap)
 {
     cleaner c;
     dv_dataset *ds = NULL;
-    uint64_t nremoved = 0;
-    uint8_t *drop = NULL;
-    size_t dropcap = 0;
+    dv_pool *pool = NULL;
+    uint64_t nremoved = 0, nshards;
+    unsigned nw = 0;
+    char *lefttxt = NULL;
     int rc;
     dv_layout lay;
 
@@ -760,6 +974,13 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         dv_dataset_free(ds);
         return DV_EFORMAT;
     }
+    nshards = dv_dataset_num_shards(ds);
+    pthread_mutex_init(&c.mu, NULL);
+    c.ds = ds;
+    c.lay = lay;
+    c.dataset = dataset;
+    c.clean_dir = clean_dir;
+    c.prog = prog;
     /* (the folder and the shards were checked by dv__clean_precheck, which the merge runs
      * before it writes anything) */
     rc = load_key(&c, outdir);
@@ -773,112 +994,47 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
         if (!c.heap) rc = DV_ENOMEM;
     }
+    if (rc == DV_OK && (c.left = dv__calloc(c.a, nshards ? nshards : 1, sizeof(char *))) == NULL)
+        rc = DV_ENOMEM;
+    if (rc == DV_OK) {
+        /* a worker a shard at most: each holds a shard's readers and writers (a parquet row
+         * group decoded, up to 1 GiB) */
+        pool = dv_pool_create(threads, c.a);
+        if (!pool) rc = DV_ENOMEM;
+        else {
+            nw = dv_pool_threads(pool);
+            if ((c.work = dv__calloc(c.a, nw, sizeof(cwork))) == NULL) rc = DV_ENOMEM;
+            for (unsigned t = 0; rc == DV_OK && t < nw; t++) {
+                c.work[t].c = &c;
+                if ((c.work[t].mctx = prf_ctx(&c)) == NULL) rc = DV_ENOMEM;
+            }
+        }
+    }
     if (rc == DV_OK && prog && prog->fn) {
         /* the progress counts the bytes of the files a shard's copy is written from */
         uint64_t total = 0;
-        for (uint64_t i = 0; i < dv_dataset_num_shards(ds); i++) {
+        for (uint64_t i = 0; i < nshards; i++) {
             dv_shard_info sh;
             dv_dataset_shard(ds, i, &sh);
             for (int f = 0; f < 3; f++) total += shard_file_bytes(&sh, lay, f);
         }
-        dv__mprog_stage(prog, DV_MERGE_CLEAN, dv_dataset_num_shards(ds), total);
+        dv__mprog_stage(prog, DV_MERGE_CLEAN, nshards, total);
     }
-    for (uint64_t i = 0; rc == DV_OK && i < dv_dataset_num_shards(ds); i++) {
-        dv_shard_info sh;
-        dv_shard_reader *r = NULL;
-        dv_item it;
-        uint64_t ndrop = 0, pq_rows = 0, bytes0 = c.sum_bytes;
-        uint64_t bytes_before = prog ? prog->p.bytes_done : 0;
-        size_t sums0 = c.nsums, nwritten = 0;
-        char op[4096], written[3][4096], why[1024] = "";
-        int k, lost = 0;
-        dv_dataset_shard(ds, i, &sh);
-        rc = dv_shard_reader_open(ds, i, &r, why, sizeof why);
-        if (rc == DV_ENOMEM) break;
-        if (rc != DV_OK) lost = 1, rc = DV_OK;
-        while (!lost && (k = dv_shard_reader_next(r, &it)) != 0) {
-            int gone;
-            if (k == DV_ENOMEM) {
-                rc = k;
-                break;
-            }
-            if (k < 0) { /* part of the shard unread: its removals cannot be trusted */
-                snprintf(why, sizeof why, "%s", dv_shard_reader_errmsg(r));
-                lost = 1;
-                break;
-            }
-            gone = rset_has(&c.removed, rkey(i, it.row));
-            /* a row (or tar sample) of several images is several items: its id is counted
-             * with its first, so that no id stands out in removal-public.txt by coming twice */
-            if (it.list_index == 0) {
-                const char *id = it.id ? it.id : "";
-                rc = gone ? removed_add(&c, id) : decoy_offer(&c, id);
-            }
-            if (rc != DV_OK) break;
-            if (it.sample >= 0) {
-                if ((uint64_t)it.sample >= dropcap) {
-                    size_t nc = dropcap ? dropcap : 1024;
-                    uint8_t *nd;
-                    while (nc <= (size_t)it.sample) nc *= 2;
-                    nd = dv__realloc(c.a, drop, nc);
-                    if (!nd) {
-                        rc = DV_ENOMEM;
-                        break;
-                    }
-                    memset(nd + dropcap, 0, nc - dropcap);
-                    drop = nd;
-                    dropcap = nc;
-                }
-                drop[it.sample] = (uint8_t)gone;
-                if ((uint64_t)it.sample + 1 > ndrop) ndrop = (uint64_t)it.sample + 1;
-            }
-        }
-        dv_shard_reader_free(r);
-        if (rc != DV_OK) break;
-        /* the shard's files: a file that cannot be read (corrupt, truncated, a format the
-         * writer cannot hold) leaves the whole shard out of the copy; a failed write stops */
-        for (int f = 0; !lost && rc == DV_OK && f < 3; f++) {
-            const char *in = shard_file(&sh, lay, f);
-            if (!in) continue;
-            rc = out_path(dataset, clean_dir, in, op, sizeof op);
-            if (rc != DV_OK) break;
-            memcpy(written[nwritten++], op, sizeof op);
-            if (lay == DV_LAYOUT_PARQUET)
-                rc = f == 0                  ? clean_parquet(&c, in, op, i, &pq_rows)
-                     : dv_npz_is_zip(in) ? clean_npz(&c, in, op, i)
-                                         : clean_npy(&c, in, op, i, pq_rows);
-            else
-                rc = f == 0 ? clean_tar(&c, in, op, drop, ndrop) : clean_parquet(&c, in, op, i, &pq_rows);
-            if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
-                snprintf(why, sizeof why, "%s", err);
-                lost = 1;
-                rc = DV_OK;
-            }
-            if (rc == DV_OK && !lost) rc = sum_add(&c, clean_dir, op);
-            if (prog && prog->fn && rc == DV_OK && !lost) {
-                prog->p.bytes_done += shard_file_bytes(&sh, lay, f);
-                dv__mprog_emit(prog);
-            }
-        }
-        if (lost && rc == DV_OK) {
-            char line[1400];
-            for (size_t w = 0; w < nwritten; w++) (void)unlink(written[w]);
-            while (c.nsums > sums0) dv__free(c.a, c.sums[--c.nsums].rel);
-            c.sum_bytes = bytes0;
-            snprintf(line, sizeof line, "--clean: shard %s left out of the cleaned copy: %s\n",
-                     sh.name, why);
-            rc = dv__dbuf_append(c.a, &c.left, line, strlen(line));
+    if (rc == DV_OK && nshards > 0) {
+        rc = dv_pool_run(pool, (size_t)nshards, clean_job, &c);
+        if (rc == DV_OK && c.stop) rc = c.fail_rc;
+    }
+    if (rc == DV_OK) {
+        /* the shards left out, in shard order */
+        dv__dbuf left = {0};
+        for (uint64_t i = 0; rc == DV_OK && i < nshards; i++) {
+            if (!c.left[i]) continue;
+            rc = dv__dbuf_append(c.a, &left, c.left[i], strlen(c.left[i]));
             c.nleft++;
         }
-        if (drop) memset(drop, 0, dropcap);
-        if (prog && prog->fn && rc == DV_OK) {
-            /* (a shard left out counts as done, with its bytes) */
-            uint64_t b = 0;
-            for (int f = 0; f < 3; f++) b += shard_file_bytes(&sh, lay, f);
-            prog->p.done = i + 1;
-            prog->p.bytes_done = bytes_before + b;
-            dv__mprog_emit(prog);
-        }
+        if (rc == DV_OK && left.len > 0) rc = dv__dbuf_append(c.a, &left, "", 1);
+        if (rc == DV_OK && left.len > 0) lefttxt = (char *)left.p;
+        else dv__free(c.a, left.p);
     }
     if (rc == DV_OK) {
         /* the commitment: SHA-256(salt || sorted removed ids, each followed by \n) */
@@ -943,12 +1099,18 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         *files_out = c.nsums;
         *bytes_out = c.sum_bytes;
         *left_out = c.nleft;
-        if (c.left.len > 0 && dv__dbuf_append(c.a, &c.left, "", 1) == DV_OK) {
-            *left_text = (char *)c.left.p; /* the caller frees it */
-            c.left.p = NULL;
-        }
+        *left_text = lefttxt; /* the caller frees it */
+        lefttxt = NULL;
     }
-    dv__free(c.a, c.left.p);
+    dv__free(c.a, lefttxt);
+    for (uint64_t i = 0; c.left && i < nshards; i++) dv__free(c.a, c.left[i]);
+    dv__free(c.a, c.left);
+    for (unsigned t = 0; c.work && t < nw; t++) {
+        EVP_MAC_CTX_free(c.work[t].mctx); /* (it cleanses its key) */
+        dv__free(c.a, c.work[t].drop);
+    }
+    dv__free(c.a, c.work);
+    dv_pool_free(pool);
     for (size_t i = 0; i < c.nsums; i++) dv__free(c.a, c.sums[i].rel);
     dv__free(c.a, c.sums);
     for (size_t i = 0; i < c.nrem; i++) dv__free(c.a, c.rem[i].id);
@@ -956,9 +1118,9 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     dv__free(c.a, c.rem);
     dv__free(c.a, c.heap);
     dv__free(c.a, c.removed.k);
-    dv__free(c.a, drop);
     dv_dataset_free(ds);
     prf_close(&c);
+    pthread_mutex_destroy(&c.mu);
     memset(c.prf_key, 0, 32);
     return rc;
 }

@@ -899,8 +899,8 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
                                   (size_t)strtoull(param_get(&m, "neighbors_k")
                                                        ? param_get(&m, "neighbors_k") : "0",
                                                    NULL, 10),
-                                  &nbf, &nnb, &m.nb_seeds, &m.nb_bad_seeds, &prog, errbuf,
-                                  errcap);
+                                  &nbf, &nnb, &m.nb_seeds, &m.nb_bad_seeds,
+                                  mo ? mo->threads : 0, &prog, errbuf, errcap);
         if (rc != DV_OK) goto done;
         ctr_add(&m, "neighbor_seeds", m.nb_seeds);
         for (size_t i = 0; i < nnb && rc == DV_OK; i++) {
@@ -998,8 +998,9 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
                                                                     : "1000", NULL, 10);
         params_dso(&m, &dso);
         rc = dv__clean_dataset(outdir, clean_dir, param_get(&m, "dataset"), &dso, decoys,
-                               m.commitment, &m.clean_removed, &m.clean_decoys, &m.clean_files,
-                               &m.clean_bytes, &m.clean_left, &left, &prog, errbuf, errcap);
+                               mo ? mo->threads : 0, m.commitment, &m.clean_removed,
+                               &m.clean_decoys, &m.clean_files, &m.clean_bytes, &m.clean_left,
+                               &left, &prog, errbuf, errcap);
         if (rc == DV_OK && left) {
             /* shards left out of the copy join the problems */
             size_t pl = m.problems ? strlen(m.problems) : 0, ll = strlen(left);

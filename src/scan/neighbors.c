@@ -132,7 +132,7 @@ static void on_knn_progress(void *ctx, uint64_t done, uint64_t total)
 int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
                          uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
                          size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out,
-                         dv__mprog *prog, char *err, size_t cap)
+                         unsigned threads, dv__mprog *prog, char *err, size_t cap)
 {
     seed *seeds = NULL;
     size_t nseeds = 0, nmatches = 0, nn = 0;
@@ -157,6 +157,7 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
     rc = dv_dataset_open(dataset, dso, &ds, err, cap);
     if (rc != DV_OK) goto done;
     ko.npz_key = dso ? dso->npz_key : NULL;
+    ko.threads = threads;
     if (prog && prog->fn) {
         ko.progress = on_knn_progress;
         ko.progress_ctx = prog;

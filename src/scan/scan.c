@@ -1973,6 +1973,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         mo.clean_dir = o.clean_dir;
         mo.progress = o.merge_progress;
         mo.progress_ctx = o.progress_ctx;
+        mo.threads = o.threads;
         rc = dv_merge_run(o.outdir, &mo, &mr, errbuf, errcap);
         if (out && rc == DV_OK) {
             out->merged = 1;

@@ -106,11 +106,13 @@ typedef struct dv__mprog {
 void dv__mprog_stage(dv__mprog *m, int stage, uint64_t total, uint64_t bytes_total);
 void dv__mprog_emit(dv__mprog *m);
 
+/* The cleaned copy, shards on `threads` workers (0: online CPUs); its outputs are the same
+ * whatever the count. */
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
-                      const dv_dataset_opts *dso, uint32_t decoys, char commit_hex[65],
-                      uint64_t *removed_out, uint64_t *decoys_out, uint64_t *files_out,
-                      uint64_t *bytes_out, uint64_t *left_out, char **left_text,
-                      dv__mprog *prog, char *err, size_t cap);
+                      const dv_dataset_opts *dso, uint32_t decoys, unsigned threads,
+                      char commit_hex[65], uint64_t *removed_out, uint64_t *decoys_out,
+                      uint64_t *files_out, uint64_t *bytes_out, uint64_t *left_out,
+                      char **left_text, dv__mprog *prog, char *err, size_t cap);
 
 /* Neighbour expansion (neighbors.c): a finding as the 20 record fields (malloc'd strings). */
 typedef struct dv__nbfinding {
@@ -124,7 +126,7 @@ typedef struct dv__nbfinding {
 int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_dataset_opts *dso,
                          uint64_t nshards, float min_sim, size_t k, dv__nbfinding **out,
                          size_t *nout, uint64_t *nseeds_out, uint64_t *nbad_out,
-                         dv__mprog *prog, char *err, size_t cap);
+                         unsigned threads, dv__mprog *prog, char *err, size_t cap);
 void dv__neighbors_free(dv__nbfinding *f, size_t n);
 
 /* outdir/scan.params: "key\tvalue" records (dv__rec_split, so unescaped), in file order. */

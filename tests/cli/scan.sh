@@ -657,6 +657,30 @@ assert sc == sorted(sc) and set(rem) <= set(pub) and len(set(pub)) == len(pub), 
 [ \"\$(cut -c67- cl-$lay/clean.sha256)\" = \"\$(cd clean-$lay && find . -type f | sed 's|^./||' | LC_ALL=C sort)\" ] &&
 cd clean-$lay && sha256sum -c --quiet ../cl-$lay/clean.sha256"
 done
+# the cleaned copy runs a shard a worker: the same bytes whatever -j, the decoy draw included
+# (--decoys 1: fewer decoys than kept ids, so most ids are refused by the draw)
+for lay in laion wds; do
+    "$BIN" scan -q ds/$lay $L -o cj-$lay --clean cjc-$lay --decoys 1 -j 1 >/dev/null 2>&1
+    mkdir -p cj1-$lay && cp cj-$lay/removal-public.txt cj-$lay/clean.sha256 cj-$lay/summary.json cj1-$lay/
+    "$BIN" merge -q -j 3 cj-$lay --clean cjc-$lay >/dev/null 2>&1
+    check "$lay --clean: merge -j 3 writes what -j 1 wrote (copy, checksums, decoys, commitment)" sh -c "
+n=\$(tail -n +2 cj-$lay/removal.txt | wc -l) &&
+[ \$(wc -l <cj-$lay/removal-public.txt) -eq \$((2 * n)) ] && [ \$((2 * n)) -lt 120 ] &&
+[ \$(ls cjc-$lay | wc -l) -ge 4 ] &&
+for f in removal-public.txt clean.sha256 summary.json; do cmp cj1-$lay/\$f cj-$lay/\$f || exit 1; done &&
+cd cjc-$lay && sha256sum -c --quiet ../cj-$lay/clean.sha256"
+done
+# two shards that cannot be read, on three workers: both left out, named in shard order
+cp -r ds/wds cbad2 && head -c 3000 ds/wds/00001.tar >cbad2/00001.tar &&
+    head -c 5000 ds/wds/00003.tar >cbad2/00003.tar
+"$BIN" scan -q cbad2 -l md5.dvl -o out-cbad2 --clean cl-bad2 -j 3 >/dev/null 2>err-cbad2
+rc=$?
+check "--clean -j 3 with two truncated shards: both left out, named in shard order, exit 2" sh -c "
+[ $rc -eq 2 ] && [ \"\$(grep -o 'shard 0000[0-9] left out' err-cbad2 | tr '\n' ' ')\" = \\
+'shard 00001 left out shard 00003 left out ' ] && [ -s cl-bad2/00000.tar ] &&
+[ -s cl-bad2/00002.tar ] && [ ! -e cl-bad2/00001.tar ] && [ ! -e cl-bad2/00003.tar ] &&
+grep -q '\"shards_left_out\": 2' out-cbad2/summary.json && cd cl-bad2 &&
+sha256sum -c --quiet ../out-cbad2/clean.sha256"
 check "laion --clean: embeddings stay aligned" $PY -c "
 import numpy as np, glob
 for f in sorted(glob.glob('clean-laion/img_emb/*.npy')):
