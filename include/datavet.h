@@ -278,7 +278,8 @@ void dv_free_buffer(const dv_alloc *alloc, void *buf);
 typedef struct dv_pool dv_pool;
 typedef void (*dv_pool_fn)(void *ctx, size_t job, unsigned worker);
 
-/* nthreads 0 means the number of online CPUs. */
+/* nthreads 0 means the CPUs the process may run on (its affinity mask, as nproc counts: a
+ * Slurm task or a cpuset gets some of a machine's CPUs), at most 1024. */
 dv_pool *dv_pool_create(unsigned nthreads, const dv_alloc *alloc);
 unsigned dv_pool_threads(const dv_pool *p);
 /* Run fn for every job in [0, njobs) and return when all are done. */
@@ -1536,7 +1537,7 @@ typedef struct dv_scan_opts {
     const char *outdir;
     const char *const *lists;  /* .dvl paths */
     size_t nlists;
-    unsigned threads;          /* decode/hash workers; 0: online CPUs */
+    unsigned threads;          /* decode/hash workers; 0: the usable CPUs */
     int dihedral;              /* PDQ-match the 8 dihedral variants of each image */
     int pdq_radius;            /* Hamming distance for a PDQ match; -1: 31 */
     int fast;                  /* --fast JPEG and WebP decoding (not exact) */
@@ -1616,7 +1617,7 @@ int dv_scan_merge(const char *outdir, const char *clean_dir, dv_scan_result *out
  * the neighbour search (about 10 times a second) and the cleaned copy (at each file of a
  * shard), and once at the end of each stage (done == total). A merge over many shards
  * calls it often: a caller that prints should limit its own rate. threads: workers of the
- * neighbour search and of the cleaned copy (a shard each; 0: online CPUs); the outputs
+ * neighbour search and of the cleaned copy (a shard each; 0: the usable CPUs); the outputs
  * are the same whatever the count. */
 typedef struct dv_merge_opts {
     const char *clean_dir;
@@ -1723,7 +1724,7 @@ typedef struct dv_inventory_opts {
     size_t nlists;
     const char *names_path;   /* dataset names, one a line (# comments): searched in cards,
                                  safetensors headers and gguf metadata */
-    unsigned threads;         /* hashing threads; 0: online CPUs */
+    unsigned threads;         /* hashing threads; 0: the usable CPUs */
     int all_files;            /* hash every regular file, whatever its name */
     int one_file_system;      /* stay on the file system of each path */
     const dv_alloc *alloc;
@@ -1793,7 +1794,7 @@ typedef enum dv_knn_pass {
 } dv_knn_pass;
 
 typedef struct dv_knn_opts {
-    unsigned threads;      /* 0: online CPUs */
+    unsigned threads;      /* 0: the usable CPUs */
     uint64_t block_rows;   /* rows per block (0: 2048; fewer when seeds are many) */
     dv_knn_pass pass;
     dv_simd simd;          /* DV_SIMD_AUTO unless testing a path */

@@ -78,7 +78,8 @@ int dv__cpu_has_f16c(void);
 /* The SHA extensions (SHA-NI) present (x86 only; 0 elsewhere): OpenSSL's SHA-256 uses them. */
 int dv__cpu_has_sha_ni(void);
 
-/* The threads dv_pool_create(n) starts: n, or the online CPUs for 0, at most 1024. */
+/* The threads dv_pool_create(n) starts: n, or the CPUs the process may run on for 0, at most
+ * 1024. */
 unsigned dv__pool_threads_for(unsigned n);
 
 #endif

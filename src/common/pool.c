@@ -1,8 +1,10 @@
 /* pool.c - a small fixed thread pool running parallel for-loops over job indices.
  * Jobs are taken from an atomic counter; results go to caller slots by job index. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "common.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,7 +71,16 @@ static void *worker_main(void *argp)
 unsigned dv__pool_threads_for(unsigned n)
 {
     if (n == 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        /* the CPUs this process may run on, as nproc counts them: a Slurm task, a cgroup
+         * cpuset or taskset gives a process some of a machine's CPUs, and a thread for each
+         * online CPU would then share those few */
+        cpu_set_t set;
+        long c;
+        CPU_ZERO(&set);
+        if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+            c = CPU_COUNT(&set);
+        else
+            c = sysconf(_SC_NPROCESSORS_ONLN); /* (more CPUs than a cpu_set_t holds) */
         n = c > 0 ? (unsigned)c : 1;
     }
     return n > 1024 ? 1024 : n;

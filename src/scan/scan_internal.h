@@ -106,7 +106,7 @@ typedef struct dv__mprog {
 void dv__mprog_stage(dv__mprog *m, int stage, uint64_t total, uint64_t bytes_total);
 void dv__mprog_emit(dv__mprog *m);
 
-/* The cleaned copy, shards on `threads` workers (0: online CPUs); its outputs are the same
+/* The cleaned copy, shards on `threads` workers (0: the usable CPUs); its outputs are the same
  * whatever the count. */
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, unsigned threads,

@@ -1,5 +1,7 @@
 /* test_pool.c - the thread pool: every job runs exactly once, worker indices stay in range,
  * results land in job slots, and the pool is reusable across runs. */
+#define _GNU_SOURCE /* sched_setaffinity */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -62,12 +64,39 @@ static void test_pool_auto(void **state)
     dv_pool_free(NULL);
 }
 
+/* 0 threads: the CPUs the process may run on (a Slurm task, cpuset or taskset gets some of a
+ * machine's), not the machine's online CPUs */
+static void test_pool_affinity(void **state)
+{
+    cpu_set_t was, one;
+    int first = -1;
+    dv_pool *p;
+    (void)state;
+    assert_int_equal(sched_getaffinity(0, sizeof was, &was), 0);
+    for (int i = 0; i < CPU_SETSIZE && first < 0; i++)
+        if (CPU_ISSET(i, &was)) first = i;
+    assert_true(first >= 0);
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    p = dv_pool_create(0, NULL);
+    assert_non_null(p);
+    assert_int_equal(dv_pool_threads(p), 1);
+    dv_pool_free(p);
+    assert_int_equal(sched_setaffinity(0, sizeof was, &was), 0);
+    p = dv_pool_create(0, NULL);
+    assert_non_null(p);
+    assert_int_equal(dv_pool_threads(p), (unsigned)CPU_COUNT(&was));
+    dv_pool_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_1),
         cmocka_unit_test(test_pool_4),
         cmocka_unit_test(test_pool_auto),
+        cmocka_unit_test(test_pool_affinity),
     };
     return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }
