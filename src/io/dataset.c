@@ -1198,6 +1198,9 @@ struct dv_shard_reader {
     dv_wds_sample wds;
     size_t wds_next;
     unsigned wds_idx;
+    /* a link member's target read again (seekable input), zeroed as the caller moves on */
+    dv__dbuf linkbuf;
+    size_t link_len;
     char pending[1000]; /* a reader-level error the next call reports (metadata unread) */
     /* img2dataset metadata, loaded whole (one shard's rows) */
     meta_row *meta;
@@ -1660,12 +1663,15 @@ static int is_image_ext(const char *ext)
     return name_in(dot ? dot + 1 : ext, e);
 }
 
-/* A part of a sample that is an image: one with an image extension (readable, or too big to
- * be read, which is then the item's problem), or any readable part whose bytes start as an
- * image does (an image under an unusual extension). */
+/* A part of a sample that is an image: one with an image extension (readable, too big to be
+ * read, which is then the item's problem, or a hard link or symlink, whose target's bytes are
+ * the image), or any readable part whose bytes start as an image does (an image under an
+ * unusual extension). */
 static int is_image_part(const dv_wds_part *p)
 {
-    if (is_image_ext(p->ext)) return p->data != NULL || p->member.skip == DV_TAR_SKIP_TOOBIG;
+    if (is_image_ext(p->ext))
+        return p->data != NULL || p->member.skip == DV_TAR_SKIP_TOOBIG ||
+               p->member.skip == DV_TAR_SKIP_HARDLINK || p->member.skip == DV_TAR_SKIP_SYMLINK;
     return p->data != NULL && p->member.size >= 12 &&
            dv_image_sniff(p->data, (size_t)p->member.size) != DV_FMT_UNKNOWN;
 }
@@ -1681,11 +1687,26 @@ static size_t next_image_part(const dv_shard_reader *r, size_t i)
  * leniently: a nested member (DataComp's face_bboxes), many members or a caption with a
  * stray byte must not cost the sample its URL and hash columns. */
 #define WDS_JSON_MEMBERS 256
+
+/* Rank of a .json key for the url or caption role, lower preferred, -1 for none: a named
+ * column's exact name 0; of the default names url before image_url (caption before text),
+ * each exact spelling before another case, whatever their order (docs/readers.md, JSONL). */
+static int json_rank(const dv_shard_reader *r, int role, const char *key)
+{
+    static const char *const names[2][2] = {{"url", "image_url"}, {"caption", "text"}};
+    const char *named = role == COL_URL ? r->ds->opts.url_col : r->ds->opts.caption_col;
+    const char *const *n = names[role == COL_URL ? 0 : 1];
+    if (named) return strcmp(key, named) == 0 ? 0 : -1;
+    for (int k = 0; k < 2; k++)
+        if (strcasecmp(key, n[k]) == 0) return 2 * k + (strcmp(key, n[k]) != 0);
+    return -1;
+}
+
 static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *it)
 {
     dv__jmember m[WDS_JSON_MEMBERS];
     const char *why;
-    int nm;
+    int nm, url_at[4], cap_at[4];
     /* what cannot be read at all (not a JSON object, over 1 MiB) is said on the item: its
      * url, caption and hash columns are then absent, not merely empty */
     it->meta_unread = 1;
@@ -1695,21 +1716,25 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
     nm = dv__json_members((const char *)p, n, (char *)r->jscratch.p, m, WDS_JSON_MEMBERS,
                           DV__JSON_LENIENT, &why);
     if (nm >= 0) it->meta_unread = 0;
+    for (int k = 0; k < 4; k++) url_at[k] = cap_at[k] = -1;
     for (int i = 0; i < nm; i++) {
         char key[64];
-        if (m[i].kind != DV__J_STRING && m[i].kind != DV__J_NUMBER) continue;
+        int rk;
         if (m[i].keylen >= sizeof key) continue;
         memcpy(key, m[i].key, m[i].keylen);
         key[m[i].keylen] = '\0';
+        /* url and caption as a JSONL URL list takes them: per rank the last value, a null
+         * clearing it */
+        if ((rk = json_rank(r, COL_URL, key)) >= 0 && m[i].kind != DV__J_TRUE &&
+            m[i].kind != DV__J_FALSE)
+            url_at[rk] = m[i].kind == DV__J_NULL ? -1 : i;
+        if ((rk = json_rank(r, COL_CAPTION, key)) >= 0 && m[i].kind != DV__J_TRUE &&
+            m[i].kind != DV__J_FALSE)
+            cap_at[rk] = m[i].kind == DV__J_NULL ? -1 : i;
+        if (m[i].kind != DV__J_STRING && m[i].kind != DV__J_NUMBER) continue;
         for (int role = 0; role < NROLES; role++) {
             if (!role_matches(role, key, &r->ds->opts)) continue;
             switch (role) {
-            case COL_URL:
-                if (!it->url) set_str(r, &r->s_url, m[i].val, m[i].vallen, &it->url);
-                break;
-            case COL_CAPTION:
-                if (!it->caption) set_str(r, &r->s_cap, m[i].val, m[i].vallen, &it->caption);
-                break;
             case COL_STATUS:
                 if (!it->status) set_str(r, &r->s_status, m[i].val, m[i].vallen, &it->status);
                 break;
@@ -1738,6 +1763,16 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
             default: break;
             }
         }
+    }
+    for (int k = 0; k < 4; k++) {
+        if (url_at[k] < 0) continue;
+        set_str(r, &r->s_url, m[url_at[k]].val, m[url_at[k]].vallen, &it->url);
+        break;
+    }
+    for (int k = 0; k < 4; k++) {
+        if (cap_at[k] < 0) continue;
+        set_str(r, &r->s_cap, m[cap_at[k]].val, m[cap_at[k]].vallen, &it->caption);
+        break;
     }
 }
 
@@ -1803,6 +1838,23 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
         it->image = img->data;
         it->image_len = (size_t)img->member.size;
         it->image_name = img->member.path;
+    } else if (img && img->member.skip != DV_TAR_SKIP_TOOBIG) {
+        /* a link: its target's bytes, read again; or the item says why they cannot be */
+        const uint8_t *d;
+        uint64_t n;
+        int rc = dv__tar_reader_link_data(r->tar, &img->member, r->ds->opts.max_image_bytes,
+                                          &r->linkbuf, &d, &n);
+        if (rc == DV_ENOMEM) return rc;
+        it->image_name = img->member.path;
+        if (rc == DV_OK) {
+            it->image = d;
+            it->image_len = (size_t)n;
+            if (d == r->linkbuf.p) r->link_len = (size_t)n;
+        } else {
+            it->problem = rc;
+            snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
+            it->problem_msg = r->err;
+        }
     } else if (img) {
         it->problem = DV_ETOOBIG;
         it->image_name = img->member.path;
@@ -1859,6 +1911,7 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
             rc = DV_ENOMEM;
             break;
         }
+        dv__tar_reader_link_index(r->tar, DV__TAR_LINK_INDEX);
         rc = open_input(r);
         if (rc != DV_OK) break;
         rc = dv_tar_reader_open_fd(r->tar, r->fd, r->info.path);
@@ -1962,6 +2015,10 @@ static int next_item(dv_shard_reader *r, dv_item *it)
 {
     int rc;
     item_init(r, it);
+    if (r->link_len) {
+        memset(r->linkbuf.p, 0, r->link_len);
+        r->link_len = 0;
+    }
     if (r->filebuf) {
         /* the previous image's bytes are dropped as soon as the caller moves on */
         memset(r->filebuf, 0, r->filelen);
@@ -2085,6 +2142,8 @@ void dv_shard_reader_free(dv_shard_reader *r)
         memset(r->filebuf, 0, r->filelen);
         dv_free_buffer(r->alloc, r->filebuf);
     }
+    if (r->linkbuf.p) memset(r->linkbuf.p, 0, r->linkbuf.cap);
+    dv__free(r->alloc, r->linkbuf.p);
     dv_parquet_reader_free(r->pq);
     dv_tar_reader_free(r->tar);
     dv_textlist_free(r->tl);

@@ -23,6 +23,14 @@
  * DV_EINVAL when the input is a pipe. */
 int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
                               int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
+/* dv_tar_writer_copy_sample, except that a link member (hard or symbolic) whose target is in a
+ * sample n with n < ndrop and drop[n] set is written as a regular member holding the target's
+ * bytes (a pax header with its path and size, its own header with type '0', no link name), so
+ * that the kept sample still extracts whole. r must have a link index; a pipe is copied as
+ * dv_tar_writer_copy_sample copies it. *materialised_out counts those members. */
+int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,
+                                    const uint8_t *drop, uint64_t ndrop,
+                                    uint64_t *materialised_out);
 /* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
  * unread (the scan knows which digests it needs only once its lists are open). */
 void dv__dataset_skip(dv_dataset *ds, unsigned skip);
@@ -33,6 +41,36 @@ void dv__f16_to_f32_f16c(const uint16_t *in, float *out, size_t n);
  * even when it fails. */
 int dv__npy_adopt(const dv_alloc *alloc, void *map, size_t maplen, void *heap,
                   const uint8_t *base, size_t len, dv_npy **out, char *errbuf, size_t errcap);
+/* Link members (hard links '1', symlinks '2') read again from their target's data: a reader
+ * given a cap keeps, per archive, an index from each earlier regular member's path (normalised:
+ * no "./", "//" or leading '/') to its data offset and size, and for a link whose target it
+ * knows, the same for the link's own path (links to links); the sample number is of the member
+ * named. Names and slots together stay under cap bytes: past it new paths are not added and a
+ * link that misses says so. Inputs that are pipes keep none. The cap applies from the next
+ * open; 0 (the default) keeps none. */
+struct dv__dbuf;
+#ifndef DV__TAR_LINK_INDEX
+#define DV__TAR_LINK_INDEX (16u << 20)
+#endif
+void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap);
+typedef struct dv__tar_link {
+    uint64_t data_offset, size; /* of the bytes the link stands for */
+    uint64_t sample;            /* sample number of the member the link names (UINT64_MAX
+                                   where read with dv_tar_reader_next) */
+    dv_tar_skip skip;           /* of the regular member holding them (NONE, TOOBIG, SPARSE) */
+} dv__tar_link;
+/* Where the bytes of link member m lie. A hard link names an earlier member's path as stored
+ * (GNU tar); a symlink a path relative to its own folder, "." and ".." resolved, inside the
+ * archive (an absolute one or one above the root is refused; a symlinked folder on the way is
+ * not followed; a later member is not looked for). DV_ECORRUPT (unknown target, refused path)
+ * or DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
+int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
+/* The bytes link member m stands for: a pointer into the buffer, or read again from the fd into
+ * scratch (caller-owned: zero and free it when done). Also DV_ETOOBIG over max bytes or the
+ * reader's max_member, DV_EFORMAT for a sparse target, DV_EIO. */
+int dv__tar_reader_link_data(dv_tar_reader *r, const dv_tar_member *m, uint64_t max,
+                             struct dv__dbuf *scratch, const uint8_t **data_out,
+                             uint64_t *size_out);
 /* Whether dv__tar_reader_copy_range works on r's input. */
 int dv__tar_reader_rereadable(const dv_tar_reader *r);
 /* The stored bytes of part i of the sample last returned (any type), NULL if not loaded. */

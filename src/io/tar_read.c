@@ -66,6 +66,14 @@ struct dv_tar_reader {
     uint64_t nsamples;
     dv__dbuf arena, parts, offs, bytes;
 
+    /* link index (dv__tar_reader_link_index): earlier members by normalised path, for hard
+     * links and symlinks to be read again; lx_cap bytes of names and slots at most */
+    size_t lx_cap;
+    int lx_full;
+    struct lx_ent *lx;
+    size_t lx_slots, lx_used;
+    dv__dbuf lx_names, lx_tmp;
+
     char err[512];
 };
 
@@ -693,6 +701,13 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
     if (rc < 0) return fail(r, rc);
     r->cur.path = (const char *)r->path.p;
     r->cur.linkpath = (const char *)r->link.p;
+    /* a v7 header (no ustar magic) has no directory type: a name ending in '/' says it, as
+     * GNU tar reads it */
+    if (type == '0' && memcmp(blk + 257, "ustar", 5) != 0 && r->path.len >= 2 &&
+        r->path.p[r->path.len - 2] == '/') {
+        type = '5';
+        r->cur.type = type;
+    }
 
     if (x.size_set) {
         size = x.size;
@@ -794,6 +809,288 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
     return DV_ECORRUPT;
 }
 
+/* ---------------------------------------------------------------- link index */
+
+/* An earlier member by its normalised path: where the bytes it stands for lie (its own data,
+ * or for a link the data of the member the link resolved to when it was read). */
+typedef struct lx_ent {
+    uint64_t hash;
+    size_t name, name_len; /* in lx_names */
+    uint64_t data_offset, size, sample;
+    dv_tar_skip skip; /* of the member holding the bytes */
+    int used;
+} lx_ent;
+
+static uint64_t lx_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* path's components after those of dir[0..dir_len), empty and "." ones dropped and ".." taking
+ * one back, into lx_tmp as a string without leading or trailing '/' (a leading '/' is dropped,
+ * as GNU tar drops it from member names and hard-link targets). 0, 1 where ".." goes above the
+ * root, or DV_ENOMEM. */
+static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const char *path,
+                        size_t *len_out)
+{
+    size_t plen = strlen(path), n = 0;
+    char *o;
+    r->lx_tmp.len = 0;
+    DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->lx_tmp, dir_len + plen + 2));
+    o = (char *)r->lx_tmp.p;
+    for (int part = 0; part < 2; part++) {
+        const char *s = part ? path : dir;
+        size_t sl = part ? plen : dir_len, i = 0;
+        while (i < sl) {
+            size_t j = i, cl;
+            while (j < sl && s[j] != '/') j++;
+            cl = j - i;
+            if (cl == 2 && s[i] == '.' && s[i + 1] == '.') {
+                if (n == 0) return 1;
+                while (n > 0 && o[n - 1] != '/') n--;
+                if (n > 0) n--;
+            } else if (cl > 0 && !(cl == 1 && s[i] == '.')) {
+                if (n > 0) o[n++] = '/';
+                memcpy(o + n, s + i, cl);
+                n += cl;
+            }
+            i = j + 1;
+        }
+    }
+    o[n] = 0;
+    *len_out = n;
+    return 0;
+}
+
+static lx_ent *lx_find(const dv_tar_reader *r, const char *key, size_t klen)
+{
+    uint64_t h = lx_hash(key, klen);
+    if (r->lx_slots == 0) return NULL;
+    for (size_t i = (size_t)h & (r->lx_slots - 1);; i = (i + 1) & (r->lx_slots - 1)) {
+        lx_ent *e = &r->lx[i];
+        if (!e->used) return NULL;
+        if (e->hash == h && e->name_len == klen && memcmp(r->lx_names.p + e->name, key, klen) == 0)
+            return e;
+    }
+}
+
+/* Set key's entry to v (a later member of the same path replaces an earlier one, as on
+ * extraction). Past lx_cap bytes of names and slots, new paths are no longer added (lx_full),
+ * which lookups that miss then say. */
+static int lx_put(dv_tar_reader *r, const char *key, size_t klen, const lx_ent *v)
+{
+    lx_ent *e = lx_find(r, key, klen);
+    if (e == NULL) {
+        size_t slots = r->lx_slots;
+        if ((r->lx_used + 1) * 4 > slots * 3) slots = slots ? slots * 2 : 64;
+        if (r->lx_full || slots > r->lx_cap / sizeof(lx_ent) ||
+            r->lx_names.len + klen + 1 > r->lx_cap - slots * sizeof(lx_ent)) {
+            r->lx_full = 1;
+            return DV_OK;
+        }
+        if (slots != r->lx_slots) {
+            lx_ent *t = dv__calloc(r->alloc, slots, sizeof(lx_ent));
+            if (t == NULL) return DV_ENOMEM;
+            for (size_t i = 0; i < r->lx_slots; i++) {
+                size_t j;
+                if (!r->lx[i].used) continue;
+                for (j = (size_t)r->lx[i].hash & (slots - 1); t[j].used; j = (j + 1) & (slots - 1))
+                    ;
+                t[j] = r->lx[i];
+            }
+            dv__free(r->alloc, r->lx);
+            r->lx = t;
+            r->lx_slots = slots;
+        }
+        {
+            uint64_t h = lx_hash(key, klen);
+            size_t i = (size_t)h & (slots - 1), at = r->lx_names.len;
+            while (r->lx[i].used) i = (i + 1) & (slots - 1);
+            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->lx_names, key, klen));
+            e = &r->lx[i];
+            e->hash = h;
+            e->name = at;
+            e->name_len = klen;
+            e->used = 1;
+            r->lx_used++;
+        }
+    }
+    e->data_offset = v->data_offset;
+    e->size = v->size;
+    e->sample = v->sample;
+    e->skip = v->skip;
+    return DV_OK;
+}
+
+enum { LX_FOUND, LX_MISSING, LX_ABSOLUTE, LX_ESCAPE, LX_EMPTY, LX_PIPE };
+
+/* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
+ * why not; DV_ENOMEM. A hard link names an earlier member's path as stored; a symlink a path
+ * relative to its own folder, inside the archive. */
+static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out)
+{
+    const char *slash = strrchr(m->path, '/');
+    size_t klen;
+    int rc;
+    *out = NULL;
+    if (m->linkpath[0] == '\0') return LX_EMPTY;
+    if (!r->is_buf && !r->seekable) return LX_PIPE;
+    if (m->skip == DV_TAR_SKIP_SYMLINK) {
+        if (m->linkpath[0] == '/') return LX_ABSOLUTE;
+        rc = lx_normalise(r, m->path, slash ? (size_t)(slash - m->path) : 0, m->linkpath, &klen);
+    } else {
+        rc = lx_normalise(r, "", 0, m->linkpath, &klen);
+    }
+    if (rc < 0) return rc;
+    if (rc > 0) return LX_ESCAPE;
+    *out = lx_find(r, (const char *)r->lx_tmp.p, klen);
+    return *out ? LX_FOUND : LX_MISSING;
+}
+
+/* Add member m (of sample number sample) to the link index: a regular member's data, a link's
+ * resolved target. Pipes keep none: nothing can be read again from them. */
+static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
+{
+    lx_ent e;
+    size_t klen;
+    int rc;
+    if (r->lx_cap == 0 || (!r->is_buf && !r->seekable)) return DV_OK;
+    memset(&e, 0, sizeof(e));
+    if (m->type == '0' || m->type == 'S') {
+        e.data_offset = m->data_offset;
+        e.size = m->size;
+        e.skip = m->skip;
+    } else if (m->skip == DV_TAR_SKIP_HARDLINK || m->skip == DV_TAR_SKIP_SYMLINK) {
+        const lx_ent *t;
+        rc = lx_resolve(r, m, &t);
+        if (rc < 0) return rc;
+        if (rc != LX_FOUND) return DV_OK;
+        e = *t;
+    } else {
+        return DV_OK;
+    }
+    e.sample = sample;
+    rc = lx_normalise(r, "", 0, m->path, &klen);
+    if (rc < 0) return rc;
+    if (rc > 0 || klen == 0) return DV_OK;
+    return lx_put(r, (const char *)r->lx_tmp.p, klen, &e);
+}
+
+static void lx_reset(dv_tar_reader *r)
+{
+    if (r->lx) memset(r->lx, 0, r->lx_slots * sizeof(lx_ent));
+    r->lx_used = 0;
+    r->lx_full = 0;
+    r->lx_names.len = 0;
+}
+
+void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap)
+{
+    r->lx_cap = cap;
+    lx_reset(r);
+}
+
+int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out)
+{
+    const char *kind = m->skip == DV_TAR_SKIP_SYMLINK ? "symlink" : "hard link";
+    const lx_ent *e;
+    int rc;
+    char why[160];
+    DV_RETURN_ERROR_IF(m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK,
+                       DV_EINVAL);
+    rc = lx_resolve(r, m, &e);
+    if (rc < 0) return rc;
+    if (rc == LX_FOUND) {
+        out->data_offset = e->data_offset;
+        out->size = e->size;
+        out->sample = e->sample;
+        out->skip = e->skip;
+        return DV_OK;
+    }
+    switch (rc) {
+    case LX_PIPE: dv__set_err(why, sizeof(why), "which cannot be read again from a pipe"); break;
+    case LX_ABSOLUTE:
+        dv__set_err(why, sizeof(why), "which is an absolute path, outside the archive");
+        break;
+    case LX_ESCAPE: dv__set_err(why, sizeof(why), "which points above the archive root"); break;
+    case LX_EMPTY: dv__set_err(why, sizeof(why), "which is empty"); break;
+    default:
+        if (r->lx_full) {
+            dv__set_err(why, sizeof(why),
+                        "which is not among the earlier members indexed (the link index is "
+                        "full at %zu bytes)",
+                        r->lx_cap);
+        } else {
+            dv__set_err(why, sizeof(why), "which is not found earlier in the archive");
+        }
+        break;
+    }
+    if (m->skip == DV_TAR_SKIP_SYMLINK && (rc == LX_MISSING) &&
+        strcmp((const char *)r->lx_tmp.p, m->linkpath) != 0) {
+        dv__set_err(r->err, sizeof(r->err), "%s: member '%s' at offset %llu: %s to '%s' ('%s') %s",
+                    r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath,
+                    (const char *)r->lx_tmp.p, why);
+    } else {
+        dv__set_err(r->err, sizeof(r->err), "%s: member '%s' at offset %llu: %s to '%s' %s",
+                    r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath, why);
+    }
+    return rc == LX_PIPE ? DV_EFORMAT : DV_ECORRUPT;
+}
+
+typedef struct lx_sink {
+    const dv_alloc *alloc;
+    dv__dbuf *dst;
+} lx_sink;
+
+static int lx_sink_fn(void *ctx, const void *p, size_t n)
+{
+    lx_sink *k = ctx;
+    return dv__dbuf_append(k->alloc, k->dst, p, n);
+}
+
+int dv__tar_reader_link_data(dv_tar_reader *r, const dv_tar_member *m, uint64_t max,
+                             dv__dbuf *scratch, const uint8_t **data_out, uint64_t *size_out)
+{
+    dv__tar_link l;
+    const char *kind = m->skip == DV_TAR_SKIP_SYMLINK ? "symlink" : "hard link";
+    *data_out = NULL;
+    *size_out = 0;
+    DV_FORWARD_IF_ERROR(dv__tar_reader_link_find(r, m, &l));
+    if (l.skip == DV_TAR_SKIP_SPARSE) {
+        dv__set_err(r->err, sizeof(r->err),
+                    "%s: member '%s' at offset %llu: %s to '%s', a sparse file (its stored bytes "
+                    "are not the file)",
+                    r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath);
+        return DV_EFORMAT;
+    }
+    if (l.size > max || l.size > r->max_member || l.skip == DV_TAR_SKIP_TOOBIG) {
+        dv__set_err(r->err, sizeof(r->err),
+                    "%s: member '%s' at offset %llu: %s to '%s', which is %llu bytes, over the "
+                    "limit",
+                    r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath,
+                    (unsigned long long)l.size);
+        return DV_ETOOBIG;
+    }
+    *size_out = l.size;
+    if (r->is_buf) {
+        DV_RETURN_ERROR_IF(l.data_offset > r->buflen || l.size > r->buflen - l.data_offset,
+                           DV_ECORRUPT);
+        *data_out = r->buf + l.data_offset;
+        return DV_OK;
+    }
+    {
+        lx_sink k = {r->alloc, scratch};
+        scratch->len = 0;
+        /* a byte at least: an empty target's data is a pointer too */
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, scratch, (size_t)l.size + 1));
+        DV_FORWARD_IF_ERROR(dv__tar_reader_copy_range(r, l.data_offset, l.size, lx_sink_fn, &k));
+        *data_out = scratch->p;
+    }
+    return DV_OK;
+}
+
 /* ---------------------------------------------------------------- public: members */
 
 const char *dv_tar_skip_name(dv_tar_skip s)
@@ -843,6 +1140,9 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->parts);
     db_free(r->alloc, &r->offs);
     db_free(r->alloc, &r->bytes);
+    db_free(r->alloc, &r->lx_names);
+    db_free(r->alloc, &r->lx_tmp);
+    dv__free(r->alloc, r->lx);
     dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }
@@ -864,6 +1164,7 @@ static void reset(dv_tar_reader *r, const char *name)
     r->gpath_set = r->glink_set = r->gsize_set = 0;
     r->sample_mode = r->have_pending = 0;
     memset(&r->cur, 0, sizeof(r->cur));
+    lx_reset(r);
 }
 
 int dv_tar_reader_open_fd(dv_tar_reader *r, int fd, const char *name)
@@ -899,8 +1200,14 @@ int dv_tar_reader_open_buffer(dv_tar_reader *r, const void *buf, size_t len, con
 
 int dv_tar_reader_next(dv_tar_reader *r, dv_tar_member *out)
 {
+    int rc;
     DV_RETURN_ERROR_IF(r == NULL || out == NULL || r->sample_mode, DV_EINVAL);
-    return next_member(r, out);
+    rc = next_member(r, out);
+    if (rc == 1) {
+        int k = index_member(r, out, UINT64_MAX);
+        if (k < 0) return fail(r, k);
+    }
+    return rc;
 }
 
 int dv_tar_reader_read(dv_tar_reader *r, const uint8_t **data_out)
@@ -1005,6 +1312,7 @@ static int add_part(dv_tar_reader *r, const dv_tar_member *m)
         }
     }
     DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->offs, &po, sizeof(po)));
+    DV_FORWARD_IF_ERROR(index_member(r, m, r->nsamples));
     return db_append(r->alloc, &r->parts, m, sizeof(*m));
 }
 

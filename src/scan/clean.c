@@ -592,6 +592,8 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
         rc = DV_EIO;
         goto done;
     }
+    /* links of kept samples to members of dropped ones are written as the target's bytes */
+    dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
     rc = dv_tar_reader_open_fd(r, ifd, in);
     if (rc == DV_OK) rc = dv_tar_writer_open_fd(w, ofd, out);
     while (rc == DV_OK) {
@@ -603,7 +605,7 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
             break;
         }
         if (s.index < ndrop && drop[s.index]) rc = dv_tar_writer_drop_sample(w, &s);
-        else rc = dv_tar_writer_copy_sample(w, r, &s);
+        else rc = dv__tar_writer_copy_sample_drop(w, r, &s, drop, ndrop, NULL);
         if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s", dv_tar_writer_errmsg(w));
     }
     if (rc == DV_OK) rc = dv_tar_writer_finish(w);

@@ -226,6 +226,53 @@ assert tarfile.open('clean-wm/00000.tar').getnames() == ['d.jpg']
 assert open('rc-rewm').read().strip() == '0' and open('re-wm/matches.jsonl').read() == ''"
 
 
+# a webdataset whose duplicate images were made hard links (rdfind -makehardlinks, then GNU
+# tar): a linking sample's image is its target's bytes, checked, matched and dropped from the
+# copy like any other (a symlink too); a kept sample linking to a dropped one (here dropped
+# for its URL) gets the target's bytes in the copy, which extracts whole; a link whose target
+# is not in the archive is an error naming shard, member and target, not a silent skip
+mkdir wl wle
+$PY - <<'EOF' || bad "make the webdataset with hard links and symlinks"
+import io, tarfile
+def shard(path, members):
+    t = tarfile.open(path, 'w', format=tarfile.GNU_FORMAT)
+    for name, src, kind in members:
+        ti = tarfile.TarInfo(name)
+        if kind == 'file':
+            b = open('hfpx/%s.jpg' % src, 'rb').read() if src[0] == '0' else src.encode()
+            ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+        else:
+            ti.type = tarfile.LNKTYPE if kind == 'hard' else tarfile.SYMTYPE
+            ti.linkname = src; t.addfile(ti)
+    t.close()
+shard('wl/00000.tar', [('s/a.jpg', '000000000', 'file'), ('s/b.jpg', 's/a.jpg', 'hard'),
+    ('s/c.png', 'a.jpg', 'sym'), ('s/d.json', '{"url": "https://example.test/r5"}', 'file'),
+    ('s/d.jpg', '000000002', 'file'), ('s/e.jpg', 's/d.jpg', 'hard'),
+    ('s/e.txt', 'kept', 'file'), ('s/f.jpg', '000000003', 'file')])
+shard('wle/00000.tar', [('g.jpg', 'gone.jpg', 'hard'), ('h.jpg', '000000003', 'file')])
+EOF
+"$BIN" scan -q wl -l hld-md5.dvl -l hfd-url.dvl -o out-wl --clean clean-wl --decoys 1 \
+    >/dev/null 2>err-wl
+echo $? >rc-wl
+mkdir xwl && tar -xf clean-wl/00000.tar -C xwl 2>err-xwl
+echo $? >rc-xwl
+check "webdataset hard links and symlinks: matched and dropped; a kept link to a dropped sample whole" $PY -c "
+import json, tarfile
+m = [json.loads(l) for l in open('out-wl/matches.jsonl')]
+got = sorted((x['id'], x['hash_type']) for x in m)
+assert got == [('a', 'md5'), ('b', 'md5'), ('c', 'md5'), ('d', 'url')], got
+c = json.load(open('out-wl/summary.json'))['counts']
+assert c['items'] == 6 and c['hashed'] == 6 and c['removed'] == 4, c
+assert [l.split()[0] for l in open('out-wl/removal.txt')][1:] == ['a', 'b', 'c', 'd']
+t = tarfile.open('clean-wl/00000.tar')
+assert t.getnames() == ['s/e.jpg', 's/e.txt', 's/f.jpg'], t.getnames()
+assert t.getmember('s/e.jpg').isreg()
+assert open('xwl/s/e.jpg', 'rb').read() == open('hfpx/000000002.jpg', 'rb').read()
+assert open('rc-wl').read().strip() == '1' and open('rc-xwl').read().strip() == '0'"
+"$BIN" scan -q wle -l hld-md5.dvl -o out-wle >/dev/null 2>err-wle
+check "webdataset hard link to a member not in the archive: an error naming it" sh -c "
+grep -q \"wle/00000.tar: member 'g.jpg' at offset 0: hard link to 'gone.jpg' which is not found earlier in the archive\" out-wle/errors.jsonl"
+
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):
 # shards are named by their path below the folder common to all, so same-named files in
 # different folders stay apart, in names and in the ids made from them without an id column

@@ -370,6 +370,106 @@ static void test_wds_images(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* Append a hard link ('1') or symlink ('2') member NAME naming target to f. */
+static void tar_link(FILE *f, const char *name, const char *target, char type)
+{
+    unsigned char h[512];
+    unsigned sum = 0;
+    memset(h, 0, sizeof h);
+    memcpy(h, name, strlen(name));
+    memcpy(h + 100, "0000644", 7);
+    memcpy(h + 124, "00000000000", 11);
+    h[156] = (unsigned char)type;
+    memcpy(h + 157, target, strlen(target));
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    for (int i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    assert_int_equal(fwrite(h, 1, 512, f), 512);
+}
+
+/* An image member that is a hard link or a symlink to an earlier member is an item holding the
+ * target's bytes; one whose target cannot be read is an item saying why (never a silent skip);
+ * a link under another extension is not an image. A .json's url and caption are taken as a
+ * JSONL URL list takes them: url before image_url, caption before text, the exact spelling
+ * before another case, whatever their order, a null clearing a value. */
+static void test_wds_links(void **state)
+{
+    static const char json0[] = "{\"text\": \"t\", \"image_url\": \"https://a.test/img\", "
+                                "\"URL\": \"https://a.test/U\", \"url\": \"https://a.test/u\", "
+                                "\"caption\": \"c\"}";
+    static const char json6[] = "{\"url\": \"https://a.test/a\", \"URL\": \"https://a.test/b\", "
+                                "\"url\": null}";
+    static const struct {
+        const char *id, *image, *problem; /* image: bytes; problem: a piece of the message */
+    } want[] = {
+        {"k0", "A-image", NULL},
+        {"k1", "A-image", NULL},
+        {"k2", "A-image", NULL},
+        {"k3", NULL, "00000.tar: member 'k3.jpg' at offset 3072: hard link to 'gone.jpg' which "
+                     "is not found earlier in the archive"},
+        {"k4", NULL, "symlink to '/abs.jpg' which is an absolute path, outside the archive"},
+        {"k5", NULL, NULL},
+        {"k6", NULL, NULL},
+    };
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    size_t n = 0;
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    int rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    tar_put(f, "k0.jpg", "A-image", 7);
+    tar_put(f, "k0.json", json0, strlen(json0));
+    tar_link(f, "k1.jpg", "k0.jpg", '1');
+    tar_link(f, "k2.png", "./k0.jpg", '2');
+    tar_link(f, "k3.jpg", "gone.jpg", '1');
+    tar_link(f, "k4.jpg", "/abs.jpg", '2');
+    tar_link(f, "k5.txt", "k0.jpg", '1');
+    tar_put(f, "k6.json", json6, strlen(json6));
+    {
+        static const unsigned char eoa[1024];
+        assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    }
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_true(n < sizeof want / sizeof want[0]);
+        assert_string_equal(it.id, want[n].id);
+        if (want[n].image) {
+            if (it.problem) fail_msg("%s: %s", it.id, it.problem_msg);
+            assert_int_equal(it.image_len, strlen(want[n].image));
+            assert_memory_equal(it.image, want[n].image, it.image_len);
+        } else {
+            assert_null(it.image);
+        }
+        if (want[n].problem) {
+            assert_int_equal(it.problem, DV_ECORRUPT);
+            if (!strstr(it.problem_msg, want[n].problem)) fail_msg("%s", it.problem_msg);
+        } else {
+            assert_int_equal(it.problem, 0);
+        }
+        if (n == 0) {
+            assert_string_equal(it.url, "https://a.test/u");
+            assert_string_equal(it.caption, "c");
+        }
+        if (n == 1) assert_string_equal(it.image_name, "k1.jpg");
+        if (n == 6) assert_string_equal(it.url, "https://a.test/b");
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_claimed_rows),
         cmocka_unit_test(test_claimed_rows_clean),
         cmocka_unit_test(test_wds_images),
+        cmocka_unit_test(test_wds_links),
     };
     return cmocka_run_group_tests_name("dataset", tests, NULL, NULL);
 }

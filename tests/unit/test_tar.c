@@ -14,7 +14,8 @@
 #include <cmocka.h>
 
 #include "datavet.h"
-#include "io/io_readers.h" /* DV__TAR_WINDOW, dv__tar_reader_part_bytes */
+#include "common/common.h" /* dv__dbuf */
+#include "io/io_readers.h" /* DV__TAR_WINDOW, dv__tar_reader_part_bytes, link index */
 
 /* ---------------------------------------------------------------- archive builder */
 
@@ -944,6 +945,306 @@ static void test_system_tar(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---------------------------------------------------------------- links */
+
+/* A hard link ('1') or symlink ('2') member naming target. */
+static void link_member(arc *a, const char *name, const char *target, char type)
+{
+    uint8_t h[512];
+    header(h, name, 0, type, NULL, 0);
+    memcpy(h + 157, target, strlen(target));
+    set_checksum(h);
+    put(a, h, 512);
+}
+
+#define NLINKS 11
+/* Each link member of the links archive and what reading it gives: NULL, the image bytes of
+ * s/000000.jpg; else a piece of the message. */
+static const struct {
+    const char *path, *target;
+    char type;
+    const char *want;
+} links[NLINKS] = {
+    {"s/000001.jpg", "s/000000.jpg", '1', NULL},
+    {"s/000002.jpg", "000000.jpg", '2', NULL},
+    {"s/000003.jpg", "../s/./000000.jpg", '2', NULL},
+    {"./t/000004.jpg", "./s/000000.jpg", '1', NULL}, /* names as tar -C dir . stores them */
+    {"s/000005.jpg", "s/000001.jpg", '1', NULL},     /* a link to a link */
+    {"s/000006.jpg", "../t/000004.jpg", '2', NULL},  /* a symlink to a link */
+    {"s/000007.jpg", "/etc/passwd", '2', "symlink to '/etc/passwd' which is an absolute path"},
+    {"s/000008.jpg", "../../x.jpg", '2', "which points above the archive root"},
+    {"s/000009.jpg", "s/missing.jpg", '1',
+     "member 's/000009.jpg' at offset 8192: hard link to 's/missing.jpg' which is not found "
+     "earlier in the archive"},
+    {"s/000010.jpg", "000011.jpg", '2',
+     "symlink to '000011.jpg' ('s/000011.jpg') which is not found earlier"},
+    {"s/000011.jpg", "s/000000.txt", '1', NULL}, /* a hard link to a non-image member */
+};
+
+static void build_links(arc *a, uint8_t *img, size_t n)
+{
+    fill_pattern(img, n, 9);
+    member(a, "s/000000.jpg", img, n, '0');
+    member(a, "s/000000.txt", img, n, '0');
+    for (int i = 0; i < NLINKS; i++) link_member(a, links[i].path, links[i].target, links[i].type);
+    finish(a);
+}
+
+/* Every link of the links archive read through r; pipe: none can be read again. */
+static void check_links(dv_tar_reader *r, const uint8_t *img, size_t n, int pipe)
+{
+    dv_wds_sample s;
+    dv__dbuf scratch = {0};
+    int rc, seen = 0;
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        for (size_t p = 0; p < s.nparts; p++) {
+            const dv_tar_member *m = &s.parts[p].member;
+            const uint8_t *d;
+            uint64_t got;
+            int i;
+            if (m->skip == DV_TAR_SKIP_NONE) continue;
+            for (i = 0; i < NLINKS && strcmp(links[i].path, m->path) != 0; i++)
+                ;
+            assert_true(i < NLINKS);
+            rc = dv__tar_reader_link_data(r, m, 1 << 20, &scratch, &d, &got);
+            if (pipe) {
+                assert_int_equal(rc, DV_EFORMAT);
+                assert_non_null(strstr(dv_tar_reader_errmsg(r), "cannot be read again from a "
+                                                                 "pipe"));
+                assert_non_null(strstr(dv_tar_reader_errmsg(r), links[i].path));
+            } else if (links[i].want == NULL) {
+                if (rc != DV_OK) fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
+                assert_int_equal(got, n);
+                assert_memory_equal(d, img, n);
+            } else {
+                assert_int_equal(rc, DV_ECORRUPT);
+                if (!strstr(dv_tar_reader_errmsg(r), links[i].want))
+                    fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
+                assert_non_null(strstr(dv_tar_reader_errmsg(r), "t.tar: "));
+            }
+            seen++;
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(seen, NLINKS);
+    free(scratch.p);
+}
+
+/* Hard links and symlinks read as their target's bytes from a buffer and a file, with a
+ * clear error for a pipe, a target not in the archive, an absolute or escaping symlink and a
+ * full index. */
+static void test_links(void **state)
+{
+    arc a = {0};
+    uint8_t img[1500];
+    char path[256], cmd[600];
+    (void)state;
+    build_links(&a, img, sizeof(img));
+    tmp_path(path, sizeof(path), "links.tar");
+    write_file(path, a.p, a.len);
+    for (int mode = 0; mode < 3; mode++) {
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        FILE *pipe = NULL;
+        int fd = -1;
+        assert_non_null(r);
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        if (mode == 0) {
+            assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "t.tar"), DV_OK);
+        } else if (mode == 1) {
+            fd = open(path, O_RDONLY);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, "t.tar"), DV_OK);
+        } else {
+            snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+            pipe = popen(cmd, "r");
+            assert_non_null(pipe);
+            assert_int_equal(dv_tar_reader_open_fd(r, fileno(pipe), "t.tar"), DV_OK);
+        }
+        check_links(r, img, sizeof(img), mode == 2);
+        if (pipe) pclose(pipe);
+        if (fd >= 0) close(fd);
+        dv_tar_reader_free(r);
+    }
+    {
+        /* an index too small for a single name: a link says so, never a silent miss */
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        dv_wds_sample s;
+        dv__dbuf scratch = {0};
+        const uint8_t *d;
+        uint64_t got;
+        dv__tar_reader_link_index(r, 100);
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "t.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_string_equal(s.parts[0].member.path, "s/000001.jpg");
+        assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, &scratch, &d,
+                                                  &got),
+                         DV_ECORRUPT);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "the link index is full at 100 bytes"));
+        /* a target over the limit */
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "t.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1000, &scratch, &d,
+                                                  &got),
+                         DV_ETOOBIG);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "1500 bytes, over the limit"));
+        dv_tar_reader_free(r);
+        free(scratch.p);
+    }
+    unlink(path);
+    free(a.p);
+}
+
+/* A v7 header (no ustar magic) whose name ends in '/' is a directory, as GNU tar reads it; a
+ * ustar one is what its type says. */
+static void test_v7_directory(void **state)
+{
+    arc a = {0};
+    uint8_t h[512];
+    dv_tar_reader *r;
+    dv_tar_member m;
+    (void)state;
+    header(h, "olddir/", 0, '\0', NULL, 0);
+    memset(h + 257, 0, 8);
+    set_checksum(h);
+    put(&a, h, 512);
+    header(h, "olddir/f.txt", 2, '\0', NULL, 0);
+    memset(h + 257, 0, 8);
+    set_checksum(h);
+    put(&a, h, 512);
+    put(&a, "ab", 2);
+    pad(&a);
+    member(&a, "ustar_dir/", NULL, 0, '0');
+    finish(&a);
+    r = open_buf(&a, NULL);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "olddir/");
+    assert_int_equal(m.type, '5');
+    assert_int_equal(m.skip, DV_TAR_SKIP_DIR);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.type, '0');
+    assert_int_equal(m.skip, DV_TAR_SKIP_NONE);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "ustar_dir/");
+    assert_int_equal(m.type, '0');
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
+/* A kept sample whose link names a member of a dropped sample gets the target's bytes as a
+ * regular member (GNU tar extracts it whole); other links and samples are copied as they were. */
+static void test_writer_links_to_dropped(void **state)
+{
+    arc a = {0};
+    uint8_t img[700], *out;
+    char in_path[256], out_path[256], cmd[4096];
+    static const uint8_t drop[4] = {1, 0, 0, 0};
+    dv_tar_reader *r;
+    dv_tar_writer *w;
+    dv_wds_sample s;
+    uint64_t mat = 0;
+    size_t out_len;
+    int fd, ofd, rc, n = 0;
+    char longname[200];
+    (void)state;
+    fill_pattern(img, sizeof(img), 3);
+    memset(longname, 'q', sizeof(longname));
+    memcpy(longname, "a/", 2);
+    memcpy(longname + sizeof(longname) - 9, "0002.jpg", 9); /* 199 chars: a GNU long name */
+    member(&a, "a/0000.jpg", img, sizeof(img), '0');
+    member(&a, "a/0000.txt", "cap", 3, '0');
+    link_member(&a, "a/0001.jpg", "a/0000.jpg", '1');
+    member(&a, "a/0001.txt", "cap", 3, '0');
+    meta(&a, 'L', "././@LongLink", longname, sizeof(longname));
+    link_member(&a, "a/qqqq", "0000.jpg", '2');
+    link_member(&a, "a/0003.jpg", "a/0001.txt", '1'); /* its target is kept */
+    finish(&a);
+    tmp_path(in_path, sizeof(in_path), "lk_in.tar");
+    tmp_path(out_path, sizeof(out_path), "lk_out.tar");
+    write_file(in_path, a.p, a.len);
+    for (int pass = 0; pass < 2; pass++) {
+        r = dv_tar_reader_create(NULL);
+        w = dv_tar_writer_create(NULL);
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        fd = open(in_path, O_RDONLY);
+        ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_int_equal(dv_tar_reader_open_fd(r, fd, in_path), DV_OK);
+        assert_int_equal(dv_tar_writer_open_fd(w, ofd, out_path), DV_OK);
+        while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+            if (pass == 1 && drop[s.index])
+                rc = dv_tar_writer_drop_sample(w, &s);
+            else
+                rc = dv__tar_writer_copy_sample_drop(w, r, &s, drop, pass ? 4 : 0, &mat);
+            assert_int_equal(rc, DV_OK);
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(dv_tar_writer_finish(w), DV_OK);
+        close(fd);
+        close(ofd);
+        dv_tar_writer_free(w);
+        dv_tar_reader_free(r);
+        if (pass == 0) {
+            /* nothing dropped: the input byte for byte */
+            FILE *f = fopen(out_path, "rb");
+            out = malloc(a.len + 1);
+            assert_int_equal(fread(out, 1, a.len + 1, f), a.len);
+            fclose(f);
+            assert_memory_equal(out, a.p, a.len);
+            free(out);
+            assert_int_equal(mat, 0);
+        }
+    }
+    assert_int_equal(mat, 2);
+    {
+        FILE *f = fopen(out_path, "rb");
+        struct stat st;
+        assert_int_equal(fstat(fileno(f), &st), 0);
+        out_len = (size_t)st.st_size;
+        out = malloc(out_len);
+        assert_int_equal(fread(out, 1, out_len, f), out_len);
+        fclose(f);
+    }
+    r = dv_tar_reader_create(NULL);
+    assert_int_equal(dv_tar_reader_open_buffer(r, out, out_len, "out"), DV_OK);
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        for (size_t p = 0; p < s.nparts; p++) {
+            const dv_wds_part *q = &s.parts[p];
+            if (strcmp(q->member.path, "a/0001.jpg") == 0 ||
+                strcmp(q->member.path, longname) == 0) {
+                assert_int_equal(q->member.skip, DV_TAR_SKIP_NONE);
+                assert_int_equal(q->member.size, sizeof(img));
+                assert_memory_equal(q->data, img, sizeof(img));
+                assert_string_equal(q->member.linkpath, "");
+                n++;
+            } else if (strcmp(q->member.path, "a/0003.jpg") == 0) {
+                assert_int_equal(q->member.skip, DV_TAR_SKIP_HARDLINK);
+                n++;
+            } else {
+                assert_null(strstr(q->member.path, "0000"));
+            }
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, 3);
+    dv_tar_reader_free(r);
+    free(out);
+    if (have_tar()) {
+        char dir[256];
+        tmp_path(dir, sizeof(dir), "lx");
+        snprintf(cmd, sizeof(cmd),
+                 "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' && cmp -s '%s/a/0001.jpg' "
+                 "'%s/%s' && test -f '%s/a/0003.jpg' && test ! -e '%s/a/0000.jpg' && "
+                 "rm -rf '%s'",
+                 dir, dir, out_path, dir, dir, dir, longname, dir, dir, dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    unlink(in_path);
+    unlink(out_path);
+    free(a.p);
+}
+
 /* ---------------------------------------------------------------- allocation failures */
 
 typedef struct fail_ctx {
@@ -1260,6 +1561,9 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_window_paths),
         cmocka_unit_test(test_window_sample_limit),
+        cmocka_unit_test(test_links),
+        cmocka_unit_test(test_v7_directory),
+        cmocka_unit_test(test_writer_links_to_dropped),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
