@@ -101,6 +101,19 @@ static void tar_member(buf *b, const char *name, const void *data, size_t n, cha
     }
 }
 
+/* A hard link ('1') or symlink ('2') member naming target. */
+static void tar_link(buf *b, const char *name, const char *target, char type)
+{
+    size_t at = b->len;
+    unsigned sum = 0;
+    tar_member(b, name, NULL, 0, type, 0);
+    memcpy(b->p + at + 157, target, strlen(target));
+    memset(b->p + at + 148, ' ', 8);
+    for (int i = 0; i < 512; i++) sum += b->p[at + i];
+    octal(b->p + at + 148, 7, sum);
+    b->p[at + 155] = ' ';
+}
+
 static void tar_end(buf *b)
 {
     static const uint8_t z[1024];
@@ -147,6 +160,25 @@ static int gen_tar(const char *root)
     tar_member(&b, "d/sparse", "xx", 2, 'S', 0);
     tar_end(&b);
     rc |= emit(root, "tar", "types", &b, 0);
+
+    /* links: a hard link and symlinks to an earlier image ("./" and ".." resolved, a link
+     * to a link); then ones that cannot be read (missing, absolute, above the root, to a
+     * sparse member) */
+    memset(&b, 0, sizeof(b));
+    tar_member(&b, "s/000000.jpg", "\xff\xd8\xff\xe0JFIF", 8, '0', 0);
+    tar_link(&b, "s/000001.jpg", "s/000000.jpg", '1');
+    tar_link(&b, "./s/000002.png", "./000000.jpg", '2');
+    tar_link(&b, "s/000003.jpg", "../s/000001.jpg", '2');
+    tar_end(&b);
+    rc |= emit(root, "tar", "links", &b, 0);
+    memset(&b, 0, sizeof(b));
+    tar_link(&b, "s/000004.jpg", "s/gone.jpg", '1');
+    tar_link(&b, "s/000005.jpg", "/etc/x.jpg", '2');
+    tar_link(&b, "s/000006.jpg", "../../x.jpg", '2');
+    tar_member(&b, "s/000007.jpg", "xx", 2, 'S', 0);
+    tar_link(&b, "s/000008.jpg", "s/000007.jpg", '1');
+    tar_end(&b);
+    rc |= emit(root, "tar", "badlinks", &b, 0);
     return rc;
 }
 
