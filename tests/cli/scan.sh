@@ -256,7 +256,7 @@ EOF
 echo $? >rc-wl
 mkdir xwl && tar -xf clean-wl/00000.tar -C xwl 2>err-xwl
 echo $? >rc-xwl
-check "webdataset hard links and symlinks: matched and dropped; a kept link to a dropped sample whole" $PY -c "
+check "webdataset links: matched, dropped; a kept link to a dropped sample whole" $PY -c "
 import json, tarfile
 m = [json.loads(l) for l in open('out-wl/matches.jsonl')]
 got = sorted((x['id'], x['hash_type']) for x in m)
@@ -271,7 +271,8 @@ assert open('xwl/s/e.jpg', 'rb').read() == open('hfpx/000000002.jpg', 'rb').read
 assert open('rc-wl').read().strip() == '1' and open('rc-xwl').read().strip() == '0'"
 "$BIN" scan -q wle -l hld-md5.dvl -o out-wle >/dev/null 2>err-wle
 check "webdataset hard link to a member not in the archive: an error naming it" sh -c "
-grep -q \"wle/00000.tar: member 'g.jpg' at offset 0: hard link to 'gone.jpg' which is not found earlier in the archive\" out-wle/errors.jsonl"
+grep -q \"wle/00000.tar: member 'g.jpg' at offset 0: hard link to 'gone.jpg' which is \
+not found earlier in the archive\" out-wle/errors.jsonl"
 
 # Hugging Face's converted layout (default/train/0000.parquet, default/test/0000.parquet):
 # shards are named by their path below the folder common to all, so same-named files in
