@@ -24,13 +24,12 @@
 int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
                               int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
 /* dv_tar_writer_copy_sample, except that a link member (hard or symbolic) whose target is in a
- * sample n with n < ndrop and drop[n] set is written as a regular member holding the target's
- * bytes (a pax header with its path and size, its own header with type '0', no link name), so
- * that the kept sample still extracts whole. r must have a link index; a pipe is copied as
- * dv_tar_writer_copy_sample copies it. *materialised_out counts those members. */
+ * sample n with n < ndrop and drop[n] set is left out (its pax global headers are written), so
+ * that a cleaned copy never holds a dropped sample's bytes, under another name or as a link that
+ * cannot be extracted. r must have a link index; a pipe is copied as dv_tar_writer_copy_sample
+ * copies it. *left_out counts those members. */
 int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,
-                                    const uint8_t *drop, uint64_t ndrop,
-                                    uint64_t *materialised_out);
+                                    const uint8_t *drop, uint64_t ndrop, uint64_t *left_out);
 /* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
  * unread (the scan knows which digests it needs only once its lists are open). */
 void dv__dataset_skip(dv_dataset *ds, unsigned skip);

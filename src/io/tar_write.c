@@ -145,78 +145,6 @@ int dv_tar_writer_copy_sample(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_s
 
 /* ------------------------------------------------------------ links to dropped samples */
 
-static void put_octal(uint8_t *f, size_t len, uint64_t v)
-{
-    /* len - 1 digits and a NUL */
-    for (size_t i = len - 1; i-- > 0;) {
-        f[i] = (uint8_t)('0' + (v & 7));
-        v >>= 3;
-    }
-    f[len - 1] = 0;
-}
-
-static void put_checksum(uint8_t *h)
-{
-    unsigned long sum = 0;
-    memset(h + 148, ' ', 8);
-    for (size_t i = 0; i < BLOCK; i++) sum += h[i];
-    put_octal(h + 148, 7, sum);
-    h[155] = ' ';
-}
-
-/* Bytes of the pax record "LEN KEY=VALUE\n" whose value is vlen bytes (LEN counts itself). */
-static size_t pax_len(size_t klen, size_t vlen)
-{
-    size_t base = klen + vlen + 3, n = base + 1, d;
-    for (;;) {
-        size_t t = n;
-        for (d = 0; t; t /= 10) d++;
-        if (base + d == n) return n;
-        n = base + d;
-    }
-}
-
-/* Link member m written as a regular member holding the bytes l names: a pax 'x' header
- * (path, size: they override any pax global ones), then m's own header block with type '0',
- * the size and no link name; the member's other pax/GNU headers are not kept. */
-static int write_materialised(dv_tar_writer *w, dv_tar_reader *r, const dv_tar_member *m,
-                              const dv__tar_link *l)
-{
-    uint8_t h[BLOCK];
-    char num[32], sz[24];
-    size_t plen = strlen(m->path), prec, srec, body;
-    int k;
-    if (m->global_len > 0) DV_FORWARD_IF_ERROR(sink(w, m->raw, m->global_len));
-    k = snprintf(sz, sizeof(sz), "%llu", (unsigned long long)l->size);
-    prec = pax_len(4, plen);
-    srec = pax_len(4, (size_t)k);
-    body = prec + srec;
-    memset(h, 0, sizeof(h));
-    memcpy(h, "././@PaxHeader", 14);
-    put_octal(h + 100, 8, 0644);
-    put_octal(h + 124, 12, body);
-    put_octal(h + 136, 12, m->mtime > 0 ? (uint64_t)m->mtime : 0);
-    h[156] = 'x';
-    memcpy(h + 257, "ustar\0" "00", 8);
-    put_checksum(h);
-    DV_FORWARD_IF_ERROR(sink(w, h, BLOCK));
-    k = snprintf(num, sizeof(num), "%zu path=", prec);
-    DV_FORWARD_IF_ERROR(sink(w, num, (size_t)k));
-    DV_FORWARD_IF_ERROR(sink(w, m->path, plen));
-    k = snprintf(num, sizeof(num), "\n%zu size=%s\n", srec, sz);
-    DV_FORWARD_IF_ERROR(sink(w, num, (size_t)k));
-    DV_FORWARD_IF_ERROR(zeros(w, (size_t)((BLOCK - body % BLOCK) % BLOCK)));
-
-    memcpy(h, m->raw + m->raw_len - BLOCK, BLOCK);
-    h[156] = '0';
-    put_octal(h + 124, 12, l->size < (1ull << 33) ? l->size : 0); /* pax size rules */
-    memset(h + 157, 0, 100);
-    put_checksum(h);
-    DV_FORWARD_IF_ERROR(sink(w, h, BLOCK));
-    DV_FORWARD_IF_ERROR(copy_range(w, r, l->data_offset, l->data_offset + l->size));
-    return zeros(w, (size_t)((BLOCK - l->size % BLOCK) % BLOCK));
-}
-
 /* Whether part p is a link whose target lies in a dropped sample (*l: where its bytes are). */
 static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t *drop,
                         uint64_t ndrop, dv__tar_link *l)
@@ -230,8 +158,7 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
 }
 
 int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,
-                                    const uint8_t *drop, uint64_t ndrop,
-                                    uint64_t *materialised_out)
+                                    const uint8_t *drop, uint64_t ndrop, uint64_t *left_out)
 {
     dv__tar_link l;
     int need = 0, rc;
@@ -249,8 +176,10 @@ int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv
         rc = link_dropped(r, m, drop, ndrop, &l);
         if (rc < 0) return rc;
         if (rc > 0) {
-            DV_FORWARD_IF_ERROR(write_materialised(w, r, m, &l));
-            if (materialised_out) (*materialised_out)++;
+            /* the link is left out (the pax globals in front of it stay: they go on to later
+             * members); its extended headers and the link go with it */
+            if (m->global_len > 0) DV_FORWARD_IF_ERROR(sink(w, m->raw, m->global_len));
+            if (left_out) (*left_out)++;
         } else {
             DV_FORWARD_IF_ERROR(copy_range(w, r, m->offset, m->end_offset));
         }

@@ -100,6 +100,7 @@ typedef struct cleaner {
     size_t nsums, capsums;
     uint64_t sum_bytes;
     char **left; /* per shard: "--clean: shard X left out of the cleaned copy: why\n" or NULL */
+    char **note; /* per shard: what the copy of a shard written left out of it, or NULL */
     uint64_t nleft;
     uint8_t prf_key[32], salt[32];
     rset removed;
@@ -451,7 +452,8 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
             /* the footer's claim, before any data is read: a row group of more rows than
              * the reader could decode (a byte a row, within its 1 GiB) is not copied, and
              * its keep flags are not allocated */
-            dv__set_err(wk->err, sizeof wk->err, "%s: row group %zu claims %llu rows, over the %llu a "
+            dv__set_err(wk->err, sizeof wk->err,
+                        "%s: row group %zu claims %llu rows, over the %llu a "
                         "copy reads", in, g, (unsigned long long)n,
                         (unsigned long long)CLEAN_MAX_RG_ROWS);
             rc = DV_ETOOBIG;
@@ -479,7 +481,8 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
     }
     wk->pq_total = base;
     rc = dv_parquet_writer_close(w);
-    if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s: %s", out, dv_parquet_writer_errmsg(w));
+    if (rc != DV_OK)
+        dv__set_err(wk->err, sizeof wk->err, "%s: %s", out, dv_parquet_writer_errmsg(w));
 done:
     dv_parquet_writer_free(w);
     dv_parquet_reader_free(r);
@@ -573,7 +576,7 @@ static int clean_npz(cwork *w, const char *in, const char *out, uint64_t shard)
 }
 
 static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *drop,
-                     uint64_t ndrop)
+                     uint64_t ndrop, uint64_t *links_out)
 {
     cleaner *c = wk->c;
     dv_tar_reader *r = dv_tar_reader_create(NULL);
@@ -592,7 +595,7 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
         rc = DV_EIO;
         goto done;
     }
-    /* links of kept samples to members of dropped ones are written as the target's bytes */
+    /* links of kept samples to members of dropped ones are left out of the copy */
     dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
     rc = dv_tar_reader_open_fd(r, ifd, in);
     if (rc == DV_OK) rc = dv_tar_writer_open_fd(w, ofd, out);
@@ -605,7 +608,7 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
             break;
         }
         if (s.index < ndrop && drop[s.index]) rc = dv_tar_writer_drop_sample(w, &s);
-        else rc = dv__tar_writer_copy_sample_drop(w, r, &s, drop, ndrop, NULL);
+        else rc = dv__tar_writer_copy_sample_drop(w, r, &s, drop, ndrop, links_out);
         if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s", dv_tar_writer_errmsg(w));
     }
     if (rc == DV_OK) rc = dv_tar_writer_finish(w);
@@ -804,7 +807,7 @@ static int clean_shard(cwork *w, uint64_t i)
     dv_shard_info sh;
     dv_shard_reader *r = NULL;
     dv_item it;
-    uint64_t ndrop = 0, pq_rows = 0, sbytes = 0, fbytes = 0;
+    uint64_t ndrop = 0, pq_rows = 0, sbytes = 0, fbytes = 0, links = 0;
     size_t nwritten = 0, nsum = 0;
     csum sums[3];
     char op[4096], written[3][4096], why[1024] = "";
@@ -871,7 +874,7 @@ static int clean_shard(cwork *w, uint64_t i)
                  : dv_npz_is_zip(in) ? clean_npz(w, in, op, i)
                                      : clean_npy(w, in, op, i, pq_rows);
         else
-            rc = f == 0 ? clean_tar(w, in, op, w->drop, ndrop)
+            rc = f == 0 ? clean_tar(w, in, op, w->drop, ndrop, &links)
                         : clean_parquet(w, in, op, i, &pq_rows);
         if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
             snprintf(why, sizeof why, "%s", w->err);
@@ -900,6 +903,19 @@ static int clean_shard(cwork *w, uint64_t i)
         if ((c->left[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
         else memcpy(c->left[i], line, ll + 1);
         while (nsum > 0) dv__free(c->a, sums[--nsum].rel);
+    }
+    if (rc == DV_OK && !lost && links > 0) {
+        /* a kept sample's image that is a link to a removed sample's member: its bytes are a
+         * removed image's, so the link is not copied, and the user hears of it */
+        char line[1400];
+        size_t ll = (size_t)snprintf(line, sizeof line,
+                                     "--clean: shard %s: %llu image member(s) of kept samples "
+                                     "left out of the copy: hard links or symlinks to a removed "
+                                     "sample's member (the same bytes as a removed image: review "
+                                     "those samples)\n", sh.name, (unsigned long long)links);
+        if (ll >= sizeof line) ll = sizeof line - 1;
+        if ((c->note[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
+        else memcpy(c->note[i], line, ll + 1);
     }
     if (rc == DV_OK && nsum > 0) {
         pthread_mutex_lock(&c->mu);
@@ -996,7 +1012,8 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
         if (!c.heap) rc = DV_ENOMEM;
     }
-    if (rc == DV_OK && (c.left = dv__calloc(c.a, nshards ? nshards : 1, sizeof(char *))) == NULL)
+    if (rc == DV_OK && ((c.left = dv__calloc(c.a, nshards ? nshards : 1, sizeof(char *))) == NULL ||
+                        (c.note = dv__calloc(c.a, nshards ? nshards : 1, sizeof(char *))) == NULL))
         rc = DV_ENOMEM;
     if (rc == DV_OK) {
         /* a worker a shard at most: each holds a shard's readers and writers (a parquet row
@@ -1030,9 +1047,12 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         /* the shards left out, in shard order */
         dv__dbuf left = {0};
         for (uint64_t i = 0; rc == DV_OK && i < nshards; i++) {
-            if (!c.left[i]) continue;
-            rc = dv__dbuf_append(c.a, &left, c.left[i], strlen(c.left[i]));
-            c.nleft++;
+            if (c.left[i]) {
+                rc = dv__dbuf_append(c.a, &left, c.left[i], strlen(c.left[i]));
+                c.nleft++;
+            }
+            if (rc == DV_OK && c.note[i])
+                rc = dv__dbuf_append(c.a, &left, c.note[i], strlen(c.note[i]));
         }
         if (rc == DV_OK && left.len > 0) rc = dv__dbuf_append(c.a, &left, "", 1);
         if (rc == DV_OK && left.len > 0) lefttxt = (char *)left.p;
@@ -1106,7 +1126,9 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     }
     dv__free(c.a, lefttxt);
     for (uint64_t i = 0; c.left && i < nshards; i++) dv__free(c.a, c.left[i]);
+    for (uint64_t i = 0; c.note && i < nshards; i++) dv__free(c.a, c.note[i]);
     dv__free(c.a, c.left);
+    dv__free(c.a, c.note);
     for (unsigned t = 0; c.work && t < nw; t++) {
         EVP_MAC_CTX_free(c.work[t].mctx); /* (it cleanses its key) */
         dv__free(c.a, c.work[t].drop);

@@ -1133,8 +1133,9 @@ static void test_v7_directory(void **state)
     free(a.p);
 }
 
-/* A kept sample whose link names a member of a dropped sample gets the target's bytes as a
- * regular member (GNU tar extracts it whole); other links and samples are copied as they were. */
+/* A kept sample's link naming a member of a dropped sample is left out of the copy (a dropped
+ * sample's bytes never come back under another name; GNU tar extracts the rest); other links and
+ * samples are copied as they were. */
 static void test_writer_links_to_dropped(void **state)
 {
     arc a = {0};
@@ -1211,12 +1212,11 @@ static void test_writer_links_to_dropped(void **state)
     while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
         for (size_t p = 0; p < s.nparts; p++) {
             const dv_wds_part *q = &s.parts[p];
-            if (strcmp(q->member.path, "a/0001.jpg") == 0 ||
-                strcmp(q->member.path, longname) == 0) {
-                assert_int_equal(q->member.skip, DV_TAR_SKIP_NONE);
-                assert_int_equal(q->member.size, sizeof(img));
-                assert_memory_equal(q->data, img, sizeof(img));
-                assert_string_equal(q->member.linkpath, "");
+            assert_string_not_equal(q->member.path, "a/0001.jpg");
+            assert_string_not_equal(q->member.path, longname);
+            if (q->member.skip == DV_TAR_SKIP_NONE && q->member.size == sizeof(img))
+                assert_memory_not_equal(q->data, img, sizeof(img));
+            if (strcmp(q->member.path, "a/0001.txt") == 0) {
                 n++;
             } else if (strcmp(q->member.path, "a/0003.jpg") == 0) {
                 assert_int_equal(q->member.skip, DV_TAR_SKIP_HARDLINK);
@@ -1227,15 +1227,15 @@ static void test_writer_links_to_dropped(void **state)
         }
     }
     assert_int_equal(rc, 0);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 2);
     dv_tar_reader_free(r);
     free(out);
     if (have_tar()) {
         char dir[256];
         tmp_path(dir, sizeof(dir), "lx");
         snprintf(cmd, sizeof(cmd),
-                 "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' && cmp -s '%s/a/0001.jpg' "
-                 "'%s/%s' && test -f '%s/a/0003.jpg' && test ! -e '%s/a/0000.jpg' && "
+                 "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' && test ! -e '%s/a/0001.jpg' "
+                 "&& test ! -e '%s/%s' && test -f '%s/a/0003.jpg' && test ! -e '%s/a/0000.jpg' && "
                  "rm -rf '%s'",
                  dir, dir, out_path, dir, dir, dir, longname, dir, dir, dir);
         assert_int_equal(system(cmd), 0);
