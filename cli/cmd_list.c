@@ -351,6 +351,10 @@ static int list_diff(int argc, char **argv)
     printf("unchanged: %llu\n", (unsigned long long)(ib.count - added));
     dv_list_close(a);
     dv_list_close(b);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "datavet list diff: write failed: %s\n", strerror(errno));
+        return 2;
+    }
     return 0;
 }
 

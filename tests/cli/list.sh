@@ -366,6 +366,17 @@ c_diff_types() {
 }
 t "diff of lists of different types: exit 2" c_diff_types
 
+c_full() {
+    [ -w /dev/full ] || { echo "# /dev/full missing: skipped"; return 0; }
+    "$BIN" list diff two.dvl new.dvl >/dev/full 2>"$T/err"
+    rc=$?
+    is_rc 2 && has_line "$T/err" "datavet list diff: write failed: No space left on device" || return 1
+    "$BIN" list info two.dvl >/dev/full 2>"$T/err"
+    rc=$?
+    is_rc 2 && has_line "$T/err" "datavet list info: write failed: No space left on device"
+}
+t "info and diff: a failed write to stdout is exit 2, named" c_full
+
 # ---------------------------------------------------------------- failures
 
 c_corrupt() {
