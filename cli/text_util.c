@@ -286,6 +286,16 @@ const char *cli_image_kind(const uint8_t *p, size_t n)
         n--;
     }
     if (n >= 11 && strncasecmp((const char *)p, "data:image/", 11) == 0) return "data URI";
+    if (n >= 5 && strncasecmp((const char *)p, "data:", 5) == 0) {
+        /* a base64 one holds an image whatever its media type says (octet-stream, none):
+         * the first 48 bytes of its content, decoded as a scan decodes them, tell */
+        uint8_t buf[48];
+        size_t nb = 0;
+        int rc = dv_data_uri_decode((const char *)p, n, buf, sizeof buf, &nb, NULL, NULL);
+        if (rc == DV_ETOOBIG) nb = sizeof buf;
+        if ((rc == DV_OK || rc == DV_ETOOBIG) && dv_image_kind(buf, nb) != NULL) return "data URI";
+        return NULL;
+    }
     return b64_image_kind(p, n);
 }
 

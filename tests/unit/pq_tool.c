@@ -299,7 +299,11 @@ static int write_images(const char *path)
          "plain", "R0lGOD is how GIF starts in base64"},
         {"jxl", BLOB("\xFF\x0A\xFA\x7F"), "GIF is a format", "  data:image/gif;base64,R0lGODlh"},
         {"text", BLOB("BM not a bitmap at all, long enough"), "ftyp", "QmFzZTY0IHRleHQ="},
-        {"bytes", BLOB("abc\0\x01\xFF"), "", ""}};
+        {"bytes", BLOB("abc\0\x01\xFF"), "", ""},
+        /* base64 data: URIs of images under another media type, or none, percent-encoded */
+        {"octet", BLOB("x"), "data:application/octet-stream;base64,/9j/4AAQSkZJRgABAQ==",
+         "data:;base64,%2F9j%2F4AAQSkZJRgABAQ%3D%3D"},
+        {"b64txt", BLOB("y"), "data:text/plain;base64,QmFzZTY0IHRleHQ=", ""}};
 #undef BLOB
     dv_parquet_field fields[4];
     dv_parquet_value vals[4];
