@@ -65,8 +65,16 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The file the records go to (-o, or a regular file stdout is redirected to): a walk passes
+ * it over, as it is being truncated and written, not an input. */
+typedef struct {
+    int set;
+    dev_t dev;
+    ino_t ino;
+} out_id;
+
 /* Recursive walk in sorted order, so output does not depend on readdir order. */
-static int walk(const char *dir, strvec *out, int depth)
+static int walk(const char *dir, strvec *out, int depth, const out_id *skip)
 {
     DIR *d;
     struct dirent *e;
@@ -100,10 +108,14 @@ static int walk(const char *dir, strvec *out, int depth)
         }
         snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names.v[i]);
         if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            int r = walk(p, out, depth + 1);
+            int r = walk(p, out, depth + 1, skip);
             if (r < 0) rc = -1;
             else if (r > 0) rc = 1;
         } else if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (skip->set && st.st_dev == skip->dev && st.st_ino == skip->ino) {
+                free(p);
+                continue;
+            }
             if (sv_push(out, p) != 0) rc = -1;
         }
         free(p);
@@ -377,6 +389,7 @@ int cmd_hash(int argc, char **argv)
     int opt, quiet = 0, force_progress = 0, show_progress, status = 0;
     strvec paths = {0};
     FILE *out = stdout;
+    out_id skip = {0};
     dv_pool *pool = NULL;
     size_t batch, failed = 0;
     double t0, tlast;
@@ -438,6 +451,26 @@ int cmd_hash(int argc, char **argv)
         fprintf(stderr, "datavet hash: --dihedral needs pdq in --algo\n");
         return 2;
     }
+    if (outpath != NULL) {
+        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0 && cli_chmod_private(fd) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
+            fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
+            if (fd >= 0) close(fd);
+            return 2;
+        }
+    }
+    {
+        struct stat ost;
+        if (fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode)) {
+            skip.set = 1;
+            skip.dev = ost.st_dev;
+            skip.ino = ost.st_ino;
+        }
+    }
     for (int i = optind; i < argc; i++) {
         struct stat st;
         if (strcmp(argv[i], "-") == 0) {
@@ -451,25 +484,12 @@ int cmd_hash(int argc, char **argv)
             }
             free(line);
         } else if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            int r = walk(argv[i], &paths, 0);
+            int r = walk(argv[i], &paths, 0, &skip);
             if (r < 0) goto oom;
             if (r > 0) status = 1;
         } else {
             /* files, and paths that do not exist: those become error records */
             if (sv_push(&paths, argv[i]) != 0) goto oom;
-        }
-    }
-    if (outpath != NULL) {
-        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0 && cli_chmod_private(fd) != 0) {
-            close(fd);
-            fd = -1;
-        }
-        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-            fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
-            if (fd >= 0) close(fd);
-            sv_free(&paths);
-            return 2;
         }
     }
     ho.algos = c.algos;

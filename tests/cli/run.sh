@@ -628,6 +628,22 @@ c_output() {
     return 1
 }
 
+c_output_inside() {
+    # the output inside the walked folder, there from an earlier run (-o) or the shell's
+    # redirection: passed over, not hashed half-written as an input (an error record, exit 1)
+    rm -rf "$T/oin"
+    cp -r "$S" "$T/oin"
+    "$BIN" hash -q -o "$T/oin/h.tsv" "$T/oin" >/dev/null 2>&1
+    run "$BIN" hash -o "$T/oin/h.tsv" "$T/oin"
+    is_rc 1 && ! grep -q "oin/h.tsv" "$T/oin/h.tsv" && ! grep -q "oin/h.tsv" "$T/err" || return 1
+    rm -f "$T/oin/h.tsv"
+    "$BIN" hash "$T/oin" >"$T/oin/r.tsv" 2>"$T/err"
+    rc=$?
+    is_rc 1 && ! grep -q "oin/r.tsv" "$T/oin/r.tsv" && ! grep -q "oin/r.tsv" "$T/err" || return 1
+    sed "s|$T/oin/|$T/sample/|" "$T/oin/r.tsv" >"$T/oin.got"
+    same "$T/full.tsv" "$T/oin.got"
+}
+
 c_output_bad() {
     run "$BIN" hash -o "$T/no/such/dir/o.tsv" $SMALL
     is_rc 2 && has "$T/err" "cannot write $T/no/such/dir/o.tsv"
@@ -919,6 +935,7 @@ c_jobs:hash -j 1 and -j 4: byte-identical stdout and stderr
 c_simd:hash: same records with every available DV_SIMD path
 c_jobs_zero:hash -j 0: a usage error or the same records as -j 1
 c_output:hash -o FILE: same records, FILE has mode 0600, nothing on stdout
+c_output_inside:hash -o FILE or > FILE inside the walked folder: FILE is not hashed
 c_output_bad:hash -o into a missing directory: exit 2 (a failure) with a message
 c_stdin:hash - (paths on stdin) gives the same records as arguments
 c_walk:hash DIR walks recursively in sorted (strcmp) order
