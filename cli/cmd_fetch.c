@@ -594,10 +594,20 @@ int cmd_fetch(int argc, char **argv)
     }
     in.names = argv + optind;
     in.n = (size_t)(argc - optind);
-    /* every list must be readable before anything is fetched */
+    /* every list must be readable before anything is fetched, and none is the output, which
+     * opening would empty before a row is read */
     for (size_t i = 0; i < in.n; i++) {
-        if (strcmp(in.names[i], "-") != 0 && access(in.names[i], R_OK) != 0) {
+        struct stat ls, os;
+        if (strcmp(in.names[i], "-") == 0) continue;
+        if (access(in.names[i], R_OK) != 0) {
             fprintf(stderr, "datavet fetch: %s: %s\n", in.names[i], strerror(errno));
+            free(resolve);
+            return 2;
+        }
+        if (outpath != NULL && stat(outpath, &os) == 0 && stat(in.names[i], &ls) == 0 &&
+            S_ISREG(os.st_mode) && os.st_dev == ls.st_dev && os.st_ino == ls.st_ino) {
+            fprintf(stderr, "datavet fetch: -o %s is the URL list %s: refused (it would be "
+                    "emptied before it is read)\n", outpath, in.names[i]);
             free(resolve);
             return 2;
         }

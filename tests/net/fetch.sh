@@ -269,6 +269,12 @@ check "no list is a usage error" [ $? -eq 2 ]
 check "a bad --allow-addr is a usage error" [ $? -eq 2 ]
 "$BIN" fetch -q -o out.tsv imgs.txt 2>/dev/null
 check "-o creates the file with mode 0600" [ "$(stat -c %a out.tsv)" = 600 ]
+cp imgs.txt self.txt
+ln -s self.txt self-link.txt
+"$BIN" fetch --allow-addr loopback -o self-link.txt self.txt >/dev/null 2>self.err
+check "-o naming the URL list (through a link too): exit 2, the list kept, the reason said" sh -c "
+    [ $? -eq 2 ] && cmp -s imgs.txt self.txt &&
+    grep -q 'datavet fetch: -o self-link.txt is the URL list self.txt: refused' self.err"
 
 # ---------------------------------------------------------------- memory stays bounded
 if grep -q __asan_init "$BIN" 2>/dev/null; then
