@@ -597,15 +597,13 @@ int cmd_fetch(int argc, char **argv)
     /* every list must be readable before anything is fetched, and none is the output, which
      * opening would empty before a row is read */
     for (size_t i = 0; i < in.n; i++) {
-        struct stat ls, os;
         if (strcmp(in.names[i], "-") == 0) continue;
         if (access(in.names[i], R_OK) != 0) {
             fprintf(stderr, "datavet fetch: %s: %s\n", in.names[i], strerror(errno));
             free(resolve);
             return 2;
         }
-        if (outpath != NULL && stat(outpath, &os) == 0 && stat(in.names[i], &ls) == 0 &&
-            S_ISREG(os.st_mode) && os.st_dev == ls.st_dev && os.st_ino == ls.st_ino) {
+        if (cli_same_file(outpath, in.names[i])) {
             fprintf(stderr, "datavet fetch: -o %s is the URL list %s: refused (it would be "
                     "emptied before it is read)\n", outpath, in.names[i]);
             free(resolve);

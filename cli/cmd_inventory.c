@@ -131,6 +131,16 @@ int cmd_inventory(int argc, char **argv)
     o.npaths = (size_t)(argc - optind);
     o.lists = lists;
     o.nlists = nlists;
+    for (size_t i = 0; outpath && i <= nlists; i++) {
+        const char *in = i < nlists ? lists[i] : o.names_path;
+        if (cli_same_file(outpath, in)) {
+            fprintf(stderr, "datavet inventory: -o %s is the %s %s: refused (it would be "
+                            "emptied before it is read)\n",
+                    outpath, i < nlists ? "list" : "--names file", in);
+            free(lists);
+            return 2;
+        }
+    }
     if (outpath && strcmp(outpath, "-") != 0) {
         int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0 || cli_chmod_private(fd) != 0 || !(c.out = fdopen(fd, "w"))) {

@@ -217,6 +217,14 @@ int cmd_match(int argc, char **argv)
         return 2;
     }
     inpath = argv[optind];
+    for (size_t i = 0; i < nlists; i++)
+        if (cli_same_file(outpath, lists[i].path)) {
+            /* the list is mapped: emptying it under the mapping would kill the process */
+            fprintf(stderr, "datavet match: -o %s is the list %s: refused (it would be emptied)\n",
+                    outpath, lists[i].path);
+            free(lists);
+            return 2;
+        }
     for (size_t i = 0; i < nlists; i++) {
         rc = dv_list_open(lists[i].path, &lists[i].list, err, sizeof(err));
         if (rc != DV_OK) {

@@ -70,6 +70,13 @@ int cli_chmod_private(int fd)
     return fchmod(fd, 0600);
 }
 
+int cli_same_file(const char *out, const char *a)
+{
+    struct stat so, sa;
+    if (out == NULL || a == NULL || stat(out, &so) != 0 || stat(a, &sa) != 0) return 0;
+    return S_ISREG(so.st_mode) && so.st_dev == sa.st_dev && so.st_ino == sa.st_ino;
+}
+
 int cli_parse_u64(const char *s, int si, unsigned long long *out)
 {
     char *end;

@@ -253,6 +253,16 @@ check "a bad -j: exit 2, the option and its range named" sh -c "[ $rc -eq 2 ] &&
 rc=$?
 check "an output that cannot be written: exit 2, named" sh -c "[ $rc -eq 2 ] &&
 grep -q '^datavet inventory: cannot write no/such/dir/x.jsonl: No such file' e6"
+cp known.dvl own.dvl
+"$BIN" inventory -o own.dvl srv -l own.dvl >/dev/null 2>e8
+rc=$?
+check "-o naming a list: exit 2, named, the list kept" sh -c "[ $rc -eq 2 ] && cmp -s known.dvl own.dvl &&
+grep -q '^datavet inventory: -o own.dvl is the list own.dvl: refused' e8"
+cp names.txt own-names.txt
+"$BIN" inventory -o own-names.txt srv --names own-names.txt >/dev/null 2>e9
+rc=$?
+check "-o naming the --names file: exit 2, named, the file kept" sh -c "[ $rc -eq 2 ] &&
+cmp -s names.txt own-names.txt && grep -q 'is the --names file own-names.txt: refused' e9"
 mkdir -p one && printf 'x\n' >one/one.safetensors
 "$BIN" inventory one >/dev/null 2>e7
 check "the summary counts one file as 1 file" grep -q '^inventory: 1 file (' e7

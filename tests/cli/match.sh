@@ -177,4 +177,18 @@ t_never_lists_other_entries() {
 }
 check "unmatched list entries never appear in the output" t_never_lists_other_entries
 
+t_output_is_list() {
+    # -o naming a list (through a link too) would empty the file mapped under the matcher
+    cp md5.dvl own.dvl
+    ln -sf own.dvl own-link.dvl
+    "$BIN" match -q --list own.dvl -o own-link.dvl h.tsv 2>e; rc=$?
+    [ "$rc" -eq 2 ] && cmp -s md5.dvl own.dvl || { echo "exit $rc"; cat e; return 1; }
+    [ "$(cat e)" = "datavet match: -o own-link.dvl is the list own.dvl: refused (it would be emptied)" ] ||
+        { cat e; return 1; }
+    # the input is read whole first: -o may name it
+    cp h.tsv hin.tsv
+    "$BIN" match -q --list md5.dvl -o hin.tsv hin.tsv; [ $? -eq 1 ] && [ "$(sed 1d hin.tsv | wc -l)" -eq 2 ]
+}
+check "-o naming a list: exit 2, the list kept; naming the input: allowed" t_output_is_list
+
 finish
