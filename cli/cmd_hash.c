@@ -451,6 +451,12 @@ int cmd_hash(int argc, char **argv)
         fprintf(stderr, "datavet hash: --dihedral needs pdq in --algo\n");
         return 2;
     }
+    for (int i = optind; i < argc; i++)
+        if (cli_same_file(outpath, argv[i])) {
+            fprintf(stderr, "datavet hash: -o %s is the input %s: refused (it would be emptied "
+                            "before it is read)\n", outpath, argv[i]);
+            return 2;
+        }
     if (outpath != NULL) {
         int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd >= 0 && cli_chmod_private(fd) != 0) {

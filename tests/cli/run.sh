@@ -641,7 +641,13 @@ c_output_inside() {
     rc=$?
     is_rc 1 && ! grep -q "oin/r.tsv" "$T/oin/r.tsv" && ! grep -q "oin/r.tsv" "$T/err" || return 1
     sed "s|$T/oin/|$T/sample/|" "$T/oin/r.tsv" >"$T/oin.got"
-    same "$T/full.tsv" "$T/oin.got"
+    same "$T/full.tsv" "$T/oin.got" || return 1
+    # -o naming a file given as a PATH would empty it before it is hashed: refused
+    first=$(ls "$T/oin" | head -n 1)
+    cp "$T/oin/$first" "$T/oin.keep"
+    run "$BIN" hash -o "$T/oin/$first" "$T/oin/$first"
+    is_rc 2 && is_empty "$T/out" && cmp -s "$T/oin.keep" "$T/oin/$first" &&
+        has "$T/err" "datavet hash: -o $T/oin/$first is the input $T/oin/$first: refused"
 }
 
 c_output_bad() {
@@ -935,7 +941,7 @@ c_jobs:hash -j 1 and -j 4: byte-identical stdout and stderr
 c_simd:hash: same records with every available DV_SIMD path
 c_jobs_zero:hash -j 0: a usage error or the same records as -j 1
 c_output:hash -o FILE: same records, FILE has mode 0600, nothing on stdout
-c_output_inside:hash -o FILE or > FILE inside the walked folder: FILE is not hashed
+c_output_inside:hash -o FILE or > FILE inside the walked folder: not hashed; -o PATH: refused
 c_output_bad:hash -o into a missing directory: exit 2 (a failure) with a message
 c_stdin:hash - (paths on stdin) gives the same records as arguments
 c_walk:hash DIR walks recursively in sorted (strcmp) order
