@@ -805,9 +805,18 @@ int cmd_neighbors(int argc, char **argv)
     for (int i = optind; i < argc; i++) sv_push(&embs, argv[i], strlen(argv[i]));
     {
         int nsrc = (seeds_npy != NULL) + (seed_ids != NULL) + (from_scan != NULL);
-        if (embs.n == 0 || outdir == NULL || nsrc > 1 || (nsrc == 0 && concepts == NULL) ||
-            (concepts != NULL && !has_cmin) || (nsrc == 1 && !has_k && !has_min))
-            goto usage;
+        const char *why = embs.n == 0 ? "no --embeddings given"
+                          : outdir == NULL ? "no -o OUTDIR given"
+                          : nsrc > 1 ? "give one of --seeds-npy, --seed-ids and --from-scan"
+                          : nsrc == 0 && concepts == NULL
+                              ? "no seeds (--seeds-npy, --seed-ids, --from-scan) or --concepts"
+                          : concepts != NULL && !has_cmin ? "--concepts needs --concept-min"
+                          : nsrc == 1 && !has_k && !has_min ? "seeds need -k or --min-sim"
+                                                            : NULL;
+        if (why != NULL) {
+            fprintf(stderr, "datavet neighbors: %s\nTry 'datavet neighbors --help'.\n", why);
+            goto bad;
+        }
     }
     for (size_t i = 0; i < embs.n; i++)
         if (collect(embs.v[i], &files, &meta) != 0) {
@@ -935,8 +944,8 @@ int cmd_neighbors(int argc, char **argv)
     }
     ret = 0;
     goto done;
-usage:
-    cli_print_help(stderr, "neighbors");
+usage: /* getopt named the option */
+    fprintf(stderr, "Try 'datavet neighbors --help'.\n");
 bad:
     ret = 2;
 done:

@@ -11,6 +11,20 @@ set +e
 set -e
 [ "$rc" = 2 ] || { echo "FAIL: usage error should exit 2, got $rc"; exit 1; }
 fail() { echo "FAIL: $*"; exit 1; }
+# a usage error says what is missing in one line, not the whole help
+for a in "-o $W/x|no --embeddings given" "--embeddings $W/none|no -o OUTDIR given" \
+    "--embeddings $W/none -o $W/x|no seeds (--seeds-npy, --seed-ids, --from-scan) or --concepts" \
+    "--embeddings $W/none -s a.npy -i b.txt -k 1 -o $W/x|give one of --seeds-npy, --seed-ids and --from-scan" \
+    "--embeddings $W/none -s a.npy -o $W/x|seeds need -k or --min-sim" \
+    "--embeddings $W/none --concepts c.npy -o $W/x|--concepts needs --concept-min"; do
+    set +e
+    # shellcheck disable=SC2086 # the options, split on purpose
+    "$DV" neighbors ${a%%|*} >/dev/null 2>"$W/u.txt"
+    rc=$?
+    set -e
+    [ "$rc" = 2 ] && [ "$(cat "$W/u.txt")" = "datavet neighbors: ${a#*|}
+Try 'datavet neighbors --help'." ] || fail "${a%%|*}: exit $rc, stderr: $(head -c 300 "$W/u.txt")"
+done
 # a failure is 2, as a usage error (no finding status: every result is a candidate)
 set +e
 "$DV" neighbors -q --embeddings "$W/none" --seed-ids /dev/null -k 1 -o "$W/x" 2>"$W/e0.txt"; rc=$?
