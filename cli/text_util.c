@@ -277,6 +277,52 @@ static const char *b64_image_kind(const uint8_t *p, size_t n)
     return NULL;
 }
 
+/* Whether p (n bytes) starts with a data: URI of an image: data:image/..., or a base64 one
+ * whatever its media type says (octet-stream, none): the first 48 bytes of its content,
+ * decoded as a scan decodes them, tell. */
+static int data_uri_image(const uint8_t *p, size_t n)
+{
+    uint8_t buf[48];
+    size_t nb = 0;
+    int rc;
+    if (n >= 11 && strncasecmp((const char *)p, "data:image/", 11) == 0) return 1;
+    if (n < 5 || strncasecmp((const char *)p, "data:", 5) != 0) return 0;
+    rc = dv_data_uri_decode((const char *)p, n, buf, sizeof buf, &nb, NULL, NULL);
+    if (rc == DV_ETOOBIG) nb = sizeof buf;
+    return (rc == DV_OK || rc == DV_ETOOBIG) && dv_image_kind(buf, nb) != NULL;
+}
+
+static int is_b64(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/' || c == '-' || c == '_';
+}
+
+/* An image inside other text (a JSON column {"img": "/9j/4AAQ..."}, an HTML caption with
+ * <img src="data:image/png;base64,...">): a data: URI of one anywhere, or a run of at least
+ * 64 base64 characters, starting after a character that is not one, that decodes to an image
+ * signature. Short runs are words, paths or ids. */
+#define EMBEDDED_B64_MIN 64
+static const char *embedded_image_kind(const uint8_t *p, size_t n)
+{
+    size_t i = 1;
+    while (i < n) {
+        size_t j = i;
+        if (!is_b64(p[i]) || is_b64(p[i - 1])) {
+            i++;
+            continue;
+        }
+        if ((p[i] == 'd' || p[i] == 'D') && data_uri_image(p + i, n - i)) return "data URI";
+        while (j < n && is_b64(p[j])) j++;
+        if (j - i >= EMBEDDED_B64_MIN) {
+            const char *k = b64_image_kind(p + i, j - i);
+            if (k) return k;
+        }
+        i = j;
+    }
+    return NULL;
+}
+
 const char *cli_image_kind(const uint8_t *p, size_t n)
 {
     const char *k = dv_image_kind(p, n);
@@ -285,18 +331,10 @@ const char *cli_image_kind(const uint8_t *p, size_t n)
         p++;
         n--;
     }
-    if (n >= 11 && strncasecmp((const char *)p, "data:image/", 11) == 0) return "data URI";
-    if (n >= 5 && strncasecmp((const char *)p, "data:", 5) == 0) {
-        /* a base64 one holds an image whatever its media type says (octet-stream, none):
-         * the first 48 bytes of its content, decoded as a scan decodes them, tell */
-        uint8_t buf[48];
-        size_t nb = 0;
-        int rc = dv_data_uri_decode((const char *)p, n, buf, sizeof buf, &nb, NULL, NULL);
-        if (rc == DV_ETOOBIG) nb = sizeof buf;
-        if ((rc == DV_OK || rc == DV_ETOOBIG) && dv_image_kind(buf, nb) != NULL) return "data URI";
-        return NULL;
-    }
-    return b64_image_kind(p, n);
+    if (n >= 5 && strncasecmp((const char *)p, "data:", 5) == 0)
+        return data_uri_image(p, n) ? "data URI" : embedded_image_kind(p, n);
+    k = b64_image_kind(p, n);
+    return k ? k : embedded_image_kind(p, n);
 }
 
 /* ---------------------------------------------------------------- JSON strings */

@@ -28,7 +28,9 @@ int cli_json_top_raw(const char *buf, size_t len, const char *key, const char **
  * starting "BM" is not taken for one). Text that is base64 (standard or URL-safe alphabet,
  * after any leading whitespace) of such a signature is "base64 jpeg" and so on, but for a bare
  * JPEG XL codestream, whose two bytes are "/wo" in base64; a data:image/ URI may follow
- * whitespace too. Reads nothing past p[n - 1]. */
+ * whitespace too. Text holding either inside it (a data: URI of an image anywhere, a run of at
+ * least 64 base64 characters of a signature after a non-base64 character) is one too. Reads
+ * nothing past p[n - 1]. */
 const char *cli_image_kind(const uint8_t *p, size_t n);
 
 /* A JSON string: text as dv_text_utf8 writes DV_TEXT_PLAIN (valid UTF-8 kept as it is,

@@ -266,9 +266,10 @@ fi
 
 # --head never prints an image's bytes: blobs and strings that start with an image signature,
 # base64 text of one (standard or URL-safe, after whitespace, wrapped), data:image URIs and
-# base64 data: URIs of an image under another media type (or none) are placeholders;
-# look-alikes ("BM..." text, "GIF is...", a path that is "/wo" = FF 0A in base64, base64 of
-# text, in a data: URI too) are printed.
+# base64 data: URIs of an image under another media type (or none) are placeholders, and so
+# is text holding one of them inside (a JSON value, an HTML caption); look-alikes ("BM..."
+# text, "GIF is...", a path that is "/wo" = FF 0A in base64, base64 of text, in a data: URI
+# or inside text too) are printed.
 PQT=$(dirname "$DV")/tests/pq_tool
 if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
     for f in jsonl tsv; do
@@ -278,8 +279,10 @@ if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
             -e 'II*' -e 'iVBOR' -e '/9j/' -e '\xFF\x0A' -e '_9j_' -e 'UklGR' -e 'R0lGODlh' \
             -e '%2F9j' \
             "$T/img.$f")
-        if [ "$w" -eq 19 ] && [ "$leak" -eq 0 ] &&
-            [ "$(grep -o '<data URI image, [0-9]* bytes withheld>' "$T/img.$f" | wc -l)" -eq 5 ] &&
+        if [ "$w" -eq 21 ] && [ "$leak" -eq 0 ] &&
+            [ "$(grep -o '<data URI image, [0-9]* bytes withheld>' "$T/img.$f" | wc -l)" -eq 6 ] &&
+            grep -q '<base64 jpeg image, 140 bytes withheld>' "$T/img.$f" &&
+            grep -q 'note: QmFzZTY0IHRleHQgdGhhdCBpcyBsb25n' "$T/img.$f" &&
             grep -q 'data:text/plain;base64,QmFzZTY0IHRleHQ=' "$T/img.$f" &&
             grep -q '<jpeg image, 13 bytes withheld>' "$T/img.$f" &&
             grep -q '<data URI image, 34 bytes withheld>' "$T/img.$f" &&
@@ -295,7 +298,7 @@ if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
             grep -q 'abc[\\]*x00[\\]*x01[\\]*xFF' "$T/img.$f"; then
             ok "--head --format $f withholds image bytes ($w values), prints the look-alikes"
         else
-            no "--head --format $f: $w withheld (want 19), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
+            no "--head --format $f: $w withheld (want 21), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
         fi
     done
 else

@@ -303,7 +303,16 @@ static int write_images(const char *path)
         /* base64 data: URIs of images under another media type, or none, percent-encoded */
         {"octet", BLOB("x"), "data:application/octet-stream;base64,/9j/4AAQSkZJRgABAQ==",
          "data:;base64,%2F9j%2F4AAQSkZJRgABAQ%3D%3D"},
-        {"b64txt", BLOB("y"), "data:text/plain;base64,QmFzZTY0IHRleHQ=", ""}};
+        {"b64txt", BLOB("y"), "data:text/plain;base64,QmFzZTY0IHRleHQ=", ""},
+        /* images inside other text: a JSON value, an HTML caption's data: URI; base64 of text
+         * inside text is printed */
+        {"embed", BLOB("z"),
+         "{\"id\": 7, \"img\": \"/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDA"
+         "sLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=\"}",
+         "a cat <img src=\"data:image/png;base64,iVBORw0KGgo=\"> on a mat"},
+        {"embtxt", BLOB("w"),
+         "note: QmFzZTY0IHRleHQgdGhhdCBpcyBsb25nIGVub3VnaCB0byBwYXNzIHRoZSBtaW5pbXVtIGxlbmd0aCBv"
+         "ZiB0aGUgY2hlY2s= end", ""}};
 #undef BLOB
     dv_parquet_field fields[4];
     dv_parquet_value vals[4];
