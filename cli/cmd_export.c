@@ -283,16 +283,22 @@ static int list_part(char **buf, size_t *len, size_t *cap, const char *s, int fi
 
 static const char *const hash_cols[4] = {"md5", "sha1", "sha256", "pdq"};
 
-/* The item's own hash of each kind, from the first finding that carries one. */
+/* The item's own hash of each kind, from the first finding that carries one. A PDQ finding
+ * of another dihedral variant (flipx, rot90, ...) carries the hash of the image so turned,
+ * not the item's: it is passed over, so that a hotline recomputing the file's PDQ gets the
+ * hash this field gives (the finding itself keeps the variant's hash and name). */
 static void item_hashes(const exp_t *e, const frec *g, size_t n, const char *h[4])
 {
     for (int k = 0; k < 4; k++) {
         h[k] = "";
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(S(e, &g[i], C_HASH_TYPE), hash_cols[k]) == 0 && S(e, &g[i], C_VALUE)[0]) {
+        for (size_t i = 0; i < n; i++) {
+            const char *dih = S(e, &g[i], C_DIHEDRAL);
+            if (strcmp(S(e, &g[i], C_HASH_TYPE), hash_cols[k]) == 0 && S(e, &g[i], C_VALUE)[0] &&
+                (!dih[0] || strcmp(dih, "orig") == 0)) {
                 h[k] = S(e, &g[i], C_VALUE);
                 break;
             }
+        }
     }
 }
 

@@ -78,7 +78,8 @@ rows = json.load(open(sys.argv[1]))
 assert [r["item_id"] for r in rows] == ["a", "b", "e"], rows
 a = rows[0]
 assert a["incident_url"] == 'http://a.example/x,y"z', a
-assert a["md5"] == "0123456789abcdef0123456789abcdef" and a["pdq"] == "f00df00d"
+# its only PDQ finding is of the flipx variant: f00df00d is not the item's own PDQ
+assert a["md5"] == "0123456789abcdef0123456789abcdef" and a["pdq"] == "", a["pdq"]
 assert a["sha256"] == "3" * 64 and a["sha1"] == ""
 assert a["match_types"] == "md5;pdq;sha256", a["match_types"]
 assert a["sources"] == "metadata;image;metadata"
@@ -157,6 +158,7 @@ assert a["findings"][1]["distance"] == 5 and a["findings"][1]["dihedral"] == "fl
 assert a["findings"][1]["entry_label"] == "two\nlines"
 assert a["findings"][0]["list_digest"] == "1" * 64 and a["findings"][0]["list_version"] == "1"
 assert a["sha1"] is None and a["md5"] == "0123456789abcdef0123456789abcdef"
+assert a["pdq"] is None and a["findings"][1]["value"] == "f00df00d"
 assert a["dataset"] == '/data/la"ion\u00e9' and a["shard_index"] == 0 and a["row"] == 3
 for r in rows:
     assert r["file_viewed_by_reporter"] is False
@@ -184,6 +186,30 @@ assert all(r["file_viewed_by_reporter"] is False for r in rows)
 EOF
 }
 check "jsonl --include-candidates: candidates marked, every line valid JSON" t_jsonl
+
+t_dihedral_pdq() {
+    # the pdq field is the item's own hash: from its first PDQ finding of the original image,
+    # never from a finding of a turned or flipped variant (whose value hashes that variant)
+    have_py || { echo "SKIP: no $PY"; return 0; }
+    mkdir -p dih
+    cp out/scan.json dih/
+    tr '|' "$TAB" <<EOF | "$MK" dih/matches.parquet || return 1
+f|s|0|0|http://f.example/f.jpg|pdq|image|aaaa|pdq-a|1|$D1|e5|\\N|4|flipy|\\N|match|\\N|\\N|\\N
+f|s|0|0|http://f.example/f.jpg|pdq|image|bbbb|pdq-b|1|$D2|e6|\\N|9|orig|\\N|match|\\N|\\N|\\N
+g|s|0|1|http://f.example/g.jpg|pdq|image|cccc|pdq-a|1|$D1|e7|\\N|2|rot90|\\N|match|\\N|\\N|\\N
+EOF
+    "$BIN" export -q -f csv -o dih.csv dih && "$BIN" export -q -f json -o dih.json dih || return 1
+    pycsv dih.csv >dihrows.json || return 1
+    "$PY" - dihrows.json dih.json <<'EOF'
+import json, sys
+c, j = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert [(r["item_id"], r["pdq"]) for r in c] == [("f", "bbbb"), ("g", "")], c
+assert [(r["item_id"], r["pdq"]) for r in j] == [("f", "bbbb"), ("g", None)], j
+assert [f["value"] for f in j[0]["findings"]] == ["aaaa", "bbbb"]
+assert j[1]["findings"][0]["value"] == "cccc" and j[1]["findings"][0]["dihedral"] == "rot90"
+EOF
+}
+check "pdq: the item's own hash, not a dihedral variant's" t_dihedral_pdq
 
 t_candidates_default() {
     "$BIN" export -q -f csv out >y.csv || return 1
