@@ -666,7 +666,19 @@ static int import_csv(imp *c, int fmt, const char *p, const char *end, uint64_t 
                 continue;
             }
         }
-        parse_record(c, fmt, &p, end, roles, ncols, &r);
+        {
+            const char *rs = p, *nl;
+            parse_record(c, fmt, &p, end, roles, ncols, &r);
+            /* a syntax error in a record of several lines (a quote left open runs to the end
+             * of the input, or to a quote lines further on): the lines after its first may be
+             * entries of their own, so only the first line is bad and reading goes on at the
+             * next, rather than every entry after it being lost as one bad line */
+            if (r.why != NULL && (nl = memchr(rs, '\n', (size_t)(p - rs))) != NULL &&
+                nl + 1 < p) {
+                p = nl + 1;
+                r.newlines = 1;
+            }
+        }
         line += r.newlines ? r.newlines : 1;
         c->st.lines += r.newlines ? r.newlines : 1;
         if (r.why != NULL) {

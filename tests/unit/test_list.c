@@ -410,12 +410,12 @@ static void test_csv_bad(void **state)
           MD5_B ",a\"b\n"           /* 6 quote inside unquoted */
           "xyz,1\n"                 /* 7 bad hash */
           ",1\n"                    /* 8 empty hash */
-          MD5_C ",\"unterminated\n" /* 9 runs to the end */
+          MD5_C ",\"unterminated\n" /* 9 a quote left open: this line only */
           MD5_B ",2\n",
           DV_HT_NONE, 0);
     assert_int_equal(x.rc, DV_OK);
-    assert_int_equal(x.st.entries, 1);
-    assert_int_equal(x.st.bad, 7); /* the unterminated quote swallows the last line */
+    assert_int_equal(x.st.entries, 2); /* line 10 is read, not swallowed by line 9's quote */
+    assert_int_equal(x.st.bad, 7);
     has_msg(&x, "in.txt:3: 1 fields, the header has 2");
     has_msg(&x, "in.txt:4: 3 fields, the header has 2");
     has_msg(&x, "in.txt:5: text after a closing quote");
@@ -423,7 +423,26 @@ static void test_csv_bad(void **state)
     has_msg(&x, "in.txt:7:");
     has_msg(&x, "in.txt:8: empty hash field");
     has_msg(&x, "in.txt:9: unterminated quoted field");
-    assert_int_equal(lcount(&x), 1);
+    assert_int_equal(lcount(&x), 2);
+    built_free(&x);
+
+    /* a quote left open closes lines later, on another entry's quote: the bad line is the
+     * first, and the entries between are read; a quoted field that holds a line break and
+     * ends well is still one entry */
+    build(&x, DV_HT_NONE,
+          "hash,id,label\n" MD5_A ",1,\"open\n"                  /* 2 bad */
+          MD5_B ",2,x\n"                                         /* 3 ok */
+          MD5_C ",3,\"shut\"y\n"                                /* 4 text after a quote */
+          "0cc175b9c0f1b6a831c399e269772661,4,\"two\nlines\"\n" /* 5-6 ok */
+          "xyz,5,z\n",                                           /* 7 bad hash */
+          DV_HT_NONE, 0);
+    assert_int_equal(x.rc, DV_OK);
+    assert_int_equal(x.st.entries, 2);
+    assert_int_equal(x.st.bad, 3);
+    assert_int_equal(x.st.lines, 7);
+    has_msg(&x, "in.txt:2: text after a closing quote");
+    has_msg(&x, "in.txt:4: text after a closing quote");
+    has_msg(&x, "in.txt:7:");
     built_free(&x);
 
     /* type column disagreeing with the hash column */
