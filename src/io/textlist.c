@@ -252,8 +252,7 @@ static int parse_csv(dv_textlist *t, uint8_t delim, size_t *used)
                 if (i >= n) {
                     if (!eof) return NEED_MORE;
                     dv__set_err(t->err, sizeof(t->err),
-                                "%s:%llu: unterminated quoted field (record runs to end of "
-                                "file)",
+                                "%s:%llu: unterminated quoted field",
                                 t->name, (unsigned long long)t->line);
                     *used = n;
                     return DV_ECORRUPT;
@@ -693,6 +692,13 @@ static int next_record(dv_textlist *t, int *empty)
         if (t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV) {
             rc = parse_csv(t, t->fmt == DV_TL_CSV ? ',' : '\t', &used);
             if (rc == DV_ECORRUPT) {
+                /* a bad record of several lines (a quote left open runs to the end of the
+                 * input, or to a quote lines further on): the lines after its first may be
+                 * rows of their own, so only the first is bad and reading goes on at the
+                 * next, rather than every row after a stray quote being lost as one */
+                const uint8_t *nl = memchr(t->d + t->pos, '\n', used);
+                if (nl != NULL && (size_t)(nl - (t->d + t->pos)) + 1 < used)
+                    used = (size_t)(nl - (t->d + t->pos)) + 1;
                 consume(t, used);
                 return rc;
             }

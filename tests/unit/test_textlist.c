@@ -104,7 +104,38 @@ static void test_bad_rows_continue(void **state)
         "ERR c.csv:4: unexpected character 'j' after a closing quote\n"
         "ERR c.csv:5: empty or missing 'url'\n"
         "2:6:http://c/4|fine\n"
-        "ERR c.csv:7: unterminated quoted field (record runs to end of file)\n");
+        "ERR c.csv:7: unterminated quoted field\n");
+}
+
+static void dump_split_pipe(const char *name, const char *text, size_t split,
+                            const dv_textlist_opts *o, char *out, size_t cap);
+
+/* A quote left open costs its own line only: the rows after it are read, whether the quote
+ * runs to the end of the input or to another row's quote lines further on (they were lost
+ * as one bad row); a quoted field with a line break that closes well is still one row. */
+static void test_stray_quote(void **state)
+{
+    static const char text[] = "url,caption\n"
+                               "http://s/1,\"open\n"
+                               "http://s/2,two\n"
+                               "http://s/3,\"shut\" here\n"
+                               "http://s/4,\"multi\nline\"\n"
+                               "http://s/5,\"to the end\n"
+                               "http://s/6,six\n";
+    static const char want[] = "ERR s.csv:2: unexpected character 's' after a closing quote\n"
+                               "1:3:http://s/2|two\n"
+                               "ERR s.csv:4: unexpected character ' ' after a closing quote\n"
+                               "2:5:http://s/4|multi\nline\n"
+                               "ERR s.csv:7: unterminated quoted field\n"
+                               "3:8:http://s/6|six\n";
+    (void)state;
+    run("s.csv", text, NULL, 0, want);
+    for (size_t split = 1; split < sizeof text - 1; split += 7) {
+        static char piped[4096];
+        dump_split_pipe("s.csv", text, split, NULL, piped, sizeof piped);
+        if (strcmp(piped, want) != 0)
+            fail_msg("a pipe giving %zu bytes first:\n%s--- want\n%s", split, piped, want);
+    }
 }
 
 static void test_columns(void **state)
@@ -457,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_crlf_bom),
         cmocka_unit_test(test_bad_rows_continue),
+        cmocka_unit_test(test_stray_quote),
         cmocka_unit_test(test_columns),
         cmocka_unit_test(test_default_columns),
         cmocka_unit_test(test_jsonl),
