@@ -95,7 +95,9 @@ typedef struct dv__report {
 /* One self-contained HTML page (no scripts, no network): summary tables; inline SVG charts
  * of findings per list and tier, the PDQ distance histogram, items per shard, error reasons
  * and (when present) the similarity histogram; the first findings as a table (ids, URLs,
- * hashes, scores only: never image data). Deterministic: same input, same bytes. */
+ * hashes, scores only: never image data), up to 1000 of each tier, with a note counting the
+ * rest from the counters tier.match and tier.candidate (findings may hold only the first of
+ * each). Deterministic: same input, same bytes. */
 int dv__report_write_html(FILE *f, const dv__report *r);
 
 /* Counter lookup (binary search), 0 if absent. */

@@ -753,10 +753,13 @@ static void finding_row(FILE *f, size_t num, const dv__finding *x)
 
 static void findings_table(FILE *f, const dv__report *r, int matches)
 {
-    size_t total = 0, shown_n = 0;
+    uint64_t total = 0, counted = dv__report_counter(r, matches ? "tier.match" : "tier.candidate");
+    size_t shown_n = 0;
     char nb[27];
     for (size_t i = 0; i < r->nfindings; i++)
         if (is_match(&r->findings[i]) == matches) total++;
+    /* the findings given may be the first ones only: the scan's count says how many there are */
+    if (counted > total) total = counted;
     if (matches)
         fputs("<h2 id=\"matches\">Matches</h2>\n", f);
     else

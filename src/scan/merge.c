@@ -11,16 +11,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* findings of each tier (match, candidate) the HTML page shows; the page says how many more */
 #define REPORT_FINDINGS_MAX 1000u
+#define REPORT_KEEP_MAX (2 * REPORT_FINDINGS_MAX)
 
 typedef struct merge {
     const dv_alloc *a;
     const char *outdir;
     dv__params params; /* scan.params */
     dv__ctrs ctr;
-    dv__finding *keep;    /* the first findings, for the HTML page */
+    dv__finding *keep;    /* the first findings of each tier, for the HTML page */
     char **keep_strs;     /* their fields' storage */
-    size_t nkeep;
+    size_t nkeep, nkeep_match;
     dv__report_input *inputs;
     size_t ninputs, capinputs;
     uint64_t matches, candidates;
@@ -163,10 +165,14 @@ static void keep_finding(merge *m, char **fl)
 {
     dv__finding *x;
     char **st;
-    if (m->nkeep >= REPORT_FINDINGS_MAX) return;
+    int match = strcmp(fl[PQ_TIER], "match") == 0;
+    /* up to the limit of each tier, so that candidates after many matches are shown too */
+    if (match ? m->nkeep_match >= REPORT_FINDINGS_MAX
+              : m->nkeep - m->nkeep_match >= REPORT_FINDINGS_MAX)
+        return;
     if (!m->keep) {
-        m->keep = dv__calloc(m->a, REPORT_FINDINGS_MAX, sizeof(dv__finding));
-        m->keep_strs = dv__calloc(m->a, (size_t)REPORT_FINDINGS_MAX * PQ_NFIELDS, sizeof(char *));
+        m->keep = dv__calloc(m->a, REPORT_KEEP_MAX, sizeof(dv__finding));
+        m->keep_strs = dv__calloc(m->a, (size_t)REPORT_KEEP_MAX * PQ_NFIELDS, sizeof(char *));
         if (!m->keep || !m->keep_strs) {
             m->oom = 1;
             return;
@@ -178,6 +184,7 @@ static void keep_finding(merge *m, char **fl)
         if (!st[i]) return;
     }
     x = &m->keep[m->nkeep++];
+    m->nkeep_match += match;
     x->id = st[PQ_ID];
     x->shard = st[PQ_SHARD];
     x->shard_index = strtoll(st[PQ_SHARD_INDEX], NULL, 10);
@@ -685,7 +692,7 @@ static void merge_free(merge *m)
     dv__free(m->a, m->problems);
     dv__params_free(m->a, &m->params);
     dv__ctrs_free(m->a, &m->ctr);
-    for (size_t i = 0; m->keep_strs && i < (size_t)REPORT_FINDINGS_MAX * PQ_NFIELDS; i++)
+    for (size_t i = 0; m->keep_strs && i < (size_t)REPORT_KEEP_MAX * PQ_NFIELDS; i++)
         dv__free(m->a, m->keep_strs[i]);
     dv__free(m->a, m->keep_strs);
     dv__free(m->a, m->keep);

@@ -484,6 +484,21 @@ check "outdir 0700, files 0600" sh -c '
 for f in out-wds/*.* out-wds/shards/*; do [ "$(stat -c %a "$f")" = 600 ] || { echo "$f"; exit 1; }; done'
 check "report.html has no script and names the lists" sh -c '
 ! grep -qi "<script" out-wds/report.html && grep -q known-pdq out-wds/report.html'
+# report.html shows up to 1000 findings of each tier and says how many more there are: 1100
+# URLs matched and flagged, so candidates come after 1100 matches in matches.jsonl (the
+# merge kept the first 1000 findings of both, and the page showed no candidate and no note)
+$PY -c "
+print('url,caption')
+for i in range(1100): print('http://many.example/%d.jpg,a forbidden-term here' % i)" >many.csv
+$PY -c "
+for i in range(1100): print('http://many.example/%d.jpg' % i)" >many-url.txt
+"$BIN" list build -q -t url -o many.dvl many-url.txt
+"$BIN" scan -q many.csv -l many.dvl --flag-terms ds/lists/terms.txt -o out-many >/dev/null 2>&1
+check "report.html: 1000 matches and 1000 candidates shown, the 100 more of each counted" sh -c '
+[ "$(grep -c "<td class=\"tier-match\">match</td>" out-many/report.html)" -eq 1000 ] &&
+[ "$(grep -c "<td class=\"tier-candidate\">candidate" out-many/report.html)" -eq 1000 ] &&
+grep -q "100 more matches are not shown" out-many/report.html &&
+grep -q "100 more candidates are not shown" out-many/report.html'
 check "lists are named by digest, not copied" sh -c '
 ! grep -q "$(sed -n 3p ds/lists/md5.txt)" out-laion/summary.json'
 

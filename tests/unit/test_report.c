@@ -490,6 +490,34 @@ static void t_limits(void **state)
     free(keys);
 }
 
+/* The findings given are the first of each tier only (a scan keeps 1000 of each): the
+ * notes count what is not shown from the scan's tier counts, not from what was given. */
+static void t_limits_counted(void **state)
+{
+    enum { NF = 1003 };
+    dv__finding *f = calloc(NF, sizeof(*f));
+    static const dv__counter c[] = {{"tier.candidate", 177}, {"tier.match", 2908}};
+    char *html;
+    dv__report r = {0};
+    (void)state;
+    assert_non_null(f);
+    for (size_t i = 0; i < NF; i++)
+        f[i] = (dv__finding){"id", "s", 0, (int64_t)i, "u", i < 1000 ? "md5" : "terms",
+                             i < 1000 ? "metadata" : "flag", "v", "l", "1", "d", "e", "", 0, "",
+                             NAN, i < 1000 ? "match" : "candidate", "", "", -1};
+    r.findings = f;
+    r.nfindings = NF;
+    r.counters = c;
+    r.ncounters = 2;
+    html = render(&r, NULL);
+    assert_well_formed(html);
+    assert_int_equal(count(html, "<td class=\"tier-match\">match</td>"), 1000);
+    assert_non_null(strstr(html, "1,908 more matches are not shown"));
+    assert_non_null(strstr(html, "174 more candidates are not shown"));
+    free(html);
+    free(f);
+}
+
 /* A write error is reported, not ignored. */
 static void t_write_error(void **state)
 {
@@ -544,6 +572,7 @@ int main(void)
         cmocka_unit_test(t_format),          cmocka_unit_test(t_counter),
         cmocka_unit_test(t_empty),           cmocka_unit_test(t_sample),
         cmocka_unit_test(t_deterministic),   cmocka_unit_test(t_limits),
+        cmocka_unit_test(t_limits_counted),
         cmocka_unit_test(t_write_error),     cmocka_unit_test(t_xml_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
