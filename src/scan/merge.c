@@ -395,7 +395,13 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
     size_t lcap = 0;
     ssize_t n;
     int ended = 0, rc = DV_OK;
+    uint64_t lineno = 0;
+    /* what to do about a record file damaged after its scan: its done marker keeps a rerun
+     * from scanning the shard again until the shard's files are deleted */
+    char fix[4200];
     snprintf(path, sizeof path, "%s/shards/%06llu.rec", m->outdir, (unsigned long long)i);
+    snprintf(fix, sizeof fix, "delete %s/shards/%06llu.* and run the scan again to scan the shard "
+             "again", m->outdir, (unsigned long long)i);
     f = fopen(path, "r");
     if (!f) {
         dv__set_err(err, cap, "%s: %s", path, strerror(errno));
@@ -404,6 +410,7 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
     while ((n = dv__rec_getline(&line, &lcap, f)) > 0) {
         char *fl[DV__REC_FINDING_FIELDS + 1];
         size_t nf;
+        lineno++;
         if (line[n - 1] == '\n') line[--n] = '\0';
         if (strcmp(line, "END") == 0) {
             ended = 1;
@@ -411,7 +418,8 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
         }
         nf = dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1);
         if (!fields_ok(fl, nf)) {
-            dv__set_err(err, cap, "%s: unreadable record", path);
+            dv__set_err(err, cap, "%s: line %llu: unreadable record (damaged after the scan): %s",
+                        path, (unsigned long long)lineno, fix);
             rc = DV_ECORRUPT;
             break;
         } else if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
@@ -463,7 +471,8 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
             in->sha256 = mdup(m, fl[2]);
             in->bytes = strtoull(fl[3], NULL, 10);
         } else {
-            dv__set_err(err, cap, "%s: unreadable record", path);
+            dv__set_err(err, cap, "%s: line %llu: unreadable record (damaged after the scan): %s",
+                        path, (unsigned long long)lineno, fix);
             rc = DV_ECORRUPT;
             break;
         }
@@ -476,7 +485,8 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
         rc = (int)n;
     }
     if (rc == DV_OK && !ended) {
-        dv__set_err(err, cap, "%s: incomplete (no END record); rescan the shard", path);
+        dv__set_err(err, cap, "%s: cut short after line %llu (no END record): %s", path,
+                    (unsigned long long)lineno, fix);
         rc = DV_ECORRUPT;
     }
     if (rc == DV_OK && m->oom) rc = DV_ENOMEM;

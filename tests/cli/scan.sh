@@ -661,6 +661,25 @@ cp -r parts longrec
 "$BIN" merge -q longrec >/dev/null 2>longwhy
 check "merge of a record over 4 MiB: exit 2" test $? -eq 2
 check "merge of a record over 4 MiB: says so" grep -q "000000.rec: a record longer than 4 MiB" longwhy
+# a record file damaged after its scan (its done marker is there, so a rerun skips the
+# shard): the merge names the file and the line, and says what to do; doing it works
+cp -r parts damaged
+grep -v '^END$' parts/shards/000003.rec >damaged/shards/000003.rec
+"$BIN" merge -q damaged >/dev/null 2>dwhy
+check "merge of a record file cut short: exit 2, the line and the way out named" sh -c "
+[ $? -eq 2 ] && grep -q 'damaged/shards/000003.rec: cut short after line [0-9]* (no END record): \
+delete damaged/shards/000003.\* and run the scan again' dwhy"
+{ head -2 parts/shards/000003.rec; echo 'X	junk'; tail -n +3 parts/shards/000003.rec; } \
+    >damaged/shards/000003.rec
+"$BIN" merge -q damaged >/dev/null 2>dwhy
+check "merge of a damaged record line: exit 2, the line named" sh -c "
+[ $? -eq 2 ] &&
+grep -q 'damaged/shards/000003.rec: line 3: unreadable record (damaged after the scan)' dwhy"
+rm damaged/shards/000003.*
+"$BIN" scan -q big/wds $L -o damaged --no-merge >/dev/null 2>&1
+"$BIN" merge -q damaged >/dev/null 2>&1
+check "... and the shard deleted, a rerun and merge give the outputs again" \
+    cmp ref/matches.parquet damaged/matches.parquet
 
 # corrupt shards in the middle are reported and skipped
 cp -r ds/wds bad
