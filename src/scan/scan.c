@@ -1387,12 +1387,20 @@ static int check_params(scan *s)
                     const char *onl = ls < oldlen ? memchr(o + ls, '\n', oldlen - ls) : NULL;
                     int n = nl ? (int)(nl - (const char *)b.p - (long)ls) : (int)(b.len - ls);
                     int on = ls >= oldlen ? 0 : onl ? (int)(onl - o - (long)ls) : (int)(oldlen - ls);
+                    char now[201], was[201];
                     if (n > 200) n = 200;
                     if (on > 200) on = 200;
+                    /* name TAB value, shown as name=value (a TAB would be shown as ?) */
+                    memcpy(now, b.p + ls, (size_t)n);
+                    now[n] = '\0';
+                    memcpy(was, o + ls, (size_t)on);
+                    was[on] = '\0';
+                    if (strchr(now, '\t')) *strchr(now, '\t') = '=';
+                    if (strchr(was, '\t')) *strchr(was, '\t') = '=';
                     dv__set_err(s->err, s->errcap,
                                 "%s holds a scan with other parameters (first difference at: "
-                                "%.*s; the earlier scan has: %.*s); use a new output directory",
-                                s->o->outdir, n, (const char *)b.p + ls, on, o + ls);
+                                "%s; the earlier scan has: %s); use a new output directory",
+                                s->o->outdir, now, was);
                 }
                 rc = DV_EINVAL;
             }
