@@ -758,7 +758,23 @@ static int next_record(dv_textlist *t, int *empty)
              * max_record + 1 bytes and whether the input ends there; the buffer holds
              * max_record + CHUNK, so a pipe that gave just that much is read again */
             if (avail > t->max_record + 1 || t->eof || t->is_buf) {
-                /* cannot complete within the limit: report and resynchronise */
+                /* cannot complete within the limit: report and resynchronise. A CSV/TSV
+                 * record whose first line is within the limit but that runs on past it is a
+                 * quote left open, almost surely
+                 * (a field of megabytes over many lines is not a URL list's): only its first
+                 * line is skipped, and the lines after it are read as rows, rather than every
+                 * row up to the next stray quote, or to the end, being lost as one */
+                const uint8_t *nl = t->fmt == DV_TL_CSV || t->fmt == DV_TL_TSV
+                                        ? memchr(t->d + t->pos, '\n', avail)
+                                        : NULL;
+                if (nl != NULL && (size_t)(nl - (t->d + t->pos)) <= t->max_record) {
+                    consume(t, (size_t)(nl - (t->d + t->pos)) + 1);
+                    dv__set_err(t->err, sizeof(t->err),
+                                "%s:%llu: record longer than %zu bytes over several lines (a "
+                                "quote left open?): its first line skipped", t->name,
+                                (unsigned long long)start_line, t->max_record);
+                    return DV_ETOOBIG;
+                }
                 DV_FORWARD_IF_ERROR(skip_long(t));
                 dv__set_err(t->err, sizeof(t->err),
                             "%s:%llu: record longer than %zu bytes, skipped", t->name,

@@ -453,8 +453,10 @@ static void test_long_csv_any_input(void **state)
         {"http://a/1,\"x\"y", "\"", "1:3:http://a/2|c\n2:4:http://a/3|d\n"},
         /* a quote inside an unquoted field */
         {"http://a/1,a 12\" screen", "", "1:3:http://a/2|c\n2:4:http://a/3|d\n"},
-        /* a quoted field, doubled quotes, a comma and a newline in it */
-        {"http://a/1,\"quoted \"\"q\"\" ,\n", "\"", "1:4:http://a/2|c\n2:5:http://a/3|d\n"},
+        /* a quoted field, doubled quotes, a comma and a newline in it: over the limit across a
+         * line break, taken as a quote left open: its first line is skipped, the next read */
+        {"http://a/1,\"quoted \"\"q\"\" ,\n", "\"",
+         "ERR l.csv:3: record longer than 64 bytes, skipped\n1:4:http://a/2|c\n2:5:http://a/3|d\n"},
     };
     (void)state;
     for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
@@ -465,7 +467,9 @@ static void test_long_csv_any_input(void **state)
         memset(text + n, 'q', 100);
         snprintf(text + n + 100, sizeof text - n - 100, "%s\nhttp://a/2,c\nhttp://a/3,d\n",
                  c[k].tail);
-        snprintf(want, sizeof want, "ERR l.csv:2: record longer than 64 bytes, skipped\n%s",
+        snprintf(want, sizeof want, "ERR l.csv:2: record longer than 64 bytes%s\n%s",
+                 k == 2 ? " over several lines (a quote left open?): its first line skipped"
+                        : ", skipped",
                  c[k].want);
         o.max_record = 64;
         t = dv_textlist_create(&o);
@@ -479,6 +483,35 @@ static void test_long_csv_any_input(void **state)
                 fail_msg("%zu, a pipe giving %zu bytes first:\n%s--- want\n%s", k, split, piped,
                          want);
         }
+    }
+}
+
+/* A quote left open with more than max_record bytes after it: only its line is skipped, every
+ * row after it read (the whole rest of the list was lost, the scan still exiting 0) */
+static void test_stray_quote_long(void **state)
+{
+    static char text[2048], want[2048], mem[4096], piped[4096];
+    dv_textlist_opts o = {0};
+    dv_textlist *t;
+    size_t n = (size_t)snprintf(text, sizeof text, "url,caption\nhttp://s/0,\"open\n"), w;
+    (void)state;
+    w = (size_t)snprintf(want, sizeof want, "ERR q.csv:2: record longer than 64 bytes over "
+                         "several lines (a quote left open?): its first line skipped\n");
+    for (int i = 1; i <= 12; i++) {
+        n += (size_t)snprintf(text + n, sizeof text - n, "http://s/%d,row %d\n", i, i);
+        w += (size_t)snprintf(want + w, sizeof want - w, "%d:%d:http://s/%d|row %d\n", i, i + 2,
+                              i, i);
+    }
+    o.max_record = 64;
+    t = dv_textlist_create(&o);
+    assert_int_equal(dv_textlist_open_buffer(t, text, n, "q.csv"), DV_OK);
+    dump(t, mem, sizeof mem, 0);
+    dv_textlist_free(t);
+    if (strcmp(mem, want) != 0) fail_msg("from memory:\n%s--- want\n%s", mem, want);
+    for (size_t split = 5; split < n; split += 23) {
+        dump_split_pipe("q.csv", text, split, &o, piped, sizeof piped);
+        if (strcmp(piped, want) != 0)
+            fail_msg("a pipe giving %zu bytes first:\n%s--- want\n%s", split, piped, want);
     }
 }
 
@@ -498,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_pipe_exact_limit),
         cmocka_unit_test(test_pipe_bom),
         cmocka_unit_test(test_long_csv_any_input),
+        cmocka_unit_test(test_stray_quote_long),
     };
     return cmocka_run_group_tests_name("textlist", tests, NULL, NULL);
 }
