@@ -30,6 +30,10 @@ int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
  * copies it. *left_out counts those members. */
 int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,
                                     const uint8_t *drop, uint64_t ndrop, uint64_t *left_out);
+/* fn(ctx, p, n) sees every byte w writes from now on, in order, before it is written (a
+ * cleaned copy's checksum taken as it is written, not read back); NULL: none. */
+void dv__tar_writer_tap(dv_tar_writer *w, void (*fn)(void *ctx, const void *p, size_t n),
+                        void *ctx);
 /* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
  * unread (the scan knows which digests it needs only once its lists are open). */
 void dv__dataset_skip(dv_dataset *ds, unsigned skip);

@@ -14,6 +14,8 @@ struct dv_tar_writer {
     int fd;
     int finished;
     uint64_t written;
+    void (*tap)(void *ctx, const void *p, size_t n); /* sees every byte written, in order */
+    void *tap_ctx;
     char name[256];
     char err[512];
 };
@@ -48,10 +50,19 @@ int dv_tar_writer_open_fd(dv_tar_writer *w, int fd, const char *name)
     return DV_OK;
 }
 
+void dv__tar_writer_tap(dv_tar_writer *w, void (*fn)(void *ctx, const void *p, size_t n),
+                        void *ctx)
+{
+    if (w == NULL) return;
+    w->tap = fn;
+    w->tap_ctx = ctx;
+}
+
 static int sink(void *ctx, const void *p, size_t n)
 {
     dv_tar_writer *w = ctx;
     const uint8_t *b = p;
+    if (w->tap != NULL && n > 0) w->tap(w->tap_ctx, p, n);
     while (n > 0) {
         ssize_t k = write(w->fd, b, n);
         if (k < 0 && errno == EINTR) continue;

@@ -364,12 +364,56 @@ static int out_path(const char *root, const char *clean_dir, const char *path, c
     return DV_OK;
 }
 
-/* Checksum a file of the copy just written (read back while the page cache holds it). */
-static int sum_file(cwork *w, const char *path, csum *e, uint64_t *size)
+/* The SHA-256 of a file of the copy as it is written (tar and .npy files): every byte goes
+ * through md before it is written. */
+typedef struct wsum {
+    EVP_MD_CTX *md;
+    uint64_t bytes;
+} wsum;
+
+static int wsum_open(wsum *ws)
+{
+    ws->bytes = 0;
+    ws->md = EVP_MD_CTX_new();
+    if (ws->md && EVP_DigestInit_ex(ws->md, EVP_sha256(), NULL) == 1) return DV_OK;
+    EVP_MD_CTX_free(ws->md);
+    ws->md = NULL;
+    return DV_ENOMEM;
+}
+
+static void wsum_tap(void *ctx, const void *p, size_t n)
+{
+    wsum *ws = ctx;
+    EVP_DigestUpdate(ws->md, p, n);
+    ws->bytes += n;
+}
+
+/* hex gets the digest (on success) and the context goes. */
+static int wsum_close(wsum *ws, int rc, char hex[65], uint64_t *size)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (rc == DV_OK && EVP_DigestFinal_ex(ws->md, md, &mdlen) != 1) rc = DV_ENOMEM;
+    if (rc == DV_OK) {
+        dv_hex_encode(md, 32, hex);
+        *size = ws->bytes;
+    }
+    EVP_MD_CTX_free(ws->md);
+    ws->md = NULL;
+    return rc;
+}
+
+/* A file of the copy just written, as clean.sha256 names it: its checksum taken as it was
+ * written (hex set), or read back while the page cache holds it (parquet, .npz). */
+static int sum_file(cwork *w, const char *path, const char *hex, uint64_t hsize, csum *e,
+                    uint64_t *size)
 {
     const char *clean_dir = w->c->clean_dir;
     size_t rl;
-    if (dv__sha256_file(path, e->hex, size) != DV_OK) {
+    if (hex[0]) {
+        memcpy(e->hex, hex, 65);
+        *size = hsize;
+    } else if (dv__sha256_file(path, e->hex, size) != DV_OK) {
         dv__set_err(w->err, sizeof w->err, "%s: cannot read back to checksum it", path);
         return DV_EIO;
     }
@@ -506,8 +550,9 @@ static int write_all(int fd, const void *p, size_t n)
 }
 
 static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
-                     uint64_t kept_rows)
+                     uint64_t kept_rows, char hex[65], uint64_t *size)
 {
+    wsum ws = {0};
     cleaner *c = w->c;
     dv_npy *np = NULL;
     dv_npy_info ni;
@@ -531,7 +576,11 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
         dv_npy_close(np);
         return DV_EIO;
     }
-    rc = write_all(fd, hdr, hl);
+    rc = wsum_open(&ws);
+    if (rc == DV_OK) {
+        wsum_tap(&ws, hdr, hl);
+        rc = write_all(fd, hdr, hl);
+    }
     {
         /* runs of kept rows, one write each (a row a write was a million system calls a
          * LAION file) */
@@ -541,11 +590,19 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
         while (rc == DV_OK && i < ni.rows) {
             uint64_t j = i;
             while (j < ni.rows && !rset_has(&c->removed, rkey(shard, j))) j++;
-            if (j > i) rc = write_all(fd, d + i * rowb, (size_t)(j - i) * rowb);
+            /* checksummed and written a MiB at a time: the write finds in cache what the
+             * checksum read */
+            for (size_t o = 0, n = (size_t)(j - i) * rowb; rc == DV_OK && o < n;) {
+                size_t k = n - o < (1u << 20) ? n - o : (1u << 20);
+                wsum_tap(&ws, d + i * rowb + o, k);
+                rc = write_all(fd, d + i * rowb + o, k);
+                o += k;
+            }
             i = j + 1; /* row j, if any, is removed */
         }
     }
     if (close(fd) != 0) rc = DV_EIO;
+    if (ws.md) rc = wsum_close(&ws, rc, hex, size);
     if (rc != DV_OK) dv__set_err(w->err, sizeof w->err, "%s: write failed", out);
     dv_npy_close(np);
     return rc;
@@ -576,8 +633,9 @@ static int clean_npz(cwork *w, const char *in, const char *out, uint64_t shard)
 }
 
 static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *drop,
-                     uint64_t ndrop, uint64_t *links_out)
+                     uint64_t ndrop, uint64_t *links_out, char hex[65], uint64_t *size)
 {
+    wsum ws = {0};
     cleaner *c = wk->c;
     dv_tar_reader *r = dv_tar_reader_create(NULL);
     dv_tar_writer *w = dv_tar_writer_create(c->a);
@@ -599,6 +657,8 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
     dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
     rc = dv_tar_reader_open_fd(r, ifd, in);
     if (rc == DV_OK) rc = dv_tar_writer_open_fd(w, ofd, out);
+    if (rc == DV_OK) rc = wsum_open(&ws);
+    if (rc == DV_OK) dv__tar_writer_tap(w, wsum_tap, &ws);
     while (rc == DV_OK) {
         int k = dv_tar_reader_next_sample(r, &s);
         if (k == 0) break;
@@ -617,6 +677,7 @@ done:
     dv_tar_writer_free(w);
     if (ifd >= 0) close(ifd);
     if (ofd >= 0 && close(ofd) != 0 && rc == DV_OK) rc = DV_EIO;
+    if (ws.md) rc = wsum_close(&ws, rc, hex, size);
     return rc;
 }
 
@@ -860,7 +921,8 @@ static int clean_shard(cwork *w, uint64_t i)
      * writer cannot hold) leaves the whole shard out of the copy; a failed write stops */
     for (int f = 0; !lost && rc == DV_OK && f < 3; f++) {
         const char *in = shard_file(&sh, c->lay, f);
-        uint64_t size = 0;
+        uint64_t size = 0, hsize = 0;
+        char hex[65] = "";
         if (!in) continue;
         rc = out_path(c->dataset, c->clean_dir, in, op, sizeof op);
         if (rc != DV_OK) {
@@ -872,9 +934,9 @@ static int clean_shard(cwork *w, uint64_t i)
         if (c->lay == DV_LAYOUT_PARQUET)
             rc = f == 0                  ? clean_parquet(w, in, op, i, &pq_rows)
                  : dv_npz_is_zip(in) ? clean_npz(w, in, op, i)
-                                     : clean_npy(w, in, op, i, pq_rows);
+                                     : clean_npy(w, in, op, i, pq_rows, hex, &hsize);
         else
-            rc = f == 0 ? clean_tar(w, in, op, w->drop, ndrop, &links)
+            rc = f == 0 ? clean_tar(w, in, op, w->drop, ndrop, &links, hex, &hsize)
                         : clean_parquet(w, in, op, i, &pq_rows);
         if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
             snprintf(why, sizeof why, "%s", w->err);
@@ -882,7 +944,7 @@ static int clean_shard(cwork *w, uint64_t i)
             rc = DV_OK;
         }
         if (rc == DV_OK && !lost) {
-            rc = sum_file(w, op, &sums[nsum], &size);
+            rc = sum_file(w, op, hex, hsize, &sums[nsum], &size);
             if (rc == DV_OK) nsum++, sbytes += size;
         }
         if (rc == DV_OK && !lost) {
