@@ -351,7 +351,9 @@ static int checksum_ok(const uint8_t *b, uint64_t *stored, long *computed)
         ss = ss - (signed char)b[i] + ' ';
     }
     *computed = (long)us;
-    if (parse_num(b + 148, 8, stored) != 0) return 0;
+    /* -1: the field is not a number (nothing stored to name) */
+    *stored = 0;
+    if (parse_num(b + 148, 8, stored) != 0) return -1;
     return *stored == us || (ss >= 0 && *stored == (uint64_t)ss);
 }
 
@@ -550,6 +552,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
         uint64_t hdr_off = r->pos, stored, hsize;
         long computed;
         size_t body;
+        int ck;
         rc = dv__dbuf_reserve(r->alloc, &r->raw, BLOCK);
         if (rc == DV_OK) rc = read_block(r, r->raw.p + r->raw.len, &got);
         if (rc < 0) return fail(r, rc);
@@ -584,11 +587,15 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
             r->state = ST_END;
             return 0;
         }
-        if (!checksum_ok(blk, &stored, &computed)) {
+        if ((ck = checksum_ok(blk, &stored, &computed)) != 1) {
+            char st[40];
+            /* an unreadable field is said so (its value was once printed from whatever the
+             * stack held, different from one run or reader to the next) */
+            if (ck < 0) snprintf(st, sizeof st, "stored field not octal");
+            else snprintf(st, sizeof st, "stored %llo", (unsigned long long)stored);
             dv__set_err(r->err, sizeof(r->err),
-                        "%s: %s: bad header checksum at offset %llu (stored %llo, computed %lo)",
-                        r->name, who(r, tmp, sizeof(tmp)), (unsigned long long)hdr_off,
-                        (unsigned long long)stored, computed);
+                        "%s: %s: bad header checksum at offset %llu (%s, computed %lo)", r->name,
+                        who(r, tmp, sizeof(tmp)), (unsigned long long)hdr_off, st, computed);
             return fail(r, DV_ECORRUPT);
         }
         r->raw.len += BLOCK;
