@@ -1,4 +1,4 @@
-# Thin wrapper over CMake for the common targets: deps, build, demo, test, asan, fuzz, bench.
+# Thin wrapper over CMake for the common targets: deps, build, demo, test, asan, tsan, fuzz, bench.
 # `make demo` and `make test` install their Debian dependencies themselves (as root).
 
 BUILD ?= build
@@ -12,7 +12,7 @@ DEB_PKGS = build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libwe
 FUZZ_PKGS = clang libclang-rt-14-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test test-slurm asan fuzz bench clean duckdb
+.PHONY: all deps build demo test test-slurm asan tsan fuzz bench clean duckdb
 
 all: build
 
@@ -59,6 +59,21 @@ asan: deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer (docs/fuzzing.md): the library, CLI and tests built with clang
+# -fsanitize=thread in build-tsan/, then the whole suite (about 10 min on 2 CPUs). Reports go
+# to stderr, or with TSAN_OPTIONS=log_path=DIR/tsan one file a process; any report fails the
+# process (exit 66), so its test fails
+TSAN_OPTIONS ?=
+tsan: deps
+	@if dpkg -s $(FUZZ_PKGS) >/dev/null 2>&1; then echo "tsan: clang and its runtimes present"; \
+	else $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y $(FUZZ_PKGS); fi
+	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DDV_TSAN=ON -DDV_WERROR=ON \
+	      -DDV_BUILD_BENCH=OFF -DDV_SHARED_DIR=$(SHARED)
+	cmake --build build-tsan -j $(JOBS)
+	@$(MAKE) --no-print-directory duckdb
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 $(TSAN_OPTIONS)" \
+	    ctest --output-on-failure -j $(JOBS)
+
 fuzz: deps
 	@if dpkg -s $(FUZZ_PKGS) >/dev/null 2>&1; then echo "fuzz: clang and libFuzzer present"; \
 	else $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y $(FUZZ_PKGS); fi
@@ -75,4 +90,4 @@ bench: build
 	$(BUILD)/bench/fetch_bench $(SHARED)
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
