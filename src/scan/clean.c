@@ -115,8 +115,8 @@ typedef struct cleaner {
      * digest and builds its contexts each time (2.4 us an id against 0.4, a throwaway
      * harness; every kept id is scored) */
     EVP_MAC *mac;
-    /* the shard workers: what they share is changed under mu; the first failure (lowest
-     * shard) stops the others from starting shards */
+    /* the shard workers: what they share is changed under mu; a failure (the lowest shard's
+     * is kept) stops the shards above it from starting */
     pthread_mutex_t mu;
     int stop, fail_rc;
     uint64_t fail_shard;
@@ -996,8 +996,11 @@ static void clean_job(void *ctx, size_t job, unsigned worker)
     cleaner *c = ctx;
     cwork *w = &c->work[worker];
     int rc, stop;
+    /* after a failure only shards below the failing one still run: the pool hands shards
+     * out in order, so one taken before the failure but not yet started may be lower, and
+     * its own failure is the one a run on one thread would have told */
     pthread_mutex_lock(&c->mu);
-    stop = c->stop;
+    stop = c->stop && job > c->fail_shard;
     pthread_mutex_unlock(&c->mu);
     if (stop) return;
     w->err[0] = '\0';
