@@ -104,8 +104,10 @@ typedef struct cleaner {
     uint64_t nleft;
     uint8_t prf_key[32], salt[32];
     rset removed;
-    scored *heap; /* max-heap of the m smallest decoy scores */
+    scored *heap; /* max-heap of the m smallest decoy scores, each id once (hset) */
     size_t nheap, mheap;
+    uint64_t (*hset)[2]; /* the heap's scores (their first 16 bytes): linear probing */
+    size_t hcap, ndecoys;
     scored *rem;  /* removed ids */
     size_t nrem, caprem;
     char *err;
@@ -191,6 +193,55 @@ static void heap_down(scored *h, size_t n, size_t i)
     }
 }
 
+/* The heap's set of scores: an id offered twice (ids repeat across shards: webdataset keys,
+ * LAION's key column) is one decoy. 16 bytes of an HMAC-SHA-256 (a bit of them set, so that no
+ * key is all zero, an empty slot) stand for the id. */
+static size_t hset_slot(const cleaner *c, const uint8_t sc[32])
+{
+    uint64_t k0, k1;
+    size_t j;
+    memcpy(&k0, sc, 8);
+    memcpy(&k1, sc + 8, 8);
+    k1 |= 1; /* never all zero: an empty slot is */
+    j = (size_t)k0 & (c->hcap - 1);
+    while (c->hset[j][0] | c->hset[j][1]) {
+        if (c->hset[j][0] == k0 && c->hset[j][1] == k1) return j;
+        j = (j + 1) & (c->hcap - 1);
+    }
+    return j;
+}
+
+static int hset_has(const cleaner *c, const uint8_t sc[32])
+{
+    size_t j = hset_slot(c, sc);
+    return (c->hset[j][0] | c->hset[j][1]) != 0;
+}
+
+static void hset_put(cleaner *c, const uint8_t sc[32])
+{
+    size_t j = hset_slot(c, sc);
+    memcpy(c->hset[j], sc, 16);
+    c->hset[j][1] |= 1;
+}
+
+/* Remove by backward shift (linear probing keeps no tombstones). */
+static void hset_del(cleaner *c, const uint8_t sc[32])
+{
+    size_t j = hset_slot(c, sc), m = c->hcap - 1;
+    if (!(c->hset[j][0] | c->hset[j][1])) return;
+    for (size_t i = (j + 1) & m;; i = (i + 1) & m) {
+        size_t home;
+        if (!(c->hset[i][0] | c->hset[i][1])) break;
+        home = (size_t)c->hset[i][0] & m;
+        /* move i back to j unless its home lies cyclically in (j, i] */
+        if ((j < i) ? (home <= j || home > i) : (home <= j && home > i)) {
+            memcpy(c->hset[j], c->hset[i], 16);
+            j = i;
+        }
+    }
+    c->hset[j][0] = c->hset[j][1] = 0;
+}
+
 static int decoy_offer(cwork *w, const char *id)
 {
     cleaner *c = w->c;
@@ -205,8 +256,11 @@ static int decoy_offer(cwork *w, const char *id)
     if (!dup) return DV_ENOMEM;
     memcpy(dup, id, n);
     pthread_mutex_lock(&c->mu);
-    if (c->nheap < c->mheap) {
+    if (hset_has(c, sc)) {
+        old = dup; /* the same id again */
+    } else if (c->nheap < c->mheap) {
         size_t i = c->nheap++;
+        hset_put(c, sc);
         memcpy(c->heap[i].score, sc, 32);
         c->heap[i].id = dup;
         while (i > 0 && memcmp(c->heap[(i - 1) / 2].score, c->heap[i].score, 32) < 0) {
@@ -216,6 +270,8 @@ static int decoy_offer(cwork *w, const char *id)
             i = (i - 1) / 2;
         }
     } else if (memcmp(sc, c->heap[0].score, 32) < 0) {
+        hset_del(c, c->heap[0].score);
+        hset_put(c, sc);
         old = c->heap[0].id;
         memcpy(c->heap[0].score, sc, 32);
         c->heap[0].id = dup;
@@ -1071,11 +1127,17 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
     if (rc == DV_OK) rc = note_clean_dir(outdir, clean_dir, err, cap);
     if (rc == DV_OK && nremoved > 0 && decoys > 0) {
+        /* the decoys wanted, and room for as many more as there are removed rows: a kept id
+         * that is also a removed one's is no decoy (it is in the file already), and goes
+         * after the draw */
         uint64_t m = nremoved * (uint64_t)decoys;
         if (m > (64ull << 20)) m = 64ull << 20;
-        c.mheap = (size_t)m;
+        c.mheap = (size_t)(m + nremoved);
+        for (c.hcap = 16; c.hcap < 2 * c.mheap; c.hcap *= 2) {
+        }
         c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
-        if (!c.heap) rc = DV_ENOMEM;
+        c.hset = dv__calloc(c.a, c.hcap, sizeof *c.hset);
+        if (!c.heap || !c.hset) rc = DV_ENOMEM;
     }
     if (rc == DV_OK && ((c.left = dv__calloc(c.a, nshards ? nshards : 1, sizeof(char *))) == NULL ||
                         (c.note = dv__calloc(c.a, nshards ? nshards : 1, sizeof(char *))) == NULL))
@@ -1129,6 +1191,19 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         unsigned int mdlen = 0;
         EVP_MD_CTX *x = EVP_MD_CTX_new();
         if (c.nrem > 1) qsort(c.rem, c.nrem, sizeof(scored), cmp_id);
+        {
+            /* each removed id once: two removed rows of one id (ids that repeat across
+             * shards) are one id, as a set of removed ids is what the commitment binds */
+            size_t k = 0;
+            for (size_t i = 0; i < c.nrem; i++) {
+                if (k > 0 && strcmp(c.rem[k - 1].id, c.rem[i].id) == 0) {
+                    dv__free(c.a, c.rem[i].id);
+                    continue;
+                }
+                c.rem[k++] = c.rem[i];
+            }
+            c.nrem = k;
+        }
         if (!x || EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1) rc = DV_ENOMEM;
         else {
             EVP_DigestUpdate(x, c.salt, 32);
@@ -1149,8 +1224,20 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         FILE *f;
         if (!all) rc = DV_ENOMEM;
         else {
+            /* the decoys: the draw's smallest scores but removed ids, K a distinct removed
+             * id (capped as the heap was) */
+            uint64_t want = (uint64_t)c.nrem * decoys;
+            size_t nd = 0;
+            if (want > (64ull << 20)) want = 64ull << 20;
+            if (c.nheap > 1) qsort(c.heap, c.nheap, sizeof(scored), cmp_scored);
             if (c.nrem) memcpy(all, c.rem, c.nrem * sizeof(scored));
-            if (c.nheap) memcpy(all + c.nrem, c.heap, c.nheap * sizeof(scored));
+            for (size_t i = 0; i < c.nheap && nd < want; i++) {
+                scored key = c.heap[i];
+                if (c.nrem && bsearch(&key, c.rem, c.nrem, sizeof(scored), cmp_id)) continue;
+                all[c.nrem + nd++] = c.heap[i];
+            }
+            n = c.nrem + nd;
+            c.ndecoys = nd;
             if (n > 1) qsort(all, n, sizeof(scored), cmp_scored);
             snprintf(path, sizeof path, "%s/removal-public.txt", outdir);
             snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -1166,7 +1253,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
             dv__free(c.a, all);
         }
         *removed_out = c.nrem;
-        *decoys_out = c.nheap;
+        *decoys_out = c.ndecoys;
     }
     if (rc == DV_OK) {
         /* clean.sha256: the copy's checksums, for `sha256sum -c` in the copy's folder and
@@ -1206,6 +1293,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     for (size_t i = 0; i < c.nheap; i++) dv__free(c.a, c.heap[i].id);
     dv__free(c.a, c.rem);
     dv__free(c.a, c.heap);
+    dv__free(c.a, c.hset);
     dv__free(c.a, c.removed.k);
     dv_dataset_free(ds);
     prf_close(&c);

@@ -274,6 +274,55 @@ assert 'shard 00000: 1 image member(s) of kept samples left out of the copy' in 
 p = json.load(open('out-wl/summary.json'))['dataset_problems']
 assert any('1 image member(s) of kept samples left out' in x for x in p), p
 assert open('rc-wl').read().strip() == '1' and open('rc-xwl').read().strip() == '0'"
+# ids that repeat across shards (webdataset keys restart in each shard; LAION's key column
+# too): removal-public.txt and the commitment take each id once, a removed id is no decoy even
+# where a kept row has it, and so no id stands out by coming twice
+mkdir wdup
+$PY - <<'EOF' || bad "make the webdataset with repeated ids"
+import io, tarfile
+for n, ms in enumerate([[('a', 0), ('b', 2)], [('a', 6), ('b', 3), ('c', 7)], [('a', 5)]]):
+    t = tarfile.open('wdup/%05d.tar' % n, 'w', format=tarfile.GNU_FORMAT)
+    for k, i in ms:
+        b = open('hfpx/%09d.jpg' % i, 'rb').read()
+        ti = tarfile.TarInfo(k + '.jpg'); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+    t.close()
+EOF
+"$BIN" scan -q wdup -l hld-md5.dvl -o out-wdup --clean clean-wdup --decoys 5 >/dev/null 2>&1
+check "--clean with ids repeated across shards: each once in removal-public.txt and the commitment" $PY -c "
+import hashlib, hmac, json
+k = open('out-wdup/clean.key', 'rb').read()
+pk = hmac.new(k, b'datavet decoy prf', hashlib.sha256).digest()
+salt = hmac.new(k, b'datavet commitment salt', hashlib.sha256).digest()
+pub = open('out-wdup/removal-public.txt').read().splitlines()
+sc = [hmac.new(pk, i.encode(), hashlib.sha256).digest() for i in pub]
+assert sorted(pub) == ['a', 'b', 'c'] and sc == sorted(sc), pub
+s = json.load(open('out-wdup/summary.json'))
+assert s['counts']['removed'] == 2 and s['clean']['removed'] == 1 and s['clean']['decoys'] == 2, s
+assert s['clean']['commitment'] == hashlib.sha256(salt + b'a\n').hexdigest(), s['clean']"
+# ... and with many ids repeated and a full draw (--decoys 1, 4 workers): the decoys are the
+# distinct kept ids of smallest PRF that are no removed id's
+mkdir wdup2
+$PY - <<'EOF' || bad "make the webdataset with many repeated ids"
+import io, tarfile
+imgs = [open('hfpx/%09d.jpg' % i, 'rb').read() for i in (0, 1, 2, 3, 5, 7)]
+for n in range(4):
+    t = tarfile.open('wdup2/%05d.tar' % n, 'w', format=tarfile.GNU_FORMAT)
+    for k in range(n * 10, n * 10 + 20):
+        # the known image (0) at every ninth key in shards 0 and 2: a removed id kept elsewhere
+        b = imgs[0] if k % 9 == 0 and n % 2 == 0 else imgs[1 + (k * 3 + n) % 5]
+        ti = tarfile.TarInfo('k%02d.jpg' % k); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+    t.close()
+EOF
+"$BIN" scan -q wdup2 -l hld-md5.dvl -o out-wdup2 --clean clean-wdup2 --decoys 1 -j 4 >/dev/null 2>&1
+check "--clean, ids repeated, a full draw: decoys are the distinct kept ids of smallest PRF" $PY -c "
+import hashlib, hmac, json
+pk = hmac.new(open('out-wdup2/clean.key', 'rb').read(), b'datavet decoy prf', hashlib.sha256).digest()
+rem = {l.split('\t')[0] for l in open('out-wdup2/removal.txt').read().splitlines()[1:]}
+ids = {'k%02d' % k for k in range(50)}
+kept = sorted(ids - rem, key=lambda i: hmac.new(pk, i.encode(), hashlib.sha256).digest())
+pub = open('out-wdup2/removal-public.txt').read().splitlines()
+assert 2 < len(rem) < 10 and len(kept) > len(rem), (len(rem), len(kept))
+assert len(pub) == len(set(pub)) and set(pub) == rem | set(kept[:len(rem)]), pub"
 "$BIN" scan -q wle -l hld-md5.dvl -o out-wle >/dev/null 2>err-wle
 check "webdataset hard link to a member not in the archive: an error naming it" sh -c "
 grep -q \"wle/00000.tar: member 'g.jpg' at offset 0: hard link to 'gone.jpg' which is \
@@ -761,6 +810,16 @@ n=\$(tail -n +2 cj-$lay/removal.txt | wc -l) &&
 for f in removal-public.txt clean.sha256 summary.json; do cmp cj1-$lay/\$f cj-$lay/\$f || exit 1; done &&
 cd cjc-$lay && sha256sum -c --quiet ../cj-$lay/clean.sha256"
 done
+# ... and the decoys are the kept ids of smallest PRF, exactly (the draw's heap evicts most)
+for f in ds/wds/*.parquet; do "$BIN" inspect --head 1000 "$f"; done >cj-wds-rows.jsonl 2>/dev/null
+check "wds --clean -j 3: the decoys are the kept ids of smallest PRF" $PY -c "
+import hashlib, hmac, json
+pk = hmac.new(open('cj-wds/clean.key', 'rb').read(), b'datavet decoy prf', hashlib.sha256).digest()
+ids = {json.loads(l)['key'] for l in open('cj-wds-rows.jsonl')}
+rem = {l.split('\t')[0] for l in open('cj-wds/removal.txt').read().splitlines()[1:]}
+kept = sorted(ids - rem, key=lambda i: hmac.new(pk, i.encode(), hashlib.sha256).digest())
+pub = set(open('cj-wds/removal-public.txt').read().splitlines())
+assert len(kept) > 2 * len(rem) and pub == rem | set(kept[:len(rem)]), (len(pub), len(rem))"
 # two shards that cannot be read, on three workers: both left out, named in shard order
 cp -r ds/wds cbad2 && head -c 3000 ds/wds/00001.tar >cbad2/00001.tar &&
     head -c 5000 ds/wds/00003.tar >cbad2/00003.tar
