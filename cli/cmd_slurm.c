@@ -16,6 +16,7 @@
 #define SL_MAX_OUT (64u << 20)  /* squeue/scontrol output we read at most */
 #define SL_MAX_STATE (16u << 20)
 #define SL_MAX_TASKS 10000000ull
+#define SL_SQUEUE_TRIES 5u /* slurm wait: failed squeue polls in a row before it gives up */
 
 /* ---------------------------------------------------------------- small helpers */
 
@@ -850,11 +851,22 @@ static int is_ours(const sl_state *s, unsigned long long job, unsigned long long
     return t < s->tasks && s->last_job[t] == job && job != 0;
 }
 
-/* Fills st[] for every task; returns the number of tasks queued (running or pending). */
-static size_t task_states(const char *outdir, const sl_state *s, tstat *st)
+/* Shards with a done marker. */
+static unsigned long long shards_done(const char *outdir, const sl_state *s)
+{
+    unsigned long long n = 0;
+    for (unsigned long long i = 0; i < s->shards; i++) n += (unsigned long long)shard_done(outdir, i);
+    return n;
+}
+
+/* Fills st[] for every task and *queued_out with the number of tasks queued (running or
+ * pending). Returns 0, or the failing squeue's status: then no task is known to be queued,
+ * and one that is would show as failed, so no caller may take st[] for what Slurm holds. */
+static int task_states(const char *outdir, const sl_state *s, tstat *st, size_t *queued_out)
 {
     char *out = NULL, uid[32];
     size_t queued = 0;
+    int sq_rc;
     for (unsigned long long t = 0; t < s->tasks; t++) {
         st[t].why[0] = '\0';
         st[t].state = task_done(outdir, s, t) ? T_DONE : s->attempts[t] ? T_FAILED : T_MISSING;
@@ -863,10 +875,13 @@ static size_t task_states(const char *outdir, const sl_state *s, tstat *st)
     snprintf(uid, sizeof uid, "%lu", (unsigned long)getuid());
     {
         char *av[] = {"squeue", "-h", "-r", "-u", uid, "-o", "%F %K %T", NULL};
-        int rc = run_cmd(av, &out, NULL);
-        if (rc != 0) {
-            fprintf(stderr, "datavet slurm: squeue failed (exit %d): running tasks are not "
-                            "known\n", rc);
+        sq_rc = run_cmd(av, &out, NULL);
+        if (sq_rc != 0) {
+            fprintf(stderr, "datavet slurm: squeue failed (exit %d): which tasks are queued "
+                            "is not known\n", sq_rc);
+            free(out);
+            *queued_out = 0;
+            return sq_rc;
         } else {
             for (char *l = out; l && *l;) {
                 char *nl = strchr(l, '\n'), state[32];
@@ -921,7 +936,8 @@ static size_t task_states(const char *outdir, const sl_state *s, tstat *st)
         free(out);
         out = NULL;
     }
-    return queued;
+    *queued_out = queued;
+    return 0;
 }
 
 static int print_status(const char *outdir, const sl_state *s, const tstat *st, int all)
@@ -998,20 +1014,45 @@ static int cmd_status(int argc, char **argv, int wait)
         return 2;
     }
     if (wait) {
-        /* poll squeue (sbatch --wait looks only at 2, 10, 42 s...) */
+        /* poll squeue (sbatch --wait looks only at 2, 10, 42 s...); a failed squeue (a
+         * slurmctld restarting, a timeout under load) is tried again at the next poll */
         time_t t0 = time(NULL);
-        while (task_states(outdir, &s, st) > 0) {
+        unsigned fails = 0;
+        size_t queued;
+        for (;;) {
+            int sq = task_states(outdir, &s, st, &queued);
+            if (sq == 0 && queued == 0) break;
+            if (sq != 0 && shards_done(outdir, &s) == s.shards) break;
+            if (sq != 0 && ++fails >= SL_SQUEUE_TRIES) {
+                fprintf(stderr, "datavet slurm wait: squeue failed %u times in a row: "
+                                "%llu of %llu shards done, which tasks are queued is not known\n",
+                        fails, shards_done(outdir, &s), s.shards);
+                free(st);
+                st_free(&s);
+                return 2;
+            }
+            if (sq == 0) fails = 0;
             if (timeout && (unsigned long long)(time(NULL) - t0) >= timeout) {
                 fprintf(stderr, "datavet slurm wait: tasks still queued after %llu s\n", timeout);
-                rc = print_status(outdir, &s, st, all);
+                if (sq == 0) print_status(outdir, &s, st, all);
                 free(st);
                 st_free(&s);
                 return 2;
             }
             sleep((unsigned)interval);
         }
-    } else
-        task_states(outdir, &s, st);
+    } else {
+        size_t queued;
+        if (task_states(outdir, &s, st, &queued) != 0 && shards_done(outdir, &s) != s.shards) {
+            /* a queued task would show as failed: no table rather than a wrong one */
+            fprintf(stderr, "datavet slurm status: %llu of %llu shards done; which of the "
+                            "others are queued, running or failed is not known without squeue\n",
+                    shards_done(outdir, &s), s.shards);
+            free(st);
+            st_free(&s);
+            return 2;
+        }
+    }
     rc = print_status(outdir, &s, st, all);
     free(st);
     st_free(&s);
@@ -1062,7 +1103,12 @@ static int cmd_resubmit(int argc, char **argv)
     st = calloc(s.tasks, sizeof(tstat));
     ix = calloc(s.tasks, sizeof(unsigned long long));
     if (!st || !ix) goto out;
-    queued = task_states(outdir, &s, st);
+    if (task_states(outdir, &s, st, &queued) != 0) {
+        /* a task still queued would look failed and be submitted a second time */
+        fprintf(stderr, "datavet slurm resubmit: without squeue the queued tasks are not "
+                        "known: nothing resubmitted\n");
+        goto out;
+    }
     for (unsigned long long t = 0; t < s.tasks; t++) {
         if (st[t].state != T_FAILED && st[t].state != T_MISSING) continue;
         if (s.attempts[t] > s.max_retries) {

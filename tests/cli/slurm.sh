@@ -26,9 +26,10 @@ n=\$(cat '$T/fake/n' 2>/dev/null || echo 100); n=\$((n + 1)); echo \$n >'$T/fake
 for a in "\$@"; do printf '%s\n' "\$a"; done >'$T/fake/sbatch.'\$n
 echo "\$n;cluster"
 EOF
-printf '#!/bin/sh\ncat %s/fake/queue 2>/dev/null\n' "$T" >fake/squeue
+printf '#!/bin/sh\n[ -e %s/fake/sqfail ] && { echo "squeue: error: Unable to contact slurm controller" >&2; exit 1; }\ncat %s/fake/queue 2>/dev/null\n' "$T" "$T" >fake/squeue
 printf '#!/bin/sh\necho "slurm_load_jobs error: Invalid job id specified" >&2\nexit 1\n' >fake/scontrol
 chmod +x fake/sbatch fake/squeue fake/scontrol
+: >fake/queue
 PATH=$T/fake:$PATH
 export PATH
 
@@ -80,6 +81,20 @@ check "status: a queued task is running" grep -q '^task 1	shards 2-3	running' st
 "$BIN" slurm resubmit out >rs1 2>&1
 rc=$?
 check "resubmit leaves a running task alone" sh -c "test $rc -eq 0 && test ! -e fake/sbatch.102"
+# squeue failing (slurmctld down, a timeout): a queued task would look failed; status shows
+# no such table, wait gives up after 5 polls, resubmit submits nothing; all exit 2
+: >fake/sqfail
+"$BIN" slurm status out >sqf1 2>sqf1.err
+rc1=$?
+"$BIN" slurm wait out --interval 1 >sqf2 2>sqf2.err
+rc2=$?
+"$BIN" slurm resubmit out >sqf3 2>sqf3.err
+rc3=$?
+check "squeue failing: status, wait and resubmit exit 2, nothing resubmitted" sh -c "
+[ $rc1 -eq 2 ] && [ ! -s sqf1 ] && grep -q '3 of 5 shards done; which of the others' sqf1.err &&
+[ $rc2 -eq 2 ] && grep -q 'squeue failed 5 times in a row' sqf2.err &&
+[ $rc3 -eq 2 ] && grep -q 'nothing resubmitted' sqf3.err && [ ! -e fake/sbatch.102 ]"
+rm fake/sqfail
 : >fake/queue
 "$BIN" slurm resubmit out >rs2 2>rs2.err
 check "resubmit: only index 1, same script and arguments" sh -c "grep -qx 102 rs2 && grep -qx -- --array=1 fake/sbatch.102 && sed -n '/datavet-scan.sbatch\$/,\$p' fake/sbatch.102 | tail -n +2 | cmp - args"
