@@ -715,9 +715,12 @@ static int cmd_submit(int argc, char **argv)
     free(p);
     p = path2(outdir, "slurm/state");
     if (!p) goto out;
-    if (access(p, F_OK) == 0 && !dry) {
+    /* a dry run too: it would rewrite the script, edits and all, and on an OUTDIR whose
+     * shards are all done the state, with its jobs and attempts */
+    if (access(p, F_OK) == 0) {
         fprintf(stderr, "datavet slurm submit: %s was submitted before: see 'datavet slurm status "
-                        "%s' and 'datavet slurm resubmit %s'\n", outdir, outdir, outdir);
+                        "%s' and 'datavet slurm resubmit%s %s'\n", outdir, outdir,
+                dry ? " --dry-run" : "", outdir);
         goto out;
     }
     free(p);
@@ -798,7 +801,7 @@ static int cmd_submit(int argc, char **argv)
     if (nix == 0) {
         fprintf(stderr, "datavet slurm submit: every shard is done already: run 'datavet merge "
                         "%s'\n", outdir);
-        status = st_save(outdir, &s) == 0 ? 0 : 2;
+        status = dry || st_save(outdir, &s) == 0 ? 0 : 2;
         goto out;
     }
     if (do_sbatch(outdir, &s, ix, nix, NULL, 0, dry) != 0) goto out;
@@ -1130,7 +1133,11 @@ static int cmd_resubmit(int argc, char **argv)
         goto out;
     }
     if (do_sbatch(outdir, &s, ix, nix, extra, nextra, dry) != 0) goto out;
-    fprintf(stderr, "datavet slurm: resubmitted %zu tasks\n", nix);
+    if (dry)
+        fprintf(stderr, "datavet slurm: %zu tasks would be resubmitted (--dry-run printed the "
+                        "sbatch command)\n", nix);
+    else
+        fprintf(stderr, "datavet slurm: resubmitted %zu tasks\n", nix);
     rc = exhausted ? 1 : 0;
 out:
     free(st);

@@ -57,6 +57,14 @@ sed -n '/datavet-scan.sbatch$/,$p' fake/sbatch.101 | tail -n +2 >args
 check "script arguments: K S DATAVET JOBS DATASET options" sh -c "tr '\n' ' ' <args | grep -qx -- '2 5 $BIN auto ds/wds -l md5.dvl --pdq-radius=20 -o out '"
 "$BIN" slurm submit ds/wds -l md5.dvl -o out >/dev/null 2>again.err
 check "submit into a submitted OUTDIR is refused" test $? -eq 2
+# a dry run into it too: it rewrote the edited script, and (every shard done) the state
+echo "# edited by hand" >>out/slurm/datavet-scan.sbatch
+cp out/slurm/state state.before
+"$BIN" slurm submit ds/wds -l md5.dvl -o out -k 3 --dry-run >again2.out 2>again2.err
+rc=$?
+check "submit --dry-run into a submitted OUTDIR is refused, script and state untouched" sh -c "
+[ $rc -eq 2 ] && grep -q 'submitted before' again2.err && [ ! -s again2.out ] &&
+tail -1 out/slurm/datavet-scan.sbatch | grep -qx '# edited by hand' && cmp state.before out/slurm/state"
 "$BIN" slurm submit ds/wds -l md5.dvl -o out2 --shards 0-1 >/dev/null 2>&1
 check "--shards is refused (the tasks choose)" test $? -eq 2
 "$BIN" slurm submit ds/wds -l missing.dvl -o out3 >/dev/null 2>&1
@@ -96,6 +104,11 @@ check "squeue failing: status, wait and resubmit exit 2, nothing resubmitted" sh
 [ $rc3 -eq 2 ] && grep -q 'nothing resubmitted' sqf3.err && [ ! -e fake/sbatch.102 ]"
 rm fake/sqfail
 : >fake/queue
+"$BIN" slurm resubmit out --dry-run >rsd 2>rsd.err
+rc=$?
+check "resubmit --dry-run: prints index 1, says it submitted nothing" sh -c "
+[ $rc -eq 0 ] && grep -q '^sbatch --parsable --array=1 ' rsd && ! grep -q 'slurm: resubmitted' rsd.err &&
+grep -q '1 tasks would be resubmitted' rsd.err && cmp state.before out/slurm/state"
 "$BIN" slurm resubmit out >rs2 2>rs2.err
 check "resubmit: only index 1, same script and arguments" sh -c "grep -qx 102 rs2 && grep -qx -- --array=1 fake/sbatch.102 && sed -n '/datavet-scan.sbatch\$/,\$p' fake/sbatch.102 | tail -n +2 | cmp - args"
 "$BIN" slurm resubmit out --max-retries 1 >rs3 2>rs3.err
