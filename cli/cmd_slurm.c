@@ -510,7 +510,22 @@ static int do_sbatch(const char *outdir, sl_state *s, const unsigned long long *
         goto done;
     }
     if (dry) {
-        for (size_t i = 0; i < av.n; i++) printf("%s%s", i ? " " : "", av.v[i]);
+        /* as a shell would take it back: a path with a space or a quote stays one word */
+        for (size_t i = 0; i < av.n; i++) {
+            const char *w = av.v[i];
+            printf("%s", i ? " " : "");
+            if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                "0123456789_@%+=:,./-") == strlen(w)) {
+                printf("%s", w);
+                continue;
+            }
+            putchar('\'');
+            for (; *w; w++) {
+                if (*w == '\'') printf("'\\''");
+                else putchar(*w);
+            }
+            putchar('\'');
+        }
         printf("\n");
         ok = 1;
         goto done;

@@ -157,4 +157,16 @@ check "a task whose scan failed still fails; the merge says the scan is incomple
 [ $rc0 -eq 2 ] && ! grep -q 'not all read whole' taskb0.log && ! grep -q 'not all' taskb2.log &&
 grep -q 'shards: 3 done, 0 running, 0 pending, 2 failed' stb &&
 [ $rcm -eq 2 ] && grep -q 'the scan is incomplete' mergeb.err"
+
+# the command --dry-run prints is one a shell takes back word for word (OUTDIR with a space,
+# a quote and non-ASCII): run it, then submit for real, and sbatch gets the same arguments
+O="dry 'q' \"d\" $(printf '\303\251')"
+"$BIN" slurm submit ds/wds -l md5.dvl -o "$O" -k 2 --dry-run -- --comment='a b' >dryq.out 2>dryq.err
+sh -c "$(cat dryq.out)" >/dev/null
+n1=$(cat fake/n)
+"$BIN" slurm submit ds/wds -l md5.dvl -o "$O" -k 2 -- --comment='a b' >/dev/null 2>&1
+n2=$(cat fake/n)
+check "submit --dry-run: the printed command, run by sh, is the submission" sh -c "
+[ $n2 -eq $((n1 + 1)) ] && cmp fake/sbatch.$n1 fake/sbatch.$n2 && tail -1 fake/sbatch.$n1 | grep -qxF \"\$1\" &&
+grep -qx -- '--comment=a b' fake/sbatch.$n1" sh "$O"
 finish
