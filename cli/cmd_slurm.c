@@ -676,17 +676,21 @@ static int cmd_submit(int argc, char **argv)
         submit_usage();
         goto out;
     }
-    if (strchr(outdir, '%')) {
-        fprintf(stderr, "datavet slurm submit: OUTDIR must not contain '%%' (a Slurm file "
-                        "name pattern)\n");
-        goto out;
-    }
     /* DATASET first, then the scan options in order */
     sv_push(&s.scan, dataset);
     for (size_t i = 0; i < opts.n; i++) sv_push(&s.scan, opts.v[i]);
     if (s.scan.n != opts.n + 1) goto out;
     if (!getcwd(cwd, sizeof cwd)) {
         fprintf(stderr, "datavet slurm submit: getcwd: %s\n", strerror(errno));
+        goto out;
+    }
+    if (strchr(outdir, '\\') || (outdir[0] != '/' && strchr(cwd, '\\'))) {
+        /* sbatch --output cannot name it: Slurm drops the backslash and then expands no
+         * %A_%a, so every task would fail (signal 53) without a log */
+        fprintf(stderr, "datavet slurm submit: %s%s%s holds a backslash, which sbatch --output "
+                        "cannot name (the task logs go to OUTDIR/slurm/logs): use another "
+                        "OUTDIR\n", outdir[0] != '/' ? cwd : "", outdir[0] != '/' ? "/" : "",
+                outdir);
         goto out;
     }
     {
@@ -745,13 +749,15 @@ static int cmd_submit(int argc, char **argv)
     else s.script = path2(cwd, p);
     if (!s.script || write_atomic(p, SCRIPT, sizeof SCRIPT - 1, 0700) != 0) goto out;
     {
+        /* sbatch --output is a file name pattern: a '%' of the path is written "%%" */
         sbuf o = {0};
+        const char *parts[2] = {outdir[0] != '/' ? cwd : "", outdir};
         sb_str(&o, "--output=");
-        if (outdir[0] != '/') {
-            sb_str(&o, cwd);
-            sb_str(&o, "/");
+        for (int k = 0; k < 2; k++) {
+            for (const char *q = parts[k]; *q; q++)
+                sb_add(&o, *q == '%' ? "%%" : q, *q == '%' ? 2 : 1);
+            if (k == 0 && *parts[0]) sb_str(&o, "/");
         }
-        sb_str(&o, outdir);
         sb_str(&o, "/slurm/logs/%A_%a.out");
         sv_push(&s.sbatch, "--job-name");
         sv_push(&s.sbatch, jname);
@@ -873,7 +879,8 @@ static int is_ours(const sl_state *s, unsigned long long job, unsigned long long
 static unsigned long long shards_done(const char *outdir, const sl_state *s)
 {
     unsigned long long n = 0;
-    for (unsigned long long i = 0; i < s->shards; i++) n += (unsigned long long)shard_done(outdir, i);
+    for (unsigned long long i = 0; i < s->shards; i++)
+        if (shard_done(outdir, i)) n++;
     return n;
 }
 

@@ -169,4 +169,21 @@ n2=$(cat fake/n)
 check "submit --dry-run: the printed command, run by sh, is the submission" sh -c "
 [ $n2 -eq $((n1 + 1)) ] && cmp fake/sbatch.$n1 fake/sbatch.$n2 && tail -1 fake/sbatch.$n1 | grep -qxF \"\$1\" &&
 grep -qx -- '--comment=a b' fake/sbatch.$n1" sh "$O"
+
+# sbatch --output is a file name pattern: a '%' in the working directory or OUTDIR is written
+# '%%' (else Slurm expands it, the log directory does not exist and every task fails); a
+# backslash cannot be written at all: refused before anything is made
+mkdir 'p%a' 'b\s'
+(cd 'p%a' && "$BIN" slurm submit ../ds/wds -l ../md5.dvl -o 'o%j' -k 5 >/dev/null 2>&1)
+rc=$?
+check "submit: a '%' of the log path is written '%%' for sbatch --output" sh -c "[ $rc -eq 0 ] &&
+grep -qxF -- '--output=$T/p%%a/o%%j/slurm/logs/%A_%a.out' fake/sbatch.\$(cat fake/n)"
+n1=$(cat fake/n)
+(cd 'b\s' && "$BIN" slurm submit ../ds/wds -l ../md5.dvl -o o -k 5 >/dev/null 2>"$T/bs.err")
+rc=$?
+"$BIN" slurm submit ds/wds -l md5.dvl -o 'o\bs' -k 5 >/dev/null 2>>bs.err
+rc2=$?
+check "submit: a backslash in the log path is refused, nothing made or submitted" sh -c "
+[ $rc -eq 2 ] && [ $rc2 -eq 2 ] && [ \$(grep -c 'holds a backslash' bs.err) -eq 2 ] &&
+[ ! -e 'b\s/o' ] && [ ! -e 'o\bs' ] && [ \$(cat fake/n) -eq $n1 ]"
 finish

@@ -121,4 +121,15 @@ a = json.load(open('single/summary.json')); b = json.load(open('cl/summary.json'
 a.pop('timing', None); b.pop('timing', None)
 assert a == b, [k for k in set(a) | set(b) if a.get(k) != b.get(k)]"
 check "findings were found at all" test -s cl/matches.jsonl
+
+# a '%' in the working directory and OUTDIR: sbatch --output is a file name pattern, so the
+# log path must reach Slurm as '%%' (else the log directory does not exist, and every task
+# fails with signal 53 and no log)
+mkdir 'w%a' && cd 'w%a' || { bad "mkdir w%a"; finish; }
+"$BIN" slurm submit ../ds/wds -l ../md5.dvl -o 'o%j' -k 5 -j 1 --time 10 >/dev/null 2>submit3.err
+check "submit from a directory named with '%'" test $? -eq 0
+"$BIN" slurm wait 'o%j' --interval 1 --timeout 180 >wait3.out 2>&1
+check "its tasks ran: wait exit 0, all 10 shards done" grep -q "shards: 10 done" wait3.out
+check "its logs are in OUTDIR/slurm/logs" sh -c 'ls o%j/slurm/logs/*_1.out'
+cd "$T" || exit 2
 finish
