@@ -83,9 +83,10 @@ static void sb_u64(sbuf *b, unsigned long long v)
     sb_str(b, t);
 }
 
-/* Run argv (PATH lookup, no shell); its stdout into *out when out is not NULL (stderr is
- * ours). Returns the exit status, 128+signal, or -1 when it could not be run. */
-static int run_cmd(char *const argv[], char **out, size_t *outlen)
+/* Run argv (PATH lookup, no shell) in directory dir (NULL: ours); its stdout into *out when
+ * out is not NULL (stderr is ours). Returns the exit status, 128+signal, or -1 when it could
+ * not be run. */
+static int run_cmd_in(const char *dir, char *const argv[], char **out, size_t *outlen)
 {
     int fd[2] = {-1, -1}, st;
     pid_t pid;
@@ -102,6 +103,10 @@ static int run_cmd(char *const argv[], char **out, size_t *outlen)
             dup2(fd[1], 1);
             close(fd[0]);
             close(fd[1]);
+        }
+        if (dir && chdir(dir) != 0) {
+            fprintf(stderr, "datavet slurm: %s: %s\n", dir, strerror(errno));
+            _exit(127);
         }
         execvp(argv[0], argv);
         fprintf(stderr, "datavet slurm: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -133,6 +138,11 @@ static int run_cmd(char *const argv[], char **out, size_t *outlen)
     if (WIFEXITED(st)) return WEXITSTATUS(st);
     if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
     return -1;
+}
+
+static int run_cmd(char *const argv[], char **out, size_t *outlen)
+{
+    return run_cmd_in(NULL, argv, out, outlen);
 }
 
 static int mkdir_p0700(const char *d)
@@ -199,6 +209,7 @@ static int parse_u64s(const char *s, unsigned long long *v) { return cli_parse_u
 typedef struct sl_state {
     char *cwd, *script, *datavet, *jobsmode;
     unsigned long long shards, per_task, tasks, max_retries, max_running;
+    unsigned long long check; /* 1: submit checked the parameters here, so resubmit does too */
     strv sbatch; /* stored sbatch options (--array and --parsable are added per submission) */
     strv scan;   /* DATASET and the scan options */
     strv jobs;   /* "<jobid> <array spec>" per submission */
@@ -261,6 +272,7 @@ static int st_save(const char *outdir, const sl_state *s)
     kvu(&b, "tasks", s->tasks);
     kvu(&b, "max_retries", s->max_retries);
     kvu(&b, "max_running", s->max_running);
+    kvu(&b, "check", s->check);
     for (size_t i = 0; i < s->sbatch.n; i++) kv(&b, "sbatch", s->sbatch.v[i]);
     for (size_t i = 0; i < s->scan.n; i++) kv(&b, "scan", s->scan.v[i]);
     for (size_t i = 0; i < s->jobs.n; i++) kv(&b, "job", s->jobs.v[i]);
@@ -348,6 +360,7 @@ static int st_load(const char *outdir, sl_state *s)
             if (!s->attempts || !s->last_job) bad = 1;
         } else if (strcmp(line, "max_retries") == 0) bad |= parse_u64s(v, &s->max_retries);
         else if (strcmp(line, "max_running") == 0) bad |= parse_u64s(v, &s->max_running);
+        else if (strcmp(line, "check") == 0) bad |= parse_u64s(v, &s->check);
         else if (strcmp(line, "sbatch") == 0) bad |= sv_push(&s->sbatch, v);
         else if (strcmp(line, "scan") == 0) bad |= sv_push(&s->scan, v);
         else if (strcmp(line, "job") == 0) bad |= sv_push(&s->jobs, v);
@@ -563,6 +576,64 @@ done:
     return ok ? 0 : -1;
 }
 
+/* One scan of no shard (index S of S+1) with the tasks' options: opens the lists and the
+ * dataset here and writes OUTDIR/scan.params before the tasks race to, or compares against
+ * it; into_scratch checks the same into a scratch folder (the last -o wins), removed after.
+ * Returns the scan's exit status (0: the parameters work). */
+static int run_check(const char *self, const sl_state *s, int into_scratch)
+{
+    strv av = {0};
+    char a1[32], a2[32], scratch[64] = "";
+    int rc;
+    if (into_scratch) {
+        const char *t = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/datavet-check.XXXXXX",
+                 t && *t && strlen(t) < 30 ? t : "/tmp");
+        if (!mkdtemp(scratch)) {
+            fprintf(stderr, "datavet slurm: %s: %s\n", scratch, strerror(errno));
+            return 2;
+        }
+    }
+    snprintf(a1, sizeof a1, "%llu", s->shards + 1);
+    snprintf(a2, sizeof a2, "%llu", s->shards);
+    sv_push(&av, self);
+    sv_push(&av, "scan");
+    for (size_t i = 0; i < s->scan.n; i++) sv_push(&av, s->scan.v[i]);
+    sv_push(&av, "--shard-count");
+    sv_push(&av, a1);
+    sv_push(&av, "--shard-index");
+    sv_push(&av, a2);
+    sv_push(&av, "--no-merge");
+    sv_push(&av, "-q");
+    if (into_scratch) sv_push(&av, "-o"), sv_push(&av, scratch);
+    /* in the directory of the submission: the options may name relative paths */
+    rc = av.n ? run_cmd_in(s->cwd, av.v, NULL, NULL) : -1;
+    sv_free(&av);
+    if (into_scratch) {
+        static const char *const made[] = {"shards", "scan.params", "scan.json",
+                                           "dataset_problems.txt", "lock"};
+        char f[128];
+        for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+            snprintf(f, sizeof f, "%s/%s", scratch, made[i]);
+            if (unlink(f) != 0) (void)rmdir(f);
+        }
+        (void)rmdir(scratch);
+    }
+    return rc;
+}
+
+/* The path of this datavet, into self[cap]; -1 (said) when /proc/self/exe cannot be read. */
+static int self_path(char *self, size_t cap, const char *who)
+{
+    ssize_t n = readlink("/proc/self/exe", self, cap - 1);
+    if (n <= 0) {
+        fprintf(stderr, "datavet slurm %s: cannot find this datavet (/proc/self/exe)\n", who);
+        return -1;
+    }
+    self[n] = '\0';
+    return 0;
+}
+
 static int submit_usage(void)
 {
     fprintf(stderr, "usage: datavet slurm submit DATASET --list L.dvl [...] -o OUTDIR "
@@ -693,14 +764,7 @@ static int cmd_submit(int argc, char **argv)
                 outdir);
         goto out;
     }
-    {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0) {
-            fprintf(stderr, "datavet slurm submit: cannot find this datavet (/proc/self/exe)\n");
-            goto out;
-        }
-        self[n] = '\0';
-    }
+    if (self_path(self, sizeof self, "submit") != 0) goto out;
     if (bin && bin[0] != '/') {
         fprintf(stderr, "datavet slurm submit: --datavet needs an absolute path\n");
         goto out;
@@ -771,51 +835,11 @@ static int cmd_submit(int argc, char **argv)
         if (cpus) sv_push(&s.sbatch, "--cpus-per-task"), sv_push(&s.sbatch, cpus);
         for (size_t i = 0; i < extra.n; i++) sv_push(&s.sbatch, extra.v[i]);
     }
-    if (check) {
-        /* one scan of no shard (index S of S+1) checks lists, dataset and parameters here and
-         * writes OUTDIR/scan.params before the tasks race to; a dry run checks the same into
-         * a scratch folder (the last -o wins), removed after */
-        strv av = {0};
-        char a1[32], a2[32], scratch[64] = "";
-        int rc;
-        if (dry) {
-            const char *t = getenv("TMPDIR");
-            snprintf(scratch, sizeof scratch, "%s/datavet-check.XXXXXX",
-                     t && *t && strlen(t) < 30 ? t : "/tmp");
-            if (!mkdtemp(scratch)) {
-                fprintf(stderr, "datavet slurm submit: %s: %s\n", scratch, strerror(errno));
-                goto out;
-            }
-        }
-        snprintf(a1, sizeof a1, "%llu", s.shards + 1);
-        snprintf(a2, sizeof a2, "%llu", s.shards);
-        sv_push(&av, self);
-        sv_push(&av, "scan");
-        for (size_t i = 0; i < s.scan.n; i++) sv_push(&av, s.scan.v[i]);
-        sv_push(&av, "--shard-count");
-        sv_push(&av, a1);
-        sv_push(&av, "--shard-index");
-        sv_push(&av, a2);
-        sv_push(&av, "--no-merge");
-        sv_push(&av, "-q");
-        if (dry) sv_push(&av, "-o"), sv_push(&av, scratch);
-        rc = av.n ? run_cmd(av.v, NULL, NULL) : -1;
-        sv_free(&av);
-        if (dry) {
-            static const char *const made[] = {"shards", "scan.params", "scan.json",
-                                               "dataset_problems.txt", "lock"};
-            char f[128];
-            for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
-                snprintf(f, sizeof f, "%s/%s", scratch, made[i]);
-                if (unlink(f) != 0) (void)rmdir(f);
-            }
-            (void)rmdir(scratch);
-        }
-        if (rc != 0) {
-            fprintf(stderr, "datavet slurm submit: the scan parameters do not work here (see "
-                            "above; --no-check skips this check): nothing submitted\n");
-            goto out;
-        }
+    s.check = (unsigned long long)check;
+    if (check && run_check(self, &s, dry) != 0) {
+        fprintf(stderr, "datavet slurm submit: the scan parameters do not work here (see "
+                        "above; --no-check skips this check): nothing submitted\n");
+        goto out;
     }
     for (unsigned long long t = 0; t < s.tasks; t++)
         if (!task_done(outdir, &s, t)) ix[nix++] = t;
@@ -1093,8 +1117,8 @@ static int cmd_resubmit(int argc, char **argv)
     const char *outdir = NULL;
     unsigned long long *ix = NULL, v;
     size_t nix = 0, exhausted = 0, queued;
-    int dry = 0, rc = 2, i;
-    char **extra = NULL;
+    int dry = 0, nocheck = 0, rc = 2, i;
+    char **extra = NULL, self[4096];
     size_t nextra = 0;
     int have_retries = 0;
     unsigned long long retries = 0;
@@ -1104,6 +1128,7 @@ static int cmd_resubmit(int argc, char **argv)
             nextra = (size_t)(argc - i - 1);
             break;
         } else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
+        else if (strcmp(argv[i], "--no-check") == 0) nocheck = 1;
         else if (strcmp(argv[i], "--max-retries") == 0 && i + 1 < argc) {
             if (cli_opt_uint("slurm resubmit", "--max-retries", argv[++i], CLI_DIGITS, 0, 1000000,
                              &v) != 0)
@@ -1114,8 +1139,8 @@ static int cmd_resubmit(int argc, char **argv)
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
         else {
-            fprintf(stderr, "usage: datavet slurm resubmit OUTDIR [--max-retries R] [--dry-run] "
-                            "[-- sbatch args]\n");
+            fprintf(stderr, "usage: datavet slurm resubmit OUTDIR [--max-retries R] [--no-check] "
+                            "[--dry-run] [-- sbatch args]\n");
             return 2;
         }
     }
@@ -1153,6 +1178,17 @@ static int cmd_resubmit(int argc, char **argv)
             rc = 0;
         }
         goto out;
+    }
+    /* a list rebuilt or the dataset changed since submit: every task would fail on it (a
+     * retry spent each), so check here first, as submit did (compares with scan.params) */
+    if (s.check && !nocheck) {
+        if (self_path(self, sizeof self, "resubmit") != 0) goto out;
+        if (run_check(self, &s, 0) != 0) {
+            fprintf(stderr, "datavet slurm resubmit: the scan parameters do not work here any "
+                            "more (see above; --no-check skips this check): nothing "
+                            "resubmitted\n");
+            goto out;
+        }
     }
     if (do_sbatch(outdir, &s, ix, nix, extra, nextra, dry) != 0) goto out;
     if (dry)

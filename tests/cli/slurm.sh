@@ -109,7 +109,21 @@ rc=$?
 check "resubmit --dry-run: prints index 1, says it submitted nothing" sh -c "
 [ $rc -eq 0 ] && grep -q '^sbatch --parsable --array=1 ' rsd && ! grep -q 'slurm: resubmitted' rsd.err &&
 grep -q '1 tasks would be resubmitted' rsd.err && cmp state.before out/slurm/state"
-"$BIN" slurm resubmit out >rs2 2>rs2.err
+# a list rebuilt since submit: every resubmitted task would fail on it; resubmit checks the
+# parameters as submit did (against scan.params) and submits nothing
+cp md5.dvl md5.dvl.keep
+"$BIN" list build -q --name known-md5 --version 2 -o md5.dvl ds/lists/md5.txt
+"$BIN" slurm resubmit out >rsc 2>rsc.err
+rc=$?
+"$BIN" slurm resubmit out --no-check --dry-run >rsc2 2>rsc2.err
+rc2=$?
+mv md5.dvl.keep md5.dvl
+check "resubmit: a list changed since submit is found here, nothing resubmitted" sh -c "
+[ $rc -eq 2 ] && [ ! -s rsc ] && grep -q 'list_version' rsc.err &&
+grep -q 'do not work here any more' rsc.err && [ ! -e fake/sbatch.102 ] &&
+[ $rc2 -eq 0 ] && grep -q -- '--array=1 ' rsc2"
+# from another directory: the check runs where submit ran (relative paths)
+(cd / && "$BIN" slurm resubmit "$T/out") >rs2 2>rs2.err
 check "resubmit: only index 1, same script and arguments" sh -c "grep -qx 102 rs2 && grep -qx -- --array=1 fake/sbatch.102 && sed -n '/datavet-scan.sbatch\$/,\$p' fake/sbatch.102 | tail -n +2 | cmp - args"
 "$BIN" slurm resubmit out --max-retries 1 >rs3 2>rs3.err
 rc=$?
