@@ -61,6 +61,7 @@ typedef struct dv__tar_link {
     uint64_t sample;            /* sample number of the member the link names (UINT64_MAX
                                    where read with dv_tar_reader_next) */
     dv_tar_skip skip;           /* of the regular member holding them (NONE, TOOBIG, SPARSE) */
+    int gone; /* the member named, or one it links to, marked by dv__tar_reader_link_gone */
 } dv__tar_link;
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored
  * (GNU tar); a symlink a path relative to its own folder, "." and ".." resolved, inside the
@@ -68,6 +69,9 @@ typedef struct dv__tar_link {
  * not followed; a later member is not looked for). DV_ECORRUPT (unknown target, refused path)
  * or DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
+/* Member m (already read) is left out of a copy: a later link naming it, or naming a link to
+ * it, has gone set, as the copy could not extract it. */
+void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m);
 /* The bytes link member m stands for: a pointer into the buffer, or read again from the fd into
  * scratch (caller-owned: zero and free it when done). Also DV_ETOOBIG over max bytes or the
  * reader's max_member, DV_EFORMAT for a sparse target, DV_EIO. */

@@ -825,6 +825,7 @@ typedef struct lx_ent {
     size_t name, name_len; /* in lx_names */
     uint64_t data_offset, size, sample;
     dv_tar_skip skip; /* of the member holding the bytes */
+    int gone;         /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
     int used;
 } lx_ent;
 
@@ -928,6 +929,7 @@ static int lx_put(dv_tar_reader *r, const char *key, size_t klen, const lx_ent *
     e->size = v->size;
     e->sample = v->sample;
     e->skip = v->skip;
+    e->gone = v->gone;
     return DV_OK;
 }
 
@@ -1014,6 +1016,7 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         out->size = e->size;
         out->sample = e->sample;
         out->skip = e->skip;
+        out->gone = e->gone;
         return DV_OK;
     }
     switch (rc) {
@@ -1044,6 +1047,14 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
                     r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath, why);
     }
     return rc == LX_PIPE ? DV_EFORMAT : DV_ECORRUPT;
+}
+
+void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m)
+{
+    size_t klen;
+    lx_ent *e;
+    if (r->lx_slots == 0 || lx_normalise(r, "", 0, m->path, &klen) != 0) return;
+    if ((e = lx_find(r, (const char *)r->lx_tmp.p, klen)) != NULL) e->gone = 1;
 }
 
 typedef struct lx_sink {

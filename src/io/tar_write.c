@@ -156,7 +156,8 @@ int dv_tar_writer_copy_sample(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_s
 
 /* ------------------------------------------------------------ links to dropped samples */
 
-/* Whether part p is a link whose target lies in a dropped sample (*l: where its bytes are). */
+/* Whether part p is a link whose target lies in a dropped sample, or is a link left out (*l:
+ * where its bytes are). */
 static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t *drop,
                         uint64_t ndrop, dv__tar_link *l)
 {
@@ -164,8 +165,10 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
     if (m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK) return 0;
     rc = dv__tar_reader_link_find(r, m, l);
     if (rc == DV_ENOMEM) return rc;
-    /* a sparse member's stored bytes are not the file: such a link is left as it is */
-    return rc == DV_OK && l->skip != DV_TAR_SKIP_SPARSE && l->sample < ndrop && drop[l->sample];
+    /* a sparse member's stored bytes are not the file: such a link is left as it is, unless
+     * it names a link left out (it could not be extracted) */
+    return rc == DV_OK && (l->gone || (l->skip != DV_TAR_SKIP_SPARSE && l->sample < ndrop &&
+                                       drop[l->sample]));
 }
 
 int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,
@@ -191,6 +194,7 @@ int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv
              * members); its extended headers and the link go with it */
             if (m->global_len > 0) DV_FORWARD_IF_ERROR(sink(w, m->raw, m->global_len));
             if (left_out) (*left_out)++;
+            dv__tar_reader_link_gone(r, m); /* a link to it goes too */
         } else {
             DV_FORWARD_IF_ERROR(copy_range(w, r, m->offset, m->end_offset));
         }
