@@ -1844,12 +1844,14 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
         uint64_t n;
         int rc = dv__tar_reader_link_data(r->tar, &img->member, r->ds->opts.max_image_bytes,
                                           &r->linkbuf, &d, &n);
+        /* what was read into linkbuf, whole or cut short by a failure, is zeroed as the
+         * caller moves on */
+        if (r->linkbuf.len > r->link_len) r->link_len = r->linkbuf.len;
         if (rc == DV_ENOMEM) return rc;
         it->image_name = img->member.path;
         if (rc == DV_OK) {
             it->image = d;
             it->image_len = (size_t)n;
-            if (d == r->linkbuf.p) r->link_len = (size_t)n;
         } else {
             it->problem = rc;
             snprintf(r->err, sizeof r->err, "%s", dv_tar_reader_errmsg(r->tar));
@@ -2018,6 +2020,7 @@ static int next_item(dv_shard_reader *r, dv_item *it)
     if (r->link_len) {
         memset(r->linkbuf.p, 0, r->link_len);
         r->link_len = 0;
+        r->linkbuf.len = 0;
     }
     if (r->filebuf) {
         /* the previous image's bytes are dropped as soon as the caller moves on */

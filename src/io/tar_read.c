@@ -1424,19 +1424,29 @@ int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
         return sink(ctx, r->buf + off, (size_t)len);
     }
     DV_RETURN_ERROR_IF(!r->seekable, DV_EINVAL);
-    while (len > 0) {
+    {
+        /* the bytes pass through tmp (images among them): what was used of it is zeroed
+         * before returning, whatever the outcome */
         uint8_t tmp[65536];
-        size_t want = len < sizeof(tmp) ? (size_t)len : sizeof(tmp);
-        ssize_t k = pread(r->fd, tmp, want, (off_t)(r->base + off));
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            dv__set_err(r->err, sizeof(r->err), "%s: re-read failed at offset %llu: %s", r->name,
-                        (unsigned long long)off, k < 0 ? strerror(errno) : "end of file");
-            return DV_EIO;
+        size_t used = 0;
+        int rc = DV_OK;
+        while (rc == DV_OK && len > 0) {
+            size_t want = len < sizeof(tmp) ? (size_t)len : sizeof(tmp);
+            ssize_t k = pread(r->fd, tmp, want, (off_t)(r->base + off));
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) {
+                dv__set_err(r->err, sizeof(r->err), "%s: re-read failed at offset %llu: %s",
+                            r->name, (unsigned long long)off,
+                            k < 0 ? strerror(errno) : "end of file");
+                rc = DV_EIO;
+                break;
+            }
+            if ((size_t)k > used) used = (size_t)k;
+            rc = sink(ctx, tmp, (size_t)k);
+            off += (uint64_t)k;
+            len -= (uint64_t)k;
         }
-        DV_FORWARD_IF_ERROR(sink(ctx, tmp, (size_t)k));
-        off += (uint64_t)k;
-        len -= (uint64_t)k;
+        explicit_bzero(tmp, used);
+        return rc;
     }
-    return DV_OK;
 }

@@ -1133,7 +1133,9 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         uint64_t m = nremoved * (uint64_t)decoys;
         if (m > (64ull << 20)) m = 64ull << 20;
         c.mheap = (size_t)(m + nremoved);
-        for (c.hcap = 16; c.hcap < 2 * c.mheap; c.hcap *= 2) {
+        /* the set at most 3/4 full, 16 bytes a slot: at the cap (64 Mi decoys, 40 bytes a
+         * heap entry and the id: ~4 GiB) another 1-2 GiB (docs/scan.md) */
+        for (c.hcap = 16; c.hcap < c.mheap + c.mheap / 3; c.hcap *= 2) {
         }
         c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
         c.hset = dv__calloc(c.a, c.hcap, sizeof *c.hset);
