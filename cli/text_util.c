@@ -307,15 +307,24 @@ static const char *embedded_image_kind(const uint8_t *p, size_t n)
 {
     size_t i = 1;
     while (i < n) {
-        size_t j = i;
+        uint8_t run[EMBEDDED_B64_MIN + 4];
+        size_t j = i, nr = 0;
         if (!is_b64(p[i]) || is_b64(p[i - 1])) {
             i++;
             continue;
         }
         if ((p[i] == 'd' || p[i] == 'D') && data_uri_image(p + i, n - i)) return "data URI";
-        while (j < n && is_b64(p[j])) j++;
-        if (j - i >= EMBEDDED_B64_MIN) {
-            const char *k = b64_image_kind(p + i, j - i);
+        /* the run, its first digits kept: JSON may write '/' as "\/" (PHP's json_encode) */
+        while (j < n) {
+            uint8_t ch = p[j];
+            if (ch == '\\' && j + 1 < n && p[j + 1] == '/') ch = p[++j];
+            else if (!is_b64(ch)) break;
+            if (nr < sizeof run) run[nr] = ch;
+            nr++;
+            j++;
+        }
+        if (nr >= EMBEDDED_B64_MIN) {
+            const char *k = b64_image_kind(run, nr < sizeof run ? nr : sizeof run);
             if (k) return k;
         }
         i = j;

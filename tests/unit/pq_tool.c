@@ -310,6 +310,11 @@ static int write_images(const char *path)
          "{\"id\": 7, \"img\": \"/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDA"
          "sLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=\"}",
          "a cat <img src=\"data:image/png;base64,iVBORw0KGgo=\"> on a mat"},
+        /* JSON with '/' written as "\/" (PHP's json_encode) */
+        {"embesc", BLOB("v"),
+         "{\"img\":\"\\/9j\\/4AAQSkZJRgABAQAAAQABAAD\\/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHR"
+         "ofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=\"}",
+         ""},
         {"embtxt", BLOB("w"),
          "note: QmFzZTY0IHRleHQgdGhhdCBpcyBsb25nIGVub3VnaCB0byBwYXNzIHRoZSBtaW5pbXVtIGxlbmd0aCBv"
          "ZiB0aGUgY2hlY2s= end", ""}};
