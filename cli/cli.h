@@ -33,6 +33,9 @@ int cmd_inventory(int argc, char **argv);
 /* fchmod(fd, 0600) when fd is a regular file; devices and pipes given as an output path
  * (-o /dev/null, -o /dev/stdout) keep their mode. Returns 0 or -1 like fchmod. */
 int cli_chmod_private(int fd);
+/* path opened for writing as an output is: created 0600 (or truncated and set to 0600 when
+ * it is a regular file; devices keep their mode). NULL with errno set when it cannot be. */
+FILE *cli_fopen_private(const char *path);
 /* 1 when the output path out (which need not exist) is the regular file a also names (a
  * link, another spelling): opening out would empty an input before it is read. */
 int cli_same_file(const char *out, const char *a);

@@ -610,18 +610,10 @@ int cmd_fetch(int argc, char **argv)
             return 2;
         }
     }
-    if (outpath != NULL) {
-        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0 && cli_chmod_private(fd) != 0) {
-            close(fd);
-            fd = -1;
-        }
-        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-            fprintf(stderr, "datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
-            if (fd >= 0) close(fd);
-            free(resolve);
-            return 2;
-        }
+    if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
+        fprintf(stderr, "datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
+        free(resolve);
+        return 2;
     }
 
     fo.resolve = resolve;

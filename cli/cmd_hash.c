@@ -457,17 +457,9 @@ int cmd_hash(int argc, char **argv)
                             "before it is read)\n", outpath, argv[i]);
             return 2;
         }
-    if (outpath != NULL) {
-        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0 && cli_chmod_private(fd) != 0) {
-            close(fd);
-            fd = -1;
-        }
-        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-            fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
-            if (fd >= 0) close(fd);
-            return 2;
-        }
+    if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
+        fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
+        return 2;
     }
     {
         struct stat ost;

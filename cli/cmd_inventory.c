@@ -141,14 +141,10 @@ int cmd_inventory(int argc, char **argv)
             return 2;
         }
     }
-    if (outpath && strcmp(outpath, "-") != 0) {
-        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || cli_chmod_private(fd) != 0 || !(c.out = fdopen(fd, "w"))) {
-            fprintf(stderr, "datavet inventory: cannot write %s: %s\n", outpath, strerror(errno));
-            if (fd >= 0) close(fd);
-            free(lists);
-            return 2;
-        }
+    if (outpath && strcmp(outpath, "-") != 0 && (c.out = cli_fopen_private(outpath)) == NULL) {
+        fprintf(stderr, "datavet inventory: cannot write %s: %s\n", outpath, strerror(errno));
+        free(lists);
+        return 2;
     }
     {
         /* the output (a file or stdout sent to one) may lie inside a PATH: never an input */

@@ -297,19 +297,11 @@ int cmd_match(int argc, char **argv)
         status = 2;
         goto done;
     }
-    if (outpath != NULL) {
-        int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0 && cli_chmod_private(fd) != 0) {
-            close(fd);
-            fd = -1;
-        }
-        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
-            fprintf(stderr, "datavet match: cannot write %s: %s\n", outpath, strerror(errno));
-            if (fd >= 0) close(fd);
-            out = stdout;
-            status = 2;
-            goto done;
-        }
+    if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
+        fprintf(stderr, "datavet match: cannot write %s: %s\n", outpath, strerror(errno));
+        out = stdout;
+        status = 2;
+        goto done;
     }
     if (!jsonl)
         fputs("path\tline\tlist\tlist_version\tlist_digest\thash_type\thash\tentry_id\tentry_label"

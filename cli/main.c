@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
@@ -68,6 +70,19 @@ int cli_chmod_private(int fd)
     if (fstat(fd, &st) != 0) return -1;
     if (!S_ISREG(st.st_mode)) return 0;
     return fchmod(fd, 0600);
+}
+
+FILE *cli_fopen_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), e;
+    FILE *f = NULL;
+    if (fd >= 0 && cli_chmod_private(fd) == 0) f = fdopen(fd, "w");
+    if (f == NULL && fd >= 0) {
+        e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
 }
 
 int cli_same_file(const char *out, const char *a)
