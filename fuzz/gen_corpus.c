@@ -353,7 +353,7 @@ static void webp_seeds(void)
     seed("webp", "lossy-1x1", ig_webp_pat(1, 1, IG_PAT_SOLID, IG_WEBP_LOSSY, &n), &n, 0);
     seed("webp", "lossless-1x1", ig_webp_pat(1, 1, IG_PAT_SOLID, IG_WEBP_LOSSLESS, &n), &n, 0);
     {
-        /* VP8X with the animation flag and an ANIM chunk: refused as animated */
+        /* VP8X with the animation flag and an ANIM chunk but no frame: corrupt */
         static const uint8_t anim[44] = {'R', 'I', 'F', 'F', 36, 0, 0,   0,   'W',  'E', 'B', 'P',
                                          'V', 'P', '8', 'X', 10, 0, 0,   0,   0x02, 0,   0,   0,
                                          15,  0,   0,   15,  0,  0, 'A', 'N', 'I',  'M', 6,   0};

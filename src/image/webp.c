@@ -1,10 +1,11 @@
-/* webp.c - WebP adapter over libwebp: lossy and lossless, alpha dropped.
- * Animated WebP is refused with a clear message (no demuxing yet). */
+/* webp.c - WebP adapter over libwebp: lossy and lossless, alpha dropped; of an animated WebP
+ * its first frame (libwebp's demuxer), painted at its offset on a black canvas. */
 #include "image_internal.h"
 
 #include <string.h>
 
 #include <webp/decode.h>
+#include <webp/demux.h>
 
 /* Fast mode, lossy (VP8) bitstreams: the luma plane alone, decoded without the loop filter,
  * widened from the video range 16..235 to 0..255 (R, G and B from libwebp's conversion all
@@ -55,6 +56,71 @@ static int decode_luma_fast(dv_decoder *d, const uint8_t *buf, size_t len,
     return DV_OK;
 }
 
+/* An animated WebP: its first frame, as GIF's first frame is taken. The canvas is the
+ * container's size (checked against the limits like any image), black where the frame does not
+ * cover it: what libwebp's own animation decoder and Pillow start from (transparent black; the
+ * container's background colour is only a hint, the format says). The frame's colour channels
+ * are taken as stored, its alpha dropped, as for a still image. */
+static int decode_first_frame(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
+{
+    WebPData data = {buf, len};
+    WebPDemuxer *dmx;
+    WebPIterator it;
+    uint32_t cw, ch;
+    size_t stride, need;
+    uint8_t *pix;
+    int rc = DV_OK;
+
+    dmx = WebPDemux(&data);
+    if (dmx == NULL) {
+        dv__set_err(d->err, sizeof(d->err), "webp: animated WebP: cannot read its chunks "
+                    "(corrupt or truncated, %zu bytes)", len);
+        return DV_ECORRUPT;
+    }
+    cw = WebPDemuxGetI(dmx, WEBP_FF_CANVAS_WIDTH);
+    ch = WebPDemuxGetI(dmx, WEBP_FF_CANVAS_HEIGHT);
+    if (!WebPDemuxGetFrame(dmx, 1, &it)) {
+        dv__set_err(d->err, sizeof(d->err), "webp: animated WebP without a frame");
+        WebPDemuxDelete(dmx);
+        return DV_ECORRUPT;
+    }
+    rc = dv__decoder_check_size(d, "webp", cw, ch);
+    if (rc == DV_OK && (it.x_offset < 0 || it.y_offset < 0 || it.width <= 0 || it.height <= 0 ||
+                        (uint64_t)it.x_offset + (uint64_t)it.width > cw ||
+                        (uint64_t)it.y_offset + (uint64_t)it.height > ch)) {
+        dv__set_err(d->err, sizeof(d->err), "webp: animated WebP: first frame %dx%d at (%d, %d) "
+                    "outside its %ux%u canvas", it.width, it.height, it.x_offset, it.y_offset,
+                    cw, ch);
+        rc = DV_ECORRUPT;
+    }
+    if (rc == DV_OK) {
+        stride = (size_t)cw * 3;
+        need = stride * ch;
+        pix = dv__decoder_pixels(d, need);
+        if (pix == NULL) rc = DV_ENOMEM;
+    }
+    if (rc == DV_OK) {
+        uint8_t *at = pix + (size_t)it.y_offset * stride + (size_t)it.x_offset * 3;
+        memset(pix, 0, need);
+        if (WebPDecodeRGBInto(it.fragment.bytes, it.fragment.size, at,
+                              need - (size_t)(at - pix), (int)stride) == NULL) {
+            dv__set_err(d->err, sizeof(d->err), "webp: animated WebP: first frame corrupt or "
+                        "truncated (%zu bytes)", it.fragment.size);
+            rc = DV_ECORRUPT;
+        }
+    }
+    if (rc == DV_OK) {
+        out->width = cw;
+        out->height = ch;
+        out->channels = 3;
+        out->stride = stride;
+        out->pixels = pix;
+    }
+    WebPDemuxReleaseIterator(&it);
+    WebPDemuxDelete(dmx);
+    return rc;
+}
+
 int dv__decode_webp(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out)
 {
     WebPDecoderConfig cfg;
@@ -79,10 +145,7 @@ int dv__decode_webp(dv_decoder *d, const uint8_t *buf, size_t len, dv_image *out
     rc = dv__decoder_check_size(d, "webp", (uint64_t)cfg.input.width,
                                 (uint64_t)cfg.input.height);
     if (rc != DV_OK) return rc;
-    if (cfg.input.has_animation) {
-        dv__set_err(d->err, sizeof(d->err), "webp: animated WebP is not supported");
-        return DV_EFORMAT;
-    }
+    if (cfg.input.has_animation) return decode_first_frame(d, buf, len, out);
     /* format 1: lossy (VP8, with or without an ALPH chunk); 2: lossless (VP8L) */
     if (d->opts.fast && cfg.input.format == 1) return decode_luma_fast(d, buf, len, &cfg, out);
     stride = (size_t)cfg.input.width * 3;

@@ -477,20 +477,110 @@ static void test_webp_variants(void **state)
     free(solid);
 }
 
-/* An animated WebP is refused with a clear message, not decoded as garbage. */
-static void test_webp_animated_refused(void **state)
+/* RIFF chunk: 4-byte tag, little-endian size, payload, a pad byte to even size. */
+static size_t put_chunk(uint8_t *o, const char *tag, const uint8_t *p, size_t n)
 {
-    (void)state;
-    /* RIFF + VP8X (animation flag, 16x16 canvas) + ANIM; enough for the header parse */
-    static const uint8_t anim[] = {'R', 'I', 'F', 'F', 36,  0,  0, 0, 'W', 'E',  'B',
-                                   'P', 'V', 'P', '8', 'X', 10, 0, 0, 0,   0x02, 0,
-                                   0,   0,   15,  0,   0,   15, 0, 0, 'A', 'N',  'I',
-                                   'M', 6,   0,   0,   0,   0,  0, 0, 0,   0,    0};
+    memcpy(o, tag, 4);
+    o[4] = (uint8_t)n;
+    o[5] = (uint8_t)(n >> 8);
+    o[6] = (uint8_t)(n >> 16);
+    o[7] = (uint8_t)(n >> 24);
+    memcpy(o + 8, p, n);
+    if (n & 1) o[8 + n] = 0;
+    return 8 + n + (n & 1);
+}
+
+static void put24(uint8_t *o, uint32_t v)
+{
+    o[0] = (uint8_t)v;
+    o[1] = (uint8_t)(v >> 8);
+    o[2] = (uint8_t)(v >> 16);
+}
+
+/* An animated WebP of a cw x ch canvas whose frames are lossless stills of RGBA px (their VP8L
+ * chunks) at even offsets. */
+static uint8_t *anim_webp(int cw, int ch, const uint8_t *const *px, const int *fw, const int *fh,
+                          const int *fx, const int *fy, int nframes, size_t *len)
+{
+    uint8_t *o = malloc(1 << 20), hdr[16];
+    size_t n = 12;
+    memset(hdr, 0, sizeof hdr);
+    hdr[0] = 0x02; /* animation */
+    put24(hdr + 4, (uint32_t)cw - 1);
+    put24(hdr + 7, (uint32_t)ch - 1);
+    n += put_chunk(o + n, "VP8X", hdr, 10);
+    memset(hdr, 0, sizeof hdr);
+    hdr[0] = 0x40; /* a background colour (a hint the decoders do not paint) */
+    n += put_chunk(o + n, "ANIM", hdr, 6);
+    for (int f = 0; f < nframes; f++) {
+        size_t sl, fl;
+        uint8_t *still = ig_webp(px[f], fw[f], fh[f], IG_WEBP_LOSSLESS, &sl);
+        uint8_t *fr = malloc(16 + sl);
+        assert_non_null(still);
+        assert_memory_equal(still + 12, "VP8L", 4);
+        put24(fr, (uint32_t)fx[f] / 2);
+        put24(fr + 3, (uint32_t)fy[f] / 2);
+        put24(fr + 6, (uint32_t)fw[f] - 1);
+        put24(fr + 9, (uint32_t)fh[f] - 1);
+        put24(fr + 12, 100);
+        fr[15] = 0;
+        memcpy(fr + 16, still + 12, sl - 12);
+        fl = 16 + sl - 12;
+        n += put_chunk(o + n, "ANMF", fr, fl);
+        free(fr);
+        free(still);
+    }
+    memcpy(o, "RIFF", 4);
+    o[4] = (uint8_t)(n - 8);
+    o[5] = (uint8_t)((n - 8) >> 8);
+    o[6] = (uint8_t)((n - 8) >> 16);
+    o[7] = 0;
+    memcpy(o + 8, "WEBP", 4);
+    *len = n;
+    return o;
+}
+
+/* An animated WebP: its first frame at its offset on a black canvas (as libwebp's animation
+ * decoder and Pillow start), the second frame not painted; a container without a frame, or a
+ * frame past its canvas, is corrupt and says it is an animated WebP. */
+static void test_webp_animated_first_frame(void **state)
+{
+    static const uint8_t noframe[] = {'R', 'I', 'F', 'F', 36,  0,  0, 0, 'W', 'E',  'B',
+                                      'P', 'V', 'P', '8', 'X', 10, 0, 0, 0,   0x02, 0,
+                                      0,   0,   15,  0,   0,   15, 0, 0, 'A', 'N',  'I',
+                                      'M', 6,   0,   0,   0,   0,  0, 0, 0,   0,    0};
+    uint8_t f0[12 * 10 * 4], f1[24 * 20 * 4]; /* RGBA, opaque */
+    const uint8_t *px[2] = {f0, f1};
+    const int fw[2] = {12, 24}, fh[2] = {10, 20}, fx[2] = {6, 0}, fy[2] = {4, 0};
     dv_decoder *d = mkdec(0);
     dv_image im;
-    int rc = dv_decoder_decode(d, anim, sizeof(anim), &im);
-    assert_int_equal(rc, DV_EFORMAT);
-    assert_true(contains(dv_decoder_errmsg(d), "animated"));
+    size_t len;
+    uint8_t *b;
+    (void)state;
+    for (size_t i = 0; i < sizeof f0; i++) f0[i] = i % 4 == 3 ? 255 : (uint8_t)(40 + (i * 7) % 200);
+    memset(f1, 0xEE, sizeof f1);
+    b = anim_webp(24, 20, px, fw, fh, fx, fy, 2, &len);
+    assert_int_equal(dv_decoder_decode(d, b, len, &im), DV_OK);
+    assert_int_equal(im.format, DV_FMT_WEBP);
+    assert_int_equal(im.width, 24);
+    assert_int_equal(im.height, 20);
+    assert_int_equal(im.channels, 3);
+    for (int y = 0; y < 20; y++)
+        for (int x = 0; x < 24; x++)
+            for (int c = 0; c < 3; c++) {
+                int in = x >= 6 && x < 18 && y >= 4 && y < 14;
+                uint8_t want = in ? f0[((size_t)(y - 4) * 12 + (size_t)(x - 6)) * 4 + c] : 0;
+                uint8_t got = im.pixels[(size_t)y * im.stride + (size_t)x * 3 + c];
+                if (got != want) fail_msg("(%d,%d,%d): %d, want %d", x, y, c, got, want);
+            }
+    free(b);
+    /* the first frame reaching past the canvas (libwebp's demuxer refuses the file) */
+    b = anim_webp(16, 12, px, fw, fh, fx, fy, 1, &len);
+    assert_int_equal(dv_decoder_decode(d, b, len, &im), DV_ECORRUPT);
+    assert_true(contains(dv_decoder_errmsg(d), "animated WebP"));
+    free(b);
+    assert_int_equal(dv_decoder_decode(d, noframe, sizeof noframe, &im), DV_ECORRUPT);
+    assert_true(contains(dv_decoder_errmsg(d), "animated WebP"));
     dv_decoder_free(d);
 }
 
@@ -1363,7 +1453,7 @@ int main(void)
         cmocka_unit_test(test_png_variants),
         cmocka_unit_test(test_png_palette_trns),
         cmocka_unit_test(test_webp_variants),
-        cmocka_unit_test(test_webp_animated_refused),
+        cmocka_unit_test(test_webp_animated_first_frame),
         cmocka_unit_test(test_gif_variants),
         cmocka_unit_test(test_truncated_every_length),
         cmocka_unit_test(test_random_byte_flips),
