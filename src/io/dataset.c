@@ -1688,18 +1688,12 @@ static size_t next_image_part(const dv_shard_reader *r, size_t i)
  * stray byte must not cost the sample its URL and hash columns. */
 #define WDS_JSON_MEMBERS 256
 
-/* Rank of a .json key for the url or caption role, lower preferred, -1 for none: a named
- * column's exact name 0; of the default names url before image_url (caption before text),
- * each exact spelling before another case, whatever their order (docs/readers.md, JSONL). */
+/* Rank of a .json key for the url or caption role, as a JSONL URL list ranks it
+ * (dv__name_rank: docs/readers.md, JSONL), whatever the keys' order. */
 static int json_rank(const dv_shard_reader *r, int role, const char *key)
 {
-    static const char *const names[2][2] = {{"url", "image_url"}, {"caption", "text"}};
     const char *named = role == COL_URL ? r->ds->opts.url_col : r->ds->opts.caption_col;
-    const char *const *n = names[role == COL_URL ? 0 : 1];
-    if (named) return strcmp(key, named) == 0 ? 0 : -1;
-    for (int k = 0; k < 2; k++)
-        if (strcasecmp(key, n[k]) == 0) return 2 * k + (strcmp(key, n[k]) != 0);
-    return -1;
+    return dv__name_rank(role == COL_URL ? 0 : 1, named, (const uint8_t *)key, strlen(key));
 }
 
 static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *it)

@@ -34,6 +34,11 @@ int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv
  * cleaned copy's checksum taken as it is written, not read back); NULL: none. */
 void dv__tar_writer_tap(dv_tar_writer *w, void (*fn)(void *ctx, const void *p, size_t n),
                         void *ctx);
+/* Rank of a column or key name for the url (role 0) or caption (role 1) field, lower
+ * preferred, -1 for none: named (a caller's column name) matches its exact spelling only (0);
+ * else of the default names url before image_url (caption before text), each exact spelling
+ * before another case. URL lists and webdataset .json files rank names alike. */
+int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len);
 /* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
  * unread (the scan knows which digests it needs only once its lists are open). */
 void dv__dataset_skip(dv_dataset *ds, unsigned skip);

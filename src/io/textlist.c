@@ -129,9 +129,17 @@ static const char *slot_name(const dv_textlist *t, size_t s)
  * Parquet columns (LAION's URL and TEXT, WIT's image_url, DataComp's text). */
 static const char *const def_names[2][3] = {{"url", "image_url", NULL}, {"caption", "text", NULL}};
 
-/* Whether a column or key name fills slot s: its rank (lower is preferred: url before
- * image_url, then the exact spelling before another case; 0 for a named slot's exact name),
- * or -1. */
+/* (io_readers.h) Also the rule of a webdataset sample's .json (dataset.c). */
+int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len)
+{
+    if (named) return strlen(named) == len && memcmp(named, name, len) == 0 ? 0 : -1;
+    for (int k = 0; def_names[role][k]; k++)
+        if (strlen(def_names[role][k]) == len &&
+            strncasecmp(def_names[role][k], (const char *)name, len) == 0)
+            return 2 * k + (memcmp(def_names[role][k], name, len) != 0);
+    return -1;
+}
+
 /* The text buffer at off: "" while nothing has been kept (its pointer is still NULL, and
  * NULL + 0 is not a pointer C allows). */
 static const uint8_t *text_at(const dv_textlist *t, size_t off)
@@ -139,19 +147,12 @@ static const uint8_t *text_at(const dv_textlist *t, size_t off)
     return t->text.p ? t->text.p + off : (const uint8_t *)"";
 }
 
+/* Whether a column or key name fills slot s: its rank (dv__name_rank for the url and caption
+ * slots; 0 for a named slot's exact name), or -1. */
 static int slot_rank_of(const dv_textlist *t, size_t s, const uint8_t *name, size_t len)
 {
-    if (s < 2 && (t->defaults & (1 << s))) {
-        for (int k = 0; def_names[s][k]; k++)
-            if (strlen(def_names[s][k]) == len &&
-                strncasecmp(def_names[s][k], (const char *)name, len) == 0)
-                return 2 * k + (memcmp(def_names[s][k], name, len) != 0);
-        return -1;
-    }
-    {
-        const char *nm = slot_name(t, s);
-        return strlen(nm) == len && memcmp(nm, name, len) == 0 ? 0 : -1;
-    }
+    if (s < 2 && (t->defaults & (1 << s))) return dv__name_rank((int)s, NULL, name, len);
+    return dv__name_rank(0, slot_name(t, s), name, len);
 }
 
 int dv_textlist_headerless(const dv_textlist *t, int *url_field, int *caption_field)
