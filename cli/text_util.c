@@ -251,9 +251,15 @@ static int is_space(uint8_t c)
  * library's data: URI decoder into 48 bytes, enough for every signature dv_image_kind tests.
  * A bare JPEG XL codestream (FF 0A) is not taken: two bytes are "/wo" in base64, the start of
  * many a path and word. */
+/* A digit of base64, standard or URL-safe. */
+static int is_b64(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/' || c == '-' || c == '_';
+}
+
 static const char *b64_image_kind(const uint8_t *p, size_t n)
 {
-    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
     static const char *const names[][2] = {
         {"jpeg", "base64 jpeg"}, {"png", "base64 png"},   {"webp", "base64 webp"},
         {"gif", "base64 gif"},   {"tiff", "base64 tiff"}, {"heif", "base64 heif"},
@@ -263,7 +269,7 @@ static const char *b64_image_kind(const uint8_t *p, size_t n)
     size_t nd = 0, nb = 0;
     const char *k;
     for (size_t i = 0; i < n && nd < 64; i++) {
-        if (p[i] != 0 && strchr(digits, p[i])) uri[13 + nd++] = (char)p[i];
+        if (is_b64(p[i])) uri[13 + nd++] = (char)p[i];
         else if (p[i] != '\n' && p[i] != '\r') break;
     }
     nd -= nd % 4; /* whole groups: a partial one could be a word's letters */
@@ -292,12 +298,6 @@ static int data_uri_image(const uint8_t *p, size_t n)
     return (rc == DV_OK || rc == DV_ETOOBIG) && dv_image_kind(buf, nb) != NULL;
 }
 
-static int is_b64(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/' || c == '-' || c == '_';
-}
-
 /* An image inside other text (a JSON column {"img": "/9j/4AAQ..."}, an HTML caption with
  * <img src="data:image/png;base64,...">): a data: URI of one anywhere, or a run of at least
  * 64 base64 characters, starting after a character that is not one, that decodes to an image
@@ -306,6 +306,7 @@ static int is_b64(uint8_t c)
 static const char *embedded_image_kind(const uint8_t *p, size_t n)
 {
     size_t i = 1;
+    if (n < 11) return NULL; /* the shortest: "data:image/" */
     while (i < n) {
         uint8_t run[EMBEDDED_B64_MIN + 4];
         size_t j = i, nr = 0;
