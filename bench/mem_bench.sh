@@ -44,3 +44,5 @@ m "export csv, all rows found" "$D" export -f csv -o ex.csv oa
 m "scan url csv, few list" "$D" scan -q u.csv -l urlfew.dvl -o ou
 m "match hash tsv, few list" "$D" match -q -l md5few.dvl -o /dev/null hash.tsv
 m "scan --clean, few (decoys 1000)" "$D" scan -q l.parquet -l md5few.dvl -o oc --clean c
+# the same with one decoy a removed id: the difference is the decoy draw's own memory
+m "scan --clean, few (decoys 1)" "$D" scan -q l.parquet -l md5few.dvl -o oc1 --clean c1 --decoys 1
