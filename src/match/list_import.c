@@ -222,7 +222,16 @@ static int add_entry(imp *c, uint64_t line, fields *f)
         if (lt != DV_HT_NONE && lt != DV_HT_URL && dv_hash_type_size(lt) * 2 == v.n) t = lt;
         else if (v.n == 32) t = DV_HT_MD5;
         else if (v.n == 40) t = DV_HT_SHA1;
-        else if (v.n == 64) t = (c->pdq_hint || f->te) ? DV_HT_PDQ : DV_HT_SHA256;
+        else if (v.n == 64 && (c->pdq_hint || f->te)) t = DV_HT_PDQ;
+        else if (v.n == 64) {
+            /* a PDQ list read as SHA-256 would match nothing, and quietly: not guessed */
+            dv__lb_set_msg(b,
+                           "%s:%llu: 64 hex digits are a SHA-256 or a PDQ hash, and nothing "
+                           "says which: give the list's type (list build --type sha256 or "
+                           "--type pdq), a header naming the column, or PDQ's hash,quality form",
+                           c->name, (unsigned long long)line);
+            return DV_EFORMAT;
+        }
         else
             return bad(c, line,
                        "%zu hex digits: not an MD5 (32), SHA-1 (40) or SHA-256/PDQ (64) hash", v.n);

@@ -270,6 +270,30 @@ EOF
 }
 t "--strict: the first bad line fails the build, nothing written" c_strict
 
+# 64 hex digits alone: SHA-256 or PDQ? Not guessed (a PDQ list read as SHA-256 matches nothing)
+c_ambiguous64() {
+    printf '# hashes\n%064d\n%063d1\n' 0 0 >h64.txt
+    run "$BIN" list build -o h64.dvl h64.txt
+    cat >"$T/exp" <<EOF
+datavet list build: h64.txt:2: 64 hex digits are a SHA-256 or a PDQ hash, and nothing says which: give the list's type (list build --type sha256 or --type pdq), a header naming the column, or PDQ's hash,quality form
+EOF
+    is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err" || return 1
+    [ ! -e h64.dvl ] || {
+        why "h64.dvl was written"
+        return 1
+    }
+    for ty in sha256 pdq; do
+        run "$BIN" list build -q --type $ty -o h64.dvl h64.txt
+        is_rc 0 || return 1
+        run "$BIN" list info h64.dvl
+        has_line "$T/out" "type: $ty" && has_line "$T/out" "entries: 2" || return 1
+    done
+    printf 'sha256\n%064d\n' 0 >h64.csv
+    run "$BIN" list build -q -o h64c.dvl h64.csv
+    is_rc 0 && run "$BIN" list info h64c.dvl && has_line "$T/out" "type: sha256"
+}
+t "64 hex digits need a type: refused without one, sha256 or pdq with --type or a header" c_ambiguous64
+
 # nothing but bad lines (a wrong --type, most likely) is not a list; an empty input still is
 c_all_bad() {
     printf 'abc x\n0123456789abcdef0123456789abcdef0123456789\n' >allbad.txt

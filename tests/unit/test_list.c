@@ -155,8 +155,19 @@ static void test_plain(void **state)
     assert_int_equal(lcount(&x), 2);
     built_free(&x);
 
-    /* 64 hex digits are SHA-256 unless told otherwise */
-    build(&x, DV_HT_NONE, H64_A "\n" H64_B "\n", DV_HT_NONE, 1);
+    /* 64 hex digits with nothing to say SHA-256 or PDQ: refused, strict or not (a PDQ list
+     * taken for SHA-256 would match nothing, silently), naming the line */
+    for (int strict = 0; strict < 2; strict++) {
+        build(&x, DV_HT_NONE, "# list\n" H64_A "\n" H64_B "\n", DV_HT_NONE, strict);
+        assert_int_equal(x.rc, DV_EFORMAT);
+        has_msg(&x, "in.txt:2: 64 hex digits are a SHA-256 or a PDQ hash");
+        assert_null(strstr(msg(&x), H64_A));
+        built_free(&x);
+    }
+    build(&x, DV_HT_NONE, H64_A "\n" H64_B "\n", DV_HT_SHA256, 1);
+    assert_int_equal(ltype(&x), DV_HT_SHA256);
+    built_free(&x);
+    build(&x, DV_HT_SHA256, H64_A "\n", DV_HT_NONE, 1);
     assert_int_equal(ltype(&x), DV_HT_SHA256);
     built_free(&x);
     build(&x, DV_HT_NONE, H64_A "\n" H64_B "\n", DV_HT_PDQ, 1);
