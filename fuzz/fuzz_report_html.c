@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 2; i++)
         fi[i] = (dv__finding){s[0], s[1], i, (int64_t)size, s[2], s[3], s[4], s[5], s[6], s[7],
                               s[8], s[9], s[10], (int)(size % 70) - 1, s[11], (double)size / 7,
-                              i ? "match" : s[12], s[13], s[14], i - 1};
+                              i ? "match" : s[12], s[13], s[14], i - 1, s[0], s[1],
+                              s[2], s[3], (int)(size % 102) - 1};
     for (int i = 0; i < 8; i++) {
         snprintf(keys[i], sizeof(keys[i]), "%s%s", prefixes[i], s[15 + i]);
         c[i] = (dv__counter){keys[i], (uint64_t)size * (uint64_t)(i + 1) << (size % 40)};

@@ -13,6 +13,7 @@
  * OUT/urls.csv                     url,caption
  * OUT/lists/{md5,pdq,url}.txt, terms.txt   the "known" lists and caption terms
  * OUT/expected.tsv                 the findings a scan must report: layout, id, hash_type
+ * OUT/items.tsv                    id, PDQ (hex) and quality of each shard image as it is
  * Planted: item i is known when i % 7 == 0 (md5 + pdq lists), its URL is listed when
  * i % 11 == 0, punsafe 0.95 when i % 13 == 0, caption term when i % 17 == 0. */
 #include "datavet.h"
@@ -451,6 +452,17 @@ int main(int argc, char **argv)
         fprintf(ft, "# caption terms (whole words, case-folded)\nforbidden-term\nnever used term\n");
         fclose(fm), fclose(fp), fclose(fu), fclose(ft);
     }
+    /* the shard images' own PDQ, for the findings' item_pdq */
+    snprintf(p, sizeof p, "%s/items.tsv", out);
+    f = fopen(p, "w");
+    if (!f) die("cannot write items.tsv");
+    for (int i = 0; i < nitems; i++) {
+        char hex[65];
+        if (i % 9 == 4 || !it[i].has_pdq_shard) continue;
+        dv_pdq_to_hex(&it[i].pdq_shard.hash[0], hex);
+        fprintf(f, "%09d\t%s\t%d\n", i, hex, it[i].pdq_shard.quality);
+    }
+    fclose(f);
     /* expected findings, computed here by brute force, independently of the scan's index */
     snprintf(p, sizeof p, "%s/expected.tsv", out);
     f = fopen(p, "w");

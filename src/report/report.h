@@ -33,6 +33,12 @@ typedef struct dv__finding {
     const char *seed;        /* neighbors: id of the seed that found it */
     const char *emb_file;
     int64_t emb_row;
+    /* the item's own hashes, of the image bytes as datavet hashed them ("" where it did not,
+     * e.g. a URL or metadata finding of an item without image bytes): a hotline export
+     * carries them whatever matched */
+    const char *item_md5, *item_sha1, *item_sha256;
+    const char *item_pdq;    /* the image as it is (not a dihedral variant) */
+    int item_pdq_quality;    /* 0-100, -1 with no item_pdq */
 } dv__finding;
 
 /* A named counter. Keys (all summed over shards):

@@ -83,7 +83,8 @@ void dv__jstr_url(FILE *f, const char *s)
 
 enum { PQ_ID, PQ_SHARD, PQ_SHARD_INDEX, PQ_ROW, PQ_URL, PQ_HASH_TYPE, PQ_SOURCE, PQ_VALUE,
        PQ_LIST, PQ_LIST_VERSION, PQ_LIST_DIGEST, PQ_ENTRY_ID, PQ_LABEL, PQ_DISTANCE,
-       PQ_DIHEDRAL, PQ_SCORE, PQ_TIER, PQ_SEED, PQ_EMB_FILE, PQ_EMB_ROW, PQ_NFIELDS };
+       PQ_DIHEDRAL, PQ_SCORE, PQ_TIER, PQ_SEED, PQ_EMB_FILE, PQ_EMB_ROW, PQ_ITEM_MD5,
+       PQ_ITEM_SHA1, PQ_ITEM_SHA256, PQ_ITEM_PDQ, PQ_ITEM_PDQ_QUALITY, PQ_NFIELDS };
 
 static const struct {
     const char *name;
@@ -100,6 +101,9 @@ static const struct {
     {"dihedral", DV_PQ_BYTE_ARRAY, 1},    {"score", DV_PQ_DOUBLE, 1},
     {"tier", DV_PQ_BYTE_ARRAY, 0},        {"seed", DV_PQ_BYTE_ARRAY, 1},
     {"emb_file", DV_PQ_BYTE_ARRAY, 1},    {"emb_row", DV_PQ_INT64, 1},
+    {"item_md5", DV_PQ_BYTE_ARRAY, 1},    {"item_sha1", DV_PQ_BYTE_ARRAY, 1},
+    {"item_sha256", DV_PQ_BYTE_ARRAY, 1}, {"item_pdq", DV_PQ_BYTE_ARRAY, 1},
+    {"item_pdq_quality", DV_PQ_INT32, 1},
 };
 
 static void sval(dv_parquet_value *v, const char *s, int optional)
@@ -205,6 +209,11 @@ static void keep_finding(merge *m, char **fl)
     x->seed = st[PQ_SEED];
     x->emb_file = st[PQ_EMB_FILE];
     x->emb_row = strtoll(st[PQ_EMB_ROW], NULL, 10);
+    x->item_md5 = st[PQ_ITEM_MD5];
+    x->item_sha1 = st[PQ_ITEM_SHA1];
+    x->item_sha256 = st[PQ_ITEM_SHA256];
+    x->item_pdq = st[PQ_ITEM_PDQ];
+    x->item_pdq_quality = *st[PQ_ITEM_PDQ_QUALITY] ? (int)strtol(st[PQ_ITEM_PDQ_QUALITY], NULL, 10) : -1;
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -372,6 +381,7 @@ static int fields_ok(char **fl, size_t nf)
         return is_int_text(x[PQ_SHARD_INDEX]) && is_int_text(x[PQ_ROW]) &&
                (!*x[PQ_DISTANCE] || is_int_text(x[PQ_DISTANCE])) &&
                (!*x[PQ_EMB_ROW] || is_int_text(x[PQ_EMB_ROW])) &&
+               (!*x[PQ_ITEM_PDQ_QUALITY] || is_int_text(x[PQ_ITEM_PDQ_QUALITY])) &&
                (!*x[PQ_SCORE] || is_num_text(x[PQ_SCORE]));
     }
     if (strcmp(fl[0], "E") == 0 && nf == 7) {

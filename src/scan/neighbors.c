@@ -310,6 +310,8 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
                 f[18] = sdup(si.emb_path);
                 snprintf(num, sizeof num, "%llu", (unsigned long long)nbs[j].row);
                 f[19] = sdup(num);
+                /* the item's hashes: its image was not read again */
+                for (int z = 20; z < DV__REC_FINDING_FIELDS; z++) f[z] = sdup("");
                 for (int z = 0; z < DV__REC_FINDING_FIELDS; z++)
                     if (!f[z]) rc = DV_ENOMEM;
                 j++;

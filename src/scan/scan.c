@@ -67,6 +67,12 @@ typedef struct scan {
     int index_failed; /* index of the list that could not be indexed, + 1 */
     int lockfd;       /* OUTDIR/lock (lock_shards), -1 if none */
     dv__terms *terms;
+    /* the hashes of the item being matched, in hex, for its findings (match_slot) */
+    struct {
+        char md5[33], sha1[41], sha256[65], pdq[65];
+        int pdq_quality;
+        int done; /* for the item match_slot is at */
+    } ih;
     dv_pool *pool;
     dv_hasher **hashers;
     unsigned nthreads;
@@ -232,7 +238,7 @@ static void put_fields(FILE *f, const char *tag, const char *const *v, size_t n)
 
 static void emit_finding(scan *s, const dv__finding *x)
 {
-    char si[24], row[24], dist[16], score[40], er[24];
+    char si[24], row[24], dist[16], score[40], er[24], pq[16];
     const char *v[DV__REC_FINDING_FIELDS];
     snprintf(si, sizeof si, "%lld", (long long)x->shard_index);
     snprintf(row, sizeof row, "%lld", (long long)x->row);
@@ -245,6 +251,10 @@ static void emit_finding(scan *s, const dv__finding *x)
     v[10] = x->list_digest, v[11] = x->entry_id, v[12] = x->label, v[13] = dist;
     v[14] = x->dihedral, v[15] = score, v[16] = x->tier, v[17] = x->seed, v[18] = x->emb_file;
     v[19] = er;
+    v[20] = x->item_md5, v[21] = x->item_sha1, v[22] = x->item_sha256, v[23] = x->item_pdq;
+    if (x->item_pdq_quality >= 0) snprintf(pq, sizeof pq, "%d", x->item_pdq_quality);
+    else pq[0] = '\0';
+    v[24] = pq;
     put_fields(s->rec, "F", v, DV__REC_FINDING_FIELDS);
     countf(s, 1, "tier.%s", x->tier);
     countf(s, 1, "list.%s.%s", x->list[0] ? x->list : "(flag)", x->tier);
@@ -436,10 +446,26 @@ static int on_pdq(void *ctx, const dv_pdq_match *m, size_t n)
     return 0;
 }
 
+/* s->ih: the hashes datavet computed from the item's image bytes, for its findings */
+static void item_hashes(scan *s, const slot *sl)
+{
+    const dv_digests *d = &sl->hr.digests;
+    int img = sl->it.image != NULL;
+    s->ih.md5[0] = s->ih.sha1[0] = s->ih.sha256[0] = s->ih.pdq[0] = '\0';
+    s->ih.pdq_quality = -1;
+    s->ih.done = 1;
+    if (img && (d->have & DV_ALGO_MD5)) dv_hex_encode(d->md5, 16, s->ih.md5);
+    if (img && (d->have & DV_ALGO_SHA1)) dv_hex_encode(d->sha1, 20, s->ih.sha1);
+    if (img && (d->have & DV_ALGO_SHA256)) dv_hex_encode(d->sha256, 32, s->ih.sha256);
+    if (img && !sl->it.problem && sl->hash_rc == DV_OK && sl->hr.has_pdq) {
+        dv_pdq_to_hex(&sl->hr.pdq.hash[0], s->ih.pdq);
+        s->ih.pdq_quality = sl->hr.pdq.quality;
+    }
+}
+
 static void base_finding(scan *s, const dv_shard_info *sh, const slot *sl, dv__finding *f)
 {
     memset(f, 0, sizeof *f);
-    (void)s;
     f->id = sl->it.id ? sl->it.id : "";
     f->shard = sh->name;
     f->shard_index = (int64_t)sh->index;
@@ -451,6 +477,9 @@ static void base_finding(scan *s, const dv_shard_info *sh, const slot *sl, dv__f
     f->score = NAN;
     f->emb_row = sl->it.emb_row;
     if (sl->it.emb_row >= 0 && sh->emb_path) f->emb_file = sh->emb_path;
+    if (!s->ih.done) item_hashes(s, sl);
+    f->item_md5 = s->ih.md5, f->item_sha1 = s->ih.sha1, f->item_sha256 = s->ih.sha256;
+    f->item_pdq = s->ih.pdq, f->item_pdq_quality = s->ih.pdq_quality;
 }
 
 static void list_finding(scan *s, const dv_shard_info *sh, const slot *sl, const slist *l,
@@ -546,6 +575,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
     int url_ok = s->nurl[j].ok;
     /* (no pointer arithmetic on the buffer while it is NULL: nothing was normalised) */
     const char *nurl = url_ok ? (const char *)s->nurls.p + s->nurl[j].off : "";
+    s->ih.done = 0;
     for (size_t li = 0; li < s->nlists; li++) {
         const slist *l = &s->lists[li];
         const dv_digests *d = &sl->hr.digests;

@@ -10,12 +10,12 @@
 #include <sys/types.h>
 
 /* Per-shard record lines (shards/NNNNNN.rec), fields escaped with dv__rec_put:
- *   F <20 fields of dv__finding in struct order>
+ *   F <25 fields of dv__finding in struct order>
  *   E <shard_index> <row> <id> <url> <reason> <message>
  *   C <key> <value>
  *   I <path> <sha256 hex> <bytes>
  *   END                      (last line: a file without it is incomplete) */
-#define DV__REC_FINDING_FIELDS 20
+#define DV__REC_FINDING_FIELDS 25
 #define DV__REC_MAX_LINE (4u << 20)
 
 /* Write s escaped (\\ \t \n \r) to f. */

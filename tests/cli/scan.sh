@@ -75,6 +75,53 @@ for lay in laion wds hf; do
     check "$lay: exit 1 with findings" test $rc -eq 1
     check "$lay: findings equal the planted set" $PY compare.py $lay out-$lay
 done
+# every finding carries its item's own hashes: MD5/SHA-1/SHA-256 of the image bytes (hashlib,
+# from the tar members and the parquet column, not datavet), PDQ of the image as it is
+# (mkdataset's items.tsv), also where only a turned or flipped variant matched; none where
+# the scan had no image bytes (laion: metadata and URLs)
+cat >itemhashes.py <<'EOF'
+import hashlib, json, sys, tarfile, glob
+out, lay = sys.argv[1], sys.argv[2]
+pdq = {}
+for l in open('ds/items.tsv'):
+    k, h, q = l.rstrip('\n').split('\t')
+    pdq[k] = (h, int(q))
+img = {}
+# (hf's image column holds the webdataset shards' image bytes)
+for t in glob.glob('ds/wds/*.tar'):
+    with tarfile.open(t) as tf:
+        for m in tf.getmembers():
+            k, _, ext = m.name.partition('.')
+            if ext in ('jpg', 'png', 'webp', 'gif', 'jpeg'):
+                img[k] = tf.extractfile(m).read()
+names = ('item_md5', 'item_sha1', 'item_sha256', 'item_pdq', 'item_pdq_quality')
+seen, variant_only, n = {}, 0, 0
+for l in open(out + '/matches.jsonl'):
+    r = json.loads(l)
+    got = tuple(r.get(x) for x in names)
+    k = r['id']
+    if lay == 'laion':
+        assert got == (None,) * 5, r
+        continue
+    if k not in img:
+        assert got == (None,) * 5, r
+        continue
+    b = img[k]
+    exp = (hashlib.md5(b).hexdigest(), hashlib.sha1(b).hexdigest(), hashlib.sha256(b).hexdigest())
+    exp += pdq.get(k, (None, None))
+    assert got == exp, (r, exp)
+    assert seen.setdefault(k, got) == got, r
+    if r['hash_type'] == 'pdq' and r.get('dihedral') != 'orig':
+        assert r['value'] != r['item_pdq'], r
+        variant_only += 1
+    n += 1
+if lay != 'laion':
+    assert n > 20 and variant_only > 0, (n, variant_only)
+EOF
+for lay in laion wds hf; do
+    check "$lay: findings carry the item's own hashes (variant PDQ matches too)" \
+        $PY itemhashes.py out-$lay $lay
+done
 # parquet image column: over --max-bytes is an error naming file, row and column; a column
 # named with --image-col is taken whole (a string column: every value a decode error)
 "$BIN" scan -q ds/hf -l md5.dvl -o out-hftb --max-bytes 100 >/dev/null 2>&1

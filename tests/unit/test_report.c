@@ -190,13 +190,13 @@ static const dv__counter sample_counters[] = {
 static const dv__finding sample_findings[] = {
     {"000000:3", "part-0.parquet", 0, 3, HOSTILE_URL, "md5", "metadata",
      "0123456789abcdef0123456789abcdef", "known-md5", "1", "ab12", "e1", "label \"one\"", 0, "",
-     NAN, "match", "", "", -1},
+     NAN, "match", "", "", -1, "", "", "", "", -1},
     {"k\xc0\xaf<b>", "part-0.parquet", 0, 9, "https://ok.example/a.jpg", "pdq", "image",
-     "f00d", "known<pdq>", "7", "cd34", "e9", "", 7, "flipx", NAN, "match", "", "", -1},
+     "f00d", "known<pdq>", "7", "cd34", "e9", "", 7, "flipx", NAN, "match", "", "", -1, "", "", "", "", -1},
     {"000002:1", "part-2.parquet", 2, 1, "https://x.example/\xe2\x80\xaeg\x01pj.exe", "punsafe",
-     "flag", "0.991", "", "", "", "", "", -1, "", 0.991, "candidate", "", "", -1},
+     "flag", "0.991", "", "", "", "", "", -1, "", 0.991, "candidate", "", "", -1, "", "", "", "", -1},
     {"000002:4", "part-2.parquet", 2, 4, "https://y.example/z", "neighbors", "neighbors", "", "",
-     "", "", "", "", -1, "", 0.875, "candidate", "000000:3", "img_emb/img_emb_2.npy", 4},
+     "", "", "", "", -1, "", 0.875, "candidate", "000000:3", "img_emb/img_emb_2.npy", 4, "", "", "", "", -1},
 };
 
 static const dv__report_list sample_lists[] = {
@@ -459,7 +459,8 @@ static void t_limits(void **state)
     assert_non_null(keys);
     for (size_t i = 0; i < NF; i++)
         f[i] = (dv__finding){"id", "s", 0, (int64_t)i, "u", "md5", "metadata", "v", "l", "1",
-                             "d", "e", "", 0, "", NAN, "match", "", "", -1};
+                             "d", "e", "", 0, "", NAN, "match", "", "", -1,
+                             "", "", "", "", -1};
     /* shard 17 absent: its bin's minimum is 0 */
     for (size_t i = 0, k = 0; i < NS; i++) {
         if (i == 17) continue;
@@ -504,7 +505,8 @@ static void t_limits_counted(void **state)
     for (size_t i = 0; i < NF; i++)
         f[i] = (dv__finding){"id", "s", 0, (int64_t)i, "u", i < 1000 ? "md5" : "terms",
                              i < 1000 ? "metadata" : "flag", "v", "l", "1", "d", "e", "", 0, "",
-                             NAN, i < 1000 ? "match" : "candidate", "", "", -1};
+                             NAN, i < 1000 ? "match" : "candidate", "", "", -1,
+                             "", "", "", "", -1};
     r.findings = f;
     r.nfindings = NF;
     r.counters = c;
