@@ -427,6 +427,10 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
             break;
         }
         nf = dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1);
+        if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS_OLD + 1) {
+            /* a shard scanned by an earlier datavet: no item hashes */
+            while (nf < DV__REC_FINDING_FIELDS + 1) fl[nf++] = (char *)"";
+        }
         if (!fields_ok(fl, nf)) {
             dv__set_err(err, cap, "%s: line %llu: unreadable record (damaged after the scan): %s",
                         path, (unsigned long long)lineno, fix);

@@ -72,7 +72,8 @@ static int read_seeds(const char *outdir, uint64_t nshards, seed **seeds, size_t
             uint64_t sh, row;
             if (line[n - 1] == '\n') line[n - 1] = '\0';
             if (line[0] != 'F') continue;
-            if (dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1) != DV__REC_FINDING_FIELDS + 1)
+            size_t nf = dv__rec_split(line, fl, DV__REC_FINDING_FIELDS + 1);
+            if (nf != DV__REC_FINDING_FIELDS + 1 && nf != DV__REC_FINDING_FIELDS_OLD + 1)
                 continue;
             if (strcmp(fl[17], "match") != 0) continue;
             sh = strtoull(fl[3], NULL, 10);

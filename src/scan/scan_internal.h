@@ -16,6 +16,9 @@
  *   I <path> <sha256 hex> <bytes>
  *   END                      (last line: a file without it is incomplete) */
 #define DV__REC_FINDING_FIELDS 25
+/* F records of datavet before the item's own hashes (the last 5 fields): read with those
+ * empty */
+#define DV__REC_FINDING_FIELDS_OLD 20
 #define DV__REC_MAX_LINE (4u << 20)
 
 /* Write s escaped (\\ \t \n \r) to f. */
