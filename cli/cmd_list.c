@@ -248,6 +248,15 @@ static int open_or_say(const char *sub, const char *path, dv_list **l)
 {
     char err[512];
     int rc = dv_list_open(path, l, err, sizeof(err));
+    if (rc == DV_OK) {
+        /* the digest list info prints must be the content's */
+        char ve[256];
+        if ((rc = dv_list_verify(*l, ve, sizeof(ve))) != DV_OK) {
+            snprintf(err, sizeof(err), "%.250s: %.250s", path, ve);
+            dv_list_close(*l);
+            *l = NULL;
+        }
+    }
     if (rc != DV_OK) {
         /* err names the file and the reason; dv_strerror(rc) would only repeat it vaguely */
         fprintf(stderr, "datavet list %s: ", sub);

@@ -227,6 +227,11 @@ int cmd_match(int argc, char **argv)
         }
     for (size_t i = 0; i < nlists; i++) {
         rc = dv_list_open(lists[i].path, &lists[i].list, err, sizeof(err));
+        if (rc == DV_OK) {
+            char ve[256];
+            if ((rc = dv_list_verify(lists[i].list, ve, sizeof(ve))) != DV_OK)
+                snprintf(err, sizeof(err), "%.250s: %.250s", lists[i].path, ve);
+        }
         if (rc != DV_OK) {
             fprintf(stderr, "datavet match: %s\n", err);
             status = 2;

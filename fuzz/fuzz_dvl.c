@@ -49,6 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (dv_list_get_entry(l, in.count, &e) != DV_ERANGE) abort();
     }
     if ((dv_list_pdq_codes(l) != NULL) != (in.type == DV_HT_PDQ)) abort();
+    err[0] = '\0';
+    rc = dv_list_verify(l, err, sizeof(err));
+    if (rc != DV_OK && ((rc != DV_ECORRUPT && rc != DV_ENOMEM) || err[0] == '\0')) abort();
     {
         uint64_t add = 1, rem = 1;
         if (dv_list_diff(l, l, &add, &rem) != DV_OK || add != 0 || rem != 0) abort();

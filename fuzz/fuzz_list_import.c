@@ -67,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc != DV_OK) abort();
     if (dv_list_open_buffer(buf, len, &l, err, sizeof(err)) != DV_OK) abort();
+    /* the digest the builder wrote is the one the reader computes from the entries */
+    if (dv_list_verify(l, err, sizeof(err)) != DV_OK) abort();
     dv_list_get_info(l, &in);
     if (in.type != b->type || in.count != b->n - dups || (in.count == 0) != (b->n == 0)) abort();
     if (twice && dups < b->n / 2) abort();

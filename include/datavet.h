@@ -439,6 +439,10 @@ void dv_list_close(dv_list *l);
 void dv_list_get_info(const dv_list *l, dv_list_info *out);
 /* Entry i in canonical (sorted) order. */
 int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out);
+/* Recompute the content digest from the entries (docs/dvl-format.md, "Digest": one pass over
+ * the whole list) and compare it with the header's: DV_OK, DV_ECORRUPT (the entries are not
+ * the ones the digest names) or DV_ENOMEM, with a message. dv_list_open does not do this. */
+int dv_list_verify(const dv_list *l, char *errbuf, size_t errcap);
 /* Exact lookup: index of the entry with this key, or -1. */
 int64_t dv_list_find(const dv_list *l, const void *key, size_t keylen);
 /* PDQ lists: the codes, count x 32 bytes in canonical order (NULL otherwise). */

@@ -486,6 +486,31 @@ int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out)
     return DV_OK;
 }
 
+int dv_list_verify(const dv_list *l, char *errbuf, size_t errcap)
+{
+    uint8_t d[32];
+    dv__lhash *h;
+    if (l == NULL) return DV_EINVAL;
+    h = dv__lhash_create(NULL, l->type, l->count);
+    for (uint64_t i = 0; h != NULL && i < l->count; i++) {
+        dv_list_entry e;
+        dv_list_get_entry(l, i, &e);
+        dv__lhash_entry(h, e.key, e.keylen, e.quality, e.id, strlen(e.id), e.label,
+                        strlen(e.label));
+    }
+    if (dv__lhash_finish(h, d) != DV_OK) {
+        dv__set_err(errbuf, errcap, "out of memory while checking the content digest");
+        return DV_ENOMEM;
+    }
+    if (memcmp(d, l->digest, 32) != 0) {
+        dv__set_err(errbuf, errcap,
+                    "its entries do not give the digest in its header (changed or damaged "
+                    "after it was written): build the list again");
+        return DV_ECORRUPT;
+    }
+    return DV_OK;
+}
+
 int64_t dv_list_find(const dv_list *l, const void *key, size_t keylen)
 {
     uint64_t lo = 0, hi;

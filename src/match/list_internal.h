@@ -166,4 +166,14 @@ int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, s
 int dv__json_members(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
                      unsigned flags, const char **why);
 
+/* ---------------------------------------------------------------- content digest */
+/* SHA-256 of the canonical content (docs/dvl-format.md, "Digest"), fed a type, a count and
+ * then each entry in canonical order; the builder writes it, dv_list_verify checks it. */
+typedef struct dv__lhash dv__lhash;
+dv__lhash *dv__lhash_create(const dv_alloc *a, uint32_t type, uint64_t count);
+void dv__lhash_entry(dv__lhash *h, const uint8_t *key, size_t keylen, int32_t quality,
+                     const char *id, size_t idlen, const char *label, size_t labellen);
+/* The digest into out; DV_ENOMEM if hashing failed. Frees h (also when NULL: DV_ENOMEM). */
+int dv__lhash_finish(dv__lhash *h, uint8_t out[32]);
+
 #endif

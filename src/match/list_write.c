@@ -235,14 +235,15 @@ static int lay_strings(dv_list_builder *b, plan *p)
 
 /* ---------------------------------------------------------------- digest */
 
-typedef struct hbuf {
+struct dv__lhash {
+    const dv_alloc *a;
     EVP_MD_CTX *ctx;
     uint8_t buf[65536];
     size_t n;
     int ok;
-} hbuf;
+};
 
-static void h_put(hbuf *h, const void *p, size_t n)
+static void h_put(dv__lhash *h, const void *p, size_t n)
 {
     const uint8_t *s = p;
     while (n > 0) {
@@ -258,56 +259,71 @@ static void h_put(hbuf *h, const void *p, size_t n)
     }
 }
 
-static void h_u32(hbuf *h, uint32_t v)
+static void h_u32(dv__lhash *h, uint32_t v)
 {
     uint8_t x[4];
     dv__put32(x, v);
     h_put(h, x, 4);
 }
 
-static void h_str(hbuf *h, const dv_list_builder *b, uint32_t s)
+dv__lhash *dv__lhash_create(const dv_alloc *a, uint32_t type, uint64_t count)
 {
-    size_t len = 0;
-    const char *t = s ? dv__lb_str(b, s, &len) : "";
-    h_u32(h, (uint32_t)len);
-    h_put(h, t, len);
+    dv__lhash *h = dv__malloc(a, sizeof(dv__lhash));
+    uint8_t x[8];
+    if (h == NULL) return NULL;
+    h->a = a;
+    h->n = 0;
+    h->ok = 1;
+    h->ctx = EVP_MD_CTX_new();
+    if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(h->ctx);
+        dv__free(a, h);
+        return NULL;
+    }
+    h_u32(h, type);
+    dv__put64(x, count);
+    h_put(h, x, 8);
+    return h;
+}
+
+void dv__lhash_entry(dv__lhash *h, const uint8_t *key, size_t keylen, int32_t quality,
+                     const char *id, size_t idlen, const char *label, size_t labellen)
+{
+    h_u32(h, (uint32_t)keylen);
+    h_put(h, key, keylen);
+    h_u32(h, (uint32_t)quality);
+    h_u32(h, (uint32_t)idlen);
+    h_put(h, id, idlen);
+    h_u32(h, (uint32_t)labellen);
+    h_put(h, label, labellen);
+}
+
+int dv__lhash_finish(dv__lhash *h, uint8_t out[32])
+{
+    unsigned int outlen = 0;
+    int rc = DV_OK;
+    if (h == NULL) return DV_ENOMEM;
+    if (h->n > 0 && EVP_DigestUpdate(h->ctx, h->buf, h->n) != 1) h->ok = 0;
+    if (!h->ok || EVP_DigestFinal_ex(h->ctx, out, &outlen) != 1 || outlen != 32) rc = DV_ENOMEM;
+    EVP_MD_CTX_free(h->ctx);
+    dv__free(h->a, h);
+    return rc;
 }
 
 /* SHA-256 of: u32 type, u64 count, then per entry in canonical order u32 key length, key,
  * i32 quality, u32 id length, id, u32 label length, label (all little-endian). */
 static int digest(const dv_list_builder *b, plan *p)
 {
-    hbuf *h = dv__malloc(b->alloc, sizeof(hbuf));
-    uint8_t x[8];
-    unsigned int outlen = 0;
-    int rc = DV_OK;
+    dv__lhash *h = dv__lhash_create(b->alloc, (uint32_t)b->type, p->m);
     if (h == NULL) return DV_ENOMEM;
-    h->n = 0;
-    h->ok = 1;
-    h->ctx = EVP_MD_CTX_new();
-    if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
-        rc = DV_ENOMEM;
-        goto done;
-    }
-    h_u32(h, (uint32_t)b->type);
-    dv__put64(x, p->m);
-    h_put(h, x, 8);
     for (uint64_t i = 0; i < p->m; i++) {
-        size_t kl;
+        size_t kl, il = 0, ll = 0;
         const uint8_t *k = plan_key(b, p, i, &kl);
-        h_u32(h, (uint32_t)kl);
-        h_put(h, k, kl);
-        h_u32(h, (uint32_t)p->aux[i].quality);
-        h_str(h, b, p->aux[i].id);
-        h_str(h, b, p->aux[i].label);
+        const char *id = p->aux[i].id ? dv__lb_str(b, p->aux[i].id, &il) : "";
+        const char *lab = p->aux[i].label ? dv__lb_str(b, p->aux[i].label, &ll) : "";
+        dv__lhash_entry(h, k, kl, p->aux[i].quality, id, il, lab, ll);
     }
-    if (h->n > 0 && EVP_DigestUpdate(h->ctx, h->buf, h->n) != 1) h->ok = 0;
-    if (!h->ok || EVP_DigestFinal_ex(h->ctx, p->digest, &outlen) != 1 || outlen != 32)
-        rc = DV_ENOMEM;
-done:
-    EVP_MD_CTX_free(h->ctx);
-    dv__free(b->alloc, h);
-    return rc;
+    return dv__lhash_finish(h, p->digest);
 }
 
 /* ---------------------------------------------------------------- layout */

@@ -469,6 +469,13 @@ int dv_inventory_run(const dv_inventory_opts *o,
         ls[i].path = o->lists[i];
         rc = dv_list_open(o->lists[i], &ls[i].l, errbuf, errcap);
         if (rc != DV_OK) break;
+        {
+            char e[256];
+            if ((rc = dv_list_verify(ls[i].l, e, sizeof e)) != DV_OK) {
+                dv__set_err(errbuf, errcap, "%s: %s", o->lists[i], e);
+                break;
+            }
+        }
         dv_list_get_info(ls[i].l, &ls[i].info);
         dv_hex_encode(ls[i].info.digest, 32, ls[i].digest);
         if (ls[i].info.type == DV_HT_MD5) v.algos |= DV_ALGO_MD5;

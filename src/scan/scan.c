@@ -1886,6 +1886,12 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             dv__set_err(errbuf, errcap, "%s", e);
             goto done;
         }
+        /* the report names the list by its digest: it must be the digest of what is checked */
+        rc = dv_list_verify(l->list, e, sizeof e);
+        if (rc != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s: %s", o.lists[i], e);
+            goto done;
+        }
         dv_list_get_info(l->list, &l->info);
         dv_hex_encode(l->info.digest, 32, l->digest);
         if (l->info.type == DV_HT_PDQ) npdq++;

@@ -270,6 +270,29 @@ EOF
 }
 t "--strict: the first bad line fails the build, nothing written" c_strict
 
+# a list whose entries changed after it was written (a key bit flipped, sort order kept): list
+# info, list diff and match refuse it, naming the file, rather than vouch for its digest
+c_tampered() {
+    run "$BIN" list build -q -o tam.dvl two.txt
+    is_rc 0 || return 1
+    /usr/bin/python3 -c "
+import struct
+b = bytearray(open('tam.dvl', 'rb').read())
+off = struct.unpack_from('<Q', b, 80 + 16)[0]
+b[off + 16 + 15] ^= 0x01
+open('tam.dvl', 'wb').write(b)
+"
+    msg="tam.dvl: its entries do not give the digest in its header (changed or damaged after it was written): build the list again"
+    run "$BIN" list info tam.dvl
+    is_rc 2 && is_empty "$T/out" && has_line "$T/err" "datavet list info: $msg" || return 1
+    run "$BIN" list diff tam.dvl tam.dvl
+    is_rc 2 && has_line "$T/err" "datavet list diff: $msg" || return 1
+    printf 'path\tmd5\n' >empty.tsv
+    run "$BIN" match -l tam.dvl empty.tsv
+    is_rc 2 && has_line "$T/err" "datavet match: $msg"
+}
+t "a list changed after it was written: refused by list info, list diff and match" c_tampered
+
 # 64 hex digits alone: SHA-256 or PDQ? Not guessed (a PDQ list read as SHA-256 matches nothing)
 c_ambiguous64() {
     printf '# hashes\n%064d\n%063d1\n' 0 0 >h64.txt

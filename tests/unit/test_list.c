@@ -1157,25 +1157,54 @@ static void test_truncated(void **state)
     }
 }
 
+/* dv_list_verify of a buffer that opens, or 1 if it does not open */
+static int verify_buf(const uint8_t *buf, size_t len)
+{
+    dv_list *l = NULL;
+    char err[256] = "";
+    int rc = dv_list_open_buffer(buf, len, &l, err, sizeof(err));
+    if (rc != DV_OK) return 1;
+    rc = dv_list_verify(l, err, sizeof(err));
+    if (rc != DV_OK) assert_non_null(strstr(err, "do not give the digest in its header"));
+    dv_list_close(l);
+    return rc;
+}
+
 static void test_bitflips(void **state)
 {
     uint8_t *buf;
     size_t len;
     (void)state;
     for (int k = 0; k < 2; k++) {
-        unsigned opened = 0;
+        unsigned opened = 0, content = 0, created = 0;
         if (k == 0) small_list(&buf, &len);
         else small_url_list(&buf, &len);
+        assert_int_equal(verify_buf(buf, len), DV_OK);
+        size_t ko = (size_t)dv__le64(buf + DV__H_SECTIONS + 16 * DV__SEC_KEYS);
+        size_t kl = (size_t)dv__le64(buf + DV__H_SECTIONS + 16 * DV__SEC_KEYS + 8);
         for (size_t i = 0; i < len; i++) {
             static const uint8_t masks[] = {0x01, 0x80, 0xFF};
             for (size_t m = 0; m < sizeof(masks); m++) {
                 buf[i] ^= masks[m];
-                opened += try_open(buf, len) == DV_OK;
+                if (try_open(buf, len) == DV_OK) {
+                    int v = verify_buf(buf, len);
+                    opened++;
+                    /* the content (here its keys) or the digest changed: verify says so; the
+                     * creation time is not content */
+                    if ((i >= ko && i < ko + kl) ||
+                        (i >= DV__H_DIGEST && i < DV__H_DIGEST + 32)) {
+                        assert_int_equal(v, DV_ECORRUPT);
+                        content++;
+                    } else if (i >= DV__H_CREATED && i < DV__H_CREATED + 8) {
+                        assert_int_equal(v, DV_OK);
+                        created++;
+                    }
+                }
                 buf[i] ^= masks[m];
             }
         }
-        /* digest, created and padding bytes are not checked by open: those still open */
-        assert_true(opened > 0);
+        /* digest, created, padding and some key bytes are not checked by open: those open */
+        assert_true(opened > 0 && content > 32 && created > 0);
         free(buf);
     }
 }
