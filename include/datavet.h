@@ -1300,6 +1300,8 @@ typedef struct dv_item {
     uint64_t shard;
     uint64_t row;           /* 0-based: parquet/list row, tar sample (webdataset), file */
     int64_t sample;         /* tar sample number, -1 if the item has none */
+    uint64_t line;          /* URL lists: the 1-based line the row's record starts on (a quoted
+                               CSV field may go on over more); 0 for other layouts */
     const char *id;         /* the id column, webdataset key, relative file path, or
                                "<shard name>:<row>" */
     const char *url;

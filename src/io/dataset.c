@@ -1242,6 +1242,34 @@ static void item_init(const dv_shard_reader *r, dv_item *it)
     it->emb_row = -1;
 }
 
+void dv__item_where(dv_layout layout, const dv_shard_info *sh, const dv_item *it, char *buf,
+                    size_t cap)
+{
+    const char *id = it->id ? it->id : "";
+    switch (layout) {
+    case DV_LAYOUT_URLLIST:
+        snprintf(buf, cap, "%s:%llu", sh->path, (unsigned long long)it->line);
+        return;
+    case DV_LAYOUT_IMAGES:
+        snprintf(buf, cap, "%s", it->image_name ? it->image_name : sh->path);
+        return;
+    case DV_LAYOUT_WEBDATASET:
+    case DV_LAYOUT_IMG2DATASET:
+        if (it->sample >= 0) {
+            snprintf(buf, cap, "%s: sample %lld (key %s)", sh->path, (long long)it->sample, id);
+            return;
+        }
+        if (sh->meta_path) {
+            snprintf(buf, cap, "%s: row %llu (key %s)", sh->meta_path,
+                     (unsigned long long)it->row, id);
+            return;
+        }
+        break;
+    default: break;
+    }
+    snprintf(buf, cap, "%s: row %llu", sh->path, (unsigned long long)it->row);
+}
+
 /* "NAME:ROW" (the name cut at DS_MAX_NAME bytes), written without printf: a metadata scan
  * makes one for every row */
 static void default_id(dv_shard_reader *r, dv_item *it)
@@ -1951,6 +1979,7 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
 static void data_uri_image(dv_shard_reader *r, dv_item *it)
 {
     size_t len, cap, got = 0, mo = 0, ml = 0, lim = r->ds->opts.max_image_bytes;
+    char where[900]; /* (r->err holds it and the reason) */
     int rc;
     if (it->image || it->problem || !it->url || it->list_index) return;
     len = strlen(it->url);
@@ -1965,8 +1994,8 @@ static void data_uri_image(dv_shard_reader *r, dv_item *it)
         r->duri = dv__malloc(r->alloc, cap);
         if (!r->duri) {
             it->problem = DV_ENOMEM;
-            snprintf(r->err, sizeof r->err, "%s: row %llu: no memory for a data: URI's content",
-                     r->info.path, (unsigned long long)it->row);
+            dv__item_where(r->layout, &r->info, it, where, sizeof where);
+            snprintf(r->err, sizeof r->err, "%s: no memory for a data: URI's content", where);
             it->problem_msg = r->err;
             return;
         }
@@ -1977,8 +2006,8 @@ static void data_uri_image(dv_shard_reader *r, dv_item *it)
     r->duri_len = rc == DV_OK ? got : cap;
     if (rc != DV_OK) {
         it->problem = rc == DV_ETOOBIG ? DV_ETOOBIG : DV_ECORRUPT;
-        snprintf(r->err, sizeof r->err, "%s: row %llu: data: URI: %s", r->info.path,
-                 (unsigned long long)it->row,
+        dv__item_where(r->layout, &r->info, it, where, sizeof where);
+        snprintf(r->err, sizeof r->err, "%s: data: URI: %s", where,
                  rc == DV_ETOOBIG ? "content over the image size limit" : "bad base64");
         it->problem_msg = r->err;
         it->image_name = "data: URI";
@@ -2089,6 +2118,7 @@ static int next_item(dv_shard_reader *r, dv_item *it)
             return rc;
         }
         it->row = tr.row - 1;
+        it->line = tr.line;
         it->url = tr.url;
         it->caption = tr.caption;
         default_id(r, it);

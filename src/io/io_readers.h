@@ -42,6 +42,12 @@ int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len);
 /* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
  * unread (the scan knows which digests it needs only once its lists are open). */
 void dv__dataset_skip(dv_dataset *ds, unsigned skip);
+/* Where item it of shard sh (of a dataset of that layout) is, for a message about it, as the
+ * readers' own messages name places: "list.csv:3" (the line a URL list's record starts on),
+ * "x.parquet: row 5", "00001.tar: sample 7 (key 000010007)", an img2dataset row with no
+ * sample by its .parquet's row, an image by its file. */
+void dv__item_where(dv_layout layout, const dv_shard_info *sh, const dv_item *it, char *buf,
+                    size_t cap);
 /* F16C conversion (npy_avx2.c); only called where the CPU has AVX2 and F16C. */
 void dv__f16_to_f32_f16c(const uint16_t *in, float *out, size_t n);
 /* A dv_npy over the .npy image [base, base + len), which lies in map (munmap'd at close) or

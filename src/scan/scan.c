@@ -667,9 +667,14 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
         /* a URL the URL lists cannot be asked about is not silently passed over */
         for (size_t li = 0; li < s->nlists; li++)
             if (s->lists[li].info.type == DV_HT_URL || is_url_hash_type(s->lists[li].info.type)) {
-                emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_url",
-                           "not a URL the URL lists can be checked against (no scheme://host, "
-                           "a bad %-escape or port, or a URL over 64 KiB)");
+                char where[900], msg[1100];
+                /* named where it is, as a reader's bad row is: list.csv:3, x.parquet: row 2 */
+                dv__item_where(dv_dataset_layout(s->ds), sh, it, where, sizeof where);
+                snprintf(msg, sizeof msg,
+                         "%s: not a URL the URL lists can be checked against (no "
+                         "scheme://host, a bad %%-escape or port, or a URL over 64 KiB)",
+                         where);
+                emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_url", msg);
                 break;
             }
     }

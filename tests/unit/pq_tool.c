@@ -401,8 +401,9 @@ static int copy_raw(const char *in, const char *outp)
  * content (tests/cli/neighbors.sh: outputs show it redacted). "badutf8": every row kept, bytes
  * that are not UTF-8 added to the STRING columns, as some datasets hold them: the url gets
  * "?q=" 0xFF " x", the caption or text " " 0xFE, the key (id) 0xFD (tests/cli/scan.sh: what
- * the outputs write of them). */
-enum { COPY_ROWS, COPY_DATAURI, COPY_BADUTF8 };
+ * the outputs write of them). "badurl": every row kept, the url of rows whose index % 3 == 1
+ * "not a url" (tests/cli/scan.sh: its bad_url error names the file and row). */
+enum { COPY_ROWS, COPY_DATAURI, COPY_BADUTF8, COPY_BADURL };
 static int copy_file(const char *in, const char *outp, int mode)
 {
     static const char uri[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
@@ -468,6 +469,12 @@ static int copy_file(const char *in, const char *outp, int mode)
                 vals[urlc].is_null = 0;
                 vals[urlc].bytes = (const uint8_t *)uri;
                 vals[urlc].len = sizeof(uri) - 1;
+            } else if (mode == COPY_BADURL) {
+                if ((base + i) % 3 == 1) {
+                    vals[urlc].is_null = 0;
+                    vals[urlc].bytes = (const uint8_t *)"not a url";
+                    vals[urlc].len = 9;
+                }
             } else {
                 static const char *const add[3] = {"?q=\xff x", " \xfe", "\xfd"};
                 const size_t at[3] = {urlc, capc, keyc};
@@ -966,14 +973,15 @@ int main(int argc, char **argv)
         return copy_file(argv[2], argv[3], COPY_DATAURI);
     if (argc == 4 && strcmp(argv[1], "badutf8") == 0)
         return copy_file(argv[2], argv[3], COPY_BADUTF8);
+    if (argc == 4 && strcmp(argv[1], "badurl") == 0) return copy_file(argv[2], argv[3], COPY_BADURL);
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     if (argc == 3 && strcmp(argv[1], "heads") == 0) return write_heads(argv[2]);
     if (argc == 3 && strcmp(argv[1], "chunk-kv") == 0) return pqg_write_chunk_kv(argv[2]) != 0;
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | hfimg OUT ROW... | "
-                    "hflist OUT ROW... | shapes FILE | shapes-kv FILE | rows FILE | datacomp IN OUT | "
-                    "heads DIR | chunk-kv FILE\n");
+                    "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | badurl IN OUT | "
+                    "hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | shapes-kv FILE | "
+                    "rows FILE | datacomp IN OUT | heads DIR | chunk-kv FILE\n");
     return 2;
 }
