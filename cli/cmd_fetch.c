@@ -1,6 +1,7 @@
 /* cmd_fetch.c - `datavet fetch`: download the URLs of URL lists and hash them in memory, one
  * record per URL in input order (the `datavet hash` columns plus the fetch status columns). */
 #include "cli.h"
+#include "progress_line.h"
 #include "record.h"
 
 #include <arpa/inet.h>
@@ -331,13 +332,14 @@ static int parse_secs_ms(const char *opt, const char *s, uint32_t *out)
     return 0;
 }
 
-static void progress(uint64_t done, double t0, int final)
+/* The progress line (progress_line.h: at most 10 times a second on a terminal). */
+static void progress(cli_progress *pl, uint64_t done, double t0, int final)
 {
     double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
-    fprintf(stderr, "\r\033[Kfetch: %llu %s  %.0f URLs/s  %.1fs", (unsigned long long)done,
-            cli_plural(done, "URL", "URLs"), rate, el);
-    if (final) fputc('\n', stderr);
-    fflush(stderr);
+    if (!cli_progress_due(pl, final)) return;
+    cli_progress_put(pl, "fetch: %llu %s  %.0f URLs/s  %.1fs", (unsigned long long)done,
+                     cli_plural(done, "URL", "URLs"), rate, el);
+    if (final) cli_progress_end(pl, 1);
 }
 
 typedef struct input {
@@ -440,14 +442,15 @@ int cmd_fetch(int argc, char **argv)
     const char *outpath = NULL;
     const char **resolve = NULL;
     size_t nresolve = 0;
-    int opt, quiet = 0, force_progress = 0, show_progress, status = 0, list_fmt_set = 0;
+    int opt, quiet = 0, force_progress = 0, status = 0, list_fmt_set = 0;
+    cli_progress pl;
     FILE *out = stdout;
     pthread_t *threads = NULL;
     worker_arg *wargs = NULL;
     unsigned started = 0;
     uint64_t seq = 0, next_write = 0, bad_rows = 0, failed = 0;
     int eof = 0, inited = 0, fatal = 0;
-    double t0, tlast = 0;
+    double t0;
     input in;
 
     memset(&c, 0, sizeof(c));
@@ -658,7 +661,7 @@ int cmd_fetch(int argc, char **argv)
         }
     }
     if (!list_fmt_set) to.format = DV_TL_AUTO;
-    show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
+    cli_progress_init(&pl, quiet, force_progress);
     header(out, &c);
     t0 = cli_now_s();
 
@@ -684,6 +687,7 @@ int cmd_fetch(int argc, char **argv)
                     if (!list_fmt_set) to.format = DV_TL_AUTO;
                 }
                 if (in.fd < 0) {
+                    cli_progress_end(&pl, 0);
                     fprintf(stderr, "datavet fetch: %s: %s\n", name, strerror(errno));
                     status = 2;
                     continue;
@@ -691,6 +695,7 @@ int cmd_fetch(int argc, char **argv)
                 in.tl = dv_textlist_create(&to);
                 if (in.tl == NULL) goto oom;
                 if (dv_textlist_open_fd(in.tl, in.fd, name) != DV_OK) {
+                    cli_progress_end(&pl, 0);
                     fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
                     status = 2;
                     dv_textlist_free(in.tl);
@@ -711,12 +716,13 @@ int cmd_fetch(int argc, char **argv)
                 continue;
             }
             if (r == DV_ECORRUPT || r == DV_ETOOBIG) {
-                if (show_progress) fputs("\r\033[K", stderr);
+                cli_progress_end(&pl, 0);
                 fprintf(stderr, "datavet fetch: %s (row skipped)\n", dv_textlist_errmsg(in.tl));
                 bad_rows++;
                 continue;
             }
             if (r < 0) {
+                cli_progress_end(&pl, 0);
                 fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
                 status = 2;
             }
@@ -733,7 +739,7 @@ int cmd_fetch(int argc, char **argv)
             pthread_mutex_unlock(&c.mu);
             if (s->failed) failed++;
             if (s->err != NULL && !quiet) {
-                if (show_progress) fputs("\r\033[K", stderr);
+                cli_progress_end(&pl, 0);
                 fprintf(stderr, "datavet fetch: %s\n", s->err);
             }
             if (s->line) fputs(s->line, out);
@@ -749,10 +755,7 @@ int cmd_fetch(int argc, char **argv)
             break;
         }
         pthread_mutex_unlock(&c.mu);
-        if (show_progress && cli_now_s() - tlast > 0.5) {
-            tlast = cli_now_s();
-            progress(next_write, t0, 0);
-        }
+        progress(&pl, next_write, t0, 0);
         if (fatal || dv_fetcher_pending(c.f) == 0) {
             /* nothing left to fetch: wait for the hash workers to fill the next slot */
             pthread_mutex_lock(&c.mu);
@@ -790,7 +793,7 @@ int cmd_fetch(int argc, char **argv)
             dv_fetcher_release(c.f, &res);
         }
     }
-    if (show_progress) progress(next_write, t0, 1);
+    progress(&pl, next_write, t0, 1);
     if (!quiet) {
         double el = cli_now_s() - t0;
         const char *sep = ":";

@@ -1,6 +1,7 @@
 /* cmd_hash.c - `datavet hash`: digests and PDQ of image files, in input order for any -j.
  * Files are read into memory, hashed and dropped; nothing derived from pixels is stored. */
 #include "cli.h"
+#include "progress_line.h"
 #include "record.h"
 
 #include <dirent.h>
@@ -328,21 +329,20 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
     }
 }
 
-/* The progress line, at most 10 times a second (*tlast: when it was last drawn). */
-static void progress(size_t done, size_t total, double t0, double *tlast, int final)
+/* The progress line (progress_line.h: at most 10 times a second on a terminal). */
+static void progress(cli_progress *pl, size_t done, size_t total, double t0, int final)
 {
-    double now = cli_now_s(), el = now - t0, rate = el > 0 ? (double)done / el : 0;
-    if (!final && now - *tlast < 0.1) return;
-    *tlast = now;
+    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    /* (the last batch's is the final line's to draw) */
+    if ((!final && done == total) || !cli_progress_due(pl, final)) return;
     if (total > 0 && rate > 0 && done < total) {
         double eta = (double)(total - done) / rate;
-        fprintf(stderr, "\r\033[Khash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
-                total, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+        cli_progress_put(pl, "hash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
+                         total, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
     } else {
-        fprintf(stderr, "\r\033[Khash: %zu files  %.0f files/s  %.1fs", done, rate, el);
+        cli_progress_put(pl, "hash: %zu files  %.0f files/s  %.1fs", done, rate, el);
     }
-    if (final) fputc('\n', stderr);
-    fflush(stderr);
+    if (final) cli_progress_end(pl, 1);
 }
 
 static int parse_algos(const char *s, unsigned *out)
@@ -386,13 +386,14 @@ int cmd_hash(int argc, char **argv)
     dv_hasher_opts ho;
     unsigned long long jobs = 1, v;
     const char *outpath = NULL;
-    int opt, quiet = 0, force_progress = 0, show_progress, status = 0;
+    int opt, quiet = 0, force_progress = 0, status = 0;
+    cli_progress pl;
     strvec paths = {0};
     FILE *out = stdout;
     out_id skip = {0};
     dv_pool *pool = NULL;
     size_t batch, failed = 0;
-    double t0, tlast;
+    double t0;
 
     memset(&c, 0, sizeof(c));
     memset(&ho, 0, sizeof(ho));
@@ -502,10 +503,9 @@ int cmd_hash(int argc, char **argv)
     batch = 2 * GROUP_FILES * (size_t)dv_pool_threads(pool);
     c.outs = calloc(batch, sizeof(job_out));
     if (c.outs == NULL) goto oom;
-    show_progress = !quiet && (force_progress || isatty(STDERR_FILENO));
+    cli_progress_init(&pl, quiet, force_progress);
     header(out, &c);
     t0 = cli_now_s();
-    tlast = 0;
     for (size_t start = 0; start < paths.n; start += batch) {
         size_t n = paths.n - start < batch ? paths.n - start : batch;
         c.paths = paths.v + start;
@@ -518,7 +518,7 @@ int cmd_hash(int argc, char **argv)
         for (size_t k = 0; k < n; k++) {
             if (c.outs[k].err != NULL || c.outs[k].line == NULL) {
                 failed++;
-                if (show_progress) fputs("\r\033[K", stderr);
+                cli_progress_end(&pl, 0);
                 fprintf(stderr, "datavet hash: %s\n",
                         c.outs[k].err ? c.outs[k].err : "out of memory formatting a record");
             }
@@ -527,9 +527,9 @@ int cmd_hash(int argc, char **argv)
             free(c.outs[k].err);
             c.outs[k].line = c.outs[k].err = NULL;
         }
-        if (show_progress) progress(start + n, paths.n, t0, &tlast, 0);
+        progress(&pl, start + n, paths.n, t0, 0);
     }
-    if (show_progress) progress(paths.n, paths.n, t0, &tlast, 1);
+    progress(&pl, paths.n, paths.n, t0, 1);
     if (failed > 0) status = 1;
     if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
         fprintf(stderr, "datavet hash: write failed: %s\n", strerror(errno));

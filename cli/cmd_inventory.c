@@ -1,6 +1,7 @@
 /* cmd_inventory.c - datavet inventory: find the copies of known datasets and models on a
  * machine (docs/inventory.md). One JSON line a file examined. */
 #include "cli.h"
+#include "progress_line.h"
 #include "text_util.h"
 
 #include <errno.h>
@@ -13,21 +14,22 @@
 
 typedef struct ictx {
     FILE *out;
-    int show;
+    cli_progress pl;
     double t0;
 } ictx;
 
 static void on_progress(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done,
                         uint64_t bytes)
 {
-    const ictx *c = ctx;
+    ictx *c = ctx;
     double el = cli_now_s() - c->t0, rate = el > 0 ? (double)bytes_done / el : 0;
-    if (!c->show) return;
-    fprintf(stderr, "\r\033[Kinventory: %llu/%llu files, %.1f/%.1f GB, %.0f MB/s",
-            (unsigned long long)files_done, (unsigned long long)files, (double)bytes_done / 1e9,
-            (double)bytes / 1e9, rate / 1e6);
+    char eta[48] = "";
+    if (!cli_progress_due(&c->pl, files_done == files)) return;
     if (rate > 0 && bytes > bytes_done)
-        fprintf(stderr, ", ETA %.0f s", (double)(bytes - bytes_done) / rate);
+        snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(bytes - bytes_done) / rate);
+    cli_progress_put(&c->pl, "inventory: %llu/%llu files, %.1f/%.1f GB, %.0f MB/s%s",
+                     (unsigned long long)files_done, (unsigned long long)files,
+                     (double)bytes_done / 1e9, (double)bytes / 1e9, rate / 1e6, eta);
 }
 
 static int on_record(void *ud, const dv_inventory_record *r)
@@ -98,7 +100,7 @@ int cmd_inventory(int argc, char **argv)
     int opt, quiet = 0, force_progress = 0, rc;
     unsigned long long v;
     char err[2048];
-    ictx c = {stdout, 0, 0};
+    ictx c = {.out = stdout};
     memset(&o, 0, sizeof o);
     optind = 1;
     lists = calloc((size_t)argc + 1, sizeof *lists);
@@ -155,13 +157,13 @@ int cmd_inventory(int argc, char **argv)
             o.skip_ino = (uint64_t)st.st_ino;
         }
     }
-    c.show = !quiet && (force_progress || isatty(STDERR_FILENO));
+    cli_progress_init(&c.pl, quiet, force_progress);
     c.t0 = cli_now_s();
     o.progress = on_progress;
     o.progress_ctx = &c;
     err[0] = '\0';
     rc = dv_inventory_run(&o, on_record, &c, &res, err, sizeof err);
-    if (c.show) fputs("\r\033[K", stderr);
+    cli_progress_end(&c.pl, 0);
     free(lists);
     if (fflush(c.out) != 0 || ferror(c.out)) {
         /* the records could not be written (a full disk, a closed pipe) */

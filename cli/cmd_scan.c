@@ -1,6 +1,7 @@
 /* cmd_scan.c - `datavet scan` (and `scan --plan`) and `datavet merge`: the end-to-end scan
  * of a dataset against compiled lists, resumable per shard. */
 #include "cli.h"
+#include "progress_line.h"
 #include "text_util.h"
 
 #include <errno.h>
@@ -14,78 +15,81 @@
 #include <unistd.h>
 
 typedef struct prog_ctx {
-    int show;
+    cli_progress pl;
     double t0;     /* start of the run */
     double tstage; /* start of the merge's current stage */
-    double tlast;  /* when the line was last drawn */
     int stage;     /* the merge's stage last told */
 } prog_ctx;
 
-/* At most 10 lines a second: the library calls after every batch (a metadata scan makes
- * thousands a second), and a terminal, over ssh say, is not to be flooded. */
-static int prog_due(prog_ctx *c, int force)
+/* ", ETA hh:mm:ss" of s seconds into eta (empty when s is no time) */
+static void fmt_eta(char *eta, size_t cap, double s)
 {
-    double now = cli_now_s();
-    if (!force && now - c->tlast < 0.1) return 0;
-    c->tlast = now;
-    return 1;
-}
-
-static void put_eta(double s)
-{
+    eta[0] = '\0';
     if (s >= 0 && s < 1e8)
-        fprintf(stderr, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60, (int)s % 60);
+        snprintf(eta, cap, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
+                 (int)s % 60);
 }
 
+/* The library calls after every batch (a metadata scan makes thousands a second): the line
+ * is drawn as progress_line.h allows, at most 10 times a second on a terminal. */
 static void on_progress(void *ctx, const dv_scan_progress *p)
 {
     prog_ctx *c = ctx;
     double el = cli_now_s() - c->t0, rate = el > 0 ? (double)p->items / el : 0;
     uint64_t todo = p->shards_total - p->shards_skipped;
     uint64_t done = p->shards_done - p->shards_skipped;
-    if (!c->show || !prog_due(c, p->shards_done == p->shards_total)) return;
-    fprintf(stderr, "\r\033[Kscan: %llu/%llu shards done, %llu items, %.0f items/s, %llu findings, "
-            "%llu errors",
-            (unsigned long long)p->shards_done, (unsigned long long)p->shards_total,
-            (unsigned long long)p->items, rate, (unsigned long long)p->findings,
-            (unsigned long long)p->errors);
-    if (done > 0 && done < todo) put_eta(el / (double)done * (double)(todo - done));
+    char eta[40];
+    if (!cli_progress_due(&c->pl, p->shards_done == p->shards_total)) return;
+    fmt_eta(eta, sizeof eta, done > 0 && done < todo ? el / (double)done * (double)(todo - done)
+                                                     : -1);
+    cli_progress_put(&c->pl,
+                     "scan: %llu/%llu shards done, %llu items, %.0f items/s, %llu findings, "
+                     "%llu errors%s",
+                     (unsigned long long)p->shards_done, (unsigned long long)p->shards_total,
+                     (unsigned long long)p->items, rate, (unsigned long long)p->findings,
+                     (unsigned long long)p->errors, eta);
 }
 
-/* The merge's stages: the shards' records, the neighbour search, the cleaned copy. */
+/* The merge's stages: the shards' records, the neighbour search, the cleaned copy. A stage's
+ * first and last states are always drawn. */
 static void on_merge_progress(void *ctx, const dv_merge_progress *p)
 {
     prog_ctx *c = ctx;
     double now = cli_now_s(), el;
-    if (!c->show) return;
-    if (p->stage != c->stage) c->stage = p->stage, c->tstage = now, c->tlast = 0;
-    if (!prog_due(c, p->done == p->total)) return;
+    int first = p->stage != c->stage;
+    char eta[40];
+    if (first) c->stage = p->stage, c->tstage = now;
+    if (!cli_progress_due(&c->pl, first || p->done == p->total)) return;
     el = now - c->tstage;
     switch (p->stage) {
     case DV_MERGE_RECORDS:
-        fprintf(stderr, "\r\033[Kmerge: records, %llu/%llu shards",
-                (unsigned long long)p->done, (unsigned long long)p->total);
-        if (p->done > 0 && p->done < p->total && el > 1)
-            put_eta(el / (double)p->done * (double)(p->total - p->done));
+        fmt_eta(eta, sizeof eta, p->done > 0 && p->done < p->total && el > 1
+                                     ? el / (double)p->done * (double)(p->total - p->done)
+                                     : -1);
+        cli_progress_put(&c->pl, "merge: records, %llu/%llu shards%s",
+                         (unsigned long long)p->done, (unsigned long long)p->total, eta);
         break;
     case DV_MERGE_NEIGHBORS:
-        fprintf(stderr, "\r\033[Kmerge: neighbour search, %llu/%llu rows, %.0f rows/s",
-                (unsigned long long)p->done, (unsigned long long)p->total,
-                el > 0 ? (double)p->done / el : 0.0);
-        if (p->done > 0 && p->done < p->total)
-            put_eta(el / (double)p->done * (double)(p->total - p->done));
+        fmt_eta(eta, sizeof eta, p->done > 0 && p->done < p->total
+                                     ? el / (double)p->done * (double)(p->total - p->done)
+                                     : -1);
+        cli_progress_put(&c->pl, "merge: neighbour search, %llu/%llu rows, %.0f rows/s%s",
+                         (unsigned long long)p->done, (unsigned long long)p->total,
+                         el > 0 ? (double)p->done / el : 0.0, eta);
         break;
     case DV_MERGE_CLEAN:
-        fprintf(stderr, "\r\033[Kmerge: cleaned copy, %llu/%llu shards, %.1f/%.1f GB, %.0f MB/s",
-                (unsigned long long)p->done, (unsigned long long)p->total,
-                (double)p->bytes_done / 1e9, (double)p->bytes_total / 1e9,
-                el > 0 ? (double)p->bytes_done / el / 1e6 : 0.0);
-        if (p->bytes_done > 0 && p->bytes_done < p->bytes_total)
-            put_eta(el / (double)p->bytes_done * (double)(p->bytes_total - p->bytes_done));
+        fmt_eta(eta, sizeof eta,
+                p->bytes_done > 0 && p->bytes_done < p->bytes_total
+                    ? el / (double)p->bytes_done * (double)(p->bytes_total - p->bytes_done)
+                    : -1);
+        cli_progress_put(&c->pl,
+                         "merge: cleaned copy, %llu/%llu shards, %.1f/%.1f GB, %.0f MB/s%s",
+                         (unsigned long long)p->done, (unsigned long long)p->total,
+                         (double)p->bytes_done / 1e9, (double)p->bytes_total / 1e9,
+                         el > 0 ? (double)p->bytes_done / el / 1e6 : 0.0, eta);
         break;
     default: return;
     }
-    fflush(stderr);
 }
 
 static int parse_range(const char *s, uint64_t *a, uint64_t *b)
@@ -437,13 +441,13 @@ int cmd_scan(int argc, char **argv)
     }
     o.lists = lists;
     o.nlists = nlists;
-    pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
+    cli_progress_init(&pc.pl, quiet, force_progress);
     pc.t0 = t0 = cli_now_s();
     o.progress = on_progress;
     o.merge_progress = on_merge_progress;
     o.progress_ctx = &pc;
     rc = dv_scan_run(&o, &res, err, sizeof err);
-    if (pc.show) fputs("\r\033[K", stderr);
+    cli_progress_end(&pc.pl, 0);
     free(lists);
     if (rc != DV_OK) {
         put_error("scan", err);
@@ -532,14 +536,14 @@ int cmd_merge(int argc, char **argv)
     }
     if (sign_key) warn_key_mode("merge", sign_key);
     memset(&pc, 0, sizeof pc);
-    pc.show = !quiet && (force_progress || isatty(STDERR_FILENO));
+    cli_progress_init(&pc.pl, quiet, force_progress);
     pc.t0 = cli_now_s();
     mo.clean_dir = clean;
     mo.threads = (unsigned)jobs;
     mo.progress = on_merge_progress;
     mo.progress_ctx = &pc;
     rc = dv_merge_run(argv[optind], &mo, &res, err, sizeof err);
-    if (pc.show) fputs("\r\033[K", stderr);
+    cli_progress_end(&pc.pl, 0);
     if (rc != DV_OK) {
         put_error("merge", err);
         return 2;

@@ -1,6 +1,7 @@
 /* cmd_sign.c - datavet keygen and datavet verify: Ed25519 keys for signing scans, and the
  * check of a signed scan's outdir (docs/signing.md). */
 #include "cli.h"
+#include "progress_line.h"
 #include "text_util.h"
 
 #include <getopt.h>
@@ -54,9 +55,8 @@ usage:
 
 typedef struct vstate {
     int quiet;
-    int show;           /* the progress line of --clean (a terminal, or --progress) */
-    int drawn;          /* it is on the screen */
-    double t0, tlast;
+    cli_progress pl;    /* the progress line of --clean (a terminal, or --progress) */
+    double t0;
     char *held; /* the manifest's list lines: shown only once the manifest is verified */
     size_t nheld;
     int oom;
@@ -67,7 +67,7 @@ static void on_line(void *ud, int is_problem, const char *line)
     vstate *v = ud;
     /* names from the manifest: no control bytes to the terminal */
     if (is_problem) {
-        if (v->drawn) fputs("\r\033[K", stderr), v->drawn = 0;
+        cli_progress_end(&v->pl, 0);
         fputs("datavet verify: ", stderr);
         cli_put_safe(stderr, line, strlen(line));
         fputc('\n', stderr);
@@ -85,23 +85,23 @@ static void on_line(void *ud, int is_problem, const char *line)
     }
 }
 
-/* The cleaned copy's files read so far, at most 10 lines a second: it is read whole. */
+/* The cleaned copy's files read so far (progress_line.h: at most 10 lines a second on a
+ * terminal): it is read whole. */
 static void on_progress(void *ctx, uint64_t done, uint64_t files, uint64_t bytes)
 {
     vstate *v = ctx;
-    double now = cli_now_s(), el = now - v->t0;
-    if (!v->show || (done < files && now - v->tlast < 0.1)) return;
-    v->tlast = now;
-    fprintf(stderr, "\r\033[Kverify: cleaned copy, %llu/%llu files, %.1f GB, %.0f MB/s",
-            (unsigned long long)done, (unsigned long long)files, (double)bytes / 1e9,
-            el > 0 ? (double)bytes / el / 1e6 : 0.0);
+    double el = cli_now_s() - v->t0;
+    char eta[40] = "";
+    if (!cli_progress_due(&v->pl, done >= files)) return;
     if (done > 0 && done < files) {
-        double eta = el / (double)done * (double)(files - done);
-        fprintf(stderr, ", ETA %02d:%02d:%02d", (int)(eta / 3600), (int)(eta / 60) % 60,
-                (int)eta % 60);
+        double s = el / (double)done * (double)(files - done);
+        if (s < 1e8)
+            snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600),
+                     (int)(s / 60) % 60, (int)s % 60);
     }
-    fflush(stderr);
-    v->drawn = 1;
+    cli_progress_put(&v->pl, "verify: cleaned copy, %llu/%llu files, %.1f GB, %.0f MB/s%s",
+                     (unsigned long long)done, (unsigned long long)files, (double)bytes / 1e9,
+                     el > 0 ? (double)bytes / el / 1e6 : 0.0, eta);
 }
 
 /* The held lines, each made safe for a terminal, once what they say is verified. */
@@ -177,10 +177,10 @@ int cmd_verify(int argc, char **argv)
         /* the cleaned copy against clean.sha256, which the manifest just covered */
         err[0] = '\0';
         dv_clean_verify_opts co = {on_line, &vs, on_progress, &vs};
-        vs.show = !vs.quiet && (force_progress || isatty(STDERR_FILENO));
+        cli_progress_init(&vs.pl, vs.quiet, force_progress);
         vs.t0 = cli_now_s();
         crc = dv_clean_verify_run(argv[optind], clean, &co, &cr, err, sizeof err);
-        if (vs.drawn) fputs("\r\033[K", stderr), vs.drawn = 0;
+        cli_progress_end(&vs.pl, 0);
         if (crc != DV_OK && crc != DV_ECORRUPT) {
             fprintf(stderr, "datavet verify: %s\n", err[0] ? err : dv_strerror(crc));
             return 2;
