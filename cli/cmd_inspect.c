@@ -1962,7 +1962,7 @@ static int inspect_main(int argc, char **argv)
     opts o;
     struct stat st;
     int c, kind;
-    const char *path;
+    const char *path, *format = NULL;
     memset(&o, 0, sizeof(o));
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:c:f:h", lo, NULL)) != -1) {
@@ -1977,12 +1977,12 @@ static int inspect_main(int argc, char **argv)
         case 'c': o.columns = optarg; break;
         case 'Z': o.npz_key = optarg; break;
         case 'f':
-            if (strcmp(optarg, "tsv") == 0)
-                o.tsv = 1;
-            else if (strcmp(optarg, "jsonl") != 0) {
+            if (strcmp(optarg, "tsv") != 0 && strcmp(optarg, "jsonl") != 0) {
                 fprintf(stderr, "datavet inspect: --format: jsonl or tsv, not %s\n", optarg);
                 return 2;
             }
+            o.tsv = strcmp(optarg, "tsv") == 0;
+            format = optarg;
             break;
         case 'h': cli_print_help(stdout, "inspect"); return 0;
         default: cli_print_help(stderr, "inspect"); return 2;
@@ -1991,6 +1991,22 @@ static int inspect_main(int argc, char **argv)
     if (optind != argc - 1) {
         fprintf(stderr, "usage: datavet inspect [--json] [--npz-key NAME] [--head N [--columns A,B] "
                         "[--format jsonl|tsv]] PATH\n");
+        return 2;
+    }
+    /* an option that does not apply is refused, not passed over: --head prints JSON lines,
+     * which is what --json asks of it, but not with --format tsv */
+    if (o.has_head && o.json && o.tsv) {
+        fprintf(stderr, "datavet inspect: --json and --format tsv: --head prints JSON lines "
+                        "(--format jsonl, its default) or TSV, not both\n");
+        return 2;
+    }
+    if (!o.has_head && (format || o.columns)) {
+        fprintf(stderr, "datavet inspect: %s applies to --head only\n",
+                format ? "--format" : "--columns");
+        return 2;
+    }
+    if (o.has_head && o.npz_key) {
+        fprintf(stderr, "datavet inspect: --npz-key does not apply to --head (a Parquet file)\n");
         return 2;
     }
     path = argv[optind];

@@ -56,6 +56,26 @@ printf 'not a dataset\n' >"$T/x.bin"
 expect "unknown kind" 2 "not a Parquet" "$DV" inspect "$T/x.bin"
 expect "bad --head" 2 "^datavet inspect: --head x: not an integer of 0 or more" \
     "$DV" inspect --head x "$T/x.bin"
+# options that do not apply are refused, one line, exit 2, whatever PATH is: --head prints JSON
+# lines, which --json asks for, but not with --format tsv
+one_line() { # NAME PATTERN CMD...: exit 2, stderr one line matching PATTERN, stdout empty
+    name=$1 pat=$2
+    shift 2
+    "$@" >"$T/ol.out" 2>"$T/ol.err"
+    rc=$?
+    if [ "$rc" -eq 2 ] && [ ! -s "$T/ol.out" ] && [ "$(wc -l <"$T/ol.err")" -eq 1 ] &&
+        grep -q -- "$pat" "$T/ol.err"; then ok "$name"
+    else no "$name: exit $rc: $(head -c 300 "$T/ol.err")"; fi
+}
+one_line "--json with --head --format tsv: refused" \
+    "^datavet inspect: --json and --format tsv: --head prints JSON lines" \
+    "$DV" inspect --json --head 1 --format tsv "$T/x.bin"
+one_line "--format without --head: refused" "^datavet inspect: --format applies to --head only\$" \
+    "$DV" inspect --format tsv "$T/x.bin"
+one_line "--columns without --head: refused" "^datavet inspect: --columns applies to --head only\$" \
+    "$DV" inspect --json --columns a "$T/x.bin"
+one_line "--npz-key with --head: refused" "^datavet inspect: --npz-key does not apply to --head" \
+    "$DV" inspect --head 1 --npz-key l14_img "$T/x.bin"
 mkdir -p "$T/nolayout"
 expect "directory without a dataset layout" 1 "no dataset layout recognised" \
     "$DV" inspect "$T/nolayout"
@@ -150,6 +170,13 @@ EOF
         '"metadata":\[{"key":"pandas","value_bytes":572},{"key":"ARROW:schema","value_bytes":1208}\]' \
         "$DV" inspect --json "$PT/list_columns.parquet"
     "$DV" inspect --json "$PT/nullable.impala.parquet" >"$T/n.json"
+    # --json with --head: the rows as JSON lines, as --head prints them by default
+    "$DV" inspect --head 3 "$PT/alltypes_plain.parquet" >"$T/h.jsonl" 2>&1
+    "$DV" inspect --json --head 3 "$PT/alltypes_plain.parquet" >"$T/hj.jsonl" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ] && [ "$(wc -l <"$T/hj.jsonl")" -eq 3 ] && cmp -s "$T/h.jsonl" "$T/hj.jsonl"
+    then ok "--json --head: the rows as JSON lines"
+    else no "--json --head: exit $rc: $(head -c 300 "$T/hj.jsonl")"; fi
     json_ok "parquet --json" "$T/n.json"
     if [ "$HAVE_NODE" -eq 1 ]; then
         # every file DuckDB reads (it has no Hadoop LZ4 nor BYTE_STREAM_SPLIT of FLBA) but the
