@@ -231,7 +231,9 @@ typedef struct worker {
     dv__knn_ent *hits; /* threshold-only results */
     size_t nhits, caphits;
     uint64_t rescored, pairs;
-    int err;
+    int err;            /* the failure of block err_block (err_io: its rows cannot be read) */
+    int err_io;
+    uint64_t err_block;
 } worker;
 
 typedef struct search {
@@ -252,15 +254,12 @@ typedef struct search {
     float sqd_ub;  /* >= sqrt(dims) */
     worker *w;
     size_t ldo;
-    _Atomic int failed;
+    /* the lowest block that failed (UINT64_MAX: none); blocks above it are not started */
+    _Atomic uint64_t fail_block;
     /* progress: rows of finished blocks, the last report (ns), one reporter at a time */
     _Atomic uint64_t rows_done;
     _Atomic uint64_t last_report_ns;
     _Atomic int reporting;
-    /* rows that could not be read: the first block's file and row */
-    _Atomic int io_fail;
-    size_t io_file;
-    uint64_t io_row;
     uint64_t total_hits_cap;
 } search;
 
@@ -447,6 +446,20 @@ static void block_done(search *s, uint64_t rows)
     atomic_store(&s->reporting, 0);
 }
 
+/* Block job failed in worker w (io: its rows cannot be read). Blocks are handed out in
+ * order, so every block below it was taken already and still runs; the lowest failing block's
+ * failure is the one told, as a run on one thread meets it first, whatever the order the
+ * workers meet theirs in (a worker fails once: its later blocks are higher, not started). */
+static void block_failed(search *s, worker *w, size_t job, int rc, int io)
+{
+    uint64_t cur = atomic_load(&s->fail_block);
+    w->err = rc;
+    w->err_io = io;
+    w->err_block = job;
+    while (job < cur && !atomic_compare_exchange_weak(&s->fail_block, &cur, (uint64_t)job)) {
+    }
+}
+
 static void run_block(void *ctx, size_t job, unsigned wi)
 {
     search *s = ctx;
@@ -455,19 +468,13 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     size_t fi, n, d = (size_t)k->dims, dp = s->dpad, Q = s->nseeds;
     uint64_t first, count, base;
     int rc;
-    if (w->err || s->failed) return;
+    if (job > atomic_load(&s->fail_block)) return;
     block_of(s, job, &fi, &first, &count);
     n = (size_t)count;
     base = k->files[fi].first + first;
     const uint16_t *h16 = f16_rows(k, fi);
     if (populate(k, fi, first, count) != DV_OK) {
-        /* the first worker to see it names the file and rows */
-        if (!atomic_exchange(&s->io_fail, 1)) {
-            s->io_file = fi;
-            s->io_row = first;
-        }
-        w->err = DV_EIO;
-        s->failed = 1;
+        block_failed(s, w, job, DV_EIO, 1);
         return;
     }
     /* float16 rows with the VNNI kernel: quantized straight from the mapping, and a row is
@@ -505,8 +512,7 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     }
     rc = dv_npy_read_f32(k->files[fi].npy, first, count, w->x, k->opts.simd);
     if (rc < 0) {
-        w->err = rc;
-        s->failed = 1;
+        block_failed(s, w, job, rc, 0);
         return;
     }
     if (dp != d) {
@@ -629,8 +635,7 @@ converted:
     block_done(s, n);
     return;
 fail:
-    w->err = rc;
-    s->failed = 1;
+    block_failed(s, w, job, rc, 0);
 }
 
 static void free_workers(search *s, unsigned nw)
@@ -691,6 +696,7 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     }
     if (nseeds == 0 || k->rows == 0) return DV_OK;
     memset(&s, 0, sizeof(s));
+    atomic_init(&s.fail_block, UINT64_MAX);
     s.k = k;
     dv__knn_get_kernels(k->opts.simd, &s.kern);
     if (nseeds <= DV_KNN_FEW_SEEDS) {
@@ -841,18 +847,28 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     }
     rc = dv_pool_run(k->pool, (size_t)s.nblocks, run_block, &s);
     if (rc < 0) goto out;
-    for (unsigned i = 0; i < nw; i++) {
-        k->stats.rescored += s.w[i].rescored;
-        k->stats.pairs += s.w[i].pairs;
-        if (s.w[i].err < 0 && rc == DV_OK) rc = s.w[i].err;
-    }
-    if (rc < 0) {
-        if (atomic_load(&s.io_fail))
+    {
+        const worker *bad = NULL; /* the worker that failed the lowest block */
+        for (unsigned i = 0; i < nw; i++) {
+            k->stats.rescored += s.w[i].rescored;
+            k->stats.pairs += s.w[i].pairs;
+            if (s.w[i].err < 0 && (bad == NULL || s.w[i].err_block < bad->err_block))
+                bad = &s.w[i];
+        }
+        if (bad) rc = bad->err;
+        if (bad && bad->err_io) {
+            size_t fi;
+            uint64_t first, count;
+            block_of(&s, bad->err_block, &fi, &first, &count);
             dv__set_err(k->err, sizeof(k->err),
                         "%s: rows from %llu cannot be read (the file is shorter than when it "
                         "was opened, or an I/O error)",
-                        k->files[s.io_file].path, (unsigned long long)s.io_row);
-        else if (k->err[0] == '\0')
+                        k->files[fi].path, (unsigned long long)first);
+            goto out;
+        }
+    }
+    if (rc < 0) {
+        if (k->err[0] == '\0')
             dv__set_err(k->err, sizeof(k->err), "search failed: %s%s", dv_strerror(rc),
                         rc == DV_ETOOBIG ? " (more results than max_results)" : "");
         goto out;

@@ -124,13 +124,17 @@ typedef struct scan {
     size_t unread_len;
 } scan;
 
-/* The shards of a run taken by several workers, one shard each at a time. */
+/* The shards of a run taken by several workers, one shard each at a time, in order. A
+ * failure stops the shards not yet taken, all above it; those taken before it still run, and
+ * the lowest failing shard's failure is the one told (fail_shard), as a run on one thread
+ * would tell it, whatever the workers' timing. */
 typedef struct wrun {
     pthread_mutex_t mu;
     scan *main;
     const uint64_t *todo;
     size_t ntodo, next;
     int rc, stop;
+    uint64_t fail_shard;
 } wrun;
 
 static void report_progress(scan *s);
@@ -1583,9 +1587,10 @@ static void *worker_main(void *arg)
         rc = scan_shard(w, i);
         report_progress(w); /* a shard's errors outside its batches */
         pthread_mutex_lock(&r->mu);
-        if (rc != DV_OK && !r->stop) {
+        if (rc != DV_OK && (!r->stop || i < r->fail_shard)) {
             r->stop = 1;
             r->rc = rc;
+            r->fail_shard = i;
             dv__set_err(r->main->err, r->main->errcap, "%s", w->err[0] ? w->err : dv_strerror(rc));
         } else if (rc == DV_OK) {
             r->main->prog.shards_done++;

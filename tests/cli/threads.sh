@@ -79,6 +79,21 @@ for n in f1 f8; do
   [ \"\$(cat err-\$n)\" = 'datavet merge: cc-wds/00003.tar: cannot open' ] || { cat err-\$n; exit 1; }
 done"
 
+# the same for the scan's shard workers: shard 3 fails at its end (its results cannot be put
+# in place: a folder holds the name), shard 7 at once (its results cannot be created); -j 1
+# and every -j 8 run name shard 3, though shard 7's worker fails first (-j 8 named shard 7)
+run 0 sb scan -q ds/wds -l md5.dvl -o sb --shards 0-0 --no-merge
+for n in 1 8a 8b 8c 8d 8e; do
+    rm -rf "sf$n" && cp -r sb "sf$n" && mkdir "sf$n/shards/000003.rec" "sf$n/shards/000007.rec.tmp"
+    run 2 "sf$n" scan -q ds/wds -l md5.dvl -o "sf$n" -j "$(echo $n | cut -c1)"
+done
+check "scan, two shards' results not writable: exit 2 at -j 1 and -j 8, the lower one named" sh -c "
+for n in 1 8a 8b 8c 8d 8e; do
+  [ \$(cat rc-sf\$n) -eq 2 ] && ! grep -q Sanitizer err-sf\$n || { cat err-sf\$n; exit 1; }
+  [ \"\$(cat err-sf\$n)\" = \"datavet scan: sf\$n/shards/000003.rec: cannot write the shard's results: Is a directory\" ] ||
+    { cat err-sf\$n; exit 1; }
+done"
+
 # the neighbour search on its own: blocks of rows over the pool's workers
 printf '0 0\n0 5\n0 9\n0 17\n' >seeds.txt
 run 0 n1 neighbors --embeddings ds/laion/img_emb --seed-ids seeds.txt -k 5 -o n1 -j 1

@@ -668,6 +668,56 @@ static void test_search_truncated_file(void **st)
 #endif
 }
 
+/* many blocks that cannot be read, on 8 threads: the error names the lowest of them (rows
+ * from 992, the block holding the row the cut ends inside), every run, whichever worker met
+ * a failing block first (the first one to, before) */
+static void test_search_cut_lowest_block(void **st)
+{
+    (void)st;
+#if defined(MADV_POPULATE_READ)
+    char path[64], want[160];
+    const size_t rows = 8192, d = 64; /* 128 bytes a float16 row, a 128-byte header */
+    float *x = malloc(rows * d * 4), seeds[64];
+    snprintf(path, sizeof(path), "/tmp/test_knn_cutlow_%d.npy", (int)getpid());
+    for (size_t i = 0; i < rows * d; i++) x[i] = frand();
+    memcpy(seeds, x, sizeof(seeds));
+    write_f16(path, x, rows, d);
+    {
+        int fd = open(path, O_RDONLY);
+        void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
+        if (m != MAP_FAILED) munmap(m, 4096);
+        if (fd >= 0) close(fd);
+        if (!ok) {
+            printf("note: no MADV_POPULATE_READ on this kernel; the cut-file case is skipped\n");
+            unlink(path);
+            free(x);
+            return;
+        }
+    }
+    snprintf(want, sizeof(want), "%s: rows from 992 cannot be read", path);
+    for (int run = 0; run < 20; run++) {
+        dv_knn_opts o = {.threads = 8, .block_rows = 32, .pass = DV_KNN_PASS_DIRECT};
+        dv_knn *k = dv_knn_create(&o);
+        dv_knn_hit *h = NULL;
+        size_t nh = 0;
+        write_f16(path, x, rows, d);
+        assert_int_equal(dv_knn_add_file(k, path), DV_OK);
+        /* 131072 bytes: rows 0-1022 whole, row 1023 cut; blocks 31 to 255 cannot be read */
+        assert_int_equal(truncate(path, 131072), 0);
+        dv_knn_query q = {.k = 3};
+        assert_int_equal(dv_knn_search(k, seeds, 1, d, &q, &h, &nh), DV_EIO);
+        assert_null(h);
+        if (strstr(dv_knn_errmsg(k), want) == NULL) fail_msg("run %d: %s", run, dv_knn_errmsg(k));
+        dv_knn_free(k);
+    }
+    unlink(path);
+    free(x);
+#else
+    printf("note: no MADV_POPULATE_READ in these headers; the cut-file case is skipped\n");
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
         cmocka_unit_test(test_search_progress),
         cmocka_unit_test(test_search_truncated_file),
+        cmocka_unit_test(test_search_cut_lowest_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
