@@ -89,22 +89,27 @@ static const char *S(const exp_t *e, const frec *r, int col) { return e->arena +
 
 /* ---- reading matches.parquet ---------------------------------------------------------- */
 
-static int load(const char *path, int include_candidates, exp_t *e)
+/* Where matches.parquet's columns are, as one open reader found them. */
+typedef struct colmap {
+    int64_t scol[NSTR], ncol[NNUM];
+    size_t cols[NSTR + NNUM], ncols, pos_s[NSTR], pos_n[NNUM];
+} colmap;
+
+static int open_matches(const char *path, dv_parquet_reader **out, colmap *cm)
 {
     dv_parquet_reader *r = NULL;
     char err[512];
-    int64_t scol[NSTR], ncol[NNUM];
-    size_t cols[NSTR + NNUM], ncols = 0, pos_s[NSTR], pos_n[NNUM];
-    dv_parquet_batch b[NSTR + NNUM];
     int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
+    *out = NULL;
     if (rc != DV_OK) {
         fprintf(stderr, "datavet export: %s (%s)\n", err, dv_strerror(rc));
         return -1;
     }
+    cm->ncols = 0;
     for (int i = 0; i < NSTR; i++) {
         dv_parquet_column_info ci;
-        scol[i] = dv_parquet_reader_find_column(r, str_cols[i]);
-        if (scol[i] < 0) {
+        cm->scol[i] = dv_parquet_reader_find_column(r, str_cols[i]);
+        if (cm->scol[i] < 0) {
             if (str_required[i]) {
                 fprintf(stderr, "datavet export: %s: no column '%s': not a datavet "
                                 "matches.parquet\n", path, str_cols[i]);
@@ -112,19 +117,19 @@ static int load(const char *path, int include_candidates, exp_t *e)
             }
             continue;
         }
-        dv_parquet_reader_column(r, (size_t)scol[i], &ci);
+        dv_parquet_reader_column(r, (size_t)cm->scol[i], &ci);
         if (ci.type != DV_PQ_BYTE_ARRAY || ci.nested) {
             fprintf(stderr, "datavet export: %s: column '%s' is %s, want a BYTE_ARRAY string\n",
                     path, str_cols[i], dv_pq_type_name(ci.type));
             goto fail;
         }
-        pos_s[i] = ncols;
-        cols[ncols++] = (size_t)scol[i];
+        cm->pos_s[i] = cm->ncols;
+        cm->cols[cm->ncols++] = (size_t)cm->scol[i];
     }
     for (int i = 0; i < NNUM; i++) {
         dv_parquet_column_info ci;
-        ncol[i] = dv_parquet_reader_find_column(r, num_cols[i]);
-        if (ncol[i] < 0) {
+        cm->ncol[i] = dv_parquet_reader_find_column(r, num_cols[i]);
+        if (cm->ncol[i] < 0) {
             if (num_required[i]) {
                 fprintf(stderr, "datavet export: %s: no column '%s': not a datavet "
                                 "matches.parquet\n", path, num_cols[i]);
@@ -132,72 +137,99 @@ static int load(const char *path, int include_candidates, exp_t *e)
             }
             continue;
         }
-        dv_parquet_reader_column(r, (size_t)ncol[i], &ci);
+        dv_parquet_reader_column(r, (size_t)cm->ncol[i], &ci);
         if (ci.type != num_types[i] || ci.nested) {
             fprintf(stderr, "datavet export: %s: column '%s' is %s, want %s\n", path, num_cols[i],
                     dv_pq_type_name(ci.type), dv_pq_type_name(num_types[i]));
             goto fail;
         }
-        pos_n[i] = ncols;
-        cols[ncols++] = (size_t)ncol[i];
+        cm->pos_n[i] = cm->ncols;
+        cm->cols[cm->ncols++] = (size_t)cm->ncol[i];
     }
+    *out = r;
+    return 0;
+fail:
+    dv_parquet_reader_free(r);
+    return -1;
+}
 
-    for (size_t rg = 0; rg < dv_parquet_reader_num_row_groups(r); rg++) {
-        uint64_t rows;
-        rc = dv_parquet_reader_read_row_group(r, rg, cols, ncols, b);
-        if (rc != DV_OK) {
-            fprintf(stderr, "datavet export: %s (%s)\n", dv_parquet_reader_errmsg(r),
-                    dv_strerror(rc));
-            goto fail;
+/* Row group rg's columns into b; the batches of the last call are gone. */
+static int read_group(dv_parquet_reader *r, const colmap *cm, size_t rg, dv_parquet_batch *b)
+{
+    int rc = dv_parquet_reader_read_row_group(r, rg, cm->cols, cm->ncols, b);
+    if (rc != DV_OK) {
+        fprintf(stderr, "datavet export: %s (%s)\n", dv_parquet_reader_errmsg(r),
+                dv_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int row_is_match(const colmap *cm, const dv_parquet_batch *b, uint64_t row)
+{
+    dv_parquet_value v;
+    return dv_parquet_batch_value(&b[cm->pos_s[C_TIER]], row, &v) == DV_OK && !v.is_null &&
+           v.len == 5 && memcmp(v.bytes, "match", 5) == 0;
+}
+
+/* Finding row of batch b appended to e, its text copied into e's arena. -1: no memory (e->oom,
+ * or the arena's cap reached). */
+static int push_row(exp_t *e, const colmap *cm, const dv_parquet_batch *b, uint64_t row)
+{
+    frec f;
+    dv_parquet_value v;
+    memset(&f, 0, sizeof(f));
+    f.is_match = row_is_match(cm, b, row);
+    for (int i = 0; i < NSTR; i++) {
+        if (cm->scol[i] < 0) continue;
+        if (dv_parquet_batch_value(&b[cm->pos_s[i]], row, &v) != DV_OK || v.is_null) continue;
+        f.s[i] = arena_put(e, v.bytes, v.len, i == C_URL);
+    }
+    f.distance = -1;
+    f.emb_row = -1;
+    f.score = NAN;
+    for (int i = 0; i < NNUM; i++) {
+        if (cm->ncol[i] < 0) continue;
+        if (dv_parquet_batch_value(&b[cm->pos_n[i]], row, &v) != DV_OK || v.is_null) continue;
+        switch (i) {
+        case N_SHARD_INDEX: f.shard_index = v.i64; break;
+        case N_ROW: f.row = v.i64; break;
+        case N_DISTANCE: f.distance = v.i32; f.has_distance = 1; break;
+        case N_SCORE: f.score = v.f64; break;
+        case N_EMB_ROW: f.emb_row = v.i64; break;
+        default: break;
         }
-        rows = b[0].rows;
-        for (uint64_t row = 0; row < rows; row++) {
-            frec f;
-            dv_parquet_value v;
-            const uint8_t *tier = NULL;
-            size_t tier_len = 0;
-            memset(&f, 0, sizeof(f));
-            if (dv_parquet_batch_value(&b[pos_s[C_TIER]], row, &v) == DV_OK && !v.is_null) {
-                tier = v.bytes;
-                tier_len = v.len;
-            }
-            f.is_match = tier_len == 5 && memcmp(tier, "match", 5) == 0;
-            if (!f.is_match && !include_candidates) continue;
-            for (int i = 0; i < NSTR; i++) {
-                if (scol[i] < 0) continue;
-                if (dv_parquet_batch_value(&b[pos_s[i]], row, &v) != DV_OK || v.is_null) continue;
-                f.s[i] = arena_put(e, v.bytes, v.len, i == C_URL);
-            }
-            f.distance = -1;
-            f.emb_row = -1;
-            f.score = NAN;
-            for (int i = 0; i < NNUM; i++) {
-                if (ncol[i] < 0) continue;
-                if (dv_parquet_batch_value(&b[pos_n[i]], row, &v) != DV_OK || v.is_null) continue;
-                switch (i) {
-                case N_SHARD_INDEX: f.shard_index = v.i64; break;
-                case N_ROW: f.row = v.i64; break;
-                case N_DISTANCE: f.distance = v.i32; f.has_distance = 1; break;
-                case N_SCORE: f.score = v.f64; break;
-                case N_EMB_ROW: f.emb_row = v.i64; break;
-                default: break;
-                }
-            }
-            f.ord = e->n;
-            if (e->n == e->cap) {
-                size_t nc = e->cap ? e->cap * 2 : 1024;
-                frec *nv = nc > SIZE_MAX / sizeof(*nv) ? NULL : realloc(e->v, nc * sizeof(*nv));
-                if (nv == NULL) e->oom = 1;
-                else {
-                    e->v = nv;
-                    e->cap = nc;
-                }
-            }
-            if (e->oom) {
+    }
+    f.ord = e->n;
+    if (e->n == e->cap) {
+        size_t nc = e->cap ? e->cap * 2 : 1024;
+        frec *nv = nc > SIZE_MAX / sizeof(*nv) ? NULL : realloc(e->v, nc * sizeof(*nv));
+        if (nv == NULL) e->oom = 1;
+        else {
+            e->v = nv;
+            e->cap = nc;
+        }
+    }
+    if (e->oom) return -1;
+    e->v[e->n++] = f;
+    return 0;
+}
+
+/* Every finding to export in memory with its text, in file order, to be sorted. */
+static int load(const char *path, int include_candidates, exp_t *e)
+{
+    dv_parquet_reader *r = NULL;
+    colmap cm;
+    dv_parquet_batch b[NSTR + NNUM];
+    if (open_matches(path, &r, &cm) != 0) return -1;
+    for (size_t rg = 0; rg < dv_parquet_reader_num_row_groups(r); rg++) {
+        if (read_group(r, &cm, rg, b) != 0) goto fail;
+        for (uint64_t row = 0; row < b[0].rows; row++) {
+            if (!include_candidates && !row_is_match(&cm, b, row)) continue;
+            if (push_row(e, &cm, b, row) != 0) {
                 fprintf(stderr, "datavet export: %s: too many findings to hold in memory\n", path);
                 goto fail;
             }
-            e->v[e->n++] = f;
         }
     }
     dv_parquet_reader_free(r);
@@ -443,6 +475,20 @@ static void write_json_row(FILE *o, const exp_t *e, const frec *g, size_t n, con
     fputs(",\"file_viewed_by_reporter\":false}", o);
 }
 
+static int write_item(FILE *o, fmt_t fmt, const exp_t *e, const frec *g, size_t n, const meta *m,
+                      size_t *nrows)
+{
+    if (fmt == FMT_CSV) {
+        if (write_csv_row(o, e, g, n, m) != 0) return -1;
+    } else {
+        if (fmt == FMT_JSON) fputs(*nrows ? ",\n" : "\n", o);
+        write_json_row(o, e, g, n, m);
+        if (fmt == FMT_JSONL) putc('\n', o);
+    }
+    (*nrows)++;
+    return 0;
+}
+
 /* ---- the command ------------------------------------------------------------------------ */
 
 static char *scan_field(const char *buf, size_t len, const char *key, const char *path)
@@ -594,7 +640,6 @@ int cmd_export(int argc, char **argv)
     }
     if (load(pq, cand, &e) != 0) goto out;
     warn_incomplete(dir);
-    if (e.oom) goto oom;
     if (e.n > 0) qsort(e.v, e.n, sizeof(*e.v), cmp_frec);
 
     if (outpath != NULL) {
@@ -642,14 +687,7 @@ int cmd_export(int argc, char **argv)
     for (size_t i = 0; i < e.n;) {
         size_t j = i + 1;
         while (j < e.n && e.v[j].shard_index == e.v[i].shard_index && e.v[j].row == e.v[i].row) j++;
-        if (fmt == FMT_CSV) {
-            if (write_csv_row(o, &e, &e.v[i], j - i, &m) != 0) goto oom;
-        } else {
-            if (fmt == FMT_JSON) fputs(nrows ? ",\n" : "\n", o);
-            write_json_row(o, &e, &e.v[i], j - i, &m);
-            if (fmt == FMT_JSONL) putc('\n', o);
-        }
-        nrows++;
+        if (write_item(o, fmt, &e, &e.v[i], j - i, &m, &nrows) != 0) goto oom;
         i = j;
     }
     if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
