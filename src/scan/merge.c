@@ -14,6 +14,8 @@
 /* findings of each tier (match, candidate) the HTML page shows; the page says how many more */
 #define REPORT_FINDINGS_MAX 1000u
 #define REPORT_KEEP_MAX (2 * REPORT_FINDINGS_MAX)
+/* rows per row group of matches.parquet */
+#define MATCHES_RG_ROWS 65536u
 
 typedef struct merge {
     const dv_alloc *a;
@@ -906,6 +908,10 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
             fields[i].is_string = pq_schema[i].type == DV_PQ_BYTE_ARRAY;
         }
         wo.codec = DV_PQ_ZSTD;
+        /* row groups of 64 Ki rows (~15 MB of findings' text), not the writer's 1,000,000:
+         * what the writer holds until a group is cut, and what a reader such as `datavet
+         * export` decodes at a time, stay that small however many findings there are */
+        wo.row_group_rows = MATCHES_RG_ROWS;
         snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
         rc = dv_parquet_writer_create(t, fields, PQ_NFIELDS, &wo, &o.pq, errbuf, errcap);
         if (rc != DV_OK) goto done;
