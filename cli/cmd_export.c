@@ -172,6 +172,17 @@ static int row_is_match(const colmap *cm, const dv_parquet_batch *b, uint64_t ro
            v.len == 5 && memcmp(v.bytes, "match", 5) == 0;
 }
 
+/* The sort key, (shard_index, row); a null reads as 0, as it always has. */
+static void row_key(const colmap *cm, const dv_parquet_batch *b, uint64_t row, int64_t key[2])
+{
+    dv_parquet_value v;
+    key[0] = key[1] = 0;
+    if (dv_parquet_batch_value(&b[cm->pos_n[N_SHARD_INDEX]], row, &v) == DV_OK && !v.is_null)
+        key[0] = v.i64;
+    if (dv_parquet_batch_value(&b[cm->pos_n[N_ROW]], row, &v) == DV_OK && !v.is_null)
+        key[1] = v.i64;
+}
+
 /* Finding row of batch b appended to e, its text copied into e's arena. -1: no memory (e->oom,
  * or the arena's cap reached). */
 static int push_row(exp_t *e, const colmap *cm, const dv_parquet_batch *b, uint64_t row)
@@ -215,7 +226,8 @@ static int push_row(exp_t *e, const colmap *cm, const dv_parquet_batch *b, uint6
     return 0;
 }
 
-/* Every finding to export in memory with its text, in file order, to be sorted. */
+/* Every finding to export in memory with its text, in file order, to be sorted: for a file
+ * that the index cannot read a few row groups at a time (index_streams). */
 static int load(const char *path, int include_candidates, exp_t *e)
 {
     dv_parquet_reader *r = NULL;
@@ -237,6 +249,178 @@ static int load(const char *path, int include_candidates, exp_t *e)
 fail:
     dv_parquet_reader_free(r);
     return -1;
+}
+
+/* The findings in order without their text: a first pass reads matches.parquet a row group at
+ * a time (every column, so that a damaged file fails before anything is written) and keeps, of
+ * each finding to export, its sort key and place in the file (24 bytes); sorted, that index
+ * says which row group each next finding is in, and the second pass reads its text from there.
+ * A datavet matches.parquet is nearly in order already (the shards' findings in shard order,
+ * out of order only within a shard, such as an img2dataset shard's failed downloads after its
+ * tar's items, and neighbour candidates in order after them), so a few decoded row groups at a
+ * time serve it; each is dropped after the last finding read from it. A file in another order
+ * (not one datavet writes), whose row groups would be decoded again and again, is loaded whole
+ * and sorted instead, as every file was before. */
+#define RG_CACHE 4 /* row groups decoded at a time */
+
+typedef struct fidx {
+    int64_t shard_index, row;
+    uint32_t rg, r; /* its row group, its row in it: file order, the sort's last key */
+} fidx;
+
+typedef struct findex {
+    fidx *v;
+    size_t n, cap;
+    size_t nrg;
+    size_t *last; /* per row group, the last index position read from it */
+} findex;
+
+static int cmp_fidx(const void *a, const void *b)
+{
+    const fidx *x = a, *y = b;
+    if (x->shard_index != y->shard_index) return x->shard_index < y->shard_index ? -1 : 1;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    if (x->rg != y->rg) return x->rg < y->rg ? -1 : 1;
+    return x->r < y->r ? -1 : x->r > y->r;
+}
+
+static int same_item(const fidx *x, const fidx *y)
+{
+    return x->shard_index == y->shard_index && x->row == y->row;
+}
+
+static int index_build(const char *path, int include_candidates, findex *ix)
+{
+    dv_parquet_reader *r = NULL;
+    colmap cm;
+    dv_parquet_batch b[NSTR + NNUM];
+    int64_t key[2];
+    if (open_matches(path, &r, &cm) != 0) return -1;
+    ix->nrg = dv_parquet_reader_num_row_groups(r);
+    if (ix->nrg > UINT32_MAX) {
+        fprintf(stderr, "datavet export: %s: more than 2^32 row groups\n", path);
+        goto fail;
+    }
+    for (size_t rg = 0; rg < ix->nrg; rg++) {
+        if (read_group(r, &cm, rg, b) != 0) goto fail;
+        if (b[0].rows > UINT32_MAX) {
+            fprintf(stderr, "datavet export: %s: row group %zu: more than 2^32 rows\n", path, rg);
+            goto fail;
+        }
+        for (uint64_t row = 0; row < b[0].rows; row++) {
+            if (!include_candidates && !row_is_match(&cm, b, row)) continue;
+            if (ix->n == ix->cap) {
+                size_t nc = ix->cap ? ix->cap * 2 : 4096;
+                fidx *nv = nc > SIZE_MAX / sizeof(*nv) ? NULL : realloc(ix->v, nc * sizeof(*nv));
+                if (nv == NULL) {
+                    fprintf(stderr, "datavet export: %s: too many findings to hold in memory\n",
+                            path);
+                    goto fail;
+                }
+                ix->v = nv;
+                ix->cap = nc;
+            }
+            row_key(&cm, b, row, key);
+            ix->v[ix->n++] = (fidx){key[0], key[1], (uint32_t)rg, (uint32_t)row};
+        }
+    }
+    dv_parquet_reader_free(r);
+    for (size_t i = 1; i < ix->n; i++) {
+        /* (qsort would take as much memory again for its merge, a file in order needs none) */
+        if (cmp_fidx(&ix->v[i - 1], &ix->v[i]) > 0) {
+            qsort(ix->v, ix->n, sizeof(*ix->v), cmp_fidx);
+            break;
+        }
+    }
+    ix->last = calloc(ix->nrg ? ix->nrg : 1, sizeof(*ix->last));
+    if (ix->last == NULL) {
+        fprintf(stderr, "datavet export: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < ix->n; i++) ix->last[ix->v[i].rg] = i;
+    return 0;
+fail:
+    dv_parquet_reader_free(r);
+    return -1;
+}
+
+static void index_free(findex *ix)
+{
+    free(ix->v);
+    free(ix->last);
+    memset(ix, 0, sizeof(*ix));
+}
+
+/* Decoded row groups, each in a reader of its own, the least recently used one replaced. */
+typedef struct rgslot {
+    dv_parquet_reader *r; /* NULL: empty */
+    colmap cm;
+    dv_parquet_batch b[NSTR + NNUM];
+    size_t rg;
+    uint64_t used; /* 0: empty */
+} rgslot;
+
+typedef struct rgcache {
+    rgslot s[RG_CACHE];
+    uint64_t tick;
+    size_t loads;
+    int dry; /* count the loads only: nothing is read */
+} rgcache;
+
+/* The slot that holds the row group of index position i, read if need be; after the last
+ * finding read from a row group, its slot is emptied. NULL: a read failed (said on stderr). */
+static rgslot *cache_get(rgcache *c, const char *path, const findex *ix, size_t i)
+{
+    size_t rg = ix->v[i].rg;
+    rgslot *s = NULL;
+    for (size_t k = 0; k < RG_CACHE; k++)
+        if (c->s[k].used && c->s[k].rg == rg) s = &c->s[k];
+    if (s == NULL) {
+        s = &c->s[0];
+        for (size_t k = 1; k < RG_CACHE; k++)
+            if (c->s[k].used < s->used) s = &c->s[k];
+        c->loads++;
+        s->rg = rg;
+        if (!c->dry) {
+            if (s->r == NULL && open_matches(path, &s->r, &s->cm) != 0) return NULL;
+            if (dv_parquet_reader_num_row_groups(s->r) != ix->nrg) {
+                fprintf(stderr, "datavet export: %s: changed while it was being read\n", path);
+                return NULL;
+            }
+            if (read_group(s->r, &s->cm, rg, s->b) != 0) return NULL;
+        }
+    }
+    if (!c->dry && ix->v[i].r >= s->b[0].rows) {
+        fprintf(stderr, "datavet export: %s: changed while it was being read\n", path);
+        return NULL;
+    }
+    s->used = ++c->tick;
+    return s;
+}
+
+static void cache_done(const findex *ix, size_t i, rgslot *s)
+{
+    if (ix->last[ix->v[i].rg] != i) return;
+    dv_parquet_reader_free(s->r); /* (its decoded columns with it) */
+    s->r = NULL;
+    s->used = 0;
+}
+
+static void cache_free(rgcache *c)
+{
+    for (size_t k = 0; k < RG_CACHE; k++) dv_parquet_reader_free(c->s[k].r);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Whether reading the findings in index order decodes each row group about once: the cache
+ * run dry over the index. */
+static int index_streams(const findex *ix)
+{
+    rgcache c;
+    memset(&c, 0, sizeof(c));
+    c.dry = 1;
+    for (size_t i = 0; i < ix->n; i++) cache_done(ix, i, cache_get(&c, NULL, ix, i));
+    return c.loads <= 2 * ix->nrg + RG_CACHE;
 }
 
 static int cmp_frec(const void *a, const void *b)
@@ -568,11 +752,15 @@ int cmd_export(int argc, char **argv)
     char *pq = NULL, *sj = NULL, *dataset = NULL, *started = NULL, *ver = NULL, *tmp = NULL;
     char exported[32];
     void *sbuf = NULL;
-    size_t slen = 0, nrows = 0;
-    exp_t e = {0};
+    size_t slen = 0, nrows = 0, nfound = 0;
+    exp_t e = {0}; /* every finding (loaded whole), or one item's (read in index order) */
+    findex ix;
+    rgcache cache = {0};
+    int whole = 0;
     FILE *o = NULL;
     struct stat st;
     meta m;
+    memset(&ix, 0, sizeof(ix));
     int rc;
 
     optind = 1;
@@ -638,9 +826,15 @@ int cmd_export(int argc, char **argv)
                         "--no-merge)\n", pq, strerror(errno), dir);
         goto out;
     }
-    if (load(pq, cand, &e) != 0) goto out;
+    if (index_build(pq, cand, &ix) != 0) goto out;
+    nfound = ix.n;
+    if (!index_streams(&ix)) {
+        whole = 1;
+        index_free(&ix);
+        if (load(pq, cand, &e) != 0) goto out;
+        if (e.n > 0) qsort(e.v, e.n, sizeof(*e.v), cmp_frec);
+    }
     warn_incomplete(dir);
-    if (e.n > 0) qsort(e.v, e.n, sizeof(*e.v), cmp_frec);
 
     if (outpath != NULL) {
         /* a regular file (or none yet) is written beside and renamed over at the end, so a
@@ -684,11 +878,31 @@ int cmd_export(int argc, char **argv)
     m = (meta){dataset ? dataset : "", started ? started : "", ver ? ver : "", exported};
     if (fmt == FMT_CSV) write_csv_header(o);
     if (fmt == FMT_JSON) fputs("[", o);
-    for (size_t i = 0; i < e.n;) {
-        size_t j = i + 1;
-        while (j < e.n && e.v[j].shard_index == e.v[i].shard_index && e.v[j].row == e.v[i].row) j++;
-        if (write_item(o, fmt, &e, &e.v[i], j - i, &m, &nrows) != 0) goto oom;
-        i = j;
+    if (whole) {
+        for (size_t i = 0; i < e.n;) {
+            size_t j = i + 1;
+            while (j < e.n && e.v[j].shard_index == e.v[i].shard_index && e.v[j].row == e.v[i].row)
+                j++;
+            if (write_item(o, fmt, &e, &e.v[i], j - i, &m, &nrows) != 0) goto oom;
+            i = j;
+        }
+    } else {
+        /* each item's findings gathered into e (their text copied, as the batches they
+         * point into go when their row group is replaced), then written */
+        for (size_t i = 0; i < ix.n;) {
+            size_t j = i;
+            e.n = 0;
+            e.alen = 1;
+            do {
+                rgslot *sl = cache_get(&cache, pq, &ix, j);
+                if (sl == NULL) goto out;
+                if (push_row(&e, &sl->cm, sl->b, ix.v[j].r) != 0) goto oom;
+                cache_done(&ix, j, sl);
+                j++;
+            } while (j < ix.n && same_item(&ix.v[j], &ix.v[i]));
+            if (write_item(o, fmt, &e, e.v, e.n, &m, &nrows) != 0) goto oom;
+            i = j;
+        }
     }
     if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
     if (fflush(o) != 0 || ferror(o) || (tmp != NULL && fsync(fileno(o)) != 0)) {
@@ -717,9 +931,11 @@ out:
     if (ret == 0 && !quiet) /* once the file is in place */
         fprintf(stderr, "datavet export: %zu %s%s%s (%zu %s)%s%s\n", nrows,
                 cand ? "" : "matched ", cli_plural(nrows, "item", "items"),
-                cand ? " with matches or candidates" : "", e.n,
-                cli_plural(e.n, "finding", "findings"), outpath ? " written to " : "",
+                cand ? " with matches or candidates" : "", nfound,
+                cli_plural(nfound, "finding", "findings"), outpath ? " written to " : "",
                 outpath ? outpath : "");
+    cache_free(&cache);
+    index_free(&ix);
     free(e.arena);
     free(e.v);
     free(sbuf);
