@@ -20,11 +20,13 @@
 /* String columns of matches.parquet, in the order a record stores them. */
 enum {
     C_ID, C_SHARD, C_URL, C_HASH_TYPE, C_SOURCE, C_VALUE, C_LIST, C_LIST_VERSION, C_LIST_DIGEST,
-    C_ENTRY_ID, C_LABEL, C_DIHEDRAL, C_TIER, C_SEED, C_EMB_FILE, NSTR
+    C_ENTRY_ID, C_LABEL, C_DIHEDRAL, C_TIER, C_SEED, C_EMB_FILE, C_ITEM_MD5, C_ITEM_SHA1,
+    C_ITEM_SHA256, C_ITEM_PDQ, NSTR
 };
 static const char *const str_cols[NSTR] = {
     "id", "shard", "url", "hash_type", "source", "value", "list", "list_version", "list_digest",
-    "entry_id", "label", "dihedral", "tier", "seed", "emb_file"};
+    "entry_id", "label", "dihedral", "tier", "seed", "emb_file", "item_md5", "item_sha1",
+    "item_sha256", "item_pdq"};
 /* required by the contract: a file without them is not a datavet matches.parquet */
 static const int str_required[NSTR] = {[C_ID] = 1, [C_SHARD] = 1, [C_HASH_TYPE] = 1, [C_TIER] = 1};
 
@@ -499,15 +501,18 @@ static int list_part(char **buf, size_t *len, size_t *cap, const char *s, int fi
 
 static const char *const hash_cols[4] = {"md5", "sha1", "sha256", "pdq"};
 
-/* The item's own hash of each kind, from the first finding that carries one. A PDQ finding
- * of another dihedral variant (flipx, rot90, ...) carries the hash of the image so turned,
- * not the item's: it is passed over, so that a hotline recomputing the file's PDQ gets the
- * hash this field gives (the finding itself keeps the variant's hash and name). */
+/* The item's own hash of each kind: the hash of its image bytes the scan recorded in every
+ * finding (item_md5 ... item_pdq: whatever matched), or else, for a matches.parquet without
+ * them or an item without image bytes, the value of the first finding of that hash type. A
+ * PDQ finding of another dihedral variant (flipx, rot90, ...) carries the hash of the image
+ * so turned, not the item's: it is passed over, so that a hotline recomputing the file's PDQ
+ * gets the hash this field gives (the finding itself keeps the variant's hash and name). */
 static void item_hashes(const exp_t *e, const frec *g, size_t n, const char *h[4])
 {
     for (int k = 0; k < 4; k++) {
         h[k] = "";
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !h[k][0]; i++) h[k] = S(e, &g[i], C_ITEM_MD5 + k);
+        for (size_t i = 0; i < n && !h[k][0]; i++) {
             const char *dih = S(e, &g[i], C_DIHEDRAL);
             if (strcmp(S(e, &g[i], C_HASH_TYPE), hash_cols[k]) == 0 && S(e, &g[i], C_VALUE)[0] &&
                 (!dih[0] || strcmp(dih, "orig") == 0)) {

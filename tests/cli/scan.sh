@@ -1353,5 +1353,29 @@ import json
 rows=json.load(open('export.json'))
 items=set((json.loads(l)['shard_index'], json.loads(l)['row']) for l in open('out-wds/matches.jsonl') if json.loads(l)['tier']=='match')
 assert len(rows) == len(items) and all(r['file_viewed_by_reporter'] is False for r in rows), (len(rows), len(items))"
+# ... and each row carries the file's own hashes whatever matched: MD5/SHA-1/SHA-256 of the
+# image bytes (hashlib over the tar members) and the PDQ of the image as it is, also for an
+# item matched only through a turned or flipped variant (the PDQ column was empty there)
+check "export: md5, sha1, sha256 and pdq are the file's own, also for variant-only PDQ matches" $PY -c "
+import json, hashlib, tarfile, glob
+img = {}
+for t in glob.glob('ds/wds/*.tar'):
+    with tarfile.open(t) as tf:
+        for m in tf.getmembers():
+            k, _, ext = m.name.partition('.')
+            if ext in ('jpg', 'png', 'webp', 'gif', 'jpeg'): img[k] = tf.extractfile(m).read()
+pdq = {l.split()[0]: l.split()[1] for l in open('ds/items.tsv')}
+rows = json.load(open('export.json'))
+variant_only = 0
+for r in rows:
+    b = img.get(r['item_id'])
+    if b is None:  # a sample without its image (its URL matched): no hashes
+        exp = [None] * 4
+    else:
+        exp = [hashlib.md5(b).hexdigest(), hashlib.sha1(b).hexdigest(), hashlib.sha256(b).hexdigest(), pdq[r['item_id']]]
+    assert [r['md5'], r['sha1'], r['sha256'], r['pdq']] == exp, (r, exp)
+    f = [x for x in r['findings'] if x['hash_type'] == 'pdq']
+    if f and all(x['dihedral'] != 'orig' for x in f): variant_only += 1
+assert len(rows) > 10 and variant_only > 0, (len(rows), variant_only)"
 
 finish
