@@ -27,6 +27,8 @@
 typedef struct slot {
     char *line;      /* formatted record, owned */
     char *err;       /* message for stderr, owned, NULL if none */
+    const char *list;   /* the URL list and the line its record starts on, which the */
+    uint64_t list_line; /* message names (set by the main thread as the URL is added) */
     int ready;
     int failed;      /* the record's status is error */
 } slot;
@@ -347,6 +349,7 @@ typedef struct input {
     size_t n, i;
     int fd;
     dv_textlist *tl;
+    const char *name; /* of the list being read, as its messages name it */
 } input;
 
 static int usage_err(const char *fmt, const char *arg)
@@ -694,6 +697,7 @@ int cmd_fetch(int argc, char **argv)
                 }
                 in.tl = dv_textlist_create(&to);
                 if (in.tl == NULL) goto oom;
+                in.name = name;
                 if (dv_textlist_open_fd(in.tl, in.fd, name) != DV_OK) {
                     cli_progress_end(&pl, 0);
                     fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
@@ -711,6 +715,10 @@ int cmd_fetch(int argc, char **argv)
                     bad_rows++;
                     continue;
                 }
+                /* the slot is free (seq - next_write < window) and no thread touches it
+                 * before the fetcher hands the URL's result out */
+                c.slots[seq % c.window].list = in.name;
+                c.slots[seq % c.window].list_line = row.line;
                 if (dv_fetcher_add(c.f, seq, row.url) != DV_OK) goto oom;
                 seq++;
                 continue;
@@ -740,7 +748,9 @@ int cmd_fetch(int argc, char **argv)
             if (s->failed) failed++;
             if (s->err != NULL && !quiet) {
                 cli_progress_end(&pl, 0);
-                fprintf(stderr, "datavet fetch: %s\n", s->err);
+                /* named where it is, as a list's bad row is: urls.csv:4 */
+                fprintf(stderr, "datavet fetch: %s:%llu: %s\n", s->list,
+                        (unsigned long long)s->list_line, s->err);
             }
             if (s->line) fputs(s->line, out);
             else fprintf(stderr, "datavet fetch: out of memory formatting a record\n");

@@ -301,13 +301,32 @@ c_data_uri() {
     run "$BIN" fetch -a md5 "$T/datauri.txt"
     is_rc 1 && has "$T/out" "data:image/png;base64,<96 bytes withheld>	ok	png			$md5" &&
         has "$T/out" "data:image/png;BASE64,<96 bytes withheld>	ok	png			$md5" &&
-        has "$T/err" 'data:image/png;base64,<9 bytes withheld>: bad_url' || return 1
+        has "$T/err" "datavet fetch: $T/datauri.txt:3: data:image/png;base64,<9 bytes withheld>: bad_url" ||
+        return 1
     if grep -q -F "$p" "$T/out" "$T/err"; then
         why "the data: URI's content was written"
         return 1
     fi
 }
 t "fetch: a data: URI is decoded, hashed and shown without its content" c_data_uri
+
+# A URL that fails is named on stderr where it is, as a list's bad row is: the list and the
+# line its record starts on (a quoted caption may go on over lines), stdin as "stdin"; the
+# URLs after it are still fetched. None of these URLs is connected to.
+c_fetch_where() {
+    printf 'url,caption\nftp://example.com/a.jpg,"two\nlines"\nnot a url,x\n' >"$T/where.csv"
+    printf 'gopher://example.com/\n\nnot a url\n' >"$T/where.txt"
+    run "$BIN" fetch -a md5 "$T/where.csv" "$T/where.txt"
+    is_rc 1 &&
+        has_line "$T/err" "datavet fetch: $T/where.csv:2: ftp://example.com/a.jpg: bad_scheme: only http and https URLs are fetched" &&
+        has_line "$T/err" "datavet fetch: $T/where.csv:4: not a url: bad_url: not an absolute URL" &&
+        has_line "$T/err" "datavet fetch: $T/where.txt:1: gopher://example.com/: bad_scheme: only http and https URLs are fetched" &&
+        has_line "$T/err" "datavet fetch: $T/where.txt:3: not a url: bad_url: not an absolute URL" &&
+        [ "$(cut -f2 "$T/out" | grep -cx error)" -eq 4 ] || return 1
+    runin "$T/where.txt" "$BIN" fetch -a md5 -
+    is_rc 1 && has_line "$T/err" "datavet fetch: stdin:3: not a url: bad_url: not an absolute URL"
+}
+t "fetch: a failed URL is named by its list and line" c_fetch_where
 
 # ---------------------------------------------------------------- exit statuses, all commands
 

@@ -156,6 +156,9 @@ EOF
 check "status records of misbehaving routes" diff want.tsv got.tsv
 check "exit status 1 when some URLs failed" [ "$rc" -eq 1 ]
 check "summary on stderr" grep -q "^datavet fetch: 34 URLs in .*: ok 8 not_image 2 http_404 2 http_429 1 http_4xx 1 http_5xx 3 connect 1 reset 1 truncated 1 too_big 3 too_many_redirects 2 blocked_private 4 bad_scheme 4 bad_url 1; 1 fetched but not decodable\$" routes.err
+check "a failed URL named on stderr by its list and line" sh -c "
+grep -qxF 'datavet fetch: routes.txt:5: $U/status/404: http_404: HTTP 404' routes.err &&
+grep -qxF 'datavet fetch: routes.txt:33: not a url: bad_url: not an absolute URL' routes.err"
 md5_of() { md5sum "$1" | cut -c1-32; }
 
 # URLs a browser requests after percent-encoding (a space, UTF-8, '<', '"', a raw 0xFF,
