@@ -2010,7 +2010,7 @@ static void data_uri_image(dv_shard_reader *r, dv_item *it)
         snprintf(r->err, sizeof r->err, "%s: data: URI: %s", where,
                  rc == DV_ETOOBIG ? "content over the image size limit" : "bad base64");
         it->problem_msg = r->err;
-        it->image_name = "data: URI";
+        it->image_name = DV__DATA_URI_NAME;
         return;
     }
     if (got == 0 ||
@@ -2018,7 +2018,7 @@ static void data_uri_image(dv_shard_reader *r, dv_item *it)
         return;
     it->image = r->duri;
     it->image_len = got;
-    it->image_name = "data: URI";
+    it->image_name = DV__DATA_URI_NAME;
 }
 
 static int next_item(dv_shard_reader *r, dv_item *it);

@@ -48,6 +48,9 @@ void dv__dataset_skip(dv_dataset *ds, unsigned skip);
  * sample by its .parquet's row, an image by its file. */
 void dv__item_where(dv_layout layout, const dv_shard_info *sh, const dv_item *it, char *buf,
                     size_t cap);
+/* dv_item.image_name of an image decoded from a base64 data: URI (the URL), whatever the
+ * layout: a message names it so, not as a parquet column. */
+#define DV__DATA_URI_NAME "data: URI"
 /* F16C conversion (npy_avx2.c); only called where the CPU has AVX2 and F16C. */
 void dv__f16_to_f32_f16c(const uint16_t *in, float *out, size_t n);
 /* A dv_npy over the .npy image [base, base + len), which lies in map (munmap'd at close) or

@@ -344,8 +344,35 @@ static int arena_put(scan *s, slot *sl, const uint8_t *p, size_t n)
     return DV_OK;
 }
 
-/* Copy an item out of the reader's buffers into slot sl. */
-static int slot_fill(scan *s, slot *sl, const dv_item *it)
+/* Where item it's image is, for an error about it, as the readers' own item errors name it:
+ * "x.parquet: row 17: column jpg" (a later image of a list column by its row too),
+ * "urls.txt:2: data: URI", "00001.tar: 000010007.jpg", a folder's image by its file, a
+ * fetched image by its URL after the place of its row. */
+static void image_where(const scan *s, const dv_shard_info *sh, const dv_item *it, char *buf,
+                        size_t cap)
+{
+    const dv_layout lay = dv_dataset_layout(s->ds);
+    const char *name = it->image_name ? it->image_name : it->url ? it->url : "";
+    char where[900];
+    if (lay == DV_LAYOUT_IMAGES && it->image_name) {
+        snprintf(buf, cap, "%s", name);
+        return;
+    }
+    if ((lay == DV_LAYOUT_WEBDATASET || lay == DV_LAYOUT_IMG2DATASET) && it->image_name) {
+        snprintf(buf, cap, "%s: %s", sh->path, name);
+        return;
+    }
+    dv__item_where(lay, sh, it, where, sizeof where);
+    snprintf(buf, cap, "%s: %s%s", where,
+             lay == DV_LAYOUT_PARQUET && it->image_name &&
+                     strcmp(it->image_name, DV__DATA_URI_NAME) != 0
+                 ? "column "
+                 : "",
+             name);
+}
+
+/* Copy an item of shard sh out of the reader's buffers into slot sl. */
+static int slot_fill(scan *s, const dv_shard_info *sh, slot *sl, const dv_item *it)
 {
     size_t offs[6];
     char red[DV_URL_REDACT_CAP];
@@ -354,9 +381,10 @@ static int slot_fill(scan *s, slot *sl, const dv_item *it)
                           it->status, it->image_name, it->problem_msg};
     /* an image of 0 bytes is an error, not an item without an image */
     int empty = it->image && it->image_len == 0 && !it->problem;
-    char msg[600];
+    char where[1000], msg[1100];
     if (empty) {
-        snprintf(msg, sizeof msg, "%s: an image of 0 bytes", it->image_name ? it->image_name : "image");
+        image_where(s, sh, it, where, sizeof where);
+        snprintf(msg, sizeof msg, "%s: an image of 0 bytes", where);
         src[5] = msg;
     }
     sl->strs.len = 0;
@@ -847,14 +875,9 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
                        reason_of(sl->it.problem), sl->it.problem_msg ? sl->it.problem_msg : "");
         } else if (sl->it.image && sl->hash_rc != DV_OK) {
-            char msg[1200];
-            dv_layout lay = dv_dataset_layout(s->ds);
-            /* a tar member is named with its tar */
-            snprintf(msg, sizeof msg, "%s%s%s: %s",
-                     lay == DV_LAYOUT_WEBDATASET || lay == DV_LAYOUT_IMG2DATASET ? sh->path : "",
-                     lay == DV_LAYOUT_WEBDATASET || lay == DV_LAYOUT_IMG2DATASET ? ": " : "",
-                     sl->it.image_name ? sl->it.image_name : sl->it.url ? sl->it.url : "",
-                     sl->errmsg);
+            char where[1000], msg[1600];
+            image_where(s, sh, &sl->it, where, sizeof where);
+            snprintf(msg, sizeof msg, "%s: %s", where, sl->errmsg);
             emit_error(s, sh, (int64_t)sl->it.row, sl->it.id, sl->it.url,
                        sl->hash_rc == DV_ETOOBIG ? "too_big" : "decode", msg);
         }
@@ -986,7 +1009,7 @@ static int push_reader_error(scan *s, const dv_shard_info *sh, int code, const c
     it.problem_msg = msg;
     it.sample = -1;
     it.emb_row = -1;
-    DV_FORWARD_IF_ERROR(slot_fill(s, sl, &it));
+    DV_FORWARD_IF_ERROR(slot_fill(s, sh, sl, &it));
     sl->reader_error = 1;
     s->nfill++;
     if (s->nfill == BATCH_ITEMS) return cycle(s, sh);
@@ -1129,7 +1152,7 @@ static int scan_shard(scan *s, uint64_t i)
             }
             items++;
             if (it.image) count(s, "items_with_image", 1);
-            rc = slot_fill(s, &s->fill[s->nfill], &it);
+            rc = slot_fill(s, &sh, &s->fill[s->nfill], &it);
             if (rc != DV_OK) goto fail;
             s->nfill++;
             s->fill_bytes += it.image_len;

@@ -260,6 +260,28 @@ ids = open('out-hlc/removal-public.txt').read().split()
 assert sorted(ids) == ['r0', 'r1', 'r2'], ids
 s = json.load(open('out-hlc/summary.json'))
 assert s['counts']['removed'] == 1 and s['clean']['removed'] == 1 and s['clean']['decoys'] == 2, s"
+
+# an image that does not decode is an error naming where it is, as the readers' item errors
+# name it (file, row, column): in a parquet image column, a list of images (row 1's second),
+# a data: URI of a URL list (its line); an image of 0 bytes in a tar names the tar
+printf '\377\330\377\340 no JPEG after its start' >notjpeg.jpg
+mkdir hfx hlx tx && "$PQT" hfimg hfx/train-00000.parquet hfpx/000000000.jpg notjpeg.jpg &&
+    "$PQT" hflist hlx/train-00000.parquet hfpx/000000000.jpg hfpx/000000001.jpg,notjpeg.jpg &&
+    printf 'https://example.test/a.jpg\ndata:image/jpeg;base64,%s\n' \
+        "$(base64 -w0 notjpeg.jpg)" >tx/durl.txt &&
+    cp hfpx/000000000.jpg 000000000.jpg && : >000000001.jpg &&
+    mkdir wz && tar -cf wz/00000.tar 000000000.jpg 000000001.jpg || bad "make datasets of bad images"
+for d in hfx hlx tx wz; do "$BIN" scan -q $d -l hfp-md5.dvl -o out-$d >/dev/null 2>err-$d; done
+check "an image that does not decode, or of 0 bytes: the error names file, row and column" $PY -c "
+import json
+e = lambda d: [(x['row'], x['reason'], x['message']) for x in map(json.loads, open('out-%s/errors.jsonl' % d))]
+def one(d, row, reason, start):
+    g = e(d)
+    assert len(g) == 1 and g[0][:2] == (row, reason) and g[0][2].startswith(start), (d, g)
+one('hfx', 1, 'decode', 'hfx/train-00000.parquet: row 1: column image.bytes: jpeg: ')
+one('hlx', 1, 'decode', 'hlx/train-00000.parquet: row 1: column images.list.element.bytes: jpeg: ')
+one('tx', 1, 'decode', 'tx/durl.txt:2: data: URI: jpeg: ')
+one('wz', 1, 'corrupt', 'wz/00000.tar: 000000001.jpg: an image of 0 bytes')"
 # a webdataset sample of several images (000.jpg and 000.png, 000.seg.png, an image under
 # another extension): every image is checked, each an item of the sample's row, not only its
 # first; --clean drops the sample, whichever of its images matched
