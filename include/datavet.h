@@ -1804,7 +1804,8 @@ typedef struct dv_knn_opts {
     uint64_t block_rows;   /* rows per block (0: 2048; fewer when seeds are many) */
     dv_knn_pass pass;
     dv_simd simd;          /* DV_SIMD_AUTO unless testing a path */
-    uint64_t max_results;  /* threshold results per worker (DV_ETOOBIG above); 0: 10^8 */
+    uint64_t max_results;  /* threshold-only results of a search in all (DV_ETOOBIG above,
+                              whatever the threads: docs/knn.md); 0: 10^8 */
     const dv_alloc *alloc;
     /* Progress of a search: called by the worker that has just finished a block, never by
      * two at once, at most about 10 times a second, and once at the end of a search that

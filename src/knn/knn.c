@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,7 @@ typedef struct worker {
     size_t *hn;
     dv__knn_ent *hits; /* threshold-only results */
     size_t nhits, caphits;
+    uint64_t bhits;    /* threshold-only results of the block being run */
     uint64_t rescored, pairs;
     int err;            /* the failure of block err_block (err_io: its rows cannot be read) */
     int err_io;
@@ -260,7 +262,18 @@ typedef struct search {
     _Atomic uint64_t rows_done;
     _Atomic uint64_t last_report_ns;
     _Atomic int reporting;
+    /* threshold-only searches: max_results holds for the whole search, told as on one thread:
+     * it fails at the first block (in row order) where the results of it and the blocks
+     * before pass the cap, unless a lower block failed. bdone[b] is block b's results + 1
+     * once it is done; under fmu, frontier is the first block not done and prefix the results
+     * below it. Results are stored while fewer than the cap were found (stored), so memory
+     * stays bounded; past it the search fails whatever the rest holds. */
     uint64_t total_hits_cap;
+    uint64_t *bdone;
+    pthread_mutex_t fmu;
+    uint64_t frontier, prefix;
+    uint64_t over_block; /* the block where prefix passed the cap, UINT64_MAX: none */
+    _Atomic uint64_t stored;
 } search;
 
 static void block_of(const search *s, uint64_t job, size_t *fi, uint64_t *first, uint64_t *count)
@@ -281,6 +294,9 @@ static void block_of(const search *s, uint64_t job, size_t *fi, uint64_t *first,
 
 static int add_hit(search *s, worker *w, uint32_t seed, float sc, uint64_t row)
 {
+    w->bhits++;
+    /* past the cap the search fails (block_done): the result is only counted */
+    if (atomic_fetch_add(&s->stored, 1) >= s->total_hits_cap) return DV_OK;
     if (w->nhits == w->caphits) {
         size_t nc = w->caphits ? 2 * w->caphits : 1024;
         if (nc > s->total_hits_cap) nc = (size_t)s->total_hits_cap;
@@ -431,11 +447,33 @@ static int rescore(search *s, worker *w, size_t np, uint64_t base)
     return DV_OK;
 }
 
-/* After a block: count its rows, and report when 100 ms have passed since the last report
- * and no other worker is reporting. */
-static void block_done(search *s, uint64_t rows)
+/* Block job's results (a threshold-only search) joined to the blocks below it, in block
+ * order: where they pass max_results the search fails there, as on one thread (blocks above
+ * are not started), whichever worker ran what. */
+static void tally_block(search *s, size_t job, uint64_t results)
+{
+    pthread_mutex_lock(&s->fmu);
+    s->bdone[job] = results + 1;
+    while (s->frontier < s->nblocks && s->bdone[s->frontier] != 0) {
+        s->prefix += s->bdone[s->frontier] - 1;
+        if (s->prefix > s->total_hits_cap && s->over_block == UINT64_MAX) {
+            uint64_t cur = atomic_load(&s->fail_block);
+            s->over_block = s->frontier;
+            while (s->frontier < cur &&
+                   !atomic_compare_exchange_weak(&s->fail_block, &cur, s->frontier)) {
+            }
+        }
+        s->frontier++;
+    }
+    pthread_mutex_unlock(&s->fmu);
+}
+
+/* After block job: its results tallied, its rows counted, and a report when 100 ms have
+ * passed since the last one and no other worker is reporting. */
+static void block_done(search *s, worker *w, size_t job, uint64_t rows)
 {
     const dv_knn *k = s->k;
+    if (s->bdone != NULL) tally_block(s, job, w->bhits);
     uint64_t done = atomic_fetch_add(&s->rows_done, rows) + rows;
     if (k->opts.progress == NULL) return;
     uint64_t t = dv__mono_ns();
@@ -469,6 +507,7 @@ static void run_block(void *ctx, size_t job, unsigned wi)
     uint64_t first, count, base;
     int rc;
     if (job > atomic_load(&s->fail_block)) return;
+    w->bhits = 0;
     block_of(s, job, &fi, &first, &count);
     n = (size_t)count;
     base = k->files[fi].first + first;
@@ -531,7 +570,7 @@ converted:
                 float c = w->sc[i * s->ldo + j];
                 if (c >= cut_of(s, w, j) && (rc = admit(s, w, j, c, base + i)) < 0) goto fail;
             }
-        block_done(s, n);
+        block_done(s, w, job, n);
         return;
     }
     /* approximate pass: a[i][j] with |canonical - a| <= marg_i * mseed_j (docs/knn.md) */
@@ -632,7 +671,7 @@ converted:
         }
     }
     if ((rc = rescore(s, w, np, base)) < 0) goto fail;
-    block_done(s, n);
+    block_done(s, w, job, n);
     return;
 fail:
     block_failed(s, w, job, rc, 0);
@@ -697,6 +736,8 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     if (nseeds == 0 || k->rows == 0) return DV_OK;
     memset(&s, 0, sizeof(s));
     atomic_init(&s.fail_block, UINT64_MAX);
+    atomic_init(&s.stored, 0);
+    s.over_block = UINT64_MAX;
     s.k = k;
     dv__knn_get_kernels(k->opts.simd, &s.kern);
     if (nseeds <= DV_KNN_FEW_SEEDS) {
@@ -798,6 +839,14 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
         k->files[i].first_block = s.nblocks;
         s.nblocks += (k->files[i].rows + s.block - 1) / s.block;
     }
+    if (s.topk == 0) {
+        s.bdone = dv__calloc(a, s.nblocks ? s.nblocks : 1, sizeof(uint64_t));
+        if (s.bdone == NULL) {
+            rc = DV_ENOMEM;
+            goto out;
+        }
+        pthread_mutex_init(&s.fmu, NULL);
+    }
     /* worker buffers, allocated once per search and reused for every block */
     s.w = dv__calloc(a, nw, sizeof(worker));
     if (s.w == NULL) {
@@ -855,7 +904,9 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
             if (s.w[i].err < 0 && (bad == NULL || s.w[i].err_block < bad->err_block))
                 bad = &s.w[i];
         }
+        if (bad && bad->err_block > s.over_block) bad = NULL;
         if (bad) rc = bad->err;
+        else if (s.over_block != UINT64_MAX) rc = DV_ETOOBIG;
         if (bad && bad->err_io) {
             size_t fi;
             uint64_t first, count;
@@ -868,9 +919,12 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
         }
     }
     if (rc < 0) {
-        if (k->err[0] == '\0')
-            dv__set_err(k->err, sizeof(k->err), "search failed: %s%s", dv_strerror(rc),
-                        rc == DV_ETOOBIG ? " (more results than max_results)" : "");
+        if (k->err[0] == '\0' && rc == DV_ETOOBIG && s.topk == 0)
+            dv__set_err(k->err, sizeof(k->err),
+                        "search failed: %s (more results than max_results, %llu)",
+                        dv_strerror(rc), (unsigned long long)s.total_hits_cap);
+        else if (k->err[0] == '\0')
+            dv__set_err(k->err, sizeof(k->err), "search failed: %s", dv_strerror(rc));
         goto out;
     }
     /* merge: every worker's heap or hits, sorted (seed, score desc, row asc) */
@@ -929,6 +983,8 @@ int dv_knn_search(dv_knn *k, const float *seeds, size_t nseeds, size_t dims,
     k->stats.block_rows = s.block;
 out:
     free_workers(&s, s.w ? nw : 0);
+    if (s.bdone != NULL) pthread_mutex_destroy(&s.fmu);
+    dv__free(a, s.bdone);
     dv__free(a, all);
     dv__free(a, y);
     dv__free(a, s.ynorm);

@@ -718,6 +718,95 @@ static void test_search_cut_lowest_block(void **st)
 #endif
 }
 
+/* 1 if this kernel fills mappings on request (MADV_POPULATE_READ): a file cut short after it
+ * was added is then an error of the search, not SIGBUS */
+static int can_populate(const char *path)
+{
+#if defined(MADV_POPULATE_READ)
+    int fd = open(path, O_RDONLY);
+    void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
+    if (m != MAP_FAILED) munmap(m, 4096);
+    if (fd >= 0) close(fd);
+    return ok;
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+/* A threshold search of rows (all scoring above min_sim) on threads with max_results = cap;
+ * cut > 0: the file cut to cut bytes after it is added. Its code; the message in msg. */
+static int search_capped(const char *path, const float *x, size_t rows, size_t d,
+                         unsigned threads, uint64_t cap, long cut, char *msg, size_t msgcap)
+{
+    dv_knn_opts o = {.threads = threads, .block_rows = 32, .pass = DV_KNN_PASS_DIRECT,
+                     .max_results = cap};
+    dv_knn *k = dv_knn_create(&o);
+    dv_knn_hit *h = NULL;
+    size_t nh = 0;
+    int rc;
+    write_f16(path, x, rows, d);
+    assert_non_null(k);
+    assert_int_equal(dv_knn_add_file(k, path), DV_OK);
+    if (cut > 0) assert_int_equal(truncate(path, cut), 0);
+    dv_knn_query q = {.has_min_sim = 1, .min_sim = -1e30f};
+    rc = dv_knn_search(k, x, 1, d, &q, &h, &nh);
+    if (rc == DV_OK) assert_int_equal(nh, rows);
+    else assert_null(h);
+    snprintf(msg, msgcap, "%s", dv_knn_errmsg(k));
+    dv_knn_hits_free(k, h);
+    dv_knn_free(k);
+    return rc;
+}
+
+/* max_results counts the results of the whole search, not of each worker thread: 8192
+ * results (256 blocks of 32 rows) pass a cap of 8191 on 1, 2 or 8 threads alike (a cap per
+ * worker let 8 threads through, each under it) and fit one of 8192. With rows that cannot be
+ * read (blocks 31 on), the failure told is the lowest block's, as on one thread: the cap
+ * passed inside the 992 rows before the cut (cap 991), else the cut (cap 992), whatever the
+ * threads ran past it. */
+static void test_search_max_results(void **st)
+{
+    (void)st;
+    char path[64], msg[512];
+    const size_t rows = 8192, d = 64;
+    float *x = malloc(rows * d * 4);
+    snprintf(path, sizeof(path), "/tmp/test_knn_cap_%d.npy", (int)getpid());
+    for (size_t i = 0; i < rows * d; i++) x[i] = frand();
+    static const unsigned threads[] = {1, 2, 8};
+    for (int run = 0; run < 5; run++)
+        for (size_t t = 0; t < 3; t++) {
+            assert_int_equal(search_capped(path, x, rows, d, threads[t], rows - 1, 0, msg,
+                                           sizeof msg),
+                             DV_ETOOBIG);
+            if (strstr(msg, "more results than max_results") == NULL)
+                fail_msg("%u threads: %s", threads[t], msg);
+            assert_int_equal(search_capped(path, x, rows, d, threads[t], rows, 0, msg,
+                                           sizeof msg),
+                             DV_OK);
+        }
+    write_f16(path, x, rows, d);
+    if (!can_populate(path)) {
+        printf("note: no MADV_POPULATE_READ; the cap against a cut file is not checked\n");
+    } else {
+        for (int run = 0; run < 5; run++)
+            for (size_t t = 0; t < 3; t++) {
+                /* 131072 bytes: rows 0-1022 whole, row 1023 cut; blocks 31 on cannot be read */
+                assert_int_equal(search_capped(path, x, rows, d, threads[t], 991, 131072, msg,
+                                               sizeof msg),
+                                 DV_ETOOBIG);
+                assert_int_equal(search_capped(path, x, rows, d, threads[t], 992, 131072, msg,
+                                               sizeof msg),
+                                 DV_EIO);
+                if (strstr(msg, "rows from 992 cannot be read") == NULL)
+                    fail_msg("%u threads: %s", threads[t], msg);
+            }
+    }
+    unlink(path);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -729,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_search_progress),
         cmocka_unit_test(test_search_truncated_file),
         cmocka_unit_test(test_search_cut_lowest_block),
+        cmocka_unit_test(test_search_max_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
