@@ -622,6 +622,23 @@ static void test_search_progress(void **st)
     unlink(path);
 }
 
+/* 1 if this kernel fills mappings on request (MADV_POPULATE_READ): a file cut short after it
+ * was added is then an error of the search, not SIGBUS */
+static int can_populate(const char *path)
+{
+#if defined(MADV_POPULATE_READ)
+    int fd = open(path, O_RDONLY);
+    void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
+    if (m != MAP_FAILED) munmap(m, 4096);
+    if (fd >= 0) close(fd);
+    return ok;
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
 /* a file cut short after it was opened: the search fails with DV_EIO naming it, where the
  * kernel can say so (MADV_POPULATE_READ), instead of dying of SIGBUS */
 static void test_search_truncated_file(void **st)
@@ -635,19 +652,11 @@ static void test_search_truncated_file(void **st)
     for (size_t i = 0; i < rows * d; i++) x[i] = frand();
     memcpy(seeds, x, sizeof(seeds));
     write_f16(path, x, rows, d);
-    {
-        /* does this kernel populate mappings? (without it a cut file is SIGBUS, as before) */
-        int fd = open(path, O_RDONLY);
-        void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-        int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
-        if (m != MAP_FAILED) munmap(m, 4096);
-        if (fd >= 0) close(fd);
-        if (!ok) {
-            printf("note: no MADV_POPULATE_READ on this kernel; the cut-file case is skipped\n");
-            unlink(path);
-            free(x);
-            return;
-        }
+    if (!can_populate(path)) { /* (without it a cut file is SIGBUS, as before) */
+        printf("note: no MADV_POPULATE_READ on this kernel; the cut-file case is skipped\n");
+        unlink(path);
+        free(x);
+        return;
     }
     dv_knn_opts o = {.threads = 2, .pass = DV_KNN_PASS_DIRECT};
     dv_knn *k = dv_knn_create(&o);
@@ -682,18 +691,11 @@ static void test_search_cut_lowest_block(void **st)
     for (size_t i = 0; i < rows * d; i++) x[i] = frand();
     memcpy(seeds, x, sizeof(seeds));
     write_f16(path, x, rows, d);
-    {
-        int fd = open(path, O_RDONLY);
-        void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-        int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
-        if (m != MAP_FAILED) munmap(m, 4096);
-        if (fd >= 0) close(fd);
-        if (!ok) {
-            printf("note: no MADV_POPULATE_READ on this kernel; the cut-file case is skipped\n");
-            unlink(path);
-            free(x);
-            return;
-        }
+    if (!can_populate(path)) { /* (without it a cut file is SIGBUS, as before) */
+        printf("note: no MADV_POPULATE_READ on this kernel; the cut-file case is skipped\n");
+        unlink(path);
+        free(x);
+        return;
     }
     snprintf(want, sizeof(want), "%s: rows from 992 cannot be read", path);
     for (int run = 0; run < 20; run++) {
@@ -715,23 +717,6 @@ static void test_search_cut_lowest_block(void **st)
     free(x);
 #else
     printf("note: no MADV_POPULATE_READ in these headers; the cut-file case is skipped\n");
-#endif
-}
-
-/* 1 if this kernel fills mappings on request (MADV_POPULATE_READ): a file cut short after it
- * was added is then an error of the search, not SIGBUS */
-static int can_populate(const char *path)
-{
-#if defined(MADV_POPULATE_READ)
-    int fd = open(path, O_RDONLY);
-    void *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    int ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_READ) == 0;
-    if (m != MAP_FAILED) munmap(m, 4096);
-    if (fd >= 0) close(fd);
-    return ok;
-#else
-    (void)path;
-    return 0;
 #endif
 }
 
