@@ -1,12 +1,14 @@
 /* fuzz_tar.c - libFuzzer target for the tar reader: members, then webdataset samples, then a
  * cleaned-shard copy into /dev/null (links to dropped samples written as their targets),
  * then the samples again through a file descriptor (a memfd: the read-ahead window and pread
- * paths), which must give what the buffer gave, link targets read again included.
- * Small limits keep runs fast; broken promises abort. */
+ * paths), which must give what the buffer gave, link targets read again included, and once
+ * more reading headers only (dv__tar_reader_headers_only), which must give the same samples,
+ * error and message without any data. Small limits keep runs fast; broken promises abort. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,9 +46,12 @@ typedef struct pass {
     int rc;
     uint64_t sum; /* of keys' lengths, part sizes and offsets, link targets' bytes */
     dv__dbuf scratch;
+    char err[512];
 } pass;
 
-static void samples(dv_tar_reader *r, pass *p, size_t size)
+/* data 1: members' data count in the sum; 0: they do not; 2: nor may any be given from a
+ * re-readable input (a reader of headers only) */
+static void samples(dv_tar_reader *r, pass *p, size_t size, int data)
 {
     dv_wds_sample s;
     int rc;
@@ -59,7 +64,8 @@ static void samples(dv_tar_reader *r, pass *p, size_t size)
             const dv_wds_part *q = &s.parts[i];
             check_member(&q->member, size);
             p->sum += q->member.size * 13 + q->member.offset;
-            if (q->data != NULL && q->member.size > 0)
+            if (data == 2 && q->data != NULL && dv__tar_reader_rereadable(r)) abort();
+            if (data == 1 && q->data != NULL && q->member.size > 0)
                 p->sum += (uint64_t)q->data[0] + (uint64_t)q->data[q->member.size - 1] * 3;
             if (q->member.skip == DV_TAR_SKIP_HARDLINK || q->member.skip == DV_TAR_SKIP_SYMLINK) {
                 /* a link's target read again: the same bytes from the buffer and the fd */
@@ -81,7 +87,11 @@ static void samples(dv_tar_reader *r, pass *p, size_t size)
         if (p->n > MAX_KEYS) break;
     }
     p->rc = rc;
-    if (rc < 0) check_err(r, rc);
+    p->err[0] = '\0';
+    if (rc < 0) {
+        check_err(r, rc);
+        snprintf(p->err, sizeof(p->err), "%s", dv_tar_reader_errmsg(r));
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -141,20 +151,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #if defined(__linux__)
     {
         /* the same bytes from a file descriptor: same samples, same outcome */
-        pass pb = {0}, pf = {0};
+        pass pb = {0}, pf = {0}, pd = {0}, ph = {0};
         int fd = memfd_create("fuzz.tar", MFD_CLOEXEC);
         if (fd >= 0 && (size == 0 || write(fd, data, size) == (ssize_t)size) &&
             lseek(fd, 0, SEEK_SET) == 0) {
             if (dv_tar_reader_open_buffer(r, data, size, "fuzz.tar") != DV_OK) abort();
-            samples(r, &pb, size);
+            samples(r, &pb, size, 1);
             if (dv_tar_reader_open_fd(r, fd, "fuzz.tar") == DV_OK) {
-                samples(r, &pf, size);
+                samples(r, &pf, size, 1);
                 if (pb.n != pf.n || pb.sum != pf.sum || (pb.rc < 0) != (pf.rc < 0)) abort();
+            }
+            /* headers only: the same samples and outcome, to the message, with no data */
+            if (lseek(fd, 0, SEEK_SET) == 0 && dv_tar_reader_open_fd(r, fd, "fuzz.tar") == DV_OK) {
+                samples(r, &pd, size, 0);
+                dv__tar_reader_headers_only(r, 1);
+                if (lseek(fd, 0, SEEK_SET) == 0 &&
+                    dv_tar_reader_open_fd(r, fd, "fuzz.tar") == DV_OK) {
+                    samples(r, &ph, size, 2);
+                    if (pd.n != ph.n || pd.sum != ph.sum || pd.rc != ph.rc ||
+                        strcmp(pd.err, ph.err) != 0)
+                        abort();
+                }
+                dv__tar_reader_headers_only(r, 0);
             }
         }
         if (fd >= 0) close(fd);
         free(pb.scratch.p);
         free(pf.scratch.p);
+        free(pd.scratch.p);
+        free(ph.scratch.p);
     }
 #endif
     dv_tar_reader_free(r);

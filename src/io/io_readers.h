@@ -92,6 +92,14 @@ void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m);
 int dv__tar_reader_link_data(dv_tar_reader *r, const dv_tar_member *m, uint64_t max,
                              struct dv__dbuf *scratch, const uint8_t **data_out,
                              uint64_t *size_out);
+/* In sample mode (dv_tar_reader_next_sample), leave regular members' data unread where the
+ * input can be read again (a buffer or a seekable fd: the writer copies byte ranges, and the
+ * link index holds offsets): their parts have data NULL, the reader moves past the bytes by
+ * arithmetic and reads the headers in small window fills. They still count in max_sample as
+ * if read, and truncation inside them is found when the next header is looked for, with the
+ * same message, so a sample or archive fails exactly where it fails with its data. From a
+ * pipe the data are read as without it. Off (0) by default; kept across opens. */
+void dv__tar_reader_headers_only(dv_tar_reader *r, int on);
 /* Whether dv__tar_reader_copy_range works on r's input. */
 int dv__tar_reader_rereadable(const dv_tar_reader *r);
 /* The stored bytes of part i of the sample last returned (any type), NULL if not loaded. */

@@ -23,6 +23,7 @@ typedef struct part_off {
     const uint8_t *ext_data; /* data living in the caller's buffer (buffer input) */
     uint64_t win;   /* archive offset of data still in the read-ahead window; UINT64_MAX: none */
     size_t win_len; /* its length */
+    int unread;     /* a regular member's data left unread (dv__tar_reader_headers_only) */
 } part_off;
 
 struct dv_tar_reader {
@@ -48,6 +49,12 @@ struct dv_tar_reader {
      * the arena before the window is refilled; live_bytes count in the sample limit */
     size_t nlive;
     uint64_t live_bytes;
+    /* dv__tar_reader_headers_only: regular members' data of a re-readable input are skipped,
+     * skipped_bytes of the sample's counted in its limit as if read; ra_want is the size of the
+     * next window fill (small after a jump over data, doubling while read straight through) */
+    int headers_only;
+    uint64_t skipped_bytes;
+    size_t ra_want;
 
     int state, fail_rc;
     uint64_t nmembers;
@@ -160,21 +167,35 @@ static int spill_live(dv_tar_reader *r)
     return DV_OK;
 }
 
+/* The first window fill after a jump over skipped data (dv__tar_reader_headers_only): the
+ * headers and small members up to the next large member (a webdataset sample's .txt and
+ * .json and the next image's header are 2-3 KiB), not the large member's data. */
+#define HO_FILL 8192u
+
 /* Fill the window of a seekable fd with archive bytes from at (fewer only at end of file).
  * 1: done (ra_len 0 at end of file), 0: no window could be allocated, < 0: error. */
 static int ra_fill(dv_tar_reader *r, uint64_t at)
 {
-    size_t len = 0;
+    size_t len = 0, want = DV__TAR_WINDOW;
     if (r->ra == NULL) {
         r->ra_mem = dv__malloc(r->alloc, DV__TAR_WINDOW + 64);
         if (r->ra_mem == NULL) return 0;
         r->ra = r->ra_mem + ((64 - ((uintptr_t)r->ra_mem & 63)) & 63);
     }
     if (r->nlive > 0) DV_FORWARD_IF_ERROR(spill_live(r));
+    if (r->headers_only) {
+        /* data are skipped: a small read after a jump (the large member's data not read
+         * into the window only to be passed over), doubling while the archive is read
+         * straight through (runs of small members, long pax bodies) */
+        int through = r->ra_len > 0 && at == r->ra_off + r->ra_len;
+        if (!through || r->ra_want < HO_FILL) r->ra_want = HO_FILL;
+        else if (r->ra_want < DV__TAR_WINDOW) r->ra_want *= 2;
+        want = r->ra_want < DV__TAR_WINDOW ? r->ra_want : DV__TAR_WINDOW;
+    }
     r->ra_len = 0;
     r->ra_off = at;
-    while (len < DV__TAR_WINDOW) {
-        ssize_t k = pread(r->fd, r->ra + len, DV__TAR_WINDOW - len, (off_t)(r->base + at + len));
+    while (len < want) {
+        ssize_t k = pread(r->fd, r->ra + len, want - len, (off_t)(r->base + at + len));
         if (k < 0) {
             if (errno == EINTR) continue;
             dv__set_err(r->err, sizeof(r->err), "%s: read failed at offset %llu: %s", r->name,
@@ -995,6 +1016,12 @@ static void lx_reset(dv_tar_reader *r)
     r->lx_names.len = 0;
 }
 
+void dv__tar_reader_headers_only(dv_tar_reader *r, int on)
+{
+    r->headers_only = on != 0;
+    r->ra_want = 0;
+}
+
 void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap)
 {
     r->lx_cap = cap;
@@ -1175,6 +1202,8 @@ static void reset(dv_tar_reader *r, const char *name)
     r->ra_len = 0; /* the window belongs to the previous input */
     r->nlive = 0;
     r->live_bytes = 0;
+    r->skipped_bytes = 0;
+    r->ra_want = 0;
     r->offs.len = 0;
     r->state = ST_HEADER;
     r->fail_rc = 0;
@@ -1277,7 +1306,7 @@ static int arena_str(dv_tar_reader *r, const char *s, size_t n, size_t *off)
 
 static int sample_too_big(dv_tar_reader *r, uint64_t more)
 {
-    if ((uint64_t)r->arena.len + r->live_bytes + more > r->max_sample) {
+    if ((uint64_t)r->arena.len + r->live_bytes + r->skipped_bytes + more > r->max_sample) {
         dv__set_err(r->err, sizeof(r->err),
                     "%s: sample with member '%s' at offset %llu exceeds the %llu-byte sample "
                     "limit",
@@ -1308,7 +1337,15 @@ static int add_part(dv_tar_reader *r, const dv_tar_member *m)
     DV_FORWARD_IF_ERROR(arena_str(r, ext, strlen(ext), &po.ext));
     po.raw = r->arena.len;
     DV_FORWARD_IF_ERROR(db_append(r->alloc, &r->arena, m->raw, m->raw_len));
-    if (want) {
+    if (want && r->headers_only && (r->is_buf || r->seekable)) {
+        /* left unread (the next header is read past it), but counted in the sample limit as
+         * the read would have counted it, so a sample fails where it fails with its data */
+        if (!r->is_buf) {
+            DV_FORWARD_IF_ERROR(sample_too_big(r, m->size));
+            r->skipped_bytes += m->size;
+        }
+        po.unread = 1;
+    } else if (want) {
         const uint8_t *d = NULL;
         uint64_t win_at;
         if (r->is_buf) {
@@ -1347,6 +1384,7 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
     r->arena.len = r->parts.len = r->offs.len = 0;
     r->nlive = 0;
     r->live_bytes = 0;
+    r->skipped_bytes = 0;
     if (r->have_pending) {
         m = r->cur;
         r->have_pending = 0;
@@ -1394,8 +1432,8 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
                                            : NULL;
         *slot = bytes;
         parts[i].data = parts[i].member.skip == DV_TAR_SKIP_NONE ? bytes : NULL;
-        /* an empty regular file still has data, of length 0 */
-        if (parts[i].member.skip == DV_TAR_SKIP_NONE && parts[i].data == NULL)
+        /* an empty regular file still has data, of length 0 (unless left unread) */
+        if (parts[i].member.skip == DV_TAR_SKIP_NONE && parts[i].data == NULL && !po[i].unread)
             parts[i].data = (const uint8_t *)r->arena.p;
     }
     out->key = (const char *)r->arena.p;

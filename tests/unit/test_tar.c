@@ -1358,8 +1358,10 @@ static void build_window_shard(arc *a, const uint8_t *data)
 }
 
 /* Every sample of r equals the same sample of ref (a buffer reader over a): members, raw
- * headers and data, all parts of a sample still valid together when it is returned. */
-static void same_samples(dv_tar_reader *ref, dv_tar_reader *r, const arc *a, const char *what)
+ * headers and data, all parts of a sample still valid together when it is returned; unread: r
+ * reads headers only (dv__tar_reader_headers_only), so its regular members have no data. */
+static void same_samples_ex(dv_tar_reader *ref, dv_tar_reader *r, const arc *a, const char *what,
+                            int unread)
 {
     dv_wds_sample s, t;
     int rc1, rc2, n = 0;
@@ -1384,6 +1386,11 @@ static void same_samples(dv_tar_reader *ref, dv_tar_reader *r, const arc *a, con
             assert_int_equal(p->member.skip, q->member.skip);
             assert_int_equal(p->member.raw_len, q->member.raw_len);
             assert_memory_equal(p->member.raw, q->member.raw, p->member.raw_len);
+            if (unread && q->member.skip == DV_TAR_SKIP_NONE) {
+                if (q->data != NULL) fail_msg("%s: %s: data read", what, q->member.path);
+                assert_null(dv__tar_reader_part_bytes(r, i));
+                continue;
+            }
             assert_true((p->data == NULL) == (q->data == NULL));
             if (q->data != NULL && q->member.size > 0) {
                 if (memcmp(q->data, a->p + q->member.data_offset, (size_t)q->member.size) != 0)
@@ -1394,6 +1401,11 @@ static void same_samples(dv_tar_reader *ref, dv_tar_reader *r, const arc *a, con
         n++;
     }
     if (rc1 < 0) assert_string_equal(dv_tar_reader_errmsg(ref), dv_tar_reader_errmsg(r));
+}
+
+static void same_samples(dv_tar_reader *ref, dv_tar_reader *r, const arc *a, const char *what)
+{
+    same_samples_ex(ref, r, a, what, 0);
 }
 
 static void test_window_paths(void **state)
@@ -1505,7 +1517,8 @@ static void test_window_paths(void **state)
 
 /* The sample limit counts the parts handed out from the window as it counts copied ones: a
  * sample whose small parts stay in the window while a large one is read, and one whose first
- * part is copied out of the window when the next header is past its end. */
+ * part is copied out of the window when the next header is past its end; and a reader of
+ * headers only counts the data it leaves unread as if read. */
 static void test_window_sample_limit(void **state)
 {
     uint8_t *data = malloc(WIN + 1000);
@@ -1528,7 +1541,8 @@ static void test_window_sample_limit(void **state)
         }
         finish(&a);
         write_file(path, a.p, a.len);
-        for (int over = 0; over < 2; over++) {
+        /* ho: headers only, the data unread but counted as if read */
+        for (int over = 0, ho = 0; ho < 2; over = !over, ho += !over) {
             dv_tar_opts o = {0};
             dv_tar_reader *r;
             dv_wds_sample s;
@@ -1536,6 +1550,7 @@ static void test_window_sample_limit(void **state)
             assert_true(fd >= 0);
             o.max_sample = total - (uint64_t)over;
             r = dv_tar_reader_create(&o);
+            dv__tar_reader_headers_only(r, ho);
             assert_int_equal(dv_tar_reader_open_fd(r, fd, path), DV_OK);
             assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
             if (over) {
@@ -1545,8 +1560,10 @@ static void test_window_sample_limit(void **state)
             } else {
                 assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
                 assert_int_equal(s.nparts, 3);
-                for (size_t i = 0; i < 3; i++)
-                    assert_memory_equal(s.parts[i].data, data + i, sizes[i]);
+                for (size_t i = 0; i < 3; i++) {
+                    if (ho) assert_null(s.parts[i].data);
+                    else assert_memory_equal(s.parts[i].data, data + i, sizes[i]);
+                }
                 assert_int_equal(dv_tar_reader_next_sample(r, &s), 0);
             }
             dv_tar_reader_free(r);
@@ -1555,6 +1572,213 @@ static void test_window_sample_limit(void **state)
         free(a.p);
     }
     unlink(path);
+    free(data);
+}
+
+/* ---------------------------------------------------------------- headers only */
+
+/* The window shard (odd sizes, members around the window's size, a pax path, a directory, a
+ * symlink) and then what else a pass over headers must step over exactly: pax paths longer
+ * than the ustar fields, GNU long names and long link targets, pax global headers (one that
+ * sets a path for a member and is then cleared), hard links and symlinks (to earlier and later
+ * members), old GNU sparse members with an extension block and pax GNU.sparse ones, a fifo, a
+ * device, an unknown type with data, a v7 header, members of every size around a block, a key
+ * that comes back after another. Returns where those start. */
+static size_t build_headers_shard(arc *a, const uint8_t *data)
+{
+    static const size_t odd[] = {0, 1, 2, 100, 511, 512, 513, 1023, 1024, 1025, 4095, 4097,
+                                 8191, 8193, 12289, 70001};
+    char name[400], rec[600], kv[500], body[1400], dd[300];
+    uint8_t h[512];
+    size_t tail;
+    arc w = {0};
+    build_window_shard(&w, data);
+    put(a, w.p, w.len - 1024); /* without its end-of-archive blocks */
+    tail = a->len;
+    free(w.p);
+    for (int i = 0; i < 16; i++) {
+        memset(dd, 'd', sizeof(dd));
+        dd[150 + i * 7] = 0;
+        snprintf(name, sizeof(name), "p%02d/%s/%06d.jpg", i, dd, 100 + i);
+        snprintf(kv, sizeof(kv), "path=%s", name);
+        pax_record(rec, sizeof(rec), kv);
+        meta(a, 'x', "PaxHeaders/long", rec, strlen(rec));
+        member(a, "ignored.jpg", data + i, odd[i], '0');
+        snprintf(name, sizeof(name), "gnu/%0240d.json", 100 + i);
+        meta(a, 'L', "././@LongLink", name, strlen(name) + 1);
+        member(a, "truncated", data + 3 * i, odd[15 - i], '0');
+    }
+    /* a global path for one member, then cleared; a global comment before a sample */
+    body[0] = 0;
+    pax_record(rec, sizeof(rec), "path=g/000200.jpg");
+    append(body, sizeof(body), rec);
+    meta(a, 'g', "pax_global_header", body, strlen(body));
+    member(a, "whatever.jpg", data, 333, '0');
+    pax_record(rec, sizeof(rec), "path=");
+    meta(a, 'g', "pax_global_header", rec, strlen(rec));
+    pax_record(rec, sizeof(rec), "comment=between samples");
+    meta(a, 'g', "pax_global_header", rec, strlen(rec));
+    member(a, "g/000201.jpg", data + 5, 777, '0');
+    member(a, "g/000201.txt", data + 6, 3, '0');
+    /* links: hard, symbolic, to later members, through a GNU long link target */
+    link_member(a, "l/000300.jpg", "g/000201.jpg", '1');
+    link_member(a, "l/000301.jpg", "../g/000201.jpg", '2');
+    link_member(a, "l/000302.jpg", "000303.jpg", '2');
+    member(a, "l/000303.jpg", data + 7, 1029, '0');
+    snprintf(name, sizeof(name), "gnu/%0240d.json", 101);
+    meta(a, 'K', "././@LongLink", name, strlen(name) + 1);
+    link_member(a, "l/000304.json", "x", '1');
+    /* old GNU sparse with an extension block, pax GNU.sparse, fifo, device, unknown type */
+    header(h, "sp/000400.jpg", 1500, 'S', NULL, 0);
+    h[482] = 1;
+    set_checksum(h);
+    put(a, h, 512);
+    memset(h, 0, 512);
+    put(a, h, 512); /* extension block, the last */
+    put(a, data, 1500);
+    pad(a);
+    pax_record(rec, sizeof(rec), "GNU.sparse.major=1");
+    meta(a, 'x', "PaxHeaders/sp", rec, strlen(rec));
+    member(a, "sp/000401.jpg", data + 9, 2049, '0');
+    member(a, "o/000500.fifo", NULL, 0, '6');
+    member(a, "o/000501.dev", NULL, 0, '3');
+    member(a, "o/000502.x", data + 11, 1111, 'Z');
+    /* a v7 header (no magic) and a key that comes back */
+    header(h, "v7/000600.jpg", 600, '0', NULL, 0);
+    memset(h + 257, 0, 8);
+    set_checksum(h);
+    put(a, h, 512);
+    put(a, data + 12, 600);
+    pad(a);
+    member(a, "k/000700.jpg", data + 13, 5000, '0');
+    member(a, "k/000701.jpg", data + 14, 5001, '0');
+    member(a, "k/000700.txt", data + 15, 17, '0');
+    finish(a);
+    return tail;
+}
+
+/* Headers only (dv__tar_reader_headers_only: --clean's pass over ids, and its copy): the same
+ * samples, keys, members, offsets and raw headers as with the data read, and no data, from a
+ * buffer and a file (at offset 0 or past other bytes); from a pipe the data as before; links
+ * still resolved; the same error and message wherever the file is cut or a size field lies;
+ * the same sample limit. */
+static void test_headers_only(void **state)
+{
+    arc a = {0}, pre = {0};
+    uint8_t *data = malloc(DATA_BYTES);
+    dv_tar_opts small = {0};
+    dv_tar_reader *ref, *r;
+    char path[256], cmd[600];
+    FILE *pipe;
+    size_t tail;
+    int fd;
+    (void)state;
+    assert_non_null(data);
+    fill_pattern(data, DATA_BYTES, 21);
+    tail = build_headers_shard(&a, data);
+    write_file(tmp_path(path, sizeof(path), "ho.tar"), a.p, a.len);
+    small.max_member = 5000; /* some members too big: never read either way */
+    for (int o = 0; o < 2; o++) {
+        const dv_tar_opts *opts = o ? &small : NULL;
+        ref = dv_tar_reader_create(opts);
+        r = dv_tar_reader_create(opts);
+        assert_non_null(ref);
+        assert_non_null(r);
+        dv__tar_reader_headers_only(r, 1);
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "h.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "h.tar"), DV_OK);
+        same_samples_ex(ref, r, &a, "buffer", 1);
+        fd = open(path, O_RDONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "h.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_open_fd(r, fd, "h.tar"), DV_OK);
+        same_samples_ex(ref, r, &a, "file", 1);
+        close(fd);
+        snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+        pipe = popen(cmd, "r");
+        assert_non_null(pipe);
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "h.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_open_fd(r, fileno(pipe), "h.tar"), DV_OK);
+        same_samples_ex(ref, r, &a, "pipe", 0);
+        pclose(pipe);
+        dv_tar_reader_free(ref);
+        dv_tar_reader_free(r);
+    }
+    ref = dv_tar_reader_create(NULL);
+    r = dv_tar_reader_create(NULL);
+    dv__tar_reader_headers_only(r, 1);
+    put(&pre, data, 1234);
+    put(&pre, a.p, a.len);
+    write_file(path, pre.p, pre.len);
+    fd = open(path, O_RDONLY);
+    assert_int_equal(lseek(fd, 1234, SEEK_SET), 1234);
+    assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "h.tar"), DV_OK);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "h.tar"), DV_OK);
+    same_samples_ex(ref, r, &a, "file at 1234", 1);
+    close(fd);
+
+    /* cut every 509 bytes (every offset in a block in turn) past the window shard, and less
+     * often inside it: the same error and message as with the data read (found when the next
+     * header is looked for instead of in the data) */
+    write_file(path, a.p, a.len);
+    fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    for (size_t len = a.len; len > 0;) {
+        len = len > tail ? len - 509 : len > WIN / 7 ? len - WIN / 7 - (len % 13) * 37 : 0;
+        assert_int_equal(ftruncate(fd, (off_t)len), 0);
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, len, "h.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_open_fd(r, fd, "h.tar"), DV_OK);
+        same_samples_ex(ref, r, &a, "cut", 1);
+    }
+    close(fd);
+
+    /* size fields rewritten (checksums fixed): members running past others or the file */
+    {
+        size_t hdrs[1000], nh = 0;
+        uint32_t x = 99;
+        dv_tar_member m;
+        assert_int_equal(dv_tar_reader_open_buffer(ref, a.p, a.len, "h.tar"), DV_OK);
+        while (dv_tar_reader_next(ref, &m) == 1 && nh < 1000)
+            hdrs[nh++] = (size_t)m.data_offset - 512;
+        assert_true(nh > 100);
+        for (int it = 0; it < 60; it++) {
+            arc c = {0};
+            size_t h;
+            put(&c, a.p, a.len);
+            x = x * 1103515245u + 12345u;
+            h = hdrs[nh - 1 - (x >> 8) % 80]; /* among the headers after the window shard */
+            c.p[h + 124 + (x >> 4) % 11] = (uint8_t)('0' + (x >> 20) % 8);
+            set_checksum(c.p + h);
+            write_file(path, c.p, c.len);
+            fd = open(path, O_RDONLY);
+            assert_true(fd >= 0);
+            assert_int_equal(dv_tar_reader_open_buffer(ref, c.p, c.len, "h.tar"), DV_OK);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, "h.tar"), DV_OK);
+            same_samples_ex(ref, r, &c, "sizes changed", 1);
+            close(fd);
+            free(c.p);
+        }
+    }
+
+    /* links read again through the index of a reader that read no data */
+    {
+        arc l = {0};
+        uint8_t img[1500];
+        build_links(&l, img, sizeof(img));
+        write_file(path, l.p, l.len);
+        fd = open(path, O_RDONLY);
+        assert_true(fd >= 0);
+        dv__tar_reader_link_index(r, 1 << 20);
+        assert_int_equal(dv_tar_reader_open_fd(r, fd, "t.tar"), DV_OK);
+        check_links(r, img, sizeof(img), 0);
+        close(fd);
+        free(l.p);
+    }
+    unlink(path);
+    dv_tar_reader_free(ref);
+    dv_tar_reader_free(r);
+    free(pre.p);
+    free(a.p);
     free(data);
 }
 
@@ -1580,6 +1804,7 @@ int main(void)
         cmocka_unit_test(test_links),
         cmocka_unit_test(test_v7_directory),
         cmocka_unit_test(test_writer_links_to_dropped),
+        cmocka_unit_test(test_headers_only),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
