@@ -788,6 +788,7 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
     if (!ds) return DV_ENOMEM;
     ds->alloc = a;
     if (opts) ds->opts = *opts;
+    ds->opts.skip &= ~DV__SKIP_MEMBER_DATA; /* library-internal: set by dv__dataset_skip only */
     if (ds->opts.max_image_bytes == 0) ds->opts.max_image_bytes = 256ull << 20;
     if (ds->opts.images_per_shard == 0)
         ds->opts.images_per_shard = DV_DATASET_DEFAULT_IMAGES_PER_SHARD;
@@ -1809,6 +1810,13 @@ static void later_item(dv_item *it)
     it->meta_unread = 0;
 }
 
+/* A sample's id: the basename part of its key (the path up to the basename's first dot). */
+static const char *key_base(const char *key)
+{
+    const char *b = strrchr(key, '/');
+    return b ? b + 1 : key;
+}
+
 /* 1 with an item, 0 at the end of the archive. Every image part of a sample is an item of its
  * own (list_index 0, 1, ...: a sample of 000.jpg and 000.png is two images to check); a sample
  * without one is one item without an image. */
@@ -1829,6 +1837,14 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
             return rc;
         }
         r->wds_idx = 0;
+        if (r->ds->opts.skip & DV__SKIP_MEMBER_DATA) {
+            /* ids only: one item a sample, nothing of its members read */
+            it->list_index = 0;
+            it->sample = (int64_t)s->index;
+            it->row = s->index;
+            it->id = key_base(s->key);
+            return 1;
+        }
         r->wds_next = next_image_part(r, 0);
     }
     for (size_t i = 0; i < s->nparts; i++) {
@@ -1846,12 +1862,7 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
     r->wds_idx = r->wds_next < s->nparts ? r->wds_idx + 1 : 0;
     it->sample = (int64_t)s->index;
     it->row = s->index;
-    it->id = s->key;
-    {
-        /* the key is the basename part of the sample's path */
-        const char *b = strrchr(s->key, '/');
-        if (b) it->id = b + 1;
-    }
+    it->id = key_base(s->key);
     if (json) json_fill(r, json->data, (size_t)json->member.size, it);
     if (txt && !it->caption)
         set_str(r, &r->s_cap, txt->data, (size_t)txt->member.size, &it->caption);
@@ -1936,6 +1947,7 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
             break;
         }
         dv__tar_reader_link_index(r->tar, DV__TAR_LINK_INDEX);
+        if (ds->opts.skip & DV__SKIP_MEMBER_DATA) dv__tar_reader_headers_only(r->tar, 1);
         rc = open_input(r);
         if (rc != DV_OK) break;
         rc = dv_tar_reader_open_fd(r->tar, r->fd, r->info.path);

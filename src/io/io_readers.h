@@ -39,6 +39,13 @@ void dv__tar_writer_tap(dv_tar_writer *w, void (*fn)(void *ctx, const void *p, s
  * else of the default names url before image_url (caption before text), each exact spelling
  * before another case. URL lists and webdataset .json files rank names alike. */
 int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len);
+/* A skip bit for dv__dataset_skip only (dv_dataset_open clears it from dv_dataset_opts):
+ * items of a tar shard (webdataset, img2dataset) carry their sample, row and id only, one
+ * item a sample (no image, .json or .txt; link targets not read), and the shard's reader
+ * leaves regular members' data unread (dv__tar_reader_headers_only). The ids are the same: a
+ * sample's id is its key, or its metadata row's (img2dataset), never its .json's. What
+ * --clean's pass over a shard's ids needs. */
+#define DV__SKIP_MEMBER_DATA 0x80000000u
 /* Add DV_SKIP_* bits to ds's options: shard readers opened from then on leave those fields
  * unread (the scan knows which digests it needs only once its lists are open). */
 void dv__dataset_skip(dv_dataset *ds, unsigned skip);

@@ -1106,6 +1106,9 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         rc = dv_dataset_open(dataset, &o2, &ds, err, cap);
     }
     if (rc != DV_OK) return rc;
+    /* nor the tar members' data: a sample's id is its key (or its metadata row's), and its
+     * bytes are copied from their offsets later */
+    dv__dataset_skip(ds, DV__SKIP_MEMBER_DATA);
     lay = dv_dataset_layout(ds);
     if (lay != DV_LAYOUT_PARQUET && lay != DV_LAYOUT_WEBDATASET && lay != DV_LAYOUT_IMG2DATASET) {
         dv__set_err(err, cap, "--clean writes parquet and tar datasets; for this '%s' dataset "

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "datavet.h"
+#include "io/io_readers.h" /* dv__dataset_skip, DV__SKIP_MEMBER_DATA */
 #include "pq_gen.h"
 
 #define ROWS 5
@@ -491,6 +492,215 @@ static void test_wds_links(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* A header block of type type for NAME (a link naming target), size bytes of data to follow. */
+static void tar_hdr(FILE *f, const char *name, size_t size, char type, const char *target)
+{
+    unsigned char h[512];
+    unsigned sum = 0;
+    memset(h, 0, sizeof h);
+    memcpy(h, name, strlen(name) < 100 ? strlen(name) : 100);
+    memcpy(h + 100, "0000644", 7);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)size);
+    h[156] = (unsigned char)type;
+    if (target) memcpy(h + 157, target, strlen(target) < 100 ? strlen(target) : 100);
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    for (int i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    assert_int_equal(fwrite(h, 1, 512, f), 512);
+}
+
+/* data[0..n) and its padding to a block. */
+static void tar_body(FILE *f, const void *data, size_t n)
+{
+    static const unsigned char zero[512];
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fwrite(zero, 1, (512 - n % 512) % 512, f), (512 - n % 512) % 512);
+}
+
+/* A pax ('x', 'g') header of one record key=val, or a GNU long name ('L') or link ('K'). */
+static void tar_ext(FILE *f, char type, const char *key, const char *val)
+{
+    char rec[1024];
+    size_t n;
+    if (type == 'L' || type == 'K') {
+        tar_hdr(f, "././@LongLink", strlen(val) + 1, type, NULL);
+        tar_body(f, val, strlen(val) + 1);
+        return;
+    }
+    /* the length counts itself */
+    for (n = strlen(key) + strlen(val) + 5;;) {
+        size_t k = (size_t)snprintf(rec, sizeof rec, "%zu %s=%s\n", n, key, val);
+        if (k == n) break;
+        n = k;
+    }
+    tar_hdr(f, "PaxHeaders/x", n, type, NULL);
+    tar_body(f, rec, n);
+}
+
+#define IDS_MAX 64
+typedef struct ids {
+    int n;
+    int64_t sample[IDS_MAX];
+    uint64_t row[IDS_MAX];
+    char id[IDS_MAX][300];
+} ids;
+
+/* The ids of the one shard of dir as --clean's pass takes them (the first item of each
+ * sample or row), read with the data (full) or headers only (dv__dataset_skip). */
+static void read_ids(const char *dir, dv_layout layout, int headers_only, ids *out)
+{
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    char err[512];
+    int rc;
+    memset(out, 0, sizeof *out);
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), layout);
+    if (headers_only) dv__dataset_skip(ds, DV__SKIP_MEMBER_DATA);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        if (headers_only) {
+            assert_int_equal(it.list_index, 0);
+            assert_null(it.image);
+        }
+        if (it.list_index != 0) continue;
+        assert_true(out->n < IDS_MAX);
+        out->sample[out->n] = it.sample;
+        out->row[out->n] = it.row;
+        snprintf(out->id[out->n], sizeof out->id[0], "%s", it.id ? it.id : "(null)");
+        out->n++;
+    }
+    if (rc != 0) fail_msg("%s", dv_shard_reader_errmsg(r));
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+}
+
+/* --clean's pass over a shard's ids reads headers only (DV__SKIP_MEMBER_DATA): it must give
+ * every sample once, in order, with the id and row the full read gives, over pax and GNU long
+ * names, pax global headers, hard links and symlinks (to earlier and later members, to links,
+ * through a GNU long link target), members of sizes that are not multiples of 512 (0, 1, 511,
+ * 513, 1023, 1025, 70001), a directory, a fifo, a sparse member, a sample of several images, a
+ * key that comes back; and for img2dataset shards, the rows of the metadata, those without a
+ * sample after the archive. */
+static void test_wds_ids_headers_only(void **state)
+{
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[700], longdir[200], gnu[300], gnu_id[300];
+    static char big[70001];
+    static const char json[] = "{\"url\": \"https://a.test/0\", \"key\": \"not-the-id\"}";
+    const char *want[IDS_MAX];
+    int nwant = 0;
+    ids full, ho;
+    FILE *f;
+    (void)state;
+    memset(big, 'b', sizeof big);
+    memset(longdir, 'd', sizeof longdir);
+    longdir[180] = 0;
+    memset(gnu, '7', sizeof gnu);
+    memcpy(gnu, "gnu/", 4);
+    snprintf(gnu + 244, sizeof gnu - 244, ".jpg");
+    snprintf(gnu_id, sizeof gnu_id, "%.240s", gnu + 4); /* a 240-character id */
+    assert_non_null(mkdtemp(dir));
+    for (int layout = 0; layout < 2; layout++) {
+        snprintf(path, sizeof path, "%s/00000.tar", dir);
+        assert_non_null(f = fopen(path, "wb"));
+        nwant = 0;
+        tar_hdr(f, "a/000000.jpg", 1, '0', NULL), tar_body(f, "x", 1);
+        tar_hdr(f, "a/000000.json", strlen(json), '0', NULL), tar_body(f, json, strlen(json));
+        tar_hdr(f, "a/000000.txt", 511, '0', NULL), tar_body(f, big, 511);
+        want[nwant++] = "000000";
+        snprintf(path, sizeof path, "long/%s/000001.jpg", longdir);
+        tar_ext(f, 'x', "path", path);
+        tar_hdr(f, "ignored.jpg", 513, '0', NULL), tar_body(f, big, 513);
+        snprintf(path, sizeof path, "long/%s/000001.json", longdir);
+        tar_ext(f, 'L', NULL, path);
+        tar_hdr(f, "truncated.json", 1023, '0', NULL), tar_body(f, big, 1023);
+        want[nwant++] = "000001";
+        tar_ext(f, 'L', NULL, gnu);
+        tar_hdr(f, "truncated.jpg", 1025, '0', NULL), tar_body(f, big, 1025);
+        want[nwant++] = gnu_id;
+        tar_ext(f, 'g', "comment", "a global header between samples");
+        tar_hdr(f, "b/000003.jpg", 0, '1', "a/000000.jpg");
+        want[nwant++] = "000003";
+        tar_hdr(f, "b/000004.jpg", 0, '2', "000005.jpg"); /* a later member */
+        want[nwant++] = "000004";
+        tar_hdr(f, "b/000005.jpg", 70001, '0', NULL), tar_body(f, big, 70001);
+        want[nwant++] = "000005";
+        tar_hdr(f, "b/000006.png", 0, '1', "b/000003.jpg"); /* a link to a link */
+        want[nwant++] = "000006";
+        tar_ext(f, 'K', NULL, gnu);
+        tar_hdr(f, "b/000007.jpg", 0, '1', "x");
+        want[nwant++] = "000007";
+        tar_hdr(f, "c/", 0, '5', NULL);
+        want[nwant++] = ""; /* a directory is a sample of its own, its key "c/" */
+        tar_hdr(f, "c/000008.fifo", 0, '6', NULL);
+        want[nwant++] = "000008";
+        tar_hdr(f, "c/000009.jpg", 777, 'S', NULL), tar_body(f, big, 777);
+        want[nwant++] = "000009";
+        tar_hdr(f, "d/000010.jpg", 2, '0', NULL), tar_body(f, big, 2);
+        tar_hdr(f, "d/000010.png", 0, '0', NULL);
+        tar_hdr(f, "d/000010.seg.png", 4097, '0', NULL), tar_body(f, big, 4097);
+        want[nwant++] = "000010";
+        tar_hdr(f, "d/000011.jpg", 100, '0', NULL), tar_body(f, big, 100);
+        want[nwant++] = "000011";
+        tar_hdr(f, "d/000012.jpg", 8191, '0', NULL), tar_body(f, big, 8191);
+        want[nwant++] = "000012";
+        tar_hdr(f, "d/000011.txt", 3, '0', NULL), tar_body(f, "abc", 3);
+        want[nwant++] = "000011"; /* back after another key: a sample again */
+        {
+            static const unsigned char eoa[1024];
+            assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+        }
+        assert_int_equal(fclose(f), 0);
+        if (layout == 1) {
+            /* img2dataset: the metadata in another order, one key twice, two without a sample */
+            static const char *const keys[] = {"000012", "000000", "000005", "999998",
+                                               "000011", "000003", "999999"};
+            dv_parquet_field fl[2];
+            dv_parquet_writer *w;
+            char err[256];
+            memset(fl, 0, sizeof fl);
+            fl[0].name = "key", fl[1].name = "status";
+            for (int c = 0; c < 2; c++) {
+                fl[c].type = DV_PQ_BYTE_ARRAY;
+                fl[c].is_string = 1;
+                fl[c].optional = 1;
+            }
+            snprintf(path, sizeof path, "%s/00000.parquet", dir);
+            assert_int_equal(dv_parquet_writer_create(path, fl, 2, NULL, &w, err, sizeof err),
+                             DV_OK);
+            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+                dv_parquet_value v[2];
+                const char *st = keys[k][0] == '9' && keys[k][5] == '9' ? "success" : "failed";
+                memset(v, 0, sizeof v);
+                v[0].bytes = (const uint8_t *)keys[k], v[0].len = strlen(keys[k]);
+                v[1].bytes = (const uint8_t *)st, v[1].len = strlen(st);
+                assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+            }
+            assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+            dv_parquet_writer_free(w);
+            want[nwant++] = "999998";
+            want[nwant++] = "999999";
+        }
+        read_ids(dir, layout ? DV_LAYOUT_IMG2DATASET : DV_LAYOUT_WEBDATASET, 0, &full);
+        read_ids(dir, layout ? DV_LAYOUT_IMG2DATASET : DV_LAYOUT_WEBDATASET, 1, &ho);
+        assert_int_equal(full.n, nwant);
+        assert_int_equal(ho.n, nwant);
+        for (int i = 0; i < nwant; i++) {
+            assert_string_equal(full.id[i], want[i]);
+            assert_string_equal(ho.id[i], want[i]);
+            assert_int_equal(ho.sample[i], full.sample[i]);
+            assert_int_equal(ho.row[i], full.row[i]);
+            /* every sample once, in order; then the metadata's rows without one */
+            if (i < nwant - 2 * layout) assert_int_equal(ho.sample[i], i);
+            else assert_int_equal(ho.sample[i], -1);
+        }
+    }
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_claimed_rows_clean),
         cmocka_unit_test(test_wds_images),
         cmocka_unit_test(test_wds_links),
+        cmocka_unit_test(test_wds_ids_headers_only),
     };
     return cmocka_run_group_tests_name("dataset", tests, NULL, NULL);
 }
