@@ -711,6 +711,9 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
     }
     /* links of kept samples to members of dropped ones are left out of the copy */
     dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+    /* samples are copied as byte ranges of the file: their data are read once, by the copy
+     * (from a pipe the reader still keeps them, to be written) */
+    dv__tar_reader_headers_only(r, 1);
     rc = dv_tar_reader_open_fd(r, ifd, in);
     if (rc == DV_OK) rc = dv_tar_writer_open_fd(w, ofd, out);
     if (rc == DV_OK) rc = wsum_open(&ws);
