@@ -1946,8 +1946,9 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
             rc = DV_ENOMEM;
             break;
         }
-        dv__tar_reader_link_index(r->tar, DV__TAR_LINK_INDEX);
+        /* ids only: no member's bytes are read, a link's target's neither */
         if (ds->opts.skip & DV__SKIP_MEMBER_DATA) dv__tar_reader_headers_only(r->tar, 1);
+        else dv__tar_reader_link_index(r->tar, DV__TAR_LINK_INDEX);
         rc = open_input(r);
         if (rc != DV_OK) break;
         rc = dv_tar_reader_open_fd(r->tar, r->fd, r->info.path);
