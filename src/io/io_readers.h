@@ -79,7 +79,8 @@ struct dv__dbuf;
 void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap);
 typedef struct dv__tar_link {
     uint64_t data_offset, size; /* of the bytes the link stands for */
-    uint64_t sample;            /* sample number of the member the link names (UINT64_MAX
+    uint64_t sample;            /* sample number of the member the link names (for a symlink
+                                   to a later member, of the one holding the bytes; UINT64_MAX
                                    where read with dv_tar_reader_next) */
     dv_tar_skip skip;           /* of the regular member holding them (NONE, TOOBIG, SPARSE) */
     int gone; /* the member named, or one it links to, marked by dv__tar_reader_link_gone */
@@ -87,8 +88,11 @@ typedef struct dv__tar_link {
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored
  * (GNU tar); a symlink a path relative to its own folder, "." and ".." resolved, inside the
  * archive (an absolute one or one above the root is refused; a symlinked folder on the way is
- * not followed; a later member is not looked for). DV_ECORRUPT (unknown target, refused path)
- * or DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
+ * not followed): an earlier member's, else what the archive leaves at that path once
+ * extracted (its last member, symlinks followed up to 40 hops), found by reading the
+ * archive's headers once more from its start, the first time one is needed; the names of that
+ * second look count in the same cap. DV_ECORRUPT (unknown target, refused path, a loop) or
+ * DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
 /* Member m (already read) is left out of a copy: a later link naming it, or naming a link to
  * it, has gone set, as the copy could not extract it. */

@@ -16,6 +16,14 @@
 
 enum { ST_CLOSED, ST_HEADER, ST_DATA, ST_END, ST_FAILED };
 
+/* A table of the link index (below): entries by normalised path, open addressing. */
+typedef struct lx_tab {
+    struct lx_ent *e;
+    size_t slots, used;
+    dv__dbuf names; /* the paths (and in fx, symlinks' targets), not NUL-terminated */
+    int full;       /* a path was not added: the index's cap was reached */
+} lx_tab;
+
 /* Offsets into the sample arena, turned into pointers once the sample is complete. */
 typedef struct part_off {
     size_t path, link, ext, raw;
@@ -74,12 +82,13 @@ struct dv_tar_reader {
     dv__dbuf arena, parts, offs, bytes;
 
     /* link index (dv__tar_reader_link_index): earlier members by normalised path, for hard
-     * links and symlinks to be read again; lx_cap bytes of names and slots at most */
+     * links and symlinks to be read again (lx); and once a symlink names no earlier member,
+     * the last member of every path in the archive, from a second look at its headers (fx,
+     * fx_done); lx_cap bytes of names and slots at most, both tables together */
     size_t lx_cap;
-    int lx_full;
-    struct lx_ent *lx;
-    size_t lx_slots, lx_used;
-    dv__dbuf lx_names, lx_tmp;
+    lx_tab lx, fx;
+    int fx_done;
+    dv__dbuf lx_tmp;
 
     char err[512];
 };
@@ -839,11 +848,14 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
 
 /* ---------------------------------------------------------------- link index */
 
-/* An earlier member by its normalised path: where the bytes it stands for lie (its own data,
- * or for a link the data of the member the link resolved to when it was read). */
+/* A member by its normalised path: where the bytes it stands for lie (its own data, or for a
+ * link the data of the member the link resolved to when it was read). In fx, skip is
+ * DV_TAR_SKIP_SYMLINK for a symlink whose normalised target is fx.names[data_offset, +size),
+ * and DV_TAR_SKIP_OTHER for a path that holds nothing to read (a directory, a device, a link
+ * that goes nowhere). */
 typedef struct lx_ent {
     uint64_t hash;
-    size_t name, name_len; /* in lx_names */
+    size_t name, name_len; /* in the table's names */
     uint64_t data_offset, size, sample;
     dv_tar_skip skip; /* of the member holding the bytes */
     int gone;         /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
@@ -893,57 +905,66 @@ static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const
     return 0;
 }
 
-static lx_ent *lx_find(const dv_tar_reader *r, const char *key, size_t klen)
+static lx_ent *tab_find(const lx_tab *t, const char *key, size_t klen)
 {
     uint64_t h = lx_hash(key, klen);
-    if (r->lx_slots == 0) return NULL;
-    for (size_t i = (size_t)h & (r->lx_slots - 1);; i = (i + 1) & (r->lx_slots - 1)) {
-        lx_ent *e = &r->lx[i];
+    if (t->slots == 0) return NULL;
+    for (size_t i = (size_t)h & (t->slots - 1);; i = (i + 1) & (t->slots - 1)) {
+        lx_ent *e = &t->e[i];
         if (!e->used) return NULL;
-        if (e->hash == h && e->name_len == klen && memcmp(r->lx_names.p + e->name, key, klen) == 0)
+        if (e->hash == h && e->name_len == klen && memcmp(t->names.p + e->name, key, klen) == 0)
             return e;
     }
 }
 
-/* Set key's entry to v (a later member of the same path replaces an earlier one, as on
- * extraction). Past lx_cap bytes of names and slots, new paths are no longer added (lx_full),
- * which lookups that miss then say. */
-static int lx_put(dv_tar_reader *r, const char *key, size_t klen, const lx_ent *v)
+static size_t tab_bytes(const lx_tab *t) { return t->slots * sizeof(lx_ent) + t->names.len; }
+
+/* Bytes of the cap table t may take: what the other table leaves. */
+static size_t tab_room(const dv_tar_reader *r, const lx_tab *t)
 {
-    lx_ent *e = lx_find(r, key, klen);
+    size_t other = tab_bytes(t == &r->lx ? &r->fx : &r->lx);
+    return other < r->lx_cap ? r->lx_cap - other : 0;
+}
+
+/* Set key's entry to v (a later member of the same path replaces an earlier one, as on
+ * extraction). Past the cap, new paths are no longer added (full), which lookups that miss
+ * then say. */
+static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, const lx_ent *v)
+{
+    lx_ent *e = tab_find(t, key, klen);
     if (e == NULL) {
-        size_t slots = r->lx_slots;
-        if ((r->lx_used + 1) * 4 > slots * 3) slots = slots ? slots * 2 : 64;
-        if (r->lx_full || slots > r->lx_cap / sizeof(lx_ent) ||
-            r->lx_names.len + klen + 1 > r->lx_cap - slots * sizeof(lx_ent)) {
-            r->lx_full = 1;
+        size_t slots = t->slots, room = tab_room(r, t);
+        if ((t->used + 1) * 4 > slots * 3) slots = slots ? slots * 2 : 64;
+        if (t->full || slots > room / sizeof(lx_ent) ||
+            t->names.len + klen + 1 > room - slots * sizeof(lx_ent)) {
+            t->full = 1;
             return DV_OK;
         }
-        if (slots != r->lx_slots) {
-            lx_ent *t = dv__calloc(r->alloc, slots, sizeof(lx_ent));
-            if (t == NULL) return DV_ENOMEM;
-            for (size_t i = 0; i < r->lx_slots; i++) {
+        if (slots != t->slots) {
+            lx_ent *n = dv__calloc(r->alloc, slots, sizeof(lx_ent));
+            if (n == NULL) return DV_ENOMEM;
+            for (size_t i = 0; i < t->slots; i++) {
                 size_t j;
-                if (!r->lx[i].used) continue;
-                for (j = (size_t)r->lx[i].hash & (slots - 1); t[j].used; j = (j + 1) & (slots - 1))
+                if (!t->e[i].used) continue;
+                for (j = (size_t)t->e[i].hash & (slots - 1); n[j].used; j = (j + 1) & (slots - 1))
                     ;
-                t[j] = r->lx[i];
+                n[j] = t->e[i];
             }
-            dv__free(r->alloc, r->lx);
-            r->lx = t;
-            r->lx_slots = slots;
+            dv__free(r->alloc, t->e);
+            t->e = n;
+            t->slots = slots;
         }
         {
             uint64_t h = lx_hash(key, klen);
-            size_t i = (size_t)h & (slots - 1), at = r->lx_names.len;
-            while (r->lx[i].used) i = (i + 1) & (slots - 1);
-            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->lx_names, key, klen));
-            e = &r->lx[i];
+            size_t i = (size_t)h & (slots - 1), at = t->names.len;
+            while (t->e[i].used) i = (i + 1) & (slots - 1);
+            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &t->names, key, klen));
+            e = &t->e[i];
             e->hash = h;
             e->name = at;
             e->name_len = klen;
             e->used = 1;
-            r->lx_used++;
+            t->used++;
         }
     }
     e->data_offset = v->data_offset;
@@ -954,29 +975,161 @@ static int lx_put(dv_tar_reader *r, const char *key, size_t klen, const lx_ent *
     return DV_OK;
 }
 
-enum { LX_FOUND, LX_MISSING, LX_ABSOLUTE, LX_ESCAPE, LX_EMPTY, LX_PIPE };
+/* Empty t; release: free its memory too. */
+static void tab_clear(const dv_alloc *a, lx_tab *t, int release)
+{
+    if (release) {
+        dv__free(a, t->e);
+        t->e = NULL;
+        t->slots = 0;
+        db_free(a, &t->names);
+    } else if (t->e) {
+        memset(t->e, 0, t->slots * sizeof(lx_ent));
+    }
+    t->used = 0;
+    t->full = 0;
+    t->names.len = 0;
+}
+
+enum { LX_FOUND, LX_MISSING, LX_ABSOLUTE, LX_ESCAPE, LX_EMPTY, LX_PIPE, LX_NOWHERE, LX_LOOP };
+
+/* Symlink hops followed among later members before a chain is called a loop (Linux's
+ * MAXSYMLINKS). */
+#define FX_HOPS 40
+
+static void reset(dv_tar_reader *r, const char *name);
+static size_t key_len(const char *path);
+
+/* Member m (of sample number sample) in fx: what extraction leaves at its path once every
+ * member up to it is written. A hard link takes what its target holds then; a symlink keeps
+ * its target, followed when looked up. */
+static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
+{
+    lx_ent v;
+    size_t klen;
+    int rc;
+    memset(&v, 0, sizeof(v));
+    v.skip = DV_TAR_SKIP_OTHER;
+    if (m->type == '0' || m->type == 'S') {
+        v.data_offset = m->data_offset;
+        v.size = m->size;
+        v.skip = m->skip;
+    } else if (m->skip == DV_TAR_SKIP_HARDLINK && m->linkpath[0] != '\0') {
+        const lx_ent *t;
+        rc = lx_normalise(r, "", 0, m->linkpath, &klen);
+        if (rc < 0) return rc;
+        if (rc == 0 && (t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen)) != NULL) v = *t;
+    } else if (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] != '\0' && m->linkpath[0] != '/') {
+        const char *slash = strrchr(m->path, '/');
+        rc = lx_normalise(r, m->path, slash ? (size_t)(slash - m->path) : 0, m->linkpath, &klen);
+        if (rc < 0) return rc;
+        if (rc == 0 && tab_bytes(&r->fx) + klen <= tab_room(r, &r->fx)) {
+            v.skip = DV_TAR_SKIP_SYMLINK;
+            v.data_offset = r->fx.names.len;
+            v.size = klen;
+            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->fx.names, r->lx_tmp.p, klen));
+        } else if (rc == 0) {
+            r->fx.full = 1;
+        }
+    }
+    v.sample = sample;
+    v.gone = 0;
+    rc = lx_normalise(r, "", 0, m->path, &klen);
+    if (rc < 0) return rc;
+    if (rc > 0 || klen == 0) return DV_OK;
+    return tab_put(r, &r->fx, (const char *)r->lx_tmp.p, klen, &v);
+}
+
+/* The second look: every header of the archive read again from its start (data skipped, by a
+ * reader of its own over the same input), each path's last member noted in fx. A failure
+ * (the archive corrupt further on) ends it with what was noted; only DV_ENOMEM is returned. */
+static int fx_build(dv_tar_reader *r)
+{
+    dv_tar_opts o;
+    dv_tar_reader *s;
+    dv_tar_member m;
+    dv__dbuf key = {0};
+    uint64_t sample = 0;
+    int rc;
+    r->fx_done = 1;
+    memset(&o, 0, sizeof(o));
+    o.max_member = r->max_member;
+    o.max_sample = r->max_sample;
+    o.max_meta = r->max_meta;
+    o.allow_no_eof = r->allow_no_eof;
+    o.alloc = r->alloc;
+    if ((s = dv_tar_reader_create(&o)) == NULL) return DV_ENOMEM;
+    reset(s, r->name);
+    s->fd = r->fd;
+    s->is_buf = r->is_buf;
+    s->buf = r->buf;
+    s->buflen = r->buflen;
+    s->seekable = r->seekable;
+    s->base = r->base;
+    s->filesize = r->filesize;
+    s->headers_only = 1;
+    while ((rc = dv_tar_reader_next(s, &m)) == 1) {
+        /* sample numbers as dv_tar_reader_next_sample counts them: a new key, a new sample */
+        size_t kl = key_len(m.path);
+        if (key.len > 0 && (kl != key.len - 1 || memcmp(key.p, m.path, kl) != 0)) sample++;
+        rc = db_set_str(r->alloc, &key, m.path, kl);
+        /* a member cut short by the end of the archive holds nothing to read */
+        if (rc == DV_OK && m.end_offset <= (s->is_buf ? (uint64_t)s->buflen : s->filesize))
+            rc = fx_add(r, &m, sample);
+        if (rc < 0) break;
+    }
+    db_free(r->alloc, &key);
+    dv_tar_reader_free(s);
+    return rc == DV_ENOMEM ? rc : DV_OK;
+}
+
+/* The entry of the normalised path in lx_tmp[0..klen) among the archive's last members,
+ * symlinks followed: LX_FOUND with *out, LX_NOWHERE or LX_LOOP. */
+static int fx_follow(const dv_tar_reader *r, size_t klen, const lx_ent **out)
+{
+    const char *key = (const char *)r->lx_tmp.p;
+    for (int hop = 0; hop < FX_HOPS; hop++) {
+        const lx_ent *e = tab_find(&r->fx, key, klen);
+        if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) return LX_NOWHERE;
+        if (e->skip != DV_TAR_SKIP_SYMLINK) {
+            *out = e;
+            return LX_FOUND;
+        }
+        key = (const char *)r->fx.names.p + e->data_offset;
+        klen = (size_t)e->size;
+    }
+    return LX_LOOP;
+}
 
 /* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
  * why not; DV_ENOMEM. A hard link names an earlier member's path as stored; a symlink a path
- * relative to its own folder, inside the archive. */
-static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out)
+ * relative to its own folder, inside the archive: an earlier member's, else, where later is
+ * set, what the archive leaves at that path once extracted, symlinks followed. */
+static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out, int later)
 {
     const char *slash = strrchr(m->path, '/');
-    size_t klen;
+    size_t klen, dlen = slash ? (size_t)(slash - m->path) : 0;
     int rc;
     *out = NULL;
     if (m->linkpath[0] == '\0') return LX_EMPTY;
     if (!r->is_buf && !r->seekable) return LX_PIPE;
     if (m->skip == DV_TAR_SKIP_SYMLINK) {
         if (m->linkpath[0] == '/') return LX_ABSOLUTE;
-        rc = lx_normalise(r, m->path, slash ? (size_t)(slash - m->path) : 0, m->linkpath, &klen);
+        rc = lx_normalise(r, m->path, dlen, m->linkpath, &klen);
     } else {
         rc = lx_normalise(r, "", 0, m->linkpath, &klen);
     }
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
-    *out = lx_find(r, (const char *)r->lx_tmp.p, klen);
-    return *out ? LX_FOUND : LX_MISSING;
+    *out = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
+    if (*out != NULL) return LX_FOUND;
+    if (!later || m->skip != DV_TAR_SKIP_SYMLINK) return LX_MISSING;
+    if (!r->fx_done) {
+        DV_FORWARD_IF_ERROR(fx_build(r));
+        /* (the second look used lx_tmp) */
+        DV_FORWARD_IF_ERROR(lx_normalise(r, m->path, dlen, m->linkpath, &klen));
+    }
+    return fx_follow(r, klen, out);
 }
 
 /* Add member m (of sample number sample) to the link index: a regular member's data, a link's
@@ -994,7 +1147,8 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         e.skip = m->skip;
     } else if (m->skip == DV_TAR_SKIP_HARDLINK || m->skip == DV_TAR_SKIP_SYMLINK) {
         const lx_ent *t;
-        rc = lx_resolve(r, m, &t);
+        /* (a symlink to a later member is looked up when read, not here) */
+        rc = lx_resolve(r, m, &t, 0);
         if (rc < 0) return rc;
         if (rc != LX_FOUND) return DV_OK;
         e = *t;
@@ -1005,15 +1159,16 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
     rc = lx_normalise(r, "", 0, m->path, &klen);
     if (rc < 0) return rc;
     if (rc > 0 || klen == 0) return DV_OK;
-    return lx_put(r, (const char *)r->lx_tmp.p, klen, &e);
+    return tab_put(r, &r->lx, (const char *)r->lx_tmp.p, klen, &e);
 }
 
+/* A new archive: the earlier members' table emptied, the second look's freed (few archives
+ * need one). */
 static void lx_reset(dv_tar_reader *r)
 {
-    if (r->lx) memset(r->lx, 0, r->lx_slots * sizeof(lx_ent));
-    r->lx_used = 0;
-    r->lx_full = 0;
-    r->lx_names.len = 0;
+    tab_clear(r->alloc, &r->lx, 0);
+    tab_clear(r->alloc, &r->fx, 1);
+    r->fx_done = 0;
 }
 
 void dv__tar_reader_headers_only(dv_tar_reader *r, int on)
@@ -1036,12 +1191,12 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     char why[160];
     DV_RETURN_ERROR_IF(m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK,
                        DV_EINVAL);
-    rc = lx_resolve(r, m, &e);
+    rc = lx_resolve(r, m, &e, 1);
     if (rc < 0) return rc;
     if (rc == LX_FOUND) {
         out->data_offset = e->data_offset;
         out->size = e->size;
-        out->sample = e->sample;
+        out->sample = r->sample_mode ? e->sample : UINT64_MAX;
         out->skip = e->skip;
         out->gone = e->gone;
         return DV_OK;
@@ -1053,8 +1208,19 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         break;
     case LX_ESCAPE: dv__set_err(why, sizeof(why), "which points above the archive root"); break;
     case LX_EMPTY: dv__set_err(why, sizeof(why), "which is empty"); break;
+    case LX_LOOP: dv__set_err(why, sizeof(why), "which is a loop of symlinks"); break;
+    case LX_NOWHERE:
+        if (r->lx.full || r->fx.full) {
+            dv__set_err(why, sizeof(why),
+                        "which is not among the members indexed (the link index is full at %zu "
+                        "bytes)",
+                        r->lx_cap);
+        } else {
+            dv__set_err(why, sizeof(why), "which is not found in the archive");
+        }
+        break;
     default:
-        if (r->lx_full) {
+        if (r->lx.full) {
             dv__set_err(why, sizeof(why),
                         "which is not among the earlier members indexed (the link index is "
                         "full at %zu bytes)",
@@ -1064,7 +1230,7 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         }
         break;
     }
-    if (m->skip == DV_TAR_SKIP_SYMLINK && (rc == LX_MISSING) &&
+    if (m->skip == DV_TAR_SKIP_SYMLINK && (rc == LX_MISSING || rc == LX_NOWHERE || rc == LX_LOOP) &&
         strcmp((const char *)r->lx_tmp.p, m->linkpath) != 0) {
         dv__set_err(r->err, sizeof(r->err), "%s: member '%s' at offset %llu: %s to '%s' ('%s') %s",
                     r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath,
@@ -1080,8 +1246,8 @@ void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m)
 {
     size_t klen;
     lx_ent *e;
-    if (r->lx_slots == 0 || lx_normalise(r, "", 0, m->path, &klen) != 0) return;
-    if ((e = lx_find(r, (const char *)r->lx_tmp.p, klen)) != NULL) e->gone = 1;
+    if (r->lx.slots == 0 || lx_normalise(r, "", 0, m->path, &klen) != 0) return;
+    if ((e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen)) != NULL) e->gone = 1;
 }
 
 typedef struct lx_sink {
@@ -1120,8 +1286,13 @@ int dv__tar_reader_link_data(dv_tar_reader *r, const dv_tar_member *m, uint64_t 
     }
     *size_out = l.size;
     if (r->is_buf) {
-        DV_RETURN_ERROR_IF(l.data_offset > r->buflen || l.size > r->buflen - l.data_offset,
-                           DV_ECORRUPT);
+        if (l.data_offset > r->buflen || l.size > r->buflen - l.data_offset) {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: member '%s' at offset %llu: %s to '%s', whose data run past the "
+                        "end of the archive",
+                        r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath);
+            return DV_ECORRUPT;
+        }
         *data_out = r->buf + l.data_offset;
         return DV_OK;
     }
@@ -1185,9 +1356,9 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->parts);
     db_free(r->alloc, &r->offs);
     db_free(r->alloc, &r->bytes);
-    db_free(r->alloc, &r->lx_names);
+    tab_clear(r->alloc, &r->lx, 1);
+    tab_clear(r->alloc, &r->fx, 1);
     db_free(r->alloc, &r->lx_tmp);
-    dv__free(r->alloc, r->lx);
     dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }

@@ -361,6 +361,44 @@ assert 'shard 00000: 1 image member(s) of kept samples left out of the copy' in 
 p = json.load(open('out-wl/summary.json'))['dataset_problems']
 assert any('1 image member(s) of kept samples left out' in x for x in p), p
 assert open('rc-wl').read().strip() == '1' and open('rc-xwl').read().strip() == '0'"
+# symlinks to later members (a folder deduplicated with symlinks, then tarred in directory
+# order): followed, so the linking sample's image is checked and matched; a kept sample's
+# symlink to a later sample dropped for its URL is left out of the copy, said; -j 1 and -j 3
+# write the same copy
+mkdir wf
+$PY - <<'EOF' || bad "make the webdataset with symlinks to later members"
+import io, tarfile
+t = tarfile.open('wf/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for name, src, kind in [('s/a.jpg', 'b.jpg', 'sym'), ('s/b.jpg', '000000000', 'file'),
+        ('s/c.jpg', '000000003', 'file'), ('s/d.jpg', 'e.jpg', 'sym'),
+        ('s/e.json', '{"url": "https://example.test/r5"}', 'file'), ('s/e.jpg', '000000002', 'file')]:
+    ti = tarfile.TarInfo(name)
+    if kind == 'file':
+        b = open('hfpx/%s.jpg' % src, 'rb').read() if src[0] == '0' else src.encode()
+        ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+    else:
+        ti.type = tarfile.SYMTYPE; ti.linkname = src; t.addfile(ti)
+t.close()
+EOF
+"$BIN" scan -q wf -l hld-md5.dvl -l hfd-url.dvl -o out-wf --clean clean-wf --decoys 1 -j 1 \
+    >/dev/null 2>err-wf
+echo $? >rc-wf
+mkdir xwf && tar -xf clean-wf/00000.tar -C xwf 2>err-xwf
+echo $? >rc-xwf
+cp out-wf/clean.sha256 wf1.sha256
+"$BIN" merge -q -j 3 out-wf --clean clean-wf >/dev/null 2>&1
+check "webdataset symlinks to later members: followed, matched; one to a dropped sample left out" $PY -c "
+import json, tarfile
+m = [json.loads(l) for l in open('out-wf/matches.jsonl')]
+got = sorted((x['id'], x['hash_type']) for x in m)
+assert got == [('a', 'md5'), ('b', 'md5'), ('e', 'url')], got
+assert open('out-wf/errors.jsonl').read() == ''
+assert [l.split()[0] for l in open('out-wf/removal.txt')][1:] == ['a', 'b', 'e']
+assert tarfile.open('clean-wf/00000.tar').getnames() == ['s/c.jpg']
+e = open('err-wf').read()
+assert 'shard 00000: 1 image member(s) of kept samples left out of the copy' in e, e
+assert open('rc-wf').read().strip() == '1' and open('rc-xwf').read().strip() == '0'
+assert open('wf1.sha256').read() == open('out-wf/clean.sha256').read()"
 # ids that repeat across shards (webdataset keys restart in each shard; LAION's key column
 # too): removal-public.txt and the commitment take each id once, a removed id is no decoy even
 # where a kept row has it, and so no id stands out by coming twice

@@ -410,11 +410,12 @@ static void tar_link(FILE *f, const char *name, const char *target, char type)
     assert_int_equal(fwrite(h, 1, 512, f), 512);
 }
 
-/* An image member that is a hard link or a symlink to an earlier member is an item holding the
- * target's bytes; one whose target cannot be read is an item saying why (never a silent skip);
- * a link under another extension is not an image. A .json's url and caption are taken as a
- * JSONL URL list takes them: url before image_url, caption before text, the exact spelling
- * before another case, whatever their order, a null clearing a value. */
+/* An image member that is a hard link or a symlink to an earlier member (a symlink to a later
+ * one too) is an item holding the target's bytes; one whose target cannot be read is an item
+ * saying why (never a silent skip); a link under another extension is not an image. A .json's
+ * url and caption are taken as a JSONL URL list takes them: url before image_url, caption
+ * before text, the exact spelling before another case, whatever their order, a null clearing
+ * a value. */
 static void test_wds_links(void **state)
 {
     static const char json0[] = "{\"text\": \"t\", \"image_url\": \"https://a.test/img\", "
@@ -433,6 +434,9 @@ static void test_wds_links(void **state)
         {"k4", NULL, "symlink to '/abs.jpg' which is an absolute path, outside the archive"},
         {"k5", NULL, NULL},
         {"k6", NULL, NULL},
+        {"k7", "B-image", NULL}, /* a symlink to a later member */
+        {"k8", "B-image", NULL},
+        {"k9", NULL, "symlink to 'k10.jpg' which is not found in the archive"},
     };
     char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
     size_t n = 0;
@@ -453,6 +457,9 @@ static void test_wds_links(void **state)
     tar_link(f, "k4.jpg", "/abs.jpg", '2');
     tar_link(f, "k5.txt", "k0.jpg", '1');
     tar_put(f, "k6.json", json6, strlen(json6));
+    tar_link(f, "k7.jpg", "./k8.jpg", '2');
+    tar_put(f, "k8.jpg", "B-image", 7);
+    tar_link(f, "k9.jpg", "k10.jpg", '2');
     {
         static const unsigned char eoa[1024];
         assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);

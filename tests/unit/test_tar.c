@@ -968,9 +968,11 @@ static void link_member(arc *a, const char *name, const char *target, char type)
     put(a, h, 512);
 }
 
-#define NLINKS 11
+#define NLINKS 19
 /* Each link member of the links archive and what reading it gives: NULL, the image bytes of
- * s/000000.jpg; else a piece of the message. */
+ * s/000000.jpg; else a piece of the message. A symlink to no earlier member takes what the
+ * archive leaves at its target once extracted: the last member of that path, symlinks
+ * followed. */
 static const struct {
     const char *path, *target;
     char type;
@@ -987,9 +989,18 @@ static const struct {
     {"s/000009.jpg", "s/missing.jpg", '1',
      "member 's/000009.jpg' at offset 8192: hard link to 's/missing.jpg' which is not found "
      "earlier in the archive"},
-    {"s/000010.jpg", "000011.jpg", '2',
-     "symlink to '000011.jpg' ('s/000011.jpg') which is not found earlier"},
+    {"s/000010.jpg", "000011.jpg", '2', NULL},   /* a symlink to a later (hard) link */
     {"s/000011.jpg", "s/000000.txt", '1', NULL}, /* a hard link to a non-image member */
+    {"s/000012.jpg", "../late/000099.jpg", '2', NULL}, /* to a later member */
+    {"s/000013.jpg", "000014.jpg", '2', NULL},         /* to a later symlink to a later one */
+    {"s/000014.jpg", "../late/000099.jpg", '2', NULL},
+    {"s/000015.jpg", "../late/000098.jpg", '2', NULL}, /* its last member, not its first */
+    {"s/000016.jpg", "nowhere.jpg", '2',
+     "symlink to 'nowhere.jpg' ('s/nowhere.jpg') which is not found in the archive"},
+    {"s/000017.jpg", "000018.jpg", '2', "symlink to '000018.jpg' ('s/000018.jpg') which is a "
+                                        "loop of symlinks"},
+    {"s/000018.jpg", "000017.jpg", '2', "which is a loop of symlinks"},
+    {"s/000019.jpg", "../late/dir", '2', "('late/dir') which is not found in the archive"},
 };
 
 static void build_links(arc *a, uint8_t *img, size_t n)
@@ -998,6 +1009,10 @@ static void build_links(arc *a, uint8_t *img, size_t n)
     member(a, "s/000000.jpg", img, n, '0');
     member(a, "s/000000.txt", img, n, '0');
     for (int i = 0; i < NLINKS; i++) link_member(a, links[i].path, links[i].target, links[i].type);
+    member(a, "late/000098.jpg", img + 1, 10, '0');
+    member(a, "late/000098.jpg", img, n, '0');
+    member(a, "late/000099.jpg", img, n, '0');
+    member(a, "late/dir/", NULL, 0, '5');
     finish(a);
 }
 
@@ -1013,7 +1028,7 @@ static void check_links(dv_tar_reader *r, const uint8_t *img, size_t n, int pipe
             const uint8_t *d;
             uint64_t got;
             int i;
-            if (m->skip == DV_TAR_SKIP_NONE) continue;
+            if (m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK) continue;
             for (i = 0; i < NLINKS && strcmp(links[i].path, m->path) != 0; i++)
                 ;
             assert_true(i < NLINKS);
@@ -1091,6 +1106,16 @@ static void test_links(void **state)
                                                   &got),
                          DV_ECORRUPT);
         assert_non_null(strstr(dv_tar_reader_errmsg(r), "the link index is full at 100 bytes"));
+        /* the second look for a symlink to a later member shares that cap */
+        while (dv_tar_reader_next_sample(r, &s) == 1 &&
+               strcmp(s.parts[0].member.path, "s/000012.jpg") != 0)
+            ;
+        assert_string_equal(s.parts[0].member.path, "s/000012.jpg");
+        assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, &scratch, &d,
+                                                  &got),
+                         DV_ECORRUPT);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "which is not among the members indexed "
+                                                         "(the link index is full at 100 bytes)"));
         /* a target over the limit */
         dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
         assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "t.tar"), DV_OK);
@@ -1575,6 +1600,88 @@ static void test_window_sample_limit(void **state)
     free(data);
 }
 
+/* A kept sample's symlink to a later member of a dropped sample is left out of the copy too;
+ * one to a later kept member is copied; GNU tar extracts the copy. */
+static void test_writer_links_to_later(void **state)
+{
+    arc a = {0};
+    uint8_t img[700], other[300], *out;
+    char in_path[256], out_path[256], cmd[2048];
+    static const uint8_t drop[5] = {0, 0, 1, 0, 0};
+    dv_tar_reader *r;
+    dv_tar_writer *w;
+    dv_wds_sample s;
+    uint64_t left = 0;
+    size_t out_len;
+    int fd, ofd, rc;
+    char names[8][64];
+    int nn = 0;
+    (void)state;
+    fill_pattern(img, sizeof(img), 5);
+    fill_pattern(other, sizeof(other), 6);
+    link_member(&a, "b/0000.jpg", "0002.jpg", '2'); /* to the dropped sample's image */
+    link_member(&a, "b/0001.jpg", "0003.jpg", '2'); /* to a kept one */
+    member(&a, "b/0002.jpg", img, sizeof(img), '0');
+    member(&a, "b/0003.jpg", other, sizeof(other), '0');
+    link_member(&a, "b/0004.jpg", "0000.jpg", '2'); /* to the link left out */
+    finish(&a);
+    tmp_path(in_path, sizeof(in_path), "lt_in.tar");
+    tmp_path(out_path, sizeof(out_path), "lt_out.tar");
+    write_file(in_path, a.p, a.len);
+    r = dv_tar_reader_create(NULL);
+    w = dv_tar_writer_create(NULL);
+    dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+    dv__tar_reader_headers_only(r, 1);
+    fd = open(in_path, O_RDONLY);
+    ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, in_path), DV_OK);
+    assert_int_equal(dv_tar_writer_open_fd(w, ofd, out_path), DV_OK);
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        if (drop[s.index]) rc = dv_tar_writer_drop_sample(w, &s);
+        else rc = dv__tar_writer_copy_sample_drop(w, r, &s, drop, 5, &left);
+        assert_int_equal(rc, DV_OK);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(dv_tar_writer_finish(w), DV_OK);
+    close(fd);
+    close(ofd);
+    dv_tar_writer_free(w);
+    dv_tar_reader_free(r);
+    assert_int_equal(left, 2);
+    {
+        FILE *f = fopen(out_path, "rb");
+        struct stat st;
+        assert_int_equal(fstat(fileno(f), &st), 0);
+        out_len = (size_t)st.st_size;
+        out = malloc(out_len);
+        assert_int_equal(fread(out, 1, out_len, f), out_len);
+        fclose(f);
+    }
+    r = dv_tar_reader_create(NULL);
+    assert_int_equal(dv_tar_reader_open_buffer(r, out, out_len, "out"), DV_OK);
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1)
+        for (size_t p = 0; p < s.nparts && nn < 8; p++)
+            snprintf(names[nn++], sizeof(names[0]), "%s", s.parts[p].member.path);
+    assert_int_equal(rc, 0);
+    assert_int_equal(nn, 2);
+    assert_string_equal(names[0], "b/0001.jpg");
+    assert_string_equal(names[1], "b/0003.jpg");
+    dv_tar_reader_free(r);
+    free(out);
+    if (have_tar()) {
+        char dir[256];
+        tmp_path(dir, sizeof(dir), "ltx");
+        snprintf(cmd, sizeof(cmd),
+                 "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' && cmp '%s/b/0001.jpg' "
+                 "'%s/b/0003.jpg' && rm -rf '%s'",
+                 dir, dir, out_path, dir, dir, dir, dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    unlink(in_path);
+    unlink(out_path);
+    free(a.p);
+}
+
 /* ---------------------------------------------------------------- headers only */
 
 /* The window shard (odd sizes, members around the window's size, a pax path, a directory, a
@@ -1805,6 +1912,7 @@ int main(void)
         cmocka_unit_test(test_v7_directory),
         cmocka_unit_test(test_writer_links_to_dropped),
         cmocka_unit_test(test_headers_only),
+        cmocka_unit_test(test_writer_links_to_later),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
