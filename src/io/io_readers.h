@@ -82,7 +82,13 @@ typedef struct dv__tar_link {
     uint64_t sample;            /* sample number of the member the link names (for a symlink
                                    to a later member, of the one holding the bytes; UINT64_MAX
                                    where read with dv_tar_reader_next) */
-    dv_tar_skip skip;           /* of the regular member holding them (NONE, TOOBIG, SPARSE) */
+    /* for a symlink to a later member, the samples of the members on the way to the one
+     * holding the bytes (each symlink hop, each hard link and the members its target chain
+     * went through), which a copy needs too: ndeps sample numbers (up to 40 hops of up to 40
+     * each), valid until the next lookup; none where read with dv_tar_reader_next */
+    const uint64_t *deps;
+    size_t ndeps;
+    dv_tar_skip skip; /* of the regular member holding them (NONE, TOOBIG, SPARSE) */
     int gone; /* the member named, or one it links to, marked by dv__tar_reader_link_gone */
 } dv__tar_link;
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored

@@ -21,6 +21,7 @@ typedef struct lx_tab {
     struct lx_ent *e;
     size_t slots, used;
     dv__dbuf names; /* the paths (and in fx, symlinks' targets), not NUL-terminated */
+    dv__dbuf deps;  /* in fx, hard links' target chains: sample numbers (uint64_t) */
     int full;       /* a path was not added: the index's cap was reached */
 } lx_tab;
 
@@ -89,6 +90,7 @@ struct dv_tar_reader {
     lx_tab lx, fx;
     int fx_done;
     dv__dbuf lx_tmp;
+    dv__dbuf dep_tmp; /* dv__tar_link.deps of the last lookup: sample numbers (uint64_t) */
 
     char err[512];
 };
@@ -858,8 +860,13 @@ typedef struct lx_ent {
     size_t name, name_len; /* in the table's names */
     uint64_t data_offset, size, sample;
     dv_tar_skip skip; /* of the member holding the bytes */
-    int gone;         /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
-    int used;
+    /* in fx, a hard link's: the samples of the members its target chain went through, in
+     * order, the last the one holding the bytes (where the chain ends in data), deps[dep_off,
+     * +dep_n) */
+    uint32_t dep_off, dep_n;
+    uint8_t deep; /* in fx, a hard link whose chain is over FX_HOPS members */
+    uint8_t gone; /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
+    uint8_t used;
 } lx_ent;
 
 static uint64_t lx_hash(const char *s, size_t n)
@@ -917,7 +924,10 @@ static lx_ent *tab_find(const lx_tab *t, const char *key, size_t klen)
     }
 }
 
-static size_t tab_bytes(const lx_tab *t) { return t->slots * sizeof(lx_ent) + t->names.len; }
+static size_t tab_bytes(const lx_tab *t)
+{
+    return t->slots * sizeof(lx_ent) + t->names.len + t->deps.len;
+}
 
 /* Bytes of the cap table t may take: what the other table leaves. */
 static size_t tab_room(const dv_tar_reader *r, const lx_tab *t)
@@ -971,6 +981,9 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
     e->size = v->size;
     e->sample = v->sample;
     e->skip = v->skip;
+    e->dep_off = v->dep_off;
+    e->dep_n = v->dep_n;
+    e->deep = v->deep;
     e->gone = v->gone;
     return DV_OK;
 }
@@ -983,15 +996,27 @@ static void tab_clear(const dv_alloc *a, lx_tab *t, int release)
         t->e = NULL;
         t->slots = 0;
         db_free(a, &t->names);
+        db_free(a, &t->deps);
     } else if (t->e) {
         memset(t->e, 0, t->slots * sizeof(lx_ent));
     }
     t->used = 0;
     t->full = 0;
     t->names.len = 0;
+    t->deps.len = 0;
 }
 
-enum { LX_FOUND, LX_MISSING, LX_ABSOLUTE, LX_ESCAPE, LX_EMPTY, LX_PIPE, LX_NOWHERE, LX_LOOP };
+enum {
+    LX_FOUND,
+    LX_MISSING,
+    LX_ABSOLUTE,
+    LX_ESCAPE,
+    LX_EMPTY,
+    LX_PIPE,
+    LX_NOWHERE,
+    LX_LOOP,
+    LX_DEEP
+};
 
 /* Symlink hops followed among later members before a chain is called a loop (Linux's
  * MAXSYMLINKS). */
@@ -1018,7 +1043,30 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
         const lx_ent *t;
         rc = lx_normalise(r, "", 0, m->linkpath, &klen);
         if (rc < 0) return rc;
-        if (rc == 0 && (t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen)) != NULL) v = *t;
+        if (rc == 0 && (t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen)) != NULL) {
+            /* its chain: the target's sample, then the target's own chain */
+            size_t n = 1 + t->dep_n, at = r->fx.deps.len / sizeof(uint64_t);
+            v = *t;
+            v.dep_n = 0;
+            if (t->deep || n > FX_HOPS) {
+                v.deep = 1;
+            } else if (tab_bytes(&r->fx) + n * sizeof(uint64_t) > tab_room(r, &r->fx)) {
+                r->fx.full = 1;
+                v.skip = DV_TAR_SKIP_OTHER;
+            } else {
+                size_t tn = (size_t)t->dep_n * sizeof(uint64_t);
+                size_t toff = (size_t)t->dep_off * sizeof(uint64_t);
+                uint64_t smp = t->sample;
+                /* (t's chain lies in the buffer the append may move: copied after) */
+                DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->fx.deps, sizeof(smp) + tn));
+                memcpy(r->fx.deps.p + r->fx.deps.len, &smp, sizeof(smp));
+                if (tn > 0)
+                    memcpy(r->fx.deps.p + r->fx.deps.len + sizeof(smp), r->fx.deps.p + toff, tn);
+                r->fx.deps.len += sizeof(smp) + tn;
+                v.dep_off = (uint32_t)at;
+                v.dep_n = (uint32_t)n;
+            }
+        }
     } else if (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] != '\0' && m->linkpath[0] != '/') {
         const char *slash = strrchr(m->path, '/');
         rc = lx_normalise(r, m->path, slash ? (size_t)(slash - m->path) : 0, m->linkpath, &klen);
@@ -1083,14 +1131,34 @@ static int fx_build(dv_tar_reader *r)
     return rc == DV_ENOMEM ? rc : DV_OK;
 }
 
-/* The entry of the normalised path in lx_tmp[0..klen) among the archive's last members,
- * symlinks followed: LX_FOUND with *out, LX_NOWHERE or LX_LOOP. */
-static int fx_follow(const dv_tar_reader *r, size_t klen, const lx_ent **out)
+/* Sample number smp appended to dep_tmp, unless it is the last one there. */
+static int dep_push(dv_tar_reader *r, uint64_t smp)
 {
-    const char *key = (const char *)r->lx_tmp.p;
+    uint64_t last;
+    if (r->dep_tmp.len >= sizeof(last)) {
+        memcpy(&last, r->dep_tmp.p + r->dep_tmp.len - sizeof(last), sizeof(last));
+        if (last == smp) return DV_OK;
+    }
+    return db_append(r->alloc, &r->dep_tmp, &smp, sizeof(smp));
+}
+
+/* The entry of the normalised path key[0..klen) among the archive's
+ * last members, symlinks followed: LX_FOUND with *out, LX_NOWHERE, LX_LOOP or LX_DEEP; each
+ * member on the way appended to dep_tmp by sample (and a hard link's target chain), the last
+ * the one holding the bytes. At most FX_HOPS symlink hops, each hard link's chain at most
+ * FX_HOPS long: dep_tmp stays small. */
+static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_ent **out)
+{
     for (int hop = 0; hop < FX_HOPS; hop++) {
         const lx_ent *e = tab_find(&r->fx, key, klen);
         if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) return LX_NOWHERE;
+        if (e->deep) return LX_DEEP;
+        DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
+        for (uint32_t i = 0; i < e->dep_n; i++) {
+            uint64_t smp;
+            memcpy(&smp, r->fx.deps.p + ((size_t)e->dep_off + i) * sizeof(smp), sizeof(smp));
+            DV_FORWARD_IF_ERROR(dep_push(r, smp));
+        }
         if (e->skip != DV_TAR_SKIP_SYMLINK) {
             *out = e;
             return LX_FOUND;
@@ -1121,6 +1189,7 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     }
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
+    r->dep_tmp.len = 0;
     *out = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
     if (*out != NULL) return LX_FOUND;
     if (!later || m->skip != DV_TAR_SKIP_SYMLINK) return LX_MISSING;
@@ -1129,7 +1198,7 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
         /* (the second look used lx_tmp) */
         DV_FORWARD_IF_ERROR(lx_normalise(r, m->path, dlen, m->linkpath, &klen));
     }
-    return fx_follow(r, klen, out);
+    return fx_follow(r, (const char *)r->lx_tmp.p, klen, out);
 }
 
 /* Add member m (of sample number sample) to the link index: a regular member's data, a link's
@@ -1196,7 +1265,20 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     if (rc == LX_FOUND) {
         out->data_offset = e->data_offset;
         out->size = e->size;
+        size_t nd = r->dep_tmp.len / sizeof(uint64_t);
         out->sample = r->sample_mode ? e->sample : UINT64_MAX;
+        out->deps = NULL;
+        out->ndeps = 0;
+        if (nd > 0) {
+            /* a symlink to a later member: the last member on the way holds the bytes */
+            memcpy(&out->sample, r->dep_tmp.p + (nd - 1) * sizeof(uint64_t), sizeof(uint64_t));
+            out->deps = (const uint64_t *)(const void *)r->dep_tmp.p;
+            out->ndeps = nd - 1;
+            if (!r->sample_mode) {
+                out->sample = UINT64_MAX;
+                out->ndeps = 0;
+            }
+        }
         out->skip = e->skip;
         out->gone = e->gone;
         return DV_OK;
@@ -1209,6 +1291,9 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     case LX_ESCAPE: dv__set_err(why, sizeof(why), "which points above the archive root"); break;
     case LX_EMPTY: dv__set_err(why, sizeof(why), "which is empty"); break;
     case LX_LOOP: dv__set_err(why, sizeof(why), "which is a loop of symlinks"); break;
+    case LX_DEEP:
+        dv__set_err(why, sizeof(why), "which is a chain of more than %d hard links", FX_HOPS);
+        break;
     case LX_NOWHERE:
         if (r->lx.full || r->fx.full) {
             dv__set_err(why, sizeof(why),
@@ -1230,7 +1315,8 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         }
         break;
     }
-    if (m->skip == DV_TAR_SKIP_SYMLINK && (rc == LX_MISSING || rc == LX_NOWHERE || rc == LX_LOOP) &&
+    if (m->skip == DV_TAR_SKIP_SYMLINK &&
+        (rc == LX_MISSING || rc == LX_NOWHERE || rc == LX_LOOP || rc == LX_DEEP) &&
         strcmp((const char *)r->lx_tmp.p, m->linkpath) != 0) {
         dv__set_err(r->err, sizeof(r->err), "%s: member '%s' at offset %llu: %s to '%s' ('%s') %s",
                     r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath,
@@ -1359,6 +1445,7 @@ void dv_tar_reader_free(dv_tar_reader *r)
     tab_clear(r->alloc, &r->lx, 1);
     tab_clear(r->alloc, &r->fx, 1);
     db_free(r->alloc, &r->lx_tmp);
+    db_free(r->alloc, &r->dep_tmp);
     dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }

@@ -165,10 +165,14 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
     if (m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK) return 0;
     rc = dv__tar_reader_link_find(r, m, l);
     if (rc == DV_ENOMEM) return rc;
+    if (rc != DV_OK) return 0;
+    if (l->gone) return 1;
+    /* a link on the way dropped: the chain is broken in the copy */
+    for (size_t i = 0; i < l->ndeps; i++)
+        if (l->deps[i] < ndrop && drop[l->deps[i]]) return 1;
     /* a sparse member's stored bytes are not the file: such a link is left as it is, unless
      * it names a link left out (it could not be extracted) */
-    return rc == DV_OK && (l->gone || (l->skip != DV_TAR_SKIP_SPARSE && l->sample < ndrop &&
-                                       drop[l->sample]));
+    return l->skip != DV_TAR_SKIP_SPARSE && l->sample < ndrop && drop[l->sample];
 }
 
 int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,

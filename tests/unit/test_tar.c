@@ -1682,6 +1682,160 @@ static void test_writer_links_to_later(void **state)
     free(a.p);
 }
 
+/* The copy of archive a with the samples drop marks dropped (a cleaned shard): the paths of
+ * its members in names (up to 8, count in *nn), links left out in *left; GNU tar extracts it. */
+static void clean_copy(const arc *a, const uint8_t *drop, uint64_t ndrop, char names[8][64],
+                       int *nn, uint64_t *left)
+{
+    char in_path[256], out_path[256], cmd[2048];
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    dv_tar_writer *w = dv_tar_writer_create(NULL);
+    dv_wds_sample s;
+    uint8_t *out;
+    size_t out_len;
+    int fd, ofd, rc;
+    *nn = 0;
+    *left = 0;
+    tmp_path(in_path, sizeof(in_path), "cc_in.tar");
+    tmp_path(out_path, sizeof(out_path), "cc_out.tar");
+    write_file(in_path, a->p, a->len);
+    dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+    dv__tar_reader_headers_only(r, 1);
+    fd = open(in_path, O_RDONLY);
+    ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, in_path), DV_OK);
+    assert_int_equal(dv_tar_writer_open_fd(w, ofd, out_path), DV_OK);
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        if (s.index < ndrop && drop[s.index]) rc = dv_tar_writer_drop_sample(w, &s);
+        else rc = dv__tar_writer_copy_sample_drop(w, r, &s, drop, ndrop, left);
+        if (rc != DV_OK) fail_msg("%s", dv_tar_reader_errmsg(r));
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(dv_tar_writer_finish(w), DV_OK);
+    close(fd);
+    close(ofd);
+    dv_tar_writer_free(w);
+    dv_tar_reader_free(r);
+    {
+        FILE *f = fopen(out_path, "rb");
+        struct stat st;
+        assert_int_equal(fstat(fileno(f), &st), 0);
+        out_len = (size_t)st.st_size;
+        out = malloc(out_len);
+        assert_int_equal(fread(out, 1, out_len, f), out_len);
+        fclose(f);
+    }
+    r = dv_tar_reader_create(NULL);
+    assert_int_equal(dv_tar_reader_open_buffer(r, out, out_len, "out"), DV_OK);
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1)
+        for (size_t p = 0; p < s.nparts && *nn < 8; p++)
+            snprintf(names[(*nn)++], 64, "%s", s.parts[p].member.path);
+    assert_int_equal(rc, 0);
+    dv_tar_reader_free(r);
+    free(out);
+    if (have_tar()) {
+        char dir[256];
+        tmp_path(dir, sizeof(dir), "ccx");
+        snprintf(cmd, sizeof(cmd),
+                 "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' && rm -rf '%s'", dir, dir,
+                 out_path, dir, dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    unlink(in_path);
+    unlink(out_path);
+}
+
+/* A symlink to a later member goes with every sample on its way there: a later symlink's
+ * (A), a later hard link's and the member that hard link names (B); however long the chain
+ * (C: 30 hops, each its own sample). */
+static void test_writer_later_chains(void **state)
+{
+    uint8_t img[600], drop[32];
+    char names[8][64], p[64], t[64];
+    int nn;
+    uint64_t left;
+    (void)state;
+    fill_pattern(img, sizeof(img), 7);
+    {
+        arc a = {0};
+        link_member(&a, "b/0000.jpg", "0001.jpg", '2');
+        link_member(&a, "b/0001.jpg", "0002.jpg", '2');
+        member(&a, "b/0002.jpg", img, sizeof(img), '0');
+        finish(&a);
+        memset(drop, 0, sizeof(drop));
+        drop[1] = 1;
+        clean_copy(&a, drop, 3, names, &nn, &left);
+        assert_int_equal(nn, 1);
+        assert_string_equal(names[0], "b/0002.jpg");
+        assert_int_equal(left, 1);
+        free(a.p);
+    }
+    {
+        arc a = {0};
+        link_member(&a, "b/0000.jpg", "0002.jpg", '2');
+        member(&a, "b/0001.jpg", img, sizeof(img), '0');
+        link_member(&a, "b/0002.jpg", "b/0001.jpg", '1');
+        member(&a, "b/0003.jpg", img, sizeof(img), '0');
+        finish(&a);
+        memset(drop, 0, sizeof(drop));
+        drop[1] = 1;
+        clean_copy(&a, drop, 4, names, &nn, &left);
+        assert_int_equal(nn, 1);
+        assert_string_equal(names[0], "b/0003.jpg");
+        assert_int_equal(left, 2);
+        free(a.p);
+    }
+    for (int d = 1; d < 16; d += 14) {
+        arc a = {0};
+        for (int i = 0; i < 30; i++) {
+            snprintf(p, sizeof(p), "b/%04d.jpg", i);
+            snprintf(t, sizeof(t), "%04d.jpg", i + 1);
+            link_member(&a, p, t, '2');
+        }
+        member(&a, "b/0030.jpg", img, sizeof(img), '0');
+        finish(&a);
+        memset(drop, 0, sizeof(drop));
+        drop[d] = 1;
+        clean_copy(&a, drop, 31, names, &nn, &left);
+        /* the links before the dropped one go; those after it, and the image, stay */
+        assert_int_equal(nn, 8);
+        assert_string_equal(names[0], d == 1 ? "b/0002.jpg" : "b/0016.jpg");
+        assert_int_equal(left, (uint64_t)d);
+        free(a.p);
+    }
+    {
+        /* a later hard link whose chain of hard links is 40 long is read; 41, an error */
+        arc a = {0};
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        dv_wds_sample s;
+        const uint8_t *d;
+        uint64_t got;
+        link_member(&a, "a/0.jpg", "../c/h40.jpg", '2');
+        link_member(&a, "a/1.jpg", "../c/h41.jpg", '2');
+        member(&a, "c/h00.jpg", img, sizeof(img), '0');
+        for (int i = 1; i <= 41; i++) {
+            snprintf(p, sizeof(p), "c/h%02d.jpg", i);
+            snprintf(t, sizeof(t), "c/h%02d.jpg", i - 1);
+            link_member(&a, p, t, '1');
+        }
+        finish(&a);
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "h.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, NULL, &d, &got),
+                         DV_OK);
+        assert_memory_equal(d, img, sizeof(img));
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, NULL, &d, &got),
+                         DV_ECORRUPT);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "symlink to '../c/h41.jpg' ('c/h41.jpg') "
+                                                         "which is a chain of more than 40 hard "
+                                                         "links"));
+        dv_tar_reader_free(r);
+        free(a.p);
+    }
+}
+
 /* ---------------------------------------------------------------- headers only */
 
 /* The window shard (odd sizes, members around the window's size, a pax path, a directory, a
@@ -1913,6 +2067,7 @@ int main(void)
         cmocka_unit_test(test_writer_links_to_dropped),
         cmocka_unit_test(test_headers_only),
         cmocka_unit_test(test_writer_links_to_later),
+        cmocka_unit_test(test_writer_later_chains),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
