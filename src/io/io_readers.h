@@ -68,9 +68,10 @@ int dv__npy_adopt(const dv_alloc *alloc, void *map, size_t maplen, void *heap,
 /* Link members (hard links '1', symlinks '2') read again from their target's data: a reader
  * given a cap keeps, per archive, an index from each earlier regular member's path (normalised:
  * no "./", "//" or leading '/') to its data offset and size, and for a link whose target it
- * knows, the same for the link's own path (links to links); the sample number is of the member
- * named. Names and slots together stay under cap bytes: past it new paths are not added and a
- * link that misses says so. Inputs that are pipes keep none. The cap applies from the next
+ * knows, the same for the link's own path (links to links), and for a symlink to a later
+ * member, its normalised target (followed when a link names it); the sample number is of the
+ * member named. Names and slots together stay under cap bytes: past it new paths are not
+ * added and a link that misses says so. Inputs that are pipes keep none. The cap applies from the next
  * open; 0 (the default) keeps none. */
 struct dv__dbuf;
 #ifndef DV__TAR_LINK_INDEX

@@ -91,6 +91,9 @@ struct dv_tar_reader {
     int fx_done;
     dv__dbuf lx_tmp;
     dv__dbuf dep_tmp; /* dv__tar_link.deps of the last lookup: sample numbers (uint64_t) */
+    /* the last lookup went through an earlier symlink to a later member (lx_via), which was
+     * left out of a copy or links to one that was (lx_gone) */
+    int lx_via, lx_gone;
 
     char err[512];
 };
@@ -851,7 +854,9 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
 /* ---------------------------------------------------------------- link index */
 
 /* A member by its normalised path: where the bytes it stands for lie (its own data, or for a
- * link the data of the member the link resolved to when it was read). In fx, skip is
+ * link the data of the member the link resolved to when it was read). In lx, skip is
+ * DV_TAR_SKIP_SYMLINK for a symlink to a later member (or a link to one), whose normalised
+ * target is lx.names[data_offset, +size), followed through fx when looked up. In fx, skip is
  * DV_TAR_SKIP_SYMLINK for a symlink whose normalised target is fx.names[data_offset, +size),
  * and DV_TAR_SKIP_OTHER for a path that holds nothing to read (a directory, a device, a link
  * that goes nowhere). */
@@ -1172,7 +1177,9 @@ static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_en
 /* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
  * why not; DV_ENOMEM. A hard link names an earlier member's path as stored; a symlink a path
  * relative to its own folder, inside the archive: an earlier member's, else, where later is
- * set, what the archive leaves at that path once extracted, symlinks followed. */
+ * set, what the archive leaves at that path once extracted, symlinks followed. Where later is
+ * set, an earlier member that is a symlink to a later one is followed too (lx_via), its
+ * sample first in dep_tmp; unset, its lx entry is *out. */
 static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out, int later)
 {
     const char *slash = strrchr(m->path, '/');
@@ -1190,13 +1197,27 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
     r->dep_tmp.len = 0;
+    r->lx_via = r->lx_gone = 0;
     *out = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
-    if (*out != NULL) return LX_FOUND;
-    if (!later || m->skip != DV_TAR_SKIP_SYMLINK) return LX_MISSING;
-    if (!r->fx_done) {
-        DV_FORWARD_IF_ERROR(fx_build(r));
-        /* (the second look used lx_tmp) */
-        DV_FORWARD_IF_ERROR(lx_normalise(r, m->path, dlen, m->linkpath, &klen));
+    if (*out != NULL && (!later || (*out)->skip != DV_TAR_SKIP_SYMLINK)) return LX_FOUND;
+    if (*out == NULL && (!later || m->skip != DV_TAR_SKIP_SYMLINK)) return LX_MISSING;
+    {
+        /* (the lx entry's name stays where it is: the second look adds to fx only) */
+        size_t via_off = 0, via_len = 0;
+        if (*out != NULL) {
+            r->lx_via = 1;
+            r->lx_gone = (*out)->gone;
+            via_off = (size_t)(*out)->data_offset;
+            via_len = (size_t)(*out)->size;
+            DV_FORWARD_IF_ERROR(dep_push(r, (*out)->sample));
+            *out = NULL;
+        }
+        if (!r->fx_done) {
+            DV_FORWARD_IF_ERROR(fx_build(r));
+            /* (the second look used lx_tmp) */
+            DV_FORWARD_IF_ERROR(lx_normalise(r, m->path, dlen, m->linkpath, &klen));
+        }
+        if (r->lx_via) return fx_follow(r, (const char *)r->lx.names.p + via_off, via_len, out);
     }
     return fx_follow(r, (const char *)r->lx_tmp.p, klen, out);
 }
@@ -1216,11 +1237,26 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         e.skip = m->skip;
     } else if (m->skip == DV_TAR_SKIP_HARDLINK || m->skip == DV_TAR_SKIP_SYMLINK) {
         const lx_ent *t;
-        /* (a symlink to a later member is looked up when read, not here) */
         rc = lx_resolve(r, m, &t, 0);
         if (rc < 0) return rc;
-        if (rc != LX_FOUND) return DV_OK;
-        e = *t;
+        if (rc == LX_FOUND) {
+            e = *t; /* (an earlier symlink to a later member: its target, as it holds it) */
+        } else if (rc == LX_MISSING && m->skip == DV_TAR_SKIP_SYMLINK) {
+            /* a symlink to a later member: its normalised target (lx_tmp), followed through
+             * the second look when a link names it, so a hard link to it finds it and its
+             * being left out of a copy carries over */
+            klen = strlen((const char *)r->lx_tmp.p);
+            if (tab_bytes(&r->lx) + klen > tab_room(r, &r->lx)) {
+                r->lx.full = 1;
+                return DV_OK;
+            }
+            e.skip = DV_TAR_SKIP_SYMLINK;
+            e.data_offset = r->lx.names.len;
+            e.size = klen;
+            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->lx.names, r->lx_tmp.p, klen));
+        } else {
+            return DV_OK;
+        }
     } else {
         return DV_OK;
     }
@@ -1280,7 +1316,7 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
             }
         }
         out->skip = e->skip;
-        out->gone = e->gone;
+        out->gone = e->gone || r->lx_gone;
         return DV_OK;
     }
     switch (rc) {
@@ -1292,10 +1328,14 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     case LX_EMPTY: dv__set_err(why, sizeof(why), "which is empty"); break;
     case LX_LOOP: dv__set_err(why, sizeof(why), "which is a loop of symlinks"); break;
     case LX_DEEP:
-        dv__set_err(why, sizeof(why), "which is a chain of more than %d hard links", FX_HOPS);
+        dv__set_err(why, sizeof(why), "which is %sa chain of more than %d hard links",
+                    r->lx_via ? "a symlink to " : "", FX_HOPS);
         break;
     case LX_NOWHERE:
-        if (r->lx.full || r->fx.full) {
+        if (r->lx_via && !r->lx.full && !r->fx.full) {
+            dv__set_err(why, sizeof(why),
+                        "which is a symlink to a path not found in the archive");
+        } else if (r->lx.full || r->fx.full) {
             dv__set_err(why, sizeof(why),
                         "which is not among the members indexed (the link index is full at %zu "
                         "bytes)",

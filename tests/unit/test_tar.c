@@ -1836,6 +1836,99 @@ static void test_writer_later_chains(void **state)
     }
 }
 
+/* A hard link (or symlink) to an earlier symlink that points to a later member reads that
+ * member's bytes, and goes from a copy with the symlink, or with the member it points to. */
+static void test_links_to_earlier_forward(void **state)
+{
+    uint8_t img[600], drop[4];
+    char names[8][64];
+    int nn;
+    uint64_t left;
+    arc a = {0};
+    (void)state;
+    fill_pattern(img, sizeof(img), 8);
+    link_member(&a, "b/0000.jpg", "0002.jpg", '2'); /* to a later member */
+    link_member(&a, "b/0001.jpg", "b/0000.jpg", '1'); /* a hard link to it */
+    member(&a, "b/0002.jpg", img, sizeof(img), '0');
+    link_member(&a, "b/0003.jpg", "0001.jpg", '2'); /* a symlink to the hard link */
+    finish(&a);
+    for (int buf = 0; buf < 2; buf++) {
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        dv_wds_sample s;
+        dv__dbuf scratch = {0};
+        char path[256];
+        int fd = -1, seen = 0, rc;
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        if (buf) {
+            assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "f.tar"), DV_OK);
+        } else {
+            tmp_path(path, sizeof(path), "fw.tar");
+            write_file(path, a.p, a.len);
+            fd = open(path, O_RDONLY);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, "f.tar"), DV_OK);
+        }
+        while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+            const uint8_t *d;
+            uint64_t got;
+            if (s.parts[0].member.skip == DV_TAR_SKIP_NONE) continue;
+            rc = dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, &scratch, &d, &got);
+            if (rc != DV_OK) fail_msg("%s", dv_tar_reader_errmsg(r));
+            assert_int_equal(got, sizeof(img));
+            assert_memory_equal(d, img, sizeof(img));
+            seen++;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(seen, 3);
+        free(scratch.p);
+        dv_tar_reader_free(r);
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+    }
+    /* the symlink's sample dropped: the links to it go */
+    memset(drop, 0, sizeof(drop));
+    drop[0] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(nn, 1);
+    assert_string_equal(names[0], "b/0002.jpg");
+    assert_int_equal(left, 2);
+    /* the member it points to dropped: the symlink, and the links to it, go */
+    memset(drop, 0, sizeof(drop));
+    drop[2] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(nn, 0);
+    assert_int_equal(left, 3);
+    /* nothing dropped: all stay */
+    memset(drop, 0, sizeof(drop));
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(nn, 4);
+    assert_int_equal(left, 0);
+    free(a.p);
+    {
+        /* a hard link to an earlier symlink to nowhere says so */
+        arc z = {0};
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        dv_wds_sample s;
+        const uint8_t *d;
+        uint64_t got;
+        link_member(&z, "b/0000.jpg", "0009.jpg", '2');
+        link_member(&z, "b/0001.jpg", "b/0000.jpg", '1');
+        finish(&z);
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        assert_int_equal(dv_tar_reader_open_buffer(r, z.p, z.len, "z.tar"), DV_OK);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, NULL, &d, &got),
+                         DV_ECORRUPT);
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "hard link to 'b/0000.jpg' which is a "
+                                                         "symlink to a path not found in the "
+                                                         "archive"));
+        dv_tar_reader_free(r);
+        free(z.p);
+    }
+}
+
 /* ---------------------------------------------------------------- headers only */
 
 /* The window shard (odd sizes, members around the window's size, a pax path, a directory, a
@@ -2068,6 +2161,7 @@ int main(void)
         cmocka_unit_test(test_headers_only),
         cmocka_unit_test(test_writer_links_to_later),
         cmocka_unit_test(test_writer_later_chains),
+        cmocka_unit_test(test_links_to_earlier_forward),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
