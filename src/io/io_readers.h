@@ -97,8 +97,9 @@ typedef struct dv__tar_link {
  * archive (an absolute one or one above the root is refused; a symlinked folder on the way is
  * not followed): an earlier member's, else what the archive leaves at that path once
  * extracted (its last member, symlinks followed up to 40 hops), found by reading the
- * archive's headers once more from its start, the first time one is needed; the names of that
- * second look count in the same cap. DV_ECORRUPT (unknown target, refused path, a loop) or
+ * archive's headers once more from its start, the first time one is needed; that second look
+ * has a cap of its own, as large (so the earlier members' index keeps all of its own as it
+ * grows after it: twice the cap at most in all). DV_ECORRUPT (unknown target, refused path, a loop) or
  * DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
 /* Member m (already read) is left out of a copy: a later link naming it, or naming a link to

@@ -85,7 +85,7 @@ struct dv_tar_reader {
     /* link index (dv__tar_reader_link_index): earlier members by normalised path, for hard
      * links and symlinks to be read again (lx); and once a symlink names no earlier member,
      * the last member of every path in the archive, from a second look at its headers (fx,
-     * fx_done); lx_cap bytes of names and slots at most, both tables together */
+     * fx_done); lx_cap bytes of names and slots at most, each table */
     size_t lx_cap;
     lx_tab lx, fx;
     int fx_done;
@@ -934,11 +934,12 @@ static size_t tab_bytes(const lx_tab *t)
     return t->slots * sizeof(lx_ent) + t->names.len + t->deps.len;
 }
 
-/* Bytes of the cap table t may take: what the other table leaves. */
+/* Bytes table t may take: the cap, for each table its own (the second look's names no room
+ * from the earlier members' index, which goes on growing after it). */
 static size_t tab_room(const dv_tar_reader *r, const lx_tab *t)
 {
-    size_t other = tab_bytes(t == &r->lx ? &r->fx : &r->lx);
-    return other < r->lx_cap ? r->lx_cap - other : 0;
+    (void)t;
+    return r->lx_cap;
 }
 
 /* Set key's entry to v (a later member of the same path replaces an earlier one, as on
@@ -951,7 +952,7 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
         size_t slots = t->slots, room = tab_room(r, t);
         if ((t->used + 1) * 4 > slots * 3) slots = slots ? slots * 2 : 64;
         if (t->full || slots > room / sizeof(lx_ent) ||
-            t->names.len + klen + 1 > room - slots * sizeof(lx_ent)) {
+            t->names.len + t->deps.len + klen + 1 > room - slots * sizeof(lx_ent)) {
             t->full = 1;
             return DV_OK;
         }

@@ -1106,7 +1106,7 @@ static void test_links(void **state)
                                                   &got),
                          DV_ECORRUPT);
         assert_non_null(strstr(dv_tar_reader_errmsg(r), "the link index is full at 100 bytes"));
-        /* the second look for a symlink to a later member shares that cap */
+        /* the second look for a symlink to a later member has a cap as small, of its own */
         while (dv_tar_reader_next_sample(r, &s) == 1 &&
                strcmp(s.parts[0].member.path, "s/000012.jpg") != 0)
             ;
@@ -1929,6 +1929,49 @@ static void test_links_to_earlier_forward(void **state)
     }
 }
 
+/* The second look for a symlink to a later member has a cap of its own: with a cap that holds
+ * either table but not both, a symlink to a later member and the hard links after it (to
+ * members past the 48th, where the earlier members' table grows past 64 slots) all read. */
+static void test_link_index_budgets(void **state)
+{
+    arc a = {0};
+    uint8_t img[100];
+    char p[64], t[64];
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    dv_wds_sample s;
+    int rc, seen = 0;
+    (void)state;
+    fill_pattern(img, sizeof(img), 4);
+    link_member(&a, "a/0000.jpg", "../r/10.jpg", '2');
+    for (int i = 0; i < 60; i++) {
+        snprintf(p, sizeof(p), "r/%02d.jpg", i);
+        member(&a, p, img, sizeof(img), '0');
+    }
+    for (int i = 0; i < 20; i++) {
+        snprintf(p, sizeof(p), "h/%02d.jpg", i);
+        snprintf(t, sizeof(t), "r/%02d.jpg", 40 + i);
+        link_member(&a, p, t, '1');
+    }
+    finish(&a);
+    /* either table: 128 slots of 64 bytes and some 650 bytes of names */
+    dv__tar_reader_link_index(r, 10000);
+    assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "b.tar"), DV_OK);
+    while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        const dv_tar_member *m = &s.parts[0].member;
+        const uint8_t *d;
+        uint64_t got;
+        if (m->skip == DV_TAR_SKIP_NONE) continue;
+        rc = dv__tar_reader_link_data(r, m, 1 << 20, NULL, &d, &got);
+        if (rc != DV_OK) fail_msg("%s", dv_tar_reader_errmsg(r));
+        assert_memory_equal(d, img, sizeof(img));
+        seen++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(seen, 21);
+    dv_tar_reader_free(r);
+    free(a.p);
+}
+
 /* ---------------------------------------------------------------- headers only */
 
 /* The window shard (odd sizes, members around the window's size, a pax path, a directory, a
@@ -2162,6 +2205,7 @@ int main(void)
         cmocka_unit_test(test_writer_links_to_later),
         cmocka_unit_test(test_writer_later_chains),
         cmocka_unit_test(test_links_to_earlier_forward),
+        cmocka_unit_test(test_link_index_budgets),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
