@@ -170,9 +170,10 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
     /* a link on the way dropped: the chain is broken in the copy */
     for (size_t i = 0; i < l->ndeps; i++)
         if (l->deps[i] < ndrop && drop[l->deps[i]]) return 1;
-    /* a sparse member's stored bytes are not the file: such a link is left as it is, unless
-     * it names a link left out (it could not be extracted) */
-    return l->skip != DV_TAR_SKIP_SPARSE && l->sample < ndrop && drop[l->sample];
+    /* the member holding the bytes dropped, a sparse one too (the copy has not the member a
+     * hard link names; the lookup folds a symlink into the member it names when both lie in
+     * one sample, so that sample is the symlink's as well) */
+    return l->sample < ndrop && drop[l->sample];
 }
 
 int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_sample *s,

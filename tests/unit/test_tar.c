@@ -1836,6 +1836,33 @@ static void test_writer_later_chains(void **state)
     }
 }
 
+/* A link whose target is a sparse member of a dropped sample goes from the copy like any
+ * other (GNU tar fails on a hard link to a missing member): directly, or through a symlink to
+ * that member of the same dropped sample. */
+static void test_writer_links_to_sparse(void **state)
+{
+    uint8_t img[600], drop[4];
+    char names[8][64];
+    int nn;
+    uint64_t left;
+    arc a = {0};
+    (void)state;
+    fill_pattern(img, sizeof(img), 9);
+    link_member(&a, "b/0000.jpg", "0000.png", '2'); /* to a later member of its sample */
+    member(&a, "b/0000.png", img, sizeof(img), 'S');
+    link_member(&a, "b/0001.jpg", "b/0000.jpg", '1');
+    link_member(&a, "b/0002.jpg", "b/0000.png", '1');
+    member(&a, "b/0003.jpg", img, sizeof(img), '0');
+    finish(&a);
+    memset(drop, 0, sizeof(drop));
+    drop[0] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(nn, 1);
+    assert_string_equal(names[0], "b/0003.jpg");
+    assert_int_equal(left, 2);
+    free(a.p);
+}
+
 /* A hard link (or symlink) to an earlier symlink that points to a later member reads that
  * member's bytes, and goes from a copy with the symlink, or with the member it points to. */
 static void test_links_to_earlier_forward(void **state)
@@ -2205,6 +2232,7 @@ int main(void)
         cmocka_unit_test(test_writer_links_to_later),
         cmocka_unit_test(test_writer_later_chains),
         cmocka_unit_test(test_links_to_earlier_forward),
+        cmocka_unit_test(test_writer_links_to_sparse),
         cmocka_unit_test(test_link_index_budgets),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
