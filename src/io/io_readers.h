@@ -102,6 +102,8 @@ typedef struct dv__tar_link {
  * grows after it: twice the cap at most in all). DV_ECORRUPT (unknown target, refused path, a loop) or
  * DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
+/* Whether a link index of r filled up: a link not found may then have a target after all. */
+int dv__tar_reader_link_full(const dv_tar_reader *r);
 /* Member m (already read) is left out of a copy: a later link naming it, or naming a link to
  * it, has gone set, as the copy could not extract it. */
 void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m);

@@ -1289,6 +1289,8 @@ void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap)
     lx_reset(r);
 }
 
+int dv__tar_reader_link_full(const dv_tar_reader *r) { return r->lx.full || r->fx.full; }
+
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out)
 {
     const char *kind = m->skip == DV_TAR_SKIP_SYMLINK ? "symlink" : "hard link";

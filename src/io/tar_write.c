@@ -165,7 +165,9 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
     if (m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK) return 0;
     rc = dv__tar_reader_link_find(r, m, l);
     if (rc == DV_ENOMEM) return rc;
-    if (rc != DV_OK) return 0;
+    /* not found with an index that filled up: its target may be in a dropped sample, so it
+     * goes too (the scan could not read it either); not found at all: kept as it is */
+    if (rc != DV_OK) return dv__tar_reader_link_full(r) ? 1 : 0;
     if (l->gone) return 1;
     /* a link on the way dropped: the chain is broken in the copy */
     for (size_t i = 0; i < l->ndeps; i++)

@@ -1684,8 +1684,17 @@ static void test_writer_links_to_later(void **state)
 
 /* The copy of archive a with the samples drop marks dropped (a cleaned shard): the paths of
  * its members in names (up to 8, count in *nn), links left out in *left; GNU tar extracts it. */
+static void clean_copy_cap(const arc *a, const uint8_t *drop, uint64_t ndrop,
+                           char names[8][64], int *nn, uint64_t *left, size_t cap);
 static void clean_copy(const arc *a, const uint8_t *drop, uint64_t ndrop, char names[8][64],
                        int *nn, uint64_t *left)
+{
+    clean_copy_cap(a, drop, ndrop, names, nn, left, DV__TAR_LINK_INDEX);
+}
+
+/* with a link index of cap bytes */
+static void clean_copy_cap(const arc *a, const uint8_t *drop, uint64_t ndrop,
+                           char names[8][64], int *nn, uint64_t *left, size_t cap)
 {
     char in_path[256], out_path[256], cmd[2048];
     dv_tar_reader *r = dv_tar_reader_create(NULL);
@@ -1699,7 +1708,7 @@ static void clean_copy(const arc *a, const uint8_t *drop, uint64_t ndrop, char n
     tmp_path(in_path, sizeof(in_path), "cc_in.tar");
     tmp_path(out_path, sizeof(out_path), "cc_out.tar");
     write_file(in_path, a->p, a->len);
-    dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+    dv__tar_reader_link_index(r, cap);
     dv__tar_reader_headers_only(r, 1);
     fd = open(in_path, O_RDONLY);
     ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -1860,6 +1869,42 @@ static void test_writer_links_to_sparse(void **state)
     assert_int_equal(nn, 1);
     assert_string_equal(names[0], "b/0003.jpg");
     assert_int_equal(left, 2);
+    free(a.p);
+}
+
+/* A link whose target the index could not hold (it filled up) may name a dropped sample's
+ * member: it is left out of the copy, not kept dangling; with room, it is kept as before. */
+static void test_writer_link_index_full(void **state)
+{
+    uint8_t img[100], drop[64];
+    char names[8][64], path[64];
+    int nn;
+    uint64_t left;
+    arc a = {0};
+    (void)state;
+    fill_pattern(img, sizeof(img), 5);
+    for (int i = 0; i < 60; i++) {
+        snprintf(path, sizeof(path), "b/%04d.jpg", i);
+        member(&a, path, img, sizeof(img), '0');
+    }
+    link_member(&a, "b/0060.jpg", "b/0050.jpg", '1'); /* a hard link into sample 50 */
+    finish(&a);
+    memset(drop, 0, sizeof(drop));
+    for (int i = 0; i < 60; i++) drop[i] = i != 0; /* all but sample 0 and the link's */
+    clean_copy_cap(&a, drop, 61, names, &nn, &left, DV__TAR_LINK_INDEX);
+    assert_int_equal(nn, 1); /* b/0060.jpg left out: its target's sample is dropped */
+    assert_int_equal(left, 1);
+    clean_copy_cap(&a, drop, 61, names, &nn, &left, 1024); /* room for fewer than 50 */
+    assert_int_equal(nn, 1);
+    assert_string_equal(names[0], "b/0000.jpg");
+    assert_int_equal(left, 1);
+    drop[50] = 0; /* the target kept: with room the link stays, without it goes too */
+    clean_copy_cap(&a, drop, 61, names, &nn, &left, DV__TAR_LINK_INDEX);
+    assert_int_equal(nn, 3);
+    assert_int_equal(left, 0);
+    clean_copy_cap(&a, drop, 61, names, &nn, &left, 1024);
+    assert_int_equal(nn, 2);
+    assert_int_equal(left, 1);
     free(a.p);
 }
 
@@ -2233,6 +2278,7 @@ int main(void)
         cmocka_unit_test(test_writer_later_chains),
         cmocka_unit_test(test_links_to_earlier_forward),
         cmocka_unit_test(test_writer_links_to_sparse),
+        cmocka_unit_test(test_writer_link_index_full),
         cmocka_unit_test(test_link_index_budgets),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
