@@ -1377,7 +1377,20 @@ static int is_image_value(const dv_shard_reader *r, const dv_parquet_value *v)
 /* Value v of row i (of the current row group) as the item's image, or its problem. */
 static void take_image(dv_shard_reader *r, dv_item *it, const dv_parquet_value *v, uint64_t i)
 {
-    if (!is_image_value(r, v)) return;
+    if (!is_image_value(r, v)) {
+        /* a named column's empty value is an image of 0 bytes (an error the scan names), but
+         * beside a path it is an image kept outside the file (counted as path-only) */
+        dv_parquet_value pv;
+        if (r->ds->opts.image_col != NULL && !v->is_null && v->len == 0 &&
+            !(r->col[COL_IMGPATH] >= 0 &&
+              dv_parquet_batch_value(&r->batch[r->slot[COL_IMGPATH]], i, &pv) == DV_OK &&
+              !pv.is_null && pv.len > 0)) {
+            it->image_name = r->image_name;
+            it->image = (const uint8_t *)"";
+            it->image_len = 0;
+        }
+        return;
+    }
     it->image_name = r->image_name;
     if (v->len > r->ds->opts.max_image_bytes) {
         it->problem = DV_ETOOBIG;

@@ -282,6 +282,21 @@ one('hfx', 1, 'decode', 'hfx/train-00000.parquet: row 1: column image.bytes: jpe
 one('hlx', 1, 'decode', 'hlx/train-00000.parquet: row 1: column images.list.element.bytes: jpeg: ')
 one('tx', 1, 'decode', 'tx/durl.txt:2: data: URI: jpeg: ')
 one('wz', 1, 'corrupt', 'wz/00000.tar: 000000001.jpg: an image of 0 bytes')"
+# a named image column's empty value is an image of 0 bytes (an error naming file, row and
+# column), except beside a path (an image kept outside the file: counted); unnamed, an empty
+# value is no image
+: >empty0.jpg
+mkdir hfe && "$PQT" hfimg hfe/train-00000.parquet hfpx/000000000.jpg empty empty0.jpg ||
+    bad "pq_tool hfimg empty"
+"$BIN" scan -q hfe -l hfp-md5.dvl -o out-hfe --image-col image.bytes >/dev/null 2>&1
+"$BIN" scan -q hfe -l hfp-md5.dvl -o out-hfe2 >/dev/null 2>&1
+check "a named image column's empty value: an image of 0 bytes, named; beside a path: path-only" $PY -c "
+import json
+e = [(x['row'], x['reason'], x['message']) for x in map(json.loads, open('out-hfe/errors.jsonl'))]
+assert e == [(1, 'corrupt', 'hfe/train-00000.parquet: row 1: column image.bytes: an image of 0 bytes')], e
+assert json.load(open('out-hfe/summary.json'))['counts'].get('image_path_only') == 1
+assert open('out-hfe2/errors.jsonl').read() == ''
+assert json.load(open('out-hfe2/summary.json'))['counts'].get('image_path_only') == 1"
 # a webdataset sample of several images (000.jpg and 000.png, 000.seg.png, an image under
 # another extension): every image is checked, each an item of the sample's row, not only its
 # first; --clean drops the sample, whichever of its images matched

@@ -554,6 +554,9 @@ static int write_hfimg(const char *path, char **spec, int n)
         vals[1].bytes = (const uint8_t *)url, vals[1].len = strlen(url);
         if (strcmp(sp, "-") == 0) {
             vals[2].is_null = vals[3].is_null = 1; /* def_level 0: the struct is null */
+        } else if (strcmp(sp, "empty") == 0) {
+            vals[2].bytes = (const uint8_t *)"", vals[2].len = 0; /* bytes of 0, no path */
+            vals[3].is_null = 1, vals[3].def_level = 1;
         } else if (strncmp(sp, "path:", 5) == 0 || strcmp(sp, "nopath") == 0) {
             vals[2].is_null = 1, vals[2].def_level = 1;
             if (sp[0] == 'n') vals[3].is_null = 1, vals[3].def_level = 1;
