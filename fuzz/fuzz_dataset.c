@@ -86,6 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         atexit(cleanup);
     }
     if (size < 1) return 0;
+    /* a named image column too (every value an image, an empty one of 0 bytes) */
+    if (data[0] >= 192) o.image_col = "image.bytes";
     clear();
     split = size >= 3 ? ((size_t)data[1] | (size_t)data[2] << 8) : 0;
     if (split > size - (size >= 3 ? 3 : 1)) split = size - (size >= 3 ? 3 : 1);
