@@ -79,6 +79,7 @@ done
 # from the tar members and the parquet column, not datavet), PDQ of the image as it is
 # (mkdataset's items.tsv), also where only a turned or flipped variant matched; none where
 # the scan had no image bytes (laion: metadata and URLs)
+# (itemhashes.py export FILE: the same for a `datavet export --format json` of out-wds)
 cat >itemhashes.py <<'EOF'
 import hashlib, json, sys, tarfile, glob
 out, lay = sys.argv[1], sys.argv[2]
@@ -94,6 +95,20 @@ for t in glob.glob('ds/wds/*.tar'):
             k, _, ext = m.name.partition('.')
             if ext in ('jpg', 'png', 'webp', 'gif', 'jpeg'):
                 img[k] = tf.extractfile(m).read()
+own = lambda b, k: (hashlib.md5(b).hexdigest(), hashlib.sha1(b).hexdigest(),
+                    hashlib.sha256(b).hexdigest()) + pdq.get(k, (None, None))
+if out == 'export':
+    # one row an item: its four hash columns the file's own (no quality column)
+    variant_only = 0
+    rows = json.load(open(lay))
+    for r in rows:
+        b = img.get(r['item_id'])  # none: a sample without its image (its URL matched)
+        exp = [None] * 4 if b is None else list(own(b, r['item_id'])[:4])
+        assert [r['md5'], r['sha1'], r['sha256'], r['pdq']] == exp, (r, exp)
+        f = [x for x in r['findings'] if x['hash_type'] == 'pdq']
+        variant_only += bool(f) and all(x['dihedral'] != 'orig' for x in f)
+    assert len(rows) > 10 and variant_only > 0, (len(rows), variant_only)
+    sys.exit(0)
 names = ('item_md5', 'item_sha1', 'item_sha256', 'item_pdq', 'item_pdq_quality')
 seen, variant_only, n = {}, 0, 0
 for l in open(out + '/matches.jsonl'):
@@ -106,9 +121,7 @@ for l in open(out + '/matches.jsonl'):
     if k not in img:
         assert got == (None,) * 5, r
         continue
-    b = img[k]
-    exp = (hashlib.md5(b).hexdigest(), hashlib.sha1(b).hexdigest(), hashlib.sha256(b).hexdigest())
-    exp += pdq.get(k, (None, None))
+    exp = own(img[k], k)
     assert got == exp, (r, exp)
     assert seen.setdefault(k, got) == got, r
     if r['hash_type'] == 'pdq' and r.get('dihedral') != 'orig':
@@ -1431,26 +1444,7 @@ assert len(rows) == len(items) and all(r['file_viewed_by_reporter'] is False for
 # ... and each row carries the file's own hashes whatever matched: MD5/SHA-1/SHA-256 of the
 # image bytes (hashlib over the tar members) and the PDQ of the image as it is, also for an
 # item matched only through a turned or flipped variant (the PDQ column was empty there)
-check "export: md5, sha1, sha256 and pdq are the file's own, also for variant-only PDQ matches" $PY -c "
-import json, hashlib, tarfile, glob
-img = {}
-for t in glob.glob('ds/wds/*.tar'):
-    with tarfile.open(t) as tf:
-        for m in tf.getmembers():
-            k, _, ext = m.name.partition('.')
-            if ext in ('jpg', 'png', 'webp', 'gif', 'jpeg'): img[k] = tf.extractfile(m).read()
-pdq = {l.split()[0]: l.split()[1] for l in open('ds/items.tsv')}
-rows = json.load(open('export.json'))
-variant_only = 0
-for r in rows:
-    b = img.get(r['item_id'])
-    if b is None:  # a sample without its image (its URL matched): no hashes
-        exp = [None] * 4
-    else:
-        exp = [hashlib.md5(b).hexdigest(), hashlib.sha1(b).hexdigest(), hashlib.sha256(b).hexdigest(), pdq[r['item_id']]]
-    assert [r['md5'], r['sha1'], r['sha256'], r['pdq']] == exp, (r, exp)
-    f = [x for x in r['findings'] if x['hash_type'] == 'pdq']
-    if f and all(x['dihedral'] != 'orig' for x in f): variant_only += 1
-assert len(rows) > 10 and variant_only > 0, (len(rows), variant_only)"
+check "export: md5, sha1, sha256 and pdq are the file's own, also for variant-only PDQ matches" \
+    $PY itemhashes.py export export.json
 
 finish
