@@ -1369,7 +1369,9 @@ static int cmp_pstr(const void *a, const void *b)
 }
 
 /* Everything below dir/rel that is not in listed: a problem each (links and other
- * non-files too, and folders past the depth limit); links are not followed. */
+ * non-files too, and folders past the depth limit); links are not followed. What cannot be
+ * examined (a folder that does not open, a path too long to name, an entry lstat refuses)
+ * is a problem too, since anything could be below it: passed over, it hid added files. */
 static int walk_extra(const char *dir, const char *rel, int depth, const namelist *listed,
                       dv_verify_cb cb, void *ud, dv_clean_verify_result *out)
 {
@@ -1377,23 +1379,37 @@ static int walk_extra(const char *dir, const char *rel, int depth, const namelis
     DIR *d;
     struct dirent *e;
     int rc = DV_OK;
-    snprintf(path, sizeof path, "%s%s%s", dir, rel[0] ? "/" : "", rel);
     if (depth > 32) {
         out->files_extra++;
         vsay(cb, ud, "%s/: folders nested too deep to check", rel);
         return DV_OK;
     }
-    if ((d = opendir(path)) == NULL) return DV_OK;
+    /* rel and dir/rel fit: the caller checked them */
+    snprintf(path, sizeof path, "%s%s%s", dir, rel[0] ? "/" : "", rel);
+    if ((d = opendir(path)) == NULL) {
+        out->files_extra++;
+        vsay(cb, ud, "%s/: cannot be examined (%s): what it holds is not checked",
+             rel[0] ? rel : ".", strerror(errno));
+        return DV_OK;
+    }
     while (rc == DV_OK && (e = readdir(d)) != NULL) {
         struct stat st;
         char *key = sub;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
-            sizeof sub)
+                sizeof sub ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, sub) >= sizeof path) {
+            /* no name clean.sha256 can hold is that long: unlisted whatever it is */
+            out->files_extra++;
+            vsay(cb, ud, "%s/%s: path too long: cannot be examined, not in clean.sha256",
+                 rel[0] ? rel : ".", e->d_name);
             continue;
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, sub) >= sizeof path ||
-            lstat(path, &st) != 0)
+        }
+        if (lstat(path, &st) != 0) {
+            out->files_extra++;
+            vsay(cb, ud, "%s: cannot be examined (%s)", sub, strerror(errno));
             continue;
+        }
         if (S_ISDIR(st.st_mode)) {
             rc = walk_extra(dir, sub, depth + 1, listed, cb, ud, out);
         } else if (listed->n == 0 ||

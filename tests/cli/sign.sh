@@ -263,6 +263,23 @@ grep -qx 'datavet verify: $f2: not a regular file' ec2 &&
 grep -qx 'datavet verify: extra.txt: not in clean.sha256 (added to the copy after the scan)' ec2 &&
 grep -q '^cl2: cleaned copy NOT VERIFIED; [0-9]* files ok, 1 changed, 1 missing, 1 not listed' vc2 &&
 grep -q '^out-c: verified' vc2"
+# a file added where its path is longer than PATH_MAX (18 folders of 250 bytes: under the
+# depth limit) was passed over without a word, and the copy verified
+rm -rf cl3 && cp -r cl cl3
+$PY -c "
+import os
+os.chdir('cl3')
+for _ in range(18):
+    os.mkdir('d' * 250)
+    os.chdir('d' * 250)
+open('hidden.tar', 'w').write('x')
+"
+"$BIN" verify out-c --pubkey k.pub --clean cl3 >vc3 2>ec3l
+rc=$?
+check "verify --clean: a file added below a path too long to examine is named, exit 1" sh -c "
+[ $rc -eq 1 ] && grep -q 'cannot be examined' ec3l &&
+grep -q '^cl3: cleaned copy NOT VERIFIED; [0-9]* files ok, 0 changed, 0 missing, 1 not listed' vc3"
+rm -rf cl3
 "$BIN" verify out --pubkey k.pub --clean cl >/dev/null 2>ec3
 rc=$?
 check "verify --clean of a scan without --clean: exit 2, says so" sh -c "
