@@ -664,8 +664,8 @@ static void write_json_row(FILE *o, const exp_t *e, const frec *g, size_t n, con
     fputs(",\"file_viewed_by_reporter\":false}", o);
 }
 
-static int write_item(FILE *o, fmt_t fmt, const exp_t *e, const frec *g, size_t n, const meta *m,
-                      size_t *nrows)
+static int write_row(FILE *o, fmt_t fmt, const exp_t *e, const frec *g, size_t n, const meta *m,
+                     size_t *nrows)
 {
     if (fmt == FMT_CSV) {
         if (write_csv_row(o, e, g, n, m) != 0) return -1;
@@ -676,6 +676,57 @@ static int write_item(FILE *o, fmt_t fmt, const exp_t *e, const frec *g, size_t 
     }
     (*nrows)++;
     return 0;
+}
+
+/* The image a finding is of, by the hashes the scan recorded of its bytes; "" for a finding
+ * without them (the row's metadata or URL when the scan had no image bytes, a neighbour
+ * candidate, a matches.parquet of an earlier datavet). */
+static const char *image_key(const exp_t *e, const frec *f)
+{
+    const char *k = S(e, f, C_ITEM_SHA256);
+    return k[0] ? k : S(e, f, C_ITEM_MD5);
+}
+
+/* The findings g[0..n) of one (shard_index, row), in file order, as rows. A row or sample can
+ * hold several images (a webdataset sample of 000.jpg and 000.png, a parquet list of images),
+ * each an item of that same (shard_index, row) and told apart only by its hashes: each image
+ * with findings gets a row of its own, so that every matched image's hashes are reported;
+ * one row would carry the first image's alone. Findings of no image go with the first image
+ * found, which holds the row's metadata. */
+static int write_item(FILE *o, fmt_t fmt, const exp_t *e, const frec *g, size_t n, const meta *m,
+                      size_t *nrows)
+{
+    const char *first = NULL;
+    frec *sub;
+    unsigned char *taken;
+    int several = 0, lead = 1, rc = 0;
+    for (size_t i = 0; i < n && !several; i++) {
+        const char *k = image_key(e, &g[i]);
+        if (!k[0]) continue;
+        if (first == NULL) first = k;
+        else several = strcmp(k, first) != 0;
+    }
+    if (!several) return write_row(o, fmt, e, g, n, m, nrows);
+    sub = malloc(n * sizeof(*sub));
+    taken = calloc(n, 1);
+    if (sub == NULL || taken == NULL) rc = -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *k = image_key(e, &g[i]);
+        size_t ns = 0;
+        if (taken[i] || !k[0]) continue;
+        for (size_t j = 0; j < n; j++) {
+            const char *kj = image_key(e, &g[j]);
+            if (!taken[j] && (strcmp(kj, k) == 0 || (!kj[0] && lead))) {
+                sub[ns++] = g[j];
+                taken[j] = 1;
+            }
+        }
+        rc = write_row(o, fmt, e, sub, ns, m, nrows);
+        lead = 0;
+    }
+    free(sub);
+    free(taken);
+    return rc;
 }
 
 /* ---- the command ------------------------------------------------------------------------ */
