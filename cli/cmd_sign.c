@@ -165,7 +165,8 @@ int cmd_verify(int argc, char **argv)
     if (!vs.quiet || rc != DV_OK)
         printf("%s: %s; key %s%s; %llu files ok, %llu changed, %llu missing, %llu not listed; "
                "%llu %s\n",
-               argv[optind], rc == DV_OK ? "verified" : "NOT VERIFIED", r.key_id,
+               argv[optind], rc == DV_OK ? "verified" : "NOT VERIFIED",
+               r.key_id[0] ? r.key_id : "unknown",
                !r.signature_ok  ? " (signature invalid)"
                : pub == NULL    ? " (not checked against a trusted key: --any-key)"
                : r.key_trusted  ? " (the key given)"

@@ -1669,8 +1669,10 @@ typedef void (*dv_verify_cb)(void *ud, int is_problem, const char *line);
 
 /* Check outdir against its manifest. pub_path: the signer's public key (PEM) the signature
  * must be from; NULL accepts the key manifest.sig names (integrity only: anyone can sign).
- * DV_OK when everything holds, DV_ECORRUPT when anything does not (out says what),
- * DV_EFORMAT for a manifest that cannot be read, other codes for I/O and bad keys. */
+ * DV_OK when everything holds, DV_ECORRUPT when anything does not (out says what; also a
+ * manifest.sig that is no signature line, and a manifest.jsonl that is no manifest and does
+ * not match its signature: both were changed), DV_EFORMAT for a missing manifest or one
+ * that is validly signed but cannot be read, other codes for I/O and bad keys. */
 int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, void *ud,
                    dv_verify_result *out, char *errbuf, size_t errcap);
 

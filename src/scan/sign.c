@@ -757,9 +757,12 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     if (n < 0 || !str_member(m, n, "key_type", buf, sizeof buf) || strcmp(buf, "ed25519") != 0 ||
         !str_member(m, n, "public_key", buf, sizeof buf) || dv__hex_decode(buf, strlen(buf), pub, 32) ||
         !str_member(m, n, "signature", buf, sizeof buf) || dv__hex_decode(buf, strlen(buf), sig, 64)) {
-        dv__set_err(errbuf, errcap, "%s: not an Ed25519 signature line%s%s", path,
-                    n < 0 ? ": " : "", n < 0 ? why : "");
-        rc = DV_EFORMAT;
+        /* present but damaged: what signed the files cannot be known, so they are not
+         * verified (as for a signature that does not match), not "never signed" */
+        say(&v, 1, "%s: not an Ed25519 signature line%s%s: changed after signing", SIGFILE,
+            n < 0 ? ": " : "", n < 0 ? why : "");
+        dv__set_err(errbuf, errcap, "%s: does not verify", outdir);
+        rc = DV_ECORRUPT;
         goto out;
     }
     key_id(pub, out->key_id);
@@ -790,6 +793,13 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
     if (tr.dirs.n > 1) qsort(tr.dirs.v, tr.dirs.n, sizeof(char *), cmp_name);
     if (tr.other.n > 1) qsort(tr.other.v, tr.other.n, sizeof(char *), cmp_name);
     rc = check_lines(&v, outdir, text, len, pub, &tr, &listed, &ldirs);
+    if (rc == DV_EFORMAT && !out->signature_ok) {
+        /* no manifest any more, and the signature says it was changed: tampering, told as
+         * any other (a validly signed file that is no manifest is an error of its own) */
+        dv__set_err(errbuf, errcap, "%s: does not verify", outdir);
+        rc = DV_ECORRUPT;
+        goto out;
+    }
     if (rc != DV_OK) {
         dv__set_err(errbuf, errcap, "%s: %s", path,
                     rc == DV_EFORMAT ? "not a scan manifest" : "out of memory");

@@ -112,6 +112,23 @@ rc=$?
 check "the list lines of a manifest that does not verify are not shown (those of one that does are)" sh -c "
 [ $rc -eq 1 ] && grep -q 'forged' t3b/manifest.jsonl && ! grep -q '^list ' v3b &&
 grep -q 'NOT VERIFIED' v3b && grep -q '^list ' v3c && ! grep -q forged v3c"
+# tampering that leaves manifest.jsonl no manifest (its header line deleted, or emptied) or
+# manifest.sig no signature line (text appended) is tampering like any other: not verified,
+# exit 1, the verdict on stdout; it was exit 2 (as for a scan never signed) with no verdict
+tamper t3d && sed 1d out/manifest.jsonl >t3d/manifest.jsonl
+tamper t3e && : >t3e/manifest.jsonl
+tamper t3f && echo forged >>t3f/manifest.sig
+for t in t3d t3e t3f; do
+    "$BIN" verify $t --pubkey k.pub >v-$t 2>e-$t
+    echo $? >rc-$t
+done
+check "a manifest without its header, an emptied one, a signature line appended to: exit 1, NOT VERIFIED" sh -c "
+for t in t3d t3e t3f; do
+    [ \$(cat rc-\$t) -eq 1 ] && grep -q \"^\$t: NOT VERIFIED\" v-\$t || { cat rc-\$t v-\$t e-\$t; exit 1; }
+done
+grep -q 'manifest.sig: the signature does not match manifest.jsonl' e-t3d &&
+grep -q 'manifest.jsonl: line 1: not a datavet-scan-manifest/1 manifest' e-t3d &&
+grep -q 'manifest.jsonl: empty' e-t3e && grep -q 'manifest.sig: not an Ed25519 signature line' e-t3f"
 "$BIN" verify out --pubkey other.pub >v4 2>e4
 rc=$?
 check "another key's public key: exit 1, both key ids named" sh -c "
