@@ -318,7 +318,8 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
 
 /* A data: URI carries its content in the URL itself (an image, say, in a dataset's URL
  * column), and datavet writes no image anywhere: outputs show such a URL through this.
- * Returns url itself when it is no data: URI; otherwise out, holding "data:", the URI's
+ * Returns url itself when it is no data: URI (one is told as dv_data_uri_decode tells it,
+ * leading C0 controls included); otherwise out, holding "data:", the URI's
  * media type and parameters up to the comma (at most 48 bytes of them) and
  * "<N bytes withheld>" in place of the content, e.g.
  * "data:image/jpeg;base64,<48213 bytes withheld>" (with cap < DV_URL_REDACT_CAP, the fixed
@@ -327,7 +328,8 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
 const char *dv_url_redact(const char *url, char *out, size_t cap);
 
 /* The content of a base64 data: URI, "data:[<media type>][;<param>]*;base64,<data>"
- * (RFC 2397; leading whitespace as URL lists trim it, scheme and ";base64" in any case,
+ * (RFC 2397; leading C0 controls and spaces, and tabs and line breaks inside "data:", as a
+ * browser and the fetcher skip them; scheme and ";base64" in any case,
  * percent-escapes in the data decoded first (it is URL-encoded: %2B, %2F, %3D), whitespace
  * inside it skipped, padding optional but complete when present (RFC 4648), the URL-safe
  * "-_" accepted), the first len bytes of url. Writes the bytes to out (at most cap: 3 (len / 4) + 3 is always

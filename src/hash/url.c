@@ -300,21 +300,40 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
     return DV_OK;
 }
 
+/* Where a data: URI's media type starts (just after "data:"), or 0 when url is none. The
+ * fetcher requests a URL as a browser reads it (dv__url_wire: leading C0 controls and spaces
+ * stripped, tabs and line breaks removed anywhere), so "\vdata:" and "da\tta:" are data:
+ * URIs to it: the decoder and the redaction must see them as such too. */
+static size_t data_scheme_end(const char *url, size_t len)
+{
+    static const char scheme[] = "data:";
+    size_t i = 0, k = 0;
+    while (i < len && url[i] != '\0' && (unsigned char)url[i] <= 0x20) i++;
+    for (; i < len && k < 5; i++) {
+        char c = url[i];
+        if (c == '\t' || c == '\r' || c == '\n') continue;
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != scheme[k]) return 0;
+        k++;
+    }
+    return k == 5 ? i : 0;
+}
+
 const char *dv_url_redact(const char *url, char *out, size_t cap)
 {
-    size_t meta = 0, n;
-    const char *comma, *u = url;
+    size_t meta = 0, n, s;
+    const char *comma;
     if (url == NULL) return url;
-    while (*u == ' ' || *u == '\t' || *u == '\r' || *u == '\n') u++; /* as URL lists trim */
-    if (strncasecmp(u, "data:", 5) != 0) return url;
+    n = strlen(url);
+    s = data_scheme_end(url, n);
+    if (s == 0) return url;
     if (out == NULL || cap < DV_URL_REDACT_CAP) return "data:<content withheld>";
-    comma = strchr(u + 5, ',');
-    n = strlen(u);
-    if (comma != NULL) meta = (size_t)(comma - (u + 5));
+    comma = strchr(url + s, ',');
+    if (comma != NULL) meta = (size_t)(comma - (url + s));
     if (meta > 48) meta = 48;
-    snprintf(out, cap, "data:%.*s%s<%zu bytes withheld>", (int)meta, u + 5,
-             comma != NULL && comma - (u + 5) <= 48 ? "," : "...,",
-             comma != NULL ? n - (size_t)(comma + 1 - u) : n - 5);
+    snprintf(out, cap, "data:%.*s%s<%zu bytes withheld>", (int)meta, url + s,
+             comma != NULL && comma - (url + s) <= 48 ? "," : "...,",
+             comma != NULL ? n - (size_t)(comma + 1 - url) : n - s);
     return out;
 }
 
@@ -337,10 +356,7 @@ int dv_data_uri_decode(const char *url, size_t len, uint8_t *out, size_t cap, si
     int bits = 0;
     if (outlen) *outlen = 0;
     if (url == NULL) return DV_EINVAL;
-    while (i < len && (url[i] == ' ' || url[i] == '\t' || url[i] == '\r' || url[i] == '\n'))
-        i++;
-    if (len - i < 5 || strncasecmp(url + i, "data:", 5) != 0) return DV_EINVAL;
-    i += 5;
+    if ((i = data_scheme_end(url, len)) == 0) return DV_EINVAL;
     for (comma = i; comma < len && url[comma] != ','; comma++)
         if (url[comma] == '\0') return DV_EINVAL;
     if (comma == len) return DV_EINVAL;

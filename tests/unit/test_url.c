@@ -329,6 +329,16 @@ static void test_redact(void **state)
     /* leading blanks, which URL lists trim, do not hide one */
     assert_string_equal(dv_url_redact(" \tdata:image/gif,GIF89a", out, sizeof out),
                         "data:image/gif,<6 bytes withheld>");
+    /* nor do other C0 controls before it, or tabs and line breaks inside "data:", which a
+     * browser and the fetcher strip (dv__url_wire): "\vdata:..." is a data: URI to them */
+    assert_string_equal(dv_url_redact("\v\x01" "data:image/gif,GIF89a", out, sizeof out),
+                        "data:image/gif,<6 bytes withheld>");
+    assert_string_equal(dv_url_redact("da\tt\r\na:image/gif,GIF89a", out, sizeof out),
+                        "data:image/gif,<6 bytes withheld>");
+    {
+        const char *notdata = "\vdat:a,b";
+        assert_ptr_equal(dv_url_redact(notdata, out, sizeof out), notdata);
+    }
     /* no comma: nothing of it is shown */
     assert_string_equal(dv_url_redact("data:iVBORw0KGgo", out, sizeof out),
                         "data:...,<11 bytes withheld>");
@@ -370,6 +380,12 @@ static void test_data_uri(void **state)
     assert_int_equal(out[0], 0xfb);
     assert_int_equal(out[1], 0xff);
     assert_int_equal(ml, 0);
+    /* other C0 controls before it and tabs or line breaks inside "data:" too, as a browser
+     * and the fetcher read a URL: such a URI is decoded, not fetched as a bad URL */
+    strcpy(u, "\v\x01" "da\tt\r\na:image/png;base64,Zm9v");
+    assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, &mo, &ml), DV_OK);
+    assert_true(n == 3 && memcmp(out, "foo", 3) == 0);
+    assert_true(mo == 10 && ml == 9);
     strcpy(u, "data:image/png;base64,+/8=");
     assert_int_equal(dv_data_uri_decode(u, strlen(u), out, sizeof out, &n, NULL, NULL), DV_OK);
     assert_true(n == 2 && out[0] == 0xfb && out[1] == 0xff);
