@@ -510,10 +510,16 @@ int dv_inventory_run(const dv_inventory_opts *o,
         int covered = 0;
         for (size_t j = 0; j < o->npaths && !covered; j++) {
             size_t n = strlen(real[j]);
+            struct stat si, sj;
             if (j == i) continue;
             if (strcmp(real[i], real[j]) == 0) covered = j < i;
             else covered = strncmp(real[i], real[j], n) == 0 &&
                            (real[i][n] == '/' || (n == 1 && real[j][0] == '/'));
+            /* with -x the walk of PATH j stays on j's file system: a PATH on another one
+             * mounted inside it (inventory -x / /data) is never reached by it */
+            if (covered && o->one_file_system &&
+                (stat(real[i], &si) != 0 || stat(real[j], &sj) != 0 || si.st_dev != sj.st_dev))
+                covered = 0;
         }
         /* a link given as a PATH is followed, as find -H does */
         if (covered && stat(o->paths[i], &st) == 0 && S_ISREG(st.st_mode) &&

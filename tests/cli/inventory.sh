@@ -122,6 +122,18 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
     check "-x: a link to another file system is not followed" sh -c "
 [ \$(wc -l <x1.jsonl) -eq 1 ] && [ ! -s x2.jsonl ]"
 fi
+# -x with a PATH on another file system mounted inside another PATH (inventory -x / /data):
+# each PATH is walked on its own file system, so the inner one is not dropped as covered
+# by the outer walk, which stops at the mount (here /dev, devtmpfs, and /dev/shm, tmpfs)
+if [ -d /dev/shm ] && [ "$(realpath /dev/shm)" = /dev/shm ] &&
+    [ "$(stat -c %d /dev/shm)" != "$(stat -c %d /dev)" ]; then
+    S=$(mktemp -d /dev/shm/datavet-inv.XXXXXX)
+    mkdir "$S/sub" && head -c 100 /dev/urandom >"$S/sub/w.safetensors"
+    "$BIN" inventory -q -x /dev "$S" >x3.jsonl
+    rm -rf "$S"
+    check "-x: a PATH mounted inside another PATH is still walked" sh -c "
+[ \$(grep -c '/sub/w.safetensors\"' x3.jsonl) -eq 1 ]"
+fi
 # a dataset file or embeddings reached through a link are described from their headers and
 # say (link) too, whether the walk found the link or it was a PATH
 mkdir lnk
