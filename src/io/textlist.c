@@ -969,6 +969,13 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
         t->bad++;
         return DV_ECORRUPT;
     }
+    /* as a C string it would be a shorter URL: fetched, matched and recorded as another */
+    if (memchr(text_at(t, t->slot_off[0]), '\0', t->slot_len[0]) != NULL) {
+        dv__set_err(t->err, sizeof(t->err), "%s:%llu: a NUL byte in '%s'", t->name,
+                    (unsigned long long)line, slot_name(t, 0));
+        t->bad++;
+        return DV_ECORRUPT;
+    }
     memset(out, 0, sizeof(*out));
     out->row = ++t->row;
     out->line = line;

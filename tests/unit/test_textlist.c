@@ -37,17 +37,37 @@ static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
     }
 }
 
-static void run(const char *name, const char *text, const dv_textlist_opts *o, size_t nextra,
-                const char *expect)
+static void run_n(const char *name, const char *text, size_t len, const dv_textlist_opts *o,
+                  size_t nextra, const char *expect)
 {
     static char got[65536];
     dv_textlist *t = dv_textlist_create(o);
     assert_non_null(t);
-    if (dv_textlist_open_buffer(t, text, strlen(text), name) != DV_OK)
+    if (dv_textlist_open_buffer(t, text, len, name) != DV_OK)
         fail_msg("open: %s", dv_textlist_errmsg(t));
     dump(t, got, sizeof(got), nextra);
     if (strcmp(got, expect) != 0) fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, expect);
     dv_textlist_free(t);
+}
+
+static void run(const char *name, const char *text, const dv_textlist_opts *o, size_t nextra,
+                const char *expect)
+{
+    run_n(name, text, strlen(text), o, nextra, expect);
+}
+
+/* A URL holding a NUL byte is a bad row: as a C string it would be another, shorter URL
+ * (fetch requested http://h/1 for "http://h/1\0evil" and recorded that as the row's URL),
+ * as JSONL's \u0000 already is. */
+static void test_nul_in_url(void **state)
+{
+    static const char txt[] = "http://h/1\0evil\nhttp://h/2\n";
+    static const char csv[] = "url,caption\n\"http://c/1\0x\",a\nhttp://c/2,b\n";
+    (void)state;
+    run_n("h.txt", txt, sizeof txt - 1, NULL, 0,
+          "ERR h.txt:1: a NUL byte in 'url'\n1:2:http://h/2|(null)\n");
+    run_n("c.csv", csv, sizeof csv - 1, NULL, 0,
+          "ERR c.csv:2: a NUL byte in 'url'\n1:3:http://c/2|b\n");
 }
 
 static void test_csv_quoting(void **state)
@@ -521,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_crlf_bom),
         cmocka_unit_test(test_bad_rows_continue),
+        cmocka_unit_test(test_nul_in_url),
         cmocka_unit_test(test_stray_quote),
         cmocka_unit_test(test_columns),
         cmocka_unit_test(test_default_columns),
