@@ -35,7 +35,9 @@ typedef struct ifile {
     int via_link;           /* a link (by its name a model, dataset...) to a regular file */
     dv_digests d;
     char detail[INV_DETAIL];
-    int err;                /* 0, an errno, or -1: no longer a regular file, -2: no memory */
+    int err;                /* 0, an errno, or -1: no longer a regular file, -2: no memory,
+                               -3: a folder deeper than INV_MAX_DEPTH (a folder not walked
+                               has its errno or -3 set by the walk, and is not read) */
     const char *name_found; /* cards: a term of the worker's names (all equal) */
 } ifile;
 
@@ -121,6 +123,27 @@ static char *sdup(const dv_alloc *a, const char *s)
     return p;
 }
 
+/* A new zeroed entry for path at the end of the list (*out). */
+static int push_file(inv *v, const char *path, ifile **out)
+{
+    ifile *f;
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 256;
+        ifile *nf;
+        if (nc > INV_MAX_FILES) return DV_ETOOBIG;
+        nf = dv__realloc(v->a, v->f, nc * sizeof *nf);
+        if (!nf) return DV_ENOMEM;
+        v->f = nf;
+        v->cap = nc;
+    }
+    f = &v->f[v->n];
+    memset(f, 0, sizeof *f);
+    if (!(f->path = sdup(v->a, path))) return DV_ENOMEM;
+    v->n++;
+    *out = f;
+    return DV_OK;
+}
+
 /* force: a file named on its own, examined whatever its name; link: path is a link to it */
 static int add_file(inv *v, const char *path, const struct stat *st, int force, int link)
 {
@@ -136,22 +159,22 @@ static int add_file(inv *v, const char *path, const struct stat *st, int force, 
         v->skipped++;
         return DV_OK;
     }
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 256;
-        ifile *nf;
-        if (nc > INV_MAX_FILES) return DV_ETOOBIG;
-        nf = dv__realloc(v->a, v->f, nc * sizeof *nf);
-        if (!nf) return DV_ENOMEM;
-        v->f = nf;
-        v->cap = nc;
-    }
-    f = &v->f[v->n];
-    memset(f, 0, sizeof *f);
-    if (!(f->path = sdup(v->a, path))) return DV_ENOMEM;
+    DV_FORWARD_IF_ERROR(push_file(v, path, &f));
     f->size = (uint64_t)st->st_size;
     f->kind = k ? k : DV_INV_OTHER;
     f->via_link = link;
-    v->n++;
+    return DV_OK;
+}
+
+/* A folder the walk cannot enter (unreadable, or too deep) may hold copies: it is a record
+ * with an error, so that the inventory says what it did not examine. */
+static int add_unwalked(inv *v, const char *dir, int err)
+{
+    ifile *f;
+    DV_FORWARD_IF_ERROR(push_file(v, dir, &f));
+    f->kind = DV_INV_OTHER;
+    f->err = err;
+    snprintf(f->detail, sizeof f->detail, "folder (not walked)");
     return DV_OK;
 }
 
@@ -162,10 +185,8 @@ static int walk(inv *v, const char *dir, dev_t dev, int depth)
     char *p = NULL;
     size_t cap = 0, dl = strlen(dir);
     int rc = DV_OK;
-    if (depth > INV_MAX_DEPTH || !(d = opendir(dir))) {
-        v->skipped++; /* unreadable folders are passed over, like find does */
-        return DV_OK;
-    }
+    if (depth > INV_MAX_DEPTH) return add_unwalked(v, dir, -3);
+    if (!(d = opendir(dir))) return add_unwalked(v, dir, errno ? errno : EACCES);
     while (rc == DV_OK && (e = readdir(d)) != NULL) {
         struct stat st;
         size_t need = dl + strlen(e->d_name) + 2;
@@ -346,9 +367,10 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     uint8_t head[DV__GGUF_HEAD]; /* a gguf file's header, for its detail */
     uint64_t got = 0;
     size_t used = 0;
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW)),
-        ok = 1;
+    int fd = -1, ok = 1;
     struct stat st;
+    if (f->err) goto progress; /* a folder the walk could not enter */
+    fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW));
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         f->err = fd < 0 ? errno : -1;
         if (fd >= 0) close(fd);
@@ -607,6 +629,9 @@ int dv_inventory_run(const dv_inventory_opts *o,
         if (f->err) {
             if (f->err == -1) snprintf(errtext, sizeof errtext, "no longer a regular file");
             else if (f->err == -2) snprintf(errtext, sizeof errtext, "out of memory");
+            else if (f->err == -3)
+                snprintf(errtext, sizeof errtext, "deeper than %d folders below its PATH",
+                         INV_MAX_DEPTH);
             else if (strerror_r(f->err, errtext, sizeof errtext) != 0)
                 snprintf(errtext, sizeof errtext, "error %d", f->err);
             r.error = errtext;

@@ -278,6 +278,19 @@ cmp -s names.txt own-names.txt && grep -q 'is the --names file own-names.txt: re
 mkdir -p one && printf 'x\n' >one/one.safetensors
 "$BIN" inventory one >/dev/null 2>e7
 check "the summary counts one file as 1 file" grep -q '^inventory: 1 file (' e7
+# a folder the walk does not enter (here: deeper than 64 levels below its PATH; an
+# unreadable one is the same) is a record with an error, not a silent gap in the inventory
+p=deep
+for i in $(seq 1 70); do p=$p/d; done
+mkdir -p "$p" && printf 'x\n' >"$p/m.safetensors"
+"$BIN" inventory -o deep.jsonl deep 2>e10
+check "a folder not walked (too deep): a record with an error, counted as unreadable" $PY -c "
+import json
+r = [json.loads(l) for l in open('deep.jsonl')]
+assert len(r) == 1, r
+assert r[0]['path'] == 'deep' + '/d' * 65 and r[0]['detail'] == 'folder (not walked)', r
+assert r[0]['error'] == 'deeper than 64 folders below its PATH', r
+assert ', 1 unreadable;' in open('e10').read()"
 # a file name that is not UTF-8 (Latin-1's 0xE9): the JSON line is valid UTF-8, the byte a
 # U+FFFD, as in every JSON output of datavet
 mkdir -p srv8/models && cp srv/models/sd/model.safetensors "srv8/models/mod$(printf '\351')le.safetensors"
