@@ -227,6 +227,27 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* The end of each response's headers: a 2xx whose Content-Length is over max_bytes is cut
+ * there, before any body byte (its body may never come). Not CURLOPT_MAXFILESIZE, which
+ * cuts every answer: a 404 with a long page was too_big, not http_404, and a redirect
+ * announcing a long body was not followed. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    job *j = userp;
+    size_t n = size * nmemb;
+    long code = 0;
+    curl_off_t cl = -1;
+    if (!(n == 2 && ptr[0] == '\r' && ptr[1] == '\n') && !(n == 1 && ptr[0] == '\n')) return n;
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 && code < 300 &&
+        curl_easy_getinfo(j->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
+        cl > 0 && (uint64_t)cl > j->f->max_bytes) {
+        j->too_big = 1;
+        return 0;
+    }
+    return n;
+}
+
 static void addr_text(const struct curl_sockaddr *a, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -286,7 +307,7 @@ static CURL *easy_new(dv_fetcher *f)
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)f->low_speed_bytes) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)f->low_speed_time_s) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_bytes) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
     /* every encoding libcurl decodes; decoded bytes are what max_bytes counts */
     bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK;
     /* no proxy from the environment: the guard checks the address really connected to */
@@ -605,6 +626,7 @@ static int start(dv_fetcher *f, job *j)
     if (curl_easy_setopt(e, CURLOPT_URL, j->wire ? j->wire : j->url) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)j) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)j) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)j) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)j) != CURLE_OK ||
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err) != CURLE_OK ||
         curl_multi_add_handle(f->multi, e) != CURLM_OK) {

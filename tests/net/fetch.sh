@@ -187,6 +187,14 @@ check "JPEG served as text/html still hashes" [ "$(col routes.tsv path md5 | gre
 check "short Content-Length: the bytes received are hashed" [ "$(col routes.tsv path md5 | grep "/cl-short/" | cut -f2)" = "$(md5_of half.bin)" ]
 check "HTML served as image/jpeg: digests but no PDQ" [ "$(col routes.tsv path md5 pdq | grep "/html-as-jpeg" | cut -f2-)" = "$(printf '<!doctype html><html><body>not an image</body></html>\n' | md5sum | cut -c1-32)$TAB" ]
 
+# max_bytes is for the body of a 2xx answer: a dead link with an error page over it is
+# http_404 (the page read up to 256 KiB and dropped), a redirect whose own body is over it
+# is followed (both were too_big)
+printf '%s\n' "$U/status-long/404/2000000" "$U/redirect-long/$J" >long.txt
+"$BIN" fetch $FO --retries 0 long.txt >long.tsv 2>/dev/null
+check "max_bytes: a long 404 page is http_404, a redirect with a long body is followed" [ \
+    "$(col long.tsv http_code error_class | tail -n +2 | tr '\n\t' ' :')" = "404:http_404 200:ok " ]
+
 # the slow drip trips the low-speed limit; a total timeout cuts it too
 printf '%s\n' "$U/drip" >drip.txt
 "$BIN" fetch $FO --retries 0 --low-speed 100 --low-speed-time 1 drip.txt >drip.tsv 2>/dev/null

@@ -9,11 +9,13 @@ PORTFILE. Routes (NAME is a file in ROOT; query strings are ignored unless named
   /html-as-jpeg             an HTML page served as image/jpeg
   /empty                    200, image/jpeg, no bytes
   /status/CODE              that status, a small HTML body
+  /status-long/CODE/N       that status with an HTML body of N bytes (a long error page)
   /flaky/CODE/N/KEY/NAME    CODE (with Retry-After: 1 for 429/503) for the first N requests
                             of KEY, then the file
   /retry-after/SECS         429 with Retry-After: SECS, always
   /redirect/N/NAME          N redirects (302) then the file
   /loop                     redirects to itself
+  /redirect-long/NAME       302 to /img/NAME with a body of 2,000,000 bytes of its own
   /to?u=URL                 302 to URL (private addresses, other schemes)
   /drip                     Content-Length 100000, then one byte a second
   /endless                  a JPEG header and then zeros without end (no Content-Length)
@@ -98,6 +100,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, b"")
         if r == "status" and len(p) == 2:
             return self.send(int(p[1]), b"<html>status page</html>", "text/html")
+        if r == "status-long" and len(p) == 3:
+            return self.send(int(p[1]), b"x" * int(p[2]), "text/html")
+        if r == "redirect-long" and len(p) == 2:
+            return self.send(302, b"x" * 2000000, "text/html", [("Location", "/img/" + p[1])])
         if r == "flaky" and len(p) == 5:
             code, n, key = int(p[1]), int(p[2]), p[3]
             with LOCK:
