@@ -30,16 +30,18 @@ static const char *const str_cols[NSTR] = {
 /* required by the contract: a file without them is not a datavet matches.parquet */
 static const int str_required[NSTR] = {[C_ID] = 1, [C_SHARD] = 1, [C_HASH_TYPE] = 1, [C_TIER] = 1};
 
-enum { N_SHARD_INDEX, N_ROW, N_DISTANCE, N_SCORE, N_EMB_ROW, NNUM };
-static const char *const num_cols[NNUM] = {"shard_index", "row", "distance", "score", "emb_row"};
+enum { N_SHARD_INDEX, N_ROW, N_DISTANCE, N_SCORE, N_EMB_ROW, N_ITEM_PDQ_QUALITY, NNUM };
+static const char *const num_cols[NNUM] = {"shard_index", "row", "distance", "score", "emb_row",
+                                           "item_pdq_quality"};
 static const dv_pq_type num_types[NNUM] = {DV_PQ_INT64, DV_PQ_INT64, DV_PQ_INT32, DV_PQ_DOUBLE,
-                                           DV_PQ_INT64};
-static const int num_required[NNUM] = {1, 1, 0, 0, 0};
+                                           DV_PQ_INT64, DV_PQ_INT32};
+static const int num_required[NNUM] = {1, 1, 0, 0, 0, 0};
 
 typedef struct frec {
     size_t s[NSTR]; /* offsets into the arena; 0 is "" */
     int64_t shard_index, row, emb_row;
     int32_t distance; /* -1 unknown */
+    int32_t pdq_quality; /* item_pdq_quality; -1 unknown */
     int has_distance;
     double score;     /* NaN unknown */
     size_t ord;       /* file order, for a stable sort */
@@ -199,6 +201,7 @@ static int push_row(exp_t *e, const colmap *cm, const dv_parquet_batch *b, uint6
         f.s[i] = arena_put(e, v.bytes, v.len, i == C_URL);
     }
     f.distance = -1;
+    f.pdq_quality = -1;
     f.emb_row = -1;
     f.score = NAN;
     for (int i = 0; i < NNUM; i++) {
@@ -210,6 +213,7 @@ static int push_row(exp_t *e, const colmap *cm, const dv_parquet_batch *b, uint6
         case N_DISTANCE: f.distance = v.i32; f.has_distance = 1; break;
         case N_SCORE: f.score = v.f64; break;
         case N_EMB_ROW: f.emb_row = v.i64; break;
+        case N_ITEM_PDQ_QUALITY: f.pdq_quality = v.i32; break;
         default: break;
         }
     }
@@ -506,12 +510,18 @@ static const char *const hash_cols[4] = {"md5", "sha1", "sha256", "pdq"};
  * them or an item without image bytes, the value of the first finding of that hash type. A
  * PDQ finding of another dihedral variant (flipx, rot90, ...) carries the hash of the image
  * so turned, not the item's: it is passed over, so that a hotline recomputing the file's PDQ
- * gets the hash this field gives (the finding itself keeps the variant's hash and name). */
-static void item_hashes(const exp_t *e, const frec *g, size_t n, const char *h[4])
+ * gets the hash this field gives (the finding itself keeps the variant's hash and name).
+ * *quality: the PDQ quality (0-100) the scan recorded with item_pdq, or -1 where the PDQ comes
+ * from a finding's value or is absent (a hotline weighs a PDQ of quality under 50 less). */
+static void item_hashes(const exp_t *e, const frec *g, size_t n, const char *h[4], int *quality)
 {
+    *quality = -1;
     for (int k = 0; k < 4; k++) {
         h[k] = "";
-        for (size_t i = 0; i < n && !h[k][0]; i++) h[k] = S(e, &g[i], C_ITEM_MD5 + k);
+        for (size_t i = 0; i < n && !h[k][0]; i++) {
+            h[k] = S(e, &g[i], C_ITEM_MD5 + k);
+            if (k == 3 && h[k][0]) *quality = g[i].pdq_quality;
+        }
         for (size_t i = 0; i < n && !h[k][0]; i++) {
             const char *dih = S(e, &g[i], C_DIHEDRAL);
             if (strcmp(S(e, &g[i], C_HASH_TYPE), hash_cols[k]) == 0 && S(e, &g[i], C_VALUE)[0] &&
@@ -532,7 +542,7 @@ static int group_is_match(const frec *g, size_t n)
 
 static const char *const csv_header[] = {
     "report_tier", "needs_verification", "incident_url", "md5", "sha1", "sha256", "pdq",
-    "match_types", "sources", "lists", "list_versions", "list_digests", "entry_ids",
+    "pdq_quality", "match_types", "sources", "lists", "list_versions", "list_digests", "entry_ids",
     "entry_labels", "distances", "finding_tiers", "item_id", "dataset", "shard", "shard_index",
     "row", "scan_started", "exported_at", "datavet_version", "file_viewed_by_reporter"};
 
@@ -550,14 +560,16 @@ static int write_csv_row(FILE *o, const exp_t *e, const frec *g, size_t n, const
     const char *h[4];
     char *buf = NULL, num[64];
     size_t len = 0, cap = 0;
-    int match = group_is_match(g, n);
-    item_hashes(e, g, n, h);
+    int match = group_is_match(g, n), quality;
+    item_hashes(e, g, n, h, &quality);
     fprintf(o, "%s,%s,", match ? "match" : "candidate", match ? "false" : "true");
     csv_field(o, S(e, g, C_URL));
     for (int k = 0; k < 4; k++) {
         putc(',', o);
         csv_field(o, h[k]);
     }
+    putc(',', o);
+    if (quality >= 0) fprintf(o, "%d", quality);
     /* n >= 1, so every joined list gets at least one list_part and buf is set */
     for (size_t j = 0; j < sizeof(joined) / sizeof(joined[0]) + 2; j++) {
         len = 0;
@@ -611,12 +623,16 @@ static void json_kv(FILE *o, const char *k, const char *v, int first)
 static void write_json_row(FILE *o, const exp_t *e, const frec *g, size_t n, const meta *m)
 {
     const char *h[4];
-    int match = group_is_match(g, n);
-    item_hashes(e, g, n, h);
+    int match = group_is_match(g, n), quality;
+    item_hashes(e, g, n, h, &quality);
     fprintf(o, "{\"report_tier\":\"%s\",\"needs_verification\":%s", match ? "match" : "candidate",
             match ? "false" : "true");
     json_kv(o, "incident_url", S(e, g, C_URL), 0);
     for (int k = 0; k < 4; k++) json_kv(o, hash_cols[k], h[k], 0);
+    if (quality >= 0)
+        fprintf(o, ",\"pdq_quality\":%d", quality);
+    else
+        fputs(",\"pdq_quality\":null", o);
     fputs(",\"match_types\":[", o);
     for (size_t i = 0; i < n; i++) {
         if (i) putc(',', o);

@@ -301,7 +301,7 @@ def field(s):
     return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\r\n') else s
 def part(s):
     return (s or "").replace("%", "%25").replace(";", "%3B")
-want = ["report_tier,needs_verification,incident_url,md5,sha1,sha256,pdq,match_types,sources,"
+want = ["report_tier,needs_verification,incident_url,md5,sha1,sha256,pdq,pdq_quality,match_types,sources,"
         "lists,list_versions,list_digests,entry_ids,entry_labels,distances,finding_tiers,item_id,"
         "dataset,shard,shard_index,row,scan_started,exported_at,datavet_version,"
         "file_viewed_by_reporter"]
@@ -313,7 +313,7 @@ for g in groups:
     cols = [";".join(part(f[i]) for f in g) for i in (5, 6, 8, 9, 10, 11, 12, 13)]
     cols.append(";".join("match" if f[16] == "match" else "candidate" for f in g))
     want.append(",".join(field(x) for x in
-        ["match" if m else "candidate", "false" if m else "true", g[0][4] or ""] + h + cols +
+        ["match" if m else "candidate", "false" if m else "true", g[0][4] or ""] + h + [""] + cols +
         [g[0][0], '/data/la"ion\u00e9', g[0][1], g[0][2], g[0][3], "2026-12-03T09:00:00Z",
          "2026-12-03T10:00:00Z", "0.1.0", "false"]))
 got = open(sys.argv[2], encoding="utf-8", newline="").read()

@@ -98,13 +98,13 @@ for t in glob.glob('ds/wds/*.tar'):
 own = lambda b, k: (hashlib.md5(b).hexdigest(), hashlib.sha1(b).hexdigest(),
                     hashlib.sha256(b).hexdigest()) + pdq.get(k, (None, None))
 if out == 'export':
-    # one row an item: its four hash columns the file's own (no quality column)
+    # one row an item: its four hash columns and the PDQ's quality the file's own
     variant_only = 0
     rows = json.load(open(lay))
     for r in rows:
         b = img.get(r['item_id'])  # none: a sample without its image (its URL matched)
-        exp = [None] * 4 if b is None else list(own(b, r['item_id'])[:4])
-        assert [r['md5'], r['sha1'], r['sha256'], r['pdq']] == exp, (r, exp)
+        exp = [None] * 5 if b is None else list(own(b, r['item_id']))
+        assert [r['md5'], r['sha1'], r['sha256'], r['pdq'], r['pdq_quality']] == exp, (r, exp)
         f = [x for x in r['findings'] if x['hash_type'] == 'pdq']
         variant_only += bool(f) and all(x['dihedral'] != 'orig' for x in f)
     assert len(rows) > 10 and variant_only > 0, (len(rows), variant_only)
@@ -1444,7 +1444,7 @@ assert len(rows) == len(items) and all(r['file_viewed_by_reporter'] is False for
 # ... and each row carries the file's own hashes whatever matched: MD5/SHA-1/SHA-256 of the
 # image bytes (hashlib over the tar members) and the PDQ of the image as it is, also for an
 # item matched only through a turned or flipped variant (the PDQ column was empty there)
-check "export: md5, sha1, sha256 and pdq are the file's own, also for variant-only PDQ matches" \
+check "export: md5, sha1, sha256, pdq and pdq_quality are the file's own, also for variant-only PDQ matches" \
     $PY itemhashes.py export export.json
 
 finish
