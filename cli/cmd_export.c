@@ -441,6 +441,7 @@ static int cmp_frec(const void *a, const void *b)
 
 typedef struct meta {
     const char *dataset, *started, *scan_version, *exported;
+    int fast; /* the scan ran with --fast: its PDQ hashes are approximate, none is exported */
 } meta;
 
 static void json_str(FILE *o, const char *s)
@@ -562,6 +563,7 @@ static int write_csv_row(FILE *o, const exp_t *e, const frec *g, size_t n, const
     size_t len = 0, cap = 0;
     int match = group_is_match(g, n), quality;
     item_hashes(e, g, n, h, &quality);
+    if (m->fast) h[3] = "", quality = -1;
     fprintf(o, "%s,%s,", match ? "match" : "candidate", match ? "false" : "true");
     csv_field(o, S(e, g, C_URL));
     for (int k = 0; k < 4; k++) {
@@ -625,6 +627,7 @@ static void write_json_row(FILE *o, const exp_t *e, const frec *g, size_t n, con
     const char *h[4];
     int match = group_is_match(g, n), quality;
     item_hashes(e, g, n, h, &quality);
+    if (m->fast) h[3] = "", quality = -1;
     fprintf(o, "{\"report_tier\":\"%s\",\"needs_verification\":%s", match ? "match" : "candidate",
             match ? "false" : "true");
     json_kv(o, "incident_url", S(e, g, C_URL), 0);
@@ -774,6 +777,27 @@ static int now_utc(char out[32])
         t = (time_t)v;
     }
     if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return -1;
+    return 0;
+}
+
+/* Whether scan.json's parameters say the scan ran with --fast: its "parameters" array holds
+ * the pair ["fast", "true"] (datavet writes the names, so a "fast" right after a '[' is one). */
+static int scan_was_fast(const char *buf, size_t len)
+{
+    const char *v, *end;
+    size_t vlen;
+    if (cli_json_top_raw(buf, len, "parameters", &v, &vlen) != 1) return 0;
+    end = v + vlen;
+    for (const char *p = v; p + 6 <= end; p++) {
+        const char *q = p - 1, *r = p + 6;
+        if (memcmp(p, "\"fast\"", 6) != 0) continue;
+        while (q > v && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) q--;
+        if (q < v || *q != '[') continue;
+        while (r < end && (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')) r++;
+        if (r >= end || *r++ != ',') continue;
+        while (r < end && (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')) r++;
+        return (size_t)(end - r) >= 6 && memcmp(r, "\"true\"", 6) == 0;
+    }
     return 0;
 }
 
@@ -947,7 +971,12 @@ int cmd_export(int argc, char **argv)
         o = stdout;
     }
 
-    m = (meta){dataset ? dataset : "", started ? started : "", ver ? ver : "", exported};
+    m = (meta){dataset ? dataset : "", started ? started : "", ver ? ver : "", exported,
+               scan_was_fast(sbuf, slen)};
+    if (m.fast)
+        fprintf(stderr, "datavet export: the scan ran with --fast, so its PDQ hashes are close "
+                        "to the files' own but not equal: the pdq and pdq_quality fields are "
+                        "left empty (rescan without --fast for them)\n");
     if (fmt == FMT_CSV) write_csv_header(o);
     if (fmt == FMT_JSON) fputs("[", o);
     if (whole) {

@@ -211,6 +211,29 @@ EOF
 }
 check "pdq: the item's own hash, not a dihedral variant's" t_dihedral_pdq
 
+t_fast_no_pdq() {
+    # a scan with --fast hashed a reduced decode: its PDQ is close to the file's, not equal,
+    # so the export gives none (and says why); the findings keep their values. A parameter
+    # whose value is "fast" (a list named fast) is not the flag.
+    have_py || { echo "SKIP: no $PY"; return 0; }
+    mkdir -p fast notfast
+    cp dih/matches.parquet fast/ && cp dih/matches.parquet notfast/ || return 1
+    printf '{"parameters": [\n  ["list_name", "fast"],\n  ["fast", "true"]\n],\n "dataset":"d","started":"2026-12-03T09:00:00Z","datavet_version":"0.1.0"}\n' >fast/scan.json
+    printf '{"parameters": [["list_name", "fast"], ["fast", "false"], ["x", "[\\"fast\\", \\"true\\"]"]],\n "dataset":"d","started":"2026-12-03T09:00:00Z","datavet_version":"0.1.0"}\n' >notfast/scan.json
+    "$BIN" export -f json -o fast.json fast 2>fast.err || return 1
+    grep -q "ran with --fast.*pdq and pdq_quality fields are left empty" fast.err || return 1
+    "$BIN" export -f json -o notfast.json notfast 2>notfast.err || return 1
+    ! grep -q -- "--fast" notfast.err || return 1
+    "$PY" - fast.json notfast.json <<'EOF'
+import json, sys
+f, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert [(r["pdq"], r["pdq_quality"]) for r in f] == [(None, None), (None, None)], f
+assert [x["value"] for x in f[0]["findings"]] == ["aaaa", "bbbb"]
+assert [r["pdq"] for r in n] == ["bbbb", None], n
+EOF
+}
+check "scan with --fast: no pdq exported (approximate), said on stderr" t_fast_no_pdq
+
 t_candidates_default() {
     "$BIN" export -q -f csv out >y.csv || return 1
     ! grep -q candidate y.csv || return 1
