@@ -1179,6 +1179,7 @@ struct dv_shard_reader {
     size_t cols[NROLES], ncols, slot[NROLES];
     dv_parquet_batch batch[NROLES];
     char image_name[128]; /* the image column's name */
+    char limage_name[160]; /* a list column's image: "NAME[k]", k its place in the row's list */
     /* images in a list column (several a row): read with dv_parquet_reader_read_list */
     int64_t img_list;     /* its column, -1 if none */
     dv_parquet_batch lbatch;
@@ -1374,9 +1375,18 @@ static int is_image_value(const dv_shard_reader *r, const dv_parquet_value *v)
            (r->ds->opts.image_col != NULL || dv_image_kind(v->bytes, v->len) != NULL);
 }
 
-/* Value v of row i (of the current row group) as the item's image, or its problem. */
-static void take_image(dv_shard_reader *r, dv_item *it, const dv_parquet_value *v, uint64_t i)
+/* Value v of row i (of the current row group) as the item's image, or its problem; lpos: its
+ * place in the row's list of images (0-based), -1 for a flat column. */
+static void take_image(dv_shard_reader *r, dv_item *it, const dv_parquet_value *v, uint64_t i,
+                       int64_t lpos)
 {
+    const char *name = r->image_name;
+    if (lpos >= 0) {
+        /* an image of a list is named by its place in it, so an error says which one */
+        snprintf(r->limage_name, sizeof r->limage_name, "%s[%lld]", r->image_name,
+                 (long long)lpos);
+        name = r->limage_name;
+    }
     if (!is_image_value(r, v)) {
         /* a named column's empty value is an image of 0 bytes (an error the scan names), but
          * beside a path it is an image kept outside the file (counted as path-only) */
@@ -1385,18 +1395,18 @@ static void take_image(dv_shard_reader *r, dv_item *it, const dv_parquet_value *
             !(r->col[COL_IMGPATH] >= 0 &&
               dv_parquet_batch_value(&r->batch[r->slot[COL_IMGPATH]], i, &pv) == DV_OK &&
               !pv.is_null && pv.len > 0)) {
-            it->image_name = r->image_name;
+            it->image_name = name;
             it->image = (const uint8_t *)"";
             it->image_len = 0;
         }
         return;
     }
-    it->image_name = r->image_name;
+    it->image_name = name;
     if (v->len > r->ds->opts.max_image_bytes) {
         it->problem = DV_ETOOBIG;
         snprintf(r->err, sizeof r->err,
                  "%s: row %llu: column %s: image of %zu bytes, over the limit of %llu",
-                 r->info.path, (unsigned long long)(r->row_base + i), r->image_name, v->len,
+                 r->info.path, (unsigned long long)(r->row_base + i), name, v->len,
                  (unsigned long long)r->ds->opts.max_image_bytes);
         it->problem_msg = r->err;
         return;
@@ -1456,7 +1466,7 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
             if (v.bytes && parse_digest(v.bytes, v.len, it->sha256, 32))
                 it->have |= DV_ALGO_SHA256;
             break;
-        case COL_IMAGE: take_image(r, it, &v, i); break;
+        case COL_IMAGE: take_image(r, it, &v, i, -1); break;
         case COL_IMGPATH: {
             dv_parquet_value iv;
             if (v.len > 0 &&
@@ -1511,7 +1521,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         pq_fill(r, i, it, 1);
         it->list_index = ++r->lidx;
         dv_parquet_batch_value(&r->lbatch, r->le, &v);
-        take_image(r, it, &v, i);
+        take_image(r, it, &v, i, (int64_t)(r->le - r->lrs[i]));
         r->le = next_list_image(r, r->le + 1, end);
         r->lpend = r->le < end;
         *row_out = r->row_base + i;
@@ -1587,7 +1597,7 @@ static int pq_next(dv_shard_reader *r, dv_item *it, uint64_t *row_out)
         if (e < end) {
             dv_parquet_value v;
             dv_parquet_batch_value(&r->lbatch, e, &v);
-            take_image(r, it, &v, i);
+            take_image(r, it, &v, i, (int64_t)(e - r->lrs[i]));
             r->le = next_list_image(r, e + 1, end);
             r->lpend = r->le < end;
             r->lrow = i;

@@ -345,7 +345,8 @@ static int arena_put(scan *s, slot *sl, const uint8_t *p, size_t n)
 }
 
 /* Where item it's image is, for an error about it, as the readers' own item errors name it:
- * "x.parquet: row 17: column jpg" (a later image of a list column by its row too),
+ * "x.parquet: row 17: column jpg" (an image of a list column with its place in the list:
+ * "column images.list.element.bytes[2]"),
  * "urls.txt:2: data: URI", "00001.tar: 000010007.jpg", a folder's image by its file, a
  * fetched image by its URL after the place of its row. */
 static void image_where(const scan *s, const dv_shard_info *sh, const dv_item *it, char *buf,

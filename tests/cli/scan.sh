@@ -275,7 +275,8 @@ s = json.load(open('out-hlc/summary.json'))
 assert s['counts']['removed'] == 1 and s['clean']['removed'] == 1 and s['clean']['decoys'] == 2, s"
 
 # an image that does not decode is an error naming where it is, as the readers' item errors
-# name it (file, row, column): in a parquet image column, a list of images (row 1's second),
+# name it (file, row, column): in a parquet image column, a list of images (row 1's second,
+# named by its place in the list, [1]),
 # a data: URI of a URL list (its line); an image of 0 bytes in a tar names the tar
 printf '\377\330\377\340 no JPEG after its start' >notjpeg.jpg
 mkdir hfx hlx tx && "$PQT" hfimg hfx/train-00000.parquet hfpx/000000000.jpg notjpeg.jpg &&
@@ -292,7 +293,7 @@ def one(d, row, reason, start):
     g = e(d)
     assert len(g) == 1 and g[0][:2] == (row, reason) and g[0][2].startswith(start), (d, g)
 one('hfx', 1, 'decode', 'hfx/train-00000.parquet: row 1: column image.bytes: jpeg: ')
-one('hlx', 1, 'decode', 'hlx/train-00000.parquet: row 1: column images.list.element.bytes: jpeg: ')
+one('hlx', 1, 'decode', 'hlx/train-00000.parquet: row 1: column images.list.element.bytes[1]: jpeg: ')
 one('tx', 1, 'decode', 'tx/durl.txt:2: data: URI: jpeg: ')
 one('wz', 1, 'corrupt', 'wz/00000.tar: 000000001.jpg: an image of 0 bytes')"
 # a named image column's empty value is an image of 0 bytes (an error naming file, row and
