@@ -1641,7 +1641,7 @@ static void clean_copy(const arc *a, const uint8_t *drop, uint64_t ndrop, char n
 }
 
 /* with a link index of cap bytes; same: NULL, or two paths that must extract to the same
- * bytes */
+ * bytes. The extracted copy must hold no dangling symlink. */
 static void clean_copy_cap(const arc *a, const uint8_t *drop, uint64_t ndrop,
                            char names[8][64], int *nn, uint64_t *left, size_t cap,
                            const char *const same[2])
@@ -1697,6 +1697,9 @@ static void clean_copy_cap(const arc *a, const uint8_t *drop, uint64_t ndrop,
         tmp_path(dir, sizeof(dir), "ccx");
         snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s'", dir, dir,
                  out_path, dir);
+        assert_int_equal(system(cmd), 0);
+        /* no link in the copy goes nowhere (a symlink whose target is missing) */
+        snprintf(cmd, sizeof(cmd), "test -z \"$(find '%s' -xtype l)\"", dir);
         assert_int_equal(system(cmd), 0);
         if (same) {
             snprintf(cmd, sizeof(cmd), "cmp '%s/%s' '%s/%s'", dir, same[0], dir, same[1]);
