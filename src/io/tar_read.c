@@ -91,9 +91,12 @@ struct dv_tar_reader {
     int fx_done;
     dv__dbuf lx_tmp;
     dv__dbuf dep_tmp; /* dv__tar_link.deps of the last lookup: sample numbers (uint64_t) */
+    dv__dbuf lnk_tmp; /* a symlink's target text, copied out of a table's names */
     /* the last lookup went through an earlier symlink to a later member (lx_via), which was
-     * left out of a copy or links to one that was (lx_gone) */
-    int lx_via, lx_gone;
+     * left out of a copy or links to one that was (lx_gone); or was of a hard link to a symlink
+     * (lx_hs), whose target text is lx.names[lx_hs_off, +lx_hs_len) */
+    int lx_via, lx_gone, lx_hs;
+    size_t lx_hs_off, lx_hs_len;
 
     char err[512];
 };
@@ -857,22 +860,27 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
  * link the data of the member the link resolved to when it was read). In lx, skip is
  * DV_TAR_SKIP_SYMLINK for a symlink to a later member (or a link to one), whose normalised
  * target is lx.names[data_offset, +size), followed through fx when looked up. In fx, skip is
- * DV_TAR_SKIP_SYMLINK for a symlink whose normalised target is fx.names[data_offset, +size),
- * and DV_TAR_SKIP_OTHER for a path that holds nothing to read (a directory, a device, a link
- * that goes nowhere). */
+ * DV_TAR_SKIP_SYMLINK for a symlink whose normalised target is fx.names[data_offset, +size).
+ * In both, DV_TAR_SKIP_OTHER is a path that holds nothing to read (a directory, a device, a
+ * link that goes nowhere, an absolute symlink). A path that holds a symlink, extracted (the
+ * symlink member, or a hard link to one: link() does not follow symlinks), has the symlink's
+ * target text as stored, lnk_len bytes right after the path in names: a hard link to it reads
+ * that text again from its own folder. (64 bytes on LP64: the table's cap counts them.) */
 typedef struct lx_ent {
     uint64_t hash;
     size_t name, name_len; /* in the table's names */
     uint64_t data_offset, size, sample;
-    dv_tar_skip skip; /* of the member holding the bytes */
+    uint32_t lnk_len; /* the symlink's target text, after the name; 0: not a symlink */
     /* in fx, a hard link's: the samples of the members its target chain went through, in
      * order, the last the one holding the bytes (where the chain ends in data), deps[dep_off,
      * +dep_n) */
     uint32_t dep_off, dep_n;
+    uint8_t skip; /* dv_tar_skip of the member holding the bytes */
     uint8_t deep; /* in fx, a hard link whose chain is over FX_HOPS members */
     uint8_t gone; /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
     uint8_t used;
 } lx_ent;
+_Static_assert(sizeof(lx_ent) <= 64, "an lx_ent is 64 bytes at most (the link index's cap)");
 
 static uint64_t lx_hash(const char *s, size_t n)
 {
@@ -881,14 +889,14 @@ static uint64_t lx_hash(const char *s, size_t n)
     return h;
 }
 
-/* path's components after those of dir[0..dir_len), empty and "." ones dropped and ".." taking
- * one back, into lx_tmp as a string without leading or trailing '/' (a leading '/' is dropped,
- * as GNU tar drops it from member names and hard-link targets). 0, 1 where ".." goes above the
- * root, or DV_ENOMEM. */
+/* path[0..plen)'s components after those of dir[0..dir_len), empty and "." ones dropped and
+ * ".." taking one back, into lx_tmp as a string without leading or trailing '/' (a leading '/'
+ * is dropped, as GNU tar drops it from member names and hard-link targets). 0, 1 where ".."
+ * goes above the root, or DV_ENOMEM. */
 static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const char *path,
-                        size_t *len_out)
+                        size_t plen, size_t *len_out)
 {
-    size_t plen = strlen(path), n = 0;
+    size_t n = 0;
     char *o;
     r->lx_tmp.len = 0;
     DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->lx_tmp, dir_len + plen + 2));
@@ -942,17 +950,32 @@ static size_t tab_room(const dv_tar_reader *r, const lx_tab *t)
     return r->lx_cap;
 }
 
+/* key, then lnk[0..lnk_len), at the end of t's names (*at: where). */
+static int names_add(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, const char *lnk,
+                     size_t lnk_len, size_t *at)
+{
+    *at = t->names.len;
+    DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &t->names, klen + lnk_len));
+    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &t->names, key, klen));
+    return dv__dbuf_append(r->alloc, &t->names, lnk, lnk_len);
+}
+
 /* Set key's entry to v (a later member of the same path replaces an earlier one, as on
- * extraction). Past the cap, new paths are no longer added (full), which lookups that miss
- * then say. */
-static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, const lx_ent *v)
+ * extraction), with lnk[0..lnk_len) the target text of the symlink the path holds (lnk_len 0:
+ * none; lnk never lies in t's names), kept right after the path in names: a path whose text
+ * changes gets path and text anew there (the old bytes stay, counted in the cap). Past the cap,
+ * new paths are no longer added (full), which lookups that miss then say, and a known path
+ * whose new text does not fit holds nothing the index can tell (never what it held before). */
+static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, const lx_ent *v,
+                   const char *lnk, size_t lnk_len)
 {
     lx_ent *e = tab_find(t, key, klen);
+    size_t room = tab_room(r, t), at;
     if (e == NULL) {
-        size_t slots = t->slots, room = tab_room(r, t);
+        size_t slots = t->slots;
         if ((t->used + 1) * 4 > slots * 3) slots = slots ? slots * 2 : 64;
-        if (t->full || slots > room / sizeof(lx_ent) ||
-            t->names.len + t->deps.len + klen + 1 > room - slots * sizeof(lx_ent)) {
+        if (t->full || lnk_len > UINT32_MAX || slots > room / sizeof(lx_ent) ||
+            t->names.len + t->deps.len + klen + lnk_len + 1 > room - slots * sizeof(lx_ent)) {
             t->full = 1;
             return DV_OK;
         }
@@ -972,9 +995,9 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
         }
         {
             uint64_t h = lx_hash(key, klen);
-            size_t i = (size_t)h & (slots - 1), at = t->names.len;
+            size_t i = (size_t)h & (slots - 1);
             while (t->e[i].used) i = (i + 1) & (slots - 1);
-            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &t->names, key, klen));
+            DV_FORWARD_IF_ERROR(names_add(r, t, key, klen, lnk, lnk_len, &at));
             e = &t->e[i];
             e->hash = h;
             e->name = at;
@@ -982,7 +1005,24 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
             e->used = 1;
             t->used++;
         }
+    } else if (lnk_len > 0 &&
+               (e->lnk_len != lnk_len ||
+                memcmp(t->names.p + e->name + e->name_len, lnk, lnk_len) != 0)) {
+        if (lnk_len > UINT32_MAX || t->names.len + t->deps.len + klen + lnk_len + 1 >
+                                        room - t->slots * sizeof(lx_ent)) {
+            t->full = 1;
+            e->skip = DV_TAR_SKIP_OTHER;
+            e->lnk_len = 0;
+            e->dep_n = 0;
+            e->deep = 0;
+            e->sample = v->sample;
+            e->gone = v->gone;
+            return DV_OK;
+        }
+        DV_FORWARD_IF_ERROR(names_add(r, t, key, klen, lnk, lnk_len, &at));
+        e->name = at;
     }
+    e->lnk_len = (uint32_t)lnk_len;
     e->data_offset = v->data_offset;
     e->size = v->size;
     e->sample = v->sample;
@@ -1031,13 +1071,40 @@ enum {
 static void reset(dv_tar_reader *r, const char *name);
 static size_t key_len(const char *path);
 
+/* The target text lnk[0..lnk_len) of a symlink at path (its own, or that of the symlink a hard
+ * link at path names), as v in fx: its target read from path's folder, or a path that holds
+ * nothing to read (absolute, above the root). 1: no room for it (fx full), v holds nothing. */
+static int fx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_t lnk_len,
+                      lx_ent *v)
+{
+    const char *slash = strrchr(path, '/');
+    size_t klen;
+    int rc;
+    v->skip = DV_TAR_SKIP_OTHER;
+    v->data_offset = v->size = 0;
+    if (lnk[0] == '/') return DV_OK;
+    rc = lx_normalise(r, path, slash ? (size_t)(slash - path) : 0, lnk, lnk_len, &klen);
+    if (rc < 0) return rc;
+    if (rc > 0) return DV_OK;
+    if (tab_bytes(&r->fx) + klen + lnk_len > tab_room(r, &r->fx)) {
+        r->fx.full = 1;
+        return 1;
+    }
+    v->skip = DV_TAR_SKIP_SYMLINK;
+    v->data_offset = r->fx.names.len;
+    v->size = klen;
+    return dv__dbuf_append(r->alloc, &r->fx.names, r->lx_tmp.p, klen);
+}
+
 /* Member m (of sample number sample) in fx: what extraction leaves at its path once every
- * member up to it is written. A hard link takes what its target holds then; a symlink keeps
- * its target, followed when looked up. */
+ * member up to it is written. A hard link takes what its target holds then (a symlink's
+ * target text too, read from the hard link's own folder); a symlink keeps its target,
+ * followed when looked up. */
 static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
 {
     lx_ent v;
-    size_t klen;
+    size_t klen, lnk_len = 0;
+    const char *lnk = NULL;
     int rc;
     memset(&v, 0, sizeof(v));
     v.skip = DV_TAR_SKIP_OTHER;
@@ -1047,7 +1114,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
         v.skip = m->skip;
     } else if (m->skip == DV_TAR_SKIP_HARDLINK && m->linkpath[0] != '\0') {
         const lx_ent *t;
-        rc = lx_normalise(r, "", 0, m->linkpath, &klen);
+        rc = lx_normalise(r, "", 0, m->linkpath, strlen(m->linkpath), &klen);
         if (rc < 0) return rc;
         if (rc == 0 && (t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen)) != NULL) {
             /* its chain: the target's sample, then the target's own chain */
@@ -1071,27 +1138,34 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
                 r->fx.deps.len += sizeof(smp) + tn;
                 v.dep_off = (uint32_t)at;
                 v.dep_n = (uint32_t)n;
+                if (t->lnk_len > 0) {
+                    /* a hard link to a symlink: a symlink of its own, its target text read
+                     * from here (copied: fx's names may move) */
+                    lnk_len = t->lnk_len;
+                    r->lnk_tmp.len = 0;
+                    DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->lnk_tmp,
+                                                        r->fx.names.p + t->name + t->name_len,
+                                                        lnk_len));
+                    lnk = (const char *)r->lnk_tmp.p;
+                    rc = fx_symlink(r, m->path, lnk, lnk_len, &v);
+                    if (rc < 0) return rc;
+                    if (rc > 0) lnk_len = 0;
+                }
             }
         }
-    } else if (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] != '\0' && m->linkpath[0] != '/') {
-        const char *slash = strrchr(m->path, '/');
-        rc = lx_normalise(r, m->path, slash ? (size_t)(slash - m->path) : 0, m->linkpath, &klen);
+    } else if (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] != '\0') {
+        lnk = m->linkpath;
+        lnk_len = strlen(lnk);
+        rc = fx_symlink(r, m->path, lnk, lnk_len, &v);
         if (rc < 0) return rc;
-        if (rc == 0 && tab_bytes(&r->fx) + klen <= tab_room(r, &r->fx)) {
-            v.skip = DV_TAR_SKIP_SYMLINK;
-            v.data_offset = r->fx.names.len;
-            v.size = klen;
-            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->fx.names, r->lx_tmp.p, klen));
-        } else if (rc == 0) {
-            r->fx.full = 1;
-        }
+        if (rc > 0) lnk_len = 0;
     }
     v.sample = sample;
     v.gone = 0;
-    rc = lx_normalise(r, "", 0, m->path, &klen);
+    rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
     if (rc < 0) return rc;
     if (rc > 0 || klen == 0) return DV_OK;
-    return tab_put(r, &r->fx, (const char *)r->lx_tmp.p, klen, &v);
+    return tab_put(r, &r->fx, (const char *)r->lx_tmp.p, klen, &v, lnk, lnk_len);
 }
 
 /* The second look: every header of the archive read again from its start (data skipped, by a
@@ -1175,60 +1249,98 @@ static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_en
     return LX_LOOP;
 }
 
-/* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
- * why not; DV_ENOMEM. A hard link names an earlier member's path as stored; a symlink a path
- * relative to its own folder, inside the archive: an earlier member's, else, where later is
- * set, what the archive leaves at that path once extracted, symlinks followed. Where later is
- * set, an earlier member that is a symlink to a later one is followed too (lx_via), its
- * sample first in dep_tmp; unset, its lx entry is *out. */
-static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out, int later)
+/* The entry of what a symlink at path, with target text lnk[0..lnk_len) (not in lx_tmp),
+ * reads (the target normalised in lx_tmp): LX_FOUND with *out, or why not; DV_ENOMEM. The
+ * target is relative to path's folder, inside the archive: an earlier member's, else, where
+ * later is set, what the archive leaves at that path once extracted, symlinks followed. Where
+ * later is set, an earlier member that is a symlink to a later one is followed too (lx_via),
+ * its sample in dep_tmp; unset, its lx entry is *out. A member found among the earlier ones
+ * goes last in dep_tmp where something is there already. */
+static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_t lnk_len,
+                      const lx_ent **out, int later)
 {
-    const char *slash = strrchr(m->path, '/');
-    size_t klen, dlen = slash ? (size_t)(slash - m->path) : 0;
+    const char *slash = strrchr(path, '/');
+    size_t klen, dlen = slash ? (size_t)(slash - path) : 0;
+    const lx_ent *e;
     int rc;
-    *out = NULL;
-    if (m->linkpath[0] == '\0') return LX_EMPTY;
-    if (!r->is_buf && !r->seekable) return LX_PIPE;
-    if (m->skip == DV_TAR_SKIP_SYMLINK) {
-        if (m->linkpath[0] == '/') return LX_ABSOLUTE;
-        rc = lx_normalise(r, m->path, dlen, m->linkpath, &klen);
-    } else {
-        rc = lx_normalise(r, "", 0, m->linkpath, &klen);
-    }
+    if (lnk[0] == '/') return LX_ABSOLUTE;
+    rc = lx_normalise(r, path, dlen, lnk, lnk_len, &klen);
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
-    r->dep_tmp.len = 0;
-    r->lx_via = r->lx_gone = 0;
-    *out = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
-    if (*out != NULL && (!later || (*out)->skip != DV_TAR_SKIP_SYMLINK)) return LX_FOUND;
-    if (*out == NULL && (!later || m->skip != DV_TAR_SKIP_SYMLINK)) return LX_MISSING;
+    e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
+    /* a path holding nothing to read: what the archive leaves there says why */
+    if (e != NULL && e->skip == DV_TAR_SKIP_OTHER) e = NULL;
+    if (e != NULL && (!later || e->skip != DV_TAR_SKIP_SYMLINK)) {
+        if (r->dep_tmp.len > 0) DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
+        *out = e;
+        return LX_FOUND;
+    }
+    if (e == NULL && !later) return LX_MISSING;
     {
         /* (the lx entry's name stays where it is: the second look adds to fx only) */
         size_t via_off = 0, via_len = 0;
-        if (*out != NULL) {
+        if (e != NULL) {
             r->lx_via = 1;
-            r->lx_gone = (*out)->gone;
-            via_off = (size_t)(*out)->data_offset;
-            via_len = (size_t)(*out)->size;
-            DV_FORWARD_IF_ERROR(dep_push(r, (*out)->sample));
-            *out = NULL;
+            r->lx_gone |= e->gone;
+            via_off = (size_t)e->data_offset;
+            via_len = (size_t)e->size;
+            DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
         }
         if (!r->fx_done) {
             DV_FORWARD_IF_ERROR(fx_build(r));
             /* (the second look used lx_tmp) */
-            DV_FORWARD_IF_ERROR(lx_normalise(r, m->path, dlen, m->linkpath, &klen));
+            DV_FORWARD_IF_ERROR(lx_normalise(r, path, dlen, lnk, lnk_len, &klen));
         }
         if (r->lx_via) return fx_follow(r, (const char *)r->lx.names.p + via_off, via_len, out);
     }
     return fx_follow(r, (const char *)r->lx_tmp.p, klen, out);
 }
 
+/* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
+ * why not; DV_ENOMEM. A hard link names an earlier member's path as stored; a symlink a path
+ * relative to its own folder (lx_symlink). A hard link to a symlink, or to a hard link to one,
+ * is a symlink of its own once extracted (link() does not follow symlinks): the symlink's
+ * target text, read from the hard link's folder (lx_hs, the symlink's sample first in
+ * dep_tmp). */
+static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out, int later)
+{
+    size_t klen;
+    const lx_ent *t;
+    int rc;
+    *out = NULL;
+    r->dep_tmp.len = 0;
+    r->lx_via = r->lx_gone = r->lx_hs = 0;
+    if (m->linkpath[0] == '\0') return LX_EMPTY;
+    if (!r->is_buf && !r->seekable) return LX_PIPE;
+    if (m->skip == DV_TAR_SKIP_SYMLINK)
+        return lx_symlink(r, m->path, m->linkpath, strlen(m->linkpath), out, later);
+    rc = lx_normalise(r, "", 0, m->linkpath, strlen(m->linkpath), &klen);
+    if (rc < 0) return rc;
+    if (rc > 0) return LX_ESCAPE;
+    t = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
+    if (t == NULL || (t->lnk_len == 0 && t->skip == DV_TAR_SKIP_OTHER)) return LX_MISSING;
+    if (t->lnk_len == 0) {
+        *out = t;
+        return LX_FOUND;
+    }
+    /* (the text stays where it is in lx's names: nothing is added to lx while it is read) */
+    r->lx_hs = 1;
+    r->lx_hs_off = t->name + t->name_len;
+    r->lx_hs_len = t->lnk_len;
+    r->lx_gone = t->gone;
+    DV_FORWARD_IF_ERROR(dep_push(r, t->sample));
+    return lx_symlink(r, m->path, (const char *)r->lx.names.p + r->lx_hs_off, r->lx_hs_len, out,
+                      later);
+}
+
 /* Add member m (of sample number sample) to the link index: a regular member's data, a link's
- * resolved target. Pipes keep none: nothing can be read again from them. */
+ * resolved target; for a symlink, or a hard link to one, its target text too. Pipes keep
+ * none: nothing can be read again from them. */
 static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
 {
     lx_ent e;
-    size_t klen;
+    size_t klen, lnk_len = 0;
+    const char *lnk = NULL;
     int rc;
     if (r->lx_cap == 0 || (!r->is_buf && !r->seekable)) return DV_OK;
     memset(&e, 0, sizeof(e));
@@ -1240,21 +1352,41 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         const lx_ent *t;
         rc = lx_resolve(r, m, &t, 0);
         if (rc < 0) return rc;
+        if (m->skip == DV_TAR_SKIP_SYMLINK) {
+            lnk = m->linkpath;
+            lnk_len = strlen(lnk);
+        } else if (r->lx_hs) {
+            /* (copied: lx's names may move below) */
+            lnk_len = r->lx_hs_len;
+            r->lnk_tmp.len = 0;
+            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->lnk_tmp,
+                                                r->lx.names.p + r->lx_hs_off, lnk_len));
+            lnk = (const char *)r->lnk_tmp.p;
+        }
         if (rc == LX_FOUND) {
             e = *t; /* (an earlier symlink to a later member: its target, as it holds it) */
-        } else if (rc == LX_MISSING && m->skip == DV_TAR_SKIP_SYMLINK) {
+            e.gone |= (uint8_t)r->lx_gone;
+        } else if (rc == LX_MISSING && lnk_len > 0) {
             /* a symlink to a later member: its normalised target (lx_tmp), followed through
              * the second look when a link names it, so a hard link to it finds it and its
              * being left out of a copy carries over */
             klen = strlen((const char *)r->lx_tmp.p);
             if (tab_bytes(&r->lx) + klen > tab_room(r, &r->lx)) {
                 r->lx.full = 1;
-                return DV_OK;
+                e.skip = DV_TAR_SKIP_OTHER;
+                lnk_len = 0;
+            } else {
+                e.skip = DV_TAR_SKIP_SYMLINK;
+                e.data_offset = r->lx.names.len;
+                e.size = klen;
+                DV_FORWARD_IF_ERROR(
+                    dv__dbuf_append(r->alloc, &r->lx.names, r->lx_tmp.p, klen));
             }
-            e.skip = DV_TAR_SKIP_SYMLINK;
-            e.data_offset = r->lx.names.len;
-            e.size = klen;
-            DV_FORWARD_IF_ERROR(dv__dbuf_append(r->alloc, &r->lx.names, r->lx_tmp.p, klen));
+            e.gone = (uint8_t)r->lx_gone;
+        } else if ((rc == LX_ABSOLUTE || rc == LX_ESCAPE) && lnk_len > 0) {
+            /* nothing to read here, but a hard link to it reads the text from its own folder */
+            e.skip = DV_TAR_SKIP_OTHER;
+            e.gone = (uint8_t)r->lx_gone;
         } else {
             return DV_OK;
         }
@@ -1262,10 +1394,10 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         return DV_OK;
     }
     e.sample = sample;
-    rc = lx_normalise(r, "", 0, m->path, &klen);
+    rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
     if (rc < 0) return rc;
     if (rc > 0 || klen == 0) return DV_OK;
-    return tab_put(r, &r->lx, (const char *)r->lx_tmp.p, klen, &e);
+    return tab_put(r, &r->lx, (const char *)r->lx_tmp.p, klen, &e, lnk, lnk_len);
 }
 
 /* A new archive: the earlier members' table emptied, the second look's freed (few archives
@@ -1358,7 +1490,24 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         }
         break;
     }
-    if (m->skip == DV_TAR_SKIP_SYMLINK &&
+    if (r->lx_hs) {
+        /* a hard link to a symlink: the symlink's text, and where it leads from here */
+        const char *lnk = (const char *)r->lx.names.p + r->lx_hs_off;
+        int ll = r->lx_hs_len > 200 ? 200 : (int)r->lx_hs_len;
+        if (rc == LX_ABSOLUTE || rc == LX_ESCAPE) {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: member '%s' at offset %llu: hard link to '%s' (a symlink to '%.*s', "
+                        "read from this member's folder) %s",
+                        r->name, m->path, (unsigned long long)m->offset, m->linkpath, ll, lnk,
+                        why);
+        } else {
+            dv__set_err(r->err, sizeof(r->err),
+                        "%s: member '%s' at offset %llu: hard link to '%s' (a symlink to '%.*s', "
+                        "read from this member's folder: '%s') %s",
+                        r->name, m->path, (unsigned long long)m->offset, m->linkpath, ll, lnk,
+                        (const char *)r->lx_tmp.p, why);
+        }
+    } else if (m->skip == DV_TAR_SKIP_SYMLINK &&
         (rc == LX_MISSING || rc == LX_NOWHERE || rc == LX_LOOP || rc == LX_DEEP) &&
         strcmp((const char *)r->lx_tmp.p, m->linkpath) != 0) {
         dv__set_err(r->err, sizeof(r->err), "%s: member '%s' at offset %llu: %s to '%s' ('%s') %s",
@@ -1375,7 +1524,7 @@ void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m)
 {
     size_t klen;
     lx_ent *e;
-    if (r->lx.slots == 0 || lx_normalise(r, "", 0, m->path, &klen) != 0) return;
+    if (r->lx.slots == 0 || lx_normalise(r, "", 0, m->path, strlen(m->path), &klen) != 0) return;
     if ((e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen)) != NULL) e->gone = 1;
 }
 
@@ -1489,6 +1638,7 @@ void dv_tar_reader_free(dv_tar_reader *r)
     tab_clear(r->alloc, &r->fx, 1);
     db_free(r->alloc, &r->lx_tmp);
     db_free(r->alloc, &r->dep_tmp);
+    db_free(r->alloc, &r->lnk_tmp);
     dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }

@@ -1951,12 +1951,308 @@ static void test_links_to_earlier_forward(void **state)
         assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
         assert_int_equal(dv__tar_reader_link_data(r, &s.parts[0].member, 1 << 20, NULL, &d, &got),
                          DV_ECORRUPT);
-        assert_non_null(strstr(dv_tar_reader_errmsg(r), "hard link to 'b/0000.jpg' which is a "
-                                                         "symlink to a path not found in the "
-                                                         "archive"));
+        assert_non_null(strstr(dv_tar_reader_errmsg(r), "hard link to 'b/0000.jpg' (a symlink "
+                                                         "to '0009.jpg', read from this member's "
+                                                         "folder: 'b/0009.jpg') which is not "
+                                                         "found in the archive"));
         dv_tar_reader_free(r);
         free(z.p);
     }
+}
+
+/* ---------------------------------------------------------------- hard links to symlinks */
+
+/* A member of a hard-link-to-symlink archive: a regular member (target NULL, its bytes a
+ * pattern of its own), or a link naming target. A link reads the bytes of the regular member
+ * bytes_of (checked against what GNU tar extracts at the link's path), or fails with err in
+ * its message. */
+typedef struct hs_mem {
+    const char *path, *target;
+    char type;
+    const char *bytes_of, *err;
+} hs_mem;
+
+static size_t hs_bytes(int i, uint8_t *p)
+{
+    size_t n = 100 + (size_t)i * 37;
+    fill_pattern(p, n, 40u + (unsigned)i);
+    return n;
+}
+
+static void hs_build(arc *a, const hs_mem *m, int n)
+{
+    uint8_t b[1024];
+    for (int i = 0; i < n; i++) {
+        if (m[i].target == NULL) member(a, m[i].path, b, hs_bytes(i, b), '0');
+        else link_member(a, m[i].path, m[i].target, m[i].type);
+    }
+    finish(a);
+}
+
+/* Every link of archive m read from a buffer and a file: its bytes those of m's bytes_of
+ * member and of the file GNU tar extracts at its path, or the error m names. */
+static void hs_check(const hs_mem *m, int n)
+{
+    arc a = {0};
+    char path[256], dir[256], cmd[1100];
+    int tar = have_tar();
+    hs_build(&a, m, n);
+    tmp_path(path, sizeof(path), "hs.tar");
+    tmp_path(dir, sizeof(dir), "hsx");
+    write_file(path, a.p, a.len);
+    if (tar) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s'", dir, dir,
+                 path, dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    for (int buf = 0; buf < 2; buf++) {
+        dv_tar_reader *r = dv_tar_reader_create(NULL);
+        dv_wds_sample s;
+        dv__dbuf scratch = {0};
+        int fd = -1, seen = 0, rc;
+        dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+        if (buf) {
+            assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "hs.tar"), DV_OK);
+        } else {
+            fd = open(path, O_RDONLY);
+            assert_int_equal(dv_tar_reader_open_fd(r, fd, "hs.tar"), DV_OK);
+        }
+        while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+            for (size_t p = 0; p < s.nparts; p++) {
+                const dv_tar_member *q = &s.parts[p].member;
+                const uint8_t *d;
+                uint64_t got;
+                int i, j;
+                if (q->skip == DV_TAR_SKIP_NONE) continue;
+                for (i = 0; i < n && strcmp(m[i].path, q->path) != 0; i++)
+                    ;
+                assert_true(i < n);
+                rc = dv__tar_reader_link_data(r, q, 1 << 20, &scratch, &d, &got);
+                seen++;
+                if (m[i].err != NULL) {
+                    assert_int_equal(rc, DV_ECORRUPT);
+                    if (!strstr(dv_tar_reader_errmsg(r), m[i].err))
+                        fail_msg("%s: %s", q->path, dv_tar_reader_errmsg(r));
+                    continue;
+                }
+                if (rc != DV_OK) fail_msg("%s: %s", q->path, dv_tar_reader_errmsg(r));
+                for (j = 0; j < n && strcmp(m[j].path, m[i].bytes_of) != 0; j++)
+                    ;
+                assert_true(j < n && m[j].target == NULL);
+                {
+                    uint8_t want[1024];
+                    size_t wn = hs_bytes(j, want);
+                    if (got != wn || memcmp(d, want, wn) != 0)
+                        fail_msg("%s: not the bytes of %s", q->path, m[i].bytes_of);
+                }
+                if (tar) {
+                    /* what GNU tar leaves at the link's path, symlinks followed */
+                    char f[600];
+                    uint8_t ex[1024];
+                    size_t en;
+                    FILE *x;
+                    snprintf(f, sizeof(f), "%s/%s", dir, q->path);
+                    x = fopen(f, "rb");
+                    if (x == NULL) fail_msg("%s: GNU tar extracted nothing readable", q->path);
+                    en = fread(ex, 1, sizeof(ex), x);
+                    fclose(x);
+                    if (en != got || memcmp(ex, d, en) != 0)
+                        fail_msg("%s: not the bytes GNU tar extracts", q->path);
+                }
+            }
+        }
+        assert_int_equal(rc, 0);
+        {
+            int nlinks = 0;
+            for (int i = 0; i < n; i++) nlinks += m[i].target != NULL;
+            assert_int_equal(seen, nlinks);
+        }
+        free(scratch.p);
+        dv_tar_reader_free(r);
+        if (fd >= 0) close(fd);
+    }
+    if (tar) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    unlink(path);
+    free(a.p);
+}
+
+/* A hard link to a symlink is, extracted, a symlink of its own (link() does not follow
+ * symlinks), with the same target text read from the hard link's folder: it reads what GNU tar
+ * gives there, not what the symlink reads from its own folder. Targets earlier, later (the
+ * second look) and mixed; hard link -> hard link -> symlink; a symlink to such a hard link;
+ * ".." and absolute targets (one escaping from the symlink's folder but not the hard link's,
+ * one the other way round). */
+static void test_hardlink_to_symlink(void **state)
+{
+    static const hs_mem earlier[] = {
+        {"a/0002.jpg", NULL, '0', NULL, NULL},
+        {"c/0002.jpg", NULL, '0', NULL, NULL},
+        {"d/0002.jpg", NULL, '0', NULL, NULL},
+        {"e/0002.jpg", NULL, '0', NULL, NULL},
+        {"0002.jpg", NULL, '0', NULL, NULL},
+        {"a/0000.jpg", "0002.jpg", '2', "a/0002.jpg", NULL},
+        {"c/0001.jpg", "a/0000.jpg", '1', "c/0002.jpg", NULL},
+        {"d/0003.jpg", "c/0001.jpg", '1', "d/0002.jpg", NULL},
+        {"c/0011.jpg", "0001.jpg", '2', "c/0002.jpg", NULL},
+        {"a/x/0004.jpg", "../0002.jpg", '2', "a/0002.jpg", NULL},
+        {"e/f/0005.jpg", "a/x/0004.jpg", '1', "e/0002.jpg", NULL},
+        {"0006.jpg", "a/x/0004.jpg", '1', NULL,
+         "hard link to 'a/x/0004.jpg' (a symlink to '../0002.jpg', read from this member's "
+         "folder) which points above the archive root"},
+        {"0007.jpg", "../0002.jpg", '2', NULL, "which points above the archive root"},
+        {"g/0008.jpg", "0007.jpg", '1', "0002.jpg", NULL},
+        {"a/0009.jpg", "/etc/hostname", '2', NULL, "which is an absolute path"},
+        {"c/0010.jpg", "a/0009.jpg", '1', NULL,
+         "hard link to 'a/0009.jpg' (a symlink to '/etc/hostname', read from this member's "
+         "folder) which is an absolute path, outside the archive"},
+    };
+    static const hs_mem later[] = {
+        {"b/0000.jpg", "../c/0001.jpg", '2', "c/0002.jpg", NULL},
+        {"a/0000.jpg", "0002.jpg", '2', "a/0002.jpg", NULL},
+        {"c/0001.jpg", "a/0000.jpg", '1', "c/0002.jpg", NULL},
+        {"d/0003.jpg", "c/0001.jpg", '1', "d/0002.jpg", NULL},
+        {"c/0011.jpg", "0001.jpg", '2', "c/0002.jpg", NULL},
+        {"a/x/0004.jpg", "../0002.jpg", '2', "a/0002.jpg", NULL},
+        {"e/f/0005.jpg", "a/x/0004.jpg", '1', "e/0002.jpg", NULL},
+        {"0007.jpg", "../0002.jpg", '2', NULL, "which points above the archive root"},
+        {"g/0008.jpg", "0007.jpg", '1', "0002.jpg", NULL},
+        {"h/0000.jpg", "0009.jpg", '2', NULL, "not found in the archive"},
+        {"h/0001.jpg", "h/0000.jpg", '1', NULL,
+         "hard link to 'h/0000.jpg' (a symlink to '0009.jpg', read from this member's folder: "
+         "'h/0009.jpg') which is not found in the archive"},
+        {"a/0002.jpg", NULL, '0', NULL, NULL},
+        {"c/0002.jpg", NULL, '0', NULL, NULL},
+        {"d/0002.jpg", NULL, '0', NULL, NULL},
+        {"e/0002.jpg", NULL, '0', NULL, NULL},
+        {"0002.jpg", NULL, '0', NULL, NULL},
+    };
+    static const hs_mem mixed[] = {
+        {"a/0002.jpg", NULL, '0', NULL, NULL},
+        {"f/0002.jpg", NULL, '0', NULL, NULL},
+        {"a/0000.jpg", "0002.jpg", '2', "a/0002.jpg", NULL},  /* its target earlier */
+        {"c/0001.jpg", "a/0000.jpg", '1', "c/0002.jpg", NULL}, /* the hard link's later */
+        {"d/0003.jpg", "c/0001.jpg", '1', "d/0002.jpg", NULL},
+        {"h/0000.jpg", "0002.jpg", '2', "h/0002.jpg", NULL},  /* its target later */
+        {"f/0001.jpg", "h/0000.jpg", '1', "f/0002.jpg", NULL}, /* the hard link's earlier */
+        {"c/0002.jpg", NULL, '0', NULL, NULL},
+        {"d/0002.jpg", NULL, '0', NULL, NULL},
+        {"h/0002.jpg", NULL, '0', NULL, NULL},
+    };
+    (void)state;
+    hs_check(earlier, (int)(sizeof(earlier) / sizeof(earlier[0])));
+    hs_check(later, (int)(sizeof(later) / sizeof(later[0])));
+    hs_check(mixed, (int)(sizeof(mixed) / sizeof(mixed[0])));
+}
+
+/* A cleaned copy keeps a hard link to a symlink only while every sample it depends on is
+ * kept: the symlink's (the member it names), and those of what the symlink's target text
+ * reaches from the hard link's folder; else it is left out and counted, never left dangling,
+ * and GNU tar extracts the copy to the bytes the scan read. */
+static void test_writer_hardlink_to_symlink(void **state)
+{
+    static const hs_mem later[] = {
+        {"a/0000.jpg", "0002.jpg", '2', NULL, NULL},
+        {"c/0001.jpg", "a/0000.jpg", '1', NULL, NULL},
+        {"a/0002.jpg", NULL, '0', NULL, NULL},
+        {"c/0002.jpg", NULL, '0', NULL, NULL},
+    };
+    static const hs_mem earlier[] = {
+        {"a/0002.jpg", NULL, '0', NULL, NULL},
+        {"c/0002.jpg", NULL, '0', NULL, NULL},
+        {"a/0000.jpg", "0002.jpg", '2', NULL, NULL},
+        {"c/0001.jpg", "a/0000.jpg", '1', NULL, NULL},
+    };
+    static const hs_mem chain[] = {
+        {"a/0000.jpg", "0002.jpg", '2', NULL, NULL},
+        {"c/0001.jpg", "a/0000.jpg", '1', NULL, NULL},
+        {"d/0003.jpg", "c/0001.jpg", '1', NULL, NULL},
+        {"b/0000.jpg", "../c/0001.jpg", '2', NULL, NULL},
+        {"a/0002.jpg", NULL, '0', NULL, NULL},
+        {"c/0002.jpg", NULL, '0', NULL, NULL},
+        {"d/0002.jpg", NULL, '0', NULL, NULL},
+    };
+    static const char *const same_c[2] = {"c/0001.jpg", "c/0002.jpg"};
+    static const char *const same_d[2] = {"d/0003.jpg", "d/0002.jpg"};
+    static const char *const same_b[2] = {"b/0000.jpg", "c/0002.jpg"};
+    uint8_t drop[8];
+    char names[8][64];
+    int nn;
+    uint64_t left;
+    arc a = {0};
+    (void)state;
+    hs_build(&a, later, 4);
+    /* the hard link's folder's target dropped: the hard link goes (the symlink stays) */
+    memset(drop, 0, sizeof(drop));
+    drop[3] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(left, 1);
+    assert_int_equal(nn, 2);
+    assert_string_equal(names[0], "a/0000.jpg");
+    assert_string_equal(names[1], "a/0002.jpg");
+    /* the symlink's own target dropped: the symlink goes, and the hard link naming it */
+    memset(drop, 0, sizeof(drop));
+    drop[2] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(left, 2);
+    assert_int_equal(nn, 1);
+    assert_string_equal(names[0], "c/0002.jpg");
+    /* the symlink's sample dropped: the hard link goes */
+    memset(drop, 0, sizeof(drop));
+    drop[0] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(left, 1);
+    assert_int_equal(nn, 2);
+    /* nothing dropped: GNU tar gives the hard link the bytes of the member in its folder */
+    memset(drop, 0, sizeof(drop));
+    clean_copy_cap(&a, drop, 4, names, &nn, &left, DV__TAR_LINK_INDEX, same_c);
+    assert_int_equal(left, 0);
+    assert_int_equal(nn, 4);
+    free(a.p);
+
+    memset(&a, 0, sizeof(a));
+    hs_build(&a, earlier, 4);
+    memset(drop, 0, sizeof(drop));
+    drop[1] = 1;
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(left, 1);
+    assert_int_equal(nn, 2);
+    assert_string_equal(names[0], "a/0002.jpg");
+    assert_string_equal(names[1], "a/0000.jpg");
+    memset(drop, 0, sizeof(drop));
+    drop[0] = 1; /* the symlink's target: it goes, and so does the hard link naming it */
+    clean_copy(&a, drop, 4, names, &nn, &left);
+    assert_int_equal(left, 2);
+    assert_int_equal(nn, 1);
+    memset(drop, 0, sizeof(drop));
+    clean_copy_cap(&a, drop, 4, names, &nn, &left, DV__TAR_LINK_INDEX, same_c);
+    assert_int_equal(left, 0);
+    free(a.p);
+
+    memset(&a, 0, sizeof(a));
+    hs_build(&a, chain, 7);
+    /* c/0002's sample: c/0001 goes, the hard link to it and the symlink to it too */
+    memset(drop, 0, sizeof(drop));
+    drop[5] = 1;
+    clean_copy_cap(&a, drop, 7, names, &nn, &left, DV__TAR_LINK_INDEX, NULL);
+    assert_int_equal(left, 3);
+    assert_int_equal(nn, 3);
+    assert_string_equal(names[0], "a/0000.jpg");
+    assert_string_equal(names[1], "a/0002.jpg");
+    assert_string_equal(names[2], "d/0002.jpg");
+    /* d/0002's: only the hard link in d/ goes */
+    memset(drop, 0, sizeof(drop));
+    drop[6] = 1;
+    clean_copy_cap(&a, drop, 7, names, &nn, &left, DV__TAR_LINK_INDEX, same_b);
+    assert_int_equal(left, 1);
+    assert_int_equal(nn, 5);
+    memset(drop, 0, sizeof(drop));
+    clean_copy_cap(&a, drop, 7, names, &nn, &left, DV__TAR_LINK_INDEX, same_d);
+    assert_int_equal(left, 0);
+    assert_int_equal(nn, 7);
+    free(a.p);
 }
 
 /* The second look for a symlink to a later member has a cap of its own: with a cap that holds
@@ -2238,6 +2534,8 @@ int main(void)
         cmocka_unit_test(test_writer_links_to_sparse),
         cmocka_unit_test(test_writer_link_index_full),
         cmocka_unit_test(test_link_index_budgets),
+        cmocka_unit_test(test_hardlink_to_symlink),
+        cmocka_unit_test(test_writer_hardlink_to_symlink),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
