@@ -93,6 +93,12 @@ typedef struct dv__tar_link {
     size_t ndeps;
     dv_tar_skip skip; /* of the regular member holding them (NONE, TOOBIG, SPARSE) */
     int gone; /* the member named, or one it links to, marked by dv__tar_reader_link_gone */
+    /* for a hard link to a symlink (or to a hard link to one), set where the lookup fails too:
+     * the sample of the member it names (UINT64_MAX: none, or read with dv_tar_reader_next)
+     * and whether that member is marked gone; a copy without that member cannot extract the
+     * hard link, wherever its target text leads */
+    uint64_t named;
+    int named_gone;
 } dv__tar_link;
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored
  * (GNU tar); a symlink a path relative to its own folder, "." and ".." resolved, inside the

@@ -94,9 +94,11 @@ struct dv_tar_reader {
     dv__dbuf lnk_tmp; /* a symlink's target text, copied out of a table's names */
     /* the last lookup went through an earlier symlink to a later member (lx_via), which was
      * left out of a copy or links to one that was (lx_gone); or was of a hard link to a symlink
-     * (lx_hs), whose target text is lx.names[lx_hs_off, +lx_hs_len) */
-    int lx_via, lx_gone, lx_hs;
+     * (lx_hs), whose target text is lx.names[lx_hs_off, +lx_hs_len), the symlink of sample
+     * lx_hs_sample, left out of a copy or linking to one that was (lx_hs_gone) */
+    int lx_via, lx_gone, lx_hs, lx_hs_gone;
     size_t lx_hs_off, lx_hs_len;
+    uint64_t lx_hs_sample;
 
     char err[512];
 };
@@ -1327,7 +1329,8 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     r->lx_hs = 1;
     r->lx_hs_off = t->name + t->name_len;
     r->lx_hs_len = t->lnk_len;
-    r->lx_gone = t->gone;
+    r->lx_hs_sample = t->sample;
+    r->lx_hs_gone = r->lx_gone = t->gone;
     DV_FORWARD_IF_ERROR(dep_push(r, t->sample));
     return lx_symlink(r, m->path, (const char *)r->lx.names.p + r->lx_hs_off, r->lx_hs_len, out,
                       later);
@@ -1429,10 +1432,16 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     const lx_ent *e;
     int rc;
     char why[160];
+    out->named = UINT64_MAX;
+    out->named_gone = 0;
     DV_RETURN_ERROR_IF(m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK,
                        DV_EINVAL);
     rc = lx_resolve(r, m, &e, 1);
     if (rc < 0) return rc;
+    if (r->lx_hs) {
+        if (r->sample_mode) out->named = r->lx_hs_sample;
+        out->named_gone = r->lx_hs_gone;
+    }
     if (rc == LX_FOUND) {
         out->data_offset = e->data_offset;
         out->size = e->size;

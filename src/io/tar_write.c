@@ -165,6 +165,9 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
     if (m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK) return 0;
     rc = dv__tar_reader_link_find(r, m, l);
     if (rc == DV_ENOMEM) return rc;
+    /* a hard link to a symlink left out, or of a dropped sample: the copy has not the member
+     * it names, wherever the symlink's text leads from the hard link's folder (nowhere too) */
+    if (l->named_gone || (l->named < ndrop && drop[l->named])) return 1;
     /* not found with an index that filled up: its target may be in a dropped sample, so it
      * goes too (the scan could not read it either); not found at all: kept as it is */
     if (rc != DV_OK) return dv__tar_reader_link_full(r) ? 1 : 0;
