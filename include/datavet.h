@@ -1410,7 +1410,8 @@ typedef enum dv_fetch_status {
     DV_FETCH_TRUNCATED = 11,     /* the body ended before its Content-Length */
     DV_FETCH_TOO_BIG = 12,       /* over max_bytes (Content-Length or streamed, decoded) */
     DV_FETCH_TOO_MANY_REDIRECTS = 13, /* more than max_redirects, or a loop */
-    DV_FETCH_BLOCKED_PRIVATE = 14, /* an address outside allow_addr (see dv_addr_class) */
+    DV_FETCH_BLOCKED_PRIVATE = 14, /* every address tried outside allow_addr (dv_addr_class);
+                                      one allowed address tried: its own outcome */
     DV_FETCH_BAD_SCHEME = 15,    /* not http/https (also when a redirect leads there) */
     DV_FETCH_BAD_URL = 16,       /* malformed URL */
     DV_FETCH_TLS = 17,           /* TLS handshake or certificate failure */

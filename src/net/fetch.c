@@ -37,7 +37,11 @@ typedef struct job {
     int http_code;
     dv_fetch_status status;
     int state;
-    int blocked;    /* the guard refused an address in this attempt */
+    /* the guard, for the connection being made (reset when a response arrives, so a
+     * redirect's connection is judged on its own): addresses refused, the first of them as
+     * text, and sockets opened to allowed ones */
+    uint32_t refused, opened;
+    char refused_txt[80];
     int too_big;    /* over max_bytes in this attempt */
     int discard;    /* non-2xx: body read and dropped */
     int checked;    /* first body bytes seen in this attempt */
@@ -237,6 +241,9 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     long code = 0;
     curl_off_t cl = -1;
+    /* a response came on a connection: the addresses tried before it are history, a later
+     * connection (a redirect elsewhere) is judged by its own */
+    j->refused = j->opened = 0;
     if (!(n == 2 && ptr[0] == '\r' && ptr[1] == '\n') && !(n == 1 && ptr[0] == '\n')) return n;
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
     if (code >= 200 && code < 300 &&
@@ -259,7 +266,9 @@ static void addr_text(const struct curl_sockaddr *a, char *out, size_t cap)
                   (socklen_t)cap);
 }
 
-/* The SSRF guard: every connection's address, after DNS, redirects and CURLOPT_RESOLVE. */
+/* The SSRF guard: every connection's address, after DNS, redirects and CURLOPT_RESOLVE.
+ * A refused address is only noted: libcurl then tries the name's next address, and the
+ * outcome (status_of_curl, describe) depends on whether an allowed one was tried. */
 static curl_socket_t on_opensocket(void *clientp, curlsocktype purpose,
                                    struct curl_sockaddr *a)
 {
@@ -278,12 +287,15 @@ static curl_socket_t on_opensocket(void *clientp, curlsocktype purpose,
     }
     (void)purpose;
     if (cls != DV_ADDR_GLOBAL && !(cls & j->f->allow_addr)) {
-        addr_text(a, txt, sizeof(txt));
-        j->blocked = 1;
-        dv__set_err(j->detail, sizeof(j->detail), "refused to connect to %s: a %s address",
-                    txt[0] ? txt : "(unknown family)", dv_addr_class_name(cls));
+        if (j->refused++ == 0) {
+            addr_text(a, txt, sizeof(txt));
+            dv__set_err(j->refused_txt, sizeof(j->refused_txt),
+                        "refused to connect to %s: a %s address",
+                        txt[0] ? txt : "(unknown family)", dv_addr_class_name(cls));
+        }
         return CURL_SOCKET_BAD;
     }
+    j->opened++;
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
@@ -620,7 +632,9 @@ static int start(dv_fetcher *f, job *j)
     j->easy = e;
     j->err[0] = '\0';
     j->detail[0] = '\0';
-    j->blocked = j->too_big = j->discard = j->checked = 0;
+    j->refused = j->opened = 0;
+    j->refused_txt[0] = '\0';
+    j->too_big = j->discard = j->checked = 0;
     j->bytes = 0;
     j->http_code = 0;
     if (curl_easy_setopt(e, CURLOPT_URL, j->wire ? j->wire : j->url) != CURLE_OK ||
@@ -702,7 +716,10 @@ static dv_fetch_status status_of_http(int code)
 static dv_fetch_status status_of_curl(const job *j, CURLcode rc)
 {
     if (j->too_big) return DV_FETCH_TOO_BIG;
-    if (j->blocked && rc == CURLE_COULDNT_CONNECT) return DV_FETCH_BLOCKED_PRIVATE;
+    /* blocked only when the guard refused every address tried: with an allowed one tried
+     * too, the failure is that one's */
+    if (j->refused > 0 && j->opened == 0 && rc == CURLE_COULDNT_CONNECT)
+        return DV_FETCH_BLOCKED_PRIVATE;
     switch (rc) {
     case CURLE_FILESIZE_EXCEEDED: return DV_FETCH_TOO_BIG;
     case CURLE_OPERATION_TIMEDOUT: return DV_FETCH_TIMEOUT;
@@ -785,9 +802,17 @@ static uint64_t retry_wait(dv_fetcher *f, job *j)
 
 static void describe(job *j, CURLcode rc)
 {
-    if (j->detail[0] != '\0') return; /* the guard or a limit said it already */
+    const char *why;
+    if (j->detail[0] != '\0') return; /* a limit said it already */
     switch (j->status) {
     case DV_FETCH_OK: return;
+    case DV_FETCH_BLOCKED_PRIVATE:
+        if (j->refused > 1)
+            dv__set_err(j->detail, sizeof(j->detail), "%s (and %u other address%s)",
+                        j->refused_txt, j->refused - 1, j->refused == 2 ? "" : "es");
+        else
+            dv__set_err(j->detail, sizeof(j->detail), "%s", j->refused_txt);
+        return;
     case DV_FETCH_NOT_IMAGE:
         dv__set_err(j->detail, sizeof(j->detail), "%s",
                     j->len == 0 ? "empty body" : "the bytes are not a JPEG, PNG, WebP or GIF");
@@ -798,11 +823,17 @@ static void describe(job *j, CURLcode rc)
         return;
     default: break;
     }
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && j->discard))
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && j->discard)) {
         dv__set_err(j->detail, sizeof(j->detail), "HTTP %d", j->http_code);
+        return;
+    }
+    why = j->err[0] ? j->err : curl_easy_strerror(rc);
+    /* the connection failed (or timed out) on an allowed address after the guard refused
+     * others of the same name: both are part of what happened */
+    if (j->refused > 0)
+        dv__set_err(j->detail, sizeof(j->detail), "%s; %s", why, j->refused_txt);
     else
-        dv__set_err(j->detail, sizeof(j->detail), "%s",
-                    j->err[0] ? j->err : curl_easy_strerror(rc));
+        dv__set_err(j->detail, sizeof(j->detail), "%s", why);
 }
 
 static int finish(dv_fetcher *f, job *j, CURLcode rc)

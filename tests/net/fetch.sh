@@ -226,6 +226,12 @@ check "a name resolving to 127.0.0.1 is refused" [ "$(col r1.tsv error_class | t
 check "... and reached with --allow-addr loopback" [ "$(col r2.tsv error_class | tail -n 1)" = "ok" ]
 "$BIN" fetch -q --allow-addr loopback --resolve "images.example:$P:192.168.7.7" named.txt >r3.tsv 2>/dev/null
 check "a name resolving to 192.168.7.7 is refused with loopback allowed" [ "$(col r3.tsv error_class | tail -n 1)" = "blocked_private" ]
+# a name with a refused address before an allowed one: the record is what the allowed one
+# answered (until 2026-12-07: http_404 whose error was the refused address's)
+printf '%s\n' "http://two.example:$P/status/404" "http://two.example:$P/img/$J" >two.txt
+"$BIN" fetch -q --allow-addr loopback --resolve "two.example:$P:10.0.0.1,127.0.0.1" two.txt >two.tsv 2>/dev/null
+check "a refused address, then an allowed one: its answer, its error text" [ \
+    "$(col two.tsv error_class error http_code | tail -n +2 | tr '\n\t' '|:')" = "http_404:HTTP 404:404|ok::200|" ]
 printf '%s\n' "http://[::ffff:127.0.0.1]:$P/img/$J" "http://0.0.0.0:$P/img/$J" "http://[::1]:$P/img/$J" >mapped.txt
 "$BIN" fetch -q --allow-addr private mapped.txt >m.tsv 2>/dev/null
 check "IPv4-mapped loopback, 0.0.0.0 and ::1 are refused" [ "$(col m.tsv error_class | tail -n +2 | sort -u)" = "blocked_private" ]

@@ -325,6 +325,43 @@ static void test_fetcher_blocks_loopback(void **state)
     dv_net_global_cleanup();
 }
 
+/* A host with several addresses, some refused by the guard: the result says what happened
+ * to the connection, not what the guard said about one address. One allowed address tried
+ * (nothing listens on port 1): connect, the refused address named in the detail too; every
+ * address refused: blocked_private, naming the first and counting the others. Until
+ * 2026-12-07 the first was blocked_private, its detail the refused address only. */
+static void test_fetcher_mixed_addresses(void **state)
+{
+    static const char *const resolve[] = {"mixed.example:1:10.0.0.1,127.0.0.1",
+                                          "refused.example:1:10.0.0.1,192.168.0.1"};
+    dv_fetch_opts o;
+    dv_fetcher *f;
+    dv_fetch_result r;
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.allow_addr = DV_ADDR_LOOPBACK;
+    o.resolve = resolve;
+    o.nresolve = 2;
+    o.retries = -1;
+    assert_int_equal(dv_net_global_init(), DV_OK);
+    f = dv_fetcher_create(&o);
+    assert_non_null(f);
+    assert_int_equal(dv_fetcher_add(f, 1, "http://mixed.example:1/x.jpg"), DV_OK);
+    assert_int_equal(dv_fetcher_next(f, &r, 10000), 1);
+    assert_int_equal(r.status, DV_FETCH_CONNECT);
+    assert_non_null(strstr(r.detail, "refused to connect to 10.0.0.1: a private address"));
+    assert_true(strstr(r.detail, "refused to connect to 10.0.0.1") != r.detail); /* curl's first */
+    dv_fetcher_release(f, &r);
+    assert_int_equal(dv_fetcher_add(f, 2, "http://refused.example:1/x.jpg"), DV_OK);
+    assert_int_equal(dv_fetcher_next(f, &r, 10000), 1);
+    assert_int_equal(r.status, DV_FETCH_BLOCKED_PRIVATE);
+    assert_string_equal(r.detail,
+                        "refused to connect to 10.0.0.1: a private address (and 1 other address)");
+    dv_fetcher_release(f, &r);
+    dv_fetcher_free(f);
+    dv_net_global_cleanup();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_retry_after),  cmocka_unit_test(test_host_key),
         cmocka_unit_test(test_status_names), cmocka_unit_test(test_fetcher_api),
         cmocka_unit_test(test_fetcher_blocks_loopback),
+        cmocka_unit_test(test_fetcher_mixed_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
