@@ -1407,7 +1407,8 @@ typedef enum dv_fetch_status {
     DV_FETCH_DNS = 8,            /* the host name does not resolve */
     DV_FETCH_CONNECT = 9,        /* connection refused or unreachable */
     DV_FETCH_RESET = 10,         /* connection reset or closed before any response */
-    DV_FETCH_TRUNCATED = 11,     /* the body ended before its Content-Length */
+    DV_FETCH_TRUNCATED = 11,     /* a 2xx body (or a redirect's) ended before its
+                                    Content-Length; a 4xx/5xx page cut short is its class */
     DV_FETCH_TOO_BIG = 12,       /* over max_bytes (Content-Length or streamed, decoded) */
     DV_FETCH_TOO_MANY_REDIRECTS = 13, /* more than max_redirects, or a loop */
     DV_FETCH_BLOCKED_PRIVATE = 14, /* every address tried outside allow_addr (dv_addr_class);

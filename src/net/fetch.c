@@ -713,6 +713,17 @@ static dv_fetch_status status_of_http(int code)
     return DV_FETCH_HTTP_OTHER;
 }
 
+/* The last response is the answer handed out, not a redirect on its way to be followed:
+ * its status then says what became of the URL, whatever happened to its body. */
+static int final_answer(const job *j)
+{
+    char *loc = NULL;
+    if (j->http_code >= 400) return 1;
+    if (j->http_code < 300) return 0;
+    return j->f->no_redirects ||
+           curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL;
+}
+
 static dv_fetch_status status_of_curl(const job *j, CURLcode rc)
 {
     if (j->too_big) return DV_FETCH_TOO_BIG;
@@ -728,7 +739,10 @@ static dv_fetch_status status_of_curl(const job *j, CURLcode rc)
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING: return DV_FETCH_RESET;
-    case CURLE_PARTIAL_FILE: return DV_FETCH_TRUNCATED;
+    case CURLE_PARTIAL_FILE:
+        /* an error page cut short is the error its status says (a 404 is no truncated
+         * image to fetch again); a 2xx body or a redirect being followed is truncated */
+        return final_answer(j) ? status_of_http(j->http_code) : DV_FETCH_TRUNCATED;
     case CURLE_TOO_MANY_REDIRECTS: return DV_FETCH_TOO_MANY_REDIRECTS;
     case CURLE_UNSUPPORTED_PROTOCOL: return DV_FETCH_BAD_SCHEME;
     case CURLE_URL_MALFORMAT: return DV_FETCH_BAD_URL;
@@ -823,7 +837,8 @@ static void describe(job *j, CURLcode rc)
         return;
     default: break;
     }
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && j->discard)) {
+    /* the classes status_of_http gives (a complete answer, an error page cut or cut short) */
+    if (j->status >= DV_FETCH_HTTP_404 && j->status <= DV_FETCH_HTTP_OTHER) {
         dv__set_err(j->detail, sizeof(j->detail), "HTTP %d", j->http_code);
         return;
     }

@@ -195,6 +195,16 @@ printf '%s\n' "$U/status-long/404/2000000" "$U/redirect-long/$J" >long.txt
 check "max_bytes: a long 404 page is http_404, a redirect with a long body is followed" [ \
     "$(col long.tsv http_code error_class | tail -n +2 | tr '\n\t' ' :')" = "404:http_404 200:ok " ]
 
+# an error page cut short (closed before its Content-Length) is the answer its status says,
+# not a truncated body to retry (until 2026-12-07: truncated, 3 attempts); a 5xx is retried
+# as a 5xx is
+printf '%s\n' "$U/status-cut/404" "$U/status-cut/403" "$U/status-cut/503" >cut.txt
+"$BIN" fetch $FO cut.txt >cut.tsv 2>cut.err
+got=$(col cut.tsv http_code error_class attempts | tail -n +2 | tr '\n\t' ' :')
+check "a truncated error page: its HTTP class and message, retried only as that class is" sh -c "
+[ '$got' = '404:http_404:1 403:http_4xx:1 503:http_5xx:3 ' ] &&
+grep -qxF 'datavet fetch: cut.txt:1: $U/status-cut/404: http_404: HTTP 404' cut.err"
+
 # the slow drip trips the low-speed limit; a total timeout cuts it too
 printf '%s\n' "$U/drip" >drip.txt
 "$BIN" fetch $FO --retries 0 --low-speed 100 --low-speed-time 1 drip.txt >drip.tsv 2>/dev/null

@@ -10,6 +10,7 @@ PORTFILE. Routes (NAME is a file in ROOT; query strings are ignored unless named
   /empty                    200, image/jpeg, no bytes
   /status/CODE              that status, a small HTML body
   /status-long/CODE/N       that status with an HTML body of N bytes (a long error page)
+  /status-cut/CODE          that status, Content-Length 1000, 24 bytes of HTML, then close
   /flaky/CODE/N/KEY/NAME    CODE (with Retry-After: 1 for 429/503) for the first N requests
                             of KEY, then the file
   /retry-after/SECS         429 with Retry-After: SECS, always
@@ -102,6 +103,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(int(p[1]), b"<html>status page</html>", "text/html")
         if r == "status-long" and len(p) == 3:
             return self.send(int(p[1]), b"x" * int(p[2]), "text/html")
+        if r == "status-cut" and len(p) == 2:
+            self.send_response(int(p[1]))
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "1000")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"<html>status page</html>")
+            self.close_connection = True
+            return
         if r == "redirect-long" and len(p) == 2:
             return self.send(302, b"x" * 2000000, "text/html", [("Location", "/img/" + p[1])])
         if r == "flaky" and len(p) == 5:
