@@ -184,6 +184,33 @@ static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok
     sb_printf(b, "%u\n", res->attempts);
 }
 
+/* The message naming a failed URL on stderr, "URL: class: detail" (malloc'd, NULL on no
+ * memory). The URL as JSONL records write it (DV_TEXT_URL: controls, spaces, bidirectional
+ * controls as %XX), then '?' for any control byte left (a data: URI's redaction, the
+ * detail): a URL holding a line break or an escape sequence can neither forge a line of
+ * stderr nor rewrite one on a terminal. */
+static char *message(const char *url, const char *cls, const char *detail)
+{
+    size_t ul = strlen(url), cl = strlen(cls), dl = strlen(detail);
+    size_t cap = DV_TEXT_BOUND(ul) + cl + dl + 4, k;
+    char *m = malloc(cap);
+    if (m == NULL) return NULL;
+    k = dv_text_utf8(DV_TEXT_URL, url, ul, m, cap);
+    m[k++] = ':';
+    m[k++] = ' ';
+    memcpy(m + k, cls, cl);
+    k += cl;
+    m[k++] = ':';
+    m[k++] = ' ';
+    memcpy(m + k, detail, dl);
+    k += dl;
+    m[k] = '\0';
+    /* a data: URI's redaction is text, control bytes of its media type kept: '?' too */
+    for (size_t i = 0; i < k; i++)
+        if ((unsigned char)m[i] < 0x20 || m[i] == 0x7f) m[i] = '?';
+    return m;
+}
+
 /* Formats one result into its slot (any thread). With a body it is hashed first, with the
  * digests in pre (computed beforehand) where pre is not NULL. */
 static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_digests *pre)
@@ -219,13 +246,7 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
     if (b.oom) free(b.p);
     s->failed = !ok;
     s->err = NULL;
-    if (!ok) {
-        size_t n = strlen(shown.url) + strlen(err) + 32;
-        char *m = malloc(n);
-        if (m != NULL)
-            snprintf(m, n, "%s: %s: %s", shown.url, dv_fetch_status_name(res->status), err);
-        s->err = m;
-    }
+    if (!ok) s->err = message(shown.url, dv_fetch_status_name(res->status), err);
     c->status_count[res->status < DV_FETCH_NSTATUS ? res->status : DV_FETCH_OTHER]++;
     if (res->body != NULL && rp != NULL && res->status == DV_FETCH_OK && !ok) c->hash_failed++;
     s->ready = 1;

@@ -314,19 +314,20 @@ t "fetch: a data: URI is decoded, hashed and shown without its content" c_data_u
 
 # A URL that fails is named on stderr where it is, as a list's bad row is: the list and the
 # line its record starts on (a quoted caption may go on over lines), stdin as "stdin"; the
-# URLs after it are still fetched. None of these URLs is connected to.
+# URLs after it are still fetched. None of these URLs is connected to. The URL is written as
+# in JSONL (a space as %20), so that no byte of it can break or rewrite the line.
 c_fetch_where() {
     printf 'url,caption\nftp://example.com/a.jpg,"two\nlines"\nnot a url,x\n' >"$T/where.csv"
     printf 'gopher://example.com/\n\nnot a url\n' >"$T/where.txt"
     run "$BIN" fetch -a md5 "$T/where.csv" "$T/where.txt"
     is_rc 1 &&
         has_line "$T/err" "datavet fetch: $T/where.csv:2: ftp://example.com/a.jpg: bad_scheme: only http and https URLs are fetched" &&
-        has_line "$T/err" "datavet fetch: $T/where.csv:4: not a url: bad_url: not an absolute URL" &&
+        has_line "$T/err" "datavet fetch: $T/where.csv:4: not%20a%20url: bad_url: not an absolute URL" &&
         has_line "$T/err" "datavet fetch: $T/where.txt:1: gopher://example.com/: bad_scheme: only http and https URLs are fetched" &&
-        has_line "$T/err" "datavet fetch: $T/where.txt:3: not a url: bad_url: not an absolute URL" &&
+        has_line "$T/err" "datavet fetch: $T/where.txt:3: not%20a%20url: bad_url: not an absolute URL" &&
         [ "$(cut -f2 "$T/out" | grep -cx error)" -eq 4 ] || return 1
     runin "$T/where.txt" "$BIN" fetch -a md5 -
-    is_rc 1 && has_line "$T/err" "datavet fetch: stdin:3: not a url: bad_url: not an absolute URL"
+    is_rc 1 && has_line "$T/err" "datavet fetch: stdin:3: not%20a%20url: bad_url: not an absolute URL"
 }
 t "fetch: a failed URL is named by its list and line" c_fetch_where
 

@@ -158,7 +158,16 @@ check "exit status 1 when some URLs failed" [ "$rc" -eq 1 ]
 check "summary on stderr" grep -q "^datavet fetch: 34 URLs in .*: ok 8 not_image 2 http_404 2 http_429 1 http_4xx 1 http_5xx 3 connect 1 reset 1 truncated 1 too_big 3 too_many_redirects 2 blocked_private 4 bad_scheme 4 bad_url 1; 1 fetched but not decodable\$" routes.err
 check "a failed URL named on stderr by its list and line" sh -c "
 grep -qxF 'datavet fetch: routes.txt:5: $U/status/404: http_404: HTTP 404' routes.err &&
-grep -qxF 'datavet fetch: routes.txt:33: not a url: bad_url: not an absolute URL' routes.err"
+grep -qxF 'datavet fetch: routes.txt:33: not%20a%20url: bad_url: not an absolute URL' routes.err"
+# the URL in a message is written as JSONL records write it (controls, spaces as %XX): a
+# line break or an escape sequence in a listed URL cannot forge or erase a line of stderr
+# (until 2026-12-07 both went to the terminal raw)
+printf 'url\n"http://127.0.0.1:1/a\ndatavet fetch: all done\033[2K"\n"data:x\ny;base64,!!"\n' >forge.csv
+"$BIN" fetch forge.csv >forge.tsv 2>forge.err
+check "a URL with a line break and an escape: one message line, the bytes as %XX (data: as ?)" sh -c "
+[ \$(grep -c '^datavet fetch: all done' forge.err) -eq 0 ] && ! grep -q \"\$(printf '\\033')\" forge.err &&
+grep -qxF 'datavet fetch: forge.csv:2: http://127.0.0.1:1/a%0Adatavet%20fetch:%20all%20done%1B[2K: blocked_private: refused to connect to 127.0.0.1: a loopback address' forge.err &&
+grep -qxF 'datavet fetch: forge.csv:4: data:x?y;base64,<2 bytes withheld>: bad_url: data: URI with bad base64' forge.err"
 md5_of() { md5sum "$1" | cut -c1-32; }
 
 # URLs a browser requests after percent-encoding (a space, UTF-8, '<', '"', a raw 0xFF,
