@@ -560,6 +560,19 @@ char *dv__url_wire(const dv_alloc *a, const char *url, int *same)
     return out;
 }
 
+/* The URL starts with a scheme and "://" (RFC 3986: a letter, then letters, digits, '+',
+ * '-', '.'): another scheme than http(s) is bad_scheme; text with "://" further on (a query
+ * holding a URL, "example.com/a?u=http://x") is no absolute URL. */
+static int has_scheme(const char *url)
+{
+    size_t i = 0;
+    if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z'))) return 0;
+    while ((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
+           (url[i] >= '0' && url[i] <= '9') || url[i] == '+' || url[i] == '-' || url[i] == '.')
+        i++;
+    return strncmp(url + i, "://", 3) == 0;
+}
+
 int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
 {
     int same;
@@ -597,9 +610,9 @@ int dv_fetcher_add(dv_fetcher *f, uint64_t tag, const char *url)
     if (j->wire) url = j->wire;
     scheme = dv__url_host_key(url, strlen(url), key, sizeof(key));
     if (scheme == 0) {
-        finish_now(f, j, strstr(url, "://") ? DV_FETCH_BAD_SCHEME : DV_FETCH_BAD_URL,
-                   strstr(url, "://") ? "only http and https URLs are fetched"
-                                      : "not an absolute URL");
+        finish_now(f, j, has_scheme(url) ? DV_FETCH_BAD_SCHEME : DV_FETCH_BAD_URL,
+                   has_scheme(url) ? "only http and https URLs are fetched"
+                                   : "not an absolute URL");
         return DV_OK;
     }
     if (scheme < 0) {

@@ -362,6 +362,50 @@ static void test_fetcher_mixed_addresses(void **state)
     dv_net_global_cleanup();
 }
 
+/* bad_scheme is for a URL whose scheme is another (RFC 3986: a letter, then letters, digits,
+ * '+', '-', '.', then "://"); text holding "://" further on is no absolute URL: bad_url.
+ * Until 2026-12-07 any "://" made it bad_scheme ("example.com/a?u=http://x"). */
+static void test_fetcher_scheme_or_not(void **state)
+{
+    static const struct {
+        const char *url;
+        dv_fetch_status want;
+    } k[] = {
+        {"example.com/a?u=http://x", DV_FETCH_BAD_URL},
+        {"www.example.com/img.jpg#http://x", DV_FETCH_BAD_URL},
+        {"a b://x/y.jpg", DV_FETCH_BAD_URL},
+        {"1http://x/y.jpg", DV_FETCH_BAD_URL},
+        {"://x/y.jpg", DV_FETCH_BAD_URL},
+        {"/img/http://x.jpg", DV_FETCH_BAD_URL},
+        {"ftp://example.com/a.jpg", DV_FETCH_BAD_SCHEME},
+        {"svn+ssh://example.com/a", DV_FETCH_BAD_SCHEME},
+        {"Z39.50-r://example.com/a", DV_FETCH_BAD_SCHEME},
+        {"FILE:///etc/passwd", DV_FETCH_BAD_SCHEME},
+    };
+    const size_t n = sizeof k / sizeof k[0];
+    dv_fetch_opts o;
+    dv_fetcher *f;
+    dv_fetch_result r;
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.queue = (uint32_t)n;
+    assert_int_equal(dv_net_global_init(), DV_OK);
+    f = dv_fetcher_create(&o);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) assert_int_equal(dv_fetcher_add(f, i, k[i].url), DV_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(dv_fetcher_next(f, &r, 100), 1);
+        if (r.status != k[r.tag].want)
+            fprintf(stderr, "%s: %s, want %s\n", k[r.tag].url, dv_fetch_status_name(r.status),
+                    dv_fetch_status_name(k[r.tag].want));
+        assert_int_equal(r.status, k[r.tag].want);
+        assert_int_equal(r.attempts, 0);
+        dv_fetcher_release(f, &r);
+    }
+    dv_fetcher_free(f);
+    dv_net_global_cleanup();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_status_names), cmocka_unit_test(test_fetcher_api),
         cmocka_unit_test(test_fetcher_blocks_loopback),
         cmocka_unit_test(test_fetcher_mixed_addresses),
+        cmocka_unit_test(test_fetcher_scheme_or_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
