@@ -1770,9 +1770,10 @@ typedef struct dv_inventory_record {
     size_t nhits;
     const char *name_found;   /* cards, safetensors headers, gguf metadata: a dataset name
                                  of names_path found in it, else NULL */
-    const char *error;        /* the file could not be read, or the folder (kind other,
-                                 detail "folder (not walked)") not walked: why (no
-                                 digests), else NULL */
+    const char *error;        /* the file could not be read, the folder (kind other,
+                                 detail "folder (not walked)") not walked, or the entry
+                                 (kind other, detail "not examined") not even lstat'ed:
+                                 why (no digests), else NULL */
 } dv_inventory_record;
 
 typedef struct dv_inventory_result {
@@ -1780,15 +1781,16 @@ typedef struct dv_inventory_result {
     uint64_t bytes;          /* hashed */
     uint64_t matches;        /* files whose digest is in a list */
     uint64_t candidates;     /* cards and models naming a dataset of names_path */
-    uint64_t errors;         /* files that could not be read, folders not walked */
+    uint64_t errors;         /* files that could not be read, folders not walked, entries
+                                not examined */
     uint64_t skipped;        /* entries not examined: other names, links, devices, other
                                 file systems */
 } dv_inventory_result;
 
 /* Walk, hash, look up; then cb for every examined file in byte order of the paths (a nonzero
- * return stops). Unreadable files and folders not walked are records with error set, not
- * failures; a path that does not exist, a list that cannot be opened or is of another type:
- * DV_EINVAL naming it. */
+ * return stops). Unreadable files, folders not walked and entries not examined (lstat
+ * failed) are records with error set, not failures; a path that does not exist, a list that
+ * cannot be opened or is of another type: DV_EINVAL naming it. */
 int dv_inventory_run(const dv_inventory_opts *o,
                      int (*cb)(void *ud, const dv_inventory_record *r), void *ud,
                      dv_inventory_result *out, char *errbuf, size_t errcap);

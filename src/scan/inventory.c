@@ -36,8 +36,9 @@ typedef struct ifile {
     dv_digests d;
     char detail[INV_DETAIL];
     int err;                /* 0, an errno, or -1: no longer a regular file, -2: no memory,
-                               -3: a folder deeper than INV_MAX_DEPTH (a folder not walked
-                               has its errno or -3 set by the walk, and is not read) */
+                               -3: a folder deeper than INV_MAX_DEPTH (a folder not walked,
+                               or an entry lstat failed on, has its errno or -3 set by the
+                               walk, and is not read) */
     const char *name_found; /* cards: a term of the worker's names (all equal) */
 } ifile;
 
@@ -166,15 +167,16 @@ static int add_file(inv *v, const char *path, const struct stat *st, int force, 
     return DV_OK;
 }
 
-/* A folder the walk cannot enter (unreadable, or too deep) may hold copies: it is a record
- * with an error, so that the inventory says what it did not examine. */
-static int add_unwalked(inv *v, const char *dir, int err)
+/* A folder the walk cannot enter (unreadable, or too deep), or an entry it cannot even lstat
+ * (a path over PATH_MAX, a file removed mid-walk), may hold copies: it is a record with an
+ * error, so that the inventory says what it did not examine. */
+static int add_unexamined(inv *v, const char *path, int err, const char *detail)
 {
     ifile *f;
-    DV_FORWARD_IF_ERROR(push_file(v, dir, &f));
+    DV_FORWARD_IF_ERROR(push_file(v, path, &f));
     f->kind = DV_INV_OTHER;
     f->err = err;
-    snprintf(f->detail, sizeof f->detail, "folder (not walked)");
+    snprintf(f->detail, sizeof f->detail, "%s", detail);
     return DV_OK;
 }
 
@@ -185,8 +187,9 @@ static int walk(inv *v, const char *dir, dev_t dev, int depth)
     char *p = NULL;
     size_t cap = 0, dl = strlen(dir);
     int rc = DV_OK;
-    if (depth > INV_MAX_DEPTH) return add_unwalked(v, dir, -3);
-    if (!(d = opendir(dir))) return add_unwalked(v, dir, errno ? errno : EACCES);
+    if (depth > INV_MAX_DEPTH) return add_unexamined(v, dir, -3, "folder (not walked)");
+    if (!(d = opendir(dir)))
+        return add_unexamined(v, dir, errno ? errno : EACCES, "folder (not walked)");
     while (rc == DV_OK && (e = readdir(d)) != NULL) {
         struct stat st;
         size_t need = dl + strlen(e->d_name) + 2;
@@ -202,7 +205,7 @@ static int walk(inv *v, const char *dir, dev_t dev, int depth)
         }
         snprintf(p, cap, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
         if (lstat(p, &st) != 0) {
-            v->skipped++;
+            rc = add_unexamined(v, p, errno ? errno : EIO, "not examined");
             continue;
         }
         if (v->o->one_file_system && st.st_dev != dev) {
@@ -369,7 +372,7 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     size_t used = 0;
     int fd = -1, ok = 1;
     struct stat st;
-    if (f->err) goto progress; /* a folder the walk could not enter */
+    if (f->err) goto progress; /* not examined by the walk (add_unexamined) */
     fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW));
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         f->err = fd < 0 ? errno : -1;

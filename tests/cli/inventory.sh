@@ -291,6 +291,22 @@ assert len(r) == 1, r
 assert r[0]['path'] == 'deep' + '/d' * 65 and r[0]['detail'] == 'folder (not walked)', r
 assert r[0]['error'] == 'deeper than 64 folders below its PATH', r
 assert ', 1 unreadable;' in open('e10').read()"
+# an entry the walk cannot even lstat (here: its path over PATH_MAX, in a folder whose own path
+# is under it; one removed mid-walk is the same) is a record with an error too, not an entry
+# passed over (until 2026-12-07 it was counted with the FIFOs and links, unseen)
+n250=$(printf '%0250d' 0)
+( mkdir long && cd long && for i in $(seq 1 16); do mkdir "$n250" && cd "$n250" || exit 1; done &&
+  printf 'x\n' >"$(printf '%0100d' 0).safetensors" ) || bad "make a path over PATH_MAX"
+"$BIN" inventory -o long.jsonl long 2>e11
+check "an entry whose lstat fails (path too long): a record with an error, counted as unreadable" $PY -c "
+import json
+r = [json.loads(l) for l in open('long.jsonl')]
+assert len(r) == 1, r
+assert r[0]['path'] == 'long' + ('/' + '0' * 250) * 16 + '/' + '0' * 100 + '.safetensors', r
+assert r[0]['error'] == 'File name too long' and r[0]['detail'] == 'not examined', r
+assert 'sha256' not in r[0] and r[0]['kind'] == 'other', r
+e = open('e11').read()
+assert ', 1 unreadable; 0 entries passed over' in e, e"
 # a file name that is not UTF-8 (Latin-1's 0xE9): the JSON line is valid UTF-8, the byte a
 # U+FFFD, as in every JSON output of datavet
 mkdir -p srv8/models && cp srv/models/sd/model.safetensors "srv8/models/mod$(printf '\351')le.safetensors"
