@@ -188,6 +188,19 @@ int cmd_inventory(int argc, char **argv)
                 cli_plural(res.candidates, "candidate", "candidates"),
                 (unsigned long long)res.errors, (unsigned long long)res.skipped,
                 cli_plural(res.skipped, "entry", "entries"));
+    /* files or folders not examined may hold copies: 2, findings or not, with the records
+     * written, as an incomplete scan ends (said with -q too) */
+    if (res.errors > 0) {
+        fprintf(stderr,
+                "datavet inventory: the inventory is incomplete: %llu %s not examined (the "
+                "records with an error); the output holds what was (%llu %s, %llu %s)\n",
+                (unsigned long long)res.errors,
+                cli_plural(res.errors, "file or folder", "files or folders"),
+                (unsigned long long)res.matches, cli_plural(res.matches, "match", "matches"),
+                (unsigned long long)res.candidates,
+                cli_plural(res.candidates, "candidate", "candidates"));
+        return 2;
+    }
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
     free(lists);

@@ -284,6 +284,7 @@ p=deep
 for i in $(seq 1 70); do p=$p/d; done
 mkdir -p "$p" && printf 'x\n' >"$p/m.safetensors"
 "$BIN" inventory -o deep.jsonl deep 2>e10
+rc=$?
 check "a folder not walked (too deep): a record with an error, counted as unreadable" $PY -c "
 import json
 r = [json.loads(l) for l in open('deep.jsonl')]
@@ -291,6 +292,14 @@ assert len(r) == 1, r
 assert r[0]['path'] == 'deep' + '/d' * 65 and r[0]['detail'] == 'folder (not walked)', r
 assert r[0]['error'] == 'deeper than 64 folders below its PATH', r
 assert ', 1 unreadable;' in open('e10').read()"
+# what was not examined may hold copies: the inventory says it is incomplete and ends with 2,
+# findings or not, the records written (as datavet scan does; until 2026-12-07 it ended 0)
+"$BIN" inventory -q -l known.dvl deep srv/models/sd/model.safetensors >inc.jsonl 2>e12
+rc2=$?
+check "an inventory with something not examined: exit 2, incomplete said (-q too), records written" sh -c "
+[ $rc -eq 2 ] && grep -qxF 'datavet inventory: the inventory is incomplete: 1 file or folder not examined (the records with an error); the output holds what was (0 matches, 0 candidates)' e10 &&
+[ $rc2 -eq 2 ] && [ \$(wc -l <inc.jsonl) -eq 2 ] && grep -q '\"tier\":\"match\"' inc.jsonl &&
+[ \"\$(cat e12)\" = 'datavet inventory: the inventory is incomplete: 1 file or folder not examined (the records with an error); the output holds what was (1 match, 0 candidates)' ]"
 # an entry the walk cannot even lstat (here: its path over PATH_MAX, in a folder whose own path
 # is under it; one removed mid-walk is the same) is a record with an error too, not an entry
 # passed over (until 2026-12-07 it was counted with the FIFOs and links, unseen)
@@ -298,6 +307,7 @@ n250=$(printf '%0250d' 0)
 ( mkdir long && cd long && for i in $(seq 1 16); do mkdir "$n250" && cd "$n250" || exit 1; done &&
   printf 'x\n' >"$(printf '%0100d' 0).safetensors" ) || bad "make a path over PATH_MAX"
 "$BIN" inventory -o long.jsonl long 2>e11
+rc=$?
 check "an entry whose lstat fails (path too long): a record with an error, counted as unreadable" $PY -c "
 import json
 r = [json.loads(l) for l in open('long.jsonl')]
@@ -306,7 +316,8 @@ assert r[0]['path'] == 'long' + ('/' + '0' * 250) * 16 + '/' + '0' * 100 + '.saf
 assert r[0]['error'] == 'File name too long' and r[0]['detail'] == 'not examined', r
 assert 'sha256' not in r[0] and r[0]['kind'] == 'other', r
 e = open('e11').read()
-assert ', 1 unreadable; 0 entries passed over' in e, e"
+assert ', 1 unreadable; 0 entries passed over' in e, e
+assert $rc == 2 and 'the inventory is incomplete: 1 file or folder not examined' in e, ($rc, e)"
 # a file name that is not UTF-8 (Latin-1's 0xE9): the JSON line is valid UTF-8, the byte a
 # U+FFFD, as in every JSON output of datavet
 mkdir -p srv8/models && cp srv/models/sd/model.safetensors "srv8/models/mod$(printf '\351')le.safetensors"
