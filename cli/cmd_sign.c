@@ -120,6 +120,30 @@ static void show_held(vstate *v)
     v->nheld = 0;
 }
 
+/* A verified scan can still be one that did not read everything: the verdict is about the
+ * files, this line about the scan they record (summary.json, as verified). Said with -q too,
+ * as export says it: the exit status stays 0, so nothing else would tell. */
+static void show_completeness(const char *outdir, const dv_verify_result *r)
+{
+    if (!r->summary_read) {
+        cli_put_safe(stdout, outdir, strlen(outdir));
+        printf(": whether the scan read everything is not known: no signed summary.json with "
+               "counts.read_errors\n");
+        return;
+    }
+    if (r->read_errors == 0 && r->clean_shards_left_out == 0) return;
+    cli_put_safe(stdout, outdir, strlen(outdir));
+    printf(": the verified scan is INCOMPLETE: %llu read error%s (summary.json "
+           "counts.read_errors; errors.jsonl names them): shards or parts of shards were not "
+           "read, and their items were not checked",
+           (unsigned long long)r->read_errors, r->read_errors == 1 ? "" : "s");
+    if (r->clean_shards_left_out > 0)
+        printf("; %llu shard%s left out of the cleaned copy (clean.shards_left_out)",
+               (unsigned long long)r->clean_shards_left_out,
+               r->clean_shards_left_out == 1 ? "" : "s");
+    putchar('\n');
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -174,6 +198,7 @@ int cmd_verify(int argc, char **argv)
                (unsigned long long)r.files_ok, (unsigned long long)r.files_changed,
                (unsigned long long)r.files_missing, (unsigned long long)r.files_extra,
                (unsigned long long)r.lists, cli_plural(r.lists, "list", "lists"));
+    if (rc == DV_OK) show_completeness(argv[optind], &r);
     if (clean) {
         /* the cleaned copy against clean.sha256, which the manifest just covered */
         err[0] = '\0';

@@ -1665,6 +1665,15 @@ typedef struct dv_verify_result {
     uint64_t files_extra;   /* what outdir holds that is not listed: files, folders, links,
                                FIFOs, devices, entries that cannot be examined */
     uint64_t lists;         /* lists the manifest names */
+    /* What the scan says of its own completeness: summary.json's counts, read from the bytes
+     * that were checked against the manifest (not read again). summary_read is 0 when the
+     * manifest lists no summary.json, it differs from the manifest's, or it holds no
+     * counts.read_errors; the verdict is the same either way (it is about integrity). */
+    int summary_read;
+    uint64_t read_errors;           /* counts.read_errors: shards or parts of shards the scan
+                                       did not read (above 0: the scan is incomplete) */
+    uint64_t clean_shards_left_out; /* clean.shards_left_out: shards the cleaned copy (--clean)
+                                       left out, as they could not be read whole */
 } dv_verify_result;
 
 /* Each problem found, one line each ("matches.jsonl: SHA-256 differs"), and each list the

@@ -27,6 +27,7 @@
 #define FORMAT "datavet-scan-manifest/1"
 #define MAX_MANIFEST (256u << 20) /* bytes of manifest.jsonl read back */
 #define MAX_SIGFILE 4096u
+#define MAX_SUMMARY (256u << 20) /* bytes of summary.json read to see what the scan read */
 #define MAX_DEPTH 8
 #define MAX_FILES (1u << 24)
 #define PATH_CAP 4096
@@ -308,13 +309,50 @@ static int walk(const char *outdir, const char *rel, int depth, tree *t)
     return rc;
 }
 
+/* The bytes of an open file of want bytes into a new buffer (*keep, NUL-terminated) and
+ * their SHA-256: what is hashed is what the caller then reads, read once. 0, -1 unreadable
+ * or out of memory, 1 not want bytes. */
+static int read_keep(int fd, uint64_t want, char hex[65], uint64_t *size, char **keep)
+{
+    char *b = malloc((size_t)want + 2);
+    size_t got = 0;
+    uint8_t md[32];
+    unsigned int mdlen = 0;
+    if (!b) return -1;
+    /* one byte past want: a file that grew since it was measured is told, not cut */
+    while (got < want + 1) {
+        ssize_t n = read(fd, b + got, (size_t)want + 1 - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            free(b);
+            return -1;
+        }
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    *size = got;
+    if (got != want) {
+        free(b);
+        return 1;
+    }
+    if (EVP_Digest(b, got, md, &mdlen, EVP_sha256(), NULL) != 1) {
+        free(b);
+        return -1;
+    }
+    dv_hex_encode(md, 32, hex);
+    b[got] = '\0';
+    *keep = b;
+    return 0;
+}
+
 /* SHA-256 (hex) and size of the walked file entry (tree.files), opened without following a
  * link or blocking, and only if it is still the file the walk saw (device and inode: a
  * folder on the way swapped for a link would lead elsewhere). With want != UINT64_MAX a
  * size that differs is reported without reading. 0, or -1 unreadable, -2 not the file the
- * walk saw, 1 size differs. */
-static int hash_entry(const char *outdir, const char *entry, uint64_t want, char hex[65],
-                      uint64_t *size)
+ * walk saw, 1 size differs. With keep (want given, at most keep_max), the bytes hashed are
+ * kept there too (free()), so that what is read from the file is what was checked. */
+static int hash_entry_keep(const char *outdir, const char *entry, uint64_t want, char hex[65],
+                           uint64_t *size, char **keep, uint64_t keep_max)
 {
     char path[PATH_CAP];
     uint64_t id[2];
@@ -335,10 +373,21 @@ static int hash_entry(const char *outdir, const char *entry, uint64_t want, char
         close(fd);
         return 1;
     }
+    if (keep && want != UINT64_MAX && want <= keep_max) {
+        rc = read_keep(fd, want, hex, size, keep);
+        close(fd);
+        return rc;
+    }
     rc = dv__sha256_fd(fd, hex, size);
     close(fd);
     if (rc != DV_OK) return -1;
     return want != UINT64_MAX && *size != want ? 1 : 0;
+}
+
+static int hash_entry(const char *outdir, const char *entry, uint64_t want, char hex[65],
+                      uint64_t *size)
+{
+    return hash_entry_keep(outdir, entry, want, hex, size, NULL, 0);
 }
 
 /* ---------------------------------------------------------------- signing */
@@ -613,7 +662,94 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
     return 0;
 }
 
-/* Check the manifest's lines; listed gets the file names. */
+/* ---------------------------------------------------------------- summary.json's counts */
+
+static size_t jws(const char *t, size_t n, size_t i)
+{
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) i++;
+    return i;
+}
+
+/* Past one JSON value at t[*i..n): nesting counted, not recursed into, strings skipped
+ * whole. 0, or -1 when t ends inside it. */
+static int jskip(const char *t, size_t n, size_t *i)
+{
+    size_t depth = 0;
+    while (*i < n) {
+        char c = t[*i];
+        if (c == '"') {
+            for (++*i; *i < n && t[*i] != '"'; ++*i)
+                if (t[*i] == '\\') ++*i;
+            if (*i >= n) return -1;
+            ++*i;
+            if (depth == 0) return 0;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            ++*i;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) return 0; /* the end of the object holding a scalar */
+            ++*i;
+            if (--depth == 0) return 0;
+        } else if (c == ',' && depth == 0) {
+            return 0;
+        } else {
+            ++*i;
+        }
+    }
+    return depth == 0 ? 0 : -1;
+}
+
+/* The value of member key of the JSON object t[0..n), as text, or NULL. Keys are compared
+ * as written (summary.json's are plain ASCII). */
+static const char *jget(const char *t, size_t n, const char *key, size_t *vlen)
+{
+    size_t i = jws(t, n, 0), kl = strlen(key);
+    if (i >= n || t[i] != '{') return NULL;
+    for (i++;;) {
+        size_t ks, ke, vs;
+        i = jws(t, n, i);
+        if (i >= n || t[i] != '"') return NULL;
+        ks = i + 1;
+        if (jskip(t, n, &i) != 0) return NULL;
+        ke = i - 1;
+        i = jws(t, n, i);
+        if (i >= n || t[i] != ':') return NULL;
+        vs = i = jws(t, n, i + 1);
+        if (jskip(t, n, &i) != 0 || i == vs) return NULL;
+        if (ke - ks == kl && memcmp(t + ks, key, kl) == 0) {
+            size_t e = i;
+            while (e > vs && (t[e - 1] == ' ' || t[e - 1] == '\n' || t[e - 1] == '\r' ||
+                              t[e - 1] == '\t'))
+                e--;
+            *vlen = e - vs;
+            return t + vs;
+        }
+        i = jws(t, n, i);
+        if (i >= n || t[i] != ',') return NULL;
+        i++;
+    }
+}
+
+/* A count at obj.key of summary.json: 0, or -1 when absent or not a whole number. */
+static int summary_count(const char *t, size_t n, const char *obj, const char *key,
+                         uint64_t *out)
+{
+    size_t ol, kl;
+    const char *o = jget(t, n, obj, &ol), *v = o ? jget(o, ol, key, &kl) : NULL;
+    return v && parse_u64(v, kl, out) == 0 ? 0 : -1;
+}
+
+/* What summary.json (its bytes as verified) says of the scan's completeness. */
+static void read_summary(dv_verify_result *out, const char *t, size_t n)
+{
+    uint64_t v;
+    if (summary_count(t, n, "counts", "read_errors", &v) != 0) return;
+    out->summary_read = 1;
+    out->read_errors = v;
+    /* only a scan with --clean has the object */
+    if (summary_count(t, n, "clean", "shards_left_out", &v) == 0) out->clean_shards_left_out = v;
+}
+
 
 /* Check the manifest's lines against what the walk found (tr, sorted): a listed file is
  * opened only when the walk found it as a regular file inside outdir (no links on the
@@ -672,9 +808,9 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
             const dv__jmember *e = member(m, n, "bytes");
             uint64_t want, got = 0;
             uint8_t dig[32];
-            char hex[65];
+            char hex[65], *kept = NULL;
             char *const *found;
-            int same;
+            int same, is_summary;
             if (!str_member(m, n, "file", a, sizeof a) || !safe_name(a, strlen(a)) ||
                 !str_member(m, n, "sha256", b, sizeof b) || dv__hex_decode(b, strlen(b), dig, 32) != 0 ||
                 !e || e->kind != DV__J_NUMBER || e->vallen >= sizeof c || n != 3) {
@@ -689,11 +825,13 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
             }
             if ((rc = names_push(listed, a)) != DV_OK) break;
             found = find(&tr->files, a);
+            is_summary = strcmp(a, "summary.json") == 0;
             if (!found) {
                 v->out->files_missing++;
                 say(v, 1, "%s: missing%s", a,
                     has(&tr->other, a) ? " (not a regular file there)" : "");
-            } else if ((same = hash_entry(outdir, *found, want, hex, &got)) < 0) {
+            } else if ((same = hash_entry_keep(outdir, *found, want, hex, &got,
+                                               is_summary ? &kept : NULL, MAX_SUMMARY)) < 0) {
                 v->out->files_missing++;
                 say(v, 1, "%s: %s", a,
                     same == -2 ? "changed while being verified" : "cannot read");
@@ -706,7 +844,10 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
                 say(v, 1, "%s: SHA-256 differs from the manifest's", a);
             } else {
                 v->out->files_ok++;
+                /* the scan's own word on what it read, from the bytes just checked */
+                if (kept) read_summary(v->out, kept, (size_t)got);
             }
+            free(kept);
         }
     }
     if (rc == DV_OK && lineno == 0) {

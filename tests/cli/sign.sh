@@ -323,6 +323,37 @@ grep -q '^t16: verified' vc5"
     rm cl/via
 fi
 
+# a signed scan that could not read everything: verified (the files are as signed), and a
+# line says that the scan itself is incomplete, with -q too; before, it said "verified" and
+# nothing more, and an auditor could take the scan for whole
+rm -rf dsi && cp -r ds/wds dsi && head -c 3000 ds/wds/00001.tar >dsi/00001.tar
+# shellcheck disable=SC2086
+"$BIN" scan -q dsi $L -o out-inc --clean cl-inc --sign k >/dev/null 2>err-inc
+rc=$?
+"$BIN" verify out-inc --pubkey k.pub >vi 2>ei
+rci=$?
+"$BIN" verify -q out-inc --pubkey k.pub >viq 2>eiq
+rciq=$?
+check "verify of a signed incomplete scan: exit 0, verified, and INCOMPLETE said with its counts (-q too)" sh -c "
+[ $rc -eq 2 ] && [ $rci -eq 0 ] && [ $rciq -eq 0 ] && [ ! -s ei ] && [ ! -s eiq ] &&
+re=\$($PY -c \"import json; print(json.load(open('out-inc/summary.json'))['counts']['read_errors'])\") &&
+lo=\$($PY -c \"import json; print(json.load(open('out-inc/summary.json'))['clean']['shards_left_out'])\") &&
+[ \$re -ge 1 ] && [ \$lo -eq 1 ] && grep -q '^out-inc: verified;' vi &&
+line=\"out-inc: the verified scan is INCOMPLETE: \$re read error.* (summary.json counts.read_errors; errors.jsonl names them): shards or parts of shards were not read, and their items were not checked; 1 shard left out of the cleaned copy (clean.shards_left_out)\" &&
+grep -qx \"\$line\" vi && grep -qx \"\$line\" viq && [ \$(wc -l <viq) -eq 1 ]"
+if [ -n "$SSL" ]; then
+    # an OUTDIR signed without summary.json: nothing tells whether the scan was whole
+    tamper t19 && rm t19/summary.json && grep -v '"file":"summary.json"' out/manifest.jsonl >t19/manifest.jsonl
+    resign t19 k
+    "$BIN" verify -q t19 --pubkey k.pub >v19 2>e19
+    rc=$?
+    check "a verified OUTDIR without summary.json: completeness said to be unknown, exit 0" sh -c "
+[ $rc -eq 0 ] && [ ! -s e19 ] &&
+grep -qx 't19: whether the scan read everything is not known: no signed summary.json with counts.read_errors' v19"
+fi
+check "verify of a complete signed scan says nothing of completeness" sh -c "
+! grep -q 'INCOMPLETE\\|not known' v-out vc && '$BIN' verify -q out --pubkey k.pub >vq && [ ! -s vq ]"
+
 rm -rf t18 && cp -r out t18 && "$BIN" merge -q t18 >/dev/null 2>e18
 check "a merge without --sign of a signed outdir removes the stale signature, saying so" sh -c "
 [ ! -e t18/manifest.sig ] && [ ! -e t18/manifest.jsonl ] && grep -q 'manifest.sig of an earlier --sign were removed' e18"
