@@ -202,7 +202,8 @@ int cmd_verify(int argc, char **argv)
     if (clean) {
         /* the cleaned copy against clean.sha256, which the manifest just covered */
         err[0] = '\0';
-        dv_clean_verify_opts co = {on_line, &vs, on_progress, &vs};
+        /* checked against the digest the manifest gave it: clean.sha256 is read again */
+        dv_clean_verify_opts co = {on_line, &vs, on_progress, &vs, r.clean_sha256};
         cli_progress_init(&vs.pl, vs.quiet, force_progress);
         vs.t0 = cli_now_s();
         crc = dv_clean_verify_run(argv[optind], clean, &co, &cr, err, sizeof err);
@@ -213,11 +214,14 @@ int cmd_verify(int argc, char **argv)
         }
         if (!vs.quiet || crc != DV_OK || rc != DV_OK)
             printf("%s: cleaned copy %s; %llu files ok, %llu changed, %llu missing, %llu not "
-                   "listed, %llu bad lines in clean.sha256%s\n",
+                   "listed, %llu bad lines in clean.sha256%s%s\n",
                    clean, crc == DV_OK && rc == DV_OK ? "verified" : "NOT VERIFIED",
                    (unsigned long long)cr.files_ok, (unsigned long long)cr.files_changed,
                    (unsigned long long)cr.files_missing, (unsigned long long)cr.files_extra,
                    (unsigned long long)cr.lines_bad,
+                   cr.sums_differ ? " (clean.sha256 is not the one the manifest covers: "
+                                    "nothing checked)"
+                                  : "",
                    rc != DV_OK ? " (and OUTDIR, whose manifest covers clean.sha256, is not)"
                                : "");
     }

@@ -1674,6 +1674,10 @@ typedef struct dv_verify_result {
                                        did not read (above 0: the scan is incomplete) */
     uint64_t clean_shards_left_out; /* clean.shards_left_out: shards the cleaned copy (--clean)
                                        left out, as they could not be read whole */
+    /* The SHA-256 (hex) the manifest gives clean.sha256, "" when it lists none (or was not
+     * read): for dv_clean_verify_opts.clean_sha256, so that the copy is checked against the
+     * bytes the manifest covers, not against a clean.sha256 replaced since. */
+    char clean_sha256[65];
 } dv_verify_result;
 
 /* Each problem found, one line each ("matches.jsonl: SHA-256 differs"), and each list the
@@ -1690,30 +1694,38 @@ int dv_scan_verify(const char *outdir, const char *pub_path, dv_verify_cb cb, vo
                    dv_verify_result *out, char *errbuf, size_t errcap);
 
 /* A cleaned copy (scan --clean DIR) against the clean.sha256 that the scan wrote into
- * outdir (verify outdir first: its manifest covers clean.sha256). Each file clean.sha256
- * names is read from below clean_dir (no absolute names, no '..'; the last component not
- * followed if a link) and its SHA-256 compared; anything else below clean_dir (the copy
- * goes into a new or empty folder) is a problem too. cb gets each problem. DV_OK when every file matches,
- * DV_ECORRUPT when any does not or a line cannot be read (out says what), DV_EFORMAT when
- * outdir holds no clean.sha256. */
+ * outdir (verify outdir first: its manifest covers clean.sha256; dv_clean_verify_run with
+ * clean_sha256 then checks that the clean.sha256 read here is the one verified). Each file
+ * clean.sha256 names is read from below clean_dir (no absolute names, no '..'; the last
+ * component not followed if a link) and its SHA-256 compared; anything else below clean_dir
+ * (the copy goes into a new or empty folder) is a problem too. cb gets each problem. DV_OK
+ * when every file matches, DV_ECORRUPT when any does not or a line cannot be read (out says
+ * what), DV_EFORMAT when outdir holds no clean.sha256. */
 typedef struct dv_clean_verify_result {
     uint64_t files_ok;      /* files with the listed SHA-256 */
     uint64_t files_changed; /* files whose SHA-256 differs */
     uint64_t files_missing; /* files not there, not regular files or not readable */
     uint64_t lines_bad;     /* lines of clean.sha256 that are not a checksum line */
     uint64_t files_extra;   /* what clean_dir holds that clean.sha256 does not name */
+    int sums_differ;        /* clean.sha256, as read, is not what opts->clean_sha256 says (or
+                               that is ""): nothing was checked against it */
 } dv_clean_verify_result;
 
 int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
                     dv_clean_verify_result *out, char *errbuf, size_t errcap);
 /* The same with progress (a copy of a large dataset is read whole): progress (may be NULL)
  * is called from the calling thread before the first file and after each file listed, with
- * the files of clean.sha256 done and in all and the bytes read so far. */
+ * the files of clean.sha256 done and in all and the bytes read so far. clean_sha256: the
+ * SHA-256 (hex) that the verified manifest gives clean.sha256 (dv_verify_result's);
+ * clean.sha256 is read once, and when those bytes do not have it (replaced after
+ * dv_scan_verify checked it), or it is "", nothing is checked against them: DV_ECORRUPT,
+ * out->sums_differ. NULL: clean.sha256 is taken as it is (dv_clean_verify). */
 typedef struct dv_clean_verify_opts {
     dv_verify_cb cb;
     void *ud;
     void (*progress)(void *ctx, uint64_t files_done, uint64_t files, uint64_t bytes_done);
     void *progress_ctx;
+    const char *clean_sha256;
 } dv_clean_verify_opts;
 int dv_clean_verify_run(const char *outdir, const char *clean_dir,
                         const dv_clean_verify_opts *opts, dv_clean_verify_result *out,

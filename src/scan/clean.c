@@ -1423,10 +1423,20 @@ static int walk_extra(const char *dir, const char *rel, int depth, const namelis
     return rc;
 }
 
+/* Whether buf has the SHA-256 the manifest gives clean.sha256 (hex; "" matches nothing). */
+static int sums_signed(const void *buf, size_t len, const char *want_hex)
+{
+    uint8_t want[32], got[32];
+    unsigned int n = 0;
+    if (dv__hex_decode(want_hex, strlen(want_hex), want, 32) != 0) return 0;
+    if (EVP_Digest(buf, len, got, &n, EVP_sha256(), NULL) != 1 || n != 32) return 0;
+    return memcmp(got, want, 32) == 0;
+}
+
 int dv_clean_verify(const char *outdir, const char *clean_dir, dv_verify_cb cb, void *ud,
                     dv_clean_verify_result *out, char *errbuf, size_t errcap)
 {
-    dv_clean_verify_opts o = {cb, ud, NULL, NULL};
+    dv_clean_verify_opts o = {cb, ud, NULL, NULL, NULL};
     return dv_clean_verify_run(outdir, clean_dir, &o, out, errbuf, errcap);
 }
 
@@ -1462,6 +1472,19 @@ int dv_clean_verify_run(const char *outdir, const char *clean_dir,
     }
     rc = dv_read_file(path, CLEAN_SUMS_MAX, NULL, &buf, &len, errbuf, errcap);
     if (rc != DV_OK) return rc;
+    /* The manifest covers clean.sha256, but verification read it apart from this read: the
+     * file could have been replaced in between. So these bytes, read once, are hashed here
+     * against the manifest's digest, and only then parsed. */
+    if (opts && opts->clean_sha256 && !sums_signed(buf, len, opts->clean_sha256)) {
+        out->sums_differ = 1;
+        vsay(cb, ud, opts->clean_sha256[0]
+                         ? "clean.sha256: its SHA-256 is not the manifest's (changed since "
+                           "OUTDIR was verified): the cleaned copy is not checked against it"
+                         : "clean.sha256: the manifest gives no SHA-256 for it (or could not "
+                           "be read): the cleaned copy is not checked against it");
+        dv_free_buffer(NULL, buf);
+        return DV_ECORRUPT;
+    }
     if (opts && opts->progress) {
         for (size_t i = 0; i < len; i++) files += ((const char *)buf)[i] == '\n';
         files += len > 0 && ((const char *)buf)[len - 1] != '\n';

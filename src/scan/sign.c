@@ -824,6 +824,10 @@ static int check_lines(vctx *v, const char *outdir, char *text, size_t len,
                 continue;
             }
             if ((rc = names_push(listed, a)) != DV_OK) break;
+            /* what verify --clean must find in the clean.sha256 it reads (a race: it could
+             * be replaced once checked here) */
+            if (strcmp(a, "clean.sha256") == 0)
+                snprintf(v->out->clean_sha256, sizeof v->out->clean_sha256, "%s", b);
             found = find(&tr->files, a);
             is_summary = strcmp(a, "summary.json") == 0;
             if (!found) {
