@@ -137,10 +137,53 @@ static void test_clean_sums_replaced_after_verify(void **state)
     drop(&fx);
 }
 
+/* What verify tells of the scan's completeness comes from the bytes of summary.json it
+ * checked: the members asked for, not look-alikes in strings or nested objects; nothing
+ * from a summary.json that differs from the manifest's. */
+static void test_summary_counts(void **state)
+{
+    fixture fx;
+    dv_verify_result r;
+    char err[512];
+    (void)state;
+    make_signed(&fx, "{\"dataset_problems\": [\"a \\\"read_errors\\\": 9, } ]\", \"{\"],\n"
+                     "  \"counts\": {\"items\": 5, \"errors\": {\"read_errors\": 7},\n"
+                     "    \"read_errors\": 3},\n"
+                     "  \"clean\": {\"removed\": 1, \"shards_left_out\": 2 }\n}\n");
+    assert_int_equal(dv_scan_verify(fx.out, fx.pub, NULL, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(r.summary_read, 1);
+    assert_int_equal(r.read_errors, 3);
+    assert_int_equal(r.clean_shards_left_out, 2);
+    drop(&fx);
+
+    /* no clean object: no shard left out; a count that is no whole number: not read */
+    make_signed(&fx, "{\"counts\": {\"read_errors\": 0}}");
+    assert_int_equal(dv_scan_verify(fx.out, fx.pub, NULL, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(r.summary_read, 1);
+    assert_int_equal(r.read_errors + r.clean_shards_left_out, 0);
+    drop(&fx);
+    make_signed(&fx, "{\"counts\": {\"read_errors\": -1}}");
+    assert_int_equal(dv_scan_verify(fx.out, fx.pub, NULL, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(r.summary_read, 0);
+    drop(&fx);
+    make_signed(&fx, "{\"counts\": {\"read_errors\": 4");
+    assert_int_equal(dv_scan_verify(fx.out, fx.pub, NULL, NULL, &r, err, sizeof err), DV_OK);
+    assert_int_equal(r.summary_read, 0);
+
+    /* changed after signing (same size): not verified, and its counts not taken */
+    put(fx.out, "summary.json", "{\"counts\": {\"read_errors\": 0");
+    assert_int_equal(dv_scan_verify(fx.out, fx.pub, NULL, NULL, &r, err, sizeof err),
+                     DV_ECORRUPT);
+    assert_int_equal(r.files_changed, 1);
+    assert_int_equal(r.summary_read, 0);
+    drop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_sums_replaced_after_verify),
+        cmocka_unit_test(test_summary_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
