@@ -55,14 +55,21 @@ static void samples(dv_tar_reader *r, pass *p, size_t size, int data)
 {
     dv_wds_sample s;
     int rc;
+    int was_cut = 0;
     p->n = 0;
     p->sum = 0;
     while ((rc = dv_tar_reader_next_sample(r, &s)) == 1) {
+        /* a cut sample (the parts before a failure) is the last: the failure comes next */
+        if (was_cut) abort();
+        was_cut = s.cut;
         p->n++;
-        p->sum += strlen(s.key) * 31 + s.offset * 7 + s.end_offset;
+        p->sum += strlen(s.key) * 31 + s.offset * 7 + s.end_offset + (uint64_t)s.cut * 101;
         for (size_t i = 0; i < s.nparts; i++) {
             const dv_wds_part *q = &s.parts[i];
             check_member(&q->member, size);
+            /* every part given is whole, padding included, a cut sample's too (one left
+             * unread by a reader of headers only as well) */
+            if (q->member.end_offset > size) abort();
             p->sum += q->member.size * 13 + q->member.offset;
             if (data == 2 && q->data != NULL && dv__tar_reader_rereadable(r)) abort();
             if (data == 1 && q->data != NULL && q->member.size > 0)
@@ -88,6 +95,7 @@ static void samples(dv_tar_reader *r, pass *p, size_t size, int data)
     }
     p->rc = rc;
     p->err[0] = '\0';
+    if (was_cut && rc == 0) abort();
     if (rc < 0) {
         check_err(r, rc);
         snprintf(p->err, sizeof(p->err), "%s", dv_tar_reader_errmsg(r));

@@ -970,6 +970,10 @@ typedef struct dv_wds_sample {
     uint64_t end_offset;
     size_t nparts;
     const dv_wds_part *parts;
+    /* The archive failed (a corrupt header, data cut short, a read error) right after these
+     * parts, each read whole: they are given, and the next call returns the failure. The
+     * sample may lack members that came after them. */
+    int cut;
 } dv_wds_sample;
 
 typedef struct dv_tar_reader dv_tar_reader;
@@ -989,7 +993,9 @@ int dv_tar_reader_next(dv_tar_reader *r, dv_tar_member *out);
  * if the archive is truncated inside it. */
 int dv_tar_reader_read(dv_tar_reader *r, const uint8_t **data_out);
 /* Next webdataset sample with the data of every readable part. Do not mix with
- * dv_tar_reader_next on one reader. Valid until the next call on the reader. */
+ * dv_tar_reader_next on one reader. Valid until the next call on the reader. A failure
+ * after one or more of a sample's members were read whole gives them first (out->cut), as a
+ * tar tool extracts the members before a bad header; the next call returns it. */
 int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out);
 /* Detail of the last failure: archive, member, offset ("" if none). */
 const char *dv_tar_reader_errmsg(const dv_tar_reader *r);

@@ -66,6 +66,9 @@ struct dv_tar_reader {
     size_t ra_want;
 
     int state, fail_rc;
+    /* the failure after a cut sample (dv_wds_sample.cut), given again by the next call:
+     * what the caller does with the sample in between (a link looked up) may set err */
+    char cut_err[512];
     uint64_t nmembers;
     dv_tar_member cur;
     int data_done;
@@ -1670,6 +1673,7 @@ static void reset(dv_tar_reader *r, const char *name)
     r->nmembers = r->nsamples = 0;
     r->gpath_set = r->glink_set = r->gsize_set = 0;
     r->sample_mode = r->have_pending = 0;
+    r->cut_err[0] = 0;
     memset(&r->cur, 0, sizeof(r->cur));
     lx_reset(r);
 }
@@ -1831,15 +1835,24 @@ static int add_part(dv_tar_reader *r, const dv_tar_member *m)
     return db_append(r->alloc, &r->parts, m, sizeof(*m));
 }
 
+/* Whether the parts of a sample read before a failure rc are given (a cut sample): yes when
+ * the archive is at fault (corrupt, cut short) or could not be read further, since every
+ * part so far was read whole from headers whose checksums hold; no when out of memory or
+ * over the sample limit, which bound what a sample may hold. */
+static int cuttable(int rc) { return rc == DV_ECORRUPT || rc == DV_EIO; }
+
 int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
 {
     dv_tar_member m;
     size_t n, klen, i;
-    int rc;
+    int rc, cut = 0;
     part_off *po;
     dv_wds_part *parts;
     DV_RETURN_ERROR_IF(r == NULL || out == NULL, DV_EINVAL);
-    if (r->state == ST_FAILED) return r->fail_rc;
+    if (r->state == ST_FAILED) {
+        if (r->cut_err[0]) memcpy(r->err, r->cut_err, sizeof(r->err));
+        return r->fail_rc;
+    }
     r->sample_mode = 1;
     r->arena.len = r->parts.len = r->offs.len = 0;
     r->nlive = 0;
@@ -1861,16 +1874,33 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
     out->offset = m.offset;
     out->end_offset = m.end_offset;
     for (;;) {
-        rc = next_member(r, &m);
-        if (rc < 0) return rc;
+        rc = next_member(r, &m); /* a failure here is already r's (fail) */
         if (rc == 0) break;
-        if (key_len(m.path) != klen || memcmp(m.path, r->arena.p, klen) != 0) {
+        if (rc > 0 && (key_len(m.path) != klen || memcmp(m.path, r->arena.p, klen) != 0)) {
             r->have_pending = 1;
             break;
         }
-        rc = add_part(r, &m);
-        if (rc < 0) return fail(r, rc);
+        if (rc > 0) rc = add_part(r, &m);
+        if (rc < 0) {
+            /* the parts before stay whole (the failing one was not added): a bad header
+             * after a sample's image loses what follows it, not the image */
+            fail(r, rc);
+            if (!cuttable(rc)) return rc;
+            cut = 1;
+            break;
+        }
         out->end_offset = m.end_offset;
+    }
+    if (cut) {
+        /* a part left unread (dv__tar_reader_headers_only) is whole only if the archive
+         * went on past its data: one that the end of the archive cut short is dropped */
+        const dv_tar_member *pm = (const dv_tar_member *)(const void *)r->parts.p;
+        size_t keep = r->parts.len / sizeof(dv_tar_member);
+        while (keep > 0 && pm[keep - 1].end_offset > r->pos) keep--;
+        if (keep == 0) return r->fail_rc;
+        r->parts.len = keep * sizeof(dv_tar_member);
+        out->end_offset = pm[keep - 1].end_offset;
+        memcpy(r->cut_err, r->err, sizeof(r->cut_err));
     }
     /* offsets -> pointers, now that the arena no longer moves */
     n = r->parts.len / sizeof(dv_tar_member);
@@ -1900,6 +1930,7 @@ int dv_tar_reader_next_sample(dv_tar_reader *r, dv_wds_sample *out)
     out->index = r->nsamples++;
     out->nparts = n;
     out->parts = parts;
+    out->cut = cut;
     return 1;
 }
 

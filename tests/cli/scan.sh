@@ -945,6 +945,36 @@ grep -A1 '^  shard 1 (bad/00001.tar): 1 read error, the first: .*truncated' err-
 for f in matches.parquet matches.jsonl errors.jsonl summary.json removal.txt report.html; do
     cmp out-bad/\$f out-badnm/\$f || exit 1; done"
 
+# a bad header in the middle of a sample (member #5, the second sample's .txt): the members
+# before it were read whole, so that sample's image is hashed (here it is on the list), and
+# the read error still names the shard and the offset (exit 2). Before, the sample was lost
+# with the header ('status success but no sample') and its image never hashed.
+rm -rf badh && mkdir badh && cp ds/wds/00000.tar ds/wds/00000.parquet badh/
+$PY - <<'EOF' >badh-info
+import tarfile, hashlib
+t = tarfile.open('badh/00000.tar')
+ms = t.getmembers()
+assert ms[3].name.endswith('.jpg') and ms[4].name.endswith('.txt'), [m.name for m in ms[:6]]
+assert ms[3].name.split('.')[0] == ms[4].name.split('.')[0] != ms[2].name.split('.')[0]
+open('badh-md5.txt', 'w').write(hashlib.md5(t.extractfile(ms[3]).read()).hexdigest() + '\n')
+print(ms[4].offset, ms[3].name.split('.')[0])
+t.close()
+f = open('badh/00000.tar', 'r+b')
+f.seek(ms[4].offset + 5)
+b = f.read(1)
+f.seek(ms[4].offset + 5)
+f.write(bytes([b[0] ^ 1]))
+EOF
+read -r badh_off badh_key <badh-info
+"$BIN" list build -q -t md5 -o badh-md5.dvl badh-md5.txt
+"$BIN" scan -q badh -l badh-md5.dvl -o out-badh >/dev/null 2>err-badh
+rc=$?
+check "a bad header inside a sample: the image before it hashed (a match), the error named, exit 2" sh -c "
+[ $rc -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-badh &&
+grep -q '\"reason\":\"corrupt\",\"message\":\"badh/00000.tar: member #5: bad header checksum at offset $badh_off ' out-badh/errors.jsonl &&
+! grep -q 'key $badh_key) has status success but no sample' out-badh/errors.jsonl &&
+grep -q '\"id\":\"$badh_key\"' out-badh/matches.jsonl"
+
 # --clean: the cleaned copy has no findings left; DuckDB reads it
 for lay in laion wds hf; do
     "$BIN" scan -q ds/$lay $L -o cl-$lay --clean clean-$lay --decoys 3 >/dev/null 2>&1

@@ -720,6 +720,104 @@ static void test_webdataset(void **state)
     free(a.p);
 }
 
+/* The samples of a build_wds archive damaged at offset at (cut short there with trunc, else
+ * one byte of a header flipped): every sample before the damage whole, then the one it
+ * falls in with the parts read whole before it (cut), then the failure. want_parts: the
+ * parts of that sample given; want_key its key. */
+static void check_cut(dv_tar_reader *r, const arc *a, const char *want_key, size_t want_parts,
+                      const char *want_msg)
+{
+    dv_wds_sample s;
+    int rc;
+    char key[64];
+    assert_int_equal(dv_tar_reader_next_sample(r, &s), 1); /* shard/ */
+    for (int i = 0;; i++) {
+        snprintf(key, sizeof(key), "shard/%06d", i);
+        assert_int_equal(dv_tar_reader_next_sample(r, &s), 1);
+        assert_string_equal(s.key, key);
+        if (strcmp(key, want_key) == 0) break;
+        assert_int_equal(s.cut, 0);
+    }
+    assert_int_equal(s.cut, 1);
+    assert_int_equal(s.nparts, want_parts);
+    assert_string_equal(s.parts[0].ext, "jpg");
+    assert_non_null(s.parts[0].data);
+    assert_memory_equal(s.parts[0].data, a->p + s.parts[0].member.data_offset,
+                        s.parts[0].member.size);
+    if (want_parts > 1) assert_memory_equal(s.parts[1].data, "a caption", 9);
+    assert_int_equal(s.end_offset, s.parts[want_parts - 1].member.end_offset);
+    rc = dv_tar_reader_next_sample(r, &s);
+    assert_int_equal(rc, DV_ECORRUPT);
+    if (!strstr(dv_tar_reader_errmsg(r), want_msg))
+        fail_msg("message: %s (want %s)", dv_tar_reader_errmsg(r), want_msg);
+    /* and again, not a sample more */
+    assert_int_equal(dv_tar_reader_next_sample(r, &s), DV_ECORRUPT);
+}
+
+static void cut_from_everywhere(const arc *a, size_t len, const char *want_key,
+                                size_t want_parts, const char *want_msg)
+{
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    char path[256], cmd[600];
+    FILE *pipe;
+    int fd;
+    assert_non_null(r);
+    assert_int_equal(dv_tar_reader_open_buffer(r, a->p, len, "t.tar"), DV_OK);
+    check_cut(r, a, want_key, want_parts, want_msg);
+    write_file(tmp_path(path, sizeof(path), "cut.tar"), a->p, len);
+    fd = open(path, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, path), DV_OK);
+    check_cut(r, a, want_key, want_parts, want_msg);
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "cat '%s'", path);
+    pipe = popen(cmd, "r");
+    assert_non_null(pipe);
+    assert_int_equal(dv_tar_reader_open_fd(r, fileno(pipe), "pipe"), DV_OK);
+    check_cut(r, a, want_key, want_parts, want_msg);
+    pclose(pipe);
+    unlink(path);
+    dv_tar_reader_free(r);
+}
+
+/* A bad header in the middle of a sample lost the members before it, read whole: an image
+ * never hashed. They are given (cut), and the failure after them. */
+static void test_cut_sample(void **state)
+{
+    arc a = {0};
+    dv_tar_reader *r;
+    dv_tar_member m;
+    size_t txt1 = 0, jpg1 = 0, json1 = 0;
+    char msg[64];
+    (void)state;
+    build_wds(&a);
+    /* where shard/000001's members start */
+    r = open_buf(&a, NULL);
+    while (dv_tar_reader_next(r, &m) == 1) {
+        if (strcmp(m.path, "shard/000001.jpg") == 0) jpg1 = (size_t)m.offset;
+        if (strcmp(m.path, "shard/000001.txt") == 0) txt1 = (size_t)m.offset;
+        if (strcmp(m.path, "shard/000001.json") == 0) json1 = (size_t)m.offset;
+    }
+    dv_tar_reader_free(r);
+    assert_true(jpg1 > 0 && txt1 > jpg1 && json1 > txt1);
+
+    /* the .txt's header bad: the .jpg before it given */
+    a.p[txt1 + 10] ^= 0x01;
+    snprintf(msg, sizeof msg, "bad header checksum at offset %zu", txt1);
+    cut_from_everywhere(&a, a.len, "shard/000001", 1, msg);
+    a.p[txt1 + 10] ^= 0x01;
+    /* cut short inside the .json's data: the .jpg and the .txt given */
+    snprintf(msg, sizeof msg, "truncated at offset %zu inside its data", json1 + 513);
+    cut_from_everywhere(&a, json1 + 513, "shard/000001", 2, msg);
+    /* the .jpg's header bad: the sample before is given whole (the reader cannot tell that
+     * it was), marked cut */
+    a.p[jpg1 + 10] ^= 0x01;
+    snprintf(msg, sizeof msg, "bad header checksum at offset %zu", jpg1);
+    cut_from_everywhere(&a, a.len, "shard/000000", 3, msg);
+    a.p[jpg1 + 10] ^= 0x01;
+    free(a.p);
+}
+
 /* Drop samples 2 and 4 (keys 000001, 000003); the output is the input minus their bytes. */
 static void clean_shard(dv_tar_reader *r, const char *out_path, const arc *a, arc *expect)
 {
@@ -2541,6 +2639,7 @@ int main(void)
         cmocka_unit_test(test_truncation_everywhere),
         cmocka_unit_test(test_random_garbage),
         cmocka_unit_test(test_webdataset),
+        cmocka_unit_test(test_cut_sample),
         cmocka_unit_test(test_writer_round_trip),
         cmocka_unit_test(test_writer_keeps_globals),
         cmocka_unit_test(test_system_tar),
