@@ -4,6 +4,7 @@
 #define DV_CLI_H
 
 #include "datavet.h"
+#include "text_util.h"
 
 #include <stdio.h>
 

@@ -34,13 +34,14 @@ void cli_progress_put(cli_progress *p, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     p->tlast = cli_now_s();
+    /* the line's text as every message's (text_util.h): no byte of it acts on the terminal */
     if (p->tty) {
-        fprintf(stderr, "\r\033[K%s", line);
+        cli_err("\r\033[K%s", line);
         p->drawn = 1;
     } else {
         if (strcmp(line, p->last) == 0) return;
         memcpy(p->last, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
+        cli_err("%s\n", line);
     }
     fflush(stderr);
 }

@@ -5,6 +5,9 @@
 
 #include "datavet.h"
 
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -400,8 +403,206 @@ void cli_json_strn(FILE *f, const char *s, size_t n) { cli_json_escape(put_file,
 
 void cli_json_str(FILE *f, const char *s) { cli_json_strn(f, s ? s : "", s ? strlen(s) : 0); }
 
+/* ---------------------------------------------------------------- text for a terminal */
+
+/* 1 when the code point c may reach a terminal as it is (text_util.h, cli_put_safe): the
+ * characters DV_TEXT_URL keeps, and the space. */
+static int term_shown(uint32_t c)
+{
+    if (c == DV_UTF8_BAD || c < 0x20 || (c >= 0x7F && c <= 0x9F)) return 0;
+    if (c == 0x061C || c == 0x200E || c == 0x200F) return 0;
+    if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) return 0;
+    if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFEu) == 0xFFFEu) return 0;
+    return 1;
+}
+
+/* The next unit of s[0..n) (n > 0): its length in *k, and 1 when it is written as \xHH. */
+static int term_unit(const char *s, size_t n, size_t *k)
+{
+    uint32_t c;
+    uint8_t b = (uint8_t)s[0];
+    if (b >= 0x20 && b < 0x7F) { /* printable ASCII: the common case, no decoding */
+        *k = 1;
+        return 0;
+    }
+    *k = dv_utf8_next(s, n, &c);
+    return !term_shown(c);
+}
+
+size_t cli_safe_len(const char *s, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0, k; i < n; i += k)
+        len += term_unit(s + i, n - i, &k) ? 4 * k : s[i] == '\\' ? 2 : k;
+    return len;
+}
+
 void cli_put_safe(FILE *f, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], f);
+    static const char hx[] = "0123456789ABCDEF";
+    size_t i = 0, run = 0, k;
+    while (i < n) {
+        int esc = term_unit(s + i, n - i, &k);
+        if (esc || s[i] == '\\') {
+            if (i > run) fwrite(s + run, 1, i - run, f);
+            if (esc) {
+                for (size_t j = 0; j < k; j++) {
+                    char e[4] = {'\\', 'x', hx[(uint8_t)s[i + j] >> 4], hx[(uint8_t)s[i + j] & 15]};
+                    fwrite(e, 1, 4, f);
+                }
+            } else {
+                fwrite("\\\\", 1, 2, f);
+            }
+            run = i + k;
+        }
+        i += k;
+    }
+    if (i > run) fwrite(s + run, 1, i - run, f);
+}
+
+/* One %s or %c argument: s[0..n) safe, padded with spaces to width (on the right: left). */
+static void put_arg(FILE *f, const char *s, size_t n, long width, int left)
+{
+    size_t len = width > 0 ? cli_safe_len(s, n) : 0;
+    long pad = width > 0 && (size_t)width > len ? width - (long)len : 0;
+    for (long i = 0; !left && i < pad; i++) fputc(' ', f);
+    cli_put_safe(f, s, n);
+    for (long i = 0; left && i < pad; i++) fputc(' ', f);
+}
+
+/* A number of digits in fmt at *p (at most INT_MAX), *p moved past them. */
+static long fmt_digits(const char **p)
+{
+    long v = 0;
+    while (**p >= '0' && **p <= '9') {
+        if (v < 100000000) v = v * 10 + (**p - '0');
+        (*p)++;
+    }
+    return v;
+}
+
+void cli_vfmt(FILE *f, const char *fmt, va_list ap)
+{
+    va_list aq;
+    const char *p = fmt;
+    va_copy(aq, ap);
+    while (*p) {
+        const char *pct = strchr(p, '%');
+        char spec[64], len[3] = "";
+        size_t k = 0;
+        long width = -1, prec = -1;
+        int left = 0;
+        if (pct == NULL) {
+            fputs(p, f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(pct - p), f);
+        p = pct + 1;
+        if (*p == '%') {
+            fputc('%', f);
+            p++;
+            continue;
+        }
+        /* the conversion, rebuilt with '*' resolved, for the conversions printf writes */
+        spec[k++] = '%';
+        while (*p && strchr("-+ #0", *p)) {
+            if (*p == '-') left = 1;
+            if (k < 8) spec[k++] = *p;
+            p++;
+        }
+        if (*p == '*') {
+            int w = va_arg(aq, int);
+            p++;
+            if (w < 0) {
+                left = 1;
+                spec[k++] = '-';
+                width = w == INT_MIN ? INT_MAX : -w;
+            } else {
+                width = w;
+            }
+        } else if (*p >= '0' && *p <= '9') {
+            width = fmt_digits(&p);
+        }
+        if (width >= 0) k += (size_t)snprintf(spec + k, sizeof spec - k, "%ld", width);
+        if (*p == '.') {
+            p++;
+            if (*p == '*') {
+                int q = va_arg(aq, int);
+                p++;
+                prec = q < 0 ? -1 : q;
+            } else {
+                prec = fmt_digits(&p);
+            }
+            if (prec >= 0) k += (size_t)snprintf(spec + k, sizeof spec - k, ".%ld", prec);
+        }
+        for (size_t m = 0; m < 2 && *p && strchr("hljztL", *p); m++) {
+            len[m] = *p;
+            spec[k++] = *p++;
+        }
+        if (*p == '\0') break;
+        spec[k++] = *p;
+        spec[k] = '\0';
+        switch (*p++) {
+        case 's': {
+            const char *s = va_arg(aq, const char *);
+            if (s == NULL) s = "(null)";
+            put_arg(f, s, prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s), width, left);
+            break;
+        }
+        case 'c': {
+            char c = (char)va_arg(aq, int);
+            put_arg(f, &c, 1, width, left);
+            break;
+        }
+        case 'd':
+        case 'i':
+            if (len[0] == 'l' && len[1] == 'l') fprintf(f, spec, va_arg(aq, long long));
+            else if (len[0] == 'l') fprintf(f, spec, va_arg(aq, long));
+            else if (len[0] == 'z' || len[0] == 't') fprintf(f, spec, va_arg(aq, ptrdiff_t));
+            else if (len[0] == 'j') fprintf(f, spec, va_arg(aq, intmax_t));
+            else fprintf(f, spec, va_arg(aq, int));
+            break;
+        case 'o':
+        case 'u':
+        case 'x':
+        case 'X':
+            if (len[0] == 'l' && len[1] == 'l') fprintf(f, spec, va_arg(aq, unsigned long long));
+            else if (len[0] == 'l') fprintf(f, spec, va_arg(aq, unsigned long));
+            else if (len[0] == 'z' || len[0] == 't') fprintf(f, spec, va_arg(aq, size_t));
+            else if (len[0] == 'j') fprintf(f, spec, va_arg(aq, uintmax_t));
+            else fprintf(f, spec, va_arg(aq, unsigned));
+            break;
+        case 'f':
+        case 'F':
+        case 'e':
+        case 'E':
+        case 'g':
+        case 'G':
+        case 'a':
+        case 'A':
+            if (len[0] == 'L') fprintf(f, spec, va_arg(aq, long double));
+            else fprintf(f, spec, va_arg(aq, double));
+            break;
+        case 'p': fprintf(f, spec, va_arg(aq, void *)); break;
+        case 'n': (void)va_arg(aq, void *); break; /* writes nothing, and stores nothing */
+        default: fputs(spec, f); break;             /* not a conversion: as it stands */
+        }
+    }
+    va_end(aq);
+}
+
+void cli_fmt(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_vfmt(f, fmt, ap);
+    va_end(ap);
+}
+
+void cli_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_vfmt(stderr, fmt, ap);
+    va_end(ap);
 }

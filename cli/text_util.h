@@ -4,6 +4,7 @@
 #ifndef DV_CLI_TEXT_UTIL_H
 #define DV_CLI_TEXT_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +43,33 @@ void cli_json_escape(void (*put)(void *ctx, const char *s, size_t n), void *ctx,
                      size_t n);
 void cli_json_str(FILE *f, const char *s);
 
-/* n bytes of s (strings from datasets, manifests) for a terminal: control bytes as '?'. */
+/* Text for a terminal: what datavet prints for people (diagnostics on stderr, the progress
+ * line, the human-readable lines of stdout) names files, columns, members, keys, labels and
+ * values of hostile datasets and lists, and the library's messages quote them. One rule for
+ * all of it: every byte is kept but those that could act on a terminal or are not text,
+ * which are written \xHH (two upper-case hex digits) each:
+ *  - C0 controls (ESC, CR, backspace; tab and line feed too: an argument never makes a line)
+ *    and DEL;
+ *  - C1 controls, U+0080..U+009F (U+009B is CSI to a terminal that reads them), as their
+ *    two UTF-8 bytes: \xC2\x9B;
+ *  - bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), which
+ *    reorder what is shown, and noncharacters: the characters DV_TEXT_URL percent-encodes;
+ *  - each byte of ill-formed UTF-8 (dv_utf8_next's maximal subparts), so a terminal in a
+ *    legacy 8-bit encoding never sees a lone 0x9B either;
+ * and the backslash is written \\, so the text reads back to the bytes it came from.
+ * Records (JSONL, TSV, CSV, --head rows, removal.txt) have their own, documented escaping and
+ * never go through this. */
 void cli_put_safe(FILE *f, const char *s, size_t n);
+/* The bytes cli_put_safe writes for s[0..n). */
+size_t cli_safe_len(const char *s, size_t n);
+/* fprintf(f, fmt, ...), the text of every %s and %c argument written as cli_put_safe writes
+ * it; fmt's own text (its line feeds, an escape sequence of the progress line) as it is.
+ * Precision (%.*s) cuts the argument's bytes, width pads what is written. The conversions of
+ * C11's fprintf but %n (which stores nothing) and the wide %lc and %ls (read as %c and %s);
+ * every message of the CLI is written through it. */
+void cli_fmt(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_vfmt(FILE *f, const char *fmt, va_list ap);
+/* cli_fmt(stderr, ...): a diagnostic. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -759,13 +759,13 @@ check "other parameters into one outdir: exit 2" test $? -eq 2
 check "other parameters: the difference quoted as name=value" grep -qF \
     'first difference at: dataset=ds/wds/; the earlier scan has: dataset=ds/wds)' why-sp
 # the refusal quotes the earlier scan's line (and a named column may quote a parquet's
-# names): what reaches the terminal has no control bytes
+# names): what reaches the terminal has no control bytes (written \xHH, datavet(1))
 "$BIN" scan -q ds/wds -l md5.dvl -o out-esc >/dev/null 2>&1
 sed -i "s/^caption_col\t.*/caption_col\t$(printf '\033')]0;owned$(printf '\007')/" out-esc/scan.params
 "$BIN" scan -q ds/wds -l md5.dvl -o out-esc >/dev/null 2>why-esc
 echo $? >rc-esc
 check "other parameters: the earlier line is quoted without its control bytes" sh -c "
-[ \$(cat rc-esc) -eq 2 ] && grep -qF 'the earlier scan has: caption_col=?]0;owned?' why-esc &&
+[ \$(cat rc-esc) -eq 2 ] && grep -qF 'the earlier scan has: caption_col=\\x1B]0;owned\\x07' why-esc &&
 ! grep -q \"\$(printf '\\033')\" why-esc && ! grep -q \"\$(printf '\\007')\" why-esc"
 
 # runs into one outdir are kept apart by OUTDIR/lock (fcntl record locks, which python's
