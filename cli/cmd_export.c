@@ -106,7 +106,7 @@ static int open_matches(const char *path, dv_parquet_reader **out, colmap *cm)
     int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
     *out = NULL;
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet export: %s (%s)\n", err, dv_strerror(rc));
+        cli_err("datavet export: %s (%s)\n", err, dv_strerror(rc));
         return -1;
     }
     cm->ncols = 0;
@@ -115,15 +115,15 @@ static int open_matches(const char *path, dv_parquet_reader **out, colmap *cm)
         cm->scol[i] = dv_parquet_reader_find_column(r, str_cols[i]);
         if (cm->scol[i] < 0) {
             if (str_required[i]) {
-                fprintf(stderr, "datavet export: %s: no column '%s': not a datavet "
-                                "matches.parquet\n", path, str_cols[i]);
+                cli_err("datavet export: %s: no column '%s': not a datavet "
+                        "matches.parquet\n", path, str_cols[i]);
                 goto fail;
             }
             continue;
         }
         dv_parquet_reader_column(r, (size_t)cm->scol[i], &ci);
         if (ci.type != DV_PQ_BYTE_ARRAY || ci.nested) {
-            fprintf(stderr, "datavet export: %s: column '%s' is %s, want a BYTE_ARRAY string\n",
+            cli_err("datavet export: %s: column '%s' is %s, want a BYTE_ARRAY string\n",
                     path, str_cols[i], dv_pq_type_name(ci.type));
             goto fail;
         }
@@ -135,15 +135,15 @@ static int open_matches(const char *path, dv_parquet_reader **out, colmap *cm)
         cm->ncol[i] = dv_parquet_reader_find_column(r, num_cols[i]);
         if (cm->ncol[i] < 0) {
             if (num_required[i]) {
-                fprintf(stderr, "datavet export: %s: no column '%s': not a datavet "
-                                "matches.parquet\n", path, num_cols[i]);
+                cli_err("datavet export: %s: no column '%s': not a datavet "
+                        "matches.parquet\n", path, num_cols[i]);
                 goto fail;
             }
             continue;
         }
         dv_parquet_reader_column(r, (size_t)cm->ncol[i], &ci);
         if (ci.type != num_types[i] || ci.nested) {
-            fprintf(stderr, "datavet export: %s: column '%s' is %s, want %s\n", path, num_cols[i],
+            cli_err("datavet export: %s: column '%s' is %s, want %s\n", path, num_cols[i],
                     dv_pq_type_name(ci.type), dv_pq_type_name(num_types[i]));
             goto fail;
         }
@@ -162,7 +162,7 @@ static int read_group(dv_parquet_reader *r, const colmap *cm, size_t rg, dv_parq
 {
     int rc = dv_parquet_reader_read_row_group(r, rg, cm->cols, cm->ncols, b);
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet export: %s (%s)\n", dv_parquet_reader_errmsg(r),
+        cli_err("datavet export: %s (%s)\n", dv_parquet_reader_errmsg(r),
                 dv_strerror(rc));
         return -1;
     }
@@ -245,7 +245,7 @@ static int load(const char *path, int include_candidates, exp_t *e)
         for (uint64_t row = 0; row < b[0].rows; row++) {
             if (!include_candidates && !row_is_match(&cm, b, row)) continue;
             if (push_row(e, &cm, b, row) != 0) {
-                fprintf(stderr, "datavet export: %s: too many findings to hold in memory\n", path);
+                cli_err("datavet export: %s: too many findings to hold in memory\n", path);
                 goto fail;
             }
         }
@@ -304,13 +304,13 @@ static int index_build(const char *path, int include_candidates, findex *ix)
     if (open_matches(path, &r, &cm) != 0) return -1;
     ix->nrg = dv_parquet_reader_num_row_groups(r);
     if (ix->nrg > UINT32_MAX) {
-        fprintf(stderr, "datavet export: %s: more than 2^32 row groups\n", path);
+        cli_err("datavet export: %s: more than 2^32 row groups\n", path);
         goto fail;
     }
     for (size_t rg = 0; rg < ix->nrg; rg++) {
         if (read_group(r, &cm, rg, b) != 0) goto fail;
         if (b[0].rows > UINT32_MAX) {
-            fprintf(stderr, "datavet export: %s: row group %zu: more than 2^32 rows\n", path, rg);
+            cli_err("datavet export: %s: row group %zu: more than 2^32 rows\n", path, rg);
             goto fail;
         }
         for (uint64_t row = 0; row < b[0].rows; row++) {
@@ -319,7 +319,7 @@ static int index_build(const char *path, int include_candidates, findex *ix)
                 size_t nc = ix->cap ? ix->cap * 2 : 4096;
                 fidx *nv = nc > SIZE_MAX / sizeof(*nv) ? NULL : realloc(ix->v, nc * sizeof(*nv));
                 if (nv == NULL) {
-                    fprintf(stderr, "datavet export: %s: too many findings to hold in memory\n",
+                    cli_err("datavet export: %s: too many findings to hold in memory\n",
                             path);
                     goto fail;
                 }
@@ -340,7 +340,7 @@ static int index_build(const char *path, int include_candidates, findex *ix)
     }
     ix->last = calloc(ix->nrg ? ix->nrg : 1, sizeof(*ix->last));
     if (ix->last == NULL) {
-        fprintf(stderr, "datavet export: out of memory\n");
+        cli_err("datavet export: out of memory\n");
         return -1;
     }
     for (size_t i = 0; i < ix->n; i++) ix->last[ix->v[i].rg] = i;
@@ -390,14 +390,14 @@ static rgslot *cache_get(rgcache *c, const char *path, const findex *ix, size_t 
         if (!c->dry) {
             if (s->r == NULL && open_matches(path, &s->r, &s->cm) != 0) return NULL;
             if (dv_parquet_reader_num_row_groups(s->r) != ix->nrg) {
-                fprintf(stderr, "datavet export: %s: changed while it was being read\n", path);
+                cli_err("datavet export: %s: changed while it was being read\n", path);
                 return NULL;
             }
             if (read_group(s->r, &s->cm, rg, s->b) != 0) return NULL;
         }
     }
     if (!c->dry && ix->v[i].r >= s->b[0].rows) {
-        fprintf(stderr, "datavet export: %s: changed while it was being read\n", path);
+        cli_err("datavet export: %s: changed while it was being read\n", path);
         return NULL;
     }
     s->used = ++c->tick;
@@ -754,9 +754,9 @@ static char *scan_field(const char *buf, size_t len, const char *key, const char
 {
     char *v = NULL;
     int rc = cli_json_top_string(buf, len, key, &v);
-    if (rc == -1) fprintf(stderr, "datavet export: %s: not a JSON object; '%s' unknown\n", path, key);
-    if (rc == -2) fprintf(stderr, "datavet export: out of memory\n");
-    if (rc == 0) fprintf(stderr, "datavet export: %s: no \"%s\"\n", path, key);
+    if (rc == -1) cli_err("datavet export: %s: not a JSON object; '%s' unknown\n", path, key);
+    if (rc == -2) cli_err("datavet export: out of memory\n");
+    if (rc == 0) cli_err("datavet export: %s: no \"%s\"\n", path, key);
     return v;
 }
 
@@ -771,7 +771,7 @@ static int now_utc(char out[32])
         errno = 0;
         v = strtoll(sde, &end, 10);
         if (errno != 0 || *end != '\0' || v < 0) {
-            fprintf(stderr, "datavet export: SOURCE_DATE_EPOCH is not a number of seconds\n");
+            cli_err("datavet export: SOURCE_DATE_EPOCH is not a number of seconds\n");
             return -1;
         }
         t = (time_t)v;
@@ -824,9 +824,9 @@ static void warn_incomplete(const char *dir)
     if (cli_json_top_raw(buf, len, "counts", &counts, &clen) == 1 &&
         cli_json_top_raw(counts, clen, "read_errors", &re, &rlen) == 1 && rlen > 0 &&
         rlen < 21 && all_digits(re, rlen) && !(rlen == 1 && re[0] == '0')) {
-        fprintf(stderr, "datavet export: warning: the scan is INCOMPLETE: %.*s read error%s "
-                        "(%s, errors.jsonl): shards or parts of shards were not read, and "
-                        "their items are not in this export\n",
+        cli_err("datavet export: warning: the scan is INCOMPLETE: %.*s read error%s "
+                "(%s, errors.jsonl): shards or parts of shards were not read, and "
+                "their items are not in this export\n",
                 (int)rlen, re, rlen == 1 && re[0] == '1' ? "" : "s", path);
     }
     free(buf);
@@ -867,7 +867,7 @@ int cmd_export(int argc, char **argv)
             else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
             else if (strcmp(optarg, "jsonl") == 0) fmt = FMT_JSONL;
             else {
-                fprintf(stderr, "datavet export: --format must be csv, json or jsonl\n");
+                cli_err("datavet export: --format must be csv, json or jsonl\n");
                 return 2;
             }
             have_fmt = 1;
@@ -880,18 +880,18 @@ int cmd_export(int argc, char **argv)
         }
     }
     if (optind != argc - 1 || !have_fmt) {
-        fprintf(stderr, "datavet export: %s\n", !have_fmt ? "--format is required"
-                                                          : "give exactly one OUTDIR");
+        cli_err("datavet export: %s\n", !have_fmt ? "--format is required"
+                                                  : "give exactly one OUTDIR");
         cli_print_help(stderr, "export");
         return 2;
     }
     dir = argv[optind];
     if (stat(dir, &st) != 0) {
-        fprintf(stderr, "datavet export: %s: %s\n", dir, strerror(errno));
+        cli_err("datavet export: %s: %s\n", dir, strerror(errno));
         return 2;
     }
     if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "datavet export: %s: not a directory (want a scan's OUTDIR)\n", dir);
+        cli_err("datavet export: %s: not a directory (want a scan's OUTDIR)\n", dir);
         return 2;
     }
     pq = malloc(strlen(dir) + 32);
@@ -908,7 +908,7 @@ int cmd_export(int argc, char **argv)
         char err[512];
         rc = dv_read_file(sj, SCAN_JSON_MAX, NULL, &sbuf, &slen, err, sizeof(err));
         if (rc != DV_OK) {
-            fprintf(stderr, "datavet export: %s: is %s a scan output directory?\n", err, dir);
+            cli_err("datavet export: %s: is %s a scan output directory?\n", err, dir);
             goto out;
         }
     }
@@ -918,8 +918,8 @@ int cmd_export(int argc, char **argv)
     if (now_utc(exported) != 0) goto out;
 
     if (access(pq, F_OK) != 0) {
-        fprintf(stderr, "datavet export: %s: %s (run datavet merge %s if the scan ran with "
-                        "--no-merge)\n", pq, strerror(errno), dir);
+        cli_err("datavet export: %s: %s (run datavet merge %s if the scan ran with "
+                "--no-merge)\n", pq, strerror(errno), dir);
         goto out;
     }
     if (index_build(pq, cand, &ix) != 0) goto out;
@@ -939,7 +939,7 @@ int cmd_export(int argc, char **argv)
         struct stat ost;
         int fd;
         if (lstat(outpath, &ost) == 0 && S_ISLNK(ost.st_mode)) {
-            fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(ELOOP));
+            cli_err("datavet export: %s: %s\n", outpath, strerror(ELOOP));
             goto out;
         }
         if (lstat(outpath, &ost) != 0 || S_ISREG(ost.st_mode)) {
@@ -950,7 +950,7 @@ int cmd_export(int argc, char **argv)
             memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
             fd = mkstemp(tmp);
             if (fd < 0) {
-                fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+                cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
                 free(tmp);
                 tmp = NULL;
                 goto out;
@@ -963,7 +963,7 @@ int cmd_export(int argc, char **argv)
             fd = -1;
         }
         if (fd < 0 || (o = fdopen(fd, "w")) == NULL) {
-            fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+            cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
             if (fd >= 0) close(fd);
             goto out;
         }
@@ -974,9 +974,9 @@ int cmd_export(int argc, char **argv)
     m = (meta){dataset ? dataset : "", started ? started : "", ver ? ver : "", exported,
                scan_was_fast(sbuf, slen)};
     if (m.fast)
-        fprintf(stderr, "datavet export: the scan ran with --fast, so its PDQ hashes are close "
-                        "to the files' own but not equal: the pdq and pdq_quality fields are "
-                        "left empty (rescan without --fast for them)\n");
+        cli_err("datavet export: the scan ran with --fast, so its PDQ hashes are close "
+                "to the files' own but not equal: the pdq and pdq_quality fields are "
+                "left empty (rescan without --fast for them)\n");
     if (fmt == FMT_CSV) write_csv_header(o);
     if (fmt == FMT_JSON) fputs("[", o);
     if (whole) {
@@ -1007,30 +1007,30 @@ int cmd_export(int argc, char **argv)
     }
     if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
     if (fflush(o) != 0 || ferror(o) || (tmp != NULL && fsync(fileno(o)) != 0)) {
-        fprintf(stderr, "datavet export: %s: write failed: %s\n", outpath ? outpath : "stdout",
+        cli_err("datavet export: %s: write failed: %s\n", outpath ? outpath : "stdout",
                 strerror(errno));
         goto out;
     }
     ret = 0;
     goto out;
 oom:
-    fprintf(stderr, "datavet export: out of memory\n");
+    cli_err("datavet export: out of memory\n");
     ret = 2;
 out:
     if (o != NULL && o != stdout && fclose(o) != 0 && ret == 0) {
-        fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+        cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
         ret = 2;
     }
     if (tmp != NULL) {
         if (ret == 0 && rename(tmp, outpath) != 0) {
-            fprintf(stderr, "datavet export: %s: %s\n", outpath, strerror(errno));
+            cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
             ret = 2;
         }
         if (ret != 0) unlink(tmp);
         free(tmp);
     }
     if (ret == 0 && !quiet) /* once the file is in place */
-        fprintf(stderr, "datavet export: %zu %s%s%s (%zu %s)%s%s\n", nrows,
+        cli_err("datavet export: %zu %s%s%s (%zu %s)%s%s\n", nrows,
                 cand ? "" : "matched ", cli_plural(nrows, "item", "items"),
                 cand ? " with matches or candidates" : "", nfound,
                 cli_plural(nfound, "finding", "findings"), outpath ? " written to " : "",

@@ -186,9 +186,10 @@ static void format_record(const fetch_ctx *c, const dv_fetch_result *res, int ok
 
 /* The message naming a failed URL on stderr, "URL: class: detail" (malloc'd, NULL on no
  * memory). The URL as JSONL records write it (DV_TEXT_URL: controls, spaces, bidirectional
- * controls as %XX), then '?' for any control byte left (a data: URI's redaction, the
- * detail): a URL holding a line break or an escape sequence can neither forge a line of
- * stderr nor rewrite one on a terminal. */
+ * controls as %XX), so that it can be looked for in them; what is left (a data: URI's
+ * redaction, the detail) is escaped as every message is when it is written (cli_err): a URL
+ * holding a line break or an escape sequence can neither forge a line of stderr nor rewrite
+ * one on a terminal. */
 static char *message(const char *url, const char *cls, const char *detail)
 {
     size_t ul = strlen(url), cl = strlen(cls), dl = strlen(detail);
@@ -205,9 +206,6 @@ static char *message(const char *url, const char *cls, const char *detail)
     memcpy(m + k, detail, dl);
     k += dl;
     m[k] = '\0';
-    /* a data: URI's redaction is text, control bytes of its media type kept: '?' too */
-    for (size_t i = 0; i < k; i++)
-        if ((unsigned char)m[i] < 0x20 || m[i] == 0x7f) m[i] = '?';
     return m;
 }
 
@@ -375,9 +373,9 @@ typedef struct input {
 
 static int usage_err(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "datavet fetch: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'datavet fetch --help'.\n");
+    cli_err("datavet fetch: ");
+    cli_err(fmt, arg);
+    cli_err("\nTry 'datavet fetch --help'.\n");
     return 2;
 }
 
@@ -558,7 +556,7 @@ int cmd_fetch(int argc, char **argv)
             nr = realloc(resolve, (nresolve + 1) * sizeof(char *));
             if (nr == NULL) {
                 free(resolve);
-                fprintf(stderr, "datavet fetch: out of memory\n");
+                cli_err("datavet fetch: out of memory\n");
                 return 2;
             }
             resolve = nr;
@@ -606,7 +604,7 @@ int cmd_fetch(int argc, char **argv)
         case 'h': free(resolve); cli_print_help(stdout, "fetch"); return 0;
         default:
             free(resolve);
-            fprintf(stderr, "Try 'datavet fetch --help'.\n");
+            cli_err("Try 'datavet fetch --help'.\n");
             return 2;
         }
     }
@@ -626,19 +624,19 @@ int cmd_fetch(int argc, char **argv)
     for (size_t i = 0; i < in.n; i++) {
         if (strcmp(in.names[i], "-") == 0) continue;
         if (access(in.names[i], R_OK) != 0) {
-            fprintf(stderr, "datavet fetch: %s: %s\n", in.names[i], strerror(errno));
+            cli_err("datavet fetch: %s: %s\n", in.names[i], strerror(errno));
             free(resolve);
             return 2;
         }
         if (cli_same_file(outpath, in.names[i])) {
-            fprintf(stderr, "datavet fetch: -o %s is the URL list %s: refused (it would be "
+            cli_err("datavet fetch: -o %s is the URL list %s: refused (it would be "
                     "emptied before it is read)\n", outpath, in.names[i]);
             free(resolve);
             return 2;
         }
     }
     if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
-        fprintf(stderr, "datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
+        cli_err("datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
         free(resolve);
         return 2;
     }
@@ -647,7 +645,7 @@ int cmd_fetch(int argc, char **argv)
     fo.nresolve = nresolve;
     c.f = dv_fetcher_create(&fo);
     if (c.f == NULL) {
-        fprintf(stderr, "datavet fetch: cannot set up libcurl\n");
+        cli_err("datavet fetch: cannot set up libcurl\n");
         status = 2;
         goto done;
     }
@@ -679,7 +677,7 @@ int cmd_fetch(int argc, char **argv)
         wargs[started].c = &c;
         wargs[started].id = started;
         if (pthread_create(&threads[started], NULL, worker, &wargs[started]) != 0) {
-            fprintf(stderr, "datavet fetch: cannot start a thread\n");
+            cli_err("datavet fetch: cannot start a thread\n");
             status = 2;
             goto done;
         }
@@ -712,7 +710,7 @@ int cmd_fetch(int argc, char **argv)
                 }
                 if (in.fd < 0) {
                     cli_progress_end(&pl, 0);
-                    fprintf(stderr, "datavet fetch: %s: %s\n", name, strerror(errno));
+                    cli_err("datavet fetch: %s: %s\n", name, strerror(errno));
                     status = 2;
                     continue;
                 }
@@ -721,7 +719,7 @@ int cmd_fetch(int argc, char **argv)
                 in.name = name;
                 if (dv_textlist_open_fd(in.tl, in.fd, name) != DV_OK) {
                     cli_progress_end(&pl, 0);
-                    fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
+                    cli_err("datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
                     status = 2;
                     dv_textlist_free(in.tl);
                     in.tl = NULL;
@@ -746,13 +744,13 @@ int cmd_fetch(int argc, char **argv)
             }
             if (r == DV_ECORRUPT || r == DV_ETOOBIG) {
                 cli_progress_end(&pl, 0);
-                fprintf(stderr, "datavet fetch: %s (row skipped)\n", dv_textlist_errmsg(in.tl));
+                cli_err("datavet fetch: %s (row skipped)\n", dv_textlist_errmsg(in.tl));
                 bad_rows++;
                 continue;
             }
             if (r < 0) {
                 cli_progress_end(&pl, 0);
-                fprintf(stderr, "datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
+                cli_err("datavet fetch: %s\n", dv_textlist_errmsg(in.tl));
                 status = 2;
             }
             dv_textlist_free(in.tl);
@@ -770,11 +768,11 @@ int cmd_fetch(int argc, char **argv)
             if (s->err != NULL && !quiet) {
                 cli_progress_end(&pl, 0);
                 /* named where it is, as a list's bad row is: urls.csv:4 */
-                fprintf(stderr, "datavet fetch: %s:%llu: %s\n", s->list,
+                cli_err("datavet fetch: %s:%llu: %s\n", s->list,
                         (unsigned long long)s->list_line, s->err);
             }
             if (s->line) fputs(s->line, out);
-            else fprintf(stderr, "datavet fetch: out of memory formatting a record\n");
+            else cli_err("datavet fetch: out of memory formatting a record\n");
             free(s->line);
             free(s->err);
             memset(s, 0, sizeof(*s));
@@ -805,7 +803,7 @@ int cmd_fetch(int argc, char **argv)
         }
         r = dv_fetcher_next(c.f, &res, 10);
         if (r < 0) {
-            fprintf(stderr, "datavet fetch: %s\n", dv_fetcher_errmsg(c.f));
+            cli_err("datavet fetch: %s\n", dv_fetcher_errmsg(c.f));
             status = 2;
             fatal = 1;
             /* records of URLs still in flight are lost; the output is cut here */
@@ -828,25 +826,25 @@ int cmd_fetch(int argc, char **argv)
     if (!quiet) {
         double el = cli_now_s() - t0;
         const char *sep = ":";
-        fprintf(stderr, "datavet fetch: %llu %s in %.1f s (%.0f/s)", (unsigned long long)seq,
+        cli_err("datavet fetch: %llu %s in %.1f s (%.0f/s)", (unsigned long long)seq,
                 cli_plural(seq, "URL", "URLs"), el, el > 0 ? (double)seq / el : 0.0);
         for (int k = 0; k < DV_FETCH_NSTATUS; k++)
             if (c.status_count[k]) {
-                fprintf(stderr, "%s %s %llu", sep, dv_fetch_status_name((dv_fetch_status)k),
+                cli_err("%s %s %llu", sep, dv_fetch_status_name((dv_fetch_status)k),
                         (unsigned long long)c.status_count[k]);
                 sep = "";
             }
         if (c.hash_failed)
-            fprintf(stderr, "; %llu fetched but not decodable", (unsigned long long)c.hash_failed);
+            cli_err("; %llu fetched but not decodable", (unsigned long long)c.hash_failed);
         if (bad_rows)
-            fprintf(stderr, "; %llu list %s skipped", (unsigned long long)bad_rows,
+            cli_err("; %llu list %s skipped", (unsigned long long)bad_rows,
                     cli_plural(bad_rows, "row", "rows"));
         fputc('\n', stderr);
     }
     if (status == 0 && (failed > 0 || bad_rows > 0)) status = 1;
     goto done;
 oom:
-    fprintf(stderr, "datavet fetch: out of memory\n");
+    cli_err("datavet fetch: out of memory\n");
     status = 2;
 done:
     if (inited) {
@@ -870,11 +868,11 @@ done:
     }
     if (out != stdout) {
         if (fclose(out) != 0) {
-            fprintf(stderr, "datavet fetch: write failed: %s\n", strerror(errno));
+            cli_err("datavet fetch: write failed: %s\n", strerror(errno));
             status = 2;
         }
     } else if (fflush(out) != 0) {
-        fprintf(stderr, "datavet fetch: write failed: %s\n", strerror(errno));
+        cli_err("datavet fetch: write failed: %s\n", strerror(errno));
         status = 2;
     }
     for (unsigned i = 0; c.hashers && i < c.nworkers; i++) dv_hasher_free(c.hashers[i]);

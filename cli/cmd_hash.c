@@ -82,12 +82,12 @@ static int walk(const char *dir, strvec *out, int depth, const out_id *skip)
     strvec names = {0};
     int rc = 0;
     if (depth > 64) {
-        fprintf(stderr, "datavet hash: %s: directories nested too deep, skipped\n", dir);
+        cli_err("datavet hash: %s: directories nested too deep, skipped\n", dir);
         return 1;
     }
     d = opendir(dir);
     if (d == NULL) {
-        fprintf(stderr, "datavet hash: %s: %s\n", dir, strerror(errno));
+        cli_err("datavet hash: %s: %s\n", dir, strerror(errno));
         return 1;
     }
     while ((e = readdir(d)) != NULL) {
@@ -405,7 +405,7 @@ int cmd_hash(int argc, char **argv)
         switch (opt) {
         case 'a':
             if (parse_algos(optarg, &c.algos) != 0) {
-                fprintf(stderr, "datavet hash: bad --algo '%s' (use pdq,md5,sha1,sha256)\n", optarg);
+                cli_err("datavet hash: bad --algo '%s' (use pdq,md5,sha1,sha256)\n", optarg);
                 return 2;
             }
             break;
@@ -415,7 +415,7 @@ int cmd_hash(int argc, char **argv)
             else if (strcmp(optarg, "csv") == 0) c.format = FMT_CSV;
             else if (strcmp(optarg, "jsonl") == 0) c.format = FMT_JSONL;
             else {
-                fprintf(stderr, "datavet hash: bad --format '%s' (tsv, csv or jsonl)\n", optarg);
+                cli_err("datavet hash: bad --format '%s' (tsv, csv or jsonl)\n", optarg);
                 return 2;
             }
             break;
@@ -439,27 +439,27 @@ int cmd_hash(int argc, char **argv)
         case 'p': force_progress = 1; break;
         case 'h': cli_print_help(stdout, "hash"); return 0;
         default:
-            fprintf(stderr, "Try 'datavet hash --help'.\n");
+            cli_err("Try 'datavet hash --help'.\n");
             return 2;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "datavet hash: no input (give files, directories or - for a list on stdin)\n");
-        fprintf(stderr, "Try 'datavet hash --help'.\n");
+        cli_err("datavet hash: no input (give files, directories or - for a list on stdin)\n");
+        cli_err("Try 'datavet hash --help'.\n");
         return 2;
     }
     if (c.dihedral && !(c.algos & DV_ALGO_PDQ)) {
-        fprintf(stderr, "datavet hash: --dihedral needs pdq in --algo\n");
+        cli_err("datavet hash: --dihedral needs pdq in --algo\n");
         return 2;
     }
     for (int i = optind; i < argc; i++)
         if (cli_same_file(outpath, argv[i])) {
-            fprintf(stderr, "datavet hash: -o %s is the input %s: refused (it would be emptied "
-                            "before it is read)\n", outpath, argv[i]);
+            cli_err("datavet hash: -o %s is the input %s: refused (it would be emptied "
+                    "before it is read)\n", outpath, argv[i]);
             return 2;
         }
     if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
-        fprintf(stderr, "datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
+        cli_err("datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
         return 2;
     }
     {
@@ -519,7 +519,7 @@ int cmd_hash(int argc, char **argv)
             if (c.outs[k].err != NULL || c.outs[k].line == NULL) {
                 failed++;
                 cli_progress_end(&pl, 0);
-                fprintf(stderr, "datavet hash: %s\n",
+                cli_err("datavet hash: %s\n",
                         c.outs[k].err ? c.outs[k].err : "out of memory formatting a record");
             }
             if (c.outs[k].line) fputs(c.outs[k].line, out);
@@ -532,11 +532,11 @@ int cmd_hash(int argc, char **argv)
     progress(&pl, paths.n, paths.n, t0, 1);
     if (failed > 0) status = 1;
     if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
-        fprintf(stderr, "datavet hash: write failed: %s\n", strerror(errno));
+        cli_err("datavet hash: write failed: %s\n", strerror(errno));
         status = 2;
     }
     if (!quiet && failed > 0)
-        fprintf(stderr, "datavet hash: %zu of %zu %s failed\n", failed, paths.n,
+        cli_err("datavet hash: %zu of %zu %s failed\n", failed, paths.n,
                 cli_plural(paths.n, "file", "files"));
     for (unsigned i = 0; pool && i < dv_pool_threads(pool); i++) dv_hasher_free(c.hashers[i]);
     free(c.hashers);
@@ -545,7 +545,7 @@ int cmd_hash(int argc, char **argv)
     sv_free(&paths);
     return status;
 oom:
-    fprintf(stderr, "datavet hash: out of memory\n");
+    cli_err("datavet hash: out of memory\n");
     if (c.hashers)
         for (unsigned i = 0; pool && i < dv_pool_threads(pool); i++) dv_hasher_free(c.hashers[i]);
     free(c.hashers);

@@ -33,7 +33,7 @@ typedef struct opts {
 /* ---------------------------------------------------------------- output helpers */
 
 
-/* Text for a terminal: control bytes as '?'. */
+/* Text for a terminal (text_util.h): what could act on one written \xHH. */
 static void put_safe(FILE *f, const char *s)
 {
     if (s) cli_put_safe(f, s, strlen(s));
@@ -515,7 +515,7 @@ static int inspect_parquet(const char *path, const opts *o)
     int rc, first, roles_at[NROLES], list_img = -1;
     rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err));
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet inspect: %s\n", err);
+        cli_err("datavet inspect: %s\n", err);
         return open_status(rc);
     }
     nc = dv_parquet_reader_num_columns(r);
@@ -523,7 +523,7 @@ static int inspect_parquet(const char *path, const opts *o)
     s.nulls = calloc(nc + 1, sizeof(*s.nulls));
     s.read_ok = calloc(nc + 1, sizeof(*s.read_ok));
     if (s.nulls == NULL || s.read_ok == NULL) {
-        fprintf(stderr, "datavet inspect: out of memory\n");
+        cli_err("datavet inspect: out of memory\n");
         free(s.nulls);
         free(s.read_ok);
         dv_parquet_reader_free(r);
@@ -998,7 +998,7 @@ static int head_parquet(const char *path, const opts *o)
     int rc = dv_parquet_reader_open(path, NULL, &r, err, sizeof(err)), ret = 0;
     memset(&ns, 0, sizeof ns);
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet inspect: %s\n", err);
+        cli_err("datavet inspect: %s\n", err);
         return open_status(rc);
     }
     nc = dv_parquet_reader_num_columns(r);
@@ -1029,7 +1029,7 @@ static int head_parquet(const char *path, const opts *o)
             char name[1024];
             int64_t k;
             if (n >= sizeof(name) || nsel >= nc + 64) {
-                fprintf(stderr, "datavet inspect: --columns: name too long or too many\n");
+                cli_err("datavet inspect: --columns: name too long or too many\n");
                 ret = 2;
                 goto done;
             }
@@ -1041,10 +1041,10 @@ static int head_parquet(const char *path, const opts *o)
                 for (h = 0; k >= 0 && h < nall; h++)
                     if ((size_t)k >= all[h].col0 && (size_t)k < all[h].col0 + all[h].ncols) break;
                 if (k >= 0 && h < nall)
-                    fprintf(stderr, "datavet inspect: %s: column %s is inside %s (a list or map): "
+                    cli_err("datavet inspect: %s: column %s is inside %s (a list or map): "
                             "name %s\n", path, name, all[h].name, all[h].name);
                 else
-                    fprintf(stderr, "datavet inspect: %s: no column '%s'\n", path, name);
+                    cli_err("datavet inspect: %s: no column '%s'\n", path, name);
                 ret = 2;
                 goto done;
             }
@@ -1081,7 +1081,7 @@ static int head_parquet(const char *path, const opts *o)
     for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r) && done < o->head; g++) {
         rc = dv_parquet_reader_read_levels(r, g, lcols, nh, lv);
         if (rc != DV_OK) {
-            fprintf(stderr, "datavet inspect: %s\n", dv_parquet_reader_errmsg(r));
+            cli_err("datavet inspect: %s\n", dv_parquet_reader_errmsg(r));
             ret = 1;
             break;
         }
@@ -1102,7 +1102,7 @@ static int head_parquet(const char *path, const opts *o)
                     if (nest_row(&ns, h, rw) != 0) {
                         if (sb.oom || ns.tmp.oom) goto oom;
                         fflush(stdout);
-                        fprintf(stderr, "datavet inspect: %s: row group %zu, row %llu: %s\n",
+                        cli_err("datavet inspect: %s: row group %zu, row %llu: %s\n",
                                 path, g, (unsigned long long)rw, ns.why);
                         ret = 1;
                         goto done;
@@ -1139,12 +1139,12 @@ static int head_parquet(const char *path, const opts *o)
     }
     if (cut) {
         fflush(stdout);
-        fprintf(stderr, "datavet inspect: %llu value%s cut after %d elements (or 1 MiB of text), "
+        cli_err("datavet inspect: %llu value%s cut after %d elements (or 1 MiB of text), "
                 "shown by ...\n", cut, cut == 1 ? "" : "s", HEAD_MAX_ELEMS);
     }
     goto done;
 oom:
-    fprintf(stderr, "datavet inspect: out of memory\n");
+    cli_err("datavet inspect: out of memory\n");
     ret = 2;
 done:
     free(sb.p);
@@ -1238,7 +1238,7 @@ static int inspect_npy(const char *path, const opts *o)
     int rc = dv_npy_open(path, NULL, &n, err, sizeof(err));
     static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet inspect: %s\n", err);
+        cli_err("datavet inspect: %s\n", err);
         return open_status(rc);
     }
     dv_npy_get_info(n, &in);
@@ -1294,12 +1294,12 @@ static int inspect_npz(const char *path, const opts *o)
     int rc = dv_npz_list(path, NULL, &m, &n, err, sizeof(err)), ret = 0;
     static const char *const dt[] = {"", "<f2", "<f4", "<f8"};
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet inspect: %s\n", err);
+        cli_err("datavet inspect: %s\n", err);
         return open_status(rc);
     }
     if (o->npz_key != NULL) {
         if (dv_npz_pick(m, n, o->npz_key, &pick, err, sizeof(err)) != DV_OK) {
-            fprintf(stderr, "datavet inspect: %s: %s\n", path, err);
+            cli_err("datavet inspect: %s: %s\n", path, err);
             pick = SIZE_MAX;
             ret = 1;
         } else if (!m[pick].usable) {
@@ -1389,12 +1389,12 @@ static int inspect_tar(const char *path, const opts *o)
     char problem[600] = "";
     int fd, rc;
     if (t == NULL) {
-        fprintf(stderr, "datavet inspect: out of memory\n");
+        cli_err("datavet inspect: out of memory\n");
         return 2;
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
+        cli_err("datavet inspect: %s: %s\n", path, strerror(errno));
         dv_tar_reader_free(t);
         return 2;
     }
@@ -1579,7 +1579,7 @@ static int inspect_list(const char *path, const opts *o)
     char first_bad[600] = "";
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
     if (fd < 0) {
-        fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
+        cli_err("datavet inspect: %s: %s\n", path, strerror(errno));
         return 2;
     }
     while (hl < sizeof(head) && (got = read(fd, head + hl, sizeof(head) - hl)) > 0)
@@ -1610,7 +1610,7 @@ static int inspect_list(const char *path, const opts *o)
     to.caption_col = NULL;
     t = dv_textlist_create(&to);
     if (t == NULL || lseek(fd, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "datavet inspect: %s: cannot read\n", path);
+        cli_err("datavet inspect: %s: cannot read\n", path);
         dv_textlist_free(t);
         close(fd);
         return 2;
@@ -1700,7 +1700,7 @@ static int inspect_image(const char *path, const opts *o)
     dv_decoder *dec;
     int rc = dv_read_file(path, MAX_IMAGE_BYTES, NULL, &buf, &len, err, sizeof(err));
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet inspect: %s\n", err);
+        cli_err("datavet inspect: %s\n", err);
         return open_status(rc);
     }
     dec = dv_decoder_create(NULL);
@@ -1978,7 +1978,7 @@ static int inspect_main(int argc, char **argv)
         case 'Z': o.npz_key = optarg; break;
         case 'f':
             if (strcmp(optarg, "tsv") != 0 && strcmp(optarg, "jsonl") != 0) {
-                fprintf(stderr, "datavet inspect: --format: jsonl or tsv, not %s\n", optarg);
+                cli_err("datavet inspect: --format: jsonl or tsv, not %s\n", optarg);
                 return 2;
             }
             o.tsv = strcmp(optarg, "tsv") == 0;
@@ -1989,34 +1989,34 @@ static int inspect_main(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: datavet inspect [--json] [--npz-key NAME] [--head N [--columns A,B] "
-                        "[--format jsonl|tsv]] PATH\n");
+        cli_err("usage: datavet inspect [--json] [--npz-key NAME] [--head N [--columns A,B] "
+                "[--format jsonl|tsv]] PATH\n");
         return 2;
     }
     /* an option that does not apply is refused, not passed over: --head prints JSON lines,
      * which is what --json asks of it, but not with --format tsv */
     if (o.has_head && o.json && o.tsv) {
-        fprintf(stderr, "datavet inspect: --json and --format tsv: --head prints JSON lines "
-                        "(--format jsonl, its default) or TSV, not both\n");
+        cli_err("datavet inspect: --json and --format tsv: --head prints JSON lines "
+                "(--format jsonl, its default) or TSV, not both\n");
         return 2;
     }
     if (!o.has_head && (format || o.columns)) {
-        fprintf(stderr, "datavet inspect: %s applies to --head only\n",
+        cli_err("datavet inspect: %s applies to --head only\n",
                 format ? "--format" : "--columns");
         return 2;
     }
     if (o.has_head && o.npz_key) {
-        fprintf(stderr, "datavet inspect: --npz-key does not apply to --head (a Parquet file)\n");
+        cli_err("datavet inspect: --npz-key does not apply to --head (a Parquet file)\n");
         return 2;
     }
     path = argv[optind];
     if (stat(path, &st) != 0) {
-        fprintf(stderr, "datavet inspect: %s: %s\n", path, strerror(errno));
+        cli_err("datavet inspect: %s: %s\n", path, strerror(errno));
         return 2;
     }
     if (S_ISDIR(st.st_mode)) {
         if (o.has_head) {
-            fprintf(stderr, "datavet inspect: --head takes a Parquet file, not a directory\n");
+            cli_err("datavet inspect: --head takes a Parquet file, not a directory\n");
             return 2;
         }
         return inspect_dir(path, &o);
@@ -2024,7 +2024,7 @@ static int inspect_main(int argc, char **argv)
     kind = sniff(path);
     if (o.has_head) {
         if (kind != KIND_PARQUET) {
-            fprintf(stderr, "datavet inspect: --head takes a Parquet file\n");
+            cli_err("datavet inspect: --head takes a Parquet file\n");
             return 2;
         }
         return head_parquet(path, &o);
@@ -2037,7 +2037,7 @@ static int inspect_main(int argc, char **argv)
     case KIND_IMAGE: return inspect_image(path, &o);
     case KIND_LIST: return inspect_list(path, &o);
     default:
-        fprintf(stderr, "datavet inspect: %s: not a Parquet, .npy, .npz, tar, image or URL-list file\n",
+        cli_err("datavet inspect: %s: not a Parquet, .npy, .npz, tar, image or URL-list file\n",
                 path);
         return 2;
     }
@@ -2047,7 +2047,7 @@ int cmd_inspect(int argc, char **argv)
 {
     int rc = inspect_main(argc, argv);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "datavet inspect: write failed: %s\n", strerror(errno));
+        cli_err("datavet inspect: write failed: %s\n", strerror(errno));
         return 2;
     }
     return rc;

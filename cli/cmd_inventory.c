@@ -136,15 +136,15 @@ int cmd_inventory(int argc, char **argv)
     for (size_t i = 0; outpath && i <= nlists; i++) {
         const char *in = i < nlists ? lists[i] : o.names_path;
         if (cli_same_file(outpath, in)) {
-            fprintf(stderr, "datavet inventory: -o %s is the %s %s: refused (it would be "
-                            "emptied before it is read)\n",
+            cli_err("datavet inventory: -o %s is the %s %s: refused (it would be "
+                    "emptied before it is read)\n",
                     outpath, i < nlists ? "list" : "--names file", in);
             free(lists);
             return 2;
         }
     }
     if (outpath && strcmp(outpath, "-") != 0 && (c.out = cli_fopen_private(outpath)) == NULL) {
-        fprintf(stderr, "datavet inventory: cannot write %s: %s\n", outpath, strerror(errno));
+        cli_err("datavet inventory: cannot write %s: %s\n", outpath, strerror(errno));
         free(lists);
         return 2;
     }
@@ -175,12 +175,11 @@ int cmd_inventory(int argc, char **argv)
         rc = DV_EIO;
     }
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet inventory: %s\n", err[0] ? err : "failed");
+        cli_err("datavet inventory: %s\n", err[0] ? err : "failed");
         return 2;
     }
     if (!quiet)
-        fprintf(stderr,
-                "inventory: %llu %s (%.2f GB hashed) in %.1f s: %llu %s, %llu %s (cards or "
+        cli_err("inventory: %llu %s (%.2f GB hashed) in %.1f s: %llu %s, %llu %s (cards or "
                 "models naming a listed dataset), %llu unreadable; %llu %s passed over\n",
                 (unsigned long long)res.files, cli_plural(res.files, "file", "files"),
                 (double)res.bytes / 1e9, cli_now_s() - c.t0, (unsigned long long)res.matches,
@@ -191,8 +190,7 @@ int cmd_inventory(int argc, char **argv)
     /* files or folders not examined may hold copies: 2, findings or not, with the records
      * written, as an incomplete scan ends (said with -q too) */
     if (res.errors > 0) {
-        fprintf(stderr,
-                "datavet inventory: the inventory is incomplete: %llu %s not examined (the "
+        cli_err("datavet inventory: the inventory is incomplete: %llu %s not examined (the "
                 "records with an error); the output holds what was (%llu %s, %llu %s)\n",
                 (unsigned long long)res.errors,
                 cli_plural(res.errors, "file or folder", "files or folders"),
@@ -204,7 +202,7 @@ int cmd_inventory(int argc, char **argv)
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
     free(lists);
-    fprintf(stderr, "usage: datavet inventory PATH... [-l LIST.dvl ...] [--names FILE] "
-                    "[-o OUT.jsonl] [options]\n");
+    cli_err("usage: datavet inventory PATH... [-l LIST.dvl ...] [--names FILE] "
+            "[-o OUT.jsonl] [options]\n");
     return 2;
 }

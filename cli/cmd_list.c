@@ -14,12 +14,6 @@
 
 #define DEFAULT_MAX_BYTES (4ull << 30)
 
-/* Text from a list file or a .dvl header may hold anything: print control bytes as '?'. */
-static void put_safe(FILE *f, const char *s)
-{
-    for (; *s; s++) fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, f);
-}
-
 static void put_hex(FILE *f, const uint8_t *d, size_t n)
 {
     char hex[65];
@@ -74,18 +68,15 @@ static void print_lines(const char *prefix, const char *msg)
     while (*msg) {
         const char *nl = strchr(msg, '\n');
         size_t n = nl ? (size_t)(nl - msg) : strlen(msg);
-        fprintf(stderr, "%s", prefix);
-        for (size_t i = 0; i < n; i++)
-            fputc(((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f) ? '?' : msg[i], stderr);
-        fputc('\n', stderr);
+        cli_err("%s%.*s\n", prefix, (int)n, msg);
         msg += n + (nl != NULL);
     }
 }
 
 static int usage_error(const char *sub, const char *msg)
 {
-    if (msg != NULL) fprintf(stderr, "datavet list %s: %s\n", sub, msg);
-    fprintf(stderr, "Try 'datavet list --help'.\n");
+    if (msg != NULL) cli_err("datavet list %s: %s\n", sub, msg);
+    cli_err("Try 'datavet list --help'.\n");
     return 2;
 }
 
@@ -124,8 +115,7 @@ static int list_build(int argc, char **argv)
         case 'S': meta.source = optarg; break;
         case 't':
             if (dv_hash_type_parse(optarg, &type) != DV_OK || type == DV_HT_NONE) {
-                fprintf(stderr,
-                        "datavet list build: bad --type '%s' (md5, sha1, sha256, pdq, url, "
+                cli_err("datavet list build: bad --type '%s' (md5, sha1, sha256, pdq, url, "
                         "url-md5, url-sha1 or url-sha256)\n",
                         optarg);
                 return 2;
@@ -162,7 +152,7 @@ static int list_build(int argc, char **argv)
 
     b = dv_list_builder_create(type, NULL);
     if (b == NULL) {
-        fprintf(stderr, "datavet list build: out of memory\n");
+        cli_err("datavet list build: out of memory\n");
         return 2;
     }
     memset(&st, 0, sizeof(st));
@@ -180,7 +170,7 @@ static int list_build(int argc, char **argv)
             if (err[0] == '\0')
                 snprintf(err, sizeof(err), "%s: %s%s", name, dv_strerror(rc),
                          rc == DV_ETOOBIG ? " (see --max-bytes)" : "");
-            fprintf(stderr, "datavet list build: %s\n", err);
+            cli_err("datavet list build: %s\n", err);
             dv_list_builder_free(b);
             return 2;
         }
@@ -190,16 +180,14 @@ static int list_build(int argc, char **argv)
         if (rc != DV_OK) {
             print_lines("datavet list build: ", dv_list_builder_errmsg(b));
             if (rc == DV_ECORRUPT && strict)
-                fprintf(stderr, "datavet list build: stopped at the first bad line (--strict); "
-                                "nothing written\n");
+                cli_err("datavet list build: stopped at the first bad line (--strict); "
+                        "nothing written\n");
             dv_list_builder_free(b);
             return 2;
         }
         if (!quiet) {
             print_lines("datavet list build: warning: ", dv_list_builder_errmsg(b));
-            fprintf(stderr, "datavet list build: ");
-            put_safe(stderr, name);
-            fprintf(stderr, ": lines %llu, entries %llu, bad lines %llu\n",
+            cli_err("datavet list build: %s: lines %llu, entries %llu, bad lines %llu\n", name,
                     (unsigned long long)one.lines, (unsigned long long)one.entries,
                     (unsigned long long)one.bad);
         }
@@ -210,8 +198,8 @@ static int list_build(int argc, char **argv)
     if (st.entries == 0 && st.bad > 0) {
         /* a list that can match nothing, made of nothing but bad lines, is a mistake (a wrong
          * --type or format), not a list: it would scan clean */
-        fprintf(stderr, "datavet list build: no entries, %llu bad line%s (is --type or the "
-                        "format wrong?); nothing written\n",
+        cli_err("datavet list build: no entries, %llu bad line%s (is --type or the "
+                "format wrong?); nothing written\n",
                 (unsigned long long)st.bad, st.bad == 1 ? "" : "s");
         dv_list_builder_free(b);
         return 2;
@@ -226,17 +214,16 @@ static int list_build(int argc, char **argv)
     /* read back what was written: proves it opens, and gives the digest */
     rc = dv_list_open(out, &l, err, sizeof(err));
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet list build: the written list does not open: %s\n", err);
+        cli_err("datavet list build: the written list does not open: %s\n", err);
         return 2;
     }
     dv_list_get_info(l, &info);
     if (!quiet) {
-        fprintf(stderr, "datavet list build: wrote ");
-        put_safe(stderr, out);
-        fprintf(stderr, ": type %s, entries %llu, duplicates merged %llu, bad lines skipped %llu\n",
-                dv_hash_type_name(info.type), (unsigned long long)info.count,
+        cli_err("datavet list build: wrote %s: type %s, entries %llu, duplicates merged %llu, "
+                "bad lines skipped %llu\n",
+                out, dv_hash_type_name(info.type), (unsigned long long)info.count,
                 (unsigned long long)st.duplicates, (unsigned long long)st.bad);
-        fprintf(stderr, "datavet list build: digest ");
+        cli_err("datavet list build: digest ");
         put_hex(stderr, info.digest, 32);
         fputc('\n', stderr);
     }
@@ -259,9 +246,7 @@ static int open_or_say(const char *sub, const char *path, dv_list **l)
     }
     if (rc != DV_OK) {
         /* err names the file and the reason; dv_strerror(rc) would only repeat it vaguely */
-        fprintf(stderr, "datavet list %s: ", sub);
-        put_safe(stderr, err);
-        fputc('\n', stderr);
+        cli_err("datavet list %s: %s\n", sub, err);
     }
     return rc;
 }
@@ -302,19 +287,15 @@ static int list_info(int argc, char **argv)
     printf("entries: %llu\n", (unsigned long long)in.count);
     printf("with id: %llu\n", (unsigned long long)with_id);
     printf("with label: %llu\n", (unsigned long long)with_label);
-    printf("name: ");
-    put_safe(stdout, in.name);
-    printf("\nversion: ");
-    put_safe(stdout, in.version);
-    printf("\nsource: ");
-    put_safe(stdout, in.source);
-    printf("\ncreated: %s (%lld)\n", when[0] ? when : "?", (long long)in.created);
+    /* the header's texts are the list maker's: for a terminal (text_util.h) */
+    cli_fmt(stdout, "name: %s\nversion: %s\nsource: %s\n", in.name, in.version, in.source);
+    printf("created: %s (%lld)\n", when[0] ? when : "?", (long long)in.created);
     printf("digest: ");
     put_hex(stdout, in.digest, 32);
     printf("\n");
     dv_list_close(l);
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "datavet list info: write failed: %s\n", strerror(errno));
+        cli_err("datavet list info: write failed: %s\n", strerror(errno));
         return 2;
     }
     return 0;
@@ -345,8 +326,7 @@ static int list_diff(int argc, char **argv)
     dv_list_get_info(a, &ia);
     dv_list_get_info(b, &ib);
     if (dv_list_diff(a, b, &added, &removed) != DV_OK) {
-        fprintf(stderr,
-                "datavet list diff: OLD is a %s list and NEW a %s list: nothing to compare\n",
+        cli_err("datavet list diff: OLD is a %s list and NEW a %s list: nothing to compare\n",
                 dv_hash_type_name(ia.type), dv_hash_type_name(ib.type));
         dv_list_close(a);
         dv_list_close(b);
@@ -361,7 +341,7 @@ static int list_diff(int argc, char **argv)
     dv_list_close(a);
     dv_list_close(b);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "datavet list diff: write failed: %s\n", strerror(errno));
+        cli_err("datavet list diff: write failed: %s\n", strerror(errno));
         return 2;
     }
     return 0;
@@ -370,8 +350,8 @@ static int list_diff(int argc, char **argv)
 int cmd_list(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "datavet list: missing subcommand (build, info or diff)\n");
-        fprintf(stderr, "Try 'datavet list --help'.\n");
+        cli_err("datavet list: missing subcommand (build, info or diff)\n");
+        cli_err("Try 'datavet list --help'.\n");
         return 2;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -381,7 +361,7 @@ int cmd_list(int argc, char **argv)
     if (strcmp(argv[1], "build") == 0) return list_build(argc - 1, argv + 1);
     if (strcmp(argv[1], "info") == 0) return list_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "diff") == 0) return list_diff(argc - 1, argv + 1);
-    fprintf(stderr, "datavet list: '%s' is not a list subcommand (build, info or diff)\n", argv[1]);
-    fprintf(stderr, "Try 'datavet list --help'.\n");
+    cli_err("datavet list: '%s' is not a list subcommand (build, info or diff)\n", argv[1]);
+    cli_err("Try 'datavet list --help'.\n");
     return 2;
 }

@@ -199,7 +199,7 @@ int cmd_match(int argc, char **argv)
             if (strcmp(optarg, "tsv") == 0) jsonl = 0;
             else if (strcmp(optarg, "jsonl") == 0) jsonl = 1;
             else {
-                fprintf(stderr, "datavet match: bad --format '%s' (tsv or jsonl)\n", optarg);
+                cli_err("datavet match: bad --format '%s' (tsv or jsonl)\n", optarg);
                 free(lists);
                 return 2;
             }
@@ -207,12 +207,12 @@ int cmd_match(int argc, char **argv)
         case 'o': outpath = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "match"); free(lists); return 0;
-        default: fprintf(stderr, "Try 'datavet match --help'.\n"); free(lists); return 2;
+        default: cli_err("Try 'datavet match --help'.\n"); free(lists); return 2;
         }
     }
     if (nlists == 0 || optind + 1 != argc) {
-        fprintf(stderr, "datavet match: give at least one --list and exactly one INPUT "
-                        "(datavet hash output, or - for stdin)\n");
+        cli_err("datavet match: give at least one --list and exactly one INPUT "
+                "(datavet hash output, or - for stdin)\n");
         free(lists);
         return 2;
     }
@@ -220,7 +220,7 @@ int cmd_match(int argc, char **argv)
     for (size_t i = 0; i < nlists; i++)
         if (cli_same_file(outpath, lists[i].path)) {
             /* the list is mapped: emptying it under the mapping would kill the process */
-            fprintf(stderr, "datavet match: -o %s is the list %s: refused (it would be emptied)\n",
+            cli_err("datavet match: -o %s is the list %s: refused (it would be emptied)\n",
                     outpath, lists[i].path);
             free(lists);
             return 2;
@@ -233,7 +233,7 @@ int cmd_match(int argc, char **argv)
                 snprintf(err, sizeof(err), "%.250s: %.250s", lists[i].path, ve);
         }
         if (rc != DV_OK) {
-            fprintf(stderr, "datavet match: %s\n", err);
+            cli_err("datavet match: %s\n", err);
             status = 2;
             goto done;
         }
@@ -243,14 +243,14 @@ int cmd_match(int argc, char **argv)
             lists[i].index = dv_pdq_index_create(dv_list_pdq_codes(lists[i].list), lists[i].info.count,
                                                  DV_SIMD_AUTO, NULL);
             if (lists[i].index == NULL) {
-                fprintf(stderr, "datavet match: %s: out of memory indexing the list\n", lists[i].path);
+                cli_err("datavet match: %s: out of memory indexing the list\n", lists[i].path);
                 status = 2;
                 goto done;
             }
         } else if (lists[i].info.type != DV_HT_MD5 && lists[i].info.type != DV_HT_SHA1 &&
                    lists[i].info.type != DV_HT_SHA256 && !quiet) {
-            fprintf(stderr, "datavet match: %s: %s list skipped: hash output carries no URLs "
-                            "(URL lists apply in datavet scan)\n",
+            cli_err("datavet match: %s: %s list skipped: hash output carries no URLs "
+                    "(URL lists apply in datavet scan)\n",
                     lists[i].path, dv_hash_type_name(lists[i].info.type));
         }
     }
@@ -261,8 +261,8 @@ int cmd_match(int argc, char **argv)
             usable += lists[i].info.type == DV_HT_MD5 || lists[i].info.type == DV_HT_SHA1 ||
                       lists[i].info.type == DV_HT_SHA256 || lists[i].info.type == DV_HT_PDQ;
         if (usable == 0) {
-            fprintf(stderr, "datavet match: no list applies to hash output (URL lists apply in "
-                            "datavet scan): nothing checked\n");
+            cli_err("datavet match: no list applies to hash output (URL lists apply in "
+                    "datavet scan): nothing checked\n");
             status = 2;
             goto done;
         }
@@ -286,24 +286,24 @@ int cmd_match(int argc, char **argv)
             }
         }
         if (text == NULL) {
-            fprintf(stderr, "datavet match: out of memory reading stdin\n");
+            cli_err("datavet match: out of memory reading stdin\n");
             status = 2;
             goto done;
         }
     } else if (dv_read_file(inpath, 1ull << 36, NULL, &text, &textlen, err, sizeof(err)) != DV_OK) {
-        fprintf(stderr, "datavet match: %s\n", err);
+        cli_err("datavet match: %s\n", err);
         status = 2;
         goto done;
     }
     rc = dv_hashfile_open(strcmp(inpath, "-") == 0 ? "stdin" : inpath, text, textlen, NULL, &hf,
                           err, sizeof(err));
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet match: %s\n", err);
+        cli_err("datavet match: %s\n", err);
         status = 2;
         goto done;
     }
     if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
-        fprintf(stderr, "datavet match: cannot write %s: %s\n", outpath, strerror(errno));
+        cli_err("datavet match: cannot write %s: %s\n", outpath, strerror(errno));
         out = stdout;
         status = 2;
         goto done;
@@ -315,7 +315,7 @@ int cmd_match(int argc, char **argv)
     queries = malloc((size_t)BATCH * DV_DIH_COUNT * sizeof(dv_pdq_hash));
     qrec = malloc(BATCH * sizeof(size_t));
     if (recs == NULL || queries == NULL || qrec == NULL) {
-        fprintf(stderr, "datavet match: out of memory\n");
+        cli_err("datavet match: out of memory\n");
         status = 2;
         goto done;
     }
@@ -330,7 +330,7 @@ int cmd_match(int argc, char **argv)
             }
             if (rc < 0) {
                 nbad++;
-                fprintf(stderr, "datavet match: %s (skipped)\n", dv_hashfile_errmsg(hf));
+                cli_err("datavet match: %s (skipped)\n", dv_hashfile_errmsg(hf));
                 continue;
             }
             recs[nrec].path = strdup(r.path);
@@ -365,15 +365,15 @@ int cmd_match(int argc, char **argv)
                         queries[nq * (size_t)nv + (size_t)v] = recs[i].pdq[src];
                     }
                     if (dihedral && recs[i].ndih != DV_DIH_COUNT && !warned_dih && !quiet) {
-                        fprintf(stderr, "datavet match: input has no dihedral columns: only the "
-                                        "original orientation is matched (hash with --dihedral)\n");
+                        cli_err("datavet match: input has no dihedral columns: only the "
+                                "original orientation is matched (hash with --dihedral)\n");
                         warned_dih = 1;
                     }
                     qrec[nq++] = i;
                 }
                 rc = dv_pdq_index_match(l->index, queries, nq, nv, (int)radius, on_pdq, &pc);
                 if (rc != DV_OK || h.oom) {
-                    fprintf(stderr, "datavet match: %s: matching failed: %s\n", l->path,
+                    cli_err("datavet match: %s: matching failed: %s\n", l->path,
                             h.oom ? "out of memory" : dv_strerror(rc));
                     status = 2;
                     goto done;
@@ -393,7 +393,7 @@ int cmd_match(int argc, char **argv)
             }
         }
         if (h.oom) {
-            fprintf(stderr, "datavet match: out of memory\n");
+            cli_err("datavet match: out of memory\n");
             status = 2;
             goto done;
         }
@@ -406,7 +406,7 @@ int cmd_match(int argc, char **argv)
         }
     }
     if (fflush(out) != 0) {
-        fprintf(stderr, "datavet match: write failed: %s\n", strerror(errno));
+        cli_err("datavet match: write failed: %s\n", strerror(errno));
         status = 2;
         goto done;
     }
@@ -414,7 +414,7 @@ int cmd_match(int argc, char **argv)
         int r = fclose(out);
         out = stdout;
         if (r != 0) {
-            fprintf(stderr, "datavet match: cannot write %s: %s\n", outpath, strerror(errno));
+            cli_err("datavet match: cannot write %s: %s\n", outpath, strerror(errno));
             status = 2;
             goto done;
         }
@@ -425,12 +425,12 @@ int cmd_match(int argc, char **argv)
         for (size_t i = 0; i < nlists; i++)
             nused += lists[i].info.type == DV_HT_PDQ || lists[i].info.type == DV_HT_MD5 ||
                      lists[i].info.type == DV_HT_SHA1 || lists[i].info.type == DV_HT_SHA256;
-        fprintf(stderr, "datavet match: %zu %s, %zu %s, %zu bad %s skipped, %zu %s", nrecs_total,
+        cli_err("datavet match: %zu %s, %zu %s, %zu bad %s skipped, %zu %s", nrecs_total,
                 cli_plural(nrecs_total, "record", "records"), total_hits,
                 cli_plural(total_hits, "match", "matches"), nbad,
                 cli_plural(nbad, "line", "lines"), nused, cli_plural(nused, "list", "lists"));
         if (nused < nlists)
-            fprintf(stderr, " (%zu URL %s skipped)", nlists - nused,
+            cli_err(" (%zu URL %s skipped)", nlists - nused,
                     cli_plural(nlists - nused, "list", "lists"));
         fputc('\n', stderr);
     }

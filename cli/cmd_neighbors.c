@@ -187,7 +187,7 @@ static int read_text(const char *path, char **out, size_t *len)
     char err[256];
     void *b;
     if (dv_read_file(path, 1ull << 32, NULL, &b, len, err, sizeof(err)) != DV_OK) {
-        fprintf(stderr, "datavet neighbors: %s\n", err);
+        cli_err("datavet neighbors: %s\n", err);
         return -1;
     }
     *out = b;
@@ -306,7 +306,7 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
                         }
                     }
                 if (!have)
-                    fprintf(stderr, "datavet neighbors: %s:%zu: %s row %s is not in the embeddings\n",
+                    cli_err("datavet neighbors: %s:%zu: %s row %s is not in the embeddings\n",
                             src, lineno, ef, er);
             }
         } else {
@@ -340,11 +340,11 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
                 }
                 if (!have) {
                     if (!parsed)
-                        fprintf(stderr, "datavet neighbors: %s:%zu: not \"FILE_INDEX ROW\" or a "
-                                        "row number (decimal)\n", src, lineno);
+                        cli_err("datavet neighbors: %s:%zu: not \"FILE_INDEX ROW\" or a "
+                                "row number (decimal)\n", src, lineno);
                     else
-                        fprintf(stderr, "datavet neighbors: %s:%zu: not a row of the embeddings "
-                                        "(%zu files, %llu rows)\n",
+                        cli_err("datavet neighbors: %s:%zu: not a row of the embeddings "
+                                "(%zu files, %llu rows)\n",
                                 src, lineno, dv_knn_num_files(k), (unsigned long long)dv_knn_rows(k));
                     free(text);
                     free(rows);
@@ -357,7 +357,7 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
                 cap = cap ? 2 * cap : 64;
                 uint64_t *t = realloc(rows, cap * sizeof(*rows));
                 if (t == NULL) {
-                    fprintf(stderr, "datavet neighbors: out of memory\n");
+                    cli_err("datavet neighbors: out of memory\n");
                     free(text);
                     free(rows);
                     return -1;
@@ -370,7 +370,7 @@ static int seed_rows(dv_knn *k, const char *ids, const char *scan, uint64_t **ro
     }
     free(text);
     if (scan != NULL && unique_rows(rows, &n) != 0) {
-        fprintf(stderr, "datavet neighbors: out of memory\n");
+        cli_err("datavet neighbors: out of memory\n");
         free(rows);
         return -1;
     }
@@ -385,12 +385,12 @@ static int load_npy(const char *path, const char *key, size_t dims, float **out,
     dv_npy_info info;
     char err[512];
     if (dv_npy_open_any(path, key, NULL, &np, err, sizeof(err)) != DV_OK) {
-        fprintf(stderr, "datavet neighbors: %s\n", err);
+        cli_err("datavet neighbors: %s\n", err);
         return -1;
     }
     dv_npy_get_info(np, &info);
     if (info.dims != dims || info.rows > (1u << 20)) {
-        fprintf(stderr, "datavet neighbors: %s: %llu x %llu, expected dims %zu and at most 2^20 rows\n",
+        cli_err("datavet neighbors: %s: %llu x %llu, expected dims %zu and at most 2^20 rows\n",
                 path, (unsigned long long)info.rows, (unsigned long long)info.dims, dims);
         dv_npy_close(np);
         return -1;
@@ -449,12 +449,12 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
     dv_parquet_reader *r;
     char err[512];
     if (dv_parquet_reader_open(pq, NULL, &r, err, sizeof(err)) != DV_OK) {
-        fprintf(stderr, "datavet neighbors: %s (urls left out)\n", err);
+        cli_err("datavet neighbors: %s (urls left out)\n", err);
         return;
     }
     if (dv_parquet_reader_num_rows(r) != emb_rows) {
-        fprintf(stderr, "datavet neighbors: warning: %s: %llu rows but %s has %llu: embeddings "
-                        "not aligned, its results carry no id, url or caption\n", emb_path,
+        cli_err("datavet neighbors: warning: %s: %llu rows but %s has %llu: embeddings "
+                "not aligned, its results carry no id, url or caption\n", emb_path,
                 (unsigned long long)emb_rows, pq,
                 (unsigned long long)dv_parquet_reader_num_rows(r));
         dv_parquet_reader_free(r);
@@ -477,7 +477,7 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
         if (need) {
             dv_parquet_batch b[3];
             if (dv_parquet_reader_read_row_group(r, rg, want, nw, b) != DV_OK) {
-                fprintf(stderr, "datavet neighbors: %s\n", dv_parquet_reader_errmsg(r));
+                cli_err("datavet neighbors: %s\n", dv_parquet_reader_errmsg(r));
             } else {
                 for (size_t h = 0; h < nhits; h++) {
                     if (hits[h].file != f || hits[h].file_row < first ||
@@ -559,7 +559,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     snprintf(name, sizeof(name), "%s.jsonl", stem);
     f = open_out(outdir, name, path, sizeof(path));
     if (f == NULL) {
-        fprintf(stderr, "datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
+        cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
         rc = -1;
         goto out;
     }
@@ -613,7 +613,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     if (path_join(path, sizeof(path), outdir, name) != 0 ||
         dv_parquet_writer_create(path, fields, sizeof(fields) / sizeof(fields[0]), &po, &w, err,
                                  sizeof(err)) != DV_OK) {
-        fprintf(stderr, "datavet neighbors: %s\n", err);
+        cli_err("datavet neighbors: %s\n", err);
         rc = -1;
         goto out;
     }
@@ -652,7 +652,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         free(fpt);
     }
     if (rc == 0 && dv_parquet_writer_close(w) != DV_OK) rc = -1;
-    if (rc != 0) fprintf(stderr, "datavet neighbors: %s\n", dv_parquet_writer_errmsg(w));
+    if (rc != 0) cli_err("datavet neighbors: %s\n", dv_parquet_writer_errmsg(w));
     dv_parquet_writer_free(w);
 out:
     for (size_t h = 0; h < nhits; h++) {
@@ -700,17 +700,17 @@ static void warn_bad_seeds(const float *v, size_t n, size_t dims, const char *wh
         if (!fin) nonfinite++;
         else zero++;
         if (nonfinite + zero <= 8) {
-            fprintf(stderr, "datavet neighbors: warning: %s %zu", what, i);
-            if (rows != NULL) fprintf(stderr, " (row %llu)", (unsigned long long)rows[i]);
-            fprintf(stderr, "%s\n",
+            cli_err("datavet neighbors: warning: %s %zu", what, i);
+            if (rows != NULL) cli_err(" (row %llu)", (unsigned long long)rows[i]);
+            cli_err("%s\n",
                     !fin ? " has NaN or infinite values: its scores are NaN, which never match"
                          : " is all zeros: every row scores 0 against it");
         }
     }
     if (nonfinite + zero > 8)
-        fprintf(stderr, "datavet neighbors: warning: %zu %ss in all with NaN, infinite or only "
-                        "zero values\n", nonfinite + zero, what);
-    if (n == 0) fprintf(stderr, "datavet neighbors: warning: no %ss: nothing searched\n", what);
+        cli_err("datavet neighbors: warning: %zu %ss in all with NaN, infinite or only "
+                "zero values\n", nonfinite + zero, what);
+    if (n == 0) cli_err("datavet neighbors: warning: no %ss: nothing searched\n", what);
 }
 
 /* the progress line on a terminal: rows scored, rate, ETA */
@@ -725,11 +725,11 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
     double el = cli_now_s() - p->t0, rate = el > 0 ? (double)done / el : 0;
     if (done < total && rate > 0) {
         double eta = (double)(total - done) / rate;
-        fprintf(stderr, "\r\033[Kneighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
+        cli_err("\r\033[Kneighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
                 p->what, (unsigned long long)done, (unsigned long long)total, rate,
                 (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
     } else {
-        fprintf(stderr, "\r\033[K");
+        cli_err("\r\033[K");
     }
     fflush(stderr);
 }
@@ -814,17 +814,17 @@ int cmd_neighbors(int argc, char **argv)
                           : nsrc == 1 && !has_k && !has_min ? "seeds need -k or --min-sim"
                                                             : NULL;
         if (why != NULL) {
-            fprintf(stderr, "datavet neighbors: %s\nTry 'datavet neighbors --help'.\n", why);
+            cli_err("datavet neighbors: %s\nTry 'datavet neighbors --help'.\n", why);
             goto bad;
         }
     }
     for (size_t i = 0; i < embs.n; i++)
         if (collect(embs.v[i], &files, &meta) != 0) {
-            fprintf(stderr, "datavet neighbors: cannot read %s: %s\n", embs.v[i], strerror(errno));
+            cli_err("datavet neighbors: cannot read %s: %s\n", embs.v[i], strerror(errno));
             goto done;
         }
     if (files.n == 0) {
-        fprintf(stderr, "datavet neighbors: no .npy or .npz files found\n");
+        cli_err("datavet neighbors: no .npy or .npz files found\n");
         goto done;
     }
     ko.threads = (unsigned)jobs;
@@ -837,11 +837,11 @@ int cmd_neighbors(int argc, char **argv)
     if (k == NULL) goto done;
     for (size_t i = 0; i < files.n; i++)
         if (dv_knn_add_file(k, files.v[i]) != DV_OK) {
-            fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
+            cli_err("datavet neighbors: %s\n", dv_knn_errmsg(k));
             goto done;
         }
     if (mkdir(outdir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "datavet neighbors: cannot create %s: %s\n", outdir, strerror(errno));
+        cli_err("datavet neighbors: cannot create %s: %s\n", outdir, strerror(errno));
         goto done;
     }
     size_t dims = (size_t)dv_knn_dims(k);
@@ -862,7 +862,7 @@ int cmd_neighbors(int argc, char **argv)
         prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, seeds, nseeds, dims, &q, &hits, &nhits);
         if (rc != DV_OK) {
-            fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
+            cli_err("datavet neighbors: %s\n", dv_knn_errmsg(k));
             goto done;
         }
         if (srows != NULL && !keep_self) {
@@ -882,8 +882,7 @@ int cmd_neighbors(int argc, char **argv)
             dv_knn_stats st;
             dv_knn_get_stats(k, &st);
             const unsigned long long rows = dv_knn_rows(k);
-            fprintf(stderr,
-                    "datavet neighbors: %zu %s, %llu %s in %zu %s: %zu %s "
+            cli_err("datavet neighbors: %zu %s, %llu %s in %zu %s: %zu %s "
                     "(pass %s, %s, rescored %llu)\n",
                     nseeds, cli_plural(nseeds, "seed", "seeds"), rows,
                     cli_plural(rows, "row", "rows"), files.n, cli_plural(files.n, "file", "files"),
@@ -905,7 +904,7 @@ int cmd_neighbors(int argc, char **argv)
         int rc = dv_knn_search(k, cv, nc, dims, &cq, &ch, &nch);
         free(cv);
         if (rc != DV_OK) {
-            fprintf(stderr, "datavet neighbors: %s\n", dv_knn_errmsg(k));
+            cli_err("datavet neighbors: %s\n", dv_knn_errmsg(k));
             goto done;
         }
         /* one flag per row: the concept that scores highest (lowest index on ties) */
@@ -937,7 +936,7 @@ int cmd_neighbors(int argc, char **argv)
             }
         rc = write_results(outdir, "concepts", k, &meta, best, o, NULL, 1);
         if (!quiet)
-            fprintf(stderr, "datavet neighbors: %zu %s flagged by %zu %s\n", o,
+            cli_err("datavet neighbors: %zu %s flagged by %zu %s\n", o,
                     cli_plural(o, "row", "rows"), nc, cli_plural(nc, "concept", "concepts"));
         free(best);
         if (rc != 0) goto done;
@@ -945,7 +944,7 @@ int cmd_neighbors(int argc, char **argv)
     ret = 0;
     goto done;
 usage: /* getopt named the option */
-    fprintf(stderr, "Try 'datavet neighbors --help'.\n");
+    cli_err("Try 'datavet neighbors --help'.\n");
 bad:
     ret = 2;
 done:

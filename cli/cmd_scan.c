@@ -119,9 +119,7 @@ static int parse_range(const char *s, uint64_t *a, uint64_t *b)
  * names, an earlier scan.params line), so no control bytes go to the terminal. */
 static void put_error(const char *cmd, const char *err)
 {
-    fprintf(stderr, "datavet %s: ", cmd);
-    cli_put_safe(stderr, err, strlen(err));
-    fputc('\n', stderr);
+    cli_err("datavet %s: %s\n", cmd, err);
 }
 
 static int plan(const char *dataset, const dv_dataset_opts *dso)
@@ -136,7 +134,9 @@ static int plan(const char *dataset, const dv_dataset_opts *dso)
     for (uint64_t i = 0; i < dv_dataset_num_shards(ds); i++) {
         dv_shard_info sh;
         dv_dataset_shard(ds, i, &sh);
-        printf("%llu\t%s\t%s\n", (unsigned long long)i, sh.name, sh.path);
+        /* names and paths of files in the dataset: as messages write them (text_util.h), so
+         * that a name holding a tab, a line break or an escape stays one field */
+        cli_fmt(stdout, "%llu\t%s\t%s\n", (unsigned long long)i, sh.name, sh.path);
     }
     dv_dataset_free(ds);
     return 0;
@@ -206,9 +206,7 @@ static void warn_lines(const char *cmd, const char *text)
         const char *e = strchr(p, '\n');
         int n = e ? (int)(e - p) : (int)strlen(p);
         if (n > 0) {
-            fprintf(stderr, "datavet %s: warning: ", cmd);
-            cli_put_safe(stderr, p, (size_t)n);
-            fputc('\n', stderr);
+            cli_err("datavet %s: warning: %.*s\n", cmd, n, p);
         }
         p += n + (e != NULL);
     }
@@ -221,8 +219,8 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
     if (res->clean_left)
         snprintf(left, sizeof left, ", %llu shard(s) left out of the cleaned copy",
                  (unsigned long long)res->clean_left);
-    fprintf(stderr, "datavet %s: the scan is incomplete: %llu read error%s (errors.jsonl)%s; "
-                    "the outputs hold what was read (%llu match%s, %llu candidate%s)\n",
+    cli_err("datavet %s: the scan is incomplete: %llu read error%s (errors.jsonl)%s; "
+            "the outputs hold what was read (%llu match%s, %llu candidate%s)\n",
             cmd, (unsigned long long)res->read_errors, res->read_errors == 1 ? "" : "s", left,
             (unsigned long long)res->matches, res->matches == 1 ? "" : "es",
             (unsigned long long)res->candidates, res->candidates == 1 ? "" : "s");
@@ -235,15 +233,15 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
 static int incomplete_unmerged(const char *outdir, const dv_scan_result *res)
 {
     const char *p = res->unread;
-    fprintf(stderr, "datavet scan: the scan is incomplete: %llu read error%s in the shards this "
-                    "run scanned (their records hold what was read; 'datavet merge %s' writes "
-                    "them to errors.jsonl):\n",
+    cli_err("datavet scan: the scan is incomplete: %llu read error%s in the shards this "
+            "run scanned (their records hold what was read; 'datavet merge %s' writes "
+            "them to errors.jsonl):\n",
             (unsigned long long)res->progress.read_errors,
             res->progress.read_errors == 1 ? "" : "s", outdir);
     while (*p) {
         const char *e = strchr(p, '\n');
         int n = e ? (int)(e - p) : (int)strlen(p);
-        fprintf(stderr, "  %.*s\n", n, p);
+        cli_err("  %.*s\n", n, p);
         p += n + (e != NULL);
     }
     return 2;
@@ -255,8 +253,8 @@ static void warn_key_mode(const char *cmd, const char *key)
 {
     struct stat st;
     if (stat(key, &st) == 0 && (st.st_mode & 077) != 0)
-        fprintf(stderr, "datavet %s: warning: %s: private key readable by others (mode %04o): "
-                        "chmod 600 it\n", cmd, key, (unsigned)(st.st_mode & 07777));
+        cli_err("datavet %s: warning: %s: private key readable by others (mode %04o): "
+                "chmod 600 it\n", cmd, key, (unsigned)(st.st_mode & 07777));
 }
 
 int cmd_scan(int argc, char **argv)
@@ -408,18 +406,18 @@ int cmd_scan(int argc, char **argv)
         return plan(o.dataset, &dso);
     }
     if (have_idx != have_cnt) {
-        fprintf(stderr, "datavet scan: --shard-index and --shard-count go together\n");
+        cli_err("datavet scan: --shard-index and --shard-count go together\n");
         free(lists);
         return 2;
     }
     if (!o.outdir) {
-        fprintf(stderr, "datavet scan: no output folder (-o OUTDIR)\n");
+        cli_err("datavet scan: no output folder (-o OUTDIR)\n");
         free(lists);
         return 2;
     }
     if (nlists + (o.flag_punsafe >= 0) + (o.flag_terms != NULL) == 0) {
-        fprintf(stderr, "datavet scan: nothing to check: give a list (-l L.dvl) or a flag "
-                        "(--flag-punsafe, --flag-terms)\n");
+        cli_err("datavet scan: nothing to check: give a list (-l L.dvl) or a flag "
+                "(--flag-punsafe, --flag-terms)\n");
         free(lists);
         return 2;
     }
@@ -427,13 +425,13 @@ int cmd_scan(int argc, char **argv)
         /* a key that cannot sign is found before the scan, not after it */
         char id[65];
         if (o.no_merge) {
-            fprintf(stderr, "datavet scan: --sign signs the merged outputs: give it to "
-                            "datavet merge\n");
+            cli_err("datavet scan: --sign signs the merged outputs: give it to "
+                    "datavet merge\n");
             free(lists);
             return 2;
         }
         if (dv_sign_key_check(sign_key, id, err, sizeof err) != DV_OK) {
-            fprintf(stderr, "datavet scan: %s\n", err);
+            cli_err("datavet scan: %s\n", err);
             free(lists);
             return 2;
         }
@@ -458,16 +456,16 @@ int cmd_scan(int argc, char **argv)
     warn_lines("scan", res.dataset_problems);
     warn_lines("scan", res.coverage);
     if (res.signature_removed && !sign_key)
-        fprintf(stderr, "datavet scan: warning: manifest.jsonl and manifest.sig of an earlier "
-                        "--sign were removed: the outputs were written again (--sign KEY signs "
-                        "them again)\n");
+        cli_err("datavet scan: warning: manifest.jsonl and manifest.sig of an earlier "
+                "--sign were removed: the outputs were written again (--sign KEY signs "
+                "them again)\n");
     if (sign_key && res.merged && dv_scan_sign(o.outdir, sign_key, err, sizeof err) != DV_OK) {
-        fprintf(stderr, "datavet scan: the outputs are written but not signed: %s\n", err);
+        cli_err("datavet scan: the outputs are written but not signed: %s\n", err);
         return 2;
     }
     if (!quiet) {
-        fprintf(stderr, "scan: %llu shard%s (%llu done earlier), %llu item%s in %.1f s, %llu "
-                        "error%s (this run)",
+        cli_err("scan: %llu shard%s (%llu done earlier), %llu item%s in %.1f s, %llu "
+                "error%s (this run)",
                 (unsigned long long)res.progress.shards_total,
                 res.progress.shards_total == 1 ? "" : "s",
                 (unsigned long long)res.progress.shards_skipped,
@@ -475,14 +473,14 @@ int cmd_scan(int argc, char **argv)
                 cli_now_s() - t0, (unsigned long long)res.progress.errors,
                 res.progress.errors == 1 ? "" : "s");
         if (res.merged)
-            fprintf(stderr, "; findings: %llu match%s, %llu candidate%s (%llu item%s in removal.txt); "
-                            "report: %s/report.html%s\n",
+            cli_err("; findings: %llu match%s, %llu candidate%s (%llu item%s in removal.txt); "
+                    "report: %s/report.html%s\n",
                     (unsigned long long)res.matches, res.matches == 1 ? "" : "es",
                     (unsigned long long)res.candidates, res.candidates == 1 ? "" : "s",
                     (unsigned long long)res.removed, res.removed == 1 ? "" : "s", o.outdir,
                     sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
         else
-            fprintf(stderr, "; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
+            cli_err("; not merged (--no-merge): run 'datavet merge %s'\n", o.outdir);
     }
     if (res.merged && (res.read_errors > 0 || res.clean_left > 0)) return incomplete("scan", &res);
     if (res.merged) return res.matches + res.candidates > 0 ? 1 : 0;
@@ -490,9 +488,9 @@ int cmd_scan(int argc, char **argv)
     return res.progress.findings > 0 ? 1 : 0;
 usage:
     free(lists);
-    fprintf(stderr, "usage: datavet scan DATASET --list L.dvl [--list ...] -o OUTDIR [options]\n"
-                    "       datavet scan --plan DATASET\n"
-                    "See 'datavet scan --help'.\n");
+    cli_err("usage: datavet scan DATASET --list L.dvl [--list ...] -o OUTDIR [options]\n"
+            "       datavet scan --plan DATASET\n"
+            "See 'datavet scan --help'.\n");
     return 2;
 }
 
@@ -531,7 +529,7 @@ int cmd_merge(int argc, char **argv)
     }
     if (optind + 1 != argc) goto usage;
     if (sign_key && dv_sign_key_check(sign_key, NULL, err, sizeof err) != DV_OK) {
-        fprintf(stderr, "datavet merge: %s\n", err);
+        cli_err("datavet merge: %s\n", err);
         return 2;
     }
     if (sign_key) warn_key_mode("merge", sign_key);
@@ -549,17 +547,17 @@ int cmd_merge(int argc, char **argv)
         return 2;
     }
     if (sign_key && dv_scan_sign(argv[optind], sign_key, err, sizeof err) != DV_OK) {
-        fprintf(stderr, "datavet merge: the outputs are written but not signed: %s\n", err);
+        cli_err("datavet merge: the outputs are written but not signed: %s\n", err);
         return 2;
     }
     warn_lines("merge", res.coverage);
     if (res.signature_removed && !sign_key)
-        fprintf(stderr, "datavet merge: warning: manifest.jsonl and manifest.sig of an earlier "
-                        "--sign were removed: the outputs were written again (--sign KEY signs "
-                        "them again)\n");
+        cli_err("datavet merge: warning: manifest.jsonl and manifest.sig of an earlier "
+                "--sign were removed: the outputs were written again (--sign KEY signs "
+                "them again)\n");
     if (!quiet)
-        fprintf(stderr, "merge: findings: %llu match%s, %llu candidate%s (%llu item%s in "
-                        "removal.txt); report: %s/report.html%s\n",
+        cli_err("merge: findings: %llu match%s, %llu candidate%s (%llu item%s in "
+                "removal.txt); report: %s/report.html%s\n",
                 (unsigned long long)res.matches, res.matches == 1 ? "" : "es",
                 (unsigned long long)res.candidates, res.candidates == 1 ? "" : "s",
                 (unsigned long long)res.removed, res.removed == 1 ? "" : "s", argv[optind],
@@ -567,7 +565,7 @@ int cmd_merge(int argc, char **argv)
     if (res.read_errors > 0 || res.clean_left > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
 usage:
-    fprintf(stderr, "usage: datavet merge [--clean DIR] [--sign KEY] [-j N] [-q] [--progress] "
-                    "OUTDIR\n");
+    cli_err("usage: datavet merge [--clean DIR] [--sign KEY] [-j N] [-q] [--progress] "
+            "OUTDIR\n");
     return 2;
 }

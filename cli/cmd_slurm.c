@@ -105,11 +105,11 @@ static int run_cmd_in(const char *dir, char *const argv[], char **out, size_t *o
             close(fd[1]);
         }
         if (dir && chdir(dir) != 0) {
-            fprintf(stderr, "datavet slurm: %s: %s\n", dir, strerror(errno));
+            cli_err("datavet slurm: %s: %s\n", dir, strerror(errno));
             _exit(127);
         }
         execvp(argv[0], argv);
-        fprintf(stderr, "datavet slurm: cannot run %s: %s\n", argv[0], strerror(errno));
+        cli_err("datavet slurm: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     if (out) {
@@ -148,7 +148,7 @@ static int run_cmd(char *const argv[], char **out, size_t *outlen)
 static int mkdir_p0700(const char *d)
 {
     if (mkdir(d, 0700) == 0 || errno == EEXIST) return 0;
-    fprintf(stderr, "datavet slurm: cannot create %s: %s\n", d, strerror(errno));
+    cli_err("datavet slurm: cannot create %s: %s\n", d, strerror(errno));
     return -1;
 }
 
@@ -194,7 +194,7 @@ static int write_atomic(const char *path, const char *text, size_t len, mode_t m
         else close(fd);
     }
     if (rc != 0) {
-        fprintf(stderr, "datavet slurm: cannot write %s: %s\n", path, strerror(errno));
+        cli_err("datavet slurm: cannot write %s: %s\n", path, strerror(errno));
         unlink(tmp);
     }
     free(tmp);
@@ -313,7 +313,7 @@ static int st_load(const char *outdir, sl_state *s)
     if (!p) return -1;
     f = fopen(p, "rb");
     if (!f) {
-        fprintf(stderr, "datavet slurm: %s: %s (no 'datavet slurm submit' into this OUTDIR?)\n", p,
+        cli_err("datavet slurm: %s: %s (no 'datavet slurm submit' into this OUTDIR?)\n", p,
                 strerror(errno));
         free(p);
         return -1;
@@ -328,7 +328,7 @@ static int st_load(const char *outdir, sl_state *s)
     }
     fclose(f);
     if (!text) {
-        fprintf(stderr, "datavet slurm: cannot read %s\n", p);
+        cli_err("datavet slurm: cannot read %s\n", p);
         free(p);
         return -1;
     }
@@ -376,7 +376,7 @@ static int st_load(const char *outdir, sl_state *s)
     if (bad || !s->cwd || !s->script || !s->datavet || !s->jobsmode || !s->attempts ||
         s->per_task == 0 || s->scan.n == 0 ||
         s->tasks != (s->shards + s->per_task - 1) / s->per_task) {
-        fprintf(stderr, "datavet slurm: %s is damaged\n", p);
+        cli_err("datavet slurm: %s is damaged\n", p);
         free(p);
         st_free(s);
         return -1;
@@ -519,7 +519,7 @@ static int do_sbatch(const char *outdir, sl_state *s, const unsigned long long *
     sv_push(&av, s->jobsmode);
     for (size_t i = 0; i < s->scan.n; i++) sv_push(&av, s->scan.v[i]);
     if (spec.oom || av.n == 0) {
-        fprintf(stderr, "datavet slurm: out of memory\n");
+        cli_err("datavet slurm: out of memory\n");
         goto done;
     }
     if (dry) {
@@ -545,7 +545,7 @@ static int do_sbatch(const char *outdir, sl_state *s, const unsigned long long *
     }
     rc = run_cmd(av.v, &out, NULL);
     if (rc != 0 || !out) {
-        fprintf(stderr, "datavet slurm: sbatch failed (exit %d)\n", rc);
+        cli_err("datavet slurm: sbatch failed (exit %d)\n", rc);
         goto done;
     }
     {
@@ -553,7 +553,7 @@ static int do_sbatch(const char *outdir, sl_state *s, const unsigned long long *
         errno = 0;
         id = strtoull(out, &end, 10); /* --parsable: "jobid" or "jobid;cluster" */
         if (errno || end == out || id == 0) {
-            fprintf(stderr, "datavet slurm: unexpected sbatch output '%.100s'\n", out);
+            cli_err("datavet slurm: unexpected sbatch output '%.100s'\n", out);
             goto done;
         }
     }
@@ -590,7 +590,7 @@ static int run_check(const char *self, const sl_state *s, int into_scratch)
         snprintf(scratch, sizeof scratch, "%s/datavet-check.XXXXXX",
                  t && *t && strlen(t) < 30 ? t : "/tmp");
         if (!mkdtemp(scratch)) {
-            fprintf(stderr, "datavet slurm: %s: %s\n", scratch, strerror(errno));
+            cli_err("datavet slurm: %s: %s\n", scratch, strerror(errno));
             return 2;
         }
     }
@@ -627,7 +627,7 @@ static int self_path(char *self, size_t cap, const char *who)
 {
     ssize_t n = readlink("/proc/self/exe", self, cap - 1);
     if (n <= 0) {
-        fprintf(stderr, "datavet slurm %s: cannot find this datavet (/proc/self/exe)\n", who);
+        cli_err("datavet slurm %s: cannot find this datavet (/proc/self/exe)\n", who);
         return -1;
     }
     self[n] = '\0';
@@ -636,10 +636,10 @@ static int self_path(char *self, size_t cap, const char *who)
 
 static int submit_usage(void)
 {
-    fprintf(stderr, "usage: datavet slurm submit DATASET --list L.dvl [...] -o OUTDIR "
-                    "[--shards-per-task K] [--partition P] [--time T] [--mem M] "
-                    "[--cpus-per-task C] [--max-retries R] [--max-running N] [--job-name N] "
-                    "[--datavet PATH] [--no-check] [--dry-run] [scan options] [-- sbatch args]\n");
+    cli_err("usage: datavet slurm submit DATASET --list L.dvl [...] -o OUTDIR "
+            "[--shards-per-task K] [--partition P] [--time T] [--mem M] "
+            "[--cpus-per-task C] [--max-retries R] [--max-running N] [--job-name N] "
+            "[--datavet PATH] [--no-check] [--dry-run] [scan options] [-- sbatch args]\n");
     return 2;
 }
 
@@ -676,7 +676,7 @@ static int cmd_submit(int argc, char **argv)
         }
         if (a[0] != '-') {
             if (dataset) {
-                fprintf(stderr, "datavet slurm submit: more than one DATASET ('%s', '%s')\n",
+                cli_err("datavet slurm submit: more than one DATASET ('%s', '%s')\n",
                         dataset, a);
                 goto out;
             }
@@ -696,7 +696,7 @@ static int cmd_submit(int argc, char **argv)
     do {                                                                                           \
         if (!val) {                                                                                \
             if (i + 1 >= argc) {                                                                   \
-                fprintf(stderr, "datavet slurm submit: %s needs a value\n", name);                 \
+                cli_err("datavet slurm submit: %s needs a value\n", name);                         \
                 goto out;                                                                          \
             }                                                                                      \
             val = argv[++i];                                                                       \
@@ -726,11 +726,11 @@ static int cmd_submit(int argc, char **argv)
                  strcmp(name, "--shard-count") == 0 || strcmp(name, "--no-merge") == 0 ||
                  strcmp(name, "--plan") == 0 || strcmp(name, "--clean") == 0 ||
                  strcmp(name, "--sign") == 0) {
-            fprintf(stderr, "datavet slurm submit: %s is not for a cluster scan (the tasks "
-                            "choose their shards%s)\n", name,
+            cli_err("datavet slurm submit: %s is not for a cluster scan (the tasks "
+                    "choose their shards%s)\n", name,
                     strcmp(name, "--clean") == 0   ? "; give --clean to datavet merge"
                     : strcmp(name, "--sign") == 0 ? "; give --sign to datavet merge"
-                                                   : "");
+                                           : "");
             goto out;
         } else {
             /* a scan option: passed on to every task as given */
@@ -752,32 +752,32 @@ static int cmd_submit(int argc, char **argv)
     for (size_t i = 0; i < opts.n; i++) sv_push(&s.scan, opts.v[i]);
     if (s.scan.n != opts.n + 1) goto out;
     if (!getcwd(cwd, sizeof cwd)) {
-        fprintf(stderr, "datavet slurm submit: getcwd: %s\n", strerror(errno));
+        cli_err("datavet slurm submit: getcwd: %s\n", strerror(errno));
         goto out;
     }
     if (strchr(outdir, '\\') || (outdir[0] != '/' && strchr(cwd, '\\'))) {
         /* sbatch --output cannot name it: Slurm drops the backslash and then expands no
          * %A_%a, so every task would fail (signal 53) without a log */
-        fprintf(stderr, "datavet slurm submit: %s%s%s holds a backslash, which sbatch --output "
-                        "cannot name (the task logs go to OUTDIR/slurm/logs): use another "
-                        "OUTDIR\n", outdir[0] != '/' ? cwd : "", outdir[0] != '/' ? "/" : "",
+        cli_err("datavet slurm submit: %s%s%s holds a backslash, which sbatch --output "
+                "cannot name (the task logs go to OUTDIR/slurm/logs): use another "
+                "OUTDIR\n", outdir[0] != '/' ? cwd : "", outdir[0] != '/' ? "/" : "",
                 outdir);
         goto out;
     }
     if (self_path(self, sizeof self, "submit") != 0) goto out;
     if (bin && bin[0] != '/') {
-        fprintf(stderr, "datavet slurm submit: --datavet needs an absolute path\n");
+        cli_err("datavet slurm submit: --datavet needs an absolute path\n");
         goto out;
     }
     /* the shard plan, as 'datavet scan --plan' prints it */
     if (dv_dataset_open(dataset, NULL, &ds, err, sizeof err) != DV_OK) {
-        fprintf(stderr, "datavet slurm submit: %s\n", err);
+        cli_err("datavet slurm submit: %s\n", err);
         goto out;
     }
     s.shards = dv_dataset_num_shards(ds);
     dv_dataset_free(ds);
     if (s.shards == 0) {
-        fprintf(stderr, "datavet slurm submit: %s has no shards\n", dataset);
+        cli_err("datavet slurm submit: %s has no shards\n", dataset);
         goto out;
     }
     s.per_task = K;
@@ -801,8 +801,8 @@ static int cmd_submit(int argc, char **argv)
     /* a dry run too: it would rewrite the script, edits and all, and on an OUTDIR whose
      * shards are all done the state, with its jobs and attempts */
     if (access(p, F_OK) == 0) {
-        fprintf(stderr, "datavet slurm submit: %s was submitted before: see 'datavet slurm status "
-                        "%s' and 'datavet slurm resubmit%s %s'\n", outdir, outdir,
+        cli_err("datavet slurm submit: %s was submitted before: see 'datavet slurm status "
+                "%s' and 'datavet slurm resubmit%s %s'\n", outdir, outdir,
                 dry ? " --dry-run" : "", outdir);
         goto out;
     }
@@ -837,26 +837,26 @@ static int cmd_submit(int argc, char **argv)
     }
     s.check = (unsigned long long)check;
     if (check && run_check(self, &s, dry) != 0) {
-        fprintf(stderr, "datavet slurm submit: the scan parameters do not work here (see "
-                        "above; --no-check skips this check): nothing submitted\n");
+        cli_err("datavet slurm submit: the scan parameters do not work here (see "
+                "above; --no-check skips this check): nothing submitted\n");
         goto out;
     }
     for (unsigned long long t = 0; t < s.tasks; t++)
         if (!task_done(outdir, &s, t)) ix[nix++] = t;
     if (nix == 0) {
-        fprintf(stderr, "datavet slurm submit: every shard is done already: run 'datavet merge "
-                        "%s'\n", outdir);
+        cli_err("datavet slurm submit: every shard is done already: run 'datavet merge "
+                "%s'\n", outdir);
         status = dry || st_save(outdir, &s) == 0 ? 0 : 2;
         goto out;
     }
     if (do_sbatch(outdir, &s, ix, nix, NULL, 0, dry) != 0) goto out;
     if (dry)
-        fprintf(stderr, "datavet slurm: %llu shards in %llu tasks of %llu (%zu would be "
-                        "submitted: --dry-run printed the sbatch command)\n",
+        cli_err("datavet slurm: %llu shards in %llu tasks of %llu (%zu would be "
+                "submitted: --dry-run printed the sbatch command)\n",
                 s.shards, s.tasks, s.per_task, nix);
     else
-        fprintf(stderr, "datavet slurm: %llu shards in %llu tasks of %llu (%zu submitted); "
-                        "'datavet slurm status %s'\n",
+        cli_err("datavet slurm: %llu shards in %llu tasks of %llu (%zu submitted); "
+                "'datavet slurm status %s'\n",
                 s.shards, s.tasks, s.per_task, nix, outdir);
     status = 0;
 out:
@@ -926,8 +926,8 @@ static int task_states(const char *outdir, const sl_state *s, tstat *st, size_t 
         char *av[] = {"squeue", "-h", "-r", "-u", uid, "-o", "%F %K %T", NULL};
         sq_rc = run_cmd(av, &out, NULL);
         if (sq_rc != 0) {
-            fprintf(stderr, "datavet slurm: squeue failed (exit %d): which tasks are queued "
-                            "is not known\n", sq_rc);
+            cli_err("datavet slurm: squeue failed (exit %d): which tasks are queued "
+                    "is not known\n", sq_rc);
             free(out);
             *queued_out = 0;
             return sq_rc;
@@ -998,7 +998,8 @@ static int print_status(const char *outdir, const sl_state *s, const tstat *st, 
         for (unsigned long long i = a; i <= b; i++)
             n[shard_done(outdir, i) ? T_DONE : st[t].state]++;
     }
-    printf("%s: %llu shards in %llu tasks of %llu; jobs:", outdir, s->shards, s->tasks, s->per_task);
+    cli_fmt(stdout, "%s: %llu shards in %llu tasks of %llu; jobs:", outdir, s->shards, s->tasks,
+            s->per_task);
     for (size_t k = 0; k < s->jobs.n; k++) printf(" %llu", strtoull(s->jobs.v[k], NULL, 10));
     printf("\nshards: %llu done, %llu running, %llu pending, %llu failed, %llu missing\n",
            n[T_DONE], n[T_RUNNING], n[T_PENDING], n[T_FAILED], n[T_MISSING]);
@@ -1008,7 +1009,7 @@ static int print_status(const char *outdir, const sl_state *s, const tstat *st, 
         if (st[t].state == T_DONE && !all) continue;
         chunk(s, t, &a, &b);
         printf("task %llu\tshards %llu-%llu\t%s", t, a, b, tnames[st[t].state]);
-        if (st[t].why[0]) printf(" (%s)", st[t].why);
+        if (st[t].why[0]) cli_fmt(stdout, " (%s)", st[t].why);
         printf("\tattempts %u/%llu", s->attempts[t], s->max_retries + 1);
         if (s->last_job[t]) printf("\tjob %llu_%llu", s->last_job[t], t);
         if (st[t].state != T_DONE) {
@@ -1019,7 +1020,7 @@ static int print_status(const char *outdir, const sl_state *s, const tstat *st, 
         printf("\n");
     }
     if (n[T_DONE] == s->shards) {
-        printf("all shards done: run 'datavet merge %s'\n", outdir);
+        cli_fmt(stdout, "all shards done: run 'datavet merge %s'\n", outdir);
         return 0;
     }
     return 1;
@@ -1047,13 +1048,13 @@ static int cmd_status(int argc, char **argv, int wait)
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
         else {
-            fprintf(stderr, "usage: datavet slurm %s OUTDIR [--all]%s\n", wait ? "wait" : "status",
+            cli_err("usage: datavet slurm %s OUTDIR [--all]%s\n", wait ? "wait" : "status",
                     wait ? " [--interval S] [--timeout S]" : "");
             return 2;
         }
     }
     if (!outdir) {
-        fprintf(stderr, "usage: datavet slurm %s OUTDIR\n", wait ? "wait" : "status");
+        cli_err("usage: datavet slurm %s OUTDIR\n", wait ? "wait" : "status");
         return 2;
     }
     if (st_load(outdir, &s) != 0) return 2;
@@ -1073,8 +1074,8 @@ static int cmd_status(int argc, char **argv, int wait)
             if (sq == 0 && queued == 0) break;
             if (sq != 0 && shards_done(outdir, &s) == s.shards) break;
             if (sq != 0 && ++fails >= SL_SQUEUE_TRIES) {
-                fprintf(stderr, "datavet slurm wait: squeue failed %u times in a row: "
-                                "%llu of %llu shards done, which tasks are queued is not known\n",
+                cli_err("datavet slurm wait: squeue failed %u times in a row: "
+                        "%llu of %llu shards done, which tasks are queued is not known\n",
                         fails, shards_done(outdir, &s), s.shards);
                 free(st);
                 st_free(&s);
@@ -1082,7 +1083,7 @@ static int cmd_status(int argc, char **argv, int wait)
             }
             if (sq == 0) fails = 0;
             if (timeout && (unsigned long long)(time(NULL) - t0) >= timeout) {
-                fprintf(stderr, "datavet slurm wait: tasks still queued after %llu s\n", timeout);
+                cli_err("datavet slurm wait: tasks still queued after %llu s\n", timeout);
                 if (sq == 0) print_status(outdir, &s, st, all);
                 free(st);
                 st_free(&s);
@@ -1094,8 +1095,8 @@ static int cmd_status(int argc, char **argv, int wait)
         size_t queued;
         if (task_states(outdir, &s, st, &queued) != 0 && shards_done(outdir, &s) != s.shards) {
             /* a queued task would show as failed: no table rather than a wrong one */
-            fprintf(stderr, "datavet slurm status: %llu of %llu shards done; which of the "
-                            "others are queued, running or failed is not known without squeue\n",
+            cli_err("datavet slurm status: %llu of %llu shards done; which of the "
+                    "others are queued, running or failed is not known without squeue\n",
                     shards_done(outdir, &s), s.shards);
             free(st);
             st_free(&s);
@@ -1139,13 +1140,13 @@ static int cmd_resubmit(int argc, char **argv)
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
         else {
-            fprintf(stderr, "usage: datavet slurm resubmit OUTDIR [--max-retries R] [--no-check] "
-                            "[--dry-run] [-- sbatch args]\n");
+            cli_err("usage: datavet slurm resubmit OUTDIR [--max-retries R] [--no-check] "
+                    "[--dry-run] [-- sbatch args]\n");
             return 2;
         }
     }
     if (!outdir) {
-        fprintf(stderr, "usage: datavet slurm resubmit OUTDIR\n");
+        cli_err("usage: datavet slurm resubmit OUTDIR\n");
         return 2;
     }
     if (st_load(outdir, &s) != 0) return 2;
@@ -1155,16 +1156,16 @@ static int cmd_resubmit(int argc, char **argv)
     if (!st || !ix) goto out;
     if (task_states(outdir, &s, st, &queued) != 0) {
         /* a task still queued would look failed and be submitted a second time */
-        fprintf(stderr, "datavet slurm resubmit: without squeue the queued tasks are not "
-                        "known: nothing resubmitted\n");
+        cli_err("datavet slurm resubmit: without squeue the queued tasks are not "
+                "known: nothing resubmitted\n");
         goto out;
     }
     for (unsigned long long t = 0; t < s.tasks; t++) {
         if (st[t].state != T_FAILED && st[t].state != T_MISSING) continue;
         if (s.attempts[t] > s.max_retries) {
             exhausted++;
-            fprintf(stderr, "datavet slurm resubmit: task %llu failed %u times (--max-retries "
-                            "%llu): not resubmitted; see %s/slurm/logs/%llu_%llu.out\n",
+            cli_err("datavet slurm resubmit: task %llu failed %u times (--max-retries "
+                    "%llu): not resubmitted; see %s/slurm/logs/%llu_%llu.out\n",
                     t, s.attempts[t], s.max_retries, outdir, s.last_job[t], t);
             continue;
         }
@@ -1173,7 +1174,7 @@ static int cmd_resubmit(int argc, char **argv)
     if (nix == 0) {
         if (exhausted) rc = 1;
         else {
-            fprintf(stderr, "datavet slurm resubmit: nothing to resubmit (%zu tasks queued)%s\n",
+            cli_err("datavet slurm resubmit: nothing to resubmit (%zu tasks queued)%s\n",
                     queued, queued ? "" : ": run 'datavet merge OUTDIR'");
             rc = 0;
         }
@@ -1184,18 +1185,18 @@ static int cmd_resubmit(int argc, char **argv)
     if (s.check && !nocheck) {
         if (self_path(self, sizeof self, "resubmit") != 0) goto out;
         if (run_check(self, &s, 0) != 0) {
-            fprintf(stderr, "datavet slurm resubmit: the scan parameters do not work here any "
-                            "more (see above; --no-check skips this check): nothing "
-                            "resubmitted\n");
+            cli_err("datavet slurm resubmit: the scan parameters do not work here any "
+                    "more (see above; --no-check skips this check): nothing "
+                    "resubmitted\n");
             goto out;
         }
     }
     if (do_sbatch(outdir, &s, ix, nix, extra, nextra, dry) != 0) goto out;
     if (dry)
-        fprintf(stderr, "datavet slurm: %zu tasks would be resubmitted (--dry-run printed the "
-                        "sbatch command)\n", nix);
+        cli_err("datavet slurm: %zu tasks would be resubmitted (--dry-run printed the "
+                "sbatch command)\n", nix);
     else
-        fprintf(stderr, "datavet slurm: resubmitted %zu tasks\n", nix);
+        cli_err("datavet slurm: resubmitted %zu tasks\n", nix);
     rc = exhausted ? 1 : 0;
 out:
     free(st);
@@ -1214,7 +1215,7 @@ int cmd_slurm(int argc, char **argv)
     if (strcmp(argv[1], "status") == 0) return cmd_status(argc - 1, argv + 1, 0);
     if (strcmp(argv[1], "wait") == 0) return cmd_status(argc - 1, argv + 1, 1);
     if (strcmp(argv[1], "resubmit") == 0) return cmd_resubmit(argc - 1, argv + 1);
-    fprintf(stderr, "datavet slurm: unknown subcommand '%s' (submit, status, wait, resubmit)\n",
+    cli_err("datavet slurm: unknown subcommand '%s' (submit, status, wait, resubmit)\n",
             argv[1]);
     return 2;
 }

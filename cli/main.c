@@ -115,7 +115,7 @@ int cli_parse_u64(const char *s, int si, unsigned long long *out)
 
 int cli_bad_opt(const char *cmd, const char *opt, const char *arg, const char *what)
 {
-    fprintf(stderr, "datavet %s: %s %s: %s\n", cmd, opt, arg, what);
+    cli_err("datavet %s: %s %s: %s\n", cmd, opt, arg, what);
     return 2;
 }
 
@@ -186,7 +186,7 @@ static int cmd_help(int argc, char **argv)
         return 0;
     }
     if (cli_help_text(argv[1]) == NULL) {
-        fprintf(stderr, "datavet: no help for '%s'\n", argv[1]);
+        cli_err("datavet: no help for '%s'\n", argv[1]);
         return 2;
     }
     cli_print_help(stdout, argv[1]);
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
     dv_blas_global_init();
     /* libcurl (the fetcher) is initialised once, before any thread starts */
     if (dv_net_global_init() != DV_OK) {
-        fprintf(stderr, "datavet: cannot initialise libcurl\n");
+        cli_err("datavet: cannot initialise libcurl\n");
         return 2;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
@@ -252,6 +252,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
     }
-    fprintf(stderr, "datavet: '%s' is not a datavet command. See 'datavet --help'.\n", argv[1]);
+    cli_err("datavet: '%s' is not a datavet command. See 'datavet --help'.\n", argv[1]);
     return 2;
 }

@@ -25,7 +25,11 @@ const char *dv_version(void);
 /* ------------------------------------------------------------------------
  * Errors. Public functions return int: DV_OK or a negative DV_E* code.
  * Codes are never renumbered. dv_strerror() gives fixed text; the detail
- * (file, offset, what was wrong) is on the handle's errmsg function. */
+ * (file, offset, what was wrong) is on the handle's errmsg function. Details and
+ * errbuf messages quote names and values of the input (a tar member, a column, a
+ * file name, a header) as their bytes were found, controls and ill-formed UTF-8
+ * included: a caller that shows them on a terminal escapes them first (the CLI
+ * writes each such byte \xHH: datavet(1), "TEXT ON A TERMINAL"). */
 enum {
     DV_OK = 0,
     DV_ENOMEM = -1,   /* out of memory */

@@ -164,10 +164,10 @@ grep -qxF 'datavet fetch: routes.txt:33: not%20a%20url: bad_url: not an absolute
 # (until 2026-12-07 both went to the terminal raw)
 printf 'url\n"http://127.0.0.1:1/a\ndatavet fetch: all done\033[2K"\n"data:x\ny;base64,!!"\n' >forge.csv
 "$BIN" fetch forge.csv >forge.tsv 2>forge.err
-check "a URL with a line break and an escape: one message line, the bytes as %XX (data: as ?)" sh -c "
+check "a URL with a line break and an escape: one message line, the bytes as %XX (data: as \\xHH)" sh -c "
 [ \$(grep -c '^datavet fetch: all done' forge.err) -eq 0 ] && ! grep -q \"\$(printf '\\033')\" forge.err &&
 grep -qxF 'datavet fetch: forge.csv:2: http://127.0.0.1:1/a%0Adatavet%20fetch:%20all%20done%1B[2K: blocked_private: refused to connect to 127.0.0.1: a loopback address' forge.err &&
-grep -qxF 'datavet fetch: forge.csv:4: data:x?y;base64,<2 bytes withheld>: bad_url: data: URI with bad base64' forge.err"
+grep -qxF 'datavet fetch: forge.csv:4: data:x\\x0Ay;base64,<2 bytes withheld>: bad_url: data: URI with bad base64' forge.err"
 md5_of() { md5sum "$1" | cut -c1-32; }
 
 # URLs a browser requests after percent-encoding (a space, UTF-8, '<', '"', a raw 0xFF,

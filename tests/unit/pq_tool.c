@@ -6,7 +6,8 @@
  * --head's withholding of image bytes on, "hfimg" the Hugging Face image-struct files
  * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images), "heads" the
  * nested files inspect --head is checked on, "chunk-kv" row groups whose column chunks have
- * key_value_metadata of their own (pq_gen.h). */
+ * key_value_metadata of their own (pq_gen.h), "hostile" names and values holding terminal
+ * escapes (tests/cli/terminal.sh). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -960,6 +961,37 @@ static int write_shapes_kv(const char *path)
     return pqg_write_shapes_kv(path, kv, sizeof kv / sizeof kv[0]) != 0;
 }
 
+/* "hostile": names and values that would act on a terminal (tests/cli/terminal.sh): a url
+ * column whose values hold an escape sequence, a string column named with ESC[2J, a line
+ * feed, U+009B (CSI) and a byte that is not UTF-8, a list<list<binary>> column named as images
+ * with an SGR sequence and U+202E (which the dataset names as a problem), and a footer key
+ * with an OSC title sequence. Two rows. */
+static int write_hostile(const char *path)
+{
+    static const char cap[] = "cap\x1b[2J\ntion\xc2\x9b\xff";
+    static const char img[] = "img\x1b[31m\xe2\x80\xae";
+    const pqg_node schema[] = {
+        {"schema", -1, DV_PQ_REQUIRED, 3, -1, 0, 0},
+        {"url", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {cap, DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, 0, 1, 0},
+        {img, -1, DV_PQ_OPTIONAL, 1, 3, 3, 0}, /* list<list<binary>> */
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", -1, DV_PQ_OPTIONAL, 1, 3, 3, 0},
+        {"list", -1, DV_PQ_REPEATED, 1, -1, 0, 0},
+        {"element", DV_PQ_BYTE_ARRAY, DV_PQ_OPTIONAL, 0, -1, 0, 0},
+    };
+    static const char *const urls[] = {"http://e.example/a\x1b[2J", "http://e.example/b"};
+    static const char *const caps[] = {"v\x1b]0;pwn\x07", "w\xe2\x80\xae"};
+    static const uint8_t one[] = {1, 1}, rep[] = {0, 0}, def[] = {0, 1};
+    const pqg_column cols[] = {
+        {2, NULL, one, urls, NULL},
+        {2, NULL, one, caps, NULL},
+        {2, rep, def, NULL, NULL}, /* a null list, an empty one */
+    };
+    static const pqg_kv kv[] = {{"k\x1b]0;title\x07" "ey", "v", 1}};
+    return pqg_write_kv(path, schema, sizeof schema / sizeof schema[0], cols, 3, 2, kv, 1) != 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "datacomp") == 0) return write_datacomp(argv[2], argv[3]);
@@ -981,6 +1013,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
     if (argc == 3 && strcmp(argv[1], "heads") == 0) return write_heads(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "hostile") == 0) return write_hostile(argv[2]);
     if (argc == 3 && strcmp(argv[1], "chunk-kv") == 0) return pqg_write_chunk_kv(argv[2]) != 0;
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | badurl IN OUT | "
