@@ -36,9 +36,11 @@ typedef struct ifile {
     dv_digests d;
     char detail[INV_DETAIL];
     int err;                /* 0, an errno, or -1: no longer a regular file, -2: no memory,
-                               -3: a folder deeper than INV_MAX_DEPTH (a folder not walked,
-                               or an entry lstat failed on, has its errno or -3 set by the
-                               walk, and is not read) */
+                               -3: a folder deeper than INV_MAX_DEPTH, -4: a PATH that is
+                               not a regular file or folder (a folder not walked, an entry
+                               lstat failed on, a link named as a model stat failed on, or
+                               such a PATH, has its errno, -3 or -4 set by the walk, and is
+                               not read) */
     const char *name_found; /* cards: a term of the worker's names (all equal) */
 } ifile;
 
@@ -167,9 +169,11 @@ static int add_file(inv *v, const char *path, const struct stat *st, int force, 
     return DV_OK;
 }
 
-/* A folder the walk cannot enter (unreadable, or too deep), or an entry it cannot even lstat
- * (a path over PATH_MAX, a file removed mid-walk), may hold copies: it is a record with an
- * error, so that the inventory says what it did not examine. */
+/* A folder the walk cannot enter (unreadable, or too deep), an entry it cannot even lstat
+ * (a path over PATH_MAX, a file removed mid-walk), a link named as a model whose target it
+ * cannot stat (but for one that leads nowhere), or a PATH that is a FIFO, a device or a
+ * socket, may hold copies: it is a record with an error, so that the inventory says what it
+ * did not examine. */
 static int add_unexamined(inv *v, const char *path, int err, const char *detail)
 {
     ifile *f;
@@ -214,12 +218,21 @@ static int walk(inv *v, const char *dir, dev_t dev, int depth)
             rc = walk(v, p, dev, depth + 1);
         } else if (S_ISREG(st.st_mode)) {
             rc = add_file(v, p, &st, 0, 0);
-        } else if (S_ISLNK(st.st_mode) && classify(e->d_name, UINT64_MAX) &&
-                   stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-                   (!v->o->one_file_system || st.st_dev == dev) &&
-                   classify(e->d_name, (uint64_t)st.st_size)) {
+        } else if (S_ISLNK(st.st_mode) && classify(e->d_name, UINT64_MAX)) {
             /* a link named as a model or dataset (Hugging Face snapshots link to blobs) */
-            rc = add_file(v, p, &st, 0, 1);
+            if (stat(p, &st) != 0) {
+                int err = errno ? errno : EIO;
+                /* one that leads nowhere (its target gone, a loop) holds nothing; one whose
+                 * target could not be looked at (a folder on the way unreadable, a path over
+                 * PATH_MAX) may lead to a copy: a record with an error, as for lstat */
+                if (err == ENOENT || err == ENOTDIR || err == ELOOP) v->skipped++;
+                else rc = add_unexamined(v, p, err, "link (not followed)");
+            } else if (S_ISREG(st.st_mode) && (!v->o->one_file_system || st.st_dev == dev) &&
+                       classify(e->d_name, (uint64_t)st.st_size)) {
+                rc = add_file(v, p, &st, 0, 1);
+            } else {
+                v->skipped++;
+            }
         } else {
             v->skipped++; /* other links, devices, sockets, FIFOs */
         }
@@ -553,6 +566,10 @@ int dv_inventory_run(const dv_inventory_opts *o,
             const char *b = strrchr(real[i], '/');
             covered = classify(b ? b + 1 : real[i], (uint64_t)st.st_size) != 0;
         }
+        /* the walk passes FIFOs, devices and sockets over: one named as a PATH is said */
+        if (covered && stat(o->paths[i], &st) == 0 && !S_ISDIR(st.st_mode) &&
+            !S_ISREG(st.st_mode))
+            covered = 0;
         if (covered) continue;
         if (stat(o->paths[i], &st) != 0 || lstat(o->paths[i], &lst) != 0) {
             char e[128];
@@ -564,7 +581,13 @@ int dv_inventory_run(const dv_inventory_opts *o,
         } else if (S_ISREG(st.st_mode)) {
             rc = add_file(&v, o->paths[i], &st, 1, S_ISLNK(lst.st_mode));
         } else {
-            v.skipped++;
+            /* named to be examined, and not: said, never passed over in silence */
+            rc = add_unexamined(&v, o->paths[i], -4,
+                                S_ISFIFO(st.st_mode)  ? "FIFO (not read)"
+                                : S_ISCHR(st.st_mode) ? "character device (not read)"
+                                : S_ISBLK(st.st_mode) ? "block device (not read)"
+                                : S_ISSOCK(st.st_mode) ? "socket (not read)"
+                                                       : "not a file (not read)");
         }
     }
     if (rc == DV_ENOMEM) dv__set_err(errbuf, errcap, "out of memory");
@@ -635,6 +658,8 @@ int dv_inventory_run(const dv_inventory_opts *o,
             else if (f->err == -3)
                 snprintf(errtext, sizeof errtext, "deeper than %d folders below its PATH",
                          INV_MAX_DEPTH);
+            else if (f->err == -4)
+                snprintf(errtext, sizeof errtext, "not a regular file or folder");
             else if (strerror_r(f->err, errtext, sizeof errtext) != 0)
                 snprintf(errtext, sizeof errtext, "error %d", f->err);
             r.error = errtext;

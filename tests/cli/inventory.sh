@@ -2,7 +2,8 @@
 # inventory.sh - datavet inventory on a made-up server tree: a model and a metadata parquet
 # whose SHA-256 are in a list, a renamed copy of the model (found with --all only), a model
 # card naming a dataset (a candidate), dataset files described from their headers, links
-# named as models followed (a Hugging Face cache), other links and a FIFO passed over;
+# named as models followed (a Hugging Face cache), other links and a FIFO passed over (a
+# link that cannot be followed, and a FIFO or device given as a PATH, are records);
 # safetensors headers and gguf metadata (written with printf) searched for names;
 # digests checked against sha256sum/md5sum; the same output for -j 1 and -j 2; errors.
 # Usage: sh tests/cli/inventory.sh BIN
@@ -318,6 +319,33 @@ assert 'sha256' not in r[0] and r[0]['kind'] == 'other', r
 e = open('e11').read()
 assert ', 1 unreadable; 0 entries passed over' in e, e
 assert $rc == 2 and 'the inventory is incomplete: 1 file or folder not examined' in e, ($rc, e)"
+# a link named as a model whose target cannot be looked at (here: a part of its path over
+# NAME_MAX; an unreadable folder on the way is the same) may lead to a copy: a record with an
+# error; one that leads nowhere (its target gone) holds nothing and is passed over. A PATH
+# that is a FIFO or a device (inside another PATH too) was named to be examined and is not:
+# a record with an error. Until 2026-12-07 all of them were counted as passed over, unseen.
+mkdir -p lk/sub
+ln -s "$(printf '%0300d' 0)/m.safetensors" lk/sub/far.safetensors
+ln -s gone.safetensors lk/sub/dangling.safetensors
+mkfifo lk/pipe.parquet
+"$BIN" inventory -o lk.jsonl lk/sub lk/pipe.parquet /dev/null 2>e13
+rc=$?
+check "a link that cannot be followed and a FIFO or device PATH: records with an error" $PY -c "
+import json
+r = [json.loads(l) for l in open('lk.jsonl')]
+assert [(x['path'], x['detail'], x['error'], x['kind']) for x in r] == [
+    ('/dev/null', 'character device (not read)', 'not a regular file or folder', 'other'),
+    ('lk/pipe.parquet', 'FIFO (not read)', 'not a regular file or folder', 'other'),
+    ('lk/sub/far.safetensors', 'link (not followed)', 'File name too long', 'other')], r
+assert all('sha256' not in x for x in r), r
+e = open('e13').read()
+assert ', 3 unreadable; 1 entry passed over' in e, e
+assert $rc == 2 and 'the inventory is incomplete: 3 files or folders not examined' in e, ($rc, e)"
+"$BIN" inventory -o lk2.jsonl lk lk/pipe.parquet 2>e14
+check "... a FIFO PATH inside another PATH too" sh -c "
+grep -c '\"path\":\"lk/pipe.parquet\",\"kind\":\"other\",\"detail\":\"FIFO (not read)\"' lk2.jsonl | grep -qx 1 &&
+grep -q ', 2 unreadable;' e14"
+
 # a file name that is not UTF-8 (Latin-1's 0xE9): the JSON line is valid UTF-8, the byte a
 # U+FFFD, as in every JSON output of datavet
 mkdir -p srv8/models && cp srv/models/sd/model.safetensors "srv8/models/mod$(printf '\351')le.safetensors"
