@@ -38,18 +38,18 @@ int cmd_keygen(int argc, char **argv)
     memcpy(pub + n, ".pub", 5);
     rc = dv_sign_keygen(key, pub, id, err, sizeof err);
     if (rc != DV_OK) {
-        fprintf(stderr, "datavet keygen: %s\n", err);
+        cli_err("datavet keygen: %s\n", err);
         free(pub);
         return 2;
     }
     if (!quiet)
-        fprintf(stderr, "datavet keygen: private key %s (mode 0600, keep it secret), public key %s\n",
+        cli_err("datavet keygen: private key %s (mode 0600, keep it secret), public key %s\n",
                 key, pub);
     printf("%s\n", id);
     free(pub);
     return 0;
 usage:
-    fprintf(stderr, "usage: datavet keygen -o KEY\n");
+    cli_err("usage: datavet keygen -o KEY\n");
     return 2;
 }
 
@@ -68,9 +68,7 @@ static void on_line(void *ud, int is_problem, const char *line)
     /* names from the manifest: no control bytes to the terminal */
     if (is_problem) {
         cli_progress_end(&v->pl, 0);
-        fputs("datavet verify: ", stderr);
-        cli_put_safe(stderr, line, strlen(line));
-        fputc('\n', stderr);
+        cli_err("datavet verify: %s\n", line);
     } else if (!v->quiet) {
         size_t n = strlen(line);
         char *t = v->oom ? NULL : realloc(v->held, v->nheld + n + 1);
@@ -177,27 +175,28 @@ int cmd_verify(int argc, char **argv)
     rc = dv_scan_verify(argv[optind], pub, on_line, &vs, &r, err, sizeof err);
     if (rc != DV_OK && rc != DV_ECORRUPT) {
         free(vs.held);
-        fprintf(stderr, "datavet verify: %s\n", err);
+        cli_err("datavet verify: %s\n", err);
         return 2;
     }
     if (rc == DV_OK && vs.oom)
-        fprintf(stderr, "datavet verify: out of memory: the lists checked are not all shown\n");
+        cli_err("datavet verify: out of memory: the lists checked are not all shown\n");
     if (rc == DV_OK) show_held(&vs);
     free(vs.held); /* a manifest that does not verify: its list lines are not shown */
     vs.held = NULL;
     vs.nheld = 0;
     if (!vs.quiet || rc != DV_OK)
-        printf("%s: %s; key %s%s; %llu files ok, %llu changed, %llu missing, %llu not listed; "
-               "%llu %s\n",
-               argv[optind], rc == DV_OK ? "verified" : "NOT VERIFIED",
-               r.key_id[0] ? r.key_id : "unknown",
-               !r.signature_ok  ? " (signature invalid)"
-               : pub == NULL    ? " (not checked against a trusted key: --any-key)"
-               : r.key_trusted  ? " (the key given)"
-                                : " (NOT the key given)",
-               (unsigned long long)r.files_ok, (unsigned long long)r.files_changed,
-               (unsigned long long)r.files_missing, (unsigned long long)r.files_extra,
-               (unsigned long long)r.lists, cli_plural(r.lists, "list", "lists"));
+        cli_fmt(stdout,
+                "%s: %s; key %s%s; %llu files ok, %llu changed, %llu missing, %llu not listed; "
+                "%llu %s\n",
+                argv[optind], rc == DV_OK ? "verified" : "NOT VERIFIED",
+                r.key_id[0] ? r.key_id : "unknown",
+                !r.signature_ok  ? " (signature invalid)"
+                : pub == NULL    ? " (not checked against a trusted key: --any-key)"
+                : r.key_trusted  ? " (the key given)"
+                                 : " (NOT the key given)",
+                (unsigned long long)r.files_ok, (unsigned long long)r.files_changed,
+                (unsigned long long)r.files_missing, (unsigned long long)r.files_extra,
+                (unsigned long long)r.lists, cli_plural(r.lists, "list", "lists"));
     if (rc == DV_OK) show_completeness(argv[optind], &r);
     if (clean) {
         /* the cleaned copy against clean.sha256, which the manifest just covered */
@@ -209,25 +208,26 @@ int cmd_verify(int argc, char **argv)
         crc = dv_clean_verify_run(argv[optind], clean, &co, &cr, err, sizeof err);
         cli_progress_end(&vs.pl, 0);
         if (crc != DV_OK && crc != DV_ECORRUPT) {
-            fprintf(stderr, "datavet verify: %s\n", err[0] ? err : dv_strerror(crc));
+            cli_err("datavet verify: %s\n", err[0] ? err : dv_strerror(crc));
             return 2;
         }
         if (!vs.quiet || crc != DV_OK || rc != DV_OK)
-            printf("%s: cleaned copy %s; %llu files ok, %llu changed, %llu missing, %llu not "
-                   "listed, %llu bad lines in clean.sha256%s%s\n",
-                   clean, crc == DV_OK && rc == DV_OK ? "verified" : "NOT VERIFIED",
-                   (unsigned long long)cr.files_ok, (unsigned long long)cr.files_changed,
-                   (unsigned long long)cr.files_missing, (unsigned long long)cr.files_extra,
-                   (unsigned long long)cr.lines_bad,
-                   cr.sums_differ ? " (clean.sha256 is not the one the manifest covers: "
-                                    "nothing checked)"
-                                  : "",
-                   rc != DV_OK ? " (and OUTDIR, whose manifest covers clean.sha256, is not)"
-                               : "");
+            cli_fmt(stdout,
+                    "%s: cleaned copy %s; %llu files ok, %llu changed, %llu missing, %llu not "
+                    "listed, %llu bad lines in clean.sha256%s%s\n",
+                    clean, crc == DV_OK && rc == DV_OK ? "verified" : "NOT VERIFIED",
+                    (unsigned long long)cr.files_ok, (unsigned long long)cr.files_changed,
+                    (unsigned long long)cr.files_missing, (unsigned long long)cr.files_extra,
+                    (unsigned long long)cr.lines_bad,
+                    cr.sums_differ ? " (clean.sha256 is not the one the manifest covers: "
+                                     "nothing checked)"
+                                   : "",
+                    rc != DV_OK ? " (and OUTDIR, whose manifest covers clean.sha256, is not)"
+                                : "");
     }
     return rc == DV_OK && crc == DV_OK ? 0 : 1;
 usage:
-    fprintf(stderr, "usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key) [--clean DIR] "
-                    "[-q] [--progress]\n");
+    cli_err("usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key) [--clean DIR] "
+            "[-q] [--progress]\n");
     return 2;
 }

@@ -1,11 +1,11 @@
 #!/bin/sh
 # terminal.sh - what datavet prints for people (stderr, the human-readable stdout of inspect,
-# list info, scan --plan) from hostile inputs holds nothing that acts on a terminal: names
-# and values with ESC sequences, line feeds, C1 controls (U+009B), bidirectional controls
-# and bytes that are not UTF-8 (a tar member, a parquet column and a footer key, a URL
-# list's header, file names from a directory walk, an .npz member, a .dvl header) are
-# written \xHH (datavet(1), "TEXT ON A TERMINAL"), while the records (JSONL, TSV, --head
-# rows, errors.jsonl) keep their own documented escaping, byte for byte.
+# list info, verify, scan --plan) from hostile inputs holds nothing that acts on a terminal:
+# names and values with ESC sequences, line feeds, C1 controls (U+009B), bidirectional
+# controls and bytes that are not UTF-8 (a tar member, a parquet column and a footer key, a
+# URL list's header, file names from a directory walk, an .npz member, a .dvl header, an
+# OUTDIR) are written \xHH (datavet(1), "TEXT ON A TERMINAL"), while the records (JSONL, TSV,
+# --head rows, errors.jsonl) keep their own documented escaping, byte for byte.
 # Usage: sh tests/cli/terminal.sh BIN PQ_TOOL
 
 TEST=terminal
@@ -170,5 +170,18 @@ printf 'x' >"srv/data/m${ESC}[2J.safetensors"
 check "inventory: a PATH that does not exist named, escaped" sh -c "
 ./clean inv.out inv.err && ./noctl inv.err &&
 grep -qF 'nothere\\x1B[2J: No such file or directory' inv.err"
+
+# --------------------------------------------------------------- verify
+# the lists a signed scan names (their names are the list makers') on stdout, and messages
+# naming OUTDIR on stderr
+"$BIN" keygen -q -o k >/dev/null 2>&1
+"$BIN" list build -q --name "n${ESC}[2J$(printf '\302\233')" -o hl.dvl l.txt
+"$BIN" scan -q wds -l hl.dvl -o sout --sign k >/dev/null 2>&1
+"$BIN" verify sout --pubkey k.pub >v.out 2>v.err
+"$BIN" verify "nope${ESC}[2J" --any-key >v2.out 2>v2.err
+check "verify: a list's name on stdout and OUTDIR on stderr escaped" sh -c "
+./clean v.out v.err v2.out v2.err && ./noctl v.out v2.err &&
+grep -qF \"list hl.dvl: type md5, name 'n\\x1B[2J\\xC2\\x9B'\" v.out &&
+grep -qF 'datavet verify: nope\\x1B[2J/manifest.sig: missing' v2.err"
 
 finish
