@@ -553,20 +553,30 @@ static int is_url_hash_type(dv_hash_type t)
     return t == DV_HT_URL_MD5 || t == DV_HT_URL_SHA1 || t == DV_HT_URL_SHA256;
 }
 
+static int url_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
 /* Every item's URL normalised (once a row: the first item of a row's images), into s->nurls
- * with s->nurl[j] saying where; only when a URL list asks. */
+ * with s->nurl[j] saying where; only when a URL list asks. Blanks at its ends are dropped
+ * first, as list build drops them from a list's lines and fields: "http://x/a.jpg " in a
+ * CSV or parquet column is the listed http://x/a.jpg (as a browser and the fetcher read it),
+ * not http://x/a.jpg%20, which no list holds. */
 static int normalise_urls(scan *s, const slot *b, size_t n)
 {
     s->nurls.len = 0;
     for (size_t j = 0; j < n; j++) {
         const dv_item *it = &b[j].it;
-        size_t ulen = 0;
+        const char *u;
+        size_t ulen = 0, len;
         s->nurl[j].off = 0, s->nurl[j].len = 0, s->nurl[j].ok = 0;
         if (!s->need_url || b[j].reader_error || !it->url || !*it->url || it->list_index != 0)
             continue;
+        u = it->url;
+        len = strlen(u);
+        while (len > 0 && url_blank(u[0])) u++, len--;
+        while (len > 0 && url_blank(u[len - 1])) len--;
         if (dv__dbuf_reserve(s->a, &s->nurls, URL_NORM_CAP) != DV_OK) return DV_ENOMEM;
-        if (dv_url_normalize(it->url, strlen(it->url), (char *)s->nurls.p + s->nurls.len,
-                             URL_NORM_CAP, &ulen) != DV_OK)
+        if (dv_url_normalize(u, len, (char *)s->nurls.p + s->nurls.len, URL_NORM_CAP, &ulen) !=
+            DV_OK)
             continue;
         s->nurl[j].off = s->nurls.len, s->nurl[j].len = ulen, s->nurl[j].ok = 1;
         s->nurls.len += ulen + 1;

@@ -661,6 +661,26 @@ assert all(x['message'].startswith('badurl-pq/metadata_0000.parquet: row %d: not
 else
     echo "SKIP: pq_tool not built; a parquet row's bad_url is not checked"
 fi
+# blanks at a dataset URL's ends are dropped before it is matched, as list build drops them
+# from a list's lines: "https://example.test/x.jpg " in a CSV or JSONL column (parquet the
+# same) is the listed URL, found; until 2026-12-08 it was https://example.test/x.jpg%20, no
+# match and no error, the scan clean (exit 0)
+printf 'https://example.test/x.jpg\n' >blank-url.txt
+"$BIN" list build -q -t url -o blank-url.dvl blank-url.txt
+mkdir -p blankurl
+printf 'url,caption\nhttps://example.test/x.jpg ,a\n"\thttps://example.test/x.jpg\r",b\n' \
+    >blankurl/a.csv
+printf '{"url": " https://example.test/x.jpg\\t"}\n{"url": "https://example.test/y.jpg "}\n' \
+    >blankurl/b.jsonl
+"$BIN" scan -q blankurl -l blank-url.dvl -o out-blankurl >/dev/null 2>err-blankurl
+echo $? >rc-blankurl
+check "a URL with blanks at its ends: matched as the listed URL (value the key), exit 1" $PY -c "
+import json
+assert open('rc-blankurl').read().strip() == '1', open('err-blankurl').read()
+m = sorted((x['id'], x['url'], x['value']) for x in map(json.loads, open('out-blankurl/matches.jsonl')))
+k = 'https://example.test/x.jpg'
+assert m == [('a:0', k + '%20', k), ('a:1', '%09' + k + '%0D', k), ('b:0', '%20' + k + '%09', k)], m
+assert not open('out-blankurl/errors.jsonl').read()"
 check "a list or flag that checked nothing is a warning, in summary.json too" sh -c "
 grep -q 'warning: list pdq.dvl (pdq) checked no item: no item had an image' err-cov &&
 grep -q '\"pdq.dvl\": 0' out-cov/summary.json &&
