@@ -1789,6 +1789,11 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
                     parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->md5, 16))
                     it->have |= DV_ALGO_MD5;
                 break;
+            case COL_SHA1:
+                if (!(it->have & DV_ALGO_SHA1) &&
+                    parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->sha1, 20))
+                    it->have |= DV_ALGO_SHA1;
+                break;
             case COL_SHA256:
                 if (!(it->have & DV_ALGO_SHA256) &&
                     parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->sha256, 32))

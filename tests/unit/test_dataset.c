@@ -392,6 +392,60 @@ static void test_wds_images(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* A webdataset sample's .json gives the item its md5, sha1 and sha256 members (hex, any case),
+ * as a parquet row's columns do: a SHA-1 list checks a metadata-only sample by its sha1 (until
+ * 2026-12-08 the member was not read: no finding, no error). */
+static void test_wds_json_digests(void **state)
+{
+    static const struct {
+        const char *name, *data;
+        unsigned have;
+    } mem[] = {
+        {"k0.json", "{\"sha1\": \"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709\"}", DV_ALGO_SHA1},
+        {"k1.json", "{\"md5\": \"d41d8cd98f00b204e9800998ecf8427e\", \"sha1\": "
+                    "\"da39a3ee5e6b4b0d3255bfef95601890afd80709\", \"sha256\": "
+                    "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}",
+         DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256},
+    };
+    static const uint8_t sha1[20] = {0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
+                                     0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09};
+    static const unsigned char eoa[1024];
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    size_t n = 0;
+    dv_dataset_opts o;
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    int rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++)
+        tar_put(f, mem[i].name, mem[i].data, strlen(mem[i].data));
+    assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    assert_int_equal(fclose(f), 0);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(dv_dataset_open(dir, &o, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_WEBDATASET);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_true(n < sizeof mem / sizeof mem[0]);
+        assert_int_equal(it.have, mem[n].have);
+        assert_memory_equal(it.sha1, sha1, 20);
+        if (it.have & DV_ALGO_MD5) assert_int_equal(it.md5[15], 0x7e);
+        if (it.have & DV_ALGO_SHA256) assert_int_equal(it.sha256[31], 0x55);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, sizeof mem / sizeof mem[0]);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 /* Append a hard link ('1') or symlink ('2') member NAME naming target to f. */
 static void tar_link(FILE *f, const char *name, const char *target, char type)
 {
@@ -716,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_claimed_rows),
         cmocka_unit_test(test_claimed_rows_clean),
         cmocka_unit_test(test_wds_images),
+        cmocka_unit_test(test_wds_json_digests),
         cmocka_unit_test(test_wds_links),
         cmocka_unit_test(test_wds_ids_headers_only),
     };
