@@ -1145,13 +1145,19 @@ static void check_image_lists(dv_dataset *ds, const char *path)
 }
 
 
-/* A digest given as hex text or raw bytes; 0 if it is neither. */
+static int digest_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* A digest given as hex text or raw bytes; 0 if it is neither. Blanks around the hex are
+ * dropped, as list build drops them from a list's lines: " D41D...7E\n" is that MD5, not an
+ * absent one, which would go unchecked and unsaid. */
 static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
 {
     if (len == n) {
         memcpy(out, v, n);
         return 1;
     }
+    while (len > 2 * n && digest_blank(v[0])) v++, len--;
+    while (len > 2 * n && digest_blank(v[len - 1])) len--;
     return dv__hex_decode((const char *)v, len, out, n) == 0;
 }
 
