@@ -21,6 +21,7 @@ typedef struct imp {
     dv_list_builder *b;
     const char *name;
     dv_hash_type forced;
+    dv_hash_type want;   /* the key a record of several picks: forced, else the list's type */
     int strict;
     int pdq_hint;        /* 64 hex digits mean PDQ in this input */
     dv_import_stats st;  /* this call's counts */
@@ -391,16 +392,38 @@ static int import_lines(imp *c, const char *p, const char *end)
     return DV_OK;
 }
 
+/* Of a record's nkeys hash members (their types: a type or TYPE_HASH), the one a CSV header's
+ * key column would be (read_header): the type wanted, else a URL for a URL-hash list, else a
+ * "hash" member; -1 when none is, or when two are. */
+static int pick_key(const imp *c, const dv_hash_type *kt, int nkeys)
+{
+    const dv_hash_type want = c->want;
+    for (int pass = 0; pass < 3 && want != DV_HT_NONE; pass++) {
+        int k = -1, n = 0;
+        for (int i = 0; i < nkeys; i++)
+            if (pass == 0   ? kt[i] == want
+                : pass == 1 ? is_url_hash(want) && kt[i] == DV_HT_URL
+                            : kt[i] == TYPE_HASH)
+                k = i, n++;
+        if (n > 0) return n == 1 ? k : -1;
+    }
+    return -1;
+}
+
 static int import_jsonl(imp *c, const char *p, const char *end)
 {
     uint64_t line = 0;
     dv__jmember m[DV__JSON_MAX_MEMBERS];
+    slice keyv[DV__JSON_MAX_MEMBERS];
+    dv_hash_type keyt[DV__JSON_MAX_MEMBERS];
+    int keystr[DV__JSON_MAX_MEMBERS];
     while (p < end) {
         slice t = trim(next_line(&p, end));
         fields f;
         const char *why = NULL;
         slice label = {NULL, 0}, category = {NULL, 0}, path = {NULL, 0};
         int nm, nkeys = 0;
+        char several[256];
         line++;
         c->st.lines++;
         if (is_skipped(t)) continue;
@@ -420,10 +443,9 @@ static int import_jsonl(imp *c, const char *p, const char *end)
             const int isnull = m[i].kind == DV__J_NULL, isstr = m[i].kind == DV__J_STRING;
             switch (role_of_name(name, &implied)) {
             case ROLE_KEY:
-                if (!isstr) why = "the hash is not a string";
-                f.key = val;
-                f.implied = implied;
-                nkeys++;
+                keyv[nkeys] = val;
+                keyt[nkeys] = implied;
+                keystr[nkeys++] = isstr;
                 break;
             case ROLE_TYPE:
                 if (!isstr && !isnull) why = "type is not a string";
@@ -458,7 +480,30 @@ static int import_jsonl(imp *c, const char *p, const char *end)
         /* "label" wins over "category", which wins over "path" */
         f.label = trim(label).n > 0 ? label : trim(category).n > 0 ? category : path;
         if (why == NULL && nkeys == 0) why = "no hash member (hash, pdq, md5, sha1, sha256 or url)";
-        if (why == NULL && nkeys > 1) why = "more than one hash member";
+        if (why == NULL && nkeys > 0) {
+            /* several (datavet hash -f jsonl writes md5, sha1, sha256 and pdq): --type or the
+             * list's type picks one, as it picks a CSV header's column */
+            int k = nkeys == 1 ? 0 : pick_key(c, keyt, nkeys);
+            if (k < 0) {
+                snprintf(several, sizeof several, "more than one hash member (");
+                for (int i = 0; i < nkeys; i++)
+                    snprintf(several + strlen(several), sizeof several - strlen(several), "%s%s",
+                             i ? ", " : "",
+                             keyt[i] == TYPE_HASH ? "hash" : dv_hash_type_name(keyt[i]));
+                if (c->want == DV_HT_NONE)
+                    snprintf(several + strlen(several), sizeof several - strlen(several),
+                             "): pick one with --type");
+                else
+                    snprintf(several + strlen(several), sizeof several - strlen(several),
+                             "): not one of them alone is %s", dv_hash_type_name(c->want));
+                why = several;
+            } else if (!keystr[k]) {
+                why = "the hash is not a string";
+            } else {
+                f.key = keyv[k];
+                f.implied = keyt[k];
+            }
+        }
         if (why != NULL) {
             DV_FORWARD_IF_ERROR(bad(c, line, "%s", why));
             continue;
@@ -802,6 +847,7 @@ int dv_list_builder_import(dv_list_builder *b, const char *name, const void *tex
     c->b = b;
     c->name = name;
     c->forced = forced;
+    c->want = forced != DV_HT_NONE ? forced : type0;
     c->strict = strict;
     end = p + len;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */

@@ -543,6 +543,46 @@ static void test_jsonl(void **state)
     assert_int_equal(e.quality, 3);
     built_free(&x);
 
+    /* several hash members (datavet hash -f jsonl): --type, or the list's type from an earlier
+     * input, picks one, as it picks a CSV header's column; without either, each is a bad line
+     * naming them (until 2026-12-08 every such line was bad, --type or not) */
+    {
+        static const char two[] = "{\"path\":\"a.jpg\",\"md5\":\"" MD5_A "\",\"sha1\":\"" SHA1_A
+                                  "\",\"pdq\":\"" H64_A "\",\"quality\":100}\n";
+        build(&x, DV_HT_NONE, two, DV_HT_SHA1, 1);
+        assert_int_equal(x.rc, DV_OK);
+        assert_int_equal(ltype(&x), DV_HT_SHA1);
+        entry_of(&x, SHA1_A, &e);
+        assert_string_equal(e.label, "a.jpg");
+        built_free(&x);
+        build(&x, DV_HT_PDQ, two, DV_HT_NONE, 1);
+        assert_int_equal(x.rc, DV_OK);
+        entry_of(&x, H64_A, &e);
+        assert_int_equal(e.quality, 100);
+        built_free(&x);
+        build(&x, DV_HT_NONE, two, DV_HT_NONE, 0);
+        assert_int_equal(x.st.bad, 1);
+        has_msg(&x, "in.txt:1: more than one hash member (md5, sha1, pdq): pick one with --type");
+        built_free(&x);
+        build(&x, DV_HT_SHA256, two, DV_HT_NONE, 0);
+        assert_int_equal(x.st.bad, 1);
+        has_msg(&x, "in.txt:1: more than one hash member (md5, sha1, pdq): not one of them alone "
+                    "is sha256");
+        built_free(&x);
+        /* a "hash" member when no member is named for the type; the one named first */
+        build(&x, DV_HT_NONE, "{\"hash\":\"" MD5_A "\",\"sha1\":null}\n"
+              "{\"hash\":\"" MD5_B "\",\"md5\":\"" MD5_C "\"}\n", DV_HT_MD5, 1);
+        assert_int_equal(x.rc, DV_OK);
+        assert_int_equal(lcount(&x), 2);
+        assert_true(has_key(&x, MD5_A) && has_key(&x, MD5_C));
+        built_free(&x);
+        /* the one picked must be a string */
+        build(&x, DV_HT_NONE, "{\"md5\":5,\"sha1\":\"" SHA1_A "\"}\n", DV_HT_MD5, 0);
+        assert_int_equal(x.st.bad, 1);
+        has_msg(&x, "in.txt:1: the hash is not a string");
+        built_free(&x);
+    }
+
     /* a plain object without type: by length */
     build(&x, DV_HT_NONE, "{\"md5\":\"" MD5_A "\"}\n{\"hash\":\"" MD5_B "\",\"type\":\"md5\"}\n",
           DV_HT_NONE, 1);
@@ -598,7 +638,7 @@ static void test_jsonl_bad(void **state)
     has_msg(&x, "in.txt:2: bad JSON: expected ',' or '}'");
     has_msg(&x, "in.txt:3: bad JSON: expected a member name");
     has_msg(&x, "in.txt:5: bad JSON: duplicate member name");
-    has_msg(&x, "in.txt:6: more than one hash member");
+    has_msg(&x, "in.txt:6: more than one hash member (hash, md5): pick one with --type");
     has_msg(&x, "in.txt:7: no hash member");
     built_free(&x);
 
