@@ -643,7 +643,8 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
         }
         r->raw.len += BLOCK;
         type = (char)blk[156];
-        if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+        /* 'X' is Solaris's 'x', which GNU tar 1.34 and Python's tarfile read as one */
+        if (type == 'x' || type == 'X' || type == 'g' || type == 'L' || type == 'K') {
             if (++nmeta > MAX_META_HEADERS) {
                 dv__set_err(r->err, sizeof(r->err),
                             "%s: more than %d extended headers in a row at offset %llu", r->name,
@@ -688,7 +689,7 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
                 continue;
             }
             only_global = 0;
-            if (type == 'x') {
+            if (type == 'x' || type == 'X') {
                 rc = parse_pax(r, body, (size_t)hsize, &x, hdr_off);
                 if (rc < 0) return fail(r, rc);
             } else if (type == 'L') {
