@@ -935,7 +935,7 @@ typedef enum dv_tar_skip {
     DV_TAR_SKIP_FIFO = 5,
     DV_TAR_SKIP_SPARSE = 6,   /* GNU 'S' or pax GNU.sparse.*: stored bytes are not the file */
     DV_TAR_SKIP_TOOBIG = 7,   /* data larger than max_member: never read into memory */
-    DV_TAR_SKIP_OTHER = 8     /* volume label, multi-volume continuation, unknown type */
+    DV_TAR_SKIP_OTHER = 8     /* volume label, multi-volume continuation */
 } dv_tar_skip;
 
 /* "file", "directory", "symlink", "hardlink", "device", "fifo", "sparse", "too big", "other". */
@@ -950,7 +950,8 @@ typedef struct dv_tar_member {
     uint64_t end_offset;    /* archive offset after its data and padding */
     int64_t mtime;
     uint32_t mode;
-    char type;              /* typeflag; '0' for a regular file (NUL and '7' normalised) */
+    char type;              /* typeflag; '0' for a regular file (NUL, '7' and types GNU tar
+                               does not know, which it extracts as regular files, normalised) */
     dv_tar_skip skip;
     const uint8_t *raw;     /* its header blocks exactly as in the archive */
     size_t raw_len;         /* a multiple of 512 */

@@ -539,7 +539,10 @@ static dv_tar_skip skip_of(char type)
     case 'D': return DV_TAR_SKIP_DIR;
     case '6': return DV_TAR_SKIP_FIFO;
     case 'S': return DV_TAR_SKIP_SPARSE;
-    default: return DV_TAR_SKIP_OTHER;
+    case 'V': /* a volume label: GNU tar extracts nothing */
+    case 'M': /* a multi-volume continuation: GNU tar refuses to extract it */
+        return DV_TAR_SKIP_OTHER;
+    default: return DV_TAR_SKIP_NONE; /* (unknown types are normalised to '0' before) */
     }
 }
 
@@ -757,6 +760,12 @@ static int next_member(dv_tar_reader *r, dv_tar_member *out)
     if (type == '0' && memcmp(blk + 257, "ustar", 5) != 0 && r->path.len >= 2 &&
         r->path.p[r->path.len - 2] == '/') {
         type = '5';
+        r->cur.type = type;
+    }
+    /* GNU tar 1.34 extracts a type it does not know as a regular file, its data the file
+     * ("Unknown file type 'Z', extracted as normal file"): an image stored so is read */
+    if (strchr("0123456DSVM", type) == NULL) {
+        type = '0';
         r->cur.type = type;
     }
 

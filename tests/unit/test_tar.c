@@ -226,9 +226,13 @@ static void test_ustar_basic(void **state)
     assert_int_equal(m.skip, DV_TAR_SKIP_FIFO);
     assert_int_equal(dv_tar_reader_next(r, &m), 1);
     assert_int_equal(m.skip, DV_TAR_SKIP_HARDLINK);
+    /* a type GNU tar does not know: extracted as a regular file, so read as one */
     assert_int_equal(dv_tar_reader_next(r, &m), 1);
-    assert_int_equal(m.skip, DV_TAR_SKIP_OTHER);
+    assert_int_equal(m.skip, DV_TAR_SKIP_NONE);
+    assert_int_equal(m.type, '0');
     assert_int_equal(m.size, 3);
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, data, 3);
     assert_int_equal(dv_tar_reader_next(r, &m), 0);
     assert_int_equal(dv_tar_reader_next(r, &m), 0);
     assert_string_equal(dv_tar_skip_name(DV_TAR_SKIP_TOOBIG), "too big");
@@ -2767,6 +2771,51 @@ static void ex_check(const arc *a, const char *const *unsure, int n_unsure, cons
     if (checked_out) *checked_out = checked;
 }
 
+/* A member of a type GNU tar 1.34 does not know is extracted as a regular file ("Unknown file
+ * type 'Z', extracted as normal file"), so it is read as one (it was skipped as "other": an
+ * image stored so went unscanned), and a hard link to it reads its bytes; a volume label ('V')
+ * and a multi-volume continuation ('M'), which GNU tar does not extract, are still skipped. */
+static void test_unknown_types(void **state)
+{
+    static const char types[] = "89ABCENQZaz~";
+    arc a = {0};
+    uint8_t data[64][300];
+    char name[64];
+    dv_tar_reader *r;
+    dv_tar_member m;
+    const uint8_t *d;
+    int checked, i;
+    (void)state;
+    for (i = 0; types[i]; i++) {
+        fill_pattern(data[i], sizeof(data[i]), 60u + (unsigned)i);
+        snprintf(name, sizeof(name), "u/%c.jpg", types[i]);
+        member(&a, name, data[i], 100 + (size_t)i, types[i]);
+    }
+    member(&a, "v.jpg", data[0], 10, 'V');
+    member(&a, "w.jpg", data[1], 10, 'M');
+    link_member(&a, "h/z.jpg", "u/Z.jpg", '1');
+    link_member(&a, "h/s.jpg", "../u/8.jpg", '2');
+    finish(&a);
+    r = open_buf(&a, NULL);
+    for (i = 0; types[i]; i++) {
+        assert_int_equal(dv_tar_reader_next(r, &m), 1);
+        assert_int_equal(m.skip, DV_TAR_SKIP_NONE);
+        assert_int_equal(m.type, '0');
+        assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+        assert_memory_equal(d, data[i], 100 + (size_t)i);
+    }
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_OTHER);
+    assert_int_equal(m.type, 'V');
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_int_equal(m.skip, DV_TAR_SKIP_OTHER);
+    assert_int_equal(m.type, 'M');
+    dv_tar_reader_free(r);
+    ex_check(&a, NULL, 0, NULL, &checked);
+    if (have_tar()) assert_int_equal(checked, 2 * (i + 2));
+    free(a.p);
+}
+
 /* A Solaris extended header ('X') is a pax one ('x'), as GNU tar and Python's tarfile read it:
  * its path names the member and its size frames the data, so a member inside what the ustar
  * size field would call data is a member of its own (it was never read: an image GNU tar
@@ -2850,6 +2899,7 @@ int main(void)
         cmocka_unit_test(test_hardlink_to_symlink),
         cmocka_unit_test(test_writer_hardlink_to_symlink),
         cmocka_unit_test(test_solaris_x),
+        cmocka_unit_test(test_unknown_types),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
