@@ -99,6 +99,9 @@ typedef struct dv__tar_link {
      * hard link, wherever its target text leads */
     uint64_t named;
     int named_gone;
+    /* the lookup failed on a path a hard link that does not resolve was extracted to: what
+     * GNU tar leaves there is not known, so a copy cannot vouch for the link */
+    int unsure;
 } dv__tar_link;
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored
  * (GNU tar); a symlink a path relative to its own folder, "." and ".." resolved, inside the

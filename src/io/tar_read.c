@@ -877,7 +877,8 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
  * target is lx.names[data_offset, +size), followed through fx when looked up. In fx, skip is
  * DV_TAR_SKIP_SYMLINK for a symlink whose normalised target is fx.names[data_offset, +size).
  * In both, DV_TAR_SKIP_OTHER is a path that holds nothing to read (a directory, a device, a
- * link that goes nowhere, an absolute symlink). A path that holds a symlink, extracted (the
+ * fifo, a link that goes nowhere, an absolute symlink), and LX_SKIP_UNKNOWN one a hard link
+ * that does not resolve was extracted to. A path that holds a symlink, extracted (the
  * symlink member, or a hard link to one: link() does not follow symlinks), has the symlink's
  * target text as stored, lnk_len bytes right after the path in names: a hard link to it reads
  * that text again from its own folder. (64 bytes on LP64: the table's cap counts them.) */
@@ -896,6 +897,12 @@ typedef struct lx_ent {
     uint8_t used;
 } lx_ent;
 _Static_assert(sizeof(lx_ent) <= 64, "an lx_ent is 64 bytes at most (the link index's cap)");
+
+/* lx_ent.skip of a path a hard link that does not resolve was extracted to: GNU tar leaves the
+ * member before it there where the target is missing (link() fails before anything is
+ * removed), nothing where it is a directory (removed, then link() fails), a device where it
+ * is one; which, the index cannot always tell, so a link to that path is not read. */
+#define LX_SKIP_UNKNOWN 0xffu
 
 static uint64_t lx_hash(const char *s, size_t n)
 {
@@ -1076,7 +1083,8 @@ enum {
     LX_PIPE,
     LX_NOWHERE,
     LX_LOOP,
-    LX_DEEP
+    LX_DEEP,
+    LX_UNKNOWN
 };
 
 /* Symlink hops followed among later members before a chain is called a loop (Linux's
@@ -1113,25 +1121,36 @@ static int fx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
 
 /* Member m (of sample number sample) in fx: what extraction leaves at its path once every
  * member up to it is written. A hard link takes what its target holds then (a symlink's
- * target text too, read from the hard link's own folder); a symlink keeps its target,
- * followed when looked up. */
+ * target text too, read from the hard link's own folder), or, where it does not resolve,
+ * LX_SKIP_UNKNOWN; a symlink keeps its target, followed when looked up; a directory, a device
+ * or a fifo holds nothing to read. A member GNU tar does not extract over its path (a volume
+ * label, a multi-volume continuation, a symlink with an empty target, whose symlink() fails
+ * before anything is removed) leaves the path as it was. */
 static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
 {
     lx_ent v;
     size_t klen, lnk_len = 0;
     const char *lnk = NULL;
     int rc;
+    if (m->skip == DV_TAR_SKIP_OTHER || (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] == 0))
+        return DV_OK;
     memset(&v, 0, sizeof(v));
     v.skip = DV_TAR_SKIP_OTHER;
     if (m->type == '0' || m->type == 'S') {
         v.data_offset = m->data_offset;
         v.size = m->size;
         v.skip = m->skip;
-    } else if (m->skip == DV_TAR_SKIP_HARDLINK && m->linkpath[0] != '\0') {
-        const lx_ent *t;
+    } else if (m->skip == DV_TAR_SKIP_HARDLINK) {
+        const lx_ent *t = NULL;
+        v.skip = LX_SKIP_UNKNOWN; /* unless it resolves */
         rc = lx_normalise(r, "", 0, m->linkpath, strlen(m->linkpath), &klen);
         if (rc < 0) return rc;
-        if (rc == 0 && (t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen)) != NULL) {
+        if (rc == 0 && m->linkpath[0] != '\0')
+            t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
+        if (t != NULL && t->lnk_len == 0 &&
+            (t->skip == DV_TAR_SKIP_OTHER || t->skip == LX_SKIP_UNKNOWN))
+            t = NULL;
+        if (t != NULL) {
             /* its chain: the target's sample, then the target's own chain */
             size_t n = 1 + t->dep_n, at = r->fx.deps.len / sizeof(uint64_t);
             v = *t;
@@ -1247,6 +1266,7 @@ static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_en
     for (int hop = 0; hop < FX_HOPS; hop++) {
         const lx_ent *e = tab_find(&r->fx, key, klen);
         if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) return LX_NOWHERE;
+        if (e->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
         if (e->deep) return LX_DEEP;
         DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
         for (uint32_t i = 0; i < e->dep_n; i++) {
@@ -1283,8 +1303,9 @@ static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
     e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
-    /* a path holding nothing to read: what the archive leaves there says why */
-    if (e != NULL && e->skip == DV_TAR_SKIP_OTHER) e = NULL;
+    /* a path holding nothing to read, or what is not known: what the archive leaves there
+     * says why, or what */
+    if (e != NULL && (e->skip == DV_TAR_SKIP_OTHER || e->skip == LX_SKIP_UNKNOWN)) e = NULL;
     if (e != NULL && (!later || e->skip != DV_TAR_SKIP_SYMLINK)) {
         if (r->dep_tmp.len > 0) DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
         *out = e;
@@ -1333,6 +1354,7 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
     t = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
+    if (t != NULL && t->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
     if (t == NULL || (t->lnk_len == 0 && t->skip == DV_TAR_SKIP_OTHER)) return LX_MISSING;
     if (t->lnk_len == 0) {
         *out = t;
@@ -1350,7 +1372,11 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
 }
 
 /* Add member m (of sample number sample) to the link index: a regular member's data, a link's
- * resolved target; for a symlink, or a hard link to one, its target text too. Pipes keep
+ * resolved target; for a symlink, or a hard link to one, its target text too. What GNU tar
+ * leaves at a path when it extracts a member there: a directory, a device or a fifo holds
+ * nothing to read; a hard link that does not resolve leaves what the index cannot tell
+ * (LX_SKIP_UNKNOWN); a volume label, a multi-volume continuation and a symlink with an empty
+ * target (symlink() fails before anything is removed) leave the path as it was. Pipes keep
  * none: nothing can be read again from them. */
 static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
 {
@@ -1403,11 +1429,16 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
             /* nothing to read here, but a hard link to it reads the text from its own folder */
             e.skip = DV_TAR_SKIP_OTHER;
             e.gone = (uint8_t)r->lx_gone;
+        } else if (m->skip == DV_TAR_SKIP_SYMLINK) {
+            return DV_OK; /* an empty target */
         } else {
-            return DV_OK;
+            /* GNU tar leaves the earlier member there, or nothing: a link to it is not read */
+            e.skip = LX_SKIP_UNKNOWN;
         }
-    } else {
+    } else if (m->skip == DV_TAR_SKIP_OTHER) {
         return DV_OK;
+    } else {
+        e.skip = DV_TAR_SKIP_OTHER; /* a directory, a device, a fifo */
     }
     e.sample = sample;
     rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
@@ -1447,6 +1478,7 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     char why[160];
     out->named = UINT64_MAX;
     out->named_gone = 0;
+    out->unsure = 0;
     DV_RETURN_ERROR_IF(m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK,
                        DV_EINVAL);
     rc = lx_resolve(r, m, &e, 1);
@@ -1484,6 +1516,12 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     case LX_ESCAPE: dv__set_err(why, sizeof(why), "which points above the archive root"); break;
     case LX_EMPTY: dv__set_err(why, sizeof(why), "which is empty"); break;
     case LX_LOOP: dv__set_err(why, sizeof(why), "which is a loop of symlinks"); break;
+    case LX_UNKNOWN:
+        out->unsure = 1;
+        dv__set_err(why, sizeof(why),
+                    "which a hard link that does not resolve was extracted to (what GNU tar "
+                    "leaves there is not known)");
+        break;
     case LX_DEEP:
         dv__set_err(why, sizeof(why), "which is %sa chain of more than %d hard links",
                     r->lx_via ? "a symlink to " : "", FX_HOPS);
@@ -1530,7 +1568,8 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
                         (const char *)r->lx_tmp.p, why);
         }
     } else if (m->skip == DV_TAR_SKIP_SYMLINK &&
-        (rc == LX_MISSING || rc == LX_NOWHERE || rc == LX_LOOP || rc == LX_DEEP) &&
+        (rc == LX_MISSING || rc == LX_NOWHERE || rc == LX_LOOP || rc == LX_DEEP ||
+         rc == LX_UNKNOWN) &&
         strcmp((const char *)r->lx_tmp.p, m->linkpath) != 0) {
         dv__set_err(r->err, sizeof(r->err), "%s: member '%s' at offset %llu: %s to '%s' ('%s') %s",
                     r->name, m->path, (unsigned long long)m->offset, kind, m->linkpath,
