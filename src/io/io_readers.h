@@ -103,17 +103,18 @@ typedef struct dv__tar_link {
      * GNU tar leaves there is not known, so a copy cannot vouch for the link */
     int unsure;
 } dv__tar_link;
-/* Where the bytes of link member m lie. A hard link names an earlier member's path as stored
- * (GNU tar); a symlink a path relative to its own folder, "." and ".." resolved, inside the
- * archive (an absolute one or one above the root is refused; a symlinked folder on the way is
- * not followed). A hard link to a symlink (or to a hard link to one) is, extracted, a symlink
- * of its own with the same target text (link() does not follow symlinks): that text is read
- * as a symlink's, from the hard link's folder. A symlink's target is an earlier member's, else
- * what the archive leaves at that path once extracted (its last member, symlinks followed up
- * to 40 hops), found by reading the archive's headers once more from its start, the first
- * time one is needed; that second look has a cap of its own, as large (so the earlier members'
- * index keeps all of its own as it grows after it: twice the cap at most in all). DV_ECORRUPT
- * (unknown target, refused path, a loop) or DV_EFORMAT (a pipe) with the errmsg naming
+/* Where the bytes of link member m lie. A hard link names an earlier member's path as stored, less
+ * what GNU tar 1.34 drops (up to its last ".." component); a member whose own path has a ".."
+ * component, which GNU tar does not extract, is not indexed. A symlink names a path relative to its
+ * own folder, "." and ".." resolved, inside the archive (an absolute one or one above the root is
+ * refused; a symlinked folder on the way is not followed). A hard link to a symlink (or to a hard
+ * link to one) is, extracted, a symlink of its own with the same target text (link() does not
+ * follow symlinks): that text is read as a symlink's, from the hard link's folder. A symlink's
+ * target is an earlier member's, else what the archive leaves at that path once extracted (its last
+ * member, symlinks followed up to 40 hops), found by reading the archive's headers once more from
+ * its start, the first time one is needed; that second look has a cap of its own, as large (so the
+ * earlier members' index keeps all of its own as it grows after it: twice the cap at most in all).
+ * DV_ECORRUPT (unknown target, refused path, a loop) or DV_EFORMAT (a pipe) with the errmsg naming
  * archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
 /* Whether a link index of r filled up: a link not found may then have a target after all. */

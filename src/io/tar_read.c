@@ -947,6 +947,33 @@ static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const
     return 0;
 }
 
+/* Whether GNU tar 1.34 extracts a member of this name: not where a component is ".."
+ * (contains_dot_dot: "Member name contains '..'", the member skipped). */
+static int gnu_extracts(const char *path)
+{
+    for (const char *p = path;;) {
+        if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == 0)) return 0;
+        while (*p != '/')
+            if (*p++ == 0) return 1;
+        p++;
+    }
+}
+
+/* A hard link's target as GNU tar 1.34 links it (safer_name_suffix): everything up to its last
+ * ".." component dropped, and the slashes after it ("a/b/../c.jpg" and "../c.jpg" name
+ * "c.jpg"), so no ".." is left to resolve. */
+static const char *gnu_link_target(const char *target)
+{
+    const char *start = target;
+    for (const char *p = target; *p;) {
+        if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == 0)) start = p + 2;
+        while (*p != 0 && *p++ != '/')
+            ;
+    }
+    while (*start == '/') start++;
+    return start;
+}
+
 static lx_ent *tab_find(const lx_tab *t, const char *key, size_t klen)
 {
     uint64_t h = lx_hash(key, klen);
@@ -1132,7 +1159,8 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     size_t klen, lnk_len = 0;
     const char *lnk = NULL;
     int rc;
-    if (m->skip == DV_TAR_SKIP_OTHER || (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] == 0))
+    if (m->skip == DV_TAR_SKIP_OTHER ||
+        (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] == 0) || !gnu_extracts(m->path))
         return DV_OK;
     memset(&v, 0, sizeof(v));
     v.skip = DV_TAR_SKIP_OTHER;
@@ -1142,11 +1170,11 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
         v.skip = m->skip;
     } else if (m->skip == DV_TAR_SKIP_HARDLINK) {
         const lx_ent *t = NULL;
+        const char *target = gnu_link_target(m->linkpath);
         v.skip = LX_SKIP_UNKNOWN; /* unless it resolves */
-        rc = lx_normalise(r, "", 0, m->linkpath, strlen(m->linkpath), &klen);
+        rc = lx_normalise(r, "", 0, target, strlen(target), &klen);
         if (rc < 0) return rc;
-        if (rc == 0 && m->linkpath[0] != '\0')
-            t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
+        if (rc == 0 && klen > 0) t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
         if (t != NULL && t->lnk_len == 0 &&
             (t->skip == DV_TAR_SKIP_OTHER || t->skip == LX_SKIP_UNKNOWN))
             t = NULL;
@@ -1333,15 +1361,16 @@ static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
 }
 
 /* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
- * why not; DV_ENOMEM. A hard link names an earlier member's path as stored; a symlink a path
- * relative to its own folder (lx_symlink). A hard link to a symlink, or to a hard link to one,
- * is a symlink of its own once extracted (link() does not follow symlinks): the symlink's
- * target text, read from the hard link's folder (lx_hs, the symlink's sample first in
- * dep_tmp). */
+ * why not; DV_ENOMEM. A hard link names an earlier member's path as GNU tar takes it
+ * (gnu_link_target); a symlink a path relative to its own folder (lx_symlink). A hard link to
+ * a symlink, or to a hard link to one, is a symlink of its own once extracted (link() does
+ * not follow symlinks): the symlink's target text, read from the hard link's folder (lx_hs,
+ * the symlink's sample first in dep_tmp). */
 static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **out, int later)
 {
     size_t klen;
     const lx_ent *t;
+    const char *target;
     int rc;
     *out = NULL;
     r->dep_tmp.len = 0;
@@ -1350,7 +1379,8 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     if (!r->is_buf && !r->seekable) return LX_PIPE;
     if (m->skip == DV_TAR_SKIP_SYMLINK)
         return lx_symlink(r, m->path, m->linkpath, strlen(m->linkpath), out, later);
-    rc = lx_normalise(r, "", 0, m->linkpath, strlen(m->linkpath), &klen);
+    target = gnu_link_target(m->linkpath);
+    rc = lx_normalise(r, "", 0, target, strlen(target), &klen);
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
     t = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
@@ -1384,7 +1414,7 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
     size_t klen, lnk_len = 0;
     const char *lnk = NULL;
     int rc;
-    if (r->lx_cap == 0 || (!r->is_buf && !r->seekable)) return DV_OK;
+    if (r->lx_cap == 0 || (!r->is_buf && !r->seekable) || !gnu_extracts(m->path)) return DV_OK;
     memset(&e, 0, sizeof(e));
     if (m->type == '0' || m->type == 'S') {
         e.data_offset = m->data_offset;
