@@ -99,9 +99,12 @@ typedef struct dv__tar_link {
      * hard link, wherever its target text leads */
     uint64_t named;
     int named_gone;
-    /* the lookup failed on a path a hard link that does not resolve was extracted to: what
-     * GNU tar leaves there is not known, so a copy cannot vouch for the link */
+    /* the lookup failed on a path a hard link that does not resolve was extracted to (what GNU
+     * tar leaves there is not known), or through a folder that holds a symlink (which the
+     * index does not follow): a copy cannot vouch for the link */
     int unsure;
+    /* the link is a symlink once extracted: a symlink, or a hard link to one */
+    int symlink;
 } dv__tar_link;
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored, less
  * what GNU tar 1.34 drops (up to its last ".." component); a member whose own path has a ".."

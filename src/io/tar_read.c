@@ -102,6 +102,10 @@ struct dv_tar_reader {
     int lx_via, lx_gone, lx_hs, lx_hs_gone;
     size_t lx_hs_off, lx_hs_len;
     uint64_t lx_hs_sample;
+    /* the normalised path the last lookup did not find (in lx_tmp or a table's names, valid
+     * until either changes), or NULL */
+    const char *lx_miss;
+    size_t lx_miss_len;
 
     char err[512];
 };
@@ -1293,7 +1297,11 @@ static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_en
 {
     for (int hop = 0; hop < FX_HOPS; hop++) {
         const lx_ent *e = tab_find(&r->fx, key, klen);
-        if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) return LX_NOWHERE;
+        if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) {
+            r->lx_miss = key;
+            r->lx_miss_len = klen;
+            return LX_NOWHERE;
+        }
         if (e->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
         if (e->deep) return LX_DEEP;
         DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
@@ -1339,7 +1347,11 @@ static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
         *out = e;
         return LX_FOUND;
     }
-    if (e == NULL && !later) return LX_MISSING;
+    if (e == NULL && !later) {
+        r->lx_miss = (const char *)r->lx_tmp.p;
+        r->lx_miss_len = klen;
+        return LX_MISSING;
+    }
     {
         /* (the lx entry's name stays where it is: the second look adds to fx only) */
         size_t via_off = 0, via_len = 0;
@@ -1375,6 +1387,8 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     *out = NULL;
     r->dep_tmp.len = 0;
     r->lx_via = r->lx_gone = r->lx_hs = 0;
+    r->lx_miss = NULL;
+    r->lx_miss_len = 0;
     if (m->linkpath[0] == '\0') return LX_EMPTY;
     if (!r->is_buf && !r->seekable) return LX_PIPE;
     if (m->skip == DV_TAR_SKIP_SYMLINK)
@@ -1385,7 +1399,11 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     if (rc > 0) return LX_ESCAPE;
     t = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
     if (t != NULL && t->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
-    if (t == NULL || (t->lnk_len == 0 && t->skip == DV_TAR_SKIP_OTHER)) return LX_MISSING;
+    if (t == NULL || (t->lnk_len == 0 && t->skip == DV_TAR_SKIP_OTHER)) {
+        r->lx_miss = (const char *)r->lx_tmp.p;
+        r->lx_miss_len = klen;
+        return LX_MISSING;
+    }
     if (t->lnk_len == 0) {
         *out = t;
         return LX_FOUND;
@@ -1500,15 +1518,32 @@ void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap)
 
 int dv__tar_reader_link_full(const dv_tar_reader *r) { return r->lx.full || r->fx.full; }
 
+/* The length of the first folder on the way to key[0..klen) that holds a symlink in either
+ * table, or 0. The index does not follow such a folder (GNU tar's extraction and the kernel
+ * do), so a path not found through it may well be there once extracted. */
+static size_t lx_symlinked_folder(const dv_tar_reader *r, const char *key, size_t klen)
+{
+    for (size_t i = 1; i < klen; i++) {
+        const lx_ent *e;
+        if (key[i] != '/') continue;
+        if (((e = tab_find(&r->lx, key, i)) != NULL && e->lnk_len > 0) ||
+            ((e = tab_find(&r->fx, key, i)) != NULL && e->lnk_len > 0))
+            return i;
+    }
+    return 0;
+}
+
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out)
 {
     const char *kind = m->skip == DV_TAR_SKIP_SYMLINK ? "symlink" : "hard link";
     const lx_ent *e;
     int rc;
-    char why[160];
+    char why[256];
+    size_t folder = 0;
     out->named = UINT64_MAX;
     out->named_gone = 0;
     out->unsure = 0;
+    out->symlink = m->skip == DV_TAR_SKIP_SYMLINK;
     DV_RETURN_ERROR_IF(m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK,
                        DV_EINVAL);
     rc = lx_resolve(r, m, &e, 1);
@@ -1516,7 +1551,13 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     if (r->lx_hs) {
         if (r->sample_mode) out->named = r->lx_hs_sample;
         out->named_gone = r->lx_hs_gone;
+        out->symlink = 1;
     }
+    /* not found through a symlinked folder: the copy cannot vouch for the link, which may
+     * extract to a member it leaves out (or dangle) */
+    if ((rc == LX_MISSING || rc == LX_NOWHERE) && r->lx_miss != NULL &&
+        (folder = lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len)) > 0)
+        out->unsure = 1;
     if (rc == LX_FOUND) {
         out->data_offset = e->data_offset;
         out->size = e->size;
@@ -1579,6 +1620,11 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
             dv__set_err(why, sizeof(why), "which is not found earlier in the archive");
         }
         break;
+    }
+    if (folder > 0) {
+        size_t wl = strlen(why);
+        dv__set_err(why + wl, sizeof(why) - wl, " (through '%.*s', a symlink, not followed)",
+                    folder > 80 ? 80 : (int)folder, r->lx_miss);
     }
     if (r->lx_hs) {
         /* a hard link to a symlink: the symlink's text, and where it leads from here */

@@ -168,10 +168,13 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
     /* a hard link to a symlink left out, or of a dropped sample: the copy has not the member
      * it names, wherever the symlink's text leads from the hard link's folder (nowhere too) */
     if (l->named_gone || (l->named < ndrop && drop[l->named])) return 1;
-    /* not found with an index that filled up, or found on a path whose content is not known:
-     * its target may be in a dropped sample, so it goes too (the scan could not read it
-     * either); not found at all: kept as it is */
-    if (rc != DV_OK) return l->unsure || dv__tar_reader_link_full(r) ? 1 : 0;
+    /* not found: a symlink (or a hard link to one, a symlink once extracted) goes, as the copy
+     * keeps no symlink but to a member it keeps, as the look-up vouches (one to a folder, or
+     * through one, dangles once the folder's members go); so does a link not found with an
+     * index that filled up, or on a path whose content is not known, or through a symlinked
+     * folder (its target may be in a dropped sample; the scan could not read it either); a
+     * hard link to no member at all is kept as it is (GNU tar fails on it in the source too) */
+    if (rc != DV_OK) return l->symlink || l->unsure || dv__tar_reader_link_full(r) ? 1 : 0;
     if (l->gone) return 1;
     /* a link on the way dropped: the chain is broken in the copy */
     for (size_t i = 0; i < l->ndeps; i++)
