@@ -68,9 +68,9 @@ int dv__npy_adopt(const dv_alloc *alloc, void *map, size_t maplen, void *heap,
 /* Link members (hard links '1', symlinks '2') read again from their target's data: a reader
  * given a cap keeps, per archive, an index from each earlier regular member's path (normalised:
  * no "./", "//" or leading '/') to its data offset and size, and for a link whose target it
- * knows, the same for the link's own path (links to links), and for a symlink to a later
- * member, its normalised target (followed when a link names it); the sample number is of the
- * member named. Names and slots together stay under cap bytes: past it new paths are not
+ * knows, the same for the link's own path (links to links), and for a symlink, its target text
+ * (a hard link to it reads that text from its own folder); the sample number is of the member
+ * named. Names and slots together stay under cap bytes: past it new paths are not
  * added and a link that misses says so. Inputs that are pipes keep none. The cap applies from the next
  * open; 0 (the default) keeps none. */
 struct dv__dbuf;
@@ -80,11 +80,10 @@ struct dv__dbuf;
 void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap);
 typedef struct dv__tar_link {
     uint64_t data_offset, size; /* of the bytes the link stands for */
-    uint64_t sample;            /* sample number of the member the link names (for a symlink
-                                   to a later member, or a hard link to a symlink, of the one
-                                   holding the bytes; UINT64_MAX where read with
-                                   dv_tar_reader_next) */
-    /* for a symlink to a later member, the samples of the members on the way to the one
+    uint64_t sample;            /* sample number of the member the link names (for a symlink,
+                                   or a hard link to one, of the one holding the bytes;
+                                   UINT64_MAX where read with dv_tar_reader_next) */
+    /* for a symlink (or a hard link to one), the samples of the members on the way to the one
      * holding the bytes (each symlink hop, each hard link and the members its target chain
      * went through), which a copy needs too: ndeps sample numbers (up to 40 hops of up to 40
      * each), valid until the next lookup; none where read with dv_tar_reader_next. For a hard
@@ -108,17 +107,17 @@ typedef struct dv__tar_link {
 } dv__tar_link;
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored, less
  * what GNU tar 1.34 drops (up to its last ".." component); a member whose own path has a ".."
- * component, which GNU tar does not extract, is not indexed. A symlink names a path relative to its
- * own folder, "." and ".." resolved, inside the archive (an absolute one or one above the root is
- * refused; a symlinked folder on the way is not followed). A hard link to a symlink (or to a hard
- * link to one) is, extracted, a symlink of its own with the same target text (link() does not
- * follow symlinks): that text is read as a symlink's, from the hard link's folder. A symlink's
- * target is an earlier member's, else what the archive leaves at that path once extracted (its last
- * member, symlinks followed up to 40 hops), found by reading the archive's headers once more from
- * its start, the first time one is needed; that second look has a cap of its own, as large (so the
- * earlier members' index keeps all of its own as it grows after it: twice the cap at most in all).
- * DV_ECORRUPT (unknown target, refused path, a loop) or DV_EFORMAT (a pipe) with the errmsg naming
- * archive, member and target. */
+ * component, which GNU tar does not extract, is not indexed. A symlink names a path relative to
+ * its own folder, "." and ".." resolved, inside the archive (an absolute one or one above the root
+ * is refused; a symlinked folder on the way is not followed). A hard link to a symlink (or to a
+ * hard link to one) is, extracted, a symlink of its own with the same target text (link() does not
+ * follow symlinks): that text is read as a symlink's, from the hard link's folder. A symlink reads
+ * what the archive leaves at its target once extracted (its last member, symlinks followed up to
+ * 40 hops: a symlink is followed when it is read, after extraction), found by reading the
+ * archive's headers once more from its start, the first time one is needed; that second look has a
+ * cap of its own, as large (so the earlier members' index keeps all of its own as it grows after
+ * it: twice the cap at most in all). DV_ECORRUPT (unknown target, refused path, a loop) or
+ * DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
 /* Whether a link index of r filled up: a link not found may then have a target after all. */
 int dv__tar_reader_link_full(const dv_tar_reader *r);

@@ -877,8 +877,8 @@ static int load_data(dv_tar_reader *r, dv__dbuf *dst, size_t extra, const uint8_
 
 /* A member by its normalised path: where the bytes it stands for lie (its own data, or for a
  * link the data of the member the link resolved to when it was read). In lx, skip is
- * DV_TAR_SKIP_SYMLINK for a symlink to a later member (or a link to one), whose normalised
- * target is lx.names[data_offset, +size), followed through fx when looked up. In fx, skip is
+ * DV_TAR_SKIP_SYMLINK for a symlink to a later member (or a link to one); a symlink is read
+ * through fx in any case (what the archive leaves once extracted). In fx, skip is
  * DV_TAR_SKIP_SYMLINK for a symlink whose normalised target is fx.names[data_offset, +size).
  * In both, DV_TAR_SKIP_OTHER is a path that holds nothing to read (a directory, a device, a
  * fifo, a link that goes nowhere, an absolute symlink), and LX_SKIP_UNKNOWN one a hard link
@@ -1322,11 +1322,13 @@ static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_en
 
 /* The entry of what a symlink at path, with target text lnk[0..lnk_len) (not in lx_tmp),
  * reads (the target normalised in lx_tmp): LX_FOUND with *out, or why not; DV_ENOMEM. The
- * target is relative to path's folder, inside the archive: an earlier member's, else, where
- * later is set, what the archive leaves at that path once extracted, symlinks followed. Where
- * later is set, an earlier member that is a symlink to a later one is followed too (lx_via),
- * its sample in dep_tmp; unset, its lx entry is *out. A member found among the earlier ones
- * goes last in dep_tmp where something is there already. */
+ * target is relative to path's folder, inside the archive. Where later is set (the link is
+ * read): what the archive leaves at that path once extracted, symlinks followed, as a symlink
+ * is read after extraction and not when it is written (an earlier member there that a later
+ * one replaces is not what it reads); the earlier member there, left out of a copy, makes the
+ * link go too (lx_gone), and where it is a symlink to a later member, lx_via says so. Unset
+ * (the index taking the symlink in): the earlier member there, its lx entry *out (last in
+ * dep_tmp where something is there already), else LX_MISSING. */
 static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_t lnk_len,
                       const lx_ent **out, int later)
 {
@@ -1339,37 +1341,28 @@ static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
     e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
-    /* a path holding nothing to read, or what is not known: what the archive leaves there
-     * says why, or what */
-    if (e != NULL && (e->skip == DV_TAR_SKIP_OTHER || e->skip == LX_SKIP_UNKNOWN)) e = NULL;
-    if (e != NULL && (!later || e->skip != DV_TAR_SKIP_SYMLINK)) {
-        if (r->dep_tmp.len > 0) DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
-        *out = e;
-        return LX_FOUND;
-    }
-    if (e == NULL && !later) {
-        r->lx_miss = (const char *)r->lx_tmp.p;
-        r->lx_miss_len = klen;
-        return LX_MISSING;
-    }
-    {
-        /* (the lx entry's name stays where it is: the second look adds to fx only) */
-        size_t via_off = 0, via_len = 0;
+    if (later) {
         if (e != NULL) {
-            r->lx_via = 1;
             r->lx_gone |= e->gone;
-            via_off = (size_t)e->data_offset;
-            via_len = (size_t)e->size;
-            DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
+            r->lx_via = e->skip == DV_TAR_SKIP_SYMLINK;
         }
         if (!r->fx_done) {
             DV_FORWARD_IF_ERROR(fx_build(r));
             /* (the second look used lx_tmp) */
             DV_FORWARD_IF_ERROR(lx_normalise(r, path, dlen, lnk, lnk_len, &klen));
         }
-        if (r->lx_via) return fx_follow(r, (const char *)r->lx.names.p + via_off, via_len, out);
+        return fx_follow(r, (const char *)r->lx_tmp.p, klen, out);
     }
-    return fx_follow(r, (const char *)r->lx_tmp.p, klen, out);
+    /* a path holding nothing to read, or what is not known: a symlink to a later member, as
+     * far as the index can tell, followed through the second look when it is read */
+    if (e == NULL || e->skip == DV_TAR_SKIP_OTHER || e->skip == LX_SKIP_UNKNOWN) {
+        r->lx_miss = (const char *)r->lx_tmp.p;
+        r->lx_miss_len = klen;
+        return LX_MISSING;
+    }
+    if (r->dep_tmp.len > 0) DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
+    *out = e;
+    return LX_FOUND;
 }
 
 /* The entry of the member link m names (target normalised in lx_tmp): LX_FOUND with *out, or
@@ -1457,21 +1450,9 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
             e = *t; /* (an earlier symlink to a later member: its target, as it holds it) */
             e.gone |= (uint8_t)r->lx_gone;
         } else if (rc == LX_MISSING && lnk_len > 0) {
-            /* a symlink to a later member: its normalised target (lx_tmp), followed through
-             * the second look when a link names it, so a hard link to it finds it and its
-             * being left out of a copy carries over */
-            klen = strlen((const char *)r->lx_tmp.p);
-            if (tab_bytes(&r->lx) + klen > tab_room(r, &r->lx)) {
-                r->lx.full = 1;
-                e.skip = DV_TAR_SKIP_OTHER;
-                lnk_len = 0;
-            } else {
-                e.skip = DV_TAR_SKIP_SYMLINK;
-                e.data_offset = r->lx.names.len;
-                e.size = klen;
-                DV_FORWARD_IF_ERROR(
-                    dv__dbuf_append(r->alloc, &r->lx.names, r->lx_tmp.p, klen));
-            }
+            /* a symlink to a later member (as far as the index can tell): kept with its text,
+             * so a hard link to it finds it and its being left out of a copy carries over */
+            e.skip = DV_TAR_SKIP_SYMLINK;
             e.gone = (uint8_t)r->lx_gone;
         } else if ((rc == LX_ABSOLUTE || rc == LX_ESCAPE) && lnk_len > 0) {
             /* nothing to read here, but a hard link to it reads the text from its own folder */
