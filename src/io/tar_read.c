@@ -106,6 +106,7 @@ struct dv_tar_reader {
      * until either changes), or NULL */
     const char *lx_miss;
     size_t lx_miss_len;
+    int fx_steps; /* hops the last lookup took among the last members (FX_STEPS at most) */
 
     char err[512];
 };
@@ -1122,6 +1123,19 @@ enum {
  * MAXSYMLINKS). */
 #define FX_HOPS 40
 
+/* In fx's chains (deps) of hard links, an entry with FX_FATE set is no sample number but the
+ * way of a symlink the hard link names, read from that symlink's own folder: its normalised
+ * target fx.names[off, +len) (off in bits 31-62, len in bits 0-30; len 0: it leads nowhere). A
+ * copy leaves that symlink out where its way leads nowhere or through a dropped sample, and
+ * then the hard link (which names it) too, so a link whose way passes through the hard link
+ * goes with them (fx_fate). */
+#define FX_FATE (1ull << 63)
+
+/* Hops one look-up may take in all, the ways fx_fate follows included: those ways may lead
+ * through the same hard links again (a symlink whose text, read from a hard link's folder,
+ * names that hard link), so each walk's FX_HOPS alone would let them multiply. */
+#define FX_STEPS (FX_HOPS * FX_HOPS)
+
 static void reset(dv_tar_reader *r, const char *name);
 static size_t key_len(const char *path);
 
@@ -1183,8 +1197,9 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
             (t->skip == DV_TAR_SKIP_OTHER || t->skip == LX_SKIP_UNKNOWN))
             t = NULL;
         if (t != NULL) {
-            /* its chain: the target's sample, then the target's own chain */
-            size_t n = 1 + t->dep_n, at = r->fx.deps.len / sizeof(uint64_t);
+            /* its chain: the target's sample, then the target's own chain, and for a symlink
+             * target, that symlink's way (FX_FATE) */
+            size_t n = 1 + t->dep_n + (t->lnk_len > 0), at = r->fx.deps.len / sizeof(uint64_t);
             v = *t;
             v.dep_n = 0;
             if (t->deep || n > FX_HOPS) {
@@ -1195,13 +1210,19 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
             } else {
                 size_t tn = (size_t)t->dep_n * sizeof(uint64_t);
                 size_t toff = (size_t)t->dep_off * sizeof(uint64_t);
-                uint64_t smp = t->sample;
+                uint64_t smp = t->sample, fate = FX_FATE;
+                if (t->skip == DV_TAR_SKIP_SYMLINK && t->data_offset < (1ull << 32) &&
+                    t->size < (1ull << 31))
+                    fate |= t->data_offset << 31 | t->size;
                 /* (t's chain lies in the buffer the append may move: copied after) */
-                DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->fx.deps, sizeof(smp) + tn));
+                DV_FORWARD_IF_ERROR(
+                    dv__dbuf_reserve(r->alloc, &r->fx.deps, n * sizeof(smp)));
                 memcpy(r->fx.deps.p + r->fx.deps.len, &smp, sizeof(smp));
                 if (tn > 0)
                     memcpy(r->fx.deps.p + r->fx.deps.len + sizeof(smp), r->fx.deps.p + toff, tn);
-                r->fx.deps.len += sizeof(smp) + tn;
+                if (t->lnk_len > 0)
+                    memcpy(r->fx.deps.p + r->fx.deps.len + sizeof(smp) + tn, &fate, sizeof(fate));
+                r->fx.deps.len += n * sizeof(smp);
                 v.dep_off = (uint32_t)at;
                 v.dep_n = (uint32_t)n;
                 if (t->lnk_len > 0) {
@@ -1288,14 +1309,44 @@ static int dep_push(dv_tar_reader *r, uint64_t smp)
     return db_append(r->alloc, &r->dep_tmp, &smp, sizeof(smp));
 }
 
+static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent **out,
+                   int depth);
+
+/* The way of a symlink a hard link on a link's way names (an FX_FATE entry): its samples
+ * appended to dep_tmp; where it leads nowhere (or goes deeper than FX_HOPS such ways), the
+ * copy leaves that symlink out, and so the hard link, and so the link being looked up
+ * (lx_gone). */
+static int fx_fate(dv_tar_reader *r, uint64_t fate, int depth)
+{
+    size_t off = (size_t)((fate & ~FX_FATE) >> 31), len = (size_t)(fate & 0x7fffffffu);
+    const char *miss = r->lx_miss;
+    size_t miss_len = r->lx_miss_len;
+    const lx_ent *e;
+    int rc = LX_NOWHERE;
+    if (len > 0 && depth < FX_HOPS)
+        rc = fx_walk(r, (const char *)r->fx.names.p + off, len, &e, depth + 1);
+    if (rc < 0) return rc;
+    if (rc != LX_FOUND) r->lx_gone = 1;
+    r->lx_miss = miss; /* (the link's own way says what was missed) */
+    r->lx_miss_len = miss_len;
+    return DV_OK;
+}
+
 /* The entry of the normalised path key[0..klen) among the archive's
  * last members, symlinks followed: LX_FOUND with *out, LX_NOWHERE, LX_LOOP or LX_DEEP; each
- * member on the way appended to dep_tmp by sample (and a hard link's target chain), the last
- * the one holding the bytes. At most FX_HOPS symlink hops, each hard link's chain at most
- * FX_HOPS long: dep_tmp stays small. */
+ * member on the way appended to dep_tmp by sample (and a hard link's target chain, with the
+ * ways of the symlinks it names: fx_fate), the last the one holding the bytes. At most
+ * FX_HOPS symlink hops, each hard link's chain at most FX_HOPS long. */
 static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_ent **out)
 {
+    return fx_walk(r, key, klen, out, 0);
+}
+
+static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent **out,
+                   int depth)
+{
     for (int hop = 0; hop < FX_HOPS; hop++) {
+        if (++r->fx_steps > FX_STEPS) return LX_LOOP;
         const lx_ent *e = tab_find(&r->fx, key, klen);
         if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) {
             r->lx_miss = key;
@@ -1308,7 +1359,8 @@ static int fx_follow(dv_tar_reader *r, const char *key, size_t klen, const lx_en
         for (uint32_t i = 0; i < e->dep_n; i++) {
             uint64_t smp;
             memcpy(&smp, r->fx.deps.p + ((size_t)e->dep_off + i) * sizeof(smp), sizeof(smp));
-            DV_FORWARD_IF_ERROR(dep_push(r, smp));
+            if (smp & FX_FATE) DV_FORWARD_IF_ERROR(fx_fate(r, smp, depth));
+            else DV_FORWARD_IF_ERROR(dep_push(r, smp));
         }
         if (e->skip != DV_TAR_SKIP_SYMLINK) {
             *out = e;
@@ -1382,6 +1434,7 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     r->lx_via = r->lx_gone = r->lx_hs = 0;
     r->lx_miss = NULL;
     r->lx_miss_len = 0;
+    r->fx_steps = 0;
     if (m->linkpath[0] == '\0') return LX_EMPTY;
     if (!r->is_buf && !r->seekable) return LX_PIPE;
     if (m->skip == DV_TAR_SKIP_SYMLINK)

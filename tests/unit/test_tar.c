@@ -3116,6 +3116,67 @@ static void test_symlink_reads_final_state(void **state)
     free(a.p);
 }
 
+/* A symlink whose way passes through a later hard link to a symlink goes from a copy with the
+ * way of the symlink that hard link names, read from that symlink's own folder: with y/2.jpg's
+ * sample dropped (for its URL, say: y/0.jpg's sample stays), y/0.jpg goes (its target went),
+ * so h/1.jpg goes (it names y/0.jpg, which the copy has not), and k/1.jpg (naming h/1.jpg),
+ * so s/0.jpg and t/0.jpg, which read h/2.jpg and k/2.jpg through them, went on dangling. */
+static void test_writer_way_through_hardlink_to_symlink(void **state)
+{
+    static const hs_mem m[] = {
+        {"s/0.jpg", "../h/1.jpg", '2', NULL, NULL},
+        {"t/0.jpg", "../k/1.jpg", '2', NULL, NULL},
+        {"y/0.jpg", "2.jpg", '2', NULL, NULL},
+        {"y/2.jpg", NULL, '0', NULL, NULL},
+        {"h/1.jpg", "y/0.jpg", '1', NULL, NULL},
+        {"k/1.jpg", "h/1.jpg", '1', NULL, NULL},
+        {"h/2.jpg", NULL, '0', NULL, NULL},
+        {"k/2.jpg", NULL, '0', NULL, NULL},
+    };
+    static const char *const same_s[2] = {"s/0.jpg", "h/2.jpg"};
+    static const char *const same_t[2] = {"t/0.jpg", "k/2.jpg"};
+    uint8_t drop[8];
+    char names[8][64];
+    int nn;
+    uint64_t left;
+    arc a = {0};
+    (void)state;
+    hs_build(&a, m, 8);
+    ex_check(&a, NULL, 0, NULL); /* the scan reads what GNU tar extracts */
+    memset(drop, 0, sizeof(drop));
+    drop[3] = 1;
+    clean_copy(&a, drop, 8, names, &nn, &left);
+    assert_int_equal(left, 5);
+    assert_int_equal(nn, 2);
+    assert_string_equal(names[0], "h/2.jpg");
+    assert_string_equal(names[1], "k/2.jpg");
+    /* nothing dropped: all stay, and read what the scan read */
+    memset(drop, 0, sizeof(drop));
+    clean_copy_cap(&a, drop, 8, names, &nn, &left, DV__TAR_LINK_INDEX, same_s);
+    assert_int_equal(left, 0);
+    assert_int_equal(nn, 8);
+    clean_copy_cap(&a, drop, 8, names, &nn, &left, DV__TAR_LINK_INDEX, same_t);
+    assert_int_equal(left, 0);
+    /* h/2.jpg's sample dropped: h/1.jpg goes, so k/1.jpg (naming it), and both symlinks */
+    drop[6] = 1;
+    clean_copy(&a, drop, 8, names, &nn, &left);
+    assert_int_equal(left, 4);
+    assert_int_equal(nn, 3);
+    assert_string_equal(names[0], "y/0.jpg");
+    free(a.p);
+    {
+        /* a symlink whose text, read from the folder of the hard link naming it, names that
+         * hard link: a loop, said at once (the ways of such symlinks, each followed again at
+         * each hop, took minutes and gigabytes before a bound on all the hops of a look-up) */
+        static const hs_mem loop[] = {
+            {"c/0.jpg", "../b/0.jpg", '2', NULL, "which is a loop of symlinks"},
+            {"b/0.jpg", "c/0.jpg", '1', NULL, "which is a loop of symlinks"},
+            {"b/1.jpg", NULL, '0', NULL, NULL},
+        };
+        hs_check(loop, 3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3154,6 +3215,7 @@ int main(void)
         cmocka_unit_test(test_dotdot_names),
         cmocka_unit_test(test_writer_symlinked_folder),
         cmocka_unit_test(test_symlink_reads_final_state),
+        cmocka_unit_test(test_writer_way_through_hardlink_to_symlink),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
