@@ -108,7 +108,8 @@ typedef struct dv__tar_link {
 /* Where the bytes of link member m lie. A hard link names an earlier member's path as stored, less
  * what GNU tar 1.34 drops (up to its last ".." component); a member whose own path has a ".."
  * component, which GNU tar does not extract, is not indexed. A symlink names a path relative to
- * its own folder, "." and ".." resolved, inside the archive (an absolute one or one above the root
+ * its own folder, "." and ".." resolved (a ".." taking back a folder the text names is refused),
+ * inside the archive (an absolute one or one above the root
  * is refused; a symlinked folder on the way is not followed). A hard link to a symlink (or to a
  * hard link to one) is, extracted, a symlink of its own with the same target text (link() does not
  * follow symlinks): that text is read as a symlink's, from the hard link's folder. A symlink reads

@@ -919,11 +919,13 @@ static uint64_t lx_hash(const char *s, size_t n)
 /* path[0..plen)'s components after those of dir[0..dir_len), empty and "." ones dropped and
  * ".." taking one back, into lx_tmp as a string without leading or trailing '/' (a leading '/'
  * is dropped, as GNU tar drops it from member names and hard-link targets). 0, 1 where ".."
- * goes above the root, or DV_ENOMEM. */
+ * goes above the root, 2 where a ".." takes back a component of path itself (the kernel
+ * resolves "x/../y" only where x is a folder, which the index does not know; dir, the folder
+ * of a link, is one), or DV_ENOMEM. */
 static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const char *path,
                         size_t plen, size_t *len_out)
 {
-    size_t n = 0;
+    size_t n = 0, pushed = 0;
     char *o;
     r->lx_tmp.len = 0;
     DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->lx_tmp, dir_len + plen + 2));
@@ -936,6 +938,7 @@ static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const
             while (j < sl && s[j] != '/') j++;
             cl = j - i;
             if (cl == 2 && s[i] == '.' && s[i + 1] == '.') {
+                if (pushed > 0) return 2;
                 if (n == 0) return 1;
                 while (n > 0 && o[n - 1] != '/') n--;
                 if (n > 0) n--;
@@ -943,6 +946,7 @@ static int lx_normalise(dv_tar_reader *r, const char *dir, size_t dir_len, const
                 if (n > 0) o[n++] = '/';
                 memcpy(o + n, s + i, cl);
                 n += cl;
+                pushed += (size_t)part;
             }
             i = j + 1;
         }
@@ -1116,7 +1120,8 @@ enum {
     LX_NOWHERE,
     LX_LOOP,
     LX_DEEP,
-    LX_UNKNOWN
+    LX_UNKNOWN,
+    LX_DOTDOT
 };
 
 /* Symlink hops followed among later members before a chain is called a loop (Linux's
@@ -1391,7 +1396,7 @@ static int lx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
     if (lnk[0] == '/') return LX_ABSOLUTE;
     rc = lx_normalise(r, path, dlen, lnk, lnk_len, &klen);
     if (rc < 0) return rc;
-    if (rc > 0) return LX_ESCAPE;
+    if (rc > 0) return rc == 2 ? LX_DOTDOT : LX_ESCAPE;
     e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
     if (later) {
         if (e != NULL) {
@@ -1507,7 +1512,7 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
              * so a hard link to it finds it and its being left out of a copy carries over */
             e.skip = DV_TAR_SKIP_SYMLINK;
             e.gone = (uint8_t)r->lx_gone;
-        } else if ((rc == LX_ABSOLUTE || rc == LX_ESCAPE) && lnk_len > 0) {
+        } else if ((rc == LX_ABSOLUTE || rc == LX_ESCAPE || rc == LX_DOTDOT) && lnk_len > 0) {
             /* nothing to read here, but a hard link to it reads the text from its own folder */
             e.skip = DV_TAR_SKIP_OTHER;
             e.gone = (uint8_t)r->lx_gone;
@@ -1619,6 +1624,11 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         dv__set_err(why, sizeof(why), "which is an absolute path, outside the archive");
         break;
     case LX_ESCAPE: dv__set_err(why, sizeof(why), "which points above the archive root"); break;
+    case LX_DOTDOT:
+        dv__set_err(why, sizeof(why),
+                    "which goes into a folder and back out with '..' (not followed: the kernel "
+                    "reads it only where that folder exists)");
+        break;
     case LX_EMPTY: dv__set_err(why, sizeof(why), "which is empty"); break;
     case LX_LOOP: dv__set_err(why, sizeof(why), "which is a loop of symlinks"); break;
     case LX_UNKNOWN:
@@ -1664,7 +1674,7 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         /* a hard link to a symlink: the symlink's text, and where it leads from here */
         const char *lnk = (const char *)r->lx.names.p + r->lx_hs_off;
         int ll = r->lx_hs_len > 200 ? 200 : (int)r->lx_hs_len;
-        if (rc == LX_ABSOLUTE || rc == LX_ESCAPE) {
+        if (rc == LX_ABSOLUTE || rc == LX_ESCAPE || rc == LX_DOTDOT) {
             dv__set_err(r->err, sizeof(r->err),
                         "%s: member '%s' at offset %llu: hard link to '%s' (a symlink to '%.*s', "
                         "read from this member's folder) %s",
