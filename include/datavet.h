@@ -1345,6 +1345,10 @@ typedef struct dv_item {
     int image_path_only;    /* 1: a parquet image struct ({bytes, path}, Hugging Face's Image
                                feature) whose bytes are null or empty and whose path is set:
                                the image is kept outside the file, and the item has none */
+    unsigned bad_digest;    /* DV_ALGO_MD5/SHA1/SHA256 bits: the md5/sha1/sha256 column (or
+                               .json member) holds a value that is no digest of its kind (a
+                               wrong length, a non-hex character); that bit of have is 0. An
+                               empty or null value is absent, not bad */
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

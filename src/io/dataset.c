@@ -1147,9 +1147,11 @@ static void check_image_lists(dv_dataset *ds, const char *path)
 
 static int digest_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/* A digest given as hex text or raw bytes; 0 if it is neither. Blanks around the hex are
- * dropped, as list build drops them from a list's lines: " D41D...7E\n" is that MD5, not an
- * absent one, which would go unchecked and unsaid. */
+/* A digest given as hex text or raw bytes: 1 with it in out, 0 if the value is empty (or
+ * blanks only: absent), -1 if it is neither (a wrong length, a non-hex character): the item
+ * says so (dv_item.bad_digest) and the scan reports it, as a bad URL. Blanks around the hex
+ * are dropped, as list build drops them from a list's lines: " D41D...7E\n" is that MD5, not
+ * an absent one, which would go unchecked and unsaid. */
 static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
 {
     if (len == n) {
@@ -1158,14 +1160,26 @@ static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
     }
     while (len > 2 * n && digest_blank(v[0])) v++, len--;
     while (len > 2 * n && digest_blank(v[len - 1])) len--;
-    return dv__hex_decode((const char *)v, len, out, n) == 0;
+    if (dv__hex_decode((const char *)v, len, out, n) == 0) return 1;
+    while (len > 0 && digest_blank(v[len - 1])) len--;
+    return len == 0 ? 0 : -1;
+}
+
+/* A hash column's value into it: have or bad_digest gets algo's bit (a later well-formed value
+ * of a .json wins over a bad one). */
+static void take_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len, uint8_t *out,
+                        size_t n)
+{
+    int rc = parse_digest(v, len, out, n);
+    if (rc > 0) it->have |= algo, it->bad_digest &= ~algo;
+    else if (rc < 0) it->bad_digest |= algo;
 }
 
 /* ---------------------------------------------------------------- shard readers */
 
 typedef struct meta_row {
     char *key, *url, *caption, *status;
-    unsigned have;
+    unsigned have, bad_digest;
     uint8_t md5[16], sha1[20], sha256[32];
     int has_punsafe;
     double punsafe;
@@ -1463,14 +1477,13 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
             }
             break;
         case COL_MD5:
-            if (v.bytes && parse_digest(v.bytes, v.len, it->md5, 16)) it->have |= DV_ALGO_MD5;
+            if (v.bytes) take_digest(it, DV_ALGO_MD5, v.bytes, v.len, it->md5, 16);
             break;
         case COL_SHA1:
-            if (v.bytes && parse_digest(v.bytes, v.len, it->sha1, 20)) it->have |= DV_ALGO_SHA1;
+            if (v.bytes) take_digest(it, DV_ALGO_SHA1, v.bytes, v.len, it->sha1, 20);
             break;
         case COL_SHA256:
-            if (v.bytes && parse_digest(v.bytes, v.len, it->sha256, 32))
-                it->have |= DV_ALGO_SHA256;
+            if (v.bytes) take_digest(it, DV_ALGO_SHA256, v.bytes, v.len, it->sha256, 32);
             break;
         case COL_IMAGE: take_image(r, it, &v, i, -1); break;
         case COL_IMGPATH: {
@@ -1665,6 +1678,7 @@ static int meta_load(dv_shard_reader *r)
         m->caption = dup_opt(r->alloc, it.caption, &oom);
         m->status = dup_opt(r->alloc, it.status, &oom);
         m->have = it.have;
+        m->bad_digest = it.bad_digest;
         memcpy(m->md5, it.md5, 16);
         memcpy(m->sha1, it.sha1, 20);
         memcpy(m->sha256, it.sha256, 32);
@@ -1704,6 +1718,7 @@ static void meta_fill(const meta_row *m, dv_item *it)
     it->status = m->status;
     if (m->key) it->id = m->key;
     it->have = m->have;
+    it->bad_digest = m->bad_digest;
     memcpy(it->md5, m->md5, 16);
     memcpy(it->sha1, m->sha1, 20);
     memcpy(it->sha256, m->sha256, 32);
@@ -1791,19 +1806,19 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
                 if (!it->status) set_str(r, &r->s_status, m[i].val, m[i].vallen, &it->status);
                 break;
             case COL_MD5:
-                if (!(it->have & DV_ALGO_MD5) &&
-                    parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->md5, 16))
-                    it->have |= DV_ALGO_MD5;
+                if (!(it->have & DV_ALGO_MD5))
+                    take_digest(it, DV_ALGO_MD5, (const uint8_t *)m[i].val, m[i].vallen,
+                                it->md5, 16);
                 break;
             case COL_SHA1:
-                if (!(it->have & DV_ALGO_SHA1) &&
-                    parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->sha1, 20))
-                    it->have |= DV_ALGO_SHA1;
+                if (!(it->have & DV_ALGO_SHA1))
+                    take_digest(it, DV_ALGO_SHA1, (const uint8_t *)m[i].val, m[i].vallen,
+                                it->sha1, 20);
                 break;
             case COL_SHA256:
-                if (!(it->have & DV_ALGO_SHA256) &&
-                    parse_digest((const uint8_t *)m[i].val, m[i].vallen, it->sha256, 32))
-                    it->have |= DV_ALGO_SHA256;
+                if (!(it->have & DV_ALGO_SHA256))
+                    take_digest(it, DV_ALGO_SHA256, (const uint8_t *)m[i].val, m[i].vallen,
+                                it->sha256, 32);
                 break;
             case COL_PUNSAFE:
                 /* punsafe wins over nsfw, in any order */
@@ -1840,6 +1855,7 @@ static void later_item(dv_item *it)
     it->caption = NULL;
     it->status = NULL;
     it->have = 0;
+    it->bad_digest = 0;
     it->has_punsafe = 0;
     it->meta_unread = 0;
 }

@@ -610,6 +610,35 @@ static void prefetch_slot(const scan *s, const slot *b, size_t j)
     }
 }
 
+/* A hash column's value that is no digest (dv_item.bad_digest) is not silently passed over when
+ * lists of its kind are given: an error, bad_digest, as a bad URL is; the scan goes on and is
+ * not incomplete (the item's other columns and its image are checked). */
+static void bad_digests(scan *s, const dv_shard_info *sh, const dv_item *it)
+{
+    static const struct {
+        unsigned algo;
+        dv_hash_type type;
+        const char *col, *what;
+    } k[] = {{DV_ALGO_MD5, DV_HT_MD5, "md5", "an MD5 (32 hex digits or 16 bytes)"},
+             {DV_ALGO_SHA1, DV_HT_SHA1, "sha1", "a SHA-1 (40 hex digits or 20 bytes)"},
+             {DV_ALGO_SHA256, DV_HT_SHA256, "sha256", "a SHA-256 (64 hex digits or 32 bytes)"}};
+    dv_layout lay = dv_dataset_layout(s->ds);
+    for (size_t a = 0; a < sizeof k / sizeof k[0]; a++) {
+        size_t li;
+        char where[900], msg[1200];
+        if (!(it->bad_digest & k[a].algo)) continue;
+        for (li = 0; li < s->nlists; li++)
+            if (s->lists[li].info.type == k[a].type) break;
+        if (li == s->nlists) continue;
+        dv__item_where(lay, sh, it, where, sizeof where);
+        snprintf(msg, sizeof msg,
+                 "%s: %s %s is not %s: not checked against the %s lists by it", where,
+                 lay == DV_LAYOUT_WEBDATASET ? ".json member" : "column", k[a].col, k[a].what,
+                 k[a].col);
+        emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_digest", msg);
+    }
+}
+
 static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
 {
     slot *sl = &b[j];
@@ -721,6 +750,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
                 break;
             }
     }
+    if (it->bad_digest) bad_digests(s, sh, it);
     if (s->o->flag_punsafe >= 0 && it->has_punsafe && it->punsafe >= s->o->flag_punsafe) {
         dv__finding f;
         char v[40];

@@ -661,6 +661,56 @@ assert all(x['message'].startswith('badurl-pq/metadata_0000.parquet: row %d: not
 else
     echo "SKIP: pq_tool not built; a parquet row's bad_url is not checked"
 fi
+# a metadata digest that is no digest (a wrong length, a non-hex character) is an error,
+# bad_digest, naming its file and row (or tar sample) and column, as a bad URL is; the other
+# rows are still matched; empty and null are absent, no error; the scan is not incomplete
+# (exit 1: findings). Until 2026-12-08 such a value was taken as absent: not checked, not said.
+printf 'd41d8cd98f00b204e9800998ecf8427e\n900150983cd24fb0d6963f7d28e17f72\n' >bd-md5.txt
+"$BIN" list build -q -t md5 -o bd-md5.dvl bd-md5.txt
+PQT=$(dirname "$BIN")/tests/pq_tool
+if [ -x "$PQT" ]; then
+    mkdir -p bd-pq && "$PQT" digests bd-pq/d.parquet || bad "pq_tool digests"
+    "$BIN" scan -q bd-pq -l bd-md5.dvl -o out-bd-pq >/dev/null 2>&1; rc=$?
+    check "a parquet md5 that is no MD5: bad_digest naming file, row and column; exit 1" sh -c "
+[ $rc -eq 1 ] && $PY -c \"
+import json
+e = [json.loads(l) for l in open('out-bd-pq/errors.jsonl')]
+assert [(x['row'], x['reason']) for x in e] == [(r, 'bad_digest') for r in (1, 2, 6, 7)], e
+assert all(x['message'] == 'bd-pq/d.parquet: row %d: column md5 is not an MD5 (32 hex digits '
+           'or 16 bytes): not checked against the md5 lists by it' % x['row'] for x in e), e
+assert e[0]['id'] == 'd1' and e[0]['url'] == 'https://example.test/1.jpg', e
+m = [json.loads(l) for l in open('out-bd-pq/matches.jsonl')]
+assert sorted((x['row'], x['source']) for x in m) == [(0, 'metadata'), (5, 'metadata')], m
+s = json.load(open('out-bd-pq/summary.json'))
+assert s['counts']['errors'] == {'bad_digest': 4}, s['counts']
+\""
+else
+    echo "SKIP: pq_tool not built; a parquet row's bad_digest is not checked"
+fi
+$PY - <<'EOF2' || bad "make bd-wds"
+import io, os, tarfile
+os.makedirs('bd-wds', exist_ok=True)
+t = tarfile.open('bd-wds/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for k, j in (('a', '{"md5": "d41d8cd98f00b204e9800998ecf8427e"}'), ('b', '{"md5": "xyz"}'),
+             ('c', '{"md5": ""}'), ('d', '{"md5": null}'),
+             ('e', '{"url": "https://example.test/e.jpg", "md5": "900150983cd24fb0d6963f7d28e17f7"}'),
+             ('f', '{"md5": " 900150983cd24fb0d6963f7d28e17f72\\n"}')):
+    b = j.encode(); ti = tarfile.TarInfo(k + '.json'); ti.size = len(b)
+    t.addfile(ti, io.BytesIO(b))
+t.close()
+EOF2
+"$BIN" scan -q bd-wds -l bd-md5.dvl -o out-bd-wds >/dev/null 2>&1; rc=$?
+check "a webdataset .json's md5 that is no MD5: bad_digest naming the sample; exit 1" sh -c "
+[ $rc -eq 1 ] && $PY -c \"
+import json
+e = [json.loads(l) for l in open('out-bd-wds/errors.jsonl')]
+assert [(x['row'], x['id'], x['reason']) for x in e] == [(1, 'b', 'bad_digest'), (4, 'e', 'bad_digest')], e
+assert e[1]['message'] == ('bd-wds/00000.tar: sample 4 (key e): .json member md5 is not an MD5 '
+                           '(32 hex digits or 16 bytes): not checked against the md5 lists by it'), e
+assert e[1]['url'] == 'https://example.test/e.jpg', e
+m = [json.loads(l) for l in open('out-bd-wds/matches.jsonl')]
+assert sorted(x['id'] for x in m) == ['a', 'f'], m
+\""
 # blanks at a dataset URL's ends are dropped before it is matched, as list build drops them
 # from a list's lines: "https://example.test/x.jpg " in a CSV or JSONL column (parquet the
 # same) is the listed URL, found; until 2026-12-08 it was https://example.test/x.jpg%20, no

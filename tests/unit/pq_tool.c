@@ -357,6 +357,59 @@ static int write_images(const char *path)
     return rc == DV_OK ? 0 : 1;
 }
 
+/* Hash columns as a dataset gives them, some malformed (tests/cli/scan.sh: bad_digest):
+ * key, url, md5 (string, optional). Rows 0 and 5 hold the MD5s of "" and "abc" (row 5 in
+ * capitals); row 1 has 31 hex digits, row 2 a 'g', row 6 33 hex digits, row 7 16 bytes
+ * less one: each a bad_digest error; row 3 is empty and row 4 null: absent, no error. */
+static int write_digests(const char *path)
+{
+    static const struct {
+        const char *md5;
+        int null;
+    } rows[] = {{"d41d8cd98f00b204e9800998ecf8427e", 0}, {"d41d8cd98f00b204e9800998ecf8427", 0},
+                {"g41d8cd98f00b204e9800998ecf8427e", 0}, {"", 0},
+                {NULL, 1},  {"900150983CD24FB0D6963F7D28E17F72", 0},
+                {"d41d8cd98f00b204e9800998ecf8427e0", 0}, {"0123456789abcde", 0}};
+    static const char *const names[3] = {"key", "url", "md5"};
+    dv_parquet_field fields[3];
+    dv_parquet_value vals[3];
+    dv_parquet_writer_opts o;
+    dv_parquet_writer *w;
+    char err[512], key[16], url[64];
+    int rc;
+    memset(fields, 0, sizeof(fields));
+    for (int i = 0; i < 3; i++) {
+        fields[i].name = names[i];
+        fields[i].type = DV_PQ_BYTE_ARRAY;
+        fields[i].is_string = 1;
+        fields[i].optional = i == 2;
+    }
+    memset(&o, 0, sizeof(o));
+    o.codec = DV_PQ_SNAPPY;
+    rc = dv_parquet_writer_create(path, fields, 3, &o, &w, err, sizeof(err));
+    if (rc != DV_OK) {
+        fprintf(stderr, "create: %s\n", err);
+        return 1;
+    }
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]) && rc == DV_OK; r++) {
+        memset(vals, 0, sizeof(vals));
+        snprintf(key, sizeof key, "d%zu", r);
+        snprintf(url, sizeof url, "https://example.test/%zu.jpg", r);
+        vals[0].bytes = (const uint8_t *)key;
+        vals[0].len = strlen(key);
+        vals[1].bytes = (const uint8_t *)url;
+        vals[1].len = strlen(url);
+        vals[2].is_null = rows[r].null;
+        vals[2].bytes = (const uint8_t *)rows[r].md5;
+        vals[2].len = rows[r].md5 ? strlen(rows[r].md5) : 0;
+        rc = dv_parquet_writer_write_row(w, vals);
+    }
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK) fprintf(stderr, "write %s: %s\n", path, dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+    return rc == DV_OK ? 0 : 1;
+}
+
 /* A cleaned copy with raw_groups: rows i % 3 == 1 of the first row group removed (it is
  * encoded again) when there are several, every other row group kept whole (its chunks copied
  * as bytes). Prints the rows below which rows were removed, for compare.mjs. */
@@ -1004,6 +1057,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "write") == 0) return write_all(argv[2]);
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "digests") == 0) return write_digests(argv[2]);
     if (argc == 4 && strcmp(argv[1], "datauri") == 0)
         return copy_file(argv[2], argv[3], COPY_DATAURI);
     if (argc == 4 && strcmp(argv[1], "badutf8") == 0)
@@ -1018,6 +1072,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | badurl IN OUT | "
                     "hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | shapes-kv FILE | "
-                    "rows FILE | datacomp IN OUT | heads DIR | chunk-kv FILE\n");
+                    "rows FILE | datacomp IN OUT | heads DIR | chunk-kv FILE | digests FILE\n");
     return 2;
 }
