@@ -431,7 +431,10 @@ static int import_jsonl(imp *c, const char *p, const char *end)
             DV_FORWARD_IF_ERROR(bad(c, line, "line longer than %u bytes", DV__LIST_RECORD_MAX));
             continue;
         }
-        nm = dv__json_flat(t.p, t.n, c->scratch, m, DV__JSON_MAX_MEMBERS, &why);
+        /* a nested value (datavet hash -d: pdq_dihedral) is checked and, for a member
+         * list build does not use, ignored; for one it uses, the line is bad */
+        nm = dv__json_members(t.p, t.n, c->scratch, m, DV__JSON_MAX_MEMBERS, DV__JSON_NESTED,
+                              &why);
         if (nm < 0) {
             DV_FORWARD_IF_ERROR(bad(c, line, "bad JSON: %s", why));
             continue;

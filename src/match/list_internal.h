@@ -137,7 +137,8 @@ typedef enum dv__jkind {
     DV__J_NUMBER,
     DV__J_TRUE,
     DV__J_FALSE,
-    DV__J_NULL
+    DV__J_NULL,
+    DV__J_NESTED /* an object or array (DV__JSON_NESTED): checked, no value */
 } dv__jkind;
 
 typedef struct dv__jmember {
@@ -162,6 +163,10 @@ int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, s
  * duplicate names are kept (the first wins for a caller that takes the first), and string
  * bytes that are not UTF-8, or raw control bytes, are kept as they are. */
 #define DV__JSON_LENIENT 1u
+/* DV__JSON_NESTED, for list build (datavet hash -d -f jsonl nests pdq_dihedral): a member
+ * whose value is an object or array is checked as strict JSON (depth DV__JSON_MAX_DEPTH at
+ * most) and given as kind DV__J_NESTED, without its value; the rest as dv__json_flat. */
+#define DV__JSON_NESTED 2u
 #define DV__JSON_MAX_DEPTH 256
 int dv__json_members(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
                      unsigned flags, const char **why);

@@ -225,6 +225,68 @@ static int skip_nested(jp *j)
     return 0;
 }
 
+/* A nested object or array, strict JSON, depth levels deep at most; decoded strings are
+ * written to scratch and dropped by the caller. */
+static int check_nested(jp *j, int depth)
+{
+    const char *s;
+    size_t n;
+    skip_ws(j);
+    if (j->p >= j->end) {
+        j->why = "missing value";
+        return -1;
+    }
+    switch (*j->p) {
+    case '"': return parse_string(j, &s, &n);
+    case 't': return literal(j, "true");
+    case 'f': return literal(j, "false");
+    case 'n': return literal(j, "null");
+    case '{':
+    case '[': {
+        const char close = *j->p == '{' ? '}' : ']';
+        if (depth >= DV__JSON_MAX_DEPTH) {
+            j->why = "values nested too deeply";
+            return -1;
+        }
+        j->p++;
+        skip_ws(j);
+        if (j->p < j->end && *j->p == close) {
+            j->p++;
+            return 0;
+        }
+        for (;;) {
+            if (close == '}') {
+                skip_ws(j);
+                if (j->p >= j->end || *j->p != '"') {
+                    j->why = "expected a member name";
+                    return -1;
+                }
+                if (parse_string(j, &s, &n) != 0) return -1;
+                skip_ws(j);
+                if (j->p >= j->end || *j->p != ':') {
+                    j->why = "expected ':' after a member name";
+                    return -1;
+                }
+                j->p++;
+            }
+            if (check_nested(j, depth + 1) != 0) return -1;
+            skip_ws(j);
+            if (j->p < j->end && *j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (j->p < j->end && *j->p == close) {
+                j->p++;
+                return 0;
+            }
+            j->why = close == '}' ? "expected ',' or '}'" : "expected ',' or ']'";
+            return -1;
+        }
+    }
+    default: return parse_number(j, &s, &n);
+    }
+}
+
 int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, size_t maxm,
                   const char **why)
 {
@@ -299,6 +361,13 @@ int dv__json_members(const char *text, size_t len, char *scratch, dv__jmember *m
                 break;
             case '{':
             case '[':
+                if (flags & DV__JSON_NESTED) {
+                    char *at = j.out;
+                    if (check_nested(&j, 1) != 0) goto fail;
+                    j.out = at; /* its strings are not kept */
+                    x->kind = DV__J_NESTED;
+                    break;
+                }
                 if (!j.lenient) {
                     *why = "nested objects and arrays are not supported";
                     return -1;

@@ -47,6 +47,22 @@ t_md5_exact() {
 }
 check "md5 list: exactly the two listed files match, exit 1" t_md5_exact
 
+# datavet hash --dihedral -f jsonl builds into a list: the nested pdq_dihedral object is
+# ignored, --type picks the flat member (until 2026-12-08 each line was bad: "nested objects
+# and arrays are not supported"); the PDQ list holds every image's own hash and no rotation's
+t_jsonl_dihedral() {
+    "$BIN" list build -q -t pdq -o hj.dvl h.jsonl 2>err-hj || { cat err-hj; return 1; }
+    [ ! -s err-hj ] || { cat err-hj; return 1; }
+    n=$("$BIN" list info hj.dvl | awk -F': *' '$1 == "entries" { print $2 }')
+    want=$(grep -o '"pdq":"[0-9a-f]*"' h.jsonl | sort -u | wc -l)
+    [ "$n" -eq "$want" ] && [ "$want" -gt 1 ] || { echo "entries $n, want $want"; return 1; }
+    "$BIN" list build -q -t md5 -o hjm.dvl h.jsonl 2>err-hj && [ ! -s err-hj ] || { cat err-hj; return 1; }
+    "$BIN" match -q --list hjm.dvl h.tsv >out-hj.tsv; rc=$?
+    [ "$rc" -eq 1 ] && [ "$(sed 1d out-hj.tsv | wc -l)" -eq "$(sed 1d h.tsv | wc -l)" ] ||
+        { echo "exit $rc"; cat out-hj.tsv; return 1; }
+}
+check "hash --dihedral -f jsonl builds into a list with --type (nested pdq_dihedral ignored)" t_jsonl_dihedral
+
 t_header() {
     "$BIN" match -q --list md5.dvl h.tsv | head -1 >hdr
     printf 'path\tline\tlist\tlist_version\tlist_digest\thash_type\thash\tentry_id\tentry_label\tdistance\tdihedral\n' | cmp - hdr

@@ -516,9 +516,12 @@ static void test_jsonl(void **state)
           "{\"hash\": \"" H64_A "\", \"type\": \"pdq\", \"quality\": 100, \"id\": \"x-1\", "
           "\"label\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\/\", \"other\": [1]}\n",
           DV_HT_NONE, 0);
-    /* nested value in an unknown member is still refused */
-    assert_int_equal(x.st.bad, 1);
-    has_msg(&x, "in.txt:1: bad JSON: nested objects and arrays are not supported");
+    /* a nested value in a member list build does not use is checked and ignored, as any
+     * other member is (until 2026-12-08 refused: "nested objects and arrays are not
+     * supported", which made datavet hash -d -f jsonl's lines all bad) */
+    assert_int_equal(x.rc, DV_OK);
+    assert_int_equal(x.st.bad, 0);
+    assert_int_equal(lcount(&x), 1);
     built_free(&x);
 
     build(&x, DV_HT_NONE,
@@ -583,6 +586,27 @@ static void test_jsonl(void **state)
         built_free(&x);
     }
 
+    /* datavet hash -d -f jsonl: the nested pdq_dihedral object is checked and ignored, the
+     * flat members taken (until 2026-12-08 every such line was bad: "nested objects and
+     * arrays are not supported") */
+    {
+        static const char dih[] = "{\"path\":\"a.jpg\",\"md5\":\"" MD5_A "\",\"pdq\":\"" H64_A
+                                  "\",\"quality\":100,\"pdq_dihedral\":{\"rot90\":\"" H64_B
+                                  "\",\"flipx\":\"" H64_C "\"},\"x\":[[1,{\"a\":null}],\"\\u00e9\"]}\n";
+        build(&x, DV_HT_NONE, dih, DV_HT_PDQ, 1);
+        assert_int_equal(x.rc, DV_OK);
+        assert_int_equal(lcount(&x), 1);
+        entry_of(&x, H64_A, &e);
+        assert_int_equal(e.quality, 100);
+        assert_string_equal(e.label, "a.jpg");
+        assert_false(has_key(&x, H64_B) || has_key(&x, H64_C));
+        built_free(&x);
+        build(&x, DV_HT_NONE, dih, DV_HT_MD5, 1);
+        assert_int_equal(x.rc, DV_OK);
+        assert_true(has_key(&x, MD5_A));
+        built_free(&x);
+    }
+
     /* a plain object without type: by length */
     build(&x, DV_HT_NONE, "{\"md5\":\"" MD5_A "\"}\n{\"hash\":\"" MD5_B "\",\"type\":\"md5\"}\n",
           DV_HT_NONE, 1);
@@ -614,7 +638,12 @@ static void test_jsonl_bad(void **state)
         "{\"hash\":\"" MD5_B "\",\"n\":1.}",               /* bad fraction */
         "{\"hash\":\"" MD5_B "\",\"n\":-}",                /* bad number */
         "{\"hash\":\"" MD5_B "\",\"n\":tru}",              /* bad literal */
-        "{\"hash\":\"" MD5_B "\",\"n\":{}}",               /* nested */
+        "{\"hash\":\"" MD5_B "\",\"n\":{\"a\":[1,]}}",     /* bad JSON nested */
+        "{\"hash\":\"" MD5_B "\",\"n\":[\"\\x\"]}",         /* bad escape nested */
+        "{\"hash\":\"" MD5_B "\",\"n\":{\"a\" 1}}",        /* missing colon nested */
+        "{\"hash\":\"" MD5_B "\",\"n\":[1}",             /* mismatched nested */
+        "{\"hash\":{\"md5\":\"" MD5_B "\"}}",             /* the hash nested */
+        "{\"hash\":\"" MD5_B "\",\"label\":[\"a\"]}",       /* label nested */
         "{\"hash\" \"" MD5_B "\"}",                        /* missing colon */
         "[\"" MD5_B "\"]",                                 /* not an object */
         "{'hash':'" MD5_B "'}",                            /* single quotes */
