@@ -1026,14 +1026,16 @@ static int clean_shard(cwork *w, uint64_t i)
         while (nsum > 0) dv__free(c->a, sums[--nsum].rel);
     }
     if (rc == DV_OK && !lost && links > 0) {
-        /* a kept sample's image that is a link to a removed sample's member: its bytes are a
-         * removed image's, so the link is not copied, and the user hears of it */
+        /* a kept sample's image that is a link to a removed sample's member (its bytes are a
+         * removed image's), or one whose target could not be resolved (the copy would hold it
+         * dangling): not copied, and the user hears of it */
         char line[1400];
         size_t ll = (size_t)snprintf(line, sizeof line,
                                      "--clean: shard %s: %llu image member(s) of kept samples "
                                      "left out of the copy: hard links or symlinks to a removed "
-                                     "sample's member (the same bytes as a removed image: review "
-                                     "those samples)\n", sh.name, (unsigned long long)links);
+                                     "sample's member (the same bytes as a removed image), or "
+                                     "whose target the scan could not resolve: review those "
+                                     "samples\n", sh.name, (unsigned long long)links);
         if (ll >= sizeof line) ll = sizeof line - 1;
         if ((c->note[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
         else memcpy(c->note[i], line, ll + 1);
