@@ -48,7 +48,7 @@ t_md5_exact() {
 check "md5 list: exactly the two listed files match, exit 1" t_md5_exact
 
 # datavet hash --dihedral -f jsonl builds into a list: the nested pdq_dihedral object is
-# ignored, --type picks the flat member (until 2026-12-08 each line was bad: "nested objects
+# ignored, --type picks the flat member (until 2026-12-07 each line was bad: "nested objects
 # and arrays are not supported"); the PDQ list holds every image's own hash and no rotation's
 t_jsonl_dihedral() {
     "$BIN" list build -q -t pdq -o hj.dvl h.jsonl 2>err-hj || { cat err-hj; return 1; }

@@ -664,7 +664,7 @@ fi
 # a metadata digest that is no digest (a wrong length, a non-hex character) is an error,
 # bad_digest, naming its file and row (or tar sample) and column, as a bad URL is; the other
 # rows are still matched; empty and null are absent, no error; the scan is not incomplete
-# (exit 1: findings). Until 2026-12-08 such a value was taken as absent: not checked, not said.
+# (exit 1: findings). Until 2026-12-07 such a value was taken as absent: not checked, not said.
 printf 'd41d8cd98f00b204e9800998ecf8427e\n900150983cd24fb0d6963f7d28e17f72\n' >bd-md5.txt
 "$BIN" list build -q -t md5 -o bd-md5.dvl bd-md5.txt
 PQT=$(dirname "$BIN")/tests/pq_tool
@@ -713,7 +713,7 @@ assert sorted(x['id'] for x in m) == ['a', 'f'], m
 \""
 # blanks at a dataset URL's ends are dropped before it is matched, as list build drops them
 # from a list's lines: "https://example.test/x.jpg " in a CSV or JSONL column (parquet the
-# same) is the listed URL, found; until 2026-12-08 it was https://example.test/x.jpg%20, no
+# same) is the listed URL, found; until 2026-12-07 it was https://example.test/x.jpg%20, no
 # match and no error, the scan clean (exit 0)
 printf 'https://example.test/x.jpg\n' >blank-url.txt
 "$BIN" list build -q -t url -o blank-url.dvl blank-url.txt

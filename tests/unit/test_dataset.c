@@ -395,7 +395,7 @@ static void test_wds_images(void **state)
 /* A webdataset sample's .json gives the item its md5, sha1 and sha256 members (hex, any case,
  * blanks around it dropped),
  * as a parquet row's columns do: a SHA-1 list checks a metadata-only sample by its sha1 (until
- * 2026-12-08 the member was not read: no finding, no error). */
+ * 2026-12-07 the member was not read: no finding, no error). */
 static void test_wds_json_digests(void **state)
 {
     static const struct {
@@ -407,7 +407,7 @@ static void test_wds_json_digests(void **state)
                     "\"da39a3ee5e6b4b0d3255bfef95601890afd80709\", \"sha256\": "
                     "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}",
          DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256},
-        /* blanks around the hex are no part of it, as in a list's lines (until 2026-12-08 the
+        /* blanks around the hex are no part of it, as in a list's lines (until 2026-12-07 the
          * digest was taken as absent: not checked, and nothing said) */
         {"k2.json", "{\"md5\": \" D41D8CD98F00B204E9800998ECF8427E\\n\", \"sha1\": "
                     "\"\\tda39a3ee5e6b4b0d3255bfef95601890afd80709\\r\\n\", \"sha256\": "

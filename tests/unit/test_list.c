@@ -517,7 +517,7 @@ static void test_jsonl(void **state)
           "\"label\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\/\", \"other\": [1]}\n",
           DV_HT_NONE, 0);
     /* a nested value in a member list build does not use is checked and ignored, as any
-     * other member is (until 2026-12-08 refused: "nested objects and arrays are not
+     * other member is (until 2026-12-07 refused: "nested objects and arrays are not
      * supported", which made datavet hash -d -f jsonl's lines all bad) */
     assert_int_equal(x.rc, DV_OK);
     assert_int_equal(x.st.bad, 0);
@@ -548,7 +548,7 @@ static void test_jsonl(void **state)
 
     /* several hash members (datavet hash -f jsonl): --type, or the list's type from an earlier
      * input, picks one, as it picks a CSV header's column; without either, each is a bad line
-     * naming them (until 2026-12-08 every such line was bad, --type or not) */
+     * naming them (until 2026-12-07 every such line was bad, --type or not) */
     {
         static const char two[] = "{\"path\":\"a.jpg\",\"md5\":\"" MD5_A "\",\"sha1\":\"" SHA1_A
                                   "\",\"pdq\":\"" H64_A "\",\"quality\":100}\n";
@@ -587,7 +587,7 @@ static void test_jsonl(void **state)
     }
 
     /* datavet hash -d -f jsonl: the nested pdq_dihedral object is checked and ignored, the
-     * flat members taken (until 2026-12-08 every such line was bad: "nested objects and
+     * flat members taken (until 2026-12-07 every such line was bad: "nested objects and
      * arrays are not supported") */
     {
         static const char dih[] = "{\"path\":\"a.jpg\",\"md5\":\"" MD5_A "\",\"pdq\":\"" H64_A
