@@ -745,6 +745,33 @@ static void params_dso(const merge *m, dv_dataset_opts *dso)
     if ((v = param_get(m, "max_image_bytes"))) dso->max_image_bytes = strtoull(v, NULL, 10);
 }
 
+/* The neighbour stage reads the dataset's embeddings again, now, beside the records of the
+ * shards as they were scanned: a shard whose files changed since (a --no-merge task's shard
+ * rewritten before the merge) would mix the two, so the merge refuses it, as a resume does. */
+static int neighbors_precheck(const merge *m, char *errbuf, size_t errcap)
+{
+    dv_dataset_opts dso;
+    dv_dataset *ds = NULL;
+    int rc;
+    params_dso(m, &dso);
+    dso.max_image_bytes = 0;
+    rc = dv_dataset_open(param_get(m, "dataset"), &dso, &ds, errbuf, errcap);
+    for (uint64_t i = 0; rc == DV_OK && i < dv_dataset_num_shards(ds); i++) {
+        dv_shard_info sh;
+        if (!dv__shard_changed(ds, m->outdir, i)) continue;
+        dv_dataset_shard(ds, i, &sh);
+        dv__set_err(errbuf, errcap, "shard %llu (%s): its files changed (size or modification "
+                    "time) after it was scanned into %s: the neighbour stage would read its "
+                    "embeddings as they are now beside its results as they were. Delete "
+                    "%s/shards/%06llu.* and scan it again, then merge",
+                    (unsigned long long)i, sh.path, m->outdir, m->outdir,
+                    (unsigned long long)i);
+        rc = DV_EINVAL;
+    }
+    dv_dataset_free(ds);
+    return rc;
+}
+
 /* Files ending in .tmp left in dir by runs killed while writing them (none runs now: the
  * merge holds the lock), so that a signature never covers them. */
 static void remove_stale_tmp(const char *dir)
@@ -819,6 +846,11 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
             rc = DV_EINVAL;
         }
         if (rc != DV_OK) goto done;
+        if (param_get(&m, "neighbors_min_sim") &&
+            strcmp(param_get(&m, "neighbors_min_sim"), "off") != 0) {
+            rc = neighbors_precheck(&m, errbuf, errcap);
+            if (rc != DV_OK) goto done;
+        }
         if (clean_dir) {
             /* a --clean that would be refused is refused before anything is written */
             dv_dataset_opts dso;

@@ -1330,6 +1330,20 @@ assert s['neighbor_seeds'] > 0 and sum(s['neighbor_similarity'].values()) == len
 "$BIN" scan -q ds/laion -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nb2 --shards 2-3 --no-merge >/dev/null 2>&1
 "$BIN" merge -q out-nb2 >/dev/null 2>&1
 check "neighbors: split scan + merge gives the same bytes" sh -c 'cmp out-nb/matches.parquet out-nb2/matches.parquet && cmp out-nb/summary.json out-nb2/summary.json && cmp out-nb/report.html out-nb2/report.html'
+# an embedding file changed between the tasks' scans and the merge: the neighbour stage would
+# read it as it is now beside the shard's results as they were; refused, naming the shard
+# (before, the merge mixed the two), nothing written; the shard scanned again, the merge runs
+rm -rf ds-nbch && cp -rp ds/laion ds-nbch
+"$BIN" scan -q ds-nbch -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nbch --no-merge >/dev/null 2>&1
+touch -d '2020-01-01' ds-nbch/img_emb/img_emb_0002.npy
+"$BIN" merge -q out-nbch >/dev/null 2>err-nbch
+check "neighbors: a merge after an embedding file changed is refused, naming the shard" sh -c "
+[ $? -eq 2 ] && [ ! -e out-nbch/matches.jsonl ] &&
+grep -q 'shard 2 (ds-nbch/metadata_0002.parquet): its files changed .* Delete out-nbch/shards/000002.\\* and scan it again' err-nbch"
+rm out-nbch/shards/000002.*
+"$BIN" scan -q ds-nbch -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 -o out-nbch >/dev/null 2>&1
+check "... and scanned again, the outputs are those of one scan" sh -c "
+sed 's|ds-nbch/|ds/laion/|g' out-nbch/matches.jsonl | cmp - out-nb/matches.jsonl"
 "$BIN" scan -q ds/laion -l md5.dvl -l url.dvl --neighbors-min-sim 0.9 --neighbors-k 1 -o out-nbk >/dev/null 2>&1
 check "neighbors -k 1: no more candidates than seeds" $PY -c "
 import json
