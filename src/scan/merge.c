@@ -1098,12 +1098,16 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
         snprintf(p, sizeof p, "%s/summary.json", outdir);
         f = dv__fopen_private(t);
         if (!f) {
+            dv__set_err(errbuf, errcap, "%s: cannot create: %s", t, strerror(errno));
             rc = DV_EIO;
             goto done;
         }
         write_summary(f, &m);
         rc = dv__commit_file(f, t, p);
-        if (rc != DV_OK) goto done;
+        if (rc != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s: cannot write: %s", p, strerror(errno));
+            goto done;
+        }
     }
     /* report.html */
     {
@@ -1154,16 +1158,24 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
         r.problems = m.problems;
         snprintf(t, sizeof t, "%s/report.html.tmp", outdir);
         snprintf(p, sizeof p, "%s/report.html", outdir);
+        int e = 0;
         f = dv__fopen_private(t);
-        if (!f) rc = DV_EIO;
+        if (!f) rc = DV_EIO, e = errno;
         else {
             rc = dv__report_write_html(f, &r);
-            if (rc == DV_OK) rc = dv__commit_file(f, t, p);
-            else fclose(f), unlink(t);
+            if (rc == DV_OK) {
+                rc = dv__commit_file(f, t, p);
+                e = errno;
+            } else {
+                e = errno; /* (a write that failed: the disk's reason) */
+                fclose(f), unlink(t);
+            }
         }
         dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
         if (rc != DV_OK) {
-            dv__set_err(errbuf, errcap, "%s: cannot write the report", p);
+            /* (the reason: a full disk says so; a report that could not be made, ENOMEM) */
+            dv__set_err(errbuf, errcap, "%s: cannot write the report: %s", p,
+                        rc == DV_EIO && e ? strerror(e) : dv_strerror(rc));
             goto done;
         }
     }

@@ -58,7 +58,8 @@ void dv__ctrs_free(const dv_alloc *a, dv__ctrs *c);
 int dv__mkdir_private(const char *dir, char *err, size_t cap);
 /* Create path (0600, truncated) for writing. */
 FILE *dv__fopen_private(const char *path);
-/* fsync + fclose; rename tmp to path; fsync the directory. */
+/* fsync + fclose; rename tmp to path; fsync the directory. On failure (DV_EIO) tmp is
+ * removed and errno says why (the first thing that failed: a full disk, ENOSPC). */
 int dv__commit_file(FILE *f, const char *tmp, const char *path);
 /* As dv__commit_file, but path is created only if it does not exist (link, not rename):
  * DV_OK when this call created it, 1 when it was there already (tmp is removed either way). */

@@ -102,17 +102,20 @@ FILE *dv__fopen_private(const char *path)
 
 int dv__commit_file(FILE *f, const char *tmp, const char *path)
 {
-    int bad = fflush(f) != 0 || ferror(f);
+    int bad = fflush(f) != 0 || ferror(f), e = bad ? errno : 0;
     char dir[4096];
     const char *slash;
-    if (!bad && fsync(fileno(f)) != 0) bad = 1;
-    if (fclose(f) != 0) bad = 1;
+    if (!bad && fsync(fileno(f)) != 0) bad = 1, e = errno;
+    if (fclose(f) != 0 && !bad) bad = 1, e = errno;
     if (bad) {
         unlink(tmp);
+        errno = e ? e : EIO; /* the first failure, for the caller's message */
         return DV_EIO;
     }
     if (rename(tmp, path) != 0) {
+        e = errno;
         unlink(tmp);
+        errno = e;
         return DV_EIO;
     }
     slash = strrchr(path, '/');

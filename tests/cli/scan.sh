@@ -956,6 +956,23 @@ check "merge with shards missing: exit 2" test $? -eq 2
 for f in matches.parquet summary.json report.html; do
     check "shard subsets + merge: same $f" cmp ref/$f parts/$f
 done
+# an output that cannot be written (here a folder in the way; a full disk the same): the file
+# and the reason named, exit 2 (summary.json said only "input/output error", report.html no
+# reason); a merge once it is out of the way writes the outputs
+cp -r parts nowrite && rm nowrite/summary.json nowrite/report.html && mkdir nowrite/summary.json.tmp
+"$BIN" merge -q nowrite >/dev/null 2>nwhy
+check "merge: summary.json cannot be created: exit 2, the file and the reason named" sh -c "
+[ $? -eq 2 ] && grep -q '^datavet merge: nowrite/summary.json.tmp: cannot create: Is a directory' nwhy"
+rmdir nowrite/summary.json.tmp && mkdir -p nowrite/summary.json/x
+"$BIN" merge -q nowrite >/dev/null 2>nwhy
+check "merge: summary.json cannot be put in place: exit 2, the file and the reason named" sh -c "
+[ $? -eq 2 ] && grep -q '^datavet merge: nowrite/summary.json: cannot write: Is a directory' nwhy"
+rm -r nowrite/summary.json && mkdir -p nowrite/report.html/x
+"$BIN" merge -q nowrite >/dev/null 2>nwhy
+check "merge: report.html cannot be put in place: exit 2, the file and the reason named" sh -c "
+[ $? -eq 2 ] && grep -q '^datavet merge: nowrite/report.html: cannot write the report: Is a directory' nwhy"
+rm -r nowrite/report.html && "$BIN" merge -q nowrite >/dev/null 2>&1
+check "... and out of the way, the merge writes the outputs" cmp ref/report.html nowrite/report.html
 # a record line past the 4 MiB cap: refused with the file named, bounded memory
 cp -r parts longrec
 { head -c 5000000 /dev/zero | tr '\0' a; echo; cat parts/shards/000000.rec; } >longrec/shards/000000.rec
