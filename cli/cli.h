@@ -7,6 +7,7 @@
 #include "text_util.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 typedef struct dv_cli_cmd {
     const char *name;
@@ -37,6 +38,26 @@ int cli_chmod_private(int fd);
 /* path opened for writing as an output is: created 0600 (or truncated and set to 0600 when
  * it is a regular file; devices keep their mode). NULL with errno set when it cannot be. */
 FILE *cli_fopen_private(const char *path);
+/* An output file (-o FILE) that is there whole or not at all: a regular file, or a path with
+ * nothing there yet, is written to FILE.tmp.XXXXXX beside it (mode 0600) and renamed over
+ * FILE by cli_out_close, so a run killed or failed midway leaves FILE as it was, never cut
+ * short; a device or FIFO (-o /dev/null) is written in place; a link is followed (the file it
+ * names is replaced). path NULL: stdout. */
+typedef struct cli_out {
+    FILE *f;
+    char *tmp;    /* the file being written; NULL: written in place */
+    char *target; /* what tmp is renamed to */
+    int have_old; /* a regular file is at target now: the walks pass over it too */
+    dev_t old_dev;
+    ino_t old_ino;
+} cli_out;
+/* 0, or -1 with errno set. */
+int cli_out_open(cli_out *o, const char *path);
+/* 1 when st is the output being written or the file it replaces: never an input. */
+int cli_out_is(const cli_out *o, const struct stat *st);
+/* Flush and close; keep: put the file in place (synced, renamed), else remove what was
+ * written. 0, or -1 with errno set (the file is then not put in place). stdout is flushed. */
+int cli_out_close(cli_out *o, int keep);
 /* 1 when the output path out (which need not exist) is the regular file a also names (a
  * link, another spelling): opening out would empty an input before it is read. */
 int cli_same_file(const char *out, const char *a);

@@ -467,6 +467,8 @@ int cmd_fetch(int argc, char **argv)
     int opt, quiet = 0, force_progress = 0, status = 0, list_fmt_set = 0;
     cli_progress pl;
     FILE *out = stdout;
+    cli_out co = {0};
+    int finished = 0; /* the loop ran to its end: the records are written, put in place */
     pthread_t *threads = NULL;
     worker_arg *wargs = NULL;
     unsigned started = 0;
@@ -635,11 +637,12 @@ int cmd_fetch(int argc, char **argv)
             return 2;
         }
     }
-    if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
+    if (cli_out_open(&co, outpath) != 0) {
         cli_err("datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
         free(resolve);
         return 2;
     }
+    out = co.f;
 
     fo.resolve = resolve;
     fo.nresolve = nresolve;
@@ -842,6 +845,7 @@ int cmd_fetch(int argc, char **argv)
         fputc('\n', stderr);
     }
     if (status == 0 && (failed > 0 || bad_rows > 0)) status = 1;
+    finished = 1;
     goto done;
 oom:
     cli_err("datavet fetch: out of memory\n");
@@ -866,13 +870,10 @@ done:
         free(c.slots[k].line);
         free(c.slots[k].err);
     }
-    if (out != stdout) {
-        if (fclose(out) != 0) {
-            cli_err("datavet fetch: write failed: %s\n", strerror(errno));
-            status = 2;
-        }
-    } else if (fflush(out) != 0) {
-        cli_err("datavet fetch: write failed: %s\n", strerror(errno));
+    /* a run that failed before its end leaves no output cut short in place */
+    if (cli_out_close(&co, finished) != 0) {
+        cli_err("datavet fetch: %s: write failed: %s\n", outpath ? outpath : "stdout",
+                strerror(errno));
         status = 2;
     }
     for (unsigned i = 0; c.hashers && i < c.nworkers; i++) dv_hasher_free(c.hashers[i]);

@@ -66,16 +66,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The file the records go to (-o, or a regular file stdout is redirected to): a walk passes
- * it over, as it is being truncated and written, not an input. */
-typedef struct {
-    int set;
-    dev_t dev;
-    ino_t ino;
-} out_id;
-
+/* skip: the output (-o, or a regular file stdout is redirected to), which a walk passes over
+ * (the file being written, and the one it replaces), not an input. */
 /* Recursive walk in sorted order, so output does not depend on readdir order. */
-static int walk(const char *dir, strvec *out, int depth, const out_id *skip)
+static int walk(const char *dir, strvec *out, int depth, const cli_out *skip)
 {
     DIR *d;
     struct dirent *e;
@@ -113,7 +107,7 @@ static int walk(const char *dir, strvec *out, int depth, const out_id *skip)
             if (r < 0) rc = -1;
             else if (r > 0) rc = 1;
         } else if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-            if (skip->set && st.st_dev == skip->dev && st.st_ino == skip->ino) {
+            if (cli_out_is(skip, &st)) {
                 free(p);
                 continue;
             }
@@ -390,7 +384,7 @@ int cmd_hash(int argc, char **argv)
     cli_progress pl;
     strvec paths = {0};
     FILE *out = stdout;
-    out_id skip = {0};
+    cli_out co = {0};
     dv_pool *pool = NULL;
     size_t batch, failed = 0;
     double t0;
@@ -458,18 +452,11 @@ int cmd_hash(int argc, char **argv)
                     "before it is read)\n", outpath, argv[i]);
             return 2;
         }
-    if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
+    if (cli_out_open(&co, outpath) != 0) {
         cli_err("datavet hash: cannot write %s: %s\n", outpath, strerror(errno));
         return 2;
     }
-    {
-        struct stat ost;
-        if (fstat(fileno(out), &ost) == 0 && S_ISREG(ost.st_mode)) {
-            skip.set = 1;
-            skip.dev = ost.st_dev;
-            skip.ino = ost.st_ino;
-        }
-    }
+    out = co.f;
     for (int i = optind; i < argc; i++) {
         struct stat st;
         if (strcmp(argv[i], "-") == 0) {
@@ -483,7 +470,7 @@ int cmd_hash(int argc, char **argv)
             }
             free(line);
         } else if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            int r = walk(argv[i], &paths, 0, &skip);
+            int r = walk(argv[i], &paths, 0, &co);
             if (r < 0) goto oom;
             if (r > 0) status = 1;
         } else {
@@ -531,8 +518,9 @@ int cmd_hash(int argc, char **argv)
     }
     progress(&pl, paths.n, paths.n, t0, 1);
     if (failed > 0) status = 1;
-    if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
-        cli_err("datavet hash: write failed: %s\n", strerror(errno));
+    if (cli_out_close(&co, 1) != 0) {
+        cli_err("datavet hash: %s: write failed: %s\n", outpath ? outpath : "stdout",
+                strerror(errno));
         status = 2;
     }
     if (!quiet && failed > 0)
@@ -546,6 +534,7 @@ int cmd_hash(int argc, char **argv)
     return status;
 oom:
     cli_err("datavet hash: out of memory\n");
+    cli_out_close(&co, 0); /* (a file cut short is not put in place) */
     if (c.hashers)
         for (unsigned i = 0; pool && i < dv_pool_threads(pool); i++) dv_hasher_free(c.hashers[i]);
     free(c.hashers);

@@ -101,6 +101,7 @@ int cmd_inventory(int argc, char **argv)
     unsigned long long v;
     char err[2048];
     ictx c = {.out = stdout};
+    cli_out co = {0};
     memset(&o, 0, sizeof o);
     optind = 1;
     lists = calloc((size_t)argc + 1, sizeof *lists);
@@ -143,18 +144,25 @@ int cmd_inventory(int argc, char **argv)
             return 2;
         }
     }
-    if (outpath && strcmp(outpath, "-") != 0 && (c.out = cli_fopen_private(outpath)) == NULL) {
+    if (cli_out_open(&co, outpath && strcmp(outpath, "-") != 0 ? outpath : NULL) != 0) {
         cli_err("datavet inventory: cannot write %s: %s\n", outpath, strerror(errno));
         free(lists);
         return 2;
     }
+    c.out = co.f;
     {
-        /* the output (a file or stdout sent to one) may lie inside a PATH: never an input */
+        /* the output (a file or stdout sent to one) may lie inside a PATH: never an input,
+         * nor the file it replaces */
         struct stat st;
         if (fstat(fileno(c.out), &st) == 0 && S_ISREG(st.st_mode)) {
             o.skip_file = 1;
             o.skip_dev = (uint64_t)st.st_dev;
             o.skip_ino = (uint64_t)st.st_ino;
+        }
+        if (co.have_old) {
+            o.skip_file2 = 1;
+            o.skip_dev2 = (uint64_t)co.old_dev;
+            o.skip_ino2 = (uint64_t)co.old_ino;
         }
     }
     cli_progress_init(&c.pl, quiet, force_progress);
@@ -165,13 +173,11 @@ int cmd_inventory(int argc, char **argv)
     rc = dv_inventory_run(&o, on_record, &c, &res, err, sizeof err);
     cli_progress_end(&c.pl, 0);
     free(lists);
-    if (fflush(c.out) != 0 || ferror(c.out)) {
-        /* the records could not be written (a full disk, a closed pipe) */
-        snprintf(err, sizeof err, "%s: cannot write", outpath ? outpath : "stdout");
-        rc = DV_EIO;
-    }
-    if (c.out != stdout && fclose(c.out) != 0 && rc == DV_OK) {
-        snprintf(err, sizeof err, "%s: cannot write", outpath);
+    /* the records could not be written (a full disk, a closed pipe); a run that failed
+     * leaves no output cut short in place */
+    if (cli_out_close(&co, rc == DV_OK) != 0 && rc == DV_OK) {
+        snprintf(err, sizeof err, "%s: cannot write: %s", outpath ? outpath : "stdout",
+                 strerror(errno));
         rc = DV_EIO;
     }
     if (rc != DV_OK) {

@@ -158,6 +158,7 @@ int cmd_match(int argc, char **argv)
     int dihedral = 0, jsonl = 0, quiet = 0, opt, status = 0, rc;
     const char *outpath = NULL, *inpath;
     FILE *out = stdout;
+    cli_out co = {0};
     void *text = NULL;
     size_t textlen = 0;
     char err[512];
@@ -302,12 +303,12 @@ int cmd_match(int argc, char **argv)
         status = 2;
         goto done;
     }
-    if (outpath != NULL && (out = cli_fopen_private(outpath)) == NULL) {
+    if (cli_out_open(&co, outpath) != 0) {
         cli_err("datavet match: cannot write %s: %s\n", outpath, strerror(errno));
-        out = stdout;
         status = 2;
         goto done;
     }
+    out = co.f;
     if (!jsonl)
         fputs("path\tline\tlist\tlist_version\tlist_digest\thash_type\thash\tentry_id\tentry_label"
               "\tdistance\tdihedral\n", out);
@@ -405,19 +406,12 @@ int cmd_match(int argc, char **argv)
             recs[i].path = NULL;
         }
     }
-    if (fflush(out) != 0) {
-        cli_err("datavet match: write failed: %s\n", strerror(errno));
+    out = stdout;
+    if (cli_out_close(&co, 1) != 0) {
+        cli_err("datavet match: cannot write %s: %s\n", outpath ? outpath : "stdout",
+                strerror(errno));
         status = 2;
         goto done;
-    }
-    if (out != stdout) {
-        int r = fclose(out);
-        out = stdout;
-        if (r != 0) {
-            cli_err("datavet match: cannot write %s: %s\n", outpath, strerror(errno));
-            status = 2;
-            goto done;
-        }
     }
     if (!quiet) {
         /* the lists that took part: URL lists were skipped (and said so above) */
@@ -436,7 +430,7 @@ int cmd_match(int argc, char **argv)
     }
     status = total_hits > 0 ? 1 : 0;
 done:
-    if (out != stdout) fclose(out);
+    cli_out_close(&co, 0); /* (a failed run's records are not put in place) */
     if (recs)
         for (size_t i = 0; i < BATCH; i++) free(recs[i].path);
     free(recs);

@@ -85,6 +85,91 @@ FILE *cli_fopen_private(const char *path)
     return f;
 }
 
+int cli_out_open(cli_out *o, const char *path)
+{
+    struct stat st, lst;
+    int fd, e;
+    size_t n;
+    memset(o, 0, sizeof *o);
+    if (path == NULL) {
+        o->f = stdout;
+        return 0;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or FIFO: written in place (a folder fails here, named by errno) */
+        o->f = cli_fopen_private(path);
+        return o->f ? 0 : -1;
+    }
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        /* the file the link names is replaced (a dangling link: created through it) */
+        o->target = realpath(path, NULL);
+        if (o->target == NULL) {
+            o->f = cli_fopen_private(path);
+            return o->f ? 0 : -1;
+        }
+    } else {
+        o->target = strdup(path);
+        if (o->target == NULL) return -1;
+    }
+    if (stat(o->target, &st) == 0 && S_ISREG(st.st_mode)) {
+        o->have_old = 1;
+        o->old_dev = st.st_dev;
+        o->old_ino = st.st_ino;
+    }
+    n = strlen(o->target);
+    o->tmp = malloc(n + sizeof ".tmp.XXXXXX");
+    if (o->tmp == NULL) goto fail;
+    memcpy(o->tmp, o->target, n);
+    memcpy(o->tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    fd = mkstemp(o->tmp); /* 0600 */
+    if (fd < 0) goto fail;
+    o->f = fdopen(fd, "w");
+    if (o->f != NULL) return 0;
+    e = errno;
+    close(fd);
+    unlink(o->tmp);
+    errno = e;
+fail:
+    e = errno;
+    free(o->tmp);
+    free(o->target);
+    memset(o, 0, sizeof *o);
+    errno = e;
+    return -1;
+}
+
+int cli_out_is(const cli_out *o, const struct stat *st)
+{
+    struct stat ts;
+    if (o->have_old && st->st_dev == o->old_dev && st->st_ino == o->old_ino) return 1;
+    return o->f != NULL && fstat(fileno(o->f), &ts) == 0 && S_ISREG(ts.st_mode) &&
+           st->st_dev == ts.st_dev && st->st_ino == ts.st_ino;
+}
+
+int cli_out_close(cli_out *o, int keep)
+{
+    int bad = 0, e = 0;
+    if (o->f == NULL) return 0;
+    if (fflush(o->f) != 0 || ferror(o->f)) bad = 1, e = errno ? errno : EIO;
+    if (o->f == stdout) {
+        o->f = NULL;
+        errno = e;
+        return bad ? -1 : 0;
+    }
+    if (!bad && keep && o->tmp != NULL && fsync(fileno(o->f)) != 0) bad = 1, e = errno;
+    if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
+    o->f = NULL;
+    if (o->tmp != NULL) {
+        if (keep && !bad && rename(o->tmp, o->target) != 0) bad = 1, e = errno;
+        if (!keep || bad) unlink(o->tmp);
+    }
+    free(o->tmp);
+    free(o->target);
+    o->tmp = o->target = NULL;
+    errno = e;
+    return bad ? -1 : 0;
+}
+
 int cli_same_file(const char *out, const char *a)
 {
     struct stat so, sa;

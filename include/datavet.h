@@ -1785,6 +1785,10 @@ typedef struct dv_inventory_opts {
      * skipped), under any name or link: the output being written inside a walked path */
     int skip_file;
     uint64_t skip_dev, skip_ino;
+    /* skip_file2: a second file passed over the same way (the earlier output that the one
+     * being written, under a temporary name, replaces when whole) */
+    int skip_file2;
+    uint64_t skip_dev2, skip_ino2;
 } dv_inventory_opts;
 
 typedef struct dv_inventory_hit {

@@ -153,8 +153,10 @@ static int add_file(inv *v, const char *path, const struct stat *st, int force, 
     const char *base = strrchr(path, '/');
     dv_inv_kind k = classify(base ? base + 1 : path, (uint64_t)st->st_size);
     ifile *f;
-    if (v->o->skip_file && (uint64_t)st->st_dev == v->o->skip_dev &&
-        (uint64_t)st->st_ino == v->o->skip_ino) {
+    if ((v->o->skip_file && (uint64_t)st->st_dev == v->o->skip_dev &&
+         (uint64_t)st->st_ino == v->o->skip_ino) ||
+        (v->o->skip_file2 && (uint64_t)st->st_dev == v->o->skip_dev2 &&
+         (uint64_t)st->st_ino == v->o->skip_ino2)) {
         v->skipped++; /* the output being written (or a link to it) */
         return DV_OK;
     }
