@@ -1,5 +1,6 @@
 /* fuzz_textlist.c - libFuzzer target for the URL-list reader: the first byte picks the format
- * (CSV, TSV, JSONL, TXT) and the record limit; rows must be sane and bad rows non-fatal. */
+ * (CSV, TSV, JSONL, TXT), the record limit, extra columns and the hash columns; rows must be
+ * sane and bad rows non-fatal. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.max_record = (data[0] & 4) ? 64 : 0;
     o.extra_cols = (data[0] & 8) ? extra : NULL;
     o.nextra = (data[0] & 8) ? 2 : 0;
+    o.hash_cols = (data[0] & 16) != 0;
     t = dv_textlist_create(&o);
     if (t == NULL) return 0;
     rc = dv_textlist_open_buffer(t, data + 1, size - 1, "fuzz.list");
@@ -44,6 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t e = 0; e < o.nextra; e++) {
             if (row.extra[e] != NULL && strlen(row.extra[e]) > row.extra_len[e]) abort();
         }
+        /* hash columns only when asked for, NUL-terminated within their length */
+        if (!o.hash_cols && (row.md5 || row.sha1 || row.sha256)) abort();
+        if (row.md5 != NULL && strlen(row.md5) > row.md5_len) abort();
+        if (row.sha1 != NULL && strlen(row.sha1) > row.sha1_len) abort();
+        if (row.sha256 != NULL && strlen(row.sha256) > row.sha256_len) abort();
         if (rows + bad > size + 1) abort(); /* progress: every record consumes input */
     }
     if (rc < 0 && rc != DV_ENOMEM) abort();

@@ -424,7 +424,8 @@ static int gen_npz(const char *root)
 
 static int gen_textlist(const char *root)
 {
-    /* first byte: format - 1 in bits 0-1, small record limit bit 2, extra columns bit 3 */
+    /* first byte: format - 1 in bits 0-1, small record limit bit 2, extra columns bit 3, hash
+     * columns bit 4 */
     static const struct {
         const char *name;
         uint8_t sel;
@@ -438,6 +439,11 @@ static int gen_textlist(const char *root)
                      "\"meta\":{\"a\":[1,{\"b\":null}]}}\n{\"url\":\"http://j/2\",\"n\":1.5e3}\n"},
         {"jsonl-extra", 10, "{\"url\":\"u\",\"key\":\"k\",\"width\":640,\"caption\":null}\r\n"},
         {"txt", 3, "http://x/1\r\n\n  http://x/2  \nhttp://x/3"},
+        {"csv-hash", 16, "url,MD5,md5,sha1,Sha256\nhttp://a,X,d41d8cd98f00b204e9800998ecf8427e,"
+                         "\" da39a3ee5e6b4b0d3255bfef95601890afd80709\n\",,\nhttp://b,,,,zz\n"},
+        {"jsonl-hash", 26, "{\"url\":\"u\",\"md5\":null,\"MD5\":\"m\",\"sha1\":{\"a\":1},"
+                           "\"SHA256\":12,\"key\":\"k\",\"width\":1}\n"
+                           "{\"md5\":\"x\",\"url\":\"v\"}\n"},
     };
     int rc = 0;
     for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {

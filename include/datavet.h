@@ -1166,6 +1166,11 @@ typedef struct dv_textlist_opts {
     size_t nextra;           /* at most 16 */
     size_t max_record;       /* 0: DV_TEXTLIST_DEFAULT_MAX_RECORD bytes per record */
     const dv_alloc *alloc;
+    /* 1: also return the md5, sha1 and sha256 columns (dv_textlist_row.md5...), each
+     * optional and found as the default url column is: that name in any case, the exact
+     * spelling before another, then the first column; a JSONL key may also fill url, caption
+     * or an extra column. None in a CSV/TSV without a header row or in a TXT list. */
+    int hash_cols;
 } dv_textlist_opts;
 
 /* Text is NUL-terminated and unescaped; NULL where a column is absent (JSONL key missing
@@ -1179,6 +1184,11 @@ typedef struct dv_textlist_row {
     size_t caption_len;
     const char *const *extra; /* nextra entries */
     const size_t *extra_len;
+    /* with dv_textlist_opts.hash_cols: the md5, sha1 and sha256 columns' text as it is (not
+     * checked to be a digest), NULL where absent (no such column; a JSONL key missing, null
+     * or holding an object or array) */
+    const char *md5, *sha1, *sha256;
+    size_t md5_len, sha1_len, sha256_len;
 } dv_textlist_row;
 
 typedef struct dv_textlist dv_textlist;
@@ -1345,8 +1355,9 @@ typedef struct dv_item {
     int image_path_only;    /* 1: a parquet image struct ({bytes, path}, Hugging Face's Image
                                feature) whose bytes are null or empty and whose path is set:
                                the image is kept outside the file, and the item has none */
-    unsigned bad_digest;    /* DV_ALGO_MD5/SHA1/SHA256 bits: the md5/sha1/sha256 column (or
-                               .json member) holds a value that is no digest of its kind (a
+    unsigned bad_digest;    /* DV_ALGO_MD5/SHA1/SHA256 bits: the md5/sha1/sha256 column (of a
+                               parquet file or a URL list with a header row, or a .json
+                               member) holds a value that is no digest of its kind (a
                                wrong length, a non-hex character); that bit of have is 0. An
                                empty or null value is absent, not bad */
 } dv_item;

@@ -1147,14 +1147,15 @@ static void check_image_lists(dv_dataset *ds, const char *path)
 
 static int digest_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/* A digest given as hex text or raw bytes: 1 with it in out, 0 if the value is empty (or
- * blanks only: absent), -1 if it is neither (a wrong length, a non-hex character): the item
- * says so (dv_item.bad_digest) and the scan reports it, as a bad URL. Blanks around the hex
- * are dropped, as list build drops them from a list's lines: " D41D...7E\n" is that MD5, not
- * an absent one, which would go unchecked and unsaid. */
-static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
+/* A digest given as hex text or (raw: a parquet value) raw bytes: 1 with it in out, 0 if the
+ * value is empty (or blanks only: absent), -1 if it is neither (a wrong length, a non-hex
+ * character): the item says so (dv_item.bad_digest) and the scan reports it, as a bad URL.
+ * Blanks around the hex are dropped, as list build drops them from a list's lines:
+ * " D41D...7E\n" is that MD5, not an absent one, which would go unchecked and unsaid. A URL
+ * list's field is text: 16 characters are no MD5. */
+static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n, int raw)
 {
-    if (len == n) {
+    if (raw && len == n) {
         memcpy(out, v, n);
         return 1;
     }
@@ -1166,14 +1167,16 @@ static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n)
 }
 
 /* A hash column's value into it: have or bad_digest gets algo's bit (a later well-formed value
- * of a .json wins over a bad one). */
-static void take_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len, uint8_t *out,
-                        size_t n)
+ * of a .json wins over a bad one). 1 if there was a value, 0 if it was absent. */
+static int take_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len, uint8_t *out,
+                       size_t n, int raw)
 {
-    int rc = parse_digest(v, len, out, n);
+    int rc = parse_digest(v, len, out, n, raw);
     if (rc > 0) it->have |= algo, it->bad_digest &= ~algo;
     else if (rc < 0) it->bad_digest |= algo;
+    return rc != 0;
 }
+
 
 /* ---------------------------------------------------------------- shard readers */
 
@@ -1477,13 +1480,13 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
             }
             break;
         case COL_MD5:
-            if (v.bytes) take_digest(it, DV_ALGO_MD5, v.bytes, v.len, it->md5, 16);
+            if (v.bytes) take_digest(it, DV_ALGO_MD5, v.bytes, v.len, it->md5, 16, 1);
             break;
         case COL_SHA1:
-            if (v.bytes) take_digest(it, DV_ALGO_SHA1, v.bytes, v.len, it->sha1, 20);
+            if (v.bytes) take_digest(it, DV_ALGO_SHA1, v.bytes, v.len, it->sha1, 20, 1);
             break;
         case COL_SHA256:
-            if (v.bytes) take_digest(it, DV_ALGO_SHA256, v.bytes, v.len, it->sha256, 32);
+            if (v.bytes) take_digest(it, DV_ALGO_SHA256, v.bytes, v.len, it->sha256, 32, 1);
             break;
         case COL_IMAGE: take_image(r, it, &v, i, -1); break;
         case COL_IMGPATH: {
@@ -1808,17 +1811,17 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
             case COL_MD5:
                 if (!(it->have & DV_ALGO_MD5))
                     take_digest(it, DV_ALGO_MD5, (const uint8_t *)m[i].val, m[i].vallen,
-                                it->md5, 16);
+                                it->md5, 16, 1);
                 break;
             case COL_SHA1:
                 if (!(it->have & DV_ALGO_SHA1))
                     take_digest(it, DV_ALGO_SHA1, (const uint8_t *)m[i].val, m[i].vallen,
-                                it->sha1, 20);
+                                it->sha1, 20, 1);
                 break;
             case COL_SHA256:
                 if (!(it->have & DV_ALGO_SHA256))
                     take_digest(it, DV_ALGO_SHA256, (const uint8_t *)m[i].val, m[i].vallen,
-                                it->sha256, 32);
+                                it->sha256, 32, 1);
                 break;
             case COL_PUNSAFE:
                 /* punsafe wins over nsfw, in any order */
@@ -2007,8 +2010,11 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
     }
     case DV_LAYOUT_URLLIST: {
         dv_textlist_opts lo = {0};
+        const unsigned all = DV_SKIP_MD5 | DV_SKIP_SHA1 | DV_SKIP_SHA256;
         lo.url_col = ds->opts.url_col;
         lo.caption_col = ds->opts.caption_col;
+        /* md5, sha1 and sha256 columns, as a parquet file's are found */
+        lo.hash_cols = (ds->opts.skip & all) != all;
         lo.alloc = r->alloc;
         r->tl = dv_textlist_create(&lo);
         if (!r->tl) {
@@ -2184,6 +2190,14 @@ static int next_item(dv_shard_reader *r, dv_item *it)
         it->line = tr.line;
         it->url = tr.url;
         it->caption = tr.caption;
+        /* hex text only (a field of 16 characters is no MD5), blanks around it dropped */
+        if (tr.md5 && !role_skipped(COL_MD5, r->ds->opts.skip))
+            take_digest(it, DV_ALGO_MD5, (const uint8_t *)tr.md5, tr.md5_len, it->md5, 16, 0);
+        if (tr.sha1 && !role_skipped(COL_SHA1, r->ds->opts.skip))
+            take_digest(it, DV_ALGO_SHA1, (const uint8_t *)tr.sha1, tr.sha1_len, it->sha1, 20, 0);
+        if (tr.sha256 && !role_skipped(COL_SHA256, r->ds->opts.skip))
+            take_digest(it, DV_ALGO_SHA256, (const uint8_t *)tr.sha256, tr.sha256_len, it->sha256,
+                        32, 0);
         default_id(r, it);
         return 1;
     }

@@ -34,10 +34,11 @@ int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv
  * cleaned copy's checksum taken as it is written, not read back); NULL: none. */
 void dv__tar_writer_tap(dv_tar_writer *w, void (*fn)(void *ctx, const void *p, size_t n),
                         void *ctx);
-/* Rank of a column or key name for the url (role 0) or caption (role 1) field, lower
- * preferred, -1 for none: named (a caller's column name) matches its exact spelling only (0);
- * else of the default names url before image_url (caption before text), each exact spelling
- * before another case. URL lists and webdataset .json files rank names alike. */
+/* Rank of a column or key name for the url (role 0) or caption (role 1) field, or the md5,
+ * sha1, sha256 column (roles 2-4), lower preferred, -1 for none: named (a caller's column
+ * name) matches its exact spelling only (0); else of the default names url before image_url
+ * (caption before text), each exact spelling before another case. URL lists and webdataset
+ * .json files rank names alike. */
 int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len);
 /* A skip bit for dv__dataset_skip only (dv_dataset_open clears it from dv_dataset_opts):
  * items of a tar shard (webdataset, img2dataset) carry their sample, row and id only, one

@@ -10,7 +10,12 @@
 
 #define CHUNK 65536u
 #define MAX_EXTRA 16
-#define NSLOT (2 + MAX_EXTRA)
+/* slots: url, caption, the hash columns (md5, sha1, sha256: hash_cols), then the extras */
+#define SLOT_HASH 2
+#define NHASH 3
+#define FIRST_EXTRA (SLOT_HASH + NHASH)
+#define NSLOT (FIRST_EXTRA + MAX_EXTRA)
+#define IS_HASH_SLOT(s) ((s) >= SLOT_HASH && (s) < FIRST_EXTRA)
 #define MAX_JSON_DEPTH 64
 #define NEED_MORE 2 /* parse result: the record goes on past the data we have */
 
@@ -21,17 +26,18 @@ struct dv_textlist {
     dv_textlist_format fmt_opt, fmt;
     size_t max_record;
     size_t nextra;
-    dv__dbuf names; /* url, caption, extras: NUL-terminated, in slot order */
+    dv__dbuf names; /* url, caption, md5, sha1, sha256, extras: NUL-terminated, in slot order */
     size_t name_off[NSLOT];
     int caption_required;
-    int defaults;      /* bit s: slot s (url, caption) was not named: any of def_names, any case */
+    int defaults;      /* bit s: slot s (url, caption; a hash column's with hash_cols) was not
+                          named: any of def_names, any case */
     int headerless;    /* CSV/TSV whose first record is data (a URL in it, no url column) */
     int pending;       /* that first record is still to be returned */
     uint64_t pending_line;
     /* JSONL, a default slot's names (url, URL, image_url, IMAGE_URL...): the last value each
      * rank had in the record (offset and length in text), or none (null, not there) */
-    size_t rank_off[2][4], rank_len[2][4];
-    int rank_set[2][4];
+    size_t rank_off[FIRST_EXTRA][4], rank_len[FIRST_EXTRA][4];
+    int rank_set[FIRST_EXTRA][4];
     char name[256];
     char err[1024];
 
@@ -71,7 +77,7 @@ dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
     const dv_alloc *a = opts ? opts->alloc : NULL;
     dv_textlist *t;
     const char *nm[NSLOT];
-    size_t n = 2;
+    size_t n = FIRST_EXTRA;
     if (opts && (opts->nextra > MAX_EXTRA || (opts->nextra > 0 && opts->extra_cols == NULL)))
         return NULL;
     t = dv__calloc(a, 1, sizeof(*t));
@@ -85,6 +91,11 @@ dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
     nm[1] = opts && opts->caption_col ? opts->caption_col : "caption";
     t->caption_required = opts && opts->caption_col != NULL;
     t->defaults = (opts && opts->url_col ? 0 : 1) | (opts && opts->caption_col ? 0 : 2);
+    /* the hash columns are never named: found by their names, any case, when asked for */
+    nm[SLOT_HASH] = "md5";
+    nm[SLOT_HASH + 1] = "sha1";
+    nm[SLOT_HASH + 2] = "sha256";
+    if (opts && opts->hash_cols) t->defaults |= ((1 << NHASH) - 1) << SLOT_HASH;
     if (opts) {
         for (size_t i = 0; i < opts->nextra; i++) {
             if (opts->extra_cols[i] == NULL) {
@@ -94,7 +105,7 @@ dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
             nm[n++] = opts->extra_cols[i];
         }
     }
-    t->nextra = n - 2;
+    t->nextra = n - FIRST_EXTRA;
     for (size_t i = 0; i < n; i++) {
         t->name_off[i] = t->names.len;
         if (dv__dbuf_append(a, &t->names, nm[i], strlen(nm[i]) + 1) < 0) {
@@ -126,8 +137,11 @@ static const char *slot_name(const dv_textlist *t, size_t s)
 }
 
 /* The names an unnamed url or caption slot takes, any case, as the dataset layer takes
- * Parquet columns (LAION's URL and TEXT, WIT's image_url, DataComp's text). */
-static const char *const def_names[2][3] = {{"url", "image_url", NULL}, {"caption", "text", NULL}};
+ * Parquet columns (LAION's URL and TEXT, WIT's image_url, DataComp's text); and the hash
+ * columns', as the dataset layer takes a Parquet file's md5, sha1 and sha256 (role 2-4). */
+static const char *const def_names[FIRST_EXTRA][3] = {
+    {"url", "image_url", NULL}, {"caption", "text", NULL}, {"md5", NULL}, {"sha1", NULL},
+    {"sha256", NULL}};
 
 /* (io_readers.h) Also the rule of a webdataset sample's .json (dataset.c). */
 int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len)
@@ -148,10 +162,12 @@ static const uint8_t *text_at(const dv_textlist *t, size_t off)
 }
 
 /* Whether a column or key name fills slot s: its rank (dv__name_rank for the url and caption
- * slots; 0 for a named slot's exact name), or -1. */
+ * slots and the hash columns; 0 for a named slot's exact name), or -1 (always, for a hash
+ * column not asked for). */
 static int slot_rank_of(const dv_textlist *t, size_t s, const uint8_t *name, size_t len)
 {
-    if (s < 2 && (t->defaults & (1 << s))) return dv__name_rank((int)s, NULL, name, len);
+    if (s < FIRST_EXTRA && (t->defaults & (1 << s))) return dv__name_rank((int)s, NULL, name, len);
+    if (IS_HASH_SLOT(s)) return -1;
     return dv__name_rank(0, slot_name(t, s), name, len);
 }
 
@@ -527,7 +543,7 @@ static int is_literal(const uint8_t *p, size_t n)
 static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char **why)
 {
     jcur c = {line, 0, n};
-    size_t nslot = 2 + t->nextra;
+    size_t nslot = FIRST_EXTRA + t->nextra;
     int rc;
     jws(&c);
     if (c.i >= c.n || c.p[c.i] != '{') {
@@ -542,15 +558,20 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     } else {
         for (;;) {
             size_t kmark = t->text.len, klen, s, voff = 0, vlen = 0;
-            int hit = -1, rank = 0, dflt, null = 0;
+            int hit = -1, rank = 0, hh = -1, hrank = 0, dflt, null = 0;
             jws(&c);
             rc = jstring(t, &c, why);
             if (rc != 0) return rc;
             klen = t->text.len - kmark;
-            /* a key fills the first slot whose name it is */
-            for (s = 0; s < nslot && hit < 0; s++) {
-                int rk = slot_rank_of(t, s, text_at(t, kmark), klen);
-                if (rk >= 0) hit = (int)s, rank = rk;
+            /* a key fills the first slot whose name it is, and a hash column's besides (a
+             * role of its own, as a Parquet column may be the url_col and the md5 column) */
+            for (s = 0; s < nslot; s++) {
+                int rk;
+                if (IS_HASH_SLOT(s) ? hh >= 0 : hit >= 0) continue;
+                rk = slot_rank_of(t, s, text_at(t, kmark), klen);
+                if (rk < 0) continue;
+                if (IS_HASH_SLOT(s)) hh = (int)s, hrank = rk;
+                else hit = (int)s, rank = rk;
             }
             dflt = hit >= 0 && hit < 2 && (t->defaults & (1 << hit));
             t->text.len = kmark;
@@ -561,7 +582,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
             }
             c.i++;
             jws(&c);
-            if (hit < 0) {
+            if (hit < 0 && hh < 0) {
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
                 goto next;
@@ -571,10 +592,11 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 if (rc != 0) return rc;
                 vlen = t->text.len - voff;
                 if (db_putc(t->alloc, &t->text, 0) < 0) return DV_ENOMEM;
-            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && dflt) {
+            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && (dflt || hit < 0)) {
                 /* an object or array under a default name (a "text" of several languages, an
-                 * "image_url" list beside "url") is not that column: passed over, as before
-                 * those names were looked for, rather than costing the row its URL */
+                 * "image_url" list beside "url", an "md5" object) is not that column: passed
+                 * over, as before those names were looked for, rather than costing the row its
+                 * URL (a nested Parquet column is no hash column either) */
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
                 goto next;
@@ -603,10 +625,15 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 t->rank_off[hit][rank] = voff;
                 t->rank_len[hit][rank] = vlen;
                 t->rank_set[hit][rank] = !null;
-            } else {
+            } else if (hit >= 0) {
                 t->slot_off[hit] = voff;
                 t->slot_len[hit] = vlen;
                 t->slot_set[hit] = !null;
+            }
+            if (hh >= 0) {
+                t->rank_off[hh][hrank] = voff;
+                t->rank_len[hh][hrank] = vlen;
+                t->rank_set[hh][hrank] = !null;
             }
         next:
             jws(&c);
@@ -629,7 +656,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     }
     /* of a default slot's names, the first there (url before image_url, the exact spelling
      * before another case), whatever their order */
-    for (size_t d = 0; d < 2; d++) {
+    for (size_t d = 0; d < FIRST_EXTRA; d++) {
         if (!(t->defaults & (1 << d))) continue;
         for (int rk = 0; rk < 4; rk++) {
             if (!t->rank_set[d][rk]) continue;
@@ -863,9 +890,9 @@ static int start(dv_textlist *t, const char *name)
         return fail(t, rc == DV_ETOOBIG || rc == DV_ECORRUPT ? DV_EFORMAT : rc);
     }
     t->ncols = (int)(t->foffs.len / (2 * sizeof(size_t)));
-    for (size_t s = 0; s < 2 + t->nextra; s++) {
+    for (size_t s = 0; s < NSLOT; s++) t->col[s] = -1;
+    for (size_t s = 0; s < FIRST_EXTRA + t->nextra; s++) {
         int best = -1;
-        t->col[s] = -1;
         for (int c = 0; c < t->ncols; c++) {
             const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)c;
             int rk = slot_rank_of(t, s, text_at(t, pr[0]), pr[1]);
@@ -888,10 +915,11 @@ static int start(dv_textlist *t, const char *name)
                 t->headerless = t->pending = 1;
                 t->pending_line = hline;
                 t->col[1] = t->ncols == 2 ? 1 - t->col[0] : -1;
-                return DV_OK;
+                return DV_OK; /* (and no hash columns: they are found by a header's names) */
             }
         }
-        if (t->col[s] < 0 && (s != 1 || t->caption_required)) {
+        /* url and the extras must be there, the caption if named; the hash columns need not */
+        if (t->col[s] < 0 && !IS_HASH_SLOT(s) && (s != 1 || t->caption_required)) {
             missing_column(t, s == 0 && (t->defaults & 1) ? "url' or 'image_url" : slot_name(t, s),
                            hline);
             return fail(t, DV_EFORMAT);
@@ -956,7 +984,7 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
             t->bad++;
             return DV_ECORRUPT;
         }
-        for (size_t s = 0; s < 2 + t->nextra; s++) {
+        for (size_t s = 0; s < FIRST_EXTRA + t->nextra; s++) {
             if (t->col[s] < 0) continue;
             t->slot_off[s] = pr[2 * (size_t)t->col[s]];
             t->slot_len[s] = pr[2 * (size_t)t->col[s] + 1];
@@ -986,8 +1014,21 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
         out->caption_len = t->slot_len[1];
     }
     for (size_t e = 0; e < t->nextra; e++) {
-        t->extra[e] = t->slot_set[2 + e] ? (const char *)text_at(t, t->slot_off[2 + e]) : NULL;
-        t->extra_len[e] = t->slot_set[2 + e] ? t->slot_len[2 + e] : 0;
+        size_t s = FIRST_EXTRA + e;
+        t->extra[e] = t->slot_set[s] ? (const char *)text_at(t, t->slot_off[s]) : NULL;
+        t->extra_len[e] = t->slot_set[s] ? t->slot_len[s] : 0;
+    }
+    if (t->slot_set[SLOT_HASH]) {
+        out->md5 = (const char *)text_at(t, t->slot_off[SLOT_HASH]);
+        out->md5_len = t->slot_len[SLOT_HASH];
+    }
+    if (t->slot_set[SLOT_HASH + 1]) {
+        out->sha1 = (const char *)text_at(t, t->slot_off[SLOT_HASH + 1]);
+        out->sha1_len = t->slot_len[SLOT_HASH + 1];
+    }
+    if (t->slot_set[SLOT_HASH + 2]) {
+        out->sha256 = (const char *)text_at(t, t->slot_off[SLOT_HASH + 2]);
+        out->sha256_len = t->slot_len[SLOT_HASH + 2];
     }
     out->extra = t->extra;
     out->extra_len = t->extra_len;

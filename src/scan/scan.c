@@ -618,23 +618,27 @@ static void bad_digests(scan *s, const dv_shard_info *sh, const dv_item *it)
     static const struct {
         unsigned algo;
         dv_hash_type type;
-        const char *col, *what;
-    } k[] = {{DV_ALGO_MD5, DV_HT_MD5, "md5", "an MD5 (32 hex digits or 16 bytes)"},
-             {DV_ALGO_SHA1, DV_HT_SHA1, "sha1", "a SHA-1 (40 hex digits or 20 bytes)"},
-             {DV_ALGO_SHA256, DV_HT_SHA256, "sha256", "a SHA-256 (64 hex digits or 32 bytes)"}};
+        const char *col, *what, *hex;
+    } k[] = {{DV_ALGO_MD5, DV_HT_MD5, "md5", "an MD5 (32 hex digits or 16 bytes)",
+              "an MD5 (32 hex digits)"},
+             {DV_ALGO_SHA1, DV_HT_SHA1, "sha1", "a SHA-1 (40 hex digits or 20 bytes)",
+              "a SHA-1 (40 hex digits)"},
+             {DV_ALGO_SHA256, DV_HT_SHA256, "sha256", "a SHA-256 (64 hex digits or 32 bytes)",
+              "a SHA-256 (64 hex digits)"}};
     dv_layout lay = dv_dataset_layout(s->ds);
     for (size_t a = 0; a < sizeof k / sizeof k[0]; a++) {
         size_t li;
-        char where[900], msg[1200];
+        char where[900], from[1100], msg[2200];
         if (!(it->bad_digest & k[a].algo)) continue;
         for (li = 0; li < s->nlists; li++)
             if (s->lists[li].info.type == k[a].type) break;
         if (li == s->nlists) continue;
         dv__item_where(lay, sh, it, where, sizeof where);
-        snprintf(msg, sizeof msg,
-                 "%s: %s %s is not %s: not checked against the %s lists by it", where,
-                 lay == DV_LAYOUT_WEBDATASET ? ".json member" : "column", k[a].col, k[a].what,
-                 k[a].col);
+        snprintf(from, sizeof from, "%s %s",
+                 lay == DV_LAYOUT_WEBDATASET ? ".json member" : "column", k[a].col);
+        /* a URL list's value is text: hex only */
+        snprintf(msg, sizeof msg, "%s: %s is not %s: not checked against the %s lists by it",
+                 where, from, lay == DV_LAYOUT_URLLIST ? k[a].hex : k[a].what, k[a].col);
         emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_digest", msg);
     }
 }

@@ -711,6 +711,49 @@ assert e[1]['url'] == 'https://example.test/e.jpg', e
 m = [json.loads(l) for l in open('out-bd-wds/matches.jsonl')]
 assert sorted(x['id'] for x in m) == ['a', 'f'], m
 \""
+# a URL list's md5, sha1 and sha256 columns are checked against the lists of their kind
+# without fetching anything, as a parquet file's are: found by name in any case (the exact
+# spelling first), hex text with blanks around it dropped; a value that is no digest (a field
+# of 16 characters included: it is text) is bad_digest naming file:line and column; a CSV/TSV
+# without a header row has none. Until 2026-12-07 a URL list's hash columns were not read: no
+# finding, no error, exit 0.
+printf 'a benign text file\n' >benign1.txt
+M0=$(md5sum known0.jpg | cut -c1-32)
+M1=$(md5sum benign1.txt | cut -c1-32 | tr a-f A-F)
+S1=$(sha256sum benign1.txt | cut -c1-64)
+printf '%s\n%s\n' "$M0" "$M1" >hc-md5.txt
+printf '%s\n' "$S1" >hc-sha.txt
+"$BIN" list build -q -t md5 -o hc-md5.dvl hc-md5.txt
+"$BIN" list build -q -t sha256 -o hc-sha.dvl hc-sha.txt
+mkdir -p hc
+printf 'url,caption,MD5,sha256\nhttps://example.test/0.jpg,zero,%s,\nhttps://example.test/1.jpg,one, %s ,\nhttps://example.test/2.jpg,two,not-a-digest,%s\nhttps://example.test/3.jpg,"three\nlines",,\nhttps://example.test/4.jpg,four,%s,%s\n' \
+    "$M0" "$M1" "$S1" "$(md5sum hc-md5.txt | cut -c1-32)" "$(printf %s "$S1" | cut -c2-)" >hc/a.csv
+printf '{"url": "https://example.test/5.jpg", "sha256": "%s"}\n{"url": "https://example.test/6.jpg", "md5": null, "Md5": "%s"}\n{"url": "https://example.test/7.jpg", "md5": "0123456789abcdef"}\n{"url": "https://example.test/8.jpg", "md5": ""}\n' \
+    "$S1" "$M0" >hc/b.jsonl
+printf '%s\thttps://example.test/9.jpg\n' "$M0" >hc/c.tsv
+"$BIN" scan -q hc -l hc-md5.dvl -l hc-sha.dvl -o out-hc >/dev/null 2>err-hc; echo $? >rc-hc
+check "a URL list's md5/sha256 columns: matched without --fetch, bad ones named by file:line" $PY -c "
+import json
+assert open('rc-hc').read().strip() == '1', open('err-hc').read()
+m = sorted((x['id'], x['hash_type'], x['source'], x['tier']) for x in map(json.loads, open('out-hc/matches.jsonl')))
+assert m == [('a:0', 'md5', 'metadata', 'match'), ('a:1', 'md5', 'metadata', 'match'),
+             ('a:2', 'sha256', 'metadata', 'match'), ('b:0', 'sha256', 'metadata', 'match'),
+             ('b:1', 'md5', 'metadata', 'match')], m
+e = [(x['id'], x['row'], x['reason'], x['message']) for x in map(json.loads, open('out-hc/errors.jsonl'))]
+t = ': not checked against the %s lists by it'
+assert e == [('a:2', 2, 'bad_digest', 'hc/a.csv:4: column md5 is not an MD5 (32 hex digits)' + t % 'md5'),
+             ('a:4', 4, 'bad_digest', 'hc/a.csv:7: column sha256 is not a SHA-256 (64 hex digits)' + t % 'sha256'),
+             ('b:2', 2, 'bad_digest', 'hc/b.jsonl:3: column md5 is not an MD5 (32 hex digits)' + t % 'md5')], e
+s = json.load(open('out-hc/summary.json'))['counts']
+assert s['errors'] == {'bad_digest': 3}, s
+assert s['checked_per_list'] == {'hc-md5.dvl': 4, 'hc-sha.dvl': 2}, s
+assert s['match'] == 5 and s['items'] == 10, s"
+# ... a scan of them resumed (two of the three lists, then the rest): the same outputs as one run
+"$BIN" scan -q hc -l hc-md5.dvl -l hc-sha.dvl -o out-hc2 --shards 0-1 --no-merge >/dev/null 2>&1
+"$BIN" scan -q hc -l hc-md5.dvl -l hc-sha.dvl -o out-hc2 >/dev/null 2>&1
+for f in matches.jsonl errors.jsonl summary.json removal.txt; do
+    check "URL-list hash columns, scan resumed: same $f" cmp out-hc/$f out-hc2/$f
+done
 # blanks at a dataset URL's ends are dropped before it is matched, as list build drops them
 # from a list's lines: "https://example.test/x.jpg " in a CSV or JSONL column (parquet the
 # same) is the listed URL, found; until 2026-12-07 it was https://example.test/x.jpg%20, no

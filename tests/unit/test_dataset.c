@@ -453,6 +453,92 @@ static void test_wds_json_digests(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* FILE in dir with text */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A URL list's md5, sha1 and sha256 columns give the item its digests, as a parquet file's
+ * do: found by name in any case (the exact spelling first), hex text with blanks around it
+ * dropped; a value that is no digest (a wrong length, a non-hex character, 16 characters: a
+ * field is text, not raw bytes) is bad_digest, an empty or null one absent; none in a list
+ * without a header row; a kind the caller skips is not read. Until 2026-12-07 a URL list's
+ * hash columns were not read at all. */
+#define E_MD5 "d41d8cd98f00b204e9800998ecf8427e"
+#define E_SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+#define E_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+static void test_urllist_digests(void **state)
+{
+    static const struct {
+        const char *id;
+        unsigned have, bad;
+    } want[] = {
+        {"a:0", DV_ALGO_MD5 | DV_ALGO_SHA256, DV_ALGO_SHA1},
+        {"a:1", DV_ALGO_SHA1, DV_ALGO_MD5},
+        {"a:2", 0, DV_ALGO_MD5 | DV_ALGO_SHA256},
+        {"a:3", 0, 0},
+        {"b:0", DV_ALGO_SHA256 | DV_ALGO_MD5, 0},
+        {"b:1", 0, DV_ALGO_SHA1 | DV_ALGO_SHA256},
+        {"b:2", DV_ALGO_MD5, 0},
+        {"c:0", 0, 0},
+    };
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    dv_dataset_opts o;
+    dv_dataset *ds;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "a.csv",
+             "url,MD5,Sha1,sha256\n"
+             "https://a.test/0,\" " E_MD5 "\n\"," E_SHA1 "x," E_SHA256 "\n"
+             "https://a.test/1,0123456789abcdef," E_SHA1 ",\n"
+             "https://a.test/2,g41d8cd98f00b204e9800998ecf8427e,,e3b0\n"
+             "https://a.test/3,,,\n");
+    put_file(dir, "b.jsonl",
+             "{\"url\": \"https://b.test/0\", \"sha256\": \"" E_SHA256 "\", "
+             "\"md5\": \"" E_MD5 "\"}\n"
+             "{\"url\": \"https://b.test/1\", \"sha1\": 12, \"SHA256\": true, \"md5\": null}\n"
+             "{\"url\": \"https://b.test/2\", \"md5\": null, \"Md5\": \"" E_MD5 "\"}\n");
+    /* no header row: the first field is the caption, no column a hash column */
+    put_file(dir, "c.tsv", E_MD5 "\thttps://c.test/0\n");
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = 0;
+        memset(&o, 0, sizeof o);
+        if (pass) o.skip = DV_SKIP_MD5 | DV_SKIP_SHA1;
+        assert_int_equal(dv_dataset_open(dir, &o, &ds, err, sizeof err), DV_OK);
+        assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_URLLIST);
+        assert_int_equal(dv_dataset_num_shards(ds), 3);
+        for (uint64_t sh = 0; sh < 3; sh++) {
+            dv_shard_reader *r;
+            dv_item it;
+            int rc;
+            assert_int_equal(dv_shard_reader_open(ds, sh, &r, err, sizeof err), DV_OK);
+            while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+                unsigned keep = pass ? DV_ALGO_SHA256 : ~0u;
+                assert_true(n < sizeof want / sizeof want[0]);
+                assert_string_equal(it.id, want[n].id);
+                assert_int_equal(it.have, want[n].have & keep);
+                assert_int_equal(it.bad_digest, want[n].bad & keep);
+                if (it.have & DV_ALGO_MD5) assert_int_equal(it.md5[15], 0x7e);
+                if (it.have & DV_ALGO_SHA1) assert_int_equal(it.sha1[19], 0x09);
+                if (it.have & DV_ALGO_SHA256) assert_int_equal(it.sha256[31], 0x55);
+                n++;
+            }
+            assert_int_equal(rc, 0);
+            dv_shard_reader_free(r);
+        }
+        assert_int_equal(n, sizeof want / sizeof want[0]);
+        dv_dataset_free(ds);
+    }
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 /* Append a hard link ('1') or symlink ('2') member NAME naming target to f. */
 static void tar_link(FILE *f, const char *name, const char *target, char type)
 {
@@ -778,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_claimed_rows_clean),
         cmocka_unit_test(test_wds_images),
         cmocka_unit_test(test_wds_json_digests),
+        cmocka_unit_test(test_urllist_digests),
         cmocka_unit_test(test_wds_links),
         cmocka_unit_test(test_wds_ids_headers_only),
     };

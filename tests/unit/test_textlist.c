@@ -15,7 +15,8 @@
 
 #include "datavet.h"
 
-/* Every row as "row:line:url|caption|extra..." lines, bad rows as "ERR line-of-message". */
+/* Every row as "row:line:url|caption|extra...|md5=...|sha1=...|sha256=..." lines (a hash
+ * column only where the row has it), bad rows as "ERR line-of-message". */
 static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
 {
     dv_textlist_row r;
@@ -33,6 +34,18 @@ static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
                               (unsigned long long)r.line, r.url, r.caption ? r.caption : "(null)");
         for (size_t e = 0; e < nextra; e++)
             n += (size_t)snprintf(out + n, cap - n, "|%s", r.extra[e] ? r.extra[e] : "(null)");
+        if (r.md5) {
+            assert_true(strlen(r.md5) <= r.md5_len);
+            n += (size_t)snprintf(out + n, cap - n, "|md5=%s", r.md5);
+        }
+        if (r.sha1) {
+            assert_true(strlen(r.sha1) <= r.sha1_len);
+            n += (size_t)snprintf(out + n, cap - n, "|sha1=%s", r.sha1);
+        }
+        if (r.sha256) {
+            assert_true(strlen(r.sha256) <= r.sha256_len);
+            n += (size_t)snprintf(out + n, cap - n, "|sha256=%s", r.sha256);
+        }
         n += (size_t)snprintf(out + n, cap - n, "\n");
     }
 }
@@ -306,6 +319,62 @@ static void test_txt(void **state)
     dv_textlist_free(t);
 }
 
+/* hash_cols: md5, sha1 and sha256 columns found as the default url column is (the name in any
+ * case, the exact spelling first, then the first column; JSONL: a null under one spelling
+ * leaves another's value; an object or array is passed over), optional, their text as it is;
+ * none without a header row or in a TXT list, and none unless asked for. */
+static void test_hash_cols(void **state)
+{
+    dv_textlist_opts o = {0};
+    const char *extra[] = {"md5"};
+    dv_textlist *t;
+    (void)state;
+    o.hash_cols = 1;
+    run("h.csv",
+        "url,MD5,md5,SHA1,Sha256,sha256\n"
+        "http://h/1,A,a,b,C,c\n"
+        "http://h/2,A,,,\" c \",\n",
+        &o, 0,
+        "1:2:http://h/1|(null)|md5=a|sha1=b|sha256=c\n"
+        "2:3:http://h/2|(null)|md5=|sha1=|sha256=\n");
+    run("h.tsv", "URL\tcaption\tSHA256\tmd5\nhttp://h/3\tx\ts\t\n", &o, 0,
+        "1:2:http://h/3|x|md5=|sha256=s\n");
+    /* of two columns of one spelling, the first */
+    run("d.csv", "url,Sha1,SHA1\nhttp://h/6,x,y\n", &o, 0, "1:2:http://h/6|(null)|sha1=x\n");
+    /* no hash column: none, and none is required */
+    run("n.csv", "url\nhttp://h/4\n", &o, 0, "1:2:http://h/4|(null)\n");
+    /* no header row (CC3M): no hash columns, whatever the fields hold */
+    run("cc3m.tsv", "md5\thttp://h/5\n", &o, 0, "1:1:http://h/5|md5\n");
+    run("h.jsonl",
+        "{\"url\":\"http://j/1\",\"MD5\":\"A\",\"md5\":\"a\",\"sha1\":12,\"SHA256\":true}\n"
+        "{\"url\":\"http://j/2\",\"md5\":null,\"Md5\":\"b\",\"sha256\":{\"x\":1},\"sha1\":[1]}\n"
+        "{\"url\":\"http://j/3\",\"md5\":\"c\",\"md5\":null}\n"
+        "{\"url\":\"http://j/4\",\"sha256\":\"\"}\n",
+        &o, 0,
+        "1:1:http://j/1|(null)|md5=a|sha1=12|sha256=true\n2:2:http://j/2|(null)|md5=b\n"
+        "3:3:http://j/3|(null)\n4:4:http://j/4|(null)|sha256=\n");
+    run("h.txt", "http://t/1\n", &o, 0, "1:1:http://t/1|(null)\n");
+    /* a column may be both a named one and a hash column, as a Parquet column may */
+    o.url_col = "md5";
+    o.extra_cols = extra;
+    o.nextra = 1;
+    run("b.csv", "md5,url\nhttp://b/1,http://b/2\n", &o, 1,
+        "1:2:http://b/1|(null)|http://b/1|md5=http://b/1\n");
+    run("b.jsonl", "{\"url\":\"http://b/3\",\"md5\":\"http://b/4\"}\n", &o, 1,
+        "1:1:http://b/4|(null)|(null)|md5=http://b/4\n");
+    /* ... and a named one holding an object is still a bad row */
+    run("c.jsonl", "{\"md5\":{\"a\":1}}\n", &o, 1,
+        "ERR c.jsonl:1: a requested column holds a nested value\n");
+    /* not asked for: none, and an object under the name is no error */
+    run("h.csv", "url,md5\nhttp://h/1,a\n", NULL, 0, "1:2:http://h/1|(null)\n");
+    run("o.jsonl", "{\"url\":\"http://h/1\",\"md5\":{\"a\":1}}\n", NULL, 0,
+        "1:1:http://h/1|(null)\n");
+    t = dv_textlist_create(&(dv_textlist_opts){.hash_cols = 1});
+    assert_int_equal(dv_textlist_open_buffer(t, "url\n", 4, "e.csv"), DV_OK);
+    assert_int_equal(dv_textlist_next(t, &(dv_textlist_row){0}), 0);
+    dv_textlist_free(t);
+}
+
 static void test_long_records(void **state)
 {
     dv_textlist_opts o = {0};
@@ -547,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_default_columns),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_txt),
+        cmocka_unit_test(test_hash_cols),
         cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_fd_streaming),
         cmocka_unit_test(test_pipe_exact_limit),
