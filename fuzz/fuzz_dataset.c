@@ -49,8 +49,9 @@ static void check_item(const dv_item *it, uint64_t shard)
     if (it->problem > 0 || (it->problem != 0 && it->problem_msg == NULL)) abort();
     if (it->has_punsafe && it->punsafe != it->punsafe) abort();
     if ((it->have & ~(unsigned)(DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256)) != 0) abort();
-    /* a digest is well formed or bad, not both */
+    /* a digest is well formed or bad, not both; one from a .json is one of them */
     if ((it->have & it->bad_digest) != 0) abort();
+    if ((it->digest_json & ~(it->have | it->bad_digest)) != 0) abort();
     /* strings are NUL-terminated: strlen must not run off */
     (void)strlen(it->id);
     if (it->url) (void)strlen(it->url);

@@ -1360,6 +1360,10 @@ typedef struct dv_item {
                                member) holds a value that is no digest of its kind (a
                                wrong length, a non-hex character); that bit of have is 0. An
                                empty or null value is absent, not bad */
+    unsigned digest_json;   /* DV_ALGO_MD5/SHA1/SHA256 bits: of have and bad_digest, those whose
+                               value came from a webdataset sample's .json member (an
+                               img2dataset sample whose key is not in its .parquet, or read
+                               without it), not from a metadata column */
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

@@ -1177,6 +1177,12 @@ static int take_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len,
     return rc != 0;
 }
 
+/* The same, of a .json member: digest_json says where the value came from */
+static void take_json_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len,
+                             uint8_t *out, size_t n)
+{
+    if (take_digest(it, algo, v, len, out, n, 1)) it->digest_json |= algo;
+}
 
 /* ---------------------------------------------------------------- shard readers */
 
@@ -1722,6 +1728,7 @@ static void meta_fill(const meta_row *m, dv_item *it)
     if (m->key) it->id = m->key;
     it->have = m->have;
     it->bad_digest = m->bad_digest;
+    it->digest_json = 0; /* the row's columns, not the .json's */
     memcpy(it->md5, m->md5, 16);
     memcpy(it->sha1, m->sha1, 20);
     memcpy(it->sha256, m->sha256, 32);
@@ -1810,18 +1817,18 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
                 break;
             case COL_MD5:
                 if (!(it->have & DV_ALGO_MD5))
-                    take_digest(it, DV_ALGO_MD5, (const uint8_t *)m[i].val, m[i].vallen,
-                                it->md5, 16, 1);
+                    take_json_digest(it, DV_ALGO_MD5, (const uint8_t *)m[i].val, m[i].vallen,
+                                     it->md5, 16);
                 break;
             case COL_SHA1:
                 if (!(it->have & DV_ALGO_SHA1))
-                    take_digest(it, DV_ALGO_SHA1, (const uint8_t *)m[i].val, m[i].vallen,
-                                it->sha1, 20, 1);
+                    take_json_digest(it, DV_ALGO_SHA1, (const uint8_t *)m[i].val, m[i].vallen,
+                                     it->sha1, 20);
                 break;
             case COL_SHA256:
                 if (!(it->have & DV_ALGO_SHA256))
-                    take_digest(it, DV_ALGO_SHA256, (const uint8_t *)m[i].val, m[i].vallen,
-                                it->sha256, 32, 1);
+                    take_json_digest(it, DV_ALGO_SHA256, (const uint8_t *)m[i].val, m[i].vallen,
+                                     it->sha256, 32);
                 break;
             case COL_PUNSAFE:
                 /* punsafe wins over nsfw, in any order */
@@ -1859,6 +1866,7 @@ static void later_item(dv_item *it)
     it->status = NULL;
     it->have = 0;
     it->bad_digest = 0;
+    it->digest_json = 0;
     it->has_punsafe = 0;
     it->meta_unread = 0;
 }

@@ -612,7 +612,8 @@ static void prefetch_slot(const scan *s, const slot *b, size_t j)
 
 /* A hash column's value that is no digest (dv_item.bad_digest) is not silently passed over when
  * lists of its kind are given: an error, bad_digest, as a bad URL is; the scan goes on and is
- * not incomplete (the item's other columns and its image are checked). */
+ * not incomplete (the item's other columns and its image are checked). The message names where
+ * the value came from: a column (of the img2dataset sample's .parquet) or a .json member. */
 static void bad_digests(scan *s, const dv_shard_info *sh, const dv_item *it)
 {
     static const struct {
@@ -634,8 +635,13 @@ static void bad_digests(scan *s, const dv_shard_info *sh, const dv_item *it)
             if (s->lists[li].info.type == k[a].type) break;
         if (li == s->nlists) continue;
         dv__item_where(lay, sh, it, where, sizeof where);
-        snprintf(from, sizeof from, "%s %s",
-                 lay == DV_LAYOUT_WEBDATASET ? ".json member" : "column", k[a].col);
+        if (it->digest_json & k[a].algo)
+            snprintf(from, sizeof from, ".json member %s", k[a].col);
+        else if (lay == DV_LAYOUT_IMG2DATASET && it->sample >= 0 && sh->meta_path)
+            /* a sample is named by its tar; the value is its row's in the .parquet */
+            snprintf(from, sizeof from, "column %s of %s", k[a].col, sh->meta_path);
+        else
+            snprintf(from, sizeof from, "column %s", k[a].col);
         /* a URL list's value is text: hex only */
         snprintf(msg, sizeof msg, "%s: %s is not %s: not checked against the %s lists by it",
                  where, from, lay == DV_LAYOUT_URLLIST ? k[a].hex : k[a].what, k[a].col);

@@ -711,6 +711,32 @@ assert e[1]['url'] == 'https://example.test/e.jpg', e
 m = [json.loads(l) for l in open('out-bd-wds/matches.jsonl')]
 assert sorted(x['id'] for x in m) == ['a', 'f'], m
 \""
+# an img2dataset sample's bad digest names where the value is: its .parquet row's column (the
+# parquet named), or its .json member when its key is not in the parquet; a parquet row
+# without a sample is named by the parquet and row. Until 2026-12-07 each said "column md5",
+# also of a value from the .json.
+if [ -x "$PQT" ]; then
+    mkdir -p bd-i2d && "$PQT" digests bd-i2d/00000.parquet || bad "pq_tool digests (i2d)"
+    $PY - <<'EOF2' || bad "make bd-i2d"
+import io, tarfile
+t = tarfile.open('bd-i2d/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for k, j in (('d1', '{"md5": "d41d8cd98f00b204e9800998ecf8427e"}'), ('x9', '{"md5": "xyz"}')):
+    b = j.encode(); ti = tarfile.TarInfo(k + '.json'); ti.size = len(b)
+    t.addfile(ti, io.BytesIO(b))
+t.close()
+EOF2
+    "$BIN" scan -q bd-i2d -l bd-md5.dvl -o out-bd-i2d >/dev/null 2>&1; rc=$?
+    check "img2dataset: a bad digest names its .parquet column or its .json member" sh -c "
+[ $rc -eq 1 ] && $PY -c \"
+import json
+e = [(x['id'], x['message']) for x in map(json.loads, open('out-bd-i2d/errors.jsonl'))]
+t = ' is not an MD5 (32 hex digits or 16 bytes): not checked against the md5 lists by it'
+assert e == [('d1', 'bd-i2d/00000.tar: sample 0 (key d1): column md5 of bd-i2d/00000.parquet' + t),
+             ('x9', 'bd-i2d/00000.tar: sample 1 (key x9): .json member md5' + t)] + [
+             ('d%d' % r, 'bd-i2d/00000.parquet: row %d (key d%d): column md5' % (r, r) + t)
+             for r in (2, 6, 7)], e
+\""
+fi
 # a URL list's md5, sha1 and sha256 columns are checked against the lists of their kind
 # without fetching anything, as a parquet file's are: found by name in any case (the exact
 # spelling first), hex text with blanks around it dropped; a value that is no digest (a field

@@ -443,6 +443,7 @@ static void test_wds_json_digests(void **state)
         assert_memory_equal(it.sha1, sha1, 20);
         if (it.have & DV_ALGO_MD5) assert_int_equal(it.md5[15], 0x7e);
         if (it.have & DV_ALGO_SHA256) assert_int_equal(it.sha256[31], 0x55);
+        assert_int_equal(it.digest_json, it.have); /* every value a .json member's */
         n++;
     }
     assert_int_equal(rc, 0);
@@ -524,6 +525,7 @@ static void test_urllist_digests(void **state)
                 assert_string_equal(it.id, want[n].id);
                 assert_int_equal(it.have, want[n].have & keep);
                 assert_int_equal(it.bad_digest, want[n].bad & keep);
+                assert_int_equal(it.digest_json, 0);
                 if (it.have & DV_ALGO_MD5) assert_int_equal(it.md5[15], 0x7e);
                 if (it.have & DV_ALGO_SHA1) assert_int_equal(it.sha1[19], 0x09);
                 if (it.have & DV_ALGO_SHA256) assert_int_equal(it.sha256[31], 0x55);
@@ -535,6 +537,63 @@ static void test_urllist_digests(void **state)
         assert_int_equal(n, sizeof want / sizeof want[0]);
         dv_dataset_free(ds);
     }
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
+/* An img2dataset sample's digests come from its .parquet row where its key is there
+ * (dv_item.digest_json 0: a column), else from its .json (digest_json set), so that a
+ * bad_digest error names where the value is. */
+static void test_i2d_digest_origin(void **state)
+{
+    static const char *const names[2] = {"key", "md5"};
+    static const char json[] = "{\"md5\": \"xyz\", \"sha1\": \"" E_SHA1 "\"}";
+    static const unsigned char eoa[1024];
+    dv_parquet_field fl[2];
+    dv_parquet_writer *w;
+    dv_parquet_value v[2];
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    int n = 0, rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    memset(fl, 0, sizeof fl);
+    for (int c = 0; c < 2; c++) {
+        fl[c].name = names[c];
+        fl[c].type = DV_PQ_BYTE_ARRAY;
+        fl[c].is_string = 1;
+    }
+    snprintf(path, sizeof path, "%s/00000.parquet", dir);
+    assert_int_equal(dv_parquet_writer_create(path, fl, 2, NULL, &w, err, sizeof err), DV_OK);
+    memset(v, 0, sizeof v);
+    v[0].bytes = (const uint8_t *)"k0", v[0].len = 2;
+    v[1].bytes = (const uint8_t *)"bad", v[1].len = 3;
+    assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    tar_put(f, "k0.json", json, strlen(json)); /* in the parquet: its row's values */
+    tar_put(f, "k1.json", json, strlen(json)); /* not there: the .json's */
+    assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_IMG2DATASET);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_int_equal(it.sample, n);
+        assert_int_equal(it.bad_digest, DV_ALGO_MD5);
+        assert_int_equal(it.have, n ? DV_ALGO_SHA1 : 0u);
+        assert_int_equal(it.digest_json, n ? DV_ALGO_MD5 | DV_ALGO_SHA1 : 0u);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, 2);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
     assert_int_equal(system(path), 0);
 }
@@ -865,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_wds_images),
         cmocka_unit_test(test_wds_json_digests),
         cmocka_unit_test(test_urllist_digests),
+        cmocka_unit_test(test_i2d_digest_origin),
         cmocka_unit_test(test_wds_links),
         cmocka_unit_test(test_wds_ids_headers_only),
     };
