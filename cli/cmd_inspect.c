@@ -1567,7 +1567,7 @@ static int inspect_list(const char *path, const opts *o)
     static const char *const fnames[] = {"auto", "csv", "tsv", "jsonl", "txt"};
     dv_textlist_format f = list_format(path);
     char head[65536], names[8192];
-    const char *url_col = NULL, *cap_col = NULL;
+    const char *url_col = NULL, *cap_col = NULL, *hash_col[3] = {NULL, NULL, NULL};
     char field_name[2][32];
     int url_field = -1, cap_field = -1;
     size_t hl = 0, ncols;
@@ -1587,18 +1587,20 @@ static int inspect_list(const char *path, const opts *o)
     ncols = f == DV_TL_TXT ? 0 : list_columns(head, hl, f, names, sizeof(names));
     {
         /* as the list reader takes them: url before image_url, caption before text, the
-         * exact spelling before another case, then the first column */
+         * exact spelling before another case, then the first column; so md5, sha1 and sha256
+         * (roles 2-4), which datavet scan checks against the lists of their kind */
         const char *p = names;
-        int best[2] = {-1, -1};
+        int best[5] = {-1, -1, -1, -1, -1};
         for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
             int ro = role_of_name(p);
-            for (int n = 0; ro >= 0 && ro < 2 && roles[ro].names[n]; n++) {
+            for (int n = 0; ro >= 0 && ro < 5 && roles[ro].names[n]; n++) {
                 int rk = 2 * n + (strcmp(p, roles[ro].names[n]) != 0);
                 if (strcasecmp(p, roles[ro].names[n]) != 0 || (best[ro] >= 0 && rk >= best[ro]))
                     continue;
                 best[ro] = rk;
                 if (ro == 0) url_col = p;
-                else cap_col = p;
+                else if (ro == 1) cap_col = p;
+                else hash_col[ro - 2] = p;
             }
         }
     }
@@ -1623,6 +1625,7 @@ static int inspect_list(const char *path, const opts *o)
         snprintf(field_name[1], sizeof field_name[1], "(field %d)", cap_field + 1);
         url_col = field_name[0];
         cap_col = cap_field >= 0 ? field_name[1] : NULL;
+        hash_col[0] = hash_col[1] = hash_col[2] = NULL; /* no names, so no hash columns */
         ncols = 0;
     }
     while (rc == DV_OK) {
@@ -1646,13 +1649,22 @@ static int inspect_list(const char *path, const opts *o)
         }
         printf("],\"header\":%s,\"roles\":{",
                f == DV_TL_TXT || url_field >= 0 ? "false" : "true");
+        const char *sep = ""; /* (a list without a url column has other roles still) */
         if (url_col || f == DV_TL_TXT) {
             printf("\"url\":");
             cli_json_str(stdout, url_col ? url_col : "");
+            sep = ",";
         }
         if (cap_col) {
-            printf(",\"caption\":");
+            printf("%s\"caption\":", sep);
             cli_json_str(stdout, cap_col);
+            sep = ",";
+        }
+        for (int h = 0; h < 3; h++) {
+            if (!hash_col[h]) continue;
+            printf("%s\"%s\":", sep, roles[2 + h].role);
+            cli_json_str(stdout, hash_col[h]);
+            sep = ",";
         }
         printf("},\"rows\":%llu,\"bad_rows\":%llu,\"problems\":[", rows,
                (unsigned long long)dv_textlist_bad_rows(t));
@@ -1676,6 +1688,11 @@ static int inspect_list(const char *path, const opts *o)
         if (cap_col) {
             printf(" caption=");
             put_safe(stdout, cap_col);
+        }
+        for (int h = 0; h < 3; h++) {
+            if (!hash_col[h]) continue;
+            printf(" %s=", roles[2 + h].role);
+            put_safe(stdout, hash_col[h]);
         }
         if (f == DV_TL_TXT) printf(" url=(each line)");
         printf("\nrows: %llu\nbad rows: %llu\nproblems: ", rows,

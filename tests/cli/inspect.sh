@@ -95,6 +95,18 @@ expect "tsv list bad rows" 1 "bad rows: 1" "$DV" inspect "$T/l.tsv"
 printf 'image_url,TEXT,URL,url,caption\nhttp://a/1,t,http://a/2,http://a/3,c\n' >"$T/rank.csv"
 expect "list roles as the reader takes them" 0 "recognised: url=url caption=caption\$" \
     "$DV" inspect "$T/rank.csv"
+# ... so the hash columns datavet scan checks (md5, sha1, sha256, any case, exact first)
+printf 'url,SHA1,MD5,md5,sha1\nhttp://a/1,a,b,c,d\n' >"$T/hash.csv"
+expect "list hash columns as the reader takes them" 0 "recognised: url=url md5=md5 sha1=sha1\$" \
+    "$DV" inspect "$T/hash.csv"
+# a list without a url column: its other roles are still valid JSON (until 2026-12-07 the
+# roles object began '{,"caption"')
+printf 'caption,md5\nx,y\n' >"$T/nourl.csv"
+"$DV" inspect --json "$T/nourl.csv" >"$T/nourl.json"
+json_ok "list without a url column --json" "$T/nourl.json"
+if grep -q '"roles":{"caption":"caption","md5":"md5"}' "$T/nourl.json"; then
+    ok "list without a url column: its roles"
+else no "list without a url column: its roles: $(cat "$T/nourl.json")"; fi
 printf '{"url":"http://a/1","caption":"x","n":{"a":1}}\n{"url":"http://a/2"}\n' >"$T/l.jsonl"
 "$DV" inspect --json "$T/l.jsonl" >"$T/l.json"
 json_ok "jsonl list" "$T/l.json"

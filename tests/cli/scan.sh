@@ -774,6 +774,17 @@ s = json.load(open('out-hc/summary.json'))['counts']
 assert s['errors'] == {'bad_digest': 3}, s
 assert s['checked_per_list'] == {'hc-md5.dvl': 4, 'hc-sha.dvl': 2}, s
 assert s['match'] == 5 and s['items'] == 10, s"
+"$BIN" inspect --json hc/a.csv >hc-a.json 2>/dev/null
+"$BIN" inspect --json hc/b.jsonl >hc-b.json 2>/dev/null
+"$BIN" inspect --json hc/c.tsv >hc-c.json 2>/dev/null
+"$BIN" inspect hc/a.csv >hc-a.txt 2>/dev/null
+check "inspect: a URL list's hash columns among its roles (none without a header row)" $PY -c "
+import json
+r = [json.load(open('hc-%s.json' % k))['roles'] for k in 'abc']
+assert r[0] == {'url': 'url', 'caption': 'caption', 'md5': 'MD5', 'sha256': 'sha256'}, r
+assert r[1] == {'url': 'url', 'sha256': 'sha256'}, r
+assert r[2] == {'url': '(field 2)', 'caption': '(field 1)'}, r
+assert 'recognised: url=url caption=caption md5=MD5 sha256=sha256' in open('hc-a.txt').read()"
 # ... a scan of them resumed (two of the three lists, then the rest): the same outputs as one run
 "$BIN" scan -q hc -l hc-md5.dvl -l hc-sha.dvl -o out-hc2 --shards 0-1 --no-merge >/dev/null 2>&1
 "$BIN" scan -q hc -l hc-md5.dvl -l hc-sha.dvl -o out-hc2 >/dev/null 2>&1
