@@ -1785,7 +1785,7 @@ static int inspect_dir(const char *path, const opts *o)
     char err[1024];
     uint64_t n, emb = 0, misaligned = 0, empty_tars = 0;
     /* 0-byte tar shards: the scan reads them as truncated */
-    char empty1[512] = "", extra[768] = "";
+    char empty1[512] = "", extra[2560] = "";
     const char *probs;
     dv_dataset_opts dso = {0};
     int rc;
@@ -1897,10 +1897,16 @@ static int inspect_dir(const char *path, const opts *o)
             printf("\n");
         }
     }
-    if (empty_tars > 0)
-        snprintf(extra, sizeof extra, "%llu empty (0-byte) tar shard(s), e.g. %s: the scan reads "
-                 "each as a truncated archive (a read error: the scan is incomplete)",
-                 (unsigned long long)empty_tars, empty1);
+    if (empty_tars > 0) {
+        /* escaped as the dataset's problems are (they are lines of the same list) */
+        FILE *m = fmemopen(extra, sizeof extra - 1, "w");
+        if (m) {
+            cli_fmt(m, "%llu empty (0-byte) tar shard(s), e.g. %s: the scan reads each as a "
+                    "truncated archive (a read error: the scan is incomplete)",
+                    (unsigned long long)empty_tars, empty1);
+            fclose(m);
+        }
+    }
     if (o->json) {
         printf("],\"embedding_files\":%llu,\"embeddings_misaligned\":%llu,\"problems\":[",
                (unsigned long long)emb, (unsigned long long)misaligned);
@@ -1921,16 +1927,15 @@ static int inspect_dir(const char *path, const opts *o)
                (unsigned long long)misaligned, probs[0] || extra[0] ? "\n" : " none\n");
         if (extra[0]) {
             printf("  ");
-            put_safe(stdout, extra);
+            cli_put_escaped(stdout, extra, strlen(extra));
             printf("\n");
         }
         for (const char *p = probs; *p;) {
             const char *e = strchr(p, '\n');
             size_t k = e ? (size_t)(e - p) : strlen(p);
-            char line[1024];
-            snprintf(line, sizeof(line), "%.*s", (int)(k < 1000 ? k : 1000), p);
+            /* the library wrote the line escaped (dv_dataset_problems): not again */
             printf("  ");
-            put_safe(stdout, line);
+            cli_put_escaped(stdout, p, k);
             printf("\n");
             p += k;
             if (*p == '\n') p++;

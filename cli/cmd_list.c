@@ -68,7 +68,7 @@ static void print_lines(const char *prefix, const char *msg)
     while (*msg) {
         const char *nl = strchr(msg, '\n');
         size_t n = nl ? (size_t)(nl - msg) : strlen(msg);
-        cli_err("%s%.*s\n", prefix, (int)n, msg);
+        cli_err_line(prefix, msg, n); /* escaped by the library: not again */
         msg += n + (nl != NULL);
     }
 }

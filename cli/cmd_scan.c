@@ -206,7 +206,9 @@ static void warn_lines(const char *cmd, const char *text)
         const char *e = strchr(p, '\n');
         int n = e ? (int)(e - p) : (int)strlen(p);
         if (n > 0) {
-            cli_err("datavet %s: warning: %.*s\n", cmd, n, p);
+            char pre[64];
+            snprintf(pre, sizeof pre, "datavet %s: warning: ", cmd);
+            cli_err_line(pre, p, (size_t)n); /* escaped by the library: not again */
         }
         p += n + (e != NULL);
     }
@@ -241,7 +243,7 @@ static int incomplete_unmerged(const char *outdir, const dv_scan_result *res)
     while (*p) {
         const char *e = strchr(p, '\n');
         int n = e ? (int)(e - p) : (int)strlen(p);
-        cli_err("  %.*s\n", n, p);
+        cli_err_line("  ", p, (size_t)n);
         p += n + (e != NULL);
     }
     return 2;

@@ -460,6 +460,27 @@ void cli_put_safe(FILE *f, const char *s, size_t n)
     if (i > run) fwrite(s + run, 1, i - run, f);
 }
 
+void cli_put_escaped(FILE *f, const char *s, size_t n)
+{
+    size_t i = 0, run = 0, k;
+    while (i < n) {
+        if (term_unit(s + i, n - i, &k)) {
+            if (i > run) fwrite(s + run, 1, i - run, f);
+            cli_put_safe(f, s + i, k);
+            run = i + k;
+        }
+        i += k;
+    }
+    if (i > run) fwrite(s + run, 1, i - run, f);
+}
+
+void cli_err_line(const char *prefix, const char *s, size_t n)
+{
+    cli_err("%s", prefix);
+    cli_put_escaped(stderr, s, n);
+    fputc('\n', stderr);
+}
+
 /* One %s or %c argument: s[0..n) safe, padded with spaces to width (on the right: left). */
 static void put_arg(FILE *f, const char *s, size_t n, long width, int left)
 {

@@ -60,6 +60,14 @@ void cli_json_str(FILE *f, const char *s);
  * Records (JSONL, TSV, CSV, --head rows, removal.txt) have their own, documented escaping and
  * never go through this. */
 void cli_put_safe(FILE *f, const char *s, size_t n);
+/* A line of the library's texts of several lines (dv_dataset_problems, dv_scan_result's
+ * dataset_problems, coverage and unread, dv_list_builder_errmsg), which the library has
+ * already written by this rule (names escaped, so a line feed there only ends a line): kept
+ * as it is, its backslashes too (they start its escapes), but for any byte the rule escapes,
+ * should one be there, which is written \xHH all the same. */
+void cli_put_escaped(FILE *f, const char *s, size_t n);
+/* cli_err(prefix), the line s[0..n) as cli_put_escaped writes it, and a line feed. */
+void cli_err_line(const char *prefix, const char *s, size_t n);
 /* The bytes cli_put_safe writes for s[0..n). */
 size_t cli_safe_len(const char *s, size_t n);
 /* fprintf(f, fmt, ...), the text of every %s and %c argument written as cli_put_safe writes

@@ -413,6 +413,9 @@ int dv_list_builder_import(dv_list_builder *b, const char *name, const void *tex
 /* Sort, merge duplicates, compute the digest and write the .dvl atomically. */
 int dv_list_builder_write(dv_list_builder *b, const dv_list_meta *meta, const char *path,
                           dv_import_stats *stats);
+/* The last failure, or the first few bad lines of an import, one per line. Its lines are
+ * written escaped, as datavet(1) TEXT ON A TERMINAL says (a name's line feed is \x0A, a
+ * backslash \\), so that a file name never makes a line of its own. */
 const char *dv_list_builder_errmsg(const dv_list_builder *b);
 void dv_list_builder_free(dv_list_builder *b);
 
@@ -1314,7 +1317,11 @@ const char *dv_dataset_file(const dv_dataset *ds, uint64_t i);
 /* The dataset's path as opened (trailing slashes removed); the shards' paths start with it. */
 const char *dv_dataset_root(const dv_dataset *ds);
 /* Problems found while opening (an .npy whose rows do not match its parquet, a parquet with
- * no URL column...), one per line, "" if none. They do not stop a scan. */
+ * no URL column...), one per line, "" if none. They do not stop a scan. Each line is written
+ * escaped, as datavet(1) TEXT ON A TERMINAL says (controls, a line feed among them, and
+ * ill-formed UTF-8 as \xHH, a backslash as \\): a file, member or column named with a line
+ * feed never starts a line of its own. So are dv_scan_result's texts of several lines and
+ * dv_list_builder_errmsg; single messages (errbuf, the *_errmsg functions) keep the bytes. */
 const char *dv_dataset_problems(const dv_dataset *ds);
 
 /* One item of a shard. Strings are NUL-terminated, NULL when absent; everything is valid
@@ -1639,7 +1646,8 @@ typedef struct dv_scan_result {
                               outputs were written again; dv_scan_sign signs them anew) */
     /* the shards this run scanned that could not be read whole (progress.read_errors), one
      * line each: "shard I (PATH): N read error(s), the first: MESSAGE"; "" if none
-     * (truncated). With no_merge, what says the scan is incomplete before any merge. */
+     * (truncated). With no_merge, what says the scan is incomplete before any merge. This
+     * field, dataset_problems and coverage are written escaped (dv_dataset_problems). */
     char unread[2048];
 } dv_scan_result;
 

@@ -48,6 +48,20 @@ void dv__text_fputs(FILE *f, dv_text_kind kind, const char *s);
 /* A JSON string of s[0..n) as kind says: quote, backslash and controls escaped (\n \t \r,
  * others \u00XX). */
 void dv__json_strn(FILE *f, dv_text_kind kind, const char *s, size_t n);
+/* s[0..n) by the rule of datavet(1) TEXT ON A TERMINAL (the CLI's cli_put_safe): each byte of
+ * a C0 control (tab and line feed too), DEL, a C1 control, a bidirectional control, a
+ * noncharacter or ill-formed UTF-8 written \xHH, a backslash \\, all else as it is. Into out
+ * as dv_text_utf8 writes (whole units; returns the length of the whole result, as snprintf). */
+#define DV__TEXT_ESCAPE_BOUND(n) (4 * (size_t)(n) + 1)
+size_t dv__text_escape(const char *s, size_t n, char *out, size_t cap);
+/* One line of the library's texts of several lines (dv_dataset_problems, dv_scan_result's
+ * dataset_problems, coverage and unread, dv_list_builder_errmsg): fmt formatted, then
+ * escaped as dv__text_escape does, so that a name in it (a file or member, a column, a
+ * message quoting them) never ends the line or starts one of its own; a line feed ending fmt
+ * ends the line. Into out (cap > 0), cut to whole escapes; returns the bytes written. */
+size_t dv__text_line(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+size_t dv__text_vline(char *out, size_t cap, const char *fmt, va_list ap);
 
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 int dv__mul_ok(size_t a, size_t b, size_t *out);

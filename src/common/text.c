@@ -184,3 +184,86 @@ void dv__json_strn(FILE *f, dv_text_kind kind, const char *s, size_t n)
     }
     fputc('"', f);
 }
+
+size_t dv__text_escape(const char *s, size_t n, char *out, size_t cap)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    size_t total = 0, w = 0;
+    int full = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t b = (uint8_t)s[i];
+        char rep[DV__TEXT_UNIT_MAX];
+        const char *u = s + i;
+        size_t k = 1, ul = 1;
+        if (b == '\\') {
+            u = "\\\\";
+            ul = 2;
+        } else if (b < 0x20 || b >= 0x7F) {
+            uint32_t c;
+            k = dv_utf8_next(s + i, n - i, &c);
+            ul = k;
+            if (c < 0x20 || !dv__text_shown(c)) { /* k <= 3 bytes of a bad unit, 4 of a char */
+                for (size_t j = 0; j < k; j++) {
+                    rep[3 * j] = 'x';
+                    rep[3 * j + 1] = hx[(uint8_t)s[i + j] >> 4];
+                    rep[3 * j + 2] = hx[(uint8_t)s[i + j] & 15];
+                }
+                u = rep;
+                ul = 3 * k;
+            }
+        }
+        if (u == rep) { /* each byte is \xHH: a backslash before each 'x' */
+            size_t need = ul / 3 * 4;
+            if (!full && out != NULL && w + need < cap)
+                for (size_t j = 0; j < ul; j += 3) {
+                    out[w++] = '\\';
+                    memcpy(out + w, rep + j, 3);
+                    w += 3;
+                }
+            else
+                full = 1;
+            total += need;
+        } else {
+            if (!full && out != NULL && w + ul < cap) {
+                memcpy(out + w, u, ul);
+                w += ul;
+            } else {
+                full = 1;
+            }
+            total += ul;
+        }
+        i += k;
+    }
+    if (out != NULL && cap > 0) out[w] = '\0';
+    return total;
+}
+
+size_t dv__text_vline(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    char raw[2048];
+    size_t fl = strlen(fmt), w;
+    int n, nl = fl > 0 && fmt[fl - 1] == '\n';
+    if (cap == 0) return 0;
+    n = vsnprintf(raw, sizeof raw, fmt, ap);
+    if (n < 0) n = 0;
+    /* the line feed that ends fmt is the line's end; any other one is a name's */
+    if ((size_t)n >= sizeof raw) n = sizeof raw - 1;
+    else if (nl) n--;
+    w = dv__text_escape(raw, (size_t)n, out, cap - (nl && cap > 1));
+    if (w > cap - 1 - (nl && cap > 1)) w = strlen(out);
+    if (nl && cap > 1) {
+        out[w++] = '\n';
+        out[w] = '\0';
+    }
+    return w;
+}
+
+size_t dv__text_line(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    size_t w;
+    va_start(ap, fmt);
+    w = dv__text_vline(out, cap, fmt, ap);
+    va_end(ap);
+    return w;
+}

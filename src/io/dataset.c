@@ -80,16 +80,14 @@ static char *path_join(const dv_alloc *a, const char *dir, const char *name)
 static void problem(dv_dataset *ds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(dv_dataset *ds, const char *fmt, ...)
 {
-    char line[1024];
+    char line[2048];
     va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(line, sizeof line, fmt, ap);
+    size_t n;
+    va_start(ap, fmt); /* names escaped: a line feed in one never makes a line of its own */
+    n = dv__text_vline(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n >= sizeof line) n = sizeof line - 1;
-    if (ds->problems.len + (size_t)n + 2 > DS_PROBLEMS_MAX) return;
-    if (dv__dbuf_append(ds->alloc, &ds->problems, line, (size_t)n) == DV_OK)
+    if (ds->problems.len + n + 2 > DS_PROBLEMS_MAX) return;
+    if (dv__dbuf_append(ds->alloc, &ds->problems, line, n) == DV_OK)
         dv__dbuf_append(ds->alloc, &ds->problems, "\n", 2), ds->problems.len--;
 }
 

@@ -30,11 +30,13 @@ void dv_list_builder_free(dv_list_builder *b)
 
 const char *dv_list_builder_errmsg(const dv_list_builder *b) { return b ? b->msg : ""; }
 
+/* The message's lines are escaped (dv__text_line): a file name, a header's column or a value
+ * quoted in one never makes a line of its own. */
 void dv__lb_set_msg(dv_list_builder *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b->msg, sizeof(b->msg), fmt, ap);
+    dv__text_vline(b->msg, sizeof(b->msg), fmt, ap);
     va_end(ap);
     b->nmsg = 0;
 }
@@ -47,7 +49,7 @@ void dv__lb_add_msg_line(dv_list_builder *b, const char *fmt, ...)
     if (used + 2 >= sizeof(b->msg)) return;
     if (used > 0) b->msg[used++] = '\n';
     va_start(ap, fmt);
-    vsnprintf(b->msg + used, sizeof(b->msg) - used, fmt, ap);
+    dv__text_vline(b->msg + used, sizeof(b->msg) - used, fmt, ap);
     va_end(ap);
     b->nmsg++;
 }

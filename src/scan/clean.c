@@ -1017,10 +1017,8 @@ static int clean_shard(cwork *w, uint64_t i)
         char line[1400];
         size_t ll;
         for (size_t f = 0; f < nwritten; f++) (void)unlink(written[f]);
-        ll = (size_t)snprintf(line, sizeof line,
-                              "--clean: shard %s left out of the cleaned copy: %s\n", sh.name,
-                              why);
-        if (ll >= sizeof line) ll = sizeof line - 1;
+        ll = dv__text_line(line, sizeof line,
+                           "--clean: shard %s left out of the cleaned copy: %s\n", sh.name, why);
         if ((c->left[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
         else memcpy(c->left[i], line, ll + 1);
         while (nsum > 0) dv__free(c->a, sums[--nsum].rel);
@@ -1030,13 +1028,12 @@ static int clean_shard(cwork *w, uint64_t i)
          * removed image's), or one whose target could not be resolved (the copy would hold it
          * dangling): not copied, and the user hears of it */
         char line[1400];
-        size_t ll = (size_t)snprintf(line, sizeof line,
-                                     "--clean: shard %s: %llu image member(s) of kept samples "
-                                     "left out of the copy: hard links or symlinks to a removed "
-                                     "sample's member (the same bytes as a removed image), or "
-                                     "whose target the scan could not resolve: review those "
-                                     "samples\n", sh.name, (unsigned long long)links);
-        if (ll >= sizeof line) ll = sizeof line - 1;
+        size_t ll = dv__text_line(line, sizeof line,
+                                  "--clean: shard %s: %llu image member(s) of kept samples "
+                                  "left out of the copy: hard links or symlinks to a removed "
+                                  "sample's member (the same bytes as a removed image), or "
+                                  "whose target the scan could not resolve: review those "
+                                  "samples\n", sh.name, (unsigned long long)links);
         if ((c->note[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
         else memcpy(c->note[i], line, ll + 1);
     }

@@ -536,11 +536,11 @@ static int coverage(merge *m, dv__dbuf *b)
     uint64_t by_path = ctr_get(m, "image_path_only");
     const char *path = "", *v;
     size_t li = 0;
-    char line[1200];
+    char line[2400];
     int rc = DV_OK;
 #define SAY(...)                                                                                   \
     do {                                                                                           \
-        snprintf(line, sizeof line, __VA_ARGS__);                                                  \
+        dv__text_line(line, sizeof line, __VA_ARGS__);                                             \
         if (rc == DV_OK) rc = dv__dbuf_append(m->a, b, line, strlen(line));                        \
     } while (0)
     for (size_t i = 0; i < m->params.n && items > 0; i++) {

@@ -208,13 +208,13 @@ static void note_unread(scan *s, const dv_shard_info *sh)
     if (s->shard_unread == 0) return;
     if (s->run) pthread_mutex_lock(&s->run->mu);
     if (m->unread_len < sizeof m->unread - 1) {
-        int n = snprintf(m->unread + m->unread_len, sizeof m->unread - m->unread_len,
-                         "shard %llu (%s): %llu read error%s, the first: %s\n",
-                         (unsigned long long)sh->index, sh->path ? sh->path : "",
-                         (unsigned long long)s->shard_unread, s->shard_unread == 1 ? "" : "s",
-                         s->unread_first);
-        if (n > 0) m->unread_len += (size_t)n;
-        if (m->unread_len >= sizeof m->unread) m->unread_len = sizeof m->unread - 1;
+        /* escaped (dv__text_line): the path and the message name files and members */
+        m->unread_len += dv__text_line(m->unread + m->unread_len,
+                                       sizeof m->unread - m->unread_len,
+                                       "shard %llu (%s): %llu read error%s, the first: %s\n",
+                                       (unsigned long long)sh->index, sh->path ? sh->path : "",
+                                       (unsigned long long)s->shard_unread,
+                                       s->shard_unread == 1 ? "" : "s", s->unread_first);
     }
     if (s->run) pthread_mutex_unlock(&s->run->mu);
 }

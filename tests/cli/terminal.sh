@@ -88,6 +88,53 @@ check "scan --plan: one line a shard, the name escaped" sh -c "
 ./clean plan.out plan.err && ./noctl plan.out plan.err && [ \$(wc -l <plan.out) -eq 1 ] &&
 grep -qxF '0	0\\x09\\x0A\\x1B[2J	wds2/0\\x09\\x0A\\x1B[2J.tar' plan.out"
 
+# --------------------------------------------------------------- forged lines
+# names with a line feed followed by what reads as datavet's own message: a member of a tar
+# that the end of the archive cuts (a read error, dv_scan_result.unread) and a URL list beside
+# the tar (a dataset problem: stderr, dataset_problems.txt, summary.json, inspect). Texts of
+# several lines are written escaped by the library, so no name starts a line of its own.
+mkdir wds3
+"$PY" - <<'EOF2'
+import io, tarfile
+def add(t, name, data):
+    ti = tarfile.TarInfo(name)
+    ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data))
+with tarfile.open('wds3/00000.tar', 'w', format=tarfile.USTAR_FORMAT) as t:
+    add(t, 'a.json', b'{}')
+    add(t, 'c\ndatavet scan: all clear.jpg', b'\xff\xd8\xff' + b'x' * 3000)
+data = open('wds3/00000.tar', 'rb').read()
+open('wds3/00000.tar', 'wb').write(data[:1024 + 512 + 600])
+open('wds3/y\ndatavet scan: all clear\\x0A.csv', 'w').write('url\nhttp://a.test/b\n')
+EOF2
+"$BIN" scan wds3 -l l.dvl -o out-f3 --no-merge >f3nm.out 2>f3nm.err
+"$BIN" scan wds3 -l l.dvl -o out-f3 >f3.out 2>f3.err
+"$BIN" inspect wds3 >f3i.out 2>f3i.err
+"$BIN" inspect --json wds3 >f3i.json 2>>f3i.err
+FORGED='^ *datavet scan: all clear'
+check "a name's line feed never starts a line: stderr, inspect, dataset_problems.txt" sh -c "
+./clean f3nm.err f3.err f3i.out && ./noctl f3nm.err f3.err f3i.out &&
+! grep -q '$FORGED' f3nm.err f3.err f3i.out out-f3/dataset_problems.txt &&
+grep -qxF \"  shard 0 (wds3/00000.tar): 1 read error, the first: wds3/00000.tar: member 'c\\x0Adatavet scan: all clear.jpg' at offset 1024: archive truncated at offset 2136 inside its data (3003 bytes declared)\" f3nm.err &&
+grep -qxF 'datavet scan: warning: 1 URL-list file(s) beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan them on their own)' f3.err &&
+grep -qxF '  1 URL-list file(s) beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan them on their own)' f3i.out &&
+[ \$(wc -l <out-f3/dataset_problems.txt) -eq 1 ] &&
+grep -qxF '1 URL-list file(s) beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan them on their own)' out-f3/dataset_problems.txt"
+check "... summary.json and inspect --json: one entry a problem, the same text" "$PY" -c "
+import json
+want = '1 URL-list file(s) beside the tar files (e.g. wds3/y\\\\x0Adatavet scan: all clear\\\\\\\\x0A.csv): NOT scanned (scan them on their own)'
+s = json.load(open('out-f3/summary.json'))['dataset_problems']
+i = json.load(open('f3i.json'))['problems']
+assert s[0] == want and i == [want], (s, i)
+assert not any(p.startswith('datavet') for p in s), s"
+
+# a list's builder messages (dv_list_builder_errmsg, several lines) name the input file
+printf 'd41d8cd98f00b204e9800998ecf8427e\nzz\n' >"lf${NL}datavet list build: all fine.txt"
+"$BIN" list build -o lf.dvl "lf${NL}datavet list build: all fine.txt" 2>lf.err
+check "list build: a file name's line feed escaped in the builder's messages" sh -c "
+./clean lf.err && ./noctl lf.err && ! grep -q '^datavet list build: all fine' lf.err &&
+grep -qxF 'datavet list build: warning: lf\\x0Adatavet list build: all fine.txt:2: not a hex hash or a URL (bad character at position 1)' lf.err"
+
 # --------------------------------------------------------------- parquet
 if [ -x "$PQT" ]; then
     mkdir pq

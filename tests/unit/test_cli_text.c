@@ -1,5 +1,7 @@
 /* test_cli_text.c - text for a terminal (cli/text_util.c, compiled in): cli_put_safe escapes
- * what could act on a terminal or is not UTF-8, and cli_fmt escapes its arguments only. */
+ * what could act on a terminal or is not UTF-8, and cli_fmt escapes its arguments only;
+ * cli_put_escaped prints the library's escaped lines (dv__text_escape, the same rule) as
+ * they are. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../../cli/text_util.c"
+#include "common/common.h"
 
 /* What f(ctx) writes to a stream, as a malloc'd string. */
 static char *captured(void (*fn)(FILE *f, const void *ctx), const void *ctx)
@@ -98,11 +101,54 @@ static void test_fmt(void **state)
     free(got);
 }
 
+static void put_esc(FILE *f, const void *ctx)
+{
+    const sn *x = ctx;
+    cli_put_escaped(f, x->s, x->n);
+}
+
+/* The library's rule (dv__text_escape, for its texts of several lines) is cli_put_safe's:
+ * on random bytes, text the library escaped and the CLI prints with cli_put_escaped reads
+ * as the CLI's own escaping of the raw bytes. */
+static void test_put_escaped(void **state)
+{
+    static const char pick[] = {'a', '\\', '\n', '\t', 0x1B, 0x7F, (char)0xC2, (char)0x9B,
+                                (char)0xE2, (char)0x80, (char)0xAE, (char)0xFF, (char)0xC3,
+                                (char)0xA9, (char)0xEF, (char)0xBF, (char)0xBE, 'x', 0};
+    unsigned seed = 12345;
+    (void)state;
+    for (int t = 0; t < 20000; t++) {
+        char raw[24], esc[DV__TEXT_ESCAPE_BOUND(24)];
+        size_t n = (size_t)(t % 24);
+        sn r = {raw, n}, e = {esc, 0};
+        char *want, *got;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            raw[i] = pick[(seed >> 16) % sizeof pick];
+        }
+        e.n = dv__text_escape(raw, n, esc, sizeof esc);
+        assert_true(e.n < sizeof esc);
+        want = captured(put_sn, &r);
+        got = captured(put_esc, &e);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+    }
+    /* a line the library did not escape: controls still escaped, the backslash kept */
+    {
+        sn x = {"a\\x0A\nb\x1B", 8};
+        char *got = captured(put_esc, &x);
+        assert_string_equal(got, "a\\x0A\\x0Ab\\x1B");
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_safe),
         cmocka_unit_test(test_fmt),
+        cmocka_unit_test(test_put_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

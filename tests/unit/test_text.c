@@ -281,6 +281,36 @@ static void test_python(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* dv__text_escape: the terminal rule of the CLI's cli_put_safe (datavet(1), TEXT ON A
+ * TERMINAL); dv__text_line: a line of the library's texts of several lines, where a name's
+ * line feed is escaped and only the one ending fmt ends the line. */
+static void test_escape(void **state)
+{
+    char out[256];
+    (void)state;
+    assert_int_equal(dv__text_escape("a\x1B[2J\nb\\c\tz", 11, out, sizeof out), 21);
+    assert_string_equal(out, "a\\x1B[2J\\x0Ab\\\\c\\x09z");
+    /* C1 (U+009B), bidi (U+202E), a noncharacter (U+FFFE), ill-formed bytes, DEL; kept: é */
+    dv__text_escape("\xC2\x9B\xE2\x80\xAE\xEF\xBF\xBE\xFF\xE2\x80\x7F\xC3\xA9", 14, out,
+                    sizeof out);
+    assert_string_equal(out, "\\xC2\\x9B\\xE2\\x80\\xAE\\xEF\\xBF\\xBE\\xFF\\xE2\\x80\\x7F\xC3\xA9");
+    /* cut to whole escapes: returns the whole length, as snprintf */
+    assert_int_equal(dv__text_escape("ab\ncd", 5, out, 6), 8);
+    assert_string_equal(out, "ab");
+    assert_int_equal(dv__text_escape("\n", 1, NULL, 0), 4);
+    /* a line: the name's line feed escaped, fmt's own kept as the end */
+    assert_int_equal(dv__text_line(out, sizeof out, "x %s: y\n", "c\ndatavet: all clear"),
+                     strlen("x c\\x0Adatavet: all clear: y\n"));
+    assert_string_equal(out, "x c\\x0Adatavet: all clear: y\n");
+    dv__text_line(out, sizeof out, "%s", "end\n");
+    assert_string_equal(out, "end\\x0A");
+    /* cut short: the line still ends, with no half escape */
+    assert_int_equal(dv__text_line(out, 8, "%s\n", "abcd\n"), 5);
+    assert_string_equal(out, "abcd\n");
+    assert_int_equal(dv__text_line(out, 1, "%s\n", "abcd"), 0);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_url),              cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_random),           cmocka_unit_test(test_same_url),
         cmocka_unit_test(test_python),           cmocka_unit_test(test_json),
+        cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
