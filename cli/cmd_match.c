@@ -429,6 +429,15 @@ int cmd_match(int argc, char **argv)
         fputc('\n', stderr);
     }
     status = total_hits > 0 ? 1 : 0;
+    if (nbad > 0) {
+        /* an incomplete run, as a scan with read errors: 2, matches or not, said even with
+         * -q (each line skipped was named above) */
+        cli_err("datavet match: the run is incomplete: %zu bad %s of %s skipped; the output "
+                "holds the matches of the records read (%zu %s)\n", nbad,
+                cli_plural(nbad, "line", "lines"), strcmp(inpath, "-") == 0 ? "stdin" : inpath,
+                total_hits, cli_plural(total_hits, "match", "matches"));
+        status = 2;
+    }
 done:
     cli_out_close(&co, 0); /* (a failed run's records are not put in place) */
     if (recs)
