@@ -401,7 +401,9 @@ typedef struct dv_list_builder dv_list_builder;
 /* type: the list's hash type, or DV_HT_NONE to take it from the first entry. */
 dv_list_builder *dv_list_builder_create(dv_hash_type type, const dv_alloc *alloc);
 /* Add one entry. key is binary (16/20/32 bytes) or, for DV_HT_URL, the
- * normalised URL text. id, label may be NULL. quality: PDQ quality or -1. */
+ * normalised URL text. id, label may be NULL. quality: PDQ quality or -1. The label is
+ * stored as valid UTF-8 (each ill-formed sequence a U+FFFD, as dv_text_utf8 DV_TEXT_PLAIN
+ * writes it; at most 4096 bytes so); the id keeps its bytes. */
 int dv_list_builder_add(dv_list_builder *b, dv_hash_type type, const void *key, size_t keylen,
                         const char *id, const char *label, int quality);
 /* Import a text input (format detected: plain hex, ThreatExchange PDQ

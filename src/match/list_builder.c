@@ -154,10 +154,16 @@ void dv__lb_reserve(dv_list_builder *b, uint64_t total)
     else grow(b->alloc, (void **)&b->keys, &b->keys_cap, total * b->ks, 1, total * b->ks);
 }
 
+size_t dv__lb_label_len(const char *s, size_t n)
+{
+    return dv__text_clean(DV_TEXT_PLAIN, s, n) ? n : dv_text_utf8(DV_TEXT_PLAIN, s, n, NULL, 0);
+}
+
 int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t keylen,
                const char *id, size_t idlen, const char *label, size_t labellen, int quality)
 {
     dv__lb_aux *x;
+    char *utf8 = NULL;
     int rc;
 
     if (b->type == DV_HT_NONE) {
@@ -178,9 +184,15 @@ int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t ke
         rc = grow(b->alloc, (void **)&b->keys, &b->keys_cap, (b->n + 1) * b->ks, 1,
                   DV__LIST_MAX_ENTRIES * 32);
     }
+    if (rc == DV_OK && labellen > 0 && !dv__text_clean(DV_TEXT_PLAIN, label, labellen)) {
+        size_t n = dv_text_utf8(DV_TEXT_PLAIN, label, labellen, NULL, 0);
+        if ((utf8 = dv__malloc(b->alloc, n + 1)) == NULL) rc = DV_ENOMEM;
+        else labellen = dv_text_utf8(DV_TEXT_PLAIN, label, labellen, utf8, n + 1), label = utf8;
+    }
     x = rc == DV_OK ? &b->aux[b->n] : NULL;
     if (x != NULL) rc = intern(b, id, idlen, &x->id);
     if (x != NULL && rc == DV_OK) rc = intern(b, label, labellen, &x->label);
+    dv__free(b->alloc, utf8);
     if (rc != DV_OK) {
         dv__lb_set_msg(b, "%s",
                        rc == DV_ENOMEM ? "out of memory adding a list entry"
@@ -228,8 +240,9 @@ int dv_list_builder_add(dv_list_builder *b, dv_hash_type type, const void *key, 
     }
     idlen = id ? strlen(id) : 0;
     labellen = label ? strlen(label) : 0;
-    if (idlen > DV__LIST_STR_MAX || labellen > DV__LIST_STR_MAX) {
-        dv__lb_set_msg(b, "add: id or label longer than %u bytes", DV__LIST_STR_MAX);
+    if (idlen > DV__LIST_STR_MAX || dv__lb_label_len(label, labellen) > DV__LIST_STR_MAX) {
+        dv__lb_set_msg(b, "add: id or label longer than %u bytes (a label as UTF-8)",
+                       DV__LIST_STR_MAX);
         return DV_EINVAL;
     }
     return dv__lb_add(b, type, key, keylen, id, idlen, label, labellen, quality);

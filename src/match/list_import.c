@@ -165,15 +165,19 @@ typedef struct fields {
     int te; /* the ThreatExchange "hash,quality" form */
 } fields;
 
-/* 0 if an id or label is fine, 1 if its line was skipped, < 0 if that stops the import */
+/* 0 if an id or label is fine, 1 if its line was skipped, < 0 if that stops the import. A
+ * label's length is the one it is stored with (valid UTF-8: dv__lb_label_len). */
 static int check_str(imp *c, uint64_t line, slice s, const char *what)
 {
+    int label = strcmp(what, "label") == 0;
     if (s.n == 0) return 0;
-    if (s.n > DV__LIST_STR_MAX)
-        return bad(c, line, "%s longer than %u bytes", what, DV__LIST_STR_MAX) < 0 ? DV_ECORRUPT
-                                                                                   : 1;
     if (memchr(s.p, 0, s.n) != NULL)
         return bad(c, line, "%s holds a NUL byte", what) < 0 ? DV_ECORRUPT : 1;
+    if ((label ? dv__lb_label_len(s.p, s.n) : s.n) > DV__LIST_STR_MAX)
+        return bad(c, line, "%s longer than %u bytes%s", what, DV__LIST_STR_MAX,
+                   label ? " (as UTF-8)" : "") < 0
+                   ? DV_ECORRUPT
+                   : 1;
     return 0;
 }
 
@@ -331,11 +335,14 @@ static int add_entry(imp *c, uint64_t line, fields *f)
         c->reserve = 0;
     }
     if (rc != DV_OK) {
-        /* dv__lb_add said what; put the place in front */
+        /* dv__lb_add said what; put the place in front (its text is escaped already) */
         char m[DV__LIST_MSG_CAP];
+        size_t k;
         memcpy(m, b->msg, sizeof(m));
         m[sizeof(m) - 1] = '\0';
-        dv__lb_set_msg(b, "%s:%llu: %s", c->name, (unsigned long long)line, m);
+        dv__lb_set_msg(b, "%s:%llu: ", c->name, (unsigned long long)line);
+        k = strlen(b->msg);
+        snprintf(b->msg + k, sizeof(b->msg) - k, "%s", m);
         return rc;
     }
     c->st.entries++;

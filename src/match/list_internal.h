@@ -103,9 +103,15 @@ struct dv_list_builder {
 
 /* Append one entry; key is binary or normalised URL text. Sets the list's type on the first
  * entry. DV_EFORMAT (no message) when t is not the list's type; DV_ENOMEM / DV_ETOOBIG with
- * the message set. Strings are taken as (pointer, length) and must hold no NUL. */
+ * the message set. Strings are taken as (pointer, length) and must hold no NUL. A label is
+ * stored as valid UTF-8 (dv__lb_label_len). */
 int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t keylen,
                const char *id, size_t idlen, const char *label, size_t labellen, int quality);
+/* The bytes of a label once stored: labels are text for people, kept as valid UTF-8, each
+ * ill-formed sequence a U+FFFD (DV_TEXT_PLAIN), as every UTF-8 output writes them and as
+ * datavet hash -f jsonl writes the paths that lists built from its output take as labels;
+ * so a list built from hash's TSV, CSV or JSONL is the same list. */
+size_t dv__lb_label_len(const char *s, size_t n);
 /* Make room for total entries (a hint: failure is left to the next add to report). */
 void dv__lb_reserve(dv_list_builder *b, uint64_t total);
 /* Interned string number s as text and length (s != 0). */

@@ -482,5 +482,37 @@ c_empty() {
 }
 t "an empty input: an error without --type, an empty list with it" c_empty
 
+# a list built from datavet hash output takes the paths as labels: a path that is not UTF-8 is
+# written as found in TSV and CSV and with U+FFFD in JSONL, and labels are stored as valid
+# UTF-8, so the three give the same list (digest included)
+c_hash_formats() {
+    mkdir hx || return 1
+    printf 1 >"hx/a$(printf '\377\376')b"
+    printf 2 >"hx/c$(printf '\t')x\\y$(printf '\303')"
+    printf 3 >"hx/d$(printf '\303\251')"
+    for f in tsv csv jsonl; do
+        "$BIN" hash -a md5 -f $f hx >hx.$f 2>/dev/null || { why "hash -f $f"; return 1; }
+        run "$BIN" list build -q -o hx-$f.dvl hx.$f
+        is_rc 0 || return 1
+        "$BIN" list info hx-$f.dvl | grep '^digest: ' >digest-$f
+    done
+    grep -q "$(printf '\377')" hx.tsv || { why "the TSV lost the bytes"; return 1; }
+    cmp -s digest-tsv digest-csv && cmp -s digest-tsv digest-jsonl || {
+        why "digests differ:"
+        cat digest-tsv digest-csv digest-jsonl >>"$T/why"
+        return 1
+    }
+    # the label as stored: U+FFFD for each ill-formed sequence, the rest as found
+    "$BIN" match -q -f jsonl -l hx-tsv.dvl hx.tsv >m.jsonl
+    grep -qF '"entry_label":"hx/a'"$(printf '\357\277\275\357\277\275')"'b"' m.jsonl &&
+        grep -qF '"entry_label":"hx/c\tx\\y'"$(printf '\357\277\275')"'"' m.jsonl &&
+        grep -qF '"entry_label":"hx/d'"$(printf '\303\251')"'"' m.jsonl || {
+        why "labels:"
+        cat m.jsonl >>"$T/why"
+        return 1
+    }
+}
+t "hash output as TSV, CSV or JSONL builds the same list (labels stored as UTF-8)" c_hash_formats
+
 echo "list: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
