@@ -11,6 +11,17 @@
 /* ------------------------------------------------------------------------
  * Library-internal (not proposed for datavet.h): what the tar writer needs of a reader. */
 
+/* dv_npy_open, dv_npz_list and dv_parquet_reader_open on a descriptor the caller has open
+ * (and keeps: it is not closed; a parquet reader reads from a duplicate of it), name in
+ * messages: inventory describes the very file it hashed, not whatever its path names by
+ * then (a file swapped for a link or a FIFO since). Not a regular file: an error, as there. */
+int dv__npy_open_fd(int fd, const char *name, const dv_alloc *alloc, dv_npy **out, char *errbuf,
+                    size_t errcap);
+int dv__npz_list_fd(int fd, const char *name, const dv_alloc *alloc, dv_npz_member **out,
+                    size_t *n_out, char *errbuf, size_t errcap);
+int dv__parquet_reader_open_fd(int fd, const char *name, const dv_parquet_reader_opts *opts,
+                               dv_parquet_reader **out, char *errbuf, size_t errcap);
+
 /* Bytes of the read-ahead window of a tar reader on a seekable fd (allocated once per reader):
  * headers and members up to half of it are read through it and members handed out as
  * pointers into it (a sample's parts are copied out before it is refilled); larger members

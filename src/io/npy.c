@@ -305,10 +305,7 @@ int dv_npy_open_buffer(const void *buf, size_t len, const dv_alloc *alloc, dv_np
 int dv_npy_open(const char *path, const dv_alloc *alloc, dv_npy **out, char *errbuf,
                 size_t errcap)
 {
-    struct stat st;
-    dv_npy *n;
     int fd, rc;
-    char sub[400];
     DV_RETURN_ERROR_IF(path == NULL || out == NULL, DV_EINVAL);
     *out = NULL;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -316,21 +313,29 @@ int dv_npy_open(const char *path, const dv_alloc *alloc, dv_npy **out, char *err
         dv__set_err(errbuf, errcap, "%s: %s", path, strerror(errno));
         return DV_EIO;
     }
+    rc = dv__npy_open_fd(fd, path, alloc, out, errbuf, errcap);
+    close(fd);
+    return rc;
+}
+
+int dv__npy_open_fd(int fd, const char *path, const dv_alloc *alloc, dv_npy **out,
+                    char *errbuf, size_t errcap)
+{
+    struct stat st;
+    dv_npy *n;
+    int rc;
+    char sub[400];
+    *out = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 10 ||
         (uint64_t)st.st_size > SIZE_MAX) {
         dv__set_err(errbuf, errcap, "%s: not a regular file of at least 10 bytes", path);
-        close(fd);
         return DV_EFORMAT;
     }
     n = dv__calloc(alloc, 1, sizeof(*n));
-    if (n == NULL) {
-        close(fd);
-        return DV_ENOMEM;
-    }
+    if (n == NULL) return DV_ENOMEM;
     n->alloc = alloc;
     n->maplen = (size_t)st.st_size;
     n->map = mmap(NULL, n->maplen, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
     if (n->map == MAP_FAILED) {
         n->map = NULL;
         dv__set_err(errbuf, errcap, "%s: mmap failed: %s", path, strerror(errno));

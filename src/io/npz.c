@@ -634,26 +634,48 @@ int dv_npz_open_buffer(const void *buf, size_t len, const char *key, const dv_al
 
 /* ---------------------------------------------------------------- files */
 
-static int map_file(const char *path, void **map, size_t *len, char *errbuf, size_t errcap)
+static int map_fd(int fd, const char *path, void **map, size_t *len, char *errbuf,
+                  size_t errcap)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     *map = NULL;
-    if (fd < 0) ZERR(DV_EIO, "%s: %s", path, strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)EOCD_LEN ||
-        (uint64_t)st.st_size > SIZE_MAX) {
-        close(fd);
+        (uint64_t)st.st_size > SIZE_MAX)
         ZERR(DV_EFORMAT, "%s: not a regular file of at least %u bytes (an .npz)", path,
              EOCD_LEN);
-    }
     *len = (size_t)st.st_size;
     *map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
     if (*map == MAP_FAILED) {
         *map = NULL;
         ZERR(DV_EIO, "%s: mmap failed: %s", path, strerror(errno));
     }
     return DV_OK;
+}
+
+static int map_file(const char *path, void **map, size_t *len, char *errbuf, size_t errcap)
+{
+    int rc, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    *map = NULL;
+    if (fd < 0) ZERR(DV_EIO, "%s: %s", path, strerror(errno));
+    rc = map_fd(fd, path, map, len, errbuf, errcap);
+    close(fd);
+    return rc;
+}
+
+int dv__npz_list_fd(int fd, const char *path, const dv_alloc *alloc, dv_npz_member **out,
+                    size_t *n_out, char *errbuf, size_t errcap)
+{
+    void *map;
+    size_t len;
+    char sub[400];
+    int rc;
+    *out = NULL;
+    *n_out = 0;
+    DV_FORWARD_IF_ERROR(map_fd(fd, path, &map, &len, errbuf, errcap));
+    rc = dv_npz_list_buffer(map, len, alloc, out, n_out, sub, sizeof(sub));
+    munmap(map, len);
+    if (rc < 0) dv__set_err(errbuf, errcap, "%s: %s", path, rc == DV_ENOMEM ? "out of memory" : sub);
+    return rc;
 }
 
 int dv_npz_list(const char *path, const dv_alloc *alloc, dv_npz_member **out, size_t *n_out,

@@ -1,6 +1,7 @@
 /* parquet_reader.c - the Parquet reader: footer and schema at open, then one row group of the
  * requested flat columns at a time, page by page (v1/v2, dictionary, every value encoding). */
 #include "parquet_internal.h"
+#include "io_readers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -459,11 +460,23 @@ static int finish_open(dv_parquet_reader *r, int rc, dv_parquet_reader **out, ch
     return DV_OK;
 }
 
+/* The rest of an open once r->fd is the file's. */
+static int open_fd(dv_parquet_reader *r, const char *path, const dv_parquet_reader_opts *opts,
+                   dv_parquet_reader **out, char *errbuf, size_t errcap)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        dv__set_err(r->err, sizeof(r->err), "%s: not a regular file", path);
+        return finish_open(r, DV_EIO, out, errbuf, errcap);
+    }
+    r->size = (uint64_t)st.st_size;
+    return finish_open(r, open_common(r, opts), out, errbuf, errcap);
+}
+
 int dv_parquet_reader_open(const char *path, const dv_parquet_reader_opts *opts,
                            dv_parquet_reader **out, char *errbuf, size_t errcap)
 {
     dv_parquet_reader *r;
-    struct stat st;
     if (out == NULL || path == NULL) return DV_EINVAL;
     *out = NULL;
     r = reader_new(path, opts);
@@ -476,12 +489,25 @@ int dv_parquet_reader_open(const char *path, const dv_parquet_reader_opts *opts,
         dv__set_err(r->err, sizeof(r->err), "%s: cannot open: %s", path, strerror(errno));
         return finish_open(r, DV_EIO, out, errbuf, errcap);
     }
-    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        dv__set_err(r->err, sizeof(r->err), "%s: not a regular file", path);
+    return open_fd(r, path, opts, out, errbuf, errcap);
+}
+
+int dv__parquet_reader_open_fd(int fd, const char *name, const dv_parquet_reader_opts *opts,
+                               dv_parquet_reader **out, char *errbuf, size_t errcap)
+{
+    dv_parquet_reader *r;
+    *out = NULL;
+    r = reader_new(name, opts);
+    if (r == NULL) {
+        dv__set_err(errbuf, errcap, "%s: out of memory", name);
+        return DV_ENOMEM;
+    }
+    r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* the reader closes its own */
+    if (r->fd < 0) {
+        dv__set_err(r->err, sizeof(r->err), "%s: %s", name, strerror(errno));
         return finish_open(r, DV_EIO, out, errbuf, errcap);
     }
-    r->size = (uint64_t)st.st_size;
-    return finish_open(r, open_common(r, opts), out, errbuf, errcap);
+    return open_fd(r, name, opts, out, errbuf, errcap);
 }
 
 int dv_parquet_reader_open_buffer(const void *buf, size_t len, const char *name,

@@ -9,6 +9,7 @@
 #include "scan_internal.h"
 #include "../common/common.h"
 #include "../io/gguf.h"
+#include "../io/io_readers.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +34,11 @@ typedef struct ifile {
     dv_inv_kind kind;
     /* filled by the hashing job */
     int via_link;           /* a link (by its name a model, dataset...) to a regular file */
+    uint64_t dev, ino;      /* the file the walk found (through the link, for one) */
     dv_digests d;
     char detail[INV_DETAIL];
-    int err;                /* 0, an errno, or -1: no longer a regular file, -2: no memory,
+    int err;                /* 0, an errno, or -1: no longer a regular file (or no longer the
+                               one the walk found: another at its path), -2: no memory,
                                -3: a folder deeper than INV_MAX_DEPTH, -4: a PATH that is
                                not a regular file or folder (a folder not walked, an entry
                                lstat failed on, a link named as a model stat failed on, or
@@ -168,6 +171,8 @@ static int add_file(inv *v, const char *path, const struct stat *st, int force, 
     f->size = (uint64_t)st->st_size;
     f->kind = k ? k : DV_INV_OTHER;
     f->via_link = link;
+    f->dev = (uint64_t)st->st_dev;
+    f->ino = (uint64_t)st->st_ino;
     return DV_OK;
 }
 
@@ -276,7 +281,9 @@ static void describe_gguf(ifile *f, const uint8_t *head, size_t head_len)
         snprintf(f->detail, sizeof f->detail, "gguf (not a GGUF header)");
 }
 
-static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
+/* fd: the file as hashed, still open: the detail is of the same bytes, whatever its path
+ * names by now (the path is not opened again) */
+static void describe_body(ifile *f, int fd, const uint8_t *head, size_t head_len)
 {
     char err[256];
     if (is_gguf(f)) {
@@ -287,7 +294,7 @@ static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
         dv_npy *np = NULL;
         dv_npy_info ni;
         static const char *const dt[] = {"?", "float16", "float32", "float64"};
-        if (dv_npy_open(f->path, NULL, &np, err, sizeof err) == DV_OK) {
+        if (dv__npy_open_fd(fd, f->path, NULL, &np, err, sizeof err) == DV_OK) {
             dv_npy_get_info(np, &ni);
             snprintf(f->detail, sizeof f->detail, "npy %s %llux%llu",
                      (unsigned)ni.dtype < 4 ? dt[ni.dtype] : "?", (unsigned long long)ni.rows,
@@ -303,7 +310,7 @@ static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
         static const char *const dt[] = {"?", "float16", "float32", "float64"};
         dv_npz_member *m = NULL;
         size_t n = 0, len;
-        if (dv_npz_list(f->path, NULL, &m, &n, err, sizeof err) != DV_OK) {
+        if (dv__npz_list_fd(fd, f->path, NULL, &m, &n, err, sizeof err) != DV_OK) {
             snprintf(f->detail, sizeof f->detail, "npz (not a ZIP of arrays datavet reads)");
             return;
         }
@@ -327,7 +334,7 @@ static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
         dv_parquet_reader *r = NULL;
         dv_parquet_reader_opts po = {0};
         po.wipe = 1; /* footer statistics can hold whole values of an image column */
-        if (dv_parquet_reader_open(f->path, &po, &r, err, sizeof err) == DV_OK) {
+        if (dv__parquet_reader_open_fd(fd, f->path, &po, &r, err, sizeof err) == DV_OK) {
             static const char *const url[] = {"url", "URL", "image_url"};
             int has_url = 0, is_list = 0;
             for (size_t i = 0; i < 3; i++) has_url |= dv_parquet_reader_find_column(r, url[i]) >= 0;
@@ -351,9 +358,9 @@ static void describe_body(ifile *f, const uint8_t *head, size_t head_len)
 }
 
 /* The detail, and " (link)" for a file reached through a link, whatever its kind. */
-static void describe(ifile *f, const uint8_t *head, size_t head_len)
+static void describe(ifile *f, int fd, const uint8_t *head, size_t head_len)
 {
-    describe_body(f, head, head_len);
+    describe_body(f, fd, head, head_len);
     if (f->via_link) {
         size_t n = strlen(f->detail);
         snprintf(f->detail + n, sizeof f->detail - n, " (link)");
@@ -389,7 +396,11 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
     struct stat st;
     if (f->err) goto progress; /* not examined by the walk (add_unexamined) */
     fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (f->via_link ? 0 : O_NOFOLLOW));
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* not blocking on a FIFO, not following a link the walk did not (O_NOFOLLOW), and the
+     * very file the walk found (its name said what it is; the output being written was
+     * passed over by its dev/ino): else an error record, nothing read */
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_dev != f->dev || (uint64_t)st.st_ino != f->ino) {
         f->err = fd < 0 ? errno : -1;
         if (fd >= 0) close(fd);
         goto progress;
@@ -430,7 +441,6 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
         report(v, 0); /* a big file moves the line too */
         pthread_mutex_unlock(&v->mu);
     }
-    close(fd);
     memset(buf, 0, used); /* the file may have held images */
     if (ok) {
         unsigned int len;
@@ -466,10 +476,11 @@ static void hash_job(void *ctx, size_t job, unsigned worker)
             else if (dv__terms_find(v->names[worker], text, &f->name_found) < 0)
                 f->name_found = NULL;
         }
-        if (ok) describe(f, head, head_len);
+        if (ok) describe(f, fd, head, head_len);
     } else if (!f->err) {
         f->err = -2;
     }
+    close(fd);
     for (int i = 0; i < 3; i++) EVP_MD_CTX_free(c[i]);
 progress:
     pthread_mutex_lock(&v->mu);
@@ -655,7 +666,8 @@ int dv_inventory_run(const dv_inventory_opts *o,
         r.bytes = f->size;
         r.hits = hits;
         if (f->err) {
-            if (f->err == -1) snprintf(errtext, sizeof errtext, "no longer a regular file");
+            if (f->err == -1)
+                snprintf(errtext, sizeof errtext, "no longer the regular file the walk found");
             else if (f->err == -2) snprintf(errtext, sizeof errtext, "out of memory");
             else if (f->err == -3)
                 snprintf(errtext, sizeof errtext, "deeper than %d folders below its PATH",
