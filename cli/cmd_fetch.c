@@ -768,14 +768,27 @@ int cmd_fetch(int argc, char **argv)
             if (next_write >= seq || !s->ready) break;
             pthread_mutex_unlock(&c.mu);
             if (s->failed) failed++;
-            if (s->err != NULL && !quiet) {
+            if (s->failed && !quiet) {
                 cli_progress_end(&pl, 0);
-                /* named where it is, as a list's bad row is: urls.csv:4 */
-                cli_err("datavet fetch: %s:%llu: %s\n", s->list,
-                        (unsigned long long)s->list_line, s->err);
+                /* named where it is, as a list's bad row is: urls.csv:4; a failure whose
+                 * message could not be made (no memory) is still named, by its place */
+                if (s->err != NULL)
+                    cli_err("datavet fetch: %s:%llu: %s\n", s->list,
+                            (unsigned long long)s->list_line, s->err);
+                else
+                    cli_err("datavet fetch: %s:%llu: failed (out of memory for its message: "
+                            "its record says why)\n", s->list,
+                            (unsigned long long)s->list_line);
             }
-            if (s->line) fputs(s->line, out);
-            else cli_err("datavet fetch: out of memory formatting a record\n");
+            if (s->line) {
+                fputs(s->line, out);
+            } else {
+                /* a record missing from the output: the run did not do what it says */
+                cli_progress_end(&pl, 0);
+                cli_err("datavet fetch: %s:%llu: out of memory formatting its record: not "
+                        "written\n", s->list, (unsigned long long)s->list_line);
+                status = 2;
+            }
             free(s->line);
             free(s->err);
             memset(s, 0, sizeof(*s));
