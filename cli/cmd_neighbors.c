@@ -522,29 +522,16 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
 
 /* ---------------------------------------------------------------- output */
 
-static FILE *open_out(const char *dir, const char *name, char *path, size_t cap)
-{
-    int fd;
-    FILE *f;
-    if (path_join(path, cap, dir, name) != 0) return NULL;
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return NULL;
-    if (cli_chmod_private(fd) != 0 || (f = fdopen(fd, "w")) == NULL) {
-        close(fd);
-        return NULL;
-    }
-    return f;
-}
-
 /* seedrow: the global row of each seed when taken from the dataset, else NULL; concept: the
  * output is concept flags (seed = concept index) */
 static int write_results(const char *outdir, const char *stem, dv_knn *k, const strvec *meta,
                          const dv_knn_hit *hits, size_t nhits, const uint64_t *seedrow,
                          int concept)
 {
-    char path[4096], name[64];
+    char path[4096], name[64], tmp[4200];
     rowmeta *rm = calloc(nhits ? nhits : 1, sizeof(*rm));
     FILE *f;
+    cli_out co = {0};
     int rc = 0;
     if (rm == NULL) return -1;
     for (size_t fi = 0; fi < meta->n; fi++)
@@ -557,12 +544,14 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
                 fetch_meta(meta->v[fi], ep, frows, hits, nhits, (uint32_t)fi, rm);
         }
     snprintf(name, sizeof(name), "%s.jsonl", stem);
-    f = open_out(outdir, name, path, sizeof(path));
-    if (f == NULL) {
+    /* each output written beside and renamed into place whole: a run killed while writing
+     * leaves no file cut short under the output's name */
+    if (path_join(path, sizeof(path), outdir, name) != 0 || cli_out_open(&co, path) != 0) {
         cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
         rc = -1;
         goto out;
     }
+    f = co.f;
     for (size_t h = 0; h < nhits; h++) {
         const dv_knn_hit *x = &hits[h];
         const char *fp;
@@ -589,7 +578,11 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         }
         fprintf(f, ",\"source\":\"%s\",\"tier\":\"candidate\"}\n", concept ? "concepts" : "neighbors");
     }
-    if (fclose(f) != 0) rc = -1;
+    if (cli_out_close(&co, 1) != 0) {
+        cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
+        rc = -1;
+        goto out;
+    }
 
     /* the same as Parquet */
     dv_parquet_field fields[] = {
@@ -610,14 +603,16 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     dv_parquet_writer_opts po = {.codec = DV_PQ_ZSTD};
     char err[512];
     snprintf(name, sizeof(name), "%s.parquet", stem);
+    err[0] = '\0';
     if (path_join(path, sizeof(path), outdir, name) != 0 ||
-        dv_parquet_writer_create(path, fields, sizeof(fields) / sizeof(fields[0]), &po, &w, err,
+        (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
+        dv_parquet_writer_create(tmp, fields, sizeof(fields) / sizeof(fields[0]), &po, &w, err,
                                  sizeof(err)) != DV_OK) {
-        cli_err("datavet neighbors: %s\n", err);
+        cli_err("datavet neighbors: %s\n", err[0] ? err : "path too long");
         rc = -1;
         goto out;
     }
-    chmod(path, 0600);
+    chmod(tmp, 0600);
     for (size_t h = 0; h < nhits && rc == 0; h++) {
         const dv_knn_hit *x = &hits[h];
         const char *fp;
@@ -653,7 +648,12 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     }
     if (rc == 0 && dv_parquet_writer_close(w) != DV_OK) rc = -1;
     if (rc != 0) cli_err("datavet neighbors: %s\n", dv_parquet_writer_errmsg(w));
-    dv_parquet_writer_free(w);
+    dv_parquet_writer_free(w); /* (removes tmp when it was not closed whole) */
+    if (rc == 0 && rename(tmp, path) != 0) {
+        cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+        rc = -1;
+    }
 out:
     for (size_t h = 0; h < nhits; h++) {
         free(rm[h].url);

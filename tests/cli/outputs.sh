@@ -6,6 +6,7 @@
 # Usage: sh tests/cli/outputs.sh BIN
 
 TEST=outputs
+# neighbors writes OUT/neighbors.jsonl and OUT/neighbors.parquet the same way, each one whole.
 # shellcheck source=tests/cli/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -72,4 +73,22 @@ cp inv/out.jsonl inv1.jsonl
 check "inventory -o inside the path walked, twice: the earlier output is not examined" sh -c "
 cmp inv1.jsonl inv/out.jsonl && ! grep -q out.jsonl inv/out.jsonl &&
 [ -z \"\$(find inv/out.jsonl ! -perm 600)\" ] && ! ls inv | grep -q tmp"
+# neighbors: a run stopped while it writes its results (here by the file size limit, as a
+# full disk or a kill) leaves the earlier run's neighbors.jsonl and neighbors.parquet whole;
+# they were opened in place, and what fitted under the limit stayed, cut short
+printf '0 3\n' >ids.txt
+nb() { "$BIN" neighbors -q --embeddings ds/laion --seed-ids ids.txt "$@" -o nb; }
+nb -k 20 && cp nb/neighbors.jsonl nb20.jsonl
+(ulimit -f 1; nb -k 20) 2>/dev/null
+check "neighbors stopped writing neighbors.jsonl: the earlier one is whole" sh -c "
+[ \$(wc -c <nb20.jsonl) -gt 1024 ] && cmp nb20.jsonl nb/neighbors.jsonl"
+nb -k 1 && cp nb/neighbors.parquet nb1.parquet
+(ulimit -f 1; nb -k 1) 2>/dev/null
+check "neighbors stopped writing neighbors.parquet: the earlier one is whole" sh -c "
+[ \$(wc -c <nb1.parquet) -gt 1024 ] && cmp nb1.parquet nb/neighbors.parquet"
+rm -f nb/*.tmp*
+nb -k 1
+check "neighbors: outputs mode 0600, no temporary file left" sh -c "
+cmp nb1.parquet nb/neighbors.parquet && [ -z \"\$(find nb -type f ! -perm 600)\" ] &&
+[ \$(ls nb | wc -l) -eq 2 ]"
 finish
