@@ -105,7 +105,7 @@ typedef struct cleaner {
     uint8_t prf_key[32], salt[32];
     rset removed;
     scored *heap; /* max-heap of the m smallest decoy scores, each id once (hset) */
-    size_t nheap, mheap;
+    size_t nheap, mheap, capheap;
     uint64_t (*hset)[2]; /* the heap's scores (their first 16 bytes): linear probing */
     size_t hcap, ndecoys;
     scored *rem;  /* removed ids */
@@ -242,6 +242,34 @@ static void hset_del(cleaner *c, const uint8_t sc[32])
     c->hset[j][0] = c->hset[j][1] = 0;
 }
 
+/* Room in the heap and its set for one more entry. Both grow with the ids offered, not to the
+ * draw's size at once: K x removed ids (up to 64 Mi) is often more than the dataset's kept
+ * ids, and the set's slots, at random, touched every page of a set sized for it (2 GiB
+ * resident for 2x10^7 kept ids, 10^5 removed). */
+static int heap_grow(cleaner *c)
+{
+    if (c->nheap == c->capheap) {
+        size_t nc = c->capheap * 2 < c->mheap ? c->capheap * 2 : c->mheap;
+        scored *nh;
+        nh = dv__realloc(c->a, c->heap, nc * sizeof *nh);
+        if (!nh) return DV_ENOMEM;
+        c->heap = nh;
+        c->capheap = nc;
+    }
+    if (c->nheap + 1 + (c->nheap + 1) / 3 > c->hcap) {
+        /* at most 3/4 full: twice the slots, the heap's scores put again */
+        size_t oc = c->hcap;
+        uint64_t(*os)[2] = c->hset;
+        uint64_t(*ns)[2] = dv__calloc(c->a, oc ? oc * 2 : 16, sizeof *ns);
+        if (!ns) return DV_ENOMEM;
+        c->hset = ns;
+        c->hcap = oc ? oc * 2 : 16;
+        for (size_t i = 0; i < c->nheap; i++) hset_put(c, c->heap[i].score);
+        dv__free(c->a, os);
+    }
+    return DV_OK;
+}
+
 static int decoy_offer(cwork *w, const char *id)
 {
     cleaner *c = w->c;
@@ -259,7 +287,13 @@ static int decoy_offer(cwork *w, const char *id)
     if (hset_has(c, sc)) {
         old = dup; /* the same id again */
     } else if (c->nheap < c->mheap) {
-        size_t i = c->nheap++;
+        size_t i;
+        if (heap_grow(c) != DV_OK) {
+            pthread_mutex_unlock(&c->mu);
+            dv__free(c->a, dup);
+            return DV_ENOMEM;
+        }
+        i = c->nheap++;
         hset_put(c, sc);
         memcpy(c->heap[i].score, sc, 32);
         c->heap[i].id = dup;
@@ -1139,10 +1173,12 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         if (m > (64ull << 20)) m = 64ull << 20;
         c.mheap = (size_t)(m + nremoved);
         /* the set at most 3/4 full, 16 bytes a slot: at the cap (64 Mi decoys, 40 bytes a
-         * heap entry and the id: ~4 GiB) another 1-2 GiB (docs/scan.md) */
-        for (c.hcap = 16; c.hcap < c.mheap + c.mheap / 3; c.hcap *= 2) {
+         * heap entry and the id: ~4 GiB) another 1-2 GiB (docs/scan.md); both grow as ids
+         * come (heap_grow), so a draw larger than the kept ids takes what they need */
+        c.capheap = c.mheap < 1024 ? c.mheap : 1024;
+        for (c.hcap = 16; c.hcap < c.capheap + c.capheap / 3; c.hcap *= 2) {
         }
-        c.heap = dv__calloc(c.a, c.mheap, sizeof(scored));
+        c.heap = dv__calloc(c.a, c.capheap, sizeof(scored));
         c.hset = dv__calloc(c.a, c.hcap, sizeof *c.hset);
         if (!c.heap || !c.hset) rc = DV_ENOMEM;
     }

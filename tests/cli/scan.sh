@@ -477,6 +477,27 @@ kept = sorted(ids - rem, key=lambda i: hmac.new(pk, i.encode(), hashlib.sha256).
 pub = open('out-wdup2/removal-public.txt').read().splitlines()
 assert 2 < len(rem) < 10 and len(kept) > len(rem), (len(rem), len(kept))
 assert len(pub) == len(set(pub)) and set(pub) == rem | set(kept[:len(rem)]), pub"
+# ... and a draw far larger than the kept ids (100 removed x --decoys 1000000: the 64 Mi cap)
+# takes the memory of the ids it holds: its heap and set were allocated for the cap at once
+# (4.7 GB; touched, the set's pages were resident), so under a 3 GB address space it failed
+mkdir wbig
+$PY - <<'EOF' || bad "make the webdataset of 100 removed ids"
+import io, tarfile
+imgs = [open('hfpx/%09d.jpg' % i, 'rb').read() for i in (0, 1, 2, 3, 5, 7)]
+t = tarfile.open('wbig/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for k in range(200):
+    b = imgs[0] if k % 2 == 0 else imgs[1 + k % 5]
+    ti = tarfile.TarInfo('k%03d.jpg' % k); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+t.close()
+EOF
+if grep -qa __asan_init "$BIN"; then
+    ok "--clean, a draw of 64 Mi decoys: skipped (a sanitizer build reserves terabytes)"
+else
+    (ulimit -v 3000000; "$BIN" scan -q wbig -l hld-md5.dvl -o out-wbig --clean clean-wbig \
+        --decoys 1000000 -j 1 >/dev/null 2>err-wbig; echo $? >rc-wbig)
+    check "--clean, a draw of 64 Mi decoys over 100 kept ids: in 3 GB, every kept id a decoy" sh -c "
+cat err-wbig; [ \$(cat rc-wbig) -eq 1 ] && [ \$(wc -l <out-wbig/removal-public.txt) -eq 200 ]"
+fi
 "$BIN" scan -q wle -l hld-md5.dvl -o out-wle >/dev/null 2>err-wle
 check "webdataset hard link to a member not in the archive: an error naming it" sh -c "
 grep -q \"wle/00000.tar: member 'g.jpg' at offset 0: hard link to 'gone.jpg' which is \
