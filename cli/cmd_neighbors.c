@@ -502,6 +502,20 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
                                     free(*dst[i]);
                                     *dst[i] = c;
                                 }
+                            } else if (i == 1) {
+                                /* a caption that is or holds an image (a data: URI in an
+                                 * HTML caption, base64 text) is shown as inspect --head
+                                 * shows it: what it is and its size, never its content */
+                                const char *img = cli_image_kind(v.bytes, v.len);
+                                if (img != NULL) {
+                                    char w[96];
+                                    size_t wl = (size_t)snprintf(
+                                        w, sizeof w, "<%s image, %zu bytes withheld>", img, v.len);
+                                    char *c = malloc(wl + 1);
+                                    if (c != NULL) memcpy(c, w, wl + 1);
+                                    free(*dst[i]);
+                                    *dst[i] = c;
+                                }
                             }
                             /* as the JSONL and the Parquet file both write it */
                             if (*dst[i] != NULL) {

@@ -109,6 +109,10 @@ if [ -x "$MK" ]; then
             fail "neighbors over data: URIs"
         grep -q '"url":"data:image/png;base64,<96 bytes withheld>"' "$W/o6/neighbors.jsonl" ||
             fail "data: URI not shown redacted"
+        # the caption, an HTML caption with that URI in an img tag, is withheld whole, as
+        # inspect --head shows it (until 2026-12-07 it was written as it was, image and all)
+        grep -q '"caption":"<data URI image, 141 bytes withheld>"' "$W/o6/neighbors.jsonl" ||
+            fail "a caption holding an image not withheld"
         ! grep -r -q 'iVBORw0KGgo' "$W/o6" || fail "a data: URI's content was written"
         # metadata holding bytes that are not UTF-8 (url + "?q=" 0xFF " x", caption + " " 0xFE,
         # key + 0xFD): neighbors.jsonl is valid UTF-8, the URL percent-encoded as every output

@@ -452,7 +452,8 @@ static int copy_raw(const char *in, const char *outp)
 /* A copy of a file, same schema. "copy": rows whose index % 3 == 1 removed, as --clean writes
  * it (dv_parquet_writer_create_copy: any nesting, lists and maps included). "datauri": every
  * row kept, the "url" column (any case) holding a data: URI with an image's
- * content (tests/cli/neighbors.sh: outputs show it redacted). "badutf8": every row kept, bytes
+ * content, and the caption or text an HTML caption holding that URI in an img tag
+ * (tests/cli/neighbors.sh: outputs show both withheld). "badutf8": every row kept, bytes
  * that are not UTF-8 added to the STRING columns, as some datasets hold them: the url gets
  * "?q=" 0xFF " x", the caption or text " " 0xFE, the key (id) 0xFD (tests/cli/scan.sh: what
  * the outputs write of them). "badurl": every row kept, the url of rows whose index % 3 == 1
@@ -462,6 +463,9 @@ static int copy_file(const char *in, const char *outp, int mode)
 {
     static const char uri[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
                               "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    static const char cap[] = "a dot <img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEA"
+                              "AAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+                              "\"> here";
     dv_parquet_reader *r;
     dv_parquet_writer *w = NULL;
     dv_parquet_writer_opts o;
@@ -523,6 +527,11 @@ static int copy_file(const char *in, const char *outp, int mode)
                 vals[urlc].is_null = 0;
                 vals[urlc].bytes = (const uint8_t *)uri;
                 vals[urlc].len = sizeof(uri) - 1;
+                if (capc != (size_t)-1) {
+                    vals[capc].is_null = 0;
+                    vals[capc].bytes = (const uint8_t *)cap;
+                    vals[capc].len = sizeof(cap) - 1;
+                }
             } else if (mode == COPY_BADURL) {
                 if ((base + i) % 3 == 1) {
                     vals[urlc].is_null = 0;
