@@ -89,8 +89,8 @@ dv_image_format dv_image_sniff(const void *buf, size_t len);
 /* "jpeg", "png", "webp", "gif" or "unknown". */
 const char *dv_image_format_name(dv_image_format fmt);
 /* The image format a buffer's signature names, those datavet cannot decode included:
- * "jpeg", "png", "webp", "gif", "tiff", "heif" (HEIF/AVIF brands), "jxl", "bmp" (with a
- * plausible header), or NULL. */
+ * "jpeg", "png", "webp", "gif", "tiff", "heif" (HEIF/AVIF brands), "jxl", "jp2" (JPEG 2000:
+ * the JP2 signature box or a bare codestream), "bmp" (with a plausible header), or NULL. */
 const char *dv_image_kind(const void *buf, size_t len);
 
 /* A decoded image: 8-bit grey (channels 1) or interleaved RGB (channels 3).

@@ -43,6 +43,10 @@ const char *dv_image_kind(const void *bufp, size_t n)
     if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0)
         for (int i = 0; brands[i]; i++)
             if (memcmp(p + 8, brands[i], 4) == 0) return "heif";
+    /* JPEG 2000: the JP2/JPX signature box, or a bare codestream (SOC then SIZ) */
+    if ((n >= 12 && memcmp(p, "\0\0\0\x0cjP  \r\n\x87\n", 12) == 0) ||
+        (n >= 4 && memcmp(p, "\xFF\x4F\xFF\x51", 4) == 0))
+        return "jp2";
     if ((n >= 2 && p[0] == 0xFF && p[1] == 0x0A) ||
         (n >= 12 && memcmp(p, "\0\0\0\x0cJXL \r\n\x87\n", 12) == 0))
         return "jxl";

@@ -296,6 +296,22 @@ one('hfx', 1, 'decode', 'hfx/train-00000.parquet: row 1: column image.bytes: jpe
 one('hlx', 1, 'decode', 'hlx/train-00000.parquet: row 1: column images.list.element.bytes[1]: jpeg: ')
 one('tx', 1, 'decode', 'tx/durl.txt:2: data: URI: jpeg: ')
 one('wz', 1, 'corrupt', 'wz/00000.tar: 000000001.jpg: an image of 0 bytes')"
+# JPEG 2000 in an image column (the JP2 signature box, a bare codestream): an image datavet
+# cannot decode, so its bytes are checked against MD5 lists and its row named as an error,
+# as a TIFF's; until 2026-12-07 such values were taken as no image, checked by nothing and
+# said nowhere (and inspect --head printed them)
+printf '\000\000\000\014jP  \r\n\207\n a jp2 file' >x.jp2 && printf '\377O\377Q a codestream' >x.j2k &&
+    mkdir hfj && "$PQT" hfimg hfj/train-00000.parquet x.jp2 x.j2k || bad "pq_tool hfimg jp2"
+md5sum x.jp2 | cut -c1-32 >j2-md5.txt && "$BIN" list build -q -t md5 -o j2-md5.dvl j2-md5.txt
+"$BIN" scan -q hfj -l j2-md5.dvl -o out-hfj >/dev/null 2>&1
+check "JPEG 2000 in an image column: hashed (an MD5 match), each row an error naming it" $PY -c "
+import json
+m = [(x['row'], x['hash_type'], x['source']) for x in map(json.loads, open('out-hfj/matches.jsonl'))]
+assert m == [(0, 'md5', 'image')], m
+e = [(x['row'], x['reason']) for x in map(json.loads, open('out-hfj/errors.jsonl'))]
+assert e == [(0, 'decode'), (1, 'decode')], e
+c = json.load(open('out-hfj/summary.json'))['counts']
+assert c['items_with_image'] == 2, c"
 # a named image column's empty value is an image of 0 bytes (an error naming file, row and
 # column), except beside a path (an image kept outside the file: counted); unnamed, an empty
 # value is no image
