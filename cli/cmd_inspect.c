@@ -355,7 +355,8 @@ static const role roles[] = {
     {"punsafe", {"punsafe", "nsfw", NULL}},
     {"pwatermark", {"pwatermark", NULL}},
     {"similarity", {"similarity", NULL}},
-    {"id", {"key", "uid", "id", "sample_id"}},
+    /* in the order a URL list ranks them (dv_textlist_opts.id) */
+    {"id", {"key", "uid", "sample_id", "id", NULL}},
     {"status", {"status", NULL}},
     {"width", {"width", "original_width", NULL}},
     {"height", {"height", "original_height", NULL}},
@@ -1567,7 +1568,9 @@ static int inspect_list(const char *path, const opts *o)
     static const char *const fnames[] = {"auto", "csv", "tsv", "jsonl", "txt"};
     dv_textlist_format f = list_format(path);
     char head[65536], names[8192];
-    const char *url_col = NULL, *cap_col = NULL, *hash_col[3] = {NULL, NULL, NULL};
+    /* the md5, sha1, sha256 and id columns (roles 2-4 and id) */
+    const char *url_col = NULL, *cap_col = NULL, *more_col[4] = {NULL, NULL, NULL, NULL};
+    int more_role[4] = {2, 3, 4, -1};
     char field_name[2][32];
     int url_field = -1, cap_field = -1;
     size_t hl = 0, ncols;
@@ -1585,22 +1588,28 @@ static int inspect_list(const char *path, const opts *o)
     while (hl < sizeof(head) && (got = read(fd, head + hl, sizeof(head) - hl)) > 0)
         hl += (size_t)got;
     ncols = f == DV_TL_TXT ? 0 : list_columns(head, hl, f, names, sizeof(names));
+    for (size_t r = 0; r < NROLES; r++)
+        if (strcmp(roles[r].role, "id") == 0) more_role[3] = (int)r;
     {
         /* as the list reader takes them: url before image_url, caption before text, the
-         * exact spelling before another case, then the first column; so md5, sha1 and sha256
-         * (roles 2-4), which datavet scan checks against the lists of their kind */
+         * exact spelling before another case, then the first column; so md5, sha1 and sha256,
+         * which datavet scan checks against the lists of their kind, and the id (key before
+         * uid, sample_id and id), which gives a row's id */
         const char *p = names;
-        int best[5] = {-1, -1, -1, -1, -1};
+        int best[6] = {-1, -1, -1, -1, -1, -1};
         for (size_t k = 0; k < ncols; k++, p += strlen(p) + 1) {
-            int ro = role_of_name(p);
-            for (int n = 0; ro >= 0 && ro < 5 && roles[ro].names[n]; n++) {
+            int ro = role_of_name(p), slot = ro;
+            if (ro >= 0 && ro == more_role[3]) slot = 5;
+            else if (ro >= 5) slot = -1;
+            for (int n = 0; slot >= 0 && roles[ro].names[n]; n++) {
                 int rk = 2 * n + (strcmp(p, roles[ro].names[n]) != 0);
-                if (strcasecmp(p, roles[ro].names[n]) != 0 || (best[ro] >= 0 && rk >= best[ro]))
+                if (strcasecmp(p, roles[ro].names[n]) != 0 ||
+                    (best[slot] >= 0 && rk >= best[slot]))
                     continue;
-                best[ro] = rk;
-                if (ro == 0) url_col = p;
-                else if (ro == 1) cap_col = p;
-                else hash_col[ro - 2] = p;
+                best[slot] = rk;
+                if (slot == 0) url_col = p;
+                else if (slot == 1) cap_col = p;
+                else more_col[slot - 2] = p;
             }
         }
     }
@@ -1625,7 +1634,7 @@ static int inspect_list(const char *path, const opts *o)
         snprintf(field_name[1], sizeof field_name[1], "(field %d)", cap_field + 1);
         url_col = field_name[0];
         cap_col = cap_field >= 0 ? field_name[1] : NULL;
-        hash_col[0] = hash_col[1] = hash_col[2] = NULL; /* no names, so no hash columns */
+        for (int h = 0; h < 4; h++) more_col[h] = NULL; /* no names, so no hash or id column */
         ncols = 0;
     }
     while (rc == DV_OK) {
@@ -1660,10 +1669,10 @@ static int inspect_list(const char *path, const opts *o)
             cli_json_str(stdout, cap_col);
             sep = ",";
         }
-        for (int h = 0; h < 3; h++) {
-            if (!hash_col[h]) continue;
-            printf("%s\"%s\":", sep, roles[2 + h].role);
-            cli_json_str(stdout, hash_col[h]);
+        for (int h = 0; h < 4; h++) {
+            if (!more_col[h]) continue;
+            printf("%s\"%s\":", sep, roles[more_role[h]].role);
+            cli_json_str(stdout, more_col[h]);
             sep = ",";
         }
         printf("},\"rows\":%llu,\"bad_rows\":%llu,\"problems\":[", rows,
@@ -1689,10 +1698,10 @@ static int inspect_list(const char *path, const opts *o)
             printf(" caption=");
             put_safe(stdout, cap_col);
         }
-        for (int h = 0; h < 3; h++) {
-            if (!hash_col[h]) continue;
-            printf(" %s=", roles[2 + h].role);
-            put_safe(stdout, hash_col[h]);
+        for (int h = 0; h < 4; h++) {
+            if (!more_col[h]) continue;
+            printf(" %s=", roles[more_role[h]].role);
+            put_safe(stdout, more_col[h]);
         }
         if (f == DV_TL_TXT) printf(" url=(each line)");
         printf("\nrows: %llu\nbad rows: %llu\nproblems: ", rows,

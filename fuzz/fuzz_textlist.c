@@ -1,6 +1,6 @@
 /* fuzz_textlist.c - libFuzzer target for the URL-list reader: the first byte picks the format
- * (CSV, TSV, JSONL, TXT), the record limit, extra columns and the hash columns; rows must be
- * sane and bad rows non-fatal. */
+ * (CSV, TSV, JSONL, TXT), the record limit, extra columns, the hash columns and the id column
+ * (by its default names or named); rows must be sane and bad rows non-fatal. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.extra_cols = (data[0] & 8) ? extra : NULL;
     o.nextra = (data[0] & 8) ? 2 : 0;
     o.hash_cols = (data[0] & 16) != 0;
+    o.id = (data[0] & 32) != 0;
+    o.id_col = (data[0] & 64) ? "name" : NULL;
     t = dv_textlist_create(&o);
     if (t == NULL) return 0;
     rc = dv_textlist_open_buffer(t, data + 1, size - 1, "fuzz.list");
@@ -51,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (row.md5 != NULL && strlen(row.md5) > row.md5_len) abort();
         if (row.sha1 != NULL && strlen(row.sha1) > row.sha1_len) abort();
         if (row.sha256 != NULL && strlen(row.sha256) > row.sha256_len) abort();
+        /* the id the same */
+        if (!o.id && row.id) abort();
+        if (row.id != NULL && strlen(row.id) > row.id_len) abort();
         if (rows + bad > size + 1) abort(); /* progress: every record consumes input */
     }
     if (rc < 0 && rc != DV_ENOMEM) abort();

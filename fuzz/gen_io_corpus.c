@@ -425,7 +425,7 @@ static int gen_npz(const char *root)
 static int gen_textlist(const char *root)
 {
     /* first byte: format - 1 in bits 0-1, small record limit bit 2, extra columns bit 3, hash
-     * columns bit 4 */
+     * columns bit 4, the id column bit 5 (named "name" with bit 6) */
     static const struct {
         const char *name;
         uint8_t sel;
@@ -444,6 +444,9 @@ static int gen_textlist(const char *root)
         {"jsonl-hash", 26, "{\"url\":\"u\",\"md5\":null,\"MD5\":\"m\",\"sha1\":{\"a\":1},"
                            "\"SHA256\":12,\"key\":\"k\",\"width\":1}\n"
                            "{\"md5\":\"x\",\"url\":\"v\"}\n"},
+        {"csv-id", 32, "url,ID,uid,Key\nhttp://a,1,2,3\nhttp://b,,,\n"},
+        {"jsonl-id", 98, "{\"url\":\"u\",\"key\":\"k\",\"name\":7,\"id\":{\"a\":1}}\n"
+                         "{\"name\":null,\"url\":\"v\",\"UID\":\"x\"}\n{\"url\":\"w\",\"name\":[1]}\n"},
     };
     int rc = 0;
     for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {

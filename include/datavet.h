@@ -1176,6 +1176,12 @@ typedef struct dv_textlist_opts {
      * spelling before another, then the first column; a JSONL key may also fill url, caption
      * or an extra column. None in a CSV/TSV without a header row or in a TXT list. */
     int hash_cols;
+    /* 1: also return the id column (dv_textlist_row.id), as a Parquet file's is found: id_col
+     * if set (it must exist in a CSV/TSV, as caption_col; a TXT list has none), else key, uid,
+     * sample_id or id, any case, optional, ranked as the default url column's names. Like a
+     * hash column, it may be another role's column too. */
+    int id;
+    const char *id_col;
 } dv_textlist_opts;
 
 /* Text is NUL-terminated and unescaped; NULL where a column is absent (JSONL key missing
@@ -1194,6 +1200,10 @@ typedef struct dv_textlist_row {
      * or holding an object or array) */
     const char *md5, *sha1, *sha256;
     size_t md5_len, sha1_len, sha256_len;
+    /* with dv_textlist_opts.id: the id column's text as it is, NULL where absent (as the
+     * hash columns) */
+    const char *id;
+    size_t id_len;
 } dv_textlist_row;
 
 typedef struct dv_textlist dv_textlist;

@@ -2021,6 +2021,10 @@ int dv_shard_reader_open(const dv_dataset *ds, uint64_t shard, dv_shard_reader *
         lo.caption_col = ds->opts.caption_col;
         /* md5, sha1 and sha256 columns, as a parquet file's are found */
         lo.hash_cols = (ds->opts.skip & all) != all;
+        /* the id column, as a parquet file's: a named one must be there (as a named caption
+         * column), else key, uid, sample_id or id if there is one */
+        lo.id = 1;
+        lo.id_col = ds->opts.id_col;
         lo.alloc = r->alloc;
         r->tl = dv_textlist_create(&lo);
         if (!r->tl) {
@@ -2204,6 +2208,10 @@ static int next_item(dv_shard_reader *r, dv_item *it)
         if (tr.sha256 && !role_skipped(COL_SHA256, r->ds->opts.skip))
             take_digest(it, DV_ALGO_SHA256, (const uint8_t *)tr.sha256, tr.sha256_len, it->sha256,
                         32, 0);
+        /* an empty id (a CSV field has no null) or one a NUL would cut short, which would name
+         * another row, gets NAME:ROW as a row without an id does */
+        if (tr.id && tr.id_len > 0 && memchr(tr.id, '\0', tr.id_len) == NULL)
+            set_str(r, &r->s_id, tr.id, tr.id_len, &it->id);
         default_id(r, it);
         return 1;
     }

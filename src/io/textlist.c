@@ -10,12 +10,15 @@
 
 #define CHUNK 65536u
 #define MAX_EXTRA 16
-/* slots: url, caption, the hash columns (md5, sha1, sha256: hash_cols), then the extras */
+/* slots: url, caption, the hash columns (md5, sha1, sha256: hash_cols), the id, then the
+ * extras */
 #define SLOT_HASH 2
 #define NHASH 3
-#define FIRST_EXTRA (SLOT_HASH + NHASH)
+#define SLOT_ID (SLOT_HASH + NHASH)
+#define FIRST_EXTRA (SLOT_ID + 1)
+#define NRANK 8 /* ranks of a default slot's names: 2 per name (exact spelling, other case) */
 #define NSLOT (FIRST_EXTRA + MAX_EXTRA)
-#define IS_HASH_SLOT(s) ((s) >= SLOT_HASH && (s) < FIRST_EXTRA)
+#define IS_HASH_SLOT(s) ((s) >= SLOT_HASH && (s) < SLOT_ID)
 #define MAX_JSON_DEPTH 64
 #define NEED_MORE 2 /* parse result: the record goes on past the data we have */
 
@@ -26,18 +29,21 @@ struct dv_textlist {
     dv_textlist_format fmt_opt, fmt;
     size_t max_record;
     size_t nextra;
-    dv__dbuf names; /* url, caption, md5, sha1, sha256, extras: NUL-terminated, in slot order */
+    dv__dbuf names; /* url, caption, md5, sha1, sha256, id, extras: NUL-terminated, in slot
+                       order */
     size_t name_off[NSLOT];
     int caption_required;
-    int defaults;      /* bit s: slot s (url, caption; a hash column's with hash_cols) was not
-                          named: any of def_names, any case */
+    int id_named;      /* the id slot's column was named (dv_textlist_opts.id_col): it must be
+                          there, as a named caption column */
+    int defaults;      /* bit s: slot s (url, caption; a hash column's with hash_cols; the id's
+                          with id and no id_col) was not named: any of def_names, any case */
     int headerless;    /* CSV/TSV whose first record is data (a URL in it, no url column) */
     int pending;       /* that first record is still to be returned */
     uint64_t pending_line;
     /* JSONL, a default slot's names (url, URL, image_url, IMAGE_URL...): the last value each
      * rank had in the record (offset and length in text), or none (null, not there) */
-    size_t rank_off[FIRST_EXTRA][4], rank_len[FIRST_EXTRA][4];
-    int rank_set[FIRST_EXTRA][4];
+    size_t rank_off[FIRST_EXTRA][NRANK], rank_len[FIRST_EXTRA][NRANK];
+    int rank_set[FIRST_EXTRA][NRANK];
     char name[256];
     char err[1024];
 
@@ -96,6 +102,10 @@ dv_textlist *dv_textlist_create(const dv_textlist_opts *opts)
     nm[SLOT_HASH + 1] = "sha1";
     nm[SLOT_HASH + 2] = "sha256";
     if (opts && opts->hash_cols) t->defaults |= ((1 << NHASH) - 1) << SLOT_HASH;
+    /* the id: a name given, or the names a Parquet file's id column has (dataset.c) */
+    t->id_named = opts && opts->id && opts->id_col != NULL;
+    nm[SLOT_ID] = t->id_named ? opts->id_col : "id";
+    if (opts && opts->id && !t->id_named) t->defaults |= 1 << SLOT_ID;
     if (opts) {
         for (size_t i = 0; i < opts->nextra; i++) {
             if (opts->extra_cols[i] == NULL) {
@@ -137,11 +147,12 @@ static const char *slot_name(const dv_textlist *t, size_t s)
 }
 
 /* The names an unnamed url or caption slot takes, any case, as the dataset layer takes
- * Parquet columns (LAION's URL and TEXT, WIT's image_url, DataComp's text); and the hash
- * columns', as the dataset layer takes a Parquet file's md5, sha1 and sha256 (role 2-4). */
-static const char *const def_names[FIRST_EXTRA][3] = {
+ * Parquet columns (LAION's URL and TEXT, WIT's image_url, DataComp's text); the hash
+ * columns', as the dataset layer takes a Parquet file's md5, sha1 and sha256 (role 2-4); and
+ * the id's, a Parquet file's id column's (img2dataset's key, DataComp's uid; role 5). */
+static const char *const def_names[FIRST_EXTRA][NRANK / 2 + 1] = {
     {"url", "image_url", NULL}, {"caption", "text", NULL}, {"md5", NULL}, {"sha1", NULL},
-    {"sha256", NULL}};
+    {"sha256", NULL}, {"key", "uid", "sample_id", "id", NULL}};
 
 /* (io_readers.h) Also the rule of a webdataset sample's .json (dataset.c). */
 int dv__name_rank(int role, const char *named, const uint8_t *name, size_t len)
@@ -162,12 +173,12 @@ static const uint8_t *text_at(const dv_textlist *t, size_t off)
 }
 
 /* Whether a column or key name fills slot s: its rank (dv__name_rank for the url and caption
- * slots and the hash columns; 0 for a named slot's exact name), or -1 (always, for a hash
- * column not asked for). */
+ * slots, the hash columns and the id; 0 for a named slot's exact name), or -1 (always, for a
+ * hash column or id not asked for). */
 static int slot_rank_of(const dv_textlist *t, size_t s, const uint8_t *name, size_t len)
 {
     if (s < FIRST_EXTRA && (t->defaults & (1 << s))) return dv__name_rank((int)s, NULL, name, len);
-    if (IS_HASH_SLOT(s)) return -1;
+    if (IS_HASH_SLOT(s) || (s == SLOT_ID && !t->id_named)) return -1;
     return dv__name_rank(0, slot_name(t, s), name, len);
 }
 
@@ -558,19 +569,21 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     } else {
         for (;;) {
             size_t kmark = t->text.len, klen, s, voff = 0, vlen = 0;
-            int hit = -1, rank = 0, hh = -1, hrank = 0, dflt, null = 0;
+            int hit = -1, rank = 0, hh = -1, hrank = 0, ih = -1, irank = 0, dflt, null = 0;
             jws(&c);
             rc = jstring(t, &c, why);
             if (rc != 0) return rc;
             klen = t->text.len - kmark;
-            /* a key fills the first slot whose name it is, and a hash column's besides (a
-             * role of its own, as a Parquet column may be the url_col and the md5 column) */
+            /* a key fills the first slot whose name it is, and a hash column's and the id's
+             * besides (roles of their own, as a Parquet column may be the url_col and the md5
+             * column, and a CSV column fills every slot that names it) */
             for (s = 0; s < nslot; s++) {
                 int rk;
-                if (IS_HASH_SLOT(s) ? hh >= 0 : hit >= 0) continue;
+                if (IS_HASH_SLOT(s) ? hh >= 0 : s == SLOT_ID ? ih >= 0 : hit >= 0) continue;
                 rk = slot_rank_of(t, s, text_at(t, kmark), klen);
                 if (rk < 0) continue;
                 if (IS_HASH_SLOT(s)) hh = (int)s, hrank = rk;
+                else if (s == SLOT_ID) ih = (int)s, irank = rk;
                 else hit = (int)s, rank = rk;
             }
             dflt = hit >= 0 && hit < 2 && (t->defaults & (1 << hit));
@@ -582,7 +595,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
             }
             c.i++;
             jws(&c);
-            if (hit < 0 && hh < 0) {
+            if (hit < 0 && hh < 0 && ih < 0) {
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
                 goto next;
@@ -592,11 +605,13 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 if (rc != 0) return rc;
                 vlen = t->text.len - voff;
                 if (db_putc(t->alloc, &t->text, 0) < 0) return DV_ENOMEM;
-            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && (dflt || hit < 0)) {
+            } else if (c.i < c.n && (c.p[c.i] == '{' || c.p[c.i] == '[') && (dflt || hit < 0) &&
+                       !(ih >= 0 && t->id_named)) {
                 /* an object or array under a default name (a "text" of several languages, an
-                 * "image_url" list beside "url", an "md5" object) is not that column: passed
-                 * over, as before those names were looked for, rather than costing the row its
-                 * URL (a nested Parquet column is no hash column either) */
+                 * "image_url" list beside "url", an "md5" object, an "id" object) is not that
+                 * column: passed over, as before those names were looked for, rather than
+                 * costing the row its URL (a nested Parquet column is no hash or id column
+                 * either) */
                 rc = jskip(t, &c, 1, why);
                 if (rc != 0) return rc;
                 goto next;
@@ -635,6 +650,15 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 t->rank_len[hh][hrank] = vlen;
                 t->rank_set[hh][hrank] = !null;
             }
+            if (ih >= 0 && !t->id_named) {
+                t->rank_off[ih][irank] = voff;
+                t->rank_len[ih][irank] = vlen;
+                t->rank_set[ih][irank] = !null;
+            } else if (ih >= 0) {
+                t->slot_off[ih] = voff;
+                t->slot_len[ih] = vlen;
+                t->slot_set[ih] = !null;
+            }
         next:
             jws(&c);
             if (c.i < c.n && c.p[c.i] == ',') {
@@ -658,7 +682,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
      * before another case), whatever their order */
     for (size_t d = 0; d < FIRST_EXTRA; d++) {
         if (!(t->defaults & (1 << d))) continue;
-        for (int rk = 0; rk < 4; rk++) {
+        for (int rk = 0; rk < NRANK; rk++) {
             if (!t->rank_set[d][rk]) continue;
             t->slot_off[d] = t->rank_off[d][rk];
             t->slot_len[d] = t->rank_len[d][rk];
@@ -863,7 +887,7 @@ static int start(dv_textlist *t, const char *name)
     t->pos = 0;
     t->eof = t->is_buf;
     t->state = ST_OPEN;
-    if (t->fmt == DV_TL_TXT && (t->nextra > 0 || t->caption_required)) {
+    if (t->fmt == DV_TL_TXT && (t->nextra > 0 || t->caption_required || t->id_named)) {
         dv__set_err(t->err, sizeof(t->err), "%s: a TXT list has only a URL column", t->name);
         return fail(t, DV_EINVAL);
     }
@@ -902,7 +926,7 @@ static int start(dv_textlist *t, const char *name)
             }
         }
         if (s == 0 && t->col[0] < 0 && (t->defaults & 1) && t->nextra == 0 &&
-            !t->caption_required) {
+            !t->caption_required && !t->id_named) {
             /* no url column, but a URL in the first record: a list without a header
              * (CC3M, CC12M: url TAB caption); its only other field, if any, the caption */
             for (int c = 0; c < t->ncols && t->col[0] < 0; c++) {
@@ -915,11 +939,13 @@ static int start(dv_textlist *t, const char *name)
                 t->headerless = t->pending = 1;
                 t->pending_line = hline;
                 t->col[1] = t->ncols == 2 ? 1 - t->col[0] : -1;
-                return DV_OK; /* (and no hash columns: they are found by a header's names) */
+                return DV_OK; /* (and no hash or id columns: found by a header's names) */
             }
         }
-        /* url and the extras must be there, the caption if named; the hash columns need not */
-        if (t->col[s] < 0 && !IS_HASH_SLOT(s) && (s != 1 || t->caption_required)) {
+        /* url and the extras must be there, the caption and the id if named; the hash
+         * columns need not */
+        if (t->col[s] < 0 && !IS_HASH_SLOT(s) && (s != 1 || t->caption_required) &&
+            (s != SLOT_ID || t->id_named)) {
             missing_column(t, s == 0 && (t->defaults & 1) ? "url' or 'image_url" : slot_name(t, s),
                            hline);
             return fail(t, DV_EFORMAT);
@@ -1029,6 +1055,10 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
     if (t->slot_set[SLOT_HASH + 2]) {
         out->sha256 = (const char *)text_at(t, t->slot_off[SLOT_HASH + 2]);
         out->sha256_len = t->slot_len[SLOT_HASH + 2];
+    }
+    if (t->slot_set[SLOT_ID]) {
+        out->id = (const char *)text_at(t, t->slot_off[SLOT_ID]);
+        out->id_len = t->slot_len[SLOT_ID];
     }
     out->extra = t->extra;
     out->extra_len = t->extra_len;

@@ -99,6 +99,11 @@ expect "list roles as the reader takes them" 0 "recognised: url=url caption=capt
 printf 'url,SHA1,MD5,md5,sha1\nhttp://a/1,a,b,c,d\n' >"$T/hash.csv"
 expect "list hash columns as the reader takes them" 0 "recognised: url=url md5=md5 sha1=sha1\$" \
     "$DV" inspect "$T/hash.csv"
+# ... and the id column scan takes a row's id from (key, uid, sample_id, id, any case, exact
+# first): until 2026-12-07 a URL list had none
+printf 'url,ID,uid,Key,sample_id\nhttp://a/1,a,b,c,d\n' >"$T/id.csv"
+expect "list id column as the reader takes it" 0 "recognised: url=url id=Key\$" \
+    "$DV" inspect "$T/id.csv"
 # a list without a url column: its other roles are still valid JSON (until 2026-12-07 the
 # roles object began '{,"caption"')
 printf 'caption,md5\nx,y\n' >"$T/nourl.csv"

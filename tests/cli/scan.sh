@@ -828,6 +828,29 @@ assert 'recognised: url=url caption=caption md5=MD5 sha256=sha256' in open('hc-a
 for f in matches.jsonl errors.jsonl summary.json removal.txt; do
     check "URL-list hash columns, scan resumed: same $f" cmp out-hc/$f out-hc2/$f
 done
+# a URL list's id comes from its id column as a parquet file's does: key, uid, sample_id or
+# id (any case, the exact spelling first), or the column --id-col names, which must be there
+# (the shard is refused naming it, as for --caption-col); a row with an empty or absent id
+# gets NAME:ROW. Until 2026-12-07 every row got NAME:ROW and --id-col was silently ignored.
+mkdir -p idl
+printf 'url,Key,name\nhttps://example.test/0.jpg,K0,n0\nhttps://example.test/1.jpg,,n1\n' >idl/a.csv
+printf '{"url": "https://example.test/2.jpg", "uid": "U2", "name": "n2"}\n{"url": "https://example.test/3.jpg", "uid": null}\n' >idl/b.jsonl
+printf 'https://example.test/0.jpg\nhttps://example.test/1.jpg\nhttps://example.test/2.jpg\nhttps://example.test/3.jpg\n' >idl-url.txt
+"$BIN" list build -q -t url -o idl-url.dvl idl-url.txt
+"$BIN" scan -q idl -l idl-url.dvl -o out-idl >/dev/null 2>&1; echo $? >rc-idl
+"$BIN" scan -q idl -l idl-url.dvl -o out-idl-n --id-col name >/dev/null 2>&1; echo $? >rc-idl-n
+"$BIN" scan -q idl/a.csv -l idl-url.dvl -o out-idl-x --id-col nope >/dev/null 2>&1; echo $? >rc-idl-x
+check "a URL list's id column, default and --id-col; a named one not there refuses the shard" $PY -c "
+import json
+def ids(d): return sorted(json.loads(l)['id'] for l in open(d + '/matches.jsonl'))
+assert open('rc-idl').read().strip() == '1' and open('rc-idl-n').read().strip() == '1'
+assert ids('out-idl') == ['K0', 'U2', 'a:1', 'b:1'], ids('out-idl')
+assert ids('out-idl-n') == ['b:1', 'n0', 'n1', 'n2'], ids('out-idl-n')
+assert [l.split('\t')[0] for l in open('out-idl/removal.txt')][1:] == ['K0', 'a:1', 'U2', 'b:1']
+assert open('rc-idl-x').read().strip() == '2'
+e = [json.loads(l) for l in open('out-idl-x/errors.jsonl')]
+assert [(x['reason'], x['message']) for x in e] == [('shard', \"idl/a.csv:1: no column 'nope' (columns: 'url', 'Key', 'name')\")], e
+assert ids('out-idl-x') == []"
 # blanks at a dataset URL's ends are dropped before it is matched, as list build drops them
 # from a list's lines: "https://example.test/x.jpg " in a CSV or JSONL column (parquet the
 # same) is the listed URL, found; until 2026-12-07 it was https://example.test/x.jpg%20, no

@@ -15,8 +15,8 @@
 
 #include "datavet.h"
 
-/* Every row as "row:line:url|caption|extra...|md5=...|sha1=...|sha256=..." lines (a hash
- * column only where the row has it), bad rows as "ERR line-of-message". */
+/* Every row as "row:line:url|caption|extra...|md5=...|sha1=...|sha256=...|id=..." lines (a
+ * hash column or id only where the row has it), bad rows as "ERR line-of-message". */
 static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
 {
     dv_textlist_row r;
@@ -45,6 +45,10 @@ static void dump(dv_textlist *t, char *out, size_t cap, size_t nextra)
         if (r.sha256) {
             assert_true(strlen(r.sha256) <= r.sha256_len);
             n += (size_t)snprintf(out + n, cap - n, "|sha256=%s", r.sha256);
+        }
+        if (r.id) {
+            assert_true(strlen(r.id) <= r.id_len);
+            n += (size_t)snprintf(out + n, cap - n, "|id=%s", r.id);
         }
         n += (size_t)snprintf(out + n, cap - n, "\n");
     }
@@ -375,6 +379,55 @@ static void test_hash_cols(void **state)
     dv_textlist_free(t);
 }
 
+/* id: the id column found as a Parquet file's is (key, uid, sample_id, id, any case, ranked
+ * as the url column's names: the exact spelling first, then the first column), optional; or
+ * the column named, which must be there in a CSV/TSV (a TXT list or a list without a header
+ * row has none). It may be another role's column too. Until 2026-12-07 there was no id column
+ * and datavet scan gave every row of a URL list NAME:ROW, --id-col or not. */
+static void test_id_col(void **state)
+{
+    dv_textlist_opts o = {0};
+    dv_textlist *t;
+    (void)state;
+    o.id = 1;
+    run("i.csv", "url,ID,uid,Key\nhttp://i/1,a,b,c\nhttp://i/2,a,b,\n", &o, 0,
+        "1:2:http://i/1|(null)|id=c\n2:3:http://i/2|(null)|id=\n");
+    run("i.tsv", "id\tSAMPLE_ID\turl\nx\ty\thttp://i/3\n", &o, 0, "1:2:http://i/3|(null)|id=y\n");
+    run("n.csv", "url,name\nhttp://i/4,z\n", &o, 0, "1:2:http://i/4|(null)\n");
+    run("cc3m.tsv", "key\thttp://i/5\n", &o, 0, "1:1:http://i/5|key\n");
+    run("i.txt", "http://i/6\n", &o, 0, "1:1:http://i/6|(null)\n");
+    run("i.jsonl",
+        "{\"url\":\"http://j/1\",\"id\":7,\"KEY\":\"k\"}\n"
+        "{\"url\":\"http://j/2\",\"key\":null,\"uid\":\"u\"}\n"
+        "{\"url\":\"http://j/3\",\"id\":{\"a\":1}}\n"
+        "{\"url\":\"http://j/4\"}\n",
+        &o, 0,
+        "1:1:http://j/1|(null)|id=k\n2:2:http://j/2|(null)|id=u\n3:3:http://j/3|(null)\n"
+        "4:4:http://j/4|(null)\n");
+    /* not asked for: none */
+    run("i.csv", "url,key\nhttp://i/1,a\n", NULL, 0, "1:2:http://i/1|(null)\n");
+    /* named: exactly that column, which may be the url's too */
+    o.id_col = "name";
+    run("m.csv", "url,key,name\nhttp://m/1,a,b\n", &o, 0, "1:2:http://m/1|(null)|id=b\n");
+    run("m.jsonl",
+        "{\"url\":\"http://m/2\",\"key\":\"a\",\"name\":\"b\"}\n{\"url\":\"http://m/3\"}\n", &o,
+        0, "1:1:http://m/2|(null)|id=b\n2:2:http://m/3|(null)\n");
+    run("o.jsonl", "{\"url\":\"http://m/4\",\"name\":[1]}\n", &o, 0,
+        "ERR o.jsonl:1: a requested column holds a nested value\n");
+    o.id_col = "url";
+    run("u.jsonl", "{\"url\":\"http://m/5\"}\n", &o, 0, "1:1:http://m/5|(null)|id=http://m/5\n");
+    run("u.csv", "url\nhttp://m/6\n", &o, 0, "1:2:http://m/6|(null)|id=http://m/6\n");
+    /* named and not there: the open fails naming it, as for a named caption column */
+    o.id_col = "key";
+    t = dv_textlist_create(&o);
+    assert_int_equal(dv_textlist_open_buffer(t, "url,k\nhttp://m/7,a\n", 19, "k.csv"),
+                     DV_EFORMAT);
+    assert_string_equal(dv_textlist_errmsg(t), "k.csv:1: no column 'key' (columns: 'url', 'k')");
+    assert_int_equal(dv_textlist_open_buffer(t, "http://m/8\tkey\n", 15, "cc.tsv"), DV_EFORMAT);
+    assert_int_equal(dv_textlist_open_buffer(t, "http://m/9\n", 11, "t.txt"), DV_EINVAL);
+    dv_textlist_free(t);
+}
+
 static void test_long_records(void **state)
 {
     dv_textlist_opts o = {0};
@@ -617,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_txt),
         cmocka_unit_test(test_hash_cols),
+        cmocka_unit_test(test_id_col),
         cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_fd_streaming),
         cmocka_unit_test(test_pipe_exact_limit),
