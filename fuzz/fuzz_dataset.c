@@ -52,6 +52,9 @@ static void check_item(const dv_item *it, uint64_t shard)
     /* a digest is well formed or bad, not both; one from a .json is one of them */
     if ((it->have & it->bad_digest) != 0) abort();
     if ((it->digest_json & ~(it->have | it->bad_digest)) != 0) abort();
+    /* a .json member is text: hex only */
+    if ((it->digest_text & ~(it->have | it->bad_digest)) != 0) abort();
+    if ((it->digest_json & ~it->digest_text) != 0) abort();
     /* strings are NUL-terminated: strlen must not run off */
     (void)strlen(it->id);
     if (it->url) (void)strlen(it->url);

@@ -1383,6 +1383,11 @@ typedef struct dv_item {
                                value came from a webdataset sample's .json member (an
                                img2dataset sample whose key is not in its .parquet, or read
                                without it), not from a metadata column */
+    unsigned digest_text;   /* DV_ALGO_MD5/SHA1/SHA256 bits: of have and bad_digest, those whose
+                               value was text (a STRING/UTF8 parquet column, a URL list's
+                               field, a .json member), taken as hex only; the others came from
+                               a binary parquet column, where the digest's size in bytes is
+                               the raw digest */
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

@@ -1145,12 +1145,13 @@ static void check_image_lists(dv_dataset *ds, const char *path)
 
 static int digest_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/* A digest given as hex text or (raw: a parquet value) raw bytes: 1 with it in out, 0 if the
- * value is empty (or blanks only: absent), -1 if it is neither (a wrong length, a non-hex
- * character): the item says so (dv_item.bad_digest) and the scan reports it, as a bad URL.
- * Blanks around the hex are dropped, as list build drops them from a list's lines:
- * " D41D...7E\n" is that MD5, not an absent one, which would go unchecked and unsaid. A URL
- * list's field is text: 16 characters are no MD5. */
+/* A digest given as hex text or (raw: a binary parquet value) raw bytes: 1 with it in out, 0
+ * if the value is empty (or blanks only: absent), -1 if it is neither (a wrong length, a
+ * non-hex character): the item says so (dv_item.bad_digest) and the scan reports it, as a bad
+ * URL. Blanks around the hex are dropped, as list build drops them from a list's lines:
+ * " D41D...7E\n" is that MD5, not an absent one, which would go unchecked and unsaid. Text (a
+ * URL list's field, a .json member, a STRING parquet column) is hex only: 16 characters are
+ * no MD5. */
 static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n, int raw)
 {
     if (raw && len == n) {
@@ -1165,28 +1166,31 @@ static int parse_digest(const uint8_t *v, size_t len, uint8_t *out, size_t n, in
 }
 
 /* A hash column's value into it: have or bad_digest gets algo's bit (a later well-formed value
- * of a .json wins over a bad one). 1 if there was a value, 0 if it was absent. */
+ * of a .json wins over a bad one), and digest_text says whether it was text. 1 if there was a
+ * value, 0 if it was absent. */
 static int take_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len, uint8_t *out,
                        size_t n, int raw)
 {
     int rc = parse_digest(v, len, out, n, raw);
     if (rc > 0) it->have |= algo, it->bad_digest &= ~algo;
     else if (rc < 0) it->bad_digest |= algo;
+    if (rc != 0) it->digest_text = raw ? it->digest_text & ~algo : it->digest_text | algo;
     return rc != 0;
 }
 
-/* The same, of a .json member: digest_json says where the value came from */
+/* The same, of a .json member: text, so hex only (a JSON string of 16 characters is no MD5);
+ * digest_json says where the value came from */
 static void take_json_digest(dv_item *it, unsigned algo, const uint8_t *v, size_t len,
                              uint8_t *out, size_t n)
 {
-    if (take_digest(it, algo, v, len, out, n, 1)) it->digest_json |= algo;
+    if (take_digest(it, algo, v, len, out, n, 0)) it->digest_json |= algo;
 }
 
 /* ---------------------------------------------------------------- shard readers */
 
 typedef struct meta_row {
     char *key, *url, *caption, *status;
-    unsigned have, bad_digest;
+    unsigned have, bad_digest, digest_text;
     uint8_t md5[16], sha1[20], sha256[32];
     int has_punsafe;
     double punsafe;
@@ -1204,6 +1208,8 @@ struct dv_shard_reader {
     dv_parquet_reader *pq;
     int64_t col[NROLES];
     size_t cols[NROLES], ncols, slot[NROLES];
+    /* a hash role's column is text (STRING/UTF8): its values are hex, never raw bytes */
+    int col_text[NROLES];
     dv_parquet_batch batch[NROLES];
     char image_name[128]; /* the image column's name */
     char limage_name[160]; /* a list column's image: "NAME[k]", k its place in the row's list */
@@ -1352,6 +1358,7 @@ static int pq_open(dv_shard_reader *r, const char *path)
                 /* punsafe before nsfw, wherever they stand */
                 if (r->col[role] >= 0 && strcasecmp(ci.name, "punsafe") != 0) continue;
                 r->col[role] = (int64_t)c;
+                r->col_text[role] = ci.is_string;
                 if (role != COL_PUNSAFE || strcasecmp(ci.name, "punsafe") == 0) break;
             }
         }
@@ -1483,14 +1490,20 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
                 it->id = r->idbuf;
             }
             break;
+        /* raw bytes only from a binary column (BYTE_ARRAY without a STRING annotation,
+         * FIXED_LEN_BYTE_ARRAY): a string of 16 characters is text, no MD5 */
         case COL_MD5:
-            if (v.bytes) take_digest(it, DV_ALGO_MD5, v.bytes, v.len, it->md5, 16, 1);
+            if (v.bytes)
+                take_digest(it, DV_ALGO_MD5, v.bytes, v.len, it->md5, 16, !r->col_text[role]);
             break;
         case COL_SHA1:
-            if (v.bytes) take_digest(it, DV_ALGO_SHA1, v.bytes, v.len, it->sha1, 20, 1);
+            if (v.bytes)
+                take_digest(it, DV_ALGO_SHA1, v.bytes, v.len, it->sha1, 20, !r->col_text[role]);
             break;
         case COL_SHA256:
-            if (v.bytes) take_digest(it, DV_ALGO_SHA256, v.bytes, v.len, it->sha256, 32, 1);
+            if (v.bytes)
+                take_digest(it, DV_ALGO_SHA256, v.bytes, v.len, it->sha256, 32,
+                            !r->col_text[role]);
             break;
         case COL_IMAGE: take_image(r, it, &v, i, -1); break;
         case COL_IMGPATH: {
@@ -1686,6 +1699,7 @@ static int meta_load(dv_shard_reader *r)
         m->status = dup_opt(r->alloc, it.status, &oom);
         m->have = it.have;
         m->bad_digest = it.bad_digest;
+        m->digest_text = it.digest_text;
         memcpy(m->md5, it.md5, 16);
         memcpy(m->sha1, it.sha1, 20);
         memcpy(m->sha256, it.sha256, 32);
@@ -1726,6 +1740,7 @@ static void meta_fill(const meta_row *m, dv_item *it)
     if (m->key) it->id = m->key;
     it->have = m->have;
     it->bad_digest = m->bad_digest;
+    it->digest_text = m->digest_text;
     it->digest_json = 0; /* the row's columns, not the .json's */
     memcpy(it->md5, m->md5, 16);
     memcpy(it->sha1, m->sha1, 20);
@@ -1865,6 +1880,7 @@ static void later_item(dv_item *it)
     it->have = 0;
     it->bad_digest = 0;
     it->digest_json = 0;
+    it->digest_text = 0;
     it->has_punsafe = 0;
     it->meta_unread = 0;
 }

@@ -642,9 +642,9 @@ static void bad_digests(scan *s, const dv_shard_info *sh, const dv_item *it)
             snprintf(from, sizeof from, "column %s of %s", k[a].col, sh->meta_path);
         else
             snprintf(from, sizeof from, "column %s", k[a].col);
-        /* a URL list's value is text: hex only */
+        /* text (a URL list's field, a .json member, a STRING column): hex only */
         snprintf(msg, sizeof msg, "%s: %s is not %s: not checked against the %s lists by it",
-                 where, from, lay == DV_LAYOUT_URLLIST ? k[a].hex : k[a].what, k[a].col);
+                 where, from, (it->digest_text & k[a].algo) ? k[a].hex : k[a].what, k[a].col);
         emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_digest", msg);
     }
 }

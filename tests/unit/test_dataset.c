@@ -21,6 +21,10 @@
 #include "pq_gen.h"
 
 #define ROWS 5
+/* the digests of no bytes */
+#define E_MD5 "d41d8cd98f00b204e9800998ecf8427e"
+#define E_SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+#define E_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* DIR/NAME with url, caption, md5 (hex), punsafe columns */
 static void write_shard(const char *dir, const char *name)
@@ -395,24 +399,29 @@ static void test_wds_images(void **state)
 /* A webdataset sample's .json gives the item its md5, sha1 and sha256 members (hex, any case,
  * blanks around it dropped),
  * as a parquet row's columns do: a SHA-1 list checks a metadata-only sample by its sha1 (until
- * 2026-12-07 the member was not read: no finding, no error). */
+ * 2026-12-07 the member was not read: no finding, no error). A member is text: 16 characters
+ * are no MD5 but bad_digest (until 2026-12-07 taken as the raw digest: counted as checked,
+ * nothing said). */
 static void test_wds_json_digests(void **state)
 {
     static const struct {
         const char *name, *data;
-        unsigned have;
+        unsigned have, bad;
     } mem[] = {
-        {"k0.json", "{\"sha1\": \"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709\"}", DV_ALGO_SHA1},
+        {"k0.json", "{\"sha1\": \"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709\"}", DV_ALGO_SHA1, 0},
         {"k1.json", "{\"md5\": \"d41d8cd98f00b204e9800998ecf8427e\", \"sha1\": "
                     "\"da39a3ee5e6b4b0d3255bfef95601890afd80709\", \"sha256\": "
                     "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}",
-         DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256},
+         DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256, 0},
         /* blanks around the hex are no part of it, as in a list's lines (until 2026-12-07 the
          * digest was taken as absent: not checked, and nothing said) */
         {"k2.json", "{\"md5\": \" D41D8CD98F00B204E9800998ECF8427E\\n\", \"sha1\": "
                     "\"\\tda39a3ee5e6b4b0d3255bfef95601890afd80709\\r\\n\", \"sha256\": "
                     "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  \"}",
-         DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256},
+         DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256, 0},
+        {"k3.json", "{\"md5\": \"0123456789abcdef\", \"sha1\": \"" "da39a3ee5e6b4b0d3255bfef95601890"
+                    "afd80709\", \"sha256\": \"0123456789abcdef0123456789abcdef\"}",
+         DV_ALGO_SHA1, DV_ALGO_MD5 | DV_ALGO_SHA256},
     };
     static const uint8_t sha1[20] = {0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
                                      0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09};
@@ -440,15 +449,111 @@ static void test_wds_json_digests(void **state)
     while ((rc = dv_shard_reader_next(r, &it)) == 1) {
         assert_true(n < sizeof mem / sizeof mem[0]);
         assert_int_equal(it.have, mem[n].have);
+        assert_int_equal(it.bad_digest, mem[n].bad);
         assert_memory_equal(it.sha1, sha1, 20);
         if (it.have & DV_ALGO_MD5) assert_int_equal(it.md5[15], 0x7e);
         if (it.have & DV_ALGO_SHA256) assert_int_equal(it.sha256[31], 0x55);
-        assert_int_equal(it.digest_json, it.have); /* every value a .json member's */
+        /* every value a .json member's, and text */
+        assert_int_equal(it.digest_json, it.have | it.bad_digest);
+        assert_int_equal(it.digest_text, it.have | it.bad_digest);
         n++;
     }
     assert_int_equal(rc, 0);
     assert_int_equal(n, sizeof mem / sizeof mem[0]);
     dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
+/* A parquet hash column's values are raw bytes only where the column is binary (BYTE_ARRAY
+ * without a STRING annotation, FIXED_LEN_BYTE_ARRAY) and the value has the digest's size;
+ * hex is taken from either; a STRING column's value is text, so 16 characters are no MD5 but
+ * bad_digest (dv_item.digest_text set: the scan's message then says "32 hex digits" only).
+ * Until 2026-12-07 any 16-byte value was taken as a raw MD5, text or not: checked, nothing
+ * said. */
+static void test_pq_digest_types(void **state)
+{
+    static const uint8_t md5[16] = {0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04,
+                                    0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8, 0x42, 0x7e};
+    static const uint8_t sha1[20] = {0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
+                                     0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09};
+    static const char *const names[4] = {"url", "md5", "sha1", "sha256"};
+    static const struct {
+        const char *md5, *sha1, *sha256;
+        size_t md5_len, sha1_len, sha256_len;
+        unsigned have, bad;
+    } rows[2][2] = {
+        /* b.parquet: md5 and sha256 BYTE_ARRAY, sha1 FIXED_LEN_BYTE_ARRAY(20), no annotation */
+        {{(const char *)md5, (const char *)sha1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
+          "a495991b7852b855", 16, 20, 64, DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256, 0},
+         {"0123456789abcdef", "ABCDEFGHIJKLMNOPQRST", "0123456789abcdef0123456789abcde", 16, 20,
+          31, DV_ALGO_MD5 | DV_ALGO_SHA1, DV_ALGO_SHA256}},
+        /* t.parquet: STRING columns */
+        {{"0123456789abcdef", E_SHA1, "", 16, 40, 0, DV_ALGO_SHA1, DV_ALGO_MD5},
+         {E_MD5, "ABCDEFGHIJKLMNOPQRST", "0123456789abcdef0123456789abcdef", 32, 20, 32,
+          DV_ALGO_MD5, DV_ALGO_SHA1 | DV_ALGO_SHA256}},
+    };
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    dv_dataset *ds;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (int file = 0; file < 2; file++) {
+        dv_parquet_field fl[4];
+        dv_parquet_writer *w;
+        memset(fl, 0, sizeof fl);
+        for (int c = 0; c < 4; c++) {
+            fl[c].name = names[c];
+            fl[c].type = DV_PQ_BYTE_ARRAY;
+            fl[c].is_string = c == 0 || file == 1;
+        }
+        if (file == 0) fl[2].type = DV_PQ_FIXED_LEN_BYTE_ARRAY, fl[2].type_length = 20;
+        snprintf(path, sizeof path, "%s/%s.parquet", dir, file ? "t" : "b");
+        assert_int_equal(dv_parquet_writer_create(path, fl, 4, NULL, &w, err, sizeof err), DV_OK);
+        for (int r = 0; r < 2; r++) {
+            dv_parquet_value v[4];
+            memset(v, 0, sizeof v);
+            v[0].bytes = (const uint8_t *)"https://p.test/x", v[0].len = 16;
+            v[1].bytes = (const uint8_t *)rows[file][r].md5, v[1].len = rows[file][r].md5_len;
+            v[2].bytes = (const uint8_t *)rows[file][r].sha1, v[2].len = rows[file][r].sha1_len;
+            v[3].bytes = (const uint8_t *)rows[file][r].sha256;
+            v[3].len = rows[file][r].sha256_len;
+            assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+        }
+        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+        dv_parquet_writer_free(w);
+    }
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_PARQUET);
+    assert_int_equal(dv_dataset_num_shards(ds), 2);
+    for (int file = 0; file < 2; file++) {
+        dv_shard_reader *r;
+        dv_item it;
+        int n = 0, rc;
+        assert_int_equal(dv_shard_reader_open(ds, (uint64_t)file, &r, err, sizeof err), DV_OK);
+        while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+            assert_true(n < 2);
+            assert_int_equal(it.have, rows[file][n].have);
+            assert_int_equal(it.bad_digest, rows[file][n].bad);
+            assert_int_equal(it.digest_json, 0);
+            assert_int_equal(it.digest_text, file ? it.have | it.bad_digest : 0u);
+            if (file == 0 && n == 0) {
+                assert_memory_equal(it.md5, md5, 16);
+                assert_memory_equal(it.sha1, sha1, 20);
+                assert_int_equal(it.sha256[31], 0x55);
+            }
+            if (file == 0 && n == 1) {
+                assert_memory_equal(it.md5, "0123456789abcdef", 16);
+                assert_memory_equal(it.sha1, "ABCDEFGHIJKLMNOPQRST", 20);
+            }
+            if (file == 1 && n == 0) assert_memory_equal(it.sha1, sha1, 20);
+            if (file == 1 && n == 1) assert_memory_equal(it.md5, md5, 16);
+            n++;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(n, 2);
+        dv_shard_reader_free(r);
+    }
     dv_dataset_free(ds);
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
     assert_int_equal(system(path), 0);
@@ -471,9 +576,6 @@ static void put_file(const char *dir, const char *name, const char *text)
  * field is text, not raw bytes) is bad_digest, an empty or null one absent; none in a list
  * without a header row; a kind the caller skips is not read. Until 2026-12-07 a URL list's
  * hash columns were not read at all. */
-#define E_MD5 "d41d8cd98f00b204e9800998ecf8427e"
-#define E_SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-#define E_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 static void test_urllist_digests(void **state)
 {
     static const struct {
@@ -923,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_claimed_rows_clean),
         cmocka_unit_test(test_wds_images),
         cmocka_unit_test(test_wds_json_digests),
+        cmocka_unit_test(test_pq_digest_types),
         cmocka_unit_test(test_urllist_digests),
         cmocka_unit_test(test_i2d_digest_origin),
         cmocka_unit_test(test_wds_links),
