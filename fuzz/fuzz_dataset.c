@@ -55,6 +55,9 @@ static void check_item(const dv_item *it, uint64_t shard)
     /* a .json member is text: hex only */
     if ((it->digest_text & ~(it->have | it->bad_digest)) != 0) abort();
     if ((it->digest_json & ~it->digest_text) != 0) abort();
+    /* a .json value besides the row's: only where the row gave one */
+    if ((it->digest_alt & ~(it->have | it->bad_digest)) != 0) abort();
+    if ((it->digest_alt & it->digest_json) != 0) abort();
     /* strings are NUL-terminated: strlen must not run off */
     (void)strlen(it->id);
     if (it->url) (void)strlen(it->url);

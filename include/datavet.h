@@ -1388,6 +1388,11 @@ typedef struct dv_item {
                                field, a .json member), taken as hex only; the others came from
                                a binary parquet column, where the digest's size in bytes is
                                the raw digest */
+    /* DV_ALGO_MD5/SHA1/SHA256 bits: an img2dataset sample whose .parquet row and .json member
+     * both give that digest, well-formed and different (or the row's no digest): the .json's,
+     * checked against the lists as well as the row's (which is md5/sha1/sha256 above) */
+    unsigned digest_alt;
+    uint8_t alt_md5[16], alt_sha1[20], alt_sha256[32];
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

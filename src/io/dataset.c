@@ -1732,19 +1732,35 @@ static meta_row *meta_find(dv_shard_reader *r, const char *key, uint64_t *idx)
     return NULL;
 }
 
+/* One digest kind of a sample whose key is in the .parquet, over what its .json gave (it): the
+ * row's value where the row has one, well-formed or not; else the .json's stands, which a row
+ * without the column or with a null would otherwise drop unchecked. A well-formed .json value
+ * that the row's is not (another digest, or the row's no digest) is kept in alt and checked as
+ * well: a disagreement between the two is no reason to leave either unchecked. */
+static void meta_digest(const meta_row *m, dv_item *it, unsigned algo, const uint8_t *row,
+                        uint8_t *d, uint8_t *alt, size_t n)
+{
+    if (!((m->have | m->bad_digest) & algo)) return;
+    if ((it->have & algo) && !((m->have & algo) && memcmp(d, row, n) == 0)) {
+        memcpy(alt, d, n);
+        it->digest_alt |= algo;
+    }
+    it->have = (it->have & ~algo) | (m->have & algo);
+    it->bad_digest = (it->bad_digest & ~algo) | (m->bad_digest & algo);
+    it->digest_text = (it->digest_text & ~algo) | (m->digest_text & algo);
+    it->digest_json &= ~algo; /* the row's column, not the .json's */
+    memcpy(d, row, n);
+}
+
 static void meta_fill(const meta_row *m, dv_item *it)
 {
     it->url = m->url;
     it->caption = m->caption;
     it->status = m->status;
     if (m->key) it->id = m->key;
-    it->have = m->have;
-    it->bad_digest = m->bad_digest;
-    it->digest_text = m->digest_text;
-    it->digest_json = 0; /* the row's columns, not the .json's */
-    memcpy(it->md5, m->md5, 16);
-    memcpy(it->sha1, m->sha1, 20);
-    memcpy(it->sha256, m->sha256, 32);
+    meta_digest(m, it, DV_ALGO_MD5, m->md5, it->md5, it->alt_md5, 16);
+    meta_digest(m, it, DV_ALGO_SHA1, m->sha1, it->sha1, it->alt_sha1, 20);
+    meta_digest(m, it, DV_ALGO_SHA256, m->sha256, it->sha256, it->alt_sha256, 32);
     it->has_punsafe = m->has_punsafe;
     it->punsafe = m->punsafe;
 }
@@ -1881,6 +1897,7 @@ static void later_item(dv_item *it)
     it->bad_digest = 0;
     it->digest_json = 0;
     it->digest_text = 0;
+    it->digest_alt = 0;
     it->has_punsafe = 0;
     it->meta_unread = 0;
 }

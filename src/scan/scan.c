@@ -670,7 +670,8 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
         case DV_HT_MD5:
         case DV_HT_SHA1:
         case DV_HT_SHA256:
-            s->lists[li].checked += (it->have & want) || (img && (d->have & want));
+            s->lists[li].checked +=
+                ((it->have | it->digest_alt) & want) || (img && (d->have & want));
             break;
         case DV_HT_PDQ:
             s->lists[li].checked += img && !it->problem && sl->hash_rc == DV_OK &&
@@ -678,23 +679,33 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
             break;
         default: s->lists[li].checked += url_ok; break;
         }
+        /* the metadata's digest, an img2dataset sample's other one (its .json's, where its
+         * .parquet row gives another: dv_item.digest_alt), and the image's, each once */
         switch (l->info.type) {
         case DV_HT_MD5:
             if (it->have & DV_ALGO_MD5) exact(s, sh, sl, l, it->md5, 16, "metadata");
+            if (it->digest_alt & DV_ALGO_MD5) exact(s, sh, sl, l, it->alt_md5, 16, "metadata");
             if (img && (d->have & DV_ALGO_MD5) &&
-                !((it->have & DV_ALGO_MD5) && memcmp(it->md5, d->md5, 16) == 0))
+                !((it->have & DV_ALGO_MD5) && memcmp(it->md5, d->md5, 16) == 0) &&
+                !((it->digest_alt & DV_ALGO_MD5) && memcmp(it->alt_md5, d->md5, 16) == 0))
                 exact(s, sh, sl, l, d->md5, 16, "image");
             break;
         case DV_HT_SHA1:
             if (it->have & DV_ALGO_SHA1) exact(s, sh, sl, l, it->sha1, 20, "metadata");
+            if (it->digest_alt & DV_ALGO_SHA1) exact(s, sh, sl, l, it->alt_sha1, 20, "metadata");
             if (img && (d->have & DV_ALGO_SHA1) &&
-                !((it->have & DV_ALGO_SHA1) && memcmp(it->sha1, d->sha1, 20) == 0))
+                !((it->have & DV_ALGO_SHA1) && memcmp(it->sha1, d->sha1, 20) == 0) &&
+                !((it->digest_alt & DV_ALGO_SHA1) && memcmp(it->alt_sha1, d->sha1, 20) == 0))
                 exact(s, sh, sl, l, d->sha1, 20, "image");
             break;
         case DV_HT_SHA256:
             if (it->have & DV_ALGO_SHA256) exact(s, sh, sl, l, it->sha256, 32, "metadata");
+            if (it->digest_alt & DV_ALGO_SHA256)
+                exact(s, sh, sl, l, it->alt_sha256, 32, "metadata");
             if (img && (d->have & DV_ALGO_SHA256) &&
-                !((it->have & DV_ALGO_SHA256) && memcmp(it->sha256, d->sha256, 32) == 0))
+                !((it->have & DV_ALGO_SHA256) && memcmp(it->sha256, d->sha256, 32) == 0) &&
+                !((it->digest_alt & DV_ALGO_SHA256) &&
+                  memcmp(it->alt_sha256, d->sha256, 32) == 0))
                 exact(s, sh, sl, l, d->sha256, 32, "image");
             break;
         case DV_HT_URL:

@@ -756,13 +756,18 @@ assert sorted(x['id'] for x in m) == ['a', 'f'], m
 # an img2dataset sample's bad digest names where the value is: its .parquet row's column (the
 # parquet named), or its .json member when its key is not in the parquet; a parquet row
 # without a sample is named by the parquet and row. Until 2026-12-07 each said "column md5",
-# also of a value from the .json.
+# also of a value from the .json. A sample whose row has no md5 (d4: null) is checked by its
+# .json's, and one whose .json gives another well-formed md5 than its row (d0: another
+# digest; d1: the row's no digest) by both; until 2026-12-07 the row's replaced the .json's
+# wholesale: d4's and the .json ones of d0 and d1 went unchecked (2 matches, not 5).
 if [ -x "$PQT" ]; then
     mkdir -p bd-i2d && "$PQT" digests bd-i2d/00000.parquet || bad "pq_tool digests (i2d)"
     $PY - <<'EOF2' || bad "make bd-i2d"
 import io, tarfile
 t = tarfile.open('bd-i2d/00000.tar', 'w', format=tarfile.GNU_FORMAT)
-for k, j in (('d1', '{"md5": "d41d8cd98f00b204e9800998ecf8427e"}'), ('x9', '{"md5": "xyz"}')):
+for k, j in (('d1', '{"md5": "d41d8cd98f00b204e9800998ecf8427e"}'), ('x9', '{"md5": "xyz"}'),
+             ('d0', '{"md5": "900150983cd24fb0d6963f7d28e17f72"}'),
+             ('d4', '{"md5": "900150983cd24fb0d6963f7d28e17f72"}')):
     b = j.encode(); ti = tarfile.TarInfo(k + '.json'); ti.size = len(b)
     t.addfile(ti, io.BytesIO(b))
 t.close()
@@ -777,6 +782,10 @@ assert e == [('d1', 'bd-i2d/00000.tar: sample 0 (key d1): column md5 of bd-i2d/0
              ('x9', 'bd-i2d/00000.tar: sample 1 (key x9): .json member md5' + t)] + [
              ('d%d' % r, 'bd-i2d/00000.parquet: row %d (key d%d): column md5' % (r, r) + t)
              for r in (2, 6, 7, 8)], e
+m = sorted((x['id'], x['value'], x['source']) for x in map(json.loads, open('out-bd-i2d/matches.jsonl')))
+E, A = 'd41d8cd98f00b204e9800998ecf8427e', '900150983cd24fb0d6963f7d28e17f72'
+assert m == [('d0', A, 'metadata'), ('d0', E, 'metadata'), ('d1', E, 'metadata'),
+             ('d4', A, 'metadata'), ('d5', A, 'metadata')], m
 \""
 fi
 # a URL list's md5, sha1 and sha256 columns are checked against the lists of their kind

@@ -360,7 +360,8 @@ static int write_images(const char *path)
 /* Hash columns as a dataset gives them, some malformed (tests/cli/scan.sh: bad_digest):
  * key, url, md5 (string, optional). Rows 0 and 5 hold the MD5s of "" and "abc" (row 5 in
  * capitals); row 1 has 31 hex digits, row 2 a 'g', row 6 33 hex digits, row 7 16 bytes
- * less one: each a bad_digest error; row 3 is empty and row 4 null: absent, no error. */
+ * less one, row 8 16 characters (text, so no raw MD5): each a bad_digest error; row 3 is
+ * empty and row 4 null: absent, no error. */
 static int write_digests(const char *path)
 {
     static const struct {

@@ -559,6 +559,101 @@ static void test_pq_digest_types(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* An img2dataset sample whose key is in the .parquet takes each digest kind from its row where
+ * the row has a value (well-formed or not), else from its .json; a well-formed .json value
+ * that differs from the row's (or stands beside a row's bad one) is kept as well
+ * (dv_item.digest_alt, alt_md5...) and checked too, so that neither is left unchecked. Until
+ * 2026-12-07 the row's digests replaced the .json's wholesale: a kind only the .json had was
+ * dropped unchecked, and of two values only the row's was checked. */
+static void test_i2d_digest_merge(void **state)
+{
+    static const char *const names[3] = {"key", "md5", "sha1"};
+    static const struct {
+        const char *key, *md5, *sha1, *json;
+        unsigned have, bad, json_bits, alt;
+    } rows[] = {
+        {"k0", E_MD5, NULL,
+         "{\"md5\": \"" E_MD5 "\", \"sha1\": \"" E_SHA1 "\", \"sha256\": \"" E_SHA256 "\"}",
+         DV_ALGO_MD5 | DV_ALGO_SHA1 | DV_ALGO_SHA256, 0, DV_ALGO_SHA1 | DV_ALGO_SHA256, 0},
+        {"k1", "bad", E_SHA1,
+         "{\"md5\": \"" E_MD5 "\", \"sha1\": \"0000000000000000000000000000000000000001\"}",
+         DV_ALGO_SHA1, DV_ALGO_MD5, 0, DV_ALGO_MD5 | DV_ALGO_SHA1},
+        {"k2", E_MD5, NULL, "{\"md5\": \"" E_MD5 "\"}", DV_ALGO_MD5, 0, 0, 0},
+        {"k3", "", NULL, "{\"md5\": \"xyz\"}", 0, DV_ALGO_MD5, DV_ALGO_MD5, 0},
+        {"k4", E_MD5, NULL, "{\"md5\": \"xyz\"}", DV_ALGO_MD5, 0, 0, 0},
+    };
+    static const unsigned char eoa[1024];
+    dv_parquet_field fl[3];
+    dv_parquet_writer *w;
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    size_t n = 0;
+    int rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    memset(fl, 0, sizeof fl);
+    for (int c = 0; c < 3; c++) {
+        fl[c].name = names[c];
+        fl[c].type = DV_PQ_BYTE_ARRAY;
+        fl[c].is_string = 1;
+        fl[c].optional = c > 0;
+    }
+    snprintf(path, sizeof path, "%s/00000.parquet", dir);
+    assert_int_equal(dv_parquet_writer_create(path, fl, 3, NULL, &w, err, sizeof err), DV_OK);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        dv_parquet_value v[3];
+        memset(v, 0, sizeof v);
+        v[0].bytes = (const uint8_t *)rows[i].key, v[0].len = strlen(rows[i].key);
+        v[1].bytes = (const uint8_t *)rows[i].md5, v[1].len = strlen(rows[i].md5);
+        v[2].is_null = rows[i].sha1 == NULL;
+        v[2].bytes = (const uint8_t *)rows[i].sha1;
+        v[2].len = rows[i].sha1 ? strlen(rows[i].sha1) : 0;
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%s.json", rows[i].key);
+        tar_put(f, name, rows[i].json, strlen(rows[i].json));
+    }
+    assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_IMG2DATASET);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_true(n < sizeof rows / sizeof rows[0]);
+        assert_string_equal(it.id, rows[n].key);
+        assert_int_equal(it.have, rows[n].have);
+        assert_int_equal(it.bad_digest, rows[n].bad);
+        assert_int_equal(it.digest_json, rows[n].json_bits);
+        assert_int_equal(it.digest_alt, rows[n].alt);
+        if (it.have & DV_ALGO_MD5) assert_int_equal(it.md5[15], 0x7e);
+        if (it.have & DV_ALGO_SHA1) assert_int_equal(it.sha1[19], 0x09); /* the row's */
+        if (it.have & DV_ALGO_SHA256) assert_int_equal(it.sha256[31], 0x55);
+        if (it.digest_alt & DV_ALGO_MD5) assert_int_equal(it.alt_md5[15], 0x7e);
+        if (it.digest_alt & DV_ALGO_SHA1) {
+            uint8_t want[20];
+            for (int b = 0; b < 20; b++)
+                want[b] = (uint8_t)(b == 19);
+            assert_memory_equal(it.alt_sha1, want, 20);
+        }
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, sizeof rows / sizeof rows[0]);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 /* FILE in dir with text */
 static void put_file(const char *dir, const char *name, const char *text)
 {
@@ -645,7 +740,8 @@ static void test_urllist_digests(void **state)
 
 /* An img2dataset sample's digests come from its .parquet row where its key is there
  * (dv_item.digest_json 0: a column), else from its .json (digest_json set), so that a
- * bad_digest error names where the value is. */
+ * bad_digest error names where the value is; a kind the row has no value of (no column, null)
+ * comes from the .json (until 2026-12-07 it was dropped: k0's sha1 went unchecked). */
 static void test_i2d_digest_origin(void **state)
 {
     static const char *const names[2] = {"key", "md5"};
@@ -688,8 +784,9 @@ static void test_i2d_digest_origin(void **state)
     while ((rc = dv_shard_reader_next(r, &it)) == 1) {
         assert_int_equal(it.sample, n);
         assert_int_equal(it.bad_digest, DV_ALGO_MD5);
-        assert_int_equal(it.have, n ? DV_ALGO_SHA1 : 0u);
-        assert_int_equal(it.digest_json, n ? DV_ALGO_MD5 | DV_ALGO_SHA1 : 0u);
+        assert_int_equal(it.have, DV_ALGO_SHA1);
+        assert_int_equal(it.digest_json, n ? DV_ALGO_MD5 | DV_ALGO_SHA1 : DV_ALGO_SHA1);
+        assert_int_equal(it.digest_alt, 0);
         n++;
     }
     assert_int_equal(rc, 0);
@@ -1028,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_pq_digest_types),
         cmocka_unit_test(test_urllist_digests),
         cmocka_unit_test(test_i2d_digest_origin),
+        cmocka_unit_test(test_i2d_digest_merge),
         cmocka_unit_test(test_wds_links),
         cmocka_unit_test(test_wds_ids_headers_only),
     };
