@@ -1393,6 +1393,11 @@ typedef struct dv_item {
      * checked against the lists as well as the row's (which is md5/sha1/sha256 above) */
     unsigned digest_alt;
     uint8_t alt_md5[16], alt_sha1[20], alt_sha256[32];
+    /* an img2dataset sample whose .parquet row and .json member both give a url (a caption),
+     * not empty and different: the .json's, checked against the URL lists (searched for
+     * --flag-terms) as well as the row's, which is url (caption) above; NULL otherwise */
+    const char *url_alt;
+    const char *caption_alt;
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

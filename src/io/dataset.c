@@ -1752,17 +1752,30 @@ static void meta_digest(const meta_row *m, dv_item *it, unsigned algo, const uin
     memcpy(d, row, n);
 }
 
+/* A text field of a sample whose key is in the .parquet (url, caption, status), over what its
+ * .json gave (*v): the row's where it has one (not null, not empty), else the .json's, which a
+ * row without the column or with a null would otherwise drop. Where both give one and they
+ * differ, the .json's is kept in *alt (url, caption: checked as well, as a digest is). */
+static void meta_str(const char *row, const char **v, const char **alt)
+{
+    if (!row || !*row) return;
+    if (alt && *v && **v && strcmp(*v, row) != 0) *alt = *v;
+    *v = row;
+}
+
 static void meta_fill(const meta_row *m, dv_item *it)
 {
-    it->url = m->url;
-    it->caption = m->caption;
-    it->status = m->status;
+    meta_str(m->url, &it->url, &it->url_alt);
+    meta_str(m->caption, &it->caption, &it->caption_alt);
+    meta_str(m->status, &it->status, NULL);
     if (m->key) it->id = m->key;
     meta_digest(m, it, DV_ALGO_MD5, m->md5, it->md5, it->alt_md5, 16);
     meta_digest(m, it, DV_ALGO_SHA1, m->sha1, it->sha1, it->alt_sha1, 20);
     meta_digest(m, it, DV_ALGO_SHA256, m->sha256, it->sha256, it->alt_sha256, 32);
-    it->has_punsafe = m->has_punsafe;
-    it->punsafe = m->punsafe;
+    /* of two scores the higher, so that either one at or over --flag-punsafe flags the sample */
+    if (m->has_punsafe && (!it->has_punsafe || m->punsafe > it->punsafe))
+        it->punsafe = m->punsafe;
+    it->has_punsafe |= m->has_punsafe;
 }
 
 /* ---- webdataset samples */
@@ -1892,6 +1905,8 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
 static void later_item(dv_item *it)
 {
     it->caption = NULL;
+    it->caption_alt = NULL;
+    it->url_alt = NULL;
     it->status = NULL;
     it->have = 0;
     it->bad_digest = 0;

@@ -99,7 +99,8 @@ typedef struct scan {
     struct {
         size_t off, len;
         int ok;
-    } nurl[BATCH_ITEMS];
+    } nurl[BATCH_ITEMS], nalt[BATCH_ITEMS]; /* nalt: dv_item.url_alt, where it normalises to
+                                               another URL than url */
     /* per shard */
     FILE *rec;
     dv__ctrs ctr;
@@ -375,11 +376,14 @@ static void image_where(const scan *s, const dv_shard_info *sh, const dv_item *i
 /* Copy an item of shard sh out of the reader's buffers into slot sl. */
 static int slot_fill(scan *s, const dv_shard_info *sh, slot *sl, const dv_item *it)
 {
-    size_t offs[6];
-    char red[DV_URL_REDACT_CAP];
+    size_t offs[8];
+    char red[DV_URL_REDACT_CAP], red_alt[DV_URL_REDACT_CAP];
     /* a data: URI's content (an image) never reaches an output */
-    const char *src[6] = {it->id, dv_url_redact(it->url, red, sizeof red), it->caption,
-                          it->status, it->image_name, it->problem_msg};
+    const char *src[8] = {it->id,           dv_url_redact(it->url, red, sizeof red),
+                          it->caption,      it->status,
+                          it->image_name,   it->problem_msg,
+                          dv_url_redact(it->url_alt, red_alt, sizeof red_alt),
+                          it->caption_alt};
     /* an image of 0 bytes is an error, not an item without an image */
     int empty = it->image && it->image_len == 0 && !it->problem;
     char where[1000], msg[1100];
@@ -389,14 +393,15 @@ static int slot_fill(scan *s, const dv_shard_info *sh, slot *sl, const dv_item *
         src[5] = msg;
     }
     sl->strs.len = 0;
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 8; k++)
         DV_FORWARD_IF_ERROR(slot_str(s, sl, src[k], NULL, offs, k));
     sl->it = *it;
     if (empty) sl->it.problem = DV_ECORRUPT;
     {
-        const char **dst[6] = {&sl->it.id, &sl->it.url, &sl->it.caption, &sl->it.status,
-                               &sl->it.image_name, &sl->it.problem_msg};
-        for (int k = 0; k < 6; k++)
+        const char **dst[8] = {&sl->it.id,         &sl->it.url,        &sl->it.caption,
+                               &sl->it.status,     &sl->it.image_name, &sl->it.problem_msg,
+                               &sl->it.url_alt,    &sl->it.caption_alt};
+        for (int k = 0; k < 8; k++)
             *dst[k] = offs[k] == (size_t)-1 ? NULL : (const char *)sl->strs.p + offs[k];
     }
     sl->hash_rc = DV_OK;
@@ -556,30 +561,44 @@ static int is_url_hash_type(dv_hash_type t)
 static int url_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 /* Every item's URL normalised (once a row: the first item of a row's images), into s->nurls
- * with s->nurl[j] saying where; only when a URL list asks. Blanks at its ends are dropped
- * first, as list build drops them from a list's lines and fields: "http://x/a.jpg " in a
- * CSV or parquet column is the listed http://x/a.jpg (as a browser and the fetcher read it),
- * not http://x/a.jpg%20, which no list holds. */
+ * with s->nurl[j] saying where (s->nalt[j] for an img2dataset sample's other URL, its .json's:
+ * dv_item.url_alt); only when a URL list asks. Blanks at its ends are dropped first, as list
+ * build drops them from a list's lines and fields: "http://x/a.jpg " in a CSV or parquet
+ * column is the listed http://x/a.jpg (as a browser and the fetcher read it), not
+ * http://x/a.jpg%20, which no list holds. */
+static int normalise_url(scan *s, const char *u, size_t *off, size_t *nlen, int *ok)
+{
+    size_t ulen = 0, len = strlen(u);
+    *off = 0, *nlen = 0, *ok = 0;
+    while (len > 0 && url_blank(u[0])) u++, len--;
+    while (len > 0 && url_blank(u[len - 1])) len--;
+    if (dv__dbuf_reserve(s->a, &s->nurls, URL_NORM_CAP) != DV_OK) return DV_ENOMEM;
+    if (dv_url_normalize(u, len, (char *)s->nurls.p + s->nurls.len, URL_NORM_CAP, &ulen) != DV_OK)
+        return DV_OK;
+    *off = s->nurls.len, *nlen = ulen, *ok = 1;
+    s->nurls.len += ulen + 1;
+    return DV_OK;
+}
+
 static int normalise_urls(scan *s, const slot *b, size_t n)
 {
     s->nurls.len = 0;
     for (size_t j = 0; j < n; j++) {
         const dv_item *it = &b[j].it;
-        const char *u;
-        size_t ulen = 0, len;
         s->nurl[j].off = 0, s->nurl[j].len = 0, s->nurl[j].ok = 0;
-        if (!s->need_url || b[j].reader_error || !it->url || !*it->url || it->list_index != 0)
-            continue;
-        u = it->url;
-        len = strlen(u);
-        while (len > 0 && url_blank(u[0])) u++, len--;
-        while (len > 0 && url_blank(u[len - 1])) len--;
-        if (dv__dbuf_reserve(s->a, &s->nurls, URL_NORM_CAP) != DV_OK) return DV_ENOMEM;
-        if (dv_url_normalize(u, len, (char *)s->nurls.p + s->nurls.len, URL_NORM_CAP, &ulen) !=
-            DV_OK)
-            continue;
-        s->nurl[j].off = s->nurls.len, s->nurl[j].len = ulen, s->nurl[j].ok = 1;
-        s->nurls.len += ulen + 1;
+        s->nalt[j].off = 0, s->nalt[j].len = 0, s->nalt[j].ok = 0;
+        if (!s->need_url || b[j].reader_error || it->list_index != 0) continue;
+        if (it->url && *it->url &&
+            normalise_url(s, it->url, &s->nurl[j].off, &s->nurl[j].len, &s->nurl[j].ok) != DV_OK)
+            return DV_ENOMEM;
+        /* a .json URL that is no URL beside the row's is passed over, as such a digest is */
+        if (it->url_alt && *it->url_alt &&
+            normalise_url(s, it->url_alt, &s->nalt[j].off, &s->nalt[j].len, &s->nalt[j].ok) !=
+                DV_OK)
+            return DV_ENOMEM;
+        if (s->nalt[j].ok && s->nurl[j].ok && s->nalt[j].len == s->nurl[j].len &&
+            memcmp(s->nurls.p + s->nalt[j].off, s->nurls.p + s->nurl[j].off, s->nurl[j].len) == 0)
+            s->nalt[j].ok = 0; /* the same URL once normalised: looked up once */
     }
     return DV_OK;
 }
@@ -604,6 +623,7 @@ static void prefetch_slot(const scan *s, const slot *b, size_t j)
             break;
         case DV_HT_URL:
             if (s->nurl[j].ok) dv__list_prefetch(l, s->nurls.p + s->nurl[j].off, s->nurl[j].len);
+            if (s->nalt[j].ok) dv__list_prefetch(l, s->nurls.p + s->nalt[j].off, s->nalt[j].len);
             break;
         default: break;
         }
@@ -649,14 +669,42 @@ static void bad_digests(scan *s, const dv_shard_info *sh, const dv_item *it)
     }
 }
 
+/* A normalised URL against a URL list or, hashed, a URL-hash list (source "url"). */
+static void url_lookup(scan *s, const dv_shard_info *sh, const slot *sl, const slist *l,
+                       const char *nurl, size_t ulen)
+{
+    dv_digests ud;
+    unsigned algo;
+    const uint8_t *k;
+    size_t kl;
+    int64_t e;
+    char hex[65];
+    if (l->info.type == DV_HT_URL) {
+        e = dv_list_find(l->list, nurl, ulen);
+        if (e >= 0) list_finding(s, sh, sl, l, (uint64_t)e, "url", nurl, 0, NULL);
+        return;
+    }
+    algo = l->info.type == DV_HT_URL_MD5    ? DV_ALGO_MD5
+           : l->info.type == DV_HT_URL_SHA1 ? DV_ALGO_SHA1
+                                            : DV_ALGO_SHA256;
+    kl = dv_hash_type_size(l->info.type);
+    if (dv_digests_compute(algo, nurl, ulen, &ud) != DV_OK) return;
+    k = algo == DV_ALGO_MD5 ? ud.md5 : algo == DV_ALGO_SHA1 ? ud.sha1 : ud.sha256;
+    e = dv_list_find(l->list, k, kl);
+    if (e < 0) return;
+    dv_hex_encode(k, kl, hex);
+    list_finding(s, sh, sl, l, (uint64_t)e, "url", hex, 0, NULL);
+}
+
 static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
 {
     slot *sl = &b[j];
     const dv_item *it = &sl->it;
-    size_t ulen = s->nurl[j].len;
-    int url_ok = s->nurl[j].ok;
+    size_t ulen = s->nurl[j].len, alen = s->nalt[j].len;
+    int url_ok = s->nurl[j].ok, alt_ok = s->nalt[j].ok;
     /* (no pointer arithmetic on the buffer while it is NULL: nothing was normalised) */
     const char *nurl = url_ok ? (const char *)s->nurls.p + s->nurl[j].off : "";
+    const char *nalt = alt_ok ? (const char *)s->nurls.p + s->nalt[j].off : "";
     s->ih.done = 0;
     for (size_t li = 0; li < s->nlists; li++) {
         const slist *l = &s->lists[li];
@@ -677,7 +725,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
             s->lists[li].checked += img && !it->problem && sl->hash_rc == DV_OK &&
                                     sl->hr.has_pdq && sl->hr.pdq.quality >= 50;
             break;
-        default: s->lists[li].checked += url_ok; break;
+        default: s->lists[li].checked += url_ok || alt_ok; break;
         }
         /* the metadata's digest, an img2dataset sample's other one (its .json's, where its
          * .parquet row gives another: dv_item.digest_alt), and the image's, each once */
@@ -709,31 +757,13 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
                 exact(s, sh, sl, l, d->sha256, 32, "image");
             break;
         case DV_HT_URL:
-            if (url_ok) {
-                int64_t e = dv_list_find(l->list, nurl, ulen);
-                if (e >= 0) list_finding(s, sh, sl, l, (uint64_t)e, "url", nurl, 0, NULL);
-            }
-            break;
         case DV_HT_URL_MD5:
         case DV_HT_URL_SHA1:
         case DV_HT_URL_SHA256:
-            if (url_ok) {
-                dv_digests ud;
-                unsigned algo = l->info.type == DV_HT_URL_MD5    ? DV_ALGO_MD5
-                                : l->info.type == DV_HT_URL_SHA1 ? DV_ALGO_SHA1
-                                                                 : DV_ALGO_SHA256;
-                const uint8_t *k;
-                size_t kl = dv_hash_type_size(l->info.type);
-                int64_t e;
-                if (dv_digests_compute(algo, nurl, ulen, &ud) != DV_OK) break;
-                k = algo == DV_ALGO_MD5 ? ud.md5 : algo == DV_ALGO_SHA1 ? ud.sha1 : ud.sha256;
-                e = dv_list_find(l->list, k, kl);
-                if (e >= 0) {
-                    char hex[65];
-                    dv_hex_encode(k, kl, hex);
-                    list_finding(s, sh, sl, l, (uint64_t)e, "url", hex, 0, NULL);
-                }
-            }
+            /* the item's URL and an img2dataset sample's other one (its .json's, where its
+             * .parquet row gives another: dv_item.url_alt), each once */
+            if (url_ok) url_lookup(s, sh, sl, l, nurl, ulen);
+            if (alt_ok) url_lookup(s, sh, sl, l, nalt, alen);
             break;
         case DV_HT_PDQ: {
             const hitvec *h = &s->hits[li];
@@ -784,9 +814,12 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
         f.tier = "candidate";
         emit_finding(s, &f);
     }
-    if (s->terms && it->caption) {
+    if (s->terms && (it->caption || it->caption_alt)) {
         const char *term;
-        if (dv__terms_find(s->terms, it->caption, &term) >= 0) {
+        /* the caption, else an img2dataset sample's other one (its .json's, where its .parquet
+         * row gives another: dv_item.caption_alt): one candidate a sample, as ever */
+        if ((it->caption && dv__terms_find(s->terms, it->caption, &term) >= 0) ||
+            (it->caption_alt && dv__terms_find(s->terms, it->caption_alt, &term) >= 0)) {
             dv__finding f;
             base_finding(s, sh, sl, &f);
             f.hash_type = "terms";

@@ -788,6 +788,43 @@ assert m == [('d0', A, 'metadata'), ('d0', E, 'metadata'), ('d1', E, 'metadata')
              ('d4', A, 'metadata'), ('d5', A, 'metadata')], m
 \""
 fi
+# an img2dataset sample's url and caption are its .parquet row's where the row has one, else
+# its .json's (t0: a null url and caption; t1: empty ones; t3: a null caption); where both
+# give one and they differ, both are checked (t2: the .json's url listed, its caption holding a
+# term); a URL the same once normalised is looked up once (t3). Until 2026-12-07 the row's
+# replaced the .json's wholesale: the .json values of t0-t3 went unchecked (1 finding, not 8).
+if [ -x "$PQT" ]; then
+    mkdir -p i2d-text && "$PQT" strings i2d-text/00000.parquet key,url,caption \
+        't0|\N|\N' 't1||' 't2|http://ok.test/2.jpg|a clean caption' \
+        't3|HTTP://Bad.test/3.jpg|\N' || bad "pq_tool strings (i2d-text)"
+    $PY - <<'EOF2' || bad "make i2d-text"
+import io, tarfile
+t = tarfile.open('i2d-text/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for k in range(4):
+    j = '{"url": "http://bad.test/%d.jpg", "caption": "a hidden needle %d"}' % (k, k)
+    b = j.encode(); ti = tarfile.TarInfo('t%d.json' % k); ti.size = len(b)
+    t.addfile(ti, io.BytesIO(b))
+t.close()
+EOF2
+    printf 'http://bad.test/%s.jpg\n' 0 1 2 3 >i2d-text.txt
+    printf 'needle\n' >i2d-terms.txt
+    "$BIN" list build -q -t url -o i2d-text.dvl i2d-text.txt
+    "$BIN" scan -q i2d-text -l i2d-text.dvl --flag-terms i2d-terms.txt -o out-i2d-text \
+        >/dev/null 2>&1; rc=$?
+    check "img2dataset: a sample's url and caption from its .json where its row has none" sh -c "
+[ $rc -eq 1 ] && [ ! -s out-i2d-text/errors.jsonl ] && $PY -c \"
+import json
+m = sorted((x['id'], x['url'], x['source'], x['value'])
+           for x in map(json.loads, open('out-i2d-text/matches.jsonl')))
+U = 'http://bad.test/%d.jpg'
+assert m == [('t0', U % 0, 'flag', 'needle'), ('t0', U % 0, 'url', U % 0),
+             ('t1', U % 1, 'flag', 'needle'), ('t1', U % 1, 'url', U % 1),
+             ('t2', 'http://ok.test/2.jpg', 'flag', 'needle'),
+             ('t2', 'http://ok.test/2.jpg', 'url', U % 2),
+             ('t3', 'HTTP://Bad.test/3.jpg', 'flag', 'needle'),
+             ('t3', 'HTTP://Bad.test/3.jpg', 'url', U % 3)], m
+\""
+fi
 # a URL list's md5, sha1 and sha256 columns are checked against the lists of their kind
 # without fetching anything, as a parquet file's are: found by name in any case (the exact
 # spelling first), hex text with blanks around it dropped; a value that is no digest (a field

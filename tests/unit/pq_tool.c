@@ -7,7 +7,7 @@
  * tests/cli/scan.sh scans, "hflist" lists of them (an interleaved dataset's images), "heads" the
  * nested files inspect --head is checked on, "chunk-kv" row groups whose column chunks have
  * key_value_metadata of their own (pq_gen.h), "hostile" names and values holding terminal
- * escapes (tests/cli/terminal.sh). */
+ * escapes (tests/cli/terminal.sh), "strings" a file of string columns from its arguments. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -405,6 +405,70 @@ static int write_digests(const char *path)
         vals[2].is_null = rows[r].null;
         vals[2].bytes = (const uint8_t *)rows[r].md5;
         vals[2].len = rows[r].md5 ? strlen(rows[r].md5) : 0;
+        rc = dv_parquet_writer_write_row(w, vals);
+    }
+    if (rc == DV_OK) rc = dv_parquet_writer_close(w);
+    if (rc != DV_OK) fprintf(stderr, "write %s: %s\n", path, dv_parquet_writer_errmsg(w));
+    dv_parquet_writer_free(w);
+    return rc == DV_OK ? 0 : 1;
+}
+
+/* A file of optional STRING columns named by cols ("key,url,caption"), one row per argument,
+ * its fields split at '|': a field \N is a null, \0 in a field a NUL byte (tests/cli/scan.sh:
+ * img2dataset rows beside their .json, ids null, empty, repeated or holding a NUL). */
+static int write_strings(const char *path, const char *cols, char **rows, int n)
+{
+    dv_parquet_field fields[16];
+    dv_parquet_value vals[16];
+    char names[16][64], *f[16];
+    dv_parquet_writer *w;
+    char err[512], buf[4096];
+    size_t nc = 0;
+    int rc;
+    memset(fields, 0, sizeof fields);
+    for (const char *c = cols; *c && nc < 16; nc++) {
+        size_t l = strcspn(c, ",");
+        if (l >= sizeof names[0]) return 2;
+        memcpy(names[nc], c, l);
+        names[nc][l] = '\0';
+        fields[nc].name = names[nc];
+        fields[nc].type = DV_PQ_BYTE_ARRAY;
+        fields[nc].is_string = 1;
+        fields[nc].optional = 1;
+        c += l;
+        if (*c == ',') c++;
+    }
+    rc = dv_parquet_writer_create(path, fields, nc, NULL, &w, err, sizeof err);
+    if (rc != DV_OK) {
+        fprintf(stderr, "create: %s\n", err);
+        return 1;
+    }
+    for (int r = 0; r < n && rc == DV_OK; r++) {
+        size_t k = 0, len[16];
+        char *p;
+        if (strlen(rows[r]) >= sizeof buf) return 2;
+        memcpy(buf, rows[r], strlen(rows[r]) + 1);
+        for (p = buf; k < nc; k++) {
+            char *e = strchr(p, '|'), *q, *o;
+            f[k] = p;
+            if (e) *e = '\0';
+            for (q = o = p; *q; q++) { /* "\\0" is a NUL byte */
+                if (q[0] == '\\' && q[1] == '0') *o++ = '\0', q++;
+                else *o++ = *q;
+            }
+            len[k] = (size_t)(o - p);
+            if (!e) {
+                for (k++; k < nc; k++) f[k] = NULL;
+                break;
+            }
+            p = e + 1;
+        }
+        memset(vals, 0, sizeof vals);
+        for (k = 0; k < nc; k++) {
+            vals[k].is_null = f[k] == NULL || strcmp(f[k], "\\N") == 0;
+            vals[k].bytes = (const uint8_t *)f[k];
+            vals[k].len = vals[k].is_null ? 0 : len[k];
+        }
         rc = dv_parquet_writer_write_row(w, vals);
     }
     if (rc == DV_OK) rc = dv_parquet_writer_close(w);
@@ -1070,6 +1134,8 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) return write_small(argv[2]);
     if (argc == 3 && strcmp(argv[1], "images") == 0) return write_images(argv[2]);
     if (argc == 3 && strcmp(argv[1], "digests") == 0) return write_digests(argv[2]);
+    if (argc >= 4 && strcmp(argv[1], "strings") == 0)
+        return write_strings(argv[2], argv[3], argv + 4, argc - 4);
     if (argc == 4 && strcmp(argv[1], "datauri") == 0)
         return copy_file(argv[2], argv[3], COPY_DATAURI);
     if (argc == 4 && strcmp(argv[1], "badutf8") == 0)
@@ -1084,6 +1150,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
                     "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | badurl IN OUT | "
                     "hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | shapes-kv FILE | "
-                    "rows FILE | datacomp IN OUT | heads DIR | chunk-kv FILE | digests FILE\n");
+                    "rows FILE | datacomp IN OUT | heads DIR | chunk-kv FILE | digests FILE | "
+                    "strings FILE COL,COL... ROW...\n");
     return 2;
 }

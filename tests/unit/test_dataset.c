@@ -654,6 +654,107 @@ static void test_i2d_digest_merge(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* An img2dataset sample whose key is in the .parquet takes its url, caption, status and
+ * punsafe field by field: the row's where it has one (not null, not empty), else its .json's;
+ * where both give a url (a caption) and they differ, the .json's is kept as url_alt
+ * (caption_alt), checked as well; of two punsafe scores the higher. Until 2026-12-07 the row's
+ * replaced the .json's wholesale: a null url in the row dropped the .json's, unchecked. */
+static void test_i2d_text_merge(void **state)
+{
+    static const char *const names[5] = {"key", "url", "caption", "status", "punsafe"};
+    static const struct {
+        const char *key, *url, *cap, *status;
+        double pun; /* < 0: null */
+        const char *json;
+        const char *w_url, *w_url_alt, *w_cap, *w_cap_alt, *w_status;
+        double w_pun; /* < 0: none */
+    } rows[] = {
+        {"k0", NULL, NULL, NULL, -1,
+         "{\"url\": \"http://j.test/0\", \"caption\": \"j0\", \"status\": \"success\", "
+         "\"punsafe\": 0.9}",
+         "http://j.test/0", NULL, "j0", NULL, "success", 0.9},
+        {"k1", "", "", "", -1, "{\"url\": \"http://j.test/1\", \"caption\": \"j1\"}",
+         "http://j.test/1", NULL, "j1", NULL, NULL, -1},
+        {"k2", "http://r.test/2", "r2", "success", 0.2,
+         "{\"url\": \"http://j.test/2\", \"caption\": \"j2\", \"status\": \"x\", \"punsafe\": 0.7}",
+         "http://r.test/2", "http://j.test/2", "r2", "j2", "success", 0.7},
+        {"k3", "http://r.test/3", "r3", NULL, 0.5,
+         "{\"url\": \"http://r.test/3\", \"caption\": \"r3\", \"punsafe\": 0.1}",
+         "http://r.test/3", NULL, "r3", NULL, NULL, 0.5},
+        {"k4", "http://r.test/4", NULL, NULL, -1, "{\"caption\": \"\"}", "http://r.test/4",
+         NULL, "", NULL, NULL, -1},
+    };
+    static const unsigned char eoa[1024];
+    dv_parquet_field fl[5];
+    dv_parquet_writer *w;
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    size_t n = 0;
+    int rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    memset(fl, 0, sizeof fl);
+    for (int c = 0; c < 5; c++) {
+        fl[c].name = names[c];
+        fl[c].type = c < 4 ? DV_PQ_BYTE_ARRAY : DV_PQ_DOUBLE;
+        fl[c].is_string = c < 4;
+        fl[c].optional = c > 0;
+    }
+    snprintf(path, sizeof path, "%s/00000.parquet", dir);
+    assert_int_equal(dv_parquet_writer_create(path, fl, 5, NULL, &w, err, sizeof err), DV_OK);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *t[4] = {rows[i].key, rows[i].url, rows[i].cap, rows[i].status};
+        dv_parquet_value v[5];
+        memset(v, 0, sizeof v);
+        for (int c = 0; c < 4; c++) {
+            v[c].is_null = t[c] == NULL;
+            v[c].bytes = (const uint8_t *)t[c];
+            v[c].len = t[c] ? strlen(t[c]) : 0;
+        }
+        v[4].is_null = rows[i].pun < 0;
+        v[4].f64 = rows[i].pun;
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%s.json", rows[i].key);
+        tar_put(f, name, rows[i].json, strlen(rows[i].json));
+    }
+    assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_dataset_layout(ds), DV_LAYOUT_IMG2DATASET);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_true(n < sizeof rows / sizeof rows[0]);
+        assert_string_equal(it.id, rows[n].key);
+        assert_string_equal(it.url, rows[n].w_url);
+        if (rows[n].w_url_alt) assert_string_equal(it.url_alt, rows[n].w_url_alt);
+        else assert_null(it.url_alt);
+        assert_string_equal(it.caption, rows[n].w_cap);
+        if (rows[n].w_cap_alt) assert_string_equal(it.caption_alt, rows[n].w_cap_alt);
+        else assert_null(it.caption_alt);
+        if (rows[n].w_status) assert_string_equal(it.status, rows[n].w_status);
+        else assert_true(it.status == NULL || *it.status == '\0');
+        assert_int_equal(it.has_punsafe, rows[n].w_pun >= 0);
+        if (it.has_punsafe) assert_true(it.punsafe == rows[n].w_pun);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, sizeof rows / sizeof rows[0]);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 /* FILE in dir with text */
 static void put_file(const char *dir, const char *name, const char *text)
 {
@@ -1126,6 +1227,7 @@ int main(void)
         cmocka_unit_test(test_urllist_digests),
         cmocka_unit_test(test_i2d_digest_origin),
         cmocka_unit_test(test_i2d_digest_merge),
+        cmocka_unit_test(test_i2d_text_merge),
         cmocka_unit_test(test_wds_links),
         cmocka_unit_test(test_wds_ids_headers_only),
     };
