@@ -63,6 +63,7 @@ static void check_item(const dv_item *it, uint64_t shard)
     if (it->url) (void)strlen(it->url);
     if (it->caption) (void)strlen(it->caption);
     if (it->status) (void)strlen(it->status);
+    if (it->id_msg) (void)strlen(it->id_msg);
     /* a .json url or caption besides the row's: only beside one, another and not empty */
     if (it->url_alt && (!it->url || !*it->url_alt || strcmp(it->url, it->url_alt) == 0)) abort();
     if (it->caption_alt &&

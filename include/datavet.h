@@ -1177,9 +1177,9 @@ typedef struct dv_textlist_opts {
      * or an extra column. None in a CSV/TSV without a header row or in a TXT list. */
     int hash_cols;
     /* 1: also return the id column (dv_textlist_row.id), as a Parquet file's is found: id_col
-     * if set (it must exist in a CSV/TSV, as caption_col; a TXT list has none), else key, uid,
-     * sample_id or id, any case, optional, ranked as the default url column's names. Like a
-     * hash column, it may be another role's column too. */
+     * if set, else key, uid, sample_id or id, any case, ranked as the default url column's
+     * names. Optional, named or not: a list without it is read (dv_textlist_row.id_missing
+     * says so). Like a hash column, it may be another role's column too. */
     int id;
     const char *id_col;
 } dv_textlist_opts;
@@ -1204,6 +1204,12 @@ typedef struct dv_textlist_row {
      * hash columns) */
     const char *id;
     size_t id_len;
+    /* with dv_textlist_opts.id and id NULL: id_missing 1 where the id_col named is not in the
+     * list (a CSV/TSV header without it, a list without a header row, a TXT list), 2 where a
+     * JSONL record has no member of that name; id_null 1 where a JSONL record's id member
+     * (named, or key, uid, sample_id, id) is there and null */
+    int id_missing;
+    int id_null;
 } dv_textlist_row;
 
 typedef struct dv_textlist dv_textlist;
@@ -1398,6 +1404,12 @@ typedef struct dv_item {
      * --flag-terms) as well as the row's, which is url (caption) above; NULL otherwise */
     const char *url_alt;
     const char *caption_alt;
+    /* NULL, or why id is not the value of the item's id column, or is one another item of the
+     * shard has too, naming file, row and column (the scan's error bad_id; docs/scan.md,
+     * "Ids"): the --id-col named is not in the file (with its first item), the row's id is
+     * null, empty or holds a NUL byte (id is then "<shard name>:<row>"), or an img2dataset
+     * key repeats (the sample is then joined with no .parquet row, or the row shares its key) */
+    const char *id_msg;
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

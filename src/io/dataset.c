@@ -1195,6 +1195,9 @@ typedef struct meta_row {
     int has_punsafe;
     double punsafe;
     int seen;
+    int64_t sample;     /* the sample joined with it, -1 if none (yet) */
+    const char *id_why; /* its key is null, empty, has a NUL (pq_fill): it has none */
+    uint64_t first;     /* 1 + the first row of its key, where an earlier row has it; else 0 */
 } meta_row;
 
 struct dv_shard_reader {
@@ -1255,6 +1258,14 @@ struct dv_shard_reader {
     size_t duri_cap, duri_len;
     char idbuf[DS_MAX_NAME + 32];
     dv__dbuf jscratch;
+    /* ids: why the current row's id column gave no id (pq_fill), the message said of it
+     * (dv_item.id_msg), whether a file without the --id-col named was said yet, and the
+     * .parquet row the current tar sample was joined with (its later images go with it) */
+    const char *id_why;
+    char idmsg[3000];
+    int id_col_said;
+    int64_t cur_meta;
+    char id_colname[160]; /* "column NAME" of a parquet file's id column */
 };
 
 static void set_str(dv_shard_reader *r, dv__dbuf *b, const void *p, size_t n, const char **out)
@@ -1325,6 +1336,31 @@ static void default_id(dv_shard_reader *r, dv_item *it)
     it->id = r->idbuf;
 }
 
+/* An item whose id column (or --id-col) gave it no id: named by shard and row (default_id),
+ * and said (dv_item.id_msg; the scan's error bad_id) in one form for every layout: where, the
+ * column and why, and the id it has instead (docs/scan.md, "Ids"). */
+static void id_note(dv_shard_reader *r, dv_item *it, const char *where, const char *what,
+                    const char *why)
+{
+    default_id(r, it);
+    snprintf(r->idmsg, sizeof r->idmsg, "%.900s: %.200s %s: the item's id is %s", where, what,
+             why, it->id);
+    it->id_msg = r->idmsg;
+}
+
+/* A file without the --id-col named (a parquet file, an img2dataset shard's .parquet, a
+ * CSV/TSV list's header, a TXT list): said once, with its first item; its items are named by
+ * shard and row. */
+static void id_col_missing(dv_shard_reader *r, dv_item *it, const char *file, const char *then)
+{
+    if (r->id_col_said || !r->ds->opts.id_col) return;
+    r->id_col_said = 1;
+    default_id(r, it);
+    snprintf(r->idmsg, sizeof r->idmsg, "%.900s: no column '%.200s' (--id-col): %s", file,
+             r->ds->opts.id_col, then);
+    it->id_msg = r->idmsg;
+}
+
 /* Whether the caller said it will not use role's values (dv_dataset_opts.skip). */
 static int role_skipped(int role, unsigned skip)
 {
@@ -1365,6 +1401,11 @@ static int pq_open(dv_shard_reader *r, const char *path)
         if (r->col[role] >= 0) {
             r->slot[role] = r->ncols;
             r->cols[r->ncols++] = (size_t)r->col[role];
+        }
+        if (role == COL_ID && r->col[role] >= 0) {
+            dv_parquet_column_info ci;
+            if (dv_parquet_reader_column(r->pq, (size_t)r->col[role], &ci) == DV_OK)
+                snprintf(r->id_colname, sizeof r->id_colname, "column %.120s", ci.name);
         }
     }
     /* the image column: a flat one (read with the row group), else a list (read apart) */
@@ -1469,7 +1510,9 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
         if (r->col[role] < 0 || (later && role != COL_ID && role != COL_URL)) continue;
         if (r->img_unread && (role == COL_IMAGE || role == COL_IMGPATH)) continue;
         b = &r->batch[r->slot[role]];
-        if (dv_parquet_batch_value(b, i, &v) != DV_OK || v.is_null) continue;
+        if (dv_parquet_batch_value(b, i, &v) != DV_OK) continue;
+        if (role == COL_ID && v.is_null) r->id_why = "is null";
+        if (v.is_null) continue;
         switch (role) {
         case COL_URL:
             if (b->type == DV_PQ_BYTE_ARRAY) set_str(r, &r->s_url, v.bytes, v.len, &it->url);
@@ -1482,12 +1525,18 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
                 set_str(r, &r->s_status, v.bytes, v.len, &it->status);
             break;
         case COL_ID:
+            /* an empty id, or one a NUL would cut short (as a C string it would name another
+             * row), is none: the row is named by shard and row, and the scan says so */
             if (b->type == DV_PQ_BYTE_ARRAY || b->type == DV_PQ_FIXED_LEN_BYTE_ARRAY) {
-                set_str(r, &r->s_id, v.bytes, v.len, &it->id);
+                if (v.len == 0) r->id_why = "is empty";
+                else if (memchr(v.bytes, '\0', v.len)) r->id_why = "holds a NUL byte";
+                else set_str(r, &r->s_id, v.bytes, v.len, &it->id);
             } else if (b->type == DV_PQ_INT64 || b->type == DV_PQ_INT32) {
                 snprintf(r->idbuf, sizeof r->idbuf, "%lld",
                          (long long)(b->type == DV_PQ_INT64 ? v.i64 : v.i32));
                 it->id = r->idbuf;
+            } else {
+                r->id_why = "is neither text nor an integer";
             }
             break;
         /* raw bytes only from a binary column (BYTE_ARRAY without a STRING annotation,
@@ -1687,6 +1736,7 @@ static int meta_load(dv_shard_reader *r)
     for (;;) {
         meta_row *m;
         item_init(r, &it);
+        r->id_why = NULL;
         rc = pq_next(r, &it, &row);
         if (rc == 0) break;
         if (rc == DV_ECORRUPT) continue; /* rows lost are counted; tar samples still read */
@@ -1705,10 +1755,16 @@ static int meta_load(dv_shard_reader *r)
         memcpy(m->sha256, it.sha256, 32);
         m->has_punsafe = it.has_punsafe;
         m->punsafe = it.punsafe;
+        m->sample = -1;
+        m->id_why = r->id_why;
         if (oom) return DV_ENOMEM;
         if (m->key) {
             uint64_t s = hash_key(m->key) & (r->nslots - 1);
-            while (r->mslots[s]) s = (s + 1) & (r->nslots - 1);
+            /* a key an earlier row has: the first such row (the table is filled in row order,
+             * so the first along the probe) */
+            for (; r->mslots[s]; s = (s + 1) & (r->nslots - 1))
+                if (!m->first && strcmp(r->meta[r->mslots[s] - 1].key, m->key) == 0)
+                    m->first = r->mslots[s];
             r->mslots[s] = r->nmeta + 1;
         }
         r->nmeta++;
@@ -1716,20 +1772,40 @@ static int meta_load(dv_shard_reader *r)
     return DV_OK;
 }
 
+/* The row a sample of key joins: the first of the key's rows not joined yet, in row order
+ * (a key several rows have joins its samples with them in turn), else the key's first row,
+ * joined already (the caller joins the sample with none); NULL if no row has the key. */
 static meta_row *meta_find(dv_shard_reader *r, const char *key, uint64_t *idx)
 {
     uint64_t s;
+    meta_row *seen = NULL;
+    uint64_t seen_idx = 0;
     if (!r->mslots || !key) return NULL;
     s = hash_key(key) & (r->nslots - 1);
     while (r->mslots[s]) {
         meta_row *m = &r->meta[r->mslots[s] - 1];
         if (m->key && strcmp(m->key, key) == 0) {
-            *idx = r->mslots[s] - 1;
-            return m;
+            if (!m->seen) {
+                *idx = r->mslots[s] - 1;
+                return m;
+            }
+            if (!seen) seen = m, seen_idx = r->mslots[s] - 1;
         }
         s = (s + 1) & (r->nslots - 1);
     }
-    return NULL;
+    if (seen) *idx = seen_idx;
+    return seen;
+}
+
+/* A row whose key an earlier row has (meta_row.first): said with its item, sample or not. */
+static void meta_repeat(dv_shard_reader *r, const meta_row *m, uint64_t idx, dv_item *it)
+{
+    if (!m->first) return;
+    snprintf(r->idmsg, sizeof r->idmsg,
+             "%.600s: row %llu (key %.200s): the key of row %llu too: samples of one key are "
+             "joined with its rows in turn, and removal.txt names each item by its row",
+             r->info.meta_path, (unsigned long long)idx, m->key, (unsigned long long)(m->first - 1));
+    it->id_msg = r->idmsg;
 }
 
 /* One digest kind of a sample whose key is in the .parquet, over what its .json gave (it): the
@@ -2181,10 +2257,20 @@ static int next_item(dv_shard_reader *r, dv_item *it)
     switch (r->layout) {
     case DV_LAYOUT_PARQUET: {
         uint64_t row;
+        r->id_why = NULL;
         rc = pq_next(r, it, &row);
         if (rc != 1) return rc;
         it->row = row;
         if (r->info.emb_path) it->emb_row = (int64_t)row;
+        if (r->col[COL_ID] < 0) {
+            id_col_missing(r, it, r->info.path,
+                           "its rows are named by shard and row (NAME:ROW)");
+        } else if (r->id_why && it->list_index == 0) {
+            char where[800];
+            snprintf(where, sizeof where, "%.600s: row %llu", r->info.path,
+                     (unsigned long long)row);
+            id_note(r, it, where, r->id_colname, r->id_why);
+        }
         default_id(r, it);
         return 1;
     }
@@ -2199,18 +2285,48 @@ static int next_item(dv_shard_reader *r, dv_item *it)
         if (rc < 0) return rc;
         if (rc == 1) {
             if (r->meta) {
-                uint64_t idx;
-                const char *key = it->id;
-                meta_row *m = meta_find(r, key, &idx);
+                uint64_t idx = 0;
+                meta_row *m = NULL;
+                if (it->list_index == 0) {
+                    r->cur_meta = -1;
+                    m = meta_find(r, it->id, &idx);
+                    if (m && m->seen) {
+                        /* a sample of a key whose rows were all joined with earlier samples:
+                         * joined with none, as a sample not in the metadata, so that removing
+                         * it (by row) removes no other (--clean) */
+                        snprintf(r->idmsg, sizeof r->idmsg,
+                                 "%.600s: sample %lld (key %.200s): the key of sample %lld too, "
+                                 "which is joined with row %llu of %.600s: this sample is "
+                                 "joined with no row",
+                                 r->info.path, (long long)it->sample, it->id,
+                                 (long long)m->sample, (unsigned long long)idx,
+                                 r->info.meta_path);
+                        it->id_msg = r->idmsg;
+                        m = NULL;
+                    }
+                } else if (r->cur_meta >= 0) { /* a later image of the sample: its row */
+                    idx = (uint64_t)r->cur_meta;
+                    m = &r->meta[idx];
+                }
                 if (m) {
                     meta_fill(m, it);
-                    if (it->list_index) later_item(it);
-                    m->seen = 1;
+                    if (it->list_index) {
+                        later_item(it);
+                    } else {
+                        m->seen = 1;
+                        m->sample = it->sample;
+                        r->cur_meta = (int64_t)idx;
+                        meta_repeat(r, m, idx, it);
+                    }
                     it->row = idx;
                 } else {
                     it->row = r->nmeta + (uint64_t)it->sample; /* not in the metadata */
                 }
             }
+            if (r->meta && r->col[COL_ID] < 0 && !it->id_msg)
+                id_col_missing(r, it, r->info.meta_path,
+                               "no sample is joined with its rows, which are named by shard "
+                               "and row");
             default_id(r, it);
             return 1;
         }
@@ -2221,6 +2337,13 @@ static int next_item(dv_shard_reader *r, dv_item *it)
             if (m->seen) continue;
             meta_fill(m, it);
             it->row = idx;
+            if (m->id_why) {
+                char where[800];
+                snprintf(where, sizeof where, "%.600s: row %llu", r->info.meta_path,
+                         (unsigned long long)idx);
+                id_note(r, it, where, r->id_colname, m->id_why);
+            }
+            meta_repeat(r, m, idx, it);
             if (m->status && strcmp(m->status, "success") == 0) {
                 it->problem = DV_ECORRUPT;
                 snprintf(r->err, sizeof r->err, "%s: row %llu (key %s) has status success but "
@@ -2257,9 +2380,27 @@ static int next_item(dv_shard_reader *r, dv_item *it)
             take_digest(it, DV_ALGO_SHA256, (const uint8_t *)tr.sha256, tr.sha256_len, it->sha256,
                         32, 0);
         /* an empty id (a CSV field has no null) or one a NUL would cut short, which would name
-         * another row, gets NAME:ROW as a row without an id does */
-        if (tr.id && tr.id_len > 0 && memchr(tr.id, '\0', tr.id_len) == NULL)
+         * another row, gets NAME:ROW as a row without an id does, and is said */
+        if (tr.id && tr.id_len > 0 && memchr(tr.id, '\0', tr.id_len) == NULL) {
             set_str(r, &r->s_id, tr.id, tr.id_len, &it->id);
+        } else if (tr.id_missing == 1) { /* the file has no such column */
+            id_col_missing(r, it, r->info.path,
+                           "its rows are named by shard and row (NAME:ROW)");
+        } else if (tr.id_missing == 2 || tr.id || tr.id_null) {
+            char where[800], what[300];
+            snprintf(where, sizeof where, "%.600s:%llu", r->info.path,
+                     (unsigned long long)tr.line);
+            if (r->ds->opts.id_col)
+                snprintf(what, sizeof what, "%s '%.200s'",
+                         tr.id_missing == 2 ? "member" : "column", r->ds->opts.id_col);
+            else
+                snprintf(what, sizeof what, "the id");
+            id_note(r, it, where, what,
+                    tr.id_missing == 2 ? "is not in the record"
+                    : !tr.id           ? "is null"
+                    : tr.id_len == 0   ? "is empty"
+                                       : "holds a NUL byte");
+        }
         default_id(r, it);
         return 1;
     }

@@ -33,8 +33,8 @@ struct dv_textlist {
                        order */
     size_t name_off[NSLOT];
     int caption_required;
-    int id_named;      /* the id slot's column was named (dv_textlist_opts.id_col): it must be
-                          there, as a named caption column */
+    int id_named;      /* the id slot's column was named (dv_textlist_opts.id_col) */
+    int id_seen;       /* JSONL: the record has a member of the id slot's name(s), null or not */
     int defaults;      /* bit s: slot s (url, caption; a hash column's with hash_cols; the id's
                           with id and no id_col) was not named: any of def_names, any case */
     int headerless;    /* CSV/TSV whose first record is data (a URL in it, no url column) */
@@ -563,6 +563,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     }
     c.i++;
     memset(t->rank_set, 0, sizeof(t->rank_set));
+    t->id_seen = 0;
     jws(&c);
     if (c.i < c.n && c.p[c.i] == '}') {
         c.i++;
@@ -650,6 +651,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 t->rank_len[hh][hrank] = vlen;
                 t->rank_set[hh][hrank] = !null;
             }
+            if (ih >= 0) t->id_seen = 1;
             if (ih >= 0 && !t->id_named) {
                 t->rank_off[ih][irank] = voff;
                 t->rank_len[ih][irank] = vlen;
@@ -887,7 +889,7 @@ static int start(dv_textlist *t, const char *name)
     t->pos = 0;
     t->eof = t->is_buf;
     t->state = ST_OPEN;
-    if (t->fmt == DV_TL_TXT && (t->nextra > 0 || t->caption_required || t->id_named)) {
+    if (t->fmt == DV_TL_TXT && (t->nextra > 0 || t->caption_required)) {
         dv__set_err(t->err, sizeof(t->err), "%s: a TXT list has only a URL column", t->name);
         return fail(t, DV_EINVAL);
     }
@@ -926,7 +928,7 @@ static int start(dv_textlist *t, const char *name)
             }
         }
         if (s == 0 && t->col[0] < 0 && (t->defaults & 1) && t->nextra == 0 &&
-            !t->caption_required && !t->id_named) {
+            !t->caption_required) {
             /* no url column, but a URL in the first record: a list without a header
              * (CC3M, CC12M: url TAB caption); its only other field, if any, the caption */
             for (int c = 0; c < t->ncols && t->col[0] < 0; c++) {
@@ -942,10 +944,11 @@ static int start(dv_textlist *t, const char *name)
                 return DV_OK; /* (and no hash or id columns: found by a header's names) */
             }
         }
-        /* url and the extras must be there, the caption and the id if named; the hash
-         * columns need not */
+        /* url and the extras must be there, the caption if named; the hash columns need not,
+         * nor the id, named or not: a list without it is read, its rows said to have none
+         * (dv_textlist_row.id_missing), as a Parquet file without it is */
         if (t->col[s] < 0 && !IS_HASH_SLOT(s) && (s != 1 || t->caption_required) &&
-            (s != SLOT_ID || t->id_named)) {
+            s != SLOT_ID) {
             missing_column(t, s == 0 && (t->defaults & 1) ? "url' or 'image_url" : slot_name(t, s),
                            hline);
             return fail(t, DV_EFORMAT);
@@ -1059,6 +1062,13 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
     if (t->slot_set[SLOT_ID]) {
         out->id = (const char *)text_at(t, t->slot_off[SLOT_ID]);
         out->id_len = t->slot_len[SLOT_ID];
+    } else if (t->id_named && t->fmt != DV_TL_JSONL &&
+               (t->fmt == DV_TL_TXT || t->col[SLOT_ID] < 0)) {
+        out->id_missing = 1; /* TXT, no header row, or a header without it */
+    } else if (t->id_named && t->fmt == DV_TL_JSONL && !t->id_seen) {
+        out->id_missing = 2;
+    } else if (t->fmt == DV_TL_JSONL && t->id_seen) {
+        out->id_null = 1;
     }
     out->extra = t->extra;
     out->extra_len = t->extra_len;

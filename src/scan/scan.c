@@ -376,14 +376,14 @@ static void image_where(const scan *s, const dv_shard_info *sh, const dv_item *i
 /* Copy an item of shard sh out of the reader's buffers into slot sl. */
 static int slot_fill(scan *s, const dv_shard_info *sh, slot *sl, const dv_item *it)
 {
-    size_t offs[8];
+    size_t offs[9];
     char red[DV_URL_REDACT_CAP], red_alt[DV_URL_REDACT_CAP];
     /* a data: URI's content (an image) never reaches an output */
-    const char *src[8] = {it->id,           dv_url_redact(it->url, red, sizeof red),
+    const char *src[9] = {it->id,           dv_url_redact(it->url, red, sizeof red),
                           it->caption,      it->status,
                           it->image_name,   it->problem_msg,
                           dv_url_redact(it->url_alt, red_alt, sizeof red_alt),
-                          it->caption_alt};
+                          it->caption_alt,  it->id_msg};
     /* an image of 0 bytes is an error, not an item without an image */
     int empty = it->image && it->image_len == 0 && !it->problem;
     char where[1000], msg[1100];
@@ -393,15 +393,15 @@ static int slot_fill(scan *s, const dv_shard_info *sh, slot *sl, const dv_item *
         src[5] = msg;
     }
     sl->strs.len = 0;
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 9; k++)
         DV_FORWARD_IF_ERROR(slot_str(s, sl, src[k], NULL, offs, k));
     sl->it = *it;
     if (empty) sl->it.problem = DV_ECORRUPT;
     {
-        const char **dst[8] = {&sl->it.id,         &sl->it.url,        &sl->it.caption,
+        const char **dst[9] = {&sl->it.id,         &sl->it.url,        &sl->it.caption,
                                &sl->it.status,     &sl->it.image_name, &sl->it.problem_msg,
-                               &sl->it.url_alt,    &sl->it.caption_alt};
-        for (int k = 0; k < 8; k++)
+                               &sl->it.url_alt,    &sl->it.caption_alt, &sl->it.id_msg};
+        for (int k = 0; k < 9; k++)
             *dst[k] = offs[k] == (size_t)-1 ? NULL : (const char *)sl->strs.p + offs[k];
     }
     sl->hash_rc = DV_OK;
@@ -802,6 +802,10 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
             }
     }
     if (it->bad_digest) bad_digests(s, sh, it);
+    /* an id that is not the id column's value, or that another item has too: what removal.txt
+     * names the item by is not what the dataset's rows are dropped by (docs/scan.md, "Ids") */
+    if (it->id_msg && it->list_index == 0)
+        emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_id", it->id_msg);
     if (s->o->flag_punsafe >= 0 && it->has_punsafe && it->punsafe >= s->o->flag_punsafe) {
         dv__finding f;
         char v[40];

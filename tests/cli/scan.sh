@@ -880,9 +880,11 @@ for f in matches.jsonl errors.jsonl summary.json removal.txt; do
     check "URL-list hash columns, scan resumed: same $f" cmp out-hc/$f out-hc2/$f
 done
 # a URL list's id comes from its id column as a parquet file's does: key, uid, sample_id or
-# id (any case, the exact spelling first), or the column --id-col names, which must be there
-# (the shard is refused naming it, as for --caption-col); a row with an empty or absent id
-# gets NAME:ROW. Until 2026-12-07 every row got NAME:ROW and --id-col was silently ignored.
+# id (any case, the exact spelling first), or the column --id-col names; a row with an empty or
+# null id gets NAME:ROW, said (bad_id), and a list without the column named is scanned, its
+# rows NAME:ROW, said once (docs/scan.md, "Ids"). Until 2026-12-07 every row got NAME:ROW and
+# --id-col was silently ignored; until the same day a CSV list without the column named was
+# refused (nothing of it checked, exit 2), and an empty or null id was not said.
 mkdir -p idl
 printf 'url,Key,name\nhttps://example.test/0.jpg,K0,n0\nhttps://example.test/1.jpg,,n1\n' >idl/a.csv
 printf '{"url": "https://example.test/2.jpg", "uid": "U2", "name": "n2"}\n{"url": "https://example.test/3.jpg", "uid": null}\n' >idl/b.jsonl
@@ -891,17 +893,70 @@ printf 'https://example.test/0.jpg\nhttps://example.test/1.jpg\nhttps://example.
 "$BIN" scan -q idl -l idl-url.dvl -o out-idl >/dev/null 2>&1; echo $? >rc-idl
 "$BIN" scan -q idl -l idl-url.dvl -o out-idl-n --id-col name >/dev/null 2>&1; echo $? >rc-idl-n
 "$BIN" scan -q idl/a.csv -l idl-url.dvl -o out-idl-x --id-col nope >/dev/null 2>&1; echo $? >rc-idl-x
-check "a URL list's id column, default and --id-col; a named one not there refuses the shard" $PY -c "
+check "a URL list's id column, default and --id-col; one missing, empty or null is said" $PY -c "
 import json
 def ids(d): return sorted(json.loads(l)['id'] for l in open(d + '/matches.jsonl'))
+def errs(d): return [(x['row'], x['id'], x['reason'], x['message']) for x in map(json.loads, open(d + '/errors.jsonl'))]
 assert open('rc-idl').read().strip() == '1' and open('rc-idl-n').read().strip() == '1'
 assert ids('out-idl') == ['K0', 'U2', 'a:1', 'b:1'], ids('out-idl')
 assert ids('out-idl-n') == ['b:1', 'n0', 'n1', 'n2'], ids('out-idl-n')
 assert [l.split('\t')[0] for l in open('out-idl/removal.txt')][1:] == ['K0', 'a:1', 'U2', 'b:1']
-assert open('rc-idl-x').read().strip() == '2'
-e = [json.loads(l) for l in open('out-idl-x/errors.jsonl')]
-assert [(x['reason'], x['message']) for x in e] == [('shard', \"idl/a.csv:1: no column 'nope' (columns: 'url', 'Key', 'name')\")], e
-assert ids('out-idl-x') == []"
+assert errs('out-idl') == [(1, 'a:1', 'bad_id', \"idl/a.csv:3: the id is empty: the item's id is a:1\"),
+                           (1, 'b:1', 'bad_id', \"idl/b.jsonl:2: the id is null: the item's id is b:1\")], errs('out-idl')
+assert errs('out-idl-n') == [(1, 'b:1', 'bad_id', \"idl/b.jsonl:2: member 'name' is not in the record: the item's id is b:1\")], errs('out-idl-n')
+assert open('rc-idl-x').read().strip() == '1'
+assert errs('out-idl-x') == [(0, 'a:0', 'bad_id', \"idl/a.csv: no column 'nope' (--id-col): its rows are named by shard and row (NAME:ROW)\")], errs('out-idl-x')
+assert ids('out-idl-x') == ['a:0', 'a:1'], ids('out-idl-x')"
+# a parquet file's ids by the same rule: a null, empty or NUL-holding id is NAME:ROW, said
+# (bad_id), and a file without the --id-col named is scanned, said once; ids may repeat (k0),
+# removal.txt naming each item by shard and row too. An img2dataset shard joins the samples of
+# a key with its .parquet rows in turn: a second sample of a key that one row has is joined
+# with none (it was joined with that row, and --clean dropped both samples when one matched),
+# and a key two rows have is said. Until 2026-12-07 a null id was NAME:ROW unsaid, an empty
+# one "" and one with a NUL cut short ("x"), a parquet file without --id-col's column a
+# warning for the first file only, and a repeated key nothing.
+if [ -x "$PQT" ]; then
+    mkdir -p idp idi
+    "$PQT" strings idp/a.parquet key,url 'k0|https://example.test/0.jpg' \
+        '\N|https://example.test/1.jpg' '|https://example.test/2.jpg' \
+        'x\0y|https://example.test/3.jpg' 'k0|https://example.test/4.jpg' &&
+        "$PQT" strings idi/00000.parquet key,url 'k0|https://ok.test/0.jpg' \
+            'k1|https://example.test/1.jpg' 'k1|https://ok.test/2.jpg' \
+            '\N|https://example.test/3.jpg' || bad "pq_tool strings (ids)"
+    $PY - <<'EOF2' || bad "make idi"
+import io, tarfile
+t = tarfile.open('idi/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for k, j in (('k0', '{"url": "https://example.test/0.jpg"}'), ('k2', '{}'), ('k0', '{}')):
+    for ext, b in (('json', j.encode()), ('txt', b'benign')):
+        ti = tarfile.TarInfo(k + '.' + ext); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+t.close()
+EOF2
+    printf 'https://example.test/%s.jpg\n' 0 1 2 3 4 >idp-url.txt
+    "$BIN" list build -q -t url -o idp-url.dvl idp-url.txt
+    "$BIN" scan -q idp -l idp-url.dvl -o out-idp >/dev/null 2>&1; echo $? >rc-idp
+    "$BIN" scan -q idp -l idp-url.dvl -o out-idp-x --id-col nope >/dev/null 2>&1; echo $? >rc-idp-x
+    "$BIN" scan -q idi -l idp-url.dvl -o out-idi --clean clean-idi >/dev/null 2>&1; echo $? >rc-idi
+    check "parquet and img2dataset ids: null, empty, NUL, no column, repeated keys" $PY -c "
+import json, tarfile
+def errs(d): return [(x['row'], x['id'], x['message']) for x in map(json.loads, open(d + '/errors.jsonl')) if x['reason'] == 'bad_id']
+def rem(d): return [tuple(l.split('\t')[:5:4]) for l in open(d + '/removal.txt').read().splitlines()[1:]]
+assert [open('rc-idp' + x).read().strip() for x in ('', '-x')] == ['1', '1']
+assert open('rc-idi').read().strip() == '1'
+assert rem('out-idp') == [('k0', '0'), ('a:1', '1'), ('a:2', '2'), ('a:3', '3'), ('k0', '4')], rem('out-idp')
+w = \"idp/a.parquet: row %d: column key %s: the item's id is a:%d\"
+assert errs('out-idp') == [(1, 'a:1', w % (1, 'is null', 1)), (2, 'a:2', w % (2, 'is empty', 2)),
+                           (3, 'a:3', w % (3, 'holds a NUL byte', 3))], errs('out-idp')
+assert errs('out-idp-x') == [(0, 'a:0', \"idp/a.parquet: no column 'nope' (--id-col): its rows are named by shard and row (NAME:ROW)\")], errs('out-idp-x')
+assert rem('out-idp-x') == [('a:%d' % r, str(r)) for r in range(5)], rem('out-idp-x')
+assert rem('out-idi') == [('k0', '0'), ('k1', '1'), ('00000:3', '3')], rem('out-idi')
+assert errs('out-idi') == [
+    (6, 'k0', 'idi/00000.tar: sample 2 (key k0): the key of sample 0 too, which is joined with row 0 of idi/00000.parquet: this sample is joined with no row'),
+    (2, 'k1', 'idi/00000.parquet: row 2 (key k1): the key of row 1 too: samples of one key are joined with its rows in turn, and removal.txt names each item by its row'),
+    (3, '00000:3', \"idi/00000.parquet: row 3: column key is null: the item's id is 00000:3\")], errs('out-idi')
+names = tarfile.open('clean-idi/00000.tar').getnames()
+assert names == ['k2.json', 'k2.txt', 'k0.json', 'k0.txt'], names
+"
+fi
 # blanks at a dataset URL's ends are dropped before it is matched, as list build drops them
 # from a list's lines: "https://example.test/x.jpg " in a CSV or JSONL column (parquet the
 # same) is the listed URL, found; until 2026-12-07 it was https://example.test/x.jpg%20, no
