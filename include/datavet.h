@@ -791,7 +791,8 @@ typedef struct dv_parquet_value {
 int dv_parquet_batch_value(const dv_parquet_batch *b, uint64_t row, dv_parquet_value *out);
 
 /* Writer: flat columns and leaves of non-repeated groups (structs), data pages v1, PLAIN
- * encoding, dictionary encoding for byte arrays while the dictionary stays small,
+ * encoding, dictionary encoding for byte arrays while the dictionary stays small (and for the
+ * fixed-width columns a copy with like_source finds dictionary-encoded in its source),
  * min/max/null_count statistics; and copies of a file of any schema, lists and maps
  * included (dv_parquet_writer_create_copy, below). */
 
@@ -829,7 +830,7 @@ typedef struct dv_parquet_field {
 int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_field *out);
 
 typedef struct dv_parquet_writer_opts {
-    dv_pq_codec codec;          /* DV_PQ_UNCOMPRESSED (0), SNAPPY, GZIP or ZSTD */
+    dv_pq_codec codec;          /* DV_PQ_UNCOMPRESSED (0), SNAPPY, GZIP, ZSTD or LZ4_RAW */
     int level;                  /* codec level, 0: the codec's default */
     uint64_t row_group_rows;    /* rows per row group, 0: 1,000,000 */
     /* a row group is also cut once the values, levels and lengths it holds in memory pass this
@@ -858,6 +859,16 @@ typedef struct dv_parquet_writer_opts {
      * exactly and hold its num_values; a chunk that does not, or that is encrypted, makes
      * the row group be decoded and encoded again as without this flag). */
     int raw_groups;
+    /* Copies (dv_parquet_writer_create_copy): row groups and columns written again take the
+     * source's shape where the writer can, so a copy is about the source's size: each
+     * column's codec the source's (its chunk in the source's first row group; LZ4 written as
+     * LZ4_RAW, BROTLI and LZO, which it cannot write, as codec above), at level (the footer
+     * does not record the source's), dictionary encoding for a column whose source chunk has
+     * a dictionary page (fixed-width types too) and none for one without, and row groups of
+     * the source's largest row count (row_group_rows, if set, wins). Not kept: the source's
+     * page sizes (page_bytes), data page version (v1 is written) and other encodings (DELTA_*,
+     * BYTE_STREAM_SPLIT: PLAIN). */
+    int like_source;
 } dv_parquet_writer_opts;
 
 typedef struct dv_parquet_writer dv_parquet_writer;

@@ -215,7 +215,7 @@ int dv__pq_decompress(int codec, const uint8_t *src, size_t srclen, uint8_t *dst
 int dv__pq_codec_writable(int codec)
 {
     return codec == CODEC_UNCOMPRESSED || codec == CODEC_SNAPPY || codec == CODEC_GZIP ||
-           codec == CODEC_ZSTD;
+           codec == CODEC_ZSTD || codec == CODEC_LZ4_RAW;
 }
 
 size_t dv__pq_compress_bound(int codec, size_t n)
@@ -224,6 +224,7 @@ size_t dv__pq_compress_bound(int codec, size_t n)
     case CODEC_SNAPPY: return snappy_max_compressed_length(n);
     case CODEC_GZIP: return (size_t)compressBound((uLong)n) + 32; /* gzip header and trailer */
     case CODEC_ZSTD: return ZSTD_compressBound(n);
+    case CODEC_LZ4_RAW: return n > LZ4_MAX_INPUT_SIZE ? n : (size_t)LZ4_compressBound((int)n);
     default: return n;
     }
 }
@@ -274,6 +275,22 @@ int dv__pq_compress(int codec, int level, const uint8_t *src, size_t n, uint8_t 
         ZSTD_freeCCtx(cx);
         if (ZSTD_isError(m)) return DV_ERANGE;
         *outlen = m;
+        return DV_OK;
+    }
+    case CODEC_LZ4_RAW: {
+        /* the state in our memory, so that with wipe it is zeroed (LZ4_compress_default keeps
+         * it on the stack) */
+        void *st = wipe_alloc(NULL, (size_t)LZ4_sizeofState());
+        int m;
+        if (st == NULL) return DV_ENOMEM;
+        if (n > LZ4_MAX_INPUT_SIZE || cap > INT32_MAX) {
+            wipe_free(NULL, st);
+            return DV_ETOOBIG;
+        }
+        m = LZ4_compress_fast_extState(st, (const char *)src, (char *)dst, (int)n, (int)cap, 1);
+        wipe_free(NULL, st);
+        if (m <= 0 && n > 0) return DV_ERANGE;
+        *outlen = (size_t)m;
         return DV_OK;
     }
     default: return DV_EINVAL;

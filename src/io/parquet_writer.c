@@ -1,5 +1,6 @@
 /* parquet_writer.c - the Parquet writer: flat and struct schemas (and copies of any schema, lists
- * and maps included), data pages v1, PLAIN or dictionary (byte arrays) encoding, RLE levels,
+ * and maps included), data pages v1, PLAIN or dictionary (byte arrays; any type but
+ * BOOLEAN in a like_source copy) encoding, RLE levels,
  * statistics, row groups of a set row count. */
 #include "parquet_internal.h"
 
@@ -45,7 +46,11 @@ typedef struct wcol {
     /* copies: the open row group's own key_value_metadata, encoded in the writer's kvpool */
     size_t kv_off, kv_len;
     uint64_t kv_bytes; /* its keys' and values' bytes */
+    int codec;     /* its chunks' codec: the writer's, or (like_source) its source's */
+    int dict_mode; /* DICT_BYTES: byte arrays tried, DICT_TRY: any type but BOOLEAN, DICT_NONE */
 } wcol;
+
+enum { DICT_BYTES = 0, DICT_TRY, DICT_NONE };
 
 /* A written column chunk, kept for the footer. Statistics bytes live in the writer's pool. */
 typedef struct wchunk {
@@ -56,6 +61,7 @@ typedef struct wchunk {
     int64_t uncompressed;
     int64_t num_values;
     int64_t null_count; /* -1: not written (a repeated column) */
+    int codec;
     int dict;
     int has_minmax;
     size_t min_off, min_len, max_off, max_len;
@@ -323,7 +329,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
     }
     w->ncols = nfields;
     if (!dv__pq_codec_writable(w->codec)) {
-        rc = werr(w, DV_EINVAL, "codec %d cannot be written (UNCOMPRESSED, SNAPPY, GZIP, ZSTD can)",
+        rc = werr(w, DV_EINVAL, "codec %d cannot be written (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW can)",
                   w->codec);
         goto done;
     }
@@ -398,6 +404,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         wbuf_init(w, &c->vals);
         wbuf_init(w, &c->lens);
         wbuf_init(w, &c->valid);
+        c->codec = w->codec;
     }
     if (rc != DV_OK) goto done;
     {
@@ -574,6 +581,23 @@ int dv_parquet_writer_create_copy(const char *path, const dv_parquet_reader *src
         c->max_rep = ci.max_rep;
         c->width = fixed_width(&c->f);
         c->order = column_order_raw(c, c->f.logical_type_raw);
+        c->codec = w->codec;
+        if (opts && opts->like_source && m->nrow_groups > 0 &&
+            i < m->row_groups[0].ncolumns) {
+            /* the source's first row group tells how each column was written */
+            const dv__pq_chunk *sc = &m->row_groups[0].columns[i];
+            int sk = sc->codec == DV_PQ_LZ4 ? DV_PQ_LZ4_RAW : sc->codec;
+            if (dv__pq_codec_writable(sk)) c->codec = sk;
+            c->dict_mode = sc->dictionary_page_offset >= 0 ? DICT_TRY : DICT_NONE;
+        }
+    }
+    if (rc == DV_OK && opts && opts->like_source && !opts->row_group_rows) {
+        /* row groups of the source's largest row count (a copy's are cut by bytes too) */
+        uint64_t most = 0;
+        for (uint32_t g = 0; g < m->nrow_groups; g++)
+            if (m->row_groups[g].num_rows > 0 && (uint64_t)m->row_groups[g].num_rows > most)
+                most = (uint64_t)m->row_groups[g].num_rows;
+        if (most > 0) w->rg_rows = most;
     }
 done:
     if (rc != DV_OK) {
@@ -1051,11 +1075,13 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h;
 }
 
-/* Dictionary of the chunk's byte arrays: w->ix gets each value's index, w->tmp the PLAIN
- * dictionary page. Returns 0 (and no dictionary) once it would pass dict_max bytes. */
+/* Dictionary of the chunk's values (byte arrays, or fixed-width ones when c->width): w->ix gets
+ * each value's index, w->tmp the PLAIN dictionary page. Returns 0 (and no dictionary) once it
+ * would pass dict_max bytes. */
 static int build_dict(dv_parquet_writer *w, const wcol *c, size_t *ndict_out)
 {
-    const uint32_t *lens = (const uint32_t *)(const void *)c->lens.p;
+    const uint32_t *lens = c->width ? NULL : (const uint32_t *)(const void *)c->lens.p;
+    size_t pre = c->width ? 0 : 4; /* a byte array's 4-byte length in the page */
     size_t nslots = 16, ndict = 0, pos = 0;
     size_t *starts;
     uint64_t mask;
@@ -1072,27 +1098,27 @@ static int build_dict(dv_parquet_writer *w, const wcol *c, size_t *ndict_out)
     /* values' start offsets, and the first occurrence index of each distinct value in slots */
     for (uint64_t i = 0; i < c->nvals; i++) {
         starts[i] = pos;
-        pos += lens[i];
+        pos += lens ? lens[i] : c->width;
     }
     for (uint64_t i = 0; i < c->nvals && ok; i++) {
         const uint8_t *p = c->vals.p + starts[i];
-        uint64_t h = hash_bytes(p, lens[i]) & mask;
+        uint32_t n = lens ? lens[i] : (uint32_t)c->width;
+        uint64_t h = hash_bytes(p, n) & mask;
         for (;;) {
             uint32_t s = w->slots[h];
             if (s == UINT32_MAX) {
-                uint32_t n = lens[i];
-                if (w->tmp.len + 4 + n > w->dict_max) {
+                if (w->tmp.len + pre + n > w->dict_max) {
                     ok = 0;
                     break;
                 }
                 w->slots[h] = (uint32_t)i;
                 /* the dictionary index of a first occurrence goes in ix[i] */
                 w->ix[i] = (uint32_t)ndict++;
-                dv__buf_put(&w->tmp, &n, 4);
+                if (pre) dv__buf_put(&w->tmp, &n, 4);
                 dv__buf_put(&w->tmp, p, n);
                 break;
             }
-            if (lens[s] == lens[i] && memcmp(c->vals.p + starts[s], p, lens[i]) == 0) {
+            if ((lens ? lens[s] : n) == n && memcmp(c->vals.p + starts[s], p, n) == 0) {
                 w->ix[i] = w->ix[s];
                 break;
             }
@@ -1111,13 +1137,13 @@ static int build_dict(dv_parquet_writer *w, const wcol *c, size_t *ndict_out)
 static int emit_page(dv_parquet_writer *w, wchunk *ch, int type, uint32_t nvalues, int enc,
                      int dict_num_values)
 {
-    size_t ulen = w->page.len, clen, bound = dv__pq_compress_bound(w->codec, ulen);
+    size_t ulen = w->page.len, clen, bound = dv__pq_compress_bound(ch->codec, ulen);
     dv__tc_writer t;
     int rc;
     if (ulen > INT32_MAX) return werr(w, DV_ETOOBIG, "page of %zu bytes", ulen);
     w->comp.len = 0;
     if (dv__buf_reserve(&w->comp, bound) != DV_OK) return werr(w, DV_ENOMEM, "out of memory");
-    rc = dv__pq_compress(w->codec, w->level, w->page.p ? w->page.p : (const uint8_t *)"", ulen,
+    rc = dv__pq_compress(ch->codec, w->level, w->page.p ? w->page.p : (const uint8_t *)"", ulen,
                          w->comp.p, bound, &clen, w->wipe);
     if (rc != DV_OK) return werr(w, rc, "compression failed");
     if (clen > INT32_MAX) return werr(w, DV_ETOOBIG, "page of %zu bytes", clen);
@@ -1227,6 +1253,7 @@ static int write_chunk(dv_parquet_writer *w, wcol *c, wchunk *ch)
         dv__buf_reserve(&w->page, 0))
         return werr(w, DV_ENOMEM, "out of memory");
     ch->start = w->offset;
+    ch->codec = c->codec;
     ch->dict_page_offset = -1;
     ch->num_values = (int64_t)rows;
     /* a repeated column's entries below max_def are empty and null lists as well as null
@@ -1241,14 +1268,15 @@ static int write_chunk(dv_parquet_writer *w, wcol *c, wchunk *ch)
             ba_start[i] = pos;
             pos += lens[i];
         }
-        if (!w->no_dict && c->nvals > 0) {
-            int ok = build_dict(w, c, &ndict);
-            if (ok < 0) {
-                dv__free(w->alloc, ba_start);
-                return w->failed ? w->failed : DV_ENOMEM;
-            }
-            dict = ok;
+    }
+    if (!w->no_dict && c->nvals > 0 && c->f.type != DV_PQ_BOOLEAN &&
+        (c->dict_mode == DICT_TRY || (c->dict_mode == DICT_BYTES && c->f.type == DV_PQ_BYTE_ARRAY))) {
+        int ok = build_dict(w, c, &ndict);
+        if (ok < 0) {
+            dv__free(w->alloc, ba_start);
+            return w->failed ? w->failed : DV_ENOMEM;
         }
+        dict = ok;
     }
     if (dict) {
         ch->dict = 1;
@@ -1522,7 +1550,7 @@ static void put_chunk(dv_parquet_writer *w, dv__tc_writer *t, const wcol *c, con
             dv__tcw_binary(t, c->groups[k].name, strlen(c->groups[k].name));
         dv__tcw_binary(t, c->name, strlen(c->name));
     }
-    dv__tcw_i32_field(t, 4, w->codec);
+    dv__tcw_i32_field(t, 4, ch->codec);
     dv__tcw_i64_field(t, 5, ch->num_values);
     dv__tcw_i64_field(t, 6, ch->uncompressed);
     dv__tcw_i64_field(t, 7, ch->compressed);

@@ -2440,14 +2440,14 @@ static void test_copy_wipe(void **state)
 {
     static uint8_t img[40000];
     static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP,
-                                         DV_PQ_ZSTD};
+                                         DV_PQ_ZSTD, DV_PQ_LZ4_RAW};
     char src[512], cp[512], err[512];
     (void)state;
     memset(img, 0xAB, sizeof img);
     tmp_path(src, sizeof src, "wsrc");
     tmp_path(cp, sizeof cp, "wcopy");
     write_image_file(src, DV_PQ_UNCOMPRESSED, img);
-    for (int codec = 0; codec < 4; codec++)
+    for (int codec = 0; codec < 5; codec++)
         for (int wipe = 0; wipe < 2; wipe++) {
             watch_alloc wa = {0};
             dv_alloc a = {wa_malloc, wa_realloc, wa_free, &wa};
@@ -2520,6 +2520,115 @@ static void test_copy_nested_pt(void **state)
     unlink(cp);
 }
 
+/* A LAION-like file (url, hex md5 and sha256 strings, punsafe, width, a status of one value)
+ * of zstd pages and row groups of 20,000 rows, copied with like_source and every 100th row
+ * removed: the copy's chunks are zstd, dictionary-encoded where the source's are and PLAIN where
+ * not, in row groups of 20,000 rows, and the file is within 10% of the source's size less the
+ * removed rows (with snappy and 1,000,000-row groups, as cleaned copies were written before,
+ * it is about 1.5 times the source's); without like_source the copy is the writer's own. */
+static void test_copy_like_source(void **state)
+{
+    dv_parquet_field f[6] = {
+        {.name = "url", .type = DV_PQ_BYTE_ARRAY, .optional = 1, .is_string = 1},
+        {.name = "md5", .type = DV_PQ_BYTE_ARRAY, .optional = 1, .is_string = 1},
+        {.name = "sha256", .type = DV_PQ_BYTE_ARRAY, .optional = 1, .is_string = 1},
+        {.name = "punsafe", .type = DV_PQ_DOUBLE, .optional = 1},
+        {.name = "width", .type = DV_PQ_INT64, .optional = 1},
+        {.name = "status", .type = DV_PQ_BYTE_ARRAY, .optional = 1, .is_string = 1},
+    };
+    const uint64_t nrows = 100000;
+    dv_parquet_writer_opts o = {0};
+    dv_parquet_writer *w = NULL;
+    dv_parquet_reader *r = NULL;
+    char src[512], cp[512], err[512];
+    struct stat a, b;
+    uint8_t *keep;
+    uint64_t seed = 42;
+    (void)state;
+    tmp_path(src, sizeof src, "like-src");
+    tmp_path(cp, sizeof cp, "like-copy");
+    o.codec = DV_PQ_ZSTD;
+    o.row_group_rows = 20000;
+    assert_int_equal(dv_parquet_writer_create(src, f, 6, &o, &w, err, sizeof err), DV_OK);
+    for (uint64_t i = 0; i < nrows; i++) {
+        dv_parquet_value v[6];
+        char url[96], md5[33], sha[65];
+        memset(v, 0, sizeof v);
+        for (int k = 0; k < 64; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            sha[k] = "0123456789abcdef"[(seed >> 33) & 15];
+        }
+        memcpy(md5, sha + 16, 32);
+        snprintf(url, sizeof url, "https://cdn%u.example.com/img/%.24s.jpg",
+                 (unsigned)(i % 50), sha + 40);
+        v[0].bytes = (const uint8_t *)url;
+        v[0].len = strlen(url);
+        v[1].bytes = (const uint8_t *)md5;
+        v[1].len = 32;
+        v[2].bytes = (const uint8_t *)sha;
+        v[2].len = 64;
+        v[3].f64 = (double)(seed >> 11) / 9007199254740992.0;
+        v[4].i64 = (int64_t)(100 + i % 900);
+        v[5].bytes = (const uint8_t *)"success";
+        v[5].len = 7;
+        assert_int_equal(dv_parquet_writer_write_row(w, v), DV_OK);
+    }
+    assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+    dv_parquet_writer_free(w);
+    w = NULL;
+
+    for (int like = 0; like < 2; like++) {
+        const dv__pq_file_meta *m;
+        uint64_t kept = 0;
+        dv_parquet_writer_opts co = {0};
+        co.codec = DV_PQ_SNAPPY;
+        co.like_source = like;
+        assert_int_equal(dv_parquet_reader_open(src, NULL, &r, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_writer_create_copy(cp, r, &co, &w, err, sizeof err), DV_OK);
+        keep = malloc(20000);
+        assert_non_null(keep);
+        for (size_t g = 0, base = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
+            uint64_t n = dv_parquet_reader_row_group_rows(r, g);
+            assert_true(n <= 20000);
+            for (uint64_t i = 0; i < n; i++) kept += keep[i] = (base + i) % 100 != 7;
+            assert_int_equal(dv_parquet_writer_copy_row_group(w, r, g, keep), DV_OK);
+            base += n;
+        }
+        free(keep);
+        assert_int_equal(dv_parquet_writer_close(w), DV_OK);
+        dv_parquet_writer_free(w);
+        w = NULL;
+        dv_parquet_reader_free(r);
+        assert_int_equal(stat(src, &a), 0);
+        assert_int_equal(stat(cp, &b), 0);
+        assert_int_equal(dv_parquet_reader_open(cp, NULL, &r, err, sizeof err), DV_OK);
+        assert_int_equal(dv_parquet_reader_num_rows(r), kept);
+        m = dv__pq_reader_meta(r);
+        if (like) {
+            /* within 10% of the source's bytes for the rows kept */
+            assert_true((double)b.st_size <= 1.10 * (double)a.st_size * (double)kept / nrows);
+            assert_int_equal(m->nrow_groups, 5);
+            for (uint32_t g = 0; g < m->nrow_groups; g++) {
+                assert_true(m->row_groups[g].num_rows <= 20000);
+                for (uint32_t c = 0; c < 6; c++) {
+                    const dv__pq_chunk *ch = &m->row_groups[g].columns[c];
+                    assert_int_equal(ch->codec, DV_PQ_ZSTD);
+                    /* the source's dictionary: status only (the hashes are distinct, and
+                     * the writer's own files never dictionary-encode an INT64) */
+                    assert_int_equal(ch->dictionary_page_offset >= 0, c == 5);
+                }
+            }
+        } else {
+            assert_int_equal(m->nrow_groups, 1);
+            assert_int_equal(m->row_groups[0].columns[0].codec, DV_PQ_SNAPPY);
+        }
+        dv_parquet_reader_free(r);
+        r = NULL;
+    }
+    unlink(src);
+    unlink(cp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2554,6 +2663,7 @@ int main(void)
         cmocka_unit_test(test_copy_chunk_kv),
         cmocka_unit_test(test_writer_mode),
         cmocka_unit_test(test_copy_wipe),
+        cmocka_unit_test(test_copy_like_source),
     };
     return cmocka_run_group_tests_name("parquet", tests, NULL, NULL);
 }
