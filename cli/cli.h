@@ -53,6 +53,14 @@ typedef struct cli_out {
 } cli_out;
 /* 0, or -1 with errno set. */
 int cli_out_open(cli_out *o, const char *path);
+/* As cli_out_open, for a file of an OUTDIR the command fills (not a path the user named):
+ * whatever is at path, a link included, is replaced by the rename, never followed. */
+int cli_out_open_in(cli_out *o, const char *path);
+/* A file (a temporary name in an OUTDIR) created anew with mode: whatever is at path (a file
+ * a killed run left, a link planted there) is removed first, and path created
+ * O_CREAT|O_EXCL|O_NOFOLLOW, so no link is followed and no other file truncated or
+ * chmod'ed. The descriptor, or -1 with errno set. */
+int cli_open_new(const char *path, unsigned mode);
 /* 1 when st is the output being written or the file it replaces: never an input. */
 int cli_out_is(const cli_out *o, const struct stat *st);
 /* Flush and close; keep: put the file in place (synced, renamed), else remove what was

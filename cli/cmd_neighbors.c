@@ -560,7 +560,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     snprintf(name, sizeof(name), "%s.jsonl", stem);
     /* each output written beside and renamed into place whole: a run killed while writing
      * leaves no file cut short under the output's name */
-    if (path_join(path, sizeof(path), outdir, name) != 0 || cli_out_open(&co, path) != 0) {
+    if (path_join(path, sizeof(path), outdir, name) != 0 || cli_out_open_in(&co, path) != 0) {
         cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
         rc = -1;
         goto out;
@@ -614,7 +614,8 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         {.name = "tier", .type = DV_PQ_BYTE_ARRAY, .is_string = 1},
     };
     dv_parquet_writer *w;
-    dv_parquet_writer_opts po = {.codec = DV_PQ_ZSTD};
+    /* 0600, and a link planted at the temporary name is removed, not followed */
+    dv_parquet_writer_opts po = {.codec = DV_PQ_ZSTD, .create_new = 1};
     char err[512];
     snprintf(name, sizeof(name), "%s.parquet", stem);
     err[0] = '\0';
@@ -626,7 +627,6 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         rc = -1;
         goto out;
     }
-    chmod(tmp, 0600);
     for (size_t h = 0; h < nhits && rc == 0; h++) {
         const dv_knn_hit *x = &hits[h];
         const char *fp;

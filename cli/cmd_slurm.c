@@ -180,7 +180,7 @@ static int write_atomic(const char *path, const char *text, size_t len, mode_t m
         tmp = t.p;
         if (!tmp) return -1;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    fd = cli_open_new(tmp, mode); /* a link planted at tmp: removed, not written through */
     if (fd >= 0) {
         size_t off = 0;
         while (off < len) {
@@ -189,7 +189,6 @@ static int write_atomic(const char *path, const char *text, size_t len, mode_t m
             if (n <= 0) break;
             off += (size_t)n;
         }
-        fchmod(fd, mode);
         if (off == len && fsync(fd) == 0 && close(fd) == 0) rc = rename(tmp, path);
         else close(fd);
     }

@@ -85,11 +85,11 @@ FILE *cli_fopen_private(const char *path)
     return f;
 }
 
+static int out_tmp(cli_out *o);
+
 int cli_out_open(cli_out *o, const char *path)
 {
     struct stat st, lst;
-    int fd, e;
-    size_t n;
     memset(o, 0, sizeof *o);
     if (path == NULL) {
         o->f = stdout;
@@ -116,6 +116,22 @@ int cli_out_open(cli_out *o, const char *path)
         o->old_dev = st.st_dev;
         o->old_ino = st.st_ino;
     }
+    return out_tmp(o);
+}
+
+int cli_out_open_in(cli_out *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    o->target = strdup(path);
+    if (o->target == NULL) return -1;
+    return out_tmp(o);
+}
+
+/* o->tmp made beside o->target by mkstemp (0600, O_EXCL: never a link's file) and opened */
+static int out_tmp(cli_out *o)
+{
+    int fd, e;
+    size_t n;
     n = strlen(o->target);
     o->tmp = malloc(n + sizeof ".tmp.XXXXXX");
     if (o->tmp == NULL) goto fail;
@@ -168,6 +184,30 @@ int cli_out_close(cli_out *o, int keep)
     o->tmp = o->target = NULL;
     errno = e;
     return bad ? -1 : 0;
+}
+
+int cli_open_new(const char *path, unsigned mode)
+{
+    /* as the library's dv__open_new: a name put back between the unlink and the open fails
+     * O_EXCL, never opens what it names */
+    for (int tries = 0; tries < 4; tries++) {
+        int fd;
+        if (unlink(path) != 0 && errno != ENOENT) return -1;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+        if (fd >= 0) {
+            if (fchmod(fd, (mode_t)mode) != 0) {
+                int e = errno;
+                close(fd);
+                unlink(path);
+                errno = e;
+                return -1;
+            }
+            return fd;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    errno = EEXIST;
+    return -1;
 }
 
 int cli_same_file(const char *out, const char *a)

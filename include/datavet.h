@@ -869,6 +869,12 @@ typedef struct dv_parquet_writer_opts {
      * page sizes (page_bytes), data page version (v1 is written) and other encodings (DELTA_*,
      * BYTE_STREAM_SPLIT: PLAIN). */
     int like_source;
+    /* The file is created anew: whatever is at path (a file an earlier run left, a link
+     * planted there) is removed, and path created O_CREAT|O_EXCL|O_NOFOLLOW, so no link is
+     * followed and no other file is truncated or has its mode changed. For a temporary name
+     * renamed into place afterwards, or a file of a cleaned copy. 0: path is opened as
+     * dv_parquet_writer_create says (created or truncated, a link followed). */
+    int create_new;
 } dv_parquet_writer_opts;
 
 typedef struct dv_parquet_writer dv_parquet_writer;

@@ -1,5 +1,5 @@
-/* file.c - reading a whole file into memory with a size ceiling.
- * Image bytes are only ever read, never written anywhere. */
+/* file.c - reading a whole file into memory with a size ceiling, and creating output files
+ * without following links. Image bytes are only ever read, never written anywhere. */
 #include "common.h"
 
 #include <errno.h>
@@ -85,4 +85,30 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
     *buf_out = buf;
     *len_out = len;
     return DV_OK;
+}
+
+int dv__open_new(const char *path, unsigned mode)
+{
+    /* a few tries: a name put back between the unlink and the open fails O_EXCL (EEXIST),
+     * never opens what it names */
+    for (int tries = 0; tries < 4; tries++) {
+        int fd;
+        if (unlink(path) != 0 && errno != ENOENT) return -1;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+        if (fd >= 0) {
+            /* the umask may have taken bits the mode asks for (0700 for a script) or kept
+             * none; the file is new and ours, so this changes nothing else */
+            if (fchmod(fd, (mode_t)mode) != 0) {
+                int e = errno;
+                close(fd);
+                unlink(path);
+                errno = e;
+                return -1;
+            }
+            return fd;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    errno = EEXIST;
+    return -1;
 }

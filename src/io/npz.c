@@ -1402,12 +1402,13 @@ int dv__npz_clean_file(const char *in, const char *out, const dv__npz_clean_opts
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= sizeof(tmp))
         ZERR(DV_ERANGE, "%s: path too long", out);
     DV_FORWARD_IF_ERROR(map_file(in, &map, &len, errbuf, errcap));
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    /* a file of an earlier run (or a link, or a hard link to another file) there: replaced,
+     * never written through */
+    fd = dv__open_new(tmp, 0600);
     if (fd < 0) {
         munmap(map, len);
         ZERR(DV_EIO, "%s: %s", tmp, strerror(errno));
     }
-    (void)fchmod(fd, 0600); /* a file of an earlier run keeps its mode else */
     sub[0] = '\0';
     rc = dv__npz_clean_fd(map, len, fd, o, a, NULL, sub, sizeof(sub));
     munmap(map, len);

@@ -410,7 +410,9 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
     {
         /* 0600 from the start, and for a file of an earlier run too: a copy holds the kept
          * images, and anyone who opened it while it was 0644 could read what follows */
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int fd = opts && opts->create_new
+                     ? dv__open_new(path, 0600)
+                     : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         w->created = fd >= 0;
         if (fd >= 0 && fchmod(fd, 0600) != 0) {
             rc = werr(w, DV_EIO, "cannot make it 0600: %s", strerror(errno));

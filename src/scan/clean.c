@@ -448,7 +448,11 @@ static int out_path(const char *root, const char *clean_dir, const char *path, c
     for (char *p = tmp + strlen(clean_dir) + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return DV_EIO;
+        if (mkdir(tmp, 0700) != 0) {
+            /* a folder of the copy, not a link to one elsewhere */
+            struct stat st;
+            if (errno != EEXIST || lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode)) return DV_EIO;
+        }
         *p = '/';
     }
     return DV_OK;
@@ -576,13 +580,13 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
                     group (the removed ones with them) */
     wo.raw_groups = 1; /* a row group nothing is removed from is copied as its bytes */
     wo.alloc = c->a;
+    wo.create_new = 1; /* 0600 (it holds the kept images), a link there not followed */
     rc = dv_parquet_writer_create_copy(out, r, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {
         dv__set_err(wk->err, sizeof wk->err, "%s", e);
         rc = rc == DV_ENOMEM ? rc : DV_EIO; /* the output, not the input: the clean stops */
         goto done;
     }
-    (void)chmod(out, 0600); /* like the tar and npy files: it holds the kept images */
     for (size_t g = 0; g < dv_parquet_reader_num_row_groups(r); g++) {
         uint64_t n = dv_parquet_reader_row_group_rows(r, g);
         uint8_t *nk;
@@ -662,8 +666,7 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
         return DV_EFORMAT;
     }
     rc = dv_npy_write_header(hdr, sizeof hdr, ni.dtype, kept_rows, ni.dims, &hl);
-    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) (void)fchmod(fd, 0600); /* a file of an earlier run keeps its mode else */
+    fd = dv__open_new(out, 0600); /* a file of an earlier run or a link there: replaced */
     if (rc != DV_OK || fd < 0) {
         dv__set_err(w->err, sizeof w->err, "%s: cannot write", out);
         if (fd >= 0) close(fd);
@@ -740,8 +743,7 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
         goto done;
     }
     ifd = open(in, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (ofd >= 0) (void)fchmod(ofd, 0600);
+    ofd = dv__open_new(out, 0600);
     if (ifd < 0 || ofd < 0) {
         dv__set_err(wk->err, sizeof wk->err, "%s: cannot open", ifd < 0 ? in : out);
         rc = DV_EIO;

@@ -944,10 +944,10 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
          * what the writer holds until a group is cut, and what a reader such as `datavet
          * export` decodes at a time, stay that small however many findings there are */
         wo.row_group_rows = MATCHES_RG_ROWS;
+        wo.create_new = 1; /* 0600, and a link planted at the name is not followed */
         snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
         rc = dv_parquet_writer_create(t, fields, PQ_NFIELDS, &wo, &o.pq, errbuf, errcap);
         if (rc != DV_OK) goto done;
-        (void)chmod(t, 0600);
     }
     dv__mprog_stage(&prog, DV_MERGE_RECORDS, nshards, 0);
     for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) {

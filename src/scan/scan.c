@@ -2064,7 +2064,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
     rc = dv__mkdir_private(o.outdir, errbuf, errcap);
     if (rc != DV_OK) goto done;
     snprintf(path, sizeof path, "%s/shards", o.outdir);
-    rc = dv__mkdir_private(path, errbuf, errcap);
+    rc = dv__mkdir_private_sub(path, errbuf, errcap);
     if (rc != DV_OK) goto done;
     rc = lock_shards(&s); /* first: a merge under way must not see this run's files */
     if (rc == DV_OK) rc = check_params(&s);

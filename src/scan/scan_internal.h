@@ -54,9 +54,13 @@ uint64_t dv__ctrs_get(const dv__ctrs *c, const char *key);
 void dv__ctrs_clear(const dv_alloc *a, dv__ctrs *c); /* keys freed, storage kept */
 void dv__ctrs_free(const dv_alloc *a, dv__ctrs *c);
 
-/* Ensure dir exists (mode 0700); parents must exist. */
+/* Ensure dir exists (mode 0700); parents must exist. A folder of OUTDIR's own (sub: shards)
+ * must be a folder, not a link to one elsewhere; dir itself, given by the user, may be. */
 int dv__mkdir_private(const char *dir, char *err, size_t cap);
-/* Create path (0600, truncated) for writing. */
+int dv__mkdir_private_sub(const char *dir, char *err, size_t cap);
+/* Create path (a temporary name in OUTDIR or a cleaned copy, renamed into place by
+ * dv__commit_file) anew, mode 0600, for writing: dv__open_new, so a link or file planted
+ * at that name is removed, never followed, truncated or chmod'ed. */
 FILE *dv__fopen_private(const char *path);
 /* fsync + fclose; rename tmp to path; fsync the directory. On failure (DV_EIO) tmp is
  * removed and errno says why (the first thing that failed: a full disk, ENOSPC). */

@@ -85,18 +85,29 @@ int dv__mkdir_private(const char *dir, char *err, size_t cap)
     return DV_EIO;
 }
 
+int dv__mkdir_private_sub(const char *dir, char *err, size_t cap)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) == 0) return DV_OK;
+    if (errno == EEXIST && lstat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return DV_OK;
+        errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+    }
+    dv__set_err(err, cap, "%s: cannot create directory: %s", dir, strerror(errno));
+    return DV_EIO;
+}
+
 FILE *dv__fopen_private(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = dv__open_new(path, 0600), e;
     FILE *f;
     if (fd < 0) return NULL;
-    {
-        /* an existing file keeps its mode otherwise; a device keeps its own */
-        struct stat st;
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) (void)fchmod(fd, 0600);
-    }
     f = fdopen(fd, "w");
-    if (!f) close(fd);
+    if (!f) {
+        e = errno;
+        close(fd);
+        errno = e;
+    }
     return f;
 }
 

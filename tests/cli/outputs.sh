@@ -91,4 +91,47 @@ nb -k 1
 check "neighbors: outputs mode 0600, no temporary file left" sh -c "
 cmp nb1.parquet nb/neighbors.parquet && [ -z \"\$(find nb -type f ! -perm 600)\" ] &&
 [ \$(ls nb | wc -l) -eq 2 ]"
+# links planted in an OUTDIR that exists (another user's folder, a shared scratch space) at the
+# names its files are written under: each is replaced, never followed; the files they name
+# keep their bytes and mode (they were truncated, written and made 0600)
+victims() { for v in "$@"; do printf 'not yours\n' >"$v" && chmod 644 "$v"; done; }
+intact() {
+    for v in "$@"; do
+        [ "$(cat "$v")" = "not yours" ] && [ -z "$(find "$v" ! -perm 644)" ] ||
+            { echo "$v written through a link"; return 1; }
+    done
+}
+victims v-rec v-done v-tar v-cdir v-key v-nbj v-nbp v-sb
+mkdir -p pl/shards
+ln -s "$T/v-rec" pl/shards/000000.rec.tmp
+ln -s "$T/v-done" pl/shards/000000.done.tmp
+"$BIN" scan -q ds/wds -l md5.dvl -o pl >/dev/null 2>pl.err
+check "scan into an OUTDIR with links at its shards' temporary names: not followed" sh -c "
+[ -s pl/matches.jsonl ] && [ -s pl/shards/000000.done ] && [ ! -L pl/shards/000000.done ]" &&
+    check "scan: the files the links named are as they were" intact v-rec v-done
+mkdir -p pls elsewhere && ln -s "$T/elsewhere" pls/shards
+"$BIN" scan -q ds/wds -l md5.dvl -o pls >/dev/null 2>pls.err
+rc=$?
+check "scan into an OUTDIR whose shards/ is a link: refused (2), naming it, nothing written there" sh -c "
+[ $rc -eq 2 ] && grep -q 'pls/shards: cannot create directory' pls.err && [ -z \"\$(ls elsewhere)\" ]"
+"$BIN" scan -q ds/wds -l md5.dvl -o plc --clean plcc >/dev/null 2>&1
+ln -sf "$T/v-tar" plcc/00000.tar
+ln -s "$T/v-cdir" plc/clean.dir.tmp
+"$BIN" merge -q plc --clean plcc >/dev/null 2>plc.err
+check "merge --clean again with a link at a file of the copy: the link is replaced" sh -c "
+[ -f plcc/00000.tar ] && [ ! -L plcc/00000.tar ] && [ -z \"\$(find plcc -type f ! -perm 600)\" ]" &&
+    check "merge --clean: the files the links named are as they were" intact v-tar v-cdir
+mkdir -p plnb
+ln -s "$T/v-nbj" plnb/neighbors.jsonl
+ln -s "$T/v-nbp" plnb/neighbors.parquet.tmp
+"$BIN" neighbors -q --embeddings ds/laion --seed-ids ids.txt -k 1 -o plnb
+check "neighbors into an OUTDIR with links at its outputs' names: replaced, not followed" sh -c "
+[ -s plnb/neighbors.jsonl ] && [ ! -L plnb/neighbors.jsonl ] && [ -s plnb/neighbors.parquet ]" &&
+    check "neighbors: the files the links named are as they were" intact v-nbj v-nbp
+mkdir -p plsl/slurm
+ln -s "$T/v-sb" plsl/slurm/datavet-scan.sbatch.tmp
+"$BIN" slurm submit ds/wds -l md5.dvl -o plsl --dry-run >/dev/null 2>&1
+check "slurm submit into an OUTDIR with a link at the script's temporary name: not followed" sh -c "
+[ -s plsl/slurm/datavet-scan.sbatch ] && [ ! -L plsl/slurm/datavet-scan.sbatch ]" &&
+    check "slurm submit: the file the link named is as it was" intact v-sb
 finish
