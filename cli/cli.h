@@ -21,8 +21,9 @@ int cmd_match(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
-/* 1 when a (e.g. "--list", "-o") is a scan option that takes a value (scan's own getopt
- * table, so that `datavet slurm submit` passes scan options through without a copy) */
+/* 1 when a (e.g. "--list", "-o") is a scan option that takes a value, 0 one that takes none,
+ * -1 not a scan option (scan's own getopt table, so that `datavet slurm submit` passes scan
+ * options through without a copy) */
 int cli_scan_opt_has_arg(const char *a);
 int cmd_merge(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
@@ -76,6 +77,16 @@ double cli_now_s(void);
 const char *cli_help_text(const char *cmd);
 /* Print a command's help to f. */
 void cli_print_help(FILE *f, const char *cmd);
+/* A usage error of cmd ("hash", "list build", "slurm wait"), exit status 2: "datavet CMD:
+ * WHY" (fmt NULL: getopt has printed its message, naming the option), the usage lines of
+ * cmd's help and "Try 'datavet TOP --help'." on stderr. Returns 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt's messages name the command as the user typed it ("datavet hash: unrecognized
+ * option '--x'"), not argv[0] as the command table passes it ("hash"). */
+static inline void cli_getopt_name(char **argv, const char *name)
+{
+    argv[0] = (char *)name;
+}
 
 /* Parse a non-negative integer with optional K/M/G suffix (powers of 1000 for
  * pixel counts when si is set, else 1024). Returns 0 on success. */

@@ -860,6 +860,7 @@ int cmd_export(int argc, char **argv)
     int rc;
 
     optind = 1;
+    cli_getopt_name(argv, "datavet export");
     while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
@@ -867,8 +868,7 @@ int cmd_export(int argc, char **argv)
             else if (strcmp(optarg, "json") == 0) fmt = FMT_JSON;
             else if (strcmp(optarg, "jsonl") == 0) fmt = FMT_JSONL;
             else {
-                cli_err("datavet export: --format must be csv, json or jsonl\n");
-                return 2;
+                return cli_bad_opt("export", "--format", optarg, "not csv, json or jsonl");
             }
             have_fmt = 1;
             break;
@@ -876,15 +876,12 @@ int cmd_export(int argc, char **argv)
         case 'c': cand = 1; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "export"); return 0;
-        default: cli_print_help(stderr, "export"); return 2;
+        default: return cli_usage("export", NULL);
         }
     }
-    if (optind != argc - 1 || !have_fmt) {
-        cli_err("datavet export: %s\n", !have_fmt ? "--format is required"
-                                                  : "give exactly one OUTDIR");
-        cli_print_help(stderr, "export");
-        return 2;
-    }
+    if (optind != argc - 1 || !have_fmt)
+        return cli_usage("export", "%s", !have_fmt ? "--format is required"
+                                                   : "give exactly one OUTDIR");
     dir = argv[optind];
     if (stat(dir, &st) != 0) {
         cli_err("datavet export: %s: %s\n", dir, strerror(errno));

@@ -486,6 +486,7 @@ int cmd_fetch(int argc, char **argv)
     c.algos = DV_ALGO_ALL;
     c.format = FMT_TSV;
     optind = 1;
+    cli_getopt_name(argv, "datavet fetch");
 #define OPT_UINT(name, sfx, lo, hi) (cli_opt_uint("fetch", name, optarg, sfx, lo, hi, &v) != 0)
     while ((opt = getopt_long(argc, argv, "a:df:j:o:qh", opts, NULL)) != -1) {
         uint32_t ms;
@@ -604,16 +605,13 @@ int cmd_fetch(int argc, char **argv)
         case 'q': quiet = 1; break;
         case O_PROGRESS: force_progress = 1; break;
         case 'h': free(resolve); cli_print_help(stdout, "fetch"); return 0;
-        default:
-            free(resolve);
-            cli_err("Try 'datavet fetch --help'.\n");
-            return 2;
+        default: free(resolve); return cli_usage("fetch", NULL);
         }
     }
 #undef OPT_UINT
     if (optind >= argc) {
         free(resolve);
-        return usage_err("%s", "no URL list given (files, or - for stdin)");
+        return cli_usage("fetch", "no URL list given (files, or - for stdin)");
     }
     if (c.dihedral && !(c.algos & DV_ALGO_PDQ)) {
         free(resolve);

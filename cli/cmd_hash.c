@@ -395,6 +395,7 @@ int cmd_hash(int argc, char **argv)
     c.format = FMT_TSV;
     c.max_bytes = 256ull << 20;
     optind = 1;
+    cli_getopt_name(argv, "datavet hash");
     while ((opt = getopt_long(argc, argv, "a:df:j:o:qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'a':
@@ -432,16 +433,11 @@ int cmd_hash(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'p': force_progress = 1; break;
         case 'h': cli_print_help(stdout, "hash"); return 0;
-        default:
-            cli_err("Try 'datavet hash --help'.\n");
-            return 2;
+        default: return cli_usage("hash", NULL);
         }
     }
-    if (optind >= argc) {
-        cli_err("datavet hash: no input (give files, directories or - for a list on stdin)\n");
-        cli_err("Try 'datavet hash --help'.\n");
-        return 2;
-    }
+    if (optind >= argc)
+        return cli_usage("hash", "no input (give files, directories or - for a list on stdin)");
     if (c.dihedral && !(c.algos & DV_ALGO_PDQ)) {
         cli_err("datavet hash: --dihedral needs pdq in --algo\n");
         return 2;

@@ -1996,6 +1996,7 @@ static int inspect_main(int argc, char **argv)
     const char *path, *format = NULL;
     memset(&o, 0, sizeof(o));
     optind = 1;
+    cli_getopt_name(argv, "datavet inspect");
     while ((c = getopt_long(argc, argv, "n:c:f:h", lo, NULL)) != -1) {
         switch (c) {
         case 'J': o.json = 1; break;
@@ -2016,14 +2017,11 @@ static int inspect_main(int argc, char **argv)
             format = optarg;
             break;
         case 'h': cli_print_help(stdout, "inspect"); return 0;
-        default: cli_print_help(stderr, "inspect"); return 2;
+        default: return cli_usage("inspect", NULL);
         }
     }
-    if (optind != argc - 1) {
-        cli_err("usage: datavet inspect [--json] [--npz-key NAME] [--head N [--columns A,B] "
-                "[--format jsonl|tsv]] PATH\n");
-        return 2;
-    }
+    if (optind != argc - 1)
+        return cli_usage("inspect", optind >= argc ? "no PATH given" : "give one PATH");
     /* an option that does not apply is refused, not passed over: --head prints JSON lines,
      * which is what --json asks of it, but not with --format tsv */
     if (o.has_head && o.json && o.tsv) {

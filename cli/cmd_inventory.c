@@ -106,6 +106,7 @@ int cmd_inventory(int argc, char **argv)
     optind = 1;
     lists = calloc((size_t)argc + 1, sizeof *lists);
     if (!lists) return 2;
+    cli_getopt_name(argv, "datavet inventory");
     while ((opt = getopt_long(argc, argv, "l:o:j:axqh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'l': lists[nlists++] = optarg; break;
@@ -126,10 +127,13 @@ int cmd_inventory(int argc, char **argv)
             free(lists);
             cli_print_help(stdout, "inventory");
             return 0;
-        default: goto usage;
+        default: free(lists); return cli_usage("inventory", NULL);
         }
     }
-    if (optind >= argc) goto usage;
+    if (optind >= argc) {
+        free(lists);
+        return cli_usage("inventory", "no PATH given");
+    }
     o.paths = (const char *const *)argv + optind;
     o.npaths = (size_t)(argc - optind);
     o.lists = lists;
@@ -206,9 +210,4 @@ int cmd_inventory(int argc, char **argv)
         return 2;
     }
     return res.matches + res.candidates > 0 ? 1 : 0;
-usage:
-    free(lists);
-    cli_err("usage: datavet inventory PATH... [-l LIST.dvl ...] [--names FILE] "
-            "[-o OUT.jsonl] [options]\n");
-    return 2;
 }

@@ -75,9 +75,9 @@ static void print_lines(const char *prefix, const char *msg)
 
 static int usage_error(const char *sub, const char *msg)
 {
-    if (msg != NULL) cli_err("datavet list %s: %s\n", sub, msg);
-    cli_err("Try 'datavet list --help'.\n");
-    return 2;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "list %s", sub);
+    return msg ? cli_usage(cmd, "%s", msg) : cli_usage(cmd, NULL);
 }
 
 static int list_build(int argc, char **argv)
@@ -107,6 +107,7 @@ static int list_build(int argc, char **argv)
     char err[512];
 
     optind = 1;
+    cli_getopt_name(argv, "datavet list build");
     while ((opt = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
@@ -263,6 +264,7 @@ static int list_info(int argc, char **argv)
     time_t t;
 
     optind = 1;
+    cli_getopt_name(argv, "datavet list info");
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (opt == 'h') {
             cli_print_help(stdout, "list");
@@ -310,6 +312,7 @@ static int list_diff(int argc, char **argv)
     int opt;
 
     optind = 1;
+    cli_getopt_name(argv, "datavet list diff");
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (opt == 'h') {
             cli_print_help(stdout, "list");
@@ -349,11 +352,7 @@ static int list_diff(int argc, char **argv)
 
 int cmd_list(int argc, char **argv)
 {
-    if (argc < 2) {
-        cli_err("datavet list: missing subcommand (build, info or diff)\n");
-        cli_err("Try 'datavet list --help'.\n");
-        return 2;
-    }
+    if (argc < 2) return cli_usage("list", "missing subcommand (build, info or diff)");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cli_print_help(stdout, "list");
         return 0;
@@ -361,7 +360,5 @@ int cmd_list(int argc, char **argv)
     if (strcmp(argv[1], "build") == 0) return list_build(argc - 1, argv + 1);
     if (strcmp(argv[1], "info") == 0) return list_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "diff") == 0) return list_diff(argc - 1, argv + 1);
-    cli_err("datavet list: '%s' is not a list subcommand (build, info or diff)\n", argv[1]);
-    cli_err("Try 'datavet list --help'.\n");
-    return 2;
+    return cli_usage("list", "'%s' is not a list subcommand (build, info or diff)", argv[1]);
 }

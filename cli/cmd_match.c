@@ -170,6 +170,7 @@ int cmd_match(int argc, char **argv)
     int warned_dih = 0;
 
     optind = 1;
+    cli_getopt_name(argv, "datavet match");
     while ((opt = getopt_long(argc, argv, "l:r:df:o:qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'l': {
@@ -208,14 +209,13 @@ int cmd_match(int argc, char **argv)
         case 'o': outpath = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "match"); free(lists); return 0;
-        default: cli_err("Try 'datavet match --help'.\n"); free(lists); return 2;
+        default: free(lists); return cli_usage("match", NULL);
         }
     }
     if (nlists == 0 || optind + 1 != argc) {
-        cli_err("datavet match: give at least one --list and exactly one INPUT "
-                "(datavet hash output, or - for stdin)\n");
         free(lists);
-        return 2;
+        return cli_usage("match", "give at least one --list and exactly one INPUT (datavet "
+                         "hash output, or - for stdin)");
     }
     inpath = argv[optind];
     for (size_t i = 0; i < nlists; i++)

@@ -774,6 +774,7 @@ int cmd_neighbors(int argc, char **argv)
     size_t nhits = 0;
 
     optind = 1;
+    cli_getopt_name(argv, "datavet neighbors");
     while ((opt = getopt_long(argc, argv, "e:s:i:f:k:m:j:o:c:t:p:b:Kqh", opts, NULL)) != -1) {
         switch (opt) {
         case 'e': sv_push(&embs, optarg, strlen(optarg)); break;
@@ -828,7 +829,7 @@ int cmd_neighbors(int argc, char **argv)
                           : nsrc == 1 && !has_k && !has_min ? "seeds need -k or --min-sim"
                                                             : NULL;
         if (why != NULL) {
-            cli_err("datavet neighbors: %s\nTry 'datavet neighbors --help'.\n", why);
+            cli_usage("neighbors", "%s", why);
             goto bad;
         }
     }
@@ -958,7 +959,7 @@ int cmd_neighbors(int argc, char **argv)
     ret = 0;
     goto done;
 usage: /* getopt named the option */
-    cli_err("Try 'datavet neighbors --help'.\n");
+    cli_usage("neighbors", NULL);
 bad:
     ret = 2;
 done:

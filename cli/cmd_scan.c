@@ -189,14 +189,14 @@ static const struct option scan_longopts[] = {
 int cli_scan_opt_has_arg(const char *a)
 {
     if (a[0] == '-' && a[1] != '-' && a[1] != '\0' && a[2] == '\0') {
-        const char *c = strchr(SCAN_SHORTOPTS, a[1]);
-        return c != NULL && c[1] == ':';
+        const char *c = a[1] == ':' ? NULL : strchr(SCAN_SHORTOPTS, a[1]);
+        return c == NULL ? -1 : c[1] == ':';
     }
-    if (a[0] != '-' || a[1] != '-') return 0;
+    if (a[0] != '-' || a[1] != '-') return -1;
     for (size_t i = 0; scan_longopts[i].name; i++)
         if (strcmp(a + 2, scan_longopts[i].name) == 0)
             return scan_longopts[i].has_arg == required_argument;
-    return 0;
+    return -1;
 }
 
 /* Each line of text as a warning on stderr (names from the dataset: no control bytes). */
@@ -265,7 +265,7 @@ int cmd_scan(int argc, char **argv)
     dv_fetch_opts fo;
     dv_scan_result res;
     const char **lists = NULL;
-    const char *sign_key = NULL;
+    const char *sign_key = NULL, *why = NULL; /* a usage error's, when getopt did not say */
     size_t nlists = 0;
     int opt, do_plan = 0, quiet = 0, force_progress = 0, have_idx = 0, have_cnt = 0, rc;
     unsigned long long v;
@@ -281,6 +281,7 @@ int cmd_scan(int argc, char **argv)
     lists = calloc((size_t)argc + 1, sizeof(char *));
     if (!lists) return 2;
     optind = 1;
+    cli_getopt_name(argv, "datavet scan");
 #define OPT_UINT(name, sfx, lo, hi) (cli_opt_uint("scan", name, optarg, sfx, lo, hi, &v) != 0)
 #define BAD()                                                                                      \
     do {                                                                                           \
@@ -394,7 +395,10 @@ int cmd_scan(int argc, char **argv)
     }
 #undef OPT_UINT
 #undef BAD
-    if (optind + 1 != argc) goto usage;
+    if (optind + 1 != argc) {
+        why = optind >= argc ? "no DATASET given" : "give one DATASET";
+        goto usage;
+    }
     o.dataset = argv[optind];
     if (do_plan) {
         dv_dataset_opts dso = {0};
@@ -490,10 +494,7 @@ int cmd_scan(int argc, char **argv)
     return res.progress.findings > 0 ? 1 : 0;
 usage:
     free(lists);
-    cli_err("usage: datavet scan DATASET --list L.dvl [--list ...] -o OUTDIR [options]\n"
-            "       datavet scan --plan DATASET\n"
-            "See 'datavet scan --help'.\n");
-    return 2;
+    return why ? cli_usage("scan", "%s", why) : cli_usage("scan", NULL);
 }
 
 int cmd_merge(int argc, char **argv)
@@ -515,6 +516,7 @@ int cmd_merge(int argc, char **argv)
     dv_merge_opts mo = {0};
     prog_ctx pc;
     optind = 1;
+    cli_getopt_name(argv, "datavet merge");
     while ((opt = getopt_long(argc, argv, "qj:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 1: clean = optarg; break;
@@ -526,10 +528,11 @@ int cmd_merge(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 3: force_progress = 1; break;
         case 'h': cli_print_help(stdout, "merge"); return 0;
-        default: goto usage;
+        default: return cli_usage("merge", NULL);
         }
     }
-    if (optind + 1 != argc) goto usage;
+    if (optind + 1 != argc)
+        return cli_usage("merge", optind >= argc ? "no OUTDIR given" : "give one OUTDIR");
     if (sign_key && dv_sign_key_check(sign_key, NULL, err, sizeof err) != DV_OK) {
         cli_err("datavet merge: %s\n", err);
         return 2;
@@ -566,8 +569,4 @@ int cmd_merge(int argc, char **argv)
                 sign_key ? "; signed (manifest.jsonl, manifest.sig)" : "");
     if (res.read_errors > 0 || res.clean_left > 0) return incomplete("merge", &res);
     return res.matches + res.candidates > 0 ? 1 : 0;
-usage:
-    cli_err("usage: datavet merge [--clean DIR] [--sign KEY] [-j N] [-q] [--progress] "
-            "OUTDIR\n");
-    return 2;
 }

@@ -22,15 +22,19 @@ int cmd_keygen(int argc, char **argv)
     int opt, quiet = 0, rc;
     size_t n;
     optind = 1;
+    cli_getopt_name(argv, "datavet keygen");
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': key = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, "keygen"); return 0;
-        default: goto usage;
+        default: return cli_usage("keygen", NULL);
         }
     }
-    if (!key || optind != argc) goto usage;
+    if (!key) return cli_usage("keygen", "no -o KEY given");
+    if (optind != argc)
+        return cli_usage("keygen", "%s: an argument keygen does not take (the key: -o KEY)",
+                         argv[optind]);
     n = strlen(key);
     pub = malloc(n + 5);
     if (!pub) return 2;
@@ -48,9 +52,6 @@ int cmd_keygen(int argc, char **argv)
     printf("%s\n", id);
     free(pub);
     return 0;
-usage:
-    cli_err("usage: datavet keygen -o KEY\n");
-    return 2;
 }
 
 typedef struct vstate {
@@ -160,6 +161,7 @@ int cmd_verify(int argc, char **argv)
     dv_clean_verify_result cr;
     char err[1024] = "";
     optind = 1;
+    cli_getopt_name(argv, "datavet verify");
     while ((opt = getopt_long(argc, argv, "k:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'k': pub = optarg; break;
@@ -168,10 +170,13 @@ int cmd_verify(int argc, char **argv)
         case 'q': vs.quiet = 1; break;
         case 3: force_progress = 1; break;
         case 'h': cli_print_help(stdout, "verify"); return 0;
-        default: goto usage;
+        default: return cli_usage("verify", NULL);
         }
     }
-    if (optind + 1 != argc || (pub != NULL) == any) goto usage;
+    if (optind + 1 != argc)
+        return cli_usage("verify", optind >= argc ? "no OUTDIR given" : "give one OUTDIR");
+    if ((pub != NULL) == any)
+        return cli_usage("verify", "give one of --pubkey KEY.pub and --any-key");
     rc = dv_scan_verify(argv[optind], pub, on_line, &vs, &r, err, sizeof err);
     if (rc != DV_OK && rc != DV_ECORRUPT) {
         free(vs.held);
@@ -226,8 +231,4 @@ int cmd_verify(int argc, char **argv)
                                 : "");
     }
     return rc == DV_OK && crc == DV_OK ? 0 : 1;
-usage:
-    cli_err("usage: datavet verify OUTDIR (--pubkey KEY.pub | --any-key) [--clean DIR] "
-            "[-q] [--progress]\n");
-    return 2;
 }

@@ -633,13 +633,15 @@ static int self_path(char *self, size_t cap, const char *who)
     return 0;
 }
 
-static int submit_usage(void)
+/* An argument of slurm SUB that is neither an option it takes nor the one operand: named,
+ * then the usage (as getopt would, for the commands it parses). */
+static int arg_usage(const char *sub, const char *a, int needs_value)
 {
-    cli_err("usage: datavet slurm submit DATASET --list L.dvl [...] -o OUTDIR "
-            "[--shards-per-task K] [--partition P] [--time T] [--mem M] "
-            "[--cpus-per-task C] [--max-retries R] [--max-running N] [--job-name N] "
-            "[--datavet PATH] [--no-check] [--dry-run] [scan options] [-- sbatch args]\n");
-    return 2;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "slurm %s", sub);
+    if (needs_value) return cli_usage(cmd, "option '%s' requires an argument", a);
+    if (a[0] == '-') return cli_usage(cmd, "unrecognized option '%s'", a);
+    return cli_usage(cmd, "%s: one OUTDIR only", a);
 }
 
 static int cmd_submit(int argc, char **argv)
@@ -695,7 +697,7 @@ static int cmd_submit(int argc, char **argv)
     do {                                                                                           \
         if (!val) {                                                                                \
             if (i + 1 >= argc) {                                                                   \
-                cli_err("datavet slurm submit: %s needs a value\n", name);                         \
+                arg_usage("submit", name, 1);                                                      \
                 goto out;                                                                          \
             }                                                                                      \
             val = argv[++i];                                                                       \
@@ -734,8 +736,15 @@ static int cmd_submit(int argc, char **argv)
         } else {
             /* a scan option: passed on to every task as given */
             int inl = val != NULL;
+            char first[3] = {'-', name[1], '\0'}; /* of -j4 or -qd: -j, -q */
+            if (cli_scan_opt_has_arg(name) < 0 &&
+                (name[1] == '-' || name[1] == '\0' || cli_scan_opt_has_arg(first) < 0)) {
+                /* refused here, not in every task (with --no-check, nothing else would) */
+                arg_usage("submit", name, 0);
+                goto out;
+            }
             if (strcmp(name, "-j") == 0 || strcmp(name, "--jobs") == 0) jobs_given = 1;
-            if (cli_scan_opt_has_arg(name) && !val) TAKE();
+            if (cli_scan_opt_has_arg(name) == 1 && !val) TAKE();
             if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) outdir = val;
             if (val && !inl) sv_push(&opts, a), sv_push(&opts, val);
             else sv_push(&opts, a);
@@ -743,7 +752,7 @@ static int cmd_submit(int argc, char **argv)
 #undef TAKE
     }
     if (!dataset || !outdir) {
-        submit_usage();
+        cli_usage("slurm submit", !dataset ? "no DATASET given" : "no -o OUTDIR given");
         goto out;
     }
     /* DATASET first, then the scan options in order */
@@ -1034,6 +1043,9 @@ static int cmd_status(int argc, char **argv, int wait)
     unsigned long long interval = 5, timeout = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--all") == 0) all = 1;
+        else if (wait && (strcmp(argv[i], "--interval") == 0 || strcmp(argv[i], "--timeout") == 0) &&
+                 i + 1 >= argc)
+            return arg_usage("wait", argv[i], 1);
         else if (wait && strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
             if (cli_opt_uint("slurm wait", "--interval", argv[++i], CLI_DIGITS, 1, 86400,
                              &interval) != 0)
@@ -1046,16 +1058,9 @@ static int cmd_status(int argc, char **argv, int wait)
             cli_print_help(stdout, "slurm");
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
-        else {
-            cli_err("usage: datavet slurm %s OUTDIR [--all]%s\n", wait ? "wait" : "status",
-                    wait ? " [--interval S] [--timeout S]" : "");
-            return 2;
-        }
+        else return arg_usage(wait ? "wait" : "status", argv[i], 0);
     }
-    if (!outdir) {
-        cli_err("usage: datavet slurm %s OUTDIR\n", wait ? "wait" : "status");
-        return 2;
-    }
+    if (!outdir) return cli_usage(wait ? "slurm wait" : "slurm status", "no OUTDIR given");
     if (st_load(outdir, &s) != 0) return 2;
     st = calloc(s.tasks ? s.tasks : 1, sizeof(tstat));
     if (!st) {
@@ -1129,6 +1134,8 @@ static int cmd_resubmit(int argc, char **argv)
             break;
         } else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
         else if (strcmp(argv[i], "--no-check") == 0) nocheck = 1;
+        else if (strcmp(argv[i], "--max-retries") == 0 && i + 1 >= argc)
+            return arg_usage("resubmit", argv[i], 1);
         else if (strcmp(argv[i], "--max-retries") == 0 && i + 1 < argc) {
             if (cli_opt_uint("slurm resubmit", "--max-retries", argv[++i], CLI_DIGITS, 0, 1000000,
                              &v) != 0)
@@ -1138,16 +1145,9 @@ static int cmd_resubmit(int argc, char **argv)
             cli_print_help(stdout, "slurm");
             return 0;
         } else if (argv[i][0] != '-' && !outdir) outdir = argv[i];
-        else {
-            cli_err("usage: datavet slurm resubmit OUTDIR [--max-retries R] [--no-check] "
-                    "[--dry-run] [-- sbatch args]\n");
-            return 2;
-        }
+        else return arg_usage("resubmit", argv[i], 0);
     }
-    if (!outdir) {
-        cli_err("usage: datavet slurm resubmit OUTDIR\n");
-        return 2;
-    }
+    if (!outdir) return cli_usage("slurm resubmit", "no OUTDIR given");
     if (st_load(outdir, &s) != 0) return 2;
     if (have_retries) s.max_retries = retries;
     st = calloc(s.tasks, sizeof(tstat));
@@ -1214,7 +1214,6 @@ int cmd_slurm(int argc, char **argv)
     if (strcmp(argv[1], "status") == 0) return cmd_status(argc - 1, argv + 1, 0);
     if (strcmp(argv[1], "wait") == 0) return cmd_status(argc - 1, argv + 1, 1);
     if (strcmp(argv[1], "resubmit") == 0) return cmd_resubmit(argc - 1, argv + 1);
-    cli_err("datavet slurm: unknown subcommand '%s' (submit, status, wait, resubmit)\n",
-            argv[1]);
-    return 2;
+    return cli_usage("slurm", "unknown subcommand '%s' (submit, status, wait, resubmit)",
+                     argv[1]);
 }

@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -55,6 +56,50 @@ void cli_print_help(FILE *f, const char *cmd)
 {
     const char *t = cli_help_text(cmd);
     if (t != NULL) fputs(t, f);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    char top[32], why[1024];
+    const char *t, *sp = strchr(cmd, ' ');
+    size_t n = sp ? (size_t)(sp - cmd) : strlen(cmd);
+    int in_usage = 0;
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+        cli_err("datavet %s: %s\n", cmd, why);
+    }
+    if (n >= sizeof top) n = sizeof top - 1;
+    memcpy(top, cmd, n);
+    top[n] = '\0';
+    /* the help's usage lines, up to the first blank one: of a subcommand, those naming it */
+    t = cli_help_text(top);
+    while (t != NULL && *t != '\0' && *t != '\n') {
+        const char *nl = strchr(t, '\n');
+        size_t ln = nl ? (size_t)(nl - t) : strlen(t);
+        char line[512];
+        if (ln >= sizeof line) ln = sizeof line - 1;
+        memcpy(line, t, ln);
+        line[ln] = '\0';
+        if (strncmp(line, "usage:", 6) == 0) in_usage = 1;
+        if (in_usage && !sp) {
+            cli_err("%s\n", line);
+        } else if (in_usage) {
+            /* "usage: datavet slurm submit ..." and "       datavet slurm status ...": the
+             * lines of the subcommand, each as a usage line of its own */
+            const char *body = line + (strncmp(line, "usage:", 6) == 0 ? 6 : 0);
+            size_t cl = strlen(cmd);
+            while (*body == ' ') body++;
+            if (strncmp(body, "datavet ", 8) == 0 && strncmp(body + 8, cmd, cl) == 0 &&
+                (body[8 + cl] == ' ' || body[8 + cl] == '\0'))
+                cli_err("usage: %s\n", body);
+        }
+        t = nl ? nl + 1 : t + ln;
+    }
+    cli_err("Try 'datavet %s --help'.\n", top);
+    return 2;
 }
 
 double cli_now_s(void)

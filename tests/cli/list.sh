@@ -152,10 +152,14 @@ t "list is in the command table" c_in_usage
 c_nosub() {
     run "$BIN" list
     printf '%s\n' "datavet list: missing subcommand (build, info or diff)" \
+        "usage: datavet list build -o OUT.dvl [options] INPUT..." \
+        "       datavet list info FILE.dvl" "       datavet list diff OLD.dvl NEW.dvl" \
         "Try 'datavet list --help'." >"$T/exp"
     is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err" || return 1
     run "$BIN" list frob
     printf '%s\n' "datavet list: 'frob' is not a list subcommand (build, info or diff)" \
+        "usage: datavet list build -o OUT.dvl [options] INPUT..." \
+        "       datavet list info FILE.dvl" "       datavet list diff OLD.dvl NEW.dvl" \
         "Try 'datavet list --help'." >"$T/exp"
     is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err"
 }

@@ -23,6 +23,8 @@ for a in "-o $W/x|no --embeddings given" "--embeddings $W/none|no -o OUTDIR give
     rc=$?
     set -e
     [ "$rc" = 2 ] && [ "$(cat "$W/u.txt")" = "datavet neighbors: ${a#*|}
+usage: datavet neighbors --embeddings DIR|FILE... SEEDS [-k K] [--min-sim S] -o OUTDIR
+       datavet neighbors --embeddings DIR|FILE... --concepts C.npy --concept-min T -o OUTDIR
 Try 'datavet neighbors --help'." ] || fail "${a%%|*}: exit $rc, stderr: $(head -c 300 "$W/u.txt")"
 done
 # a failure is 2, as a usage error (no finding status: every result is a candidate)
