@@ -25,8 +25,13 @@ static void on_progress(void *ctx, uint64_t files_done, uint64_t files, uint64_t
     double el = cli_now_s() - c->t0, rate = el > 0 ? (double)bytes_done / el : 0;
     char eta[48] = "";
     if (!cli_progress_due(&c->pl, files_done == files)) return;
-    if (rate > 0 && bytes > bytes_done)
-        snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(bytes - bytes_done) / rate);
+    if (rate > 0 && bytes > bytes_done) {
+        /* hh:mm:ss, as every other progress line ("ETA 7425 s" was one of its own) */
+        double s = (double)(bytes - bytes_done) / rate;
+        if (s < 1e8)
+            snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600),
+                     (int)(s / 60) % 60, (int)s % 60);
+    }
     cli_progress_put(&c->pl, "inventory: %llu/%llu files, %.1f/%.1f GB, %.0f MB/s%s",
                      (unsigned long long)files_done, (unsigned long long)files,
                      (double)bytes_done / 1e9, (double)bytes / 1e9, rate / 1e6, eta);

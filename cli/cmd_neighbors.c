@@ -1,6 +1,7 @@
 /* cmd_neighbors.c - `datavet neighbors`: exact nearest neighbours of seed embeddings among the
  * rows of .npy files (docs/knn.md), and concept flags; results are candidates, never matches. */
 #include "cli.h"
+#include "progress_line.h"
 #include "text_util.h"
 
 #include <dirent.h>
@@ -727,25 +728,27 @@ static void warn_bad_seeds(const float *v, size_t n, size_t dims, const char *wh
     if (n == 0) cli_err("datavet neighbors: warning: no %ss: nothing searched\n", what);
 }
 
-/* the progress line on a terminal: rows scored, rate, ETA */
+/* the progress line on a terminal (progress_line.h: at most 10 times a second, cut to the
+ * terminal's width): rows scored, rate, ETA */
 typedef struct nb_progress {
     const char *what;
     double t0;
+    cli_progress pl;
 } nb_progress;
 
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     nb_progress *p = ctx;
     double el = cli_now_s() - p->t0, rate = el > 0 ? (double)done / el : 0;
-    if (done < total && rate > 0) {
-        double eta = (double)(total - done) / rate;
-        cli_err("\r\033[Kneighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
-                p->what, (unsigned long long)done, (unsigned long long)total, rate,
-                (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
-    } else {
-        cli_err("\r\033[K");
+    if (done >= total) {
+        cli_progress_end(&p->pl, 0);
+        return;
     }
-    fflush(stderr);
+    if (rate <= 0 || !cli_progress_due(&p->pl, 0)) return;
+    double eta = (double)(total - done) / rate;
+    cli_progress_put(&p->pl, "neighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
+                     p->what, (unsigned long long)done, (unsigned long long)total, rate,
+                     (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
 }
 
 int cmd_neighbors(int argc, char **argv)
@@ -765,7 +768,7 @@ int cmd_neighbors(int argc, char **argv)
     int has_k = 0, has_min = 0, has_cmin = 0, quiet = 0, keep_self = 0, opt, ret = 2;
     float min_sim = 0, cmin = 0;
     dv_knn_opts ko = {0};
-    nb_progress prog = {"seeds", 0};
+    nb_progress prog = {.what = "seeds"};
     dv_knn *k = NULL;
     float *seeds = NULL;
     size_t nseeds = 0;
@@ -844,7 +847,8 @@ int cmd_neighbors(int argc, char **argv)
     }
     ko.threads = (unsigned)jobs;
     ko.block_rows = brows;
-    if (!quiet && isatty(STDERR_FILENO)) {
+    cli_progress_init(&prog.pl, quiet, 0); /* a terminal only */
+    if (prog.pl.show) {
         ko.progress = on_progress;
         ko.progress_ctx = &prog;
     }
@@ -876,6 +880,7 @@ int cmd_neighbors(int argc, char **argv)
     if (seeds != NULL || srows != NULL) {
         prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, seeds, nseeds, dims, &q, &hits, &nhits);
+        cli_progress_end(&prog.pl, 0); /* (a search that failed midway left it drawn) */
         if (rc != DV_OK) {
             cli_err("datavet neighbors: %s\n", dv_knn_errmsg(k));
             goto done;
@@ -917,6 +922,7 @@ int cmd_neighbors(int argc, char **argv)
         prog.what = "concepts";
         prog.t0 = cli_now_s();
         int rc = dv_knn_search(k, cv, nc, dims, &cq, &ch, &nch);
+        cli_progress_end(&prog.pl, 0);
         free(cv);
         if (rc != DV_OK) {
             cli_err("datavet neighbors: %s\n", dv_knn_errmsg(k));

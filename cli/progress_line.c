@@ -7,7 +7,45 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+int cli_progress_cols(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return 0;
+    return ws.ws_col;
+}
+
+size_t cli_progress_fit(const char *line, char *out, size_t cap, int cols)
+{
+    FILE *m;
+    size_t n = 0, i, w = 0;
+    if (cap == 0) return 0;
+    /* escaped first (a name's control bytes become \xHH, 4 columns each), then cut */
+    m = fmemopen(out, cap, "w");
+    if (m != NULL) {
+        setvbuf(m, NULL, _IONBF, 0);
+        cli_put_safe(m, line, strlen(line));
+        n = (size_t)ftell(m);
+        fclose(m);
+    }
+    if (n >= cap) n = cap - 1;
+    if (cols <= 0) return n;
+    /* under the width, so the line never wraps: a carriage return goes back to the start of
+     * the last row only, and each redraw of a wrapped line would leave rows behind. A
+     * character beyond ASCII counts as 2 columns (it may be a wide one): cut early, never
+     * late; a UTF-8 sequence is kept whole or left out. */
+    for (i = 0; i < n;) {
+        unsigned char c = (unsigned char)out[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        size_t cw = c < 0x80 ? 1 : 2;
+        if (w + cw > (size_t)cols - 1 || i + len > n) break;
+        w += cw;
+        i += len;
+    }
+    return i;
+}
 
 void cli_progress_init(cli_progress *p, int quiet, int force)
 {
@@ -36,7 +74,10 @@ void cli_progress_put(cli_progress *p, const char *fmt, ...)
     p->tlast = cli_now_s();
     /* the line's text as every message's (text_util.h): no byte of it acts on the terminal */
     if (p->tty) {
-        cli_err("\r\033[K%s", line);
+        char shown[4 * sizeof line + 1];
+        size_t n = cli_progress_fit(line, shown, sizeof shown, cli_progress_cols());
+        fputs("\r\033[K", stderr);
+        fwrite(shown, 1, n, stderr);
         p->drawn = 1;
     } else {
         if (strcmp(line, p->last) == 0) return;

@@ -1,7 +1,10 @@
-/* progress_line.h - the progress line of hash, fetch, scan, merge, inventory and verify:
- * redrawn in place on a terminal, plain lines elsewhere (--progress into a file). */
+/* progress_line.h - the progress line of hash, match, fetch, scan, merge, export, inventory,
+ * verify, neighbors and slurm wait: redrawn in place on a terminal (cut to its width), plain
+ * lines elsewhere (--progress into a file). */
 #ifndef DV_CLI_PROGRESS_LINE_H
 #define DV_CLI_PROGRESS_LINE_H
+
+#include <stddef.h>
 
 /* On a terminal the line is drawn over itself ("\r\033[K") at most 10 times a second; when
  * stderr is not one (--progress 2>log), a log is read later, so each update is a line of its
@@ -27,6 +30,13 @@ int cli_progress_due(cli_progress *p, int final);
  * line written last). */
 void cli_progress_put(cli_progress *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The terminal's width in columns (stderr's), 0 when unknown. */
+int cli_progress_cols(void);
+/* line as drawn on a terminal of cols columns (0: no limit): escaped as every message
+ * (text_util.h), then cut to at most cols - 1 columns so that it never wraps (a wrapped line
+ * is not redrawn in place: each update would leave rows behind). Into out (cap bytes, NUL
+ * not written); returns the bytes. */
+size_t cli_progress_fit(const char *line, char *out, size_t cap, int cols);
 /* Before other output on stderr and at the end: a terminal line is ended (keep: with a line
  * feed, so it stays) or erased; elsewhere nothing is left to do. */
 void cli_progress_end(cli_progress *p, int keep);

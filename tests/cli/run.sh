@@ -963,6 +963,27 @@ c_progress() {
     }
 }
 
+# a narrow terminal (20 columns): the line is cut under the width, so that it never wraps (a
+# wrapped line is not drawn over itself: each update left rows behind)
+c_progress_width() {
+    command -v script >/dev/null 2>&1 || return 0
+    script -q -e -c "stty cols 20; '$BIN' hash --progress -o /dev/null $SMALL" /dev/null \
+        >"$T/tty" 2>&1 || return 1
+    /usr/bin/python3 -c "
+import re, sys
+d = open('$T/tty', 'rb').read()
+seg = [s for s in re.split(rb'\r\x1b\[K', d)[1:] if s.strip()]
+assert seg, d[:300]
+for s in seg:
+    s = s.split(b'\r')[0].split(b'\n')[0]
+    assert len(s.decode()) <= 19, (len(s), s)
+assert any(s.startswith(b'hash: 6 files') for s in seg), seg" || {
+        why "a line over 19 columns drawn on a 20-column terminal:"
+        od -c "$T/tty" | head -n 10 >>"$T/why"
+        return 1
+    }
+}
+
 # --progress of fetch and inventory into a file: plain lines too (scan, merge and verify:
 # scan.sh, sign.sh)
 c_progress_other() {
@@ -1013,7 +1034,8 @@ c_names_utf8:hash: a file name that is not UTF-8 is kept in tsv, has U+FFFD in j
 c_clean_stderr:hash: a clean run to a non-terminal stderr prints nothing on stderr
 c_progress:hash --progress: plain lines on a non-terminal stderr, drawn in place on a terminal
 c_progress_other:fetch and inventory --progress: plain lines on a non-terminal stderr
-c_progress_rate:hash --progress: a line at most every 5 s over 30,000 files, not a terminal"
+c_progress_rate:hash --progress: a line at most every 5 s over 30,000 files, not a terminal
+c_progress_width:hash --progress on a 20-column terminal: the line cut to 19 columns"
 
 # Run each "func:name" line of $1, or print a SKIP line for each with reason $2.
 run_list() {
