@@ -1,6 +1,7 @@
 /* cmd_export.c - `datavet export`: a scan's matches.parquet as hotline-report rows (CSV, JSON,
  * JSONL), one row per item with all of its hash hits. Ids, URLs, hashes only: no image data. */
 #include "cli.h"
+#include "progress_line.h"
 #include "text_util.h"
 
 #include <errno.h>
@@ -371,10 +372,29 @@ typedef struct rgcache {
     uint64_t tick;
     size_t loads;
     int dry; /* count the loads only: nothing is read */
+    cli_progress *pl; /* ended before a row group is read: a failure is said on a line of its own */
 } rgcache;
 
 /* The slot that holds the row group of index position i, read if need be; after the last
  * finding read from a row group, its slot is emptied. NULL: a read failed (said on stderr). */
+/* The progress line (progress_line.h): items written, their rate, the share of the findings
+ * and the ETA; the last state once, then erased (the summary follows). */
+static void progress(cli_progress *pl, size_t done, size_t total, size_t items, double t0,
+                     int final)
+{
+    double el = cli_now_s() - t0, f = total > 0 ? (double)done / (double)total : 1;
+    char eta[40] = "";
+    if (!cli_progress_due(pl, final)) return;
+    if (!final && el > 0.5 && f > 0 && f < 1) {
+        double s = el / f * (1 - f);
+        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
+                 (int)s % 60);
+    }
+    cli_progress_put(pl, "export: %zu items, %.0f items/s, %.0f%%%s", items,
+                     el > 0 ? (double)items / el : 0.0, f * 100, eta);
+    if (final) cli_progress_end(pl, 0);
+}
+
 static rgslot *cache_get(rgcache *c, const char *path, const findex *ix, size_t i)
 {
     size_t rg = ix->v[i].rg;
@@ -388,6 +408,7 @@ static rgslot *cache_get(rgcache *c, const char *path, const findex *ix, size_t 
         c->loads++;
         s->rg = rg;
         if (!c->dry) {
+            if (c->pl) cli_progress_end(c->pl, 0);
             if (s->r == NULL && open_matches(path, &s->r, &s->cm) != 0) return NULL;
             if (dv_parquet_reader_num_row_groups(s->r) != ix->nrg) {
                 cli_err("datavet export: %s: changed while it was being read\n", path);
@@ -397,6 +418,7 @@ static rgslot *cache_get(rgcache *c, const char *path, const findex *ix, size_t 
         }
     }
     if (!c->dry && ix->v[i].r >= s->b[0].rows) {
+        if (c->pl) cli_progress_end(c->pl, 0);
         cli_err("datavet export: %s: changed while it was being read\n", path);
         return NULL;
     }
@@ -839,11 +861,14 @@ int cmd_export(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"include-candidates", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     fmt_t fmt = FMT_CSV;
-    int have_fmt = 0, cand = 0, quiet = 0, c, ret = 2;
+    int have_fmt = 0, cand = 0, quiet = 0, force_progress = 0, c, ret = 2;
+    cli_progress pl = {0};
+    double t0;
     const char *outpath = NULL, *dir;
     char *pq = NULL, *sj = NULL, *dataset = NULL, *started = NULL, *ver = NULL, *tmp = NULL;
     char exported[32];
@@ -875,6 +900,7 @@ int cmd_export(int argc, char **argv)
         case 'o': outpath = optarg; break;
         case 'c': cand = 1; break;
         case 'q': quiet = 1; break;
+        case 'P': force_progress = 1; break;
         case 'h': cli_print_help(stdout, "export"); return 0;
         default: return cli_usage("export", NULL);
         }
@@ -976,9 +1002,13 @@ int cmd_export(int argc, char **argv)
                 "left empty (rescan without --fast for them)\n");
     if (fmt == FMT_CSV) write_csv_header(o);
     if (fmt == FMT_JSON) fputs("[", o);
+    cli_progress_init(&pl, quiet, force_progress);
+    cache.pl = &pl;
+    t0 = cli_now_s();
     if (whole) {
         for (size_t i = 0; i < e.n;) {
             size_t j = i + 1;
+            progress(&pl, i, e.n, nrows, t0, 0);
             while (j < e.n && e.v[j].shard_index == e.v[i].shard_index && e.v[j].row == e.v[i].row)
                 j++;
             if (write_item(o, fmt, &e, &e.v[i], j - i, &m, &nrows) != 0) goto oom;
@@ -989,6 +1019,7 @@ int cmd_export(int argc, char **argv)
          * point into go when their row group is replaced), then written */
         for (size_t i = 0; i < ix.n;) {
             size_t j = i;
+            progress(&pl, i, ix.n, nrows, t0, 0);
             e.n = 0;
             e.alen = 1;
             do {
@@ -1002,6 +1033,7 @@ int cmd_export(int argc, char **argv)
             i = j;
         }
     }
+    progress(&pl, 1, 1, nrows, t0, 1);
     if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
     if (fflush(o) != 0 || ferror(o) || (tmp != NULL && fsync(fileno(o)) != 0)) {
         cli_err("datavet export: %s: write failed: %s\n", outpath ? outpath : "stdout",
@@ -1011,9 +1043,11 @@ int cmd_export(int argc, char **argv)
     ret = 0;
     goto out;
 oom:
+    cli_progress_end(&pl, 0);
     cli_err("datavet export: out of memory\n");
     ret = 2;
 out:
+    cli_progress_end(&pl, 0);
     if (o != NULL && o != stdout && fclose(o) != 0 && ret == 0) {
         cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
         ret = 2;

@@ -1,6 +1,7 @@
 /* cmd_match.c - `datavet match`: the output of `datavet hash` against compiled hash lists.
  * Exact lookups for digest lists, the batched multi-index join for PDQ lists; input order out. */
 #include "cli.h"
+#include "progress_line.h"
 #include "text_util.h"
 
 #include <errno.h>
@@ -139,6 +140,25 @@ static void write_hit(FILE *f, int jsonl, const rec *r, const mlist *l, const hi
     fprintf(f, "\t%d\t%s\n", h->distance, dih);
 }
 
+/* The progress line (progress_line.h): records, their rate, how far through INPUT (read
+ * whole: its bytes left say how far) and the ETA; the last state once, then erased (the
+ * summary follows). */
+static void progress(cli_progress *pl, size_t recs, size_t len, size_t left, double t0,
+                     int final)
+{
+    double el = cli_now_s() - t0, f = len > 0 ? (double)(len - left) / (double)len : 1;
+    char eta[40] = "";
+    if (!cli_progress_due(pl, final)) return;
+    if (!final && el > 0.5 && f > 0 && f < 1) {
+        double s = el / f * (1 - f);
+        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
+                 (int)s % 60);
+    }
+    cli_progress_put(pl, "match: %zu records, %.0f records/s, %.0f%%%s", recs,
+                     el > 0 ? (double)recs / el : 0.0, f * 100, eta);
+    if (final) cli_progress_end(pl, 0);
+}
+
 int cmd_match(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -149,13 +169,16 @@ int cmd_match(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     mlist *lists = NULL;
     size_t nlists = 0, nrec = 0, nbad = 0, total_hits = 0, nrecs_total = 0;
     unsigned long long radius = 31, minq = 50;
-    int dihedral = 0, jsonl = 0, quiet = 0, opt, status = 0, rc;
+    int dihedral = 0, jsonl = 0, quiet = 0, force_progress = 0, opt, status = 0, rc;
+    cli_progress pl;
+    double t0;
     const char *outpath = NULL, *inpath;
     FILE *out = stdout;
     cli_out co = {0};
@@ -208,6 +231,7 @@ int cmd_match(int argc, char **argv)
             break;
         case 'o': outpath = optarg; break;
         case 'q': quiet = 1; break;
+        case 'P': force_progress = 1; break;
         case 'h': cli_print_help(stdout, "match"); free(lists); return 0;
         default: free(lists); return cli_usage("match", NULL);
         }
@@ -320,10 +344,14 @@ int cmd_match(int argc, char **argv)
         status = 2;
         goto done;
     }
+    cli_progress_init(&pl, quiet, force_progress);
+    t0 = cli_now_s();
     for (int eof = 0; !eof;) {
         dv_hash_record r;
         nrec = 0;
         while (nrec < BATCH) {
+            /* (a batch is a million records: seconds) */
+            if ((nrec & 4095) == 0) progress(&pl, nrecs_total + nrec, textlen, dv_hashfile_left(hf), t0, 0);
             rc = dv_hashfile_next(hf, &r);
             if (rc == 0) {
                 eof = 1;
@@ -331,6 +359,7 @@ int cmd_match(int argc, char **argv)
             }
             if (rc < 0) {
                 nbad++;
+                cli_progress_end(&pl, 0);
                 cli_err("datavet match: %s (skipped)\n", dv_hashfile_errmsg(hf));
                 continue;
             }
@@ -406,6 +435,7 @@ int cmd_match(int argc, char **argv)
             recs[i].path = NULL;
         }
     }
+    progress(&pl, nrecs_total, textlen, 0, t0, 1);
     out = stdout;
     if (cli_out_close(&co, 1) != 0) {
         cli_err("datavet match: cannot write %s: %s\n", outpath ? outpath : "stdout",

@@ -1,6 +1,7 @@
 /* cmd_slurm.c - `datavet slurm submit|status|wait|resubmit`: a scan as a Slurm array job of
  * fixed chunks of shards, per-shard done markers for status, resubmission of the gaps only. */
 #include "cli.h"
+#include "progress_line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1073,11 +1074,38 @@ static int cmd_status(int argc, char **argv, int wait)
         time_t t0 = time(NULL);
         unsigned fails = 0;
         size_t queued;
+        cli_progress pl;
+        double pt0 = cli_now_s();
+        unsigned long long done0 = ~0ull;
+        cli_progress_init(&pl, 0, 0); /* a terminal only: a wait is hours of silence else */
         for (;;) {
-            int sq = task_states(outdir, &s, st, &queued);
+            int sq;
+            cli_progress_end(&pl, 0); /* squeue's failures are said on lines of their own */
+            sq = task_states(outdir, &s, st, &queued);
+            if (pl.show && sq == 0 && queued > 0) {
+                /* tasks done, and shards: their rate since the wait began gives the ETA */
+                size_t n[T_NSTATES] = {0};
+                unsigned long long sd = shards_done(outdir, &s);
+                double el = cli_now_s() - pt0;
+                char eta[40] = "";
+                for (unsigned long long t = 0; t < s.tasks; t++) n[st[t].state]++;
+                if (done0 == ~0ull) done0 = sd;
+                if (sd > done0 && sd < s.shards && el > 0) {
+                    double left = el / (double)(sd - done0) * (double)(s.shards - sd);
+                    if (left < 1e8)
+                        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(left / 3600),
+                                 (int)(left / 60) % 60, (int)left % 60);
+                }
+                if (cli_progress_due(&pl, 1))
+                    cli_progress_put(&pl,
+                                     "slurm wait: %llu/%llu shards done, %zu running, "
+                                     "%zu pending, %.0f s%s",
+                                     sd, s.shards, n[T_RUNNING], n[T_PENDING], el, eta);
+            }
             if (sq == 0 && queued == 0) break;
             if (sq != 0 && shards_done(outdir, &s) == s.shards) break;
             if (sq != 0 && ++fails >= SL_SQUEUE_TRIES) {
+                cli_progress_end(&pl, 0);
                 cli_err("datavet slurm wait: squeue failed %u times in a row: "
                         "%llu of %llu shards done, which tasks are queued is not known\n",
                         fails, shards_done(outdir, &s), s.shards);
@@ -1087,6 +1115,7 @@ static int cmd_status(int argc, char **argv, int wait)
             }
             if (sq == 0) fails = 0;
             if (timeout && (unsigned long long)(time(NULL) - t0) >= timeout) {
+                cli_progress_end(&pl, 0);
                 cli_err("datavet slurm wait: tasks still queued after %llu s\n", timeout);
                 if (sq == 0) print_status(outdir, &s, st, all);
                 free(st);
@@ -1095,6 +1124,7 @@ static int cmd_status(int argc, char **argv, int wait)
             }
             sleep((unsigned)interval);
         }
+        cli_progress_end(&pl, 0);
     } else {
         size_t queued;
         if (task_states(outdir, &s, st, &queued) != 0 && shards_done(outdir, &s) != s.shards) {

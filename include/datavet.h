@@ -489,6 +489,8 @@ int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_al
 int dv_hashfile_next(dv_hashfile *hf, dv_hash_record *rec);
 /* Whether the input carries the seven dihedral columns. */
 int dv_hashfile_has_dihedral(const dv_hashfile *hf);
+/* Bytes of the text not read yet (how far a run is: match's progress line). */
+size_t dv_hashfile_left(const dv_hashfile *hf);
 const char *dv_hashfile_errmsg(const dv_hashfile *hf);
 void dv_hashfile_close(dv_hashfile *hf);
 

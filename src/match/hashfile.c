@@ -364,6 +364,11 @@ int dv_hashfile_has_dihedral(const dv_hashfile *hf) { return hf && hf->has_dih =
 
 const char *dv_hashfile_errmsg(const dv_hashfile *hf) { return hf ? hf->err : ""; }
 
+size_t dv_hashfile_left(const dv_hashfile *hf)
+{
+    return hf && hf->p && hf->end > hf->p ? (size_t)(hf->end - hf->p) : 0;
+}
+
 void dv_hashfile_close(dv_hashfile *hf)
 {
     if (hf == NULL) return;

@@ -456,4 +456,18 @@ t_not_a_dir() {
 }
 check "OUTDIR that is a file: exit 2" t_not_a_dir
 
+# the progress line: items, rate, share of the findings; --progress on a pipe: plain lines, the
+# last at 100%; on a terminal, drawn over itself and erased before the summary; -q: none
+t_progress() {
+    "$BIN" export -f csv --progress -o /dev/null out 2>e; [ $? -eq 0 ] || return 1
+    grep -qE '^export: [0-9]+ items, [0-9]+ items/s, 100%$' e &&
+        ! grep -q "$(printf '\r')" e || { cat e; return 1; }
+    "$BIN" export -q -f csv --progress -o /dev/null out 2>e; [ ! -s e ] || { cat e; return 1; }
+    command -v script >/dev/null 2>&1 || return 0
+    script -qc "'$BIN' export -f csv -o /dev/null out" /dev/null >tty 2>&1
+    tr '\r' '\n' <tty | grep -qE "^$(printf '\033')\\[Kexport: [0-9]+ items" &&
+        tr '\r' '\n' <tty | grep -q "^$(printf '\033')\\[Kdatavet export: " || { od -c tty | head; return 1; }
+}
+check "export: a progress line on a terminal and with --progress, none with -q" t_progress
+
 finish

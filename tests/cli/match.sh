@@ -218,4 +218,18 @@ t_output_is_list() {
 }
 check "-o naming a list: exit 2, the list kept; naming the input: allowed" t_output_is_list
 
+# the progress line: records, rate, how far through INPUT; --progress on a pipe: plain lines,
+# the last at 100%; on a terminal, drawn over itself and erased before the summary; -q: none
+t_progress() {
+    "$BIN" match --progress --list md5.dvl -o /dev/null h.tsv 2>e; [ $? -eq 1 ] || return 1
+    grep -qE '^match: [0-9]+ records, [0-9]+ records/s, 100%$' e &&
+        ! grep -q "$(printf '\r')" e || { cat e; return 1; }
+    "$BIN" match -q --progress --list md5.dvl -o /dev/null h.tsv 2>e; [ ! -s e ] || return 1
+    command -v script >/dev/null 2>&1 || return 0
+    script -qc "'$BIN' match --list md5.dvl -o /dev/null h.tsv" /dev/null >tty 2>&1
+    tr '\r' '\n' <tty | grep -qE "^$(printf '\033')\\[Kmatch: [0-9]+ records" &&
+        tr '\r' '\n' <tty | grep -q "^$(printf '\033')\\[Kdatavet match: " || { od -c tty | head; return 1; }
+}
+check "match: a progress line on a terminal and with --progress, none with -q" t_progress
+
 finish

@@ -89,6 +89,18 @@ check "status: a queued task is running" grep -q '^task 1	shards 2-3	running' st
 "$BIN" slurm resubmit out >rs1 2>&1
 rc=$?
 check "resubmit leaves a running task alone" sh -c "test $rc -eq 0 && test ! -e fake/sbatch.102"
+# wait on a terminal: a line of shards done and tasks running, erased before its message;
+# none on a pipe
+"$BIN" slurm wait out --interval 1 --timeout 2 >wt1 2>wt1.err
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$BIN' slurm wait out --interval 1 --timeout 2 2>&1 >/dev/null" /dev/null >wt2.tty
+    check "wait: a progress line on a terminal (erased before its message), none on a pipe" sh -c "
+    grep -q 'slurm wait: 3/5 shards done, 1 running, 0 pending' wt2.tty &&
+    grep -q \"\$(printf '\\r\\033\\[K')datavet slurm wait: tasks still queued after 2 s\" wt2.tty &&
+    ! grep -q 'slurm wait: [0-9]' wt1.err && grep -q 'tasks still queued after 2 s' wt1.err"
+else
+    echo "SKIP: script(1) not found; the terminal progress line of wait is not checked"
+fi
 # squeue failing (slurmctld down, a timeout): a queued task would look failed; status shows
 # no such table, wait gives up after 5 polls, resubmit submits nothing; all exit 2
 : >fake/sqfail
