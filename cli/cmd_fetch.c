@@ -353,23 +353,50 @@ static int parse_secs_ms(const char *opt, const char *s, uint32_t *out)
     return 0;
 }
 
-/* The progress line (progress_line.h: at most 10 times a second on a terminal). */
-static void progress(cli_progress *pl, uint64_t done, double t0, int final)
-{
-    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
-    if (!cli_progress_due(pl, final)) return;
-    cli_progress_put(pl, "fetch: %llu %s  %.0f URLs/s  %.1fs", (unsigned long long)done,
-                     cli_plural(done, "URL", "URLs"), rate, el);
-    if (final) cli_progress_end(pl, 1);
-}
-
 typedef struct input {
     char **names;
     size_t n, i;
     int fd;
     dv_textlist *tl;
     const char *name; /* of the list being read, as its messages name it */
+    /* how far through the lists (the progress line's share and ETA): their sizes, when every
+     * one is a regular file (not stdin), and the bytes of those read whole */
+    int sized;
+    uint64_t bytes_total, bytes_read, cur_size;
 } input;
+
+/* The progress line (progress_line.h: at most 10 times a second on a terminal): URLs done,
+ * their rate and, when the lists' sizes are known, the share done and the ETA. The lists are
+ * read a window of URLs ahead of the results, so the share is that of the bytes parsed times
+ * that of the URLs handed to the fetcher that are done. */
+static void progress(cli_progress *pl, const input *in, uint64_t done, uint64_t handed,
+                     double t0, int final)
+{
+    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    if (!cli_progress_due(pl, final)) return;
+    if (!final && in->sized && in->bytes_total > 0) {
+        uint64_t at = in->bytes_read;
+        double f, s;
+        char eta[40] = "";
+        if (in->tl != NULL) {
+            uint64_t o = dv_textlist_offset(in->tl);
+            at += o < in->cur_size ? o : in->cur_size;
+        }
+        f = (double)at / (double)in->bytes_total;
+        if (f > 1) f = 1;
+        f = handed > 0 ? f * (double)done / (double)handed : 0;
+        s = f > 0 && el > 0.5 ? el / f * (1 - f) : -1;
+        if (s >= 0 && s < 1e8)
+            snprintf(eta, sizeof eta, "  ETA %02d:%02d:%02d", (int)(s / 3600),
+                     (int)(s / 60) % 60, (int)s % 60);
+        cli_progress_put(pl, "fetch: %llu %s  %.0f URLs/s  %.0f%%%s", (unsigned long long)done,
+                         cli_plural(done, "URL", "URLs"), rate, f * 100, eta);
+    } else {
+        cli_progress_put(pl, "fetch: %llu %s  %.0f URLs/s  %.1fs", (unsigned long long)done,
+                         cli_plural(done, "URL", "URLs"), rate, el);
+    }
+    if (final) cli_progress_end(pl, 1);
+}
 
 static int usage_err(const char *fmt, const char *arg)
 {
@@ -621,8 +648,15 @@ int cmd_fetch(int argc, char **argv)
     in.n = (size_t)(argc - optind);
     /* every list must be readable before anything is fetched, and none is the output, which
      * opening would empty before a row is read */
+    in.sized = 1;
     for (size_t i = 0; i < in.n; i++) {
-        if (strcmp(in.names[i], "-") == 0) continue;
+        struct stat lst;
+        if (strcmp(in.names[i], "-") == 0) {
+            in.sized = 0;
+            continue;
+        }
+        if (stat(in.names[i], &lst) == 0 && S_ISREG(lst.st_mode)) in.bytes_total += (uint64_t)lst.st_size;
+        else in.sized = 0;
         if (access(in.names[i], R_OK) != 0) {
             cli_err("datavet fetch: %s: %s\n", in.names[i], strerror(errno));
             free(resolve);
@@ -715,6 +749,12 @@ int cmd_fetch(int argc, char **argv)
                     status = 2;
                     continue;
                 }
+                {
+                    struct stat cst;
+                    in.cur_size = fstat(in.fd, &cst) == 0 && S_ISREG(cst.st_mode)
+                                      ? (uint64_t)cst.st_size
+                                      : 0;
+                }
                 in.tl = dv_textlist_create(&to);
                 if (in.tl == NULL) goto oom;
                 in.name = name;
@@ -726,6 +766,7 @@ int cmd_fetch(int argc, char **argv)
                     in.tl = NULL;
                     if (in.fd != STDIN_FILENO) close(in.fd);
                     in.fd = -1;
+                    in.bytes_read += in.cur_size;
                     continue;
                 }
             }
@@ -758,6 +799,7 @@ int cmd_fetch(int argc, char **argv)
             in.tl = NULL;
             if (in.fd != STDIN_FILENO) close(in.fd);
             in.fd = -1;
+            in.bytes_read += in.cur_size;
         }
         /* write every record that is next in input order */
         pthread_mutex_lock(&c.mu);
@@ -798,7 +840,7 @@ int cmd_fetch(int argc, char **argv)
             break;
         }
         pthread_mutex_unlock(&c.mu);
-        progress(&pl, next_write, t0, 0);
+        progress(&pl, &in, next_write, seq, t0, 0);
         if (fatal || dv_fetcher_pending(c.f) == 0) {
             /* nothing left to fetch: wait for the hash workers to fill the next slot */
             pthread_mutex_lock(&c.mu);
@@ -836,7 +878,7 @@ int cmd_fetch(int argc, char **argv)
             dv_fetcher_release(c.f, &res);
         }
     }
-    progress(&pl, next_write, t0, 1);
+    progress(&pl, &in, next_write, seq, t0, 1);
     if (!quiet) {
         double el = cli_now_s() - t0;
         const char *sep = ":";

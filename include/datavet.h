@@ -1243,6 +1243,9 @@ int dv_textlist_open_buffer(dv_textlist *t, const void *buf, size_t len, const c
  * Any other negative code is final. */
 int dv_textlist_next(dv_textlist *t, dv_textlist_row *out);
 uint64_t dv_textlist_bad_rows(const dv_textlist *t);
+/* Bytes of the input parsed so far (the records returned and the lines skipped): how far
+ * through a list a reader is, whatever it has read ahead. */
+uint64_t dv_textlist_offset(const dv_textlist *t);
 /* 1 when a CSV/TSV list has no header row (its first record holds a URL and no column is
  * named url or image_url: CC3M, CC12M), with the 0-based fields of the URL and the caption
  * (-1: none); 0 otherwise. */

@@ -54,6 +54,7 @@ struct dv_textlist {
 
     int state, fail_rc;
     uint64_t line, row, bad;
+    uint64_t consumed; /* bytes of the input parsed (dv_textlist_offset) */
     int col[NSLOT]; /* CSV/TSV: column of each slot, -1 if absent */
     int ncols;
 
@@ -140,6 +141,8 @@ void dv_textlist_free(dv_textlist *t)
 const char *dv_textlist_errmsg(const dv_textlist *t) { return t ? t->err : ""; }
 
 uint64_t dv_textlist_bad_rows(const dv_textlist *t) { return t ? t->bad : 0; }
+
+uint64_t dv_textlist_offset(const dv_textlist *t) { return t ? t->consumed : 0; }
 
 static const char *slot_name(const dv_textlist *t, size_t s)
 {
@@ -235,6 +238,7 @@ static void consume(dv_textlist *t, size_t n)
         if (t->d[t->pos + i] == '\n') t->line++;
     }
     t->pos += n;
+    t->consumed += n;
 }
 
 /* ---------------------------------------------------------------- CSV / TSV */
@@ -899,7 +903,10 @@ static int start(dv_textlist *t, const char *name)
         if (rc < 0) return fail(t, rc);
     }
     /* UTF-8 byte order mark */
-    if (t->dlen - t->pos >= 3 && memcmp(t->d + t->pos, "\xEF\xBB\xBF", 3) == 0) t->pos += 3;
+    if (t->dlen - t->pos >= 3 && memcmp(t->d + t->pos, "\xEF\xBB\xBF", 3) == 0) {
+        t->pos += 3;
+        t->consumed += 3;
+    }
     if (t->fmt != DV_TL_CSV && t->fmt != DV_TL_TSV) return DV_OK;
     /* the header: the first non-empty record */
     do {

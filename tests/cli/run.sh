@@ -989,7 +989,10 @@ assert any(s.startswith(b'hash: 6 files') for s in seg), seg" || {
 c_progress_other() {
     printf 'not a url\nalso not\n' >"$T/bad-urls.txt"
     run "$BIN" fetch --progress -o /dev/null "$T/bad-urls.txt"
-    is_rc 1 && grep -qE "^fetch: 2 URLs  [0-9]+ URLs/s  [0-9.]+s\$" "$T/err" &&
+    # a list whose size is known: the share of it done (the ETA once it is under way); the
+    # last line, the count and the time
+    is_rc 1 && grep -qx "fetch: 0 URLs  0 URLs/s  0%" "$T/err" &&
+        grep -qE "^fetch: 2 URLs  [0-9]+ URLs/s  [0-9.]+s\$" "$T/err" &&
         ! grep -q "$(printf '\r')" "$T/err" && ! grep -q "$(printf '\033')" "$T/err" || {
         why "fetch --progress:"
         od -c "$T/err" | head -n 10 >>"$T/why"

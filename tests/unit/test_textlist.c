@@ -1,5 +1,6 @@
 /* test_textlist.c - URL lists: CSV quoting (RFC 4180), CRLF, BOM, TSV, JSONL escapes, TXT,
  * missing columns, bad rows that do not stop the iteration, over-long records, fd streaming. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -496,6 +497,46 @@ static void test_fd_streaming(void **state)
     assert_non_null(strstr(got_fd, "multi\r\nline, 700"));
 }
 
+/* dv_textlist_offset: the bytes parsed, not those read ahead from the descriptor (fetch's
+ * progress line): after each row, the offset of the line that follows it; at the end, the
+ * whole file (the BOM and a bad row counted too). */
+static void test_offset(void **state)
+{
+    static char text[1 << 17];
+    size_t n = 0, rows = 0;
+    dv_textlist *t;
+    dv_textlist_row r;
+    char path[128];
+    FILE *f;
+    int fd, rc;
+    (void)state;
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "\xEF\xBB\xBFurl\n");
+    for (int i = 0; n + 64 < sizeof(text); i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, i == 5 ? "not a url\n" : "http://s/%d\n", i);
+    snprintf(path, sizeof(path), "/tmp/dv_test_tloff_%d.txt", (int)getpid());
+    f = fopen(path, "wb");
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+    fd = open(path, O_RDONLY);
+    t = dv_textlist_create(NULL);
+    assert_int_equal(dv_textlist_open_fd(t, fd, "o.txt"), DV_OK);
+    assert_true(dv_textlist_offset(t) <= 3);
+    while ((rc = dv_textlist_next(t, &r)) != 0) {
+        uint64_t o = dv_textlist_offset(t);
+        if (rc != 1) continue;
+        /* the row's line is over: the offset is just past its line feed */
+        assert_true(o > 0 && o <= n);
+        assert_int_equal(text[o - 1], '\n');
+        assert_memory_equal(text + o - 1 - r.url_len, r.url, r.url_len);
+        rows++;
+    }
+    assert_true(rows > 1000);
+    assert_int_equal(dv_textlist_offset(t), n);
+    dv_textlist_free(t);
+    close(fd);
+    unlink(path);
+}
+
 /* Rows of text read from a pipe fed first its first `split` bytes, then, once the reader has
  * taken those, the rest: a pipe gives a reader what is there. */
 static void dump_split_pipe(const char *name, const char *text, size_t split,
@@ -677,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_id_col),
         cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_fd_streaming),
+        cmocka_unit_test(test_offset),
         cmocka_unit_test(test_pipe_exact_limit),
         cmocka_unit_test(test_pipe_bom),
         cmocka_unit_test(test_long_csv_any_input),
