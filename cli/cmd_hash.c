@@ -66,21 +66,31 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* What a walk shows while it lists a large tree (a million files take seconds): the files
+ * found so far on the progress line (in a log, not --progress 2>file, only once the walk has
+ * taken half a second: a short one says nothing there); its messages on lines of their own. */
+typedef struct walk_prog {
+    cli_progress *pl;
+    double t0;
+} walk_prog;
+
 /* skip: the output (-o, or a regular file stdout is redirected to), which a walk passes over
  * (the file being written, and the one it replaces), not an input. */
 /* Recursive walk in sorted order, so output does not depend on readdir order. */
-static int walk(const char *dir, strvec *out, int depth, const cli_out *skip)
+static int walk(const char *dir, strvec *out, int depth, const cli_out *skip, walk_prog *wp)
 {
     DIR *d;
     struct dirent *e;
     strvec names = {0};
     int rc = 0;
     if (depth > 64) {
+        cli_progress_end(wp->pl, 0);
         cli_err("datavet hash: %s: directories nested too deep, skipped\n", dir);
         return 1;
     }
     d = opendir(dir);
     if (d == NULL) {
+        cli_progress_end(wp->pl, 0);
         cli_err("datavet hash: %s: %s\n", dir, strerror(errno));
         return 1;
     }
@@ -103,7 +113,7 @@ static int walk(const char *dir, strvec *out, int depth, const cli_out *skip)
         }
         snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names.v[i]);
         if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            int r = walk(p, out, depth + 1, skip);
+            int r = walk(p, out, depth + 1, skip, wp);
             if (r < 0) rc = -1;
             else if (r > 0) rc = 1;
         } else if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -112,6 +122,9 @@ static int walk(const char *dir, strvec *out, int depth, const cli_out *skip)
                 continue;
             }
             if (sv_push(out, p) != 0) rc = -1;
+            if (wp->pl->show && (wp->pl->tty || cli_now_s() - wp->t0 > 0.5) &&
+                cli_progress_due(wp->pl, 0))
+                cli_progress_put(wp->pl, "hash: listing files, %zu found", out->n);
         }
         free(p);
     }
@@ -381,7 +394,8 @@ int cmd_hash(int argc, char **argv)
     unsigned long long jobs = 1, v;
     const char *outpath = NULL;
     int opt, quiet = 0, force_progress = 0, status = 0;
-    cli_progress pl;
+    cli_progress pl = {0};
+    walk_prog wp;
     strvec paths = {0};
     FILE *out = stdout;
     cli_out co = {0};
@@ -453,6 +467,9 @@ int cmd_hash(int argc, char **argv)
         return 2;
     }
     out = co.f;
+    cli_progress_init(&pl, quiet, force_progress);
+    wp.pl = &pl;
+    wp.t0 = cli_now_s();
     for (int i = optind; i < argc; i++) {
         struct stat st;
         if (strcmp(argv[i], "-") == 0) {
@@ -466,7 +483,7 @@ int cmd_hash(int argc, char **argv)
             }
             free(line);
         } else if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            int r = walk(argv[i], &paths, 0, &co);
+            int r = walk(argv[i], &paths, 0, &co, &wp);
             if (r < 0) goto oom;
             if (r > 0) status = 1;
         } else {
@@ -486,7 +503,6 @@ int cmd_hash(int argc, char **argv)
     batch = 2 * GROUP_FILES * (size_t)dv_pool_threads(pool);
     c.outs = calloc(batch, sizeof(job_out));
     if (c.outs == NULL) goto oom;
-    cli_progress_init(&pl, quiet, force_progress);
     header(out, &c);
     t0 = cli_now_s();
     for (size_t start = 0; start < paths.n; start += batch) {
@@ -529,6 +545,7 @@ int cmd_hash(int argc, char **argv)
     sv_free(&paths);
     return status;
 oom:
+    cli_progress_end(&pl, 0);
     cli_err("datavet hash: out of memory\n");
     cli_out_close(&co, 0); /* (a file cut short is not put in place) */
     if (c.hashers)

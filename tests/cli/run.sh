@@ -984,6 +984,19 @@ assert any(s.startswith(b'hash: 6 files') for s in seg), seg" || {
     }
 }
 
+# the walk of a folder on a terminal: the files found so far, before the hashing's lines (a
+# tree of millions of files takes a minute to list; nothing was drawn meanwhile)
+c_progress_walk() {
+    command -v script >/dev/null 2>&1 || return 0
+    mkdir -p "$T/walk/a" && cp $SMALL "$T/walk/a/" || return 1
+    script -q -e -c "'$BIN' hash -o /dev/null '$T/walk'" /dev/null >"$T/tty" 2>&1 || return 1
+    tr '\r' '\n' <"$T/tty" | grep -q "^$(printf '\033')\\[Khash: listing files, 1 found" || {
+        why "no line while the folder was listed:"
+        od -c "$T/tty" | head -n 10 >>"$T/why"
+        return 1
+    }
+}
+
 # --progress of fetch and inventory into a file: plain lines too (scan, merge and verify:
 # scan.sh, sign.sh)
 c_progress_other() {
@@ -1038,7 +1051,8 @@ c_clean_stderr:hash: a clean run to a non-terminal stderr prints nothing on stde
 c_progress:hash --progress: plain lines on a non-terminal stderr, drawn in place on a terminal
 c_progress_other:fetch and inventory --progress: plain lines on a non-terminal stderr
 c_progress_rate:hash --progress: a line at most every 5 s over 30,000 files, not a terminal
-c_progress_width:hash --progress on a 20-column terminal: the line cut to 19 columns"
+c_progress_width:hash --progress on a 20-column terminal: the line cut to 19 columns
+c_progress_walk:hash of a folder on a terminal: the files found while it is listed"
 
 # Run each "func:name" line of $1, or print a SKIP line for each with reason $2.
 run_list() {
