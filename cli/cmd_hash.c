@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,12 @@ typedef struct hash_ctx {
     size_t npaths;
     size_t group;        /* files a job (hash_job) */
     job_out *outs;
+    /* the progress line, drawn by the worker that finishes a group of files (a batch is 256
+     * files a thread: half a minute of large photos on one thread, with nothing drawn) */
+    pthread_mutex_t mu;
+    cli_progress *pl;
+    size_t done, total; /* files done in the run, under mu */
+    double t0;
 } hash_ctx;
 
 static int sv_push(strvec *s, const char *str)
@@ -294,6 +301,22 @@ static void finish_file(hash_ctx *c, size_t k, unsigned worker, int rc, char *er
     }
 }
 
+/* The progress line (progress_line.h: at most 10 times a second on a terminal). */
+static void progress(cli_progress *pl, size_t done, size_t total, double t0, int final)
+{
+    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+    /* (the last batch's is the final line's to draw) */
+    if ((!final && done == total) || !cli_progress_due(pl, final)) return;
+    if (total > 0 && rate > 0 && done < total) {
+        double eta = (double)(total - done) / rate;
+        cli_progress_put(pl, "hash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
+                         total, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+    } else {
+        cli_progress_put(pl, "hash: %zu files  %.0f files/s  %.1fs", done, rate, el);
+    }
+    if (final) cli_progress_end(pl, 1);
+}
+
 static void hash_job(void *ctxp, size_t job, unsigned worker)
 {
     hash_ctx *c = ctxp;
@@ -305,7 +328,7 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
 
     if (end > c->npaths) end = c->npaths;
     for (size_t k = first; k < end;) {
-        size_t n = 0, bytes = 0;
+        size_t n = 0, bytes = 0, kfirst = k;
         /* read what fits; files that fail to read get their record at once */
         for (; k < end && n < GROUP_FILES && bytes < GROUP_BYTES; k++) {
             char err[512];
@@ -333,24 +356,13 @@ static void hash_job(void *ctxp, size_t job, unsigned worker)
             /* image bytes are dropped as soon as they are hashed */
             dv_free_buffer(NULL, (void *)bufs[i]);
         }
+        pthread_mutex_lock(&c->mu);
+        c->done += k - kfirst;
+        progress(c->pl, c->done, c->total, c->t0, 0);
+        pthread_mutex_unlock(&c->mu);
     }
 }
 
-/* The progress line (progress_line.h: at most 10 times a second on a terminal). */
-static void progress(cli_progress *pl, size_t done, size_t total, double t0, int final)
-{
-    double el = cli_now_s() - t0, rate = el > 0 ? (double)done / el : 0;
-    /* (the last batch's is the final line's to draw) */
-    if ((!final && done == total) || !cli_progress_due(pl, final)) return;
-    if (total > 0 && rate > 0 && done < total) {
-        double eta = (double)(total - done) / rate;
-        cli_progress_put(pl, "hash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
-                         total, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
-    } else {
-        cli_progress_put(pl, "hash: %zu files  %.0f files/s  %.1fs", done, rate, el);
-    }
-    if (final) cli_progress_end(pl, 1);
-}
 
 static int parse_algos(const char *s, unsigned *out)
 {
@@ -404,6 +416,8 @@ int cmd_hash(int argc, char **argv)
     double t0;
 
     memset(&c, 0, sizeof(c));
+    pthread_mutex_init(&c.mu, NULL);
+    c.pl = &pl;
     memset(&ho, 0, sizeof(ho));
     c.algos = DV_ALGO_ALL;
     c.format = FMT_TSV;
@@ -505,6 +519,8 @@ int cmd_hash(int argc, char **argv)
     if (c.outs == NULL) goto oom;
     header(out, &c);
     t0 = cli_now_s();
+    c.t0 = t0;
+    c.total = paths.n;
     for (size_t start = 0; start < paths.n; start += batch) {
         size_t n = paths.n - start < batch ? paths.n - start : batch;
         c.paths = paths.v + start;
@@ -526,7 +542,6 @@ int cmd_hash(int argc, char **argv)
             free(c.outs[k].err);
             c.outs[k].line = c.outs[k].err = NULL;
         }
-        progress(&pl, start + n, paths.n, t0, 0);
     }
     progress(&pl, paths.n, paths.n, t0, 1);
     if (failed > 0) status = 1;
@@ -542,6 +557,7 @@ int cmd_hash(int argc, char **argv)
     free(c.hashers);
     free(c.outs);
     dv_pool_free(pool);
+    pthread_mutex_destroy(&c.mu);
     sv_free(&paths);
     return status;
 oom:
@@ -553,6 +569,7 @@ oom:
     free(c.hashers);
     free(c.outs);
     dv_pool_free(pool);
+    pthread_mutex_destroy(&c.mu);
     sv_free(&paths);
     return 2;
 }

@@ -997,6 +997,23 @@ c_progress_walk() {
     }
 }
 
+# a line as each group of files is done, not each batch of 256 files a thread: 10 photos of
+# 16 MB on one thread are groups of 5 (64 MiB), so "5/10" is drawn before the end
+c_progress_groups() {
+    big=$SHARED/photos/dev/mate-backgrounds__abstract_Elephants_5640x3172.jpg
+    command -v script >/dev/null 2>&1 && [ -f "$big" ] || return 0
+    mkdir -p "$T/groups" && for i in 0 1 2 3 4 5 6 7 8 9; do
+        ln -sf "$big" "$T/groups/p$i.jpg" || return 1
+    done
+    script -q -e -c "'$BIN' hash -j 1 -a md5,pdq -o /dev/null '$T/groups'" /dev/null \
+        >"$T/tty" 2>&1 || return 1
+    tr '\r' '\n' <"$T/tty" | grep -q "^$(printf '\033')\\[Khash: 5/10 files" || {
+        why "no line before the batch of 10 was done:"
+        od -c "$T/tty" | head -n 10 >>"$T/why"
+        return 1
+    }
+}
+
 # --progress of fetch and inventory into a file: plain lines too (scan, merge and verify:
 # scan.sh, sign.sh)
 c_progress_other() {
@@ -1052,7 +1069,8 @@ c_progress:hash --progress: plain lines on a non-terminal stderr, drawn in place
 c_progress_other:fetch and inventory --progress: plain lines on a non-terminal stderr
 c_progress_rate:hash --progress: a line at most every 5 s over 30,000 files, not a terminal
 c_progress_width:hash --progress on a 20-column terminal: the line cut to 19 columns
-c_progress_walk:hash of a folder on a terminal: the files found while it is listed"
+c_progress_walk:hash of a folder on a terminal: the files found while it is listed
+c_progress_groups:hash -j 1 of 10 large photos on a terminal: a line after each group of 5"
 
 # Run each "func:name" line of $1, or print a SKIP line for each with reason $2.
 run_list() {
