@@ -481,11 +481,22 @@ typedef struct dv_hash_record {
 
 typedef struct dv_hashfile dv_hashfile;
 
-/* text must outlive the reader. name is used in messages ("name:line: ..."). */
+/* The longest line (record, its line end included) taken by default: a longer one is a bad
+ * line. */
+#define DV_HASHFILE_MAX_LINE ((size_t)8 << 20)
+
+/* text must outlive the reader. name is used in messages ("name:line: ..") and must too. */
 int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_alloc *alloc,
                      dv_hashfile **out, char *errbuf, size_t errcap);
-/* 1: a record; 0: end of input; DV_ECORRUPT: a bad line (errmsg says which),
- * after which the next call goes on with the next line. */
+/* Streams fd (not closed; a file, pipe or terminal) through a window of max_line plus up to
+ * 1 MiB, whatever the input's size: lines longer than max_line (0: DV_HASHFILE_MAX_LINE; at
+ * least 64) are bad lines. Records, line numbers and bad lines are those dv_hashfile_open
+ * gives for the same bytes. A read error: DV_EIO here, or from dv_hashfile_next. */
+int dv_hashfile_open_fd(const char *name, int fd, size_t max_line, const dv_alloc *alloc,
+                        dv_hashfile **out, char *errbuf, size_t errcap);
+/* 1: a record; 0: end of input; DV_ECORRUPT: a bad line (errmsg says which), after which
+ * the next call goes on with the next line (a bad CSV/TSV record of several lines: after its
+ * first line). DV_EIO (errmsg says why) or DV_ENOMEM: final. */
 int dv_hashfile_next(dv_hashfile *hf, dv_hash_record *rec);
 /* Whether the input carries the seven dihedral columns. */
 int dv_hashfile_has_dihedral(const dv_hashfile *hf);

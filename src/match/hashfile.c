@@ -1,12 +1,17 @@
-/* hashfile.c - reads `datavet hash` output (TSV, CSV, JSONL) back into records.
- * Columns are found by name; every field is validated, bad lines are reported and skipped. */
+/* hashfile.c - reads `datavet hash` output (TSV, CSV, JSONL) back into records, from memory
+ * or streamed from a descriptor through a bounded window; bad lines are reported and skipped. */
 #include "../common/common.h"
+#include "list_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_RECORD (1u << 20) /* one record's unescaped fields, bytes */
 #define MAX_COLS 256
+#define CHUNK (1u << 20)      /* a streamed window holds max_line + up to this much */
+#define NEED_MORE (-1000)     /* parse result: the record goes on past the bytes in view */
 
 enum { HF_TSV, HF_CSV, HF_JSONL };
 enum { C_PATH, C_STATUS, C_MD5, C_SHA1, C_SHA256, C_PDQ, C_QUALITY, C_DIH0, C_NCOLS = C_DIH0 + 7 };
@@ -14,12 +19,20 @@ enum { C_PATH, C_STATUS, C_MD5, C_SHA1, C_SHA256, C_PDQ, C_QUALITY, C_DIH0, C_NC
 struct dv_hashfile {
     const dv_alloc *alloc;
     const char *name;
-    const char *p, *end;
+    const char *p, *end; /* unread input: the caller's text, or the window */
+    const char *lim;     /* a record is parsed within [p, lim): no more than max_line bytes */
+    int lim_eof;         /* lim is the end of the input */
+    int fd;              /* -1: the caller's text, whole */
+    int eof;             /* end is the end of the input */
+    size_t max_line;
+    char *win; /* fd: the window, win_cap bytes */
+    size_t win_cap;
     int format;
     uint64_t line;       /* lines consumed so far */
     int col_of[MAX_COLS]; /* header column -> C_* or -1 */
     int ncols;
     int has_dih;
+    int failed; /* a read failed: final */
     char *buf; /* unescaped fields, NUL-separated */
     size_t cap, len;
     const char *field[C_NCOLS];
@@ -55,21 +68,26 @@ static int put(dv_hashfile *hf, char c)
 
 /* ------------------------------------------------------------ TSV / CSV */
 
-/* Splits one record into fields (offsets into buf); returns the number of fields,
- * or a negative error. Advances hf->p past the record. */
+/* Splits one record into fields (offsets into buf); returns the number of fields, a negative
+ * error, or NEED_MORE when it goes on past lim short of the input's end (nothing kept: the
+ * caller starts it again). Advances hf->p past the record. */
 static int split_record(dv_hashfile *hf, size_t *starts, int maxf)
 {
     int nf = 0;
     int rc;
+    const char *lim = hf->lim;
+    const int more = !hf->lim_eof; /* running into lim says nothing of the record's end */
     hf->len = 0;
     starts[nf++] = 0;
     hf->line++;
-    while (hf->p < hf->end) {
+    while (hf->p < lim) {
         char c = *hf->p;
         if (c == '\n' || c == '\r') {
             hf->p++;
-            if (c == '\r' && hf->p < hf->end && *hf->p == '\n') hf->p++;
-            break;
+            if (c == '\r' && hf->p == lim && more) return NEED_MORE;
+            if (c == '\r' && hf->p < lim && *hf->p == '\n') hf->p++;
+            DV_FORWARD_IF_ERROR(put(hf, '\0'));
+            return nf;
         }
         if (hf->format == HF_TSV) {
             hf->p++;
@@ -79,7 +97,8 @@ static int split_record(dv_hashfile *hf, size_t *starts, int maxf)
                 starts[nf++] = hf->len;
                 continue;
             }
-            if (c == '\\' && hf->p < hf->end) {
+            if (c == '\\' && hf->p == lim && more) return NEED_MORE;
+            if (c == '\\' && hf->p < lim) {
                 char e = *hf->p++;
                 c = e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == '\\' ? '\\' : 0;
                 if (c == 0) return DV_ECORRUPT;
@@ -96,10 +115,11 @@ static int split_record(dv_hashfile *hf, size_t *starts, int maxf)
             if (c == '"' && (hf->len == 0 || hf->buf[hf->len - 1] == '\0')) {
                 hf->p++;
                 for (;;) {
-                    if (hf->p >= hf->end) return DV_ECORRUPT; /* unterminated quote */
+                    if (hf->p >= lim) return more ? NEED_MORE : DV_ECORRUPT; /* quote left open */
                     c = *hf->p++;
                     if (c == '"') {
-                        if (hf->p < hf->end && *hf->p == '"') {
+                        if (hf->p == lim && more) return NEED_MORE;
+                        if (hf->p < lim && *hf->p == '"') {
                             hf->p++;
                         } else {
                             break;
@@ -115,6 +135,7 @@ static int split_record(dv_hashfile *hf, size_t *starts, int maxf)
             DV_FORWARD_IF_ERROR(put(hf, c));
         }
     }
+    if (more) return NEED_MORE;
     DV_FORWARD_IF_ERROR(put(hf, '\0'));
     return nf;
 }
@@ -306,36 +327,174 @@ static int json_line(dv_hashfile *hf, const char *p, const char *end, long *qual
     return p == end ? DV_OK : DV_ECORRUPT;
 }
 
+/* ------------------------------------------------------------ input */
+
+/* The bytes a record is parsed in: at most max_line from p, the same in memory and streamed,
+ * so that both readers take and refuse the same lines. */
+static void view(dv_hashfile *hf)
+{
+    size_t avail = (size_t)(hf->end - hf->p);
+    hf->lim = avail > hf->max_line ? hf->p + hf->max_line : hf->end;
+    hf->lim_eof = hf->eof && avail <= hf->max_line;
+}
+
+/* Streamed: moves the unread bytes to the window's start and reads until it is full or the
+ * input ends, so that after it a record in view is whole, or longer than max_line. */
+static int fill(dv_hashfile *hf)
+{
+    size_t have;
+    if (hf->fd < 0 || hf->eof) return DV_OK;
+    have = (size_t)(hf->end - hf->p);
+    if (have > 0 && hf->p != hf->win) memmove(hf->win, hf->p, have);
+    hf->p = hf->win;
+    hf->end = hf->win + have;
+    while (have < hf->win_cap) {
+        ssize_t k = read(hf->fd, hf->win + have, hf->win_cap - have);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            dv__set_err(hf->err, sizeof(hf->err), "%s: read failed after line %llu: %s",
+                        hf->name, (unsigned long long)hf->line, strerror(errno));
+            hf->failed = DV_EIO;
+            return DV_EIO;
+        }
+        if (k == 0) {
+            hf->eof = 1;
+            break;
+        }
+        have += (size_t)k;
+        hf->end = hf->win + have;
+    }
+    return DV_OK;
+}
+
+/* Past the end of the line at p (a bad record's first line: reading goes on at the next,
+ * rather than in the middle of that one, or every row after a stray quote lost with it). */
+static int skip_line(dv_hashfile *hf, int cr_ends)
+{
+    for (;;) {
+        const char *q = hf->p;
+        while (q < hf->end && *q != '\n' && !(cr_ends && *q == '\r')) q++;
+        if (q < hf->end) {
+            hf->p = q + 1;
+            if (*q == '\r') {
+                if (hf->p == hf->end) DV_FORWARD_IF_ERROR(fill(hf));
+                if (hf->p < hf->end && *hf->p == '\n') hf->p++;
+            }
+            return DV_OK;
+        }
+        hf->p = hf->end;
+        if (hf->eof) return DV_OK;
+        DV_FORWARD_IF_ERROR(fill(hf));
+    }
+}
+
+/* One record at p: the number of fields (CSV/TSV), DV_OK (JSONL), NEED_MORE or an error. */
+static int parse_one(dv_hashfile *hf, size_t *starts, long *qual)
+{
+    const char *nl, *le;
+    int rc;
+    if (hf->format != HF_JSONL) return split_record(hf, starts, MAX_COLS);
+    nl = memchr(hf->p, '\n', (size_t)(hf->lim - hf->p));
+    if (nl == NULL && !hf->lim_eof) return NEED_MORE;
+    le = nl ? nl : hf->lim;
+    hf->line++;
+    rc = json_line(hf, hf->p, le, qual);
+    hf->p = nl ? nl + 1 : le;
+    return rc;
+}
+
+/* Reads one record, refilling a streamed window as it needs. A line longer than max_line
+ * (*toolong set, DV_ETOOBIG) or a CSV/TSV record that is bad is skipped to the end of its
+ * first line. */
+static int read_one(dv_hashfile *hf, size_t *starts, long *qual, int *toolong)
+{
+    const uint64_t sline = hf->line;
+    for (;;) {
+        const char *start;
+        int rc;
+        view(hf);
+        start = hf->p;
+        rc = parse_one(hf, starts, qual);
+        if (rc == NEED_MORE) {
+            hf->p = start;
+            hf->line = sline;
+            if ((size_t)(hf->end - hf->p) <= hf->max_line) {
+                DV_FORWARD_IF_ERROR(fill(hf));
+                continue;
+            }
+            /* 2: a CSV record whose first line ends in view, a quote left open most likely */
+            *toolong = hf->format == HF_CSV && memchr(start, '\n', hf->max_line) ? 2 : 1;
+        } else if (rc < 0 && hf->format != HF_JSONL) {
+            hf->p = start;
+        } else {
+            return rc;
+        }
+        DV_FORWARD_IF_ERROR(skip_line(hf, hf->format != HF_JSONL));
+        hf->line = sline + 1;
+        return rc == NEED_MORE ? DV_ETOOBIG : rc;
+    }
+}
+
 /* ------------------------------------------------------------ common */
 
-int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_alloc *alloc,
-                     dv_hashfile **out, char *errbuf, size_t errcap)
+
+static int hf_open(const char *name, const void *text, size_t len, int fd, size_t max_line,
+                   const dv_alloc *alloc, dv_hashfile **out, char *errbuf, size_t errcap)
 {
     dv_hashfile *hf;
-    const char *p = text, *end = p + len;
+    const char *p;
+    int rc, toolong = 0;
     *out = NULL;
     if (text == NULL && len > 0) return DV_EINVAL;
     hf = dv__calloc(alloc, 1, sizeof(*hf));
     if (hf == NULL) return DV_ENOMEM;
     hf->alloc = alloc;
     hf->name = name ? name : "input";
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
-    hf->p = p;
-    hf->end = end;
-    while (p < end && (*p == ' ' || *p == '\t')) p++;
-    if (p < end && *p == '{') {
+    hf->fd = fd;
+    hf->max_line = max_line ? max_line : DV_HASHFILE_MAX_LINE;
+    if (hf->max_line < 64) hf->max_line = 64;
+    if (hf->max_line > SIZE_MAX / 4) hf->max_line = SIZE_MAX / 4;
+    if (fd >= 0) {
+        hf->win_cap = hf->max_line + (hf->max_line < CHUNK ? hf->max_line : CHUNK);
+        hf->win = dv__malloc(alloc, hf->win_cap);
+        if (hf->win == NULL) {
+            dv_hashfile_close(hf);
+            return DV_ENOMEM;
+        }
+        hf->p = hf->end = hf->win;
+        if ((rc = fill(hf)) != DV_OK) {
+            dv__set_err(errbuf, errcap, "%s", hf->err);
+            dv_hashfile_close(hf);
+            return rc;
+        }
+    } else {
+        hf->p = text ? text : "";
+        hf->end = hf->p + len;
+        hf->eof = 1;
+    }
+    if (hf->end - hf->p >= 3 && memcmp(hf->p, "\xEF\xBB\xBF", 3) == 0) hf->p += 3;
+    view(hf);
+    p = hf->p;
+    while (p < hf->lim && (*p == ' ' || *p == '\t')) p++;
+    if (p < hf->lim && *p == '{') {
         hf->format = HF_JSONL;
         hf->has_dih = -1; /* known per record */
     } else {
         size_t starts[MAX_COLS];
         int nf;
-        const char *nl = memchr(hf->p, '\n', (size_t)(end - hf->p));
-        hf->format = memchr(hf->p, '\t', (size_t)((nl ? nl : end) - hf->p)) ? HF_TSV : HF_CSV;
-        nf = split_record(hf, starts, MAX_COLS);
+        const char *nl = memchr(hf->p, '\n', (size_t)(hf->lim - hf->p));
+        hf->format = memchr(hf->p, '\t', (size_t)((nl ? nl : hf->lim) - hf->p)) ? HF_TSV : HF_CSV;
+        nf = read_one(hf, starts, NULL, &toolong);
         if (nf < 0) {
-            dv__set_err(errbuf, errcap, "%s:1: cannot read the header line", hf->name);
+            if (nf == DV_EIO)
+                dv__set_err(errbuf, errcap, "%s", hf->err);
+            else if (toolong)
+                dv__set_err(errbuf, errcap, "%s:1: header line longer than %zu bytes", hf->name,
+                            hf->max_line);
+            else
+                dv__set_err(errbuf, errcap, "%s:1: cannot read the header line", hf->name);
             dv_hashfile_close(hf);
-            return DV_ECORRUPT;
+            return nf == DV_EIO || nf == DV_ENOMEM ? nf : DV_ECORRUPT;
         }
         hf->ncols = nf;
         for (int i = 0; i < nf; i++)
@@ -360,6 +519,29 @@ int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_al
     return DV_OK;
 }
 
+int dv_hashfile_open(const char *name, const void *text, size_t len, const dv_alloc *alloc,
+                     dv_hashfile **out, char *errbuf, size_t errcap)
+{
+    if (out == NULL) return DV_EINVAL;
+    return hf_open(name, text, len, -1, 0, alloc, out, errbuf, errcap);
+}
+
+int dv__hashfile_open_text(const char *name, const void *text, size_t len, size_t max_line,
+                           const dv_alloc *alloc, dv_hashfile **out, char *errbuf, size_t errcap)
+{
+    if (out == NULL) return DV_EINVAL;
+    return hf_open(name, text, len, -1, max_line, alloc, out, errbuf, errcap);
+}
+
+int dv_hashfile_open_fd(const char *name, int fd, size_t max_line, const dv_alloc *alloc,
+                        dv_hashfile **out, char *errbuf, size_t errcap)
+{
+    if (out == NULL) return DV_EINVAL;
+    *out = NULL;
+    if (fd < 0) return DV_EINVAL;
+    return hf_open(name, NULL, 0, fd, max_line, alloc, out, errbuf, errcap);
+}
+
 int dv_hashfile_has_dihedral(const dv_hashfile *hf) { return hf && hf->has_dih == 1; }
 
 const char *dv_hashfile_errmsg(const dv_hashfile *hf) { return hf ? hf->err : ""; }
@@ -373,6 +555,7 @@ void dv_hashfile_close(dv_hashfile *hf)
 {
     if (hf == NULL) return;
     dv__free(hf->alloc, hf->buf);
+    dv__free(hf->alloc, hf->win);
     dv__free(hf->alloc, hf);
 }
 
@@ -387,30 +570,40 @@ int dv_hashfile_next(dv_hashfile *hf, dv_hash_record *rec)
     static const unsigned bits[3] = {DV_ALGO_MD5, DV_ALGO_SHA1, DV_ALGO_SHA256};
     uint64_t line;
     long qual = -2;
-    int rc;
+    int rc, toolong = 0;
+    size_t starts[MAX_COLS];
     if (hf == NULL || rec == NULL) return DV_EINVAL;
     memset(rec, 0, sizeof(*rec));
     memset(hf->field, 0, sizeof(hf->field));
-    /* skip blank lines */
-    while (hf->p < hf->end && (*hf->p == '\n' || *hf->p == '\r')) {
-        if (*hf->p == '\n') hf->line++;
-        hf->p++;
+    if (hf->failed) return hf->failed;
+    for (;;) { /* skip blank lines */
+        while (hf->p < hf->end && (*hf->p == '\n' || *hf->p == '\r')) {
+            if (*hf->p == '\n') hf->line++;
+            hf->p++;
+        }
+        if (hf->p < hf->end || hf->eof) break;
+        DV_FORWARD_IF_ERROR(fill(hf));
     }
     if (hf->p >= hf->end) return 0;
     line = hf->line + 1;
+    rc = read_one(hf, starts, &qual, &toolong);
+    if (rc == DV_EIO || rc == DV_ENOMEM) return rc;
+    if (toolong) {
+        char why[128];
+        snprintf(why, sizeof(why),
+                 toolong == 2 ? "record longer than %zu bytes over several lines (a quote left "
+                                "open?): its first line skipped"
+                              : "line longer than %zu bytes",
+                 hf->max_line);
+        return bad(hf, line, why);
+    }
     if (hf->format == HF_JSONL) {
-        const char *nl = memchr(hf->p, '\n', (size_t)(hf->end - hf->p));
-        const char *le = nl ? nl : hf->end;
-        hf->line++;
-        rc = json_line(hf, hf->p, le, &qual);
-        hf->p = nl ? nl + 1 : hf->end;
         if (rc == DV_ETOOBIG) return bad(hf, line, "record longer than 1 MiB");
         if (rc != DV_OK) return bad(hf, line, "not a flat JSON object as datavet hash writes");
         for (int i = 0; i < C_NCOLS; i++)
             if (hf->foff[i] >= 0) hf->field[i] = hf->buf + hf->foff[i];
     } else {
-        size_t starts[MAX_COLS];
-        int nf = split_record(hf, starts, MAX_COLS);
+        int nf = rc;
         if (nf == DV_ETOOBIG) return bad(hf, line, "record too long or too many fields");
         if (nf < 0) return bad(hf, line, "malformed field (bad escape or unterminated quote)");
         if (nf != hf->ncols) return bad(hf, line, "number of fields differs from the header");

@@ -187,4 +187,9 @@ void dv__lhash_entry(dv__lhash *h, const uint8_t *key, size_t keylen, int32_t qu
 /* The digest into out; DV_ENOMEM if hashing failed. Frees h (also when NULL: DV_ENOMEM). */
 int dv__lhash_finish(dv__lhash *h, uint8_t out[32]);
 
+/* hashfile.c: dv_hashfile_open with another longest line than DV_HASHFILE_MAX_LINE (the
+ * fuzzer compares it with the streamed reader's at the same limit) */
+int dv__hashfile_open_text(const char *name, const void *text, size_t len, size_t max_line,
+                           const dv_alloc *alloc, dv_hashfile **out, char *errbuf, size_t errcap);
+
 #endif
