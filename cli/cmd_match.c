@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A batch: records matched together (the PDQ join wants many), then written in input order.
+ * Ends at BATCH records or PATH_BYTES of paths, so its memory does not follow the input. */
 #define BATCH 1000000u
+#define PATH_BYTES ((size_t)64 << 20)
+#define PATH_ROOM (PATH_BYTES + ((size_t)1 << 20) + 1)
 
 typedef struct mlist {
     const char *path;
@@ -23,14 +27,14 @@ typedef struct mlist {
 } mlist;
 
 typedef struct rec {
-    char *path;
     uint64_t line;
+    size_t path;   /* offset in the batch's paths */
+    size_t query;  /* its PDQ hashes: queries[query * nv ..], or NO_QUERY */
     unsigned have;
     uint8_t md5[16], sha1[20], sha256[32];
-    dv_pdq_hash pdq[DV_DIH_COUNT];
-    int ndih;
-    int quality;
 } rec;
+
+#define NO_QUERY SIZE_MAX
 
 typedef struct hit {
     size_t rec;
@@ -98,7 +102,8 @@ static void put_field(FILE *f, int jsonl, const char *s)
     }
 }
 
-static void write_hit(FILE *f, int jsonl, const rec *r, const mlist *l, const hit *h)
+static void write_hit(FILE *f, int jsonl, const rec *r, const char *path,
+                      const dv_pdq_hash *pdq, const mlist *l, const hit *h)
 {
     dv_list_entry e;
     char hex[65];
@@ -109,11 +114,11 @@ static void write_hit(FILE *f, int jsonl, const rec *r, const mlist *l, const hi
     case DV_HT_MD5: dv_hex_encode(r->md5, 16, hex); break;
     case DV_HT_SHA1: dv_hex_encode(r->sha1, 20, hex); break;
     case DV_HT_SHA256: dv_hex_encode(r->sha256, 32, hex); break;
-    default: dv_pdq_to_hex(&r->pdq[h->dihedral > 0 ? h->dihedral : 0], hex); break;
+    default: dv_pdq_to_hex(&pdq[h->dihedral > 0 ? h->dihedral : 0], hex); break;
     }
     if (jsonl) {
         fputs("{\"path\":", f);
-        put_field(f, 1, r->path);
+        put_field(f, 1, path);
         fprintf(f, ",\"line\":%llu,\"list\":", (unsigned long long)r->line);
         put_field(f, 1, l->info.name ? l->info.name : "");
         fputs(",\"list_version\":", f);
@@ -128,7 +133,7 @@ static void write_hit(FILE *f, int jsonl, const rec *r, const mlist *l, const hi
         fputs("}\n", f);
         return;
     }
-    put_field(f, 0, r->path);
+    put_field(f, 0, path);
     fprintf(f, "\t%llu\t", (unsigned long long)r->line);
     put_field(f, 0, l->info.name ? l->info.name : "");
     fputc('\t', f);
@@ -174,7 +179,7 @@ int cmd_match(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     mlist *lists = NULL;
-    size_t nlists = 0, nrec = 0, nbad = 0, total_hits = 0, nrecs_total = 0;
+    size_t nlists = 0, nrec = 0, nbad = 0, total_hits = 0, nrecs_total = 0, nq = 0;
     unsigned long long radius = 31, minq = 50;
     int dihedral = 0, jsonl = 0, quiet = 0, force_progress = 0, opt, status = 0, rc;
     cli_progress pl;
@@ -182,13 +187,15 @@ int cmd_match(int argc, char **argv)
     const char *outpath = NULL, *inpath;
     FILE *out = stdout;
     cli_out co = {0};
-    void *text = NULL;
-    size_t textlen = 0;
+    int infd = -1;
     char err[512];
     dv_hashfile *hf = NULL;
     rec *recs = NULL;
+    char *paths = NULL;
+    size_t paths_len = 0;
     dv_pdq_hash *queries = NULL;
     size_t *qrec = NULL;
+    int npdq = 0, nv = 1;
     hits h = {0};
     int warned_dih = 0;
 
@@ -292,36 +299,17 @@ int cmd_match(int argc, char **argv)
             goto done;
         }
     }
+    /* streamed: `datavet hash` output of billions of lines is never held whole, only a
+     * window of it and the batch of records */
     if (strcmp(inpath, "-") == 0) {
-        size_t cap = 1 << 20;
-        text = malloc(cap);
-        while (text != NULL) {
-            size_t n = fread((char *)text + textlen, 1, cap - textlen, stdin);
-            textlen += n;
-            if (n == 0) break;
-            if (textlen == cap) {
-                void *nt = realloc(text, cap * 2);
-                if (nt == NULL) {
-                    free(text);
-                    text = NULL;
-                    break;
-                }
-                text = nt;
-                cap *= 2;
-            }
-        }
-        if (text == NULL) {
-            cli_err("datavet match: out of memory reading stdin\n");
-            status = 2;
-            goto done;
-        }
-    } else if (dv_read_file(inpath, 1ull << 36, NULL, &text, &textlen, err, sizeof(err)) != DV_OK) {
-        cli_err("datavet match: %s\n", err);
+        infd = STDIN_FILENO;
+    } else if ((infd = open(inpath, O_RDONLY | O_CLOEXEC)) < 0) {
+        cli_err("datavet match: cannot open %s: %s\n", inpath, strerror(errno));
         status = 2;
         goto done;
     }
-    rc = dv_hashfile_open(strcmp(inpath, "-") == 0 ? "stdin" : inpath, text, textlen, NULL, &hf,
-                          err, sizeof(err));
+    rc = dv_hashfile_open_fd(strcmp(inpath, "-") == 0 ? "stdin" : inpath, infd, 0, NULL, &hf,
+                             err, sizeof(err));
     if (rc != DV_OK) {
         cli_err("datavet match: %s\n", err);
         status = 2;
@@ -336,10 +324,15 @@ int cmd_match(int argc, char **argv)
     if (!jsonl)
         fputs("path\tline\tlist\tlist_version\tlist_digest\thash_type\thash\tentry_id\tentry_label"
               "\tdistance\tdihedral\n", out);
-    recs = calloc(BATCH, sizeof(rec));
-    queries = malloc((size_t)BATCH * DV_DIH_COUNT * sizeof(dv_pdq_hash));
-    qrec = malloc(BATCH * sizeof(size_t));
-    if (recs == NULL || queries == NULL || qrec == NULL) {
+    for (size_t i = 0; i < nlists; i++) npdq += lists[i].info.type == DV_HT_PDQ;
+    nv = dihedral ? DV_DIH_COUNT : 1;
+    recs = malloc(BATCH * sizeof(rec));
+    paths = malloc(PATH_ROOM);
+    if (npdq > 0) { /* the queries are the same for every PDQ list */
+        queries = malloc((size_t)BATCH * (size_t)nv * sizeof(dv_pdq_hash));
+        qrec = malloc(BATCH * sizeof(size_t));
+    }
+    if (recs == NULL || paths == NULL || (npdq > 0 && (queries == NULL || qrec == NULL))) {
         cli_err("datavet match: out of memory\n");
         status = 2;
         goto done;
@@ -348,7 +341,7 @@ int cmd_match(int argc, char **argv)
     t0 = cli_now_s();
     for (int eof = 0; !eof;) {
         dv_hash_record r;
-        nrec = 0;
+        nrec = nq = paths_len = 0;
         while (nrec < BATCH) {
             /* (a batch is a million records: seconds) */
             if ((nrec & 4095) == 0) progress(&pl, nrecs_total + nrec, textlen, dv_hashfile_left(hf), t0, 0);
@@ -357,50 +350,64 @@ int cmd_match(int argc, char **argv)
                 eof = 1;
                 break;
             }
-            if (rc < 0) {
+            if (rc == DV_ECORRUPT) {
                 nbad++;
                 cli_progress_end(&pl, 0);
                 cli_err("datavet match: %s (skipped)\n", dv_hashfile_errmsg(hf));
                 continue;
             }
-            recs[nrec].path = strdup(r.path);
+            if (rc < 0) {
+                /* a read error: the records after it are unknown, so the run failed and its
+                 * output is not put in place */
+                cli_err("datavet match: %s\n",
+                        rc == DV_ENOMEM ? "out of memory" : dv_hashfile_errmsg(hf));
+                status = 2;
+                goto done;
+            }
+            {
+                /* a path is at most 1 MiB (the reader's record limit), and the batch ends
+                 * once PATH_BYTES are held: the arena never grows */
+                size_t plen = strlen(r.path) + 1;
+                if (plen > PATH_ROOM - paths_len) {
+                    cli_err("datavet match: %s:%llu: path too long\n", inpath,
+                            (unsigned long long)r.line);
+                    status = 2;
+                    goto done;
+                }
+                memcpy(paths + paths_len, r.path, plen);
+                recs[nrec].path = paths_len;
+                paths_len += plen;
+            }
             recs[nrec].line = r.line;
             recs[nrec].have = r.have;
             memcpy(recs[nrec].md5, r.md5, 16);
             memcpy(recs[nrec].sha1, r.sha1, 20);
             memcpy(recs[nrec].sha256, r.sha256, 32);
-            memcpy(recs[nrec].pdq, r.pdq, sizeof(r.pdq));
-            recs[nrec].ndih = r.ndihedral;
-            recs[nrec].quality = r.quality;
-            if (recs[nrec].path == NULL) {
-                status = 2;
-                goto done;
+            recs[nrec].query = NO_QUERY;
+            if (npdq > 0 && (r.have & DV_ALGO_PDQ) &&
+                !(r.quality >= 0 && (unsigned long long)r.quality < minq)) {
+                for (int v = 0; v < nv; v++) {
+                    /* without the variant columns, the original stands in for them */
+                    int src = r.ndihedral == DV_DIH_COUNT ? v : 0;
+                    queries[nq * (size_t)nv + (size_t)v] = r.pdq[src];
+                }
+                if (dihedral && r.ndihedral != DV_DIH_COUNT && !warned_dih && !quiet) {
+                    cli_err("datavet match: input has no dihedral columns: only the "
+                            "original orientation is matched (hash with --dihedral)\n");
+                    warned_dih = 1;
+                }
+                recs[nrec].query = nq;
+                qrec[nq++] = nrec;
             }
             nrec++;
+            if (paths_len >= PATH_BYTES) break;
         }
         nrecs_total += nrec;
         h.n = 0;
         for (size_t li = 0; li < nlists; li++) {
             mlist *l = &lists[li];
             if (l->info.type == DV_HT_PDQ) {
-                size_t nq = 0;
-                const int nv = dihedral ? DV_DIH_COUNT : 1;
                 pdq_ctx pc = {&h, qrec, li};
-                for (size_t i = 0; i < nrec; i++) {
-                    if (!(recs[i].have & DV_ALGO_PDQ)) continue;
-                    if (recs[i].quality >= 0 && (unsigned long long)recs[i].quality < minq) continue;
-                    for (int v = 0; v < nv; v++) {
-                        /* without the variant columns, the original stands in for them */
-                        int src = recs[i].ndih == DV_DIH_COUNT ? v : 0;
-                        queries[nq * (size_t)nv + (size_t)v] = recs[i].pdq[src];
-                    }
-                    if (dihedral && recs[i].ndih != DV_DIH_COUNT && !warned_dih && !quiet) {
-                        cli_err("datavet match: input has no dihedral columns: only the "
-                                "original orientation is matched (hash with --dihedral)\n");
-                        warned_dih = 1;
-                    }
-                    qrec[nq++] = i;
-                }
                 rc = dv_pdq_index_match(l->index, queries, nq, nv, (int)radius, on_pdq, &pc);
                 if (rc != DV_OK || h.oom) {
                     cli_err("datavet match: %s: matching failed: %s\n", l->path,
@@ -428,12 +435,13 @@ int cmd_match(int argc, char **argv)
             goto done;
         }
         if (h.n > 1) qsort(h.v, h.n, sizeof(hit), cmp_hit);
-        for (size_t i = 0; i < h.n; i++) write_hit(out, jsonl, &recs[h.v[i].rec], &lists[h.v[i].list], &h.v[i]);
-        total_hits += h.n;
-        for (size_t i = 0; i < nrec; i++) {
-            free(recs[i].path);
-            recs[i].path = NULL;
+        for (size_t i = 0; i < h.n; i++) {
+            const rec *hr = &recs[h.v[i].rec];
+            write_hit(out, jsonl, hr, paths + hr->path,
+                      hr->query != NO_QUERY ? &queries[hr->query * (size_t)nv] : NULL,
+                      &lists[h.v[i].list], &h.v[i]);
         }
+        total_hits += h.n;
     }
     progress(&pl, nrecs_total, textlen, 0, t0, 1);
     out = stdout;
@@ -470,14 +478,13 @@ int cmd_match(int argc, char **argv)
     }
 done:
     cli_out_close(&co, 0); /* (a failed run's records are not put in place) */
-    if (recs)
-        for (size_t i = 0; i < BATCH; i++) free(recs[i].path);
     free(recs);
+    free(paths);
     free(queries);
     free(qrec);
     free(h.v);
     dv_hashfile_close(hf);
-    free(text);
+    if (infd > STDIN_FILENO) close(infd);
     for (size_t i = 0; i < nlists; i++) {
         dv_pdq_index_free(lists[i].index);
         dv_list_close(lists[i].list);

@@ -212,7 +212,8 @@ t_output_is_list() {
     [ "$rc" -eq 2 ] && cmp -s md5.dvl own.dvl || { echo "exit $rc"; cat e; return 1; }
     [ "$(cat e)" = "datavet match: -o own-link.dvl is the list own.dvl: refused (it would be emptied)" ] ||
         { cat e; return 1; }
-    # the input is read whole first: -o may name it
+    # -o is written beside and put in place at the end, the input read from what was there:
+    # -o may name it
     cp h.tsv hin.tsv
     "$BIN" match -q --list md5.dvl -o hin.tsv hin.tsv; [ $? -eq 1 ] && [ "$(sed 1d hin.tsv | wc -l)" -eq 2 ]
 }
@@ -231,5 +232,32 @@ t_progress() {
         tr '\r' '\n' <tty | grep -q "^$(printf '\033')\\[Kdatavet match: " || { od -c tty | head; return 1; }
 }
 check "match: a progress line on a terminal and with --progress, none with -q" t_progress
+# The input is streamed, never held whole: a pipe of 4x10^6 records (~190 MB) and one of
+# 2x10^5 records with 400-byte paths (~90 MB) under an address-space limit of 300 MB, the
+# matches across batches (of 10^6 records, or of 64 MiB of paths) in input order with their
+# line numbers. Until 2026-12-07 stdin (or the file) was read whole before the first record
+# and 10^6 records of 360 bytes each were held at once: out of memory under this limit.
+# (One OpenBLAS thread: its threads' buffers are address space too.)
+t_streamed() {
+    for i in 5 999999 1000000 2999999 3999999; do printf '%032x\n' $i; done >many.txt
+    "$BIN" list build -q -o many.dvl many.txt || return 1
+    (OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS; ulimit -v 300000
+     awk 'BEGIN { print "path\tmd5"; for (i = 0; i < 4000000; i++) printf "d/%09d.jpg\t%032x\n", i, i }' |
+        "$BIN" match -q --list many.dvl - >many.out 2>many.err); rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc"; cat many.err; return 1; }
+    [ "$(sed 1d many.out | cut -f 1,2 | tr '\t' ' ' | tr '\n' ' ')" = \
+      "d/000000005.jpg 7 d/000999999.jpg 1000001 d/001000000.jpg 1000002 d/002999999.jpg 3000001 d/003999999.jpg 4000001 " ] ||
+        { cut -f 1,2 many.out; return 1; }
+    for i in 150000 170000 190000; do printf '%032x\n' $i; done >long.txt
+    "$BIN" list build -q -o long.dvl long.txt || return 1
+    (OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS; ulimit -v 300000
+     awk 'BEGIN { print "path\tmd5"; p = sprintf("%380s", ""); gsub(/ /, "x", p)
+                  for (i = 0; i < 200000; i++) printf "%s/%09d.jpg\t%032x\n", p, i, i }' |
+        "$BIN" match -q -f jsonl --list long.dvl - >long.out 2>long.err); rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc"; cat long.err; return 1; }
+    [ "$(grep -o '"line":[0-9]*' long.out | tr '\n' ' ')" = '"line":150002 "line":170002 "line":190002 ' ] ||
+        { cat long.out; return 1; }
+}
+check "a large input is streamed (ulimit -v 300 MB): matches in order across batches" t_streamed
 
 finish
