@@ -213,7 +213,7 @@ static int list_build(int argc, char **argv)
     }
     dv_list_builder_free(b);
     /* read back what was written: proves it opens, and gives the digest */
-    rc = dv_list_open(out, &l, err, sizeof(err));
+    rc = dv_list_open_flags(out, DV_LIST_NO_INDEX, &l, err, sizeof(err));
     if (rc != DV_OK) {
         cli_err("datavet list build: the written list does not open: %s\n", err);
         return 2;
@@ -235,7 +235,8 @@ static int list_build(int argc, char **argv)
 static int open_or_say(const char *sub, const char *path, dv_list **l)
 {
     char err[512];
-    int rc = dv_list_open(path, l, err, sizeof(err));
+    /* info and diff walk the entries in order and look no key up: no index */
+    int rc = dv_list_open_flags(path, DV_LIST_NO_INDEX, l, err, sizeof(err));
     if (rc == DV_OK) {
         /* the digest list info prints must be the content's */
         char ve[256];

@@ -442,8 +442,14 @@ typedef struct dv_list_entry {
     int quality;            /* -1 if none */
 } dv_list_entry;
 
-/* Open and validate (header, sizes, offsets) before anything is used. */
+/* Open and validate (header, sizes, offsets) before anything is used. A digest or URL list
+ * of 1,024 to 2^24 entries gets a hash index for dv_list_find (16-32 bytes an entry). */
 int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap);
+/* dv_list_open_flags: no hash index; dv_list_find binary searches (the same answers), for a
+ * reader that looks few keys up or none (list info, list diff). */
+#define DV_LIST_NO_INDEX 1u
+int dv_list_open_flags(const char *path, unsigned flags, dv_list **out, char *errbuf,
+                       size_t errcap);
 /* Same from a caller-owned buffer (fuzzing, tests). The buffer must outlive the list. */
 int dv_list_open_buffer(const void *buf, size_t len, dv_list **out, char *errbuf, size_t errcap);
 void dv_list_close(dv_list *l);

@@ -318,12 +318,15 @@ static int validate(dv_list *l, char *err, size_t cap)
     return DV_OK;
 }
 
-/* The hash index of a list of LIST_INDEX_MIN .. DV__LIST_INDEX_MAX entries; without memory
- * for it, lookups stay binary searches (same answers). */
+/* The hash index of a digest or URL list of LIST_INDEX_MIN .. DV__LIST_INDEX_MAX entries;
+ * without memory for it, lookups stay binary searches (same answers). PDQ lists get none:
+ * they are matched by distance (dv_pdq_index), and their index took 16-32 bytes an entry
+ * that no scan or match looked at. */
 static void build_index(dv_list *l)
 {
     uint64_t slots = 2;
-    if (l->count < LIST_INDEX_MIN || l->count > DV__LIST_INDEX_MAX) return;
+    if (l->count < LIST_INDEX_MIN || l->count > DV__LIST_INDEX_MAX || l->type == DV_HT_PDQ)
+        return;
     while (slots < 2 * l->count) slots <<= 1;
     {
         /* anonymous memory, in huge pages where the kernel gives them: each lookup lands on a
@@ -357,7 +360,8 @@ static void build_index(dv_list *l)
     }
 }
 
-static int open_common(const void *buf, size_t len, void *map, dv_list **out, char *err, size_t cap)
+static int open_common(const void *buf, size_t len, void *map, unsigned flags, dv_list **out,
+                       char *err, size_t cap)
 {
     dv_list *l;
     int rc;
@@ -375,7 +379,7 @@ static int open_common(const void *buf, size_t len, void *map, dv_list **out, ch
     }
     l->map = map;
     l->maplen = len;
-    build_index(l);
+    if (!(flags & DV_LIST_NO_INDEX)) build_index(l);
     *out = l;
     return DV_OK;
 }
@@ -389,10 +393,16 @@ int dv_list_open_buffer(const void *buf, size_t len, dv_list **out, char *errbuf
         return DV_EINVAL;
     }
     if (errbuf != NULL && errcap > 0) errbuf[0] = '\0';
-    return open_common(buf ? buf : "", len, NULL, out, errbuf, errcap);
+    return open_common(buf ? buf : "", len, NULL, 0, out, errbuf, errcap);
 }
 
 int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
+{
+    return dv_list_open_flags(path, 0, out, errbuf, errcap);
+}
+
+int dv_list_open_flags(const char *path, unsigned flags, dv_list **out, char *errbuf,
+                       size_t errcap)
 {
     struct stat st;
     void *map;
@@ -430,7 +440,7 @@ int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
         return DV_EIO;
     }
     detail[0] = '\0';
-    rc = open_common(map, (size_t)st.st_size, map, out, detail, sizeof(detail));
+    rc = open_common(map, (size_t)st.st_size, map, flags, out, detail, sizeof(detail));
     if (rc != DV_OK) {
         munmap(map, (size_t)st.st_size);
         dv__set_err(errbuf, errcap, "%s: %s", path, detail);
@@ -450,6 +460,8 @@ void dv__list_drop_index(dv_list *l)
     l->hidx = NULL;
     l->hmask = 0;
 }
+
+int dv__list_has_index(const dv_list *l) { return l != NULL && l->hidx != NULL; }
 
 void dv_list_close(dv_list *l)
 {

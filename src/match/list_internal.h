@@ -131,6 +131,8 @@ void dv__lb_add_msg_line(dv_list_builder *b, const char *fmt, ...)
  * then binary searches, as for a short list. For tests and bench/list_bench, which compare the
  * two. Not while other threads look up in l. */
 void dv__list_drop_index(dv_list *l);
+/* 1 when l has the hash index (tests) */
+int dv__list_has_index(const dv_list *l);
 /* Start loading the hash-index slot a lookup of key will probe first (nothing for a list
  * without the index): a scan calls it a few items before dv_list_find. */
 void dv__list_prefetch(const dv_list *l, const void *key, size_t keylen);

@@ -1484,6 +1484,52 @@ static void test_find_urls(void **state)
     }
 }
 
+/* Opened with DV_LIST_NO_INDEX (list info, list diff, list build's read-back), a list gets
+ * no hash index, and a PDQ list none ever (nothing looks its keys up: until 2026-12-07 it got
+ * one, 16-32 bytes an entry, as did every list list info opened); lookups give the same
+ * answers */
+static void test_open_no_index(void **state)
+{
+    char dir[] = "/tmp/dvtest-list.XXXXXX", path[2][128], err[256];
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (int t = 0; t < 2; t++) {
+        dv_list_builder *b = dv_list_builder_create(DV_HT_NONE, NULL);
+        const dv_hash_type type = t == 0 ? DV_HT_MD5 : DV_HT_PDQ;
+        const size_t ks = t == 0 ? 16 : 32;
+        uint64_t s = 4242 + (uint64_t)t;
+        dv_list *l, *n;
+        assert_non_null(b);
+        for (int i = 0; i < 3000; i++) {
+            uint8_t k[32];
+            rand_key(&s, k, ks);
+            assert_int_equal(dv_list_builder_add(b, type, k, ks, NULL, NULL, -1), DV_OK);
+        }
+        snprintf(path[t], sizeof(path[t]), "%s/%d.dvl", dir, t);
+        assert_int_equal(dv_list_builder_write(b, NULL, path[t], NULL), DV_OK);
+        dv_list_builder_free(b);
+        assert_int_equal(dv_list_open(path[t], &l, err, sizeof(err)), DV_OK);
+        assert_int_equal(dv__list_has_index(l), t == 0);
+        assert_int_equal(dv_list_open_flags(path[t], DV_LIST_NO_INDEX, &n, err, sizeof(err)),
+                         DV_OK);
+        assert_int_equal(dv__list_has_index(n), 0);
+        for (uint64_t i = 0; i < 3000; i++) {
+            dv_list_entry e;
+            uint8_t x[32];
+            assert_int_equal(dv_list_get_entry(n, i, &e), DV_OK);
+            assert_int_equal(dv_list_find(n, e.key, e.keylen), (int64_t)i);
+            assert_int_equal(dv_list_find(l, e.key, e.keylen), (int64_t)i);
+            memcpy(x, e.key, ks);
+            x[ks - 1] ^= 1;
+            assert_int_equal(dv_list_find(n, x, ks), dv_list_find(l, x, ks));
+        }
+        dv_list_close(l);
+        dv_list_close(n);
+        unlink(path[t]);
+    }
+    rmdir(dir);
+}
+
 static void test_find_shapes(void **state)
 {
     static const size_t sizes[] = {1, 2, 8, 9, 10, 17, 1000, 5000};
@@ -1610,6 +1656,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_find_shapes),
         cmocka_unit_test(test_find_urls),
+        cmocka_unit_test(test_open_no_index),
         cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests_name("list", tests, NULL, NULL);
