@@ -230,8 +230,11 @@ typedef struct outs {
     int last_tier_match;
 } outs;
 
-/* (shard, row) of items already in removal.txt: neighbour candidates come after the
- * shards' findings and may repeat an item. */
+/* (shard, row) of items already in removal.txt: a shard's findings of one item need not be
+ * next to each other, and neighbour candidates come after every shard's findings and may
+ * repeat any item. Without a neighbour stage the set is a shard's (removal_forget after
+ * each): a finding names the shard of its record file (merge_shard), so no item of an
+ * earlier shard can come again. */
 static int removal_seen(merge *m, const char *si, const char *row)
 {
     uint64_t key = (strtoull(si, NULL, 10) << 40 ^ strtoull(row, NULL, 10)) + 1, h;
@@ -263,6 +266,21 @@ static int removal_seen(merge *m, const char *si, const char *row)
     m->seen[j] = key;
     m->nseen++;
     return 0;
+}
+
+/* Empties the set between shards (its slots kept while they are few, so that many small
+ * shards do not allocate it again each; a large one's given back) */
+static void removal_forget(merge *m)
+{
+    if (m->nseen == 0) return;
+    if (m->capseen > ((size_t)1 << 16)) {
+        dv__free(m->a, m->seen);
+        m->seen = NULL;
+        m->capseen = 0;
+    } else {
+        memset(m->seen, 0, m->capseen * sizeof *m->seen);
+    }
+    m->nseen = 0;
 }
 
 static void flush_removal(merge *m, outs *o)
@@ -436,6 +454,15 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
         if (!fields_ok(fl, nf)) {
             dv__set_err(err, cap, "%s: line %llu: unreadable record (damaged after the scan): %s",
                         path, (unsigned long long)lineno, fix);
+            rc = DV_ECORRUPT;
+            break;
+        } else if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1 &&
+                   strtoll(fl[1 + PQ_SHARD_INDEX], NULL, 10) != (long long)i) {
+            /* a record file of another shard (copied or renamed over this one): its items
+             * would be counted as this shard's, and removal.txt could repeat them */
+            dv__set_err(err, cap, "%s: line %llu: a finding of shard %s in the record file of "
+                        "shard %llu: %s", path, (unsigned long long)lineno,
+                        fl[1 + PQ_SHARD_INDEX], (unsigned long long)i, fix);
             rc = DV_ECORRUPT;
             break;
         } else if (strcmp(fl[0], "F") == 0 && nf == DV__REC_FINDING_FIELDS + 1) {
@@ -950,10 +977,20 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
         if (rc != DV_OK) goto done;
     }
     dv__mprog_stage(&prog, DV_MERGE_RECORDS, nshards, 0);
-    for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) {
-        rc = merge_shard(&m, &o, i, errbuf, errcap);
-        prog.p.done = i + 1;
-        if (rc == DV_OK) dv__mprog_emit(&prog);
+    {
+        const char *nb = param_get(&m, "neighbors_min_sim");
+        const int nb_stage = nb && strcmp(nb, "off") != 0;
+        for (uint64_t i = 0; i < nshards && rc == DV_OK; i++) {
+            rc = merge_shard(&m, &o, i, errbuf, errcap);
+            if (rc == DV_OK && !nb_stage) {
+                /* the set of removed items a shard's: 16-32 bytes for each of its items,
+                 * not of the whole scan's */
+                flush_removal(&m, &o);
+                removal_forget(&m);
+            }
+            prog.p.done = i + 1;
+            if (rc == DV_OK) dv__mprog_emit(&prog);
+        }
     }
     if (rc != DV_OK) goto done;
     flush_removal(&m, &o);

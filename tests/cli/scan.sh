@@ -153,6 +153,62 @@ a = [strip(l) for l in open('out-wds/matches.jsonl')]
 b = [json.loads(l) for l in open('out-old/matches.jsonl')]
 assert a == b and len(a) > 20, (len(a), len(b))
 "
+# Without a neighbour stage the set of items already in removal.txt is a shard's (16-32 bytes
+# an item), not the whole scan's: a merge of 4 shards of 150,000 items (225,000 findings)
+# peaks as one of 1 such shard and 3 empty ones, within 8 MiB (until 2026-12-07 the set of all
+# 600,000 took ~19 MB more: 2^21 slots, and the 2^20 before them while it grew, against 2^19
+# and 2^18); removal.txt lists each item once, in order
+cat >bigrec.py <<'PYEOF'
+import glob, sys
+out, full = sys.argv[1], sys.argv[2] == 'all'
+for p in sorted(glob.glob(out + '/shards/*.rec')):
+    si = int(p[-10:-4])
+    keep = [l for l in open(p, 'rb').read().split(b'\n')
+            if l and not l.startswith(b'F\t') and l != b'END']
+    n = 150000 if full or si == 0 else 0
+    f = [b'\t'.join([b'F', b'%d-%d' % (si, r), b'%05d' % si, b'%d' % si, b'%d' % r,
+                     b'http://x.example/%d/%d.jpg' % (si, r), b'md5', b'image',
+                     b'9eb97df0753227d270448e87bf78e360', b'', b'', b'', b'', b'', b'0', b'', b'',
+                     b'match', b'', b'', b'-1', b'', b'', b'', b'', b''])
+         for r in range(n)]
+    # half the items found again apart from their first finding (as a PDQ match found later)
+    f = f + f[: n // 2]
+    open(p, 'wb').write(b'\n'.join(f + keep + [b'END']) + b'\n')
+PYEOF
+peak_kib() {
+    $PY -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+t_merge_set_per_shard() {
+    rm -rf out-big out-one && cp -r out-wds out-big && cp -r out-wds out-one || return 1
+    $PY bigrec.py out-big all && $PY bigrec.py out-one one || return 1
+    one=$(peak_kib "$BIN" merge -q out-one) && big=$(peak_kib "$BIN" merge -q out-big) || return 1
+    [ "$big" -lt $((one + 8192)) ] || { echo "merge peak: 4 shards $big KiB, 1 shard $one KiB"; return 1; }
+    [ "$(sed 1d out-big/removal.txt | wc -l)" -eq 600000 ] &&
+        [ "$(sed 1d out-big/removal.txt | cut -f 1 | sort -u | wc -l)" -eq 600000 ] &&
+        [ "$(sed -n '2p;150002p;600001p' out-big/removal.txt | cut -f 1 | tr '\n' ' ')" = "0-0 1-0 3-149999 " ] ||
+        { sed -n '1,3p;150001,150003p' out-big/removal.txt; return 1; }
+}
+check "merge: the set of removed items is a shard's without neighbours (peak as for one shard)" t_merge_set_per_shard
+rm -rf out-big out-one
+# a finding naming another shard than its record file's (a file copied over another) is a
+# damaged record: the merge says which and stops, rather than count it in the wrong shard
+t_merge_wrong_shard() {
+    rm -rf out-mis && cp -r out-wds out-mis || return 1
+    $PY -c "
+p = 'out-mis/shards/000001.rec'
+ls = open(p, 'rb').read().split(b'\n')
+i = next(i for i, l in enumerate(ls) if l.startswith(b'F\t'))
+f = ls[i].split(b'\t'); f[3] = b'0'; ls[i] = b'\t'.join(f)
+open(p, 'wb').write(b'\n'.join(ls))
+" || return 1
+    "$BIN" merge -q out-mis >/dev/null 2>e-mis; rc=$?
+    [ "$rc" -eq 2 ] && grep -q "000001.rec: line [0-9]*: a finding of shard 0 in the record file of shard 1" e-mis ||
+        { echo "exit $rc"; cat e-mis; return 1; }
+}
+check "merge: a finding of another shard in a shard's record file is named, the merge stops" t_merge_wrong_shard
 # parquet image column: over --max-bytes is an error naming file, row and column; a column
 # named with --image-col is taken whole (a string column: every value a decode error)
 "$BIN" scan -q ds/hf -l md5.dvl -o out-hftb --max-bytes 100 >/dev/null 2>&1
