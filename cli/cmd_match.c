@@ -145,23 +145,35 @@ static void write_hit(FILE *f, int jsonl, const rec *r, const char *path,
     fprintf(f, "\t%d\t%s\n", h->distance, dih);
 }
 
-/* The progress line (progress_line.h): records, their rate, how far through INPUT (read
- * whole: its bytes left say how far) and the ETA; the last state once, then erased (the
- * summary follows). */
-static void progress(cli_progress *pl, size_t recs, size_t len, size_t left, double t0,
+/* The progress line (progress_line.h): records, their rate, and, where INPUT is a regular
+ * file of total bytes, how far through it (done: the bytes read from it less the reader's
+ * window not yet parsed) and the ETA; from a pipe, records and rate only. The last state once,
+ * then erased (the summary follows). */
+static void progress(cli_progress *pl, size_t recs, uint64_t total, uint64_t done, double t0,
                      int final)
 {
-    double el = cli_now_s() - t0, f = len > 0 ? (double)(len - left) / (double)len : 1;
-    char eta[40] = "";
+    double el = cli_now_s() - t0, f = total > 0 ? (double)done / (double)total : 0;
+    char eta[40] = "", pct[16] = "";
     if (!cli_progress_due(pl, final)) return;
-    if (!final && el > 0.5 && f > 0 && f < 1) {
+    if (final && total > 0) f = 1;
+    if (f > 1) f = 1;
+    if (total > 0) snprintf(pct, sizeof pct, ", %.0f%%", f * 100);
+    if (!final && total > 0 && el > 0.5 && f > 0 && f < 1) {
         double s = el / f * (1 - f);
         snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
                  (int)s % 60);
     }
-    cli_progress_put(pl, "match: %zu records, %.0f records/s, %.0f%%%s", recs,
-                     el > 0 ? (double)recs / el : 0.0, f * 100, eta);
+    cli_progress_put(pl, "match: %zu records, %.0f records/s%s%s", recs,
+                     el > 0 ? (double)recs / el : 0.0, pct, eta);
     if (final) cli_progress_end(pl, 0);
+}
+
+/* Bytes of a regular INPUT parsed so far: read from fd less what waits in the window. */
+static uint64_t input_done(int fd, const dv_hashfile *hf)
+{
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    size_t left = dv_hashfile_left(hf);
+    return at > 0 && (uint64_t)at > left ? (uint64_t)at - left : 0;
 }
 
 int cmd_match(int argc, char **argv)
@@ -188,6 +200,7 @@ int cmd_match(int argc, char **argv)
     FILE *out = stdout;
     cli_out co = {0};
     int infd = -1;
+    uint64_t insize = 0; /* INPUT's bytes, a regular file; 0: unknown (a pipe) */
     char err[512];
     dv_hashfile *hf = NULL;
     rec *recs = NULL;
@@ -308,6 +321,12 @@ int cmd_match(int argc, char **argv)
         status = 2;
         goto done;
     }
+    {
+        struct stat ist;
+        if (fstat(infd, &ist) == 0 && S_ISREG(ist.st_mode) && ist.st_size > 0 &&
+            lseek(infd, 0, SEEK_CUR) == 0)
+            insize = (uint64_t)ist.st_size;
+    }
     rc = dv_hashfile_open_fd(strcmp(inpath, "-") == 0 ? "stdin" : inpath, infd, 0, NULL, &hf,
                              err, sizeof(err));
     if (rc != DV_OK) {
@@ -344,7 +363,8 @@ int cmd_match(int argc, char **argv)
         nrec = nq = paths_len = 0;
         while (nrec < BATCH) {
             /* (a batch is a million records: seconds) */
-            if ((nrec & 4095) == 0) progress(&pl, nrecs_total + nrec, textlen, dv_hashfile_left(hf), t0, 0);
+            if ((nrec & 4095) == 0)
+                progress(&pl, nrecs_total + nrec, insize, input_done(infd, hf), t0, 0);
             rc = dv_hashfile_next(hf, &r);
             if (rc == 0) {
                 eof = 1;
@@ -443,7 +463,7 @@ int cmd_match(int argc, char **argv)
         }
         total_hits += h.n;
     }
-    progress(&pl, nrecs_total, textlen, 0, t0, 1);
+    progress(&pl, nrecs_total, insize, insize, t0, 1);
     out = stdout;
     if (cli_out_close(&co, 1) != 0) {
         cli_err("datavet match: cannot write %s: %s\n", outpath ? outpath : "stdout",

@@ -506,7 +506,8 @@ int dv_hashfile_open_fd(const char *name, int fd, size_t max_line, const dv_allo
 int dv_hashfile_next(dv_hashfile *hf, dv_hash_record *rec);
 /* Whether the input carries the seven dihedral columns. */
 int dv_hashfile_has_dihedral(const dv_hashfile *hf);
-/* Bytes of the text not read yet (how far a run is: match's progress line). */
+/* Bytes not parsed yet: of the text (dv_hashfile_open), or of the window, read from fd and
+ * not parsed yet (dv_hashfile_open_fd: with the bytes read from fd, how far a run is). */
 size_t dv_hashfile_left(const dv_hashfile *hf);
 const char *dv_hashfile_errmsg(const dv_hashfile *hf);
 void dv_hashfile_close(dv_hashfile *hf);
