@@ -850,8 +850,11 @@ typedef struct dv_parquet_field {
 int dv_parquet_reader_field(const dv_parquet_reader *r, size_t col, dv_parquet_field *out);
 
 typedef struct dv_parquet_writer_opts {
-    dv_pq_codec codec;          /* DV_PQ_UNCOMPRESSED (0), SNAPPY, GZIP, ZSTD or LZ4_RAW */
-    int level;                  /* codec level, 0: the codec's default */
+    dv_pq_codec codec;          /* DV_PQ_UNCOMPRESSED (0), SNAPPY, GZIP, ZSTD, LZ4_RAW or BROTLI */
+    /* codec level, 0: the codec's default (gzip 6, zstd 3; brotli quality 8, Arrow's, and 4
+     * tried as well for each page, the smaller kept; a brotli level over 11 is 11; LZ4_RAW and
+     * SNAPPY have none) */
+    int level;
     uint64_t row_group_rows;    /* rows per row group, 0: 1,000,000 */
     /* a row group is also cut once the values, levels and lengths it holds in memory pass this
      * (checked after each row, and after each source row group of a copy, so memory stays under
@@ -863,9 +866,9 @@ typedef struct dv_parquet_writer_opts {
     const char *created_by;     /* NULL: "datavet <version>" */
     const dv_alloc *alloc;
     /* For files that hold images (a cleaned copy): every buffer that held values (columns,
-     * pages, compressed pages, the dictionary, statistics, stdio's buffer, the gzip and zstd
-     * compressors' state) is zeroed before it is freed or grown, the column buffers once each
-     * row group is written; and a copy zeroes its source reader's buffers
+     * pages, compressed pages, the dictionary, statistics, stdio's buffer, the gzip, zstd,
+     * lz4 and brotli compressors' state) is zeroed before it is freed or grown, the column
+     * buffers once each row group is written; and a copy zeroes its source reader's buffers
      * (dv_parquet_reader_wipe) after each dv_parquet_writer_copy_row_group, so the removed
      * rows' images do not wait for the next row group. */
     int wipe;
@@ -882,7 +885,7 @@ typedef struct dv_parquet_writer_opts {
     /* Copies (dv_parquet_writer_create_copy): row groups and columns written again take the
      * source's shape where the writer can, so a copy is about the source's size: each
      * column's codec the source's (its chunk in the source's first row group; LZ4 written as
-     * LZ4_RAW, BROTLI and LZO, which it cannot write, as codec above), at level (the footer
+     * LZ4_RAW; LZO, which it cannot write, as codec above), at level (the footer
      * does not record the source's), dictionary encoding for a column whose source chunk has
      * a dictionary page (fixed-width types too) and none for one without, and row groups of
      * the source's largest row count (row_group_rows, if set, wins). Not kept: the source's

@@ -329,7 +329,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
     }
     w->ncols = nfields;
     if (!dv__pq_codec_writable(w->codec)) {
-        rc = werr(w, DV_EINVAL, "codec %d cannot be written (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW can)",
+        rc = werr(w, DV_EINVAL, "codec %d cannot be written (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW, BROTLI can)",
                   w->codec);
         goto done;
     }

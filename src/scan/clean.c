@@ -573,7 +573,7 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
     /* the copy has the source's schema tree, lists and maps included */
     /* each column's codec, dictionary encoding and row group rows the source's, so the copy
      * is about the source's size less the removed rows; snappy where the source's codec cannot
-     * be written (BROTLI, LZO) */
+     * be written (LZO) */
     wo.codec = DV_PQ_SNAPPY;
     wo.like_source = 1;
     wo.wipe = 1; /* the kept images leave the writer's buffers zeroed, the reader's go each row

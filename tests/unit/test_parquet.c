@@ -832,9 +832,11 @@ static void round_trip(dv_pq_codec codec, uint64_t nrows, uint64_t rg_rows, int 
 
 static void test_round_trip(void **state)
 {
-    static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP, DV_PQ_ZSTD};
+    static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP,
+                                         DV_PQ_ZSTD, DV_PQ_LZ4_RAW, DV_PQ_BROTLI};
     (void)state;
-    for (size_t i = 0; i < 4; i++) round_trip(codecs[i], 2500, 1000, 0, 0);
+    for (size_t i = 0; i < 6; i++) round_trip(codecs[i], 2500, 1000, 0, 0);
+    round_trip(DV_PQ_BROTLI, 0, 10, 0, 0); /* empty file */
     round_trip(DV_PQ_ZSTD, 3000, 3000, 1, 0);   /* no dictionary */
     round_trip(DV_PQ_SNAPPY, 2000, 700, 0, 40); /* dictionary falls back to PLAIN */
     round_trip(DV_PQ_SNAPPY, 0, 10, 0, 0);      /* empty file */
@@ -2440,14 +2442,14 @@ static void test_copy_wipe(void **state)
 {
     static uint8_t img[40000];
     static const dv_pq_codec codecs[] = {DV_PQ_UNCOMPRESSED, DV_PQ_SNAPPY, DV_PQ_GZIP,
-                                         DV_PQ_ZSTD, DV_PQ_LZ4_RAW};
+                                         DV_PQ_ZSTD, DV_PQ_LZ4_RAW, DV_PQ_BROTLI};
     char src[512], cp[512], err[512];
     (void)state;
     memset(img, 0xAB, sizeof img);
     tmp_path(src, sizeof src, "wsrc");
     tmp_path(cp, sizeof cp, "wcopy");
     write_image_file(src, DV_PQ_UNCOMPRESSED, img);
-    for (int codec = 0; codec < 5; codec++)
+    for (int codec = 0; codec < 6; codec++)
         for (int wipe = 0; wipe < 2; wipe++) {
             watch_alloc wa = {0};
             dv_alloc a = {wa_malloc, wa_realloc, wa_free, &wa};
@@ -2521,12 +2523,13 @@ static void test_copy_nested_pt(void **state)
 }
 
 /* A LAION-like file (url, hex md5 and sha256 strings, punsafe, width, a status of one value)
- * of zstd pages and row groups of 20,000 rows, copied with like_source and every 100th row
- * removed: the copy's chunks are zstd, dictionary-encoded where the source's are and PLAIN where
- * not, in row groups of 20,000 rows, and the file is within 10% of the source's size less the
- * removed rows (with snappy and 1,000,000-row groups, as cleaned copies were written before,
- * it is about 1.5 times the source's); without like_source the copy is the writer's own. */
-static void test_copy_like_source(void **state)
+ * of zstd (then brotli) pages and row groups of 20,000 rows, copied with like_source and every
+ * 100th row removed: the copy's chunks are the source's codec, dictionary-encoded where the
+ * source's are and PLAIN where not, in row groups of 20,000 rows, and the file is within 10% of
+ * the source's size less the removed rows (with snappy and 1,000,000-row groups, as cleaned
+ * copies were written before, it is about 1.5 times the source's; a brotli source's copy was
+ * snappy, as the writer had no brotli); without like_source the copy is the writer's own. */
+static void copy_like_source(dv_pq_codec codec)
 {
     dv_parquet_field f[6] = {
         {.name = "url", .type = DV_PQ_BYTE_ARRAY, .optional = 1, .is_string = 1},
@@ -2544,10 +2547,9 @@ static void test_copy_like_source(void **state)
     struct stat a, b;
     uint8_t *keep;
     uint64_t seed = 42;
-    (void)state;
     tmp_path(src, sizeof src, "like-src");
     tmp_path(cp, sizeof cp, "like-copy");
-    o.codec = DV_PQ_ZSTD;
+    o.codec = codec;
     o.row_group_rows = 20000;
     assert_int_equal(dv_parquet_writer_create(src, f, 6, &o, &w, err, sizeof err), DV_OK);
     for (uint64_t i = 0; i < nrows; i++) {
@@ -2612,7 +2614,7 @@ static void test_copy_like_source(void **state)
                 assert_true(m->row_groups[g].num_rows <= 20000);
                 for (uint32_t c = 0; c < 6; c++) {
                     const dv__pq_chunk *ch = &m->row_groups[g].columns[c];
-                    assert_int_equal(ch->codec, DV_PQ_ZSTD);
+                    assert_int_equal(ch->codec, codec);
                     /* the source's dictionary: status only (the hashes are distinct, and
                      * the writer's own files never dictionary-encode an INT64) */
                     assert_int_equal(ch->dictionary_page_offset >= 0, c == 5);
@@ -2627,6 +2629,13 @@ static void test_copy_like_source(void **state)
     }
     unlink(src);
     unlink(cp);
+}
+
+static void test_copy_like_source(void **state)
+{
+    (void)state;
+    copy_like_source(DV_PQ_ZSTD);
+    copy_like_source(DV_PQ_BROTLI);
 }
 
 int main(void)
