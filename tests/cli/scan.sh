@@ -185,7 +185,9 @@ t_merge_set_per_shard() {
     rm -rf out-big out-one && cp -r out-wds out-big && cp -r out-wds out-one || return 1
     $PY bigrec.py out-big all && $PY bigrec.py out-one one || return 1
     one=$(peak_kib "$BIN" merge -q out-one) && big=$(peak_kib "$BIN" merge -q out-big) || return 1
-    [ "$big" -lt $((one + 8192)) ] || { echo "merge peak: 4 shards $big KiB, 1 shard $one KiB"; return 1; }
+    # (a sanitizer build's shadow memory and quarantine are no measure: peaks not compared)
+    grep -qa __asan_init "$BIN" || [ "$big" -lt $((one + 8192)) ] ||
+        { echo "merge peak: 4 shards $big KiB, 1 shard $one KiB"; return 1; }
     [ "$(sed 1d out-big/removal.txt | wc -l)" -eq 600000 ] &&
         [ "$(sed 1d out-big/removal.txt | cut -f 1 | sort -u | wc -l)" -eq 600000 ] &&
         [ "$(sed -n '2p;150002p;600001p' out-big/removal.txt | cut -f 1 | tr '\n' ' ')" = "0-0 1-0 3-149999 " ] ||
