@@ -538,7 +538,7 @@ c_info_no_index() {
     size=$(($(wc -c <big.dvl) / 1024))
     # (a sanitizer build's shadow memory and quarantine are no measure: peaks not compared)
     asan=0
-    grep -qa __asan_init "$BIN" && asan=1
+    grep -qaE '__(asan|tsan)_init' "$BIN" && asan=1
     kib=$(peak_kib "$BIN" list info big.dvl) || { why "list info failed"; return 1; }
     [ "$asan" -eq 1 ] || [ "$kib" -lt $((size + 24 * 1024)) ] ||
         { why "list info: peak $kib KiB for a list of $size KiB"; return 1; }

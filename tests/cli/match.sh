@@ -239,7 +239,7 @@ check "match: a progress line on a terminal and with --progress, none with -q" t
 # and 10^6 records of 360 bytes each were held at once: out of memory under this limit.
 # (One OpenBLAS thread: its threads' buffers are address space too. A sanitizer build
 # reserves terabytes of address space: there the limit is left out, the rest checked.)
-if grep -qa __asan_init "$BIN"; then VLIMIT=unlimited; else VLIMIT=300000; fi
+if grep -qaE '__(asan|tsan)_init' "$BIN"; then VLIMIT=unlimited; else VLIMIT=300000; fi
 t_streamed() {
     for i in 5 999999 1000000 2999999 3999999; do printf '%032x\n' $i; done >many.txt
     "$BIN" list build -q -o many.dvl many.txt || return 1

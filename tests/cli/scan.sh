@@ -186,7 +186,7 @@ t_merge_set_per_shard() {
     $PY bigrec.py out-big all && $PY bigrec.py out-one one || return 1
     one=$(peak_kib "$BIN" merge -q out-one) && big=$(peak_kib "$BIN" merge -q out-big) || return 1
     # (a sanitizer build's shadow memory and quarantine are no measure: peaks not compared)
-    grep -qa __asan_init "$BIN" || [ "$big" -lt $((one + 8192)) ] ||
+    grep -qaE '__(asan|tsan)_init' "$BIN" || [ "$big" -lt $((one + 8192)) ] ||
         { echo "merge peak: 4 shards $big KiB, 1 shard $one KiB"; return 1; }
     [ "$(sed 1d out-big/removal.txt | wc -l)" -eq 600000 ] &&
         [ "$(sed 1d out-big/removal.txt | cut -f 1 | sort -u | wc -l)" -eq 600000 ] &&
@@ -564,7 +564,7 @@ for k in range(200):
     ti = tarfile.TarInfo('k%03d.jpg' % k); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
 t.close()
 EOF
-if grep -qa __asan_init "$BIN"; then
+if grep -qaE '__(asan|tsan)_init' "$BIN"; then
     ok "--clean, a draw of 64 Mi decoys: skipped (a sanitizer build reserves terabytes)"
 else
     (ulimit -v 3000000; "$BIN" scan -q wbig -l hld-md5.dvl -o out-wbig --clean clean-wbig \
