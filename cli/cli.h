@@ -57,15 +57,10 @@ int cli_out_open(cli_out *o, const char *path);
 /* As cli_out_open, for a file of an OUTDIR the command fills (not a path the user named):
  * whatever is at path, a link included, is replaced by the rename, never followed. */
 int cli_out_open_in(cli_out *o, const char *path);
-/* A file (a temporary name in an OUTDIR) created anew with mode: whatever is at path (a file
- * a killed run left, a link planted there) is removed first, and path created
- * O_CREAT|O_EXCL|O_NOFOLLOW, so no link is followed and no other file truncated or
- * chmod'ed. The descriptor, or -1 with errno set. */
-int cli_open_new(const char *path, unsigned mode);
 /* 1 when st is the output being written or the file it replaces: never an input. */
 int cli_out_is(const cli_out *o, const struct stat *st);
-/* Flush and close; keep: put the file in place (synced, renamed), else remove what was
- * written. 0, or -1 with errno set (the file is then not put in place). stdout is flushed. */
+/* Flush and close; keep: put the file in place (fdatasync'ed, renamed, its folder synced:
+ * dv_file_sync, dv_file_rename), else remove what was written. 0, or -1 with errno set (the file is then not put in place). stdout is flushed. */
 int cli_out_close(cli_out *o, int keep);
 /* 1 when the output path out (which need not exist) is the regular file a also names (a
  * link, another spelling): opening out would empty an input before it is read. */

@@ -1035,7 +1035,7 @@ int cmd_export(int argc, char **argv)
     }
     progress(&pl, 1, 1, nrows, t0, 1);
     if (fmt == FMT_JSON) fputs(nrows ? "\n]\n" : "]\n", o);
-    if (fflush(o) != 0 || ferror(o) || (tmp != NULL && fsync(fileno(o)) != 0)) {
+    if (fflush(o) != 0 || ferror(o) || (tmp != NULL && dv_file_sync(fileno(o)) != DV_OK)) {
         cli_err("datavet export: %s: write failed: %s\n", outpath ? outpath : "stdout",
                 strerror(errno));
         goto out;
@@ -1053,11 +1053,11 @@ out:
         ret = 2;
     }
     if (tmp != NULL) {
-        if (ret == 0 && rename(tmp, outpath) != 0) {
+        if (ret == 0 && dv_file_rename(tmp, outpath) != DV_OK) {
             cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
             ret = 2;
         }
-        if (ret != 0) unlink(tmp);
+        if (ret != 0) unlink(tmp); /* (after a rename whose folder sync failed: nothing) */
         free(tmp);
     }
     if (ret == 0 && !quiet) /* once the file is in place */

@@ -181,7 +181,7 @@ static int write_atomic(const char *path, const char *text, size_t len, mode_t m
         tmp = t.p;
         if (!tmp) return -1;
     }
-    fd = cli_open_new(tmp, mode); /* a link planted at tmp: removed, not written through */
+    fd = dv_file_open_new(tmp, mode); /* a link planted at tmp: removed, not written through */
     if (fd >= 0) {
         size_t off = 0;
         while (off < len) {
@@ -190,12 +190,13 @@ static int write_atomic(const char *path, const char *text, size_t len, mode_t m
             if (n <= 0) break;
             off += (size_t)n;
         }
-        if (off == len && fsync(fd) == 0 && close(fd) == 0) rc = rename(tmp, path);
+        if (off == len && dv_file_sync(fd) == DV_OK && close(fd) == 0)
+            rc = dv_file_rename(tmp, path) == DV_OK ? 0 : -1;
         else close(fd);
     }
     if (rc != 0) {
         cli_err("datavet slurm: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
+        unlink(tmp); /* (where the rename was made and the folder's sync failed: nothing) */
     }
     free(tmp);
     return rc;

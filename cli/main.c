@@ -217,11 +217,12 @@ int cli_out_close(cli_out *o, int keep)
         errno = e;
         return bad ? -1 : 0;
     }
-    if (!bad && keep && o->tmp != NULL && fsync(fileno(o->f)) != 0) bad = 1, e = errno;
+    if (!bad && keep && o->tmp != NULL && dv_file_sync(fileno(o->f)) != DV_OK) bad = 1, e = errno;
     if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
     o->f = NULL;
     if (o->tmp != NULL) {
-        if (keep && !bad && rename(o->tmp, o->target) != 0) bad = 1, e = errno;
+        if (keep && !bad && dv_file_rename(o->tmp, o->target) != DV_OK) bad = 1, e = errno;
+        /* (after a rename whose folder sync failed, tmp names nothing: unlink does nothing) */
         if (!keep || bad) unlink(o->tmp);
     }
     free(o->tmp);
@@ -229,30 +230,6 @@ int cli_out_close(cli_out *o, int keep)
     o->tmp = o->target = NULL;
     errno = e;
     return bad ? -1 : 0;
-}
-
-int cli_open_new(const char *path, unsigned mode)
-{
-    /* as the library's dv__open_new: a name put back between the unlink and the open fails
-     * O_EXCL, never opens what it names */
-    for (int tries = 0; tries < 4; tries++) {
-        int fd;
-        if (unlink(path) != 0 && errno != ENOENT) return -1;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
-        if (fd >= 0) {
-            if (fchmod(fd, (mode_t)mode) != 0) {
-                int e = errno;
-                close(fd);
-                unlink(path);
-                errno = e;
-                return -1;
-            }
-            return fd;
-        }
-        if (errno != EEXIST) return -1;
-    }
-    errno = EEXIST;
-    return -1;
 }
 
 int cli_same_file(const char *out, const char *a)

@@ -898,6 +898,9 @@ typedef struct dv_parquet_writer_opts {
      * renamed into place afterwards, or a file of a cleaned copy. 0: path is opened as
      * dv_parquet_writer_create says (created or truncated, a link followed). */
     int create_new;
+    /* dv_parquet_writer_close syncs the file's data (dv_file_sync) before it closes it: for a
+     * file renamed into place afterwards, so a crash cannot leave it there cut short. */
+    int sync;
 } dv_parquet_writer_opts;
 
 typedef struct dv_parquet_writer dv_parquet_writer;
@@ -2037,6 +2040,27 @@ void dv_knn_get_stats(const dv_knn *k, dv_knn_stats *out);
 /* "auto", "direct", "blas", "int8". */
 const char *dv_knn_pass_name(dv_knn_pass p);
 const char *dv_knn_errmsg(const dv_knn *k);
+
+/* ------------------------------------------------------------------------
+ * Output files: created without following links, put in place durably. */
+
+/* A file created anew for writing with the given mode (the umask does not narrow it):
+ * whatever is at path already (a file a killed run left, a link planted there) is removed
+ * first, and the file is created O_CREAT|O_EXCL|O_NOFOLLOW, so no link is followed and no
+ * other file is truncated or has its mode changed. For a temporary name renamed into place
+ * afterwards (dv_file_rename), or a file of a cleaned copy. The descriptor, or -1 with errno
+ * set (EISDIR: a folder is there; EEXIST: something came back at path each time it was
+ * removed), as open(2). */
+int dv_file_open_new(const char *path, unsigned mode);
+/* fdatasync(fd): the file's data on disk before it is renamed into place. A descriptor or
+ * file system that cannot be synced (a pipe or terminal, EINVAL; ENOTSUP, EROFS) is not a
+ * failure. DV_OK, or DV_EIO with errno set (EIO, ENOSPC: what was written may be lost). */
+int dv_file_sync(int fd);
+/* rename(tmp, path), then fsync of path's folder, so that a crash after the call leaves the
+ * new file at path. A folder that cannot be opened or synced (EINVAL and the like) is not a
+ * failure. DV_OK, or DV_EIO with errno set: the rename failed (tmp is still there), or the
+ * folder's sync did (path is the new file, which a crash may yet undo). */
+int dv_file_rename(const char *tmp, const char *path);
 
 #ifdef __cplusplus
 }

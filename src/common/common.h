@@ -63,13 +63,10 @@ size_t dv__text_line(char *out, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t dv__text_vline(char *out, size_t cap, const char *fmt, va_list ap);
 
-/* An output file (a temporary name beside an output, a file of a cleaned copy) created anew
- * for writing with the given mode: whatever is at path already (a file a killed run left, a
- * link planted there) is removed first, and the file is created O_CREAT|O_EXCL|O_NOFOLLOW,
- * so no link is followed and no other file is truncated or has its mode changed. The
- * descriptor, or -1 with errno set (EISDIR: a folder is there; EEXIST: something came back
- * at path each time it was removed). */
-int dv__open_new(const char *path, unsigned mode);
+/* (output files: dv_file_open_new, dv_file_sync, dv_file_rename in datavet.h) */
+/* fsync of the folder path is in (what dv_file_rename does after the rename): DV_OK also where
+ * the folder cannot be opened or synced (EINVAL), DV_EIO with errno set on a sync's failure. */
+int dv__sync_folder_of(const char *path);
 
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 int dv__mul_ok(size_t a, size_t b, size_t *out);

@@ -1,5 +1,6 @@
-/* file.c - reading a whole file into memory with a size ceiling, and creating output files
- * without following links. Image bytes are only ever read, never written anywhere. */
+/* file.c - reading a whole file into memory with a size ceiling; creating output files without
+ * following links, and putting them in place durably. Image bytes are only ever read, never
+ * written anywhere. */
 #include "common.h"
 
 #include <errno.h>
@@ -87,7 +88,7 @@ int dv_read_file(const char *path, uint64_t max_bytes, const dv_alloc *alloc, vo
     return DV_OK;
 }
 
-int dv__open_new(const char *path, unsigned mode)
+int dv_file_open_new(const char *path, unsigned mode)
 {
     /* a few tries: a name put back between the unlink and the open fails O_EXCL (EEXIST),
      * never opens what it names */
@@ -111,4 +112,52 @@ int dv__open_new(const char *path, unsigned mode)
     }
     errno = EEXIST;
     return -1;
+}
+
+/* what a sync that cannot be done says: a pipe or terminal, a file system without it */
+static int sync_unsupported(int e)
+{
+    return e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP || e == EROFS;
+}
+
+int dv_file_sync(int fd)
+{
+    int r;
+    do r = fdatasync(fd);
+    while (r != 0 && errno == EINTR);
+    if (r == 0 || sync_unsupported(errno)) return DV_OK;
+    return DV_EIO;
+}
+
+int dv__sync_folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    int dfd, r;
+    if (slash == NULL) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir) {
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+    } else
+        return DV_OK; /* (a name longer than PATH_MAX: nothing to open its folder by) */
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return DV_OK; /* a folder that can be written but not read: no sync to ask */
+    do r = fsync(dfd);
+    while (r != 0 && errno == EINTR);
+    if (r != 0 && !sync_unsupported(errno)) {
+        int e = errno;
+        close(dfd);
+        errno = e;
+        return DV_EIO;
+    }
+    close(dfd);
+    return DV_OK;
+}
+
+int dv_file_rename(const char *tmp, const char *path)
+{
+    if (rename(tmp, path) != 0) return DV_EIO;
+    /* the rename itself is made durable by a sync of the folder it was made in */
+    return dv__sync_folder_of(path);
 }

@@ -183,7 +183,8 @@ int dv__npz_clean_check_buffer(const void *buf, size_t len, uint64_t rows, const
  * writing fails; *bytes_out: the archive's bytes. */
 int dv__npz_clean_fd(const void *buf, size_t len, int fd, const dv__npz_clean_opts *o,
                      const dv_alloc *alloc, uint64_t *bytes_out, char *errbuf, size_t errcap);
-/* in rewritten into out, through out.tmp (mode 0600) renamed over out when whole. errbuf
+/* in rewritten into out, created anew (dv_file_open_new, mode 0600) and synced (dv_file_sync),
+ * for the caller to rename into place; removed on failure. errbuf
  * names the input for a member that cannot be rewritten, the output for DV_EIO. */
 int dv__npz_clean_file(const char *in, const char *out, const dv__npz_clean_opts *o,
                        const dv_alloc *alloc, char *errbuf, size_t errcap);

@@ -1396,32 +1396,30 @@ int dv__npz_clean_file(const char *in, const char *out, const dv__npz_clean_opts
 {
     void *map;
     size_t len;
-    char sub[500], tmp[4200];
+    char sub[500];
     int fd, rc;
     DV_RETURN_ERROR_IF(in == NULL || out == NULL || o == NULL, DV_EINVAL);
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= sizeof(tmp))
-        ZERR(DV_ERANGE, "%s: path too long", out);
     DV_FORWARD_IF_ERROR(map_file(in, &map, &len, errbuf, errcap));
     /* a file of an earlier run (or a link, or a hard link to another file) there: replaced,
      * never written through */
-    fd = dv__open_new(tmp, 0600);
+    fd = dv_file_open_new(out, 0600);
     if (fd < 0) {
         munmap(map, len);
-        ZERR(DV_EIO, "%s: %s", tmp, strerror(errno));
+        ZERR(DV_EIO, "%s: %s", out, strerror(errno));
     }
     sub[0] = '\0';
     rc = dv__npz_clean_fd(map, len, fd, o, a, NULL, sub, sizeof(sub));
     munmap(map, len);
+    if (rc == DV_OK && dv_file_sync(fd) != DV_OK) {
+        rc = DV_EIO;
+        dv__set_err(sub, sizeof(sub), "sync failed: %s", strerror(errno));
+    }
     if (close(fd) != 0 && rc == DV_OK) {
         rc = DV_EIO;
         dv__set_err(sub, sizeof(sub), "write failed: %s", strerror(errno));
     }
-    if (rc == DV_OK && rename(tmp, out) != 0) {
-        rc = DV_EIO;
-        dv__set_err(sub, sizeof(sub), "rename from %s failed: %s", tmp, strerror(errno));
-    }
     if (rc != DV_OK) {
-        (void)unlink(tmp);
+        (void)unlink(out);
         /* a failed write names the output; a member that cannot be rewritten, the input */
         dv__set_err(errbuf, errcap, "%s: %s", rc == DV_EIO ? out : in, sub);
     }

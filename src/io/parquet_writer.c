@@ -131,6 +131,7 @@ struct dv_parquet_writer {
     int failed; /* sticky */
     int closed;
     int created; /* the file is ours: removed if never closed */
+    int sync;    /* dv_parquet_writer_opts.sync */
 };
 
 static int werr(dv_parquet_writer *w, int code, const char *fmt, ...)
@@ -306,6 +307,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         opts && opts->dictionary_max_bytes ? opts->dictionary_max_bytes : DEFAULT_DICT_BYTES;
     if (w->dict_max > (256u << 20)) w->dict_max = 256u << 20;
     w->wipe = opts ? opts->wipe : 0;
+    w->sync = opts ? opts->sync : 0;
     w->raw_groups = opts ? opts->raw_groups : 0;
     wbuf_init(w, &w->statpool);
     dv__buf_init(&w->kvpool, a, KVPOOL_MAX);
@@ -411,7 +413,7 @@ int dv_parquet_writer_create(const char *path, const dv_parquet_field *fields, s
         /* 0600 from the start, and for a file of an earlier run too: a copy holds the kept
          * images, and anyone who opened it while it was 0644 could read what follows */
         int fd = opts && opts->create_new
-                     ? dv__open_new(path, 0600)
+                     ? dv_file_open_new(path, 0600)
                      : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         w->created = fd >= 0;
         if (fd >= 0 && fchmod(fd, 0600) != 0) {
@@ -1686,6 +1688,8 @@ int dv_parquet_writer_close(dv_parquet_writer *w)
     rc = w->rows > 0 || w->ngroups == 0 ? flush_group(w) : DV_OK;
     if (rc == DV_OK) rc = write_footer(w);
     if (rc == DV_OK && fflush(w->f) != 0) rc = werr(w, DV_EIO, "write failed: %s", strerror(errno));
+    if (rc == DV_OK && w->sync && dv_file_sync(fileno(w->f)) != DV_OK)
+        rc = werr(w, DV_EIO, "sync failed: %s", strerror(errno));
     if (fclose(w->f) != 0 && rc == DV_OK) rc = werr(w, DV_EIO, "close failed: %s", strerror(errno));
     w->f = NULL;
     if (w->iobuf) memset(w->iobuf, 0, IOBUF_BYTES);

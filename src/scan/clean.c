@@ -24,6 +24,9 @@
 /* rows of one parquet row group a copy takes: the reader decodes at most 1 GiB of a row
  * group, at least a byte a row */
 #define CLEAN_MAX_RG_ROWS (1ull << 30)
+/* what a file of the copy is written as, beside its name, until it is whole: a name no
+ * dataset file the copy is made of ends with, so a later run removes them (sweep_tmps) */
+#define CLEAN_TMP_SUFFIX ".datavet-tmp"
 
 typedef struct rset { /* open-addressing set of (shard, row) */
     uint64_t *k;
@@ -497,18 +500,19 @@ static int wsum_close(wsum *ws, int rc, char hex[65], uint64_t *size)
     return rc;
 }
 
-/* A file of the copy just written, as clean.sha256 names it: its checksum taken as it was
- * written (hex set), or read back while the page cache holds it (parquet, .npz). */
-static int sum_file(cwork *w, const char *path, const char *hex, uint64_t hsize, csum *e,
-                    uint64_t *size)
+/* A file of the copy just written (under its temporary name tmp), as clean.sha256 names it
+ * (path): its checksum taken as it was written (hex set), or read back while the page cache
+ * holds it (parquet, .npz). */
+static int sum_file(cwork *w, const char *tmp, const char *path, const char *hex,
+                    uint64_t hsize, csum *e, uint64_t *size)
 {
     const char *clean_dir = w->c->clean_dir;
     size_t rl;
     if (hex[0]) {
         memcpy(e->hex, hex, 65);
         *size = hsize;
-    } else if (dv__sha256_file(path, e->hex, size) != DV_OK) {
-        dv__set_err(w->err, sizeof w->err, "%s: cannot read back to checksum it", path);
+    } else if (dv__sha256_file(tmp, e->hex, size) != DV_OK) {
+        dv__set_err(w->err, sizeof w->err, "%s: cannot read back to checksum it", tmp);
         return DV_EIO;
     }
     rl = strlen(path) - strlen(clean_dir) - 1;
@@ -581,6 +585,7 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
     wo.raw_groups = 1; /* a row group nothing is removed from is copied as its bytes */
     wo.alloc = c->a;
     wo.create_new = 1; /* 0600 (it holds the kept images), a link there not followed */
+    wo.sync = 1;       /* on disk before it is renamed into place */
     rc = dv_parquet_writer_create_copy(out, r, &wo, &w, e, sizeof e);
     if (rc != DV_OK) {
         dv__set_err(wk->err, sizeof wk->err, "%s", e);
@@ -666,7 +671,7 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
         return DV_EFORMAT;
     }
     rc = dv_npy_write_header(hdr, sizeof hdr, ni.dtype, kept_rows, ni.dims, &hl);
-    fd = dv__open_new(out, 0600); /* a file of an earlier run or a link there: replaced */
+    fd = dv_file_open_new(out, 0600); /* a file of an earlier run or a link there: replaced */
     if (rc != DV_OK || fd < 0) {
         dv__set_err(w->err, sizeof w->err, "%s: cannot write", out);
         if (fd >= 0) close(fd);
@@ -698,6 +703,7 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
             i = j + 1; /* row j, if any, is removed */
         }
     }
+    if (rc == DV_OK) rc = dv_file_sync(fd); /* on disk before it is renamed into place */
     if (close(fd) != 0) rc = DV_EIO;
     if (ws.md) rc = wsum_close(&ws, rc, hex, size);
     if (rc != DV_OK) dv__set_err(w->err, sizeof w->err, "%s: write failed", out);
@@ -743,7 +749,7 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
         goto done;
     }
     ifd = open(in, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    ofd = dv__open_new(out, 0600);
+    ofd = dv_file_open_new(out, 0600);
     if (ifd < 0 || ofd < 0) {
         dv__set_err(wk->err, sizeof wk->err, "%s: cannot open", ifd < 0 ? in : out);
         rc = DV_EIO;
@@ -771,6 +777,10 @@ static int clean_tar(cwork *wk, const char *in, const char *out, const uint8_t *
         if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s", dv_tar_writer_errmsg(w));
     }
     if (rc == DV_OK) rc = dv_tar_writer_finish(w);
+    if (rc == DV_OK && dv_file_sync(ofd) != DV_OK) {
+        dv__set_err(wk->err, sizeof wk->err, "%s: cannot write: %s", out, strerror(errno));
+        rc = DV_EIO;
+    }
 done:
     dv_tar_reader_free(r);
     dv_tar_writer_free(w);
@@ -970,7 +980,10 @@ static int clean_shard(cwork *w, uint64_t i)
     uint64_t ndrop = 0, pq_rows = 0, sbytes = 0, fbytes = 0, links = 0;
     size_t nwritten = 0, nsum = 0;
     csum sums[3];
-    char op[4096], written[3][4096], why[1024] = "";
+    /* each file is written under a temporary name beside its own (CLEAN_TMP_SUFFIX) and the
+     * shard's files renamed into place once all are whole: a run killed midway leaves no
+     * file of the copy cut short under its name */
+    char op[4096], written[3][4096], tmps[3][4200], why[1024] = "";
     int k, lost = 0, rc = DV_OK;
     w->pq_total = 0;
     dv_dataset_shard(c->ds, i, &sh);
@@ -1029,21 +1042,25 @@ static int clean_shard(cwork *w, uint64_t i)
                         in);
             break;
         }
-        memcpy(written[nwritten++], op, sizeof op);
-        if (c->lay == DV_LAYOUT_PARQUET)
-            rc = f == 0                  ? clean_parquet(w, in, op, i, &pq_rows)
-                 : dv_npz_is_zip(in) ? clean_npz(w, in, op, i)
-                                     : clean_npy(w, in, op, i, pq_rows, hex, &hsize);
-        else
-            rc = f == 0 ? clean_tar(w, in, op, w->drop, ndrop, &links, hex, &hsize)
-                        : clean_parquet(w, in, op, i, &pq_rows);
+        {
+            char *tp = tmps[nwritten];
+            snprintf(tp, sizeof tmps[0], "%s%s", op, CLEAN_TMP_SUFFIX);
+            memcpy(written[nwritten++], op, sizeof op);
+            if (c->lay == DV_LAYOUT_PARQUET)
+                rc = f == 0              ? clean_parquet(w, in, tp, i, &pq_rows)
+                     : dv_npz_is_zip(in) ? clean_npz(w, in, tp, i)
+                                         : clean_npy(w, in, tp, i, pq_rows, hex, &hsize);
+            else
+                rc = f == 0 ? clean_tar(w, in, tp, w->drop, ndrop, &links, hex, &hsize)
+                            : clean_parquet(w, in, tp, i, &pq_rows);
+        }
         if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
             snprintf(why, sizeof why, "%s", w->err);
             lost = 1;
             rc = DV_OK;
         }
         if (rc == DV_OK && !lost) {
-            rc = sum_file(w, op, hex, hsize, &sums[nsum], &size);
+            rc = sum_file(w, tmps[nwritten - 1], op, hex, hsize, &sums[nsum], &size);
             if (rc == DV_OK) nsum++, sbytes += size;
         }
         if (rc == DV_OK && !lost) {
@@ -1053,9 +1070,19 @@ static int clean_shard(cwork *w, uint64_t i)
         }
     }
     if (w->drop) memset(w->drop, 0, w->dropcap);
+    for (size_t f = 0; !lost && rc == DV_OK && f < nwritten; f++) {
+        if (dv_file_rename(tmps[f], written[f]) != DV_OK) {
+            dv__set_err(w->err, sizeof w->err, "%s: cannot write: %s", written[f],
+                        strerror(errno));
+            rc = DV_EIO;
+        }
+    }
+    if (lost || rc != DV_OK)
+        for (size_t f = 0; f < nwritten; f++) (void)unlink(tmps[f]);
     if (lost && rc == DV_OK) {
         char line[1400];
         size_t ll;
+        /* (and the files of an earlier run's copy of the shard) */
         for (size_t f = 0; f < nwritten; f++) (void)unlink(written[f]);
         ll = dv__text_line(line, sizeof line,
                            "--clean: shard %s left out of the cleaned copy: %s\n", sh.name, why);
@@ -1116,6 +1143,38 @@ static void clean_job(void *ctx, size_t job, unsigned worker)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* The files a killed run left under temporary names (CLEAN_TMP_SUFFIX) in the copy's
+ * folder dir, its subfolders included (links to folders not followed): removed. Only this
+ * user's regular files and links of that name are taken; the folder is the scan's own
+ * (clean.dir). */
+static int sweep_tmps(const char *dir, int depth, char *err, size_t cap)
+{
+    const size_t sl = sizeof CLEAN_TMP_SUFFIX - 1;
+    DIR *d;
+    struct dirent *e;
+    int rc = DV_OK;
+    if (depth > 32 || (d = opendir(dir)) == NULL) return DV_OK;
+    while (rc == DV_OK && (e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat st;
+        size_t n = strlen(e->d_name);
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
+            lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) rc = sweep_tmps(path, depth + 1, err, cap);
+        else if (n > sl && strcmp(e->d_name + n - sl, CLEAN_TMP_SUFFIX) == 0 &&
+                 (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_uid == geteuid())) &&
+                 unlink(path) != 0 && errno != ENOENT) {
+            dv__set_err(err, cap, "%s: cannot remove what an earlier run left: %s", path,
+                        strerror(errno));
+            rc = DV_EIO;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, unsigned threads,
                       char commit_hex[65], uint64_t *removed_out, uint64_t *decoys_out,
@@ -1171,6 +1230,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     if (rc == DV_OK) rc = load_removal(&c, outdir, &nremoved);
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
     if (rc == DV_OK) rc = note_clean_dir(outdir, clean_dir, err, cap);
+    if (rc == DV_OK) rc = sweep_tmps(clean_dir, 0, err, cap);
     if (rc == DV_OK && nremoved > 0 && decoys > 0) {
         /* the decoys wanted, and room for as many more as there are removed rows: a kept id
          * that is also a removed one's is no decoy (it is in the file already), and goes

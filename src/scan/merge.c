@@ -972,6 +972,7 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
          * export` decodes at a time, stay that small however many findings there are */
         wo.row_group_rows = MATCHES_RG_ROWS;
         wo.create_new = 1; /* 0600, and a link planted at the name is not followed */
+        wo.sync = 1;       /* on disk before it is renamed into place */
         snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
         rc = dv_parquet_writer_create(t, fields, PQ_NFIELDS, &wo, &o.pq, errbuf, errcap);
         if (rc != DV_OK) goto done;
@@ -1076,8 +1077,8 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
     }
     snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
     snprintf(p, sizeof p, "%s/matches.parquet", outdir);
-    if (rename(t, p) != 0) {
-        dv__set_err(errbuf, errcap, "%s: cannot write", p);
+    if (dv_file_rename(t, p) != DV_OK) {
+        dv__set_err(errbuf, errcap, "%s: cannot write: %s", p, strerror(errno));
         rc = DV_EIO;
         goto done;
     }

@@ -59,10 +59,10 @@ void dv__ctrs_free(const dv_alloc *a, dv__ctrs *c);
 int dv__mkdir_private(const char *dir, char *err, size_t cap);
 int dv__mkdir_private_sub(const char *dir, char *err, size_t cap);
 /* Create path (a temporary name in OUTDIR or a cleaned copy, renamed into place by
- * dv__commit_file) anew, mode 0600, for writing: dv__open_new, so a link or file planted
+ * dv__commit_file) anew, mode 0600, for writing: dv_file_open_new, so a link or file planted
  * at that name is removed, never followed, truncated or chmod'ed. */
 FILE *dv__fopen_private(const char *path);
-/* fsync + fclose; rename tmp to path; fsync the directory. On failure (DV_EIO) tmp is
+/* fdatasync + fclose; rename tmp to path; fsync the directory (dv_file_sync, dv_file_rename). On failure (DV_EIO) tmp is
  * removed and errno says why (the first thing that failed: a full disk, ENOSPC). */
 int dv__commit_file(FILE *f, const char *tmp, const char *path);
 /* As dv__commit_file, but path is created only if it does not exist (link, not rename):

@@ -99,7 +99,7 @@ int dv__mkdir_private_sub(const char *dir, char *err, size_t cap)
 
 FILE *dv__fopen_private(const char *path)
 {
-    int fd = dv__open_new(path, 0600), e;
+    int fd = dv_file_open_new(path, 0600), e;
     FILE *f;
     if (fd < 0) return NULL;
     f = fdopen(fd, "w");
@@ -114,31 +114,18 @@ FILE *dv__fopen_private(const char *path)
 int dv__commit_file(FILE *f, const char *tmp, const char *path)
 {
     int bad = fflush(f) != 0 || ferror(f), e = bad ? errno : 0;
-    char dir[4096];
-    const char *slash;
-    if (!bad && fsync(fileno(f)) != 0) bad = 1, e = errno;
+    if (!bad && dv_file_sync(fileno(f)) != DV_OK) bad = 1, e = errno;
     if (fclose(f) != 0 && !bad) bad = 1, e = errno;
     if (bad) {
         unlink(tmp);
         errno = e ? e : EIO; /* the first failure, for the caller's message */
         return DV_EIO;
     }
-    if (rename(tmp, path) != 0) {
+    if (dv_file_rename(tmp, path) != DV_OK) {
         e = errno;
-        unlink(tmp);
+        unlink(tmp); /* (after a rename whose folder sync failed, nothing) */
         errno = e;
         return DV_EIO;
-    }
-    slash = strrchr(path, '/');
-    if (slash && (size_t)(slash - path) < sizeof dir) {
-        int dfd;
-        memcpy(dir, path, (size_t)(slash - path));
-        dir[slash - path] = '\0';
-        dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
     }
     return DV_OK;
 }
@@ -190,7 +177,7 @@ int dv__path_within(const char *a, const char *b)
 int dv__commit_new_file(FILE *f, const char *tmp, const char *path)
 {
     int bad = fflush(f) != 0 || ferror(f), e;
-    if (!bad && fsync(fileno(f)) != 0) bad = 1;
+    if (!bad && dv_file_sync(fileno(f)) != DV_OK) bad = 1;
     if (fclose(f) != 0) bad = 1;
     if (bad) {
         unlink(tmp);
@@ -198,6 +185,7 @@ int dv__commit_new_file(FILE *f, const char *tmp, const char *path)
     }
     if (link(tmp, path) == 0) {
         unlink(tmp);
+        (void)dv__sync_folder_of(path); /* the link made durable */
         return DV_OK;
     }
     e = errno;
@@ -211,7 +199,7 @@ int dv__commit_new_file(FILE *f, const char *tmp, const char *path)
             unlink(tmp);
             return 1;
         }
-        if (rename(tmp, path) == 0) return DV_OK;
+        if (dv_file_rename(tmp, path) == DV_OK) return DV_OK;
     }
     unlink(tmp);
     return DV_EIO;

@@ -134,4 +134,71 @@ ln -s "$T/v-sb" plsl/slurm/datavet-scan.sbatch.tmp
 check "slurm submit into an OUTDIR with a link at the script's temporary name: not followed" sh -c "
 [ -s plsl/slurm/datavet-scan.sbatch ] && [ ! -L plsl/slurm/datavet-scan.sbatch ]" &&
     check "slurm submit: the file the link named is as it was" intact v-sb
+# scan --clean / merge --clean killed (SIGKILL) at several points while the copy is written: no
+# file under a name of the copy is cut short or differs from an uninterrupted run's (files
+# may be missing, or be the whole file, never cut); each is written as NAME.datavet-tmp and
+# renamed when whole. The run resumed removes those temporaries and writes the same copy.
+"$MK" kds --items 2000 --shards 8 >/dev/null || bad "generate the larger dataset"
+"$BIN" list build -q -o kmd5.dvl kds/lists/md5.txt
+"$BIN" scan -q kds/wds -l kmd5.dvl -o kref --clean krefc -j 1 >/dev/null 2>&1
+# killat.py DIR PREFIX DELAY CMD...: CMD killed DELAY seconds after a file whose name starts
+# with PREFIX is made (or written) in DIR by it (under any name: the final one or another)
+cat >killat.py <<'EOF2'
+import os, signal, subprocess, sys, time
+d, pre, delay, cmd = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
+open('killat.mark', 'w').close()
+t0 = os.stat('killat.mark').st_mtime_ns  # (the clock the file system stamps files with)
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+seen = None
+while p.poll() is None and seen is None:
+    try:
+        for top, _, fs in os.walk(d):
+            for f in fs:
+                if f.startswith(pre) and os.stat(os.path.join(top, f)).st_mtime_ns >= t0:
+                    seen = time.monotonic()
+    except OSError:
+        pass
+    time.sleep(0.0002)
+while p.poll() is None and time.monotonic() - seen < delay:
+    pass
+if p.poll() is None:
+    p.send_signal(signal.SIGKILL)
+    print('killed')
+p.wait()
+EOF2
+# same_or_absent COPY REF: every file of COPY under a final name is REF's file of that name
+same_or_absent() {
+    (cd "$1" && find . -type f ! -name '*.datavet-tmp') | while read -r f; do
+        cmp "$1/$f" "$2/$f" || { echo "$1/$f: not the uninterrupted run's"; exit 1; }
+    done
+}
+# same_copy COPY REF: the same files, byte for byte, no temporary left
+same_copy() {
+    [ "$(cd "$1" && find . -type f | sort)" = "$(cd "$2" && find . -type f | sort)" ] ||
+        { echo "$1: other files than $2's"; exit 1; }
+    same_or_absent "$1" "$2"
+}
+"$BIN" scan -q kds/wds -l kmd5.dvl -o kmg -j 1 --no-merge >/dev/null 2>&1
+# (each kill as shard K's tar or parquet is being written, or DELAY later)
+: >kills
+for kd in 00000.tar:0 00001.tar:0.0005 00002.parquet:0 00003.tar:0.001 00005.tar:0 \
+    00006.tar:0.002 00007.parquet:0; do
+    $PY killat.py kmgc "${kd%:*}" "${kd#*:}" "$BIN" merge -q -j 1 kmg --clean kmgc >>kills
+    check "merge --clean killed at ${kd%:*} (+${kd#*:} s): no file of the copy cut short" \
+        same_or_absent kmgc krefc
+done
+check "... the kills came before the copy was done" sh -c "[ \$(grep -c killed kills) -ge 5 ]"
+"$BIN" merge -q -j 1 kmg --clean kmgc >/dev/null 2>&1
+check "merge --clean killed 7 times, then run again: the same copy, no temporary left" same_copy kmgc krefc
+: >kills
+for kd in 00000.tar:0 00002.tar:0.001 00004.tar:0 00006.parquet:0 00007.tar:0.0005; do
+    $PY killat.py ksc "${kd%:*}" "${kd#*:}" "$BIN" scan -q -j 1 kds/wds -l kmd5.dvl -o ks \
+        --clean ksc >>kills
+    check "scan --clean killed at ${kd%:*} (+${kd#*:} s): no file of the copy cut short" \
+        same_or_absent ksc krefc
+done
+check "... the kills came before the copy was done" sh -c "[ \$(grep -c killed kills) -ge 4 ]"
+"$BIN" scan -q -j 1 kds/wds -l kmd5.dvl -o ks --clean ksc >/dev/null 2>&1
+check "scan --clean killed 5 times, then resumed: the same copy, no temporary left" same_copy ksc krefc
+check "... sha256sum -c agrees with its clean.sha256" sh -c "cd ksc && sha256sum -c --quiet ../ks/clean.sha256"
 finish

@@ -350,6 +350,63 @@ static void test_read_file(void **state)
     }
 }
 
+/* dv_file_open_new, dv_file_sync, dv_file_rename: a link at the name is replaced, not
+ * followed; the mode is the one asked for; a pipe, which cannot be synced (EINVAL), is no
+ * failure; a rename into a folder that is not there fails, leaving the temporary name. */
+static void test_file_outputs(void **state)
+{
+    char dir[] = "/tmp/dv_out_XXXXXX", tmp[256], path[256], victim[256], b[8] = {0};
+    int fd, p[2];
+    struct stat st;
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(tmp, sizeof(tmp), "%s/x.tmp", dir);
+    snprintf(path, sizeof(path), "%s/x", dir);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs("v", f);
+    fclose(f);
+    assert_int_equal(symlink(victim, tmp), 0);
+    fd = dv_file_open_new(tmp, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "new", 3), 3);
+    assert_int_equal(dv_file_sync(fd), DV_OK);
+    assert_int_equal(close(fd), 0);
+    assert_int_equal(lstat(tmp, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(dv_file_rename(tmp, path), DV_OK);
+    assert_int_equal(access(tmp, F_OK), -1);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fread(b, 1, sizeof(b), f), 3);
+    fclose(f);
+    assert_string_equal(b, "new");
+    f = fopen(victim, "r");
+    assert_non_null(f);
+    assert_int_equal(fgetc(f), 'v'); /* the link's file: as it was */
+    fclose(f);
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(dv_file_sync(p[1]), DV_OK);
+    close(p[0]);
+    close(p[1]);
+    fd = dv_file_open_new(tmp, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(stat(tmp, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    snprintf(victim + strlen(dir), sizeof(victim) - strlen(dir), "/none/x");
+    assert_int_equal(dv_file_rename(tmp, victim), DV_EIO);
+    assert_int_equal(access(tmp, F_OK), 0);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    unlink(tmp);
+    unlink(path);
+    unlink(victim);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* dv__hex_decode on every pair of bytes: both hex digits (either case) give their value, any
  * other byte fails; and a bad digit anywhere in a long digest fails it */
 static void test_hex_decode(void **state)
@@ -397,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_sha1_many),
         cmocka_unit_test(test_sha256_many),
         cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_file_outputs),
         cmocka_unit_test(test_digests_many),
     };
     return cmocka_run_group_tests_name("crypto", tests, NULL, NULL);

@@ -885,12 +885,15 @@ static void test_clean_numpy(void **state)
             for (int j = 0; j < 5; j++)
                 assert_true(v[r * 5 + j] == (float)((r + 1 + r / 3) * 5 + j) * 0.25f - 3.0f);
         dv_npy_close(np);
-        /* with a row count the arrays do not have: refused, naming the array */
+        /* with a row count the arrays do not have: refused, naming the array, and what was
+         * written removed (the caller writes a temporary name, renamed only when whole) */
         o.rows = 10;
         o.ctx = (void *)(uintptr_t) "x...x...x.";
+        snprintf(out, sizeof(out), "%s/%s-refused.npz", dir, k ? "c" : "s");
         assert_int_equal(dv__npz_clean_file(in, out, &o, NULL, err, sizeof(err)), DV_EFORMAT);
         assert_non_null(strstr(err, "member 'b32_img.npy' at offset "));
         assert_non_null(strstr(err, "shape (9, ...): its first dimension is not the 10 rows"));
+        assert_int_equal(access(out, F_OK), -1);
     }
     snprintf(cmd, sizeof(cmd),
              "cd %s && /usr/bin/python3 -c \"import numpy as np, zipfile\n"
