@@ -543,11 +543,10 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
                          const dv_knn_hit *hits, size_t nhits, const uint64_t *seedrow,
                          int concept)
 {
-    char path[4096], name[64], tmp[4200];
+    char path[4096], name[64], tmp[4200], jpath[4096], jtmp[4200];
     rowmeta *rm = calloc(nhits ? nhits : 1, sizeof(*rm));
-    FILE *f;
-    cli_out co = {0};
-    int rc = 0;
+    FILE *f = NULL;
+    int rc = 0, fd;
     if (rm == NULL) return -1;
     for (size_t fi = 0; fi < meta->n; fi++)
         if (meta->v[fi][0] != '\0') {
@@ -559,14 +558,26 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
                 fetch_meta(meta->v[fi], ep, frows, hits, nhits, (uint32_t)fi, rm);
         }
     snprintf(name, sizeof(name), "%s.jsonl", stem);
-    /* each output written beside and renamed into place whole: a run killed while writing
-     * leaves no file cut short under the output's name */
-    if (path_join(path, sizeof(path), outdir, name) != 0 || cli_out_open_in(&co, path) != 0) {
-        cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
+    /* both outputs written beside (STEM.jsonl.tmp, STEM.parquet.tmp; a link planted there
+     * removed, not followed), synced, then put in place: the earlier STEM.parquet removed,
+     * STEM.jsonl renamed, STEM.parquet renamed last. A run killed or failed midway leaves no
+     * file cut short under an output's name, and never one run's .jsonl beside another's
+     * .parquet: a .jsonl without its .parquet is of a run that did not finish */
+    jtmp[0] = tmp[0] = '\0';
+    if (path_join(jpath, sizeof(jpath), outdir, name) != 0 ||
+        (size_t)snprintf(jtmp, sizeof(jtmp), "%s.tmp", jpath) >= sizeof(jtmp)) {
+        cli_err("datavet neighbors: %s/%s: path too long\n", outdir, name);
+        jtmp[0] = '\0';
         rc = -1;
         goto out;
     }
-    f = co.f;
+    fd = dv_file_open_new(jtmp, 0600);
+    if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+        cli_err("datavet neighbors: cannot write %s: %s\n", jtmp, strerror(errno));
+        if (fd >= 0) close(fd);
+        rc = -1;
+        goto out;
+    }
     for (size_t h = 0; h < nhits; h++) {
         const dv_knn_hit *x = &hits[h];
         const char *fp;
@@ -593,10 +604,15 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         }
         fprintf(f, ",\"source\":\"%s\",\"tier\":\"candidate\"}\n", concept ? "concepts" : "neighbors");
     }
-    if (cli_out_close(&co, 1) != 0) {
-        cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
-        rc = -1;
-        goto out;
+    {
+        int bad = fflush(f) != 0 || ferror(f) || dv_file_sync(fileno(f)) != DV_OK, e = errno;
+        if (fclose(f) != 0 && !bad) bad = 1, e = errno;
+        f = NULL;
+        if (bad) {
+            cli_err("datavet neighbors: cannot write %s: %s\n", jtmp, strerror(e ? e : EIO));
+            rc = -1;
+            goto out;
+        }
     }
 
     /* the same as Parquet */
@@ -616,7 +632,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     };
     dv_parquet_writer *w;
     /* 0600, and a link planted at the temporary name is removed, not followed */
-    dv_parquet_writer_opts po = {.codec = DV_PQ_ZSTD, .create_new = 1};
+    dv_parquet_writer_opts po = {.codec = DV_PQ_ZSTD, .create_new = 1, .sync = 1};
     char err[512];
     snprintf(name, sizeof(name), "%s.parquet", stem);
     err[0] = '\0';
@@ -625,6 +641,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         dv_parquet_writer_create(tmp, fields, sizeof(fields) / sizeof(fields[0]), &po, &w, err,
                                  sizeof(err)) != DV_OK) {
         cli_err("datavet neighbors: %s\n", err[0] ? err : "path too long");
+        tmp[0] = '\0'; /* (not created, or removed by the failed create) */
         rc = -1;
         goto out;
     }
@@ -664,12 +681,23 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     if (rc == 0 && dv_parquet_writer_close(w) != DV_OK) rc = -1;
     if (rc != 0) cli_err("datavet neighbors: %s\n", dv_parquet_writer_errmsg(w));
     dv_parquet_writer_free(w); /* (removes tmp when it was not closed whole) */
-    if (rc == 0 && rename(tmp, path) != 0) {
+    if (rc == 0 && unlink(path) != 0 && errno != ENOENT) {
+        cli_err("datavet neighbors: cannot replace %s: %s\n", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && dv_file_rename(jtmp, jpath) != DV_OK) {
+        cli_err("datavet neighbors: cannot write %s: %s\n", jpath, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && dv_file_rename(tmp, path) != DV_OK) {
         cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
         rc = -1;
     }
 out:
+    if (f != NULL) fclose(f);
+    /* what was not put in place (after a rename whose folder's sync failed: nothing) */
+    if (rc != 0 && jtmp[0]) unlink(jtmp);
+    if (rc != 0 && tmp[0]) unlink(tmp);
     for (size_t h = 0; h < nhits; h++) {
         free(rm[h].url);
         free(rm[h].caption);

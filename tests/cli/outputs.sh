@@ -6,7 +6,7 @@
 # Usage: sh tests/cli/outputs.sh BIN
 
 TEST=outputs
-# neighbors writes OUT/neighbors.jsonl and OUT/neighbors.parquet the same way, each one whole.
+# neighbors writes OUT/neighbors.jsonl and OUT/neighbors.parquet the same way, as one pair.
 # shellcheck source=tests/cli/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -201,4 +201,36 @@ check "... the kills came before the copy was done" sh -c "[ \$(grep -c killed k
 "$BIN" scan -q -j 1 kds/wds -l kmd5.dvl -o ks --clean ksc >/dev/null 2>&1
 check "scan --clean killed 5 times, then resumed: the same copy, no temporary left" same_copy ksc krefc
 check "... sha256sum -c agrees with its clean.sha256" sh -c "cd ksc && sha256sum -c --quiet ../ks/clean.sha256"
+# neighbors -o OUT: OUT/neighbors.jsonl and OUT/neighbors.parquet are one run's pair or the
+# parquet is missing (a run that did not finish): both written under temporary names first,
+# then the earlier parquet removed, the jsonl renamed and the parquet renamed last. A run
+# stopped while writing the parquet (SIGXFSZ past ulimit -f: a kill) leaves the earlier pair.
+nb -k 20 && cp nb/neighbors.jsonl nb20.jsonl && cp nb/neighbors.parquet nb20.parquet
+(ulimit -f 1; nb -k 1) 2>/dev/null
+check "neighbors -k 1 stopped writing its parquet after -k 20: the -k 20 pair, not a mixed one" sh -c "
+cmp nb20.jsonl nb/neighbors.jsonl && cmp nb20.parquet nb/neighbors.parquet"
+rm -f nb/*.tmp*
+nb -k 1 && cp nb/neighbors.jsonl nb1.jsonl
+# pair_ok: the pair of -k 1's or -k 20's, or a jsonl alone (of either)
+pair_ok() {
+    j=nb/neighbors.jsonl p=nb/neighbors.parquet
+    if [ -e $p ]; then
+        { cmp -s $j nb1.jsonl && cmp -s $p nb1.parquet; } ||
+            { cmp -s $j nb20.jsonl && cmp -s $p nb20.parquet; } ||
+            { echo "$1: a mixed or cut pair"; ls -l nb; return 1; }
+    else
+        [ ! -e $j ] || cmp -s $j nb1.jsonl || cmp -s $j nb20.jsonl ||
+            { echo "$1: a cut jsonl"; return 1; }
+    fi
+}
+: >kills
+for kd in 20:neighbors.parquet:0 1:neighbors.parquet:0 20:neighbors.jsonl:0.0002 \
+    1:neighbors.parquet:0.0005 20:neighbors.parquet:0.001 1:neighbors.parquet:0.0001; do
+    k=${kd%%:*} r=${kd#*:}
+    $PY killat.py nb "${r%:*}" "${r#*:}" "$BIN" neighbors -q --embeddings ds/laion \
+        --seed-ids ids.txt -k "$k" -o nb >>kills 2>&1
+    check "neighbors -k $k killed at ${r%:*} (+${r#*:} s): one run's pair, or a jsonl alone" \
+        pair_ok "$kd"
+done
+rm -f nb/*.tmp*
 finish
