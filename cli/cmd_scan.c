@@ -31,17 +31,21 @@ static void fmt_eta(char *eta, size_t cap, double s)
 }
 
 /* The library calls after every batch (a metadata scan makes thousands a second): the line
- * is drawn as progress_line.h allows, at most 10 times a second on a terminal. */
-static void on_progress(void *ctx, const dv_scan_progress *p)
+ * is drawn as progress_line.h allows, at most 10 times a second on a terminal. The ETA is
+ * of the shards done and the parts of those being scanned (partial: rows, bytes or files
+ * read of what their readers know), so a scan of one big shard has one too. */
+static void on_progress(void *ctx, const dv_scan_progress *p, double partial)
 {
     prog_ctx *c = ctx;
     double el = cli_now_s() - c->t0, rate = el > 0 ? (double)p->items / el : 0;
     uint64_t todo = p->shards_total - p->shards_skipped;
     uint64_t done = p->shards_done - p->shards_skipped;
+    double work = (double)done + partial;
     char eta[40];
     if (!cli_progress_due(&c->pl, p->shards_done == p->shards_total)) return;
-    fmt_eta(eta, sizeof eta, done > 0 && done < todo ? el / (double)done * (double)(todo - done)
-                                                     : -1);
+    if (work > (double)todo) work = (double)todo;
+    fmt_eta(eta, sizeof eta,
+            work > 0 && done < todo ? el / work * ((double)todo - work) : -1);
     cli_progress_put(&c->pl,
                      "scan: %llu/%llu shards done, %llu items, %.0f items/s, %llu findings, "
                      "%llu errors%s",
@@ -447,7 +451,7 @@ int cmd_scan(int argc, char **argv)
     o.nlists = nlists;
     cli_progress_init(&pc.pl, quiet, force_progress);
     pc.t0 = t0 = cli_now_s();
-    o.progress = on_progress;
+    o.progress_at = on_progress;
     o.merge_progress = on_merge_progress;
     o.progress_ctx = &pc;
     rc = dv_scan_run(&o, &res, err, sizeof err);

@@ -1709,6 +1709,13 @@ typedef struct dv_scan_opts {
     /* Called by the merge at the end of the run (with progress_ctx), as dv_merge_opts
      * says; may be NULL. */
     void (*merge_progress)(void *ctx, const dv_merge_progress *p);
+    /* As progress, and called instead of it when set (with progress_ctx), with how far the
+     * shards being scanned are: the parts of them read so far, summed (0.25: a quarter of one
+     * shard), as far as their readers know their size (a parquet file's rows given of its
+     * footer's, a tar's or URL list's bytes parsed of the file's, an image folder run's
+     * files; a shard read from a pipe counts 0 until it is done). For an ETA before a shard
+     * is done, as in a scan of one big file. */
+    void (*progress_at)(void *ctx, const dv_scan_progress *p, double shards_partial);
 } dv_scan_opts;
 
 typedef struct dv_scan_result {

@@ -2436,6 +2436,28 @@ static int next_item(dv_shard_reader *r, dv_item *it)
 }
 
 uint64_t dv_shard_reader_lost(const dv_shard_reader *r) { return r ? r->lost : 0; }
+
+double dv__shard_reader_fraction(const dv_shard_reader *r)
+{
+    uint64_t done = 0, total = 0;
+    struct stat st;
+    if (!r) return -1;
+    if (r->tar) { /* (an img2dataset shard's metadata is loaded whole first) */
+        done = dv__tar_reader_pos(r->tar, &total);
+    } else if (r->pq) {
+        total = dv_parquet_reader_num_rows(r->pq);
+        done = r->row_base + r->rg_row;
+    } else if (r->tl) {
+        done = dv_textlist_offset(r->tl);
+        if (r->fd >= 0 && fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+            total = (uint64_t)st.st_size;
+    } else if (r->layout == DV_LAYOUT_IMAGES) {
+        done = r->file_i;
+        total = r->info.nfiles;
+    }
+    if (total == 0) return -1;
+    return done >= total ? 1.0 : (double)done / (double)total;
+}
 const char *dv_shard_reader_errmsg(const dv_shard_reader *r) { return r ? r->err : ""; }
 
 void dv_shard_reader_free(dv_shard_reader *r)

@@ -151,6 +151,13 @@ int dv__tar_reader_link_data(dv_tar_reader *r, const dv_tar_member *m, uint64_t 
  * same message, so a sample or archive fails exactly where it fails with its data. From a
  * pipe the data are read as without it. Off (0) by default; kept across opens. */
 void dv__tar_reader_headers_only(dv_tar_reader *r, int on);
+/* How far the reader is: the archive offset of its next byte, and into *size the archive's
+ * bytes (0 where it does not know them: a pipe). */
+uint64_t dv__tar_reader_pos(const dv_tar_reader *r, uint64_t *size);
+/* How far shard reader r is through its shard, from 0 to 1, where it knows its shard's size
+ * (parquet rows given of the footer's, tar and list bytes parsed of the file's, image files
+ * of the run's); -1 where it does not (a pipe). For progress: an ETA within a shard. */
+double dv__shard_reader_fraction(const dv_shard_reader *r);
 /* Whether dv__tar_reader_copy_range works on r's input. */
 int dv__tar_reader_rereadable(const dv_tar_reader *r);
 /* The stored bytes of part i of the sample last returned (any type), NULL if not loaded. */

@@ -2148,3 +2148,9 @@ int dv__tar_reader_copy_range(dv_tar_reader *r, uint64_t off, uint64_t len,
         return rc;
     }
 }
+
+uint64_t dv__tar_reader_pos(const dv_tar_reader *r, uint64_t *size)
+{
+    *size = r->is_buf ? (uint64_t)r->buflen : r->seekable ? r->filesize : 0;
+    return r->pos;
+}

@@ -110,6 +110,9 @@ typedef struct scan {
     hitvec *hits; /* per list */
     dv_fetcher *fetcher;
     dv_scan_progress prog;
+    /* how far the shard being scanned is (dv__shard_reader_fraction, 0 when unknown), and
+     * what of it the run's sum holds (a worker's); partial: that sum (the run's main scan) */
+    double part, part_told, partial;
     char *err;
     size_t errcap;
     /* shard workers (run_workers): a worker owns its batches, pool, hashers, terms and
@@ -987,10 +990,18 @@ static int post_batch(scan *s, const dv_shard_info *sh, slot *b, size_t n)
     return s->oom ? DV_ENOMEM : DV_OK;
 }
 
+/* The caller's progress callback: progress_at, with the shards' parts read, or progress. */
+static void tell_progress(const scan *s, const dv_scan_progress *p, double partial)
+{
+    if (s->o->progress_at) s->o->progress_at(s->o->progress_ctx, p, partial > 0 ? partial : 0);
+    else if (s->o->progress) s->o->progress(s->o->progress_ctx, p);
+}
+
 /* A worker's counts join the run's before the caller hears of them. */
 static void report_progress(scan *s)
 {
     dv_scan_progress *p = &s->prog;
+    double partial = s->part;
     if (s->run) {
         pthread_mutex_lock(&s->run->mu);
         p = &s->run->main->prog;
@@ -999,9 +1010,19 @@ static void report_progress(scan *s)
         p->errors += s->prog.errors;
         p->read_errors += s->prog.read_errors;
         s->prog.items = s->prog.findings = s->prog.errors = s->prog.read_errors = 0;
+        s->run->main->partial += s->part - s->part_told;
+        s->part_told = s->part;
+        partial = s->run->main->partial;
     }
-    if (s->o->progress) s->o->progress(s->o->progress_ctx, p);
+    tell_progress(s, p, partial);
     if (s->run) pthread_mutex_unlock(&s->run->mu);
+}
+
+/* How far shard reader r is, for the progress (0 when it does not know). */
+static void note_part(scan *s, const dv_shard_reader *r)
+{
+    double f = dv__shard_reader_fraction(r);
+    s->part = f > 0 ? f : 0;
 }
 
 static void *drive(void *arg)
@@ -1256,10 +1277,12 @@ static int scan_shard(scan *s, uint64_t i)
             s->nfill++;
             s->fill_bytes += it.image_len;
             if (s->nfill == BATCH_ITEMS || s->fill_bytes >= BATCH_BYTES) {
+                note_part(s, r);
                 rc = cycle(s, &sh);
                 if (rc != DV_OK) goto fail;
             }
         }
+        note_part(s, r);
         rc = cycle(s, &sh);
         if (rc == DV_OK) rc = finish_inflight(s, &sh);
         if (rc != DV_OK) goto fail;
@@ -1709,6 +1732,9 @@ static void *worker_main(void *arg)
         rc = scan_shard(w, i);
         report_progress(w); /* a shard's errors outside its batches */
         pthread_mutex_lock(&r->mu);
+        /* the shard's part leaves the sum as the shard is counted done (or failed) */
+        r->main->partial -= w->part_told;
+        w->part = w->part_told = 0;
         if (rc != DV_OK && (!r->stop || i < r->fail_shard)) {
             r->stop = 1;
             r->rc = rc;
@@ -1716,7 +1742,7 @@ static void *worker_main(void *arg)
             dv__set_err(r->main->err, r->main->errcap, "%s", w->err[0] ? w->err : dv_strerror(rc));
         } else if (rc == DV_OK) {
             r->main->prog.shards_done++;
-            if (w->o->progress) w->o->progress(w->o->progress_ctx, &r->main->prog);
+            tell_progress(w, &r->main->prog, r->main->partial);
         }
         pthread_mutex_unlock(&r->mu);
     }
@@ -2094,7 +2120,7 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
         }
         s.prog.shards_skipped++, s.prog.shards_done++;
     }
-    if (o.progress) o.progress(o.progress_ctx, &s.prog);
+    tell_progress(&s, &s.prog, 0);
     {
         /* Several shards and no fetching (one fetcher a run): a worker per pool thread, up
          * to 16, each scanning whole shards, so that reading and matching rows use the
@@ -2129,9 +2155,10 @@ int dv_scan_run(const dv_scan_opts *opts, dv_scan_result *out, char *errbuf, siz
             for (uint64_t i = 0; i < dv_dataset_num_shards(s.ds); i++) {
                 if (!selected(&o, i) || shard_done(o.outdir, i)) continue;
                 rc = scan_shard(&s, i);
+                s.part = 0;
                 if (rc != DV_OK) goto done;
                 s.prog.shards_done++;
-                if (o.progress) o.progress(o.progress_ctx, &s.prog);
+                tell_progress(&s, &s.prog, 0);
             }
         }
     }

@@ -472,6 +472,57 @@ static void test_wds_json_digests(void **state)
  * bad_digest (dv_item.digest_text set: the scan's message then says "32 hex digits" only).
  * Until 2026-12-07 any 16-byte value was taken as a raw MD5, text or not: checked, nothing
  * said. */
+/* dv__shard_reader_fraction, the progress within a shard: 0 before any item, never going
+ * back, 1 once a parquet file's rows (of its footer's count) or a URL list's bytes are read */
+static void fraction_walk(const char *dir)
+{
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    char err[512];
+    double last, f;
+    int rc, n = 0;
+    assert_int_equal(dv_dataset_open(dir, NULL, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    last = dv__shard_reader_fraction(r);
+    assert_true(last == 0.0);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        f = dv__shard_reader_fraction(r);
+        assert_true(f >= last && f <= 1.0);
+        last = f;
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, ROWS);
+    assert_true(dv__shard_reader_fraction(r) == 1.0);
+    assert_true(dv__shard_reader_fraction(NULL) < 0);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+}
+
+static void test_shard_fraction(void **state)
+{
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", dir2[] = "/tmp/dv_test_dataset.XXXXXX";
+    char path[600];
+    FILE *f;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_shard(dir, "part-0.parquet");
+    fraction_walk(dir);
+    snprintf(path, sizeof path, "%s/part-0.parquet", dir);
+    unlink(path);
+    rmdir(dir);
+    assert_non_null(mkdtemp(dir2));
+    snprintf(path, sizeof path, "%s/urls.txt", dir2);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < ROWS; i++) fprintf(f, "https://example.com/%d.jpg\n", i);
+    fclose(f);
+    fraction_walk(dir2);
+    unlink(path);
+    rmdir(dir2);
+}
+
 static void test_pq_digest_types(void **state)
 {
     static const uint8_t md5[16] = {0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04,
@@ -1218,6 +1269,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skip),
+        cmocka_unit_test(test_shard_fraction),
         cmocka_unit_test(test_worker_threads),
         cmocka_unit_test(test_claimed_rows),
         cmocka_unit_test(test_claimed_rows_clean),
