@@ -201,6 +201,16 @@ check "... the kills came before the copy was done" sh -c "[ \$(grep -c killed k
 "$BIN" scan -q -j 1 kds/wds -l kmd5.dvl -o ks --clean ksc >/dev/null 2>&1
 check "scan --clean killed 5 times, then resumed: the same copy, no temporary left" same_copy ksc krefc
 check "... sha256sum -c agrees with its clean.sha256" sh -c "cd ksc && sha256sum -c --quiet ../ks/clean.sha256"
+# only what the copy writes is swept: stale NAME.datavet-tmp files go, in subfolders too,
+# also of a shard the copy no longer writes (one left out since, or gone from the dataset);
+# a folder of that name, a file named otherwise and a FIFO stay
+mkdir -p ksc/sub/d.datavet-tmp && : >ksc/00099.tar.datavet-tmp && : >ksc/sub/x.parquet.datavet-tmp &&
+    : >ksc/notes.datavet-tmp.txt && mkfifo ksc/f.datavet-tmp
+"$BIN" merge -q -j 1 ks --clean ksc >/dev/null 2>&1
+check "a rerun removes its stale temporaries only" sh -c "
+[ ! -e ksc/00099.tar.datavet-tmp ] && [ ! -e ksc/sub/x.parquet.datavet-tmp ] &&
+[ -d ksc/sub/d.datavet-tmp ] && [ -f ksc/notes.datavet-tmp.txt ] && [ -p ksc/f.datavet-tmp ] &&
+cd ksc && sha256sum -c --quiet ../ks/clean.sha256"
 # neighbors -o OUT: OUT/neighbors.jsonl and OUT/neighbors.parquet are one run's pair or the
 # parquet is missing (a run that did not finish): both written under temporary names first,
 # then the earlier parquet removed, the jsonl renamed and the parquet renamed last. A run
