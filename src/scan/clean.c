@@ -1515,9 +1515,16 @@ static int walk_extra(const char *dir, const char *rel, int depth, const namelis
             rc = walk_extra(dir, sub, depth + 1, listed, cb, ud, out);
         } else if (listed->n == 0 ||
                    !bsearch(&key, listed->v, listed->n, sizeof(char *), cmp_pstr)) {
+            size_t nl = strlen(e->d_name), sl = sizeof CLEAN_TMP_SUFFIX - 1;
             out->files_extra++;
-            vsay(cb, ud, "%s: not in clean.sha256 (added to the copy after the scan)%s", sub,
-                 S_ISREG(st.st_mode) ? "" : "; not a regular file");
+            if (nl > sl && strcmp(e->d_name + nl - sl, CLEAN_TMP_SUFFIX) == 0)
+                vsay(cb, ud,
+                     "%s: not in clean.sha256: a file of a --clean run that did not finish "
+                     "(rerun the scan or merge --clean, which removes it)",
+                     sub);
+            else
+                vsay(cb, ud, "%s: not in clean.sha256 (added to the copy after the scan)%s", sub,
+                     S_ISREG(st.st_mode) ? "" : "; not a regular file");
         }
     }
     closedir(d);
