@@ -1228,7 +1228,10 @@ typedef struct dv_textlist_opts {
 } dv_textlist_opts;
 
 /* Text is NUL-terminated and unescaped; NULL where a column is absent (JSONL key missing
- * or null, no caption column). Valid until the next call. */
+ * or null, no caption column). Valid until the next call. A NUL byte in a field (a CSV
+ * field's, JSONL's \u0000) affects that field only: a URL holding one makes the row bad
+ * (DV_ECORRUPT, "name:line: a NUL byte in 'url'"), a caption's are given as spaces, and the
+ * other fields keep theirs, which their _len counts (an id holding one is no id). */
 typedef struct dv_textlist_row {
     uint64_t row;           /* 1-based data row (header not counted) */
     uint64_t line;          /* 1-based line where the record starts */
@@ -1456,6 +1459,10 @@ typedef struct dv_item {
      * null, empty or holds a NUL byte (id is then "<shard name>:<row>"), or an img2dataset
      * key repeats (the sample is then joined with no .parquet row, or the row shares its key) */
     const char *id_msg;
+    /* 1: the item's url member (a webdataset sample's .json) held a NUL byte: as a C string it
+     * would be another URL, so url is not taken from it (NULL, or an img2dataset row's); the
+     * scan's error bad_url names the sample and the member */
+    int url_nul;
 } dv_item;
 
 typedef struct dv_shard_reader dv_shard_reader;

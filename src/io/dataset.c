@@ -1280,6 +1280,15 @@ static void set_str(dv_shard_reader *r, dv__dbuf *b, const void *p, size_t n, co
     *out = (const char *)b->p;
 }
 
+/* A caption: a NUL byte reads as a space, as a URL list's does (dv_textlist_row), so that
+ * --flag-terms sees the words after it rather than a caption cut short. */
+static void set_caption(dv_shard_reader *r, const void *p, size_t n, const char **out)
+{
+    set_str(r, &r->s_cap, p, n, out);
+    for (size_t k = 0; *out && k < n; k++)
+        if (r->s_cap.p[k] == 0) r->s_cap.p[k] = ' ';
+}
+
 static void item_init(const dv_shard_reader *r, dv_item *it)
 {
     memset(it, 0, sizeof *it);
@@ -1518,7 +1527,7 @@ static void pq_fill(dv_shard_reader *r, uint64_t i, dv_item *it, int later)
             if (b->type == DV_PQ_BYTE_ARRAY) set_str(r, &r->s_url, v.bytes, v.len, &it->url);
             break;
         case COL_CAPTION:
-            if (b->type == DV_PQ_BYTE_ARRAY) set_str(r, &r->s_cap, v.bytes, v.len, &it->caption);
+            if (b->type == DV_PQ_BYTE_ARRAY) set_caption(r, v.bytes, v.len, &it->caption);
             break;
         case COL_STATUS:
             if (b->type == DV_PQ_BYTE_ARRAY)
@@ -1915,7 +1924,9 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
     for (int i = 0; i < nm; i++) {
         char key[64];
         int rk;
-        if (m[i].keylen >= sizeof key) continue;
+        /* a name holding a NUL (\u0000) is none datavet reads: as a C string it would be
+         * another (url for "url\u0000x") */
+        if (m[i].keylen >= sizeof key || memchr(m[i].key, '\0', m[i].keylen)) continue;
         memcpy(key, m[i].key, m[i].keylen);
         key[m[i].keylen] = '\0';
         /* url and caption as a JSONL URL list takes them: per rank the last value, a null
@@ -1966,12 +1977,15 @@ static void json_fill(dv_shard_reader *r, const uint8_t *p, size_t n, dv_item *i
     }
     for (int k = 0; k < 4; k++) {
         if (url_at[k] < 0) continue;
-        set_str(r, &r->s_url, m[url_at[k]].val, m[url_at[k]].vallen, &it->url);
+        if (m[url_at[k]].vallen && memchr(m[url_at[k]].val, '\0', m[url_at[k]].vallen))
+            it->url_nul = 1; /* as a C string another URL: none, and the scan says so */
+        else
+            set_str(r, &r->s_url, m[url_at[k]].val, m[url_at[k]].vallen, &it->url);
         break;
     }
     for (int k = 0; k < 4; k++) {
         if (cap_at[k] < 0) continue;
-        set_str(r, &r->s_cap, m[cap_at[k]].val, m[cap_at[k]].vallen, &it->caption);
+        set_caption(r, m[cap_at[k]].val, m[cap_at[k]].vallen, &it->caption);
         break;
     }
 }
@@ -1983,6 +1997,7 @@ static void later_item(dv_item *it)
     it->caption = NULL;
     it->caption_alt = NULL;
     it->url_alt = NULL;
+    it->url_nul = 0;
     it->status = NULL;
     it->have = 0;
     it->bad_digest = 0;
@@ -2048,7 +2063,7 @@ static int tar_next(dv_shard_reader *r, dv_item *it)
     it->id = key_base(s->key);
     if (json) json_fill(r, json->data, (size_t)json->member.size, it);
     if (txt && !it->caption)
-        set_str(r, &r->s_cap, txt->data, (size_t)txt->member.size, &it->caption);
+        set_caption(r, txt->data, (size_t)txt->member.size, &it->caption);
     if (it->list_index) later_item(it);
     if (img && img->data) {
         it->image = img->data;

@@ -425,10 +425,9 @@ static int jstring(dv_textlist *t, jcur *c, const char **why)
                 c->i += 6;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            if (cp == 0) {
-                *why = "\\u0000 in a string";
-                return 1;
-            }
+            /* \u0000 is kept, a NUL byte in the field: only the field that holds it is
+             * affected (dv_textlist_next: a URL with one is a bad row, a caption's reads as
+             * a space, an id's is the caller's bad id), not the whole record */
             if (cp < 0x80) {
                 u8[0] = (uint8_t)cp;
                 k = 1;
@@ -1039,6 +1038,13 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
                     (unsigned long long)line, slot_name(t, 0));
         t->bad++;
         return DV_ECORRUPT;
+    }
+    /* a caption is searched for terms as a C string: a NUL would hide the words after it,
+     * so it reads as a space (the record is no less readable for it) */
+    if (t->slot_set[1] && t->text.p) {
+        uint8_t *c = t->text.p + t->slot_off[1];
+        for (size_t k = 0; k < t->slot_len[1]; k++)
+            if (c[k] == 0) c[k] = ' ';
     }
     memset(out, 0, sizeof(*out));
     out->row = ++t->row;

@@ -169,7 +169,8 @@ int dv__json_flat(const char *text, size_t len, char *scratch, dv__jmember *m, s
  * webdataset sample's .json), where one odd member must not cost the others: nested objects
  * and arrays are skipped (up to DV__JSON_MAX_DEPTH deep), members past maxm are dropped,
  * duplicate names are kept (the first wins for a caller that takes the first), and string
- * bytes that are not UTF-8, or raw control bytes, are kept as they are. */
+ * bytes that are not UTF-8, or raw control bytes, are kept as they are, and \u0000 is a NUL
+ * byte in the value (vallen counts it): the caller judges the member that holds it. */
 #define DV__JSON_LENIENT 1u
 /* DV__JSON_NESTED, for list build (datavet hash -d -f jsonl nests pdq_dihedral): a member
  * whose value is an object or array is checked as strict JSON (depth DV__JSON_MAX_DEPTH at

@@ -116,7 +116,8 @@ static int parse_string(jp *j, const char **s, size_t *n)
                     j->p += 6;
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 }
-                if (cp == 0) {
+                /* lenient: kept, as a raw NUL byte is; the caller judges the member */
+                if (cp == 0 && !j->lenient) {
                     j->why = "NUL character in a string";
                     return -1;
                 }

@@ -804,6 +804,17 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
                 break;
             }
     }
+    if (it->url_nul && it->list_index == 0) {
+        /* said whether URL lists are given or not: the records and removal.txt carry no URL
+         * for the item (or its .parquet row's), and --fetch has none to fetch */
+        char where[900], msg[1100];
+        dv__item_where(dv_dataset_layout(s->ds), sh, it, where, sizeof where);
+        snprintf(msg, sizeof msg,
+                 "%s: .json member url holds a NUL byte: not taken as the item's URL (as text "
+                 "it would be another, shorter URL), so not checked against the URL lists",
+                 where);
+        emit_error(s, sh, (int64_t)it->row, it->id, it->url, "bad_url", msg);
+    }
     if (it->bad_digest) bad_digests(s, sh, it);
     /* an id that is not the id column's value, or that another item has too: what removal.txt
      * names the item by is not what the dataset's rows are dropped by (docs/scan.md, "Ids") */

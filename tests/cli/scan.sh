@@ -1876,6 +1876,45 @@ printf 'http://127.0.0.1:1/a%%FFbA.jpg\n' >u8t.txt
 check "not UTF-8 in a URL list: fetch.jsonl, errors.jsonl and matches.jsonl write each URL the same way" \
     $PY u8.py fetch out-u8t
 
+# a \u0000 costs only the field that holds it (docs/scan.md, "Ids" and "A NUL in a field"): a
+# webdataset .json's url holding one is bad_url (until 2026-12-07 the whole .json was unread:
+# meta_unread, its url and caption unchecked), a caption's reads as a space; a JSONL list's
+# id is NAME:ROW with bad_id, its url a bad row naming the line
+mkdir nulw
+$PY - <<'EOF' || bad "make the webdataset with \\u0000 in .json members"
+import io, tarfile
+t = tarfile.open('nulw/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+def add(name, b):
+    ti = tarfile.TarInfo(name); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+add('a.json', b'{"url": "https://nul.test/a\\u0000evil", "caption": "x\\u0000forbidden-term"}')
+add('a.txt', b'z')
+add('b.json', b'{"url": "https://nul.test/b", "junk": "\\u0000", "url\\u0000x": "https://nul.test/c"}')
+add('b.txt', b'z')
+t.close()
+open('nul.jsonl', 'w').write('{"url":"https://nul.test/d","key":"k\\u00001"}\n'
+                             '{"url":"https://nul.test/e\\u0000x","key":"k2"}\n')
+open('nul-url.txt', 'w').write('https://nul.test/a\nhttps://nul.test/b\nhttps://nul.test/c\n'
+                               'https://nul.test/d\nhttps://nul.test/e\n')
+EOF
+"$BIN" list build -q -t url -o nul-url.dvl nul-url.txt
+"$BIN" scan -q nulw -l nul-url.dvl --flag-terms ds/lists/terms.txt -o out-nulw >/dev/null 2>&1
+"$BIN" scan -q nul.jsonl -l nul-url.dvl -o out-nulj >/dev/null 2>&1
+check "\\u0000 in a .json or JSONL field: that field only (bad_url, bad_id, caption read on)" $PY -c "
+import json
+rd = lambda f: [json.loads(l) for l in open(f)]
+m = sorted((x['id'], x['hash_type'], x.get('value')) for x in rd('out-nulw/matches.jsonl'))
+assert m == [('a', 'terms', 'forbidden-term'), ('b', 'url', 'https://nul.test/b')], m
+e = [(x['id'], x['reason'], x['message']) for x in rd('out-nulw/errors.jsonl')]
+assert e == [('a', 'bad_url', 'nulw/00000.tar: sample 0 (key a): .json member url holds a NUL byte: '
+              'not taken as the item\'s URL (as text it would be another, shorter URL), so not '
+              'checked against the URL lists')], e
+assert 'meta_unread' not in json.load(open('out-nulw/summary.json'))['counts']
+m = [(x['id'], x['value']) for x in rd('out-nulj/matches.jsonl')]
+assert m == [('nul:0', 'https://nul.test/d')], m
+e = [(x['reason'], x['message']) for x in rd('out-nulj/errors.jsonl')]
+assert e == [('bad_id', 'nul.jsonl:1: the id holds a NUL byte: the item\'s id is nul:0'),
+             ('corrupt', 'nul.jsonl:2: a NUL byte in \'url\'')], e"
+
 # hotline export of a real scan: one row per matched item, never viewed
 "$BIN" export --format json -o export.json out-wds >/dev/null 2>&1
 check "export: one row per matched item, file_viewed_by_reporter false" $PY -c "

@@ -466,6 +466,66 @@ static void test_wds_json_digests(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* A \u0000 in a webdataset sample's .json costs only the member that holds it: a member datavet
+ * does not read is passed over, a name holding one is no name it reads ("url\u0000x" is not
+ * url), a url holding one is no URL (url NULL, url_nul 1: the scan's bad_url) and a caption's
+ * reads as a space, its words after it still there for --flag-terms. Until 2026-12-07 any
+ * \u0000 made the whole .json unread (meta_unread: url, caption and digests all dropped). */
+static void test_wds_json_nul(void **state)
+{
+    static const struct {
+        const char *name, *data, *url, *caption;
+        int url_nul;
+    } mem[] = {
+        {"k0.json", "{\"url\": \"https://x.test/0\", \"note\": \"a\\u0000b\", \"md5\": "
+                    "\"d41d8cd98f00b204e9800998ecf8427e\"}", "https://x.test/0", NULL, 0},
+        {"k1.json", "{\"url\": \"https://x.test/1\\u0000evil\", \"caption\": "
+                    "\"ok\\u0000forbidden\", \"md5\": \"d41d8cd98f00b204e9800998ecf8427e\"}",
+         NULL, "ok forbidden", 1},
+        {"k2.json", "{\"url\": \"https://x.test/2\", \"url\\u0000x\": \"https://x.test/3\"}",
+         "https://x.test/2", NULL, 0},
+        {"k3.json", "{\"url\\u0000\": \"https://x.test/4\", \"caption\": \"\\u0000\"}", NULL, " ",
+         0},
+    };
+    static const unsigned char eoa[1024];
+    char dir[] = "/tmp/dv_test_dataset.XXXXXX", path[600], err[512];
+    size_t n = 0;
+    dv_dataset_opts o;
+    dv_dataset *ds;
+    dv_shard_reader *r;
+    dv_item it;
+    FILE *f;
+    int rc;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/00000.tar", dir);
+    assert_non_null(f = fopen(path, "wb"));
+    for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++)
+        tar_put(f, mem[i].name, mem[i].data, strlen(mem[i].data));
+    assert_int_equal(fwrite(eoa, 1, sizeof eoa, f), sizeof eoa);
+    assert_int_equal(fclose(f), 0);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(dv_dataset_open(dir, &o, &ds, err, sizeof err), DV_OK);
+    assert_int_equal(dv_shard_reader_open(ds, 0, &r, err, sizeof err), DV_OK);
+    while ((rc = dv_shard_reader_next(r, &it)) == 1) {
+        assert_true(n < sizeof mem / sizeof mem[0]);
+        assert_int_equal(it.meta_unread, 0);
+        assert_int_equal(it.url_nul, mem[n].url_nul);
+        if (mem[n].url) assert_string_equal(it.url, mem[n].url);
+        else assert_null(it.url);
+        if (mem[n].caption) assert_string_equal(it.caption, mem[n].caption);
+        else assert_null(it.caption);
+        if (n < 2) assert_int_equal(it.have, DV_ALGO_MD5);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, sizeof mem / sizeof mem[0]);
+    dv_shard_reader_free(r);
+    dv_dataset_free(ds);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 /* A parquet hash column's values are raw bytes only where the column is binary (BYTE_ARRAY
  * without a STRING annotation, FIXED_LEN_BYTE_ARRAY) and the value has the digest's size;
  * hex is taken from either; a STRING column's value is text, so 16 characters are no MD5 but
@@ -1275,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_claimed_rows_clean),
         cmocka_unit_test(test_wds_images),
         cmocka_unit_test(test_wds_json_digests),
+        cmocka_unit_test(test_wds_json_nul),
         cmocka_unit_test(test_pq_digest_types),
         cmocka_unit_test(test_urllist_digests),
         cmocka_unit_test(test_i2d_digest_origin),

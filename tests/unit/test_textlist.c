@@ -90,6 +90,41 @@ static void test_nul_in_url(void **state)
           "ERR c.csv:2: a NUL byte in 'url'\n1:3:http://c/2|b\n");
 }
 
+/* JSONL's \u0000 costs only the field that holds it (until 2026-12-07 the whole record was
+ * bad, "\u0000 in a string": a NUL in a member datavet never reads lost the row's URL): an
+ * unread member's is passed over, a name's matches no column, a URL's is a bad row naming the
+ * line and the column, an id's is given as it is (id_len counts past it: the caller's bad id),
+ * a caption's reads as a space, as a CSV field's NUL byte does. */
+static void test_jsonl_nul(void **state)
+{
+    static const char csv[] = "url,caption\nhttp://c/1,a\0b\n";
+    dv_textlist_opts o = {0};
+    dv_textlist *t;
+    dv_textlist_row r;
+    (void)state;
+    o.id = 1;
+    run("n.jsonl",
+        "{\"url\":\"http://n/1\",\"note\":\"\\u0000\",\"key\":\"k1\"}\n"
+        "{\"url\":\"http://n/2\\u0000evil\",\"key\":\"k2\"}\n"
+        "{\"url\":\"http://n/3\",\"caption\":\"ok\\u0000bad\\u0000\",\"key\":\"k3\"}\n"
+        "{\"url\\u0000\":\"http://n/4\",\"url\":\"http://n/5\",\"caption\\u0000x\":\"c\"}\n",
+        &o, 0,
+        "1:1:http://n/1|(null)|id=k1\n"
+        "ERR n.jsonl:2: a NUL byte in 'url'\n"
+        "2:3:http://n/3|ok bad |id=k3\n"
+        "3:4:http://n/5|(null)\n");
+    run_n("n.csv", csv, sizeof csv - 1, NULL, 0, "1:2:http://c/1|a b\n");
+    t = dv_textlist_create(&o);
+    assert_non_null(t);
+    assert_int_equal(dv_textlist_open_buffer(t, "{\"url\":\"http://n/6\",\"id\":\"a\\u0000b\"}", 36,
+                                             "i.jsonl"),
+                     DV_OK);
+    assert_int_equal(dv_textlist_next(t, &r), 1);
+    assert_int_equal(r.id_len, 3);
+    assert_memory_equal(r.id, "a\0b", 3);
+    dv_textlist_free(t);
+}
+
 static void test_csv_quoting(void **state)
 {
     (void)state;
@@ -713,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_columns),
         cmocka_unit_test(test_default_columns),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_nul),
         cmocka_unit_test(test_txt),
         cmocka_unit_test(test_hash_cols),
         cmocka_unit_test(test_id_col),
