@@ -464,6 +464,7 @@ static int cmp_frec(const void *a, const void *b)
 typedef struct meta {
     const char *dataset, *started, *scan_version, *exported;
     int fast; /* the scan ran with --fast: its PDQ hashes are approximate, none is exported */
+    int raw_csv; /* --raw-csv: CSV cells as they are, no ' before a formula's first character */
 } meta;
 
 static void json_str(FILE *o, const char *s)
@@ -486,14 +487,22 @@ static void json_str(FILE *o, const char *s)
     putc('"', o);
 }
 
-/* RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled. */
-static void csv_field(FILE *o, const char *s)
+/* RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled. A cell a spreadsheet
+ * would run as a formula (its first character = + - @, TAB or CR: URLs, ids, shard and list
+ * names are the dataset's or a list's, anyone's) gets a ' before it, which Excel, LibreOffice
+ * and Google Sheets take as "text" and do not show (OWASP, CSV injection); so does one that
+ * starts with ' itself, so that the original is always the cell less one leading ' (unless
+ * raw: --raw-csv, for programs that read the CSV). */
+static void csv_field(FILE *o, const char *s, const meta *m)
 {
+    int esc = !m->raw_csv && s[0] && strchr("=+-@\t\r'", s[0]) != NULL;
     if (strpbrk(s, ",\"\r\n") == NULL) {
+        if (esc) putc('\'', o);
         fputs(s, o);
         return;
     }
     putc('"', o);
+    if (esc) putc('\'', o);
     for (; *s; s++) {
         if (*s == '"') putc('"', o);
         putc(*s, o);
@@ -587,10 +596,10 @@ static int write_csv_row(FILE *o, const exp_t *e, const frec *g, size_t n, const
     item_hashes(e, g, n, h, &quality);
     if (m->fast) h[3] = "", quality = -1;
     fprintf(o, "%s,%s,", match ? "match" : "candidate", match ? "false" : "true");
-    csv_field(o, S(e, g, C_URL));
+    csv_field(o, S(e, g, C_URL), m);
     for (int k = 0; k < 4; k++) {
         putc(',', o);
-        csv_field(o, h[k]);
+        csv_field(o, h[k], m);
     }
     putc(',', o);
     if (quality >= 0) fprintf(o, "%d", quality);
@@ -616,21 +625,21 @@ static int write_csv_row(FILE *o, const exp_t *e, const frec *g, size_t n, const
             }
         }
         putc(',', o);
-        csv_field(o, buf);
+        csv_field(o, buf, m);
     }
     free(buf);
     putc(',', o);
-    csv_field(o, S(e, g, C_ID));
+    csv_field(o, S(e, g, C_ID), m);
     putc(',', o);
-    csv_field(o, m->dataset);
+    csv_field(o, m->dataset, m);
     putc(',', o);
-    csv_field(o, S(e, g, C_SHARD));
+    csv_field(o, S(e, g, C_SHARD), m);
     fprintf(o, ",%" PRId64 ",%" PRId64 ",", g->shard_index, g->row);
-    csv_field(o, m->started);
+    csv_field(o, m->started, m);
     putc(',', o);
-    csv_field(o, m->exported);
+    csv_field(o, m->exported, m);
     putc(',', o);
-    csv_field(o, m->scan_version);
+    csv_field(o, m->scan_version, m);
     fputs(",false\r\n", o);
     return 0;
 }
@@ -860,13 +869,14 @@ int cmd_export(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"include-candidates", no_argument, NULL, 'c'},
+        {"raw-csv", no_argument, NULL, 'R'},
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     fmt_t fmt = FMT_CSV;
-    int have_fmt = 0, cand = 0, quiet = 0, force_progress = 0, c, ret = 2;
+    int have_fmt = 0, cand = 0, raw_csv = 0, quiet = 0, force_progress = 0, c, ret = 2;
     cli_progress pl = {0};
     double t0;
     const char *outpath = NULL, *dir;
@@ -899,6 +909,7 @@ int cmd_export(int argc, char **argv)
             break;
         case 'o': outpath = optarg; break;
         case 'c': cand = 1; break;
+        case 'R': raw_csv = 1; break;
         case 'q': quiet = 1; break;
         case 'P': force_progress = 1; break;
         case 'h': cli_print_help(stdout, "export"); return 0;
@@ -908,6 +919,9 @@ int cmd_export(int argc, char **argv)
     if (optind != argc - 1 || !have_fmt)
         return cli_usage("export", "%s", !have_fmt ? "--format is required"
                                                    : "give exactly one OUTDIR");
+    if (raw_csv && fmt != FMT_CSV)
+        return cli_usage("export", "--raw-csv is for --format csv (json and jsonl are never "
+                                   "escaped)");
     dir = argv[optind];
     if (stat(dir, &st) != 0) {
         cli_err("datavet export: %s: %s\n", dir, strerror(errno));
@@ -995,7 +1009,7 @@ int cmd_export(int argc, char **argv)
     }
 
     m = (meta){dataset ? dataset : "", started ? started : "", ver ? ver : "", exported,
-               scan_was_fast(sbuf, slen)};
+               scan_was_fast(sbuf, slen), raw_csv};
     if (m.fast)
         cli_err("datavet export: the scan ran with --fast, so its PDQ hashes are close "
                 "to the files' own but not equal: the pdq and pdq_quality fields are "

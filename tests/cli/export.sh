@@ -456,6 +456,53 @@ t_not_a_dir() {
 }
 check "OUTDIR that is a file: exit 2" t_not_a_dir
 
+# formula injection: a cell starting with = + - @ TAB CR (or ') gets a ' before it in CSV, the
+# value being the cell less that one '; --raw-csv and json/jsonl keep the values as they are
+# (until 2026-12-07 every CSV cell was its value: a URL =HYPERLINK(...) ran in a spreadsheet)
+mkdir inj
+tr '|' "$TAB" >inj.tsv <<EOF
+=1+1|+p.parquet|0|1|=HYPERLINK("http://evil.example/","x")|md5|metadata|0123456789abcdef0123456789abcdef|-list|1|$D1|'=q|@SUM(A1)|0|\\N|\\N|match|\\N|\\N|\\N
+\\tid|+p.parquet|0|2|-http://x.example/a,b|md5|metadata|0123456789abcdef0123456789abcdef|-list|1|$D1|\\rcr|'plain|0|\\N|\\N|match|\\N|\\N|\\N
+ok|p2.parquet|1|0|http://ok.example/=x|md5|metadata|0123456789abcdef0123456789abcdef|list|1|$D1|e|lab|0|\\N|\\N|match|\\N|\\N|\\N
+EOF
+"$MK" inj/matches.parquet <inj.tsv || bad "mkmatches (formula injection)"
+cp out/scan.json inj/scan.json
+t_csv_formula() {
+    have_py || { echo "SKIP: no $PY"; return 0; }
+    "$BIN" export -q -f csv -o inj.csv inj && "$BIN" export -q -f csv --raw-csv -o injr.csv inj &&
+        "$BIN" export -q -f json -o inj.json inj && "$BIN" export -q -f jsonl -o inj.jsonl inj ||
+        return 1
+    pycsv inj.csv >inj-rows.json && pycsv injr.csv >injr-rows.json || return 1
+    "$PY" - <<'EOF'
+import json
+esc = json.load(open('inj-rows.json'))
+raw = json.load(open('injr-rows.json'))
+js = json.load(open('inj.json'))
+jl = [json.loads(l) for l in open('inj.jsonl')]
+want = [('=1+1', '=HYPERLINK("http://evil.example/","x")', '+p.parquet', '-list', "'=q", '@SUM(A1)'),
+        ('\tid', '-http://x.example/a,b', '+p.parquet', '-list', '\rcr', "'plain"),
+        ('ok', 'http://ok.example/=x', 'p2.parquet', 'list', 'e', 'lab')]
+cols = ('item_id', 'incident_url', 'shard', 'lists', 'entry_ids', 'entry_labels')
+for w, e, r, j, l in zip(want, esc, raw, js, jl):
+    for c, v in zip(cols, w):
+        assert r[c] == v and j[c] == v and l[c] == v, (c, v, r[c], j[c], l[c])
+        cell = "'" + v if v[0] in "=+-@\t\r'" else v
+        assert e[c] == cell, (c, v, e[c])
+        # the value is identifiable: a cell starting with ' is the value less that one '
+        assert (e[c][1:] if e[c].startswith("'") else e[c]) == v
+    # nothing else changed
+    assert {k: x for k, x in e.items() if k not in cols} == {k: x for k, x in r.items() if k not in cols}
+EOF
+    # a CSV without such values is the same bytes either way
+    "$BIN" export -q -f csv -o plain.csv out && "$BIN" export -q -f csv --raw-csv -o plainr.csv out &&
+        cmp plain.csv plainr.csv || return 1
+    grep -q "^match,false,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\"," inj.csv ||
+        { cat inj.csv; return 1; }
+    "$BIN" export -q -f json --raw-csv -o x.json inj 2>err; [ $? -eq 2 ] &&
+        grep -q -- "--raw-csv is for --format csv" err || { cat err; return 1; }
+}
+check "csv: a cell a spreadsheet would run as a formula gets a ' (not with --raw-csv, json, jsonl)" t_csv_formula
+
 # the progress line: items, rate, share of the findings; --progress on a pipe: plain lines, the
 # last at 100%; on a terminal, drawn over itself and erased before the summary; -q: none
 t_progress() {
