@@ -1169,6 +1169,29 @@ static int fx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
     return dv__dbuf_append(r->alloc, &r->fx.names, r->lx_tmp.p, klen);
 }
 
+static size_t lx_symlinked_folder(const dv_tar_reader *r, const char *key, size_t klen);
+
+/* After a look-up that missed (lx_miss): whether the target is nowhere in table t, as
+ * extraction would find it: no entry at all (not a folder, a device, a link that does not
+ * resolve), the table not full (a path past its cap is not in it), no folder on the way that
+ * holds a symlink (link() follows it, the index does not). */
+static int lx_target_absent(const dv_tar_reader *r, const lx_tab *t)
+{
+    return r->lx_miss != NULL && !t->full &&
+           tab_find(t, r->lx_miss, r->lx_miss_len) == NULL &&
+           lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len) == 0;
+}
+
+/* Whether table t holds a regular member's data at path (normalised here, in lx_tmp). */
+static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
+{
+    size_t klen;
+    const lx_ent *e;
+    if (lx_normalise(r, "", 0, path, strlen(path), &klen) != 0 || klen == 0) return 0;
+    e = tab_find(t, (const char *)r->lx_tmp.p, klen);
+    return e != NULL && e->lnk_len == 0 && e->skip == DV_TAR_SKIP_NONE;
+}
+
 /* Member m (of sample number sample) in fx: what extraction leaves at its path once every
  * member up to it is written. A hard link takes what its target holds then (a symlink's
  * target text too, read from the hard link's own folder), or, where it does not resolve,
@@ -1198,6 +1221,12 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
         rc = lx_normalise(r, "", 0, target, strlen(target), &klen);
         if (rc < 0) return rc;
         if (rc == 0 && klen > 0) t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
+        if (rc == 0 && klen > 0 && t == NULL) {
+            /* a target that is nowhere, over a regular member: left as it is (index_member) */
+            r->lx_miss = (const char *)r->lx_tmp.p;
+            r->lx_miss_len = klen;
+            if (lx_target_absent(r, &r->fx) && lx_regular_at(r, &r->fx, m->path)) return DV_OK;
+        }
         if (t != NULL && t->lnk_len == 0 &&
             (t->skip == DV_TAR_SKIP_OTHER || t->skip == LX_SKIP_UNKNOWN))
             t = NULL;
@@ -1518,6 +1547,12 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
             e.gone = (uint8_t)r->lx_gone;
         } else if (m->skip == DV_TAR_SKIP_SYMLINK) {
             return DV_OK; /* an empty target */
+        } else if (rc == LX_MISSING && lx_target_absent(r, &r->lx) &&
+                   lx_regular_at(r, &r->lx, m->path)) {
+            /* a target that is nowhere, over a regular member: link() fails on the target
+             * before anything is removed, so GNU tar leaves that member, which a link to the
+             * path reads (until 2026-12-07 such a link was not read) */
+            return DV_OK;
         } else {
             /* GNU tar leaves the earlier member there, or nothing: a link to it is not read */
             e.skip = LX_SKIP_UNKNOWN;

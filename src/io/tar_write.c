@@ -159,11 +159,13 @@ int dv_tar_writer_copy_sample(dv_tar_writer *w, dv_tar_reader *r, const dv_wds_s
 /* Whether part p is a link whose target lies in a dropped sample, or is a link left out (*l:
  * where its bytes are). */
 static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t *drop,
-                        uint64_t ndrop, dv__tar_link *l)
+                        uint64_t ndrop, dv__tar_link *l, int *unresolved)
 {
     int rc;
+    *unresolved = 0;
     if (m->skip != DV_TAR_SKIP_HARDLINK && m->skip != DV_TAR_SKIP_SYMLINK) return 0;
     rc = dv__tar_reader_link_find(r, m, l);
+    *unresolved = rc != DV_OK;
     if (rc == DV_ENOMEM) return rc;
     /* a hard link to a symlink left out, or of a dropped sample: the copy has not the member
      * it names, wherever the symlink's text leads from the hard link's folder (nowhere too) */
@@ -172,9 +174,11 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
      * keeps no symlink but to a member it keeps, as the look-up vouches (one to a folder, or
      * through one, dangles once the folder's members go); so does a link not found with an
      * index that filled up, or on a path whose content is not known, or through a symlinked
-     * folder (its target may be in a dropped sample; the scan could not read it either); a
-     * hard link to no member at all is kept as it is (GNU tar fails on it in the source too) */
-    if (rc != DV_OK) return l->symlink || l->unsure || dv__tar_reader_link_full(r) ? 1 : 0;
+     * folder (its target may be in a dropped sample; the scan could not read it either); and
+     * so does a hard link to no member at all: the copy holds no link it cannot vouch for (GNU
+     * tar fails on it, and extracted over a folder that holds its target's path, a dataset's
+     * own extraction say, it would link to whatever is there, a removed image too) */
+    if (rc != DV_OK) return 1;
     if (l->gone) return 1;
     /* a link on the way dropped: the chain is broken in the copy */
     for (size_t i = 0; i < l->ndeps; i++)
@@ -189,26 +193,29 @@ int dv__tar_writer_copy_sample_drop(dv_tar_writer *w, dv_tar_reader *r, const dv
                                     const uint8_t *drop, uint64_t ndrop, uint64_t *left_out)
 {
     dv__tar_link l;
-    int need = 0, rc;
+    int need = 0, rc, unresolved;
     DV_RETURN_ERROR_IF(w == NULL || r == NULL || s == NULL, DV_EINVAL);
     DV_FORWARD_IF_ERROR(ready(w));
     if (!dv__tar_reader_rereadable(r)) return dv_tar_writer_copy_sample(w, r, s);
     for (size_t i = 0; i < s->nparts && !need; i++) {
-        rc = link_dropped(r, &s->parts[i].member, drop, ndrop, &l);
+        rc = link_dropped(r, &s->parts[i].member, drop, ndrop, &l, &unresolved);
         if (rc < 0) return rc;
         need = rc;
     }
     if (!need) return copy_range(w, r, s->offset, s->end_offset);
     for (size_t i = 0; i < s->nparts; i++) {
         const dv_tar_member *m = &s->parts[i].member;
-        rc = link_dropped(r, m, drop, ndrop, &l);
+        rc = link_dropped(r, m, drop, ndrop, &l, &unresolved);
         if (rc < 0) return rc;
         if (rc > 0) {
             /* the link is left out (the pax globals in front of it stay: they go on to later
              * members); its extended headers and the link go with it */
             if (m->global_len > 0) DV_FORWARD_IF_ERROR(sink(w, m->raw, m->global_len));
             if (left_out) (*left_out)++;
-            dv__tar_reader_link_gone(r, m); /* a link to it goes too */
+            /* a link to it goes too; but a hard link that does not resolve put nothing at its
+             * path (GNU tar leaves the member there before it, which a link to the path reads,
+             * or the index holds it as not known, which no link reads) */
+            if (!unresolved || l.symlink) dv__tar_reader_link_gone(r, m);
         } else {
             DV_FORWARD_IF_ERROR(copy_range(w, r, m->offset, m->end_offset));
         }
