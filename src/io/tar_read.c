@@ -95,6 +95,7 @@ struct dv_tar_reader {
     dv__dbuf lx_tmp;
     dv__dbuf dep_tmp; /* dv__tar_link.deps of the last lookup: sample numbers (uint64_t) */
     dv__dbuf lnk_tmp; /* a symlink's target text, copied out of a table's names */
+    dv__dbuf thr_tmp; /* lx_through: the path being rewritten through a symlinked folder */
     /* the last lookup went through an earlier symlink to a later member (lx_via), which was
      * left out of a copy or links to one that was (lx_gone); or was of a hard link to a symlink
      * (lx_hs), whose target text is lx.names[lx_hs_off, +lx_hs_len), the symlink of sample
@@ -897,7 +898,10 @@ typedef struct lx_ent {
      * +dep_n) */
     uint32_t dep_off, dep_n;
     uint8_t skip; /* dv_tar_skip of the member holding the bytes */
-    uint8_t deep; /* in fx, a hard link whose chain is over FX_HOPS members */
+    unsigned deep : 1; /* in fx, a hard link whose chain is over FX_HOPS members */
+    /* written through a folder that holds a symlink (lx_through), or a link to such a member:
+     * a copy, which keeps no symlink to a folder, writes it elsewhere */
+    unsigned through : 1;
     uint8_t gone; /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
     uint8_t used;
 } lx_ent;
@@ -1073,6 +1077,7 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
             e->lnk_len = 0;
             e->dep_n = 0;
             e->deep = 0;
+            e->through = v->through;
             e->sample = v->sample;
             e->gone = v->gone;
             return DV_OK;
@@ -1088,6 +1093,7 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
     e->dep_off = v->dep_off;
     e->dep_n = v->dep_n;
     e->deep = v->deep;
+    e->through = v->through;
     e->gone = v->gone;
     return DV_OK;
 }
@@ -1171,6 +1177,68 @@ static int fx_symlink(dv_tar_reader *r, const char *path, const char *lnk, size_
 
 static size_t lx_symlinked_folder(const dv_tar_reader *r, const char *key, size_t klen);
 
+/* Whether text[0..n) has a ".." component. */
+static int has_dotdot(const char *text, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && text[j] != '/') j++;
+        if (j - i == 2 && text[i] == '.' && text[i + 1] == '.') return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+/* Where GNU tar 1.34 writes a member whose normalised path is lx_tmp[0..*klen), given what
+ * table t holds then: a folder on the way that holds a symlink is followed, as open() and
+ * link() follow it (the member lands in the folder it names: d/x.jpg, d a symlink to real, is
+ * real/x.jpg), up to FX_HOPS symlinks; the path's last component is not (a member replaces a
+ * symlink there). 0 with the path written to in lx_tmp (*klen), *via set where a symlink was
+ * followed; 1 where GNU tar writes nothing: a symlink whose text is absolute or holds ".." is
+ * a placeholder file until the end of the extraction ("Not a directory"), one that leads above
+ * the root, a loop; DV_ENOMEM. A symlink to a folder that no member makes is taken as made
+ * (GNU tar fails there: "No such file or directory"). Until 2026-12-07 the index put such a
+ * member at its own path: a link to the path it was written to read what was there before. */
+static int lx_through(dv_tar_reader *r, const lx_tab *t, size_t *klen, int *via)
+{
+    *via = 0;
+    for (int hops = 0;; hops++) {
+        const char *key = (const char *)r->lx_tmp.p;
+        size_t n = *klen, i, d, ll, rest;
+        const lx_ent *e = NULL;
+        const char *lnk;
+        char *o;
+        int rc;
+        if (t->slots == 0) return 0;
+        for (i = 1; i < n; i++) {
+            if (key[i] != '/') continue;
+            if ((e = tab_find(t, key, i)) != NULL && e->lnk_len > 0) break;
+            e = NULL;
+        }
+        if (e == NULL) return 0;
+        if (hops == FX_HOPS) return 1;
+        lnk = (const char *)t->names.p + e->name + e->name_len;
+        ll = e->lnk_len;
+        if (lnk[0] == '/' || has_dotdot(lnk, ll)) return 1;
+        /* the symlink's folder, then its text and the rest of the path (out of lx_tmp, which
+         * lx_normalise writes) */
+        for (d = i; d > 0 && key[d - 1] != '/'; d--)
+            ;
+        d = d > 0 ? d - 1 : 0;
+        rest = n - i; /* "/x.jpg" */
+        r->thr_tmp.len = 0;
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->thr_tmp, d + ll + rest));
+        o = (char *)r->thr_tmp.p;
+        memcpy(o, key, d);
+        memcpy(o + d, lnk, ll);
+        memcpy(o + d + ll, key + i, rest);
+        rc = lx_normalise(r, o, d, o + d, ll + rest, klen);
+        if (rc < 0) return rc;
+        if (rc > 0 || *klen == 0) return 1;
+        *via = 1;
+    }
+}
+
 /* After a look-up that missed (lx_miss): whether the target is nowhere in table t, as
  * extraction would find it: no entry at all (not a folder, a device, a link that does not
  * resolve), the table not full (a path past its cap is not in it), no folder on the way that
@@ -1187,7 +1255,10 @@ static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
 {
     size_t klen;
     const lx_ent *e;
-    if (lx_normalise(r, "", 0, path, strlen(path), &klen) != 0 || klen == 0) return 0;
+    int via;
+    if (lx_normalise(r, "", 0, path, strlen(path), &klen) != 0 || klen == 0 ||
+        lx_through(r, t, &klen, &via) != 0)
+        return 0;
     e = tab_find(t, (const char *)r->lx_tmp.p, klen);
     return e != NULL && e->lnk_len == 0 && e->skip == DV_TAR_SKIP_NONE;
 }
@@ -1204,7 +1275,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     lx_ent v;
     size_t klen, lnk_len = 0;
     const char *lnk = NULL;
-    int rc;
+    int rc, via;
     if (m->skip == DV_TAR_SKIP_OTHER ||
         (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] == 0) || !gnu_extracts(m->path))
         return DV_OK;
@@ -1286,6 +1357,9 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
     if (rc < 0) return rc;
     if (rc > 0 || klen == 0) return DV_OK;
+    rc = lx_through(r, &r->fx, &klen, &via);
+    if (rc != 0) return rc < 0 ? rc : DV_OK;
+    v.through |= (unsigned)via;
     return tab_put(r, &r->fx, (const char *)r->lx_tmp.p, klen, &v, lnk, lnk_len);
 }
 
@@ -1511,7 +1585,7 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
     lx_ent e;
     size_t klen, lnk_len = 0;
     const char *lnk = NULL;
-    int rc;
+    int rc, via;
     if (r->lx_cap == 0 || (!r->is_buf && !r->seekable) || !gnu_extracts(m->path)) return DV_OK;
     memset(&e, 0, sizeof(e));
     if (m->type == '0' || m->type == 'S') {
@@ -1566,6 +1640,9 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
     rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
     if (rc < 0) return rc;
     if (rc > 0 || klen == 0) return DV_OK;
+    rc = lx_through(r, &r->lx, &klen, &via);
+    if (rc != 0) return rc < 0 ? rc : DV_OK;
+    e.through |= (unsigned)via;
     return tab_put(r, &r->lx, (const char *)r->lx_tmp.p, klen, &e, lnk, lnk_len);
 }
 
@@ -1651,6 +1728,7 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         }
         out->skip = e->skip;
         out->gone = e->gone || r->lx_gone;
+        out->unsure = e->through; /* a copy has not the symlink it was written through */
         return DV_OK;
     }
     switch (rc) {
@@ -1740,7 +1818,10 @@ void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m)
 {
     size_t klen;
     lx_ent *e;
-    if (r->lx.slots == 0 || lx_normalise(r, "", 0, m->path, strlen(m->path), &klen) != 0) return;
+    int via;
+    if (r->lx.slots == 0 || lx_normalise(r, "", 0, m->path, strlen(m->path), &klen) != 0 ||
+        lx_through(r, &r->lx, &klen, &via) != 0)
+        return;
     if ((e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen)) != NULL) e->gone = 1;
 }
 
@@ -1855,6 +1936,7 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->lx_tmp);
     db_free(r->alloc, &r->dep_tmp);
     db_free(r->alloc, &r->lnk_tmp);
+    db_free(r->alloc, &r->thr_tmp);
     dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }

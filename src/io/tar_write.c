@@ -179,7 +179,8 @@ static int link_dropped(dv_tar_reader *r, const dv_tar_member *m, const uint8_t 
      * tar fails on it, and extracted over a folder that holds its target's path, a dataset's
      * own extraction say, it would link to whatever is there, a removed image too) */
     if (rc != DV_OK) return 1;
-    if (l->gone) return 1;
+    /* (unsure: its bytes were written through a symlinked folder, which the copy has not) */
+    if (l->gone || l->unsure) return 1;
     /* a link on the way dropped: the chain is broken in the copy */
     for (size_t i = 0; i < l->ndeps; i++)
         if (l->deps[i] < ndrop && drop[l->deps[i]]) return 1;

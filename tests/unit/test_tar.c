@@ -3007,6 +3007,122 @@ static void test_later_members_not_indexed(void **state)
     }
 }
 
+/* A member whose path goes through a folder that holds a symlink is written where the symlink
+ * leads, as GNU tar writes it (open() and link() follow the folder): d/x.jpg, d a symlink to
+ * real, replaces real/x.jpg, and a link to real/x.jpg reads d/x.jpg's bytes; through chains of
+ * symlinks too, and a hard link placed there. A symlink whose text holds ".." (or is absolute)
+ * is a placeholder file until the end of GNU tar's extraction, so nothing is written through
+ * it. Until 2026-12-07 such a member was indexed at its own path: h.jpg and s.jpg read the
+ * earlier real/x.jpg (an MD5 match extraction gives, reported as another image's). A copy,
+ * which keeps no symlink to a folder, writes such a member at its own path, so a link to where
+ * it was written goes from the copy, as one it cannot vouch for. */
+static void test_member_through_symlinked_folder(void **state)
+{
+    static const struct {
+        const char *path;
+        int img; /* the bytes read: img[k], or -1 an error */
+    } want[] = {{"h.jpg", 1}, {"s.jpg", 1}, {"hz.jpg", 2}, {"hw.jpg", 3}, {"hy.jpg", -1}};
+    uint8_t img[4][300], drop[16];
+    char path[256], dir[256], cmd[1100], names[8][64];
+    int nn, found = 0;
+    uint64_t left;
+    arc a = {0};
+    dv_tar_reader *r;
+    dv_wds_sample s;
+    dv__dbuf scratch = {0};
+    (void)state;
+    for (int i = 0; i < 4; i++) fill_pattern(img[i], sizeof(img[i]), 110u + (unsigned)i);
+    member(&a, "real/", NULL, 0, '5');
+    member(&a, "real/x.jpg", img[0], sizeof(img[0]), '0');
+    link_member(&a, "d", "real", '2');
+    member(&a, "d/x.jpg", img[1], sizeof(img[1]), '0');   /* real/x.jpg */
+    link_member(&a, "h.jpg", "real/x.jpg", '1');
+    link_member(&a, "s.jpg", "real/x.jpg", '2');
+    link_member(&a, "e", "real", '2');
+    link_member(&a, "f", "e/.", '2');
+    member(&a, "f/z.jpg", img[2], sizeof(img[2]), '0');   /* real/z.jpg, through f and e */
+    link_member(&a, "hz.jpg", "real/z.jpg", '1');
+    member(&a, "k.jpg", img[3], sizeof(img[3]), '0');
+    link_member(&a, "d/w.jpg", "k.jpg", '1');             /* a hard link placed at real/w.jpg */
+    link_member(&a, "hw.jpg", "real/w.jpg", '1');
+    member(&a, "x/", NULL, 0, '5');
+    link_member(&a, "x/p", "../real", '2');
+    member(&a, "x/p/y.jpg", img[0], sizeof(img[0]), '0'); /* not written: x/p a placeholder */
+    link_member(&a, "hy.jpg", "real/y.jpg", '1');
+    finish(&a);
+    if (have_tar()) {
+        tmp_path(path, sizeof(path), "thr.tar");
+        tmp_path(dir, sizeof(dir), "thrx");
+        write_file(path, a.p, a.len);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' 2>/dev/null",
+                 dir, dir, path, dir);
+        (void)system(cmd);
+    }
+    r = dv_tar_reader_create(NULL);
+    assert_non_null(r);
+    dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+    assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "t.tar"), DV_OK);
+    while (dv_tar_reader_next_sample(r, &s) == 1) {
+        const dv_tar_member *m = &s.parts[0].member;
+        const uint8_t *d;
+        uint64_t got;
+        for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+            int rc;
+            if (strcmp(m->path, want[k].path) != 0) continue;
+            found++;
+            rc = dv__tar_reader_link_data(r, m, 1 << 20, &scratch, &d, &got);
+            if (want[k].img < 0) {
+                assert_int_equal(rc, DV_ECORRUPT);
+                assert_non_null(strstr(dv_tar_reader_errmsg(r), "hard link to 'real/y.jpg' which "
+                                                                 "is not found earlier"));
+                continue;
+            }
+            if (rc != DV_OK) fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
+            assert_int_equal(got, sizeof(img[0]));
+            assert_memory_equal(d, img[want[k].img], sizeof(img[0]));
+            if (have_tar()) { /* what GNU tar extracts there */
+                uint8_t x[sizeof(img[0])];
+                FILE *f;
+                snprintf(cmd, sizeof(cmd), "%s/%s", dir, m->path);
+                assert_non_null(f = fopen(cmd, "rb"));
+                assert_int_equal(fread(x, 1, sizeof(x), f), sizeof(x));
+                fclose(f);
+                assert_memory_equal(x, d, sizeof(x));
+            }
+        }
+    }
+    assert_int_equal(found, 5);
+    dv_tar_reader_free(r);
+    free(scratch.p);
+    if (have_tar()) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, path);
+        (void)system(cmd);
+    }
+    free(a.p);
+
+    /* a copy leaves out the links to where such a member was written (and the symlink to a
+     * folder), whether that member's sample is dropped or kept */
+    for (int k = 0; k < 2; k++) {
+        memset(&a, 0, sizeof(a));
+        member(&a, "real/x.jpg", img[0], sizeof(img[0]), '0');
+        link_member(&a, "d", "real", '2');
+        member(&a, "d/x.jpg", img[1], sizeof(img[1]), '0');
+        link_member(&a, "h.jpg", "real/x.jpg", '1');
+        link_member(&a, "s.jpg", "real/x.jpg", '2');
+        member(&a, "q.jpg", img[2], sizeof(img[2]), '0');
+        finish(&a);
+        memset(drop, 0, sizeof(drop));
+        drop[2] = (uint8_t)k; /* d/x.jpg's sample */
+        clean_copy(&a, drop, 6, names, &nn, &left);
+        assert_int_equal(left, 3);
+        assert_int_equal(nn, 3 - k);
+        assert_string_equal(names[0], "real/x.jpg");
+        if (k == 0) assert_string_equal(names[1], "d/x.jpg");
+        assert_string_equal(names[2 - k], "q.jpg");
+        free(a.p);
+    }
+}
+
 /* Names as GNU tar 1.34 extracts them: a member whose path has a ".." component is not
  * extracted ("Member name contains '..'"), so it no longer replaces what the index holds at
  * the path it normalises to (a/../b.jpg stood for b.jpg); a hard link's target loses what GNU
@@ -3289,6 +3405,7 @@ int main(void)
         cmocka_unit_test(test_symlink_reads_final_state),
         cmocka_unit_test(test_writer_way_through_hardlink_to_symlink),
         cmocka_unit_test(test_symlink_dotdot_in_text),
+        cmocka_unit_test(test_member_through_symlinked_folder),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
