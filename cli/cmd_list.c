@@ -2,10 +2,15 @@
  * them. Lists are sensitive: no subcommand ever prints an entry, only counts, metadata and digests.
  */
 #include "cli.h"
+#include "progress_line.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,45 +26,40 @@ static void put_hex(FILE *f, const uint8_t *d, size_t n)
     fputs(hex, f);
 }
 
-/* The whole of standard input, up to max bytes. */
-static int read_stdin(unsigned long long max, void **buf_out, size_t *len_out)
+/* The progress line (progress_line.h) of list build: entries read, their rate and, for a
+ * regular file, how far through it and the ETA; list diff: entries compared. */
+typedef struct build_progress {
+    cli_progress pl;
+    const char *name;
+    uint64_t total;       /* the input's size, 0 when not a regular file */
+    uint64_t entries0;    /* entries of the inputs before this one */
+    uint64_t bytes, entries;
+    double t0;
+} build_progress;
+
+static void build_progress_put(build_progress *bp, int final)
 {
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    if (buf == NULL) return DV_ENOMEM;
-    for (;;) {
-        ssize_t n;
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *nb;
-            if (cap > max) {
-                free(buf);
-                return DV_ETOOBIG;
-            }
-            nb = realloc(buf, ncap);
-            if (nb == NULL) {
-                free(buf);
-                return DV_ENOMEM;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        n = read(STDIN_FILENO, buf + len, cap - len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            free(buf);
-            return DV_EIO;
-        }
-        if (n == 0) break;
-        len += (size_t)n;
+    double el = cli_now_s() - bp->t0, f = bp->total > 0 ? (double)bp->bytes / (double)bp->total : 0;
+    const uint64_t e = bp->entries0 + bp->entries;
+    char eta[40] = "", pct[16] = "";
+    if (!cli_progress_due(&bp->pl, final)) return;
+    if (f > 1) f = 1;
+    if (bp->total > 0) snprintf(pct, sizeof pct, ", %.0f%%", f * 100);
+    if (!final && bp->total > 0 && el > 0.5 && f > 0 && f < 1) {
+        double sec = el / f * (1 - f);
+        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(sec / 3600),
+                 (int)(sec / 60) % 60, (int)sec % 60);
     }
-    if (len > max) {
-        free(buf);
-        return DV_ETOOBIG;
-    }
-    *buf_out = buf;
-    *len_out = len;
-    return DV_OK;
+    cli_progress_put(&bp->pl, "list build: %s: %llu entries, %.0f entries/s%s%s", bp->name,
+                     (unsigned long long)e, el > 0 ? (double)e / el : 0.0, pct, eta);
+}
+
+static void on_import_progress(void *ctx, uint64_t bytes_read, uint64_t entries)
+{
+    build_progress *bp = ctx;
+    bp->bytes = bytes_read;
+    bp->entries = entries;
+    build_progress_put(bp, 0);
 }
 
 /* Each line of a builder message on stderr, after the prefix. */
@@ -91,6 +91,7 @@ static int list_build(int argc, char **argv)
         {"strict", no_argument, NULL, 's'},
         {"max-bytes", required_argument, NULL, 'B'},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -100,8 +101,9 @@ static int list_build(int argc, char **argv)
     dv_hash_type type = DV_HT_NONE;
     dv_import_stats st;
     unsigned long long max = DEFAULT_MAX_BYTES;
-    int opt, strict = 0, quiet = 0, rc, nstdin = 0;
+    int opt, strict = 0, quiet = 0, rc, nstdin = 0, force_progress = 0;
     dv_list_builder *b;
+    build_progress bp;
     dv_list *l = NULL;
     dv_list_info info;
     char err[512];
@@ -129,6 +131,7 @@ static int list_build(int argc, char **argv)
                 return 2;
             break;
         case 'q': quiet = 1; break;
+        case 'P': force_progress = 1; break;
         case 'h': cli_print_help(stdout, "list"); return 0;
         default: return usage_error("build", NULL);
         }
@@ -157,29 +160,62 @@ static int list_build(int argc, char **argv)
         return 2;
     }
     memset(&st, 0, sizeof(st));
+    memset(&bp, 0, sizeof(bp));
+    cli_progress_init(&bp.pl, quiet, force_progress);
+    bp.t0 = cli_now_s();
     for (int i = optind; i < argc; i++) {
         const int is_stdin = strcmp(argv[i], "-") == 0;
         const char *name = is_stdin ? "<stdin>" : argv[i];
         dv_import_stats one;
-        void *buf = NULL;
-        size_t len = 0;
+        dv_list_import_opts io;
+        struct stat sb;
+        int fd = STDIN_FILENO;
 
-        err[0] = '\0';
-        rc = is_stdin ? read_stdin(max, &buf, &len)
-                      : dv_read_file(argv[i], max, NULL, &buf, &len, err, sizeof(err));
-        if (rc != DV_OK) {
-            if (err[0] == '\0')
-                snprintf(err, sizeof(err), "%s: %s%s", name, dv_strerror(rc),
-                         rc == DV_ETOOBIG ? " (see --max-bytes)" : "");
-            cli_err("datavet list build: %s\n", err);
+        if (!is_stdin) {
+            /* non-blocking open, so a FIFO or device is refused instead of waited on (standard
+             * input is for pipes); O_NONBLOCK means nothing to a regular file's reads */
+            fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+            if (fd < 0) {
+                cli_progress_end(&bp.pl, 0);
+                cli_err("datavet list build: %s: cannot open: %s\n", name, strerror(errno));
+                dv_list_builder_free(b);
+                return 2;
+            }
+        }
+        if (fstat(fd, &sb) != 0) memset(&sb, 0, sizeof(sb));
+        if ((!is_stdin && !S_ISREG(sb.st_mode)) ||
+            (!is_stdin && (uint64_t)sb.st_size > max)) {
+            const int reg = S_ISREG(sb.st_mode);
+            cli_progress_end(&bp.pl, 0);
+            if (!reg) cli_err("datavet list build: %s: not a regular file\n", name);
+            else
+                cli_err("datavet list build: %s: file is %lld bytes, over the limit of %llu\n",
+                        name, (long long)sb.st_size, max);
+            if (!is_stdin) close(fd);
             dv_list_builder_free(b);
             return 2;
         }
+        memset(&io, 0, sizeof(io));
+        io.forced = type;
+        io.strict = strict;
+        io.max_bytes = max;
+        io.progress = on_import_progress; /* draws nothing unless shown; counts the bytes */
+        io.progress_ctx = &bp;
+        bp.name = name;
+        bp.total = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+        bp.bytes = bp.entries = 0;
         memset(&one, 0, sizeof(one));
-        rc = dv_list_builder_import(b, name, buf, len, type, strict, &one);
-        dv_free_buffer(NULL, buf);
+        rc = dv_list_builder_import_fd(b, name, fd, &io, &one);
+        if (!is_stdin) close(fd);
+        build_progress_put(&bp, 1);
+        bp.entries0 += one.entries;
+        cli_progress_end(&bp.pl, 0);
         if (rc != DV_OK) {
-            print_lines("datavet list build: ", dv_list_builder_errmsg(b));
+            if (rc == DV_ETOOBIG && bp.bytes > max)
+                cli_err("datavet list build: %s: input exceeds a configured limit (see "
+                        "--max-bytes)\n",
+                        name);
+            else print_lines("datavet list build: ", dv_list_builder_errmsg(b));
             if (rc == DV_ECORRUPT && strict)
                 cli_err("datavet list build: stopped at the first bad line (--strict); "
                         "nothing written\n");
@@ -205,13 +241,23 @@ static int list_build(int argc, char **argv)
         dv_list_builder_free(b);
         return 2;
     }
+    /* sorting, the digest and the write take a while at 10^7 entries: said, once */
+    if (cli_progress_due(&bp.pl, 1))
+        cli_progress_put(&bp.pl, "list build: writing %s: %llu entries", out,
+                         (unsigned long long)st.entries);
     rc = dv_list_builder_write(b, &meta, out, &st);
+    cli_progress_end(&bp.pl, 0);
     if (rc != DV_OK) {
         print_lines("datavet list build: ", dv_list_builder_errmsg(b));
         dv_list_builder_free(b);
         return 2;
     }
     dv_list_builder_free(b);
+#if defined(__GLIBC__)
+    /* the entries' memory goes back before the list is mapped and read: main() keeps freed
+     * memory under 512 MiB in the heap (M_TRIM_THRESHOLD), which would hold both at once */
+    malloc_trim(0);
+#endif
     /* read back what was written: proves it opens, and gives the digest */
     rc = dv_list_open_flags(out, DV_LIST_NO_INDEX, &l, err, sizeof(err));
     if (rc != DV_OK) {
@@ -232,7 +278,26 @@ static int list_build(int argc, char **argv)
     return 0;
 }
 
-static int open_or_say(const char *sub, const char *path, dv_list **l)
+/* list diff's progress line: the stage (checking OLD, checking NEW, comparing), entries done
+ * and the share of the stage's. */
+typedef struct diff_progress {
+    cli_progress pl;
+    const char *stage;
+    double t0;
+} diff_progress;
+
+static void on_diff_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    diff_progress *dp = ctx;
+    double el = cli_now_s() - dp->t0;
+    if (!cli_progress_due(&dp->pl, done == total)) return;
+    cli_progress_put(&dp->pl, "list diff: %s: %llu of %llu entries, %.0f entries/s, %.0f%%",
+                     dp->stage, (unsigned long long)done, (unsigned long long)total,
+                     el > 0 ? (double)done / el : 0.0,
+                     total > 0 ? 100.0 * (double)done / (double)total : 100.0);
+}
+
+static int open_or_say(const char *sub, const char *path, dv_list **l, diff_progress *dp)
 {
     char err[512];
     /* info and diff walk the entries in order and look no key up: no index */
@@ -240,7 +305,10 @@ static int open_or_say(const char *sub, const char *path, dv_list **l)
     if (rc == DV_OK) {
         /* the digest list info prints must be the content's */
         char ve[256];
-        if ((rc = dv_list_verify(*l, ve, sizeof(ve))) != DV_OK) {
+        if (dp != NULL) dp->t0 = cli_now_s();
+        rc = dv_list_verify_progress(*l, dp ? on_diff_progress : NULL, dp, ve, sizeof(ve));
+        if (dp != NULL) cli_progress_end(&dp->pl, 0);
+        if (rc != DV_OK) {
             snprintf(err, sizeof(err), "%.250s: %.250s", path, ve);
             dv_list_close(*l);
             *l = NULL;
@@ -274,7 +342,7 @@ static int list_info(int argc, char **argv)
         return usage_error("info", NULL);
     }
     if (argc - optind != 1) return usage_error("info", "give one .dvl file");
-    if (open_or_say("info", argv[optind], &l) != DV_OK) return 2;
+    if (open_or_say("info", argv[optind], &l, NULL) != DV_OK) return 2;
     dv_list_get_info(l, &in);
     for (uint64_t i = 0; i < in.count; i++) {
         dv_list_entry e;
@@ -306,30 +374,43 @@ static int list_info(int argc, char **argv)
 
 static int list_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                         {"progress", no_argument, NULL, 'P'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     dv_list *a = NULL, *b = NULL;
     dv_list_info ia, ib;
     uint64_t added = 0, removed = 0;
-    int opt;
+    int opt, quiet = 0, force_progress = 0, rc;
+    diff_progress dp;
 
     optind = 1;
     cli_getopt_name(argv, "datavet list diff");
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt == 'h') {
-            cli_print_help(stdout, "list");
-            return 0;
+    while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'q': quiet = 1; break;
+        case 'P': force_progress = 1; break;
+        case 'h': cli_print_help(stdout, "list"); return 0;
+        default: return usage_error("diff", NULL);
         }
-        return usage_error("diff", NULL);
     }
     if (argc - optind != 2) return usage_error("diff", "give two .dvl files: OLD NEW");
-    if (open_or_say("diff", argv[optind], &a) != DV_OK) return 2;
-    if (open_or_say("diff", argv[optind + 1], &b) != DV_OK) {
+    memset(&dp, 0, sizeof(dp));
+    cli_progress_init(&dp.pl, quiet, force_progress);
+    dp.stage = "checking OLD";
+    if (open_or_say("diff", argv[optind], &a, &dp) != DV_OK) return 2;
+    dp.stage = "checking NEW";
+    if (open_or_say("diff", argv[optind + 1], &b, &dp) != DV_OK) {
         dv_list_close(a);
         return 2;
     }
     dv_list_get_info(a, &ia);
     dv_list_get_info(b, &ib);
-    if (dv_list_diff(a, b, &added, &removed) != DV_OK) {
+    dp.stage = "comparing";
+    dp.t0 = cli_now_s();
+    rc = dv_list_diff_progress(a, b, &added, &removed, on_diff_progress, &dp);
+    cli_progress_end(&dp.pl, 0);
+    if (rc != DV_OK) {
         cli_err("datavet list diff: OLD is a %s list and NEW a %s list: nothing to compare\n",
                 dv_hash_type_name(ia.type), dv_hash_type_name(ib.type));
         dv_list_close(a);

@@ -412,6 +412,22 @@ int dv_list_builder_add(dv_list_builder *b, dv_hash_type type, const void *key, 
  * strict: stop at the first bad line (DV_ECORRUPT); else skip and count. */
 int dv_list_builder_import(dv_list_builder *b, const char *name, const void *text, size_t len,
                            dv_hash_type forced, int strict, dv_import_stats *stats);
+/* dv_list_builder_import_fd's options (all zero: detected type, bad lines skipped). */
+typedef struct dv_list_import_opts {
+    dv_hash_type forced; /* as dv_list_builder_import's */
+    int strict;          /* the same */
+    uint64_t max_bytes;  /* refuse an input over this many bytes (DV_ETOOBIG); 0: no limit */
+    /* called from the calling thread after each read of the input (a few MiB) and once at
+     * its end: the bytes read from fd and the entries added so far. May be NULL. */
+    void (*progress)(void *ctx, uint64_t bytes_read, uint64_t entries);
+    void *progress_ctx;
+} dv_list_import_opts;
+/* dv_list_builder_import of what fd gives up to its end (a file, a pipe), read in a window of
+ * a few MiB: memory holds the entries, never the input. The same entries, bad lines and
+ * messages as dv_list_builder_import of the same bytes. A line or record longer than 4 MiB is
+ * a bad line in both (its first 4 MiB read). A read error: DV_EIO, nothing added. */
+int dv_list_builder_import_fd(dv_list_builder *b, const char *name, int fd,
+                              const dv_list_import_opts *opts, dv_import_stats *stats);
 /* Sort, merge duplicates, compute the digest and write the .dvl atomically. */
 int dv_list_builder_write(dv_list_builder *b, const dv_list_meta *meta, const char *path,
                           dv_import_stats *stats);
@@ -467,6 +483,14 @@ const dv_pdq_hash *dv_list_pdq_codes(const dv_list *l);
 /* Entries in new but not old, and in old but not new (same type required). */
 int dv_list_diff(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
                  uint64_t *removed);
+/* dv_list_verify and dv_list_diff with progress: fn (may be NULL) is called from the calling
+ * thread every 2^18 entries and once at the end, with the entries done and in all (for a
+ * diff, of both lists together). */
+typedef void (*dv_list_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+int dv_list_verify_progress(const dv_list *l, dv_list_progress_fn fn, void *ctx, char *errbuf,
+                            size_t errcap);
+int dv_list_diff_progress(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
+                          uint64_t *removed, dv_list_progress_fn fn, void *ctx);
 
 /* ------------------------------------------------------------------------
  * Reading `datavet hash` output (TSV with header, CSV with header, JSONL):

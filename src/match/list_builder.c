@@ -13,6 +13,7 @@ dv_list_builder *dv_list_builder_create(dv_hash_type type, const dv_alloc *alloc
     b->alloc = alloc;
     b->type = type;
     b->ks = dv_hash_type_size(type);
+    b->rs = b->ks;
     return b;
 }
 
@@ -21,7 +22,7 @@ void dv_list_builder_free(dv_list_builder *b)
     if (b == NULL) return;
     dv__free(b->alloc, b->keys);
     dv__free(b->alloc, b->url_off);
-    dv__free(b->alloc, b->aux);
+    dv__free(b->alloc, b->recs);
     dv__free(b->alloc, b->str);
     dv__free(b->alloc, b->str_off);
     dv__free(b->alloc, b->tab);
@@ -144,14 +145,15 @@ static int intern(dv_list_builder *b, const char *s, size_t n, uint32_t *out)
 
 void dv__lb_reserve(dv_list_builder *b, uint64_t total)
 {
+    uint64_t cap = b->cap;
     if (total > DV__LIST_MAX_ENTRIES) total = DV__LIST_MAX_ENTRIES;
-    if (b->type == DV_HT_NONE || total <= b->cap) return;
-    if (grow(b->alloc, (void **)&b->aux, &b->cap, total, sizeof(dv__lb_aux), total) != DV_OK)
-        return;
+    if (b->type == DV_HT_NONE) return;
+    if (b->rs > 0 && total > b->cap &&
+        grow(b->alloc, (void **)&b->recs, &cap, total, b->rs, total) == DV_OK)
+        b->cap = cap;
     if (b->type == DV_HT_URL)
         grow(b->alloc, (void **)&b->url_off, &b->url_off_cap, total + 1, sizeof(uint64_t),
              total + 1);
-    else grow(b->alloc, (void **)&b->keys, &b->keys_cap, total * b->ks, 1, total * b->ks);
 }
 
 size_t dv__lb_label_len(const char *s, size_t n)
@@ -159,40 +161,95 @@ size_t dv__lb_label_len(const char *s, size_t n)
     return dv__text_clean(DV_TEXT_PLAIN, s, n) ? n : dv_text_utf8(DV_TEXT_PLAIN, s, n, NULL, 0);
 }
 
+/* Widen the records to hold the fields of want as well as the ones they hold: each record
+ * is rewritten from the last, whose new place is never before its old one. Happens at most
+ * three times a builder; until then a record is its key alone. */
+static int widen(dv_list_builder *b, unsigned want)
+{
+    const unsigned has = b->has | want;
+    const size_t nrs = b->ks + (has & DV__LB_HAS_ID ? 4 : 0) + (has & DV__LB_HAS_LABEL ? 4 : 0) +
+                       (has & DV__LB_HAS_QUALITY ? 1 : 0);
+    size_t bytes;
+    if (has == b->has) return DV_OK;
+    if (b->rs == 0) {
+        /* URL entries held no record until now: one each, to hold the fields */
+        dv__free(b->alloc, b->recs);
+        b->recs = NULL;
+        b->cap = 0;
+        if (b->n > 0) {
+            if (!dv__mul_ok((size_t)b->n, nrs, &bytes)) return DV_ETOOBIG;
+            if ((b->recs = dv__malloc(b->alloc, bytes)) == NULL) return DV_ENOMEM;
+            b->cap = b->n;
+        }
+    } else if (b->cap > 0) {
+        uint8_t *np;
+        if (b->cap > SIZE_MAX || !dv__mul_ok((size_t)b->cap, nrs, &bytes)) return DV_ETOOBIG;
+        np = dv__realloc(b->alloc, b->recs, bytes);
+        if (np == NULL) return DV_ENOMEM;
+        b->recs = np;
+    }
+    for (uint64_t i = b->n; i-- > 0;) {
+        dv__lb_aux x = dv__lb_get_aux(b, i);
+        uint8_t key[32], *r = b->recs + i * nrs;
+        memcpy(key, b->recs + i * b->rs, b->ks);
+        memcpy(r, key, b->ks);
+        r += b->ks;
+        if (has & DV__LB_HAS_ID) memcpy(r, &x.id, 4), r += 4;
+        if (has & DV__LB_HAS_LABEL) memcpy(r, &x.label, 4), r += 4;
+        if (has & DV__LB_HAS_QUALITY) r[0] = (uint8_t)(int8_t)x.quality;
+    }
+    b->has = has;
+    b->rs = nrs;
+    return DV_OK;
+}
+
 int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t keylen,
                const char *id, size_t idlen, const char *label, size_t labellen, int quality)
 {
-    dv__lb_aux *x;
+    dv__lb_aux x = {0, 0, -1};
     char *utf8 = NULL;
-    int rc;
+    unsigned want = 0;
+    uint8_t *r;
+    int rc = DV_OK;
 
     if (b->type == DV_HT_NONE) {
+        /* no entry yet (or an import that set the type was undone): records start as keys */
+        dv__free(b->alloc, b->recs);
+        b->recs = NULL;
+        b->cap = 0;
+        b->has = 0;
         b->type = t;
         b->ks = dv_hash_type_size(t);
+        b->rs = b->ks;
     } else if (t != b->type) {
         return DV_EFORMAT;
     }
-    rc = grow(b->alloc, (void **)&b->aux, &b->cap, b->n + 1, sizeof(dv__lb_aux),
-              DV__LIST_MAX_ENTRIES);
+    if (labellen > 0 && !dv__text_clean(DV_TEXT_PLAIN, label, labellen)) {
+        size_t n = dv_text_utf8(DV_TEXT_PLAIN, label, labellen, NULL, 0);
+        if ((utf8 = dv__malloc(b->alloc, n + 1)) == NULL) rc = DV_ENOMEM;
+        else labellen = dv_text_utf8(DV_TEXT_PLAIN, label, labellen, utf8, n + 1), label = utf8;
+    }
+    if (rc == DV_OK) rc = intern(b, id, idlen, &x.id);
+    if (rc == DV_OK) rc = intern(b, label, labellen, &x.label);
+    dv__free(b->alloc, utf8);
+    x.quality = t == DV_HT_PDQ ? quality : -1;
+    want = (x.id ? DV__LB_HAS_ID : 0) | (x.label ? DV__LB_HAS_LABEL : 0) |
+           (x.quality >= 0 ? DV__LB_HAS_QUALITY : 0);
+    if (rc == DV_OK) rc = widen(b, want);
+    if (rc == DV_OK && b->rs > 0) {
+        uint64_t cap = b->cap;
+        rc = grow(b->alloc, (void **)&b->recs, &cap, b->n + 1, b->rs, DV__LIST_MAX_ENTRIES);
+        b->cap = cap;
+    } else if (rc == DV_OK && b->n + 1 > DV__LIST_MAX_ENTRIES) {
+        rc = DV_ETOOBIG;
+    }
     if (rc == DV_OK && t == DV_HT_URL) {
         rc = grow(b->alloc, (void **)&b->url_off, &b->url_off_cap, b->n + 2, sizeof(uint64_t),
                   DV__LIST_MAX_ENTRIES + 1);
         if (rc == DV_OK)
             rc = grow(b->alloc, (void **)&b->keys, &b->keys_cap, b->keys_len + keylen, 1,
                       DV__LIST_URL_ARENA_MAX);
-    } else if (rc == DV_OK) {
-        rc = grow(b->alloc, (void **)&b->keys, &b->keys_cap, (b->n + 1) * b->ks, 1,
-                  DV__LIST_MAX_ENTRIES * 32);
     }
-    if (rc == DV_OK && labellen > 0 && !dv__text_clean(DV_TEXT_PLAIN, label, labellen)) {
-        size_t n = dv_text_utf8(DV_TEXT_PLAIN, label, labellen, NULL, 0);
-        if ((utf8 = dv__malloc(b->alloc, n + 1)) == NULL) rc = DV_ENOMEM;
-        else labellen = dv_text_utf8(DV_TEXT_PLAIN, label, labellen, utf8, n + 1), label = utf8;
-    }
-    x = rc == DV_OK ? &b->aux[b->n] : NULL;
-    if (x != NULL) rc = intern(b, id, idlen, &x->id);
-    if (x != NULL && rc == DV_OK) rc = intern(b, label, labellen, &x->label);
-    dv__free(b->alloc, utf8);
     if (rc != DV_OK) {
         dv__lb_set_msg(b, "%s",
                        rc == DV_ENOMEM ? "out of memory adding a list entry"
@@ -200,15 +257,21 @@ int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t ke
                                          "URLs or 4 GiB of ids and labels");
         return rc;
     }
-    x->quality = t == DV_HT_PDQ ? quality : -1;
+    r = b->recs ? b->recs + b->n * b->rs : NULL;
     if (t == DV_HT_URL) {
         b->url_off[b->n] = b->keys_len;
         memcpy(b->keys + b->keys_len, key, keylen);
         b->keys_len += keylen;
         b->url_off[b->n + 1] = b->keys_len;
     } else {
-        memcpy(b->keys + b->n * b->ks, key, b->ks);
+        memcpy(r, key, b->ks);
         b->keys_len += b->ks;
+    }
+    if (r != NULL) {
+        r += b->ks;
+        if (b->has & DV__LB_HAS_ID) memcpy(r, &x.id, 4), r += 4;
+        if (b->has & DV__LB_HAS_LABEL) memcpy(r, &x.label, 4), r += 4;
+        if (b->has & DV__LB_HAS_QUALITY) r[0] = (uint8_t)(int8_t)x.quality;
     }
     b->n++;
     return DV_OK;

@@ -498,7 +498,15 @@ int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out)
     return DV_OK;
 }
 
+#define PROGRESS_EVERY (1u << 18)
+
 int dv_list_verify(const dv_list *l, char *errbuf, size_t errcap)
+{
+    return dv_list_verify_progress(l, NULL, NULL, errbuf, errcap);
+}
+
+int dv_list_verify_progress(const dv_list *l, dv_list_progress_fn fn, void *ctx, char *errbuf,
+                            size_t errcap)
 {
     uint8_t d[32];
     dv__lhash *h;
@@ -509,7 +517,9 @@ int dv_list_verify(const dv_list *l, char *errbuf, size_t errcap)
         dv_list_get_entry(l, i, &e);
         dv__lhash_entry(h, e.key, e.keylen, e.quality, e.id, strlen(e.id), e.label,
                         strlen(e.label));
+        if (fn != NULL && (i + 1) % PROGRESS_EVERY == 0) fn(ctx, i + 1, l->count);
     }
+    if (fn != NULL) fn(ctx, l->count, l->count);
     if (dv__lhash_finish(h, d) != DV_OK) {
         dv__set_err(errbuf, errcap, "out of memory while checking the content digest");
         return DV_ENOMEM;
@@ -563,10 +573,20 @@ const dv_pdq_hash *dv_list_pdq_codes(const dv_list *l)
 int dv_list_diff(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
                  uint64_t *removed)
 {
-    uint64_t i = 0, j = 0, add = 0, rem = 0;
+    return dv_list_diff_progress(old_list, new_list, added, removed, NULL, NULL);
+}
+
+int dv_list_diff_progress(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
+                          uint64_t *removed, dv_list_progress_fn fn, void *ctx)
+{
+    uint64_t i = 0, j = 0, add = 0, rem = 0, next = PROGRESS_EVERY;
     if (old_list == NULL || new_list == NULL || old_list->type != new_list->type) return DV_EINVAL;
     while (i < old_list->count && j < new_list->count) {
         size_t la, lb;
+        if (fn != NULL && i + j >= next) {
+            fn(ctx, i + j, old_list->count + new_list->count);
+            next += PROGRESS_EVERY;
+        }
         const uint8_t *a = key_at(old_list, i, &la), *b = key_at(new_list, j, &lb);
         int c = cmp_bytes(a, la, b, lb);
         if (c == 0) {
@@ -582,6 +602,7 @@ int dv_list_diff(const dv_list *old_list, const dv_list *new_list, uint64_t *add
     }
     rem += old_list->count - i;
     add += new_list->count - j;
+    if (fn != NULL) fn(ctx, old_list->count + new_list->count, old_list->count + new_list->count);
     if (added) *added = add;
     if (removed) *removed = rem;
     return DV_OK;

@@ -2,7 +2,11 @@
  * CSV/TSV with a header, JSONL and URL lists (docs/list-formats.md). Never echoes a hash. */
 #include "list_internal.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { FMT_LINES, FMT_CSV, FMT_TSV, FMT_JSONL };
 
@@ -27,6 +31,20 @@ typedef struct imp {
     dv_import_stats st;  /* this call's counts */
     uint64_t reserve;    /* entries this input may add, reserved after its first entry */
     uint64_t suppressed; /* bad lines past the ones kept in the message */
+    /* the input: [p, end) is read and not parsed yet; eof when end is the input's end. A
+     * line or record is parsed from the window [p, p + max_line) at most, whole text or
+     * streamed alike, so that the two give the same entries and bad lines */
+    const char *p, *end;
+    int eof;
+    size_t max_line;
+    uint64_t size; /* the input's size, where known (a regular file): 0 if not */
+    /* streamed: rd fills buf (cap bytes); base: the input offset of buf[0] */
+    ptrdiff_t (*rd)(void *ctx, void *dst, size_t n);
+    void *rd_ctx;
+    char *buf;
+    size_t cap;
+    uint64_t bytes_read;
+    const dv_list_import_opts *opts;
     char *scratch;
     size_t scap;
     uint8_t *urlbuf; /* URL_BUF bytes, allocated at the first URL */
@@ -330,7 +348,7 @@ static int add_entry(imp *c, uint64_t line, fields *f)
     }
     rc = dv__lb_add(b, t, kp, klen, f->id.p, f->id.n, f->label.p, f->label.n, quality);
     if (rc == DV_OK && c->reserve > 0) {
-        /* the type is known now: size the arrays once instead of doubling through them */
+        /* the type is known now: size the records once instead of doubling through them */
         dv__lb_reserve(b, b->n + c->reserve);
         c->reserve = 0;
     }
@@ -351,14 +369,98 @@ static int add_entry(imp *c, uint64_t line, fields *f)
 
 /* ---------------------------------------------------------------- line-oriented inputs */
 
-/* Next line of [*pp, end) without its '\n' (a '\r' before it is left to trim()). */
-static slice next_line(const char **pp, const char *end)
+/* Make the window hold more than max_line bytes from c->p, or the rest of the input: what
+ * is parsed never depends on where a read ended. Streamed input moves to the front of buf. */
+static int fill(imp *c)
 {
-    slice s = {*pp, 0};
-    const char *nl = memchr(*pp, '\n', (size_t)(end - *pp));
-    s.n = (size_t)((nl ? nl : end) - *pp);
-    *pp = nl ? nl + 1 : end;
-    return s;
+    size_t keep;
+    if (c->eof || (size_t)(c->end - c->p) > c->max_line) return DV_OK;
+    keep = (size_t)(c->end - c->p);
+    memmove(c->buf, c->p, keep);
+    c->p = c->buf;
+    c->end = c->buf + keep;
+    for (;;) {
+        while (!c->eof && (size_t)(c->end - c->buf) < c->cap) {
+            ptrdiff_t n =
+                c->rd(c->rd_ctx, c->buf + (c->end - c->buf), c->cap - (size_t)(c->end - c->buf));
+            if (n < 0) {
+                dv__lb_set_msg(c->b, "%s: read failed after %llu bytes: %s", c->name,
+                               (unsigned long long)c->bytes_read, strerror((int)-n));
+                return DV_EIO;
+            }
+            if (n == 0) c->eof = 1;
+            c->end += n;
+            c->bytes_read += (uint64_t)n;
+            if (c->opts && c->opts->max_bytes > 0 && c->bytes_read > c->opts->max_bytes) {
+                if (c->opts->progress)
+                    c->opts->progress(c->opts->progress_ctx, c->bytes_read, c->st.entries);
+                dv__lb_set_msg(c->b, "%s: input over the limit of %llu bytes", c->name,
+                               (unsigned long long)c->opts->max_bytes);
+                return DV_ETOOBIG;
+            }
+        }
+        if (c->eof || (size_t)(c->end - c->p) > c->max_line) break;
+        {
+            /* sized for the input's size, which it has outgrown: the whole window */
+            const size_t ncap = 2 * c->max_line + 2, used = (size_t)(c->end - c->buf);
+            char *nb = dv__realloc(c->b->alloc, c->buf, ncap);
+            if (nb == NULL) {
+                dv__lb_set_msg(c->b, "%s: out of memory", c->name);
+                return DV_ENOMEM;
+            }
+            c->buf = nb;
+            c->p = nb;
+            c->end = nb + used;
+            c->cap = ncap;
+        }
+    }
+    if (c->opts && c->opts->progress)
+        c->opts->progress(c->opts->progress_ctx, c->bytes_read, c->st.entries);
+    return DV_OK;
+}
+
+/* The line at c->p without its '\n' (a '\r' before it is left to trim()) into *t, and where
+ * the next starts into *next. 1 when the line is whole; 0 when it runs past max_line bytes
+ * (*t is its start, skip_line() passes it). Call fill() first. */
+static int peek_line(const imp *c, slice *t, const char **next)
+{
+    const char *wl = (size_t)(c->end - c->p) > c->max_line ? c->p + c->max_line : c->end;
+    const char *nl = memchr(c->p, '\n', (size_t)(wl - c->p));
+    t->p = c->p;
+    t->n = (size_t)((nl ? nl : wl) - c->p);
+    *next = nl ? nl + 1 : wl;
+    return nl != NULL || (wl == c->end && c->eof);
+}
+
+/* Pass the rest of the line at c->p, however long, and its '\n'. */
+static int skip_line(imp *c)
+{
+    for (;;) {
+        const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+        if (nl != NULL) {
+            c->p = nl + 1;
+            return DV_OK;
+        }
+        c->p = c->end;
+        if (c->eof) return DV_OK;
+        /* fill() keeps nothing: the window is emptied and read again */
+        DV_FORWARD_IF_ERROR(fill(c));
+    }
+}
+
+/* The next line, whole: 1 with *t set and c->p past it, 0 at the end of the input, 2 for a
+ * line longer than max_line (passed; *t its start, only for detection), < 0 on a read error. */
+static int next_line(imp *c, slice *t)
+{
+    const char *next;
+    int rc = fill(c);
+    if (rc != DV_OK) return rc;
+    if (c->p == c->end) return 0;
+    if (peek_line(c, t, &next)) {
+        c->p = next;
+        return 1;
+    }
+    return 2;
 }
 
 static int is_skipped(slice t) { return t.n == 0 || t.p[0] == '#'; }
@@ -379,14 +481,27 @@ static void split_te(slice t, fields *f)
     if (comma != NULL) f->quality.n = (size_t)(comma - f->quality.p);
 }
 
-static int import_lines(imp *c, const char *p, const char *end)
+/* A line longer than the window: bad, and passed whatever it holds. */
+static int overlong_line(imp *c, uint64_t line, size_t limit)
 {
-    uint64_t line = 0;
-    while (p < end) {
-        slice t = trim(next_line(&p, end));
+    DV_FORWARD_IF_ERROR(bad(c, line, "line longer than %zu bytes", limit));
+    return skip_line(c);
+}
+
+static int import_lines(imp *c, uint64_t line)
+{
+    for (;;) {
+        slice t;
         fields f;
+        int got = next_line(c, &t);
+        if (got <= 0) return got;
         line++;
         c->st.lines++;
+        if (got == 2) {
+            DV_FORWARD_IF_ERROR(overlong_line(c, line, c->max_line));
+            continue;
+        }
+        t = trim(t);
         if (is_skipped(t)) continue;
         if (looks_like_url(t)) {
             memset(&f, 0, sizeof(f));
@@ -396,7 +511,6 @@ static int import_lines(imp *c, const char *p, const char *end)
         }
         DV_FORWARD_IF_ERROR(add_entry(c, line, &f));
     }
-    return DV_OK;
 }
 
 /* Of a record's nkeys hash members (their types: a type or TYPE_HASH), the one a CSV header's
@@ -417,22 +531,27 @@ static int pick_key(const imp *c, const dv_hash_type *kt, int nkeys)
     return -1;
 }
 
-static int import_jsonl(imp *c, const char *p, const char *end)
+static int import_jsonl(imp *c, uint64_t line)
 {
-    uint64_t line = 0;
     dv__jmember m[DV__JSON_MAX_MEMBERS];
     slice keyv[DV__JSON_MAX_MEMBERS];
     dv_hash_type keyt[DV__JSON_MAX_MEMBERS];
     int keystr[DV__JSON_MAX_MEMBERS];
-    while (p < end) {
-        slice t = trim(next_line(&p, end));
+    for (;;) {
+        slice t;
         fields f;
         const char *why = NULL;
         slice label = {NULL, 0}, category = {NULL, 0}, path = {NULL, 0};
-        int nm, nkeys = 0;
+        int nm, nkeys = 0, got = next_line(c, &t);
         char several[256];
+        if (got <= 0) return got;
         line++;
         c->st.lines++;
+        if (got == 2) {
+            DV_FORWARD_IF_ERROR(overlong_line(c, line, DV__LIST_RECORD_MAX));
+            continue;
+        }
+        t = trim(t);
         if (is_skipped(t)) continue;
         if (t.n > c->scap) {
             DV_FORWARD_IF_ERROR(bad(c, line, "line longer than %u bytes", DV__LIST_RECORD_MAX));
@@ -520,7 +639,6 @@ static int import_jsonl(imp *c, const char *p, const char *end)
         }
         DV_FORWARD_IF_ERROR(add_entry(c, line, &f));
     }
-    return DV_OK;
 }
 
 /* ---------------------------------------------------------------- CSV and TSV */
@@ -616,10 +734,9 @@ static void parse_record(imp *c, int fmt, const char **pp, const char *end, cons
 }
 
 /* The header names the columns; pick the key column for the forced or current type. */
-static int read_header(imp *c, int fmt, const char **pp, const char *end, uint64_t *line,
-                       uint8_t *roles, size_t *ncols)
+static int read_header(imp *c, int fmt, uint64_t *line, uint8_t *roles, size_t *ncols)
 {
-    const char *p = *pp, *q;
+    const char *q;
     dv_hash_type implied[MAX_COLUMNS];
     size_t n = 0;
     int key = -1, nkey = 0, seen[NROLES] = {0};
@@ -627,8 +744,10 @@ static int read_header(imp *c, int fmt, const char **pp, const char *end, uint64
     char list[160] = "";
     slice hl;
 
-    /* the header is one physical line; quotes around names are dropped */
-    hl = next_line(&p, end);
+    /* the header is one physical line; quotes around names are dropped. One longer than the
+     * window is read as far as it goes (the rest passed once it has been). */
+    int got = next_line(c, &hl);
+    if (got < 0) return got;
     (*line)++;
     c->st.lines++;
     hl = trim(hl);
@@ -703,43 +822,63 @@ static int read_header(imp *c, int fmt, const char **pp, const char *end, uint64
         if (roles[i] == ROLE_KEY && (int)i != key) roles[i] = ROLE_NONE;
     c->pdq_hint |= implied[key] == DV_HT_PDQ || (implied[key] == TYPE_HASH && seen[ROLE_QUALITY]);
     *ncols = n;
-    *pp = p;
+    if (got == 2) DV_FORWARD_IF_ERROR(skip_line(c));
     return (int)implied[key];
 }
 
-static int import_csv(imp *c, int fmt, const char *p, const char *end, uint64_t line)
+static int import_csv(imp *c, int fmt, uint64_t line)
 {
     uint8_t roles[MAX_COLUMNS];
     size_t ncols = 0;
-    int rc = read_header(c, fmt, &p, end, &line, roles, &ncols);
+    int rc = read_header(c, fmt, &line, roles, &ncols);
     dv_hash_type key_type;
     if (rc < 0) return rc;
     key_type = (dv_hash_type)rc;
-    while (p < end) {
+    for (;;) {
         rec r;
         fields f;
         uint64_t at = line + 1;
+        slice t;
+        const char *q, *rs, *nl, *wl;
+        int whole;
+        DV_FORWARD_IF_ERROR(fill(c));
+        if (c->p == c->end) break;
         /* blank lines between records are skipped */
-        {
-            const char *q = p;
-            slice t = trim(next_line(&q, end));
-            if (t.n == 0) {
-                p = q;
-                line++;
-                c->st.lines++;
-                continue;
-            }
+        whole = peek_line(c, &t, &q);
+        if (whole && trim(t).n == 0) {
+            c->p = q;
+            line++;
+            c->st.lines++;
+            continue;
         }
-        {
-            const char *rs = p, *nl;
-            parse_record(c, fmt, &p, end, roles, ncols, &r);
+        /* the record is parsed within the window: one that runs past it is longer than any
+         * good record can be (1 MiB decoded), and is bad however it goes on. A quoted field
+         * open at the window's end is named an unterminated one, as a stray quote in a long
+         * input always was (one that closes further on, past any good record, is not told
+         * apart) */
+        rs = c->p;
+        wl = (size_t)(c->end - rs) > c->max_line ? rs + c->max_line : c->end;
+        q = rs;
+        parse_record(c, fmt, &q, wl, roles, ncols, &r);
+        if (q == wl && !(wl == c->end && c->eof)) {
+            if (r.why == NULL) r.why = "record longer than 1 MiB";
+            nl = memchr(rs, '\n', (size_t)(wl - rs));
+            if (nl != NULL) {
+                c->p = nl + 1;
+            } else {
+                c->p = wl;
+                DV_FORWARD_IF_ERROR(skip_line(c));
+            }
+            r.newlines = 1;
+        } else {
+            c->p = q;
             /* a syntax error in a record of several lines (a quote left open runs to the end
-             * of the input, or to a quote lines further on): the lines after its first may be
+             * of the window, or to a quote lines further on): the lines after its first may be
              * entries of their own, so only the first line is bad and reading goes on at the
              * next, rather than every entry after it being lost as one bad line */
-            if (r.why != NULL && (nl = memchr(rs, '\n', (size_t)(p - rs))) != NULL &&
-                nl + 1 < p) {
-                p = nl + 1;
+            if (r.why != NULL && (nl = memchr(rs, '\n', (size_t)(q - rs))) != NULL &&
+                nl + 1 < q) {
+                c->p = nl + 1;
                 r.newlines = 1;
             }
         }
@@ -791,20 +930,27 @@ static int is_header(slice t, char sep)
     return known;
 }
 
-static int detect(const char *p, const char *end, uint64_t *skipped_lines, const char **start,
-                  int *te)
+/* The format, from the first line that is not blank or a comment (its first max_line bytes);
+ * the lines before it are passed and counted into *skipped_lines. < 0: a read error. */
+static int detect(imp *c, uint64_t *skipped_lines, int *te)
 {
     uint64_t n = 0;
     *te = 0;
-    while (p < end) {
-        const char *linestart = p;
-        slice t = trim(next_line(&p, end));
+    for (;;) {
+        slice t;
+        const char *next;
+        int whole;
+        DV_FORWARD_IF_ERROR(fill(c));
+        if (c->p == c->end) break;
+        whole = peek_line(c, &t, &next);
+        t = trim(t);
         if (is_skipped(t)) {
             n++;
+            if (whole) c->p = next;
+            else DV_FORWARD_IF_ERROR(skip_line(c));
             continue;
         }
         *skipped_lines = n;
-        *start = linestart;
         if (t.p[0] == '{') return FMT_JSONL;
         if (looks_like_url(t)) return FMT_LINES;
         if (memchr(t.p, '\t', t.n) != NULL && is_header(t, '\t')) return FMT_TSV;
@@ -817,79 +963,56 @@ static int detect(const char *p, const char *end, uint64_t *skipped_lines, const
         return FMT_LINES;
     }
     *skipped_lines = n;
-    *start = end;
     return FMT_LINES;
 }
 
-int dv_list_builder_import(dv_list_builder *b, const char *name, const void *text, size_t len,
-                           dv_hash_type forced, int strict, dv_import_stats *stats)
+/* What every import runs once its input is set up in c. */
+static int import_input(dv_list_builder *b, imp *c, size_t known_len, dv_import_stats *stats)
 {
-    const char *p = text, *end, *start;
-    const uint64_t n0 = b ? b->n : 0, keys0 = b ? b->keys_len : 0;
-    const dv_hash_type type0 = b ? b->type : DV_HT_NONE;
+    const uint64_t n0 = b->n, keys0 = b->keys_len;
+    const dv_hash_type type0 = b->type;
     uint64_t skipped = 0;
-    imp *c;
-    int fmt, te, rc;
+    int fmt, te = 0, rc;
 
-    if (b == NULL) return DV_EINVAL;
-    if (name == NULL) name = "<input>";
-    b->msg[0] = '\0';
-    b->nmsg = 0;
-    if (text == NULL && len > 0) {
-        dv__lb_set_msg(b, "%s: no text", name);
-        return DV_EINVAL;
+    rc = fill(c);
+    if (rc == DV_OK && c->end - c->p >= 3 && memcmp(c->p, "\xEF\xBB\xBF", 3) == 0)
+        c->p += 3; /* UTF-8 byte order mark */
+    if (rc == DV_OK) {
+        /* at most one entry per line, and a hash line has at least 17 bytes: with the whole
+         * input at hand, its lines; else the lines of the first window scaled to the size */
+        uint64_t nl = 1, w = (uint64_t)(c->end - c->p);
+        for (const char *q = c->p; (q = memchr(q, '\n', (size_t)(c->end - q))) != NULL; q++) nl++;
+        if (c->eof) c->reserve = nl < w / 17 + 1 ? nl : w / 17 + 1;
+        else if (c->size > w && w > 0) {
+            double est = (double)c->size / (double)w * (double)nl * 1.125 + 1024;
+            c->reserve = est < (double)(c->size / 17 + 1) ? (uint64_t)est : c->size / 17 + 1;
+        }
     }
-    if (text == NULL) p = "";
-    if ((unsigned)forced > DV_HT_URL_SHA256) {
-        dv__lb_set_msg(b, "%s: unknown forced hash type %d", name, (int)forced);
-        return DV_EINVAL;
-    }
-    if (forced != DV_HT_NONE && b->type != DV_HT_NONE && forced != b->type) {
-        dv__lb_set_msg(b, "%s: importing %s hashes into a %s list", name, dv_hash_type_name(forced),
-                       dv_hash_type_name(b->type));
-        return DV_EINVAL;
-    }
-    c = dv__calloc(b->alloc, 1, sizeof(*c));
-    if (c == NULL) {
-        dv__lb_set_msg(b, "%s: out of memory", name);
-        return DV_ENOMEM;
-    }
-    c->b = b;
-    c->name = name;
-    c->forced = forced;
-    c->want = forced != DV_HT_NONE ? forced : type0;
-    c->strict = strict;
-    end = p + len;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
-    fmt = detect(p, end, &skipped, &start, &te);
-    {
-        /* at most one entry per line, and a hash line has at least 17 bytes */
-        uint64_t nl = 1;
-        for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) nl++;
-        c->reserve = nl < len / 17 + 1 ? nl : len / 17 + 1;
-    }
-    c->pdq_hint = te || (forced == DV_HT_NONE && b->type == DV_HT_PDQ);
-    rc = DV_OK;
-    if (fmt != FMT_LINES) {
-        /* records are decoded into scratch: as long as the longest allowed record */
-        c->scap = len < DV__LIST_RECORD_MAX ? len : DV__LIST_RECORD_MAX;
+    fmt = rc == DV_OK ? detect(c, &skipped, &te) : rc;
+    if (fmt < 0) rc = fmt;
+    c->pdq_hint = te || (c->forced == DV_HT_NONE && b->type == DV_HT_PDQ);
+    if (rc == DV_OK && fmt != FMT_LINES) {
+        /* records are decoded into scratch: as long as the longest allowed record (a record
+         * decodes to no more bytes than it has) */
+        c->scap = known_len < DV__LIST_RECORD_MAX ? known_len : DV__LIST_RECORD_MAX;
         c->scratch = dv__malloc(b->alloc, c->scap + 1);
         if (c->scratch == NULL) {
-            dv__lb_set_msg(b, "%s: out of memory", name);
+            dv__lb_set_msg(b, "%s: out of memory", c->name);
             rc = DV_ENOMEM;
         }
     }
     if (rc == DV_OK) {
-        if (fmt == FMT_CSV || fmt == FMT_TSV) c->st.lines = skipped;
+        c->st.lines = skipped;
         switch (fmt) {
-        case FMT_JSONL: rc = import_jsonl(c, p, end); break;
+        case FMT_JSONL: rc = import_jsonl(c, skipped); break;
         case FMT_CSV:
-        case FMT_TSV: rc = import_csv(c, fmt, start, end, skipped); break;
-        default: rc = import_lines(c, p, end); break;
+        case FMT_TSV: rc = import_csv(c, fmt, skipped); break;
+        default: rc = import_lines(c, skipped); break;
         }
     }
     if (rc == DV_OK && c->suppressed > 0)
-        dv__lb_add_msg_line(b, "%s: %llu more bad lines", name, (unsigned long long)c->suppressed);
+        dv__lb_add_msg_line(b, "%s: %llu more bad lines", c->name,
+                            (unsigned long long)c->suppressed);
     if (rc != DV_OK) {
         /* all or nothing: the builder is as it was before this input */
         b->n = n0;
@@ -899,14 +1022,138 @@ int dv_list_builder_import(dv_list_builder *b, const char *name, const void *tex
             b->ks = 0;
         }
         c->st.entries = 0;
+    } else if (c->opts && c->opts->progress) {
+        c->opts->progress(c->opts->progress_ctx, c->bytes_read, c->st.entries);
     }
     if (stats != NULL) {
         stats->lines += c->st.lines;
         stats->entries += c->st.entries;
         stats->bad += c->st.bad;
     }
-    dv__free(b->alloc, c->scratch);
-    dv__free(b->alloc, c->urlbuf);
-    dv__free(b->alloc, c);
     return rc;
+}
+
+/* The checks of every import, and its state; NULL (the message set) when they fail. */
+static imp *imp_create(dv_list_builder *b, const char *name, dv_hash_type forced, int strict,
+                       int *rc)
+{
+    imp *c;
+    b->msg[0] = '\0';
+    b->nmsg = 0;
+    *rc = DV_EINVAL;
+    if ((unsigned)forced > DV_HT_URL_SHA256) {
+        dv__lb_set_msg(b, "%s: unknown forced hash type %d", name, (int)forced);
+        return NULL;
+    }
+    if (forced != DV_HT_NONE && b->type != DV_HT_NONE && forced != b->type) {
+        dv__lb_set_msg(b, "%s: importing %s hashes into a %s list", name, dv_hash_type_name(forced),
+                       dv_hash_type_name(b->type));
+        return NULL;
+    }
+    c = dv__calloc(b->alloc, 1, sizeof(*c));
+    if (c == NULL) {
+        dv__lb_set_msg(b, "%s: out of memory", name);
+        *rc = DV_ENOMEM;
+        return NULL;
+    }
+    c->b = b;
+    c->name = name;
+    c->forced = forced;
+    c->want = forced != DV_HT_NONE ? forced : b->type;
+    c->strict = strict;
+    c->max_line = DV__LIST_LINE_MAX;
+    *rc = DV_OK;
+    return c;
+}
+
+static void imp_free(imp *c)
+{
+    if (c == NULL) return;
+    dv__free(c->b->alloc, c->scratch);
+    dv__free(c->b->alloc, c->urlbuf);
+    dv__free(c->b->alloc, c->buf);
+    dv__free(c->b->alloc, c);
+}
+
+int dv__list_builder_import_text(dv_list_builder *b, const char *name, const void *text,
+                                 size_t len, size_t max_line, dv_hash_type forced, int strict,
+                                 dv_import_stats *stats)
+{
+    imp *c;
+    int rc;
+    if (b == NULL) return DV_EINVAL;
+    if (name == NULL) name = "<input>";
+    if (text == NULL && len > 0) {
+        b->nmsg = 0;
+        dv__lb_set_msg(b, "%s: no text", name);
+        return DV_EINVAL;
+    }
+    if ((c = imp_create(b, name, forced, strict, &rc)) == NULL) return rc;
+    c->p = text ? text : "";
+    c->end = c->p + len;
+    c->eof = 1;
+    c->bytes_read = len;
+    if (max_line > 0) c->max_line = max_line;
+    rc = import_input(b, c, len, stats);
+    imp_free(c);
+    return rc;
+}
+
+int dv_list_builder_import(dv_list_builder *b, const char *name, const void *text, size_t len,
+                           dv_hash_type forced, int strict, dv_import_stats *stats)
+{
+    return dv__list_builder_import_text(b, name, text, len, 0, forced, strict, stats);
+}
+
+int dv__list_builder_import_reader(dv_list_builder *b, const char *name,
+                                   ptrdiff_t (*rd)(void *ctx, void *dst, size_t n), void *ctx,
+                                   uint64_t size, size_t max_line,
+                                   const dv_list_import_opts *opts, dv_import_stats *stats)
+{
+    imp *c;
+    int rc;
+    if (b == NULL) return DV_EINVAL;
+    if (name == NULL) name = "<input>";
+    if ((c = imp_create(b, name, opts ? opts->forced : DV_HT_NONE, opts ? opts->strict : 0,
+                        &rc)) == NULL)
+        return rc;
+    if (max_line > 0) c->max_line = max_line;
+    c->opts = opts;
+    c->rd = rd;
+    c->rd_ctx = ctx;
+    /* the window: a line or record of max_line bytes, and as much again read ahead; for an
+     * input of a known smaller size, that size (fill() widens it if the input grew) */
+    c->cap = 2 * c->max_line + 2;
+    if (size > 0 && size + 2 < c->cap) c->cap = (size_t)size + 2;
+    c->buf = dv__malloc(b->alloc, c->cap);
+    if (c->buf == NULL) {
+        dv__lb_set_msg(b, "%s: out of memory", name);
+        imp_free(c);
+        return DV_ENOMEM;
+    }
+    c->p = c->end = c->buf;
+    c->size = size;
+    rc = import_input(b, c, DV__LIST_RECORD_MAX, stats);
+    imp_free(c);
+    return rc;
+}
+
+static ptrdiff_t fd_read(void *ctx, void *dst, size_t n)
+{
+    const int fd = *(const int *)ctx;
+    for (;;) {
+        ssize_t r = read(fd, dst, n);
+        if (r >= 0) return r;
+        if (errno != EINTR) return -(ptrdiff_t)errno;
+    }
+}
+
+int dv_list_builder_import_fd(dv_list_builder *b, const char *name, int fd,
+                              const dv_list_import_opts *opts, dv_import_stats *stats)
+{
+    struct stat sb;
+    uint64_t size = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0
+                        ? (uint64_t)sb.st_size
+                        : 0;
+    return dv__list_builder_import_reader(b, name, fd_read, &fd, size, 0, opts, stats);
 }

@@ -6,6 +6,7 @@
 #include "../common/common.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- .dvl layout (version 1) */
@@ -47,6 +48,9 @@ enum {
 #define DV__LIST_URL_ARENA_MAX (1ull << 36)  /* bytes of URL keys in one builder */
 #define DV__LIST_STR_ARENA_MAX 0xFFFFFF00ull /* string bytes: offsets in the file are u32 */
 #define DV__LIST_RECORD_MAX (1u << 20)       /* a CSV/TSV record or a JSON line */
+/* bytes of a line or record an import looks at: a longer one is a bad line, whole text or
+ * streamed. A good record is at most ~2 MiB raw (1 MiB decoded, doubled quotes at worst) */
+#define DV__LIST_LINE_MAX (4u << 20)
 #define DV__LIST_MSG_LINES 8u                /* bad-line reasons kept per import */
 #define DV__LIST_MSG_CAP 2048u
 
@@ -73,22 +77,26 @@ static inline void dv__put64(uint8_t *p, uint64_t v)
 }
 
 /* ---------------------------------------------------------------- the builder */
-typedef struct dv__lb_aux {
-    uint32_t id;     /* interned string number, 0 = none */
-    uint32_t label;  /* the same */
-    int32_t quality; /* PDQ 0..100, -1 = unknown */
-} dv__lb_aux;
+/* Fields an entry record holds beyond its key: only those some entry of the builder has, so
+ * a list of bare hashes holds its keys and nothing else (DV__LB_HAS_*). */
+#define DV__LB_HAS_ID 1u
+#define DV__LB_HAS_LABEL 2u
+#define DV__LB_HAS_QUALITY 4u
 
 struct dv_list_builder {
     const dv_alloc *alloc;
     dv_hash_type type; /* DV_HT_NONE until the first entry */
     size_t ks;         /* key size, 0 for URL */
-    uint64_t n, cap;   /* entries */
-    uint8_t *keys;     /* fixed: n x ks bytes; URL: the key bytes back to back */
-    uint64_t keys_len, keys_cap;
+    uint64_t n, cap;   /* entries, and records room */
+    /* n records of rs bytes: the key (ks bytes; none for URL), then the u32 id string, the u32
+     * label string and the i8 quality, each only when has says so (host order, unaligned) */
+    uint8_t *recs;
+    size_t rs;
+    unsigned has;
+    uint8_t *keys; /* URL: the key bytes back to back */
+    uint64_t keys_len, keys_cap; /* fixed types: keys_len is n x ks */
     uint64_t *url_off; /* URL: entry i's key starts at url_off[i]; url_off[n] = keys_len */
     uint64_t url_off_cap;
-    dv__lb_aux *aux;
     /* interned strings: number s (1..nstr) is str + str_off[s], str_off[nstr + 1] the end */
     char *str;
     uint64_t str_len, str_cap;
@@ -101,6 +109,24 @@ struct dv_list_builder {
     unsigned nmsg;
 };
 
+/* An entry's fields besides its key. */
+typedef struct dv__lb_aux {
+    uint32_t id;     /* interned string number, 0 = none */
+    uint32_t label;  /* the same */
+    int32_t quality; /* PDQ 0..100, -1 = unknown */
+} dv__lb_aux;
+
+/* Record i's fields (those it does not hold are none / -1). */
+static inline dv__lb_aux dv__lb_get_aux(const dv_list_builder *b, uint64_t i)
+{
+    dv__lb_aux x = {0, 0, -1};
+    const uint8_t *r = b->recs + i * b->rs + b->ks;
+    if (b->has & DV__LB_HAS_ID) memcpy(&x.id, r, 4), r += 4;
+    if (b->has & DV__LB_HAS_LABEL) memcpy(&x.label, r, 4), r += 4;
+    if (b->has & DV__LB_HAS_QUALITY) x.quality = (int8_t)r[0];
+    return x;
+}
+
 /* Append one entry; key is binary or normalised URL text. Sets the list's type on the first
  * entry. DV_EFORMAT (no message) when t is not the list's type; DV_ENOMEM / DV_ETOOBIG with
  * the message set. Strings are taken as (pointer, length) and must hold no NUL. A label is
@@ -112,7 +138,9 @@ int dv__lb_add(dv_list_builder *b, dv_hash_type t, const uint8_t *key, size_t ke
  * datavet hash -f jsonl writes the paths that lists built from its output take as labels;
  * so a list built from hash's TSV, CSV or JSONL is the same list. */
 size_t dv__lb_label_len(const char *s, size_t n);
-/* Make room for total entries (a hint: failure is left to the next add to report). */
+/* Make room for total entries (a hint: failure is left to the next add to report). Sized
+ * once, the records are not copied from a smaller block into a larger one as they grow (the
+ * copy holds both). */
 void dv__lb_reserve(dv_list_builder *b, uint64_t total);
 /* Interned string number s as text and length (s != 0). */
 static inline const char *dv__lb_str(const dv_list_builder *b, uint32_t s, size_t *len)
@@ -189,6 +217,18 @@ void dv__lhash_entry(dv__lhash *h, const uint8_t *key, size_t keylen, int32_t qu
                      const char *id, size_t idlen, const char *label, size_t labellen);
 /* The digest into out; DV_ENOMEM if hashing failed. Frees h (also when NULL: DV_ENOMEM). */
 int dv__lhash_finish(dv__lhash *h, uint8_t out[32]);
+
+/* list_import.c: dv_list_builder_import / _import_fd with another longest line than
+ * DV__LIST_LINE_MAX (0: that one), and the streamed import from any reader (rd returns the
+ * bytes read, 0 at the end, -errno on failure; size: the input's, 0 if not known, a hint for
+ * the room the entries take): the fuzzer compares the two */
+int dv__list_builder_import_text(dv_list_builder *b, const char *name, const void *text,
+                                 size_t len, size_t max_line, dv_hash_type forced, int strict,
+                                 dv_import_stats *stats);
+int dv__list_builder_import_reader(dv_list_builder *b, const char *name,
+                                   ptrdiff_t (*rd)(void *ctx, void *dst, size_t n), void *ctx,
+                                   uint64_t size, size_t max_line,
+                                   const dv_list_import_opts *opts, dv_import_stats *stats);
 
 /* hashfile.c: dv_hashfile_open with another longest line than DV_HASHFILE_MAX_LINE (the
  * fuzzer compares it with the streamed reader's at the same limit) */

@@ -16,6 +16,15 @@
 
 typedef int (*cmp_fn)(const void *ctx, const uint8_t *a, const uint8_t *b);
 
+/* One record of n (<= 64) bytes: word copies the compiler inlines, where memcpy of a size it
+ * cannot see is a call per record (most of a sort's time at 10^7 records). */
+static inline void rec_copy(uint8_t *d, const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) memcpy(d + i, s + i, 8);
+    for (; i < n; i++) d[i] = s[i];
+}
+
 /* Stable merge sort of n elements of es (<= 64) bytes; tmp holds n / 2 elements. Stable, so
  * equal keys keep their input order and the result does not depend on the C library's qsort. */
 static void msort(uint8_t *a, uint8_t *tmp, size_t n, size_t es, cmp_fn cmp, const void *ctx)
@@ -24,10 +33,10 @@ static void msort(uint8_t *a, uint8_t *tmp, size_t n, size_t es, cmp_fn cmp, con
     if (n <= 16) {
         uint8_t x[64];
         for (i = 1; i < n; i++) {
-            memcpy(x, a + i * es, es);
+            rec_copy(x, a + i * es, es);
             for (j = i; j > 0 && cmp(ctx, x, a + (j - 1) * es) < 0; j--)
-                memcpy(a + j * es, a + (j - 1) * es, es);
-            memcpy(a + j * es, x, es);
+                rec_copy(a + j * es, a + (j - 1) * es, es);
+            rec_copy(a + j * es, x, es);
         }
         return;
     }
@@ -37,8 +46,8 @@ static void msort(uint8_t *a, uint8_t *tmp, size_t n, size_t es, cmp_fn cmp, con
     if (cmp(ctx, a + (h - 1) * es, a + h * es) <= 0) return;
     memcpy(tmp, a, h * es);
     for (i = 0, j = h, k = 0; i < h && j < n; k++) {
-        if (cmp(ctx, a + j * es, tmp + i * es) < 0) memcpy(a + k * es, a + j++ * es, es);
-        else memcpy(a + k * es, tmp + i++ * es, es);
+        if (cmp(ctx, a + j * es, tmp + i * es) < 0) rec_copy(a + k * es, a + j++ * es, es);
+        else rec_copy(a + k * es, tmp + i++ * es, es);
     }
     memcpy(a + k * es, tmp + i * es, (h - i) * es);
 }
@@ -68,12 +77,14 @@ static int cmp_url(const void *ctx, const uint8_t *a, const uint8_t *b)
 
 /* ---------------------------------------------------------------- the plan of a file */
 
+/* The builder's records are sorted in place by key (fixed types) or through an order of
+ * indices (URL keys, held apart); entries with the same key are then neighbours, merged as
+ * each pass over them meets them (plan_group): nothing is held per entry besides the records.
+ * Sorting the builder changes none of its content: a merged entry does not depend on the
+ * order its duplicates came in (merge_aux). */
 typedef struct plan {
-    uint64_t m;    /* entries after merging */
-    uint8_t *recs; /* fixed: m records of rs bytes, the key first */
-    size_t rs;
-    uint64_t *order; /* URL: m builder indices */
-    dv__lb_aux *aux; /* merged, m */
+    uint64_t m;      /* entries after merging */
+    uint64_t *order; /* URL: n builder indices in key order */
     uint32_t *remap; /* string number -> offset in the blob */
     uint32_t *strs;  /* string numbers in blob order */
     uint64_t nstrs, blob_len;
@@ -87,13 +98,12 @@ typedef struct plan {
 
 static void plan_free(const dv_alloc *a, plan *p)
 {
-    dv__free(a, p->recs);
     dv__free(a, p->order);
-    dv__free(a, p->aux);
     dv__free(a, p->remap);
     dv__free(a, p->strs);
 }
 
+/* the key of the i-th record in key order */
 static const uint8_t *plan_key(const dv_list_builder *b, const plan *p, uint64_t i, size_t *len)
 {
     if (b->type == DV_HT_URL) {
@@ -102,14 +112,7 @@ static const uint8_t *plan_key(const dv_list_builder *b, const plan *p, uint64_t
         return b->keys + b->url_off[o];
     }
     *len = b->ks;
-    return p->recs + i * p->rs;
-}
-
-static uint32_t rec_idx(const plan *p, uint64_t i, size_t ks)
-{
-    uint32_t x;
-    memcpy(&x, p->recs + i * p->rs + ks, 4);
-    return x;
+    return b->recs + i * b->rs;
 }
 
 static int str_less(const dv_list_builder *b, uint32_t x, uint32_t y)
@@ -127,17 +130,62 @@ static void merge_aux(const dv_list_builder *b, dv__lb_aux *into, const dv__lb_a
         into->label = x->label;
 }
 
+/* The entry whose records start at i (in key order): its merged fields into *x; returns the
+ * first record of the next entry. */
+static uint64_t plan_group(const dv_list_builder *b, const plan *p, uint64_t i, dv__lb_aux *x)
+{
+    const int url = b->type == DV_HT_URL;
+    size_t kl, kl2;
+    const uint8_t *k = plan_key(b, p, i, &kl);
+    uint64_t j = i + 1;
+    *x = dv__lb_get_aux(b, url ? p->order[i] : i);
+    for (; j < b->n; j++) {
+        const uint8_t *k2 = plan_key(b, p, j, &kl2);
+        dv__lb_aux y;
+        if (kl2 != kl || memcmp(k, k2, kl) != 0) break;
+        y = dv__lb_get_aux(b, url ? p->order[j] : j);
+        merge_aux(b, x, &y);
+    }
+    return j;
+}
+
+/* In-place MSD pass on the first two key bytes (uniform for hashes): each record is swapped
+ * into its bucket, cnt[k] the bucket's start on return (cnt[65536] = n). */
+static void bucket_in_place(uint8_t *recs, uint64_t n, size_t rs, uint64_t *cnt, uint64_t *next)
+{
+    uint8_t x[64];
+#define BUCKET(r) ((unsigned)(r)[0] << 8 | (r)[1])
+    memset(cnt, 0, 65537 * sizeof(uint64_t));
+    for (uint64_t i = 0; i < n; i++) cnt[BUCKET(recs + i * rs) + 1]++;
+    for (unsigned k = 0; k < 65536; k++) cnt[k + 1] += cnt[k];
+    memcpy(next, cnt, 65536 * sizeof(uint64_t));
+    for (unsigned k = 0; k < 65536; k++) {
+        while (next[k] < cnt[k + 1]) {
+            uint8_t *r = recs + next[k] * rs;
+            unsigned d = BUCKET(r);
+            if (d == k) {
+                next[k]++;
+                continue;
+            }
+            /* r belongs in d: swap it with d's next unplaced record */
+            rec_copy(x, recs + next[d] * rs, rs);
+            rec_copy(recs + next[d] * rs, r, rs);
+            rec_copy(r, x, rs);
+            next[d]++;
+        }
+    }
+#undef BUCKET
+}
+
 static int sort_and_merge(dv_list_builder *b, plan *p, uint64_t *dups)
 {
     const dv_alloc *a = b->alloc;
     const uint64_t n = b->n;
     uint8_t *tmp = NULL;
     uint64_t m = 0, i;
-    size_t bytes;
+    dv__lb_aux x;
 
     *dups = 0;
-    p->aux = dv__malloc(a, (size_t)(n ? n : 1) * sizeof(dv__lb_aux));
-    if (p->aux == NULL) return DV_ENOMEM;
     if (b->type == DV_HT_URL) {
         p->order = dv__malloc(a, (size_t)(n ? n : 1) * sizeof(uint64_t));
         tmp = dv__malloc(a, (size_t)(n / 2 + 1) * sizeof(uint64_t));
@@ -147,62 +195,34 @@ static int sort_and_merge(dv_list_builder *b, plan *p, uint64_t *dups)
         }
         for (i = 0; i < n; i++) p->order[i] = i;
         msort((uint8_t *)p->order, tmp, (size_t)n, 8, cmp_url, b);
-    } else {
-        /* Big lists: bucket by the first two key bytes (uniform for hashes), then sort each
-         * bucket in cache. Small ones (fuzzing, tests) go to one bucket. */
-        const size_t ks = b->ks;
-        const unsigned nb = n >= 65536 ? 65536 : 1;
-        uint64_t *cnt = dv__calloc(a, nb + 1, sizeof(uint64_t)), maxb = 0;
-        p->rs = ks + 4;
-        if (cnt == NULL || !dv__mul_ok((size_t)(n ? n : 1), p->rs, &bytes) ||
-            (p->recs = dv__malloc(a, bytes)) == NULL) {
-            dv__free(a, cnt);
-            return DV_ENOMEM;
-        }
-#define BUCKET(key) (nb > 1 ? ((unsigned)(key)[0] << 8 | (key)[1]) : 0u)
-        for (i = 0; i < n; i++) cnt[BUCKET(b->keys + i * ks) + 1]++;
-        for (unsigned k = 0; k < nb; k++) {
-            if (cnt[k + 1] > maxb) maxb = cnt[k + 1];
-            cnt[k + 1] += cnt[k];
-        }
-        for (i = 0; i < n; i++) {
-            const uint8_t *key = b->keys + i * ks;
-            uint8_t *r = p->recs + cnt[BUCKET(key)]++ * p->rs;
-            uint32_t x = (uint32_t)i;
-            memcpy(r, key, ks);
-            memcpy(r + ks, &x, 4);
-        }
-#undef BUCKET
-        tmp = dv__malloc(a, (size_t)(maxb / 2 + 1) * p->rs);
+    } else if (n >= 65536) {
+        /* big lists: bucket by the first two key bytes in place, then sort each bucket in
+         * cache; 1 MiB of counts, and a buffer of half the largest bucket */
+        const size_t ks = b->ks, rs = b->rs;
+        uint64_t *cnt = dv__malloc(a, (65537 + 65536) * sizeof(uint64_t)), maxb = 0;
+        if (cnt == NULL) return DV_ENOMEM;
+        bucket_in_place(b->recs, n, rs, cnt, cnt + 65537);
+        for (unsigned k = 0; k < 65536; k++)
+            if (cnt[k + 1] - cnt[k] > maxb) maxb = cnt[k + 1] - cnt[k];
+        tmp = dv__malloc(a, (size_t)(maxb / 2 + 1) * rs);
         if (tmp == NULL) {
             dv__free(a, cnt);
             return DV_ENOMEM;
         }
-        for (unsigned k = 0; k < nb; k++) {
-            uint64_t lo = k ? cnt[k - 1] : 0, hi = cnt[k];
-            if (hi - lo > 1)
-                msort(p->recs + lo * p->rs, tmp, (size_t)(hi - lo), p->rs, cmp_fixed, &ks);
+        for (unsigned k = 0; k < 65536; k++) {
+            uint64_t lo = cnt[k], hi = cnt[k + 1];
+            if (hi - lo > 1) msort(b->recs + lo * rs, tmp, (size_t)(hi - lo), rs, cmp_fixed, &ks);
         }
         dv__free(a, cnt);
+    } else if (n > 1) {
+        const size_t ks = b->ks;
+        tmp = dv__malloc(a, (size_t)(n / 2 + 1) * b->rs);
+        if (tmp == NULL) return DV_ENOMEM;
+        msort(b->recs, tmp, (size_t)n, b->rs, cmp_fixed, &ks);
     }
     dv__free(a, tmp);
-    for (i = 0; i < n;) {
-        size_t kl, kl2;
-        const uint8_t *k = plan_key(b, p, i, &kl);
-        uint64_t j = i + 1;
-        dv__lb_aux merged = b->aux[b->type == DV_HT_URL ? p->order[i] : rec_idx(p, i, b->ks)];
-        for (; j < n; j++) {
-            const uint8_t *k2 = plan_key(b, p, j, &kl2);
-            if (kl2 != kl || memcmp(k, k2, kl) != 0) break;
-            merge_aux(b, &merged,
-                      &b->aux[b->type == DV_HT_URL ? p->order[j] : rec_idx(p, j, b->ks)]);
-        }
-        if (b->type == DV_HT_URL) p->order[m] = p->order[i];
-        else if (m != i) memcpy(p->recs + m * p->rs, p->recs + i * p->rs, p->rs);
-        p->aux[m++] = merged;
-        *dups += j - i - 1;
-        i = j;
-    }
+    for (i = 0; i < n; m++) i = plan_group(b, p, i, &x);
+    *dups = n - m;
     p->m = m;
     return DV_OK;
 }
@@ -211,12 +231,16 @@ static int sort_and_merge(dv_list_builder *b, plan *p, uint64_t *dups)
 static int lay_strings(dv_list_builder *b, plan *p)
 {
     const dv_alloc *a = b->alloc;
+    dv__lb_aux x;
     p->remap = dv__calloc(a, (size_t)b->nstr + 1, sizeof(uint32_t));
     p->strs = dv__malloc(a, ((size_t)b->nstr + 1) * sizeof(uint32_t));
     if (p->remap == NULL || p->strs == NULL) return DV_ENOMEM;
     p->blob_len = 1; /* offset 0 is the empty string */
-    for (uint64_t i = 0; i < p->m; i++) {
-        uint32_t s2[2] = {p->aux[i].id, p->aux[i].label};
+    for (uint64_t i = 0; i < b->n && b->nstr > 0;) {
+        uint32_t s2[2];
+        i = plan_group(b, p, i, &x);
+        s2[0] = x.id;
+        s2[1] = x.label;
         for (int k = 0; k < 2; k++) {
             size_t len;
             if (s2[k] == 0 || p->remap[s2[k]] != 0) continue;
@@ -316,12 +340,15 @@ static int digest(const dv_list_builder *b, plan *p)
 {
     dv__lhash *h = dv__lhash_create(b->alloc, (uint32_t)b->type, p->m);
     if (h == NULL) return DV_ENOMEM;
-    for (uint64_t i = 0; i < p->m; i++) {
+    for (uint64_t i = 0, j; i < b->n; i = j) {
         size_t kl, il = 0, ll = 0;
+        dv__lb_aux x;
         const uint8_t *k = plan_key(b, p, i, &kl);
-        const char *id = p->aux[i].id ? dv__lb_str(b, p->aux[i].id, &il) : "";
-        const char *lab = p->aux[i].label ? dv__lb_str(b, p->aux[i].label, &ll) : "";
-        dv__lhash_entry(h, k, kl, p->aux[i].quality, id, il, lab, ll);
+        const char *id, *lab;
+        j = plan_group(b, p, i, &x);
+        id = x.id ? dv__lb_str(b, x.id, &il) : "";
+        lab = x.label ? dv__lb_str(b, x.label, &ll) : "";
+        dv__lhash_entry(h, k, kl, x.quality, id, il, lab, ll);
     }
     return dv__lhash_finish(h, p->digest);
 }
@@ -358,15 +385,18 @@ static int make_plan(dv_list_builder *b, const dv_list_meta *meta, int64_t creat
         if (rc == DV_ENOMEM) dv__lb_set_msg(b, "out of memory writing the list");
         return rc;
     }
-    for (uint64_t i = 0; i < p->m; i++) {
-        has_q |= p->aux[i].quality >= 0;
-        has_ids |= p->aux[i].id != 0;
-        has_labels |= p->aux[i].label != 0;
+    for (uint64_t i = 0; i < b->n && b->has != 0;) {
+        dv__lb_aux x;
+        i = plan_group(b, p, i, &x);
+        has_q |= x.quality >= 0;
+        has_ids |= x.id != 0;
+        has_labels |= x.label != 0;
     }
     p->len[DV__SEC_META] = p->metalen[0] + p->metalen[1] + p->metalen[2] + 3;
     if (b->type == DV_HT_URL) {
         uint64_t total = 0;
-        for (uint64_t i = 0; i < p->m; i++)
+        dv__lb_aux x;
+        for (uint64_t i = 0; i < b->n; i = plan_group(b, p, i, &x))
             total += b->url_off[p->order[i] + 1] - b->url_off[p->order[i]];
         p->len[DV__SEC_KEYS] = total;
         p->len[DV__SEC_KEYOFFS] = (p->m + 1) * 8;
@@ -446,7 +476,8 @@ static void sk_pad(sink *s, uint64_t to)
 
 static void emit(const dv_list_builder *b, const plan *p, sink *s)
 {
-    uint8_t h[DV__DVL_HEADER_SIZE], x[8];
+    uint8_t h[DV__DVL_HEADER_SIZE], le[8];
+    dv__lb_aux x;
     memset(h, 0, sizeof(h));
     memcpy(h + DV__H_MAGIC, DV__DVL_MAGIC, 8);
     dv__put32(h + DV__H_VERSION, DV__DVL_VERSION);
@@ -469,7 +500,7 @@ static void emit(const dv_list_builder *b, const plan *p, sink *s)
 
     if (p->len[DV__SEC_KEYS] > 0) {
         sk_pad(s, p->off[DV__SEC_KEYS]);
-        for (uint64_t i = 0; i < p->m; i++) {
+        for (uint64_t i = 0; i < b->n; i = plan_group(b, p, i, &x)) {
             size_t kl;
             const uint8_t *k = plan_key(b, p, i, &kl);
             sk_put(s, k, kl);
@@ -478,28 +509,34 @@ static void emit(const dv_list_builder *b, const plan *p, sink *s)
     if (p->len[DV__SEC_KEYOFFS] > 0) {
         uint64_t o = 0;
         sk_pad(s, p->off[DV__SEC_KEYOFFS]);
-        for (uint64_t i = 0; i <= p->m; i++) {
-            dv__put64(x, o);
-            sk_put(s, x, 8);
-            if (i < p->m) o += b->url_off[p->order[i] + 1] - b->url_off[p->order[i]];
+        for (uint64_t i = 0; i < b->n; i = plan_group(b, p, i, &x)) {
+            dv__put64(le, o);
+            sk_put(s, le, 8);
+            o += b->url_off[p->order[i] + 1] - b->url_off[p->order[i]];
         }
+        dv__put64(le, o);
+        sk_put(s, le, 8);
     }
     if (p->len[DV__SEC_QUALITY] > 0) {
         sk_pad(s, p->off[DV__SEC_QUALITY]);
-        for (uint64_t i = 0; i < p->m; i++) {
-            uint16_t q = (uint16_t)(int16_t)p->aux[i].quality;
-            x[0] = (uint8_t)q;
-            x[1] = (uint8_t)(q >> 8);
-            sk_put(s, x, 2);
+        for (uint64_t i = 0, j; i < b->n; i = j) {
+            uint16_t q;
+            j = plan_group(b, p, i, &x);
+            q = (uint16_t)(int16_t)x.quality;
+            le[0] = (uint8_t)q;
+            le[1] = (uint8_t)(q >> 8);
+            sk_put(s, le, 2);
         }
     }
     for (int sec = DV__SEC_IDS; sec <= DV__SEC_LABELS; sec++) {
         if (p->len[sec] == 0) continue;
         sk_pad(s, p->off[sec]);
-        for (uint64_t i = 0; i < p->m; i++) {
-            uint32_t str = sec == DV__SEC_IDS ? p->aux[i].id : p->aux[i].label;
-            dv__put32(x, str ? p->remap[str] : 0);
-            sk_put(s, x, 4);
+        for (uint64_t i = 0, j; i < b->n; i = j) {
+            uint32_t str;
+            j = plan_group(b, p, i, &x);
+            str = sec == DV__SEC_IDS ? x.id : x.label;
+            dv__put32(le, str ? p->remap[str] : 0);
+            sk_put(s, le, 4);
         }
     }
     if (p->len[DV__SEC_STRINGS] > 0) {

@@ -153,13 +153,13 @@ c_nosub() {
     run "$BIN" list
     printf '%s\n' "datavet list: missing subcommand (build, info or diff)" \
         "usage: datavet list build -o OUT.dvl [options] INPUT..." \
-        "       datavet list info FILE.dvl" "       datavet list diff OLD.dvl NEW.dvl" \
+        "       datavet list info FILE.dvl" "       datavet list diff [-q] [--progress] OLD.dvl NEW.dvl" \
         "Try 'datavet list --help'." >"$T/exp"
     is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err" || return 1
     run "$BIN" list frob
     printf '%s\n' "datavet list: 'frob' is not a list subcommand (build, info or diff)" \
         "usage: datavet list build -o OUT.dvl [options] INPUT..." \
-        "       datavet list info FILE.dvl" "       datavet list diff OLD.dvl NEW.dvl" \
+        "       datavet list info FILE.dvl" "       datavet list diff [-q] [--progress] OLD.dvl NEW.dvl" \
         "Try 'datavet list --help'." >"$T/exp"
     is_rc 2 && is_empty "$T/out" && same "$T/exp" "$T/err"
 }
@@ -550,6 +550,92 @@ c_info_no_index() {
         { cat d.out >>"$T/why"; return 1; }
 }
 t "list info and list diff build no lookup index: their memory is the lists'" c_info_no_index
+
+# list build streams each input through a window of a few MiB and holds what its entries are
+# (16 bytes an MD5 here), never the text: 2x10^6 random MD5 lines (66 MB) build within the
+# list's size + 32 MiB, from a file and from a pipe. Until 2026-12-07 the input was read whole
+# and each entry held ~100 bytes: 165 MB for this list of 31 MB.
+c_build_streams() {
+    awk 'BEGIN { srand(7); for (i = 0; i < 2000000; i++) printf "%08x%08x%08x%08x\n",
+        rand() * 4294967296, rand() * 4294967296, rand() * 4294967296, rand() * 4294967296 }' >rand.txt
+    SOURCE_DATE_EPOCH=1 run "$BIN" list build -q --name r -o rand.dvl rand.txt
+    is_rc 0 || return 1
+    size=$(($(wc -c <rand.dvl) / 1024))
+    asan=0
+    grep -qaE '__(asan|tsan)_init' "$BIN" && asan=1
+    kib=$(peak_kib "$BIN" list build -q -o rand2.dvl rand.txt) || { why "list build failed"; return 1; }
+    [ "$asan" -eq 1 ] || [ "$kib" -lt $((size + 32 * 1024)) ] ||
+        { why "list build: peak $kib KiB for a list of $size KiB"; return 1; }
+    kib=$(peak_kib sh -c "cat rand.txt | '$BIN' list build -q -o rand3.dvl -") ||
+        { why "list build from a pipe failed"; return 1; }
+    [ "$asan" -eq 1 ] || [ "$kib" -lt $((size + 32 * 1024)) ] ||
+        { why "list build from a pipe: peak $kib KiB for a list of $size KiB"; return 1; }
+    # the same list from the file, the pipe, and the file behind standard input
+    SOURCE_DATE_EPOCH=1 "$BIN" list build -q --name r -o rand3.dvl - <rand.txt &&
+        cmp -s rand.dvl rand3.dvl || { why "stdin built another list"; return 1; }
+    cat rand.txt | SOURCE_DATE_EPOCH=1 "$BIN" list build -q --name r -o rand3.dvl - &&
+        cmp -s rand.dvl rand3.dvl || { why "a pipe built another list"; return 1; }
+}
+t "list build streams its input: its memory is the entries'" c_build_streams
+
+# Line numbers and the reading of a CSV carry on across the window, file or pipe; a line longer
+# than the window (4 MiB) is one bad line, and reading goes on at the next.
+c_build_window() {
+    {
+        echo "md5,label"
+        awk 'BEGIN { for (i = 0; i < 300000; i++) {
+            if (i == 150000) printf "zz,\"open\n"; else printf "%032x,\"l\n%d\"\n", i, i % 7 } }'
+        awk 'BEGIN { for (i = 0; i < 5000000; i++) printf "a" }'
+        printf '\n%032x,last\n' 999999999
+    } >w.csv
+    for src in file pipe; do
+        if [ $src = file ]; then
+            run "$BIN" list build -o w.dvl w.csv
+            name=w.csv
+        else
+            runin w.csv "$BIN" list build -o w.dvl -
+            name="<stdin>"
+        fi
+        is_rc 0 || return 1
+        has_line "$T/err" "datavet list build: warning: $name:300002: text after a closing quote" &&
+            has_line "$T/err" "datavet list build: warning: $name:600001: record longer than 1 MiB" &&
+            has_line "$T/err" "datavet list build: $name: lines 600002, entries 300000, bad lines 2" ||
+            return 1
+    done
+}
+t "list build: line numbers across the window; a record longer than it is one bad line" c_build_window
+
+# the progress line: entries, rate, share of a regular file (none of a pipe); --progress on a
+# pipe: plain lines, the last at 100%; -q: none; not asked, on a pipe: none. list diff: stages.
+c_build_progress() {
+    awk 'BEGIN { for (i = 0; i < 300000; i++) printf "%032x\n", i * 7919 }' >pr.txt
+    "$BIN" list build --progress -o pr.dvl pr.txt 2>e || return 1
+    grep -qE '^list build: pr.txt: 300000 entries, [0-9]+ entries/s, 100%$' e &&
+        grep -qx 'list build: writing pr.dvl: 300000 entries' e &&
+        ! grep -q "$(printf '\r')" e || { cat e >>"$T/why"; return 1; }
+    "$BIN" list build --progress -o pr.dvl - <pr.txt 2>e || return 1
+    grep -qE '^list build: <stdin>: 300000 entries, [0-9]+ entries/s, 100%$' e ||
+        { cat e >>"$T/why"; return 1; }
+    cat pr.txt | "$BIN" list build --progress -o pr.dvl - 2>e || return 1
+    grep -qE '^list build: <stdin>: 300000 entries, [0-9]+ entries/s$' e ||
+        { cat e >>"$T/why"; return 1; }
+    "$BIN" list build -q --progress -o pr.dvl pr.txt 2>e && [ ! -s e ] || { cat e >>"$T/why"; return 1; }
+    "$BIN" list build -o pr.dvl pr.txt 2>e && ! grep -q '^list build:' e || { cat e >>"$T/why"; return 1; }
+    "$BIN" list diff --progress pr.dvl pr.dvl >/dev/null 2>e || return 1
+    grep -qE '^list diff: checking OLD: 300000 of 300000 entries, [0-9]+ entries/s, 100%$' e &&
+        grep -qE '^list diff: checking NEW: 300000 of 300000 entries, [0-9]+ entries/s, 100%$' e &&
+        grep -qE '^list diff: comparing: 600000 of 600000 entries, [0-9]+ entries/s, 100%$' e ||
+        { cat e >>"$T/why"; return 1; }
+    "$BIN" list diff -q --progress pr.dvl pr.dvl >/dev/null 2>e && [ ! -s e ] || return 1
+    "$BIN" list diff pr.dvl pr.dvl >/dev/null 2>e && [ ! -s e ] || return 1
+    command -v script >/dev/null 2>&1 || return 0
+    script -qc "'$BIN' list build -o pr.dvl pr.txt" /dev/null >tty 2>&1
+    tr '\r' '\n' <tty | grep -qE "^$(printf '\033')\\[Klist build: pr.txt: [0-9]+ entries" &&
+        tr '\r' '\n' <tty | grep -q "^$(printf '\033')\\[Kdatavet list build: " || { od -c tty | head >>"$T/why"; return 1; }
+    script -qc "'$BIN' list diff pr.dvl pr.dvl" /dev/null >tty 2>&1
+    tr '\r' '\n' <tty | grep -qE "^$(printf '\033')\\[Klist diff: comparing: " || { od -c tty | head >>"$T/why"; return 1; }
+}
+t "list build and list diff: a progress line on a terminal and with --progress, none with -q" c_build_progress
 
 echo "list: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1626,6 +1627,210 @@ static void test_many(void **state)
     built_free(&x);
     free(text);
 }
+/* ---------------------------------------------------------------- streamed import */
+
+typedef struct chunks {
+    const char *p;
+    size_t left, chunk;
+} chunks;
+
+static ptrdiff_t chunk_read(void *ctx, void *dst, size_t n)
+{
+    chunks *c = ctx;
+    if (n > c->chunk) n = c->chunk;
+    if (n > c->left) n = c->left;
+    memcpy(dst, c->p, n);
+    c->p += n;
+    c->left -= n;
+    return (ptrdiff_t)n;
+}
+
+/* rc, counts, message and list of one import of text, whole (chunk 0) or streamed */
+typedef struct imported {
+    int rc;
+    dv_import_stats st;
+    char msg[DV__LIST_MSG_CAP];
+    uint8_t *buf;
+    size_t len;
+} imported;
+
+static void import_one(imported *r, const char *text, size_t chunk, size_t max_line,
+                       dv_hash_type forced, int strict)
+{
+    dv_list_builder *b = dv_list_builder_create(DV_HT_NONE, NULL);
+    dv_list_import_opts o = {forced, strict, 0, NULL, NULL};
+    chunks c = {text, strlen(text), chunk};
+    memset(r, 0, sizeof(*r));
+    r->rc = chunk == 0 ? dv__list_builder_import_text(b, "in", text, strlen(text), max_line,
+                                                      forced, strict, &r->st)
+                       /* odd chunks: a size hint far short of the text (a file that grew) */
+                       : dv__list_builder_import_reader(b, "in", chunk_read, &c, chunk % 2,
+                                                        max_line, &o, &r->st);
+    snprintf(r->msg, sizeof r->msg, "%s", dv_list_builder_errmsg(b));
+    if (r->rc == DV_OK && b->type != DV_HT_NONE)
+        assert_int_equal(dv__list_builder_to_buffer(b, NULL, 0, &r->buf, &r->len, NULL), DV_OK);
+    dv_list_builder_free(b);
+}
+
+/* Read in chunks of 1 byte and up, through a window of a few bytes and up, an input gives
+ * what the whole text gives through the same window: entries, bad lines, line numbers,
+ * messages. Lines and records longer than the window are bad lines in both. */
+static void test_stream_chunks(void **state)
+{
+    static const char *texts[] = {
+        "# list\n\n" MD5_A "\n" MD5_B "\r\nnot hex\n" MD5_C,
+        "\xEF\xBB\xBFmd5,id,label\n" MD5_A ",1,\"two\nlines\"\n\n" MD5_B ",2,\"bad\"x\n" MD5_C
+        ",3,\"open\n" MD5_A ",4,last\n",
+        "sha1\tlabel\n" SHA1_A "\ta\\tb\n" SHA1_B "\tc\n",
+        "{\"pdq\":\"" H64_A "\",\"quality\":90,\"label\":\"x\"}\n{bad\n{\"pdq\":\"" H64_B "\"}\n",
+        H64_A ",80\n" H64_B ",70,extra\n",
+        "https://Example.com/a\nhttp://x.example/b?c=d\nnot a url\n",
+        "md5,label\n" MD5_A ",\"a very long label that runs past a small window\"\n" MD5_B ",b\n",
+    };
+    static const size_t lines[] = {8, 16, 40, 100, 0};
+    static const size_t sizes[] = {1, 2, 3, 5, 8, 13, 64, 4096};
+    (void)state;
+    for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+        for (size_t m = 0; m < sizeof(lines) / sizeof(lines[0]); m++) {
+            for (int strict = 0; strict < 2; strict++) {
+                imported whole;
+                import_one(&whole, texts[t], 0, lines[m], DV_HT_NONE, strict);
+                for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+                    imported part;
+                    import_one(&part, texts[t], sizes[k], lines[m], DV_HT_NONE, strict);
+                    assert_int_equal(part.rc, whole.rc);
+                    assert_int_equal(part.st.lines, whole.st.lines);
+                    assert_int_equal(part.st.entries, whole.st.entries);
+                    assert_int_equal(part.st.bad, whole.st.bad);
+                    assert_string_equal(part.msg, whole.msg);
+                    assert_int_equal(part.len, whole.len);
+                    if (whole.len > 0) assert_memory_equal(part.buf, whole.buf, whole.len);
+                    free(part.buf);
+                }
+                free(whole.buf);
+            }
+        }
+    }
+    /* the default window: as dv_list_builder_import always was for such lines */
+    {
+        imported r;
+        import_one(&r, texts[1], 0, 0, DV_HT_NONE, 0);
+        assert_int_equal(r.rc, DV_OK);
+        assert_int_equal(r.st.entries, 2);
+        assert_non_null(strstr(r.msg, "in:5: text after a closing quote"));
+        assert_non_null(strstr(r.msg, "in:6: unterminated quoted field"));
+        free(r.buf);
+        /* a window of 40 bytes: the quoted label of 48 runs past it, as a quote left open
+         * would (and is named so); an unquoted one is a record longer than the window */
+        import_one(&r, texts[6], 0, 40, DV_HT_NONE, 0);
+        assert_int_equal(r.st.entries, 1);
+        assert_non_null(strstr(r.msg, "in:2: unterminated quoted field"));
+        free(r.buf);
+        import_one(&r, "md5,label\n" MD5_A ",a label too long for the window\n" MD5_B ",b\n", 0,
+                   40, DV_HT_NONE, 0);
+        assert_int_equal(r.st.entries, 1);
+        assert_non_null(strstr(r.msg, "in:2: record longer than 1 MiB"));
+        free(r.buf);
+        import_one(&r, "# " MD5_A MD5_A "\n" MD5_B "\n", 0, 40, DV_HT_NONE, 0);
+        assert_int_equal(r.st.entries, 1);
+        assert_int_equal(r.st.bad, 0);
+        free(r.buf);
+        import_one(&r, MD5_A MD5_A "\n" MD5_B "\n", 0, 40, DV_HT_MD5, 0);
+        assert_int_equal(r.st.entries, 1);
+        assert_non_null(strstr(r.msg, "in:1: line longer than 40 bytes"));
+        free(r.buf);
+    }
+}
+
+/* dv_list_builder_import_fd: a pipe gives what the text gives; a read error and an input over
+ * max_bytes fail the import and leave the builder as it was; progress is told the bytes. */
+static uint64_t seen_bytes, seen_entries;
+static void on_progress(void *ctx, uint64_t bytes, uint64_t entries)
+{
+    (void)ctx;
+    seen_bytes = bytes;
+    seen_entries = entries;
+}
+
+static void test_import_fd(void **state)
+{
+    const char *text = "md5,label\n" MD5_A ",x\n" MD5_B ",y\n" MD5_C ",x\n";
+    dv_list_import_opts o = {DV_HT_NONE, 0, 0, on_progress, NULL};
+    dv_import_stats st;
+    dv_list_builder *b;
+    imported whole;
+    uint8_t *buf;
+    size_t len;
+    int fds[2], dfd;
+    (void)state;
+    import_one(&whole, text, 0, 0, DV_HT_NONE, 0);
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    b = dv_list_builder_create(DV_HT_NONE, NULL);
+    memset(&st, 0, sizeof(st));
+    assert_int_equal(dv_list_builder_import_fd(b, "pipe", fds[0], &o, &st), DV_OK);
+    close(fds[0]);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(seen_bytes, strlen(text));
+    assert_int_equal(seen_entries, 3);
+    assert_int_equal(dv__list_builder_to_buffer(b, NULL, 0, &buf, &len, NULL), DV_OK);
+    assert_int_equal(len, whole.len);
+    assert_memory_equal(buf, whole.buf, len);
+    free(buf);
+    free(whole.buf);
+    /* a directory reads as an error (EISDIR): nothing added */
+    dfd = open(".", O_RDONLY);
+    assert_true(dfd >= 0);
+    assert_int_equal(dv_list_builder_import_fd(b, "dir", dfd, &o, NULL), DV_EIO);
+    close(dfd);
+    assert_non_null(strstr(dv_list_builder_errmsg(b), "dir: read failed after 0 bytes"));
+    assert_int_equal(b->n, 3);
+    /* over max_bytes */
+    o.max_bytes = 10;
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    assert_int_equal(dv_list_builder_import_fd(b, "big", fds[0], &o, NULL), DV_ETOOBIG);
+    close(fds[0]);
+    assert_int_equal(b->n, 3);
+    assert_non_null(strstr(dv_list_builder_errmsg(b), "big: input over the limit of 10 bytes"));
+    dv_list_builder_free(b);
+}
+
+/* Records hold only the fields some entry has, and are widened when one first comes: bare
+ * hashes then labelled ones then ids give the list the other order gives. */
+static void test_widen(void **state)
+{
+    const char *in[3] = {MD5_A "\n" MD5_B "\n",
+                         "md5,label\n" MD5_B ",lab\n" MD5_C ",x\n",
+                         "md5,id\n" MD5_A ",i1\n" MD5_C ",i2\n"};
+    uint8_t *buf[2];
+    size_t len[2];
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        dv_list_builder *b = dv_list_builder_create(DV_HT_NONE, NULL);
+        for (int i = 0; i < 3; i++) {
+            const char *t = in[order ? 2 - i : i];
+            assert_int_equal(dv_list_builder_import(b, "w", t, strlen(t), 0, 1, NULL), DV_OK);
+        }
+        assert_int_equal(b->rs, 16 + 4 + 4);
+        assert_int_equal(dv__list_builder_to_buffer(b, NULL, 0, &buf[order], &len[order], NULL),
+                         DV_OK);
+        dv_list_builder_free(b);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(buf[0], buf[1], len[0]);
+    free(buf[0]);
+    free(buf[1]);
+    {
+        /* a plain MD5 list: 16 bytes a record */
+        dv_list_builder *b = dv_list_builder_create(DV_HT_NONE, NULL);
+        assert_int_equal(dv_list_builder_import(b, "w", in[0], strlen(in[0]), 0, 1, NULL), DV_OK);
+        assert_int_equal(b->rs, 16);
+        dv_list_builder_free(b);
+    }
+}
 
 int main(void)
 {
@@ -1658,6 +1863,9 @@ int main(void)
         cmocka_unit_test(test_find_urls),
         cmocka_unit_test(test_open_no_index),
         cmocka_unit_test(test_many),
+        cmocka_unit_test(test_stream_chunks),
+        cmocka_unit_test(test_import_fd),
+        cmocka_unit_test(test_widen),
     };
     return cmocka_run_group_tests_name("list", tests, NULL, NULL);
 }
