@@ -1,5 +1,6 @@
 /* fuzz_list_import.c - libFuzzer target for the list importers (plain, PDQ text, CSV/TSV, JSONL,
- * URLs) and the writer: what imports must serialise, open, and read back sorted and findable. */
+ * URLs), whole and streamed in small reads alike, and the writer: what imports must serialise,
+ * open, and read back sorted and findable. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,8 +19,62 @@ static int cmp_key(const dv_list_entry *a, const dv_list_entry *b)
     return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
 }
 
+typedef struct chunks {
+    const uint8_t *p;
+    size_t left, chunk;
+} chunks;
+
+static ptrdiff_t chunk_read(void *ctx, void *dst, size_t n)
+{
+    chunks *c = ctx;
+    if (n > c->chunk) n = c->chunk;
+    if (n > c->left) n = c->left;
+    memcpy(dst, c->p, n);
+    c->p += n;
+    c->left -= n;
+    return (ptrdiff_t)n;
+}
+
+/* The streamed import (dv_list_builder_import_fd's, reads of 1 to 16 bytes) gives what the
+ * whole text gives through the same window (bit 7: a window of 8 to 71 bytes, so that lines
+ * and records run past it; else the default): result, counts, message and list, byte for
+ * byte. */
+static void compare_streamed(const uint8_t *data, size_t size, dv_hash_type forced, int typed,
+                             int strict)
+{
+    const size_t max_line = (data[0] & 0x80) ? 8 + size % 64 : 0;
+    dv_list_builder *w = dv_list_builder_create(typed ? forced : DV_HT_NONE, NULL);
+    dv_list_builder *s = dv_list_builder_create(typed ? forced : DV_HT_NONE, NULL);
+    dv_list_import_opts o = {forced, strict, 0, NULL, NULL};
+    chunks c = {data + 1, size - 1, 1 + (size * 7 + (size > 1 ? data[1] : 0)) % 16};
+    dv_import_stats sw, ss;
+    int rw, rs;
+    if (w == NULL || s == NULL) abort();
+    memset(&sw, 0, sizeof(sw));
+    memset(&ss, 0, sizeof(ss));
+    rw = dv__list_builder_import_text(w, "fuzz", data + 1, size - 1, max_line, forced, strict,
+                                      &sw);
+    rs = dv__list_builder_import_reader(s, "fuzz", chunk_read, &c, size - 1, max_line, &o, &ss);
+    if (rw != rs || sw.lines != ss.lines || sw.entries != ss.entries || sw.bad != ss.bad ||
+        w->n != s->n || w->type != s->type ||
+        strcmp(dv_list_builder_errmsg(w), dv_list_builder_errmsg(s)) != 0)
+        abort();
+    if (rw == DV_OK && w->type != DV_HT_NONE) {
+        uint8_t *bw = NULL, *bs = NULL;
+        size_t lw = 0, ls = 0;
+        int a = dv__list_builder_to_buffer(w, NULL, 0, &bw, &lw, NULL);
+        int b = dv__list_builder_to_buffer(s, NULL, 0, &bs, &ls, NULL);
+        if (a != b || lw != ls || (a == DV_OK && memcmp(bw, bs, lw) != 0)) abort();
+        free(bw);
+        free(bs);
+    }
+    dv_list_builder_free(w);
+    dv_list_builder_free(s);
+}
+
 /* The first byte picks the mode: bit 0 strict; bits 1-4 the forced type (mod 9); bit 5 a
- * builder created with that type; bit 6 the input imported twice (duplicates everywhere). */
+ * builder created with that type; bit 6 the input imported twice (duplicates everywhere);
+ * bit 7 a small window for compare_streamed. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dv_list_builder *b;
@@ -37,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strict = data[0] & 1;
     forced = (dv_hash_type)(((unsigned)data[0] >> 1 & 15) % 9);
     twice = data[0] >> 6 & 1;
+    compare_streamed(data, size, forced, data[0] >> 5 & 1, strict);
     b = dv_list_builder_create((data[0] >> 5 & 1) ? forced : DV_HT_NONE, NULL);
     if (b == NULL) return 0;
     memset(&st, 0, sizeof(st));

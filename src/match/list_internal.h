@@ -120,7 +120,9 @@ typedef struct dv__lb_aux {
 static inline dv__lb_aux dv__lb_get_aux(const dv_list_builder *b, uint64_t i)
 {
     dv__lb_aux x = {0, 0, -1};
-    const uint8_t *r = b->recs + i * b->rs + b->ks;
+    const uint8_t *r;
+    if (b->has == 0) return x; /* (and a URL list's records may be none at all) */
+    r = b->recs + i * b->rs + b->ks;
     if (b->has & DV__LB_HAS_ID) memcpy(&x.id, r, 4), r += 4;
     if (b->has & DV__LB_HAS_LABEL) memcpy(&x.label, r, 4), r += 4;
     if (b->has & DV__LB_HAS_QUALITY) x.quality = (int8_t)r[0];
