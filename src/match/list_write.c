@@ -149,20 +149,21 @@ static uint64_t plan_group(const dv_list_builder *b, const plan *p, uint64_t i, 
     return j;
 }
 
-/* In-place MSD pass on the first two key bytes (uniform for hashes): each record is swapped
- * into its bucket, cnt[k] the bucket's start on return (cnt[65536] = n). */
-static void bucket_in_place(uint8_t *recs, uint64_t n, size_t rs, uint64_t *cnt, uint64_t *next)
+/* In-place MSD pass on key byte `byte`: each record is swapped into its bucket (256 of them,
+ * so the places written to are 256 runs that move forward, not random), cnt[k] the bucket's
+ * start on return (cnt[256] = n). */
+static void bucket_in_place(uint8_t *recs, uint64_t n, size_t rs, size_t byte, uint64_t *cnt)
 {
+    uint64_t next[256];
     uint8_t x[64];
-#define BUCKET(r) ((unsigned)(r)[0] << 8 | (r)[1])
-    memset(cnt, 0, 65537 * sizeof(uint64_t));
-    for (uint64_t i = 0; i < n; i++) cnt[BUCKET(recs + i * rs) + 1]++;
-    for (unsigned k = 0; k < 65536; k++) cnt[k + 1] += cnt[k];
-    memcpy(next, cnt, 65536 * sizeof(uint64_t));
-    for (unsigned k = 0; k < 65536; k++) {
+    memset(cnt, 0, 257 * sizeof(uint64_t));
+    for (uint64_t i = 0; i < n; i++) cnt[recs[i * rs + byte] + 1]++;
+    for (unsigned k = 0; k < 256; k++) cnt[k + 1] += cnt[k];
+    memcpy(next, cnt, sizeof(next));
+    for (unsigned k = 0; k < 256; k++) {
         while (next[k] < cnt[k + 1]) {
             uint8_t *r = recs + next[k] * rs;
-            unsigned d = BUCKET(r);
+            unsigned d = r[byte];
             if (d == k) {
                 next[k]++;
                 continue;
@@ -174,7 +175,32 @@ static void bucket_in_place(uint8_t *recs, uint64_t n, size_t rs, uint64_t *cnt,
             next[d]++;
         }
     }
-#undef BUCKET
+}
+
+/* Sort n fixed-size records by their first ks bytes in place: buckets on the first key byte,
+ * then on the next while a bucket has 4096 records or more (twice for 10^7 hashes, more where
+ * keys share a prefix), then a merge sort of each, *tmp (grown as needed, *tcap records)
+ * holding half of one. */
+static int sort_fixed(const dv_alloc *a, uint8_t *recs, uint64_t n, size_t rs, size_t ks,
+                      int depth, uint8_t **tmp, uint64_t *tcap)
+{
+    uint64_t cnt[257];
+    if (n < 2) return DV_OK;
+    if (n < 4096 || (size_t)depth >= ks) {
+        if (n / 2 + 1 > *tcap) {
+            uint8_t *nt = dv__realloc(a, *tmp, (size_t)(n / 2 + 1) * rs);
+            if (nt == NULL) return DV_ENOMEM;
+            *tmp = nt;
+            *tcap = n / 2 + 1;
+        }
+        msort(recs, *tmp, (size_t)n, rs, cmp_fixed, &ks);
+        return DV_OK;
+    }
+    bucket_in_place(recs, n, rs, (size_t)depth, cnt);
+    for (unsigned k = 0; k < 256; k++)
+        DV_FORWARD_IF_ERROR(sort_fixed(a, recs + cnt[k] * rs, cnt[k + 1] - cnt[k], rs, ks,
+                                       depth + 1, tmp, tcap));
+    return DV_OK;
 }
 
 static int sort_and_merge(dv_list_builder *b, plan *p, uint64_t *dups)
@@ -195,30 +221,13 @@ static int sort_and_merge(dv_list_builder *b, plan *p, uint64_t *dups)
         }
         for (i = 0; i < n; i++) p->order[i] = i;
         msort((uint8_t *)p->order, tmp, (size_t)n, 8, cmp_url, b);
-    } else if (n >= 65536) {
-        /* big lists: bucket by the first two key bytes in place, then sort each bucket in
-         * cache; 1 MiB of counts, and a buffer of half the largest bucket */
-        const size_t ks = b->ks, rs = b->rs;
-        uint64_t *cnt = dv__malloc(a, (65537 + 65536) * sizeof(uint64_t)), maxb = 0;
-        if (cnt == NULL) return DV_ENOMEM;
-        bucket_in_place(b->recs, n, rs, cnt, cnt + 65537);
-        for (unsigned k = 0; k < 65536; k++)
-            if (cnt[k + 1] - cnt[k] > maxb) maxb = cnt[k + 1] - cnt[k];
-        tmp = dv__malloc(a, (size_t)(maxb / 2 + 1) * rs);
-        if (tmp == NULL) {
-            dv__free(a, cnt);
-            return DV_ENOMEM;
+    } else {
+        uint64_t tcap = 0;
+        int rc = sort_fixed(a, b->recs, n, b->rs, b->ks, 0, &tmp, &tcap);
+        if (rc != DV_OK) {
+            dv__free(a, tmp);
+            return rc;
         }
-        for (unsigned k = 0; k < 65536; k++) {
-            uint64_t lo = cnt[k], hi = cnt[k + 1];
-            if (hi - lo > 1) msort(b->recs + lo * rs, tmp, (size_t)(hi - lo), rs, cmp_fixed, &ks);
-        }
-        dv__free(a, cnt);
-    } else if (n > 1) {
-        const size_t ks = b->ks;
-        tmp = dv__malloc(a, (size_t)(n / 2 + 1) * b->rs);
-        if (tmp == NULL) return DV_ENOMEM;
-        msort(b->recs, tmp, (size_t)n, b->rs, cmp_fixed, &ks);
     }
     dv__free(a, tmp);
     for (i = 0; i < n; m++) i = plan_group(b, p, i, &x);
