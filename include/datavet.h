@@ -409,7 +409,8 @@ int dv_list_builder_add(dv_list_builder *b, dv_hash_type type, const void *key, 
 /* Import a text input (format detected: plain hex, ThreatExchange PDQ
  * "hash,quality", CSV/TSV with a header, JSONL, URL list). name is used in
  * messages ("file:line: ..."). forced: DV_HT_NONE or the type to assume.
- * strict: stop at the first bad line (DV_ECORRUPT); else skip and count. */
+ * strict: stop at the first bad line (DV_ECORRUPT); else skip and count. A line or CSV/TSV
+ * record longer than 4 MiB is a bad line (as dv_list_builder_import_fd reads them). */
 int dv_list_builder_import(dv_list_builder *b, const char *name, const void *text, size_t len,
                            dv_hash_type forced, int strict, dv_import_stats *stats);
 /* dv_list_builder_import_fd's options (all zero: detected type, bad lines skipped). */
