@@ -401,6 +401,75 @@ static void test_empty_member_fd(void **state)
     free(a.p);
 }
 
+/* Members past 8 GiB (the most 11 octal digits hold) in a sparse file: one sized in base-256
+ * and one by a pax record, each skipped as too big without reading its hole, and the member
+ * after them at an offset past 2^34, read from there. Cut inside that member, the error names
+ * the offsets past 2^34 in full. */
+static void test_members_past_8gib_sparse(void **state)
+{
+    const uint64_t big1 = (9ull << 30) + 5, big2 = (9ull << 30) + 7;
+    const uint64_t at2 = 512 + (big1 + 511) / 512 * 512;
+    const uint64_t at3 = at2 + 1536 + (big2 + 511) / 512 * 512;
+    uint8_t h[512], data[10], tail[512 + 512 + 1024] = {0};
+    char path[256], rec[64], body[512] = {0}, msg[200];
+    dv_tar_member m;
+    const uint8_t *d;
+    dv_tar_reader *r = dv_tar_reader_create(NULL);
+    int fd;
+    (void)state;
+    assert_non_null(r);
+    fill_pattern(data, sizeof(data), 9);
+    tmp_path(path, sizeof(path), "sparse8g.tar");
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    header(h, "big1.bin", big1, '0', NULL, 1);
+    assert_int_equal(pwrite(fd, h, 512, 0), 512);
+    /* a pax header whose size record says big2; big2.bin's ustar size field holds 0 */
+    snprintf(rec, sizeof(rec), "size=%llu", (unsigned long long)big2);
+    pax_record(body, sizeof(body), rec);
+    header(h, "PaxHeaders/big2.bin", strlen(body), 'x', NULL, 0);
+    assert_int_equal(pwrite(fd, h, 512, (off_t)at2), 512);
+    assert_int_equal(pwrite(fd, body, 512, (off_t)(at2 + 512)), 512);
+    header(h, "big2.bin", 0, '0', NULL, 0);
+    assert_int_equal(pwrite(fd, h, 512, (off_t)(at2 + 1024)), 512);
+    header(h, "after.bin", sizeof(data), '0', NULL, 0);
+    memcpy(tail, h, 512);
+    memcpy(tail + 512, data, sizeof(data));
+    assert_int_equal(pwrite(fd, tail, sizeof(tail), (off_t)at3), (ssize_t)sizeof(tail));
+
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "s.tar"), DV_OK);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "big1.bin");
+    assert_true(m.size == big1 && m.data_offset == 512 && m.end_offset == at2);
+    assert_int_equal(m.skip, DV_TAR_SKIP_TOOBIG);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "big2.bin");
+    assert_true(m.size == big2 && m.offset == at2 && m.data_offset == at2 + 1536);
+    assert_true(m.end_offset == at3);
+    assert_int_equal(m.skip, DV_TAR_SKIP_TOOBIG);
+    assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "after.bin");
+    assert_true(m.offset == at3 && m.data_offset == at3 + 512 && m.size == sizeof(data));
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_OK);
+    assert_memory_equal(d, data, sizeof(data));
+    assert_int_equal(dv_tar_reader_next(r, &m), 0);
+
+    /* cut 3 bytes into after.bin's data */
+    assert_int_equal(ftruncate(fd, (off_t)(at3 + 512 + 3)), 0);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    assert_int_equal(dv_tar_reader_open_fd(r, fd, "s.tar"), DV_OK);
+    for (int i = 0; i < 3; i++) assert_int_equal(dv_tar_reader_next(r, &m), 1);
+    assert_string_equal(m.path, "after.bin");
+    assert_int_equal(dv_tar_reader_read(r, &d), DV_ECORRUPT);
+    snprintf(msg, sizeof(msg), "at offset %llu: archive truncated at offset %llu",
+             (unsigned long long)at3, (unsigned long long)(at3 + 512 + 3));
+    assert_non_null(strstr(dv_tar_reader_errmsg(r), msg));
+    dv_tar_reader_free(r);
+    close(fd);
+    unlink(path);
+}
+
 static void test_bad_pax(void **state)
 {
     static const char *bodies[] = {"5 a=b\n", "99 path=x\n", "x path=y\n", "12 pathxxx\n\n",
@@ -3371,6 +3440,7 @@ int main(void)
         cmocka_unit_test(test_ustar_basic),
         cmocka_unit_test(test_pax_and_gnu),
         cmocka_unit_test(test_pax_empty_size),
+        cmocka_unit_test(test_members_past_8gib_sparse),
         cmocka_unit_test(test_empty_member_fd),
         cmocka_unit_test(test_bad_pax),
         cmocka_unit_test(test_base256_and_huge),
