@@ -639,6 +639,63 @@ static int can_populate(const char *path)
 #endif
 }
 
+/* Global row ids past 2^32 across files, without 10^10 bytes of data: a float16 file whose
+ * header says 5x10^9 rows of 2 dims over a sparse file (2x10^10 bytes, one row written past
+ * 2^32), then a float32 file of 3 rows. Row counts, the file and row a global row lies in,
+ * and the rows read back at those offsets. */
+static void test_rows_past_2_32_sparse(void **st)
+{
+    (void)st;
+    const uint64_t big = 5000000000ull, r32 = (1ull << 32) + 7;
+    char a[64], b[64];
+    uint8_t hdr[128];
+    size_t hl;
+    uint16_t h2[2] = {dv_f32_to_f16(1.5f), dv_f32_to_f16(-2.0f)};
+    float small[6] = {1, 2, 3, 4, 5, 6}, v[2];
+    uint64_t fr, first, rows;
+    uint32_t f;
+    int fd;
+    snprintf(a, sizeof(a), "/tmp/test_knn_big_%d.npy", (int)getpid());
+    snprintf(b, sizeof(b), "/tmp/test_knn_small_%d.npy", (int)getpid());
+    assert_int_equal(dv_npy_write_header(hdr, sizeof(hdr), DV_NPY_F16, big, 2, &hl), DV_OK);
+    fd = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, hdr, hl, 0), (ssize_t)hl);
+    assert_int_equal(pwrite(fd, h2, 4, (off_t)(hl + r32 * 4)), 4);
+    assert_int_equal(ftruncate(fd, (off_t)(hl + big * 4)), 0);
+    close(fd);
+    fd = open(b, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(dv_npy_write_fd(fd, DV_NPY_F32, small, 3, 2, NULL, 0), DV_OK);
+    close(fd);
+
+    dv_knn *k = dv_knn_create(NULL);
+    assert_non_null(k);
+    assert_int_equal(dv_knn_add_file(k, a), DV_OK);
+    assert_int_equal(dv_knn_add_file(k, b), DV_OK);
+    assert_true(dv_knn_rows(k) == big + 3);
+    assert_int_equal(dv_knn_file(k, 1, NULL, &first, &rows), DV_OK);
+    assert_true(first == big && rows == 3);
+    /* a row of the first file past 2^32 */
+    assert_int_equal(dv_knn_locate(k, r32, &f, &fr), DV_OK);
+    assert_true(f == 0 && fr == r32);
+    assert_int_equal(dv_knn_get_row(k, r32, v), DV_OK);
+    assert_true(v[0] == 1.5f && v[1] == -2.0f);
+    assert_int_equal(dv_knn_get_row(k, r32 + 1, v), DV_OK);
+    assert_true(v[0] == 0.0f && v[1] == 0.0f);
+    assert_int_equal(dv_knn_get_row(k, big - 1, v), DV_OK);
+    /* the second file's rows, past 2^32 globally */
+    assert_int_equal(dv_knn_locate(k, big + 2, &f, &fr), DV_OK);
+    assert_true(f == 1 && fr == 2);
+    assert_int_equal(dv_knn_get_row(k, big + 1, v), DV_OK);
+    assert_true(v[0] == 3.0f && v[1] == 4.0f);
+    assert_int_equal(dv_knn_locate(k, big + 3, &f, &fr), DV_ERANGE);
+    assert_int_equal(dv_knn_get_row(k, big + 3, v), DV_ERANGE);
+    dv_knn_free(k);
+    unlink(a);
+    unlink(b);
+}
+
 /* a file cut short after it was opened: the search fails with DV_EIO naming it, where the
  * kernel can say so (MADV_POPULATE_READ), instead of dying of SIGBUS */
 static void test_search_truncated_file(void **st)
@@ -802,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_search_api), cmocka_unit_test(test_search_f16),
         cmocka_unit_test(test_search_progress),
         cmocka_unit_test(test_search_truncated_file),
+        cmocka_unit_test(test_rows_past_2_32_sparse),
         cmocka_unit_test(test_search_cut_lowest_block),
         cmocka_unit_test(test_search_max_results),
     };
