@@ -387,8 +387,7 @@ static void progress(cli_progress *pl, size_t done, size_t total, size_t items, 
     if (!cli_progress_due(pl, final)) return;
     if (!final && el > 0.5 && f > 0 && f < 1) {
         double s = el / f * (1 - f);
-        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
-                 (int)s % 60);
+        cli_fmt_eta(eta, sizeof eta, ", ", s);
     }
     cli_progress_put(pl, "export: %zu items, %.0f items/s, %.0f%%%s", items,
                      el > 0 ? (double)items / el : 0.0, f * 100, eta);

@@ -2,6 +2,7 @@
  * record per URL in input order (the `datavet hash` columns plus the fetch status columns). */
 #include "cli.h"
 #include "progress_line.h"
+#include "text_util.h"
 #include "record.h"
 
 #include <arpa/inet.h>
@@ -386,9 +387,7 @@ static void progress(cli_progress *pl, const input *in, uint64_t done, uint64_t 
         if (f > 1) f = 1;
         f = handed > 0 ? f * (double)done / (double)handed : 0;
         s = f > 0 && el > 0.5 ? el / f * (1 - f) : -1;
-        if (s >= 0 && s < 1e8)
-            snprintf(eta, sizeof eta, "  ETA %02d:%02d:%02d", (int)(s / 3600),
-                     (int)(s / 60) % 60, (int)s % 60);
+        cli_fmt_eta(eta, sizeof eta, "  ", s);
         cli_progress_put(pl, "fetch: %llu %s  %.0f URLs/s  %.0f%%%s", (unsigned long long)done,
                          cli_plural(done, "URL", "URLs"), rate, f * 100, eta);
     } else {

@@ -2,6 +2,7 @@
  * Files are read into memory, hashed and dropped; nothing derived from pixels is stored. */
 #include "cli.h"
 #include "progress_line.h"
+#include "text_util.h"
 #include "record.h"
 
 #include <dirent.h>
@@ -308,9 +309,9 @@ static void progress(cli_progress *pl, size_t done, size_t total, double t0, int
     /* (the last batch's is the final line's to draw) */
     if ((!final && done == total) || !cli_progress_due(pl, final)) return;
     if (total > 0 && rate > 0 && done < total) {
-        double eta = (double)(total - done) / rate;
-        cli_progress_put(pl, "hash: %zu/%zu files  %.0f files/s  ETA %02d:%02d:%02d", done,
-                         total, rate, (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+        char eta[40];
+        cli_fmt_eta(eta, sizeof eta, "  ", (double)(total - done) / rate);
+        cli_progress_put(pl, "hash: %zu/%zu files  %.0f files/s%s", done, total, rate, eta);
     } else {
         cli_progress_put(pl, "hash: %zu files  %.0f files/s  %.1fs", done, rate, el);
     }

@@ -28,9 +28,7 @@ static void on_progress(void *ctx, uint64_t files_done, uint64_t files, uint64_t
     if (rate > 0 && bytes > bytes_done) {
         /* hh:mm:ss, as every other progress line ("ETA 7425 s" was one of its own) */
         double s = (double)(bytes - bytes_done) / rate;
-        if (s < 1e8)
-            snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600),
-                     (int)(s / 60) % 60, (int)s % 60);
+        cli_fmt_eta(eta, sizeof eta, ", ", s);
     }
     cli_progress_put(&c->pl, "inventory: %llu/%llu files, %.1f/%.1f GB, %.0f MB/s%s",
                      (unsigned long long)files_done, (unsigned long long)files,

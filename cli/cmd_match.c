@@ -160,8 +160,7 @@ static void progress(cli_progress *pl, size_t recs, uint64_t total, uint64_t don
     if (total > 0) snprintf(pct, sizeof pct, ", %.0f%%", f * 100);
     if (!final && total > 0 && el > 0.5 && f > 0 && f < 1) {
         double s = el / f * (1 - f);
-        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
-                 (int)s % 60);
+        cli_fmt_eta(eta, sizeof eta, ", ", s);
     }
     cli_progress_put(pl, "match: %zu records, %.0f records/s%s%s", recs,
                      el > 0 ? (double)recs / el : 0.0, pct, eta);

@@ -773,10 +773,10 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
         return;
     }
     if (rate <= 0 || !cli_progress_due(&p->pl, 0)) return;
-    double eta = (double)(total - done) / rate;
-    cli_progress_put(&p->pl, "neighbors: %s %llu/%llu rows  %.0f rows/s  ETA %02d:%02d:%02d",
-                     p->what, (unsigned long long)done, (unsigned long long)total, rate,
-                     (int)(eta / 3600), (int)(eta / 60) % 60, (int)eta % 60);
+    char eta[40];
+    cli_fmt_eta(eta, sizeof eta, "  ", (double)(total - done) / rate);
+    cli_progress_put(&p->pl, "neighbors: %s %llu/%llu rows  %.0f rows/s%s", p->what,
+                     (unsigned long long)done, (unsigned long long)total, rate, eta);
 }
 
 int cmd_neighbors(int argc, char **argv)

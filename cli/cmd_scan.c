@@ -24,10 +24,7 @@ typedef struct prog_ctx {
 /* ", ETA hh:mm:ss" of s seconds into eta (empty when s is no time) */
 static void fmt_eta(char *eta, size_t cap, double s)
 {
-    eta[0] = '\0';
-    if (s >= 0 && s < 1e8)
-        snprintf(eta, cap, ", ETA %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60,
-                 (int)s % 60);
+    cli_fmt_eta(eta, cap, ", ", s);
 }
 
 /* The library calls after every batch (a metadata scan makes thousands a second): the line

@@ -94,9 +94,7 @@ static void on_progress(void *ctx, uint64_t done, uint64_t files, uint64_t bytes
     if (!cli_progress_due(&v->pl, done >= files)) return;
     if (done > 0 && done < files) {
         double s = el / (double)done * (double)(files - done);
-        if (s < 1e8)
-            snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(s / 3600),
-                     (int)(s / 60) % 60, (int)s % 60);
+        cli_fmt_eta(eta, sizeof eta, ", ", s);
     }
     cli_progress_put(&v->pl, "verify: cleaned copy, %llu/%llu files, %.1f GB, %.0f MB/s%s",
                      (unsigned long long)done, (unsigned long long)files, (double)bytes / 1e9,

@@ -2,6 +2,7 @@
  * fixed chunks of shards, per-shard done markers for status, resubmission of the gaps only. */
 #include "cli.h"
 #include "progress_line.h"
+#include "text_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1093,9 +1094,7 @@ static int cmd_status(int argc, char **argv, int wait)
                 if (done0 == ~0ull) done0 = sd;
                 if (sd > done0 && sd < s.shards && el > 0) {
                     double left = el / (double)(sd - done0) * (double)(s.shards - sd);
-                    if (left < 1e8)
-                        snprintf(eta, sizeof eta, ", ETA %02d:%02d:%02d", (int)(left / 3600),
-                                 (int)(left / 60) % 60, (int)left % 60);
+                    cli_fmt_eta(eta, sizeof eta, ", ", left);
                 }
                 if (cli_progress_due(&pl, 1))
                     cli_progress_put(&pl,

@@ -627,3 +627,13 @@ void cli_err(const char *fmt, ...)
     cli_vfmt(stderr, fmt, ap);
     va_end(ap);
 }
+
+void cli_fmt_eta(char *out, size_t cap, const char *lead, double s)
+{
+    long long t;
+    if (cap == 0) return;
+    out[0] = '\0';
+    if (!(s >= 0 && s < 1e8)) return;
+    t = (long long)s;
+    snprintf(out, cap, "%sETA %02lld:%02lld:%02lld", lead, t / 3600, t / 60 % 60, t % 60);
+}

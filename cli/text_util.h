@@ -80,4 +80,10 @@ void cli_vfmt(FILE *f, const char *fmt, va_list ap);
 /* cli_fmt(stderr, ...): a diagnostic. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "<lead>ETA hh:mm:ss" of s seconds into out (hours past 99 as they are), or "" when s is no
+ * time to show: negative, NaN, infinite, or 10^8 s (three years) and more, as an estimate
+ * from a rate just started can be. A progress line's ETA is a double divided from counts;
+ * converting one past INT_MAX to int is undefined (on x86 10^10 s was "ETA 2777777:46:-8"). */
+void cli_fmt_eta(char *out, size_t cap, const char *lead, double s);
+
 #endif

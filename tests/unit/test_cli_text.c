@@ -2,6 +2,7 @@
  * what could act on a terminal or is not UTF-8, and cli_fmt escapes its arguments only;
  * cli_put_escaped prints the library's escaped lines (dv__text_escape, the same rule) as
  * they are. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +102,27 @@ static void test_fmt(void **state)
     free(got);
 }
 
+/* A progress line's ETA: hh:mm:ss under 10^8 s, hours past 99 as they are; nothing for a
+ * time that is none or out of range (an estimate of 10^10 s from a rate just started was
+ * converted to int: undefined, "ETA 2777777:46:-8" on x86). */
+static void test_fmt_eta(void **state)
+{
+    char b[40];
+    (void)state;
+    cli_fmt_eta(b, sizeof b, ", ", 0);
+    assert_string_equal(b, ", ETA 00:00:00");
+    cli_fmt_eta(b, sizeof b, "  ", 3725.9);
+    assert_string_equal(b, "  ETA 01:02:05");
+    cli_fmt_eta(b, sizeof b, ", ", 99999999.0);
+    assert_string_equal(b, ", ETA 27777:46:39");
+    const double none[] = {1e8, 3e9, 1e12, 1e300, -1, -1e12, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        memcpy(b, "junk", 5);
+        cli_fmt_eta(b, sizeof b, ", ", none[i]);
+        assert_string_equal(b, "");
+    }
+}
+
 static void put_esc(FILE *f, const void *ctx)
 {
     const sn *x = ctx;
@@ -148,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_safe),
         cmocka_unit_test(test_fmt),
+        cmocka_unit_test(test_fmt_eta),
         cmocka_unit_test(test_put_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
