@@ -415,10 +415,18 @@ static int parse_file_meta(meta_ctx *m, dv__pq_file_meta *f)
         }
         f->row_groups = meta_calloc(m, n, sizeof(*f->row_groups), TOO_BIG);
         if (f->row_groups == NULL) return m->r->why == TOO_BIG ? DV_ETOOBIG : DV_ENOMEM;
-        /* counted as we go, so a failure half way frees what was parsed */
+        /* counted as we go, so a failure half way frees what was parsed; the file's rows
+         * (the sum, as readers number them) must fit an i64 as FileMetaData.num_rows does:
+         * summed in uint64_t, counts past it wrapped to a total of a few rows */
+        uint64_t total = 0;
         for (uint32_t i = 0; i < n; i++) {
             f->nrow_groups = i + 1;
             DV_FORWARD_IF_ERROR(parse_row_group(m, &f->row_groups[i]));
+            total += (uint64_t)f->row_groups[i].num_rows;
+            if (total > (uint64_t)INT64_MAX) {
+                r->why = "row groups' row counts add up past 2^63";
+                return DV_ECORRUPT;
+            }
         }
         have |= 4;
     } else if (ft == DV__TC_LIST && id == 5 && f->kv == NULL) {

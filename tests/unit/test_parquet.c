@@ -665,6 +665,77 @@ static void test_footer_budget(void **state)
     free(f);
 }
 
+/* A footer of row groups whose row counts, each a valid i64, add up past 2^63: summed in
+ * uint64_t, 2^63 - 1 + 2^63 - 1 + 3 rows were a file of 1 row (the count a dataset checks its
+ * embeddings and listed rows against). Refused as corrupt; a sum of exactly 2^63 - 1 opens. */
+static size_t rows_footer(uint8_t *out, size_t cap, const int64_t *rows, size_t n)
+{
+    dv__buf b;
+    dv__tc_writer t;
+    size_t len;
+    dv__buf_init(&b, NULL, 1 << 20);
+    dv__buf_put(&b, "PAR1", 4);
+    dv__tcw_init(&t, &b);
+    dv__tcw_i32_field(&t, 1, 1);
+    dv__tcw_field(&t, 2, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, 1);
+    dv__tcw_struct_begin(&t);
+    dv__tcw_binary_field(&t, 4, "schema", 6);
+    dv__tcw_i32_field(&t, 5, 0);
+    dv__tcw_struct_end(&t);
+    dv__tcw_i64_field(&t, 3, rows[0]);
+    dv__tcw_field(&t, 4, DV__TC_LIST);
+    dv__tcw_list(&t, DV__TC_STRUCT, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        dv__tcw_struct_begin(&t);
+        dv__tcw_field(&t, 1, DV__TC_LIST);
+        dv__tcw_list(&t, DV__TC_STRUCT, 0);
+        dv__tcw_i64_field(&t, 2, 0);
+        dv__tcw_i64_field(&t, 3, rows[i]);
+        dv__tcw_struct_end(&t);
+    }
+    dv__tcw_struct_end(&t);
+    len = b.len - 4;
+    for (int k = 0; k < 4; k++) {
+        uint8_t c = (uint8_t)(len >> (8 * k));
+        dv__buf_put(&b, &c, 1);
+    }
+    dv__buf_put(&b, "PAR1", 4);
+    assert_false(b.failed);
+    assert_true(b.len <= cap);
+    memcpy(out, b.p, b.len);
+    len = b.len;
+    dv__buf_free(&b);
+    return len;
+}
+
+static void test_row_counts_past_2_63(void **state)
+{
+    const int64_t wrap[3] = {INT64_MAX, INT64_MAX, 3};
+    const int64_t fit[3] = {INT64_MAX - 10, 7, 3}, one[1] = {INT64_MAX};
+    uint8_t f[512];
+    size_t n;
+    dv_parquet_reader *r = NULL;
+    char err[512];
+    (void)state;
+    n = rows_footer(f, sizeof f, one, 1);
+    assert_int_equal(dv_parquet_reader_open_buffer(f, n, "one", NULL, &r, err, sizeof err), DV_OK);
+    assert_true(dv_parquet_reader_num_rows(r) == (uint64_t)INT64_MAX);
+    dv_parquet_reader_free(r);
+    n = rows_footer(f, sizeof f, fit, 3);
+    assert_int_equal(dv_parquet_reader_open_buffer(f, n, "fit", NULL, &r, err, sizeof err), DV_OK);
+    assert_true(dv_parquet_reader_num_rows(r) == (uint64_t)INT64_MAX);
+    assert_true(dv_parquet_reader_row_group_rows(r, 1) == 7);
+    dv_parquet_reader_free(r);
+    n = rows_footer(f, sizeof f, wrap, 3);
+    r = NULL;
+    assert_int_equal(dv_parquet_reader_open_buffer(f, n, "wrap", NULL, &r, err, sizeof err),
+                     DV_ECORRUPT);
+    assert_null(r);
+    assert_non_null(strstr(err, "wrap: footer at offset"));
+    assert_non_null(strstr(err, "row groups' row counts add up past 2^63"));
+}
+
 /* ---------------------------------------------------------------- writer round trips */
 
 static uint64_t rng(uint64_t *s)
@@ -2653,6 +2724,7 @@ int main(void)
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_footer_budget),
+        cmocka_unit_test(test_row_counts_past_2_63),
         cmocka_unit_test(test_stats_long_values),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_writer_errors),
