@@ -441,8 +441,12 @@ static int col_ci(dv_parquet_reader *r, const char *const *names, size_t nn)
 /* Fill meta[h] for every hit in file f (emb_path, of emb_rows rows) from its aligned parquet.
  * A parquet with another number of rows is not aligned (the scan does not use such a file
  * either): its ids and urls would name other rows, so none are given. */
+/* The ids, urls and captions of the hits ord[0..n) (indexes into hits, all of one file, by
+ * row) from that file's metadata pq: each row group that holds one of them is read once and
+ * the hits in it taken in one pass, so the work is the hits plus the row groups, not their
+ * product. */
 static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
-                       const dv_knn_hit *hits, size_t nhits, uint32_t f, rowmeta *meta)
+                       const dv_knn_hit *hits, const size_t *ord, size_t n, rowmeta *meta)
 {
     static const char *const url_names[] = {"url", "image_url"};
     static const char *const cap_names[] = {"caption", "text"};
@@ -470,20 +474,18 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
             want[nw++] = (size_t)cols[i];
         }
     uint64_t first = 0;
-    for (size_t rg = 0; nw > 0 && rg < dv_parquet_reader_num_row_groups(r); rg++) {
+    size_t at = 0; /* ord[at]: the first hit not in a row group before this one */
+    for (size_t rg = 0; nw > 0 && at < n && rg < dv_parquet_reader_num_row_groups(r); rg++) {
         uint64_t nr = dv_parquet_reader_row_group_rows(r, rg);
-        int need = 0;
-        for (size_t h = 0; h < nhits && !need; h++)
-            need = hits[h].file == f && hits[h].file_row >= first && hits[h].file_row < first + nr;
-        if (need) {
+        size_t end = at;
+        while (end < n && hits[ord[end]].file_row - first < nr) end++;
+        if (end > at) {
             dv_parquet_batch b[3];
             if (dv_parquet_reader_read_row_group(r, rg, want, nw, b) != DV_OK) {
                 cli_err("datavet neighbors: %s\n", dv_parquet_reader_errmsg(r));
             } else {
-                for (size_t h = 0; h < nhits; h++) {
-                    if (hits[h].file != f || hits[h].file_row < first ||
-                        hits[h].file_row >= first + nr)
-                        continue;
+                for (size_t q = at; q < end; q++) {
+                    size_t h = ord[q];
                     char **dst[3] = {&meta[h].url, &meta[h].caption, &meta[h].key};
                     for (int i = 0; i < 3; i++) {
                         dv_parquet_value v;
@@ -530,9 +532,67 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
                 }
             }
         }
+        at = end;
         first += nr;
     }
     dv_parquet_reader_free(r);
+}
+typedef struct rowhit {
+    uint64_t row;
+    size_t h;
+} rowhit;
+
+static int cmp_rowhit(const void *a, const void *b)
+{
+    const rowhit *x = a, *y = b;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    return (x->h > y->h) - (x->h < y->h);
+}
+
+/* Metadata of every hit whose file has a metadata file: the hits' indexes bucketed by file
+ * (ord, from[f] .. from[f + 1]) and each bucket sorted by row, so each file is opened once
+ * and read in one pass. 8 bytes a hit, and 16 a hit of the file with the most. */
+static void fetch_all_meta(dv_knn *k, const strvec *meta, const dv_knn_hit *hits, size_t nhits,
+                           rowmeta *rm)
+{
+    size_t nf = meta->n, *from = calloc(nf + 1, sizeof(size_t)), *ord = NULL, most = 0;
+    rowhit *tmp = NULL;
+    if (from == NULL || (ord = malloc((nhits ? nhits : 1) * sizeof(size_t))) == NULL) {
+        cli_err("datavet neighbors: out of memory: results carry no id, url or caption\n");
+        goto out;
+    }
+    for (size_t h = 0; h < nhits; h++)
+        if (hits[h].file < nf) from[hits[h].file + 1]++;
+    for (size_t f = 0; f < nf; f++) {
+        if (from[f + 1] > most) most = from[f + 1];
+        from[f + 1] += from[f];
+    }
+    {
+        size_t *at = calloc(nf ? nf : 1, sizeof(size_t));
+        if (at == NULL || (tmp = malloc((most ? most : 1) * sizeof(rowhit))) == NULL) {
+            free(at);
+            cli_err("datavet neighbors: out of memory: results carry no id, url or caption\n");
+            goto out;
+        }
+        for (size_t h = 0; h < nhits; h++)
+            if (hits[h].file < nf) ord[from[hits[h].file] + at[hits[h].file]++] = h;
+        free(at);
+    }
+    for (size_t f = 0; f < nf; f++) {
+        size_t a = from[f], n = from[f + 1] - a;
+        const char *ep = "";
+        uint64_t first = 0, frows = 0;
+        if (n == 0 || meta->v[f][0] == '\0' || dv_knn_file(k, f, &ep, &first, &frows) != DV_OK)
+            continue;
+        for (size_t i = 0; i < n; i++) tmp[i] = (rowhit){hits[ord[a + i]].file_row, ord[a + i]};
+        qsort(tmp, n, sizeof *tmp, cmp_rowhit);
+        for (size_t i = 0; i < n; i++) ord[a + i] = tmp[i].h;
+        fetch_meta(meta->v[f], ep, frows, hits, ord + a, n, rm);
+    }
+out:
+    free(tmp);
+    free(ord);
+    free(from);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -548,15 +608,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     FILE *f = NULL;
     int rc = 0, fd;
     if (rm == NULL) return -1;
-    for (size_t fi = 0; fi < meta->n; fi++)
-        if (meta->v[fi][0] != '\0') {
-            int any = 0;
-            for (size_t h = 0; h < nhits && !any; h++) any = hits[h].file == fi;
-            const char *ep = "";
-            uint64_t first = 0, frows = 0;
-            if (any && dv_knn_file(k, fi, &ep, &first, &frows) == DV_OK)
-                fetch_meta(meta->v[fi], ep, frows, hits, nhits, (uint32_t)fi, rm);
-        }
+    fetch_all_meta(k, meta, hits, nhits, rm);
     snprintf(name, sizeof(name), "%s.jsonl", stem);
     /* both outputs written beside (STEM.jsonl.tmp, STEM.parquet.tmp; a link planted there
      * removed, not followed), synced, then put in place: the earlier STEM.parquet removed,
