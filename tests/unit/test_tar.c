@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -420,6 +422,7 @@ static void test_members_past_8gib_sparse(void **state)
     assert_non_null(r);
     fill_pattern(data, sizeof(data), 9);
     tmp_path(path, sizeof(path), "sparse8g.tar");
+    signal(SIGXFSZ, SIG_IGN); /* past ulimit -f: EFBIG, and the test skips */
     fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     header(h, "big1.bin", big1, '0', NULL, 1);
@@ -428,7 +431,15 @@ static void test_members_past_8gib_sparse(void **state)
     snprintf(rec, sizeof(rec), "size=%llu", (unsigned long long)big2);
     pax_record(body, sizeof(body), rec);
     header(h, "PaxHeaders/big2.bin", strlen(body), 'x', NULL, 0);
-    assert_int_equal(pwrite(fd, h, 512, (off_t)at2), 512);
+    if (pwrite(fd, h, 512, (off_t)at2) != 512) {
+        /* a file system or limit (ulimit -f) without room for a sparse 18 GiB file */
+        printf("SKIP: %s: cannot write at offset %llu (%s)\n", path, (unsigned long long)at2,
+               strerror(errno));
+        close(fd);
+        unlink(path);
+        dv_tar_reader_free(r);
+        skip();
+    }
     assert_int_equal(pwrite(fd, body, 512, (off_t)(at2 + 512)), 512);
     header(h, "big2.bin", 0, '0', NULL, 0);
     assert_int_equal(pwrite(fd, h, 512, (off_t)(at2 + 1024)), 512);
