@@ -100,7 +100,16 @@ static int validate(dv_list *l, char *err, size_t cap)
     int prev = -1;
 
     if (size < 8 || memcmp(h, DV__DVL_MAGIC, 8) != 0) {
-        dv__set_err(err, cap, "not a datavet list: no \"DVLIST\" magic at offset 0");
+        /* the usual mistake is a hotline's text list given as it came: say what to do */
+        int text = size >= 8;
+        for (uint64_t i = 0; i < 8 && i < size; i++)
+            if (!(h[i] >= 0x20 && h[i] < 0x7f) && h[i] != '\t' && h[i] != '\n' && h[i] != '\r' &&
+                !(i < 3 && h[i] == (uint8_t)"\xef\xbb\xbf"[i]))
+                text = 0;
+        dv__set_err(err, cap, "not a datavet list: no \"DVLIST\" magic at offset 0%s",
+                    text ? " (it looks like text: compile a hash list with 'datavet list build"
+                           " -o LIST.dvl FILE' first, docs/list-formats.md)"
+                         : "");
         return DV_EFORMAT;
     }
     if (size < DV__DVL_HEADER_SIZE) {

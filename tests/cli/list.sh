@@ -438,7 +438,16 @@ c_corrupt() {
         return 1
     printf 'hello, world\n' >text.dvl
     run "$BIN" list info text.dvl
-    is_rc 2 && has_line "$T/err" "datavet list info: text.dvl: not a datavet list: no \"DVLIST\" magic at offset 0" ||
+    is_rc 2 && has_line "$T/err" "datavet list info: text.dvl: not a datavet list: no \"DVLIST\" magic at offset 0 (it looks like text: compile a hash list with 'datavet list build -o LIST.dvl FILE' first, docs/list-formats.md)" ||
+        return 1
+    # a text list given to scan or match as it came says how to compile it; other bytes do not
+    printf '%s\n' d41d8cd98f00b204e9800998ecf8427e >md5.txt
+    run "$BIN" match --list md5.txt /dev/null
+    is_rc 2 && grep -qF "md5.txt: not a datavet list: no \"DVLIST\" magic at offset 0 (it looks like text: compile a hash list with 'datavet list build" "$T/err" ||
+        return 1
+    printf '\001\002\003\004\005\006\007\010\011' >bin.dvl
+    run "$BIN" list info bin.dvl
+    is_rc 2 && has_line "$T/err" "datavet list info: bin.dvl: not a datavet list: no \"DVLIST\" magic at offset 0" ||
         return 1
     # a key byte changed so the keys are out of order
     cp two.dvl flip.dvl
