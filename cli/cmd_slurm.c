@@ -862,13 +862,15 @@ static int cmd_submit(int argc, char **argv)
     }
     if (do_sbatch(outdir, &s, ix, nix, NULL, 0, dry) != 0) goto out;
     if (dry)
-        cli_err("datavet slurm: %llu shards in %llu tasks of %llu (%zu would be "
+        cli_err("datavet slurm: %llu %s in %llu %s of %llu (%zu would be "
                 "submitted: --dry-run printed the sbatch command)\n",
-                s.shards, s.tasks, s.per_task, nix);
+                s.shards, cli_plural(s.shards, "shard", "shards"), s.tasks,
+                cli_plural(s.tasks, "task", "tasks"), s.per_task, nix);
     else
-        cli_err("datavet slurm: %llu shards in %llu tasks of %llu (%zu submitted); "
+        cli_err("datavet slurm: %llu %s in %llu %s of %llu (%zu submitted); "
                 "'datavet slurm status %s'\n",
-                s.shards, s.tasks, s.per_task, nix, outdir);
+                s.shards, cli_plural(s.shards, "shard", "shards"), s.tasks,
+                cli_plural(s.tasks, "task", "tasks"), s.per_task, nix, outdir);
     status = 0;
 out:
     free(p);
@@ -1009,8 +1011,9 @@ static int print_status(const char *outdir, const sl_state *s, const tstat *st, 
         for (unsigned long long i = a; i <= b; i++)
             n[shard_done(outdir, i) ? T_DONE : st[t].state]++;
     }
-    cli_fmt(stdout, "%s: %llu shards in %llu tasks of %llu; jobs:", outdir, s->shards, s->tasks,
-            s->per_task);
+    cli_fmt(stdout, "%s: %llu %s in %llu %s of %llu; jobs:", outdir, s->shards,
+            cli_plural(s->shards, "shard", "shards"), s->tasks,
+            cli_plural(s->tasks, "task", "tasks"), s->per_task);
     for (size_t k = 0; k < s->jobs.n; k++) printf(" %llu", strtoull(s->jobs.v[k], NULL, 10));
     printf("\nshards: %llu done, %llu running, %llu pending, %llu failed, %llu missing\n",
            n[T_DONE], n[T_RUNNING], n[T_PENDING], n[T_FAILED], n[T_MISSING]);
@@ -1203,8 +1206,10 @@ static int cmd_resubmit(int argc, char **argv)
     if (nix == 0) {
         if (exhausted) rc = 1;
         else {
-            cli_err("datavet slurm resubmit: nothing to resubmit (%zu tasks queued)%s\n",
-                    queued, queued ? "" : ": run 'datavet merge OUTDIR'");
+            cli_err("datavet slurm resubmit: nothing to resubmit (%zu %s queued)%s%s%s\n",
+                    queued, cli_plural(queued, "task", "tasks"),
+                    queued ? "" : ": run 'datavet merge ", queued ? "" : outdir,
+                    queued ? "" : "'");
             rc = 0;
         }
         goto out;
@@ -1222,10 +1227,10 @@ static int cmd_resubmit(int argc, char **argv)
     }
     if (do_sbatch(outdir, &s, ix, nix, extra, nextra, dry) != 0) goto out;
     if (dry)
-        cli_err("datavet slurm: %zu tasks would be resubmitted (--dry-run printed the "
-                "sbatch command)\n", nix);
+        cli_err("datavet slurm: %zu %s would be resubmitted (--dry-run printed the "
+                "sbatch command)\n", nix, cli_plural(nix, "task", "tasks"));
     else
-        cli_err("datavet slurm: resubmitted %zu tasks\n", nix);
+        cli_err("datavet slurm: resubmitted %zu %s\n", nix, cli_plural(nix, "task", "tasks"));
     rc = exhausted ? 1 : 0;
 out:
     free(st);

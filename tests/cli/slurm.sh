@@ -43,6 +43,9 @@ check "submit: exit 0, prints the job id" grep -qx 101 submit.out
 check "submit: scan.params written by the check" test -s out/scan.params
 "$BIN" slurm submit ds/wds -l md5.dvl -o dry -k 2 --dry-run >dry.out 2>dry.err
 rc=$?
+"$BIN" slurm submit ds/wds -l md5.dvl -o dry1 -k 8 --dry-run >dry1.out 2>dry1.err
+check "submit --dry-run of one task says '1 task', not '1 tasks'" \
+    grep -qx 'datavet slurm: 5 shards in 1 task of 8 (1 would be submitted: --dry-run printed the sbatch command)' dry1.err
 "$BIN" slurm submit ds/wds -l nolist.dvl -o dry2 --dry-run >dry2.out 2>dry2.err
 rc2=$?
 check "submit --dry-run: prints sbatch, submits nothing, checks the lists, writes no scan.params" sh -c "
@@ -120,7 +123,7 @@ rm fake/sqfail
 rc=$?
 check "resubmit --dry-run: prints index 1, says it submitted nothing" sh -c "
 [ $rc -eq 0 ] && grep -q '^sbatch --parsable --array=1 ' rsd && ! grep -q 'slurm: resubmitted' rsd.err &&
-grep -q '1 tasks would be resubmitted' rsd.err && cmp state.before out/slurm/state"
+grep -q 'slurm: 1 task would be resubmitted' rsd.err && cmp state.before out/slurm/state"
 # a list rebuilt since submit: every resubmitted task would fail on it; resubmit checks the
 # parameters as submit did (against scan.params) and submits nothing
 cp md5.dvl md5.dvl.keep
