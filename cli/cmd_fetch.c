@@ -895,6 +895,15 @@ int cmd_fetch(int argc, char **argv)
             cli_err("; %llu list %s skipped", (unsigned long long)bad_rows,
                     cli_plural(bad_rows, "row", "rows"));
         fputc('\n', stderr);
+        /* the guard refuses what a first run on an internal mirror or a test server fetches:
+         * say how to allow it, once */
+        unsigned long long nb = c.status_count[DV_FETCH_BLOCKED_PRIVATE];
+        if (nb)
+            cli_err("datavet fetch: %llu %s refused by the address guard (not global "
+                    "unicast: loopback, private, link-local, multicast or reserved); "
+                    "--allow-addr CLASS or --allow-private to fetch from such addresses "
+                    "(docs/fetch.md)\n",
+                    nb, cli_plural(nb, "URL", "URLs"));
     }
     if (status == 0 && (failed > 0 || bad_rows > 0)) status = 1;
     finished = 1;

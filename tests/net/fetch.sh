@@ -231,6 +231,10 @@ rc=$?
 check "without --allow-private 127.0.0.1 and localhost are refused" [ "$(col noallow.tsv error_class | tail -n +2 | sort | uniq -c | tr -s ' ')" = " 2 blocked_private" ]
 check "... exit 1" [ "$rc" -eq 1 ]
 check "... and the reason names the address" grep -q "refused to connect to 127.0.0.1: a loopback address" noallow.tsv
+"$BIN" fetch local.txt >/dev/null 2>noallow2.err
+check "... and stderr says how to allow such addresses, once" sh -c "
+[ \$(grep -c 'allow-addr' noallow2.err) -eq 1 ] &&
+grep -qxF 'datavet fetch: 2 URLs refused by the address guard (not global unicast: loopback, private, link-local, multicast or reserved); --allow-addr CLASS or --allow-private to fetch from such addresses (docs/fetch.md)' noallow2.err"
 "$BIN" fetch -q --allow-private local.txt >allow.tsv 2>/dev/null
 rc=$?
 check "--allow-private reaches 127.0.0.1 and localhost" [ "$(col allow.tsv error_class | tail -n +2 | sort -u)" = "ok" ]
