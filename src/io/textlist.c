@@ -957,6 +957,13 @@ static int start(dv_textlist *t, const char *name)
             s != SLOT_ID) {
             missing_column(t, s == 0 && (t->defaults & 1) ? "url' or 'image_url" : slot_name(t, s),
                            hline);
+            size_t n = strlen(t->err);
+            if (s == 0 && (t->defaults & 1) && t->nextra == 0 && !t->caption_required &&
+                n + 100 < sizeof(t->err))
+                /* a list without a header row whose first URL is not http(s) lands here */
+                dv__set_err(t->err + n, sizeof(t->err) - n,
+                            "; a list without a header row needs an http:// or https:// URL "
+                            "in its first line");
             return fail(t, DV_EFORMAT);
         }
     }

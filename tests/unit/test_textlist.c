@@ -246,6 +246,14 @@ static void test_columns(void **state)
     t = dv_textlist_create(NULL);
     assert_int_equal(dv_textlist_open_buffer(t, "key,width\nx,y\n", 14, "e.csv"), DV_EFORMAT);
     assert_non_null(strstr(dv_textlist_errmsg(t), "no column 'url' or 'image_url'"));
+    /* a list without a header row whose first URL has no scheme: say what a headerless
+     * list needs, not only that the "header" names no url column */
+    assert_int_equal(dv_textlist_open_buffer(t, "www.a.example/x.jpg,foo\n", 24, "g.csv"),
+                     DV_EFORMAT);
+    assert_string_equal(dv_textlist_errmsg(t),
+                        "g.csv:1: no column 'url' or 'image_url' (columns: 'www.a.example/x.jpg', "
+                        "'foo'); a list without a header row needs an http:// or https:// URL "
+                        "in its first line");
     dv_textlist_free(t);
     /* empty file */
     t = dv_textlist_create(NULL);
