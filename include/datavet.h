@@ -1281,6 +1281,11 @@ typedef struct dv_textlist_row {
      * (named, or key, uid, sample_id, id) is there and null */
     int id_missing;
     int id_null;
+    /* with dv_textlist_opts.id: the name of the column or JSONL member the id came from (or,
+     * with id_null, the member that was null), as the file spells it (the one found among key,
+     * uid, sample_id, id, or id_col), so that a message about a bad id can name it; NULL where
+     * there is none. Valid until the next call. (Appended 2026-12-07.) */
+    const char *id_name;
 } dv_textlist_row;
 
 typedef struct dv_textlist dv_textlist;

@@ -2405,9 +2405,10 @@ static int next_item(dv_shard_reader *r, dv_item *it)
             char where[800], what[300];
             snprintf(where, sizeof where, "%.600s:%llu", r->info.path,
                      (unsigned long long)tr.line);
-            if (r->ds->opts.id_col)
+            const char *idn = r->ds->opts.id_col ? r->ds->opts.id_col : tr.id_name;
+            if (idn)
                 snprintf(what, sizeof what, "%s '%.200s'",
-                         tr.id_missing == 2 ? "member" : "column", r->ds->opts.id_col);
+                         tr.id_missing == 2 ? "member" : "column", idn);
             else
                 snprintf(what, sizeof what, "the id");
             id_note(r, it, where, what,

@@ -35,6 +35,10 @@ struct dv_textlist {
     int caption_required;
     int id_named;      /* the id slot's column was named (dv_textlist_opts.id_col) */
     int id_seen;       /* JSONL: the record has a member of the id slot's name(s), null or not */
+    /* the name of the id's column (CSV/TSV header) or, JSONL, of each rank's member in the
+     * record, as the file spells it: messages about a bad id name it (dv_textlist_row.id_name) */
+    char id_col_name[64];
+    char id_key[NRANK][64];
     int defaults;      /* bit s: slot s (url, caption; a hash column's with hash_cols; the id's
                           with id and no id_col) was not named: any of def_names, any case */
     int headerless;    /* CSV/TSV whose first record is data (a URL in it, no url column) */
@@ -566,6 +570,7 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
     }
     c.i++;
     memset(t->rank_set, 0, sizeof(t->rank_set));
+    memset(t->id_key, 0, sizeof(t->id_key));
     t->id_seen = 0;
     jws(&c);
     if (c.i < c.n && c.p[c.i] == '}') {
@@ -590,6 +595,9 @@ static int parse_jsonl(dv_textlist *t, const uint8_t *line, size_t n, const char
                 else if (s == SLOT_ID) ih = (int)s, irank = rk;
                 else hit = (int)s, rank = rk;
             }
+            if (ih >= 0 && !t->id_named)
+                snprintf(t->id_key[irank], sizeof t->id_key[irank], "%.*s",
+                         (int)(klen < 63 ? klen : 63), (const char *)text_at(t, kmark));
             dflt = hit >= 0 && hit < 2 && (t->defaults & (1 << hit));
             t->text.len = kmark;
             jws(&c);
@@ -889,6 +897,7 @@ static int start(dv_textlist *t, const char *name)
     t->line = 1;
     t->row = t->bad = 0;
     t->headerless = t->pending = 0;
+    t->id_col_name[0] = 0;
     t->pos = 0;
     t->eof = t->is_buf;
     t->state = ST_OPEN;
@@ -932,6 +941,11 @@ static int start(dv_textlist *t, const char *name)
                 t->col[s] = c;
                 best = rk;
             }
+        }
+        if (s == SLOT_ID && t->col[s] >= 0) {
+            const size_t *pr = (const size_t *)(const void *)t->foffs.p + 2 * (size_t)t->col[s];
+            snprintf(t->id_col_name, sizeof t->id_col_name, "%.*s",
+                     (int)(pr[1] < 63 ? pr[1] : 63), (const char *)text_at(t, pr[0]));
         }
         if (s == 0 && t->col[0] < 0 && (t->defaults & 1) && t->nextra == 0 &&
             !t->caption_required) {
@@ -988,6 +1002,17 @@ int dv_textlist_open_buffer(dv_textlist *t, const void *buf, size_t len, const c
     t->d = buf ? buf : (const uint8_t *)"";
     t->dlen = len;
     return start(t, name);
+}
+
+/* The name of the column or member the record's id came from (set: of the rank chosen, the
+ * first set; else, all null, the first there), as the file spells it. */
+static const char *id_name_of(const dv_textlist *t, int set)
+{
+    if (t->id_named) return slot_name(t, SLOT_ID);
+    if (t->fmt != DV_TL_JSONL) return t->id_col_name[0] ? t->id_col_name : NULL;
+    for (int rk = 0; rk < NRANK; rk++)
+        if (set ? t->rank_set[SLOT_ID][rk] : t->id_key[rk][0] != 0) return t->id_key[rk];
+    return NULL;
 }
 
 int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
@@ -1082,6 +1107,7 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
     if (t->slot_set[SLOT_ID]) {
         out->id = (const char *)text_at(t, t->slot_off[SLOT_ID]);
         out->id_len = t->slot_len[SLOT_ID];
+        out->id_name = id_name_of(t, 1);
     } else if (t->id_named && t->fmt != DV_TL_JSONL &&
                (t->fmt == DV_TL_TXT || t->col[SLOT_ID] < 0)) {
         out->id_missing = 1; /* TXT, no header row, or a header without it */
@@ -1089,6 +1115,7 @@ int dv_textlist_next(dv_textlist *t, dv_textlist_row *out)
         out->id_missing = 2;
     } else if (t->fmt == DV_TL_JSONL && t->id_seen) {
         out->id_null = 1;
+        out->id_name = id_name_of(t, 0);
     }
     out->extra = t->extra;
     out->extra_len = t->extra_len;

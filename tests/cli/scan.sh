@@ -959,8 +959,8 @@ assert open('rc-idl').read().strip() == '1' and open('rc-idl-n').read().strip() 
 assert ids('out-idl') == ['K0', 'U2', 'a:1', 'b:1'], ids('out-idl')
 assert ids('out-idl-n') == ['b:1', 'n0', 'n1', 'n2'], ids('out-idl-n')
 assert [l.split('\t')[0] for l in open('out-idl/removal.txt')][1:] == ['K0', 'a:1', 'U2', 'b:1']
-assert errs('out-idl') == [(1, 'a:1', 'bad_id', \"idl/a.csv:3: the id is empty: the item's id is a:1\"),
-                           (1, 'b:1', 'bad_id', \"idl/b.jsonl:2: the id is null: the item's id is b:1\")], errs('out-idl')
+assert errs('out-idl') == [(1, 'a:1', 'bad_id', \"idl/a.csv:3: column 'Key' is empty: the item's id is a:1\"),
+                           (1, 'b:1', 'bad_id', \"idl/b.jsonl:2: column 'uid' is null: the item's id is b:1\")], errs('out-idl')
 assert errs('out-idl-n') == [(1, 'b:1', 'bad_id', \"idl/b.jsonl:2: member 'name' is not in the record: the item's id is b:1\")], errs('out-idl-n')
 assert open('rc-idl-x').read().strip() == '1'
 assert errs('out-idl-x') == [(0, 'a:0', 'bad_id', \"idl/a.csv: no column 'nope' (--id-col): its rows are named by shard and row (NAME:ROW)\")], errs('out-idl-x')
@@ -1912,7 +1912,7 @@ assert 'meta_unread' not in json.load(open('out-nulw/summary.json'))['counts']
 m = [(x['id'], x['value']) for x in rd('out-nulj/matches.jsonl')]
 assert m == [('nul:0', 'https://nul.test/d')], m
 e = [(x['reason'], x['message']) for x in rd('out-nulj/errors.jsonl')]
-assert e == [('bad_id', 'nul.jsonl:1: the id holds a NUL byte: the item\'s id is nul:0'),
+assert e == [('bad_id', 'nul.jsonl:1: column \'key\' holds a NUL byte: the item\'s id is nul:0'),
              ('corrupt', 'nul.jsonl:2: a NUL byte in \'url\'')], e"
 
 # hotline export of a real scan: one row per matched item, never viewed

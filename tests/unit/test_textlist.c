@@ -476,6 +476,49 @@ static void test_id_col(void **state)
     run("t.txt", "http://m/9\n", &o, 0, "1:1:http://m/9|(null)|id_missing=1\n");
 }
 
+/* The id's column or member name, as the file spells it, for messages about a bad id
+ * (dv_textlist_row.id_name): a found one too (key, uid, sample_id, id), not only --id-col's.
+ * Until 2026-12-07 a found column was not given, and datavet scan's bad_id said "the id". */
+static void id_names(const char *name, const char *text, const char *id_col, const char *want)
+{
+    dv_textlist_opts o = {0};
+    dv_textlist_row r;
+    char got[256];
+    size_t n = 0;
+    int rc;
+    o.id = 1;
+    o.id_col = id_col;
+    dv_textlist *t = dv_textlist_create(&o);
+    assert_non_null(t);
+    assert_int_equal(dv_textlist_open_buffer(t, text, strlen(text), name), DV_OK);
+    got[0] = 0;
+    while ((rc = dv_textlist_next(t, &r)) == 1)
+        n += (size_t)snprintf(got + n, sizeof got - n, "%s;", r.id_name ? r.id_name : "-");
+    assert_int_equal(rc, 0);
+    assert_string_equal(got, want);
+    dv_textlist_free(t);
+}
+
+static void test_id_name(void **state)
+{
+    (void)state;
+    id_names("a.csv", "url,Key,uid\nhttp://a/0,k,u\nhttp://a/1,,u\n", NULL, "Key;Key;");
+    id_names("a.tsv", "SAMPLE_ID\turl\nx\thttp://a/2\n", NULL, "SAMPLE_ID;");
+    id_names("n.csv", "url,name\nhttp://a/3,z\n", NULL, "-;");
+    id_names("h.csv", "http://a/4,cap\n", NULL, "-;");
+    /* JSONL: the member the id came from (the best ranked set), or the null one */
+    id_names("b.jsonl",
+             "{\"url\":\"http://b/0\",\"ID\":\"i\",\"uid\":\"u\"}\n"
+             "{\"url\":\"http://b/1\",\"key\":null,\"Uid\":\"u\"}\n"
+             "{\"url\":\"http://b/2\",\"uid\":null}\n"
+             "{\"url\":\"http://b/3\",\"id\":\"\"}\n"
+             "{\"url\":\"http://b/4\"}\n",
+             NULL, "uid;Uid;uid;id;-;");
+    /* named: that name */
+    id_names("m.csv", "url,name\nhttp://m/0,\n", "name", "name;");
+    id_names("m.jsonl", "{\"url\":\"http://m/1\",\"name\":null}\n", "name", "name;");
+}
+
 static void test_long_records(void **state)
 {
     dv_textlist_opts o = {0};
@@ -760,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_txt),
         cmocka_unit_test(test_hash_cols),
         cmocka_unit_test(test_id_col),
+        cmocka_unit_test(test_id_name),
         cmocka_unit_test(test_long_records),
         cmocka_unit_test(test_fd_streaming),
         cmocka_unit_test(test_offset),
