@@ -17,10 +17,52 @@ int cli_progress_cols(void)
     return ws.ws_col;
 }
 
+/* Columns of out[0..n) as the cut below counts them: 1 an ASCII byte, 2 any other character. */
+static size_t fit_width(const char *out, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)out[i];
+        i += c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        w += c < 0x80 ? 1 : 2;
+    }
+    return w;
+}
+
+/* A line ending in an ETA ("..., ETA 01:02:03" or "...  ETA 01:02:03") too wide for cols:
+ * the ETA is what a narrow terminal most needs, so the fields before it are dropped from the
+ * right, whole (a number cut short would read as another number), until the rest fits beside
+ * it. Returns the new length, or 0 when there is no such ETA or not even the first field fits
+ * beside it (the caller then cuts the end, as for any line). */
+static size_t fit_keep_eta(char *out, size_t n, int cols)
+{
+    size_t e = 0, t, budget, best = 0, tw;
+    int found = 0;
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (memcmp(out + i, "ETA ", 4) == 0) e = i, found = 1;
+    if (!found || e < 2) return 0;
+    for (size_t i = e + 4; i < n; i++)
+        if (!(out[i] >= '0' && out[i] <= '9') && out[i] != ':') return 0;
+    /* the tail: the ETA with the separator before it */
+    if (memcmp(out + e - 2, ", ", 2) != 0 && memcmp(out + e - 2, "  ", 2) != 0) return 0;
+    t = e - 2;
+    tw = fit_width(out + t, n - t);
+    if (tw >= (size_t)cols - 1) return 0;
+    budget = (size_t)cols - 1 - tw;
+    /* the longest run of whole fields before it that fits */
+    for (size_t b = 1; b < t; b++)
+        if ((memcmp(out + b, ", ", 2) == 0 || memcmp(out + b, "  ", 2) == 0) && out[b - 1] != ' ' &&
+            out[b - 1] != ',' && fit_width(out, b) <= budget)
+            best = b;
+    if (best == 0) return 0;
+    memmove(out + best, out + t, n - t);
+    return best + (n - t);
+}
+
 size_t cli_progress_fit(const char *line, char *out, size_t cap, int cols)
 {
     FILE *m;
-    size_t n = 0, i, w = 0;
+    size_t n = 0, i, w = 0, k;
     if (cap == 0) return 0;
     /* escaped first (a name's control bytes become \xHH, 4 columns each), then cut */
     m = fmemopen(out, cap, "w");
@@ -32,6 +74,8 @@ size_t cli_progress_fit(const char *line, char *out, size_t cap, int cols)
     }
     if (n >= cap) n = cap - 1;
     if (cols <= 0) return n;
+    if (cols > 1 && fit_width(out, n) > (size_t)cols - 1 && (k = fit_keep_eta(out, n, cols)) > 0)
+        return k;
     /* under the width, so the line never wraps: a carriage return goes back to the start of
      * the last row only, and each redraw of a wrapped line would leave rows behind. A
      * character beyond ASCII counts as 2 columns (it may be a wide one): cut early, never

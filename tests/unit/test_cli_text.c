@@ -14,6 +14,13 @@
 #include <cmocka.h>
 
 #include "../../cli/text_util.c"
+/* the progress line's fitting to a terminal's width; it needs the clock main.c has */
+double cli_now_s(void);
+double cli_now_s(void)
+{
+    return 0;
+}
+#include "../../cli/progress_line.c"
 #include "common/common.h"
 
 /* What f(ctx) writes to a stream, as a malloc'd string. */
@@ -165,6 +172,41 @@ static void test_put_escaped(void **state)
     }
 }
 
+/* A line too wide for the terminal: one ending in an ETA keeps the ETA and drops whole fields
+ * before it (from the right); until 2026-12-07 the end was cut, the ETA first. Any other line,
+ * or one where not even the first field fits beside the ETA, is cut at the end as before. */
+static void fit(const char *line, int cols, const char *want)
+{
+    char out[512];
+    size_t n = cli_progress_fit(line, out, sizeof out, cols);
+    out[n] = 0;
+    assert_string_equal(out, want);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)out[i] & 0xC0) != 0x80) w += (unsigned char)out[i] < 0x80 ? 1 : 2;
+    assert_true(w <= (size_t)cols - 1);
+}
+
+static void test_progress_fit(void **state)
+{
+    (void)state;
+    const char *f = "fetch: 1234 URLs  87 URLs/s  42%  ETA 00:01:05";
+    fit(f, 80, f);
+    fit(f, 47, f);
+    fit(f, 46, "fetch: 1234 URLs  87 URLs/s  ETA 00:01:05");
+    fit(f, 42, "fetch: 1234 URLs  87 URLs/s  ETA 00:01:05");
+    fit(f, 41, "fetch: 1234 URLs  ETA 00:01:05");
+    fit(f, 31, "fetch: 1234 URLs  ETA 00:01:05");
+    fit(f, 30, "fetch: 1234 URLs  87 URLs/s  ");
+    fit("scan: 12/40 shards, 3000 items/s, ETA 01:02:03", 36,
+        "scan: 12/40 shards, ETA 01:02:03");
+    fit("hash: 6/9 files  12 files/s  ETA 00:00:01", 20, "hash: 6/9 files  12");
+    fit("fetch: 12 URLs  87 URLs/s  0.5s", 20, "fetch: 12 URLs  87 ");
+    /* a wide character counts 2 columns before the ETA as in the cut */
+    fit("neighbors: \xc3\xa9t\xc3\xa9 12/40 rows  9 rows/s  ETA 00:00:09", 42,
+        "neighbors: \xc3\xa9t\xc3\xa9 12/40 rows  ETA 00:00:09");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_fmt),
         cmocka_unit_test(test_fmt_eta),
         cmocka_unit_test(test_put_escaped),
+        cmocka_unit_test(test_progress_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
