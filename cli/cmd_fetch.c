@@ -364,6 +364,7 @@ typedef struct input {
      * one is a regular file (not stdin), and the bytes of those read whole */
     int sized;
     uint64_t bytes_total, bytes_read, cur_size;
+    uint64_t *sizes; /* each list's size as bytes_total counted it (0: stdin, not a file) */
 } input;
 
 /* The progress line (progress_line.h: at most 10 times a second on a terminal): URLs done,
@@ -654,8 +655,7 @@ int cmd_fetch(int argc, char **argv)
             in.sized = 0;
             continue;
         }
-        if (stat(in.names[i], &lst) == 0 && S_ISREG(lst.st_mode)) in.bytes_total += (uint64_t)lst.st_size;
-        else in.sized = 0;
+        if (stat(in.names[i], &lst) != 0 || !S_ISREG(lst.st_mode)) in.sized = 0;
         if (access(in.names[i], R_OK) != 0) {
             cli_err("datavet fetch: %s: %s\n", in.names[i], strerror(errno));
             free(resolve);
@@ -668,7 +668,25 @@ int cmd_fetch(int argc, char **argv)
             return 2;
         }
     }
+    /* the sizes the share is of: a list is counted in as read when it is read whole, or
+     * when it cannot be opened or read at all (then it has no URL left to fetch) */
+    in.sizes = calloc(in.n ? in.n : 1, sizeof(uint64_t));
+    if (in.sizes == NULL) {
+        cli_err("datavet fetch: out of memory\n");
+        free(resolve);
+        return 2;
+    }
+    for (size_t i = 0; in.sized && i < in.n; i++) {
+        struct stat lst;
+        if (stat(in.names[i], &lst) == 0 && S_ISREG(lst.st_mode)) {
+            in.sizes[i] = (uint64_t)lst.st_size;
+            in.bytes_total += in.sizes[i];
+        } else {
+            in.sized = 0;
+        }
+    }
     if (cli_out_open(&co, outpath) != 0) {
+        free(in.sizes);
         cli_err("datavet fetch: cannot write %s: %s\n", outpath, strerror(errno));
         free(resolve);
         return 2;
@@ -742,17 +760,14 @@ int cmd_fetch(int argc, char **argv)
                     in.fd = open(name, O_RDONLY | O_CLOEXEC);
                     if (!list_fmt_set) to.format = DV_TL_AUTO;
                 }
+                /* the size bytes_total has of it, whatever it is now (gone, grown) */
+                in.cur_size = in.sizes[in.i - 1];
                 if (in.fd < 0) {
                     cli_progress_end(&pl, 0);
                     cli_err("datavet fetch: %s: %s\n", name, strerror(errno));
                     status = 2;
+                    in.bytes_read += in.cur_size; /* nothing of it left to do */
                     continue;
-                }
-                {
-                    struct stat cst;
-                    in.cur_size = fstat(in.fd, &cst) == 0 && S_ISREG(cst.st_mode)
-                                      ? (uint64_t)cst.st_size
-                                      : 0;
                 }
                 in.tl = dv_textlist_create(&to);
                 if (in.tl == NULL) goto oom;
@@ -950,5 +965,6 @@ done:
         pthread_cond_destroy(&c.cv_done);
     }
     free(resolve);
+    free(in.sizes);
     return status;
 }
