@@ -227,6 +227,15 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
             cmd, (unsigned long long)res->read_errors, res->read_errors == 1 ? "" : "s", left,
             (unsigned long long)res->matches, res->matches == 1 ? "" : "es",
             (unsigned long long)res->candidates, res->candidates == 1 ? "" : "s");
+    /* which shards, as a --no-merge run says them: a new user should not have to open
+     * errors.jsonl to learn which file is damaged (the shards this run scanned; a merge
+     * alone scanned none) */
+    for (const char *p = res->unread; *p;) {
+        const char *e = strchr(p, '\n');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+        if (n > 0) cli_err_line("  ", p, (size_t)n); /* escaped by the library: not again */
+        p += n + (e != NULL);
+    }
     return 2;
 }
 

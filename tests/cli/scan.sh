@@ -1313,6 +1313,9 @@ check "corrupt shards: errors name the files" sh -c 'grep -q "00001.tar" out-bad
 check "corrupt shards: exit 2 with findings written, the scan said incomplete" sh -c "
 [ $rc -eq 2 ] && grep -q 'the scan is incomplete: [0-9]* read error' err-bad && [ -s out-bad/matches.jsonl ] &&
 grep -q '\"read_errors\": [1-9]' out-bad/summary.json && grep -q 'INCOMPLETE' out-bad/report.html"
+check "corrupt shards: the scan names each on stderr, as a --no-merge run does" sh -c "
+grep -A1 '^  shard 1 (bad/00001.tar): 1 read error, the first: .*truncated' err-bad |
+    grep -q '^  shard 2 (bad/00002.tar): 1 read error, the first: bad/00002.parquet'"
 check "corrupt shards: the others are scanned, and the tar of a corrupt metadata parquet" $PY -c "
 import json; ids=set(json.loads(l)['shard'] for l in open('out-bad/matches.jsonl'))
 assert '00000' in ids and '00003' in ids and '00002' in ids, ids
