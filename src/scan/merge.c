@@ -941,6 +941,14 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
             if (missing > 20 && el + 40 < errcap)
                 snprintf(errbuf + el, errcap - el, " ... (%llu in all)",
                          (unsigned long long)missing);
+            el = strlen(errbuf);
+            /* what to do next, for whoever meets a partial OUTDIR first */
+            if (el + 160 < errcap)
+                snprintf(errbuf + el, errcap - el,
+                         " (of %llu): scan them into this OUTDIR first (the same scan "
+                         "command, with --shards A-B for those, or without it: done shards "
+                         "are kept), then merge",
+                         (unsigned long long)nshards);
             rc = DV_EINVAL;
             goto done;
         }

@@ -1338,6 +1338,12 @@ grep -A1 '^  shard 1 (bad/00001.tar): 1 read error, the first: .*truncated' err-
 ! grep -q incomplete err-badnm0 && grep -q 'the scan is incomplete' err-badnmm &&
 for f in matches.parquet matches.jsonl errors.jsonl summary.json removal.txt report.html; do
     cmp out-bad/\$f out-badnm/\$f || exit 1; done"
+# a merge of an OUTDIR with shards not scanned names them, and what to do
+"$BIN" merge -q out-badnm0 >/dev/null 2>err-badnm0m
+echo $? >rc-badnm0m
+check "merge with shards not done: exit 2, names them and says to scan them first" sh -c "
+[ \$(cat rc-badnm0m) -eq 2 ] &&
+grep -qE '^datavet merge: shards not done: 1( [0-9]+)* \(of [0-9]+\): scan them into this OUTDIR first \(the same scan command, with --shards A-B for those, or without it: done shards are kept\), then merge$' err-badnm0m"
 
 # a bad header in the middle of a sample (member #5, the second sample's .txt): the members
 # before it were read whole, so that sample's image is hashed (here it is on the list), and
