@@ -661,7 +661,7 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
     dv_npy_info ni;
     uint8_t hdr[256];
     size_t hl;
-    int fd, rc;
+    int fd, rc, e = 0; /* e: the errno of the first failed write, sync or close */
     rc = dv_npy_open(in, c->a, &np, w->err, sizeof w->err);
     if (rc != DV_OK) return rc;
     dv_npy_get_info(np, &ni);
@@ -681,7 +681,7 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
     rc = wsum_open(&ws);
     if (rc == DV_OK) {
         wsum_tap(&ws, hdr, hl);
-        rc = write_all(fd, hdr, hl);
+        if ((rc = write_all(fd, hdr, hl)) != DV_OK) e = errno;
     }
     {
         /* runs of kept rows, one write each (a row a write was a million system calls a
@@ -697,16 +697,20 @@ static int clean_npy(cwork *w, const char *in, const char *out, uint64_t shard,
             for (size_t o = 0, n = (size_t)(j - i) * rowb; rc == DV_OK && o < n;) {
                 size_t k = n - o < (1u << 20) ? n - o : (1u << 20);
                 wsum_tap(&ws, d + i * rowb + o, k);
-                rc = write_all(fd, d + i * rowb + o, k);
+                if ((rc = write_all(fd, d + i * rowb + o, k)) != DV_OK) e = errno;
                 o += k;
             }
             i = j + 1; /* row j, if any, is removed */
         }
     }
-    if (rc == DV_OK) rc = dv_file_sync(fd); /* on disk before it is renamed into place */
-    if (close(fd) != 0) rc = DV_EIO;
+    /* on disk before it is renamed into place */
+    if (rc == DV_OK && (rc = dv_file_sync(fd)) != DV_OK) e = errno;
+    if (close(fd) != 0 && rc == DV_OK) rc = DV_EIO, e = errno;
     if (ws.md) rc = wsum_close(&ws, rc, hex, size);
-    if (rc != DV_OK) dv__set_err(w->err, sizeof w->err, "%s: write failed", out);
+    /* the reason with the file (ENOSPC, EFBIG, EIO), as the tar and parquet copies say it */
+    if (rc != DV_OK)
+        dv__set_err(w->err, sizeof w->err, "%s: write failed: %s", out,
+                    e ? strerror(e) : dv_strerror(rc));
     dv_npy_close(np);
     return rc;
 }

@@ -211,6 +211,20 @@ check "a rerun removes its stale temporaries only" sh -c "
 [ ! -e ksc/00099.tar.datavet-tmp ] && [ ! -e ksc/sub/x.parquet.datavet-tmp ] &&
 [ -d ksc/sub/d.datavet-tmp ] && [ -f ksc/notes.datavet-tmp.txt ] && [ -p ksc/f.datavet-tmp ] &&
 cd ksc && sha256sum -c --quiet ../ks/clean.sha256"
+# a copy's .npy that cannot be written whole (here past ulimit -f, SIGXFSZ ignored: EFBIG, as a
+# full disk's ENOSPC) is named with the reason, as its tar and parquet are (until 2026-12-07 only
+# "write failed"), and leaves no temporary: the shard's parquet, written first, goes with it
+rm -rf bigemb && cp -r ds/laion bigemb &&
+    R=$(head -c 128 bigemb/img_emb/img_emb_0000.npy | tr -c '0-9(,' ' ' | sed 's/.*(\([0-9]*\),.*/\1/') &&
+    H="{'descr': '<f4', 'fortran_order': False, 'shape': ($R, 8192), }" &&
+    { printf '\223NUMPY\001\000\166\000%-117s\n' "$H"; head -c $((R * 32768)) /dev/zero; } \
+        >bigemb/img_emb/img_emb_0000.npy || bad "make a dataset with a large .npy"
+"$BIN" list build -q -o bmd5.dvl ds/lists/md5.txt
+"$BIN" scan -q bigemb -l bmd5.dvl -o bigs -j 1 --no-merge >/dev/null 2>&1
+sh -c "trap '' XFSZ; ulimit -f 200; exec \"\$0\" merge -q -j 1 bigs --clean bigc" "$BIN" 2>bige.txt
+check "merge --clean: a .npy write that fails names the file and the reason, no temporary left" sh -c "
+grep -q 'bigc/img_emb/img_emb_0000.npy.datavet-tmp: write failed: File too large' bige.txt &&
+[ -z \"\$(find bigc -name '*.datavet-tmp')\" ] || { cat bige.txt; exit 1; }"
 # neighbors -o OUT: OUT/neighbors.jsonl and OUT/neighbors.parquet are one run's pair or the
 # parquet is missing (a run that did not finish): both written under temporary names first,
 # then the earlier parquet removed, the jsonl renamed and the parquet renamed last. A run
