@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1179,6 +1180,30 @@ static int sweep_tmps(const char *dir, int depth, char *err, size_t cap)
     return rc;
 }
 
+/* The copy's folder held by this run until its copy and clean.sha256 are written (*fd, an
+ * exclusive flock of the folder; -1 where the file system has none), and checked again under
+ * that lock as dv__clean_precheck checked it when the merge began: empty, or this scan's own.
+ * Another run writing a copy there, or one that wrote its copy there since, is refused;
+ * otherwise both runs' files would be written under the same names, each sweeping the
+ * other's temporaries, and each OUTDIR would vouch for a copy that may be the other's. */
+static int lock_clean_dir(const char *outdir, const char *clean_dir, const char *dataset,
+                          int *fd, char *err, size_t cap)
+{
+    *fd = open(clean_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd >= 0 && flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        if (e == EWOULDBLOCK) {
+            dv__set_err(err, cap, "--clean %s: another datavet run is writing a cleaned copy "
+                        "into this folder: give each scan a folder of its own", clean_dir);
+            return DV_EINVAL;
+        }
+        /* (a file system without flock: the check below still applies) */
+    }
+    return dv__clean_check(outdir, clean_dir, dataset, err, cap);
+}
+
 int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dataset,
                       const dv_dataset_opts *dso, uint32_t decoys, unsigned threads,
                       char commit_hex[65], uint64_t *removed_out, uint64_t *decoys_out,
@@ -1191,7 +1216,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     uint64_t nremoved = 0, nshards;
     unsigned nw = 0;
     char *lefttxt = NULL;
-    int rc;
+    int rc, lockfd = -1;
     dv_layout lay;
 
     memset(&c, 0, sizeof c);
@@ -1233,6 +1258,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     rc = load_key(&c, outdir);
     if (rc == DV_OK) rc = load_removal(&c, outdir, &nremoved);
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
+    if (rc == DV_OK) rc = lock_clean_dir(outdir, clean_dir, dataset, &lockfd, err, cap);
     if (rc == DV_OK) rc = note_clean_dir(outdir, clean_dir, err, cap);
     if (rc == DV_OK) rc = sweep_tmps(clean_dir, 0, err, cap);
     if (rc == DV_OK && nremoved > 0 && decoys > 0) {
@@ -1412,6 +1438,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     prf_close(&c);
     pthread_mutex_destroy(&c.mu);
     memset(c.prf_key, 0, 32);
+    if (lockfd >= 0) close(lockfd); /* (the lock goes with it) */
     return rc;
 }
 

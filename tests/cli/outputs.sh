@@ -225,6 +225,20 @@ sh -c "trap '' XFSZ; ulimit -f 200; exec \"\$0\" merge -q -j 1 bigs --clean bigc
 check "merge --clean: a .npy write that fails names the file and the reason, no temporary left" sh -c "
 grep -q 'bigc/img_emb/img_emb_0000.npy.datavet-tmp: write failed: File too large' bige.txt &&
 [ -z \"\$(find bigc -name '*.datavet-tmp')\" ] || { cat bige.txt; exit 1; }"
+# a copy's folder another run is writing (here: its lock held by flock(1)) is refused before
+# anything is written there: the two runs would write the same names, sweep each other's
+# temporaries and each vouch (clean.sha256) for a copy that may be the other's (until
+# 2026-12-07 both went on, and one ended "done" with the other's copy in the folder)
+if command -v flock >/dev/null 2>&1; then
+    mkdir -p lockc
+    flock lockc sh -c "\"\$0\" merge -q -j 1 kmg --clean lockc 2>locke.txt; echo \$? >lockrc" "$BIN"
+    check "merge --clean into a folder another run holds: refused, nothing written" sh -c "
+[ \"\$(cat lockrc)\" = 2 ] && [ -z \"\$(ls -A lockc)\" ] &&
+grep -q 'another datavet run is writing a cleaned copy into this folder' locke.txt ||
+{ cat lockrc locke.txt; ls -A lockc; exit 1; }"
+    "$BIN" merge -q -j 1 kmg --clean lockc >/dev/null 2>&1
+    check "... and written once it is free" sh -c "cd lockc && sha256sum -c --quiet ../kmg/clean.sha256"
+fi
 # neighbors -o OUT: OUT/neighbors.jsonl and OUT/neighbors.parquet are one run's pair or the
 # parquet is missing (a run that did not finish): both written under temporary names first,
 # then the earlier parquet removed, the jsonl renamed and the parquet renamed last. A run
