@@ -129,8 +129,8 @@ typedef struct dv__tar_link {
  * 40 hops: a symlink is followed when it is read, after extraction), found by reading the
  * archive's headers once more from its start, the first time one is needed; that second look has a
  * cap of its own, as large (so the earlier members' index keeps all of its own as it grows after
- * it: twice the cap at most in all). DV_ECORRUPT (unknown target, refused path, a loop) or
- * DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
+ * it: twice the cap at most in all, and a quarter of it each for the folders their paths make).
+ * DV_ECORRUPT (unknown target, refused path, a loop) or DV_EFORMAT (a pipe) with the errmsg naming archive, member and target. */
 int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_link *out);
 /* Whether a link index of r filled up: a link not found may then have a target after all. */
 int dv__tar_reader_link_full(const dv_tar_reader *r);

@@ -91,6 +91,9 @@ struct dv_tar_reader {
      * fx_done); lx_cap bytes of names and slots at most, each table */
     size_t lx_cap;
     lx_tab lx, fx;
+    /* the folders the paths of lx's and fx's entries make (each path's leading components),
+     * where a later member that is no folder is not extracted (a quarter of lx_cap each) */
+    lx_tab lxd, fxd;
     int fx_done;
     dv__dbuf lx_tmp;
     dv__dbuf dep_tmp; /* dv__tar_link.deps of the last lookup: sample numbers (uint64_t) */
@@ -1008,8 +1011,7 @@ static size_t tab_bytes(const lx_tab *t)
  * from the earlier members' index, which goes on growing after it). */
 static size_t tab_room(const dv_tar_reader *r, const lx_tab *t)
 {
-    (void)t;
-    return r->lx_cap;
+    return t == &r->lxd || t == &r->fxd ? r->lx_cap / 4 : r->lx_cap;
 }
 
 /* key, then lnk[0..lnk_len), at the end of t's names (*at: where). */
@@ -1114,6 +1116,26 @@ static void tab_clear(const dv_alloc *a, lx_tab *t, int release)
     t->full = 0;
     t->names.len = 0;
     t->deps.len = 0;
+}
+
+/* The folders key[0..klen) (written to, in table t) makes: its leading components, into d. */
+static int dirs_note(dv_tar_reader *r, lx_tab *d, const char *key, size_t klen)
+{
+    static const lx_ent none;
+    for (size_t i = klen; i-- > 1;) {
+        if (key[i] != '/') continue;
+        if (tab_find(d, key, i) != NULL) break; /* and the ones before it */
+        DV_FORWARD_IF_ERROR(tab_put(r, d, key, i, &none, NULL, 0));
+    }
+    return DV_OK;
+}
+
+/* Whether GNU tar 1.34 writes a member that is no directory at key[0..klen): not where a
+ * member before it made a folder there, which holds something (open(), symlink() and link()
+ * fail on it, "File exists", and the folder is not removed); an empty one is replaced. */
+static int lx_writable(const lx_tab *d, const char *key, size_t klen)
+{
+    return tab_find(d, key, klen) == NULL;
 }
 
 enum {
@@ -1360,6 +1382,9 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     rc = lx_through(r, &r->fx, &klen, &via);
     if (rc != 0) return rc < 0 ? rc : DV_OK;
     v.through |= (unsigned)via;
+    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(&r->fxd, (const char *)r->lx_tmp.p, klen))
+        return DV_OK;
+    DV_FORWARD_IF_ERROR(dirs_note(r, &r->fxd, (const char *)r->lx_tmp.p, klen));
     return tab_put(r, &r->fx, (const char *)r->lx_tmp.p, klen, &v, lnk, lnk_len);
 }
 
@@ -1643,6 +1668,9 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
     rc = lx_through(r, &r->lx, &klen, &via);
     if (rc != 0) return rc < 0 ? rc : DV_OK;
     e.through |= (unsigned)via;
+    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(&r->lxd, (const char *)r->lx_tmp.p, klen))
+        return DV_OK;
+    DV_FORWARD_IF_ERROR(dirs_note(r, &r->lxd, (const char *)r->lx_tmp.p, klen));
     return tab_put(r, &r->lx, (const char *)r->lx_tmp.p, klen, &e, lnk, lnk_len);
 }
 
@@ -1652,6 +1680,8 @@ static void lx_reset(dv_tar_reader *r)
 {
     tab_clear(r->alloc, &r->lx, 0);
     tab_clear(r->alloc, &r->fx, 1);
+    tab_clear(r->alloc, &r->lxd, 0);
+    tab_clear(r->alloc, &r->fxd, 1);
     r->fx_done = 0;
 }
 
@@ -1933,6 +1963,8 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->bytes);
     tab_clear(r->alloc, &r->lx, 1);
     tab_clear(r->alloc, &r->fx, 1);
+    tab_clear(r->alloc, &r->lxd, 1);
+    tab_clear(r->alloc, &r->fxd, 1);
     db_free(r->alloc, &r->lx_tmp);
     db_free(r->alloc, &r->dep_tmp);
     db_free(r->alloc, &r->lnk_tmp);

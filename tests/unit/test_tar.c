@@ -3203,6 +3203,86 @@ static void test_member_through_symlinked_folder(void **state)
     }
 }
 
+/* A symlink (or any member that is no folder) at a path where earlier members made a folder is
+ * not extracted by GNU tar 1.34 ("Cannot create symlink: File exists"): d/x.jpg, then d a
+ * symlink to real, then d/x.jpg again writes the second into the folder d, not real/x.jpg. The
+ * index took the symlink, so a hard link or symlink to d/x.jpg read the first d/x.jpg. */
+static void test_symlink_over_folder(void **state)
+{
+    static const struct {
+        const char *path;
+        int img; /* the bytes read: img[k], or -1 an error */
+    } want[] = {{"h2.jpg", 1}, {"s2.jpg", 1}, {"h.jpg", -1}, {"he.jpg", 2}};
+    uint8_t img[3][300];
+    char path[256], dir[256], cmd[1100];
+    int found = 0;
+    arc a = {0};
+    dv_tar_reader *r;
+    dv_wds_sample s;
+    dv__dbuf scratch = {0};
+    (void)state;
+    for (int i = 0; i < 3; i++) fill_pattern(img[i], sizeof(img[i]), 130u + (unsigned)i);
+    member(&a, "d/x.jpg", img[0], sizeof(img[0]), '0');
+    member(&a, "real/", NULL, 0, '5');
+    link_member(&a, "d", "real", '2');                  /* not extracted: d is a folder */
+    member(&a, "d/x.jpg", img[1], sizeof(img[1]), '0'); /* d/x.jpg again */
+    link_member(&a, "h2.jpg", "d/x.jpg", '1');
+    link_member(&a, "s2.jpg", "d/x.jpg", '2');
+    link_member(&a, "h.jpg", "real/x.jpg", '1');
+    member(&a, "e/", NULL, 0, '5');                     /* an empty folder: replaced */
+    link_member(&a, "e", "real", '2');
+    member(&a, "e/y.jpg", img[2], sizeof(img[2]), '0'); /* real/y.jpg */
+    link_member(&a, "he.jpg", "real/y.jpg", '1');
+    finish(&a);
+    if (have_tar()) {
+        tmp_path(path, sizeof(path), "sof.tar");
+        tmp_path(dir, sizeof(dir), "sofx");
+        write_file(path, a.p, a.len);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' 2>/dev/null",
+                 dir, dir, path, dir);
+        (void)system(cmd);
+    }
+    r = dv_tar_reader_create(NULL);
+    assert_non_null(r);
+    dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
+    assert_int_equal(dv_tar_reader_open_buffer(r, a.p, a.len, "t.tar"), DV_OK);
+    while (dv_tar_reader_next_sample(r, &s) == 1) {
+        const dv_tar_member *m = &s.parts[0].member;
+        const uint8_t *d;
+        uint64_t got;
+        for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+            int rc;
+            if (strcmp(m->path, want[k].path) != 0) continue;
+            found++;
+            rc = dv__tar_reader_link_data(r, m, 1 << 20, &scratch, &d, &got);
+            if (want[k].img < 0) {
+                assert_int_equal(rc, DV_ECORRUPT);
+                continue;
+            }
+            if (rc != DV_OK) fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
+            assert_int_equal(got, sizeof(img[0]));
+            if (memcmp(d, img[want[k].img], sizeof(img[0])) != 0) fail_msg("%s: other bytes", m->path);
+            if (have_tar()) { /* what GNU tar extracts there */
+                uint8_t x[sizeof(img[0])];
+                FILE *f;
+                snprintf(cmd, sizeof(cmd), "%s/%s", dir, m->path);
+                assert_non_null(f = fopen(cmd, "rb"));
+                assert_int_equal(fread(x, 1, sizeof(x), f), sizeof(x));
+                fclose(f);
+                assert_memory_equal(x, d, sizeof(x));
+            }
+        }
+    }
+    assert_int_equal(found, 4);
+    dv_tar_reader_free(r);
+    free(scratch.p);
+    if (have_tar()) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, path);
+        (void)system(cmd);
+    }
+    free(a.p);
+}
+
 /* Names as GNU tar 1.34 extracts them: a member whose path has a ".." component is not
  * extracted ("Member name contains '..'"), so it no longer replaces what the index holds at
  * the path it normalises to (a/../b.jpg stood for b.jpg); a hard link's target loses what GNU
@@ -3487,6 +3567,7 @@ int main(void)
         cmocka_unit_test(test_writer_way_through_hardlink_to_symlink),
         cmocka_unit_test(test_symlink_dotdot_in_text),
         cmocka_unit_test(test_member_through_symlinked_folder),
+        cmocka_unit_test(test_symlink_over_folder),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
