@@ -424,12 +424,14 @@ static int fill(imp *c)
  * (*t is its start, skip_line() passes it). Call fill() first. */
 static int peek_line(const imp *c, slice *t, const char **next)
 {
-    const char *wl = (size_t)(c->end - c->p) > c->max_line ? c->p + c->max_line : c->end;
+    /* a line of max_line bytes has its '\n' at p + max_line (fill() keeps more than max_line
+     * bytes at hand unless the input ends first) */
+    const char *wl = (size_t)(c->end - c->p) > c->max_line ? c->p + c->max_line + 1 : c->end;
     const char *nl = memchr(c->p, '\n', (size_t)(wl - c->p));
     t->p = c->p;
     t->n = (size_t)((nl ? nl : wl) - c->p);
     *next = nl ? nl + 1 : wl;
-    return nl != NULL || (wl == c->end && c->eof);
+    return nl != NULL || (wl == c->end && c->eof && t->n <= c->max_line);
 }
 
 /* Pass the rest of the line at c->p, however long, and its '\n'. */

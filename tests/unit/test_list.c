@@ -1672,6 +1672,40 @@ static void import_one(imported *r, const char *text, size_t chunk, size_t max_l
     dv_list_builder_free(b);
 }
 
+/* A line of exactly the window's length (its '\n' the byte after the window) is a line, as
+ * before streaming (a 4 MiB line was read; the window found no '\n' in its first 4 MiB and
+ * called it "longer than 4194304 bytes"); one byte more is a bad line. Whole and streamed. */
+static void test_line_at_window(void **state)
+{
+    char text[256];
+    static const size_t sizes[] = {0, 1, 3, 4096};
+    (void)state;
+    for (int crlf = 0; crlf < 2; crlf++) {
+        for (int more = 0; more < 2; more++) {
+            /* an MD5, then "#xxx" of 40 bytes (CR included) + more */
+            size_t n, k;
+            snprintf(text, sizeof(text), "%s\n", MD5_A);
+            k = strlen(text);
+            n = k + 40 + (size_t)more;
+            text[k++] = '#';
+            while (k < n - (size_t)crlf) text[k++] = 'x';
+            if (crlf) text[k++] = '\r';
+            snprintf(text + k, sizeof(text) - k, "\n");
+            for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+                imported r;
+                import_one(&r, text, sizes[z], 40, DV_HT_NONE, 0);
+                if (r.rc != DV_OK || r.st.lines != 2 || r.st.entries != 1 ||
+                    r.st.bad != (uint64_t)more)
+                    fail_msg("crlf %d more %d chunk %zu: rc %d lines %llu entries %llu bad %llu: %s",
+                             crlf, more, sizes[z], r.rc, (unsigned long long)r.st.lines,
+                             (unsigned long long)r.st.entries, (unsigned long long)r.st.bad, r.msg);
+                if (more) assert_non_null(strstr(r.msg, "in:2: line longer than 40 bytes"));
+                free(r.buf);
+            }
+        }
+    }
+}
+
 /* Read in chunks of 1 byte and up, through a window of a few bytes and up, an input gives
  * what the whole text gives through the same window: entries, bad lines, line numbers,
  * messages. Lines and records longer than the window are bad lines in both. */
@@ -1864,6 +1898,7 @@ int main(void)
         cmocka_unit_test(test_open_no_index),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_stream_chunks),
+        cmocka_unit_test(test_line_at_window),
         cmocka_unit_test(test_import_fd),
         cmocka_unit_test(test_widen),
     };
