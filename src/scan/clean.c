@@ -621,7 +621,8 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
             if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG)
                 dv__set_err(wk->err, sizeof wk->err, "%s", dv_parquet_writer_errmsg(w));
             else
-                dv__set_err(wk->err, sizeof wk->err, "%s: %s", out, dv_parquet_writer_errmsg(w));
+                /* (the writer's messages name its file, out, already) */
+                dv__set_err(wk->err, sizeof wk->err, "%s", dv_parquet_writer_errmsg(w));
             goto done;
         }
         for (uint64_t i = 0; i < n; i++) *rows_out += keep[i];
@@ -629,8 +630,7 @@ static int clean_parquet(cwork *wk, const char *in, const char *out, uint64_t sh
     }
     wk->pq_total = base;
     rc = dv_parquet_writer_close(w);
-    if (rc != DV_OK)
-        dv__set_err(wk->err, sizeof wk->err, "%s: %s", out, dv_parquet_writer_errmsg(w));
+    if (rc != DV_OK) dv__set_err(wk->err, sizeof wk->err, "%s", dv_parquet_writer_errmsg(w));
 done:
     dv_parquet_writer_free(w);
     dv_parquet_reader_free(r);

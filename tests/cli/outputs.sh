@@ -225,6 +225,16 @@ sh -c "trap '' XFSZ; ulimit -f 200; exec \"\$0\" merge -q -j 1 bigs --clean bigc
 check "merge --clean: a .npy write that fails names the file and the reason, no temporary left" sh -c "
 grep -q 'bigc/img_emb/img_emb_0000.npy.datavet-tmp: write failed: File too large' bige.txt &&
 [ -z \"\$(find bigc -name '*.datavet-tmp')\" ] || { cat bige.txt; exit 1; }"
+# a copy's parquet that cannot be written whole is named once with the reason (until
+# 2026-12-07 the path came twice: "X.parquet.datavet-tmp: X.parquet.datavet-tmp: write
+# failed ..."), and leaves no temporary
+"$MK" pqe --items 2000 --shards 1 >/dev/null || bad "generate a dataset of 2000 rows"
+grep -v '^#' pqe/lists/md5.txt | head -1 >pqe1.txt && "$BIN" list build -q -o pqe1.dvl pqe1.txt
+"$BIN" scan -q pqe/laion -l pqe1.dvl -o pqes -j 1 --no-merge >/dev/null 2>&1
+sh -c "trap '' XFSZ; ulimit -f 60; exec \"\$0\" merge -q -j 1 pqes --clean pqec" "$BIN" 2>pqee.txt
+check "merge --clean: a parquet write that fails names the file once and the reason, no temporary left" sh -c "
+grep -qx 'datavet merge: pqec/metadata_0000.parquet.datavet-tmp: write failed at offset [0-9]*: File too large' pqee.txt &&
+[ -z \"\$(find pqec -name '*.datavet-tmp')\" ] || { cat pqee.txt; exit 1; }"
 # a copy's folder another run is writing (here: its lock held by flock(1)) is refused before
 # anything is written there: the two runs would write the same names, sweep each other's
 # temporaries and each vouch (clean.sha256) for a copy that may be the other's (until
