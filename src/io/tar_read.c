@@ -1285,6 +1285,27 @@ static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
     return e != NULL && e->lnk_len == 0 && e->skip == DV_TAR_SKIP_NONE;
 }
 
+/* m written into table t as GNU tar extracts it (both looks, lx and fx, place members by this
+ * one rule): its path normalised, placed through any symlinked folder (v->through noted), and
+ * passed over where a folder that members were written into stands at that path (only a
+ * folder member may replace it); the folders its path creates noted in d. */
+static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member *m, lx_ent *v,
+                    const char *lnk, size_t lnk_len)
+{
+    size_t klen;
+    int rc, via;
+    rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
+    if (rc < 0) return rc;
+    if (rc > 0 || klen == 0) return DV_OK;
+    rc = lx_through(r, t, &klen, &via);
+    if (rc != 0) return rc < 0 ? rc : DV_OK;
+    v->through |= (unsigned)via;
+    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(d, (const char *)r->lx_tmp.p, klen))
+        return DV_OK;
+    DV_FORWARD_IF_ERROR(dirs_note(r, d, (const char *)r->lx_tmp.p, klen));
+    return tab_put(r, t, (const char *)r->lx_tmp.p, klen, v, lnk, lnk_len);
+}
+
 /* Member m (of sample number sample) in fx: what extraction leaves at its path once every
  * member up to it is written. A hard link takes what its target holds then (a symlink's
  * target text too, read from the hard link's own folder), or, where it does not resolve,
@@ -1297,7 +1318,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     lx_ent v;
     size_t klen, lnk_len = 0;
     const char *lnk = NULL;
-    int rc, via;
+    int rc;
     if (m->skip == DV_TAR_SKIP_OTHER ||
         (m->skip == DV_TAR_SKIP_SYMLINK && m->linkpath[0] == 0) || !gnu_extracts(m->path))
         return DV_OK;
@@ -1376,16 +1397,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     }
     v.sample = sample;
     v.gone = 0;
-    rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
-    if (rc < 0) return rc;
-    if (rc > 0 || klen == 0) return DV_OK;
-    rc = lx_through(r, &r->fx, &klen, &via);
-    if (rc != 0) return rc < 0 ? rc : DV_OK;
-    v.through |= (unsigned)via;
-    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(&r->fxd, (const char *)r->lx_tmp.p, klen))
-        return DV_OK;
-    DV_FORWARD_IF_ERROR(dirs_note(r, &r->fxd, (const char *)r->lx_tmp.p, klen));
-    return tab_put(r, &r->fx, (const char *)r->lx_tmp.p, klen, &v, lnk, lnk_len);
+    return lx_place(r, &r->fx, &r->fxd, m, &v, lnk, lnk_len);
 }
 
 /* The second look: every header of the archive read again from its start (data skipped, by a
@@ -1608,9 +1620,9 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
 static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
 {
     lx_ent e;
-    size_t klen, lnk_len = 0;
+    size_t lnk_len = 0;
     const char *lnk = NULL;
-    int rc, via;
+    int rc;
     if (r->lx_cap == 0 || (!r->is_buf && !r->seekable) || !gnu_extracts(m->path)) return DV_OK;
     memset(&e, 0, sizeof(e));
     if (m->type == '0' || m->type == 'S') {
@@ -1662,16 +1674,7 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         e.skip = DV_TAR_SKIP_OTHER; /* a directory, a device, a fifo */
     }
     e.sample = sample;
-    rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
-    if (rc < 0) return rc;
-    if (rc > 0 || klen == 0) return DV_OK;
-    rc = lx_through(r, &r->lx, &klen, &via);
-    if (rc != 0) return rc < 0 ? rc : DV_OK;
-    e.through |= (unsigned)via;
-    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(&r->lxd, (const char *)r->lx_tmp.p, klen))
-        return DV_OK;
-    DV_FORWARD_IF_ERROR(dirs_note(r, &r->lxd, (const char *)r->lx_tmp.p, klen));
-    return tab_put(r, &r->lx, (const char *)r->lx_tmp.p, klen, &e, lnk, lnk_len);
+    return lx_place(r, &r->lx, &r->lxd, m, &e, lnk, lnk_len);
 }
 
 /* A new archive: the earlier members' table emptied, the second look's freed (few archives
