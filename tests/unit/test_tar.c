@@ -2742,6 +2742,24 @@ typedef struct ex_seen {
     char err[512];
 } ex_seen;
 
+/* The archive p written to NAME.tar (its path to path) and extracted by GNU tar into a fresh
+ * folder NAMEx (its path to dir): what extraction leaves is what the reader's links are
+ * compared with. GNU tar may exit 2 (a hard link to a directory, a symlink it refuses, ...):
+ * what it leaves is compared. */
+static void gnu_extract(const void *p, size_t len, const char *name, char path[256],
+                        char dir[256])
+{
+    char file[96], cmd[1100];
+    snprintf(file, sizeof(file), "%s.tar", name);
+    tmp_path(path, 256, file);
+    snprintf(file, sizeof(file), "%sx", name);
+    tmp_path(dir, 256, file);
+    write_file(path, p, len);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' 2>/dev/null",
+             dir, dir, path, dir);
+    (void)system(cmd);
+}
+
 /* Archive a read through the library from a buffer and from a file, and extracted by GNU tar:
  * every regular member and link that is the last member GNU tar extracts at its path reads
  * the bytes GNU tar leaves there (symlinks followed), or fails (DV_ECORRUPT) where GNU tar
@@ -2754,13 +2772,7 @@ static void ex_check(const arc *a, const char *const (*unsure)[2], int n_unsure,
     char path[256], dir[256], cmd[1100];
     int checked = 0;
     if (!have_tar()) return;
-    tmp_path(path, sizeof(path), "ex.tar");
-    tmp_path(dir, sizeof(dir), "exx");
-    write_file(path, a->p, a->len);
-    /* GNU tar may exit 2 here (a hard link to a directory, ...): what it leaves is compared */
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' 2>/dev/null",
-             dir, dir, path, dir);
-    (void)system(cmd);
+    gnu_extract(a->p, a->len, "ex", path, dir);
     for (int buf = 0; buf < 2; buf++) {
         dv_tar_reader *r = dv_tar_reader_create(NULL);
         dv_wds_sample s;
@@ -3130,14 +3142,7 @@ static void test_member_through_symlinked_folder(void **state)
     member(&a, "x/p/y.jpg", img[0], sizeof(img[0]), '0'); /* not written: x/p a placeholder */
     link_member(&a, "hy.jpg", "real/y.jpg", '1');
     finish(&a);
-    if (have_tar()) {
-        tmp_path(path, sizeof(path), "thr.tar");
-        tmp_path(dir, sizeof(dir), "thrx");
-        write_file(path, a.p, a.len);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' 2>/dev/null",
-                 dir, dir, path, dir);
-        (void)system(cmd);
-    }
+    if (have_tar()) gnu_extract(a.p, a.len, "thr", path, dir);
     r = dv_tar_reader_create(NULL);
     assert_non_null(r);
     dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
@@ -3234,14 +3239,7 @@ static void test_symlink_over_folder(void **state)
     member(&a, "e/y.jpg", img[2], sizeof(img[2]), '0'); /* real/y.jpg */
     link_member(&a, "he.jpg", "real/y.jpg", '1');
     finish(&a);
-    if (have_tar()) {
-        tmp_path(path, sizeof(path), "sof.tar");
-        tmp_path(dir, sizeof(dir), "sofx");
-        write_file(path, a.p, a.len);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s' && tar xf '%s' -C '%s' 2>/dev/null",
-                 dir, dir, path, dir);
-        (void)system(cmd);
-    }
+    if (have_tar()) gnu_extract(a.p, a.len, "sof", path, dir);
     r = dv_tar_reader_create(NULL);
     assert_non_null(r);
     dv__tar_reader_link_index(r, DV__TAR_LINK_INDEX);
