@@ -28,6 +28,11 @@
 /* what a file of the copy is written as, beside its name, until it is whole: a name no
  * dataset file the copy is made of ends with, so a later run removes them (sweep_tmps) */
 #define CLEAN_TMP_SUFFIX ".datavet-tmp"
+/* the owner mark: a file at the top of the copy's folder naming, by a value only the OUTDIR
+ * that wrote the copy can derive (owner_mark), whose copy it is, so that no other OUTDIR
+ * writes it again; a dataset file never has this name (the dataset walk passes over names
+ * that begin with '.') */
+#define CLEAN_OWNER_NAME ".datavet-owner"
 
 typedef struct rset { /* open-addressing set of (shard, row) */
     uint64_t *k;
@@ -807,6 +812,76 @@ static int cmp_id(const void *x, const void *y)
     return strcmp(((const scored *)x)->id, ((const scored *)y)->id);
 }
 
+/* OUTDIR's owner mark, in hex: HMAC-SHA-256 of a label keyed with OUTDIR/clean.key, so that
+ * it names the OUTDIR without giving away the key (the mark goes with the copy wherever it is
+ * published). "" when OUTDIR has no clean.key yet: it never wrote a copy. */
+static void owner_mark(const char *outdir, char hex[65])
+{
+    char path[4096];
+    uint8_t k[32], md[32];
+    unsigned int len = 32;
+    ssize_t n = -1;
+    int fd;
+    hex[0] = '\0';
+    if ((size_t)snprintf(path, sizeof path, "%s/clean.key", outdir) >= sizeof path) return;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return;
+    n = read(fd, k, 32);
+    close(fd);
+    if (n == 32 && HMAC(EVP_sha256(), k, 32, (const unsigned char *)"datavet clean folder owner",
+                        26, md, &len) != NULL)
+        dv_hex_encode(md, 32, hex);
+    memset(k, 0, sizeof k);
+}
+
+/* The owner mark in the copy's folder, in hex: 1, or 0 when there is none (a folder written by
+ * a binary from before 2026-12-08, or a file of that name that is no mark: a user's). */
+static int read_owner_mark(const char *clean_dir, char hex[65])
+{
+    char path[4096], e2[64];
+    void *buf = NULL;
+    size_t len = 0;
+    struct stat st;
+    uint8_t b[32];
+    int ok = 0;
+    hex[0] = '\0';
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", clean_dir, CLEAN_OWNER_NAME) >=
+            sizeof path ||
+        lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    if (dv_read_file(path, 128, NULL, &buf, &len, e2, sizeof e2) != DV_OK) return 0;
+    if (len == 65 && ((char *)buf)[64] == '\n' && dv__hex_decode(buf, 64, b, 32) == 0) {
+        memcpy(hex, buf, 64);
+        hex[64] = '\0';
+        ok = 1;
+    }
+    dv_free_buffer(NULL, buf);
+    return ok;
+}
+
+/* The owner mark written into the copy's folder (before any file of the copy, after
+ * OUTDIR/clean.dir: a run killed between the two finds its own folder, by clean.dir, on the
+ * rerun); left as it is where it is this OUTDIR's already. */
+static int write_owner_mark(const char *outdir, const char *clean_dir, char *err, size_t cap)
+{
+    char mine[65], got[65], path[4096], tmp[4200];
+    FILE *f;
+    owner_mark(outdir, mine);
+    if (!mine[0]) {
+        dv__set_err(err, cap, "%s/clean.key: cannot be read", outdir);
+        return DV_EIO;
+    }
+    if (read_owner_mark(clean_dir, got) && strcmp(got, mine) == 0) return DV_OK;
+    snprintf(path, sizeof path, "%s/%s", clean_dir, CLEAN_OWNER_NAME);
+    snprintf(tmp, sizeof tmp, "%s%s", path, CLEAN_TMP_SUFFIX);
+    f = dv__fopen_private(tmp);
+    if (f) fprintf(f, "%s\n", mine);
+    if (!f || dv__commit_file(f, tmp, path) != DV_OK) {
+        dv__set_err(err, cap, "%s: cannot write: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    return DV_OK;
+}
+
 int dv__clean_check(const char *outdir, const char *clean_dir, const char *dataset, char *err,
                     size_t cap)
 {
@@ -827,25 +902,40 @@ int dv__clean_check(const char *outdir, const char *clean_dir, const char *datas
                     "around it", clean_dir, outdir);
         rc = DV_EINVAL;
     } else if ((d = opendir(clean_dir)) != NULL) {
-        /* a folder with files in it only if it is this scan's own copy (clean.dir) */
+        /* a folder with files in it only if it is this scan's own copy: its owner mark is
+         * this OUTDIR's, or, where it has none (written before the mark was), clean.dir
+         * names it. A mark alone is an empty folder (what removing every file in it by a glob
+         * leaves, as a glob skips dot files). */
         struct dirent *e;
-        int empty = 1;
+        char got[65], mine[65];
+        int empty = 1, marked = read_owner_mark(clean_dir, got);
         while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = 0;
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+                !(marked && strcmp(e->d_name, CLEAN_OWNER_NAME) == 0))
+                empty = 0;
         closedir(d);
-        if (!empty) {
+        if (!empty && marked) {
+            owner_mark(outdir, mine);
+            if (strcmp(got, mine) != 0) {
+                dv__set_err(err, cap, "--clean %s: the folder holds the cleaned copy of another "
+                            "scan (another OUTDIR wrote it, %s/%s says): give this scan a new "
+                            "or empty folder, or empty this one if that copy is not wanted",
+                            clean_dir, clean_dir, CLEAN_OWNER_NAME);
+                rc = DV_EINVAL;
+            }
+        } else if (!empty) {
             char path[4096];
             void *buf = NULL;
             size_t len = 0;
             char e2[64];
-            int mine = 0;
+            int mine_ = 0;
             snprintf(path, sizeof path, "%s/clean.dir", outdir);
             if (dv_read_file(path, 8192, NULL, &buf, &len, e2, sizeof e2) == DV_OK) {
-                mine = len == strlen(rc_) + 1 && memcmp(buf, rc_, len - 1) == 0 &&
-                       ((char *)buf)[len - 1] == '\n';
+                mine_ = len == strlen(rc_) + 1 && memcmp(buf, rc_, len - 1) == 0 &&
+                        ((char *)buf)[len - 1] == '\n';
                 dv_free_buffer(NULL, buf);
             }
-            if (!mine) {
+            if (!mine_) {
                 dv__set_err(err, cap, "--clean %s: the folder is not empty and this scan did not "
                             "write it: the cleaned copy goes into a new or empty folder",
                             clean_dir);
@@ -1260,6 +1350,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
     if (rc == DV_OK) rc = dv__mkdir_private(clean_dir, err, cap);
     if (rc == DV_OK) rc = lock_clean_dir(outdir, clean_dir, dataset, &lockfd, err, cap);
     if (rc == DV_OK) rc = note_clean_dir(outdir, clean_dir, err, cap);
+    if (rc == DV_OK) rc = write_owner_mark(outdir, clean_dir, err, cap);
     if (rc == DV_OK) rc = sweep_tmps(clean_dir, 0, err, cap);
     if (rc == DV_OK && nremoved > 0 && decoys > 0) {
         /* the decoys wanted, and room for as many more as there are removed rows: a kept id
@@ -1544,6 +1635,8 @@ static int walk_extra(const char *dir, const char *rel, int depth, const namelis
         }
         if (S_ISDIR(st.st_mode)) {
             rc = walk_extra(dir, sub, depth + 1, listed, cb, ud, out);
+        } else if (!rel[0] && S_ISREG(st.st_mode) && strcmp(e->d_name, CLEAN_OWNER_NAME) == 0) {
+            /* the owner mark: no file of the copy (docs/scan.md) */
         } else if (listed->n == 0 ||
                    !bsearch(&key, listed->v, listed->n, sizeof(char *), cmp_pstr)) {
             size_t nl = strlen(e->d_name), sl = sizeof CLEAN_TMP_SUFFIX - 1;

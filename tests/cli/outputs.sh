@@ -167,29 +167,31 @@ if p.poll() is None:
 p.wait()
 EOF2
 # same_or_absent COPY REF: every file of COPY under a final name is REF's file of that name
+# (but the owner mark, .datavet-owner, which names each copy's OUTDIR: another in each)
 same_or_absent() {
-    (cd "$1" && find . -type f ! -name '*.datavet-tmp') | while read -r f; do
+    (cd "$1" && find . -type f ! -name '*.datavet-tmp' ! -name .datavet-owner) | while read -r f; do
         cmp "$1/$f" "$2/$f" || { echo "$1/$f: not the uninterrupted run's"; exit 1; }
     done
 }
 # same_copy COPY REF: the same files, byte for byte, no temporary left
 same_copy() {
-    [ "$(cd "$1" && find . -type f | sort)" = "$(cd "$2" && find . -type f | sort)" ] ||
-        { echo "$1: other files than $2's"; exit 1; }
+    [ "$(cd "$1" && find . -type f | sort)" = "$(cd "$2" && find . -type f | sort)" ] &&
+        [ -s "$1/.datavet-owner" ] ||
+        { echo "$1: other files than $2's, or no owner mark"; return 1; }
     same_or_absent "$1" "$2"
 }
 "$BIN" scan -q kds/wds -l kmd5.dvl -o kmg -j 1 --no-merge >/dev/null 2>&1
 # (each kill as shard K's tar or parquet is being written, or DELAY later)
 : >kills
-for kd in 00000.tar:0 00001.tar:0.0005 00002.parquet:0 00003.tar:0.001 00005.tar:0 \
-    00006.tar:0.002 00007.parquet:0; do
+for kd in .datavet-owner:0 00000.tar:0 00001.tar:0.0005 00002.parquet:0 00003.tar:0.001 \
+    00005.tar:0 00006.tar:0.002 00007.parquet:0; do
     $PY killat.py kmgc "${kd%:*}" "${kd#*:}" "$BIN" merge -q -j 1 kmg --clean kmgc >>kills
     check "merge --clean killed at ${kd%:*} (+${kd#*:} s): no file of the copy cut short" \
         same_or_absent kmgc krefc
 done
-check "... the kills came before the copy was done" sh -c "[ \$(grep -c killed kills) -ge 5 ]"
+check "... the kills came before the copy was done" sh -c "[ \$(grep -c killed kills) -ge 6 ]"
 "$BIN" merge -q -j 1 kmg --clean kmgc >/dev/null 2>&1
-check "merge --clean killed 7 times, then run again: the same copy, no temporary left" same_copy kmgc krefc
+check "merge --clean killed 8 times, then run again: the same copy, no temporary left" same_copy kmgc krefc
 : >kills
 for kd in 00000.tar:0 00002.tar:0.001 00004.tar:0 00006.parquet:0 00007.tar:0.0005; do
     $PY killat.py ksc "${kd%:*}" "${kd#*:}" "$BIN" scan -q -j 1 kds/wds -l kmd5.dvl -o ks \
@@ -249,6 +251,40 @@ grep -q 'another datavet run is writing a cleaned copy into this folder' locke.t
     "$BIN" merge -q -j 1 kmg --clean lockc >/dev/null 2>&1
     check "... and written once it is free" sh -c "cd lockc && sha256sum -c --quiet ../kmg/clean.sha256"
 fi
+# a copy's folder is one OUTDIR's: its owner mark (.datavet-owner, from OUTDIR's clean.key)
+# says whose. Until 2026-12-08 a folder that two OUTDIRs had each written (the first's files
+# removed in between) was taken by either, each leaving the other's clean.sha256 stale; now
+# the one that did not write it last is refused, naming the folder, and the folder is as it was
+echo 0123456789abcdef0123456789abcdef >none.txt && "$BIN" list build -q -o none.dvl none.txt
+"$BIN" scan -q ds/wds -l md5.dvl -o owa --no-merge >/dev/null 2>&1
+"$BIN" scan -q ds/wds -l none.dvl -o owb --no-merge >/dev/null 2>&1
+"$BIN" merge -q owa --clean owc >/dev/null 2>&1
+rm -rf owc/* # (a glob: the mark stays, and a folder holding only a mark is an empty one)
+"$BIN" merge -q owb --clean owc >/dev/null 2>&1
+echo $? >owrc
+"$BIN" merge -q owa --clean owc >/dev/null 2>owe.txt
+echo $? >>owrc
+"$BIN" scan -q ds/wds -l md5.dvl -o owa --clean owc >/dev/null 2>>owe.txt
+echo $? >>owrc
+check "merge --clean and scan --clean into a folder another OUTDIR wrote since: refused, the copy kept" sh -c "
+[ \"\$(cat owrc | tr '\n' ' ')\" = '0 2 2 ' ] &&
+[ \$(grep -c '^datavet [a-z]*: --clean owc: the folder holds the cleaned copy of another scan (another OUTDIR wrote it, owc/.datavet-owner says): give this scan a new or empty folder, or empty this one if that copy is not wanted\$' owe.txt) -eq 2 ] &&
+cd owc && sha256sum -c --quiet ../owb/clean.sha256 || { cat owrc owe.txt; exit 1; }"
+"$BIN" merge -q owb --clean owc >/dev/null 2>&1
+rc=$?
+check "... and taken again by the OUTDIR that wrote it" sh -c "
+[ $rc -eq 0 ] && cd owc && sha256sum -c --quiet ../owb/clean.sha256"
+# a folder without a mark (written before there were marks) stays its OUTDIR's (clean.dir), and
+# gets the mark then
+rm -f owc/.datavet-owner
+"$BIN" merge -q owb --clean owc >/dev/null 2>&1
+echo $? >owrc
+"$BIN" merge -q owa --clean owc >/dev/null 2>owe.txt
+echo $? >>owrc
+check "a folder without a mark: taken by the OUTDIR whose clean.dir names it, which marks it" sh -c "
+[ \"\$(cat owrc | tr '\n' ' ')\" = '0 2 ' ] && [ -s owc/.datavet-owner ] &&
+grep -q 'the folder holds the cleaned copy of another scan' owe.txt &&
+cd owc && sha256sum -c --quiet ../owb/clean.sha256 || { cat owrc owe.txt; exit 1; }"
 # neighbors -o OUT: OUT/neighbors.jsonl and OUT/neighbors.parquet are one run's pair or the
 # parquet is missing (a run that did not finish): both written under temporary names first,
 # then the earlier parquet removed, the jsonl renamed and the parquet renamed last. A run
