@@ -67,6 +67,10 @@ size_t dv__text_vline(char *out, size_t cap, const char *fmt, va_list ap);
 /* fsync of the folder path is in (what dv_file_rename does after the rename): DV_OK also where
  * the folder cannot be opened or synced (EINVAL), DV_EIO with errno set on a sync's failure. */
 int dv__sync_folder_of(const char *path);
+/* dv_file_rename, saying which step failed: *renamed is 1 once path is the new file (a
+ * failure then is the folder's sync: the file is in place, but a power loss may undo the
+ * rename), 0 while tmp is still there. */
+int dv__file_rename_ex(const char *tmp, const char *path, int *renamed);
 
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 int dv__mul_ok(size_t a, size_t b, size_t *out);

@@ -155,9 +155,17 @@ int dv__sync_folder_of(const char *path)
     return DV_OK;
 }
 
-int dv_file_rename(const char *tmp, const char *path)
+int dv__file_rename_ex(const char *tmp, const char *path, int *renamed)
 {
+    *renamed = 0;
     if (rename(tmp, path) != 0) return DV_EIO;
+    *renamed = 1;
     /* the rename itself is made durable by a sync of the folder it was made in */
     return dv__sync_folder_of(path);
+}
+
+int dv_file_rename(const char *tmp, const char *path)
+{
+    int renamed;
+    return dv__file_rename_ex(tmp, path, &renamed);
 }

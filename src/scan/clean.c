@@ -386,10 +386,20 @@ static int load_key(cleaner *c, const char *outdir)
             dv__set_err(c->err, c->cap, "no random bytes for the decoy key");
             return DV_EIO;
         }
+        int renamed = 0, ok = 0;
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         f = dv__fopen_private(tmp);
-        if (!f || fwrite(k, 1, 32, f) != 32 || dv__commit_file(f, tmp, path) != DV_OK) {
-            dv__set_err(c->err, c->cap, "%s: cannot write the decoy key", path);
+        if (f && fwrite(k, 1, 32, f) != 32) {
+            int e = errno ? errno : EIO;
+            fclose(f);
+            unlink(tmp);
+            errno = e;
+        } else if (f) {
+            ok = dv__commit_file_ex(f, tmp, path, &renamed) == DV_OK;
+        }
+        if (!ok) {
+            dv__commit_err(c->err, c->cap, path, renamed, errno);
+            memset(k, 0, sizeof k);
             return DV_EIO;
         }
     }
@@ -643,6 +653,26 @@ done:
     return rc;
 }
 
+/* The last component of path. */
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* The writers' messages begin with the file they write, a copy's file under its temporary
+ * name (X.parquet.datavet-tmp, removed when the write fails); the user knows it as X.parquet:
+ * msg names it so, and the temporary after. */
+static void name_final(char *msg, size_t cap, const char *tmp, const char *path)
+{
+    char out[1400];
+    const char *p = strstr(msg, tmp);
+    if (!p) return;
+    dv__set_err(out, sizeof out, "%.*s%s%s (it was being written as %s, now removed)",
+                (int)(p - msg), msg, path, p + strlen(tmp), base_name(tmp));
+    dv__set_err(msg, cap, "%s", out);
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
     const uint8_t *q = p;
@@ -865,6 +895,7 @@ static int write_owner_mark(const char *outdir, const char *clean_dir, char *err
 {
     char mine[65], got[65], path[4096], tmp[4200];
     FILE *f;
+    int renamed = 0;
     owner_mark(outdir, mine);
     if (!mine[0]) {
         dv__set_err(err, cap, "%s/clean.key: cannot be read", outdir);
@@ -875,8 +906,8 @@ static int write_owner_mark(const char *outdir, const char *clean_dir, char *err
     snprintf(tmp, sizeof tmp, "%s%s", path, CLEAN_TMP_SUFFIX);
     f = dv__fopen_private(tmp);
     if (f) fprintf(f, "%s\n", mine);
-    if (!f || dv__commit_file(f, tmp, path) != DV_OK) {
-        dv__set_err(err, cap, "%s: cannot write: %s", path, strerror(errno));
+    if (!f || dv__commit_file_ex(f, tmp, path, &renamed) != DV_OK) {
+        dv__commit_err(err, cap, path, renamed, errno);
         return DV_EIO;
     }
     return DV_OK;
@@ -954,7 +985,7 @@ static int note_clean_dir(const char *outdir, const char *clean_dir, char *err, 
 {
     char path[4096], tmp[4200], *r = realpath(clean_dir, NULL);
     FILE *f;
-    int rc;
+    int rc, renamed = 0;
     if (!r) {
         dv__set_err(err, cap, "%s: %s", clean_dir, strerror(errno));
         return DV_EIO;
@@ -965,9 +996,9 @@ static int note_clean_dir(const char *outdir, const char *clean_dir, char *err, 
     if (!f) rc = DV_EIO;
     else {
         fprintf(f, "%s\n", r);
-        rc = dv__commit_file(f, tmp, path);
+        rc = dv__commit_file_ex(f, tmp, path, &renamed);
     }
-    if (rc != DV_OK) dv__set_err(err, cap, "%s: cannot write", path);
+    if (rc != DV_OK) dv__commit_err(err, cap, path, renamed, errno);
     free(r);
     return rc;
 }
@@ -1148,6 +1179,8 @@ static int clean_shard(cwork *w, uint64_t i)
             else
                 rc = f == 0 ? clean_tar(w, in, tp, w->drop, ndrop, &links, hex, &hsize)
                             : clean_parquet(w, in, tp, i, &pq_rows);
+            /* (until 2026-12-08 the message named the temporary alone) */
+            if (rc != DV_OK) name_final(w->err, sizeof w->err, tp, op);
         }
         if (rc == DV_ECORRUPT || rc == DV_EFORMAT || rc == DV_ETOOBIG) {
             snprintf(why, sizeof why, "%s", w->err);
@@ -1157,6 +1190,7 @@ static int clean_shard(cwork *w, uint64_t i)
         if (rc == DV_OK && !lost) {
             rc = sum_file(w, tmps[nwritten - 1], op, hex, hsize, &sums[nsum], &size);
             if (rc == DV_OK) nsum++, sbytes += size;
+            else name_final(w->err, sizeof w->err, tmps[nwritten - 1], op);
         }
         if (rc == DV_OK && !lost) {
             uint64_t b = shard_file_bytes(&sh, c->lay, f);
@@ -1166,9 +1200,9 @@ static int clean_shard(cwork *w, uint64_t i)
     }
     if (w->drop) memset(w->drop, 0, w->dropcap);
     for (size_t f = 0; !lost && rc == DV_OK && f < nwritten; f++) {
-        if (dv_file_rename(tmps[f], written[f]) != DV_OK) {
-            dv__set_err(w->err, sizeof w->err, "%s: cannot write: %s", written[f],
-                        strerror(errno));
+        int renamed;
+        if (dv__file_rename_ex(tmps[f], written[f], &renamed) != DV_OK) {
+            dv__commit_err(w->err, sizeof w->err, written[f], renamed, errno);
             rc = DV_EIO;
         }
     }
@@ -1452,6 +1486,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         scored *all = dv__calloc(c.a, n + 1, sizeof(scored));
         char path[4096], tmp[4200];
         FILE *f;
+        int renamed = 0;
         if (!all) rc = DV_ENOMEM;
         else {
             /* the decoys: the draw's smallest scores but removed ids, K a distinct removed
@@ -1478,8 +1513,10 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
                     dv__rec_put(f, all[i].id);
                     fputc('\n', f);
                 }
-                rc = dv__commit_file(f, tmp, path);
+                rc = dv__commit_file_ex(f, tmp, path, &renamed);
             }
+            /* (until 2026-12-08 no message: the run said only "I/O error") */
+            if (rc != DV_OK) dv__commit_err(err, cap, path, renamed, errno);
             dv__free(c.a, all);
         }
         *removed_out = c.nrem;
@@ -1490,6 +1527,7 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
          * for `datavet verify --clean` */
         char path[4096], tmp[4200];
         FILE *f;
+        int renamed = 0;
         if (c.nsums > 1) qsort(c.sums, c.nsums, sizeof *c.sums, cmp_sum);
         snprintf(path, sizeof path, "%s/clean.sha256", outdir);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -1497,9 +1535,9 @@ int dv__clean_dataset(const char *outdir, const char *clean_dir, const char *dat
         if (!f) rc = DV_EIO;
         else {
             for (size_t i = 0; i < c.nsums; i++) put_sum(f, &c.sums[i]);
-            rc = dv__commit_file(f, tmp, path);
+            rc = dv__commit_file_ex(f, tmp, path, &renamed);
         }
-        if (rc != DV_OK) dv__set_err(err, cap, "%s: cannot write", path);
+        if (rc != DV_OK) dv__commit_err(err, cap, path, renamed, errno);
         *files_out = c.nsums;
         *bytes_out = c.sum_bytes;
         *left_out = c.nleft;

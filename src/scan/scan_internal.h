@@ -65,6 +65,13 @@ FILE *dv__fopen_private(const char *path);
 /* fdatasync + fclose; rename tmp to path; fsync the directory (dv_file_sync, dv_file_rename). On failure (DV_EIO) tmp is
  * removed and errno says why (the first thing that failed: a full disk, ENOSPC). */
 int dv__commit_file(FILE *f, const char *tmp, const char *path);
+/* As dv__commit_file, *renamed as dv__file_rename_ex says it (1: path is the new file and
+ * only its folder's sync failed; tmp is then gone already). */
+int dv__commit_file_ex(FILE *f, const char *tmp, const char *path, int *renamed);
+/* What a failed commit or rename of path says (errno e): "PATH: cannot write: WHY", or, where
+ * the file was renamed into place and only its folder's sync failed, that it is in place but
+ * may not survive a power loss. */
+void dv__commit_err(char *err, size_t cap, const char *path, int renamed, int e);
 /* As dv__commit_file, but path is created only if it does not exist (link, not rename):
  * DV_OK when this call created it, 1 when it was there already (tmp is removed either way). */
 int dv__commit_new_file(FILE *f, const char *tmp, const char *path);

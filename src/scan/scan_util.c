@@ -111,9 +111,10 @@ FILE *dv__fopen_private(const char *path)
     return f;
 }
 
-int dv__commit_file(FILE *f, const char *tmp, const char *path)
+int dv__commit_file_ex(FILE *f, const char *tmp, const char *path, int *renamed)
 {
     int bad = fflush(f) != 0 || ferror(f), e = bad ? errno : 0;
+    *renamed = 0;
     if (!bad && dv_file_sync(fileno(f)) != DV_OK) bad = 1, e = errno;
     if (fclose(f) != 0 && !bad) bad = 1, e = errno;
     if (bad) {
@@ -121,13 +122,28 @@ int dv__commit_file(FILE *f, const char *tmp, const char *path)
         errno = e ? e : EIO; /* the first failure, for the caller's message */
         return DV_EIO;
     }
-    if (dv_file_rename(tmp, path) != DV_OK) {
+    if (dv__file_rename_ex(tmp, path, renamed) != DV_OK) {
         e = errno;
-        unlink(tmp); /* (after a rename whose folder sync failed, nothing) */
+        if (!*renamed) unlink(tmp); /* (after a rename whose folder sync failed, tmp is gone) */
         errno = e;
         return DV_EIO;
     }
     return DV_OK;
+}
+
+int dv__commit_file(FILE *f, const char *tmp, const char *path)
+{
+    int renamed;
+    return dv__commit_file_ex(f, tmp, path, &renamed);
+}
+
+void dv__commit_err(char *err, size_t cap, const char *path, int renamed, int e)
+{
+    if (renamed)
+        dv__set_err(err, cap, "%s: written, but its folder could not be synced (%s): the file "
+                    "is in place and may not survive a power loss", path, strerror(e));
+    else
+        dv__set_err(err, cap, "%s: cannot write: %s", path, strerror(e ? e : EIO));
 }
 
 /* The real path of p, or of its folder joined with its last name where p does not exist

@@ -3,9 +3,11 @@
 # whole or not at all: written beside under a temporary name and renamed into place at the
 # end, so a run killed midway leaves FILE as it was (absent, or the earlier run's), never a
 # file cut short that reads as complete; the walks pass over the earlier output they replace.
-# Usage: sh tests/cli/outputs.sh BIN
+# Usage: sh tests/cli/outputs.sh BIN [FAILSYNC.so]
 
 TEST=outputs
+# (the second argument, an fsync shim, made absolute before common.sh moves to its folder)
+case ${2:-} in '' | /*) FAILSYNC=${2:-} ;; *) FAILSYNC=$(pwd)/$2 ;; esac
 # neighbors writes OUT/neighbors.jsonl and OUT/neighbors.parquet the same way, as one pair.
 # shellcheck source=tests/cli/common.sh
 . "$(dirname "$0")/common.sh"
@@ -225,18 +227,44 @@ rm -rf bigemb && cp -r ds/laion bigemb &&
 "$BIN" scan -q bigemb -l bmd5.dvl -o bigs -j 1 --no-merge >/dev/null 2>&1
 sh -c "trap '' XFSZ; ulimit -f 200; exec \"\$0\" merge -q -j 1 bigs --clean bigc" "$BIN" 2>bige.txt
 check "merge --clean: a .npy write that fails names the file and the reason, no temporary left" sh -c "
-grep -q 'bigc/img_emb/img_emb_0000.npy.datavet-tmp: write failed: File too large' bige.txt &&
+grep -qx 'datavet merge: bigc/img_emb/img_emb_0000.npy: write failed: File too large (it was being written as img_emb_0000.npy.datavet-tmp, now removed)' bige.txt &&
 [ -z \"\$(find bigc -name '*.datavet-tmp')\" ] || { cat bige.txt; exit 1; }"
 # a copy's parquet that cannot be written whole is named once with the reason (until
 # 2026-12-07 the path came twice: "X.parquet.datavet-tmp: X.parquet.datavet-tmp: write
-# failed ..."), and leaves no temporary
+# failed ..."), and leaves no temporary. The file is named as the user knows it, X.parquet,
+# the temporary after (until 2026-12-08 the temporary alone), as are a .npy's and a tar's
 "$MK" pqe --items 2000 --shards 1 >/dev/null || bad "generate a dataset of 2000 rows"
 grep -v '^#' pqe/lists/md5.txt | head -1 >pqe1.txt && "$BIN" list build -q -o pqe1.dvl pqe1.txt
 "$BIN" scan -q pqe/laion -l pqe1.dvl -o pqes -j 1 --no-merge >/dev/null 2>&1
 sh -c "trap '' XFSZ; ulimit -f 60; exec \"\$0\" merge -q -j 1 pqes --clean pqec" "$BIN" 2>pqee.txt
 check "merge --clean: a parquet write that fails names the file once and the reason, no temporary left" sh -c "
-grep -qx 'datavet merge: pqec/metadata_0000.parquet.datavet-tmp: write failed at offset [0-9]*: File too large' pqee.txt &&
+grep -qx 'datavet merge: pqec/metadata_0000.parquet: write failed at offset [0-9]*: File too large (it was being written as metadata_0000.parquet.datavet-tmp, now removed)' pqee.txt &&
 [ -z \"\$(find pqec -name '*.datavet-tmp')\" ] || { cat pqee.txt; exit 1; }"
+"$BIN" scan -q ds/wds -l md5.dvl -o taro -j 1 --no-merge >/dev/null 2>&1
+sh -c "trap '' XFSZ; ulimit -f 40; exec \"\$0\" merge -q -j 1 taro --clean tare" "$BIN" 2>taree.txt
+check "merge --clean: a tar write that fails names the file and the reason, no temporary left" sh -c "
+grep -qx 'datavet merge: tare/00000.tar: write failed at offset [0-9]*: File too large (it was being written as 00000.tar.datavet-tmp, now removed)' taree.txt &&
+[ -z \"\$(find tare -name '*.datavet-tmp')\" ] || { cat taree.txt; exit 1; }"
+# a file of the copy renamed into place whose folder could not be synced (an LD_PRELOAD shim,
+# the script's second argument, fails fsync of the folder): said so, not "cannot write" (until
+# 2026-12-08), as the file is there; the same for the owner mark, written first in a new folder
+if [ -n "$FAILSYNC" ] && [ -f "$FAILSYNC" ]; then
+    "$BIN" merge -q -j 1 taro --clean sfc >/dev/null 2>&1
+    DV_FAILSYNC_DIR=/sfc LD_PRELOAD=$FAILSYNC ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        "$BIN" merge -q -j 1 taro --clean sfc >/dev/null 2>sfe.txt
+    rc=$?
+    check "merge --clean: a file renamed into place whose folder could not be synced: said so, exit 2" sh -c "
+[ $rc -eq 2 ] && grep -qx 'datavet merge: sfc/00000.tar: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
+    DV_FAILSYNC_DIR=/sfc2 LD_PRELOAD=$FAILSYNC ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        "$BIN" merge -q -j 1 taro --clean sfc2 >/dev/null 2>sfe.txt
+    rc=$?
+    check "... and the owner mark in a new folder" sh -c "
+[ $rc -eq 2 ] && grep -qx 'datavet merge: sfc2/.datavet-owner: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
+else
+    echo "SKIP: no fsync shim given (failsync.c): the folder sync failure is not checked"
+fi
 # a copy's folder another run is writing (here: its lock held by flock(1)) is refused before
 # anything is written there: the two runs would write the same names, sweep each other's
 # temporaries and each vouch (clean.sha256) for a copy that may be the other's (until
