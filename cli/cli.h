@@ -51,6 +51,9 @@ typedef struct cli_out {
     int have_old; /* a regular file is at target now: the walks pass over it too */
     dev_t old_dev;
     ino_t old_ino;
+    /* set by a cli_out_close that failed after the rename: the file is in place, its folder
+     * could not be synced (cli_out_placed_err says so) */
+    int placed;
 } cli_out;
 /* 0, or -1 with errno set. */
 int cli_out_open(cli_out *o, const char *path);
@@ -62,6 +65,10 @@ int cli_out_is(const cli_out *o, const struct stat *st);
 /* Flush and close; keep: put the file in place (fdatasync'ed, renamed, its folder synced:
  * dv_file_sync, dv_file_rename), else remove what was written. 0, or -1 with errno set (the file is then not put in place). stdout is flushed. */
 int cli_out_close(cli_out *o, int keep);
+/* After a failed cli_out_close: where the file was put in place and only its folder's sync
+ * failed (errno e), says so on stderr ("datavet CMD: PATH: written, but ...") and returns 1;
+ * else 0, and the caller says the write failed. */
+int cli_out_placed_err(const cli_out *o, const char *cmd, const char *path, int e);
 /* 1 when the output path out (which need not exist) is the regular file a also names (a
  * link, another spelling): opening out would empty an input before it is read. */
 int cli_same_file(const char *out, const char *a);

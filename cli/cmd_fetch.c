@@ -948,8 +948,10 @@ done:
     }
     /* a run that failed before its end leaves no output cut short in place */
     if (cli_out_close(&co, finished) != 0) {
-        cli_err("datavet fetch: %s: write failed: %s\n", outpath ? outpath : "stdout",
-                strerror(errno));
+        int e = errno;
+        if (!cli_out_placed_err(&co, "fetch", outpath, e))
+            cli_err("datavet fetch: %s: write failed: %s\n", outpath ? outpath : "stdout",
+                    strerror(e));
         status = 2;
     }
     for (unsigned i = 0; c.hashers && i < c.nworkers; i++) dv_hasher_free(c.hashers[i]);

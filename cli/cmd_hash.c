@@ -547,8 +547,10 @@ int cmd_hash(int argc, char **argv)
     progress(&pl, paths.n, paths.n, t0, 1);
     if (failed > 0) status = 1;
     if (cli_out_close(&co, 1) != 0) {
-        cli_err("datavet hash: %s: write failed: %s\n", outpath ? outpath : "stdout",
-                strerror(errno));
+        int e = errno;
+        if (!cli_out_placed_err(&co, "hash", outpath, e))
+            cli_err("datavet hash: %s: write failed: %s\n", outpath ? outpath : "stdout",
+                    strerror(e));
         status = 2;
     }
     if (!quiet && failed > 0)

@@ -183,8 +183,10 @@ int cmd_inventory(int argc, char **argv)
     /* the records could not be written (a full disk, a closed pipe); a run that failed
      * leaves no output cut short in place */
     if (cli_out_close(&co, rc == DV_OK) != 0 && rc == DV_OK) {
+        int e = errno;
+        if (cli_out_placed_err(&co, "inventory", outpath, e)) return 2;
         snprintf(err, sizeof err, "%s: cannot write: %s", outpath ? outpath : "stdout",
-                 strerror(errno));
+                 strerror(e));
         rc = DV_EIO;
     }
     if (rc != DV_OK) {

@@ -465,8 +465,10 @@ int cmd_match(int argc, char **argv)
     progress(&pl, nrecs_total, insize, insize, t0, 1);
     out = stdout;
     if (cli_out_close(&co, 1) != 0) {
-        cli_err("datavet match: cannot write %s: %s\n", outpath ? outpath : "stdout",
-                strerror(errno));
+        int e = errno;
+        if (!cli_out_placed_err(&co, "match", outpath, e))
+            cli_err("datavet match: cannot write %s: %s\n", outpath ? outpath : "stdout",
+                    strerror(e));
         status = 2;
         goto done;
     }

@@ -221,7 +221,13 @@ int cli_out_close(cli_out *o, int keep)
     if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
     o->f = NULL;
     if (o->tmp != NULL) {
-        if (keep && !bad && dv_file_rename(o->tmp, o->target) != DV_OK) bad = 1, e = errno;
+        struct stat st;
+        if (keep && !bad && dv_file_rename(o->tmp, o->target) != DV_OK) {
+            bad = 1, e = errno;
+            /* tmp gone and target there: the rename was made, the folder's sync failed
+             * (datavet.h, dv_file_rename) */
+            o->placed = lstat(o->tmp, &st) != 0 && errno == ENOENT && lstat(o->target, &st) == 0;
+        }
         /* (after a rename whose folder sync failed, tmp names nothing: unlink does nothing) */
         if (!keep || bad) unlink(o->tmp);
     }
@@ -230,6 +236,14 @@ int cli_out_close(cli_out *o, int keep)
     o->tmp = o->target = NULL;
     errno = e;
     return bad ? -1 : 0;
+}
+
+int cli_out_placed_err(const cli_out *o, const char *cmd, const char *path, int e)
+{
+    if (!o->placed) return 0;
+    cli_err("datavet %s: %s: written, but its folder could not be synced (%s): the file is in "
+            "place and may not survive a power loss\n", cmd, path, strerror(e));
+    return 1;
 }
 
 int cli_same_file(const char *out, const char *a)

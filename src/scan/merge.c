@@ -848,7 +848,7 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
     outs o;
     uint64_t nshards;
     char p[4096], t[4096];
-    int rc = DV_OK, lockfd = -1;
+    int rc = DV_OK, lockfd = -1, renamed = 0;
     static const char *const names[] = {"matches.jsonl", "errors.jsonl", "removal.txt",
                                         "fetch.jsonl"};
     FILE **files[4];
@@ -1077,16 +1077,16 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
             unlink(p);
             continue;
         }
-        if (dv__commit_file(f, t, p) != DV_OK) {
-            dv__set_err(errbuf, errcap, "%s: cannot write: %s", p, strerror(errno));
+        if (dv__commit_file_ex(f, t, p, &renamed) != DV_OK) {
+            dv__commit_err(errbuf, errcap, p, renamed, errno);
             rc = DV_EIO;
             goto done;
         }
     }
     snprintf(t, sizeof t, "%s/matches.parquet.tmp", outdir);
     snprintf(p, sizeof p, "%s/matches.parquet", outdir);
-    if (dv_file_rename(t, p) != DV_OK) {
-        dv__set_err(errbuf, errcap, "%s: cannot write: %s", p, strerror(errno));
+    if (dv__file_rename_ex(t, p, &renamed) != DV_OK) {
+        dv__commit_err(errbuf, errcap, p, renamed, errno);
         rc = DV_EIO;
         goto done;
     }
@@ -1149,9 +1149,9 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
             goto done;
         }
         write_summary(f, &m);
-        rc = dv__commit_file(f, t, p);
+        rc = dv__commit_file_ex(f, t, p, &renamed);
         if (rc != DV_OK) {
-            dv__set_err(errbuf, errcap, "%s: cannot write: %s", p, strerror(errno));
+            dv__commit_err(errbuf, errcap, p, renamed, errno);
             goto done;
         }
     }
@@ -1205,12 +1205,13 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
         snprintf(t, sizeof t, "%s/report.html.tmp", outdir);
         snprintf(p, sizeof p, "%s/report.html", outdir);
         int e = 0;
+        renamed = 0;
         f = dv__fopen_private(t);
         if (!f) rc = DV_EIO, e = errno;
         else {
             rc = dv__report_write_html(f, &r);
             if (rc == DV_OK) {
-                rc = dv__commit_file(f, t, p);
+                rc = dv__commit_file_ex(f, t, p, &renamed);
                 e = errno;
             } else {
                 e = errno; /* (a write that failed: the disk's reason) */
@@ -1218,7 +1219,10 @@ int dv_merge_run(const char *outdir, const dv_merge_opts *mo, dv_scan_result *ou
             }
         }
         dv__free(m.a, ls), dv__free(m.a, pn), dv__free(m.a, pv);
-        if (rc != DV_OK) {
+        if (rc != DV_OK && renamed) {
+            dv__commit_err(errbuf, errcap, p, renamed, e);
+            goto done;
+        } else if (rc != DV_OK) {
             /* (the reason: a full disk says so; a report that could not be made, ENOMEM) */
             dv__set_err(errbuf, errcap, "%s: cannot write the report: %s", p,
                         rc == DV_EIO && e ? strerror(e) : dv_strerror(rc));

@@ -247,7 +247,8 @@ grep -qx 'datavet merge: tare/00000.tar: write failed at offset [0-9]*: File too
 [ -z \"\$(find tare -name '*.datavet-tmp')\" ] || { cat taree.txt; exit 1; }"
 # a file of the copy renamed into place whose folder could not be synced (an LD_PRELOAD shim,
 # the script's second argument, fails fsync of the folder): said so, not "cannot write" (until
-# 2026-12-08), as the file is there; the same for the owner mark, written first in a new folder
+# 2026-12-08), as the file is there; the same for the owner mark, written first in a new folder,
+# a merge's outputs and hash -o FILE (the same code as fetch, match and inventory -o)
 if [ -n "$FAILSYNC" ] && [ -f "$FAILSYNC" ]; then
     "$BIN" merge -q -j 1 taro --clean sfc >/dev/null 2>&1
     DV_FAILSYNC_DIR=/sfc LD_PRELOAD=$FAILSYNC ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
@@ -261,6 +262,20 @@ if [ -n "$FAILSYNC" ] && [ -f "$FAILSYNC" ]; then
     rc=$?
     check "... and the owner mark in a new folder" sh -c "
 [ $rc -eq 2 ] && grep -qx 'datavet merge: sfc2/.datavet-owner: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
+    "$BIN" scan -q ds/wds -l md5.dvl -o sfo -j 1 --no-merge >/dev/null 2>&1
+    DV_FAILSYNC_DIR=/sfo LD_PRELOAD=$FAILSYNC ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        "$BIN" merge -q -j 1 sfo >/dev/null 2>sfe.txt
+    rc=$?
+    check "... and the outputs of a merge" sh -c "
+[ $rc -eq 2 ] && grep -qx 'datavet merge: sfo/matches.jsonl: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
+    mkdir -p sfh
+    DV_FAILSYNC_DIR=/sfh LD_PRELOAD=$FAILSYNC ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        "$BIN" hash -q imgs -o sfh/out.tsv >/dev/null 2>sfe.txt
+    rc=$?
+    check "... and hash -o FILE" sh -c "
+[ $rc -eq 2 ] && [ -s sfh/out.tsv ] && grep -qx 'datavet hash: sfh/out.tsv: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
 { cat sfe.txt; exit 1; }"
 else
     echo "SKIP: no fsync shim given (failsync.c): the folder sync failure is not checked"
