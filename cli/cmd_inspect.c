@@ -2001,9 +2001,10 @@ static int inspect_dir(const char *path, const opts *o)
         /* escaped as the dataset's problems are (they are lines of the same list) */
         FILE *m = fmemopen(extra, sizeof extra - 1, "w");
         if (m) {
-            cli_fmt(m, "%llu empty (0-byte) tar shard(s), e.g. %s: the scan reads each as a "
+            cli_fmt(m, "%llu empty (0-byte) tar %s, e.g. %s: the scan reads %s as a "
                     "truncated archive (a read error: the scan is incomplete)",
-                    (unsigned long long)empty_tars, empty1);
+                    (unsigned long long)empty_tars, cli_plural(empty_tars, "shard", "shards"),
+                    empty1, cli_plural(empty_tars, "it", "each"));
             fclose(m);
         }
     }

@@ -220,8 +220,9 @@ static int incomplete(const char *cmd, const dv_scan_result *res)
 {
     char left[96] = "";
     if (res->clean_left)
-        snprintf(left, sizeof left, ", %llu shard(s) left out of the cleaned copy",
-                 (unsigned long long)res->clean_left);
+        snprintf(left, sizeof left, ", %llu %s left out of the cleaned copy",
+                 (unsigned long long)res->clean_left,
+                 cli_plural(res->clean_left, "shard", "shards"));
     cli_err("datavet %s: the scan is incomplete: %llu read error%s (errors.jsonl)%s; "
             "the outputs hold what was read (%llu match%s, %llu candidate%s)\n",
             cmd, (unsigned long long)res->read_errors, res->read_errors == 1 ? "" : "s", left,

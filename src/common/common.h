@@ -72,6 +72,12 @@ int dv__sync_folder_of(const char *path);
  * rename), 0 while tmp is still there. */
 int dv__file_rename_ex(const char *tmp, const char *path, int *renamed);
 
+/* one or many by n, for counts in messages: "1 file", "2 files" (not "1 file(s)") */
+static inline const char *dv__pl(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 int dv__mul_ok(size_t a, size_t b, size_t *out);
 

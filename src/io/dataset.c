@@ -848,25 +848,26 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
         uint64_t text = sv_drop_if(a, &list, not_url_list, &img);
         images_win = tar.n == 0 && pq.n == 0 && list.n == 0;
         if (side > 0)
-            problem(ds, "%llu caption or metadata file(s) beside the images (a file with an "
+            problem(ds, "%llu caption or metadata %s beside the images (a file with an "
                         "image's name, such as its .txt caption; metadata.csv/.jsonl/.parquet): "
-                        "not read", (unsigned long long)side);
+                        "not read", (unsigned long long)side, dv__pl(side, "file", "files"));
         if (i2d > 0)
-            problem(ds, "%llu parquet file(s) beside a folder of images of the same name "
+            problem(ds, "%llu parquet %s beside a folder of images of the same name "
                         "(img2dataset's files format): its metadata, not read (URLs and hash "
                         "columns not checked: scan the parquet files on their own)",
-                    (unsigned long long)i2d);
+                    (unsigned long long)i2d, dv__pl(i2d, "file", "files"));
         if (text > 0)
-            problem(ds, "%llu text file(s) that are not URL lists beside the images: not read",
-                    (unsigned long long)text);
+            problem(ds, "%llu text %s beside the images: not read", (unsigned long long)text,
+                    dv__pl(text, "file that is not a URL list", "files that are not URL lists"));
         if (images_win && oth.n > 0)
-            problem(ds, "%llu other file(s) beside the images (not an image, parquet, tar or list "
+            problem(ds, "%llu other %s beside the images (not an image, parquet, tar or list "
                         "by its name, e.g. %s): NOT scanned", (unsigned long long)oth.n,
-                    oth.v[0]);
+                    dv__pl(oth.n, "file", "files"), oth.v[0]);
         if (!images_win)
-            problem(ds, "%llu image file(s) beside the %s files: NOT scanned (scan the images "
+            problem(ds, "%llu image %s beside the %s files: NOT scanned (scan the images "
                         "on their own, as a folder of their own)",
-                    (unsigned long long)img.n, tar.n ? "tar" : pq.n ? "parquet" : "URL-list");
+                    (unsigned long long)img.n, dv__pl(img.n, "file", "files"),
+                    tar.n ? "tar" : pq.n ? "parquet" : "URL-list");
     }
     if (rc == DV_OK) {
         if (tar.n > 0) {
@@ -881,8 +882,8 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
                 rc = add_shard(ds, tar.v[i], meta, NULL);
             }
             if (pq.n > with)
-                problem(ds, "%llu parquet file(s) without a tar shard of the same name ignored",
-                        (unsigned long long)(pq.n - with));
+                problem(ds, "%llu parquet %s without a tar shard of the same name ignored",
+                        (unsigned long long)(pq.n - with), dv__pl(pq.n - with, "file", "files"));
         } else if (pq.n > 0 && !images_win) {
             strvec npz = {0}; /* (borrowed from oth) */
             uint64_t lone = 0;
@@ -902,10 +903,12 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
             for (uint64_t i = 0; rc == DV_OK && i < npz.n; i++)
                 if (!find_same_stem(&pq, npz.v[i]) && lone++ == 0) lone1 = npz.v[i];
             if (rc == DV_OK && lone > 0)
-                problem(ds, "%llu .npz file(s) without a .parquet of the same name beside them "
+                problem(ds, "%llu .npz %s without a .parquet of the same name beside %s "
                             "(e.g. %s; DataComp pairs X.npz with X.parquet): NOT read, so "
-                            "--neighbors-min-sim does not search them and a --clean copy does not "
-                            "hold them", (unsigned long long)lone, lone1);
+                            "--neighbors-min-sim does not search %s and a --clean copy does not "
+                            "hold %s", (unsigned long long)lone, dv__pl(lone, "file", "files"),
+                        dv__pl(lone, "it", "them"), lone1, dv__pl(lone, "it", "them"),
+                        dv__pl(lone, "it", "them"));
             dv__free(a, npz.v);
         } else if (list.n > 0 && !images_win) {
             ds->layout = DV_LAYOUT_URLLIST;
@@ -944,19 +947,22 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
         }
         if (rc == DV_OK) rc = name_shards(ds);
         if (rc == DV_OK && hidden[0] > 0)
-            problem(ds, "%llu hidden file(s) or folder(s) (names starting with '.'): not scanned",
-                    (unsigned long long)hidden[0]);
+            problem(ds, "%llu hidden %s (names starting with '.'): not scanned",
+                    (unsigned long long)hidden[0],
+                    dv__pl(hidden[0], "file or folder", "files or folders"));
         if (rc == DV_OK && hidden[1] > 0)
-            problem(ds, "%llu folder(s) nested deeper than %d: not scanned",
-                    (unsigned long long)hidden[1], DS_MAX_DEPTH);
+            problem(ds, "%llu %s nested deeper than %d: not scanned",
+                    (unsigned long long)hidden[1], dv__pl(hidden[1], "folder", "folders"),
+                    DS_MAX_DEPTH);
         if (rc == DV_OK && !images_win) {
             /* (in an image folder they are among the other files named NOT scanned) */
             const char *z1;
             uint64_t nz = sv_count_if(&oth, compressed_shard, &z1);
             if (nz > 0)
-                problem(ds, "%llu compressed file(s) (e.g. %s): NOT scanned: datavet reads "
-                            "uncompressed .tar, .parquet and URL-list files (decompress them "
-                            "first)", (unsigned long long)nz, z1);
+                problem(ds, "%llu compressed %s (e.g. %s): NOT scanned: datavet reads "
+                            "uncompressed .tar, .parquet and URL-list files (decompress %s "
+                            "first)", (unsigned long long)nz, dv__pl(nz, "file", "files"), z1,
+                        dv__pl(nz, "it", "them"));
         }
         if (rc == DV_OK && list.n > 0 && ds->layout != DV_LAYOUT_URLLIST &&
             ds->layout != DV_LAYOUT_IMAGES) {
@@ -965,13 +971,14 @@ int dv_dataset_open(const char *path, const dv_dataset_opts *opts, dv_dataset **
             const char *l1;
             uint64_t nl = sv_count_if(&list, url_list_like, &l1);
             if (nl > 0)
-                problem(ds, "%llu URL-list file(s) beside the %s files (e.g. %s): NOT scanned "
-                            "(scan them on their own)", (unsigned long long)nl,
-                        tar.n ? "tar" : "parquet", l1);
+                problem(ds, "%llu URL-list %s beside the %s files (e.g. %s): NOT scanned "
+                            "(scan %s on %s own)", (unsigned long long)nl,
+                        dv__pl(nl, "file", "files"), tar.n ? "tar" : "parquet", l1,
+                        dv__pl(nl, "it", "them"), dv__pl(nl, "its", "their"));
         }
         if (rc == DV_OK && ds->layout != DV_LAYOUT_PARQUET && npy.n > 0)
-            problem(ds, "%llu .npy file(s) not aligned with this layout: ignored",
-                    (unsigned long long)npy.n);
+            problem(ds, "%llu .npy %s not aligned with this layout: ignored",
+                    (unsigned long long)npy.n, dv__pl(npy.n, "file", "files"));
     }
     sv_free(a, &all);
     sv_free(a, &pq);

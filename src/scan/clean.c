@@ -1225,11 +1225,12 @@ static int clean_shard(cwork *w, uint64_t i)
          * dangling): not copied, and the user hears of it */
         char line[1400];
         size_t ll = dv__text_line(line, sizeof line,
-                                  "--clean: shard %s: %llu image member(s) of kept samples "
+                                  "--clean: shard %s: %llu image %s of kept samples "
                                   "left out of the copy: hard links or symlinks to a removed "
                                   "sample's member (the same bytes as a removed image), or "
                                   "whose target the scan could not resolve: review those "
-                                  "samples\n", sh.name, (unsigned long long)links);
+                                  "samples\n", sh.name, (unsigned long long)links,
+                                  dv__pl(links, "member", "members"));
         if ((c->note[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;
         else memcpy(c->note[i], line, ll + 1);
     }

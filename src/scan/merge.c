@@ -608,24 +608,30 @@ static int coverage(merge *m, dv__dbuf *b)
         SAY("--flag-terms: no item had a caption (--caption-col names the column): nothing was "
             "flagged\n");
     if (by_path > 0)
-        SAY("%llu row(s) name their image by path only (an image struct such as Hugging Face's "
+        SAY("%llu %s by path only (an image struct such as Hugging Face's "
             "image {bytes, path} with a path and no bytes; counts.image_path_only): datavet "
             "hashes the image bytes a dataset holds (parquet column, tar member, image file) "
-            "or fetches from URLs, not files named by a path, so these images were NOT "
+            "or fetches from URLs, not files named by a path, so %s NOT "
             "checked; scan the folder that holds those files on its own (datavet scan "
             "IMAGE_DIR: a folder of images is a dataset, its items named by file path)\n",
-            (unsigned long long)by_path);
+            (unsigned long long)by_path,
+            dv__pl(by_path, "row names its image", "rows name their image"),
+            dv__pl(by_path, "this image was", "these images were"));
     if (ctr_get(m, "meta_unread") > 0)
-        SAY("%llu sample .json file(s) could not be read (not a JSON object, or over 1 MiB): "
+        SAY("%llu sample .json %s could not be read (not a JSON object, or over 1 MiB): "
             "those samples' url, caption and hash columns were not checked (their images "
-            "were)\n", (unsigned long long)ctr_get(m, "meta_unread"));
+            "were)\n", (unsigned long long)ctr_get(m, "meta_unread"),
+            dv__pl(ctr_get(m, "meta_unread"), "file", "files"));
     if (m->nb_bad_seeds > 0)
-        SAY("%llu neighbour seed(s) left out: their embedding rows hold NaN, infinite or only "
-            "zero values, so they have no neighbours to find\n",
-            (unsigned long long)m->nb_bad_seeds);
+        SAY("%llu neighbour %s left out: %s NaN, infinite or only zero values, so %s no "
+            "neighbours to find\n", (unsigned long long)m->nb_bad_seeds,
+            dv__pl(m->nb_bad_seeds, "seed", "seeds"),
+            dv__pl(m->nb_bad_seeds, "its embedding row holds", "their embedding rows hold"),
+            dv__pl(m->nb_bad_seeds, "it has", "they have"));
     if (unread > 0)
-        SAY("%llu read error(s) (errors.jsonl records without a row): shards or parts of "
-            "shards were not read, so the scan is INCOMPLETE\n", (unsigned long long)unread);
+        SAY("%llu read %s (errors.jsonl %s without a row): shards or parts of "
+            "shards were not read, so the scan is INCOMPLETE\n", (unsigned long long)unread,
+            dv__pl(unread, "error", "errors"), dv__pl(unread, "record", "records"));
 #undef SAY
     return rc;
 }

@@ -1893,9 +1893,10 @@ static int check_options(scan *s)
         if (rc != DV_OK) return rc;
     }
     if (o->has_range && o->shard_first >= n) {
-        dv__set_err(s->err, s->errcap, "--shards %llu-%llu: the dataset has %llu shard(s) "
-                    "(datavet scan --plan lists them)", (unsigned long long)o->shard_first,
-                    (unsigned long long)o->shard_last, (unsigned long long)n);
+        dv__set_err(s->err, s->errcap, "--shards %llu-%llu: the dataset has %llu %s "
+                    "(datavet scan --plan lists %s)", (unsigned long long)o->shard_first,
+                    (unsigned long long)o->shard_last, (unsigned long long)n,
+                    dv__pl(n, "shard", "shards"), dv__pl(n, "it", "them"));
         return DV_EINVAL;
     }
     if (o->neighbors) {

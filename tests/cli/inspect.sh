@@ -84,7 +84,7 @@ expect "help" 0 "datavet inspect" "$DV" inspect --help
 mkdir -p "$T/emptytar"
 printf 'x' >"$T/a.txt"
 (cd "$T" && tar cf emptytar/00000.tar a.txt) && : >"$T/emptytar/00001.tar"
-expect "0-byte tar shard" 1 "1 empty (0-byte) tar shard(s), e.g. .*00001.tar: the scan reads" \
+expect "0-byte tar shard" 1 "1 empty (0-byte) tar shard, e.g. .*00001.tar: the scan reads" \
     "$DV" inspect "$T/emptytar"
 
 # URL lists

@@ -244,7 +244,7 @@ echo $? >rc-hfp1
 echo $? >rc-hfpimg
 check "hf image struct, path and no bytes: counted, said, and what to do instead works" sh -c "
 [ \$(cat rc-hfp) -eq 1 ] && [ \$(cat rc-hfp1) -eq 0 ] && [ \$(cat rc-hfpimg) -eq 1 ] &&
-grep -q '^datavet scan: warning: 2 row(s) name their image by path only .*NOT checked.*datavet scan IMAGE_DIR' err-hfp &&
+grep -q '^datavet scan: warning: 2 rows name their image by path only .*NOT checked.*datavet scan IMAGE_DIR' err-hfp &&
 ! grep -q 'checked no item' err-hfp && ! grep -q -- '--fetch' err-hfp1 &&
 grep -q 'list hfp-md5.dvl (md5) checked no item: .*named by path only: see below' err-hfp1 &&
 grep -q 'list pdq.dvl (pdq) checked no item: .*named by path only: see below' err-hfp1 &&
@@ -283,6 +283,12 @@ echo $? >rc-hfd
 damaged_checks() {
     check "$1: its row group's metadata still checked, a read error names it" sh -c "
 [ \$(cat rc-$2) -eq 2 ] && grep -q 'the scan is incomplete: 1 read error' err-$2"
+    # one read error is said in the singular, on stderr, in summary.json and report.html
+    # (until 2026-12-08 '1 read error(s) (errors.jsonl records without a row)')
+    check "$1: '1 read error (errors.jsonl record without a row)', in each output" sh -c "
+w='1 read error (errors.jsonl record without a row): shards or parts of shards were not read' &&
+grep -q \"^datavet scan: warning: \$w\" err-$2 && grep -qF \"\$w\" out-$2/summary.json &&
+grep -qF \"\$w\" out-$2/report.html"
     check "$1: findings, counts and one error record for the row group" $PY -c "
 import json
 m = sorted((x['id'], x['hash_type']) for x in map(json.loads, open('out-$2/matches.jsonl')))
@@ -460,9 +466,9 @@ assert t.getnames() == ['s/e.txt', 's/f.jpg'], t.getnames()
 d2 = open('hfpx/000000002.jpg', 'rb').read()
 assert all(open(f, 'rb').read() != d2 for f in ['xwl/s/e.txt', 'xwl/s/f.jpg'])
 e = open('err-wl').read()
-assert 'shard 00000: 1 image member(s) of kept samples left out of the copy' in e, e
+assert 'shard 00000: 1 image member of kept samples left out of the copy' in e, e
 p = json.load(open('out-wl/summary.json'))['dataset_problems']
-assert any('1 image member(s) of kept samples left out' in x for x in p), p
+assert any('1 image member of kept samples left out' in x for x in p), p
 assert open('rc-wl').read().strip() == '1' and open('rc-xwl').read().strip() == '0'"
 # symlinks to later members (a folder deduplicated with symlinks, then tarred in directory
 # order): followed, so the linking sample's image is checked and matched; a kept sample's
@@ -499,7 +505,7 @@ assert open('out-wf/errors.jsonl').read() == ''
 assert [l.split()[0] for l in open('out-wf/removal.txt')][1:] == ['a', 'b', 'e']
 assert tarfile.open('clean-wf/00000.tar').getnames() == ['s/c.jpg']
 e = open('err-wf').read()
-assert 'shard 00000: 1 image member(s) of kept samples left out of the copy' in e, e
+assert 'shard 00000: 1 image member of kept samples left out of the copy' in e, e
 assert open('rc-wf').read().strip() == '1' and open('rc-xwf').read().strip() == '0'
 assert open('wf1.sha256').read() == open('out-wf/clean.sha256').read()"
 # ids that repeat across shards (webdataset keys restart in each shard; LAION's key column
@@ -641,8 +647,8 @@ import json
 got = sorted((json.loads(l)['id'], json.loads(l)['hash_type']) for l in open('out-wj/matches.jsonl'))
 assert got == [('a', 'url'), ('b', 'url'), ('c', 'md5'), ('c', 'url')], got"
 check "webdataset .json that cannot be read at all: counted and said, not passed over" sh -c "
-grep -q 'warning: 1 sample .json file(s) could not be read' err-wj &&
-grep -q '1 sample .json file(s) could not be read' out-wj/summary.json"
+grep -q 'warning: 1 sample .json file could not be read' err-wj &&
+grep -q '1 sample .json file could not be read' out-wj/summary.json"
 
 # a data: URI in a URL list carries an image: it is decoded (no --fetch needed) and hashed
 # like image bytes; bad base64 is a corrupt item; its content is never written. Row 0: the
@@ -684,40 +690,40 @@ for d in lora meta samp ul i2f; do
 done
 check "lora folder: 3 images matched; the captions said not read" sh -c "
 [ \$(cat rc-lora) -eq 1 ] && [ \$(wc -l <out-lora/matches.jsonl) -eq 3 ] &&
-grep -q '3 caption or metadata file(s) beside the images (a file with an image.s name' err-lora"
+grep -q '3 caption or metadata files beside the images (a file with an image.s name' err-lora"
 check "lora folder: a README with a URL in it is not a URL list" sh -c "
-grep -q '1 text file(s) that are not URL lists beside the images' err-lora"
+grep -q '1 text file that is not a URL list beside the images' err-lora"
 check "img2dataset files format: the images scanned, the parquet and stats named" sh -c "
 [ \$(cat rc-i2f) -eq 1 ] && [ \$(wc -l <out-i2f/matches.jsonl) -eq 2 ] &&
-grep -q \"1 parquet file(s) beside a folder of images of the same name (img2dataset's files format)\" err-i2f &&
-grep -q '1 other file(s) beside the images (.*i2f/00000_stats.json): NOT scanned' err-i2f &&
-grep -q '2 caption or metadata file(s)' err-i2f"
+grep -q \"1 parquet file beside a folder of images of the same name (img2dataset's files format)\" err-i2f &&
+grep -q '1 other file beside the images (.*i2f/00000_stats.json): NOT scanned' err-i2f &&
+grep -q '2 caption or metadata files' err-i2f"
 check "ImageFolder: the image matched, metadata.csv not read as a URL list" sh -c "
-[ \$(cat rc-meta) -eq 1 ] && [ \$(wc -l <out-meta/matches.jsonl) -eq 1 ] && grep -q '1 caption or metadata file(s) beside the images' err-meta"
+[ \$(cat rc-meta) -eq 1 ] && [ \$(wc -l <out-meta/matches.jsonl) -eq 1 ] && grep -q '1 caption or metadata file beside the images' err-meta"
 check "samples with a README: the images matched, the README named, an empty image an error" sh -c "
 [ \$(cat rc-samp) -eq 1 ] && [ \$(wc -l <out-samp/matches.jsonl) -eq 2 ] &&
 grep -q 'samp/empty.jpg: an image of 0 bytes' out-samp/errors.jsonl &&
-grep -q \"1 hidden file(s) or folder(s) (names starting with '.'): not scanned\" err-samp &&
-grep -q '1 text file(s) that are not URL lists beside the images: not read' err-samp"
+grep -q \"1 hidden file or folder (names starting with '.'): not scanned\" err-samp &&
+grep -q '1 text file that is not a URL list beside the images: not read' err-samp"
 check "a URL list with a logo beside it: the list is scanned, the image named NOT scanned" sh -c "
 grep -q '\"layout\": \"url-list\"' out-ul/summary.json && grep -q '\"hash_type\":\"url\"' out-ul/matches.jsonl &&
-grep -q '1 image file(s) beside the URL-list files: NOT scanned' err-ul"
+grep -q '1 image file beside the URL-list files: NOT scanned' err-ul"
 # CC3M's headerless caption TAB url list beside an image is the URL list too
 mkdir -p cc3 && cp known0.jpg cc3/logo.jpg
 tail -n +2 ds/urls.csv | sed 's/^\([^,]*\),.*/a caption\t\1/' >cc3/Train_GCC-training.tsv
 "$BIN" scan -q cc3 -l url.dvl -o out-cc3 >/dev/null 2>err-cc3
 check "CC3M caption<TAB>url list beside an image: read as the URL list, the image named" sh -c "
 grep -q '\"layout\": \"url-list\"' out-cc3/summary.json && grep -q '\"hash_type\":\"url\"' out-cc3/matches.jsonl &&
-grep -q '1 image file(s) beside the URL-list files: NOT scanned' err-cc3"
+grep -q '1 image file beside the URL-list files: NOT scanned' err-cc3"
 # a URL list beside tar or parquet shards is not read: named, not passed over (a README is not)
 mkdir -p mixw mixp && cp ds/wds/00000.tar ds/urls.csv mixw/ && cp ds/laion/metadata_0000.parquet ds/urls.csv mixp/
 echo 'see https://example.test/ for more' >mixw/README.txt
 "$BIN" scan -q mixw -l md5.dvl -o out-mixw >/dev/null 2>err-mixw
 "$BIN" scan -q mixp -l md5.dvl -o out-mixp >/dev/null 2>err-mixp
 check "a URL list beside tar or parquet shards: named NOT scanned" sh -c "
-grep -q '1 URL-list file(s) beside the tar files (e.g. mixw/urls.csv): NOT scanned' err-mixw &&
-grep -q '1 URL-list file(s) beside the parquet files (e.g. mixp/urls.csv): NOT scanned' err-mixp &&
-grep -q 'URL-list file(s) beside the tar files' out-mixw/summary.json"
+grep -q '1 URL-list file beside the tar files (e.g. mixw/urls.csv): NOT scanned' err-mixw &&
+grep -q '1 URL-list file beside the parquet files (e.g. mixp/urls.csv): NOT scanned' err-mixp &&
+grep -q 'URL-list file beside the tar files' out-mixw/summary.json"
 # compressed shards (WIT ships .tsv.gz): named, never read as something else
 mkdir -p gzl gzo && cp ds/urls.csv gzl/ && gzip -c ds/urls.csv >gzl/more.csv.gz && cp gzl/more.csv.gz gzo/
 "$BIN" scan -q gzl -l url.dvl -o out-gzl >/dev/null 2>err-gzl
@@ -726,7 +732,7 @@ echo $? >rc-gzo
 "$BIN" scan -q gzo/more.csv.gz -l url.dvl -o out-gz1 >/dev/null 2>err-gz1
 echo $? >rc-gz1
 check "compressed list files: named NOT scanned beside others, refused alone (exit 2)" sh -c "
-grep -q '1 compressed file(s) (e.g. gzl/more.csv.gz): NOT scanned' err-gzl &&
+grep -q '1 compressed file (e.g. gzl/more.csv.gz): NOT scanned' err-gzl &&
 [ \$(cat rc-gzo) -eq 2 ] && grep -q 'compressed files such as .tsv.gz or .tar.gz are not read' err-gzo &&
 [ \$(cat rc-gz1) -eq 2 ] && grep -q 'gzo/more.csv.gz: a compressed file' err-gz1 && [ ! -e out-gz1 ]"
 # what checked nothing is said: a PDQ list on metadata alone, --flag-punsafe with no column;
@@ -1223,7 +1229,7 @@ mkdir -p pqa/assets && cp ds/laion/*.parquet pqa/ && for i in 1 2 3 4 5 6 7 8 9;
 "$BIN" scan -q pqa -l md5.dvl -o out-pqa >/dev/null 2>err-pqa
 check "parquet files with more images beside them: the parquet is scanned, the images named" sh -c "
 [ $? -eq 1 ] && grep -q '\"layout\": \"parquet\"' out-pqa/summary.json &&
-grep -q '9 image file(s) beside the parquet files: NOT scanned' err-pqa"
+grep -q '9 image files beside the parquet files: NOT scanned' err-pqa"
 # a shard that cannot be read whole is left out of the copy, named; the rest is written
 cp -r ds/wds cbad && head -c 3000 ds/wds/00001.tar >cbad/00001.tar
 "$BIN" scan -q cbad -l md5.dvl -o out-cbad --clean cl-bad >/dev/null 2>err-cbad
@@ -1231,7 +1237,8 @@ rc=$?
 check "--clean with a truncated shard: it is left out and named, the others written, exit 2" sh -c "
 [ $rc -eq 2 ] && grep -q 'shard 00001 left out of the cleaned copy: cbad/00001.tar' err-cbad &&
 [ ! -e cl-bad/00001.tar ] && [ -s cl-bad/00000.tar ] && ! grep -q 00001 out-cbad/clean.sha256 &&
-grep -q '\"shards_left_out\": 1' out-cbad/summary.json"
+grep -q '\"shards_left_out\": 1' out-cbad/summary.json &&
+grep -q '^datavet scan: the scan is incomplete: 1 read error (errors.jsonl), 1 shard left out of the cleaned copy;' err-cbad"
 
 # resume after kill -9 at 20 points: same bytes as an uninterrupted run
 "$MK" big $PHOTOS --items 240 --shards 24 >/dev/null
@@ -1459,7 +1466,7 @@ for f in clean-lt/img_emb/*.npy; do
   grep -q \" text_emb/\$(basename \$t)\$\" cl-lt/clean.sha256 || exit 1; n=\$((n + 1))
 done && [ \$n -gt 0 ] && [ \$(cat clean-lt/text_emb/*.npy | wc -c) -lt \$(cat lt/text_emb/*.npy | wc -c) ] &&
 grep -q 'text_emb/text_emb_' cl-lt/summary.json &&
-grep -q '1 .npz file(s) without a .parquet of the same name beside them (e.g. lt/0000.npz; DataComp pairs X.npz with X.parquet): NOT read' err-lt"
+grep -q '1 .npz file without a .parquet of the same name beside it (e.g. lt/0000.npz; DataComp pairs X.npz with X.parquet): NOT read' err-lt"
 # Spark's part-0000N-<uuid>-c000.snappy.parquet names (every part ends in c000): each part takes
 # the embeddings of its part number; two metadata files of one number take none (a --clean
 # copy would otherwise write one .npy twice, and neighbours would read another file's rows)
@@ -1703,8 +1710,8 @@ import json
 s = json.load(open('out-nbnan/summary.json'))
 s0 = json.load(open('out-nb/summary.json'))
 assert s['counts']['neighbor_seeds'] == s0['counts']['neighbor_seeds'] - 2, (s['counts'], s0['counts'])
-assert any('2 neighbour seed(s) left out' in p for p in s['dataset_problems']), s['dataset_problems']
-assert '2 neighbour seed(s) left out' in open('err-nbnan').read()"
+assert any('2 neighbour seeds left out' in p for p in s['dataset_problems']), s['dataset_problems']
+assert '2 neighbour seeds left out' in open('err-nbnan').read()"
 
 # --fetch: the shard images served on 127.0.0.1 give the same image findings as the shards
 mkdir -p srv

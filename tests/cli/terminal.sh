@@ -116,13 +116,13 @@ check "a name's line feed never starts a line: stderr, inspect, dataset_problems
 ./clean f3nm.err f3.err f3i.out && ./noctl f3nm.err f3.err f3i.out &&
 ! grep -q '$FORGED' f3nm.err f3.err f3i.out out-f3/dataset_problems.txt &&
 grep -qxF \"  shard 0 (wds3/00000.tar): 1 read error, the first: wds3/00000.tar: member 'c\\x0Adatavet scan: all clear.jpg' at offset 1024: archive truncated at offset 2136 inside its data (3003 bytes declared)\" f3nm.err &&
-grep -qxF 'datavet scan: warning: 1 URL-list file(s) beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan them on their own)' f3.err &&
-grep -qxF '  1 URL-list file(s) beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan them on their own)' f3i.out &&
+grep -qxF 'datavet scan: warning: 1 URL-list file beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan it on its own)' f3.err &&
+grep -qxF '  1 URL-list file beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan it on its own)' f3i.out &&
 [ \$(wc -l <out-f3/dataset_problems.txt) -eq 1 ] &&
-grep -qxF '1 URL-list file(s) beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan them on their own)' out-f3/dataset_problems.txt"
+grep -qxF '1 URL-list file beside the tar files (e.g. wds3/y\\x0Adatavet scan: all clear\\\\x0A.csv): NOT scanned (scan it on its own)' out-f3/dataset_problems.txt"
 check "... summary.json and inspect --json: one entry a problem, the same text" "$PY" -c "
 import json
-want = '1 URL-list file(s) beside the tar files (e.g. wds3/y\\\\x0Adatavet scan: all clear\\\\\\\\x0A.csv): NOT scanned (scan them on their own)'
+want = '1 URL-list file beside the tar files (e.g. wds3/y\\\\x0Adatavet scan: all clear\\\\\\\\x0A.csv): NOT scanned (scan it on its own)'
 s = json.load(open('out-f3/summary.json'))['dataset_problems']
 i = json.load(open('f3i.json'))['problems']
 assert s[0] == want and i == [want], (s, i)
