@@ -328,6 +328,12 @@ static void fmt_value(sbuf *b, const dv_parquet_column_info *ci, const dv_parque
                 return;
             }
         }
+        /* a column datavet scan reads images from holds image bytes whatever they start with
+         * (a truncated image, junk before the signature, a format not recognised) */
+        if (dv_image_column_kind(ci, NULL) != DV_IMGCOL_NONE) {
+            sb_printf(b, "<blob, %zu byte%s withheld>", v->len, v->len == 1 ? "" : "s");
+            return;
+        }
         if (ci->is_string || ct == 4 || lt == 4 || ct == 19 || lt == 12) {
             if (ct == 19 || lt == 12) *kind = K_RAWJSON;
             sb_putn(b, (const char *)v->bytes, v->len);

@@ -340,16 +340,23 @@ fi
 # base64 data: URIs of an image under another media type (or none) are placeholders, and so
 # is text holding one of them inside (a JSON value, an HTML caption); look-alikes ("BM..."
 # text, "GIF is...", a path that is "/wo" = FF 0A in base64, base64 of text, in a data: URI
-# or inside text too) are printed.
+# or inside text too) are printed. In the column datavet scan takes images from ("image", a
+# blob column so named) every value is withheld, whatever its bytes ("<blob, N bytes
+# withheld>"; until 2026-12-08 one without a signature, a truncated or unknown image, was
+# printed as BLOB text); in "raw", the same bytes in a column not so named, only images are.
 if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
     for f in jsonl tsv; do
         "$DV" inspect --head 20 --format $f "$T/img.parquet" >"$T/img.$f" 2>&1
-        w=$(grep -o 'bytes withheld>' "$T/img.$f" | wc -l)
+        w=$(grep -o 'withheld>' "$T/img.$f" | wc -l)
         leak=$(grep -c -F -e '\xFF\xD8' -e '\x89PNG' -e 'GIF89a' -e 'RIFF' -e 'ftypheic' \
             -e 'II*' -e 'iVBOR' -e '/9j/' -e '\xFF\x0A' -e '_9j_' -e 'UklGR' -e 'R0lGODlh' \
             -e '%2F9j' -e '9j\\/4AAQ' \
             "$T/img.$f")
-        if [ "$w" -eq 22 ] && [ "$leak" -eq 0 ] &&
+        if [ "$w" -eq 37 ] && [ "$leak" -eq 0 ] &&
+            [ "$(grep -o '<blob, 1 byte withheld>' "$T/img.$f" | wc -l)" -eq 5 ] &&
+            grep -q '<blob, 35 bytes withheld>' "$T/img.$f" &&
+            grep -q '<blob, 6 bytes withheld>' "$T/img.$f" &&
+            [ "$(grep -o '<jpeg image, 13 bytes withheld>' "$T/img.$f" | wc -l)" -eq 2 ] &&
             [ "$(grep -o '<data URI image, [0-9]* bytes withheld>' "$T/img.$f" | wc -l)" -eq 6 ] &&
             grep -q '<base64 jpeg image, 140 bytes withheld>' "$T/img.$f" &&
             grep -q 'note: QmFzZTY0IHRleHQgdGhhdCBpcyBsb25n' "$T/img.$f" &&
@@ -368,7 +375,7 @@ if [ -x "$PQT" ] && "$PQT" images "$T/img.parquet" 2>"$T/img.err"; then
             grep -q 'abc[\\]*x00[\\]*x01[\\]*xFF' "$T/img.$f"; then
             ok "--head --format $f withholds image bytes ($w values), prints the look-alikes"
         else
-            no "--head --format $f: $w withheld (want 22), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
+            no "--head --format $f: $w withheld (want 37), $leak lines with image bytes: $(head -c 600 "$T/img.$f")"
         fi
     done
 else
@@ -417,9 +424,11 @@ r	s.t.l	m	old	t2	bin
 [3]	[]	{}	"[{""x"":9}]"	[]	[]
 [4]	"[{""x"":12,""y"":[]},{""x"":13,""y"":[""tab\there"",""nl\n""]}]"	"{""-4"":[7]}"	"[{""x"":1}]"	"[{""s"":""q""},{""s"":""r""}]"	"[""""]"
 EOF
-    # a map without values is its keys' list; images in a list are withheld as flat ones are
+    # a map without values is its keys' list; images in a list are withheld as flat ones are,
+    # and so is every other value of that list (a list of blobs named imgs: datavet scan reads
+    # images from it; "plain" was printed until 2026-12-08)
     cat >"$T/odd.want" <<'EOF'
-{"keys":[4,5],"imgs":["<jpeg image, 13 bytes withheld>","plain",null,"<data URI image, 34 bytes withheld>"]}
+{"keys":[4,5],"imgs":["<jpeg image, 13 bytes withheld>","<blob, 5 bytes withheld>",null,"<data URI image, 34 bytes withheld>"]}
 {"keys":[],"imgs":[]}
 {"keys":null,"imgs":null}
 EOF

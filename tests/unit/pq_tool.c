@@ -274,10 +274,12 @@ static int write_all(const char *dir)
 /* Image bytes in a blob column and in a string column, a data: URI, base64 text of images
  * (image_base64), and values that only look like signatures: what `inspect --head` must
  * withhold and what it must print (tests/cli/inspect.sh). The images are signatures and
- * headers, not whole images. */
+ * headers, not whole images. "raw" holds the image column's bytes again, in a blob column that is not
+ * an image column by its name: there only a signature withholds a value; in "image" every
+ * value is withheld. */
 static int write_images(const char *path)
 {
-    static const char *const names[4] = {"id", "image", "caption", "image_base64"};
+    static const char *const names[5] = {"id", "image", "caption", "image_base64", "raw"};
 #define BLOB(lit) lit, sizeof(lit) - 1
     static const struct {
         const char *id;
@@ -320,21 +322,21 @@ static int write_images(const char *path)
          "note: QmFzZTY0IHRleHQgdGhhdCBpcyBsb25nIGVub3VnaCB0byBwYXNzIHRoZSBtaW5pbXVtIGxlbmd0aCBv"
          "ZiB0aGUgY2hlY2s= end", ""}};
 #undef BLOB
-    dv_parquet_field fields[4];
-    dv_parquet_value vals[4];
+    dv_parquet_field fields[5];
+    dv_parquet_value vals[5];
     dv_parquet_writer_opts o;
     dv_parquet_writer *w;
     char err[512];
     int rc;
     memset(fields, 0, sizeof(fields));
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         fields[i].name = names[i];
         fields[i].type = DV_PQ_BYTE_ARRAY;
-        fields[i].is_string = i != 1;
+        fields[i].is_string = i != 1 && i != 4;
     }
     memset(&o, 0, sizeof(o));
     o.codec = DV_PQ_SNAPPY;
-    rc = dv_parquet_writer_create(path, fields, 4, &o, &w, err, sizeof(err));
+    rc = dv_parquet_writer_create(path, fields, 5, &o, &w, err, sizeof(err));
     if (rc != DV_OK) {
         fprintf(stderr, "create: %s\n", err);
         return 1;
@@ -349,6 +351,7 @@ static int write_images(const char *path)
         vals[2].len = strlen(rows[r].caption);
         vals[3].bytes = (const uint8_t *)rows[r].b64;
         vals[3].len = strlen(rows[r].b64);
+        vals[4] = vals[1];
         rc = dv_parquet_writer_write_row(w, vals);
     }
     if (rc == DV_OK) rc = dv_parquet_writer_close(w);
