@@ -217,7 +217,7 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
     dv_hash_result hr;
     const dv_hash_result *rp = NULL;
     dv_fetch_result shown;
-    char err[512], ru[DV_URL_REDACT_CAP], rf[DV_URL_REDACT_CAP];
+    char err[512], *ru, *rf;
     int ok = res->status == DV_FETCH_OK;
     sbuf b = {0};
     slot *s;
@@ -236,8 +236,11 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
     /* a data: URI's content (an image) is never written: the record and the message show it
      * redacted */
     shown = *res;
-    shown.url = dv_url_redact(res->url, ru, sizeof ru);
-    shown.final_url = dv_url_redact(res->final_url, rf, sizeof rf);
+    ru = cli_url_shown(res->url);
+    rf = cli_url_shown(res->final_url);
+    shown.url = ru != NULL || res->url == NULL ? ru : "<URL withheld: out of memory>";
+    shown.final_url =
+        rf != NULL || res->final_url == NULL ? rf : "<URL withheld: out of memory>";
     format_record(c, &shown, ok, err, rp, &b);
     pthread_mutex_lock(&c->mu);
     s = &c->slots[res->tag % c->window];
@@ -246,6 +249,8 @@ static void complete(fetch_ctx *c, dv_fetch_result *res, dv_hasher *h, const dv_
     s->failed = !ok;
     s->err = NULL;
     if (!ok) s->err = message(shown.url, dv_fetch_status_name(res->status), err);
+    free(ru);
+    free(rf);
     c->status_count[res->status < DV_FETCH_NSTATUS ? res->status : DV_FETCH_OTHER]++;
     if (res->body != NULL && rp != NULL && res->status == DV_FETCH_OK && !ok) c->hash_failed++;
     s->ready = 1;

@@ -495,16 +495,11 @@ static void fetch_meta(const char *pq, const char *emb_path, uint64_t emb_rows,
                             !v.is_null && (*dst[i] = malloc(v.len + 1)) != NULL) {
                             memcpy(*dst[i], v.bytes, v.len);
                             (*dst[i])[v.len] = '\0';
-                            if (i == 0) { /* a data: URI's content never reaches the output */
-                                char red[DV_URL_REDACT_CAP];
-                                const char *u = dv_url_redact(*dst[i], red, sizeof red);
-                                if (u != *dst[i]) {
-                                    size_t ul = strlen(u);
-                                    char *c = malloc(ul + 1);
-                                    if (c != NULL) memcpy(c, u, ul + 1);
-                                    free(*dst[i]);
-                                    *dst[i] = c;
-                                }
+                            if (i == 0) { /* a data: URI's content, base64 of an image in the
+                                           * query, never reaches the output */
+                                char *c = cli_url_shown(*dst[i]);
+                                free(*dst[i]);
+                                *dst[i] = c;
                             } else if (i == 1) {
                                 /* a caption that is or holds an image (a data: URI in an
                                  * HTML caption, base64 text) is shown as inspect --head

@@ -350,6 +350,22 @@ const char *cli_image_kind(const uint8_t *p, size_t n)
     return k ? k : embedded_image_kind(p, n);
 }
 
+char *cli_url_shown(const char *url)
+{
+    size_t cap;
+    char *red, *out;
+    const char *u;
+    if (url == NULL) return NULL;
+    cap = DV_URL_REDACT_BOUND(strlen(url));
+    if ((red = malloc(cap)) == NULL) return NULL;
+    u = dv_url_redact(url, red, cap);
+    if (u == red) return red;
+    out = malloc(strlen(u) + 1);
+    if (out != NULL) memcpy(out, u, strlen(u) + 1);
+    free(red);
+    return out;
+}
+
 /* ---------------------------------------------------------------- JSON strings */
 
 /* (text_util.h) A JSON string: valid UTF-8 kept as it is, ill-formed bytes as U+FFFD, controls escaped as

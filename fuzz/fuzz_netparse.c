@@ -32,8 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         /* as a NUL-terminated URL: a data: URI comes back bounded, its content left out */
         char *u = malloc(size + 1), red[DV_URL_REDACT_CAP];
-        const char *o;
-        if (u == NULL) return 0;
+        char *big = malloc(DV_URL_REDACT_BOUND(size)), *again = malloc(DV_URL_REDACT_BOUND(size));
+        const char *o, *ob;
+        if (u == NULL || big == NULL || again == NULL) {
+            free(u), free(big), free(again);
+            return 0;
+        }
         memcpy(u, data, size);
         u[size] = '\0';
         {
@@ -57,6 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             dv__free(NULL, w);
         }
+        /* base64 of an image in the query or fragment (not a data: URI, whose redaction
+         * starts "data:"): withheld, shorter, and none is left */
+        ob = dv_url_redact(u, big, DV_URL_REDACT_BOUND(size));
+        if (ob == big && strncmp(big, "data:", 5) != 0 &&
+            (strlen(big) >= strlen(u) || strstr(big, " bytes withheld>") == NULL ||
+             dv_url_redact(big, again, DV_URL_REDACT_BOUND(size)) != big))
+            abort();
+        free(again);
         o = dv_url_redact(u, red, sizeof red);
         {
             const char *t = u;
@@ -64,7 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memmove(u, t, strlen(t) + 1); /* the checks below read the URI from "data:" on */
         }
         if (strncasecmp(u, "data:", 5) != 0) {
-            if (o != u) abort();
+            /* the same as with room for it, or a fixed text, never the URL */
+            if (o != u && (ob != big || (strcmp(o, big) != 0 &&
+                                         strcmp(o, "<URL withheld: it holds an image>") != 0)))
+                abort();
         } else {
             /* "data:" + at most 48 bytes of u before its first comma + "," or "...," +
              * "<N bytes withheld>": nothing after u's first comma is copied */
@@ -82,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
         free(u);
+        free(big);
     }
     {
         /* the raw bytes as a data: URI (NULs inside included): 3 (len / 4) + 3 is enough */

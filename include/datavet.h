@@ -322,13 +322,21 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
 
 /* A data: URI carries its content in the URL itself (an image, say, in a dataset's URL
  * column), and datavet writes no image anywhere: outputs show such a URL through this.
- * Returns url itself when it is no data: URI (one is told as dv_data_uri_decode tells it,
- * leading C0 controls included); otherwise out, holding "data:", the URI's
+ * Of a data: URI (told as dv_data_uri_decode tells it, leading C0 controls included),
+ * returns out, holding "data:", the URI's
  * media type and parameters up to the comma (at most 48 bytes of them) and
  * "<N bytes withheld>" in place of the content, e.g.
  * "data:image/jpeg;base64,<48213 bytes withheld>" (with cap < DV_URL_REDACT_CAP, the fixed
- * text "data:<content withheld>"). */
+ * text "data:<content withheld>"). A URL whose query or fragment holds base64 of an image (a
+ * run of at least 64 digits, standard or URL-safe, '+' and '/' also as %2B and %2F, starting
+ * after a byte that is none, whose first digits decode to an image signature, as inspect
+ * --head takes it inside text) is written to out with each such run, its padding ('=' or %3D)
+ * included, replaced by "<N bytes withheld>", N the run's length in the URL, the rest kept:
+ * "https://a.example/p?img=<96 bytes withheld>&x=1" (with cap < strlen(url) + 1, the fixed
+ * text "<URL withheld: it holds an image>"). DV_URL_REDACT_BOUND(strlen(url)) bytes always
+ * suffice; any other URL is returned as it is. */
 #define DV_URL_REDACT_CAP 96
+#define DV_URL_REDACT_BOUND(len) ((size_t)(len) + DV_URL_REDACT_CAP)
 const char *dv_url_redact(const char *url, char *out, size_t cap);
 
 /* The content of a base64 data: URI, "data:[<media type>][;<param>]*;base64,<data>"

@@ -59,10 +59,16 @@ int dv__text_shown(uint32_t c)
 }
 
 /* A data: URI is shown redacted (dv_url_redact: "data:image/png;base64,<96 bytes withheld>"),
- * which is a description, not a URL to copy: it is written as text. */
+ * which is a description, not a URL to copy: it is written as text. So is a URL with base64
+ * of an image in its query withheld ("https://a.example/?img=<96 bytes withheld>"), whose
+ * spaces would otherwise read "<96%20bytes%20withheld>". */
 static dv_text_kind kind_of(dv_text_kind kind, const char *s, size_t n)
 {
-    if (kind == DV_TEXT_URL && n >= 5 && strncasecmp(s, "data:", 5) == 0) return DV_TEXT_PLAIN;
+    static const char mark[] = " bytes withheld>";
+    if (kind != DV_TEXT_URL || s == NULL) return kind;
+    if (n >= 5 && strncasecmp(s, "data:", 5) == 0) return DV_TEXT_PLAIN;
+    for (size_t i = 0; i + sizeof mark - 1 <= n; i++)
+        if (s[i] == ' ' && memcmp(s + i, mark, sizeof mark - 1) == 0) return DV_TEXT_PLAIN;
     return kind;
 }
 

@@ -319,6 +319,93 @@ static size_t data_scheme_end(const char *url, size_t len)
     return k == 5 ? i : 0;
 }
 
+/* base64 digit value (standard and URL-safe alphabets), -1 for anything else */
+static int b64v(unsigned char c);
+
+/* The base64 digit at s[i] (n bytes), a percent-escaped '+' or '/' (%2B, %2F) counting as one:
+ * its value, its length in *len; -1 when s[i] is none. */
+static int b64_token(const char *s, size_t n, size_t i, size_t *len)
+{
+    int v = b64v((unsigned char)s[i]);
+    *len = 1;
+    if (v >= 0) return v;
+    if (s[i] == '%' && n - i >= 3 && s[i + 1] == '2') {
+        *len = 3;
+        if (s[i + 2] == 'B' || s[i + 2] == 'b') return 62;
+        if (s[i + 2] == 'F' || s[i + 2] == 'f') return 63;
+    }
+    return -1;
+}
+
+/* A run of base64 starting at s[i] (a digit after a byte that is none) that is at least
+ * DV__B64_RUN_MIN digits long and whose first digits decode to an image signature, as inspect
+ * --head takes it inside text (a bare JPEG XL codestream's FF 0A, "/wo" in base64, the start
+ * of paths and words, is not): its end, its padding ('=' or %3D) included; 0 if none. */
+#define DV__B64_RUN_MIN 64
+static size_t b64_image_run(const char *s, size_t n, size_t i)
+{
+    uint8_t buf[DV__B64_RUN_MIN / 4 * 3];
+    size_t nd = 0, nb = 0, len;
+    uint32_t acc = 0;
+    int v;
+    while (i < n && (v = b64_token(s, n, i, &len)) >= 0) {
+        if (nd < DV__B64_RUN_MIN) {
+            acc = acc << 6 | (uint32_t)v;
+            if (nd % 4 == 3) {
+                buf[nb++] = (uint8_t)(acc >> 16);
+                buf[nb++] = (uint8_t)(acc >> 8);
+                buf[nb++] = (uint8_t)acc;
+                acc = 0;
+            }
+        }
+        nd++;
+        i += len;
+    }
+    if (nd < DV__B64_RUN_MIN || (buf[0] == 0xFF && buf[1] == 0x0A) ||
+        dv_image_kind(buf, nb) == NULL)
+        return 0;
+    /* the padding that completes the last group goes with it */
+    for (size_t pad = nd % 4 ? 4 - nd % 4 : 0; pad > 0 && i < n; pad--) {
+        if (s[i] == '=') i++;
+        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '3' &&
+                 (s[i + 2] == 'D' || s[i + 2] == 'd'))
+            i += 3;
+        else break;
+    }
+    return i;
+}
+
+size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, size_t cap)
+{
+    size_t i = from, copied = 0, k = 0;
+    int prev_digit = 0, found = 0;
+    while (i < n) {
+        size_t len, end;
+        int digit = b64_token(s, n, i, &len) >= 0;
+        if (digit && !prev_digit && (end = b64_image_run(s, n, i)) > 0) {
+            char w[48];
+            int wl = snprintf(w, sizeof w, "<%zu bytes withheld>", end - i);
+            if (k + (i - copied) + (size_t)wl < cap) {
+                memcpy(out + k, s + copied, i - copied);
+                memcpy(out + k + (i - copied), w, (size_t)wl);
+            }
+            k += (i - copied) + (size_t)wl;
+            copied = i = end;
+            found = 1;
+            prev_digit = 0; /* a run after its padding ('=') starts after a non-digit */
+            continue;
+        }
+        prev_digit = digit;
+        i += len;
+    }
+    if (!found) return 0;
+    if (k + (n - copied) < cap) {
+        memcpy(out + k, s + copied, n - copied);
+        out[k + n - copied] = '\0';
+    }
+    return k + (n - copied);
+}
+
 const char *dv_url_redact(const char *url, char *out, size_t cap)
 {
     size_t meta = 0, n, s;
@@ -326,7 +413,12 @@ const char *dv_url_redact(const char *url, char *out, size_t cap)
     if (url == NULL) return url;
     n = strlen(url);
     s = data_scheme_end(url, n);
-    if (s == 0) return url;
+    if (s == 0) {
+        /* base64 of an image in the query or the fragment */
+        size_t q = strcspn(url, "?#"), k;
+        if (q == n || (k = dv__b64_image_redact(url, n, q + 1, out, cap)) == 0) return url;
+        return out != NULL && k < cap ? out : "<URL withheld: it holds an image>";
+    }
     if (out == NULL || cap < DV_URL_REDACT_CAP) return "data:<content withheld>";
     comma = strchr(url + s, ',');
     if (comma != NULL) meta = (size_t)(comma - (url + s));
@@ -335,6 +427,12 @@ const char *dv_url_redact(const char *url, char *out, size_t cap)
              comma != NULL && comma - (url + s) <= 48 ? "," : "...,",
              comma != NULL ? n - (size_t)(comma + 1 - url) : n - s);
     return out;
+}
+
+const char *dv__url_redact_data(const char *url, char *out, size_t cap)
+{
+    return url != NULL && data_scheme_end(url, strlen(url)) != 0 ? dv_url_redact(url, out, cap)
+                                                                  : url;
 }
 
 /* base64 digit value (standard and URL-safe alphabets), -1 for anything else */

@@ -294,9 +294,13 @@ int dv__neighbors_expand(const char *outdir, const char *dataset, const dv_datas
                 f[2] = sdup(num);
                 snprintf(num, sizeof num, "%llu", (unsigned long long)it.row);
                 f[3] = sdup(num);
-                {
-                    char red[DV_URL_REDACT_CAP];
-                    f[4] = sdup(dv_url_redact(it.url, red, sizeof red));
+                if (it.url != NULL) { /* no image inside it is written (dv_url_redact) */
+                    size_t rcap = DV_URL_REDACT_BOUND(strlen(it.url));
+                    char *red = malloc(rcap);
+                    f[4] = red ? sdup(dv_url_redact(it.url, red, rcap)) : NULL;
+                    free(red);
+                } else {
+                    f[4] = sdup("");
                 }
                 f[5] = sdup("neighbors");
                 f[6] = sdup("neighbors");

@@ -4,6 +4,7 @@
 #include "scan_internal.h"
 #include "../io/io_readers.h"
 #include "../match/list_internal.h"
+#include "../hash/url_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -163,15 +164,39 @@ static void countf(scan *s, uint64_t v, const char *fmt, ...)
 
 static void counters_reset(scan *s) { dv__ctrs_clear(s->a, &s->ctr); }
 
+/* s as a record shows it: base64 of an image inside it withheld (in a URL's query or
+ * fragment, as dv_url_redact withholds it; in a message, which may name a URL, anywhere),
+ * into *tofree (the caller frees it) when there is any. The items' URLs are kept whole, to be
+ * fetched and looked up in URL lists; a data: URI's content is not (slot_fill). */
+static const char *shown(const scan *s, const char *t, int is_url, char **tofree)
+{
+    size_t n, from = 0, k;
+    *tofree = NULL;
+    if (t == NULL) return t;
+    n = strlen(t);
+    if (is_url) {
+        from = strcspn(t, "?#");
+        if (from == n) return t;
+        from++;
+    }
+    if ((k = dv__b64_image_redact(t, n, from, NULL, 0)) == 0) return t;
+    if ((*tofree = dv__malloc(s->a, k + 1)) == NULL) return "<withheld: it holds an image>";
+    dv__b64_image_redact(t, n, from, *tofree, k + 1);
+    return *tofree;
+}
+
 /* Part of a shard (or all of it) not read: counted, for the record and for this run, which
  * is then incomplete; the first message of a shard is kept for dv_scan_result.unread. */
 static void read_error(scan *s, const char *msg)
 {
     count(s, "read_errors", 1);
     s->prog.read_errors++;
-    if (s->shard_unread++ == 0)
+    if (s->shard_unread++ == 0) {
+        char *red;
         snprintf(s->unread_first, sizeof s->unread_first, "%.*s",
-                 (int)sizeof s->unread_first - 1, msg);
+                 (int)sizeof s->unread_first - 1, shown(s, msg, 0, &red));
+        dv__free(s->a, red);
+    }
 }
 
 static int cmp_shard_line(const void *a, const void *b)
@@ -246,7 +271,7 @@ static void put_fields(FILE *f, const char *tag, const char *const *v, size_t n)
 
 static void emit_finding(scan *s, const dv__finding *x)
 {
-    char si[24], row[24], dist[16], score[40], er[24], pq[16];
+    char si[24], row[24], dist[16], score[40], er[24], pq[16], *red, *rv = NULL;
     const char *v[DV__REC_FINDING_FIELDS];
     snprintf(si, sizeof si, "%lld", (long long)x->shard_index);
     snprintf(row, sizeof row, "%lld", (long long)x->row);
@@ -254,8 +279,12 @@ static void emit_finding(scan *s, const dv__finding *x)
     if (!isfinite(x->score)) score[0] = '\0'; /* (no JSON number: a punsafe of inf says so in value) */
     else fmt_double(score, sizeof score, x->score);
     snprintf(er, sizeof er, "%lld", (long long)x->emb_row);
-    v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = x->url, v[5] = x->hash_type;
-    v[6] = x->source, v[7] = x->value, v[8] = x->list, v[9] = x->list_version;
+    v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = shown(s, x->url, 1, &red);
+    v[5] = x->hash_type;
+    /* a URL list's match: the value is the normalised URL */
+    v[6] = x->source;
+    v[7] = x->source && strcmp(x->source, "url") == 0 ? shown(s, x->value, 1, &rv) : x->value;
+    v[8] = x->list, v[9] = x->list_version;
     v[10] = x->list_digest, v[11] = x->entry_id, v[12] = x->label, v[13] = dist;
     v[14] = x->dihedral, v[15] = score, v[16] = x->tier, v[17] = x->seed, v[18] = x->emb_file;
     v[19] = er;
@@ -264,6 +293,8 @@ static void emit_finding(scan *s, const dv__finding *x)
     else pq[0] = '\0';
     v[24] = pq;
     put_fields(s->rec, "F", v, DV__REC_FINDING_FIELDS);
+    dv__free(s->a, red);
+    dv__free(s->a, rv);
     countf(s, 1, "tier.%s", x->tier);
     countf(s, 1, "list.%s.%s", x->list[0] ? x->list : "(flag)", x->tier);
     countf(s, 1, "hash.%s.%s", x->hash_type, x->tier);
@@ -275,12 +306,15 @@ static void emit_finding(scan *s, const dv__finding *x)
 static void emit_error(scan *s, const dv_shard_info *sh, int64_t row, const char *id,
                        const char *url, const char *reason, const char *msg)
 {
-    char si[24], r[24];
+    char si[24], r[24], *ru, *rm;
     const char *v[6];
     snprintf(si, sizeof si, "%llu", (unsigned long long)sh->index);
     snprintf(r, sizeof r, "%lld", (long long)row);
-    v[0] = si, v[1] = r, v[2] = id, v[3] = url, v[4] = reason, v[5] = msg;
+    v[0] = si, v[1] = r, v[2] = id, v[3] = shown(s, url, 1, &ru), v[4] = reason;
+    v[5] = shown(s, msg, 0, &rm);
     put_fields(s->rec, "E", v, 6);
+    dv__free(s->a, ru);
+    dv__free(s->a, rm);
     countf(s, 1, "error.%s", reason);
     s->prog.errors++;
 }
@@ -382,10 +416,10 @@ static int slot_fill(scan *s, const dv_shard_info *sh, slot *sl, const dv_item *
     size_t offs[9];
     char red[DV_URL_REDACT_CAP], red_alt[DV_URL_REDACT_CAP];
     /* a data: URI's content (an image) never reaches an output */
-    const char *src[9] = {it->id,           dv_url_redact(it->url, red, sizeof red),
+    const char *src[9] = {it->id,           dv__url_redact_data(it->url, red, sizeof red),
                           it->caption,      it->status,
                           it->image_name,   it->problem_msg,
-                          dv_url_redact(it->url_alt, red_alt, sizeof red_alt),
+                          dv__url_redact_data(it->url_alt, red_alt, sizeof red_alt),
                           it->caption_alt,  it->id_msg};
     /* an image of 0 bytes is an error, not an item without an image */
     int empty = it->image && it->image_len == 0 && !it->problem;
@@ -852,7 +886,7 @@ static void match_slot(scan *s, const dv_shard_info *sh, slot *b, size_t j)
 static void emit_fetch(scan *s, const dv_shard_info *sh, const slot *sl,
                        const dv_fetch_result *r)
 {
-    char si[24], row[24], code[16], bytes[24], ms[16], att[16];
+    char si[24], row[24], code[16], bytes[24], ms[16], att[16], *ru, *rf, *rd;
     const char *v[11];
     snprintf(si, sizeof si, "%llu", (unsigned long long)sh->index);
     snprintf(row, sizeof row, "%llu", (unsigned long long)sl->it.row);
@@ -860,10 +894,14 @@ static void emit_fetch(scan *s, const dv_shard_info *sh, const slot *sl,
     snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)r->bytes);
     snprintf(ms, sizeof ms, "%u", r->elapsed_ms);
     snprintf(att, sizeof att, "%u", r->attempts);
-    v[0] = si, v[1] = row, v[2] = sl->it.id, v[3] = r->url, v[4] = r->final_url;
+    v[0] = si, v[1] = row, v[2] = sl->it.id, v[3] = shown(s, r->url, 1, &ru);
+    v[4] = shown(s, r->final_url, 1, &rf);
     v[5] = dv_fetch_status_name(r->status), v[6] = code, v[7] = bytes, v[8] = ms, v[9] = att;
-    v[10] = r->detail;
+    v[10] = shown(s, r->detail, 0, &rd);
     put_fields(s->rec, "S", v, 11);
+    dv__free(s->a, ru);
+    dv__free(s->a, rf);
+    dv__free(s->a, rd);
     countf(s, 1, "fetch.%s", dv_fetch_status_name(r->status));
 }
 

@@ -671,6 +671,34 @@ assert e[0]['message'] == 'datauri.txt:2: data: URI: bad base64', e"
 check "data: URI: its content is nowhere in the outputs" sh -c '
     ! grep -r -q -F "$(printf %s "$1" | cut -c1-64)" out-datauri err-datauri' sh "$P"
 
+# base64 of an image in a URL's query (standard, URL-safe, percent-encoded) is withheld in every
+# output, the rest of the URL kept: a URL list's match (url and value), a bad_url error, the
+# export (until 2026-12-08 only data: URIs were redacted). The image's first 602 bytes: its
+# signature, and a URL well under the 64 KiB a URL list looks up
+Q=$(head -c 602 known0.jpg | base64 -w0)
+PU=$(printf %s "$Q" | tr '+/' '-_' | tr -d =)
+PP=$(printf %s "$Q" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
+printf 'url\nhttps://a.example/p?img=%s&x=1\nhttp://[bad/p?img=%s\nhttps://a.example/r?a=1&img=%s\n' \
+    "$Q" "$PU" "$PP" >qimg.csv
+printf 'https://a.example/p?img=%s&x=1\nhttps://a.example/r?a=1&img=%s\n' "$Q" "$PP" >qimg-url.txt
+"$BIN" list build -q -t url -o qimg.dvl qimg-url.txt
+"$BIN" scan -q qimg.csv -l qimg.dvl -o out-qimg >/dev/null 2>err-qimg
+"$BIN" export -q out-qimg --format csv >qimg-export.csv 2>>err-qimg
+check "base64 image in a URL's query: withheld in records, errors and the export" $PY -c "
+import json, sys
+n, pn = len(sys.argv[1]), len(sys.argv[2])
+m = sorted((r['url'], r['value']) for r in map(json.loads, open('out-qimg/matches.jsonl')))
+assert m == [('https://a.example/p?img=<%d bytes withheld>&x=1' % n,) * 2,
+             ('https://a.example/r?a=1&img=<%d bytes withheld>' % pn,) * 2], m
+e = [json.loads(l) for l in open('out-qimg/errors.jsonl')]
+assert [(x['url'], x['reason']) for x in e] == [('http://[bad/p?img=<%d bytes withheld>' % len(sys.argv[3]), 'bad_url')], e
+assert 'https://a.example/p?img=<%d bytes withheld>&x=1' % n in open('qimg-export.csv').read()
+" "$Q" "$PP" "$PU"
+check "base64 image in a URL's query: nowhere in the outputs" sh -c '
+    for x in "$@"; do
+        ! grep -r -q -F "$(printf %s "$x" | cut -c1-64)" out-qimg err-qimg qimg-export.csv || exit 1
+    done' sh "$Q" "$PU" "$PP"
+
 # image folders beside captions (kohya's LoRA layout), ImageFolder metadata or a README: the
 # images are scanned and what is not read is named; a URL list with an image beside it stays
 # a URL list and names the image

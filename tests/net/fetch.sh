@@ -168,6 +168,18 @@ check "a URL with a line break and an escape: one message line, the bytes as %XX
 [ \$(grep -c '^datavet fetch: all done' forge.err) -eq 0 ] && ! grep -q \"\$(printf '\\033')\" forge.err &&
 grep -qxF 'datavet fetch: forge.csv:2: http://127.0.0.1:1/a%0Adatavet%20fetch:%20all%20done%1B[2K: blocked_private: refused to connect to 127.0.0.1: a loopback address' forge.err &&
 grep -qxF 'datavet fetch: forge.csv:4: data:x\\x0Ay;base64,<2 bytes withheld>: bad_url: data: URI with bad base64' forge.err"
+# base64 of an image in a URL's query is withheld in the records and the messages, the rest of
+# the URL kept (until 2026-12-08 only data: URIs were redacted)
+Q=$( { printf '\377\330\377\340\000\020JFIF\000\001\001'; head -c 120 /dev/zero | tr '\0' a; } | base64 -w0)
+printf 'url\nhttp://127.0.0.1:1/a?img=%s&x=1\n' "$Q" >qimg.csv
+"$BIN" fetch qimg.csv >qimg.tsv 2>qimg.err
+"$BIN" fetch --format jsonl qimg.csv >qimg.jsonl 2>/dev/null
+check "a base64 image in a URL's query: withheld in records and messages" sh -c "
+grep -qxF 'datavet fetch: qimg.csv:2: http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1: blocked_private: refused to connect to 127.0.0.1: a loopback address' qimg.err &&
+grep -qF '\"path\":\"http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1\",' qimg.jsonl &&
+grep -qF '\"final_url\":\"http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1\",' qimg.jsonl &&
+[ \$(grep -c 'http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1' qimg.tsv) -eq 1 ] &&
+! grep -qF '/9j/4AAQ' qimg.err qimg.tsv qimg.jsonl"
 md5_of() { md5sum "$1" | cut -c1-32; }
 
 # URLs a browser requests after percent-encoding (a space, UTF-8, '<', '"', a raw 0xFF,

@@ -354,6 +354,53 @@ static void test_redact(void **state)
                         "data:<content withheld>");
 }
 
+/* base64 of an image in a URL's query or fragment is withheld, the rest of the URL kept (until
+ * 2026-12-08 only data: URIs were redacted) */
+#define JPEG_B64 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI="
+static void test_redact_query(void **state)
+{
+    char out[DV_URL_REDACT_BOUND(400)], small[40];
+    /* 119 digits and "=" */
+    const char *url = "https://a.example/p?img=" JPEG_B64 "&x=1";
+    const char *frag = "https://a.example/p#" "_9j_4AAQSkZJRgABAQAAAQABAAD_2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI";
+    const char *pct = "https://a.example/p?a=b&img=%2F9j%2F4AAQSkZJRgABAQAAAQABAAD%2F2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI%3D";
+    const char *two = "http://h/?a=" JPEG_B64 "&b=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==#f";
+    const char *const kept[] = {
+        /* base64 of text, however long */
+        "https://a.example/?t=QmFzZTY0IHRleHQgdGhhdCBpcyBsb25nIGVub3VnaCB0byBwYXNzIHRoZSBtaW5pbXVtIGxlbmd0aCBvZiB0aGUgY2hlY2s=",
+        /* an image's digits but fewer than 64 */
+        "https://a.example/?img=/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsL",
+        /* not after a byte that is no digit: the run starts elsewhere, as text */
+        "https://a.example/?xy" JPEG_B64,
+        /* in the path: not the query's */
+        "https://a.example/" JPEG_B64 "/x.jpg",
+        "https://a.example/p?q=1&r=two#frag"};
+    (void)state;
+    assert_string_equal(dv_url_redact(url, out, sizeof out),
+                        "https://a.example/p?img=<120 bytes withheld>&x=1");
+    assert_string_equal(dv_url_redact(frag, out, sizeof out),
+                        "https://a.example/p#<119 bytes withheld>");
+    assert_string_equal(dv_url_redact(pct, out, sizeof out),
+                        "https://a.example/p?a=b&img=<128 bytes withheld>");
+    assert_string_equal(dv_url_redact(two, out, sizeof out),
+                        "http://h/?a=<120 bytes withheld>&b=<96 bytes withheld>#f");
+    /* a run right after another's padding starts after a byte that is no digit */
+    assert_string_equal(dv_url_redact("http://h/?a=" JPEG_B64 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI", out, sizeof out),
+                        "http://h/?a=<120 bytes withheld><119 bytes withheld>");
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        assert_ptr_equal(dv_url_redact(kept[i], out, sizeof out), kept[i]);
+    /* an output too small for the URL: a fixed text, never the image */
+    assert_string_equal(dv_url_redact(url, small, sizeof small), "<URL withheld: it holds an image>");
+    assert_string_equal(dv_url_redact(url, NULL, 0), "<URL withheld: it holds an image>");
+    /* the bound always suffices: exactly the URL's length and its NUL */
+    {
+        char exact[24 + 120 + 4 + 1];
+        assert_int_equal(strlen(url) + 1, sizeof exact);
+        assert_string_equal(dv_url_redact(url, exact, sizeof exact),
+                            "https://a.example/p?img=<120 bytes withheld>&x=1");
+    }
+}
+
 /* dv_data_uri_decode: RFC 4648's base64 vectors inside data: URIs, and every refusal */
 static void test_data_uri(void **state)
 {
@@ -448,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_ipv6),           cmocka_unit_test(test_refused),
         cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
         cmocka_unit_test(test_hash_types),     cmocka_unit_test(test_redact),
+        cmocka_unit_test(test_redact_query),
         cmocka_unit_test(test_data_uri),       cmocka_unit_test(test_every_byte),
         cmocka_unit_test(test_raw_run_avx2),
     };
