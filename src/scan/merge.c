@@ -538,18 +538,34 @@ static int merge_shard(merge *m, outs *o, uint64_t i, char *err, size_t cap)
 
 /* ---------------------------------------------------------------- summary.json */
 
+/* The counters of a group (keys prefix + name) as one JSON object, in the counters' order
+ * (bytewise), or with by_number in the order of the names' numbers: shard numbers are "%06llu",
+ * so past 999999 a name has seven digits, which bytewise falls among the six-digit ones
+ * ("1000000" between "100000" and "100001"). Names without leading zeros beyond the padding
+ * are in numeric order when taken shortest first and bytewise among the same length: one pass
+ * a length, no memory. */
 static void json_counter_group(FILE *f, const merge *m, const char *prefix, const char *name,
-                               int last)
+                               int by_number, int last)
 {
-    size_t pl = strlen(prefix);
+    size_t pl = strlen(prefix), lmin = SIZE_MAX, lmax = 0;
     int first = 1;
     fprintf(f, "    \"%s\": {", name);
     for (size_t i = 0; i < m->ctr.n; i++) {
+        size_t l;
         if (strncmp(m->ctr.v[i].key, prefix, pl) != 0) continue;
-        fputs(first ? "\n      " : ",\n      ", f);
-        dv__jstr(f, m->ctr.v[i].key + pl);
-        fprintf(f, ": %llu", (unsigned long long)m->ctr.v[i].value);
-        first = 0;
+        l = by_number ? strlen(m->ctr.v[i].key + pl) : 0;
+        if (l < lmin) lmin = l;
+        if (l > lmax) lmax = l;
+    }
+    for (size_t len = lmin; len <= lmax; len++) {
+        for (size_t i = 0; i < m->ctr.n; i++) {
+            if (strncmp(m->ctr.v[i].key, prefix, pl) != 0) continue;
+            if (by_number && strlen(m->ctr.v[i].key + pl) != len) continue;
+            fputs(first ? "\n      " : ",\n      ", f);
+            dv__jstr(f, m->ctr.v[i].key + pl);
+            fprintf(f, ": %llu", (unsigned long long)m->ctr.v[i].value);
+            first = 0;
+        }
     }
     fprintf(f, "%s}%s\n", first ? "" : "\n    ", last ? "" : ",");
 }
@@ -688,9 +704,9 @@ static void write_summary(FILE *f, const merge *m)
         fprintf(f, "    \"%s\": %llu,\n", plain[i], (unsigned long long)ctr_get(m, plain[i]));
     fprintf(f, "    \"match\": %llu,\n    \"candidate\": %llu,\n",
             (unsigned long long)m->matches, (unsigned long long)m->candidates);
-    json_counter_group(f, m, "list.", "per_list", 0);
-    json_counter_group(f, m, "hash.", "per_hash_type", 0);
-    json_counter_group(f, m, "error.", "errors", 0);
+    json_counter_group(f, m, "list.", "per_list", 0, 0);
+    json_counter_group(f, m, "hash.", "per_hash_type", 0, 0);
+    json_counter_group(f, m, "error.", "errors", 0, 0);
     {
         /* items looked up in each list (checked.<list index>), by the list's path */
         size_t li = 0;
@@ -706,11 +722,11 @@ static void write_summary(FILE *f, const merge *m)
         }
         fprintf(f, "%s},\n", n ? "\n    " : "");
     }
-    json_counter_group(f, m, "pdq_distance.", "pdq_distance", 0);
-    json_counter_group(f, m, "fetch.", "fetch", 0);
-    json_counter_group(f, m, "similarity.", "neighbor_similarity", 0);
-    json_counter_group(f, m, "shard_items.", "items_per_shard", 0);
-    json_counter_group(f, m, "shard_findings.", "findings_per_shard", 1);
+    json_counter_group(f, m, "pdq_distance.", "pdq_distance", 0, 0);
+    json_counter_group(f, m, "fetch.", "fetch", 0, 0);
+    json_counter_group(f, m, "similarity.", "neighbor_similarity", 0, 0);
+    json_counter_group(f, m, "shard_items.", "items_per_shard", 1, 0);
+    json_counter_group(f, m, "shard_findings.", "findings_per_shard", 1, 1);
     fputs("  },\n  \"inputs\": [", f);
     for (size_t i = 0; i < m->ninputs; i++) {
         fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);

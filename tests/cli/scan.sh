@@ -1972,4 +1972,25 @@ assert len(rows) == len(items) and all(r['file_viewed_by_reporter'] is False for
 check "export: md5, sha1, sha256, pdq and pdq_quality are the file's own, also for variant-only PDQ matches" \
     $PY itemhashes.py export export.json
 
+# summary.json's items_per_shard and findings_per_shard are in shard number order past 999999,
+# where a shard's number has seven digits (until 2026-12-08 "1000000" came between "100000" and
+# "100001", bytewise). A million shards are not made here: the four shards' records are given
+# the numbers 999999, 1000000, 1000001 and 100000, and merged
+"$BIN" scan -q ds/wds -l md5.dvl -o out-7d --no-merge >/dev/null 2>&1
+i=0
+for n in 999999 1000000 1000001 100000; do
+    k=$(printf %06d $i)
+    sed -i "s/^C\tshard_items\.$k\t/C\tshard_items.$n\t/; s/^C\tshard_findings\.$k\t/C\tshard_findings.$n\t/" \
+        out-7d/shards/$k.rec
+    i=$((i + 1))
+done
+"$BIN" merge out-7d >/dev/null 2>&1
+check "summary.json: items and findings per shard in shard number order past 999999" $PY -c "
+import json
+c = json.load(open('out-7d/summary.json'))['counts']
+want = ['100000', '999999', '1000000', '1000001']
+assert list(c['items_per_shard']) == want, c['items_per_shard']
+assert list(c['findings_per_shard']) == [k for k in want if k in c['findings_per_shard']], c
+assert len(c['findings_per_shard']) >= 2, c"
+
 finish
