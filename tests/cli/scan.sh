@@ -917,6 +917,49 @@ assert m == [('t0', U % 0, 'flag', 'needle'), ('t0', U % 0, 'url', U % 0),
              ('t3', 'HTTP://Bad.test/3.jpg', 'url', U % 3)], m
 \""
 fi
+# --id-col on an img2dataset dataset names the .parquet column that joins rows with samples
+# (docs/scan.md "Ids"): here key holds other keys (x0-x2) and sid the samples' (s0-s2, rows in
+# another order). With --id-col sid each sample is joined with its row (its id, url and row
+# number the row's) and --clean drops the matched sample and its row; without it key is taken,
+# no sample is joined (3 samples, 3 rows: 6 items); --id-col nope joins none and says so once
+if [ -x "$PQT" ]; then
+    mkdir -p i2k && "$PQT" strings i2k/00000.parquet key,sid,url 'x0|s2|http://row.test/2.jpg' \
+        'x1|s0|http://row.test/0.jpg' 'x2|s1|http://row.test/1.jpg' || bad "pq_tool strings (i2k)"
+    $PY - <<'EOF2' || bad "make i2k"
+import io, tarfile
+t = tarfile.open('i2k/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+for k in range(3):
+    b = b'{}'; ti = tarfile.TarInfo('s%d.json' % k); ti.size = len(b)
+    t.addfile(ti, io.BytesIO(b))
+t.close()
+EOF2
+    printf 'http://row.test/%s.jpg\n' 0 1 2 >i2k.txt && "$BIN" list build -q -t url -o i2k.dvl i2k.txt
+    printf 'http://row.test/0.jpg\n' >i2k0.txt && "$BIN" list build -q -t url -o i2k0.dvl i2k0.txt
+    "$BIN" scan -q i2k -l i2k.dvl -o out-i2k-sid --id-col sid >/dev/null 2>&1
+    "$BIN" scan -q i2k -l i2k.dvl -o out-i2k-key >/dev/null 2>&1
+    "$BIN" scan -q i2k -l i2k.dvl -o out-i2k-nope --id-col nope >/dev/null 2>&1
+    "$BIN" scan -q i2k -l i2k0.dvl -o out-i2k-cl --id-col sid --clean i2k-clean >/dev/null 2>&1
+    check "img2dataset --id-col: the named column joins samples with rows" $PY -c "
+import json, subprocess, tarfile
+def run(o):
+    m = sorted((x['id'], x['url'], x['row']) for x in map(json.loads, open(o + '/matches.jsonl')))
+    e = [(x['id'], x['reason'], x['message']) for x in map(json.loads, open(o + '/errors.jsonl'))]
+    return m, e, json.load(open(o + '/summary.json'))['counts']['items']
+U = 'http://row.test/%d.jpg'
+m, e, n = run('out-i2k-sid')
+assert (m, e, n) == ([('s0', U % 0, 1), ('s1', U % 1, 2), ('s2', U % 2, 0)], [], 3), (m, e, n)
+m, e, n = run('out-i2k-key')
+assert (m, e, n) == ([('x0', U % 2, 0), ('x1', U % 0, 1), ('x2', U % 1, 2)], [], 6), (m, e, n)
+m, e, n = run('out-i2k-nope')
+assert n == 6 and [x[0] for x in m] == ['00000:0', '00000:1', '00000:2'], (m, n)
+assert e == [('s0', 'bad_id', 'i2k/00000.parquet: no column \'nope\' (--id-col): no sample is '
+              'joined with its rows, which are named by shard and row')], e
+assert sorted(tarfile.open('i2k-clean/00000.tar').getnames()) == ['s1.json', 's2.json']
+rows = subprocess.run(['$PQT', 'dump', 'i2k-clean/00000.parquet'], capture_output=True,
+                      text=True).stdout
+assert '\"sid\":\"s0\"' not in rows and rows.count('\"sid\":') == 2, rows
+"
+fi
 # a URL list's md5, sha1 and sha256 columns are checked against the lists of their kind
 # without fetching anything, as a parquet file's are: found by name in any case (the exact
 # spelling first), hex text with blanks around it dropped; a value that is no digest (a field
