@@ -278,8 +278,8 @@ static int list_build(int argc, char **argv)
     return 0;
 }
 
-/* list diff's progress line: the stage (checking OLD, checking NEW, comparing), entries done
- * and the share of the stage's. */
+/* list diff's progress line: the stage (opening OLD, checking OLD, opening NEW, checking NEW,
+ * comparing), entries done and the share of the stage's. */
 typedef struct diff_progress {
     cli_progress pl;
     const char *stage;
@@ -297,15 +297,28 @@ static void on_diff_progress(void *ctx, uint64_t done, uint64_t total)
                      total > 0 ? 100.0 * (double)done / (double)total : 100.0);
 }
 
-static int open_or_say(const char *sub, const char *path, dv_list **l, diff_progress *dp)
+static int open_or_say(const char *sub, const char *path, const char *which, dv_list **l,
+                       diff_progress *dp)
 {
-    char err[512];
-    /* info and diff walk the entries in order and look no key up: no index */
-    int rc = dv_list_open_flags(path, DV_LIST_NO_INDEX, l, err, sizeof(err));
+    char err[512], stage[32];
+    int rc;
+    /* info and diff walk the entries in order and look no key up: no index. The open checks
+     * the keys' order, a pass over the whole list as long as the digest's */
+    if (dp != NULL) {
+        snprintf(stage, sizeof stage, "opening %s", which);
+        dp->stage = stage;
+        dp->t0 = cli_now_s();
+    }
+    rc = dv_list_open_progress(path, DV_LIST_NO_INDEX, dp ? on_diff_progress : NULL, dp, l, err,
+                               sizeof(err));
+    if (dp != NULL) cli_progress_end(&dp->pl, 0);
     if (rc == DV_OK) {
         /* the digest list info prints must be the content's */
         char ve[256];
-        if (dp != NULL) dp->t0 = cli_now_s();
+        if (dp != NULL) {
+            snprintf(stage, sizeof stage, "checking %s", which);
+            dp->t0 = cli_now_s();
+        }
         rc = dv_list_verify_progress(*l, dp ? on_diff_progress : NULL, dp, ve, sizeof(ve));
         if (dp != NULL) cli_progress_end(&dp->pl, 0);
         if (rc != DV_OK) {
@@ -314,6 +327,7 @@ static int open_or_say(const char *sub, const char *path, dv_list **l, diff_prog
             *l = NULL;
         }
     }
+    if (dp != NULL) dp->stage = ""; /* not this function's stage array past its end */
     if (rc != DV_OK) {
         /* err names the file and the reason; dv_strerror(rc) would only repeat it vaguely */
         cli_err("datavet list %s: %s\n", sub, err);
@@ -342,7 +356,7 @@ static int list_info(int argc, char **argv)
         return usage_error("info", NULL);
     }
     if (argc - optind != 1) return usage_error("info", "give one .dvl file");
-    if (open_or_say("info", argv[optind], &l, NULL) != DV_OK) return 2;
+    if (open_or_say("info", argv[optind], NULL, &l, NULL) != DV_OK) return 2;
     dv_list_get_info(l, &in);
     for (uint64_t i = 0; i < in.count; i++) {
         dv_list_entry e;
@@ -397,10 +411,8 @@ static int list_diff(int argc, char **argv)
     if (argc - optind != 2) return usage_error("diff", "give two .dvl files: OLD NEW");
     memset(&dp, 0, sizeof(dp));
     cli_progress_init(&dp.pl, quiet, force_progress);
-    dp.stage = "checking OLD";
-    if (open_or_say("diff", argv[optind], &a, &dp) != DV_OK) return 2;
-    dp.stage = "checking NEW";
-    if (open_or_say("diff", argv[optind + 1], &b, &dp) != DV_OK) {
+    if (open_or_say("diff", argv[optind], "OLD", &a, &dp) != DV_OK) return 2;
+    if (open_or_say("diff", argv[optind + 1], "NEW", &b, &dp) != DV_OK) {
         dv_list_close(a);
         return 2;
     }

@@ -500,6 +500,11 @@ int dv_list_verify_progress(const dv_list *l, dv_list_progress_fn fn, void *ctx,
                             size_t errcap);
 int dv_list_diff_progress(const dv_list *old_list, const dv_list *new_list, uint64_t *added,
                           uint64_t *removed, dv_list_progress_fn fn, void *ctx);
+/* dv_list_open_flags with progress: fn (may be NULL) follows the open's check that the keys
+ * are sorted and unique, one pass over the whole list, as above (entries checked and in all;
+ * not called for a list refused before that check). */
+int dv_list_open_progress(const char *path, unsigned flags, dv_list_progress_fn fn, void *ctx,
+                          dv_list **out, char *errbuf, size_t errcap);
 
 /* ------------------------------------------------------------------------
  * Reading `datavet hash` output (TSV with header, CSV with header, JSONL):

@@ -90,8 +90,11 @@ static const uint8_t *key_at(const dv_list *l, uint64_t i, size_t *len)
     return l->keys + i * l->ks;
 }
 
-/* The checks of docs/dvl-format.md "What a reader checks", in that order. */
-static int validate(dv_list *l, char *err, size_t cap)
+#define PROGRESS_EVERY (1u << 18)
+
+/* The checks of docs/dvl-format.md "What a reader checks", in that order; fn (may be NULL)
+ * follows the order check, one pass over every key. */
+static int validate(dv_list *l, char *err, size_t cap, dv_list_progress_fn fn, void *ctx)
 {
     const uint8_t *h = l->base;
     const uint64_t size = l->size;
@@ -315,6 +318,7 @@ static int validate(dv_list *l, char *err, size_t cap)
     for (uint64_t i = 1; i < l->count; i++) {
         size_t la, lb;
         const uint8_t *a = key_at(l, i - 1, &la), *b = key_at(l, i, &lb);
+        if (fn != NULL && i % PROGRESS_EVERY == 0) fn(ctx, i, l->count);
         if (cmp_bytes(a, la, b, lb) >= 0) {
             dv__set_err(err, cap,
                         "section keys at offset %llu: entry %llu is not above entry %llu (keys "
@@ -324,6 +328,7 @@ static int validate(dv_list *l, char *err, size_t cap)
             return DV_ECORRUPT;
         }
     }
+    if (fn != NULL) fn(ctx, l->count, l->count);
     return DV_OK;
 }
 
@@ -369,8 +374,8 @@ static void build_index(dv_list *l)
     }
 }
 
-static int open_common(const void *buf, size_t len, void *map, unsigned flags, dv_list **out,
-                       char *err, size_t cap)
+static int open_common(const void *buf, size_t len, void *map, unsigned flags,
+                       dv_list_progress_fn fn, void *ctx, dv_list **out, char *err, size_t cap)
 {
     dv_list *l;
     int rc;
@@ -381,7 +386,7 @@ static int open_common(const void *buf, size_t len, void *map, unsigned flags, d
     }
     l->base = buf;
     l->size = len;
-    rc = validate(l, err, cap);
+    rc = validate(l, err, cap, fn, ctx);
     if (rc != DV_OK) {
         dv__free(NULL, l);
         return rc;
@@ -402,7 +407,7 @@ int dv_list_open_buffer(const void *buf, size_t len, dv_list **out, char *errbuf
         return DV_EINVAL;
     }
     if (errbuf != NULL && errcap > 0) errbuf[0] = '\0';
-    return open_common(buf ? buf : "", len, NULL, 0, out, errbuf, errcap);
+    return open_common(buf ? buf : "", len, NULL, 0, NULL, NULL, out, errbuf, errcap);
 }
 
 int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
@@ -412,6 +417,12 @@ int dv_list_open(const char *path, dv_list **out, char *errbuf, size_t errcap)
 
 int dv_list_open_flags(const char *path, unsigned flags, dv_list **out, char *errbuf,
                        size_t errcap)
+{
+    return dv_list_open_progress(path, flags, NULL, NULL, out, errbuf, errcap);
+}
+
+int dv_list_open_progress(const char *path, unsigned flags, dv_list_progress_fn fn, void *ctx,
+                          dv_list **out, char *errbuf, size_t errcap)
 {
     struct stat st;
     void *map;
@@ -449,7 +460,7 @@ int dv_list_open_flags(const char *path, unsigned flags, dv_list **out, char *er
         return DV_EIO;
     }
     detail[0] = '\0';
-    rc = open_common(map, (size_t)st.st_size, map, flags, out, detail, sizeof(detail));
+    rc = open_common(map, (size_t)st.st_size, map, flags, fn, ctx, out, detail, sizeof(detail));
     if (rc != DV_OK) {
         munmap(map, (size_t)st.st_size);
         dv__set_err(errbuf, errcap, "%s: %s", path, detail);
@@ -506,8 +517,6 @@ int dv_list_get_entry(const dv_list *l, uint64_t i, dv_list_entry *out)
         l->quality ? (int16_t)(uint16_t)(l->quality[2 * i] | l->quality[2 * i + 1] << 8) : -1;
     return DV_OK;
 }
-
-#define PROGRESS_EVERY (1u << 18)
 
 int dv_list_verify(const dv_list *l, char *errbuf, size_t errcap)
 {
