@@ -905,6 +905,7 @@ typedef struct lx_ent {
     /* written through a folder that holds a symlink (lx_through), or a link to such a member:
      * a copy, which keeps no symlink to a folder, writes it elsewhere */
     unsigned through : 1;
+    unsigned dir : 1; /* a directory member's path (a folder, if empty) */
     uint8_t gone; /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
     uint8_t used;
 } lx_ent;
@@ -1096,6 +1097,7 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
     e->dep_n = v->dep_n;
     e->deep = v->deep;
     e->through = v->through;
+    e->dir = v->dir;
     e->gone = v->gone;
     return DV_OK;
 }
@@ -1211,22 +1213,40 @@ static int has_dotdot(const char *text, size_t n)
     return 0;
 }
 
-/* Where GNU tar 1.34 writes a member whose normalised path is lx_tmp[0..*klen), given what
- * table t holds then: a folder on the way that holds a symlink is followed, as open() and
- * link() follow it (the member lands in the folder it names: d/x.jpg, d a symlink to real, is
- * real/x.jpg), up to FX_HOPS symlinks; the path's last component is not (a member replaces a
- * symlink there). 0 with the path written to in lx_tmp (*klen), *via set where a symlink was
- * followed; 1 where GNU tar writes nothing: a symlink whose text is absolute or holds ".." is
- * a placeholder file until the end of the extraction ("Not a directory"), one that leads above
- * the root, a loop; DV_ENOMEM. A symlink to a folder that no member makes is taken as made
- * (GNU tar fails there: "No such file or directory"). Until 2026-12-07 the index put such a
- * member at its own path: a link to the path it was written to read what was there before. */
-static int lx_through(dv_tar_reader *r, const lx_tab *t, size_t *klen, int *via)
+/* Whether key[0..klen) is a folder in table t (its folders in d): one that members were
+ * written into, or a directory member's path. */
+static int lx_folder(const lx_tab *t, const lx_tab *d, const char *key, size_t klen)
 {
+    const lx_ent *e;
+    return klen == 0 || tab_find(d, key, klen) != NULL ||
+           ((e = tab_find(t, key, klen)) != NULL && e->dir);
+}
+
+/* Where GNU tar 1.34 writes a member whose normalised path is lx_tmp[0..*klen), given what
+ * table t (its folders in d) holds then: a folder on the way that holds a symlink is followed,
+ * as open() and link() follow it (the member lands in the folder it names: d/x.jpg, d a
+ * symlink to real, is real/x.jpg), up to FX_HOPS symlinks; the path's last component is not
+ * (a member replaces a symlink there). 0 with the path written to in lx_tmp (*klen), *via set
+ * where a symlink was followed; 1 where GNU tar writes nothing: a symlink whose text is
+ * absolute or holds ".." is a placeholder file until the end of the extraction ("Not a
+ * directory"), one that leads above the root, a loop; a symlink to a folder that is not there
+ * when the member comes (no member made it: mkdir() of the symlink's path fails, "No such file
+ * or directory", and GNU tar creates no folder through a dangling symlink); a folder on the
+ * way that holds a file, a device or a fifo ("Not a directory"); 2 where a folder on the way
+ * is a path a hard link that does not resolve was extracted to (what is there is not known);
+ * DV_ENOMEM. Past either table's cap the index cannot tell a missing folder from one it did
+ * not note: such paths are taken as written. Until 2026-12-07 the index put a member through
+ * a symlinked folder at its own path (a link to the path it was written to read what was there
+ * before), and until 2026-12-08 took a member under a file or through a symlink to a missing
+ * folder as written. */
+static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t *klen,
+                      int *via)
+{
+    size_t must = 0; /* lx_tmp[0..must): a folder that has to be there (a symlink's target) */
     *via = 0;
     for (int hops = 0;; hops++) {
         const char *key = (const char *)r->lx_tmp.p;
-        size_t n = *klen, i, d, ll, rest;
+        size_t n = *klen, i, dl, ll, rest, tl;
         const lx_ent *e = NULL;
         const char *lnk;
         char *o;
@@ -1237,26 +1257,39 @@ static int lx_through(dv_tar_reader *r, const lx_tab *t, size_t *klen, int *via)
             if ((e = tab_find(t, key, i)) != NULL && e->lnk_len > 0) break;
             e = NULL;
         }
-        if (e == NULL) return 0;
+        if (e == NULL) {
+            if (t->full || d->full) return 0;
+            if (!lx_folder(t, d, key, must)) return 1;
+            for (i = 1; i < n; i++) {
+                if (key[i] != '/' || lx_folder(t, d, key, i)) continue;
+                if ((e = tab_find(t, key, i)) == NULL) continue; /* made by mkdir() */
+                return e->skip == LX_SKIP_UNKNOWN ? 2 : 1;
+            }
+            return 0;
+        }
         if (hops == FX_HOPS) return 1;
         lnk = (const char *)t->names.p + e->name + e->name_len;
         ll = e->lnk_len;
         if (lnk[0] == '/' || has_dotdot(lnk, ll)) return 1;
         /* the symlink's folder, then its text and the rest of the path (out of lx_tmp, which
          * lx_normalise writes) */
-        for (d = i; d > 0 && key[d - 1] != '/'; d--)
+        for (dl = i; dl > 0 && key[dl - 1] != '/'; dl--)
             ;
-        d = d > 0 ? d - 1 : 0;
+        dl = dl > 0 ? dl - 1 : 0;
         rest = n - i; /* "/x.jpg" */
         r->thr_tmp.len = 0;
-        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->thr_tmp, d + ll + rest));
+        DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->thr_tmp, dl + ll + rest));
         o = (char *)r->thr_tmp.p;
-        memcpy(o, key, d);
-        memcpy(o + d, lnk, ll);
-        memcpy(o + d + ll, key + i, rest);
-        rc = lx_normalise(r, o, d, o + d, ll + rest, klen);
+        memcpy(o, key, dl);
+        memcpy(o + dl, lnk, ll);
+        memcpy(o + dl + ll, key + i, rest);
+        rc = lx_normalise(r, o, dl, o + dl, ll + rest, klen);
         if (rc < 0) return rc;
         if (rc > 0 || *klen == 0) return 1;
+        /* the rest holds no "." or "..": the symlink's target is what comes before it, and a
+         * folder that had to be there beyond the symlink still has to */
+        tl = *klen > rest ? *klen - rest : 0;
+        must = tl + (must > i ? must - i : 0);
         *via = 1;
     }
 }
@@ -1279,7 +1312,7 @@ static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
     const lx_ent *e;
     int via;
     if (lx_normalise(r, "", 0, path, strlen(path), &klen) != 0 || klen == 0 ||
-        lx_through(r, t, &klen, &via) != 0)
+        lx_through(r, t, t == &r->fx ? &r->fxd : &r->lxd, &klen, &via) != 0)
         return 0;
     e = tab_find(t, (const char *)r->lx_tmp.p, klen);
     return e != NULL && e->lnk_len == 0 && e->skip == DV_TAR_SKIP_NONE;
@@ -1287,8 +1320,11 @@ static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
 
 /* m written into table t as GNU tar extracts it (both looks, lx and fx, place members by this
  * one rule): its path normalised, placed through any symlinked folder (v->through noted), and
- * passed over where a folder that members were written into stands at that path (only a
- * folder member may replace it); the folders its path creates noted in d. */
+ * passed over where GNU tar writes nothing (lx_through) or where a folder that members were
+ * written into stands at that path (only a folder member may replace it); the folders its path
+ * creates noted in d. Such a member is still read and scanned as any member: only what a link
+ * to its path reads, and what a copy would extract, follow GNU tar. Where a folder on the way
+ * holds what the index cannot tell, what the path holds is not known either. */
 static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member *m, lx_ent *v,
                     const char *lnk, size_t lnk_len)
 {
@@ -1297,11 +1333,19 @@ static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member 
     rc = lx_normalise(r, "", 0, m->path, strlen(m->path), &klen);
     if (rc < 0) return rc;
     if (rc > 0 || klen == 0) return DV_OK;
-    rc = lx_through(r, t, &klen, &via);
-    if (rc != 0) return rc < 0 ? rc : DV_OK;
+    rc = lx_through(r, t, d, &klen, &via);
+    if (rc < 0) return rc;
+    if (rc == 1) return DV_OK;
     v->through |= (unsigned)via;
     if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(d, (const char *)r->lx_tmp.p, klen))
         return DV_OK;
+    if (rc == 2) {
+        v->skip = LX_SKIP_UNKNOWN;
+        v->dir = 0;
+        v->dep_n = 0;
+        v->deep = 0;
+        return tab_put(r, t, (const char *)r->lx_tmp.p, klen, v, NULL, 0);
+    }
     DV_FORWARD_IF_ERROR(dirs_note(r, d, (const char *)r->lx_tmp.p, klen));
     return tab_put(r, t, (const char *)r->lx_tmp.p, klen, v, lnk, lnk_len);
 }
@@ -1324,6 +1368,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
         return DV_OK;
     memset(&v, 0, sizeof(v));
     v.skip = DV_TAR_SKIP_OTHER;
+    v.dir = m->skip == DV_TAR_SKIP_DIR;
     if (m->type == '0' || m->type == 'S') {
         v.data_offset = m->data_offset;
         v.size = m->size;
@@ -1672,6 +1717,7 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         return DV_OK;
     } else {
         e.skip = DV_TAR_SKIP_OTHER; /* a directory, a device, a fifo */
+        e.dir = m->skip == DV_TAR_SKIP_DIR;
     }
     e.sample = sample;
     return lx_place(r, &r->lx, &r->lxd, m, &e, lnk, lnk_len);
@@ -1853,7 +1899,7 @@ void dv__tar_reader_link_gone(dv_tar_reader *r, const dv_tar_member *m)
     lx_ent *e;
     int via;
     if (r->lx.slots == 0 || lx_normalise(r, "", 0, m->path, strlen(m->path), &klen) != 0 ||
-        lx_through(r, &r->lx, &klen, &via) != 0)
+        lx_through(r, &r->lx, &r->lxd, &klen, &via) != 0)
         return;
     if ((e = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen)) != NULL) e->gone = 1;
 }
