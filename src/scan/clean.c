@@ -1220,15 +1220,16 @@ static int clean_shard(cwork *w, uint64_t i)
         while (nsum > 0) dv__free(c->a, sums[--nsum].rel);
     }
     if (rc == DV_OK && !lost && links > 0) {
-        /* a kept sample's image that is a link to a removed sample's member (its bytes are a
+        /* a kept sample's link to a removed sample's member (its bytes are a
          * removed image's), or one whose target could not be resolved (the copy would hold it
          * dangling): not copied, and the user hears of it */
         char line[1400];
         size_t ll = dv__text_line(line, sizeof line,
-                                  "--clean: shard %s: %llu image %s of kept samples "
+                                  "--clean: shard %s: %llu link %s of kept samples "
                                   "left out of the copy: hard links or symlinks to a removed "
                                   "sample's member (the same bytes as a removed image), or "
-                                  "whose target the scan could not resolve: review those "
+                                  "whose target the scan could not resolve (a symlink to a "
+                                  "folder too: a copy keeps none): review those "
                                   "samples\n", sh.name, (unsigned long long)links,
                                   dv__pl(links, "member", "members"));
         if ((c->note[i] = dv__malloc(c->a, ll + 1)) == NULL) rc = DV_ENOMEM;

@@ -466,9 +466,9 @@ assert t.getnames() == ['s/e.txt', 's/f.jpg'], t.getnames()
 d2 = open('hfpx/000000002.jpg', 'rb').read()
 assert all(open(f, 'rb').read() != d2 for f in ['xwl/s/e.txt', 'xwl/s/f.jpg'])
 e = open('err-wl').read()
-assert 'shard 00000: 1 image member of kept samples left out of the copy' in e, e
+assert 'shard 00000: 1 link member of kept samples left out of the copy' in e, e
 p = json.load(open('out-wl/summary.json'))['dataset_problems']
-assert any('1 image member of kept samples left out' in x for x in p), p
+assert any('1 link member of kept samples left out' in x for x in p), p
 assert open('rc-wl').read().strip() == '1' and open('rc-xwl').read().strip() == '0'"
 # symlinks to later members (a folder deduplicated with symlinks, then tarred in directory
 # order): followed, so the linking sample's image is checked and matched; a kept sample's
@@ -505,9 +505,29 @@ assert open('out-wf/errors.jsonl').read() == ''
 assert [l.split()[0] for l in open('out-wf/removal.txt')][1:] == ['a', 'b', 'e']
 assert tarfile.open('clean-wf/00000.tar').getnames() == ['s/c.jpg']
 e = open('err-wf').read()
-assert 'shard 00000: 1 image member of kept samples left out of the copy' in e, e
+assert 'shard 00000: 1 link member of kept samples left out of the copy' in e, e
 assert open('rc-wf').read().strip() == '1' and open('rc-xwf').read().strip() == '0'
 assert open('wf1.sha256').read() == open('out-wf/clean.sha256').read()"
+# a symlink to a folder is left out of the copy (the copy keeps none) and counted with the
+# links left out: the warning calls them links, not image members
+mkdir wd
+$PY - <<'EOF' || bad "make the webdataset with a symlink to a folder"
+import io, tarfile
+t = tarfile.open('wd/00000.tar', 'w', format=tarfile.GNU_FORMAT)
+b = open('hfpx/000000003.jpg', 'rb').read()
+ti = tarfile.TarInfo('real/x.jpg'); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+ti = tarfile.TarInfo('d'); ti.type = tarfile.SYMTYPE; ti.linkname = 'real'; t.addfile(ti)
+t.close()
+EOF
+"$BIN" scan -q wd -l hld-md5.dvl -o out-wd --clean clean-wd >/dev/null 2>err-wd
+check "webdataset symlink to a folder: left out of the copy, called a link" $PY -c "
+import json, tarfile
+assert tarfile.open('clean-wd/00000.tar').getnames() == ['real/x.jpg']
+e = open('err-wd').read()
+assert 'shard 00000: 1 link member of kept samples left out of the copy' in e, e
+assert 'image member' not in e, e
+p = json.load(open('out-wd/summary.json'))['dataset_problems']
+assert any('1 link member of kept samples left out' in x for x in p), p"
 # ids that repeat across shards (webdataset keys restart in each shard; LAION's key column
 # too): removal-public.txt and the commitment take each id once, a removed id is no decoy even
 # where a kept row has it, and so no id stands out by coming twice
