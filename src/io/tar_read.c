@@ -111,6 +111,12 @@ struct dv_tar_reader {
     const char *lx_miss;
     size_t lx_miss_len;
     int fx_steps; /* hops the last lookup took among the last members (FX_STEPS at most) */
+    /* the last lookup's target was reached through a folder that holds a symlink (lx_thr:
+     * a copy, which keeps no symlink to a folder, cannot vouch for it); lx_sure: its miss was
+     * looked for through such folders (so the target is not there, the table not full); lx_ph:
+     * a hard link's target was not reached, a folder on the way a placeholder (lx_through 3) */
+    int lx_thr, lx_sure, lx_ph;
+    dv__dbuf walk_tmp, sav_tmp; /* fx_reach: a symlink hop's target, lx_tmp kept meanwhile */
 
     char err[512];
 };
@@ -1222,23 +1228,26 @@ static int lx_folder(const lx_tab *t, const lx_tab *d, const char *key, size_t k
            ((e = tab_find(t, key, klen)) != NULL && e->dir);
 }
 
-/* Where GNU tar 1.34 writes a member whose normalised path is lx_tmp[0..*klen), given what
- * table t (its folders in d) holds then: a folder on the way that holds a symlink is followed,
- * as open() and link() follow it (the member lands in the folder it names: d/x.jpg, d a
- * symlink to real, is real/x.jpg), up to FX_HOPS symlinks; the path's last component is not
- * (a member replaces a symlink there). 0 with the path written to in lx_tmp (*klen), *via set
- * where a symlink was followed; 1 where GNU tar writes nothing: a symlink whose text is
- * absolute or holds ".." is a placeholder file until the end of the extraction ("Not a
- * directory"), one that leads above the root, a loop; a symlink to a folder that is not there
- * when the member comes (no member made it: mkdir() of the symlink's path fails, "No such file
- * or directory", and GNU tar creates no folder through a dangling symlink); a folder on the
- * way that holds a file, a device or a fifo ("Not a directory"); 2 where a folder on the way
- * is a path a hard link that does not resolve was extracted to (what is there is not known);
- * DV_ENOMEM. Past either table's cap the index cannot tell a missing folder from one it did
- * not note: such paths are taken as written. Until 2026-12-07 the index put a member through
- * a symlinked folder at its own path (a link to the path it was written to read what was there
- * before), and until 2026-12-08 took a member under a file or through a symlink to a missing
- * folder as written. */
+/* Where GNU tar 1.34 writes a member whose normalised path is lx_tmp[0..*klen), given what table t
+ * (its folders in d) holds then: a folder on the way that holds a symlink is followed, as open()
+ * and link() follow it (the member lands in the folder it names: d/x.jpg, d a symlink to real, is
+ * real/x.jpg), up to FX_HOPS symlinks; the path's last component is not (a member replaces a
+ * symlink there). 0 with the path written to in lx_tmp (*klen), *via set where a symlink was
+ * followed; 1 where GNU tar writes nothing: a symlink that leads above the root, a loop, a symlink
+ * to a folder that is not there when the member comes (no member made it: mkdir() of the symlink's
+ * path fails, "No such file or directory", and GNU tar creates no folder through a dangling
+ * symlink), a folder on the way that is a file, a device or a fifo ("Not a directory"); 2 where a
+ * folder on the way is a path a hard link that does not resolve was extracted to (what is there is
+ * not known); 3 where a folder on the way is a symlink whose text is absolute or holds "..": a
+ * placeholder file until the end of GNU tar's extraction ("Not a directory"), so nothing is
+ * written through it; DV_ENOMEM. Past either table's cap the index cannot tell a missing folder
+ * from one it did not note: such paths are taken as written. The same walk says where a hard
+ * link's target is when GNU tar links it (link() follows the folders on the way, not the last
+ * component), and where a symlink's is once the archive is extracted (over the second look's
+ * table, as it stands at the end). Until 2026-12-07 the index put a member through a symlinked
+ * folder at its own path (a link to the path it was written to read what was there before), and
+ * until 2026-12-08 took a member under a file or through a symlink to a missing folder as
+ * written. */
 static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t *klen,
                       int *via)
 {
@@ -1270,7 +1279,7 @@ static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t
         if (hops == FX_HOPS) return 1;
         lnk = (const char *)t->names.p + e->name + e->name_len;
         ll = e->lnk_len;
-        if (lnk[0] == '/' || has_dotdot(lnk, ll)) return 1;
+        if (lnk[0] == '/' || has_dotdot(lnk, ll)) return 3;
         /* the symlink's folder, then its text and the rest of the path (out of lx_tmp, which
          * lx_normalise writes) */
         for (dl = i; dl > 0 && key[dl - 1] != '/'; dl--)
@@ -1296,13 +1305,14 @@ static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t
 
 /* After a look-up that missed (lx_miss): whether the target is nowhere in table t, as
  * extraction would find it: no entry at all (not a folder, a device, a link that does not
- * resolve), the table not full (a path past its cap is not in it), no folder on the way that
- * holds a symlink (link() follows it, the index does not). */
+ * resolve), the table not full (a path past its cap is not in it), and either looked for
+ * through the folders on the way that hold a symlink, as link() follows them (lx_sure), or
+ * none on the way. */
 static int lx_target_absent(const dv_tar_reader *r, const lx_tab *t)
 {
     return r->lx_miss != NULL && !t->full &&
-           tab_find(t, r->lx_miss, r->lx_miss_len) == NULL &&
-           lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len) == 0;
+           (r->lx_sure || (tab_find(t, r->lx_miss, r->lx_miss_len) == NULL &&
+                           lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len) == 0));
 }
 
 /* Whether table t holds a regular member's data at path (normalised here, in lx_tmp). */
@@ -1335,7 +1345,7 @@ static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member 
     if (rc > 0 || klen == 0) return DV_OK;
     rc = lx_through(r, t, d, &klen, &via);
     if (rc < 0) return rc;
-    if (rc == 1) return DV_OK;
+    if (rc == 1 || rc == 3) return DV_OK;
     v->through |= (unsigned)via;
     if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(d, (const char *)r->lx_tmp.p, klen))
         return DV_OK;
@@ -1376,15 +1386,25 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
     } else if (m->skip == DV_TAR_SKIP_HARDLINK) {
         const lx_ent *t = NULL;
         const char *target = gnu_link_target(m->linkpath);
+        int via = 0;
         v.skip = LX_SKIP_UNKNOWN; /* unless it resolves */
         rc = lx_normalise(r, "", 0, target, strlen(target), &klen);
         if (rc < 0) return rc;
-        if (rc == 0 && klen > 0) t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
-        if (rc == 0 && klen > 0 && t == NULL) {
-            /* a target that is nowhere, over a regular member: left as it is (index_member) */
-            r->lx_miss = (const char *)r->lx_tmp.p;
-            r->lx_miss_len = klen;
-            if (lx_target_absent(r, &r->fx) && lx_regular_at(r, &r->fx, m->path)) return DV_OK;
+        if (rc == 0 && klen > 0) {
+            /* link() follows the folders on the way (lx_resolve) */
+            rc = lx_through(r, &r->fx, &r->fxd, &klen, &via);
+            if (rc < 0) return rc;
+            if (rc == 0) t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
+            if (rc != 2 && t == NULL) {
+                /* a target that is nowhere, over a regular member: left as it is
+                 * (index_member) */
+                r->lx_miss = (const char *)r->lx_tmp.p;
+                r->lx_miss_len = klen;
+                r->lx_sure = 1;
+                rc = lx_target_absent(r, &r->fx) && lx_regular_at(r, &r->fx, m->path);
+                r->lx_sure = 0;
+                if (rc) return DV_OK;
+            }
         }
         if (t != NULL && t->lnk_len == 0 &&
             (t->skip == DV_TAR_SKIP_OTHER || t->skip == LX_SKIP_UNKNOWN))
@@ -1394,6 +1414,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
              * target, that symlink's way (FX_FATE) */
             size_t n = 1 + t->dep_n + (t->lnk_len > 0), at = r->fx.deps.len / sizeof(uint64_t);
             v = *t;
+            v.through |= (unsigned)via; /* (a copy has not the folder's symlink) */
             v.dep_n = 0;
             if (t->deep || n > FX_HOPS) {
                 v.deep = 1;
@@ -1502,6 +1523,48 @@ static int dep_push(dv_tar_reader *r, uint64_t smp)
 static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent **out,
                    int depth);
 
+/* *key[0..*klen) (a symlink's target, normalised, in lx_tmp or fx's names) as the kernel
+ * reaches it once the archive is extracted: the folders on the way that hold a symlink
+ * followed (lx_through over fx, as it stands at the end; lx_thr set), the path to look up in
+ * walk_tmp (*key, *klen), lx_tmp as it was. 0; 1 where it leads nowhere (a folder on the way
+ * that is a file or is missing, a loop); 2 where a folder on the way holds what is not known;
+ * 3 where one is a symlink whose text is absolute or holds ".." (not followed: lx_sure unset,
+ * so the lookup names it); DV_ENOMEM. Where no folder on the way holds a symlink, *key is
+ * left as it is. */
+static int fx_reach(dv_tar_reader *r, const char **key, size_t *klen)
+{
+    const char *k = *key;
+    size_t n = *klen, i, len;
+    int rc, via;
+    r->lx_sure = 1;
+    for (i = 1; i < n; i++) {
+        const lx_ent *e;
+        if (k[i] == '/' && (e = tab_find(&r->fx, k, i)) != NULL && e->lnk_len > 0) break;
+    }
+    if (i >= n) return 0;
+    /* (key and lx_tmp copied out: lx_through writes lx_tmp, which may move) */
+    DV_FORWARD_IF_ERROR(db_set_str(r->alloc, &r->walk_tmp, k, n));
+    len = r->lx_tmp.p != NULL ? strlen((const char *)r->lx_tmp.p) : 0;
+    DV_FORWARD_IF_ERROR(
+        db_set_str(r->alloc, &r->sav_tmp, len > 0 ? (const void *)r->lx_tmp.p : "", len));
+    r->lx_tmp.len = 0;
+    DV_FORWARD_IF_ERROR(dv__dbuf_reserve(r->alloc, &r->lx_tmp, n + 1));
+    memcpy(r->lx_tmp.p, r->walk_tmp.p, n + 1);
+    rc = lx_through(r, &r->fx, &r->fxd, &n, &via);
+    if (rc == 0) rc = db_set_str(r->alloc, &r->walk_tmp, r->lx_tmp.p, n);
+    if (rc >= 0) {
+        int rc2 = dv__dbuf_reserve(r->alloc, &r->lx_tmp, len + 1);
+        if (rc2 < 0) return rc2;
+        memcpy(r->lx_tmp.p, r->sav_tmp.p, len + 1);
+    }
+    if (rc < 0) return rc;
+    *key = (const char *)r->walk_tmp.p;
+    if (rc == 0) *klen = n;
+    if (rc == 0 || rc == 1) r->lx_thr |= via;
+    if (rc == 3) r->lx_sure = 0;
+    return rc;
+}
+
 /* The way of a symlink a hard link on a link's way names (an FX_FATE entry): its samples
  * appended to dep_tmp; where it leads nowhere (or goes deeper than FX_HOPS such ways), the
  * copy leaves that symlink out, and so the hard link, and so the link being looked up
@@ -1511,6 +1574,7 @@ static int fx_fate(dv_tar_reader *r, uint64_t fate, int depth)
     size_t off = (size_t)((fate & ~FX_FATE) >> 31), len = (size_t)(fate & 0x7fffffffu);
     const char *miss = r->lx_miss;
     size_t miss_len = r->lx_miss_len;
+    int sure = r->lx_sure;
     const lx_ent *e;
     int rc = LX_NOWHERE;
     if (len > 0 && depth < FX_HOPS)
@@ -1519,6 +1583,7 @@ static int fx_fate(dv_tar_reader *r, uint64_t fate, int depth)
     if (rc != LX_FOUND) r->lx_gone = 1;
     r->lx_miss = miss; /* (the link's own way says what was missed) */
     r->lx_miss_len = miss_len;
+    r->lx_sure = sure;
     return DV_OK;
 }
 
@@ -1537,7 +1602,10 @@ static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent 
 {
     for (int hop = 0; hop < FX_HOPS; hop++) {
         if (++r->fx_steps > FX_STEPS) return LX_LOOP;
-        const lx_ent *e = tab_find(&r->fx, key, klen);
+        int rc = fx_reach(r, &key, &klen);
+        if (rc < 0) return rc;
+        if (rc == 2) return LX_UNKNOWN;
+        const lx_ent *e = rc == 0 ? tab_find(&r->fx, key, klen) : NULL;
         if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) {
             r->lx_miss = key;
             r->lx_miss_len = klen;
@@ -1618,10 +1686,11 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     size_t klen;
     const lx_ent *t;
     const char *target;
-    int rc;
+    int rc, via;
     *out = NULL;
     r->dep_tmp.len = 0;
     r->lx_via = r->lx_gone = r->lx_hs = 0;
+    r->lx_thr = r->lx_sure = r->lx_ph = 0;
     r->lx_miss = NULL;
     r->lx_miss_len = 0;
     r->fx_steps = 0;
@@ -1633,9 +1702,18 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     rc = lx_normalise(r, "", 0, target, strlen(target), &klen);
     if (rc < 0) return rc;
     if (rc > 0) return LX_ESCAPE;
-    t = tab_find(&r->lx, (const char *)r->lx_tmp.p, klen);
+    /* link() follows the folders on the way (not the last component) */
+    rc = lx_through(r, &r->lx, &r->lxd, &klen, &via);
+    if (rc < 0) return rc;
+    if (rc == 2) return LX_UNKNOWN;
+    r->lx_thr = via;
+    r->lx_sure = 1;
+    r->lx_ph = rc == 3; /* (a placeholder file then: the message names it, as not followed) */
+    t = rc == 0 ? tab_find(&r->lx, (const char *)r->lx_tmp.p, klen) : NULL;
     if (t != NULL && t->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
     if (t == NULL || (t->lnk_len == 0 && t->skip == DV_TAR_SKIP_OTHER)) {
+        /* (where a folder on the way is a file, a placeholder or missing: link() fails on the
+         * target before anything is removed) */
         r->lx_miss = (const char *)r->lx_tmp.p;
         r->lx_miss_len = klen;
         return LX_MISSING;
@@ -1692,6 +1770,7 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
         if (rc == LX_FOUND) {
             e = *t; /* (an earlier symlink to a later member: its target, as it holds it) */
             e.gone |= (uint8_t)r->lx_gone;
+            e.through |= (unsigned)r->lx_thr; /* (a copy has not the folder's symlink) */
         } else if (rc == LX_MISSING && lnk_len > 0) {
             /* a symlink to a later member (as far as the index can tell): kept with its text,
              * so a hard link to it finds it and its being left out of a copy carries over */
@@ -1749,8 +1828,9 @@ void dv__tar_reader_link_index(dv_tar_reader *r, size_t cap)
 int dv__tar_reader_link_full(const dv_tar_reader *r) { return r->lx.full || r->fx.full; }
 
 /* The length of the first folder on the way to key[0..klen) that holds a symlink in either
- * table, or 0. The index does not follow such a folder (GNU tar's extraction and the kernel
- * do), so a path not found through it may well be there once extracted. */
+ * table, or 0. Where a lookup did not follow such a folder (its text absolute or holding "..",
+ * or the lookup not one that follows: lx_sure unset), a path not found through it may well be
+ * there once extracted. */
 static size_t lx_symlinked_folder(const dv_tar_reader *r, const char *key, size_t klen)
 {
     for (size_t i = 1; i < klen; i++) {
@@ -1783,9 +1863,10 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         out->named_gone = r->lx_hs_gone;
         out->symlink = 1;
     }
-    /* not found through a symlinked folder: the copy cannot vouch for the link, which may
-     * extract to a member it leaves out (or dangle) */
+    /* not found through a symlinked folder it did not follow: the copy cannot vouch for the
+     * link, which may extract to a member it leaves out (or dangle) */
     if ((rc == LX_MISSING || rc == LX_NOWHERE) && r->lx_miss != NULL &&
+        (!r->lx_sure || r->lx_ph) &&
         (folder = lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len)) > 0)
         out->unsure = 1;
     if (rc == LX_FOUND) {
@@ -1807,7 +1888,8 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
         }
         out->skip = e->skip;
         out->gone = e->gone || r->lx_gone;
-        out->unsure = e->through; /* a copy has not the symlink it was written through */
+        /* a copy has not the symlink it was written through, nor one on the way there */
+        out->unsure = e->through || r->lx_thr;
         return DV_OK;
     }
     switch (rc) {
@@ -2018,6 +2100,8 @@ void dv_tar_reader_free(dv_tar_reader *r)
     db_free(r->alloc, &r->dep_tmp);
     db_free(r->alloc, &r->lnk_tmp);
     db_free(r->alloc, &r->thr_tmp);
+    db_free(r->alloc, &r->walk_tmp);
+    db_free(r->alloc, &r->sav_tmp);
     dv__free(r->alloc, r->ra_mem);
     dv__free(r->alloc, r);
 }

@@ -3659,6 +3659,76 @@ static void test_member_under_file(void **state)
     free(a.p);
 }
 
+/* A link's target is reached through the folders on its way that hold a symlink, as GNU tar
+ * 1.34 links it (link() follows them, not the last component) and as the kernel reads a
+ * symlink once extracted: a hard link or symlink to d/x.jpg, d a symlink to real, reads
+ * real/x.jpg (through chains of symlinks too, and for a symlink, a later member there), and
+ * one through a symlink to a file or to a missing folder reads nothing. A hard link whose
+ * target is so not there leaves the regular member before it at its path. These were errors
+ * (not followed), and that member was not known. A copy, which keeps no symlink to a folder,
+ * leaves such links out. */
+static void test_link_through_symlinked_folder(void **state)
+{
+    static const ex_want want[] = {
+        {"h.jpg", 0, NULL},   {"s.jpg", 0, NULL},   {"h2.jpg", 1, NULL}, {"s2.jpg", 1, NULL},
+        {"sl.jpg", 2, NULL},  {"hm.jpg", -1, "not found earlier"},
+        {"sm.jpg", -1, "not found in the archive"},            {"hf.jpg", -1, NULL},
+        {"sg.jpg", -1, NULL}, {"hk.jpg", 3, NULL},
+        {"hp.jpg", -1, "(through 'x/p', a symlink, not followed)"},
+    };
+    uint8_t img[4][300], drop[8];
+    char names[8][64];
+    int nn;
+    uint64_t left;
+    arc a = {0};
+    (void)state;
+    for (int i = 0; i < 4; i++) fill_pattern(img[i], sizeof(img[i]), 170u + (unsigned)i);
+    member(&a, "real/x.jpg", img[0], sizeof(img[0]), '0');
+    link_member(&a, "d", "real", '2');
+    link_member(&a, "h.jpg", "d/x.jpg", '1');
+    link_member(&a, "s.jpg", "d/x.jpg", '2');
+    member(&a, "d/sub/y.jpg", img[1], sizeof(img[1]), '0'); /* real/sub/y.jpg */
+    link_member(&a, "e", "d/sub", '2');
+    link_member(&a, "h2.jpg", "e/y.jpg", '1');
+    link_member(&a, "s2.jpg", "e/y.jpg", '2');
+    link_member(&a, "sl.jpg", "d/z.jpg", '2'); /* a later member, through d */
+    link_member(&a, "hm.jpg", "d/none.jpg", '1');
+    link_member(&a, "sm.jpg", "e/none.jpg", '2');
+    link_member(&a, "f", "real/x.jpg", '2');
+    link_member(&a, "hf.jpg", "f/q.jpg", '1'); /* "Not a directory" */
+    link_member(&a, "g", "missing", '2');
+    link_member(&a, "sg.jpg", "g/x.jpg", '2');
+    member(&a, "k.jpg", img[3], sizeof(img[3]), '0');
+    link_member(&a, "k.jpg", "f/q.jpg", '1'); /* fails: k.jpg stays */
+    link_member(&a, "hk.jpg", "k.jpg", '1');
+    member(&a, "x/", NULL, 0, '5');
+    link_member(&a, "x/p", "../real", '2');     /* a placeholder file until the end */
+    link_member(&a, "hp.jpg", "x/p/x.jpg", '1'); /* "Not a directory" */
+    member(&a, "real/z.jpg", img[2], sizeof(img[2]), '0');
+    finish(&a);
+    ex_links(&a, "ltf", want, sizeof(want) / sizeof(want[0]), img);
+    free(a.p);
+
+    /* a copy has not d: the links through it go, whether the member they read is kept or not */
+    for (int k = 0; k < 2; k++) {
+        memset(&a, 0, sizeof(a));
+        member(&a, "real/x.jpg", img[0], sizeof(img[0]), '0');
+        link_member(&a, "d", "real", '2');
+        link_member(&a, "h.jpg", "d/x.jpg", '1');
+        link_member(&a, "s.jpg", "d/x.jpg", '2');
+        member(&a, "q.jpg", img[1], sizeof(img[1]), '0');
+        finish(&a);
+        memset(drop, 0, sizeof(drop));
+        drop[0] = (uint8_t)k;
+        clean_copy(&a, drop, 5, names, &nn, &left);
+        assert_int_equal(left, 3);
+        assert_int_equal(nn, 2 - k);
+        if (k == 0) assert_string_equal(names[0], "real/x.jpg");
+        assert_string_equal(names[1 - k], "q.jpg");
+        free(a.p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3703,6 +3773,7 @@ int main(void)
         cmocka_unit_test(test_member_through_symlinked_folder),
         cmocka_unit_test(test_symlink_over_folder),
         cmocka_unit_test(test_member_under_file),
+        cmocka_unit_test(test_link_through_symlinked_folder),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
