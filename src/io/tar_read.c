@@ -114,8 +114,9 @@ struct dv_tar_reader {
     /* the last lookup's target was reached through a folder that holds a symlink (lx_thr:
      * a copy, which keeps no symlink to a folder, cannot vouch for it); lx_sure: its miss was
      * looked for through such folders (so the target is not there, the table not full); lx_ph:
-     * a hard link's target was not reached, a folder on the way a placeholder (lx_through 3) */
-    int lx_thr, lx_sure, lx_ph;
+     * a hard link's target was not reached, a folder on the way a placeholder (lx_through 3);
+     * lx_enoent: a hard link's target was looked for where its folders are (lx_parents) */
+    int lx_thr, lx_sure, lx_ph, lx_enoent;
     dv__dbuf walk_tmp, sav_tmp; /* fx_reach: a symlink hop's target, lx_tmp kept meanwhile */
 
     char err[512];
@@ -917,10 +918,11 @@ typedef struct lx_ent {
 } lx_ent;
 _Static_assert(sizeof(lx_ent) <= 64, "an lx_ent is 64 bytes at most (the link index's cap)");
 
-/* lx_ent.skip of a path a hard link that does not resolve was extracted to: GNU tar leaves the
- * member before it there where the target is missing (link() fails before anything is
- * removed), nothing where it is a directory (removed, then link() fails), a device where it
- * is one; which, the index cannot always tell, so a link to that path is not read. */
+/* lx_ent.skip of a path a hard link that does not resolve was extracted to, its target there
+ * but no member to read or not known (one not there leaves the path as it was: lx_parents):
+ * GNU tar leaves nothing where the target is a directory (the path removed, then link()
+ * fails), a device where it is one; which, the index cannot always tell, so a link to that
+ * path is not read. */
 #define LX_SKIP_UNKNOWN 0xffu
 
 static uint64_t lx_hash(const char *s, size_t n)
@@ -1233,21 +1235,20 @@ static int lx_folder(const lx_tab *t, const lx_tab *d, const char *key, size_t k
  * and link() follow it (the member lands in the folder it names: d/x.jpg, d a symlink to real, is
  * real/x.jpg), up to FX_HOPS symlinks; the path's last component is not (a member replaces a
  * symlink there). 0 with the path written to in lx_tmp (*klen), *via set where a symlink was
- * followed; 1 where GNU tar writes nothing: a symlink that leads above the root, a loop, a symlink
- * to a folder that is not there when the member comes (no member made it: mkdir() of the symlink's
- * path fails, "No such file or directory", and GNU tar creates no folder through a dangling
- * symlink), a folder on the way that is a file, a device or a fifo ("Not a directory"); 2 where a
- * folder on the way is a path a hard link that does not resolve was extracted to (what is there is
- * not known); 3 where a folder on the way is a symlink whose text is absolute or holds "..": a
- * placeholder file until the end of GNU tar's extraction ("Not a directory"), so nothing is
- * written through it; DV_ENOMEM. Past either table's cap the index cannot tell a missing folder
- * from one it did not note: such paths are taken as written. The same walk says where a hard
- * link's target is when GNU tar links it (link() follows the folders on the way, not the last
- * component), and where a symlink's is once the archive is extracted (over the second look's
- * table, as it stands at the end). Until 2026-12-07 the index put a member through a symlinked
- * folder at its own path (a link to the path it was written to read what was there before), and
- * until 2026-12-08 took a member under a file or through a symlink to a missing folder as
- * written. */
+ * followed; 1 where GNU tar writes nothing as a folder is missing ("No such file or directory"): a
+ * symlink to a folder that is not there when the member comes (no member made it: mkdir() of the
+ * symlink's path fails, and GNU tar creates no folder through a dangling symlink); 4 where it
+ * writes nothing as a folder on the way is a file, a device or a fifo ("Not a directory"; a path a
+ * hard link that does not resolve was extracted to is taken as a folder), or the way is a loop; 3
+ * where a folder on the way is a symlink whose text is absolute or holds "..": a placeholder file
+ * until the end of GNU tar's extraction ("Not a directory"), so nothing is written through it;
+ * DV_ENOMEM. Past either table's cap the index cannot tell a missing folder from one it did not
+ * note: such paths are taken as written. The same walk says where a hard link's target is when GNU
+ * tar links it (link() follows the folders on the way, not the last component), and where a
+ * symlink's is once the archive is extracted (over the second look's table, as it stands at the
+ * end). Until 2026-12-07 the index put a member through a symlinked folder at its own path (a link
+ * to the path it was written to read what was there before), and until 2026-12-08 took a member
+ * under a file or through a symlink to a missing folder as written. */
 static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t *klen,
                       int *via)
 {
@@ -1268,15 +1269,15 @@ static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t
         }
         if (e == NULL) {
             if (t->full || d->full) return 0;
-            if (!lx_folder(t, d, key, must)) return 1;
             for (i = 1; i < n; i++) {
                 if (key[i] != '/' || lx_folder(t, d, key, i)) continue;
-                if ((e = tab_find(t, key, i)) == NULL) continue; /* made by mkdir() */
-                return e->skip == LX_SKIP_UNKNOWN ? 2 : 1;
+                /* (nothing there: made by mkdir(); what a hard link that does not resolve
+                 * leaves is taken as a folder, as before) */
+                if ((e = tab_find(t, key, i)) != NULL && e->skip != LX_SKIP_UNKNOWN) return 4;
             }
-            return 0;
+            return lx_folder(t, d, key, must) ? 0 : 1;
         }
-        if (hops == FX_HOPS) return 1;
+        if (hops == FX_HOPS) return 4;
         lnk = (const char *)t->names.p + e->name + e->name_len;
         ll = e->lnk_len;
         if (lnk[0] == '/' || has_dotdot(lnk, ll)) return 3;
@@ -1305,27 +1306,51 @@ static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t
 
 /* After a look-up that missed (lx_miss): whether the target is nowhere in table t, as
  * extraction would find it: no entry at all (not a folder, a device, a link that does not
- * resolve), the table not full (a path past its cap is not in it), and either looked for
+ * resolve), no folder that members were written into, the tables not full (a path past the
+ * cap is not in them), and either looked for
  * through the folders on the way that hold a symlink, as link() follows them (lx_sure), or
  * none on the way. */
 static int lx_target_absent(const dv_tar_reader *r, const lx_tab *t)
 {
-    return r->lx_miss != NULL && !t->full &&
-           (r->lx_sure || (tab_find(t, r->lx_miss, r->lx_miss_len) == NULL &&
-                           lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len) == 0));
+    const lx_tab *d = t == &r->fx ? &r->fxd : &r->lxd;
+    return r->lx_miss != NULL && !t->full && !d->full &&
+           tab_find(t, r->lx_miss, r->lx_miss_len) == NULL &&
+           tab_find(d, r->lx_miss, r->lx_miss_len) == NULL &&
+           (r->lx_sure || lx_symlinked_folder(r, r->lx_miss, r->lx_miss_len) == 0);
 }
 
-/* Whether table t holds a regular member's data at path (normalised here, in lx_tmp). */
-static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
+/* The folders of lx_tmp[0..klen) (a path in table t, its folders in d) as GNU tar's
+ * mkdir() makes those missing before a hard link there: each holding the next, the last one
+ * empty where it was made (a folder entry in t, unless members were written into it). */
+static int lx_made(dv_tar_reader *r, lx_tab *t, lx_tab *d, size_t klen)
+{
+    static const lx_ent folder = {.skip = DV_TAR_SKIP_OTHER, .dir = 1};
+    const char *key = (const char *)r->lx_tmp.p;
+    size_t i = klen;
+    while (i > 0 && key[i - 1] != '/') i--;
+    if (i <= 1) return DV_OK;
+    DV_FORWARD_IF_ERROR(dirs_note(r, d, key, i - 1));
+    if (tab_find(d, key, i - 1) != NULL || tab_find(t, key, i - 1) != NULL) return DV_OK;
+    return tab_put(r, t, key, i - 1, &folder, NULL, 0);
+}
+
+/* A hard link at path whose target is not there (lx_target_absent): GNU tar leaves the path as
+ * it was, whatever it held (link() fails on the target before anything is removed); where the
+ * target's folders are missing, not files (enoent: link() fails "No such file or directory"),
+ * GNU tar
+ * first makes the folders of path that are missing (lx_made), which later members may go
+ * into. (Until 2026-12-08 only a regular member there was left as it was; over anything else,
+ * or nothing, the path held what the index could not tell.) */
+static int lx_parents(dv_tar_reader *r, lx_tab *t, lx_tab *d, const char *path, int enoent)
 {
     size_t klen;
-    const lx_ent *e;
-    int via;
-    if (lx_normalise(r, "", 0, path, strlen(path), &klen) != 0 || klen == 0 ||
-        lx_through(r, t, t == &r->fx ? &r->fxd : &r->lxd, &klen, &via) != 0)
-        return 0;
-    e = tab_find(t, (const char *)r->lx_tmp.p, klen);
-    return e != NULL && e->lnk_len == 0 && e->skip == DV_TAR_SKIP_NONE;
+    int via, rc;
+    if (!enoent) return DV_OK;
+    rc = lx_normalise(r, "", 0, path, strlen(path), &klen);
+    if (rc != 0 || klen == 0) return rc < 0 ? rc : DV_OK;
+    rc = lx_through(r, t, d, &klen, &via);
+    if (rc != 0) return rc < 0 ? rc : DV_OK;
+    return lx_made(r, t, d, klen);
 }
 
 /* m written into table t as GNU tar extracts it (both looks, lx and fx, place members by this
@@ -1333,8 +1358,7 @@ static int lx_regular_at(dv_tar_reader *r, const lx_tab *t, const char *path)
  * passed over where GNU tar writes nothing (lx_through) or where a folder that members were
  * written into stands at that path (only a folder member may replace it); the folders its path
  * creates noted in d. Such a member is still read and scanned as any member: only what a link
- * to its path reads, and what a copy would extract, follow GNU tar. Where a folder on the way
- * holds what the index cannot tell, what the path holds is not known either. */
+ * to its path reads, and what a copy would extract, follow GNU tar. */
 static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member *m, lx_ent *v,
                     const char *lnk, size_t lnk_len)
 {
@@ -1345,18 +1369,16 @@ static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member 
     if (rc > 0 || klen == 0) return DV_OK;
     rc = lx_through(r, t, d, &klen, &via);
     if (rc < 0) return rc;
-    if (rc == 1 || rc == 3) return DV_OK;
+    if (rc != 0) return DV_OK;
     v->through |= (unsigned)via;
     if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(d, (const char *)r->lx_tmp.p, klen))
         return DV_OK;
-    if (rc == 2) {
-        v->skip = LX_SKIP_UNKNOWN;
-        v->dir = 0;
-        v->dep_n = 0;
-        v->deep = 0;
-        return tab_put(r, t, (const char *)r->lx_tmp.p, klen, v, NULL, 0);
+    if (v->skip == LX_SKIP_UNKNOWN) {
+        /* a hard link that does not resolve writes nothing into its folder (lx_made) */
+        DV_FORWARD_IF_ERROR(lx_made(r, t, d, klen));
+    } else {
+        DV_FORWARD_IF_ERROR(dirs_note(r, d, (const char *)r->lx_tmp.p, klen));
     }
-    DV_FORWARD_IF_ERROR(dirs_note(r, d, (const char *)r->lx_tmp.p, klen));
     return tab_put(r, t, (const char *)r->lx_tmp.p, klen, v, lnk, lnk_len);
 }
 
@@ -1395,15 +1417,15 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
             rc = lx_through(r, &r->fx, &r->fxd, &klen, &via);
             if (rc < 0) return rc;
             if (rc == 0) t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
-            if (rc != 2 && t == NULL) {
-                /* a target that is nowhere, over a regular member: left as it is
-                 * (index_member) */
+            if (t == NULL) {
+                /* a target that is nowhere: the path left as it is (lx_parents) */
+                int absent;
                 r->lx_miss = (const char *)r->lx_tmp.p;
                 r->lx_miss_len = klen;
                 r->lx_sure = 1;
-                rc = lx_target_absent(r, &r->fx) && lx_regular_at(r, &r->fx, m->path);
+                absent = lx_target_absent(r, &r->fx);
                 r->lx_sure = 0;
-                if (rc) return DV_OK;
+                if (absent) return lx_parents(r, &r->fx, &r->fxd, m->path, rc == 0 || rc == 1);
             }
         }
         if (t != NULL && t->lnk_len == 0 &&
@@ -1526,11 +1548,10 @@ static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent 
 /* *key[0..*klen) (a symlink's target, normalised, in lx_tmp or fx's names) as the kernel
  * reaches it once the archive is extracted: the folders on the way that hold a symlink
  * followed (lx_through over fx, as it stands at the end; lx_thr set), the path to look up in
- * walk_tmp (*key, *klen), lx_tmp as it was. 0; 1 where it leads nowhere (a folder on the way
- * that is a file or is missing, a loop); 2 where a folder on the way holds what is not known;
- * 3 where one is a symlink whose text is absolute or holds ".." (not followed: lx_sure unset,
- * so the lookup names it); DV_ENOMEM. Where no folder on the way holds a symlink, *key is
- * left as it is. */
+ * walk_tmp (*key, *klen), lx_tmp as it was. 0; 1 or 4 where it leads nowhere (a folder on the
+ * way that is missing, or a file, a loop); 3 where one is a symlink whose text is absolute or
+ * holds ".." (not followed: lx_sure unset, so the lookup names it); DV_ENOMEM. Where no folder
+ * on the way holds a symlink, *key is left as it is. */
 static int fx_reach(dv_tar_reader *r, const char **key, size_t *klen)
 {
     const char *k = *key;
@@ -1560,7 +1581,7 @@ static int fx_reach(dv_tar_reader *r, const char **key, size_t *klen)
     if (rc < 0) return rc;
     *key = (const char *)r->walk_tmp.p;
     if (rc == 0) *klen = n;
-    if (rc == 0 || rc == 1) r->lx_thr |= via;
+    if (rc != 3) r->lx_thr |= via;
     if (rc == 3) r->lx_sure = 0;
     return rc;
 }
@@ -1604,7 +1625,6 @@ static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent 
         if (++r->fx_steps > FX_STEPS) return LX_LOOP;
         int rc = fx_reach(r, &key, &klen);
         if (rc < 0) return rc;
-        if (rc == 2) return LX_UNKNOWN;
         const lx_ent *e = rc == 0 ? tab_find(&r->fx, key, klen) : NULL;
         if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) {
             r->lx_miss = key;
@@ -1690,7 +1710,7 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     *out = NULL;
     r->dep_tmp.len = 0;
     r->lx_via = r->lx_gone = r->lx_hs = 0;
-    r->lx_thr = r->lx_sure = r->lx_ph = 0;
+    r->lx_thr = r->lx_sure = r->lx_ph = r->lx_enoent = 0;
     r->lx_miss = NULL;
     r->lx_miss_len = 0;
     r->fx_steps = 0;
@@ -1705,9 +1725,9 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     /* link() follows the folders on the way (not the last component) */
     rc = lx_through(r, &r->lx, &r->lxd, &klen, &via);
     if (rc < 0) return rc;
-    if (rc == 2) return LX_UNKNOWN;
     r->lx_thr = via;
     r->lx_sure = 1;
+    r->lx_enoent = rc == 0 || rc == 1; /* (link() fails "No such file or directory") */
     r->lx_ph = rc == 3; /* (a placeholder file then: the message names it, as not followed) */
     t = rc == 0 ? tab_find(&r->lx, (const char *)r->lx_tmp.p, klen) : NULL;
     if (t != NULL && t->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
@@ -1736,7 +1756,8 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
 /* Add member m (of sample number sample) to the link index: a regular member's data, a link's
  * resolved target; for a symlink, or a hard link to one, its target text too. What GNU tar
  * leaves at a path when it extracts a member there: a directory, a device or a fifo holds
- * nothing to read; a hard link that does not resolve leaves what the index cannot tell
+ * nothing to read; a hard link whose target is not there leaves the path as it was
+ * (lx_parents), any other that does not resolve what the index cannot tell
  * (LX_SKIP_UNKNOWN); a volume label, a multi-volume continuation and a symlink with an empty
  * target (symlink() fails before anything is removed) leave the path as it was. Pipes keep
  * none: nothing can be read again from them. */
@@ -1782,12 +1803,12 @@ static int index_member(dv_tar_reader *r, const dv_tar_member *m, uint64_t sampl
             e.gone = (uint8_t)r->lx_gone;
         } else if (m->skip == DV_TAR_SKIP_SYMLINK) {
             return DV_OK; /* an empty target */
-        } else if (rc == LX_MISSING && lx_target_absent(r, &r->lx) &&
-                   lx_regular_at(r, &r->lx, m->path)) {
-            /* a target that is nowhere, over a regular member: link() fails on the target
-             * before anything is removed, so GNU tar leaves that member, which a link to the
-             * path reads (until 2026-12-07 such a link was not read) */
-            return DV_OK;
+        } else if (rc == LX_MISSING && lx_target_absent(r, &r->lx)) {
+            /* a target that is nowhere: link() fails on the target before anything is
+             * removed, so GNU tar leaves what was there (a regular member, which a link to the
+             * path reads: until 2026-12-07 such a link was not read), and may make folders
+             * (lx_parents) */
+            return lx_parents(r, &r->lx, &r->lxd, m->path, r->lx_enoent);
         } else {
             /* GNU tar leaves the earlier member there, or nothing: a link to it is not read */
             e.skip = LX_SKIP_UNKNOWN;

@@ -3729,6 +3729,59 @@ static void test_link_through_symlinked_folder(void **state)
     }
 }
 
+/* A hard link whose target is not there leaves its path as GNU tar 1.34 leaves it: link()
+ * fails on the target before anything is removed, so whatever was there stays (a symlink too),
+ * and where the target's folders are missing rather than files ("No such file or directory")
+ * GNU tar first makes the link's missing folders, the last one empty (a later member may
+ * replace it, or go into it through a symlink). A target that is a folder (a directory member,
+ * or one only members' paths make) is there: GNU tar removes the member at the path and then
+ * fails (a link to the path reads nothing). The index took a folder made only by paths as no
+ * target, left only a regular member as it was, and noted a hard link that does not resolve as
+ * writing into its own folder. */
+static void test_hardlink_that_fails(void **state)
+{
+    static const ex_want want[] = {
+        {"L1", -1, NULL}, {"L2", -1, NULL}, {"L3", 3, NULL}, {"L4", 4, NULL},
+        {"L5", 5, NULL},  {"L6", 1, NULL},  {"L7", 2, NULL},
+    };
+    uint8_t img[6][300];
+    arc a = {0};
+    (void)state;
+    for (int i = 0; i < 6; i++) fill_pattern(img[i], sizeof(img[i]), 190u + (unsigned)i);
+    member(&a, "c", img[0], sizeof(img[0]), '0');
+    member(&a, "b/", NULL, 0, '5');
+    link_member(&a, "c", "b", '1'); /* a folder: c removed, then link() fails */
+    link_member(&a, "L1", "c", '1');
+    member(&a, "e/x", img[0], sizeof(img[0]), '0');
+    member(&a, "f", img[0], sizeof(img[0]), '0');
+    link_member(&a, "f", "e", '1'); /* e a folder only paths make: the same */
+    link_member(&a, "L2", "f", '1');
+    link_member(&a, "g", "g/a", '1'); /* nothing at g: nothing stays */
+    member(&a, "g/b/c/", NULL, 0, '5');
+    member(&a, "g/b/c/y", img[3], sizeof(img[3]), '0');
+    link_member(&a, "L3", "g/b/c/y", '1');
+    member(&a, "t", img[4], sizeof(img[4]), '0');
+    link_member(&a, "p", "t", '2');
+    link_member(&a, "p", "missing", '1'); /* the symlink p stays */
+    link_member(&a, "L4", "p", '1');
+    link_member(&a, "k/k", "k", '1'); /* k made (empty), then link() fails: k a folder */
+    link_member(&a, "s", "k", '2');
+    member(&a, "s/a", img[5], sizeof(img[5]), '0'); /* k/a */
+    link_member(&a, "L5", "k/a", '1');
+    member(&a, "q", img[2], sizeof(img[2]), '0');
+    member(&a, "m/", NULL, 0, '5');
+    link_member(&a, "m/a", "q/z", '1'); /* "Not a directory": nothing written into m */
+    member(&a, "m", img[1], sizeof(img[1]), '0'); /* the empty folder m replaced */
+    link_member(&a, "L6", "m", '1');
+    link_member(&a, "v", "w/w", '2');
+    link_member(&a, "x/y/h", "v/q", '1'); /* through a dangling symlink: x and x/y made */
+    member(&a, "x/y", img[2], sizeof(img[2]), '0'); /* the empty folder x/y replaced */
+    link_member(&a, "L7", "x/y", '1');
+    finish(&a);
+    ex_links(&a, "htf", want, sizeof(want) / sizeof(want[0]), img);
+    free(a.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3774,6 +3827,7 @@ int main(void)
         cmocka_unit_test(test_symlink_over_folder),
         cmocka_unit_test(test_member_under_file),
         cmocka_unit_test(test_link_through_symlinked_folder),
+        cmocka_unit_test(test_hardlink_that_fails),
     };
     return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
 }
