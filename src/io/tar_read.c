@@ -23,6 +23,7 @@ typedef struct lx_tab {
     dv__dbuf names; /* the paths (and in fx, symlinks' targets), not NUL-terminated */
     dv__dbuf deps;  /* in fx, hard links' target chains: sample numbers (uint64_t) */
     int full;       /* a path was not added: the index's cap was reached */
+    size_t nunk;    /* in a folders table: entries with unk set (none: lx_unknown_folder is free) */
 } lx_tab;
 
 /* Offsets into the sample arena, turned into pointers once the sample is complete. */
@@ -117,6 +118,7 @@ struct dv_tar_reader {
      * a hard link's target was not reached, a folder on the way a placeholder (lx_through 3);
      * lx_enoent: a hard link's target was looked for where its folders are (lx_parents) */
     int lx_thr, lx_sure, lx_ph, lx_enoent;
+    int lx_unkdir; /* the last LX_UNKNOWN came of a folder on the way that may be a file (unk) */
     dv__dbuf walk_tmp, sav_tmp; /* fx_reach: a symlink hop's target, lx_tmp kept meanwhile */
 
     char err[512];
@@ -913,6 +915,13 @@ typedef struct lx_ent {
      * a copy, which keeps no symlink to a folder, writes it elsewhere */
     unsigned through : 1;
     unsigned dir : 1; /* a directory member's path (a folder, if empty) */
+    /* in a folders table: a member in this folder was removed by a hard link that does not
+     * resolve (GNU tar removes the path, then link() fails), so it may be empty (maybe); a
+     * member that is no folder came at its path since, which GNU tar writes where it is empty
+     * and not where it is not, so it may be a file, and what is under it is not known (unk).
+     * In a members table, unk marks such a member (what is there is not known) */
+    unsigned maybe : 1;
+    unsigned unk : 1;
     uint8_t gone; /* left out of a copy (dv__tar_reader_link_gone), or a link to one */
     uint8_t used;
 } lx_ent;
@@ -1106,6 +1115,7 @@ static int tab_put(dv_tar_reader *r, lx_tab *t, const char *key, size_t klen, co
     e->deep = v->deep;
     e->through = v->through;
     e->dir = v->dir;
+    e->unk = v->unk;
     e->gone = v->gone;
     return DV_OK;
 }
@@ -1124,6 +1134,7 @@ static void tab_clear(const dv_alloc *a, lx_tab *t, int release)
     }
     t->used = 0;
     t->full = 0;
+    t->nunk = 0;
     t->names.len = 0;
     t->deps.len = 0;
 }
@@ -1230,6 +1241,17 @@ static int lx_folder(const lx_tab *t, const lx_tab *d, const char *key, size_t k
            ((e = tab_find(t, key, klen)) != NULL && e->dir);
 }
 
+/* Whether a folder on the way to key[0..klen) may be a file (lx_ent.unk in d): what GNU tar
+ * wrote under it, or would, is not known. */
+static int lx_unknown_folder(const lx_tab *d, const char *key, size_t klen)
+{
+    const lx_ent *e;
+    if (d->nunk == 0) return 0;
+    for (size_t i = 1; i < klen; i++)
+        if (key[i] == '/' && (e = tab_find(d, key, i)) != NULL && e->unk) return 1;
+    return 0;
+}
+
 /* Where GNU tar 1.34 writes a member whose normalised path is lx_tmp[0..*klen), given what table t
  * (its folders in d) holds then: a folder on the way that holds a symlink is followed, as open()
  * and link() follow it (the member lands in the folder it names: d/x.jpg, d a symlink to real, is
@@ -1242,8 +1264,9 @@ static int lx_folder(const lx_tab *t, const lx_tab *d, const char *key, size_t k
  * hard link that does not resolve was extracted to is taken as a folder), or the way is a loop; 3
  * where a folder on the way is a symlink whose text is absolute or holds "..": a placeholder file
  * until the end of GNU tar's extraction ("Not a directory"), so nothing is written through it;
- * DV_ENOMEM. Past either table's cap the index cannot tell a missing folder from one it did not
- * note: such paths are taken as written. The same walk says where a hard link's target is when GNU
+ * 5 where a folder on the way may be a file (lx_unknown_folder: not known); DV_ENOMEM. Past
+ * either table's cap the index cannot tell a missing folder from one it did not note: such
+ * paths are taken as written. The same walk says where a hard link's target is when GNU
  * tar links it (link() follows the folders on the way, not the last component), and where a
  * symlink's is once the archive is extracted (over the second look's table, as it stands at the
  * end). Until 2026-12-07 the index put a member through a symlinked folder at its own path (a link
@@ -1261,6 +1284,7 @@ static int lx_through(dv_tar_reader *r, const lx_tab *t, const lx_tab *d, size_t
         const char *lnk;
         char *o;
         int rc;
+        if (lx_unknown_folder(d, key, n)) return 5;
         if (t->slots == 0) return 0;
         for (i = 1; i < n; i++) {
             if (key[i] != '/') continue;
@@ -1371,10 +1395,30 @@ static int lx_place(dv_tar_reader *r, lx_tab *t, lx_tab *d, const dv_tar_member 
     if (rc < 0) return rc;
     if (rc != 0) return DV_OK;
     v->through |= (unsigned)via;
-    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(d, (const char *)r->lx_tmp.p, klen))
-        return DV_OK;
+    if (m->skip != DV_TAR_SKIP_DIR && !lx_writable(d, (const char *)r->lx_tmp.p, klen)) {
+        /* a folder members were written into: GNU tar writes nothing there, unless it was
+         * emptied (maybe), when the member replaces it; which, the index cannot tell, so the
+         * path and what is under it are not known from here on */
+        lx_ent *f = tab_find(d, (const char *)r->lx_tmp.p, klen), u;
+        if (f == NULL || !f->maybe) return DV_OK;
+        if (!f->unk) f->unk = 1, d->nunk++;
+        memset(&u, 0, sizeof(u));
+        u.skip = LX_SKIP_UNKNOWN;
+        u.unk = 1;
+        u.sample = v->sample;
+        return tab_put(r, t, (const char *)r->lx_tmp.p, klen, &u, NULL, 0);
+    }
     if (v->skip == LX_SKIP_UNKNOWN) {
-        /* a hard link that does not resolve writes nothing into its folder (lx_made) */
+        /* a hard link that does not resolve writes nothing into its folder (lx_made); where
+         * something was at its path, GNU tar may have removed it (its target a folder: the
+         * path removed, then link() fails), and the folder it was in may be empty now */
+        const char *key = (const char *)r->lx_tmp.p;
+        size_t j = klen;
+        while (j > 0 && key[j - 1] != '/') j--;
+        if (j > 1 && tab_find(t, key, klen) != NULL) {
+            lx_ent *f = tab_find(d, key, j - 1);
+            if (f != NULL) f->maybe = 1;
+        }
         DV_FORWARD_IF_ERROR(lx_made(r, t, d, klen));
     } else {
         DV_FORWARD_IF_ERROR(dirs_note(r, d, (const char *)r->lx_tmp.p, klen));
@@ -1417,7 +1461,7 @@ static int fx_add(dv_tar_reader *r, const dv_tar_member *m, uint64_t sample)
             rc = lx_through(r, &r->fx, &r->fxd, &klen, &via);
             if (rc < 0) return rc;
             if (rc == 0) t = tab_find(&r->fx, (const char *)r->lx_tmp.p, klen);
-            if (t == NULL) {
+            if (t == NULL && rc != 5) {
                 /* a target that is nowhere: the path left as it is (lx_parents) */
                 int absent;
                 r->lx_miss = (const char *)r->lx_tmp.p;
@@ -1550,7 +1594,8 @@ static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent 
  * followed (lx_through over fx, as it stands at the end; lx_thr set), the path to look up in
  * walk_tmp (*key, *klen), lx_tmp as it was. 0; 1 or 4 where it leads nowhere (a folder on the
  * way that is missing, or a file, a loop); 3 where one is a symlink whose text is absolute or
- * holds ".." (not followed: lx_sure unset, so the lookup names it); DV_ENOMEM. Where no folder
+ * holds ".." (not followed: lx_sure unset, so the lookup names it); 5 where a folder on the way
+ * may be a file (not known); DV_ENOMEM. Where no folder
  * on the way holds a symlink, *key is left as it is. */
 static int fx_reach(dv_tar_reader *r, const char **key, size_t *klen)
 {
@@ -1558,6 +1603,7 @@ static int fx_reach(dv_tar_reader *r, const char **key, size_t *klen)
     size_t n = *klen, i, len;
     int rc, via;
     r->lx_sure = 1;
+    if (lx_unknown_folder(&r->fxd, k, n)) return 5;
     for (i = 1; i < n; i++) {
         const lx_ent *e;
         if (k[i] == '/' && (e = tab_find(&r->fx, k, i)) != NULL && e->lnk_len > 0) break;
@@ -1625,13 +1671,20 @@ static int fx_walk(dv_tar_reader *r, const char *key, size_t klen, const lx_ent 
         if (++r->fx_steps > FX_STEPS) return LX_LOOP;
         int rc = fx_reach(r, &key, &klen);
         if (rc < 0) return rc;
+        if (rc == 5) {
+            r->lx_unkdir = 1;
+            return LX_UNKNOWN;
+        }
         const lx_ent *e = rc == 0 ? tab_find(&r->fx, key, klen) : NULL;
         if (e == NULL || e->skip == DV_TAR_SKIP_OTHER) {
             r->lx_miss = key;
             r->lx_miss_len = klen;
             return LX_NOWHERE;
         }
-        if (e->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
+        if (e->skip == LX_SKIP_UNKNOWN) {
+            r->lx_unkdir = e->unk;
+            return LX_UNKNOWN;
+        }
         if (e->deep) return LX_DEEP;
         DV_FORWARD_IF_ERROR(dep_push(r, e->sample));
         for (uint32_t i = 0; i < e->dep_n; i++) {
@@ -1710,7 +1763,7 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     *out = NULL;
     r->dep_tmp.len = 0;
     r->lx_via = r->lx_gone = r->lx_hs = 0;
-    r->lx_thr = r->lx_sure = r->lx_ph = r->lx_enoent = 0;
+    r->lx_thr = r->lx_sure = r->lx_ph = r->lx_enoent = r->lx_unkdir = 0;
     r->lx_miss = NULL;
     r->lx_miss_len = 0;
     r->fx_steps = 0;
@@ -1725,12 +1778,19 @@ static int lx_resolve(dv_tar_reader *r, const dv_tar_member *m, const lx_ent **o
     /* link() follows the folders on the way (not the last component) */
     rc = lx_through(r, &r->lx, &r->lxd, &klen, &via);
     if (rc < 0) return rc;
+    if (rc == 5) {
+        r->lx_unkdir = 1;
+        return LX_UNKNOWN;
+    }
     r->lx_thr = via;
     r->lx_sure = 1;
     r->lx_enoent = rc == 0 || rc == 1; /* (link() fails "No such file or directory") */
     r->lx_ph = rc == 3; /* (a placeholder file then: the message names it, as not followed) */
     t = rc == 0 ? tab_find(&r->lx, (const char *)r->lx_tmp.p, klen) : NULL;
-    if (t != NULL && t->skip == LX_SKIP_UNKNOWN) return LX_UNKNOWN;
+    if (t != NULL && t->skip == LX_SKIP_UNKNOWN) {
+        r->lx_unkdir = t->unk;
+        return LX_UNKNOWN;
+    }
     if (t == NULL || (t->lnk_len == 0 && t->skip == DV_TAR_SKIP_OTHER)) {
         /* (where a folder on the way is a file, a placeholder or missing: link() fails on the
          * target before anything is removed) */
@@ -1928,9 +1988,15 @@ int dv__tar_reader_link_find(dv_tar_reader *r, const dv_tar_member *m, dv__tar_l
     case LX_LOOP: dv__set_err(why, sizeof(why), "which is a loop of symlinks"); break;
     case LX_UNKNOWN:
         out->unsure = 1;
-        dv__set_err(why, sizeof(why),
-                    "which a hard link that does not resolve was extracted to (what GNU tar "
-                    "leaves there is not known)");
+        if (r->lx_unkdir)
+            dv__set_err(why, sizeof(why),
+                        "at or under a folder that a hard link that does not resolve may have "
+                        "emptied and a later member replaced (what GNU tar leaves there is not "
+                        "known)");
+        else
+            dv__set_err(why, sizeof(why),
+                        "which a hard link that does not resolve was extracted to (what GNU tar "
+                        "leaves there is not known)");
         break;
     case LX_DEEP:
         dv__set_err(why, sizeof(why), "which is %sa chain of more than %d hard links",
