@@ -63,7 +63,9 @@ int cli_out_open_in(cli_out *o, const char *path);
 /* 1 when st is the output being written or the file it replaces: never an input. */
 int cli_out_is(const cli_out *o, const struct stat *st);
 /* Flush and close; keep: put the file in place (fdatasync'ed, renamed, its folder synced:
- * dv_file_sync, dv_file_rename), else remove what was written. 0, or -1 with errno set (the file is then not put in place). stdout is flushed. */
+ * dv_file_sync, dv_file_rename), else remove what was written. 0, or -1 with errno set: the
+ * file is then not put in place, unless o->placed says it was and only its folder's sync
+ * failed (cli_out_placed_err). stdout is flushed. */
 int cli_out_close(cli_out *o, int keep);
 /* After a failed cli_out_close: where the file was put in place and only its folder's sync
  * failed (errno e), says so on stderr ("datavet CMD: PATH: written, but ...") and returns 1;

@@ -100,7 +100,7 @@ int cmd_inventory(int argc, char **argv)
     const char **lists = NULL;
     const char *outpath = NULL;
     size_t nlists = 0;
-    int opt, quiet = 0, force_progress = 0, rc;
+    int opt, quiet = 0, force_progress = 0, rc, placed = 0;
     unsigned long long v;
     char err[2048];
     ictx c = {.out = stdout};
@@ -184,10 +184,14 @@ int cmd_inventory(int argc, char **argv)
      * leaves no output cut short in place */
     if (cli_out_close(&co, rc == DV_OK) != 0 && rc == DV_OK) {
         int e = errno;
-        if (cli_out_placed_err(&co, "inventory", outpath, e)) return 2;
-        snprintf(err, sizeof err, "%s: cannot write: %s", outpath ? outpath : "stdout",
-                 strerror(e));
-        rc = DV_EIO;
+        /* the records are in place, only their folder's sync failed: said, and the run ends
+         * with 2 after its summary and any incomplete note, as the inventory itself is whole */
+        placed = cli_out_placed_err(&co, "inventory", outpath, e);
+        if (!placed) {
+            snprintf(err, sizeof err, "%s: cannot write: %s", outpath ? outpath : "stdout",
+                     strerror(e));
+            rc = DV_EIO;
+        }
     }
     if (rc != DV_OK) {
         cli_err("datavet inventory: %s\n", err[0] ? err : "failed");
@@ -214,5 +218,6 @@ int cmd_inventory(int argc, char **argv)
                 cli_plural(res.candidates, "candidate", "candidates"));
         return 2;
     }
+    if (placed) return 2;
     return res.matches + res.candidates > 0 ? 1 : 0;
 }
