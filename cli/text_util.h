@@ -35,7 +35,8 @@ int cli_json_top_raw(const char *buf, size_t len, const char *key, const char **
 const char *cli_image_kind(const uint8_t *p, size_t n);
 
 /* url as outputs show it (dv_url_redact: a data: URI's content, base64 of an image in the
- * query or fragment withheld), in memory the caller frees; NULL for NULL or out of memory. */
+ * path, query or fragment withheld), in memory the caller frees; NULL for NULL or out of
+ * memory. */
 char *cli_url_shown(const char *url);
 
 /* A JSON string: text as dv_text_utf8 writes DV_TEXT_PLAIN (valid UTF-8 kept as it is,

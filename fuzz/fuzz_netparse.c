@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             dv__free(NULL, w);
         }
-        /* base64 of an image in the query or fragment (not a data: URI, whose redaction
+        /* base64 of an image past the authority (not a data: URI, whose redaction
          * starts "data:"): withheld, shorter, and none is left */
         ob = dv_url_redact(u, big, DV_URL_REDACT_BOUND(size));
         if (ob == big && strncmp(big, "data:", 5) != 0 &&

@@ -60,7 +60,7 @@ int dv__text_shown(uint32_t c)
 
 /* A data: URI is shown redacted (dv_url_redact: "data:image/png;base64,<96 bytes withheld>"),
  * which is a description, not a URL to copy: it is written as text. So is a URL with base64
- * of an image in its query withheld ("https://a.example/?img=<96 bytes withheld>"), whose
+ * of an image in its path or query withheld ("https://a.example/?img=<96 bytes withheld>"), whose
  * spaces would otherwise read "<96%20bytes%20withheld>". */
 static dv_text_kind kind_of(dv_text_kind kind, const char *s, size_t n)
 {

@@ -337,10 +337,12 @@ static int b64_token(const char *s, size_t n, size_t i, size_t *len)
     return -1;
 }
 
-/* A run of base64 starting at s[i] (a digit after a byte that is none) that is at least
- * DV__B64_RUN_MIN digits long and whose first digits decode to an image signature, as inspect
- * --head takes it inside text (a bare JPEG XL codestream's FF 0A, "/wo" in base64, the start
- * of paths and words, is not): its end, its padding ('=' or %3D) included; 0 if none. */
+/* A run of base64 starting at s[i] (a digit after a byte that is none, or after a '/') that is
+ * at least DV__B64_RUN_MIN digits long and whose first digits decode to an image signature, as
+ * inspect --head takes it inside text (a bare JPEG XL codestream's FF 0A, "/wo" in base64, the
+ * start of paths and words, is not): its end, its padding ('=' or %3D) included; 0 if none.
+ * Only the first DV__B64_RUN_MIN digits are read unless they are an image's, so trying a start
+ * after each '/' of a long run costs a bounded look each. */
 #define DV__B64_RUN_MIN 64
 static size_t b64_image_run(const char *s, size_t n, size_t i)
 {
@@ -348,15 +350,13 @@ static size_t b64_image_run(const char *s, size_t n, size_t i)
     size_t nd = 0, nb = 0, len;
     uint32_t acc = 0;
     int v;
-    while (i < n && (v = b64_token(s, n, i, &len)) >= 0) {
-        if (nd < DV__B64_RUN_MIN) {
-            acc = acc << 6 | (uint32_t)v;
-            if (nd % 4 == 3) {
-                buf[nb++] = (uint8_t)(acc >> 16);
-                buf[nb++] = (uint8_t)(acc >> 8);
-                buf[nb++] = (uint8_t)acc;
-                acc = 0;
-            }
+    while (nd < DV__B64_RUN_MIN && i < n && (v = b64_token(s, n, i, &len)) >= 0) {
+        acc = acc << 6 | (uint32_t)v;
+        if (nd % 4 == 3) {
+            buf[nb++] = (uint8_t)(acc >> 16);
+            buf[nb++] = (uint8_t)(acc >> 8);
+            buf[nb++] = (uint8_t)acc;
+            acc = 0;
         }
         nd++;
         i += len;
@@ -364,6 +364,10 @@ static size_t b64_image_run(const char *s, size_t n, size_t i)
     if (nd < DV__B64_RUN_MIN || (buf[0] == 0xFF && buf[1] == 0x0A) ||
         dv_image_kind(buf, nb) == NULL)
         return 0;
+    while (i < n && b64_token(s, n, i, &len) >= 0) {
+        nd++;
+        i += len;
+    }
     /* the padding that completes the last group goes with it */
     for (size_t pad = nd % 4 ? 4 - nd % 4 : 0; pad > 0 && i < n; pad--) {
         if (s[i] == '=') i++;
@@ -375,14 +379,17 @@ static size_t b64_image_run(const char *s, size_t n, size_t i)
     return i;
 }
 
+/* A run may start after a byte that is no base64 digit, or after a '/' (%2F too): in a path
+ * '/' both parts segments ("https://h/img/iVBOR...") and is a digit ("https://h//9j/4AAQ...",
+ * a JPEG's base64 as a segment), so a run of digits is also tried from each of its slashes. */
 size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, size_t cap)
 {
     size_t i = from, copied = 0, k = 0;
-    int prev_digit = 0, found = 0;
+    int prev_digit = 0, prev_slash = 0, found = 0;
     while (i < n) {
         size_t len, end;
         int digit = b64_token(s, n, i, &len) >= 0;
-        if (digit && !prev_digit && (end = b64_image_run(s, n, i)) > 0) {
+        if (digit && (!prev_digit || prev_slash) && (end = b64_image_run(s, n, i)) > 0) {
             char w[48];
             int wl = snprintf(w, sizeof w, "<%zu bytes withheld>", end - i);
             if (k + (i - copied) + (size_t)wl < cap) {
@@ -392,10 +399,11 @@ size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, siz
             k += (i - copied) + (size_t)wl;
             copied = i = end;
             found = 1;
-            prev_digit = 0; /* a run after its padding ('=') starts after a non-digit */
+            prev_digit = prev_slash = 0; /* a run after its padding ('=') starts after a non-digit */
             continue;
         }
         prev_digit = digit;
+        prev_slash = s[i] == '/' || (len == 3 && (s[i + 2] == 'F' || s[i + 2] == 'f'));
         i += len;
     }
     if (!found) return 0;
@@ -414,9 +422,10 @@ const char *dv_url_redact(const char *url, char *out, size_t cap)
     n = strlen(url);
     s = data_scheme_end(url, n);
     if (s == 0) {
-        /* base64 of an image in the query or the fragment */
-        size_t q = strcspn(url, "?#"), k;
-        if (q == n || (k = dv__b64_image_redact(url, n, q + 1, out, cap)) == 0) return url;
+        /* base64 of an image anywhere: the path, the query, the fragment, and a host no DNS
+         * name can be (a label of 64 or more digits) */
+        size_t k = dv__b64_image_redact(url, n, 0, out, cap);
+        if (k == 0) return url;
         return out != NULL && k < cap ? out : "<URL withheld: it holds an image>";
     }
     if (out == NULL || cap < DV_URL_REDACT_CAP) return "data:<content withheld>";

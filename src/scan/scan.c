@@ -164,24 +164,19 @@ static void countf(scan *s, uint64_t v, const char *fmt, ...)
 
 static void counters_reset(scan *s) { dv__ctrs_clear(s->a, &s->ctr); }
 
-/* s as a record shows it: base64 of an image inside it withheld (in a URL's query or
- * fragment, as dv_url_redact withholds it; in a message, which may name a URL, anywhere),
+/* s as a record shows it: base64 of an image anywhere inside it withheld (in a URL, as
+ * dv_url_redact withholds it, or in a message, which may name one),
  * into *tofree (the caller frees it) when there is any. The items' URLs are kept whole, to be
  * fetched and looked up in URL lists; a data: URI's content is not (slot_fill). */
-static const char *shown(const scan *s, const char *t, int is_url, char **tofree)
+static const char *shown(const scan *s, const char *t, char **tofree)
 {
-    size_t n, from = 0, k;
+    size_t n, k;
     *tofree = NULL;
     if (t == NULL) return t;
     n = strlen(t);
-    if (is_url) {
-        from = strcspn(t, "?#");
-        if (from == n) return t;
-        from++;
-    }
-    if ((k = dv__b64_image_redact(t, n, from, NULL, 0)) == 0) return t;
+    if ((k = dv__b64_image_redact(t, n, 0, NULL, 0)) == 0) return t;
     if ((*tofree = dv__malloc(s->a, k + 1)) == NULL) return "<withheld: it holds an image>";
-    dv__b64_image_redact(t, n, from, *tofree, k + 1);
+    dv__b64_image_redact(t, n, 0, *tofree, k + 1);
     return *tofree;
 }
 
@@ -194,7 +189,7 @@ static void read_error(scan *s, const char *msg)
     if (s->shard_unread++ == 0) {
         char *red;
         snprintf(s->unread_first, sizeof s->unread_first, "%.*s",
-                 (int)sizeof s->unread_first - 1, shown(s, msg, 0, &red));
+                 (int)sizeof s->unread_first - 1, shown(s, msg, &red));
         dv__free(s->a, red);
     }
 }
@@ -279,11 +274,11 @@ static void emit_finding(scan *s, const dv__finding *x)
     if (!isfinite(x->score)) score[0] = '\0'; /* (no JSON number: a punsafe of inf says so in value) */
     else fmt_double(score, sizeof score, x->score);
     snprintf(er, sizeof er, "%lld", (long long)x->emb_row);
-    v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = shown(s, x->url, 1, &red);
+    v[0] = x->id, v[1] = x->shard, v[2] = si, v[3] = row, v[4] = shown(s, x->url, &red);
     v[5] = x->hash_type;
     /* a URL list's match: the value is the normalised URL */
     v[6] = x->source;
-    v[7] = x->source && strcmp(x->source, "url") == 0 ? shown(s, x->value, 1, &rv) : x->value;
+    v[7] = x->source && strcmp(x->source, "url") == 0 ? shown(s, x->value, &rv) : x->value;
     v[8] = x->list, v[9] = x->list_version;
     v[10] = x->list_digest, v[11] = x->entry_id, v[12] = x->label, v[13] = dist;
     v[14] = x->dihedral, v[15] = score, v[16] = x->tier, v[17] = x->seed, v[18] = x->emb_file;
@@ -310,8 +305,8 @@ static void emit_error(scan *s, const dv_shard_info *sh, int64_t row, const char
     const char *v[6];
     snprintf(si, sizeof si, "%llu", (unsigned long long)sh->index);
     snprintf(r, sizeof r, "%lld", (long long)row);
-    v[0] = si, v[1] = r, v[2] = id, v[3] = shown(s, url, 1, &ru), v[4] = reason;
-    v[5] = shown(s, msg, 0, &rm);
+    v[0] = si, v[1] = r, v[2] = id, v[3] = shown(s, url, &ru), v[4] = reason;
+    v[5] = shown(s, msg, &rm);
     put_fields(s->rec, "E", v, 6);
     dv__free(s->a, ru);
     dv__free(s->a, rm);
@@ -894,10 +889,10 @@ static void emit_fetch(scan *s, const dv_shard_info *sh, const slot *sl,
     snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)r->bytes);
     snprintf(ms, sizeof ms, "%u", r->elapsed_ms);
     snprintf(att, sizeof att, "%u", r->attempts);
-    v[0] = si, v[1] = row, v[2] = sl->it.id, v[3] = shown(s, r->url, 1, &ru);
-    v[4] = shown(s, r->final_url, 1, &rf);
+    v[0] = si, v[1] = row, v[2] = sl->it.id, v[3] = shown(s, r->url, &ru);
+    v[4] = shown(s, r->final_url, &rf);
     v[5] = dv_fetch_status_name(r->status), v[6] = code, v[7] = bytes, v[8] = ms, v[9] = att;
-    v[10] = shown(s, r->detail, 0, &rd);
+    v[10] = shown(s, r->detail, &rd);
     put_fields(s->rec, "S", v, 11);
     dv__free(s->a, ru);
     dv__free(s->a, rf);

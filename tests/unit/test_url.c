@@ -354,8 +354,10 @@ static void test_redact(void **state)
                         "data:<content withheld>");
 }
 
-/* base64 of an image in a URL's query or fragment is withheld, the rest of the URL kept (until
- * 2026-12-08 only data: URIs were redacted) */
+/* base64 of an image anywhere in a URL (path, query, fragment, a host label) is withheld, the
+ * rest of the URL kept (until 2026-12-08 only data: URIs were redacted; in the path until later that
+ * day) */
+#define PNG_B64 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 #define JPEG_B64 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI="
 static void test_redact_query(void **state)
 {
@@ -372,9 +374,15 @@ static void test_redact_query(void **state)
         "https://a.example/?img=/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsL",
         /* not after a byte that is no digit: the run starts elsewhere, as text */
         "https://a.example/?xy" JPEG_B64,
-        /* in the path: not the query's */
-        "https://a.example/" JPEG_B64 "/x.jpg",
-        "https://a.example/p?q=1&r=two#frag"};
+        "https://a.example/p?q=1&r=two#frag",
+        /* long paths of hashes and base64 ids that decode to no image */
+        "https://a.example/d41d8cd98f00b204e9800998ecf8427e/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855/"
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg",
+        "https://a.example/QmFzZTY0IHRleHQgdGhhdCBpcyBsb25nIGVub3VnaCB0byBwYXNzIHRoZSBtaW5pbXVtIGxlbmd0aCBvZiB0aGUgY2hlY2s/"
+        "dGV4dC90ZXh0L3RleHQvdGV4dC90ZXh0L3RleHQvdGV4dC90ZXh0L3RleHQvdGV4dC90ZXh0L3RleHQv/x.jpg",
+        "https://a.example/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/A/B/C/D/E/F/G/H/I/J/K/L/M/N/O/P",
+        /* a long host name: DNS labels (at most 63 bytes) are shorter than a run */
+        "https://iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPh.fDwAChwGA60e6kgAAAABJRU5ErkJggg.example/"};
     (void)state;
     assert_string_equal(dv_url_redact(url, out, sizeof out),
                         "https://a.example/p?img=<120 bytes withheld>&x=1");
@@ -387,6 +395,25 @@ static void test_redact_query(void **state)
     /* a run right after another's padding starts after a byte that is no digit */
     assert_string_equal(dv_url_redact("http://h/?a=" JPEG_B64 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI", out, sizeof out),
                         "http://h/?a=<120 bytes withheld><119 bytes withheld>");
+    /* in the path (until 2026-12-08 written as is): as a segment, after one, URL-safe, with
+     * %2F, without a scheme; what follows the run is kept */
+    assert_string_equal(dv_url_redact("https://a.example/" JPEG_B64 "/x.jpg", out, sizeof out),
+                        "https://a.example/<120 bytes withheld>/x.jpg");
+    assert_string_equal(dv_url_redact("https://a.example/img/" JPEG_B64, out, sizeof out),
+                        "https://a.example/img/<120 bytes withheld>");
+    assert_string_equal(dv_url_redact("http://h:8080/a/b/" PNG_B64 ".png?x=1", out, sizeof out),
+                        "http://h:8080/a/b/<96 bytes withheld>.png?x=1");
+    assert_string_equal(dv_url_redact("https://u@h/i/_9j_4AAQSkZJRgABAQAAAQABAAD_2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI-x", out, sizeof out),
+                        "https://u@h/i/<121 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://h/i/%2F9j%2F4AAQSkZJRgABAQAAAQABAAD%2F2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI%3D;v", out, sizeof out),
+                        "https://h/i/<128 bytes withheld>;v");
+    assert_string_equal(dv_url_redact("h.example/" PNG_B64, out, sizeof out),
+                        "h.example/<96 bytes withheld>");
+    assert_string_equal(dv_url_redact("//h.example/" PNG_B64, out, sizeof out),
+                        "//h.example/<96 bytes withheld>");
+    /* a host label no DNS name has (libcurl quotes it: "Could not resolve host: ...") */
+    assert_string_equal(dv_url_redact("http://" PNG_B64 "/x.png", out, sizeof out),
+                        "http://<96 bytes withheld>/x.png");
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         assert_ptr_equal(dv_url_redact(kept[i], out, sizeof out), kept[i]);
     /* an output too small for the URL: a fixed text, never the image */
