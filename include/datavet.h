@@ -1639,8 +1639,9 @@ typedef struct dv_fetch_result {
     dv_fetch_status status;
     int http_code;            /* status code of the last response, 0 if none */
     const char *detail;       /* what went wrong ("" when ok; a decoded data: URI says so),
-                                 for humans: may name hosts, ports and libcurl's text; never
-                                 part of a golden output */
+                                 for humans: may name hosts, ports and libcurl's text, base64
+                                 of an image in it withheld as dv_url_redact withholds it;
+                                 never part of a golden output */
     const char *content_type; /* the Content-Type header as sent ("" if none); informative
                                  only: the format comes from the bytes */
     const uint8_t *body;      /* DV_FETCH_OK and DV_FETCH_NOT_IMAGE only, else NULL */

@@ -2,6 +2,7 @@
  * Bounded memory (max_record); a bad record is reported as "name:line: reason" and skipped. */
 #include "../common/common.h"
 #include "io_readers.h"
+#include "../hash/url_internal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -885,6 +886,13 @@ static void missing_column(dv_textlist *t, const char *col, uint64_t line)
     }
     n = strlen(t->err);
     if (n + 2 < sizeof(t->err)) dv__set_err(t->err + n, sizeof(t->err) - n, ")");
+    {
+        /* the names are the first row's cells, which may be a URL's or any text's: base64 of
+         * an image among them is withheld, as in every message (dv_url_redact's rule) */
+        char tmp[sizeof t->err];
+        size_t k = dv__b64_image_redact(t->err, strlen(t->err), 0, tmp, sizeof tmp);
+        if (k > 0 && k < sizeof tmp) memcpy(t->err, tmp, k + 1);
+    }
 }
 
 static int start(dv_textlist *t, const char *name)

@@ -1,6 +1,7 @@
 /* fetch.c - the URL fetcher: one libcurl multi handle driven by the caller's thread, many
  * transfers, an SSRF guard on every socket, retries with backoff, in-memory bodies with a bound. */
 #include "../common/common.h"
+#include "../hash/url_internal.h"
 #include "net_internal.h"
 
 #include <curl/curl.h>
@@ -915,6 +916,19 @@ static int finish(dv_fetcher *f, job *j, CURLcode rc)
     return DV_OK;
 }
 
+/* The detail may quote the URL or its host (libcurl's "Could not resolve host: ..."): base64
+ * of an image in it is withheld as dv_url_redact withholds it from the URL, for every caller
+ * (datavet fetch wrote it whole until 2026-12-08; the scan's records withheld it). Never
+ * longer than the text, so it is done in place. */
+static void detail_redact(job *j)
+{
+    char tmp[sizeof j->detail];
+    size_t n = strnlen(j->detail, sizeof j->detail), k;
+    if (n == sizeof j->detail) return; /* dv__set_err always ends it */
+    k = dv__b64_image_redact(j->detail, n, 0, tmp, sizeof tmp);
+    if (k > 0 && k < sizeof tmp) memcpy(j->detail, tmp, k + 1);
+}
+
 static void fill(dv_fetcher *f, job *j, dv_fetch_result *out)
 {
     uint64_t el = j->t_first ? now_ms() - j->t_first : 0;
@@ -924,6 +938,7 @@ static void fill(dv_fetcher *f, job *j, dv_fetch_result *out)
     out->final_url = j->final_url ? j->final_url : j->url;
     out->status = j->status;
     out->http_code = j->http_code;
+    detail_redact(j);
     out->detail = j->detail;
     out->content_type = j->ctype ? j->ctype : "";
     out->body = (j->status == DV_FETCH_OK || j->status == DV_FETCH_NOT_IMAGE) ? j->body : NULL;

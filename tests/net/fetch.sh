@@ -180,6 +180,23 @@ grep -qF '\"path\":\"http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1\",' qimg.
 grep -qF '\"final_url\":\"http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1\",' qimg.jsonl &&
 [ \$(grep -c 'http://127.0.0.1:1/a?img=<180 bytes withheld>&x=1' qimg.tsv) -eq 1 ] &&
 ! grep -qF '/9j/4AAQ' qimg.err qimg.tsv qimg.jsonl"
+# libcurl's detail quotes the host ("Could not resolve host: ..."), here a label no DNS name has,
+# of a PNG's base64: withheld in the error field and the message as in the URL (until
+# 2026-12-08 the URL was redacted in the path and query only, the detail not at all)
+H=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg
+printf 'url\nhttp://%s/x.png\n' "$H" >himg.csv
+"$BIN" fetch himg.csv >himg.tsv 2>himg.err
+"$BIN" fetch --format jsonl himg.csv >himg.jsonl 2>/dev/null
+check "a base64 image in a host: withheld in the URL, the detail and the message" sh -c "
+grep -qF 'http://<' himg.err && grep -qF '\"path\":\"http://<' himg.jsonl &&
+! grep -qF 'iVBORw0KGgo' himg.err himg.tsv himg.jsonl"
+# a list whose header names no URL column is refused naming its columns: a cell that is base64
+# of an image is withheld there too
+printf 'name,%s\nx,y\n' "$Q" >hcol.csv
+"$BIN" fetch hcol.csv >/dev/null 2>hcol.err
+check "a base64 image in a header cell: withheld in the missing-column message" sh -c "
+grep -qF \"hcol.csv:1: no column 'url' or 'image_url' (columns: 'name', '<180 bytes withheld>')\" hcol.err &&
+! grep -qF '/9j/4AAQ' hcol.err"
 md5_of() { md5sum "$1" | cut -c1-32; }
 
 # URLs a browser requests after percent-encoding (a space, UTF-8, '<', '"', a raw 0xFF,
