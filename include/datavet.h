@@ -328,11 +328,12 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
  * "<N bytes withheld>" in place of the content, e.g.
  * "data:image/jpeg;base64,<48213 bytes withheld>" (with cap < DV_URL_REDACT_CAP, the fixed
  * text "data:<content withheld>"). A URL whose path, query or fragment (or a host label,
- * which no DNS name makes that long) holds base64 of an image (a run of at least 64 digits, standard or
- * URL-safe, '+' and '/' also as %2B and %2F, starting after a byte that is none or after a '/',
- * whose first digits decode to an image signature, as inspect
- * --head takes it inside text) is written to out with each such run, its padding ('=' or %3D)
- * included, replaced by "<N bytes withheld>", N the run's length in the URL, the rest kept:
+ * which no DNS name makes that long) holds base64 of an image (a run of at least 64 digits,
+ * standard or URL-safe, '+' and '/' also as %2B and %2F, '/' also as JSON's "\/", starting
+ * after a byte that is none or after a '/', whose first digits decode to an image signature,
+ * as inspect --head takes it inside text) is written to out with each such run, its padding
+ * ('=' or %3D) included, replaced by "<N bytes withheld>", N the run's length in the URL, the
+ * rest kept:
  * "https://a.example/p?img=<96 bytes withheld>&x=1" (with cap < strlen(url) + 1, the fixed
  * text "<URL withheld: it holds an image>"). DV_URL_REDACT_BOUND(strlen(url)) bytes always
  * suffice; any other URL is returned as it is. */

@@ -322,13 +322,18 @@ static size_t data_scheme_end(const char *url, size_t len)
 /* base64 digit value (standard and URL-safe alphabets), -1 for anything else */
 static int b64v(unsigned char c);
 
-/* The base64 digit at s[i] (n bytes), a percent-escaped '+' or '/' (%2B, %2F) counting as one:
- * its value, its length in *len; -1 when s[i] is none. */
+/* The base64 digit at s[i] (n bytes), a percent-escaped '+' or '/' (%2B, %2F) or a JSON-escaped
+ * '/' ("\/", as PHP's json_encode writes it, and as inspect reads base64 in text) counting as
+ * one: its value, its length in *len; -1 when s[i] is none. */
 static int b64_token(const char *s, size_t n, size_t i, size_t *len)
 {
     int v = b64v((unsigned char)s[i]);
     *len = 1;
     if (v >= 0) return v;
+    if (s[i] == '\\' && n - i >= 2 && s[i + 1] == '/') {
+        *len = 2;
+        return 63;
+    }
     if (s[i] == '%' && n - i >= 3 && s[i + 1] == '2') {
         *len = 3;
         if (s[i + 2] == 'B' || s[i + 2] == 'b') return 62;
@@ -379,7 +384,7 @@ static size_t b64_image_run(const char *s, size_t n, size_t i)
     return i;
 }
 
-/* A run may start after a byte that is no base64 digit, or after a '/' (%2F too): in a path
+/* A run may start after a byte that is no base64 digit, or after a '/' (%2F, \/ too): in a path
  * '/' both parts segments ("https://h/img/iVBOR...") and is a digit ("https://h//9j/4AAQ...",
  * a JPEG's base64 as a segment), so a run of digits is also tried from each of its slashes. */
 size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, size_t cap)
@@ -388,7 +393,7 @@ size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, siz
     int prev_digit = 0, prev_slash = 0, found = 0;
     while (i < n) {
         size_t len, end;
-        int digit = b64_token(s, n, i, &len) >= 0;
+        int v = b64_token(s, n, i, &len), digit = v >= 0;
         if (digit && (!prev_digit || prev_slash) && (end = b64_image_run(s, n, i)) > 0) {
             char w[48];
             int wl = snprintf(w, sizeof w, "<%zu bytes withheld>", end - i);
@@ -399,11 +404,12 @@ size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, siz
             k += (i - copied) + (size_t)wl;
             copied = i = end;
             found = 1;
-            prev_digit = prev_slash = 0; /* a run after its padding ('=') starts after a non-digit */
+            /* a run after its padding ('=') starts after a non-digit */
+            prev_digit = prev_slash = 0;
             continue;
         }
         prev_digit = digit;
-        prev_slash = s[i] == '/' || (len == 3 && (s[i + 2] == 'F' || s[i + 2] == 'f'));
+        prev_slash = v == 63 && s[i] != '_'; /* '/', %2F or \/ */
         i += len;
     }
     if (!found) return 0;

@@ -190,6 +190,11 @@ printf 'url\nhttp://%s/x.png\n' "$H" >himg.csv
 check "a base64 image in a host: withheld in the URL, the detail and the message" sh -c "
 grep -qF 'http://<' himg.err && grep -qF '\"path\":\"http://<' himg.jsonl &&
 ! grep -qF 'iVBORw0KGgo' himg.err himg.tsv himg.jsonl"
+# a CSV keeps a JSON-escaped '/' ("\/") as it is, so it reaches the redaction: read as '/'
+printf 'url\nhttp://127.0.0.1:1/p?img=%s\n' "$(printf %s "$Q" | sed 's|/|\\/|g')" >esc.csv
+"$BIN" fetch esc.csv >esc.tsv 2>esc.err
+check "a base64 image with JSON-escaped slashes in a CSV URL: withheld" sh -c "
+grep -qF 'http://127.0.0.1:1/p?img=<' esc.err && ! grep -qF '4AAQ' esc.err esc.tsv"
 # a list whose header names no URL column is refused naming its columns: a cell that is base64
 # of an image is withheld there too
 printf 'name,%s\nx,y\n' "$Q" >hcol.csv

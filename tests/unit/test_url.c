@@ -411,6 +411,12 @@ static void test_redact_query(void **state)
                         "h.example/<96 bytes withheld>");
     assert_string_equal(dv_url_redact("//h.example/" PNG_B64, out, sizeof out),
                         "//h.example/<96 bytes withheld>");
+    /* JSON-escaped slashes ("\/", PHP's json_encode), which a CSV, TXT or Parquet URL column can
+     * hold as they are (a JSON reader has unescaped them): read as '/', as inspect reads them */
+    assert_string_equal(dv_url_redact("https:\\/\\/h\\/img\\/\\/9j\\/4AAQSkZJRgABAQAAAQABAAD\\/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=\\/x.jpg", out, sizeof out),
+                        "https:\\/\\/h\\/img\\/<123 bytes withheld>\\/x.jpg");
+    assert_string_equal(dv_url_redact("https://h/p?img=\\/9j\\/4AAQSkZJRgABAQAAAQABAAD\\/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=", out, sizeof out),
+                        "https://h/p?img=<123 bytes withheld>");
     /* a host label no DNS name has (libcurl quotes it: "Could not resolve host: ...") */
     assert_string_equal(dv_url_redact("http://" PNG_B64 "/x.png", out, sizeof out),
                         "http://<96 bytes withheld>/x.png");
