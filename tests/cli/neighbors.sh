@@ -134,6 +134,23 @@ for r in rows:
     assert r["url"].endswith("?q=%FF%20x") and r["id"].endswith("\ufffd"), r
     assert r["caption"].endswith(" \ufffd"), r
 ' "$W/o10/neighbors.jsonl" || fail "neighbors.jsonl: text that is not UTF-8"
+        # base64 of an image in a metadata URL's query (even rows) or path (odd rows) is withheld
+        # in neighbors.jsonl, the rest of the URL kept (until 2026-12-08 only data: URIs were)
+        cp -r "$W/ds/laion" "$W/qi"
+        for m in "$W"/qi/metadata_*.parquet; do
+            "$PQT" qimg "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool qimg"
+        done
+        "$DV" neighbors -q --embeddings "$W/qi" --seed-ids "$W/ids.txt" -k 3 -o "$W/o11" ||
+            fail "neighbors over URLs holding base64 of an image"
+        /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(rows) == 9, len(rows)
+for r in rows:
+    tail = "/img/<120 bytes withheld>" if r["row"] % 2 else "?img=<120 bytes withheld>&x=1"
+    assert r["url"].startswith("http") and r["url"].endswith(tail), r
+' "$W/o11/neighbors.jsonl" || fail "neighbors.jsonl: base64 of an image in a URL not withheld"
+        ! grep -r -q -a '4AAQSkZJRg' "$W/o11" || fail "a URL's base64 image was written"
         DDB=$HERE/../duckdb
         if command -v node >/dev/null 2>&1 && [ -d "$DDB/node_modules/@duckdb/node-api" ]; then
             node "$DDB/run_sql.mjs" "SELECT id, url, caption FROM read_parquet('$W/o10/neighbors.parquet')" \

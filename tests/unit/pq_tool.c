@@ -527,8 +527,10 @@ static int copy_raw(const char *in, const char *outp)
  * that are not UTF-8 added to the STRING columns, as some datasets hold them: the url gets
  * "?q=" 0xFF " x", the caption or text " " 0xFE, the key (id) 0xFD (tests/cli/scan.sh: what
  * the outputs write of them). "badurl": every row kept, the url of rows whose index % 3 == 1
- * "not a url" (tests/cli/scan.sh: its bad_url error names the file and row). */
-enum { COPY_ROWS, COPY_DATAURI, COPY_BADUTF8, COPY_BADURL };
+ * "not a url" (tests/cli/scan.sh: its bad_url error names the file and row). "qimg": every
+ * row kept, a JPEG's base64 added to the url, in the query ("?img=<b64>&x=1") of even rows and
+ * as a path segment ("/img/<b64>") of odd ones (tests/cli/neighbors.sh: outputs withhold it). */
+enum { COPY_ROWS, COPY_DATAURI, COPY_BADUTF8, COPY_BADURL, COPY_QIMG };
 static int copy_file(const char *in, const char *outp, int mode)
 {
     static const char uri[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
@@ -601,6 +603,25 @@ static int copy_file(const char *in, const char *outp, int mode)
                     vals[capc].is_null = 0;
                     vals[capc].bytes = (const uint8_t *)cap;
                     vals[capc].len = sizeof(cap) - 1;
+                }
+            } else if (mode == COPY_QIMG) {
+                static const char b64[] =
+                    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwg"
+                    "JC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=";
+                const int odd = (base + i) % 2 == 1;
+                const char *pre = odd ? "/img/" : "?img=", *post = odd ? "" : "&x=1";
+                dv_parquet_value *v = &vals[urlc];
+                size_t need = (v->is_null ? 0 : v->len) + strlen(pre) + strlen(b64) + strlen(post);
+                char *nb = realloc(bad[0], need + 1);
+                if (nb == NULL) {
+                    rc = DV_ENOMEM;
+                } else {
+                    bad[0] = nb;
+                    snprintf(nb, need + 1, "%.*s%s%s%s", (int)(v->is_null ? 0 : v->len),
+                             v->is_null ? "" : (const char *)v->bytes, pre, b64, post);
+                    v->is_null = 0;
+                    v->bytes = (const uint8_t *)nb;
+                    v->len = need;
                 }
             } else if (mode == COPY_BADURL) {
                 if ((base + i) % 3 == 1) {
@@ -1144,6 +1165,7 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "badutf8") == 0)
         return copy_file(argv[2], argv[3], COPY_BADUTF8);
     if (argc == 4 && strcmp(argv[1], "badurl") == 0) return copy_file(argv[2], argv[3], COPY_BADURL);
+    if (argc == 4 && strcmp(argv[1], "qimg") == 0) return copy_file(argv[2], argv[3], COPY_QIMG);
     if (argc == 3 && strcmp(argv[1], "shapes") == 0) return pqg_write_shapes(argv[2]) != 0;
     if (argc == 3 && strcmp(argv[1], "shapes-kv") == 0) return write_shapes_kv(argv[2]);
     if (argc == 3 && strcmp(argv[1], "rows") == 0) return print_rows(argv[2]);
@@ -1151,7 +1173,7 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "hostile") == 0) return write_hostile(argv[2]);
     if (argc == 3 && strcmp(argv[1], "chunk-kv") == 0) return pqg_write_chunk_kv(argv[2]) != 0;
     fprintf(stderr, "usage: pq_tool dump FILE | write DIR | seeds DIR | copy IN OUT | images FILE | "
-                    "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | badurl IN OUT | "
+                    "copy-raw IN OUT | datauri IN OUT | badutf8 IN OUT | badurl IN OUT | qimg IN OUT | "
                     "hfimg OUT ROW... | hflist OUT ROW... | shapes FILE | shapes-kv FILE | "
                     "rows FILE | datacomp IN OUT | heads DIR | chunk-kv FILE | digests FILE | "
                     "strings FILE COL,COL... ROW...\n");
