@@ -91,6 +91,7 @@ struct dv_list_builder {
     /* n records of rs bytes: the key (ks bytes; none for URL), then the u32 id string, the u32
      * label string and the i8 quality, each only when has says so (host order, unaligned) */
     uint8_t *recs;
+    size_t recs_map; /* recs is a private mapping of this many bytes (list_builder.c), or 0 */
     size_t rs;
     unsigned has;
     uint8_t *keys; /* URL: the key bytes back to back */
