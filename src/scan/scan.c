@@ -1276,7 +1276,7 @@ static int scan_shard(scan *s, uint64_t i)
     dv_shard_reader *r = NULL;
     char tmp[4096], fin[4096], done[4096], err[1024];
     uint64_t items = 0;
-    int rc;
+    int rc, renamed = 0;
     FILE *f;
     char ident[100];
 
@@ -1358,18 +1358,24 @@ static int scan_shard(scan *s, uint64_t i)
     fputs("END\n", s->rec);
     f = s->rec;
     s->rec = NULL;
-    rc = dv__commit_file(f, tmp, fin);
+    rc = dv__commit_file_ex(f, tmp, fin, &renamed);
     if (rc != DV_OK) {
-        dv__set_err(s->err, s->errcap, "%s: cannot write the shard's results: %s", fin,
-                    strerror(errno));
+        /* (renamed: the results are in place without their done marker, so a rerun scans
+         * the shard again, as after a kill) */
+        if (renamed) dv__commit_err(s->err, s->errcap, fin, renamed, errno);
+        else
+            dv__set_err(s->err, s->errcap, "%s: cannot write the shard's results: %s", fin,
+                        strerror(errno));
         return rc;
     }
     shard_path(s->o->outdir, i, "done.tmp", tmp, sizeof tmp);
     f = dv__fopen_private(tmp);
     if (f) fputs(ident, f);
-    if (!f || dv__commit_file(f, tmp, done) != DV_OK) {
-        dv__set_err(s->err, s->errcap, "%s: cannot write the done marker: %s", done,
-                    strerror(errno));
+    if (!f || dv__commit_file_ex(f, tmp, done, &renamed) != DV_OK) {
+        if (f && renamed) dv__commit_err(s->err, s->errcap, done, renamed, errno);
+        else
+            dv__set_err(s->err, s->errcap, "%s: cannot write the done marker: %s", done,
+                        strerror(errno));
         return DV_EIO;
     }
     note_unread(s, &sh);
@@ -1519,6 +1525,7 @@ static int write_problems(scan *s)
     char tmp[4096], path[4096], host[64];
     const char *p = dv_dataset_problems(s->ds);
     FILE *f;
+    int renamed;
     host_part(host, sizeof host);
     snprintf(tmp, sizeof tmp, "%s/dataset_problems.txt.%s.%ld.tmp", s->o->outdir, host,
              (long)getpid());
@@ -1526,8 +1533,12 @@ static int write_problems(scan *s)
     f = dv__fopen_private(tmp);
     if (f) /* messages, valid UTF-8 as every text output but the removal lists */
         dv__text_fputs(f, DV_TEXT_PLAIN, p ? p : "");
-    if (!f || dv__commit_file(f, tmp, path) != DV_OK) {
+    if (!f) {
         dv__set_err(s->err, s->errcap, "%s: cannot write: %s", path, strerror(errno));
+        return DV_EIO;
+    }
+    if (dv__commit_file_ex(f, tmp, path, &renamed) != DV_OK) {
+        dv__commit_err(s->err, s->errcap, path, renamed, errno);
         return DV_EIO;
     }
     return DV_OK;

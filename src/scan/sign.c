@@ -523,7 +523,7 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
     void *text = NULL;
     size_t len;
     FILE *f;
-    int rc;
+    int rc, renamed;
     if (!outdir || !key_path) return DV_EINVAL;
     memset(&tr, 0, sizeof tr);
     if (!(k = read_key(key_path, 1, errbuf, errcap))) return DV_EINVAL;
@@ -571,8 +571,8 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
             if (rc != DV_OK) {
                 fclose(f);
                 unlink(t);
-            } else if ((rc = dv__commit_file(f, t, p)) != DV_OK) {
-                dv__set_err(errbuf, errcap, "%s: cannot write", p);
+            } else if ((rc = dv__commit_file_ex(f, t, p, &renamed)) != DV_OK) {
+                dv__commit_err(errbuf, errcap, p, renamed, errno);
             }
         }
     }
@@ -597,8 +597,8 @@ int dv_scan_sign(const char *outdir, const char *key_path, char *errbuf, size_t 
             dv_hex_encode(sig, 64, hex);
             kv(f, "signature", hex, 0);
             fputs("}\n", f);
-            if ((rc = dv__commit_file(f, t, p)) != DV_OK)
-                dv__set_err(errbuf, errcap, "%s: cannot write", p);
+            if ((rc = dv__commit_file_ex(f, t, p, &renamed)) != DV_OK)
+                dv__commit_err(errbuf, errcap, p, renamed, errno);
         }
     }
     dv_free_buffer(NULL, text);

@@ -274,6 +274,18 @@ if [ -n "$FAILSYNC" ] && [ -f "$FAILSYNC" ]; then
     check "... and the outputs of a merge" sh -c "
 [ $rc -eq 2 ] && grep -qx 'datavet merge: sfo/matches.jsonl: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
 { cat sfe.txt; exit 1; }"
+    # a shard's results renamed into place without their done marker: said so (until
+    # 2026-12-08 "cannot write the shard's results"), and a rerun scans the shard again
+    failsync sfs/shards "$BIN" scan -q ds/wds -l md5.dvl -o sfs -j 1 --no-merge >/dev/null 2>sfe.txt
+    rc=$?
+    "$BIN" scan -q ds/wds -l md5.dvl -o sfs -j 1 --no-merge >/dev/null 2>&1
+    rc2=$?
+    "$BIN" merge -q sfs >/dev/null 2>&1
+    rc3=$?
+    check "... and a scan's shard results, the rerun finishing the scan" sh -c "
+[ $rc -eq 2 ] && [ $rc2 -le 1 ] && [ $rc3 -le 1 ] &&
+grep -qx 'datavet scan: sfs/shards/000000.rec: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
     mkdir -p sfh
     failsync sfh "$BIN" hash -q imgs -o sfh/out.tsv >/dev/null 2>sfe.txt
     rc=$?
