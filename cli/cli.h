@@ -71,6 +71,10 @@ int cli_out_close(cli_out *o, int keep);
  * failed (errno e), says so on stderr ("datavet CMD: PATH: written, but ...") and returns 1;
  * else 0, and the caller says the write failed. */
 int cli_out_placed_err(const cli_out *o, const char *cmd, const char *path, int e);
+/* After a failed dv_file_rename(tmp, path): where the rename was made and only the folder's
+ * sync failed (tmp gone, path there), says so as cli_out_placed_err does and returns 1; else
+ * 0, and the caller says the write failed. */
+int cli_rename_placed_err(const char *cmd, const char *tmp, const char *path, int e);
 /* 1 when the output path out (which need not exist) is the regular file a also names (a
  * link, another spelling): opening out would empty an input before it is read. */
 int cli_same_file(const char *out, const char *a);

@@ -1067,7 +1067,9 @@ out:
     }
     if (tmp != NULL) {
         if (ret == 0 && dv_file_rename(tmp, outpath) != DV_OK) {
-            cli_err("datavet export: %s: %s\n", outpath, strerror(errno));
+            int se = errno;
+            if (!cli_rename_placed_err("export", tmp, outpath, se))
+                cli_err("datavet export: %s: %s\n", outpath, strerror(se));
             ret = 2;
         }
         if (ret != 0) unlink(tmp); /* (after a rename whose folder sync failed: nothing) */

@@ -601,7 +601,7 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
     char path[4096], name[64], tmp[4200], jpath[4096], jtmp[4200];
     rowmeta *rm = calloc(nhits ? nhits : 1, sizeof(*rm));
     FILE *f = NULL;
-    int rc = 0, fd;
+    int rc = 0, fd, unsynced = 0;
     if (rm == NULL) return -1;
     fetch_all_meta(k, meta, hits, nhits, rm);
     snprintf(name, sizeof(name), "%s.jsonl", stem);
@@ -733,13 +733,22 @@ static int write_results(const char *outdir, const char *stem, dv_knn *k, const 
         rc = -1;
     }
     if (rc == 0 && dv_file_rename(jtmp, jpath) != DV_OK) {
-        cli_err("datavet neighbors: cannot write %s: %s\n", jpath, strerror(errno));
-        rc = -1;
+        int e = errno;
+        /* placed, only the folder's sync failed: the .parquet still goes in place, so that
+         * the pair is whole, and the run fails */
+        if (cli_rename_placed_err("neighbors", jtmp, jpath, e)) unsynced = 1;
+        else {
+            cli_err("datavet neighbors: cannot write %s: %s\n", jpath, strerror(e));
+            rc = -1;
+        }
     }
     if (rc == 0 && dv_file_rename(tmp, path) != DV_OK) {
-        cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(errno));
+        int e = errno;
+        if (!cli_rename_placed_err("neighbors", tmp, path, e))
+            cli_err("datavet neighbors: cannot write %s: %s\n", path, strerror(e));
         rc = -1;
     }
+    if (unsynced) rc = -1;
 out:
     if (f != NULL) fclose(f);
     /* what was not put in place (after a rename whose folder's sync failed: nothing) */

@@ -171,7 +171,7 @@ static char *path2(const char *a, const char *b)
 static int write_atomic(const char *path, const char *text, size_t len, mode_t mode)
 {
     char *tmp = path2(path, "");
-    int fd, rc = -1;
+    int fd, rc = -1, placed = 0;
     if (!tmp) return -1;
     tmp[strlen(tmp) - 1] = '\0';
     {
@@ -191,11 +191,12 @@ static int write_atomic(const char *path, const char *text, size_t len, mode_t m
             if (n <= 0) break;
             off += (size_t)n;
         }
-        if (off == len && dv_file_sync(fd) == DV_OK && close(fd) == 0)
+        if (off == len && dv_file_sync(fd) == DV_OK && close(fd) == 0) {
             rc = dv_file_rename(tmp, path) == DV_OK ? 0 : -1;
-        else close(fd);
+            if (rc != 0 && cli_rename_placed_err("slurm", tmp, path, errno)) placed = 1;
+        } else close(fd);
     }
-    if (rc != 0) {
+    if (rc != 0 && !placed) {
         cli_err("datavet slurm: cannot write %s: %s\n", path, strerror(errno));
         unlink(tmp); /* (where the rename was made and the folder's sync failed: nothing) */
     }

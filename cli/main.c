@@ -238,11 +238,25 @@ int cli_out_close(cli_out *o, int keep)
     return bad ? -1 : 0;
 }
 
+static void placed_msg(const char *cmd, const char *path, int e)
+{
+    cli_err("datavet %s: %s: written, but its folder could not be synced (%s): the file is in "
+            "place and may not survive a power loss\n", cmd, path, strerror(e));
+}
+
 int cli_out_placed_err(const cli_out *o, const char *cmd, const char *path, int e)
 {
     if (!o->placed) return 0;
-    cli_err("datavet %s: %s: written, but its folder could not be synced (%s): the file is in "
-            "place and may not survive a power loss\n", cmd, path, strerror(e));
+    placed_msg(cmd, path, e);
+    return 1;
+}
+
+int cli_rename_placed_err(const char *cmd, const char *tmp, const char *path, int e)
+{
+    struct stat st;
+    /* tmp gone and path there: the rename was made (datavet.h, dv_file_rename) */
+    if (!(lstat(tmp, &st) != 0 && errno == ENOENT && lstat(path, &st) == 0)) return 0;
+    placed_msg(cmd, path, e);
     return 1;
 }
 

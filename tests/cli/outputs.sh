@@ -292,6 +292,22 @@ grep -qx 'datavet scan: sfs/shards/000000.rec: written, but its folder could not
     check "... and hash -o FILE" sh -c "
 [ $rc -eq 2 ] && [ -s sfh/out.tsv ] && grep -qx 'datavet hash: sfh/out.tsv: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
 { cat sfe.txt; exit 1; }"
+    # export -o FILE and neighbors -o OUT the same (until 2026-12-08 "cannot write");
+    # neighbors puts its .parquet in place too, so the pair is whole
+    mkdir -p sfx
+    "$BIN" merge -q -j 1 sfo >/dev/null 2>&1
+    failsync sfx "$BIN" export -q --format csv -o sfx/m.csv sfo >/dev/null 2>sfe.txt
+    rc=$?
+    check "... and export -o FILE" sh -c "
+[ $rc -eq 2 ] && [ -s sfx/m.csv ] &&
+grep -qx 'datavet export: sfx/m.csv: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
+    failsync sfn "$BIN" neighbors -q --embeddings ds/laion --seed-ids ids.txt -k 3 -o sfn >/dev/null 2>sfe.txt
+    rc=$?
+    check "... and neighbors -o OUT, the pair whole" sh -c "
+[ $rc -eq 2 ] && [ -s sfn/neighbors.jsonl ] && [ -s sfn/neighbors.parquet ] &&
+grep -qx 'datavet neighbors: sfn/neighbors.jsonl: written, but its folder could not be synced (Input/output error): the file is in place and may not survive a power loss' sfe.txt ||
+{ cat sfe.txt; exit 1; }"
     # inventory -o: the records are whole and in place, so the run still says that the
     # inventory is incomplete where something was not examined (here a folder too deep to
     # walk); until 2026-12-08 it ended at the sync's message, and that went unsaid
