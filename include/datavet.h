@@ -335,8 +335,15 @@ int dv_url_normalize(const char *url, size_t len, char *out, size_t cap, size_t 
  * ('=' or %3D) included, replaced by "<N bytes withheld>", N the run's length in the URL, the
  * rest kept:
  * "https://a.example/p?img=<96 bytes withheld>&x=1" (with cap < strlen(url) + 1, the fixed
- * text "<URL withheld: it holds an image>"). DV_URL_REDACT_BOUND(strlen(url)) bytes always
- * suffice; any other URL is returned as it is. */
+ * text "<URL withheld: it holds an image>"). A percent-escape of no digit (%26, %3D) ends a
+ * run, one of a digit (%2F, %41) is that digit; a run is read across line breaks, tabs and
+ * spaces, raw or escaped (%0A %0D %09 %20: base64 wrapped into lines), withheld with it. A
+ * base64 data: URI inside the URL ("?u=data:image/gif;base64,...", also escaped as
+ * "data%3Aimage%2Fgif%3Bbase64%2C...") has its content withheld however short when its media
+ * type is image/... or the content starts with an image signature (the whole URI is
+ * "<withheld>" where "<N bytes withheld>" would be longer than the content).
+ * DV_URL_REDACT_BOUND(strlen(url)) bytes always suffice, and the result is never longer than
+ * the URL; any other URL is returned as it is. */
 #define DV_URL_REDACT_CAP 96
 #define DV_URL_REDACT_BOUND(len) ((size_t)(len) + DV_URL_REDACT_CAP)
 const char *dv_url_redact(const char *url, char *out, size_t cap);

@@ -4,6 +4,7 @@
 #include "url_internal.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -322,58 +323,40 @@ static size_t data_scheme_end(const char *url, size_t len)
 /* base64 digit value (standard and URL-safe alphabets), -1 for anything else */
 static int b64v(unsigned char c);
 
-/* The base64 digit at s[i] (n bytes), a percent-escaped '+' or '/' (%2B, %2F) or a JSON-escaped
- * '/' ("\/", as PHP's json_encode writes it, and as inspect reads base64 in text) counting as
- * one: its value, its length in *len; -1 when s[i] is none. */
+/* What b64_token finds besides a digit's value */
+enum {
+    TOK_NONE = -1, /* a byte (or an escape) that ends a run: a run may start after it */
+    TOK_WS = -2    /* a line break, tab or space (raw, or %0A %0D %09 %20): base64 wrapped into
+                    * lines (at 76 columns, as MIME writes it) is read across it, as inspect
+                    * reads it in text and as the fetcher drops TAB CR LF (dv__url_wire) */
+};
+
+/* The token at s[i] (n bytes): a base64 digit, a percent-escape (%XX, one token of 3 bytes,
+ * a digit when it decodes to one: %2B %2F, and %41 as 'A'), or a JSON-escaped '/' ("\/", as
+ * PHP's json_encode writes it, and as inspect reads base64 in text): its value, its length in
+ * *len; TOK_WS for a byte a run is read across, TOK_NONE for any other (%26 or %3D included:
+ * a run starts after the whole escape, never at its hex digits). */
 static int b64_token(const char *s, size_t n, size_t i, size_t *len)
 {
-    int v = b64v((unsigned char)s[i]);
+    unsigned char c = (unsigned char)s[i];
+    int v = b64v(c), hi, lo;
     *len = 1;
     if (v >= 0) return v;
-    if (s[i] == '\\' && n - i >= 2 && s[i + 1] == '/') {
+    if (c == '\\' && n - i >= 2 && s[i + 1] == '/') {
         *len = 2;
         return 63;
     }
-    if (s[i] == '%' && n - i >= 3 && s[i + 1] == '2') {
+    if (c == '%' && n - i >= 3 && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
         *len = 3;
-        if (s[i + 2] == 'B' || s[i + 2] == 'b') return 62;
-        if (s[i + 2] == 'F' || s[i + 2] == 'f') return 63;
+        c = (unsigned char)(hi << 4 | lo);
+        if ((v = b64v(c)) >= 0) return v;
     }
-    return -1;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' ? TOK_WS : TOK_NONE;
 }
 
-/* A run of base64 starting at s[i] (a digit after a byte that is none, or after a '/') that is
- * at least DV__B64_RUN_MIN digits long and whose first digits decode to an image signature, as
- * inspect --head takes it inside text (a bare JPEG XL codestream's FF 0A, "/wo" in base64, the
- * start of paths and words, is not): its end, its padding ('=' or %3D) included; 0 if none.
- * Only the first DV__B64_RUN_MIN digits are read unless they are an image's, so trying a start
- * after each '/' of a long run costs a bounded look each. */
-#define DV__B64_RUN_MIN 64
-static size_t b64_image_run(const char *s, size_t n, size_t i)
+/* The padding ('=' or %3D) that completes a group of nd digits from s[i] on: where it ends */
+static size_t b64_pad_end(const char *s, size_t n, size_t i, size_t nd)
 {
-    uint8_t buf[DV__B64_RUN_MIN / 4 * 3];
-    size_t nd = 0, nb = 0, len;
-    uint32_t acc = 0;
-    int v;
-    while (nd < DV__B64_RUN_MIN && i < n && (v = b64_token(s, n, i, &len)) >= 0) {
-        acc = acc << 6 | (uint32_t)v;
-        if (nd % 4 == 3) {
-            buf[nb++] = (uint8_t)(acc >> 16);
-            buf[nb++] = (uint8_t)(acc >> 8);
-            buf[nb++] = (uint8_t)acc;
-            acc = 0;
-        }
-        nd++;
-        i += len;
-    }
-    if (nd < DV__B64_RUN_MIN || (buf[0] == 0xFF && buf[1] == 0x0A) ||
-        dv_image_kind(buf, nb) == NULL)
-        return 0;
-    while (i < n && b64_token(s, n, i, &len) >= 0) {
-        nd++;
-        i += len;
-    }
-    /* the padding that completes the last group goes with it */
     for (size_t pad = nd % 4 ? 4 - nd % 4 : 0; pad > 0 && i < n; pad--) {
         if (s[i] == '=') i++;
         else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '3' &&
@@ -384,24 +367,179 @@ static size_t b64_image_run(const char *s, size_t n, size_t i)
     return i;
 }
 
-/* A run may start after a byte that is no base64 digit, or after a '/' (%2F, \/ too): in a path
- * '/' both parts segments ("https://h/img/iVBOR...") and is a digit ("https://h//9j/4AAQ...",
- * a JPEG's base64 as a segment), so a run of digits is also tried from each of its slashes. */
-size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, size_t cap)
+/* The first digits of a run from s[i] on (at most DV__B64_RUN_MIN, read across TOK_WS),
+ * decoded into buf (a last group of 2 or 3 digits too): the bytes in *nb, the digits in *nd;
+ * where the reading stopped. */
+#define DV__B64_RUN_MIN 64
+static size_t b64_head(const char *s, size_t n, size_t i, uint8_t *buf, size_t *nb, size_t *nd)
 {
-    size_t i = from, copied = 0, k = 0;
+    size_t len, last = i;
+    uint32_t acc = 0;
+    int v;
+    *nb = *nd = 0;
+    while (*nd < DV__B64_RUN_MIN && i < n && ((v = b64_token(s, n, i, &len)) >= 0 || v == TOK_WS)) {
+        i += len;
+        if (v == TOK_WS) continue;
+        last = i;
+        acc = acc << 6 | (uint32_t)v;
+        if (++*nd % 4 == 0) {
+            buf[(*nb)++] = (uint8_t)(acc >> 16);
+            buf[(*nb)++] = (uint8_t)(acc >> 8);
+            buf[(*nb)++] = (uint8_t)acc;
+            acc = 0;
+        }
+    }
+    if (*nd % 4 == 2) buf[(*nb)++] = (uint8_t)(acc >> 4);
+    if (*nd % 4 == 3) {
+        buf[(*nb)++] = (uint8_t)(acc >> 10);
+        buf[(*nb)++] = (uint8_t)(acc >> 2);
+    }
+    return last;
+}
+
+/* Whether bytes decoded from base64 start with an image's signature, as inspect --head takes
+ * it inside text (a bare JPEG XL codestream's FF 0A, "/wo" in base64, the start of paths and
+ * words, is not) */
+static int b64_image_head(const uint8_t *buf, size_t nb)
+{
+    return !(nb >= 2 && buf[0] == 0xFF && buf[1] == 0x0A) && dv_image_kind(buf, nb) != NULL;
+}
+
+/* From s[i] on, the rest of a run: digits read across TOK_WS; where its last digit (and the
+ * padding that completes its last group) ends */
+static size_t b64_run_end(const char *s, size_t n, size_t i, size_t nd)
+{
+    size_t len, end = i;
+    int v;
+    while (i < n && ((v = b64_token(s, n, i, &len)) >= 0 || v == TOK_WS)) {
+        i += len;
+        if (v != TOK_WS) {
+            nd++;
+            end = i;
+        }
+    }
+    return b64_pad_end(s, n, end, nd);
+}
+
+/* A run of base64 starting at s[i] (a digit after a byte that is none, or after a '/' or a
+ * line break) that is at least DV__B64_RUN_MIN digits long and whose first digits decode to an
+ * image signature: its end, its padding ('=' or %3D) included; 0 if none. With cut set, s was
+ * cut at n (a message at its cap): a shorter run that reaches n is one too when its first
+ * digits show the signature. Only the first DV__B64_RUN_MIN digits are read unless they are
+ * an image's, so trying a start after each '/' of a long run costs a bounded look each. */
+static size_t b64_image_run(const char *s, size_t n, size_t i, int cut)
+{
+    uint8_t buf[DV__B64_RUN_MIN / 4 * 3];
+    size_t nd, nb, j = b64_head(s, n, i, buf, &nb, &nd);
+    if (nd < DV__B64_RUN_MIN) {
+        size_t len;
+        int v = TOK_WS;
+        /* cut inside the run: nothing after its digits but line breaks up to n */
+        while (j < n && (v = b64_token(s, n, j, &len)) == TOK_WS) j += len;
+        if (!cut || j < n || v != TOK_WS || !b64_image_head(buf, nb)) return 0;
+        return n;
+    }
+    if (!b64_image_head(buf, nb)) return 0;
+    return b64_run_end(s, n, j, nd);
+}
+
+/* Whether s[i] (n bytes) matches lit (lower case) ignoring case */
+static int lit_at(const char *s, size_t n, size_t i, const char *lit)
+{
+    size_t k = strlen(lit);
+    return n - i >= k && strncasecmp(s + i, lit, k) == 0;
+}
+
+/* A base64 data: URI inside the text at s[i] ("data:", or "data%3A" in a query value, its
+ * media type and parameters up to a ',' or %2C, the last of them ";base64"): where its content
+ * starts (*pay) and ends (*end, padding included) when that content is an image's (its media
+ * type is image/..., or its first digits decode to a signature), 1; else 0. */
+static int data_b64_image(const char *s, size_t n, size_t i, size_t *pay, size_t *end)
+{
+    size_t j, k, nd, nb;
+    uint8_t buf[DV__B64_RUN_MIN / 4 * 3];
+    int image;
+    if (lit_at(s, n, i, "data:")) j = i + 5;
+    else if (lit_at(s, n, i, "data%3a")) j = i + 7;
+    else return 0;
+    image = lit_at(s, n, j, "image/") || lit_at(s, n, j, "image%2f") || lit_at(s, n, j, "image\\/");
+    /* the media type and parameters: bounded, of the bytes they are made of (a token's, '/',
+     * ';', '=', escapes), so never across what ends a query value, another URI (':', %3A) or
+     * a marker ('<') */
+    for (k = j; k < n && k - j < 256; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c == ',' || lit_at(s, n, k, "%2c")) break;
+        if (!(is_alpha(c) || is_digit(c) || (c != 0 && strchr("!$'()*+-.^_`|~/;=%\\", c))) ||
+            lit_at(s, n, k, "%3a"))
+            return 0;
+    }
+    if (k == n || k - j >= 256) return 0;
+    if (!((k - j >= 7 && strncasecmp(s + k - 7, ";base64", 7) == 0) ||
+          (k - j >= 9 && strncasecmp(s + k - 9, "%3bbase64", 9) == 0)))
+        return 0;
+    *pay = k + (s[k] == ',' ? 1 : 3);
+    j = b64_head(s, n, *pay, buf, &nb, &nd);
+    if (nd == 0 || !(image || b64_image_head(buf, nb))) return 0;
+    *end = nd < DV__B64_RUN_MIN ? b64_pad_end(s, n, j, nd) : b64_run_end(s, n, j, nd);
+    return 1;
+}
+
+/* Appends s[copied, from) and then the marker w (wl bytes) to out (k bytes so far) */
+static size_t put_withheld(char *out, size_t cap, size_t k, const char *s, size_t copied,
+                           size_t from, const char *w, size_t wl)
+{
+    if (k + (from - copied) + wl < cap) {
+        memcpy(out + k, s + copied, from - copied);
+        memcpy(out + k + (from - copied), w, wl);
+    }
+    return k + (from - copied) + wl;
+}
+
+/* A run may start after a byte that is no base64 digit, after a line break or space, or after
+ * a '/' (%2F, \/ too): in a path '/' both parts segments ("https://h/img/iVBOR...") and is a
+ * digit ("https://h//9j/4AAQ...", a JPEG's base64 as a segment), so a run of digits is also
+ * tried from each of its slashes. A data: URI anywhere in the text has its content withheld
+ * when it is an image's, however short: "<N bytes withheld>" where that fits in the content,
+ * else the whole URI is "<withheld>" (it is at least "data:;base64,X"), so the result is never
+ * longer. */
+static size_t redact(const char *s, size_t n, size_t from, int cut, char *out, size_t cap)
+{
+    size_t i = from, copied = 0, k = 0, data_pay = SIZE_MAX, data_end = 0;
     int prev_digit = 0, prev_slash = 0, found = 0;
     while (i < n) {
-        size_t len, end;
-        int v = b64_token(s, n, i, &len), digit = v >= 0;
-        if (digit && (!prev_digit || prev_slash) && (end = b64_image_run(s, n, i)) > 0) {
-            char w[48];
-            int wl = snprintf(w, sizeof w, "<%zu bytes withheld>", end - i);
-            if (k + (i - copied) + (size_t)wl < cap) {
-                memcpy(out + k, s + copied, i - copied);
-                memcpy(out + k + (i - copied), w, (size_t)wl);
+        size_t len, end, pay;
+        int v, digit;
+        char w[48];
+        if (i >= data_pay) {
+            /* the content of the data: URI found before, its media type read as any text (a
+             * run there ends at its ';', so never inside the content) */
+            int wl = snprintf(w, sizeof w, "<%zu bytes withheld>", data_end - data_pay);
+            assert(copied <= data_pay);
+            k = put_withheld(out, cap, k, s, copied, data_pay, w, (size_t)wl);
+            copied = i = data_end;
+            data_pay = SIZE_MAX;
+            found = 1;
+            prev_digit = prev_slash = 0;
+            continue;
+        }
+        if (data_pay == SIZE_MAX && (s[i] == 'd' || s[i] == 'D') &&
+            data_b64_image(s, n, i, &pay, &end)) {
+            if ((size_t)snprintf(w, sizeof w, "<%zu bytes withheld>", end - pay) <= end - pay) {
+                data_pay = pay;
+                data_end = end;
+            } else {
+                k = put_withheld(out, cap, k, s, copied, i, "<withheld>", 10);
+                copied = i = end;
+                found = 1;
+                prev_digit = prev_slash = 0;
+                continue;
             }
-            k += (i - copied) + (size_t)wl;
+        }
+        v = b64_token(s, n, i, &len);
+        digit = v >= 0;
+        if (digit && (!prev_digit || prev_slash) && (end = b64_image_run(s, n, i, cut)) > 0) {
+            int wl = snprintf(w, sizeof w, "<%zu bytes withheld>", end - i);
+            k = put_withheld(out, cap, k, s, copied, i, w, (size_t)wl);
             copied = i = end;
             found = 1;
             /* a run after its padding ('=') starts after a non-digit */
@@ -409,7 +547,8 @@ size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, siz
             continue;
         }
         prev_digit = digit;
-        prev_slash = v == 63 && s[i] != '_'; /* '/', %2F or \/ */
+        /* '/', %2F or \/ (not '_' nor %5F) */
+        prev_slash = s[i] == '/' || s[i] == '\\' || (len == 3 && v == 63 && s[i + 1] == '2');
         i += len;
     }
     if (!found) return 0;
@@ -418,6 +557,16 @@ size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, siz
         out[k + n - copied] = '\0';
     }
     return k + (n - copied);
+}
+
+size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, size_t cap)
+{
+    return redact(s, n, from, 0, out, cap);
+}
+
+size_t dv__b64_image_redact_cut(const char *s, size_t n, char *out, size_t cap)
+{
+    return redact(s, n, 0, 1, out, cap);
 }
 
 const char *dv_url_redact(const char *url, char *out, size_t cap)

@@ -18,6 +18,9 @@ size_t dv__url_raw_run_scalar(const char *s, size_t n, int part);
  * fits in cap; n + 1 always does): the length of the result without its NUL, 0 when s holds
  * no such run (out untouched). */
 size_t dv__b64_image_redact(const char *s, size_t n, size_t from, char *out, size_t cap);
+/* The same for a text cut at n (a message at its cap, which may quote a URL): a run that
+ * reaches n is withheld when its first digits show an image signature, however short. */
+size_t dv__b64_image_redact_cut(const char *s, size_t n, char *out, size_t cap);
 /* dv_url_redact for a data: URI only; any other URL is returned as it is (what a scan keeps
  * of an item's URL to fetch it and to look it up in URL lists). */
 const char *dv__url_redact_data(const char *url, char *out, size_t cap);

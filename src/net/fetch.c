@@ -925,7 +925,10 @@ static void detail_redact(job *j)
     char tmp[sizeof j->detail];
     size_t n = strnlen(j->detail, sizeof j->detail), k;
     if (n == sizeof j->detail) return; /* dv__set_err always ends it */
-    k = dv__b64_image_redact(j->detail, n, 0, tmp, sizeof tmp);
+    /* libcurl's text, and this one, stop at 255 bytes: a host or URL there may be cut inside a
+     * run, fewer than 64 digits of it left */
+    k = n + 1 == sizeof j->detail ? dv__b64_image_redact_cut(j->detail, n, tmp, sizeof tmp)
+                                  : dv__b64_image_redact(j->detail, n, 0, tmp, sizeof tmp);
     if (k > 0 && k < sizeof tmp) memcpy(j->detail, tmp, k + 1);
 }
 

@@ -316,7 +316,7 @@ static void test_raw_run_avx2(void **state)
 static void test_redact(void **state)
 {
     char out[DV_URL_REDACT_CAP], small[8];
-    const char *plain = "https://example.org/a.jpg?data:image/png;base64,AAAA";
+    const char *plain = "https://example.org/a.jpg?data:text/plain;base64,AAAA";
     char longmeta[200];
     (void)state;
     assert_ptr_equal(dv_url_redact(plain, out, sizeof out), plain);
@@ -434,6 +434,104 @@ static void test_redact_query(void **state)
     }
 }
 
+/* J's first 76 digits and the rest (base64 wrapped as MIME wraps it), and in three lines */
+#define JPEG_B64_L1 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0a"
+#define JPEG_B64_L2 "HBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI="
+#define JPEG_B64_PCT "%2F9j%2F4AAQSkZJRgABAQAAAQABAAD%2F2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI%3D"
+#define GIF_B64 "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+/* Ways a URL held an image's base64 whole until 2026-12-08: a percent-escape right before the
+ * run (its hex digits were taken as the run's start), a run wrapped by line breaks or spaces,
+ * a data: URI after the start of the URL with a short payload */
+static void test_redact_escapes(void **state)
+{
+    char out[DV_URL_REDACT_BOUND(400)];
+    const char *const kept[] = {
+        /* escapes of no digit between words, however many */
+        "https://a.example/s?q=the%20quick%20brown%20fox%20jumps%20over%20the%20lazy%20dog%20again%20and%20again%20and%20again",
+        "https://a.example/s?q=the quick brown fox jumps over the lazy dog again and again and again and again",
+        /* base64 of text, wrapped */
+        "https://a.example/?t=SGVsbG8gd29ybGQsIHRoaXMgaXMgc29tZSB0ZXh0IGVuY29kZWQgYXMgYmFzZTY0IGZvciB0aGUg%0AdGVzdCB0byBiZSBsb25nIGVub3VnaA==",
+        /* hex hashes after escapes */
+        "https://a.example/?h%3Dd41d8cd98f00b204e9800998ecf8427e%26s%3De3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        /* a data: URI of no image (by media type and content), in a query and escaped */
+        "https://a.example/?u=data:text/plain;base64,SGVsbG8gd29ybGQsIHRoaXMgaXMgc29tZSB0ZXh0IGVuY29kZWQ=",
+        "https://a.example/?u=data%3Aapplication%2Fjson%3Bbase64%2CeyJhIjoxfQ%3D%3D",
+        /* "data:" in a path without ";base64," */
+        "https://a.example/data:image/png/x.png",
+    };
+    (void)state;
+    /* 1: after an escape of no digit (%26, %3D, %3F), the run starts after the whole escape */
+    assert_string_equal(dv_url_redact("https://a.example/p?a=1%26img%3D" JPEG_B64, out, sizeof out),
+                        "https://a.example/p?a=1%26img%3D<120 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://r.example/?next=https%3A%2F%2Fb.example%2Fp%3Fimg%3D" JPEG_B64_PCT "&x=1", out, sizeof out),
+                        "https://r.example/?next=https%3A%2F%2Fb.example%2Fp%3Fimg%3D<128 bytes withheld>&x=1");
+    /* an escaped digit (%41 'A') is a digit */
+    assert_string_equal(dv_url_redact("https://a.example/?i=/9j/4%41AQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwg", out, sizeof out),
+                        "https://a.example/?i=<82 bytes withheld>");
+    /* 2: read across line breaks, tabs and spaces, raw or escaped, all of the run withheld */
+    assert_string_equal(dv_url_redact("https://a.example/?img=" JPEG_B64_L1 "%0A" JPEG_B64_L2 "&x=1", out, sizeof out),
+                        "https://a.example/?img=<123 bytes withheld>&x=1");
+    assert_string_equal(dv_url_redact("https://a.example/?img=" JPEG_B64_L1 "%0D%0A" JPEG_B64_L2, out, sizeof out),
+                        "https://a.example/?img=<126 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://a.example/?img=" JPEG_B64_L1 "\r\n" JPEG_B64_L2, out, sizeof out),
+                        "https://a.example/?img=<122 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://a.example/?img=/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcG\tBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwg%09JC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=", out, sizeof out),
+                        "https://a.example/?img=<124 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://a.example/?img=/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcG%20BQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwg JC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDI=%20&x", out, sizeof out),
+                        "https://a.example/?img=<124 bytes withheld>%20&x");
+    /* a run that starts after a break (a word before it) */
+    assert_string_equal(dv_url_redact("https://a.example/?q=see%20" JPEG_B64, out, sizeof out),
+                        "https://a.example/?q=see%20<120 bytes withheld>");
+    /* 3: a data: URI inside a URL: its image content withheld however short, the rest kept */
+    assert_string_equal(dv_url_redact("https://proxy.example/f/data:image/jpeg;base64," JPEG_B64, out, sizeof out),
+                        "https://proxy.example/f/data:image/jpeg;base64,<120 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://a.example/?u=data:image/gif;base64," GIF_B64 "&x=1", out, sizeof out),
+                        "https://a.example/?u=data:image/gif;base64,<56 bytes withheld>&x=1");
+    assert_string_equal(dv_url_redact("https://a.example/?u=data%3Aimage%2Fgif%3Bbase64%2CR0lGODlhAQABAIAAAAAAAP%2F%2F%2FyH5BAEAAAAALAAAAAABAAEAAAIBRAA7", out, sizeof out),
+                        "https://a.example/?u=data%3Aimage%2Fgif%3Bbase64%2C<62 bytes withheld>");
+    /* by its content under another media type, by its media type whatever the content */
+    assert_string_equal(dv_url_redact("https://a.example/?u=DATA:application/octet-stream;base64," GIF_B64, out, sizeof out),
+                        "https://a.example/?u=DATA:application/octet-stream;base64,<56 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://a.example/?u=data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAA&v", out, sizeof out),
+                        "https://a.example/?u=data:image/png;base64,<24 bytes withheld>&v");
+    /* its media type is read as any text (a run there withheld too); it ends at another URI */
+    assert_string_equal(dv_url_redact("https://a.example/?u=data:" PNG_B64 ";base64," GIF_B64, out, sizeof out),
+                        "https://a.example/?u=data:<96 bytes withheld>;base64,<56 bytes withheld>");
+    assert_string_equal(dv_url_redact("https://a.example/?u=data://x/f/data:image/gif;base64," GIF_B64, out, sizeof out),
+                        "https://a.example/?u=data://x/f/data:image/gif;base64,<56 bytes withheld>");
+    /* content shorter than its marker: the whole data: URI goes, never longer */
+    assert_string_equal(dv_url_redact("https://a.example/?u=data:image/png;base64,AAAA&v", out, sizeof out),
+                        "https://a.example/?u=<withheld>&v");
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        assert_ptr_equal(dv_url_redact(kept[i], out, sizeof out), kept[i]);
+}
+
+/* 4: a message cut at its cap (the fetch detail, 255 bytes as libcurl's) may end inside a run
+ * of fewer than 64 digits: withheld when they show an image signature */
+static void test_redact_cut(void **state)
+{
+    char msg[256], out[256];
+    const char *tail = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"; /* a PNG's first 24 bytes */
+    size_t n;
+    (void)state;
+    memset(msg, 0, sizeof msg);
+    snprintf(msg, sizeof msg, "Could not resolve host: %0*d.%s", 255 - 24 - 1 - 32, 0, tail);
+    n = strlen(msg);
+    assert_int_equal(n, 255);
+    assert_int_equal(dv__b64_image_redact(msg, n, 0, out, sizeof out), 0);
+    assert_int_equal(dv__b64_image_redact_cut(msg, n, out, sizeof out), 255 - 32 + 19);
+    assert_string_equal(out + 255 - 32, "<32 bytes withheld>");
+    assert_memory_equal(out, msg, 255 - 32);
+    /* as few digits as show one: "/9j/" (FF D8 FF), not "/9j" */
+    assert_int_equal(dv__b64_image_redact_cut("host: a./9j", 11, out, sizeof out), 0);
+    assert_int_equal(dv__b64_image_redact_cut("host: a./9j/", 12, out, sizeof out), 8 + 18);
+    assert_string_equal(out, "host: a.<4 bytes withheld>");
+    /* no signature, or the run ended before the cut: kept */
+    assert_int_equal(dv__b64_image_redact_cut("Could not resolve host: d41d8cd98f00b204e9800998", 48, out, sizeof out), 0);
+    assert_int_equal(dv__b64_image_redact_cut("host: /9j/4AAQ, is", 18, out, sizeof out), 0);
+}
+
 /* dv_data_uri_decode: RFC 4648's base64 vectors inside data: URIs, and every refusal */
 static void test_data_uri(void **state)
 {
@@ -528,7 +626,8 @@ int main(void)
         cmocka_unit_test(test_ipv6),           cmocka_unit_test(test_refused),
         cmocka_unit_test(test_capacity),       cmocka_unit_test(test_bound),
         cmocka_unit_test(test_hash_types),     cmocka_unit_test(test_redact),
-        cmocka_unit_test(test_redact_query),
+        cmocka_unit_test(test_redact_query),   cmocka_unit_test(test_redact_escapes),
+        cmocka_unit_test(test_redact_cut),
         cmocka_unit_test(test_data_uri),       cmocka_unit_test(test_every_byte),
         cmocka_unit_test(test_raw_run_avx2),
     };
