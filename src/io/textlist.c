@@ -890,7 +890,12 @@ static void missing_column(dv_textlist *t, const char *col, uint64_t line)
         /* the names are the first row's cells, which may be a URL's or any text's: base64 of
          * an image among them is withheld, as in every message (dv_url_redact's rule) */
         char tmp[sizeof t->err];
-        size_t k = dv__b64_image_redact(t->err, strlen(t->err), 0, tmp, sizeof tmp);
+        size_t k;
+        n = strlen(t->err);
+        /* a cell cut at the message's cap: what is left of a run there is withheld from as
+         * few digits as show an image signature */
+        k = n + 1 == sizeof tmp ? dv__b64_image_redact_cut(t->err, n, tmp, sizeof tmp)
+                                : dv__b64_image_redact(t->err, n, 0, tmp, sizeof tmp);
         if (k > 0 && k < sizeof tmp) memcpy(t->err, tmp, k + 1);
     }
 }
