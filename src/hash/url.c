@@ -522,7 +522,8 @@ static size_t redact(const char *s, size_t n, size_t from, int cut, char *out, s
             prev_digit = prev_slash = 0;
             continue;
         }
-        if (data_pay == SIZE_MAX && (s[i] == 'd' || s[i] == 'D') &&
+        if (data_pay == SIZE_MAX && (s[i] | 0x20) == 'd' && n - i >= 5 &&
+            (s[i + 1] | 0x20) == 'a' && (s[i + 2] | 0x20) == 't' && (s[i + 3] | 0x20) == 'a' &&
             data_b64_image(s, n, i, &pay, &end)) {
             if ((size_t)snprintf(w, sizeof w, "<%zu bytes withheld>", end - pay) <= end - pay) {
                 data_pay = pay;
