@@ -2760,6 +2760,29 @@ static void gnu_extract(const void *p, size_t len, const char *name, char path[2
     (void)system(cmd);
 }
 
+/* The file GNU tar extracted at dir/mpath holds the n bytes d (fails where it extracted
+ * nothing there) */
+static void gnu_same(const char *dir, const char *mpath, const uint8_t *d, size_t n)
+{
+    char file[1100];
+    uint8_t x[4096];
+    FILE *f;
+    assert_true(n < sizeof(x));
+    snprintf(file, sizeof(file), "%s/%s", dir, mpath);
+    if ((f = fopen(file, "rb")) == NULL) fail_msg("%s: GNU tar extracts nothing there", mpath);
+    assert_int_equal(fread(x, 1, n + 1, f), n);
+    fclose(f);
+    assert_memory_equal(x, d, n);
+}
+
+/* remove what gnu_extract made */
+static void gnu_clean(const char *path, const char *dir)
+{
+    char cmd[1100];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, path);
+    (void)system(cmd);
+}
+
 /* Archive a read through the library from a buffer and from a file, and extracted by GNU tar:
  * every regular member and link that is the last member GNU tar extracts at its path reads
  * the bytes GNU tar leaves there (symlinks followed), or fails (DV_ECORRUPT) where GNU tar
@@ -3115,7 +3138,7 @@ static void test_member_through_symlinked_folder(void **state)
         int img; /* the bytes read: img[k], or -1 an error */
     } want[] = {{"h.jpg", 1}, {"s.jpg", 1}, {"hz.jpg", 2}, {"hw.jpg", 3}, {"hy.jpg", -1}};
     uint8_t img[4][300], drop[16];
-    char path[256], dir[256], cmd[1100], names[8][64];
+    char path[256], dir[256], names[8][64];
     int nn, found = 0;
     uint64_t left;
     arc a = {0};
@@ -3165,24 +3188,13 @@ static void test_member_through_symlinked_folder(void **state)
             if (rc != DV_OK) fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
             assert_int_equal(got, sizeof(img[0]));
             assert_memory_equal(d, img[want[k].img], sizeof(img[0]));
-            if (have_tar()) { /* what GNU tar extracts there */
-                uint8_t x[sizeof(img[0])];
-                FILE *f;
-                snprintf(cmd, sizeof(cmd), "%s/%s", dir, m->path);
-                assert_non_null(f = fopen(cmd, "rb"));
-                assert_int_equal(fread(x, 1, sizeof(x), f), sizeof(x));
-                fclose(f);
-                assert_memory_equal(x, d, sizeof(x));
-            }
+            if (have_tar()) gnu_same(dir, m->path, d, sizeof(img[0])); /* GNU tar's bytes */
         }
     }
     assert_int_equal(found, 5);
     dv_tar_reader_free(r);
     free(scratch.p);
-    if (have_tar()) {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, path);
-        (void)system(cmd);
-    }
+    if (have_tar()) gnu_clean(path, dir);
     free(a.p);
 
     /* a copy leaves out the links to where such a member was written (and the symlink to a
@@ -3219,7 +3231,7 @@ static void test_symlink_over_folder(void **state)
         int img; /* the bytes read: img[k], or -1 an error */
     } want[] = {{"h2.jpg", 1}, {"s2.jpg", 1}, {"h.jpg", -1}, {"he.jpg", 2}};
     uint8_t img[3][300];
-    char path[256], dir[256], cmd[1100];
+    char path[256], dir[256];
     int found = 0;
     arc a = {0};
     dv_tar_reader *r;
@@ -3260,24 +3272,13 @@ static void test_symlink_over_folder(void **state)
             if (rc != DV_OK) fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
             assert_int_equal(got, sizeof(img[0]));
             if (memcmp(d, img[want[k].img], sizeof(img[0])) != 0) fail_msg("%s: other bytes", m->path);
-            if (have_tar()) { /* what GNU tar extracts there */
-                uint8_t x[sizeof(img[0])];
-                FILE *f;
-                snprintf(cmd, sizeof(cmd), "%s/%s", dir, m->path);
-                assert_non_null(f = fopen(cmd, "rb"));
-                assert_int_equal(fread(x, 1, sizeof(x), f), sizeof(x));
-                fclose(f);
-                assert_memory_equal(x, d, sizeof(x));
-            }
+            if (have_tar()) gnu_same(dir, m->path, d, sizeof(img[0])); /* GNU tar's bytes */
         }
     }
     assert_int_equal(found, 4);
     dv_tar_reader_free(r);
     free(scratch.p);
-    if (have_tar()) {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, path);
-        (void)system(cmd);
-    }
+    if (have_tar()) gnu_clean(path, dir);
     free(a.p);
 }
 
@@ -3578,14 +3579,7 @@ static void ex_links(const arc *a, const char *name, const ex_want *want, size_t
                 if (rc != DV_OK) fail_msg("%s: %s", m->path, dv_tar_reader_errmsg(r));
                 assert_int_equal(got, 300);
                 if (memcmp(d, img[want[k].img], 300) != 0) fail_msg("%s: other bytes", m->path);
-                if (tar) { /* what GNU tar extracts there */
-                    uint8_t x[300];
-                    FILE *f = fopen(cmd, "rb");
-                    if (f == NULL) fail_msg("%s: GNU tar extracts nothing there", m->path);
-                    assert_int_equal(fread(x, 1, sizeof(x), f), sizeof(x));
-                    fclose(f);
-                    assert_memory_equal(x, d, sizeof(x));
-                }
+                if (tar) gnu_same(dir, m->path, d, 300); /* what GNU tar extracts there */
             }
         }
         assert_int_equal(found, n);
@@ -3593,10 +3587,7 @@ static void ex_links(const arc *a, const char *name, const ex_want *want, size_t
         free(scratch.p);
         if (fd >= 0) close(fd);
     }
-    if (tar) {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, path);
-        (void)system(cmd);
-    }
+    if (tar) gnu_clean(path, dir);
 }
 
 /* GNU tar 1.34 writes nothing under a path whose folder is a file ("Cannot open: Not a
