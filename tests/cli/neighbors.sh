@@ -11,6 +11,14 @@ set +e
 set -e
 [ "$rc" = 2 ] || { echo "FAIL: usage error should exit 2, got $rc"; exit 1; }
 fail() { echo "FAIL: $*"; exit 1; }
+# laion_as MODE DIR: DIR a copy of the LAION-like dataset, each metadata file rewritten by
+# pq_tool MODE
+laion_as() {
+    cp -r "$W/ds/laion" "$2" || fail "copy to $2"
+    for m in "$2"/metadata_*.parquet; do
+        "$PQT" "$1" "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool $1"
+    done
+}
 # a usage error says what is missing in one line, not the whole help
 for a in "-o $W/x|no --embeddings given" "--embeddings $W/none|no -o OUTDIR given" \
     "--embeddings $W/none -o $W/x|no seeds (--seeds-npy, --seed-ids, --from-scan) or --concepts" \
@@ -103,10 +111,7 @@ if [ -x "$MK" ]; then
     # a metadata URL that is a data: URI (an image inside the URL) is written redacted
     PQT=$(dirname "$DV")/tests/pq_tool
     if [ -x "$PQT" ]; then
-        cp -r "$W/ds/laion" "$W/du"
-        for m in "$W"/du/metadata_*.parquet; do
-            "$PQT" datauri "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool datauri"
-        done
+        laion_as datauri "$W/du"
         "$DV" neighbors -q --embeddings "$W/du" --seed-ids "$W/ids.txt" -k 3 -o "$W/o6" ||
             fail "neighbors over data: URIs"
         grep -q '"url":"data:image/png;base64,<96 bytes withheld>"' "$W/o6/neighbors.jsonl" ||
@@ -120,10 +125,7 @@ if [ -x "$MK" ]; then
         # key + 0xFD): neighbors.jsonl is valid UTF-8, the URL percent-encoded as every output
         # writes URLs, other text with U+FFFD; neighbors.parquet holds the same text (its STRING
         # columns valid UTF-8: DuckDB refuses others)
-        cp -r "$W/ds/laion" "$W/u8"
-        for m in "$W"/u8/metadata_*.parquet; do
-            "$PQT" badutf8 "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool badutf8"
-        done
+        laion_as badutf8 "$W/u8"
         "$DV" neighbors -q --embeddings "$W/u8" --seed-ids "$W/ids.txt" -k 3 -o "$W/o10" ||
             fail "neighbors over metadata that is not UTF-8"
         /usr/bin/python3 -c '
@@ -136,10 +138,7 @@ for r in rows:
 ' "$W/o10/neighbors.jsonl" || fail "neighbors.jsonl: text that is not UTF-8"
         # base64 of an image in a metadata URL's query (even rows) or path (odd rows) is withheld
         # in neighbors.jsonl, the rest of the URL kept (until 2026-12-08 only data: URIs were)
-        cp -r "$W/ds/laion" "$W/qi"
-        for m in "$W"/qi/metadata_*.parquet; do
-            "$PQT" qimg "$m" "$m.new" && mv "$m.new" "$m" || fail "pq_tool qimg"
-        done
+        laion_as qimg "$W/qi"
         "$DV" neighbors -q --embeddings "$W/qi" --seed-ids "$W/ids.txt" -k 3 -o "$W/o11" ||
             fail "neighbors over URLs holding base64 of an image"
         /usr/bin/python3 -c '
