@@ -364,22 +364,29 @@ static int removed_add(cwork *w, const char *id)
 
 /* ---------------------------------------------------------------- inputs */
 
+/* OUTDIR/clean.key into k (its path in path): 1, 0 when it cannot be opened (none yet), -1
+ * when it holds no 32 bytes */
+static int read_clean_key(const char *outdir, char path[4096], uint8_t k[32])
+{
+    ssize_t n;
+    int fd;
+    if ((size_t)snprintf(path, 4096, "%s/clean.key", outdir) >= 4096) return 0;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return 0;
+    n = read(fd, k, 32);
+    close(fd);
+    return n == 32 ? 1 : -1;
+}
+
 static int load_key(cleaner *c, const char *outdir)
 {
     char path[4096];
     uint8_t k[32];
     unsigned int len = 32;
-    int fd;
-    snprintf(path, sizeof path, "%s/clean.key", outdir);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, k, 32);
-        close(fd);
-        if (n != 32) {
-            dv__set_err(c->err, c->cap, "%s: not a 32-byte key", path);
-            return DV_ECORRUPT;
-        }
-    } else {
+    int got = read_clean_key(outdir, path, k);
+    if (got < 0) {
+        dv__set_err(c->err, c->cap, "%s: not a 32-byte key", path);
+        return DV_ECORRUPT;
+    } else if (got == 0) {
         FILE *f;
         char tmp[4200];
         if (RAND_bytes(k, 32) != 1) {
@@ -850,14 +857,8 @@ static void owner_mark(const char *outdir, char hex[65])
     char path[4096];
     uint8_t k[32], md[32];
     unsigned int len = 32;
-    ssize_t n = -1;
-    int fd;
     hex[0] = '\0';
-    if ((size_t)snprintf(path, sizeof path, "%s/clean.key", outdir) >= sizeof path) return;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return;
-    n = read(fd, k, 32);
-    close(fd);
-    if (n == 32 && HMAC(EVP_sha256(), k, 32, (const unsigned char *)"datavet clean folder owner",
+    if (read_clean_key(outdir, path, k) == 1 && HMAC(EVP_sha256(), k, 32, (const unsigned char *)"datavet clean folder owner",
                         26, md, &len) != NULL)
         dv_hex_encode(md, 32, hex);
     memset(k, 0, sizeof k);
@@ -959,14 +960,14 @@ int dv__clean_check(const char *outdir, const char *clean_dir, const char *datas
             void *buf = NULL;
             size_t len = 0;
             char e2[64];
-            int mine_ = 0;
+            int named = 0;
             snprintf(path, sizeof path, "%s/clean.dir", outdir);
             if (dv_read_file(path, 8192, NULL, &buf, &len, e2, sizeof e2) == DV_OK) {
-                mine_ = len == strlen(rc_) + 1 && memcmp(buf, rc_, len - 1) == 0 &&
+                named = len == strlen(rc_) + 1 && memcmp(buf, rc_, len - 1) == 0 &&
                         ((char *)buf)[len - 1] == '\n';
                 dv_free_buffer(NULL, buf);
             }
-            if (!mine_) {
+            if (!named) {
                 dv__set_err(err, cap, "--clean %s: the folder is not empty and this scan did not "
                             "write it: the cleaned copy goes into a new or empty folder",
                             clean_dir);
